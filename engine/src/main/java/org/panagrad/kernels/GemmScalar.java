@@ -1,0 +1,28 @@
+package org.panagrad.kernels;
+
+/** Plain-loop twin of {@link Gemm}: the reference every optimised GEMM path is tested against. */
+public final class GemmScalar {
+    private GemmScalar() {}
+
+    /** C = act(alpha * op(A) * op(B) + beta * C + bias), row-major, see {@link Gemm#gemm}. */
+    public static void gemm(boolean transA, boolean transB, int m, int n, int k, float alpha,
+                            float[] a, int aOff, int lda, float[] b, int bOff, int ldb,
+                            float beta, float[] c, int cOff, int ldc,
+                            float[] bias, int biasOff, boolean relu) {
+        for (int i = 0; i < m; i++) {
+            for (int j = 0; j < n; j++) {
+                float acc = 0f;
+                for (int p = 0; p < k; p++) {
+                    float av = transA ? a[aOff + p * lda + i] : a[aOff + i * lda + p];
+                    float bv = transB ? b[bOff + j * ldb + p] : b[bOff + p * ldb + j];
+                    acc += av * bv;
+                }
+                int ci = cOff + i * ldc + j;
+                float v = alpha * acc + (beta == 0f ? 0f : beta * c[ci]);
+                if (bias != null) v += bias[biasOff + j];
+                if (relu && v < 0f) v = 0f;
+                c[ci] = v;
+            }
+        }
+    }
+}
