@@ -1,0 +1,97 @@
+package org.panagrad.compiler;
+
+import org.panagrad.graph.Node;
+import org.panagrad.ops.Constant;
+import org.panagrad.ops.Fill;
+import org.panagrad.ops.Variable;
+import org.panagrad.runtime.Buffers;
+import org.panagrad.runtime.Instruction;
+import org.panagrad.runtime.ParameterStore;
+import org.panagrad.runtime.Program;
+
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Turns requested nodes into a {@link Program}: simplify, merge common subexpressions, fuse, schedule what the
+ * outputs need (dead code never enters the schedule), plan memory, and bind each op's instruction to its
+ * buffers. The requested nodes stay readable under their original identity.
+ */
+public final class Compiler {
+    /** Which optional passes run; all by default. Turning them off is for tests and for studying their effect. */
+    public record Options(boolean simplify, boolean cse, boolean fuse) {
+        public static final Options ALL = new Options(true, true, true);
+        public static final Options NONE = new Options(false, false, false);
+    }
+
+    private Compiler() {}
+
+    public static Program compile(ParameterStore store, List<Node> outputs) {
+        return compile(store, outputs, Options.ALL);
+    }
+
+    public static Program compile(ParameterStore store, List<Node> requested, Options options) {
+        if (requested.isEmpty()) throw new IllegalArgumentException("a program needs at least one output");
+        List<Node> outputs = new ArrayList<>(new LinkedHashSet<>(requested));
+        List<Node> rewritten = passes(outputs, options);
+        List<Node> schedule = Schedule.of(rewritten);
+        MemoryPlan plan = MemoryPlanner.plan(schedule, new HashSet<>(rewritten));
+        float[] arena = new float[plan.arenaSize()];
+
+        Map<Node, Integer> offsets = new HashMap<>();
+        plan.byNode().forEach((n, a) -> offsets.put(n, a.offset()));
+        Buffers buffers = new Buffers() {
+            @Override
+            public float[] array(Node n) {
+                return n.op() instanceof Variable ? store.get(n) : arena;
+            }
+
+            @Override
+            public int offset(Node n) {
+                return n.op() instanceof Variable ? 0 : offsets.get(n);
+            }
+        };
+        List<Instruction> code = new ArrayList<>();
+        List<Node> steps = new ArrayList<>();
+        for (Node n : schedule) {
+            if (n.op() instanceof Constant) {
+                float[] values = ((Constant) n.op()).values();
+                System.arraycopy(values, 0, arena, offsets.get(n), values.length);
+            } else if (n.op() instanceof Fill) {
+                java.util.Arrays.fill(arena, offsets.get(n), offsets.get(n) + n.shape().numel(),
+                        (float) ((Fill) n.op()).value());
+            } else if (n.op() instanceof Variable) {
+                store.get(n);
+            } else {
+                Instruction i = n.op().compile(n, buffers);
+                if (i != null) {
+                    code.add(i);
+                    steps.add(n);
+                }
+            }
+        }
+        // Requested nodes answer under their own identity, wherever the passes moved them.
+        Map<Node, Node> sources = new HashMap<>();
+        for (int i = 0; i < outputs.size(); i++) sources.put(outputs.get(i), rewritten.get(i));
+        return new Program(arena, offsets, sources, store, code.toArray(new Instruction[0]), steps, outputs,
+                plan.naiveSize());
+    }
+
+    private static List<Node> passes(List<Node> outputs, Options options) {
+        List<Node> rewritten = outputs;
+        if (options.simplify()) rewritten = Simplify.run(rewritten);
+        if (options.cse()) rewritten = CommonSubexpressions.run(rewritten);
+        if (options.fuse()) rewritten = Fusion.run(rewritten);
+        return rewritten;
+    }
+
+    /** The plan a program would get, for tests and tools that study the planner. */
+    public static MemoryPlan planOnly(List<Node> outputs, Options options) {
+        List<Node> rewritten = passes(new ArrayList<>(new LinkedHashSet<>(outputs)), options);
+        return MemoryPlanner.plan(Schedule.of(rewritten), new HashSet<>(rewritten));
+    }
+}

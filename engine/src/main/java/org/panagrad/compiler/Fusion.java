@@ -1,0 +1,67 @@
+package org.panagrad.compiler;
+
+import org.panagrad.graph.Node;
+import org.panagrad.ops.Add;
+import org.panagrad.ops.FusedLinear;
+import org.panagrad.ops.MatMul;
+import org.panagrad.ops.Mul;
+import org.panagrad.ops.Relu;
+import org.panagrad.ops.ReluBackward;
+import org.panagrad.ops.Step;
+
+import java.util.List;
+
+/**
+ * Fuses what would otherwise be extra passes over memory: a bias add and a ReLU into the epilogue of the
+ * GEMM that produces their input, and the ReLU mask into the backward multiply. A product is fused only
+ * when nothing else reads it, since fusion means it is never stored.
+ */
+final class Fusion {
+    private Fusion() {}
+
+    static List<Node> run(List<Node> outputs) {
+        int[] uses = Rewrite.useCounts(outputs);
+        return Rewrite.apply(outputs, (original, n) -> {
+            if (n.op() instanceof Add) return fuseBias(original, n, uses);
+            if (n.op() instanceof Relu) return fuseRelu(original, n, uses);
+            if (n.op() instanceof Mul) return fuseReluMask(n);
+            return n;
+        });
+    }
+
+    private static Node fuseBias(Node original, Node add, int[] uses) {
+        for (int side = 0; side < 2; side++) {
+            Node product = add.input(side), bias = add.input(1 - side);
+            if (product.op() instanceof MatMul && uses[original.input(side).id()] == 1
+                    && product.shape().equals(add.shape()) && isRowOf(bias, add)) {
+                return FusedLinear.of(product, bias, false, add.shape());
+            }
+        }
+        return add;
+    }
+
+    private static Node fuseRelu(Node original, Node relu, int[] uses) {
+        Node x = relu.input(0);
+        if (x.op() instanceof FusedLinear && !((FusedLinear) x.op()).relu() && uses[original.input(0).id()] == 1) {
+            return x.graph().node(new FusedLinear(((FusedLinear) x.op()).matmul(), true), relu.shape(),
+                    x.input(0), x.input(1), x.input(2));
+        }
+        return relu;
+    }
+
+    private static Node fuseReluMask(Node mul) {
+        for (int side = 0; side < 2; side++) {
+            Node g = mul.input(1 - side), mask = mul.input(side);
+            if (mask.op() instanceof Step && ((Step) mask.op()).atZero() == 0
+                    && g.shape().equals(mul.shape()) && mask.shape().equals(mul.shape())) {
+                return ReluBackward.of(g, mask.input(0));
+            }
+        }
+        return mul;
+    }
+
+    /** A bias: one value per column of the sum, stored as a row. */
+    private static boolean isRowOf(Node bias, Node sum) {
+        return bias.shape().rows() == 1 && bias.shape().cols() == sum.shape().cols() && sum.shape().rank() == 2;
+    }
+}

@@ -1,0 +1,24 @@
+package org.panagrad.compiler;
+
+import org.panagrad.graph.Node;
+
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Where every buffer of a program lives in its arena, and when it is live: from the step that writes it to
+ * the last step that reads it (inclusive). {@code inPlaceOf} names the buffer whose memory a node took over
+ * at the step where that buffer died.
+ */
+public record MemoryPlan(List<Allocation> allocations, Map<Node, Allocation> byNode, int arenaSize, long naiveSize) {
+
+    public record Allocation(Node node, int offset, int size, int first, int last, Node inPlaceOf) {
+        public boolean overlapsInMemory(Allocation o) {
+            return offset < o.offset + o.size && o.offset < offset + size;
+        }
+
+        public boolean overlapsInTime(Allocation o) {
+            return first <= o.last && o.first <= last;
+        }
+    }
+}

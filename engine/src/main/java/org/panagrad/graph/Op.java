@@ -1,0 +1,54 @@
+package org.panagrad.graph;
+
+import org.panagrad.runtime.Buffers;
+import org.panagrad.runtime.Instruction;
+
+/**
+ * What a node computes. One implementation per op, holding everything about it in one place: its forward
+ * definition in float64 (for the reference interpreter) and in float32 (an instruction over planned buffers),
+ * and its derivative rules written as ordinary graph nodes, so that derivatives can be differentiated again.
+ *
+ * <p>Ops are immutable values: two nodes with equal ops and the same inputs compute the same thing, which is
+ * what common-subexpression elimination relies on. Ops with identity (inputs, parameters) must not be equal
+ * to one another.
+ */
+public interface Op {
+    /** Short lower-case name, as shown in errors, graphs and profiles: "matmul", "relu". */
+    String name();
+
+    /**
+     * Vector-Jacobian product: given the cotangent {@code g} of {@code y}, the cotangent of each input of y.
+     * An entry may be null where that contribution is zero or the input is not differentiable.
+     */
+    Node[] vjp(Node y, Node g);
+
+    /**
+     * Jacobian-vector product: given tangents of y's inputs (null meaning zero), the tangent of y,
+     * or null when it is zero.
+     */
+    Node jvp(Node y, Node[] tangents);
+
+    /** Evaluates y in float64 with plain loops: the reference every compiled program is tested against. */
+    void reference(Node y, double[][] inputs, double[] out);
+
+    /** The float32 instruction that computes y into its planned buffer. Called once, at compile time. */
+    Instruction compile(Node y, Buffers buffers);
+
+    /** Floating-point operations per run, for profiles. */
+    default long flops(Node y) {
+        return y.shape().numel();
+    }
+
+    /**
+     * Index of an input whose buffer y may overwrite when that input is not needed afterwards, or -1.
+     * Only ops whose kernels read each element before writing the same element may return one.
+     */
+    default int inPlaceInput(Node y) {
+        return -1;
+    }
+
+    /** True for ops that write state outside the arena (optimizer updates): kept by dead-code elimination. */
+    default boolean hasSideEffects() {
+        return false;
+    }
+}

@@ -1,0 +1,29 @@
+package org.panagrad.ops;
+
+import org.panagrad.graph.Node;
+import org.panagrad.graph.Op;
+import org.panagrad.runtime.Buffers;
+import org.panagrad.runtime.Instruction;
+
+/** An op with no inputs whose values come from outside the instruction list: fed, stored or preloaded. */
+public interface Leaf extends Op {
+    @Override
+    default Node[] vjp(Node y, Node g) {
+        return new Node[0];
+    }
+
+    @Override
+    default Node jvp(Node y, Node[] tangents) {
+        return null;
+    }
+
+    @Override
+    default Instruction compile(Node y, Buffers buffers) {
+        return null;
+    }
+
+    @Override
+    default long flops(Node y) {
+        return 0;
+    }
+}

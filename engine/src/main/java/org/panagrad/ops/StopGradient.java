@@ -1,0 +1,30 @@
+package org.panagrad.ops;
+
+import org.panagrad.graph.Node;
+import org.panagrad.graph.Op;
+import org.panagrad.runtime.Buffers;
+import org.panagrad.runtime.Instruction;
+
+/** The identity whose derivatives are zero, as JAX's stop_gradient: a value treated as a constant. */
+public record StopGradient() implements Op {
+    public static Node of(Node x) {
+        return x.graph().node(new StopGradient(), x.shape(), x);
+    }
+
+    @Override public String name() { return "stop_gradient"; }
+    @Override public Node[] vjp(Node y, Node g) { return new Node[] {null}; }
+    @Override public Node jvp(Node y, Node[] t) { return null; }
+
+    @Override
+    public void reference(Node y, double[][] in, double[] out) {
+        System.arraycopy(in[0], 0, out, 0, out.length);
+    }
+
+    @Override
+    public Instruction compile(Node y, Buffers b) {
+        return Reshape.copyOrAlias(y, b);
+    }
+
+    @Override public int inPlaceInput(Node y) { return 0; }
+    @Override public long flops(Node y) { return 0; }
+}
