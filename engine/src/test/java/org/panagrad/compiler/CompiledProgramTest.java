@@ -1,0 +1,142 @@
+package org.panagrad.compiler;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.MethodSource;
+import org.panagrad.autodiff.Autodiff;
+import org.panagrad.graph.Node;
+import org.panagrad.nn.Activation;
+import org.panagrad.runtime.ParameterStore;
+import org.panagrad.runtime.Program;
+import org.panagrad.runtime.ReferenceInterpreter;
+import org.panagrad.testing.Reference;
+import org.panagrad.testing.SmallModel;
+
+import java.lang.management.ManagementFactory;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import java.util.stream.Stream;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.panagrad.testing.Reference.assertClose;
+
+/** Compiled float32 programs agree with the float64 reference interpreter on random MLPs. */
+class CompiledProgramTest {
+
+    static Stream<Arguments> models() {
+        List<Arguments> args = new ArrayList<>();
+        for (Activation act : Activation.values()) {
+            for (boolean mse : new boolean[] {false, true}) {
+                for (Compiler.Options o : List.of(Compiler.Options.ALL, Compiler.Options.NONE)) {
+                    args.add(Arguments.of(act, mse, o));
+                }
+            }
+        }
+        return args.stream();
+    }
+
+    @ParameterizedTest
+    @MethodSource("models")
+    void lossGradientsAndHvpsMatchTheReference(Activation act, boolean mse, Compiler.Options options) {
+        SmallModel m = new SmallModel(act, mse, act.ordinal() * 10 + (mse ? 1 : 0), 17, 13, 33, 9, 7);
+        Node[] grads = Autodiff.grad(m.loss, m.params);
+        Node[] v = m.directionInputs("v");
+        Node[] hvpRr = Autodiff.hvpReverseOverReverse(m.loss, m.params, v);
+        Node[] hvpFr = Autodiff.hvpForwardOverReverse(m.loss, m.params, v);
+        Node[] ggn = Autodiff.ggnVectorProduct(m.loss, m.params, v);
+        Map<Node, double[]> feed = new HashMap<>(m.feed);
+        m.scatter(Reference.random(new Random(4), m.size, -1, 1), v, feed);
+
+        List<Node> outs = new ArrayList<>(List.of(m.loss, m.logits));
+        for (Node[] group : List.of(grads, hvpRr, hvpFr, ggn)) outs.addAll(List.of(group));
+        Map<Node, double[]> expected = ReferenceInterpreter.evaluate(outs, feed);
+
+        ParameterStore store = new ParameterStore();
+        for (Node p : m.params) store.set(p, Reference.toFloat(m.feed.get(p)));
+        Program program = Compiler.compile(store, outs, options);
+        feedProgram(program, feed, m, v);
+        program.run();
+        program.run(); // a second run must give the same: nothing may depend on what a previous run left
+        for (Node o : outs) {
+            assertClose(act + " " + o.describe(), expected.get(o), Reference.toDouble(program.get(o)), 2e-4, 1e-6);
+        }
+    }
+
+    @Test
+    void aSteadyStateRunAllocatesNothing() {
+        SmallModel m = new SmallModel(Activation.RELU, false, 1, 64, 100, 50, 10);
+        Node[] v = m.directionInputs("v");
+        List<Node> outs = new ArrayList<>(List.of(m.loss));
+        outs.addAll(List.of(Autodiff.grad(m.loss, m.params)));
+        outs.addAll(List.of(Autodiff.hvpForwardOverReverse(m.loss, m.params, v)));
+        ParameterStore store = new ParameterStore();
+        for (Node p : m.params) store.set(p, Reference.toFloat(m.feed.get(p)));
+        Program program = Compiler.compile(store, outs);
+        Map<Node, double[]> feed = new HashMap<>(m.feed);
+        m.scatter(Reference.random(new Random(4), m.size, -1, 1), v, feed);
+        feedProgram(program, feed, m, v);
+        for (int i = 0; i < 200; i++) program.run(); // warm up: JIT compilation may allocate
+        com.sun.management.ThreadMXBean bean = (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();
+        long tid = Thread.currentThread().getId();
+        long before = bean.getThreadAllocatedBytes(tid);
+        for (int i = 0; i < 100; i++) program.run();
+        long allocated = bean.getThreadAllocatedBytes(tid) - before;
+        assertTrue(allocated < 1024, "100 runs allocated " + allocated + " bytes");
+    }
+
+    @Test
+    void theArenaOfAnMlpTrainingProgramIsSmallerThanTheNaiveSum() {
+        SmallModel m = new SmallModel(Activation.RELU, false, 2, 128, 784, 500, 10);
+        List<Node> outs = new ArrayList<>(List.of(m.loss));
+        outs.addAll(List.of(Autodiff.grad(m.loss, m.params)));
+        Program p = Compiler.compile(new ParameterStore(), outs);
+        assertTrue(p.arenaSize() < p.naiveSize(), p.arenaSize() + " vs " + p.naiveSize());
+    }
+
+    @Test
+    void deadCodeIsNotCompiledAndCommonSubexpressionsMerge() {
+        SmallModel m = new SmallModel(Activation.TANH, false, 3, 8, 5, 6, 4);
+        Node unused = m.logits.exp().sum();
+        Node a = m.logits.softmax(), b = m.logits.softmax();
+        Node both = a.add(b).sum();
+        Program withPasses = Compiler.compile(new ParameterStore(), List.of(both));
+        Program without = Compiler.compile(new ParameterStore(), List.of(both), Compiler.Options.NONE);
+        assertTrue(withPasses.instructionNodes().stream().noneMatch(n -> n == unused || n.input(0) == unused));
+        long softmaxes = withPasses.instructionNodes().stream().filter(n -> n.op().name().equals("softmax")).count();
+        assertEquals(1, softmaxes);
+        assertEquals(2, without.instructionNodes().stream().filter(n -> n.op().name().equals("softmax")).count());
+    }
+
+    @Test
+    void fusionPutsBiasAndReluIntoTheGemmAndTheMaskIntoTheBackward() {
+        SmallModel m = new SmallModel(Activation.RELU, false, 3, 8, 5, 6, 4);
+        List<Node> outs = new ArrayList<>(List.of(m.loss));
+        outs.addAll(List.of(Autodiff.grad(m.loss, m.params)));
+        List<String> ops = Compiler.compile(new ParameterStore(), outs).instructionNodes().stream()
+                .map(n -> n.op().name()).toList();
+        assertTrue(ops.contains("matmul_nt+bias+relu"), ops.toString());
+        assertTrue(ops.contains("matmul_nt+bias"), ops.toString());
+        assertTrue(ops.contains("relu_backward"), ops.toString());
+        assertTrue(!ops.contains("step") && !ops.contains("relu"), ops.toString());
+    }
+
+    static void feedProgram(Program program, Map<Node, double[]> feed, SmallModel m, Node[] v) {
+        program.set(m.x, Reference.toFloat(feed.get(m.x)));
+        if (m.labels != null) {
+            double[] l = feed.get(m.labels);
+            int[] li = new int[l.length];
+            for (int i = 0; i < l.length; i++) li[i] = (int) l[i];
+            program.setLabels(m.labels, li);
+        } else {
+            program.set(m.target, Reference.toFloat(feed.get(m.target)));
+        }
+        for (Node vi : v) {
+            if (program.offsets().containsKey(vi)) program.set(vi, Reference.toFloat(feed.get(vi)));
+        }
+    }
+}
