@@ -4,6 +4,7 @@ import java.io.BufferedInputStream;
 import java.io.EOFException;
 import java.io.IOException;
 import java.io.InputStream;
+import java.nio.ByteBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
@@ -53,7 +54,7 @@ final class IdxReader {
                 throw in.fail(4, count + " images of " + rows + "x" + cols + " = " + total
                         + " pixels do not fit in one Java array (at most " + MAX_ARRAY_LENGTH + ")");
             }
-            byte[] bytes = in.readExactly((int) total, IMAGES_HEADER_BYTES,
+            byte[] bytes = in.readExactly((int) total,
                     total + " bytes of pixel data (" + count + " x " + rows + " x " + cols + ")");
             float[] pixels = new float[bytes.length];
             for (int i = 0; i < bytes.length; i++) {
@@ -69,7 +70,7 @@ final class IdxReader {
         try (Source in = Source.open(path)) {
             in.expectMagic(LABELS_MAGIC, "an IDX label file (unsigned bytes, 1 dimension)");
             int count = in.readSize("label count");
-            byte[] bytes = in.readExactly(count, LABELS_HEADER_BYTES, count + " bytes of labels");
+            byte[] bytes = in.readExactly(count, count + " bytes of labels");
             int[] labels = new int[count];
             for (int i = 0; i < count; i++) {
                 int label = bytes[i] & 0xFF;
@@ -118,18 +119,15 @@ final class IdxReader {
             }
         }
 
-        long offset() {
-            return offset;
-        }
-
         DataFormatException fail(long at, String detail) {
             String where = compressed ? " (offsets count decompressed bytes of this gzip file)" : "";
             return new DataFormatException(path, at, detail + where);
         }
 
-        /** Reads exactly {@code length} bytes of {@code what}, which starts at offset {@code start}. */
-        byte[] readExactly(int length, long start, String what) throws IOException {
-            byte[] bytes = read(length);
+        /** Reads exactly {@code length} bytes of {@code what}, starting at the current offset. */
+        byte[] readExactly(int length, String what) throws IOException {
+            long start = offset;
+            byte[] bytes = read(length, what);
             if (bytes.length < length) {
                 throw fail(offset, "expected " + what + " starting at offset " + start + ", but the file ended at offset "
                         + offset);
@@ -138,11 +136,12 @@ final class IdxReader {
         }
 
         /**
-         * Reads {@code length} bytes, or fewer at the end of the data. The buffer grows as data arrives, so a
-         * header that claims far more data than the file holds fails as truncated instead of exhausting the
-         * heap up front.
+         * Reads {@code length} bytes of {@code what}, or fewer at the end of the data. The buffer grows as data
+         * arrives, so a header that claims far more data than the file holds fails as truncated instead of
+         * exhausting the heap up front.
          */
-        private byte[] read(int length) throws IOException {
+        private byte[] read(int length, String what) throws IOException {
+            long start = offset;
             byte[] bytes = new byte[Math.min(length, BUFFER_BYTES)];
             int total = 0;
             while (total < length) {
@@ -154,7 +153,8 @@ final class IdxReader {
                     n = in.read(bytes, total, bytes.length - total);
                 } catch (ZipException | EOFException corrupt) {
                     // This is how the inflater reports a damaged or cut-off gzip stream.
-                    throw fail(offset + total, "the gzip stream is damaged or cut off here: " + corrupt.getMessage());
+                    throw fail(start + total, "the gzip data is damaged or cut off here (" + corrupt.getMessage()
+                            + "), within " + what + " starting at offset " + start);
                 }
                 if (n < 0) {
                     break;
@@ -166,13 +166,7 @@ final class IdxReader {
         }
 
         private int readInt(String what) throws IOException {
-            long at = offset;
-            byte[] bytes = read(4);
-            if (bytes.length < 4) {
-                throw fail(at, "expected the " + what + " (4-byte big-endian integer), but the file ended at offset "
-                        + offset);
-            }
-            return (bytes[0] & 0xFF) << 24 | (bytes[1] & 0xFF) << 16 | (bytes[2] & 0xFF) << 8 | (bytes[3] & 0xFF);
+            return ByteBuffer.wrap(readExactly(4, "the " + what + " (4-byte big-endian integer)")).getInt();
         }
 
         void expectMagic(int expected, String kind) throws IOException {
@@ -206,7 +200,7 @@ final class IdxReader {
 
         void expectEnd(String content) throws IOException {
             long end = offset;
-            if (read(1).length > 0) {
+            if (read(1, "the gzip trailer or bytes after the data").length > 0) {
                 throw fail(end, "expected the end of the file after " + content + ", but there are more bytes"
                         + " (is the count in the header wrong?)");
             }

@@ -90,8 +90,9 @@ class MnistTest {
 
         DataFormatException e = assertThrows(DataFormatException.class, () -> Mnist.loadSet(images, labels));
 
-        assertEquals(8, e.offset());
-        assertTrue(e.detail().startsWith("expected the row count"), e.detail());
+        assertEquals(10, e.offset());
+        assertEquals("expected the row count (4-byte big-endian integer) starting at offset 8, but the file ended at"
+                + " offset 10", e.detail());
     }
 
     @Test
@@ -104,7 +105,8 @@ class MnistTest {
 
         assertEquals(images, e.path());
         assertTrue(e.offset() > 16 && e.offset() < 16 + 200 * 28 * 28, "offset " + e.offset());
-        assertTrue(e.detail().contains("gzip"), e.detail());
+        assertTrue(e.detail().startsWith("the gzip data is damaged or cut off here (Unexpected end of ZLIB input stream),"
+                + " within 156800 bytes of pixel data (200 x 28 x 28) starting at offset 16"), e.detail());
     }
 
     @Test
@@ -120,6 +122,17 @@ class MnistTest {
 
         assertEquals(16 + 28 * 28, e.offset());
         assertTrue(e.detail().startsWith("expected 2130706433 bytes of pixel data"), e.detail());
+    }
+
+    @Test
+    void corruptGzipChecksumIsReported() throws IOException {
+        byte[] compressed = IdxBytes.gzip(IdxBytes.labels(1, 2, 3));
+        compressed[compressed.length - 8] ^= 1; // the CRC-32 of the trailer
+        Path labels = IdxBytes.write(temp.resolve("labels.gz"), compressed);
+
+        DataFormatException e = assertThrows(DataFormatException.class, () -> IdxReader.readLabels(labels, 10));
+
+        assertTrue(e.detail().startsWith("the gzip data is damaged or cut off here (Corrupt GZIP trailer)"), e.detail());
     }
 
     @Test
