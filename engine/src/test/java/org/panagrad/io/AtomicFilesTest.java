@@ -10,6 +10,7 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.stream.Stream;
@@ -56,6 +57,16 @@ class AtomicFilesTest {
 
         assertFalse(Files.exists(target));
         assertEquals(List.of(), listing());
+    }
+
+    @Test
+    void missingDirectoryIsNamed() {
+        Path target = temp.resolve("absent/out.json");
+
+        NoSuchFileException e = assertThrows(NoSuchFileException.class, () -> AtomicFiles.write(target, out -> {}));
+
+        assertEquals(temp.resolve("absent").toString(), e.getFile());
+        assertEquals("cannot write out.json: the directory does not exist", e.getReason());
     }
 
     @Test
