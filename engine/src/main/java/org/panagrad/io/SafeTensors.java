@@ -1,0 +1,144 @@
+package org.panagrad.io;
+
+import java.io.IOException;
+import java.io.OutputStream;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.CharBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.charset.CharsetDecoder;
+import java.nio.charset.CoderResult;
+import java.nio.charset.CodingErrorAction;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Reads and writes the safetensors format of Hugging Face: an 8-byte little-endian length N, N bytes of
+ * UTF-8 JSON header (see {@link SafeTensorsHeader}), then the raw little-endian tensor data. Panagrad writes
+ * F32 and reads F32, F64, F16 and BF16, converting to float.
+ *
+ * <p>The reader checks every offset against the file before reading, so a damaged file fails with the
+ * path, the byte offset and what was expected there. Unlike the reference implementation it accepts data
+ * sections with gaps, overlaps or unsorted tensors, as long as every tensor lies inside the file.
+ */
+public final class SafeTensors {
+    private static final int PREFIX_BYTES = SafeTensorsHeader.START;
+    /** The limit of the reference implementation: a longer header is taken as a sign of a damaged file. */
+    private static final long MAX_HEADER_BYTES = 100_000_000;
+    private static final int CHUNK_BYTES = 1 << 20; // a multiple of every element size
+
+    private SafeTensors() {}
+
+    /** Writes the tensors without metadata; see {@link #write(Path, List, Map)}. */
+    public static void write(Path path, List<TensorData> tensors) throws IOException {
+        write(path, tensors, Map.of());
+    }
+
+    /**
+     * Atomically replaces {@code path} with the tensors as F32, stored in list order, and the metadata (if not
+     * empty). Names must be unique and not {@code __metadata__}; this is checked before the file is touched.
+     */
+    public static void write(Path path, List<TensorData> tensors, Map<String, String> metadata) throws IOException {
+        byte[] header = SafeTensorsHeader.encode(tensors, metadata);
+        AtomicFiles.write(path, out -> {
+            ByteBuffer chunk = ByteBuffer.allocate(CHUNK_BYTES).order(ByteOrder.LITTLE_ENDIAN);
+            chunk.putLong(header.length);
+            out.write(chunk.array(), 0, chunk.position());
+            out.write(header);
+            for (TensorData tensor : tensors) {
+                writeFloats(out, tensor.data(), chunk);
+            }
+        });
+    }
+
+    private static void writeFloats(OutputStream out, float[] values, ByteBuffer chunk) throws IOException {
+        int perChunk = chunk.capacity() / Float.BYTES;
+        for (int start = 0; start < values.length; start += perChunk) {
+            int count = Math.min(perChunk, values.length - start);
+            chunk.clear();
+            chunk.asFloatBuffer().put(values, start, count);
+            out.write(chunk.array(), 0, count * Float.BYTES);
+        }
+    }
+
+    /** Reads every tensor (converted to float) and the metadata. */
+    public static SafeTensorsFile read(Path path) throws IOException {
+        try (FileChannel channel = FileChannel.open(path, StandardOpenOption.READ)) {
+            long size = channel.size();
+            if (size < PREFIX_BYTES) {
+                throw new DataFormatException(path, size, "the file ended after " + size + " bytes; expected at least "
+                        + PREFIX_BYTES + " (the little-endian u64 length of the JSON header)");
+            }
+            long headerLength = readAt(channel, path, 0, PREFIX_BYTES).getLong();
+            long available = size - PREFIX_BYTES;
+            if (headerLength < 0 || headerLength > available) {
+                throw new DataFormatException(path, 0, "the header length is " + Long.toUnsignedString(headerLength)
+                        + " bytes, but only " + available + " bytes follow the length prefix (file size " + size + ")");
+            }
+            if (headerLength > MAX_HEADER_BYTES) {
+                throw new DataFormatException(path, 0, "the header length is " + headerLength
+                        + " bytes, more than the limit of " + MAX_HEADER_BYTES);
+            }
+            String text = decodeUtf8(path, readAt(channel, path, PREFIX_BYTES, (int) headerLength));
+            SafeTensorsHeader header = SafeTensorsHeader.parse(path, text);
+            long dataStart = PREFIX_BYTES + headerLength;
+            long dataBytes = size - dataStart;
+            List<TensorData> tensors = new ArrayList<>(header.entries().size());
+            for (SafeTensorsHeader.Entry entry : header.entries()) {
+                if (entry.end() > dataBytes) {
+                    throw new DataFormatException(path, size, "tensor '" + entry.name() + "' has data_offsets ["
+                            + entry.begin() + ", " + entry.end() + "], which needs the file to reach offset "
+                            + (dataStart + entry.end()) + " (data starts at " + dataStart + "), but the file ended at"
+                            + " offset " + size);
+                }
+                float[] values = readTensor(channel, path, dataStart + entry.begin(), entry);
+                tensors.add(new TensorData(entry.name(), entry.shape(), values));
+            }
+            return new SafeTensorsFile(tensors, header.metadata());
+        }
+    }
+
+    private static float[] readTensor(FileChannel channel, Path path, long start, SafeTensorsHeader.Entry entry)
+            throws IOException {
+        float[] values = new float[entry.elements()];
+        int perChunk = CHUNK_BYTES / entry.dtype().bytes;
+        for (int done = 0; done < values.length; done += perChunk) {
+            int count = Math.min(perChunk, values.length - done);
+            ByteBuffer bytes = readAt(channel, path, start + (long) done * entry.dtype().bytes,
+                    count * entry.dtype().bytes);
+            entry.dtype().decode(bytes, values, done, count);
+        }
+        return values;
+    }
+
+    /** Reads exactly {@code length} bytes at {@code position}, little-endian, ready to get from. */
+    private static ByteBuffer readAt(FileChannel channel, Path path, long position, int length) throws IOException {
+        ByteBuffer buffer = ByteBuffer.allocate(length).order(ByteOrder.LITTLE_ENDIAN);
+        while (buffer.hasRemaining()) {
+            // Only a file that shrinks while we read it ends early: sizes were checked before.
+            if (channel.read(buffer, position + buffer.position()) < 0) {
+                throw new DataFormatException(path, position + buffer.position(), "expected " + length
+                        + " bytes starting at offset " + position + ", but the file ended (was it truncated while"
+                        + " being read?)");
+            }
+        }
+        return buffer.flip();
+    }
+
+    private static String decodeUtf8(Path path, ByteBuffer bytes) throws DataFormatException {
+        CharsetDecoder decoder = StandardCharsets.UTF_8.newDecoder()
+                .onMalformedInput(CodingErrorAction.REPORT)
+                .onUnmappableCharacter(CodingErrorAction.REPORT);
+        CharBuffer chars = CharBuffer.allocate(bytes.remaining());
+        CoderResult result = decoder.decode(bytes, chars, true);
+        if (result.isError()) {
+            throw new DataFormatException(path, PREFIX_BYTES + bytes.position(), "the header is not valid UTF-8");
+        }
+        decoder.flush(chars);
+        return chars.flip().toString();
+    }
+}
