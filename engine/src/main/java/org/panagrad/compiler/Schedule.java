@@ -4,12 +4,15 @@ import org.panagrad.graph.Node;
 
 import java.util.ArrayList;
 import java.util.BitSet;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 
 /**
  * The order instructions run in, which is also dead-code elimination: only nodes the outputs need are
- * scheduled. Node ids are already topological; side effects (optimizer updates) go last, after every
- * instruction that reads the values they overwrite.
+ * scheduled. Node ids are already topological. A side effect (an optimizer update, which overwrites its
+ * first input) runs as soon as its inputs exist and every other reader of what it overwrites has run:
+ * then a layer's gradient dies at its update, early in the backward pass, instead of living to the end.
  */
 final class Schedule {
     private Schedule() {}
@@ -22,7 +25,26 @@ final class Schedule {
             Node n = all.get(id);
             (n.op().hasSideEffects() ? effects : pure).add(n);
         }
-        pure.addAll(effects);
-        return pure;
+        Map<Node, Integer> position = new HashMap<>();
+        Map<Node, Integer> lastReader = new HashMap<>();
+        for (int i = 0; i < pure.size(); i++) {
+            Node n = pure.get(i);
+            position.put(n, i);
+            for (int k = 0; k < n.arity(); k++) lastReader.put(n.input(k), i);
+        }
+        // after.get(i): the effects that run right after pure step i (-1: before every pure step).
+        Map<Integer, List<Node>> after = new HashMap<>();
+        for (Node e : effects) {
+            int at = lastReader.getOrDefault(e.input(0), -1);
+            for (int k = 0; k < e.arity(); k++) at = Math.max(at, position.getOrDefault(e.input(k), -1));
+            after.computeIfAbsent(at, x -> new ArrayList<>()).add(e);
+        }
+        List<Node> schedule = new ArrayList<>(pure.size() + effects.size());
+        schedule.addAll(after.getOrDefault(-1, List.of()));
+        for (int i = 0; i < pure.size(); i++) {
+            schedule.add(pure.get(i));
+            schedule.addAll(after.getOrDefault(i, List.of()));
+        }
+        return schedule;
     }
 }

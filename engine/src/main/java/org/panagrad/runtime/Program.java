@@ -66,7 +66,10 @@ public final class Program {
         return outputs;
     }
 
-    /** Copies a float input in, from {@code src[srcOffset...]}. */
+    /**
+     * Copies a float input in, from {@code src[srcOffset...]}. An input this program does not read (its
+     * outputs do not depend on it) is accepted and ignored, as JAX ignores unused arguments.
+     */
     public void set(Node input, float[] src, int srcOffset) {
         int off = inputOffset(input, DType.FLOAT);
         int n = input.shape().numel();
@@ -74,7 +77,7 @@ public final class Program {
             throw new IllegalArgumentException(input.describe() + " needs " + n + " values from offset " + srcOffset
                     + ", but the source holds " + src.length);
         }
-        System.arraycopy(src, srcOffset, arena, off, n);
+        if (off >= 0) System.arraycopy(src, srcOffset, arena, off, n);
     }
 
     public void set(Node input, float[] src) {
@@ -95,7 +98,7 @@ public final class Program {
                 throw new IllegalArgumentException(labels.describe() + ": label " + c + " at index " + (srcOffset + i)
                         + " is outside [0, " + classes + ")");
             }
-            arena[off + i] = c;
+            if (off >= 0) arena[off + i] = c;
         }
     }
 
@@ -103,13 +106,19 @@ public final class Program {
         setLabels(labels, src, 0);
     }
 
+    /** The input's offset in the arena, or -1 when the program does not read it. */
     private int inputOffset(Node input, DType dtype) {
-        Integer off = offsets.get(input);
-        if (!(input.op() instanceof Input) || input.dtype() != dtype || off == null) {
+        if (!(input.op() instanceof Input) || input.dtype() != dtype) {
             throw new IllegalArgumentException(input.describe() + " is not a " + (dtype == DType.LABELS ? "labels" : "float")
-                    + " input of this program");
+                    + " input");
         }
-        return off;
+        Integer off = offsets.get(input);
+        return off == null ? -1 : off;
+    }
+
+    /** Whether this program reads the input (or computes the node). */
+    public boolean reads(Node node) {
+        return offsets.containsKey(node);
     }
 
     /** The value of a scalar output after a run. */

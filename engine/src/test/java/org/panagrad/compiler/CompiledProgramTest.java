@@ -136,7 +136,7 @@ class CompiledProgramTest {
             program.set(m.target, Reference.toFloat(feed.get(m.target)));
         }
         for (Node vi : v) {
-            if (program.offsets().containsKey(vi)) program.set(vi, Reference.toFloat(feed.get(vi)));
+            program.set(vi, Reference.toFloat(feed.get(vi)));
         }
     }
 }

@@ -1,0 +1,23 @@
+package org.panagrad.optim;
+
+import org.panagrad.graph.Node;
+import org.panagrad.runtime.ParameterStore;
+
+import java.util.List;
+
+/**
+ * A first-order optimizer compiled into the training step: it adds one fused update op per parameter, whose
+ * state (moments) lives in the parameter store next to the weights. Hyperparameters that change between
+ * steps (learning rate, bias corrections) live in a small state vector that {@link #beforeStep} writes, so
+ * that the compiled program never changes.
+ */
+public interface Optimizer {
+    /** The update ops for each parameter and its gradient node, to be compiled with the loss. */
+    List<Node> updates(List<Node> params, List<Node> grads);
+
+    /** Prepares step number {@code step} (0-based): writes this step's learning rate and corrections. */
+    void beforeStep(ParameterStore store, long step);
+
+    /** The optimizer's state variables (moments, hyperparameters), e.g. to checkpoint them. */
+    List<Node> stateVariables();
+}

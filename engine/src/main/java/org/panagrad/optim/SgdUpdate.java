@@ -1,0 +1,50 @@
+package org.panagrad.optim;
+
+import org.panagrad.graph.Node;
+import org.panagrad.graph.Shape;
+import org.panagrad.kernels.Updates;
+import org.panagrad.runtime.Buffers;
+import org.panagrad.runtime.Instruction;
+
+/**
+ * PyTorch's SGD step on one parameter, in one pass: inputs (param, grad, hyper) or, with momentum,
+ * (param, grad, hyper, velocity); hyper[0] is the learning rate of the current step.
+ */
+record SgdUpdate(double momentum, boolean nesterov, double weightDecay) implements UpdateOp {
+    Node apply(Node param, Node grad, Node hyper, Node velocity) {
+        Node[] ins = momentum == 0 ? new Node[] {param, grad, hyper} : new Node[] {param, grad, hyper, velocity};
+        return param.graph().node(this, Shape.scalar(), ins);
+    }
+
+    @Override
+    public String name() {
+        return momentum == 0 ? "sgd_update" : nesterov ? "nesterov_update" : "momentum_update";
+    }
+
+    @Override
+    public void reference(Node y, double[][] in, double[] out) {
+        double[] p = in[0], g = in[1];
+        double lr = in[2][0];
+        for (int i = 0; i < p.length; i++) {
+            double d = g[i] + weightDecay * p[i];
+            if (momentum != 0) {
+                double v = momentum * in[3][i] + d;
+                in[3][i] = v;
+                d = nesterov ? d + momentum * v : v;
+            }
+            p[i] -= lr * d;
+        }
+    }
+
+    @Override
+    public Instruction compile(Node y, Buffers b) {
+        Node param = y.input(0), grad = y.input(1), hyper = y.input(2);
+        float[] pa = b.array(param), ga = b.array(grad), ha = b.array(hyper);
+        int go = b.offset(grad), n = param.shape().numel();
+        float wd = (float) weightDecay, mu = (float) momentum;
+        if (momentum == 0) return () -> Updates.sgd(n, ha[0], wd, pa, 0, ga, go);
+        float[] va = b.array(y.input(3));
+        boolean nest = nesterov;
+        return () -> Updates.momentum(n, ha[0], mu, nest, wd, pa, 0, ga, go, va, 0);
+    }
+}

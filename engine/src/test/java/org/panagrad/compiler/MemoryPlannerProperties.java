@@ -1,0 +1,93 @@
+package org.panagrad.compiler;
+
+import net.jqwik.api.ForAll;
+import net.jqwik.api.Property;
+import net.jqwik.api.constraints.IntRange;
+import net.jqwik.api.constraints.LongRange;
+import org.panagrad.autodiff.Autodiff;
+import org.panagrad.graph.Graph;
+import org.panagrad.graph.Node;
+import org.panagrad.runtime.ParameterStore;
+import org.panagrad.runtime.Program;
+import org.panagrad.runtime.ReferenceInterpreter;
+import org.panagrad.testing.Reference;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+
+import static org.panagrad.testing.Reference.assertClose;
+
+/** The memory planner over random graphs: live buffers never share memory, and programs stay correct. */
+class MemoryPlannerProperties {
+
+    /** A random graph over [r x c] and [c x r] values, with elementwise ops, products, reductions and softmax. */
+    private static List<Node> randomGraph(Graph g, Random rnd, int size) {
+        int r = 2 + rnd.nextInt(5), c = 2 + rnd.nextInt(5);
+        List<Node> square = new ArrayList<>(List.of(g.input("a", r, c), g.input("b", r, c)));
+        List<Node> all = new ArrayList<>(square);
+        for (int i = 0; i < size; i++) {
+            Node x = square.get(rnd.nextInt(square.size())), y = square.get(rnd.nextInt(square.size()));
+            Node n;
+            switch (rnd.nextInt(9)) {
+                case 0: n = x.add(y); break;
+                case 1: n = x.mul(y); break;
+                case 2: n = x.tanh(); break;
+                case 3: n = x.relu(); break;
+                case 4: n = x.softmax(); break;
+                case 5: n = x.matmul(y, false, true).matmul(x); break;
+                case 6: n = x.sub(y.sum(0, true)); break;
+                case 7: n = x.scale(0.5).exp(); break;
+                default: n = x.maximum(y).neg(); break;
+            }
+            square.add(n);
+            all.add(n);
+        }
+        List<Node> outputs = new ArrayList<>();
+        outputs.add(square.get(square.size() - 1));
+        for (int i = 0; i < 2; i++) outputs.add(all.get(2 + rnd.nextInt(all.size() - 2)));
+        // Sometimes differentiate, which brings in-place candidates and longer lives.
+        if (rnd.nextBoolean()) outputs.addAll(List.of(Autodiff.grad(outputs.get(0).sum(), square.get(0), square.get(1))));
+        return outputs;
+    }
+
+    @Property(tries = 150)
+    void buffersLiveAtTheSameTimeNeverOverlap(@ForAll @LongRange(min = 0, max = 1_000_000) long seed,
+                                             @ForAll @IntRange(min = 1, max = 30) int size) {
+        Graph g = new Graph();
+        List<Node> outputs = randomGraph(g, new Random(seed), size);
+        for (Compiler.Options options : List.of(Compiler.Options.ALL, Compiler.Options.NONE)) {
+            MemoryPlan plan = Compiler.planOnly(outputs, options);
+            List<MemoryPlan.Allocation> as = plan.allocations();
+            for (int i = 0; i < as.size(); i++) {
+                for (int j = i + 1; j < as.size(); j++) {
+                    MemoryPlan.Allocation a = as.get(i), b = as.get(j);
+                    if (!a.overlapsInMemory(b) || !a.overlapsInTime(b)) continue;
+                    boolean handOver = (b.inPlaceOf() == a.node() && b.first() == a.last())
+                            || (a.inPlaceOf() == b.node() && a.first() == b.last());
+                    if (!handOver) throw new AssertionError("live buffers overlap: " + a + " and " + b);
+                }
+            }
+            if (plan.arenaSize() > MemoryPlanner.ALIGN * plan.naiveSize()) throw new AssertionError("arena too large");
+        }
+    }
+
+    @Property(tries = 60)
+    void plannedProgramsComputeWhatTheReferenceComputes(@ForAll @LongRange(min = 0, max = 1_000_000) long seed,
+                                                        @ForAll @IntRange(min = 1, max = 25) int size) {
+        Graph g = new Graph();
+        Random rnd = new Random(seed);
+        List<Node> outputs = randomGraph(g, rnd, size);
+        Node a = g.nodes().get(0), b = g.nodes().get(1);
+        Map<Node, double[]> feed = Reference.feed(rnd, List.of(a, b), -1, 1);
+        Map<Node, double[]> expected = ReferenceInterpreter.evaluate(outputs, feed);
+        Program p = Compiler.compile(new ParameterStore(), outputs);
+        p.set(a, Reference.toFloat(feed.get(a)));
+        p.set(b, Reference.toFloat(feed.get(b)));
+        p.run();
+        for (Node o : outputs) {
+            assertClose(o.describe(), expected.get(o), Reference.toDouble(p.get(o)), 1e-3, 1e-4);
+        }
+    }
+}

@@ -1,0 +1,85 @@
+package org.panagrad.optim;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+import org.panagrad.graph.Node;
+import org.panagrad.nn.Activation;
+import org.panagrad.runtime.ParameterStore;
+import org.panagrad.runtime.ReferenceInterpreter;
+import org.panagrad.testing.Reference;
+import org.panagrad.testing.SmallModel;
+
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.panagrad.testing.Reference.assertClose;
+
+/** Compiled training steps (forward, backward, fused update) against the float64 reference, step after step. */
+class TrainingStepTest {
+
+    private static Optimizer optimizer(String name) {
+        LearningRateSchedule lr = LearningRateSchedule.cosine(0.05, 0.01, 10);
+        switch (name) {
+            case "sgd": return Sgd.plain(lr);
+            case "sgd-wd": return Sgd.of(lr, 0, false, 0.01);
+            case "momentum": return Sgd.momentum(lr, 0.9, false);
+            case "nesterov": return Sgd.of(lr, 0.9, true, 0.001);
+            case "adam": return Adam.adam(LearningRateSchedule.constant(0.01), 0.9, 0.999, 1e-8, 0.01);
+            default: return Adam.adamW(LearningRateSchedule.constant(0.01).withWarmup(2), 0.05);
+        }
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"sgd", "sgd-wd", "momentum", "nesterov", "adam", "adamw"})
+    void stepsMatchTheReference(String name) {
+        SmallModel m = new SmallModel(Activation.TANH, false, 5, 9, 6, 8, 4);
+        Optimizer opt = optimizer(name);
+        ParameterStore store = new ParameterStore();
+        for (Node p : m.params) store.set(p, Reference.toFloat(m.feed.get(p)));
+        TrainingStep step = TrainingStep.compile(store, m.loss, List.of(m.params), opt, false);
+        org.panagrad.compiler.CompiledProgramTestAccess.feed(step.program(), m);
+
+        Map<Node, double[]> refLeaves = new HashMap<>(m.feed);
+        for (Node s : opt.stateVariables()) refLeaves.put(s, new double[s.shape().numel()]);
+        List<Node> updates = step.updates();
+
+        for (int t = 0; t < 4; t++) {
+            float loss = step.run();
+            // The reference takes the same hyperparameters the step just used.
+            for (Node s : opt.stateVariables()) {
+                if (s.name().endsWith(".hyper")) refLeaves.put(s, Reference.toDouble(store.get(s)));
+            }
+            List<Node> outs = new ArrayList<>(List.of(m.loss));
+            outs.addAll(updates);
+            double refLoss = ReferenceInterpreter.evaluate(outs, refLeaves).get(m.loss)[0];
+            assertClose(name + " loss at step " + t, new double[] {refLoss}, new double[] {loss}, 1e-5, 1e-6);
+            for (Node p : m.params) {
+                assertClose(name + " " + p.name() + " after step " + t, refLeaves.get(p),
+                        Reference.toDouble(store.get(p)), 1e-5, 1e-6);
+            }
+        }
+    }
+
+    @Test
+    void trainingReducesTheLossAndTheStepAllocatesNothing() {
+        SmallModel m = new SmallModel(Activation.RELU, false, 6, 32, 20, 16, 5);
+        ParameterStore store = new ParameterStore();
+        for (Node p : m.params) store.set(p, Reference.toFloat(m.feed.get(p)));
+        TrainingStep step = TrainingStep.compile(store, m.loss, List.of(m.params), Adam.adam(t -> 0.01), false);
+        org.panagrad.compiler.CompiledProgramTestAccess.feed(step.program(), m);
+        float first = step.run();
+        for (int i = 0; i < 300; i++) step.run();
+        com.sun.management.ThreadMXBean bean =
+                (com.sun.management.ThreadMXBean) java.lang.management.ManagementFactory.getThreadMXBean();
+        long before = bean.getThreadAllocatedBytes(Thread.currentThread().getId());
+        float last = 0;
+        for (int i = 0; i < 100; i++) last = step.run();
+        long allocated = bean.getThreadAllocatedBytes(Thread.currentThread().getId()) - before;
+        assertTrue(last < 0.2f * first, "loss went from " + first + " to " + last);
+        assertTrue(allocated < 1024, "100 steps allocated " + allocated + " bytes");
+    }
+}
