@@ -129,8 +129,13 @@ public final class Program {
 
     /** Copies an output (or a variable) into dst. */
     public void read(Node output, float[] dst) {
+        readInto(output, dst, 0);
+    }
+
+    /** Copies an output (or a variable) into dst from dstOffset on. */
+    public void readInto(Node output, float[] dst, int dstOffset) {
         Node src = source(output);
-        System.arraycopy(array(src), offsetOf(src), dst, 0, output.shape().numel());
+        System.arraycopy(array(src), offsetOf(src), dst, dstOffset, output.shape().numel());
     }
 
     private Node source(Node output) {

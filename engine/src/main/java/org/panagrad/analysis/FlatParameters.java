@@ -1,0 +1,57 @@
+package org.panagrad.analysis;
+
+import org.panagrad.graph.Node;
+import org.panagrad.runtime.ParameterStore;
+
+import java.util.List;
+
+/** Parameters seen as one flat vector, in list order: what second-order methods and line searches work on. */
+public final class FlatParameters {
+    private final ParameterStore store;
+    private final List<Node> params;
+    private final int dimension;
+
+    public FlatParameters(ParameterStore store, List<Node> params) {
+        this.store = store;
+        this.params = List.copyOf(params);
+        int n = 0;
+        for (Node p : params) n += p.shape().numel();
+        this.dimension = n;
+    }
+
+    public int dimension() {
+        return dimension;
+    }
+
+    public void read(float[] out) {
+        int off = 0;
+        for (Node p : params) {
+            float[] v = store.get(p);
+            System.arraycopy(v, 0, out, off, v.length);
+            off += v.length;
+        }
+    }
+
+    public void write(float[] in) {
+        int off = 0;
+        for (Node p : params) {
+            float[] v = store.get(p);
+            System.arraycopy(in, off, v, 0, v.length);
+            off += v.length;
+        }
+    }
+
+    /** params += alpha * direction, in place. */
+    public void addScaled(float alpha, float[] direction) {
+        int off = 0;
+        for (Node p : params) {
+            float[] v = store.get(p);
+            for (int i = 0; i < v.length; i++) v[i] += alpha * direction[off + i];
+            off += v.length;
+        }
+    }
+
+    public List<Node> parameters() {
+        return params;
+    }
+}
