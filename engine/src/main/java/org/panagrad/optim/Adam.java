@@ -1,8 +1,6 @@
 package org.panagrad.optim;
 
-import org.panagrad.graph.Graph;
 import org.panagrad.graph.Node;
-import org.panagrad.graph.Shape;
 import org.panagrad.runtime.ParameterStore;
 
 import java.util.ArrayList;
@@ -12,8 +10,7 @@ import java.util.List;
 public final class Adam implements Optimizer {
     private final LearningRateSchedule lr;
     private final AdamUpdate update;
-    private final List<Node> state = new ArrayList<>();
-    private Node hyper;
+    private final OptimizerState state = new OptimizerState();
 
     private Adam(LearningRateSchedule lr, double beta1, double beta2, double eps, double weightDecay, boolean decoupled) {
         if (beta1 < 0 || beta1 >= 1 || beta2 < 0 || beta2 >= 1) {
@@ -38,23 +35,18 @@ public final class Adam implements Optimizer {
 
     @Override
     public List<Node> updates(List<Node> params, List<Node> grads) {
-        Graph g = params.get(0).graph();
-        hyper = g.state("adam.hyper", Shape.of(3));
-        state.add(hyper);
+        Node hyper = state.hyper(params.get(0).graph(), "adam.hyper", 3);
         List<Node> ops = new ArrayList<>();
         for (int i = 0; i < params.size(); i++) {
             Node p = params.get(i);
-            Node m = g.state(p.name() + ".exp_avg", p.shape()), v = g.state(p.name() + ".exp_avg_sq", p.shape());
-            state.add(m);
-            state.add(v);
-            ops.add(update.apply(p, grads.get(i), hyper, m, v));
+            ops.add(update.apply(p, grads.get(i), hyper, state.slot(p, "exp_avg"), state.slot(p, "exp_avg_sq")));
         }
         return ops;
     }
 
     @Override
     public void beforeStep(ParameterStore store, long step) {
-        float[] h = store.get(hyper);
+        float[] h = store.get(state.hyper());
         h[0] = (float) lr.at(step);
         h[1] = (float) (1 - Math.pow(update.beta1(), step + 1));
         h[2] = (float) (1 - Math.pow(update.beta2(), step + 1));
@@ -62,6 +54,6 @@ public final class Adam implements Optimizer {
 
     @Override
     public List<Node> stateVariables() {
-        return List.copyOf(state);
+        return state.variables();
     }
 }

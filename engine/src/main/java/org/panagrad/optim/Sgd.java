@@ -1,8 +1,6 @@
 package org.panagrad.optim;
 
-import org.panagrad.graph.Graph;
 import org.panagrad.graph.Node;
-import org.panagrad.graph.Shape;
 import org.panagrad.runtime.ParameterStore;
 
 import java.util.ArrayList;
@@ -12,8 +10,7 @@ import java.util.List;
 public final class Sgd implements Optimizer {
     private final LearningRateSchedule lr;
     private final SgdUpdate update;
-    private final List<Node> state = new ArrayList<>();
-    private Node hyper;
+    private final OptimizerState state = new OptimizerState();
 
     private Sgd(LearningRateSchedule lr, double momentum, boolean nesterov, double weightDecay) {
         if (momentum < 0) throw new IllegalArgumentException("momentum must be >= 0, got " + momentum);
@@ -36,16 +33,11 @@ public final class Sgd implements Optimizer {
 
     @Override
     public List<Node> updates(List<Node> params, List<Node> grads) {
-        Graph g = params.get(0).graph();
-        hyper = g.state("sgd.hyper", Shape.of(1));
-        state.add(hyper);
+        Node hyper = state.hyper(params.get(0).graph(), "sgd.hyper", 1);
         List<Node> ops = new ArrayList<>();
         for (int i = 0; i < params.size(); i++) {
-            Node p = params.get(i), velocity = null;
-            if (update.momentum() != 0) {
-                velocity = g.state(p.name() + ".momentum_buffer", p.shape());
-                state.add(velocity);
-            }
+            Node p = params.get(i);
+            Node velocity = update.momentum() != 0 ? state.slot(p, "momentum_buffer") : null;
             ops.add(update.apply(p, grads.get(i), hyper, velocity));
         }
         return ops;
@@ -53,11 +45,11 @@ public final class Sgd implements Optimizer {
 
     @Override
     public void beforeStep(ParameterStore store, long step) {
-        store.get(hyper)[0] = (float) lr.at(step);
+        store.get(state.hyper())[0] = (float) lr.at(step);
     }
 
     @Override
     public List<Node> stateVariables() {
-        return List.copyOf(state);
+        return state.variables();
     }
 }
