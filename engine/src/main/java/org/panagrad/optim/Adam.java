@@ -45,11 +45,22 @@ public final class Adam implements Optimizer {
     }
 
     @Override
-    public void beforeStep(ParameterStore store, long step) {
+    public void beforeStep(ParameterStore store) {
+        long step = state.nextStep();
         float[] h = store.get(state.hyper());
         h[0] = (float) lr.at(step);
         h[1] = (float) (1 - Math.pow(update.beta1(), step + 1));
         h[2] = (float) (1 - Math.pow(update.beta2(), step + 1));
+    }
+
+    @Override
+    public long stepCount() {
+        return state.steps();
+    }
+
+    @Override
+    public void setStepCount(long steps) {
+        state.setSteps(steps);
     }
 
     @Override

@@ -15,8 +15,17 @@ public interface Optimizer {
     /** The update ops for each parameter and its gradient node, to be compiled with the loss. */
     List<Node> updates(List<Node> params, List<Node> grads);
 
-    /** Prepares step number {@code step} (0-based): writes this step's learning rate and corrections. */
-    void beforeStep(ParameterStore store, long step);
+    /**
+     * Prepares the next step: writes its learning rate and corrections into the state, and counts it. Every
+     * training step compiled with this optimizer shares the count, as they share the moments.
+     */
+    void beforeStep(ParameterStore store);
+
+    /** Steps prepared so far. */
+    long stepCount();
+
+    /** Continues counting from a given step, e.g. when resuming from a checkpoint. */
+    void setStepCount(long steps);
 
     /** The optimizer's state variables (moments, hyperparameters), e.g. to checkpoint them. */
     List<Node> stateVariables();

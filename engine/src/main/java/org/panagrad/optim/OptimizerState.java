@@ -18,6 +18,21 @@ final class OptimizerState {
     private final Map<String, Node> slots = new HashMap<>();
     private final List<Node> variables = new ArrayList<>();
     private Node hyper;
+    private long steps;
+
+    /** The 0-based number of the step being prepared, counted. */
+    long nextStep() {
+        return steps++;
+    }
+
+    long steps() {
+        return steps;
+    }
+
+    void setSteps(long steps) {
+        if (steps < 0) throw new IllegalArgumentException("a step count cannot be negative: " + steps);
+        this.steps = steps;
+    }
 
     Node hyper(Graph g, String name, int size) {
         if (hyper == null) {

@@ -44,8 +44,19 @@ public final class Sgd implements Optimizer {
     }
 
     @Override
-    public void beforeStep(ParameterStore store, long step) {
+    public void beforeStep(ParameterStore store) {
+        long step = state.nextStep();
         store.get(state.hyper())[0] = (float) lr.at(step);
+    }
+
+    @Override
+    public long stepCount() {
+        return state.steps();
+    }
+
+    @Override
+    public void setStepCount(long steps) {
+        state.setSteps(steps);
     }
 
     @Override

@@ -20,7 +20,6 @@ public final class TrainingStep {
     private final List<Node> params;
     private final List<Node> grads;
     private final List<Node> updates;
-    private long step;
 
     private TrainingStep(Program program, Optimizer optimizer, Node loss, List<Node> params, List<Node> grads,
                          List<Node> updates) {
@@ -49,7 +48,7 @@ public final class TrainingStep {
 
     /** Runs one step on the inputs already fed to {@link #program()}, and returns the loss before the update. */
     public float run() {
-        optimizer.beforeStep(program.store(), step++);
+        optimizer.beforeStep(program.store());
         program.run();
         return program.scalar(loss);
     }
@@ -58,14 +57,8 @@ public final class TrainingStep {
         return program;
     }
 
-    /** Steps taken so far; the next step's learning rate comes from this. */
-    public long stepCount() {
-        return step;
-    }
-
-    /** Continues the step count, e.g. after resuming from a checkpoint. */
-    public void setStepCount(long step) {
-        this.step = step;
+    public Optimizer optimizer() {
+        return optimizer;
     }
 
     public List<Node> parameters() {
