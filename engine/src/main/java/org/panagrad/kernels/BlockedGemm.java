@@ -5,8 +5,8 @@ import static org.panagrad.kernels.GemmMicroKernel.NR;
 
 /**
  * The cache-blocked loop nest (the BLIS order) over one band of C: for each block of NC columns and KC
- * steps, B is packed once (it stays in L2/L3); for each block of MC rows, A is packed (MC x KC = 128 KB,
- * sized for Zen 1's 512 KB L2); then every NR-wide panel of B (KC x NR = 16 KB, sized for the 32 KB L1)
+ * steps, B is packed once (it stays in L2/L3); for each block of MC rows, A is packed (MC x KC = 120 KB,
+ * sized for the 512 KB L2); then every NR-wide panel of B (KC x NR = 16 KB, sized for the 32 KB L1)
  * meets every MR-row panel of A in the micro-kernel.
  * <p>
  * When few column panels reuse an A panel (narrow products), packing A costs more than it saves and the
@@ -16,7 +16,7 @@ final class BlockedGemm {
     private BlockedGemm() {}
 
     static final int KC = 256;
-    static final int MC = 128;
+    static final int MC = 120;
     static final int NC = 1024;
     /** Pack A only when each A panel meets at least this many B panels. */
     private static final int PACK_A_MIN_PANELS = 3;
@@ -51,15 +51,10 @@ final class BlockedGemm {
                         for (int ir = 0; ir < mc; ir += MR) {
                             int mr = Math.min(MR, mc - ir);
                             if (packA) {
-                                int base = ir * kc;
-                                GemmMicroKernel.multiply(kc, packedA, base, base + 1, base + 2, base + 3, MR,
-                                        packedB, bPanel, tile);
+                                GemmMicroKernel.multiply(kc, packedA, ir * kc, 1, MR - 1, MR, packedB, bPanel, tile);
                             } else {
-                                // Rows beyond the edge repeat the last real row: valid reads, unused results.
-                                int rs = job.aRowStride, cs = job.aColStride;
-                                int row0 = job.aOff + (ic + ir) * rs + pc * cs;
-                                GemmMicroKernel.multiply(kc, job.a, row0, row0 + Math.min(1, mr - 1) * rs,
-                                        row0 + Math.min(2, mr - 1) * rs, row0 + Math.min(3, mr - 1) * rs, cs,
+                                int row0 = job.aOff + (ic + ir) * job.aRowStride + pc * job.aColStride;
+                                GemmMicroKernel.multiply(kc, job.a, row0, job.aRowStride, mr - 1, job.aColStride,
                                         packedB, bPanel, tile);
                             }
                             GemmEpilogue.store(job, tile, ic + ir, jc + jr, mr, nr, beta, lastBlock);
