@@ -17,7 +17,7 @@ final class BlockedGemm {
 
     static final int KC = 256;
     static final int MC = 120;
-    static final int NC = 1024;
+    static final int NC = 512;
     /** Pack A only when each A panel meets at least this many B panels. */
     private static final int PACK_A_MIN_PANELS = 3;
 
@@ -51,10 +51,15 @@ final class BlockedGemm {
                         for (int ir = 0; ir < mc; ir += MR) {
                             int mr = Math.min(MR, mc - ir);
                             if (packA) {
-                                GemmMicroKernel.multiply(kc, packedA, ir * kc, 1, MR - 1, MR, packedB, bPanel, tile);
+                                GemmMicroKernel.multiply(kc, packedA, ir * kc, 1, MR, packedB, bPanel, tile);
+                            } else if (mr < MR) {
+                                // A partial panel read in place would run past A: pack just this one.
+                                float[] edge = ws.packedA(MR * kcMax);
+                                GemmPacking.packA(job, ic + ir, mr, pc, kc, edge);
+                                GemmMicroKernel.multiply(kc, edge, 0, 1, MR, packedB, bPanel, tile);
                             } else {
                                 int row0 = job.aOff + (ic + ir) * job.aRowStride + pc * job.aColStride;
-                                GemmMicroKernel.multiply(kc, job.a, row0, job.aRowStride, mr - 1, job.aColStride,
+                                GemmMicroKernel.multiply(kc, job.a, row0, job.aRowStride, job.aColStride,
                                         packedB, bPanel, tile);
                             }
                             GemmEpilogue.store(job, tile, ic + ir, jc + jr, mr, nr, beta, lastBlock);

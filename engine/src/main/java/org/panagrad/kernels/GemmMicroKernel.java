@@ -24,51 +24,41 @@ final class GemmMicroKernel {
 
     /**
      * tile[r * NR + j] = sum over p < kc of A(r, p) * B(p, j), where A(r, p) = a[aRow0 + r * aRowStride + p * aStep]
-     * for r <= lastRow (rows past lastRow repeat it: valid reads whose results are never stored) and
-     * B(p, j) = b[bPanel + p * NR + j] (a packed panel).
+     * for all MR rows (the caller packs edge panels, so every read is valid) and B(p, j) = b[bPanel + p * NR + j]
+     * (a packed panel). One running index keeps the loop's integer registers few.
      */
-    static void multiply(int kc, float[] a, int aRow0, int aRowStride, int lastRow, int aStep,
+    static void multiply(int kc, float[] a, int aRow0, int aRowStride, int aStep,
                          float[] b, int bPanel, float[] tile) {
-        int a0 = aRow0 + Math.min(0, lastRow) * aRowStride;
-        int a1 = aRow0 + Math.min(1, lastRow) * aRowStride;
-        int a2 = aRow0 + Math.min(2, lastRow) * aRowStride;
-        int a3 = aRow0 + Math.min(3, lastRow) * aRowStride;
-        int a4 = aRow0 + Math.min(4, lastRow) * aRowStride;
-        int a5 = aRow0 + Math.min(5, lastRow) * aRowStride;
         FloatVector c00 = FloatVector.zero(F), c01 = FloatVector.zero(F);
         FloatVector c10 = FloatVector.zero(F), c11 = FloatVector.zero(F);
         FloatVector c20 = FloatVector.zero(F), c21 = FloatVector.zero(F);
         FloatVector c30 = FloatVector.zero(F), c31 = FloatVector.zero(F);
         FloatVector c40 = FloatVector.zero(F), c41 = FloatVector.zero(F);
         FloatVector c50 = FloatVector.zero(F), c51 = FloatVector.zero(F);
+        int ai = aRow0;
         int bi = bPanel;
         for (int p = 0; p < kc; p++) {
             FloatVector b0 = FloatVector.fromArray(F, b, bi);
             FloatVector b1 = FloatVector.fromArray(F, b, bi + LANES);
-            FloatVector x = FloatVector.broadcast(F, a[a0]);
+            FloatVector x = FloatVector.broadcast(F, a[ai]);
             c00 = x.fma(b0, c00);
             c01 = x.fma(b1, c01);
-            x = FloatVector.broadcast(F, a[a1]);
+            x = FloatVector.broadcast(F, a[ai + aRowStride]);
             c10 = x.fma(b0, c10);
             c11 = x.fma(b1, c11);
-            x = FloatVector.broadcast(F, a[a2]);
+            x = FloatVector.broadcast(F, a[ai + 2 * aRowStride]);
             c20 = x.fma(b0, c20);
             c21 = x.fma(b1, c21);
-            x = FloatVector.broadcast(F, a[a3]);
+            x = FloatVector.broadcast(F, a[ai + 3 * aRowStride]);
             c30 = x.fma(b0, c30);
             c31 = x.fma(b1, c31);
-            x = FloatVector.broadcast(F, a[a4]);
+            x = FloatVector.broadcast(F, a[ai + 4 * aRowStride]);
             c40 = x.fma(b0, c40);
             c41 = x.fma(b1, c41);
-            x = FloatVector.broadcast(F, a[a5]);
+            x = FloatVector.broadcast(F, a[ai + 5 * aRowStride]);
             c50 = x.fma(b0, c50);
             c51 = x.fma(b1, c51);
-            a0 += aStep;
-            a1 += aStep;
-            a2 += aStep;
-            a3 += aStep;
-            a4 += aStep;
-            a5 += aStep;
+            ai += aStep;
             bi += NR;
         }
         c00.intoArray(tile, 0 * NR);
