@@ -5,12 +5,13 @@ import static org.panagrad.kernels.GemmMicroKernel.NR;
 
 /**
  * One GEMM call in strided form: C(i, j) = act(alpha * sum_p A(i, p) B(p, j) + beta * C(i, j) + bias), with
- * A(i, p) = a[aOff + i * aRowStride + p * aColStride] and likewise for B and C. Transposes are just strides.
+ * A(i, p) = a[aOff + i * aRowStride + p * aColStride] likewise for B, and C row-major with leading dimension ldc. Transposes are just strides.
  * <p>
- * It also decides how the work is cut: a narrow product (n below one tile width, like the 10-class layer)
- * is computed as its transpose C^T = op(B)^T op(A)^T, so that the long side runs along the vector lanes;
- * and a parallel call splits C into row or column bands, one per thread. Bands never split k, so every
- * C element is summed in the same order whatever the thread count: results are bit-for-bit identical.
+ * It also decides how a parallel call cuts the work: C is split into row or column bands, one per thread.
+ * (Computing a narrow product such as n = 10 as its transpose, to fill the lanes, was tried and measured
+ * slower: repacking the big operand cost more than the idle lanes of one narrow B panel.)
+ * Bands never split k, so every C element is summed in the same order whatever the thread count:
+ * results are bit-for-bit identical.
  * One instance per calling thread is reused for every call, so a call allocates nothing.
  */
 final class GemmJob implements WorkerPool.Task {
@@ -24,11 +25,9 @@ final class GemmJob implements WorkerPool.Task {
     float[] b;
     int bOff, bRowStride, bColStride;
     float[] c;
-    int cOff, cRowStride, cColStride;
+    int cOff, ldc;
     float[] bias;
     int biasOff;
-    /** After transposing the problem, the bias runs down the rows of the computed C^T. */
-    boolean biasAlongRows;
     boolean relu;
     /** Parallel split: bands of rows (true) or of columns (false). */
     boolean splitRows;
@@ -40,18 +39,10 @@ final class GemmJob implements WorkerPool.Task {
                    float[] bias, int biasOff, boolean relu, int threads) {
         int aRs = transA ? 1 : lda, aCs = transA ? lda : 1;
         int bRs = transB ? 1 : ldb, bCs = transB ? ldb : 1;
-        boolean transpose = n < NR && m > n;
-        if (transpose) {
-            this.m = n; this.n = m;
-            this.a = b; this.aOff = bOff; this.aRowStride = bCs; this.aColStride = bRs;
-            this.b = a; this.bOff = aOff; this.bRowStride = aCs; this.bColStride = aRs;
-            this.cRowStride = 1; this.cColStride = ldc;
-        } else {
-            this.m = m; this.n = n;
-            this.a = a; this.aOff = aOff; this.aRowStride = aRs; this.aColStride = aCs;
-            this.b = b; this.bOff = bOff; this.bRowStride = bRs; this.bColStride = bCs;
-            this.cRowStride = ldc; this.cColStride = 1;
-        }
+        this.m = m; this.n = n;
+        this.a = a; this.aOff = aOff; this.aRowStride = aRs; this.aColStride = aCs;
+        this.b = b; this.bOff = bOff; this.bRowStride = bRs; this.bColStride = bCs;
+        this.ldc = ldc;
         this.k = k;
         this.alpha = alpha;
         this.beta = beta;
@@ -59,7 +50,6 @@ final class GemmJob implements WorkerPool.Task {
         this.cOff = cOff;
         this.bias = bias;
         this.biasOff = biasOff;
-        this.biasAlongRows = transpose;
         this.relu = relu;
         chooseSplit(threads);
     }
