@@ -12,30 +12,37 @@ public final class Elementwise {
                               float[] a, int aOff, int aRowStride, int aColStride,
                               float[] b, int bOff, int bRowStride, int bColStride,
                               float[] out, int outOff) {
-        ElementwiseScalar.binary(op, rows, cols, a, aOff, aRowStride, aColStride, b, bOff, bRowStride, bColStride,
+        if (Simd.ENABLED) ElementwiseSimd.binary(op, rows, cols, a, aOff, aRowStride, aColStride, b, bOff, bRowStride, bColStride,
+                out, outOff);
+        else ElementwiseScalar.binary(op, rows, cols, a, aOff, aRowStride, aColStride, b, bOff, bRowStride, bColStride,
                 out, outOff);
     }
 
     public static void unary(UnaryOp op, int n, float[] x, int xOff, float[] out, int outOff) {
-        ElementwiseScalar.unary(op, n, x, xOff, out, outOff);
+        if (Simd.ENABLED) ElementwiseSimd.unary(op, n, x, xOff, out, outOff);
+        else ElementwiseScalar.unary(op, n, x, xOff, out, outOff);
     }
 
     /** out = c * x. */
     public static void scale(int n, float c, float[] x, int xOff, float[] out, int outOff) {
-        ElementwiseScalar.scale(n, c, x, xOff, out, outOff);
+        if (Simd.ENABLED) ElementwiseSimd.scale(n, c, x, xOff, out, outOff);
+        else ElementwiseScalar.scale(n, c, x, xOff, out, outOff);
     }
 
     public static void fill(int n, float value, float[] out, int outOff) {
-        ElementwiseScalar.fill(n, value, out, outOff);
+        if (Simd.ENABLED) ElementwiseSimd.fill(n, value, out, outOff);
+        else ElementwiseScalar.fill(n, value, out, outOff);
     }
 
     /** out = 1 where x > 0, {@code atZero} where x == 0, else 0 (the derivative mask of relu and max). */
     public static void step(int n, float atZero, float[] x, int xOff, float[] out, int outOff) {
-        ElementwiseScalar.step(n, atZero, x, xOff, out, outOff);
+        if (Simd.ENABLED) ElementwiseSimd.step(n, atZero, x, xOff, out, outOff);
+        else ElementwiseScalar.step(n, atZero, x, xOff, out, outOff);
     }
 
     /** out = g where y > 0 else 0: the ReLU mask applied in the backward pass, from the forward output y. */
     public static void reluBackward(int n, float[] g, int gOff, float[] y, int yOff, float[] out, int outOff) {
-        ElementwiseScalar.reluBackward(n, g, gOff, y, yOff, out, outOff);
+        if (Simd.ENABLED) ElementwiseSimd.reluBackward(n, g, gOff, y, yOff, out, outOff);
+        else ElementwiseScalar.reluBackward(n, g, gOff, y, yOff, out, outOff);
     }
 }

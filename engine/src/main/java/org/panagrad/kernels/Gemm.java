@@ -5,9 +5,26 @@ package org.panagrad.kernels;
  * {@code C = act(alpha * op(A) * op(B) + beta * C + bias)} where op is identity or transpose,
  * {@code bias} (length n, may be null) is added to every row and act is ReLU when {@code relu}.
  * op(A) is m x k, op(B) is k x n, C is m x n. With beta == 0, C is not read (it may hold garbage).
+ * <p>
+ * Large products are split over a persistent {@link WorkerPool} ({@link #setThreads}); the result does not
+ * depend on the thread count, bit for bit. Calls may come from any thread; the steady state allocates nothing.
  */
 public final class Gemm {
     private Gemm() {}
+
+    private static volatile WorkerPool pool = new WorkerPool(Runtime.getRuntime().availableProcessors());
+
+    /** Threads used by large products, the calling thread included. Default: available processors. */
+    public static synchronized void setThreads(int threads) {
+        if (threads == pool.threads()) return;
+        WorkerPool old = pool;
+        pool = new WorkerPool(threads);
+        old.close();
+    }
+
+    public static int threads() {
+        return pool.threads();
+    }
 
     public static void gemm(boolean transA, boolean transB, int m, int n, int k, float alpha,
                             float[] a, int aOff, int lda, float[] b, int bOff, int ldb,
@@ -19,7 +36,20 @@ public final class Gemm {
                             float[] a, int aOff, int lda, float[] b, int bOff, int ldb,
                             float beta, float[] c, int cOff, int ldc,
                             float[] bias, int biasOff, boolean relu) {
-        GemmScalar.gemm(transA, transB, m, n, k, alpha, a, aOff, lda, b, bOff, ldb, beta, c, cOff, ldc,
-                bias, biasOff, relu);
+        if (!Simd.ENABLED) {
+            GemmScalar.gemm(transA, transB, m, n, k, alpha, a, aOff, lda, b, bOff, ldb, beta, c, cOff, ldc,
+                    bias, biasOff, relu);
+            return;
+        }
+        if (m <= 0 || n <= 0) return;
+        WorkerPool workers = pool;
+        GemmJob job = GemmWorkspace.current().job;
+        job.configure(transA, transB, m, n, k, alpha, a, aOff, lda, b, bOff, ldb, beta, c, cOff, ldc,
+                bias, biasOff, relu, workers.threads());
+        try {
+            if (job.parts == 1 || !workers.tryRun(job, job.parts)) job.runPart(0, 1);
+        } finally {
+            job.release();
+        }
     }
 }

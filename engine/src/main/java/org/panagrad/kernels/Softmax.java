@@ -8,21 +8,35 @@ public final class Softmax {
     private Softmax() {}
 
     public static void softmax(int rows, int cols, float[] x, int xOff, float[] out, int outOff) {
-        SoftmaxScalar.softmax(rows, cols, x, xOff, out, outOff);
+        if (Simd.ENABLED) SoftmaxSimd.softmax(rows, cols, x, xOff, out, outOff);
+        else SoftmaxScalar.softmax(rows, cols, x, xOff, out, outOff);
     }
 
     public static void logSoftmax(int rows, int cols, float[] x, int xOff, float[] out, int outOff) {
-        SoftmaxScalar.logSoftmax(rows, cols, x, xOff, out, outOff);
+        if (Simd.ENABLED) SoftmaxSimd.logSoftmax(rows, cols, x, xOff, out, outOff);
+        else SoftmaxScalar.logSoftmax(rows, cols, x, xOff, out, outOff);
     }
 
     /** Mean over rows of -log softmax(z)[label]. */
     public static float crossEntropyMean(int rows, int cols, float[] z, int zOff, float[] labels, int labelsOff) {
-        return SoftmaxScalar.crossEntropyMean(rows, cols, z, zOff, labels, labelsOff);
+        return Simd.ENABLED ? SoftmaxSimd.crossEntropyMean(rows, cols, z, zOff, labels, labelsOff)
+                : SoftmaxScalar.crossEntropyMean(rows, cols, z, zOff, labels, labelsOff);
     }
 
     /** out = scale * (softmax(z) - onehot(labels)), row by row. */
     public static void crossEntropyGrad(int rows, int cols, float scale, float[] z, int zOff,
                                         float[] labels, int labelsOff, float[] out, int outOff) {
-        SoftmaxScalar.crossEntropyGrad(rows, cols, scale, z, zOff, labels, labelsOff, out, outOff);
+        if (Simd.ENABLED) SoftmaxSimd.crossEntropyGrad(rows, cols, scale, z, zOff, labels, labelsOff, out, outOff);
+        else SoftmaxScalar.crossEntropyGrad(rows, cols, scale, z, zOff, labels, labelsOff, out, outOff);
+    }
+
+    /**
+     * Both at once, one pass over each row: writes grad = scale * (softmax(z) - onehot(labels)) and returns
+     * the mean over rows of -log softmax(z)[label]. grad may be z itself (same offset).
+     */
+    public static float crossEntropyWithGrad(int rows, int cols, float scale, float[] z, int zOff,
+                                             float[] labels, int labelsOff, float[] grad, int gradOff) {
+        return Simd.ENABLED ? SoftmaxSimd.crossEntropyWithGrad(rows, cols, scale, z, zOff, labels, labelsOff, grad, gradOff)
+                : SoftmaxScalar.crossEntropyWithGrad(rows, cols, scale, z, zOff, labels, labelsOff, grad, gradOff);
     }
 }

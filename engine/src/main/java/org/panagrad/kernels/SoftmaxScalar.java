@@ -46,6 +46,13 @@ public final class SoftmaxScalar {
         }
     }
 
+    public static float crossEntropyWithGrad(int rows, int cols, float scale, float[] z, int zOff,
+                                             float[] labels, int labelsOff, float[] grad, int gradOff) {
+        float loss = crossEntropyMean(rows, cols, z, zOff, labels, labelsOff); // before grad may overwrite z
+        crossEntropyGrad(rows, cols, scale, z, zOff, labels, labelsOff, grad, gradOff);
+        return loss;
+    }
+
     static float rowMax(int cols, float[] x, int xi) {
         float max = Float.NEGATIVE_INFINITY;
         for (int j = 0; j < cols; j++) max = Math.max(max, x[xi + j]);

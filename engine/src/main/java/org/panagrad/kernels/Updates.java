@@ -9,13 +9,15 @@ public final class Updates {
 
     /** p -= lr * (g + weightDecay * p). */
     public static void sgd(int n, float lr, float weightDecay, float[] p, int pOff, float[] g, int gOff) {
-        UpdatesScalar.sgd(n, lr, weightDecay, p, pOff, g, gOff);
+        if (Simd.ENABLED) UpdatesSimd.sgd(n, lr, weightDecay, p, pOff, g, gOff);
+        else UpdatesScalar.sgd(n, lr, weightDecay, p, pOff, g, gOff);
     }
 
     /** d = g + wd*p; vel = mu*vel + d; p -= lr * (nesterov ? d + mu*vel : vel). */
     public static void momentum(int n, float lr, float mu, boolean nesterov, float weightDecay,
                                 float[] p, int pOff, float[] g, int gOff, float[] vel, int vOff) {
-        UpdatesScalar.momentum(n, lr, mu, nesterov, weightDecay, p, pOff, g, gOff, vel, vOff);
+        if (Simd.ENABLED) UpdatesSimd.momentum(n, lr, mu, nesterov, weightDecay, p, pOff, g, gOff, vel, vOff);
+        else UpdatesScalar.momentum(n, lr, mu, nesterov, weightDecay, p, pOff, g, gOff, vel, vOff);
     }
 
     /**
@@ -25,7 +27,9 @@ public final class Updates {
     public static void adam(int n, float lr, float beta1, float beta2, float eps, float weightDecay, boolean decoupled,
                             float biasCorrection1, float biasCorrection2,
                             float[] p, int pOff, float[] g, int gOff, float[] m, int mOff, float[] v, int vOff) {
-        UpdatesScalar.adam(n, lr, beta1, beta2, eps, weightDecay, decoupled, biasCorrection1, biasCorrection2,
+        if (Simd.ENABLED) UpdatesSimd.adam(n, lr, beta1, beta2, eps, weightDecay, decoupled, biasCorrection1, biasCorrection2,
+                p, pOff, g, gOff, m, mOff, v, vOff);
+        else UpdatesScalar.adam(n, lr, beta1, beta2, eps, weightDecay, decoupled, biasCorrection1, biasCorrection2,
                 p, pOff, g, gOff, m, mOff, v, vOff);
     }
 }

@@ -1,0 +1,180 @@
+#!/usr/bin/python3
+"""Panagrad GEMM vs numpy/OpenBLAS float32 matmul, same shapes and thread counts, one run.
+
+Usage (from the repository root, after `mvn -q -pl engine,bench -am package -DskipTests`):
+    /usr/bin/python3 bench/compare_gemm.py [--quick] [--java PATH]
+
+Runs GemmBench from bench/target/benchmarks.jar (JMH, JSON results), then numpy in one subprocess per
+thread count (OPENBLAS_NUM_THREADS set before numpy loads; OPENBLAS_CORETYPE and OPENBLAS_L2_SIZE removed
+from that subprocess only), and prints a markdown table of GFLOP/s (2mnk / time) and ratios.
+Refuses to compare against the reference BLAS (netlib libblas): that would flatter Panagrad ~10x.
+"""
+import argparse
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import time
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+JAR = os.path.join(ROOT, "bench", "target", "benchmarks.jar")
+THREADS = (1, 2)
+# (label, m, n, k, transA, transB)
+SHAPES = [
+    ("square 1024^3", 1024, 1024, 1024, False, False),
+    ("L1 fwd X.W1", 128, 500, 784, False, False),
+    ("L1 bwd X^T.dY", 784, 500, 128, True, False),
+    ("L1 bwd dY.W1^T", 128, 784, 500, False, True),
+    ("L2 fwd H.W2", 128, 10, 500, False, False),
+    ("L2 bwd H^T.dY", 500, 10, 128, True, False),
+    ("L2 bwd dY.W2^T", 128, 500, 10, False, True),
+]
+
+# Runs inside the numpy subprocess: reports which BLAS got loaded, then times every shape.
+NUMPY_WORKER = r'''
+import json, sys, time
+import numpy as np
+shapes = json.loads(sys.argv[1]); min_time = float(sys.argv[2])
+maps = open("/proc/self/maps").read()
+libs = sorted({line.split()[-1] for line in maps.splitlines()
+               if "blas" in line.lower() or "lapack" in line.lower() or "mkl" in line.lower()})
+info = {"numpy": np.__version__, "libs": libs}
+try:
+    from threadpoolctl import threadpool_info
+    info["threadpoolctl"] = [{k: d.get(k) for k in ("internal_api", "num_threads", "version", "filepath")}
+                             for d in threadpool_info()]
+except ImportError:
+    pass
+results = []
+rng = np.random.default_rng(1)
+for (label, m, n, k, ta, tb) in shapes:
+    a = rng.uniform(-1, 1, (k, m) if ta else (m, k)).astype(np.float32)
+    b = rng.uniform(-1, 1, (n, k) if tb else (k, n)).astype(np.float32)
+    A = a.T if ta else a
+    B = b.T if tb else b
+    c = np.empty((m, n), dtype=np.float32)
+    for _ in range(5):
+        np.matmul(A, B, out=c)
+    best = float("inf")
+    for _ in range(5):  # best of 5 rounds, each long enough to be timed reliably
+        reps, t0 = 0, time.perf_counter()
+        while True:
+            np.matmul(A, B, out=c); reps += 1
+            t = time.perf_counter() - t0
+            if t >= min_time / 5:
+                break
+        best = min(best, t / reps)
+    results.append({"label": label, "seconds": best})
+print(json.dumps({"info": info, "results": results}))
+'''
+
+
+def numpy_env(threads):
+    env = dict(os.environ)
+    env.pop("OPENBLAS_CORETYPE", None)  # let OpenBLAS pick its own kernels for this CPU
+    env.pop("OPENBLAS_L2_SIZE", None)
+    for var in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
+        env[var] = str(threads)
+    return env
+
+
+def blas_kind(libs):
+    joined = " ".join(libs).lower()
+    if "openblas" in joined:
+        return "OpenBLAS"
+    if "mkl" in joined:
+        return "MKL"
+    if "blis" in joined:
+        return "BLIS"
+    if "atlas" in joined:
+        return "ATLAS"
+    if "libblas" in joined or "libcblas" in joined:
+        return "reference"
+    return "unknown"
+
+
+def run_numpy(threads, min_time, python):
+    proc = subprocess.run([python, "-c", NUMPY_WORKER, json.dumps(SHAPES), str(min_time)],
+                          env=numpy_env(threads), capture_output=True, text=True)
+    if proc.returncode != 0:
+        sys.exit("numpy benchmark failed:\n" + proc.stderr)
+    return json.loads(proc.stdout)
+
+
+def run_jmh(java, quick):
+    results = {}
+    iters = ["-wi", "2", "-i", "3"] if quick else ["-wi", "3", "-i", "5"]
+    for (label, m, n, k, ta, tb) in SHAPES:
+        with tempfile.NamedTemporaryFile(suffix=".json", delete=False) as f:
+            out = f.name
+        cmd = [java, "--add-modules", "jdk.incubator.vector", "-jar", JAR, "GemmBench",
+               "-p", f"m={m}", "-p", f"n={n}", "-p", f"k={k}", "-p", f"transA={str(ta).lower()}",
+               "-p", f"transB={str(tb).lower()}", "-p", "threads=" + ",".join(map(str, THREADS)),
+               "-f", "1", "-w", "1", "-r", "1", *iters, "-rf", "json", "-rff", out]
+        print(f"  jmh {label} ...", file=sys.stderr, flush=True)
+        proc = subprocess.run(cmd, capture_output=True, text=True)
+        if proc.returncode != 0:
+            sys.exit("JMH failed:\n" + proc.stdout[-3000:] + proc.stderr[-3000:])
+        for r in json.load(open(out)):
+            t = int(r["params"]["threads"])
+            results[(label, t)] = r["primaryMetric"]["score"]  # calls per second
+        os.unlink(out)
+    return results
+
+
+def java_version(java):
+    proc = subprocess.run([java, "-version"], capture_output=True, text=True)
+    return proc.stderr.splitlines()[0] if proc.stderr else "?"
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--java", default="java")
+    ap.add_argument("--python", default="/usr/bin/python3", help="interpreter with numpy")
+    ap.add_argument("--quick", action="store_true", help="fewer JMH iterations")
+    args = ap.parse_args()
+
+    probe = subprocess.run([args.python, "-c", "import numpy"], capture_output=True, text=True)
+    if probe.returncode != 0:
+        sys.exit(f"numpy is missing for {args.python}: nothing to compare against.\n"
+                 "Install it with OpenBLAS (Debian: apt-get install python3-numpy libopenblas0-pthread) "
+                 "or pass --python /path/to/python-with-numpy.\n" + probe.stderr.strip())
+    if not os.path.exists(JAR):
+        sys.exit(f"{JAR} is missing: build it with `mvn -q -pl engine,bench -am package -DskipTests`.")
+    busy = subprocess.run(["pgrep", "-f", "benchmarks.jar"], capture_output=True, text=True).stdout.split()
+    if busy:
+        sys.exit(f"another benchmark is running (pids {' '.join(busy)}); run this on a quiet machine.")
+
+    np_runs = {}
+    for t in THREADS:
+        print(f"  numpy, {t} thread(s) ...", file=sys.stderr, flush=True)
+        np_runs[t] = run_numpy(t, 1.0 if args.quick else 2.0, args.python)
+        kind = blas_kind(np_runs[t]["info"]["libs"])
+        if kind == "reference":
+            sys.exit("numpy is linked to the reference BLAS (" + ", ".join(np_runs[t]["info"]["libs"]) +
+                     "): refusing to compare. Install OpenBLAS (libopenblas0-pthread) and select it with "
+                     "update-alternatives --config libblas.so.3-x86_64-linux-gnu.")
+        if kind == "unknown":
+            sys.exit("could not tell which BLAS numpy loaded (mapped: " + ", ".join(np_runs[t]["info"]["libs"]) +
+                     "); refusing to compare against an unknown baseline.")
+    java = run_jmh(args.java, args.quick)
+
+    info = np_runs[1]["info"]
+    print(f"GEMM float32, GFLOP/s = 2mnk/time. {time.strftime('%Y-%m-%d %H:%M')}, {os.cpu_count()} cores, "
+          f"{java_version(args.java)}; numpy {info['numpy']} with {blas_kind(info['libs'])} "
+          f"({', '.join(os.path.basename(l) for l in info['libs'])}).\n")
+    print("| product | m x n x k | op | threads | Panagrad GFLOP/s | OpenBLAS GFLOP/s | Panagrad / OpenBLAS | Panagrad 2T/1T |")
+    print("|---|---|---|---:|---:|---:|---:|---:|")
+    for i, (label, m, n, k, ta, tb) in enumerate(SHAPES):
+        flop = 2.0 * m * n * k
+        for t in THREADS:
+            pg = java[(label, t)] * flop / 1e9
+            ob = flop / np_runs[t]["results"][i]["seconds"] / 1e9
+            scale = "" if t == 1 else f"{java[(label, t)] / java[(label, 1)]:.2f}x"
+            op = ("T" if ta else "N") + ("T" if tb else "N")
+            print(f"| {label} | {m}x{n}x{k} | {op} | {t} | {pg:.1f} | {ob:.1f} | {pg / ob:.2f} | {scale} |")
+
+
+if __name__ == "__main__":
+    main()

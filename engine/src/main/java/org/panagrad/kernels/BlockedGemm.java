@@ -1,0 +1,72 @@
+package org.panagrad.kernels;
+
+import static org.panagrad.kernels.GemmMicroKernel.MR;
+import static org.panagrad.kernels.GemmMicroKernel.NR;
+
+/**
+ * The cache-blocked loop nest (the BLIS order) over one band of C: for each block of NC columns and KC
+ * steps, B is packed once (it stays in L2/L3); for each block of MC rows, A is packed (MC x KC = 120 KB,
+ * sized for the 512 KB L2); then every NR-wide panel of B (KC x NR = 16 KB, sized for the 32 KB L1)
+ * meets every MR-row panel of A in the micro-kernel.
+ * <p>
+ * When few column panels reuse an A panel (narrow products), packing A costs more than it saves and the
+ * kernel reads A in place through its strides.
+ */
+final class BlockedGemm {
+    private BlockedGemm() {}
+
+    static final int KC = 256;
+    static final int MC = 120;
+    static final int NC = 512;
+    /** Pack A only when each A panel meets at least this many B panels. */
+    private static final int PACK_A_MIN_PANELS = 3;
+
+    static void run(GemmJob job, int i0, int i1, int j0, int j1, GemmWorkspace ws) {
+        if (i0 >= i1 || j0 >= j1) return;
+        int k = job.k;
+        // Equal k blocks (784 -> 4 x 196 rather than 3 x 256 + 16) so no block is a sliver.
+        int kBlocks = Math.max(1, (k + KC - 1) / KC);
+        int kcMax = (k + kBlocks - 1) / kBlocks;
+        boolean packA = (Math.min(NC, j1 - j0) + NR - 1) / NR >= PACK_A_MIN_PANELS;
+        float[] tile = ws.tile;
+        for (int jc = j0; jc < j1; jc += NC) {
+            int nc = Math.min(NC, j1 - jc);
+            float[] packedB = ws.packedB((nc + NR - 1) / NR * NR * kcMax);
+            for (int kb = 0; kb < kBlocks; kb++) {
+                int pc = kb * kcMax;
+                int kc = Math.max(0, Math.min(kcMax, k - pc));
+                float beta = kb == 0 ? job.beta : 1f;
+                boolean lastBlock = kb == kBlocks - 1;
+                GemmPacking.packB(job, pc, kc, jc, nc, packedB);
+                for (int ic = i0; ic < i1; ic += MC) {
+                    int mc = Math.min(MC, i1 - ic);
+                    float[] packedA = null;
+                    if (packA) {
+                        packedA = ws.packedA((mc + MR - 1) / MR * MR * kcMax);
+                        GemmPacking.packA(job, ic, mc, pc, kc, packedA);
+                    }
+                    for (int jr = 0; jr < nc; jr += NR) {
+                        int nr = Math.min(NR, nc - jr);
+                        int bPanel = jr * kc;
+                        for (int ir = 0; ir < mc; ir += MR) {
+                            int mr = Math.min(MR, mc - ir);
+                            if (packA) {
+                                GemmMicroKernel.multiply(kc, packedA, ir * kc, 1, MR, packedB, bPanel, tile);
+                            } else if (mr < MR) {
+                                // A partial panel read in place would run past A: pack just this one.
+                                float[] edge = ws.packedA(MR * kcMax);
+                                GemmPacking.packA(job, ic + ir, mr, pc, kc, edge);
+                                GemmMicroKernel.multiply(kc, edge, 0, 1, MR, packedB, bPanel, tile);
+                            } else {
+                                int row0 = job.aOff + (ic + ir) * job.aRowStride + pc * job.aColStride;
+                                GemmMicroKernel.multiply(kc, job.a, row0, job.aRowStride, job.aColStride,
+                                        packedB, bPanel, tile);
+                            }
+                            GemmEpilogue.store(job, tile, ic + ir, jc + jr, mr, nr, beta, lastBlock);
+                        }
+                    }
+                }
+            }
+        }
+    }
+}

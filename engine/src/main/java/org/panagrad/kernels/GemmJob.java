@@ -1,0 +1,93 @@
+package org.panagrad.kernels;
+
+import static org.panagrad.kernels.GemmMicroKernel.MR;
+import static org.panagrad.kernels.GemmMicroKernel.NR;
+
+/**
+ * One GEMM call in strided form: C(i, j) = act(alpha * sum_p A(i, p) B(p, j) + beta * C(i, j) + bias), with
+ * A(i, p) = a[aOff + i * aRowStride + p * aColStride] likewise for B, and C row-major with leading dimension ldc. Transposes are just strides.
+ * <p>
+ * It also decides how a parallel call cuts the work: C is split into row or column bands, one per thread.
+ * (Computing a narrow product such as n = 10 as its transpose, to fill the lanes, was tried and measured
+ * slower: repacking the big operand cost more than the idle lanes of one narrow B panel.)
+ * Bands never split k, so every C element is summed in the same order whatever the thread count:
+ * results are bit-for-bit identical.
+ * One instance per calling thread is reused for every call, so a call allocates nothing.
+ */
+final class GemmJob implements WorkerPool.Task {
+    /** Below this many multiply-adds, waking a second thread costs more than it saves. */
+    static final long PARALLEL_MIN_MACS = 1L << 21;
+
+    int m, n, k;
+    float alpha, beta;
+    float[] a;
+    int aOff, aRowStride, aColStride;
+    float[] b;
+    int bOff, bRowStride, bColStride;
+    float[] c;
+    int cOff, ldc;
+    float[] bias;
+    int biasOff;
+    boolean relu;
+    /** Parallel split: bands of rows (true) or of columns (false). */
+    boolean splitRows;
+    int parts;
+
+    void configure(boolean transA, boolean transB, int m, int n, int k, float alpha,
+                   float[] a, int aOff, int lda, float[] b, int bOff, int ldb,
+                   float beta, float[] c, int cOff, int ldc,
+                   float[] bias, int biasOff, boolean relu, int threads) {
+        int aRs = transA ? 1 : lda, aCs = transA ? lda : 1;
+        int bRs = transB ? 1 : ldb, bCs = transB ? ldb : 1;
+        this.m = m; this.n = n;
+        this.a = a; this.aOff = aOff; this.aRowStride = aRs; this.aColStride = aCs;
+        this.b = b; this.bOff = bOff; this.bRowStride = bRs; this.bColStride = bCs;
+        this.ldc = ldc;
+        this.k = k;
+        this.alpha = alpha;
+        this.beta = beta;
+        this.c = c;
+        this.cOff = cOff;
+        this.bias = bias;
+        this.biasOff = biasOff;
+        this.relu = relu;
+        chooseSplit(threads);
+    }
+
+    private void chooseSplit(int threads) {
+        parts = 1;
+        if (threads < 2 || (long) m * n * k < PARALLEL_MIN_MACS) return;
+        int rowTiles = (m + MR - 1) / MR, colTiles = (n + NR - 1) / NR;
+        // Each thread packs its own copy of the operand that is not split: splitting columns repacks A
+        // (m*k per thread), splitting rows repacks B (k*n per thread). Take the cheaper, unless it has too
+        // few tiles to share out evenly.
+        splitRows = m > n;
+        if (splitRows && rowTiles < 2 * threads && colTiles >= 2 * threads) splitRows = false;
+        if (!splitRows && colTiles < 2 * threads && rowTiles >= 2 * threads) splitRows = true;
+        parts = Math.min(threads, splitRows ? rowTiles : colTiles);
+    }
+
+    /** Drops the references to the caller's arrays so that a parked job does not keep them alive. */
+    void release() {
+        a = null;
+        b = null;
+        c = null;
+        bias = null;
+    }
+
+    @Override
+    public void runPart(int part, int parts) {
+        GemmWorkspace ws = GemmWorkspace.current();
+        if (parts == 1) {
+            BlockedGemm.run(this, 0, m, 0, n, ws);
+        } else if (splitRows) {
+            int tiles = (m + MR - 1) / MR;
+            BlockedGemm.run(this, Math.min(m, tiles * part / parts * MR), Math.min(m, tiles * (part + 1) / parts * MR),
+                    0, n, ws);
+        } else {
+            int tiles = (n + NR - 1) / NR;
+            BlockedGemm.run(this, 0, m, Math.min(n, tiles * part / parts * NR),
+                    Math.min(n, tiles * (part + 1) / parts * NR), ws);
+        }
+    }
+}

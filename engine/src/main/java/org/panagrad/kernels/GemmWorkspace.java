@@ -1,0 +1,32 @@
+package org.panagrad.kernels;
+
+import static org.panagrad.kernels.GemmMicroKernel.MR;
+import static org.panagrad.kernels.GemmMicroKernel.NR;
+
+/**
+ * Per-thread scratch memory of GEMM: the packed panels of A and B, one accumulator tile and the job object
+ * of calls made from this thread. Buffers grow to the largest block seen and are then reused, so the steady
+ * state allocates nothing.
+ */
+final class GemmWorkspace {
+    private static final ThreadLocal<GemmWorkspace> PER_THREAD = ThreadLocal.withInitial(GemmWorkspace::new);
+
+    static GemmWorkspace current() {
+        return PER_THREAD.get();
+    }
+
+    final GemmJob job = new GemmJob();
+    final float[] tile = new float[MR * NR];
+    private float[] packedA = new float[0];
+    private float[] packedB = new float[0];
+
+    float[] packedA(int size) {
+        if (packedA.length < size) packedA = new float[size];
+        return packedA;
+    }
+
+    float[] packedB(int size) {
+        if (packedB.length < size) packedB = new float[size];
+        return packedB;
+    }
+}

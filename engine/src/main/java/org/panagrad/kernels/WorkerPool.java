@@ -1,0 +1,125 @@
+package org.panagrad.kernels;
+
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.locks.LockSupport;
+
+/**
+ * A fixed set of daemon threads, created once, that run the parts of one task together with the calling
+ * thread (which always runs part 0). Handing out work writes one volatile field per helper and unparks it:
+ * no queue, no futures, nothing allocated per call. Helpers spin briefly before parking because kernels
+ * tend to come back to back; the spin is short because the cores are shared with the rest of the program.
+ * <p>
+ * One task runs at a time. A caller that finds the pool busy gets {@code false} from {@link #tryRun}
+ * and does the work alone, so concurrent callers never wait on each other or deadlock.
+ */
+public final class WorkerPool {
+    /** Work that can be cut into parts; part p of n is independent of the others. */
+    public interface Task {
+        void runPart(int part, int parts);
+    }
+
+    private static final int SPINS_BEFORE_PARK = 2000;
+
+    private final Helper[] helpers;
+    // Not a ReentrantLock: a task that calls back into the pool from part 0 must run alone, not re-enter.
+    private final AtomicBoolean running = new AtomicBoolean();
+    private final AtomicInteger unfinished = new AtomicInteger();
+    private volatile Thread caller;
+    private volatile Throwable helperFailure;
+    private volatile boolean closed;
+
+    /** A pool whose tasks run on {@code threads} threads in total: the caller plus threads - 1 helpers. */
+    public WorkerPool(int threads) {
+        if (threads < 1) throw new IllegalArgumentException("threads must be >= 1, got " + threads);
+        helpers = new Helper[threads - 1];
+        for (int i = 0; i < helpers.length; i++) {
+            helpers[i] = new Helper(i);
+            helpers[i].start();
+        }
+    }
+
+    public int threads() {
+        return helpers.length + 1;
+    }
+
+    /**
+     * Runs parts 0 .. parts-1 of the task, part 0 on this thread, and returns when all are done.
+     * Returns false without running anything when parts exceed {@link #threads()} or another task is running.
+     */
+    public boolean tryRun(Task task, int parts) {
+        if (parts > threads() || closed || !running.compareAndSet(false, true)) return false;
+        try {
+            helperFailure = null;
+            caller = Thread.currentThread();
+            unfinished.set(parts - 1);
+            for (int h = 0; h < parts - 1; h++) helpers[h].assign(task, h + 1, parts);
+            Throwable own = null;
+            try {
+                task.runPart(0, parts);
+            } catch (Throwable t) {
+                own = t;
+            }
+            awaitHelpers();
+            if (own instanceof RuntimeException) throw (RuntimeException) own;
+            if (own instanceof Error) throw (Error) own;
+            if (helperFailure != null) throw new IllegalStateException("a worker thread failed", helperFailure);
+            return true;
+        } finally {
+            caller = null;
+            running.set(false);
+        }
+    }
+
+    private void awaitHelpers() {
+        int spins = 0;
+        while (unfinished.get() != 0) {
+            if (spins++ < SPINS_BEFORE_PARK) Thread.onSpinWait();
+            else LockSupport.park(this);
+        }
+    }
+
+    /** Stops the helper threads once they finish what they are running. */
+    public void close() {
+        closed = true;
+        for (Helper h : helpers) LockSupport.unpark(h);
+    }
+
+    private final class Helper extends Thread {
+        private volatile Task task;
+        private int part, parts;
+
+        Helper(int index) {
+            super("panagrad-worker-" + (index + 1));
+            setDaemon(true);
+        }
+
+        void assign(Task task, int part, int parts) {
+            this.part = part;
+            this.parts = parts;
+            this.task = task; // volatile write last: publishes part and parts
+            LockSupport.unpark(this);
+        }
+
+        @Override
+        public void run() {
+            int spins = 0;
+            while (!closed) {
+                Task t = task;
+                if (t == null) {
+                    if (spins++ < SPINS_BEFORE_PARK) Thread.onSpinWait();
+                    else LockSupport.park(this);
+                    continue;
+                }
+                spins = 0;
+                try {
+                    t.runPart(part, parts);
+                } catch (Throwable e) {
+                    helperFailure = e;
+                }
+                task = null;
+                if (unfinished.decrementAndGet() == 0) LockSupport.unpark(caller);
+            }
+        }
+    }
+}

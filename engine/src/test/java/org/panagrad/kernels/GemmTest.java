@@ -1,0 +1,213 @@
+package org.panagrad.kernels;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assertions.fail;
+
+import java.util.Random;
+import java.util.stream.IntStream;
+import net.jqwik.api.ForAll;
+import net.jqwik.api.Property;
+import net.jqwik.api.constraints.IntRange;
+import org.apache.commons.math3.linear.Array2DRowRealMatrix;
+import org.apache.commons.math3.linear.RealMatrix;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.MethodSource;
+
+class GemmTest {
+    /** The vector-kernel sizes up to 300: GEMM is cubic, the scalar reference too slow beyond. */
+    static IntStream sizes() {
+        return KernelTestSupport.sizes().filter(s -> s <= 300);
+    }
+
+    @AfterEach
+    void restoreThreads() {
+        Gemm.setThreads(Runtime.getRuntime().availableProcessors());
+    }
+
+    /** A GEMM call with its operands laid out at an offset, with padded leading dimensions. */
+    static final class Case {
+        final boolean transA, transB;
+        final int m, n, k, lda, ldb, ldc;
+        final int aOff = 3, bOff = 5, cOff = 7, biasOff = 2;
+        final float alpha, beta;
+        final boolean withBias, relu;
+        final float[] a, b, c0, bias;
+
+        Case(Random rnd, boolean transA, boolean transB, int m, int n, int k, float alpha, float beta,
+             boolean withBias, boolean relu) {
+            this.transA = transA; this.transB = transB;
+            this.m = m; this.n = n; this.k = k;
+            this.alpha = alpha; this.beta = beta;
+            this.withBias = withBias; this.relu = relu;
+            lda = (transA ? m : k) + 3;
+            ldb = (transB ? k : n) + 1;
+            ldc = n + 2;
+            a = KernelTestSupport.random(rnd, aOff + (transA ? k : m) * lda, -1f, 1f);
+            b = KernelTestSupport.random(rnd, bOff + (transB ? n : k) * ldb, -1f, 1f);
+            c0 = KernelTestSupport.random(rnd, cOff + m * ldc, -1f, 1f);
+            // beta == 0 promises C is not read: fill it with NaN so a read would show.
+            if (beta == 0f) java.util.Arrays.fill(c0, Float.NaN);
+            bias = withBias ? KernelTestSupport.random(rnd, biasOff + n, -1f, 1f) : null;
+        }
+
+        float[] runScalar() {
+            float[] c = c0.clone();
+            GemmScalar.gemm(transA, transB, m, n, k, alpha, a, aOff, lda, b, bOff, ldb, beta, c, cOff, ldc,
+                    bias, biasOff, relu);
+            return c;
+        }
+
+        float[] runFast() {
+            float[] c = c0.clone();
+            Gemm.gemm(transA, transB, m, n, k, alpha, a, aOff, lda, b, bOff, ldb, beta, c, cOff, ldc,
+                    bias, biasOff, relu);
+            return c;
+        }
+
+        /** Compares the m x n block of C (the padding between rows must stay untouched too). */
+        void assertMatchesScalar(float[] got) {
+            float[] want = runScalar();
+            // Operands in [-1, 1]: a dot product of length k rounds by at most ~k ulp of k.
+            float tol = 2e-6f * (k + 1) * Math.max(1f, Math.abs(alpha)) + 1e-6f;
+            for (int i = 0; i < want.length; i++) {
+                if (Float.isNaN(want[i]) && Float.isNaN(got[i])) continue;
+                if (!(Math.abs(want[i] - got[i]) <= tol)) {
+                    int rel = i - cOff;
+                    fail(this + ": C[" + (rel / ldc) + "][" + (rel % ldc) + "] expected " + want[i] + " got " + got[i]);
+                }
+            }
+        }
+
+        @Override
+        public String toString() {
+            return "gemm(transA=" + transA + ", transB=" + transB + ", m=" + m + ", n=" + n + ", k=" + k
+                    + ", alpha=" + alpha + ", beta=" + beta + ", bias=" + withBias + ", relu=" + relu + ")";
+        }
+    }
+
+    @ParameterizedTest
+    @MethodSource("sizes")
+    void matchesScalarForAllTransposesAndShapesAroundSize(int s) {
+        Random rnd = new Random(s);
+        int[][] shapes = {{s, s, s}, {s, 17, 33}, {9, s, 65}, {33, 10, s}, {s, 10, 31}, {10, s, 7}};
+        for (int[] shape : shapes) {
+            for (int t = 0; t < 4; t++) {
+                Case c = new Case(rnd, (t & 1) != 0, (t & 2) != 0, shape[0], shape[1], shape[2],
+                        t == 3 ? -0.75f : 1.5f, t % 2 == 0 ? 0.5f : 0f, t != 1, t >= 2);
+                c.assertMatchesScalar(c.runFast());
+            }
+        }
+    }
+
+    @Property(tries = 60)
+    void randomShapesMatchScalar(@ForAll @IntRange(min = 1, max = 90) int m, @ForAll @IntRange(min = 1, max = 90) int n,
+                                 @ForAll @IntRange(min = 0, max = 300) int k, @ForAll boolean transA,
+                                 @ForAll boolean transB, @ForAll boolean biasRelu, @ForAll @IntRange(min = 0, max = 2) int betaKind) {
+        Random rnd = new Random(m * 31L + n * 7L + k);
+        float beta = betaKind == 0 ? 0f : betaKind == 1 ? 1f : -0.3f;
+        Case c = new Case(rnd, transA, transB, m, n, k, 0.8f, beta, biasRelu, biasRelu);
+        c.assertMatchesScalar(c.runFast());
+    }
+
+    @Test
+    void agreesWithCommonsMathInDouble() {
+        Random rnd = new Random(42);
+        for (int[] shape : new int[][] {{37, 53, 71}, {128, 100, 300}, {5, 200, 129}}) {
+            int m = shape[0], n = shape[1], k = shape[2];
+            float[] a = KernelTestSupport.random(rnd, m * k, -1f, 1f), b = KernelTestSupport.random(rnd, k * n, -1f, 1f);
+            float[] c = new float[m * n];
+            Gemm.gemm(false, false, m, n, k, 1f, a, 0, k, b, 0, n, 0f, c, 0, n);
+            RealMatrix ra = new Array2DRowRealMatrix(m, k), rb = new Array2DRowRealMatrix(k, n);
+            for (int i = 0; i < m; i++) for (int p = 0; p < k; p++) ra.setEntry(i, p, a[i * k + p]);
+            for (int p = 0; p < k; p++) for (int j = 0; j < n; j++) rb.setEntry(p, j, b[p * n + j]);
+            RealMatrix exact = ra.multiply(rb);
+            for (int i = 0; i < m; i++) {
+                for (int j = 0; j < n; j++) {
+                    assertEquals(exact.getEntry(i, j), c[i * n + j], 1e-6 * k, "C[" + i + "][" + j + "] of " + m + "x" + n + "x" + k);
+                }
+            }
+        }
+    }
+
+    @Test
+    void kZeroScalesCAndAddsBias() {
+        Case c = new Case(new Random(3), false, false, 5, 19, 0, 2f, 0.5f, true, true);
+        c.assertMatchesScalar(c.runFast());
+    }
+
+    /** The MLP shapes of the benchmark plus a square one, all large enough to be split. */
+    static final int[][] PARALLEL_SHAPES = {
+            {128, 500, 784, 0, 0}, {784, 500, 128, 1, 0}, {128, 784, 500, 0, 1}, {300, 300, 300, 1, 1},
+            {500, 10, 1280, 1, 0}, {2048, 10, 128, 0, 0}};
+
+    @Test
+    void twoThreadsGiveBitIdenticalResultsToOne() {
+        Random rnd = new Random(7);
+        for (int[] s : PARALLEL_SHAPES) {
+            Case c = new Case(rnd, s[3] == 1, s[4] == 1, s[0], s[1], s[2], 1.25f, 0.5f, true, true);
+            GemmJob probe = new GemmJob();
+            probe.configure(c.transA, c.transB, c.m, c.n, c.k, 1f, c.a, c.aOff, c.lda, c.b, c.bOff, c.ldb, 0f, c.c0,
+                    c.cOff, c.ldc, null, 0, false, 2);
+            assertEquals(2, probe.parts, c + " should be split over two threads");
+            Gemm.setThreads(1);
+            float[] one = c.runFast();
+            Gemm.setThreads(2);
+            float[] two = c.runFast();
+            assertArrayEquals(one, two, c.toString());
+            if (s[0] * s[1] * s[2] <= 300 * 300 * 300) c.assertMatchesScalar(two);
+        }
+    }
+
+    @Test
+    void callsFromDifferentThreadsOneAfterAnother() throws Exception {
+        Gemm.setThreads(2);
+        Case c = new Case(new Random(11), false, true, 200, 150, 170, 1f, 0f, true, false);
+        float[] here = c.runFast();
+        float[][] there = new float[3][];
+        for (int t = 0; t < 3; t++) {
+            int slot = t;
+            Thread thread = new Thread(() -> there[slot] = c.runFast());
+            thread.start();
+            thread.join();
+        }
+        for (float[] r : there) assertArrayEquals(here, r);
+        c.assertMatchesScalar(here);
+    }
+
+    @Test
+    void concurrentCallersEachGetTheirOwnResult() throws Exception {
+        Gemm.setThreads(2);
+        Case[] cases = new Case[4];
+        float[][] results = new float[4][];
+        Thread[] threads = new Thread[4];
+        for (int t = 0; t < 4; t++) {
+            cases[t] = new Case(new Random(100 + t), t % 2 == 0, t >= 2, 150 + t, 160, 170, 1f, 0.5f, true, true);
+            int slot = t;
+            threads[t] = new Thread(() -> {
+                for (int rep = 0; rep < 5; rep++) results[slot] = cases[slot].runFast();
+            });
+        }
+        for (Thread t : threads) t.start();
+        for (Thread t : threads) t.join();
+        for (int t = 0; t < 4; t++) cases[t].assertMatchesScalar(results[t]);
+    }
+
+    @Test
+    void workerPoolRunsEveryPartOnce() {
+        WorkerPool pool = new WorkerPool(3);
+        try {
+            int[] hits = new int[3];
+            for (int round = 0; round < 100; round++) {
+                assertTrue(pool.tryRun((part, parts) -> hits[part]++, 3));
+            }
+            assertArrayEquals(new int[] {100, 100, 100}, hits);
+            assertEquals(3, pool.threads());
+        } finally {
+            pool.close();
+        }
+    }
+}

@@ -1,0 +1,37 @@
+package org.panagrad.kernels;
+
+import static org.junit.jupiter.api.Assertions.fail;
+
+import java.util.Random;
+import java.util.stream.IntStream;
+
+/** Shared sizes, random data and tolerant comparison for the SIMD-vs-scalar-twin tests. */
+final class KernelTestSupport {
+    private KernelTestSupport() {}
+
+    /** Sizes around every vector width boundary (8 and 16 lanes) plus a few large ones. */
+    static final int[] SIZES = {1, 2, 3, 7, 8, 9, 15, 16, 17, 31, 33, 63, 65, 127, 129, 511, 513, 1000};
+
+    static IntStream sizes() {
+        return IntStream.of(SIZES);
+    }
+
+    static float[] random(Random rnd, int n, float lo, float hi) {
+        float[] x = new float[n];
+        for (int i = 0; i < n; i++) x[i] = lo + (hi - lo) * rnd.nextFloat();
+        return x;
+    }
+
+    /** Fails naming the first index where |expected - actual| > absTol + relTol * |expected|. */
+    static void assertClose(float[] expected, float[] actual, float relTol, float absTol, String what) {
+        if (expected.length != actual.length) fail(what + ": lengths differ");
+        for (int i = 0; i < expected.length; i++) {
+            float e = expected[i], a = actual[i];
+            if (Float.isNaN(e) && Float.isNaN(a)) continue;
+            if (e == a) continue; // also covers equal infinities
+            if (!(Math.abs(e - a) <= absTol + relTol * Math.abs(e))) {
+                fail(what + ": index " + i + " expected " + e + " but was " + a);
+            }
+        }
+    }
+}
