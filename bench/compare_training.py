@@ -1,0 +1,178 @@
+#!/usr/bin/python3
+"""Panagrad vs PyTorch CPU: a training step and a double-backward HVP, same model, batch and threads, one run.
+
+Usage (from the repository root, after `mvn -q -pl engine,bench -am package -DskipTests`):
+    /usr/bin/python3 bench/compare_training.py [--quick] [--java PATH] [--python PATH]
+
+The training step is forward, softmax cross-entropy (mean), backward and a plain SGD update, float32,
+ReLU MLP. The HVP is PyTorch's double backward (autograd.grad with create_graph=True, then the gradient
+of <g, v>) against Panagrad's HvpBench. PyTorch runs in one subprocess per thread count with
+torch.set_num_threads(t), OMP_WAIT_POLICY=PASSIVE (2 threads on 2 cores fight otherwise) and
+OPENBLAS_CORETYPE / OPENBLAS_L2_SIZE removed; it is timed as the median of many timed repetitions after a
+warm-up. Refuses to compare against the reference BLAS.
+"""
+import argparse
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import time
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from compare_gemm import JAR, blas_kind, java_version, numpy_env  # noqa: E402
+
+THREADS = (1, 2)
+TRAIN = [("784-500-10", b) for b in (64, 128, 256)] + [("784-128-10", b) for b in (64, 128, 256)]
+HVP = [("784-500-10", 128)]
+
+TORCH_WORKER = r'''
+import json, sys, time, statistics
+import torch
+train, hvp, threads, min_time = json.loads(sys.argv[1]), json.loads(sys.argv[2]), int(sys.argv[3]), float(sys.argv[4])
+torch.set_num_threads(threads)
+maps = open("/proc/self/maps").read()
+libs = sorted({l.split()[-1] for l in maps.splitlines() if "blas" in l.lower() or "mkl" in l.lower()})
+info = {"torch": torch.__version__, "libs": libs, "threads": torch.get_num_threads()}
+
+def model(layers):
+    w = [int(x) for x in layers.split("-")]
+    mods = []
+    for i in range(len(w) - 1):
+        mods.append(torch.nn.Linear(w[i], w[i + 1]))
+        if i + 2 < len(w):
+            mods.append(torch.nn.ReLU())
+    return torch.nn.Sequential(*mods), w
+
+def median_seconds(fn):
+    for _ in range(20):
+        fn()
+    samples = []
+    deadline = time.perf_counter() + min_time
+    while time.perf_counter() < deadline or len(samples) < 30:
+        t0 = time.perf_counter(); fn(); samples.append(time.perf_counter() - t0)
+    return statistics.median(samples)
+
+torch.manual_seed(0)
+out = {"info": info, "train": {}, "hvp": {}}
+for layers, batch in train:
+    net, w = model(layers)
+    x = torch.rand(batch, w[0]); y = torch.randint(0, w[-1], (batch,))
+    opt = torch.optim.SGD(net.parameters(), lr=1e-3)
+    lossf = torch.nn.CrossEntropyLoss()
+    def step():
+        opt.zero_grad(set_to_none=True)
+        loss = lossf(net(x), y)
+        loss.backward()
+        opt.step()
+    out["train"][f"{layers}/{batch}"] = median_seconds(step)
+for layers, batch in hvp:
+    net, w = model(layers)
+    x = torch.rand(batch, w[0]); y = torch.randint(0, w[-1], (batch,))
+    params = list(net.parameters())
+    v = [torch.randint(0, 2, p.shape).float() * 2 - 1 for p in params]
+    lossf = torch.nn.CrossEntropyLoss()
+    def grad():
+        g = torch.autograd.grad(lossf(net(x), y), params)
+    def hvp_fn():
+        g = torch.autograd.grad(lossf(net(x), y), params, create_graph=True)
+        dot = sum((gi * vi).sum() for gi, vi in zip(g, v))
+        hv = torch.autograd.grad(dot, params)
+    out["hvp"][f"{layers}/{batch}"] = {"gradient": median_seconds(grad), "hvp": median_seconds(hvp_fn)}
+print(json.dumps(out))
+'''
+
+
+def torch_env(threads):
+    env = numpy_env(threads)
+    env["OMP_WAIT_POLICY"] = "PASSIVE"
+    return env
+
+
+def run_torch(python, threads, min_time):
+    proc = subprocess.run([python, "-c", TORCH_WORKER, json.dumps(TRAIN), json.dumps(HVP), str(threads),
+                           str(min_time)], env=torch_env(threads), capture_output=True, text=True)
+    if proc.returncode != 0:
+        sys.exit("PyTorch benchmark failed:\n" + proc.stderr[-3000:])
+    return json.loads(proc.stdout)
+
+
+def run_jmh(java, bench, params, quick):
+    iters = ["-wi", "3", "-i", "3"] if quick else ["-wi", "5", "-i", "5"]
+    with tempfile.NamedTemporaryFile(suffix=".json", delete=False) as f:
+        out = f.name
+    cmd = [java, "--add-modules", "jdk.incubator.vector", "-jar", JAR, bench, "-f", "1", "-w", "1", "-r", "1",
+           *iters, "-rf", "json", "-rff", out]
+    for k, v in params.items():
+        cmd += ["-p", f"{k}={v}"]
+    print(f"  jmh {bench} {params} ...", file=sys.stderr, flush=True)
+    proc = subprocess.run(cmd, capture_output=True, text=True)
+    if proc.returncode != 0:
+        sys.exit("JMH failed:\n" + proc.stdout[-3000:] + proc.stderr[-3000:])
+    results = json.load(open(out))
+    os.unlink(out)
+    return results
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--java", default="java")
+    ap.add_argument("--python", default="/usr/bin/python3", help="interpreter with torch")
+    ap.add_argument("--quick", action="store_true", help="fewer iterations")
+    args = ap.parse_args()
+
+    probe = subprocess.run([args.python, "-c", "import torch"], capture_output=True, text=True)
+    if probe.returncode != 0:
+        sys.exit(f"PyTorch is missing for {args.python}: nothing to compare against.\n"
+                 "Debian: apt-get install python3-torch libopenblas0-pthread, or pass --python.\n"
+                 + probe.stderr.strip()[-500:])
+    if not os.path.exists(JAR):
+        sys.exit(f"{JAR} is missing: build it with `mvn -q -pl engine,bench -am package -DskipTests`.")
+    busy = subprocess.run(["pgrep", "-f", "benchmarks.jar"], capture_output=True, text=True).stdout.split()
+    if busy:
+        sys.exit(f"another benchmark is running (pids {' '.join(busy)}); run this on a quiet machine.")
+
+    torch_runs = {}
+    for t in THREADS:
+        print(f"  PyTorch, {t} thread(s) ...", file=sys.stderr, flush=True)
+        torch_runs[t] = run_torch(args.python, t, 1.0 if args.quick else 3.0)
+        kind = blas_kind(torch_runs[t]["info"]["libs"])
+        if kind in ("reference", "unknown"):
+            sys.exit(f"PyTorch loaded {kind} BLAS ({', '.join(torch_runs[t]['info']['libs'])}): refusing to "
+                     "compare. Install libopenblas0-pthread.")
+    threads = ",".join(map(str, THREADS))
+    train = run_jmh(args.java, "TrainStepBench", {"threads": threads}, args.quick)
+    hvp = run_jmh(args.java, "HvpBench", {"threads": threads}, args.quick)
+
+    info = torch_runs[1]["info"]
+    print(f"{time.strftime('%Y-%m-%d %H:%M')}, {os.cpu_count()} cores, {java_version(args.java)}; "
+          f"PyTorch {info['torch']} on {blas_kind(info['libs'])}. Medians (JMH: average of iterations).\n")
+    print("| model | batch | threads | Panagrad samples/s | PyTorch samples/s | Panagrad / PyTorch |")
+    print("|---|---:|---:|---:|---:|---:|")
+    us = {(r["params"]["layers"], int(r["params"]["batch"]), int(r["params"]["threads"])): r["primaryMetric"]["score"]
+          for r in train}
+    for layers, batch in TRAIN:
+        for t in THREADS:
+            pg = batch / (us[(layers, batch, t)] * 1e-6)
+            pt = batch / torch_runs[t]["train"][f"{layers}/{batch}"]
+            print(f"| {layers} | {batch} | {t} | {pg:,.0f} | {pt:,.0f} | {pg / pt:.2f} |")
+
+    print("\n| model | batch | threads | Panagrad gradient ms | Panagrad HVP rev-over-rev ms | Panagrad HVP fwd-over-rev ms "
+          "| best HVP / gradient | PyTorch gradient ms | PyTorch HVP ms | Panagrad best HVP / PyTorch HVP |")
+    print("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
+    ms = {}
+    for r in hvp:
+        key = (r["params"]["layers"], int(r["params"]["batch"]), int(r["params"]["threads"]))
+        ms.setdefault(key, {})[r["benchmark"].rsplit(".", 1)[1]] = r["primaryMetric"]["score"] / 1000
+    for layers, batch in HVP:
+        for t in THREADS:
+            m = ms[(layers, batch, t)]
+            best = min(m["hvpReverseOverReverse"], m["hvpForwardOverReverse"])
+            pt = torch_runs[t]["hvp"][f"{layers}/{batch}"]
+            print(f"| {layers} | {batch} | {t} | {m['gradient']:.2f} | {m['hvpReverseOverReverse']:.2f} | "
+                  f"{m['hvpForwardOverReverse']:.2f} | {best / m['gradient']:.2f} | {pt['gradient'] * 1e3:.2f} | "
+                  f"{pt['hvp'] * 1e3:.2f} | {best / (pt['hvp'] * 1e3):.2f} |")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,87 @@
+package org.panagrad.bench;
+
+import org.openjdk.jmh.annotations.Benchmark;
+import org.openjdk.jmh.annotations.BenchmarkMode;
+import org.openjdk.jmh.annotations.Fork;
+import org.openjdk.jmh.annotations.Level;
+import org.openjdk.jmh.annotations.Measurement;
+import org.openjdk.jmh.annotations.Mode;
+import org.openjdk.jmh.annotations.OutputTimeUnit;
+import org.openjdk.jmh.annotations.Param;
+import org.openjdk.jmh.annotations.Scope;
+import org.openjdk.jmh.annotations.Setup;
+import org.openjdk.jmh.annotations.State;
+import org.openjdk.jmh.annotations.Warmup;
+import org.panagrad.analysis.CurvatureProduct;
+import org.panagrad.autodiff.Autodiff;
+import org.panagrad.compiler.Compiler;
+import org.panagrad.graph.Node;
+import org.panagrad.kernels.Gemm;
+import org.panagrad.runtime.Program;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.SplittableRandom;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * A gradient (forward and backward) against a Hessian-vector product in each mode, on the same model and
+ * batch, so that the cost of an HVP in gradients can be read off the ratio.
+ */
+@State(Scope.Thread)
+@BenchmarkMode(Mode.AverageTime)
+@OutputTimeUnit(TimeUnit.MICROSECONDS)
+@Warmup(iterations = 5, time = 1)
+@Measurement(iterations = 5, time = 1)
+@Fork(value = 1, jvmArgsAppend = {"--add-modules", "jdk.incubator.vector"})
+public class HvpBench {
+    @Param({"784-500-10"})
+    public String layers;
+
+    @Param({"128"})
+    public int batch;
+
+    @Param({"1", "2"})
+    public int threads;
+
+    private Program gradient;
+    private CurvatureProduct reverseOverReverse, forwardOverReverse;
+    private float[] v, out;
+
+    @Setup(Level.Trial)
+    public void setUp() {
+        Gemm.setThreads(threads);
+        MlpFixture f = new MlpFixture(layers, batch, 42);
+        List<Node> params = f.mlp.parameters();
+        List<Node> outputs = new ArrayList<>(List.of(f.loss));
+        outputs.addAll(List.of(Autodiff.grad(f.loss, params.toArray(new Node[0]))));
+        gradient = Compiler.compile(f.store, outputs);
+        f.feed(gradient);
+        reverseOverReverse = CurvatureProduct.compile(f.store, f.loss, params, CurvatureProduct.Kind.HESSIAN_REVERSE_OVER_REVERSE);
+        forwardOverReverse = CurvatureProduct.compile(f.store, f.loss, params, CurvatureProduct.Kind.HESSIAN_FORWARD_OVER_REVERSE);
+        f.feed(reverseOverReverse.program());
+        f.feed(forwardOverReverse.program());
+        v = new float[reverseOverReverse.dimension()];
+        out = new float[v.length];
+        SplittableRandom rnd = new SplittableRandom(7);
+        for (int i = 0; i < v.length; i++) v[i] = rnd.nextBoolean() ? 1f : -1f;
+    }
+
+    @Benchmark
+    public float gradient() {
+        gradient.run();
+        return gradient.scalar(gradient.outputs().get(0));
+    }
+
+    @Benchmark
+    public float hvpReverseOverReverse() {
+        reverseOverReverse.apply(v, out);
+        return out[0];
+    }
+
+    @Benchmark
+    public float hvpForwardOverReverse() {
+        forwardOverReverse.apply(v, out);
+        return out[0];
+    }
+}
