@@ -3,6 +3,7 @@ package org.panagrad.compiler;
 import org.panagrad.graph.Node;
 import org.panagrad.ops.Add;
 import org.panagrad.ops.FusedLinear;
+import org.panagrad.ops.Fusible;
 import org.panagrad.ops.MatMul;
 import org.panagrad.ops.Mul;
 import org.panagrad.ops.Relu;
@@ -13,7 +14,8 @@ import java.util.List;
 
 /**
  * Fuses what would otherwise be extra passes over memory: a bias add and a ReLU into the epilogue of the
- * GEMM that produces their input, and the ReLU mask into the backward multiply. A product is fused only
+ * GEMM that produces their input, the ReLU mask into the backward multiply, and whatever a {@link Fusible}
+ * op absorbs (an SGD update takes in the GEMM of its weight gradient). A product is fused only
  * when nothing else reads it, since fusion means it is never stored.
  */
 final class Fusion {
@@ -25,6 +27,7 @@ final class Fusion {
             if (n.op() instanceof Add) return fuseBias(original, n, uses);
             if (n.op() instanceof Relu) return fuseRelu(original, n, uses);
             if (n.op() instanceof Mul) return fuseReluMask(n);
+            if (n.op() instanceof Fusible) return ((Fusible) n.op()).fuse(n, i -> uses[original.input(i).id()] == 1);
             return n;
         });
     }

@@ -3,17 +3,31 @@ package org.panagrad.optim;
 import org.panagrad.graph.Node;
 import org.panagrad.graph.Shape;
 import org.panagrad.kernels.Updates;
+import org.panagrad.ops.Fusible;
+import org.panagrad.ops.MatMul;
 import org.panagrad.runtime.Buffers;
 import org.panagrad.runtime.Instruction;
+
+import java.util.function.IntPredicate;
 
 /**
  * PyTorch's SGD step on one parameter, in one pass: inputs (param, grad, hyper) or, with momentum,
  * (param, grad, hyper, velocity); hyper[0] is the learning rate of the current step.
  */
-record SgdUpdate(double momentum, boolean nesterov, double weightDecay) implements UpdateOp {
+record SgdUpdate(double momentum, boolean nesterov, double weightDecay) implements UpdateOp, Fusible {
     Node apply(Node param, Node grad, Node hyper, Node velocity) {
         Node[] ins = momentum == 0 ? new Node[] {param, grad, hyper} : new Node[] {param, grad, hyper, velocity};
         return param.graph().node(this, Shape.scalar(), ins);
+    }
+
+    /** Takes in the GEMM producing a weight gradient that nothing else reads; see {@link GemmSgdUpdate}. */
+    @Override
+    public Node fuse(Node y, IntPredicate readOnlyHere) {
+        Node grad = y.input(1);
+        if (!(grad.op() instanceof MatMul) || !readOnlyHere.test(1) || !GemmSgdUpdate.applies(this)) return y;
+        Node[] ins = momentum == 0 ? new Node[] {grad.input(0), grad.input(1), y.input(0), y.input(2)}
+                : new Node[] {grad.input(0), grad.input(1), y.input(0), y.input(2), y.input(3)};
+        return y.graph().node(new GemmSgdUpdate((MatMul) grad.op(), this), y.shape(), ins);
     }
 
     @Override

@@ -1,0 +1,65 @@
+package org.panagrad.optim;
+
+import org.panagrad.graph.Node;
+import org.panagrad.kernels.Gemm;
+import org.panagrad.kernels.Updates;
+import org.panagrad.ops.FusedOp;
+import org.panagrad.ops.MatMul;
+import org.panagrad.runtime.Buffers;
+import org.panagrad.runtime.Instruction;
+
+/**
+ * An SGD update that takes in the GEMM producing its gradient, so that the weight gradient is never stored:
+ * plain SGD is {@code W = (1 - lr wd) W - lr op(A) op(B)}, one GEMM with beta = 1 - lr wd writing W;
+ * momentum (without Nesterov or weight decay) is {@code vel = mu vel + op(A) op(B)}, one GEMM with beta = mu
+ * writing the velocity, then {@code W -= lr vel}. Inputs: (A, B, param, hyper[, velocity]).
+ */
+record GemmSgdUpdate(MatMul product, SgdUpdate update) implements FusedOp, UpdateOp {
+    /** Whether an SGD update of this kind can take in its gradient's GEMM. */
+    static boolean applies(SgdUpdate u) {
+        return u.momentum() == 0 || (!u.nesterov() && u.weightDecay() == 0);
+    }
+
+    @Override
+    public String name() {
+        return product.name() + "+" + update.name();
+    }
+
+    @Override
+    public void reference(Node y, double[][] in, double[] out) {
+        double[] grad = new double[in[2].length];
+        product.reference(y, in, grad); // y's first two inputs are the product's operands
+        double[][] updateInputs = update.momentum() == 0 ? new double[][] {in[2], grad, in[3]}
+                : new double[][] {in[2], grad, in[3], in[4]};
+        update.reference(y, updateInputs, out);
+    }
+
+    @Override
+    public Instruction compile(Node y, Buffers buf) {
+        Node a = y.input(0), b = y.input(1), param = y.input(2);
+        float[] aa = buf.array(a), ba = buf.array(b), pa = buf.array(param), ha = buf.array(y.input(3));
+        int ao = buf.offset(a), bo = buf.offset(b);
+        int m = param.shape().dim(0), n = param.shape().cols(), k = product.inner(y);
+        int lda = a.shape().dim(1), ldb = b.shape().dim(1);
+        boolean ta = product.transA(), tb = product.transB();
+        float wd = (float) update.weightDecay();
+        if (update.momentum() == 0) {
+            return () -> {
+                float lr = ha[0];
+                Gemm.gemm(ta, tb, m, n, k, -lr, aa, ao, lda, ba, bo, ldb, 1f - lr * wd, pa, 0, n);
+            };
+        }
+        float[] va = buf.array(y.input(4));
+        float mu = (float) update.momentum();
+        int size = m * n;
+        return () -> {
+            Gemm.gemm(ta, tb, m, n, k, 1f, aa, ao, lda, ba, bo, ldb, mu, va, 0, n);
+            Updates.sgd(size, ha[0], 0f, pa, 0, va, 0);
+        };
+    }
+
+    @Override
+    public long flops(Node y) {
+        return 2L * y.input(2).shape().numel() * product.inner(y);
+    }
+}
