@@ -116,9 +116,9 @@ public final class Program {
         return off == null ? -1 : off;
     }
 
-    /** Whether this program reads the input (or computes the node). */
+    /** Whether this program reads the input, or computes the node and keeps it readable. */
     public boolean reads(Node node) {
-        return offsets.containsKey(node);
+        return offsets.containsKey(source(node));
     }
 
     /** The value of a scalar output after a run. */
