@@ -57,8 +57,8 @@ public class HvpBench {
         outputs.addAll(List.of(Autodiff.grad(f.loss, params.toArray(new Node[0]))));
         gradient = Compiler.compile(f.store, outputs);
         f.feed(gradient);
-        reverseOverReverse = CurvatureProduct.compile(f.store, f.loss, params, CurvatureProduct.Kind.HESSIAN_REVERSE_OVER_REVERSE);
-        forwardOverReverse = CurvatureProduct.compile(f.store, f.loss, params, CurvatureProduct.Kind.HESSIAN_FORWARD_OVER_REVERSE);
+        reverseOverReverse = CurvatureProduct.compile(f.store, f.loss, params, CurvatureProduct.Kind.HESSIAN_REVERSE_OVER_REVERSE, false);
+        forwardOverReverse = CurvatureProduct.compile(f.store, f.loss, params, CurvatureProduct.Kind.HESSIAN_FORWARD_OVER_REVERSE, false);
         f.feed(reverseOverReverse.program());
         f.feed(forwardOverReverse.program());
         v = new float[reverseOverReverse.dimension()];

@@ -35,7 +35,17 @@ public final class CurvatureProduct {
         this.dimension = n;
     }
 
+    /** A product whose runs also yield the loss and the gradient (see {@link #gradient}). */
     public static CurvatureProduct compile(ParameterStore store, Node loss, List<Node> params, Kind kind) {
+        return compile(store, loss, params, kind, true);
+    }
+
+    /**
+     * A product; with {@code withGradient} false its runs compute only what the product needs (the loss and
+     * the gradient are then not readable), which is what benchmarks and eigen-solvers want.
+     */
+    public static CurvatureProduct compile(ParameterStore store, Node loss, List<Node> params, Kind kind,
+                                           boolean withGradient) {
         Node[] ps = params.toArray(new Node[0]);
         Node[] v = new Node[ps.length];
         for (int i = 0; i < ps.length; i++) {
@@ -48,10 +58,12 @@ public final class CurvatureProduct {
             default: product = Autodiff.ggnVectorProduct(loss, ps, v);
         }
         Node[] grads = Autodiff.grad(loss, ps);
-        List<Node> outputs = new ArrayList<>(List.of(loss));
-        outputs.addAll(List.of(product));
-        outputs.addAll(List.of(grads));
-        return new CurvatureProduct(Compiler.compile(store, outputs), loss, v, product, grads);
+        List<Node> outputs = new ArrayList<>(List.of(product));
+        if (withGradient) {
+            outputs.add(loss);
+            outputs.addAll(List.of(grads));
+        }
+        return new CurvatureProduct(Compiler.compile(store, outputs), loss, v, product, withGradient ? grads : null);
     }
 
     /** out = C v, for the curvature C at the current parameters and the data fed to the program. */
@@ -71,13 +83,15 @@ public final class CurvatureProduct {
         }
     }
 
-    /** The loss of the last {@link #apply}. */
+    /** The loss of the last {@link #apply}, when compiled with the gradient. */
     public float loss() {
+        requireGradient();
         return program.scalar(loss);
     }
 
-    /** The gradient of the last {@link #apply}, flat. */
+    /** The gradient of the last {@link #apply}, flat, when compiled with the gradient. */
     public void gradient(float[] out) {
+        requireGradient();
         checkLength(out);
         int off = 0;
         for (Node g : grads) {
@@ -93,6 +107,12 @@ public final class CurvatureProduct {
     /** The program, to feed its data inputs. */
     public Program program() {
         return program;
+    }
+
+    private void requireGradient() {
+        if (grads == null) {
+            throw new IllegalStateException("this curvature product was compiled without the loss and gradient");
+        }
     }
 
     private void checkLength(float[] a) {
