@@ -13,7 +13,9 @@ import java.util.SplittableRandom;
  * Two eigenvalues of equal magnitude and opposite sign make the iteration oscillate instead of converge: the
  * result then says converged = false, and its residual norm stays large.
  *
- * <p>Stopping rule (PyHessian's): stop when |lambda_t - lambda_{t-1}| <= relativeTolerance * |lambda_t|.
+ * <p>Stopping rule (PyHessian's): stop when |lambda_t - lambda_{t-1}| <= relativeTolerance * |lambda_t|, except
+ * that for the second and later eigenvalues the magnitude is at least that of the first: on an operator with a
+ * null space, the eigenvalues past its rank are float32 rounding noise whose relative change never settles.
  * The Rayleigh quotient converges twice as fast as the vector does, so the residual norm is also reported.
  * With the same seed and a deterministic operator, the result is the same bit for bit.
  */
@@ -78,7 +80,8 @@ public final class PowerIteration {
                 t++;
                 double rayleigh = Vectors.dot(av, v);
                 residual = Vectors.distance(av, rayleigh, v);
-                done = t > 1 && Math.abs(rayleigh - lambda) <= settings.relativeTolerance() * Math.abs(rayleigh);
+                double magnitude = Math.max(Math.abs(rayleigh), i > 0 ? Math.abs(values[0]) : 0);
+                done = t > 1 && Math.abs(rayleigh - lambda) <= settings.relativeTolerance() * magnitude;
                 lambda = rayleigh;
                 double avNorm = Vectors.norm(av);
                 if (done || avNorm == 0) {

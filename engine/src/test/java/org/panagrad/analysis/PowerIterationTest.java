@@ -80,6 +80,18 @@ class PowerIterationTest {
     }
 
     @Test
+    void eigenvaluesPastTheRankConvergeToZeroRelativeToTheFirst() {
+        ExplicitOperator a = ExplicitOperator.withSpectrum(7, 3, -2, 0, 0, 0, 0, 0, 0);
+        TopEigenvalues top = PowerIteration.topEigenpairs(a, new PowerIteration.Settings(4, 200, 1e-7, 2)).eigenvalues();
+        assertEquals(3, top.eigenvalues()[0], 1e-5);
+        assertEquals(-2, top.eigenvalues()[1], 1e-5);
+        for (int i = 2; i < 4; i++) {
+            assertEquals(0, top.eigenvalues()[i], 1e-5);
+            assertTrue(top.converged()[i], "eigenvalue " + i + " in the null space converged");
+        }
+    }
+
+    @Test
     void moreEigenpairsThanTheDimensionIsAnError() {
         ExplicitOperator a = ExplicitOperator.withSpectrum(6, 1, 2, 3);
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
