@@ -83,11 +83,9 @@ public final class PowerIteration {
                 double magnitude = Math.max(Math.abs(rayleigh), i > 0 ? Math.abs(values[0]) : 0);
                 done = t > 1 && Math.abs(rayleigh - lambda) <= settings.relativeTolerance() * magnitude;
                 lambda = rayleigh;
-                double avNorm = Vectors.norm(av);
-                if (done || avNorm == 0) {
-                    done = true;
-                    break;
-                }
+                if (Vectors.norm(av) == 0) done = true; // v is in the null space: lambda = 0 exactly
+                // At the cap too, keep v: the vector whose Rayleigh quotient and residual are reported.
+                if (done || t == settings.maxIterations()) break;
                 System.arraycopy(av, 0, v, 0, n);
             }
             vectors[i] = v;

@@ -56,9 +56,16 @@ class PowerIterationTest {
     void theCapIsReportedAsNotConverged() {
         // A ratio of 0.99 between the two largest needs hundreds of iterations; three are not enough.
         ExplicitOperator a = ExplicitOperator.withSpectrum(3, spectrum(30, -0.5, 0.5, 1.0, 0.99));
-        TopEigenvalues top = PowerIteration.topEigenpairs(a, new PowerIteration.Settings(1, 3, 1e-9, 1)).eigenvalues();
+        PowerIteration.Eigenpairs pairs = PowerIteration.topEigenpairs(a, new PowerIteration.Settings(1, 3, 1e-9, 1));
+        TopEigenvalues top = pairs.eigenvalues();
         assertFalse(top.converged()[0]);
         assertEquals(3, top.iterations()[0]);
+        // What is returned is still a consistent pair: a unit vector, its Rayleigh quotient and its residual.
+        float[] v = pairs.eigenvectors()[0], av = new float[30];
+        assertEquals(1, Vectors.norm(v), 1e-6);
+        a.apply(v, av);
+        assertEquals(Vectors.dot(av, v), top.eigenvalues()[0], 1e-6);
+        assertEquals(Vectors.distance(av, top.eigenvalues()[0], v), top.residualNorms()[0], 1e-6);
     }
 
     @Test
