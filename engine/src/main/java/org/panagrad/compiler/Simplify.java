@@ -2,7 +2,9 @@ package org.panagrad.compiler;
 
 import org.panagrad.graph.Node;
 import org.panagrad.graph.Op;
+import org.panagrad.graph.Shape;
 import org.panagrad.ops.Add;
+import org.panagrad.ops.BroadcastBinary;
 import org.panagrad.ops.Div;
 import org.panagrad.ops.Expand;
 import org.panagrad.ops.Fill;
@@ -48,6 +50,10 @@ final class Simplify {
             return n.graph().fill(((Fill) n.input(0).op()).value(), n.shape());
         }
         if (n.arity() != 2) return n;
+        if (op instanceof BroadcastBinary) {
+            Node folded = foldExpand(n);
+            if (folded != n) return simplify(folded);
+        }
         Node a = n.input(0), b = n.input(1);
         boolean keepsA = a.shape().equals(n.shape()), keepsB = b.shape().equals(n.shape());
         if (op instanceof Mul) {
@@ -66,6 +72,28 @@ final class Simplify {
             if (Fill.isFill(b, 1) && keepsA) return a;
         }
         return n;
+    }
+
+    /**
+     * A binary op broadcasts by itself: an operand that was expanded only to match is read unexpanded, which
+     * saves a pass and lets a bias add fuse into its GEMM (JVPs of bias adds produce these).
+     */
+    private static Node foldExpand(Node n) {
+        Node[] ins = {n.input(0), n.input(1)};
+        boolean changed = false;
+        for (int i = 0; i < 2; i++) {
+            if (!(ins[i].op() instanceof Expand) || !ins[i].shape().equals(n.shape())) continue;
+            Expand e = (Expand) ins[i].op();
+            Node small = ins[i].input(0);
+            Shape out = n.shape();
+            // Only when the broadcasting rule reads the small operand the way the expansion repeated it.
+            if (small.shape().rows() == (e.rows() ? 1 : out.rows()) && small.shape().cols() == (e.cols() ? 1 : out.cols())
+                    && small.shape().rank() <= out.rank()) {
+                ins[i] = small;
+                changed = true;
+            }
+        }
+        return changed ? n.graph().node(n.op(), n.shape(), n.dtype(), ins) : n;
     }
 
     private static Node zeros(Node n) {

@@ -9,7 +9,7 @@ import org.panagrad.runtime.Buffers;
 import org.panagrad.runtime.Instruction;
 
 /** What the elementwise binary ops share: broadcasting, the float64 loop and the strided kernel call. */
-interface BroadcastBinary extends Op {
+public interface BroadcastBinary extends Op {
     BinaryOp kernel();
 
     double apply(double a, double b);
