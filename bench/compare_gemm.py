@@ -123,6 +123,11 @@ def run_jmh(java, quick):
     return results
 
 
+def require_jar_and_quiet_machine():
+    """Exits with what to do when the benchmarks jar is missing or another benchmark is running."""
+    require_jar_and_quiet_machine()
+
+
 def java_version(java):
     proc = subprocess.run([java, "-version"], capture_output=True, text=True)
     return proc.stderr.splitlines()[0] if proc.stderr else "?"
@@ -140,11 +145,7 @@ def main():
         sys.exit(f"numpy is missing for {args.python}: nothing to compare against.\n"
                  "Install it with OpenBLAS (Debian: apt-get install python3-numpy libopenblas0-pthread) "
                  "or pass --python /path/to/python-with-numpy.\n" + probe.stderr.strip())
-    if not os.path.exists(JAR):
-        sys.exit(f"{JAR} is missing: build it with `mvn -q -pl engine,bench -am package -DskipTests`.")
-    busy = subprocess.run(["pgrep", "-f", "benchmarks.jar"], capture_output=True, text=True).stdout.split()
-    if busy:
-        sys.exit(f"another benchmark is running (pids {' '.join(busy)}); run this on a quiet machine.")
+    require_jar_and_quiet_machine()
 
     np_runs = {}
     for t in THREADS:

@@ -20,7 +20,7 @@ import tempfile
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from compare_gemm import JAR, blas_kind, java_version, numpy_env  # noqa: E402
+from compare_gemm import JAR, blas_kind, java_version, numpy_env, require_jar_and_quiet_machine  # noqa: E402
 
 THREADS = (1, 2)
 TRAIN = [("784-500-10", b) for b in (64, 128, 256)] + [("784-128-10", b) for b in (64, 128, 256)]
@@ -126,11 +126,7 @@ def main():
         sys.exit(f"PyTorch is missing for {args.python}: nothing to compare against.\n"
                  "Debian: apt-get install python3-torch libopenblas0-pthread, or pass --python.\n"
                  + probe.stderr.strip()[-500:])
-    if not os.path.exists(JAR):
-        sys.exit(f"{JAR} is missing: build it with `mvn -q -pl engine,bench -am package -DskipTests`.")
-    busy = subprocess.run(["pgrep", "-f", "benchmarks.jar"], capture_output=True, text=True).stdout.split()
-    if busy:
-        sys.exit(f"another benchmark is running (pids {' '.join(busy)}); run this on a quiet machine.")
+    require_jar_and_quiet_machine()
 
     torch_runs = {}
     for t in THREADS:

@@ -38,10 +38,7 @@ public record RowLogSoftmax() implements Op {
 
     @Override
     public Instruction compile(Node y, Buffers b) {
-        Node x = y.input(0);
-        float[] xa = b.array(x), out = b.array(y);
-        int xo = b.offset(x), oo = b.offset(y), r = y.shape().rows(), c = y.shape().cols();
-        return () -> Softmax.logSoftmax(r, c, xa, xo, out, oo);
+        return RowSoftmax.compileRows(y, b, Softmax::logSoftmax);
     }
 
     @Override public int inPlaceInput(Node y) { return 0; }

@@ -49,10 +49,19 @@ public record RowSoftmax() implements Op {
 
     @Override
     public Instruction compile(Node y, Buffers b) {
+        return compileRows(y, b, Softmax::softmax);
+    }
+
+    /** A kernel applied to each row of a matrix: softmax or log-softmax. */
+    interface RowKernel {
+        void apply(int rows, int cols, float[] x, int xOff, float[] out, int outOff);
+    }
+
+    static Instruction compileRows(Node y, Buffers b, RowKernel kernel) {
         Node x = y.input(0);
         float[] xa = b.array(x), out = b.array(y);
         int xo = b.offset(x), oo = b.offset(y), r = y.shape().rows(), c = y.shape().cols();
-        return () -> Softmax.softmax(r, c, xa, xo, out, oo);
+        return () -> kernel.apply(r, c, xa, xo, out, oo);
     }
 
     @Override public int inPlaceInput(Node y) { return 0; }

@@ -7,10 +7,9 @@ import java.util.ArrayList;
 import java.util.List;
 
 /** torch.optim.Adam and AdamW, with bias correction; defaults beta1 0.9, beta2 0.999, eps 1e-8. */
-public final class Adam implements Optimizer {
+public final class Adam extends CompiledOptimizer {
     private final LearningRateSchedule lr;
     private final AdamUpdate update;
-    private final OptimizerState state = new OptimizerState();
 
     private Adam(LearningRateSchedule lr, double beta1, double beta2, double eps, double weightDecay, boolean decoupled) {
         if (beta1 < 0 || beta1 >= 1 || beta2 < 0 || beta2 >= 1) {
@@ -51,20 +50,5 @@ public final class Adam implements Optimizer {
         h[0] = (float) lr.at(step);
         h[1] = (float) (1 - Math.pow(update.beta1(), step + 1));
         h[2] = (float) (1 - Math.pow(update.beta2(), step + 1));
-    }
-
-    @Override
-    public long stepCount() {
-        return state.steps();
-    }
-
-    @Override
-    public void setStepCount(long steps) {
-        state.setSteps(steps);
-    }
-
-    @Override
-    public List<Node> stateVariables() {
-        return state.variables();
     }
 }

@@ -7,10 +7,9 @@ import java.util.ArrayList;
 import java.util.List;
 
 /** torch.optim.SGD: plain, with momentum, or Nesterov momentum; L2 weight decay added to the gradient. */
-public final class Sgd implements Optimizer {
+public final class Sgd extends CompiledOptimizer {
     private final LearningRateSchedule lr;
     private final SgdUpdate update;
-    private final OptimizerState state = new OptimizerState();
 
     private Sgd(LearningRateSchedule lr, double momentum, boolean nesterov, double weightDecay) {
         if (momentum < 0) throw new IllegalArgumentException("momentum must be >= 0, got " + momentum);
@@ -47,20 +46,5 @@ public final class Sgd implements Optimizer {
     public void beforeStep(ParameterStore store) {
         long step = state.nextStep();
         store.get(state.hyper())[0] = (float) lr.at(step);
-    }
-
-    @Override
-    public long stepCount() {
-        return state.steps();
-    }
-
-    @Override
-    public void setStepCount(long steps) {
-        state.setSteps(steps);
-    }
-
-    @Override
-    public List<Node> stateVariables() {
-        return state.variables();
     }
 }
