@@ -10,6 +10,8 @@ public final class FlatParameters {
     private final ParameterStore store;
     private final List<Node> params;
     private final int dimension;
+    /** The store's arrays, which never move: looping over them allocates no iterator. */
+    private final float[][] values;
 
     public FlatParameters(ParameterStore store, List<Node> params) {
         this.store = store;
@@ -17,6 +19,8 @@ public final class FlatParameters {
         int n = 0;
         for (Node p : params) n += p.shape().numel();
         this.dimension = n;
+        this.values = new float[params.size()][];
+        for (int i = 0; i < values.length; i++) values[i] = store.get(params.get(i));
     }
 
     public int dimension() {
@@ -25,8 +29,7 @@ public final class FlatParameters {
 
     public void read(float[] out) {
         int off = 0;
-        for (Node p : params) {
-            float[] v = store.get(p);
+        for (float[] v : values) {
             System.arraycopy(v, 0, out, off, v.length);
             off += v.length;
         }
@@ -34,8 +37,7 @@ public final class FlatParameters {
 
     public void write(float[] in) {
         int off = 0;
-        for (Node p : params) {
-            float[] v = store.get(p);
+        for (float[] v : values) {
             System.arraycopy(in, off, v, 0, v.length);
             off += v.length;
         }
@@ -44,8 +46,7 @@ public final class FlatParameters {
     /** params += alpha * direction, in place. */
     public void addScaled(float alpha, float[] direction) {
         int off = 0;
-        for (Node p : params) {
-            float[] v = store.get(p);
+        for (float[] v : values) {
             for (int i = 0; i < v.length; i++) v[i] += alpha * direction[off + i];
             off += v.length;
         }
