@@ -49,7 +49,8 @@ public final class CurvatureProduct implements LinearOperator {
         Node[] ps = params.toArray(new Node[0]);
         Node[] v = new Node[ps.length];
         for (int i = 0; i < ps.length; i++) {
-            v[i] = loss.graph().input("v." + kind.name().toLowerCase() + "." + loss.id() + "." + ps[i].name(), ps[i].shape().dims());
+            // The graph's size makes the name unique, so one loss can have several products.
+            v[i] = loss.graph().input("v" + loss.graph().size() + "." + ps[i].name(), ps[i].shape().dims());
         }
         Node[] product;
         switch (kind) {

@@ -7,14 +7,12 @@ import java.util.List;
 
 /** Parameters seen as one flat vector, in list order: what second-order methods and line searches work on. */
 public final class FlatParameters {
-    private final ParameterStore store;
     private final List<Node> params;
     private final int dimension;
     /** The store's arrays, which never move: looping over them allocates no iterator. */
     private final float[][] values;
 
     public FlatParameters(ParameterStore store, List<Node> params) {
-        this.store = store;
         this.params = List.copyOf(params);
         int n = 0;
         for (Node p : params) n += p.shape().numel();

@@ -33,15 +33,6 @@ class LbfgsTest {
     }
 
     @Test
-    void aQuasiNewtonStepIsAcceptedAtFullLengthNearTheOptimum() {
-        Problems p = Problems.leastSquares(2, 50, 5, 2);
-        Lbfgs opt = Lbfgs.create(p.store, p.objective(), Lbfgs.Options.defaults().withHistory(5));
-        for (int i = 0; i < 8; i++) opt.step(p.feeder);
-        opt.step(p.feeder);
-        assertEquals(1.0, opt.lastStepSize(), "the scaled two-loop direction needs no backtracking on a quadratic");
-    }
-
-    @Test
     void trainsAnMlpAndAStepAllocatesNothing() {
         Problems p = Problems.mlp(8, 64, 64, 6, 12, 3);
         Lbfgs opt = Lbfgs.create(p.store, p.objective(), Lbfgs.Options.defaults());
