@@ -14,7 +14,7 @@ import java.util.List;
  * each row-major): Hessian-vector by either mode, or Gauss-Newton-vector. The same run also yields the loss
  * and the gradient. Feed the data through {@link #program()}; {@link #apply} allocates nothing.
  */
-public final class CurvatureProduct {
+public final class CurvatureProduct implements LinearOperator {
     public enum Kind {
         HESSIAN_REVERSE_OVER_REVERSE, HESSIAN_FORWARD_OVER_REVERSE, GAUSS_NEWTON
     }
@@ -55,6 +55,7 @@ public final class CurvatureProduct {
     }
 
     /** out = C v, for the curvature C at the current parameters and the data fed to the program. */
+    @Override
     public void apply(float[] vector, float[] out) {
         checkLength(vector);
         checkLength(out);
@@ -86,6 +87,7 @@ public final class CurvatureProduct {
         }
     }
 
+    @Override
     public int dimension() {
         return dimension;
     }
