@@ -21,7 +21,7 @@ class CommandLineTest {
     Path dir;
 
     @ParameterizedTest
-    @ValueSource(strings = {"train", "eval", "graph", "profile"})
+    @ValueSource(strings = {"train", "eval", "graph", "profile", "hessian"})
     void everyCommandHasHelp(String command) {
         Cli r = Cli.run(command, "--help");
         assertEquals(0, r.exitCode(), r::toString);
@@ -40,7 +40,7 @@ class CommandLineTest {
 
     @Test
     void everyDataCommandTakesData() {
-        for (String command : new String[] {"train", "eval", "profile"}) {
+        for (String command : new String[] {"train", "eval", "profile", "hessian"}) {
             assertTrue(Cli.run(command, "--help").out().contains("--data=DIR"), command);
         }
     }
