@@ -110,6 +110,10 @@ final class TrainCommand implements Callable<Integer> {
             out.printf("resuming %s at epoch %d, batch %d%s%n", resume, epoch + 1, batchInEpoch + 1,
                     restored ? "" : " (no matching optimizer state next to it: momentum starts from zero)");
             if (log != null) log.keepEarlier(epoch);
+            if (epoch >= epochs) {
+                out.printf("nothing to do: %s has completed %d epochs and --epochs is %d%n", resume, epoch, epochs);
+                return 0;
+            }
         }
         out.printf(Locale.ROOT, "model %s (%,d parameters), %s lr %s, batch %d, %,d training images, seed %d%n",
                 Checkpoint.torchModule(model.mlp.widths(), model.mlp.activation()), model.mlp.parameterCount(),
