@@ -142,6 +142,14 @@ public final class Program {
         return sources.getOrDefault(output, output);
     }
 
+    /**
+     * The node that computes a requested output after the compiler's rewrites (the output itself when it
+     * was not rewritten), for tools that inspect a program, such as graph drawings.
+     */
+    public Node sourceOf(Node output) {
+        return source(output);
+    }
+
     /** A fresh copy of an output: convenient, but allocates; use {@link #read} in loops. */
     public float[] get(Node output) {
         float[] dst = new float[output.shape().numel()];

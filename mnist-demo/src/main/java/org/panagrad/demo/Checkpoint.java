@@ -1,0 +1,187 @@
+package org.panagrad.demo;
+
+import org.panagrad.graph.Node;
+import org.panagrad.io.SafeTensors;
+import org.panagrad.io.SafeTensorsFile;
+import org.panagrad.io.TensorData;
+import org.panagrad.nn.Activation;
+import org.panagrad.optim.Optimizer;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Model checkpoints in safetensors, named and laid out as PyTorch's {@code nn.Sequential(Linear, act,
+ * Linear, ...)} state dict: {@code 0.weight} [out, in], {@code 0.bias} [out], {@code 2.weight}, ..., F32
+ * little-endian, so {@code model.load_state_dict(safetensors.torch.load_file(path))} needs no conversion.
+ * The widths and the activation are also in the metadata; a file PyTorch wrote has only the tensors, and
+ * the widths then come from their shapes and the activation from the caller.
+ *
+ * <p>The optimizer's state (momentum buffers, Adam moments) would break {@code load_state_dict}'s strict
+ * key check, so {@code --resume} finds it in a sidecar file written next to the model
+ * ({@link #optimizerSidecar}).
+ */
+record Checkpoint(int[] widths, Activation activation, List<TensorData> tensors, Map<String, String> metadata) {
+    static final String WIDTHS = "widths";
+    static final String ACTIVATION = "activation";
+    static final String EPOCH = "epoch";
+    static final String BATCH = "batch_in_epoch";
+    static final String STEP = "step";
+
+    /** Writes the model's parameters (atomically) with the training position in the metadata. */
+    static void save(Path file, Model model, Map<String, String> extraMetadata) throws IOException {
+        List<TensorData> tensors = new ArrayList<>();
+        for (Node p : model.parameters()) tensors.add(tensor(model, p));
+        Map<String, String> meta = new LinkedHashMap<>();
+        meta.put("format", "pt"); // what safetensors.torch.save_file writes
+        meta.put(WIDTHS, Model.widthsText(model.mlp.widths()));
+        meta.put(ACTIVATION, model.mlp.activation().name().toLowerCase(java.util.Locale.ROOT));
+        meta.put("torch_module", torchModule(model.mlp.widths(), model.mlp.activation()));
+        meta.putAll(extraMetadata);
+        SafeTensors.write(file, tensors, meta);
+    }
+
+    /** Writes the optimizer's state next to the model checkpoint, tagged with its step count. */
+    static void saveOptimizer(Path modelFile, Model model, Optimizer optimizer) throws IOException {
+        List<TensorData> tensors = new ArrayList<>();
+        for (Node v : optimizer.stateVariables()) tensors.add(tensor(model, v));
+        SafeTensors.write(optimizerSidecar(modelFile), tensors, Map.of(STEP, Long.toString(optimizer.stepCount())));
+    }
+
+    /**
+     * Restores the optimizer's state from the sidecar if it exists and matches the checkpoint's step;
+     * returns whether it did (otherwise the moments start from zero).
+     */
+    static boolean loadOptimizer(Path modelFile, long step, Model model, Optimizer optimizer) throws IOException {
+        Path sidecar = optimizerSidecar(modelFile);
+        if (!Files.exists(sidecar)) return false;
+        SafeTensorsFile file = SafeTensors.read(sidecar);
+        if (!Long.toString(step).equals(file.metadata().get(STEP))) return false;
+        List<TensorData> present = file.tensors();
+        for (Node v : optimizer.stateVariables()) {
+            TensorData t = present.stream().filter(d -> d.name().equals(v.name())).findFirst().orElse(null);
+            if (t == null || t.data().length != v.shape().numel()) return false; // another optimizer's state
+        }
+        for (Node v : optimizer.stateVariables()) model.store.set(v, file.tensor(v.name()).data());
+        return true;
+    }
+
+    static Path optimizerSidecar(Path modelFile) {
+        String name = modelFile.getFileName().toString();
+        String stem = name.endsWith(".safetensors") ? name.substring(0, name.length() - ".safetensors".length()) : name;
+        return modelFile.resolveSibling(stem + ".optimizer.safetensors");
+    }
+
+    private static TensorData tensor(Model model, Node v) {
+        return new TensorData(v.name(), v.shape().dims(), model.store.get(v).clone());
+    }
+
+    /**
+     * Reads a checkpoint. The activation comes from {@code activationOverride} when given, else from the
+     * metadata; the widths from the tensor shapes, which must chain: each layer's input width is the
+     * previous layer's output width.
+     */
+    static Checkpoint load(Path file, Activation activationOverride) throws IOException {
+        SafeTensorsFile content = SafeTensors.read(file);
+        Map<String, TensorData> byName = new LinkedHashMap<>();
+        for (TensorData t : content.tensors()) byName.put(t.name(), t);
+        List<Integer> widths = new ArrayList<>();
+        List<TensorData> ordered = new ArrayList<>();
+        for (int layer = 0; byName.containsKey(layer * 2 + ".weight"); layer++) {
+            TensorData w = byName.remove(layer * 2 + ".weight");
+            TensorData b = byName.remove(layer * 2 + ".bias");
+            if (w.shape().length != 2) {
+                throw new CheckpointException(file, "tensor '" + w.name() + "' has shape " + Arrays.toString(w.shape())
+                        + "; expected a Linear weight of shape [out, in]");
+            }
+            int out = w.shape()[0], in = w.shape()[1];
+            if (layer == 0) {
+                widths.add(in);
+            } else if (in != widths.get(widths.size() - 1)) {
+                throw new CheckpointException(file, "tensor '" + w.name() + "' has shape " + Arrays.toString(w.shape())
+                        + ", but the previous layer has " + widths.get(widths.size() - 1) + " outputs; expected ["
+                        + out + ", " + widths.get(widths.size() - 1) + "]");
+            }
+            if (b == null) {
+                throw new CheckpointException(file, "tensor '" + (layer * 2) + ".bias' is missing; expected shape [" + out + "]");
+            }
+            if (b.shape().length != 1 || b.shape()[0] != out) {
+                throw new CheckpointException(file, "tensor '" + b.name() + "' has shape " + Arrays.toString(b.shape())
+                        + "; expected [" + out + "]");
+            }
+            widths.add(out);
+            ordered.add(w);
+            ordered.add(b);
+        }
+        if (ordered.isEmpty() || !byName.isEmpty()) {
+            throw new CheckpointException(file, "expected the tensors of nn.Sequential(Linear, activation, Linear, ...):"
+                    + " 0.weight, 0.bias, 2.weight, 2.bias, ...; "
+                    + (ordered.isEmpty() ? "found " + content.tensors().stream().map(TensorData::name).toList()
+                    : "found unexpected " + byName.keySet()));
+        }
+        int[] w = widths.stream().mapToInt(Integer::intValue).toArray();
+        String stored = content.metadata().get(ACTIVATION);
+        Activation activation;
+        if (activationOverride != null) {
+            activation = activationOverride;
+        } else if (stored != null) {
+            try {
+                activation = Activation.parse(stored);
+            } catch (IllegalArgumentException e) {
+                throw new CheckpointException(file, "metadata '" + ACTIVATION + "' is '" + stored
+                        + "'; expected relu, tanh or sigmoid (or pass --activation)");
+            }
+        } else {
+            throw new CheckpointException(file, "the metadata does not name the activation (a file written by PyTorch"
+                    + " holds only tensors); pass --activation relu, tanh or sigmoid");
+        }
+        return new Checkpoint(w, activation, ordered, content.metadata());
+    }
+
+    /** A model with this checkpoint's weights. */
+    Model toModel() {
+        Model model = new Model(widths, activation);
+        for (Node p : model.parameters()) model.store.set(p, tensorNamed(p.name()).data());
+        return model;
+    }
+
+    /** Copies the weights into a model of the same widths. */
+    void copyInto(Model model, Path file) {
+        if (!Arrays.equals(widths, model.mlp.widths())) {
+            throw new CheckpointException(file, "holds a " + Model.widthsText(widths) + " model, but --layers is "
+                    + Model.widthsText(model.mlp.widths()));
+        }
+        for (Node p : model.parameters()) model.store.set(p, tensorNamed(p.name()).data());
+    }
+
+    private TensorData tensorNamed(String name) {
+        for (TensorData t : tensors) if (t.name().equals(name)) return t;
+        throw new IllegalStateException("no tensor " + name);
+    }
+
+    long metadataLong(String key, long fallback) {
+        String v = metadata.get(key);
+        if (v == null) return fallback;
+        try {
+            return Long.parseLong(v);
+        } catch (NumberFormatException e) {
+            return fallback;
+        }
+    }
+
+    /** "Sequential(Linear(784, 500), ReLU(), Linear(500, 10))", for people reading the metadata. */
+    static String torchModule(int[] widths, Activation activation) {
+        StringBuilder s = new StringBuilder("Sequential(");
+        for (int i = 0; i + 1 < widths.length; i++) {
+            if (i > 0) s.append(", ").append(activation.torchName()).append("(), ");
+            s.append("Linear(").append(widths[i]).append(", ").append(widths[i + 1]).append(")");
+        }
+        return s.append(")").toString();
+    }
+}

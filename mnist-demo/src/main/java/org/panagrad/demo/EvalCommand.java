@@ -1,0 +1,49 @@
+package org.panagrad.demo;
+
+import org.panagrad.io.Mnist;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.Locale;
+import java.util.concurrent.Callable;
+
+@Command(name = "eval", mixinStandardHelpOptions = true, sortOptions = false,
+        description = "Prints the test loss and accuracy of a checkpoint (ours or one PyTorch wrote).")
+final class EvalCommand implements Callable<Integer> {
+    @Option(names = "--checkpoint", paramLabel = "FILE", required = true, description = "The model, in safetensors.")
+    Path checkpoint;
+
+    @CommandLine.Mixin
+    DataOption data;
+
+    @Option(names = "--activation", description = "relu, tanh or sigmoid, for a checkpoint whose metadata does not say.")
+    String activation;
+
+    @Option(names = "--threads", description = "Worker threads for the kernels (default: the number of cores).")
+    Integer threads;
+
+    @CommandLine.Spec
+    CommandLine.Model.CommandSpec spec;
+
+    @Override
+    public Integer call() throws IOException {
+        Threads.configure(threads != null ? threads : Threads.available());
+        Checkpoint loaded = Checkpoint.load(checkpoint, activation != null ? org.panagrad.nn.Activation.parse(activation) : null);
+        Model model = loaded.toModel();
+        Mnist mnist = data.load();
+        if (mnist.test().pixelsPerImage() != model.inputWidth()) {
+            throw new IllegalArgumentException(checkpoint + " takes " + model.inputWidth() + " inputs, but the test images have "
+                    + mnist.test().pixelsPerImage() + " pixels");
+        }
+        long t0 = System.nanoTime();
+        Evaluator.Result r = new Evaluator(model, mnist.test()).run();
+        spec.commandLine().getOut().printf(Locale.ROOT, "%s: %s%ntest loss %.4f  test accuracy %.2f%% (%d images, %.2f s)%n",
+                checkpoint, Checkpoint.torchModule(loaded.widths(), loaded.activation()), r.loss(), 100 * r.accuracy(),
+                r.count(), (System.nanoTime() - t0) / 1e9);
+        spec.commandLine().getOut().flush();
+        return 0;
+    }
+}

@@ -1,0 +1,101 @@
+package org.panagrad.demo;
+
+import org.panagrad.io.Mnist;
+import org.panagrad.nn.Init;
+import org.panagrad.optim.TrainingStep;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Locale;
+import java.util.concurrent.Callable;
+
+@Command(name = "profile", mixinStandardHelpOptions = true, sortOptions = false,
+        description = {"Times each instruction of the compiled training step on MNIST batches: a table of op, shapes,"
+                + " calls, total and mean time, share of the step and GFLOP/s, and a Chrome trace"
+                + " (open it in chrome://tracing or ui.perfetto.dev)."})
+final class ProfileCommand implements Callable<Integer> {
+    enum Sort { order, time }
+
+    @CommandLine.Mixin
+    DataOption data;
+
+    @CommandLine.Mixin
+    ModelOptions modelOptions;
+
+    @Option(names = "--steps", paramLabel = "N", defaultValue = "50", description = "Timed steps (default: ${DEFAULT-VALUE}).")
+    int steps;
+
+    @Option(names = "--warmup", paramLabel = "N", defaultValue = "10", description = "Untimed steps first, for the JIT (default: ${DEFAULT-VALUE}).")
+    int warmup;
+
+    @Option(names = "--batch", defaultValue = "128", description = "Images per step (default: ${DEFAULT-VALUE}).")
+    int batch;
+
+    @Option(names = "--optimizer", defaultValue = "momentum", converter = OptimizerChoice.Converter.class,
+            completionCandidates = OptimizerChoice.Candidates.class,
+            description = "One of ${COMPLETION-CANDIDATES} (default: ${DEFAULT-VALUE}).")
+    OptimizerChoice optimizer;
+
+    @Option(names = "--threads", description = "Worker threads for the kernels (default: the number of cores).")
+    Integer threads;
+
+    @Option(names = "--trace", paramLabel = "FILE", defaultValue = "profile-trace.json",
+            description = "Chrome trace JSON (default: ${DEFAULT-VALUE}).")
+    Path trace;
+
+    @Option(names = "--sort", defaultValue = "order", description = "Table order: ${COMPLETION-CANDIDATES} (default: ${DEFAULT-VALUE}).")
+    Sort sort;
+
+    @CommandLine.Spec
+    CommandLine.Model.CommandSpec spec;
+
+    @Override
+    public Integer call() throws IOException {
+        Threads.configure(threads != null ? threads : Threads.available());
+        if (batch < 1) throw new IllegalArgumentException("--batch must be at least 1, got " + batch);
+        Model model = new Model(modelOptions.widths(), modelOptions.activation());
+        model.mlp.initialize(model.store, Init.TORCH_DEFAULT, 1);
+        Mnist mnist = data.load();
+        if (mnist.train().pixelsPerImage() != model.inputWidth()) {
+            throw new IllegalArgumentException("the images have " + mnist.train().pixelsPerImage() + " pixels but the first layer takes "
+                    + model.inputWidth() + " inputs");
+        }
+        Model.Batch b = model.batch("train", batch);
+        TrainingStep step = TrainingStep.compile(model.store, b.loss(), model.parameters(),
+                optimizer.create(optimizer.defaultLearningRate), false);
+        Profiler.Result result = Profiler.run(model, b, step, mnist.train(), warmup, steps);
+        PrintWriter out = spec.commandLine().getOut();
+        printTable(out, result);
+        String title = Checkpoint.torchModule(model.mlp.widths(), model.mlp.activation()) + ", batch " + batch + ", " + optimizer;
+        ChromeTrace.write(trace, result, title);
+        out.println("trace: " + trace + " (open in chrome://tracing or ui.perfetto.dev)");
+        out.flush();
+        return 0;
+    }
+
+    private void printTable(PrintWriter out, Profiler.Result result) {
+        List<Profiler.Row> rows = new ArrayList<>(result.rows());
+        if (sort == Sort.time) rows.sort(Comparator.comparingLong(Profiler.Row::totalNanos).reversed());
+        long total = result.totalNanos();
+        out.printf(Locale.ROOT, "%3s  %-28s %-44s %-8s %6s %10s %10s %6s %8s%n",
+                "#", "op", "shapes", "phase", "calls", "total ms", "mean µs", "share", "GFLOP/s");
+        for (Profiler.Row r : rows) {
+            out.printf(Locale.ROOT, "%3d  %-28s %-44s %-8s %6d %10.2f %10.1f %5.1f%% %8.2f%n",
+                    r.index(), r.node().op().name(), CompiledNodes.operands(r.node()) + " → " + r.node().shape(),
+                    r.phase().label, r.calls(), r.totalNanos() / 1e6, r.meanMicros(),
+                    total == 0 ? 0 : 100.0 * r.totalNanos() / total, r.gflops());
+        }
+        long flops = 0;
+        for (Profiler.Row r : result.rows()) flops += r.flopsPerCall();
+        out.printf(Locale.ROOT, "%d steps of batch %d: %.2f ms per step (instructions %.2f ms), %.0f images/s, %.2f GFLOP/s%n",
+                result.steps(), batch, result.stepNanos() / 1e6 / result.steps(), total / 1e6 / result.steps(),
+                batch * result.steps() / (result.stepNanos() / 1e9), (double) flops * result.steps() / result.stepNanos());
+    }
+}

@@ -1,0 +1,150 @@
+package org.panagrad.demo;
+
+import org.panagrad.io.Mnist;
+import org.panagrad.nn.Activation;
+import org.panagrad.nn.Init;
+import org.panagrad.nn.Mlp;
+import org.panagrad.optim.Optimizer;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.nio.file.Path;
+import java.util.Locale;
+import java.util.concurrent.Callable;
+import java.util.concurrent.TimeUnit;
+
+@Command(name = "train", mixinStandardHelpOptions = true, sortOptions = false,
+        description = {"Trains an MLP on MNIST, printing the test loss and accuracy after each epoch.",
+                "Ctrl-C saves a checkpoint (to --checkpoint, else ./" + TrainCommand.INTERRUPTED + ") and exits;"
+                        + " --resume continues from it."})
+final class TrainCommand implements Callable<Integer> {
+    static final String INTERRUPTED = "mnist-interrupted.safetensors";
+
+    @Mixin
+    DataOption data;
+
+    @Mixin
+    ModelOptions modelOptions;
+
+    @Option(names = "--batch", defaultValue = "128", description = "Images per step (default: ${DEFAULT-VALUE}).")
+    int batch;
+
+    @Option(names = "--epochs", defaultValue = "10", description = "Passes over the training images (default: ${DEFAULT-VALUE}).")
+    int epochs;
+
+    @Option(names = "--optimizer", defaultValue = "momentum", converter = OptimizerChoice.Converter.class,
+            completionCandidates = OptimizerChoice.Candidates.class,
+            description = "One of ${COMPLETION-CANDIDATES} (default: ${DEFAULT-VALUE}; momentum is SGD with momentum 0.9).")
+    OptimizerChoice optimizer;
+
+    @Option(names = "--lr", description = "Learning rate (default: 0.1 for sgd, 0.05 for momentum, 0.001 for adam).")
+    Double lr;
+
+    @Option(names = "--threads", description = "Worker threads for the kernels (default: the number of cores).")
+    Integer threads;
+
+    @Option(names = "--seed", defaultValue = "1", description = "Seed for the initial weights and the shuffling (default: ${DEFAULT-VALUE}).")
+    long seed;
+
+    @Option(names = "--init", defaultValue = "TORCH_DEFAULT",
+            description = "Weight initialization: ${COMPLETION-CANDIDATES} (default: ${DEFAULT-VALUE}, as nn.Linear).")
+    Init init;
+
+    @Option(names = "--samples", paramLabel = "N", description = "Train on the first N training images only (default: all).")
+    Integer samples;
+
+    @Option(names = "--checkpoint", paramLabel = "FILE",
+            description = "Save the model here (safetensors, PyTorch nn.Sequential layout) after every epoch.")
+    Path checkpoint;
+
+    @Option(names = "--resume", paramLabel = "FILE", description = "Continue training from this checkpoint.")
+    Path resume;
+
+    @Option(names = "--metrics", paramLabel = "FILE",
+            description = "Write per-epoch metrics as JSON lines to FILE and a chart of the curves next to it (.png).")
+    Path metrics;
+
+    @Option(names = "--no-progress", description = "Do not show the progress bar.")
+    boolean noProgress;
+
+    @CommandLine.Spec
+    CommandLine.Model.CommandSpec spec;
+
+    @Override
+    public Integer call() throws IOException, InterruptedException {
+        Threads.configure(threads != null ? threads : Threads.available());
+        double learningRate = lr != null ? lr : optimizer.defaultLearningRate;
+        if (!(learningRate > 0)) throw new IllegalArgumentException("--lr must be positive, got " + learningRate);
+        PrintWriter out = spec.commandLine().getOut();
+
+        Checkpoint start = resume != null ? Checkpoint.load(resume, modelOptions.activationOrNull()) : null;
+        Model model;
+        if (start != null) {
+            model = start.toModel();
+            if (modelOptions.layers != null && !java.util.Arrays.equals(Mlp.parseWidths(modelOptions.layers), start.widths())) {
+                throw new IllegalArgumentException("--layers " + modelOptions.layers + " disagrees with " + resume
+                        + ", which holds a " + Model.widthsText(start.widths()) + " model");
+            }
+        } else {
+            model = new Model(modelOptions.widths(), modelOptions.activation());
+            model.mlp.initialize(model.store, init, seed);
+        }
+        Mnist mnist = data.load();
+        int n = samples != null ? samples : mnist.train().count();
+        Optimizer opt = optimizer.create(learningRate);
+        Path stopFile = Path.of(INTERRUPTED);
+        Trainer trainer = new Trainer(model, mnist.train(), mnist.test(), opt,
+                new Trainer.Config(batch, epochs, n, seed, checkpoint, stopFile, metrics), out,
+                epoch -> noProgress ? Progress.NONE
+                        : Progress.bar(String.format(Locale.ROOT, "epoch %d/%d", epoch + 1, epochs), n - 0L, System.err));
+        MetricsLog log = metrics != null ? new MetricsLog(metrics) : null;
+        if (start != null) {
+            int epoch = (int) start.metadataLong(Checkpoint.EPOCH, 0);
+            int batchInEpoch = (int) start.metadataLong(Checkpoint.BATCH, 0);
+            trainer.resumeAt(epoch, batchInEpoch);
+            boolean restored = Checkpoint.loadOptimizer(resume, start.metadataLong(Checkpoint.STEP, -1), model, opt);
+            out.printf("resuming %s at epoch %d, batch %d%s%n", resume, epoch + 1, batchInEpoch + 1,
+                    restored ? "" : " (no matching optimizer state next to it: momentum starts from zero)");
+            if (log != null) log.keepEarlier(epoch);
+            if (epoch >= epochs) {
+                out.printf("nothing to do: %s has completed %d epochs and --epochs is %d%n", resume, epoch, epochs);
+                return 0;
+            }
+        }
+        out.printf(Locale.ROOT, "model %s (%,d parameters), %s lr %s, batch %d, %,d training images, seed %d%n",
+                Checkpoint.torchModule(model.mlp.widths(), model.mlp.activation()), model.mlp.parameterCount(),
+                optimizer, learningRate, batch, n, seed);
+
+        Thread hook = new Thread(() -> {
+            trainer.requestStop();
+            try {
+                trainer.awaitFinished(60, TimeUnit.SECONDS);
+            } catch (InterruptedException ignored) {
+                Thread.currentThread().interrupt();
+            }
+        }, "save-on-interrupt");
+        Runtime.getRuntime().addShutdownHook(hook);
+        Trainer.Outcome outcome;
+        try {
+            outcome = trainer.run(log);
+        } finally {
+            try {
+                Runtime.getRuntime().removeShutdownHook(hook);
+            } catch (IllegalStateException shuttingDown) {
+                // The hook is running: it waits for us, and the JVM exits after it.
+            }
+        }
+        if (outcome == Trainer.Outcome.STOPPED) {
+            System.err.println("interrupted: saved a checkpoint to " + trainer.savedOnStop().toAbsolutePath()
+                    + "; continue with --resume " + trainer.savedOnStop());
+            return Main.EXIT_INTERRUPTED;
+        }
+        if (checkpoint != null) out.println("saved " + checkpoint);
+        if (log != null) out.println("metrics in " + metrics + " and " + log.chart());
+        return 0;
+    }
+}

@@ -1,0 +1,74 @@
+package org.panagrad.demo;
+
+import com.google.gson.Gson;
+import com.google.gson.JsonArray;
+import com.google.gson.JsonElement;
+import com.google.gson.JsonObject;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** The graph and profile commands. */
+class InspectTest {
+    @TempDir
+    Path dir;
+
+    @Test
+    void theGraphLabelsOpsWithShapesAndColoursThePhases() throws IOException {
+        Path dot = dir.resolve("step.dot");
+        Cli r = Cli.run("graph", "--no-svg", "--hvp", "-o", dot.toString());
+        assertEquals(0, r.exitCode(), r::toString);
+        String text = Files.readString(dot);
+        assertTrue(text.startsWith("digraph"), text);
+        assertTrue(text.contains("matmul_nt+bias+relu [128x784]·[784x500] + [500] → [128x500]"), text);
+        assertTrue(text.contains("matmul_tn [500x128]·[128x784] → [500x784]"), text); // the first weight's gradient
+        assertTrue(text.contains("softmax_cross_entropy [128x10], [128] → []"), text);
+        assertTrue(text.contains("momentum_update"), text);
+        String forward = CompiledNodes.Phase.FORWARD.colour, backward = CompiledNodes.Phase.BACKWARD.colour;
+        assertTrue(text.contains("-> i0 [color=\"" + forward + "\"]"), text);
+        assertTrue(text.matches("(?s).*-> i\\d+ \\[color=\"" + backward + "\"\\].*"), text);
+        assertTrue(text.contains("0.weight [500x784]"), text);
+        assertTrue(Files.readString(dir.resolve("step-hvp.dot")).contains("Hessian-vector product"));
+        assertTrue(!Files.exists(dir.resolve("step.svg")));
+    }
+
+    @Test
+    void theProfileWritesATableAndAChromeTrace() throws IOException {
+        Path data = SyntheticMnist.write(dir.resolve("data"), 200, 50);
+        Path trace = dir.resolve("trace.json");
+        Cli r = Cli.run("profile", "--data", data.toString(), "--layers", SyntheticMnist.LAYERS, "--batch", "32",
+                "--steps", "3", "--warmup", "1", "--trace", trace.toString(), "--sort", "time");
+        assertEquals(0, r.exitCode(), r::toString);
+        for (String column : new String[] {"op", "shapes", "calls", "total ms", "mean µs", "share", "GFLOP/s"}) {
+            assertTrue(r.out().contains(column), r::toString);
+        }
+        assertTrue(r.out().contains("matmul_nt+bias+relu          [32x64]·[64x16] + [16] → [32x16]"), r::toString);
+
+        JsonObject json = new Gson().fromJson(Files.readString(trace), JsonObject.class);
+        JsonArray events = json.getAsJsonArray("traceEvents");
+        int steps = 0, instructions = 0;
+        double lastEnd = -1;
+        for (JsonElement e : events) {
+            JsonObject ev = e.getAsJsonObject();
+            if (!ev.get("ph").getAsString().equals("X")) continue;
+            assertTrue(ev.get("dur").getAsDouble() >= 0);
+            if (ev.get("cat").getAsString().equals("step")) {
+                steps++;
+            } else {
+                instructions++;
+                assertTrue(ev.get("ts").getAsDouble() >= lastEnd - 1e-6, "events run one after another");
+                lastEnd = ev.get("ts").getAsDouble() + ev.get("dur").getAsDouble();
+                assertTrue(ev.getAsJsonObject("args").has("shapes"));
+            }
+        }
+        assertEquals(3, steps);
+        assertEquals(0, instructions % 3);
+        assertTrue(instructions >= 3 * 8, "" + instructions);
+    }
+}

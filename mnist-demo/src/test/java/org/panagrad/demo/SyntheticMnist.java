@@ -1,0 +1,55 @@
+package org.panagrad.demo;
+
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.SplittableRandom;
+
+/**
+ * A small MNIST-shaped data set in the four IDX files, easy enough to learn in one short epoch: images of
+ * 8x8 pixels where class c lights up the pixels whose index is c modulo 10, over random dark noise.
+ */
+final class SyntheticMnist {
+    static final int SIDE = 8;
+    static final int PIXELS = SIDE * SIDE;
+    static final String LAYERS = PIXELS + "-16-10";
+
+    private SyntheticMnist() {}
+
+    static Path write(Path directory, int train, int test) throws IOException {
+        Files.createDirectories(directory);
+        SplittableRandom rnd = new SplittableRandom(42);
+        int[] trainLabels = labels(train, rnd), testLabels = labels(test, rnd);
+        Files.write(directory.resolve("train-images-idx3-ubyte"), images(trainLabels, rnd));
+        Files.write(directory.resolve("train-labels-idx1-ubyte"), labelFile(trainLabels));
+        Files.write(directory.resolve("t10k-images-idx3-ubyte"), images(testLabels, rnd));
+        Files.write(directory.resolve("t10k-labels-idx1-ubyte"), labelFile(testLabels));
+        return directory;
+    }
+
+    private static int[] labels(int n, SplittableRandom rnd) {
+        int[] l = new int[n];
+        for (int i = 0; i < n; i++) l[i] = rnd.nextInt(10);
+        return l;
+    }
+
+    static byte[] images(int[] labels, SplittableRandom rnd) {
+        ByteBuffer b = ByteBuffer.allocate(16 + labels.length * PIXELS);
+        b.putInt(0x803).putInt(labels.length).putInt(SIDE).putInt(SIDE);
+        for (int label : labels) {
+            for (int p = 0; p < PIXELS; p++) {
+                int value = p % 10 == label ? 160 + rnd.nextInt(96) : rnd.nextInt(90);
+                b.put((byte) value);
+            }
+        }
+        return b.array();
+    }
+
+    static byte[] labelFile(int[] labels) {
+        ByteBuffer b = ByteBuffer.allocate(8 + labels.length);
+        b.putInt(0x801).putInt(labels.length);
+        for (int label : labels) b.put((byte) label);
+        return b.array();
+    }
+}

@@ -1,0 +1,139 @@
+package org.panagrad.demo;
+
+import com.google.gson.Gson;
+import com.google.gson.JsonObject;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.panagrad.io.Mnist;
+import org.panagrad.io.SafeTensors;
+import org.panagrad.io.TensorData;
+import org.panagrad.nn.Activation;
+import org.panagrad.nn.Init;
+import org.panagrad.nn.Mlp;
+
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReference;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+class TrainTest {
+    @TempDir
+    Path dir;
+    Path data;
+
+    @BeforeEach
+    void data() throws IOException {
+        data = SyntheticMnist.write(dir.resolve("data"), 600, 300);
+    }
+
+    private Cli train(String... extra) {
+        List<String> args = new java.util.ArrayList<>(List.of("train", "--no-progress", "--data", data.toString(),
+                "--layers", SyntheticMnist.LAYERS));
+        args.addAll(List.of(extra));
+        return Cli.run(args.toArray(new String[0]));
+    }
+
+    @Test
+    void oneEpochOnFiveHundredTwelveImagesWritesMetricsChartAndCheckpointAndLearns() throws IOException {
+        Path ck = dir.resolve("out/model.safetensors"), metrics = dir.resolve("out/metrics.jsonl");
+        Files.createDirectories(ck.getParent());
+        Cli r = train("--samples", "512", "--epochs", "1", "--batch", "32", "--checkpoint", ck.toString(),
+                "--metrics", metrics.toString());
+        assertEquals(0, r.exitCode(), r::toString);
+        assertTrue(r.out().contains("epoch 1/1"), r::toString);
+
+        List<String> lines = Files.readAllLines(metrics);
+        assertEquals(1, lines.size());
+        JsonObject line = new Gson().fromJson(lines.get(0), JsonObject.class);
+        for (String key : new String[] {"epoch", "step", "train_loss", "test_loss", "test_accuracy", "seconds"}) {
+            assertTrue(line.has(key), key + " missing in " + line);
+        }
+        assertEquals(1, line.get("epoch").getAsInt());
+        assertEquals(16, line.get("step").getAsInt());
+        assertTrue(line.get("test_accuracy").getAsDouble() > 0.5, line::toString); // chance is 0.1
+
+        byte[] png = Files.readAllBytes(dir.resolve("out/metrics.png"));
+        assertArrayEquals(new byte[] {(byte) 0x89, 'P', 'N', 'G'}, java.util.Arrays.copyOf(png, 4));
+
+        Checkpoint c = Checkpoint.load(ck, null);
+        assertArrayEquals(new int[] {64, 16, 10}, c.widths());
+        Cli eval = Cli.run("eval", "--checkpoint", ck.toString(), "--data", data.toString());
+        assertEquals(0, eval.exitCode(), eval::toString);
+        String accuracy = String.format(java.util.Locale.ROOT, "test accuracy %.2f%%", 100 * line.get("test_accuracy").getAsDouble());
+        assertTrue(eval.out().contains(accuracy), () -> accuracy + " in " + eval);
+    }
+
+    @Test
+    void theSameSeedGivesTheSameModel() throws IOException {
+        Path a = dir.resolve("a.safetensors"), b = dir.resolve("b.safetensors"), c = dir.resolve("c.safetensors");
+        assertEquals(0, train("--epochs", "1", "--seed", "9", "--checkpoint", a.toString()).exitCode());
+        assertEquals(0, train("--epochs", "1", "--seed", "9", "--checkpoint", b.toString()).exitCode());
+        assertEquals(0, train("--epochs", "1", "--seed", "10", "--checkpoint", c.toString()).exitCode());
+        assertArrayEquals(Files.readAllBytes(a), Files.readAllBytes(b));
+        assertTrue(!java.util.Arrays.equals(SafeTensors.read(a).tensor("0.weight").data(),
+                SafeTensors.read(c).tensor("0.weight").data()));
+    }
+
+    /**
+     * Ctrl-C without signals: a stop requested in the middle of an epoch saves a checkpoint at that batch,
+     * and resuming from it ends with exactly the weights of an uninterrupted run (same batches, same
+     * momentum), the last partial batch of each epoch included (600 = 4 x 128 + 88).
+     */
+    @Test
+    void stoppingMidEpochThenResumingMatchesAnUninterruptedRun() throws IOException {
+        Path whole = dir.resolve("whole.safetensors");
+        assertEquals(0, train("--epochs", "2", "--checkpoint", whole.toString()).exitCode());
+
+        Path stopped = dir.resolve("stopped.safetensors");
+        Model model = new Model(Mlp.parseWidths(SyntheticMnist.LAYERS), Activation.RELU);
+        model.mlp.initialize(model.store, Init.TORCH_DEFAULT, 1);
+        Mnist mnist = Mnist.load(data);
+        AtomicReference<Trainer> trainer = new AtomicReference<>();
+        AtomicInteger steps = new AtomicInteger();
+        Progress stopAfterSix = new Progress() {
+            @Override
+            public void step(int images, double meanLoss) {
+                if (steps.incrementAndGet() == 6) trainer.get().requestStop(); // epoch 2, batch 2 is next
+            }
+
+            @Override
+            public void close() {}
+        };
+        trainer.set(new Trainer(model, mnist.train(), mnist.test(), OptimizerChoice.MOMENTUM.create(0.05),
+                new Trainer.Config(128, 2, 600, 1, stopped, dir.resolve("unused.safetensors"), null),
+                new PrintWriter(new StringWriter()), epoch -> stopAfterSix));
+        assertEquals(Trainer.Outcome.STOPPED, trainer.get().run(null));
+        assertEquals(stopped, trainer.get().savedOnStop());
+        Checkpoint mid = Checkpoint.load(stopped, null);
+        assertEquals(1, mid.metadataLong(Checkpoint.EPOCH, -1));
+        assertEquals(1, mid.metadataLong(Checkpoint.BATCH, -1));
+        assertEquals(6, mid.metadataLong(Checkpoint.STEP, -1));
+        assertTrue(Files.exists(Checkpoint.optimizerSidecar(stopped)));
+
+        Cli resumed = train("--epochs", "2", "--resume", stopped.toString(), "--checkpoint", stopped.toString());
+        assertEquals(0, resumed.exitCode(), resumed::toString);
+        assertTrue(resumed.out().contains("resuming " + stopped + " at epoch 2, batch 2"), resumed::toString);
+        List<TensorData> expected = SafeTensors.read(whole).tensors(), actual = SafeTensors.read(stopped).tensors();
+        for (int i = 0; i < expected.size(); i++) {
+            assertArrayEquals(expected.get(i).data(), actual.get(i).data(), expected.get(i).name());
+        }
+    }
+
+    @Test
+    void adamAndPlainSgdTrainToo() {
+        for (String optimizer : new String[] {"adam", "sgd"}) {
+            Cli r = train("--epochs", "1", "--optimizer", optimizer, "--activation", "tanh");
+            assertEquals(0, r.exitCode(), r::toString);
+            assertTrue(r.out().contains(optimizer + " lr"), r::toString);
+        }
+    }
+}
