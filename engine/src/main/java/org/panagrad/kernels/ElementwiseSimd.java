@@ -5,7 +5,10 @@ import jdk.incubator.vector.VectorMask;
 import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
 
-/** Vector API bodies of {@link Elementwise}: a vector loop over full vectors, then a scalar tail. */
+/**
+ * Vector API bodies of {@link Elementwise}: a vector loop over full vectors, then a scalar tail. Every op has
+ * a loop of its own and no method takes or returns a vector (see {@link VectorMath} for why).
+ */
 final class ElementwiseSimd {
     private ElementwiseSimd() {}
 
@@ -29,56 +32,100 @@ final class ElementwiseSimd {
     /** One row; a column stride of 0 broadcasts that operand's single element along the row. */
     private static void binaryRow(BinaryOp op, int n, float[] a, int ai, int aStride, float[] b, int bi, int bStride,
                                   float[] out, int oi) {
-        int bound = F.loopBound(n);
-        int j = 0;
-        if (aStride == 1 && bStride == 1) {
-            for (; j < bound; j += F.length()) {
-                apply(op, FloatVector.fromArray(F, a, ai + j), FloatVector.fromArray(F, b, bi + j)).intoArray(out, oi + j);
-            }
-        } else if (aStride == 1 && bStride == 0) {
-            FloatVector vb = FloatVector.broadcast(F, b[bi]);
-            for (; j < bound; j += F.length()) {
-                apply(op, FloatVector.fromArray(F, a, ai + j), vb).intoArray(out, oi + j);
-            }
-        } else if (aStride == 0 && bStride == 1) {
-            FloatVector va = FloatVector.broadcast(F, a[ai]);
-            for (; j < bound; j += F.length()) {
-                apply(op, va, FloatVector.fromArray(F, b, bi + j)).intoArray(out, oi + j);
-            }
+        // Other strides (rare: strided views) go element by element.
+        int bound = (aStride == 0 || aStride == 1) && (bStride == 0 || bStride == 1) ? F.loopBound(n) : 0;
+        int j;
+        switch (op) {
+            case ADD: j = add(bound, a, ai, aStride, b, bi, bStride, out, oi); break;
+            case SUB: j = sub(bound, a, ai, aStride, b, bi, bStride, out, oi); break;
+            case MUL: j = mul(bound, a, ai, aStride, b, bi, bStride, out, oi); break;
+            case DIV: j = div(bound, a, ai, aStride, b, bi, bStride, out, oi); break;
+            default: j = max(bound, a, ai, aStride, b, bi, bStride, out, oi); break;
         }
-        // Tail, and any other stride pattern (rare: strided views), element by element.
         for (; j < n; j++) out[oi + j] = op.apply(a[ai + j * aStride], b[bi + j * bStride]);
     }
 
-    private static FloatVector apply(BinaryOp op, FloatVector x, FloatVector y) {
+    // One loop per op. A stride of 0 broadcasts: the test is loop-invariant, so C2 unswitches the loop on it.
+
+    private static int add(int bound, float[] a, int ai, int as, float[] b, int bi, int bs, float[] out, int oi) {
+        int j = 0;
+        for (; j < bound; j += F.length()) {
+            FloatVector x = as == 0 ? FloatVector.broadcast(F, a[ai]) : FloatVector.fromArray(F, a, ai + j);
+            FloatVector y = bs == 0 ? FloatVector.broadcast(F, b[bi]) : FloatVector.fromArray(F, b, bi + j);
+            x.add(y).intoArray(out, oi + j);
+        }
+        return j;
+    }
+
+    private static int sub(int bound, float[] a, int ai, int as, float[] b, int bi, int bs, float[] out, int oi) {
+        int j = 0;
+        for (; j < bound; j += F.length()) {
+            FloatVector x = as == 0 ? FloatVector.broadcast(F, a[ai]) : FloatVector.fromArray(F, a, ai + j);
+            FloatVector y = bs == 0 ? FloatVector.broadcast(F, b[bi]) : FloatVector.fromArray(F, b, bi + j);
+            x.sub(y).intoArray(out, oi + j);
+        }
+        return j;
+    }
+
+    private static int mul(int bound, float[] a, int ai, int as, float[] b, int bi, int bs, float[] out, int oi) {
+        int j = 0;
+        for (; j < bound; j += F.length()) {
+            FloatVector x = as == 0 ? FloatVector.broadcast(F, a[ai]) : FloatVector.fromArray(F, a, ai + j);
+            FloatVector y = bs == 0 ? FloatVector.broadcast(F, b[bi]) : FloatVector.fromArray(F, b, bi + j);
+            x.mul(y).intoArray(out, oi + j);
+        }
+        return j;
+    }
+
+    private static int div(int bound, float[] a, int ai, int as, float[] b, int bi, int bs, float[] out, int oi) {
+        int j = 0;
+        for (; j < bound; j += F.length()) {
+            FloatVector x = as == 0 ? FloatVector.broadcast(F, a[ai]) : FloatVector.fromArray(F, a, ai + j);
+            FloatVector y = bs == 0 ? FloatVector.broadcast(F, b[bi]) : FloatVector.fromArray(F, b, bi + j);
+            x.div(y).intoArray(out, oi + j);
+        }
+        return j;
+    }
+
+    private static int max(int bound, float[] a, int ai, int as, float[] b, int bi, int bs, float[] out, int oi) {
+        int j = 0;
+        for (; j < bound; j += F.length()) {
+            FloatVector x = as == 0 ? FloatVector.broadcast(F, a[ai]) : FloatVector.fromArray(F, a, ai + j);
+            FloatVector y = bs == 0 ? FloatVector.broadcast(F, b[bi]) : FloatVector.fromArray(F, b, bi + j);
+            x.max(y).intoArray(out, oi + j);
+        }
+        return j;
+    }
+
+    /** Like {@link #binaryRow}: the op chosen once, before the loop. */
+    static void unary(UnaryOp op, int n, float[] x, int xOff, float[] out, int outOff) {
         switch (op) {
-            case ADD: return x.add(y);
-            case SUB: return x.sub(y);
-            case MUL: return x.mul(y);
-            case DIV: return x.div(y);
-            default: return x.max(y);
+            case NEG: neg(n, x, xOff, out, outOff); break;
+            case EXP: VectorMath.exp(n, 1f, 0f, x, xOff, out, outOff); break;
+            case LOG: VectorMath.log(n, x, xOff, out, outOff); break;
+            case TANH: VectorMath.tanh(n, x, xOff, out, outOff); break;
+            case SIGMOID: VectorMath.sigmoid(n, x, xOff, out, outOff); break;
+            default: relu(n, x, xOff, out, outOff); break;
         }
     }
 
-    static void unary(UnaryOp op, int n, float[] x, int xOff, float[] out, int outOff) {
+    private static void neg(int n, float[] x, int xOff, float[] out, int outOff) {
+        int bound = F.loopBound(n);
+        int i = 0;
+        for (; i < bound; i += F.length()) FloatVector.fromArray(F, x, xOff + i).neg().intoArray(out, outOff + i);
+        for (; i < n; i++) out[outOff + i] = -x[xOff + i];
+    }
+
+    private static void relu(int n, float[] x, int xOff, float[] out, int outOff) {
+        FloatVector zero = FloatVector.zero(F);
         int bound = F.loopBound(n);
         int i = 0;
         for (; i < bound; i += F.length()) {
-            apply(op, FloatVector.fromArray(F, x, xOff + i)).intoArray(out, outOff + i);
+            FloatVector v = FloatVector.fromArray(F, x, xOff + i);
+            // Not max(v, 0): that keeps NaN, while the scalar twin maps NaN to 0.
+            zero.blend(v, v.compare(VectorOperators.GT, 0f)).intoArray(out, outOff + i);
         }
-        for (; i < n; i++) out[outOff + i] = op.apply(x[xOff + i]);
-    }
-
-    private static FloatVector apply(UnaryOp op, FloatVector x) {
-        switch (op) {
-            case NEG: return x.neg();
-            case EXP: return VectorMath.exp(x);
-            case LOG: return VectorMath.log(x);
-            case TANH: return VectorMath.tanh(x);
-            case SIGMOID: return VectorMath.sigmoid(x);
-            // Not max(x, 0): that keeps NaN, while the scalar twin maps NaN to 0.
-            default: return FloatVector.zero(F).blend(x, x.compare(VectorOperators.GT, 0f));
-        }
+        for (; i < n; i++) out[outOff + i] = x[xOff + i] > 0f ? x[xOff + i] : 0f;
     }
 
     static void scale(int n, float c, float[] x, int xOff, float[] out, int outOff) {

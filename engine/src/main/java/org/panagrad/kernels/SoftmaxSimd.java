@@ -5,7 +5,7 @@ import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
- * Vector API bodies of {@link Softmax}. Exponentials go through {@link VectorMath#exp}; their arguments are
+ * Vector API bodies of {@link Softmax}. Exponentials go through the loop of {@link VectorMath#exp}; their arguments are
  * x - rowMax <= 0, the range where its relative error is tested. Scalar tails use Math.exp.
  */
 final class SoftmaxSimd {
@@ -16,7 +16,7 @@ final class SoftmaxSimd {
     static void softmax(int rows, int cols, float[] x, int xOff, float[] out, int outOff) {
         for (int i = 0; i < rows; i++) {
             int xi = xOff + i * cols, oi = outOff + i * cols;
-            float sum = expShiftedInto(cols, x, xi, rowMax(cols, x, xi), out, oi);
+            float sum = VectorMath.exp(cols, 1f, rowMax(cols, x, xi), x, xi, out, oi);
             ElementwiseSimd.scale(cols, 1f / sum, out, oi, out, oi);
         }
     }
@@ -56,7 +56,7 @@ final class SoftmaxSimd {
             int label = (int) labels[labelsOff + i];
             float zLabel = z[zi + label]; // read before grad (which may alias z) is written
             float max = rowMax(cols, z, zi);
-            float sum = expShiftedInto(cols, z, zi, max, grad, gi);
+            float sum = VectorMath.exp(cols, 1f, max, z, zi, grad, gi);
             total += max + Math.log(sum) - zLabel;
             ElementwiseSimd.scale(cols, scale / sum, grad, gi, grad, gi);
             grad[gi + label] -= scale;
@@ -77,35 +77,8 @@ final class SoftmaxSimd {
         return max;
     }
 
-    /** out = exp(x - max) along one row; returns the row sum of out. */
-    private static float expShiftedInto(int cols, float[] x, int xi, float max, float[] out, int oi) {
-        FloatVector vMax = FloatVector.broadcast(F, max);
-        FloatVector acc = FloatVector.zero(F);
-        int bound = F.loopBound(cols);
-        int j = 0;
-        for (; j < bound; j += F.length()) {
-            FloatVector e = VectorMath.exp(FloatVector.fromArray(F, x, xi + j).sub(vMax));
-            e.intoArray(out, oi + j);
-            acc = acc.add(e);
-        }
-        float sum = acc.reduceLanes(VectorOperators.ADD);
-        for (; j < cols; j++) {
-            float e = (float) Math.exp(x[xi + j] - max);
-            out[oi + j] = e;
-            sum += e;
-        }
-        return sum;
-    }
-
     private static float logSumExp(int cols, float[] x, int xi) {
         float max = rowMax(cols, x, xi);
-        FloatVector vMax = FloatVector.broadcast(F, max);
-        FloatVector acc = FloatVector.zero(F);
-        int bound = F.loopBound(cols);
-        int j = 0;
-        for (; j < bound; j += F.length()) acc = acc.add(VectorMath.exp(FloatVector.fromArray(F, x, xi + j).sub(vMax)));
-        float sum = acc.reduceLanes(VectorOperators.ADD);
-        for (; j < cols; j++) sum += (float) Math.exp(x[xi + j] - max);
-        return max + (float) Math.log(sum);
+        return max + (float) Math.log(VectorMath.exp(cols, 1f, max, x, xi, null, 0));
     }
 }

@@ -7,7 +7,14 @@ import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
- * Transcendental functions on float vectors, written as range reduction plus a polynomial (Cephes).
+ * Transcendental functions over arrays, written as range reduction plus a polynomial (Cephes) in the body of
+ * one vector loop each, with a scalar tail on java.lang.Math.
+ * Why whole loops and not functions of one FloatVector: a vector passed to or returned from a method that C2
+ * did not inline is boxed on the heap, one object per vector. C2 refuses to inline a method it has already
+ * compiled on its own into more than InlineSmallCode bytes, or 1/4 of that at call sites its profile calls
+ * cold, and a vector helper compiled on its own is big (it boxes). So no method here or in the kernels takes
+ * or returns a vector: vectors live in the locals of loops built only from the JDK's force-inlined
+ * Vector API methods.
  * Why not {@code VectorOperators.EXP}: on JDK 17 without the SVML stubs it falls back to one
  * {@code Math.exp} call per lane, several times slower than this (see ExpBench).
  * Accuracy: exp within 2e-6 relative over the float range (tested densely on [-88, 0]);
@@ -30,33 +37,44 @@ final class VectorMath {
     private static final float EXP_MIN = -104f;
     private static final float EXP_MAX = 88.8f;
 
-    /** e^x for every lane. */
-    static FloatVector exp(FloatVector x) {
-        FloatVector xc = x.max(EXP_MIN).min(EXP_MAX);
-        FloatVector t = xc.fma(LOG2E, ROUNDING_MAGIC);
-        FloatVector n = t.sub(ROUNDING_MAGIC);
-        IntVector ni = t.reinterpretAsInts().sub(ROUNDING_MAGIC_BITS);
-        FloatVector r = n.fma(c(-LN2_HI), xc);
-        r = n.fma(c(-LN2_LO), r);
-        FloatVector p = r.fma(1.9875691500e-4f, 1.3981999507e-3f)
-                .fma(r, c(8.3334519073e-3f))
-                .fma(r, c(4.1665795894e-2f))
-                .fma(r, c(1.6666665459e-1f))
-                .fma(r, c(5.0000001201e-1f));
-        FloatVector y = p.mul(r.mul(r)).add(r).add(1f);
-        // 2^n in two factors so that n in [-150, 128] never leaves the exponent range of either factor:
-        // results down in the subnormals and up to overflow come out right.
-        IntVector half = ni.lanewise(VectorOperators.ASHR, 1);
-        IntVector rest = ni.sub(half);
-        FloatVector s1 = half.add(127).lanewise(VectorOperators.LSHL, 23).reinterpretAsFloats();
-        FloatVector s2 = rest.add(127).lanewise(VectorOperators.LSHL, 23).reinterpretAsFloats();
-        // NaN flows through max/min (they follow Math.max), so NaN in gives NaN out.
-        return y.mul(s1).mul(s2);
-    }
-
-    /** A constant as a vector; C2 hoists these broadcasts out of the caller's loop. */
-    private static FloatVector c(float value) {
-        return FloatVector.broadcast(F, value);
+    /**
+     * out[i] = e^(a * x[i] - shift) for i < n; returns the sum of the results. With out == null only the sum
+     * is computed. In place (out == x, same offset) is allowed.
+     */
+    static float exp(int n, float a, float shift, float[] x, int xOff, float[] out, int outOff) {
+        FloatVector va = FloatVector.broadcast(F, a), negShift = FloatVector.broadcast(F, -shift);
+        FloatVector ln2Hi = FloatVector.broadcast(F, -LN2_HI), ln2Lo = FloatVector.broadcast(F, -LN2_LO);
+        FloatVector p2 = FloatVector.broadcast(F, 8.3334519073e-3f), p3 = FloatVector.broadcast(F, 4.1665795894e-2f);
+        FloatVector p4 = FloatVector.broadcast(F, 1.6666665459e-1f), p5 = FloatVector.broadcast(F, 5.0000001201e-1f);
+        FloatVector sum = FloatVector.zero(F);
+        int bound = F.loopBound(n);
+        int i = 0;
+        for (; i < bound; i += F.length()) {
+            FloatVector xc = FloatVector.fromArray(F, x, xOff + i).fma(va, negShift).max(EXP_MIN).min(EXP_MAX);
+            FloatVector t = xc.fma(LOG2E, ROUNDING_MAGIC);
+            FloatVector k = t.sub(ROUNDING_MAGIC);
+            IntVector ki = t.reinterpretAsInts().sub(ROUNDING_MAGIC_BITS);
+            FloatVector r = k.fma(ln2Hi, xc);
+            r = k.fma(ln2Lo, r);
+            FloatVector p = r.fma(1.9875691500e-4f, 1.3981999507e-3f).fma(r, p2).fma(r, p3).fma(r, p4).fma(r, p5);
+            FloatVector y = p.mul(r.mul(r)).add(r).add(1f);
+            // 2^k in two factors so that k in [-150, 128] never leaves the exponent range of either factor:
+            // results down in the subnormals and up to overflow come out right.
+            IntVector half = ki.lanewise(VectorOperators.ASHR, 1);
+            FloatVector s1 = half.add(127).lanewise(VectorOperators.LSHL, 23).reinterpretAsFloats();
+            FloatVector s2 = ki.sub(half).add(127).lanewise(VectorOperators.LSHL, 23).reinterpretAsFloats();
+            // NaN flows through max/min (they follow Math.max), so NaN in gives NaN out.
+            FloatVector e = y.mul(s1).mul(s2);
+            if (out != null) e.intoArray(out, outOff + i); // loop-invariant: C2 unswitches the loop on it
+            sum = sum.add(e);
+        }
+        float total = sum.reduceLanes(VectorOperators.ADD);
+        for (; i < n; i++) {
+            float e = (float) Math.exp(a * x[xOff + i] - shift);
+            if (out != null) out[outOff + i] = e;
+            total += e;
+        }
+        return total;
     }
 
     private static final float SQRT_HALF = 0.707106781186547524f;
@@ -65,56 +83,83 @@ final class VectorMath {
     private static final float SMALLEST_NORMAL = 1.17549435e-38f;
     private static final float TWO_POW_25 = 33554432f;
 
-    /** Natural logarithm for every lane; log(0) = -inf, log(negative) = NaN, log(inf) = inf. */
-    static FloatVector log(FloatVector x) {
-        // Subnormals are scaled into the normal range first so the exponent extraction below is valid.
-        VectorMask<Float> subnormal = x.compare(VectorOperators.LT, SMALLEST_NORMAL).and(x.compare(VectorOperators.GT, 0f));
-        FloatVector xs = x.blend(x.mul(TWO_POW_25), subnormal);
-        FloatVector exponentBias = FloatVector.zero(F).blend(25f, subnormal);
-        IntVector bits = xs.reinterpretAsInts();
-        // x = m * 2^e with m in [0.5, 1)
-        FloatVector e = ((FloatVector) bits.lanewise(VectorOperators.LSHR, 23).sub(126)
-                .convert(VectorOperators.I2F, 0)).sub(exponentBias);
-        FloatVector m = bits.and(MANTISSA_MASK).or(HALF_EXPONENT_BITS).reinterpretAsFloats();
-        // Move m to [sqrt(1/2), sqrt(2)) so that the polynomial argument m - 1 stays small.
-        VectorMask<Float> small = m.compare(VectorOperators.LT, SQRT_HALF);
-        e = e.sub(FloatVector.zero(F).blend(1f, small));
-        FloatVector f = m.add(m.blend(0f, small.not())).sub(1f);
-        FloatVector z = f.mul(f);
-        FloatVector p = f.fma(7.0376836292e-2f, -1.1514610310e-1f)
-                .fma(f, c(1.1676998740e-1f))
-                .fma(f, c(-1.2420140846e-1f))
-                .fma(f, c(1.4249322787e-1f))
-                .fma(f, c(-1.6668057665e-1f))
-                .fma(f, c(2.0000714765e-1f))
-                .fma(f, c(-2.4999993993e-1f))
-                .fma(f, c(3.3333331174e-1f));
-        FloatVector y = p.mul(f).mul(z);
-        y = e.fma(c(LN2_LO), y);
-        y = z.fma(c(-0.5f), y);
-        FloatVector result = e.fma(c(LN2_HI), f.add(y));
-        // The edges of the domain: 0 -> -inf, negative or NaN -> NaN, +inf -> +inf.
-        result = result.blend(Float.NEGATIVE_INFINITY, x.compare(VectorOperators.EQ, 0f));
-        result = result.blend(Float.NaN, x.compare(VectorOperators.LT, 0f).or(x.test(VectorOperators.IS_NAN)));
-        return result.blend(Float.POSITIVE_INFINITY, x.compare(VectorOperators.EQ, Float.POSITIVE_INFINITY));
+    /** out = natural logarithm of x; log(0) = -inf, log(negative) = NaN, log(inf) = inf. */
+    static void log(int n, float[] x, int xOff, float[] out, int outOff) {
+        FloatVector zero = FloatVector.zero(F);
+        FloatVector p2 = FloatVector.broadcast(F, 1.1676998740e-1f), p3 = FloatVector.broadcast(F, -1.2420140846e-1f);
+        FloatVector p4 = FloatVector.broadcast(F, 1.4249322787e-1f), p5 = FloatVector.broadcast(F, -1.6668057665e-1f);
+        FloatVector p6 = FloatVector.broadcast(F, 2.0000714765e-1f), p7 = FloatVector.broadcast(F, -2.4999993993e-1f);
+        FloatVector p8 = FloatVector.broadcast(F, 3.3333331174e-1f);
+        FloatVector ln2Hi = FloatVector.broadcast(F, LN2_HI), ln2Lo = FloatVector.broadcast(F, LN2_LO);
+        FloatVector minusHalf = FloatVector.broadcast(F, -0.5f);
+        int bound = F.loopBound(n);
+        int i = 0;
+        for (; i < bound; i += F.length()) {
+            FloatVector v = FloatVector.fromArray(F, x, xOff + i);
+            // Subnormals are scaled into the normal range first so the exponent extraction is valid.
+            VectorMask<Float> subnormal = v.compare(VectorOperators.LT, SMALLEST_NORMAL).and(v.compare(VectorOperators.GT, 0f));
+            IntVector bits = v.blend(v.mul(TWO_POW_25), subnormal).reinterpretAsInts();
+            // v = m * 2^e with m in [0.5, 1)
+            FloatVector e = ((FloatVector) bits.lanewise(VectorOperators.LSHR, 23).sub(126)
+                    .convert(VectorOperators.I2F, 0)).sub(zero.blend(25f, subnormal));
+            FloatVector m = bits.and(MANTISSA_MASK).or(HALF_EXPONENT_BITS).reinterpretAsFloats();
+            // Move m to [sqrt(1/2), sqrt(2)) so that the polynomial argument m - 1 stays small.
+            VectorMask<Float> small = m.compare(VectorOperators.LT, SQRT_HALF);
+            e = e.sub(zero.blend(1f, small));
+            FloatVector f = m.add(m.blend(0f, small.not())).sub(1f);
+            FloatVector z = f.mul(f);
+            FloatVector p = f.fma(7.0376836292e-2f, -1.1514610310e-1f)
+                    .fma(f, p2).fma(f, p3).fma(f, p4).fma(f, p5).fma(f, p6).fma(f, p7).fma(f, p8);
+            FloatVector y = p.mul(f).mul(z);
+            y = e.fma(ln2Lo, y);
+            y = z.fma(minusHalf, y);
+            FloatVector result = e.fma(ln2Hi, f.add(y));
+            // The edges of the domain: 0 -> -inf, negative or NaN -> NaN, +inf -> +inf.
+            result = result.blend(Float.NEGATIVE_INFINITY, v.compare(VectorOperators.EQ, 0f));
+            result = result.blend(Float.NaN, v.compare(VectorOperators.LT, 0f).or(v.test(VectorOperators.IS_NAN)));
+            result.blend(Float.POSITIVE_INFINITY, v.compare(VectorOperators.EQ, Float.POSITIVE_INFINITY))
+                    .intoArray(out, outOff + i);
+        }
+        for (; i < n; i++) out[outOff + i] = (float) Math.log(x[xOff + i]);
     }
 
-    /** tanh: an odd polynomial near 0 (where 1 - 2/(e^2x + 1) would cancel), the exp form elsewhere. */
-    static FloatVector tanh(FloatVector x) {
-        FloatVector ax = x.abs();
-        FloatVector z = x.mul(x);
-        FloatVector near0 = z.fma(-5.70498872745e-3f, 2.06390887954e-2f)
-                .fma(z, c(-5.37397155531e-2f))
-                .fma(z, c(1.33314422036e-1f))
-                .fma(z, c(-3.33332819422e-1f))
-                .mul(z).fma(x, x);
-        FloatVector far = FloatVector.broadcast(F, 1f).sub(FloatVector.broadcast(F, 2f).div(exp(ax.add(ax)).add(1f)));
-        far = far.lanewise(VectorOperators.NEG, x.compare(VectorOperators.LT, 0f));
-        return far.blend(near0, ax.compare(VectorOperators.LT, 0.625f));
+    /** out = 1 / (1 + e^-x); saturates to exactly 0 and 1 at the ends. In place is allowed. */
+    static void sigmoid(int n, float[] x, int xOff, float[] out, int outOff) {
+        exp(n, -1f, 0f, x, xOff, out, outOff);
+        FloatVector one = FloatVector.broadcast(F, 1f);
+        int bound = F.loopBound(n);
+        int i = 0;
+        for (; i < bound; i += F.length()) one.div(FloatVector.fromArray(F, out, outOff + i).add(1f)).intoArray(out, outOff + i);
+        for (; i < n; i++) out[outOff + i] = 1f / (1f + out[outOff + i]);
     }
 
-    /** 1 / (1 + e^-x); saturates to exactly 0 and 1 at the ends. */
-    static FloatVector sigmoid(FloatVector x) {
-        return FloatVector.broadcast(F, 1f).div(exp(x.neg()).add(1f));
+    /** tanh is computed in chunks: the exponentials of a chunk wait in this per-thread buffer. */
+    private static final int TANH_CHUNK = 256;
+    private static final ThreadLocal<float[]> TANH_SCRATCH = ThreadLocal.withInitial(() -> new float[TANH_CHUNK]);
+
+    /**
+     * out = tanh(x): an odd polynomial near 0 (where the exp form cancels), 2 / (1 + e^-2x) - 1 elsewhere,
+     * which goes to exactly -1 and 1 at the ends. In place is allowed.
+     */
+    static void tanh(int n, float[] x, int xOff, float[] out, int outOff) {
+        float[] e = TANH_SCRATCH.get();
+        FloatVector two = FloatVector.broadcast(F, 2f);
+        FloatVector q2 = FloatVector.broadcast(F, -5.37397155531e-2f), q3 = FloatVector.broadcast(F, 1.33314422036e-1f);
+        FloatVector q4 = FloatVector.broadcast(F, -3.33332819422e-1f);
+        for (int c = 0; c < n; c += TANH_CHUNK) {
+            int m = Math.min(TANH_CHUNK, n - c);
+            exp(m, -2f, 0f, x, xOff + c, e, 0);
+            int bound = F.loopBound(m);
+            int i = 0;
+            for (; i < bound; i += F.length()) {
+                FloatVector v = FloatVector.fromArray(F, x, xOff + c + i);
+                FloatVector z = v.mul(v);
+                FloatVector near0 = z.fma(-5.70498872745e-3f, 2.06390887954e-2f).fma(z, q2).fma(z, q3).fma(z, q4)
+                        .mul(z).fma(v, v);
+                FloatVector far = two.div(FloatVector.fromArray(F, e, i).add(1f)).sub(1f);
+                far.blend(near0, v.abs().compare(VectorOperators.LT, 0.625f)).intoArray(out, outOff + c + i);
+            }
+            for (; i < m; i++) out[outOff + c + i] = (float) Math.tanh(x[xOff + c + i]);
+        }
     }
 }
