@@ -1,10 +1,10 @@
 package org.panagrad.demo;
 
+import org.panagrad.kernels.Gemm;
+
 /**
- * The one place where {@code --threads} takes effect. The worker pool that splits GEMM and the other kernels
- * over threads comes with the SIMD kernels (branch {@code kernels}); until it is merged the engine runs on
- * the calling thread and this method only validates the count. When the pool is merged, this body sets its
- * size and nothing else in the demo changes.
+ * The one place where {@code --threads} takes effect: the size of the worker pool that splits large GEMMs
+ * (the other kernels are memory-bound and stay on the calling thread).
  */
 final class Threads {
     private Threads() {}
@@ -13,6 +13,7 @@ final class Threads {
         if (threads < 1) {
             throw new IllegalArgumentException("--threads must be at least 1, got " + threads);
         }
+        Gemm.setThreads(threads);
     }
 
     /** The default for {@code --threads}: every core this JVM may use. */
