@@ -125,7 +125,11 @@ def run_jmh(java, quick):
 
 def require_jar_and_quiet_machine():
     """Exits with what to do when the benchmarks jar is missing or another benchmark is running."""
-    require_jar_and_quiet_machine()
+    if not os.path.exists(JAR):
+        sys.exit(f"{JAR} is missing: build it with `mvn -q -pl engine,bench -am package -DskipTests`.")
+    busy = subprocess.run(["pgrep", "-f", "benchmarks.jar"], capture_output=True, text=True).stdout.split()
+    if busy:
+        sys.exit(f"another benchmark is running (pids {' '.join(busy)}); run this on a quiet machine.")
 
 
 def java_version(java):
