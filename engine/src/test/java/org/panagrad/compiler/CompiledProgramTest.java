@@ -80,7 +80,7 @@ class CompiledProgramTest {
         Map<Node, double[]> feed = new HashMap<>(m.feed);
         m.scatter(Reference.random(new Random(4), m.size, -1, 1), v, feed);
         feedProgram(program, feed, m, v);
-        for (int i = 0; i < 200; i++) program.run(); // warm up: JIT compilation may allocate
+        for (int i = 0; i < 3000; i++) program.run(); // until C2 has compiled every kernel: before, vectors are objects
         com.sun.management.ThreadMXBean bean = (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();
         long tid = Thread.currentThread().getId();
         long before = bean.getThreadAllocatedBytes(tid);

@@ -72,7 +72,7 @@ class TrainingStepTest {
         TrainingStep step = TrainingStep.compile(store, m.loss, List.of(m.params), Adam.adam(t -> 0.01), false);
         org.panagrad.compiler.CompiledProgramTestAccess.feed(step.program(), m);
         float first = step.run();
-        for (int i = 0; i < 300; i++) step.run();
+        for (int i = 0; i < 5000; i++) step.run(); // until C2 has compiled every kernel: before, vectors are objects
         com.sun.management.ThreadMXBean bean =
                 (com.sun.management.ThreadMXBean) java.lang.management.ManagementFactory.getThreadMXBean();
         long before = bean.getThreadAllocatedBytes(Thread.currentThread().getId());
