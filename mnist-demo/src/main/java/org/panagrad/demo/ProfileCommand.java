@@ -29,10 +29,10 @@ final class ProfileCommand implements Callable<Integer> {
     @CommandLine.Mixin
     ModelOptions modelOptions;
 
-    @Option(names = "--steps", paramLabel = "N", defaultValue = "50", description = "Timed steps (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--steps", paramLabel = "N", defaultValue = "500", description = "Timed steps (default: ${DEFAULT-VALUE}).")
     int steps;
 
-    @Option(names = "--warmup", paramLabel = "N", defaultValue = "10", description = "Untimed steps first, for the JIT (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--warmup", paramLabel = "N", defaultValue = "1000", description = "Untimed steps first, until the JIT has compiled the kernels (default: ${DEFAULT-VALUE}).")
     int warmup;
 
     @Option(names = "--batch", defaultValue = "128", description = "Images per step (default: ${DEFAULT-VALUE}).")
