@@ -177,6 +177,7 @@ final class HessianCommand implements Callable<Integer> {
         XYChart chart = new XYChartBuilder().width(800).height(500).title("Hessian eigenvalue density: " + module)
                 .xAxisTitle("eigenvalue").yAxisTitle("density (log scale)").build();
         chart.getStyler().setYAxisLogarithmic(true).setLegendVisible(false);
+        chart.getStyler().setXAxisDecimalPattern("#0.###");
         XYSeries s = chart.addSeries("density", density.grid(), y);
         s.setMarker(SeriesMarkers.NONE);
         AtomicFiles.write(plot, o -> BitmapEncoder.saveBitmap(chart, o, BitmapEncoder.BitmapFormat.PNG));
