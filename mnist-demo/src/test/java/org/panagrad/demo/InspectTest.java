@@ -27,7 +27,8 @@ class InspectTest {
         String text = Files.readString(dot);
         assertTrue(text.startsWith("digraph"), text);
         assertTrue(text.contains("matmul_nt+bias+relu [128x784]·[784x500] + [500] → [128x500]"), text);
-        assertTrue(text.contains("matmul_tn [500x128]·[128x784] → [500x784]"), text); // the first weight's gradient
+        // The first weight's gradient, fused with its momentum update (the engine's GEMM+SGD fusion).
+        assertTrue(text.contains("matmul_tn+momentum_update [128x500], [128x784], [500x784], [1], [500x784] → []"), text);
         assertTrue(text.contains("softmax_cross_entropy [128x10], [128] → []"), text);
         assertTrue(text.contains("momentum_update"), text);
         String forward = CompiledNodes.Phase.FORWARD.colour, backward = CompiledNodes.Phase.BACKWARD.colour;
