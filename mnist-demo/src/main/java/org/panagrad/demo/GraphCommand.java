@@ -30,7 +30,7 @@ final class GraphCommand implements Callable<Integer> {
     int batch;
 
     @Option(names = "--optimizer", defaultValue = "momentum", converter = OptimizerChoice.Converter.class,
-            completionCandidates = OptimizerChoice.Candidates.class,
+            completionCandidates = OptimizerChoice.CompiledCandidates.class,
             description = "One of ${COMPLETION-CANDIDATES} (default: ${DEFAULT-VALUE}).")
     OptimizerChoice optimizer;
 
@@ -55,7 +55,7 @@ final class GraphCommand implements Callable<Integer> {
         Model model = new Model(modelOptions.widths(), modelOptions.activation());
         Model.Batch b = model.batch("train", batch);
         TrainingStep step = TrainingStep.compile(model.store, b.loss(), model.parameters(),
-                optimizer.create(optimizer.defaultLearningRate), false);
+                optimizer.compiled(optimizer.defaultLearningRate), false);
         String title = "training step: " + Checkpoint.torchModule(model.mlp.widths(), model.mlp.activation())
                 + ", batch " + batch + ", " + optimizer;
         written.addAll(write(output, GraphDot.render(title, step.program(), b.loss())));

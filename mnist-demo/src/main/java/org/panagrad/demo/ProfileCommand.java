@@ -39,7 +39,7 @@ final class ProfileCommand implements Callable<Integer> {
     int batch;
 
     @Option(names = "--optimizer", defaultValue = "momentum", converter = OptimizerChoice.Converter.class,
-            completionCandidates = OptimizerChoice.Candidates.class,
+            completionCandidates = OptimizerChoice.CompiledCandidates.class,
             description = "One of ${COMPLETION-CANDIDATES} (default: ${DEFAULT-VALUE}).")
     OptimizerChoice optimizer;
 
@@ -69,7 +69,7 @@ final class ProfileCommand implements Callable<Integer> {
         }
         Model.Batch b = model.batch("train", batch);
         TrainingStep step = TrainingStep.compile(model.store, b.loss(), model.parameters(),
-                optimizer.create(optimizer.defaultLearningRate), false);
+                optimizer.compiled(optimizer.defaultLearningRate), false);
         Profiler.Result result = Profiler.run(model, b, step, mnist.train(), warmup, steps);
         PrintWriter out = spec.commandLine().getOut();
         printTable(out, result);

@@ -1,10 +1,8 @@
 package org.panagrad.demo;
 
 import org.panagrad.io.Mnist;
-import org.panagrad.nn.Activation;
 import org.panagrad.nn.Init;
 import org.panagrad.nn.Mlp;
-import org.panagrad.optim.Optimizer;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -30,19 +28,26 @@ final class TrainCommand implements Callable<Integer> {
     @Mixin
     ModelOptions modelOptions;
 
-    @Option(names = "--batch", defaultValue = "128", description = "Images per step (default: ${DEFAULT-VALUE}).")
-    int batch;
+    @Option(names = "--batch", description = "Images per step (default: 128; 500 for newton-cg, 1000 for lbfgs).")
+    Integer batch;
 
     @Option(names = "--epochs", defaultValue = "10", description = "Passes over the training images (default: ${DEFAULT-VALUE}).")
     int epochs;
 
     @Option(names = "--optimizer", defaultValue = "momentum", converter = OptimizerChoice.Converter.class,
             completionCandidates = OptimizerChoice.Candidates.class,
-            description = "One of ${COMPLETION-CANDIDATES} (default: ${DEFAULT-VALUE}; momentum is SGD with momentum 0.9).")
+            description = {"One of ${COMPLETION-CANDIDATES} (default: ${DEFAULT-VALUE}; momentum is SGD with momentum 0.9).",
+                    "newton-cg, adahessian and lbfgs are second-order (closure) optimizers: their programs are compiled"
+                            + " for one batch size, so they skip the last partial batch of each epoch (drop_last), and"
+                            + " checkpoints do not hold their state: --resume restarts it."})
     OptimizerChoice optimizer;
 
-    @Option(names = "--lr", description = "Learning rate (default: 0.1 for sgd, 0.05 for momentum, 0.001 for adam).")
+    @Option(names = "--lr", description = "Learning rate (default: 0.1 for sgd, 0.05 for momentum, 0.001 for adam,"
+            + " 0.05 for adahessian, 1 for lbfgs (its first trial step); newton-cg has none).")
     Double lr;
+
+    @Mixin
+    NewtonCgOptions newtonCg;
 
     @Option(names = "--threads", description = "Worker threads for the kernels (default: the number of cores).")
     Integer threads;
@@ -77,8 +82,9 @@ final class TrainCommand implements Callable<Integer> {
     @Override
     public Integer call() throws IOException, InterruptedException {
         Threads.configure(threads != null ? threads : Threads.available());
-        double learningRate = lr != null ? lr : optimizer.defaultLearningRate;
-        if (!(learningRate > 0)) throw new IllegalArgumentException("--lr must be positive, got " + learningRate);
+        OptimizerChoice.Settings settings = new OptimizerChoice.Settings(optimizer.learningRate(lr), seed, newtonCg);
+        newtonCg.checkGivenOnlyFor(optimizer);
+        int batchSize = batch != null ? batch : optimizer.defaultBatch;
         PrintWriter out = spec.commandLine().getOut();
 
         Checkpoint start = resume != null ? Checkpoint.load(resume, modelOptions.activationOrNull()) : null;
@@ -95,10 +101,10 @@ final class TrainCommand implements Callable<Integer> {
         }
         Mnist mnist = data.load();
         int n = samples != null ? samples : mnist.train().count();
-        Optimizer opt = optimizer.create(learningRate);
         Path stopFile = Path.of(INTERRUPTED);
-        Trainer trainer = new Trainer(model, mnist.train(), mnist.test(), opt,
-                new Trainer.Config(batch, epochs, n, seed, checkpoint, stopFile, metrics), out,
+        Trainer trainer = new Trainer(model, mnist.train(), mnist.test(),
+                (m, full, last) -> optimizer.create(m, full, last, settings),
+                new Trainer.Config(batchSize, epochs, n, seed, checkpoint, stopFile, metrics), out,
                 epoch -> noProgress ? Progress.NONE
                         : Progress.bar(String.format(Locale.ROOT, "epoch %d/%d", epoch + 1, epochs), n - 0L, System.err));
         MetricsLog log = metrics != null ? new MetricsLog(metrics) : null;
@@ -106,18 +112,21 @@ final class TrainCommand implements Callable<Integer> {
             int epoch = (int) start.metadataLong(Checkpoint.EPOCH, 0);
             int batchInEpoch = (int) start.metadataLong(Checkpoint.BATCH, 0);
             trainer.resumeAt(epoch, batchInEpoch);
-            boolean restored = Checkpoint.loadOptimizer(resume, start.metadataLong(Checkpoint.STEP, -1), model, opt);
-            out.printf("resuming %s at epoch %d, batch %d%s%n", resume, epoch + 1, batchInEpoch + 1,
-                    restored ? "" : " (no matching optimizer state next to it: momentum starts from zero)");
+            String restartWarning = trainer.restoreOptimizerState(resume, start.metadataLong(Checkpoint.STEP, -1));
+            out.printf("resuming %s at epoch %d, batch %d%n", resume, epoch + 1, batchInEpoch + 1);
+            if (restartWarning != null) out.println("warning: " + restartWarning);
             if (log != null) log.keepEarlier(epoch);
             if (epoch >= epochs) {
                 out.printf("nothing to do: %s has completed %d epochs and --epochs is %d%n", resume, epoch, epochs);
                 return 0;
             }
         }
-        out.printf(Locale.ROOT, "model %s (%,d parameters), %s lr %s, batch %d, %,d training images, seed %d%n",
+        int dropped = trainer.droppedPerEpoch();
+        out.printf(Locale.ROOT, "model %s (%,d parameters), %s, batch %d, %,d training images%s, seed %d%n",
                 Checkpoint.torchModule(model.mlp.widths(), model.mlp.activation()), model.mlp.parameterCount(),
-                optimizer, learningRate, batch, n, seed);
+                optimizer.describe(settings, trainer.batchSize()), trainer.batchSize(), n,
+                dropped == 0 ? "" : String.format(Locale.ROOT, " (the last %d of each epoch skipped: %s steps on full"
+                        + " batches only)", dropped, optimizer), seed);
 
         Thread hook = new Thread(() -> {
             trainer.requestStop();

@@ -1,8 +1,6 @@
 package org.panagrad.demo;
 
 import org.panagrad.io.Dataset;
-import org.panagrad.optim.Optimizer;
-import org.panagrad.optim.TrainingStep;
 
 import java.io.IOException;
 import java.io.PrintWriter;
@@ -16,11 +14,10 @@ import java.util.concurrent.TimeUnit;
 import java.util.function.IntFunction;
 
 /**
- * The training loop. One compiled training step for full batches and, when the batch size does not divide
- * the training set, a second one for the last smaller batch (as PyTorch's DataLoader keeps it by default);
- * both share the optimizer's state and step count. The order of the images is shuffled each epoch by a
- * generator seeded from the seed and the epoch number, so a run is reproducible for a given seed (and
- * thread count) and a resumed run sees the same batches the uninterrupted one would have.
+ * The training loop, over a {@link BatchStep}: first-order optimizers keep the last smaller batch of an
+ * epoch (as PyTorch's DataLoader does by default), closure optimizers drop it. The order of the images is
+ * shuffled each epoch by a generator seeded from the seed and the epoch number, so a run is reproducible for
+ * a given seed (and thread count) and a resumed run sees the same batches the uninterrupted one would have.
  *
  * <p>{@link #requestStop()} (from the Ctrl-C hook) makes the loop save a checkpoint after the current step
  * and return; the checkpoint records the epoch and the batch within it, so {@code --resume} continues from
@@ -33,15 +30,12 @@ final class Trainer {
 
     private final Model model;
     private final Dataset train;
-    private final Optimizer optimizer;
+    private final BatchStep step;
     private final Config config;
     private final PrintWriter out;
     private final IntFunction<Progress> progress;
     private final Evaluator evaluator;
-    private final TrainingStep full;
-    private final TrainingStep last;
-    private final Model.Batch fullBatch;
-    private final Model.Batch lastBatch;
+    private final int batch;
     private final float[] images;
     private final int[] labels;
 
@@ -52,7 +46,7 @@ final class Trainer {
     private int startEpoch;
     private int startBatch;
 
-    Trainer(Model model, Dataset train, Dataset test, Optimizer optimizer, Config config, PrintWriter out,
+    Trainer(Model model, Dataset train, Dataset test, BatchStep.Factory steps, Config config, PrintWriter out,
             IntFunction<Progress> progress) {
         if (config.batch() < 1) throw new IllegalArgumentException("--batch must be at least 1, got " + config.batch());
         if (config.epochs() < 1) throw new IllegalArgumentException("--epochs must be at least 1, got " + config.epochs());
@@ -66,35 +60,47 @@ final class Trainer {
         }
         this.model = model;
         this.train = train;
-        this.optimizer = optimizer;
         this.config = config;
         this.out = out;
         this.progress = progress;
         this.evaluator = new Evaluator(model, test);
-        int batch = Math.min(config.batch(), config.samples());
-        fullBatch = model.batch("train", batch);
-        full = TrainingStep.compile(model.store, fullBatch.loss(), model.parameters(), optimizer, false);
-        int rest = config.samples() % batch;
-        lastBatch = rest == 0 ? null : model.batch("train_last", rest);
-        last = rest == 0 ? null : TrainingStep.compile(model.store, lastBatch.loss(), model.parameters(), optimizer, false);
+        batch = Math.min(config.batch(), config.samples());
+        step = steps.create(model, batch, config.samples() % batch);
         images = new float[batch * model.inputWidth()];
         labels = new int[batch];
     }
 
+    /** Images per step (the --batch asked for, at most the training images). */
+    int batchSize() {
+        return batch;
+    }
+
     int batchesPerEpoch() {
-        int batch = fullBatch.size();
-        return (config.samples() + batch - 1) / batch;
+        return step.dropsPartialBatch() ? config.samples() / batch : (config.samples() + batch - 1) / batch;
+    }
+
+    /** The images of the last partial batch that each epoch skips (0 when none is skipped). */
+    int droppedPerEpoch() {
+        return config.samples() - Math.min(config.samples(), batchesPerEpoch() * batch);
     }
 
     /** Continues from a checkpoint's position: {@code epoch} epochs done, then {@code batch} batches of the next. */
-    void resumeAt(int epoch, int batch) {
-        if (epoch < 0 || batch < 0 || batch >= batchesPerEpoch()) {
-            throw new IllegalArgumentException("cannot resume at epoch " + epoch + ", batch " + batch + ": an epoch has "
-                    + batchesPerEpoch() + " batches (was the checkpoint written with another --batch or --samples?)");
+    void resumeAt(int epoch, int batchInEpoch) {
+        if (epoch < 0 || batchInEpoch < 0 || batchInEpoch >= batchesPerEpoch()) {
+            throw new IllegalArgumentException("cannot resume at epoch " + epoch + ", batch " + batchInEpoch + ": an epoch has "
+                    + batchesPerEpoch() + " batches (was the checkpoint written with another --batch, --samples or --optimizer?)");
         }
         startEpoch = epoch;
-        startBatch = batch;
-        optimizer.setStepCount((long) epoch * batchesPerEpoch() + batch);
+        startBatch = batchInEpoch;
+        step.setStepCount((long) epoch * batchesPerEpoch() + batchInEpoch);
+    }
+
+    /**
+     * Restores the optimizer's state saved next to {@code checkpoint} at step {@code stepTag}; returns null
+     * when it did, else the warning to print (the optimizer then starts from its initial state).
+     */
+    String restoreOptimizerState(Path checkpoint, long stepTag) throws IOException {
+        return step.restoreState(checkpoint, stepTag) ? null : step.restartWarning();
     }
 
     int startEpoch() {
@@ -140,18 +146,14 @@ final class Trainer {
                         save(savedOnStop, epoch, b);
                         return Outcome.STOPPED;
                     }
-                    int start = b * fullBatch.size();
-                    int size = Math.min(fullBatch.size(), n - start);
-                    TrainingStep step = size == fullBatch.size() ? full : last;
-                    Model.Batch feed = size == fullBatch.size() ? fullBatch : lastBatch;
+                    int start = b * batch;
+                    int size = Math.min(batch, n - start);
                     for (int i = 0; i < size; i++) {
                         int k = order[start + i];
                         System.arraycopy(train.images(), k * pixels, images, i * pixels, pixels);
                         labels[i] = train.labels()[k];
                     }
-                    step.program().set(feed.images(), images, 0);
-                    step.program().setLabels(feed.labels(), labels, 0);
-                    float loss = step.run();
+                    float loss = step.step(images, labels, size);
                     if (!Float.isFinite(loss)) {
                         throw new IllegalArgumentException(String.format(Locale.ROOT, "the training loss became %s at epoch %d,"
                                 + " batch %d; try a smaller --lr", loss, epoch + 1, b + 1));
@@ -167,7 +169,7 @@ final class Trainer {
                     epoch + 1, config.epochs(), lossSum / seen, test.loss(), 100 * test.accuracy(), seconds);
             out.flush();
             if (metrics != null) {
-                metrics.add(new MetricsLog.Epoch(epoch + 1, optimizer.stepCount(), lossSum / seen, test.loss(),
+                metrics.add(new MetricsLog.Epoch(epoch + 1, step.stepCount(), lossSum / seen, test.loss(),
                         test.accuracy(), seconds));
             }
             if (config.checkpoint() != null) save(config.checkpoint(), epoch + 1, 0);
@@ -180,11 +182,11 @@ final class Trainer {
         Map<String, String> meta = new LinkedHashMap<>();
         meta.put(Checkpoint.EPOCH, Integer.toString(epoch));
         meta.put(Checkpoint.BATCH, Integer.toString(batch));
-        meta.put(Checkpoint.STEP, Long.toString(optimizer.stepCount()));
+        meta.put(Checkpoint.STEP, Long.toString(step.stepCount()));
         meta.put("seed", Long.toString(config.seed()));
-        meta.put("batch_size", Integer.toString(fullBatch.size()));
+        meta.put("batch_size", Integer.toString(batch));
         meta.put("samples", Integer.toString(config.samples()));
-        Checkpoint.saveOptimizer(file, model, optimizer);
+        step.saveState(file);
         Checkpoint.save(file, model, meta);
     }
 

@@ -108,7 +108,9 @@ class TrainTest {
             @Override
             public void close() {}
         };
-        trainer.set(new Trainer(model, mnist.train(), mnist.test(), OptimizerChoice.MOMENTUM.create(0.05),
+        OptimizerChoice.Settings momentum = new OptimizerChoice.Settings(0.05, 1, new NewtonCgOptions());
+        trainer.set(new Trainer(model, mnist.train(), mnist.test(),
+                (m, full, last) -> OptimizerChoice.MOMENTUM.create(m, full, last, momentum),
                 new Trainer.Config(128, 2, 600, 1, stopped, dir.resolve("unused.safetensors"), null),
                 new PrintWriter(new StringWriter()), epoch -> stopAfterSix));
         assertEquals(Trainer.Outcome.STOPPED, trainer.get().run(null));

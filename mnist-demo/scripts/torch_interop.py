@@ -1,0 +1,224 @@
+#!/usr/bin/python3
+"""PyTorch <-> Panagrad checkpoints, with no conversion step.
+
+  torch_interop.py eval CHECKPOINT [--data DIR] [--activation relu|tanh|sigmoid]
+      loads a safetensors checkpoint (Panagrad's or PyTorch's) into nn.Sequential(Linear, act, Linear, ...)
+      with load_state_dict(strict=True) and prints the MNIST test loss and accuracy.
+  torch_interop.py write CHECKPOINT [--layers 784-100-10] [--activation relu] [--seed 0] [--train-steps N --data DIR]
+      builds that nn.Sequential (nn.Linear's default initialisation), optionally trains it with SGD for N steps
+      of 128 images, saves its state_dict as safetensors and prints its test accuracy, which
+      `mnist-demo eval --checkpoint CHECKPOINT` must reproduce.
+
+Uses safetensors.torch when it is importable. Debian has no python3-safetensors package, so otherwise a
+reader and writer of the documented format (below) are used: an 8-byte little-endian header length, a JSON
+header {name: {dtype, shape, data_offsets: [begin, end]}, "__metadata__": {str: str}} padded with spaces to
+a multiple of 8 bytes, then the tensors' little-endian bytes, offsets relative to the end of the header.
+"""
+import argparse
+import gzip
+import json
+import os
+import struct
+import sys
+from pathlib import Path
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+try:
+    from safetensors.torch import load_file as _st_load, save_file as _st_save
+    from safetensors import safe_open as _st_open
+    SAFETENSORS = "safetensors.torch"
+except ImportError:
+    SAFETENSORS = None
+
+ACTIVATIONS = {"relu": nn.ReLU, "tanh": nn.Tanh, "sigmoid": nn.Sigmoid}
+DTYPES = {"F32": np.dtype("<f4"), "F64": np.dtype("<f8"), "F16": np.dtype("<f2")}
+
+
+class FormatError(Exception):
+    pass
+
+
+def read_safetensors(path):
+    """(tensors by name, metadata) of a safetensors file, following the format's documentation."""
+    raw = Path(path).read_bytes()
+    if len(raw) < 8:
+        raise FormatError(f"{path}: at byte offset 0: expected an 8-byte header length, the file has {len(raw)} bytes")
+    (n,) = struct.unpack("<Q", raw[:8])
+    if 8 + n > len(raw):
+        raise FormatError(f"{path}: at byte offset 0: the header length {n} runs past the end of the file ({len(raw)} bytes)")
+    try:
+        header = json.loads(raw[8:8 + n].decode("utf-8"))
+    except (UnicodeDecodeError, json.JSONDecodeError) as e:
+        raise FormatError(f"{path}: at byte offset 8: expected a JSON header of {n} bytes ({e})")
+    data, metadata, tensors = raw[8 + n:], header.pop("__metadata__", {}) or {}, {}
+    for name, info in header.items():
+        dtype = DTYPES.get(info["dtype"])
+        if dtype is None:
+            raise FormatError(f"{path}: tensor '{name}' has dtype {info['dtype']}; expected one of {sorted(DTYPES)}")
+        begin, end = info["data_offsets"]
+        count = int(np.prod(info["shape"], dtype=np.int64))
+        if not 0 <= begin <= end <= len(data) or end - begin != count * dtype.itemsize:
+            raise FormatError(f"{path}: at byte offset {8 + n + begin}: tensor '{name}' of shape {info['shape']} needs"
+                              f" {count * dtype.itemsize} bytes, data_offsets are [{begin}, {end}] of {len(data)}")
+        array = np.frombuffer(data, dtype=dtype, count=count, offset=begin).reshape(info["shape"])
+        tensors[name] = torch.from_numpy(array.astype(dtype.newbyteorder("="), copy=True))
+    return tensors, metadata
+
+
+def write_safetensors(path, tensors, metadata):
+    """Writes F32 tensors sorted by name, as save_file does, to a temporary file renamed into place."""
+    header, blobs, offset = {"__metadata__": dict(metadata)}, [], 0
+    for name in sorted(tensors):
+        blob = tensors[name].detach().to(torch.float32).contiguous().numpy().astype("<f4").tobytes()
+        header[name] = {"dtype": "F32", "shape": list(tensors[name].shape), "data_offsets": [offset, offset + len(blob)]}
+        blobs.append(blob)
+        offset += len(blob)
+    text = json.dumps(header, separators=(",", ":")).encode("utf-8")
+    text += b" " * (-len(text) % 8)
+    tmp = Path(str(path) + ".tmp")
+    with open(tmp, "wb") as f:
+        f.write(struct.pack("<Q", len(text)) + text + b"".join(blobs))
+    os.replace(tmp, path)
+
+
+def load_checkpoint(path):
+    if SAFETENSORS:
+        with _st_open(str(path), framework="pt") as f:
+            metadata = f.metadata() or {}
+        return _st_load(str(path)), metadata
+    return read_safetensors(path)
+
+
+def save_checkpoint(path, state_dict, metadata):
+    if SAFETENSORS:
+        _st_save({k: v.contiguous() for k, v in state_dict.items()}, str(path), metadata=metadata)
+    else:
+        write_safetensors(path, state_dict, metadata)
+
+
+def sequential(widths, activation):
+    """nn.Sequential(Linear, act, Linear, ..., Linear): the module both sides name their tensors after."""
+    layers = []
+    for i in range(len(widths) - 1):
+        if i > 0:
+            layers.append(ACTIVATIONS[activation]())
+        layers.append(nn.Linear(widths[i], widths[i + 1]))
+    return nn.Sequential(*layers)
+
+
+def describe(model):
+    """One line, as Panagrad's metadata spells it: Sequential(Linear(784, 100), ReLU(), Linear(100, 10))."""
+    parts = [f"Linear({m.in_features}, {m.out_features})" if isinstance(m, nn.Linear) else type(m).__name__ + "()"
+             for m in model]
+    return "Sequential(" + ", ".join(parts) + ")"
+
+
+def widths_of(state_dict, path):
+    widths, layer = [], 0
+    while f"{layer}.weight" in state_dict:
+        out, inp = state_dict[f"{layer}.weight"].shape
+        widths += [inp, out] if not widths else [out]
+        layer += 2
+    if not widths:
+        raise FormatError(f"{path}: expected tensors 0.weight, 0.bias, 2.weight, ...; found {sorted(state_dict)}")
+    return widths
+
+
+def find_data(given):
+    candidates = [given] if given else [os.environ.get("MNIST_DIR"), "data/mnist", "../shared/data/mnist"]
+    for d in filter(None, candidates):
+        if Path(d, "t10k-images-idx3-ubyte").exists() or Path(d, "t10k-images-idx3-ubyte.gz").exists():
+            return Path(d)
+    raise FileNotFoundError(f"MNIST data not found in {', '.join(filter(None, candidates))}")
+
+
+def read_idx(directory, name, magic):
+    plain = Path(directory, name)
+    path = plain if plain.exists() else Path(str(plain) + ".gz")
+    raw = (gzip.open if path.suffix == ".gz" else open)(path, "rb").read()
+    (found,) = struct.unpack(">I", raw[:4])
+    if found != magic:
+        raise FormatError(f"{path}: at byte offset 0: magic number {found:#x}, expected {magic:#x}")
+    dims = struct.unpack(">" + "I" * (magic & 0xFF), raw[4:4 + 4 * (magic & 0xFF)])
+    return np.frombuffer(raw, dtype=np.uint8, offset=4 + 4 * len(dims)).reshape(dims)
+
+
+def mnist(directory, split):
+    prefix = "t10k" if split == "test" else "train"
+    images = read_idx(directory, f"{prefix}-images-idx3-ubyte", 0x803)
+    labels = read_idx(directory, f"{prefix}-labels-idx1-ubyte", 0x801)
+    # As Panagrad reads them: value / 255 and nothing else.
+    x = torch.from_numpy(images.reshape(len(images), -1).astype(np.float32) / np.float32(255))
+    return x, torch.from_numpy(labels.astype(np.int64))
+
+
+@torch.no_grad()
+def evaluate(model, x, y):
+    logits = model(x)
+    correct = int((logits.argmax(dim=1) == y).sum())
+    return float(F.cross_entropy(logits, y)), correct, len(y)
+
+
+def report(model, data_dir):
+    loss, correct, total = evaluate(model, *mnist(data_dir, "test"))
+    print(f"test loss {loss:.4f}  test accuracy {100 * correct / total:.2f}% ({correct}/{total} images)")
+
+
+def cmd_eval(args):
+    state_dict, metadata = load_checkpoint(args.checkpoint)
+    activation = (args.activation or metadata.get("activation") or "").lower()
+    if activation not in ACTIVATIONS:
+        raise FormatError(f"{args.checkpoint}: the metadata does not name the activation; pass --activation relu, tanh or sigmoid")
+    model = sequential(widths_of(state_dict, args.checkpoint), activation)
+    model.load_state_dict(state_dict, strict=True)
+    print(f"{args.checkpoint}: {describe(model)} (read with {SAFETENSORS or 'the built-in safetensors reader'})")
+    report(model, find_data(args.data))
+
+
+def cmd_write(args):
+    widths = [int(w) for w in args.layers.split("-")]
+    torch.manual_seed(args.seed)
+    model = sequential(widths, args.activation)
+    if args.train_steps:
+        x, y = mnist(find_data(args.data), "train")
+        opt = torch.optim.SGD(model.parameters(), lr=0.05, momentum=0.9)
+        for step in range(args.train_steps):
+            idx = torch.randint(len(y), (128,))
+            opt.zero_grad()
+            F.cross_entropy(model(x[idx]), y[idx]).backward()
+            opt.step()
+    save_checkpoint(args.checkpoint, model.state_dict(), {"format": "pt", "activation": args.activation})
+    print(f"wrote {args.checkpoint} with {SAFETENSORS or 'the built-in safetensors writer'}:"
+          f" {describe(model)} after {args.train_steps} SGD steps")
+    report(model, find_data(args.data))
+
+
+def main(argv):
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    sub = parser.add_subparsers(dest="command", required=True)
+    e = sub.add_parser("eval", help="evaluate a safetensors checkpoint in PyTorch")
+    e.add_argument("checkpoint")
+    e.add_argument("--data")
+    e.add_argument("--activation", choices=sorted(ACTIVATIONS))
+    w = sub.add_parser("write", help="write a PyTorch nn.Sequential checkpoint")
+    w.add_argument("checkpoint")
+    w.add_argument("--layers", default="784-100-10")
+    w.add_argument("--activation", default="relu", choices=sorted(ACTIVATIONS))
+    w.add_argument("--seed", type=int, default=0)
+    w.add_argument("--train-steps", type=int, default=0)
+    w.add_argument("--data")
+    args = parser.parse_args(argv)
+    try:
+        {"eval": cmd_eval, "write": cmd_write}[args.command](args)
+    except (FormatError, FileNotFoundError) as err:
+        print(f"error: {err}", file=sys.stderr)
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

@@ -1,0 +1,88 @@
+package org.panagrad.demo;
+
+import org.panagrad.optim.BatchFeeder;
+import org.panagrad.optim.ClosureOptimizer;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+
+/**
+ * A closure optimizer (Newton-CG, AdaHessian, L-BFGS): it compiled its own programs over the model for one
+ * batch size and runs them as often as a step needs. Its state lives in Java arrays inside the optimizer, so a
+ * second instance compiled for a smaller last batch could not share it: the last partial batch of an epoch is
+ * dropped. Checkpoints do not hold that state either; a resumed run restarts it.
+ */
+final class ClosureBatchStep implements BatchStep {
+    private final String name;
+    private final String state;
+    private final ClosureOptimizer optimizer;
+    private final int batch;
+    private final BatchFeeder feeder;
+    private float[] images;
+    private int[] labels;
+    private long stepsBeforeResume;
+
+    /**
+     * @param name      the optimizer's command-line name, for messages
+     * @param state     what the optimizer keeps between steps, for the warning on resume
+     * @param inputs    the batches the optimizer's programs read; each is fed from the start of the step's data,
+     *                  so a smaller one (a curvature sub-batch) sees the first images of the minibatch
+     */
+    ClosureBatchStep(String name, String state, ClosureOptimizer optimizer, List<Model.Batch> inputs) {
+        this.name = name;
+        this.state = state;
+        this.optimizer = optimizer;
+        this.batch = inputs.get(0).size();
+        List<Model.Batch> fed = List.copyOf(inputs);
+        this.feeder = program -> {
+            for (Model.Batch b : fed) {
+                program.set(b.images(), images, 0);
+                program.setLabels(b.labels(), labels, 0);
+            }
+        };
+    }
+
+    @Override
+    public float step(float[] images, int[] labels, int size) {
+        if (size != batch) {
+            throw new IllegalArgumentException(name + " was compiled for batches of " + batch + " images, got " + size);
+        }
+        this.images = images;
+        this.labels = labels;
+        return optimizer.step(feeder);
+    }
+
+    @Override
+    public long stepCount() {
+        return stepsBeforeResume + optimizer.stepCount();
+    }
+
+    @Override
+    public void setStepCount(long steps) {
+        stepsBeforeResume = steps - optimizer.stepCount();
+    }
+
+    @Override
+    public boolean dropsPartialBatch() {
+        return true;
+    }
+
+    /** Nothing to write; removes an optimizer sidecar an earlier run left there, which would not match. */
+    @Override
+    public void saveState(Path modelFile) throws IOException {
+        Files.deleteIfExists(Checkpoint.optimizerSidecar(modelFile));
+    }
+
+    @Override
+    public boolean restoreState(Path modelFile, long step) {
+        return false;
+    }
+
+    @Override
+    public String restartWarning() {
+        return "checkpoints do not hold " + name + "'s state (" + state + "): it restarts from its initial state,"
+                + " so the resumed run will not match an uninterrupted one exactly";
+    }
+}
