@@ -3,10 +3,12 @@ package org.panagrad.optim;
 import org.panagrad.analysis.CurvatureProduct;
 import org.panagrad.analysis.FlatParameters;
 import org.panagrad.graph.Node;
+import org.panagrad.io.TensorData;
 import org.panagrad.runtime.ParameterStore;
 import org.panagrad.runtime.Program;
 
 import java.util.List;
+import java.util.Map;
 
 /**
  * AdaHessian (Yao et al., 2021): Adam with the second moment of the gradient replaced by that of a Hessian
@@ -22,6 +24,9 @@ import java.util.List;
  * is our default. A {@code spatialBlock} b > 1 averages each run of b consecutive entries of a weight row
  * (b must divide the row length); biases are never averaged. Weight decay is decoupled, as in the reference.
  * Defaults are the reference's: lr 0.15, betas (0.9, 0.999), eps 1e-4, Hessian power k = 1.
+ * <p>
+ * The probes z of step t are a pure function of the seed and t (the generator restarts from both each step),
+ * so the {@link #snapshot() state} is only the two moments and the step count.
  */
 public final class AdaHessian implements ClosureOptimizer {
 
@@ -68,6 +73,10 @@ public final class AdaHessian implements ClosureOptimizer {
     private final List<Program> programs;
     /** For each parameter: its offset in the flat vector, its row length (0 for a bias: no averaging). */
     private final int[] offsets, rowLengths;
+    public static final String NAME = "adahessian";
+    // The names of the reference implementation's state.
+    private static final String EXP_AVG = "exp_avg", EXP_HESSIAN_DIAG_SQ = "exp_hessian_diag_sq", STEPS = "steps";
+
     private final float[] theta, g, d, m, v;
     private long steps;
 
@@ -116,6 +125,7 @@ public final class AdaHessian implements ClosureOptimizer {
 
     @Override
     public float step() {
+        hutchinson.restartProbes(SplitMix64.streamSeed(options.seed(), steps));
         hutchinson.sample(d);
         float loss = hessian.loss();
         hessian.gradient(g);
@@ -157,5 +167,28 @@ public final class AdaHessian implements ClosureOptimizer {
     @Override
     public long stepCount() {
         return steps;
+    }
+
+    @Override
+    public String name() {
+        return NAME;
+    }
+
+    @Override
+    public OptimizerSnapshot snapshot() {
+        int[] shape = {m.length};
+        return new OptimizerSnapshot(NAME, List.of(new TensorData(EXP_AVG, shape, m.clone()),
+                new TensorData(EXP_HESSIAN_DIAG_SQ, shape.clone(), v.clone())), Map.of(STEPS, Long.toString(steps)));
+    }
+
+    @Override
+    public void restore(OptimizerSnapshot state) {
+        state.requireOptimizer(NAME);
+        state.requireTensorNames(EXP_AVG, EXP_HESSIAN_DIAG_SQ);
+        float[] savedM = state.tensor(EXP_AVG, m.length), savedV = state.tensor(EXP_HESSIAN_DIAG_SQ, v.length);
+        long savedSteps = state.countScalar(STEPS);
+        System.arraycopy(savedM, 0, m, 0, m.length);
+        System.arraycopy(savedV, 0, v, 0, v.length);
+        steps = savedSteps;
     }
 }

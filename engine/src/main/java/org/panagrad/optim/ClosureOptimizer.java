@@ -26,4 +26,21 @@ public interface ClosureOptimizer {
 
     /** Steps taken so far. */
     long stepCount();
+
+    /** The kind of optimizer ("newton-cg", "adahessian", "lbfgs"), which its snapshots carry. */
+    String name();
+
+    /**
+     * A copy of everything the next steps depend on besides the parameters and the options: an optimizer of
+     * the same kind and options over the same parameters, {@link #restore restored} from it, takes
+     * bit-identical steps from there.
+     */
+    OptimizerSnapshot snapshot();
+
+    /**
+     * Continues from a snapshot of an optimizer of the same kind over parameters of the same size. Everything
+     * is checked before anything changes: a snapshot of another kind, with a missing or unexpected tensor, or
+     * a tensor of the wrong shape is rejected with an {@link IllegalArgumentException} that names it.
+     */
+    void restore(OptimizerSnapshot state);
 }

@@ -2,8 +2,6 @@ package org.panagrad.optim;
 
 import org.panagrad.analysis.CurvatureProduct;
 
-import java.util.SplittableRandom;
-
 /**
  * Hutchinson's estimator of a curvature matrix's diagonal: for Rademacher z (entries +-1 with equal odds),
  * E[z * (C z)] = diag(C) elementwise, with variance sum_{j != i} C_ij^2 in entry i. One sample is one compiled
@@ -11,14 +9,23 @@ import java.util.SplittableRandom;
  */
 public final class HutchinsonDiagonal {
     private final CurvatureProduct product;
-    private final SplittableRandom random;
+    private final SplitMix64 random;
     private final float[] z, cz;
 
     public HutchinsonDiagonal(CurvatureProduct product, long seed) {
         this.product = product;
-        this.random = new SplittableRandom(seed);
+        this.random = new SplitMix64(seed);
         this.z = new float[product.dimension()];
         this.cz = new float[product.dimension()];
+    }
+
+    /**
+     * Restarts the probes: the next samples draw z from the stream {@code SplittableRandom(seed)} would give,
+     * whatever was drawn before. An optimizer that restarts them from its step number needs no generator state
+     * to resume exactly.
+     */
+    public void restartProbes(long seed) {
+        random.reset(seed);
     }
 
     /**

@@ -1,10 +1,13 @@
 package org.panagrad.optim;
 
 import org.panagrad.analysis.FlatParameters;
+import org.panagrad.io.TensorData;
 import org.panagrad.runtime.ParameterStore;
 import org.panagrad.runtime.Program;
 
+import java.util.Arrays;
 import java.util.List;
+import java.util.Map;
 
 /**
  * L-BFGS, the baseline of first-order information: the two-loop recursion over the last {@code history}
@@ -16,6 +19,9 @@ import java.util.List;
  * two different minibatches would mix curvature with sampling noise). A pair with s'y <= 1e-10 (which Armijo
  * does not exclude) is skipped, as torch does. The first step, without history, is scaled by
  * min(1, 1/|g|_1) lr, as in torch; a direction that does not descend drops the history.
+ * <p>
+ * Its {@link #snapshot() state}: the pairs in use, oldest first, as tensors s and y of shape [pairs, n], their
+ * rho = 1/s'y (exact doubles, as text), and the step count.
  */
 public final class Lbfgs implements ClosureOptimizer {
 
@@ -38,6 +44,8 @@ public final class Lbfgs implements ClosureOptimizer {
         }
     }
 
+    public static final String NAME = "lbfgs";
+    private static final String S = "s", Y = "y", RHO = "rho", STEPS = "steps";
     private static final double MIN_CURVATURE = 1e-10;
 
     private final Options options;
@@ -132,6 +140,51 @@ public final class Lbfgs implements ClosureOptimizer {
     @Override
     public long stepCount() {
         return steps;
+    }
+
+    @Override
+    public String name() {
+        return NAME;
+    }
+
+    @Override
+    public OptimizerSnapshot snapshot() {
+        int n = g.length, m = s.length;
+        float[] sOut = new float[count * n], yOut = new float[count * n];
+        double[] rhoOut = new double[count];
+        for (int k = 0, i = (newest - count + 1 + m) % m; k < count; k++, i = (i + 1) % m) {
+            System.arraycopy(s[i], 0, sOut, k * n, n);
+            System.arraycopy(y[i], 0, yOut, k * n, n);
+            rhoOut[k] = rho[i];
+        }
+        return new OptimizerSnapshot(NAME, List.of(new TensorData(S, new int[] {count, n}, sOut),
+                new TensorData(Y, new int[] {count, n}, yOut)),
+                Map.of(RHO, OptimizerSnapshot.doubleListText(rhoOut), STEPS, Long.toString(steps)));
+    }
+
+    /** Takes the pairs into slots 0..pairs-1, newest last: the order, not the slots, is what the steps use. */
+    @Override
+    public void restore(OptimizerSnapshot state) {
+        state.requireOptimizer(NAME);
+        state.requireTensorNames(S, Y);
+        int n = g.length, m = s.length;
+        int[] shape = state.shapeOf(S);
+        int pairs = shape.length == 2 ? shape[0] : -1;
+        if (pairs < 0 || pairs > m) {
+            throw new IllegalArgumentException(NAME + " state: tensor '" + S + "' has shape " + Arrays.toString(shape)
+                    + "; expected [pairs, " + n + "] with at most " + m + " pairs (the history this optimizer keeps)");
+        }
+        float[] savedS = state.tensor(S, pairs, n), savedY = state.tensor(Y, pairs, n);
+        double[] savedRho = state.doubleList(RHO, pairs);
+        long savedSteps = state.countScalar(STEPS);
+        for (int k = 0; k < pairs; k++) {
+            System.arraycopy(savedS, k * n, s[k], 0, n);
+            System.arraycopy(savedY, k * n, y[k], 0, n);
+            rho[k] = savedRho[k];
+        }
+        count = pairs;
+        newest = pairs - 1;
+        steps = savedSteps;
     }
 
     /** The step size the last line search accepted (0: no step). */

@@ -35,4 +35,13 @@ public final class LevenbergMarquardt {
     public double damping() {
         return damping;
     }
+
+    /** Continues from a damping saved earlier, which must lie in [min, max]. */
+    public void restore(double saved) {
+        if (!(saved >= min && saved <= max)) {
+            throw new IllegalArgumentException("a damping of " + saved + " is outside this optimizer's range [" + min
+                    + ", " + max + "]");
+        }
+        damping = saved;
+    }
 }

@@ -2,10 +2,12 @@ package org.panagrad.optim;
 
 import org.panagrad.analysis.CurvatureProduct;
 import org.panagrad.analysis.FlatParameters;
+import org.panagrad.io.TensorData;
 import org.panagrad.runtime.ParameterStore;
 import org.panagrad.runtime.Program;
 
 import java.util.List;
+import java.util.Map;
 
 /**
  * Newton-CG, or Hessian-free optimization in the manner of Martens (2010). Each step:
@@ -22,6 +24,8 @@ import java.util.List;
  * </ol>
  * Not implemented from Martens' paper: CG-backtracking over the stored CG iterates and the diagonal
  * preconditioner. Every vector is preallocated; a step allocates nothing.
+ * <p>
+ * Its {@link #snapshot() state}: the damping lambda, the previous CG solution (the warm start) and the step count.
  */
 public final class NewtonCg implements ClosureOptimizer {
 
@@ -70,6 +74,9 @@ public final class NewtonCg implements ClosureOptimizer {
     private final BacktrackingLineSearch lineSearch;
     private final ConjugateGradient.Operator dampedCurvature;
     private final BacktrackingLineSearch.Loss minibatchLoss;
+    public static final String NAME = "newton-cg";
+    private static final String PREVIOUS = "previous_direction", DAMPING = "damping", STEPS = "steps";
+
     private final float[] g, d, previous, theta0;
     private long steps;
     private int lastCgIterations;
@@ -130,6 +137,29 @@ public final class NewtonCg implements ClosureOptimizer {
     @Override
     public long stepCount() {
         return steps;
+    }
+
+    @Override
+    public String name() {
+        return NAME;
+    }
+
+    @Override
+    public OptimizerSnapshot snapshot() {
+        return new OptimizerSnapshot(NAME, List.of(new TensorData(PREVIOUS, new int[] {previous.length}, previous.clone())),
+                Map.of(DAMPING, Double.toString(damping.damping()), STEPS, Long.toString(steps)));
+    }
+
+    @Override
+    public void restore(OptimizerSnapshot state) {
+        state.requireOptimizer(NAME);
+        state.requireTensorNames(PREVIOUS);
+        float[] savedPrevious = state.tensor(PREVIOUS, previous.length);
+        double savedDamping = state.doubleScalar(DAMPING);
+        long savedSteps = state.countScalar(STEPS);
+        damping.restore(savedDamping);
+        System.arraycopy(savedPrevious, 0, previous, 0, previous.length);
+        steps = savedSteps;
     }
 
     /** The damping lambda for the next step. */

@@ -59,8 +59,8 @@ class AdaHessianTest {
         AdaHessian.Options options = AdaHessian.Options.defaults().withLr(0.05).withWeightDecay(0.01)
                 .withSpatialBlock(2).withSeed(99);
         AdaHessian opt = AdaHessian.create(p.store, p.objective(), options);
-        // The same Rademacher stream on a second product (the other Hessian mode) over the same store and
-        // data gives the same probes.
+        // The same Rademacher probes (restarted from the seed and the step, as AdaHessian does) on a second
+        // product (the other Hessian mode) over the same store and data.
         CurvatureProduct product = CurvatureProduct.compile(p.store, p.loss, p.params,
                 CurvatureProduct.Kind.HESSIAN_REVERSE_OVER_REVERSE);
         p.feed(product.program());
@@ -69,6 +69,7 @@ class AdaHessianTest {
         double[] m = new double[n], v = new double[n];
         float[] sample = new float[n], grad = new float[n];
         for (int t = 1; t <= 3; t++) {
+            probes.restartProbes(SplitMix64.streamSeed(99, t - 1));
             probes.sample(sample);
             product.gradient(grad);
             float[] theta = p.flatParameters();

@@ -129,6 +129,10 @@ final class Problems {
         return out;
     }
 
+    void setFlatParameters(float[] theta) {
+        new org.panagrad.analysis.FlatParameters(store, params).write(theta);
+    }
+
     void feed(Program p) {
         feeder.feed(p);
     }
