@@ -23,9 +23,9 @@ import java.util.Map;
  * The widths and the activation are also in the metadata; a file PyTorch wrote has only the tensors, and
  * the widths then come from their shapes and the activation from the caller.
  *
- * <p>The optimizer's state (momentum buffers, Adam moments) would break {@code load_state_dict}'s strict
- * key check, so {@code --resume} finds it in a sidecar file written next to the model
- * ({@link #optimizerSidecar}).
+ * <p>The optimizer's state (momentum buffers, Adam moments, a closure optimizer's snapshot) would break
+ * {@code load_state_dict}'s strict key check, so {@code --resume} finds it in a sidecar file written next to the
+ * model ({@link #optimizerSidecar}), tagged with the optimizer's name and the step.
  */
 record Checkpoint(int[] widths, Activation activation, List<TensorData> tensors, Map<String, String> metadata) {
     static final String WIDTHS = "widths";
@@ -33,6 +33,8 @@ record Checkpoint(int[] widths, Activation activation, List<TensorData> tensors,
     static final String EPOCH = "epoch";
     static final String BATCH = "batch_in_epoch";
     static final String STEP = "step";
+    /** In the optimizer sidecar: the --optimizer that wrote it. */
+    static final String OPTIMIZER = "optimizer";
 
     /** Writes the model's parameters (atomically) with the training position in the metadata. */
     static void save(Path file, Model model, Map<String, String> extraMetadata) throws IOException {
@@ -47,29 +49,65 @@ record Checkpoint(int[] widths, Activation activation, List<TensorData> tensors,
         SafeTensors.write(file, tensors, meta);
     }
 
-    /** Writes the optimizer's state next to the model checkpoint, tagged with its step count. */
-    static void saveOptimizer(Path modelFile, Model model, Optimizer optimizer) throws IOException {
+    /** Writes a first-order optimizer's state variables next to the model checkpoint. */
+    static void saveOptimizer(Path modelFile, Model model, String name, Optimizer optimizer) throws IOException {
         List<TensorData> tensors = new ArrayList<>();
         for (Node v : optimizer.stateVariables()) tensors.add(tensor(model, v));
-        SafeTensors.write(optimizerSidecar(modelFile), tensors, Map.of(STEP, Long.toString(optimizer.stepCount())));
+        saveOptimizer(modelFile, name, optimizer.stepCount(), tensors, Map.of());
     }
 
     /**
-     * Restores the optimizer's state from the sidecar if it exists and matches the checkpoint's step;
-     * returns whether it did (otherwise the moments start from zero).
+     * Restores a first-order optimizer's state variables from the sidecar if it holds them at the checkpoint's
+     * step; returns whether it did (otherwise the moments start from zero).
      */
-    static boolean loadOptimizer(Path modelFile, long step, Model model, Optimizer optimizer) throws IOException {
-        Path sidecar = optimizerSidecar(modelFile);
-        if (!Files.exists(sidecar)) return false;
-        SafeTensorsFile file = SafeTensors.read(sidecar);
-        if (!Long.toString(step).equals(file.metadata().get(STEP))) return false;
+    static boolean loadOptimizer(Path modelFile, long step, Model model, String name, Optimizer optimizer) throws IOException {
+        SafeTensorsFile file = readOptimizer(modelFile, name, step);
+        if (file == null) return false;
         List<TensorData> present = file.tensors();
         for (Node v : optimizer.stateVariables()) {
             TensorData t = present.stream().filter(d -> d.name().equals(v.name())).findFirst().orElse(null);
-            if (t == null || t.data().length != v.shape().numel()) return false; // another optimizer's state
+            if (t == null || t.data().length != v.shape().numel()) return false; // an unnamed sidecar (older) of another optimizer
         }
         for (Node v : optimizer.stateVariables()) model.store.set(v, file.tensor(v.name()).data());
         return true;
+    }
+
+    /**
+     * Writes an optimizer's state (atomically) next to the model checkpoint, tagged with the optimizer's name and
+     * the step it was taken at; {@code scalars} go into the metadata beside the two tags.
+     */
+    static void saveOptimizer(Path modelFile, String name, long step, List<TensorData> tensors, Map<String, String> scalars)
+            throws IOException {
+        if (scalars.containsKey(OPTIMIZER) || scalars.containsKey(STEP)) {
+            throw new IllegalArgumentException("optimizer scalars " + scalars.keySet() + " would overwrite the tags '"
+                    + OPTIMIZER + "' and '" + STEP + "'");
+        }
+        Map<String, String> meta = new LinkedHashMap<>();
+        meta.put(OPTIMIZER, name);
+        meta.put(STEP, Long.toString(step));
+        meta.putAll(scalars);
+        SafeTensors.write(optimizerSidecar(modelFile), tensors, meta);
+    }
+
+    /**
+     * The optimizer state saved next to the model checkpoint at {@code step}, its metadata without the two tags;
+     * null when there is none for that step (no sidecar, as beside a file PyTorch wrote, or one a later,
+     * interrupted save left). A sidecar of another optimizer is an error: its state cannot continue this one.
+     */
+    static SafeTensorsFile readOptimizer(Path modelFile, String name, long step) throws IOException {
+        Path sidecar = optimizerSidecar(modelFile);
+        if (!Files.exists(sidecar)) return null;
+        SafeTensorsFile file = SafeTensors.read(sidecar);
+        String writer = file.metadata().get(OPTIMIZER);
+        if (writer != null && !writer.equals(name)) {
+            throw new CheckpointException(sidecar, "holds the state of --optimizer " + writer + ", but this run uses"
+                    + " --optimizer " + name + "; resume with --optimizer " + writer);
+        }
+        if (!Long.toString(step).equals(file.metadata().get(STEP))) return null;
+        Map<String, String> scalars = new LinkedHashMap<>(file.metadata());
+        scalars.remove(OPTIMIZER);
+        scalars.remove(STEP);
+        return new SafeTensorsFile(file.tensors(), scalars);
     }
 
     static Path optimizerSidecar(Path modelFile) {

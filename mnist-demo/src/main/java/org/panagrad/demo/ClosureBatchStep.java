@@ -1,10 +1,11 @@
 package org.panagrad.demo;
 
+import org.panagrad.io.SafeTensorsFile;
 import org.panagrad.optim.BatchFeeder;
 import org.panagrad.optim.ClosureOptimizer;
+import org.panagrad.optim.OptimizerSnapshot;
 
 import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 
@@ -12,7 +13,8 @@ import java.util.List;
  * A closure optimizer (Newton-CG, AdaHessian, L-BFGS): it compiled its own programs over the model for one
  * batch size and runs them as often as a step needs. Its state lives in Java arrays inside the optimizer, so a
  * second instance compiled for a smaller last batch could not share it: the last partial batch of an epoch is
- * dropped. Checkpoints do not hold that state either; a resumed run restarts it.
+ * dropped. Checkpoints save that state ({@link ClosureOptimizer#snapshot()}) in the optimizer sidecar, so a
+ * resumed run continues exactly where the interrupted one stopped.
  */
 final class ClosureBatchStep implements BatchStep {
     private final String name;
@@ -25,8 +27,8 @@ final class ClosureBatchStep implements BatchStep {
     private long stepsBeforeResume;
 
     /**
-     * @param name      the optimizer's command-line name, for messages
-     * @param state     what the optimizer keeps between steps, for the warning on resume
+     * @param name      the optimizer's command-line name, for messages and as the tag of its saved state
+     * @param state     what the optimizer keeps between steps, for the warning when a checkpoint lacks it
      * @param inputs    the batches the optimizer's programs read; each is fed from the start of the step's data,
      *                  so a smaller one (a curvature sub-batch) sees the first images of the minibatch
      */
@@ -69,20 +71,28 @@ final class ClosureBatchStep implements BatchStep {
         return true;
     }
 
-    /** Nothing to write; removes an optimizer sidecar an earlier run left there, which would not match. */
     @Override
     public void saveState(Path modelFile) throws IOException {
-        Files.deleteIfExists(Checkpoint.optimizerSidecar(modelFile));
+        OptimizerSnapshot state = optimizer.snapshot();
+        Checkpoint.saveOptimizer(modelFile, name, stepCount(), state.tensors(), state.scalars());
     }
 
     @Override
-    public boolean restoreState(Path modelFile, long step) {
-        return false;
+    public boolean restoreState(Path modelFile, long step) throws IOException {
+        SafeTensorsFile saved = Checkpoint.readOptimizer(modelFile, name, step);
+        if (saved == null) return false;
+        try {
+            optimizer.restore(new OptimizerSnapshot(optimizer.name(), saved.tensors(), saved.metadata()));
+        } catch (IllegalArgumentException e) { // another model's state, or a sidecar from before they were named
+            throw new CheckpointException(Checkpoint.optimizerSidecar(modelFile), e.getMessage());
+        }
+        setStepCount(step); // the optimizer now counts the steps it restored
+        return true;
     }
 
     @Override
     public String restartWarning() {
-        return "checkpoints do not hold " + name + "'s state (" + state + "): it restarts from its initial state,"
-                + " so the resumed run will not match an uninterrupted one exactly";
+        return "no matching optimizer state next to it: " + name + "'s state (" + state + ") restarts from its initial"
+                + " state, so the resumed run will not match an uninterrupted one exactly";
     }
 }

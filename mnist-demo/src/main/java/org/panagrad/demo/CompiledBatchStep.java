@@ -13,12 +13,15 @@ import java.nio.file.Path;
  */
 final class CompiledBatchStep implements BatchStep {
     private final Model model;
+    private final String name;
     private final Optimizer optimizer;
     private final Model.Batch fullBatch, lastBatch;
     private final TrainingStep full, last;
 
-    CompiledBatchStep(Model model, Optimizer optimizer, int batch, int lastBatch) {
+    /** @param name the optimizer's command-line name, which tags its saved state */
+    CompiledBatchStep(Model model, String name, Optimizer optimizer, int batch, int lastBatch) {
         this.model = model;
+        this.name = name;
         this.optimizer = optimizer;
         this.fullBatch = model.batch("train", batch);
         this.full = TrainingStep.compile(model.store, fullBatch.loss(), model.parameters(), optimizer, false);
@@ -58,12 +61,12 @@ final class CompiledBatchStep implements BatchStep {
 
     @Override
     public void saveState(Path modelFile) throws IOException {
-        Checkpoint.saveOptimizer(modelFile, model, optimizer);
+        Checkpoint.saveOptimizer(modelFile, model, name, optimizer);
     }
 
     @Override
     public boolean restoreState(Path modelFile, long step) throws IOException {
-        return Checkpoint.loadOptimizer(modelFile, step, model, optimizer);
+        return Checkpoint.loadOptimizer(modelFile, step, model, name, optimizer);
     }
 
     @Override

@@ -68,7 +68,7 @@ enum OptimizerChoice {
             Model.Batch train = model.batch("train", batch);
             AdaHessian optimizer = AdaHessian.create(model.store, Objective.of(train.loss(), model.parameters()),
                     AdaHessian.Options.defaults().withLr(s.lr()).withSeed(s.seed()));
-            return new ClosureBatchStep(cliName, "the moments and the Hutchinson sampler", optimizer, List.of(train));
+            return new ClosureBatchStep(cliName, "the moments and the step count", optimizer, List.of(train));
         }
     },
     /** Large batches: the (s, y) pairs measure curvature on one minibatch, and small ones make them noise. */
@@ -108,7 +108,7 @@ enum OptimizerChoice {
 
     /** The step for minibatches of {@code batch} images and, when nonzero, a last one of {@code lastBatch}. */
     BatchStep create(Model model, int batch, int lastBatch, Settings settings) {
-        return new CompiledBatchStep(model, compiled(settings.lr()), batch, lastBatch);
+        return new CompiledBatchStep(model, cliName, compiled(settings.lr()), batch, lastBatch);
     }
 
     /** The first-order optimizer to compile into a training step (what graph and profile show). */

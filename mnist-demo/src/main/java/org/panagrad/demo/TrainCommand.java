@@ -38,8 +38,7 @@ final class TrainCommand implements Callable<Integer> {
             completionCandidates = OptimizerChoice.Candidates.class,
             description = {"One of ${COMPLETION-CANDIDATES} (default: ${DEFAULT-VALUE}; momentum is SGD with momentum 0.9).",
                     "newton-cg, adahessian and lbfgs are second-order (closure) optimizers: their programs are compiled"
-                            + " for one batch size, so they skip the last partial batch of each epoch (drop_last), and"
-                            + " checkpoints do not hold their state: --resume restarts it."})
+                            + " for one batch size, so they skip the last partial batch of each epoch (drop_last)."})
     OptimizerChoice optimizer;
 
     @Option(names = "--lr", description = "Learning rate (default: 0.1 for sgd, 0.05 for momentum, 0.001 for adam,"
@@ -66,7 +65,9 @@ final class TrainCommand implements Callable<Integer> {
             description = "Save the model here (safetensors, PyTorch nn.Sequential layout) after every epoch.")
     Path checkpoint;
 
-    @Option(names = "--resume", paramLabel = "FILE", description = "Continue training from this checkpoint.")
+    @Option(names = "--resume", paramLabel = "FILE", description = "Continue training from this checkpoint, with the"
+            + " optimizer's state saved next to it (FILE's stem + .optimizer.safetensors): the run goes on exactly as if"
+            + " it had not stopped. Use the same --optimizer.")
     Path resume;
 
     @Option(names = "--metrics", paramLabel = "FILE",

@@ -7,10 +7,12 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
+import org.panagrad.io.SafeTensors;
 
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -65,25 +67,77 @@ class SecondOrderTrainTest {
     }
 
     /**
-     * A closure optimizer's state is not in the checkpoint: resuming warns, the step count goes on, and an
-     * optimizer sidecar that an earlier momentum run left at the same path is removed rather than trusted.
+     * Stopped in the middle of the second epoch (600 images in batches of 64: 9 steps an epoch, stop after 12)
+     * and resumed, a closure optimizer ends with exactly the weights and the optimizer state of an
+     * uninterrupted run: its state went through the sidecar, and nothing warns that it restarted.
      */
+    @ParameterizedTest
+    @ValueSource(strings = {"newton-cg", "adahessian", "lbfgs"})
+    void stoppingMidEpochThenResumingMatchesAnUninterruptedRun(String name) throws IOException {
+        Path whole = dir.resolve("whole.safetensors"), stopped = dir.resolve("stopped.safetensors");
+        Cli uninterrupted = train("--optimizer", name, "--batch", "64", "--epochs", "2", "--checkpoint", whole.toString());
+        assertEquals(0, uninterrupted.exitCode(), uninterrupted::toString);
+
+        OptimizerChoice optimizer = OptimizerChoice.parse(name);
+        Interrupted.trainThenStop(data, optimizer, new OptimizerChoice.Settings(optimizer.learningRate(null), 1,
+                new NewtonCgOptions()), 64, 2, 600, stopped, 12);
+        assertEquals(12, Checkpoint.load(stopped, null).metadataLong(Checkpoint.STEP, -1));
+        assertEquals(name, SafeTensors.read(Checkpoint.optimizerSidecar(stopped)).metadata().get(Checkpoint.OPTIMIZER));
+
+        Cli resumed = train("--optimizer", name, "--batch", "64", "--epochs", "2", "--resume", stopped.toString(),
+                "--checkpoint", stopped.toString());
+        assertEquals(0, resumed.exitCode(), resumed::toString);
+        assertTrue(resumed.out().contains("resuming " + stopped + " at epoch 2, batch 4\nmodel "), resumed::toString);
+        assertFalse(resumed.out().contains("warning"), resumed::toString);
+        assertEquals(SafeTensors.read(whole).tensors(), SafeTensors.read(stopped).tensors(), "the weights");
+        assertEquals(SafeTensors.read(Checkpoint.optimizerSidecar(whole)), SafeTensors.read(Checkpoint.optimizerSidecar(stopped)),
+                "the optimizer's state and step");
+    }
+
+    /** Another optimizer's state cannot continue this one: resuming with it fails and names both. */
     @Test
-    void resumingWarnsThatTheOptimizerStateRestarts() throws IOException {
-        Path ck = dir.resolve("model.safetensors"), metrics = dir.resolve("m.jsonl");
+    void resumingWithAnotherOptimizerIsAnError() {
+        Path ck = dir.resolve("model.safetensors");
+        assertEquals(0, train("--optimizer", "lbfgs", "--batch", "64", "--epochs", "1", "--checkpoint", ck.toString()).exitCode());
+        String sidecar = Checkpoint.optimizerSidecar(ck).toString();
+        assertError(train("--optimizer", "adahessian", "--batch", "64", "--epochs", "2", "--resume", ck.toString()),
+                sidecar + ": holds the state of --optimizer lbfgs, but this run uses --optimizer adahessian; resume with"
+                        + " --optimizer lbfgs");
+        assertError(train("--batch", "64", "--epochs", "2", "--resume", ck.toString()),
+                sidecar + ": holds the state of --optimizer lbfgs, but this run uses --optimizer momentum");
+
         assertEquals(0, train("--epochs", "1", "--checkpoint", ck.toString()).exitCode());
-        assertTrue(Files.exists(Checkpoint.optimizerSidecar(ck)));
+        assertError(train("--optimizer", "newton-cg", "--batch", "100", "--epochs", "2", "--resume", ck.toString()),
+                sidecar + ": holds the state of --optimizer momentum, but this run uses --optimizer newton-cg");
+    }
 
-        Cli first = train("--optimizer", "lbfgs", "--batch", "64", "--epochs", "1", "--checkpoint", ck.toString());
-        assertEquals(0, first.exitCode(), first::toString);
-        assertFalse(Files.exists(Checkpoint.optimizerSidecar(ck)));
+    /** A sidecar of the same optimizer but another model (a 64-16-10 state for a 64-8-10 run) names the tensor. */
+    @Test
+    void aStateOfAnotherShapeIsAnError() throws IOException {
+        Path ck = dir.resolve("model.safetensors"), small = dir.resolve("small.safetensors");
+        assertEquals(0, train("--optimizer", "adahessian", "--epochs", "1", "--checkpoint", ck.toString()).exitCode());
+        assertEquals(0, Cli.run("train", "--no-progress", "--data", data.toString(), "--layers", SyntheticMnist.PIXELS + "-8-10",
+                "--optimizer", "adahessian", "--epochs", "1", "--checkpoint", small.toString()).exitCode());
+        Files.copy(Checkpoint.optimizerSidecar(ck), Checkpoint.optimizerSidecar(small), StandardCopyOption.REPLACE_EXISTING);
+        int params = SyntheticMnist.PIXELS * 8 + 8 + 8 * 10 + 10, other = SyntheticMnist.PIXELS * 16 + 16 + 16 * 10 + 10;
+        assertError(Cli.run("train", "--no-progress", "--data", data.toString(), "--optimizer", "adahessian",
+                        "--epochs", "2", "--resume", small.toString()),
+                Checkpoint.optimizerSidecar(small) + ": adahessian state: tensor 'exp_avg' has shape [" + other
+                        + "]; expected [" + params + "]");
+    }
 
+    /** Without a sidecar for its step (a file PyTorch wrote has none), resuming warns that the state restarts. */
+    @Test
+    void aCheckpointWithoutOptimizerStateResumesWithAWarning() throws IOException {
+        Path ck = dir.resolve("model.safetensors"), metrics = dir.resolve("m.jsonl");
+        assertEquals(0, train("--optimizer", "lbfgs", "--batch", "64", "--epochs", "1", "--checkpoint", ck.toString()).exitCode());
+        Files.delete(Checkpoint.optimizerSidecar(ck));
         Cli resumed = train("--optimizer", "lbfgs", "--batch", "64", "--epochs", "2", "--resume", ck.toString(),
                 "--metrics", metrics.toString());
         assertEquals(0, resumed.exitCode(), resumed::toString);
-        assertTrue(resumed.out().contains("resuming " + ck + " at epoch 2, batch 1\nwarning: checkpoints do not hold"
-                + " lbfgs's state (the last 10 (s, y) pairs): it restarts from its initial state"), resumed::toString);
-        assertEquals(18, lastEpoch(metrics).get("step").getAsInt());
+        assertTrue(resumed.out().contains("resuming " + ck + " at epoch 2, batch 1\nwarning: no matching optimizer state"
+                + " next to it: lbfgs's state (the last 10 (s, y) pairs) restarts from its initial state"), resumed::toString);
+        assertEquals(18, lastEpoch(metrics).get("step").getAsInt(), "the step count goes on");
     }
 
     @Test

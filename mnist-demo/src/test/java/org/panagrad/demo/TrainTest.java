@@ -5,21 +5,13 @@ import com.google.gson.JsonObject;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import org.panagrad.io.Mnist;
 import org.panagrad.io.SafeTensors;
 import org.panagrad.io.TensorData;
-import org.panagrad.nn.Activation;
-import org.panagrad.nn.Init;
-import org.panagrad.nn.Mlp;
 
 import java.io.IOException;
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
-import java.util.concurrent.atomic.AtomicInteger;
-import java.util.concurrent.atomic.AtomicReference;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -94,27 +86,8 @@ class TrainTest {
         assertEquals(0, train("--epochs", "2", "--checkpoint", whole.toString()).exitCode());
 
         Path stopped = dir.resolve("stopped.safetensors");
-        Model model = new Model(Mlp.parseWidths(SyntheticMnist.LAYERS), Activation.RELU);
-        model.mlp.initialize(model.store, Init.TORCH_DEFAULT, 1);
-        Mnist mnist = Mnist.load(data);
-        AtomicReference<Trainer> trainer = new AtomicReference<>();
-        AtomicInteger steps = new AtomicInteger();
-        Progress stopAfterSix = new Progress() {
-            @Override
-            public void step(int images, double meanLoss) {
-                if (steps.incrementAndGet() == 6) trainer.get().requestStop(); // epoch 2, batch 2 is next
-            }
-
-            @Override
-            public void close() {}
-        };
         OptimizerChoice.Settings momentum = new OptimizerChoice.Settings(0.05, 1, new NewtonCgOptions());
-        trainer.set(new Trainer(model, mnist.train(), mnist.test(),
-                (m, full, last) -> OptimizerChoice.MOMENTUM.create(m, full, last, momentum),
-                new Trainer.Config(128, 2, 600, 1, stopped, dir.resolve("unused.safetensors"), null),
-                new PrintWriter(new StringWriter()), epoch -> stopAfterSix));
-        assertEquals(Trainer.Outcome.STOPPED, trainer.get().run(null));
-        assertEquals(stopped, trainer.get().savedOnStop());
+        Interrupted.trainThenStop(data, OptimizerChoice.MOMENTUM, momentum, 128, 2, 600, stopped, 6); // epoch 2, batch 2 next
         Checkpoint mid = Checkpoint.load(stopped, null);
         assertEquals(1, mid.metadataLong(Checkpoint.EPOCH, -1));
         assertEquals(1, mid.metadataLong(Checkpoint.BATCH, -1));
