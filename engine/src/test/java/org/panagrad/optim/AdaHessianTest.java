@@ -98,7 +98,7 @@ class AdaHessianTest {
         AdaHessian opt = AdaHessian.create(p.store, p.objective(), AdaHessian.Options.defaults().withLr(0.05));
         float first = opt.step(p.feeder);
         float last = first;
-        for (int i = 0; i < 300; i++) last = opt.step(p.feeder);
+        for (int i = 0; i < 3000; i++) last = opt.step(p.feeder);
         assertTrue(last < 0.5 * first, "loss " + first + " -> " + last);
 
         com.sun.management.ThreadMXBean bean = (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();

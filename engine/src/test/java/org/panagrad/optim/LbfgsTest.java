@@ -37,7 +37,7 @@ class LbfgsTest {
         Problems p = Problems.mlp(8, 64, 64, 6, 12, 3);
         Lbfgs opt = Lbfgs.create(p.store, p.objective(), Lbfgs.Options.defaults());
         float first = opt.step(p.feeder);
-        for (int i = 0; i < 300; i++) opt.step(p.feeder);
+        for (int i = 0; i < 3000; i++) opt.step(p.feeder);
         float last = opt.lastLoss();
         assertTrue(last < 0.5 * first, "loss " + first + " -> " + last);
 

@@ -80,7 +80,7 @@ class NewtonCgTest {
         for (int i = 0; i < 40; i++) opt.step(p.feeder);
         float last = opt.lastLoss();
         assertTrue(last < 0.5 * first, "loss " + first + " -> " + last);
-        for (int i = 0; i < 300; i++) opt.step(p.feeder); // warm up: JIT compilation may allocate
+        for (int i = 0; i < 2000; i++) opt.step(p.feeder); // until C2 has compiled every kernel: before, vectors are objects
 
         com.sun.management.ThreadMXBean bean = (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();
         long tid = Thread.currentThread().getId();
