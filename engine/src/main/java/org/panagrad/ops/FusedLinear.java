@@ -6,11 +6,16 @@ import org.panagrad.runtime.Buffers;
 import org.panagrad.runtime.Instruction;
 
 /** op(A) · op(B) + bias, optionally followed by ReLU, in one GEMM whose epilogue adds and clamps. */
-public record FusedLinear(MatMul matmul, boolean relu) implements FusedOp {
+public record FusedLinear(MatMul matmul, boolean relu) implements FusedOp, ContainsProduct {
     /** Fuses {@code product + bias} (bias a row broadcast over the product) and an optional ReLU. */
     public static Node of(Node product, Node bias, boolean relu, Shape out) {
         MatMul mm = (MatMul) product.op();
         return product.graph().node(new FusedLinear(mm, relu), out, product.input(0), product.input(1), bias);
+    }
+
+    @Override
+    public MatMul product() {
+        return matmul;
     }
 
     @Override

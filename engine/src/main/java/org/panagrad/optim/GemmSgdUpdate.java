@@ -3,6 +3,7 @@ package org.panagrad.optim;
 import org.panagrad.graph.Node;
 import org.panagrad.kernels.Gemm;
 import org.panagrad.kernels.Updates;
+import org.panagrad.ops.ContainsProduct;
 import org.panagrad.ops.MatMul;
 import org.panagrad.runtime.Buffers;
 import org.panagrad.runtime.Instruction;
@@ -13,7 +14,7 @@ import org.panagrad.runtime.Instruction;
  * momentum (without Nesterov or weight decay) is {@code vel = mu vel + op(A) op(B)}, one GEMM with beta = mu
  * writing the velocity, then {@code W -= lr vel}. Inputs: (A, B, param, hyper[, velocity]).
  */
-record GemmSgdUpdate(MatMul product, SgdUpdate update) implements UpdateOp {
+record GemmSgdUpdate(MatMul product, SgdUpdate update) implements UpdateOp, ContainsProduct {
     /** Whether an SGD update of this kind can take in its gradient's GEMM. */
     static boolean applies(SgdUpdate u) {
         return u.momentum() == 0 || (!u.nesterov() && u.weightDecay() == 0);

@@ -2,7 +2,7 @@ package org.panagrad.demo;
 
 import org.panagrad.graph.Node;
 import org.panagrad.graph.Shape;
-import org.panagrad.ops.FusedLinear;
+import org.panagrad.ops.ContainsProduct;
 import org.panagrad.ops.MatMul;
 import org.panagrad.runtime.Program;
 
@@ -54,15 +54,19 @@ final class CompiledNodes {
 
     /** "matmul [128x784]·[784x500] → [128x500]": operands as the product uses them (transposes applied). */
     static String label(Node n) {
+        // An update fused with the GEMM of its gradient writes the product into the parameter (its third input).
+        if (n.op().hasSideEffects() && n.op() instanceof ContainsProduct) {
+            return n.op().name() + " " + operands(n) + " → " + n.input(2).describe();
+        }
         return n.op().name() + " " + operands(n) + " → " + n.shape();
     }
 
     static String operands(Node n) {
         MatMul mm = n.op() instanceof MatMul ? (MatMul) n.op()
-                : n.op() instanceof FusedLinear ? ((FusedLinear) n.op()).matmul() : null;
+                : n.op() instanceof ContainsProduct ? ((ContainsProduct) n.op()).product() : null;
         if (mm != null) {
             String product = effective(n.input(0).shape(), mm.transA()) + "·" + effective(n.input(1).shape(), mm.transB());
-            return n.arity() > 2 ? product + " + " + n.input(2).shape() : product;
+            return n.arity() > 2 && !n.op().hasSideEffects() ? product + " + " + n.input(2).shape() : product;
         }
         List<Node> in = n.inputs();
         return in.stream().map(i -> i.shape().toString()).collect(Collectors.joining(", "));

@@ -28,7 +28,7 @@ class InspectTest {
         assertTrue(text.startsWith("digraph"), text);
         assertTrue(text.contains("matmul_nt+bias+relu [128x784]·[784x500] + [500] → [128x500]"), text);
         // The first weight's gradient GEMM, fused with its momentum update.
-        assertTrue(text.contains("matmul_tn+momentum_update [128x500], [128x784], [500x784], [1], [500x784] → []"), text);
+        assertTrue(text.contains("matmul_tn+momentum_update [500x128]·[128x784] → 0.weight [500x784]"), text);
         assertTrue(text.contains("softmax_cross_entropy [128x10], [128] → []"), text);
         assertTrue(text.contains("momentum_update"), text);
         String forward = CompiledNodes.Phase.FORWARD.colour, backward = CompiledNodes.Phase.BACKWARD.colour;
