@@ -1,5 +1,6 @@
 package org.panagrad.compiler;
 
+import org.panagrad.testing.SteadyState;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
@@ -13,7 +14,6 @@ import org.panagrad.runtime.ReferenceInterpreter;
 import org.panagrad.testing.Reference;
 import org.panagrad.testing.SmallModel;
 
-import java.lang.management.ManagementFactory;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -80,13 +80,9 @@ class CompiledProgramTest {
         Map<Node, double[]> feed = new HashMap<>(m.feed);
         m.scatter(Reference.random(new Random(4), m.size, -1, 1), v, feed);
         feedProgram(program, feed, m, v);
-        for (int i = 0; i < 3000; i++) program.run(); // until C2 has compiled every kernel: before, vectors are objects
-        com.sun.management.ThreadMXBean bean = (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();
-        long tid = Thread.currentThread().getId();
-        long before = bean.getThreadAllocatedBytes(tid);
-        for (int i = 0; i < 100; i++) program.run();
-        long allocated = bean.getThreadAllocatedBytes(tid) - before;
-        assertTrue(allocated < 1024, "100 runs allocated " + allocated + " bytes");
+        for (int i = 0; i < 3000; i++) program.run();
+        long allocated = SteadyState.allocatedBytes(program::run, 100);
+        assertEquals(0, allocated, "100 runs allocated " + allocated + " bytes");
     }
 
     @Test

@@ -1,8 +1,8 @@
 package org.panagrad.kernels;
 
+import org.panagrad.testing.SteadyState;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.lang.management.ManagementFactory;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -23,15 +23,6 @@ class KernelAllocationTest {
     /** GEMM calls are long: their loops reach C2 after fewer calls. */
     private static final int GEMM_WARMUP_ROUNDS = 300;
     private static final int MEASURED_CALLS = 50;
-    /**
-     * On a loaded machine C2's queue can lag behind the warm-up; a kernel that allocates is given a few more
-     * rounds and a pause before it counts. A kernel that boxes vectors allocates on every call, however long
-     * it runs.
-     */
-    private static final int RETRIES = 5;
-
-    private static final com.sun.management.ThreadMXBean BEAN =
-            (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();
 
     @AfterEach
     void restoreThreads() {
@@ -134,40 +125,15 @@ class KernelAllocationTest {
         for (int round = 0; round < warmupRounds; round++) {
             for (Runnable call : calls.values()) call.run();
         }
-        long[] workers = workerThreadIds(threads - 1);
+        workerThreadIds(threads - 1); // the pool really has its workers, whose allocations count too
+        // On a loaded machine C2's queue lags behind the warm-up: SteadyState measures until the JIT has
+        // settled. A kernel that boxes vectors allocates on every call, however long it runs.
         List<String> allocating = new ArrayList<>();
         for (Map.Entry<String, Runnable> e : calls.entrySet()) {
-            Runnable call = e.getValue();
-            long bytes = allocatedBytes(workers, call);
-            for (int retry = 0; retry < RETRIES && bytes > 0; retry++) {
-                for (int i = 0; i < warmupRounds; i++) call.run();
-                pause();
-                bytes = allocatedBytes(workers, call);
-            }
+            long bytes = SteadyState.allocatedBytes(e.getValue(), MEASURED_CALLS);
             if (bytes > 0) allocating.add(e.getKey() + ": " + bytes / MEASURED_CALLS + " bytes per call");
         }
         assertTrue(allocating.isEmpty(), "kernels that allocate in the steady state: " + allocating);
-    }
-
-    private static void pause() {
-        try {
-            Thread.sleep(200);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
-    }
-
-    private static long allocatedBytes(long[] workers, Runnable call) {
-        long before = totalAllocated(workers);
-        for (int i = 0; i < MEASURED_CALLS; i++) call.run();
-        return totalAllocated(workers) - before;
-    }
-
-    /** Bytes allocated so far by this thread and the GEMM worker threads; allocates nothing itself. */
-    private static long totalAllocated(long[] workers) {
-        long total = BEAN.getThreadAllocatedBytes(Thread.currentThread().getId());
-        for (long id : workers) total += BEAN.getThreadAllocatedBytes(id);
-        return total;
     }
 
     private static long[] workerThreadIds(int count) {

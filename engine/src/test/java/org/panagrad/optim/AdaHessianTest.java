@@ -1,5 +1,6 @@
 package org.panagrad.optim;
 
+import org.panagrad.testing.SteadyState;
 import org.junit.jupiter.api.Test;
 import org.panagrad.analysis.CurvatureProduct;
 import org.panagrad.graph.Node;
@@ -8,7 +9,6 @@ import org.panagrad.runtime.ParameterStore;
 import org.panagrad.testing.Reference;
 import org.panagrad.testing.SmallModel;
 
-import java.lang.management.ManagementFactory;
 import java.util.List;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -101,12 +101,8 @@ class AdaHessianTest {
         for (int i = 0; i < 3000; i++) last = opt.step(p.feeder);
         assertTrue(last < 0.5 * first, "loss " + first + " -> " + last);
 
-        com.sun.management.ThreadMXBean bean = (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();
-        long tid = Thread.currentThread().getId();
-        long before = bean.getThreadAllocatedBytes(tid);
-        for (int i = 0; i < 100; i++) opt.step(p.feeder);
-        long allocated = bean.getThreadAllocatedBytes(tid) - before;
-        assertTrue(allocated < 1024, "100 AdaHessian steps allocated " + allocated + " bytes");
+        long allocated = SteadyState.allocatedBytes(() -> opt.step(p.feeder), 100);
+        assertEquals(0, allocated, "100 AdaHessian steps allocated " + allocated + " bytes");
     }
 
     @Test

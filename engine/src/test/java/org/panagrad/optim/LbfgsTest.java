@@ -1,9 +1,9 @@
 package org.panagrad.optim;
 
+import org.panagrad.testing.SteadyState;
 import org.apache.commons.math3.optim.PointValuePair;
 import org.junit.jupiter.api.Test;
 
-import java.lang.management.ManagementFactory;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -41,11 +41,7 @@ class LbfgsTest {
         float last = opt.lastLoss();
         assertTrue(last < 0.5 * first, "loss " + first + " -> " + last);
 
-        com.sun.management.ThreadMXBean bean = (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();
-        long tid = Thread.currentThread().getId();
-        long before = bean.getThreadAllocatedBytes(tid);
-        for (int i = 0; i < 100; i++) opt.step(p.feeder);
-        long allocated = bean.getThreadAllocatedBytes(tid) - before;
-        assertTrue(allocated < 1024, "100 L-BFGS steps allocated " + allocated + " bytes");
+        long allocated = SteadyState.allocatedBytes(() -> opt.step(p.feeder), 100);
+        assertEquals(0, allocated, "100 L-BFGS steps allocated " + allocated + " bytes");
     }
 }

@@ -1,10 +1,10 @@
 package org.panagrad.optim;
 
+import org.panagrad.testing.SteadyState;
 import org.apache.commons.math3.optim.PointValuePair;
 import org.junit.jupiter.api.Test;
 import org.panagrad.analysis.CurvatureProduct;
 
-import java.lang.management.ManagementFactory;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -82,12 +82,8 @@ class NewtonCgTest {
         assertTrue(last < 0.5 * first, "loss " + first + " -> " + last);
         for (int i = 0; i < 2000; i++) opt.step(p.feeder); // until C2 has compiled every kernel: before, vectors are objects
 
-        com.sun.management.ThreadMXBean bean = (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();
-        long tid = Thread.currentThread().getId();
-        long before = bean.getThreadAllocatedBytes(tid);
-        for (int i = 0; i < 50; i++) opt.step(p.feeder);
-        long allocated = bean.getThreadAllocatedBytes(tid) - before;
-        assertTrue(allocated < 1024, "50 Newton-CG steps allocated " + allocated + " bytes");
+        long allocated = SteadyState.allocatedBytes(() -> opt.step(p.feeder), 50);
+        assertEquals(0, allocated, "50 Newton-CG steps allocated " + allocated + " bytes");
     }
 
     static double[] toDouble(float[] a) {

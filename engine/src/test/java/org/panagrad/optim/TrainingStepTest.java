@@ -1,5 +1,6 @@
 package org.panagrad.optim;
 
+import org.panagrad.testing.SteadyState;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
@@ -15,6 +16,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.panagrad.testing.Reference.assertClose;
 
@@ -73,13 +75,9 @@ class TrainingStepTest {
         org.panagrad.compiler.CompiledProgramTestAccess.feed(step.program(), m);
         float first = step.run();
         for (int i = 0; i < 5000; i++) step.run(); // until C2 has compiled every kernel: before, vectors are objects
-        com.sun.management.ThreadMXBean bean =
-                (com.sun.management.ThreadMXBean) java.lang.management.ManagementFactory.getThreadMXBean();
-        long before = bean.getThreadAllocatedBytes(Thread.currentThread().getId());
-        float last = 0;
-        for (int i = 0; i < 100; i++) last = step.run();
-        long allocated = bean.getThreadAllocatedBytes(Thread.currentThread().getId()) - before;
+        float last = step.run();
         assertTrue(last < 0.2f * first, "loss went from " + first + " to " + last);
-        assertTrue(allocated < 1024, "100 steps allocated " + allocated + " bytes");
+        long allocated = SteadyState.allocatedBytes(step::run, 100);
+        assertEquals(0, allocated, "100 steps allocated " + allocated + " bytes");
     }
 }

@@ -1,0 +1,53 @@
+package org.panagrad.testing;
+
+import java.lang.management.ManagementFactory;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * Allocation of code in its steady state. Before C2 has compiled a vector kernel, its vectors are heap objects,
+ * and C2 compiles in background threads that lag behind on a loaded machine; so windows of calls are measured
+ * until one allocates nothing, or until a time budget runs out. Counts the calling thread and the GEMM
+ * worker threads.
+ */
+public final class SteadyState {
+    private static final com.sun.management.ThreadMXBean BEAN =
+            (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();
+    private static final long BUDGET_NANOS = TimeUnit.SECONDS.toNanos(60);
+
+    private SteadyState() {}
+
+    /** The fewest bytes one window of {@code calls} runs of action allocated: 0 once the JIT has settled. */
+    public static long allocatedBytes(Runnable action, int calls) {
+        long deadline = System.nanoTime() + BUDGET_NANOS;
+        long fewest = Long.MAX_VALUE;
+        while (true) {
+            long[] threads = measuredThreads();
+            long before = total(threads);
+            for (int i = 0; i < calls; i++) action.run();
+            fewest = Math.min(fewest, total(threads) - before);
+            if (fewest == 0 || System.nanoTime() > deadline) return fewest;
+            pause();
+        }
+    }
+
+    private static long[] measuredThreads() {
+        return Thread.getAllStackTraces().keySet().stream()
+                .filter(t -> t == Thread.currentThread() || t.getName().startsWith("panagrad-worker-"))
+                .mapToLong(Thread::getId).toArray();
+    }
+
+    private static long total(long[] threads) {
+        long sum = 0;
+        for (long id : threads) sum += BEAN.getThreadAllocatedBytes(id);
+        return sum;
+    }
+
+    // Gives the compiler threads the cores for a moment.
+    private static void pause() {
+        try {
+            Thread.sleep(50);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+}
