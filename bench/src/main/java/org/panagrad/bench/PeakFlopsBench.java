@@ -1,0 +1,50 @@
+package org.panagrad.bench;
+
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorSpecies;
+import org.openjdk.jmh.annotations.Benchmark;
+import org.openjdk.jmh.annotations.BenchmarkMode;
+import org.openjdk.jmh.annotations.Fork;
+import org.openjdk.jmh.annotations.Measurement;
+import org.openjdk.jmh.annotations.Mode;
+import org.openjdk.jmh.annotations.OutputTimeUnit;
+import org.openjdk.jmh.annotations.Scope;
+import org.openjdk.jmh.annotations.State;
+import org.openjdk.jmh.annotations.Warmup;
+
+import java.util.concurrent.TimeUnit;
+
+/**
+ * The float32 FMA peak one core reaches from Java: twelve independent FMA chains on the preferred species,
+ * enough to cover the FMA latency on both pipes, with no memory traffic. GFLOP/s = ops/s * FLOPS_PER_CALL / 1e9.
+ * GEMM results are reported as a fraction of this.
+ */
+@State(Scope.Thread)
+@BenchmarkMode(Mode.Throughput)
+@OutputTimeUnit(TimeUnit.SECONDS)
+@Warmup(iterations = 3, time = 1)
+@Measurement(iterations = 5, time = 1)
+@Fork(value = 1, jvmArgsAppend = {"--add-modules", "jdk.incubator.vector"})
+public class PeakFlopsBench {
+    private static final VectorSpecies<Float> F = FloatVector.SPECIES_PREFERRED;
+    static final int ITERATIONS = 10_000;
+    /** 12 chains x lanes x 2 flops per FMA x iterations. */
+    public static final long FLOPS_PER_CALL = 12L * F.length() * 2 * ITERATIONS;
+
+    public float x = 0.999f, y = 1e-7f;
+
+    @Benchmark
+    public float fmaChains() {
+        FloatVector m = FloatVector.broadcast(F, x), c = FloatVector.broadcast(F, y);
+        FloatVector a0 = m, a1 = m.add(1), a2 = m.add(2), a3 = m.add(3), a4 = m.add(4), a5 = m.add(5);
+        FloatVector a6 = m.add(6), a7 = m.add(7), a8 = m.add(8), a9 = m.add(9), a10 = m.add(10), a11 = m.add(11);
+        for (int i = 0; i < ITERATIONS; i++) {
+            a0 = a0.fma(m, c); a1 = a1.fma(m, c); a2 = a2.fma(m, c); a3 = a3.fma(m, c);
+            a4 = a4.fma(m, c); a5 = a5.fma(m, c); a6 = a6.fma(m, c); a7 = a7.fma(m, c);
+            a8 = a8.fma(m, c); a9 = a9.fma(m, c); a10 = a10.fma(m, c); a11 = a11.fma(m, c);
+        }
+        return a0.add(a1).add(a2).add(a3).add(a4).add(a5).add(a6).add(a7).add(a8).add(a9).add(a10).add(a11)
+                .reduceLanes(VectorOperators.ADD);
+    }
+}
