@@ -1,7 +1,11 @@
 package org.panagrad.kernels;
 
+import static org.panagrad.kernels.GemmMicroKernel.F;
+import static org.panagrad.kernels.GemmMicroKernel.LANES;
 import static org.panagrad.kernels.GemmMicroKernel.MR;
 import static org.panagrad.kernels.GemmMicroKernel.NR;
+
+import jdk.incubator.vector.FloatVector;
 
 /**
  * Copies blocks of A and B into the order the micro-kernel reads them: panels of MR rows of A stored
@@ -38,8 +42,13 @@ final class GemmPacking {
             int panel = jr * kc;
             int src = job.bOff + p0 * rs + (j0 + jr) * cs;
             if (cs == 1 && nr == NR) {
-                // Rows of B are contiguous: each step is one straight copy of NR floats.
-                for (int p = 0; p < kc; p++) System.arraycopy(b, src + p * rs, dst, panel + p * NR, NR);
+                // Rows of B are contiguous: each step is two vector copies (System.arraycopy's call costs more
+                // than the copy at 64 bytes, and packing B is a tenth of the time at m = 128).
+                for (int p = 0; p < kc; p++) {
+                    int from = src + p * rs, to = panel + p * NR;
+                    FloatVector.fromArray(F, b, from).intoArray(dst, to);
+                    FloatVector.fromArray(F, b, from + LANES).intoArray(dst, to + LANES);
+                }
                 continue;
             }
             // Column by column, so that a transposed B is read along its contiguous rows.
