@@ -59,12 +59,12 @@ final class BlockedGemm {
                         for (int ir = 0; ir < mc; ir += MR) {
                             int mr = Math.min(MR, mc - ir);
                             if (packA) {
-                                GemmMicroKernel.multiply(kc, packedA, ir * kc, 1, MR, packedB, bPanel, tile);
+                                GemmMicroKernel.multiplyPacked(kc, packedA, ir * kc, packedB, bPanel, tile);
                             } else if (mr < MR) {
                                 // A partial panel read in place would run past A: pack just this one.
                                 float[] edge = ws.packedA(MR * kcMax);
                                 GemmPacking.packA(job, ic + ir, mr, pc, kc, edge);
-                                GemmMicroKernel.multiply(kc, edge, 0, 1, MR, packedB, bPanel, tile);
+                                GemmMicroKernel.multiplyPacked(kc, edge, 0, packedB, bPanel, tile);
                             } else {
                                 int row0 = job.aOff + (ic + ir) * job.aRowStride + pc * job.aColStride;
                                 GemmMicroKernel.multiply(kc, job.a, row0, job.aRowStride, job.aColStride,
