@@ -5,9 +5,14 @@ import static org.panagrad.kernels.GemmMicroKernel.NR;
 
 /**
  * The cache-blocked loop nest (the BLIS order) over one band of C: for each block of NC columns and KC
- * steps, B is packed once (it stays in L2/L3); for each block of MC rows, A is packed (MC x KC = 120 KB,
- * sized for the 512 KB L2); then every NR-wide panel of B (KC x NR = 16 KB, sized for the 32 KB L1)
- * meets every MR-row panel of A in the micro-kernel.
+ * steps, B is packed once (KC x NC stays in the 32 MB L3); for each block of MC rows, A is packed
+ * (MC x KC = 288 KB, in the 512 KB L2); then every NR-wide panel of B (KC x NR = 32 KB) meets every MR-row
+ * panel of A in the micro-kernel.
+ * <p>
+ * Sizes measured on this Zen 3 (1024^3, one thread, medians of interleaved runs): KC = 512 beat 256 by
+ * about 10% although its B panel fills L1: every k block re-reads and re-writes C, whose cache misses were
+ * 15% of the time at KC = 256 (JFR). NC = 4096 (rather than 512) packs A once per k block, not once per
+ * 512 columns. Row and k blocks are cut equal, so none is a sliver (m = 128 is one block, not 120 + 8).
  * <p>
  * When few column panels reuse an A panel (narrow products), packing A costs more than it saves and the
  * kernel reads A in place through its strides.
@@ -15,9 +20,9 @@ import static org.panagrad.kernels.GemmMicroKernel.NR;
 final class BlockedGemm {
     private BlockedGemm() {}
 
-    static final int KC = 256;
-    static final int MC = 120;
-    static final int NC = 512;
+    static final int KC = 512;
+    static final int MC = 144;
+    static final int NC = 4096;
     /** Pack A only when each A panel meets at least this many B panels. */
     private static final int PACK_A_MIN_PANELS = 3;
 
@@ -27,6 +32,9 @@ final class BlockedGemm {
         // Equal k blocks (784 -> 4 x 196 rather than 3 x 256 + 16) so no block is a sliver.
         int kBlocks = Math.max(1, (k + KC - 1) / KC);
         int kcMax = (k + kBlocks - 1) / kBlocks;
+        // Equal row blocks in whole panels (128 -> 1 x 128 rather than 120 + 8).
+        int mBlocks = Math.max(1, (i1 - i0 + MC - 1) / MC);
+        int mcMax = ((i1 - i0 + mBlocks - 1) / mBlocks + MR - 1) / MR * MR;
         boolean packA = (Math.min(NC, j1 - j0) + NR - 1) / NR >= PACK_A_MIN_PANELS;
         float[] tile = ws.tile;
         for (int jc = j0; jc < j1; jc += NC) {
@@ -38,11 +46,11 @@ final class BlockedGemm {
                 float beta = kb == 0 ? job.beta : 1f;
                 boolean lastBlock = kb == kBlocks - 1;
                 GemmPacking.packB(job, pc, kc, jc, nc, packedB);
-                for (int ic = i0; ic < i1; ic += MC) {
-                    int mc = Math.min(MC, i1 - ic);
+                for (int ic = i0; ic < i1; ic += mcMax) {
+                    int mc = Math.min(mcMax, i1 - ic);
                     float[] packedA = null;
                     if (packA) {
-                        packedA = ws.packedA((mc + MR - 1) / MR * MR * kcMax);
+                        packedA = ws.packedA(mcMax * kcMax);
                         GemmPacking.packA(job, ic, mc, pc, kc, packedA);
                     }
                     for (int jr = 0; jr < nc; jr += NR) {
@@ -51,12 +59,12 @@ final class BlockedGemm {
                         for (int ir = 0; ir < mc; ir += MR) {
                             int mr = Math.min(MR, mc - ir);
                             if (packA) {
-                                GemmMicroKernel.multiply(kc, packedA, ir * kc, 1, MR, packedB, bPanel, tile);
+                                GemmMicroKernel.multiplyPacked(kc, packedA, ir * kc, packedB, bPanel, tile);
                             } else if (mr < MR) {
                                 // A partial panel read in place would run past A: pack just this one.
                                 float[] edge = ws.packedA(MR * kcMax);
                                 GemmPacking.packA(job, ic + ir, mr, pc, kc, edge);
-                                GemmMicroKernel.multiply(kc, edge, 0, 1, MR, packedB, bPanel, tile);
+                                GemmMicroKernel.multiplyPacked(kc, edge, 0, packedB, bPanel, tile);
                             } else {
                                 int row0 = job.aOff + (ic + ir) * job.aRowStride + pc * job.aColStride;
                                 GemmMicroKernel.multiply(kc, job.a, row0, job.aRowStride, job.aColStride,

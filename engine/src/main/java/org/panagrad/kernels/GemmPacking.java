@@ -1,7 +1,11 @@
 package org.panagrad.kernels;
 
+import static org.panagrad.kernels.GemmMicroKernel.F;
+import static org.panagrad.kernels.GemmMicroKernel.LANES;
 import static org.panagrad.kernels.GemmMicroKernel.MR;
 import static org.panagrad.kernels.GemmMicroKernel.NR;
+
+import jdk.incubator.vector.FloatVector;
 
 /**
  * Copies blocks of A and B into the order the micro-kernel reads them: panels of MR rows of A stored
@@ -11,20 +15,22 @@ import static org.panagrad.kernels.GemmMicroKernel.NR;
 final class GemmPacking {
     private GemmPacking() {}
 
-    /** Rows [i0, i0 + mc) and steps [p0, p0 + kc) of A into dst, panel after panel. */
+    /**
+     * Rows [i0, i0 + mc) and steps [p0, p0 + kc) of A into dst, panel after panel. Step-major, so the writes
+     * are sequential and a transposed A is read along its contiguous rows (MR floats per step).
+     */
     static void packA(GemmJob job, int i0, int mc, int p0, int kc, float[] dst) {
         float[] a = job.a;
         int rs = job.aRowStride, cs = job.aColStride;
         for (int ir = 0; ir < mc; ir += MR) {
             int mr = Math.min(MR, mc - ir);
-            int panel = ir * kc;
-            for (int r = 0; r < MR; r++) {
-                if (r >= mr) {
-                    for (int p = 0; p < kc; p++) dst[panel + p * MR + r] = 0f;
-                    continue;
-                }
-                int src = job.aOff + (i0 + ir + r) * rs + p0 * cs;
-                for (int p = 0; p < kc; p++) dst[panel + p * MR + r] = a[src + p * cs];
+            int src = job.aOff + (i0 + ir) * rs + p0 * cs;
+            int d = ir * kc;
+            for (int p = 0; p < kc; p++) {
+                int at = src + p * cs;
+                for (int r = 0; r < mr; r++) dst[d + r] = a[at + r * rs];
+                for (int r = mr; r < MR; r++) dst[d + r] = 0f;
+                d += MR;
             }
         }
     }
@@ -33,23 +39,33 @@ final class GemmPacking {
     static void packB(GemmJob job, int p0, int kc, int j0, int nc, float[] dst) {
         float[] b = job.b;
         int rs = job.bRowStride, cs = job.bColStride;
-        for (int jr = 0; jr < nc; jr += NR) {
-            int nr = Math.min(NR, nc - jr);
-            int panel = jr * kc;
-            int src = job.bOff + p0 * rs + (j0 + jr) * cs;
-            if (cs == 1 && nr == NR) {
-                // Rows of B are contiguous: each step is one straight copy of NR floats.
-                for (int p = 0; p < kc; p++) System.arraycopy(b, src + p * rs, dst, panel + p * NR, NR);
-                continue;
-            }
-            // Column by column, so that a transposed B is read along its contiguous rows.
-            for (int j = 0; j < NR; j++) {
-                if (j >= nr) {
-                    for (int p = 0; p < kc; p++) dst[panel + p * NR + j] = 0f;
-                    continue;
+        int fullPanels = cs == 1 ? nc / NR : 0;
+        if (fullPanels > 0) {
+            // Rows of B are contiguous: walk each row of the block once, left to right, and deal it out to the
+            // panels in vector copies. (Walking one panel at a time read a new cache line at every step, most
+            // of them twice, and packing B took 16% of a 128 x 500 x 784 product.)
+            for (int p = 0; p < kc; p++) {
+                int from = job.bOff + (p0 + p) * rs + j0;
+                int to = p * NR;
+                for (int jp = 0; jp < fullPanels; jp++) {
+                    FloatVector.fromArray(F, b, from).intoArray(dst, to);
+                    FloatVector.fromArray(F, b, from + LANES).intoArray(dst, to + LANES);
+                    from += NR;
+                    to += NR * kc;
                 }
-                int col = src + j * cs;
-                for (int p = 0; p < kc; p++) dst[panel + p * NR + j] = b[col + p * rs];
+            }
+        }
+        // The rest (a partial panel, or every panel of a transposed B) step by step: a transposed B is then
+        // read along NR of its contiguous rows at once, and the writes are sequential.
+        for (int jr = fullPanels * NR; jr < nc; jr += NR) {
+            int nr = Math.min(NR, nc - jr);
+            int src = job.bOff + p0 * rs + (j0 + jr) * cs;
+            int d = jr * kc;
+            for (int p = 0; p < kc; p++) {
+                int at = src + p * rs;
+                for (int j = 0; j < nr; j++) dst[d + j] = b[at + j * cs];
+                for (int j = nr; j < NR; j++) dst[d + j] = 0f;
+                d += NR;
             }
         }
     }
