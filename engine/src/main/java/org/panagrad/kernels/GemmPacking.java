@@ -15,6 +15,9 @@ import jdk.incubator.vector.FloatVector;
 final class GemmPacking {
     private GemmPacking() {}
 
+    /** Steps per block of a transposed B panel: 128 x NR floats = 8 KB written, 8 KB read. */
+    private static final int TRANSPOSE_STEPS = 128;
+
     /**
      * Rows [i0, i0 + mc) and steps [p0, p0 + kc) of A into dst, panel after panel. Step-major, so the writes
      * are sequential and a transposed A is read along its contiguous rows (MR floats per step).
@@ -54,6 +57,26 @@ final class GemmPacking {
                     to += NR * kc;
                 }
             }
+        }
+        if (cs != 1 && rs == 1) {
+            // Transposed B: column j of B is a contiguous row of the stored matrix. A full panel is copied
+            // one column at a time along that row (every index affine in the step, so no bounds checks in
+            // the loop), in blocks of TRANSPOSE_STEPS steps so the panel part being written stays in L1.
+            // The step-by-step copy, NR rows apart per load, took 18% of a 128 x 784 x 500 NT product.
+            int full = nc / NR;
+            for (int jp = 0; jp < full; jp++) {
+                int panel = jp * NR * kc;
+                int src = job.bOff + p0 + (j0 + jp * NR) * cs;
+                for (int pb = 0; pb < kc; pb += TRANSPOSE_STEPS) {
+                    int pe = Math.min(kc, pb + TRANSPOSE_STEPS);
+                    for (int j = 0; j < NR; j++) {
+                        int row = src + j * cs;
+                        int d = panel + j;
+                        for (int p = pb; p < pe; p++) dst[d + p * NR] = b[row + p];
+                    }
+                }
+            }
+            fullPanels = full;
         }
         // The rest (a partial panel, or every panel of a transposed B) step by step: a transposed B is then
         // read along NR of its contiguous rows at once, and the writes are sequential.
