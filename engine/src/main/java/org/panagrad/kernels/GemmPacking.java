@@ -78,8 +78,8 @@ final class GemmPacking {
             }
             fullPanels = full;
         }
-        // The rest (a partial panel, or every panel of a transposed B) step by step: a transposed B is then
-        // read along NR of its contiguous rows at once, and the writes are sequential.
+        // The rest (a partial panel) step by step: a transposed B is then read along NR of its contiguous
+        // rows at once, and the writes are sequential.
         for (int jr = fullPanels * NR; jr < nc; jr += NR) {
             int nr = Math.min(NR, nc - jr);
             int src = job.bOff + p0 * rs + (j0 + jr) * cs;
