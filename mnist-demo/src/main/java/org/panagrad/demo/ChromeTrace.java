@@ -41,8 +41,7 @@ final class ChromeTrace {
             ev.put("dur", e.durationNanos() / 1e3);
             ev.put("pid", 1);
             ev.put("tid", 1);
-            ev.put("args", Map.of("instruction", e.instruction(), "shapes", CompiledNodes.operands(row.node())
-                    + " → " + row.node().shape(), "flops", row.flopsPerCall()));
+            ev.put("args", Map.of("instruction", e.instruction(), "shapes", CompiledNodes.shapes(row.node()), "flops", row.flopsPerCall()));
             events.add(ev);
         }
         if (currentStep >= 0) events.add(step(currentStep, stepStart, stepEnd));

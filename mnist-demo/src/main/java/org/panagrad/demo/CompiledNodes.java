@@ -54,11 +54,14 @@ final class CompiledNodes {
 
     /** "matmul [128x784]·[784x500] → [128x500]": operands as the product uses them (transposes applied). */
     static String label(Node n) {
-        // An update fused with the GEMM of its gradient writes the product into the parameter (its third input).
-        if (n.op().hasSideEffects() && n.op() instanceof ContainsProduct) {
-            return n.op().name() + " " + operands(n) + " → " + n.input(2).describe();
-        }
-        return n.op().name() + " " + operands(n) + " → " + n.shape();
+        return n.op().name() + " " + shapes(n);
+    }
+
+    /** "[128x784]·[784x500] → [128x500]"; an update fused with its gradient's GEMM writes into its parameter. */
+    static String shapes(Node n) {
+        String result = n.op().hasSideEffects() && n.op() instanceof ContainsProduct ? n.input(2).describe()
+                : n.shape().toString();
+        return operands(n) + " → " + result;
     }
 
     static String operands(Node n) {

@@ -88,7 +88,7 @@ final class ProfileCommand implements Callable<Integer> {
                 "#", "op", "shapes", "phase", "calls", "total ms", "mean µs", "share", "GFLOP/s");
         for (Profiler.Row r : rows) {
             out.printf(Locale.ROOT, "%3d  %-28s %-44s %-8s %6d %10.2f %10.1f %5.1f%% %8.2f%n",
-                    r.index(), r.node().op().name(), CompiledNodes.operands(r.node()) + " → " + r.node().shape(),
+                    r.index(), r.node().op().name(), CompiledNodes.shapes(r.node()),
                     r.phase().label, r.calls(), r.totalNanos() / 1e6, r.meanMicros(),
                     total == 0 ? 0 : 100.0 * r.totalNanos() / total, r.gflops());
         }
