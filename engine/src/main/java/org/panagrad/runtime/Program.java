@@ -5,7 +5,6 @@ import org.panagrad.graph.Node;
 import org.panagrad.ops.Input;
 import org.panagrad.ops.Variable;
 
-import java.util.Collections;
 import java.util.List;
 import java.util.Map;
 
@@ -177,16 +176,7 @@ public final class Program {
         return naiveSize;
     }
 
-    public int instructionCount() {
-        return code.length;
-    }
-
     public ParameterStore store() {
         return store;
-    }
-
-    /** Offsets of nodes in the arena, for tools that inspect a program. */
-    public Map<Node, Integer> offsets() {
-        return Collections.unmodifiableMap(offsets);
     }
 }
