@@ -51,7 +51,8 @@ final class BlockedGemm {
                     float[] packedA = null;
                     if (packA) {
                         packedA = ws.packedA(mcMax * kcMax);
-                        GemmPacking.packA(job, ic, mc, pc, kc, packedA);
+                        if (job.aRowStride == 1) GemmPacking.packATransposed(job, ic, mc, pc, kc, packedA);
+                        else GemmPacking.packA(job, ic, mc, pc, kc, packedA);
                     }
                     for (int jr = 0; jr < nc; jr += NR) {
                         int nr = Math.min(NR, nc - jr);

@@ -2,6 +2,7 @@ package org.panagrad.kernels;
 
 import static org.panagrad.kernels.GemmMicroKernel.F;
 import static org.panagrad.kernels.GemmMicroKernel.LANES;
+import static org.panagrad.kernels.GemmMicroKernel.MR;
 import static org.panagrad.kernels.GemmMicroKernel.NR;
 
 import jdk.incubator.vector.FloatVector;
@@ -16,6 +17,10 @@ final class GemmEpilogue {
     private GemmEpilogue() {}
 
     static void store(GemmJob job, float[] tile, int i0, int j0, int mr, int nr, float beta, boolean lastBlock) {
+        if (mr == MR && nr == NR) {
+            storeFullTile(job, tile, i0, j0, beta, lastBlock);
+            return;
+        }
         float[] c = job.c;
         float alpha = job.alpha;
         boolean addBias = lastBlock && job.bias != null;
@@ -40,6 +45,41 @@ final class GemmEpilogue {
                 if (relu) out = Math.max(out, 0f);
                 c[ci + j] = out;
             }
+        }
+    }
+
+    /**
+     * {@link #store} for a whole MR x NR tile, the common case: the row loop has constant bounds, so C2 unrolls
+     * it into straight-line code. The general loop, with its runtime vector count and scalar tail, cost more
+     * than half of the epilogue (7% of a 500 x 784 x 128 product). Same operations in the same order.
+     */
+    private static void storeFullTile(GemmJob job, float[] tile, int i0, int j0, float beta, boolean lastBlock) {
+        float[] c = job.c;
+        boolean addBias = lastBlock && job.bias != null;
+        boolean relu = lastBlock && job.relu;
+        FloatVector alphaV = FloatVector.broadcast(F, job.alpha);
+        FloatVector betaV = FloatVector.broadcast(F, beta);
+        FloatVector bias0 = addBias ? FloatVector.fromArray(F, job.bias, job.biasOff + j0) : betaV;
+        FloatVector bias1 = addBias ? FloatVector.fromArray(F, job.bias, job.biasOff + j0 + LANES) : betaV;
+        int ldc = job.ldc;
+        int ci = job.cOff + i0 * ldc + j0;
+        for (int r = 0; r < MR; r++, ci += ldc) {
+            FloatVector out0 = FloatVector.fromArray(F, tile, r * NR).mul(alphaV);
+            FloatVector out1 = FloatVector.fromArray(F, tile, r * NR + LANES).mul(alphaV);
+            if (beta != 0f) {
+                out0 = FloatVector.fromArray(F, c, ci).fma(betaV, out0);
+                out1 = FloatVector.fromArray(F, c, ci + LANES).fma(betaV, out1);
+            }
+            if (addBias) {
+                out0 = out0.add(bias0);
+                out1 = out1.add(bias1);
+            }
+            if (relu) {
+                out0 = out0.max(0f);
+                out1 = out1.max(0f);
+            }
+            out0.intoArray(c, ci);
+            out1.intoArray(c, ci + LANES);
         }
     }
 }

@@ -23,12 +23,16 @@ final class GemmPacking {
      * are sequential and a transposed A is read along its contiguous rows (MR floats per step).
      */
     static void packA(GemmJob job, int i0, int mc, int p0, int kc, float[] dst) {
+        packA(job, i0, mc, p0, kc, dst, 0);
+    }
+
+    private static void packA(GemmJob job, int i0, int mc, int p0, int kc, float[] dst, int dstOff) {
         float[] a = job.a;
         int rs = job.aRowStride, cs = job.aColStride;
         for (int ir = 0; ir < mc; ir += MR) {
             int mr = Math.min(MR, mc - ir);
             int src = job.aOff + (i0 + ir) * rs + p0 * cs;
-            int d = ir * kc;
+            int d = dstOff + ir * kc;
             for (int p = 0; p < kc; p++) {
                 int at = src + p * cs;
                 for (int r = 0; r < mr; r++) dst[d + r] = a[at + r * rs];
@@ -36,6 +40,29 @@ final class GemmPacking {
                 d += MR;
             }
         }
+    }
+
+    /**
+     * {@link #packA} for a transposed A, whose MR values of a step are contiguous: one vector copy per step
+     * rather than MR scalar copies (4% of a 784 x 500 x 128 TN product). Its last LANES - MR lanes land where
+     * the next step is written, or in the slack {@link GemmWorkspace#packedA} keeps after the last panel.
+     * Kept apart from packA: sharing a method with it made C2 compile the strided copy 3% slower.
+     */
+    static void packATransposed(GemmJob job, int i0, int mc, int p0, int kc, float[] dst) {
+        float[] a = job.a;
+        int cs = job.aColStride;
+        int full = MR <= LANES ? mc / MR * MR : 0;
+        for (int ir = 0; ir < full; ir += MR) {
+            int src = job.aOff + i0 + ir + p0 * cs;
+            if (src + (kc - 1) * cs + LANES > a.length) {
+                full = ir;
+                break;
+            }
+            for (int p = 0; p < kc; p++) {
+                FloatVector.fromArray(F, a, src + p * cs).intoArray(dst, ir * kc + p * MR);
+            }
+        }
+        if (full < mc) packA(job, i0 + full, mc - full, p0, kc, dst, full * kc);
     }
 
     /** Steps [p0, p0 + kc) and columns [j0, j0 + nc) of B into dst, panel after panel. */

@@ -20,8 +20,9 @@ final class GemmWorkspace {
     private float[] packedA = new float[0];
     private float[] packedB = new float[0];
 
+    /** At least size floats, plus a vector of slack that the packing of a transposed A may spill into. */
     float[] packedA(int size) {
-        if (packedA.length < size) packedA = new float[size];
+        if (packedA.length < size + GemmMicroKernel.LANES) packedA = new float[size + GemmMicroKernel.LANES];
         return packedA;
     }
 

@@ -139,6 +139,27 @@ class GemmTest {
         c.assertMatchesScalar(c.runFast());
     }
 
+    /**
+     * A weight-gradient update as the training step issues it (C += -lr * dY^T X) with a transposed A that
+     * ends exactly at the end of its array, so the vector copies of its packing must stop short of it.
+     */
+    @Test
+    void transposedATightAgainstTheArrayEndUpdatesCInPlace() {
+        Random rnd = new Random(11);
+        for (int m : new int[] {6, 12, 60, 61}) {
+            int n = 70, k = 33;
+            float[] a = KernelTestSupport.random(rnd, k * m, -1f, 1f);
+            float[] b = KernelTestSupport.random(rnd, k * n, -1f, 1f);
+            float[] c = KernelTestSupport.random(rnd, m * n, -1f, 1f);
+            float[] want = c.clone();
+            GemmScalar.gemm(true, false, m, n, k, -0.1f, a, 0, m, b, 0, n, 1f, want, 0, n, null, 0, false);
+            Gemm.gemm(true, false, m, n, k, -0.1f, a, 0, m, b, 0, n, 1f, c, 0, n);
+            for (int i = 0; i < want.length; i++) {
+                assertEquals(want[i], c[i], 1e-5f, "m=" + m + ": C[" + i / n + "][" + i % n + "]");
+            }
+        }
+    }
+
     /** The MLP shapes of the benchmark plus a square one, all large enough to be split. */
     static final int[][] PARALLEL_SHAPES = {
             {128, 500, 784, 0, 0}, {784, 500, 128, 1, 0}, {128, 784, 500, 0, 1}, {300, 300, 300, 1, 1},
