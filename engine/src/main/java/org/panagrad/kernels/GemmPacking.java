@@ -86,15 +86,18 @@ final class GemmPacking {
             }
         }
         if (cs != 1 && rs == 1) {
-            // Transposed B: column j of B is a contiguous row of the stored matrix. A full panel is copied
-            // one column at a time along that row (every index affine in the step, so no bounds checks in
-            // the loop), in blocks of TRANSPOSE_STEPS steps so the panel part being written stays in L1.
+            // Transposed B: column j of B is a contiguous row of the stored matrix. A full panel is transposed
+            // 8 x 8 in registers where the species allows (JDK 17: +3%, JDK 25: +10% on NT products); the
+            // steps left over are copied one column at a time along that row (every index affine in the
+            // step, so no bounds checks in the loop), in blocks of TRANSPOSE_STEPS steps so the panel part
+            // being written stays in L1.
             // The step-by-step copy, NR rows apart per load, took 18% of a 128 x 784 x 500 NT product.
             int full = nc / NR;
             for (int jp = 0; jp < full; jp++) {
                 int panel = jp * NR * kc;
                 int src = job.bOff + p0 + (j0 + jp * NR) * cs;
-                for (int pb = 0; pb < kc; pb += TRANSPOSE_STEPS) {
+                int done = GemmTranspose.AVAILABLE ? GemmTranspose.packPanel(b, src, cs, kc, dst, panel) : 0;
+                for (int pb = done; pb < kc; pb += TRANSPOSE_STEPS) {
                     int pe = Math.min(kc, pb + TRANSPOSE_STEPS);
                     for (int j = 0; j < NR; j++) {
                         int row = src + j * cs;
