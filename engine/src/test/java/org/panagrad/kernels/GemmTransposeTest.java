@@ -27,4 +27,23 @@ class GemmTransposeTest {
         }
         assertArrayEquals(want, got, "kc=" + kc);
     }
+
+    /** The A side: MR rows into MR-wide steps, spilling past the panel only into what is written later. */
+    @ParameterizedTest
+    @ValueSource(ints = {1, 7, 8, 9, 16, 17, 63, 65, 392})
+    void packedRowPanelEqualsTheScalarTranspose(int kc) {
+        assumeTrue(GemmTranspose.AVAILABLE, "8-lane species only");
+        int mr = GemmMicroKernel.MR, ld = kc + 3, src = 2, d = 5;
+        float[] a = KernelTestSupport.random(new Random(kc), src + 8 * ld, -1f, 1f);
+        float[] got = new float[d + kc * mr + 8];
+        java.util.Arrays.fill(got, -7f);
+        int done = GemmTranspose.packRowPanel(a, src, ld, kc, got, d);
+        assertEquals(kc / 8 * 8, done);
+        for (int p = 0; p < done; p++) {
+            for (int r = 0; r < mr; r++) {
+                assertEquals(a[src + r * ld + p], got[d + p * mr + r], "kc=" + kc + " step " + p + " row " + r);
+            }
+        }
+        for (int i = 0; i < d; i++) assertEquals(-7f, got[i], "written before the panel at " + i);
+    }
 }
