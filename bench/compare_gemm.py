@@ -2,11 +2,15 @@
 """Panagrad GEMM vs numpy/OpenBLAS float32 matmul, same shapes and thread counts, one run.
 
 Usage (from the repository root, after `mvn -q -pl engine,bench -am package -DskipTests`):
-    /usr/bin/python3 bench/compare_gemm.py [--quick] [--java PATH]
+    /usr/bin/python3 bench/compare_gemm.py [--quick] [--rounds N] [--java PATH]
 
-Runs GemmBench from bench/target/benchmarks.jar (JMH, JSON results), then numpy in one subprocess per
-thread count (OPENBLAS_NUM_THREADS set before numpy loads; OPENBLAS_CORETYPE and OPENBLAS_L2_SIZE removed
-from that subprocess only), and prints a markdown table of GFLOP/s (2mnk / time) and ratios.
+With --rounds N both sides are measured N times, alternating; the table shows medians over the rounds, the
+median of the per-round ratios and every round's ratio (a shared VM drifts by 10-30% within minutes).
+
+Runs numpy in one subprocess per thread count (OPENBLAS_NUM_THREADS set before numpy loads; OPENBLAS_CORETYPE
+and OPENBLAS_L2_SIZE removed from that subprocess only), then GemmBench from bench/target/benchmarks.jar, and
+prints a markdown table of GFLOP/s (2mnk / time) and ratios. Both sides report the median time per call
+(JMH in sample mode; numpy timed call by call), so a burst of interference moves neither.
 Refuses to compare against the reference BLAS (netlib libblas): that would flatter Panagrad ~10x.
 """
 import argparse
@@ -16,6 +20,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from statistics import median
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 JAR = os.path.join(ROOT, "bench", "target", "benchmarks.jar")
@@ -24,6 +29,8 @@ THREADS = (1, 2)
 SHAPES = [
     ("square 1024^3", 1024, 1024, 1024, False, False),
     ("L1 fwd X.W1", 128, 500, 784, False, False),
+    ("L1 fwd as trained X.W1^T", 128, 500, 784, False, True),
+    ("L1 update as trained dY^T.X", 500, 784, 128, True, False),
     ("L1 bwd X^T.dY", 784, 500, 128, True, False),
     ("L1 bwd dY.W1^T", 128, 784, 500, False, True),
     ("L2 fwd H.W2", 128, 10, 500, False, False),
@@ -33,7 +40,7 @@ SHAPES = [
 
 # Runs inside the numpy subprocess: reports which BLAS got loaded, then times every shape.
 NUMPY_WORKER = r'''
-import json, sys, time
+import json, statistics, sys, time
 import numpy as np
 shapes = json.loads(sys.argv[1]); min_time = float(sys.argv[2])
 maps = open("/proc/self/maps").read()
@@ -56,15 +63,10 @@ for (label, m, n, k, ta, tb) in shapes:
     c = np.empty((m, n), dtype=np.float32)
     for _ in range(5):
         np.matmul(A, B, out=c)
-    best = float("inf")
-    for _ in range(5):  # best of 5 rounds, each long enough to be timed reliably
-        reps, t0 = 0, time.perf_counter()
-        while True:
-            np.matmul(A, B, out=c); reps += 1
-            t = time.perf_counter() - t0
-            if t >= min_time / 5:
-                break
-        best = min(best, t / reps)
+    samples, deadline = [], time.perf_counter() + min_time
+    while time.perf_counter() < deadline or len(samples) < 30:  # median per call, as JMH's sample mode gives
+        t0 = time.perf_counter(); np.matmul(A, B, out=c); samples.append(time.perf_counter() - t0)
+    best = statistics.median(samples)
     results.append({"label": label, "seconds": best})
 print(json.dumps({"info": info, "results": results}))
 '''
@@ -111,14 +113,14 @@ def run_jmh(java, quick):
         cmd = [java, "--add-modules", "jdk.incubator.vector", "-jar", JAR, "GemmBench",
                "-p", f"m={m}", "-p", f"n={n}", "-p", f"k={k}", "-p", f"transA={str(ta).lower()}",
                "-p", f"transB={str(tb).lower()}", "-p", "threads=" + ",".join(map(str, THREADS)),
-               "-f", "1", "-w", "1", "-r", "1", *iters, "-rf", "json", "-rff", out]
+               "-f", "1", "-w", "1", "-r", "1", *iters, "-bm", "sample", "-tu", "us", "-rf", "json", "-rff", out]
         print(f"  jmh {label} ...", file=sys.stderr, flush=True)
         proc = subprocess.run(cmd, capture_output=True, text=True)
         if proc.returncode != 0:
             sys.exit("JMH failed:\n" + proc.stdout[-3000:] + proc.stderr[-3000:])
         for r in json.load(open(out)):
             t = int(r["params"]["threads"])
-            results[(label, t)] = r["primaryMetric"]["score"]  # calls per second
+            results[(label, t)] = 1e6 / r["primaryMetric"]["scorePercentiles"]["50.0"]  # calls per second, median
         os.unlink(out)
     return results
 
@@ -142,6 +144,7 @@ def main():
     ap.add_argument("--java", default="java")
     ap.add_argument("--python", default="/usr/bin/python3", help="interpreter with numpy")
     ap.add_argument("--quick", action="store_true", help="fewer JMH iterations")
+    ap.add_argument("--rounds", type=int, default=1, help="measure both sides this many times, alternating")
     args = ap.parse_args()
 
     probe = subprocess.run([args.python, "-c", "import numpy"], capture_output=True, text=True)
@@ -151,35 +154,40 @@ def main():
                  "or pass --python /path/to/python-with-numpy.\n" + probe.stderr.strip())
     require_jar_and_quiet_machine()
 
-    np_runs = {}
-    for t in THREADS:
-        print(f"  numpy, {t} thread(s) ...", file=sys.stderr, flush=True)
-        np_runs[t] = run_numpy(t, 1.0 if args.quick else 2.0, args.python)
-        kind = blas_kind(np_runs[t]["info"]["libs"])
-        if kind == "reference":
-            sys.exit("numpy is linked to the reference BLAS (" + ", ".join(np_runs[t]["info"]["libs"]) +
-                     "): refusing to compare. Install OpenBLAS (libopenblas0-pthread) and select it with "
-                     "update-alternatives --config libblas.so.3-x86_64-linux-gnu.")
-        if kind == "unknown":
-            sys.exit("could not tell which BLAS numpy loaded (mapped: " + ", ".join(np_runs[t]["info"]["libs"]) +
-                     "); refusing to compare against an unknown baseline.")
-    java = run_jmh(args.java, args.quick)
+    rounds = []
+    for r in range(args.rounds):
+        np_runs = {}
+        for t in THREADS:
+            print(f"  round {r + 1}: numpy, {t} thread(s) ...", file=sys.stderr, flush=True)
+            np_runs[t] = run_numpy(t, 1.0 if args.quick else 2.0, args.python)
+            kind = blas_kind(np_runs[t]["info"]["libs"])
+            if kind == "reference":
+                sys.exit("numpy is linked to the reference BLAS (" + ", ".join(np_runs[t]["info"]["libs"]) +
+                         "): refusing to compare. Install OpenBLAS (libopenblas0-pthread) and select it with "
+                         "update-alternatives --config libblas.so.3-x86_64-linux-gnu.")
+            if kind == "unknown":
+                sys.exit("could not tell which BLAS numpy loaded (mapped: " + ", ".join(np_runs[t]["info"]["libs"]) +
+                         "); refusing to compare against an unknown baseline.")
+        rounds.append((np_runs, run_jmh(args.java, args.quick)))
 
-    info = np_runs[1]["info"]
+    info = rounds[0][0][1]["info"]
     print(f"GEMM float32, GFLOP/s = 2mnk/time. {time.strftime('%Y-%m-%d %H:%M')}, {os.cpu_count()} cores, "
           f"{java_version(args.java)}; numpy {info['numpy']} with {blas_kind(info['libs'])} "
-          f"({', '.join(os.path.basename(l) for l in info['libs'])}).\n")
-    print("| product | m x n x k | op | threads | Panagrad GFLOP/s | OpenBLAS GFLOP/s | Panagrad / OpenBLAS | Panagrad 2T/1T |")
-    print("|---|---|---|---:|---:|---:|---:|---:|")
+          f"({', '.join(os.path.basename(l) for l in info['libs'])}). "
+          f"{args.rounds} round(s): medians, and each round's ratio.\n")
+    print("| product | m x n x k | op | threads | Panagrad GFLOP/s | OpenBLAS GFLOP/s | Panagrad / OpenBLAS "
+          "| per round | Panagrad 2T/1T |")
+    print("|---|---|---|---:|---:|---:|---:|---|---:|")
     for i, (label, m, n, k, ta, tb) in enumerate(SHAPES):
         flop = 2.0 * m * n * k
         for t in THREADS:
-            pg = java[(label, t)] * flop / 1e9
-            ob = flop / np_runs[t]["results"][i]["seconds"] / 1e9
-            scale = "" if t == 1 else f"{java[(label, t)] / java[(label, 1)]:.2f}x"
+            pg = [java[(label, t)] * flop / 1e9 for _, java in rounds]
+            ob = [flop / np_runs[t]["results"][i]["seconds"] / 1e9 for np_runs, _ in rounds]
+            ratios = [p / o for p, o in zip(pg, ob)]
+            scale = "" if t == 1 else f"{median([java[(label, t)] / java[(label, 1)] for _, java in rounds]):.2f}x"
             op = ("T" if ta else "N") + ("T" if tb else "N")
-            print(f"| {label} | {m}x{n}x{k} | {op} | {t} | {pg:.1f} | {ob:.1f} | {pg / ob:.2f} | {scale} |")
-
+            print(f"| {label} | {m}x{n}x{k} | {op} | {t} | {median(pg):.1f} | {median(ob):.1f} | "
+                  f"{median(ratios):.2f} | {' '.join(f'{x:.2f}' for x in ratios)} | {scale} |")
 
 if __name__ == "__main__":
     main()

@@ -2,14 +2,16 @@
 """Panagrad vs PyTorch CPU: a training step and a double-backward HVP, same model, batch and threads, one run.
 
 Usage (from the repository root, after `mvn -q -pl engine,bench -am package -DskipTests`):
-    /usr/bin/python3 bench/compare_training.py [--quick] [--java PATH] [--python PATH]
+    /usr/bin/python3 bench/compare_training.py [--quick] [--rounds N] [--java PATH] [--python PATH]
 
 The training step is forward, softmax cross-entropy (mean), backward and a plain SGD update, float32,
 ReLU MLP. The HVP is PyTorch's double backward (autograd.grad with create_graph=True, then the gradient
 of <g, v>) against Panagrad's HvpBench. PyTorch runs in one subprocess per thread count with
 torch.set_num_threads(t), OMP_WAIT_POLICY=PASSIVE (2 threads on 2 cores fight otherwise) and
 OPENBLAS_CORETYPE / OPENBLAS_L2_SIZE removed; it is timed as the median of many timed repetitions after a
-warm-up. Refuses to compare against the reference BLAS.
+warm-up. Refuses to compare against the reference BLAS. With --rounds N both sides are measured N times,
+alternating; the tables show medians over the rounds, the median of the per-round ratios and every round's
+ratio.
 """
 import argparse
 import json
@@ -18,6 +20,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from statistics import median
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from compare_gemm import JAR, blas_kind, java_version, numpy_env, require_jar_and_quiet_machine  # noqa: E402
@@ -102,7 +105,7 @@ def run_jmh(java, bench, params, quick):
     with tempfile.NamedTemporaryFile(suffix=".json", delete=False) as f:
         out = f.name
     cmd = [java, "--add-modules", "jdk.incubator.vector", "-jar", JAR, bench, "-f", "1", "-w", "1", "-r", "1",
-           *iters, "-rf", "json", "-rff", out]
+           *iters, "-bm", "sample", "-tu", "us", "-rf", "json", "-rff", out]
     for k, v in params.items():
         cmd += ["-p", f"{k}={v}"]
     print(f"  jmh {bench} {params} ...", file=sys.stderr, flush=True)
@@ -119,6 +122,7 @@ def main():
     ap.add_argument("--java", default="java")
     ap.add_argument("--python", default="/usr/bin/python3", help="interpreter with torch")
     ap.add_argument("--quick", action="store_true", help="fewer iterations")
+    ap.add_argument("--rounds", type=int, default=1, help="measure both sides this many times, alternating")
     args = ap.parse_args()
 
     probe = subprocess.run([args.python, "-c", "import torch"], capture_output=True, text=True)
@@ -128,47 +132,60 @@ def main():
                  + probe.stderr.strip()[-500:])
     require_jar_and_quiet_machine()
 
-    torch_runs = {}
-    for t in THREADS:
-        print(f"  PyTorch, {t} thread(s) ...", file=sys.stderr, flush=True)
-        torch_runs[t] = run_torch(args.python, t, 1.0 if args.quick else 3.0)
-        kind = blas_kind(torch_runs[t]["info"]["libs"])
-        if kind in ("reference", "unknown"):
-            sys.exit(f"PyTorch loaded {kind} BLAS ({', '.join(torch_runs[t]['info']['libs'])}): refusing to "
-                     "compare. Install libopenblas0-pthread.")
     threads = ",".join(map(str, THREADS))
-    train = run_jmh(args.java, "TrainStepBench", {"threads": threads}, args.quick)
-    hvp = run_jmh(args.java, "HvpBench", {"threads": threads}, args.quick)
+    rounds = []
+    for r in range(args.rounds):
+        torch_runs = {}
+        for t in THREADS:
+            print(f"  round {r + 1}: PyTorch, {t} thread(s) ...", file=sys.stderr, flush=True)
+            torch_runs[t] = run_torch(args.python, t, 1.0 if args.quick else 3.0)
+            kind = blas_kind(torch_runs[t]["info"]["libs"])
+            if kind in ("reference", "unknown"):
+                sys.exit(f"PyTorch loaded {kind} BLAS ({', '.join(torch_runs[t]['info']['libs'])}): refusing to "
+                         "compare. Install libopenblas0-pthread.")
+        train = run_jmh(args.java, "TrainStepBench", {"threads": threads}, args.quick)
+        hvp = run_jmh(args.java, "HvpBench", {"threads": threads}, args.quick)
+        us = {(r["params"]["layers"], int(r["params"]["batch"]), int(r["params"]["threads"])):
+              r["primaryMetric"]["scorePercentiles"]["50.0"] for r in train}
+        ms = {}
+        for r in hvp:
+            key = (r["params"]["layers"], int(r["params"]["batch"]), int(r["params"]["threads"]))
+            ms.setdefault(key, {})[r["benchmark"].rsplit(".", 1)[1]] = r["primaryMetric"]["scorePercentiles"]["50.0"] / 1000
+        rounds.append((torch_runs, us, ms))
 
-    info = torch_runs[1]["info"]
+    def per_round(values):
+        return " ".join(f"{v:.2f}" for v in values)
+
+    info = rounds[0][0][1]["info"]
     print(f"{time.strftime('%Y-%m-%d %H:%M')}, {os.cpu_count()} cores, {java_version(args.java)}; "
-          f"PyTorch {info['torch']} on {blas_kind(info['libs'])}. Medians (JMH: average of iterations).\n")
-    print("| model | batch | threads | Panagrad samples/s | PyTorch samples/s | Panagrad / PyTorch |")
-    print("|---|---:|---:|---:|---:|---:|")
-    us = {(r["params"]["layers"], int(r["params"]["batch"]), int(r["params"]["threads"])): r["primaryMetric"]["score"]
-          for r in train}
+          f"PyTorch {info['torch']} on {blas_kind(info['libs'])}. {args.rounds} round(s): medians over rounds "
+          "(within a round, the median time per call on both sides: JMH sample mode, PyTorch timed call by call), and each round's ratio.\n")
+    print("| model | batch | threads | Panagrad samples/s | PyTorch samples/s | Panagrad / PyTorch | per round |")
+    print("|---|---:|---:|---:|---:|---:|---|")
     for layers, batch in TRAIN:
         for t in THREADS:
-            pg = batch / (us[(layers, batch, t)] * 1e-6)
-            pt = batch / torch_runs[t]["train"][f"{layers}/{batch}"]
-            print(f"| {layers} | {batch} | {t} | {pg:,.0f} | {pt:,.0f} | {pg / pt:.2f} |")
+            pg = [batch / (us[(layers, batch, t)] * 1e-6) for _, us, _ in rounds]
+            pt = [batch / torch_runs[t]["train"][f"{layers}/{batch}"] for torch_runs, _, _ in rounds]
+            ratios = [a / b for a, b in zip(pg, pt)]
+            print(f"| {layers} | {batch} | {t} | {median(pg):,.0f} | {median(pt):,.0f} | {median(ratios):.2f} "
+                  f"| {per_round(ratios)} |")
 
     print("\n| model | batch | threads | Panagrad gradient ms | Panagrad HVP rev-over-rev ms | Panagrad HVP fwd-over-rev ms "
-          "| best HVP / gradient | PyTorch gradient ms | PyTorch HVP ms | Panagrad best HVP / PyTorch HVP |")
-    print("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
-    ms = {}
-    for r in hvp:
-        key = (r["params"]["layers"], int(r["params"]["batch"]), int(r["params"]["threads"]))
-        ms.setdefault(key, {})[r["benchmark"].rsplit(".", 1)[1]] = r["primaryMetric"]["score"] / 1000
+          "| best HVP / gradient | PyTorch gradient ms | PyTorch HVP ms | Panagrad best HVP / PyTorch HVP | per round |")
+    print("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|")
     for layers, batch in HVP:
         for t in THREADS:
-            m = ms[(layers, batch, t)]
-            best = min(m["hvpReverseOverReverse"], m["hvpForwardOverReverse"])
-            pt = torch_runs[t]["hvp"][f"{layers}/{batch}"]
-            print(f"| {layers} | {batch} | {t} | {m['gradient']:.2f} | {m['hvpReverseOverReverse']:.2f} | "
-                  f"{m['hvpForwardOverReverse']:.2f} | {best / m['gradient']:.2f} | {pt['gradient'] * 1e3:.2f} | "
-                  f"{pt['hvp'] * 1e3:.2f} | {best / (pt['hvp'] * 1e3):.2f} |")
-
+            runs = [(ms[(layers, batch, t)], torch_runs[t]["hvp"][f"{layers}/{batch}"]) for torch_runs, _, ms in rounds]
+            best = [min(m["hvpReverseOverReverse"], m["hvpForwardOverReverse"]) for m, _ in runs]
+            own = [b / m["gradient"] for b, (m, _) in zip(best, runs)]
+            vs_torch = [b / (pt["hvp"] * 1e3) for b, (_, pt) in zip(best, runs)]
+            def med(f):
+                return median(f(m, pt) for m, pt in runs)
+            print(f"| {layers} | {batch} | {t} | {med(lambda m, pt: m['gradient']):.2f} "
+                  f"| {med(lambda m, pt: m['hvpReverseOverReverse']):.2f} "
+                  f"| {med(lambda m, pt: m['hvpForwardOverReverse']):.2f} | {median(own):.2f} "
+                  f"| {med(lambda m, pt: pt['gradient'] * 1e3):.2f} | {med(lambda m, pt: pt['hvp'] * 1e3):.2f} "
+                  f"| {median(vs_torch):.2f} | {per_round(vs_torch)} |")
 
 if __name__ == "__main__":
     main()
