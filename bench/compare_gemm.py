@@ -4,8 +4,9 @@
 Usage (from the repository root, after `mvn -q -pl engine,bench -am package -DskipTests`):
     /usr/bin/python3 bench/compare_gemm.py [--quick] [--rounds N] [--java PATH]
 
-With --rounds N both sides are measured N times, alternating; the table shows medians over the rounds, the
-median of the per-round ratios and every round's ratio (a shared VM drifts by 10-30% within minutes).
+Shape by shape, numpy then JMH, so both sides of a ratio are measured within a minute of each other. With
+--rounds N everything is measured N times; the table shows medians over the rounds, the median of the
+per-round ratios and every round's ratio (a shared VM drifts by 10-30% within minutes).
 
 Runs numpy in one subprocess per thread count (OPENBLAS_NUM_THREADS set before numpy loads; OPENBLAS_CORETYPE
 and OPENBLAS_L2_SIZE removed from that subprocess only), then GemmBench from bench/target/benchmarks.jar, and
@@ -96,18 +97,18 @@ def blas_kind(libs):
     return "unknown"
 
 
-def run_numpy(threads, min_time, python):
-    proc = subprocess.run([python, "-c", NUMPY_WORKER, json.dumps(SHAPES), str(min_time)],
+def run_numpy(threads, min_time, python, shapes):
+    proc = subprocess.run([python, "-c", NUMPY_WORKER, json.dumps(shapes), str(min_time)],
                           env=numpy_env(threads), capture_output=True, text=True)
     if proc.returncode != 0:
         sys.exit("numpy benchmark failed:\n" + proc.stderr)
     return json.loads(proc.stdout)
 
 
-def run_jmh(java, quick):
+def run_jmh(java, quick, shapes):
     results = {}
     iters = ["-wi", "2", "-i", "3"] if quick else ["-wi", "3", "-i", "5"]
-    for (label, m, n, k, ta, tb) in SHAPES:
+    for (label, m, n, k, ta, tb) in shapes:
         with tempfile.NamedTemporaryFile(suffix=".json", delete=False) as f:
             out = f.name
         cmd = [java, "--add-modules", "jdk.incubator.vector", "-jar", JAR, "GemmBench",
@@ -134,6 +135,17 @@ def require_jar_and_quiet_machine():
         sys.exit(f"another benchmark is running (pids {' '.join(busy)}); run this on a quiet machine.")
 
 
+def require_openblas(libs):
+    kind = blas_kind(libs)
+    if kind == "reference":
+        sys.exit("numpy is linked to the reference BLAS (" + ", ".join(libs) + "): refusing to compare. Install "
+                 "OpenBLAS (libopenblas0-pthread) and select it with "
+                 "update-alternatives --config libblas.so.3-x86_64-linux-gnu.")
+    if kind == "unknown":
+        sys.exit("could not tell which BLAS numpy loaded (mapped: " + ", ".join(libs) +
+                 "); refusing to compare against an unknown baseline.")
+
+
 def java_version(java):
     proc = subprocess.run([java, "-version"], capture_output=True, text=True)
     return proc.stderr.splitlines()[0] if proc.stderr else "?"
@@ -154,21 +166,20 @@ def main():
                  "or pass --python /path/to/python-with-numpy.\n" + probe.stderr.strip())
     require_jar_and_quiet_machine()
 
+    # Shape by shape, numpy then JMH, so both sides of a ratio are measured within a minute of each other.
     rounds = []
     for r in range(args.rounds):
-        np_runs = {}
-        for t in THREADS:
-            print(f"  round {r + 1}: numpy, {t} thread(s) ...", file=sys.stderr, flush=True)
-            np_runs[t] = run_numpy(t, 1.0 if args.quick else 2.0, args.python)
-            kind = blas_kind(np_runs[t]["info"]["libs"])
-            if kind == "reference":
-                sys.exit("numpy is linked to the reference BLAS (" + ", ".join(np_runs[t]["info"]["libs"]) +
-                         "): refusing to compare. Install OpenBLAS (libopenblas0-pthread) and select it with "
-                         "update-alternatives --config libblas.so.3-x86_64-linux-gnu.")
-            if kind == "unknown":
-                sys.exit("could not tell which BLAS numpy loaded (mapped: " + ", ".join(np_runs[t]["info"]["libs"]) +
-                         "); refusing to compare against an unknown baseline.")
-        rounds.append((np_runs, run_jmh(args.java, args.quick)))
+        np_runs = {t: {"info": None, "results": []} for t in THREADS}
+        java = {}
+        for shape in SHAPES:
+            for t in THREADS:
+                print(f"  round {r + 1}: numpy {shape[0]}, {t} thread(s) ...", file=sys.stderr, flush=True)
+                run = run_numpy(t, 1.0 if args.quick else 2.0, args.python, [shape])
+                require_openblas(run["info"]["libs"])
+                np_runs[t]["info"] = run["info"]
+                np_runs[t]["results"] += run["results"]
+            java.update(run_jmh(args.java, args.quick, [shape]))
+        rounds.append((np_runs, java))
 
     info = rounds[0][0][1]["info"]
     print(f"GEMM float32, GFLOP/s = 2mnk/time. {time.strftime('%Y-%m-%d %H:%M')}, {os.cpu_count()} cores, "
@@ -188,6 +199,7 @@ def main():
             op = ("T" if ta else "N") + ("T" if tb else "N")
             print(f"| {label} | {m}x{n}x{k} | {op} | {t} | {median(pg):.1f} | {median(ob):.1f} | "
                   f"{median(ratios):.2f} | {' '.join(f'{x:.2f}' for x in ratios)} | {scale} |")
+
 
 if __name__ == "__main__":
     main()
