@@ -135,14 +135,15 @@ def require_jar_and_quiet_machine():
         sys.exit(f"another benchmark is running (pids {' '.join(busy)}); run this on a quiet machine.")
 
 
-def require_openblas(libs):
+def require_openblas(libs, who="numpy"):
+    """Exits unless the baseline (numpy or PyTorch) runs on an optimised BLAS."""
     kind = blas_kind(libs)
     if kind == "reference":
-        sys.exit("numpy is linked to the reference BLAS (" + ", ".join(libs) + "): refusing to compare. Install "
+        sys.exit(f"{who} is linked to the reference BLAS (" + ", ".join(libs) + "): refusing to compare. Install "
                  "OpenBLAS (libopenblas0-pthread) and select it with "
                  "update-alternatives --config libblas.so.3-x86_64-linux-gnu.")
     if kind == "unknown":
-        sys.exit("could not tell which BLAS numpy loaded (mapped: " + ", ".join(libs) +
+        sys.exit(f"could not tell which BLAS {who} loaded (mapped: " + ", ".join(libs) +
                  "); refusing to compare against an unknown baseline.")
 
 

@@ -23,7 +23,8 @@ import time
 from statistics import median
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from compare_gemm import JAR, blas_kind, java_version, numpy_env, require_jar_and_quiet_machine  # noqa: E402
+from compare_gemm import (JAR, blas_kind, java_version, numpy_env, require_jar_and_quiet_machine,  # noqa: E402
+                          require_openblas)
 
 THREADS = (1, 2)
 TRAIN = [("784-500-10", b) for b in (64, 128, 256)] + [("784-128-10", b) for b in (64, 128, 256)]
@@ -139,10 +140,7 @@ def main():
         for t in THREADS:
             print(f"  round {r + 1}: PyTorch, {t} thread(s) ...", file=sys.stderr, flush=True)
             torch_runs[t] = run_torch(args.python, t, 1.0 if args.quick else 3.0)
-            kind = blas_kind(torch_runs[t]["info"]["libs"])
-            if kind in ("reference", "unknown"):
-                sys.exit(f"PyTorch loaded {kind} BLAS ({', '.join(torch_runs[t]['info']['libs'])}): refusing to "
-                         "compare. Install libopenblas0-pthread.")
+            require_openblas(torch_runs[t]["info"]["libs"], "PyTorch")
         train = run_jmh(args.java, "TrainStepBench", {"threads": threads}, args.quick)
         hvp = run_jmh(args.java, "HvpBench", {"threads": threads}, args.quick)
         us = {(r["params"]["layers"], int(r["params"]["batch"]), int(r["params"]["threads"])):
