@@ -10,8 +10,8 @@ import java.util.Map;
 
 /**
  * The order instructions run in, which is also dead-code elimination: only nodes the outputs need are
- * scheduled. Node ids are already topological. A side effect (an optimizer update, which overwrites its
- * first input) runs as soon as its inputs exist and every other reader of what it overwrites has run:
+ * scheduled. Node ids are already topological. A side effect (an optimizer update, which overwrites a
+ * parameter and its state) runs as soon as its inputs exist and every other reader of what it overwrites has run:
  * then a layer's gradient dies at its update, early in the backward pass, instead of living to the end.
  */
 final class Schedule {
@@ -35,7 +35,8 @@ final class Schedule {
         // after.get(i): the effects that run right after pure step i (-1: before every pure step).
         Map<Integer, List<Node>> after = new HashMap<>();
         for (Node e : effects) {
-            int at = lastReader.getOrDefault(e.input(0), -1);
+            int at = -1;
+            for (int k : e.op().overwrittenInputs()) at = Math.max(at, lastReader.getOrDefault(e.input(k), -1));
             for (int k = 0; k < e.arity(); k++) at = Math.max(at, position.getOrDefault(e.input(k), -1));
             after.computeIfAbsent(at, x -> new ArrayList<>()).add(e);
         }

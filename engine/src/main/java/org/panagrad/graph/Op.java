@@ -51,4 +51,12 @@ public interface Op {
     default boolean hasSideEffects() {
         return false;
     }
+
+    /**
+     * The inputs whose values an op with side effects overwrites; the schedule runs it after every other
+     * reader of them.
+     */
+    default int[] overwrittenInputs() {
+        return hasSideEffects() ? new int[] {0} : new int[0];
+    }
 }

@@ -20,6 +20,12 @@ record GemmSgdUpdate(MatMul product, SgdUpdate update) implements UpdateOp, Cont
         return u.momentum() == 0 || (!u.nesterov() && u.weightDecay() == 0);
     }
 
+    /** The parameter and the velocity, not the product's operands in front of them. */
+    @Override
+    public int[] overwrittenInputs() {
+        return update.momentum() == 0 ? new int[] {2} : new int[] {2, 4};
+    }
+
     @Override
     public String name() {
         return product.name() + "+" + update.name();

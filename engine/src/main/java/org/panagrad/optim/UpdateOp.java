@@ -4,8 +4,9 @@ import org.panagrad.graph.Node;
 import org.panagrad.graph.Op;
 
 /**
- * What the fused optimizer updates share: they write the parameter (input 0) and their state in place, once
- * every other reader of the parameter has run (the schedule sees to it), and are never differentiated. Their output is a one-element placeholder. Their float64
+ * What the fused optimizer updates share: they write the parameter (input 0 unless {@link #overwrittenInputs}
+ * says otherwise) and their state in place, once every other reader of the parameter has run (the schedule sees
+ * to it), and are never differentiated. Their output is a one-element placeholder. Their float64
  * reference updates the interpreter's parameter and state values in place, the same way, so that several
  * steps can be checked against the reference.
  */

@@ -4,7 +4,9 @@ import org.panagrad.testing.SteadyState;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
+import org.panagrad.graph.Graph;
 import org.panagrad.graph.Node;
+import org.panagrad.ops.SoftmaxCrossEntropy;
 import org.panagrad.nn.Activation;
 import org.panagrad.runtime.ParameterStore;
 import org.panagrad.runtime.ReferenceInterpreter;
@@ -62,6 +64,39 @@ class TrainingStepTest {
             for (Node p : m.params) {
                 assertClose(name + " " + p.name() + " after step " + t, refLeaves.get(p),
                         Reference.toDouble(store.get(p)), 1e-5, 1e-6);
+            }
+        }
+    }
+
+    /**
+     * An update overwrites its parameter, so it must run after every other reader of it, whichever operand
+     * of its fused weight-gradient GEMM the parameter's readers share. Both weight layouts: with [out, in] the
+     * gradient is dY^T X, with [in, out] it is X^T dY, whose first operand the backward no longer reads.
+     */
+    @ParameterizedTest
+    @ValueSource(strings = {"sgd", "momentum", "adam"})
+    void everyReaderOfAParameterRunsBeforeItsUpdate(String name) {
+        for (boolean torchLayout : new boolean[] {false, true}) {
+            Graph g = new Graph();
+            Node x = g.input("x", 4, 6), labels = g.labels("y", 4, 3);
+            Node w0 = torchLayout ? g.parameter("w0", 5, 6) : g.parameter("w0", 6, 5);
+            Node w1 = torchLayout ? g.parameter("w1", 3, 5) : g.parameter("w1", 5, 3);
+            Node h = x.matmul(w0, false, torchLayout).relu();
+            Node loss = SoftmaxCrossEntropy.of(h.matmul(w1, false, torchLayout), labels);
+            TrainingStep step = TrainingStep.compile(new ParameterStore(), loss, List.of(w0, w1), optimizer(name), false);
+            List<Node> order = step.program().instructionNodes();
+            for (int i = 0; i < order.size(); i++) {
+                Node update = order.get(i);
+                for (int k : update.op().overwrittenInputs()) {
+                    Node param = update.input(k);
+                    for (Node later : order.subList(i + 1, order.size())) {
+                        for (int j = 0; j < later.arity(); j++) {
+                            assertTrue(later.input(j) != param, (torchLayout ? "[out, in]" : "[in, out]") + ": "
+                                    + later.describe() + " reads " + param.name() + " after " + update.describe()
+                                    + " overwrote it; order " + order);
+                        }
+                    }
+                }
             }
         }
     }
