@@ -115,8 +115,8 @@ class CompiledProgramTest {
         outs.addAll(List.of(Autodiff.grad(m.loss, m.params)));
         List<String> ops = Compiler.compile(new ParameterStore(), outs).instructionNodes().stream()
                 .map(n -> n.op().name()).toList();
-        assertTrue(ops.contains("matmul_nt+bias+relu"), ops.toString());
-        assertTrue(ops.contains("matmul_nt+bias"), ops.toString());
+        assertTrue(ops.contains("matmul+bias+relu"), ops.toString());
+        assertTrue(ops.contains("matmul+bias"), ops.toString());
         assertTrue(ops.contains("relu_backward"), ops.toString());
         assertTrue(!ops.contains("step") && !ops.contains("relu"), ops.toString());
     }

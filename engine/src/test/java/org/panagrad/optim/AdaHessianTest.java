@@ -57,7 +57,7 @@ class AdaHessianTest {
     void stepsFollowTheUpdateRuleWithSpatialAveragingBiasCorrectionAndWeightDecay() {
         Problems p = Problems.mlp(7, 12, 12, 4, 6, 3);
         AdaHessian.Options options = AdaHessian.Options.defaults().withLr(0.05).withWeightDecay(0.01)
-                .withSpatialBlock(2).withSeed(99);
+                .withSpatialBlock(3).withSeed(99);
         AdaHessian opt = AdaHessian.create(p.store, p.objective(), options);
         // The same Rademacher probes (restarted from the seed and the step, as AdaHessian does) on a second
         // product (the other Hessian mode) over the same store and data.
@@ -75,9 +75,9 @@ class AdaHessianTest {
             float[] theta = p.flatParameters();
             double[] d = new double[n];
             for (int i = 0; i < n; i++) d[i] = Math.abs(sample[i]);
-            // Blocks of 2 along the rows of both weights: W0 [6x4] at 0..23, W1 [3x6] at 30..47; biases alone.
+            // Blocks of 3 along the rows of both weights: W0 [4x6] at 0..23, W1 [6x3] at 30..47; biases alone.
             for (int[] range : new int[][] {{0, 24}, {30, 48}}) {
-                for (int i = range[0]; i < range[1]; i += 2) d[i] = d[i + 1] = (d[i] + d[i + 1]) / 2;
+                for (int i = range[0]; i < range[1]; i += 3) d[i] = d[i + 1] = d[i + 2] = (d[i] + d[i + 1] + d[i + 2]) / 3;
             }
             double[] expected = new double[n];
             for (int i = 0; i < n; i++) {

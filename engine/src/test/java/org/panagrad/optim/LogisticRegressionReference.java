@@ -12,7 +12,7 @@ import org.apache.commons.math3.optim.nonlinear.scalar.gradient.NonLinearConjuga
 /**
  * L2-regularized multinomial logistic regression written out in double precision, independently of the engine,
  * and minimised by Commons Math's nonlinear conjugate gradient: the optimum the engine's optimizers must find.
- * Parameters are laid out as the engine's: W [classes x features] row-major, then b [classes].
+ * Parameters are laid out as the engine's: W [features x classes] row-major, then b [classes].
  */
 final class LogisticRegressionReference {
     private final float[] x;
@@ -51,7 +51,7 @@ final class LogisticRegressionReference {
             double lse = logits(theta, i, z);
             for (int c = 0; c < classes; c++) {
                 double r = (Math.exp(z[c] - lse) - (c == y[i] ? 1 : 0)) / n;
-                for (int j = 0; j < features; j++) g[c * features + j] += r * x[i * features + j];
+                for (int j = 0; j < features; j++) g[j * classes + c] += r * x[i * features + j];
                 g[bOff + c] += r;
             }
         }
@@ -64,7 +64,7 @@ final class LogisticRegressionReference {
         double max = Double.NEGATIVE_INFINITY;
         for (int c = 0; c < classes; c++) {
             double s = theta[classes * features + c];
-            for (int j = 0; j < features; j++) s += theta[c * features + j] * x[i * features + j];
+            for (int j = 0; j < features; j++) s += theta[j * classes + c] * x[i * features + j];
             z[c] = s;
             max = Math.max(max, s);
         }

@@ -5,6 +5,7 @@ import org.panagrad.io.SafeTensors;
 import org.panagrad.io.SafeTensorsFile;
 import org.panagrad.io.TensorData;
 import org.panagrad.nn.Activation;
+import org.panagrad.nn.Linear;
 import org.panagrad.optim.Optimizer;
 
 import java.io.IOException;
@@ -20,6 +21,7 @@ import java.util.Map;
  * Model checkpoints in safetensors, named and laid out as PyTorch's {@code nn.Sequential(Linear, act,
  * Linear, ...)} state dict: {@code 0.weight} [out, in], {@code 0.bias} [out], {@code 2.weight}, ..., F32
  * little-endian, so {@code model.load_state_dict(safetensors.torch.load_file(path))} needs no conversion.
+ * (Our {@link Linear} keeps its weight as [in, out]; saving and loading transpose it.)
  * The widths and the activation are also in the metadata; a file PyTorch wrote has only the tensors, and
  * the widths then come from their shapes and the activation from the caller.
  *
@@ -35,11 +37,19 @@ record Checkpoint(int[] widths, Activation activation, List<TensorData> tensors,
     static final String STEP = "step";
     /** In the optimizer sidecar: the --optimizer that wrote it. */
     static final String OPTIMIZER = "optimizer";
+    /** In the optimizer sidecar: how the state of a weight is laid out (the model file is always PyTorch's). */
+    static final String LAYOUT = "weight_layout";
+    static final String WEIGHTS_IN_OUT = "in_out";
 
     /** Writes the model's parameters (atomically) with the training position in the metadata. */
     static void save(Path file, Model model, Map<String, String> extraMetadata) throws IOException {
         List<TensorData> tensors = new ArrayList<>();
-        for (Node p : model.parameters()) tensors.add(tensor(model, p));
+        for (Linear layer : model.mlp.layers()) {
+            Node w = layer.weight();
+            tensors.add(new TensorData(w.name(), new int[] {layer.out(), layer.in()},
+                    Linear.toTorchLayout(model.store.get(w), layer.in(), layer.out())));
+            tensors.add(tensor(model, layer.bias()));
+        }
         Map<String, String> meta = new LinkedHashMap<>();
         meta.put("format", "pt"); // what safetensors.torch.save_file writes
         meta.put(WIDTHS, Model.widthsText(model.mlp.widths()));
@@ -66,7 +76,7 @@ record Checkpoint(int[] widths, Activation activation, List<TensorData> tensors,
         List<TensorData> present = file.tensors();
         for (Node v : optimizer.stateVariables()) {
             TensorData t = present.stream().filter(d -> d.name().equals(v.name())).findFirst().orElse(null);
-            if (t == null || t.data().length != v.shape().numel()) return false; // an unnamed sidecar (older) of another optimizer
+            if (t == null || !Arrays.equals(t.shape(), v.shape().dims())) return false; // an older sidecar, or another model's
         }
         for (Node v : optimizer.stateVariables()) model.store.set(v, file.tensor(v.name()).data());
         return true;
@@ -78,13 +88,14 @@ record Checkpoint(int[] widths, Activation activation, List<TensorData> tensors,
      */
     static void saveOptimizer(Path modelFile, String name, long step, List<TensorData> tensors, Map<String, String> scalars)
             throws IOException {
-        if (scalars.containsKey(OPTIMIZER) || scalars.containsKey(STEP)) {
+        if (scalars.containsKey(OPTIMIZER) || scalars.containsKey(STEP) || scalars.containsKey(LAYOUT)) {
             throw new IllegalArgumentException("optimizer scalars " + scalars.keySet() + " would overwrite the tags '"
-                    + OPTIMIZER + "' and '" + STEP + "'");
+                    + OPTIMIZER + "', '" + STEP + "' and '" + LAYOUT + "'");
         }
         Map<String, String> meta = new LinkedHashMap<>();
         meta.put(OPTIMIZER, name);
         meta.put(STEP, Long.toString(step));
+        meta.put(LAYOUT, WEIGHTS_IN_OUT);
         meta.putAll(scalars);
         SafeTensors.write(optimizerSidecar(modelFile), tensors, meta);
     }
@@ -104,9 +115,12 @@ record Checkpoint(int[] widths, Activation activation, List<TensorData> tensors,
                     + " --optimizer " + name + "; resume with --optimizer " + writer);
         }
         if (!Long.toString(step).equals(file.metadata().get(STEP))) return null;
+        // Written before weights were [in, out]: its state is laid out like the transposed weights.
+        if (!WEIGHTS_IN_OUT.equals(file.metadata().get(LAYOUT))) return null;
         Map<String, String> scalars = new LinkedHashMap<>(file.metadata());
         scalars.remove(OPTIMIZER);
         scalars.remove(STEP);
+        scalars.remove(LAYOUT);
         return new SafeTensorsFile(file.tensors(), scalars);
     }
 
@@ -185,7 +199,7 @@ record Checkpoint(int[] widths, Activation activation, List<TensorData> tensors,
     /** A model with this checkpoint's weights. */
     Model toModel() {
         Model model = new Model(widths, activation);
-        for (Node p : model.parameters()) model.store.set(p, tensorNamed(p.name()).data());
+        setParameters(model);
         return model;
     }
 
@@ -195,7 +209,15 @@ record Checkpoint(int[] widths, Activation activation, List<TensorData> tensors,
             throw new CheckpointException(file, "holds a " + Model.widthsText(widths) + " model, but --layers is "
                     + Model.widthsText(model.mlp.widths()));
         }
-        for (Node p : model.parameters()) model.store.set(p, tensorNamed(p.name()).data());
+        setParameters(model);
+    }
+
+    private void setParameters(Model model) {
+        for (Linear layer : model.mlp.layers()) {
+            float[] torchWeight = tensorNamed(layer.weight().name()).data();
+            model.store.set(layer.weight(), Linear.fromTorchLayout(torchWeight, layer.in(), layer.out()));
+            model.store.set(layer.bias(), tensorNamed(layer.bias().name()).data());
+        }
     }
 
     private TensorData tensorNamed(String name) {

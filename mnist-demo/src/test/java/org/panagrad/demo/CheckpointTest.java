@@ -120,7 +120,8 @@ class CheckpointTest {
         assertArrayEquals(new int[] {3, 2, 10}, c.widths());
         assertEquals(Activation.TANH, c.activation());
         Model m = c.toModel();
-        assertArrayEquals(new float[] {0.1f, -0.2f, 0.3f, 0.4f, 0.5f, -0.6f}, m.store.get(m.parameters().get(0)));
+        // Stored as [in, out], the transpose of the file's [out, in].
+        assertArrayEquals(new float[] {0.1f, 0.4f, -0.2f, 0.5f, 0.3f, -0.6f}, m.store.get(m.parameters().get(0)));
         assertArrayEquals(new float[] {0.01f, -0.02f}, m.store.get(m.parameters().get(1)));
         // The forward pass matches the maths of the PyTorch module: W2 tanh(W0 x + b0) + b2.
         float[] x = {1, 2, 3};

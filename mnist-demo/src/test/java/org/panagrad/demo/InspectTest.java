@@ -26,15 +26,15 @@ class InspectTest {
         assertEquals(0, r.exitCode(), r::toString);
         String text = Files.readString(dot);
         assertTrue(text.startsWith("digraph"), text);
-        assertTrue(text.contains("matmul_nt+bias+relu [128x784]·[784x500] + [500] → [128x500]"), text);
+        assertTrue(text.contains("matmul+bias+relu [128x784]·[784x500] + [500] → [128x500]"), text);
         // The first weight's gradient GEMM, fused with its momentum update.
-        assertTrue(text.contains("matmul_tn+momentum_update [500x128]·[128x784] → 0.weight [500x784]"), text);
+        assertTrue(text.contains("matmul_tn+momentum_update [784x128]·[128x500] → 0.weight [784x500]"), text);
         assertTrue(text.contains("softmax_cross_entropy [128x10], [128] → []"), text);
         assertTrue(text.contains("momentum_update"), text);
         String forward = CompiledNodes.Phase.FORWARD.colour, backward = CompiledNodes.Phase.BACKWARD.colour;
         assertTrue(text.contains("-> i0 [color=\"" + forward + "\"]"), text);
         assertTrue(text.matches("(?s).*-> i\\d+ \\[color=\"" + backward + "\"\\].*"), text);
-        assertTrue(text.contains("0.weight [500x784]"), text);
+        assertTrue(text.contains("0.weight [784x500]"), text);
         assertTrue(Files.readString(dir.resolve("step-hvp.dot")).contains("Hessian-vector product"));
         assertTrue(!Files.exists(dir.resolve("step.svg")));
     }
@@ -49,7 +49,7 @@ class InspectTest {
         for (String column : new String[] {"op", "shapes", "calls", "total ms", "mean µs", "share", "GFLOP/s"}) {
             assertTrue(r.out().contains(column), r::toString);
         }
-        assertTrue(r.out().contains("matmul_nt+bias+relu          [32x64]·[64x16] + [16] → [32x16]"), r::toString);
+        assertTrue(r.out().contains("matmul+bias+relu             [32x64]·[64x16] + [16] → [32x16]"), r::toString);
 
         JsonObject json = new Gson().fromJson(Files.readString(trace), JsonObject.class);
         JsonArray events = json.getAsJsonArray("traceEvents");
