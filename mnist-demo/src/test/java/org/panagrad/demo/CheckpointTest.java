@@ -71,6 +71,12 @@ class CheckpointTest {
         assertEquals(java.util.List.of("0.weight", "0.bias", "2.weight", "2.bias", "4.weight", "4.bias"),
                 content.tensors().stream().map(t -> t.name()).toList());
         assertArrayEquals(new int[] {5, 6}, content.tensor("0.weight").shape()); // [out, in]
+        // The file holds the transpose of the model's [in, out] weight.
+        Model m = model(Activation.RELU, 1);
+        float[] ours = m.store.get(m.parameters().get(0)), torch = content.tensor("0.weight").data();
+        for (int in = 0; in < 6; in++) {
+            for (int out = 0; out < 5; out++) assertEquals(ours[in * 5 + out], torch[out * 6 + in]);
+        }
         assertEquals("6-5-4-10", content.metadata().get("widths"));
         assertEquals("relu", content.metadata().get("activation"));
         assertEquals("pt", content.metadata().get("format"));
@@ -132,6 +138,18 @@ class CheckpointTest {
             double expected = (2 * k - 10) / 10.0 * h0 + (2 * k + 1 - 10) / 10.0 * h1 + k / 100.0;
             assertEquals(expected, out[k], 1e-6);
         }
+    }
+
+    @Test
+    void anOptimizerSidecarWrittenBeforeWeightsWereInOutIsIgnored() throws IOException {
+        Path file = dir.resolve("m.safetensors");
+        var state = java.util.List.of(new org.panagrad.io.TensorData("exp_avg", new int[] {4}, new float[4]));
+        Checkpoint.saveOptimizer(file, "adahessian", 3, state, Map.of());
+        assertEquals(state, Checkpoint.readOptimizer(file, "adahessian", 3).tensors());
+        // The same state without the layout tag, as earlier versions wrote it.
+        org.panagrad.io.SafeTensors.write(Checkpoint.optimizerSidecar(file), state,
+                Map.of(Checkpoint.OPTIMIZER, "adahessian", Checkpoint.STEP, "3"));
+        assertEquals(null, Checkpoint.readOptimizer(file, "adahessian", 3));
     }
 
     @Test
