@@ -1,6 +1,7 @@
 package org.panagrad.kernels;
 
 import static org.panagrad.kernels.GemmMicroKernel.MR;
+import static org.panagrad.kernels.GemmMicroKernel.MR_EDGE;
 import static org.panagrad.kernels.GemmMicroKernel.NR;
 
 /**
@@ -61,15 +62,21 @@ final class BlockedGemm {
                     for (int jr = 0; jr < nc; jr += NR) {
                         int nr = Math.min(NR, nc - jr);
                         int bPanel = jr * kc;
+                        if (packA) {
+                            for (int ir = 0, h; ir < mc; ir += h) {
+                                h = panelRows(ir, mc);
+                                multiplyPacked(h, kc, packedA, ir * kc, packedB, bPanel, tile);
+                                GemmEpilogue.store(job, tile, ic + ir, jc + jr, Math.min(h, mc - ir), nr, beta, lastBlock);
+                            }
+                            continue;
+                        }
                         for (int ir = 0; ir < mc; ir += MR) {
                             int mr = Math.min(MR, mc - ir);
-                            if (packA) {
-                                GemmMicroKernel.multiplyPacked(kc, packedA, ir * kc, packedB, bPanel, tile);
-                            } else if (mr < MR) {
+                            if (mr < MR) {
                                 // A partial panel read in place would run past A: pack just this one.
                                 float[] edge = ws.packedA(MR * kcMax);
                                 GemmPacking.packA(job, ic + ir, mr, pc, kc, edge);
-                                GemmMicroKernel.multiplyPacked(kc, edge, 0, packedB, bPanel, tile);
+                                multiplyPacked(panelRows(0, mr), kc, edge, 0, packedB, bPanel, tile);
                             } else {
                                 int row0 = job.aOff + (ic + ir) * job.aRowStride + pc * job.aColStride;
                                 GemmMicroKernel.multiply(kc, job.a, row0, job.aRowStride, job.aColStride,
@@ -92,12 +99,32 @@ final class BlockedGemm {
      */
     private static void sweepRowPanels(GemmJob job, float[] packedA, float[] packedB, int kc, int ic, int mc,
                                        int jc, int nc, float beta, boolean lastBlock, float[] tile) {
-        for (int ir = 0; ir < mc; ir += MR) {
-            int mr = Math.min(MR, mc - ir);
+        for (int ir = 0, h; ir < mc; ir += h) {
+            h = panelRows(ir, mc);
+            int mr = Math.min(h, mc - ir);
             for (int jr = 0; jr < nc; jr += NR) {
-                GemmMicroKernel.multiplyPacked(kc, packedA, ir * kc, packedB, jr * kc, tile);
+                multiplyPacked(h, kc, packedA, ir * kc, packedB, jr * kc, tile);
                 GemmEpilogue.store(job, tile, ic + ir, jc + jr, mr, Math.min(NR, nc - jr), beta, lastBlock);
             }
         }
+    }
+
+    private static void multiplyPacked(int rows, int kc, float[] packedA, int aPanel, float[] packedB, int bPanel,
+                                       float[] tile) {
+        if (rows == MR) GemmMicroKernel.multiplyPacked(kc, packedA, aPanel, packedB, bPanel, tile);
+        else GemmMicroKernel.multiplyPackedEdge(kc, packedA, aPanel, packedB, bPanel, tile);
+    }
+
+    /**
+     * Height of the packed row panel that starts at row ir of a block of mc rows: MR, except where MR does not
+     * divide mc. A tail of 1, 3 or 4 rows becomes one MR_EDGE panel; a tail of 2 and the full panel before it
+     * become two MR_EDGE panels; a tail of 5 stays an MR panel. A panel of h rows starts at ir * kc in packed A
+     * and holds h values per step, zero-padded past mc; the partition never ends past the next multiple of MR.
+     */
+    static int panelRows(int ir, int mc) {
+        int tail = mc % MR;
+        if (tail == 0 || tail == 5) return MR;
+        int edgeStart = tail == 2 && mc > MR ? mc - MR - 2 : mc - tail;
+        return ir < edgeStart ? MR : MR_EDGE;
     }
 }

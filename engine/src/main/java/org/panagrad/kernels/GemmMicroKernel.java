@@ -21,6 +21,12 @@ final class GemmMicroKernel {
     static final int MR = 6;
     /** Columns of a tile: two vectors. */
     static final int NR = 2 * LANES;
+    /**
+     * Rows of the narrower panels that finish a block whose rows MR does not divide (see
+     * {@link BlockedGemm#panelRows}): 8 accumulators still cover the FMA latency, and 4 + 4 rows replace a
+     * 6 + 2 pair whose short panel cost as much as a full one (3% of a 128 x 500 x 784 product).
+     */
+    static final int MR_EDGE = 4;
 
     /**
      * Whether packed panels go through {@link #multiplyConstantStrides}. Measured with -XX:+PrintAssembly
@@ -90,6 +96,39 @@ final class GemmMicroKernel {
         c41.intoArray(tile, 4 * NR + LANES);
         c50.intoArray(tile, 5 * NR);
         c51.intoArray(tile, 5 * NR + LANES);
+    }
+
+    /** {@link #multiplyPacked} for a packed panel of {@link #MR_EDGE} rows (MR_EDGE values per step): tile rows 0..3. */
+    static void multiplyPackedEdge(int kc, float[] a, int aPanel, float[] b, int bPanel, float[] tile) {
+        FloatVector c00 = FloatVector.zero(F), c01 = FloatVector.zero(F);
+        FloatVector c10 = FloatVector.zero(F), c11 = FloatVector.zero(F);
+        FloatVector c20 = FloatVector.zero(F), c21 = FloatVector.zero(F);
+        FloatVector c30 = FloatVector.zero(F), c31 = FloatVector.zero(F);
+        for (int p = 0; p < kc; p++) {
+            int ai = aPanel + p * MR_EDGE, bi = bPanel + p * NR;
+            FloatVector b0 = FloatVector.fromArray(F, b, bi);
+            FloatVector b1 = FloatVector.fromArray(F, b, bi + LANES);
+            FloatVector x = FloatVector.broadcast(F, a[ai]);
+            c00 = x.fma(b0, c00);
+            c01 = x.fma(b1, c01);
+            x = FloatVector.broadcast(F, a[ai + 1]);
+            c10 = x.fma(b0, c10);
+            c11 = x.fma(b1, c11);
+            x = FloatVector.broadcast(F, a[ai + 2]);
+            c20 = x.fma(b0, c20);
+            c21 = x.fma(b1, c21);
+            x = FloatVector.broadcast(F, a[ai + 3]);
+            c30 = x.fma(b0, c30);
+            c31 = x.fma(b1, c31);
+        }
+        c00.intoArray(tile, 0 * NR);
+        c01.intoArray(tile, 0 * NR + LANES);
+        c10.intoArray(tile, 1 * NR);
+        c11.intoArray(tile, 1 * NR + LANES);
+        c20.intoArray(tile, 2 * NR);
+        c21.intoArray(tile, 2 * NR + LANES);
+        c30.intoArray(tile, 3 * NR);
+        c31.intoArray(tile, 3 * NR + LANES);
     }
 
     /** {@link #multiply} with the strides of packed A: every address is affine in the step counter. */

@@ -19,31 +19,38 @@ final class GemmPacking {
     private static final int TRANSPOSE_STEPS = 128;
 
     /**
-     * Rows [i0, i0 + mc) and steps [p0, p0 + kc) of A into dst, panel after panel. Step-major, so the writes
-     * are sequential and a transposed A is read along its contiguous rows (MR floats per step).
+     * Rows [i0, i0 + mc) and steps [p0, p0 + kc) of A into dst, panel after panel (of the heights
+     * {@link BlockedGemm#panelRows} gives). Step-major, so the writes are sequential and a transposed A is
+     * read along its contiguous rows (a panel's height in floats per step).
      */
     static void packA(GemmJob job, int i0, int mc, int p0, int kc, float[] dst) {
         packA(job, i0, mc, p0, kc, dst, 0);
     }
 
     private static void packA(GemmJob job, int i0, int mc, int p0, int kc, float[] dst, int dstOff) {
+        packA(job, i0, 0, mc, p0, kc, dst, dstOff);
+    }
+
+    /** Panels [ir0, mc) of the block of mc rows at i0 (see {@link BlockedGemm#panelRows}). */
+    private static void packA(GemmJob job, int i0, int ir0, int mc, int p0, int kc, float[] dst, int dstOff) {
         float[] a = job.a;
         int rs = job.aRowStride, cs = job.aColStride;
-        for (int ir = 0; ir < mc; ir += MR) {
-            int mr = Math.min(MR, mc - ir);
+        for (int ir = ir0, h; ir < mc; ir += h) {
+            h = BlockedGemm.panelRows(ir, mc);
+            int mr = Math.min(h, mc - ir);
             int src = job.aOff + (i0 + ir) * rs + p0 * cs;
             int d = dstOff + ir * kc;
             int done = 0;
             // Rows contiguous along k: 8 x 8 transposes in registers (+10% on a 64 x 128 x 784 NT product).
-            if (cs == 1 && mr == MR && GemmTranspose.AVAILABLE && src + 7 * rs + kc <= a.length) {
-                done = GemmTranspose.packRowPanel(a, src, rs, kc, dst, d);
-                d += done * MR;
+            if (cs == 1 && mr == h && GemmTranspose.AVAILABLE && src + 7 * rs + kc <= a.length) {
+                done = GemmTranspose.packRowPanel(a, src, rs, kc, dst, d, h);
+                d += done * h;
             }
             for (int p = done; p < kc; p++) {
                 int at = src + p * cs;
                 for (int r = 0; r < mr; r++) dst[d + r] = a[at + r * rs];
-                for (int r = mr; r < MR; r++) dst[d + r] = 0f;
-                d += MR;
+                for (int r = mr; r < h; r++) dst[d + r] = 0f;
+                d += h;
             }
         }
     }
@@ -57,18 +64,16 @@ final class GemmPacking {
     static void packATransposed(GemmJob job, int i0, int mc, int p0, int kc, float[] dst) {
         float[] a = job.a;
         int cs = job.aColStride;
-        int full = MR <= LANES ? mc / MR * MR : 0;
-        for (int ir = 0; ir < full; ir += MR) {
+        int ir = 0;
+        for (int h; ir < mc && MR <= LANES; ir += h) {
+            h = BlockedGemm.panelRows(ir, mc);
             int src = job.aOff + i0 + ir + p0 * cs;
-            if (src + (kc - 1) * cs + LANES > a.length) {
-                full = ir;
-                break;
-            }
+            if (ir + h > mc || src + (kc - 1) * cs + LANES > a.length) break;
             for (int p = 0; p < kc; p++) {
-                FloatVector.fromArray(F, a, src + p * cs).intoArray(dst, ir * kc + p * MR);
+                FloatVector.fromArray(F, a, src + p * cs).intoArray(dst, ir * kc + p * h);
             }
         }
-        if (full < mc) packA(job, i0 + full, mc - full, p0, kc, dst, full * kc);
+        if (ir < mc) packA(job, i0, ir, mc, p0, kc, dst, 0);
     }
 
     /** Steps [p0, p0 + kc) and columns [j0, j0 + nc) of B into dst, panel after panel. */

@@ -46,14 +46,14 @@ final class GemmTranspose {
     }
 
     /**
-     * The A side: dst[d + p * MR + r] = a[src + r * ld + p] for r < MR and p < kc / 8 * 8, for MR <= 8.
-     * Each transpose reads 8 rows and writes 8-float steps MR apart, so rows MR..7 must be readable (the
-     * caller checks) and the last step spills 8 - MR floats past the panel, where the next panel or the
+     * The A side: dst[d + p * rows + r] = a[src + r * ld + p] for r < rows and p < kc / 8 * 8, for rows <= 8.
+     * Each transpose reads 8 rows and writes 8-float steps rows apart, so rows rows..7 must be readable (the
+     * caller checks) and the last step spills 8 - rows floats past the panel, where the next panel or the
      * workspace's slack is written later.
      */
-    static int packRowPanel(float[] a, int src, int ld, int kc, float[] dst, int d) {
+    static int packRowPanel(float[] a, int src, int ld, int kc, float[] dst, int d, int rows) {
         int steps = kc / 8 * 8;
-        transpose(a, src, ld, steps, dst, d, MR);
+        transpose(a, src, ld, steps, dst, d, rows);
         return steps;
     }
 

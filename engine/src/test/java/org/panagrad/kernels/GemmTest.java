@@ -16,6 +16,7 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
+import org.junit.jupiter.params.provider.ValueSource;
 
 class GemmTest {
     /** The vector-kernel sizes up to 300: GEMM is cubic, the scalar reference too slow beyond. */
@@ -98,6 +99,23 @@ class GemmTest {
             for (int t = 0; t < 4; t++) {
                 Case c = new Case(rnd, (t & 1) != 0, (t & 2) != 0, shape[0], shape[1], shape[2],
                         t == 3 ? -0.75f : 1.5f, t % 2 == 0 ? 0.5f : 0f, t != 1, t >= 2);
+                c.assertMatchesScalar(c.runFast());
+            }
+        }
+    }
+
+    /**
+     * Every row tail (m mod MR = 0..5, with and without full panels before it) through the packed path (n wide
+     * enough to pack A), where MR_EDGE panels finish the block, for all transposes, with k past a 8-step
+     * transpose block and with both beta cases.
+     */
+    @ParameterizedTest
+    @ValueSource(ints = {1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 16, 20, 62, 64, 128, 500})
+    void everyRowTailMatchesScalar(int m) {
+        Random rnd = new Random(m);
+        for (int t = 0; t < 4; t++) {
+            for (float beta : new float[] {0f, 1f}) {
+                Case c = new Case(rnd, (t & 1) != 0, (t & 2) != 0, m, 50, 19, -0.5f, beta, beta == 0f, t == 2);
                 c.assertMatchesScalar(c.runFast());
             }
         }

@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import java.util.Random;
 import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
 import org.junit.jupiter.params.provider.ValueSource;
 
 class GemmTransposeTest {
@@ -28,16 +29,20 @@ class GemmTransposeTest {
         assertArrayEquals(want, got, "kc=" + kc);
     }
 
-    /** The A side: MR rows into MR-wide steps, spilling past the panel only into what is written later. */
+    /**
+     * The A side: MR (or MR_EDGE) rows into steps as wide, spilling past the panel only into what is written
+     * later.
+     */
     @ParameterizedTest
-    @ValueSource(ints = {1, 7, 8, 9, 16, 17, 63, 65, 392})
-    void packedRowPanelEqualsTheScalarTranspose(int kc) {
+    @CsvSource({"1, 6", "7, 6", "8, 6", "9, 6", "16, 6", "17, 6", "63, 6", "65, 6", "392, 6",
+            "1, 4", "8, 4", "9, 4", "17, 4", "65, 4", "392, 4"})
+    void packedRowPanelEqualsTheScalarTranspose(int kc, int mr) {
         assumeTrue(GemmTranspose.AVAILABLE, "8-lane species only");
-        int mr = GemmMicroKernel.MR, ld = kc + 3, src = 2, d = 5;
+        int ld = kc + 3, src = 2, d = 5;
         float[] a = KernelTestSupport.random(new Random(kc), src + 8 * ld, -1f, 1f);
         float[] got = new float[d + kc * mr + 8];
         java.util.Arrays.fill(got, -7f);
-        int done = GemmTranspose.packRowPanel(a, src, ld, kc, got, d);
+        int done = GemmTranspose.packRowPanel(a, src, ld, kc, got, d, mr);
         assertEquals(kc / 8 * 8, done);
         for (int p = 0; p < done; p++) {
             for (int r = 0; r < mr; r++) {
