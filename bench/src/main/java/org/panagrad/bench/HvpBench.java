@@ -13,6 +13,7 @@ import org.openjdk.jmh.annotations.Setup;
 import org.openjdk.jmh.annotations.State;
 import org.openjdk.jmh.annotations.Warmup;
 import org.panagrad.analysis.CurvatureProduct;
+import org.panagrad.analysis.LinearOperator;
 import org.panagrad.autodiff.Autodiff;
 import org.panagrad.compiler.Compiler;
 import org.panagrad.graph.Node;
@@ -26,7 +27,8 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * A gradient (forward and backward) against a Hessian-vector product in each mode, on the same model and
- * batch, so that the cost of an HVP in gradients can be read off the ratio.
+ * batch, so that the cost of an HVP in gradients can be read off the ratio; and the same products at a fixed
+ * point, as power iteration, Lanczos and CG use them (everything that does not depend on v computed once).
  */
 @State(Scope.Thread)
 @BenchmarkMode(Mode.AverageTime)
@@ -46,6 +48,7 @@ public class HvpBench {
 
     private Program gradient;
     private CurvatureProduct reverseOverReverse, forwardOverReverse;
+    private LinearOperator reverseOverReverseAtPoint, forwardOverReverseAtPoint;
     private float[] v, out;
 
     @Setup(Level.Trial)
@@ -61,6 +64,8 @@ public class HvpBench {
         forwardOverReverse = CurvatureProduct.compile(f.store, f.loss, params, CurvatureProduct.Kind.HESSIAN_FORWARD_OVER_REVERSE, false);
         f.feed(reverseOverReverse.program());
         f.feed(forwardOverReverse.program());
+        reverseOverReverseAtPoint = reverseOverReverse.atCurrentPoint();
+        forwardOverReverseAtPoint = forwardOverReverse.atCurrentPoint();
         v = new float[reverseOverReverse.dimension()];
         out = new float[v.length];
         SplittableRandom rnd = new SplittableRandom(7);
@@ -82,6 +87,19 @@ public class HvpBench {
     @Benchmark
     public float hvpForwardOverReverse() {
         forwardOverReverse.apply(v, out);
+        return out[0];
+    }
+
+    /** Products at a fixed point (CurvatureProduct.atCurrentPoint): only what depends on v reruns. */
+    @Benchmark
+    public float hvpReverseOverReverseAtPoint() {
+        reverseOverReverseAtPoint.apply(v, out);
+        return out[0];
+    }
+
+    @Benchmark
+    public float hvpForwardOverReverseAtPoint() {
+        forwardOverReverseAtPoint.apply(v, out);
         return out[0];
     }
 }

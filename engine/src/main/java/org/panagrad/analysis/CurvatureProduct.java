@@ -8,6 +8,7 @@ import org.panagrad.runtime.Program;
 
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Set;
 
 /**
  * A compiled curvature-vector product over all parameters as one flat vector (parameters in the given order,
@@ -23,6 +24,20 @@ public final class CurvatureProduct implements LinearOperator {
     private final Node loss;
     private final Node[] v, product, grads;
     private final int dimension;
+    private final LinearOperator atPoint = new LinearOperator() {
+        @Override
+        public void apply(float[] vector, float[] out) {
+            setVector(vector);
+            checkLength(out);
+            program.runVarying();
+            readProduct(out);
+        }
+
+        @Override
+        public int dimension() {
+            return dimension;
+        }
+    };
 
     private CurvatureProduct(Program program, Node loss, Node[] v, Node[] product, Node[] grads) {
         this.program = program;
@@ -64,21 +79,44 @@ public final class CurvatureProduct implements LinearOperator {
             outputs.add(loss);
             outputs.addAll(List.of(grads));
         }
-        return new CurvatureProduct(Compiler.compile(store, outputs), loss, v, product, withGradient ? grads : null);
+        Program program = Compiler.compile(store, outputs, Compiler.Options.ALL, Set.of(v));
+        return new CurvatureProduct(program, loss, v, product, withGradient ? grads : null);
     }
 
     /** out = C v, for the curvature C at the current parameters and the data fed to the program. */
     @Override
     public void apply(float[] vector, float[] out) {
-        checkLength(vector);
+        setVector(vector);
         checkLength(out);
+        program.run();
+        readProduct(out);
+    }
+
+    /**
+     * The product at the current parameters and data, for many vectors: runs what does not depend on v (the
+     * forward pass, the loss, the gradient, everything the product reuses) once now, and returns an operator
+     * whose {@code apply} reruns only the instructions that depend on v, as {@code jax.linearize} does. For
+     * a 784-500-10 MLP that is two of the three large GEMMs of a Hessian-vector product. Its products are
+     * bit-identical to {@link #apply}'s. It stays tied to this point: after the parameters or the fed data
+     * change, call this again (power iteration, Lanczos and CG keep one point for all their products).
+     * The operator is the same object at every call, so a loop that calls this allocates nothing.
+     */
+    public LinearOperator atCurrentPoint() {
+        program.runInvariant();
+        return atPoint;
+    }
+
+    private void setVector(float[] vector) {
+        checkLength(vector);
         int off = 0;
         for (Node vi : v) {
             program.set(vi, vector, off);
             off += vi.shape().numel();
         }
-        program.run();
-        off = 0;
+    }
+
+    private void readProduct(float[] out) {
+        int off = 0;
         for (Node p : product) {
             program.readInto(p, out, off);
             off += p.shape().numel();

@@ -15,6 +15,7 @@ import java.util.HashSet;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 
 /**
  * Turns requested nodes into a {@link Program}: simplify, merge common subexpressions, fuse, schedule what the
@@ -35,11 +36,36 @@ public final class Compiler {
     }
 
     public static Program compile(ParameterStore store, List<Node> requested, Options options) {
+        return compile(store, requested, options, Set.of());
+    }
+
+    /**
+     * A program that can also rerun just the instructions that depend on the {@code varying} inputs
+     * ({@link Program#runVarying}), as jax.linearize reuses the primal computation: every value those
+     * instructions read from the rest stays live to the end of the program, so a run of the rest
+     * ({@link Program#runInvariant}) leaves them in place for any number of reruns.
+     */
+    public static Program compile(ParameterStore store, List<Node> requested, Options options, Set<Node> varying) {
         if (requested.isEmpty()) throw new IllegalArgumentException("a program needs at least one output");
         List<Node> outputs = new ArrayList<>(new LinkedHashSet<>(requested));
         List<Node> rewritten = passes(outputs, options);
         List<Node> schedule = Schedule.of(rewritten);
-        MemoryPlan plan = MemoryPlanner.plan(schedule, new HashSet<>(rewritten));
+        // What the varying instructions read from the rest, and the rest's outputs, must survive a separate
+        // pass over the varying instructions: they keep their memory for the whole program.
+        Set<Node> dependsOnVarying = new HashSet<>(), pinned = new HashSet<>();
+        for (Node n : schedule) {
+            boolean dependent = varying.contains(n);
+            for (int k = 0; k < n.arity() && !dependent; k++) dependent = dependsOnVarying.contains(n.input(k));
+            if (!dependent) continue;
+            dependsOnVarying.add(n);
+            for (int k = 0; k < n.arity(); k++) {
+                if (!dependsOnVarying.contains(n.input(k))) pinned.add(n.input(k));
+            }
+        }
+        if (!dependsOnVarying.isEmpty()) {
+            for (Node out : rewritten) if (!dependsOnVarying.contains(out)) pinned.add(out);
+        }
+        MemoryPlan plan = MemoryPlanner.plan(schedule, new HashSet<>(rewritten), pinned);
         float[] arena = new float[plan.arenaSize()];
 
         Map<Node, Integer> offsets = new HashMap<>();
@@ -57,6 +83,7 @@ public final class Compiler {
         };
         List<Instruction> code = new ArrayList<>();
         List<Node> steps = new ArrayList<>();
+        List<Integer> varyingSteps = new ArrayList<>();
         for (Node n : schedule) {
             if (n.op() instanceof Constant) {
                 float[] values = ((Constant) n.op()).values();
@@ -69,6 +96,7 @@ public final class Compiler {
             } else {
                 Instruction i = n.op().compile(n, buffers);
                 if (i != null) {
+                    if (dependsOnVarying.contains(n)) varyingSteps.add(code.size());
                     code.add(i);
                     steps.add(n);
                 }
@@ -78,7 +106,7 @@ public final class Compiler {
         Map<Node, Node> sources = new HashMap<>();
         for (int i = 0; i < outputs.size(); i++) sources.put(outputs.get(i), rewritten.get(i));
         return new Program(arena, offsets, sources, store, code.toArray(new Instruction[0]), steps, outputs,
-                plan.naiveSize());
+                plan.naiveSize(), varyingSteps.stream().mapToInt(Integer::intValue).toArray());
     }
 
     private static List<Node> passes(List<Node> outputs, Options options) {

@@ -35,6 +35,15 @@ public final class MemoryPlanner {
     }
 
     public static MemoryPlan plan(List<Node> schedule, Set<Node> outputs) {
+        return plan(schedule, outputs, Set.of());
+    }
+
+    /**
+     * A plan where the {@code pinned} nodes also keep their memory for the whole program, before they are
+     * written as well as after: what a program whose instructions may run in two separate passes needs
+     * (see {@link Compiler#compile(org.panagrad.runtime.ParameterStore, List, Compiler.Options, Set)}).
+     */
+    public static MemoryPlan plan(List<Node> schedule, Set<Node> outputs, Set<Node> pinned) {
         int steps = schedule.size();
         Map<Node, Integer> lastUse = new HashMap<>();
         for (int i = 0; i < steps; i++) {
@@ -51,11 +60,11 @@ public final class MemoryPlanner {
             if (n.op() instanceof Variable) continue;
             int size = n.shape().numel();
             naive += size;
-            boolean whole = isPreloaded(n) || outputs.contains(n);
-            int first = isPreloaded(n) ? 0 : i;
+            boolean whole = isPreloaded(n) || outputs.contains(n) || pinned.contains(n);
+            int first = isPreloaded(n) || pinned.contains(n) ? 0 : i;
             int last = whole ? steps - 1 : lastUse.getOrDefault(n, i);
             lifeOf.put(n, new int[] {first, last});
-            Node donor = inPlaceDonor(n, i, lastUse, blockOf, outputs);
+            Node donor = inPlaceDonor(n, i, lastUse, blockOf, outputs, pinned);
             Block b;
             if (donor != null) {
                 b = blockOf.get(donor);
@@ -113,12 +122,15 @@ public final class MemoryPlanner {
 
     /** The input whose memory n may take over: one its op allows, of n's size, dying at this step. */
     private static Node inPlaceDonor(Node n, int step, Map<Node, Integer> lastUse, Map<Node, Block> blockOf,
-                                     Set<Node> outputs) {
+                                     Set<Node> outputs, Set<Node> pinned) {
         int k = n.op().inPlaceInput(n);
         if (k < 0) return null;
         Node in = n.input(k);
         Block b = blockOf.get(in);
-        if (b == null || isPreloaded(in) || outputs.contains(in) || in.shape().numel() != n.shape().numel()) return null;
+        if (b == null || isPreloaded(in) || outputs.contains(in) || pinned.contains(in)
+                || in.shape().numel() != n.shape().numel()) {
+            return null;
+        }
         return lastUse.get(in) == step && b.last == step ? in : null;
     }
 

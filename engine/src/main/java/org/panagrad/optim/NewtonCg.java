@@ -1,6 +1,7 @@
 package org.panagrad.optim;
 
 import org.panagrad.analysis.CurvatureProduct;
+import org.panagrad.analysis.LinearOperator;
 import org.panagrad.analysis.FlatParameters;
 import org.panagrad.io.TensorData;
 import org.panagrad.runtime.ParameterStore;
@@ -67,6 +68,7 @@ public final class NewtonCg implements ClosureOptimizer {
     private final GradientProgram gradient;
     private final LossProgram lossOnly;
     private final CurvatureProduct curvature;
+    private LinearOperator curvatureAtPoint;
     private final List<Program> programs;
     private final Options options;
     private final LevenbergMarquardt damping;
@@ -98,7 +100,7 @@ public final class NewtonCg implements ClosureOptimizer {
         this.previous = new float[n];
         this.theta0 = new float[n];
         this.dampedCurvature = (v, out) -> {
-            curvature.apply(v, out);
+            curvatureAtPoint.apply(v, out);
             Vectors.axpy(damping.damping(), v, out);
         };
         this.minibatchLoss = lossOnly::run;
@@ -121,6 +123,9 @@ public final class NewtonCg implements ClosureOptimizer {
         System.arraycopy(previous, 0, d, 0, d.length);
         Vectors.scale(options.warmStartDecay(), d);
         double lambda = damping.damping();
+        // Every CG product is at theta0 on this minibatch: the forward pass and the rest that does not
+        // depend on the direction run once, not once per product.
+        curvatureAtPoint = curvature.atCurrentPoint();
         lastCgIterations = cg.solve(dampedCurvature, g, d);
         System.arraycopy(d, 0, previous, 0, d.length);
         // The undamped model: phi = g'd + d'(C + lambda I)d/2, less lambda |d|^2 / 2.

@@ -22,6 +22,8 @@ public final class Program {
     private final List<Node> steps;
     private final List<Node> outputs;
     private final long naiveSize;
+    private final boolean[] varying;
+    private final Instruction[] varyingCode;
 
     /**
      * Built by the compiler. {@code offsets} places the scheduled nodes in the arena, {@code sources} maps each
@@ -29,7 +31,11 @@ public final class Program {
      * instruction computes.
      */
     public Program(float[] arena, Map<Node, Integer> offsets, Map<Node, Node> sources, ParameterStore store,
-                   Instruction[] code, List<Node> steps, List<Node> outputs, long naiveSize) {
+                   Instruction[] code, List<Node> steps, List<Node> outputs, long naiveSize, int[] varyingSteps) {
+        this.varying = new boolean[code.length];
+        for (int i : varyingSteps) varying[i] = true;
+        this.varyingCode = new Instruction[varyingSteps.length];
+        for (int i = 0; i < varyingSteps.length; i++) varyingCode[i] = code[varyingSteps[i]];
         this.arena = arena;
         this.offsets = offsets;
         this.sources = sources;
@@ -42,6 +48,30 @@ public final class Program {
 
     public void run() {
         for (Instruction i : code) i.run();
+    }
+
+    /**
+     * Runs the instructions that do not depend on the varying inputs the program was compiled with (all of
+     * them when there are none). Together with {@link #runVarying} it does what {@link #run} does.
+     */
+    public void runInvariant() {
+        for (int i = 0; i < code.length; i++) {
+            if (!varying[i]) code[i].run();
+        }
+    }
+
+    /**
+     * Runs only the instructions that depend on the varying inputs, reading the rest's values from the last
+     * {@link #runInvariant} or {@link #run}: right as long as nothing else those depend on (parameters, other
+     * inputs) has changed since.
+     */
+    public void runVarying() {
+        for (Instruction i : varyingCode) i.run();
+    }
+
+    /** Whether instruction i (see {@link #instructionNodes()}) is one that {@link #runVarying} runs. */
+    public boolean isVarying(int instruction) {
+        return varying[instruction];
     }
 
     /**
