@@ -2,6 +2,8 @@ package org.panagrad.examples;
 
 import org.junit.jupiter.api.Test;
 import org.panagrad.analysis.CurvatureProduct;
+import org.panagrad.analysis.LinearOperator;
+import org.panagrad.analysis.PowerIteration;
 import org.panagrad.graph.Graph;
 import org.panagrad.graph.Node;
 import org.panagrad.nn.Activation;
@@ -54,10 +56,16 @@ class ReadmeExampleTest {
         float[] v = new float[hvp.dimension()], hv = new float[hvp.dimension()];
         v[0] = 1;
         hvp.apply(v, hv); // hv = H v, the first column of the Hessian
+
+        // Many products at one point: the forward pass and the rest that does not depend on v run once.
+        LinearOperator hessian = hvp.atCurrentPoint();
+        double[] top = PowerIteration.topEigenpairs(hessian, new PowerIteration.Settings(2, 200, 1e-4, 7))
+                .eigenvalues().eigenvalues(); // the two largest-magnitude eigenvalues
         // --- README example end
 
         assertTrue(step.run() < first, "training on one batch lowers its loss");
         double vHv = hv[0];
         assertTrue(vHv >= -1e-4, "a ReLU network's cross-entropy Hessian diagonal entry is not negative: " + vHv);
+        assertTrue(top[0] > 0 && Math.abs(top[0]) >= Math.abs(top[1]), java.util.Arrays.toString(top));
     }
 }
