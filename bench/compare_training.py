@@ -177,35 +177,39 @@ def main():
     print("\n| model | batch | threads | Panagrad gradient ms | Panagrad HVP rev-over-rev ms | Panagrad HVP fwd-over-rev ms "
           "| best HVP / gradient | PyTorch gradient ms | PyTorch HVP ms | Panagrad best HVP / PyTorch HVP | per round |")
     print("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|")
-    for layers, batch in HVP:
-        for t in THREADS:
-            runs = [(ms[(layers, batch, t)], torch_runs[t]["hvp"][f"{layers}/{batch}"]) for torch_runs, _, ms in rounds]
-            best = [min(m["hvpReverseOverReverse"], m["hvpForwardOverReverse"]) for m, _ in runs]
-            own = [b / m["gradient"] for b, (m, _) in zip(best, runs)]
-            vs_torch = [b / (pt["hvp"] * 1e3) for b, (_, pt) in zip(best, runs)]
-            def med(f):
-                return median(f(m, pt) for m, pt in runs)
-            print(f"| {layers} | {batch} | {t} | {med(lambda m, pt: m['gradient']):.2f} "
-                  f"| {med(lambda m, pt: m['hvpReverseOverReverse']):.2f} "
-                  f"| {med(lambda m, pt: m['hvpForwardOverReverse']):.2f} | {median(own):.2f} "
-                  f"| {med(lambda m, pt: pt['gradient'] * 1e3):.2f} | {med(lambda m, pt: pt['hvp'] * 1e3):.2f} "
-                  f"| {median(vs_torch):.2f} | {per_round(vs_torch)} |")
+    for layers, batch, t, runs, best, vs_torch in hvp_comparisons(rounds, "", "hvp"):
+        own = [b / m["gradient"] for b, (m, _) in zip(best, runs)]
+        print(f"| {layers} | {batch} | {t} | {med(runs, lambda m, pt: m['gradient']):.2f} "
+              f"| {med(runs, lambda m, pt: m['hvpReverseOverReverse']):.2f} "
+              f"| {med(runs, lambda m, pt: m['hvpForwardOverReverse']):.2f} | {median(own):.2f} "
+              f"| {med(runs, lambda m, pt: pt['gradient'] * 1e3):.2f} | {med(runs, lambda m, pt: pt['hvp'] * 1e3):.2f} "
+              f"| {median(vs_torch):.2f} | {per_round(vs_torch)} |")
 
     print("\nMany products at one point (power iteration, Lanczos, CG): Panagrad's CurvatureProduct.atCurrentPoint "
           "against PyTorch's gradient graph built once and backpropagated per vector (retain_graph=True, as PyHessian).\n")
     print("| model | batch | threads | Panagrad rev-over-rev ms | Panagrad fwd-over-rev ms | PyTorch ms "
           "| Panagrad best / PyTorch | per round |")
     print("|---|---:|---:|---:|---:|---:|---:|---|")
+    for layers, batch, t, runs, best, vs_torch in hvp_comparisons(rounds, "AtPoint", "hvp_at_point"):
+        print(f"| {layers} | {batch} | {t} | {med(runs, lambda m, pt: m['hvpReverseOverReverseAtPoint']):.2f} "
+              f"| {med(runs, lambda m, pt: m['hvpForwardOverReverseAtPoint']):.2f} "
+              f"| {med(runs, lambda m, pt: pt['hvp_at_point'] * 1e3):.2f} | {median(vs_torch):.2f} | {per_round(vs_torch)} |")
+
+
+def hvp_comparisons(rounds, suffix, torch_key):
+    """Per model and thread count: each round's (Panagrad, PyTorch) HVP results, Panagrad's faster mode (the
+    HvpBench methods named hvp...Reverse + suffix) and its ratio to PyTorch's time under torch_key."""
     for layers, batch in HVP:
         for t in THREADS:
             runs = [(ms[(layers, batch, t)], torch_runs[t]["hvp"][f"{layers}/{batch}"]) for torch_runs, _, ms in rounds]
-            best = [min(m["hvpReverseOverReverseAtPoint"], m["hvpForwardOverReverseAtPoint"]) for m, _ in runs]
-            vs_torch = [b / (pt["hvp_at_point"] * 1e3) for b, (_, pt) in zip(best, runs)]
-            def med(f):
-                return median(f(m, pt) for m, pt in runs)
-            print(f"| {layers} | {batch} | {t} | {med(lambda m, pt: m['hvpReverseOverReverseAtPoint']):.2f} "
-                  f"| {med(lambda m, pt: m['hvpForwardOverReverseAtPoint']):.2f} "
-                  f"| {med(lambda m, pt: pt['hvp_at_point'] * 1e3):.2f} | {median(vs_torch):.2f} | {per_round(vs_torch)} |")
+            best = [min(m["hvpReverseOverReverse" + suffix], m["hvpForwardOverReverse" + suffix]) for m, _ in runs]
+            vs_torch = [b / (pt[torch_key] * 1e3) for b, (_, pt) in zip(best, runs)]
+            yield layers, batch, t, runs, best, vs_torch
+
+
+def med(runs, f):
+    return median(f(m, pt) for m, pt in runs)
+
 
 if __name__ == "__main__":
     main()
