@@ -8,7 +8,8 @@ import org.panagrad.io.Dataset;
  * The Hessian of the mean loss over the first {@code count} examples of a data set, as a linear operator:
  * H v = sum over batches of (batch size / count) * H_batch v, each batch's product computed by a compiled
  * Hessian-vector-product program (reverse over reverse); a second program takes the last, smaller batch.
- * With a single batch the data is fed once, so each product is one program run.
+ * With a single batch the data is fed once and the model never changes, so the products run at that fixed
+ * point ({@link CurvatureProduct#atCurrentPoint}): the forward pass is computed once, not once per product.
  */
 final class DatasetHessian implements LinearOperator {
     private final Dataset data;
@@ -17,6 +18,8 @@ final class DatasetHessian implements LinearOperator {
     private final Part rest;
     private final int batches;
     private final float[] partial;
+    /** The single batch's product at its fixed point, or null with several batches. */
+    private final LinearOperator single;
     private double loss = Double.NaN;
 
     DatasetHessian(Model model, Dataset data, int count, int batch) {
@@ -31,6 +34,7 @@ final class DatasetHessian implements LinearOperator {
         rest = count % size == 0 ? null : new Part(model, "hvp_rest", count % size);
         batches = (count + size - 1) / size;
         if (batches == 1) full.feed(data, 0);
+        single = batches == 1 ? full.product.atCurrentPoint() : null;
         partial = new float[full.product.dimension()];
     }
 
@@ -41,8 +45,8 @@ final class DatasetHessian implements LinearOperator {
 
     @Override
     public void apply(float[] v, float[] out) {
-        if (batches == 1) {
-            full.product.apply(v, out);
+        if (single != null) {
+            single.apply(v, out);
             loss = full.product.loss();
             return;
         }
