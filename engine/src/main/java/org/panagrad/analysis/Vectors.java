@@ -1,11 +1,16 @@
 package org.panagrad.analysis;
 
+import org.panagrad.kernels.Elementwise;
+
 import java.util.SplittableRandom;
 
 /**
  * Float vectors with double accumulation: the products come from float32 programs, but an inner product over
  * a few hundred thousand parameters summed in float would lose digits the spectral methods need. Four
- * independent accumulators let the JIT overlap the additions.
+ * independent accumulators let the JIT overlap the additions. (A Vector API dot that widens floats to
+ * doubles with convertShape was tried: on JDK 17 it made C2 box the vectors of the log kernel elsewhere in
+ * the same JVM, KernelAllocationTest showed.) axpy runs on the SIMD kernel: in double, one element at a
+ * time, it had taken a third of the demo's Hessian analysis.
  */
 final class Vectors {
     private Vectors() {}
@@ -37,9 +42,9 @@ final class Vectors {
         return Math.sqrt(s);
     }
 
-    /** y += alpha x. */
+    /** y += alpha x, with alpha rounded to float: one fused multiply-add per element. */
     static void axpy(double alpha, float[] x, float[] y) {
-        for (int i = 0; i < y.length; i++) y[i] = (float) (y[i] + alpha * x[i]);
+        Elementwise.axpy(y.length, (float) alpha, x, 0, y, 0);
     }
 
     static void scale(double s, float[] x) {

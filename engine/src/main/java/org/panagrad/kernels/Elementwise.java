@@ -29,6 +29,12 @@ public final class Elementwise {
         else ElementwiseScalar.scale(n, c, x, xOff, out, outOff);
     }
 
+    /** y = a * x + y, each element one fused multiply-add (so both bodies round identically). */
+    public static void axpy(int n, float a, float[] x, int xOff, float[] y, int yOff) {
+        if (Simd.ENABLED) ElementwiseSimd.axpy(n, a, x, xOff, y, yOff);
+        else ElementwiseScalar.axpy(n, a, x, xOff, y, yOff);
+    }
+
     public static void fill(int n, float value, float[] out, int outOff) {
         if (Simd.ENABLED) ElementwiseSimd.fill(n, value, out, outOff);
         else ElementwiseScalar.fill(n, value, out, outOff);

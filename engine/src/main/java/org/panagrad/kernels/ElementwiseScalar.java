@@ -24,6 +24,10 @@ public final class ElementwiseScalar {
         for (int i = 0; i < n; i++) out[outOff + i] = c * x[xOff + i];
     }
 
+    public static void axpy(int n, float a, float[] x, int xOff, float[] y, int yOff) {
+        for (int i = 0; i < n; i++) y[yOff + i] = Math.fma(a, x[xOff + i], y[yOff + i]);
+    }
+
     public static void fill(int n, float value, float[] out, int outOff) {
         for (int i = 0; i < n; i++) out[outOff + i] = value;
     }

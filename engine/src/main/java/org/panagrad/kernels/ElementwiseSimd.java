@@ -137,6 +137,16 @@ final class ElementwiseSimd {
         for (; i < n; i++) out[outOff + i] = c * x[xOff + i];
     }
 
+    static void axpy(int n, float a, float[] x, int xOff, float[] y, int yOff) {
+        FloatVector av = FloatVector.broadcast(F, a);
+        int bound = F.loopBound(n);
+        int i = 0;
+        for (; i < bound; i += F.length()) {
+            FloatVector.fromArray(F, x, xOff + i).fma(av, FloatVector.fromArray(F, y, yOff + i)).intoArray(y, yOff + i);
+        }
+        for (; i < n; i++) y[yOff + i] = Math.fma(a, x[xOff + i], y[yOff + i]);
+    }
+
     static void fill(int n, float value, float[] out, int outOff) {
         FloatVector v = FloatVector.broadcast(F, value);
         int bound = F.loopBound(n);

@@ -1,6 +1,7 @@
 package org.panagrad.kernels;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.panagrad.kernels.KernelTestSupport.assertClose;
 import static org.panagrad.kernels.KernelTestSupport.random;
 
@@ -92,6 +93,14 @@ class ElementwiseTest {
         ElementwiseScalar.fill(n, 3.25f, want, OFF);
         ElementwiseSimd.fill(n, 3.25f, got, OFF);
         assertArrayEquals(want, got, "fill");
+
+        // One fused multiply-add per element in both bodies: bit for bit.
+        System.arraycopy(g, 0, want, 0, want.length);
+        System.arraycopy(g, 0, got, 0, got.length);
+        ElementwiseScalar.axpy(n, -0.37f, x, OFF, want, OFF);
+        ElementwiseSimd.axpy(n, -0.37f, x, OFF, got, OFF);
+        assertArrayEquals(want, got, "axpy");
+        for (int i = 0; i < OFF; i++) assertEquals(g[i], got[i], "axpy wrote before the offset");
 
         ElementwiseScalar.step(n, 0.5f, x, OFF, want, OFF);
         ElementwiseSimd.step(n, 0.5f, x, OFF, got, OFF);

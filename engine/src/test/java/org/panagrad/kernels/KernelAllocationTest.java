@@ -86,6 +86,7 @@ class KernelAllocationTest {
         calls.put("sumOverCols", () -> Reductions.sumOverCols(rows, cols, x, 0, out, 0));
         calls.put("sum", () -> sink[0] = Reductions.sum(n, x, 0));
         calls.put("dot", () -> sink[0] = Reductions.dot(n, x, 0, y, 0));
+        calls.put("axpy", () -> Elementwise.axpy(n, 1e-6f, x, 0, out, 0));
         // Tiny steps keep the parameters bounded over thousands of calls.
         calls.put("sgd", () -> Updates.sgd(n, 1e-6f, 0.01f, p, 0, g, 0));
         calls.put("momentum", () -> Updates.momentum(n, 1e-6f, 0.9f, false, 0.01f, p, 0, g, 0, m1, 0));
