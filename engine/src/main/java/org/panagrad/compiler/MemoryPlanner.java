@@ -76,6 +76,7 @@ public final class MemoryPlanner {
             }
             b.nodes.add(n);
             b.size = Math.max(b.size, roundUp(size));
+            b.first = Math.min(b.first, first); // a pinned node taking over a donor's block claims it from the start
             b.last = Math.max(b.last, last);
             blockOf.put(n, b);
         }
