@@ -24,22 +24,18 @@ final class GemmPacking {
      * read along its contiguous rows (a panel's height in floats per step).
      */
     static void packA(GemmJob job, int i0, int mc, int p0, int kc, float[] dst) {
-        packA(job, i0, mc, p0, kc, dst, 0);
-    }
-
-    private static void packA(GemmJob job, int i0, int mc, int p0, int kc, float[] dst, int dstOff) {
-        packA(job, i0, 0, mc, p0, kc, dst, dstOff);
+        packA(job, i0, 0, mc, p0, kc, dst);
     }
 
     /** Panels [ir0, mc) of the block of mc rows at i0 (see {@link BlockedGemm#panelRows}). */
-    private static void packA(GemmJob job, int i0, int ir0, int mc, int p0, int kc, float[] dst, int dstOff) {
+    private static void packA(GemmJob job, int i0, int ir0, int mc, int p0, int kc, float[] dst) {
         float[] a = job.a;
         int rs = job.aRowStride, cs = job.aColStride;
         for (int ir = ir0, h; ir < mc; ir += h) {
             h = BlockedGemm.panelRows(ir, mc);
             int mr = Math.min(h, mc - ir);
             int src = job.aOff + (i0 + ir) * rs + p0 * cs;
-            int d = dstOff + ir * kc;
+            int d = ir * kc;
             int done = 0;
             // Rows contiguous along k: 8 x 8 transposes in registers (+10% on a 64 x 128 x 784 NT product).
             if (cs == 1 && mr == h && GemmTranspose.AVAILABLE && src + 7 * rs + kc <= a.length) {
@@ -56,9 +52,11 @@ final class GemmPacking {
     }
 
     /**
-     * {@link #packA} for a transposed A, whose MR values of a step are contiguous: one vector copy per step
-     * rather than MR scalar copies (4% of a 784 x 500 x 128 TN product). Its last LANES - MR lanes land where
-     * the next step is written, or in the slack {@link GemmWorkspace#packedA} keeps after the last panel.
+     * {@link #packA} for a transposed A, whose values of a step (a panel's height of them) are contiguous: one
+     * vector copy per step rather than one scalar copy per row (4% of a 784 x 500 x 128 TN product). Its lanes
+     * past the panel's height land where the next step is written, or in the slack
+     * {@link GemmWorkspace#packedA} keeps after the last panel. A panel running past mc or a copy past the
+     * array's end leaves the rest to packA.
      * Kept apart from packA: sharing a method with it made C2 compile the strided copy 3% slower.
      */
     static void packATransposed(GemmJob job, int i0, int mc, int p0, int kc, float[] dst) {
@@ -73,7 +71,7 @@ final class GemmPacking {
                 FloatVector.fromArray(F, a, src + p * cs).intoArray(dst, ir * kc + p * h);
             }
         }
-        if (ir < mc) packA(job, i0, ir, mc, p0, kc, dst, 0);
+        if (ir < mc) packA(job, i0, ir, mc, p0, kc, dst);
     }
 
     /** Steps [p0, p0 + kc) and columns [j0, j0 + nc) of B into dst, panel after panel. */

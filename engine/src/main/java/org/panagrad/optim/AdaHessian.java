@@ -22,7 +22,8 @@ import java.util.Map;
  * Spatial averaging: the paper averages the diagonal over a convolution kernel's spatial block; the authors'
  * reference code averages absolute values and uses block size 1 for dense (2-D) weights and for biases, which
  * is our default. A {@code spatialBlock} b > 1 averages each run of b consecutive entries of a weight row (its
- * last dimension: the outputs, for a Linear weight; b must divide the row length); biases are never averaged. Weight decay is decoupled, as in the reference.
+ * last dimension: the outputs, for a Linear weight; b must divide the row length); biases are never averaged.
+ * Weight decay is decoupled, as in the reference.
  * Defaults are the reference's: lr 0.15, betas (0.9, 0.999), eps 1e-4, Hessian power k = 1.
  * <p>
  * The probes z of step t are a pure function of the seed and t (the generator restarts from both each step),

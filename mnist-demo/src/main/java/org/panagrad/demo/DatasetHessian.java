@@ -33,8 +33,12 @@ final class DatasetHessian implements LinearOperator {
         full = new Part(model, "hvp", size);
         rest = count % size == 0 ? null : new Part(model, "hvp_rest", count % size);
         batches = (count + size - 1) / size;
-        if (batches == 1) full.feed(data, 0);
-        single = batches == 1 ? full.product.atCurrentPoint() : null;
+        if (batches == 1) {
+            full.feed(data, 0);
+            single = full.product.atCurrentPoint();
+        } else {
+            single = null;
+        }
         partial = new float[full.product.dimension()];
     }
 
