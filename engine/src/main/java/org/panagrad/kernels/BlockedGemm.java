@@ -27,33 +27,78 @@ final class BlockedGemm {
     /** Pack A only when each A panel meets at least this many B panels. */
     private static final int PACK_A_MIN_PANELS = 3;
 
-    static void run(GemmJob job, int i0, int i1, int j0, int j1, GemmWorkspace ws) {
+    /** Whether a band of C this many columns wide packs A (see {@link #PACK_A_MIN_PANELS}). */
+    static boolean packsA(int width) {
+        return (Math.min(NC, width) + NR - 1) / NR >= PACK_A_MIN_PANELS;
+    }
+
+    private static int kBlocks(int k) {
+        return Math.max(1, (k + KC - 1) / KC);
+    }
+
+    /** Equal k blocks (784 -> 2 x 392 rather than 512 + 272) so no block is a sliver. */
+    private static int kcMax(int k) {
+        return (k + kBlocks(k) - 1) / kBlocks(k);
+    }
+
+    /** Equal row blocks in whole panels (128 -> 1 x 128 rather than 120 + 8). */
+    private static int mcMax(int rows) {
+        int mBlocks = Math.max(1, (rows + MC - 1) / MC);
+        return ((rows + mBlocks - 1) / mBlocks + MR - 1) / MR * MR;
+    }
+
+    /** Floats of one packed block of A for a product with m rows and depth k. */
+    static int packedASize(int m, int k) {
+        return mcMax(m) * kcMax(k);
+    }
+
+    /** Floats of one packed block of B for a product with n columns and depth k. */
+    static int packedBSize(int n, int k) {
+        return (Math.min(NC, n) + NR - 1) / NR * NR * kcMax(k);
+    }
+
+    /**
+     * C's rows [i0, i1) and columns [j0, j1). With {@code share}, this is part {@code part} of a parallel call
+     * whose parts pack the operand they all read together: B for row bands (j0 = 0, j1 = n), A for column
+     * bands (i0 = 0, i1 = m).
+     */
+    static void run(GemmJob job, int i0, int i1, int j0, int j1, GemmWorkspace ws, SharedPanels share, int part) {
         if (i0 >= i1 || j0 >= j1) return;
         int k = job.k;
-        // Equal k blocks (784 -> 4 x 196 rather than 3 x 256 + 16) so no block is a sliver.
-        int kBlocks = Math.max(1, (k + KC - 1) / KC);
-        int kcMax = (k + kBlocks - 1) / kBlocks;
-        // Equal row blocks in whole panels (128 -> 1 x 128 rather than 120 + 8).
-        int mBlocks = Math.max(1, (i1 - i0 + MC - 1) / MC);
-        int mcMax = ((i1 - i0 + mBlocks - 1) / mBlocks + MR - 1) / MR * MR;
-        boolean packA = (Math.min(NC, j1 - j0) + NR - 1) / NR >= PACK_A_MIN_PANELS;
+        int kcMax = kcMax(k);
+        int kBlocks = kBlocks(k);
+        int mcMax = mcMax(i1 - i0);
+        boolean shareB = share != null && job.splitRows, shareA = share != null && !job.splitRows;
+        boolean packA = shareA || packsA(j1 - j0);
+        int sharedBlocks = 0;
         float[] tile = ws.tile;
         for (int jc = j0; jc < j1; jc += NC) {
             int nc = Math.min(NC, j1 - jc);
-            float[] packedB = ws.packedB((nc + NR - 1) / NR * NR * kcMax);
+            float[] packedB = shareB ? null : ws.packedB((nc + NR - 1) / NR * NR * kcMax);
             for (int kb = 0; kb < kBlocks; kb++) {
                 int pc = kb * kcMax;
                 int kc = Math.max(0, Math.min(kcMax, k - pc));
                 float beta = kb == 0 ? job.beta : 1f;
                 boolean lastBlock = kb == kBlocks - 1;
-                GemmPacking.packB(job, pc, kc, jc, nc, packedB);
+                if (shareB) {
+                    packedB = share.buffer(sharedBlocks++);
+                    int panels = (nc + NR - 1) / NR;
+                    int from = share.start(part, panels) * NR, to = Math.min(nc, share.start(part + 1, panels) * NR);
+                    GemmPacking.packB(job, pc, kc, jc + from, to - from, packedB, from * kc);
+                    share.await();
+                } else {
+                    GemmPacking.packB(job, pc, kc, jc, nc, packedB, 0);
+                }
                 for (int ic = i0; ic < i1; ic += mcMax) {
                     int mc = Math.min(mcMax, i1 - ic);
                     float[] packedA = null;
-                    if (packA) {
+                    if (shareA) {
+                        packedA = share.buffer(sharedBlocks++);
+                        packSharedA(job, share, part, ic, mc, pc, kc, packedA);
+                        share.await();
+                    } else if (packA) {
                         packedA = ws.packedA(mcMax * kcMax);
-                        if (job.aRowStride == 1) GemmPacking.packATransposed(job, ic, mc, pc, kc, packedA);
-                        else GemmPacking.packA(job, ic, mc, pc, kc, packedA);
+                        GemmPacking.packA(job, ic, mc, pc, kc, packedA);
                     }
                     if (packA && beta != 0f) {
                         sweepRowPanels(job, packedA, packedB, kc, ic, mc, jc, nc, beta, lastBlock, tile);
@@ -88,6 +133,20 @@ final class BlockedGemm {
                 }
             }
         }
+    }
+
+    /** This part's share of the row panels of a block of A: whole panels, split by count. */
+    private static void packSharedA(GemmJob job, SharedPanels share, int part, int ic, int mc, int pc, int kc,
+                                    float[] packedA) {
+        int panels = 0;
+        for (int ir = 0; ir < mc; ir += panelRows(ir, mc)) panels++;
+        int first = share.start(part, panels), end = share.start(part + 1, panels);
+        int ir0 = mc, ir1 = mc;
+        for (int ir = 0, q = 0; ir < mc; ir += panelRows(ir, mc), q++) {
+            if (q == first) ir0 = ir;
+            if (q == end) ir1 = ir;
+        }
+        GemmPacking.packA(job, ic, ir0, ir1, mc, pc, kc, packedA);
     }
 
     /**

@@ -24,22 +24,31 @@ final class GemmPacking {
      * read along its contiguous rows (a panel's height in floats per step).
      */
     static void packA(GemmJob job, int i0, int mc, int p0, int kc, float[] dst) {
-        packA(job, i0, 0, mc, p0, kc, dst);
+        packA(job, i0, 0, mc, mc, p0, kc, dst);
     }
 
-    /** Panels [ir0, mc) of the block of mc rows at i0 (see {@link BlockedGemm#panelRows}). */
-    private static void packA(GemmJob job, int i0, int ir0, int mc, int p0, int kc, float[] dst) {
+    /**
+     * The panels that start in rows [ir0, ir1) of the block of mc rows at i0 (ir0 a panel start; see
+     * {@link BlockedGemm#panelRows}), each where {@link #packA(GemmJob, int, int, int, int, float[])} puts it.
+     */
+    static void packA(GemmJob job, int i0, int ir0, int ir1, int mc, int p0, int kc, float[] dst) {
+        if (job.aRowStride == 1) packATransposed(job, i0, ir0, ir1, mc, p0, kc, dst);
+        else packAStrided(job, i0, ir0, ir1, mc, p0, kc, dst);
+    }
+
+    private static void packAStrided(GemmJob job, int i0, int ir0, int ir1, int mc, int p0, int kc, float[] dst) {
         float[] a = job.a;
         int rs = job.aRowStride, cs = job.aColStride;
-        for (int ir = ir0, h; ir < mc; ir += h) {
+        for (int ir = ir0, h; ir < ir1; ir += h) {
             h = BlockedGemm.panelRows(ir, mc);
             int mr = Math.min(h, mc - ir);
             int src = job.aOff + (i0 + ir) * rs + p0 * cs;
             int d = ir * kc;
             int done = 0;
             // Rows contiguous along k: 8 x 8 transposes in registers (+10% on a 64 x 128 x 784 NT product).
+            // Their spill past the panel must not reach a panel another thread packs: leave a step to copy.
             if (cs == 1 && mr == h && GemmTranspose.AVAILABLE && src + 7 * rs + kc <= a.length) {
-                done = GemmTranspose.packRowPanel(a, src, rs, kc, dst, d, h);
+                done = GemmTranspose.packRowPanel(a, src, rs, fenced(ir, h, ir1, mc) ? kc - 1 : kc, dst, d, h);
                 d += done * h;
             }
             for (int p = done; p < kc; p++) {
@@ -56,26 +65,41 @@ final class GemmPacking {
      * vector copy per step rather than one scalar copy per row (4% of a 784 x 500 x 128 TN product). Its lanes
      * past the panel's height land where the next step is written, or in the slack
      * {@link GemmWorkspace#packedA} keeps after the last panel. A panel running past mc or a copy past the
-     * array's end leaves the rest to packA.
-     * Kept apart from packA: sharing a method with it made C2 compile the strided copy 3% slower.
+     * array's end leaves the rest to packAStrided.
+     * Kept apart from packAStrided: sharing a method with it made C2 compile the strided copy 3% slower.
      */
-    static void packATransposed(GemmJob job, int i0, int mc, int p0, int kc, float[] dst) {
+    private static void packATransposed(GemmJob job, int i0, int ir0, int ir1, int mc, int p0, int kc, float[] dst) {
         float[] a = job.a;
         int cs = job.aColStride;
-        int ir = 0;
-        for (int h; ir < mc && MR <= LANES; ir += h) {
+        int ir = ir0;
+        for (int h; ir < ir1 && MR <= LANES; ir += h) {
             h = BlockedGemm.panelRows(ir, mc);
             int src = job.aOff + i0 + ir + p0 * cs;
             if (ir + h > mc || src + (kc - 1) * cs + LANES > a.length) break;
-            for (int p = 0; p < kc; p++) {
+            int vectorSteps = fenced(ir, h, ir1, mc) ? kc - 1 : kc;
+            for (int p = 0; p < vectorSteps; p++) {
                 FloatVector.fromArray(F, a, src + p * cs).intoArray(dst, ir * kc + p * h);
             }
+            for (int p = vectorSteps; p < kc; p++) {
+                for (int r = 0; r < h; r++) dst[ir * kc + p * h + r] = a[src + p * cs + r];
+            }
         }
-        if (ir < mc) packA(job, i0, ir, mc, p0, kc, dst);
+        if (ir < ir1) packAStrided(job, i0, ir, ir1, mc, p0, kc, dst);
     }
 
-    /** Steps [p0, p0 + kc) and columns [j0, j0 + nc) of B into dst, panel after panel. */
-    static void packB(GemmJob job, int p0, int kc, int j0, int nc, float[] dst) {
+    /**
+     * Whether the panel of h rows at ir is the last of a range [.., ir1) that another thread's range follows:
+     * then no vector store may spill past it.
+     */
+    private static boolean fenced(int ir, int h, int ir1, int mc) {
+        return ir + h >= ir1 && ir + h < mc;
+    }
+
+    /**
+     * Steps [p0, p0 + kc) and columns [j0, j0 + nc) of B into dst from dOff on, panel after panel (panel q at
+     * dOff + q * NR * kc).
+     */
+    static void packB(GemmJob job, int p0, int kc, int j0, int nc, float[] dst, int dOff) {
         float[] b = job.b;
         int rs = job.bRowStride, cs = job.bColStride;
         int fullPanels = cs == 1 ? nc / NR : 0;
@@ -85,7 +109,7 @@ final class GemmPacking {
             // of them twice, and packing B took 16% of a 128 x 500 x 784 product.)
             for (int p = 0; p < kc; p++) {
                 int from = job.bOff + (p0 + p) * rs + j0;
-                int to = p * NR;
+                int to = dOff + p * NR;
                 for (int jp = 0; jp < fullPanels; jp++) {
                     FloatVector.fromArray(F, b, from).intoArray(dst, to);
                     FloatVector.fromArray(F, b, from + LANES).intoArray(dst, to + LANES);
@@ -103,7 +127,7 @@ final class GemmPacking {
             // The step-by-step copy, NR rows apart per load, took 18% of a 128 x 784 x 500 NT product.
             int full = nc / NR;
             for (int jp = 0; jp < full; jp++) {
-                int panel = jp * NR * kc;
+                int panel = dOff + jp * NR * kc;
                 int src = job.bOff + p0 + (j0 + jp * NR) * cs;
                 int done = GemmTranspose.AVAILABLE ? GemmTranspose.packPanel(b, src, cs, kc, dst, panel) : 0;
                 for (int pb = done; pb < kc; pb += TRANSPOSE_STEPS) {
@@ -122,7 +146,7 @@ final class GemmPacking {
         for (int jr = fullPanels * NR; jr < nc; jr += NR) {
             int nr = Math.min(NR, nc - jr);
             int src = job.bOff + p0 * rs + (j0 + jr) * cs;
-            int d = jr * kc;
+            int d = dOff + jr * kc;
             for (int p = 0; p < kc; p++) {
                 int at = src + p * rs;
                 for (int j = 0; j < nr; j++) dst[d + j] = b[at + j * cs];

@@ -61,9 +61,14 @@ public final class WorkerPool {
                 own = t;
             }
             awaitHelpers();
+            // A helper's failure first: parts that wait for each other fail in turn when one does.
+            if (helperFailure != null) {
+                IllegalStateException e = new IllegalStateException("a worker thread failed", helperFailure);
+                if (own != null) e.addSuppressed(own);
+                throw e;
+            }
             if (own instanceof RuntimeException) throw (RuntimeException) own;
             if (own instanceof Error) throw (Error) own;
-            if (helperFailure != null) throw new IllegalStateException("a worker thread failed", helperFailure);
             return true;
         } finally {
             caller = null;

@@ -2,6 +2,8 @@ package org.panagrad.kernels;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 
@@ -199,6 +201,52 @@ class GemmTest {
             assertArrayEquals(one, two, c.toString());
             if (s[0] * s[1] * s[2] <= 300 * 300 * 300) c.assertMatchesScalar(two);
         }
+    }
+
+    /**
+     * Products whose parts pack the operand they all read together ({@link SharedPanels}): column bands sharing
+     * a row-major or transposed A, with row tails that end a part's panels on an edge panel, k a multiple of 8
+     * (the transposes' last step would spill into the next part's panel) or several k blocks, several row
+     * blocks; row bands sharing a transposed B. Two and three threads, bit for bit against one.
+     */
+    @Test
+    void partsThatPackTogetherGiveBitIdenticalResultsToOne() {
+        int[][] shapes = { // m, n, k, transA, transB
+                {64, 128, 784, 0, 0}, {61, 200, 264, 0, 0}, {130, 400, 1030, 0, 1}, {100, 300, 264, 1, 0},
+                {67, 250, 264, 1, 1}, {300, 600, 520, 0, 0}, {500, 128, 784, 0, 1}, {333, 90, 1030, 1, 1}};
+        Random rnd = new Random(21);
+        for (int threads : new int[] {2, 3}) {
+            int sharedCount = 0;
+            for (int[] s : shapes) {
+                Case c = new Case(rnd, s[3] == 1, s[4] == 1, s[0], s[1], s[2], 0.75f, 0.5f, true, s[0] % 2 == 1);
+                GemmJob probe = new GemmJob();
+                probe.configure(c.transA, c.transB, c.m, c.n, c.k, 1f, c.a, c.aOff, c.lda, c.b, c.bOff, c.ldb, 0f,
+                        c.c0, c.cOff, c.ldc, null, 0, false, threads);
+                assertEquals(threads, probe.parts, c + " should be split " + threads + " ways");
+                if (probe.shared) sharedCount++;
+                Gemm.setThreads(1);
+                float[] one = c.runFast();
+                Gemm.setThreads(threads);
+                assertArrayEquals(one, c.runFast(), c + ", " + threads + " threads");
+            }
+            // With 3 threads the narrowest column bands of 64 x 128 x 784 have too few panels to pack A.
+            assertEquals(threads == 2 ? shapes.length : shapes.length - 1, sharedCount, threads + " threads");
+        }
+    }
+
+    /** A part that fails releases the parts waiting for it at a barrier, and the pool works on afterwards. */
+    @Test
+    void aFailingPartDoesNotStrandTheOthers() {
+        Gemm.setThreads(2);
+        int m = 300, n = 100, k = 1030; // row bands sharing a transposed B over three k blocks
+        Random rnd = new Random(5);
+        float[] a = KernelTestSupport.random(rnd, m * k, -1f, 1f), b = KernelTestSupport.random(rnd, n * k, -1f, 1f);
+        float[] tooShort = new float[m * n - 1]; // only the second band, on the helper thread, runs past it
+        Throwable thrown = assertTimeoutPreemptively(java.time.Duration.ofSeconds(20), () -> assertThrows(
+                RuntimeException.class, () -> Gemm.gemm(false, true, m, n, k, 1f, a, 0, k, b, 0, k, 0f, tooShort, 0, n)));
+        assertTrue(thrown.getCause() instanceof ArrayIndexOutOfBoundsException, "cause: " + thrown.getCause());
+        Case c = new Case(new Random(6), false, true, m, n, k, 1f, 0f, false, false);
+        c.assertMatchesScalar(c.runFast());
     }
 
     @Test

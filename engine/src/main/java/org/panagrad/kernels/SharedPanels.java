@@ -1,0 +1,64 @@
+package org.panagrad.kernels;
+
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * The operand that every part of a parallel GEMM reads whole (A when the parts are column bands, B when they
+ * are row bands), packed once by all parts together instead of once by each: every part packs its share of a
+ * block's panels, waits at a barrier until all shares are in, and then multiplies. Blocks alternate between
+ * two buffers, so the one barrier per block also guarantees that nobody still reads a buffer being repacked:
+ * a part packing block b + 2 has passed barrier b + 1, which every part reaches only after finishing block b.
+ * <p>
+ * The parts of one call run on distinct threads at the same time ({@link WorkerPool#tryRun}), so waiting for
+ * each other cannot deadlock; a part that fails {@link #abandon}s the call so the others stop waiting.
+ */
+final class SharedPanels {
+    private static final int SPINS_BEFORE_YIELD = 1000;
+
+    private final float[][] buffers = {new float[0], new float[0]};
+    private final AtomicInteger arrived = new AtomicInteger();
+    private volatile int generation;
+    private volatile boolean abandoned;
+    private int parts;
+
+    /** Readies the buffers for a call of {@code parts} parts whose blocks need up to {@code size} floats. */
+    void prepare(int parts, int size) {
+        this.parts = parts;
+        // Slack for the vector stores of a transposed A past its last panel (see GemmPacking.packA).
+        for (int i = 0; i < 2; i++) {
+            if (buffers[i].length < size + GemmMicroKernel.LANES) buffers[i] = new float[size + GemmMicroKernel.LANES];
+        }
+        arrived.set(0);
+        abandoned = false;
+    }
+
+    /** The buffer of the block-th shared block of the call (counting from 0). */
+    float[] buffer(int block) {
+        return buffers[block & 1];
+    }
+
+    /** Part part's share of count panels: panels [first, end) with first = start(part) and end = start(part + 1). */
+    int start(int part, int count) {
+        return count * part / parts;
+    }
+
+    /** Returns once every part of the call has called it as often as this one. */
+    void await() {
+        int g = generation;
+        if (arrived.incrementAndGet() == parts) {
+            arrived.set(0);
+            generation = g + 1; // volatile write after the reset: the next round starts from zero
+            return;
+        }
+        for (int spins = 0; generation == g; spins++) {
+            if (abandoned) throw new IllegalStateException("another part of this GEMM failed");
+            // More threads than free cores: let the part being waited for run.
+            if (spins > SPINS_BEFORE_YIELD) Thread.yield();
+            else Thread.onSpinWait();
+        }
+    }
+
+    void abandon() {
+        abandoned = true;
+    }
+}
