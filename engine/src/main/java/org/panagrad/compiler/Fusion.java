@@ -4,30 +4,47 @@ import org.panagrad.graph.Node;
 import org.panagrad.ops.Add;
 import org.panagrad.ops.FusedLinear;
 import org.panagrad.ops.Fusible;
+import org.panagrad.ops.MaskedProduct;
 import org.panagrad.ops.MatMul;
 import org.panagrad.ops.Mul;
 import org.panagrad.ops.Relu;
 import org.panagrad.ops.ReluBackward;
 import org.panagrad.ops.Step;
 
+import java.util.HashSet;
 import java.util.List;
+import java.util.Set;
 
 /**
  * Fuses what would otherwise be extra passes over memory: a bias add and a ReLU into the epilogue of the
- * GEMM that produces their input, the ReLU mask into the backward multiply, and whatever a {@link Fusible}
- * op absorbs (an SGD update takes in the GEMM of its weight gradient). A product is fused only
- * when nothing else reads it, since fusion means it is never stored.
+ * GEMM that produces their input, the ReLU mask into the backward multiply (or into the epilogue of the GEMM
+ * producing the incoming gradient), and whatever a {@link Fusible} op absorbs (an SGD update takes in the
+ * GEMM of its weight gradient). A product is fused only when nothing else reads it, since fusion means it is
+ * never stored.
  */
 final class Fusion {
     private Fusion() {}
 
     static List<Node> run(List<Node> outputs) {
         int[] uses = Rewrite.useCounts(outputs);
+        Set<Node> overwritten = new HashSet<>();
         return Rewrite.apply(outputs, (original, n) -> {
             if (n.op() instanceof Add) return fuseBias(original, n, uses);
             if (n.op() instanceof Relu) return fuseRelu(original, n, uses);
-            if (n.op() instanceof Mul) return fuseReluMask(n);
-            if (n.op() instanceof Fusible) return ((Fusible) n.op()).fuse(n, i -> uses[original.input(i).id()] == 1);
+            if (n.op() instanceof Mul) return fuseReluMask(original, n, uses, overwritten);
+            if (n.op() instanceof Fusible) {
+                return ((Fusible) n.op()).fuse(n, new Fusible.Context() {
+                    @Override
+                    public boolean readOnlyHere(int input) {
+                        return uses[original.input(input).id()] == 1;
+                    }
+
+                    @Override
+                    public boolean overwrittenInPlace(Node node) {
+                        return overwritten.contains(node);
+                    }
+                });
+            }
             return n;
         });
     }
@@ -52,12 +69,20 @@ final class Fusion {
         return relu;
     }
 
-    private static Node fuseReluMask(Node mul) {
+    /**
+     * g * step(y) as ReLU's backward; when g is a product nothing else reads, in that product's epilogue
+     * ({@link MaskedProduct}), which may then write over y: noted in {@code overwritten}.
+     */
+    private static Node fuseReluMask(Node original, Node mul, int[] uses, Set<Node> overwritten) {
         for (int side = 0; side < 2; side++) {
             Node g = mul.input(1 - side), mask = mul.input(side);
             if (mask.op() instanceof Step && ((Step) mask.op()).atZero() == 0
                     && g.shape().equals(mul.shape()) && mask.shape().equals(mul.shape())) {
-                return ReluBackward.of(g, mask.input(0));
+                Node y = mask.input(0);
+                if (!(g.op() instanceof MatMul) || uses[original.input(1 - side).id()] != 1) return ReluBackward.of(g, y);
+                Node masked = MaskedProduct.of(g, y);
+                if (masked.op().inPlaceInput(masked) >= 0) overwritten.add(y);
+                return masked;
             }
         }
         return mul;

@@ -178,8 +178,9 @@ final class ElementwiseSimd {
         int bound = F.loopBound(n);
         int i = 0;
         for (; i < bound; i += F.length()) {
-            VectorMask<Float> dead = FloatVector.fromArray(F, y, yOff + i).compare(VectorOperators.LE, 0f);
-            FloatVector.fromArray(F, g, gOff + i).blend(zero, dead).intoArray(out, outOff + i);
+            // Alive where y > 0: a NaN y kills the gradient, as in the scalar twin.
+            VectorMask<Float> alive = FloatVector.fromArray(F, y, yOff + i).compare(VectorOperators.GT, 0f);
+            zero.blend(FloatVector.fromArray(F, g, gOff + i), alive).intoArray(out, outOff + i);
         }
         for (; i < n; i++) out[outOff + i] = y[yOff + i] > 0f ? g[gOff + i] : 0f;
     }

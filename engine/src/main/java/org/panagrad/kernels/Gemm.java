@@ -6,6 +6,11 @@ package org.panagrad.kernels;
  * {@code bias} (length n, may be null) is added to every row and act is ReLU when {@code relu}.
  * op(A) is m x k, op(B) is k x n, C is m x n. With beta == 0, C is not read (it may hold garbage).
  * <p>
+ * A {@code mask} (may be null), laid out like C (offset maskOff, leading dimension ldc), then zeroes every
+ * element whose mask value is not positive: ReLU's backward, {@code (dY W^T) * [H > 0]}, in the epilogue.
+ * The mask may be C itself when {@link #writesEachOutputOnce} holds for k: the gradient then takes over the
+ * activation's memory.
+ * <p>
  * Large products are split over a persistent {@link WorkerPool} ({@link #setThreads}); the result does not
  * depend on the thread count, bit for bit. Calls may come from any thread; the steady state allocates nothing.
  */
@@ -22,6 +27,14 @@ public final class Gemm {
         old.close();
     }
 
+    /**
+     * Whether a product with this inner dimension writes each element of C once, after reading it: it then
+     * sums all of k in registers (one k block), so a mask (or beta * C) may be read from C's own memory.
+     */
+    public static boolean writesEachOutputOnce(int k) {
+        return k <= BlockedGemm.KC;
+    }
+
     public static int threads() {
         return pool.threads();
     }
@@ -36,16 +49,24 @@ public final class Gemm {
                             float[] a, int aOff, int lda, float[] b, int bOff, int ldb,
                             float beta, float[] c, int cOff, int ldc,
                             float[] bias, int biasOff, boolean relu) {
+        gemm(transA, transB, m, n, k, alpha, a, aOff, lda, b, bOff, ldb, beta, c, cOff, ldc, bias, biasOff, relu,
+                null, 0);
+    }
+
+    public static void gemm(boolean transA, boolean transB, int m, int n, int k, float alpha,
+                            float[] a, int aOff, int lda, float[] b, int bOff, int ldb,
+                            float beta, float[] c, int cOff, int ldc,
+                            float[] bias, int biasOff, boolean relu, float[] mask, int maskOff) {
         if (!Simd.ENABLED) {
             GemmScalar.gemm(transA, transB, m, n, k, alpha, a, aOff, lda, b, bOff, ldb, beta, c, cOff, ldc,
-                    bias, biasOff, relu);
+                    bias, biasOff, relu, mask, maskOff);
             return;
         }
         if (m <= 0 || n <= 0) return;
         WorkerPool workers = pool;
         GemmJob job = GemmWorkspace.current().job;
         job.configure(transA, transB, m, n, k, alpha, a, aOff, lda, b, bOff, ldb, beta, c, cOff, ldc,
-                bias, biasOff, relu, workers.threads());
+                bias, biasOff, relu, mask, maskOff, workers.threads());
         try {
             if (job.parts == 1 || !workers.tryRun(job, job.parts)) job.runPart(0, 1);
         } finally {

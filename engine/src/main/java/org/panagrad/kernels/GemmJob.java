@@ -4,7 +4,7 @@ import static org.panagrad.kernels.GemmMicroKernel.MR;
 import static org.panagrad.kernels.GemmMicroKernel.NR;
 
 /**
- * One GEMM call in strided form: C(i, j) = act(alpha * sum_p A(i, p) B(p, j) + beta * C(i, j) + bias), with
+ * One GEMM call in strided form: C(i, j) = act(alpha * sum_p A(i, p) B(p, j) + beta * C(i, j) + bias), masked, with
  * A(i, p) = a[aOff + i * aRowStride + p * aColStride] likewise for B, and C row-major with leading dimension ldc. Transposes are just strides.
  * <p>
  * It also decides how a parallel call cuts the work: C is split into row or column bands, one per thread.
@@ -29,6 +29,9 @@ final class GemmJob implements WorkerPool.Task {
     float[] bias;
     int biasOff;
     boolean relu;
+    /** Zeroes C where not positive, laid out like C (see {@link Gemm#gemm}); may be null. */
+    float[] mask;
+    int maskOff;
     /** Parallel split: bands of rows (true) or of columns (false). */
     boolean splitRows;
     int parts;
@@ -39,7 +42,7 @@ final class GemmJob implements WorkerPool.Task {
     void configure(boolean transA, boolean transB, int m, int n, int k, float alpha,
                    float[] a, int aOff, int lda, float[] b, int bOff, int ldb,
                    float beta, float[] c, int cOff, int ldc,
-                   float[] bias, int biasOff, boolean relu, int threads) {
+                   float[] bias, int biasOff, boolean relu, float[] mask, int maskOff, int threads) {
         int aRs = transA ? 1 : lda, aCs = transA ? lda : 1;
         int bRs = transB ? 1 : ldb, bCs = transB ? ldb : 1;
         this.m = m; this.n = n;
@@ -54,6 +57,8 @@ final class GemmJob implements WorkerPool.Task {
         this.bias = bias;
         this.biasOff = biasOff;
         this.relu = relu;
+        this.mask = mask;
+        this.maskOff = maskOff;
         chooseSplit(threads);
     }
 
@@ -85,6 +90,7 @@ final class GemmJob implements WorkerPool.Task {
         b = null;
         c = null;
         bias = null;
+        mask = null;
     }
 
     @Override

@@ -9,6 +9,15 @@ public final class GemmScalar {
                             float[] a, int aOff, int lda, float[] b, int bOff, int ldb,
                             float beta, float[] c, int cOff, int ldc,
                             float[] bias, int biasOff, boolean relu) {
+        gemm(transA, transB, m, n, k, alpha, a, aOff, lda, b, bOff, ldb, beta, c, cOff, ldc, bias, biasOff, relu,
+                null, 0);
+    }
+
+    /** The same, with a mask laid out like C (see {@link Gemm#gemm}); each element of C is written once. */
+    public static void gemm(boolean transA, boolean transB, int m, int n, int k, float alpha,
+                            float[] a, int aOff, int lda, float[] b, int bOff, int ldb,
+                            float beta, float[] c, int cOff, int ldc,
+                            float[] bias, int biasOff, boolean relu, float[] mask, int maskOff) {
         for (int i = 0; i < m; i++) {
             for (int j = 0; j < n; j++) {
                 float acc = 0f;
@@ -21,6 +30,7 @@ public final class GemmScalar {
                 float v = alpha * acc + (beta == 0f ? 0f : beta * c[ci]);
                 if (bias != null) v += bias[biasOff + j];
                 if (relu && v < 0f) v = 0f;
+                if (mask != null && !(mask[maskOff + i * ldc + j] > 0f)) v = 0f;
                 c[ci] = v;
             }
         }

@@ -35,7 +35,7 @@ public record FusedLinear(MatMul matmul, boolean relu) implements FusedOp, Conta
 
     @Override
     public Instruction compile(Node y, Buffers b) {
-        return matmul.compileGemm(y, b, y.input(2), relu);
+        return matmul.compileGemm(y, b, y.input(2), relu, null);
     }
 
     @Override

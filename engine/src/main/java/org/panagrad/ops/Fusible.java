@@ -2,16 +2,23 @@ package org.panagrad.ops;
 
 import org.panagrad.graph.Node;
 
-import java.util.function.IntPredicate;
-
 /**
  * An op that knows how to absorb the op producing one of its inputs, for ops outside this package (such as
  * optimizer updates) that the compiler's fusion pass cannot know about.
  */
 public interface Fusible {
-    /**
-     * A fused replacement for y, or y itself. {@code readOnlyHere} tells whether input i is read by y alone,
-     * the condition for not storing it at all.
-     */
-    Node fuse(Node y, IntPredicate readOnlyHere);
+    /** What the fusion pass knows about the graph around y. */
+    interface Context {
+        /** Whether y's input i is read by y alone, the condition for not storing it at all. */
+        boolean readOnlyHere(int input);
+
+        /**
+         * Whether another fused op writes its result over n's memory ({@link MaskedProduct}): whatever still
+         * reads n must run before that op.
+         */
+        boolean overwrittenInPlace(Node n);
+    }
+
+    /** A fused replacement for y, or y itself. */
+    Node fuse(Node y, Context context);
 }

@@ -70,25 +70,24 @@ public record MatMul(boolean transA, boolean transB) implements Op {
 
     @Override
     public Instruction compile(Node y, Buffers buf) {
-        return compileGemm(y, buf, null, false);
+        return compileGemm(y, buf, null, false, null);
     }
 
-    /** The GEMM call for y (a matmul or a fusion of one), with a bias row and ReLU fused into its epilogue when given. */
-    public Instruction compileGemm(Node y, Buffers buf, Node bias, boolean relu) {
+    /**
+     * The GEMM call for y (a matmul or a fusion of one), with a bias row, ReLU and a mask (zeroing where the
+     * mask is not positive, see {@link Gemm#gemm}) fused into its epilogue when given.
+     */
+    public Instruction compileGemm(Node y, Buffers buf, Node bias, boolean relu, Node mask) {
         Node a = y.input(0), b = y.input(1);
         int m = y.shape().dim(0), n = y.shape().dim(1), k = inner(y);
         int lda = a.shape().dim(1), ldb = b.shape().dim(1);
-        float[] aa = buf.array(a), ba = buf.array(b);
-        int ao = buf.offset(a), bo = buf.offset(b);
+        float[] aa = buf.array(a), ba = buf.array(b), c = buf.array(y);
+        int ao = buf.offset(a), bo = buf.offset(b), co = buf.offset(y);
+        float[] biasA = bias == null ? null : buf.array(bias), maskA = mask == null ? null : buf.array(mask);
+        int biasOff = bias == null ? 0 : buf.offset(bias), maskOff = mask == null ? 0 : buf.offset(mask);
         boolean ta = transA, tb = transB;
-        return compileInto(buf.array(y), buf.offset(y), m, n, k, ta, tb, aa, ao, lda, ba, bo, ldb,
-                bias == null ? null : buf.array(bias), bias == null ? 0 : buf.offset(bias), relu);
-    }
-
-    private static Instruction compileInto(float[] c, int co, int m, int n, int k, boolean ta, boolean tb,
-                                           float[] aa, int ao, int lda, float[] ba, int bo, int ldb,
-                                           float[] bias, int biasOff, boolean relu) {
-        return () -> Gemm.gemm(ta, tb, m, n, k, 1f, aa, ao, lda, ba, bo, ldb, 0f, c, co, n, bias, biasOff, relu);
+        return () -> Gemm.gemm(ta, tb, m, n, k, 1f, aa, ao, lda, ba, bo, ldb, 0f, c, co, n, biasA, biasOff, relu,
+                maskA, maskOff);
     }
 
     @Override

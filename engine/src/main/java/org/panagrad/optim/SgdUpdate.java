@@ -8,8 +8,6 @@ import org.panagrad.ops.MatMul;
 import org.panagrad.runtime.Buffers;
 import org.panagrad.runtime.Instruction;
 
-import java.util.function.IntPredicate;
-
 /**
  * PyTorch's SGD step on one parameter, in one pass: inputs (param, grad, hyper) or, with momentum,
  * (param, grad, hyper, velocity); hyper[0] is the learning rate of the current step.
@@ -20,11 +18,20 @@ record SgdUpdate(double momentum, boolean nesterov, double weightDecay) implemen
         return param.graph().node(this, Shape.scalar(), ins);
     }
 
-    /** Takes in the GEMM producing a weight gradient that nothing else reads; see {@link GemmSgdUpdate}. */
+    /**
+     * Takes in the GEMM producing a weight gradient that nothing else reads; see {@link GemmSgdUpdate}. Not when
+     * that GEMM reads an activation whose gradient is written over it: the update must wait for that gradient
+     * (it reads the old weights), which must wait for every reader of the activation. Storing the weight
+     * gradient breaks the cycle, and costs less than the activation it lets go.
+     */
     @Override
-    public Node fuse(Node y, IntPredicate readOnlyHere) {
+    public Node fuse(Node y, Fusible.Context context) {
         Node grad = y.input(1);
-        if (!(grad.op() instanceof MatMul) || !readOnlyHere.test(1) || !GemmSgdUpdate.applies(this)) return y;
+        if (!(grad.op() instanceof MatMul) || !context.readOnlyHere(1) || !GemmSgdUpdate.applies(this)) return y;
+        for (int k = 0; k < 2; k++) {
+            Node operand = grad.input(k);
+            if (context.overwrittenInPlace(operand) && grad.shape().numel() < operand.shape().numel()) return y;
+        }
         Node[] ins = momentum == 0 ? new Node[] {grad.input(0), grad.input(1), y.input(0), y.input(2)}
                 : new Node[] {grad.input(0), grad.input(1), y.input(0), y.input(2), y.input(3)};
         return y.graph().node(new GemmSgdUpdate((MatMul) grad.op(), this), y.shape(), ins);

@@ -108,8 +108,12 @@ class CompiledProgramTest {
         assertEquals(2, without.instructionNodes().stream().filter(n -> n.op().name().equals("softmax")).count());
     }
 
+    /**
+     * Bias and ReLU go into the forward GEMM's epilogue; ReLU's mask goes into the epilogue of the GEMM that
+     * produces the hidden layer's incoming gradient, whose result is then written over the activation.
+     */
     @Test
-    void fusionPutsBiasAndReluIntoTheGemmAndTheMaskIntoTheBackward() {
+    void fusionPutsBiasAndReluIntoTheGemmAndTheMaskIntoTheBackwardProduct() {
         SmallModel m = new SmallModel(Activation.RELU, false, 3, 8, 5, 6, 4);
         List<Node> outs = new ArrayList<>(List.of(m.loss));
         outs.addAll(List.of(Autodiff.grad(m.loss, m.params)));
@@ -117,8 +121,29 @@ class CompiledProgramTest {
                 .map(n -> n.op().name()).toList();
         assertTrue(ops.contains("matmul+bias+relu"), ops.toString());
         assertTrue(ops.contains("matmul+bias"), ops.toString());
-        assertTrue(ops.contains("relu_backward"), ops.toString());
-        assertTrue(!ops.contains("step") && !ops.contains("relu"), ops.toString());
+        assertTrue(ops.contains("matmul_nt+relu_backward"), ops.toString());
+        assertTrue(!ops.contains("step") && !ops.contains("relu") && !ops.contains("relu_backward"), ops.toString());
+        MemoryPlan.Allocation dh = Compiler.planOnly(outs, Compiler.Options.ALL).allocations().stream()
+                .filter(a -> a.node().op().name().equals("matmul_nt+relu_backward")).findFirst().orElseThrow();
+        assertEquals("matmul+bias+relu", dh.inPlaceOf().op().name(), "dH should be written over H");
+    }
+
+    /** The masked product's reference definition and its instruction agree, for every transpose. */
+    @Test
+    void aMaskedProductComputesItsReferenceDefinition() {
+        for (int t = 0; t < 4; t++) {
+            boolean ta = (t & 1) != 0, tb = (t & 2) != 0;
+            org.panagrad.graph.Graph g = new org.panagrad.graph.Graph();
+            Node a = ta ? g.input("a", 9, 13) : g.input("a", 13, 9), b = tb ? g.input("b", 17, 9) : g.input("b", 9, 17);
+            Node masked = org.panagrad.ops.MaskedProduct.of(org.panagrad.ops.MatMul.of(a, b, ta, tb), g.input("h", 13, 17));
+            Map<Node, double[]> feed = Reference.feed(new Random(t), List.of(a, b, masked.input(2)), -1, 1);
+            Program p = Compiler.compile(new ParameterStore(), List.of(masked), Compiler.Options.NONE);
+            for (Node in : feed.keySet()) p.set(in, Reference.toFloat(feed.get(in)));
+            p.run();
+            double[] want = ReferenceInterpreter.evaluate(masked, feed);
+            assertTrue(java.util.Arrays.stream(want).filter(v -> v == 0).count() > 50, "the mask should zero about half");
+            assertClose(masked.op().name(), want, Reference.toDouble(p.get(masked)), 1e-5, 1e-6);
+        }
     }
 
     /**

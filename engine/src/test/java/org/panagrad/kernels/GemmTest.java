@@ -38,10 +38,20 @@ class GemmTest {
         final int aOff = 3, bOff = 5, cOff = 7, biasOff = 2;
         final float alpha, beta;
         final boolean withBias, relu;
-        final float[] a, b, c0, bias;
+        /** No mask, a mask of its own (laid out like C at another offset), or C itself as the mask. */
+        enum Mask { NONE, SEPARATE, IN_PLACE }
+        final Mask maskKind;
+        final int maskOff = 4;
+        final float[] a, b, c0, bias, mask;
 
         Case(Random rnd, boolean transA, boolean transB, int m, int n, int k, float alpha, float beta,
              boolean withBias, boolean relu) {
+            this(rnd, transA, transB, m, n, k, alpha, beta, withBias, relu, Mask.NONE);
+        }
+
+        Case(Random rnd, boolean transA, boolean transB, int m, int n, int k, float alpha, float beta,
+             boolean withBias, boolean relu, Mask maskKind) {
+            this.maskKind = maskKind;
             this.transA = transA; this.transB = transB;
             this.m = m; this.n = n; this.k = k;
             this.alpha = alpha; this.beta = beta;
@@ -52,23 +62,36 @@ class GemmTest {
             a = KernelTestSupport.random(rnd, aOff + (transA ? k : m) * lda, -1f, 1f);
             b = KernelTestSupport.random(rnd, bOff + (transB ? n : k) * ldb, -1f, 1f);
             c0 = KernelTestSupport.random(rnd, cOff + m * ldc, -1f, 1f);
-            // beta == 0 promises C is not read: fill it with NaN so a read would show.
-            if (beta == 0f) java.util.Arrays.fill(c0, Float.NaN);
+            // beta == 0 promises C is not read (but as the mask): fill it with NaN so a read would show.
+            if (beta == 0f && maskKind != Mask.IN_PLACE) java.util.Arrays.fill(c0, Float.NaN);
+            if (maskKind == Mask.IN_PLACE) withEdgeValues(c0, rnd);
             bias = withBias ? KernelTestSupport.random(rnd, biasOff + n, -1f, 1f) : null;
+            mask = maskKind == Mask.SEPARATE ? withEdgeValues(KernelTestSupport.random(rnd, maskOff + m * ldc, -1f, 1f), rnd) : null;
+        }
+
+        /** Some exact zeros, negative zeros and NaNs among the values: a mask keeps only what is > 0. */
+        private static float[] withEdgeValues(float[] values, Random rnd) {
+            float[] edges = {0f, -0f, Float.NaN, Float.MIN_VALUE};
+            for (int i = 0; i < values.length; i += 1 + rnd.nextInt(7)) values[i] = edges[rnd.nextInt(edges.length)];
+            return values;
         }
 
         float[] runScalar() {
             float[] c = c0.clone();
             GemmScalar.gemm(transA, transB, m, n, k, alpha, a, aOff, lda, b, bOff, ldb, beta, c, cOff, ldc,
-                    bias, biasOff, relu);
+                    bias, biasOff, relu, maskArray(c), maskKind == Mask.IN_PLACE ? cOff : maskOff);
             return c;
         }
 
         float[] runFast() {
             float[] c = c0.clone();
             Gemm.gemm(transA, transB, m, n, k, alpha, a, aOff, lda, b, bOff, ldb, beta, c, cOff, ldc,
-                    bias, biasOff, relu);
+                    bias, biasOff, relu, maskArray(c), maskKind == Mask.IN_PLACE ? cOff : maskOff);
             return c;
+        }
+
+        private float[] maskArray(float[] c) {
+            return maskKind == Mask.IN_PLACE ? c : mask;
         }
 
         /** Compares the m x n block of C (the padding between rows must stay untouched too). */
@@ -88,7 +111,8 @@ class GemmTest {
         @Override
         public String toString() {
             return "gemm(transA=" + transA + ", transB=" + transB + ", m=" + m + ", n=" + n + ", k=" + k
-                    + ", alpha=" + alpha + ", beta=" + beta + ", bias=" + withBias + ", relu=" + relu + ")";
+                    + ", alpha=" + alpha + ", beta=" + beta + ", bias=" + withBias + ", relu=" + relu
+                    + ", mask=" + maskKind + ")";
         }
     }
 
@@ -123,13 +147,38 @@ class GemmTest {
         }
     }
 
+    /**
+     * ReLU's backward in the epilogue: a mask of its own over several k blocks (applied once, after the last),
+     * and C as its own mask, which the fast path allows while one k block sums everything
+     * ({@link Gemm#writesEachOutputOnce}), the sizes around a vector and a tile, all transposes.
+     */
+    @ParameterizedTest
+    @MethodSource("sizes")
+    void maskedProductsMatchScalar(int s) {
+        Random rnd = new Random(100 + s);
+        int[][] shapes = {{s, s, s}, {s, 10, 31}, {17, s, 10}, {9, 40, 1030}};
+        for (int[] shape : shapes) {
+            for (int t = 0; t < 4; t++) {
+                Case separate = new Case(rnd, (t & 1) != 0, (t & 2) != 0, shape[0], shape[1], shape[2], 1.5f,
+                        t == 3 ? 0.5f : 0f, t == 2, t == 2, Case.Mask.SEPARATE);
+                separate.assertMatchesScalar(separate.runFast());
+                if (!Gemm.writesEachOutputOnce(shape[2])) continue;
+                Case inPlace = new Case(rnd, (t & 1) != 0, (t & 2) != 0, shape[0], shape[1], shape[2], -0.75f,
+                        t == 1 ? 0.5f : 0f, t == 3, false, Case.Mask.IN_PLACE);
+                inPlace.assertMatchesScalar(inPlace.runFast());
+            }
+        }
+        assertTrue(Gemm.writesEachOutputOnce(512) && !Gemm.writesEachOutputOnce(1030));
+    }
+
     @Property(tries = 60)
     void randomShapesMatchScalar(@ForAll @IntRange(min = 1, max = 90) int m, @ForAll @IntRange(min = 1, max = 90) int n,
                                  @ForAll @IntRange(min = 0, max = 300) int k, @ForAll boolean transA,
-                                 @ForAll boolean transB, @ForAll boolean biasRelu, @ForAll @IntRange(min = 0, max = 2) int betaKind) {
+                                 @ForAll boolean transB, @ForAll boolean biasRelu, @ForAll @IntRange(min = 0, max = 2) int betaKind,
+                                 @ForAll Case.Mask mask) {
         Random rnd = new Random(m * 31L + n * 7L + k);
         float beta = betaKind == 0 ? 0f : betaKind == 1 ? 1f : -0.3f;
-        Case c = new Case(rnd, transA, transB, m, n, k, 0.8f, beta, biasRelu, biasRelu);
+        Case c = new Case(rnd, transA, transB, m, n, k, 0.8f, beta, biasRelu, biasRelu, mask);
         c.assertMatchesScalar(c.runFast());
     }
 
@@ -192,7 +241,7 @@ class GemmTest {
             Case c = new Case(rnd, s[3] == 1, s[4] == 1, s[0], s[1], s[2], 1.25f, 0.5f, true, true);
             GemmJob probe = new GemmJob();
             probe.configure(c.transA, c.transB, c.m, c.n, c.k, 1f, c.a, c.aOff, c.lda, c.b, c.bOff, c.ldb, 0f, c.c0,
-                    c.cOff, c.ldc, null, 0, false, 2);
+                    c.cOff, c.ldc, null, 0, false, null, 0, 2);
             assertEquals(2, probe.parts, c + " should be split over two threads");
             Gemm.setThreads(1);
             float[] one = c.runFast();
@@ -207,8 +256,8 @@ class GemmTest {
      * Products whose parts pack the operand they all read together ({@link SharedPanels}): column bands sharing
      * a row-major or transposed A, with row tails that end a part's panels on an edge panel, k a multiple of 8
      * (the transposes' last step would spill into the next part's panel) or several k blocks, several row
-     * blocks; row bands sharing a transposed B, one with fewer B panels than threads. Two and three threads, bit
-     * for bit against one.
+     * blocks; row bands sharing a transposed B, one with fewer B panels than threads; with and without a mask, C
+     * being its own mask where k allows. Two and three threads, bit for bit against one.
      */
     @Test
     void partsThatPackTogetherGiveBitIdenticalResultsToOne() {
@@ -218,11 +267,15 @@ class GemmTest {
         Random rnd = new Random(21);
         for (int threads : new int[] {2, 3}) {
             int sharedCount = 0;
-            for (int[] s : shapes) {
-                Case c = new Case(rnd, s[3] == 1, s[4] == 1, s[0], s[1], s[2], 0.75f, 0.5f, true, s[0] % 2 == 1);
+            for (int i = 0; i < shapes.length; i++) {
+                int[] s = shapes[i];
+                Case.Mask mask = i % 3 == 0 ? Case.Mask.NONE
+                        : i % 3 == 1 || !Gemm.writesEachOutputOnce(s[2]) ? Case.Mask.SEPARATE : Case.Mask.IN_PLACE;
+                Case c = new Case(rnd, s[3] == 1, s[4] == 1, s[0], s[1], s[2], 0.75f, mask == Case.Mask.IN_PLACE ? 0f : 0.5f,
+                        true, s[0] % 2 == 1, mask);
                 GemmJob probe = new GemmJob();
                 probe.configure(c.transA, c.transB, c.m, c.n, c.k, 1f, c.a, c.aOff, c.lda, c.b, c.bOff, c.ldb, 0f,
-                        c.c0, c.cOff, c.ldc, null, 0, false, threads);
+                        c.c0, c.cOff, c.ldc, null, 0, false, null, 0, threads);
                 assertEquals(threads, probe.parts, c + " should be split " + threads + " ways");
                 if (probe.shared) sharedCount++;
                 Gemm.setThreads(1);
