@@ -3,9 +3,8 @@ package org.panagrad.compiler;
 import org.panagrad.graph.Node;
 import org.panagrad.ops.Constant;
 import org.panagrad.ops.Fill;
+import org.panagrad.ops.Input;
 import org.panagrad.ops.Variable;
-import org.panagrad.runtime.Buffers;
-import org.panagrad.runtime.Instruction;
 import org.panagrad.runtime.ParameterStore;
 import org.panagrad.runtime.Program;
 
@@ -70,20 +69,8 @@ public final class Compiler {
 
         Map<Node, Integer> offsets = new HashMap<>();
         plan.byNode().forEach((n, a) -> offsets.put(n, a.offset()));
-        Buffers buffers = new Buffers() {
-            @Override
-            public float[] array(Node n) {
-                return n.op() instanceof Variable ? store.get(n) : arena;
-            }
-
-            @Override
-            public int offset(Node n) {
-                return n.op() instanceof Variable ? 0 : offsets.get(n);
-            }
-        };
-        List<Instruction> code = new ArrayList<>();
-        List<Node> steps = new ArrayList<>();
-        List<Integer> varyingSteps = new ArrayList<>();
+        Set<Node> inputs = new HashSet<>();
+        List<Node> computed = new ArrayList<>();
         for (Node n : schedule) {
             if (n.op() instanceof Constant) {
                 float[] values = ((Constant) n.op()).values();
@@ -93,20 +80,16 @@ public final class Compiler {
                         (float) ((Fill) n.op()).value());
             } else if (n.op() instanceof Variable) {
                 store.get(n);
+            } else if (n.op() instanceof Input) {
+                inputs.add(n);
             } else {
-                Instruction i = n.op().compile(n, buffers);
-                if (i != null) {
-                    if (dependsOnVarying.contains(n)) varyingSteps.add(code.size());
-                    code.add(i);
-                    steps.add(n);
-                }
+                computed.add(n);
             }
         }
         // Requested nodes answer under their own identity, wherever the passes moved them.
         Map<Node, Node> sources = new HashMap<>();
         for (int i = 0; i < outputs.size(); i++) sources.put(outputs.get(i), rewritten.get(i));
-        return new Program(arena, offsets, sources, store, code.toArray(new Instruction[0]), steps, outputs,
-                plan.naiveSize(), varyingSteps.stream().mapToInt(Integer::intValue).toArray());
+        return new Program(arena, offsets, inputs, sources, store, computed, dependsOnVarying, outputs, plan.naiveSize());
     }
 
     private static List<Node> passes(List<Node> outputs, Options options) {

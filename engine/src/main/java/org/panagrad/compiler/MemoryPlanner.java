@@ -19,8 +19,9 @@ import java.util.Set;
  * an input that dies at that very step (in place), which joins the two into one block. Blocks are placed
  * largest first, each at the lowest offset free for its whole life ("greedy by size", as TensorFlow Lite's
  * planner): with the future known, this lands close to the peak live set, where first fit in schedule order
- * fragments. Inputs, constants, fills and outputs stay live throughout; variables live in the parameter
- * store, not here.
+ * fragments. Constants, fills and outputs stay live throughout; variables live in the parameter store and
+ * inputs in the caller's arrays (or the program's copies of them, see {@link org.panagrad.runtime.Program#bind}),
+ * not here.
  */
 public final class MemoryPlanner {
     /** Offsets are multiples of 16 floats (64 bytes, a cache line), so that vector loads do not straddle lines. */
@@ -57,7 +58,7 @@ public final class MemoryPlanner {
         long naive = 0;
         for (int i = 0; i < steps; i++) {
             Node n = schedule.get(i);
-            if (n.op() instanceof Variable) continue;
+            if (n.op() instanceof Variable || n.op() instanceof Input) continue;
             int size = n.shape().numel();
             naive += size;
             boolean whole = isPreloaded(n) || outputs.contains(n) || pinned.contains(n);
@@ -118,7 +119,7 @@ public final class MemoryPlanner {
     }
 
     private static boolean isPreloaded(Node n) {
-        return n.op() instanceof Input || n.op() instanceof Constant || n.op() instanceof Fill;
+        return n.op() instanceof Constant || n.op() instanceof Fill;
     }
 
     /** The input whose memory n may take over: one its op allows, of n's size, dying at this step. */

@@ -5,17 +5,27 @@ import org.panagrad.graph.Node;
 import org.panagrad.ops.Input;
 import org.panagrad.ops.Variable;
 
+import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 
 /**
  * A compiled program: an instruction list over one preallocated arena and the shared parameter store.
  * Feed the inputs, {@link #run()}, read the outputs; running allocates nothing. Not thread-safe: one thread
  * at a time (different threads one after another is fine).
+ * <p>
+ * Inputs are arguments, not part of the arena, as JAX reads the arrays a jitted function is called with:
+ * {@link #bind} makes the program read an input from the caller's array in place, {@link #set} copies it
+ * into an array the program keeps for it. The instructions that read an input are bound to its array, so
+ * they are rebuilt when it changes: bind once and refill the array, and the steady state allocates nothing.
  */
 public final class Program {
     private final float[] arena;
     private final Map<Node, Integer> offsets;
+    /** Where each input the program reads is read from: unset, the program's own copy, or the caller's array. */
+    private final Map<Node, Binding> inputs = new HashMap<>();
     private final Map<Node, Node> sources;
     private final ParameterStore store;
     private final Instruction[] code;
@@ -23,27 +33,68 @@ public final class Program {
     private final List<Node> outputs;
     private final long naiveSize;
     private final boolean[] varying;
+    private final int[] varyingSteps;
     private final Instruction[] varyingCode;
+    private final Buffers buffers = new Buffers() {
+        @Override
+        public float[] array(Node n) {
+            return Program.this.array(n);
+        }
+
+        @Override
+        public int offset(Node n) {
+            return offsetOf(n);
+        }
+    };
+
+    private static final class Binding {
+        float[] array, own;
+        int offset;
+        /** The instructions that read this input directly. */
+        final List<Integer> readers = new ArrayList<>();
+    }
 
     /**
-     * Built by the compiler. {@code offsets} places the scheduled nodes in the arena, {@code sources} maps each
-     * requested output to the node that computes it after rewriting, {@code steps} names the node each
-     * instruction computes.
+     * Built by the compiler. {@code offsets} places the arena's nodes, {@code inputs} are the inputs the
+     * program reads, {@code sources} maps each requested output to the node that computes it after rewriting,
+     * {@code schedule} lists the nodes to compute in order (leaves compile to nothing), and the instructions of
+     * the nodes in {@code varyingNodes} also form {@link #runVarying}.
      */
-    public Program(float[] arena, Map<Node, Integer> offsets, Map<Node, Node> sources, ParameterStore store,
-                   Instruction[] code, List<Node> steps, List<Node> outputs, long naiveSize, int[] varyingSteps) {
-        this.varying = new boolean[code.length];
-        for (int i : varyingSteps) varying[i] = true;
-        this.varyingCode = new Instruction[varyingSteps.length];
-        for (int i = 0; i < varyingSteps.length; i++) varyingCode[i] = code[varyingSteps[i]];
+    public Program(float[] arena, Map<Node, Integer> offsets, Set<Node> inputs, Map<Node, Node> sources,
+                   ParameterStore store, List<Node> schedule, Set<Node> varyingNodes, List<Node> outputs, long naiveSize) {
         this.arena = arena;
         this.offsets = offsets;
         this.sources = sources;
         this.store = store;
-        this.code = code;
-        this.steps = List.copyOf(steps);
         this.outputs = List.copyOf(outputs);
         this.naiveSize = naiveSize;
+        for (Node in : inputs) this.inputs.put(in, new Binding());
+        List<Instruction> code = new ArrayList<>();
+        List<Node> steps = new ArrayList<>();
+        List<Integer> varyingSteps = new ArrayList<>();
+        for (Node n : schedule) {
+            boolean readsInput = false;
+            for (int k = 0; k < n.arity(); k++) {
+                Binding b = this.inputs.get(n.input(k));
+                if (b != null) {
+                    readsInput = true;
+                    b.readers.add(code.size());
+                }
+            }
+            // Instructions reading an input are built once it is fed; one that computes nothing is dropped.
+            Instruction i = readsInput ? unfed(n) : n.op().compile(n, buffers);
+            if (i == null) continue;
+            if (varyingNodes.contains(n)) varyingSteps.add(code.size());
+            code.add(i);
+            steps.add(n);
+        }
+        this.code = code.toArray(new Instruction[0]);
+        this.steps = List.copyOf(steps);
+        this.varying = new boolean[this.code.length];
+        this.varyingSteps = varyingSteps.stream().mapToInt(Integer::intValue).toArray();
+        for (int i : this.varyingSteps) varying[i] = true;
+        this.varyingCode = new Instruction[this.varyingSteps.length];
+        for (int i = 0; i < this.varyingSteps.length; i++) varyingCode[i] = this.code[this.varyingSteps[i]];
     }
 
     public void run() {
@@ -96,17 +147,30 @@ public final class Program {
     }
 
     /**
-     * Copies a float input in, from {@code src[srcOffset...]}. An input this program does not read (its
-     * outputs do not depend on it) is accepted and ignored, as JAX ignores unused arguments.
+     * Reads a float input from {@code array[offset...]} in place, from the next run on, until bound again or
+     * {@link #set}: the caller refills the array between runs. Binding another array or offset rebuilds the
+     * instructions that read the input (allocating); binding the same one again costs nothing. An input this
+     * program does not read is accepted and ignored, as JAX ignores unused arguments.
+     */
+    public void bind(Node input, float[] array, int offset) {
+        Binding b = binding(input, DType.FLOAT);
+        checkRange(input, array.length, offset, "values");
+        if (b != null) point(b, array, offset);
+    }
+
+    public void bind(Node input, float[] array) {
+        bind(input, array, 0);
+    }
+
+    /**
+     * Copies a float input in, from {@code src[srcOffset...]}, into an array the program keeps for it (made at
+     * the first call). An input this program does not read is accepted and ignored.
      */
     public void set(Node input, float[] src, int srcOffset) {
-        int off = inputOffset(input, DType.FLOAT);
+        Binding b = binding(input, DType.FLOAT);
         int n = input.shape().numel();
-        if (srcOffset < 0 || srcOffset + n > src.length) {
-            throw new IllegalArgumentException(input.describe() + " needs " + n + " values from offset " + srcOffset
-                    + ", but the source holds " + src.length);
-        }
-        if (off >= 0) System.arraycopy(src, srcOffset, arena, off, n);
+        checkRange(input, src.length, srcOffset, "values");
+        if (b != null) System.arraycopy(src, srcOffset, own(b, n), 0, n);
     }
 
     public void set(Node input, float[] src) {
@@ -115,39 +179,83 @@ public final class Program {
 
     /** Copies class labels in, from {@code src[srcOffset...]}, checking each is a valid class. */
     public void setLabels(Node labels, int[] src, int srcOffset) {
-        int off = inputOffset(labels, DType.LABELS);
+        Binding b = binding(labels, DType.LABELS);
         int n = labels.shape().numel(), classes = ((Input) labels.op()).classes();
-        if (srcOffset < 0 || srcOffset + n > src.length) {
-            throw new IllegalArgumentException(labels.describe() + " needs " + n + " labels from offset " + srcOffset
-                    + ", but the source holds " + src.length);
-        }
+        checkRange(labels, src.length, srcOffset, "labels");
         for (int i = 0; i < n; i++) {
             int c = src[srcOffset + i];
             if (c < 0 || c >= classes) {
                 throw new IllegalArgumentException(labels.describe() + ": label " + c + " at index " + (srcOffset + i)
                         + " is outside [0, " + classes + ")");
             }
-            if (off >= 0) arena[off + i] = c;
         }
+        if (b == null) return;
+        float[] own = own(b, n);
+        for (int i = 0; i < n; i++) own[i] = src[srcOffset + i];
     }
 
     public void setLabels(Node labels, int[] src) {
         setLabels(labels, src, 0);
     }
 
-    /** The input's offset in the arena, or -1 when the program does not read it. */
-    private int inputOffset(Node input, DType dtype) {
+    /** The input's binding, or null when the program does not read it. */
+    private Binding binding(Node input, DType dtype) {
         if (!(input.op() instanceof Input) || input.dtype() != dtype) {
             throw new IllegalArgumentException(input.describe() + " is not a " + (dtype == DType.LABELS ? "labels" : "float")
                     + " input");
         }
-        Integer off = offsets.get(input);
-        return off == null ? -1 : off;
+        return inputs.get(input);
+    }
+
+    private static void checkRange(Node input, int length, int offset, String what) {
+        int n = input.shape().numel();
+        if (offset < 0 || (long) offset + n > length) {
+            throw new IllegalArgumentException(input.describe() + " needs " + n + " " + what + " from offset " + offset
+                    + ", but the source holds " + length);
+        }
+    }
+
+    /** The program's own array for an input, made once, which the input is then read from. */
+    private float[] own(Binding b, int n) {
+        if (b.own == null) b.own = new float[n];
+        point(b, b.own, 0);
+        return b.own;
+    }
+
+    private void point(Binding b, float[] array, int offset) {
+        if (b.array == array && b.offset == offset) return;
+        b.array = array;
+        b.offset = offset;
+        for (int i : b.readers) {
+            Node n = steps.get(i);
+            boolean fed = true;
+            for (int k = 0; k < n.arity(); k++) {
+                Binding in = inputs.get(n.input(k));
+                fed &= in == null || in.array != null;
+            }
+            Instruction rebuilt = fed ? n.op().compile(n, buffers) : unfed(n);
+            code[i] = rebuilt == null ? () -> { } : rebuilt;
+        }
+        for (int i = 0; i < varyingSteps.length; i++) varyingCode[i] = code[varyingSteps[i]];
+    }
+
+    /** Stands in for an instruction until every input it reads is fed. */
+    private Instruction unfed(Node n) {
+        return () -> {
+            StringBuilder missing = new StringBuilder();
+            for (int k = 0; k < n.arity(); k++) {
+                Binding in = inputs.get(n.input(k));
+                if (in != null && in.array == null) missing.append(missing.length() == 0 ? "" : ", ").append(n.input(k).describe());
+            }
+            throw new IllegalStateException("input " + missing + " was not fed: set or bind it before running (read by "
+                    + n.describe() + ")");
+        };
     }
 
     /** Whether this program reads the input, or computes the node and keeps it readable. */
     public boolean reads(Node node) {
-        return offsets.containsKey(source(node));
+        Node src = source(node);
+        return inputs.containsKey(src) || offsets.containsKey(src);
     }
 
     /** The value of a scalar output after a run. */
@@ -188,22 +296,36 @@ public final class Program {
 
     private float[] array(Node n) {
         if (n.op() instanceof Variable) return store.get(n);
+        Binding b = inputs.get(n);
+        if (b != null) {
+            if (b.array == null) throw new IllegalStateException("input " + n.describe() + " was not fed");
+            return b.array;
+        }
         if (!offsets.containsKey(n)) throw new IllegalArgumentException(n.describe() + " is not computed by this program");
         return arena;
     }
 
     private int offsetOf(Node n) {
-        return n.op() instanceof Variable ? 0 : offsets.get(n);
+        if (n.op() instanceof Variable) return 0;
+        Binding b = inputs.get(n);
+        return b != null ? b.offset : offsets.get(n);
     }
 
-    /** Floats in the planned arena. */
+    /** Floats in the planned arena: every value the program computes (inputs and parameters are outside). */
     public int arenaSize() {
         return arena.length;
     }
 
-    /** Floats all buffers would take if each had its own memory: what the planner saves against. */
+    /** Floats the arena's values would take if each had its own memory: what the planner saves against. */
     public long naiveSize() {
         return naiveSize;
+    }
+
+    /** Floats of the inputs the program reads: held by the caller when bound, by the program once set. */
+    public long inputSize() {
+        long n = 0;
+        for (Node in : inputs.keySet()) n += in.shape().numel();
+        return n;
     }
 
     public ParameterStore store() {

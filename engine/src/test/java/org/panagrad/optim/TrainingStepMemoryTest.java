@@ -15,16 +15,19 @@ import org.panagrad.runtime.Program;
 import java.util.ArrayList;
 import java.util.List;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
- * The planned arena of a training step against the naive sum of its buffers, and against the lower bound no
- * planner can beat: the largest total size of buffers live at one step.
+ * The planned arena of a training step against the naive sum of its buffers (the issue's target: at most
+ * 60%), and against the lower bound no planner can beat: the largest total size of buffers live at one step.
+ * The input batch is an argument outside the arena; what gets it to 60% is the hidden layer's gradient
+ * written over its activation (see {@link org.panagrad.ops.MaskedProduct}).
  */
 class TrainingStepMemoryTest {
     @ParameterizedTest
     @CsvSource({"784-500-10, 128", "784-128-10, 64", "784-300-100-10, 256"})
-    void arenaIsWithinAFewPercentOfThePeakLiveSet(String layers, int batch) {
+    void arenaIsAtMost60PercentOfTheNaiveSumAndWithinAFewPercentOfThePeakLiveSet(String layers, int batch) {
         Graph g = new Graph();
         int[] widths = Mlp.parseWidths(layers);
         Mlp mlp = Mlp.create(g, Activation.RELU, widths);
@@ -50,7 +53,8 @@ class TrainingStepMemoryTest {
         }
         System.out.printf("%s batch %d: arena %d floats, peak live %d, naive %d (arena/naive %.3f)%n",
                 layers, batch, p.arenaSize(), peak, p.naiveSize(), (double) p.arenaSize() / p.naiveSize());
-        assertTrue(p.arenaSize() < p.naiveSize());
+        assertTrue(p.arenaSize() <= 0.6 * p.naiveSize(), "arena " + p.arenaSize() + " vs naive " + p.naiveSize());
+        assertEquals((long) batch * widths[0] + batch, p.inputSize(), "the images and labels, outside the arena");
         assertTrue(p.arenaSize() <= peak * 1.02 + 16L * plan.allocations().size(),
                 "arena " + p.arenaSize() + " vs peak live set " + peak);
     }

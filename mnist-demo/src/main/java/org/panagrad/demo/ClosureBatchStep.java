@@ -40,7 +40,7 @@ final class ClosureBatchStep implements BatchStep {
         List<Model.Batch> fed = List.copyOf(inputs);
         this.feeder = program -> {
             for (Model.Batch b : fed) {
-                program.set(b.images(), images, 0);
+                program.bind(b.images(), images, 0); // read in place: the trainer refills the same array
                 program.setLabels(b.labels(), labels, 0);
             }
         };

@@ -39,7 +39,8 @@ final class CompiledBatchStep implements BatchStep {
         }
         TrainingStep step = isFull ? full : last;
         Model.Batch feed = isFull ? fullBatch : lastBatch;
-        step.program().set(feed.images(), images, 0);
+        // Read in place: the trainer gathers every batch into the same array, so this binds once.
+        step.program().bind(feed.images(), images, 0);
         step.program().setLabels(feed.labels(), labels, 0);
         return step.run();
     }
