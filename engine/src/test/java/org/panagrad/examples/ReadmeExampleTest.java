@@ -43,7 +43,7 @@ class ReadmeExampleTest {
         // Forward, backward and a fused SGD-with-momentum update in one compiled program.
         TrainingStep step = TrainingStep.compile(params, loss, mlp.parameters(),
                 Sgd.momentum(LearningRateSchedule.constant(0.05), 0.9, false), false);
-        step.program().set(x, images, 0);
+        step.program().bind(x, images, 0);    // read in place: refill images, run again
         step.program().setLabels(y, labels, 0);
         float first = step.run();
         for (int i = 0; i < 20; i++) step.run();
