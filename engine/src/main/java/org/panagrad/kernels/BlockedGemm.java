@@ -32,7 +32,7 @@ final class BlockedGemm {
         return (Math.min(NC, width) + NR - 1) / NR >= PACK_A_MIN_PANELS;
     }
 
-    private static int kBlocks(int k) {
+    static int kBlocks(int k) {
         return Math.max(1, (k + KC - 1) / KC);
     }
 
@@ -42,7 +42,7 @@ final class BlockedGemm {
     }
 
     /** Equal row blocks in whole panels (128 -> 1 x 128 rather than 120 + 8). */
-    private static int mcMax(int rows) {
+    static int mcMax(int rows) {
         int mBlocks = Math.max(1, (rows + MC - 1) / MC);
         return ((rows + mBlocks - 1) / mBlocks + MR - 1) / MR * MR;
     }
@@ -100,21 +100,13 @@ final class BlockedGemm {
                         packedA = ws.packedA(mcMax * kcMax);
                         GemmPacking.packA(job, ic, mc, pc, kc, packedA);
                     }
-                    if (packA && beta != 0f) {
-                        sweepRowPanels(job, packedA, packedB, kc, ic, mc, jc, nc, beta, lastBlock, tile);
+                    if (packA) {
+                        multiplyBlock(job, packedA, packedB, kc, ic, mc, jc, nc, beta, lastBlock, tile);
                         continue;
                     }
                     for (int jr = 0; jr < nc; jr += NR) {
                         int nr = Math.min(NR, nc - jr);
                         int bPanel = jr * kc;
-                        if (packA) {
-                            for (int ir = 0, h; ir < mc; ir += h) {
-                                h = panelRows(ir, mc);
-                                multiplyPacked(h, kc, packedA, ir * kc, packedB, bPanel, tile);
-                                GemmEpilogue.store(job, tile, ic + ir, jc + jr, Math.min(h, mc - ir), nr, beta, lastBlock);
-                            }
-                            continue;
-                        }
                         for (int ir = 0; ir < mc; ir += MR) {
                             int mr = Math.min(MR, mc - ir);
                             if (mr < MR) {
@@ -131,6 +123,79 @@ final class BlockedGemm {
                         }
                     }
                 }
+            }
+        }
+    }
+
+    /**
+     * Part {@code part} of a parallel call whose parts claim chunks of C ({@link GemmJob#dynamic}): per k block,
+     * the operand that is not split is packed (together, or by each part when not shared), then the part
+     * claims chunks until none is left, packing each chunk's rows of A or columns of B before multiplying.
+     * A part whose core is taken by something else claims fewer, instead of the others waiting for its band.
+     * One counter numbers the chunks of every k block in turn: a part that claims a chunk of the next block
+     * packs that block and passes its barrier (which waits for every part to finish this block) first.
+     * Every element of C is still summed in the same order, so the result is that of one thread, bit for bit.
+     */
+    static void runChunks(GemmJob job, GemmWorkspace ws, SharedPanels share, int part) {
+        int m = job.m, n = job.n, k = job.k;
+        int kcMax = kcMax(k), kBlocks = kBlocks(k), chunks = job.chunks, size = job.chunkSize;
+        boolean rows = job.splitRows;
+        float[] tile = ws.tile;
+        int claimed = job.nextChunk.getAndIncrement();
+        for (int kb = 0; kb < kBlocks; kb++) {
+            int pc = kb * kcMax;
+            int kc = Math.max(0, Math.min(kcMax, k - pc));
+            float beta = kb == 0 ? job.beta : 1f;
+            boolean lastBlock = kb == kBlocks - 1;
+            float[] whole;
+            if (rows && share == null) {
+                whole = ws.packedB(packedBSize(n, k));
+                GemmPacking.packB(job, pc, kc, 0, n, whole, 0);
+            } else if (rows) {
+                whole = share.buffer(kb);
+                int panels = (n + NR - 1) / NR;
+                int from = share.start(part, panels) * NR, to = Math.min(n, share.start(part + 1, panels) * NR);
+                GemmPacking.packB(job, pc, kc, from, to - from, whole, from * kc);
+                share.await();
+            } else {
+                whole = share.buffer(kb);
+                packSharedA(job, share, part, 0, m, pc, kc, whole);
+                share.await();
+            }
+            for (int end = (kb + 1) * chunks; claimed < end; claimed = job.nextChunk.getAndIncrement()) {
+                int start = (claimed - kb * chunks) * size;
+                if (rows) {
+                    int mc = Math.min(size, m - start);
+                    float[] packedA = ws.packedA(size * kcMax);
+                    GemmPacking.packA(job, start, mc, pc, kc, packedA);
+                    multiplyBlock(job, packedA, whole, kc, start, mc, 0, n, beta, lastBlock, tile);
+                } else {
+                    int nc = Math.min(size, n - start);
+                    float[] packedB = ws.packedB(size * kcMax);
+                    GemmPacking.packB(job, pc, kc, start, nc, packedB, 0);
+                    multiplyBlock(job, whole, packedB, kc, 0, m, start, nc, beta, lastBlock, tile);
+                }
+            }
+        }
+    }
+
+    /**
+     * Every packed row panel of a block of A against every packed panel of a block of B. Where this k block
+     * reads C, row panel by row panel ({@link #sweepRowPanels}); else B panel by B panel, each staying in L1
+     * while every A panel meets it.
+     */
+    private static void multiplyBlock(GemmJob job, float[] packedA, float[] packedB, int kc, int ic, int mc,
+                                      int jc, int nc, float beta, boolean lastBlock, float[] tile) {
+        if (beta != 0f) {
+            sweepRowPanels(job, packedA, packedB, kc, ic, mc, jc, nc, beta, lastBlock, tile);
+            return;
+        }
+        for (int jr = 0; jr < nc; jr += NR) {
+            int nr = Math.min(NR, nc - jr);
+            for (int ir = 0, h; ir < mc; ir += h) {
+                h = panelRows(ir, mc);
+                multiplyPacked(h, kc, packedA, ir * kc, packedB, jr * kc, tile);
+                GemmEpilogue.store(job, tile, ic + ir, jc + jr, Math.min(h, mc - ir), nr, beta, lastBlock);
             }
         }
     }

@@ -3,14 +3,18 @@ package org.panagrad.kernels;
 import static org.panagrad.kernels.GemmMicroKernel.MR;
 import static org.panagrad.kernels.GemmMicroKernel.NR;
 
+import java.util.concurrent.atomic.AtomicInteger;
+
 /**
  * One GEMM call in strided form: C(i, j) = act(alpha * sum_p A(i, p) B(p, j) + beta * C(i, j) + bias), masked, with
  * A(i, p) = a[aOff + i * aRowStride + p * aColStride] likewise for B, and C row-major with leading dimension ldc. Transposes are just strides.
  * <p>
- * It also decides how a parallel call cuts the work: C is split into row or column bands, one per thread.
+ * It also decides how a parallel call cuts the work: C is split into row or column bands, one per thread, or
+ * (for the products with one block of the other dimension, such as an MLP layer's) into smaller chunks that
+ * the threads claim as they go, so that a thread whose core is taken elsewhere does less.
  * (Computing a narrow product such as n = 10 as its transpose, to fill the lanes, was tried and measured
  * slower: repacking the big operand cost more than the idle lanes of one narrow B panel.)
- * Bands never split k, so every C element is summed in the same order whatever the thread count:
+ * Bands and chunks never split k, so every C element is summed in the same order whatever the thread count:
  * results are bit-for-bit identical.
  * One instance per calling thread is reused for every call, so a call allocates nothing.
  */
@@ -38,6 +42,15 @@ final class GemmJob implements WorkerPool.Task {
     /** Whether the parts pack the operand they all read together (see {@link SharedPanels}). */
     boolean shared;
     final SharedPanels sharedPanels = new SharedPanels();
+    /**
+     * Whether the parts claim chunks of C as they go ({@link BlockedGemm#runChunks}) rather than take one band
+     * each: chunks of chunkSize rows (splitRows) or columns, numbered over all k blocks by nextChunk.
+     */
+    boolean dynamic;
+    int chunks, chunkSize;
+    final AtomicInteger nextChunk = new AtomicInteger();
+    /** Chunks per part: enough that a part slowed down by a busy core hands work over, few enough to pack little twice. */
+    private static final int CHUNKS_PER_PART = 4;
 
     void configure(boolean transA, boolean transB, int m, int n, int k, float alpha,
                    float[] a, int aOff, int lda, float[] b, int bOff, int ldb,
@@ -65,6 +78,7 @@ final class GemmJob implements WorkerPool.Task {
     private void chooseSplit(int threads) {
         parts = 1;
         shared = false;
+        dynamic = false;
         if (threads < 2 || (long) m * n * k < PARALLEL_MIN_MACS) return;
         int rowTiles = (m + MR - 1) / MR, colTiles = (n + NR - 1) / NR;
         // Unless shared (below), each thread packs its own copy of the operand that is not split: splitting
@@ -82,6 +96,31 @@ final class GemmJob implements WorkerPool.Task {
         shared = parts > 1 && (splitRows ? bRowStride == 1 && bColStride != 1
                 : widest <= BlockedGemm.NC && BlockedGemm.packsA(narrowest));
         if (shared) sharedPanels.prepare(parts, splitRows ? BlockedGemm.packedBSize(n, k) : BlockedGemm.packedASize(m, k));
+        chooseChunks(rowTiles, colTiles);
+    }
+
+    /**
+     * Claimed chunks where every chunk packs only its own share of the operand that is split, and the other
+     * is packed once per k block before any chunk of that block: column chunks of a product with one block of
+     * rows whose A is shared; row chunks, each packing its rows of A, of a product with one block of columns
+     * whose B is shared or, with one k block, packed by every part (with several, two parts could add
+     * into the same C rows at once, one per k block; the shared B's barrier per block prevents that).
+     * The cubic products (many row blocks) keep their bands: each band's A packing is a large block.
+     */
+    private void chooseChunks(int rowTiles, int colTiles) {
+        if (parts < 2 || n > BlockedGemm.NC) return;
+        int tiles = splitRows ? rowTiles : colTiles;
+        int perChunk = Math.max(1, (tiles + CHUNKS_PER_PART * parts - 1) / (CHUNKS_PER_PART * parts));
+        if (splitRows) {
+            if (!BlockedGemm.packsA(n) || !(shared || BlockedGemm.kBlocks(k) == 1)) return;
+            chunkSize = Math.min(perChunk * MR, BlockedGemm.mcMax(m));
+        } else {
+            if (!shared || BlockedGemm.mcMax(m) < m) return;
+            chunkSize = perChunk * NR;
+        }
+        dynamic = true;
+        chunks = ((splitRows ? m : n) + chunkSize - 1) / chunkSize;
+        nextChunk.set(0);
     }
 
     /** Drops the references to the caller's arrays so that a parked job does not keep them alive. */
@@ -98,7 +137,9 @@ final class GemmJob implements WorkerPool.Task {
         GemmWorkspace ws = GemmWorkspace.current();
         SharedPanels share = parts > 1 && shared ? sharedPanels : null;
         try {
-            if (parts == 1) {
+            if (parts > 1 && dynamic) {
+                BlockedGemm.runChunks(this, ws, share, part);
+            } else if (parts == 1) {
                 BlockedGemm.run(this, 0, m, 0, n, ws, null, 0);
             } else if (splitRows) {
                 int tiles = (m + MR - 1) / MR;

@@ -51,7 +51,7 @@ final class SharedPanels {
             return;
         }
         for (int spins = 0; generation == g; spins++) {
-            if (abandoned) throw new IllegalStateException("another part of this GEMM failed");
+            if (abandoned) throw new WorkerPool.Abandoned("another part of this GEMM failed");
             // More threads than free cores: let the part being waited for run.
             if (spins > SPINS_BEFORE_YIELD) Thread.yield();
             else Thread.onSpinWait();

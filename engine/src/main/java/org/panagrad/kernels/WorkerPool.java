@@ -19,6 +19,13 @@ public final class WorkerPool {
         void runPart(int part, int parts);
     }
 
+    /** Thrown by a part that stops because another part of the same task failed; the pool reports that one. */
+    static final class Abandoned extends IllegalStateException {
+        Abandoned(String message) {
+            super(message);
+        }
+    }
+
     private static final int SPINS_BEFORE_PARK = 2000;
 
     private final Helper[] helpers;
@@ -61,12 +68,14 @@ public final class WorkerPool {
                 own = t;
             }
             awaitHelpers();
-            // A helper's failure first: parts that wait for each other fail in turn when one does.
-            if (helperFailure != null) {
-                IllegalStateException e = new IllegalStateException("a worker thread failed", helperFailure);
+            // The failure that started it first: parts that wait for each other stop (Abandoned) when one fails.
+            Throwable helper = helperFailure;
+            if (helper != null && !(helper instanceof Abandoned && own != null)) {
+                IllegalStateException e = new IllegalStateException("a worker thread failed", helper);
                 if (own != null) e.addSuppressed(own);
                 throw e;
             }
+            if (own != null && helper != null) own.addSuppressed(helper);
             if (own instanceof RuntimeException) throw (RuntimeException) own;
             if (own instanceof Error) throw (Error) own;
             return true;
