@@ -15,8 +15,9 @@ import java.util.Set;
 
 /**
  * Places every buffer of a schedule in one float arena. A buffer is live from the step that writes it to the
- * last step that reads it; buffers whose lives do not meet may share memory. An elementwise op may write over
- * an input that dies at that very step (in place), which joins the two into one block. Blocks are placed
+ * last step that reads it; buffers whose lives do not meet may share memory. An op whose kernel reads each
+ * element before writing it (elementwise ops, a masked product with one k block; {@code Op.inPlaceInput}) may
+ * write over an input that dies at that very step (in place), which joins the two into one block. Blocks are placed
  * largest first, each at the lowest offset free for its whole life ("greedy by size", as TensorFlow Lite's
  * planner): with the future known, this lands close to the peak live set, where first fit in schedule order
  * fragments. Constants, fills and outputs stay live throughout; variables live in the parameter store and

@@ -57,6 +57,10 @@ public final class Gemm {
                             float[] a, int aOff, int lda, float[] b, int bOff, int ldb,
                             float beta, float[] c, int cOff, int ldc,
                             float[] bias, int biasOff, boolean relu, float[] mask, int maskOff) {
+        if (mask == c && !writesEachOutputOnce(k)) {
+            throw new IllegalArgumentException("a GEMM with k = " + k + " writes C once per k block, so C cannot be its own mask"
+                    + " (at most k = " + BlockedGemm.KC + ")");
+        }
         if (!Simd.ENABLED) {
             GemmScalar.gemm(transA, transB, m, n, k, alpha, a, aOff, lda, b, bOff, ldb, beta, c, cOff, ldc,
                     bias, biasOff, relu, mask, maskOff);

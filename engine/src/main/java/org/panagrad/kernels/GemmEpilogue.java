@@ -10,7 +10,8 @@ import jdk.incubator.vector.VectorOperators;
 
 /**
  * Writes an accumulator tile into C: C = alpha * acc + beta * C, then on the last k block + bias, ReLU and
- * the mask (each element's mask value is read before that element is written, so the mask may be C itself).
+ * the mask (each element's mask value is read before that element is written, so with one k block the mask
+ * may be C itself).
  * Each row goes a vector at a time while whole vectors fit, then element by element with the same fused
  * operations in the same order, so both paths round identically (which keeps results independent of where
  * thread bands cut the tiles). Edge tiles thus keep their vector part: at n = 10 every tile is an edge tile.

@@ -93,6 +93,11 @@ public final class WorkerPool {
         }
     }
 
+    /** Keeps the failure that started it: a helper that stopped because another failed does not replace it. */
+    private synchronized void recordFailure(Throwable e) {
+        if (helperFailure == null || (helperFailure instanceof Abandoned && !(e instanceof Abandoned))) helperFailure = e;
+    }
+
     /** Stops the helper threads once they finish what they are running. */
     public void close() {
         closed = true;
@@ -129,7 +134,7 @@ public final class WorkerPool {
                 try {
                     t.runPart(part, parts);
                 } catch (Throwable e) {
-                    helperFailure = e;
+                    recordFailure(e);
                 }
                 task = null;
                 if (unfinished.decrementAndGet() == 0) LockSupport.unpark(caller);

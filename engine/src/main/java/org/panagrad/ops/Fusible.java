@@ -13,8 +13,8 @@ public interface Fusible {
         boolean readOnlyHere(int input);
 
         /**
-         * Whether another fused op writes its result over n's memory ({@link MaskedProduct}): whatever still
-         * reads n must run before that op.
+         * Whether another fused op may write its result over n's memory ({@link MaskedProduct}; the memory
+         * planner does when n dies there): whatever still reads n must run before that op for it to.
          */
         boolean overwrittenInPlace(Node n);
     }

@@ -148,7 +148,8 @@ public final class Program {
 
     /**
      * Reads a float input from {@code array[offset...]} in place, from the next run on, until bound again or
-     * {@link #set}: the caller refills the array between runs. Binding another array or offset rebuilds the
+     * {@link #set}: the caller refills the array between runs (not between {@link #runInvariant} and
+     * {@link #runVarying}, unless the input is a varying one). Reading the input back reads the array as it is now. Binding another array or offset rebuilds the
      * instructions that read the input (allocating); binding the same one again costs nothing. An input this
      * program does not read is accepted and ignored, as JAX ignores unused arguments.
      */

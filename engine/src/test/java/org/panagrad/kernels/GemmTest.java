@@ -171,6 +171,14 @@ class GemmTest {
         assertTrue(Gemm.writesEachOutputOnce(512) && !Gemm.writesEachOutputOnce(1030));
     }
 
+    @Test
+    void cCannotBeItsOwnMaskOverSeveralKBlocks() {
+        float[] a = new float[4 * 1030], b = new float[1030 * 4], c = new float[16];
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> Gemm.gemm(false, false, 4, 4, 1030, 1f, a, 0, 1030, b, 0, 4, 0f, c, 0, 4, null, 0, false, c, 0));
+        assertTrue(e.getMessage().contains("k = 1030"), e.getMessage());
+    }
+
     @Property(tries = 60)
     void randomShapesMatchScalar(@ForAll @IntRange(min = 1, max = 90) int m, @ForAll @IntRange(min = 1, max = 90) int n,
                                  @ForAll @IntRange(min = 0, max = 300) int k, @ForAll boolean transA,
