@@ -4,16 +4,10 @@ package org.panagrad.kernels;
 public final class GemmScalar {
     private GemmScalar() {}
 
-    /** C = act(alpha * op(A) * op(B) + beta * C + bias), row-major, see {@link Gemm#gemm}. */
-    public static void gemm(boolean transA, boolean transB, int m, int n, int k, float alpha,
-                            float[] a, int aOff, int lda, float[] b, int bOff, int ldb,
-                            float beta, float[] c, int cOff, int ldc,
-                            float[] bias, int biasOff, boolean relu) {
-        gemm(transA, transB, m, n, k, alpha, a, aOff, lda, b, bOff, ldb, beta, c, cOff, ldc, bias, biasOff, relu,
-                null, 0);
-    }
-
-    /** The same, with a mask laid out like C (see {@link Gemm#gemm}); each element of C is written once. */
+    /**
+     * C = act(alpha * op(A) * op(B) + beta * C + bias), masked, row-major, see {@link Gemm#gemm}; each element of
+     * C is written once.
+     */
     public static void gemm(boolean transA, boolean transB, int m, int n, int k, float alpha,
                             float[] a, int aOff, int lda, float[] b, int bOff, int ldb,
                             float beta, float[] c, int cOff, int ldc,

@@ -229,7 +229,7 @@ class GemmTest {
             float[] b = KernelTestSupport.random(rnd, k * n, -1f, 1f);
             float[] c = KernelTestSupport.random(rnd, m * n, -1f, 1f);
             float[] want = c.clone();
-            GemmScalar.gemm(true, false, m, n, k, -0.1f, a, 0, m, b, 0, n, 1f, want, 0, n, null, 0, false);
+            GemmScalar.gemm(true, false, m, n, k, -0.1f, a, 0, m, b, 0, n, 1f, want, 0, n, null, 0, false, null, 0);
             Gemm.gemm(true, false, m, n, k, -0.1f, a, 0, m, b, 0, n, 1f, c, 0, n);
             for (int i = 0; i < want.length; i++) {
                 assertEquals(want[i], c[i], 1e-5f, "m=" + m + ": C[" + i / n + "][" + i % n + "]");

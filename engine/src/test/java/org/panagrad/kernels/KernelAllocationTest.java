@@ -115,7 +115,7 @@ class KernelAllocationTest {
                     calls.put(name, () -> Gemm.gemm(ta, tb, m, n, k, 1f, a, 0, lda, b, 0, ldb, 0f, c, 0, n));
                     // beta = 0.5 keeps C bounded over repeated calls.
                     calls.put(name + " beta+bias+relu", () -> Gemm.gemm(ta, tb, m, n, k, 0.01f, a, 0, lda, b, 0, ldb,
-                            0.5f, c, 0, n, bias, 0, true));
+                            0.5f, c, 0, n, bias, 0, true, null, 0));
                 }
             }
         }
