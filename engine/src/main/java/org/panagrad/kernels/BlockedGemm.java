@@ -82,9 +82,7 @@ final class BlockedGemm {
                 boolean lastBlock = kb == kBlocks - 1;
                 if (shareB) {
                     packedB = share.buffer(sharedBlocks++);
-                    int panels = (nc + NR - 1) / NR;
-                    int from = share.start(part, panels) * NR, to = Math.min(nc, share.start(part + 1, panels) * NR);
-                    GemmPacking.packB(job, pc, kc, jc + from, to - from, packedB, from * kc);
+                    packSharedB(job, share, part, jc, nc, pc, kc, packedB);
                     share.await();
                 } else {
                     GemmPacking.packB(job, pc, kc, jc, nc, packedB, 0);
@@ -153,9 +151,7 @@ final class BlockedGemm {
                 GemmPacking.packB(job, pc, kc, 0, n, whole, 0);
             } else if (rows) {
                 whole = share.buffer(kb);
-                int panels = (n + NR - 1) / NR;
-                int from = share.start(part, panels) * NR, to = Math.min(n, share.start(part + 1, panels) * NR);
-                GemmPacking.packB(job, pc, kc, from, to - from, whole, from * kc);
+                packSharedB(job, share, part, 0, n, pc, kc, whole);
                 share.await();
             } else {
                 whole = share.buffer(kb);
@@ -198,6 +194,14 @@ final class BlockedGemm {
                 GemmEpilogue.store(job, tile, ic + ir, jc + jr, Math.min(h, mc - ir), nr, beta, lastBlock);
             }
         }
+    }
+
+    /** This part's share of the column panels of a block of B (columns jc .. jc + nc): whole panels, split by count. */
+    private static void packSharedB(GemmJob job, SharedPanels share, int part, int jc, int nc, int pc, int kc,
+                                    float[] packedB) {
+        int panels = (nc + NR - 1) / NR;
+        int from = share.start(part, panels) * NR, to = Math.min(nc, share.start(part + 1, panels) * NR);
+        GemmPacking.packB(job, pc, kc, jc + from, to - from, packedB, from * kc);
     }
 
     /** This part's share of the row panels of a block of A: whole panels, split by count. */

@@ -229,12 +229,7 @@ public final class Program {
         b.offset = offset;
         for (int i : b.readers) {
             Node n = steps.get(i);
-            boolean fed = true;
-            for (int k = 0; k < n.arity(); k++) {
-                Binding in = inputs.get(n.input(k));
-                fed &= in == null || in.array != null;
-            }
-            Instruction rebuilt = fed ? n.op().compile(n, buffers) : unfed(n);
+            Instruction rebuilt = unfedInputs(n).isEmpty() ? n.op().compile(n, buffers) : unfed(n);
             code[i] = rebuilt == null ? () -> { } : rebuilt;
         }
         for (int i = 0; i < varyingSteps.length; i++) varyingCode[i] = code[varyingSteps[i]];
@@ -243,14 +238,19 @@ public final class Program {
     /** Stands in for an instruction until every input it reads is fed. */
     private Instruction unfed(Node n) {
         return () -> {
-            StringBuilder missing = new StringBuilder();
-            for (int k = 0; k < n.arity(); k++) {
-                Binding in = inputs.get(n.input(k));
-                if (in != null && in.array == null) missing.append(missing.length() == 0 ? "" : ", ").append(n.input(k).describe());
-            }
-            throw new IllegalStateException("input " + missing + " was not fed: set or bind it before running (read by "
+            throw new IllegalStateException("input " + unfedInputs(n) + " was not fed: set or bind it before running (read by "
                     + n.describe() + ")");
         };
+    }
+
+    /** The inputs n reads that are not fed yet, named and comma-separated; empty when all are. */
+    private String unfedInputs(Node n) {
+        StringBuilder missing = new StringBuilder();
+        for (int k = 0; k < n.arity(); k++) {
+            Binding in = inputs.get(n.input(k));
+            if (in != null && in.array == null) missing.append(missing.length() == 0 ? "" : ", ").append(n.input(k).describe());
+        }
+        return missing.toString();
     }
 
     /** Whether this program reads the input, or computes the node and keeps it readable. */
