@@ -29,20 +29,54 @@ final class GemmMicroKernel {
     static final int MR_EDGE = 4;
 
     /**
-     * Whether packed panels go through {@link #multiplyConstantStrides}. Measured with -XX:+PrintAssembly
-     * and on L1-resident panels (1024^3 whole products in brackets, JDK 17.0.15 and 25.0.3): with constant
-     * strides C2 proves every access in range before the loop and JDK 17 keeps all 12 accumulators in
-     * registers: 105 GFLOP/s (whole product 71 -> 78). JDK 25 instead hoists three broadcasts and keeps
-     * an accumulator on the stack: 41. The general kernel keeps a bounds check between broadcasts, which
-     * stops that hoisting: 80 on JDK 17, 88 on JDK 25. Unmeasured versions take the general kernel, which
-     * is never far off.
+     * {@link #multiply} for a packed A panel: MR values per step. The loop runs on B's index with A's as a
+     * second induction variable, the form in which C2 (JDK 17 and 25 alike) keeps all 12 accumulators in
+     * registers and the loop body to the loads, FMAs and one range check of A (-XX:+PrintAssembly). Written
+     * with the step counter (A at aPanel + p * MR), JDK 17 rebuilt p * 6 as p * 4 + p * 2 with two range
+     * checks every step and JDK 25 spilled an accumulator: on L1-resident panels, best of many calls, JDK 17
+     * 92 against 80 GFLOP/s, JDK 25 88-92 against 86 for the strided {@link #multiply} it used before.
      */
-    private static final boolean CONSTANT_STRIDES = Runtime.version().feature() == 17;
-
-    /** {@link #multiply} for a packed A panel: MR values per step. */
     static void multiplyPacked(int kc, float[] a, int aPanel, float[] b, int bPanel, float[] tile) {
-        if (CONSTANT_STRIDES) multiplyConstantStrides(kc, a, aPanel, b, bPanel, tile);
-        else multiply(kc, a, aPanel, 1, MR, b, bPanel, tile);
+        FloatVector c00 = FloatVector.zero(F), c01 = FloatVector.zero(F);
+        FloatVector c10 = FloatVector.zero(F), c11 = FloatVector.zero(F);
+        FloatVector c20 = FloatVector.zero(F), c21 = FloatVector.zero(F);
+        FloatVector c30 = FloatVector.zero(F), c31 = FloatVector.zero(F);
+        FloatVector c40 = FloatVector.zero(F), c41 = FloatVector.zero(F);
+        FloatVector c50 = FloatVector.zero(F), c51 = FloatVector.zero(F);
+        for (int bi = bPanel, ai = aPanel, end = bPanel + kc * NR; bi < end; bi += NR, ai += MR) {
+            FloatVector b0 = FloatVector.fromArray(F, b, bi);
+            FloatVector b1 = FloatVector.fromArray(F, b, bi + LANES);
+            FloatVector x = FloatVector.broadcast(F, a[ai]);
+            c00 = x.fma(b0, c00);
+            c01 = x.fma(b1, c01);
+            x = FloatVector.broadcast(F, a[ai + 1]);
+            c10 = x.fma(b0, c10);
+            c11 = x.fma(b1, c11);
+            x = FloatVector.broadcast(F, a[ai + 2]);
+            c20 = x.fma(b0, c20);
+            c21 = x.fma(b1, c21);
+            x = FloatVector.broadcast(F, a[ai + 3]);
+            c30 = x.fma(b0, c30);
+            c31 = x.fma(b1, c31);
+            x = FloatVector.broadcast(F, a[ai + 4]);
+            c40 = x.fma(b0, c40);
+            c41 = x.fma(b1, c41);
+            x = FloatVector.broadcast(F, a[ai + 5]);
+            c50 = x.fma(b0, c50);
+            c51 = x.fma(b1, c51);
+        }
+        c00.intoArray(tile, 0 * NR);
+        c01.intoArray(tile, 0 * NR + LANES);
+        c10.intoArray(tile, 1 * NR);
+        c11.intoArray(tile, 1 * NR + LANES);
+        c20.intoArray(tile, 2 * NR);
+        c21.intoArray(tile, 2 * NR + LANES);
+        c30.intoArray(tile, 3 * NR);
+        c31.intoArray(tile, 3 * NR + LANES);
+        c40.intoArray(tile, 4 * NR);
+        c41.intoArray(tile, 4 * NR + LANES);
+        c50.intoArray(tile, 5 * NR);
+        c51.intoArray(tile, 5 * NR + LANES);
     }
 
     /**
@@ -98,14 +132,13 @@ final class GemmMicroKernel {
         c51.intoArray(tile, 5 * NR + LANES);
     }
 
-    /** {@link #multiplyPacked} for a packed panel of {@link #MR_EDGE} rows (MR_EDGE values per step): tile rows 0..3. */
+    /** {@link #multiplyPacked} for a packed panel of {@link #MR_EDGE} rows (MR_EDGE values per step): tile rows 0..3. Same loop form. */
     static void multiplyPackedEdge(int kc, float[] a, int aPanel, float[] b, int bPanel, float[] tile) {
         FloatVector c00 = FloatVector.zero(F), c01 = FloatVector.zero(F);
         FloatVector c10 = FloatVector.zero(F), c11 = FloatVector.zero(F);
         FloatVector c20 = FloatVector.zero(F), c21 = FloatVector.zero(F);
         FloatVector c30 = FloatVector.zero(F), c31 = FloatVector.zero(F);
-        for (int p = 0; p < kc; p++) {
-            int ai = aPanel + p * MR_EDGE, bi = bPanel + p * NR;
+        for (int bi = bPanel, ai = aPanel, end = bPanel + kc * NR; bi < end; bi += NR, ai += MR_EDGE) {
             FloatVector b0 = FloatVector.fromArray(F, b, bi);
             FloatVector b1 = FloatVector.fromArray(F, b, bi + LANES);
             FloatVector x = FloatVector.broadcast(F, a[ai]);
@@ -129,50 +162,5 @@ final class GemmMicroKernel {
         c21.intoArray(tile, 2 * NR + LANES);
         c30.intoArray(tile, 3 * NR);
         c31.intoArray(tile, 3 * NR + LANES);
-    }
-
-    /** {@link #multiply} with the strides of packed A: every address is affine in the step counter. */
-    private static void multiplyConstantStrides(int kc, float[] a, int aPanel, float[] b, int bPanel, float[] tile) {
-        FloatVector c00 = FloatVector.zero(F), c01 = FloatVector.zero(F);
-        FloatVector c10 = FloatVector.zero(F), c11 = FloatVector.zero(F);
-        FloatVector c20 = FloatVector.zero(F), c21 = FloatVector.zero(F);
-        FloatVector c30 = FloatVector.zero(F), c31 = FloatVector.zero(F);
-        FloatVector c40 = FloatVector.zero(F), c41 = FloatVector.zero(F);
-        FloatVector c50 = FloatVector.zero(F), c51 = FloatVector.zero(F);
-        for (int p = 0; p < kc; p++) {
-            int ai = aPanel + p * MR, bi = bPanel + p * NR;
-            FloatVector b0 = FloatVector.fromArray(F, b, bi);
-            FloatVector b1 = FloatVector.fromArray(F, b, bi + LANES);
-            FloatVector x = FloatVector.broadcast(F, a[ai]);
-            c00 = x.fma(b0, c00);
-            c01 = x.fma(b1, c01);
-            x = FloatVector.broadcast(F, a[ai + 1]);
-            c10 = x.fma(b0, c10);
-            c11 = x.fma(b1, c11);
-            x = FloatVector.broadcast(F, a[ai + 2]);
-            c20 = x.fma(b0, c20);
-            c21 = x.fma(b1, c21);
-            x = FloatVector.broadcast(F, a[ai + 3]);
-            c30 = x.fma(b0, c30);
-            c31 = x.fma(b1, c31);
-            x = FloatVector.broadcast(F, a[ai + 4]);
-            c40 = x.fma(b0, c40);
-            c41 = x.fma(b1, c41);
-            x = FloatVector.broadcast(F, a[ai + 5]);
-            c50 = x.fma(b0, c50);
-            c51 = x.fma(b1, c51);
-        }
-        c00.intoArray(tile, 0 * NR);
-        c01.intoArray(tile, 0 * NR + LANES);
-        c10.intoArray(tile, 1 * NR);
-        c11.intoArray(tile, 1 * NR + LANES);
-        c20.intoArray(tile, 2 * NR);
-        c21.intoArray(tile, 2 * NR + LANES);
-        c30.intoArray(tile, 3 * NR);
-        c31.intoArray(tile, 3 * NR + LANES);
-        c40.intoArray(tile, 4 * NR);
-        c41.intoArray(tile, 4 * NR + LANES);
-        c50.intoArray(tile, 5 * NR);
-        c51.intoArray(tile, 5 * NR + LANES);
     }
 }
