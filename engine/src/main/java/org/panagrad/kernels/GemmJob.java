@@ -51,6 +51,13 @@ final class GemmJob implements WorkerPool.Task {
     final AtomicInteger nextChunk = new AtomicInteger();
     /** Chunks per part: enough that a part slowed down by a busy core hands work over, few enough to pack little twice. */
     private static final int CHUNKS_PER_PART = 4;
+    /**
+     * Chunks per part of the cubic products, whose chunks stay large (1024^3: 66 rows, 35M multiply-adds, about
+     * 1 ms). One-JVM A/B against column bands on this VM, 2 threads, rounds of 12 calls: 8 per part -2% to +18%
+     * at 1024^3 and +5% to +32% at 768^3 over three runs, 12 per part +1% to +25% (one run), 4 per part -10% to
+     * +13%.
+     */
+    private static final int CUBIC_CHUNKS_PER_PART = 8;
 
     void configure(boolean transA, boolean transB, int m, int n, int k, float alpha,
                    float[] a, int aOff, int lda, float[] b, int bOff, int ldb,
@@ -87,16 +94,23 @@ final class GemmJob implements WorkerPool.Task {
         splitRows = m > n;
         if (splitRows && rowTiles < 2 * threads && colTiles >= 2 * threads) splitRows = false;
         if (!splitRows && colTiles < 2 * threads && rowTiles >= 2 * threads) splitRows = true;
+        // Several blocks of rows and of k (the cubic products): rows, claimed in chunks over a B packed together,
+        // one barrier per k block. Column bands would share A, with a barrier per row block and k block (16 at
+        // 1024^3), each waiting for whichever thread the VM has just descheduled.
+        boolean cubic = BlockedGemm.mcMax(m) < m && BlockedGemm.kBlocks(k) > 1 && n <= BlockedGemm.NC
+                && BlockedGemm.packsA(n) && rowTiles >= 2 * threads;
+        if (cubic) splitRows = true;
         parts = Math.min(threads, splitRows ? rowTiles : colTiles);
         // Sharing needs every part to pack the same sequence of blocks: row bands all run over the same
         // column blocks and k blocks; column bands do when each is one column block and all pack A. A row-major
         // B is packed with plain vector copies, too cheap to be worth a barrier per block (measured: -1% to
-        // -4% on 784 x 128 x 64 TN); a transposed B or a row-major A goes through register transposes.
+        // -4% on 784 x 128 x 64 TN), unless the k blocks need one anyway (see runChunks); a transposed B or a
+        // row-major A goes through register transposes.
         int narrowest = colTiles / parts * NR, widest = (colTiles + parts - 1) / parts * NR;
-        shared = parts > 1 && (splitRows ? bRowStride == 1 && bColStride != 1
+        shared = parts > 1 && (splitRows ? cubic || bRowStride == 1 && bColStride != 1
                 : widest <= BlockedGemm.NC && BlockedGemm.packsA(narrowest));
         if (shared) sharedPanels.prepare(parts, splitRows ? BlockedGemm.packedBSize(n, k) : BlockedGemm.packedASize(m, k));
-        chooseChunks(rowTiles, colTiles);
+        chooseChunks(rowTiles, colTiles, cubic ? CUBIC_CHUNKS_PER_PART : CHUNKS_PER_PART);
     }
 
     /**
@@ -105,12 +119,12 @@ final class GemmJob implements WorkerPool.Task {
      * rows whose A is shared; row chunks, each packing its rows of A, of a product with one block of columns
      * whose B is shared or, with one k block, packed by every part (with several, two parts could add
      * into the same C rows at once, one per k block; the shared B's barrier per block prevents that).
-     * The cubic products (many row blocks) keep their bands: each band's A packing is a large block.
+     * The cubic products (several blocks of rows and of k) take row chunks over a shared B (see chooseSplit).
      */
-    private void chooseChunks(int rowTiles, int colTiles) {
+    private void chooseChunks(int rowTiles, int colTiles, int chunksPerPart) {
         if (parts < 2 || n > BlockedGemm.NC) return;
         int tiles = splitRows ? rowTiles : colTiles;
-        int perChunk = Math.max(1, (tiles + CHUNKS_PER_PART * parts - 1) / (CHUNKS_PER_PART * parts));
+        int perChunk = Math.max(1, (tiles + chunksPerPart * parts - 1) / (chunksPerPart * parts));
         if (splitRows) {
             if (!BlockedGemm.packsA(n) || !(shared || BlockedGemm.kBlocks(k) == 1)) return;
             chunkSize = Math.min(perChunk * MR, BlockedGemm.mcMax(m));

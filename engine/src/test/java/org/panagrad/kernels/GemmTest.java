@@ -237,10 +237,13 @@ class GemmTest {
         }
     }
 
-    /** The MLP shapes of the benchmark plus a square one, all large enough to be split. */
+    /**
+     * The MLP shapes of the benchmark, a square one, and one with several blocks of rows and of k (cubic), all
+     * large enough to be split.
+     */
     static final int[][] PARALLEL_SHAPES = {
             {128, 500, 784, 0, 0}, {784, 500, 128, 1, 0}, {128, 784, 500, 0, 1}, {300, 300, 300, 1, 1},
-            {500, 10, 1280, 1, 0}, {2048, 10, 128, 0, 0}};
+            {500, 10, 1280, 1, 0}, {2048, 10, 128, 0, 0}, {600, 96, 1100, 0, 0}};
 
     @Test
     void twoThreadsGiveBitIdenticalResultsToOne() {
@@ -251,8 +254,11 @@ class GemmTest {
             probe.configure(c.transA, c.transB, c.m, c.n, c.k, 1f, c.a, c.aOff, c.lda, c.b, c.bOff, c.ldb, 0f, c.c0,
                     c.cOff, c.ldc, null, 0, false, null, 0, 2);
             assertEquals(2, probe.parts, c + " should be split over two threads");
-            // The MLP's layer-1 products are shared out in claimed chunks; the cubic one keeps its bands.
-            assertEquals(s[0] <= 784 && s[1] >= 500, probe.dynamic, c + " chunks");
+            // The MLP's layer-1 products and the cubic one are shared out in claimed chunks; the square one
+            // (one k block) keeps its bands.
+            boolean cubic = s[2] > BlockedGemm.KC && BlockedGemm.mcMax(s[0]) < s[0] && BlockedGemm.packsA(s[1]);
+            assertEquals(s[0] <= 784 && s[1] >= 500 || cubic, probe.dynamic, c + " chunks");
+            if (cubic) assertTrue(probe.splitRows && probe.shared, c + " rows over a shared B");
             Gemm.setThreads(1);
             float[] one = c.runFast();
             Gemm.setThreads(2);
