@@ -10,8 +10,8 @@ import java.util.concurrent.atomic.AtomicInteger;
  * A(i, p) = a[aOff + i * aRowStride + p * aColStride] likewise for B, and C row-major with leading dimension ldc. Transposes are just strides.
  * <p>
  * It also decides how a parallel call cuts the work: C is split into row or column bands, one per thread, or
- * (for the products with one block of the other dimension, such as an MLP layer's) into smaller chunks that
- * the threads claim as they go, so that a thread whose core is taken elsewhere does less.
+ * (for the products with one block of the other dimension, such as an MLP layer's, and for the cubic ones)
+ * into smaller chunks that the threads claim as they go, so that a thread whose core is taken elsewhere does less.
  * (Computing a narrow product such as n = 10 as its transpose, to fill the lanes, was tried and measured
  * slower: repacking the big operand cost more than the idle lanes of one narrow B panel.)
  * Bands and chunks never split k, so every C element is summed in the same order whatever the thread count:
