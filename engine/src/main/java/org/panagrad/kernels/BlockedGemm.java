@@ -5,10 +5,11 @@ import static org.panagrad.kernels.GemmMicroKernel.MR_EDGE;
 import static org.panagrad.kernels.GemmMicroKernel.NR;
 
 /**
- * The cache-blocked loop nest over one band of C: for each block of NC columns and KC steps, B is packed
- * once (KC x NC stays in the 32 MB L3); for each block of MC rows, A is packed (MC x KC = 288 KB); then,
- * slice by slice of B (256 KB, in the 512 KB L2), every MR-row panel of A (12 KB, in L1) meets every NR-wide
- * panel of B (KC x NR = 32 KB) of the slice in the micro-kernel ({@link #multiplyBlock}).
+ * The cache-blocked loop nest over one band of C (or, in {@link #runChunks}, one claimed chunk at a time): for
+ * each block of NC columns and KC steps, B is packed once (KC x NC stays in the 32 MB L3); for each block of
+ * MC rows, A is packed (MC x KC = 288 KB); then, slice by slice of B (256 KB, in the 512 KB L2), every MR-row
+ * panel of A (12 KB, in L1) meets every NR-wide panel of B (KC x NR = 32 KB) of the slice in the micro-kernel
+ * ({@link #multiplyBlock}).
  * <p>
  * Sizes measured on this Zen 3 (1024^3, one thread, medians of interleaved runs): KC = 512 beat 256 by
  * about 10% although its B panel fills L1: every k block re-reads and re-writes C, whose cache misses were

@@ -94,11 +94,7 @@ final class GemmJob implements WorkerPool.Task {
         splitRows = m > n;
         if (splitRows && rowTiles < 2 * threads && colTiles >= 2 * threads) splitRows = false;
         if (!splitRows && colTiles < 2 * threads && rowTiles >= 2 * threads) splitRows = true;
-        // Several blocks of rows and of k (the cubic products): rows, claimed in chunks over a B packed together,
-        // one barrier per k block. Column bands would share A, with a barrier per row block and k block (16 at
-        // 1024^3), each waiting for whichever thread the VM has just descheduled.
-        boolean cubic = BlockedGemm.mcMax(m) < m && BlockedGemm.kBlocks(k) > 1 && n <= BlockedGemm.NC
-                && BlockedGemm.packsA(n) && rowTiles >= 2 * threads;
+        boolean cubic = cubic(m, n, k, threads);
         if (cubic) splitRows = true;
         parts = Math.min(threads, splitRows ? rowTiles : colTiles);
         // Sharing needs every part to pack the same sequence of blocks: row bands all run over the same
@@ -111,6 +107,17 @@ final class GemmJob implements WorkerPool.Task {
                 : widest <= BlockedGemm.NC && BlockedGemm.packsA(narrowest));
         if (shared) sharedPanels.prepare(parts, splitRows ? BlockedGemm.packedBSize(n, k) : BlockedGemm.packedASize(m, k));
         chooseChunks(rowTiles, colTiles, cubic ? CUBIC_CHUNKS_PER_PART : CHUNKS_PER_PART);
+    }
+
+    /**
+     * Whether a product has several blocks of rows and of k (the cubic products, such as 1024^3): it is then
+     * cut into rows, claimed in chunks over a B packed together, one barrier per k block. Column bands would
+     * share A, with a barrier per row block and k block (16 at 1024^3), each waiting for whichever thread the
+     * VM has just descheduled.
+     */
+    static boolean cubic(int m, int n, int k, int threads) {
+        return BlockedGemm.mcMax(m) < m && BlockedGemm.kBlocks(k) > 1 && n <= BlockedGemm.NC
+                && BlockedGemm.packsA(n) && (m + MR - 1) / MR >= 2 * threads;
     }
 
     /**

@@ -255,8 +255,9 @@ class GemmTest {
                     c.cOff, c.ldc, null, 0, false, null, 0, 2);
             assertEquals(2, probe.parts, c + " should be split over two threads");
             // The MLP's layer-1 products and the cubic one are shared out in claimed chunks; the square one
-            // (one k block) keeps its bands.
-            boolean cubic = s[2] > BlockedGemm.KC && BlockedGemm.mcMax(s[0]) < s[0] && BlockedGemm.packsA(s[1]);
+            // (one k block) and the n = 10 ones keep their bands.
+            boolean cubic = GemmJob.cubic(s[0], s[1], s[2], 2);
+            assertEquals(s[0] == 600, cubic, c + " cubic");
             assertEquals(s[0] <= 784 && s[1] >= 500 || cubic, probe.dynamic, c + " chunks");
             if (cubic) assertTrue(probe.splitRows && probe.shared, c + " rows over a shared B");
             Gemm.setThreads(1);
@@ -269,17 +270,20 @@ class GemmTest {
     }
 
     /**
-     * Products whose parts pack the operand they all read together ({@link SharedPanels}): column bands sharing
-     * a row-major or transposed A, with row tails that end a part's panels on an edge panel, k a multiple of 8
-     * (the transposes' last step would spill into the next part's panel) or several k blocks, several row
-     * blocks; row bands sharing a transposed B, one with fewer B panels than threads; with and without a mask, C
-     * being its own mask where k allows. Two and three threads, bit for bit against one.
+     * Products whose parts pack the operand they all read together ({@link SharedPanels}): column bands or
+     * chunks sharing a row-major or transposed A, with row tails that end a part's panels on an edge panel, k a
+     * multiple of 8 (the transposes' last step would spill into the next part's panel) or several k blocks,
+     * several row blocks (300 x 600 x 264); row chunks sharing B over several blocks of rows and of k (the
+     * cubic products, row-major, transposed, with edge panels, uneven k blocks) and row bands sharing a
+     * transposed B with fewer B panels than threads; with and without a mask, C being its own mask where k
+     * allows. Two and three threads, bit for bit against one.
      */
     @Test
     void partsThatPackTogetherGiveBitIdenticalResultsToOne() {
         int[][] shapes = { // m, n, k, transA, transB
                 {64, 128, 784, 0, 0}, {61, 200, 264, 0, 0}, {130, 400, 1030, 0, 1}, {100, 300, 264, 1, 0},
-                {67, 250, 264, 1, 1}, {300, 600, 520, 0, 0}, {500, 128, 784, 0, 1}, {333, 90, 1030, 1, 1}, {600, 10, 520, 0, 1}};
+                {67, 250, 264, 1, 1}, {300, 600, 520, 0, 0}, {500, 128, 784, 0, 1}, {333, 90, 1030, 1, 1},
+                {300, 600, 264, 0, 0}, {600, 10, 520, 0, 1}};
         Random rnd = new Random(21);
         for (int threads : new int[] {2, 3}) {
             int sharedCount = 0;
@@ -294,6 +298,10 @@ class GemmTest {
                         c.c0, c.cOff, c.ldc, null, 0, false, null, 0, threads);
                 assertEquals(threads, probe.parts, c + " should be split " + threads + " ways");
                 if (probe.shared) sharedCount++;
+                boolean cubic = GemmJob.cubic(s[0], s[1], s[2], threads);
+                assertEquals(s[0] >= 300 && s[2] > BlockedGemm.KC && s[1] > 10, cubic, c + " cubic");
+                if (cubic) assertTrue(probe.dynamic && probe.splitRows, c + " row chunks");
+                if (s[0] == 300 && s[2] == 264) assertTrue(!probe.dynamic && !probe.splitRows, c + " column bands");
                 Gemm.setThreads(1);
                 float[] one = c.runFast();
                 Gemm.setThreads(threads);
