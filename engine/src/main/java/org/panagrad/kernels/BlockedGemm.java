@@ -27,6 +27,11 @@ final class BlockedGemm {
     static final int NC = 4096;
     /** Floats of the slice of packed B panels that one row panel of A meets in turn (256 KB, half of L2). */
     private static final int SLICE_FLOATS = 64 * 1024;
+    /**
+     * Units of packing per part and shared block in {@link #runChunks}: small enough that a part whose core is
+     * taken holds the others up little, large enough that claiming costs nothing (1024^3: 8 B panels each).
+     */
+    private static final int PACK_UNITS_PER_PART = 4;
     /** Pack A only when each A panel meets at least this many B panels. */
     private static final int PACK_A_MIN_PANELS = 3;
 
@@ -85,7 +90,7 @@ final class BlockedGemm {
                 boolean lastBlock = kb == kBlocks - 1;
                 if (shareB) {
                     packedB = share.buffer(sharedBlocks++);
-                    packSharedB(job, share, part, jc, nc, pc, kc, packedB);
+                    packSharedB(job, part, job.parts, jc, nc, pc, kc, packedB);
                     share.await();
                 } else {
                     GemmPacking.packB(job, pc, kc, jc, nc, packedB, 0);
@@ -95,7 +100,7 @@ final class BlockedGemm {
                     float[] packedA = null;
                     if (shareA) {
                         packedA = share.buffer(sharedBlocks++);
-                        packSharedA(job, share, part, ic, mc, pc, kc, packedA);
+                        packSharedA(job, part, job.parts, ic, mc, pc, kc, packedA);
                         share.await();
                     } else if (packA) {
                         packedA = ws.packedA(mcMax * kcMax);
@@ -129,50 +134,63 @@ final class BlockedGemm {
     }
 
     /**
-     * Part {@code part} of a parallel call whose parts claim chunks of C ({@link GemmJob#dynamic}): per k block,
-     * the operand that is not split is packed (together, or by each part when not shared), then the part
-     * claims chunks until none is left, packing each chunk's rows of A or columns of B before multiplying.
-     * A part whose core is taken by something else claims fewer, instead of the others waiting for its band.
-     * One counter numbers the chunks of every k block in turn: a part that claims a chunk of the next block
-     * packs that block and passes its barrier (which waits for every part to finish this block) first.
+     * Part {@code part} of a parallel call whose parts claim chunks of C ({@link GemmJob#dynamic}). The operand
+     * that is not split is packed first, two k blocks at a time (one per shared buffer; all of k when it has
+     * at most two blocks, as at 1024^3 or 784), the parts claiming the packing unit by unit; or, not shared,
+     * by every part whole. Then the parts claim chunks until none is left; a chunk runs every k block of the
+     * group for its rows (or columns), packing its own share of the split operand before each, so no two
+     * parts ever write the same C. A part whose core is taken by something else claims fewer chunks instead
+     * of the others waiting for its band, and the others wait for it only where its packing is still
+     * missing or, between groups of k blocks, for its chunk in flight.
+     * One counter numbers the chunks of every group in turn: a part that claims a chunk of the next group
+     * first passes a barrier that waits for every part to finish this group, and then packs.
      * Every element of C is still summed in the same order, so the result is that of one thread, bit for bit.
      */
     static void runChunks(GemmJob job, GemmWorkspace ws, SharedPanels share, int part) {
         int m = job.m, n = job.n, k = job.k;
         int kcMax = kcMax(k), kBlocks = kBlocks(k), chunks = job.chunks, size = job.chunkSize;
         boolean rows = job.splitRows;
+        int unitsPerBlock = PACK_UNITS_PER_PART * job.parts;
         float[] tile = ws.tile;
-        int claimed = job.nextChunk.getAndIncrement();
-        for (int kb = 0; kb < kBlocks; kb++) {
-            int pc = kb * kcMax;
-            int kc = Math.max(0, Math.min(kcMax, k - pc));
-            float beta = kb == 0 ? job.beta : 1f;
-            boolean lastBlock = kb == kBlocks - 1;
-            float[] whole;
-            if (rows && share == null) {
-                whole = ws.packedB(packedBSize(n, k));
-                GemmPacking.packB(job, pc, kc, 0, n, whole, 0);
-            } else if (rows) {
-                whole = share.buffer(kb);
-                packSharedB(job, share, part, 0, n, pc, kc, whole);
-                share.await();
+        float[] own = null;
+        int chunk = job.nextChunk.getAndIncrement();
+        int unit = share == null ? 0 : share.claimUnit(), unitsBefore = 0;
+        for (int group = 0, kb0 = 0; kb0 < kBlocks; group++, kb0 += 2) {
+            int kb1 = Math.min(kBlocks, kb0 + 2);
+            if (share == null) {
+                own = ws.packedB(packedBSize(n, k));
+                GemmPacking.packB(job, 0, k, 0, n, own, 0); // one k block (see GemmJob.chooseChunks)
             } else {
-                whole = share.buffer(kb);
-                packSharedA(job, share, part, 0, m, pc, kc, whole);
-                share.await();
+                if (group > 0) share.await(); // nobody still reads the buffers' previous blocks
+                int unitEnd = unitsBefore + (kb1 - kb0) * unitsPerBlock;
+                for (; unit < unitEnd; unit = share.claimUnit()) {
+                    int kb = kb0 + (unit - unitsBefore) / unitsPerBlock, q = (unit - unitsBefore) % unitsPerBlock;
+                    int pc = kb * kcMax, kc = Math.max(0, Math.min(kcMax, k - pc));
+                    if (rows) packSharedB(job, q, unitsPerBlock, 0, n, pc, kc, share.buffer(kb));
+                    else packSharedA(job, q, unitsPerBlock, 0, m, pc, kc, share.buffer(kb));
+                    share.unitPacked();
+                }
+                share.awaitPacked(unitEnd);
+                unitsBefore = unitEnd;
             }
-            for (int end = (kb + 1) * chunks; claimed < end; claimed = job.nextChunk.getAndIncrement()) {
-                int start = (claimed - kb * chunks) * size;
-                if (rows) {
-                    int mc = Math.min(size, m - start);
-                    float[] packedA = ws.packedA(size * kcMax);
-                    GemmPacking.packA(job, start, mc, pc, kc, packedA);
-                    multiplyBlock(job, packedA, whole, kc, start, mc, 0, n, beta, lastBlock, tile);
-                } else {
-                    int nc = Math.min(size, n - start);
-                    float[] packedB = ws.packedB(size * kcMax);
-                    GemmPacking.packB(job, pc, kc, start, nc, packedB, 0);
-                    multiplyBlock(job, whole, packedB, kc, 0, m, start, nc, beta, lastBlock, tile);
+            for (int end = (group + 1) * chunks; chunk < end; chunk = job.nextChunk.getAndIncrement()) {
+                int start = (chunk - group * chunks) * size;
+                for (int kb = kb0; kb < kb1; kb++) {
+                    int pc = kb * kcMax, kc = Math.max(0, Math.min(kcMax, k - pc));
+                    float beta = kb == 0 ? job.beta : 1f;
+                    boolean lastBlock = kb == kBlocks - 1;
+                    float[] whole = share == null ? own : share.buffer(kb);
+                    if (rows) {
+                        int mc = Math.min(size, m - start);
+                        float[] packedA = ws.packedA(size * kcMax);
+                        GemmPacking.packA(job, start, mc, pc, kc, packedA);
+                        multiplyBlock(job, packedA, whole, kc, start, mc, 0, n, beta, lastBlock, tile);
+                    } else {
+                        int nc = Math.min(size, n - start);
+                        float[] packedB = ws.packedB(size * kcMax);
+                        GemmPacking.packB(job, pc, kc, start, nc, packedB, 0);
+                        multiplyBlock(job, whole, packedB, kc, 0, m, start, nc, beta, lastBlock, tile);
+                    }
                 }
             }
         }
@@ -202,24 +220,25 @@ final class BlockedGemm {
         }
     }
 
-    /** This part's share of the column panels of a block of B (columns jc .. jc + nc): whole panels, split by count. */
-    private static void packSharedB(GemmJob job, SharedPanels share, int part, int jc, int nc, int pc, int kc,
-                                    float[] packedB) {
+    /**
+     * Share q of {@code of} of the column panels of a block of B (columns jc .. jc + nc): whole panels, split
+     * by count.
+     */
+    private static void packSharedB(GemmJob job, int q, int of, int jc, int nc, int pc, int kc, float[] packedB) {
         int panels = (nc + NR - 1) / NR;
-        int from = share.start(part, panels) * NR, to = Math.min(nc, share.start(part + 1, panels) * NR);
+        int from = panels * q / of * NR, to = Math.min(nc, panels * (q + 1) / of * NR);
         GemmPacking.packB(job, pc, kc, jc + from, to - from, packedB, from * kc);
     }
 
-    /** This part's share of the row panels of a block of A: whole panels, split by count. */
-    private static void packSharedA(GemmJob job, SharedPanels share, int part, int ic, int mc, int pc, int kc,
-                                    float[] packedA) {
+    /** Share q of {@code of} of the row panels of a block of A: whole panels, split by count. */
+    private static void packSharedA(GemmJob job, int q, int of, int ic, int mc, int pc, int kc, float[] packedA) {
         int panels = 0;
         for (int ir = 0; ir < mc; ir += panelRows(ir, mc)) panels++;
-        int first = share.start(part, panels), end = share.start(part + 1, panels);
+        int first = panels * q / of, end = panels * (q + 1) / of;
         int ir0 = mc, ir1 = mc;
-        for (int ir = 0, q = 0; ir < mc; ir += panelRows(ir, mc), q++) {
-            if (q == first) ir0 = ir;
-            if (q == end) ir1 = ir;
+        for (int ir = 0, panel = 0; ir < mc; ir += panelRows(ir, mc), panel++) {
+            if (panel == first) ir0 = ir;
+            if (panel == end) ir1 = ir;
         }
         GemmPacking.packA(job, ic, ir0, ir1, mc, pc, kc, packedA);
     }

@@ -52,12 +52,13 @@ final class GemmJob implements WorkerPool.Task {
     /** Chunks per part: enough that a part slowed down by a busy core hands work over, few enough to pack little twice. */
     private static final int CHUNKS_PER_PART = 4;
     /**
-     * Chunks per part of the cubic products, whose chunks stay large (1024^3: 66 rows, 35M multiply-adds, about
-     * 1 ms). One-JVM A/B against column bands on this VM, 2 threads, rounds of 12 calls: 8 per part -2% to +18%
-     * at 1024^3 and +5% to +32% at 768^3 over three runs, 12 per part +1% to +25% (one run), 4 per part -10% to
-     * +13%.
+     * Row panels per chunk of the cubic products: with B packed whole before any chunk runs and no barrier
+     * after, small chunks cost nothing but a claim, and leave a part that the VM deschedules the least to
+     * finish. One-JVM A/B on this VM, 2 threads, 9 rounds each against the previous size: from 11 panels
+     * (8 chunks per part at 1024^3) to 6: +2% at 1024^3, +3% at 768^3 and 1000^3 NT; to 4: +2%, -1%, +5%;
+     * to 2: +6%, +1%, +2%; to 1: 0%, +1%, +1%.
      */
-    private static final int CUBIC_CHUNKS_PER_PART = 8;
+    private static final int CUBIC_CHUNK_PANELS = 2;
 
     void configure(boolean transA, boolean transB, int m, int n, int k, float alpha,
                    float[] a, int aOff, int lda, float[] b, int bOff, int ldb,
@@ -106,12 +107,13 @@ final class GemmJob implements WorkerPool.Task {
         shared = parts > 1 && (splitRows ? cubic || bRowStride == 1 && bColStride != 1
                 : widest <= BlockedGemm.NC && BlockedGemm.packsA(narrowest));
         if (shared) sharedPanels.prepare(parts, splitRows ? BlockedGemm.packedBSize(n, k) : BlockedGemm.packedASize(m, k));
-        chooseChunks(rowTiles, colTiles, cubic ? CUBIC_CHUNKS_PER_PART : CHUNKS_PER_PART);
+        chooseChunks(rowTiles, colTiles, cubic);
     }
 
     /**
      * Whether a product has several blocks of rows and of k (the cubic products, such as 1024^3): it is then
-     * cut into rows, claimed in chunks over a B packed together, one barrier per k block. Column bands would
+     * cut into rows, claimed in small chunks over a B packed together first (two k blocks at a time, see
+     * {@link BlockedGemm#runChunks}). Column bands would
      * share A, with a barrier per row block and k block (16 at 1024^3), each waiting for whichever thread the
      * VM has just descheduled.
      */
@@ -122,16 +124,17 @@ final class GemmJob implements WorkerPool.Task {
 
     /**
      * Claimed chunks where every chunk packs only its own share of the operand that is split, and the other
-     * is packed once per k block before any chunk of that block: column chunks of a product with one block of
-     * rows whose A is shared; row chunks, each packing its rows of A, of a product with one block of columns
-     * whose B is shared or, with one k block, packed by every part (with several, two parts could add
-     * into the same C rows at once, one per k block; the shared B's barrier per block prevents that).
+     * is packed, two k blocks at a time, before any chunk runs them ({@link BlockedGemm#runChunks}): column
+     * chunks of a product with one block of rows whose A is shared; row chunks, each packing its rows of A,
+     * of a product with one block of columns whose B is shared or, with one k block, packed whole by every
+     * part (its workspace holds one block).
      * The cubic products (several blocks of rows and of k) take row chunks over a shared B (see chooseSplit).
      */
-    private void chooseChunks(int rowTiles, int colTiles, int chunksPerPart) {
+    private void chooseChunks(int rowTiles, int colTiles, boolean cubic) {
         if (parts < 2 || n > BlockedGemm.NC) return;
         int tiles = splitRows ? rowTiles : colTiles;
-        int perChunk = Math.max(1, (tiles + chunksPerPart * parts - 1) / (chunksPerPart * parts));
+        int perChunk = cubic ? CUBIC_CHUNK_PANELS
+                : Math.max(1, (tiles + CHUNKS_PER_PART * parts - 1) / (CHUNKS_PER_PART * parts));
         if (splitRows) {
             if (!BlockedGemm.packsA(n) || !(shared || BlockedGemm.kBlocks(k) == 1)) return;
             chunkSize = Math.min(perChunk * MR, BlockedGemm.mcMax(m));

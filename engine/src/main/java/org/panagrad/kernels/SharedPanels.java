@@ -9,6 +9,11 @@ import java.util.concurrent.atomic.AtomicInteger;
  * two buffers, so the one barrier per block also guarantees that nobody still reads a buffer being repacked:
  * a part packing block b + 2 has passed barrier b + 1, which every part reaches only after finishing block b.
  * <p>
+ * <p>
+ * The chunked calls ({@link BlockedGemm#runChunks}) pack up to both buffers' blocks at once, and the parts
+ * claim the packing in units as they go ({@link #claimUnit}, {@link #unitPacked}, {@link #awaitPacked}): a
+ * part whose core is taken then holds the others up for the one unit it has claimed, not for a fixed share.
+ * <p>
  * The parts of one call run on distinct threads at the same time ({@link WorkerPool#tryRun}), so waiting for
  * each other cannot deadlock; a part that fails {@link #abandon}s the call so the others stop waiting.
  */
@@ -17,6 +22,8 @@ final class SharedPanels {
 
     private final float[][] buffers = {new float[0], new float[0]};
     private final AtomicInteger arrived = new AtomicInteger();
+    private final AtomicInteger nextUnit = new AtomicInteger();
+    private final AtomicInteger packedUnits = new AtomicInteger();
     private volatile int generation;
     private volatile boolean abandoned;
     private int parts;
@@ -29,6 +36,8 @@ final class SharedPanels {
             if (buffers[i].length < size + GemmMicroKernel.LANES) buffers[i] = new float[size + GemmMicroKernel.LANES];
         }
         arrived.set(0);
+        nextUnit.set(0);
+        packedUnits.set(0);
         abandoned = false;
     }
 
@@ -37,9 +46,19 @@ final class SharedPanels {
         return buffers[block & 1];
     }
 
-    /** Part part's share of count panels: panels [first, end) with first = start(part) and end = start(part + 1). */
-    int start(int part, int count) {
-        return count * part / parts;
+    /** Claims the next unit of packing, numbered from 0 over the whole call. */
+    int claimUnit() {
+        return nextUnit.getAndIncrement();
+    }
+
+    /** Records that a claimed unit is packed. */
+    void unitPacked() {
+        packedUnits.incrementAndGet();
+    }
+
+    /** Returns once {@code units} units of the call are packed (the units are numbered in claiming order). */
+    void awaitPacked(int units) {
+        for (int spins = 0; packedUnits.get() < units; spins++) spinOrYield(spins);
     }
 
     /** Returns once every part of the call has called it as often as this one. */
@@ -50,12 +69,14 @@ final class SharedPanels {
             generation = g + 1; // volatile write after the reset: the next round starts from zero
             return;
         }
-        for (int spins = 0; generation == g; spins++) {
-            if (abandoned) throw new WorkerPool.Abandoned("another part of this GEMM failed");
-            // More threads than free cores: let the part being waited for run.
-            if (spins > SPINS_BEFORE_YIELD) Thread.yield();
-            else Thread.onSpinWait();
-        }
+        for (int spins = 0; generation == g; spins++) spinOrYield(spins);
+    }
+
+    private void spinOrYield(int spins) {
+        if (abandoned) throw new WorkerPool.Abandoned("another part of this GEMM failed");
+        // More threads than free cores: let the part being waited for run.
+        if (spins > SPINS_BEFORE_YIELD) Thread.yield();
+        else Thread.onSpinWait();
     }
 
     void abandon() {

@@ -316,7 +316,7 @@ class GemmTest {
     @Test
     void aFailingPartDoesNotStrandTheOthers() {
         Gemm.setThreads(2);
-        int m = 300, n = 100, k = 1030; // row bands sharing a transposed B over three k blocks
+        int m = 300, n = 100, k = 1030; // row chunks over a shared transposed B of three k blocks (two groups)
         Random rnd = new Random(5);
         float[] a = KernelTestSupport.random(rnd, m * k, -1f, 1f), b = KernelTestSupport.random(rnd, n * k, -1f, 1f);
         float[] tooShort = new float[m * n - 1]; // only the last chunk of rows, on either thread, runs past it
