@@ -13,6 +13,11 @@ and OPENBLAS_L2_SIZE removed from that subprocess only), then GemmBench from ben
 prints a markdown table of GFLOP/s (2mnk / time) and ratios. Both sides report the median time per call
 (JMH in sample mode; numpy timed call by call), so a burst of interference moves neither.
 Refuses to compare against the reference BLAS (netlib libblas): that would flatter Panagrad ~10x.
+
+Each round also runs GemmPairBench at 1024^3, two independent 1-thread products at once (one per core), right
+after GemmBench's square: what the two cores deliver together in that minute. A shared VM's vCPUs are often
+unequal, so the table's 2T/1T alone cannot tell a split that loses time from a second core that is slower;
+Panagrad's 2 threads against the pair can.
 """
 import argparse
 import json
@@ -125,6 +130,22 @@ def run_jmh(java, quick, shapes):
     return results
 
 
+def run_jmh_pair(java, quick):
+    """GemmPairBench at 1024^3: the two cores' GFLOP/s together, from the median call time of both threads."""
+    with tempfile.NamedTemporaryFile(suffix=".json", delete=False) as f:
+        out = f.name
+    iters = ["-wi", "2", "-i", "3"] if quick else ["-wi", "3", "-i", "5"]
+    cmd = [java, "--add-modules", "jdk.incubator.vector", "-jar", JAR, "GemmPairBench", "-f", "1", "-w", "1",
+           "-r", "1", *iters, "-bm", "sample", "-tu", "us", "-rf", "json", "-rff", out]
+    print("  jmh two 1-thread products at once ...", file=sys.stderr, flush=True)
+    proc = subprocess.run(cmd, capture_output=True, text=True)
+    if proc.returncode != 0:
+        sys.exit("JMH failed:\n" + proc.stdout[-3000:] + proc.stderr[-3000:])
+    r = json.load(open(out))[0]
+    os.unlink(out)
+    return r["threads"] * 2.0 * 1024 ** 3 / (r["primaryMetric"]["scorePercentiles"]["50.0"] * 1e-6) / 1e9
+
+
 def require_jar_and_quiet_machine():
     """Exits with what to do when the benchmarks jar is missing or another benchmark is running."""
     if not os.path.exists(JAR):
@@ -179,6 +200,8 @@ def main():
                 np_runs[t]["info"] = run["info"]
                 np_runs[t]["results"] += run["results"]
             java.update(run_jmh(args.java, args.quick, [shape]))
+            if shape is SHAPES[0]:
+                java["pair"] = run_jmh_pair(args.java, args.quick)
         rounds.append((np_runs, java))
 
     info = rounds[0][0][1]["info"]
@@ -199,6 +222,16 @@ def main():
             op = ("T" if ta else "N") + ("T" if tb else "N")
             print(f"| {label} | {m}x{n}x{k} | {op} | {t} | {median(pg):.1f} | {median(ob):.1f} | "
                   f"{median(ratios):.2f} | {' '.join(f'{x:.2f}' for x in ratios)} | {scale} |")
+
+    label, m, n, k = SHAPES[0][:4]
+    flop = 2.0 * m * n * k
+    pair = [java["pair"] for _, java in rounds]
+    two = [java[(label, 2)] * flop / 1e9 / java["pair"] for _, java in rounds]
+    ceiling = [java["pair"] / (java[(label, 1)] * flop / 1e9) for _, java in rounds]
+    print(f"\nTwo independent 1-thread products at once, {m}x{n}x{k} (GemmPairBench): {median(pair):.1f} GFLOP/s "
+          f"together. Panagrad's 2 threads reach {median(two):.2f} of that (per round: "
+          f"{' '.join(f'{x:.2f}' for x in two)}); the pair is {median(ceiling):.2f}x Panagrad's 1 thread "
+          f"(per round: {' '.join(f'{x:.2f}' for x in ceiling)}), the 2T/1T these cores allowed.")
 
 
 if __name__ == "__main__":

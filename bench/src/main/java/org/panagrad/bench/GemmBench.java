@@ -46,7 +46,7 @@ public class GemmBench {
         c = new float[m * n];
     }
 
-    private static float[] random(Random rnd, int size) {
+    static float[] random(Random rnd, int size) {
         float[] x = new float[size];
         for (int i = 0; i < size; i++) x[i] = rnd.nextFloat() * 2f - 1f;
         return x;

@@ -1,0 +1,54 @@
+package org.panagrad.bench;
+
+import java.util.Random;
+import java.util.concurrent.TimeUnit;
+import org.openjdk.jmh.annotations.Benchmark;
+import org.openjdk.jmh.annotations.BenchmarkMode;
+import org.openjdk.jmh.annotations.Fork;
+import org.openjdk.jmh.annotations.Measurement;
+import org.openjdk.jmh.annotations.Mode;
+import org.openjdk.jmh.annotations.OutputTimeUnit;
+import org.openjdk.jmh.annotations.Param;
+import org.openjdk.jmh.annotations.Scope;
+import org.openjdk.jmh.annotations.Setup;
+import org.openjdk.jmh.annotations.State;
+import org.openjdk.jmh.annotations.Threads;
+import org.openjdk.jmh.annotations.Warmup;
+import org.panagrad.kernels.Gemm;
+
+/**
+ * Two independent 1-thread products at once, one per JMH thread, each on its own matrices: what the two
+ * cores deliver together when nothing is shared, the ceiling of a 2-thread product (GemmBench, threads = 2).
+ * On a shared VM the cores are not equal (a vCPU whose sibling hyperthread is busy runs about 30% slower),
+ * so 2T / 1T alone cannot say whether the split loses anything; 2T against this pair, measured in the same
+ * minute, can (bench/compare_gemm.py prints both). Together GFLOP/s = threads * 2mnk / median call time.
+ */
+@State(Scope.Thread)
+@BenchmarkMode(Mode.Throughput)
+@OutputTimeUnit(TimeUnit.SECONDS)
+@Warmup(iterations = 3, time = 1)
+@Measurement(iterations = 5, time = 1)
+@Threads(2)
+@Fork(value = 1, jvmArgsAppend = {"--add-modules", "jdk.incubator.vector"})
+public class GemmPairBench {
+    @Param("1024") public int m;
+    @Param("1024") public int n;
+    @Param("1024") public int k;
+
+    private float[] a, b, c;
+
+    @Setup
+    public void setup() {
+        Gemm.setThreads(1);
+        Random rnd = new Random(Thread.currentThread().getId());
+        a = GemmBench.random(rnd, m * k);
+        b = GemmBench.random(rnd, k * n);
+        c = new float[m * n];
+    }
+
+    @Benchmark
+    public float[] oneThreadGemmPerCore() {
+        Gemm.gemm(false, false, m, n, k, 1f, a, 0, k, b, 0, n, 0f, c, 0, n);
+        return c;
+    }
+}
