@@ -1,5 +1,6 @@
 package org.panagrad.kernels;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.panagrad.kernels.KernelTestSupport.assertClose;
 import static org.panagrad.kernels.KernelTestSupport.random;
@@ -35,7 +36,8 @@ class ReductionsTest {
         float[] want = new float[OFF + n], got = new float[OFF + n];
         ReductionsScalar.sumOverRows(rows, n, x, OFF, want, OFF);
         ReductionsSimd.sumOverRows(rows, n, x, OFF, got, OFF);
-        assertClose(want, got, 0f, 1e-5f, "sumOverRows");
+        // Every column is summed row after row on both sides: the same floats, bit for bit.
+        assertArrayEquals(want, got, "sumOverRows");
         float[] wantR = new float[OFF + rows], gotR = new float[OFF + rows];
         ReductionsScalar.sumOverCols(rows, n, x, OFF, wantR, OFF);
         ReductionsSimd.sumOverCols(rows, n, x, OFF, gotR, OFF);
