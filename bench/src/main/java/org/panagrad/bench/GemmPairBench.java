@@ -19,9 +19,11 @@ import org.panagrad.kernels.Gemm;
 /**
  * Two independent 1-thread products at once, one per JMH thread, each on its own matrices: what the two
  * cores deliver together when nothing is shared, the ceiling of a 2-thread product (GemmBench, threads = 2).
- * On a shared VM the cores are not equal (a vCPU whose sibling hyperthread is busy runs about 30% slower),
+ * On a shared VM the cores are not equal (measured here: one vCPU running 1024^3 at about 57 GFLOP/s while the
+ * other ran 78),
  * so 2T / 1T alone cannot say whether the split loses anything; 2T against this pair, measured in the same
- * minute, can (bench/compare_gemm.py prints both). Together GFLOP/s = threads * 2mnk / median call time.
+ * minute, can (bench/compare_gemm.py prints both). Together GFLOP/s = score (calls per second, summed over the
+ * threads) * 2mnk.
  */
 @State(Scope.Thread)
 @BenchmarkMode(Mode.Throughput)
