@@ -158,8 +158,10 @@ final class BlockedGemm {
         for (int group = 0, kb0 = 0; kb0 < kBlocks; group++, kb0 += 2) {
             int kb1 = Math.min(kBlocks, kb0 + 2);
             if (share == null) {
+                // Only with one k block (GemmJob.chooseChunks): the workspace holds one block.
+                assert kBlocks == 1 : "unshared row chunks over " + kBlocks + " k blocks";
                 own = ws.packedB(packedBSize(n, k));
-                GemmPacking.packB(job, 0, k, 0, n, own, 0); // one k block (see GemmJob.chooseChunks)
+                GemmPacking.packB(job, 0, k, 0, n, own, 0);
             } else {
                 if (group > 0) share.await(); // nobody still reads the buffers' previous blocks
                 int unitEnd = unitsBefore + (kb1 - kb0) * unitsPerBlock;

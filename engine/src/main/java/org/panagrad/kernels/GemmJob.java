@@ -44,7 +44,7 @@ final class GemmJob implements WorkerPool.Task {
     final SharedPanels sharedPanels = new SharedPanels();
     /**
      * Whether the parts claim chunks of C as they go ({@link BlockedGemm#runChunks}) rather than take one band
-     * each: chunks of chunkSize rows (splitRows) or columns, numbered over all k blocks by nextChunk.
+     * each: chunks of chunkSize rows (splitRows) or columns, numbered over the groups of two k blocks by nextChunk.
      */
     boolean dynamic;
     int chunks, chunkSize;
@@ -52,9 +52,9 @@ final class GemmJob implements WorkerPool.Task {
     /** Chunks per part: enough that a part slowed down by a busy core hands work over, few enough to pack little twice. */
     private static final int CHUNKS_PER_PART = 4;
     /**
-     * Row panels per chunk of the cubic products: with B packed whole before any chunk runs and no barrier
-     * after, small chunks cost nothing but a claim, and leave a part that the VM deschedules the least to
-     * finish. One-JVM A/B on this VM, 2 threads, 9 rounds each against the previous size: from 11 panels
+     * Row panels per chunk of the cubic products: with B packed before the chunks run (all of it up to
+     * k = 1024) and no barrier among them, small chunks cost nothing but a claim, and leave a part that the
+     * VM deschedules the least to finish. One-JVM A/B on this VM, 2 threads, 9 rounds each against the previous size: from 11 panels
      * (8 chunks per part at 1024^3) to 6: +2% at 1024^3, +3% at 768^3 and 1000^3 NT; to 4: +2%, -1%, +5%;
      * to 2: +6%, +1%, +2%; to 1: 0%, +1%, +1%.
      */
@@ -100,9 +100,9 @@ final class GemmJob implements WorkerPool.Task {
         parts = Math.min(threads, splitRows ? rowTiles : colTiles);
         // Sharing needs every part to pack the same sequence of blocks: row bands all run over the same
         // column blocks and k blocks; column bands do when each is one column block and all pack A. A row-major
-        // B is packed with plain vector copies, too cheap to be worth a barrier per block (measured: -1% to
-        // -4% on 784 x 128 x 64 TN), unless the k blocks need one anyway (see runChunks); a transposed B or a
-        // row-major A goes through register transposes.
+        // B is packed with plain vector copies, too cheap to be worth sharing (measured: -1% to -4% on
+        // 784 x 128 x 64 TN), except by the cubic products, whose several k blocks only the shared buffers
+        // hold (see runChunks); a transposed B or a row-major A goes through register transposes.
         int narrowest = colTiles / parts * NR, widest = (colTiles + parts - 1) / parts * NR;
         shared = parts > 1 && (splitRows ? cubic || bRowStride == 1 && bColStride != 1
                 : widest <= BlockedGemm.NC && BlockedGemm.packsA(narrowest));
@@ -158,9 +158,9 @@ final class GemmJob implements WorkerPool.Task {
 
     @Override
     public void runPart(int part, int parts) {
-        GemmWorkspace ws = GemmWorkspace.current();
         SharedPanels share = parts > 1 && shared ? sharedPanels : null;
         try {
+            GemmWorkspace ws = GemmWorkspace.current(); // in the try: a part that cannot get one releases the others
             if (parts > 1 && dynamic) {
                 BlockedGemm.runChunks(this, ws, share, part);
             } else if (parts == 1) {

@@ -76,7 +76,9 @@ final class GemmPacking {
             h = BlockedGemm.panelRows(ir, mc);
             int src = job.aOff + i0 + ir + p0 * cs;
             if (ir + h > mc || src + (kc - 1) * cs + LANES > a.length) break;
-            int vectorSteps = fenced(ir, h, ir1, mc) ? kc - 1 : kc;
+            // A store at step p spills LANES - h floats past the step; fenced, the steps whose spill would leave
+            // the panel are copied by hand (the last one at 8 lanes; two or three at 16).
+            int vectorSteps = fenced(ir, h, ir1, mc) ? Math.max(0, kc - (LANES - 1) / h) : kc;
             for (int p = 0; p < vectorSteps; p++) {
                 FloatVector.fromArray(F, a, src + p * cs).intoArray(dst, ir * kc + p * h);
             }

@@ -3,16 +3,19 @@ package org.panagrad.kernels;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
- * The operand that every part of a parallel GEMM reads whole (A when the parts are column bands, B when they
- * are row bands), packed once by all parts together instead of once by each: every part packs its share of a
- * block's panels, waits at a barrier until all shares are in, and then multiplies. Blocks alternate between
- * two buffers, so the one barrier per block also guarantees that nobody still reads a buffer being repacked:
- * a part packing block b + 2 has passed barrier b + 1, which every part reaches only after finishing block b.
+ * The operand that every part of a parallel GEMM reads whole (A when the parts are column bands or chunks, B
+ * when they are row bands or chunks), packed once by all parts together instead of once by each, into two
+ * buffers that alternate between blocks.
  * <p>
+ * Bands ({@link BlockedGemm#run}): every part packs its share of a block's panels, waits at a barrier
+ * ({@link #await}) until all shares are in, and then multiplies. The one barrier per block also guarantees
+ * that nobody still reads a buffer being repacked: a part packing block b + 2 has passed barrier b + 1, which
+ * every part reaches only after finishing block b.
  * <p>
- * The chunked calls ({@link BlockedGemm#runChunks}) pack up to both buffers' blocks at once, and the parts
- * claim the packing in units as they go ({@link #claimUnit}, {@link #unitPacked}, {@link #awaitPacked}): a
- * part whose core is taken then holds the others up for the one unit it has claimed, not for a fixed share.
+ * Chunks ({@link BlockedGemm#runChunks}): the parts pack both buffers' blocks at once, claiming the packing
+ * in units as they go ({@link #claimUnit}, {@link #unitPacked}, {@link #awaitPacked}), so a part whose core
+ * is taken holds the others up for the one unit it has claimed, not for a fixed share; a barrier comes only
+ * between such groups of two blocks (k above 1024), before the buffers are repacked.
  * <p>
  * The parts of one call run on distinct threads at the same time ({@link WorkerPool#tryRun}), so waiting for
  * each other cannot deadlock; a part that fails {@link #abandon}s the call so the others stop waiting.
@@ -56,7 +59,11 @@ final class SharedPanels {
         packedUnits.incrementAndGet();
     }
 
-    /** Returns once {@code units} units of the call are packed (the units are numbered in claiming order). */
+    /**
+     * Returns once {@code units} units of the call are packed (the units are numbered in claiming order). A
+     * count suffices because no unit of the next group is packed before every part has passed this wait and
+     * the barrier ({@link #await}) that follows the group.
+     */
     void awaitPacked(int units) {
         for (int spins = 0; packedUnits.get() < units; spins++) spinOrYield(spins);
     }
