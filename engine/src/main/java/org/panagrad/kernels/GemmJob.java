@@ -44,7 +44,8 @@ final class GemmJob implements WorkerPool.Task {
     final SharedPanels sharedPanels = new SharedPanels();
     /**
      * Whether the parts claim chunks of C as they go ({@link BlockedGemm#runChunks}) rather than take one band
-     * each: chunks of chunkSize rows (splitRows) or columns, numbered over the groups of two k blocks by nextChunk.
+     * each: chunks of chunkSize rows (splitRows) or columns, numbered by nextChunk over the groups of two k
+     * blocks.
      */
     boolean dynamic;
     int chunks, chunkSize;
@@ -54,9 +55,9 @@ final class GemmJob implements WorkerPool.Task {
     /**
      * Row panels per chunk of the cubic products: with B packed before the chunks run (all of it up to
      * k = 1024) and no barrier among them, small chunks cost nothing but a claim, and leave a part that the
-     * VM deschedules the least to finish. One-JVM A/B on this VM, 2 threads, 9 rounds each against the previous size: from 11 panels
-     * (8 chunks per part at 1024^3) to 6: +2% at 1024^3, +3% at 768^3 and 1000^3 NT; to 4: +2%, -1%, +5%;
-     * to 2: +6%, +1%, +2%; to 1: 0%, +1%, +1%.
+     * VM deschedules the least to finish. One-JVM A/B on this VM, 2 threads, 9 rounds, each size against the
+     * one before: from 11 panels (8 chunks per part at 1024^3) to 6, +2% at 1024^3, +3% at 768^3 and
+     * 1000^3 NT; to 4, +2%, -1%, +5%; to 2, +6%, +1%, +2%; to 1, 0%, +1%, +1%.
      */
     private static final int CUBIC_CHUNK_PANELS = 2;
 
@@ -113,9 +114,8 @@ final class GemmJob implements WorkerPool.Task {
     /**
      * Whether a product has several blocks of rows and of k (the cubic products, such as 1024^3): it is then
      * cut into rows, claimed in small chunks over a B packed together first (two k blocks at a time, see
-     * {@link BlockedGemm#runChunks}). Column bands would
-     * share A, with a barrier per row block and k block (16 at 1024^3), each waiting for whichever thread the
-     * VM has just descheduled.
+     * {@link BlockedGemm#runChunks}). Column bands would share A, with a barrier per row block and k block
+     * (16 at 1024^3), each waiting for whichever thread the VM has just descheduled.
      */
     static boolean cubic(int m, int n, int k, int threads) {
         return BlockedGemm.mcMax(m) < m && BlockedGemm.kBlocks(k) > 1 && n <= BlockedGemm.NC
