@@ -2,11 +2,13 @@
 """Panagrad GEMM vs numpy/OpenBLAS float32 matmul, same shapes and thread counts, one run.
 
 Usage (from the repository root, after `mvn -q -pl engine,bench -am package -DskipTests`):
-    /usr/bin/python3 bench/compare_gemm.py [--quick] [--rounds N] [--java PATH]
+    /usr/bin/python3 bench/compare_gemm.py [--quick] [--rounds N] [--java PATH] [--pin CPU]
 
 Shape by shape, numpy then JMH, so both sides of a ratio are measured within a minute of each other. With
 --rounds N everything is measured N times; the table shows medians over the rounds, the median of the
-per-round ratios and every round's ratio (a shared VM drifts by 10-30% within minutes).
+per-round ratios and every round's ratio (a shared VM drifts by 10-30% within minutes). With --pin CPU both
+sides' 1-thread measurements run on that CPU only, so that they meet the same core (the two vCPUs of this VM
+have measured 57 and 78 GFLOP/s at the same time); 2-thread runs are never pinned.
 
 Runs numpy in one subprocess per thread count (OPENBLAS_NUM_THREADS set before numpy loads; OPENBLAS_CORETYPE
 and OPENBLAS_L2_SIZE removed from that subprocess only), then GemmBench from bench/target/benchmarks.jar, and
@@ -101,32 +103,40 @@ def blas_kind(libs):
     return "unknown"
 
 
-def run_numpy(threads, min_time, python, shapes):
+def pinned_to(cpu):
+    """For subprocess.run's preexec_fn: the child (and what it starts) runs on that CPU only; None: anywhere."""
+    return None if cpu is None else (lambda: os.sched_setaffinity(0, {cpu}))
+
+
+def run_numpy(threads, min_time, python, shapes, pin=None):
     proc = subprocess.run([python, "-c", NUMPY_WORKER, json.dumps(shapes), str(min_time)],
-                          env=numpy_env(threads), capture_output=True, text=True)
+                          env=numpy_env(threads), capture_output=True, text=True, preexec_fn=pinned_to(pin))
     if proc.returncode != 0:
         sys.exit("numpy benchmark failed:\n" + proc.stderr)
     return json.loads(proc.stdout)
 
 
-def run_jmh(java, quick, shapes):
+def run_jmh(java, quick, shapes, pin=None):
+    """GemmBench per shape, both thread counts in one JVM; with pin, the 1-thread run alone on that CPU."""
     results = {}
     iters = ["-wi", "2", "-i", "3"] if quick else ["-wi", "3", "-i", "5"]
+    runs = [(THREADS, None)] if pin is None else [((t,), pin if t == 1 else None) for t in THREADS]
     for (label, m, n, k, ta, tb) in shapes:
-        with tempfile.NamedTemporaryFile(suffix=".json", delete=False) as f:
-            out = f.name
-        cmd = [java, "--add-modules", "jdk.incubator.vector", "-jar", JAR, "GemmBench",
-               "-p", f"m={m}", "-p", f"n={n}", "-p", f"k={k}", "-p", f"transA={str(ta).lower()}",
-               "-p", f"transB={str(tb).lower()}", "-p", "threads=" + ",".join(map(str, THREADS)),
-               "-f", "1", "-w", "1", "-r", "1", *iters, "-bm", "sample", "-tu", "us", "-rf", "json", "-rff", out]
-        print(f"  jmh {label} ...", file=sys.stderr, flush=True)
-        proc = subprocess.run(cmd, capture_output=True, text=True)
-        if proc.returncode != 0:
-            sys.exit("JMH failed:\n" + proc.stdout[-3000:] + proc.stderr[-3000:])
-        for r in json.load(open(out)):
-            t = int(r["params"]["threads"])
-            results[(label, t)] = 1e6 / r["primaryMetric"]["scorePercentiles"]["50.0"]  # calls per second, median
-        os.unlink(out)
+        for threads, cpu in runs:
+            with tempfile.NamedTemporaryFile(suffix=".json", delete=False) as f:
+                out = f.name
+            cmd = [java, "--add-modules", "jdk.incubator.vector", "-jar", JAR, "GemmBench",
+                   "-p", f"m={m}", "-p", f"n={n}", "-p", f"k={k}", "-p", f"transA={str(ta).lower()}",
+                   "-p", f"transB={str(tb).lower()}", "-p", "threads=" + ",".join(map(str, threads)),
+                   "-f", "1", "-w", "1", "-r", "1", *iters, "-bm", "sample", "-tu", "us", "-rf", "json", "-rff", out]
+            print(f"  jmh {label} ...", file=sys.stderr, flush=True)
+            proc = subprocess.run(cmd, capture_output=True, text=True, preexec_fn=pinned_to(cpu))
+            if proc.returncode != 0:
+                sys.exit("JMH failed:\n" + proc.stdout[-3000:] + proc.stderr[-3000:])
+            for r in json.load(open(out)):
+                t = int(r["params"]["threads"])
+                results[(label, t)] = 1e6 / r["primaryMetric"]["scorePercentiles"]["50.0"]  # calls per second, median
+            os.unlink(out)
     return results
 
 
@@ -180,6 +190,9 @@ def main():
     ap.add_argument("--python", default="/usr/bin/python3", help="interpreter with numpy")
     ap.add_argument("--quick", action="store_true", help="fewer JMH iterations")
     ap.add_argument("--rounds", type=int, default=1, help="measure both sides this many times, alternating")
+    ap.add_argument("--pin", type=int, metavar="CPU",
+                    help="run both sides' 1-thread measurements on this CPU only: a shared VM's vCPUs can differ "
+                         "in speed, and unpinned the two sides may land on different ones")
     args = ap.parse_args()
 
     probe = subprocess.run([args.python, "-c", "import numpy"], capture_output=True, text=True)
@@ -197,11 +210,11 @@ def main():
         for shape in SHAPES:
             for t in THREADS:
                 print(f"  round {r + 1}: numpy {shape[0]}, {t} thread(s) ...", file=sys.stderr, flush=True)
-                run = run_numpy(t, 1.0 if args.quick else 2.0, args.python, [shape])
+                run = run_numpy(t, 1.0 if args.quick else 2.0, args.python, [shape], args.pin if t == 1 else None)
                 require_openblas(run["info"]["libs"])
                 np_runs[t]["info"] = run["info"]
                 np_runs[t]["results"] += run["results"]
-            java.update(run_jmh(args.java, args.quick, [shape]))
+            java.update(run_jmh(args.java, args.quick, [shape], args.pin))
             if shape is SHAPES[0]:
                 java["pair"] = run_jmh_pair(args.java, args.quick)
         rounds.append((np_runs, java))
@@ -210,7 +223,8 @@ def main():
     print(f"GEMM float32, GFLOP/s = 2mnk/time. {time.strftime('%Y-%m-%d %H:%M')}, {os.cpu_count()} cores, "
           f"{java_version(args.java)}; numpy {info['numpy']} with {blas_kind(info['libs'])} "
           f"({', '.join(os.path.basename(l) for l in info['libs'])}). "
-          f"{args.rounds} round(s): medians, and each round's ratio.\n")
+          f"{args.rounds} round(s): medians, and each round's ratio."
+          + ("" if args.pin is None else f" 1-thread runs of both sides pinned to CPU {args.pin}.") + "\n")
     print("| product | m x n x k | op | threads | Panagrad GFLOP/s | OpenBLAS GFLOP/s | Panagrad / OpenBLAS "
           "| per round | Panagrad 2T/1T |")
     print("|---|---|---|---:|---:|---:|---:|---|---:|")

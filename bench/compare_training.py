@@ -2,7 +2,7 @@
 """Panagrad vs PyTorch CPU: a training step and a double-backward HVP, same model, batch and threads, one run.
 
 Usage (from the repository root, after `mvn -q -pl engine,bench -am package -DskipTests`):
-    /usr/bin/python3 bench/compare_training.py [--quick] [--rounds N] [--java PATH] [--python PATH]
+    /usr/bin/python3 bench/compare_training.py [--quick] [--rounds N] [--java PATH] [--python PATH] [--pin CPU]
 
 The training step is forward, softmax cross-entropy (mean), backward and a plain SGD update, float32,
 ReLU MLP. The HVP is PyTorch's double backward (autograd.grad with create_graph=True, then the gradient
@@ -11,7 +11,7 @@ torch.set_num_threads(t), OMP_WAIT_POLICY=PASSIVE (2 threads on 2 cores fight ot
 OPENBLAS_CORETYPE / OPENBLAS_L2_SIZE removed; it is timed as the median of many timed repetitions after a
 warm-up. Refuses to compare against the reference BLAS. With --rounds N both sides are measured N times,
 alternating; the tables show medians over the rounds, the median of the per-round ratios and every round's
-ratio.
+ratio. With --pin CPU both sides' 1-thread measurements run on that CPU only (see compare_gemm.py).
 """
 import argparse
 import json
@@ -23,8 +23,8 @@ import time
 from statistics import median
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from compare_gemm import (JAR, blas_kind, java_version, numpy_env, require_jar_and_quiet_machine,  # noqa: E402
-                          require_openblas)
+from compare_gemm import (JAR, blas_kind, java_version, numpy_env, pinned_to,  # noqa: E402
+                          require_jar_and_quiet_machine, require_openblas)
 
 THREADS = (1, 2)
 TRAIN = [("784-500-10", b) for b in (64, 128, 256)] + [("784-128-10", b) for b in (64, 128, 256)]
@@ -99,15 +99,23 @@ def torch_env(threads):
     return env
 
 
-def run_torch(python, threads, min_time):
+def run_torch(python, threads, min_time, pin=None):
     proc = subprocess.run([python, "-c", TORCH_WORKER, json.dumps(TRAIN), json.dumps(HVP), str(threads),
-                           str(min_time)], env=torch_env(threads), capture_output=True, text=True)
+                           str(min_time)], env=torch_env(threads), capture_output=True, text=True,
+                          preexec_fn=pinned_to(pin))
     if proc.returncode != 0:
         sys.exit("PyTorch benchmark failed:\n" + proc.stderr[-3000:])
     return json.loads(proc.stdout)
 
 
-def run_jmh(java, bench, params, quick):
+def run_jmh_threads(java, bench, quick, pin):
+    """The benchmark at every thread count: in one JVM, or with pin the 1-thread run alone on that CPU."""
+    if pin is None:
+        return run_jmh(java, bench, {"threads": ",".join(map(str, THREADS))}, quick)
+    return [r for t in THREADS for r in run_jmh(java, bench, {"threads": t}, quick, pin if t == 1 else None)]
+
+
+def run_jmh(java, bench, params, quick, pin=None):
     iters = ["-wi", "3", "-i", "3"] if quick else ["-wi", "5", "-i", "5"]
     with tempfile.NamedTemporaryFile(suffix=".json", delete=False) as f:
         out = f.name
@@ -116,7 +124,7 @@ def run_jmh(java, bench, params, quick):
     for k, v in params.items():
         cmd += ["-p", f"{k}={v}"]
     print(f"  jmh {bench} {params} ...", file=sys.stderr, flush=True)
-    proc = subprocess.run(cmd, capture_output=True, text=True)
+    proc = subprocess.run(cmd, capture_output=True, text=True, preexec_fn=pinned_to(pin))
     if proc.returncode != 0:
         sys.exit("JMH failed:\n" + proc.stdout[-3000:] + proc.stderr[-3000:])
     results = json.load(open(out))
@@ -130,6 +138,7 @@ def main():
     ap.add_argument("--python", default="/usr/bin/python3", help="interpreter with torch")
     ap.add_argument("--quick", action="store_true", help="fewer iterations")
     ap.add_argument("--rounds", type=int, default=1, help="measure both sides this many times, alternating")
+    ap.add_argument("--pin", type=int, metavar="CPU", help="run both sides' 1-thread measurements on this CPU only")
     args = ap.parse_args()
 
     probe = subprocess.run([args.python, "-c", "import torch"], capture_output=True, text=True)
@@ -139,16 +148,15 @@ def main():
                  + probe.stderr.strip()[-500:])
     require_jar_and_quiet_machine()
 
-    threads = ",".join(map(str, THREADS))
     rounds = []
     for r in range(args.rounds):
         torch_runs = {}
         for t in THREADS:
             print(f"  round {r + 1}: PyTorch, {t} thread(s) ...", file=sys.stderr, flush=True)
-            torch_runs[t] = run_torch(args.python, t, 1.0 if args.quick else 3.0)
+            torch_runs[t] = run_torch(args.python, t, 1.0 if args.quick else 3.0, args.pin if t == 1 else None)
             require_openblas(torch_runs[t]["info"]["libs"], "PyTorch")
-        train = run_jmh(args.java, "TrainStepBench", {"threads": threads}, args.quick)
-        hvp = run_jmh(args.java, "HvpBench", {"threads": threads}, args.quick)
+        train = run_jmh_threads(args.java, "TrainStepBench", args.quick, args.pin)
+        hvp = run_jmh_threads(args.java, "HvpBench", args.quick, args.pin)
         us = {(r["params"]["layers"], int(r["params"]["batch"]), int(r["params"]["threads"])):
               r["primaryMetric"]["scorePercentiles"]["50.0"] for r in train}
         ms = {}
@@ -163,7 +171,8 @@ def main():
     info = rounds[0][0][1]["info"]
     print(f"{time.strftime('%Y-%m-%d %H:%M')}, {os.cpu_count()} cores, {java_version(args.java)}; "
           f"PyTorch {info['torch']} on {blas_kind(info['libs'])}. {args.rounds} round(s): medians over rounds "
-          "(within a round, the median time per call on both sides: JMH sample mode, PyTorch timed call by call), and each round's ratio.\n")
+          "(within a round, the median time per call on both sides: JMH sample mode, PyTorch timed call by call), and each round's ratio."
+          + ("" if args.pin is None else f" 1-thread runs of both sides pinned to CPU {args.pin}.") + "\n")
     print("| model | batch | threads | Panagrad samples/s | PyTorch samples/s | Panagrad / PyTorch | per round |")
     print("|---|---:|---:|---:|---:|---:|---|")
     for layers, batch in TRAIN:
