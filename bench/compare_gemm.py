@@ -116,6 +116,20 @@ def run_numpy(threads, min_time, python, shapes, pin=None):
     return json.loads(proc.stdout)
 
 
+def jmh_json(java, args, pin=None):
+    """Runs the benchmarks jar with these JMH arguments (one fork, 1 s iterations) and returns its JSON results."""
+    with tempfile.NamedTemporaryFile(suffix=".json", delete=False) as f:
+        out = f.name
+    cmd = [java, "--add-modules", "jdk.incubator.vector", "-jar", JAR, *args, "-f", "1", "-w", "1", "-r", "1",
+           "-rf", "json", "-rff", out]
+    proc = subprocess.run(cmd, capture_output=True, text=True, preexec_fn=pinned_to(pin))
+    if proc.returncode != 0:
+        sys.exit("JMH failed:\n" + proc.stdout[-3000:] + proc.stderr[-3000:])
+    results = json.load(open(out))
+    os.unlink(out)
+    return results
+
+
 def run_jmh(java, quick, shapes, pin=None):
     """GemmBench per shape, both thread counts in one JVM; with pin, the 1-thread run alone on that CPU."""
     results = {}
@@ -123,20 +137,13 @@ def run_jmh(java, quick, shapes, pin=None):
     runs = [(THREADS, None)] if pin is None else [((t,), pin if t == 1 else None) for t in THREADS]
     for (label, m, n, k, ta, tb) in shapes:
         for threads, cpu in runs:
-            with tempfile.NamedTemporaryFile(suffix=".json", delete=False) as f:
-                out = f.name
-            cmd = [java, "--add-modules", "jdk.incubator.vector", "-jar", JAR, "GemmBench",
-                   "-p", f"m={m}", "-p", f"n={n}", "-p", f"k={k}", "-p", f"transA={str(ta).lower()}",
-                   "-p", f"transB={str(tb).lower()}", "-p", "threads=" + ",".join(map(str, threads)),
-                   "-f", "1", "-w", "1", "-r", "1", *iters, "-bm", "sample", "-tu", "us", "-rf", "json", "-rff", out]
             print(f"  jmh {label} ...", file=sys.stderr, flush=True)
-            proc = subprocess.run(cmd, capture_output=True, text=True, preexec_fn=pinned_to(cpu))
-            if proc.returncode != 0:
-                sys.exit("JMH failed:\n" + proc.stdout[-3000:] + proc.stderr[-3000:])
-            for r in json.load(open(out)):
+            args = ["GemmBench", "-p", f"m={m}", "-p", f"n={n}", "-p", f"k={k}", "-p", f"transA={str(ta).lower()}",
+                    "-p", f"transB={str(tb).lower()}", "-p", "threads=" + ",".join(map(str, threads)),
+                    *iters, "-bm", "sample", "-tu", "us"]
+            for r in jmh_json(java, args, cpu):
                 t = int(r["params"]["threads"])
                 results[(label, t)] = 1e6 / r["primaryMetric"]["scorePercentiles"]["50.0"]  # calls per second, median
-            os.unlink(out)
     return results
 
 
@@ -144,17 +151,9 @@ def run_jmh_pair(java, quick):
     """GemmPairBench at 1024^3: the two cores' GFLOP/s together. Throughput mode, whose score adds the threads'
     calls per second (a median call time would mix the threads' samples and lean to the faster core); the
     median of the measurement iterations."""
-    with tempfile.NamedTemporaryFile(suffix=".json", delete=False) as f:
-        out = f.name
     iters = ["-wi", "2", "-i", "3"] if quick else ["-wi", "3", "-i", "5"]
-    cmd = [java, "--add-modules", "jdk.incubator.vector", "-jar", JAR, "GemmPairBench", "-f", "1", "-w", "1",
-           "-r", "1", *iters, "-bm", "thrpt", "-tu", "s", "-rf", "json", "-rff", out]
     print("  jmh two 1-thread products at once ...", file=sys.stderr, flush=True)
-    proc = subprocess.run(cmd, capture_output=True, text=True)
-    if proc.returncode != 0:
-        sys.exit("JMH failed:\n" + proc.stdout[-3000:] + proc.stderr[-3000:])
-    r = json.load(open(out))[0]
-    os.unlink(out)
+    r = jmh_json(java, ["GemmPairBench", *iters, "-bm", "thrpt", "-tu", "s"])[0]
     return median(r["primaryMetric"]["rawData"][0]) * 2.0 * 1024 ** 3 / 1e9
 
 

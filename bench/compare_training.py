@@ -18,12 +18,11 @@ import json
 import os
 import subprocess
 import sys
-import tempfile
 import time
 from statistics import median
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from compare_gemm import (JAR, blas_kind, java_version, numpy_env, pinned_to,  # noqa: E402
+from compare_gemm import (blas_kind, java_version, jmh_json, numpy_env, pinned_to,  # noqa: E402
                           require_jar_and_quiet_machine, require_openblas)
 
 THREADS = (1, 2)
@@ -117,19 +116,11 @@ def run_jmh_threads(java, bench, quick, pin):
 
 def run_jmh(java, bench, params, quick, pin=None):
     iters = ["-wi", "3", "-i", "3"] if quick else ["-wi", "5", "-i", "5"]
-    with tempfile.NamedTemporaryFile(suffix=".json", delete=False) as f:
-        out = f.name
-    cmd = [java, "--add-modules", "jdk.incubator.vector", "-jar", JAR, bench, "-f", "1", "-w", "1", "-r", "1",
-           *iters, "-bm", "sample", "-tu", "us", "-rf", "json", "-rff", out]
+    args = [bench, *iters, "-bm", "sample", "-tu", "us"]
     for k, v in params.items():
-        cmd += ["-p", f"{k}={v}"]
+        args += ["-p", f"{k}={v}"]
     print(f"  jmh {bench} {params} ...", file=sys.stderr, flush=True)
-    proc = subprocess.run(cmd, capture_output=True, text=True, preexec_fn=pinned_to(pin))
-    if proc.returncode != 0:
-        sys.exit("JMH failed:\n" + proc.stdout[-3000:] + proc.stderr[-3000:])
-    results = json.load(open(out))
-    os.unlink(out)
-    return results
+    return jmh_json(java, args, pin)
 
 
 def main():
