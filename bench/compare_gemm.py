@@ -130,13 +130,22 @@ def jmh_json(java, args, pin=None):
     return results
 
 
+def thread_runs(threads, pin):
+    """The JMH runs that cover these thread counts, as (threads, CPU or None) pairs: all in one JVM, or with pin
+    one JVM per count, the 1-thread one on that CPU."""
+    return [(tuple(threads), None)] if pin is None else [((t,), pin if t == 1 else None) for t in threads]
+
+
+def gemm_iterations(quick):
+    return ["-wi", "2", "-i", "3"] if quick else ["-wi", "3", "-i", "5"]
+
+
 def run_jmh(java, quick, shapes, pin=None):
     """GemmBench per shape, both thread counts in one JVM; with pin, the 1-thread run alone on that CPU."""
     results = {}
-    iters = ["-wi", "2", "-i", "3"] if quick else ["-wi", "3", "-i", "5"]
-    runs = [(THREADS, None)] if pin is None else [((t,), pin if t == 1 else None) for t in THREADS]
+    iters = gemm_iterations(quick)
     for (label, m, n, k, ta, tb) in shapes:
-        for threads, cpu in runs:
+        for threads, cpu in thread_runs(THREADS, pin):
             print(f"  jmh {label} ...", file=sys.stderr, flush=True)
             args = ["GemmBench", "-p", f"m={m}", "-p", f"n={n}", "-p", f"k={k}", "-p", f"transA={str(ta).lower()}",
                     "-p", f"transB={str(tb).lower()}", "-p", "threads=" + ",".join(map(str, threads)),
@@ -147,14 +156,15 @@ def run_jmh(java, quick, shapes, pin=None):
     return results
 
 
-def run_jmh_pair(java, quick):
-    """GemmPairBench at 1024^3: the two cores' GFLOP/s together. Throughput mode, whose score adds the threads'
-    calls per second (a median call time would mix the threads' samples and lean to the faster core); the
-    median of the measurement iterations."""
-    iters = ["-wi", "2", "-i", "3"] if quick else ["-wi", "3", "-i", "5"]
+def run_jmh_pair(java, quick, m, n, k):
+    """GemmPairBench (NN, m x n x k): the two cores' GFLOP/s together. Throughput mode, whose score adds the
+    threads' calls per second (a median call time would mix the threads' samples and lean to the faster core);
+    the median of the measurement iterations."""
     print("  jmh two 1-thread products at once ...", file=sys.stderr, flush=True)
-    r = jmh_json(java, ["GemmPairBench", *iters, "-bm", "thrpt", "-tu", "s"])[0]
-    return median(r["primaryMetric"]["rawData"][0]) * 2.0 * 1024 ** 3 / 1e9
+    args = ["GemmPairBench", "-p", f"m={m}", "-p", f"n={n}", "-p", f"k={k}", *gemm_iterations(quick),
+            "-bm", "thrpt", "-tu", "s"]
+    r = jmh_json(java, args)[0]
+    return median(r["primaryMetric"]["rawData"][0]) * 2.0 * m * n * k / 1e9
 
 
 def require_jar_and_quiet_machine():
@@ -215,7 +225,7 @@ def main():
                 np_runs[t]["results"] += run["results"]
             java.update(run_jmh(args.java, args.quick, [shape], args.pin))
             if shape is SHAPES[0]:
-                java["pair"] = run_jmh_pair(args.java, args.quick)
+                java["pair"] = run_jmh_pair(args.java, args.quick, *shape[1:4])
         rounds.append((np_runs, java))
 
     info = rounds[0][0][1]["info"]

@@ -23,7 +23,7 @@ from statistics import median
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from compare_gemm import (blas_kind, java_version, jmh_json, numpy_env, pinned_to,  # noqa: E402
-                          require_jar_and_quiet_machine, require_openblas)
+                          require_jar_and_quiet_machine, require_openblas, thread_runs)
 
 THREADS = (1, 2)
 TRAIN = [("784-500-10", b) for b in (64, 128, 256)] + [("784-128-10", b) for b in (64, 128, 256)]
@@ -109,9 +109,8 @@ def run_torch(python, threads, min_time, pin=None):
 
 def run_jmh_threads(java, bench, quick, pin):
     """The benchmark at every thread count: in one JVM, or with pin the 1-thread run alone on that CPU."""
-    if pin is None:
-        return run_jmh(java, bench, {"threads": ",".join(map(str, THREADS))}, quick)
-    return [r for t in THREADS for r in run_jmh(java, bench, {"threads": t}, quick, pin if t == 1 else None)]
+    return [r for threads, cpu in thread_runs(THREADS, pin)
+            for r in run_jmh(java, bench, {"threads": ",".join(map(str, threads))}, quick, cpu)]
 
 
 def run_jmh(java, bench, params, quick, pin=None):
