@@ -9,8 +9,9 @@ ReLU MLP. The HVP is PyTorch's double backward (autograd.grad with create_graph=
 of <g, v>) against Panagrad's HvpBench. PyTorch runs in one subprocess per thread count with
 torch.set_num_threads(t), OMP_WAIT_POLICY=PASSIVE (2 threads on 2 cores fight otherwise) and
 OPENBLAS_CORETYPE / OPENBLAS_L2_SIZE removed; it is timed as the median of many timed repetitions after a
-warm-up. Refuses to compare against the reference BLAS. With --rounds N both sides are measured N times,
-alternating; the tables show medians over the rounds, the median of the per-round ratios and every round's
+warm-up. Refuses to compare against the reference BLAS. Model by model, PyTorch runs and then Panagrad's JMH
+run, so that both sides of each ratio see the machine within a minute. With --rounds N both sides are
+measured N times, alternating; the tables show medians over the rounds, the median of the per-round ratios and every round's
 ratio. With --pin CPU both sides' 1-thread measurements run on that CPU only (see compare_gemm.py).
 """
 import argparse
@@ -98,8 +99,8 @@ def torch_env(threads):
     return env
 
 
-def run_torch(python, threads, min_time, pin=None):
-    proc = subprocess.run([python, "-c", TORCH_WORKER, json.dumps(TRAIN), json.dumps(HVP), str(threads),
+def run_torch(python, threads, train, hvp, min_time, pin=None):
+    proc = subprocess.run([python, "-c", TORCH_WORKER, json.dumps(train), json.dumps(hvp), str(threads),
                            str(min_time)], env=torch_env(threads), capture_output=True, text=True,
                           preexec_fn=pinned_to(pin))
     if proc.returncode != 0:
@@ -107,10 +108,11 @@ def run_torch(python, threads, min_time, pin=None):
     return json.loads(proc.stdout)
 
 
-def run_jmh_threads(java, bench, quick, pin):
-    """The benchmark at every thread count: in one JVM, or with pin the 1-thread run alone on that CPU."""
+def run_jmh_threads(java, bench, params, quick, pin):
+    """The benchmark with these params at every thread count: in one JVM, or with pin the 1-thread run alone on
+    that CPU."""
     return [r for threads, cpu in thread_runs(THREADS, pin)
-            for r in run_jmh(java, bench, {"threads": ",".join(map(str, threads))}, quick, cpu)]
+            for r in run_jmh(java, bench, {**params, "threads": ",".join(map(str, threads))}, quick, cpu)]
 
 
 def run_jmh(java, bench, params, quick, pin=None):
@@ -138,21 +140,30 @@ def main():
                  + probe.stderr.strip()[-500:])
     require_jar_and_quiet_machine()
 
+    # Model by model, PyTorch then JMH, so both sides of a ratio are measured within a minute of each other
+    # (this VM's speed drifts from minute to minute; whole rounds apart, the ratios swung 0.7-1.7x).
     rounds = []
     for r in range(args.rounds):
-        torch_runs = {}
-        for t in THREADS:
-            print(f"  round {r + 1}: PyTorch, {t} thread(s) ...", file=sys.stderr, flush=True)
-            torch_runs[t] = run_torch(args.python, t, 1.0 if args.quick else 3.0, args.pin if t == 1 else None)
-            require_openblas(torch_runs[t]["info"]["libs"], "PyTorch")
-        train = run_jmh_threads(args.java, "TrainStepBench", args.quick, args.pin)
-        hvp = run_jmh_threads(args.java, "HvpBench", args.quick, args.pin)
-        us = {(r["params"]["layers"], int(r["params"]["batch"]), int(r["params"]["threads"])):
-              r["primaryMetric"]["scorePercentiles"]["50.0"] for r in train}
-        ms = {}
-        for r in hvp:
-            key = (r["params"]["layers"], int(r["params"]["batch"]), int(r["params"]["threads"]))
-            ms.setdefault(key, {})[r["benchmark"].rsplit(".", 1)[1]] = r["primaryMetric"]["scorePercentiles"]["50.0"] / 1000
+        torch_runs = {t: {"train": {}, "hvp": {}} for t in THREADS}
+        us, ms = {}, {}
+        for bench, configs in [("TrainStepBench", [(c, []) for c in TRAIN]), ("HvpBench", [([], c) for c in HVP])]:
+            for train, hvp in configs:
+                layers, batch = train or hvp
+                for t in THREADS:
+                    print(f"  round {r + 1}: PyTorch {layers} b{batch}, {t} thread(s) ...", file=sys.stderr, flush=True)
+                    run = run_torch(args.python, t, [train] if train else [], [hvp] if hvp else [],
+                                    1.0 if args.quick else 3.0, args.pin if t == 1 else None)
+                    require_openblas(run["info"]["libs"], "PyTorch")
+                    torch_runs[t]["info"] = run["info"]
+                    torch_runs[t]["train"].update(run["train"])
+                    torch_runs[t]["hvp"].update(run["hvp"])
+                for res in run_jmh_threads(args.java, bench, {"layers": layers, "batch": str(batch)}, args.quick, args.pin):
+                    key = (res["params"]["layers"], int(res["params"]["batch"]), int(res["params"]["threads"]))
+                    median_us = res["primaryMetric"]["scorePercentiles"]["50.0"]
+                    if train:
+                        us[key] = median_us
+                    else:
+                        ms.setdefault(key, {})[res["benchmark"].rsplit(".", 1)[1]] = median_us / 1000
         rounds.append((torch_runs, us, ms))
 
     def per_round(values):
