@@ -19,8 +19,14 @@ import java.util.concurrent.atomic.AtomicInteger;
  * One instance per calling thread is reused for every call, so a call allocates nothing.
  */
 final class GemmJob implements WorkerPool.Task {
-    /** Below this many multiply-adds, waking a second thread costs more than it saves. */
-    static final long PARALLEL_MIN_MACS = 1L << 21;
+    /**
+     * Below this many multiply-adds, waking a second thread costs more than it saves. 256K lets an MLP's
+     * output-layer products (128 x 10 x 500 and its two backward products, 640K) split: in a 2-thread HVP
+     * program, best of many runs, each went from 40-50 to 23-25 µs (7 of them), and in a training step
+     * likewise for 3; at 82K (784-128-10, batch 64) splitting saved 1-2 µs of 8-10, too little to risk a
+     * helper that has parked.
+     */
+    static final long PARALLEL_MIN_MACS = 1L << 18;
 
     int m, n, k;
     float alpha, beta;
