@@ -238,12 +238,13 @@ class GemmTest {
     }
 
     /**
-     * The MLP shapes of the benchmark, a square one, and one with several blocks of rows and of k (cubic), all
-     * large enough to be split.
+     * The MLP shapes of the benchmark (the output layer's too: 640K multiply-adds), a square one, and one with
+     * several blocks of rows and of k (cubic), all large enough to be split.
      */
     static final int[][] PARALLEL_SHAPES = {
             {128, 500, 784, 0, 0}, {784, 500, 128, 1, 0}, {128, 784, 500, 0, 1}, {300, 300, 300, 1, 1},
-            {500, 10, 1280, 1, 0}, {2048, 10, 128, 0, 0}, {600, 96, 1100, 0, 0}};
+            {500, 10, 1280, 1, 0}, {2048, 10, 128, 0, 0}, {600, 96, 1100, 0, 0},
+            {128, 10, 500, 0, 0}, {500, 10, 128, 1, 0}, {128, 500, 10, 0, 1}};
 
     @Test
     void twoThreadsGiveBitIdenticalResultsToOne() {
@@ -254,8 +255,8 @@ class GemmTest {
             probe.configure(c.transA, c.transB, c.m, c.n, c.k, 1f, c.a, c.aOff, c.lda, c.b, c.bOff, c.ldb, 0f, c.c0,
                     c.cOff, c.ldc, null, 0, false, null, 0, 2);
             assertEquals(2, probe.parts, c + " should be split over two threads");
-            // The MLP's layer-1 products and the cubic one are shared out in claimed chunks; the square one
-            // (one k block) and the n = 10 ones keep their bands.
+            // The MLP's layer-1 products, the k = 10 one and the cubic one are shared out in claimed chunks;
+            // the square one (one k block) and the n = 10 ones keep their bands.
             boolean cubic = GemmJob.cubic(s[0], s[1], s[2], 2);
             assertEquals(s[0] == 600, cubic, c + " cubic");
             assertEquals(s[0] <= 784 && s[1] >= 500 || cubic, probe.dynamic, c + " chunks");
@@ -266,6 +267,20 @@ class GemmTest {
             float[] two = c.runFast();
             assertArrayEquals(one, two, c.toString());
             if (s[0] * s[1] * s[2] <= 300 * 300 * 300) c.assertMatchesScalar(two);
+        }
+    }
+
+    /** Below {@link GemmJob#PARALLEL_MIN_MACS} a product stays on the calling thread, at or above it splits. */
+    @Test
+    void onlyProductsOfAtLeastTheThresholdSplit() {
+        long threshold = GemmJob.PARALLEL_MIN_MACS;
+        int k = 128, n = 10;
+        int below = (int) ((threshold - 1) / ((long) n * k)), atLeast = (int) ((threshold + n * k - 1) / ((long) n * k));
+        for (int m : new int[] {below, atLeast}) {
+            float[] a = new float[m * k], b = new float[k * n], c = new float[m * n];
+            GemmJob probe = new GemmJob();
+            probe.configure(false, false, m, n, k, 1f, a, 0, k, b, 0, n, 0f, c, 0, n, null, 0, false, null, 0, 2);
+            assertEquals((long) m * n * k >= threshold ? 2 : 1, probe.parts, m + " x " + n + " x " + k);
         }
     }
 
