@@ -11,8 +11,8 @@ torch.set_num_threads(t), OMP_WAIT_POLICY=PASSIVE (2 threads on 2 cores fight ot
 OPENBLAS_CORETYPE / OPENBLAS_L2_SIZE removed; it is timed as the median of many timed repetitions after a
 warm-up. Refuses to compare against the reference BLAS. Model by model, PyTorch runs and then Panagrad's JMH
 run, so that both sides of each ratio see the machine within a minute. With --rounds N both sides are
-measured N times, alternating; the tables show medians over the rounds, the median of the per-round ratios and every round's
-ratio. With --pin CPU both sides' 1-thread measurements run on that CPU only (see compare_gemm.py).
+measured N times, alternating; the tables show medians over the rounds, the median of the per-round ratios
+and every round's ratio. With --pin CPU both sides' 1-thread measurements run on that CPU only (see compare_gemm.py).
 """
 import argparse
 import json
@@ -146,12 +146,13 @@ def main():
     for r in range(args.rounds):
         torch_runs = {t: {"train": {}, "hvp": {}} for t in THREADS}
         us, ms = {}, {}
-        for bench, configs in [("TrainStepBench", [(c, []) for c in TRAIN]), ("HvpBench", [([], c) for c in HVP])]:
-            for train, hvp in configs:
-                layers, batch = train or hvp
+        for bench, models in (("TrainStepBench", TRAIN), ("HvpBench", HVP)):
+            training = bench == "TrainStepBench"
+            for model in models:
+                layers, batch = model
                 for t in THREADS:
                     print(f"  round {r + 1}: PyTorch {layers} b{batch}, {t} thread(s) ...", file=sys.stderr, flush=True)
-                    run = run_torch(args.python, t, [train] if train else [], [hvp] if hvp else [],
+                    run = run_torch(args.python, t, [model] if training else [], [] if training else [model],
                                     1.0 if args.quick else 3.0, args.pin if t == 1 else None)
                     require_openblas(run["info"]["libs"], "PyTorch")
                     torch_runs[t]["info"] = run["info"]
@@ -160,7 +161,7 @@ def main():
                 for res in run_jmh_threads(args.java, bench, {"layers": layers, "batch": str(batch)}, args.quick, args.pin):
                     key = (res["params"]["layers"], int(res["params"]["batch"]), int(res["params"]["threads"]))
                     median_us = res["primaryMetric"]["scorePercentiles"]["50.0"]
-                    if train:
+                    if training:
                         us[key] = median_us
                     else:
                         ms.setdefault(key, {})[res["benchmark"].rsplit(".", 1)[1]] = median_us / 1000
