@@ -2,13 +2,13 @@ package org.panagrad.compiler;
 
 import org.panagrad.graph.Node;
 import org.panagrad.ops.Add;
-import org.panagrad.ops.FusedLinear;
-import org.panagrad.ops.Fusible;
-import org.panagrad.ops.MaskedProduct;
+import org.panagrad.ops.fused.FusedLinear;
+import org.panagrad.ops.fused.Fusible;
+import org.panagrad.ops.fused.MaskedProduct;
 import org.panagrad.ops.MatMul;
 import org.panagrad.ops.Mul;
 import org.panagrad.ops.Relu;
-import org.panagrad.ops.ReluBackward;
+import org.panagrad.ops.fused.ReluBackward;
 import org.panagrad.ops.Step;
 
 import java.util.HashSet;

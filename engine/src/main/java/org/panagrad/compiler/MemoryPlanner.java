@@ -1,10 +1,10 @@
 package org.panagrad.compiler;
 
 import org.panagrad.graph.Node;
-import org.panagrad.ops.Constant;
-import org.panagrad.ops.Fill;
-import org.panagrad.ops.Input;
-import org.panagrad.ops.Variable;
+import org.panagrad.graph.Constant;
+import org.panagrad.graph.Fill;
+import org.panagrad.graph.Input;
+import org.panagrad.graph.Variable;
 
 import java.util.ArrayList;
 import java.util.Comparator;

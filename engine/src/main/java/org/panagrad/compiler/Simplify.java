@@ -7,7 +7,7 @@ import org.panagrad.ops.Add;
 import org.panagrad.ops.BroadcastBinary;
 import org.panagrad.ops.Div;
 import org.panagrad.ops.Expand;
-import org.panagrad.ops.Fill;
+import org.panagrad.graph.Fill;
 import org.panagrad.ops.Mul;
 import org.panagrad.ops.Neg;
 import org.panagrad.ops.Scale;

@@ -1,9 +1,5 @@
 package org.panagrad.graph;
 
-import org.panagrad.ops.Constant;
-import org.panagrad.ops.Fill;
-import org.panagrad.ops.Input;
-import org.panagrad.ops.Variable;
 
 import java.util.ArrayList;
 import java.util.Collections;

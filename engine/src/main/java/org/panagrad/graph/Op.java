@@ -1,7 +1,5 @@
 package org.panagrad.graph;
 
-import org.panagrad.runtime.Buffers;
-import org.panagrad.runtime.Instruction;
 
 /**
  * What a node computes. One implementation per op, holding everything about it in one place: its forward

@@ -3,8 +3,8 @@ package org.panagrad.ops;
 import org.panagrad.graph.Node;
 import org.panagrad.graph.Op;
 import org.panagrad.kernels.Elementwise;
-import org.panagrad.runtime.Buffers;
-import org.panagrad.runtime.Instruction;
+import org.panagrad.graph.Buffers;
+import org.panagrad.graph.Instruction;
 
 /** c * x for a constant c. */
 public record Scale(double c) implements Op {

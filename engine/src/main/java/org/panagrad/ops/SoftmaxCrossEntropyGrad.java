@@ -3,8 +3,8 @@ package org.panagrad.ops;
 import org.panagrad.graph.Node;
 import org.panagrad.graph.Op;
 import org.panagrad.kernels.Softmax;
-import org.panagrad.runtime.Buffers;
-import org.panagrad.runtime.Instruction;
+import org.panagrad.graph.Buffers;
+import org.panagrad.graph.Instruction;
 
 /**
  * (softmax(z) - onehot(labels)) / batch: the gradient of the mean softmax cross-entropy, in one kernel pass.

@@ -4,8 +4,8 @@ import org.panagrad.graph.Node;
 import org.panagrad.graph.Op;
 import org.panagrad.graph.Shape;
 import org.panagrad.kernels.Reductions;
-import org.panagrad.runtime.Buffers;
-import org.panagrad.runtime.Instruction;
+import org.panagrad.graph.Buffers;
+import org.panagrad.graph.Instruction;
 
 /**
  * Sum over the rows and/or the columns of the input's matrix view. Also the adjoint of broadcasting:

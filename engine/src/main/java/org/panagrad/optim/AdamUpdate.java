@@ -3,8 +3,8 @@ package org.panagrad.optim;
 import org.panagrad.graph.Node;
 import org.panagrad.graph.Shape;
 import org.panagrad.kernels.Updates;
-import org.panagrad.runtime.Buffers;
-import org.panagrad.runtime.Instruction;
+import org.panagrad.graph.Buffers;
+import org.panagrad.graph.Instruction;
 
 /**
  * PyTorch's Adam (or AdamW, with decoupled weight decay) step on one parameter in one pass: inputs

@@ -1,7 +1,7 @@
 package org.panagrad.runtime;
 
 import org.panagrad.graph.Node;
-import org.panagrad.ops.Variable;
+import org.panagrad.graph.Variable;
 
 import java.util.ArrayList;
 import java.util.Collections;

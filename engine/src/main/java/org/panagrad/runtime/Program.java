@@ -1,9 +1,11 @@
 package org.panagrad.runtime;
 
+import org.panagrad.graph.Buffers;
+import org.panagrad.graph.Instruction;
 import org.panagrad.graph.DType;
 import org.panagrad.graph.Node;
-import org.panagrad.ops.Input;
-import org.panagrad.ops.Variable;
+import org.panagrad.graph.Input;
+import org.panagrad.graph.Variable;
 
 import java.util.ArrayList;
 import java.util.HashMap;

@@ -1,8 +1,8 @@
 package org.panagrad.runtime;
 
 import org.panagrad.graph.Node;
-import org.panagrad.ops.Leaf;
-import org.panagrad.ops.Constant;
+import org.panagrad.graph.Leaf;
+import org.panagrad.graph.Constant;
 
 import java.util.HashMap;
 import java.util.Map;

@@ -1,5 +1,6 @@
 package org.panagrad.compiler;
 
+import org.panagrad.ops.fused.MaskedProduct;
 import org.panagrad.testing.SteadyState;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -135,7 +136,7 @@ class CompiledProgramTest {
             boolean ta = (t & 1) != 0, tb = (t & 2) != 0;
             org.panagrad.graph.Graph g = new org.panagrad.graph.Graph();
             Node a = ta ? g.input("a", 9, 13) : g.input("a", 13, 9), b = tb ? g.input("b", 17, 9) : g.input("b", 9, 17);
-            Node masked = org.panagrad.ops.MaskedProduct.of(org.panagrad.ops.MatMul.of(a, b, ta, tb), g.input("h", 13, 17));
+            Node masked = org.panagrad.ops.fused.MaskedProduct.of(org.panagrad.ops.MatMul.of(a, b, ta, tb), g.input("h", 13, 17));
             Map<Node, double[]> feed = Reference.feed(new Random(t), List.of(a, b, masked.input(2)), -1, 1);
             Program p = Compiler.compile(new ParameterStore(), List.of(masked), Compiler.Options.NONE);
             for (Node in : feed.keySet()) p.set(in, Reference.toFloat(feed.get(in)));
