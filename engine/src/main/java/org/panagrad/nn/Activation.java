@@ -1,5 +1,6 @@
 package org.panagrad.nn;
 
+import org.panagrad.ops.Ops;
 import org.panagrad.graph.Node;
 
 import java.util.Locale;
@@ -10,9 +11,9 @@ public enum Activation {
 
     public Node apply(Node x) {
         switch (this) {
-            case RELU: return x.relu();
-            case TANH: return x.tanh();
-            default: return x.sigmoid();
+            case RELU: return Ops.relu(x);
+            case TANH: return Ops.tanh(x);
+            default: return Ops.sigmoid(x);
         }
     }
 

@@ -1,5 +1,6 @@
 package org.panagrad.nn;
 
+import org.panagrad.ops.Ops;
 import org.panagrad.graph.Graph;
 import org.panagrad.graph.Node;
 import org.panagrad.runtime.ParameterStore;
@@ -30,7 +31,7 @@ public record Linear(Node weight, Node bias) {
     }
 
     public Node apply(Node x) {
-        return x.matmul(weight).add(bias);
+        return Ops.add(Ops.matmul(x, weight), bias);
     }
 
     /**

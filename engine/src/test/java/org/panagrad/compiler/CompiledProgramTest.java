@@ -1,5 +1,6 @@
 package org.panagrad.compiler;
 
+import org.panagrad.ops.Ops;
 import org.panagrad.ops.fused.MaskedProduct;
 import org.panagrad.testing.SteadyState;
 import org.junit.jupiter.api.Test;
@@ -98,9 +99,9 @@ class CompiledProgramTest {
     @Test
     void deadCodeIsNotCompiledAndCommonSubexpressionsMerge() {
         SmallModel m = new SmallModel(Activation.TANH, false, 3, 8, 5, 6, 4);
-        Node unused = m.logits.exp().sum();
-        Node a = m.logits.softmax(), b = m.logits.softmax();
-        Node both = a.add(b).sum();
+        Node unused = Ops.sum(Ops.exp(m.logits));
+        Node a = Ops.softmax(m.logits), b = Ops.softmax(m.logits);
+        Node both = Ops.sum(Ops.add(a, b));
         Program withPasses = Compiler.compile(new ParameterStore(), List.of(both));
         Program without = Compiler.compile(new ParameterStore(), List.of(both), Compiler.Options.NONE);
         assertTrue(withPasses.instructionNodes().stream().noneMatch(n -> n == unused || n.input(0) == unused));
@@ -157,8 +158,8 @@ class CompiledProgramTest {
     void rerunningTheVaryingPartEqualsFullRuns() {
         org.panagrad.graph.Graph g = new org.panagrad.graph.Graph();
         Node a = g.input("a", 6, 2), b = g.input("b", 6, 2);
-        Node varyingFirst = a.sub(b.sum(0, true)); // scheduled first: its sum_rows(b) dies before exp is written
-        List<Node> outputs = List.of(varyingFirst, a.scale(0.5).exp());
+        Node varyingFirst = Ops.sub(a, Ops.sum(b, 0, true)); // scheduled first: its sum_rows(b) dies before exp is written
+        List<Node> outputs = List.of(varyingFirst, Ops.exp(Ops.scale(a, 0.5)));
         Program full = Compiler.compile(new ParameterStore(), outputs);
         Program split = Compiler.compile(new ParameterStore(), outputs, Compiler.Options.ALL, java.util.Set.of(b));
         Random rnd = new Random(3);

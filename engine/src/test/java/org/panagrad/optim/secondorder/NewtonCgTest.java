@@ -1,5 +1,6 @@
 package org.panagrad.optim.secondorder;
 
+import org.panagrad.ops.Ops;
 import org.panagrad.testing.SteadyState;
 import org.apache.commons.math3.optim.PointValuePair;
 import org.junit.jupiter.api.Test;
@@ -60,7 +61,7 @@ class NewtonCgTest {
     void aModelThatUnderestimatesCurvatureRaisesTheDampingByThreeHalves() {
         // Curvature measured on a loss scaled by 1/100: the model trusts far too long a step, rho < 1/4.
         Problems p = Problems.leastSquares(4, 40, 5, 2);
-        Objective underestimated = p.objective().withCurvatureLoss(p.loss.scale(0.01));
+        Objective underestimated = p.objective().withCurvatureLoss(Ops.scale(p.loss, 0.01));
         double lambda = 1e-3;
         NewtonCg opt = NewtonCg.create(p.store, underestimated, NewtonCg.Options.defaults()
                 .withCurvature(CurvatureProduct.Kind.HESSIAN_REVERSE_OVER_REVERSE).withInitialDamping(lambda));

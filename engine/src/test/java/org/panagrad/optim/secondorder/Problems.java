@@ -1,5 +1,6 @@
 package org.panagrad.optim.secondorder;
 
+import org.panagrad.ops.Ops;
 import org.panagrad.graph.Graph;
 import org.panagrad.graph.Node;
 import org.panagrad.nn.Activation;
@@ -107,10 +108,10 @@ final class Problems {
         if (l2 == 0) return dataLoss;
         Node penalty = null;
         for (Node p : params) {
-            Node s = p.mul(p).sum();
-            penalty = penalty == null ? s : penalty.add(s);
+            Node s = Ops.sum(Ops.mul(p, p));
+            penalty = penalty == null ? s : Ops.add(penalty, s);
         }
-        return dataLoss.add(penalty.scale(l2 / 2));
+        return Ops.add(dataLoss, Ops.scale(penalty, l2 / 2));
     }
 
     Objective objective() {
