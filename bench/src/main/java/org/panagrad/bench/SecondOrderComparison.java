@@ -14,15 +14,15 @@ import org.panagrad.nn.Activation;
 import org.panagrad.nn.Init;
 import org.panagrad.nn.Mlp;
 import org.panagrad.ops.SoftmaxCrossEntropy;
-import org.panagrad.optim.secondorder.AdaHessian;
 import org.panagrad.optim.Adam;
+import org.panagrad.optim.LearningRateSchedule;
+import org.panagrad.optim.TrainingStep;
+import org.panagrad.optim.secondorder.AdaHessian;
 import org.panagrad.optim.secondorder.BatchFeeder;
 import org.panagrad.optim.secondorder.ClosureOptimizer;
 import org.panagrad.optim.secondorder.Lbfgs;
-import org.panagrad.optim.LearningRateSchedule;
 import org.panagrad.optim.secondorder.NewtonCg;
 import org.panagrad.optim.secondorder.Objective;
-import org.panagrad.optim.TrainingStep;
 import org.panagrad.runtime.ParameterStore;
 import org.panagrad.runtime.Program;
 

@@ -1,10 +1,10 @@
 package org.panagrad.autodiff;
 
-import org.panagrad.ops.Ops;
 import org.panagrad.graph.Graph;
 import org.panagrad.graph.Node;
 import org.panagrad.graph.ShapeException;
 import org.panagrad.ops.KnownHessianLoss;
+import org.panagrad.ops.Ops;
 import org.panagrad.ops.StopGradient;
 import org.panagrad.ops.Tangents;
 

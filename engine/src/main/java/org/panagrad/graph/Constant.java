@@ -1,8 +1,17 @@
 package org.panagrad.graph;
 
-
 /** Fixed values, copied into a program's arena once when it is compiled. */
 public record Constant(float[] values, int uid) implements Leaf {
+    @Override
+    public Storage storage() {
+        return Storage.CONSTANT;
+    }
+
+    @Override
+    public void writeConstant(Node y, float[] dst, int offset) {
+        System.arraycopy(values, 0, dst, offset, values.length);
+    }
+
     @Override
     public String name() {
         return "constant";

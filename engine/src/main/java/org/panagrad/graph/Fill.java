@@ -1,9 +1,13 @@
 package org.panagrad.graph;
 
-import org.panagrad.kernels.Elementwise;
+import java.util.Arrays;
 
-/** Every element equal to one value. The simplifier folds the zeros and ones that derivatives produce. */
-public record Fill(double value) implements Op {
+/**
+ * Every element equal to one value, written into the arena when the program is compiled. The simplifier folds
+ * the zeros and ones that derivatives produce. Equal values are equal ops, so common-subexpression elimination
+ * merges them.
+ */
+public record Fill(double value) implements Leaf {
     @Override
     public String name() {
         return "fill";
@@ -14,30 +18,17 @@ public record Fill(double value) implements Op {
     }
 
     @Override
-    public Node[] vjp(Node y, Node g) {
-        return new Node[0];
+    public Storage storage() {
+        return Storage.CONSTANT;
     }
 
     @Override
-    public Node jvp(Node y, Node[] tangents) {
-        return null;
+    public void writeConstant(Node y, float[] dst, int offset) {
+        Arrays.fill(dst, offset, offset + y.shape().numel(), (float) value);
     }
 
     @Override
     public void reference(Node y, double[][] inputs, double[] out) {
-        java.util.Arrays.fill(out, value);
-    }
-
-    @Override
-    public Instruction compile(Node y, Buffers b) {
-        float[] out = b.array(y);
-        int off = b.offset(y), n = y.shape().numel();
-        float v = (float) value;
-        return () -> Elementwise.fill(n, v, out, off);
-    }
-
-    @Override
-    public long flops(Node y) {
-        return 0;
+        Arrays.fill(out, value);
     }
 }

@@ -1,6 +1,5 @@
 package org.panagrad.graph;
 
-
 /** An op with no inputs whose values come from outside the instruction list: fed, stored or preloaded. */
 public interface Leaf extends Op {
     @Override

@@ -1,7 +1,7 @@
 package org.panagrad.nn;
 
-import org.panagrad.ops.Ops;
 import org.panagrad.graph.Node;
+import org.panagrad.ops.Ops;
 
 import java.util.Locale;
 
@@ -10,20 +10,20 @@ public enum Activation {
     RELU, TANH, SIGMOID;
 
     public Node apply(Node x) {
-        switch (this) {
-            case RELU: return Ops.relu(x);
-            case TANH: return Ops.tanh(x);
-            default: return Ops.sigmoid(x);
-        }
+        return switch (this) {
+            case RELU -> Ops.relu(x);
+            case TANH -> Ops.tanh(x);
+            case SIGMOID -> Ops.sigmoid(x);
+        };
     }
 
     /** The PyTorch module name: "ReLU", "Tanh", "Sigmoid". */
     public String torchName() {
-        switch (this) {
-            case RELU: return "ReLU";
-            case TANH: return "Tanh";
-            default: return "Sigmoid";
-        }
+        return switch (this) {
+            case RELU -> "ReLU";
+            case TANH -> "Tanh";
+            case SIGMOID -> "Sigmoid";
+        };
     }
 
     /** Parses "relu", "ReLU", "tanh", "sigmoid" and the like. */

@@ -1,8 +1,8 @@
 package org.panagrad.nn;
 
-import org.panagrad.ops.Ops;
 import org.panagrad.graph.Graph;
 import org.panagrad.graph.Node;
+import org.panagrad.ops.Ops;
 import org.panagrad.runtime.ParameterStore;
 
 import java.util.SplittableRandom;

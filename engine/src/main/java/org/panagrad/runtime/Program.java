@@ -1,11 +1,11 @@
 package org.panagrad.runtime;
 
 import org.panagrad.graph.Buffers;
-import org.panagrad.graph.Instruction;
 import org.panagrad.graph.DType;
-import org.panagrad.graph.Node;
 import org.panagrad.graph.Input;
-import org.panagrad.graph.Variable;
+import org.panagrad.graph.Instruction;
+import org.panagrad.graph.Node;
+import org.panagrad.graph.Storage;
 
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -183,7 +183,7 @@ public final class Program {
     /** Copies class labels in, from {@code src[srcOffset...]}, checking each is a valid class. */
     public void setLabels(Node labels, int[] src, int srcOffset) {
         Binding b = binding(labels, DType.LABELS);
-        int n = labels.shape().numel(), classes = ((Input) labels.op()).classes();
+        int n = labels.shape().numel(), classes = Input.classesOf(labels);
         checkRange(labels, src.length, srcOffset, "labels");
         for (int i = 0; i < n; i++) {
             int c = src[srcOffset + i];
@@ -203,7 +203,7 @@ public final class Program {
 
     /** The input's binding, or null when the program does not read it. */
     private Binding binding(Node input, DType dtype) {
-        if (!(input.op() instanceof Input) || input.dtype() != dtype) {
+        if (input.op().storage() != Storage.INPUT || input.dtype() != dtype) {
             throw new IllegalArgumentException(input.describe() + " is not a " + (dtype == DType.LABELS ? "labels" : "float")
                     + " input");
         }
@@ -298,7 +298,7 @@ public final class Program {
     }
 
     private float[] array(Node n) {
-        if (n.op() instanceof Variable) return store.get(n);
+        if (n.op().storage() == Storage.VARIABLE) return store.get(n);
         Binding b = inputs.get(n);
         if (b != null) {
             if (b.array == null) throw new IllegalStateException("input " + n.describe() + " was not fed");
@@ -309,7 +309,7 @@ public final class Program {
     }
 
     private int offsetOf(Node n) {
-        if (n.op() instanceof Variable) return 0;
+        if (n.op().storage() == Storage.VARIABLE) return 0;
         Binding b = inputs.get(n);
         return b != null ? b.offset : offsets.get(n);
     }

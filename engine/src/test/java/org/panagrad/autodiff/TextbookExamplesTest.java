@@ -1,11 +1,11 @@
 package org.panagrad.autodiff;
 
-import org.panagrad.ops.Ops;
 import org.junit.jupiter.api.Test;
 import org.panagrad.compiler.Compiler;
 import org.panagrad.graph.Graph;
 import org.panagrad.graph.Node;
 import org.panagrad.graph.Shape;
+import org.panagrad.ops.Ops;
 import org.panagrad.runtime.ParameterStore;
 import org.panagrad.runtime.Program;
 import org.panagrad.runtime.ReferenceInterpreter;

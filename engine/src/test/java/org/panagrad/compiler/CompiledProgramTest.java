@@ -1,8 +1,5 @@
 package org.panagrad.compiler;
 
-import org.panagrad.ops.Ops;
-import org.panagrad.ops.fused.MaskedProduct;
-import org.panagrad.testing.SteadyState;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
@@ -10,11 +7,14 @@ import org.junit.jupiter.params.provider.MethodSource;
 import org.panagrad.autodiff.Autodiff;
 import org.panagrad.graph.Node;
 import org.panagrad.nn.Activation;
+import org.panagrad.ops.Ops;
+import org.panagrad.ops.fused.MaskedProduct;
 import org.panagrad.runtime.ParameterStore;
 import org.panagrad.runtime.Program;
 import org.panagrad.runtime.ReferenceInterpreter;
 import org.panagrad.testing.Reference;
 import org.panagrad.testing.SmallModel;
+import org.panagrad.testing.SteadyState;
 
 import java.util.ArrayList;
 import java.util.HashMap;

@@ -1,6 +1,5 @@
 package org.panagrad.compiler;
 
-import org.panagrad.ops.Ops;
 import net.jqwik.api.ForAll;
 import net.jqwik.api.Property;
 import net.jqwik.api.constraints.IntRange;
@@ -8,6 +7,7 @@ import net.jqwik.api.constraints.LongRange;
 import org.panagrad.autodiff.Autodiff;
 import org.panagrad.graph.Graph;
 import org.panagrad.graph.Node;
+import org.panagrad.ops.Ops;
 import org.panagrad.runtime.ParameterStore;
 import org.panagrad.runtime.Program;
 import org.panagrad.runtime.ReferenceInterpreter;

@@ -1,10 +1,10 @@
 package org.panagrad.compiler;
 
-import org.panagrad.ops.Ops;
 import org.junit.jupiter.api.Test;
 import org.panagrad.graph.Graph;
 import org.panagrad.graph.Node;
 import org.panagrad.graph.Shape;
+import org.panagrad.ops.Ops;
 import org.panagrad.runtime.ParameterStore;
 import org.panagrad.runtime.Program;
 

@@ -1,18 +1,18 @@
 package org.panagrad.optim;
 
-import org.panagrad.ops.Ops;
-import org.panagrad.testing.SteadyState;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 import org.panagrad.graph.Graph;
 import org.panagrad.graph.Node;
-import org.panagrad.ops.SoftmaxCrossEntropy;
 import org.panagrad.nn.Activation;
+import org.panagrad.ops.Ops;
+import org.panagrad.ops.SoftmaxCrossEntropy;
 import org.panagrad.runtime.ParameterStore;
 import org.panagrad.runtime.ReferenceInterpreter;
 import org.panagrad.testing.Reference;
 import org.panagrad.testing.SmallModel;
+import org.panagrad.testing.SteadyState;
 
 import java.util.ArrayList;
 import java.util.HashMap;

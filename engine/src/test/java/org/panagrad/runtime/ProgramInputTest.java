@@ -1,10 +1,10 @@
 package org.panagrad.runtime;
 
-import org.panagrad.ops.Ops;
 import org.junit.jupiter.api.Test;
 import org.panagrad.compiler.Compiler;
 import org.panagrad.graph.Graph;
 import org.panagrad.graph.Node;
+import org.panagrad.ops.Ops;
 import org.panagrad.ops.SoftmaxCrossEntropy;
 import org.panagrad.testing.SteadyState;
 

@@ -1,9 +1,9 @@
 package org.panagrad.testing;
 
-import org.panagrad.ops.Ops;
 import org.panagrad.autodiff.Autodiff;
 import org.panagrad.graph.Graph;
 import org.panagrad.graph.Node;
+import org.panagrad.ops.Ops;
 
 import java.util.HashMap;
 import java.util.Map;

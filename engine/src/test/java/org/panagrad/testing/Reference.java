@@ -1,7 +1,7 @@
 package org.panagrad.testing;
 
-import org.panagrad.graph.Input;
 import org.panagrad.graph.DType;
+import org.panagrad.graph.Input;
 import org.panagrad.graph.Node;
 import org.panagrad.runtime.ReferenceInterpreter;
 

@@ -1,10 +1,10 @@
 package org.panagrad.ops.fused;
 
-import org.panagrad.ops.MatMul;
-import org.panagrad.graph.Node;
-import org.panagrad.graph.Shape;
 import org.panagrad.graph.Buffers;
 import org.panagrad.graph.Instruction;
+import org.panagrad.graph.Node;
+import org.panagrad.graph.Shape;
+import org.panagrad.ops.MatMul;
 
 /** op(A) · op(B) + bias, optionally followed by ReLU, in one GEMM whose epilogue adds and clamps. */
 public record FusedLinear(MatMul matmul, boolean relu) implements FusedOp, ContainsProduct {

@@ -1,10 +1,10 @@
 package org.panagrad.ops.fused;
 
-import org.panagrad.ops.MatMul;
-import org.panagrad.graph.Node;
-import org.panagrad.kernels.Gemm;
 import org.panagrad.graph.Buffers;
 import org.panagrad.graph.Instruction;
+import org.panagrad.graph.Node;
+import org.panagrad.kernels.Gemm;
+import org.panagrad.ops.MatMul;
 
 /**
  * op(A) · op(B) where the mask is positive, else 0: ReLU's backward taking in the GEMM of its incoming

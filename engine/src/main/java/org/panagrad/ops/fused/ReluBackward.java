@@ -1,9 +1,9 @@
 package org.panagrad.ops.fused;
 
-import org.panagrad.graph.Node;
-import org.panagrad.kernels.Elementwise;
 import org.panagrad.graph.Buffers;
 import org.panagrad.graph.Instruction;
+import org.panagrad.graph.Node;
+import org.panagrad.kernels.Elementwise;
 
 /** g where y > 0, else 0: relu's backward as one masked pass instead of a mask and a multiply. */
 public record ReluBackward() implements FusedOp {

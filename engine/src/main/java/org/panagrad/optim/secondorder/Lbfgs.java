@@ -1,7 +1,7 @@
 package org.panagrad.optim.secondorder;
 
-import org.panagrad.analysis.Vectors;
 import org.panagrad.analysis.FlatParameters;
+import org.panagrad.analysis.Vectors;
 import org.panagrad.io.TensorData;
 import org.panagrad.runtime.ParameterStore;
 import org.panagrad.runtime.Program;

@@ -1,9 +1,9 @@
 package org.panagrad.optim.secondorder;
 
-import org.panagrad.analysis.Vectors;
 import org.panagrad.analysis.CurvatureProduct;
-import org.panagrad.analysis.LinearOperator;
 import org.panagrad.analysis.FlatParameters;
+import org.panagrad.analysis.LinearOperator;
+import org.panagrad.analysis.Vectors;
 import org.panagrad.io.TensorData;
 import org.panagrad.runtime.ParameterStore;
 import org.panagrad.runtime.Program;

@@ -1,6 +1,5 @@
 package org.panagrad.optim.secondorder;
 
-import org.panagrad.testing.SteadyState;
 import org.junit.jupiter.api.Test;
 import org.panagrad.analysis.CurvatureProduct;
 import org.panagrad.graph.Node;
@@ -8,6 +7,7 @@ import org.panagrad.nn.Activation;
 import org.panagrad.runtime.ParameterStore;
 import org.panagrad.testing.Reference;
 import org.panagrad.testing.SmallModel;
+import org.panagrad.testing.SteadyState;
 
 import java.util.List;
 

@@ -1,8 +1,8 @@
 package org.panagrad.optim.secondorder;
 
-import org.panagrad.testing.SteadyState;
 import org.apache.commons.math3.optim.PointValuePair;
 import org.junit.jupiter.api.Test;
+import org.panagrad.testing.SteadyState;
 
 
 import static org.junit.jupiter.api.Assertions.assertEquals;

@@ -1,10 +1,10 @@
 package org.panagrad.optim.secondorder;
 
-import org.panagrad.ops.Ops;
-import org.panagrad.testing.SteadyState;
 import org.apache.commons.math3.optim.PointValuePair;
 import org.junit.jupiter.api.Test;
 import org.panagrad.analysis.CurvatureProduct;
+import org.panagrad.ops.Ops;
+import org.panagrad.testing.SteadyState;
 
 
 import static org.junit.jupiter.api.Assertions.assertEquals;

@@ -1,12 +1,12 @@
 package org.panagrad.optim.secondorder;
 
-import org.panagrad.ops.Ops;
 import org.panagrad.graph.Graph;
 import org.panagrad.graph.Node;
 import org.panagrad.nn.Activation;
 import org.panagrad.nn.Init;
 import org.panagrad.nn.Mlp;
 import org.panagrad.ops.MeanSquaredError;
+import org.panagrad.ops.Ops;
 import org.panagrad.ops.SoftmaxCrossEntropy;
 import org.panagrad.runtime.ParameterStore;
 import org.panagrad.runtime.Program;
