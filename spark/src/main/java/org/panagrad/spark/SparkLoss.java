@@ -156,21 +156,40 @@ public final class SparkLoss implements DatasetLoss {
         };
     }
 
+    /** Each partition's first global index and size, in partition order (one small job). */
+    public long[][] layout() {
+        java.util.List<long[]> rows = Failures.rethrowingExecutorMessage(
+                () -> shards.map(s -> new long[] {s.partition(), s.start(), s.count()}).collect());
+        long[][] out = new long[2][rows.size()];
+        for (int i = 0; i < rows.size(); i++) {
+            out[0][i] = rows.get(i)[1];
+            out[1][i] = rows.get(i)[2];
+        }
+        return out;
+    }
+
     /** One job: every partition's partial under the parameters {@code theta}, combined by treeAggregate. */
     Partial aggregate(Broadcast<float[]> theta, ShardTask task) {
+        return aggregate((e, s, into) -> {
+            e.setParameters(theta.value());
+            task.run(e, s, into);
+        });
+    }
+
+    /** One job: every partition's partial, combined by treeAggregate; the task sets the parameters itself. */
+    Partial aggregate(ShardTask task) {
         ModelSpec spec = this.spec;
         String fingerprint = this.fingerprint;
         Settings settings = this.settings;
         return Failures.rethrowingExecutorMessage(() -> shards.treeAggregate(Partial.zero(),
-                (acc, shard) -> evaluate(spec, fingerprint, settings, theta, task, shard, acc),
+                (acc, shard) -> evaluate(spec, fingerprint, settings, task, shard, acc),
                 Partial::merge, settings.treeDepth()));
     }
 
-    private static Partial evaluate(ModelSpec spec, String fingerprint, Settings settings, Broadcast<float[]> theta,
+    private static Partial evaluate(ModelSpec spec, String fingerprint, Settings settings,
                                     ShardTask task, Shard shard, Partial acc) {
         try {
             return ExecutorModels.with(spec, fingerprint, settings.chunk(), settings.executorThreads(), e -> {
-                e.setParameters(theta.value());
                 task.run(e, shard, acc);
                 return acc;
             });

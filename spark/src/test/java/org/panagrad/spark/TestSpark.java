@@ -27,6 +27,11 @@ final class TestSpark {
      * structure to fit, as a single shard holding the whole set.
      */
     static Shard data(int n, int width, int classes, long seed) {
+        return data(n, width, classes, seed, 0);
+    }
+
+    /** The same with a fraction of the labels replaced by random classes, so that no model fits them all. */
+    static Shard data(int n, int width, int classes, long seed, double labelNoise) {
         SplittableRandom rnd = new SplittableRandom(seed);
         float[] teacher = new float[width * classes];
         for (int i = 0; i < teacher.length; i++) teacher[i] = (float) rnd.nextGaussian();
@@ -44,7 +49,7 @@ final class TestSpark {
                     best = c;
                 }
             }
-            y[i] = best;
+            y[i] = rnd.nextDouble() < labelNoise ? rnd.nextInt(classes) : best;
         }
         return new Shard(0, 0, n, width, x, y);
     }
