@@ -110,6 +110,26 @@ public final class ShardEvaluator {
         run(shard, selection, Pass.CURVATURE, kind, v, out);
     }
 
+    /** The number of the shard's examples whose largest logit is at their label. */
+    public int correct(Shard shard) {
+        int classes = model.classes(), right = 0;
+        float[] logits = new float[chunk * classes];
+        for (int from = 0; from < shard.count(); from += chunk) {
+            int m = Math.min(chunk, shard.count() - from);
+            Programs p = programsFor(m);
+            Program program = p.forward();
+            program.set(p.x, shard.features(), from * shard.width());
+            program.run();
+            program.readInto(p.logits, logits, 0);
+            for (int i = 0; i < m; i++) {
+                int best = 0;
+                for (int c = 1; c < classes; c++) if (logits[i * classes + c] > logits[i * classes + best]) best = c;
+                if (best == shard.labels()[from + i]) right++;
+            }
+        }
+        return right;
+    }
+
     private void run(Shard shard, Selection selection, Pass pass, CurvatureProduct.Kind kind, float[] v, Partial out) {
         if (shard.width() != model.inputWidth()) {
             throw new IllegalArgumentException(shard.describe() + " has rows of " + shard.width() + " features, but "
@@ -177,21 +197,28 @@ public final class ShardEvaluator {
         return programs.computeIfAbsent(m, size -> {
             Node x = graph.input("x" + graph.size(), size, model.inputWidth());
             Node y = graph.labels("y" + graph.size(), size, model.classes());
-            return new Programs(x, y, SoftmaxCrossEntropy.of(model.logits(x), y));
+            Node logits = model.logits(x);
+            return new Programs(x, y, logits, SoftmaxCrossEntropy.of(logits, y));
         });
     }
 
     /** The programs of one chunk size, each compiled when first needed. */
     private final class Programs {
-        final Node x, y, loss;
+        final Node x, y, logits, loss;
         Node[] grads;
-        private Program gradient, lossOnly;
+        private Program gradient, lossOnly, forward;
         private final Map<CurvatureProduct.Kind, CurvatureProduct> curvature = new java.util.EnumMap<>(CurvatureProduct.Kind.class);
 
-        Programs(Node x, Node y, Node loss) {
+        Programs(Node x, Node y, Node logits, Node loss) {
             this.x = x;
             this.y = y;
+            this.logits = logits;
             this.loss = loss;
+        }
+
+        Program forward() {
+            if (forward == null) forward = Compiler.compile(store, List.of(logits));
+            return forward;
         }
 
         Program gradient() {

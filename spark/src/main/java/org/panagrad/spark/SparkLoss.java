@@ -156,6 +156,22 @@ public final class SparkLoss implements DatasetLoss {
         };
     }
 
+    /**
+     * A job that computes nothing: each partition returns an empty partial ({@code withVector} false) or a
+     * parameter-sized vector of zeros, so that treeAggregate combines as many floats as a gradient job. Timing it
+     * measures Spark's fixed cost per job and the aggregation's cost, the two terms of the cost model besides compute.
+     */
+    public void emptyJob(boolean withVector) {
+        int n = dimension();
+        aggregate((e, s, into) -> {
+            if (withVector) {
+                Partial p = Partial.zero();
+                p.vector = new float[n];
+                into.merge(p);
+            }
+        });
+    }
+
     /** Each partition's first global index and size, in partition order (one small job). */
     public long[][] layout() {
         java.util.List<long[]> rows = Failures.rethrowingExecutorMessage(
