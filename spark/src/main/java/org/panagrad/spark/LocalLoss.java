@@ -79,10 +79,11 @@ public final class LocalLoss implements DatasetLoss {
 
     /** out = p's vector / p's count. */
     static void divide(Partial p, float[] out) {
-        if (out.length != p.vector.length) {
-            throw new IllegalArgumentException("expected a vector of " + p.vector.length + " entries, got " + out.length);
+        float[] v = p.vector();
+        if (out.length != v.length) {
+            throw new IllegalArgumentException("expected a vector of " + v.length + " entries, got " + out.length);
         }
         float scale = 1f / p.count;
-        for (int i = 0; i < out.length; i++) out[i] = p.vector[i] * scale;
+        for (int i = 0; i < out.length; i++) out[i] = v[i] * scale;
     }
 }

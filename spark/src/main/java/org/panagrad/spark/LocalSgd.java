@@ -51,7 +51,7 @@ public final class LocalSgd {
         }
         if (sum.count == 0) throw new IllegalStateException("no partition holds examples to train on");
         float scale = 1f / sum.count;
-        float[] v = sum.vector;
+        float[] v = sum.vector();
         FlatUpdate averaged = update.copy();
         for (int i = 0; i < n; i++) theta[i] = v[i] * scale;
         for (int i = 0; i < averaged.first.length; i++) averaged.first[i] = v[n + i] * scale;
