@@ -108,7 +108,8 @@ final class BenchCommand implements Callable<Integer> {
                 Gemm.setThreads(threads);
                 if (r > 0) {
                     out.printf(Locale.ROOT, "round %d:", r);
-                    times.forEach((k, list) -> out.printf(Locale.ROOT, "  %s %.1f ms;", k, list.get(list.size() - 1)));
+                    times.forEach((k, list) -> out.printf(Locale.ROOT, "  %s %.0f ms (CPU %.0f);", k, list.get(list.size() - 1),
+                            cpuTimes.get(k).get(list.size() - 1)));
                     out.println();
                     out.flush();
                 }
@@ -116,17 +117,20 @@ final class BenchCommand implements Callable<Integer> {
             out.println();
             out.println("| operation | single process | " + String.join(" | ", distributed.keySet().stream().map(p -> p + " partitions").toList()) + " |");
             out.println("| --- | ---: |" + " ---: |".repeat(distributed.size()));
-            for (String op : List.of("gradient", "hvp")) {
-                double base = med(times.get("single " + op));
-                StringBuilder row = new StringBuilder("| " + op + " | " + String.format(Locale.ROOT, "%.0f ms", base));
-                for (int p : distributed.keySet()) {
-                    double t = med(times.get(p + " partitions " + op));
-                    row.append(String.format(Locale.ROOT, " | %.0f ms (%.2fx)", t, t / base));
+            for (Map<String, List<Double>> source : List.of(times, cpuTimes)) {
+                String what = source == times ? "wall" : "CPU";
+                for (String op : List.of("gradient", "hvp")) {
+                    double base = med(source.get("single " + op));
+                    StringBuilder row = new StringBuilder("| " + op + ", " + what + " | " + String.format(Locale.ROOT, "%.0f ms", base));
+                    for (int p : distributed.keySet()) {
+                        double t = med(source.get(p + " partitions " + op));
+                        row.append(String.format(Locale.ROOT, " | %.0f ms (%.2fx)", t, t / base));
+                    }
+                    out.println(row.append(" |"));
                 }
-                out.println(row.append(" |"));
             }
             for (String job : List.of("empty job", "aggregation job")) {
-                StringBuilder row = new StringBuilder("| " + job + " | |");
+                StringBuilder row = new StringBuilder("| " + job + ", wall | |");
                 for (int p : distributed.keySet()) row.append(String.format(Locale.ROOT, " %.1f ms |", med(times.get(p + " partitions " + job))));
                 out.println(row);
             }
@@ -185,7 +189,7 @@ final class BenchCommand implements Callable<Integer> {
         List<Double> singleRate = new ArrayList<>(), distributedRate = new ArrayList<>();
         for (int r = 0; r <= rounds; r++) {
             Gemm.setThreads(threads);
-            long t = System.nanoTime();
+            long t = System.nanoTime(), c0 = OS.getProcessCpuTime();
             for (int s = 0; s < sgdSteps; s++) {
                 long[] rows = ((Selection.Indices) batches.batch(0, s % batches.stepsPerEpoch())).sorted();
                 for (int i = 0; i < sgdBatch; i++) {
@@ -197,35 +201,53 @@ final class BenchCommand implements Callable<Integer> {
                 step.run();
             }
             double single1 = sgdSteps * (double) sgdBatch / ((System.nanoTime() - t) / 1e9);
+            double singleCpu = (OS.getProcessCpuTime() - c0) / 1e6 / sgdSteps;
             SynchronousTraining sync = new SynchronousTraining(loss, batches, FlatUpdate.sgd(theta.length, 0.1, 0.9), theta);
             t = System.nanoTime();
+            c0 = OS.getProcessCpuTime();
             for (int s = 0; s < sgdSteps; s++) sync.step();
             double dist = sgdSteps * (double) sgdBatch / ((System.nanoTime() - t) / 1e9);
+            double distCpu = (OS.getProcessCpuTime() - c0) / 1e6 / sgdSteps;
             if (r == 0) continue;
             singleRate.add(single1);
             distributedRate.add(dist);
-            out.printf(Locale.ROOT, "SGD round %d: single process %.0f images/s, %d partitions %.0f images/s (%.2fx the time)%n",
-                    r, single1, counts.length, dist, single1 / dist);
+            out.printf(Locale.ROOT, "SGD round %d: single process %.0f images/s (%.0f ms CPU per step), %d partitions %.0f images/s (%.0f ms CPU per step): %.2fx the time%n",
+                    r, single1, singleCpu, counts.length, dist, distCpu, single1 / dist);
             out.flush();
         }
         out.printf(Locale.ROOT, "synchronous SGD at batch %d: single process %.0f images/s, %d partitions %.0f images/s: %.2fx the time per step (medians)%n",
                 sgdBatch, med(singleRate), counts.length, med(distributedRate), med(singleRate) / med(distributedRate));
     }
 
-    private static void record(String key, int round, Map<String, List<Double>> times, double ms) {
-        if (round > 0) times.computeIfAbsent(key, k -> new ArrayList<>()).add(ms);
+    private void record(String key, int round, Map<String, List<Double>> times, double ms) {
+        if (round == 0) return;
+        times.computeIfAbsent(key, k -> new ArrayList<>()).add(ms);
+        cpuTimes.computeIfAbsent(key, k -> new ArrayList<>()).add(lastCpu);
     }
 
+    /** The JVM's CPU time per configuration: on a shared machine, wall time also measures the neighbours. */
+    private final Map<String, List<Double>> cpuTimes = new LinkedHashMap<>();
+
+    private static final com.sun.management.OperatingSystemMXBean OS =
+            (com.sun.management.OperatingSystemMXBean) java.lang.management.ManagementFactory.getOperatingSystemMXBean();
+
+    /** The median wall time of the calls, in ms; the median CPU time this JVM used meanwhile goes to {@link #lastCpu}. */
     private double median(Runnable call) {
-        double[] ms = new double[repeats];
+        double[] ms = new double[repeats], cpu = new double[repeats];
         for (int i = 0; i < repeats; i++) {
-            long t = System.nanoTime();
+            long t = System.nanoTime(), c = OS.getProcessCpuTime();
             call.run();
             ms[i] = (System.nanoTime() - t) / 1e6;
+            cpu[i] = (OS.getProcessCpuTime() - c) / 1e6;
         }
         Arrays.sort(ms);
+        Arrays.sort(cpu);
+        lastCpu = cpu[repeats / 2];
         return ms[repeats / 2];
     }
+
+    /** CPU time of this JVM (every thread: tasks, Spark's own, GC) during the last {@link #median} call. */
+    private double lastCpu;
 
     private static double med(List<Double> xs) {
         double[] a = xs.stream().mapToDouble(Double::doubleValue).sorted().toArray();
