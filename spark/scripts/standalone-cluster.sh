@@ -63,5 +63,5 @@ echo "$(grep -c 'Registering worker' "$RUN/logs/master.log" || true) workers reg
 
 if [ $# -eq 0 ]; then set -- hessian --partitions 2 --max-iterations 10 --trace-samples 4 --lanczos-steps 5; fi
 command=$1; shift
-"$JAVA" "${OPTS[@]}" -Xmx4g -jar "$JAR" "$command" --master "spark://$HOST:$PORT" \
+"$JAVA" "${OPTS[@]}" -Xmx"${DRIVER_MEMORY:-4g}" -jar "$JAR" "$command" --master "spark://$HOST:$PORT" \
   --conf spark.driver.host=$HOST --conf spark.executor.memory=2g --conf spark.executor.cores=1 "$@"
