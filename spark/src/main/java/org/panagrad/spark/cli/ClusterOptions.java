@@ -42,7 +42,7 @@ final class ClusterOptions {
     @Option(names = "--conf", paramLabel = "KEY=VALUE", description = "A Spark setting, e.g. --conf spark.executor.memory=2g.")
     Map<String, String> conf = new LinkedHashMap<>();
 
-    @Option(names = "--executor-timeout", defaultValue = "30",
+    @Option(names = "--executor-timeout", defaultValue = "120",
             description = "Seconds to wait for a standalone cluster's first executor (default: ${DEFAULT-VALUE}).")
     int executorTimeout;
 
