@@ -28,6 +28,7 @@ class ArchitectureTest {
     private static final Map<String, Set<String>> ALLOWED = Map.ofEntries(
             Map.entry("kernels", Set.of()),
             Map.entry("io", Set.of()),
+            Map.entry("io.tensorboard", Set.of("io")),
             Map.entry("graph", Set.of()),
             Map.entry("ops", Set.of("graph", "kernels")),
             Map.entry("ops.fused", Set.of("graph", "kernels", "ops")),
