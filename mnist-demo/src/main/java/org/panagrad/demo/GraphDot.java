@@ -1,62 +1,56 @@
 package org.panagrad.demo;
 
-import org.panagrad.graph.Node;
-import org.panagrad.runtime.Program;
+import org.panagrad.demo.report.GraphPicture;
 
 import java.util.HashMap;
-import java.util.LinkedHashSet;
 import java.util.Map;
-import java.util.Set;
 
 /**
- * A compiled program as Graphviz DOT: one box per instruction, labelled with its op and shapes and
- * coloured by phase (forward, backward, update); the inputs and parameters it reads as ellipses. An edge
- * takes the colour of the phase of the instruction it feeds, so the backward pass reads as red arrows
- * reaching back into the blue forward pass.
+ * A {@link GraphPicture} as Graphviz DOT: boxes for instructions, labelled with their op and shapes and coloured
+ * by phase; ellipses for what they read, each on the rank of its first reader (not all in a top row, which made
+ * the picture far wider than a screen); program outputs with a double border; a legend. An edge takes the colour
+ * of the phase of the instruction it feeds, so the backward pass reads as red arrows leaving the blue forward pass.
  */
 final class GraphDot {
     private GraphDot() {}
 
-    static String render(String title, Program program, Node loss) {
-        CompiledNodes phases = new CompiledNodes(program, loss);
-        Map<Node, String> ids = new HashMap<>();
-        Set<Node> leaves = new LinkedHashSet<>();
-        for (Node n : program.instructionNodes()) {
-            ids.put(n, "i" + ids.size());
-        }
-        for (Node n : program.instructionNodes()) {
-            for (Node in : n.inputs()) if (!ids.containsKey(in)) leaves.add(in);
-        }
+    static String render(GraphPicture g) {
         StringBuilder dot = new StringBuilder();
-        dot.append("digraph \"").append(escape(title)).append("\" {\n");
-        dot.append("  rankdir=TB;\n  labelloc=t;\n  label=\"").append(escape(title)).append("\";\n");
-        dot.append("  node [fontname=\"Helvetica\", fontsize=10];\n  edge [arrowsize=0.6];\n");
-        for (CompiledNodes.Phase p : CompiledNodes.Phase.values()) {
-            dot.append("  // ").append(p.label).append(": ").append(p.colour).append('\n');
-        }
-        int leafCount = 0;
-        for (Node leaf : leaves) {
-            String id = "l" + leafCount++;
-            ids.put(leaf, id);
-            String name = leaf.name() != null ? leaf.name() : leaf.op().name();
-            dot.append("  ").append(id).append(" [shape=ellipse, color=\"#7f7f7f\", label=\"")
-                    .append(escape(name + " " + leaf.shape())).append("\"];\n");
-        }
-        int index = 0;
-        for (Node n : program.instructionNodes()) {
-            CompiledNodes.Phase phase = phases.phase(n);
-            dot.append("  ").append(ids.get(n)).append(" [shape=box, style=\"rounded,filled\", fillcolor=\"")
-                    .append(phase.colour).append("20\", color=\"").append(phase.colour).append("\", label=\"")
-                    .append(index++).append(": ").append(escape(CompiledNodes.label(n))).append("\\n")
-                    .append(phase.label).append("\"];\n");
-        }
-        for (Node n : program.instructionNodes()) {
-            CompiledNodes.Phase phase = phases.phase(n);
-            for (Node in : n.inputs()) {
-                dot.append("  ").append(ids.get(in)).append(" -> ").append(ids.get(n))
-                        .append(" [color=\"").append(phase.colour).append("\"];\n");
+        dot.append("digraph \"").append(escape(g.title())).append("\" {\n");
+        dot.append("  rankdir=TB;\n  labelloc=t;\n  label=\"").append(escape(g.title())).append("\";\n");
+        dot.append("  graph [ranksep=0.3, nodesep=0.25, fontname=\"Helvetica\", fontsize=12];\n");
+        dot.append("  node [fontname=\"Helvetica\", fontsize=10, margin=\"0.08,0.03\"];\n  edge [arrowsize=0.6];\n");
+        Map<String, String> firstReader = new HashMap<>();
+        for (GraphPicture.Edge e : g.edges()) firstReader.putIfAbsent(e.from(), e.to());
+        for (GraphPicture.Box b : g.boxes()) {
+            if (b.leaf()) {
+                dot.append("  ").append(b.id()).append(" [shape=ellipse, color=\"#7f7f7f\", label=\"")
+                        .append(escape(b.title())).append("\\n").append(escape(b.detail())).append("\"];\n");
+            } else {
+                String c = b.phase().colour();
+                dot.append("  ").append(b.id()).append(" [shape=box, style=\"rounded,filled\", fillcolor=\"").append(c)
+                        .append("20\", color=\"").append(c).append("\"").append(b.output() ? ", peripheries=2, penwidth=1.5" : "")
+                        .append(", label=\"").append(escape(b.title())).append("\\n").append(escape(b.detail()))
+                        .append(b.output() ? "\\n(output)" : "").append("\"];\n");
             }
         }
+        for (GraphPicture.Edge e : g.edges()) {
+            dot.append("  ").append(e.from()).append(" -> ").append(e.to()).append(" [color=\"").append(e.colour()).append("\"];\n");
+        }
+        // Each leaf beside the instruction that first reads it.
+        for (GraphPicture.Box b : g.boxes()) {
+            if (b.leaf() && firstReader.containsKey(b.id())) {
+                dot.append("  { rank=same; ").append(b.id()).append("; ").append(firstReader.get(b.id())).append("; }\n");
+            }
+        }
+        dot.append("  subgraph cluster_legend {\n    label=\"legend\"; fontsize=10; color=\"#bbbbbb\";\n");
+        int k = 0;
+        for (GraphPicture.Phase p : g.legend()) {
+            dot.append("    legend").append(k++).append(" [shape=box, style=\"rounded,filled\", fillcolor=\"").append(p.colour())
+                    .append("20\", color=\"").append(p.colour()).append("\", label=\"").append(escape(p.label())).append("\"];\n");
+        }
+        dot.append("    legend_leaf [shape=ellipse, color=\"#7f7f7f\", label=\"parameter / input / state\"];\n");
+        dot.append("    legend_out [shape=box, peripheries=2, label=\"program output\"];\n  }\n");
         dot.append("}\n");
         return dot.toString();
     }
