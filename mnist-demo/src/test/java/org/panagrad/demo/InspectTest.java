@@ -26,17 +26,40 @@ class InspectTest {
         assertEquals(0, r.exitCode(), r::toString);
         String text = Files.readString(dot);
         assertTrue(text.startsWith("digraph"), text);
-        assertTrue(text.contains("matmul+bias+relu [128x784]·[784x500] + [500] → [128x500]"), text);
+        assertTrue(text.contains("matmul+bias+relu\\n[128x784]·[784x500] + [500] → [128x500]"), text);
         // The first weight's gradient GEMM, fused with its momentum update.
-        assertTrue(text.contains("matmul_tn+momentum_update [784x128]·[128x500] → 0.weight [784x500]"), text);
-        assertTrue(text.contains("softmax_cross_entropy [128x10], [128] → []"), text);
+        assertTrue(text.contains("matmul_tn+momentum_update\\n[784x128]·[128x500] → 0.weight [784x500]"), text);
+        assertTrue(text.contains("softmax_cross_entropy\\n[128x10], [128] → scalar"), text);
+        assertTrue(!text.contains("→ []"), "scalars are written as such");
+        assertTrue(text.contains("cluster_legend") && text.contains("label=\"backward\"") && text.contains("program output"), text);
+        assertTrue(text.contains("peripheries=2"), "outputs are marked");
+        assertTrue(text.contains("rank=same"), "leaves sit beside their first reader");
         assertTrue(text.contains("momentum_update"), text);
         String forward = CompiledNodes.Phase.FORWARD.colour, backward = CompiledNodes.Phase.BACKWARD.colour;
         assertTrue(text.contains("-> i0 [color=\"" + forward + "\"]"), text);
         assertTrue(text.matches("(?s).*-> i\\d+ \\[color=\"" + backward + "\"\\].*"), text);
-        assertTrue(text.contains("0.weight [784x500]"), text);
-        assertTrue(Files.readString(dir.resolve("step-hvp.dot")).contains("Hessian-vector product"));
+        assertTrue(text.contains("0.weight\\nparameter [784x500]"), text);
+        String hvp = Files.readString(dir.resolve("step-hvp.dot"));
+        assertTrue(hvp.contains("Hessian-vector product"));
+        assertTrue(hvp.contains("v(0.weight)") && !hvp.matches("(?s).*\\bv\\d+\\.0\\.weight.*"), "tangents by their parameter's name");
+        assertTrue(hvp.contains(CompiledNodes.Phase.TANGENT_FORWARD.label) || hvp.contains(CompiledNodes.Phase.TANGENT_BACKWARD.label),
+                "tangent passes are not called backward");
         assertTrue(!Files.exists(dir.resolve("step.svg")));
+    }
+
+    @Test
+    void withoutGraphvizTheSvgIsOurOwnLayoutAndFitsAScreen() throws IOException {
+        Path dot = dir.resolve("step.dot");
+        Cli r = Cli.run("graph", "-o", dot.toString());
+        assertEquals(0, r.exitCode(), r::toString);
+        String svg = Files.readString(dir.resolve("step.svg"));
+        assertTrue(svg.contains("<svg"), svg);
+        java.util.regex.Matcher m = java.util.regex.Pattern.compile("viewBox=\"0 0 ([0-9.]+) ([0-9.]+)\"").matcher(svg);
+        if (svg.contains("class=\"graph\"")) { // drawn by Panagrad, not Graphviz
+            assertTrue(m.find(), svg);
+            assertTrue(Double.parseDouble(m.group(1)) <= 1400, "width " + m.group(1));
+            assertTrue(Double.parseDouble(m.group(2)) <= 1400, "height " + m.group(2));
+        }
     }
 
     @Test
