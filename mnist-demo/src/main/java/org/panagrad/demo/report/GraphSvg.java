@@ -51,26 +51,30 @@ public final class GraphSvg {
             int chars = Math.max(b.title().length(), b.detail().length());
             w.put(b.id(), Math.max(60, chars * CHAR + 16));
         }
+        // Instructions first, each under the mean x of the instructions it reads (program order breaks ties)...
+        for (List<GraphPicture.Box> row : rows) {
+            List<GraphPicture.Box> ops = new ArrayList<>();
+            for (GraphPicture.Box b : row) if (!b.leaf()) ops.add(b);
+            Map<String, Double> wanted = new HashMap<>();
+            for (GraphPicture.Box b : ops) wanted.put(b.id(), mean(inputs.getOrDefault(b.id(), List.of()), x, 0));
+            spread(ops, wanted, w, x);
+        }
+        // ...then each leaf above its readers, and every row pushed apart where boxes overlap.
         double width = 0;
         for (List<GraphPicture.Box> row : rows) {
-            // Order by the mean x of the boxes read (leaves: of their readers' inputs), keeping ties in program order.
-            row.sort(Comparator.comparingDouble(b -> {
-                List<String> from = inputs.getOrDefault(b.id(), List.of());
-                double s = 0;
-                int n = 0;
-                for (String in : from) {
-                    if (x.containsKey(in)) { s += x.get(in); n++; }
-                }
-                return n == 0 ? Double.MAX_VALUE / 2 : s / n;
-            }));
-            double rowWidth = -GAP;
-            for (GraphPicture.Box b : row) rowWidth += w.get(b.id()) + GAP;
-            double at = -rowWidth / 2;
+            Map<String, Double> wanted = new HashMap<>();
             for (GraphPicture.Box b : row) {
-                x.put(b.id(), at + w.get(b.id()) / 2);
-                at += w.get(b.id()) + GAP;
+                wanted.put(b.id(), b.leaf() ? mean(readers.getOrDefault(b.id(), List.of()), x, 0) : x.get(b.id()));
             }
-            width = Math.max(width, rowWidth);
+            List<GraphPicture.Box> all = new ArrayList<>(row);
+            if (all.isEmpty()) continue;
+            spread(all, wanted, w, x);
+            double lo = Double.POSITIVE_INFINITY, hi = Double.NEGATIVE_INFINITY;
+            for (GraphPicture.Box b : all) {
+                lo = Math.min(lo, x.get(b.id()) - w.get(b.id()) / 2);
+                hi = Math.max(hi, x.get(b.id()) + w.get(b.id()) / 2);
+            }
+            width = Math.max(width, 2 * Math.max(Math.abs(lo), Math.abs(hi)));
         }
         double total = Math.max(width, 560) + 2 * MARGIN, height = LEGEND + layers * ROW + MARGIN + 24;
         double cx = total / 2;
@@ -109,6 +113,31 @@ public final class GraphSvg {
             svg.text(bx + bw / 2, by + 29, b.detail(), 10, "middle", "fill=\"#333\"");
         }
         return svg.render(cssClass, g.title());
+    }
+
+    private static double mean(List<String> ids, Map<String, Double> x, double fallback) {
+        double s = 0;
+        int n = 0;
+        for (String id : ids) {
+            Double v = x.get(id);
+            if (v != null) { s += v; n++; }
+        }
+        return n == 0 ? fallback : s / n;
+    }
+
+    /** Places boxes in the order of their wanted x, as near it as they fit without overlapping, the row centred on its wish. */
+    private static void spread(List<GraphPicture.Box> row, Map<String, Double> wanted, Map<String, Double> w, Map<String, Double> x) {
+        if (row.isEmpty()) return;
+        row.sort(Comparator.comparingDouble(b -> wanted.get(b.id())));
+        double[] at = new double[row.size()];
+        for (int i = 0; i < at.length; i++) {
+            double want = wanted.get(row.get(i).id());
+            at[i] = i == 0 ? want : Math.max(want, at[i - 1] + (w.get(row.get(i - 1).id()) + w.get(row.get(i).id())) / 2 + GAP);
+        }
+        double shift = 0;
+        for (int i = 0; i < at.length; i++) shift += wanted.get(row.get(i).id()) - at[i];
+        shift /= at.length;
+        for (int i = 0; i < at.length; i++) x.put(row.get(i).id(), at[i] + shift);
     }
 
     private static void legend(Svg svg, GraphPicture g, double y) {

@@ -121,10 +121,14 @@ public final class LineChart {
         svg.text(LEFT + pw / 2, height - 8, xLabel, 12, "middle", null);
         svg.text(14, top + ph / 2, yLabel, 12, "middle", "transform=\"rotate(-90 14 " + Svg.num(top + ph / 2) + ")\"");
 
-        for (Marker m : markers) {
+        for (int k = 0; k < markers.size(); k++) {
+            Marker m = markers.get(k);
             double x = px.applyAsDouble(m.x());
             svg.line(x, top, x, top + ph, m.colour(), 1.2, "stroke-dasharray=\"4 3\"");
-            svg.text(x + 3, top + 12, m.label(), 10, "start", "fill=\"" + m.colour() + "\"");
+            // Labels step down one line per marker, and sit left of a marker near the right edge, so close ones stay legible.
+            boolean left = x > LEFT + pw * 0.7;
+            svg.text(x + (left ? -3 : 3), top + 12 + 12 * k, m.label(), 10, left ? "end" : "start",
+                    "fill=\"" + m.colour() + "\" paint-order=\"stroke\" stroke=\"#fff\" stroke-width=\"3\"");
         }
         for (Series s : series) {
             StringBuilder d = new StringBuilder();
