@@ -17,7 +17,7 @@ import java.util.Map;
  * <p>
  * Line search: backtracking (Armijo), not torch's strong-Wolfe option; its trials run the gradient program, so
  * the gradient at the accepted point comes for free and y is measured on the same minibatch as s (pairs from
- * two different minibatches would mix curvature with sampling noise). A pair with s'y <= 1e-10 (which Armijo
+ * two different minibatches would mix curvature with sampling noise). A pair with s'y &lt;= 1e-10 (which Armijo
  * does not exclude) is skipped, as torch does. The first step, without history, is scaled by
  * min(1, 1/|g|_1) lr, as in torch; a direction that does not descend drops the history.
  * <p>
