@@ -19,7 +19,7 @@ chromium --version 2>/dev/null || true
 work="$(mktemp -d)"
 trap 'rm -rf "$work"' EXIT
 report="${1:-}"
-shot="${2:-$root/docs/report.png}"
+shot="${2:-${REPORT_SCREENSHOT:-$root/docs/report.png}}"
 hessian_expected=0
 if [ -z "$report" ]; then
   [ -f mnist-demo/target/mnist-demo.jar ] || mvn -B -ntp -q -pl engine,mnist-demo package -DskipTests
