@@ -60,4 +60,4 @@ if grep -q "CONSOLE" "$work/shot.log"; then
   echo "FAIL: the page wrote to the console:"; grep "CONSOLE" "$work/shot.log"; exit 1
 fi
 [ -s "$shot" ] || { echo "FAIL: no screenshot"; exit 1; }
-echo "report check: 1 passed, 0 failed ($charts charts, no console messages, screenshot $shot)"
+echo "report check passed: $charts charts in the rendered page, no console message, screenshot $shot"
