@@ -25,8 +25,7 @@ class ReportTest {
     void trainReportWritesOneSelfContainedPageWithEveryChart() throws IOException {
         Path data = SyntheticMnist.write(dir.resolve("data"), 600, 300);
         Path logs = dir.resolve("run");
-        Cli r = Cli.run("train", "--no-progress", "--data", data.toString(), "--layers", SyntheticMnist.LAYERS,
-                "--epochs", "2", "--batch", "64", "--tensorboard", logs.toString(), "--histogram-every", "3", "--report");
+        Cli r = Cli.train(data, "--epochs", "2", "--batch", "64", "--tensorboard", logs.toString(), "--histogram-every", "3", "--report");
         assertEquals(0, r.exitCode(), r::toString);
         Path report = logs.resolve(Report.FILE);
         assertTrue(r.out().contains("report: " + report), r::toString);
@@ -48,8 +47,8 @@ class ReportTest {
     void reportRunRebuildsThePageAndAddsTheHessianSpectrum() throws IOException {
         Path data = SyntheticMnist.write(dir.resolve("data"), 300, 100);
         Path logs = dir.resolve("run");
-        Cli r = Cli.run("train", "--no-progress", "--data", data.toString(), "--layers", SyntheticMnist.LAYERS,
-                "--epochs", "1", "--batch", "50", "--tensorboard", logs.toString(), "--checkpoint", logs.resolve("model.safetensors").toString());
+        Cli r = Cli.train(data, "--epochs", "1", "--batch", "50", "--tensorboard", logs.toString(),
+                "--checkpoint", logs.resolve("model.safetensors").toString());
         assertEquals(0, r.exitCode(), r::toString);
         assertFalse(Files.exists(logs.resolve(Report.FILE)));
         r = Cli.run("hessian", "--checkpoint", logs.resolve("model.safetensors").toString(), "--data", data.toString(), "--samples", "50",

@@ -31,8 +31,7 @@ class TensorBoardTest {
         Path data = SyntheticMnist.write(dir.resolve("data"), 600, 300);
         Path logs = dir.resolve("tb");
         // 600 images in batches of 64: 10 steps per epoch (the last of 24 images), 2 epochs.
-        Cli r = Cli.run("train", "--no-progress", "--data", data.toString(), "--layers", SyntheticMnist.LAYERS,
-                "--epochs", "2", "--batch", "64", "--tensorboard", logs.toString(), "--histogram-every", "4",
+        Cli r = Cli.train(data, "--epochs", "2", "--batch", "64", "--tensorboard", logs.toString(), "--histogram-every", "4",
                 "--checkpoint", dir.resolve("with.safetensors").toString());
         assertEquals(0, r.exitCode(), r::toString);
         assertTrue(r.out().contains("tensorboard: ") && r.out().contains("of the last epoch"), r::toString);
@@ -84,8 +83,7 @@ class TensorBoardTest {
         assertTrue(Files.exists(logs.resolve(TensorBoardLogger.RUN_FILE)));
 
         // Logging reads the parameters and runs a separate gradient program: training is unchanged, bit for bit.
-        Cli plain = Cli.run("train", "--no-progress", "--data", data.toString(), "--layers", SyntheticMnist.LAYERS,
-                "--epochs", "2", "--batch", "64", "--checkpoint", dir.resolve("without.safetensors").toString());
+        Cli plain = Cli.train(data, "--epochs", "2", "--batch", "64", "--checkpoint", dir.resolve("without.safetensors").toString());
         assertEquals(0, plain.exitCode(), plain::toString);
         assertArrayEquals(Checkpoint.load(dir.resolve("with.safetensors"), null).tensors().get(0).data(),
                 Checkpoint.load(dir.resolve("without.safetensors"), null).tensors().get(0).data());
