@@ -1,5 +1,6 @@
 package org.panagrad.onnx;
 
+import org.panagrad.graph.DType;
 import org.panagrad.graph.Node;
 import org.panagrad.graph.Storage;
 import org.panagrad.graph.Variable;
@@ -78,6 +79,10 @@ final class Emitter {
                 String name = inputNames.get(n);
                 if (name == null) throw new IllegalArgumentException("the forward pass reads input " + n.describe()
                         + ", which is not among the exported inputs " + inputNames.values());
+                if (n.dtype() != DType.FLOAT) {
+                    throw new UnsupportedOpException("input " + name + " (" + n.describe() + ") holds integers; the export"
+                            + " writes float inputs only");
+                }
                 yield name;
             }
             case VARIABLE -> variable(n);
