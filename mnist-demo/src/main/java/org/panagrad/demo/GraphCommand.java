@@ -96,7 +96,7 @@ final class GraphCommand implements Callable<Integer> {
             if (Graphviz.available()) {
                 Graphviz.renderSvg(bytes, svg);
             } else {
-                byte[] drawn = GraphSvg.render(picture, "graph").getBytes(StandardCharsets.UTF_8);
+                byte[] drawn = GraphSvg.render(picture, "panagrad-graph").getBytes(StandardCharsets.UTF_8);
                 AtomicFiles.write(svg, o -> o.write(drawn));
             }
             files.add(svg);

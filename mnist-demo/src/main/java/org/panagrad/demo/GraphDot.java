@@ -7,8 +7,8 @@ import java.util.Map;
 
 /**
  * A {@link GraphPicture} as Graphviz DOT: boxes for instructions, labelled with their op and shapes and coloured
- * by phase; ellipses for what they read, each on the rank of its first reader (not all in a top row, which made
- * the picture far wider than a screen); program outputs with a double border; a legend. An edge takes the colour
+ * by phase; ellipses for what they read, each just above its first reader (not all in a top row, which made the
+ * picture 2,520 pixels wide); program outputs with a double border; a legend. An edge takes the colour
  * of the phase of the instruction it feeds, so the backward pass reads as red arrows leaving the blue forward pass.
  */
 final class GraphDot {
@@ -37,22 +37,29 @@ final class GraphDot {
         for (GraphPicture.Edge e : g.edges()) {
             dot.append("  ").append(e.from()).append(" -> ").append(e.to()).append(" [color=\"").append(e.colour()).append("\"];\n");
         }
-        // Each leaf beside the instruction that first reads it.
-        for (GraphPicture.Box b : g.boxes()) {
-            if (b.leaf() && firstReader.containsKey(b.id())) {
-                dot.append("  { rank=same; ").append(b.id()).append("; ").append(firstReader.get(b.id())).append("; }\n");
-            }
+        // Each leaf one rank above the instruction that first reads it, not in a row of its own at the top: an
+        // invisible edge from an instruction that reader also reads puts it there.
+        Map<String, String> lastComputedInput = new HashMap<>();
+        java.util.Set<String> leaves = new java.util.HashSet<>();
+        for (GraphPicture.Box b : g.boxes()) if (b.leaf()) leaves.add(b.id());
+        for (GraphPicture.Edge e : g.edges()) if (!leaves.contains(e.from())) lastComputedInput.put(e.to(), e.from());
+        for (String leaf : leaves) {
+            String above = lastComputedInput.get(firstReader.get(leaf));
+            if (above != null) dot.append("  ").append(above).append(" -> ").append(leaf).append(" [style=invis];\n");
         }
-        dot.append("  subgraph cluster_legend {\n    label=\"legend\"; fontsize=10; color=\"#bbbbbb\";\n");
-        int k = 0;
+        // The legend: one small table.
+        dot.append("  legend [shape=plaintext, fontsize=9, label=<<table border=\"0\" cellborder=\"1\" cellspacing=\"2\">");
         for (GraphPicture.Phase p : g.legend()) {
-            dot.append("    legend").append(k++).append(" [shape=box, style=\"rounded,filled\", fillcolor=\"").append(p.colour())
-                    .append("20\", color=\"").append(p.colour()).append("\", label=\"").append(escape(p.label())).append("\"];\n");
+            dot.append("<tr><td bgcolor=\"").append(p.colour()).append("20\" color=\"").append(p.colour()).append("\">")
+                    .append(escapeHtml(p.label())).append("</td></tr>");
         }
-        dot.append("    legend_leaf [shape=ellipse, color=\"#7f7f7f\", label=\"parameter / input / state\"];\n");
-        dot.append("    legend_out [shape=box, peripheries=2, label=\"program output\"];\n  }\n");
+        dot.append("<tr><td>ellipse: parameter, input, state</td></tr><tr><td border=\"3\">output</td></tr></table>>];\n");
         dot.append("}\n");
         return dot.toString();
+    }
+
+    private static String escapeHtml(String s) {
+        return s.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;");
     }
 
     private static String escape(String s) {
