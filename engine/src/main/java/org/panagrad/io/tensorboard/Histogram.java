@@ -18,29 +18,47 @@ public record Histogram(double min, double max, double num, double sum, double s
     /** The histogram of {@code values[offset, offset + length)} in {@code buckets} equal-width buckets. */
     public static Histogram of(float[] values, int offset, int length, int buckets) {
         if (buckets < 1) throw new IllegalArgumentException("a histogram needs at least one bucket, got " + buckets);
-        double min = Double.POSITIVE_INFINITY, max = Double.NEGATIVE_INFINITY, sum = 0, sumSq = 0;
-        int finite = 0;
-        for (int i = offset; i < offset + length; i++) {
-            float v = values[i];
-            if (!Float.isFinite(v)) continue;
-            finite++;
-            min = Math.min(min, v);
-            max = Math.max(max, v);
-            sum += v;
-            sumSq += (double) v * v;
-        }
+        double[] moments = moments(values, offset, offset + length);
+        double min = moments[0], max = moments[1], finite = moments[4];
         if (finite == 0) return new Histogram(0, 0, 0, 0, 0, new double[] {0}, new double[] {0});
         int n = min == max ? 1 : buckets;
-        double width = (max - min) / n;
-        double[] limits = new double[n], counts = new double[n];
-        for (int b = 0; b < n; b++) limits[b] = b == n - 1 ? max : min + (b + 1) * width;
-        for (int i = offset; i < offset + length; i++) {
+        double[] limits = new double[n];
+        for (int b = 0; b < n; b++) limits[b] = b == n - 1 ? max : min + (b + 1) * ((max - min) / n);
+        return new Histogram(min, max, finite, moments[2], moments[3], limits, count(values, offset, offset + length, min, max, n));
+    }
+
+    /** Minimum, maximum, sum, sum of squares and count of the finite values. */
+    private static double[] moments(float[] values, int from, int to) {
+        float lo = Float.POSITIVE_INFINITY, hi = Float.NEGATIVE_INFINITY;
+        double sum = 0, sumSq = 0;
+        int finite = 0;
+        for (int i = from; i < to; i++) {
             float v = values[i];
             if (!Float.isFinite(v)) continue;
-            int b = n == 1 ? 0 : (int) Math.ceil((v - min) / width) - 1;
-            counts[Math.max(0, Math.min(n - 1, b))]++;
+            if (v < lo) lo = v;
+            if (v > hi) hi = v;
+            sum += v;
+            sumSq += (double) v * v;
+            finite++;
         }
-        return new Histogram(min, max, finite, sum, sumSq, limits, counts);
+        return new double[] {lo, hi, sum, sumSq, finite};
+    }
+
+    /** Bucket counts; a value on a limit belongs to the bucket below it: (limit[b-1], limit[b]]. */
+    private static double[] count(float[] values, int from, int to, double min, double max, int n) {
+        double scale = n / (max - min);
+        long[] tally = new long[n];
+        for (int i = from; i < to; i++) {
+            float v = values[i];
+            if (!Float.isFinite(v)) continue;
+            double t = (v - min) * scale;
+            int b = (int) t;
+            if (b == t) b--;
+            tally[b < 0 ? 0 : b >= n ? n - 1 : b]++;
+        }
+        double[] counts = new double[n];
+        for (int b = 0; b < n; b++) counts[b] = tally[b];
+        return counts;
     }
 
     public static Histogram of(float[] values, int buckets) {
