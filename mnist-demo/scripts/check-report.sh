@@ -24,11 +24,16 @@ hessian_expected=0
 if [ -z "$report" ]; then
   [ -f mnist-demo/target/mnist-demo.jar ] || mvn -B -ntp -q -pl engine,mnist-demo package -DskipTests
   jar="java --add-modules jdk.incubator.vector -jar mnist-demo/target/mnist-demo.jar"
+  data="${MNIST_DIR:-}"
+  for d in data/mnist ../shared/data/mnist /work/shared/data/mnist; do
+    [ -z "$data" ] && [ -d "$d" ] && data="$(cd "$d" && pwd)"
+  done
+  [ -n "$data" ] || { echo "FAIL: no MNIST data (set MNIST_DIR)"; exit 1; }
   run="$work/run"
   echo "== a short training run with --tensorboard, a Hessian analysis, and its report"
-  $jar train --no-progress --epochs 3 --samples 20000 --histogram-every 25 --tensorboard "$run" \
+  $jar train --data "$data" --no-progress --epochs 3 --samples 20000 --histogram-every 25 --tensorboard "$run" \
       --checkpoint "$run/model.safetensors" 2>&1 | grep -v "^WARNING: Using incubator"
-  $jar hessian --checkpoint "$run/model.safetensors" --samples 500 --top-k 3 --lanczos-steps 60 --trace-samples 30 \
+  $jar hessian --data "$data" --checkpoint "$run/model.safetensors" --samples 500 --top-k 3 --lanczos-steps 60 --trace-samples 30 \
       --json "$run/hessian.json" --plot "$work/density.svg" 2>&1 | grep -v "^WARNING: Using incubator"
   $jar report --run "$run" 2>&1 | grep -v "^WARNING: Using incubator"
   report="$run/report.html"
