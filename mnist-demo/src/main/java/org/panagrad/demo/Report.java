@@ -143,7 +143,7 @@ final class Report {
         StringBuilder s = new StringBuilder(dir.getFileName() != null ? dir.getFileName().toString() : dir.toString());
         if (info != null) {
             s.append(": ").append(info.torch_module()).append(", ").append(info.optimizer());
-            if (Double.isFinite(info.learning_rate())) s.append(String.format(Locale.ROOT, " lr %s", info.learning_rate()));
+            if (info.learning_rate() != null) s.append(String.format(Locale.ROOT, " lr %s", info.learning_rate()));
             s.append(", batch ").append(info.batch()).append(", ").append(info.epochs()).append(" epochs, seed ").append(info.seed());
         }
         TreeMap<Long, Double> acc = data.series("test/accuracy"), loss = data.series("test/loss");

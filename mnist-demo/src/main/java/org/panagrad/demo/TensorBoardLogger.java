@@ -33,9 +33,16 @@ final class TensorBoardLogger implements TrainingObserver, Closeable {
     /** The run's settings, beside the event files, for {@code report --run}. */
     static final String RUN_FILE = "run.json";
 
-    /** What run.json holds: enough to rebuild the model's programs for the report. */
-    record RunInfo(String layers, String activation, String optimizer, int batch, double learning_rate, int epochs,
-                   long seed, int histogram_every, String torch_module) {}
+    /**
+     * What run.json holds: enough to rebuild the model's programs for the report. {@code learning_rate} is null for
+     * an optimizer without one (newton-cg).
+     */
+    record RunInfo(String layers, String activation, String optimizer, int batch, Double learning_rate, int epochs,
+                   long seed, int histogram_every, String torch_module) {
+        RunInfo {
+            if (learning_rate != null && !Double.isFinite(learning_rate)) learning_rate = null;
+        }
+    }
 
     private final EventWriter writer;
     private final Model model;
@@ -59,7 +66,7 @@ final class TensorBoardLogger implements TrainingObserver, Closeable {
         this.model = model;
         this.batch = batch;
         this.every = every;
-        this.learningRate = info.learning_rate();
+        this.learningRate = info.learning_rate() != null ? info.learning_rate() : Double.NaN;
         this.parameters = model.parameters();
         gradientBatch = model.batch("tensorboard", batch);
         gradients = Autodiff.grad(gradientBatch.loss(), parameters.toArray(new Node[0]));

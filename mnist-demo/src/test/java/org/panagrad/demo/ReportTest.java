@@ -64,6 +64,19 @@ class ReportTest {
     }
 
     @Test
+    void aClosureOptimizerWithoutALearningRateIsLoggedAndReported() throws IOException {
+        Path data = SyntheticMnist.write(dir.resolve("data"), 400, 100);
+        Path logs = dir.resolve("run");
+        Cli r = Cli.train(data, "--epochs", "1", "--optimizer", "newton-cg", "--batch", "100", "--tensorboard", logs.toString(),
+                "--histogram-every", "2", "--report");
+        assertEquals(0, r.exitCode(), r::toString);
+        assertFalse(Files.readString(logs.resolve(TensorBoardLogger.RUN_FILE)).contains("learning_rate"));
+        String html = Files.readString(logs.resolve(Report.FILE));
+        checkSelfContained(html);
+        assertTrue(html.contains("newton-cg runs programs of its own"), "the graph says it shows the SGD step instead");
+    }
+
+    @Test
     void aDirectoryWithoutARunIsAClearError() throws IOException {
         Files.createDirectories(dir.resolve("empty"));
         Cli r = Cli.run("report", "--run", dir.resolve("empty").toString());
