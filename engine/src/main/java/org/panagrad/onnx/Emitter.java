@@ -27,6 +27,7 @@ final class Emitter {
     private final ParameterStore store;
     private final SymbolicDims dims;
     private final Map<Node, int[]> storedPermutations;
+    private final Map<Node, String> stateNames;
     private final Map<Node, String> inputNames = new HashMap<>();
     private final Map<Node, String> outputNames = new HashMap<>();
     private final Map<Node, String> values = new HashMap<>();
@@ -36,10 +37,12 @@ final class Emitter {
     final List<ProtoWriter> nodes = new ArrayList<>();
     final List<ProtoWriter> initializers = new ArrayList<>();
 
-    Emitter(ParameterStore store, Signature signature, SymbolicDims dims, Map<Node, int[]> storedPermutations) {
+    Emitter(ParameterStore store, Signature signature, SymbolicDims dims, Map<Node, int[]> storedPermutations,
+            Map<Node, String> stateNames) {
         this.store = store;
         this.dims = dims;
         this.storedPermutations = storedPermutations;
+        this.stateNames = stateNames;
         signature.inputs().forEach((name, n) -> {
             inputNames.put(n, name);
             taken.add(name);
@@ -165,7 +168,7 @@ final class Emitter {
     private String initializerOf(Node n) {
         String existing = initializerNames.get(n);
         if (existing != null) return existing;
-        String name = ((Variable) n.op()).label();
+        String name = stateNames.getOrDefault(n, ((Variable) n.op()).label());
         if (!taken.add(name)) throw new IllegalArgumentException("parameter " + name + " clashes with another ONNX name");
         int[] perm = storedPermutations.get(n);
         float[] data = store.get(n);

@@ -1,16 +1,22 @@
 package org.panagrad.onnx;
 
+import org.panagrad.graph.Graph;
 import org.panagrad.graph.Node;
 import org.panagrad.graph.Storage;
 import org.panagrad.io.AtomicFiles;
 import org.panagrad.io.ProtoWriter;
+import org.panagrad.nn.Forward;
+import org.panagrad.nn.Module;
+import org.panagrad.nn.StateEntry;
 import org.panagrad.runtime.ParameterStore;
 
 import java.io.IOException;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 
 /**
@@ -22,7 +28,8 @@ import java.util.Map;
  * and read through a transposing Gemm or a Transpose node. An op with no rule fails with
  * {@link UnsupportedOpException} naming it, and no file is written; the file itself is written atomically.
  * <pre>{@code
- * OnnxExport.of(store, batch -> {
+ * OnnxExport.module(graph, store, model, 784).write(Path.of("model.onnx"));   // any nn.Module
+ * OnnxExport.of(store, batch -> {                                              // any forward pass
  *     Node x = graph.input("export" + batch + ".x", batch, 784);
  *     return Signature.of("input", x, "logits", mlp.forward(x));
  * }).storedPermuted(weight, 1, 0).write(Path.of("model.onnx"));
@@ -35,6 +42,7 @@ public final class OnnxExport {
     private final ParameterStore store;
     private final Signature.Builder forward;
     private final Map<Node, int[]> storedPermutations = new HashMap<>();
+    private final Map<Node, String> stateNames = new HashMap<>();
     private final Map<String, String> metadata = new LinkedHashMap<>();
     private String graphName = "panagrad";
     private String docString = "";
@@ -47,6 +55,80 @@ public final class OnnxExport {
     /** An export of the forward pass {@code forward} builds, with the parameter values in {@code store}. */
     public static OnnxExport of(ParameterStore store, Signature.Builder forward) {
         return new OnnxExport(store, forward);
+    }
+
+    /**
+     * A module's forward pass in evaluation mode, from an input {@code input} of shape [batch, sampleShape...] to
+     * an output {@code logits}, with its state named and laid out as its state dict ({@link #stateDict}). The
+     * input nodes are added to {@code graph}, which holds the module's parameters.
+     */
+    public static OnnxExport module(Graph graph, ParameterStore store, Module model, int... sampleShape) {
+        OnnxExport export = of(store, batch -> {
+            int[] dims = new int[sampleShape.length + 1];
+            dims[0] = batch;
+            System.arraycopy(sampleShape, 0, dims, 1, sampleShape.length);
+            Node x = graph.input("onnx" + graph.size() + ".input", dims);
+            return Signature.of("input", x, "logits", model.forward(x, Forward.eval()));
+        });
+        return export.stateDict(model.state()).docString(model.describe());
+    }
+
+    /**
+     * Names and lays out the initializers as a PyTorch state dict: each entry's tensor is written under its name,
+     * in PyTorch's layout. A layout conversion must be an axis permutation (it is found by applying
+     * {@link StateEntry#toTorch} to the element indices), which the graph then undoes; others are refused.
+     */
+    public OnnxExport stateDict(List<StateEntry> entries) {
+        for (StateEntry e : entries) {
+            stateNames.put(e.node(), e.name());
+            int[] perm = permutationOf(e);
+            boolean identity = true;
+            for (int i = 0; i < perm.length; i++) identity &= perm[i] == i;
+            if (!identity) storedPermuted(e.node(), perm);
+        }
+        return this;
+    }
+
+    /** The axis permutation that the entry's conversion to PyTorch's layout performs. */
+    private int[] permutationOf(StateEntry e) {
+        int[] shape = e.node().shape().dims(), torch = e.torchShape();
+        int n = e.node().shape().numel();
+        // Element indices are exact in a float up to 2^24; past that the values themselves decide.
+        float[] probe;
+        if (n <= 1 << 24) {
+            probe = new float[n];
+            for (int i = 0; i < n; i++) probe[i] = i;
+        } else {
+            probe = store.get(e.node()).clone();
+        }
+        float[] converted = e.toTorch().apply(probe.clone());
+        for (int[] perm : permutations(shape.length)) {
+            boolean shapeFits = torch.length == shape.length;
+            for (int i = 0; shapeFits && i < perm.length; i++) shapeFits = shape[perm[i]] == torch[i];
+            if (shapeFits && Arrays.equals(Emitter.permute(probe, shape, perm), converted)) return perm;
+        }
+        throw new IllegalArgumentException("state entry " + e + ": its conversion to PyTorch's layout from "
+                + Arrays.toString(shape) + " is not an axis permutation, which ONNX cannot undo");
+    }
+
+    private static List<int[]> permutations(int rank) {
+        List<int[]> all = new ArrayList<>();
+        permute(new int[rank], new boolean[rank], 0, all);
+        return all;
+    }
+
+    private static void permute(int[] perm, boolean[] used, int at, List<int[]> out) {
+        if (at == perm.length) {
+            out.add(perm.clone());
+            return;
+        }
+        for (int a = 0; a < perm.length; a++) {
+            if (used[a]) continue;
+            used[a] = true;
+            perm[at] = a;
+            permute(perm, used, at + 1, out);
+            used[a] = false;
+        }
     }
 
     /**
@@ -88,7 +170,7 @@ public final class OnnxExport {
         Signature main = forward.build(SymbolicDims.BATCH);
         Signature other = forward.build(SymbolicDims.OTHER_BATCH);
         SymbolicDims dims = new SymbolicDims(main, other);
-        Emitter e = new Emitter(store, main, dims, storedPermutations);
+        Emitter e = new Emitter(store, main, dims, storedPermutations, stateNames);
         Map<String, String> outputValues = new LinkedHashMap<>();
         main.outputs().forEach((name, n) -> outputValues.put(name, e.value(n)));
         outputValues.forEach((name, value) -> {

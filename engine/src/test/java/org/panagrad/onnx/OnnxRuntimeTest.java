@@ -18,7 +18,6 @@ import org.panagrad.graph.Shape;
 import org.panagrad.io.Mnist;
 import org.panagrad.nn.Activation;
 import org.panagrad.nn.Init;
-import org.panagrad.nn.Linear;
 import org.panagrad.nn.Mlp;
 import org.panagrad.ops.Ops;
 import org.panagrad.ops.SoftmaxCrossEntropy;
@@ -39,6 +38,7 @@ import java.util.SplittableRandom;
 import java.util.function.Supplier;
 import java.util.stream.Stream;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -56,14 +56,8 @@ class OnnxRuntimeTest {
     private static final Path[] MNIST = {Path.of("../../shared/data/mnist"), Path.of("../shared/data/mnist"),
             Path.of("/work/shared/data/mnist")};
 
-    /** A model to export: its parameters and forward pass, and how its parameters are laid out in a checkpoint. */
-    record Exported(ParameterStore store, Signature.Builder forward, Map<Node, int[]> stored, int inputWidth) {
-        OnnxExport export() {
-            OnnxExport e = OnnxExport.of(store, forward);
-            stored.forEach(e::storedPermuted);
-            return e;
-        }
-    }
+    /** A model to export: its parameters, its forward pass (for Panagrad's own program) and its export. */
+    record Exported(ParameterStore store, Signature.Builder forward, OnnxExport export, int inputWidth) {}
 
     record Case(String name, Supplier<Exported> model) {
         @Override
@@ -80,19 +74,17 @@ class OnnxRuntimeTest {
                 new Case("every export rule", OnnxRuntimeTest::everyRule));
     }
 
-    /** As the checkpoint holds it: PyTorch's nn.Sequential, each Linear weight as [out, in]. */
+    /** An nn.Module, exported with its state dict: PyTorch's nn.Sequential, each Linear weight as [out, in]. */
     static Exported mlp(Activation activation, int... widths) {
         Graph g = new Graph();
         Mlp mlp = Mlp.create(g, activation, widths);
         ParameterStore store = new ParameterStore();
         mlp.initialize(store, Init.TORCH_DEFAULT, 7);
-        Map<Node, int[]> stored = new HashMap<>();
-        for (Linear l : mlp.layers()) stored.put(l.weight(), new int[] {1, 0});
         Signature.Builder forward = batch -> {
             Node x = g.input("x" + g.size(), batch, widths[0]);
             return Signature.of("input", x, "logits", mlp.forward(x));
         };
-        return new Exported(store, forward, stored, widths[0]);
+        return new Exported(store, forward, OnnxExport.module(g, store, mlp, widths[0]), widths[0]);
     }
 
     /** A forward pass that goes through every rule of the table, with three outputs. */
@@ -126,7 +118,7 @@ class OnnxRuntimeTest {
             outputs.put("total", Ops.sum(z));                            // a scalar
             return new Signature(Map.of("input", x), outputs);
         };
-        return new Exported(store, forward, Map.of(u, new int[] {1, 0}), 6);
+        return new Exported(store, forward, OnnxExport.of(store, forward).storedPermuted(u, 1, 0), 6);
     }
 
     private static OrtEnvironment env;
@@ -209,8 +201,29 @@ class OnnxRuntimeTest {
 
     @Test
     void theBatchAxisIsSymbolicAndParametersKeepTheirCheckpointNamesAndLayout() throws Exception {
-        Exported model = mlp(Activation.RELU, 5, 3, 2);
-        byte[] onnx = model.export().toBytes();
+        Graph g = new Graph();
+        Mlp mlp = Mlp.create(g, Activation.RELU, 5, 3, 2);
+        ParameterStore store = new ParameterStore();
+        mlp.initialize(store, Init.TORCH_DEFAULT, 7);
+        byte[] onnx = OnnxExport.module(g, store, mlp, 5).toBytes();
+        // Each initializer holds the state-dict tensor: name, PyTorch's shape and values (ModelProto.graph = 7,
+        // GraphProto.initializer = 5, TensorProto dims = 1, name = 8, raw_data = 9).
+        com.google.protobuf.UnknownFieldSet graph = com.google.protobuf.UnknownFieldSet.parseFrom(
+                com.google.protobuf.UnknownFieldSet.parseFrom(onnx).getField(7).getLengthDelimitedList().get(0));
+        Map<String, com.google.protobuf.UnknownFieldSet> initializers = new HashMap<>();
+        for (com.google.protobuf.ByteString t : graph.getField(5).getLengthDelimitedList()) {
+            com.google.protobuf.UnknownFieldSet tensor = com.google.protobuf.UnknownFieldSet.parseFrom(t);
+            initializers.put(tensor.getField(8).getLengthDelimitedList().get(0).toStringUtf8(), tensor);
+        }
+        for (org.panagrad.nn.StateEntry e : mlp.state()) {
+            com.google.protobuf.UnknownFieldSet t = initializers.get(e.name());
+            assertEquals(java.util.Arrays.toString(e.torchShape()), t.getField(1).getVarintList().toString(), e.name());
+            java.nio.FloatBuffer raw = t.getField(9).getLengthDelimitedList().get(0).asReadOnlyByteBuffer()
+                    .order(java.nio.ByteOrder.LITTLE_ENDIAN).asFloatBuffer();
+            float[] values = new float[raw.remaining()];
+            raw.get(values);
+            assertArrayEquals(e.toTorch().apply(store.get(e.node())), values, e.name());
+        }
         try (OrtSession session = env.createSession(onnx, new OrtSession.SessionOptions())) {
             assertEquals("[-1, 5]", java.util.Arrays.toString(((ai.onnxruntime.TensorInfo) session.getInputInfo().get("input").getInfo()).getShape()));
         }
@@ -221,11 +234,26 @@ class OnnxRuntimeTest {
     }
 
     @Test
+    void aStateEntryWhoseLayoutIsNotAnAxisPermutationIsRefused() {
+        Graph g = new Graph();
+        Node w = g.parameter("w", 2, 3);
+        ParameterStore store = new ParameterStore();
+        org.panagrad.nn.StateEntry negated = new org.panagrad.nn.StateEntry("w", w, true, new int[] {2, 3}, "F32", v -> {
+            float[] out = v.clone();
+            for (int i = 0; i < out.length; i++) out[i] = -out[i];
+            return out;
+        }, v -> v);
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> OnnxExport.of(store, batch -> null).stateDict(List.of(negated)));
+        assertTrue(e.getMessage().contains("not an axis permutation"), e.getMessage());
+    }
+
+    @Test
     void anOpWithoutAnExportFailsNamingItAndWritesNothing(@TempDir Path dir) throws IOException {
-        Exported mlp = mlp(Activation.RELU, 5, 3, 2);
-        Graph g = mlp.stored().keySet().iterator().next().graph();
+        Graph g = new Graph();
+        ParameterStore store = new ParameterStore();
         Node q = g.parameter("q", 5, 2);
-        OnnxExport export = OnnxExport.of(mlp.store(), batch -> {
+        OnnxExport export = OnnxExport.of(store, batch -> {
             Node x = g.input("lx" + g.size(), batch, 5);
             Node labels = g.labels("ly" + g.size(), batch, 2);
             return new Signature(Map.of("input", x, "labels", labels), Map.of("loss", SoftmaxCrossEntropy.of(matmul(x, q), labels)));

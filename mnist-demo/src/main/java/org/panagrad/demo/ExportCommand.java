@@ -1,10 +1,7 @@
 package org.panagrad.demo;
 
-import org.panagrad.graph.Node;
 import org.panagrad.nn.Activation;
-import org.panagrad.nn.Linear;
 import org.panagrad.onnx.OnnxExport;
-import org.panagrad.onnx.Signature;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -67,14 +64,10 @@ final class ExportCommand implements Callable<Integer> {
         return 0;
     }
 
-    /** The model's forward pass, images to logits, laid out as its checkpoint: Linear weights as PyTorch's [out, in]. */
+    /** The model's forward pass, images to logits, its parameters as its state dict (Linear weights [out, in]). */
     static OnnxExport onnx(Model m) {
-        OnnxExport export = OnnxExport.of(m.store, batch -> {
-            Node x = m.graph.input("onnx" + m.graph.size() + ".input", batch, m.inputWidth());
-            return Signature.of("input", x, "logits", m.mlp.forward(x));
-        });
-        for (Linear layer : m.mlp.layers()) export.storedPermuted(layer.weight(), 1, 0);
-        return export.graphName("mnist-demo " + Model.widthsText(m.mlp.widths()))
+        return OnnxExport.module(m.graph, m.store, m.mlp, m.inputWidth())
+                .graphName("mnist-demo " + Model.widthsText(m.mlp.widths()))
                 .metadata("torch_module", Checkpoint.torchModule(m.mlp.widths(), m.mlp.activation()));
     }
 }
