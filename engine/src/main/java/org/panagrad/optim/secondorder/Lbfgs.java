@@ -16,10 +16,10 @@ import java.util.Map;
  * torch.optim.LBFGS. One iteration per {@link #step()} (torch runs up to max_iter per call).
  * <p>
  * Line search: backtracking (Armijo) by default, or torch's strong-Wolfe option ({@link LineSearch#STRONG_WOLFE},
- * {@link StrongWolfeLineSearch}, whose curvature condition guarantees s'y > 0). Either way its trials run the
+ * {@link StrongWolfeLineSearch}, whose curvature condition guarantees s'y &gt; 0). Either way its trials run the
  * gradient program, so the gradient at the accepted point comes for free and y is measured on the same minibatch
  * as s (pairs from two different minibatches would mix curvature with sampling noise). A pair with
- * s'y <= 1e-10 (which Armijo does not exclude) is skipped, as torch does. The first step, without history, is scaled by
+ * s'y &lt;= 1e-10 (which Armijo does not exclude) is skipped, as torch does. The first step, without history, is scaled by
  * min(1, 1/|g|_1) lr, as in torch; a direction that does not descend drops the history.
  * <p>
  * Its {@link #snapshot() state}: the pairs in use, oldest first, as tensors s and y of shape [pairs, n], their
