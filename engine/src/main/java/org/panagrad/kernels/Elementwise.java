@@ -1,26 +1,90 @@
 package org.panagrad.kernels;
 
 /**
- * Elementwise kernels. Binary operands are addressed as 2-D row-major views with a row and a column stride,
- * so a stride of 0 broadcasts: a bias row has row stride 0, a column vector has column stride 0.
- * The output is dense (row stride = cols). In-place use (out == an input, same offset) is allowed.
+ * Elementwise kernels. Ops with several operands walk a {@link Strided} index space: the outer axes here, each
+ * innermost row in a SIMD body (operands with row stride 0 or 1: broadcast or contiguous) or its scalar twin.
+ * Outputs are dense. In-place use (out == an input of the output's size, same offset) is allowed.
  */
 public final class Elementwise {
     private Elementwise() {}
 
-    public static void binary(BinaryOp op, int rows, int cols,
-                              float[] a, int aOff, int aRowStride, int aColStride,
-                              float[] b, int bOff, int bRowStride, int bColStride,
+    /** out = a op b over the index space s, whose operands are (out, a, b). */
+    public static void binary(BinaryOp op, Strided s, float[] a, int aOff, float[] b, int bOff, float[] out, int outOff) {
+        binary(Simd.ENABLED, op, s, 0, a, aOff, b, bOff, out, outOff);
+    }
+
+    /** out = mask != 0 ? a : b over the index space s, whose operands are (out, mask, a, b). */
+    public static void select(Strided s, float[] mask, int maskOff, float[] a, int aOff, float[] b, int bOff,
                               float[] out, int outOff) {
-        if (Simd.ENABLED) ElementwiseSimd.binary(op, rows, cols, a, aOff, aRowStride, aColStride, b, bOff, bRowStride, bColStride,
-                out, outOff);
-        else ElementwiseScalar.binary(op, rows, cols, a, aOff, aRowStride, aColStride, b, bOff, bRowStride, bColStride,
-                out, outOff);
+        select(Simd.ENABLED, s, 0, mask, maskOff, a, aOff, b, bOff, out, outOff);
+    }
+
+    /** out = x repeated along the axes where its stride is 0: s's operands are (out, x). */
+    public static void broadcast(Strided s, float[] x, int xOff, float[] out, int outOff) {
+        broadcast(Simd.ENABLED, s, 0, x, xOff, out, outOff);
+    }
+
+    // The walks, with the body chosen by simd so that tests can run both in one JVM. Recursion over at most
+    // eight axes allocates nothing, and its cost is one call per row.
+
+    static void binary(boolean simd, BinaryOp op, Strided s, int axis, float[] a, int ai, float[] b, int bi,
+                       float[] out, int oi) {
+        int n = s.dim(axis), as = s.stride(1, axis), bs = s.stride(2, axis);
+        if (axis == s.rank() - 1) {
+            if (simd) ElementwiseSimd.binaryRow(op, n, a, ai, as, b, bi, bs, out, oi);
+            else ElementwiseScalar.binaryRow(op, n, a, ai, as, b, bi, bs, out, oi);
+            return;
+        }
+        int os = s.stride(0, axis);
+        for (int i = 0; i < n; i++, ai += as, bi += bs, oi += os) binary(simd, op, s, axis + 1, a, ai, b, bi, out, oi);
+    }
+
+    static void select(boolean simd, Strided s, int axis, float[] m, int mi, float[] a, int ai, float[] b, int bi,
+                       float[] out, int oi) {
+        int n = s.dim(axis), ms = s.stride(1, axis), as = s.stride(2, axis), bs = s.stride(3, axis);
+        if (axis == s.rank() - 1) {
+            if (simd) ElementwiseSimd.selectRow(n, m, mi, ms, a, ai, as, b, bi, bs, out, oi);
+            else ElementwiseScalar.selectRow(n, m, mi, ms, a, ai, as, b, bi, bs, out, oi);
+            return;
+        }
+        int os = s.stride(0, axis);
+        for (int i = 0; i < n; i++, mi += ms, ai += as, bi += bs, oi += os) {
+            select(simd, s, axis + 1, m, mi, a, ai, b, bi, out, oi);
+        }
+    }
+
+    static void broadcast(boolean simd, Strided s, int axis, float[] x, int xi, float[] out, int oi) {
+        int n = s.dim(axis), xs = s.stride(1, axis);
+        if (axis == s.rank() - 1) {
+            if (xs == 0) fill(simd, n, x[xi], out, oi);
+            else if (xs == 1) System.arraycopy(x, xi, out, oi, n);
+            else for (int j = 0; j < n; j++) out[oi + j] = x[xi + j * xs];
+            return;
+        }
+        int os = s.stride(0, axis);
+        for (int i = 0; i < n; i++, xi += xs, oi += os) broadcast(simd, s, axis + 1, x, xi, out, oi);
     }
 
     public static void unary(UnaryOp op, int n, float[] x, int xOff, float[] out, int outOff) {
         if (Simd.ENABLED) ElementwiseSimd.unary(op, n, x, xOff, out, outOff);
         else ElementwiseScalar.unary(op, n, x, xOff, out, outOff);
+    }
+
+    /**
+     * out = x^p. Integer exponents multiply (by squaring, so x^2 is x * x exactly and negative x is fine), 1/2
+     * and -1/2 are square roots, and other exponents are e^(p log x), NaN for negative x, as Math.pow gives.
+     */
+    public static void pow(int n, float p, float[] x, int xOff, float[] out, int outOff) {
+        if (Simd.ENABLED) ElementwiseSimd.pow(n, p, x, xOff, out, outOff);
+        else ElementwiseScalar.pow(n, p, x, xOff, out, outOff);
+    }
+
+    /** Integer exponents up to this magnitude are computed by multiplication. */
+    static final int MAX_INTEGER_EXPONENT = 1 << 16;
+
+    /** Whether x^p is computed by repeated squaring: p is an integer of at most {@link #MAX_INTEGER_EXPONENT}. */
+    static boolean integerExponent(float p) {
+        return p == Math.rint(p) && Math.abs(p) <= MAX_INTEGER_EXPONENT;
     }
 
     /** out = c * x. */
@@ -36,7 +100,11 @@ public final class Elementwise {
     }
 
     public static void fill(int n, float value, float[] out, int outOff) {
-        if (Simd.ENABLED) ElementwiseSimd.fill(n, value, out, outOff);
+        fill(Simd.ENABLED, n, value, out, outOff);
+    }
+
+    private static void fill(boolean simd, int n, float value, float[] out, int outOff) {
+        if (simd) ElementwiseSimd.fill(n, value, out, outOff);
         else ElementwiseScalar.fill(n, value, out, outOff);
     }
 

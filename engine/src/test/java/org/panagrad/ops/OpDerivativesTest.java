@@ -99,7 +99,7 @@ class OpDerivativesTest {
         Graph g = new Graph();
         Node z = g.input("z", 4, 5);
         Node labels = g.labels("y", 4, 5);
-        Node y = gradOp ? SoftmaxCrossEntropyGrad.of(z, labels) : SoftmaxCrossEntropy.of(z, labels);
+        Node y = gradOp ? SoftmaxCrossEntropyGrad.of(z, labels, 1) : SoftmaxCrossEntropy.of(z, labels);
         Map<Node, double[]> feed = Reference.feed(rnd, List.of(z, labels), -2, 2);
         GradCheck.check(y.op().name(), y, new Node[] {z}, feed, rnd, 2);
     }
