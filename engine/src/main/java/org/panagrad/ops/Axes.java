@@ -23,7 +23,7 @@ final class Axes {
 
     /** The mask of the given axes of x (negative ones count from the end, as in NumPy), each at most once. */
     static int mask(String op, Node x, int... axes) {
-        int rank = x.shape().rank(), mask = 0;
+        int mask = 0;
         for (int a : axes) {
             int axis = normalize(op, x, a);
             if ((mask & (1 << axis)) != 0) throw new ShapeException(op + " of " + x.describe() + ": axis " + a + " given twice");

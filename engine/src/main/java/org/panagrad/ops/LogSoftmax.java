@@ -38,11 +38,7 @@ public record LogSoftmax(int axis) implements Op {
 
     @Override
     public Instruction compile(Node y, Buffers b) {
-        Node x = y.input(0);
-        float[] xa = b.array(x), out = b.array(y);
-        int xo = b.offset(x), oo = b.offset(y);
-        Axis ax = Axes.along(y.shape(), axis);
-        return () -> org.panagrad.kernels.Softmax.logSoftmax(ax, xa, xo, out, oo);
+        return Softmax.compileAlong(y, b, axis, org.panagrad.kernels.Softmax::logSoftmax);
     }
 
     @Override public int inPlaceInput(Node y) { return 0; }

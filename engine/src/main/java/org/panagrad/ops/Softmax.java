@@ -60,11 +60,20 @@ public record Softmax(int axis) implements Op {
 
     @Override
     public Instruction compile(Node y, Buffers b) {
+        return compileAlong(y, b, axis, org.panagrad.kernels.Softmax::softmax);
+    }
+
+    /** A kernel along one axis of its input, writing a result of the same shape: softmax or log-softmax. */
+    interface AlongAxis {
+        void apply(Axis axis, float[] x, int xOff, float[] out, int outOff);
+    }
+
+    static Instruction compileAlong(Node y, Buffers b, int axis, AlongAxis kernel) {
         Node x = y.input(0);
         float[] xa = b.array(x), out = b.array(y);
         int xo = b.offset(x), oo = b.offset(y);
         Axis ax = Axes.along(y.shape(), axis);
-        return () -> org.panagrad.kernels.Softmax.softmax(ax, xa, xo, out, oo);
+        return () -> kernel.apply(ax, xa, xo, out, oo);
     }
 
     @Override public int inPlaceInput(Node y) { return 0; }
