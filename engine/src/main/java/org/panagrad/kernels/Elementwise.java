@@ -24,45 +24,52 @@ public final class Elementwise {
         broadcast(Simd.ENABLED, s, 0, x, xOff, out, outOff);
     }
 
-    // The walks, with the body chosen by simd so that tests can run both in one JVM. Recursion over at most
-    // eight axes allocates nothing, and its cost is one call per row.
+    // The walks, with the body chosen by simd so that tests can run both in one JVM. Recursion over the outer
+    // axes (at most eight) allocates nothing; the last two axes are one loop of rows, so a row costs no call of
+    // its own.
 
     static void binary(boolean simd, BinaryOp op, Strided s, int axis, float[] a, int ai, float[] b, int bi,
                        float[] out, int oi) {
-        int n = s.dim(axis), as = s.stride(1, axis), bs = s.stride(2, axis);
-        if (axis == s.rank() - 1) {
-            if (simd) ElementwiseSimd.binaryRow(op, n, a, ai, as, b, bi, bs, out, oi);
-            else ElementwiseScalar.binaryRow(op, n, a, ai, as, b, bi, bs, out, oi);
+        int last = s.rank() - 1, n = s.dim(axis), as = s.stride(1, axis), bs = s.stride(2, axis), os = s.stride(0, axis);
+        if (axis < last - 1) {
+            for (int i = 0; i < n; i++, ai += as, bi += bs, oi += os) binary(simd, op, s, axis + 1, a, ai, b, bi, out, oi);
             return;
         }
-        int os = s.stride(0, axis);
-        for (int i = 0; i < n; i++, ai += as, bi += bs, oi += os) binary(simd, op, s, axis + 1, a, ai, b, bi, out, oi);
+        int rows = axis == last ? 1 : n, cols = s.dim(last), ac = s.stride(1, last), bc = s.stride(2, last);
+        for (int i = 0; i < rows; i++, ai += as, bi += bs, oi += os) {
+            if (simd) ElementwiseSimd.binaryRow(op, cols, a, ai, ac, b, bi, bc, out, oi);
+            else ElementwiseScalar.binaryRow(op, cols, a, ai, ac, b, bi, bc, out, oi);
+        }
     }
 
     static void select(boolean simd, Strided s, int axis, float[] m, int mi, float[] a, int ai, float[] b, int bi,
                        float[] out, int oi) {
-        int n = s.dim(axis), ms = s.stride(1, axis), as = s.stride(2, axis), bs = s.stride(3, axis);
-        if (axis == s.rank() - 1) {
-            if (simd) ElementwiseSimd.selectRow(n, m, mi, ms, a, ai, as, b, bi, bs, out, oi);
-            else ElementwiseScalar.selectRow(n, m, mi, ms, a, ai, as, b, bi, bs, out, oi);
+        int last = s.rank() - 1, n = s.dim(axis), os = s.stride(0, axis);
+        int ms = s.stride(1, axis), as = s.stride(2, axis), bs = s.stride(3, axis);
+        if (axis < last - 1) {
+            for (int i = 0; i < n; i++, mi += ms, ai += as, bi += bs, oi += os) select(simd, s, axis + 1, m, mi, a, ai, b, bi, out, oi);
             return;
         }
-        int os = s.stride(0, axis);
-        for (int i = 0; i < n; i++, mi += ms, ai += as, bi += bs, oi += os) {
-            select(simd, s, axis + 1, m, mi, a, ai, b, bi, out, oi);
+        int rows = axis == last ? 1 : n, cols = s.dim(last);
+        int mc = s.stride(1, last), ac = s.stride(2, last), bc = s.stride(3, last);
+        for (int i = 0; i < rows; i++, mi += ms, ai += as, bi += bs, oi += os) {
+            if (simd) ElementwiseSimd.selectRow(cols, m, mi, mc, a, ai, ac, b, bi, bc, out, oi);
+            else ElementwiseScalar.selectRow(cols, m, mi, mc, a, ai, ac, b, bi, bc, out, oi);
         }
     }
 
     static void broadcast(boolean simd, Strided s, int axis, float[] x, int xi, float[] out, int oi) {
-        int n = s.dim(axis), xs = s.stride(1, axis);
-        if (axis == s.rank() - 1) {
-            if (xs == 0) fill(simd, n, x[xi], out, oi);
-            else if (xs == 1) System.arraycopy(x, xi, out, oi, n);
-            else for (int j = 0; j < n; j++) out[oi + j] = x[xi + j * xs];
+        int last = s.rank() - 1, n = s.dim(axis), xs = s.stride(1, axis), os = s.stride(0, axis);
+        if (axis < last - 1) {
+            for (int i = 0; i < n; i++, xi += xs, oi += os) broadcast(simd, s, axis + 1, x, xi, out, oi);
             return;
         }
-        int os = s.stride(0, axis);
-        for (int i = 0; i < n; i++, xi += xs, oi += os) broadcast(simd, s, axis + 1, x, xi, out, oi);
+        int rows = axis == last ? 1 : n, cols = s.dim(last), xc = s.stride(1, last);
+        for (int i = 0; i < rows; i++, xi += xs, oi += os) {
+            if (xc == 0) fill(simd, cols, x[xi], out, oi);
+            else if (xc == 1) System.arraycopy(x, xi, out, oi, cols);
+            else for (int j = 0; j < cols; j++) out[oi + j] = x[xi + j * xc];
+        }
     }
 
     public static void unary(UnaryOp op, int n, float[] x, int xOff, float[] out, int outOff) {
