@@ -3,7 +3,6 @@ package org.panagrad.compiler;
 import org.panagrad.graph.Fill;
 import org.panagrad.graph.Node;
 import org.panagrad.graph.Op;
-import org.panagrad.graph.Shape;
 import org.panagrad.ops.Add;
 import org.panagrad.ops.BroadcastBinary;
 import org.panagrad.ops.Div;
@@ -21,7 +20,8 @@ import java.util.function.UnaryOperator;
 /**
  * Algebraic simplification, as a table of small rules keyed by op (tinygrad's pattern matchers are the model):
  * x*1, 1*x, x+0, 0+x, x-0, x/1 become x; x*0 becomes zeros; scales fold together; stop_gradient, whose only work
- * is done by then, becomes the identity. Derivatives are full of these: the seed of every gradient is a 1.
+ * is done by then, becomes the identity; an operand expanded only to meet a broadcasting op is read unexpanded
+ * ({@link BroadcastBinary#readUnexpanded}). Derivatives are full of these: the seed of every gradient is a 1.
  * A rule returns its node unchanged when it does not apply, and never changes a node's shape.
  */
 final class Simplify {
@@ -43,7 +43,7 @@ final class Simplify {
 
     private static Node simplify(Node n) {
         if (n.op() instanceof BroadcastBinary) {
-            Node folded = foldExpand(n);
+            Node folded = BroadcastBinary.readUnexpanded(n);
             if (folded != n) return simplify(folded);
         }
         UnaryOperator<Node> rule = RULES.get(n.op().getClass());
@@ -82,28 +82,6 @@ final class Simplify {
     /** Whether input {@code side} of n is a fill of {@code value} and the other input already has n's shape. */
     private static boolean isFill(Node n, int side, double value) {
         return Fill.isFill(n.input(side), value) && n.input(1 - side).shape().equals(n.shape());
-    }
-
-    /**
-     * A binary op broadcasts by itself: an operand that was expanded only to match is read unexpanded, which
-     * saves a pass and lets a bias add fuse into its GEMM (JVPs of bias adds produce these).
-     */
-    private static Node foldExpand(Node n) {
-        Node[] ins = {n.input(0), n.input(1)};
-        boolean changed = false;
-        for (int i = 0; i < 2; i++) {
-            if (!(ins[i].op() instanceof Expand) || !ins[i].shape().equals(n.shape())) continue;
-            Expand e = (Expand) ins[i].op();
-            Node small = ins[i].input(0);
-            Shape out = n.shape();
-            // Only when the broadcasting rule reads the small operand the way the expansion repeated it.
-            if (small.shape().rows() == (e.rows() ? 1 : out.rows()) && small.shape().cols() == (e.cols() ? 1 : out.cols())
-                    && small.shape().rank() <= out.rank()) {
-                ins[i] = small;
-                changed = true;
-            }
-        }
-        return changed ? n.graph().node(n.op(), n.shape(), n.dtype(), ins) : n;
     }
 
     private static double value(Node fill) {

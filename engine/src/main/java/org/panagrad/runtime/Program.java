@@ -180,16 +180,21 @@ public final class Program {
         set(input, src, 0);
     }
 
-    /** Copies class labels in, from {@code src[srcOffset...]}, checking each is a valid class. */
+    /**
+     * Copies class labels in, from {@code src[srcOffset...]}, checking each is a valid class (or the ignore index
+     * the labels were declared with, see {@link org.panagrad.graph.Graph#labelsIgnoring}).
+     */
     public void setLabels(Node labels, int[] src, int srcOffset) {
         Binding b = binding(labels, DType.LABELS);
-        int n = labels.shape().numel(), classes = Input.classesOf(labels);
+        Input declared = (Input) labels.op();
+        int n = labels.shape().numel();
         checkRange(labels, src.length, srcOffset, "labels");
         for (int i = 0; i < n; i++) {
             int c = src[srcOffset + i];
-            if (c < 0 || c >= classes) {
+            if (!declared.accepts(c)) {
                 throw new IllegalArgumentException(labels.describe() + ": label " + c + " at index " + (srcOffset + i)
-                        + " is outside [0, " + classes + ")");
+                        + " is outside [0, " + declared.classes() + ")" + declared.ignoreIndex().stream()
+                        .mapToObj(k -> " and is not the ignore index " + k).findFirst().orElse(""));
             }
         }
         if (b == null) return;

@@ -70,7 +70,12 @@ class MemoryPlannerProperties {
                     if (!handOver) throw new AssertionError("live buffers overlap: " + a + " and " + b);
                 }
             }
-            if (plan.arenaSize() > MemoryPlanner.ALIGN * plan.naiveSize()) throw new AssertionError("arena too large");
+            // No placement needs less than the peak live set; greedy by size lands close above it (within 1.27x
+            // over 12,000 random plans; it has no proven bound, so the test allows 1.5x).
+            long peak = peakLiveSet(plan);
+            if (plan.arenaSize() < peak || plan.arenaSize() > peak * 3 / 2) {
+                throw new AssertionError("arena " + plan.arenaSize() + " for a peak live set of " + peak);
+            }
         }
     }
 
@@ -90,5 +95,24 @@ class MemoryPlannerProperties {
         for (Node o : outputs) {
             assertClose(o.describe(), expected.get(o), Reference.toDouble(p.get(o)), 1e-3, 1e-4);
         }
+    }
+
+    /**
+     * The most memory live at any one step, each buffer rounded to the planner's alignment: no placement can do
+     * with less. A buffer that takes over an input dying at its step (in place) shares that input's memory.
+     */
+    static long peakLiveSet(MemoryPlan plan) {
+        int steps = 0;
+        for (MemoryPlan.Allocation a : plan.allocations()) steps = Math.max(steps, a.last() + 1);
+        long[] live = new long[steps + 1];
+        for (MemoryPlan.Allocation a : plan.allocations()) {
+            long size = (a.size() + MemoryPlanner.ALIGN - 1) / MemoryPlanner.ALIGN * MemoryPlanner.ALIGN;
+            int from = a.first();
+            if (a.inPlaceOf() != null) from++; // at its first step it is its donor's memory, counted there
+            for (int t = from; t <= a.last(); t++) live[t] += size;
+        }
+        long peak = 0;
+        for (long l : live) peak = Math.max(peak, l);
+        return peak;
     }
 }
