@@ -42,6 +42,7 @@ class ShapeErrorTest {
     void reshapeTransposeAndReductions() {
         assertMessage(() -> Ops.reshape(x, 100, 100), "reshape", "x [128x784]", "[100x100]");
         assertMessage(() -> Ops.transpose(g.input("v", 7)), "transpose", "v [7]");
+        assertMessage(() -> Ops.transpose(x, 0, 2), "transpose", "x [128x784]", "axis 2");
         assertMessage(() -> Ops.sum(x, 2, false), "sum", "x [128x784]", "axis 2");
         assertMessage(() -> Ops.softmax(g.input("s")), "softmax", "s []");
     }

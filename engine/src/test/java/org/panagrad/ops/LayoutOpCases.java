@@ -1,0 +1,103 @@
+package org.panagrad.ops;
+
+import org.panagrad.graph.Node;
+import org.panagrad.graph.Shape;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.function.Function;
+
+import static org.panagrad.ops.Ops.concat;
+import static org.panagrad.ops.Ops.gather;
+import static org.panagrad.ops.Ops.pad;
+import static org.panagrad.ops.Ops.permute;
+import static org.panagrad.ops.Ops.reshape;
+import static org.panagrad.ops.Ops.slice;
+
+/**
+ * Gradient-check cases for the layout ops, rank 1 to 4, odd sizes (1, 3, 7, 17): each builds
+ * y from fresh float inputs of the given shapes, drawn from [lo, hi]. Integer operands (gather's indices) are
+ * leaves the function makes itself with {@code Graph.integers}; whoever runs a case feeds every integer leaf y
+ * reads with random values below its bound.
+ */
+public final class LayoutOpCases {
+    private LayoutOpCases() {}
+
+    /** A case: y built from inputs of the given shapes, drawn from [lo, hi]. */
+    public record Case(String name, int[][] shapes, double lo, double hi, Function<Node[], Node> f) {}
+
+    private static Case c(String name, Function<Node[], Node> f, int[]... shapes) {
+        return new Case(name + " " + describe(shapes), shapes, -1, 1, f);
+    }
+
+    private static int[] s(int... dims) {
+        return dims;
+    }
+
+    private static String describe(int[][] shapes) {
+        StringBuilder sb = new StringBuilder();
+        for (int[] shape : shapes) sb.append(sb.length() == 0 ? "" : " ").append(Shape.of(shape));
+        return sb.toString();
+    }
+
+    /** Indices below {@code bound} of the given shape, a leaf of x's graph. */
+    private static Node ids(Node x, int bound, int... dims) {
+        return x.graph().integers("ids_" + x.graph().size(), bound, dims);
+    }
+
+    public static List<Case> cases() {
+        List<Case> cases = new ArrayList<>();
+        // reshape: a view in programs.
+        cases.add(c("reshape", x -> reshape(x[0], 7, 3), s(3, 7)));
+        cases.add(c("reshape to a row", x -> reshape(x[0], 1, 17), s(17)));
+        cases.add(c("reshape to a vector", x -> reshape(x[0], -1), s(3, 1, 7)));
+        cases.add(c("reshape rank 4", x -> reshape(x[0], 3, -1, 1, 3), s(1, 3, 7, 3)));
+
+        // permute: runs, transposes, and the common layouts.
+        cases.add(c("permute", x -> permute(x[0], 1, 0), s(3, 7)));
+        cases.add(c("transpose", x -> Ops.transpose(x[0]), s(17, 3)));
+        cases.add(c("permute", x -> permute(x[0], 2, 0, 1), s(3, 7, 1)));
+        cases.add(c("transpose axes 0 and 2", x -> Ops.transpose(x[0], 0, -1), s(7, 1, 3)));
+        cases.add(c("permute [B,T,H,d] to [B,H,T,d]", x -> permute(x[0], 0, 2, 1, 3), s(1, 3, 7, 3)));
+        cases.add(c("permute NCHW to NHWC", x -> permute(x[0], 0, 2, 3, 1), s(3, 3, 1, 7)));
+        cases.add(c("permute NHWC to NCHW", x -> permute(x[0], 0, 3, 1, 2), s(1, 7, 3, 3)));
+        cases.add(c("permute reversed", x -> permute(x[0], 3, 2, 1, 0), s(3, 1, 7, 3)));
+        cases.add(c("permute of axes of length 1", x -> permute(x[0], 1, 0, 2), s(3, 1, 7)));
+
+        // slice, with steps, negative positions and clamped stops; select; and its adjoint, pad.
+        cases.add(c("slice with a step", x -> slice(x[0], 0, 2, 15, 3), s(17)));
+        cases.add(c("slice of columns", x -> slice(x[0], 1, 1, -1), s(7, 17)));
+        cases.add(c("slice of rows (a view)", x -> slice(x[0], 0, 2, 5), s(7, 3)));
+        cases.add(c("slice of every axis", x -> slice(x[0], s(1, 0, 2), s(3, 7, 100), s(1, 3, 5)), s(3, 7, 17)));
+        cases.add(c("slice rank 4", x -> slice(x[0], s(0, 0, 1, -2), s(2, 1, 7, 3), s(2, 1, 2, 1)), s(3, 1, 7, 3)));
+        cases.add(c("select", x -> Ops.select(x[0], 1, 0), s(3, 7, 3)));
+        cases.add(c("select the last", x -> Ops.select(x[0], 0, -1), s(3, 7)));
+        cases.add(c("pad", x -> pad(x[0], s(2), s(3)), s(7)));
+        cases.add(c("pad rank 2", x -> pad(x[0], s(1, 0), s(0, 2)), s(3, 7)));
+        cases.add(c("pad the spatial axes of NCHW", x -> pad(x[0], s(0, 0, 1, 1), s(0, 0, 1, 1)), s(1, 3, 7, 3)));
+        cases.add(c("slice of a pad", x -> slice(pad(x[0], s(1, 2), s(3, 1)), s(0, 1), s(100, 100), s(2, 3)), s(3, 7)));
+
+        // concat, with repeated operands.
+        cases.add(c("concat", x -> concat(0, x[0], x[1]), s(3), s(7)));
+        cases.add(c("concat rows", x -> concat(0, x[0], x[1]), s(3, 7), s(1, 7)));
+        cases.add(c("concat columns", x -> concat(-1, x[0], x[1], x[0]), s(3, 1), s(3, 7)));
+        cases.add(c("concat rank 3", x -> concat(1, x[0], x[1]), s(3, 1, 7), s(3, 3, 7)));
+        cases.add(c("concat channels", x -> concat(1, x[0], x[1], x[2]), s(1, 3, 3, 7), s(1, 1, 3, 7), s(1, 7, 3, 7)));
+
+        // gather (embedding lookups) and its adjoint, scatter_add.
+        cases.add(c("gather", x -> gather(x[0], ids(x[0], 7, 17)), s(7, 3)));
+        cases.add(c("gather from a vector", x -> gather(x[0], ids(x[0], 17, 3, 7)), s(17)));
+        cases.add(c("gather with scalar indices", x -> gather(x[0], ids(x[0], 3)), s(3, 7)));
+        cases.add(c("gather rank 3", x -> gather(x[0], ids(x[0], 7, 3, 1)), s(7, 3, 1)));
+        cases.add(c("gather rank 4", x -> gather(x[0], ids(x[0], 3, 7)), s(3, 1, 7, 3)));
+        cases.add(c("scatter_add", x -> ScatterAdd.of(x[0], ids(x[0], 7, 3, 3), Shape.of(7, 3)), s(3, 3, 3)));
+        cases.add(c("scatter_add rank 1", x -> ScatterAdd.of(x[0], ids(x[0], 3, 17), Shape.of(3)), s(17)));
+
+        // A composite, where rules meet: an embedding model.
+        cases.add(c("embedding, concat and slice", x -> {
+            Node e = gather(x[0], ids(x[0], 7, 3, 3));
+            return slice(concat(1, e, Ops.tanh(e)), 1, 1, 6, 2);
+        }, s(7, 3)));
+        return cases;
+    }
+}
