@@ -12,7 +12,12 @@ import org.panagrad.graph.ShapeException;
 public final class Ops {
     private Ops() {}
 
+    /**
+     * The matrix product over the last two axes, batched over the leading ones with broadcasting, as torch.matmul;
+     * a vector operand is a row (a) or a column (b) whose axis is dropped from the result.
+     */
     public static Node matmul(Node a, Node b) { return MatMul.of(a, b, false, false); }
+    /** op(a) · op(b), where op swaps the last two axes of an operand when asked: free, the GEMM reads it transposed. */
     public static Node matmul(Node a, Node b, boolean transposeA, boolean transposeB) {
         return MatMul.of(a, b, transposeA, transposeB);
     }

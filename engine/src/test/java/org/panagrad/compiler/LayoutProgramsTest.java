@@ -15,6 +15,7 @@ import org.panagrad.runtime.ParameterStore;
 import org.panagrad.runtime.Program;
 import org.panagrad.runtime.ReferenceInterpreter;
 import org.panagrad.testing.Reference;
+import org.panagrad.testing.SteadyState;
 
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -27,12 +28,13 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.panagrad.ops.Ops.gather;
+import static org.panagrad.ops.Ops.matmul;
 import static org.panagrad.ops.Ops.permute;
 import static org.panagrad.ops.Ops.reshape;
 import static org.panagrad.testing.Reference.assertClose;
 
 /**
- * Compiled float32 programs of the layout ops (their values, VJPs and JVPs) agree with the
+ * Compiled float32 programs of the layout ops and batched matmul (their values, VJPs and JVPs) agree with the
  * float64 reference, with the passes on and off; views share memory without being written over.
  */
 class LayoutProgramsTest {
@@ -137,6 +139,48 @@ class LayoutProgramsTest {
         assertEquals(ReferenceInterpreter.evaluate(y, feed)[0], p.get(y)[0], 1e-4);
     }
 
+    /** Transposes of the last two axes in front of a matmul become its transpose flags, batched or not. */
+    @Test
+    void transposesFeedingAMatmulCostNothing() {
+        Graph g = new Graph();
+        Node a = g.input("a", 3, 7, 5), b = g.input("b", 3, 4, 7), w = g.input("w", 4, 5);
+        Node y = matmul(Ops.transpose(a), Ops.transpose(b));
+        Node z = matmul(Ops.transpose(w), Ops.exp(b));
+        Program p = Compiler.compile(new ParameterStore(), List.of(y, z));
+        List<String> ops = p.instructionNodes().stream().map(n -> n.op().name()).toList();
+        assertEquals(List.of("exp", "matmul_tn", "matmul_tn"), ops, "A^T B^T and W^T exp(b), no permute");
+        Map<Node, double[]> feed = Reference.feed(new Random(3), List.of(a, b, w), -1, 1);
+        feed(p, feed);
+        p.run();
+        for (Node o : List.of(y, z)) {
+            assertClose(o.describe(), ReferenceInterpreter.evaluate(o, feed), Reference.toDouble(p.get(o)), 1e-5, 1e-6);
+        }
+    }
+
+    /** A Linear on [B, T, in] is one GEMM with the bias and ReLU in its epilogue, forward and backward. */
+    @Test
+    void aLinearOnASequenceIsOneFusedGemm() {
+        Graph g = new Graph();
+        Node x = g.input("x", 4, 9, 6), w = g.parameter("w", 6, 5), b = g.parameter("b", 5);
+        Node h = Ops.relu(Ops.add(matmul(x, w), b));
+        Node loss = Ops.sum(Ops.mul(h, h));
+        List<Node> outs = new ArrayList<>(List.of(loss));
+        outs.addAll(List.of(Autodiff.grad(loss, w, b)));
+        ParameterStore store = new ParameterStore();
+        Random rnd = new Random(4);
+        Map<Node, double[]> feed = Reference.feed(rnd, List.of(x, w, b), -1, 1);
+        store.set(w, Reference.toFloat(feed.get(w)));
+        store.set(b, Reference.toFloat(feed.get(b)));
+        Program p = Compiler.compile(store, outs);
+        List<String> ops = p.instructionNodes().stream().map(n -> n.op().name()).toList();
+        assertTrue(ops.contains("matmul+bias+relu"), ops.toString());
+        assertEquals(2, ops.stream().filter(s -> s.startsWith("matmul")).count(), "forward and weight gradient: " + ops);
+        p.set(x, Reference.toFloat(feed.get(x)));
+        p.run();
+        Map<Node, double[]> expected = ReferenceInterpreter.evaluate(outs, feed);
+        for (Node o : outs) assertClose(o.describe(), expected.get(o), Reference.toDouble(p.get(o)), 1e-4, 1e-5);
+    }
+
     /** An index outside the table fails when the program runs, naming it, its position and the bound. */
     @Test
     void anIndexOutsideTheTableFailsNamingItsPositionAndTheBound() {
@@ -156,5 +200,25 @@ class LayoutProgramsTest {
         feed.put(ids, new double[] {0, 1, 2, 3, 4, 5, 6, 7, 11, 9});
         IndexOutOfBoundsException r = assertThrows(IndexOutOfBoundsException.class, () -> ReferenceInterpreter.evaluate(y, feed));
         assertEquals(e.getMessage(), r.getMessage());
+    }
+
+    /** An attention-shaped forward and backward program allocates nothing per run. */
+    @Test
+    void aSteadyStateRunOfAttentionLayoutsAllocatesNothing() {
+        Graph g = new Graph();
+        Node x = g.input("x", 4, 17, 16), wq = g.parameter("wq", 16, 16);
+        Node q = permute(reshape(matmul(x, wq), 4, 17, 4, 4), 0, 2, 1, 3);
+        Node scores = matmul(q, q, false, true);
+        Node out = reshape(permute(matmul(Ops.mul(scores, scores), q), 0, 2, 1, 3), 4, 17, 16);
+        Node loss = Ops.sum(Ops.mul(Ops.concat(1, out, Ops.slice(out, 1, 0, 3)), Ops.concat(1, out, Ops.slice(out, 1, 0, 3))));
+        List<Node> outs = new ArrayList<>(List.of(loss));
+        outs.addAll(List.of(Autodiff.grad(loss, wq)));
+        ParameterStore store = new ParameterStore();
+        store.set(wq, Reference.toFloat(Reference.random(new Random(5), 256, -0.3, 0.3)));
+        Program p = Compiler.compile(store, outs);
+        p.set(x, Reference.toFloat(Reference.random(new Random(6), 4 * 17 * 16, -1, 1)));
+        for (int i = 0; i < 3000; i++) p.run();
+        long bytes = SteadyState.allocatedBytes(p::run, 50);
+        assertEquals(0, bytes, "50 runs allocated " + bytes + " bytes");
     }
 }

@@ -31,7 +31,7 @@ class MemoryPlannerProperties {
         for (int i = 0; i < size; i++) {
             Node x = square.get(rnd.nextInt(square.size())), y = square.get(rnd.nextInt(square.size()));
             Node n;
-            switch (rnd.nextInt(12)) {
+            switch (rnd.nextInt(13)) {
                 case 0: n = Ops.add(x, y); break;
                 case 1: n = Ops.mul(x, y); break;
                 case 2: n = Ops.tanh(x); break;
@@ -44,6 +44,11 @@ class MemoryPlannerProperties {
                 case 9: n = Ops.tanh(Ops.reshape(Ops.reshape(x, c, r), r, c)); break;
                 case 10: n = Ops.concat(0, Ops.slice(x, 0, 1, r), Ops.slice(y, 0, 0, 1)); break;
                 case 11: n = Ops.pad(Ops.slice(Ops.transpose(Ops.transpose(x)), 1, 1, c), new int[] {0, 1}, new int[] {0, 0}); break;
+                case 12: {
+                    Node bx = Ops.reshape(x, 1, r, c);
+                    n = Ops.reshape(Ops.matmul(Ops.matmul(bx, Ops.reshape(y, 1, r, c), false, true), bx), r, c);
+                    break;
+                }
                 default: n = Ops.neg(Ops.maximum(x, y)); break;
             }
             square.add(n);

@@ -9,13 +9,14 @@ import java.util.function.Function;
 
 import static org.panagrad.ops.Ops.concat;
 import static org.panagrad.ops.Ops.gather;
+import static org.panagrad.ops.Ops.matmul;
 import static org.panagrad.ops.Ops.pad;
 import static org.panagrad.ops.Ops.permute;
 import static org.panagrad.ops.Ops.reshape;
 import static org.panagrad.ops.Ops.slice;
 
 /**
- * Gradient-check cases for the layout ops, rank 1 to 4, odd sizes (1, 3, 7, 17): each builds
+ * Gradient-check cases for the layout ops and batched matmul, rank 1 to 4, odd sizes (1, 3, 7, 17): each builds
  * y from fresh float inputs of the given shapes, drawn from [lo, hi]. Integer operands (gather's indices) are
  * leaves the function makes itself with {@code Graph.integers}; whoever runs a case feeds every integer leaf y
  * reads with random values below its bound.
@@ -93,7 +94,30 @@ public final class LayoutOpCases {
         cases.add(c("scatter_add", x -> ScatterAdd.of(x[0], ids(x[0], 7, 3, 3), Shape.of(7, 3)), s(3, 3, 3)));
         cases.add(c("scatter_add rank 1", x -> ScatterAdd.of(x[0], ids(x[0], 3, 17), Shape.of(3)), s(17)));
 
-        // A composite, where rules meet: an embedding model.
+        // matmul: batched, broadcast, transposed, vectors, and the folded [..., m, k] . [k, n].
+        cases.add(c("matmul", x -> matmul(x[0], x[1]), s(3, 7), s(7, 3)));
+        cases.add(c("matmul folded", x -> matmul(x[0], x[1]), s(3, 1, 7), s(7, 17)));
+        cases.add(c("matmul folded B^T", x -> matmul(x[0], x[1], false, true), s(3, 7, 3), s(17, 3)));
+        cases.add(c("matmul folded over a broadcast B", x -> matmul(x[0], x[1]), s(3, 3, 7), s(1, 7, 3)));
+        cases.add(c("matmul batched", x -> matmul(x[0], x[1]), s(3, 7, 1), s(3, 1, 7)));
+        cases.add(c("matmul batched A^T", x -> matmul(x[0], x[1], true, false), s(3, 7, 3), s(3, 7, 1)));
+        cases.add(c("matmul batched A^T B^T", x -> matmul(x[0], x[1], true, true), s(3, 7, 3), s(1, 7)));
+        cases.add(c("matmul of a matrix by a batch", x -> matmul(x[0], x[1]), s(3, 7), s(3, 7, 3)));
+        cases.add(c("matmul broadcast both ways", x -> matmul(x[0], x[1]), s(1, 3, 7, 3), s(3, 1, 3, 7)));
+        cases.add(c("matmul attention scores", x -> matmul(x[0], x[1], false, true), s(1, 3, 7, 3), s(1, 3, 7, 3)));
+        cases.add(c("matmul of a transposed permute", x -> matmul(x[0], Ops.transpose(x[1])), s(3, 7, 3), s(3, 7, 3)));
+        cases.add(c("matmul dot", x -> matmul(x[0], x[1]), s(7), s(7)));
+        cases.add(c("matmul vector by batch", x -> matmul(x[0], x[1]), s(7), s(3, 7, 3)));
+        cases.add(c("matmul batch by vector", x -> matmul(x[0], x[1]), s(3, 1, 7), s(7)));
+
+        // Composites, where rules meet: a Linear on a sequence, attention's layout dance, an embedding model.
+        cases.add(c("linear on [B,T,in] with bias and relu", x -> Ops.sum(Ops.relu(Ops.add(matmul(x[0], x[1]), x[2]))),
+                s(3, 7, 3), s(3, 17), s(17)));
+        cases.add(c("heads split, scored and merged", x -> {
+            Node q = permute(reshape(x[0], 1, 7, 3, 1), 0, 2, 1, 3);
+            Node scores = matmul(q, q, false, true);
+            return reshape(permute(matmul(scores, q), 0, 2, 1, 3), 1, 7, 3);
+        }, s(1, 7, 3)));
         cases.add(c("embedding, concat and slice", x -> {
             Node e = gather(x[0], ids(x[0], 7, 3, 3));
             return slice(concat(1, e, Ops.tanh(e)), 1, 1, 6, 2);

@@ -25,7 +25,10 @@ class ShapeErrorTest {
     void matmul() {
         assertMessage(() -> Ops.matmul(x, w), "matmul", "x [128x784]", "w1 [500x10]", "784", "500");
         assertMessage(() -> Ops.matmul(x, w, false, true), "B transposed", "x [128x784]", "w1 [500x10]");
-        assertMessage(() -> Ops.matmul(x, g.input("v", 3)), "matmul", "x [128x784]", "v [3]", "matrices");
+        assertMessage(() -> Ops.matmul(x, g.input("v", 3)), "matmul", "x [128x784]", "v [3]", "784", "3");
+        assertMessage(() -> Ops.matmul(g.input("q", 2, 4, 7, 16), g.input("k", 3, 16, 7)), "matmul", "q [2x4x7x16]",
+                "k [3x16x7]", "batch", "4 vs 3");
+        assertMessage(() -> Ops.matmul(g.input("s"), w), "matmul", "s []", "at least one axis");
     }
 
     @Test
