@@ -7,6 +7,7 @@ import org.panagrad.graph.View;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -19,7 +20,8 @@ import java.util.Set;
  * largest first, each at the lowest offset free for its whole life ("greedy by size", as TensorFlow Lite's
  * planner): with the future known, this lands close to the peak live set, where first fit in schedule order
  * fragments. A view (a reshape, a contiguous slice: {@code Op.view}) of a value in the arena joins that value's
- * block at its offset and keeps it live while the view is read; it costs no memory and no instruction.
+ * block at its offset and keeps it live while the view is read; a view of an input or a parameter is not in the
+ * arena at all (the program reads it where its source is). Views cost no memory and no instruction.
  * Constants, fills and outputs stay live throughout; variables live in the parameter store and
  * inputs in the caller's arrays (or the program's copies of them, see {@link org.panagrad.runtime.Program#bind}),
  * not here.
@@ -62,17 +64,22 @@ public final class MemoryPlanner {
         Map<Node, Node> donorOf = new HashMap<>(), viewOf = new HashMap<>();
         Map<Node, int[]> lifeOf = new HashMap<>();
         List<Block> blocks = new ArrayList<>();
+        Set<Node> outside = new HashSet<>(); // inputs, variables and views of them: memory the arena does not hold
         long naive = 0;
         for (int i = 0; i < steps; i++) {
             Node n = schedule.get(i);
-            if (n.op().storage() == Storage.VARIABLE || n.op().storage() == Storage.INPUT) continue;
+            View view = n.op().view(n);
+            if (n.op().storage() == Storage.VARIABLE || n.op().storage() == Storage.INPUT
+                    || view != null && outside.contains(n.input(view.input()))) {
+                outside.add(n);
+                continue;
+            }
             int size = n.shape().numel();
             naive += size;
             boolean whole = isPreloaded(n) || outputs.contains(n) || pinned.contains(n);
             int first = isPreloaded(n) || pinned.contains(n) ? 0 : i;
             int last = whole ? steps - 1 : lastUse.getOrDefault(n, i);
             lifeOf.put(n, new int[] {first, last});
-            View view = n.op().view(n);
             Node source = view == null ? null : n.input(view.input()), donor;
             Block b;
             int start = 0;

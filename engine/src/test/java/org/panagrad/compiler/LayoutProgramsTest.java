@@ -84,40 +84,69 @@ class LayoutProgramsTest {
         });
     }
 
-    /** A reshape of a computed value is a view: no instruction, no memory; a reshape of an input is a copy. */
+    /**
+     * Reshapes are views: of a computed value, in its memory; of an input or a parameter, read where it is (even
+     * through a slice of rows of it, at an offset, and after the input is bound to another array).
+     */
     @Test
-    void reshapesOfComputedValuesAreFree() {
+    void reshapesAreFree() {
         Graph g = new Graph();
-        Node x = g.input("x", 6, 4);
+        Node x = g.input("x", 6, 4), w = g.parameter("w", 2, 12);
         Node t = Ops.tanh(x);
-        Node y = Ops.exp(reshape(t, 4, 6)), z = Ops.neg(reshape(x, 3, 8));
-        Program p = Compiler.compile(new ParameterStore(), List.of(y, z));
+        Node y = Ops.exp(reshape(t, 4, 6)), z = Ops.neg(reshape(Ops.slice(reshape(x, 3, 8), 0, 1, 3), 4, 4));
+        Node u = Ops.scale(reshape(w, 4, 6), 2), flat = reshape(x, 24);
+        ParameterStore store = new ParameterStore();
+        Program p = Compiler.compile(store, List.of(y, z, u, flat));
         List<String> ops = p.instructionNodes().stream().map(n -> n.op().name()).toList();
-        assertEquals(List.of("tanh", "exp", "reshape", "neg"), ops, "only the input's reshape copies");
+        assertEquals(List.of("tanh", "exp", "neg", "scale"), ops, "no reshape or slice copies anything");
         MemoryPlan plan = Compiler.planOnly(List.of(y, z), Compiler.Options.ALL);
         MemoryPlan.Allocation view = plan.allocations().stream().filter(a -> a.viewOf() == t).findFirst().orElseThrow();
         assertEquals(plan.byNode().get(t).offset(), view.offset());
+        float[] wv = new float[24], first = new float[30], second = new float[24];
+        for (int i = 0; i < 24; i++) {
+            wv[i] = i;
+            first[6 + i] = i / 24f;
+            second[i] = -i / 24f;
+        }
+        store.set(w, wv);
+        for (float[] xs : List.of(first, second)) {
+            int offset = xs == first ? 6 : 0;
+            p.bind(x, xs, offset);
+            p.run();
+            for (int i = 0; i < 16; i++) assertEquals(-xs[offset + 8 + i], p.get(z)[i], "row 1 on of [3x8], negated");
+            assertEquals(java.util.Arrays.toString(java.util.Arrays.copyOfRange(xs, offset, offset + 24)),
+                    java.util.Arrays.toString(p.get(flat)), "an output that is a view of an input");
+            assertEquals(46f, p.get(u)[23]);
+        }
     }
 
     /**
-     * A view keeps the memory it reads alive: exp(t), which could otherwise be written over t where t's last
-     * direct reader is, must not be while a reshape of t is read later.
+     * A weight read through a view (as a convolution reads its [out, in, kh, kw] weight as a matrix) reads the
+     * parameter's memory: its update must wait for every reader of the view, here an output built after the
+     * gradients, which must see the weights before the step as the loss does.
      */
     @Test
-    void aViewKeepsItsSourceFromBeingWrittenOver() {
+    void anUpdateWaitsForTheReadersOfItsParametersViews() {
         Graph g = new Graph();
-        Node x = g.input("x", 4, 6);
-        Node t = Ops.tanh(x);
-        Node v = reshape(t, 6, 4);
-        Node e = Ops.exp(t); // t's last direct reader: in place over t, were it not for v
-        Node out = Ops.add(Ops.sum(e), Ops.sum(Ops.mul(v, v)));
-        Program p = Compiler.compile(new ParameterStore(), List.of(out));
-        Map<Node, double[]> feed = Reference.feed(new Random(1), List.of(x), -1, 1);
-        feed(p, feed);
+        Node x = g.input("x", 5, 3), w = g.parameter("w", 3, 2, 2);
+        Node loss = Ops.sum(Ops.tanh(matmul(x, reshape(w, 3, 4))));
+        List<Node> params = List.of(w);
+        org.panagrad.optim.Sgd sgd = org.panagrad.optim.Sgd.plain(org.panagrad.optim.LearningRateSchedule.constant(0.1));
+        List<Node> outputs = new ArrayList<>(List.of(loss));
+        outputs.addAll(sgd.updates(params, List.of(Autodiff.grad(loss, w))));
+        Node norm = Ops.sum(Ops.mul(reshape(w, 12), reshape(w, 12))); // read through a view, after the gradient
+        outputs.add(norm);
+        Map<Node, double[]> feed = Reference.feed(new Random(7), List.of(x, w), -1, 1);
+        ParameterStore store = new ParameterStore();
+        store.set(w, Reference.toFloat(feed.get(w)));
+        Program p = Compiler.compile(store, outputs);
+        p.set(x, Reference.toFloat(feed.get(x)));
+        sgd.beforeStep(store);
         p.run();
-        assertEquals(ReferenceInterpreter.evaluate(out, feed)[0], p.get(out)[0], 1e-4);
-        MemoryPlan plan = Compiler.planOnly(List.of(out), Compiler.Options.ALL);
-        assertTrue(plan.byNode().get(e).inPlaceOf() != t, "exp must not write over t while its view is live");
+        assertEquals(ReferenceInterpreter.evaluate(norm, feed)[0], p.get(norm)[0], 1e-5, "the norm before the step");
+        double[] want = feed.get(w).clone(), grad = ReferenceInterpreter.evaluate(Autodiff.grad(loss, w)[0], feed);
+        for (int e = 0; e < want.length; e++) want[e] -= 0.1 * grad[e];
+        assertClose("w after the step", want, Reference.toDouble(store.get(w)), 1e-5, 1e-6);
     }
 
     /** A contiguous slice of rows is a view at an offset; a slice of columns is a copy. */
