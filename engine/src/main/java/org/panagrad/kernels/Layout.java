@@ -1,7 +1,5 @@
 package org.panagrad.kernels;
 
-import jdk.incubator.vector.FloatVector;
-
 /**
  * Layout kernels: strided copies (permute, slice, padding, concat: {@link StridedCopy}) and the row gather of an
  * embedding lookup with its scatter-add adjoint. The walk over the outer axes is shared; each inner loop
@@ -10,9 +8,6 @@ import jdk.incubator.vector.FloatVector;
  */
 public final class Layout {
     private Layout() {}
-
-    /** Lanes of the SIMD body's vectors, which its gather offsets are built for. */
-    static final int LANES = FloatVector.SPECIES_PREFERRED.length();
 
     /** Copies the plan's index space from {@code src[srcOff...]} to {@code dst[dstOff...]}. */
     public static void copy(StridedCopy plan, float[] src, int srcOff, float[] dst, int dstOff) {
@@ -40,12 +35,11 @@ public final class Layout {
                 break;
             case TRANSPOSE:
                 int t = p.tAxis;
-                if (simd) LayoutSimd.transpose(p.dims[t], len, src, s, p.src[last], dst, d, p.dst[t], p.gather);
+                if (simd) LayoutSimd.transpose(p.dims[t], len, src, s, p.src[last], dst, d, p.dst[t]);
                 else LayoutScalar.transpose(p.dims[t], len, src, s, p.src[last], dst, d, p.dst[t]);
                 break;
-            case STRIDED:
-                if (simd) LayoutSimd.strided(rows, len, src, s, srs, p.src[last], dst, d, drs, p.dst[last], p.gather);
-                else LayoutScalar.strided(rows, len, src, s, srs, p.src[last], dst, d, drs, p.dst[last]);
+            case STRIDED: // no vector form: element by element in both bodies
+                LayoutScalar.strided(rows, len, src, s, srs, p.src[last], dst, d, drs, p.dst[last]);
                 break;
         }
     }

@@ -1,6 +1,6 @@
 package org.panagrad.kernels;
 
-/** Plain-loop twins of {@link LayoutSimd}, with the same loop order. */
+/** Plain-loop twins of {@link LayoutSimd}; the element-by-element strided copy is the only body for both. */
 final class LayoutScalar {
     private LayoutScalar() {}
 
@@ -10,9 +10,12 @@ final class LayoutScalar {
         }
     }
 
+    /** Columns of a transpose done per pass over its rows: the source lines they read stay in L1 meanwhile. */
+    private static final int TILE = 64;
+
     static void transpose(int p, int len, float[] src, int s, int sStride, float[] dst, int d, int dStride) {
-        for (int j0 = 0; j0 < len; j0 += LayoutSimd.TILE) {
-            int j1 = Math.min(len, j0 + LayoutSimd.TILE);
+        for (int j0 = 0; j0 < len; j0 += TILE) {
+            int j1 = Math.min(len, j0 + TILE);
             for (int i = 0; i < p; i++) {
                 int si = s + i + j0 * sStride, di = d + i * dStride;
                 for (int j = j0; j < j1; j++, si += sStride) dst[di + j] = src[si];

@@ -14,7 +14,7 @@ import java.util.Arrays;
  * <ul>
  *   <li>{@link Kind#ROWS}: both sides contiguous along the last axis: copies of runs;</li>
  *   <li>{@link Kind#TRANSPOSE}: the destination contiguous along the last axis and the source along another
- *       ({@link #tAxis}): 2-D transposes, cache-blocked;</li>
+ *       ({@link #tAxis}): 2-D transposes, in 8 x 8 register blocks;</li>
  *   <li>{@link Kind#STRIDED}: anything else (a slice with a step along the last axis): element by element.</li>
  * </ul>
  */
@@ -29,12 +29,6 @@ public final class StridedCopy {
     final int tAxis;
     /** Axes the walk loops over (the others are the inner loop's), outermost first. */
     final int[] outer;
-    /**
-     * Offsets of LANES source elements one last-axis step apart, for the SIMD body's gathers when the
-     * destination is contiguous and the source is not ({@link Kind#TRANSPOSE}, {@link Kind#STRIDED}); null
-     * otherwise.
-     */
-    final int[] gather;
     private final int size;
 
     private StridedCopy(int[] dims, int[] src, int[] dst) {
@@ -58,7 +52,6 @@ public final class StridedCopy {
             boolean innerAxis = kind == Kind.TRANSPOSE ? a == t : a == last - 1;
             if (!innerAxis) outer[o++] = a;
         }
-        gather = dst[last] == 1 && src[last] != 1 ? offsets(src[last]) : null;
     }
 
     /**
@@ -113,12 +106,6 @@ public final class StridedCopy {
     /** Whether the copy is one contiguous run on both sides: nothing to do when both start at the same place. */
     public boolean isContiguous() {
         return dims.length == 1 && src[0] == 1 && dst[0] == 1;
-    }
-
-    private static int[] offsets(int stride) {
-        int[] o = new int[Layout.LANES];
-        for (int i = 0; i < o.length; i++) o[i] = i * stride;
-        return o;
     }
 
     @Override

@@ -58,12 +58,17 @@ public record Gather() implements Op {
     @Override
     public void reference(Node y, double[][] in, double[] out) {
         Node table = y.input(0), indices = y.input(1);
-        int rows = table.shape().dim(0), rowLen = table.shape().numel() / rows;
+        int rowLen = table.shape().numel() / table.shape().dim(0);
         for (int i = 0; i < in[1].length; i++) {
-            double v = in[1][i];
-            if (!(v >= 0 && v < rows && v == (int) v)) throw outOfRange("gather", table, indices, i, (float) v);
-            System.arraycopy(in[0], (int) v * rowLen, out, i * rowLen, rowLen);
+            System.arraycopy(in[0], row("gather", table, indices, in[1], i) * rowLen, out, i * rowLen, rowLen);
         }
+    }
+
+    /** Index i of the float64 indices, checked as the instructions check them. */
+    static int row(String op, Node table, Node indices, double[] values, int i) {
+        double v = values[i];
+        if (!(v >= 0 && v < table.shape().dim(0) && v == (int) v)) throw outOfRange(op, table, indices, i, (float) v);
+        return (int) v;
     }
 
     @Override
@@ -72,10 +77,17 @@ public record Gather() implements Op {
         float[] ta = b.array(table), ia = b.array(indices), out = b.array(y);
         int to = b.offset(table), io = b.offset(indices), oo = b.offset(y);
         int rows = table.shape().dim(0), rowLen = table.shape().numel() / rows, n = indices.shape().numel();
+        return checkingIndices("gather", table, indices, b, () -> Layout.gatherRows(n, rowLen, ta, to, ia, io, out, oo));
+    }
+
+    /** The body, run only once every index is found in [0, rows of the table): else the error naming the first bad one. */
+    static Instruction checkingIndices(String op, Node table, Node indices, Buffers b, Instruction body) {
+        float[] ia = b.array(indices);
+        int io = b.offset(indices), n = indices.shape().numel(), rows = table.shape().dim(0);
         return () -> {
             int bad = Layout.firstInvalidIndex(n, rows, ia, io);
-            if (bad >= 0) throw outOfRange("gather", table, indices, bad, ia[io + bad]);
-            Layout.gatherRows(n, rowLen, ta, to, ia, io, out, oo);
+            if (bad >= 0) throw outOfRange(op, table, indices, bad, ia[io + bad]);
+            body.run();
         };
     }
 

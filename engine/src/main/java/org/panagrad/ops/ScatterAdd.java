@@ -41,9 +41,8 @@ public record ScatterAdd() implements Op {
         int rows = y.shape().dim(0), rowLen = y.shape().numel() / rows;
         java.util.Arrays.fill(out, 0);
         for (int i = 0; i < in[1].length; i++) {
-            double v = in[1][i];
-            if (!(v >= 0 && v < rows && v == (int) v)) throw Gather.outOfRange("scatter_add", y, y.input(1), i, (float) v);
-            for (int j = 0; j < rowLen; j++) out[(int) v * rowLen + j] += in[0][i * rowLen + j];
+            int row = Gather.row("scatter_add", y, y.input(1), in[1], i);
+            for (int j = 0; j < rowLen; j++) out[row * rowLen + j] += in[0][i * rowLen + j];
         }
     }
 
@@ -53,11 +52,8 @@ public record ScatterAdd() implements Op {
         float[] ga = b.array(g), ia = b.array(indices), out = b.array(y);
         int go = b.offset(g), io = b.offset(indices), oo = b.offset(y);
         int rows = y.shape().dim(0), rowLen = y.shape().numel() / rows, n = indices.shape().numel();
-        return () -> {
-            int bad = Layout.firstInvalidIndex(n, rows, ia, io);
-            if (bad >= 0) throw Gather.outOfRange("scatter_add", y, indices, bad, ia[io + bad]);
-            Layout.scatterAddRows(n, rowLen, ga, go, ia, io, rows, out, oo);
-        };
+        return Gather.checkingIndices("scatter_add", y, indices, b,
+                () -> Layout.scatterAddRows(n, rowLen, ga, go, ia, io, rows, out, oo));
     }
 
     @Override

@@ -55,6 +55,11 @@ class LayoutTest {
         assertEquals(3, t.dims.length);
         assertEquals(3, permute(new int[] {4, 16, 7, 7}, 0, 2, 3, 1).dims.length, "H and W merge: N transposes of C x HW");
         assertTrue(permute(new int[] {5, 1, 7}, 1, 0, 2).isContiguous(), "moving an axis of length 1 moves nothing");
+        // Transposes taller than one pass of register blocks, with edges in both directions.
+        for (int[] dims : new int[][] {{2, 300, 19}, {2, 19, 300}, {1, 264, 64}}) {
+            int[] out = {dims[0], dims[2], dims[1]}, in = StridedCopy.denseStrides(dims);
+            check(out, new int[] {in[0], in[2], in[1]}, StridedCopy.denseStrides(out), 5, Arrays.toString(dims) + " transposed");
+        }
     }
 
     /** Slices (start, step per axis) read into a dense result; padding writes a dense value into a strided place. */
