@@ -231,6 +231,49 @@ class LayoutProgramsTest {
         assertEquals(e.getMessage(), r.getMessage());
     }
 
+    /**
+     * Hessian-vector products (both modes) and a Gauss-Newton product of a small sequence model with every layout
+     * op on the way: an embedding, heads split and merged by permutes, batched scores, a concat, a slice and a
+     * Linear on [B, T, d]; compiled against the float64 reference.
+     */
+    @Test
+    void curvatureProductsThroughLayoutOpsMatchTheReference() {
+        Graph g = new Graph();
+        Node ids = g.integers("ids", 11, 3, 5);
+        Node emb = g.parameter("emb", 11, 8), wq = g.parameter("wq", 8, 8), wo = g.parameter("wo", 10, 4), bo = g.parameter("bo", 4);
+        Node x = gather(emb, reshape(ids, 15));                                  // [15, 8], through a view of the ids
+        Node q = permute(reshape(matmul(reshape(x, 3, 5, 8), wq), 3, 5, 2, 4), 0, 2, 1, 3); // [3, 2, 5, 4]
+        Node heads = matmul(Ops.tanh(matmul(q, q, false, true)), q);             // [3, 2, 5, 4]
+        Node merged = reshape(permute(heads, 0, 2, 1, 3), 3, 5, 8);
+        Node features = Ops.concat(2, merged, Ops.slice(reshape(x, 3, 5, 8), 2, 0, 2)); // [3, 5, 10]
+        Node logits = Ops.add(matmul(Ops.select(features, 1, -1), wo), bo);     // [3, 4]
+        Node labels = g.labels("y", 3, 4);
+        Node loss = org.panagrad.ops.SoftmaxCrossEntropy.of(logits, labels);
+        Node[] params = {emb, wq, wo, bo};
+        Node[] v = new Node[params.length];
+        for (int i = 0; i < v.length; i++) v[i] = g.input("v" + i, params[i].shape().dims());
+        List<Node> outs = new ArrayList<>(List.of(loss));
+        outs.addAll(List.of(Autodiff.grad(loss, params)));
+        outs.addAll(List.of(Autodiff.hvpReverseOverReverse(loss, params, v)));
+        outs.addAll(List.of(Autodiff.hvpForwardOverReverse(loss, params, v)));
+        outs.addAll(List.of(Autodiff.ggnVectorProduct(loss, params, v)));
+        List<Node> leaves = new ArrayList<>(List.of(params));
+        leaves.addAll(List.of(v));
+        leaves.addAll(List.of(ids, labels));
+        Map<Node, double[]> feed = Reference.feed(new Random(9), leaves, -1, 1);
+        Map<Node, double[]> expected = ReferenceInterpreter.evaluate(outs, feed);
+        for (Compiler.Options options : List.of(Compiler.Options.ALL, Compiler.Options.NONE)) {
+            ParameterStore store = new ParameterStore();
+            for (Node p : params) store.set(p, Reference.toFloat(feed.get(p)));
+            Program p = Compiler.compile(store, outs, options);
+            Map<Node, double[]> inputs = new HashMap<>(feed);
+            for (Node param : params) inputs.remove(param);
+            feed(p, inputs);
+            p.run();
+            for (Node o : outs) assertClose(o.describe(), expected.get(o), Reference.toDouble(p.get(o)), 2e-4, 1e-6);
+        }
+    }
+
     /** An attention-shaped forward and backward program allocates nothing per run. */
     @Test
     void aSteadyStateRunOfAttentionLayoutsAllocatesNothing() {
