@@ -8,7 +8,6 @@ import org.panagrad.graph.DType;
 import org.panagrad.graph.Graph;
 import org.panagrad.graph.Node;
 import org.panagrad.graph.ShapeException;
-import org.panagrad.graph.Storage;
 import org.panagrad.ops.LayoutOpCases;
 import org.panagrad.ops.Ops;
 import org.panagrad.runtime.ParameterStore;
@@ -44,11 +43,8 @@ class LayoutProgramsTest {
         return LayoutOpCases.cases().stream().map(k -> DynamicTest.dynamicTest(k.name(), () -> {
             Random rnd = new Random(k.name().hashCode());
             Graph g = new Graph();
-            Node[] xs = new Node[k.shapes().length], us = new Node[xs.length];
-            for (int i = 0; i < xs.length; i++) {
-                xs[i] = g.input("x" + i, k.shapes()[i]);
-                us[i] = g.input("u" + i, k.shapes()[i]);
-            }
+            Node[] xs = k.inputs(g), us = new Node[xs.length];
+            for (int i = 0; i < xs.length; i++) us[i] = g.input("u" + i, k.shapes()[i]);
             Node y = k.f().apply(xs);
             Node w = g.input("w", y.shape().dims());
             List<Node> outs = new ArrayList<>(List.of(y));
@@ -57,7 +53,7 @@ class LayoutProgramsTest {
             List<Node> leaves = new ArrayList<>(List.of(xs));
             leaves.addAll(List.of(us));
             leaves.add(w);
-            for (Node n : g.nodes()) if (n.op().storage() == Storage.INPUT && n.dtype() == DType.LABELS) leaves.add(n);
+            leaves.addAll(LayoutOpCases.integerLeaves(g));
             Map<Node, double[]> feed = Reference.feed(rnd, leaves, -1, 1);
             Map<Node, double[]> expected = ReferenceInterpreter.evaluate(outs, feed);
             for (Compiler.Options options : List.of(Compiler.Options.ALL, Compiler.Options.NONE)) {

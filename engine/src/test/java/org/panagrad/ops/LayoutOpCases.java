@@ -1,7 +1,10 @@
 package org.panagrad.ops;
 
+import org.panagrad.graph.DType;
+import org.panagrad.graph.Graph;
 import org.panagrad.graph.Node;
 import org.panagrad.graph.Shape;
+import org.panagrad.graph.Storage;
 
 import java.util.ArrayList;
 import java.util.List;
@@ -25,7 +28,21 @@ public final class LayoutOpCases {
     private LayoutOpCases() {}
 
     /** A case: y built from inputs of the given shapes, drawn from [lo, hi]. */
-    public record Case(String name, int[][] shapes, double lo, double hi, Function<Node[], Node> f) {}
+    public record Case(String name, int[][] shapes, double lo, double hi, Function<Node[], Node> f) {
+        /** Fresh float inputs x0, x1, ... of the case's shapes, in g. */
+        public Node[] inputs(Graph g) {
+            Node[] xs = new Node[shapes.length];
+            for (int i = 0; i < xs.length; i++) xs[i] = g.input("x" + i, shapes[i]);
+            return xs;
+        }
+    }
+
+    /** The integer leaves of g (the indices cases make), which a runner feeds with values below their bounds. */
+    public static List<Node> integerLeaves(Graph g) {
+        List<Node> leaves = new ArrayList<>();
+        for (Node n : g.nodes()) if (n.op().storage() == Storage.INPUT && n.dtype() == DType.LABELS) leaves.add(n);
+        return leaves;
+    }
 
     private static Case c(String name, Function<Node[], Node> f, int[]... shapes) {
         return new Case(name + " " + describe(shapes), shapes, -1, 1, f);

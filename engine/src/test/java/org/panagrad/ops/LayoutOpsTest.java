@@ -2,10 +2,8 @@ package org.panagrad.ops;
 
 import org.junit.jupiter.api.DynamicTest;
 import org.junit.jupiter.api.TestFactory;
-import org.panagrad.graph.DType;
 import org.panagrad.graph.Graph;
 import org.panagrad.graph.Node;
-import org.panagrad.graph.Storage;
 import org.panagrad.testing.GradCheck;
 import org.panagrad.testing.Reference;
 
@@ -22,8 +20,7 @@ class LayoutOpsTest {
         return LayoutOpCases.cases().stream().map(k -> DynamicTest.dynamicTest(k.name(), () -> {
             Random rnd = new Random(k.name().hashCode());
             Graph g = new Graph();
-            Node[] xs = new Node[k.shapes().length];
-            for (int i = 0; i < xs.length; i++) xs[i] = g.input("x" + i, k.shapes()[i]);
+            Node[] xs = k.inputs(g);
             Node y = k.f().apply(xs);
             Map<Node, double[]> feed = Reference.feed(rnd, leaves(g, xs), k.lo(), k.hi());
             GradCheck.check(k.name(), y, xs, feed, rnd, 2);
@@ -40,8 +37,7 @@ class LayoutOpsTest {
         return LayoutOpCases.cases().stream().map(k -> DynamicTest.dynamicTest(k.name(), () -> {
             Random rnd = new Random(k.name().hashCode() + 1);
             Graph g = new Graph();
-            Node[] xs = new Node[k.shapes().length];
-            for (int i = 0; i < xs.length; i++) xs[i] = g.input("x" + i, k.shapes()[i]);
+            Node[] xs = k.inputs(g);
             Node y = k.f().apply(xs);
             Node w = g.input("w", y.shape().dims());
             Node[] vjp = org.panagrad.autodiff.Autodiff.vjp(y, w, xs);
@@ -55,11 +51,9 @@ class LayoutOpsTest {
     }
 
     /** The float inputs and every integer leaf the case made. */
-    static List<Node> leaves(Graph g, Node[] xs) {
+    private static List<Node> leaves(Graph g, Node[] xs) {
         List<Node> leaves = new ArrayList<>(List.of(xs));
-        for (Node n : g.nodes()) {
-            if (n.op().storage() == Storage.INPUT && n.dtype() == DType.LABELS) leaves.add(n);
-        }
+        leaves.addAll(LayoutOpCases.integerLeaves(g));
         return leaves;
     }
 }
