@@ -7,8 +7,10 @@ import org.panagrad.ops.Add;
 import org.panagrad.ops.BroadcastBinary;
 import org.panagrad.ops.Div;
 import org.panagrad.ops.Expand;
+import org.panagrad.ops.MatMul;
 import org.panagrad.ops.Mul;
 import org.panagrad.ops.Neg;
+import org.panagrad.ops.Permute;
 import org.panagrad.ops.Scale;
 import org.panagrad.ops.StopGradient;
 import org.panagrad.ops.Sub;
@@ -21,7 +23,8 @@ import java.util.function.UnaryOperator;
  * Algebraic simplification, as a table of small rules keyed by op (tinygrad's pattern matchers are the model):
  * x*1, 1*x, x+0, 0+x, x-0, x/1 become x; x*0 becomes zeros; scales fold together; stop_gradient, whose only work
  * is done by then, becomes the identity; an operand expanded only to meet a broadcasting op is read unexpanded
- * ({@link BroadcastBinary#readUnexpanded}). Derivatives are full of these: the seed of every gradient is a 1.
+ * ({@link BroadcastBinary#readUnexpanded}); a matmul reads a swap of the last two axes of an operand through its
+ * transpose flag rather than have it copied. Derivatives are full of these: the seed of every gradient is a 1.
  * A rule returns its node unchanged when it does not apply, and never changes a node's shape.
  */
 final class Simplify {
@@ -35,7 +38,8 @@ final class Simplify {
             Mul.class, Simplify::mul,
             Add.class, n -> isFill(n, 1, 0) ? n.input(0) : isFill(n, 0, 0) ? n.input(1) : n,
             Sub.class, n -> isFill(n, 1, 0) ? n.input(0) : isFill(n, 0, 0) ? simplify(Neg.of(n.input(1))) : n,
-            Div.class, n -> isFill(n, 1, 1) ? n.input(0) : n);
+            Div.class, n -> isFill(n, 1, 1) ? n.input(0) : n,
+            MatMul.class, Simplify::absorbTransposes);
 
     static List<Node> run(List<Node> outputs) {
         return Rewrite.apply(outputs, (original, n) -> simplify(n));
@@ -48,6 +52,19 @@ final class Simplify {
         }
         UnaryOperator<Node> rule = RULES.get(n.op().getClass());
         return rule == null ? n : rule.apply(n);
+    }
+
+    /** matmul(transpose(a), b) as matmul(a, b, transA = true) and likewise for b: the GEMM packs either way. */
+    private static Node absorbTransposes(Node n) {
+        MatMul mm = (MatMul) n.op();
+        Node a = n.input(0), b = n.input(1);
+        boolean swapA = swapsLastTwo(a), swapB = swapsLastTwo(b);
+        if (!swapA && !swapB) return n;
+        return MatMul.of(swapA ? a.input(0) : a, swapB ? b.input(0) : b, mm.transA() ^ swapA, mm.transB() ^ swapB);
+    }
+
+    private static boolean swapsLastTwo(Node x) {
+        return x.op() instanceof Permute && ((Permute) x.op()).swapsLastTwo();
     }
 
     private static Node scale(Node n) {

@@ -2,6 +2,7 @@ package org.panagrad.ops;
 
 import org.panagrad.graph.Node;
 import org.panagrad.graph.Shape;
+import org.panagrad.graph.ShapeException;
 
 /**
  * The ops as functions, the way models are written: {@code relu(add(matmul(x, w), b))} with
@@ -12,7 +13,12 @@ import org.panagrad.graph.Shape;
 public final class Ops {
     private Ops() {}
 
+    /**
+     * The matrix product over the last two axes, batched over the leading ones with broadcasting, as torch.matmul;
+     * a vector operand is a row (a) or a column (b) whose axis is dropped from the result.
+     */
     public static Node matmul(Node a, Node b) { return MatMul.of(a, b, false, false); }
+    /** op(a) · op(b), where op swaps the last two axes of an operand when asked: free, the GEMM reads it transposed. */
     public static Node matmul(Node a, Node b, boolean transposeA, boolean transposeB) {
         return MatMul.of(a, b, transposeA, transposeB);
     }
@@ -69,10 +75,45 @@ public final class Ops {
     public static Node broadcastTo(Node x, Shape shape) { return Expand.to(x, shape); }
 
     // Layout.
-    public static Node reshape(Node x, int... dims) { return Reshape.of(x, Shape.of(dims)); }
+    /** The same elements under other dims, one of which may be -1 (inferred), as torch.reshape; free in a program. */
+    public static Node reshape(Node x, int... dims) { return Reshape.of(x, dims); }
     public static Node reshape(Node x, Shape s) { return Reshape.of(x, s); }
-    /** Transpose of a matrix. */
-    public static Node transpose(Node x) { return Transpose.of(x); }
+    /** The axes in another order: y's axis a is x's axis axes[a] (negative axes count from the end), as torch.permute. */
+    public static Node permute(Node x, int... axes) { return Permute.of(x, axes); }
+    /** The last two axes swapped: a matrix's transpose, or every matrix's of a batch (torch's x.mT). */
+    public static Node transpose(Node x) {
+        if (x.shape().rank() < 2) throw new ShapeException("transpose of " + x.describe() + ": needs at least two axes");
+        return Permute.swap(x, -2, -1);
+    }
+    /** Axes a and b swapped, as torch.transpose(x, a, b). */
+    public static Node transpose(Node x, int a, int b) { return Permute.swap(x, a, b); }
+    /** x[start:stop] along one axis (negative positions count from the end; stops past the end are clamped). */
+    public static Node slice(Node x, int axis, int start, int stop) { return Slice.along(x, axis, start, stop, 1); }
+    /** x[start:stop:step] along one axis. */
+    public static Node slice(Node x, int axis, int start, int stop, int step) { return Slice.along(x, axis, start, stop, step); }
+    /** x[starts[a]:stops[a]:steps[a]] along every axis a. */
+    public static Node slice(Node x, int[] starts, int[] stops, int[] steps) { return Slice.of(x, starts, stops, steps); }
+    /** x at one index of an axis, the axis removed, as torch.select (x[:, 0] is select(x, 1, 0)). */
+    public static Node select(Node x, int axis, int index) {
+        int a = Layouts.axis("select", x, axis), dim = x.shape().dim(a);
+        if (index < -dim || index >= dim) {
+            throw new ShapeException("select of " + x.describe() + ": index " + index + " is out of range for axis " + a
+                    + " of length " + dim);
+        }
+        Node one = Slice.along(x, a, index, index == -1 ? Integer.MAX_VALUE : index + 1, 1);
+        int[] dims = new int[x.shape().rank() - 1];
+        for (int i = 0, j = 0; i < x.shape().rank(); i++) if (i != a) dims[j++] = x.shape().dim(i);
+        return Reshape.of(one, Shape.of(dims));
+    }
+    /** x with before[a] zeros ahead of it and after[a] behind it along each axis a (numpy.pad's pad_width). */
+    public static Node pad(Node x, int[] before, int[] after) { return Pad.of(x, before, after); }
+    /** The operands one after another along an axis, as torch.cat. */
+    public static Node concat(int axis, Node... xs) { return Concat.of(axis, xs); }
+    /**
+     * Rows of a table picked by integer indices (Graph.integers) of any shape, an embedding lookup:
+     * table [rows, ...] and indices [i...] give [i..., ...].
+     */
+    public static Node gather(Node table, Node indices) { return Gather.of(table, indices); }
 
     // Softmax and losses.
     /** Softmax along the last axis (the rows of a [batch, classes] matrix). */

@@ -41,8 +41,11 @@ class OpRegistryTest {
 
     /** Ops defined at some ranks only, and why. Every other op must have cases at ranks 1, 2, 3 and 4. */
     private static final Map<String, Set<Integer>> RANKS = Map.of(
-            "org.panagrad.ops.MatMul", Set.of(2), // a matrix product; batched matmul is the layout work of issue 18
-            "org.panagrad.ops.Transpose", Set.of(2)); // a matrix transpose; permute is the layout work of issue 18
+            // A vector operand is a [1, k] or [k, 1] matrix reshaped around the product, as torch.matmul's rule
+            // says, so the op itself never sees rank 1; LayoutOpCases' dot and vector cases check that path.
+            "org.panagrad.ops.MatMul", Set.of(2, 3, 4),
+            // The only permutation of one axis is the identity, which builds no node.
+            "org.panagrad.ops.Permute", Set.of(2, 3, 4));
 
     private static List<String> ops;
     /** The ranks at which each op class is the output of some case. */

@@ -25,7 +25,10 @@ class ShapeErrorTest {
     void matmul() {
         assertMessage(() -> Ops.matmul(x, w), "matmul", "x [128x784]", "w1 [500x10]", "784", "500");
         assertMessage(() -> Ops.matmul(x, w, false, true), "B transposed", "x [128x784]", "w1 [500x10]");
-        assertMessage(() -> Ops.matmul(x, g.input("v", 3)), "matmul", "x [128x784]", "v [3]", "matrices");
+        assertMessage(() -> Ops.matmul(x, g.input("v", 3)), "matmul", "x [128x784]", "v [3]", "784", "3");
+        assertMessage(() -> Ops.matmul(g.input("q", 2, 4, 7, 16), g.input("k", 3, 16, 7)), "matmul", "q [2x4x7x16]",
+                "k [3x16x7]", "batch", "4 vs 3");
+        assertMessage(() -> Ops.matmul(g.input("s"), w), "matmul", "s []", "at least one axis");
     }
 
     @Test
@@ -47,6 +50,7 @@ class ShapeErrorTest {
     void reshapeTransposeAndReductions() {
         assertMessage(() -> Ops.reshape(x, 100, 100), "reshape", "x [128x784]", "[100x100]");
         assertMessage(() -> Ops.transpose(g.input("v", 7)), "transpose", "v [7]");
+        assertMessage(() -> Ops.transpose(x, 0, 2), "transpose", "x [128x784]", "axis 2");
         assertMessage(() -> Ops.sum(x, 2, false), "sum", "x [128x784]", "axis 2");
         assertMessage(() -> Ops.softmax(g.input("s")), "softmax", "s []");
         assertMessage(() -> Ops.sum(x, new int[] {1, -1}, false), "sum", "axis -1 given twice");
