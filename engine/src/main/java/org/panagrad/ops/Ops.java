@@ -52,6 +52,19 @@ public final class Ops {
     public static Node sign(Node x) { return Sign.of(x); }
     /** log(1 + e^x), stable at both ends. */
     public static Node softplus(Node x) { return Softplus.of(x); }
+    /** The error function, as torch.erf. */
+    public static Node erf(Node x) { return Erf.of(x); }
+    /** The exact GELU, x Phi(x) (torch.nn.functional.gelu's default). */
+    public static Node gelu(Node x) { return Gelu.of(x, false); }
+    /** GELU, exact when approximate is "none", the tanh form when it is "tanh", as torch.nn.functional.gelu. */
+    public static Node gelu(Node x, String approximate) {
+        return switch (approximate) {
+            case "none" -> Gelu.of(x, false);
+            case "tanh" -> Gelu.of(x, true);
+            default -> throw new IllegalArgumentException("gelu of " + x.describe() + ": approximate must be \"none\" or \"tanh\", not \""
+                    + approximate + "\"");
+        };
+    }
 
     // Reductions and their adjoint.
     /** Sum of every element: a scalar. */
