@@ -128,6 +128,30 @@ public final class Ops {
      */
     public static Node gather(Node table, Node indices) { return Gather.of(table, indices); }
 
+    // Normalisation.
+    /**
+     * Layer normalisation over the trailing axes that {@code normalizedShape} names, with an elementwise affine
+     * part (weight and bias of that shape, or null for none), as torch.nn.functional.layer_norm.
+     */
+    public static Node layerNorm(Node x, int[] normalizedShape, Node weight, Node bias, double eps) {
+        int rank = x.shape().rank(), k = normalizedShape.length;
+        boolean fits = k >= 1 && k <= rank;
+        for (int i = 0; fits && i < k; i++) fits = x.shape().dim(rank - k + i) == normalizedShape[i];
+        if (!fits) {
+            throw new ShapeException("layer_norm of " + x.describe() + ": normalized shape "
+                    + java.util.Arrays.toString(normalizedShape) + " is not its trailing dims");
+        }
+        for (Node p : new Node[] {weight, bias}) {
+            if (p != null && !java.util.Arrays.equals(p.shape().dims(), normalizedShape)) {
+                throw ShapeException.of("layer_norm", x, p, "the affine parameters must have the normalized shape "
+                        + Shape.of(normalizedShape));
+            }
+        }
+        Node y = LayerNorm.of(x, k, eps);
+        if (weight != null) y = Mul.of(y, weight);
+        return bias == null ? y : Add.of(y, bias);
+    }
+
     // Softmax and losses.
     /** Softmax along the last axis (the rows of a [batch, classes] matrix). */
     public static Node softmax(Node x) { return Softmax.of(x, -1); }

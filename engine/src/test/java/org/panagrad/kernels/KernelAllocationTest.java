@@ -97,6 +97,7 @@ class KernelAllocationTest {
             calls.put("pow " + e, () -> Elementwise.pow(n, e, y, 0, out, 0));
         }
         calls.put("scale", () -> Elementwise.scale(n, 0.5f, x, 0, out, 0));
+        calls.put("layerNorm", () -> LayerNorm.normalize(rows, cols, 1e-5f, x, 0, out, 0));
         calls.put("fill", () -> Elementwise.fill(n, 0.25f, out, 0));
         calls.put("step", () -> Elementwise.step(n, 0.5f, x, 0, out, 0));
         calls.put("reluBackward", () -> Elementwise.reluBackward(n, y, 0, x, 0, out, 0));
