@@ -128,6 +128,23 @@ public final class Ops {
      */
     public static Node gather(Node table, Node indices) { return Gather.of(table, indices); }
 
+    // Attention.
+    /**
+     * Scaled dot-product attention softmax(Q K^T / sqrt(d) + mask) V from graph ops (batched matmul, scale, mask,
+     * softmax), as torch.nn.functional.scaled_dot_product_attention: q [..., Tq, d], k [..., Tk, d], v [..., Tk, dv].
+     */
+    public static Node attention(Node q, Node k, Node v, AttentionMask mask) {
+        return Attention.composed(q, k, v, mask, 1 / Math.sqrt(q.shape().dim(q.shape().rank() - 1)));
+    }
+    /** The same attention as one fused instruction: an online softmax over key blocks, no [Tq, Tk] scores stored. */
+    public static Node fusedAttention(Node q, Node k, Node v, AttentionMask mask) {
+        return Attention.fused(q, k, v, mask, 1 / Math.sqrt(q.shape().dim(q.shape().rank() - 1)));
+    }
+    /** Fused attention with an explicit scale of the scores. */
+    public static Node fusedAttention(Node q, Node k, Node v, AttentionMask mask, double scale) {
+        return Attention.fused(q, k, v, mask, scale);
+    }
+
     // Normalisation.
     /**
      * Layer normalisation over the trailing axes that {@code normalizedShape} names, with an elementwise affine

@@ -45,7 +45,9 @@ class OpRegistryTest {
             // says, so the op itself never sees rank 1; LayoutOpCases' dot and vector cases check that path.
             "org.panagrad.ops.MatMul", Set.of(2, 3, 4),
             // The only permutation of one axis is the identity, which builds no node.
-            "org.panagrad.ops.Permute", Set.of(2, 3, 4));
+            "org.panagrad.ops.Permute", Set.of(2, 3, 4),
+            // Queries, keys and values are [..., T, d] matrices.
+            "org.panagrad.ops.Attention", Set.of(2, 3, 4));
 
     private static List<String> ops;
     /** The ranks at which each op class is the output of some case. */
