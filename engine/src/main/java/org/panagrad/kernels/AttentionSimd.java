@@ -126,9 +126,12 @@ final class AttentionSimd {
             w[s + j] = Attention.masked(a, mask, b, row, j0 + j, w[s + j]);
             blockMax = Math.max(blockMax, w[s + j]);
         }
+        // Whole vectors through exp (the lanes past the block's keys at -inf, which give 0): no scalar tail.
+        int padded = (width + lanes - 1) / lanes * lanes;
+        for (int e = width; e < padded; e++) w[s + e] = Float.NEGATIVE_INFINITY;
         float old = w[m], mNew = Math.max(old, blockMax), shift = mNew == Float.NEGATIVE_INFINITY ? 0f : mNew;
         float alpha = old == Float.NEGATIVE_INFINITY ? 0f : (float) Math.exp(old - shift);
-        float sum = VectorMath.exp(width, 1f, shift, w, s, w, s);
+        float sum = VectorMath.exp(padded, 1f, shift, w, s, w, s);
         w[l] = w[l] * alpha + sum;
         w[m] = mNew;
         if (alpha != 1f) {
