@@ -31,6 +31,7 @@ class OpRegistryTest {
             Map.entry("org.panagrad.graph.Constant", "a leaf: nothing to differentiate"),
             Map.entry("org.panagrad.graph.Fill", "a leaf: nothing to differentiate"),
             Map.entry("org.panagrad.ops.fused.FusedLinear", "compiler-only, made after differentiation: CompiledProgramTest runs fused programs against the unfused reference"),
+            Map.entry("org.panagrad.ops.fused.FusedConv", "compiler-only, made after differentiation: ConvFusionTest runs it against the unfused reference"),
             Map.entry("org.panagrad.ops.fused.MaskedProduct", "compiler-only, made after differentiation: CompiledProgramTest"),
             Map.entry("org.panagrad.ops.fused.ReluBackward", "compiler-only, made after differentiation: CompiledProgramTest"),
             Map.entry("org.panagrad.optim.SgdUpdate", "a training step's side effect, never differentiated: TrainingStepTest against the reference"),
