@@ -97,10 +97,10 @@ final class ConvJob implements WorkerPool.Task {
         }
     }
 
-    /** This thread's patch buffer, grown to one group of one image of s. */
+    /** This thread's patch buffer, grown to one block of s. */
     private static float[] cols(ConvShape s) {
         float[][] holder = COLS.get();
-        int size = s.patchesAreInput() ? 0 : s.patchRows() * s.positions();
+        int size = Convolution.patchBufferSize(s);
         if (holder[0].length < size) holder[0] = new float[size];
         return holder[0];
     }

@@ -3,8 +3,9 @@ package org.panagrad.kernels;
 /**
  * 2-D convolution in NCHW on the packed GEMM, and its two gradients, all through the same machinery: for each
  * image and group, the patch matrix (im2col, {@link Patches}) of {@code (C/groups) kh kw} rows by
- * {@code outH outW} columns is built in a per-thread buffer the size of ONE image's patches (never the batch's),
- * and then
+ * {@code outH outW} columns is built block by block of output rows in a per-thread buffer of at most
+ * {@link #PATCH_BLOCK_FLOATS} (never the batch's, nor an image's), each block going straight into the GEMM
+ * while it is in cache, and then
  * <ul>
  * <li>forward: {@code Y_g = W_g · patches} (O/groups x positions), bias and ReLU in the GEMM's epilogue;</li>
  * <li>input gradient: {@code patches = W_g^T · dY_g}, added back into dX by col2im;</li>
@@ -41,26 +42,40 @@ public final class Convolution {
         ConvJob.current().run(ConvJob.Kind.WEIGHT_GRADIENT, s, x, xOff, dy, dyOff, null, 0, false, dw, dwOff);
     }
 
+    /**
+     * Floats of one block of the patch matrix: its output rows are cut so that a block (128 KB) is still in L2
+     * when the GEMM packs it, rather than a whole image's patches (450 KB for 16 channels of 28 x 28, 3 x 3)
+     * written out and read back.
+     */
+    static final int PATCH_BLOCK_FLOATS = 32 * 1024;
+
+    /** Floats of the patch buffer that s needs (none when it reads the image itself). */
+    static int patchBufferSize(ConvShape s) {
+        return s.patchesAreInput() ? 0 : s.patchRows() * Patches.rowsPerBlock(s, PATCH_BLOCK_FLOATS) * s.outWidth();
+    }
+
     /** The forward pass of images [n0, n1) with patches built in cols. */
     static void forwardImages(ConvShape s, int n0, int n1, float[] x, int xOff, float[] w, int wOff, float[] bias,
                               int biasOff, boolean relu, float[] y, int yOff, float[] cols, boolean simd) {
-        int og = s.groupOutChannels(), kg = s.patchRows(), p = s.positions();
+        int og = s.groupOutChannels(), kg = s.patchRows(), p = s.positions(), ow = s.outWidth();
+        int block = Patches.rowsPerBlock(s, PATCH_BLOCK_FLOATS);
+        float beta = bias != null ? 1f : 0f;
         for (int n = n0; n < n1; n++) {
             int image = xOff + n * s.imageSize(), out = yOff + n * s.outImageSize();
             if (bias != null) {
                 for (int o = 0; o < s.outChannels(); o++) Elementwise.fill(p, bias[biasOff + o], y, out + o * p);
             }
             for (int g = 0; g < s.groups(); g++) {
-                float[] b = cols;
-                int bOff = 0;
+                int wg = wOff + g * og * kg, yg = out + g * og * p;
                 if (s.patchesAreInput()) {
-                    b = x;
-                    bOff = image + g * kg * p;
-                } else {
-                    Patches.im2col(s, x, image, g, cols, simd);
+                    Gemm.gemm(false, false, og, p, kg, 1f, w, wg, kg, x, image + g * kg * p, p, beta, y, yg, p, null, 0, relu, null, 0);
+                    continue;
                 }
-                Gemm.gemm(false, false, og, p, kg, 1f, w, wOff + g * og * kg, kg, b, bOff, p,
-                        bias != null ? 1f : 0f, y, out + g * og * p, p, null, 0, relu, null, 0);
+                for (int r0 = 0; r0 < s.outHeight(); r0 += block) {
+                    int r1 = Math.min(s.outHeight(), r0 + block), cn = (r1 - r0) * ow;
+                    Patches.im2col(s, x, image, g, r0, r1, cols, simd);
+                    Gemm.gemm(false, false, og, cn, kg, 1f, w, wg, kg, cols, 0, cn, beta, y, yg + r0 * ow, p, null, 0, relu, null, 0);
+                }
             }
         }
     }
@@ -68,7 +83,8 @@ public final class Convolution {
     /** The input gradient of images [n0, n1). */
     static void inputGradientImages(ConvShape s, int n0, int n1, float[] dy, int dyOff, float[] w, int wOff,
                                     float[] dx, int dxOff, float[] cols, boolean simd) {
-        int og = s.groupOutChannels(), kg = s.patchRows(), p = s.positions();
+        int og = s.groupOutChannels(), kg = s.patchRows(), p = s.positions(), ow = s.outWidth();
+        int block = Patches.rowsPerBlock(s, PATCH_BLOCK_FLOATS);
         for (int n = n0; n < n1; n++) {
             int image = dxOff + n * s.imageSize(), grad = dyOff + n * s.outImageSize();
             if (!s.patchesAreInput()) Elementwise.fill(s.imageSize(), 0f, dx, image);
@@ -76,9 +92,12 @@ public final class Convolution {
                 int wg = wOff + g * og * kg, dyg = grad + g * og * p;
                 if (s.patchesAreInput()) {
                     Gemm.gemm(true, false, kg, p, og, 1f, w, wg, kg, dy, dyg, p, 0f, dx, image + g * kg * p, p);
-                } else {
-                    Gemm.gemm(true, false, kg, p, og, 1f, w, wg, kg, dy, dyg, p, 0f, cols, 0, p);
-                    Patches.col2im(s, cols, g, dx, image, simd);
+                    continue;
+                }
+                for (int r0 = 0; r0 < s.outHeight(); r0 += block) {
+                    int r1 = Math.min(s.outHeight(), r0 + block), cn = (r1 - r0) * ow;
+                    Gemm.gemm(true, false, kg, cn, og, 1f, w, wg, kg, dy, dyg + r0 * ow, p, 0f, cols, 0, cn);
+                    Patches.col2im(s, cols, g, r0, r1, dx, image, simd);
                 }
             }
         }
@@ -87,21 +106,22 @@ public final class Convolution {
     /** dw (or, with accumulate, dw +) the weight gradient summed over images [n0, n1). */
     static void weightGradientImages(ConvShape s, int n0, int n1, float[] x, int xOff, float[] dy, int dyOff,
                                      float[] dw, int dwOff, boolean accumulate, float[] cols, boolean simd) {
-        int og = s.groupOutChannels(), kg = s.patchRows(), p = s.positions();
+        int og = s.groupOutChannels(), kg = s.patchRows(), p = s.positions(), ow = s.outWidth();
+        int block = Patches.rowsPerBlock(s, PATCH_BLOCK_FLOATS);
         for (int n = n0; n < n1; n++) {
             int image = xOff + n * s.imageSize(), grad = dyOff + n * s.outImageSize();
-            float beta = accumulate || n > n0 ? 1f : 0f;
             for (int g = 0; g < s.groups(); g++) {
-                float[] b = cols;
-                int bOff = 0;
+                int dyg = grad + g * og * p, dwg = dwOff + g * og * kg;
+                float beta = accumulate || n > n0 ? 1f : 0f;
                 if (s.patchesAreInput()) {
-                    b = x;
-                    bOff = image + g * kg * p;
-                } else {
-                    Patches.im2col(s, x, image, g, cols, simd);
+                    Gemm.gemm(false, true, og, kg, p, 1f, dy, dyg, p, x, image + g * kg * p, p, beta, dw, dwg, kg);
+                    continue;
                 }
-                Gemm.gemm(false, true, og, kg, p, 1f, dy, grad + g * og * p, p, b, bOff, p, beta,
-                        dw, dwOff + g * og * kg, kg);
+                for (int r0 = 0; r0 < s.outHeight(); r0 += block, beta = 1f) {
+                    int r1 = Math.min(s.outHeight(), r0 + block), cn = (r1 - r0) * ow;
+                    Patches.im2col(s, x, image, g, r0, r1, cols, simd);
+                    Gemm.gemm(false, true, og, kg, cn, 1f, dy, dyg + r0 * ow, p, cols, 0, cn, beta, dw, dwg, kg);
+                }
             }
         }
     }

@@ -48,17 +48,17 @@ class ConvolutionTest {
         Random rnd = new Random(1);
         for (ConvShape s : shapes(1)) {
             float[] x = KernelTestSupport.random(rnd, s.imageSize() + 3, -1f, 1f);
-            int size = s.patchRows() * s.positions();
+            int r0 = s.outHeight() / 3, r1 = s.outHeight(), size = s.patchRows() * (r1 - r0) * s.outWidth();
             for (int g = 0; g < s.groups(); g++) {
                 float[] simd = new float[size], scalar = new float[size];
                 java.util.Arrays.fill(simd, Float.NaN);
-                Patches.im2col(s, x, 3, g, simd, true);
-                Patches.im2col(s, x, 3, g, scalar, false);
+                Patches.im2col(s, x, 3, g, r0, r1, simd, true);
+                Patches.im2col(s, x, 3, g, r0, r1, scalar, false);
                 assertArrayEquals(scalar, simd, "im2col " + s + " group " + g);
                 float[] cols = KernelTestSupport.random(rnd, size, -1f, 1f);
                 float[] dxSimd = KernelTestSupport.random(new Random(g), s.imageSize() + 2, -1f, 1f), dxScalar = dxSimd.clone();
-                Patches.col2im(s, cols, g, dxSimd, 2, true);
-                Patches.col2im(s, cols, g, dxScalar, 2, false);
+                Patches.col2im(s, cols, g, r0, r1, dxSimd, 2, true);
+                Patches.col2im(s, cols, g, r0, r1, dxScalar, 2, false);
                 assertArrayEquals(dxScalar, dxSimd, "col2im " + s + " group " + g);
             }
         }
