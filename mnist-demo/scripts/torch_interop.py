@@ -4,6 +4,9 @@
   torch_interop.py eval CHECKPOINT [--data DIR] [--activation relu|tanh|sigmoid]
       loads a safetensors checkpoint (Panagrad's or PyTorch's) into nn.Sequential(Linear, act, Linear, ...)
       with load_state_dict(strict=True) and prints the MNIST test loss and accuracy.
+  torch_interop.py vit-eval CHECKPOINT [--data DIR]
+      loads a vit-tiny checkpoint into torchvision's VisionTransformer(28, 7, 4 layers, 4 heads, 64, 128, 10 classes)
+      with conv_proj = Conv2d(1, 64, 7, stride 7), load_state_dict(strict=True), and prints its test accuracy.
   torch_interop.py write CHECKPOINT [--layers 784-100-10] [--activation relu] [--seed 0] [--train-steps N --data DIR]
       builds that nn.Sequential (nn.Linear's default initialisation), optionally trains it with SGD for N steps
       of 128 images, saves its state_dict as safetensors and prints its test accuracy, which
@@ -179,6 +182,26 @@ def cmd_eval(args):
     report(model, find_data(args.data))
 
 
+def vit_tiny():
+    """torchvision's VisionTransformer as the zoo's vit-tiny: one input channel, 16 patches of 7 x 7."""
+    from torchvision.models.vision_transformer import VisionTransformer
+    model = VisionTransformer(image_size=28, patch_size=7, num_layers=4, num_heads=4, hidden_dim=64, mlp_dim=128,
+                              num_classes=10)
+    model.conv_proj = nn.Conv2d(1, 64, kernel_size=7, stride=7)
+    return model.eval()
+
+
+def cmd_vit_eval(args):
+    state_dict, metadata = load_checkpoint(args.checkpoint)
+    model = vit_tiny()
+    model.load_state_dict(state_dict, strict=True)
+    print(f"{args.checkpoint}: torchvision VisionTransformer, {sum(p.numel() for p in model.parameters()):,} parameters,"
+          f" loaded with strict=True; Panagrad recorded test accuracy {metadata.get('test_accuracy', '?')}")
+    x, y = mnist(find_data(args.data), "test")
+    loss, correct, total = evaluate(model, x.reshape(-1, 1, 28, 28), y)
+    print(f"test loss {loss:.4f}  test accuracy {100 * correct / total:.2f}% ({correct}/{total} images)")
+
+
 def cmd_write(args):
     widths = [int(w) for w in args.layers.split("-")]
     torch.manual_seed(args.seed)
@@ -204,6 +227,9 @@ def main(argv):
     e.add_argument("checkpoint")
     e.add_argument("--data")
     e.add_argument("--activation", choices=sorted(ACTIVATIONS))
+    v = sub.add_parser("vit-eval", help="evaluate a vit-tiny checkpoint in torchvision's VisionTransformer")
+    v.add_argument("checkpoint")
+    v.add_argument("--data")
     w = sub.add_parser("write", help="write a PyTorch nn.Sequential checkpoint")
     w.add_argument("checkpoint")
     w.add_argument("--layers", default="784-100-10")
@@ -213,7 +239,7 @@ def main(argv):
     w.add_argument("--data")
     args = parser.parse_args(argv)
     try:
-        {"eval": cmd_eval, "write": cmd_write}[args.command](args)
+        {"eval": cmd_eval, "vit-eval": cmd_vit_eval, "write": cmd_write}[args.command](args)
     except (FormatError, FileNotFoundError) as err:
         print(f"error: {err}", file=sys.stderr)
         return 1
