@@ -17,6 +17,7 @@ import org.panagrad.ops.AttentionMask;
 import org.panagrad.ops.Ops;
 import org.panagrad.runtime.ParameterStore;
 import org.panagrad.runtime.ReferenceInterpreter;
+import org.panagrad.testing.Reference;
 
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -65,11 +66,11 @@ class TransformerHessianSpectrumTest {
             y[i] = rnd.nextInt(VOCAB);
         }
         Map<Node, double[]> feed = new HashMap<>();
-        feed.put(ids, toDouble(x));
-        feed.put(labels, toDouble(y));
+        feed.put(ids, java.util.Arrays.stream(x).asDoubleStream().toArray());
+        feed.put(labels, java.util.Arrays.stream(y).asDoubleStream().toArray());
         int n = 0;
         for (Node p : params) {
-            feed.put(p, toDouble(store.get(p)));
+            feed.put(p, Reference.toDouble(store.get(p)));
             n += p.shape().numel();
         }
         ExplicitOperator reference = new ExplicitOperator(explicitHessian(loss, params, feed, n));
@@ -101,9 +102,9 @@ class TransformerHessianSpectrumTest {
             for (int e = 0; e < v.length; e++, col++) {
                 double keep = v[e];
                 v[e] = keep + step;
-                double[] plus = flatGradient(grads, feed, n);
+                double[] plus = flatGradient(grads, feed);
                 v[e] = keep - step;
-                double[] minus = flatGradient(grads, feed, n);
+                double[] minus = flatGradient(grads, feed);
                 v[e] = keep;
                 for (int i = 0; i < n; i++) hess[i][col] = (plus[i] - minus[i]) / (2 * step);
             }
@@ -111,27 +112,8 @@ class TransformerHessianSpectrumTest {
         return hess;
     }
 
-    private static double[] flatGradient(Node[] grads, Map<Node, double[]> feed, int n) {
+    private static double[] flatGradient(Node[] grads, Map<Node, double[]> feed) {
         Map<Node, double[]> values = ReferenceInterpreter.evaluate(List.of(grads), feed);
-        double[] flat = new double[n];
-        int off = 0;
-        for (Node gr : grads) {
-            double[] v = values.get(gr);
-            System.arraycopy(v, 0, flat, off, v.length);
-            off += v.length;
-        }
-        return flat;
-    }
-
-    private static double[] toDouble(float[] v) {
-        double[] d = new double[v.length];
-        for (int i = 0; i < v.length; i++) d[i] = v[i];
-        return d;
-    }
-
-    private static double[] toDouble(int[] v) {
-        double[] d = new double[v.length];
-        for (int i = 0; i < v.length; i++) d[i] = v[i];
-        return d;
+        return java.util.Arrays.stream(grads).map(values::get).flatMapToDouble(java.util.Arrays::stream).toArray();
     }
 }
