@@ -1,7 +1,6 @@
 package org.panagrad.nn;
 
 import org.panagrad.graph.Node;
-import org.panagrad.graph.Shape;
 import org.panagrad.ops.Ops;
 import org.panagrad.runtime.ParameterStore;
 
@@ -12,9 +11,7 @@ import java.util.SplittableRandom;
 public record Flatten() implements Module {
     @Override
     public Node forward(Node x, Forward f) {
-        Shape s = x.shape();
-        if (s.rank() < 2) return x;
-        return Ops.reshape(x, s.dim(0), s.numel() / s.dim(0));
+        return x.shape().rank() < 2 ? x : Ops.flatten(x, 1);
     }
 
     @Override

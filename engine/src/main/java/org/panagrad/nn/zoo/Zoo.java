@@ -25,6 +25,8 @@ public final class Zoo {
 
     static {
         MODELS.put("mlp", (g, o) -> new ZooModel("mlp", Mlp.create(g, o.activation(), o.mlpWidths()), new int[] {o.mlpWidths()[0]}));
+        MODELS.put("lenet5", LeNet5::create);
+        MODELS.put("resnet8", ResNet8::create);
     }
 
     /** The zoo's model names, in the order they were added. */
