@@ -11,7 +11,8 @@ package org.panagrad.kernels;
  * <li>input gradient: {@code patches = W_g^T · dY_g}, added back into dX by col2im;</li>
  * <li>weight gradient: {@code dW_g += dY_g · patches^T}.</li>
  * </ul>
- * A 1 x 1 convolution with stride 1 and no padding reads (or writes) the image itself as its patch matrix.
+ * A 1 x 1 convolution with stride 1 and no padding reads (or writes) the image itself as its patch matrix; a
+ * depthwise convolution, whose GEMMs would have one row, runs the direct kernels of {@link Depthwise}.
  * Images are independent, so the forward pass and the input gradient split the batch over the GEMM's worker
  * pool (each image's GEMMs then run on one thread); the weight gradient sums over the batch in a fixed number
  * of chunks, each into its own partial sum, added in chunk order, so every result is the same bit for bit
@@ -51,12 +52,16 @@ public final class Convolution {
 
     /** Floats of the patch buffer that s needs (none when it reads the image itself). */
     static int patchBufferSize(ConvShape s) {
-        return s.patchesAreInput() ? 0 : s.patchRows() * Patches.rowsPerBlock(s, PATCH_BLOCK_FLOATS) * s.outWidth();
+        return s.patchesAreInput() || s.depthwise() ? 0 : s.patchRows() * Patches.rowsPerBlock(s, PATCH_BLOCK_FLOATS) * s.outWidth();
     }
 
     /** The forward pass of images [n0, n1) with patches built in cols. */
     static void forwardImages(ConvShape s, int n0, int n1, float[] x, int xOff, float[] w, int wOff, float[] bias,
                               int biasOff, boolean relu, float[] y, int yOff, float[] cols, boolean simd) {
+        if (s.depthwise()) {
+            Depthwise.forward(s, n0, n1, x, xOff, w, wOff, bias, biasOff, relu, y, yOff, simd);
+            return;
+        }
         int og = s.groupOutChannels(), kg = s.patchRows(), p = s.positions(), ow = s.outWidth();
         int block = Patches.rowsPerBlock(s, PATCH_BLOCK_FLOATS);
         float beta = bias != null ? 1f : 0f;
@@ -83,6 +88,10 @@ public final class Convolution {
     /** The input gradient of images [n0, n1). */
     static void inputGradientImages(ConvShape s, int n0, int n1, float[] dy, int dyOff, float[] w, int wOff,
                                     float[] dx, int dxOff, float[] cols, boolean simd) {
+        if (s.depthwise()) {
+            Depthwise.inputGradient(s, n0, n1, dy, dyOff, w, wOff, dx, dxOff, simd);
+            return;
+        }
         int og = s.groupOutChannels(), kg = s.patchRows(), p = s.positions(), ow = s.outWidth();
         int block = Patches.rowsPerBlock(s, PATCH_BLOCK_FLOATS);
         for (int n = n0; n < n1; n++) {
@@ -106,6 +115,10 @@ public final class Convolution {
     /** dw (or, with accumulate, dw +) the weight gradient summed over images [n0, n1). */
     static void weightGradientImages(ConvShape s, int n0, int n1, float[] x, int xOff, float[] dy, int dyOff,
                                      float[] dw, int dwOff, boolean accumulate, float[] cols, boolean simd) {
+        if (s.depthwise()) {
+            Depthwise.weightGradient(s, n0, n1, x, xOff, dy, dyOff, dw, dwOff, accumulate, simd);
+            return;
+        }
         int og = s.groupOutChannels(), kg = s.patchRows(), p = s.positions(), ow = s.outWidth();
         int block = Patches.rowsPerBlock(s, PATCH_BLOCK_FLOATS);
         for (int n = n0; n < n1; n++) {

@@ -79,12 +79,12 @@ final class Patches {
     }
 
     /** The first output column whose tap {@code ow * stride + shift} is not left of the input. */
-    private static int firstInside(int shift, int stride) {
+    static int firstInside(int shift, int stride) {
         return shift >= 0 ? 0 : (-shift + stride - 1) / stride;
     }
 
     /** The last output column whose tap is inside an input row of width w (negative when none is). */
-    private static int lastInside(int shift, int stride, int w) {
+    static int lastInside(int shift, int stride, int w) {
         return Math.floorDiv(w - 1 - shift, stride);
     }
 

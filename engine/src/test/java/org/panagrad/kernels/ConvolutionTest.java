@@ -33,7 +33,9 @@ class ConvolutionTest {
                 {3, 6, 0, 3, 3, 3, 1, 2, 1, 1, 2, 1, 3},
                 {3, 3, 0, 5, 1, 1, 1, 1, 0, 0, 1, 1, 1},
                 {2, 5, 0, 4, 1, 1, 2, 2, 0, 0, 1, 1, 1},
-                {1, 3, 0, 2, 2, 4, 3, 1, 0, 2, 1, 2, 1}};
+                {1, 3, 0, 2, 2, 4, 3, 1, 0, 2, 1, 2, 1},
+                {2, 5, 0, 4, 3, 3, 1, 1, 1, 1, 1, 1, 2},
+                {3, 7, 0, 3, 5, 3, 2, 2, 2, 1, 1, 1, 3}};
         for (int[] g : geometries) {
             for (int w : WIDTHS) {
                 int width = Math.max(w, g[11] * (g[5] - 1) + 1 - 2 * g[9]);
@@ -61,6 +63,27 @@ class ConvolutionTest {
                 Patches.col2im(s, cols, g, r0, r1, dxScalar, 2, false);
                 assertArrayEquals(dxScalar, dxSimd, "col2im " + s + " group " + g);
             }
+        }
+    }
+
+    @Test
+    void depthwiseFromTheSimdBodyIsThatOfTheScalarTwin() {
+        Random rnd = new Random(6);
+        for (ConvShape s : shapes(2)) {
+            if (!s.depthwise()) continue;
+            int xs = s.batch() * s.imageSize(), ys = s.batch() * s.outImageSize(), ws = s.outChannels() * s.patchRows();
+            float[] x = KernelTestSupport.random(rnd, xs, -1f, 1f), w = KernelTestSupport.random(rnd, ws, -1f, 1f);
+            float[] g = KernelTestSupport.random(rnd, ys, -1f, 1f), bias = KernelTestSupport.random(rnd, s.outChannels(), -1f, 1f);
+            float[][] simd = {new float[ys], new float[xs], new float[ws]}, scalar = {new float[ys], new float[xs], new float[ws]};
+            for (boolean vector : new boolean[] {true, false}) {
+                float[][] out = vector ? simd : scalar;
+                Depthwise.forward(s, 0, s.batch(), x, 0, w, 0, bias, 0, true, out[0], 0, vector);
+                Depthwise.inputGradient(s, 0, s.batch(), g, 0, w, 0, out[1], 0, vector);
+                Depthwise.weightGradient(s, 0, s.batch(), x, 0, g, 0, out[2], 0, false, vector);
+            }
+            assertArrayEquals(scalar[0], simd[0], "forward " + s);
+            assertArrayEquals(scalar[1], simd[1], "input gradient " + s);
+            KernelTestSupport.assertClose(scalar[2], simd[2], 1e-5f, 1e-5f, "weight gradient " + s);
         }
     }
 
