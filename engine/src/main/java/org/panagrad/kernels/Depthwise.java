@@ -22,49 +22,48 @@ final class Depthwise {
     /** y for images [n0, n1): each output channel from its group's one input channel (bias first, when given; ReLU last). */
     static void forward(ConvShape s, int n0, int n1, float[] x, int xOff, float[] w, int wOff, float[] bias, int biasOff,
                         boolean relu, float[] y, int yOff, boolean simd) {
-        int oh = s.outHeight(), ow = s.outWidth(), m = s.groupOutChannels(), hw = s.height() * s.width(), p = s.positions();
+        int p = s.positions();
         for (int n = n0; n < n1; n++) {
             for (int o = 0; o < s.outChannels(); o++) {
-                int in = xOff + n * s.imageSize() + o / m * hw, out = yOff + n * s.outImageSize() + o * p;
-                Elementwise.fill(p, bias == null ? 0f : bias[biasOff + o], y, out);
-                for (int r = 0; r < oh; r++) {
-                    for (int i = 0; i < s.kh(); i++) {
-                        int ih = r * s.strideH() + i * s.dilationH() - s.padH();
-                        if (ih < 0 || ih >= s.height()) continue;
-                        for (int j = 0; j < s.kw(); j++) {
-                            int shift = j * s.dilationW() - s.padW();
-                            int lo = Patches.firstInside(shift, s.strideW()), hi = Math.min(ow, Patches.lastInside(shift, s.strideW(), s.width()) + 1);
-                            if (lo >= hi) continue;
-                            float wv = w[wOff + (o * s.kh() + i) * s.kw() + j];
-                            int src = in + ih * s.width() + lo * s.strideW() + shift, dst = out + r * ow + lo;
-                            fma(wv, x, src, s.strideW(), y, dst, hi - lo, simd);
-                        }
-                    }
-                }
-                if (relu) for (int q = out; q < out + p; q++) y[q] = Math.max(y[q], 0f);
+                Elementwise.fill(p, bias == null ? 0f : bias[biasOff + o], y, yOff + n * s.outImageSize() + o * p);
             }
+        }
+        taps(s, n0, n1, x, xOff, w, wOff, y, yOff, false, simd);
+        if (relu) {
+            for (int q = yOff + n0 * s.outImageSize(), end = yOff + n1 * s.outImageSize(); q < end; q++) y[q] = Math.max(y[q], 0f);
         }
     }
 
     /** dx of images [n0, n1): each tap's weight times dy's rows, added into the input's rows. */
     static void inputGradient(ConvShape s, int n0, int n1, float[] dy, int dyOff, float[] w, int wOff, float[] dx, int dxOff,
                               boolean simd) {
+        Elementwise.fill((n1 - n0) * s.imageSize(), 0f, dx, dxOff + n0 * s.imageSize());
+        taps(s, n0, n1, dx, dxOff, w, wOff, dy, dyOff, true, simd);
+    }
+
+    /**
+     * For each output row and tap, the output row and the input elements under the tap: y += w x (forward), or
+     * x += w y (back, where x is the input gradient and y the output's cotangent).
+     */
+    private static void taps(ConvShape s, int n0, int n1, float[] x, int xOff, float[] w, int wOff, float[] y, int yOff,
+                             boolean back, boolean simd) {
         int oh = s.outHeight(), ow = s.outWidth(), m = s.groupOutChannels(), hw = s.height() * s.width(), p = s.positions();
+        int stride = s.strideW();
         for (int n = n0; n < n1; n++) {
-            Elementwise.fill(s.imageSize(), 0f, dx, dxOff + n * s.imageSize());
             for (int o = 0; o < s.outChannels(); o++) {
-                int in = dxOff + n * s.imageSize() + o / m * hw, out = dyOff + n * s.outImageSize() + o * p;
+                int in = xOff + n * s.imageSize() + o / m * hw, out = yOff + n * s.outImageSize() + o * p;
                 for (int r = 0; r < oh; r++) {
                     for (int i = 0; i < s.kh(); i++) {
                         int ih = r * s.strideH() + i * s.dilationH() - s.padH();
                         if (ih < 0 || ih >= s.height()) continue;
                         for (int j = 0; j < s.kw(); j++) {
                             int shift = j * s.dilationW() - s.padW();
-                            int lo = Patches.firstInside(shift, s.strideW()), hi = Math.min(ow, Patches.lastInside(shift, s.strideW(), s.width()) + 1);
+                            int lo = Patches.firstInside(shift, stride), hi = Math.min(ow, Patches.lastInside(shift, stride, s.width()) + 1);
                             if (lo >= hi) continue;
                             float wv = w[wOff + (o * s.kh() + i) * s.kw() + j];
-                            int dst = in + ih * s.width() + lo * s.strideW() + shift, src = out + r * ow + lo;
-                            scatterFma(wv, dy, src, dx, dst, s.strideW(), hi - lo, simd);
+                            int xi = in + ih * s.width() + lo * stride + shift, yi = out + r * ow + lo;
+                            if (back) fma(wv, y, yi, 1, x, xi, stride, hi - lo, simd);
+                            else fma(wv, x, xi, stride, y, yi, 1, hi - lo, simd);
                         }
                     }
                 }
@@ -99,28 +98,16 @@ final class Depthwise {
         }
     }
 
-    /** y[dst + q] = fma(wv, x[src + q * stride], y[dst + q]) for q < len. */
-    private static void fma(float wv, float[] x, int src, int stride, float[] y, int dst, int len, boolean simd) {
+    /** b[bOff + q * bStride] = fma(a[aOff + q * aStride], wv, b[...]) for q < len: vectors where both strides are 1. */
+    private static void fma(float wv, float[] a, int aOff, int aStride, float[] b, int bOff, int bStride, int len, boolean simd) {
         int q = 0;
-        if (simd && stride == 1) {
+        if (simd && aStride == 1 && bStride == 1) {
             FloatVector wvec = FloatVector.broadcast(F, wv);
             for (int end = F.loopBound(len); q < end; q += F.length()) {
-                FloatVector.fromArray(F, x, src + q).fma(wvec, FloatVector.fromArray(F, y, dst + q)).intoArray(y, dst + q);
+                FloatVector.fromArray(F, a, aOff + q).fma(wvec, FloatVector.fromArray(F, b, bOff + q)).intoArray(b, bOff + q);
             }
         }
-        for (; q < len; q++) y[dst + q] = Math.fma(x[src + q * stride], wv, y[dst + q]);
-    }
-
-    /** dx[dst + q * stride] = fma(wv, g[src + q], dx[...]) for q < len. */
-    private static void scatterFma(float wv, float[] g, int src, float[] dx, int dst, int stride, int len, boolean simd) {
-        int q = 0;
-        if (simd && stride == 1) {
-            FloatVector wvec = FloatVector.broadcast(F, wv);
-            for (int end = F.loopBound(len); q < end; q += F.length()) {
-                FloatVector.fromArray(F, g, src + q).fma(wvec, FloatVector.fromArray(F, dx, dst + q)).intoArray(dx, dst + q);
-            }
-        }
-        for (; q < len; q++) dx[dst + q * stride] = Math.fma(g[src + q], wv, dx[dst + q * stride]);
+        for (; q < len; q++) b[bOff + q * bStride] = Math.fma(a[aOff + q * aStride], wv, b[bOff + q * bStride]);
     }
 
     /** The sum of x[src + q * stride] * g[dg + q] for q < len. */
