@@ -147,7 +147,8 @@ class ConvolutionTest {
         // Each just past the 2-thread threshold (2 x GemmJob.PARALLEL_MIN_MACS multiply-adds).
         ConvShape[] shapes = {new ConvShape(3, 16, 10, 10, 16, 3, 3, 1, 1, 1, 1, 1, 1, 1),
                 new ConvShape(4, 64, 12, 11, 64, 1, 1, 2, 2, 0, 0, 1, 1, 1),
-                new ConvShape(4, 6, 12, 12, 16, 5, 5, 1, 1, 0, 0, 1, 1, 1)};
+                new ConvShape(4, 6, 12, 12, 16, 5, 5, 1, 1, 0, 0, 1, 1, 1),
+                new ConvShape(3, 32, 8, 8, 32, 3, 3, 1, 1, 1, 1, 1, 1, 2)};
         for (ConvShape s : shapes) {
             Gemm.setThreads(1);
             float[][] one = check(s, new Random(5), false);
