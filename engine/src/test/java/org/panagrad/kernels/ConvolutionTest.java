@@ -8,6 +8,7 @@ import java.util.List;
 import java.util.Random;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * The convolution and pooling kernels: patch building and pooling with the SIMD bodies against their scalar
@@ -138,6 +139,12 @@ class ConvolutionTest {
     void theThreePassesMatchATapByTapLoop() {
         Random rnd = new Random(3);
         for (ConvShape s : shapes(2)) check(s, rnd, true);
+        // 32 and more output channels per group and long patches: the forward pass computes its blocks transposed.
+        for (ConvShape s : new ConvShape[] {new ConvShape(2, 16, 5, 6, 32, 3, 3, 1, 1, 1, 1, 1, 1, 1),
+                new ConvShape(1, 32, 5, 4, 64, 3, 3, 2, 1, 1, 0, 1, 1, 2)}) {
+            assertTrue(Convolution.forwardTransposed(s), s.toString());
+            check(s, rnd, true);
+        }
     }
 
     /** Large enough to split over images and claim weight chunks; the same bits on one thread and on two. */
