@@ -5,14 +5,6 @@ import org.panagrad.testing.OpCase;
 import org.panagrad.testing.OpCases;
 
 import java.util.ArrayList;
-<<<<<<< HEAD
-import java.util.Arrays;
-import java.util.List;
-
-import static org.panagrad.testing.OpCase.floats;
-
-/** layer_norm over one and two trailing axes at ranks 1 to 4, bare and with its affine part, and a large eps. */
-=======
 import java.util.List;
 
 import static org.panagrad.testing.OpCase.floats;
@@ -23,25 +15,10 @@ import static org.panagrad.testing.OpCase.labels;
  * training mode (through the batch statistics, with and without affine parameters) and with given statistics,
  * on [N, C], [N, C, L] and [N, C, H, W] at odd sizes; dropout at ranks 1 to 4 with the step as an integer input.
  */
->>>>>>> main
 public class NormalizationOpCases implements OpCases {
     @Override
     public List<OpCase> cases() {
         List<OpCase> cases = new ArrayList<>();
-<<<<<<< HEAD
-        int[][] shapes = {{7}, {3, 7}, {2, 3, 17}, {2, 1, 3, 7}};
-        for (int[] s : shapes) {
-            for (int k = 1; k <= Math.min(2, s.length); k++) {
-                int[] normalized = Arrays.copyOfRange(s, s.length - k, s.length);
-                String at = " " + Shape.of(s) + " over " + Shape.of(normalized);
-                cases.add(OpCase.of("layer_norm" + at, x -> Ops.layerNorm(x[0], normalized, null, null, 1e-5), floats(s))
-                        .in(-2, 2));
-                cases.add(OpCase.of("layer_norm affine" + at, x -> Ops.layerNorm(x[0], normalized, x[1], x[2], 1e-5),
-                        floats(s), floats(normalized), floats(normalized)).in(-2, 2));
-            }
-        }
-        cases.add(OpCase.of("layer_norm eps 0.5", x -> Ops.layerNorm(x[0], new int[] {7}, null, null, 0.5), floats(3, 7)));
-=======
         int[][] shapes = {{5, 3}, {3, 2, 7}, {2, 3, 5, 3}, {3, 1, 1, 5}};
         for (int[] s : shapes) {
             String at = " " + Shape.of(s);
@@ -59,7 +36,6 @@ public class NormalizationOpCases implements OpCases {
                 cases.add(OpCase.of("dropout p=" + p + " " + Shape.of(s), x -> Ops.dropout(x[0], x[1], p, 42), floats(s), labels(1000)));
             }
         }
->>>>>>> main
         return cases;
     }
 }
