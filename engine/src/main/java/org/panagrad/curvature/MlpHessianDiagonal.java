@@ -35,18 +35,22 @@ final class MlpHessianDiagonal {
         for (int i = 0; i < calls.size(); i++) result.add(null);
         // The mean loss: each sample's Hessian counts 1/N.
         Node h = Ops.scale(Losses.hessian(METHOD, loss), 1.0 / samples);
+        Node diag = Ops.sum(Ops.mul(h, Losses.identity(loss.graph(), h.shape().dim(2))), 2, false);
         for (int l = chain.size() - 1; l >= 0; l--) {
             LayerCall c = chain.get(l);
-            int out = c.output().shape().dim(1);
-            Node diag = Ops.sum(Ops.mul(h, Losses.identity(loss.graph(), out)), 2, false);
             Node a = c.input();
             result.set(calls.indexOf(c), new Node[] {Ops.matmul(Ops.mul(a, a), diag, true, false), Ops.sum(diag, 0, false)});
             if (l == 0) break;
             Node w = LinearLayers.weight(c);
-            Node ha = Ops.matmul(w, Ops.matmul(h, w, false, true));
+            // diag(W H W^T)_i = sum_j (W H)_ij W_ij: N products of [in, out] x [out, out], not [in, in] ones.
+            Node diagA = Ops.sum(Ops.mul(Ops.matmul(w, h), w), 2, false);
+            // The full H_a only where a layer further down needs it.
+            boolean fullBelow = l - 1 > 0;
+            Node ha = fullBelow ? Ops.matmul(w, Ops.matmul(h, w, false, true)) : null;
             Node below = chain.get(l - 1).output();
             if (a == below) {
                 h = ha;
+                diag = diagA;
                 continue;
             }
             Node ones = loss.graph().fill(1, below.shape());
@@ -54,10 +58,13 @@ final class MlpHessianDiagonal {
             Node gradA = StopGradient.of(Autodiff.grad(loss, a)[0]);
             Node firstOrder = Autodiff.vjp(a, gradA, below)[0];
             Node curvature = Autodiff.jvp(new Node[] {firstOrder}, new Node[] {below}, new Node[] {ones})[0];
-            int width = below.shape().dim(1), n = below.shape().dim(0);
-            Node outer = Ops.mul(Ops.reshape(slope, n, width, 1), Ops.reshape(slope, n, 1, width));
-            Node residual = Ops.mul(Ops.reshape(curvature, n, width, 1), Losses.identity(loss.graph(), width));
-            h = Ops.add(Ops.mul(ha, outer), residual);
+            diag = Ops.add(Ops.mul(diagA, Ops.mul(slope, slope)), curvature);
+            if (fullBelow) {
+                int width = below.shape().dim(1), n = below.shape().dim(0);
+                Node outer = Ops.mul(Ops.reshape(slope, n, width, 1), Ops.reshape(slope, n, 1, width));
+                Node residual = Ops.mul(Ops.reshape(curvature, n, width, 1), Losses.identity(loss.graph(), width));
+                h = Ops.add(Ops.mul(ha, outer), residual);
+            }
         }
         return result;
     }

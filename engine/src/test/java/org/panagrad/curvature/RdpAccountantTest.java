@@ -47,6 +47,29 @@ class RdpAccountantTest {
         assertEquals(3 / (2 * 0.8 * 0.8), RdpAccountant.rdp(1, 0.8, 3), 1e-12);
     }
 
+    /**
+     * The series against the definition integrated numerically: A_alpha = integral of mu0(z)^(1 - alpha) mu(z)^alpha dz,
+     * mu0 = N(0, sigma^2), mu = (1 - q) mu0 + q N(1, sigma^2), by the trapezoidal rule on [-40, 40] with step
+     * 1e-3 (spectrally accurate for a smooth integrand that vanishes at both ends).
+     */
+    @Test
+    void theSeriesEqualTheDefiningIntegral() {
+        for (double sigma : new double[] {0.7, 1.1, 2.0}) {
+            for (double alpha : new double[] {1.5, 2, 3.7, 8, 12.5, 32}) {
+                double q = 0.01;
+                double a = 0, h = 1e-3;
+                for (int i = -40_000; i <= 40_000; i++) {
+                    double z = i * h;
+                    double log0 = -z * z / (2 * sigma * sigma), log1 = -(z - 1) * (z - 1) / (2 * sigma * sigma);
+                    double logMu = RdpAccountant.logAdd(Math.log1p(-q) + log0, Math.log(q) + log1);
+                    a += h * Math.exp((1 - alpha) * log0 + alpha * logMu) / (Math.sqrt(2 * Math.PI) * sigma);
+                }
+                assertEquals(Math.log(a) / (alpha - 1), RdpAccountant.rdp(q, sigma, alpha), 1e-9 + 1e-6 * Math.log(a) / (alpha - 1),
+                        "sigma " + sigma + ", order " + alpha);
+            }
+        }
+    }
+
     @Test
     void epsilonGrowsWithStepsAndChecksItsArguments() {
         RdpAccountant a = new RdpAccountant(Q, 1.1);
