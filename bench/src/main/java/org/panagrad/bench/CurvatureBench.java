@@ -77,10 +77,12 @@ public class CurvatureBench {
         ggnMc = diagonal(f, CurvatureDiagonal.Kind.GGN_MONTE_CARLO);
         hessian = diagonal(f, CurvatureDiagonal.Kind.HESSIAN);
         fisher = diagonal(f, CurvatureDiagonal.Kind.EMPIRICAL_FISHER);
-        // Learning rate 0: the parameters stay put, so every invocation times the same point.
-        sgd = TrainingStep.compile(f.store, f.loss, params, Sgd.plain(step -> 0.0), false);
+        // Learning rate 0: the parameters stay put, so every invocation times the same point. One optimizer
+        // for both steps, as the training loop's full and last batches share one.
+        Sgd optimizer = Sgd.plain(step -> 0.0);
+        sgd = TrainingStep.compile(f.store, f.loss, params, optimizer, false);
         f.feed(sgd.program());
-        dpSgd = PrivateTrainingStep.compile(f.store, f.loss, f.pass.layerCalls(), params, Sgd.plain(step -> 0.0), 1.0, 1.1, 3);
+        dpSgd = PrivateTrainingStep.compile(f.store, f.loss, f.pass.layerCalls(), params, optimizer, 1.0, 1.1, 3);
         f.feed(dpSgd.program());
         out = new float[ggn.dimension()];
         norms = new float[batch];

@@ -42,7 +42,8 @@ public final class SampleGradients {
         Node a = call.input();
         int n = a.shape().dim(0), in = a.shape().dim(a.shape().rank() - 1), out = d.shape().dim(d.shape().rank() - 1);
         if (a.shape().rank() == 2) {
-            return new Node[] {Ops.mul(Ops.reshape(a, n, in, 1), Ops.reshape(d, n, 1, out)), d};
+            // N products of [in, 1] x [1, out]: the GEMM writes each outer product once.
+            return new Node[] {Ops.matmul(Ops.reshape(a, n, in, 1), Ops.reshape(d, n, 1, out)), d};
         }
         Node a3 = Ops.reshape(a, n, -1, in), d3 = Ops.reshape(d, n, -1, out);
         return new Node[] {Ops.matmul(a3, d3, true, false), Ops.sum(d3, 1, false)};

@@ -121,15 +121,7 @@ final class SmallMlp {
         }
 
         double[] flat(Node[] nodes, Map<Node, double[]> f) {
-            Map<Node, double[]> out = ReferenceInterpreter.evaluate(List.of(nodes), f);
-            double[] flat = new double[size];
-            int off = 0;
-            for (Node node : nodes) {
-                double[] v = out.get(node);
-                System.arraycopy(v, 0, flat, off, v.length);
-                off += v.length;
-            }
-            return flat;
+            return evaluateFlat(nodes, f);
         }
     }
 
@@ -141,12 +133,16 @@ final class SmallMlp {
 
     /** The gradient of the batch loss, flat, in float64. */
     double[] batchGradient() {
-        Node[] grads = Autodiff.grad(loss, params.toArray(new Node[0]));
-        Map<Node, double[]> out = ReferenceInterpreter.evaluate(List.of(grads), feed());
+        return evaluateFlat(Autodiff.grad(loss, params.toArray(new Node[0])), feed());
+    }
+
+    /** The nodes' float64 values, one after the other. */
+    private double[] evaluateFlat(Node[] nodes, Map<Node, double[]> f) {
+        Map<Node, double[]> out = ReferenceInterpreter.evaluate(List.of(nodes), f);
         double[] flat = new double[size];
         int off = 0;
-        for (Node g : grads) {
-            double[] v = out.get(g);
+        for (Node node : nodes) {
+            double[] v = out.get(node);
             System.arraycopy(v, 0, flat, off, v.length);
             off += v.length;
         }
@@ -209,13 +205,7 @@ final class SmallMlp {
                 f.put(vi, e);
                 off += e.length;
             }
-            Map<Node, double[]> out = ReferenceInterpreter.evaluate(List.of(hv), f);
-            off = 0;
-            for (Node node : hv) {
-                double[] col = out.get(node);
-                for (int i = 0; i < col.length; i++) h.setEntry(off + i, j, col[i]);
-                off += col.length;
-            }
+            h.setColumn(j, evaluateFlat(hv, f));
         }
         return h;
     }

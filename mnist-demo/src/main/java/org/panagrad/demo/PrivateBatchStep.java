@@ -3,14 +3,12 @@ package org.panagrad.demo;
 import org.panagrad.curvature.PrivateTrainingStep;
 import org.panagrad.curvature.RdpAccountant;
 import org.panagrad.graph.Node;
+import org.panagrad.io.Mnist;
 import org.panagrad.nn.Forward;
 import org.panagrad.ops.Ops;
-import org.panagrad.io.Mnist;
 import org.panagrad.optim.Optimizer;
 
-import java.io.IOException;
 import java.io.PrintWriter;
-import java.nio.file.Path;
 import java.util.Locale;
 
 /**
@@ -18,10 +16,7 @@ import java.util.Locale;
  * ({@link PrivateTrainingStep}), and after each epoch the epsilon spent for the given delta by the RDP
  * accountant with sampling rate batch / images, as TF Privacy's tutorials account for shuffled batches.
  */
-final class PrivateBatchStep implements BatchStep {
-    private final Model model;
-    private final String name;
-    private final Optimizer optimizer;
+final class PrivateBatchStep extends FirstOrderBatchStep {
     private final Batch full, last;
     private final RdpAccountant accountant;
     private final double delta, samplingRate;
@@ -32,9 +27,7 @@ final class PrivateBatchStep implements BatchStep {
 
     PrivateBatchStep(Model model, String name, Optimizer optimizer, int batch, int lastBatch, double clip, double noise,
                      double delta, int images, long seed, PrintWriter out) {
-        this.model = model;
-        this.name = name;
-        this.optimizer = optimizer;
+        super(model, name, optimizer);
         this.full = compile(model, "train", batch, optimizer, clip, noise, seed);
         this.last = lastBatch == 0 ? null : compile(model, "train_last", lastBatch, optimizer, clip, noise, seed + 1);
         this.samplingRate = (double) batch / images;
@@ -70,35 +63,5 @@ final class PrivateBatchStep implements BatchStep {
             out.flush();
         }
         return loss;
-    }
-
-    @Override
-    public long stepCount() {
-        return optimizer.stepCount();
-    }
-
-    @Override
-    public void setStepCount(long steps) {
-        optimizer.setStepCount(steps);
-    }
-
-    @Override
-    public boolean dropsPartialBatch() {
-        return false;
-    }
-
-    @Override
-    public void saveState(Path modelFile) throws IOException {
-        Checkpoint.saveOptimizer(modelFile, model, name, optimizer);
-    }
-
-    @Override
-    public boolean restoreState(Path modelFile, long step) throws IOException {
-        return Checkpoint.loadOptimizer(modelFile, step, model, name, optimizer);
-    }
-
-    @Override
-    public String restartWarning() {
-        return "no matching optimizer state next to it: momentum and moments start from zero";
     }
 }

@@ -5,12 +5,8 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
-import java.util.List;
-import java.util.concurrent.TimeUnit;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -31,7 +27,7 @@ class TorchPerSampleTest {
     @BeforeAll
     static void torchIsInstalled() throws IOException, InterruptedException {
         assumeTrue(Files.isExecutable(PYTHON), PYTHON + " is missing");
-        assumeTrue(python("-c", "import torch, numpy, functorch").exitCode() == 0, PYTHON + " cannot import torch and functorch");
+        assumeTrue(TorchInteropTest.python("-c", "import torch, numpy, functorch").exitCode() == 0, PYTHON + " cannot import torch and functorch");
         assertTrue(Files.exists(SCRIPT), SCRIPT + " is missing");
     }
 
@@ -44,22 +40,8 @@ class TorchPerSampleTest {
         Cli ours = Cli.run("curvature", "--checkpoint", ck.toString(), "--data", data.toString(), "--samples", "40",
                 "--batch", "16", "--what", "grad-norms,per-sample-grads", "--out", out.toString());
         assertEquals(0, ours.exitCode(), ours::toString);
-        Cli torch = python(SCRIPT.toString(), ck.toString(), out.toString(), "--data", data.toString(), "--samples", "40");
+        Cli torch = TorchInteropTest.python(SCRIPT.toString(), ck.toString(), out.toString(), "--data", data.toString(), "--samples", "40");
         assertEquals(0, torch.exitCode(), torch::toString);
         assertTrue(torch.out().contains("OK: per-sample gradients of 40 images"), torch::toString);
-    }
-
-    private static Cli python(String... args) throws IOException, InterruptedException {
-        List<String> command = new ArrayList<>(List.of(PYTHON.toString()));
-        command.addAll(List.of(args));
-        Process p = new ProcessBuilder(command).start();
-        p.getOutputStream().close();
-        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-        String err = new String(p.getErrorStream().readAllBytes(), StandardCharsets.UTF_8);
-        if (!p.waitFor(120, TimeUnit.SECONDS)) {
-            p.destroyForcibly();
-            throw new AssertionError("timed out: " + command);
-        }
-        return new Cli(p.exitValue(), out, err);
     }
 }
