@@ -10,7 +10,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * The RDP accountant against the figures TensorFlow Privacy published for its MNIST tutorial
  * (tensorflow/privacy, tutorials/README.md, "Select Parameters" table and "Expected Output", 2019-2020 versions:
  * N = 60,000, batches of 256, delta = 1e-5, computed by compute_dp_sgd_privacy.py with the classic conversion):
- * noise 1.1 for 60 epochs gives eps = 3.01; noise 1.3 for 15 epochs 1.19; noise 0.7 for 45 epochs 7.10.
+ * noise 1.1 for 60 epochs gives eps = 3.01 (1.03 after epoch 1, 1.11 after epoch 2); noise 1.3 for 15 epochs
+ * 1.19; noise 0.7 for 45 epochs 7.10.
  * Steps are ceil(epochs * N / batch), as that script counts them.
  */
 class RdpAccountantTest {
@@ -27,6 +28,8 @@ class RdpAccountantTest {
         assertEquals(3.01, epsilon(1.1, 60, RdpAccountant.Conversion.CLASSIC), 0.005);
         assertEquals(1.19, epsilon(1.3, 15, RdpAccountant.Conversion.CLASSIC), 0.005);
         assertEquals(7.10, epsilon(0.7, 45, RdpAccountant.Conversion.CLASSIC), 0.005);
+        assertEquals(1.03, epsilon(1.1, 1, RdpAccountant.Conversion.CLASSIC), 0.005);
+        assertEquals(1.11, epsilon(1.1, 2, RdpAccountant.Conversion.CLASSIC), 0.005);
     }
 
     @Test
