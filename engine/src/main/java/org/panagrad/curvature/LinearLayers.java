@@ -36,8 +36,8 @@ public final class LinearLayers {
         for (Node p : params) {
             LayerCall c = owner.get(p);
             if (c == null) {
-                throw new IllegalArgumentException(method + ": parameter " + p.name()
-                        + " belongs to no layer this forward pass recorded; " + method + " needs the layer structure");
+                throw new IllegalArgumentException(method + ": parameter " + p.name() + " (read by " + readers(loss, p)
+                        + ") belongs to no layer this forward pass recorded; " + method + " supports Linear layers");
             }
             if (!(c.layer() instanceof Linear)) {
                 throw new IllegalArgumentException(method + " does not support layer '" + c.name() + "' ("
@@ -54,6 +54,16 @@ public final class LinearLayers {
             if (!result.contains(c)) result.add(c);
         }
         return result;
+    }
+
+    /** The ops that read p on the way to the loss, for errors: "conv2d", "add". */
+    private static String readers(Node loss, Node p) {
+        java.util.Set<String> ops = new java.util.LinkedHashSet<>();
+        for (Node n : loss.graph().nodes()) {
+            if (n.id() > loss.id()) break;
+            if (n.inputs().contains(p)) ops.add(n.op().name());
+        }
+        return ops.isEmpty() ? "nothing" : String.join(", ", ops);
     }
 
     /** How many times each node is an input of a node the loss depends on. */

@@ -145,7 +145,20 @@ class PerSampleGradientsTest {
         Node loss2 = Ops.crossEntropy(Ops.add(lin.forward(x, pass), free), g.labels("y2", 4, 2));
         e = assertThrows(IllegalArgumentException.class, () -> PerSampleGradients.compile(
                 new ParameterStore(), loss2, pass.layerCalls(), List.of(free), false));
-        assertTrue(e.getMessage().contains("parameter free belongs to no layer"), e.getMessage());
+        assertTrue(e.getMessage().contains("parameter free (read by add) belongs to no layer"), e.getMessage());
+    }
+
+    /** A convolution is no Linear layer: until Conv2d layers record their calls, its parameters fail, named. */
+    @Test
+    void aConvolutionIsNamed() {
+        Graph g = new Graph();
+        Forward pass = Forward.eval();
+        Node x = g.input("x", 2, 1, 5, 5), w = g.parameter("conv.weight", 2, 1, 3, 3);
+        Linear lin = Linear.create(g, "fc", 18, 3);
+        Node loss = Ops.crossEntropy(lin.forward(Ops.reshape(Ops.conv2d(x, w, null), 2, 18), pass), g.labels("y", 2, 3));
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> PerSampleGradients.compile(
+                new ParameterStore(), loss, pass.layerCalls(), List.of(w, lin.weight(), lin.bias()), false));
+        assertTrue(e.getMessage().contains("parameter conv.weight (read by conv2d) belongs to no layer"), e.getMessage());
     }
 
     @Test
