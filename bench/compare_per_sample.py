@@ -5,7 +5,8 @@ and their norms, in rounds that alternate the two, printing every round and the 
 
   compare_per_sample.py [--rounds 5] [--threads 2] [--batch 128] [--layers 784-500-10]
 
-Set OMP_WAIT_POLICY=PASSIVE (as for compare_training.py) when running at 2 threads on a shared machine.
+Set OMP_WAIT_POLICY=PASSIVE (as for compare_training.py) when running at 2 threads on a shared machine, and
+unset OPENBLAS_CORETYPE and OPENBLAS_L2_SIZE; the BLAS in use is printed (threadpoolctl).
 """
 import argparse
 import statistics
@@ -65,7 +66,15 @@ def main():
             n += 1
         return (time.perf_counter() - start) / n * 1e6
 
-    print(f"torch {torch.__version__}, {torch.get_num_threads()} threads, {a.layers}, batch {a.batch}")
+    print(f"torch {torch.__version__}, {torch.get_num_threads()} threads, {a.layers}, batch {a.batch};"
+          f" MKL-DNN {torch.backends.mkldnn.is_available()}")
+    try:
+        from threadpoolctl import threadpool_info
+        for pool in threadpool_info():
+            print(f"  {pool.get('internal_api')} {pool.get('version')} {pool.get('architecture', '')}"
+                  f" threads {pool.get('num_threads')} ({pool.get('filepath')})")
+    except ImportError:
+        print("  (threadpoolctl not installed: BLAS kernel not reported)")
     ratios = []
     for r in range(a.rounds):
         base = timed(batch_gradient)
