@@ -48,10 +48,29 @@ public final class TrainingStep {
      */
     public static TrainingStep compile(ParameterStore store, Node loss, List<Node> params, Optimizer optimizer,
                                        boolean keepGradients, List<Node> stateUpdates) {
+        return compile(store, loss, params, List.of(Autodiff.grad(loss, params.toArray(new Node[0]))), optimizer,
+                keepGradients, stateUpdates);
+    }
+
+    /**
+     * Compiles a step that updates with the given gradient nodes instead of the loss's own gradient: a
+     * clipped and noised gradient (DP-SGD), for instance. {@code grads} match {@code params} in order and shape;
+     * {@code stateUpdates} are as above.
+     */
+    public static TrainingStep compile(ParameterStore store, Node loss, List<Node> params, List<Node> grads,
+                                       Optimizer optimizer, boolean keepGradients, List<Node> stateUpdates) {
         for (Node u : stateUpdates) {
             if (!u.op().hasSideEffects()) throw new IllegalArgumentException(u.describe() + " is not a state update");
         }
-        List<Node> grads = List.of(Autodiff.grad(loss, params.toArray(new Node[0])));
+        if (grads.size() != params.size()) {
+            throw new IllegalArgumentException(params.size() + " parameters but " + grads.size() + " gradients");
+        }
+        for (int i = 0; i < grads.size(); i++) {
+            if (!grads.get(i).shape().equals(params.get(i).shape())) {
+                throw new IllegalArgumentException("gradient " + grads.get(i).describe() + " must have the shape of "
+                        + params.get(i).describe());
+            }
+        }
         List<Node> outputs = new ArrayList<>(List.of(loss));
         if (keepGradients) outputs.addAll(grads);
         List<Node> updates = optimizer.updates(params, grads);

@@ -304,6 +304,15 @@ public final class Program {
         System.arraycopy(array(src), offsetOf(src), dst, dstOffset, output.shape().numel());
     }
 
+    /** Copies {@code length} values of an output, from its element {@code from} on, into dst from dstOffset on. */
+    public void readRange(Node output, int from, float[] dst, int dstOffset, int length) {
+        if (from < 0 || length < 0 || from + length > output.shape().numel()) {
+            throw new IndexOutOfBoundsException("elements " + from + ".." + (from + length) + " of " + output.describe());
+        }
+        Node src = source(output);
+        System.arraycopy(array(src), offsetOf(src) + from, dst, dstOffset, length);
+    }
+
     private Node source(Node output) {
         return sources.getOrDefault(output, output);
     }

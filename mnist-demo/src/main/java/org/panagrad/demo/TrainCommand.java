@@ -48,6 +48,9 @@ final class TrainCommand implements Callable<Integer> {
     @Mixin
     NewtonCgOptions newtonCg;
 
+    @Mixin
+    DpOptions dp;
+
     @Option(names = "--threads", description = "Worker threads for the kernels (default: the number of cores).")
     Integer threads;
 
@@ -112,7 +115,7 @@ final class TrainCommand implements Callable<Integer> {
         int n = samples != null ? samples : mnist.train().count();
         Path stopFile = Path.of(INTERRUPTED);
         Trainer trainer = new Trainer(model, mnist.train(), mnist.test(),
-                (m, full, last) -> optimizer.create(m, full, last, settings),
+                dp.wrap(optimizer, settings, n, seed, out),
                 new Trainer.Config(batchSize, epochs, n, seed, checkpoint, stopFile, metrics), out,
                 epoch -> noProgress ? Progress.NONE
                         : Progress.bar(String.format(Locale.ROOT, "epoch %d/%d", epoch + 1, epochs), n - 0L, System.err));

@@ -104,7 +104,8 @@ class TorchInteropTest {
         return m.group(1) + " " + m.group(2);
     }
 
-    private static Cli python(String... args) throws IOException, InterruptedException {
+    /** Runs /usr/bin/python3 with the arguments (also for the other tests that check against PyTorch). */
+    static Cli python(String... args) throws IOException, InterruptedException {
         List<String> command = new ArrayList<>(List.of(PYTHON.toString()));
         command.addAll(List.of(args));
         Process p = new ProcessBuilder(command).redirectErrorStream(false).start();
