@@ -44,7 +44,7 @@ try:
 except ImportError:
     SAFETENSORS = None
 
-MODELS = ["mlp", "lenet5", "resnet8"]
+MODELS = ["mlp", "lenet5", "resnet8", "vit-tiny"]
 ACTIVATIONS = {"relu": nn.ReLU, "tanh": nn.Tanh, "sigmoid": nn.Sigmoid}
 DTYPES = {"F32": np.dtype("<f4"), "F64": np.dtype("<f8"), "F16": np.dtype("<f2"), "I64": np.dtype("<i8")}
 
@@ -263,6 +263,8 @@ def report(model, data_dir):
 def cmd_eval(args):
     state_dict, metadata = load_checkpoint(args.checkpoint)
     name = args.model or metadata.get("model") or "mlp"
+    if name == "vit-tiny":
+        return cmd_vit_eval(args)
     if name == "mlp":
         activation = (args.activation or metadata.get("activation") or "").lower()
         if activation not in ACTIVATIONS:

@@ -2,6 +2,7 @@ package org.panagrad.nn.zoo;
 
 import org.panagrad.graph.Graph;
 import org.panagrad.nn.Mlp;
+import org.panagrad.nn.VisionTransformer;
 
 import java.util.Collections;
 import java.util.LinkedHashMap;
@@ -27,6 +28,7 @@ public final class Zoo {
         MODELS.put("mlp", (g, o) -> new ZooModel("mlp", Mlp.create(g, o.activation(), o.mlpWidths()), new int[] {o.mlpWidths()[0]}));
         MODELS.put("lenet5", LeNet5::create);
         MODELS.put("resnet8", ResNet8::create);
+        MODELS.put("vit-tiny", (g, o) -> new ZooModel("vit-tiny", VisionTransformer.vitTiny(g), new int[] {1, 28, 28}));
     }
 
     /** The zoo's model names, in the order they were added. */
