@@ -13,6 +13,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 
@@ -21,9 +22,11 @@ import java.util.Map;
  * UTF-8 JSON header (see {@link SafeTensorsHeader}), then the raw little-endian tensor data. Panagrad writes
  * F32 and reads F32, F64, F16 and BF16, converting to float.
  *
- * <p>The reader checks every offset against the file before reading, so a damaged file fails with the
- * path, the byte offset and what was expected there. Unlike the reference implementation it accepts data
- * sections with gaps, overlaps or unsorted tensors, as long as every tensor lies inside the file.
+ * <p>The reader checks the whole header against the file before it allocates anything for the tensors, so a
+ * damaged file fails with the path, the byte offset and what was expected there, and a header that claims
+ * more data than the file holds is refused before any memory is taken for it. As the reference implementation
+ * does, it requires the tensors to tile the data section exactly: in any order in the header, but without
+ * gaps, overlaps or bytes after the last one.
  */
 public final class SafeTensors {
     private static final int PREFIX_BYTES = SafeTensorsHeader.START;
@@ -86,19 +89,50 @@ public final class SafeTensors {
             String text = decodeUtf8(path, readAt(channel, path, PREFIX_BYTES, (int) headerLength));
             SafeTensorsHeader header = SafeTensorsHeader.parse(path, text);
             long dataStart = PREFIX_BYTES + headerLength;
-            long dataBytes = size - dataStart;
+            checkLayout(path, header.entries(), dataStart, size);
             List<TensorData> tensors = new ArrayList<>(header.entries().size());
             for (SafeTensorsHeader.Entry entry : header.entries()) {
-                if (entry.end() > dataBytes) {
-                    throw new DataFormatException(path, size, "tensor '" + entry.name() + "' has data_offsets ["
-                            + entry.begin() + ", " + entry.end() + "], which needs the file to reach offset "
-                            + (dataStart + entry.end()) + " (data starts at " + dataStart + "), but the file ended at"
-                            + " offset " + size);
-                }
                 float[] values = readTensor(channel, path, dataStart + entry.begin(), entry);
                 tensors.add(new TensorData(entry.name(), entry.shape(), values));
             }
             return new SafeTensorsFile(tensors, header.metadata());
+        }
+    }
+
+    /**
+     * Every tensor inside the file, and the data section tiled exactly by the tensors sorted by offset: checked
+     * before anything is allocated for them.
+     */
+    private static void checkLayout(Path path, List<SafeTensorsHeader.Entry> entries, long dataStart, long size)
+            throws DataFormatException {
+        long dataBytes = size - dataStart;
+        for (SafeTensorsHeader.Entry entry : entries) {
+            if (entry.end() > dataBytes) {
+                throw new DataFormatException(path, size, "tensor '" + entry.name() + "' has data_offsets ["
+                        + entry.begin() + ", " + entry.end() + "], which needs the file to reach offset "
+                        + (dataStart + entry.end()) + " (data starts at " + dataStart + "), but the file ended at"
+                        + " offset " + size);
+            }
+        }
+        List<SafeTensorsHeader.Entry> sorted = new ArrayList<>(entries);
+        sorted.sort(Comparator.comparingLong(SafeTensorsHeader.Entry::begin).thenComparingLong(SafeTensorsHeader.Entry::end));
+        long expected = 0;
+        String previous = null;
+        for (SafeTensorsHeader.Entry entry : sorted) {
+            if (entry.begin() != expected) {
+                String after = previous == null ? "the start of the data" : "the end of tensor '" + previous + "'";
+                throw new DataFormatException(path, dataStart + Math.min(entry.begin(), expected), "tensor '"
+                        + entry.name() + "' has data_offsets [" + entry.begin() + ", " + entry.end() + "], but "
+                        + after + " is at " + expected + (entry.begin() < expected ? ": the two overlap"
+                        : ": " + (entry.begin() - expected) + " bytes between them belong to no tensor")
+                        + " (the tensors must tile the data section)");
+            }
+            expected = entry.end();
+            previous = entry.name();
+        }
+        if (expected != dataBytes) {
+            throw new DataFormatException(path, dataStart + expected, (dataBytes - expected) + " bytes follow the last"
+                    + " tensor's data, which belong to no tensor (the tensors must tile the data section)");
         }
     }
 
