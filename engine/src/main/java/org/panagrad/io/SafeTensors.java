@@ -72,23 +72,8 @@ public final class SafeTensors {
     public static SafeTensorsFile read(Path path) throws IOException {
         try (FileChannel channel = FileChannel.open(path, StandardOpenOption.READ)) {
             long size = channel.size();
-            if (size < PREFIX_BYTES) {
-                throw new DataFormatException(path, size, "the file ended after " + size + " bytes; expected at least "
-                        + PREFIX_BYTES + " (the little-endian u64 length of the JSON header)");
-            }
-            long headerLength = readAt(channel, path, 0, PREFIX_BYTES).getLong();
-            long available = size - PREFIX_BYTES;
-            if (headerLength < 0 || headerLength > available) {
-                throw new DataFormatException(path, 0, "the header length is " + Long.toUnsignedString(headerLength)
-                        + " bytes, but only " + available + " bytes follow the length prefix (file size " + size + ")");
-            }
-            if (headerLength > MAX_HEADER_BYTES) {
-                throw new DataFormatException(path, 0, "the header length is " + headerLength
-                        + " bytes, more than the limit of " + MAX_HEADER_BYTES);
-            }
-            String text = decodeUtf8(path, readAt(channel, path, PREFIX_BYTES, (int) headerLength));
-            SafeTensorsHeader header = SafeTensorsHeader.parse(path, text);
-            long dataStart = PREFIX_BYTES + headerLength;
+            SafeTensorsHeader header = readHeader(channel, path, size);
+            long dataStart = size - dataBytes(channel, path, size);
             checkLayout(path, header.entries(), dataStart, size);
             List<TensorData> tensors = new ArrayList<>(header.entries().size());
             for (SafeTensorsHeader.Entry entry : header.entries()) {
@@ -97,6 +82,44 @@ public final class SafeTensors {
             }
             return new SafeTensorsFile(tensors, header.metadata());
         }
+    }
+
+    /**
+     * Reads only the header's metadata (what a file says about itself: a checkpoint's training position, the
+     * file holding its optimizer state), checked as {@link #read} checks it, without reading any tensor.
+     */
+    public static Map<String, String> readMetadata(Path path) throws IOException {
+        try (FileChannel channel = FileChannel.open(path, StandardOpenOption.READ)) {
+            long size = channel.size();
+            SafeTensorsHeader header = readHeader(channel, path, size);
+            checkLayout(path, header.entries(), size - dataBytes(channel, path, size), size);
+            return header.metadata();
+        }
+    }
+
+    /** The bytes after the header, from the length prefix (already checked by {@link #readHeader}). */
+    private static long dataBytes(FileChannel channel, Path path, long size) throws IOException {
+        return size - PREFIX_BYTES - readAt(channel, path, 0, PREFIX_BYTES).getLong();
+    }
+
+    /** The length prefix and the header, checked against the file's size before the header is read. */
+    private static SafeTensorsHeader readHeader(FileChannel channel, Path path, long size) throws IOException {
+        if (size < PREFIX_BYTES) {
+            throw new DataFormatException(path, size, "the file ended after " + size + " bytes; expected at least "
+                    + PREFIX_BYTES + " (the little-endian u64 length of the JSON header)");
+        }
+        long headerLength = readAt(channel, path, 0, PREFIX_BYTES).getLong();
+        long available = size - PREFIX_BYTES;
+        if (headerLength < 0 || headerLength > available) {
+            throw new DataFormatException(path, 0, "the header length is " + Long.toUnsignedString(headerLength)
+                    + " bytes, but only " + available + " bytes follow the length prefix (file size " + size + ")");
+        }
+        if (headerLength > MAX_HEADER_BYTES) {
+            throw new DataFormatException(path, 0, "the header length is " + headerLength
+                    + " bytes, more than the limit of " + MAX_HEADER_BYTES);
+        }
+        String text = decodeUtf8(path, readAt(channel, path, PREFIX_BYTES, (int) headerLength));
+        return SafeTensorsHeader.parse(path, text);
     }
 
     /**
