@@ -102,6 +102,25 @@ public final class TrainingStep {
         return status;
     }
 
+    /**
+     * After a step whose status is {@link Status#NONFINITE_GRADIENT}: the first parameter (in compile order) whose
+     * update read a non-finite value, or null. For messages; looks the values up again.
+     */
+    public Node nonFiniteParameter() {
+        for (Node u : measured) {
+            if (!Float.isFinite(program.scalar(u))) return u.input(0);
+        }
+        return null;
+    }
+
+    /** The norm the update of {@code parameter} accumulated in the last run (see {@link #gradientNorm}). */
+    public float normReadBy(Node parameter) {
+        for (Node u : updates) {
+            if (u.input(0) == parameter) return program.scalar(u);
+        }
+        throw new IllegalArgumentException(parameter.describe() + " is not a parameter of this step");
+    }
+
     /** The loss of the last {@link #run}. */
     public float lastLoss() {
         return lastLoss;

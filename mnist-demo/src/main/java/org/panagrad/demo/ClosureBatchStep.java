@@ -1,12 +1,16 @@
 package org.panagrad.demo;
 
+import org.panagrad.graph.Node;
 import org.panagrad.io.SafeTensorsFile;
 import org.panagrad.optim.BatchFeeder;
 import org.panagrad.optim.ClosureOptimizer;
 import org.panagrad.optim.OptimizerSnapshot;
+import org.panagrad.optim.TrainingStep;
+import org.panagrad.runtime.Program;
 
 import java.io.IOException;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
 
 /**
@@ -17,9 +21,14 @@ import java.util.List;
  * resumed run continues exactly where the interrupted one stopped.
  */
 final class ClosureBatchStep implements BatchStep {
+    private final Model model;
     private final String name;
     private final String state;
     private final ClosureOptimizer optimizer;
+    private final List<float[]> parameterCopies = new ArrayList<>();
+    private OptimizerSnapshot remembered;
+    private long rememberedSteps;
+    private TrainingStep.Status status = TrainingStep.Status.FINITE;
     private final int batch;
     private final BatchFeeder feeder;
     private float[] images;
@@ -32,7 +41,8 @@ final class ClosureBatchStep implements BatchStep {
      * @param inputs    the batches the optimizer's programs read; each is fed from the start of the step's data,
      *                  so a smaller one (a curvature sub-batch) sees the first images of the minibatch
      */
-    ClosureBatchStep(String name, String state, ClosureOptimizer optimizer, List<Model.Batch> inputs) {
+    ClosureBatchStep(Model model, String name, String state, ClosureOptimizer optimizer, List<Model.Batch> inputs) {
+        this.model = model;
         this.name = name;
         this.state = state;
         this.optimizer = optimizer;
@@ -53,7 +63,28 @@ final class ClosureBatchStep implements BatchStep {
         }
         this.images = images;
         this.labels = labels;
-        return optimizer.step(feeder);
+        float loss = optimizer.step(feeder);
+        // A step runs many programs; one pass over the parameters it wrote costs well under 1% of it.
+        status = !Float.isFinite(loss) ? TrainingStep.Status.NONFINITE_LOSS
+                : parametersFinite() ? TrainingStep.Status.FINITE : TrainingStep.Status.NONFINITE_GRADIENT;
+        return loss;
+    }
+
+    private boolean parametersFinite() {
+        for (Node p : model.parameters()) {
+            for (float v : model.store.get(p)) if (!Float.isFinite(v)) return false;
+        }
+        return true;
+    }
+
+    @Override
+    public TrainingStep.Status status() {
+        return status;
+    }
+
+    @Override
+    public String nonFiniteDetail() {
+        return name + "'s step wrote NaN or infinity into the parameters";
     }
 
     @Override
@@ -72,19 +103,19 @@ final class ClosureBatchStep implements BatchStep {
     }
 
     @Override
-    public void saveState(Path modelFile) throws IOException {
+    public void saveState(Path stateFile) throws IOException {
         OptimizerSnapshot state = optimizer.snapshot();
-        Checkpoint.saveOptimizer(modelFile, name, stepCount(), state.tensors(), state.scalars());
+        Checkpoint.saveOptimizer(stateFile, name, stepCount(), state.tensors(), state.scalars());
     }
 
     @Override
-    public boolean restoreState(Path modelFile, long step) throws IOException {
-        SafeTensorsFile saved = Checkpoint.readOptimizer(modelFile, name, step);
+    public boolean restoreState(Path stateFile, long step) throws IOException {
+        SafeTensorsFile saved = Checkpoint.readOptimizer(stateFile, name, step);
         if (saved == null) return false;
         try {
             optimizer.restore(new OptimizerSnapshot(optimizer.name(), saved.tensors(), saved.metadata()));
         } catch (IllegalArgumentException e) { // another model's state, or a sidecar from before they were named
-            throw new CheckpointException(Checkpoint.optimizerSidecar(modelFile), e.getMessage());
+            throw new CheckpointException(stateFile, e.getMessage());
         }
         setStepCount(step); // the optimizer now counts the steps it restored
         return true;
@@ -94,5 +125,35 @@ final class ClosureBatchStep implements BatchStep {
     public String restartWarning() {
         return "no matching optimizer state next to it: " + name + "'s state (" + state + ") restarts from its initial"
                 + " state, so the resumed run will not match an uninterrupted one exactly";
+    }
+
+    @Override
+    public void remember() {
+        List<Node> params = model.parameters();
+        for (int i = 0; i < params.size(); i++) {
+            float[] values = model.store.get(params.get(i));
+            if (parameterCopies.size() == i) parameterCopies.add(new float[values.length]);
+            System.arraycopy(values, 0, parameterCopies.get(i), 0, values.length);
+        }
+        remembered = optimizer.snapshot();
+        rememberedSteps = stepCount();
+    }
+
+    @Override
+    public void rollBack() {
+        List<Node> params = model.parameters();
+        for (int i = 0; i < parameterCopies.size(); i++) model.store.set(params.get(i), parameterCopies.get(i));
+        optimizer.restore(remembered);
+        setStepCount(rememberedSteps);
+    }
+
+    @Override
+    public void detectAnomaly() {
+        for (Program p : optimizer.programs()) p.detectAnomaly(true);
+    }
+
+    @Override
+    public String phaseOf(Node node) {
+        return name + "'s programs";
     }
 }

@@ -1,10 +1,13 @@
 package org.panagrad.demo;
 
+import org.panagrad.graph.Node;
 import org.panagrad.optim.Optimizer;
 import org.panagrad.optim.TrainingStep;
 
 import java.io.IOException;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 
 /**
  * A first-order optimizer compiled into the training step. When the batch size does not divide the data, a
@@ -17,6 +20,11 @@ final class CompiledBatchStep implements BatchStep {
     private final Optimizer optimizer;
     private final Model.Batch fullBatch, lastBatch;
     private final TrainingStep full, last;
+    private TrainingStep lastRun;
+    /** Every variable a step writes (parameters, moments, hyperparameters) and the copies {@link #remember} keeps. */
+    private final List<Node> variables = new ArrayList<>();
+    private final List<float[]> copies = new ArrayList<>();
+    private long rememberedSteps;
 
     /** @param name the optimizer's command-line name, which tags its saved state */
     CompiledBatchStep(Model model, String name, Optimizer optimizer, int batch, int lastBatch) {
@@ -28,6 +36,9 @@ final class CompiledBatchStep implements BatchStep {
         this.lastBatch = lastBatch == 0 ? null : model.batch("train_last", lastBatch);
         this.last = lastBatch == 0 ? null
                 : TrainingStep.compile(model.store, this.lastBatch.loss(), model.parameters(), optimizer, false);
+        lastRun = full;
+        variables.addAll(model.parameters());
+        variables.addAll(optimizer.stateVariables());
     }
 
     @Override
@@ -42,7 +53,19 @@ final class CompiledBatchStep implements BatchStep {
         // Read in place: the trainer gathers every batch into the same array, so this binds once.
         step.program().bind(feed.images(), images, 0);
         step.program().setLabels(feed.labels(), labels, 0);
+        lastRun = step;
         return step.run();
+    }
+
+    @Override
+    public TrainingStep.Status status() {
+        return lastRun.status();
+    }
+
+    @Override
+    public String nonFiniteDetail() {
+        Node p = lastRun.nonFiniteParameter();
+        return p == null ? "a gradient is not finite" : "the gradient of " + p.name() + " has norm " + lastRun.normReadBy(p);
     }
 
     @Override
@@ -61,17 +84,45 @@ final class CompiledBatchStep implements BatchStep {
     }
 
     @Override
-    public void saveState(Path modelFile) throws IOException {
-        Checkpoint.saveOptimizer(modelFile, model, name, optimizer);
+    public void saveState(Path stateFile) throws IOException {
+        Checkpoint.saveOptimizer(stateFile, model, name, optimizer);
     }
 
     @Override
-    public boolean restoreState(Path modelFile, long step) throws IOException {
-        return Checkpoint.loadOptimizer(modelFile, step, model, name, optimizer);
+    public boolean restoreState(Path stateFile, long step) throws IOException {
+        return Checkpoint.loadOptimizer(stateFile, step, model, name, optimizer);
     }
 
     @Override
     public String restartWarning() {
         return "no matching optimizer state next to it: momentum and moments start from zero";
+    }
+
+    @Override
+    public void remember() {
+        for (int i = 0; i < variables.size(); i++) {
+            float[] values = model.store.get(variables.get(i));
+            if (copies.size() == i) copies.add(new float[values.length]);
+            System.arraycopy(values, 0, copies.get(i), 0, values.length);
+        }
+        rememberedSteps = optimizer.stepCount();
+    }
+
+    @Override
+    public void rollBack() {
+        for (int i = 0; i < copies.size(); i++) model.store.set(variables.get(i), copies.get(i));
+        optimizer.setStepCount(rememberedSteps);
+    }
+
+    @Override
+    public void detectAnomaly() {
+        full.program().detectAnomaly(true);
+        if (last != null) last.program().detectAnomaly(true);
+    }
+
+    @Override
+    public String phaseOf(Node node) {
+        Model.Batch feed = lastRun == full ? fullBatch : lastBatch;
+        return new CompiledNodes(lastRun.program(), feed.loss()).phase(node).label + " pass";
     }
 }

@@ -14,7 +14,16 @@ final class DataOption {
                     + "$MNIST_DIR, else ./data/mnist, else ../shared/data/mnist.")
     Path directory;
 
+    private Path found;
+
     Mnist load() throws IOException {
-        return Mnist.load(MnistFiles.locate(directory));
+        MnistFiles files = MnistFiles.locate(directory);
+        found = files.trainImages().getParent();
+        return Mnist.load(files);
+    }
+
+    /** The directory the data came from, for messages. */
+    String describe() {
+        return found != null ? found.toString() : directory != null ? directory.toString() : "the data directory";
     }
 }

@@ -11,7 +11,7 @@ final class ModelOptions {
     @Option(names = "--layers", paramLabel = "W-W-...", description = "Layer widths, input first (default: " + DEFAULT_LAYERS + ").")
     String layers;
 
-    @Option(names = "--activation", description = "relu, tanh or sigmoid (default: relu; for a checkpoint: what it records).")
+    @Option(names = "--activation", paramLabel = "NAME", description = "relu, tanh or sigmoid (default: relu).")
     String activation;
 
     int[] widths() {

@@ -51,7 +51,7 @@ enum OptimizerChoice {
             Objective objective = Objective.of(train.loss(), model.parameters()).withCurvatureLoss(curvature.loss());
             NewtonCg.Options options = NewtonCg.Options.defaults().withMaxCgIterations(s.newtonCg().cgIterations())
                     .withInitialDamping(s.newtonCg().damping());
-            return new ClosureBatchStep(cliName, "the adapted damping and the previous CG direction",
+            return new ClosureBatchStep(model, cliName, "the adapted damping and the previous CG direction",
                     NewtonCg.create(model.store, objective, options), List.of(train, curvature));
         }
 
@@ -68,7 +68,7 @@ enum OptimizerChoice {
             Model.Batch train = model.batch("train", batch);
             AdaHessian optimizer = AdaHessian.create(model.store, Objective.of(train.loss(), model.parameters()),
                     AdaHessian.Options.defaults().withLr(s.lr()).withSeed(s.seed()));
-            return new ClosureBatchStep(cliName, "the moments and the step count", optimizer, List.of(train));
+            return new ClosureBatchStep(model, cliName, "the moments and the step count", optimizer, List.of(train));
         }
     },
     /** Large batches: the (s, y) pairs measure curvature on one minibatch, and small ones make them noise. */
@@ -79,7 +79,7 @@ enum OptimizerChoice {
             Lbfgs.Options d = Lbfgs.Options.defaults();
             Lbfgs optimizer = Lbfgs.create(model.store, Objective.of(train.loss(), model.parameters()),
                     new Lbfgs.Options(s.lr(), d.history(), d.armijo(), d.backtrack(), d.maxBacktracks()));
-            return new ClosureBatchStep(cliName, "the last " + d.history() + " (s, y) pairs", optimizer, List.of(train));
+            return new ClosureBatchStep(model, cliName, "the last " + d.history() + " (s, y) pairs", optimizer, List.of(train));
         }
     };
 
@@ -129,8 +129,7 @@ enum OptimizerChoice {
             throw new IllegalArgumentException("--lr does not apply to --optimizer " + cliName
                     + ": its step length comes from conjugate gradient and a line search (see --damping)");
         }
-        if (!(given > 0)) throw new IllegalArgumentException("--lr must be positive, got " + given);
-        return given;
+        return OptionRanges.positive("--lr", given);
     }
 
     static OptimizerChoice parse(String name) {

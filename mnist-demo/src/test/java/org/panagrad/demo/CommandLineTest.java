@@ -130,12 +130,13 @@ class CommandLineTest {
         Path data = SyntheticMnist.write(dir.resolve("data"), 20, 10);
         Cli threads = Cli.run("train", "--threads", "0", "--data", data.toString());
         assertEquals(Main.EXIT_FAILURE, threads.exitCode(), threads::toString);
-        assertTrue(threads.err().contains("--threads must be at least 1, got 0"), threads::toString);
+        assertTrue(threads.err().contains("error: --threads 0 is out of range: expected 1 or more"), threads::toString);
         Cli layers = Cli.run("train", "--no-progress", "--layers", "784-x-10", "--data", data.toString());
         assertTrue(layers.err().contains("layer widths must look like 784-500-10"), layers::toString);
         Cli samples = Cli.run("train", "--no-progress", "--layers", SyntheticMnist.LAYERS, "--samples", "21",
                 "--data", data.toString());
-        assertTrue(samples.err().contains("--samples must be between 1 and 20"), samples::toString);
+        assertTrue(samples.err().contains("error: --samples 21 is out of range: expected 1 to 20 (the training images in "
+                + data + ")"), samples::toString);
         Cli widths = Cli.run("train", "--no-progress", "--data", data.toString());
         assertTrue(widths.err().contains("the images have 64 pixels but the first layer takes 784 inputs"), widths::toString);
         for (Cli r : new Cli[] {threads, layers, samples, widths}) assertNoStackTrace(r);

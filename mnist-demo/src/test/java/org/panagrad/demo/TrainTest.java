@@ -70,7 +70,7 @@ class TrainTest {
         assertEquals(0, train("--epochs", "1", "--seed", "9", "--checkpoint", a.toString()).exitCode());
         assertEquals(0, train("--epochs", "1", "--seed", "9", "--checkpoint", b.toString()).exitCode());
         assertEquals(0, train("--epochs", "1", "--seed", "10", "--checkpoint", c.toString()).exitCode());
-        assertArrayEquals(Files.readAllBytes(a), Files.readAllBytes(b));
+        assertEquals(SafeTensors.read(a).tensors(), SafeTensors.read(b).tensors());
         assertTrue(!java.util.Arrays.equals(SafeTensors.read(a).tensor("0.weight").data(),
                 SafeTensors.read(c).tensor("0.weight").data()));
     }
@@ -92,7 +92,7 @@ class TrainTest {
         assertEquals(1, mid.metadataLong(Checkpoint.EPOCH, -1));
         assertEquals(1, mid.metadataLong(Checkpoint.BATCH, -1));
         assertEquals(6, mid.metadataLong(Checkpoint.STEP, -1));
-        assertTrue(Files.exists(Checkpoint.optimizerSidecar(stopped)));
+        assertTrue(Files.exists(Checkpoint.optimizerState(stopped)));
 
         Cli resumed = train("--epochs", "2", "--resume", stopped.toString(), "--checkpoint", stopped.toString());
         assertEquals(0, resumed.exitCode(), resumed::toString);

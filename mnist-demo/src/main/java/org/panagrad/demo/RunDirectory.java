@@ -1,0 +1,91 @@
+package org.panagrad.demo;
+
+import picocli.CommandLine.Option;
+
+import java.io.IOException;
+import java.nio.file.FileAlreadyExistsException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.LocalDateTime;
+import java.time.format.DateTimeFormatter;
+
+/**
+ * {@code --out-dir}: where a command writes the outputs it is not given a path for, as TensorBoard and
+ * PyTorch Lightning do: by default a fresh {@code runs/<command>-<date>-<time>/} under the current directory,
+ * so that no run overwrites another's files and nothing lands loose in the current directory or a source tree.
+ * The directory is made only when a default output needs it, and removed again if the command fails before
+ * writing anything into it.
+ */
+final class RunDirectory {
+    /** Where default run directories go: runs/ here, or the system property panagrad.runs (the tests use it). */
+    static Path root() {
+        return Path.of(System.getProperty("panagrad.runs", "runs"));
+    }
+
+    private static final DateTimeFormatter STAMP = DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss");
+
+    @Option(names = "--out-dir", paramLabel = "DIR",
+            description = {"Where outputs not given a path go (made if missing).",
+                    "Default: a new runs/<command>-<date>-<time>/ here."})
+    Path chosen;
+
+    private Path directory;
+    private boolean needed;
+    private boolean made;
+
+    /** A default output file in the run directory, which will be made by {@link #make}. */
+    Path file(String command, String name) {
+        needed = true;
+        return directory(command).resolve(name);
+    }
+
+    /** The run directory (decided once; not made yet). */
+    Path directory(String command) {
+        if (directory == null) directory = chosen != null ? chosen : uniqueDefault(command);
+        return directory;
+    }
+
+    /** Makes the directory if a default output needs it, checking that files can be created in it. */
+    void make() throws IOException {
+        if (!needed || made) return;
+        String subject = chosen != null ? "--out-dir " + chosen : "the run directory " + directory;
+        if (Files.exists(directory) && !Files.isDirectory(directory)) {
+            throw new IllegalArgumentException(subject + ": " + directory + " is a file, not a directory");
+        }
+        Path parent = directory.toAbsolutePath().getParent();
+        Path existing = parent;
+        while (existing != null && !Files.exists(existing)) existing = existing.getParent();
+        if (existing != null && !Files.isDirectory(existing)) {
+            throw new IllegalArgumentException(subject + ": " + existing + " is a file, not a directory");
+        }
+        if (!Files.isDirectory(directory)) {
+            if (existing != null) OutputFiles.checkCanCreateFiles(subject, existing, existing.toString());
+            try {
+                Files.createDirectories(directory.getParent() == null ? directory.toAbsolutePath().getParent() : directory.getParent());
+                Files.createDirectory(directory);
+                made = true;
+            } catch (FileAlreadyExistsException raced) {
+                if (!Files.isDirectory(directory)) throw new IllegalArgumentException(subject + ": exists and is not a directory");
+            }
+        }
+        OutputFiles.checkCanCreateFiles(subject, directory, directory.toString());
+    }
+
+    /** After a failure: removes the directory this run made if nothing was written into it. */
+    void removeIfEmpty() {
+        if (!made) return;
+        try (var entries = Files.list(directory)) {
+            if (entries.findAny().isEmpty()) Files.delete(directory);
+        } catch (IOException ignored) {
+            // Only tidiness is at stake.
+        }
+    }
+
+    /** runs/train-20261123-135400, or ...-2, -3 when that already exists (two runs in one second). */
+    private static Path uniqueDefault(String command) {
+        String base = command + "-" + LocalDateTime.now().format(STAMP);
+        Path candidate = root().resolve(base);
+        for (int i = 2; Files.exists(candidate); i++) candidate = root().resolve(base + "-" + i);
+        return candidate;
+    }
+}
