@@ -10,8 +10,8 @@ import java.nio.file.Path;
 /** {@code --data DIR}, shared by every command that reads MNIST, with the same default search everywhere. */
 final class DataOption {
     @Option(names = "--data", paramLabel = "DIR",
-            description = "Directory with the four MNIST (or Fashion-MNIST) IDX files, plain or .gz. Default: "
-                    + "$MNIST_DIR, else ./data/mnist, else ../shared/data/mnist.")
+            description = {"Directory with the four MNIST (or Fashion-MNIST) IDX files, plain or .gz.",
+                    "Default: $MNIST_DIR, else ./data/mnist,", "else ../shared/data/mnist."})
     Path directory;
 
     private Path found;

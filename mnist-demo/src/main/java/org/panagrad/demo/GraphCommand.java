@@ -39,11 +39,11 @@ final class GraphCommand implements Callable<Integer> {
     RunDirectory run;
 
     @Option(names = {"-o", "--output"}, paramLabel = "FILE",
-            description = "The DOT file (default: train-step.dot in the run directory); the SVG goes beside it.")
+            description = {"The DOT file; the SVG goes beside it.", "Default: train-step.dot in the run directory."})
     Path output;
 
-    @Option(names = "--hvp", description = "Also draw the Hessian-vector-product program (reverse over reverse), into"
-            + " <output>-hvp.dot.")
+    @Option(names = "--hvp", description = {"Also draw the Hessian-vector-product program (reverse over reverse).",
+            "It goes into <output>-hvp.dot."})
     boolean hvp;
 
     @Option(names = "--no-svg", description = "Do not run dot, even when it is installed.")

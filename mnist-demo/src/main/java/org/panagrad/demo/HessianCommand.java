@@ -96,11 +96,11 @@ final class HessianCommand implements Callable<Integer> {
     RunDirectory run;
 
     @Option(names = "--json", paramLabel = "FILE",
-            description = "Every result as JSON (default: hessian.json in the run directory).")
+            description = {"Every result as JSON.", "Default: hessian.json in the run directory."})
     Path json;
 
     @Option(names = "--plot", paramLabel = "FILE",
-            description = "PNG plot of the eigenvalue density (default: hessian-density.png in the run directory).")
+            description = {"PNG plot of the eigenvalue density.", "Default: hessian-density.png in the run directory."})
     Path plot;
 
     @Option(names = "--threads", paramLabel = "N", description = "Worker threads for the kernels (default and most: the"

@@ -54,7 +54,7 @@ final class ProfileCommand implements Callable<Integer> {
     RunDirectory run;
 
     @Option(names = "--trace", paramLabel = "FILE",
-            description = "The Chrome trace (default: profile-trace.json in the run directory).")
+            description = {"The Chrome trace.", "Default: profile-trace.json in the run directory."})
     Path trace;
 
     @Option(names = "--sort", paramLabel = "ORDER", defaultValue = "order",

@@ -80,7 +80,7 @@ final class TrainCommand implements Callable<Integer> {
     RunDirectory run;
 
     @Option(names = "--checkpoint", paramLabel = "FILE", description = {"Where to save the model and, beside it, the"
-            + " optimizer's state, after every epoch (default: model.safetensors in the run directory)."})
+            + " optimizer's state, after every epoch.", "Default: model.safetensors in the run directory."})
     Path checkpoint;
 
     @Option(names = "--checkpoint-every", paramLabel = "N", description = "Also save every N steps (default: after each"
@@ -93,13 +93,13 @@ final class TrainCommand implements Callable<Integer> {
             + " data, is an error unless --allow-mismatch names it."})
     Path resume;
 
-    @Option(names = "--allow-mismatch", paramLabel = "WHAT", split = ",",
+    @Option(names = "--allow-mismatch", paramLabel = "LIST", split = ",", hideParamSyntax = true,
             description = "Resume even though these differ from the checkpoint: any of activation, batch, seed, samples,"
                     + " data (comma-separated). The run then no longer continues the checkpoint's exactly.")
     List<String> allowMismatch;
 
-    @Option(names = "--metrics", paramLabel = "FILE", description = "Per-epoch metrics as JSON lines, and a chart of the"
-            + " curves beside it (.png) (default: metrics.jsonl in the run directory).")
+    @Option(names = "--metrics", paramLabel = "FILE", description = {"Per-epoch metrics as JSON lines, and a chart of"
+            + " the curves beside it (.png).", "Default: metrics.jsonl in the run directory."})
     Path metrics;
 
     @Option(names = "--on-nonfinite", paramLabel = "WHAT", defaultValue = "stop", converter = NonFiniteConverter.class,
@@ -183,7 +183,7 @@ final class TrainCommand implements Callable<Integer> {
             Activation recorded = start.recordedActivation(resumeFile);
             if (activation != null && recorded != null && activation != recorded) {
                 refuse(allowed, "activation", "--activation " + activation.name().toLowerCase(Locale.ROOT),
-                        "the activation " + recorded.name().toLowerCase(Locale.ROOT), resumeFile);
+                        "activation " + recorded.name().toLowerCase(Locale.ROOT), resumeFile);
             }
         }
         Mnist mnist = data.load();

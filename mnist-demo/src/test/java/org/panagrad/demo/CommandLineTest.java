@@ -142,6 +142,55 @@ class CommandLineTest {
         for (Cli r : new Cli[] {threads, layers, samples, widths}) assertNoStackTrace(r);
     }
 
+    /** Each command's summary, as the command list shows it, is one whole sentence. */
+    @Test
+    void everySummaryIsAWholeSentence() {
+        String list = Cli.run("--help").out();
+        for (String command : new String[] {"train", "eval", "graph", "profile", "hessian"}) {
+            String summary = list.substring(list.indexOf("  " + command + " ")).split("\n  [a-z]")[0]
+                    .replaceAll("\\s+", " ").trim();
+            assertTrue(summary.endsWith("."), "the summary of " + command + " stops mid-sentence: " + summary);
+        }
+        assertTrue(list.contains("hessian  Analyses the loss landscape of a checkpoint as PyHessian does, with"), list);
+    }
+
+    /** Wrapping never breaks an address or a file name; graph and profile take no checkpoint. */
+    @Test
+    void helpTextsKeepAddressesAndFileNamesWhole() {
+        String profile = Cli.run("profile", "--help").out().replaceAll("\\s+", " ");
+        assertTrue(profile.contains("chrome://tracing") && profile.contains("https://ui.perfetto.dev"), profile);
+        String list = Cli.run("--help").out().replaceAll("\\s+", " ");
+        assertFalse(list.contains("chrome: //tracing") || list.contains("chrome:// tracing"), list);
+        for (String command : new String[] {"train", "eval", "graph", "profile", "hessian"}) {
+            String help = Cli.run(command, "--help").out().replaceAll("\\s+", " ");
+            assertFalse(help.contains("for a checkpoint") && !command.equals("eval") && !command.equals("hessian"), help);
+            for (String name : new String[] {"model.safetensors", "metrics.jsonl", "profile-trace.json", "train-step.dot",
+                    "hessian-density.png", "hessian.json", "../shared/data/mnist", "runs/<command>-<date>-<time>/"}) {
+                for (int at = 1; at < name.length(); at++) {
+                    String split = name.substring(0, at) + " " + name.substring(at);
+                    assertFalse(help.contains(split), command + " --help splits " + name + " as '" + split + "'");
+                }
+            }
+        }
+    }
+
+    /** Choices are shown in one case, lower, as they are typed. */
+    @Test
+    void choicesAreShownInLowerCase() {
+        String train = Cli.run("train", "--help").out().replaceAll("\\s+", " ");
+        assertTrue(train.contains("he_uniform, he_normal, xavier_uniform, xavier_normal, torch_default (default:"
+                + " torch_default"), train);
+        assertTrue(train.contains("relu, tanh or sigmoid"), train);
+        assertTrue(Cli.run("profile", "--help").out().replaceAll("\\s+", " ").contains("order, time (default: order)"));
+    }
+
+    /** Off a terminal (a file, a pipe, CI) there is no bar: the epoch's line is the one line a log gets. */
+    @Test
+    void offATerminalThereIsNoProgressBar() {
+        assertFalse(Terminal.interactive(), "the tests run without a terminal");
+        assertTrue(Progress.bar("epoch 1/1", 100, System.err) == Progress.NONE);
+    }
+
     private Path savedCheckpoint() throws IOException {
         Model model = new Model(org.panagrad.nn.Mlp.parseWidths(SyntheticMnist.LAYERS), org.panagrad.nn.Activation.RELU);
         model.mlp.initialize(model.store, org.panagrad.nn.Init.HE_UNIFORM, 3);

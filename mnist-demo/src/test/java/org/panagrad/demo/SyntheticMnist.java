@@ -18,8 +18,13 @@ final class SyntheticMnist {
     private SyntheticMnist() {}
 
     static Path write(Path directory, int train, int test) throws IOException {
+        return write(directory, train, test, 42);
+    }
+
+    /** Another seed gives other labels and images of the same shape: "other data" for a checkpoint. */
+    static Path write(Path directory, int train, int test, long seed) throws IOException {
         Files.createDirectories(directory);
-        SplittableRandom rnd = new SplittableRandom(42);
+        SplittableRandom rnd = new SplittableRandom(seed);
         int[] trainLabels = labels(train, rnd), testLabels = labels(test, rnd);
         Files.write(directory.resolve("train-images-idx3-ubyte"), images(trainLabels, rnd));
         Files.write(directory.resolve("train-labels-idx1-ubyte"), labelFile(trainLabels));
