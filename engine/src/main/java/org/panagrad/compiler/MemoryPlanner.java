@@ -1,10 +1,7 @@
 package org.panagrad.compiler;
 
 import org.panagrad.graph.Node;
-import org.panagrad.ops.Constant;
-import org.panagrad.ops.Fill;
-import org.panagrad.ops.Input;
-import org.panagrad.ops.Variable;
+import org.panagrad.graph.Storage;
 
 import java.util.ArrayList;
 import java.util.Comparator;
@@ -60,7 +57,7 @@ public final class MemoryPlanner {
         long naive = 0;
         for (int i = 0; i < steps; i++) {
             Node n = schedule.get(i);
-            if (n.op() instanceof Variable || n.op() instanceof Input) continue;
+            if (n.op().storage() == Storage.VARIABLE || n.op().storage() == Storage.INPUT) continue;
             int size = n.shape().numel();
             naive += size;
             boolean whole = isPreloaded(n) || outputs.contains(n) || pinned.contains(n);
@@ -131,7 +128,7 @@ public final class MemoryPlanner {
     }
 
     private static boolean isPreloaded(Node n) {
-        return n.op() instanceof Constant || n.op() instanceof Fill;
+        return n.op().storage() == Storage.CONSTANT;
     }
 
     /** The input whose memory n may take over: one its op allows, of n's size, dying at this step. */

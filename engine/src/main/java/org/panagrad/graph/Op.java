@@ -1,8 +1,5 @@
 package org.panagrad.graph;
 
-import org.panagrad.runtime.Buffers;
-import org.panagrad.runtime.Instruction;
-
 /**
  * What a node computes. One implementation per op, holding everything about it in one place: its forward
  * definition in float64 (for the reference interpreter) and in float32 (an instruction over planned buffers),
@@ -45,6 +42,16 @@ public interface Op {
      */
     default int inPlaceInput(Node y) {
         return -1;
+    }
+
+    /** Where y's values live: computed into the arena unless the op is a leaf that says otherwise. */
+    default Storage storage() {
+        return Storage.COMPUTED;
+    }
+
+    /** Writes a {@link Storage#CONSTANT} node's values into {@code dst} from {@code offset} on, at compile time. */
+    default void writeConstant(Node y, float[] dst, int offset) {
+        throw new UnsupportedOperationException(name() + " is not a constant");
     }
 
     /** True for ops that write state outside the arena (optimizer updates): kept by dead-code elimination. */

@@ -1,12 +1,12 @@
 package org.panagrad.ops;
 
+import org.panagrad.graph.Buffers;
+import org.panagrad.graph.Instruction;
 import org.panagrad.graph.Node;
 import org.panagrad.graph.Op;
 import org.panagrad.graph.Shape;
 import org.panagrad.kernels.BinaryOp;
 import org.panagrad.kernels.Elementwise;
-import org.panagrad.runtime.Buffers;
-import org.panagrad.runtime.Instruction;
 
 /** What the elementwise binary ops share: broadcasting, the float64 loop and the strided kernel call. */
 public interface BroadcastBinary extends Op {

@@ -1,10 +1,10 @@
 package org.panagrad.ops;
 
+import org.panagrad.graph.Buffers;
+import org.panagrad.graph.Instruction;
 import org.panagrad.graph.Node;
 import org.panagrad.graph.Op;
 import org.panagrad.graph.Shape;
-import org.panagrad.runtime.Buffers;
-import org.panagrad.runtime.Instruction;
 
 /**
  * Repeats a row (rows = true), a column (cols = true) or a scalar (both) to fill a matrix of the output's

@@ -1,12 +1,12 @@
 package org.panagrad.ops;
 
+import org.panagrad.graph.Buffers;
+import org.panagrad.graph.Instruction;
 import org.panagrad.graph.Node;
 import org.panagrad.graph.Op;
 import org.panagrad.graph.Shape;
 import org.panagrad.graph.ShapeException;
 import org.panagrad.kernels.Gemm;
-import org.panagrad.runtime.Buffers;
-import org.panagrad.runtime.Instruction;
 
 /** op(A) · op(B), where op transposes when asked. GEMM packs its operands, so transposes cost nothing. */
 public record MatMul(boolean transA, boolean transB) implements Op {

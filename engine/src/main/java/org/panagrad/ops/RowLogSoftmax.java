@@ -1,11 +1,11 @@
 package org.panagrad.ops;
 
+import org.panagrad.graph.Buffers;
+import org.panagrad.graph.Instruction;
 import org.panagrad.graph.Node;
 import org.panagrad.graph.Op;
 import org.panagrad.graph.ShapeException;
 import org.panagrad.kernels.Softmax;
-import org.panagrad.runtime.Buffers;
-import org.panagrad.runtime.Instruction;
 
 /** log softmax of each row: x - logsumexp(x), computed stably. */
 public record RowLogSoftmax() implements Op {

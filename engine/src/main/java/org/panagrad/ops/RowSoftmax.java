@@ -1,12 +1,12 @@
 package org.panagrad.ops;
 
+import org.panagrad.graph.Buffers;
+import org.panagrad.graph.Instruction;
 import org.panagrad.graph.Node;
 import org.panagrad.graph.Op;
 import org.panagrad.graph.Shape;
 import org.panagrad.graph.ShapeException;
 import org.panagrad.kernels.Softmax;
-import org.panagrad.runtime.Buffers;
-import org.panagrad.runtime.Instruction;
 
 /** Softmax of each row (over the last axis). */
 public record RowSoftmax() implements Op {

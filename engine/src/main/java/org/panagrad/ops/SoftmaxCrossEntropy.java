@@ -1,13 +1,14 @@
 package org.panagrad.ops;
 
+import org.panagrad.graph.Buffers;
 import org.panagrad.graph.DType;
+import org.panagrad.graph.Input;
+import org.panagrad.graph.Instruction;
 import org.panagrad.graph.Node;
 import org.panagrad.graph.Op;
 import org.panagrad.graph.Shape;
 import org.panagrad.graph.ShapeException;
 import org.panagrad.kernels.Softmax;
-import org.panagrad.runtime.Buffers;
-import org.panagrad.runtime.Instruction;
 
 /**
  * Mean over the batch of -log softmax(z)[label], fused: one op forward, and its gradient is the fused

@@ -1,10 +1,10 @@
 package org.panagrad.ops;
 
+import org.panagrad.graph.Buffers;
+import org.panagrad.graph.Instruction;
 import org.panagrad.graph.Node;
 import org.panagrad.graph.Op;
 import org.panagrad.kernels.Softmax;
-import org.panagrad.runtime.Buffers;
-import org.panagrad.runtime.Instruction;
 
 /**
  * (softmax(z) - onehot(labels)) / batch: the gradient of the mean softmax cross-entropy, in one kernel pass.

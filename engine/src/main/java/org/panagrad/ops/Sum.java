@@ -1,11 +1,11 @@
 package org.panagrad.ops;
 
+import org.panagrad.graph.Buffers;
+import org.panagrad.graph.Instruction;
 import org.panagrad.graph.Node;
 import org.panagrad.graph.Op;
 import org.panagrad.graph.Shape;
 import org.panagrad.kernels.Reductions;
-import org.panagrad.runtime.Buffers;
-import org.panagrad.runtime.Instruction;
 
 /**
  * Sum over the rows and/or the columns of the input's matrix view. Also the adjoint of broadcasting:

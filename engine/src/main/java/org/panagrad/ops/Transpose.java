@@ -1,11 +1,11 @@
 package org.panagrad.ops;
 
+import org.panagrad.graph.Buffers;
+import org.panagrad.graph.Instruction;
 import org.panagrad.graph.Node;
 import org.panagrad.graph.Op;
 import org.panagrad.graph.Shape;
 import org.panagrad.graph.ShapeException;
-import org.panagrad.runtime.Buffers;
-import org.panagrad.runtime.Instruction;
 
 /** Matrix transpose. Matmul takes transposed operands directly, so this op is for the other uses. */
 public record Transpose() implements Op {

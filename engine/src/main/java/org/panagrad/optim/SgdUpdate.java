@@ -1,12 +1,12 @@
 package org.panagrad.optim;
 
+import org.panagrad.graph.Buffers;
+import org.panagrad.graph.Instruction;
 import org.panagrad.graph.Node;
 import org.panagrad.graph.Shape;
 import org.panagrad.kernels.Updates;
-import org.panagrad.ops.Fusible;
 import org.panagrad.ops.MatMul;
-import org.panagrad.runtime.Buffers;
-import org.panagrad.runtime.Instruction;
+import org.panagrad.ops.fused.Fusible;
 
 /**
  * PyTorch's SGD step on one parameter, in one pass: inputs (param, grad, hyper) or, with momentum,

@@ -1,9 +1,11 @@
 package org.panagrad.runtime;
 
+import org.panagrad.graph.Buffers;
 import org.panagrad.graph.DType;
+import org.panagrad.graph.Input;
+import org.panagrad.graph.Instruction;
 import org.panagrad.graph.Node;
-import org.panagrad.ops.Input;
-import org.panagrad.ops.Variable;
+import org.panagrad.graph.Storage;
 
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
@@ -247,9 +249,12 @@ public final class Program {
     }
 
     private static String origin(Node n) {
-        if (n.op() instanceof Input) return "an input of the program";
-        if (n.op() instanceof Variable v) return v.trainable() ? "a parameter" : "optimizer or other state";
-        return "a constant";
+        return switch (n.op().storage()) {
+            case INPUT -> "an input of the program";
+            case VARIABLE -> n.graph().parameters().contains(n) ? "a parameter" : "optimizer or other state";
+            case CONSTANT -> "a constant";
+            case COMPUTED -> "a value computed outside this program";
+        };
     }
 
     /** "instruction 12 of 30, matmul_nn+bias [128x10] (near parameters 2.weight, 2.bias)". */
@@ -277,7 +282,7 @@ public final class Program {
             Set<Node> next = new LinkedHashSet<>();
             for (Node m : level) {
                 if (!seen.add(m)) continue;
-                if (m.op() instanceof Variable v && v.trainable()) found.add(m.name());
+                if (m.op().storage() == Storage.VARIABLE && m.graph().parameters().contains(m)) found.add(m.name());
                 next.addAll(m.inputs());
             }
             if (!found.isEmpty()) return found;
@@ -355,7 +360,7 @@ public final class Program {
     public void setLabels(Node labels, int[] src, int srcOffset) {
         checkNotRunning();
         Binding b = binding(labels, DType.LABELS);
-        int n = labels.shape().numel(), classes = ((Input) labels.op()).classes();
+        int n = labels.shape().numel(), classes = Input.classesOf(labels);
         checkRange(labels, src.length, srcOffset, "labels");
         for (int i = 0; i < n; i++) {
             int c = src[srcOffset + i];
@@ -375,7 +380,7 @@ public final class Program {
 
     /** The input's binding, or null when the program does not read it. */
     private Binding binding(Node input, DType dtype) {
-        if (!(input.op() instanceof Input) || input.dtype() != dtype) {
+        if (input.op().storage() != Storage.INPUT || input.dtype() != dtype) {
             throw new IllegalArgumentException(input.describe() + " is not a " + (dtype == DType.LABELS ? "labels" : "float")
                     + " input");
         }
@@ -470,7 +475,7 @@ public final class Program {
     }
 
     private float[] array(Node n) {
-        if (n.op() instanceof Variable) return store.get(n);
+        if (n.op().storage() == Storage.VARIABLE) return store.get(n);
         Binding b = inputs.get(n);
         if (b != null) {
             if (b.array == null) throw new IllegalStateException("input " + n.describe() + " was not fed");
@@ -481,7 +486,7 @@ public final class Program {
     }
 
     private int offsetOf(Node n) {
-        if (n.op() instanceof Variable) return 0;
+        if (n.op().storage() == Storage.VARIABLE) return 0;
         Binding b = inputs.get(n);
         return b != null ? b.offset : offsets.get(n);
     }

@@ -7,6 +7,7 @@ import net.jqwik.api.constraints.LongRange;
 import org.panagrad.autodiff.Autodiff;
 import org.panagrad.graph.Graph;
 import org.panagrad.graph.Node;
+import org.panagrad.ops.Ops;
 import org.panagrad.runtime.ParameterStore;
 import org.panagrad.runtime.Program;
 import org.panagrad.runtime.ReferenceInterpreter;
@@ -31,15 +32,15 @@ class MemoryPlannerProperties {
             Node x = square.get(rnd.nextInt(square.size())), y = square.get(rnd.nextInt(square.size()));
             Node n;
             switch (rnd.nextInt(9)) {
-                case 0: n = x.add(y); break;
-                case 1: n = x.mul(y); break;
-                case 2: n = x.tanh(); break;
-                case 3: n = x.relu(); break;
-                case 4: n = x.softmax(); break;
-                case 5: n = x.matmul(y, false, true).matmul(x); break;
-                case 6: n = x.sub(y.sum(0, true)); break;
-                case 7: n = x.scale(0.5).exp(); break;
-                default: n = x.maximum(y).neg(); break;
+                case 0: n = Ops.add(x, y); break;
+                case 1: n = Ops.mul(x, y); break;
+                case 2: n = Ops.tanh(x); break;
+                case 3: n = Ops.relu(x); break;
+                case 4: n = Ops.softmax(x); break;
+                case 5: n = Ops.matmul(Ops.matmul(x, y, false, true), x); break;
+                case 6: n = Ops.sub(x, Ops.sum(y, 0, true)); break;
+                case 7: n = Ops.exp(Ops.scale(x, 0.5)); break;
+                default: n = Ops.neg(Ops.maximum(x, y)); break;
             }
             square.add(n);
             all.add(n);
@@ -48,7 +49,7 @@ class MemoryPlannerProperties {
         outputs.add(square.get(square.size() - 1));
         for (int i = 0; i < 2; i++) outputs.add(all.get(2 + rnd.nextInt(all.size() - 2)));
         // Sometimes differentiate, which brings in-place candidates and longer lives.
-        if (rnd.nextBoolean()) outputs.addAll(List.of(Autodiff.grad(outputs.get(0).sum(), square.get(0), square.get(1))));
+        if (rnd.nextBoolean()) outputs.addAll(List.of(Autodiff.grad(Ops.sum(outputs.get(0)), square.get(0), square.get(1))));
         return outputs;
     }
 

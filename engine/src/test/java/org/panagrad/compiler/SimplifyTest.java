@@ -4,6 +4,7 @@ import org.junit.jupiter.api.Test;
 import org.panagrad.graph.Graph;
 import org.panagrad.graph.Node;
 import org.panagrad.graph.Shape;
+import org.panagrad.ops.Ops;
 import org.panagrad.runtime.ParameterStore;
 import org.panagrad.runtime.Program;
 
@@ -19,8 +20,8 @@ class SimplifyTest {
         Graph g = new Graph();
         Node x = g.input("x", 2, 3);
         Node one = g.fill(1, Shape.of(2, 3)), zero = g.fill(0, Shape.of(2, 3));
-        Node y = x.mul(one).add(zero).sub(zero).div(one).scale(1).neg().neg().tanh();
-        Node z = x.exp().mul(zero).add(x.scale(2).scale(3));
+        Node y = Ops.tanh(Ops.neg(Ops.neg(Ops.scale(Ops.div(Ops.sub(Ops.add(Ops.mul(x, one), zero), zero), one), 1))));
+        Node z = Ops.add(Ops.mul(Ops.exp(x), zero), Ops.scale(Ops.scale(x, 2), 3));
         Program simplified = Compiler.compile(new ParameterStore(), List.of(y, z));
         Program plain = Compiler.compile(new ParameterStore(), List.of(y, z), Compiler.Options.NONE);
         // What remains: tanh(x) and 6x.

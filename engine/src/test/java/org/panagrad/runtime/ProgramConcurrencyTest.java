@@ -4,6 +4,8 @@ import org.junit.jupiter.api.Test;
 import org.panagrad.compiler.Compiler;
 import org.panagrad.graph.Graph;
 import org.panagrad.graph.Node;
+import org.panagrad.graph.Buffers;
+import org.panagrad.graph.Instruction;
 import org.panagrad.graph.Op;
 import org.panagrad.ops.Relu;
 

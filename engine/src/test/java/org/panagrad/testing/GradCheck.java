@@ -3,6 +3,7 @@ package org.panagrad.testing;
 import org.panagrad.autodiff.Autodiff;
 import org.panagrad.graph.Graph;
 import org.panagrad.graph.Node;
+import org.panagrad.ops.Ops;
 
 import java.util.HashMap;
 import java.util.Map;
@@ -70,8 +71,8 @@ public final class GradCheck {
             for (int k = 0; k < xs.length; k++) {
                 Node r = g.input(uniqueName(g, "r"), xs[k].shape().dims());
                 withDirections.put(r, Reference.random(rnd, xs[k].shape().numel(), -1, 1));
-                Node term = vjp[k].mul(r).sum();
-                s = s == null ? term : s.add(term);
+                Node term = Ops.sum(Ops.mul(vjp[k], r));
+                s = s == null ? term : Ops.add(s, term);
             }
             check(what + " (second order)", s, xs, withDirections, rnd, order - 1);
         }

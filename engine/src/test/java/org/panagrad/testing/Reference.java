@@ -1,6 +1,7 @@
 package org.panagrad.testing;
 
 import org.panagrad.graph.DType;
+import org.panagrad.graph.Input;
 import org.panagrad.graph.Node;
 import org.panagrad.runtime.ReferenceInterpreter;
 
@@ -31,7 +32,7 @@ public final class Reference {
         for (Node leaf : leaves) {
             int n = leaf.shape().numel();
             if (leaf.dtype() == DType.LABELS) {
-                feed.put(leaf, randomLabels(rnd, n, ((org.panagrad.ops.Input) leaf.op()).classes()));
+                feed.put(leaf, randomLabels(rnd, n, ((org.panagrad.graph.Input) leaf.op()).classes()));
             } else {
                 feed.put(leaf, random(rnd, n, lo, hi));
             }

@@ -2,8 +2,8 @@ package org.panagrad.demo;
 
 import org.panagrad.graph.Node;
 import org.panagrad.graph.Shape;
-import org.panagrad.ops.ContainsProduct;
 import org.panagrad.ops.MatMul;
+import org.panagrad.ops.fused.ContainsProduct;
 import org.panagrad.runtime.Program;
 
 import java.util.ArrayDeque;

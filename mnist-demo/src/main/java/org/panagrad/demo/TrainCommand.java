@@ -236,6 +236,7 @@ final class TrainCommand implements Callable<Integer> {
                         : Progress.bar(String.format(Locale.ROOT, "epoch %d/%d", epoch + 1, epochs), n, System.err));
         if (detectAnomaly) trainer.detectAnomaly();
         MetricsLog log = new MetricsLog(metricsFile);
+        if (checkpoint == null || metrics == null) out.println("outputs in " + run.directory("train") + "/");
         if (start != null) {
             int epoch = (int) start.metadataLong(Checkpoint.EPOCH, 0);
             int batchInEpoch = (int) start.metadataLong(Checkpoint.BATCH, 0);
@@ -259,7 +260,6 @@ final class TrainCommand implements Callable<Integer> {
                 return 0;
             }
         }
-        if (checkpoint == null || metrics == null) out.println("outputs in " + run.directory("train") + "/");
         int dropped = trainer.droppedPerEpoch();
         out.printf(Locale.ROOT, "model %s (%,d parameters), %s, batch %d, %,d training images%s, seed %d%n",
                 Checkpoint.torchModule(model.mlp.widths(), model.mlp.activation()), model.mlp.parameterCount(),
