@@ -8,6 +8,8 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.LocalDateTime;
 import java.time.format.DateTimeFormatter;
+import java.util.ArrayList;
+import java.util.List;
 
 /**
  * {@code --out-dir}: where a command writes the outputs it is not given a path for, as TensorBoard and
@@ -30,6 +32,8 @@ final class RunDirectory {
     Path chosen;
 
     private Path directory;
+    /** The directories above it that {@link #make} created (runs/ on a first run), outermost first. */
+    private final List<Path> madeAbove = new ArrayList<>();
     private boolean needed;
     private boolean made;
 
@@ -61,7 +65,8 @@ final class RunDirectory {
         if (!Files.isDirectory(directory)) {
             if (existing != null) OutputFiles.checkCanCreateFiles(subject, existing, existing.toString());
             try {
-                Files.createDirectories(directory.getParent() == null ? directory.toAbsolutePath().getParent() : directory.getParent());
+                for (Path p = parent; p != null && !Files.exists(p); p = p.getParent()) madeAbove.add(0, p);
+                Files.createDirectories(parent);
                 Files.createDirectory(directory);
                 made = true;
             } catch (FileAlreadyExistsException raced) {
@@ -71,13 +76,22 @@ final class RunDirectory {
         OutputFiles.checkCanCreateFiles(subject, directory, directory.toString());
     }
 
-    /** After a failure: removes the directory this run made if nothing was written into it. */
+    /** After a failure: removes the directory this run made, and the ones it made above it, if they are empty. */
     void removeIfEmpty() {
         if (!made) return;
-        try (var entries = Files.list(directory)) {
-            if (entries.findAny().isEmpty()) Files.delete(directory);
-        } catch (IOException ignored) {
-            // Only tidiness is at stake.
+        List<Path> made = new ArrayList<>(madeAbove);
+        made.add(directory.toAbsolutePath());
+        for (int i = made.size() - 1; i >= 0; i--) {
+            try (var entries = Files.list(made.get(i))) {
+                if (entries.findAny().isPresent()) return;
+            } catch (IOException gone) {
+                return;
+            }
+            try {
+                Files.delete(made.get(i));
+            } catch (IOException ignored) {
+                return; // only tidiness is at stake
+            }
         }
     }
 

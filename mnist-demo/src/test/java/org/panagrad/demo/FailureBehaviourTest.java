@@ -273,8 +273,8 @@ class FailureBehaviourTest {
         // A command that fails before writing anything leaves no empty run directory behind.
         Path failing = dir.resolve("failing");
         assertEquals(Main.EXIT_FAILURE, Cli.run("train", "--epochs", "1", "--data", dir.resolve("nowhere").toString(),
-                "--out-dir", failing.toString()).exitCode());
-        assertFalse(Files.exists(failing));
+                "--out-dir", failing.resolve("run").toString()).exitCode());
+        assertFalse(Files.exists(failing), "the directories made for the run are gone again");
     }
 
     @Test
