@@ -200,18 +200,8 @@ record Checkpoint(int[] widths, Activation activation, List<TensorData> tensors,
                     : "found unexpected " + byName.keySet()));
         }
         int[] w = widths.stream().mapToInt(Integer::intValue).toArray();
-        String stored = content.metadata().get(ACTIVATION);
-        Activation activation;
-        if (activationOverride != null) {
-            activation = activationOverride;
-        } else if (stored != null) {
-            try {
-                activation = Activation.parse(stored);
-            } catch (IllegalArgumentException e) {
-                throw new CheckpointException(file, "metadata '" + ACTIVATION + "' is '" + stored
-                        + "'; expected relu, tanh or sigmoid (or pass --activation)");
-            }
-        } else {
+        Activation activation = activationOverride != null ? activationOverride : recordedActivation(file, content.metadata());
+        if (activation == null) {
             throw new CheckpointException(file, "the metadata does not name the activation (a file written by PyTorch"
                     + " holds only tensors); pass --activation relu, tanh or sigmoid");
         }
@@ -249,12 +239,17 @@ record Checkpoint(int[] widths, Activation activation, List<TensorData> tensors,
 
     /** The activation the file's metadata names, or null (a file PyTorch wrote). */
     Activation recordedActivation(Path file) {
+        return recordedActivation(file, metadata);
+    }
+
+    private static Activation recordedActivation(Path file, Map<String, String> metadata) {
         String stored = metadata.get(ACTIVATION);
         if (stored == null) return null;
         try {
             return Activation.parse(stored);
         } catch (IllegalArgumentException e) {
-            throw new CheckpointException(file, "metadata '" + ACTIVATION + "' is '" + stored + "'; expected relu, tanh or sigmoid");
+            throw new CheckpointException(file, "metadata '" + ACTIVATION + "' is '" + stored
+                    + "'; expected relu, tanh or sigmoid (or pass --activation)");
         }
     }
 
@@ -301,13 +296,8 @@ record Checkpoint(int[] widths, Activation activation, List<TensorData> tensors,
     }
 
     long metadataLong(String key, long fallback) {
-        String v = metadata.get(key);
-        if (v == null) return fallback;
-        try {
-            return Long.parseLong(v);
-        } catch (NumberFormatException e) {
-            return fallback;
-        }
+        Long v = recordedLong(key);
+        return v != null ? v : fallback;
     }
 
     /** "Sequential(Linear(784, 500), ReLU(), Linear(500, 10))", for people reading the metadata. */

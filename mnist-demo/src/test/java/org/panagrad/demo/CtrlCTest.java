@@ -1,7 +1,5 @@
 package org.panagrad.demo;
 
-import org.junit.jupiter.api.BeforeEach;
-import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 
@@ -21,16 +19,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * it saves, prints the {@code interrupted:} line and exits with 130, with no exception on stderr; the checkpoint
  * holds at least the completed epochs and loads, and the metrics log and its chart are complete.
  */
-class CtrlCTest {
-    @TempDir
-    Path dir;
-    Path data;
-
-    @BeforeEach
-    void data() throws IOException {
-        data = SyntheticMnist.write(dir.resolve("data"), 600, 300);
-    }
-
+class CtrlCTest extends SyntheticDataTest {
     @ParameterizedTest(name = "{0} after {1} epochs + {2} ms")
     @CsvSource({"INT, 2, 0", "INT, 1, 150", "TERM, 2, 40", "INT, 3, 5"})
     void aSignalSavesPrintsTheInterruptedLineAndExitsCleanly(String signal, int epochs, int millis) throws Exception {

@@ -1,8 +1,6 @@
 package org.panagrad.demo;
 
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 import org.panagrad.io.SafeTensors;
 import org.panagrad.io.TensorData;
 import org.panagrad.nn.Activation;
@@ -21,21 +19,11 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 /** What README's "Failure behaviour" promises, command by command. */
-class FailureBehaviourTest {
-    @TempDir
-    Path dir;
-    Path data;
-
-    @BeforeEach
-    void data() throws IOException {
-        data = SyntheticMnist.write(dir.resolve("data"), 600, 300);
-    }
-
+class FailureBehaviourTest extends SyntheticDataTest {
     private Cli train(String... extra) {
-        List<String> args = new ArrayList<>(List.of("train", "--no-progress", "--data", data.toString(),
-                "--layers", SyntheticMnist.LAYERS, "--threads", "1"));
+        List<String> args = new ArrayList<>(List.of("--threads", "1"));
         args.addAll(List.of(extra));
-        return Cli.run(args.toArray(new String[0]));
+        return Cli.train(data, args.toArray(new String[0]));
     }
 
     private static void assertError(Cli r, String message) {

@@ -2,9 +2,7 @@ package org.panagrad.demo;
 
 import com.google.gson.Gson;
 import com.google.gson.JsonObject;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 import org.panagrad.io.SafeTensors;
@@ -21,21 +19,9 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** {@code train --optimizer newton-cg | adahessian | lbfgs}: closure optimizers behind the same loop. */
-class SecondOrderTrainTest {
-    @TempDir
-    Path dir;
-    Path data;
-
-    @BeforeEach
-    void data() throws IOException {
-        data = SyntheticMnist.write(dir.resolve("data"), 600, 300);
-    }
-
+class SecondOrderTrainTest extends SyntheticDataTest {
     private Cli train(String... extra) {
-        List<String> args = new ArrayList<>(List.of("train", "--no-progress", "--data", data.toString(),
-                "--layers", SyntheticMnist.LAYERS));
-        args.addAll(List.of(extra));
-        return Cli.run(args.toArray(new String[0]));
+        return Cli.train(data, extra);
     }
 
     private static JsonObject lastEpoch(Path metrics) throws IOException {

@@ -2,9 +2,7 @@ package org.panagrad.demo;
 
 import com.google.gson.Gson;
 import com.google.gson.JsonObject;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 import org.panagrad.io.SafeTensors;
 import org.panagrad.io.TensorData;
 
@@ -17,21 +15,9 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-class TrainTest {
-    @TempDir
-    Path dir;
-    Path data;
-
-    @BeforeEach
-    void data() throws IOException {
-        data = SyntheticMnist.write(dir.resolve("data"), 600, 300);
-    }
-
+class TrainTest extends SyntheticDataTest {
     private Cli train(String... extra) {
-        List<String> args = new java.util.ArrayList<>(List.of("train", "--no-progress", "--data", data.toString(),
-                "--layers", SyntheticMnist.LAYERS));
-        args.addAll(List.of(extra));
-        return Cli.run(args.toArray(new String[0]));
+        return Cli.train(data, extra);
     }
 
     @Test
