@@ -71,16 +71,13 @@ public final class SafeTensors {
     /** Reads every tensor (converted to float) and the metadata. */
     public static SafeTensorsFile read(Path path) throws IOException {
         try (FileChannel channel = FileChannel.open(path, StandardOpenOption.READ)) {
-            long size = channel.size();
-            SafeTensorsHeader header = readHeader(channel, path, size);
-            long dataStart = size - dataBytes(channel, path, size);
-            checkLayout(path, header.entries(), dataStart, size);
-            List<TensorData> tensors = new ArrayList<>(header.entries().size());
-            for (SafeTensorsHeader.Entry entry : header.entries()) {
-                float[] values = readTensor(channel, path, dataStart + entry.begin(), entry);
+            Checked file = readHeader(channel, path);
+            List<TensorData> tensors = new ArrayList<>(file.header().entries().size());
+            for (SafeTensorsHeader.Entry entry : file.header().entries()) {
+                float[] values = readTensor(channel, path, file.dataStart() + entry.begin(), entry);
                 tensors.add(new TensorData(entry.name(), entry.shape(), values));
             }
-            return new SafeTensorsFile(tensors, header.metadata());
+            return new SafeTensorsFile(tensors, file.header().metadata());
         }
     }
 
@@ -90,20 +87,19 @@ public final class SafeTensors {
      */
     public static Map<String, String> readMetadata(Path path) throws IOException {
         try (FileChannel channel = FileChannel.open(path, StandardOpenOption.READ)) {
-            long size = channel.size();
-            SafeTensorsHeader header = readHeader(channel, path, size);
-            checkLayout(path, header.entries(), size - dataBytes(channel, path, size), size);
-            return header.metadata();
+            return readHeader(channel, path).header().metadata();
         }
     }
 
-    /** The bytes after the header, from the length prefix (already checked by {@link #readHeader}). */
-    private static long dataBytes(FileChannel channel, Path path, long size) throws IOException {
-        return size - PREFIX_BYTES - readAt(channel, path, 0, PREFIX_BYTES).getLong();
-    }
+    /** A header checked against the file, and where the data section starts. */
+    private record Checked(SafeTensorsHeader header, long dataStart) {}
 
-    /** The length prefix and the header, checked against the file's size before the header is read. */
-    private static SafeTensorsHeader readHeader(FileChannel channel, Path path, long size) throws IOException {
+    /**
+     * The length prefix and the header, checked against the file's size before the header is read, and the
+     * tensors' layout checked against the data section, before anything is allocated for them.
+     */
+    private static Checked readHeader(FileChannel channel, Path path) throws IOException {
+        long size = channel.size();
         if (size < PREFIX_BYTES) {
             throw new DataFormatException(path, size, "the file ended after " + size + " bytes; expected at least "
                     + PREFIX_BYTES + " (the little-endian u64 length of the JSON header)");
@@ -119,7 +115,10 @@ public final class SafeTensors {
                     + " bytes, more than the limit of " + MAX_HEADER_BYTES);
         }
         String text = decodeUtf8(path, readAt(channel, path, PREFIX_BYTES, (int) headerLength));
-        return SafeTensorsHeader.parse(path, text);
+        SafeTensorsHeader header = SafeTensorsHeader.parse(path, text);
+        long dataStart = PREFIX_BYTES + headerLength;
+        checkLayout(path, header.entries(), dataStart, size);
+        return new Checked(header, dataStart);
     }
 
     /**
