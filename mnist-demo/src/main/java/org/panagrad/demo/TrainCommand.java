@@ -19,7 +19,6 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
-import java.util.TreeSet;
 import java.util.concurrent.Callable;
 import java.util.concurrent.atomic.AtomicReference;
 
@@ -29,9 +28,6 @@ import java.util.concurrent.atomic.AtomicReference;
                         + " Ctrl-C saves after the current step and exits; --resume continues from there.",
                 "A step whose loss or gradient is NaN or infinite stops the run, keeping the last good checkpoint."})
 final class TrainCommand implements Callable<Integer> {
-    /** What --allow-mismatch may name: what can differ between a checkpoint and the run resuming it. */
-    static final List<String> MISMATCHES = List.of("activation", "batch", "seed", "samples", "data");
-
     @Mixin
     DataOption data;
 
@@ -135,10 +131,9 @@ final class TrainCommand implements Callable<Integer> {
         newtonCg.check();
         int[] widths = modelOptions.layers != null ? Mlp.parseWidths(modelOptions.layers) : null;
         Activation activation = modelOptions.activationOrNull();
-        Set<String> allowed = allowedMismatches();
+        Set<String> allowed = Resumption.allowedMismatches(allowMismatch, resume != null);
         Threads.configure(threads, err);
 
-        Path resumeFile = resume != null ? checkInput("--resume", resume) : null;
         Path ck = checkpoint != null ? checkpoint : run.file("train", "model.safetensors");
         Path metricsFile = metrics != null ? metrics : run.file("train", "metrics.jsonl");
         run.make();
@@ -146,14 +141,14 @@ final class TrainCommand implements Callable<Integer> {
             OutputFiles.checkWritable("--checkpoint", ck);
             OutputFiles.checkWritable("--metrics", metricsFile);
             OutputFiles.checkWritable("--metrics", metricsFile, MetricsLog.chartPath(metricsFile));
-            return train(out, err, ck, metricsFile, resumeFile, widths, activation, allowed, learningRate);
+            return train(out, err, ck, metricsFile, widths, activation, allowed, learningRate);
         } catch (RuntimeException | IOException e) {
             run.removeIfEmpty();
             throw e;
         }
     }
 
-    private Integer train(PrintWriter out, PrintWriter err, Path ck, Path metricsFile, Path resumeFile, int[] widths,
+    private Integer train(PrintWriter out, PrintWriter err, Path ck, Path metricsFile, int[] widths,
                           Activation activation, Set<String> allowed, double learningRate) throws IOException {
         AtomicReference<Trainer> training = new AtomicReference<>();
         try (Signals signals = new Signals(() -> {
@@ -164,46 +159,24 @@ final class TrainCommand implements Callable<Integer> {
                 System.exit(Main.EXIT_INTERRUPTED);
             }
         })) {
-            return train(out, err, ck, metricsFile, resumeFile, widths, activation, allowed, learningRate, signals, training);
+            return train(out, err, ck, metricsFile, widths, activation, allowed, learningRate, signals, training);
         }
     }
 
-    private Integer train(PrintWriter out, PrintWriter err, Path ck, Path metricsFile, Path resumeFile, int[] widths,
-                          Activation activation, Set<String> allowed, double learningRate, Signals signals,
-                          AtomicReference<Trainer> training) throws IOException {
-        Checkpoint start = null;
-        if (resumeFile != null) {
-            start = Checkpoint.load(resumeFile, activation);
-            start.requireFinite(resumeFile);
-            if (widths != null && !Arrays.equals(widths, start.widths())) {
-                throw new IllegalArgumentException("--layers " + modelOptions.layers + " disagrees with " + resumeFile
-                        + ", which holds a " + Model.widthsText(start.widths()) + " model: its weights cannot take"
-                        + " another shape (start a new run instead)");
-            }
-            Activation recorded = start.recordedActivation(resumeFile);
-            if (activation != null && recorded != null && activation != recorded) {
-                refuse(allowed, "activation", "--activation " + activation.name().toLowerCase(Locale.ROOT),
-                        "activation " + recorded.name().toLowerCase(Locale.ROOT), resumeFile);
-            }
-        }
+    private Integer train(PrintWriter out, PrintWriter err, Path ck, Path metricsFile, int[] widths, Activation activation,
+                          Set<String> allowed, double learningRate, Signals signals, AtomicReference<Trainer> training)
+            throws IOException {
+        Resumption start = resume != null ? Resumption.load(resume, modelOptions.layers, widths, activation, allowed) : null;
         Mnist mnist = data.load();
         DataIdentity identity = DataIdentity.of(mnist);
         long seedUsed = seed != null ? seed : 1;
         int batchUsed = batch != null ? batch : optimizer.defaultBatch;
         Integer samplesUsed = samples;
         if (start != null) {
-            Map<String, String> meta = start.metadata();
-            if (!allowed.contains("data")) identity.check(meta, resumeFile, data.directory, true, "--allow-mismatch data");
-            seedUsed = agree(allowed, "seed", seed, start.recordedLong(Checkpoint.SEED), 1L, resumeFile);
-            // Checkpoints from before the batch size was recorded right (no skipped_steps) hold the batch index there.
-            Long recordedBatch = meta.containsKey(Checkpoint.SKIPPED) ? start.recordedLong(Checkpoint.BATCH_SIZE) : null;
-            batchUsed = Math.toIntExact(agree(allowed, "batch", batch == null ? null : (long) batch, recordedBatch,
-                    (long) optimizer.defaultBatch, resumeFile));
-            Long recordedSamples = start.recordedLong(Checkpoint.SAMPLES);
-            samplesUsed = samples != null || recordedSamples == null ? samples : Math.toIntExact(recordedSamples);
-            if (samples != null && recordedSamples != null && samples.longValue() != recordedSamples) {
-                refuse(allowed, "samples", "--samples " + samples, recordedSamples + " samples", resumeFile);
-            }
+            start.checkData(identity, data.directory);
+            seedUsed = start.seed(seed);
+            batchUsed = start.batch(batch, optimizer.defaultBatch);
+            samplesUsed = start.samples(samples);
         }
         int n = samplesUsed != null ? samplesUsed : mnist.train().count();
         OptionRanges.between("--samples", n, 1, mnist.train().count(), "the training images in " + data.describe());
@@ -213,7 +186,7 @@ final class TrainCommand implements Callable<Integer> {
 
         Model model;
         if (start != null) {
-            model = start.toModel();
+            model = start.checkpoint().toModel();
         } else {
             model = new Model(widths != null ? widths : modelOptions.widths(), activation != null ? activation : Activation.RELU);
             model.mlp.initialize(model.store, init, seedUsed);
@@ -238,25 +211,13 @@ final class TrainCommand implements Callable<Integer> {
         MetricsLog log = new MetricsLog(metricsFile);
         if (checkpoint == null || metrics == null) out.println("outputs in " + run.directory("train") + "/");
         if (start != null) {
-            int epoch = (int) start.metadataLong(Checkpoint.EPOCH, 0);
-            int batchInEpoch = (int) start.metadataLong(Checkpoint.BATCH, 0);
-            long recordedBatch = start.metadataLong(Checkpoint.BATCH_SIZE, batchUsed);
-            if (recordedBatch != trainer.batchSize() && start.metadata().containsKey(Checkpoint.SKIPPED)) {
-                batchInEpoch = (int) (batchInEpoch * recordedBatch / trainer.batchSize()); // --allow-mismatch batch
-            }
-            if (batchInEpoch >= trainer.batchesPerEpoch()) { // fewer --samples allowed: the epoch is over
-                epoch++;
-                batchInEpoch = 0;
-            }
-            long steps = start.metadataLong(Checkpoint.STEP, (long) epoch * trainer.batchesPerEpoch() + batchInEpoch);
-            trainer.resumeAt(epoch, batchInEpoch, steps, start.metadataLong(Checkpoint.SKIPPED, 0));
-            String restartWarning = trainer.restoreOptimizerState(Checkpoint.optimizerState(resumeFile, start.metadata()),
-                    start.metadataLong(Checkpoint.STEP, -1));
-            out.printf(Locale.ROOT, "resuming %s at epoch %d, batch %d (step %d)%n", resumeFile, epoch + 1, batchInEpoch + 1, steps);
+            out.println(start.resume(trainer));
+            String restartWarning = start.restoreOptimizer(trainer);
             if (restartWarning != null) out.println("warning: " + restartWarning);
+            int epoch = start.epochsDone();
             if (Files.exists(metricsFile)) log.keepEarlier(epoch);
             if (epoch >= epochs) {
-                out.printf("nothing to do: %s has completed %d epochs and --epochs is %d%n", resumeFile, epoch, epochs);
+                out.printf("nothing to do: %s has completed %d epochs and --epochs is %d%n", start.file(), epoch, epochs);
                 return 0;
             }
         }
@@ -281,48 +242,6 @@ final class TrainCommand implements Callable<Integer> {
         out.println("metrics in " + metricsFile + " and " + log.chart());
         out.flush();
         return 0;
-    }
-
-    /** A file to read: it exists and is not a directory. */
-    private static Path checkInput(String option, Path file) {
-        if (Files.isDirectory(file)) {
-            throw new IllegalArgumentException(option + " " + file + ": is a directory; expected a checkpoint file");
-        }
-        if (!Files.exists(file)) throw new IllegalArgumentException(option + " " + file + ": no such file");
-        return file;
-    }
-
-    private Set<String> allowedMismatches() {
-        Set<String> names = new TreeSet<>();
-        if (allowMismatch == null) return names;
-        if (resume == null) throw new IllegalArgumentException("--allow-mismatch applies only with --resume");
-        for (String name : allowMismatch) {
-            String n = name.trim().toLowerCase(Locale.ROOT);
-            if (!MISMATCHES.contains(n)) {
-                throw new IllegalArgumentException("--allow-mismatch " + name + ": expected any of " + String.join(", ", MISMATCHES));
-            }
-            names.add(n);
-        }
-        return names;
-    }
-
-    /**
-     * The value to resume with: the one given, which must equal the checkpoint's unless allowed; the checkpoint's
-     * when none is given; the default when neither says.
-     */
-    private static long agree(Set<String> allowed, String what, Long given, Long recorded, long fallback, Path file) {
-        if (given == null) return recorded != null ? recorded : fallback;
-        if (recorded != null && !given.equals(recorded)) {
-            refuse(allowed, what, "--" + what + " " + given, (what.equals("batch") ? "batch size " : what + " ") + recorded, file);
-        }
-        return given;
-    }
-
-    private static void refuse(Set<String> allowed, String what, String requested, String recorded, Path file) {
-        if (allowed.contains(what)) return;
-        throw new IllegalArgumentException(requested + " differs from the " + recorded + " that " + file + " was trained"
-                + " with, so the run would not continue it; leave the option out to use the checkpoint's, or pass"
-                + " --allow-mismatch " + what + " to change it anyway");
     }
 
     /** --on-nonfinite stop|skip, in any case. */
