@@ -66,4 +66,16 @@ public class TrainStepBench {
     public float trainStep() {
         return step.run();
     }
+
+    /**
+     * The same compiled program run as TrainingStep.run ran it before it checked the step (no loss test, no
+     * reading of the updates' norms): trainStep minus this is what the check costs at the training-step level
+     * (the kernels' part is UpdatesBench's).
+     */
+    @Benchmark
+    public float trainStepUnchecked() {
+        step.optimizer().beforeStep(step.program().store());
+        step.program().run();
+        return step.program().scalar(step.loss());
+    }
 }
