@@ -16,6 +16,7 @@ import java.util.Set;
  * and the gradient. Feed the data through {@link #program()}; {@link #apply} allocates nothing.
  */
 public final class CurvatureProduct implements LinearOperator {
+    /** Which curvature the product applies: the Hessian by either autodiff mode, or the Gauss-Newton matrix. */
     public enum Kind {
         HESSIAN_REVERSE_OVER_REVERSE, HESSIAN_FORWARD_OVER_REVERSE, GAUSS_NEWTON
     }

@@ -12,6 +12,7 @@ import java.util.Map;
  */
 public record MemoryPlan(List<Allocation> allocations, Map<Node, Allocation> byNode, int arenaSize, long naiveSize) {
 
+    /** Where one node lives in the arena (offset, size), during which instructions (first to last), and whose buffer it reuses in place, if any. */
     public record Allocation(Node node, int offset, int size, int first, int last, Node inPlaceOf) {
         public boolean overlapsInMemory(Allocation o) {
             return offset < o.offset + o.size && o.offset < offset + size;

@@ -27,6 +27,7 @@ public final class Sequential implements Module {
         return new Builder(g, prefix);
     }
 
+    /** Adds children one by one, naming each by its index as nn.Sequential does, then builds the Sequential. */
     public static final class Builder {
         private final Graph graph;
         private final String prefix;

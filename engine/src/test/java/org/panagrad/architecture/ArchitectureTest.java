@@ -28,6 +28,7 @@ class ArchitectureTest {
     private static final Map<String, Set<String>> ALLOWED = Map.ofEntries(
             Map.entry("kernels", Set.of()),
             Map.entry("io", Set.of()),
+            Map.entry("io.tensorboard", Set.of("io")),
             Map.entry("graph", Set.of()),
             Map.entry("ops", Set.of("graph", "kernels")),
             Map.entry("ops.fused", Set.of("graph", "kernels", "ops")),
@@ -37,6 +38,7 @@ class ArchitectureTest {
             Map.entry("nn", Set.of("graph", "ops", "runtime")),
             Map.entry("optim", Set.of("graph", "kernels", "ops", "ops.fused", "autodiff", "compiler", "runtime", "io")),
             Map.entry("analysis", Set.of("graph", "kernels", "ops", "autodiff", "compiler", "runtime", "io")),
+            Map.entry("onnx", Set.of("graph", "ops", "runtime", "io", "nn")),
             Map.entry("optim.secondorder", Set.of("graph", "kernels", "ops", "autodiff", "compiler", "runtime", "io",
                     "analysis")));
 

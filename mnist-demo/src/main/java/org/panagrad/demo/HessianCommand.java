@@ -2,11 +2,6 @@ package org.panagrad.demo;
 
 import com.google.gson.Gson;
 import com.google.gson.GsonBuilder;
-import org.knowm.xchart.BitmapEncoder;
-import org.knowm.xchart.XYChart;
-import org.knowm.xchart.XYChartBuilder;
-import org.knowm.xchart.XYSeries;
-import org.knowm.xchart.style.markers.SeriesMarkers;
 import org.panagrad.analysis.HutchinsonTrace;
 import org.panagrad.analysis.PowerIteration;
 import org.panagrad.analysis.SpectralDensity;
@@ -33,7 +28,7 @@ import java.util.concurrent.Callable;
 @Command(name = "hessian", mixinStandardHelpOptions = true, sortOptions = false,
         description = {"Analyses the loss landscape of a checkpoint as PyHessian does, with Hessian-vector products.",
                 "The Hessian is that of the mean test loss over the first N test images. Printed, written as JSON and"
-                        + " plotted as PNG in the run directory: the top-k eigenvalues (power iteration with deflation),"
+                        + " plotted as SVG in the run directory: the top-k eigenvalues (power iteration with deflation),"
                         + " the trace (Hutchinson, Rademacher vectors, with its standard error) and the eigenvalue"
                         + " density (stochastic Lanczos quadrature)."})
 final class HessianCommand implements Callable<Integer> {
@@ -100,7 +95,8 @@ final class HessianCommand implements Callable<Integer> {
     Path json;
 
     @Option(names = "--plot", paramLabel = "FILE",
-            description = {"PNG plot of the eigenvalue density.", "Default: hessian-density.png in the run directory."})
+            description = {"SVG plot of the eigenvalue density, the top eigenvalues and the trace.",
+                    "Default: hessian-density.svg in the run directory."})
     Path plot;
 
     @Option(names = "--threads", paramLabel = "N", description = "Worker threads for the kernels (default and most: the"
@@ -133,7 +129,7 @@ final class HessianCommand implements Callable<Integer> {
         HutchinsonTrace.Settings traceSettings = new HutchinsonTrace.Settings(traceSamples, traceTolerance,
                 HutchinsonTrace.StoppingRule.MEAN_CHANGE, seed);
         StochasticLanczosQuadrature.Settings slqSettings = new StochasticLanczosQuadrature.Settings(lanczosRuns, lanczosSteps, seed);
-        if (plot == null) plot = run.file("hessian", "hessian-density.png");
+        if (plot == null) plot = run.file("hessian", "hessian-density.svg");
         if (json == null) json = run.file("hessian", "hessian.json");
         run.make();
         try {
@@ -195,7 +191,7 @@ final class HessianCommand implements Callable<Integer> {
                 quadrature.minNode(), quadrature.maxNode(), quadrature.steps()[0], lanczosRuns,
                 quadrature.moment(1) * quadrature.dimension());
 
-        writePlot(density, module);
+        writePlot(density, top, trace, module);
         out.println("density plot: " + plot);
         Report report = new Report(checkpoint.toString(), module, samples, model.mlp.parameterCount(), hessian.loss(),
                 top, trace, quadrature, density, seconds);
@@ -207,20 +203,10 @@ final class HessianCommand implements Callable<Integer> {
         return 0;
     }
 
-    /** The density on a log scale, as PyHessian plots it; values below 1e-12 of the peak are floored there. */
-    private void writePlot(SpectralDensity density, String module) throws IOException {
-        Headless.enable();
-        double peak = 0;
-        for (double d : density.density()) peak = Math.max(peak, d);
-        double floor = peak > 0 ? peak * 1e-12 : 1e-12;
-        double[] y = new double[density.density().length];
-        for (int i = 0; i < y.length; i++) y[i] = Math.max(density.density()[i], floor);
-        XYChart chart = new XYChartBuilder().width(800).height(500).title("Hessian eigenvalue density: " + module)
-                .xAxisTitle("eigenvalue").yAxisTitle("density (log scale)").build();
-        chart.getStyler().setYAxisLogarithmic(true).setLegendVisible(false);
-        chart.getStyler().setXAxisDecimalPattern("#0.###");
-        XYSeries s = chart.addSeries("density", density.grid(), y);
-        s.setMarker(SeriesMarkers.NONE);
-        AtomicFiles.write(plot, o -> BitmapEncoder.saveBitmap(chart, o, BitmapEncoder.BitmapFormat.PNG));
+    /** The density on a log scale, as PyHessian plots it, as SVG ({@link HessianPlot}). */
+    private void writePlot(SpectralDensity density, TopEigenvalues top, TraceEstimate trace, String module) throws IOException {
+        byte[] svg = HessianPlot.svg(module, samples, density.grid(), density.density(), top.eigenvalues(), trace.mean(),
+                trace.standardError(), trace.samples()).getBytes(StandardCharsets.UTF_8);
+        AtomicFiles.write(plot, o -> o.write(svg));
     }
 }

@@ -42,6 +42,28 @@ final class OutputFiles {
         checkCanCreateFiles(subject, parent, displayed(file, parent));
     }
 
+    /**
+     * Fails unless {@code directory} (given as {@code option}) can hold files, made with its parents if missing:
+     * it is a directory that accepts files, or it does not exist and the nearest directory above it accepts them.
+     */
+    static void checkDirectory(String option, Path directory) {
+        checkDirectory(option + " " + directory, directory, directory.toString());
+    }
+
+    /** {@link #checkDirectory(String, Path)} with the subject of the message spelled out. */
+    static void checkDirectory(String subject, Path directory, String shownAs) {
+        if (Files.exists(directory) && !Files.isDirectory(directory)) {
+            throw new IllegalArgumentException(subject + ": " + shownAs + " is a file, not a directory");
+        }
+        Path existing = directory.toAbsolutePath();
+        while (existing != null && !Files.exists(existing)) existing = existing.getParent();
+        if (existing == null) return;
+        if (!Files.isDirectory(existing)) {
+            throw new IllegalArgumentException(subject + ": " + existing + " is a file, not a directory");
+        }
+        checkCanCreateFiles(subject, existing, existing.equals(directory.toAbsolutePath()) ? shownAs : existing.toString());
+    }
+
     /** Fails unless a new file can be created in {@code directory}: a probe file, created and deleted. */
     static void checkCanCreateFiles(String subject, Path directory, String shownAs) {
         try {

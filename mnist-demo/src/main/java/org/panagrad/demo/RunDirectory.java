@@ -39,8 +39,18 @@ final class RunDirectory {
 
     /** A default output file in the run directory, which will be made by {@link #make}. */
     Path file(String command, String name) {
+        return use(command).resolve(name);
+    }
+
+    /** The run directory, for outputs that go into it; {@link #make} will make it. */
+    Path use(String command) {
         needed = true;
-        return directory(command).resolve(name);
+        return directory(command);
+    }
+
+    /** Whether some output goes into the run directory. */
+    boolean used() {
+        return needed;
     }
 
     /** The run directory (decided once; not made yet). */
@@ -53,17 +63,9 @@ final class RunDirectory {
     void make() throws IOException {
         if (!needed || made) return;
         String subject = chosen != null ? "--out-dir " + chosen : "the run directory " + directory;
-        if (Files.exists(directory) && !Files.isDirectory(directory)) {
-            throw new IllegalArgumentException(subject + ": " + directory + " is a file, not a directory");
-        }
-        Path parent = directory.toAbsolutePath().getParent();
-        Path existing = parent;
-        while (existing != null && !Files.exists(existing)) existing = existing.getParent();
-        if (existing != null && !Files.isDirectory(existing)) {
-            throw new IllegalArgumentException(subject + ": " + existing + " is a file, not a directory");
-        }
+        OutputFiles.checkDirectory(subject, directory, directory.toString());
         if (!Files.isDirectory(directory)) {
-            if (existing != null) OutputFiles.checkCanCreateFiles(subject, existing, existing.toString());
+            Path parent = directory.toAbsolutePath().getParent();
             try {
                 for (Path p = parent; p != null && !Files.exists(p); p = p.getParent()) madeAbove.add(0, p);
                 Files.createDirectories(parent);

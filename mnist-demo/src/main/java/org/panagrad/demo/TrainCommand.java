@@ -114,8 +114,14 @@ final class TrainCommand implements Callable<Integer> {
     @Option(names = "--no-progress", description = "Do not show the progress bar (shown only on a terminal).")
     boolean noProgress;
 
+    @Mixin
+    TrainLogOptions logs;
+
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
+
+    /** Where TensorBoard's files and the report go, or null. */
+    private Path logDirectory;
 
     @Override
     public Integer call() throws IOException {
@@ -136,6 +142,8 @@ final class TrainCommand implements Callable<Integer> {
 
         Path ck = checkpoint != null ? checkpoint : run.file("train", "model.safetensors");
         Path metricsFile = metrics != null ? metrics : run.file("train", "metrics.jsonl");
+        OptionRanges.atLeast("--histogram-every", logs.histogramEvery, 1);
+        logDirectory = logs.directory(run, "train");
         run.make();
         try {
             OutputFiles.checkWritable("--checkpoint", ck);
@@ -209,7 +217,7 @@ final class TrainCommand implements Callable<Integer> {
                         : Progress.bar(String.format(Locale.ROOT, "epoch %d/%d", epoch + 1, epochs), n, System.err));
         if (detectAnomaly) trainer.detectAnomaly();
         MetricsLog log = new MetricsLog(metricsFile);
-        if (checkpoint == null || metrics == null) out.println("outputs in " + run.directory("train") + "/");
+        if (run.used()) out.println("outputs in " + run.directory("train") + "/");
         if (start != null) {
             out.println(start.resume(trainer));
             String restartWarning = start.restoreOptimizer(trainer);
@@ -229,8 +237,21 @@ final class TrainCommand implements Callable<Integer> {
                         + " batches only)", dropped, optimizer), seedUsed);
         out.flush();
 
+        TensorBoardLogger tensorboard = logs.open(logDirectory, model, trainer.batchSize(), new TensorBoardLogger.RunInfo(
+                Model.widthsText(model.mlp.widths()), model.mlp.activation().name().toLowerCase(Locale.ROOT),
+                optimizer.toString(), trainer.batchSize(), settings.lr(), epochs, seedUsed, logs.histogramEvery,
+                Checkpoint.torchModule(model.mlp.widths(), model.mlp.activation())));
+        if (tensorboard != null) trainer.observe(tensorboard);
+        long trainingStart = System.nanoTime();
         training.set(trainer);
-        Trainer.Outcome outcome = trainer.run(log);
+        Trainer.Outcome outcome;
+        try {
+            outcome = trainer.run(log);
+        } catch (RuntimeException | IOException e) {
+            if (tensorboard != null) tensorboard.close(); // the logs of a run that went wrong are worth reading
+            throw e;
+        }
+        logs.finish(tensorboard, (System.nanoTime() - trainingStart) / 1e9, out);
         if (outcome == Trainer.Outcome.STOPPED || signals.received()) {
             err.println("interrupted: " + (outcome == Trainer.Outcome.STOPPED ? "saved " : "the run had just finished; saved ")
                     + trainer.savedAt() + "; continue with --resume " + ck);

@@ -70,6 +70,7 @@ final class Trainer {
     private double smoothedLoss = Double.NaN, lowestSmoothed = Double.POSITIVE_INFINITY;
     private boolean warnedOfExplosion;
     private boolean detectingAnomaly;
+    private TrainingObserver observer = TrainingObserver.NONE;
 
     Trainer(Model model, Dataset train, Dataset test, BatchStep.Factory steps, Config config, PrintWriter out,
             PrintWriter err, IntFunction<Progress> progress) {
@@ -136,6 +137,11 @@ final class Trainer {
         return step.restoreState(stateFile, stepTag) ? null : step.restartWarning();
     }
 
+    /** Tells {@code observer} about every step and epoch (TensorBoard logs, the report's data). */
+    void observe(TrainingObserver observer) {
+        this.observer = observer;
+    }
+
     /**
      * Asks the loop to save a checkpoint after the current step and return. Safe from any thread; returns false
      * when the loop is not running (not started yet, or done).
@@ -188,10 +194,15 @@ final class Trainer {
                         return Outcome.STOPPED;
                     }
                     int size = gather(order, b);
+                    long index = step.stepCount();
+                    observer.beforeStep(index, images, labels, size);
                     float loss = run(epoch, b, size);
                     if (step.status() != TrainingStep.Status.FINITE) {
                         String what = nonFinite(epoch, b, loss);
-                        if (!skip) throw new IllegalArgumentException(what + stopAdvice());
+                        if (!skip) {
+                            observer.afterStep(index, loss, size); // the logs show the step that stopped the run
+                            throw new IllegalArgumentException(what + stopAdvice());
+                        }
                         skipped++;
                         if (++inARow > MAX_CONSECUTIVE_SKIPS) {
                             throw new IllegalArgumentException(what + "; that is " + inARow + " non-finite steps in a row:"
@@ -204,6 +215,7 @@ final class Trainer {
                         rememberedAt = b + 1;
                         continue;
                     }
+                    observer.afterStep(index, loss, size);
                     inARow = 0;
                     lossSum += (double) loss * size;
                     seen += size;
@@ -231,6 +243,7 @@ final class Trainer {
                     100 * test.accuracy(), seconds,
                     skippedNow == 0 ? "" : "  (" + skippedNow + " non-finite step" + (skippedNow == 1 ? "" : "s") + " skipped)");
             out.flush();
+            observer.afterEpoch(epoch + 1, step.stepCount(), seen == 0 ? Double.NaN : lossSum / seen, test, seconds);
             if (metrics != null) {
                 metrics.add(new MetricsLog.Epoch(epoch + 1, step.stepCount(), seen == 0 ? Double.NaN : lossSum / seen,
                         test.loss(), test.accuracy(), seconds));

@@ -16,7 +16,7 @@ record Cli(int exitCode, String out, String err) {
         return new Cli(code, out.toString(), err.toString());
     }
 
-    /** {@code train --no-progress --data DATA --layers SyntheticMnist.LAYERS extra...}, as most tests run it. */
+    /** {@code train --no-progress} on a {@link SyntheticMnist} directory with its layer widths, and more arguments. */
     static Cli train(java.nio.file.Path data, String... extra) {
         java.util.List<String> args = new java.util.ArrayList<>(java.util.List.of("train", "--no-progress", "--data",
                 data.toString(), "--layers", SyntheticMnist.LAYERS));

@@ -9,6 +9,7 @@ import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Arrays;
 import java.util.stream.Stream;
 
@@ -21,7 +22,7 @@ class CommandLineTest {
     Path dir;
 
     @ParameterizedTest
-    @ValueSource(strings = {"train", "eval", "graph", "profile", "hessian"})
+    @ValueSource(strings = {"train", "eval", "graph", "profile", "hessian", "export", "report"})
     void everyCommandHasHelp(String command) {
         Cli r = Cli.run(command, "--help");
         assertEquals(0, r.exitCode(), r::toString);
@@ -146,7 +147,7 @@ class CommandLineTest {
     @Test
     void everySummaryIsAWholeSentence() {
         String list = Cli.run("--help").out();
-        for (String command : new String[] {"train", "eval", "graph", "profile", "hessian"}) {
+        for (String command : new String[] {"train", "eval", "graph", "profile", "hessian", "export", "report"}) {
             String summary = list.substring(list.indexOf("  " + command + " ")).split("\n  [a-z]")[0]
                     .replaceAll("\\s+", " ").trim();
             assertTrue(summary.endsWith("."), "the summary of " + command + " stops mid-sentence: " + summary);
@@ -161,11 +162,11 @@ class CommandLineTest {
         assertTrue(profile.contains("chrome://tracing") && profile.contains("https://ui.perfetto.dev"), profile);
         String list = Cli.run("--help").out().replaceAll("\\s+", " ");
         assertFalse(list.contains("chrome: //tracing") || list.contains("chrome:// tracing"), list);
-        for (String command : new String[] {"train", "eval", "graph", "profile", "hessian"}) {
+        for (String command : new String[] {"train", "eval", "graph", "profile", "hessian", "export", "report"}) {
             String help = Cli.run(command, "--help").out().replaceAll("\\s+", " ");
-            assertFalse(help.contains("for a checkpoint") && !command.equals("eval") && !command.equals("hessian"), help);
+            assertFalse(help.contains("for a checkpoint") && !List.of("eval", "hessian", "export").contains(command), help);
             for (String name : new String[] {"model.safetensors", "metrics.jsonl", "profile-trace.json", "train-step.dot",
-                    "hessian-density.png", "hessian.json", "../shared/data/mnist", "runs/<command>-<date>-<time>/"}) {
+                    "hessian-density.svg", "hessian.json", "report.html", "../shared/data/mnist", "runs/<command>-<date>-<time>/"}) {
                 for (int at = 1; at < name.length(); at++) {
                     String split = name.substring(0, at) + " " + name.substring(at);
                     assertFalse(help.contains(split), command + " --help splits " + name + " as '" + split + "'");

@@ -137,6 +137,18 @@ class FailureBehaviourTest extends SyntheticDataTest {
         assertError(Cli.run("hessian", "--checkpoint", dir.resolve("absent.safetensors").toString(), "--plot", plot.toString()),
                 "--plot " + plot + ": the directory " + plot.getParent() + " does not exist");
 
+        Path onnx = dir.resolve("gone/model.onnx");
+        assertError(Cli.run("export", "--checkpoint", dir.resolve("absent.safetensors").toString(), "--out", onnx.toString()),
+                "--out " + onnx + ": the directory " + onnx.getParent() + " does not exist");
+        Path page = dir.resolve("gone/report.html");
+        assertError(Cli.run("report", "--run", dir.toString(), "--out", page.toString()),
+                "--out " + page + ": the directory " + page.getParent() + " does not exist");
+        assertError(Cli.run("report", "--run", dir.resolve("absent").toString()), dir.resolve("absent") + ": no such run directory");
+        Path file = Files.writeString(dir.resolve("a-file"), "x");
+        assertError(train("--tensorboard", file.resolve("logs").toString()), "--tensorboard " + file.resolve("logs") + ": "
+                + file + " is a file, not a directory");
+        assertError(train("--tensorboard", file.toString()), "--tensorboard " + file + ": " + file + " is a file, not a directory");
+
         Path readOnly = readOnlyDirectory();
         Cli denied = train("--checkpoint", readOnly.resolve("model.safetensors").toString());
         assertError(denied, "--checkpoint " + readOnly.resolve("model.safetensors") + ": cannot create files in " + readOnly);
@@ -257,6 +269,15 @@ class FailureBehaviourTest extends SyntheticDataTest {
                 trace);
         assertTrue(Files.exists(written), trace);
         assertFalse(Files.exists(Path.of("profile-trace.json")), "nothing in the current directory");
+
+        Cli hessian = Cli.run("hessian", "--checkpoint", out.resolve("model.safetensors").toString(), "--data", data.toString(),
+                "--samples", "20", "--lanczos-steps", "5", "--grid", "50", "--trace-samples", "4", "--max-iterations", "5");
+        assertEquals(0, hessian.exitCode(), hessian::toString);
+        String plot = hessian.out().lines().filter(l -> l.startsWith("density plot: ")).findFirst().orElseThrow();
+        Path svg = Path.of(plot.substring("density plot: ".length()));
+        assertTrue(svg.startsWith(runs) && svg.getParent().getFileName().toString().matches("hessian-\\d{8}-\\d{6}(-\\d+)?"), plot);
+        assertTrue(Files.exists(svg) && Files.exists(svg.resolveSibling("hessian.json")), hessian::toString);
+        assertFalse(Files.exists(Path.of("hessian-density.svg")), "nothing in the current directory");
 
         // A command that fails before writing anything leaves no empty run directory behind.
         Path failing = dir.resolve("failing");

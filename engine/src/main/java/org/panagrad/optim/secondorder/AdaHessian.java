@@ -31,6 +31,7 @@ import java.util.Map;
  */
 public final class AdaHessian implements ClosureOptimizer {
 
+    /** AdaHessian's hyperparameters, as the reference implementation names them, and the seed of its Rademacher probes. */
     public record Options(double lr, double beta1, double beta2, double eps, double weightDecay,
                           double hessianPower, int spatialBlock, CurvatureProduct.Kind hvp, long seed) {
         public Options {

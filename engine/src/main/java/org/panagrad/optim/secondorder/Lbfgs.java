@@ -15,10 +15,11 @@ import java.util.Map;
  * pairs (s, y) of parameter and gradient changes, with the initial inverse Hessian scaled by s'y / y'y as in
  * torch.optim.LBFGS. One iteration per {@link #step()} (torch runs up to max_iter per call).
  * <p>
- * Line search: backtracking (Armijo), not torch's strong-Wolfe option; its trials run the gradient program, so
- * the gradient at the accepted point comes for free and y is measured on the same minibatch as s (pairs from
- * two different minibatches would mix curvature with sampling noise). A pair with s'y <= 1e-10 (which Armijo
- * does not exclude) is skipped, as torch does. The first step, without history, is scaled by
+ * Line search: backtracking (Armijo) by default, or torch's strong-Wolfe option ({@link LineSearch#STRONG_WOLFE},
+ * {@link StrongWolfeLineSearch}, whose curvature condition guarantees s'y &gt; 0). Either way its trials run the
+ * gradient program, so the gradient at the accepted point comes for free and y is measured on the same minibatch
+ * as s (pairs from two different minibatches would mix curvature with sampling noise). A pair with
+ * s'y &lt;= 1e-10 (which Armijo does not exclude) is skipped, as torch does. The first step, without history, is scaled by
  * min(1, 1/|g|_1) lr, as in torch; a direction that does not descend drops the history.
  * <p>
  * Its {@link #snapshot() state}: the pairs in use, oldest first, as tensors s and y of shape [pairs, n], their
@@ -30,10 +31,17 @@ public final class Lbfgs implements ClosureOptimizer {
      * @param lr      the first trial step size along the quasi-Newton direction (torch: 1)
      * @param history pairs kept (torch: 100; each pair costs two parameter-sized vectors)
      */
-    public record Options(double lr, int history, double armijo, double backtrack, int maxBacktracks) {
+    public record Options(double lr, int history, double armijo, double backtrack, int maxBacktracks,
+                          LineSearch lineSearch) {
         public Options {
             if (history < 1) throw new IllegalArgumentException("L-BFGS needs a history of at least 1, got " + history);
             if (!(lr > 0)) throw new IllegalArgumentException("the learning rate must be positive, got " + lr);
+            if (lineSearch == null) throw new IllegalArgumentException("L-BFGS needs a line search");
+        }
+
+        /** Backtracking (Armijo) with these constants. */
+        public Options(double lr, int history, double armijo, double backtrack, int maxBacktracks) {
+            this(lr, history, armijo, backtrack, maxBacktracks, LineSearch.ARMIJO);
         }
 
         public static Options defaults() {
@@ -41,8 +49,24 @@ public final class Lbfgs implements ClosureOptimizer {
         }
 
         public Options withHistory(int m) {
-            return new Options(lr, m, armijo, backtrack, maxBacktracks);
+            return new Options(lr, m, armijo, backtrack, maxBacktracks, lineSearch);
         }
+
+        /**
+         * The same options with another line search; strong Wolfe uses c1 = {@code armijo}, c2 = 0.9 and
+         * {@code maxBacktracks} evaluations at most.
+         */
+        public Options withLineSearch(LineSearch search) {
+            return new Options(lr, history, armijo, backtrack, maxBacktracks, search);
+        }
+    }
+
+    /** How a step length along the quasi-Newton direction is chosen. */
+    public enum LineSearch {
+        /** Backtracking from the first trial until the loss decreases enough (sufficient decrease only). */
+        ARMIJO,
+        /** Bracketing and zooming until both strong Wolfe conditions hold, as torch's "strong_wolfe". */
+        STRONG_WOLFE
     }
 
     public static final String NAME = "lbfgs";
@@ -55,6 +79,9 @@ public final class Lbfgs implements ClosureOptimizer {
     private final List<Program> programs;
     private final BacktrackingLineSearch lineSearch;
     private final BacktrackingLineSearch.Loss lossWithGradient;
+    private final StrongWolfeLineSearch wolfe;
+    private final StrongWolfeLineSearch.Line line;
+    private double lineSlope;
     private final float[][] s, y;
     private final double[] rho, alpha;
     private final float[] g, gNew, d, theta0;
@@ -78,6 +105,21 @@ public final class Lbfgs implements ClosureOptimizer {
         this.d = new float[n];
         this.theta0 = new float[n];
         this.lossWithGradient = () -> gradient.run(gNew);
+        this.wolfe = new StrongWolfeLineSearch(options.armijo(), StrongWolfeLineSearch.C2, options.maxBacktracks());
+        this.line = new StrongWolfeLineSearch.Line() {
+            @Override
+            public double evaluate(double alpha) {
+                BacktrackingLineSearch.moveTo(flat, theta0, alpha, d);
+                float f = gradient.run(gNew);
+                lineSlope = Vectors.dot(gNew, d);
+                return f;
+            }
+
+            @Override
+            public double slope() {
+                return lineSlope;
+            }
+        };
     }
 
     /** Compiles the loss-and-gradient program; the objective's curvature loss is not used. */
@@ -101,7 +143,9 @@ public final class Lbfgs implements ClosureOptimizer {
             first = direction();
             slope = Vectors.dot(g, d);
         }
-        lastStepSize = lineSearch.search(flat, theta0, d, f0, slope, first, Float.NaN, lossWithGradient);
+        lastStepSize = options.lineSearch() == LineSearch.STRONG_WOLFE
+                ? wolfe.search(line, f0, slope, first)
+                : lineSearch.search(flat, theta0, d, f0, slope, first, Float.NaN, lossWithGradient);
         if (lastStepSize > 0) remember(lastStepSize);
         steps++;
         return f0;
@@ -195,6 +239,6 @@ public final class Lbfgs implements ClosureOptimizer {
 
     /** The minibatch loss where the last step left the parameters. */
     public float lastLoss() {
-        return lineSearch.lastLoss();
+        return options.lineSearch() == LineSearch.STRONG_WOLFE ? (float) wolfe.lastValue() : lineSearch.lastLoss();
     }
 }

@@ -3,7 +3,7 @@ package org.panagrad.optim.secondorder;
 /**
  * Tikhonov damping adapted by the Levenberg-Marquardt rule, as Martens (2010) uses it for Hessian-free
  * optimization: with the reduction ratio rho = (f(theta + d) - f(theta)) / (q(d) - q(0)) of the actual to the
- * predicted decrease, a poor model (rho < 1/4) raises the damping by 3/2 and a good one (rho > 3/4) lowers it
+ * predicted decrease, a poor model (rho &lt; 1/4) raises the damping by 3/2 and a good one (rho &gt; 3/4) lowers it
  * by 2/3; in between it stays. A ratio that is not a number (no predicted decrease, an overflowing loss) counts
  * as a poor model. The damping is kept in [min, max] so that it can neither vanish nor run away.
  */
