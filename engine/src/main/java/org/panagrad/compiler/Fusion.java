@@ -100,8 +100,11 @@ final class Fusion {
         return mul;
     }
 
-    /** A bias: one value per column of the sum, stored as a row. */
+    /**
+     * A bias: one value per column of the sum, stored as a row ([n], [1, n], [1, 1, n]...) and broadcast over
+     * every other axis of a sum of any rank (a Linear on [..., in]).
+     */
     private static boolean isRowOf(Node bias, Node sum) {
-        return bias.shape().rows() == 1 && bias.shape().cols() == sum.shape().cols() && sum.shape().rank() == 2;
+        return bias.shape().rows() == 1 && bias.shape().cols() == sum.shape().cols() && bias.shape().rank() <= sum.shape().rank();
     }
 }

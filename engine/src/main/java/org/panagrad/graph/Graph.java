@@ -36,6 +36,17 @@ public final class Graph {
         return leaf(new Input(name, bound, nodes.size()), Shape.of(dims), DType.LABELS, name);
     }
 
+    /**
+     * Class labels in [0, classes) of any shape that may also hold {@code ignoreIndex} at positions a loss
+     * skips, as PyTorch's ignore_index (-100 there by default): cross-entropy over these labels averages over
+     * the other positions only. The program's label check accepts the ignore index.
+     */
+    public Node labelsIgnoring(String name, int classes, int ignoreIndex, int... dims) {
+        if (classes < 1) throw new IllegalArgumentException("labels " + name + ": the class count must be positive, got " + classes);
+        return leaf(new Input(name, classes, nodes.size(), java.util.OptionalInt.of(ignoreIndex)), Shape.of(dims),
+                DType.LABELS, name);
+    }
+
     /** A trainable parameter. Its values live in a {@link org.panagrad.runtime.ParameterStore}. */
     public Node parameter(String name, int... dims) {
         Node p = leaf(new Variable(name, true, nodes.size()), Shape.of(dims), DType.FLOAT, name);

@@ -44,6 +44,17 @@ public interface Op {
         return -1;
     }
 
+    /**
+     * Whether y is a view of one of its inputs: that input's elements from an offset on, in the same order (a
+     * reshape; a contiguous slice). The memory planner then gives y no memory of its own when that input lives
+     * in the arena: y shares it, and keeps it alive as long as y is read. Where the input lives elsewhere (a
+     * program input, a parameter), y gets its own memory, so the op's instruction must copy unless it finds
+     * both in the same place. Null for ops that compute their values.
+     */
+    default View view(Node y) {
+        return null;
+    }
+
     /** Where y's values live: computed into the arena unless the op is a leaf that says otherwise. */
     default Storage storage() {
         return Storage.COMPUTED;

@@ -31,6 +31,10 @@ public record Linear(String name, Node weight, Node bias) implements Module {
         return weight.shape().dim(1);
     }
 
+    /**
+     * x W + b for x of shape [..., in], as PyTorch's nn.Linear: [..., out]. Compiled, the leading axes fold into
+     * the rows of one GEMM with the bias (and a following ReLU) in its epilogue, whatever the rank.
+     */
     public Node apply(Node x) {
         return Ops.add(Ops.matmul(x, weight), bias);
     }

@@ -8,21 +8,21 @@ import org.panagrad.ops.Add;
 import org.panagrad.ops.Div;
 import org.panagrad.ops.Exp;
 import org.panagrad.ops.Log;
+import org.panagrad.ops.LogSoftmax;
 import org.panagrad.ops.MatMul;
 import org.panagrad.ops.Maximum;
 import org.panagrad.ops.Mul;
 import org.panagrad.ops.Neg;
+import org.panagrad.ops.Permute;
 import org.panagrad.ops.Relu;
 import org.panagrad.ops.Reshape;
-import org.panagrad.ops.RowLogSoftmax;
-import org.panagrad.ops.RowSoftmax;
 import org.panagrad.ops.Scale;
 import org.panagrad.ops.Sigmoid;
+import org.panagrad.ops.Softmax;
 import org.panagrad.ops.StopGradient;
 import org.panagrad.ops.Sub;
 import org.panagrad.ops.Sum;
 import org.panagrad.ops.Tanh;
-import org.panagrad.ops.Transpose;
 
 import java.util.Map;
 
@@ -55,9 +55,9 @@ final class OnnxRules {
             Map.entry(Scale.class, OnnxRules::scale),
             Map.entry(Sum.class, OnnxRules::sum),
             Map.entry(Reshape.class, OnnxRules::reshape),
-            Map.entry(Transpose.class, (n, e) -> transpose(e, e.value(n.input(0)), e.name(n))),
-            Map.entry(RowSoftmax.class, lastAxis("Softmax")),
-            Map.entry(RowLogSoftmax.class, lastAxis("LogSoftmax")));
+            Map.entry(Permute.class, OnnxRules::permute),
+            Map.entry(Softmax.class, (n, e) -> alongAxis(n, e, "Softmax", ((Softmax) n.op()).axis())),
+            Map.entry(LogSoftmax.class, (n, e) -> alongAxis(n, e, "LogSoftmax", ((LogSoftmax) n.op()).axis())));
 
     /** Exports a computed node by its op's rule, or fails naming the op. */
     static String export(Node n, Emitter e) {
@@ -92,13 +92,10 @@ final class OnnxRules {
         };
     }
 
-    private static Rule lastAxis(String opType) {
-        return (n, e) -> {
-            String x = e.value(n.input(0));
-            String out = e.name(n);
-            OnnxProto.intAttribute(e.emit(opType, out, x), "axis", -1);
-            return out;
-        };
+    private static String alongAxis(Node n, Emitter e, String opType, int axis) {
+        String out = e.name(n);
+        OnnxProto.intAttribute(e.emit(opType, out, e.value(n.input(0))), "axis", axis);
+        return out;
     }
 
     /** A matrix product is a Gemm, which transposes its operands itself (as torch.onnx exports nn.Linear). */
@@ -144,15 +141,13 @@ final class OnnxRules {
         return out;
     }
 
-    /** Sum over the rows (every axis but the last) and/or the columns (the last axis) of the matrix view. */
+    /** Sum over the op's axes, kept with size 1 and reshaped away where our output drops them. */
     private static String sum(Node n, Emitter e) {
-        Sum op = (Sum) n.op();
+        int mask = ((Sum) n.op()).axes();
         Node x = n.input(0);
         int rank = x.shape().rank();
-        long[] axes = new long[(op.rows() ? Math.max(rank - 1, 0) : 0) + (op.cols() && rank > 0 ? 1 : 0)];
-        int k = 0;
-        if (op.rows()) for (int i = 0; i < rank - 1; i++) axes[k++] = i;
-        if (op.cols() && rank > 0) axes[k] = rank - 1;
+        long[] axes = new long[Integer.bitCount(mask)];
+        for (int a = 0, k = 0; a < rank; a++) if ((mask & (1 << a)) != 0) axes[k++] = a;
         String in = e.value(x);
         String out = e.name(n);
         if (axes.length == 0) {
@@ -163,7 +158,6 @@ final class OnnxRules {
         ProtoWriter node = e.emit("ReduceSum", reduced, in, e.int64s(out + ".axes", axes));
         OnnxProto.intAttribute(node, "keepdims", 1);
         if (reduced.equals(out)) return out;
-        // Our output drops axes that the matrix view kept (a vector, a scalar): reshape to it.
         int[] keptFactors = e.dims().factors(x).clone();
         for (long axis : axes) keptFactors[(int) axis] = 0;
         return reshapeTo(n.shape(), e.dims().factors(n), keptFactors, reduced, out, e, n);
@@ -198,8 +192,10 @@ final class OnnxRules {
         return out;
     }
 
-    private static String transpose(Emitter e, String in, String out) {
-        OnnxProto.intsAttribute(e.emit("Transpose", out, in), "perm", 1, 0);
+    private static String permute(Node n, Emitter e) {
+        long[] perm = ((Permute) n.op()).axes().stream().mapToLong(Integer::longValue).toArray();
+        String out = e.name(n);
+        OnnxProto.intsAttribute(e.emit("Transpose", out, e.value(n.input(0))), "perm", perm);
         return out;
     }
 }

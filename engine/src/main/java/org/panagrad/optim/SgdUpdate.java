@@ -27,7 +27,10 @@ record SgdUpdate(double momentum, boolean nesterov, double weightDecay) implemen
     @Override
     public Node fuse(Node y, Fusible.Context context) {
         Node grad = y.input(1);
-        if (!(grad.op() instanceof MatMul) || !context.readOnlyHere(1) || !GemmSgdUpdate.applies(this)) return y;
+        if (!(grad.op() instanceof MatMul) || grad.shape().rank() != 2 || !context.readOnlyHere(1)
+                || !GemmSgdUpdate.applies(this)) {
+            return y; // a batched product's gradient is stored first
+        }
         for (int k = 0; k < 2; k++) {
             Node operand = grad.input(k);
             if (context.overwrittenInPlace(operand) && grad.shape().numel() < operand.shape().numel()) return y;

@@ -36,4 +36,26 @@ class SimplifyTest {
         assertArrayEquals(plain.get(z), simplified.get(z), 1e-6f);
         assertEquals(6f, simplified.get(z)[3] / 2, 1e-6f);
     }
+
+    @Test
+    void anExpandedOperandIsReadUnexpandedAtAnyRank() {
+        // The JVP of a per-channel bias add expands the bias's tangent to the activation's shape; the add reads
+        // it unexpanded, as it broadcasts by itself.
+        Graph g = new Graph();
+        Node x = g.input("x", 2, 3, 4, 5), b = g.input("b", 3, 1, 1), tb = g.input("tb", 3, 1, 1);
+        Node y = Ops.tanh(Ops.add(x, b));
+        Node tangent = org.panagrad.autodiff.Autodiff.jvp(new Node[] {y}, new Node[] {b}, new Node[] {tb})[0];
+        Program p = Compiler.compile(new ParameterStore(), List.of(tangent));
+        assertEquals(List.of(), p.instructionNodes().stream().filter(n -> n.op().name().equals("expand")).toList());
+        Program plain = Compiler.compile(new ParameterStore(), List.of(tangent), Compiler.Options.NONE);
+        assertEquals(1, plain.instructionNodes().stream().filter(n -> n.op().name().equals("expand")).count());
+        java.util.Random rnd = new java.util.Random(3);
+        for (Program q : List.of(p, plain)) {
+            q.set(x, org.panagrad.testing.Reference.toFloat(org.panagrad.testing.Reference.random(new java.util.Random(1), 120, -1, 1)));
+            q.set(b, new float[] {0.5f, -0.5f, 1f});
+            q.set(tb, new float[] {1f, 2f, 3f});
+            q.run();
+        }
+        assertArrayEquals(plain.get(tangent), p.get(tangent), 1e-6f);
+    }
 }
