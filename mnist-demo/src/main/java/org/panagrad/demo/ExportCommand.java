@@ -12,9 +12,9 @@ import java.util.Locale;
 import java.util.concurrent.Callable;
 
 @Command(name = "export", mixinStandardHelpOptions = true, sortOptions = false,
-        description = {"Exports a checkpoint's inference graph (images in, logits out) as an ONNX model that ONNX Runtime"
-                + " runs and Netron opens: opset " + OnnxExport.OPSET + ", a symbolic batch axis, the parameters as"
-                + " initializers named as in the checkpoint (0.weight, 0.bias, ...)."})
+        description = {"Exports a checkpoint's inference graph (images in, logits out) as an ONNX model.",
+                "ONNX Runtime runs it and Netron opens it: opset " + OnnxExport.OPSET + ", a symbolic batch axis, the"
+                        + " parameters as initializers named as in the checkpoint (0.weight, 0.bias, ...)."})
 final class ExportCommand implements Callable<Integer> {
     enum Format { onnx }
 

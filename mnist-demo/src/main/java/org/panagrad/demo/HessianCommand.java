@@ -84,7 +84,7 @@ final class HessianCommand implements Callable<Integer> {
             description = "Points of the density grid (default: ${DEFAULT-VALUE}).")
     int grid;
 
-    @Option(names = "--seed", defaultValue = "1", description = "Seed for the random vectors (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--seed", paramLabel = "N", defaultValue = "1", description = "Seed for the random vectors (default: ${DEFAULT-VALUE}).")
     long seed;
 
     @CommandLine.Mixin

@@ -11,10 +11,10 @@ import java.nio.file.Path;
 import java.util.concurrent.Callable;
 
 @Command(name = "report", mixinStandardHelpOptions = true, sortOptions = false,
-        description = {"Writes one self-contained page about a training run, into the run's directory: loss and accuracy"
-                + " curves, a heatmap of per-layer gradient norms, the latest weight and gradient histograms, the training"
-                + " step's graph, its profile, and the Hessian spectrum when there is one. Nothing is loaded from the"
-                + " network.",
+        description = {"Writes one self-contained HTML page about a training run, into the run's directory.",
+                "It shows the loss and accuracy curves, a heatmap of per-layer gradient norms, the latest weight and"
+                        + " gradient histograms, the training step's graph, its profile, and the Hessian spectrum when"
+                        + " there is one. Nothing is loaded from the network.",
                 "The run is a directory that train --tensorboard DIR (or train --report) wrote; train --report writes"
                         + " the report by itself."})
 final class ReportCommand implements Callable<Integer> {

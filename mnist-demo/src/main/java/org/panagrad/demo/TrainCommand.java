@@ -49,7 +49,7 @@ final class TrainCommand implements Callable<Integer> {
                             + " for one batch size, so they skip the last partial batch of each epoch (drop_last)."})
     OptimizerChoice optimizer;
 
-    @Option(names = "--lr", description = "Learning rate (default: 0.1 for sgd, 0.05 for momentum, 0.001 for adam,"
+    @Option(names = "--lr", paramLabel = "X", description = "Learning rate (default: 0.1 for sgd, 0.05 for momentum, 0.001 for adam,"
             + " 0.05 for adahessian, 1 for lbfgs (its first trial step); newton-cg has none).")
     Double lr;
 
@@ -60,7 +60,7 @@ final class TrainCommand implements Callable<Integer> {
             + " processors available).")
     Integer threads;
 
-    @Option(names = "--seed", description = "Seed for the initial weights and the shuffling (default: 1; when resuming,"
+    @Option(names = "--seed", paramLabel = "N", description = "Seed for the initial weights and the shuffling (default: 1; when resuming,"
             + " the checkpoint's).")
     Long seed;
 

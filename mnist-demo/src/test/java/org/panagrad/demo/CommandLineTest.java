@@ -151,6 +151,7 @@ class CommandLineTest {
             String summary = list.substring(list.indexOf("  " + command + " ")).split("\n  [a-z]")[0]
                     .replaceAll("\\s+", " ").trim();
             assertTrue(summary.endsWith("."), "the summary of " + command + " stops mid-sentence: " + summary);
+            assertTrue(summary.length() <= 160, "the summary of " + command + " is more than two lines: " + summary);
         }
         assertTrue(list.contains("hessian  Analyses the loss landscape of a checkpoint as PyHessian does, with"), list);
     }
@@ -172,6 +173,15 @@ class CommandLineTest {
                     assertFalse(help.contains(split), command + " --help splits " + name + " as '" + split + "'");
                 }
             }
+        }
+    }
+
+    /** Every option's value has a label saying what it is (N, X, FILE, NAME), not picocli's field name. */
+    @Test
+    void everyOptionValueIsLabelled() {
+        for (String command : new String[] {"train", "eval", "graph", "profile", "hessian", "export", "report"}) {
+            String help = Cli.run(command, "--help").out();
+            assertFalse(help.matches("(?s).*=<[a-zA-Z]+>.*"), command + " --help shows a field name:\n" + help);
         }
     }
 
