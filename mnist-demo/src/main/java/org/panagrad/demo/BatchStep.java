@@ -19,7 +19,7 @@ interface BatchStep {
     float step(float[] images, int[] labels, int size);
 
     /**
-     * Whether the last step stayed finite. Costs nothing measurable: the compiled step reads the loss and the
+     * Whether the last step stayed finite. The compiled step reads the loss and the
      * norms its fused updates accumulated; a closure optimizer's step (many programs) has its parameters scanned.
      */
     TrainingStep.Status status();

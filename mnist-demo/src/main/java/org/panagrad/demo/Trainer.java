@@ -24,11 +24,12 @@ import java.util.function.IntFunction;
  * every epoch and, with {@code checkpointEvery}, every that many steps. {@link #requestStop()} (Ctrl-C) makes the
  * loop save after the current step and return.
  *
- * <p>Every step is checked for a non-finite loss or gradient ({@link BatchStep#status}, free). By default the
+ * <p>Every step is checked for a non-finite loss or gradient ({@link BatchStep#status}: the loss, and the
+ * gradient norms the fused updates add up in their own pass). By default the
  * run stops there, naming the step, and the last checkpoint, written before, stays as it was. With
  * {@link NonFinitePolicy#SKIP} the step is undone instead, as mixed-precision loss scalers skip a step: the
- * parameters and optimizer state are copied aside every {@link #REMEMBER_EVERY} steps (a copy of the model per 64
- * steps, nothing measurable), and a bad step puts that copy back and replays the good steps since, which are
+ * parameters and optimizer state are copied aside every {@link #REMEMBER_EVERY} steps (one copy of the model and its
+ * optimizer state per 64 steps), and a bad step puts that copy back and replays the good steps since, which are
  * deterministic, so the run goes on exactly as if the bad step had never been taken.
  */
 final class Trainer {
