@@ -3,10 +3,12 @@ package org.panagrad.compiler;
 import org.panagrad.graph.Node;
 import org.panagrad.graph.Op;
 import org.panagrad.ops.Add;
+import org.panagrad.ops.Conv2d;
 import org.panagrad.ops.MatMul;
 import org.panagrad.ops.Mul;
 import org.panagrad.ops.Relu;
 import org.panagrad.ops.Step;
+import org.panagrad.ops.fused.FusedConv;
 import org.panagrad.ops.fused.FusedLinear;
 import org.panagrad.ops.fused.Fusible;
 import org.panagrad.ops.fused.MaskedProduct;
@@ -19,7 +21,7 @@ import java.util.Set;
 
 /**
  * Fuses what would otherwise be extra passes over memory: a bias add and a ReLU into the epilogue of the
- * GEMM that produces their input, the ReLU mask into the backward multiply (or into the epilogue of the GEMM
+ * GEMM that produces their input (a matmul's or a convolution's), the ReLU mask into the backward multiply (or into the epilogue of the GEMM
  * producing the incoming gradient), and whatever a {@link Fusible} op absorbs (an SGD update takes in the
  * GEMM of its weight gradient). A product is fused only when nothing else reads it, since fusion means it is
  * never stored.
@@ -68,6 +70,10 @@ final class Fusion {
                     && product.shape().equals(add.shape()) && isRowOf(bias, add)) {
                 return FusedLinear.of(product, bias, false, add.shape());
             }
+            if (product.op() instanceof Conv2d && uses[original.input(side).id()] == 1
+                    && product.shape().equals(add.shape()) && FusedConv.isChannelBias(bias, add)) {
+                return FusedConv.of(product, bias, false, add.shape());
+            }
         }
         return add;
     }
@@ -77,6 +83,9 @@ final class Fusion {
         if (x.op() instanceof FusedLinear && !((FusedLinear) x.op()).relu() && uses[original.input(0).id()] == 1) {
             return x.graph().node(new FusedLinear(((FusedLinear) x.op()).matmul(), true), relu.shape(),
                     x.input(0), x.input(1), x.input(2));
+        }
+        if (x.op() instanceof FusedConv && !((FusedConv) x.op()).relu() && uses[original.input(0).id()] == 1) {
+            return x.graph().node(new FusedConv(((FusedConv) x.op()).conv(), true), relu.shape(), x.input(0), x.input(1), x.input(2));
         }
         return relu;
     }

@@ -115,6 +115,70 @@ public final class Ops {
      */
     public static Node gather(Node table, Node indices) { return Gather.of(table, indices); }
 
+    // Convolutional networks (NCHW, PyTorch semantics).
+    /**
+     * torch.nn.functional.conv2d: x [N, C, H, W], w [O, C/groups, kh, kw], an optional bias [O] (null for none),
+     * stride, zero padding and dilation per spatial axis as {height, width} (or one value for both), and groups
+     * (depthwise when groups == C). Shapes are checked here: channels that groups does not divide, a weight whose
+     * input channels are not one group's, a kernel larger than the padded input.
+     */
+    public static Node conv2d(Node x, Node w, Node bias, int[] stride, int[] padding, int[] dilation, int groups) {
+        return conv2d(x, w, bias, ConvGeometry.of(stride, padding, dilation, groups));
+    }
+    /** conv2d with stride 1, no padding, no dilation and one group. */
+    public static Node conv2d(Node x, Node w, Node bias) { return conv2d(x, w, bias, ConvGeometry.DEFAULT); }
+    /** conv2d with its sliding given as one value: ConvGeometry.of(stride, padding, dilation, groups). */
+    public static Node conv2d(Node x, Node w, Node bias, ConvGeometry geometry) {
+        Node y = Conv2d.of(x, w, geometry);
+        if (bias == null) return y;
+        int o = w.shape().dim(0);
+        if (bias.shape().rank() != 1 || bias.shape().dim(0) != o) {
+            throw ShapeException.of("conv2d", w, bias, "the bias needs one value per output channel: [" + o + "]");
+        }
+        return Add.of(y, Reshape.of(bias, Shape.of(o, 1, 1)));
+    }
+    /**
+     * conv2d with padding='same' (stride 1): the output has the input's height and width. Where the dilated
+     * kernel's extent minus one is odd, the extra zero goes after (bottom, right), as PyTorch puts it.
+     */
+    public static Node conv2dSame(Node x, Node w, Node bias, int[] dilation, int groups) {
+        int[] d = ConvGeometry.pair("dilation", dilation);
+        if (w.shape().rank() != 4 || x.shape().rank() != 4) {
+            throw ShapeException.of("conv2d (padding same)", x, w, "needs an input [N, C, H, W] and a weight [O, C/groups, kh, kw]");
+        }
+        int th = d[0] * (w.shape().dim(2) - 1), tw = d[1] * (w.shape().dim(3) - 1);
+        int[] before = {th / 2, tw / 2};
+        Node padded = x;
+        if (th % 2 != 0 || tw % 2 != 0) padded = Pad.of(x, new int[4], new int[] {0, 0, th % 2, tw % 2});
+        return conv2d(padded, w, bias, new int[] {1}, before, d, groups);
+    }
+    /** torch.nn.functional.max_pool2d(x, kernel, stride, padding): stride null means the kernel size. */
+    public static Node maxPool2d(Node x, int[] kernel, int[] stride, int[] padding) {
+        return MaxPool2d.of(x, PoolGeometry.of(kernel, stride, padding));
+    }
+    /** max_pool2d with a square kernel of side k, stride k, no padding (nn.MaxPool2d(k)). */
+    public static Node maxPool2d(Node x, int k) { return maxPool2d(x, new int[] {k}, null, new int[] {0}); }
+    /** torch.nn.functional.avg_pool2d(x, kernel, stride, padding), counting padding in the average (PyTorch's default). */
+    public static Node avgPool2d(Node x, int[] kernel, int[] stride, int[] padding) {
+        return AvgPool2d.of(x, PoolGeometry.of(kernel, stride, padding));
+    }
+    /** Global average pooling, adaptive_avg_pool2d(x, 1): [N, C, H, W] to [N, C, 1, 1]. */
+    public static Node adaptiveAvgPool2d1(Node x) {
+        if (x.shape().rank() != 4) throw new ShapeException("adaptive_avg_pool2d of " + x.describe() + ": needs an input [N, C, H, W]");
+        return mean(x, new int[] {2, 3}, true);
+    }
+    /** torch.flatten(x, startDim): the axes from startDim on merged into one (a reshape, free in a program). */
+    public static Node flatten(Node x, int startDim) {
+        int rank = x.shape().rank(), a = startDim < 0 ? startDim + rank : startDim;
+        if (a < 0 || a >= Math.max(1, rank)) {
+            throw new ShapeException("flatten of " + x.describe() + ": start axis " + startDim + " is out of range for rank " + rank);
+        }
+        int[] dims = new int[a + 1];
+        for (int i = 0; i < a; i++) dims[i] = x.shape().dim(i);
+        dims[a] = -1;
+        return Reshape.of(x, dims);
+    }
+
     // Softmax and losses.
     /** Softmax along the last axis (the rows of a [batch, classes] matrix). */
     public static Node softmax(Node x) { return Softmax.of(x, -1); }

@@ -46,6 +46,37 @@ class KernelAllocationTest {
         assertAllocateNothing(gemmCalls(), 2, GEMM_WARMUP_ROUNDS);
     }
 
+    @Test
+    void convolutionAndPoolingAllocateNothingOnTwoThreads() {
+        Gemm.setThreads(2);
+        assertAllocateNothing(convolutionCalls(), 2, GEMM_WARMUP_ROUNDS);
+    }
+
+    /** The three passes of a convolution split over images and weight chunks, one that is not, and the pools. */
+    private static Map<String, Runnable> convolutionCalls() {
+        Random rnd = new Random(9);
+        Map<String, Runnable> calls = new LinkedHashMap<>();
+        ConvShape[] shapes = {new ConvShape(4, 8, 10, 10, 16, 3, 3, 1, 1, 1, 1, 1, 1, 1),
+                new ConvShape(2, 3, 9, 7, 4, 3, 2, 2, 1, 1, 0, 1, 1, 1)};
+        for (ConvShape s : shapes) {
+            float[] x = KernelTestSupport.random(rnd, s.batch() * s.imageSize(), -1f, 1f), dx = new float[x.length];
+            float[] w = KernelTestSupport.random(rnd, s.outChannels() * s.patchRows(), -1f, 1f), dw = new float[w.length];
+            float[] y = new float[s.batch() * s.outImageSize()], bias = new float[s.outChannels()];
+            calls.put("conv forward " + s, () -> Convolution.forward(s, x, 0, w, 0, bias, 0, true, y, 0));
+            calls.put("conv input gradient " + s, () -> Convolution.inputGradient(s, y, 0, w, 0, dx, 0));
+            calls.put("conv weight gradient " + s, () -> Convolution.weightGradient(s, x, 0, y, 0, dw, 0));
+        }
+        ConvShape p = new ConvShape(2, 3, 9, 37, 3, 3, 3, 2, 2, 1, 1, 1, 1, 3);
+        float[] x = KernelTestSupport.random(rnd, p.batch() * p.imageSize(), -1f, 1f), dx = new float[x.length];
+        float[] y = new float[p.batch() * p.outImageSize()];
+        calls.put("max pool", () -> Pooling.maxPool(p, x, 0, y, 0));
+        calls.put("avg pool", () -> Pooling.avgPool(p, x, 0, y, 0));
+        calls.put("max pool scatter", () -> Pooling.maxPoolScatter(p, x, 0, y, 0, dx, 0));
+        calls.put("max pool gather", () -> Pooling.maxPoolGather(p, x, 0, dx, 0, y, 0));
+        calls.put("avg pool adjoint", () -> Pooling.avgPoolAdjoint(p, y, 0, dx, 0));
+        return calls;
+    }
+
     private static Map<String, Runnable> vectorKernels() {
         Random rnd = new Random(7);
         // 5 x 37: a vector body and a scalar tail on 8- and 16-lane machines.
