@@ -33,7 +33,12 @@ import java.util.concurrent.TimeUnit;
 @Measurement(iterations = 5, time = 1)
 @Fork(value = 1, jvmArgsAppend = {"--add-modules", "jdk.incubator.vector"})
 public class TrainStepBench {
-    @Param({"784-500-10", "784-128-10"})
+    /** An MLP width list ("784-500-10") or a zoo name ("lenet5", "resnet8"). */
+    @Param({"784-500-10", "784-128-10", "lenet5", "resnet8"})
+    public String model;
+
+    /** The old name of {@link #model}, kept as an alias until every script has moved: when given, it wins. */
+    @Param({""})
     public String layers;
 
     @Param({"64", "128", "256"})
@@ -51,14 +56,14 @@ public class TrainStepBench {
     @Setup(Level.Trial)
     public void setUp() {
         Gemm.setThreads(threads);
-        MlpFixture f = new MlpFixture(layers, batch, 42);
+        ModelFixture f = new ModelFixture(layers.isEmpty() ? model : layers, batch, 42);
         Optimizer opt = switch (optimizer) {
             case "sgd" -> Sgd.plain(LearningRateSchedule.constant(1e-3));
             case "momentum" -> Sgd.momentum(LearningRateSchedule.constant(1e-3), 0.9, false);
             case "adam" -> Adam.adam(LearningRateSchedule.constant(1e-4));
             default -> throw new IllegalArgumentException("optimizer " + optimizer + ": expected sgd, momentum or adam");
         };
-        step = TrainingStep.compile(f.store, f.loss, f.mlp.parameters(), opt, false);
+        step = TrainingStep.compile(f.store, f.loss, f.parameters(), opt, false, f.stateUpdates);
         f.feed(step.program());
     }
 

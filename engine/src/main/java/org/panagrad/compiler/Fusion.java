@@ -3,9 +3,11 @@ package org.panagrad.compiler;
 import org.panagrad.graph.Node;
 import org.panagrad.graph.Op;
 import org.panagrad.ops.Add;
+import org.panagrad.ops.ChannelAffine;
 import org.panagrad.ops.Conv2d;
 import org.panagrad.ops.MatMul;
 import org.panagrad.ops.Mul;
+import org.panagrad.ops.Ops;
 import org.panagrad.ops.Relu;
 import org.panagrad.ops.Step;
 import org.panagrad.ops.fused.FusedConv;
@@ -37,6 +39,7 @@ final class Fusion {
     /** The rules, keyed by the op they rewrite; ops outside this table take part through {@link Fusible}. */
     private static final Map<Class<? extends Op>, Rule> RULES = Map.of(
             Add.class, (original, n, uses, overwritten) -> fuseBias(original, n, uses),
+            ChannelAffine.class, (original, n, uses, overwritten) -> foldIntoConvolution(original, n, uses),
             Relu.class, (original, n, uses, overwritten) -> fuseRelu(original, n, uses),
             Mul.class, Fusion::fuseReluMask);
 
@@ -76,6 +79,25 @@ final class Fusion {
             }
         }
         return add;
+    }
+
+    /**
+     * Batch norm folded into the convolution it follows, when nothing else reads the convolution's output (an
+     * evaluation pass: in training the batch statistics read it too): conv(x, w) [+ b] then * scale + shift per
+     * channel is conv(x, w * scale) + (b * scale + shift), one convolution whose GEMM starts from the new bias.
+     * The folded weight is recomputed each run from the current statistics, O * C * kh * kw multiplies.
+     */
+    private static Node foldIntoConvolution(Node original, Node affine, int[] uses) {
+        Node y = affine.input(0), scale = affine.input(1), shift = affine.input(2);
+        boolean plain = y.op() instanceof Conv2d, withBias = y.op() instanceof FusedConv && !((FusedConv) y.op()).relu();
+        if (!(plain || withBias) || uses[original.input(0).id()] != 1) return affine;
+        Node w = y.input(1);
+        int out = w.shape().dim(0);
+        Node folded = Mul.of(w, Ops.reshape(scale, out, 1, 1, 1));
+        Node bias = Ops.reshape(shift, out, 1, 1);
+        if (withBias) bias = Add.of(Mul.of(y.input(2), Ops.reshape(scale, out, 1, 1)), bias);
+        Conv2d conv = plain ? (Conv2d) y.op() : ((FusedConv) y.op()).conv();
+        return FusedConv.of(Conv2d.of(y.input(0), folded, conv.geometry()), bias, false, affine.shape());
     }
 
     private static Node fuseRelu(Node original, Node relu, int[] uses) {

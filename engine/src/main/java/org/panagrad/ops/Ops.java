@@ -204,4 +204,24 @@ public final class Ops {
         for (int a = 0; a < axes.length; a++) axes[a] = a;
         return axes;
     }
+
+    // Normalisation and regularisation layers' ops, NCHW and any [N, C, ...].
+    /** Each channel's mean (row 0) and biased variance (row 1) over a batch x [N, C, ...]: [2, C]. */
+    public static Node batchMoments(Node x) { return BatchMoments.of(x); }
+    /** x * scale[c] + shift[c] along the channel axis of x [N, C, ...]. */
+    public static Node channelAffine(Node x, Node scale, Node shift) { return ChannelAffine.of(x, scale, shift); }
+    /**
+     * Batch normalisation of x [N, C, ...] with given per-channel statistics ([C] each): (x - mean) / sqrt(var + eps)
+     * * weight + bias, as one pass over x (weight and bias may be null: PyTorch's affine=False).
+     */
+    public static Node batchNorm(Node x, Node mean, Node var, Node weight, Node bias, double eps) {
+        return BatchNorms.normalize(x, mean, var, weight, bias, eps);
+    }
+    /** Batch normalisation in training mode: with the batch's own statistics, differentiated through them. */
+    public static Node batchNorm(Node x, Node weight, Node bias, double eps) {
+        Node m = BatchMoments.of(x);
+        return BatchNorms.normalize(x, select(m, 0, 0), select(m, 0, 1), weight, bias, eps);
+    }
+    /** Inverted dropout with a mask drawn from (seed, step, element); p in [0, 1). */
+    public static Node dropout(Node x, Node step, double p, long seed) { return Dropout.of(x, step, p, seed); }
 }

@@ -31,7 +31,7 @@ import java.util.concurrent.atomic.AtomicInteger;
  * allocation that the file does not justify ({@link ReaderFuzzing}).
  */
 class SafeTensorsFuzzTest {
-    private static final String[] DTYPES = {"F32", "F16", "BF16", "F64"};
+    private static final String[] DTYPES = {"F32", "F16", "BF16", "F64", "I64"};
     private static final AtomicInteger VALID = new AtomicInteger(), INVALID = new AtomicInteger();
     private static ReaderFuzzing fuzzing;
     private static Path dir;
@@ -56,7 +56,7 @@ class SafeTensorsFuzzTest {
     private record Entry(String name, String dtype, long[] shape, long begin, long end) {
         int elementBytes() {
             return switch (dtype) {
-                case "F64" -> 8;
+                case "F64", "I64" -> 8;
                 case "F32" -> 4;
                 case "F16", "BF16" -> 2;
                 default -> -1;
@@ -99,7 +99,7 @@ class SafeTensorsFuzzTest {
                     done.add((both ? "offsets" : "end") + " of " + e.name() + " moved by " + delta);
                 }
                 case 2 -> {
-                    String dtype = new String[] {"F32", "F16", "BF16", "F64", "I64", "f32", ""}[rnd.nextInt(7)];
+                    String dtype = new String[] {"F32", "F16", "BF16", "F64", "I64", "I32", "f32", ""}[rnd.nextInt(8)];
                     entries.set(i, new Entry(e.name(), dtype, e.shape(), e.begin(), e.end()));
                     done.add("dtype of " + e.name() + " = '" + dtype + "'");
                 }
@@ -287,6 +287,7 @@ class SafeTensorsFuzzTest {
             int at = (int) e.begin() + i * e.elementBytes();
             v[i] = switch (e.dtype()) {
                 case "F64" -> (float) b.getDouble(at);
+                case "I64" -> (float) b.getLong(at);
                 case "F32" -> b.getFloat(at);
                 case "BF16" -> Float.intBitsToFloat((b.getShort(at) & 0xFFFF) << 16);
                 default -> half(b.getShort(at));

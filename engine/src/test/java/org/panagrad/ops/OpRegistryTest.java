@@ -38,10 +38,14 @@ class OpRegistryTest {
             Map.entry("org.panagrad.optim.AdamUpdate", "a training step's side effect, never differentiated: TrainingStepTest"),
             Map.entry("org.panagrad.optim.GemmSgdUpdate", "a training step's side effect, never differentiated: TrainingStepTest"),
             Map.entry("org.panagrad.ops.StopGradient", "its derivatives are zero by definition, which differences of its value (x) do not show: StopGradientTest"),
+            Map.entry("org.panagrad.ops.RunningStatistics", "batch norm's running-statistics update, a training step's side effect, never differentiated: BatchNormTest against PyTorch's formula"),
             Map.entry("org.panagrad.ops.CountedWeights", "reads integer labels only; it weighs the Hessian products of the cross-entropy cases with ignored labels, checked there"));
 
     /** Ops defined at some ranks only, and why. Every other op must have cases at ranks 1, 2, 3 and 4. */
     private static final Map<String, Set<Integer>> RANKS = Map.ofEntries(
+            // Batch normalisation needs a batch axis and a channel axis: [N, C, ...], as PyTorch's BatchNorm1d/2d/3d.
+            Map.entry("org.panagrad.ops.BatchMoments", Set.of(2, 3, 4)),
+            Map.entry("org.panagrad.ops.ChannelAffine", Set.of(2, 3, 4)),
             // A vector operand is a [1, k] or [k, 1] matrix reshaped around the product, as torch.matmul's rule
             // says, so the op itself never sees rank 1; LayoutOpCases' dot and vector cases check that path.
             Map.entry("org.panagrad.ops.MatMul", Set.of(2, 3, 4)),

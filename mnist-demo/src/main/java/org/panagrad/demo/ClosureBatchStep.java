@@ -1,7 +1,10 @@
 package org.panagrad.demo;
 
+import org.panagrad.compiler.Compiler;
 import org.panagrad.graph.Node;
 import org.panagrad.io.SafeTensorsFile;
+import org.panagrad.ops.StepCounter;
+import org.panagrad.runtime.Program;
 import org.panagrad.optim.secondorder.BatchFeeder;
 import org.panagrad.optim.secondorder.ClosureOptimizer;
 import org.panagrad.optim.secondorder.OptimizerSnapshot;
@@ -25,12 +28,14 @@ final class ClosureBatchStep implements BatchStep {
     private final String name;
     private final String state;
     private final ClosureOptimizer optimizer;
-    private final List<float[]> parameterCopies = new ArrayList<>();
+    private final List<float[]> stateCopies = new ArrayList<>();
     private OptimizerSnapshot remembered;
     private long rememberedSteps;
     private TrainingStep.Status status = TrainingStep.Status.FINITE;
     private final int batch;
     private final BatchFeeder feeder;
+    /** The running-statistics updates of the training batch (batch norm), run once after each step; or null. */
+    private final Program stateUpdates;
     private float[] images;
     private int[] labels;
     private long stepsBeforeResume;
@@ -54,6 +59,8 @@ final class ClosureBatchStep implements BatchStep {
                 program.setLabels(b.labels(), labels, 0);
             }
         };
+        List<Node> updates = inputs.get(0).stateUpdates();
+        this.stateUpdates = updates.isEmpty() ? null : Compiler.compile(model.store, updates);
     }
 
     @Override
@@ -63,7 +70,16 @@ final class ClosureBatchStep implements BatchStep {
         }
         this.images = images;
         this.labels = labels;
+        // Dropout masks key on the step: every program of this step (losses, gradients, curvature) draws the same.
+        Node counter = StepCounter.find(model.graph);
+        if (counter != null) model.store.get(counter)[0] = stepCount() + 1;
         float loss = optimizer.step(feeder);
+        // As PyTorch's model.train() forward would, the batch's statistics move the running ones, once per step and
+        // from the batch the step started at (closure optimizers' own programs never update state).
+        if (stateUpdates != null) {
+            feeder.feed(stateUpdates);
+            stateUpdates.run();
+        }
         // A step runs many programs; one pass over the parameters it wrote costs well under 1% of it.
         status = !Float.isFinite(loss) ? TrainingStep.Status.NONFINITE_LOSS
                 : parametersFinite() ? TrainingStep.Status.FINITE : TrainingStep.Status.NONFINITE_GRADIENT;
@@ -129,11 +145,11 @@ final class ClosureBatchStep implements BatchStep {
 
     @Override
     public void remember() {
-        List<Node> params = model.parameters();
-        for (int i = 0; i < params.size(); i++) {
-            float[] values = model.store.get(params.get(i));
-            if (parameterCopies.size() == i) parameterCopies.add(new float[values.length]);
-            System.arraycopy(values, 0, parameterCopies.get(i), 0, values.length);
+        List<Node> state = model.stateNodes();
+        for (int i = 0; i < state.size(); i++) {
+            float[] values = model.store.get(state.get(i));
+            if (stateCopies.size() == i) stateCopies.add(new float[values.length]);
+            System.arraycopy(values, 0, stateCopies.get(i), 0, values.length);
         }
         remembered = optimizer.snapshot();
         rememberedSteps = stepCount();
@@ -141,8 +157,8 @@ final class ClosureBatchStep implements BatchStep {
 
     @Override
     public void rollBack() {
-        List<Node> params = model.parameters();
-        for (int i = 0; i < parameterCopies.size(); i++) model.store.set(params.get(i), parameterCopies.get(i));
+        List<Node> state = model.stateNodes();
+        for (int i = 0; i < stateCopies.size(); i++) model.store.set(state.get(i), stateCopies.get(i));
         optimizer.restore(remembered);
         setStepCount(rememberedSteps);
     }

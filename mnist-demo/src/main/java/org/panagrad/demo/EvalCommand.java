@@ -20,6 +20,10 @@ final class EvalCommand implements Callable<Integer> {
     @CommandLine.Mixin
     DataOption data;
 
+    @Option(names = "--model", paramLabel = "NAME", description = "The zoo model the checkpoint holds: ${COMPLETION-CANDIDATES}"
+            + " (default: what its metadata records, else mlp).", completionCandidates = ModelOptions.ZooNames.class)
+    String modelName;
+
     @Option(names = "--activation", paramLabel = "NAME",
             description = "relu, tanh or sigmoid, for a file whose metadata does not name one (as PyTorch's).")
     String activation;
@@ -39,7 +43,7 @@ final class EvalCommand implements Callable<Integer> {
     public Integer call() throws IOException {
         Threads.configure(threads, spec.commandLine().getErr());
         Activation given = activation != null ? Activation.parse(activation) : null;
-        Checkpoint loaded = Checkpoint.load(checkpoint, given);
+        Checkpoint loaded = Checkpoint.load(checkpoint, given, modelName);
         loaded.checkActivationOption(checkpoint, given);
         loaded.requireFinite(checkpoint);
         Model model = loaded.toModel();
@@ -54,7 +58,7 @@ final class EvalCommand implements Callable<Integer> {
         long t0 = System.nanoTime();
         Evaluator.Result r = new Evaluator(model, mnist.test()).run();
         spec.commandLine().getOut().printf(Locale.ROOT, "%s: %s%ntest loss %.4f  test accuracy %.2f%% (%d images, %.2f s)%n",
-                checkpoint, Checkpoint.torchModule(loaded.widths(), loaded.activation()), r.loss(), 100 * r.accuracy(),
+                checkpoint, loaded.torchModule(), r.loss(), 100 * r.accuracy(),
                 r.count(), (System.nanoTime() - t0) / 1e9);
         spec.commandLine().getOut().flush();
         return 0;

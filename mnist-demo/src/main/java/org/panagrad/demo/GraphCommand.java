@@ -62,7 +62,7 @@ final class GraphCommand implements Callable<Integer> {
     @Override
     public Integer call() throws IOException, InterruptedException {
         OptionRanges.atLeast("--batch", batch, 1);
-        Model model = new Model(modelOptions.widths(), modelOptions.activation());
+        Model model = modelOptions.create();
         optimizer.compiled(optimizer.defaultLearningRate); // a closure optimizer is refused before any work
         if (output == null) output = run.file("graph", "train-step.dot");
         run.make();
@@ -82,10 +82,10 @@ final class GraphCommand implements Callable<Integer> {
     private Integer draw(Model model) throws IOException, InterruptedException {
         PrintWriter out = spec.commandLine().getOut();
         List<Path> written = new ArrayList<>();
-        Model.Batch b = model.batch("train", batch);
+        Model.Batch b = model.trainingBatch("train", batch);
         TrainingStep step = TrainingStep.compile(model.store, b.loss(), model.parameters(),
-                optimizer.compiled(optimizer.defaultLearningRate), false);
-        String title = "training step: " + Checkpoint.torchModule(model.mlp.widths(), model.mlp.activation())
+                optimizer.compiled(optimizer.defaultLearningRate), false, b.stateUpdates());
+        String title = "training step: " + model.torchModule()
                 + ", batch " + batch + ", " + optimizer;
         written.addAll(write(output, ProgramPicture.of(title, step.program(), b.loss(), Set.of())));
         if (hvp) {
@@ -99,7 +99,7 @@ final class GraphCommand implements Callable<Integer> {
                 }
             }
             written.addAll(write(sibling(output, "-hvp"), ProgramPicture.of("Hessian-vector product (reverse over reverse): "
-                    + Checkpoint.torchModule(model.mlp.widths(), model.mlp.activation()) + ", batch " + batch,
+                    + model.torchModule() + ", batch " + batch,
                     product.program(), hb.loss(), tangents)));
         }
         for (Path p : written) out.println("wrote " + p);

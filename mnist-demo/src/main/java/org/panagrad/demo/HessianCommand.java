@@ -38,6 +38,10 @@ final class HessianCommand implements Callable<Integer> {
     @CommandLine.Mixin
     DataOption data;
 
+    @Option(names = "--model", paramLabel = "NAME", description = "The zoo model the checkpoint holds: ${COMPLETION-CANDIDATES}"
+            + " (default: what its metadata records, else mlp).", completionCandidates = ModelOptions.ZooNames.class)
+    String modelName;
+
     @Option(names = "--activation", paramLabel = "NAME",
             description = "relu, tanh or sigmoid, for a file whose metadata does not name one (as PyTorch's).")
     String activation;
@@ -145,7 +149,7 @@ final class HessianCommand implements Callable<Integer> {
 
     private Integer analyse(Activation given, PowerIteration.Settings powerSettings, HutchinsonTrace.Settings traceSettings,
                             StochasticLanczosQuadrature.Settings slqSettings) throws IOException {
-        Checkpoint loaded = Checkpoint.load(checkpoint, given);
+        Checkpoint loaded = Checkpoint.load(checkpoint, given, modelName);
         loaded.checkActivationOption(checkpoint, given);
         loaded.requireFinite(checkpoint);
         Model model = loaded.toModel();
@@ -158,12 +162,12 @@ final class HessianCommand implements Callable<Integer> {
                     + mnist.test().pixelsPerImage() + " pixels");
         }
         OptionRanges.between("--samples", samples, 1, mnist.test().count(), "the test images");
-        OptionRanges.between("--top-k", topK, 1, (int) Math.min(Integer.MAX_VALUE, model.mlp.parameterCount()), "the parameters");
+        OptionRanges.between("--top-k", topK, 1, (int) Math.min(Integer.MAX_VALUE, model.parameterCount()), "the parameters");
         DatasetHessian hessian = new DatasetHessian(model, mnist.test(), samples, batch);
         PrintWriter out = spec.commandLine().getOut();
-        String module = Checkpoint.torchModule(loaded.widths(), loaded.activation());
+        String module = loaded.torchModule();
         out.printf(Locale.ROOT, "%s: %s, %,d parameters; Hessian of the mean test loss over %d images%n",
-                checkpoint, module, model.mlp.parameterCount(), samples);
+                checkpoint, module, model.parameterCount(), samples);
         out.flush();
         Map<String, Double> seconds = new LinkedHashMap<>();
 
@@ -193,7 +197,7 @@ final class HessianCommand implements Callable<Integer> {
 
         writePlot(density, top, trace, module);
         out.println("density plot: " + plot);
-        Report report = new Report(checkpoint.toString(), module, samples, model.mlp.parameterCount(), hessian.loss(),
+        Report report = new Report(checkpoint.toString(), module, samples, model.parameterCount(), hessian.loss(),
                 top, trace, quadrature, density, seconds);
         Gson gson = new GsonBuilder().setPrettyPrinting().serializeSpecialFloatingPointValues().create();
         byte[] bytes = gson.toJson(report).getBytes(StandardCharsets.UTF_8);

@@ -46,8 +46,8 @@ enum OptimizerChoice {
     NEWTON_CG("newton-cg", Kind.CLOSURE, Double.NaN, 500) {
         @Override
         BatchStep create(Model model, int batch, int lastBatch, Settings s) {
-            Model.Batch train = model.batch("train", batch);
-            Model.Batch curvature = model.batch("train_curvature", s.newtonCg().curvatureBatch(batch));
+            Model.Batch train = model.trainingBatch("train", batch);
+            Model.Batch curvature = model.trainingBatch("train_curvature", s.newtonCg().curvatureBatch(batch));
             Objective objective = Objective.of(train.loss(), model.parameters()).withCurvatureLoss(curvature.loss());
             NewtonCg.Options options = NewtonCg.Options.defaults().withMaxCgIterations(s.newtonCg().cgIterations())
                     .withInitialDamping(s.newtonCg().damping());
@@ -65,7 +65,7 @@ enum OptimizerChoice {
     ADAHESSIAN("adahessian", Kind.CLOSURE, 0.05, 128) {
         @Override
         BatchStep create(Model model, int batch, int lastBatch, Settings s) {
-            Model.Batch train = model.batch("train", batch);
+            Model.Batch train = model.trainingBatch("train", batch);
             AdaHessian optimizer = AdaHessian.create(model.store, Objective.of(train.loss(), model.parameters()),
                     AdaHessian.Options.defaults().withLr(s.lr()).withSeed(s.seed()));
             return new ClosureBatchStep(model, cliName, "the moments and the step count", optimizer, List.of(train));
@@ -75,7 +75,7 @@ enum OptimizerChoice {
     LBFGS("lbfgs", Kind.CLOSURE, 1.0, 1000) {
         @Override
         BatchStep create(Model model, int batch, int lastBatch, Settings s) {
-            Model.Batch train = model.batch("train", batch);
+            Model.Batch train = model.trainingBatch("train", batch);
             Lbfgs.Options d = Lbfgs.Options.defaults();
             Lbfgs optimizer = Lbfgs.create(model.store, Objective.of(train.loss(), model.parameters()),
                     new Lbfgs.Options(s.lr(), d.history(), d.armijo(), d.backtrack(), d.maxBacktracks()));

@@ -69,7 +69,7 @@ final class ProfileCommand implements Callable<Integer> {
         OptionRanges.atLeast("--steps", steps, 1);
         OptionRanges.atLeast("--warmup", warmup, 0);
         OptionRanges.atLeast("--batch", batch, 1);
-        Model model = new Model(modelOptions.widths(), modelOptions.activation());
+        Model model = modelOptions.create();
         optimizer.compiled(optimizer.defaultLearningRate); // a closure optimizer is refused before any work
         Threads.configure(threads, spec.commandLine().getErr());
         if (trace == null) trace = run.file("profile", "profile-trace.json");
@@ -85,20 +85,20 @@ final class ProfileCommand implements Callable<Integer> {
     }
 
     private Integer profile(Model model) throws IOException {
-        model.mlp.initialize(model.store, Init.TORCH_DEFAULT, 1);
+        model.initialize(Init.TORCH_DEFAULT, 1);
         Mnist mnist = data.load();
         if (mnist.train().pixelsPerImage() != model.inputWidth()) {
             throw new IllegalArgumentException("the images have " + mnist.train().pixelsPerImage() + " pixels but the first layer takes "
                     + model.inputWidth() + " inputs");
         }
         OptionRanges.between("--batch", batch, 1, mnist.train().count(), "the training images");
-        Model.Batch b = model.batch("train", batch);
+        Model.Batch b = model.trainingBatch("train", batch);
         TrainingStep step = TrainingStep.compile(model.store, b.loss(), model.parameters(),
-                optimizer.compiled(optimizer.defaultLearningRate), false);
+                optimizer.compiled(optimizer.defaultLearningRate), false, b.stateUpdates());
         Profiler.Result result = Profiler.run(model, b, step, mnist.train(), warmup, steps);
         PrintWriter out = spec.commandLine().getOut();
         printTable(out, result);
-        String title = Checkpoint.torchModule(model.mlp.widths(), model.mlp.activation()) + ", batch " + batch + ", " + optimizer;
+        String title = model.torchModule() + ", batch " + batch + ", " + optimizer;
         ChromeTrace.write(trace, result, title);
         out.println("trace: " + trace + " (open it in chrome://tracing or https://ui.perfetto.dev)");
         out.flush();

@@ -48,15 +48,15 @@ final class Resumption {
     }
 
     /** Loads the checkpoint (weights finite) and checks the --layers and --activation given against it. */
-    static Resumption load(Path file, String layers, int[] widths, Activation activation, Set<String> allowed)
-            throws IOException {
+    static Resumption load(Path file, String modelName, String layers, int[] widths, Activation activation,
+                           Set<String> allowed) throws IOException {
         if (Files.isDirectory(file)) {
             throw new IllegalArgumentException("--resume " + file + ": is a directory; expected a checkpoint file");
         }
         if (!Files.exists(file)) throw new IllegalArgumentException("--resume " + file + ": no such file");
-        Checkpoint checkpoint = Checkpoint.load(file, activation);
+        Checkpoint checkpoint = Checkpoint.load(file, activation, modelName);
         checkpoint.requireFinite(file);
-        if (widths != null && !Arrays.equals(widths, checkpoint.widths())) {
+        if (widths != null && checkpoint.widths() != null && !Arrays.equals(widths, checkpoint.widths())) {
             throw new IllegalArgumentException("--layers " + layers + " disagrees with " + file + ", which holds a "
                     + Model.widthsText(checkpoint.widths()) + " model: its weights cannot take another shape (start a new"
                     + " run instead)");

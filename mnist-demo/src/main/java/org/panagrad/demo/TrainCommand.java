@@ -111,6 +111,10 @@ final class TrainCommand implements Callable<Integer> {
     @Option(names = "--log-every", paramLabel = "N", description = "Print the loss every N steps.")
     Integer logEvery;
 
+    @Option(names = "--augment", description = "Random crops with 2 pixels of zero padding (torchvision's RandomCrop(28,"
+            + " padding=2)), for CNNs.")
+    boolean augment;
+
     @Option(names = "--no-progress", description = "Do not show the progress bar (shown only on a terminal).")
     boolean noProgress;
 
@@ -174,7 +178,7 @@ final class TrainCommand implements Callable<Integer> {
     private Integer train(PrintWriter out, PrintWriter err, Path ck, Path metricsFile, int[] widths, Activation activation,
                           Set<String> allowed, double learningRate, Signals signals, AtomicReference<Trainer> training)
             throws IOException {
-        Resumption start = resume != null ? Resumption.load(resume, modelOptions.layers, widths, activation, allowed) : null;
+        Resumption start = resume != null ? Resumption.load(resume, modelOptions.model, modelOptions.layers, widths, activation, allowed) : null;
         Mnist mnist = data.load();
         DataIdentity identity = DataIdentity.of(mnist);
         long seedUsed = seed != null ? seed : 1;
@@ -196,8 +200,8 @@ final class TrainCommand implements Callable<Integer> {
         if (start != null) {
             model = start.checkpoint().toModel();
         } else {
-            model = new Model(widths != null ? widths : modelOptions.widths(), activation != null ? activation : Activation.RELU);
-            model.mlp.initialize(model.store, init, seedUsed);
+            model = modelOptions.create();
+            model.initialize(init, seedUsed);
         }
         CheckpointFiles files = new CheckpointFiles(ck);
         int removed = files.cleanUp() + OutputFiles.deleteStaleTemporaries(metricsFile, MetricsLog.chartPath(metricsFile));
@@ -218,6 +222,7 @@ final class TrainCommand implements Callable<Integer> {
         if (detectAnomaly) trainer.detectAnomaly();
         MetricsLog log = new MetricsLog(metricsFile);
         if (run.used()) out.println("outputs in " + run.directory("train") + "/");
+        if (augment) trainer.augment(2);
         if (start != null) {
             out.println(start.resume(trainer));
             String restartWarning = start.restoreOptimizer(trainer);
@@ -231,16 +236,17 @@ final class TrainCommand implements Callable<Integer> {
         }
         int dropped = trainer.droppedPerEpoch();
         out.printf(Locale.ROOT, "model %s (%,d parameters), %s, batch %d, %,d training images%s, seed %d%n",
-                Checkpoint.torchModule(model.mlp.widths(), model.mlp.activation()), model.mlp.parameterCount(),
+                model.torchModule(), model.parameterCount(),
                 optimizer.describe(settings, trainer.batchSize()), trainer.batchSize(), n,
                 dropped == 0 ? "" : String.format(Locale.ROOT, " (the last %d of each epoch skipped: %s steps on full"
                         + " batches only)", dropped, optimizer), seedUsed);
         out.flush();
 
         TensorBoardLogger tensorboard = logs.open(logDirectory, model, trainer.batchSize(), new TensorBoardLogger.RunInfo(
-                Model.widthsText(model.mlp.widths()), model.mlp.activation().name().toLowerCase(Locale.ROOT),
-                optimizer.toString(), trainer.batchSize(), settings.lr(), epochs, seedUsed, logs.histogramEvery,
-                Checkpoint.torchModule(model.mlp.widths(), model.mlp.activation())));
+                model.mlp != null ? Model.widthsText(model.mlp.widths()) : model.name(),
+                (model.mlp != null ? model.mlp.activation() : modelOptions.activation()).name().toLowerCase(Locale.ROOT),
+                optimizer.toString(), trainer.batchSize(),
+                settings.lr(), epochs, seedUsed, logs.histogramEvery, model.torchModule()));
         if (tensorboard != null) trainer.observe(tensorboard);
         long trainingStart = System.nanoTime();
         training.set(trainer);

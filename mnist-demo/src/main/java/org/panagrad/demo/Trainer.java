@@ -49,6 +49,8 @@ final class Trainer {
     static final double EXPLOSION_FACTOR = 100;
 
     private final Model model;
+    /** --augment: a random crop of every training image, or null. */
+    private RandomCrop crop;
     private final Dataset train;
     private final BatchStep step;
     private final Config config;
@@ -93,6 +95,13 @@ final class Trainer {
         step = steps.create(model, batch, config.samples() % batch);
         images = new float[batch * model.inputWidth()];
         labels = new int[batch];
+    }
+
+    /** Augments every training image with a random crop: shifts of up to {@code padding} pixels (--augment). */
+    void augment(int padding) {
+        int side = (int) Math.round(Math.sqrt(model.inputWidth()));
+        if (side * side != model.inputWidth()) throw new IllegalArgumentException("--augment needs square images");
+        crop = new RandomCrop(side, padding, config.seed());
     }
 
     /** Images per step (the --batch asked for, at most the training images). */
@@ -194,7 +203,7 @@ final class Trainer {
                         save(epoch, b);
                         return Outcome.STOPPED;
                     }
-                    int size = gather(order, b);
+                    int size = gather(order, epoch, b);
                     long index = step.stepCount();
                     observer.beforeStep(index, images, labels, size);
                     float loss = run(epoch, b, size);
@@ -270,12 +279,13 @@ final class Trainer {
         }
     }
 
-    /** Copies batch {@code b} of the epoch's order into the step's arrays; returns its size. */
-    private int gather(int[] order, int b) {
+    /** Copies batch {@code b} of the epoch's order (cropped with --augment) into the step's arrays; returns its size. */
+    private int gather(int[] order, int epoch, int b) {
         int pixels = model.inputWidth(), start = b * batch, size = Math.min(batch, config.samples() - start);
         for (int i = 0; i < size; i++) {
             int k = order[start + i];
-            System.arraycopy(train.images(), k * pixels, images, i * pixels, pixels);
+            if (crop != null) crop.copy(train.images(), k * pixels, images, i * pixels, epoch, k);
+            else System.arraycopy(train.images(), k * pixels, images, i * pixels, pixels);
             labels[i] = train.labels()[k];
         }
         return size;
@@ -285,7 +295,7 @@ final class Trainer {
     private void replay(int[] order, int epoch, int from, int to) {
         step.rollBack();
         for (int r = from; r < to; r++) {
-            float loss = step.step(images, labels, gather(order, r));
+            float loss = step.step(images, labels, gather(order, epoch, r));
             if (step.status() != TrainingStep.Status.FINITE) {
                 throw new IllegalStateException("replaying the steps before a skipped one gave a non-finite " + loss
                         + " at epoch " + (epoch + 1) + ", batch " + (r + 1) + ", which was finite the first time");

@@ -206,7 +206,7 @@ class FailureBehaviourTest extends SyntheticDataTest {
     void otherDataThanTheCheckpointsIsRefused() throws IOException {
         Path ck = dir.resolve("ck.safetensors");
         assertEquals(0, train("--epochs", "1", "--checkpoint", ck.toString()).exitCode());
-        Path other = SyntheticMnist.write(dir.resolve("other"), 600, 300, 7);
+        Path other = SyntheticMnist.withSeed(dir.resolve("other"), 600, 300, 7);
         Cli resumed = Cli.run("train", "--no-progress", "--data", other.toString(), "--epochs", "2", "--resume", ck.toString());
         assertError(resumed, other + " holds other data (labels CRC-32 ");
         assertTrue(resumed.err().contains("but " + ck + " was trained on other data (labels CRC-32 "), resumed::toString);
