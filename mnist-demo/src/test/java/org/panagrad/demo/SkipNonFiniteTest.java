@@ -126,4 +126,42 @@ class SkipNonFiniteTest {
             }
         }
     }
+
+    /**
+     * With batch norm (resnet8), the forward pass of a skipped step moved the running statistics too: they are put
+     * back with the parameters, so the run ends with every state-dict entry of a run that never took the step.
+     */
+    @Test
+    void skippedStepsPutBackBatchNormsRunningStatistics() throws IOException {
+        Mnist mnist = Mnist.load(SyntheticMnist.write(dir.resolve("data28"), 300, 20, 28));
+        int[] order = new int[300];
+        Trainer.shuffle(order, 1, 0);
+        int pixels = mnist.train().pixelsPerImage();
+        Set<Integer> bad = new java.util.HashSet<>();
+        for (int b : new int[] {5, 70}) {
+            float[] images = new float[4 * pixels];
+            for (int i = 0; i < 4; i++) System.arraycopy(mnist.train().images(), order[b * 4 + i] * pixels, images, i * pixels, pixels);
+            bad.add(Arrays.hashCode(images));
+        }
+        Model[] models = new Model[2];
+        for (int omit = 0; omit < 2; omit++) {
+            Model model = new Model("resnet8", new org.panagrad.nn.zoo.ZooOptions(Mlp.parseWidths(SyntheticMnist.LAYERS), Activation.RELU));
+            model.initialize(Init.TORCH_DEFAULT, 1);
+            OptimizerChoice.Settings settings = new OptimizerChoice.Settings(0.05, 1, new NewtonCgOptions());
+            boolean omitting = omit == 1;
+            Trainer trainer = new Trainer(model, mnist.train(), mnist.test(),
+                    (m, full, last) -> new Poisoned(OptimizerChoice.MOMENTUM.create(m, full, last, settings), m, bad, omitting),
+                    new Trainer.Config(4, 1, 300, 1, null, 0, Trainer.NonFinitePolicy.SKIP, 0, Map.of(), "Try a smaller --lr"),
+                    new PrintWriter(new StringWriter()), new PrintWriter(new StringWriter()), epoch -> Progress.NONE);
+            assertEquals(Trainer.Outcome.FINISHED, trainer.run(null));
+            if (!omitting) assertEquals(2, trainer.skippedSteps());
+            models[omit] = model;
+        }
+        List<Node> skipped = models[0].stateNodes(), omitted = models[1].stateNodes();
+        assertTrue(skipped.stream().anyMatch(n -> n.name().contains("running_mean")), "resnet8 has running statistics");
+        for (int i = 0; i < skipped.size(); i++) {
+            assertArrayEquals(models[1].store.get(omitted.get(i)), models[0].store.get(skipped.get(i)),
+                    skipped.get(i).name() + " differs from a run that never took the skipped steps");
+        }
+    }
 }
