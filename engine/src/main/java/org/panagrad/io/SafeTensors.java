@@ -13,6 +13,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 
@@ -21,9 +22,11 @@ import java.util.Map;
  * UTF-8 JSON header (see {@link SafeTensorsHeader}), then the raw little-endian tensor data. Panagrad writes
  * F32 (and I64 for integer counters) and reads F32, F64, F16, BF16 and I64, converting to float.
  *
- * <p>The reader checks every offset against the file before reading, so a damaged file fails with the
- * path, the byte offset and what was expected there. Unlike the reference implementation it accepts data
- * sections with gaps, overlaps or unsorted tensors, as long as every tensor lies inside the file.
+ * <p>The reader checks the whole header against the file before it allocates anything for the tensors, so a
+ * damaged file fails with the path, the byte offset and what was expected there, and a header that claims
+ * more data than the file holds is refused before any memory is taken for it. As the reference implementation
+ * does, it requires the tensors to tile the data section exactly: in any order in the header, but without
+ * gaps, overlaps or bytes after the last one.
  */
 public final class SafeTensors {
     private static final int PREFIX_BYTES = SafeTensorsHeader.START;
@@ -97,39 +100,92 @@ public final class SafeTensors {
     /** Reads every tensor (converted to float) and the metadata. */
     public static SafeTensorsFile read(Path path) throws IOException {
         try (FileChannel channel = FileChannel.open(path, StandardOpenOption.READ)) {
-            long size = channel.size();
-            if (size < PREFIX_BYTES) {
-                throw new DataFormatException(path, size, "the file ended after " + size + " bytes; expected at least "
-                        + PREFIX_BYTES + " (the little-endian u64 length of the JSON header)");
-            }
-            long headerLength = readAt(channel, path, 0, PREFIX_BYTES).getLong();
-            long available = size - PREFIX_BYTES;
-            if (headerLength < 0 || headerLength > available) {
-                throw new DataFormatException(path, 0, "the header length is " + Long.toUnsignedString(headerLength)
-                        + " bytes, but only " + available + " bytes follow the length prefix (file size " + size + ")");
-            }
-            if (headerLength > MAX_HEADER_BYTES) {
-                throw new DataFormatException(path, 0, "the header length is " + headerLength
-                        + " bytes, more than the limit of " + MAX_HEADER_BYTES);
-            }
-            String text = decodeUtf8(path, readAt(channel, path, PREFIX_BYTES, (int) headerLength));
-            SafeTensorsHeader header = SafeTensorsHeader.parse(path, text);
-            long dataStart = PREFIX_BYTES + headerLength;
-            long dataBytes = size - dataStart;
-            List<TensorData> tensors = new ArrayList<>(header.entries().size());
-            for (SafeTensorsHeader.Entry entry : header.entries()) {
-                if (entry.end() > dataBytes) {
-                    throw new DataFormatException(path, size, "tensor '" + entry.name() + "' has data_offsets ["
-                            + entry.begin() + ", " + entry.end() + "], which needs the file to reach offset "
-                            + (dataStart + entry.end()) + " (data starts at " + dataStart + "), but the file ended at"
-                            + " offset " + size);
-                }
-                float[] values = readTensor(channel, path, dataStart + entry.begin(), entry);
+            Checked file = readHeader(channel, path);
+            List<TensorData> tensors = new ArrayList<>(file.header().entries().size());
+            for (SafeTensorsHeader.Entry entry : file.header().entries()) {
+                float[] values = readTensor(channel, path, file.dataStart() + entry.begin(), entry);
                 // Every float type is read into floats and would be written back as F32; integers stay I64.
                 String dtype = entry.dtype() == SafeTensorsDtype.I64 ? "I64" : "F32";
                 tensors.add(new TensorData(entry.name(), entry.shape(), values, dtype));
             }
-            return new SafeTensorsFile(tensors, header.metadata());
+            return new SafeTensorsFile(tensors, file.header().metadata());
+        }
+    }
+
+    /**
+     * Reads only the header's metadata (what a file says about itself: a checkpoint's training position, the
+     * file holding its optimizer state), checked as {@link #read} checks it, without reading any tensor.
+     */
+    public static Map<String, String> readMetadata(Path path) throws IOException {
+        try (FileChannel channel = FileChannel.open(path, StandardOpenOption.READ)) {
+            return readHeader(channel, path).header().metadata();
+        }
+    }
+
+    /** A header checked against the file, and where the data section starts. */
+    private record Checked(SafeTensorsHeader header, long dataStart) {}
+
+    /**
+     * The length prefix and the header, checked against the file's size before the header is read, and the
+     * tensors' layout checked against the data section, before anything is allocated for them.
+     */
+    private static Checked readHeader(FileChannel channel, Path path) throws IOException {
+        long size = channel.size();
+        if (size < PREFIX_BYTES) {
+            throw new DataFormatException(path, size, "the file ended after " + size + " bytes; expected at least "
+                    + PREFIX_BYTES + " (the little-endian u64 length of the JSON header)");
+        }
+        long headerLength = readAt(channel, path, 0, PREFIX_BYTES).getLong();
+        long available = size - PREFIX_BYTES;
+        if (headerLength < 0 || headerLength > available) {
+            throw new DataFormatException(path, 0, "the header length is " + Long.toUnsignedString(headerLength)
+                    + " bytes, but only " + available + " bytes follow the length prefix (file size " + size + ")");
+        }
+        if (headerLength > MAX_HEADER_BYTES) {
+            throw new DataFormatException(path, 0, "the header length is " + headerLength
+                    + " bytes, more than the limit of " + MAX_HEADER_BYTES);
+        }
+        String text = decodeUtf8(path, readAt(channel, path, PREFIX_BYTES, (int) headerLength));
+        SafeTensorsHeader header = SafeTensorsHeader.parse(path, text);
+        long dataStart = PREFIX_BYTES + headerLength;
+        checkLayout(path, header.entries(), dataStart, size);
+        return new Checked(header, dataStart);
+    }
+
+    /**
+     * Every tensor inside the file, and the data section tiled exactly by the tensors sorted by offset: checked
+     * before anything is allocated for them.
+     */
+    private static void checkLayout(Path path, List<SafeTensorsHeader.Entry> entries, long dataStart, long size)
+            throws DataFormatException {
+        long dataBytes = size - dataStart;
+        for (SafeTensorsHeader.Entry entry : entries) {
+            if (entry.end() > dataBytes) {
+                throw new DataFormatException(path, size, "tensor '" + entry.name() + "' has data_offsets ["
+                        + entry.begin() + ", " + entry.end() + "], which needs the file to reach offset "
+                        + (dataStart + entry.end()) + " (data starts at " + dataStart + "), but the file ended at"
+                        + " offset " + size);
+            }
+        }
+        List<SafeTensorsHeader.Entry> sorted = new ArrayList<>(entries);
+        sorted.sort(Comparator.comparingLong(SafeTensorsHeader.Entry::begin).thenComparingLong(SafeTensorsHeader.Entry::end));
+        long expected = 0;
+        String previous = null;
+        for (SafeTensorsHeader.Entry entry : sorted) {
+            if (entry.begin() != expected) {
+                String after = previous == null ? "the start of the data" : "the end of tensor '" + previous + "'";
+                throw new DataFormatException(path, dataStart + Math.min(entry.begin(), expected), "tensor '"
+                        + entry.name() + "' has data_offsets [" + entry.begin() + ", " + entry.end() + "], but "
+                        + after + " is at " + expected + (entry.begin() < expected ? ": the two overlap"
+                        : ": " + (entry.begin() - expected) + " bytes between them belong to no tensor")
+                        + " (the tensors must tile the data section)");
+            }
+            expected = entry.end();
+            previous = entry.name();
+        }
+        if (expected != dataBytes) {
+            throw new DataFormatException(path, dataStart + expected, (dataBytes - expected) + " bytes follow the last"
+                    + " tensor's data, which belong to no tensor (the tensors must tile the data section)");
         }
     }
 

@@ -137,18 +137,44 @@ class SafeTensorsTest {
     }
 
     @Test
-    void overlappingAndUnsortedDataIsAccepted() throws IOException {
+    void unsortedEntriesAreAccepted() throws IOException {
         String header = "{\"second\":{\"dtype\":\"F32\",\"shape\":[1],\"data_offsets\":[4,8]},"
-                + "\"first\":{\"dtype\":\"F32\",\"shape\":[2],\"data_offsets\":[0,8]},"
-                + "\"again\":{\"dtype\":\"F32\",\"shape\":[1],\"data_offsets\":[0,4]}}";
+                + "\"first\":{\"dtype\":\"F32\",\"shape\":[1],\"data_offsets\":[0,4]}}";
         byte[] data = ByteBuffer.allocate(8).order(ByteOrder.LITTLE_ENDIAN).putFloat(1).putFloat(2).array();
-        Path file = Files.write(temp.resolve("shared.safetensors"), file(header, data));
+        Path file = Files.write(temp.resolve("unsorted.safetensors"), file(header, data));
 
         SafeTensorsFile read = SafeTensors.read(file);
 
-        assertEquals(List.of("second", "first", "again"), read.tensors().stream().map(TensorData::name).toList());
+        assertEquals(List.of("second", "first"), read.tensors().stream().map(TensorData::name).toList());
         assertArrayEquals(new float[] {2}, read.tensor("second").data());
-        assertArrayEquals(new float[] {1, 2}, read.tensor("first").data());
+        assertArrayEquals(new float[] {1}, read.tensor("first").data());
+    }
+
+    /** As the reference implementation, which refuses such files: the tensors tile the data section exactly. */
+    @Test
+    void overlapsGapsAndTrailingBytesAreRefused() throws IOException {
+        byte[] data = ByteBuffer.allocate(12).order(ByteOrder.LITTLE_ENDIAN).putFloat(1).putFloat(2).putFloat(3).array();
+        String overlap = "{\"a\":{\"dtype\":\"F32\",\"shape\":[2],\"data_offsets\":[0,8]},"
+                + "\"b\":{\"dtype\":\"F32\",\"shape\":[2],\"data_offsets\":[4,12]}}";
+        Path file = Files.write(temp.resolve("overlap.safetensors"), file(overlap, data));
+        DataFormatException e = assertThrows(DataFormatException.class, () -> SafeTensors.read(file));
+        assertEquals(8 + overlap.length() + 4, e.offset());
+        assertEquals("tensor 'b' has data_offsets [4, 12], but the end of tensor 'a' is at 8: the two overlap"
+                + " (the tensors must tile the data section)", e.detail());
+
+        String gap = "{\"a\":{\"dtype\":\"F32\",\"shape\":[1],\"data_offsets\":[0,4]},"
+                + "\"b\":{\"dtype\":\"F32\",\"shape\":[1],\"data_offsets\":[8,12]}}";
+        Files.write(file, file(gap, data));
+        e = assertThrows(DataFormatException.class, () -> SafeTensors.read(file));
+        assertEquals("tensor 'b' has data_offsets [8, 12], but the end of tensor 'a' is at 4: 4 bytes between them"
+                + " belong to no tensor (the tensors must tile the data section)", e.detail());
+
+        String trailing = "{\"a\":{\"dtype\":\"F32\",\"shape\":[2],\"data_offsets\":[0,8]}}";
+        Files.write(file, file(trailing, data));
+        e = assertThrows(DataFormatException.class, () -> SafeTensors.read(file));
+        assertEquals(8 + trailing.length() + 8, e.offset());
+        assertEquals("4 bytes follow the last tensor's data, which belong to no tensor (the tensors must tile the data"
+                + " section)", e.detail());
     }
 
     @Test

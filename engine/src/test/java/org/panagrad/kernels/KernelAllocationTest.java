@@ -163,11 +163,15 @@ class KernelAllocationTest {
         calls.put("dot", () -> sink[0] = Reductions.dot(n, x, 0, y, 0));
         calls.put("axpy", () -> Elementwise.axpy(n, 1e-6f, x, 0, out, 0));
         // Tiny steps keep the parameters bounded over thousands of calls.
-        calls.put("sgd", () -> Updates.sgd(n, 1e-6f, 0.01f, p, 0, g, 0));
-        calls.put("momentum", () -> Updates.momentum(n, 1e-6f, 0.9f, false, 0.01f, p, 0, g, 0, m1, 0));
-        calls.put("nesterov", () -> Updates.momentum(n, 1e-6f, 0.9f, true, 0.01f, p, 0, g, 0, m1, 0));
-        calls.put("adam", () -> Updates.adam(n, 1e-6f, 0.9f, 0.999f, 1e-8f, 0.01f, false, 0.5f, 0.1f, p, 0, g, 0, m1, 0, m2, 0));
-        calls.put("adamw", () -> Updates.adam(n, 1e-6f, 0.9f, 0.999f, 1e-8f, 0.01f, true, 0.5f, 0.1f, p, 0, g, 0, m1, 0, m2, 0));
+        calls.put("sgd", () -> sink[0] = Updates.sgd(n, 1e-6f, 0.01f, p, 0, g, 0));
+        calls.put("momentum", () -> sink[0] = Updates.momentum(n, 1e-6f, 0.9f, false, 0.01f, p, 0, g, 0, m1, 0));
+        calls.put("nesterov", () -> sink[0] = Updates.momentum(n, 1e-6f, 0.9f, true, 0.01f, p, 0, g, 0, m1, 0));
+        calls.put("norm", () -> sink[0] = Updates.norm(sink[0], n, g, 0));
+        float[] schedule = {1e-6f, 0.5f, 0.1f};
+        AdamHyperparameters adam = new AdamHyperparameters(0.9f, 0.999f, 1e-8f, 0.01f, false, schedule);
+        AdamHyperparameters adamW = new AdamHyperparameters(0.9f, 0.999f, 1e-8f, 0.01f, true, schedule);
+        calls.put("adam", () -> sink[0] = Updates.adam(n, adam, p, 0, g, 0, m1, 0, m2, 0));
+        calls.put("adamw", () -> sink[0] = Updates.adam(n, adamW, p, 0, g, 0, m1, 0, m2, 0));
         return calls;
     }
 

@@ -29,8 +29,9 @@ import java.util.Map;
  * the widths then come from their shapes and the activation from the caller.
  *
  * <p>The optimizer's state (momentum buffers, Adam moments, a closure optimizer's snapshot) would break
- * {@code load_state_dict}'s strict key check, so {@code --resume} finds it in a sidecar file written next to the
- * model ({@link #optimizerSidecar}), tagged with the optimizer's name and the step.
+ * {@code load_state_dict}'s strict key check, so it goes to a sidecar file next to the model, tagged with the
+ * optimizer's name and the step, which the model file names in its metadata ({@link #OPTIMIZER_STATE}):
+ * {@link CheckpointFiles} writes the sidecar first and the model last, so the two never disagree.
  */
 record Checkpoint(int[] widths, Activation activation, List<TensorData> tensors, Map<String, String> metadata,
                   String model) {
@@ -46,6 +47,12 @@ record Checkpoint(int[] widths, Activation activation, List<TensorData> tensors,
     /** In the optimizer sidecar: how the state of a weight is laid out (the model file is always PyTorch's). */
     static final String LAYOUT = "weight_layout";
     static final String WEIGHTS_IN_OUT = "in_out";
+    /** In the model file: the name of the file beside it that holds the optimizer's state for this model. */
+    static final String OPTIMIZER_STATE = "optimizer_state";
+    static final String SEED = "seed";
+    static final String BATCH_SIZE = "batch_size";
+    static final String SAMPLES = "samples";
+    static final String SKIPPED = "skipped_steps";
 
     /** Writes the model's parameters (atomically) with the training position in the metadata. */
     static void save(Path file, Model model, Map<String, String> extraMetadata) throws IOException {
@@ -60,19 +67,19 @@ record Checkpoint(int[] widths, Activation activation, List<TensorData> tensors,
         StateDict.save(file, model.module, model.store, meta);
     }
 
-    /** Writes a first-order optimizer's state variables next to the model checkpoint. */
-    static void saveOptimizer(Path modelFile, Model model, String name, Optimizer optimizer) throws IOException {
+    /** Writes a first-order optimizer's state variables to {@code sidecar}. */
+    static void saveOptimizer(Path sidecar, Model model, String name, Optimizer optimizer) throws IOException {
         List<TensorData> tensors = new ArrayList<>();
         for (Node v : optimizer.stateVariables()) tensors.add(tensor(model, v));
-        saveOptimizer(modelFile, name, optimizer.stepCount(), tensors, Map.of());
+        saveOptimizer(sidecar, name, optimizer.stepCount(), tensors, Map.of());
     }
 
     /**
-     * Restores a first-order optimizer's state variables from the sidecar if it holds them at the checkpoint's
+     * Restores a first-order optimizer's state variables from {@code sidecar} if it holds them at the checkpoint's
      * step; returns whether it did (otherwise the moments start from zero).
      */
-    static boolean loadOptimizer(Path modelFile, long step, Model model, String name, Optimizer optimizer) throws IOException {
-        SafeTensorsFile file = readOptimizer(modelFile, name, step);
+    static boolean loadOptimizer(Path sidecar, long step, Model model, String name, Optimizer optimizer) throws IOException {
+        SafeTensorsFile file = readOptimizer(sidecar, name, step);
         if (file == null) return false;
         List<TensorData> present = file.tensors();
         for (Node v : optimizer.stateVariables()) {
@@ -84,10 +91,10 @@ record Checkpoint(int[] widths, Activation activation, List<TensorData> tensors,
     }
 
     /**
-     * Writes an optimizer's state (atomically) next to the model checkpoint, tagged with the optimizer's name and
-     * the step it was taken at; {@code scalars} go into the metadata beside the two tags.
+     * Writes an optimizer's state (atomically) to {@code sidecar}, tagged with the optimizer's name and the step it
+     * was taken at; {@code scalars} go into the metadata beside the two tags.
      */
-    static void saveOptimizer(Path modelFile, String name, long step, List<TensorData> tensors, Map<String, String> scalars)
+    static void saveOptimizer(Path sidecar, String name, long step, List<TensorData> tensors, Map<String, String> scalars)
             throws IOException {
         if (scalars.containsKey(OPTIMIZER) || scalars.containsKey(STEP) || scalars.containsKey(LAYOUT)) {
             throw new IllegalArgumentException("optimizer scalars " + scalars.keySet() + " would overwrite the tags '"
@@ -98,17 +105,16 @@ record Checkpoint(int[] widths, Activation activation, List<TensorData> tensors,
         meta.put(STEP, Long.toString(step));
         meta.put(LAYOUT, WEIGHTS_IN_OUT);
         meta.putAll(scalars);
-        SafeTensors.write(optimizerSidecar(modelFile), tensors, meta);
+        SafeTensors.write(sidecar, tensors, meta);
     }
 
     /**
-     * The optimizer state saved next to the model checkpoint at {@code step}, its metadata without the two tags;
-     * null when there is none for that step (no sidecar, as beside a file PyTorch wrote, or one a later,
-     * interrupted save left). A sidecar of another optimizer is an error: its state cannot continue this one.
+     * The optimizer state in {@code sidecar} at {@code step}, its metadata without the tags; null when there is none
+     * for that step (no sidecar, as beside a file PyTorch wrote, or an old one). A sidecar of another optimizer is an
+     * error: its state cannot continue this one.
      */
-    static SafeTensorsFile readOptimizer(Path modelFile, String name, long step) throws IOException {
-        Path sidecar = optimizerSidecar(modelFile);
-        if (!Files.exists(sidecar)) return null;
+    static SafeTensorsFile readOptimizer(Path sidecar, String name, long step) throws IOException {
+        if (sidecar == null || !Files.exists(sidecar)) return null;
         SafeTensorsFile file = SafeTensors.read(sidecar);
         String writer = file.metadata().get(OPTIMIZER);
         if (writer != null && !writer.equals(name)) {
@@ -125,10 +131,26 @@ record Checkpoint(int[] widths, Activation activation, List<TensorData> tensors,
         return new SafeTensorsFile(file.tensors(), scalars);
     }
 
-    static Path optimizerSidecar(Path modelFile) {
-        String name = modelFile.getFileName().toString();
-        String stem = name.endsWith(".safetensors") ? name.substring(0, name.length() - ".safetensors".length()) : name;
-        return modelFile.resolveSibling(stem + ".optimizer.safetensors");
+    /** Where the optimizer state of the model in {@code modelFile} is, read from its metadata. */
+    static Path optimizerState(Path modelFile) throws IOException {
+        return optimizerState(modelFile, SafeTensors.readMetadata(modelFile));
+    }
+
+    /**
+     * Where the optimizer state of the model in {@code modelFile} is: the file its metadata names, or for a
+     * checkpoint written before the model named it, the one fixed name beside it then used.
+     */
+    static Path optimizerState(Path modelFile, Map<String, String> metadata) {
+        String named = metadata.get(OPTIMIZER_STATE);
+        if (named != null) {
+            Path p = Path.of(named);
+            if (p.getNameCount() != 1 || p.isAbsolute()) {
+                throw new CheckpointException(modelFile, "metadata '" + OPTIMIZER_STATE + "' is '" + named
+                        + "'; expected a file name beside it");
+            }
+            return modelFile.resolveSibling(named);
+        }
+        return modelFile.resolveSibling(CheckpointFiles.stem(modelFile) + ".optimizer.safetensors");
     }
 
     private static TensorData tensor(Model model, Node v) {
@@ -195,18 +217,8 @@ record Checkpoint(int[] widths, Activation activation, List<TensorData> tensors,
                     : "found unexpected " + byName.keySet()));
         }
         int[] w = widths.stream().mapToInt(Integer::intValue).toArray();
-        String stored = content.metadata().get(ACTIVATION);
-        Activation activation;
-        if (activationOverride != null) {
-            activation = activationOverride;
-        } else if (stored != null) {
-            try {
-                activation = Activation.parse(stored);
-            } catch (IllegalArgumentException e) {
-                throw new CheckpointException(file, "metadata '" + ACTIVATION + "' is '" + stored
-                        + "'; expected relu, tanh or sigmoid (or pass --activation)");
-            }
-        } else {
+        Activation activation = activationOverride != null ? activationOverride : recordedActivation(file, content.metadata());
+        if (activation == null) {
             throw new CheckpointException(file, "the metadata does not name the activation (a file written by PyTorch"
                     + " holds only tensors); pass --activation relu, tanh or sigmoid");
         }
@@ -237,14 +249,67 @@ record Checkpoint(int[] widths, Activation activation, List<TensorData> tensors,
         return widths != null ? torchModule(widths, activation) : new Model(model, ZooOptions.DEFAULT).torchModule();
     }
 
-    long metadataLong(String key, long fallback) {
+    /** The activation the file's metadata names, or null (a file PyTorch wrote). */
+    Activation recordedActivation(Path file) {
+        return recordedActivation(file, metadata);
+    }
+
+    private static Activation recordedActivation(Path file, Map<String, String> metadata) {
+        String stored = metadata.get(ACTIVATION);
+        if (stored == null) return null;
+        try {
+            return Activation.parse(stored);
+        } catch (IllegalArgumentException e) {
+            throw new CheckpointException(file, "metadata '" + ACTIVATION + "' is '" + stored
+                    + "'; expected relu, tanh or sigmoid (or pass --activation)");
+        }
+    }
+
+    /**
+     * For eval and hessian, which read a model as it is: {@code --activation} is only for a file that does not
+     * record one, and may not contradict one that does.
+     */
+    void checkActivationOption(Path file, Activation given) {
+        Activation recorded = recordedActivation(file);
+        if (given != null && recorded != null && given != recorded) {
+            throw new IllegalArgumentException("--activation " + given.name().toLowerCase(java.util.Locale.ROOT)
+                    + " contradicts " + file + ", which records " + recorded.name().toLowerCase(java.util.Locale.ROOT)
+                    + "; leave --activation out (it is for files whose metadata does not name one, as PyTorch's)");
+        }
+    }
+
+    /** Refuses weights holding NaN or infinity: a model that diverged evaluates to nonsense. */
+    void requireFinite(Path file) {
+        for (TensorData t : tensors) {
+            float[] v = t.data();
+            int bad = 0, first = -1;
+            for (int i = 0; i < v.length; i++) {
+                if (!Float.isFinite(v[i])) {
+                    if (bad++ == 0) first = i;
+                }
+            }
+            if (bad > 0) {
+                throw new CheckpointException(file, "tensor '" + t.name() + "' holds " + v[first] + " at index " + first
+                        + (bad > 1 ? " (and " + (bad - 1) + " more non-finite values)" : "") + ": the model diverged"
+                        + " while training; use an earlier checkpoint");
+            }
+        }
+    }
+
+    /** A number the metadata records, or null when it does not (or not as a number). */
+    Long recordedLong(String key) {
         String v = metadata.get(key);
-        if (v == null) return fallback;
+        if (v == null) return null;
         try {
             return Long.parseLong(v);
         } catch (NumberFormatException e) {
-            return fallback;
+            return null;
         }
+    }
+
+    long metadataLong(String key, long fallback) {
+        Long v = recordedLong(key);
+        return v != null ? v : fallback;
     }
 
     /** "Sequential(Linear(784, 500), ReLU(), Linear(500, 10))", for people reading the metadata. */

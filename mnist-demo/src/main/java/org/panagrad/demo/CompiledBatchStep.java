@@ -1,7 +1,11 @@
 package org.panagrad.demo;
 
+import org.panagrad.graph.Node;
 import org.panagrad.optim.Optimizer;
 import org.panagrad.optim.TrainingStep;
+
+import java.util.ArrayList;
+import java.util.List;
 
 /**
  * A first-order optimizer compiled into the training step. When the batch size does not divide the data, a
@@ -11,6 +15,7 @@ import org.panagrad.optim.TrainingStep;
 final class CompiledBatchStep extends FirstOrderBatchStep {
     private final Model.Batch fullBatch, lastBatch;
     private final TrainingStep full, last;
+    private TrainingStep lastRun;
 
     /** @param name the optimizer's command-line name, which tags its saved state */
     CompiledBatchStep(Model model, String name, Optimizer optimizer, int batch, int lastBatch) {
@@ -21,6 +26,7 @@ final class CompiledBatchStep extends FirstOrderBatchStep {
         this.lastBatch = lastBatch == 0 ? null : model.trainingBatch("train_last", lastBatch);
         this.last = lastBatch == 0 ? null : TrainingStep.compile(model.store, this.lastBatch.loss(), model.parameters(),
                 optimizer, false, this.lastBatch.stateUpdates());
+        lastRun = full;
     }
 
     @Override
@@ -35,6 +41,24 @@ final class CompiledBatchStep extends FirstOrderBatchStep {
         // Read in place: the trainer gathers every batch into the same array, so this binds once.
         step.program().bind(feed.images(), images, 0);
         step.program().setLabels(feed.labels(), labels, 0);
+        lastRun = step;
         return step.run();
+    }
+
+    @Override
+    TrainingStep lastRun() {
+        return lastRun;
+    }
+
+    @Override
+    Node lastLoss() {
+        return (lastRun == full ? fullBatch : lastBatch).loss();
+    }
+
+    @Override
+    List<TrainingStep> steps() {
+        List<TrainingStep> steps = new ArrayList<>(List.of(full));
+        if (last != null) steps.add(last);
+        return steps;
     }
 }

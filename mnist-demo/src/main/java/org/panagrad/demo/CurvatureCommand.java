@@ -51,18 +51,18 @@ final class CurvatureCommand implements Callable<Integer> {
     @CommandLine.Mixin
     DataOption data;
 
-    @Option(names = "--activation", description = "relu, tanh or sigmoid, for a checkpoint whose metadata does not say.")
+    @Option(names = "--activation", paramLabel = "NAME", description = "relu, tanh or sigmoid, for a checkpoint whose metadata does not say.")
     String activation;
 
     @Option(names = "--samples", paramLabel = "N", defaultValue = "1000",
             description = "Use the first N training images (default: ${DEFAULT-VALUE}).")
     int samples;
 
-    @Option(names = "--batch", defaultValue = "128",
+    @Option(names = "--batch", paramLabel = "N", defaultValue = "128",
             description = "Images per compiled program; N is covered in batches and the results combined (default: ${DEFAULT-VALUE}).")
     int batch;
 
-    @Option(names = "--what", split = ",", defaultValue = "grad-norms,grad-variance,diag-ggn,diag-ggn-mc,diag-hessian",
+    @Option(names = "--what", paramLabel = "LIST", split = ",", defaultValue = "grad-norms,grad-variance,diag-ggn,diag-ggn-mc,diag-hessian",
             description = {"What to compute, comma-separated (default: ${DEFAULT-VALUE}):",
                     "grad-norms (per-sample gradient norms), per-sample-grads (written by --out only), grad-variance,"
                             + " diag-ggn (exact), diag-ggn-mc (Monte Carlo, --mc-samples), diag-hessian (exact, MLPs),"
@@ -70,14 +70,14 @@ final class CurvatureCommand implements Callable<Integer> {
                             + " vectors), kfac, ekfac."})
     List<String> what;
 
-    @Option(names = "--mc-samples", defaultValue = "1",
+    @Option(names = "--mc-samples", paramLabel = "N", defaultValue = "1",
             description = "Monte Carlo samples per batch for diag-ggn-mc and diag-hutchinson (default: ${DEFAULT-VALUE}).")
     int mcSamples;
 
-    @Option(names = "--top", defaultValue = "5", description = "Largest entries printed per parameter (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--top", paramLabel = "K", defaultValue = "5", description = "Largest entries printed per parameter (default: ${DEFAULT-VALUE}).")
     int top;
 
-    @Option(names = "--seed", defaultValue = "1", description = "Seed of the Monte Carlo estimates (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--seed", paramLabel = "N", defaultValue = "1", description = "Seed of the Monte Carlo estimates (default: ${DEFAULT-VALUE}).")
     long seed;
 
     @Option(names = "--json", paramLabel = "FILE", description = "Write every result as JSON.")
@@ -86,7 +86,7 @@ final class CurvatureCommand implements Callable<Integer> {
     @Option(names = "--out", paramLabel = "FILE", description = "Write the diagonals, variances and norms as safetensors.")
     Path out;
 
-    @Option(names = "--threads", description = "Worker threads for the kernels (default: the number of cores).")
+    @Option(names = "--threads", paramLabel = "N", description = "Worker threads for the kernels (default: the number of cores).")
     Integer threads;
 
     @CommandLine.Spec
@@ -105,7 +105,7 @@ final class CurvatureCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws IOException {
-        Threads.configure(threads != null ? threads : Threads.available());
+        Threads.configure(threads, spec.commandLine().getErr());
         Set<String> asked = new LinkedHashSet<>(what);
         for (String w : asked) {
             if (!WHAT.contains(w)) throw new IllegalArgumentException("--what: unknown '" + w + "'; expected some of " + WHAT);

@@ -19,11 +19,20 @@ final class DataOption {
     String dataset;
 
     @Option(names = "--data", paramLabel = "DIR",
-            description = "Directory with the four MNIST (or Fashion-MNIST) IDX files, plain or .gz. Default: "
-                    + "$MNIST_DIR, else ./data/mnist, else ../shared/data/mnist.")
+            description = {"Directory with the four MNIST (or Fashion-MNIST) IDX files, plain or .gz.",
+                    "Default: $MNIST_DIR, else ./data/mnist,", "else ../shared/data/mnist."})
     Path directory;
 
+    private Path found;
+
     Mnist load() throws IOException {
-        return Mnist.load(MnistFiles.locate(directory, dataset));
+        MnistFiles files = MnistFiles.locate(directory, dataset);
+        found = files.trainImages().getParent();
+        return Mnist.load(files);
+    }
+
+    /** The directory the data came from, for messages. */
+    String describe() {
+        return found != null ? found.toString() : directory != null ? directory.toString() : "the data directory";
     }
 }

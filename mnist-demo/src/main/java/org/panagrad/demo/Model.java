@@ -81,6 +81,16 @@ final class Model {
         return ps;
     }
 
+    /**
+     * Everything a training step may change in the model: the parameters and the buffers (batch norm's running
+     * statistics and counter), in state-dict order; what a skipped step must put back.
+     */
+    List<Node> stateNodes() {
+        List<Node> nodes = new ArrayList<>();
+        for (StateEntry e : module.state()) nodes.add(e.node());
+        return nodes;
+    }
+
     long parameterCount() {
         long n = 0;
         for (Node p : parameters()) n += p.shape().numel();

@@ -11,7 +11,7 @@ final class ModelOptions {
     static final String DEFAULT_LAYERS = "784-500-10";
 
     @Option(names = "--model", paramLabel = "NAME", description = "A model of the zoo: ${COMPLETION-CANDIDATES} (default: mlp;"
-            + " for a checkpoint: what it records).", completionCandidates = ZooNames.class)
+            + " a resumed run's is the one its checkpoint records).", completionCandidates = ZooNames.class)
     String model;
 
     /** The zoo's names, for the help text. */
@@ -31,7 +31,7 @@ final class ModelOptions {
     @Option(names = "--layers", paramLabel = "W-W-...", description = "Layer widths, input first (default: " + DEFAULT_LAYERS + ").")
     String layers;
 
-    @Option(names = "--activation", description = "relu, tanh or sigmoid (default: relu; for a checkpoint: what it records).")
+    @Option(names = "--activation", paramLabel = "NAME", description = "relu, tanh or sigmoid (default: relu).")
     String activation;
 
     int[] widths() {

@@ -129,8 +129,7 @@ enum OptimizerChoice {
             throw new IllegalArgumentException("--lr does not apply to --optimizer " + cliName
                     + ": its step length comes from conjugate gradient and a line search (see --damping)");
         }
-        if (!(given > 0)) throw new IllegalArgumentException("--lr must be positive, got " + given);
-        return given;
+        return OptionRanges.positive("--lr", given);
     }
 
     static OptimizerChoice parse(String name) {

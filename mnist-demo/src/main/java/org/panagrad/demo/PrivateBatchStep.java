@@ -7,8 +7,11 @@ import org.panagrad.io.Mnist;
 import org.panagrad.nn.Forward;
 import org.panagrad.ops.Ops;
 import org.panagrad.optim.Optimizer;
+import org.panagrad.optim.TrainingStep;
 
 import java.io.PrintWriter;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Locale;
 
 /**
@@ -23,7 +26,9 @@ final class PrivateBatchStep extends FirstOrderBatchStep {
     private final long stepsPerEpoch;
     private final PrintWriter out;
 
-    private record Batch(int size, Node images, Node labels, PrivateTrainingStep step) {}
+    private record Batch(int size, Node images, Node labels, Node loss, PrivateTrainingStep step) {}
+
+    private Batch lastRun;
 
     PrivateBatchStep(Model model, String name, Optimizer optimizer, int batch, int lastBatch, double clip, double noise,
                      double delta, int images, long seed, PrintWriter out) {
@@ -42,7 +47,7 @@ final class PrivateBatchStep extends FirstOrderBatchStep {
         Node y = model.graph.labels(prefix + ".dp.y", size, Mnist.CLASSES);
         Forward pass = Forward.train();
         Node loss = Ops.crossEntropy(model.mlp.forward(x, pass), y);
-        return new Batch(size, x, y, PrivateTrainingStep.compile(model.store, loss, pass.layerCalls(), model.parameters(),
+        return new Batch(size, x, y, loss, PrivateTrainingStep.compile(model.store, loss, pass.layerCalls(), model.parameters(),
                 optimizer, clip, noise, seed));
     }
 
@@ -52,6 +57,7 @@ final class PrivateBatchStep extends FirstOrderBatchStep {
         if (b == null) throw new IllegalArgumentException("no DP-SGD step compiled for a batch of " + size + " images");
         b.step().program().bind(b.images(), images, 0);
         b.step().program().setLabels(b.labels(), labels, 0);
+        lastRun = b;
         float loss = b.step().run();
         long steps = optimizer.stepCount();
         if (steps % stepsPerEpoch == 0) {
@@ -63,5 +69,22 @@ final class PrivateBatchStep extends FirstOrderBatchStep {
             out.flush();
         }
         return loss;
+    }
+
+    @Override
+    TrainingStep lastRun() {
+        return (lastRun == null ? full : lastRun).step().step();
+    }
+
+    @Override
+    Node lastLoss() {
+        return (lastRun == null ? full : lastRun).loss();
+    }
+
+    @Override
+    List<TrainingStep> steps() {
+        List<TrainingStep> steps = new ArrayList<>(List.of(full.step().step()));
+        if (last != null) steps.add(last.step().step());
+        return steps;
     }
 }

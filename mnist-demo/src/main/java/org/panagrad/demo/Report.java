@@ -76,6 +76,11 @@ final class Report {
 
     /** Writes {@code dir/report.html} and returns its path; {@code hessian} (or dir/hessian.json) adds the spectrum. */
     static Path write(Path dir, Path hessian) throws IOException {
+        return write(dir, hessian, dir.resolve(FILE));
+    }
+
+    /** Writes the report of the run in {@code dir} to {@code out}. */
+    static Path write(Path dir, Path hessian, Path out) throws IOException {
         if (!Files.isDirectory(dir)) throw new java.nio.file.NoSuchFileException(dir.toString(), null, "no such run directory");
         RunData data = RunData.read(dir);
         Path runFile = dir.resolve(TensorBoardLogger.RUN_FILE);
@@ -138,7 +143,6 @@ final class Report {
             html.append(figure("hessian", hessianChart(hessianFile)));
         }
         html.append("<footer>Written by mnist-demo report from ").append(Svg.escape(dir.toString())).append(".</footer>\n</body></html>\n");
-        Path out = dir.resolve(FILE);
         byte[] bytes = html.toString().getBytes(StandardCharsets.UTF_8);
         AtomicFiles.write(out, o -> o.write(bytes));
         return out;

@@ -142,14 +142,13 @@ class CheckpointTest {
 
     @Test
     void anOptimizerSidecarWrittenBeforeWeightsWereInOutIsIgnored() throws IOException {
-        Path file = dir.resolve("m.safetensors");
-        var state = java.util.List.of(new org.panagrad.io.TensorData("exp_avg", new int[] {4}, new float[4]));
-        Checkpoint.saveOptimizer(file, "adahessian", 3, state, Map.of());
-        assertEquals(state, Checkpoint.readOptimizer(file, "adahessian", 3).tensors());
+        Path state = dir.resolve("m.optimizer-3.safetensors");
+        var tensors = java.util.List.of(new org.panagrad.io.TensorData("exp_avg", new int[] {4}, new float[4]));
+        Checkpoint.saveOptimizer(state, "adahessian", 3, tensors, Map.of());
+        assertEquals(tensors, Checkpoint.readOptimizer(state, "adahessian", 3).tensors());
         // The same state without the layout tag, as earlier versions wrote it.
-        org.panagrad.io.SafeTensors.write(Checkpoint.optimizerSidecar(file), state,
-                Map.of(Checkpoint.OPTIMIZER, "adahessian", Checkpoint.STEP, "3"));
-        assertEquals(null, Checkpoint.readOptimizer(file, "adahessian", 3));
+        org.panagrad.io.SafeTensors.write(state, tensors, Map.of(Checkpoint.OPTIMIZER, "adahessian", Checkpoint.STEP, "3"));
+        assertEquals(null, Checkpoint.readOptimizer(state, "adahessian", 3));
     }
 
     @Test

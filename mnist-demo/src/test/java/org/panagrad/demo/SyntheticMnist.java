@@ -18,13 +18,22 @@ final class SyntheticMnist {
     private SyntheticMnist() {}
 
     static Path write(Path directory, int train, int test) throws IOException {
-        return write(directory, train, test, SIDE);
+        return write(directory, train, test, SIDE, 42);
     }
 
     /** The same data set with images of side x side pixels (28 for the zoo's CNNs). */
     static Path write(Path directory, int train, int test, int side) throws IOException {
+        return write(directory, train, test, side, 42);
+    }
+
+    /** Another seed gives other labels and images of the same shape: "other data" for a checkpoint. */
+    static Path withSeed(Path directory, int train, int test, long seed) throws IOException {
+        return write(directory, train, test, SIDE, seed);
+    }
+
+    private static Path write(Path directory, int train, int test, int side, long seed) throws IOException {
         Files.createDirectories(directory);
-        SplittableRandom rnd = new SplittableRandom(42);
+        SplittableRandom rnd = new SplittableRandom(seed);
         int[] trainLabels = labels(train, rnd), testLabels = labels(test, rnd);
         Files.write(directory.resolve("train-images-idx3-ubyte"), images(trainLabels, rnd, side));
         Files.write(directory.resolve("train-labels-idx1-ubyte"), labelFile(trainLabels));
