@@ -73,19 +73,18 @@ final class ConvJob implements WorkerPool.Task {
         }
     }
 
-    /** Chunks of the batch into partials[chunk], then their sum in chunk order into the output. */
+    /**
+     * Chunks of the batch into partials[chunk], then their sum in chunk order, transposed into the output
+     * ({@link Convolution#finishWeightGradient}).
+     */
     private void runWeightGradient(WorkerPool pool, int parts) {
         int size = s.outChannels() * s.patchRows();
         chunks = Math.min(Convolution.WEIGHT_CHUNKS, s.batch());
-        if (chunks == 1) {
-            Convolution.weightGradientImages(s, 0, s.batch(), a, aOff, b, bOff, out, outOff, false, cols(s), Simd.ENABLED);
-            return;
-        }
         if (partials.length < chunks * size) partials = new float[chunks * size];
         nextChunk.set(0);
-        if (parts == 1 || !pool.tryRun(this, parts)) claimWeightChunks();
-        System.arraycopy(partials, 0, out, outOff, size);
-        for (int c = 1; c < chunks; c++) Elementwise.axpy(size, 1f, partials, c * size, out, outOff);
+        if (chunks == 1 || parts == 1 || !pool.tryRun(this, parts)) claimWeightChunks();
+        for (int c = 1; c < chunks; c++) Elementwise.axpy(size, 1f, partials, c * size, partials, 0);
+        Convolution.finishWeightGradient(s, partials, 0, out, outOff);
     }
 
     private void claimWeightChunks() {

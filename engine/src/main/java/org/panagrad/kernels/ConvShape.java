@@ -49,8 +49,8 @@ public record ConvShape(int batch, int channels, int height, int width, int outC
         return kh == 1 && kw == 1 && strideH == 1 && strideW == 1 && padH == 0 && padW == 0;
     }
 
-    /** Whether the convolution is depthwise: one input channel per group. */
+    /** Whether the convolution is depthwise: several groups of one input channel each. */
     public boolean depthwise() {
-        return groupChannels() == 1;
+        return groups > 1 && groupChannels() == 1;
     }
 }

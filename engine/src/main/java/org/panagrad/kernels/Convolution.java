@@ -9,9 +9,10 @@ package org.panagrad.kernels;
  * <ul>
  * <li>forward: {@code Y_g = W_g · patches} (O/groups x positions), bias and ReLU in the GEMM's epilogue;</li>
  * <li>input gradient: {@code patches = W_g^T · dY_g}, added back into dX by col2im;</li>
- * <li>weight gradient: {@code dW_g += dY_g · patches^T}.</li>
+ * <li>weight gradient: {@code dW_g^T += patches · dY_g^T}, transposed into dW at the end.</li>
  * </ul>
- * A 1 x 1 convolution with stride 1 and no padding reads (or writes) the image itself as its patch matrix.
+ * A 1 x 1 convolution with stride 1 and no padding reads (or writes) the image itself as its patch matrix; a
+ * depthwise convolution, whose GEMMs would have one row, runs the direct kernels of {@link Depthwise}.
  * Images are independent, so the forward pass and the input gradient split the batch over the GEMM's worker
  * pool (each image's GEMMs then run on one thread); the weight gradient sums over the batch in a fixed number
  * of chunks, each into its own partial sum, added in chunk order, so every result is the same bit for bit
@@ -51,18 +52,38 @@ public final class Convolution {
 
     /** Floats of the patch buffer that s needs (none when it reads the image itself). */
     static int patchBufferSize(ConvShape s) {
-        return s.patchesAreInput() ? 0 : s.patchRows() * Patches.rowsPerBlock(s, PATCH_BLOCK_FLOATS) * s.outWidth();
+        if (s.patchesAreInput() || s.depthwise()) return 0;
+        int columns = Patches.rowsPerBlock(s, PATCH_BLOCK_FLOATS) * s.outWidth();
+        return (s.patchRows() + (forwardTransposed(s) ? s.groupOutChannels() : 0)) * columns;
+    }
+
+    /**
+     * Whether the forward pass computes each block transposed, Y_g^T = patches^T · W_g^T (positions x O/groups,
+     * bias and ReLU in the epilogue), into the patch buffer's tail, and then transposes it into Y. Measured in one
+     * JVM, alternating, thread CPU time at batch 128 (load ~30): resnet8's layer2.conv2 (32 channels, 3 x 3 at
+     * 14 x 14) 10.0-10.6 -> 7.7-8.0 ms; its other 3 x 3 convolutions of 32 and 64 channels level; the 1 x 1
+     * downsamples, whose patches are short, slower (0.9 -> 1.8 ms); 16 channels or fewer no faster. So: 32 or
+     * more output channels per group and patches at least four times as long.
+     */
+    static boolean forwardTransposed(ConvShape s) {
+        int og = s.groupOutChannels();
+        return !s.patchesAreInput() && !s.depthwise() && og >= 32 && s.patchRows() >= 4 * og;
     }
 
     /** The forward pass of images [n0, n1) with patches built in cols. */
     static void forwardImages(ConvShape s, int n0, int n1, float[] x, int xOff, float[] w, int wOff, float[] bias,
                               int biasOff, boolean relu, float[] y, int yOff, float[] cols, boolean simd) {
+        if (s.depthwise()) {
+            Depthwise.forward(s, n0, n1, x, xOff, w, wOff, bias, biasOff, relu, y, yOff, simd);
+            return;
+        }
         int og = s.groupOutChannels(), kg = s.patchRows(), p = s.positions(), ow = s.outWidth();
         int block = Patches.rowsPerBlock(s, PATCH_BLOCK_FLOATS);
-        float beta = bias != null ? 1f : 0f;
+        boolean transposed = forwardTransposed(s);
+        float beta = bias != null && !transposed ? 1f : 0f;
         for (int n = n0; n < n1; n++) {
             int image = xOff + n * s.imageSize(), out = yOff + n * s.outImageSize();
-            if (bias != null) {
+            if (bias != null && !transposed) {
                 for (int o = 0; o < s.outChannels(); o++) Elementwise.fill(p, bias[biasOff + o], y, out + o * p);
             }
             for (int g = 0; g < s.groups(); g++) {
@@ -74,7 +95,16 @@ public final class Convolution {
                 for (int r0 = 0; r0 < s.outHeight(); r0 += block) {
                     int r1 = Math.min(s.outHeight(), r0 + block), cn = (r1 - r0) * ow;
                     Patches.im2col(s, x, image, g, r0, r1, cols, simd);
-                    Gemm.gemm(false, false, og, cn, kg, 1f, w, wg, kg, cols, 0, cn, beta, y, yg + r0 * ow, p, null, 0, relu, null, 0);
+                    if (!transposed) {
+                        Gemm.gemm(false, false, og, cn, kg, 1f, w, wg, kg, cols, 0, cn, beta, y, yg + r0 * ow, p, null, 0, relu, null, 0);
+                        continue;
+                    }
+                    int t = kg * cn;
+                    Gemm.gemm(true, true, cn, og, kg, 1f, cols, 0, cn, w, wg, kg, 0f, cols, t, og,
+                            bias, biasOff + g * og, relu, null, 0);
+                    for (int q = 0; q < cn; q++) {
+                        for (int o = 0; o < og; o++) y[yg + o * p + r0 * ow + q] = cols[t + q * og + o];
+                    }
                 }
             }
         }
@@ -83,6 +113,10 @@ public final class Convolution {
     /** The input gradient of images [n0, n1). */
     static void inputGradientImages(ConvShape s, int n0, int n1, float[] dy, int dyOff, float[] w, int wOff,
                                     float[] dx, int dxOff, float[] cols, boolean simd) {
+        if (s.depthwise()) {
+            Depthwise.inputGradient(s, n0, n1, dy, dyOff, w, wOff, dx, dxOff, simd);
+            return;
+        }
         int og = s.groupOutChannels(), kg = s.patchRows(), p = s.positions(), ow = s.outWidth();
         int block = Patches.rowsPerBlock(s, PATCH_BLOCK_FLOATS);
         for (int n = n0; n < n1; n++) {
@@ -103,25 +137,69 @@ public final class Convolution {
         }
     }
 
-    /** dw (or, with accumulate, dw +) the weight gradient summed over images [n0, n1). */
+    /**
+     * Whether the weight gradient is summed transposed, dW_g^T = patches · dY_g^T (patchRows x O/groups): the
+     * GEMM's rows are then the many patch rows rather than the few output channels, which was 1.2-1.7x faster
+     * (thread CPU time) on the resnet8 shapes, but slower where the output channels do not fill one vector-wide
+     * panel of B (lenet5's first convolution, 6 channels: 2.7 -> 3.9 ms).
+     */
+    static boolean weightGradientTransposed(ConvShape s) {
+        return !s.depthwise() && s.groupOutChannels() >= 16;
+    }
+
+    /**
+     * The weight gradient summed over images [n0, n1) into g (or, with accumulate, added to it), laid out as
+     * {@link #finishWeightGradient} reads it: per group transposed ({@link #weightGradientTransposed}) or as the
+     * weight; a depthwise convolution's as the weight.
+     */
     static void weightGradientImages(ConvShape s, int n0, int n1, float[] x, int xOff, float[] dy, int dyOff,
-                                     float[] dw, int dwOff, boolean accumulate, float[] cols, boolean simd) {
+                                     float[] g, int gOff, boolean accumulate, float[] cols, boolean simd) {
+        if (s.depthwise()) {
+            Depthwise.weightGradient(s, n0, n1, x, xOff, dy, dyOff, g, gOff, accumulate, simd);
+            return;
+        }
         int og = s.groupOutChannels(), kg = s.patchRows(), p = s.positions(), ow = s.outWidth();
         int block = Patches.rowsPerBlock(s, PATCH_BLOCK_FLOATS);
         for (int n = n0; n < n1; n++) {
             int image = xOff + n * s.imageSize(), grad = dyOff + n * s.outImageSize();
-            for (int g = 0; g < s.groups(); g++) {
-                int dyg = grad + g * og * p, dwg = dwOff + g * og * kg;
+            for (int gr = 0; gr < s.groups(); gr++) {
+                int dyg = grad + gr * og * p, gg = gOff + gr * og * kg;
                 float beta = accumulate || n > n0 ? 1f : 0f;
                 if (s.patchesAreInput()) {
-                    Gemm.gemm(false, true, og, kg, p, 1f, dy, dyg, p, x, image + g * kg * p, p, beta, dw, dwg, kg);
+                    patchProduct(s, x, image + gr * kg * p, dy, dyg, p, p, beta, g, gg);
                     continue;
                 }
                 for (int r0 = 0; r0 < s.outHeight(); r0 += block, beta = 1f) {
                     int r1 = Math.min(s.outHeight(), r0 + block), cn = (r1 - r0) * ow;
-                    Patches.im2col(s, x, image, g, r0, r1, cols, simd);
-                    Gemm.gemm(false, true, og, kg, cn, 1f, dy, dyg + r0 * ow, p, cols, 0, cn, beta, dw, dwg, kg);
+                    Patches.im2col(s, x, image, gr, r0, r1, cols, simd);
+                    patchProduct(s, cols, 0, dy, dyg + r0 * ow, cn, p, beta, g, gg);
                 }
+            }
+        }
+    }
+
+    /** One group's patches (kg x positions, leading dimension ld) times its dY (og x positions, ldy) into g, oriented as chosen. */
+    private static void patchProduct(ConvShape s, float[] patches, int pOff, float[] dy, int dyOff, int ld, int ldy, float beta,
+                                     float[] g, int gOff) {
+        int og = s.groupOutChannels(), kg = s.patchRows(), positions = ld;
+        if (weightGradientTransposed(s)) {
+            Gemm.gemm(false, true, kg, og, positions, 1f, patches, pOff, ld, dy, dyOff, ldy, beta, g, gOff, og);
+        } else {
+            Gemm.gemm(false, true, og, kg, positions, 1f, dy, dyOff, ldy, patches, pOff, ld, beta, g, gOff, kg);
+        }
+    }
+
+    /** dw from what {@link #weightGradientImages} summed: each group's block transposed back, or copied. */
+    static void finishWeightGradient(ConvShape s, float[] g, int gOff, float[] dw, int dwOff) {
+        int og = s.groupOutChannels(), kg = s.patchRows();
+        if (!weightGradientTransposed(s)) {
+            System.arraycopy(g, gOff, dw, dwOff, s.outChannels() * kg);
+            return;
+        }
+        for (int gr = 0; gr < s.groups(); gr++) {
+            int from = gOff + gr * og * kg, to = dwOff + gr * og * kg;
+            for (int o = 0; o < og; o++) {
+                for (int k = 0; k < kg; k++) dw[to + o * kg + k] = g[from + k * og + o];
             }
         }
     }

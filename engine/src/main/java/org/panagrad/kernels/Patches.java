@@ -23,47 +23,40 @@ final class Patches {
      * r0 to r1), into cols as a matrix of (r1 - r0) x outWidth columns.
      */
     static void im2col(ConvShape s, float[] x, int xOff, int g, int r0, int r1, float[] cols, boolean simd) {
-        int ow = s.outWidth(), h = s.height(), w = s.width();
+        walk(s, x, xOff, g, r0, r1, cols, false, simd);
+    }
+
+    /** Adds the patch matrix cols of output rows [r0, r1) of group g back into the image at dx[dxOff..]: the adjoint of im2col. */
+    static void col2im(ConvShape s, float[] cols, int g, int r0, int r1, float[] dx, int dxOff, boolean simd) {
+        walk(s, dx, dxOff, g, r0, r1, cols, true, simd);
+    }
+
+    /** Each run of a patch block and the image elements it holds: copied into cols, or (back) added from it. */
+    private static void walk(ConvShape s, float[] x, int xOff, int g, int r0, int r1, float[] cols, boolean back, boolean simd) {
+        int ow = s.outWidth(), h = s.height(), w = s.width(), stride = s.strideW();
         int d = 0;
         for (int c = 0; c < s.groupChannels(); c++) {
             int plane = xOff + (g * s.groupChannels() + c) * h * w;
             for (int i = 0; i < s.kh(); i++) {
                 for (int j = 0; j < s.kw(); j++) {
                     int shift = j * s.dilationW() - s.padW();
-                    int lo = firstInside(shift, s.strideW()), hi = Math.min(ow, lastInside(shift, s.strideW(), w) + 1);
+                    int lo = firstInside(shift, stride), hi = Math.min(ow, lastInside(shift, stride, w) + 1);
                     for (int r = r0; r < r1; r++, d += ow) {
                         int ih = r * s.strideH() + i * s.dilationH() - s.padH();
-                        if (ih < 0 || ih >= h || lo >= hi) {
+                        boolean inside = ih >= 0 && ih < h && lo < hi;
+                        int at = plane + ih * w + lo * stride + shift;
+                        if (back) {
+                            if (!inside) continue;
+                            if (simd && stride == 1) add(cols, d + lo, x, at, hi - lo);
+                            else for (int q = lo; q < hi; q++, at += stride) x[at] += cols[d + q];
+                        } else if (!inside) {
                             fill(cols, d, d + ow);
-                            continue;
+                        } else {
+                            fill(cols, d, d + lo);
+                            if (simd && stride == 1) System.arraycopy(x, at, cols, d + lo, hi - lo);
+                            else for (int q = lo; q < hi; q++, at += stride) cols[d + q] = x[at];
+                            fill(cols, d + hi, d + ow);
                         }
-                        fill(cols, d, d + lo);
-                        int src = plane + ih * w + lo * s.strideW() + shift;
-                        if (simd && s.strideW() == 1) System.arraycopy(x, src, cols, d + lo, hi - lo);
-                        else for (int q = lo; q < hi; q++, src += s.strideW()) cols[d + q] = x[src];
-                        fill(cols, d + hi, d + ow);
-                    }
-                }
-            }
-        }
-    }
-
-    /** Adds the patch matrix cols of output rows [r0, r1) of group g back into the image at dx[dxOff..]: the adjoint of im2col. */
-    static void col2im(ConvShape s, float[] cols, int g, int r0, int r1, float[] dx, int dxOff, boolean simd) {
-        int ow = s.outWidth(), h = s.height(), w = s.width();
-        int d = 0;
-        for (int c = 0; c < s.groupChannels(); c++) {
-            int plane = dxOff + (g * s.groupChannels() + c) * h * w;
-            for (int i = 0; i < s.kh(); i++) {
-                for (int j = 0; j < s.kw(); j++) {
-                    int shift = j * s.dilationW() - s.padW();
-                    int lo = firstInside(shift, s.strideW()), hi = Math.min(ow, lastInside(shift, s.strideW(), w) + 1);
-                    for (int r = r0; r < r1; r++, d += ow) {
-                        int ih = r * s.strideH() + i * s.dilationH() - s.padH();
-                        if (ih < 0 || ih >= h || lo >= hi) continue;
-                        int dst = plane + ih * w + lo * s.strideW() + shift;
-                        if (simd && s.strideW() == 1) add(cols, d + lo, dx, dst, hi - lo);
-                        else for (int q = lo; q < hi; q++, dst += s.strideW()) dx[dst] += cols[d + q];
                     }
                 }
             }
@@ -79,12 +72,12 @@ final class Patches {
     }
 
     /** The first output column whose tap {@code ow * stride + shift} is not left of the input. */
-    private static int firstInside(int shift, int stride) {
+    static int firstInside(int shift, int stride) {
         return shift >= 0 ? 0 : (-shift + stride - 1) / stride;
     }
 
     /** The last output column whose tap is inside an input row of width w (negative when none is). */
-    private static int lastInside(int shift, int stride, int w) {
+    static int lastInside(int shift, int stride, int w) {
         return Math.floorDiv(w - 1 - shift, stride);
     }
 

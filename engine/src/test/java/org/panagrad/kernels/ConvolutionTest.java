@@ -8,6 +8,7 @@ import java.util.List;
 import java.util.Random;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * The convolution and pooling kernels: patch building and pooling with the SIMD bodies against their scalar
@@ -33,7 +34,9 @@ class ConvolutionTest {
                 {3, 6, 0, 3, 3, 3, 1, 2, 1, 1, 2, 1, 3},
                 {3, 3, 0, 5, 1, 1, 1, 1, 0, 0, 1, 1, 1},
                 {2, 5, 0, 4, 1, 1, 2, 2, 0, 0, 1, 1, 1},
-                {1, 3, 0, 2, 2, 4, 3, 1, 0, 2, 1, 2, 1}};
+                {1, 3, 0, 2, 2, 4, 3, 1, 0, 2, 1, 2, 1},
+                {2, 5, 0, 4, 3, 3, 1, 1, 1, 1, 1, 1, 2},
+                {3, 7, 0, 3, 5, 3, 2, 2, 2, 1, 1, 1, 3}};
         for (int[] g : geometries) {
             for (int w : WIDTHS) {
                 int width = Math.max(w, g[11] * (g[5] - 1) + 1 - 2 * g[9]);
@@ -61,6 +64,27 @@ class ConvolutionTest {
                 Patches.col2im(s, cols, g, r0, r1, dxScalar, 2, false);
                 assertArrayEquals(dxScalar, dxSimd, "col2im " + s + " group " + g);
             }
+        }
+    }
+
+    @Test
+    void depthwiseFromTheSimdBodyIsThatOfTheScalarTwin() {
+        Random rnd = new Random(6);
+        for (ConvShape s : shapes(2)) {
+            if (!s.depthwise()) continue;
+            int xs = s.batch() * s.imageSize(), ys = s.batch() * s.outImageSize(), ws = s.outChannels() * s.patchRows();
+            float[] x = KernelTestSupport.random(rnd, xs, -1f, 1f), w = KernelTestSupport.random(rnd, ws, -1f, 1f);
+            float[] g = KernelTestSupport.random(rnd, ys, -1f, 1f), bias = KernelTestSupport.random(rnd, s.outChannels(), -1f, 1f);
+            float[][] simd = {new float[ys], new float[xs], new float[ws]}, scalar = {new float[ys], new float[xs], new float[ws]};
+            for (boolean vector : new boolean[] {true, false}) {
+                float[][] out = vector ? simd : scalar;
+                Depthwise.forward(s, 0, s.batch(), x, 0, w, 0, bias, 0, true, out[0], 0, vector);
+                Depthwise.inputGradient(s, 0, s.batch(), g, 0, w, 0, out[1], 0, vector);
+                Depthwise.weightGradient(s, 0, s.batch(), x, 0, g, 0, out[2], 0, false, vector);
+            }
+            assertArrayEquals(scalar[0], simd[0], "forward " + s);
+            assertArrayEquals(scalar[1], simd[1], "input gradient " + s);
+            KernelTestSupport.assertClose(scalar[2], simd[2], 1e-5f, 1e-5f, "weight gradient " + s);
         }
     }
 
@@ -115,6 +139,12 @@ class ConvolutionTest {
     void theThreePassesMatchATapByTapLoop() {
         Random rnd = new Random(3);
         for (ConvShape s : shapes(2)) check(s, rnd, true);
+        // 32 and more output channels per group and long patches: the forward pass computes its blocks transposed.
+        for (ConvShape s : new ConvShape[] {new ConvShape(2, 16, 5, 6, 32, 3, 3, 1, 1, 1, 1, 1, 1, 1),
+                new ConvShape(1, 32, 5, 4, 64, 3, 3, 2, 1, 1, 0, 1, 1, 2)}) {
+            assertTrue(Convolution.forwardTransposed(s), s.toString());
+            check(s, rnd, true);
+        }
     }
 
     /** Large enough to split over images and claim weight chunks; the same bits on one thread and on two. */
@@ -124,7 +154,8 @@ class ConvolutionTest {
         // Each just past the 2-thread threshold (2 x GemmJob.PARALLEL_MIN_MACS multiply-adds).
         ConvShape[] shapes = {new ConvShape(3, 16, 10, 10, 16, 3, 3, 1, 1, 1, 1, 1, 1, 1),
                 new ConvShape(4, 64, 12, 11, 64, 1, 1, 2, 2, 0, 0, 1, 1, 1),
-                new ConvShape(4, 6, 12, 12, 16, 5, 5, 1, 1, 0, 0, 1, 1, 1)};
+                new ConvShape(4, 6, 12, 12, 16, 5, 5, 1, 1, 0, 0, 1, 1, 1),
+                new ConvShape(3, 32, 8, 8, 32, 3, 3, 1, 1, 1, 1, 1, 1, 2)};
         for (ConvShape s : shapes) {
             Gemm.setThreads(1);
             float[][] one = check(s, new Random(5), false);
