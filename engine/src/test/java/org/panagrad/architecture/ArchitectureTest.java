@@ -40,7 +40,9 @@ class ArchitectureTest {
             Map.entry("analysis", Set.of("graph", "kernels", "ops", "autodiff", "compiler", "runtime", "io")),
             Map.entry("onnx", Set.of("graph", "ops", "runtime", "io", "nn")),
             Map.entry("optim.secondorder", Set.of("graph", "kernels", "ops", "autodiff", "compiler", "runtime", "io",
-                    "analysis")));
+                    "analysis")),
+            Map.entry("curvature", Set.of("graph", "kernels", "ops", "autodiff", "compiler", "runtime", "io", "nn",
+                    "optim", "optim.secondorder", "analysis")));
 
     private static final JavaClasses ENGINE = new ClassFileImporter()
             .withImportOption(ImportOption.Predefined.DO_NOT_INCLUDE_TESTS)

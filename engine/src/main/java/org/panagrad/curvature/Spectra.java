@@ -1,0 +1,23 @@
+package org.panagrad.curvature;
+
+import java.util.Locale;
+
+/** Checks shared by the structured operators before they invert or take a log-determinant. */
+final class Spectra {
+    /** Damped eigenvalues at most this fraction of the largest are numerically zero in float32 products. */
+    static final double SINGULAR = 1e-9;
+
+    private Spectra() {}
+
+    /**
+     * Returns {@code smallest} (the least eigenvalue of C + damping I) when it is safely positive; otherwise fails
+     * with a message that names {@code what} and suggests a damping, rather than letting NaNs or huge values out.
+     */
+    static double requirePositiveDefinite(String what, double smallest, double largest, double damping) {
+        if (smallest > SINGULAR * Math.max(largest, Double.MIN_NORMAL) && Double.isFinite(smallest)) return smallest;
+        double suggestion = Math.max(1e-4 * largest, -smallest + 1e-4 * largest);
+        throw new ArithmeticException(String.format(Locale.ROOT, "%s + %s I is %s (smallest eigenvalue %.3g, largest %.3g):"
+                        + " add damping, e.g. %.2g", what, damping, smallest < 0 ? "indefinite" : "singular", smallest,
+                largest + damping, suggestion > 0 ? suggestion : 1e-4));
+    }
+}
