@@ -20,6 +20,12 @@ public interface CurvatureOperator extends LinearOperator {
     /** log det(C + damping I); fails as {@link #solve} does when that matrix is not positive definite. */
     double logDeterminant(double damping);
 
+    /**
+     * out = S z with S S^T = (C + damping I)^-1: for z drawn from N(0, I), out is a draw from N(0, (C + damping I)^-1),
+     * the spread of a Laplace posterior whose precision is C + damping I. Fails as {@link #solve} does.
+     */
+    void sampleInverse(double damping, float[] z, float[] out);
+
     /** The eigenvalues of C, all of them (the structured operators know them), in no particular order. */
     double[] eigenvalues();
 }

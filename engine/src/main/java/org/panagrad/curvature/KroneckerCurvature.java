@@ -1,6 +1,7 @@
 package org.panagrad.curvature;
 
 import org.panagrad.analysis.CurvatureOperator;
+import org.panagrad.kernels.Gemm;
 
 import java.util.List;
 
@@ -71,33 +72,72 @@ public final class KroneckerCurvature implements CurvatureOperator {
         }
     }
 
-    /**
-     * The K-FAC update direction of Martens and Grosse with factored Tikhonov damping: out = [(A + pi_l sqrt(gamma) I)
-     * ⊗ (G + sqrt(gamma) / pi_l I)]^-1 v per layer, pi_l = sqrt((tr A / p) / (tr G / q)) balancing the two factors.
-     * Only for K-FAC and KFLR blocks, whose eigenvalues are products of the factors'.
-     */
-    void solveFactoredDamping(double gamma, double[][] factorEigenvalues, float[] v, float[] out) {
-        check(v, out);
-        double root = Math.sqrt(gamma);
-        for (int l = 0; l < blocks.length; l++) {
-            KroneckerBlock b = blocks[l];
-            double[] ea = factorEigenvalues[2 * l], eg = factorEigenvalues[2 * l + 1];
-            double pi = Math.sqrt((Math.max(sum(ea), 0) / b.p + 1e-30) / (Math.max(sum(eg), 0) / b.q + 1e-30));
-            b.rotateIn(v, scratch, rotated);
-            for (int i = 0; i < b.p; i++) {
-                double a = Math.max(ea[i], 0) + pi * root;
-                for (int o = 0; o < b.q; o++) {
-                    rotated[i * b.q + o] = (float) (rotated[i * b.q + o] / (a * (Math.max(eg[o], 0) + root / pi)));
-                }
-            }
+    /** U (D + damping)^-1/2 z per block: U is orthogonal, so its covariance is U (D + damping)^-1 U^T. */
+    @Override
+    public void sampleInverse(double damping, float[] z, float[] out) {
+        check(z, out);
+        for (KroneckerBlock b : blocks) {
+            requirePositiveDefinite(b, damping);
+            for (int k = 0; k < b.size(); k++) rotated[k] = (float) (z[b.offset + k] / Math.sqrt(b.d[k] + damping));
             b.rotateOut(rotated, scratch, out);
         }
     }
 
-    private static double sum(double[] x) {
-        double s = 0;
-        for (double v : x) s += v;
-        return s;
+    /**
+     * The variance of each logit under the posterior N(theta, (C + damping I)^-1) of a model linearised in these
+     * layers' parameters: var f_c = sum_l J_lc (C_l + damping)^-1 J_lc^T with J_lc = a ⊗ g_c, which in the block's
+     * eigenbasis is sum_io (U_A^T a)_i^2 (U_G^T g_c)_o^2 / (d_io + damping): two rotations and one GEMM per layer.
+     * {@code jacobian} ran with {@link LayerBackprop.Vectors#JACOBIAN} over the same layers; adds into
+     * {@code variance} [batch, classes].
+     */
+    void addLogitVariance(LayerBackprop jacobian, double damping, Workspace w, float[] variance) {
+        int batch = jacobian.batch(), classes = jacobian.classes();
+        for (int l = 0; l < blocks.length; l++) {
+            KroneckerBlock b = blocks[l];
+            requirePositiveDefinite(b, damping);
+            jacobian.readInputs(l, w.inputs);
+            jacobian.readGradients(l, w.grads);
+            float[] a = w.inputs, g = w.grads;
+            if (b.ua != null) {
+                Gemm.gemm(false, false, batch, b.p, b.p, 1f, w.inputs, 0, b.p, b.ua, 0, b.p, 0f, w.rotatedInputs, 0, b.p);
+                Gemm.gemm(false, false, classes * batch, b.q, b.q, 1f, w.grads, 0, b.q, b.ug, 0, b.q, 0f,
+                        w.rotatedGrads, 0, b.q);
+                a = w.rotatedInputs;
+                g = w.rotatedGrads;
+            }
+            for (int i = 0; i < batch * b.p; i++) a[i] *= a[i];
+            for (int i = 0; i < classes * batch * b.q; i++) g[i] *= g[i];
+            for (int k = 0; k < b.size(); k++) w.weights[k] = (float) (1 / (b.d[k] + damping));
+            Gemm.gemm(false, false, batch, b.q, b.p, 1f, a, 0, b.p, w.weights, 0, b.q, 0f, w.products, 0, b.q);
+            for (int c = 0; c < classes; c++) {
+                for (int n = 0; n < batch; n++) {
+                    double s = 0;
+                    int row = (c * batch + n) * b.q, t = n * b.q;
+                    for (int o = 0; o < b.q; o++) s += (double) w.products[t + o] * g[row + o];
+                    variance[n * classes + c] += (float) s;
+                }
+            }
+        }
+    }
+
+    /** Buffers for {@link #addLogitVariance}, sized for the largest layer. */
+    static final class Workspace {
+        final float[] inputs, grads, rotatedInputs, rotatedGrads, weights, products;
+
+        Workspace(LayerBackprop jacobian) {
+            int batch = jacobian.batch(), k = jacobian.vectorsPerExample(), p = 0, q = 0, pq = 0;
+            for (int l = 0; l < jacobian.layers().size(); l++) {
+                p = Math.max(p, jacobian.inputSize(l));
+                q = Math.max(q, jacobian.outputSize(l));
+                pq = Math.max(pq, jacobian.inputSize(l) * jacobian.outputSize(l));
+            }
+            inputs = new float[batch * p];
+            rotatedInputs = new float[batch * p];
+            grads = new float[k * batch * q];
+            rotatedGrads = new float[k * batch * q];
+            weights = new float[pq];
+            products = new float[batch * q];
+        }
     }
 
     @Override

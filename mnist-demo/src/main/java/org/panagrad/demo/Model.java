@@ -4,6 +4,8 @@ import org.panagrad.graph.Graph;
 import org.panagrad.graph.Node;
 import org.panagrad.io.Mnist;
 import org.panagrad.nn.Activation;
+import org.panagrad.nn.Forward;
+import org.panagrad.nn.LayerCall;
 import org.panagrad.nn.Mlp;
 import org.panagrad.ops.SoftmaxCrossEntropy;
 import org.panagrad.runtime.ParameterStore;
@@ -43,9 +45,11 @@ final class Model {
     Batch batch(String name, int size) {
         Node x = graph.input(name + ".x", size, inputWidth());
         Node y = graph.labels(name + ".y", size, Mnist.CLASSES);
-        Node logits = mlp.forward(x);
-        return new Batch(size, x, y, logits, SoftmaxCrossEntropy.of(logits, y));
+        Forward pass = Forward.eval();
+        Node logits = mlp.forward(x, pass);
+        return new Batch(size, x, y, logits, SoftmaxCrossEntropy.of(logits, y), pass.layerCalls());
     }
 
-    record Batch(int size, Node images, Node labels, Node logits, Node loss) {}
+    /** @param layers the layer calls of the forward pass, for the curvature methods that use the layers' structure */
+    record Batch(int size, Node images, Node labels, Node logits, Node loss, List<LayerCall> layers) {}
 }

@@ -37,16 +37,19 @@ final class TrainCommand implements Callable<Integer> {
     @Option(names = "--optimizer", defaultValue = "momentum", converter = OptimizerChoice.Converter.class,
             completionCandidates = OptimizerChoice.Candidates.class,
             description = {"One of ${COMPLETION-CANDIDATES} (default: ${DEFAULT-VALUE}; momentum is SGD with momentum 0.9).",
-                    "newton-cg, adahessian and lbfgs are second-order (closure) optimizers: their programs are compiled"
+                    "newton-cg, adahessian, lbfgs and kfac are second-order (closure) optimizers: their programs are compiled"
                             + " for one batch size, so they skip the last partial batch of each epoch (drop_last)."})
     OptimizerChoice optimizer;
 
     @Option(names = "--lr", description = "Learning rate (default: 0.1 for sgd, 0.05 for momentum, 0.001 for adam,"
-            + " 0.05 for adahessian, 1 for lbfgs (its first trial step); newton-cg has none).")
+            + " 0.05 for adahessian, 0.02 for kfac, 1 for lbfgs (its first trial step); newton-cg has none).")
     Double lr;
 
     @Mixin
     NewtonCgOptions newtonCg;
+
+    @Mixin
+    KfacOptions kfac;
 
     @Option(names = "--threads", description = "Worker threads for the kernels (default: the number of cores).")
     Integer threads;
@@ -86,8 +89,9 @@ final class TrainCommand implements Callable<Integer> {
     @Override
     public Integer call() throws IOException, InterruptedException {
         Threads.configure(threads != null ? threads : Threads.available());
-        OptimizerChoice.Settings settings = new OptimizerChoice.Settings(optimizer.learningRate(lr), seed, newtonCg);
+        OptimizerChoice.Settings settings = new OptimizerChoice.Settings(optimizer.learningRate(lr), seed, newtonCg, kfac);
         newtonCg.checkGivenOnlyFor(optimizer);
+        kfac.checkGivenOnlyFor(optimizer);
         int batchSize = batch != null ? batch : optimizer.defaultBatch;
         PrintWriter out = spec.commandLine().getOut();
 

@@ -1,0 +1,46 @@
+package org.panagrad.demo;
+
+import org.panagrad.curvature.KfacOptimizer;
+import picocli.CommandLine.Option;
+
+/**
+ * The settings of K-FAC that the other optimizers do not have ({@code --kfac-damping}, {@code --kfac-momentum},
+ * {@code --kl-clip}, {@code --factor-interval}, {@code --inverse-interval}): given with another optimizer they
+ * are an error, not silently ignored.
+ */
+final class KfacOptions {
+    @Option(names = "--kfac-damping", paramLabel = "GAMMA",
+            description = "kfac only: Tikhonov damping of the Kronecker-factored Fisher (default: 0.001).")
+    Double damping;
+
+    @Option(names = "--kfac-momentum", paramLabel = "MU", description = "kfac only: heavy-ball momentum (default: 0.9).")
+    Double momentum;
+
+    @Option(names = "--kl-clip", paramLabel = "KAPPA",
+            description = "kfac only: bound on each step's predicted KL divergence lr^2 d'g; 0 turns it off (default: 0.001).")
+    Double klClip;
+
+    @Option(names = "--factor-interval", paramLabel = "N", description = "kfac only: steps between updates of the factors (default: 10).")
+    Integer factorInterval;
+
+    @Option(names = "--inverse-interval", paramLabel = "N",
+            description = "kfac only: steps between eigen-decompositions and inverses of the factors (default: 100).")
+    Integer inverseInterval;
+
+    /** Fails, naming the option, when one of these was given for an optimizer other than K-FAC. */
+    void checkGivenOnlyFor(OptimizerChoice optimizer) {
+        if (optimizer == OptimizerChoice.KFAC) return;
+        String given = damping != null ? "--kfac-damping" : momentum != null ? "--kfac-momentum"
+                : klClip != null ? "--kl-clip" : factorInterval != null ? "--factor-interval"
+                : inverseInterval != null ? "--inverse-interval" : null;
+        if (given != null) throw new IllegalArgumentException(given + " applies only to --optimizer kfac, not " + optimizer);
+    }
+
+    /** The optimizer's options: the defaults with what was given (the options record checks the values). */
+    KfacOptimizer.Options options(double lr, long seed) {
+        KfacOptimizer.Options d = KfacOptimizer.Options.defaults();
+        return new KfacOptimizer.Options(lr, damping != null ? damping : d.damping(), momentum != null ? momentum : d.momentum(),
+                klClip != null ? klClip : d.klClip(), d.decay(), factorInterval != null ? factorInterval : d.factorInterval(),
+                inverseInterval != null ? inverseInterval : d.inverseInterval(), seed);
+    }
+}
