@@ -178,6 +178,24 @@ public final class LayerBackprop {
         program.runVarying();
     }
 
+    /**
+     * Runs with the given labels instead of sampled ones: the output gradients are then those of each example's
+     * own loss, g_n = ds/dlogits^T (p_n - e_{y_n}), and a_n ⊗ g_n is its per-example gradient (influence functions).
+     */
+    public void runWithLabels(int[] labels, int offset) {
+        if (vectors != Vectors.SAMPLED) throw new IllegalStateException("labels replace sampled vectors only");
+        program.runInvariant();
+        java.util.Arrays.fill(sampled, 0f);
+        for (int n = 0; n < batch; n++) {
+            int y = labels[offset + n];
+            if (y < 0 || y >= classes) throw new IllegalArgumentException("label " + y + " of example " + (offset + n)
+                    + " is not one of the " + classes + " classes");
+            sampled[n * classes + y] = 1;
+        }
+        program.set(oneHot, sampled);
+        program.runVarying();
+    }
+
     /** Draws new labels and recomputes only what depends on them (another Monte Carlo sample, same batch). */
     public void resample(SplittableRandom rnd) {
         if (vectors != Vectors.SAMPLED) throw new IllegalStateException("only sampled vectors can be drawn again");

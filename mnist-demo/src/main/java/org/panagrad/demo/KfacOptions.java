@@ -17,7 +17,7 @@ final class KfacOptions {
     Double momentum;
 
     @Option(names = "--kl-clip", paramLabel = "KAPPA",
-            description = "kfac only: bound on each step's predicted KL divergence lr^2 d'g; 0 turns it off (default: 0.001).")
+            description = "kfac only: bound on each step's predicted KL divergence lr^2 d'g; 0 turns it off (default: 0.0001).")
     Double klClip;
 
     @Option(names = "--factor-interval", paramLabel = "N", description = "kfac only: steps between updates of the factors (default: 10).")
@@ -27,12 +27,20 @@ final class KfacOptions {
             description = "kfac only: steps between eigen-decompositions and inverses of the factors (default: 100).")
     Integer inverseInterval;
 
+    @Option(names = "--kfac-lr-step", paramLabel = "N",
+            description = "kfac only: multiply the learning rate by --kfac-lr-gamma every N steps (default: never).")
+    Long lrStepSize;
+
+    @Option(names = "--kfac-lr-gamma", paramLabel = "G", description = "kfac only: the factor of each decay (default: 0.1).")
+    Double lrGamma;
+
     /** Fails, naming the option, when one of these was given for an optimizer other than K-FAC. */
     void checkGivenOnlyFor(OptimizerChoice optimizer) {
         if (optimizer == OptimizerChoice.KFAC) return;
         String given = damping != null ? "--kfac-damping" : momentum != null ? "--kfac-momentum"
                 : klClip != null ? "--kl-clip" : factorInterval != null ? "--factor-interval"
-                : inverseInterval != null ? "--inverse-interval" : null;
+                : inverseInterval != null ? "--inverse-interval" : lrStepSize != null ? "--kfac-lr-step"
+                : lrGamma != null ? "--kfac-lr-gamma" : null;
         if (given != null) throw new IllegalArgumentException(given + " applies only to --optimizer kfac, not " + optimizer);
     }
 
@@ -41,6 +49,7 @@ final class KfacOptions {
         KfacOptimizer.Options d = KfacOptimizer.Options.defaults();
         return new KfacOptimizer.Options(lr, damping != null ? damping : d.damping(), momentum != null ? momentum : d.momentum(),
                 klClip != null ? klClip : d.klClip(), d.decay(), factorInterval != null ? factorInterval : d.factorInterval(),
-                inverseInterval != null ? inverseInterval : d.inverseInterval(), seed);
+                inverseInterval != null ? inverseInterval : d.inverseInterval(), seed,
+                lrStepSize != null ? lrStepSize : d.lrStepSize(), lrGamma != null ? lrGamma : lrStepSize != null ? 0.1 : d.lrGamma());
     }
 }
