@@ -27,7 +27,7 @@ import java.util.SplittableRandom;
  * are exponential moving averages of the batch factors with labels sampled from the model (the true Fisher,
  * section 5), refreshed every {@code factorInterval} steps; their eigen-decompositions and damped inverses are
  * refreshed every {@code inverseInterval} steps. The step is rescaled so that the predicted KL divergence
- * lr^2 Δ'g stays under {@code klClip} (the trust region of Ba, Grosse and Martens 2017's distributed K-FAC,
+ * lr^2 Δ'g stays under {@code klClip} (scaled by the square of the learning-rate decay, if any) (the trust region of Ba, Grosse and Martens 2017's distributed K-FAC,
  * as common implementations do), then passed through heavy-ball momentum: v = mu v + nu Δ, theta -= lr v.
  *
  * <p>Between refreshes a step is the compiled gradient program and two GEMMs per layer; it allocates nothing.
@@ -196,10 +196,13 @@ public final class KfacOptimizer implements ClosureOptimizer {
         precondition();
         double lr = options.lrAt(steps), nu = 1;
         if (options.klClip() > 0) {
+            // The clipped step's size, sqrt(klClip / d'g), does not depend on lr: the bound follows the schedule
+            // (klClip (lr_t / lr)^2), or a decaying learning rate would leave clipped steps as large as ever.
+            double bound = options.klClip() * (lr / options.lr()) * (lr / options.lr());
             double predicted = 0;
             for (int i = 0; i < gradient.length; i++) predicted += (double) direction[i] * gradient[i];
             predicted *= lr * lr;
-            if (predicted > options.klClip()) nu = Math.sqrt(options.klClip() / predicted);
+            if (predicted > bound) nu = Math.sqrt(bound / predicted);
         }
         float mu = (float) options.momentum(), scale = (float) nu;
         for (int i = 0; i < velocity.length; i++) velocity[i] = mu * velocity[i] + scale * direction[i];

@@ -85,8 +85,9 @@ enum OptimizerChoice {
         @Override
         String describe(Settings s, int batch) {
             KfacOptimizer.Options o = s.kfac().options(s.lr(), s.seed());
-            return String.format(Locale.ROOT, "kfac lr %s (damping %s, momentum %s, KL clip %s, factors every %d steps,"
-                    + " inverses every %d)", o.lr(), o.damping(), o.momentum(), o.klClip(), o.factorInterval(), o.inverseInterval());
+            return String.format(Locale.ROOT, "kfac lr %s (x%s every %d steps; damping %s, momentum %s, KL clip %s, factors"
+                    + " every %d steps, inverses every %d)", o.lr(), o.lrGamma(), o.lrStepSize(), o.damping(), o.momentum(),
+                    o.klClip(), o.factorInterval(), o.inverseInterval());
         }
     },
     /** Large batches: the (s, y) pairs measure curvature on one minibatch, and small ones make them noise. */
