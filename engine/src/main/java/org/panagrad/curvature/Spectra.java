@@ -15,9 +15,10 @@ final class Spectra {
      */
     static double requirePositiveDefinite(String what, double smallest, double largest, double damping) {
         if (smallest > SINGULAR * Math.max(largest, Double.MIN_NORMAL) && Double.isFinite(smallest)) return smallest;
-        double suggestion = Math.max(1e-4 * largest, -smallest + 1e-4 * largest);
+        // The damping that lifts the smallest eigenvalue to 1e-4 of the largest.
+        double suggestion = damping - Math.min(smallest, 0) + 1e-4 * Math.max(largest, Double.MIN_NORMAL);
         throw new ArithmeticException(String.format(Locale.ROOT, "%s + %s I is %s (smallest eigenvalue %.3g, largest %.3g):"
-                        + " add damping, e.g. %.2g", what, damping, smallest < 0 ? "indefinite" : "singular", smallest,
-                largest + damping, suggestion > 0 ? suggestion : 1e-4));
+                        + " add damping, e.g. a damping of %.2g", what, damping, smallest < 0 ? "indefinite" : "singular",
+                smallest, largest + damping, suggestion));
     }
 }

@@ -55,6 +55,8 @@ class InfluenceTest {
         // The Hessian is indefinite here: a small damping fails, suggesting a larger one.
         ArithmeticException e = assertThrows(ArithmeticException.class, () -> hessian.solve(DAMPING, testGrad, new float[d]));
         assertTrue(e.getMessage().contains("indefinite") && e.getMessage().contains("add damping"), e.getMessage());
+        double suggested = Double.parseDouble(e.getMessage().replaceAll(".*a damping of ", ""));
+        hessian.solve(suggested, testGrad, new float[d]); // the suggestion works
         hessian.solve(HESSIAN_DAMPING, testGrad, s);
         for (int i = 0; i < d; i++) s[i] = -s[i];
         float[] scores = scores(m, s);

@@ -85,6 +85,14 @@ final class InfluenceCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws IOException {
+        try {
+            return run();
+        } catch (ArithmeticException e) { // a curvature that cannot be inverted: the message says what damping would do
+            throw new IllegalArgumentException(e.getMessage(), e);
+        }
+    }
+
+    private int run() throws IOException {
         Threads.configure(threads != null ? threads : Threads.available());
         String chosen = method.trim().toLowerCase(Locale.ROOT);
         if (!List.of("exact", "cg", "ekfac").contains(chosen)) {

@@ -71,6 +71,14 @@ final class LaplaceCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws IOException {
+        try {
+            return run();
+        } catch (ArithmeticException e) { // a curvature that cannot be inverted: the message says what damping would do
+            throw new IllegalArgumentException(e.getMessage(), e);
+        }
+    }
+
+    private int run() throws IOException {
         Threads.configure(threads != null ? threads : Threads.available());
         Laplace.Subset chosenSubset = Laplace.Subset.parse(subset);
         Laplace.Structure structure = Laplace.Structure.parse(hessian);
