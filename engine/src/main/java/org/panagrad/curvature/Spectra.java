@@ -15,8 +15,10 @@ final class Spectra {
      */
     static double requirePositiveDefinite(String what, double smallest, double largest, double damping) {
         if (smallest > SINGULAR * Math.max(largest, Double.MIN_NORMAL) && Double.isFinite(smallest)) return smallest;
-        // The damping that lifts the smallest eigenvalue to 1e-4 of the largest.
-        double suggestion = damping - Math.min(smallest, 0) + 1e-4 * Math.max(largest, Double.MIN_NORMAL);
+        // The damping that lifts the smallest eigenvalue to 1e-3 of the largest, rounded up to two figures.
+        double needed = damping - Math.min(smallest, 0) + 1e-3 * Math.max(largest, Double.MIN_NORMAL);
+        double unit = Math.pow(10, Math.floor(Math.log10(needed)) - 1);
+        double suggestion = Math.ceil(needed / unit) * unit;
         throw new ArithmeticException(String.format(Locale.ROOT, "%s + %s I is %s (smallest eigenvalue %.3g, largest %.3g):"
                         + " add damping, e.g. a damping of %.2g", what, damping, smallest < 0 ? "indefinite" : "singular",
                 smallest, largest + damping, suggestion));
