@@ -30,7 +30,12 @@ import java.util.concurrent.TimeUnit;
 @Measurement(iterations = 5, time = 1)
 @Fork(value = 1, jvmArgsAppend = {"--add-modules", "jdk.incubator.vector"})
 public class TrainStepBench {
-    @Param({"784-500-10", "784-128-10"})
+    /** An MLP width list ("784-500-10") or a zoo name ("lenet5", "resnet8"). */
+    @Param({"784-500-10", "784-128-10", "lenet5", "resnet8"})
+    public String model;
+
+    /** The old name of {@link #model}, kept as an alias until every script has moved: when given, it wins. */
+    @Param({""})
     public String layers;
 
     @Param({"64", "128", "256"})
@@ -44,8 +49,9 @@ public class TrainStepBench {
     @Setup(Level.Trial)
     public void setUp() {
         Gemm.setThreads(threads);
-        MlpFixture f = new MlpFixture(layers, batch, 42);
-        step = TrainingStep.compile(f.store, f.loss, f.mlp.parameters(), Sgd.plain(LearningRateSchedule.constant(1e-3)), false);
+        ModelFixture f = new ModelFixture(layers.isEmpty() ? model : layers, batch, 42);
+        step = TrainingStep.compile(f.store, f.loss, f.parameters(), Sgd.plain(LearningRateSchedule.constant(1e-3)), false,
+                f.stateUpdates);
         f.feed(step.program());
     }
 

@@ -140,7 +140,7 @@ public final class LayerBackprop {
     static void requireSupported(LayerCall call, String method) {
         if (!(call.layer() instanceof Linear)) {
             throw new IllegalArgumentException(method + " does not support layer '" + call.name() + "' ("
-                    + call.layer().describe() + "): only Linear layers so far (Conv2d via KFC once it lands)");
+                    + call.layer().describe() + "): only Linear layers so far (Conv2d needs KFC, Grosse and Martens 2016, not implemented yet)");
         }
         if (call.input().shape().rank() != 2) {
             throw new IllegalArgumentException(method + " does not support layer '" + call.name() + "' ("

@@ -19,7 +19,7 @@ import java.util.Map;
 /**
  * Reads and writes the safetensors format of Hugging Face: an 8-byte little-endian length N, N bytes of
  * UTF-8 JSON header (see {@link SafeTensorsHeader}), then the raw little-endian tensor data. Panagrad writes
- * F32 and reads F32, F64, F16 and BF16, converting to float.
+ * F32 (and I64 for integer counters) and reads F32, F64, F16, BF16 and I64, converting to float.
  *
  * <p>The reader checks every offset against the file before reading, so a damaged file fails with the
  * path, the byte offset and what was expected there. Unlike the reference implementation it accepts data
@@ -50,9 +50,38 @@ public final class SafeTensors {
             out.write(chunk.array(), 0, chunk.position());
             out.write(header);
             for (TensorData tensor : tensors) {
-                writeFloats(out, tensor.data(), chunk);
+                if (writable(tensor) == SafeTensorsDtype.I64) writeLongs(out, tensor.data(), chunk);
+                else writeFloats(out, tensor.data(), chunk);
             }
         });
+    }
+
+    /** The element type a tensor is written as: F32, or I64 for whole numbers that a float holds exactly. */
+    static SafeTensorsDtype writable(TensorData tensor) {
+        switch (tensor.dtype()) {
+            case "F32":
+                return SafeTensorsDtype.F32;
+            case "I64":
+                for (float v : tensor.data()) {
+                    if (v != Math.rint(v)) {
+                        throw new IllegalArgumentException("tensor '" + tensor.name() + "' is I64 but holds " + v);
+                    }
+                }
+                return SafeTensorsDtype.I64;
+            default:
+                throw new IllegalArgumentException("tensor '" + tensor.name() + "': Panagrad writes F32 and I64, not "
+                        + tensor.dtype());
+        }
+    }
+
+    private static void writeLongs(OutputStream out, float[] values, ByteBuffer chunk) throws IOException {
+        int perChunk = chunk.capacity() / Long.BYTES;
+        for (int start = 0; start < values.length; start += perChunk) {
+            int count = Math.min(perChunk, values.length - start);
+            chunk.clear();
+            for (int i = 0; i < count; i++) chunk.putLong((long) values[start + i]);
+            out.write(chunk.array(), 0, count * Long.BYTES);
+        }
     }
 
     private static void writeFloats(OutputStream out, float[] values, ByteBuffer chunk) throws IOException {
@@ -96,7 +125,9 @@ public final class SafeTensors {
                             + " offset " + size);
                 }
                 float[] values = readTensor(channel, path, dataStart + entry.begin(), entry);
-                tensors.add(new TensorData(entry.name(), entry.shape(), values));
+                // Every float type is read into floats and would be written back as F32; integers stay I64.
+                String dtype = entry.dtype() == SafeTensorsDtype.I64 ? "I64" : "F32";
+                tensors.add(new TensorData(entry.name(), entry.shape(), values, dtype));
             }
             return new SafeTensorsFile(tensors, header.metadata());
         }

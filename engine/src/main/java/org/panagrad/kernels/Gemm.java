@@ -39,6 +39,11 @@ public final class Gemm {
         return pool.threads();
     }
 
+    /** The pool large products run on; other kernels that cut work over threads share it (one task at a time). */
+    static WorkerPool pool() {
+        return pool;
+    }
+
     public static void gemm(boolean transA, boolean transB, int m, int n, int k, float alpha,
                             float[] a, int aOff, int lda, float[] b, int bOff, int ldb,
                             float beta, float[] c, int cOff, int ldc) {

@@ -3,6 +3,7 @@ package org.panagrad.optim;
 import org.panagrad.autodiff.Autodiff;
 import org.panagrad.compiler.Compiler;
 import org.panagrad.graph.Node;
+import org.panagrad.ops.StepCounter;
 import org.panagrad.runtime.ParameterStore;
 import org.panagrad.runtime.Program;
 
@@ -37,11 +38,25 @@ public final class TrainingStep {
      */
     public static TrainingStep compile(ParameterStore store, Node loss, List<Node> params, Optimizer optimizer,
                                        boolean keepGradients) {
+        return compile(store, loss, params, optimizer, keepGradients, List.of());
+    }
+
+    /**
+     * Compiles the step with the state updates a training-mode forward pass collected (batch norm's running
+     * statistics, {@code nn.Forward.stateUpdates()}): side effects of this program only, never of the gradient,
+     * HVP or evaluation programs compiled over the same graph.
+     */
+    public static TrainingStep compile(ParameterStore store, Node loss, List<Node> params, Optimizer optimizer,
+                                       boolean keepGradients, List<Node> stateUpdates) {
+        for (Node u : stateUpdates) {
+            if (!u.op().hasSideEffects()) throw new IllegalArgumentException(u.describe() + " is not a state update");
+        }
         List<Node> grads = List.of(Autodiff.grad(loss, params.toArray(new Node[0])));
         List<Node> outputs = new ArrayList<>(List.of(loss));
         if (keepGradients) outputs.addAll(grads);
         List<Node> updates = optimizer.updates(params, grads);
         outputs.addAll(updates);
+        outputs.addAll(stateUpdates);
         Program program = Compiler.compile(store, outputs);
         return new TrainingStep(program, optimizer, loss, List.copyOf(params), grads, List.copyOf(updates));
     }
@@ -49,6 +64,8 @@ public final class TrainingStep {
     /** Runs one step on the inputs already fed to {@link #program()}, and returns the loss before the update. */
     public float run() {
         optimizer.beforeStep(program.store());
+        Node step = StepCounter.find(loss.graph());
+        if (step != null) program.store().get(step)[0] = optimizer.stepCount();
         program.run();
         return program.scalar(loss);
     }

@@ -259,13 +259,31 @@ class SafeTensorsTest {
 
     @Test
     void unsupportedDtypeNamesTensorAndDtype() throws IOException {
-        String header = "{\"position_ids\":{\"dtype\":\"I64\",\"shape\":[1],\"data_offsets\":[0,8]}}";
-        Path file = Files.write(temp.resolve("i64.safetensors"), file(header, new byte[8]));
+        String header = "{\"position_ids\":{\"dtype\":\"I32\",\"shape\":[2],\"data_offsets\":[0,8]}}";
+        Path file = Files.write(temp.resolve("i32.safetensors"), file(header, new byte[8]));
 
         DataFormatException e = assertThrows(DataFormatException.class, () -> SafeTensors.read(file));
 
-        assertEquals("tensor 'position_ids' has dtype 'I64', which Panagrad cannot read (it reads [F64, F32, BF16, F16])",
+        assertEquals("tensor 'position_ids' has dtype 'I32', which Panagrad cannot read (it reads [F64, F32, BF16, I64, F16])",
                 e.detail());
+    }
+
+    @Test
+    void int64CountersAreWrittenAndReadAsPyTorchStoresNumBatchesTracked() throws IOException {
+        Path file = temp.resolve("bn.safetensors");
+        List<TensorData> tensors = List.of(new TensorData("bn.running_mean", new int[] {2}, new float[] {0.5f, -1}),
+                new TensorData("bn.num_batches_tracked", new int[] {}, new float[] {4690}, "I64"));
+
+        SafeTensors.write(file, tensors);
+
+        byte[] bytes = Files.readAllBytes(file);
+        String json = new String(bytes, 8, bytes.length - 8 - 16, StandardCharsets.UTF_8).trim();
+        assertEquals("{\"bn.running_mean\":{\"dtype\":\"F32\",\"shape\":[2],\"data_offsets\":[0,8]},"
+                + "\"bn.num_batches_tracked\":{\"dtype\":\"I64\",\"shape\":[],\"data_offsets\":[8,16]}}", json);
+        assertArrayEquals(new byte[] {(byte) 0x52, 0x12, 0, 0, 0, 0, 0, 0}, Arrays.copyOfRange(bytes, bytes.length - 8, bytes.length));
+        assertEquals(tensors, SafeTensors.read(file).tensors());
+        assertThrows(IllegalArgumentException.class, () -> SafeTensors.write(temp.resolve("bad.safetensors"),
+                List.of(new TensorData("n", new int[] {}, new float[] {0.5f}, "I64"))));
     }
 
     @Test

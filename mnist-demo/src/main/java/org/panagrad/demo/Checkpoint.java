@@ -6,6 +6,8 @@ import org.panagrad.io.SafeTensorsFile;
 import org.panagrad.io.TensorData;
 import org.panagrad.nn.Activation;
 import org.panagrad.nn.Linear;
+import org.panagrad.nn.StateDict;
+import org.panagrad.nn.zoo.ZooOptions;
 import org.panagrad.optim.Optimizer;
 
 import java.io.IOException;
@@ -18,7 +20,8 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * Model checkpoints in safetensors, named and laid out as PyTorch's {@code nn.Sequential(Linear, act,
+ * Model checkpoints in safetensors, the state dict of the zoo model (named in the metadata, {@code model}) in
+ * PyTorch's names, layouts and dtypes ({@link StateDict}): for an MLP, as PyTorch's {@code nn.Sequential(Linear, act,
  * Linear, ...)} state dict: {@code 0.weight} [out, in], {@code 0.bias} [out], {@code 2.weight}, ..., F32
  * little-endian, so {@code model.load_state_dict(safetensors.torch.load_file(path))} needs no conversion.
  * (Our {@link Linear} keeps its weight as [in, out]; saving and loading transpose it.)
@@ -29,7 +32,10 @@ import java.util.Map;
  * {@code load_state_dict}'s strict key check, so {@code --resume} finds it in a sidecar file written next to the
  * model ({@link #optimizerSidecar}), tagged with the optimizer's name and the step.
  */
-record Checkpoint(int[] widths, Activation activation, List<TensorData> tensors, Map<String, String> metadata) {
+record Checkpoint(int[] widths, Activation activation, List<TensorData> tensors, Map<String, String> metadata,
+                  String model) {
+    /** The zoo name of the model ("mlp" when absent, as in files written before the zoo). */
+    static final String MODEL = "model";
     static final String WIDTHS = "widths";
     static final String ACTIVATION = "activation";
     static final String EPOCH = "epoch";
@@ -43,20 +49,15 @@ record Checkpoint(int[] widths, Activation activation, List<TensorData> tensors,
 
     /** Writes the model's parameters (atomically) with the training position in the metadata. */
     static void save(Path file, Model model, Map<String, String> extraMetadata) throws IOException {
-        List<TensorData> tensors = new ArrayList<>();
-        for (Linear layer : model.mlp.layers()) {
-            Node w = layer.weight();
-            tensors.add(new TensorData(w.name(), new int[] {layer.out(), layer.in()},
-                    Linear.toTorchLayout(model.store.get(w), layer.in(), layer.out())));
-            tensors.add(tensor(model, layer.bias()));
-        }
         Map<String, String> meta = new LinkedHashMap<>();
-        meta.put("format", "pt"); // what safetensors.torch.save_file writes
-        meta.put(WIDTHS, Model.widthsText(model.mlp.widths()));
-        meta.put(ACTIVATION, model.mlp.activation().name().toLowerCase(java.util.Locale.ROOT));
-        meta.put("torch_module", torchModule(model.mlp.widths(), model.mlp.activation()));
+        meta.put(MODEL, model.name());
+        if (model.mlp != null) {
+            meta.put(WIDTHS, Model.widthsText(model.mlp.widths()));
+            meta.put(ACTIVATION, model.mlp.activation().name().toLowerCase(java.util.Locale.ROOT));
+        }
+        meta.put("torch_module", model.torchModule());
         meta.putAll(extraMetadata);
-        SafeTensors.write(file, tensors, meta);
+        StateDict.save(file, model.module, model.store, meta);
     }
 
     /** Writes a first-order optimizer's state variables next to the model checkpoint. */
@@ -140,7 +141,23 @@ record Checkpoint(int[] widths, Activation activation, List<TensorData> tensors,
      * previous layer's output width.
      */
     static Checkpoint load(Path file, Activation activationOverride) throws IOException {
+        return load(file, activationOverride, null);
+    }
+
+    /**
+     * Reads a checkpoint of the zoo model {@code modelOverride}, or of the one its metadata names (an MLP when it
+     * names none, as a file PyTorch wrote). A zoo model's file must hold exactly its state dict: otherwise this
+     * fails naming the first tensor that differs and both shapes.
+     */
+    static Checkpoint load(Path file, Activation activationOverride, String modelOverride) throws IOException {
         SafeTensorsFile content = SafeTensors.read(file);
+        String name = modelOverride != null ? modelOverride : content.metadata().getOrDefault(MODEL, "mlp");
+        if (!name.equals("mlp")) {
+            Model shape = new Model(name, ZooOptions.DEFAULT);
+            String mismatch = StateDict.firstMismatch(content.tensors(), shape.module, name);
+            if (mismatch != null) throw new CheckpointException(file, "does not fit --model " + name + ": " + mismatch);
+            return new Checkpoint(null, null, content.tensors(), content.metadata(), name);
+        }
         Map<String, TensorData> byName = new LinkedHashMap<>();
         for (TensorData t : content.tensors()) byName.put(t.name(), t);
         List<Integer> widths = new ArrayList<>();
@@ -193,36 +210,31 @@ record Checkpoint(int[] widths, Activation activation, List<TensorData> tensors,
             throw new CheckpointException(file, "the metadata does not name the activation (a file written by PyTorch"
                     + " holds only tensors); pass --activation relu, tanh or sigmoid");
         }
-        return new Checkpoint(w, activation, ordered, content.metadata());
+        return new Checkpoint(w, activation, ordered, content.metadata(), "mlp");
     }
 
     /** A model with this checkpoint's weights. */
     Model toModel() {
-        Model model = new Model(widths, activation);
-        setParameters(model);
+        Model model = widths != null ? new Model(widths, activation) : new Model(this.model, ZooOptions.DEFAULT);
+        StateDict.assign(tensors, model.module, model.store);
         return model;
     }
 
     /** Copies the weights into a model of the same widths. */
     void copyInto(Model model, Path file) {
-        if (!Arrays.equals(widths, model.mlp.widths())) {
+        if (!this.model.equals(model.name())) {
+            throw new CheckpointException(file, "holds a " + this.model + " model, but --model is " + model.name());
+        }
+        if (model.mlp != null && !Arrays.equals(widths, model.mlp.widths())) {
             throw new CheckpointException(file, "holds a " + Model.widthsText(widths) + " model, but --layers is "
                     + Model.widthsText(model.mlp.widths()));
         }
-        setParameters(model);
+        StateDict.assign(tensors, model.module, model.store);
     }
 
-    private void setParameters(Model model) {
-        for (Linear layer : model.mlp.layers()) {
-            float[] torchWeight = tensorNamed(layer.weight().name()).data();
-            model.store.set(layer.weight(), Linear.fromTorchLayout(torchWeight, layer.in(), layer.out()));
-            model.store.set(layer.bias(), tensorNamed(layer.bias().name()).data());
-        }
-    }
-
-    private TensorData tensorNamed(String name) {
-        for (TensorData t : tensors) if (t.name().equals(name)) return t;
-        throw new IllegalStateException("no tensor " + name);
+    /** PyTorch's repr of the checkpoint's model. */
+    String torchModule() {
+        return widths != null ? torchModule(widths, activation) : new Model(model, ZooOptions.DEFAULT).torchModule();
     }
 
     long metadataLong(String key, long fallback) {

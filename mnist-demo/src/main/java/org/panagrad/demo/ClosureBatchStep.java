@@ -1,6 +1,10 @@
 package org.panagrad.demo;
 
+import org.panagrad.compiler.Compiler;
+import org.panagrad.graph.Node;
 import org.panagrad.io.SafeTensorsFile;
+import org.panagrad.ops.StepCounter;
+import org.panagrad.runtime.Program;
 import org.panagrad.optim.secondorder.BatchFeeder;
 import org.panagrad.optim.secondorder.ClosureOptimizer;
 import org.panagrad.optim.secondorder.OptimizerSnapshot;
@@ -22,6 +26,9 @@ final class ClosureBatchStep implements BatchStep {
     private final ClosureOptimizer optimizer;
     private final int batch;
     private final BatchFeeder feeder;
+    private final Model model;
+    /** The running-statistics updates of the training batch (batch norm), run once after each step; or null. */
+    private final Program stateUpdates;
     private float[] images;
     private int[] labels;
     private long stepsBeforeResume;
@@ -32,7 +39,8 @@ final class ClosureBatchStep implements BatchStep {
      * @param inputs    the batches the optimizer's programs read; each is fed from the start of the step's data,
      *                  so a smaller one (a curvature sub-batch) sees the first images of the minibatch
      */
-    ClosureBatchStep(String name, String state, ClosureOptimizer optimizer, List<Model.Batch> inputs) {
+    ClosureBatchStep(Model model, String name, String state, ClosureOptimizer optimizer, List<Model.Batch> inputs) {
+        this.model = model;
         this.name = name;
         this.state = state;
         this.optimizer = optimizer;
@@ -44,6 +52,8 @@ final class ClosureBatchStep implements BatchStep {
                 program.setLabels(b.labels(), labels, 0);
             }
         };
+        List<Node> updates = inputs.get(0).stateUpdates();
+        this.stateUpdates = updates.isEmpty() ? null : Compiler.compile(model.store, updates);
     }
 
     @Override
@@ -53,7 +63,17 @@ final class ClosureBatchStep implements BatchStep {
         }
         this.images = images;
         this.labels = labels;
-        return optimizer.step(feeder);
+        // Dropout masks key on the step: every program of this step (losses, gradients, curvature) draws the same.
+        Node counter = StepCounter.find(model.graph);
+        if (counter != null) model.store.get(counter)[0] = stepCount() + 1;
+        float loss = optimizer.step(feeder);
+        // As PyTorch's model.train() forward would, the batch's statistics move the running ones, once per step and
+        // from the batch the step started at (closure optimizers' own programs never update state).
+        if (stateUpdates != null) {
+            feeder.feed(stateUpdates);
+            stateUpdates.run();
+        }
+        return loss;
     }
 
     @Override

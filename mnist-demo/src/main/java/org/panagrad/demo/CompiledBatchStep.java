@@ -23,11 +23,12 @@ final class CompiledBatchStep implements BatchStep {
         this.model = model;
         this.name = name;
         this.optimizer = optimizer;
-        this.fullBatch = model.batch("train", batch);
-        this.full = TrainingStep.compile(model.store, fullBatch.loss(), model.parameters(), optimizer, false);
-        this.lastBatch = lastBatch == 0 ? null : model.batch("train_last", lastBatch);
-        this.last = lastBatch == 0 ? null
-                : TrainingStep.compile(model.store, this.lastBatch.loss(), model.parameters(), optimizer, false);
+        this.fullBatch = model.trainingBatch("train", batch);
+        this.full = TrainingStep.compile(model.store, fullBatch.loss(), model.parameters(), optimizer, false,
+                fullBatch.stateUpdates());
+        this.lastBatch = lastBatch == 0 ? null : model.trainingBatch("train_last", lastBatch);
+        this.last = lastBatch == 0 ? null : TrainingStep.compile(model.store, this.lastBatch.loss(), model.parameters(),
+                optimizer, false, this.lastBatch.stateUpdates());
     }
 
     @Override

@@ -19,6 +19,10 @@ final class EvalCommand implements Callable<Integer> {
     @CommandLine.Mixin
     DataOption data;
 
+    @Option(names = "--model", paramLabel = "NAME", description = "The zoo model the checkpoint holds: ${COMPLETION-CANDIDATES}"
+            + " (default: what its metadata records, else mlp).", completionCandidates = ModelOptions.ZooNames.class)
+    String modelName;
+
     @Option(names = "--activation", description = "relu, tanh or sigmoid, for a checkpoint whose metadata does not say.")
     String activation;
 
@@ -31,7 +35,7 @@ final class EvalCommand implements Callable<Integer> {
     @Override
     public Integer call() throws IOException {
         Threads.configure(threads != null ? threads : Threads.available());
-        Checkpoint loaded = Checkpoint.load(checkpoint, activation != null ? org.panagrad.nn.Activation.parse(activation) : null);
+        Checkpoint loaded = Checkpoint.load(checkpoint, activation != null ? org.panagrad.nn.Activation.parse(activation) : null, modelName);
         Model model = loaded.toModel();
         Mnist mnist = data.load();
         if (mnist.test().pixelsPerImage() != model.inputWidth()) {
@@ -41,7 +45,7 @@ final class EvalCommand implements Callable<Integer> {
         long t0 = System.nanoTime();
         Evaluator.Result r = new Evaluator(model, mnist.test()).run();
         spec.commandLine().getOut().printf(Locale.ROOT, "%s: %s%ntest loss %.4f  test accuracy %.2f%% (%d images, %.2f s)%n",
-                checkpoint, Checkpoint.torchModule(loaded.widths(), loaded.activation()), r.loss(), 100 * r.accuracy(),
+                checkpoint, loaded.torchModule(), r.loss(), 100 * r.accuracy(),
                 r.count(), (System.nanoTime() - t0) / 1e9);
         spec.commandLine().getOut().flush();
         return 0;

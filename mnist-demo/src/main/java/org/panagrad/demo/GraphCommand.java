@@ -59,11 +59,11 @@ final class GraphCommand implements Callable<Integer> {
         if (batch < 1) throw new IllegalArgumentException("--batch must be at least 1, got " + batch);
         PrintWriter out = spec.commandLine().getOut();
         List<Path> written = new ArrayList<>();
-        Model model = new Model(modelOptions.widths(), modelOptions.activation());
-        Model.Batch b = model.batch("train", batch);
+        Model model = modelOptions.create();
+        Model.Batch b = model.trainingBatch("train", batch);
         TrainingStep step = TrainingStep.compile(model.store, b.loss(), model.parameters(),
-                optimizer.compiled(optimizer.defaultLearningRate), false);
-        String title = "training step: " + Checkpoint.torchModule(model.mlp.widths(), model.mlp.activation())
+                optimizer.compiled(optimizer.defaultLearningRate), false, b.stateUpdates());
+        String title = "training step: " + model.torchModule()
                 + ", batch " + batch + ", " + optimizer;
         written.addAll(write(output, ProgramPicture.of(title, step.program(), b.loss(), Set.of())));
         if (hvp) {
@@ -77,7 +77,7 @@ final class GraphCommand implements Callable<Integer> {
                 }
             }
             written.addAll(write(sibling(output, "-hvp"), ProgramPicture.of("Hessian-vector product (reverse over reverse): "
-                    + Checkpoint.torchModule(model.mlp.widths(), model.mlp.activation()) + ", batch " + batch,
+                    + model.torchModule() + ", batch " + batch,
                     product.program(), hb.loss(), tangents)));
         }
         for (Path p : written) out.println("wrote " + p);

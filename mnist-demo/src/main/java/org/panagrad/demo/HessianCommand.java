@@ -38,6 +38,10 @@ final class HessianCommand implements Callable<Integer> {
     @CommandLine.Mixin
     DataOption data;
 
+    @Option(names = "--model", paramLabel = "NAME", description = "The zoo model the checkpoint holds: ${COMPLETION-CANDIDATES}"
+            + " (default: what its metadata records, else mlp).", completionCandidates = ModelOptions.ZooNames.class)
+    String model;
+
     @Option(names = "--activation", description = "relu, tanh or sigmoid, for a checkpoint whose metadata does not say.")
     String activation;
 
@@ -105,21 +109,21 @@ final class HessianCommand implements Callable<Integer> {
                 HutchinsonTrace.StoppingRule.MEAN_CHANGE, seed);
         StochasticLanczosQuadrature.Settings slqSettings = new StochasticLanczosQuadrature.Settings(lanczosRuns, lanczosSteps, seed);
         if (grid < 2) throw new IllegalArgumentException("--grid must be at least 2, got " + grid);
-        Checkpoint loaded = Checkpoint.load(checkpoint, activation != null ? Activation.parse(activation) : null);
-        Model model = loaded.toModel();
+        Checkpoint loaded = Checkpoint.load(checkpoint, activation != null ? Activation.parse(activation) : null, model);
+        Model net = loaded.toModel();
         Mnist mnist = data.load();
-        if (mnist.test().pixelsPerImage() != model.inputWidth()) {
-            throw new IllegalArgumentException(checkpoint + " takes " + model.inputWidth() + " inputs, but the test images have "
+        if (mnist.test().pixelsPerImage() != net.inputWidth()) {
+            throw new IllegalArgumentException(checkpoint + " takes " + net.inputWidth() + " inputs, but the test images have "
                     + mnist.test().pixelsPerImage() + " pixels");
         }
-        if (topK > model.mlp.parameterCount()) {
-            throw new IllegalArgumentException("--top-k " + topK + " exceeds the " + model.mlp.parameterCount() + " parameters");
+        if (topK > net.parameterCount()) {
+            throw new IllegalArgumentException("--top-k " + topK + " exceeds the " + net.parameterCount() + " parameters");
         }
-        DatasetHessian hessian = new DatasetHessian(model, mnist.test(), samples, batch);
+        DatasetHessian hessian = new DatasetHessian(net, mnist.test(), samples, batch);
         PrintWriter out = spec.commandLine().getOut();
-        String module = Checkpoint.torchModule(loaded.widths(), loaded.activation());
+        String module = loaded.torchModule();
         out.printf(Locale.ROOT, "%s: %s, %,d parameters; Hessian of the mean test loss over %d images%n",
-                checkpoint, module, model.mlp.parameterCount(), samples);
+                checkpoint, module, net.parameterCount(), samples);
         out.flush();
         Map<String, Double> seconds = new LinkedHashMap<>();
 
@@ -150,7 +154,7 @@ final class HessianCommand implements Callable<Integer> {
         writePlot(density, top, trace, module);
         out.println("density plot: " + plot);
         if (json != null) {
-            Report report = new Report(checkpoint.toString(), module, samples, model.mlp.parameterCount(), hessian.loss(),
+            Report report = new Report(checkpoint.toString(), module, samples, net.parameterCount(), hessian.loss(),
                     top, trace, quadrature, density, seconds);
             Gson gson = new GsonBuilder().setPrettyPrinting().serializeSpecialFloatingPointValues().create();
             byte[] bytes = gson.toJson(report).getBytes(StandardCharsets.UTF_8);

@@ -117,7 +117,7 @@ final class InfluenceCommand implements Callable<Integer> {
         if (top < 1) throw new IllegalArgumentException("--top must be at least 1, got " + this.top);
         int pixels = train.pixelsPerImage(), batches = n / batch;
         List<Node> params = model.parameters();
-        int d = (int) model.mlp.parameterCount();
+        int d = (int) model.parameterCount();
 
         long t0 = System.nanoTime();
         Model.Batch one = model.batch("influence_test", 1);

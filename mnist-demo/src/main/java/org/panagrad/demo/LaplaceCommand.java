@@ -173,7 +173,7 @@ final class LaplaceCommand implements Callable<Integer> {
             List<ReliabilityDiagram.Curve> curves = results.entrySet().stream()
                     .map(e -> new ReliabilityDiagram.Curve(e.getKey(), e.getValue())).toList();
             ReliabilityDiagram.write(png, String.format(Locale.ROOT, "Reliability: %s, Laplace %s/%s, prior precision %.3g",
-                    Model.widthsText(model.mlp.widths()), chosenSubset.cliName, structure.cliName(), delta), curves);
+                    model.mlp != null ? Model.widthsText(model.mlp.widths()) : model.name(), chosenSubset.cliName, structure.cliName(), delta), curves);
             out.println("reliability diagram: " + png);
         }
         if (json != null) {

@@ -47,12 +47,12 @@ enum OptimizerChoice {
     NEWTON_CG("newton-cg", Kind.CLOSURE, Double.NaN, 500) {
         @Override
         BatchStep create(Model model, int batch, int lastBatch, Settings s) {
-            Model.Batch train = model.batch("train", batch);
-            Model.Batch curvature = model.batch("train_curvature", s.newtonCg().curvatureBatch(batch));
+            Model.Batch train = model.trainingBatch("train", batch);
+            Model.Batch curvature = model.trainingBatch("train_curvature", s.newtonCg().curvatureBatch(batch));
             Objective objective = Objective.of(train.loss(), model.parameters()).withCurvatureLoss(curvature.loss());
             NewtonCg.Options options = NewtonCg.Options.defaults().withMaxCgIterations(s.newtonCg().cgIterations())
                     .withInitialDamping(s.newtonCg().damping());
-            return new ClosureBatchStep(cliName, "the adapted damping and the previous CG direction",
+            return new ClosureBatchStep(model, cliName, "the adapted damping and the previous CG direction",
                     NewtonCg.create(model.store, objective, options), List.of(train, curvature));
         }
 
@@ -66,20 +66,20 @@ enum OptimizerChoice {
     ADAHESSIAN("adahessian", Kind.CLOSURE, 0.05, 128) {
         @Override
         BatchStep create(Model model, int batch, int lastBatch, Settings s) {
-            Model.Batch train = model.batch("train", batch);
+            Model.Batch train = model.trainingBatch("train", batch);
             AdaHessian optimizer = AdaHessian.create(model.store, Objective.of(train.loss(), model.parameters()),
                     AdaHessian.Options.defaults().withLr(s.lr()).withSeed(s.seed()));
-            return new ClosureBatchStep(cliName, "the moments and the step count", optimizer, List.of(train));
+            return new ClosureBatchStep(model, cliName, "the moments and the step count", optimizer, List.of(train));
         }
     },
     /** K-FAC: Kronecker-factored natural gradient with sampled-label factors, damping, momentum and KL clipping. */
     KFAC("kfac", Kind.CLOSURE, KfacOptimizer.Options.defaults().lr(), 128) {
         @Override
         BatchStep create(Model model, int batch, int lastBatch, Settings s) {
-            Model.Batch train = model.batch("train", batch);
+            Model.Batch train = model.trainingBatch("train", batch);
             KfacOptimizer optimizer = KfacOptimizer.create(model.store, train.loss(), train.logits(), train.layers(),
                     s.kfac().options(s.lr(), s.seed()));
-            return new ClosureBatchStep(cliName, "the momentum and the Kronecker factors", optimizer, List.of(train));
+            return new ClosureBatchStep(model, cliName, "the momentum and the Kronecker factors", optimizer, List.of(train));
         }
 
         @Override
@@ -94,11 +94,11 @@ enum OptimizerChoice {
     LBFGS("lbfgs", Kind.CLOSURE, 1.0, 1000) {
         @Override
         BatchStep create(Model model, int batch, int lastBatch, Settings s) {
-            Model.Batch train = model.batch("train", batch);
+            Model.Batch train = model.trainingBatch("train", batch);
             Lbfgs.Options d = Lbfgs.Options.defaults();
             Lbfgs optimizer = Lbfgs.create(model.store, Objective.of(train.loss(), model.parameters()),
                     new Lbfgs.Options(s.lr(), d.history(), d.armijo(), d.backtrack(), d.maxBacktracks()));
-            return new ClosureBatchStep(cliName, "the last " + d.history() + " (s, y) pairs", optimizer, List.of(train));
+            return new ClosureBatchStep(model, cliName, "the last " + d.history() + " (s, y) pairs", optimizer, List.of(train));
         }
     };
 

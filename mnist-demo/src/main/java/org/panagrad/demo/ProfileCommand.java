@@ -60,20 +60,20 @@ final class ProfileCommand implements Callable<Integer> {
     public Integer call() throws IOException {
         Threads.configure(threads != null ? threads : Threads.available());
         if (batch < 1) throw new IllegalArgumentException("--batch must be at least 1, got " + batch);
-        Model model = new Model(modelOptions.widths(), modelOptions.activation());
-        model.mlp.initialize(model.store, Init.TORCH_DEFAULT, 1);
+        Model model = modelOptions.create();
+        model.initialize(Init.TORCH_DEFAULT, 1);
         Mnist mnist = data.load();
         if (mnist.train().pixelsPerImage() != model.inputWidth()) {
             throw new IllegalArgumentException("the images have " + mnist.train().pixelsPerImage() + " pixels but the first layer takes "
                     + model.inputWidth() + " inputs");
         }
-        Model.Batch b = model.batch("train", batch);
+        Model.Batch b = model.trainingBatch("train", batch);
         TrainingStep step = TrainingStep.compile(model.store, b.loss(), model.parameters(),
-                optimizer.compiled(optimizer.defaultLearningRate), false);
+                optimizer.compiled(optimizer.defaultLearningRate), false, b.stateUpdates());
         Profiler.Result result = Profiler.run(model, b, step, mnist.train(), warmup, steps);
         PrintWriter out = spec.commandLine().getOut();
         printTable(out, result);
-        String title = Checkpoint.torchModule(model.mlp.widths(), model.mlp.activation()) + ", batch " + batch + ", " + optimizer;
+        String title = model.torchModule() + ", batch " + batch + ", " + optimizer;
         ChromeTrace.write(trace, result, title);
         out.println("trace: " + trace + " (open in chrome://tracing or ui.perfetto.dev)");
         out.flush();

@@ -77,6 +77,10 @@ final class TrainCommand implements Callable<Integer> {
             description = "Write per-epoch metrics as JSON lines to FILE and a chart of the curves next to it (.png).")
     Path metrics;
 
+    @Option(names = "--augment", description = "Random crops with 2 pixels of zero padding (torchvision's RandomCrop(28,"
+            + " padding=2)), for CNNs.")
+    boolean augment;
+
     @Option(names = "--no-progress", description = "Do not show the progress bar.")
     boolean noProgress;
 
@@ -95,17 +99,18 @@ final class TrainCommand implements Callable<Integer> {
         int batchSize = batch != null ? batch : optimizer.defaultBatch;
         PrintWriter out = spec.commandLine().getOut();
 
-        Checkpoint start = resume != null ? Checkpoint.load(resume, modelOptions.activationOrNull()) : null;
+        Checkpoint start = resume != null ? Checkpoint.load(resume, modelOptions.activationOrNull(), modelOptions.model) : null;
         Model model;
         if (start != null) {
             model = start.toModel();
-            if (modelOptions.layers != null && !java.util.Arrays.equals(Mlp.parseWidths(modelOptions.layers), start.widths())) {
+            if (modelOptions.layers != null && start.widths() != null
+                    && !java.util.Arrays.equals(Mlp.parseWidths(modelOptions.layers), start.widths())) {
                 throw new IllegalArgumentException("--layers " + modelOptions.layers + " disagrees with " + resume
                         + ", which holds a " + Model.widthsText(start.widths()) + " model");
             }
         } else {
-            model = new Model(modelOptions.widths(), modelOptions.activation());
-            model.mlp.initialize(model.store, init, seed);
+            model = modelOptions.create();
+            model.initialize(init, seed);
         }
         Mnist mnist = data.load();
         int n = samples != null ? samples : mnist.train().count();
@@ -115,6 +120,7 @@ final class TrainCommand implements Callable<Integer> {
                 new Trainer.Config(batchSize, epochs, n, seed, checkpoint, stopFile, metrics), out,
                 epoch -> noProgress ? Progress.NONE
                         : Progress.bar(String.format(Locale.ROOT, "epoch %d/%d", epoch + 1, epochs), n - 0L, System.err));
+        if (augment) trainer.augment(2);
         MetricsLog log = metrics != null ? new MetricsLog(metrics) : null;
         if (start != null) {
             int epoch = (int) start.metadataLong(Checkpoint.EPOCH, 0);
@@ -131,15 +137,16 @@ final class TrainCommand implements Callable<Integer> {
         }
         int dropped = trainer.droppedPerEpoch();
         out.printf(Locale.ROOT, "model %s (%,d parameters), %s, batch %d, %,d training images%s, seed %d%n",
-                Checkpoint.torchModule(model.mlp.widths(), model.mlp.activation()), model.mlp.parameterCount(),
+                model.torchModule(), model.parameterCount(),
                 optimizer.describe(settings, trainer.batchSize()), trainer.batchSize(), n,
                 dropped == 0 ? "" : String.format(Locale.ROOT, " (the last %d of each epoch skipped: %s steps on full"
                         + " batches only)", dropped, optimizer), seed);
 
         TensorBoardLogger tensorboard = logs.open(model, trainer.batchSize(), new TensorBoardLogger.RunInfo(
-                Model.widthsText(model.mlp.widths()), model.mlp.activation().name().toLowerCase(Locale.ROOT), optimizer.toString(),
+                model.mlp != null ? Model.widthsText(model.mlp.widths()) : model.name(),
+                modelOptions.activation().name().toLowerCase(Locale.ROOT), optimizer.toString(),
                 trainer.batchSize(), settings.lr(), epochs, seed, logs.histogramEvery,
-                Checkpoint.torchModule(model.mlp.widths(), model.mlp.activation())));
+                model.torchModule()));
         if (tensorboard != null) trainer.observe(tensorboard);
         long trainingStart = System.nanoTime();
 

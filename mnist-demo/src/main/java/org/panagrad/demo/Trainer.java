@@ -29,6 +29,8 @@ final class Trainer {
     enum Outcome { FINISHED, STOPPED }
 
     private final Model model;
+    /** --augment: a random crop of every training image, or null. */
+    private RandomCrop crop;
     private final Dataset train;
     private final BatchStep step;
     private final Config config;
@@ -69,6 +71,13 @@ final class Trainer {
         step = steps.create(model, batch, config.samples() % batch);
         images = new float[batch * model.inputWidth()];
         labels = new int[batch];
+    }
+
+    /** Augments every training image with a random crop: shifts of up to {@code padding} pixels (--augment). */
+    void augment(int padding) {
+        int side = (int) Math.round(Math.sqrt(model.inputWidth()));
+        if (side * side != model.inputWidth()) throw new IllegalArgumentException("--augment needs square images");
+        crop = new RandomCrop(side, padding, config.seed());
     }
 
     /** Images per step (the --batch asked for, at most the training images). */
@@ -156,7 +165,8 @@ final class Trainer {
                     int size = Math.min(batch, n - start);
                     for (int i = 0; i < size; i++) {
                         int k = order[start + i];
-                        System.arraycopy(train.images(), k * pixels, images, i * pixels, pixels);
+                        if (crop != null) crop.copy(train.images(), k * pixels, images, i * pixels, epoch, k);
+                        else System.arraycopy(train.images(), k * pixels, images, i * pixels, pixels);
                         labels[i] = train.labels()[k];
                     }
                     long index = step.stepCount();

@@ -175,6 +175,39 @@ class CheckpointTest {
     }
 
     @Test
+    void aZooCheckpointRoundTripsWithItsRunningStatisticsAndAFileThatDoesNotFitNamesTheTensor() throws IOException {
+        Model resnet = new Model("resnet8", org.panagrad.nn.zoo.ZooOptions.DEFAULT);
+        resnet.initialize(org.panagrad.nn.Init.TORCH_DEFAULT, 3);
+        org.panagrad.graph.Node mean = resnet.graph.leaf("layer2.0.bn1.running_mean");
+        float[] moved = new float[32];
+        for (int i = 0; i < 32; i++) moved[i] = i * 0.25f;
+        resnet.store.set(mean, moved);
+        resnet.store.set(resnet.graph.leaf("layer2.0.bn1.num_batches_tracked"), new float[] {469});
+        Path file = dir.resolve("resnet8.safetensors");
+        Checkpoint.save(file, resnet, Map.of());
+        var content = org.panagrad.io.SafeTensors.read(file);
+        assertEquals("I64", content.tensor("layer2.0.bn1.num_batches_tracked").dtype());
+        assertEquals("resnet8", content.metadata().get(Checkpoint.MODEL));
+
+        Model back = Checkpoint.load(file, null).toModel();
+        assertEquals("resnet8", back.name());
+        assertArrayEquals(moved, back.store.get(back.graph.leaf("layer2.0.bn1.running_mean")));
+        assertEquals(469f, back.store.get(back.graph.leaf("layer2.0.bn1.num_batches_tracked"))[0]);
+
+        CheckpointException e = assertThrows(CheckpointException.class, () -> Checkpoint.load(file, null, "lenet5"));
+        assertTrue(e.getMessage().contains("does not fit --model lenet5: tensor '0.weight' [6, 1, 5, 5] of lenet5 is missing"),
+                e.getMessage());
+        Model lenet = new Model("lenet5", org.panagrad.nn.zoo.ZooOptions.DEFAULT);
+        lenet.initialize(org.panagrad.nn.Init.TORCH_DEFAULT, 1);
+        Path wrong = dir.resolve("lenet5.safetensors");
+        java.util.List<org.panagrad.io.TensorData> tensors = new java.util.ArrayList<>(org.panagrad.nn.StateDict.tensors(lenet.module, lenet.store));
+        tensors.set(2, new org.panagrad.io.TensorData("3.weight", new int[] {16, 6, 3, 3}, new float[16 * 6 * 9]));
+        org.panagrad.io.SafeTensors.write(wrong, tensors, Map.of("model", "lenet5"));
+        e = assertThrows(CheckpointException.class, () -> Checkpoint.load(wrong, null));
+        assertTrue(e.getMessage().contains("tensor '3.weight' is [16, 6, 3, 3] in the file but [16, 6, 5, 5] in lenet5"), e.getMessage());
+    }
+
+    @Test
     void aTruncatedCheckpointFailsWithThePathAndOffset() throws IOException {
         Path file = dir.resolve("m.safetensors");
         Checkpoint.save(file, model(Activation.RELU, 1), Map.of());

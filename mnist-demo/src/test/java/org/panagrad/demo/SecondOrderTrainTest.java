@@ -57,6 +57,31 @@ class SecondOrderTrainTest {
         assertTrue(last.get("test_accuracy").getAsDouble() > 0.5, r::toString); // chance is 0.1
     }
 
+    /**
+     * Newton-CG (Gauss-Newton through batch norm's batch statistics) and AdaHessian (Hutchinson probes of the same)
+     * train resnet8; the running statistics move once per step, and the evaluation commands read the checkpoint.
+     */
+    @ParameterizedTest
+    @ValueSource(strings = {"newton-cg", "adahessian"})
+    void secondOrderOptimizersTrainACnnWithBatchNorm(String optimizer) throws IOException {
+        Path images = SyntheticMnist.write(dir.resolve("data28"), 128, 64, 28);
+        Path ck = dir.resolve(optimizer + "-resnet8.safetensors");
+        Cli r = Cli.run("train", "--no-progress", "--data", images.toString(), "--model", "resnet8", "--optimizer", optimizer,
+                "--batch", "32", "--epochs", "1", "--checkpoint", ck.toString());
+        assertEquals(0, r.exitCode(), r::toString);
+        var state = org.panagrad.io.SafeTensors.read(ck);
+        assertEquals(4f, state.tensor("bn1.num_batches_tracked").data()[0], r::toString); // 128 / 32 steps
+        float[] mean = state.tensor("layer3.0.bn2.running_mean").data();
+        assertTrue(mean[0] != 0 || mean[1] != 0, r::toString);
+        Cli eval = Cli.run("eval", "--checkpoint", ck.toString(), "--data", images.toString());
+        assertEquals(0, eval.exitCode(), eval::toString);
+        assertTrue(eval.out().contains("ResNet(Conv2d(1, 16"), eval::toString);
+        Cli hessian = Cli.run("hessian", "--checkpoint", ck.toString(), "--data", images.toString(), "--samples", "32",
+                "--batch", "32", "--top-k", "1", "--max-iterations", "5", "--trace-samples", "2", "--lanczos-runs", "1", "--lanczos-steps", "4");
+        assertEquals(0, hessian.exitCode(), hessian::toString);
+        assertTrue(hessian.out().contains("77,754 parameters"), hessian::toString);
+    }
+
     @Test
     void newtonCgOptionsReachTheOptimizer() {
         Cli r = train("--optimizer", "newton-cg", "--batch", "100", "--epochs", "1", "--curvature-batch", "40",

@@ -18,12 +18,17 @@ final class SyntheticMnist {
     private SyntheticMnist() {}
 
     static Path write(Path directory, int train, int test) throws IOException {
+        return write(directory, train, test, SIDE);
+    }
+
+    /** The same data set with images of side x side pixels (28 for the zoo's CNNs). */
+    static Path write(Path directory, int train, int test, int side) throws IOException {
         Files.createDirectories(directory);
         SplittableRandom rnd = new SplittableRandom(42);
         int[] trainLabels = labels(train, rnd), testLabels = labels(test, rnd);
-        Files.write(directory.resolve("train-images-idx3-ubyte"), images(trainLabels, rnd));
+        Files.write(directory.resolve("train-images-idx3-ubyte"), images(trainLabels, rnd, side));
         Files.write(directory.resolve("train-labels-idx1-ubyte"), labelFile(trainLabels));
-        Files.write(directory.resolve("t10k-images-idx3-ubyte"), images(testLabels, rnd));
+        Files.write(directory.resolve("t10k-images-idx3-ubyte"), images(testLabels, rnd, side));
         Files.write(directory.resolve("t10k-labels-idx1-ubyte"), labelFile(testLabels));
         return directory;
     }
@@ -35,10 +40,14 @@ final class SyntheticMnist {
     }
 
     static byte[] images(int[] labels, SplittableRandom rnd) {
-        ByteBuffer b = ByteBuffer.allocate(16 + labels.length * PIXELS);
-        b.putInt(0x803).putInt(labels.length).putInt(SIDE).putInt(SIDE);
+        return images(labels, rnd, SIDE);
+    }
+
+    static byte[] images(int[] labels, SplittableRandom rnd, int side) {
+        ByteBuffer b = ByteBuffer.allocate(16 + labels.length * side * side);
+        b.putInt(0x803).putInt(labels.length).putInt(side).putInt(side);
         for (int label : labels) {
-            for (int p = 0; p < PIXELS; p++) {
+            for (int p = 0; p < side * side; p++) {
                 int value = p % 10 == label ? 160 + rnd.nextInt(96) : rnd.nextInt(90);
                 b.put((byte) value);
             }
