@@ -6,6 +6,7 @@ import org.panagrad.io.Mnist;
 import org.panagrad.nn.Activation;
 import org.panagrad.nn.Forward;
 import org.panagrad.nn.Init;
+import org.panagrad.nn.LayerCall;
 import org.panagrad.nn.Mlp;
 import org.panagrad.nn.Module;
 import org.panagrad.nn.StateEntry;
@@ -114,8 +115,9 @@ final class Model {
         Node x = zoo.input(graph, name + ".x", size);
         Node y = graph.labels(name + ".y", size, Mnist.CLASSES);
         Node logits = module.forward(x, f);
-        return new Batch(size, x, y, logits, SoftmaxCrossEntropy.of(logits, y), f.stateUpdates());
+        return new Batch(size, x, y, logits, SoftmaxCrossEntropy.of(logits, y), f.stateUpdates(), f.layerCalls());
     }
 
-    record Batch(int size, Node images, Node labels, Node logits, Node loss, List<Node> stateUpdates) {}
+    /** @param layers the layer calls of the forward pass, for the curvature methods that use the layers' structure */
+    record Batch(int size, Node images, Node labels, Node logits, Node loss, List<Node> stateUpdates, List<LayerCall> layers) {}
 }

@@ -1,5 +1,6 @@
 package org.panagrad.demo;
 
+import org.panagrad.curvature.KfacOptimizer;
 import org.panagrad.optim.Adam;
 import org.panagrad.optim.Optimizer;
 import org.panagrad.optim.Sgd;
@@ -71,6 +72,24 @@ enum OptimizerChoice {
             return new ClosureBatchStep(model, cliName, "the moments and the step count", optimizer, List.of(train));
         }
     },
+    /** K-FAC: Kronecker-factored natural gradient with sampled-label factors, damping, momentum and KL clipping. */
+    KFAC("kfac", Kind.CLOSURE, KfacOptimizer.Options.defaults().lr(), 128) {
+        @Override
+        BatchStep create(Model model, int batch, int lastBatch, Settings s) {
+            Model.Batch train = model.trainingBatch("train", batch);
+            KfacOptimizer optimizer = KfacOptimizer.create(model.store, train.loss(), train.logits(), train.layers(),
+                    s.kfac().options(s.lr(), s.seed()));
+            return new ClosureBatchStep(model, cliName, "the momentum and the Kronecker factors", optimizer, List.of(train));
+        }
+
+        @Override
+        String describe(Settings s, int batch) {
+            KfacOptimizer.Options o = s.kfac().options(s.lr(), s.seed());
+            return String.format(Locale.ROOT, "kfac lr %s (x%s every %d steps; damping %s, momentum %s, KL clip %s, factors"
+                    + " every %d steps, inverses every %d)", o.lr(), o.lrGamma(), o.lrStepSize(), o.damping(), o.momentum(),
+                    o.klClip(), o.factorInterval(), o.inverseInterval());
+        }
+    },
     /** Large batches: the (s, y) pairs measure curvature on one minibatch, and small ones make them noise. */
     LBFGS("lbfgs", Kind.CLOSURE, 1.0, 1000) {
         @Override
@@ -88,7 +107,11 @@ enum OptimizerChoice {
      *
      * @param lr the learning rate (NaN for Newton-CG, which has none)
      */
-    record Settings(double lr, long seed, NewtonCgOptions newtonCg) {}
+    record Settings(double lr, long seed, NewtonCgOptions newtonCg, KfacOptions kfac) {
+        Settings(double lr, long seed, NewtonCgOptions newtonCg) {
+            this(lr, seed, newtonCg, new KfacOptions());
+        }
+    }
 
     /** Compiled into the training step (first-order), or running programs of its own (closure). */
     enum Kind { COMPILED, CLOSURE }

@@ -45,12 +45,12 @@ final class TrainCommand implements Callable<Integer> {
     @Option(names = "--optimizer", paramLabel = "NAME", defaultValue = "momentum", converter = OptimizerChoice.Converter.class,
             completionCandidates = OptimizerChoice.Candidates.class,
             description = {"One of ${COMPLETION-CANDIDATES} (default: ${DEFAULT-VALUE}: SGD with momentum 0.9).",
-                    "newton-cg, adahessian and lbfgs are second-order (closure) optimizers: their programs are compiled"
+                    "newton-cg, adahessian, lbfgs and kfac are second-order (closure) optimizers: their programs are compiled"
                             + " for one batch size, so they skip the last partial batch of each epoch (drop_last)."})
     OptimizerChoice optimizer;
 
     @Option(names = "--lr", paramLabel = "X", description = "Learning rate (default: 0.1 for sgd, 0.05 for momentum, 0.001 for adam,"
-            + " 0.05 for adahessian, 1 for lbfgs (its first trial step); newton-cg has none).")
+            + " 0.05 for adahessian, 0.02 for kfac, 1 for lbfgs (its first trial step); newton-cg has none).")
     Double lr;
 
     @Mixin
@@ -58,6 +58,9 @@ final class TrainCommand implements Callable<Integer> {
 
     @Mixin
     DpOptions dp;
+
+    @Mixin
+    KfacOptions kfac;
 
     @Option(names = "--threads", paramLabel = "N", description = "Worker threads for the kernels (default and most: the"
             + " processors available).")
@@ -140,6 +143,7 @@ final class TrainCommand implements Callable<Integer> {
         if (checkpointEvery != null) OptionRanges.atLeast("--checkpoint-every", checkpointEvery, 1);
         if (logEvery != null) OptionRanges.atLeast("--log-every", logEvery, 1);
         newtonCg.checkGivenOnlyFor(optimizer);
+        kfac.checkGivenOnlyFor(optimizer);
         double learningRate = optimizer.learningRate(lr);
         newtonCg.check();
         int[] widths = modelOptions.layers != null ? Mlp.parseWidths(modelOptions.layers) : null;
@@ -210,7 +214,7 @@ final class TrainCommand implements Callable<Integer> {
         int removed = files.cleanUp() + OutputFiles.deleteStaleTemporaries(metricsFile, MetricsLog.chartPath(metricsFile));
         if (removed > 0) err.println("removed " + removed + " file(s) a killed run left beside " + ck);
 
-        OptimizerChoice.Settings settings = new OptimizerChoice.Settings(learningRate, seedUsed, newtonCg);
+        OptimizerChoice.Settings settings = new OptimizerChoice.Settings(learningRate, seedUsed, newtonCg, kfac);
         Map<String, String> runMetadata = new LinkedHashMap<>(identity.metadata());
         runMetadata.put(Checkpoint.OPTIMIZER, optimizer.cliName);
         String advice = optimizer == OptimizerChoice.NEWTON_CG
