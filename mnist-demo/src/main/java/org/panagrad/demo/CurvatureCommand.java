@@ -36,8 +36,8 @@ import java.util.Set;
 import java.util.concurrent.Callable;
 
 @Command(name = "curvature", mixinStandardHelpOptions = true, sortOptions = false,
-        description = {"Per-sample gradients and curvature diagonals of a checkpoint's mean loss over the first N training"
-                + " images, as BackPACK computes them: per parameter the trace and the largest entries of each diagonal,"
+        description = {"Per-sample gradients and curvature diagonals of a checkpoint, as BackPACK computes them.",
+                "Over the mean loss of the first N training images: per parameter the trace and the largest entries of each diagonal,"
                 + " and quantiles of the per-sample gradient norms; --out writes them all as safetensors under"
                 + " '<what>/<parameter name>' in PyTorch's layout, and the norms as 'grad-norms'."})
 final class CurvatureCommand implements Callable<Integer> {

@@ -28,8 +28,6 @@ abstract class FirstOrderBatchStep implements BatchStep {
         this.model = model;
         this.name = name;
         this.optimizer = optimizer;
-        variables.addAll(model.stateNodes());
-        variables.addAll(optimizer.stateVariables());
     }
 
     /** The compiled step that ran last (the full batch's before any has run). */
@@ -84,6 +82,11 @@ abstract class FirstOrderBatchStep implements BatchStep {
 
     @Override
     public void remember() {
+        // Read once the steps are compiled: compiling creates the optimizer's state (momentum, moments).
+        if (variables.isEmpty()) {
+            variables.addAll(model.stateNodes());
+            variables.addAll(optimizer.stateVariables());
+        }
         for (int i = 0; i < variables.size(); i++) {
             float[] values = model.store.get(variables.get(i));
             if (copies.size() == i) copies.add(new float[values.length]);

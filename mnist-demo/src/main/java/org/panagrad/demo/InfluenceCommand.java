@@ -35,8 +35,8 @@ import java.util.SplittableRandom;
 import java.util.concurrent.Callable;
 
 @Command(name = "influence", mixinStandardHelpOptions = true, sortOptions = false,
-        description = {"Influence functions: for one test image, the training images whose upweighting most lowers"
-                + " (helpful) and most raises (harmful) its loss, -grad L_test^T (H + damping I)^-1 grad L_train, with the"
+        description = {"Finds the training images that most help and most harm one test image's loss (influence functions).",
+                "The training images whose upweighting most lowers (helpful) and most raises (harmful) its loss, -grad L_test^T (H + damping I)^-1 grad L_train, with the"
                 + " inverse-curvature product from an exact solve, CG on the damped Gauss-Newton matrix, or EKFAC."})
 final class InfluenceCommand implements Callable<Integer> {
     /** The largest model the exact method builds an explicit Hessian for (its d x d doubles, d products per batch). */

@@ -25,8 +25,8 @@ import java.util.SplittableRandom;
 import java.util.concurrent.Callable;
 
 @Command(name = "laplace", mixinStandardHelpOptions = true, sortOptions = false,
-        description = {"Fits a Laplace approximation to a checkpoint on the training set, tunes the prior precision by"
-                + " the log marginal likelihood, and compares the MAP model's test accuracy, NLL and calibration (ECE,"
+        description = {"Fits a Laplace approximation to a checkpoint and compares its calibration with the MAP model's.",
+                "Fitted on the training set; tunes the prior precision by the log marginal likelihood, and compares the MAP model's test accuracy, NLL and calibration (ECE,"
                 + " 15 bins) with the Laplace predictive (probit and Monte Carlo); draws a reliability diagram."})
 final class LaplaceCommand implements Callable<Integer> {
     static final int BATCH = 1000, BINS = 15;

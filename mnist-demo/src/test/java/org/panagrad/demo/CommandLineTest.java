@@ -147,13 +147,14 @@ class CommandLineTest {
     @Test
     void everySummaryIsAWholeSentence() {
         String list = Cli.run("--help").out();
-        for (String command : new String[] {"train", "eval", "graph", "profile", "hessian", "export", "report"}) {
+        for (String command : new String[] {"train", "eval", "graph", "profile", "hessian", "curvature", "laplace", "influence",
+                "export", "report"}) {
             String summary = list.substring(list.indexOf("  " + command + " ")).split("\n  [a-z]")[0]
                     .replaceAll("\\s+", " ").trim();
             assertTrue(summary.endsWith("."), "the summary of " + command + " stops mid-sentence: " + summary);
             assertTrue(summary.length() <= 160, "the summary of " + command + " is more than two lines: " + summary);
         }
-        assertTrue(list.contains("hessian  Analyses the loss landscape of a checkpoint as PyHessian does, with"), list);
+        assertTrue(list.replaceAll("\\s+", " ").contains("hessian Analyses the loss landscape of a checkpoint as PyHessian does, with"), list);
     }
 
     /** Wrapping never breaks an address or a file name; graph and profile take no checkpoint. */
