@@ -2,13 +2,9 @@ package org.panagrad.nn;
 
 import org.panagrad.graph.Node;
 import org.panagrad.ops.Ops;
-import org.panagrad.runtime.ParameterStore;
-
-import java.util.List;
-import java.util.SplittableRandom;
 
 /** PyTorch's nn.AvgPool2d(kernel, stride, padding) with square windows, padding counted in the average. */
-public record AvgPool2d(int kernel, int stride, int padding) implements Module {
+public record AvgPool2d(int kernel, int stride, int padding) implements StatelessModule {
     public static AvgPool2d of(int kernel) {
         return new AvgPool2d(kernel, kernel, 0);
     }
@@ -17,14 +13,6 @@ public record AvgPool2d(int kernel, int stride, int padding) implements Module {
     public Node forward(Node x, Forward f) {
         return Ops.avgPool2d(x, new int[] {kernel}, new int[] {stride}, new int[] {padding});
     }
-
-    @Override
-    public List<StateEntry> state() {
-        return List.of();
-    }
-
-    @Override
-    public void initialize(ParameterStore store, Init init, SplittableRandom rnd) {}
 
     @Override
     public String describe() {

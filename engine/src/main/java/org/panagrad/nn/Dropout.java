@@ -4,10 +4,6 @@ import org.panagrad.graph.Graph;
 import org.panagrad.graph.Node;
 import org.panagrad.ops.Ops;
 import org.panagrad.ops.StepCounter;
-import org.panagrad.runtime.ParameterStore;
-
-import java.util.List;
-import java.util.SplittableRandom;
 
 /**
  * PyTorch's nn.Dropout(p): inverted dropout in training passes, the identity in evaluation passes. The mask is a
@@ -15,7 +11,7 @@ import java.util.SplittableRandom;
  * HVP at one step see one mask; the seed is drawn from the layer's name, so two layers differ and a model built
  * twice drops the same elements.
  */
-public record Dropout(String name, double p, long seed, Node step) implements Module {
+public record Dropout(String name, double p, long seed, Node step) implements StatelessModule {
     public static Dropout create(Graph g, String name, double p) {
         if (!(p >= 0 && p < 1)) throw new IllegalArgumentException("dropout " + name + ": p must be in [0, 1), got " + p);
         return new Dropout(name, p, name.hashCode() * 0x9E3779B97F4A7C15L, StepCounter.of(g));
@@ -25,14 +21,6 @@ public record Dropout(String name, double p, long seed, Node step) implements Mo
     public Node forward(Node x, Forward f) {
         return f.training() && p > 0 ? Ops.dropout(x, step, p, seed) : x;
     }
-
-    @Override
-    public List<StateEntry> state() {
-        return List.of();
-    }
-
-    @Override
-    public void initialize(ParameterStore store, Init init, SplittableRandom rnd) {}
 
     @Override
     public String describe() {
