@@ -230,6 +230,21 @@ final class VectorMath {
 
     private static final int ERFC_T = 0, ERFC_E = Scratch.CHUNK;
 
+    /** erfc(a) by the same fit in double, for the scalar twins (Commons Math's erfc allocates in its tails). */
+    static double erfc(double a) {
+        if (a < 0) return 2 - erfc(-a);
+        double t = 1 / (1 + 0.5 * a), q = ERFC_Q[0];
+        for (int k = 1; k < ERFC_Q.length; k++) q = q * t + ERFC_Q[k];
+        return t * Math.exp(-a * a + q);
+    }
+
+    /** erf(x) as {@link #erf(int, float[], int, float[], int)} computes it, in double: the series below 0.5. */
+    static double erf(double x) {
+        if (Math.abs(x) >= 0.5) return x < 0 ? erfc(-x) - 1 : 1 - erfc(x);
+        double c0 = TWO_OVER_SQRT_PI, z = x * x;
+        return (((((-c0 / 1320 * z + c0 / 216) * z - c0 / 42) * z + c0 / 10) * z - c0 / 3) * z + c0) * x;
+    }
+
     /** out = erf(x): Taylor's series to x^11 below 0.5, 1 - erfc(|x|) with x's sign above. In place is allowed. */
     static void erf(int n, float[] x, int xOff, float[] out, int outOff) {
         float[] s = Scratch.get();
