@@ -61,6 +61,11 @@ record Conv2dStructure(LayerCall call, Conv2d conv, Node patches) implements Str
     }
 
     @Override
+    public KroneckerBlock.Layout layout() {
+        return new KroneckerBlock.Layout(true, bias() != null);
+    }
+
+    @Override
     public Node inputRows() {
         return Ops.reshape(Ops.permute(patches, 0, 2, 1), -1, fanIn());
     }

@@ -30,6 +30,11 @@ record LinearStructure(LayerCall call, Linear linear) implements StructuredLayer
     }
 
     @Override
+    public KroneckerBlock.Layout layout() {
+        return KroneckerBlock.Layout.INPUT_MAJOR;
+    }
+
+    @Override
     public Node inputRows() {
         return Ops.reshape(call.input(), -1, in());
     }

@@ -28,6 +28,9 @@ sealed interface StructuredLayer permits LinearStructure, Conv2dStructure {
     /** The output-gradient rows of d, [N * positions, out], in the order of {@link #inputRows()}. */
     Node gradientRows(Node d);
 
+    /** How the layer stores its parameters, for Kronecker blocks. */
+    KroneckerBlock.Layout layout();
+
     /** Positions per sample (1 for Linear on [N, in]). */
     int positions();
 

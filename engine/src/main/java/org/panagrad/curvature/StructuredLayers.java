@@ -41,7 +41,7 @@ public final class StructuredLayers {
                 throw new IllegalArgumentException(method + ": parameter " + p.name() + " (read by " + readers(loss, p)
                         + ") belongs to no layer this forward pass recorded; " + method + " supports " + SUPPORTED);
             }
-            if (!(c.layer() instanceof Linear) && !(c.layer() instanceof Conv2d conv && conv.geometry().groups() == 1)) {
+            if (!supports(c)) {
                 throw new IllegalArgumentException(method + " does not support layer '" + c.name() + "' ("
                         + c.layer().describe() + "): supported layers are " + SUPPORTED);
             }
@@ -62,8 +62,13 @@ public final class StructuredLayers {
 
     private static final String SUPPORTED = "Linear and Conv2d (one group)";
 
-    /** The structure of a Linear or Conv2d call (checked by {@link #covering}). */
-    private static StructuredLayer of(LayerCall c) {
+    /** Whether the call is a layer with a known structure: a Linear, or a Conv2d with one group. */
+    static boolean supports(LayerCall c) {
+        return c.layer() instanceof Linear || c.layer() instanceof Conv2d conv && conv.geometry().groups() == 1;
+    }
+
+    /** The structure of a supported call. */
+    static StructuredLayer of(LayerCall c) {
         return c.layer() instanceof Linear linear ? new LinearStructure(c, linear) : Conv2dStructure.of(c, (Conv2d) c.layer());
     }
 

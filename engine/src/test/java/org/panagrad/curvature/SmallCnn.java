@@ -124,6 +124,27 @@ final class SmallCnn {
         return s.flat(Autodiff.grad(s.l, s.ps), s.feed(n));
     }
 
+    /** Feeds the images only (a program over the logits). */
+    void feedImages(Program program) {
+        program.set(x, org.panagrad.testing.Reference.toFloat(xs));
+    }
+
+    /** Sample n's Jacobian of the logits in the parameters, [classes][size], from VJPs of unit cotangents. */
+    double[][] jacobian(int n) {
+        Single s = new Single();
+        Node u = s.g.input("u", 1, CLASSES);
+        Node[] rows = Autodiff.vjp(s.m.logits, u, s.ps);
+        Map<Node, double[]> f = s.feed(n);
+        double[][] jac = new double[CLASSES][];
+        for (int c = 0; c < CLASSES; c++) {
+            double[] e = new double[CLASSES];
+            e[c] = 1;
+            f.put(u, e);
+            jac[c] = s.flat(rows, f);
+        }
+        return jac;
+    }
+
     /** (1/N) sum_n J_n^T (diag(p_n) - p_n p_n^T) J_n, with J_n's rows from VJPs of unit cotangents. */
     RealMatrix explicitGgn() {
         Single s = new Single();
