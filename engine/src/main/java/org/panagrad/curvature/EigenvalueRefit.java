@@ -80,6 +80,20 @@ public final class EigenvalueRefit {
 
     /** Adds the last run of the backprop to the mean, weighted (normally by the batch size). */
     public void add(double batchWeight) {
+        add(backprop, batchWeight);
+    }
+
+    /**
+     * Adds the last run of {@code from}, a program over the same layers and vectors with at most this one's batch
+     * (a dataset's last, smaller batch), weighted.
+     */
+    public void add(LayerBackprop from, double batchWeight) {
+        if (from != backprop && (from.batch() > backprop.batch() || from.vectors() != backprop.vectors()
+                || from.layers().size() != basis.length)) {
+            throw new IllegalArgumentException(method + ": a program of batch " + from.batch() + " and " + from.vectors()
+                    + " vectors cannot feed a refit made for batch " + backprop.batch() + " and " + backprop.vectors());
+        }
+        LayerBackprop backprop = from;
         int batch = backprop.batch(), k = backprop.vectorsPerExample();
         weight += batchWeight;
         double share = batchWeight / weight;

@@ -51,6 +51,22 @@ public final class KroneckerCurvature implements CurvatureOperator {
         return List.of(names);
     }
 
+    /**
+     * Layer l's block: the eigenbases of A ((in + 1) x (in + 1)) and G (out x out), eigenvectors as columns, null
+     * for identities (an exact diagonal), and its eigenvalues as an (in + 1) x out matrix, row-major.
+     */
+    public record Block(String layer, int inputs, int outputs, float[] inputBasis, float[] gradientBasis, double[] eigenvalues) {}
+
+    /** The blocks, in layer order; their arrays are copies. */
+    public List<Block> blockList() {
+        Block[] list = new Block[blocks.length];
+        for (int i = 0; i < blocks.length; i++) {
+            KroneckerBlock b = blocks[i];
+            list[i] = new Block(b.layer, b.p, b.q, b.ua == null ? null : b.ua.clone(), b.ug == null ? null : b.ug.clone(), b.d.clone());
+        }
+        return List.of(list);
+    }
+
     @Override
     public void apply(float[] v, float[] out) {
         check(v, out);
