@@ -46,11 +46,8 @@ final class CurvatureCommand implements Callable<Integer> {
     static final List<String> WHAT = List.of("grad-norms", "per-sample-grads", "grad-variance", "diag-ggn", "diag-ggn-mc",
             "diag-hessian", "diag-fisher", "diag-hutchinson", "kfac", "ekfac");
 
-    @Option(names = "--checkpoint", paramLabel = "FILE", required = true, description = "The model, in safetensors.")
-    Path checkpoint;
-
     @CommandLine.Mixin
-    DataOption data;
+    AnalysisOptions common;
 
     @Option(names = "--activation", paramLabel = "NAME", description = "relu, tanh or sigmoid, for a checkpoint whose metadata does not say.")
     String activation;
@@ -89,9 +86,6 @@ final class CurvatureCommand implements Callable<Integer> {
 
     @Option(names = "--out", paramLabel = "FILE", description = "Write the diagonals, variances, norms and Kronecker eigenbases as safetensors.")
     Path out;
-
-    @Option(names = "--threads", paramLabel = "N", description = "Worker threads for the kernels (default: the number of cores).")
-    Integer threads;
 
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
@@ -161,7 +155,7 @@ final class CurvatureCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws IOException {
-        Threads.configure(threads, spec.commandLine().getErr());
+        Threads.configure(common.threads, spec.commandLine().getErr());
         Set<String> asked = new LinkedHashSet<>(what);
         for (String w : asked) {
             if (!WHAT.contains(w)) throw new IllegalArgumentException("--what: unknown '" + w + "'; expected some of " + WHAT);
@@ -169,11 +163,11 @@ final class CurvatureCommand implements Callable<Integer> {
         if (batch < 1 || samples < 1 || mcSamples < 1 || top < 0) {
             throw new IllegalArgumentException("--samples, --batch and --mc-samples must be positive and --top not negative");
         }
-        Checkpoint loaded = Checkpoint.load(checkpoint, activation != null ? Activation.parse(activation) : null);
+        Checkpoint loaded = Checkpoint.load(common.checkpoint, activation != null ? Activation.parse(activation) : null);
         Model model = loaded.toModel();
-        Dataset train = data.load().train();
+        Dataset train = common.data.load().train();
         if (train.pixelsPerImage() != model.inputWidth()) {
-            throw new IllegalArgumentException(checkpoint + " takes " + model.inputWidth() + " inputs, but the images have "
+            throw new IllegalArgumentException(common.checkpoint + " takes " + model.inputWidth() + " inputs, but the images have "
                     + train.pixelsPerImage() + " pixels");
         }
         if (samples > train.count()) {
@@ -182,7 +176,7 @@ final class CurvatureCommand implements Callable<Integer> {
         PrintWriter print = spec.commandLine().getOut();
         String module = model.torchModule();
         print.printf(Locale.ROOT, "%s: %s, %,d parameters; mean loss over the first %d training images, batches of %d%n",
-                checkpoint, module, model.parameterCount(), samples, Math.min(batch, samples));
+                common.checkpoint, module, model.parameterCount(), samples, Math.min(batch, samples));
         print.flush();
 
         List<Node> params = model.parameters();
@@ -321,12 +315,12 @@ final class CurvatureCommand implements Callable<Integer> {
             summaries.put(e.getKey(), perParam);
         }
         if (out != null) {
-            SafeTensors.write(out, tensors, Map.of("format", "pt", "checkpoint", checkpoint.toString(),
+            SafeTensors.write(out, tensors, Map.of("format", "pt", "checkpoint", common.checkpoint.toString(),
                     "samples", Integer.toString(samples)));
             print.println("tensors: " + out);
         }
         if (json != null) {
-            Report report = new Report(checkpoint.toString(), module, samples, batches.size, loss, normSummary, summaries,
+            Report report = new Report(common.checkpoint.toString(), module, samples, batches.size, loss, normSummary, summaries,
                     kronecker, seconds);
             Gson gson = new GsonBuilder().setPrettyPrinting().serializeSpecialFloatingPointValues().create();
             byte[] bytes = gson.toJson(report).getBytes(StandardCharsets.UTF_8);
