@@ -30,6 +30,13 @@ class KfcTest {
         return b;
     }
 
+    /** The KFLR factors of the batch b ran on. */
+    private static KroneckerFactors kflr(SmallCnn m, LayerBackprop b) {
+        KroneckerFactors f = new KroneckerFactors(b, "KFLR");
+        f.add(b, m.batch);
+        return f;
+    }
+
     /** conv1's patch rows with a trailing 1, by the definition of a strided, padded convolution. */
     private static double[][] conv1Patches(SmallCnn m, int n) {
         int side = SmallCnn.SIDE, out = (side + 2 * PAD - KERNEL) / STRIDE + 1, k = SmallCnn.CHANNELS * KERNEL * KERNEL;
@@ -56,8 +63,7 @@ class KfcTest {
     void theInputFactorOfAConvolutionSumsItsPatchesOverPositions() {
         SmallCnn m = new SmallCnn(11, 3);
         LayerBackprop b = backprop(m, m.store(), LayerBackprop.Vectors.HESSIAN_FACTOR, true, false);
-        KroneckerFactors f = new KroneckerFactors(b, "KFLR");
-        f.add(b, m.batch);
+        KroneckerFactors f = kflr(m, b);
         int p = SmallCnn.CHANNELS * KERNEL * KERNEL + 1;
         assertEquals(p, b.inputSize(0));
         assertEquals(16, b.positions(0));
@@ -76,8 +82,7 @@ class KfcTest {
     void theGradientFactorAveragesOverPositions() {
         SmallCnn m = new SmallCnn(13, 4);
         LayerBackprop b = backprop(m, m.store(), LayerBackprop.Vectors.HESSIAN_FACTOR, true, true);
-        KroneckerFactors f = new KroneckerFactors(b, "KFLR");
-        f.add(b, m.batch);
+        KroneckerFactors f = kflr(m, b);
         int q = b.outputSize(0), rows = SmallCnn.CLASSES * m.batch * b.positions(0);
         float[] g = new float[rows * q];
         b.readGradients(0, g);
@@ -92,8 +97,7 @@ class KfcTest {
     void kroneckerOperatorsTakeParametersInTheirOwnOrder() {
         SmallCnn m = new SmallCnn(17, 4);
         LayerBackprop b = backprop(m, m.store(), LayerBackprop.Vectors.HESSIAN_FACTOR, true, false);
-        KroneckerFactors f = new KroneckerFactors(b, "KFLR");
-        f.add(b, m.batch);
+        KroneckerFactors f = kflr(m, b);
         KroneckerCurvature k = f.curvature();
         assertEquals(m.size, k.dimension());
         Random rnd = new Random(3);
@@ -155,10 +159,7 @@ class KfcTest {
         SmallCnn m = new SmallCnn(23, 5);
         ParameterStore store = m.store();
         LayerBackprop b = backprop(m, store, LayerBackprop.Vectors.HESSIAN_FACTOR, true, true);
-        KroneckerFactors f = new KroneckerFactors(b, "KFLR");
-        f.add(b, m.batch);
-        KroneckerCurvature kflr = f.curvature();
-        EigenvalueRefit refit = new EigenvalueRefit(kflr, b);
+        EigenvalueRefit refit = new EigenvalueRefit(kflr(m, b).curvature(), b);
         refit.add(m.batch);
         KroneckerCurvature ekfac = refit.result();
         RealMatrix ggn = m.explicitGgn();
@@ -183,9 +184,7 @@ class KfcTest {
         SmallCnn m = new SmallCnn(29, 3);
         ParameterStore store = m.store();
         LayerBackprop b = backprop(m, store, LayerBackprop.Vectors.HESSIAN_FACTOR, true, false);
-        KroneckerFactors f = new KroneckerFactors(b, "KFLR");
-        f.add(b, m.batch);
-        KroneckerCurvature k = f.curvature();
+        KroneckerCurvature k = kflr(m, b).curvature();
         LayerBackprop jacobian = backprop(m, store, LayerBackprop.Vectors.JACOBIAN, false, true);
         double damping = 0.05;
         float[] variance = new float[m.batch * SmallCnn.CLASSES];

@@ -70,15 +70,11 @@ final class SmallCnn {
     }
 
     private static double[] floats(Random rnd, int n, double scale) {
-        double[] v = new double[n];
-        for (int i = 0; i < n; i++) v[i] = (float) (scale * (2 * rnd.nextDouble() - 1));
-        return v;
+        return SmallMlp.floats(rnd, n, scale);
     }
 
     ParameterStore store() {
-        ParameterStore store = new ParameterStore();
-        for (Node p : params) store.set(p, org.panagrad.testing.Reference.toFloat(values.get(p.name())));
-        return store;
+        return SmallMlp.storeOf(params, values);
     }
 
     void feed(Program program) {
@@ -106,15 +102,7 @@ final class SmallCnn {
         }
 
         double[] flat(Node[] nodes, Map<Node, double[]> f) {
-            Map<Node, double[]> out = ReferenceInterpreter.evaluate(List.of(nodes), f);
-            double[] flat = new double[size];
-            int off = 0;
-            for (Node node : nodes) {
-                double[] v = out.get(node);
-                System.arraycopy(v, 0, flat, off, v.length);
-                off += v.length;
-            }
-            return flat;
+            return SmallMlp.evaluateFlat(nodes, f, size);
         }
     }
 
@@ -145,22 +133,12 @@ final class SmallCnn {
         return jac;
     }
 
-    /** (1/N) sum_n J_n^T (diag(p_n) - p_n p_n^T) J_n, with J_n's rows from VJPs of unit cotangents. */
+    /** (1/N) sum_n J_n^T (diag(p_n) - p_n p_n^T) J_n, with the explicit Jacobians of {@link #jacobian}. */
     RealMatrix explicitGgn() {
         Single s = new Single();
-        Node u = s.g.input("u", 1, CLASSES);
-        Node[] rows = Autodiff.vjp(s.m.logits, u, s.ps);
         RealMatrix sum = new Array2DRowRealMatrix(size, size);
         for (int n = 0; n < batch; n++) {
-            Map<Node, double[]> f = s.feed(n);
-            double[][] jac = new double[CLASSES][];
-            for (int c = 0; c < CLASSES; c++) {
-                double[] e = new double[CLASSES];
-                e[c] = 1;
-                f.put(u, e);
-                jac[c] = s.flat(rows, f);
-            }
-            double[] z = ReferenceInterpreter.evaluate(s.m.logits, f);
+            double[] z = ReferenceInterpreter.evaluate(s.m.logits, s.feed(n));
             double max = Arrays.stream(z).max().orElseThrow(), total = 0;
             double[] p = new double[CLASSES];
             for (int i = 0; i < CLASSES; i++) total += p[i] = Math.exp(z[i] - max);
@@ -168,7 +146,7 @@ final class SmallCnn {
             for (int i = 0; i < CLASSES; i++) {
                 for (int j = 0; j < CLASSES; j++) h[i][j] = (i == j ? p[i] / total : 0) - p[i] * p[j] / (total * total);
             }
-            RealMatrix j = new Array2DRowRealMatrix(jac, false);
+            RealMatrix j = new Array2DRowRealMatrix(jacobian(n), false);
             sum = sum.add(j.transpose().multiply(new Array2DRowRealMatrix(h, false)).multiply(j));
         }
         return sum.scalarMultiply(1.0 / batch);

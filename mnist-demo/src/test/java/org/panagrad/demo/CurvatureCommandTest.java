@@ -42,10 +42,8 @@ class CurvatureCommandTest {
     @Test
     void batchesCombineIntoTheResultsOfOneProgramOverAllImages() throws IOException {
         Path data = SyntheticMnist.write(dir.resolve("data"), N, 20);
-        Model model = new Model(Mlp.parseWidths("64-3-10"), Activation.TANH);
-        model.mlp.initialize(model.store, Init.XAVIER_NORMAL, 4);
         Path ck = dir.resolve("small.safetensors");
-        Checkpoint.save(ck, model, Map.of());
+        Model model = smallCheckpoint(Activation.TANH, 4, ck);
 
         Path json = dir.resolve("curvature.json"), out = dir.resolve("curvature.safetensors");
         Cli r = Cli.run("curvature", "--checkpoint", ck.toString(), "--data", data.toString(), "--samples", "" + N,
@@ -95,10 +93,8 @@ class CurvatureCommandTest {
     @Test
     void kroneckerFactorsOverBatchesWithTheirEigenbases() throws IOException {
         Path data = SyntheticMnist.write(dir.resolve("data"), N, 20);
-        Model model = new Model(Mlp.parseWidths("64-3-10"), Activation.TANH);
-        model.mlp.initialize(model.store, Init.XAVIER_NORMAL, 5);
         Path ck = dir.resolve("small.safetensors");
-        Checkpoint.save(ck, model, Map.of());
+        Model model = smallCheckpoint(Activation.TANH, 5, ck);
         Path json = dir.resolve("k.json"), out = dir.resolve("k.safetensors");
         Cli r = Cli.run("curvature", "--checkpoint", ck.toString(), "--data", data.toString(), "--samples", "" + N,
                 "--batch", "20", "--what", "diag-ggn,kfac,ekfac", "--json", json.toString(), "--out", out.toString());
@@ -129,15 +125,21 @@ class CurvatureCommandTest {
     @Test
     void unknownNamesAreRefused() throws IOException {
         Path data = SyntheticMnist.write(dir.resolve("data"), 20, 20);
-        Model model = new Model(Mlp.parseWidths("64-3-10"), Activation.RELU);
-        model.mlp.initialize(model.store, Init.XAVIER_NORMAL, 4);
         Path ck = dir.resolve("small.safetensors");
-        Checkpoint.save(ck, model, Map.of());
+        Model model = smallCheckpoint(Activation.RELU, 4, ck);
         Cli r;
         r = Cli.run("curvature", "--checkpoint", ck.toString(), "--data", data.toString(), "--what", "diag-gnn");
         assertTrue(r.err().contains("--what: unknown 'diag-gnn'"), r::toString);
         r = Cli.run("curvature", "--checkpoint", ck.toString(), "--data", data.toString(), "--samples", "21");
         assertTrue(r.err().contains("--samples 21 exceeds the 20 training images"), r::toString);
+    }
+
+    /** A 64-3-10 MLP initialised with the seed, saved at ck. */
+    private static Model smallCheckpoint(Activation activation, long seed, Path ck) throws IOException {
+        Model model = new Model(Mlp.parseWidths("64-3-10"), activation);
+        model.mlp.initialize(model.store, Init.XAVIER_NORMAL, seed);
+        Checkpoint.save(ck, model, Map.of());
+        return model;
     }
 
     private static void feed(Program p, Node x, Node y, Dataset train) {
