@@ -139,8 +139,8 @@ final class Emitter {
 
     /** A constant of zeros and ones (a mask) as the boolean tensor that ONNX's Where takes. */
     String bool(Node mask) {
-        String out = fresh(name(mask) + ".bool");
-        OnnxProto.intAttribute(emit("Cast", out, value(mask)), "to", OnnxProto.BOOL);
+        String values = value(mask), out = fresh(values + ".bool");
+        OnnxProto.intAttribute(emit("Cast", out, values), "to", OnnxProto.BOOL);
         return out;
     }
 
@@ -206,7 +206,12 @@ final class Emitter {
         if (perm == null) return initializerOf(n);
         String init = stored(n);
         int[] back = new int[perm.length];
-        for (int i = 0; i < perm.length; i++) back[perm[i]] = i;
+        boolean identity = true;
+        for (int i = 0; i < perm.length; i++) {
+            back[perm[i]] = i;
+            identity &= perm[i] == i;
+        }
+        if (identity) return init; // stored in another shape only: the Reshape is all
         String out = fresh(init + ".T");
         OnnxProto.intsAttribute(emit("Transpose", out, init), "perm", Arrays.stream(back).asLongStream().toArray());
         return out;

@@ -51,15 +51,17 @@ final class ExportCommand implements Callable<Integer> {
             throw new IllegalArgumentException("--model " + model + " is not known; expected one of " + String.join(", ", Zoo.names()));
         }
         Activation given = activation != null ? Activation.parse(activation) : null;
-        Checkpoint loaded = Checkpoint.load(checkpoint, given, model != null ? model.toLowerCase(Locale.ROOT) : null);
-        loaded.checkActivationOption(checkpoint, given);
-        loaded.requireFinite(checkpoint);
-        Model m = loaded.toModel();
+        // Where the model goes is checked before any work, as every command checks its outputs.
         Path target = out != null ? out : run.file("export", GraphCommand.withExtension(checkpoint.getFileName(), ".onnx").toString());
         run.make();
+        Model m;
         try {
             OutputFiles.checkWritable("--out", target);
             OutputFiles.deleteStaleTemporaries(target);
+            Checkpoint loaded = Checkpoint.load(checkpoint, given, model != null ? model.toLowerCase(Locale.ROOT) : null);
+            loaded.checkActivationOption(checkpoint, given);
+            loaded.requireFinite(checkpoint);
+            m = loaded.toModel();
             onnx(m).metadata("source", checkpoint.getFileName().toString()).write(target);
         } catch (RuntimeException | IOException e) {
             run.removeIfEmpty();
