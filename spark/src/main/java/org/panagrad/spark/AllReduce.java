@@ -5,6 +5,7 @@ import java.net.InetSocketAddress;
 import java.net.StandardSocketOptions;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
+import java.nio.FloatBuffer;
 import java.nio.channels.SelectionKey;
 import java.nio.channels.Selector;
 import java.nio.channels.ServerSocketChannel;
@@ -32,6 +33,10 @@ final class AllReduce implements AutoCloseable {
     private final SocketChannel[] peers;
     private final ByteBuffer mine;
     private final ByteBuffer[] outgoing, incoming;
+    /** Float views of the frames' vectors, for bulk copies. */
+    private final FloatBuffer myVector;
+    private final FloatBuffer[] vectors;
+    private final float[] scratch;
     private final Selector selector;
     private final double[] acc;
     private double lossSum;
@@ -88,6 +93,9 @@ final class AllReduce implements AutoCloseable {
         this.outgoing = new ByteBuffer[tasks];
         this.incoming = new ByteBuffer[tasks];
         this.acc = new double[n];
+        this.scratch = new float[n];
+        this.vectors = new FloatBuffer[tasks];
+        this.myVector = vectorOf(mine);
         this.selector = Selector.open();
         for (int j = 0; j < tasks; j++) {
             if (j == rank) continue;
@@ -98,6 +106,7 @@ final class AllReduce implements AutoCloseable {
             c.configureBlocking(false);
             outgoing[j] = mine.duplicate();
             incoming[j] = ByteBuffer.allocateDirect(HEADER + 4 * n).order(ByteOrder.LITTLE_ENDIAN);
+            vectors[j] = vectorOf(incoming[j]);
             c.register(selector, 0, j);
         }
     }
@@ -109,9 +118,8 @@ final class AllReduce implements AutoCloseable {
      * @throws ShardException with a failed task's message, when one failed instead of sending its partial
      */
     void sum(double myLossSum, long myCount, float[] vector, float[] out) throws IOException {
-        mine.clear();
-        mine.putLong(myCount).putDouble(myLossSum).asFloatBuffer().put(vector, 0, n);
-        mine.clear();
+        mine.putLong(0, myCount).putDouble(8, myLossSum);
+        myVector.put(0, vector, 0, n);
         exchange();
         java.util.Arrays.fill(acc, 0);
         lossSum = 0;
@@ -127,9 +135,15 @@ final class AllReduce implements AutoCloseable {
             long c = in.getLong(0);
             count += c;
             lossSum += in.getDouble(8);
-            for (int i = 0; i < n; i++) acc[i] += in.getFloat(HEADER + 4 * i);
+            vectors[j].get(0, scratch, 0, n);
+            for (int i = 0; i < n; i++) acc[i] += scratch[i];
         }
         for (int i = 0; i < n; i++) out[i] = (float) acc[i];
+    }
+
+    /** The frame's floats after its header, as a little-endian view. */
+    private static FloatBuffer vectorOf(ByteBuffer frame) {
+        return frame.duplicate().position(HEADER).slice().order(ByteOrder.LITTLE_ENDIAN).asFloatBuffer();
     }
 
     double lossSum() {

@@ -31,8 +31,13 @@ import java.util.List;
  * A task that throws tells the others, and the job fails with its message ({@link DistributedException}).
  */
 public final class BarrierTraining {
-    /** What the driver gets back: the state after the last step, and each step's mean loss before its update. */
-    public record Result(float[] parameters, FlatUpdate update, double[] losses) implements Serializable {
+    /**
+     * What the driver gets back: the state after the last step, each step's mean loss before its update, and
+     * where task 0's time went over the run (its gradient, the all-reduce including waiting for the slowest
+     * task, the update), in seconds: the cost model's terms.
+     */
+    public record Result(float[] parameters, FlatUpdate update, double[] losses, double computeSeconds,
+                         double exchangeSeconds, double updateSeconds) implements Serializable {
         /** The mean of the losses of steps [from, to) of this run. */
         public double meanLoss(int from, int to) {
             double s = 0;
@@ -140,8 +145,9 @@ public final class BarrierTraining {
             int[][] permutations = new int[mine.size()][];
             long[][] slices = new long[mine.size()][];
             for (int k = 0; k < mine.size(); k++) slices[k] = new long[batches.share(mine.get(k).partition())];
-            long cachedEpoch = -1;
+            long cachedEpoch = -1, compute = 0, exchange = 0, updating = 0;
             for (int i = 0; i < plan.steps(); i++) {
+                long t0 = System.nanoTime();
                 long step = plan.firstStep() + i, epoch = step / batches.stepsPerEpoch();
                 int inEpoch = (int) (step % batches.stepsPerEpoch());
                 Partial p = Partial.zero();
@@ -162,18 +168,24 @@ public final class BarrierTraining {
                     net.fail(message);
                     throw new ShardException(message, failure);
                 }
+                long t1 = System.nanoTime();
                 try {
                     net.sum(p.lossSum, p.count, p.vector() == null ? zero : p.vector(), g);
                 } catch (IOException io) {
                     throw new UncheckedIOException(io);
                 }
+                long t2 = System.nanoTime();
                 if (net.count() == 0) throw new IllegalStateException("global batch " + step + " holds no example");
                 float scale = 1f / net.count();
                 for (int j = 0; j < n; j++) g[j] *= scale;
                 losses[i] = net.lossSum() / net.count();
                 update.apply(theta, g);
+                long t3 = System.nanoTime();
+                compute += t1 - t0;
+                exchange += t2 - t1;
+                updating += t3 - t2;
             }
-            return new Result(theta, update, losses);
+            return new Result(theta, update, losses, compute / 1e9, exchange / 1e9, updating / 1e9);
         }
 
         private static String describe(List<Shard> shards) {

@@ -220,8 +220,9 @@ final class BenchCommand implements Callable<Integer> {
             // One barrier stage of sgdSteps steps, its start-up (task launch, connections) included.
             t = System.nanoTime();
             c0 = OS.getProcessCpuTime();
-            barrier.run(FlatUpdate.sgd(theta.length, 0.1, 0.9), theta, 0, sgdSteps);
-            double bar = sgdSteps * (double) sgdBatch / ((System.nanoTime() - t) / 1e9);
+            BarrierTraining.Result run = barrier.run(FlatUpdate.sgd(theta.length, 0.1, 0.9), theta, 0, sgdSteps);
+            double barSeconds = (System.nanoTime() - t) / 1e9;
+            double bar = sgdSteps * (double) sgdBatch / barSeconds;
             double barCpu = (OS.getProcessCpuTime() - c0) / 1e6 / sgdSteps;
             // One job per step: the earlier synchronous trainer, timed over at most 20 steps (each costs a job).
             int jobSteps = Math.min(sgdSteps, 20);
@@ -238,6 +239,12 @@ final class BenchCommand implements Callable<Integer> {
             out.printf(Locale.ROOT, "SGD round %d: single process %.0f images/s (%.1f ms CPU per step); %d partitions in %d barrier tasks "
                             + "%.0f images/s (%.1f ms CPU per step): %.2fx the time; one job per step %.0f images/s (%.1f ms CPU per step): %.2fx%n",
                     r, single1, singleCpu, counts.length, barrier.tasks(), bar, barCpu, single1 / bar, job, jobCpu, single1 / job);
+            // The barrier run's cost model: stage start-up and end (launch, connections, result) + steps x (gradient + all-reduce + update).
+            double stepsSeconds = run.computeSeconds() + run.exchangeSeconds() + run.updateSeconds();
+            out.printf(Locale.ROOT, "  barrier stage of %.0f ms = start-up and end %.0f ms + %d steps x (gradient %.2f ms + all-reduce %.2f ms + update %.2f ms) in task 0; "
+                            + "single-process step %.2f ms%n", 1e3 * barSeconds, 1e3 * (barSeconds - stepsSeconds), sgdSteps,
+                    1e3 * run.computeSeconds() / sgdSteps, 1e3 * run.exchangeSeconds() / sgdSteps, 1e3 * run.updateSeconds() / sgdSteps,
+                    1e3 * sgdBatch / single1);
             out.flush();
         }
         out.printf(Locale.ROOT, "synchronous SGD at batch %d, %d steps per stage: single process %.0f images/s; %d partitions: barrier stage %.0f images/s "
