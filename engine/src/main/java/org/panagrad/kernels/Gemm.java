@@ -80,7 +80,7 @@ public final class Gemm {
      * at b[bRows[p]]: B's rows anywhere in b, such as a convolution's patch rows, each a run of a zero-padded
      * image, which the packing then reads straight from the image (implicit im2col).
      */
-    public static void gemmRows(int m, int n, int k, float alpha, float[] a, int aOff, int lda, float[] b, int[] bRows,
+    static void gemmRows(int m, int n, int k, float alpha, float[] a, int aOff, int lda, float[] b, int[] bRows,
                                 float beta, float[] c, int cOff, int ldc) {
         if (!Simd.ENABLED) {
             GemmScalar.gemmRows(m, n, k, alpha, a, aOff, lda, b, bRows, beta, c, cOff, ldc);

@@ -16,7 +16,7 @@ public final class GemmScalar {
     }
 
     /** {@link Gemm#gemmRows}: row p of B (as stored) at b[bRows[p]]. */
-    public static void gemmRows(int m, int n, int k, float alpha, float[] a, int aOff, int lda, float[] b, int[] bRows,
+    static void gemmRows(int m, int n, int k, float alpha, float[] a, int aOff, int lda, float[] b, int[] bRows,
                                 float beta, float[] c, int cOff, int ldc) {
         gemm(false, false, m, n, k, alpha, a, aOff, lda, b, 0, 0, bRows, beta, c, cOff, ldc, null, 0, false, null, 0);
     }
