@@ -92,16 +92,16 @@ public final class CurvatureDiagonal {
             return new CurvatureDiagonal(kind, null, null, h, settings.samples(), product.dimension());
         }
         String method = kind.description();
-        List<LayerCall> linear = LinearLayers.covering(method, loss, calls, params);
+        List<StructuredLayer> linear = StructuredLayers.covering(method, loss, calls, params);
         int n = Losses.samples(method, loss);
         SampledHessianFactor factor = null;
         List<Node[]> perCall = new ArrayList<>();
         double scale = 1.0 / n;
         switch (kind) {
-            case HESSIAN -> perCall = MlpHessianDiagonal.build(loss, linear);
+            case HESSIAN -> perCall = MlpHessianDiagonal.build(loss, StructuredLayers.calls(linear));
             case EMPIRICAL_FISHER -> {
                 List<Node> ds = SampleGradients.outputGradients(loss, linear);
-                for (int i = 0; i < linear.size(); i++) perCall.add(SampleGradients.squareSums(linear.get(i), List.of(ds.get(i))));
+                for (int i = 0; i < linear.size(); i++) perCall.add(linear.get(i).squareSums(List.of(ds.get(i))));
             }
             case GGN -> perCall = backpropagated(loss, linear, Losses.hessianFactor(method, loss));
             case GGN_MONTE_CARLO -> {
@@ -128,7 +128,7 @@ public final class CurvatureDiagonal {
     }
 
     /** Per call, the square sums of the per-sample gradients that backpropagating each column gives. */
-    private static List<Node[]> backpropagated(Node loss, List<LayerCall> calls, List<Node> columns) {
+    private static List<Node[]> backpropagated(Node loss, List<StructuredLayer> calls, List<Node> columns) {
         List<List<Node>> ds = new ArrayList<>();
         for (int i = 0; i < calls.size(); i++) ds.add(new ArrayList<>());
         for (Node column : columns) {
@@ -136,7 +136,7 @@ public final class CurvatureDiagonal {
             for (int i = 0; i < calls.size(); i++) ds.get(i).add(images.get(i));
         }
         List<Node[]> perCall = new ArrayList<>();
-        for (int i = 0; i < calls.size(); i++) perCall.add(SampleGradients.squareSums(calls.get(i), ds.get(i)));
+        for (int i = 0; i < calls.size(); i++) perCall.add(calls.get(i).squareSums(ds.get(i)));
         return perCall;
     }
 

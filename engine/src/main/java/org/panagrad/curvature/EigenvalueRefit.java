@@ -11,7 +11,9 @@ import java.util.List;
  * own diagonal in the basis, s_io = sum_n sum_k (U_A^T a_n)_i^2 (U_G^T g_nk)_o^2 / B. Two GEMMs rotate a batch's
  * inputs and output gradients; a third sums the squares. With identity bases (a K-FAC operator of none, see
  * {@link #diagonal}) the same sums are the exact diagonal of the Gauss-Newton matrix (or of the Monte Carlo Fisher
- * with sampled vectors). Averages over the batches {@link #add}ed; nothing allocates per batch.
+ * with sampled vectors). Averages over the batches {@link #add}ed; nothing allocates per batch. A Conv2d's
+ * per-example gradient sums over its P output positions, sum_t a_nt ⊗ g_nkt, which does not factor: its
+ * rotated per-example gradients are formed one by one, (U_A^T A_n^T)(G_nk U_G), a GEMM over the positions each.
  */
 public final class EigenvalueRefit {
     private final String method;
@@ -19,6 +21,7 @@ public final class EigenvalueRefit {
     private final LayerBackprop backprop;
     private final double[][] sums;
     private final float[][] inputs, grads, rotatedInputs, rotatedGrads, squaredGrads, batchSum;
+    private final float[] example;
     private double weight;
 
     /** Refits the eigenvalues of {@code basis} (EKFAC). */
@@ -41,20 +44,24 @@ public final class EigenvalueRefit {
         rotatedGrads = new float[n][];
         squaredGrads = new float[n][];
         batchSum = new float[n][];
+        int largest = 0;
         for (int l = 0; l < n; l++) {
             KroneckerBlock b = basis[l];
             if (b.p != backprop.inputSize(l) || b.q != backprop.outputSize(l)) {
                 throw new IllegalArgumentException(method + ": layer '" + b.layer + "' is " + b.p + " x " + b.q
                         + " in the basis but " + backprop.inputSize(l) + " x " + backprop.outputSize(l) + " backpropagated");
             }
+            int rows = batch * backprop.positions(l);
             sums[l] = new double[b.p * b.q];
-            inputs[l] = new float[batch * b.p];
-            grads[l] = new float[k * batch * b.q];
-            rotatedInputs[l] = b.ua == null ? inputs[l] : new float[batch * b.p];
-            rotatedGrads[l] = b.ug == null ? grads[l] : new float[k * batch * b.q];
+            inputs[l] = new float[rows * b.p];
+            grads[l] = new float[k * rows * b.q];
+            rotatedInputs[l] = b.ua == null ? inputs[l] : new float[rows * b.p];
+            rotatedGrads[l] = b.ug == null ? grads[l] : new float[k * rows * b.q];
             squaredGrads[l] = new float[batch * b.q];
             batchSum[l] = new float[b.p * b.q];
+            if (rows > batch) largest = Math.max(largest, b.p * b.q);
         }
+        example = new float[largest];
     }
 
     /** Accumulates the exact diagonal (no rotation) of the curvature the backprop's vectors define. */
@@ -64,7 +71,8 @@ public final class EigenvalueRefit {
         int offset = 0;
         for (int l = 0; l < n; l++) {
             int p = backprop.inputSize(l), q = backprop.outputSize(l);
-            identity[l] = new KroneckerBlock(backprop.layers().get(l).name(), offset, p, q, null, null, new double[p * q]);
+            identity[l] = new KroneckerBlock(backprop.layers().get(l).name(), offset, p, q, null, null, new double[p * q],
+                    backprop.layout(l));
             offset += p * q;
         }
         return new EigenvalueRefit("diagonal", identity, backprop);
@@ -72,20 +80,41 @@ public final class EigenvalueRefit {
 
     /** Adds the last run of the backprop to the mean, weighted (normally by the batch size). */
     public void add(double batchWeight) {
+        add(backprop, batchWeight);
+    }
+
+    /**
+     * Adds the last run of {@code from}, a program over the same layers and vectors with at most this one's batch
+     * (a dataset's last, smaller batch), weighted.
+     */
+    public void add(LayerBackprop from, double batchWeight) {
+        if (from != backprop && (from.batch() > backprop.batch() || from.vectors() != backprop.vectors()
+                || from.layers().size() != basis.length)) {
+            throw new IllegalArgumentException(method + ": a program of batch " + from.batch() + " and " + from.vectors()
+                    + " vectors cannot feed a refit made for batch " + backprop.batch() + " and " + backprop.vectors());
+        }
+        LayerBackprop backprop = from;
         int batch = backprop.batch(), k = backprop.vectorsPerExample();
         weight += batchWeight;
         double share = batchWeight / weight;
         for (int l = 0; l < basis.length; l++) {
             KroneckerBlock b = basis[l];
+            int positions = backprop.positions(l), rows = batch * positions;
             backprop.readInputs(l, inputs[l]);
             backprop.readGradients(l, grads[l]);
             if (b.ua != null) {
-                Gemm.gemm(false, false, batch, b.p, b.p, 1f, inputs[l], 0, b.p, b.ua, 0, b.p, 0f, rotatedInputs[l], 0, b.p);
+                Gemm.gemm(false, false, rows, b.p, b.p, 1f, inputs[l], 0, b.p, b.ua, 0, b.p, 0f, rotatedInputs[l], 0, b.p);
             }
             if (b.ug != null) {
-                Gemm.gemm(false, false, k * batch, b.q, b.q, 1f, grads[l], 0, b.q, b.ug, 0, b.q, 0f, rotatedGrads[l], 0, b.q);
+                Gemm.gemm(false, false, k * rows, b.q, b.q, 1f, grads[l], 0, b.q, b.ug, 0, b.q, 0f, rotatedGrads[l], 0, b.q);
             }
             float[] ra = rotatedInputs[l], rg = rotatedGrads[l], sg = squaredGrads[l];
+            if (positions > 1) {
+                addSquaredExamples(b, ra, rg, positions, k, batch, batchSum[l]);
+                double[] s = sums[l];
+                for (int i = 0; i < s.length; i++) s[i] += share * (batchSum[l][i] - s[i]);
+                continue;
+            }
             // Squaring in place is safe: without a rotation these are the read buffers, refilled next batch.
             for (int i = 0; i < batch * b.p; i++) ra[i] *= ra[i];
             java.util.Arrays.fill(sg, 0f);
@@ -96,6 +125,19 @@ public final class EigenvalueRefit {
             Gemm.gemm(true, false, b.p, b.q, batch, 1f / batch, ra, 0, b.p, sg, 0, b.q, 0f, batchSum[l], 0, b.q);
             double[] s = sums[l];
             for (int i = 0; i < s.length; i++) s[i] += share * (batchSum[l][i] - s[i]);
+        }
+    }
+
+    /** sum over examples n and vectors j of ((A_n^T G_nj)_io)^2 / batch, A_n and G_nj example n's rows. */
+    private void addSquaredExamples(KroneckerBlock b, float[] ra, float[] rg, int positions, int k, int batch, float[] sum) {
+        java.util.Arrays.fill(sum, 0f);
+        float inverse = 1f / batch;
+        for (int j = 0; j < k; j++) {
+            for (int n = 0; n < batch; n++) {
+                Gemm.gemm(true, false, b.p, b.q, positions, 1f, ra, n * positions * b.p, b.p, rg,
+                        (j * batch + n) * positions * b.q, b.q, 0f, example, 0, b.q);
+                for (int i = 0; i < b.p * b.q; i++) sum[i] += example[i] * example[i] * inverse;
+            }
         }
     }
 

@@ -29,11 +29,11 @@ public final class GradientVariance {
     }
 
     public static GradientVariance compile(ParameterStore store, Node loss, List<LayerCall> calls, List<Node> params) {
-        List<LayerCall> linear = LinearLayers.covering(METHOD, loss, calls, params);
+        List<StructuredLayer> linear = StructuredLayers.covering(METHOD, loss, calls, params);
         int samples = Losses.samples(METHOD, loss);
         List<Node> ds = SampleGradients.outputGradients(loss, linear);
         List<Node[]> perCall = new ArrayList<>();
-        for (int i = 0; i < linear.size(); i++) perCall.add(SampleGradients.squareSums(linear.get(i), List.of(ds.get(i))));
+        for (int i = 0; i < linear.size(); i++) perCall.add(linear.get(i).squareSums(List.of(ds.get(i))));
         List<Node> squares = SampleGradients.inParameterOrder(params, linear, perCall);
         Node[] grads = Autodiff.grad(loss, params.toArray(new Node[0]));
         List<Node> variances = new ArrayList<>();

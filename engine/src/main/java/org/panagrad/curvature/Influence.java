@@ -10,11 +10,13 @@ import org.panagrad.kernels.Gemm;
  * <p>One inverse-curvature product s = -(H + lambda I)^-1 ∇L(z) serves every training example: an exact solve
  * (small models), conjugate gradient on the damped Gauss-Newton matrix, or EKFAC (as kronfluence does). The
  * training gradients are never formed: for a Linear layer ∇L(z_i) = a_i ⊗ g_i, so s^T ∇L(z_i) = a_i^T S g_i
- * with S the layer's part of s as an (in + 1) x out matrix, one GEMM per layer and batch.
+ * with S the layer's part of s as an (in + 1) x out matrix, one GEMM per layer and batch; a Conv2d sums the same
+ * over its output positions, ∇L(z_i) = sum_t a_it ⊗ g_it.
  */
 public final class Influence {
     private final LayerBackprop gradients;
     private final float[][] inputs, grads, products;
+    private final float[] block;
 
     /** @param gradients a {@link LayerBackprop.Vectors#SAMPLED} program over the layers, run with the true labels */
     public Influence(LayerBackprop gradients) {
@@ -26,11 +28,15 @@ public final class Influence {
         inputs = new float[n][];
         grads = new float[n][];
         products = new float[n][];
+        int largest = 0;
         for (int l = 0; l < n; l++) {
-            inputs[l] = new float[batch * gradients.inputSize(l)];
-            grads[l] = new float[batch * gradients.outputSize(l)];
-            products[l] = new float[batch * gradients.outputSize(l)];
+            int rows = batch * gradients.positions(l);
+            inputs[l] = new float[rows * gradients.inputSize(l)];
+            grads[l] = new float[rows * gradients.outputSize(l)];
+            products[l] = new float[rows * gradients.outputSize(l)];
+            largest = Math.max(largest, gradients.inputSize(l) * gradients.outputSize(l));
         }
+        block = new float[largest];
     }
 
     /**
@@ -43,13 +49,23 @@ public final class Influence {
         java.util.Arrays.fill(out, offset, offset + batch, 0f);
         int at = 0;
         for (int l = 0; l < inputs.length; l++) {
-            int p = gradients.inputSize(l), q = gradients.outputSize(l);
+            int p = gradients.inputSize(l), q = gradients.outputSize(l), positions = gradients.positions(l);
+            if (at + p * q > s.length) break;
             gradients.readInputs(l, inputs[l]);
             gradients.readGradients(l, grads[l]);
-            Gemm.gemm(false, false, batch, q, p, 1f, inputs[l], 0, p, s, at, q, 0f, products[l], 0, q);
+            float[] matrix = s;
+            int from = at;
+            KroneckerBlock.Layout layout = gradients.layout(l);
+            if (layout.outputMajor()) {
+                layout.gather(s, at, p, q, block);
+                matrix = block;
+                from = 0;
+            }
+            Gemm.gemm(false, false, batch * positions, q, p, 1f, inputs[l], 0, p, matrix, from, q, 0f, products[l], 0, q);
             for (int n = 0; n < batch; n++) {
                 double sum = 0;
-                for (int o = 0; o < q; o++) sum += (double) products[l][n * q + o] * grads[l][n * q + o];
+                int base = n * positions * q;
+                for (int i = 0; i < positions * q; i++) sum += (double) products[l][base + i] * grads[l][base + i];
                 out[offset + n] += (float) sum;
             }
             at += p * q;

@@ -7,7 +7,6 @@ import org.panagrad.graph.Node;
 import org.panagrad.io.TensorData;
 import org.panagrad.kernels.Gemm;
 import org.panagrad.nn.LayerCall;
-import org.panagrad.nn.Linear;
 import org.panagrad.optim.LearningRateSchedule;
 import org.panagrad.optim.secondorder.ClosureOptimizer;
 import org.panagrad.optim.secondorder.OptimizerSnapshot;
@@ -21,7 +20,8 @@ import java.util.Map;
 import java.util.SplittableRandom;
 
 /**
- * K-FAC (Martens and Grosse 2015) for classifiers made of Linear layers: the gradient of each layer, seen as a
+ * K-FAC (Martens and Grosse 2015) for classifiers made of Linear and Conv2d layers (KFC factors for the latter, see
+ * {@link LayerBackprop}): the gradient of each layer, seen as a
  * p x q matrix V (bias as the last row), is preconditioned by the inverse of its Kronecker-factored Fisher,
  * (A + pi sqrt(gamma) I)^-1 V (G + sqrt(gamma)/pi I)^-1 (factored Tikhonov damping, section 6.3). The factors
  * are exponential moving averages of the batch factors with labels sampled from the model (the true Fisher,
@@ -117,7 +117,7 @@ public final class KfacOptimizer implements ClosureOptimizer {
     private final KroneckerFactors factors;
     private final float[][] inverseA, inverseG;
     private final int[] offsets;
-    private final float[] gradient, direction, velocity, scratch;
+    private final float[] gradient, direction, velocity, scratch, block;
     private final List<Program> programs;
     private long steps;
     private boolean inversesStale = true;
@@ -128,9 +128,9 @@ public final class KfacOptimizer implements ClosureOptimizer {
         List<Node> params = new ArrayList<>();
         for (LayerCall call : layers) {
             LayerBackprop.requireSupported(call, "K-FAC");
-            Linear linear = (Linear) call.layer();
-            params.add(linear.weight());
-            params.add(linear.bias());
+            StructuredLayer layer = StructuredLayers.of(call);
+            params.add(layer.weight());
+            if (layer.bias() != null) params.add(layer.bias());
         }
         this.flat = new FlatParameters(store, params);
         this.grads = Autodiff.grad(loss, params.toArray(new Node[0]));
@@ -157,11 +157,12 @@ public final class KfacOptimizer implements ClosureOptimizer {
         direction = new float[dim];
         velocity = new float[dim];
         scratch = new float[largest];
+        block = new float[largest];
         programs = List.of(gradientProgram, backprop.program());
     }
 
     /**
-     * K-FAC over the Linear layers {@code layers} (from {@code Forward.layerCalls()} of the pass that made
+     * K-FAC over the Linear and Conv2d layers {@code layers} (from {@code Forward.layerCalls()} of the pass that made
      * {@code logits}), minimising {@code loss}, a softmax cross-entropy of those logits. Every parameter the
      * optimizer updates is one of those layers'.
      */
@@ -211,12 +212,20 @@ public final class KfacOptimizer implements ClosureOptimizer {
         return lossValue;
     }
 
-    /** direction = per layer A^-1 V G^-1 for the damped factors' inverses. */
+    /** direction = per layer A^-1 V G^-1 for the damped factors' inverses (V gathered from a Conv2d's [out, in] W). */
     private void precondition() {
         for (int l = 0; l < offsets.length; l++) {
             int p = factors.inputSize(l), q = factors.outputSize(l), off = offsets[l];
-            Gemm.gemm(false, false, p, q, p, 1f, inverseA[l], 0, p, gradient, off, q, 0f, scratch, 0, q);
-            Gemm.gemm(false, false, p, q, q, 1f, scratch, 0, q, inverseG[l], 0, q, 0f, direction, off, q);
+            KroneckerBlock.Layout layout = backprop.layout(l);
+            if (layout.outputMajor()) {
+                layout.gather(gradient, off, p, q, block);
+                Gemm.gemm(false, false, p, q, p, 1f, inverseA[l], 0, p, block, 0, q, 0f, scratch, 0, q);
+                Gemm.gemm(false, false, p, q, q, 1f, scratch, 0, q, inverseG[l], 0, q, 0f, block, 0, q);
+                layout.scatter(block, p, q, direction, off);
+            } else {
+                Gemm.gemm(false, false, p, q, p, 1f, inverseA[l], 0, p, gradient, off, q, 0f, scratch, 0, q);
+                Gemm.gemm(false, false, p, q, q, 1f, scratch, 0, q, inverseG[l], 0, q, 0f, direction, off, q);
+            }
         }
     }
 

@@ -10,16 +10,47 @@ import org.panagrad.kernels.Gemm;
  * C vec(V) = vec(U_A [(U_A^T V U_G) ∘ D] U_G^T).
  *
  * <p>A Linear layer stores W as [in, out] and then b as [out]: read as one (in + 1) x out matrix, the bias is
- * the last row, and flat index i * out + o is the (i, o) entry of the Kronecker product's row-major order.
- * Null bases stand for identities: the block is then the diagonal d itself (the exact diagonal of the GGN).
+ * the last row, and flat index i * out + o is the (i, o) entry of the Kronecker product's row-major order. A
+ * Conv2d stores W as [out, in] (in = C kh kw) and then b: its parameters are gathered into that (in + 1) x out
+ * matrix on the way in and scattered back on the way out ({@link Layout#OUTPUT_MAJOR}), so that operators
+ * always take and give vectors in the parameters' own order. Null bases stand for identities: the block is then
+ * the diagonal d itself (the exact diagonal of the GGN).
  */
 final class KroneckerBlock {
+    /** How a layer stores its parameters: W [in, out] (Linear) or W [out, in] (Conv2d), then the bias if any. */
+    record Layout(boolean outputMajor, boolean bias) {
+        static final Layout INPUT_MAJOR = new Layout(false, true);
+
+        /** The (i, o) entry of the p x q matrix to the parameters' order, from v[offset...] into m. */
+        void gather(float[] v, int offset, int p, int q, float[] m) {
+            int in = bias ? p - 1 : p;
+            for (int o = 0; o < q; o++) {
+                for (int i = 0; i < in; i++) m[i * q + o] = v[offset + o * in + i];
+            }
+            if (bias) System.arraycopy(v, offset + q * in, m, in * q, q);
+        }
+
+        /** The inverse of {@link #gather}: m into out[offset...]. */
+        void scatter(float[] m, int p, int q, float[] out, int offset) {
+            int in = bias ? p - 1 : p;
+            for (int o = 0; o < q; o++) {
+                for (int i = 0; i < in; i++) out[offset + o * in + i] = m[i * q + o];
+            }
+            if (bias) System.arraycopy(m, in * q, out, offset + q * in, q);
+        }
+    }
+
     final String layer;
     final int p, q, offset;
     final float[] ua, ug;
     final double[] d;
+    final Layout layout;
 
     KroneckerBlock(String layer, int offset, int p, int q, float[] ua, float[] ug, double[] d) {
+        this(layer, offset, p, q, ua, ug, d, Layout.INPUT_MAJOR);
+    }
+
+    KroneckerBlock(String layer, int offset, int p, int q, float[] ua, float[] ug, double[] d, Layout layout) {
         if ((ua != null && ua.length != p * p) || (ug != null && ug.length != q * q) || d.length != p * q) {
             throw new IllegalArgumentException("Kronecker block of layer '" + layer + "': bases " + ua.length + ", "
                     + ug.length + " and " + d.length + " eigenvalues do not fit p = " + p + ", q = " + q);
@@ -31,6 +62,7 @@ final class KroneckerBlock {
         this.ua = ua;
         this.ug = ug;
         this.d = d;
+        this.layout = layout;
     }
 
     int size() {
@@ -39,26 +71,38 @@ final class KroneckerBlock {
 
     /** The same eigenbasis with other eigenvalues (EKFAC's refit). */
     KroneckerBlock withEigenvalues(double[] values) {
-        return new KroneckerBlock(layer, offset, p, q, ua, ug, values);
+        return new KroneckerBlock(layer, offset, p, q, ua, ug, values, layout);
     }
 
     /** Into the eigenbasis: t = U_A^T V U_G, using w (p x q) as scratch. */
     void rotateIn(float[] v, float[] w, float[] t) {
+        float[] source = v;
+        int at = offset;
+        if (layout.outputMajor()) {
+            layout.gather(v, offset, p, q, t);
+            source = t;
+            at = 0;
+        }
         if (ua == null) {
-            System.arraycopy(v, offset, t, 0, p * q);
+            if (source == v) System.arraycopy(v, offset, t, 0, p * q);
             return;
         }
-        Gemm.gemm(true, false, p, q, p, 1f, ua, 0, p, v, offset, q, 0f, w, 0, q);
+        Gemm.gemm(true, false, p, q, p, 1f, ua, 0, p, source, at, q, 0f, w, 0, q);
         Gemm.gemm(false, false, p, q, q, 1f, w, 0, q, ug, 0, q, 0f, t, 0, q);
     }
 
     /** Out of the eigenbasis: out[offset...] = U_A t U_G^T, using w as scratch. */
     void rotateOut(float[] t, float[] w, float[] out) {
-        if (ua == null) {
-            System.arraycopy(t, 0, out, offset, p * q);
-            return;
+        if (ua != null) {
+            Gemm.gemm(false, true, p, q, q, 1f, t, 0, q, ug, 0, q, 0f, w, 0, q);
+            if (layout.outputMajor()) {
+                Gemm.gemm(false, false, p, q, p, 1f, ua, 0, p, w, 0, q, 0f, t, 0, q);
+            } else {
+                Gemm.gemm(false, false, p, q, p, 1f, ua, 0, p, w, 0, q, 0f, out, offset, q);
+                return;
+            }
         }
-        Gemm.gemm(false, true, p, q, q, 1f, t, 0, q, ug, 0, q, 0f, w, 0, q);
-        Gemm.gemm(false, false, p, q, p, 1f, ua, 0, p, w, 0, q, 0f, out, offset, q);
+        if (layout.outputMajor()) layout.scatter(t, p, q, out, offset);
+        else System.arraycopy(t, 0, out, offset, p * q);
     }
 }

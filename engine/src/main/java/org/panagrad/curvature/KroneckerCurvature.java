@@ -51,6 +51,22 @@ public final class KroneckerCurvature implements CurvatureOperator {
         return List.of(names);
     }
 
+    /**
+     * Layer l's block: the eigenbases of A ((in + 1) x (in + 1)) and G (out x out), eigenvectors as columns, null
+     * for identities (an exact diagonal), and its eigenvalues as an (in + 1) x out matrix, row-major.
+     */
+    public record Block(String layer, int inputs, int outputs, float[] inputBasis, float[] gradientBasis, double[] eigenvalues) {}
+
+    /** The blocks, in layer order; their arrays are copies. */
+    public List<Block> blockList() {
+        Block[] list = new Block[blocks.length];
+        for (int i = 0; i < blocks.length; i++) {
+            KroneckerBlock b = blocks[i];
+            list[i] = new Block(b.layer, b.p, b.q, b.ua == null ? null : b.ua.clone(), b.ug == null ? null : b.ug.clone(), b.d.clone());
+        }
+        return List.of(list);
+    }
+
     @Override
     public void apply(float[] v, float[] out) {
         check(v, out);
@@ -86,7 +102,8 @@ public final class KroneckerCurvature implements CurvatureOperator {
     /**
      * The variance of each logit under the posterior N(theta, (C + damping I)^-1) of a model linearised in these
      * layers' parameters: var f_c = sum_l J_lc (C_l + damping)^-1 J_lc^T with J_lc = a ⊗ g_c, which in the block's
-     * eigenbasis is sum_io (U_A^T a)_i^2 (U_G^T g_c)_o^2 / (d_io + damping): two rotations and one GEMM per layer.
+     * eigenbasis is sum_io (U_A^T a)_i^2 (U_G^T g_c)_o^2 / (d_io + damping): two rotations and one GEMM per layer
+     * (a Conv2d's J_lc = sum_t a_t ⊗ g_tc: one GEMM over the positions per example and class).
      * {@code jacobian} ran with {@link LayerBackprop.Vectors#JACOBIAN} over the same layers; adds into
      * {@code variance} [batch, classes].
      */
@@ -95,15 +112,29 @@ public final class KroneckerCurvature implements CurvatureOperator {
         for (int l = 0; l < blocks.length; l++) {
             KroneckerBlock b = blocks[l];
             requirePositiveDefinite(b, damping);
+            int positions = jacobian.positions(l), rows = batch * positions;
             jacobian.readInputs(l, w.inputs);
             jacobian.readGradients(l, w.grads);
             float[] a = w.inputs, g = w.grads;
             if (b.ua != null) {
-                Gemm.gemm(false, false, batch, b.p, b.p, 1f, w.inputs, 0, b.p, b.ua, 0, b.p, 0f, w.rotatedInputs, 0, b.p);
-                Gemm.gemm(false, false, classes * batch, b.q, b.q, 1f, w.grads, 0, b.q, b.ug, 0, b.q, 0f,
+                Gemm.gemm(false, false, rows, b.p, b.p, 1f, w.inputs, 0, b.p, b.ua, 0, b.p, 0f, w.rotatedInputs, 0, b.p);
+                Gemm.gemm(false, false, classes * rows, b.q, b.q, 1f, w.grads, 0, b.q, b.ug, 0, b.q, 0f,
                         w.rotatedGrads, 0, b.q);
                 a = w.rotatedInputs;
                 g = w.rotatedGrads;
+            }
+            if (positions > 1) {
+                // A Conv2d's Jacobian row sums over positions: form each rotated one, (A_n^T G_nc) in the eigenbasis.
+                for (int c = 0; c < classes; c++) {
+                    for (int n = 0; n < batch; n++) {
+                        Gemm.gemm(true, false, b.p, b.q, positions, 1f, a, n * positions * b.p, b.p, g,
+                                (c * batch + n) * positions * b.q, b.q, 0f, w.products, 0, b.q);
+                        double s = 0;
+                        for (int k = 0; k < b.size(); k++) s += (double) w.products[k] * w.products[k] / (b.d[k] + damping);
+                        variance[n * classes + c] += (float) s;
+                    }
+                }
+                continue;
             }
             for (int i = 0; i < batch * b.p; i++) a[i] *= a[i];
             for (int i = 0; i < classes * batch * b.q; i++) g[i] *= g[i];
@@ -125,18 +156,19 @@ public final class KroneckerCurvature implements CurvatureOperator {
         final float[] inputs, grads, rotatedInputs, rotatedGrads, weights, products;
 
         Workspace(LayerBackprop jacobian) {
-            int batch = jacobian.batch(), k = jacobian.vectorsPerExample(), p = 0, q = 0, pq = 0;
+            int batch = jacobian.batch(), k = jacobian.vectorsPerExample(), rp = 0, rq = 0, pq = 0;
             for (int l = 0; l < jacobian.layers().size(); l++) {
-                p = Math.max(p, jacobian.inputSize(l));
-                q = Math.max(q, jacobian.outputSize(l));
+                int rows = batch * jacobian.positions(l);
+                rp = Math.max(rp, rows * jacobian.inputSize(l));
+                rq = Math.max(rq, rows * jacobian.outputSize(l));
                 pq = Math.max(pq, jacobian.inputSize(l) * jacobian.outputSize(l));
             }
-            inputs = new float[batch * p];
-            rotatedInputs = new float[batch * p];
-            grads = new float[k * batch * q];
-            rotatedGrads = new float[k * batch * q];
+            inputs = new float[rp];
+            rotatedInputs = new float[rp];
+            grads = new float[k * rq];
+            rotatedGrads = new float[k * rq];
             weights = new float[pq];
-            products = new float[batch * q];
+            products = new float[Math.max(rq, pq)];
         }
     }
 

@@ -15,6 +15,7 @@ public final class KroneckerFactors {
     private final String method;
     private final List<String> names = new ArrayList<>();
     private final int[] p, q;
+    private final KroneckerBlock.Layout[] layouts;
     private final double[][] a, g;
     private final float[][] batchA, batchG;
     private final SymmetricEigen[] eigA, eigG;
@@ -29,6 +30,7 @@ public final class KroneckerFactors {
         int n = backprop.layers().size();
         p = new int[n];
         q = new int[n];
+        layouts = new KroneckerBlock.Layout[n];
         a = new double[n][];
         g = new double[n][];
         batchA = new float[n][];
@@ -41,6 +43,7 @@ public final class KroneckerFactors {
         for (int l = 0; l < n; l++) {
             names.add(backprop.layers().get(l).name());
             p[l] = backprop.inputSize(l);
+            layouts[l] = backprop.layout(l);
             q[l] = backprop.outputSize(l);
             a[l] = new double[p[l] * p[l]];
             g[l] = new double[q[l] * q[l]];
@@ -119,7 +122,7 @@ public final class KroneckerFactors {
             for (int i = 0; i < vg.length; i++) vg[i] = Math.max(vg[i], 0);
             double[] d = new double[p[l] * q[l]];
             for (int i = 0; i < p[l]; i++) for (int o = 0; o < q[l]; o++) d[i * q[l] + o] = va[i] * vg[o];
-            blocks.add(new KroneckerBlock(names.get(l), offset, p[l], q[l], basesA[l], basesG[l], d));
+            blocks.add(new KroneckerBlock(names.get(l), offset, p[l], q[l], basesA[l], basesG[l], d, layouts[l]));
             offset += p[l] * q[l];
         }
         return new KroneckerCurvature(method, blocks);

@@ -4,7 +4,6 @@ import org.panagrad.analysis.CurvatureOperator;
 import org.panagrad.analysis.FlatParameters;
 import org.panagrad.kernels.Gemm;
 import org.panagrad.nn.LayerCall;
-import org.panagrad.nn.Linear;
 import org.panagrad.graph.Node;
 import org.panagrad.runtime.ParameterStore;
 import org.panagrad.runtime.Program;
@@ -115,8 +114,9 @@ public final class Laplace {
         List<Node> params = new ArrayList<>();
         for (LayerCall call : layers) {
             LayerBackprop.requireSupported(call, method);
-            params.add(((Linear) call.layer()).weight());
-            params.add(((Linear) call.layer()).bias());
+            StructuredLayer layer = StructuredLayers.of(call);
+            params.add(layer.weight());
+            if (layer.bias() != null) params.add(layer.bias());
         }
         FlatParameters flat = new FlatParameters(store, params);
         LayerBackprop backprop = LayerBackprop.compile(store, logits, layers, LayerBackprop.Vectors.HESSIAN_FACTOR, method,

@@ -32,8 +32,12 @@ import java.util.SplittableRandom;
  * Kronecker factors of the Gauss-Newton (or Fisher) matrix of the mean loss, exact at B = 1. Feed the images to
  * {@link #program()}, then {@link #run}; nothing allocates.
  *
- * <p>Only Linear layers on [batch, in] inputs are supported; any other layer fails at construction, naming the
- * layer and the method.
+ * <p>A Conv2d (one group) has one row per example and output position t: its unfolded input patch a_nt (with a 1
+ * for the bias) and its output gradient g_nkt. Its factors are KFC's (Grosse and Martens 2016, their Omega and
+ * Gamma): A = sum_nt a_nt a_nt^T / B sums over the P positions and G = sum_nkt g_nkt g_nkt^T / (B P) averages over
+ * them, so that A ⊗ G approximates sum_n (sum_t a_nt ⊗ g_nkt)(...)^T / B, the curvature of the mean loss, under
+ * their assumptions (spatially homogeneous, uncorrelated derivatives). Linear layers on [batch, in] inputs and
+ * Conv2d layers are supported; any other layer fails at construction, naming the layer and the method.
  */
 public final class LayerBackprop {
     /** Which vectors are backpropagated from the logits. */
@@ -48,15 +52,17 @@ public final class LayerBackprop {
 
     private final Program program;
     private final Vectors vectors;
-    private final List<LayerCall> layers;
+    private final List<StructuredLayer> layers;
+    private final int[] positions;
     private final int batch, classes;
     private final Node probabilities, oneHot;
     private final Node[] inputs, grads, inputFactors, gradFactors;
     private final float[] p, sampled;
 
-    private LayerBackprop(Program program, Vectors vectors, List<LayerCall> layers, int batch, int classes,
+    private LayerBackprop(Program program, Vectors vectors, List<StructuredLayer> layers, int batch, int classes,
                           Node probabilities, Node oneHot, Node[] inputs, Node[] grads, Node[] inputFactors,
-                          Node[] gradFactors) {
+                          Node[] gradFactors, int[] positions) {
+        this.positions = positions;
         this.program = program;
         this.vectors = vectors;
         this.layers = layers;
@@ -99,23 +105,29 @@ public final class LayerBackprop {
                         Ops.sub(unit(logits, k, classes), probabilities));
             });
         }
+        List<StructuredLayer> structures = new ArrayList<>();
+        for (LayerCall call : layers) structures.add(StructuredLayers.of(call));
         Node[] outputsOfLayers = new Node[layers.size()];
         for (int l = 0; l < outputsOfLayers.length; l++) outputsOfLayers[l] = layers.get(l).output();
         List<Node[]> perVector = new ArrayList<>();
         for (Node u : cotangents) perVector.add(Autodiff.vjp(logits, u, outputsOfLayers));
         int n = layers.size();
         Node[] inputs = new Node[n], grads = new Node[n], inputFactors = new Node[n], gradFactors = new Node[n];
+        int[] positions = new int[n];
         Set<Node> outputs = new LinkedHashSet<>();
         outputs.add(probabilities);
         for (int l = 0; l < n; l++) {
-            LayerCall call = layers.get(l);
-            inputs[l] = Ops.concat(1, call.input(), g.fill(1, Shape.of(batch, 1)));
+            StructuredLayer layer = structures.get(l);
+            positions[l] = layer.positions();
+            Node rows = layer.inputRows();
+            inputs[l] = layer.bias() == null ? rows : Ops.concat(1, rows, g.fill(1, Shape.of(rows.shape().dim(0), 1)));
             Node[] gs = new Node[perVector.size()];
-            for (int k = 0; k < gs.length; k++) gs[k] = perVector.get(k)[l];
+            for (int k = 0; k < gs.length; k++) gs[k] = layer.gradientRows(perVector.get(k)[l]);
             grads[l] = gs.length == 1 ? gs[0] : Ops.concat(0, gs);
             if (factors) {
+                // KFC (Grosse and Martens 2016): A sums over positions, G averages over them.
                 inputFactors[l] = Ops.scale(Ops.matmul(inputs[l], inputs[l], true, false), 1.0 / batch);
-                gradFactors[l] = Ops.scale(Ops.matmul(grads[l], grads[l], true, false), 1.0 / batch);
+                gradFactors[l] = Ops.scale(Ops.matmul(grads[l], grads[l], true, false), 1.0 / ((double) batch * positions[l]));
                 outputs.add(inputFactors[l]);
                 outputs.add(gradFactors[l]);
             }
@@ -126,8 +138,8 @@ public final class LayerBackprop {
         }
         Set<Node> varying = oneHot == null ? Set.of() : Set.of(oneHot);
         Program program = Compiler.compile(store, new ArrayList<>(outputs), Compiler.Options.ALL, varying);
-        return new LayerBackprop(program, vectors, List.copyOf(layers), batch, classes, probabilities, oneHot, inputs,
-                grads, inputFactors, gradFactors);
+        return new LayerBackprop(program, vectors, List.copyOf(structures), batch, classes, probabilities, oneHot, inputs,
+                grads, inputFactors, gradFactors, positions);
     }
 
     private static Node unit(Node logits, int c, int classes) {
@@ -136,13 +148,13 @@ public final class LayerBackprop {
         return logits.graph().constant("e" + c + "." + logits.graph().size(), Shape.of(classes), e);
     }
 
-    /** Fails unless K-FAC's structure is known for this layer: a Linear on [batch, in]. */
+    /** Fails unless K-FAC's structure is known for this layer: a Linear on [batch, in] or a Conv2d with one group. */
     static void requireSupported(LayerCall call, String method) {
-        if (!(call.layer() instanceof Linear)) {
+        if (!StructuredLayers.supports(call)) {
             throw new IllegalArgumentException(method + " does not support layer '" + call.name() + "' ("
-                    + call.layer().describe() + "): only Linear layers so far (Conv2d needs KFC, Grosse and Martens 2016, not implemented yet)");
+                    + call.layer().describe() + "): supported layers are Linear and Conv2d (one group)");
         }
-        if (call.input().shape().rank() != 2) {
+        if (call.layer() instanceof Linear && call.input().shape().rank() != 2) {
             throw new IllegalArgumentException(method + " does not support layer '" + call.name() + "' ("
                     + call.layer().describe() + ") on " + call.input().describe() + ": only [batch, in] inputs");
         }
@@ -219,11 +231,26 @@ public final class LayerBackprop {
         return vectors;
     }
 
+    /** The layers, in the order given. */
     public List<LayerCall> layers() {
+        return StructuredLayers.calls(layers);
+    }
+
+    List<StructuredLayer> structures() {
         return layers;
     }
 
-    /** Layer l's inputs + 1 (the bias row): the size of its factor A. */
+    /** How layer l stores its parameters. */
+    KroneckerBlock.Layout layout(int l) {
+        return layers.get(l).layout();
+    }
+
+    /** Rows per example of layer l: its output positions (1 for a Linear layer, OH OW for a Conv2d). */
+    public int positions(int l) {
+        return positions[l];
+    }
+
+    /** Layer l's fan-in, + 1 with a bias (the bias row): the size of its factor A. */
     public int inputSize(int l) {
         return inputs[l].shape().dim(1);
     }
@@ -245,13 +272,14 @@ public final class LayerBackprop {
         program.read(gradFactors[l], g);
     }
 
-    /** The augmented inputs [batch, in + 1] of layer l. */
+    /** The augmented input rows [batch * positions, in + 1] of layer l, example n's rows n * positions on. */
     public void readInputs(int l, float[] out) {
         program.read(inputs[l], out);
     }
 
     /**
-     * The output gradients of layer l, [vectors * batch, out]: vector k of example n is row k * batch + n.
+     * The output-gradient rows of layer l, [vectors * batch * positions, out]: vector k of example n starts at row
+     * (k * batch + n) * positions.
      */
     public void readGradients(int l, float[] out) {
         program.read(grads[l], out);

@@ -41,7 +41,7 @@ final class MlpHessianDiagonal {
             Node a = c.input();
             result.set(calls.indexOf(c), new Node[] {Ops.matmul(Ops.mul(a, a), diag, true, false), Ops.sum(diag, 0, false)});
             if (l == 0) break;
-            Node w = LinearLayers.weight(c);
+            Node w = ((org.panagrad.nn.Linear) c.layer()).weight();
             // diag(W H W^T)_i = sum_j (W H)_ij W_ij: N products of [in, out] x [out, out], not [in, in] ones.
             Node diagA = Ops.sum(Ops.mul(Ops.matmul(w, h), w), 2, false);
             // The full H_a only where a layer further down needs it.
@@ -76,8 +76,8 @@ final class MlpHessianDiagonal {
         chain.sort((x, y) -> Integer.compare(x.output().id(), y.output().id()));
         for (int l = 0; l < chain.size(); l++) {
             LayerCall c = chain.get(l);
-            if (c.input().shape().rank() != 2) {
-                throw new IllegalArgumentException(METHOD + " supports MLPs on [samples, features]: layer '" + c.name()
+            if (!(c.layer() instanceof org.panagrad.nn.Linear) || c.input().shape().rank() != 2) {
+                throw new IllegalArgumentException(METHOD + " supports MLPs (Linear layers) on [samples, features]: layer '" + c.name()
                         + "' reads " + c.input().describe());
             }
             Node expectedAbove = l + 1 < chain.size() ? chain.get(l + 1).input() : Losses.prediction(loss);

@@ -42,14 +42,14 @@ public final class PerSampleGradients {
      */
     public static PerSampleGradients compile(ParameterStore store, Node loss, List<LayerCall> calls, List<Node> params,
                                              boolean materialize) {
-        List<LayerCall> linear = LinearLayers.covering(METHOD, loss, calls, params);
+        List<StructuredLayer> linear = StructuredLayers.covering(METHOD, loss, calls, params);
         List<Node> ds = SampleGradients.outputGradients(loss, linear);
         Node norms = null;
         List<Node[]> perCall = new ArrayList<>();
         for (int i = 0; i < linear.size(); i++) {
-            Node sq = SampleGradients.squaredNorm(linear.get(i), ds.get(i));
+            Node sq = linear.get(i).squaredNorm(ds.get(i));
             norms = norms == null ? sq : Ops.add(norms, sq);
-            if (materialize) perCall.add(SampleGradients.perSample(linear.get(i), ds.get(i)));
+            if (materialize) perCall.add(linear.get(i).perSample(ds.get(i)));
         }
         List<Node> gradients = materialize ? SampleGradients.inParameterOrder(params, linear, perCall) : List.of();
         List<Node> outputs = new ArrayList<>(gradients);

@@ -51,12 +51,12 @@ public final class PrivateGradients {
         if (!(noiseMultiplier >= 0)) {
             throw new IllegalArgumentException(METHOD + ": the noise multiplier must not be negative, got " + noiseMultiplier);
         }
-        List<LayerCall> linear = LinearLayers.covering(METHOD, loss, calls, params);
+        List<StructuredLayer> linear = StructuredLayers.covering(METHOD, loss, calls, params);
         int samples = Losses.samples(METHOD, loss);
         List<Node> ds = SampleGradients.outputGradients(loss, linear);
         Node squared = null;
         for (int i = 0; i < linear.size(); i++) {
-            Node s = SampleGradients.squaredNorm(linear.get(i), ds.get(i));
+            Node s = linear.get(i).squaredNorm(ds.get(i));
             squared = squared == null ? s : Ops.add(squared, s);
         }
         // c_n = min(1, C / (||g_n|| + 1e-6)) = 1 - relu(1 - C / (||g_n|| + 1e-6)).
@@ -65,7 +65,7 @@ public final class PrivateGradients {
                 loss.graph().fill(1e-6, Shape.of(samples))));
         Node factor = Ops.sub(one, Ops.relu(Ops.sub(one, ratio)));
         List<Node[]> perCall = new ArrayList<>();
-        for (int i = 0; i < linear.size(); i++) perCall.add(clippedSum(linear.get(i), ds.get(i), factor));
+        for (int i = 0; i < linear.size(); i++) perCall.add(linear.get(i).scaledSum(ds.get(i), factor));
         List<Node> sums = SampleGradients.inParameterOrder(params, linear, perCall);
         List<Node> noise = new ArrayList<>(), gradients = new ArrayList<>();
         for (int i = 0; i < params.size(); i++) {
@@ -74,18 +74,6 @@ public final class PrivateGradients {
             gradients.add(Ops.scale(Ops.add(sums.get(i), z), 1.0 / samples));
         }
         return new PrivateGradients(gradients, noise, squared, clip, noiseMultiplier, seed);
-    }
-
-    /** sum_n c_n g_n for the call's weight and bias: the output gradients scaled per sample, then one GEMM. */
-    private static Node[] clippedSum(LayerCall call, Node d, Node factor) {
-        int rank = d.shape().rank(), in = call.input().shape().dim(call.input().shape().rank() - 1);
-        int out = d.shape().dim(rank - 1);
-        int[] dims = new int[rank];
-        java.util.Arrays.fill(dims, 1);
-        dims[0] = d.shape().dim(0);
-        Node scaled = Ops.mul(d, Ops.reshape(factor, dims));
-        Node rows = Ops.reshape(scaled, -1, out);
-        return new Node[] {Ops.matmul(Ops.reshape(call.input(), -1, in), rows, true, false), Ops.sum(rows, 0, false)};
     }
 
     /** The private gradients, one per parameter in order: what the optimizer's update reads. */

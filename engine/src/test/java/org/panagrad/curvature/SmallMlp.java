@@ -70,13 +70,19 @@ final class SmallMlp {
         size = total;
     }
 
-    private static double[] floats(Random rnd, int n, double scale) {
+    /** n values uniform in +-scale, rounded to floats. */
+    static double[] floats(Random rnd, int n, double scale) {
         double[] v = new double[n];
         for (int i = 0; i < n; i++) v[i] = (float) (scale * (2 * rnd.nextDouble() - 1));
         return v;
     }
 
     ParameterStore store() {
+        return storeOf(params, values);
+    }
+
+    /** A store holding each parameter's values, found by its name. */
+    static ParameterStore storeOf(List<Node> params, Map<String, double[]> values) {
         ParameterStore store = new ParameterStore();
         for (Node p : params) store.set(p, toFloat(values.get(p.name())));
         return store;
@@ -138,6 +144,11 @@ final class SmallMlp {
 
     /** The nodes' float64 values, one after the other. */
     private double[] evaluateFlat(Node[] nodes, Map<Node, double[]> f) {
+        return evaluateFlat(nodes, f, size);
+    }
+
+    /** The nodes' float64 values, one after the other, in an array of {@code size}. */
+    static double[] evaluateFlat(Node[] nodes, Map<Node, double[]> f, int size) {
         Map<Node, double[]> out = ReferenceInterpreter.evaluate(List.of(nodes), f);
         double[] flat = new double[size];
         int off = 0;

@@ -3,19 +3,20 @@ package org.panagrad.demo;
 import com.google.gson.Gson;
 import com.google.gson.GsonBuilder;
 import org.panagrad.curvature.CurvatureDiagonal;
+import org.panagrad.curvature.EigenvalueRefit;
+import org.panagrad.curvature.KroneckerCurvature;
+import org.panagrad.curvature.KroneckerFactors;
+import org.panagrad.curvature.LayerBackprop;
 import org.panagrad.curvature.GradientVariance;
 import org.panagrad.curvature.PerSampleGradients;
 import org.panagrad.graph.Node;
 import org.panagrad.io.AtomicFiles;
 import org.panagrad.io.Dataset;
-import org.panagrad.io.Mnist;
 import org.panagrad.io.SafeTensors;
 import org.panagrad.io.TensorData;
 import org.panagrad.nn.Activation;
-import org.panagrad.nn.Forward;
 import org.panagrad.nn.LayerCall;
 import org.panagrad.nn.Linear;
-import org.panagrad.ops.Ops;
 import org.panagrad.runtime.Program;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -45,11 +46,8 @@ final class CurvatureCommand implements Callable<Integer> {
     static final List<String> WHAT = List.of("grad-norms", "per-sample-grads", "grad-variance", "diag-ggn", "diag-ggn-mc",
             "diag-hessian", "diag-fisher", "diag-hutchinson", "kfac", "ekfac");
 
-    @Option(names = "--checkpoint", paramLabel = "FILE", required = true, description = "The model, in safetensors.")
-    Path checkpoint;
-
     @CommandLine.Mixin
-    DataOption data;
+    AnalysisOptions common;
 
     @Option(names = "--activation", paramLabel = "NAME", description = "relu, tanh or sigmoid, for a checkpoint whose metadata does not say.")
     String activation;
@@ -67,7 +65,10 @@ final class CurvatureCommand implements Callable<Integer> {
                     "grad-norms (per-sample gradient norms), per-sample-grads (written by --out only), grad-variance,"
                             + " diag-ggn (exact), diag-ggn-mc (Monte Carlo, --mc-samples), diag-hessian (exact, MLPs),"
                             + " diag-fisher (empirical Fisher), diag-hutchinson (Hessian, --mc-samples Rademacher"
-                            + " vectors), kfac, ekfac."})
+                            + " vectors), kfac (Monte Carlo K-FAC factors; KFC for Conv2d), ekfac (the KFLR eigenbasis with"
+                            + " eigenvalues refitted to the exact GGN): their eigenbases and eigenvalues are written by --out"
+                            + " as '<what>/<layer>/eigenbasis-A', 'eigenbasis-G' (eigenvectors as columns) and 'eigenvalues'"
+                            + " ([in + 1, out])."})
     List<String> what;
 
     @Option(names = "--mc-samples", paramLabel = "N", defaultValue = "1",
@@ -83,11 +84,8 @@ final class CurvatureCommand implements Callable<Integer> {
     @Option(names = "--json", paramLabel = "FILE", description = "Write every result as JSON.")
     Path json;
 
-    @Option(names = "--out", paramLabel = "FILE", description = "Write the diagonals, variances and norms as safetensors.")
+    @Option(names = "--out", paramLabel = "FILE", description = "Write the diagonals, variances, norms and Kronecker eigenbases as safetensors.")
     Path out;
-
-    @Option(names = "--threads", paramLabel = "N", description = "Worker threads for the kernels (default: the number of cores).")
-    Integer threads;
 
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
@@ -101,40 +99,88 @@ final class CurvatureCommand implements Callable<Integer> {
 
     /** What --json writes. */
     record Report(String checkpoint, String model, int samples, int batch, double loss, Norms gradNorms,
-                  Map<String, Map<String, Summary>> diagonals, Map<String, Double> seconds) {}
+                  Map<String, Map<String, Summary>> diagonals, Map<String, Map<String, KroneckerSummary>> kronecker,
+                  Map<String, Double> seconds) {}
+
+    /**
+     * One layer's Kronecker-factored block: the sizes of A ((in + 1)^2 with a bias) and G (out^2), the trace
+     * (the sum of its eigenvalues) and its largest eigenvalues.
+     */
+    record KroneckerSummary(int inputs, int outputs, double trace, List<Double> largest) {
+        static KroneckerSummary of(KroneckerCurvature.Block b, int k) {
+            double[] sorted = b.eigenvalues().clone();
+            Arrays.sort(sorted);
+            double trace = 0;
+            for (double v : sorted) trace += v;
+            List<Double> largest = new ArrayList<>();
+            for (int i = 0; i < Math.min(k, sorted.length); i++) largest.add(sorted[sorted.length - 1 - i]);
+            return new KroneckerSummary(b.inputs(), b.outputs(), trace, largest);
+        }
+    }
+
+    /**
+     * K-FAC (Monte Carlo labels, seeded per batch) or EKFAC (the KFLR eigenbasis with its eigenvalues refitted to
+     * the exact per-example GGN) of the mean loss over the images, as one operator; Conv2d layers get KFC factors.
+     */
+    private KroneckerCurvature kronecker(String w, Batches batches) {
+        boolean exact = w.equals("ekfac");
+        LayerBackprop.Vectors vectors = exact ? LayerBackprop.Vectors.HESSIAN_FACTOR : LayerBackprop.Vectors.SAMPLED;
+        KroneckerFactors factors = null;
+        for (int start = 0; start < samples; start += batches.size) {
+            Batches.Graph g = batches.at(start);
+            LayerBackprop b = g.backprop(vectors, exact);
+            g.feedImages(b.program(), start);
+            b.run(new java.util.SplittableRandom(seed + start));
+            if (factors == null) factors = new KroneckerFactors(b, exact ? "KFLR" : "KFAC");
+            factors.add(b, g.size);
+        }
+        KroneckerCurvature k = factors.curvature();
+        if (!exact) return k;
+        EigenvalueRefit refit = new EigenvalueRefit(k, batches.at(0).backprop(vectors, true));
+        for (int start = 0; start < samples; start += batches.size) {
+            Batches.Graph g = batches.at(start);
+            LayerBackprop b = g.backprop(vectors, true);
+            g.feedImages(b.program(), start);
+            b.run(new java.util.SplittableRandom(seed + start));
+            refit.add(b, g.size);
+        }
+        return refit.result();
+    }
+
+    private static float[] toFloat(double[] x) {
+        float[] f = new float[x.length];
+        for (int i = 0; i < x.length; i++) f[i] = (float) x[i];
+        return f;
+    }
 
     @Override
     public Integer call() throws IOException {
-        Threads.configure(threads, spec.commandLine().getErr());
+        Threads.configure(common.threads, spec.commandLine().getErr());
         Set<String> asked = new LinkedHashSet<>(what);
         for (String w : asked) {
             if (!WHAT.contains(w)) throw new IllegalArgumentException("--what: unknown '" + w + "'; expected some of " + WHAT);
-            if (w.equals("kfac") || w.equals("ekfac")) {
-                throw new IllegalArgumentException("--what " + w + ": Kronecker factors are not yet available in this build"
-                        + " (they come with the K-FAC work of issue 21)");
-            }
         }
         if (batch < 1 || samples < 1 || mcSamples < 1 || top < 0) {
             throw new IllegalArgumentException("--samples, --batch and --mc-samples must be positive and --top not negative");
         }
-        Checkpoint loaded = Checkpoint.load(checkpoint, activation != null ? Activation.parse(activation) : null);
+        Checkpoint loaded = Checkpoint.load(common.checkpoint, activation != null ? Activation.parse(activation) : null);
         Model model = loaded.toModel();
-        Dataset train = data.load().train();
+        Dataset train = common.data.load().train();
         if (train.pixelsPerImage() != model.inputWidth()) {
-            throw new IllegalArgumentException(checkpoint + " takes " + model.inputWidth() + " inputs, but the images have "
+            throw new IllegalArgumentException(common.checkpoint + " takes " + model.inputWidth() + " inputs, but the images have "
                     + train.pixelsPerImage() + " pixels");
         }
         if (samples > train.count()) {
             throw new IllegalArgumentException("--samples " + samples + " exceeds the " + train.count() + " training images");
         }
         PrintWriter print = spec.commandLine().getOut();
-        String module = Checkpoint.torchModule(loaded.widths(), loaded.activation());
+        String module = model.torchModule();
         print.printf(Locale.ROOT, "%s: %s, %,d parameters; mean loss over the first %d training images, batches of %d%n",
-                checkpoint, module, model.mlp.parameterCount(), samples, Math.min(batch, samples));
+                common.checkpoint, module, model.parameterCount(), samples, Math.min(batch, samples));
         print.flush();
 
         List<Node> params = model.parameters();
-        int dimension = (int) model.mlp.parameterCount();
+        int dimension = (int) model.parameterCount();
         Map<String, Double> seconds = new LinkedHashMap<>();
         Map<String, float[]> vectors = new LinkedHashMap<>();
         Map<String, Map<String, Summary>> summaries = new LinkedHashMap<>();
@@ -143,6 +189,7 @@ final class CurvatureCommand implements Callable<Integer> {
         double loss = 0;
 
         Batches batches = new Batches(model, train, samples, Math.min(batch, samples));
+        List<LayerCall> calls = batches.at(0).calls;
         if (asked.contains("grad-norms") || asked.contains("per-sample-grads")) {
             long t0 = System.nanoTime();
             boolean materialize = asked.contains("per-sample-grads") && out != null;
@@ -168,7 +215,7 @@ final class CurvatureCommand implements Callable<Integer> {
             seconds.put("grad-norms", (System.nanoTime() - t0) / 1e9);
             tensors.add(new TensorData("grad-norms", new int[] {samples}, norms));
             if (materialize) {
-                for (int i = 0; i < params.size(); i++) tensors.add(perSampleTensor(model, params.get(i), perSample[i]));
+                for (int i = 0; i < params.size(); i++) tensors.add(perSampleTensor(calls, params.get(i), perSample[i]));
             }
         }
         if (asked.contains("grad-variance")) {
@@ -219,6 +266,29 @@ final class CurvatureCommand implements Callable<Integer> {
             vectors.put(w, diag);
         }
 
+        Map<String, Map<String, KroneckerSummary>> kronecker = new LinkedHashMap<>();
+        for (String w : asked) {
+            if (!w.equals("kfac") && !w.equals("ekfac")) continue;
+            long t0 = System.nanoTime();
+            KroneckerCurvature k = kronecker(w, batches);
+            seconds.put(w, (System.nanoTime() - t0) / 1e9);
+            Map<String, KroneckerSummary> perLayer = new LinkedHashMap<>();
+            print.printf(Locale.ROOT, "%s (%.2f s):%n", w, seconds.get(w));
+            for (KroneckerCurvature.Block b : k.blockList()) {
+                KroneckerSummary s = KroneckerSummary.of(b, top);
+                perLayer.put(b.layer(), s);
+                StringBuilder line = new StringBuilder(String.format(Locale.ROOT, "  %-10s A %dx%d  G %dx%d  trace %.6g  largest",
+                        b.layer(), b.inputs(), b.inputs(), b.outputs(), b.outputs(), s.trace()));
+                for (double x : s.largest()) line.append(String.format(Locale.ROOT, " %.4g", x));
+                print.println(line);
+                String prefix = w + "/" + b.layer() + "/";
+                tensors.add(new TensorData(prefix + "eigenbasis-A", new int[] {b.inputs(), b.inputs()}, b.inputBasis()));
+                tensors.add(new TensorData(prefix + "eigenbasis-G", new int[] {b.outputs(), b.outputs()}, b.gradientBasis()));
+                tensors.add(new TensorData(prefix + "eigenvalues", new int[] {b.inputs(), b.outputs()}, toFloat(b.eigenvalues())));
+            }
+            kronecker.put(w, perLayer);
+        }
+
         Norms normSummary = null;
         if (norms != null) {
             normSummary = quantiles(norms);
@@ -232,8 +302,8 @@ final class CurvatureCommand implements Callable<Integer> {
             print.printf(Locale.ROOT, "%s (%.2f s):%n", e.getKey(), seconds.get(e.getKey()));
             for (Node p : params) {
                 int size = p.shape().numel();
-                float[] torch = torchLayout(model, p, Arrays.copyOfRange(e.getValue(), off, off + size));
-                int[] shape = torchShape(model, p);
+                float[] torch = torchLayout(calls, p, Arrays.copyOfRange(e.getValue(), off, off + size));
+                int[] shape = torchShape(calls, p);
                 Summary s = summarize(torch, shape, top);
                 perParam.put(p.name(), s);
                 tensors.add(new TensorData(e.getKey() + "/" + p.name(), shape, torch));
@@ -245,12 +315,13 @@ final class CurvatureCommand implements Callable<Integer> {
             summaries.put(e.getKey(), perParam);
         }
         if (out != null) {
-            SafeTensors.write(out, tensors, Map.of("format", "pt", "checkpoint", checkpoint.toString(),
+            SafeTensors.write(out, tensors, Map.of("format", "pt", "checkpoint", common.checkpoint.toString(),
                     "samples", Integer.toString(samples)));
             print.println("tensors: " + out);
         }
         if (json != null) {
-            Report report = new Report(checkpoint.toString(), module, samples, batches.size, loss, normSummary, summaries, seconds);
+            Report report = new Report(common.checkpoint.toString(), module, samples, batches.size, loss, normSummary, summaries,
+                    kronecker, seconds);
             Gson gson = new GsonBuilder().setPrettyPrinting().serializeSpecialFloatingPointValues().create();
             byte[] bytes = gson.toJson(report).getBytes(StandardCharsets.UTF_8);
             AtomicFiles.write(json, o -> o.write(bytes));
@@ -280,19 +351,21 @@ final class CurvatureCommand implements Callable<Integer> {
 
         final class Graph {
             final int size;
-            final Node x, y, loss;
+            final Node x, y, logits, loss;
             final List<LayerCall> calls;
             private PerSampleGradients perSample;
             private GradientVariance variance;
             private final Map<CurvatureDiagonal.Kind, CurvatureDiagonal> diagonals = new LinkedHashMap<>();
+            private final Map<LayerBackprop.Vectors, LayerBackprop> backprops = new LinkedHashMap<>();
 
             Graph(int size) {
                 this.size = size;
-                x = model.graph.input("curvature" + model.graph.size() + ".x", size, model.inputWidth());
-                y = model.graph.labels("curvature" + model.graph.size() + ".y", size, Mnist.CLASSES);
-                Forward pass = Forward.eval();
-                loss = Ops.crossEntropy(model.mlp.forward(x, pass), y);
-                calls = pass.layerCalls();
+                Model.Batch b = model.batch("curvature" + model.graph.size(), size);
+                x = b.images();
+                y = b.labels();
+                logits = b.logits();
+                loss = b.loss();
+                calls = b.layers();
             }
 
             PerSampleGradients perSample(boolean materialize) {
@@ -310,6 +383,16 @@ final class CurvatureCommand implements Callable<Integer> {
                         model.parameters(), k, settings));
             }
 
+            LayerBackprop backprop(LayerBackprop.Vectors vectors, boolean perExample) {
+                return backprops.computeIfAbsent(vectors, v -> LayerBackprop.compile(model.store, logits, calls, v,
+                        v == LayerBackprop.Vectors.SAMPLED ? "kfac" : "ekfac", true, perExample));
+            }
+
+            void feedImages(Program program, int start) {
+                int pixels = images.pixelsPerImage();
+                program.set(x, Arrays.copyOfRange(images.images(), start * pixels, (start + size) * pixels));
+            }
+
             void feed(Program program, int start) {
                 int pixels = images.pixelsPerImage();
                 program.set(x, Arrays.copyOfRange(images.images(), start * pixels, (start + size) * pixels));
@@ -318,30 +401,33 @@ final class CurvatureCommand implements Callable<Integer> {
         }
     }
 
-    private static Linear layerOf(Model model, Node p) {
-        for (Linear l : model.mlp.layers()) if (l.weight() == p) return l;
+    /** The Linear layer among the calls whose weight p is ([in, out] here, [out, in] in PyTorch), or null. */
+    private static Linear layerOf(List<LayerCall> calls, Node p) {
+        for (LayerCall c : calls) {
+            if (c.layer() instanceof Linear l && l.weight() == p) return l;
+        }
         return null;
     }
 
-    static int[] torchShape(Model model, Node p) {
-        Linear l = layerOf(model, p);
+    static int[] torchShape(List<LayerCall> calls, Node p) {
+        Linear l = layerOf(calls, p);
         return l != null ? new int[] {l.out(), l.in()} : p.shape().dims();
     }
 
-    static float[] torchLayout(Model model, Node p, float[] values) {
-        Linear l = layerOf(model, p);
+    static float[] torchLayout(List<LayerCall> calls, Node p, float[] values) {
+        Linear l = layerOf(calls, p);
         return l != null ? Linear.toTorchLayout(values, l.in(), l.out()) : values;
     }
 
     /** Per-sample gradients [N, ...] of one parameter under 'per-sample-grads/<name>', weights as [N, out, in]. */
-    private static TensorData perSampleTensor(Model model, Node p, float[] values) {
+    private static TensorData perSampleTensor(List<LayerCall> calls, Node p, float[] values) {
         int size = p.shape().numel(), n = values.length / size;
         float[] torch = new float[values.length];
         for (int s = 0; s < n; s++) {
-            float[] one = torchLayout(model, p, Arrays.copyOfRange(values, s * size, (s + 1) * size));
+            float[] one = torchLayout(calls, p, Arrays.copyOfRange(values, s * size, (s + 1) * size));
             System.arraycopy(one, 0, torch, s * size, size);
         }
-        int[] shape = torchShape(model, p), withSamples = new int[shape.length + 1];
+        int[] shape = torchShape(calls, p), withSamples = new int[shape.length + 1];
         withSamples[0] = n;
         System.arraycopy(shape, 0, withSamples, 1, shape.length);
         return new TensorData("per-sample-grads/" + p.name(), withSamples, torch);

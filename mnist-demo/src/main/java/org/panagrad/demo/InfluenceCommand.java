@@ -42,8 +42,8 @@ final class InfluenceCommand implements Callable<Integer> {
     /** The largest model the exact method builds an explicit Hessian for (its d x d doubles, d products per batch). */
     static final int EXACT_LIMIT = 3000;
 
-    @Option(names = "--checkpoint", paramLabel = "FILE", required = true, description = "The model, in safetensors.")
-    Path checkpoint;
+    @CommandLine.Mixin
+    AnalysisOptions common;
 
     @Option(names = "--test-index", paramLabel = "I", required = true, description = "The test image to explain.")
     int testIndex;
@@ -72,12 +72,6 @@ final class InfluenceCommand implements Callable<Integer> {
     @Option(names = "--png", paramLabel = "FILE", description = "Draw the test image beside the top K of each kind (PNG).")
     Path png;
 
-    @CommandLine.Mixin
-    DataOption data;
-
-    @Option(names = "--threads", paramLabel = "N", description = "Worker threads for the kernels (default: the number of cores).")
-    Integer threads;
-
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
 
@@ -93,7 +87,7 @@ final class InfluenceCommand implements Callable<Integer> {
     }
 
     private int run() throws IOException {
-        Threads.configure(threads, spec.commandLine().getErr());
+        Threads.configure(common.threads, spec.commandLine().getErr());
         String chosen = method.trim().toLowerCase(Locale.ROOT);
         if (!List.of("exact", "cg", "ekfac").contains(chosen)) {
             throw new IllegalArgumentException("unknown --method '" + method + "' (expected exact, cg or ekfac)");
@@ -101,8 +95,8 @@ final class InfluenceCommand implements Callable<Integer> {
         if (!(damping >= 0)) throw new IllegalArgumentException("--damping must be >= 0, got " + damping);
         if (cgIterations < 1) throw new IllegalArgumentException("--cg-iterations must be at least 1, got " + cgIterations);
         PrintWriter out = spec.commandLine().getOut();
-        Model model = Checkpoint.load(checkpoint, null).toModel();
-        Mnist mnist = data.load();
+        Model model = Checkpoint.load(common.checkpoint, null).toModel();
+        Mnist mnist = common.data.load();
         Dataset train = mnist.train(), test = mnist.test();
         if (testIndex < 0 || testIndex >= test.count()) {
             throw new IllegalArgumentException("--test-index " + testIndex + " is outside the test set of " + test.count()
@@ -215,7 +209,7 @@ final class InfluenceCommand implements Callable<Integer> {
         }
         if (json != null) {
             Map<String, Object> report = new LinkedHashMap<>();
-            report.put("checkpoint", checkpoint.toString());
+            report.put("checkpoint", common.checkpoint.toString());
             report.put("test_index", testIndex);
             report.put("test_label", label);
             report.put("method", chosen);

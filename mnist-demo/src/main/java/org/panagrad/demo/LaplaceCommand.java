@@ -31,8 +31,8 @@ import java.util.concurrent.Callable;
 final class LaplaceCommand implements Callable<Integer> {
     static final int BATCH = 1000, BINS = 15;
 
-    @Option(names = "--checkpoint", paramLabel = "FILE", required = true, description = "The model, in safetensors.")
-    Path checkpoint;
+    @CommandLine.Mixin
+    AnalysisOptions common;
 
     @Option(names = "--subset", paramLabel = "NAME", defaultValue = "last-layer", description = "all or last-layer (default: ${DEFAULT-VALUE}).")
     String subset;
@@ -60,12 +60,6 @@ final class LaplaceCommand implements Callable<Integer> {
     @Option(names = "--png", paramLabel = "FILE", description = "Draw the reliability diagram of MAP and Laplace (PNG).")
     Path png;
 
-    @CommandLine.Mixin
-    DataOption data;
-
-    @Option(names = "--threads", paramLabel = "N", description = "Worker threads for the kernels (default: the number of cores).")
-    Integer threads;
-
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
 
@@ -79,13 +73,13 @@ final class LaplaceCommand implements Callable<Integer> {
     }
 
     private int run() throws IOException {
-        Threads.configure(threads, spec.commandLine().getErr());
+        Threads.configure(common.threads, spec.commandLine().getErr());
         Laplace.Subset chosenSubset = Laplace.Subset.parse(subset);
         Laplace.Structure structure = Laplace.Structure.parse(hessian);
         if (mcSamples < 0) throw new IllegalArgumentException("--mc-samples must be >= 0, got " + mcSamples);
         PrintWriter out = spec.commandLine().getOut();
-        Model model = Checkpoint.load(checkpoint, null).toModel();
-        Mnist mnist = data.load();
+        Model model = Checkpoint.load(common.checkpoint, null).toModel();
+        Mnist mnist = common.data.load();
         Dataset train = mnist.train(), test = mnist.test();
         int n = trainSamples != null ? trainSamples : train.count() / BATCH * BATCH;
         if (n < BATCH || n % BATCH != 0 || n > train.count()) {
@@ -178,7 +172,7 @@ final class LaplaceCommand implements Callable<Integer> {
         }
         if (json != null) {
             Map<String, Object> report = new LinkedHashMap<>();
-            report.put("checkpoint", checkpoint.toString());
+            report.put("checkpoint", common.checkpoint.toString());
             report.put("subset", chosenSubset.cliName);
             report.put("hessian", structure.cliName());
             report.put("parameters", laplace.dimension());

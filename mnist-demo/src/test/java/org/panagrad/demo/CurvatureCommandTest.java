@@ -42,10 +42,8 @@ class CurvatureCommandTest {
     @Test
     void batchesCombineIntoTheResultsOfOneProgramOverAllImages() throws IOException {
         Path data = SyntheticMnist.write(dir.resolve("data"), N, 20);
-        Model model = new Model(Mlp.parseWidths("64-3-10"), Activation.TANH);
-        model.mlp.initialize(model.store, Init.XAVIER_NORMAL, 4);
         Path ck = dir.resolve("small.safetensors");
-        Checkpoint.save(ck, model, Map.of());
+        Model model = smallCheckpoint(Activation.TANH, 4, ck);
 
         Path json = dir.resolve("curvature.json"), out = dir.resolve("curvature.safetensors");
         Cli r = Cli.run("curvature", "--checkpoint", ck.toString(), "--data", data.toString(), "--samples", "" + N,
@@ -88,20 +86,60 @@ class CurvatureCommandTest {
         assertClose("grad-norms", norms, written.tensor("grad-norms").data());
     }
 
+    /**
+     * EKFAC's refitted eigenvalues are the exact GGN in a rotated basis, so each layer's trace is the trace of its
+     * exact GGN diagonal, whatever the basis; K-FAC's eigenbases are orthonormal and its eigenvalues not negative.
+     */
     @Test
-    void kroneckerFactorsAreNotYetAvailableAndUnknownNamesAreRefused() throws IOException {
-        Path data = SyntheticMnist.write(dir.resolve("data"), 20, 20);
-        Model model = new Model(Mlp.parseWidths("64-3-10"), Activation.RELU);
-        model.mlp.initialize(model.store, Init.XAVIER_NORMAL, 4);
+    void kroneckerFactorsOverBatchesWithTheirEigenbases() throws IOException {
+        Path data = SyntheticMnist.write(dir.resolve("data"), N, 20);
         Path ck = dir.resolve("small.safetensors");
-        Checkpoint.save(ck, model, Map.of());
-        Cli r = Cli.run("curvature", "--checkpoint", ck.toString(), "--data", data.toString(), "--what", "kfac");
-        assertEquals(Main.EXIT_FAILURE, r.exitCode(), r::toString);
-        assertTrue(r.err().contains("--what kfac: Kronecker factors are not yet available"), r::toString);
+        Model model = smallCheckpoint(Activation.TANH, 5, ck);
+        Path json = dir.resolve("k.json"), out = dir.resolve("k.safetensors");
+        Cli r = Cli.run("curvature", "--checkpoint", ck.toString(), "--data", data.toString(), "--samples", "" + N,
+                "--batch", "20", "--what", "diag-ggn,kfac,ekfac", "--json", json.toString(), "--out", out.toString());
+        assertEquals(0, r.exitCode(), r::toString);
+        assertTrue(r.out().contains("ekfac (") && r.out().contains("A 65x65  G 3x3"), r::toString);
+        var report = new com.google.gson.Gson().fromJson(Files.readString(json), CurvatureCommand.Report.class);
+        SafeTensorsFile written = SafeTensors.read(out);
+        for (var layer : model.mlp.layers()) {
+            String name = layer.weight().name().replace(".weight", "");
+            double ggn = report.diagonals().get("diag-ggn").get(layer.weight().name()).trace()
+                    + report.diagonals().get("diag-ggn").get(layer.bias().name()).trace();
+            double ekfac = report.kronecker().get("ekfac").get(name).trace();
+            assertEquals(ggn, ekfac, 1e-4 * ggn, "layer " + name);
+            int p = layer.in() + 1;
+            float[] u = written.tensor("kfac/" + name + "/eigenbasis-A").data();
+            assertEquals(p * p, u.length);
+            for (int i = 0; i < p; i++) {
+                for (int j = 0; j < p; j++) {
+                    double dot = 0;
+                    for (int k = 0; k < p; k++) dot += (double) u[k * p + i] * u[k * p + j];
+                    assertEquals(i == j ? 1 : 0, dot, 1e-4, "columns " + i + ", " + j + " of layer " + name);
+                }
+            }
+            for (float v : written.tensor("kfac/" + name + "/eigenvalues").data()) assertTrue(v >= 0, "eigenvalue " + v);
+        }
+    }
+
+    @Test
+    void unknownNamesAreRefused() throws IOException {
+        Path data = SyntheticMnist.write(dir.resolve("data"), 20, 20);
+        Path ck = dir.resolve("small.safetensors");
+        Model model = smallCheckpoint(Activation.RELU, 4, ck);
+        Cli r;
         r = Cli.run("curvature", "--checkpoint", ck.toString(), "--data", data.toString(), "--what", "diag-gnn");
         assertTrue(r.err().contains("--what: unknown 'diag-gnn'"), r::toString);
         r = Cli.run("curvature", "--checkpoint", ck.toString(), "--data", data.toString(), "--samples", "21");
         assertTrue(r.err().contains("--samples 21 exceeds the 20 training images"), r::toString);
+    }
+
+    /** A 64-3-10 MLP initialised with the seed, saved at ck. */
+    private static Model smallCheckpoint(Activation activation, long seed, Path ck) throws IOException {
+        Model model = new Model(Mlp.parseWidths("64-3-10"), activation);
+        model.mlp.initialize(model.store, Init.XAVIER_NORMAL, seed);
+        Checkpoint.save(ck, model, Map.of());
+        return model;
     }
 
     private static void feed(Program p, Node x, Node y, Dataset train) {

@@ -2,6 +2,7 @@ package org.panagrad.curvature;
 
 import org.panagrad.graph.Graph;
 import org.panagrad.graph.Node;
+import org.panagrad.nn.Conv2d;
 import org.panagrad.nn.LayerCall;
 import org.panagrad.nn.Linear;
 import org.panagrad.nn.StateEntry;
@@ -12,20 +13,21 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * The Linear layer calls that cover a loss's parameters, checked for what structure-exploiting curvature
- * methods assume: every parameter belongs to one Linear call on a batch whose first axis is the samples, and
+ * The layer map of structure-exploiting curvature methods: the Linear and Conv2d calls (one group) that cover a
+ * loss's parameters, found through {@link org.panagrad.nn.Forward#record}'s layer calls, and checked for what
+ * those methods assume: every parameter belongs to one such call on a batch whose first axis is the samples, and
  * is used by nothing else (a tied weight would get only part of its gradient). A parameter of any other layer
  * fails here, naming the layer and the method, so no method answers wrongly for a layer it does not know.
  */
-public final class LinearLayers {
-    private LinearLayers() {}
+public final class StructuredLayers {
+    private StructuredLayers() {}
 
     /**
      * The calls of {@code calls} (a forward pass's {@link org.panagrad.nn.Forward#layerCalls()}) that hold
      * {@code params}, in the order of {@code params}' first appearance; every parameter must be the weight or
      * bias of one of them. {@code method} names the caller in errors.
      */
-    public static List<LayerCall> covering(String method, Node loss, List<LayerCall> calls, List<Node> params) {
+    public static List<StructuredLayer> covering(String method, Node loss, List<LayerCall> calls, List<Node> params) {
         int samples = Losses.samples(method, loss);
         Map<Node, LayerCall> owner = new HashMap<>();
         for (LayerCall c : calls) {
@@ -37,11 +39,11 @@ public final class LinearLayers {
             LayerCall c = owner.get(p);
             if (c == null) {
                 throw new IllegalArgumentException(method + ": parameter " + p.name() + " (read by " + readers(loss, p)
-                        + ") belongs to no layer this forward pass recorded; " + method + " supports Linear layers");
+                        + ") belongs to no layer this forward pass recorded; " + method + " supports " + SUPPORTED);
             }
-            if (!(c.layer() instanceof Linear)) {
+            if (!supports(c)) {
                 throw new IllegalArgumentException(method + " does not support layer '" + c.name() + "' ("
-                        + c.layer().describe() + "): supported layers are Linear");
+                        + c.layer().describe() + "): supported layers are " + SUPPORTED);
             }
             if (uses[p.id()] != 1) {
                 throw new IllegalArgumentException(method + ": parameter " + p.name() + " of layer '" + c.name()
@@ -53,7 +55,28 @@ public final class LinearLayers {
             }
             if (!result.contains(c)) result.add(c);
         }
-        return result;
+        List<StructuredLayer> layers = new ArrayList<>();
+        for (LayerCall c : result) layers.add(of(c));
+        return layers;
+    }
+
+    private static final String SUPPORTED = "Linear and Conv2d (one group)";
+
+    /** Whether the call is a layer with a known structure: a Linear, or a Conv2d with one group. */
+    static boolean supports(LayerCall c) {
+        return c.layer() instanceof Linear || c.layer() instanceof Conv2d conv && conv.geometry().groups() == 1;
+    }
+
+    /** The structure of a supported call. */
+    static StructuredLayer of(LayerCall c) {
+        return c.layer() instanceof Linear linear ? new LinearStructure(c, linear) : Conv2dStructure.of(c, (Conv2d) c.layer());
+    }
+
+    /** The layers' calls, in order. */
+    static List<LayerCall> calls(List<StructuredLayer> layers) {
+        List<LayerCall> calls = new ArrayList<>();
+        for (StructuredLayer l : layers) calls.add(l.call());
+        return calls;
     }
 
     /** The ops that read p on the way to the loss, for errors: "conv2d", "add". */
@@ -81,15 +104,5 @@ public final class LinearLayers {
             }
         }
         return uses;
-    }
-
-    /** The layer's weight, [in, out]. */
-    public static Node weight(LayerCall c) {
-        return ((Linear) c.layer()).weight();
-    }
-
-    /** The layer's bias, [out]. */
-    public static Node bias(LayerCall c) {
-        return ((Linear) c.layer()).bias();
     }
 }

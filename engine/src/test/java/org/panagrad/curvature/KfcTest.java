@@ -1,0 +1,216 @@
+package org.panagrad.curvature;
+
+import org.apache.commons.math3.linear.RealMatrix;
+import org.junit.jupiter.api.Test;
+import org.panagrad.graph.Node;
+import org.panagrad.nn.LayerCall;
+import org.panagrad.runtime.ParameterStore;
+import org.panagrad.testing.Reference;
+
+import java.util.List;
+import java.util.Random;
+import java.util.SplittableRandom;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * KFC (Grosse and Martens 2016) on a small CNN: the Conv2d factors against im2col written out here, the
+ * operators' parameter order (a Conv2d's W is [out, in]) against explicit Kronecker products, per-example
+ * products over positions against the exact GGN diagonal and explicit Jacobians, and the K-FAC optimizer.
+ */
+class KfcTest {
+    private static final int CONV1_OUT = 3, KERNEL = 3, STRIDE = 2, PAD = 1;
+
+    private static LayerBackprop backprop(SmallCnn m, ParameterStore store, LayerBackprop.Vectors vectors, boolean factors,
+                                          boolean perExample) {
+        LayerBackprop b = LayerBackprop.compile(store, m.logits, m.pass.layerCalls(), vectors, "test", factors, perExample);
+        m.feedImages(b.program());
+        b.run(new SplittableRandom(1));
+        return b;
+    }
+
+    /** The KFLR factors of the batch b ran on. */
+    private static KroneckerFactors kflr(SmallCnn m, LayerBackprop b) {
+        KroneckerFactors f = new KroneckerFactors(b, "KFLR");
+        f.add(b, m.batch);
+        return f;
+    }
+
+    /** conv1's patch rows with a trailing 1, by the definition of a strided, padded convolution. */
+    private static double[][] conv1Patches(SmallCnn m, int n) {
+        int side = SmallCnn.SIDE, out = (side + 2 * PAD - KERNEL) / STRIDE + 1, k = SmallCnn.CHANNELS * KERNEL * KERNEL;
+        double[][] rows = new double[out * out][k + 1];
+        for (int oy = 0; oy < out; oy++) {
+            for (int ox = 0; ox < out; ox++) {
+                double[] row = rows[oy * out + ox];
+                for (int c = 0; c < SmallCnn.CHANNELS; c++) {
+                    for (int ky = 0; ky < KERNEL; ky++) {
+                        for (int kx = 0; kx < KERNEL; kx++) {
+                            int y = oy * STRIDE - PAD + ky, x = ox * STRIDE - PAD + kx;
+                            boolean inside = y >= 0 && y < side && x >= 0 && x < side;
+                            row[(c * KERNEL + ky) * KERNEL + kx] = inside ? m.xs[((n * SmallCnn.CHANNELS + c) * side + y) * side + x] : 0;
+                        }
+                    }
+                }
+                row[k] = 1;
+            }
+        }
+        return rows;
+    }
+
+    @Test
+    void theInputFactorOfAConvolutionSumsItsPatchesOverPositions() {
+        SmallCnn m = new SmallCnn(11, 3);
+        LayerBackprop b = backprop(m, m.store(), LayerBackprop.Vectors.HESSIAN_FACTOR, true, false);
+        KroneckerFactors f = kflr(m, b);
+        int p = SmallCnn.CHANNELS * KERNEL * KERNEL + 1;
+        assertEquals(p, b.inputSize(0));
+        assertEquals(16, b.positions(0));
+        double[] expected = new double[p * p];
+        for (int n = 0; n < m.batch; n++) {
+            for (double[] row : conv1Patches(m, n)) {
+                for (int i = 0; i < p; i++) for (int j = 0; j < p; j++) expected[i * p + j] += row[i] * row[j] / m.batch;
+            }
+        }
+        Reference.assertClose("A of conv1", expected, f.inputFactor(0), 1e-5, 1e-6);
+        // conv2 has no bias: its factor has no bias row.
+        assertEquals(3 * 2 * 2, b.inputSize(1));
+    }
+
+    @Test
+    void theGradientFactorAveragesOverPositions() {
+        SmallCnn m = new SmallCnn(13, 4);
+        LayerBackprop b = backprop(m, m.store(), LayerBackprop.Vectors.HESSIAN_FACTOR, true, true);
+        KroneckerFactors f = kflr(m, b);
+        int q = b.outputSize(0), rows = SmallCnn.CLASSES * m.batch * b.positions(0);
+        float[] g = new float[rows * q];
+        b.readGradients(0, g);
+        // tr G = sum of the squared output gradients over examples, classes and positions / (B P).
+        double trace = 0, squares = 0;
+        for (int o = 0; o < q; o++) trace += f.gradientFactor(0)[o * q + o];
+        for (float v : g) squares += (double) v * v;
+        assertEquals(squares / (m.batch * b.positions(0)), trace, 1e-5 * trace);
+    }
+
+    @Test
+    void kroneckerOperatorsTakeParametersInTheirOwnOrder() {
+        SmallCnn m = new SmallCnn(17, 4);
+        LayerBackprop b = backprop(m, m.store(), LayerBackprop.Vectors.HESSIAN_FACTOR, true, false);
+        KroneckerFactors f = kflr(m, b);
+        KroneckerCurvature k = f.curvature();
+        assertEquals(m.size, k.dimension());
+        Random rnd = new Random(3);
+        float[] v = new float[m.size], out = new float[m.size];
+        for (int i = 0; i < v.length; i++) v[i] = (float) rnd.nextGaussian();
+        k.apply(v, out);
+        double[] expected = new double[m.size];
+        int offset = 0;
+        for (int l = 0; l < b.layers().size(); l++) {
+            int p = b.inputSize(l), q = b.outputSize(l);
+            int[] index = parameterIndex(b.layout(l), p, q, offset);
+            double[] a = f.inputFactor(l), g = f.gradientFactor(l);
+            for (int i = 0; i < p; i++) {
+                for (int o = 0; o < q; o++) {
+                    double s = 0;
+                    for (int j = 0; j < p; j++) for (int r = 0; r < q; r++) s += a[i * p + j] * g[o * q + r] * v[index[j * q + r]];
+                    expected[index[i * q + o]] = s;
+                }
+            }
+            offset += p * q;
+        }
+        Reference.assertClose("(A ⊗ G) v", expected, Reference.toDouble(out), 1e-4, 1e-6);
+        // The damped solve inverts the damped product in the same order.
+        float[] damped = new float[m.size], back = new float[m.size];
+        for (int i = 0; i < m.size; i++) damped[i] = out[i] + 0.1f * v[i];
+        k.solve(0.1, damped, back);
+        Reference.assertClose("solve after apply", Reference.toDouble(v), Reference.toDouble(back), 1e-3, 1e-4);
+    }
+
+    /** Where entry (i, o) of a layer's (in [+ 1]) x out Kronecker matrix sits among the parameters. */
+    private static int[] parameterIndex(KroneckerBlock.Layout layout, int p, int q, int offset) {
+        int[] index = new int[p * q];
+        int in = layout.bias() ? p - 1 : p;
+        for (int i = 0; i < p; i++) {
+            for (int o = 0; o < q; o++) {
+                index[i * q + o] = offset + (!layout.outputMajor() ? i * q + o : i < in ? o * in + i : q * in + o);
+            }
+        }
+        return index;
+    }
+
+    @Test
+    void theExactDiagonalSumsEachExamplesPositionsFirst() {
+        SmallCnn m = new SmallCnn(19, 4);
+        LayerBackprop b = backprop(m, m.store(), LayerBackprop.Vectors.HESSIAN_FACTOR, false, true);
+        EigenvalueRefit diagonal = EigenvalueRefit.diagonal(b);
+        diagonal.add(m.batch);
+        float[] ones = new float[m.size], got = new float[m.size];
+        java.util.Arrays.fill(ones, 1f);
+        diagonal.result().apply(ones, got);
+        RealMatrix ggn = m.explicitGgn();
+        double[] exact = new double[m.size];
+        for (int i = 0; i < m.size; i++) exact[i] = ggn.getEntry(i, i);
+        Reference.assertClose("GGN diagonal", exact, Reference.toDouble(got), 1e-4, 1e-6);
+    }
+
+    @Test
+    void ekfacRefitsToTheExactCurvatureInItsBasis() {
+        SmallCnn m = new SmallCnn(23, 5);
+        ParameterStore store = m.store();
+        LayerBackprop b = backprop(m, store, LayerBackprop.Vectors.HESSIAN_FACTOR, true, true);
+        EigenvalueRefit refit = new EigenvalueRefit(kflr(m, b).curvature(), b);
+        refit.add(m.batch);
+        KroneckerCurvature ekfac = refit.result();
+        RealMatrix ggn = m.explicitGgn();
+        // Each eigenvector u of the basis: EKFAC's eigenvalue is u^T GGN u.
+        KroneckerBlock[] blocks = ekfac.blocks();
+        float[] t = new float[m.size], w = new float[m.size], u = new float[m.size];
+        for (KroneckerBlock block : blocks) {
+            for (int k = 0; k < block.size(); k += 7) {
+                java.util.Arrays.fill(t, 0f);
+                java.util.Arrays.fill(u, 0f);
+                t[k] = 1;
+                block.rotateOut(t, w, u);
+                double[] ud = Reference.toDouble(u);
+                double expected = Reference.dot(ud, ggn.operate(ud));
+                assertEquals(expected, block.d[k], 1e-4 * (1 + Math.abs(expected)), "layer " + block.layer + " entry " + k);
+            }
+        }
+    }
+
+    @Test
+    void logitVariancesFollowTheExplicitJacobians() {
+        SmallCnn m = new SmallCnn(29, 3);
+        ParameterStore store = m.store();
+        LayerBackprop b = backprop(m, store, LayerBackprop.Vectors.HESSIAN_FACTOR, true, false);
+        KroneckerCurvature k = kflr(m, b).curvature();
+        LayerBackprop jacobian = backprop(m, store, LayerBackprop.Vectors.JACOBIAN, false, true);
+        double damping = 0.05;
+        float[] variance = new float[m.batch * SmallCnn.CLASSES];
+        k.addLogitVariance(jacobian, damping, new KroneckerCurvature.Workspace(jacobian), variance);
+        float[] solved = new float[m.size];
+        for (int n = 0; n < m.batch; n++) {
+            double[][] jac = m.jacobian(n);
+            for (int c = 0; c < SmallCnn.CLASSES; c++) {
+                k.solve(damping, Reference.toFloat(jac[c]), solved);
+                double expected = Reference.dot(jac[c], Reference.toDouble(solved));
+                assertEquals(expected, variance[n * SmallCnn.CLASSES + c], 1e-3 * expected, "example " + n + " class " + c);
+            }
+        }
+    }
+
+    @Test
+    void kfacTrainsTheSmallCnn() {
+        SmallCnn m = new SmallCnn(31, 8);
+        ParameterStore store = m.store();
+        List<LayerCall> layers = m.pass.layerCalls();
+        KfacOptimizer kfac = KfacOptimizer.create(store, m.loss, m.logits, layers,
+                new KfacOptimizer.Options(0.2, 1e-2, 0.5, 1e-2, 0.9, 1, 1, 7, 0, 1));
+        m.feed(kfac.programs().get(0));
+        m.feedImages(kfac.programs().get(1));
+        float first = kfac.step(), last = first;
+        for (int s = 0; s < 30; s++) last = kfac.step();
+        assertTrue(last < 0.5 * first, "loss " + first + " -> " + last);
+    }
+}
