@@ -264,6 +264,8 @@ public final class Ops {
     public static Node batchMoments(Node x) { return BatchMoments.of(x); }
     /** x * scale[c] + shift[c] along the channel axis of x [N, C, ...]. */
     public static Node channelAffine(Node x, Node scale, Node shift) { return ChannelAffine.of(x, scale, shift); }
+    /** For g and x [N, C, ...] of one shape, [2, C]: each channel's sum of g (row 0) and of g * x (row 1), in one pass. */
+    public static Node channelDots(Node g, Node x) { return ChannelDots.of(g, x); }
     /**
      * Batch normalisation of x [N, C, ...] with given per-channel statistics ([C] each): (x - mean) / sqrt(var + eps)
      * * weight + bias, as one pass over x (weight and bias may be null: PyTorch's affine=False).
