@@ -12,7 +12,7 @@ import jdk.incubator.vector.VectorSpecies;
 final class ElementwiseSimd {
     private ElementwiseSimd() {}
 
-    private static final VectorSpecies<Float> F = FloatVector.SPECIES_PREFERRED;
+    private static final VectorSpecies<Float> F = Simd.FLOAT;
 
     static void binary(BinaryOp op, int rows, int cols,
                        float[] a, int aOff, int aRowStride, int aColStride,

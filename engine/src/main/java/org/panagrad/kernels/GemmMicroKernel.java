@@ -15,7 +15,7 @@ import jdk.incubator.vector.VectorSpecies;
 final class GemmMicroKernel {
     private GemmMicroKernel() {}
 
-    static final VectorSpecies<Float> F = FloatVector.SPECIES_PREFERRED;
+    static final VectorSpecies<Float> F = Simd.FLOAT;
     static final int LANES = F.length();
     /** Rows of a tile. */
     static final int MR = 6;

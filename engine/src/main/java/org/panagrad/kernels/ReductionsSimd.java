@@ -12,7 +12,7 @@ import jdk.incubator.vector.VectorSpecies;
 final class ReductionsSimd {
     private ReductionsSimd() {}
 
-    private static final VectorSpecies<Float> F = FloatVector.SPECIES_PREFERRED;
+    private static final VectorSpecies<Float> F = Simd.FLOAT;
 
     static void sumOverRows(int rows, int cols, float[] x, int xOff, float[] out, int outOff) {
         int bound = F.loopBound(cols), step = F.length();

@@ -11,7 +11,7 @@ import jdk.incubator.vector.VectorSpecies;
 final class SoftmaxSimd {
     private SoftmaxSimd() {}
 
-    private static final VectorSpecies<Float> F = FloatVector.SPECIES_PREFERRED;
+    private static final VectorSpecies<Float> F = Simd.FLOAT;
 
     static void softmax(int rows, int cols, float[] x, int xOff, float[] out, int outOff) {
         for (int i = 0; i < rows; i++) {
