@@ -125,7 +125,7 @@ final class BlockedGemm {
                                 GemmMicroKernel.multiply(kc, job.a, row0, job.aRowStride, job.aColStride,
                                         packedB, bPanel, tile);
                             }
-                            GemmEpilogue.store(job, tile, ic + ir, jc + jr, mr, nr, beta, lastBlock);
+                            GemmStore.store(job, tile, ic + ir, jc + jr, mr, nr, beta, lastBlock);
                         }
                     }
                 }
@@ -216,7 +216,7 @@ final class BlockedGemm {
                 int mr = Math.min(h, mc - ir);
                 for (int jr = j0; jr < j1; jr += NR) {
                     multiplyPacked(h, kc, packedA, ir * kc, packedB, jr * kc, tile);
-                    GemmEpilogue.store(job, tile, ic + ir, jc + jr, mr, Math.min(NR, nc - jr), beta, lastBlock);
+                    GemmStore.store(job, tile, ic + ir, jc + jr, mr, Math.min(NR, nc - jr), beta, lastBlock);
                 }
             }
         }

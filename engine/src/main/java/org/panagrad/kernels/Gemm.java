@@ -1,15 +1,10 @@
 package org.panagrad.kernels;
 
 /**
- * Single-precision GEMM on row-major arrays with offsets and leading dimensions:
- * {@code C = act(alpha * op(A) * op(B) + beta * C + bias)} where op is identity or transpose,
- * {@code bias} (length n, may be null) is added to every row and act is ReLU when {@code relu}.
+ * Single-precision GEMM on row-major arrays with offsets and leading dimensions ({@link GemmOperand}):
+ * {@code C = epilogue(alpha * op(A) * op(B) + beta * C)} where op is identity or transpose and the
+ * {@link GemmEpilogue} adds a bias row, takes the ReLU and applies ReLU's backward mask.
  * op(A) is m x k, op(B) is k x n, C is m x n. With beta == 0, C is not read (it may hold garbage).
- * <p>
- * A {@code mask} (may be null), laid out like C (offset maskOff, leading dimension ldc), then zeroes every
- * element whose mask value is not positive: ReLU's backward, {@code (dY W^T) * [H > 0]}, in the epilogue.
- * The mask may be C itself when {@link #writesEachOutputOnce} holds for k: the gradient then takes over the
- * activation's memory.
  * <p>
  * Large products are split over a persistent {@link WorkerPool} ({@link #setThreads}); the result does not
  * depend on the thread count, bit for bit. Calls may come from any thread; the steady state allocates nothing.
@@ -39,30 +34,30 @@ public final class Gemm {
         return pool.threads();
     }
 
-    public static void gemm(boolean transA, boolean transB, int m, int n, int k, float alpha,
-                            float[] a, int aOff, int lda, float[] b, int bOff, int ldb,
-                            float beta, float[] c, int cOff, int ldc) {
-        gemm(transA, transB, m, n, k, alpha, a, aOff, lda, b, bOff, ldb, beta, c, cOff, ldc, null, 0, false, null, 0);
+    /** {@code C = alpha * op(A) op(B) + beta * C}: {@link #gemm(int, int, int, float, GemmOperand, GemmOperand, float, GemmOperand, GemmEpilogue)} without an epilogue. */
+    public static void gemm(int m, int n, int k, float alpha, GemmOperand a, GemmOperand b, float beta, GemmOperand c) {
+        gemm(m, n, k, alpha, a, b, beta, c, GemmEpilogue.NONE);
     }
 
-    public static void gemm(boolean transA, boolean transB, int m, int n, int k, float alpha,
-                            float[] a, int aOff, int lda, float[] b, int bOff, int ldb,
-                            float beta, float[] c, int cOff, int ldc,
-                            float[] bias, int biasOff, boolean relu, float[] mask, int maskOff) {
-        if (mask == c && !writesEachOutputOnce(k)) {
+    /**
+     * {@code C = epilogue(alpha * op(A) op(B) + beta * C)} with op(A) m x k, op(B) k x n and C m x n (C as stored,
+     * never transposed).
+     */
+    public static void gemm(int m, int n, int k, float alpha, GemmOperand a, GemmOperand b, float beta, GemmOperand c,
+                            GemmEpilogue epilogue) {
+        if (c.transposed()) throw new IllegalArgumentException("GEMM: C is written as stored; it cannot be transposed");
+        if (epilogue.mask() == c.array() && !writesEachOutputOnce(k)) {
             throw new IllegalArgumentException("a GEMM with k = " + k + " writes C once per k block, so C cannot be its own mask"
                     + " (at most k = " + BlockedGemm.KC + ")");
         }
         if (!Simd.ENABLED) {
-            GemmScalar.gemm(transA, transB, m, n, k, alpha, a, aOff, lda, b, bOff, ldb, beta, c, cOff, ldc,
-                    bias, biasOff, relu, mask, maskOff);
+            GemmScalar.gemm(m, n, k, alpha, a, b, beta, c, epilogue);
             return;
         }
         if (m <= 0 || n <= 0) return;
         WorkerPool workers = pool;
         GemmJob job = GemmWorkspace.current().job;
-        job.configure(transA, transB, m, n, k, alpha, a, aOff, lda, b, bOff, ldb, beta, c, cOff, ldc,
-                bias, biasOff, relu, mask, maskOff, workers.threads());
+        job.configure(m, n, k, alpha, a, b, beta, c, epilogue, workers.threads());
         try {
             if (job.parts == 1 || !workers.tryRun(job, job.parts)) job.runPart(0, 1);
         } finally {

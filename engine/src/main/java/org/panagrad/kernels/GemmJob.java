@@ -67,26 +67,21 @@ final class GemmJob implements WorkerPool.Task {
      */
     private static final int CUBIC_CHUNK_PANELS = 2;
 
-    void configure(boolean transA, boolean transB, int m, int n, int k, float alpha,
-                   float[] a, int aOff, int lda, float[] b, int bOff, int ldb,
-                   float beta, float[] c, int cOff, int ldc,
-                   float[] bias, int biasOff, boolean relu, float[] mask, int maskOff, int threads) {
-        int aRs = transA ? 1 : lda, aCs = transA ? lda : 1;
-        int bRs = transB ? 1 : ldb, bCs = transB ? ldb : 1;
-        this.m = m; this.n = n;
-        this.a = a; this.aOff = aOff; this.aRowStride = aRs; this.aColStride = aCs;
-        this.b = b; this.bOff = bOff; this.bRowStride = bRs; this.bColStride = bCs;
-        this.ldc = ldc;
-        this.k = k;
+    void configure(int m, int n, int k, float alpha, GemmOperand a, GemmOperand b, float beta, GemmOperand c,
+                   GemmEpilogue epilogue, int threads) {
+        this.m = m; this.n = n; this.k = k;
+        this.a = a.array(); this.aOff = a.offset();
+        this.aRowStride = a.transposed() ? 1 : a.ld(); this.aColStride = a.transposed() ? a.ld() : 1;
+        this.b = b.array(); this.bOff = b.offset();
+        this.bRowStride = b.transposed() ? 1 : b.ld(); this.bColStride = b.transposed() ? b.ld() : 1;
+        this.c = c.array(); this.cOff = c.offset(); this.ldc = c.ld();
         this.alpha = alpha;
         this.beta = beta;
-        this.c = c;
-        this.cOff = cOff;
-        this.bias = bias;
-        this.biasOff = biasOff;
-        this.relu = relu;
-        this.mask = mask;
-        this.maskOff = maskOff;
+        this.bias = epilogue.bias();
+        this.biasOff = epilogue.biasOffset();
+        this.relu = epilogue.relu();
+        this.mask = epilogue.mask();
+        this.maskOff = epilogue.maskOffset();
         chooseSplit(threads);
     }
 

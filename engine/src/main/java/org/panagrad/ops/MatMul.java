@@ -5,6 +5,8 @@ import org.panagrad.graph.Op;
 import org.panagrad.graph.Shape;
 import org.panagrad.graph.ShapeException;
 import org.panagrad.kernels.Gemm;
+import org.panagrad.kernels.GemmEpilogue;
+import org.panagrad.kernels.GemmOperand;
 import org.panagrad.runtime.Buffers;
 import org.panagrad.runtime.Instruction;
 
@@ -81,13 +83,12 @@ public record MatMul(boolean transA, boolean transB) implements Op {
         Node a = y.input(0), b = y.input(1);
         int m = y.shape().dim(0), n = y.shape().dim(1), k = inner(y);
         int lda = a.shape().dim(1), ldb = b.shape().dim(1);
-        float[] aa = buf.array(a), ba = buf.array(b), c = buf.array(y);
-        int ao = buf.offset(a), bo = buf.offset(b), co = buf.offset(y);
-        float[] biasA = bias == null ? null : buf.array(bias), maskA = mask == null ? null : buf.array(mask);
-        int biasOff = bias == null ? 0 : buf.offset(bias), maskOff = mask == null ? 0 : buf.offset(mask);
-        boolean ta = transA, tb = transB;
-        return () -> Gemm.gemm(ta, tb, m, n, k, 1f, aa, ao, lda, ba, bo, ldb, 0f, c, co, n, biasA, biasOff, relu,
-                maskA, maskOff);
+        GemmOperand ao = new GemmOperand(buf.array(a), buf.offset(a), lda, transA);
+        GemmOperand bo = new GemmOperand(buf.array(b), buf.offset(b), ldb, transB);
+        GemmOperand c = GemmOperand.of(buf.array(y), buf.offset(y), n);
+        GemmEpilogue epilogue = new GemmEpilogue(bias == null ? null : buf.array(bias), bias == null ? 0 : buf.offset(bias),
+                relu, mask == null ? null : buf.array(mask), mask == null ? 0 : buf.offset(mask));
+        return () -> Gemm.gemm(m, n, k, 1f, ao, bo, 0f, c, epilogue);
     }
 
     @Override

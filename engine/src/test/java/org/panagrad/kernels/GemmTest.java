@@ -76,22 +76,37 @@ class GemmTest {
             return values;
         }
 
+        GemmOperand a() {
+            return new GemmOperand(a, aOff, lda, transA);
+        }
+
+        GemmOperand b() {
+            return new GemmOperand(b, bOff, ldb, transB);
+        }
+
+        /** The epilogue of this case writing into c (which is its own mask when IN_PLACE). */
+        GemmEpilogue epilogue(float[] c) {
+            return new GemmEpilogue(bias, biasOff, relu, maskKind == Mask.IN_PLACE ? c : mask,
+                    maskKind == Mask.IN_PLACE ? cOff : maskOff);
+        }
+
+        /** A job configured for this case on the given number of threads, to see how it would be split. */
+        GemmJob probe(int threads) {
+            GemmJob job = new GemmJob();
+            job.configure(m, n, k, alpha, a(), b(), beta, GemmOperand.of(c0, cOff, ldc), GemmEpilogue.NONE, threads);
+            return job;
+        }
+
         float[] runScalar() {
             float[] c = c0.clone();
-            GemmScalar.gemm(transA, transB, m, n, k, alpha, a, aOff, lda, b, bOff, ldb, beta, c, cOff, ldc,
-                    bias, biasOff, relu, maskArray(c), maskKind == Mask.IN_PLACE ? cOff : maskOff);
+            GemmScalar.gemm(m, n, k, alpha, a(), b(), beta, GemmOperand.of(c, cOff, ldc), epilogue(c));
             return c;
         }
 
         float[] runFast() {
             float[] c = c0.clone();
-            Gemm.gemm(transA, transB, m, n, k, alpha, a, aOff, lda, b, bOff, ldb, beta, c, cOff, ldc,
-                    bias, biasOff, relu, maskArray(c), maskKind == Mask.IN_PLACE ? cOff : maskOff);
+            Gemm.gemm(m, n, k, alpha, a(), b(), beta, GemmOperand.of(c, cOff, ldc), epilogue(c));
             return c;
-        }
-
-        private float[] maskArray(float[] c) {
-            return maskKind == Mask.IN_PLACE ? c : mask;
         }
 
         /** Compares the m x n block of C (the padding between rows must stay untouched too). */
@@ -174,8 +189,8 @@ class GemmTest {
     @Test
     void cCannotBeItsOwnMaskOverSeveralKBlocks() {
         float[] a = new float[4 * 1030], b = new float[1030 * 4], c = new float[16];
-        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
-                () -> Gemm.gemm(false, false, 4, 4, 1030, 1f, a, 0, 1030, b, 0, 4, 0f, c, 0, 4, null, 0, false, c, 0));
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> Gemm.gemm(4, 4, 1030, 1f,
+                GemmOperand.of(a, 0, 1030), GemmOperand.of(b, 0, 4), 0f, GemmOperand.of(c, 0, 4), new GemmEpilogue(null, 0, false, c, 0)));
         assertTrue(e.getMessage().contains("k = 1030"), e.getMessage());
     }
 
@@ -197,7 +212,7 @@ class GemmTest {
             int m = shape[0], n = shape[1], k = shape[2];
             float[] a = KernelTestSupport.random(rnd, m * k, -1f, 1f), b = KernelTestSupport.random(rnd, k * n, -1f, 1f);
             float[] c = new float[m * n];
-            Gemm.gemm(false, false, m, n, k, 1f, a, 0, k, b, 0, n, 0f, c, 0, n);
+            Gemm.gemm(m, n, k, 1f, GemmOperand.of(a, 0, k), GemmOperand.of(b, 0, n), 0f, GemmOperand.of(c, 0, n));
             RealMatrix ra = new Array2DRowRealMatrix(m, k), rb = new Array2DRowRealMatrix(k, n);
             for (int i = 0; i < m; i++) for (int p = 0; p < k; p++) ra.setEntry(i, p, a[i * k + p]);
             for (int p = 0; p < k; p++) for (int j = 0; j < n; j++) rb.setEntry(p, j, b[p * n + j]);
@@ -229,8 +244,9 @@ class GemmTest {
             float[] b = KernelTestSupport.random(rnd, k * n, -1f, 1f);
             float[] c = KernelTestSupport.random(rnd, m * n, -1f, 1f);
             float[] want = c.clone();
-            GemmScalar.gemm(true, false, m, n, k, -0.1f, a, 0, m, b, 0, n, 1f, want, 0, n, null, 0, false, null, 0);
-            Gemm.gemm(true, false, m, n, k, -0.1f, a, 0, m, b, 0, n, 1f, c, 0, n);
+            GemmScalar.gemm(m, n, k, -0.1f, GemmOperand.transposeOf(a, 0, m), GemmOperand.of(b, 0, n), 1f,
+                    GemmOperand.of(want, 0, n), GemmEpilogue.NONE);
+            Gemm.gemm(m, n, k, -0.1f, GemmOperand.transposeOf(a, 0, m), GemmOperand.of(b, 0, n), 1f, GemmOperand.of(c, 0, n));
             for (int i = 0; i < want.length; i++) {
                 assertEquals(want[i], c[i], 1e-5f, "m=" + m + ": C[" + i / n + "][" + i % n + "]");
             }
@@ -251,9 +267,7 @@ class GemmTest {
         Random rnd = new Random(7);
         for (int[] s : PARALLEL_SHAPES) {
             Case c = new Case(rnd, s[3] == 1, s[4] == 1, s[0], s[1], s[2], 1.25f, 0.5f, true, true);
-            GemmJob probe = new GemmJob();
-            probe.configure(c.transA, c.transB, c.m, c.n, c.k, 1f, c.a, c.aOff, c.lda, c.b, c.bOff, c.ldb, 0f, c.c0,
-                    c.cOff, c.ldc, null, 0, false, null, 0, 2);
+            GemmJob probe = c.probe(2);
             assertEquals(2, probe.parts, c + " should be split over two threads");
             // The MLP's layer-1 products, the k = 10 one and the cubic one are shared out in claimed chunks;
             // the square one (one k block) and the n = 10 ones keep their bands.
@@ -279,7 +293,8 @@ class GemmTest {
         for (int m : new int[] {below, atLeast}) {
             float[] a = new float[m * k], b = new float[k * n], c = new float[m * n];
             GemmJob probe = new GemmJob();
-            probe.configure(false, false, m, n, k, 1f, a, 0, k, b, 0, n, 0f, c, 0, n, null, 0, false, null, 0, 2);
+            probe.configure(m, n, k, 1f, GemmOperand.of(a, 0, k), GemmOperand.of(b, 0, n), 0f, GemmOperand.of(c, 0, n),
+                    GemmEpilogue.NONE, 2);
             assertEquals((long) m * n * k >= threshold ? 2 : 1, probe.parts, m + " x " + n + " x " + k);
         }
     }
@@ -312,9 +327,7 @@ class GemmTest {
                         : i % 3 == 1 || !Gemm.writesEachOutputOnce(s[2]) ? Case.Mask.SEPARATE : Case.Mask.IN_PLACE;
                 Case c = new Case(rnd, s[3] == 1, s[4] == 1, s[0], s[1], s[2], 0.75f, mask == Case.Mask.IN_PLACE ? 0f : 0.5f,
                         true, s[0] % 2 == 1, mask);
-                GemmJob probe = new GemmJob();
-                probe.configure(c.transA, c.transB, c.m, c.n, c.k, 1f, c.a, c.aOff, c.lda, c.b, c.bOff, c.ldb, 0f,
-                        c.c0, c.cOff, c.ldc, null, 0, false, null, 0, threads);
+                GemmJob probe = c.probe(threads);
                 assertEquals(threads, probe.parts, c + " should be split " + threads + " ways");
                 boolean cubic = GemmJob.cubic(s[0], s[1], s[2], threads);
                 // Row bands share B when it goes through register transposes or the product is cubic; column
@@ -347,8 +360,8 @@ class GemmTest {
         Random rnd = new Random(5);
         float[] a = KernelTestSupport.random(rnd, m * k, -1f, 1f), b = KernelTestSupport.random(rnd, n * k, -1f, 1f);
         float[] tooShort = new float[m * n - 1]; // only the last chunk of rows, on either thread, runs past it
-        Throwable thrown = assertTimeoutPreemptively(java.time.Duration.ofSeconds(20), () -> assertThrows(
-                RuntimeException.class, () -> Gemm.gemm(false, true, m, n, k, 1f, a, 0, k, b, 0, k, 0f, tooShort, 0, n)));
+        Throwable thrown = assertTimeoutPreemptively(java.time.Duration.ofSeconds(20), () -> assertThrows(RuntimeException.class,
+                () -> Gemm.gemm(m, n, k, 1f, GemmOperand.of(a, 0, k), GemmOperand.transposeOf(b, 0, k), 0f, GemmOperand.of(tooShort, 0, n))));
         // The part that ran past C is reported, not the part that stopped waiting for it.
         Throwable root = thrown instanceof ArrayIndexOutOfBoundsException ? thrown : thrown.getCause();
         assertTrue(root instanceof ArrayIndexOutOfBoundsException, "reported: " + thrown + ", cause " + thrown.getCause());
@@ -366,11 +379,12 @@ class GemmTest {
         int m = 300, n = 100, k = 1030;
         Random rnd = new Random(8);
         float[] a = KernelTestSupport.random(rnd, m * k, -1f, 1f), b = KernelTestSupport.random(rnd, n * k - 1, -1f, 1f);
+        GemmOperand ao = GemmOperand.of(a, 0, k), bo = GemmOperand.transposeOf(b, 0, k);
         GemmJob probe = new GemmJob();
-        probe.configure(false, true, m, n, k, 1f, a, 0, k, b, 0, k, 0f, new float[m * n], 0, n, null, 0, false, null, 0, 2);
+        probe.configure(m, n, k, 1f, ao, bo, 0f, GemmOperand.of(new float[m * n], 0, n), GemmEpilogue.NONE, 2);
         assertTrue(probe.dynamic && probe.shared && probe.splitRows, "row chunks over a shared B");
-        Throwable thrown = assertTimeoutPreemptively(java.time.Duration.ofSeconds(20), () -> assertThrows(
-                RuntimeException.class, () -> Gemm.gemm(false, true, m, n, k, 1f, a, 0, k, b, 0, k, 0f, new float[m * n], 0, n)));
+        Throwable thrown = assertTimeoutPreemptively(java.time.Duration.ofSeconds(20), () -> assertThrows(RuntimeException.class,
+                () -> Gemm.gemm(m, n, k, 1f, ao, bo, 0f, GemmOperand.of(new float[m * n], 0, n))));
         Throwable root = thrown instanceof ArrayIndexOutOfBoundsException ? thrown : thrown.getCause();
         assertTrue(root instanceof ArrayIndexOutOfBoundsException, "reported: " + thrown + ", cause " + thrown.getCause());
         Case c = new Case(new Random(9), false, true, m, n, k, 1f, 0f, false, false);

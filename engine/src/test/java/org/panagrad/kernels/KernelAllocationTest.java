@@ -111,12 +111,13 @@ class KernelAllocationTest {
             float[] bias = KernelTestSupport.random(rnd, n, -1f, 1f);
             for (boolean ta : new boolean[] {false, true}) {
                 for (boolean tb : new boolean[] {false, true}) {
-                    int lda = ta ? m : k, ldb = tb ? k : n;
+                    GemmOperand ao = new GemmOperand(a, 0, ta ? m : k, ta), bo = new GemmOperand(b, 0, tb ? k : n, tb);
+                    GemmOperand co = GemmOperand.of(c, 0, n);
+                    GemmEpilogue biasRelu = new GemmEpilogue(bias, 0, true, null, 0);
                     String name = m + "x" + n + "x" + k + " " + (ta ? "T" : "N") + (tb ? "T" : "N");
-                    calls.put(name, () -> Gemm.gemm(ta, tb, m, n, k, 1f, a, 0, lda, b, 0, ldb, 0f, c, 0, n));
+                    calls.put(name, () -> Gemm.gemm(m, n, k, 1f, ao, bo, 0f, co));
                     // beta = 0.5 keeps C bounded over repeated calls.
-                    calls.put(name + " beta+bias+relu", () -> Gemm.gemm(ta, tb, m, n, k, 0.01f, a, 0, lda, b, 0, ldb,
-                            0.5f, c, 0, n, bias, 0, true, null, 0));
+                    calls.put(name + " beta+bias+relu", () -> Gemm.gemm(m, n, k, 0.01f, ao, bo, 0.5f, co, biasRelu));
                 }
             }
         }
