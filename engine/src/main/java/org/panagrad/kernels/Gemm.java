@@ -30,6 +30,15 @@ public final class Gemm {
         return k <= BlockedGemm.KC;
     }
 
+    /**
+     * One line naming the micro-kernel, the vector width and the cache blocking chosen for this machine, for
+     * benchmark reports and bug reports.
+     */
+    public static String describe() {
+        return GemmMicroKernel.MR + " x " + GemmMicroKernel.NR + " tiles, " + Simd.describe() + "; blocking "
+                + BlockedGemm.BLOCKING + "; caches " + CacheSizes.MACHINE;
+    }
+
     public static int threads() {
         return pool.threads();
     }

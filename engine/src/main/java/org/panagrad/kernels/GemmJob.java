@@ -42,6 +42,8 @@ final class GemmJob implements WorkerPool.Task {
     /** Zeroes C where not positive, laid out like C (see {@link Gemm#gemm}); may be null. */
     float[] mask;
     int maskOff;
+    /** Whether C is at most one vector wide: {@link NarrowGemm} computes it, rows split in claimed chunks. */
+    boolean narrow;
     /** Parallel split: bands of rows (true) or of columns (false). */
     boolean splitRows;
     int parts;
@@ -89,7 +91,19 @@ final class GemmJob implements WorkerPool.Task {
         parts = 1;
         shared = false;
         dynamic = false;
+        narrow = NarrowGemm.applies(n);
         if (threads < 2 || (long) m * n * k < PARALLEL_MIN_MACS) return;
+        if (narrow) {
+            int panels = (m + NarrowGemm.ROWS - 1) / NarrowGemm.ROWS;
+            parts = Math.min(threads, panels);
+            if (parts < 2) return;
+            splitRows = true;
+            dynamic = true;
+            chunkSize = Math.max(1, panels / (CHUNKS_PER_PART * parts)) * NarrowGemm.ROWS;
+            chunks = (m + chunkSize - 1) / chunkSize;
+            nextChunk.set(0);
+            return;
+        }
         int rowTiles = (m + MR - 1) / MR, colTiles = (n + NR - 1) / NR;
         // Unless shared (below), each thread packs its own copy of the operand that is not split: splitting
         // columns repacks A (m*k per thread), splitting rows repacks B (k*n per thread). Take the cheaper,
@@ -162,7 +176,9 @@ final class GemmJob implements WorkerPool.Task {
         SharedPanels share = parts > 1 && shared ? sharedPanels : null;
         try {
             GemmWorkspace ws = GemmWorkspace.current(); // in the try: a part that cannot get one releases the others
-            if (parts > 1 && dynamic) {
+            if (narrow) {
+                NarrowGemm.run(this, ws, parts);
+            } else if (parts > 1 && dynamic) {
                 BlockedGemm.runChunks(this, ws, share, part);
             } else if (parts == 1) {
                 BlockedGemm.run(this, 0, m, 0, n, ws, null, 0);

@@ -45,12 +45,54 @@ final class GemmStore {
                 out.intoArray(c, ci + j);
             }
             for (; j < nr; j++) {
-                float out = alpha * tile[r * NR + j];
-                if (beta != 0f) out = Math.fma(c[ci + j], beta, out);
-                if (addBias) out += job.bias[job.biasOff + j0 + j];
-                if (relu) out = Math.max(out, 0f);
-                if (mask != null && !(mask[mi + j] > 0f)) out = 0f;
-                c[ci + j] = out;
+                c[ci + j] = epilogue(alpha * tile[r * NR + j], c, ci + j, beta, addBias ? job.bias : null,
+                        job.biasOff + j0 + j, relu, mask, mi + j);
+            }
+        }
+    }
+
+    /** One element of C, as the vector paths compute it lane by lane: the scalar tails'. */
+    private static float epilogue(float product, float[] c, int ci, float beta, float[] bias, int bi, boolean relu,
+                                  float[] mask, int mi) {
+        float out = product;
+        if (beta != 0f) out = Math.fma(c[ci], beta, out);
+        if (bias != null) out += bias[bi];
+        if (relu) out = Math.max(out, 0f);
+        if (mask != null && !(mask[mi] > 0f)) out = 0f;
+        return out;
+    }
+
+    /**
+     * Rows [i0, i0 + rows) of a product at most one vector wide ({@link NarrowGemm}): tile row tileRow0 + r, LANES
+     * floats from (tileRow0 + r) * LANES on, holds row i0 + r of C in its first n lanes. The epilogue runs on whole vectors, reading
+     * C and the mask past the row's n columns (never past the arrays: the rows at their ends go element by
+     * element), and only the n columns are written, one by one: a vector store would also write the start of
+     * the next row, which another thread may be writing. One k block: bias, ReLU and mask always apply.
+     */
+    static void storeNarrow(GemmJob job, float[] tile, int tileRow0, int i0, int rows) {
+        float[] c = job.c, mask = job.mask, bias = job.bias;
+        float alpha = job.alpha, beta = job.beta;
+        int n = job.n, ldc = job.ldc;
+        boolean relu = job.relu;
+        boolean vectorBias = bias == null || job.biasOff + LANES <= bias.length;
+        FloatVector zero = FloatVector.zero(F);
+        FloatVector alphaV = FloatVector.broadcast(F, alpha);
+        FloatVector betaV = FloatVector.broadcast(F, beta);
+        FloatVector biasV = bias != null && vectorBias ? FloatVector.fromArray(F, bias, job.biasOff) : zero;
+        for (int r = 0, t = tileRow0 * LANES; r < rows; r++, t += LANES) {
+            int ci = job.cOff + (i0 + r) * ldc, mi = job.maskOff + (i0 + r) * ldc;
+            if (vectorBias && (beta == 0f || ci + LANES <= c.length) && (mask == null || mi + LANES <= mask.length)) {
+                FloatVector out = FloatVector.fromArray(F, tile, t).mul(alphaV);
+                if (beta != 0f) out = FloatVector.fromArray(F, c, ci).fma(betaV, out);
+                if (bias != null) out = out.add(biasV);
+                if (relu) out = out.max(0f);
+                if (mask != null) out = zero.blend(out, FloatVector.fromArray(F, mask, mi).compare(VectorOperators.GT, 0f));
+                out.intoArray(tile, t);
+                for (int j = 0; j < n; j++) c[ci + j] = tile[t + j];
+            } else {
+                for (int j = 0; j < n; j++) {
+                    c[ci + j] = epilogue(alpha * tile[t + j], c, ci + j, beta, bias, job.biasOff + j, relu, mask, mi + j);
+                }
             }
         }
     }

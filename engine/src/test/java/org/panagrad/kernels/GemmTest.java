@@ -273,7 +273,10 @@ class GemmTest {
             // the square one (one k block) and the n = 10 ones keep their bands.
             boolean cubic = GemmJob.cubic(s[0], s[1], s[2], 2);
             assertEquals(s[0] == 600, cubic, c + " cubic");
-            assertEquals(s[0] <= 784 && s[1] >= 500 || cubic, probe.dynamic, c + " chunks");
+            // A narrow C (at most one vector wide: the n = 10 products at 16 lanes) goes to NarrowGemm's row chunks.
+            boolean narrow = s[1] <= GemmMicroKernel.LANES;
+            assertEquals(narrow, probe.narrow, c + " narrow");
+            assertEquals(s[0] <= 784 && s[1] >= 500 || cubic || narrow, probe.dynamic, c + " chunks");
             if (cubic) assertTrue(probe.splitRows && probe.shared, c + " rows over a shared B");
             Gemm.setThreads(1);
             float[] one = c.runFast();
@@ -315,7 +318,7 @@ class GemmTest {
         int[][] shapes = { // m, n, k, transA, transB
                 {64, 128, 784, 0, 0}, {61, 200, 264, 0, 0}, {130, 400, 1030, 0, 1}, {100, 300, 264, 1, 0},
                 {67, 250, 264, 1, 1}, {300, 600, 520, 0, 0}, {500, 128, 784, 0, 1}, {333, 90, 1030, 1, 1},
-                {300, 600, 264, 0, 0}, {600, 10, 520, 0, 1}, {300, 200, 1600, 0, 0}, {333, 90, 2100, 1, 1},
+                {300, 600, 264, 0, 0}, {600, 17, 520, 0, 1}, {300, 200, 1600, 0, 0}, {333, 90, 2100, 1, 1},
                 {130, 400, 2048, 1, 0}, {134, 400, 1030, 1, 1}, {125, 400, 2048, 1, 0}, {128, 40, 1500, 0, 1},
                 {784, 100, 500, 0, 1}, {784, 500, 128, 1, 0}};
         Random rnd = new Random(21);
@@ -334,11 +337,11 @@ class GemmTest {
                 // bands share A when even the narrowest band has enough B panels to pack A, which depends on
                 // the panel width: 128 columns are 8 panels at 8 lanes, 4 at 16.
                 int colTiles = (s[1] + GemmMicroKernel.NR - 1) / GemmMicroKernel.NR;
-                boolean shares = probe.splitRows ? cubic || c.transB
-                        : BlockedGemm.packsA(colTiles / threads * GemmMicroKernel.NR);
+                boolean shares = !probe.narrow && (probe.splitRows ? cubic || c.transB
+                        : BlockedGemm.packsA(colTiles / threads * GemmMicroKernel.NR));
                 assertEquals(shares, probe.shared, c + " shared, " + threads + " threads");
                 if (probe.shared) sharedCount++;
-                assertEquals(s[0] >= 300 && s[2] > BlockedGemm.KC && s[1] > 10, cubic, c + " cubic");
+                assertEquals(s[0] >= 300 && s[2] > BlockedGemm.KC && BlockedGemm.packsA(s[1]), cubic, c + " cubic");
                 if (cubic) assertTrue(probe.dynamic && probe.splitRows, c + " row chunks");
                 if (s[0] == 300 && s[2] == 264) assertTrue(!probe.dynamic && !probe.splitRows, c + " column bands");
                 if (i == shapes.length - 1) assertTrue(probe.dynamic && probe.splitRows && !probe.shared, c + " own B");
@@ -349,6 +352,33 @@ class GemmTest {
             }
             // Most shapes exercise the shared packing at every width: 17 and 16 of 18 (2 and 3 threads) at 8 lanes, 16 and 14 at 16.
             assertTrue(sharedCount >= shapes.length - 4, sharedCount + " shared, " + threads + " threads");
+        }
+    }
+
+    /**
+     * Products at most one vector wide (NarrowGemm: an output layer's n = 10 at 16 lanes, 8 at 8; n = 1 and a
+     * full vector), all transposes, row counts that leave an edge panel, a mask of their own or in C, k past a
+     * block: on 2 and 3 threads, bit for bit against one, and against the scalar twin.
+     */
+    @Test
+    void narrowProductsSplitBitIdenticallyAndMatchScalar() {
+        int lanes = GemmMicroKernel.LANES, ten = Math.min(10, lanes);
+        int[][] shapes = {{500, ten, 128}, {128, ten, 500}, {301, 1, 900}, {245, lanes, 600}, {1000, lanes - 1, 70}};
+        Random rnd = new Random(31);
+        for (int[] s : shapes) {
+            for (int t = 0; t < 4; t++) {
+                Case.Mask mask = t == 1 ? Case.Mask.SEPARATE : t == 2 && Gemm.writesEachOutputOnce(s[2]) ? Case.Mask.IN_PLACE : Case.Mask.NONE;
+                Case c = new Case(rnd, (t & 1) != 0, (t & 2) != 0, s[0], s[1], s[2], 0.5f, mask == Case.Mask.IN_PLACE ? 0f : -0.5f,
+                        t != 3, t == 0, mask);
+                assertTrue(c.probe(2).narrow, c + " narrow");
+                Gemm.setThreads(1);
+                float[] one = c.runFast();
+                c.assertMatchesScalar(one);
+                for (int threads : new int[] {2, 3}) {
+                    Gemm.setThreads(threads);
+                    assertArrayEquals(one, c.runFast(), c + ", " + threads + " threads");
+                }
+            }
         }
     }
 
