@@ -94,12 +94,12 @@ final class GemmJob implements WorkerPool.Task {
         narrow = NarrowGemm.applies(n);
         if (threads < 2 || (long) m * n * k < PARALLEL_MIN_MACS) return;
         if (narrow) {
-            int panels = (m + NarrowGemm.ROWS - 1) / NarrowGemm.ROWS;
+            int step = NarrowGemm.rowStep(this), panels = (m + step - 1) / step;
             parts = Math.min(threads, panels);
             if (parts < 2) return;
             splitRows = true;
             dynamic = true;
-            chunkSize = Math.max(1, panels / (CHUNKS_PER_PART * parts)) * NarrowGemm.ROWS;
+            chunkSize = Math.max(1, panels / (CHUNKS_PER_PART * parts)) * step;
             chunks = (m + chunkSize - 1) / chunkSize;
             nextChunk.set(0);
             return;

@@ -33,6 +33,12 @@ final class GemmMicroKernel {
     static final int MR = LANES >= 16 ? 12 : 6;
     /** Columns of a tile: two vectors. */
     static final int NR = 2 * LANES;
+    /** Lane j holds j: compared with a count, it selects the first lanes of a vector. */
+    static final float[] LANE_INDEX = new float[LANES];
+
+    static {
+        for (int j = 0; j < LANES; j++) LANE_INDEX[j] = j;
+    }
 
     /**
      * tile[r * NR + j] = sum over p < kc of A(r, p) * B(p, j) for the r < rows of a packed panel of A (rows values

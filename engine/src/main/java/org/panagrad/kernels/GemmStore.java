@@ -63,35 +63,56 @@ final class GemmStore {
     }
 
     /**
-     * Rows [i0, i0 + rows) of a product at most one vector wide ({@link NarrowGemm}): tile row tileRow0 + r, LANES
-     * floats from (tileRow0 + r) * LANES on, holds row i0 + r of C in its first n lanes. The epilogue runs on whole vectors, reading
-     * C and the mask past the row's n columns (never past the arrays: the rows at their ends go element by
-     * element), and only the n columns are written, one by one: a vector store would also write the start of
-     * the next row, which another thread may be writing. One k block: bias, ReLU and mask always apply.
+     * Rows [i0, i0 + rows) and columns [j0, j0 + cols) of C from a tile of its transpose ({@link NarrowGemm}'s
+     * transposed tiles): C(i0 + l, j0 + r) comes from tile[r * NR + l0 + l], r < h <= MR. The tile is turned
+     * row-major in registers first ({@link GemmTranspose}; element by element, the strided reads and the
+     * epilogue's branches cost a third of a 500 x 10 x 128 product), into {@code rowMajor}, then stored as
+     * {@link #storeRows} does.
      */
-    static void storeNarrow(GemmJob job, float[] tile, int tileRow0, int i0, int rows) {
+    static void storeTransposed(GemmJob job, float[] tile, int h, int l0, int i0, int rows, int j0, int cols,
+                                float[] rowMajor, float[] row) {
+        if (GemmTranspose.AVAILABLE) {
+            GemmTranspose.packRowPanel(tile, 0, NR, NR, rowMajor, 0, h);
+        } else {
+            for (int l = 0; l < NR; l++) for (int r = 0; r < h; r++) rowMajor[l * h + r] = tile[r * NR + l];
+        }
+        storeRows(job, rowMajor, l0 * h, h, i0, rows, j0, cols, row);
+    }
+
+    /**
+     * Rows [i0, i0 + rows) and columns [j0, j0 + cols) of C, cols <= LANES, from a row-major tile: C(i0 + r, j0 + j)
+     * comes from tile[t0 + r * stride + j] ({@link NarrowGemm}: at most one vector of C's columns). The epilogue
+     * runs on whole vectors, reading the tile (which keeps a vector of slack), C and the mask past the row's
+     * columns (never past the arrays: the rows at their ends go element by element), and only the columns are
+     * written, one by one: a vector store would also write the start of the next row, which another thread may
+     * be writing. (Writing the vector back with the lanes past the columns as read, and element by element only
+     * where another part's rows follow, measured no faster.) One k block: bias, ReLU and mask always apply.
+     * {@code row} holds a vector.
+     */
+    static void storeRows(GemmJob job, float[] tile, int t0, int stride, int i0, int rows, int j0, int cols,
+                          float[] row) {
         float[] c = job.c, mask = job.mask, bias = job.bias;
         float alpha = job.alpha, beta = job.beta;
-        int n = job.n, ldc = job.ldc;
+        int ldc = job.ldc, bi = job.biasOff + j0;
         boolean relu = job.relu;
-        boolean vectorBias = bias == null || job.biasOff + LANES <= bias.length;
+        boolean vectorBias = bias == null || bi + LANES <= bias.length;
         FloatVector zero = FloatVector.zero(F);
         FloatVector alphaV = FloatVector.broadcast(F, alpha);
         FloatVector betaV = FloatVector.broadcast(F, beta);
-        FloatVector biasV = bias != null && vectorBias ? FloatVector.fromArray(F, bias, job.biasOff) : zero;
-        for (int r = 0, t = tileRow0 * LANES; r < rows; r++, t += LANES) {
-            int ci = job.cOff + (i0 + r) * ldc, mi = job.maskOff + (i0 + r) * ldc;
+        FloatVector biasV = bias != null && vectorBias ? FloatVector.fromArray(F, bias, bi) : zero;
+        for (int r = 0, t = t0; r < rows; r++, t += stride) {
+            int ci = job.cOff + (i0 + r) * ldc + j0, mi = job.maskOff + (i0 + r) * ldc + j0;
             if (vectorBias && (beta == 0f || ci + LANES <= c.length) && (mask == null || mi + LANES <= mask.length)) {
                 FloatVector out = FloatVector.fromArray(F, tile, t).mul(alphaV);
                 if (beta != 0f) out = FloatVector.fromArray(F, c, ci).fma(betaV, out);
                 if (bias != null) out = out.add(biasV);
                 if (relu) out = out.max(0f);
                 if (mask != null) out = zero.blend(out, FloatVector.fromArray(F, mask, mi).compare(VectorOperators.GT, 0f));
-                out.intoArray(tile, t);
-                for (int j = 0; j < n; j++) c[ci + j] = tile[t + j];
+                out.intoArray(row, 0);
+                for (int j = 0; j < cols; j++) c[ci + j] = row[j];
             } else {
-                for (int j = 0; j < n; j++) {
-                    c[ci + j] = epilogue(alpha * tile[t + j], c, ci + j, beta, bias, job.biasOff + j, relu, mask, mi + j);
+                for (int j = 0; j < cols; j++) {
+                    c[ci + j] = epilogue(alpha * tile[t + j], c, ci + j, beta, bias, bi + j, relu, mask, mi + j);
                 }
             }
         }

@@ -2,6 +2,7 @@ package org.panagrad.kernels;
 
 import static org.panagrad.kernels.GemmMicroKernel.F;
 import static org.panagrad.kernels.GemmMicroKernel.LANES;
+import static org.panagrad.kernels.GemmMicroKernel.NR;
 
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorMask;
@@ -22,15 +23,25 @@ final class NarrowGemm {
 
     /** Rows per kernel call: 12 accumulators cover the FMA latency on two pipes (8 in flight). */
     static final int ROWS = 12;
-    /** Lane j holds j: compared with n, the columns of a narrow C. */
-    private static final float[] LANE_INDEX = new float[LANES];
-
-    static {
-        for (int j = 0; j < LANES; j++) LANE_INDEX[j] = j;
-    }
 
     static boolean applies(int n) {
         return n <= LANES;
+    }
+
+    /**
+     * Whether the product computes C by tiles of its transpose: when A is transposed (its values of a step, a
+     * row of C apart, are contiguous) and has at least NR rows. The blocked path's micro-kernel then takes B's
+     * columns as its MR "rows" (a panel of B, packed, all of k) and reads NR rows of C's worth of A per step in
+     * place, two full vectors: at n = 10 and 12-row panels, 20 of 24 FMAs count, against 10 of 16 lanes of the
+     * one-vector rows. (H^T dY of an output layer, 500 x 10 x 128: the rows of A are the batch's activations.)
+     */
+    static boolean transposedTiles(GemmJob job) {
+        return job.aColStride != 1 && job.m >= NR;
+    }
+
+    /** Rows of C per kernel call, the unit of a parallel call's chunks. */
+    static int rowStep(GemmJob job) {
+        return transposedTiles(job) ? NR : ROWS;
     }
 
     /**
@@ -39,15 +50,70 @@ final class NarrowGemm {
      */
     static void run(GemmJob job, GemmWorkspace ws, int parts) {
         int k = job.k, m = job.m;
-        float[] panel = ws.packedB(Math.max(1, k) * LANES);
-        packB(job, panel);
-        if (parts == 1) {
-            rows(job, 0, m, panel, ws);
-            return;
+        boolean transposed = transposedTiles(job);
+        float[] panel;
+        if (transposed) {
+            panel = ws.packedB(Math.max(1, k) * panelsHeight(job.n) + LANES);
+            packColumns(job, panel);
+        } else {
+            panel = ws.packedB(Math.max(1, k) * LANES);
+            packB(job, panel);
         }
-        int size = job.chunkSize;
-        for (int chunk = job.nextChunk.getAndIncrement(); chunk < job.chunks; chunk = job.nextChunk.getAndIncrement()) {
-            rows(job, chunk * size, Math.min(m, (chunk + 1) * size), panel, ws);
+        int size = parts == 1 ? m : job.chunkSize;
+        for (int chunk = parts == 1 ? 0 : job.nextChunk.getAndIncrement(); chunk * size < m;
+             chunk = parts == 1 ? chunk + 1 : job.nextChunk.getAndIncrement()) {
+            int i0 = chunk * size, i1 = Math.min(m, i0 + size);
+            if (transposed) transposedRows(job, i0, i1, panel, ws);
+            else rows(job, i0, i1, panel, ws);
+        }
+    }
+
+    /** The rows of the B panels over n columns (BlockedGemm.panelRows' partition, at most the next multiple of MR). */
+    private static int panelsHeight(int n) {
+        int height = 0;
+        for (int jr = 0, h; jr < n; jr += h) {
+            h = BlockedGemm.panelRows(jr, n);
+            height += h;
+        }
+        return height;
+    }
+
+    /** Rows [i0, i1) of C by NR-row tiles of C's transpose: every panel of B's columns against NR rows of A. */
+    private static void transposedRows(GemmJob job, int i0, int i1, float[] panel, GemmWorkspace ws) {
+        int k = job.k, n = job.n, m = job.m;
+        float[] tile = ws.tile;
+        for (int i = i0; i < i1; i += NR) {
+            int rows = Math.min(NR, i1 - i);
+            // As in rows(): a last tile short of NR rows reads the NR rows that end at row m.
+            int start = Math.min(i, m - NR);
+            for (int jr = 0, h; jr < n; jr += h) {
+                h = BlockedGemm.panelRows(jr, n);
+                GemmMicroKernel.multiplyPacked(h, k, panel, jr * k, job.a, job.aOff + start, job.aColStride, tile);
+                GemmStore.storeTransposed(job, tile, h, i - start, i, rows, jr, Math.min(h, n - jr), ws.transposedTile, ws.row);
+            }
+        }
+    }
+
+    /**
+     * The columns of B as panels of A rows would be: panel[jr * k + p * h + r] = B(p, jr + r), zero past n. Rows of
+     * B contiguous: a vector per step (past the row, within the array) with the lanes past the panel's columns
+     * zeroed, stored over the next step's start (the panel keeps a vector of slack after its end).
+     */
+    private static void packColumns(GemmJob job, float[] panel) {
+        float[] b = job.b;
+        int k = job.k, n = job.n, rs = job.bRowStride, cs = job.bColStride;
+        FloatVector lanes = FloatVector.fromArray(F, GemmMicroKernel.LANE_INDEX, 0), zero = FloatVector.zero(F);
+        for (int jr = 0, h; jr < n; jr += h) {
+            h = BlockedGemm.panelRows(jr, n);
+            VectorMask<Float> columns = lanes.compare(VectorOperators.LT, (float) Math.min(h, n - jr));
+            int p = 0;
+            for (int at = job.bOff + jr; cs == 1 && p < k && at + LANES <= b.length; p++, at += rs) {
+                zero.blend(FloatVector.fromArray(F, b, at), columns).intoArray(panel, jr * k + p * h);
+            }
+            for (; p < k; p++) {
+                int at = job.bOff + p * rs + jr * cs, d = jr * k + p * h;
+                for (int r = 0; r < h; r++) panel[d + r] = jr + r < n ? b[at + r * cs] : 0f;
+            }
         }
     }
 
@@ -61,7 +127,7 @@ final class NarrowGemm {
                 float[] edge = ws.packedA(ROWS * k);
                 packRows(job, i, rows, edge);
                 GemmMicroKernel.narrowColumnMajor(k, edge, 0, ROWS, panel, 0, tile);
-                GemmStore.storeNarrow(job, tile, 0, i, rows);
+                GemmStore.storeRows(job, tile, 0, LANES, i, rows, 0, job.n, ws.row);
                 continue;
             }
             // A last panel short of ROWS rows reads the ROWS rows that end at row m (some another panel's, or
@@ -72,7 +138,7 @@ final class NarrowGemm {
             } else {
                 GemmMicroKernel.narrowColumnMajor(k, job.a, job.aOff + start, job.aColStride, panel, 0, tile);
             }
-            GemmStore.storeNarrow(job, tile, i - start, i, rows);
+            GemmStore.storeRows(job, tile, (i - start) * LANES, LANES, i, rows, 0, job.n, ws.row);
         }
     }
 
@@ -83,7 +149,7 @@ final class NarrowGemm {
         int p = 0;
         if (cs == 1) {
             // Rows of B contiguous: a vector load (past the row, within the array) with the lanes past n zeroed.
-            VectorMask<Float> columns = FloatVector.fromArray(F, LANE_INDEX, 0).compare(VectorOperators.LT, (float) n);
+            VectorMask<Float> columns = FloatVector.fromArray(F, GemmMicroKernel.LANE_INDEX, 0).compare(VectorOperators.LT, (float) n);
             FloatVector zero = FloatVector.zero(F);
             for (int at = job.bOff; p < k && at + LANES <= b.length; p++, at += rs) {
                 zero.blend(FloatVector.fromArray(F, b, at), columns).intoArray(panel, p * LANES);
