@@ -16,6 +16,7 @@ import java.util.Set;
  * and the gradient. Feed the data through {@link #program()}; {@link #apply} allocates nothing.
  */
 public final class CurvatureProduct implements LinearOperator {
+    /** Which curvature the product applies: the Hessian by either autodiff mode, or the Gauss-Newton matrix. */
     public enum Kind {
         HESSIAN_REVERSE_OVER_REVERSE, HESSIAN_FORWARD_OVER_REVERSE, GAUSS_NEWTON
     }
@@ -67,12 +68,11 @@ public final class CurvatureProduct implements LinearOperator {
             // The graph's size makes the name unique, so one loss can have several products.
             v[i] = loss.graph().input("v" + loss.graph().size() + "." + ps[i].name(), ps[i].shape().dims());
         }
-        Node[] product;
-        switch (kind) {
-            case HESSIAN_REVERSE_OVER_REVERSE: product = Autodiff.hvpReverseOverReverse(loss, ps, v); break;
-            case HESSIAN_FORWARD_OVER_REVERSE: product = Autodiff.hvpForwardOverReverse(loss, ps, v); break;
-            default: product = Autodiff.ggnVectorProduct(loss, ps, v);
-        }
+        Node[] product = switch (kind) {
+            case HESSIAN_REVERSE_OVER_REVERSE -> Autodiff.hvpReverseOverReverse(loss, ps, v);
+            case HESSIAN_FORWARD_OVER_REVERSE -> Autodiff.hvpForwardOverReverse(loss, ps, v);
+            case GAUSS_NEWTON -> Autodiff.ggnVectorProduct(loss, ps, v);
+        };
         Node[] grads = Autodiff.grad(loss, ps);
         List<Node> outputs = new ArrayList<>(List.of(product));
         if (withGradient) {

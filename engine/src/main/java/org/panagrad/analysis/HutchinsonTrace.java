@@ -16,8 +16,10 @@ import java.util.SplittableRandom;
 public final class HutchinsonTrace {
     private HutchinsonTrace() {}
 
+    /** When sampling stops early: once the running mean settles, or once its standard error is small enough. */
     public enum StoppingRule { MEAN_CHANGE, STANDARD_ERROR }
 
+    /** How many Rademacher vectors at most, the relative tolerance of the stopping rule, the rule, and the seed. */
     public record Settings(int maxSamples, double relativeTolerance, StoppingRule rule, long seed) {
         public Settings {
             if (maxSamples < 2) throw new IllegalArgumentException("Hutchinson trace: maxSamples must be at least 2, got " + maxSamples);

@@ -13,7 +13,7 @@ import java.util.SplittableRandom;
  * Two eigenvalues of equal magnitude and opposite sign make the iteration oscillate instead of converge: the
  * result then says converged = false, and its residual norm stays large.
  *
- * <p>Stopping rule (PyHessian's): stop when |lambda_t - lambda_{t-1}| <= relativeTolerance * |lambda_t|, except
+ * <p>Stopping rule (PyHessian's): stop when |lambda_t - lambda_{t-1}| &lt;= relativeTolerance * |lambda_t|, except
  * that for the second and later eigenvalues the magnitude is at least that of the first: on an operator with a
  * null space, the eigenvalues past its rank are float32 rounding noise whose relative change never settles.
  * The Rayleigh quotient converges twice as fast as the vector does, so the residual norm is also reported.

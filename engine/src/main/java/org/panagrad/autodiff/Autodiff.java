@@ -4,6 +4,7 @@ import org.panagrad.graph.Graph;
 import org.panagrad.graph.Node;
 import org.panagrad.graph.ShapeException;
 import org.panagrad.ops.KnownHessianLoss;
+import org.panagrad.ops.Ops;
 import org.panagrad.ops.StopGradient;
 import org.panagrad.ops.Tangents;
 
@@ -87,7 +88,7 @@ public final class Autodiff {
         Node inner = null;
         for (int i = 0; i < params.length; i++) {
             checkSameShape("hvp vector", params[i], v[i]);
-            inner = Tangents.add(inner, g[i].mul(v[i]).sum());
+            inner = Tangents.add(inner, Ops.sum(Ops.mul(g[i], v[i])));
         }
         return grad(inner, params);
     }

@@ -1,10 +1,6 @@
 package org.panagrad.compiler;
 
 import org.panagrad.graph.Node;
-import org.panagrad.ops.Constant;
-import org.panagrad.ops.Fill;
-import org.panagrad.ops.Input;
-import org.panagrad.ops.Variable;
 import org.panagrad.runtime.ParameterStore;
 import org.panagrad.runtime.Program;
 
@@ -72,18 +68,11 @@ public final class Compiler {
         Set<Node> inputs = new HashSet<>();
         List<Node> computed = new ArrayList<>();
         for (Node n : schedule) {
-            if (n.op() instanceof Constant) {
-                float[] values = ((Constant) n.op()).values();
-                System.arraycopy(values, 0, arena, offsets.get(n), values.length);
-            } else if (n.op() instanceof Fill) {
-                java.util.Arrays.fill(arena, offsets.get(n), offsets.get(n) + n.shape().numel(),
-                        (float) ((Fill) n.op()).value());
-            } else if (n.op() instanceof Variable) {
-                store.get(n);
-            } else if (n.op() instanceof Input) {
-                inputs.add(n);
-            } else {
-                computed.add(n);
+            switch (n.op().storage()) {
+                case CONSTANT: n.op().writeConstant(n, arena, offsets.get(n)); break;
+                case VARIABLE: store.get(n); break;
+                case INPUT: inputs.add(n); break;
+                case COMPUTED: computed.add(n); break;
             }
         }
         // Requested nodes answer under their own identity, wherever the passes moved them.

@@ -1,18 +1,20 @@
 package org.panagrad.compiler;
 
 import org.panagrad.graph.Node;
+import org.panagrad.graph.Op;
 import org.panagrad.ops.Add;
-import org.panagrad.ops.FusedLinear;
-import org.panagrad.ops.Fusible;
-import org.panagrad.ops.MaskedProduct;
 import org.panagrad.ops.MatMul;
 import org.panagrad.ops.Mul;
 import org.panagrad.ops.Relu;
-import org.panagrad.ops.ReluBackward;
 import org.panagrad.ops.Step;
+import org.panagrad.ops.fused.FusedLinear;
+import org.panagrad.ops.fused.Fusible;
+import org.panagrad.ops.fused.MaskedProduct;
+import org.panagrad.ops.fused.ReluBackward;
 
 import java.util.HashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 
 /**
@@ -25,13 +27,23 @@ import java.util.Set;
 final class Fusion {
     private Fusion() {}
 
+    /** What a rule sees: the node before rewriting (whose ids the use counts are keyed by) and after. */
+    private interface Rule {
+        Node apply(Node original, Node n, int[] uses, Set<Node> overwritten);
+    }
+
+    /** The rules, keyed by the op they rewrite; ops outside this table take part through {@link Fusible}. */
+    private static final Map<Class<? extends Op>, Rule> RULES = Map.of(
+            Add.class, (original, n, uses, overwritten) -> fuseBias(original, n, uses),
+            Relu.class, (original, n, uses, overwritten) -> fuseRelu(original, n, uses),
+            Mul.class, Fusion::fuseReluMask);
+
     static List<Node> run(List<Node> outputs) {
         int[] uses = Rewrite.useCounts(outputs);
         Set<Node> overwritten = new HashSet<>();
         return Rewrite.apply(outputs, (original, n) -> {
-            if (n.op() instanceof Add) return fuseBias(original, n, uses);
-            if (n.op() instanceof Relu) return fuseRelu(original, n, uses);
-            if (n.op() instanceof Mul) return fuseReluMask(original, n, uses, overwritten);
+            Rule rule = RULES.get(n.op().getClass());
+            if (rule != null) return rule.apply(original, n, uses, overwritten);
             if (n.op() instanceof Fusible) {
                 return ((Fusible) n.op()).fuse(n, new Fusible.Context() {
                     @Override
@@ -88,8 +100,11 @@ final class Fusion {
         return mul;
     }
 
-    /** A bias: one value per column of the sum, stored as a row. */
+    /**
+     * A bias: one value per column of the sum, stored as a row ([n], [1, n], [1, 1, n]...) and broadcast over
+     * every other axis of a sum of any rank (a Linear on [..., in]).
+     */
     private static boolean isRowOf(Node bias, Node sum) {
-        return bias.shape().rows() == 1 && bias.shape().cols() == sum.shape().cols() && sum.shape().rank() == 2;
+        return bias.shape().rows() == 1 && bias.shape().cols() == sum.shape().cols() && bias.shape().rank() <= sum.shape().rank();
     }
 }

@@ -1,14 +1,13 @@
 package org.panagrad.compiler;
 
 import org.panagrad.graph.Node;
-import org.panagrad.ops.Constant;
-import org.panagrad.ops.Fill;
-import org.panagrad.ops.Input;
-import org.panagrad.ops.Variable;
+import org.panagrad.graph.Storage;
+import org.panagrad.graph.View;
 
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -20,7 +19,10 @@ import java.util.Set;
  * write over an input that dies at that very step (in place), which joins the two into one block. Blocks are placed
  * largest first, each at the lowest offset free for its whole life ("greedy by size", as TensorFlow Lite's
  * planner): with the future known, this lands close to the peak live set, where first fit in schedule order
- * fragments. Constants, fills and outputs stay live throughout; variables live in the parameter store and
+ * fragments. A view (a reshape, a contiguous slice: {@code Op.view}) of a value in the arena joins that value's
+ * block at its offset and keeps it live while the view is read; a view of an input or a parameter is not in the
+ * arena at all (the program reads it where its source is). Views cost no memory and no instruction.
+ * Constants, fills and outputs stay live throughout; variables live in the parameter store and
  * inputs in the caller's arrays (or the program's copies of them, see {@link org.panagrad.runtime.Program#bind}),
  * not here.
  */
@@ -30,10 +32,15 @@ public final class MemoryPlanner {
 
     private MemoryPlanner() {}
 
-    /** Nodes sharing one block of memory, one after another, and the steps the block is live. */
+    /**
+     * Nodes sharing one block of memory (one after another, or a value and its views), and the steps the
+     * block is live. {@code kept}: it holds a value that must survive the whole program (a constant, an
+     * output, a pinned value), which no in-place op may then write over.
+     */
     private static final class Block {
         final List<Node> nodes = new ArrayList<>();
         int size, first, last, offset;
+        boolean kept;
     }
 
     public static MemoryPlan plan(List<Node> schedule, Set<Node> outputs) {
@@ -53,23 +60,36 @@ public final class MemoryPlanner {
             for (int k = 0; k < n.arity(); k++) lastUse.put(n.input(k), i);
         }
         Map<Node, Block> blockOf = new HashMap<>();
-        Map<Node, Node> donorOf = new HashMap<>();
+        Map<Node, Integer> startOf = new HashMap<>(); // where in its block a node starts
+        Map<Node, Node> donorOf = new HashMap<>(), viewOf = new HashMap<>();
         Map<Node, int[]> lifeOf = new HashMap<>();
         List<Block> blocks = new ArrayList<>();
+        Set<Node> outside = new HashSet<>(); // inputs, variables and views of them: memory the arena does not hold
         long naive = 0;
         for (int i = 0; i < steps; i++) {
             Node n = schedule.get(i);
-            if (n.op() instanceof Variable || n.op() instanceof Input) continue;
+            View view = n.op().view(n);
+            if (n.op().storage() == Storage.VARIABLE || n.op().storage() == Storage.INPUT
+                    || view != null && outside.contains(n.input(view.input()))) {
+                outside.add(n);
+                continue;
+            }
             int size = n.shape().numel();
             naive += size;
             boolean whole = isPreloaded(n) || outputs.contains(n) || pinned.contains(n);
             int first = isPreloaded(n) || pinned.contains(n) ? 0 : i;
             int last = whole ? steps - 1 : lastUse.getOrDefault(n, i);
             lifeOf.put(n, new int[] {first, last});
-            Node donor = inPlaceDonor(n, i, lastUse, blockOf, outputs, pinned);
+            Node source = view == null ? null : n.input(view.input()), donor;
             Block b;
-            if (donor != null) {
+            int start = 0;
+            if (source != null && blockOf.containsKey(source)) {
+                b = blockOf.get(source);
+                start = startOf.get(source) + view.offset();
+                viewOf.put(n, source);
+            } else if ((donor = inPlaceDonor(n, i, lastUse, blockOf)) != null) {
                 b = blockOf.get(donor);
+                start = startOf.get(donor);
                 donorOf.put(n, donor);
             } else {
                 b = new Block();
@@ -77,10 +97,12 @@ public final class MemoryPlanner {
                 blocks.add(b);
             }
             b.nodes.add(n);
-            b.size = Math.max(b.size, roundUp(size));
+            b.size = Math.max(b.size, roundUp(start + size));
             b.first = Math.min(b.first, first); // a pinned node taking over a donor's block claims it from the start
             b.last = Math.max(b.last, last);
+            b.kept |= whole;
             blockOf.put(n, b);
+            startOf.put(n, start);
         }
         int arena = place(blocks);
         List<MemoryPlan.Allocation> allocations = new ArrayList<>();
@@ -89,8 +111,8 @@ public final class MemoryPlanner {
             Block b = blockOf.get(n);
             if (b == null) continue;
             int[] life = lifeOf.get(n);
-            MemoryPlan.Allocation a = new MemoryPlan.Allocation(n, b.offset, n.shape().numel(), life[0], life[1],
-                    donorOf.get(n));
+            MemoryPlan.Allocation a = new MemoryPlan.Allocation(n, b.offset + startOf.get(n), n.shape().numel(),
+                    life[0], life[1], donorOf.get(n), viewOf.get(n));
             allocations.add(a);
             byNode.put(n, a);
         }
@@ -120,19 +142,21 @@ public final class MemoryPlanner {
     }
 
     private static boolean isPreloaded(Node n) {
-        return n.op() instanceof Constant || n.op() instanceof Fill;
+        return n.op().storage() == Storage.CONSTANT;
     }
 
-    /** The input whose memory n may take over: one its op allows, of n's size, dying at this step. */
-    private static Node inPlaceDonor(Node n, int step, Map<Node, Integer> lastUse, Map<Node, Block> blockOf,
-                                     Set<Node> outputs, Set<Node> pinned) {
+    /**
+     * The input whose memory n may take over: one its op allows, of n's size, dying at this step together
+     * with everything else in its block (its views, the value it is a view of).
+     */
+    private static Node inPlaceDonor(Node n, int step, Map<Node, Integer> lastUse, Map<Node, Block> blockOf) {
         int k = n.op().inPlaceInput(n);
         if (k < 0) return null;
         Node in = n.input(k);
         Block b = blockOf.get(in);
-        if (b == null || isPreloaded(in) || outputs.contains(in) || pinned.contains(in)
-                || in.shape().numel() != n.shape().numel()) {
-            return null;
+        if (b == null || b.kept || in.shape().numel() != n.shape().numel()) return null;
+        for (Node other : n.inputs()) {
+            if (other != in && blockOf.get(other) == b) return null; // another view of that memory is still being read
         }
         return lastUse.get(in) == step && b.last == step ? in : null;
     }

@@ -1,6 +1,7 @@
 package org.panagrad.compiler;
 
 import org.panagrad.graph.Node;
+import org.panagrad.graph.View;
 
 import java.util.ArrayList;
 import java.util.BitSet;
@@ -12,7 +13,8 @@ import java.util.Map;
  * The order instructions run in, which is also dead-code elimination: only nodes the outputs need are
  * scheduled. Node ids are already topological. A side effect (an optimizer update, which overwrites a
  * parameter and its state) runs as soon as its inputs exist and every other reader of what it overwrites has run:
- * then a layer's gradient dies at its update, early in the backward pass, instead of living to the end.
+ * then a layer's gradient dies at its update, early in the backward pass, instead of living to the end. The
+ * readers of a view of what it overwrites (a reshaped weight) count as readers of it.
  */
 final class Schedule {
     private Schedule() {}
@@ -31,6 +33,13 @@ final class Schedule {
             Node n = pure.get(i);
             position.put(n, i);
             for (int k = 0; k < n.arity(); k++) lastReader.put(n.input(k), i);
+        }
+        // Reading a view reads its source: an update must also wait for the readers of its parameter's views
+        // (a reshaped weight), which read the parameter's memory in place.
+        for (int i = pure.size() - 1; i >= 0; i--) {
+            Node n = pure.get(i);
+            View v = n.op().view(n);
+            if (v != null && lastReader.containsKey(n)) lastReader.merge(n.input(v.input()), lastReader.get(n), Math::max);
         }
         // after.get(i): the effects that run right after pure step i (-1: before every pure step).
         Map<Integer, List<Node>> after = new HashMap<>();

@@ -1,10 +1,5 @@
 package org.panagrad.graph;
 
-import org.panagrad.ops.Constant;
-import org.panagrad.ops.Fill;
-import org.panagrad.ops.Input;
-import org.panagrad.ops.Variable;
-
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.HashSet;
@@ -28,8 +23,28 @@ public final class Graph {
 
     /** A batch of integer class labels in [0, classes), fed before each run. */
     public Node labels(String name, int batch, int classes) {
-        if (classes < 1) throw new IllegalArgumentException("labels " + name + ": classes must be positive, got " + classes);
-        return leaf(new Input(name, classes, nodes.size()), Shape.of(batch), DType.LABELS, name);
+        return integers(name, classes, batch);
+    }
+
+    /**
+     * A tensor of integers in [0, bound) of any shape, fed before each run: class labels ({@code bound} classes,
+     * any leading shape, as PyTorch's [N, ...] targets) or indices such as token ids ({@code bound} the
+     * vocabulary size). Stored as exact small integers in float buffers.
+     */
+    public Node integers(String name, int bound, int... dims) {
+        if (bound < 1) throw new IllegalArgumentException("integers " + name + ": the bound must be positive, got " + bound);
+        return leaf(new Input(name, bound, nodes.size()), Shape.of(dims), DType.LABELS, name);
+    }
+
+    /**
+     * Class labels in [0, classes) of any shape that may also hold {@code ignoreIndex} at positions a loss
+     * skips, as PyTorch's ignore_index (-100 there by default): cross-entropy over these labels averages over
+     * the other positions only. The program's label check accepts the ignore index.
+     */
+    public Node labelsIgnoring(String name, int classes, int ignoreIndex, int... dims) {
+        if (classes < 1) throw new IllegalArgumentException("labels " + name + ": the class count must be positive, got " + classes);
+        return leaf(new Input(name, classes, nodes.size(), java.util.OptionalInt.of(ignoreIndex)), Shape.of(dims),
+                DType.LABELS, name);
     }
 
     /** A trainable parameter. Its values live in a {@link org.panagrad.runtime.ParameterStore}. */

@@ -1,24 +1,5 @@
 package org.panagrad.graph;
 
-import org.panagrad.ops.Add;
-import org.panagrad.ops.Div;
-import org.panagrad.ops.Exp;
-import org.panagrad.ops.Log;
-import org.panagrad.ops.MatMul;
-import org.panagrad.ops.Maximum;
-import org.panagrad.ops.Mul;
-import org.panagrad.ops.Neg;
-import org.panagrad.ops.Relu;
-import org.panagrad.ops.Reshape;
-import org.panagrad.ops.RowLogSoftmax;
-import org.panagrad.ops.RowSoftmax;
-import org.panagrad.ops.Scale;
-import org.panagrad.ops.Sigmoid;
-import org.panagrad.ops.Sub;
-import org.panagrad.ops.Sum;
-import org.panagrad.ops.Tanh;
-import org.panagrad.ops.Transpose;
-
 import java.util.List;
 
 /**
@@ -65,39 +46,4 @@ public final class Node {
     public String toString() {
         return describe();
     }
-
-    // Fluent construction, so that models read like the maths: x.matmul(w).add(b).relu().
-
-    public Node matmul(Node other) { return MatMul.of(this, other, false, false); }
-    public Node matmul(Node other, boolean transposeThis, boolean transposeOther) {
-        return MatMul.of(this, other, transposeThis, transposeOther);
-    }
-    public Node add(Node other) { return Add.of(this, other); }
-    public Node sub(Node other) { return Sub.of(this, other); }
-    public Node mul(Node other) { return Mul.of(this, other); }
-    public Node div(Node other) { return Div.of(this, other); }
-    public Node maximum(Node other) { return Maximum.of(this, other); }
-    public Node neg() { return Neg.of(this); }
-    public Node scale(double c) { return Scale.of(this, c); }
-    public Node exp() { return Exp.of(this); }
-    public Node log() { return Log.of(this); }
-    public Node tanh() { return Tanh.of(this); }
-    public Node sigmoid() { return Sigmoid.of(this); }
-    public Node relu() { return Relu.of(this); }
-    /** Sum of every element: a scalar. */
-    public Node sum() { return Sum.all(this); }
-    /** Sum over one axis; with keepDims the axis stays, with length 1, as NumPy's keepdims. */
-    public Node sum(int axis, boolean keepDims) { return Sum.over(this, axis, keepDims); }
-    public Node mean() { return Sum.all(this).scale(1.0 / shape.numel()); }
-    public Node mean(int axis, boolean keepDims) {
-        return Sum.over(this, axis, keepDims).scale(1.0 / shape.dim(axis));
-    }
-    public Node reshape(int... dims) { return Reshape.of(this, Shape.of(dims)); }
-    public Node reshape(Shape s) { return Reshape.of(this, s); }
-    /** Transpose of a matrix. */
-    public Node t() { return Transpose.of(this); }
-    /** Softmax of each row. */
-    public Node softmax() { return RowSoftmax.of(this); }
-    /** Log-softmax of each row. */
-    public Node logSoftmax() { return RowLogSoftmax.of(this); }
 }

@@ -1,8 +1,5 @@
 package org.panagrad.graph;
 
-import org.panagrad.runtime.Buffers;
-import org.panagrad.runtime.Instruction;
-
 /**
  * What a node computes. One implementation per op, holding everything about it in one place: its forward
  * definition in float64 (for the reference interpreter) and in float32 (an instruction over planned buffers),
@@ -45,6 +42,27 @@ public interface Op {
      */
     default int inPlaceInput(Node y) {
         return -1;
+    }
+
+    /**
+     * Whether y is a view of one of its inputs: that input's elements from an offset on, in the same order (a
+     * reshape; a contiguous slice). The memory planner then gives y no memory of its own when that input lives
+     * in the arena: y shares it, and keeps it alive as long as y is read. Where the input lives elsewhere (a
+     * program input, a parameter), y gets its own memory, so the op's instruction must copy unless it finds
+     * both in the same place. Null for ops that compute their values.
+     */
+    default View view(Node y) {
+        return null;
+    }
+
+    /** Where y's values live: computed into the arena unless the op is a leaf that says otherwise. */
+    default Storage storage() {
+        return Storage.COMPUTED;
+    }
+
+    /** Writes a {@link Storage#CONSTANT} node's values into {@code dst} from {@code offset} on, at compile time. */
+    default void writeConstant(Node y, float[] dst, int offset) {
+        throw new UnsupportedOperationException(name() + " is not a constant");
     }
 
     /** True for ops that write state outside the arena (optimizer updates): kept by dead-code elimination. */

@@ -3,10 +3,14 @@ package org.panagrad.graph;
 import java.util.Arrays;
 
 /**
- * A static tensor shape of rank 0, 1 or 2. Kernels see every shape as a row-major matrix:
- * a scalar is 1x1 and a vector of length n is a single row, 1xn, which is how a bias broadcasts over a batch.
+ * A static tensor shape of rank 0 to {@link #MAX_RANK}, row-major and contiguous: the last axis varies fastest.
+ * Its matrix view ({@link #rows()} x {@link #cols()}) folds every axis but the last into rows: a scalar is 1x1,
+ * a vector of length n a single row 1xn (which is how a bias broadcasts over a batch), [2, 3, 4] is 6x4.
  */
 public final class Shape {
+    /** The highest rank a shape may have, as many frameworks cap it (PyTorch's TensorIterator takes 25; 8 suffices for NCHW and attention). */
+    public static final int MAX_RANK = 8;
+
     private final int[] dims;
 
     private Shape(int[] dims) {
@@ -14,12 +18,18 @@ public final class Shape {
     }
 
     public static Shape of(int... dims) {
-        if (dims.length > 2) {
-            throw new IllegalArgumentException("shapes of rank " + dims.length + " are not supported (at most 2): "
-                    + Arrays.toString(dims));
+        if (dims.length > MAX_RANK) {
+            throw new IllegalArgumentException("shapes of rank " + dims.length + " are not supported (at most "
+                    + MAX_RANK + "): " + Arrays.toString(dims));
         }
+        long n = 1;
         for (int d : dims) {
             if (d <= 0) throw new IllegalArgumentException("every dimension must be positive: " + Arrays.toString(dims));
+            n *= d;
+            if (n > Integer.MAX_VALUE) {
+                throw new IllegalArgumentException("a tensor of shape " + Arrays.toString(dims) + " has more than "
+                        + Integer.MAX_VALUE + " elements, Java's array limit");
+            }
         }
         return new Shape(dims.clone());
     }
@@ -40,9 +50,9 @@ public final class Shape {
         return dims.clone();
     }
 
-    /** Rows of the row-major matrix view. */
+    /** Rows of the row-major matrix view: the product of every dimension but the last. */
     public int rows() {
-        return dims.length == 2 ? dims[0] : 1;
+        return dims.length == 0 ? 1 : numel() / dims[dims.length - 1];
     }
 
     /** Columns of the row-major matrix view. */
@@ -54,6 +64,17 @@ public final class Shape {
         int n = 1;
         for (int d : dims) n *= d;
         return n;
+    }
+
+    /** Row-major element strides: stride(last) = 1, stride(i) = stride(i + 1) * dim(i + 1). */
+    public int[] strides() {
+        int[] strides = new int[dims.length];
+        int s = 1;
+        for (int i = dims.length - 1; i >= 0; i--) {
+            strides[i] = s;
+            s *= dims[i];
+        }
+        return strides;
     }
 
     public boolean isScalar() {
@@ -70,7 +91,7 @@ public final class Shape {
         return Arrays.hashCode(dims);
     }
 
-    /** Written as [128x784], [10] or [] for a scalar. */
+    /** Written as [128x784], [32x64x14x14], [10] or [] for a scalar. */
     @Override
     public String toString() {
         StringBuilder sb = new StringBuilder("[");

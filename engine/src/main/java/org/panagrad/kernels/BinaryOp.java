@@ -5,12 +5,12 @@ public enum BinaryOp {
     ADD, SUB, MUL, DIV, MAX;
 
     public float apply(float a, float b) {
-        switch (this) {
-            case ADD: return a + b;
-            case SUB: return a - b;
-            case MUL: return a * b;
-            case DIV: return a / b;
-            default: return Math.max(a, b);
-        }
+        return switch (this) {
+            case ADD -> a + b;
+            case SUB -> a - b;
+            case MUL -> a * b;
+            case DIV -> a / b;
+            case MAX -> Math.max(a, b);
+        };
     }
 }

@@ -1,26 +1,97 @@
 package org.panagrad.kernels;
 
 /**
- * Elementwise kernels. Binary operands are addressed as 2-D row-major views with a row and a column stride,
- * so a stride of 0 broadcasts: a bias row has row stride 0, a column vector has column stride 0.
- * The output is dense (row stride = cols). In-place use (out == an input, same offset) is allowed.
+ * Elementwise kernels. Ops with several operands walk a {@link Strided} index space: the outer axes here, each
+ * innermost row in a SIMD body (operands with row stride 0 or 1: broadcast or contiguous) or its scalar twin.
+ * Outputs are dense. In-place use (out == an input of the output's size, same offset) is allowed.
  */
 public final class Elementwise {
     private Elementwise() {}
 
-    public static void binary(BinaryOp op, int rows, int cols,
-                              float[] a, int aOff, int aRowStride, int aColStride,
-                              float[] b, int bOff, int bRowStride, int bColStride,
+    /** out = a op b over the index space s, whose operands are (out, a, b). */
+    public static void binary(BinaryOp op, Strided s, float[] a, int aOff, float[] b, int bOff, float[] out, int outOff) {
+        binary(Simd.ENABLED, op, s, 0, a, aOff, b, bOff, out, outOff);
+    }
+
+    /** out = mask != 0 ? a : b over the index space s, whose operands are (out, mask, a, b). */
+    public static void select(Strided s, float[] mask, int maskOff, float[] a, int aOff, float[] b, int bOff,
                               float[] out, int outOff) {
-        if (Simd.ENABLED) ElementwiseSimd.binary(op, rows, cols, a, aOff, aRowStride, aColStride, b, bOff, bRowStride, bColStride,
-                out, outOff);
-        else ElementwiseScalar.binary(op, rows, cols, a, aOff, aRowStride, aColStride, b, bOff, bRowStride, bColStride,
-                out, outOff);
+        select(Simd.ENABLED, s, 0, mask, maskOff, a, aOff, b, bOff, out, outOff);
+    }
+
+    /** out = x repeated along the axes where its stride is 0: s's operands are (out, x). */
+    public static void broadcast(Strided s, float[] x, int xOff, float[] out, int outOff) {
+        broadcast(Simd.ENABLED, s, 0, x, xOff, out, outOff);
+    }
+
+    // The walks, with the body chosen by simd so that tests can run both in one JVM. Recursion over the outer
+    // axes (at most eight) allocates nothing; the last two axes are one loop of rows, so a row costs no call of
+    // its own.
+
+    static void binary(boolean simd, BinaryOp op, Strided s, int axis, float[] a, int ai, float[] b, int bi,
+                       float[] out, int oi) {
+        int last = s.rank() - 1, n = s.dim(axis), as = s.stride(1, axis), bs = s.stride(2, axis), os = s.stride(0, axis);
+        if (axis < last - 1) {
+            for (int i = 0; i < n; i++, ai += as, bi += bs, oi += os) binary(simd, op, s, axis + 1, a, ai, b, bi, out, oi);
+            return;
+        }
+        int rows = axis == last ? 1 : n, cols = s.dim(last), ac = s.stride(1, last), bc = s.stride(2, last);
+        for (int i = 0; i < rows; i++, ai += as, bi += bs, oi += os) {
+            if (simd) ElementwiseSimd.binaryRow(op, cols, a, ai, ac, b, bi, bc, out, oi);
+            else ElementwiseScalar.binaryRow(op, cols, a, ai, ac, b, bi, bc, out, oi);
+        }
+    }
+
+    static void select(boolean simd, Strided s, int axis, float[] m, int mi, float[] a, int ai, float[] b, int bi,
+                       float[] out, int oi) {
+        int last = s.rank() - 1, n = s.dim(axis), os = s.stride(0, axis);
+        int ms = s.stride(1, axis), as = s.stride(2, axis), bs = s.stride(3, axis);
+        if (axis < last - 1) {
+            for (int i = 0; i < n; i++, mi += ms, ai += as, bi += bs, oi += os) select(simd, s, axis + 1, m, mi, a, ai, b, bi, out, oi);
+            return;
+        }
+        int rows = axis == last ? 1 : n, cols = s.dim(last);
+        int mc = s.stride(1, last), ac = s.stride(2, last), bc = s.stride(3, last);
+        for (int i = 0; i < rows; i++, mi += ms, ai += as, bi += bs, oi += os) {
+            if (simd) ElementwiseSimd.selectRow(cols, m, mi, mc, a, ai, ac, b, bi, bc, out, oi);
+            else ElementwiseScalar.selectRow(cols, m, mi, mc, a, ai, ac, b, bi, bc, out, oi);
+        }
+    }
+
+    static void broadcast(boolean simd, Strided s, int axis, float[] x, int xi, float[] out, int oi) {
+        int last = s.rank() - 1, n = s.dim(axis), xs = s.stride(1, axis), os = s.stride(0, axis);
+        if (axis < last - 1) {
+            for (int i = 0; i < n; i++, xi += xs, oi += os) broadcast(simd, s, axis + 1, x, xi, out, oi);
+            return;
+        }
+        int rows = axis == last ? 1 : n, cols = s.dim(last), xc = s.stride(1, last);
+        for (int i = 0; i < rows; i++, xi += xs, oi += os) {
+            if (xc == 0) fill(simd, cols, x[xi], out, oi);
+            else if (xc == 1) System.arraycopy(x, xi, out, oi, cols);
+            else for (int j = 0; j < cols; j++) out[oi + j] = x[xi + j * xc];
+        }
     }
 
     public static void unary(UnaryOp op, int n, float[] x, int xOff, float[] out, int outOff) {
         if (Simd.ENABLED) ElementwiseSimd.unary(op, n, x, xOff, out, outOff);
         else ElementwiseScalar.unary(op, n, x, xOff, out, outOff);
+    }
+
+    /**
+     * out = x^p. Integer exponents multiply (by squaring, so x^2 is x * x exactly and negative x is fine), 1/2
+     * and -1/2 are square roots, and other exponents are e^(p log x), NaN for negative x, as Math.pow gives.
+     */
+    public static void pow(int n, float p, float[] x, int xOff, float[] out, int outOff) {
+        if (Simd.ENABLED) ElementwiseSimd.pow(n, p, x, xOff, out, outOff);
+        else ElementwiseScalar.pow(n, p, x, xOff, out, outOff);
+    }
+
+    /** Integer exponents up to this magnitude are computed by multiplication. */
+    static final int MAX_INTEGER_EXPONENT = 1 << 16;
+
+    /** Whether x^p is computed by repeated squaring: p is an integer of at most {@link #MAX_INTEGER_EXPONENT}. */
+    static boolean integerExponent(float p) {
+        return p == Math.rint(p) && Math.abs(p) <= MAX_INTEGER_EXPONENT;
     }
 
     /** out = c * x. */
@@ -36,7 +107,11 @@ public final class Elementwise {
     }
 
     public static void fill(int n, float value, float[] out, int outOff) {
-        if (Simd.ENABLED) ElementwiseSimd.fill(n, value, out, outOff);
+        fill(Simd.ENABLED, n, value, out, outOff);
+    }
+
+    private static void fill(boolean simd, int n, float value, float[] out, int outOff) {
+        if (simd) ElementwiseSimd.fill(n, value, out, outOff);
         else ElementwiseScalar.fill(n, value, out, outOff);
     }
 

@@ -1,23 +1,42 @@
 package org.panagrad.kernels;
 
-/** Plain-loop twins of {@link Elementwise}. */
+/** Plain-loop twins of {@link Elementwise}'s SIMD bodies. */
 public final class ElementwiseScalar {
     private ElementwiseScalar() {}
 
-    public static void binary(BinaryOp op, int rows, int cols,
-                              float[] a, int aOff, int aRowStride, int aColStride,
-                              float[] b, int bOff, int bRowStride, int bColStride,
-                              float[] out, int outOff) {
-        for (int i = 0; i < rows; i++) {
-            int ai = aOff + i * aRowStride, bi = bOff + i * bRowStride, oi = outOff + i * cols;
-            for (int j = 0; j < cols; j++) {
-                out[oi + j] = op.apply(a[ai + j * aColStride], b[bi + j * bColStride]);
-            }
-        }
+    /** One innermost row: out[j] = a[j * as] op b[j * bs]. */
+    public static void binaryRow(BinaryOp op, int n, float[] a, int ai, int as, float[] b, int bi, int bs,
+                                 float[] out, int oi) {
+        for (int j = 0; j < n; j++) out[oi + j] = op.apply(a[ai + j * as], b[bi + j * bs]);
+    }
+
+    public static void selectRow(int n, float[] m, int mi, int ms, float[] a, int ai, int as, float[] b, int bi, int bs,
+                                 float[] out, int oi) {
+        for (int j = 0; j < n; j++) out[oi + j] = m[mi + j * ms] != 0f ? a[ai + j * as] : b[bi + j * bs];
     }
 
     public static void unary(UnaryOp op, int n, float[] x, int xOff, float[] out, int outOff) {
         for (int i = 0; i < n; i++) out[outOff + i] = op.apply(x[xOff + i]);
+    }
+
+    public static void pow(int n, float p, float[] x, int xOff, float[] out, int outOff) {
+        if (p == 0.5f) {
+            unary(UnaryOp.SQRT, n, x, xOff, out, outOff);
+        } else if (p == -0.5f) {
+            unary(UnaryOp.RSQRT, n, x, xOff, out, outOff);
+        } else if (Elementwise.integerExponent(p)) {
+            int e = (int) Math.abs(p);
+            for (int i = 0; i < n; i++) {
+                float base = x[xOff + i], r = 1f;
+                for (int k = e; k != 0; k >>>= 1) {
+                    if ((k & 1) != 0) r *= base;
+                    base *= base;
+                }
+                out[outOff + i] = p < 0 ? 1f / r : r;
+            }
+        } else {
+            for (int i = 0; i < n; i++) out[outOff + i] = (float) Math.pow(x[xOff + i], p);
+        }
     }
 
     public static void scale(int n, float c, float[] x, int xOff, float[] out, int outOff) {

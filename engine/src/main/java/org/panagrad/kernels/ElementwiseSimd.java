@@ -14,35 +14,25 @@ final class ElementwiseSimd {
 
     private static final VectorSpecies<Float> F = Simd.FLOAT;
 
-    static void binary(BinaryOp op, int rows, int cols,
-                       float[] a, int aOff, int aRowStride, int aColStride,
-                       float[] b, int bOff, int bRowStride, int bColStride,
-                       float[] out, int outOff) {
-        // Dense operands are one long row: one loop, one tail.
-        if (aColStride == 1 && bColStride == 1 && aRowStride == cols && bRowStride == cols) {
-            binaryRow(op, rows * cols, a, aOff, 1, b, bOff, 1, out, outOff);
-            return;
-        }
-        for (int i = 0; i < rows; i++) {
-            binaryRow(op, cols, a, aOff + i * aRowStride, aColStride, b, bOff + i * bRowStride, bColStride,
-                    out, outOff + i * cols);
-        }
+    /**
+     * One innermost row: out[j] = a[j * as] op b[j * bs]. Strides of 0 (broadcast) and 1 run on vectors; other
+     * strides (rare: strided views) go element by element.
+     */
+    static void binaryRow(BinaryOp op, int n, float[] a, int ai, int as, float[] b, int bi, int bs, float[] out, int oi) {
+        int bound = unit(as) && unit(bs) ? F.loopBound(n) : 0;
+        int j = switch (op) {
+            case ADD -> add(bound, a, ai, as, b, bi, bs, out, oi);
+            case SUB -> sub(bound, a, ai, as, b, bi, bs, out, oi);
+            case MUL -> mul(bound, a, ai, as, b, bi, bs, out, oi);
+            case DIV -> div(bound, a, ai, as, b, bi, bs, out, oi);
+            case MAX -> max(bound, a, ai, as, b, bi, bs, out, oi);
+        };
+        for (; j < n; j++) out[oi + j] = op.apply(a[ai + j * as], b[bi + j * bs]);
     }
 
-    /** One row; a column stride of 0 broadcasts that operand's single element along the row. */
-    private static void binaryRow(BinaryOp op, int n, float[] a, int ai, int aStride, float[] b, int bi, int bStride,
-                                  float[] out, int oi) {
-        // Other strides (rare: strided views) go element by element.
-        int bound = (aStride == 0 || aStride == 1) && (bStride == 0 || bStride == 1) ? F.loopBound(n) : 0;
-        int j;
-        switch (op) {
-            case ADD: j = add(bound, a, ai, aStride, b, bi, bStride, out, oi); break;
-            case SUB: j = sub(bound, a, ai, aStride, b, bi, bStride, out, oi); break;
-            case MUL: j = mul(bound, a, ai, aStride, b, bi, bStride, out, oi); break;
-            case DIV: j = div(bound, a, ai, aStride, b, bi, bStride, out, oi); break;
-            default: j = max(bound, a, ai, aStride, b, bi, bStride, out, oi); break;
-        }
-        for (; j < n; j++) out[oi + j] = op.apply(a[ai + j * aStride], b[bi + j * bStride]);
+    /** A stride the vector loops take: 0 broadcasts one element, 1 is contiguous. */
+    private static boolean unit(int stride) {
+        return stride == 0 || stride == 1;
     }
 
     // One loop per op. A stride of 0 broadcasts: the test is loop-invariant, so C2 unswitches the loop on it.
@@ -97,26 +87,64 @@ final class ElementwiseSimd {
         return j;
     }
 
-    /** Like {@link #binaryRow}: the op chosen once, before the loop. */
-    static void unary(UnaryOp op, int n, float[] x, int xOff, float[] out, int outOff) {
-        switch (op) {
-            case NEG: neg(n, x, xOff, out, outOff); break;
-            case EXP: VectorMath.exp(n, 1f, 0f, x, xOff, out, outOff); break;
-            case LOG: VectorMath.log(n, x, xOff, out, outOff); break;
-            case TANH: VectorMath.tanh(n, x, xOff, out, outOff); break;
-            case SIGMOID: VectorMath.sigmoid(n, x, xOff, out, outOff); break;
-            default: relu(n, x, xOff, out, outOff); break;
+    /** out[j] = m[j * ms] != 0 ? a[j * as] : b[j * bs]: where(mask, a, b) along one row. */
+    static void selectRow(int n, float[] m, int mi, int ms, float[] a, int ai, int as, float[] b, int bi, int bs,
+                          float[] out, int oi) {
+        int bound = unit(ms) && unit(as) && unit(bs) ? F.loopBound(n) : 0;
+        int j = 0;
+        for (; j < bound; j += F.length()) {
+            FloatVector mv = ms == 0 ? FloatVector.broadcast(F, m[mi]) : FloatVector.fromArray(F, m, mi + j);
+            FloatVector x = as == 0 ? FloatVector.broadcast(F, a[ai]) : FloatVector.fromArray(F, a, ai + j);
+            FloatVector y = bs == 0 ? FloatVector.broadcast(F, b[bi]) : FloatVector.fromArray(F, b, bi + j);
+            y.blend(x, mv.compare(VectorOperators.NE, 0f)).intoArray(out, oi + j);
         }
+        for (; j < n; j++) out[oi + j] = m[mi + j * ms] != 0f ? a[ai + j * as] : b[bi + j * bs];
     }
 
-    private static void neg(int n, float[] x, int xOff, float[] out, int outOff) {
+    /**
+     * Like {@link #binaryRow}: the op chosen once, before the loop. Each arm returns where its vector loop
+     * stopped (n for the whole-array loops of {@link VectorMath}) and the scalar twin's definition finishes.
+     */
+    static void unary(UnaryOp op, int n, float[] x, int xOff, float[] out, int outOff) {
+        int i = switch (op) {
+            case NEG -> neg(n, x, xOff, out, outOff);
+            case RELU -> relu(n, x, xOff, out, outOff);
+            case SQRT -> sqrt(n, x, xOff, out, outOff);
+            case RSQRT -> rsqrt(n, x, xOff, out, outOff);
+            case ABS -> abs(n, x, xOff, out, outOff);
+            case SIGN -> sign(n, x, xOff, out, outOff);
+            case EXP -> {
+                VectorMath.exp(n, 1f, 0f, x, xOff, out, outOff);
+                yield n;
+            }
+            case LOG -> {
+                VectorMath.log(n, x, xOff, out, outOff);
+                yield n;
+            }
+            case TANH -> {
+                VectorMath.tanh(n, x, xOff, out, outOff);
+                yield n;
+            }
+            case SIGMOID -> {
+                VectorMath.sigmoid(n, x, xOff, out, outOff);
+                yield n;
+            }
+            case SOFTPLUS -> {
+                VectorMath.softplus(n, x, xOff, out, outOff);
+                yield n;
+            }
+        };
+        for (; i < n; i++) out[outOff + i] = op.apply(x[xOff + i]);
+    }
+
+    private static int neg(int n, float[] x, int xOff, float[] out, int outOff) {
         int bound = F.loopBound(n);
         int i = 0;
         for (; i < bound; i += F.length()) FloatVector.fromArray(F, x, xOff + i).neg().intoArray(out, outOff + i);
-        for (; i < n; i++) out[outOff + i] = -x[xOff + i];
+        return i;
     }
 
-    private static void relu(int n, float[] x, int xOff, float[] out, int outOff) {
+    private static int relu(int n, float[] x, int xOff, float[] out, int outOff) {
         FloatVector zero = FloatVector.zero(F);
         int bound = F.loopBound(n);
         int i = 0;
@@ -125,7 +153,76 @@ final class ElementwiseSimd {
             // Not max(v, 0): that keeps NaN, while the scalar twin maps NaN to 0.
             zero.blend(v, v.compare(VectorOperators.GT, 0f)).intoArray(out, outOff + i);
         }
-        for (; i < n; i++) out[outOff + i] = x[xOff + i] > 0f ? x[xOff + i] : 0f;
+        return i;
+    }
+
+    // sqrt and the division are correctly rounded, as (float) Math.sqrt is: these match the twin bit for bit.
+
+    private static int sqrt(int n, float[] x, int xOff, float[] out, int outOff) {
+        int bound = F.loopBound(n);
+        int i = 0;
+        for (; i < bound; i += F.length()) FloatVector.fromArray(F, x, xOff + i).sqrt().intoArray(out, outOff + i);
+        return i;
+    }
+
+    private static int rsqrt(int n, float[] x, int xOff, float[] out, int outOff) {
+        FloatVector one = FloatVector.broadcast(F, 1f);
+        int bound = F.loopBound(n);
+        int i = 0;
+        for (; i < bound; i += F.length()) one.div(FloatVector.fromArray(F, x, xOff + i).sqrt()).intoArray(out, outOff + i);
+        return i;
+    }
+
+    private static int abs(int n, float[] x, int xOff, float[] out, int outOff) {
+        int bound = F.loopBound(n);
+        int i = 0;
+        for (; i < bound; i += F.length()) FloatVector.fromArray(F, x, xOff + i).abs().intoArray(out, outOff + i);
+        return i;
+    }
+
+    /** Math.signum: 1, -1, and x itself for zeros (keeping their sign) and NaN. */
+    private static int sign(int n, float[] x, int xOff, float[] out, int outOff) {
+        int bound = F.loopBound(n);
+        int i = 0;
+        for (; i < bound; i += F.length()) {
+            FloatVector v = FloatVector.fromArray(F, x, xOff + i);
+            v.blend(1f, v.compare(VectorOperators.GT, 0f)).blend(-1f, v.compare(VectorOperators.LT, 0f))
+                    .intoArray(out, outOff + i);
+        }
+        return i;
+    }
+
+    static void pow(int n, float p, float[] x, int xOff, float[] out, int outOff) {
+        if (p == 0.5f) {
+            unary(UnaryOp.SQRT, n, x, xOff, out, outOff);
+        } else if (p == -0.5f) {
+            unary(UnaryOp.RSQRT, n, x, xOff, out, outOff);
+        } else if (Elementwise.integerExponent(p)) {
+            powInteger(n, p, x, xOff, out, outOff);
+        } else {
+            // e^(p log x), in place in out: NaN for negative x, 0 or infinity at 0, as Math.pow.
+            VectorMath.log(n, x, xOff, out, outOff);
+            VectorMath.exp(n, p, 0f, out, outOff, out, outOff);
+        }
+    }
+
+    /** x^p for an integer p by squaring, in the twin's order of multiplications: bit for bit the same. */
+    private static void powInteger(int n, float p, float[] x, int xOff, float[] out, int outOff) {
+        int e = (int) Math.abs(p);
+        boolean reciprocal = p < 0;
+        FloatVector one = FloatVector.broadcast(F, 1f);
+        int bound = F.loopBound(n);
+        int i = 0;
+        for (; i < bound; i += F.length()) {
+            FloatVector base = FloatVector.fromArray(F, x, xOff + i), r = one;
+            for (int k = e; k != 0; k >>>= 1) {
+                // A blend, not a branch: a vector merged from two paths is boxed.
+                r = r.mul(base.blend(one, F.maskAll((k & 1) == 0)));
+                base = base.mul(base);
+            }
+            (reciprocal ? one.div(r) : r).intoArray(out, outOff + i);
+        }
+        ElementwiseScalar.pow(n - i, p, x, xOff + i, out, outOff + i);
     }
 
     static void scale(int n, float c, float[] x, int xOff, float[] out, int outOff) {

@@ -14,17 +14,37 @@ import jdk.incubator.vector.VectorSpecies;
  * </ul>
  * Every kernel class copies {@link #FLOAT} into a {@code static final} field of its own, so that C2 folds the
  * species and its lane count into constants.
+ * <p>
+ * Every kernel asks this class before it touches a vector, so it is where a JVM started without the incubating
+ * Vector API module is caught: the first kernel call then fails with {@link MissingVectorModuleError}, which
+ * gives the flag, instead of a NoClassDefFoundError from inside the GEMM.
  */
 public final class Simd {
-    private Simd() {}
+    /** The module the SIMD kernels are written against. */
+    public static final String MODULE = "jdk.incubator.vector";
 
-    public static final boolean ENABLED = !"false".equalsIgnoreCase(System.getProperty("panagrad.simd", "true"));
+    public static final boolean ENABLED = enabled();
 
-    /** The float species of every SIMD kernel. */
-    public static final VectorSpecies<Float> FLOAT = floatSpecies(System.getProperty("panagrad.vectorBits"));
+    /**
+     * The float species of every SIMD kernel; null only when the module is missing (and {@link #ENABLED} false:
+     * the scalar twins need no species).
+     */
+    public static final VectorSpecies<Float> FLOAT = hasModule() ? floatSpecies(System.getProperty("panagrad.vectorBits")) : null;
 
     /** Whether the hardware runs {@link #FLOAT} natively (rather than the Vector API emulating a wider width). */
-    public static final boolean NATIVE_WIDTH = FLOAT.vectorBitSize() <= FloatVector.SPECIES_PREFERRED.vectorBitSize();
+    public static final boolean NATIVE_WIDTH = FLOAT != null && FLOAT.vectorBitSize() <= FloatVector.SPECIES_PREFERRED.vectorBitSize();
+
+    private Simd() {}
+
+    private static boolean hasModule() {
+        return ModuleLayer.boot().findModule(MODULE).isPresent();
+    }
+
+    private static boolean enabled() {
+        if ("false".equalsIgnoreCase(System.getProperty("panagrad.simd", "true"))) return false;
+        if (!hasModule()) throw new MissingVectorModuleError();
+        return true;
+    }
 
     static VectorSpecies<Float> floatSpecies(String bits) {
         if (bits == null || bits.isBlank()) return FloatVector.SPECIES_PREFERRED;
@@ -44,9 +64,25 @@ public final class Simd {
 
     /** One line naming the width and where it came from, for benchmark reports and bug reports. */
     public static String describe() {
+        if (FLOAT == null) return "no vectors (module " + MODULE + " missing), SIMD disabled (panagrad.simd=false)";
         return FLOAT.vectorBitSize() + "-bit vectors (" + FLOAT.length() + " floats"
                 + (System.getProperty("panagrad.vectorBits") == null ? ", the CPU's preferred width" : ", panagrad.vectorBits")
                 + (NATIVE_WIDTH ? "" : ", emulated: the hardware's widest is " + FloatVector.SPECIES_PREFERRED.vectorBitSize())
                 + ")" + (ENABLED ? "" : ", SIMD disabled (panagrad.simd=false)");
+    }
+
+    /**
+     * The JVM was started without {@code --add-modules jdk.incubator.vector}. An Error, so that the class
+     * initializer passes it on as it is rather than wrapped in an ExceptionInInitializerError.
+     */
+    public static final class MissingVectorModuleError extends LinkageError {
+        private static final long serialVersionUID = 1L;
+
+        MissingVectorModuleError() {
+            super("Panagrad's kernels use the incubating Vector API, and this JVM was started without it: add"
+                    + " --add-modules " + MODULE + " to the java command (for tests, to Surefire's argLine or Gradle's"
+                    + " jvmArgs; for javac, to the compiler arguments). -Dpanagrad.simd=false runs the scalar kernels"
+                    + " instead, several times slower.");
+        }
     }
 }

@@ -1,68 +1,88 @@
 package org.panagrad.kernels;
 
-/** Plain-loop twins of {@link Softmax}, numerically stabilised by the row maximum. */
+/**
+ * Plain-loop twins of {@link Softmax}, numerically stabilised by the maximum. Each works line by line: the
+ * elements of one position along the axis, {@code stride} (the inner size) apart.
+ */
 public final class SoftmaxScalar {
     private SoftmaxScalar() {}
 
-    public static void softmax(int rows, int cols, float[] x, int xOff, float[] out, int outOff) {
-        for (int i = 0; i < rows; i++) {
-            int xi = xOff + i * cols, oi = outOff + i * cols;
-            float max = rowMax(cols, x, xi);
-            float sum = 0f;
-            for (int j = 0; j < cols; j++) {
-                float e = (float) Math.exp(x[xi + j] - max);
-                out[oi + j] = e;
-                sum += e;
+    public static void softmax(Axis ax, float[] x, int xOff, float[] out, int outOff) {
+        int n = ax.length(), st = ax.inner();
+        for (int o = 0; o < ax.outer(); o++) {
+            for (int j = 0; j < st; j++) {
+                int at = o * n * st + j;
+                softmaxLine(n, st, x, xOff + at, out, outOff + at);
             }
-            float inv = 1f / sum;
-            for (int j = 0; j < cols; j++) out[oi + j] *= inv;
         }
     }
 
-    public static void logSoftmax(int rows, int cols, float[] x, int xOff, float[] out, int outOff) {
-        for (int i = 0; i < rows; i++) {
-            int xi = xOff + i * cols, oi = outOff + i * cols;
-            float lse = logSumExp(cols, x, xi);
-            for (int j = 0; j < cols; j++) out[oi + j] = x[xi + j] - lse;
+    public static void logSoftmax(Axis ax, float[] x, int xOff, float[] out, int outOff) {
+        int n = ax.length(), st = ax.inner();
+        for (int o = 0; o < ax.outer(); o++) {
+            for (int j = 0; j < st; j++) {
+                int xi = xOff + o * n * st + j, oi = outOff + o * n * st + j;
+                float lse = logSumExp(n, st, x, xi);
+                for (int c = 0; c < n; c++) out[oi + c * st] = x[xi + c * st] - lse;
+            }
         }
     }
 
-    public static float crossEntropyMean(int rows, int cols, float[] z, int zOff, float[] labels, int labelsOff) {
+    public static float crossEntropyMean(Axis ax, int ignoreIndex, float[] z, int zOff, float[] labels, int labelsOff) {
+        int n = ax.length(), st = ax.inner(), count = 0;
         double total = 0;
-        for (int i = 0; i < rows; i++) {
-            int zi = zOff + i * cols;
-            total += logSumExp(cols, z, zi) - z[zi + (int) labels[labelsOff + i]];
+        for (int o = 0; o < ax.outer(); o++) {
+            for (int j = 0; j < st; j++) {
+                int label = (int) labels[labelsOff + o * st + j];
+                if (label == ignoreIndex) continue;
+                int zi = zOff + o * n * st + j;
+                total += logSumExp(n, st, z, zi) - z[zi + label * st];
+                count++;
+            }
         }
-        return (float) (total / rows);
+        return (float) (total / count);
     }
 
-    public static void crossEntropyGrad(int rows, int cols, float scale, float[] z, int zOff,
+    public static void crossEntropyGrad(Axis ax, int ignoreIndex, float scale, float[] z, int zOff,
                                         float[] labels, int labelsOff, float[] out, int outOff) {
-        softmax(rows, cols, z, zOff, out, outOff);
-        for (int i = 0; i < rows; i++) {
-            int oi = outOff + i * cols;
-            out[oi + (int) labels[labelsOff + i]] -= 1f;
-            for (int j = 0; j < cols; j++) out[oi + j] *= scale;
+        int n = ax.length(), st = ax.inner();
+        for (int o = 0; o < ax.outer(); o++) {
+            for (int j = 0; j < st; j++) {
+                int label = (int) labels[labelsOff + o * st + j];
+                int zi = zOff + o * n * st + j, oi = outOff + o * n * st + j;
+                if (label == ignoreIndex) {
+                    for (int c = 0; c < n; c++) out[oi + c * st] = 0f;
+                    continue;
+                }
+                softmaxLine(n, st, z, zi, out, oi);
+                out[oi + label * st] -= 1f;
+                for (int c = 0; c < n; c++) out[oi + c * st] *= scale;
+            }
         }
     }
 
-    public static float crossEntropyWithGrad(int rows, int cols, float scale, float[] z, int zOff,
-                                             float[] labels, int labelsOff, float[] grad, int gradOff) {
-        float loss = crossEntropyMean(rows, cols, z, zOff, labels, labelsOff); // before grad may overwrite z
-        crossEntropyGrad(rows, cols, scale, z, zOff, labels, labelsOff, grad, gradOff);
-        return loss;
+    private static void softmaxLine(int n, int stride, float[] x, int xi, float[] out, int oi) {
+        float max = lineMax(n, stride, x, xi);
+        float sum = 0f;
+        for (int c = 0; c < n; c++) {
+            float e = (float) Math.exp(x[xi + c * stride] - max);
+            out[oi + c * stride] = e;
+            sum += e;
+        }
+        float inv = 1f / sum;
+        for (int c = 0; c < n; c++) out[oi + c * stride] *= inv;
     }
 
-    static float rowMax(int cols, float[] x, int xi) {
+    static float lineMax(int n, int stride, float[] x, int xi) {
         float max = Float.NEGATIVE_INFINITY;
-        for (int j = 0; j < cols; j++) max = Math.max(max, x[xi + j]);
+        for (int c = 0; c < n; c++) max = Math.max(max, x[xi + c * stride]);
         return max;
     }
 
-    static float logSumExp(int cols, float[] x, int xi) {
-        float max = rowMax(cols, x, xi);
+    static float logSumExp(int n, int stride, float[] x, int xi) {
+        float max = lineMax(n, stride, x, xi);
         float sum = 0f;
-        for (int j = 0; j < cols; j++) sum += (float) Math.exp(x[xi + j] - max);
+        for (int c = 0; c < n; c++) sum += (float) Math.exp(x[xi + c * stride] - max);
         return max + (float) Math.log(sum);
     }
 }

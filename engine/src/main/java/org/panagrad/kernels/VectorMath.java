@@ -133,21 +133,17 @@ final class VectorMath {
         for (; i < n; i++) out[outOff + i] = 1f / (1f + out[outOff + i]);
     }
 
-    /** tanh is computed in chunks: the exponentials of a chunk wait in this per-thread buffer. */
-    private static final int TANH_CHUNK = 256;
-    private static final ThreadLocal<float[]> TANH_SCRATCH = ThreadLocal.withInitial(() -> new float[TANH_CHUNK]);
-
     /**
      * out = tanh(x): an odd polynomial near 0 (where the exp form cancels), 2 / (1 + e^-2x) - 1 elsewhere,
      * which goes to exactly -1 and 1 at the ends. In place is allowed.
      */
     static void tanh(int n, float[] x, int xOff, float[] out, int outOff) {
-        float[] e = TANH_SCRATCH.get();
+        float[] e = Scratch.get(); // the exponentials of one chunk
         FloatVector two = FloatVector.broadcast(F, 2f);
         FloatVector q2 = FloatVector.broadcast(F, -5.37397155531e-2f), q3 = FloatVector.broadcast(F, 1.33314422036e-1f);
         FloatVector q4 = FloatVector.broadcast(F, -3.33332819422e-1f);
-        for (int c = 0; c < n; c += TANH_CHUNK) {
-            int m = Math.min(TANH_CHUNK, n - c);
+        for (int c = 0; c < n; c += Scratch.CHUNK) {
+            int m = Math.min(Scratch.CHUNK, n - c);
             exp(m, -2f, 0f, x, xOff + c, e, 0);
             int bound = F.loopBound(m);
             int i = 0;
@@ -160,6 +156,38 @@ final class VectorMath {
                 far.blend(near0, v.abs().compare(VectorOperators.LT, 0.625f)).intoArray(out, outOff + c + i);
             }
             for (; i < m; i++) out[outOff + c + i] = (float) Math.tanh(x[xOff + c + i]);
+        }
+    }
+
+    /**
+     * out = log(1 + e^x) = max(x, 0) + log1p(e^-|x|), with log1p(t) = log(u) t / (u - 1) for u = 1 + t rounded
+     * (exact where u == 1): accurate for tiny e^-|x|, where log(1 + t) would lose it. In chunks through the
+     * scratch: -|x| then its exponential in row 0, u then log u in row 1. In place is allowed.
+     */
+    static void softplus(int n, float[] x, int xOff, float[] out, int outOff) {
+        float[] s = Scratch.get();
+        int t0 = 0, u0 = Scratch.CHUNK;
+        for (int c = 0; c < n; c += Scratch.CHUNK) {
+            int m = Math.min(Scratch.CHUNK, n - c), bound = F.loopBound(m);
+            int i = 0;
+            for (; i < bound; i += F.length()) FloatVector.fromArray(F, x, xOff + c + i).abs().neg().intoArray(s, t0 + i);
+            for (; i < m; i++) s[t0 + i] = -Math.abs(x[xOff + c + i]);
+            exp(m, 1f, 0f, s, t0, s, t0);
+            for (i = 0; i < bound; i += F.length()) FloatVector.fromArray(F, s, t0 + i).add(1f).intoArray(s, u0 + i);
+            for (; i < m; i++) s[u0 + i] = 1f + s[t0 + i];
+            log(m, s, u0, s, u0);
+            // s[t0 + i] = e^-|x|, s[u0 + i] = log(1 + e^-|x|) before the correction.
+            for (i = 0; i < bound; i += F.length()) {
+                FloatVector t = FloatVector.fromArray(F, s, t0 + i), u = t.add(1f);
+                FloatVector log1p = FloatVector.fromArray(F, s, u0 + i).mul(t).div(u.sub(1f))
+                        .blend(t, u.compare(VectorOperators.EQ, 1f));
+                FloatVector.fromArray(F, x, xOff + c + i).max(0f).add(log1p).intoArray(out, outOff + c + i);
+            }
+            for (; i < m; i++) {
+                float t = s[t0 + i], u = 1f + t;
+                float log1p = u == 1f ? t : s[u0 + i] * t / (u - 1f);
+                out[outOff + c + i] = Math.max(x[xOff + c + i], 0f) + log1p;
+            }
         }
     }
 }

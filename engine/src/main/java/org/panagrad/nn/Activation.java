@@ -1,28 +1,50 @@
 package org.panagrad.nn;
 
 import org.panagrad.graph.Node;
+import org.panagrad.ops.Ops;
+import org.panagrad.runtime.ParameterStore;
 
+import java.util.List;
 import java.util.Locale;
+import java.util.SplittableRandom;
 
-/** The elementwise nonlinearities an MLP can use between its layers. */
-public enum Activation {
+/** The elementwise nonlinearities an MLP can use between its layers, as stateless modules. */
+public enum Activation implements Module {
     RELU, TANH, SIGMOID;
 
+    @Override
+    public Node forward(Node x, Forward f) {
+        return apply(x);
+    }
+
+    @Override
+    public List<StateEntry> state() {
+        return List.of();
+    }
+
+    @Override
+    public void initialize(ParameterStore store, Init init, SplittableRandom rnd) {}
+
+    @Override
+    public String describe() {
+        return torchName() + "()";
+    }
+
     public Node apply(Node x) {
-        switch (this) {
-            case RELU: return x.relu();
-            case TANH: return x.tanh();
-            default: return x.sigmoid();
-        }
+        return switch (this) {
+            case RELU -> Ops.relu(x);
+            case TANH -> Ops.tanh(x);
+            case SIGMOID -> Ops.sigmoid(x);
+        };
     }
 
     /** The PyTorch module name: "ReLU", "Tanh", "Sigmoid". */
     public String torchName() {
-        switch (this) {
-            case RELU: return "ReLU";
-            case TANH: return "Tanh";
-            default: return "Sigmoid";
-        }
+        return switch (this) {
+            case RELU -> "ReLU";
+            case TANH -> "Tanh";
+            case SIGMOID -> "Sigmoid";
+        };
     }
 
     /** Parses "relu", "ReLU", "tanh", "sigmoid" and the like. */

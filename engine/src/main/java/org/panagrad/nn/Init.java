@@ -11,13 +11,15 @@ public enum Init {
     HE_UNIFORM, HE_NORMAL, XAVIER_UNIFORM, XAVIER_NORMAL, TORCH_DEFAULT;
 
     public void weights(float[] w, int fanIn, int fanOut, SplittableRandom rnd) {
-        switch (this) {
-            case HE_UNIFORM: uniform(w, Math.sqrt(6.0 / fanIn), rnd); break;
-            case HE_NORMAL: normal(w, Math.sqrt(2.0 / fanIn), rnd); break;
-            case XAVIER_UNIFORM: uniform(w, Math.sqrt(6.0 / (fanIn + fanOut)), rnd); break;
-            case XAVIER_NORMAL: normal(w, Math.sqrt(2.0 / (fanIn + fanOut)), rnd); break;
-            default: uniform(w, 1 / Math.sqrt(fanIn), rnd);
-        }
+        double scale = switch (this) {
+            case HE_UNIFORM -> Math.sqrt(6.0 / fanIn);
+            case HE_NORMAL -> Math.sqrt(2.0 / fanIn);
+            case XAVIER_UNIFORM -> Math.sqrt(6.0 / (fanIn + fanOut));
+            case XAVIER_NORMAL -> Math.sqrt(2.0 / (fanIn + fanOut));
+            case TORCH_DEFAULT -> 1 / Math.sqrt(fanIn);
+        };
+        if (this == HE_NORMAL || this == XAVIER_NORMAL) normal(w, scale, rnd);
+        else uniform(w, scale, rnd);
     }
 
     public void bias(float[] b, int fanIn, SplittableRandom rnd) {

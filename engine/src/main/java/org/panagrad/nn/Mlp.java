@@ -15,15 +15,17 @@ import java.util.SplittableRandom;
  * gives logits. Parameters are named as in PyTorch's nn.Sequential(Linear, act, Linear, ...): "0.weight",
  * "0.bias", "2.weight", ...
  */
-public final class Mlp {
+public final class Mlp implements Module {
     private final int[] widths;
     private final Activation activation;
     private final List<Linear> layers;
+    private final Sequential net;
 
-    private Mlp(int[] widths, Activation activation, List<Linear> layers) {
+    private Mlp(int[] widths, Activation activation, List<Linear> layers, Sequential net) {
         this.widths = widths;
         this.activation = activation;
         this.layers = layers;
+        this.net = net;
     }
 
     public static Mlp create(Graph g, Activation activation, int... widths) {
@@ -31,8 +33,17 @@ public final class Mlp {
             throw new IllegalArgumentException("an MLP needs at least an input and an output width, got " + Arrays.toString(widths));
         }
         List<Linear> layers = new ArrayList<>();
-        for (int i = 0; i + 1 < widths.length; i++) layers.add(Linear.create(g, String.valueOf(2 * i), widths[i], widths[i + 1]));
-        return new Mlp(widths.clone(), activation, Collections.unmodifiableList(layers));
+        Sequential.Builder b = Sequential.builder(g, "");
+        for (int i = 0; i + 1 < widths.length; i++) {
+            int in = widths[i], out = widths[i + 1];
+            b.add((graph, name) -> {
+                Linear l = Linear.create(graph, name, in, out);
+                layers.add(l);
+                return l;
+            });
+            if (i + 2 < widths.length) b.add(activation);
+        }
+        return new Mlp(widths.clone(), activation, Collections.unmodifiableList(layers), b.build());
     }
 
     /** Parses "784-500-10". */
@@ -53,27 +64,38 @@ public final class Mlp {
 
     /** Logits for a batch x of shape [batch, widths[0]]. */
     public Node forward(Node x) {
-        Node h = x;
-        for (int i = 0; i < layers.size(); i++) {
-            h = layers.get(i).apply(h);
-            if (i + 1 < layers.size()) h = activation.apply(h);
-        }
-        return h;
+        return forward(x, Forward.eval());
+    }
+
+    @Override
+    public Node forward(Node x, Forward f) {
+        return net.forward(x, f);
     }
 
     /** The parameters in layer order: W0, b0, W1, b1, ... */
     public List<Node> parameters() {
         List<Node> ps = new ArrayList<>();
-        for (Linear l : layers) {
-            ps.add(l.weight());
-            ps.add(l.bias());
-        }
+        for (StateEntry e : state()) ps.add(e.node());
         return ps;
     }
 
+    @Override
+    public List<StateEntry> state() {
+        return net.state();
+    }
+
     public void initialize(ParameterStore store, Init init, long seed) {
-        SplittableRandom rnd = new SplittableRandom(seed);
-        for (Linear l : layers) l.initialize(store, init, rnd);
+        initialize(store, init, new SplittableRandom(seed));
+    }
+
+    @Override
+    public void initialize(ParameterStore store, Init init, SplittableRandom rnd) {
+        net.initialize(store, init, rnd);
+    }
+
+    @Override
+    public String describe() {
+        return net.describe();
     }
 
     public List<Linear> layers() {

@@ -3,57 +3,87 @@ package org.panagrad.ops;
 import org.panagrad.graph.Node;
 import org.panagrad.graph.Shape;
 import org.panagrad.graph.ShapeException;
+import org.panagrad.kernels.Strided;
+
+import java.util.Arrays;
+import java.util.stream.Collectors;
 
 /**
- * NumPy's broadcasting rule for shapes of rank at most 2: align trailing dimensions; each pair must be equal
- * or contain a 1. Kernels see an operand as a matrix with a row stride and a column stride, 0 where it repeats.
+ * NumPy's broadcasting rule over any rank: align trailing dimensions; each must be equal or 1; missing leading
+ * dimensions count as 1. An operand repeats along the output axes where it is missing or has size 1, which
+ * kernels read with stride 0 rather than materialising the repetition.
  */
 final class Broadcast {
     private Broadcast() {}
 
-    static Shape shape(String op, Node a, Node b) {
-        int rank = Math.max(a.shape().rank(), b.shape().rank());
+    /** The broadcast shape of the operands, or a ShapeException naming the op, every operand and the axis. */
+    static Shape shape(String op, Node... operands) {
+        int rank = 0;
+        for (Node x : operands) rank = Math.max(rank, x.shape().rank());
         int[] out = new int[rank];
         for (int i = 0; i < rank; i++) {
-            int da = dimFromEnd(a.shape(), rank - 1 - i), db = dimFromEnd(b.shape(), rank - 1 - i);
-            if (da != db && da != 1 && db != 1) {
-                throw ShapeException.of(op, a, b, "shapes do not broadcast (dimension " + i + ": " + da + " vs " + db + ")");
+            int d = 1;
+            for (Node x : operands) {
+                int di = dim(x.shape(), i - (rank - x.shape().rank()));
+                if (di == 1) continue;
+                if (d != 1 && d != di) {
+                    int axis = i, r = rank;
+                    String dims = Arrays.stream(operands).map(n -> String.valueOf(dim(n.shape(), axis - (r - n.shape().rank()))))
+                            .collect(Collectors.joining(" vs "));
+                    String why = "shapes do not broadcast (dimension " + i + " of the result: " + dims + ")";
+                    if (operands.length == 2) throw ShapeException.of(op, operands[0], operands[1], why);
+                    throw new ShapeException(op + " of " + Arrays.stream(operands).map(Node::describe)
+                            .collect(Collectors.joining(", ")) + ": " + why);
+                }
+                d = di;
             }
-            out[i] = Math.max(da, db);
+            out[i] = d;
         }
         return Shape.of(out);
     }
 
-    private static int dimFromEnd(Shape s, int fromEnd) {
-        int i = s.rank() - 1 - fromEnd;
-        return i >= 0 ? s.dim(i) : 1;
+    private static int dim(Shape s, int axis) {
+        return axis >= 0 ? s.dim(axis) : 1;
     }
 
-    /** Row stride of operand {@code s} inside an output of shape {@code out}: 0 where its rows repeat. */
-    static int rowStride(Shape s, Shape out) {
-        return s.rows() == 1 && out.rows() > 1 ? 0 : s.cols();
+    /** Whether s broadcasts to out: at most out's rank, and each dimension equal to out's or 1. */
+    static boolean broadcastsTo(Shape s, Shape out) {
+        int lead = out.rank() - s.rank();
+        if (lead < 0) return false;
+        for (int a = 0; a < s.rank(); a++) if (s.dim(a) != 1 && s.dim(a) != out.dim(a + lead)) return false;
+        return true;
     }
 
-    /** Column stride of operand {@code s} inside an output of shape {@code out}: 0 where its columns repeat. */
-    static int colStride(Shape s, Shape out) {
-        return s.cols() == 1 && out.cols() > 1 ? 0 : 1;
+    /** The axes of out along which an operand of shape s repeats: missing, or of size 1 where out is larger. */
+    static int axes(Shape s, Shape out) {
+        int mask = 0, lead = out.rank() - s.rank();
+        for (int a = 0; a < out.rank(); a++) {
+            if (out.dim(a) > 1 && dim(s, a - lead) == 1) mask |= 1 << a;
+        }
+        return mask;
     }
 
-    /** The cotangent g of a broadcast result, summed back to the operand's shape. */
+    /** The index space of an op that writes out and reads the operands with broadcasting. */
+    static Strided layout(Shape out, Shape... operands) {
+        int[][] strides = new int[operands.length][];
+        for (int k = 0; k < operands.length; k++) strides[k] = Axes.strides(out, axes(operands[k], out));
+        return Strided.elementwise(out.dims(), strides);
+    }
+
+    /** For each element of out, the element of an operand of shape s it reads: for the reference interpreter. */
+    static int[] index(Shape s, Shape out) {
+        return Axes.index(out, axes(s, out));
+    }
+
+    /** The cotangent g of a broadcast result, summed over exactly the axes along which target repeated. */
     static Node sumTo(Node g, Shape target) {
-        if (g.shape().equals(target)) return g;
-        boolean rows = target.rows() == 1 && g.shape().rows() > 1;
-        boolean cols = target.cols() == 1 && g.shape().cols() > 1;
-        if (!rows && !cols) return Reshape.of(g, target);
-        return Sum.of(g, rows, cols, target);
+        int mask = axes(target, g.shape());
+        return mask == 0 ? Reshape.of(g, target) : Sum.of(g, mask, target);
     }
 
-    /** x repeated to the shape target (x broadcasts to it). */
+    /** x repeated to the shape target, which it broadcasts to. */
     static Node expandTo(Node x, Shape target) {
-        if (x.shape().equals(target)) return x;
-        boolean rows = x.shape().rows() == 1 && target.rows() > 1;
-        boolean cols = x.shape().cols() == 1 && target.cols() > 1;
-        if (!rows && !cols) return Reshape.of(x, target);
-        return Expand.of(x, rows, cols, target);
+        int mask = axes(x.shape(), target);
+        return mask == 0 ? Reshape.of(x, target) : Expand.of(x, mask, target);
     }
 }

@@ -1,11 +1,11 @@
 package org.panagrad.ops;
 
+import org.panagrad.graph.Buffers;
+import org.panagrad.graph.Instruction;
 import org.panagrad.graph.Node;
 import org.panagrad.graph.Op;
 import org.panagrad.kernels.Elementwise;
 import org.panagrad.kernels.UnaryOp;
-import org.panagrad.runtime.Buffers;
-import org.panagrad.runtime.Instruction;
 
 /** What the elementwise unary ops share: the float64 loop, the kernel call and in-place execution. */
 interface ElementwiseUnary extends Op {

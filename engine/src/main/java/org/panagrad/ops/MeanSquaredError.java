@@ -1,11 +1,11 @@
 package org.panagrad.ops;
 
+import org.panagrad.graph.Buffers;
+import org.panagrad.graph.Instruction;
 import org.panagrad.graph.Node;
 import org.panagrad.graph.Op;
 import org.panagrad.graph.Shape;
 import org.panagrad.graph.ShapeException;
-import org.panagrad.runtime.Buffers;
-import org.panagrad.runtime.Instruction;
 
 /** mean((prediction - target)^2) over every element, as PyTorch's MSELoss with reduction "mean". */
 public record MeanSquaredError() implements Op, KnownHessianLoss {

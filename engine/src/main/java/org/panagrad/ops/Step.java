@@ -1,10 +1,10 @@
 package org.panagrad.ops;
 
+import org.panagrad.graph.Buffers;
+import org.panagrad.graph.Instruction;
 import org.panagrad.graph.Node;
 import org.panagrad.graph.Op;
 import org.panagrad.kernels.Elementwise;
-import org.panagrad.runtime.Buffers;
-import org.panagrad.runtime.Instruction;
 
 /**
  * The mask 1 where x > 0, {@code atZero} where x == 0, 0 elsewhere: the derivative of relu (atZero = 0) and of

@@ -1,9 +1,9 @@
 package org.panagrad.ops;
 
+import org.panagrad.graph.Buffers;
+import org.panagrad.graph.Instruction;
 import org.panagrad.graph.Node;
 import org.panagrad.graph.Op;
-import org.panagrad.runtime.Buffers;
-import org.panagrad.runtime.Instruction;
 
 /** The identity whose derivatives are zero, as JAX's stop_gradient: a value treated as a constant. */
 public record StopGradient() implements Op {

@@ -1,10 +1,10 @@
 package org.panagrad.optim;
 
+import org.panagrad.graph.Buffers;
+import org.panagrad.graph.Instruction;
 import org.panagrad.graph.Node;
 import org.panagrad.graph.Shape;
 import org.panagrad.kernels.Updates;
-import org.panagrad.runtime.Buffers;
-import org.panagrad.runtime.Instruction;
 
 /**
  * PyTorch's Adam (or AdamW, with decoupled weight decay) step on one parameter in one pass: inputs

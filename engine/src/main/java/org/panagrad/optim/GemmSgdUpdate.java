@@ -1,13 +1,13 @@
 package org.panagrad.optim;
 
+import org.panagrad.graph.Buffers;
+import org.panagrad.graph.Instruction;
 import org.panagrad.graph.Node;
 import org.panagrad.kernels.Gemm;
 import org.panagrad.kernels.GemmOperand;
 import org.panagrad.kernels.Updates;
-import org.panagrad.ops.ContainsProduct;
 import org.panagrad.ops.MatMul;
-import org.panagrad.runtime.Buffers;
-import org.panagrad.runtime.Instruction;
+import org.panagrad.ops.fused.ContainsProduct;
 
 /**
  * An SGD update that takes in the GEMM producing its gradient, so that the weight gradient is never stored:

@@ -1,12 +1,12 @@
 package org.panagrad.optim;
 
+import org.panagrad.graph.Buffers;
+import org.panagrad.graph.Instruction;
 import org.panagrad.graph.Node;
 import org.panagrad.graph.Shape;
 import org.panagrad.kernels.Updates;
-import org.panagrad.ops.Fusible;
 import org.panagrad.ops.MatMul;
-import org.panagrad.runtime.Buffers;
-import org.panagrad.runtime.Instruction;
+import org.panagrad.ops.fused.Fusible;
 
 /**
  * PyTorch's SGD step on one parameter, in one pass: inputs (param, grad, hyper) or, with momentum,
@@ -27,7 +27,10 @@ record SgdUpdate(double momentum, boolean nesterov, double weightDecay) implemen
     @Override
     public Node fuse(Node y, Fusible.Context context) {
         Node grad = y.input(1);
-        if (!(grad.op() instanceof MatMul) || !context.readOnlyHere(1) || !GemmSgdUpdate.applies(this)) return y;
+        if (!(grad.op() instanceof MatMul) || grad.shape().rank() != 2 || !context.readOnlyHere(1)
+                || !GemmSgdUpdate.applies(this)) {
+            return y; // a batched product's gradient is stored first
+        }
         for (int k = 0; k < 2; k++) {
             Node operand = grad.input(k);
             if (context.overwrittenInPlace(operand) && grad.shape().numel() < operand.shape().numel()) return y;

@@ -1,7 +1,7 @@
 package org.panagrad.runtime;
 
 import org.panagrad.graph.Node;
-import org.panagrad.ops.Variable;
+import org.panagrad.graph.Storage;
 
 import java.util.ArrayList;
 import java.util.Collections;
@@ -19,7 +19,7 @@ public final class ParameterStore {
 
     /** The array holding a variable's values, created as zeros on first use. */
     public float[] get(Node variable) {
-        if (!(variable.op() instanceof Variable)) {
+        if (variable.op().storage() != Storage.VARIABLE) {
             throw new IllegalArgumentException(variable.describe() + " is not a parameter or state variable");
         }
         return values.computeIfAbsent(variable, v -> new float[v.shape().numel()]);

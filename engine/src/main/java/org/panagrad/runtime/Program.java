@@ -1,9 +1,12 @@
 package org.panagrad.runtime;
 
+import org.panagrad.graph.Buffers;
 import org.panagrad.graph.DType;
+import org.panagrad.graph.Input;
+import org.panagrad.graph.Instruction;
 import org.panagrad.graph.Node;
-import org.panagrad.ops.Input;
-import org.panagrad.ops.Variable;
+import org.panagrad.graph.Storage;
+import org.panagrad.graph.View;
 
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -20,6 +23,7 @@ import java.util.Set;
  * {@link #bind} makes the program read an input from the caller's array in place, {@link #set} copies it
  * into an array the program keeps for it. The instructions that read an input are bound to its array, so
  * they are rebuilt when it changes: bind once and refill the array, and the steady state allocates nothing.
+ * A view of an input or a parameter (a reshape, a contiguous slice) is read where its source is, with no copy.
  */
 public final class Program {
     private final float[] arena;
@@ -27,6 +31,12 @@ public final class Program {
     /** Where each input the program reads is read from: unset, the program's own copy, or the caller's array. */
     private final Map<Node, Binding> inputs = new HashMap<>();
     private final Map<Node, Node> sources;
+    /**
+     * Views the planner gave no memory because they read an input or a parameter in place (a reshaped batch, a
+     * reshaped weight): the input or parameter each reads, and from which element on.
+     */
+    private final Map<Node, Node> viewed = new HashMap<>();
+    private final Map<Node, Integer> viewOffsets = new HashMap<>();
     private final ParameterStore store;
     private final Instruction[] code;
     private final List<Node> steps;
@@ -73,9 +83,16 @@ public final class Program {
         List<Node> steps = new ArrayList<>();
         List<Integer> varyingSteps = new ArrayList<>();
         for (Node n : schedule) {
+            if (!offsets.containsKey(n) && n.op().view(n) != null) { // reads an input or a parameter in place
+                View v = n.op().view(n);
+                Node source = n.input(v.input());
+                viewed.put(n, viewed.getOrDefault(source, source));
+                viewOffsets.put(n, viewOffsets.getOrDefault(source, 0) + v.offset());
+                continue;
+            }
             boolean readsInput = false;
             for (int k = 0; k < n.arity(); k++) {
-                Binding b = this.inputs.get(n.input(k));
+                Binding b = this.inputs.get(storageOf(n.input(k)));
                 if (b != null) {
                     readsInput = true;
                     b.readers.add(code.size());
@@ -178,16 +195,21 @@ public final class Program {
         set(input, src, 0);
     }
 
-    /** Copies class labels in, from {@code src[srcOffset...]}, checking each is a valid class. */
+    /**
+     * Copies class labels in, from {@code src[srcOffset...]}, checking each is a valid class (or the ignore index
+     * the labels were declared with, see {@link org.panagrad.graph.Graph#labelsIgnoring}).
+     */
     public void setLabels(Node labels, int[] src, int srcOffset) {
         Binding b = binding(labels, DType.LABELS);
-        int n = labels.shape().numel(), classes = ((Input) labels.op()).classes();
+        Input declared = (Input) labels.op();
+        int n = labels.shape().numel();
         checkRange(labels, src.length, srcOffset, "labels");
         for (int i = 0; i < n; i++) {
             int c = src[srcOffset + i];
-            if (c < 0 || c >= classes) {
+            if (!declared.accepts(c)) {
                 throw new IllegalArgumentException(labels.describe() + ": label " + c + " at index " + (srcOffset + i)
-                        + " is outside [0, " + classes + ")");
+                        + " is outside [0, " + declared.classes() + ")" + declared.ignoreIndex().stream()
+                        .mapToObj(k -> " and is not the ignore index " + k).findFirst().orElse(""));
             }
         }
         if (b == null) return;
@@ -201,7 +223,7 @@ public final class Program {
 
     /** The input's binding, or null when the program does not read it. */
     private Binding binding(Node input, DType dtype) {
-        if (!(input.op() instanceof Input) || input.dtype() != dtype) {
+        if (input.op().storage() != Storage.INPUT || input.dtype() != dtype) {
             throw new IllegalArgumentException(input.describe() + " is not a " + (dtype == DType.LABELS ? "labels" : "float")
                     + " input");
         }
@@ -247,16 +269,22 @@ public final class Program {
     private String unfedInputs(Node n) {
         StringBuilder missing = new StringBuilder();
         for (int k = 0; k < n.arity(); k++) {
-            Binding in = inputs.get(n.input(k));
-            if (in != null && in.array == null) missing.append(missing.length() == 0 ? "" : ", ").append(n.input(k).describe());
+            Node input = storageOf(n.input(k));
+            Binding in = inputs.get(input);
+            if (in != null && in.array == null) missing.append(missing.length() == 0 ? "" : ", ").append(input.describe());
         }
         return missing.toString();
     }
 
     /** Whether this program reads the input, or computes the node and keeps it readable. */
     public boolean reads(Node node) {
-        Node src = source(node);
+        Node src = storageOf(source(node));
         return inputs.containsKey(src) || offsets.containsKey(src);
+    }
+
+    /** The node whose memory n's values are in: n, or the input or parameter that n is a view of. */
+    private Node storageOf(Node n) {
+        return viewed.getOrDefault(n, n);
     }
 
     /** The value of a scalar output after a run. */
@@ -296,7 +324,8 @@ public final class Program {
     }
 
     private float[] array(Node n) {
-        if (n.op() instanceof Variable) return store.get(n);
+        n = storageOf(n);
+        if (n.op().storage() == Storage.VARIABLE) return store.get(n);
         Binding b = inputs.get(n);
         if (b != null) {
             if (b.array == null) throw new IllegalStateException("input " + n.describe() + " was not fed");
@@ -307,7 +336,9 @@ public final class Program {
     }
 
     private int offsetOf(Node n) {
-        if (n.op() instanceof Variable) return 0;
+        Integer view = viewOffsets.get(n);
+        if (view != null) return offsetOf(viewed.get(n)) + view;
+        if (n.op().storage() == Storage.VARIABLE) return 0;
         Binding b = inputs.get(n);
         return b != null ? b.offset : offsets.get(n);
     }

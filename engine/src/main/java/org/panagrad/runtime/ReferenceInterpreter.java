@@ -1,8 +1,7 @@
 package org.panagrad.runtime;
 
 import org.panagrad.graph.Node;
-import org.panagrad.ops.Leaf;
-import org.panagrad.ops.Constant;
+import org.panagrad.graph.Storage;
 
 import java.util.HashMap;
 import java.util.Map;
@@ -42,7 +41,7 @@ public final class ReferenceInterpreter {
         for (int id = needed.nextSetBit(0); id >= 0; id = needed.nextSetBit(id + 1)) {
             Node n = out.graph().nodes().get(id);
             if (values.containsKey(n)) continue;
-            if (n.op() instanceof Leaf && !(n.op() instanceof Constant)) {
+            if (n.op().storage() == Storage.INPUT || n.op().storage() == Storage.VARIABLE) {
                 throw new IllegalArgumentException("no value given for " + n.op().name() + " " + n.describe());
             }
             double[][] ins = new double[n.arity()][];

@@ -6,7 +6,7 @@ import org.junit.jupiter.params.provider.EnumSource;
 import org.panagrad.graph.Node;
 import org.panagrad.nn.Activation;
 import org.panagrad.ops.MatMul;
-import org.panagrad.ops.ContainsProduct;
+import org.panagrad.ops.fused.ContainsProduct;
 import org.panagrad.runtime.Program;
 import org.panagrad.testing.SmallModel;
 import org.panagrad.testing.SteadyState;

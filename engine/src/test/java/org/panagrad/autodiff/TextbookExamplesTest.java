@@ -5,6 +5,7 @@ import org.panagrad.compiler.Compiler;
 import org.panagrad.graph.Graph;
 import org.panagrad.graph.Node;
 import org.panagrad.graph.Shape;
+import org.panagrad.ops.Ops;
 import org.panagrad.runtime.ParameterStore;
 import org.panagrad.runtime.Program;
 import org.panagrad.runtime.ReferenceInterpreter;
@@ -43,7 +44,7 @@ class TextbookExamplesTest {
     void sumOfAProduct() {
         Graph g = new Graph();
         Node x = g.input("x"), y = g.input("y"), z = g.input("z");
-        double[][] r = valueAndGrad(g, x.add(y.mul(z)), new Node[] {x, y, z}, new double[] {-2, 5, -4});
+        double[][] r = valueAndGrad(g, Ops.add(x, Ops.mul(y, z)), new Node[] {x, y, z}, new double[] {-2, 5, -4});
         for (double[] v : r) assertArrayEquals(new double[] {-22, 1, -4, 5}, v, 0);
     }
 
@@ -51,7 +52,7 @@ class TextbookExamplesTest {
     void sumTimesMaximum() {
         Graph g = new Graph();
         Node x = g.input("x"), y = g.input("y"), z = g.input("z");
-        double[][] r = valueAndGrad(g, x.add(y).mul(y.maximum(z)), new Node[] {x, y, z}, new double[] {1, 2, 0});
+        double[][] r = valueAndGrad(g, Ops.mul(Ops.add(x, y), Ops.maximum(y, z)), new Node[] {x, y, z}, new double[] {1, 2, 0});
         for (double[] v : r) assertArrayEquals(new double[] {6, 2, 5, 0}, v, 0);
     }
 
@@ -59,8 +60,8 @@ class TextbookExamplesTest {
     void squaredErrorThroughARelu() {
         Graph g = new Graph();
         Node w = g.input("w"), x = g.input("x");
-        Node d = w.mul(x).relu().sub(g.fill(90, Shape.scalar()));
-        double[][] r = valueAndGrad(g, d.mul(d), new Node[] {w, x}, new double[] {0.5, 200});
+        Node d = Ops.sub(Ops.relu(Ops.mul(w, x)), g.fill(90, Shape.scalar()));
+        double[][] r = valueAndGrad(g, Ops.mul(d, d), new Node[] {w, x}, new double[] {0.5, 200});
         for (double[] v : r) assertArrayEquals(new double[] {100, 4000, 10}, v, 0);
     }
 
@@ -68,7 +69,7 @@ class TextbookExamplesTest {
     void reluBackwardMasksTheUpstreamGradient() {
         Graph g = new Graph();
         Node x = g.input("x", 4), up = g.input("up", 4);
-        Node dx = Autodiff.vjp(x.relu(), up, x)[0];
+        Node dx = Autodiff.vjp(Ops.relu(x), up, x)[0];
         Map<Node, double[]> feed = Map.of(x, new double[] {1, -2, 3, -1}, up, new double[] {4, -1, 5, 9});
         assertArrayEquals(new double[] {4, 0, 5, 0}, ReferenceInterpreter.evaluate(dx, feed), 0);
         Program p = Compiler.compile(new ParameterStore(), List.of(dx));
@@ -83,7 +84,7 @@ class TextbookExamplesTest {
         Graph g = new Graph();
         Node x = g.input("x");
         Node one = g.fill(1, Shape.scalar());
-        Node a = x.add(one), b = a.scale(2), c = b.neg(), d = c.add(one), e = d.scale(2), f = e.sigmoid();
+        Node a = Ops.add(x, one), b = Ops.scale(a, 2), c = Ops.neg(b), d = Ops.add(c, one), e = Ops.scale(d, 2), f = Ops.sigmoid(e);
         double s = 1 / (1 + Math.exp(14));
         double expected = -4 * s * (1 - s);
         double[][] r = valueAndGrad(g, f, new Node[] {x}, new double[] {3});

@@ -1,6 +1,5 @@
 package org.panagrad.compiler;
 
-import org.panagrad.testing.SteadyState;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
@@ -8,11 +7,14 @@ import org.junit.jupiter.params.provider.MethodSource;
 import org.panagrad.autodiff.Autodiff;
 import org.panagrad.graph.Node;
 import org.panagrad.nn.Activation;
+import org.panagrad.ops.Ops;
+import org.panagrad.ops.fused.MaskedProduct;
 import org.panagrad.runtime.ParameterStore;
 import org.panagrad.runtime.Program;
 import org.panagrad.runtime.ReferenceInterpreter;
 import org.panagrad.testing.Reference;
 import org.panagrad.testing.SmallModel;
+import org.panagrad.testing.SteadyState;
 
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -97,9 +99,9 @@ class CompiledProgramTest {
     @Test
     void deadCodeIsNotCompiledAndCommonSubexpressionsMerge() {
         SmallModel m = new SmallModel(Activation.TANH, false, 3, 8, 5, 6, 4);
-        Node unused = m.logits.exp().sum();
-        Node a = m.logits.softmax(), b = m.logits.softmax();
-        Node both = a.add(b).sum();
+        Node unused = Ops.sum(Ops.exp(m.logits));
+        Node a = Ops.softmax(m.logits), b = Ops.softmax(m.logits);
+        Node both = Ops.sum(Ops.add(a, b));
         Program withPasses = Compiler.compile(new ParameterStore(), List.of(both));
         Program without = Compiler.compile(new ParameterStore(), List.of(both), Compiler.Options.NONE);
         assertTrue(withPasses.instructionNodes().stream().noneMatch(n -> n == unused || n.input(0) == unused));
@@ -135,7 +137,7 @@ class CompiledProgramTest {
             boolean ta = (t & 1) != 0, tb = (t & 2) != 0;
             org.panagrad.graph.Graph g = new org.panagrad.graph.Graph();
             Node a = ta ? g.input("a", 9, 13) : g.input("a", 13, 9), b = tb ? g.input("b", 17, 9) : g.input("b", 9, 17);
-            Node masked = org.panagrad.ops.MaskedProduct.of(org.panagrad.ops.MatMul.of(a, b, ta, tb), g.input("h", 13, 17));
+            Node masked = org.panagrad.ops.fused.MaskedProduct.of(org.panagrad.ops.MatMul.of(a, b, ta, tb), g.input("h", 13, 17));
             Map<Node, double[]> feed = Reference.feed(new Random(t), List.of(a, b, masked.input(2)), -1, 1);
             Program p = Compiler.compile(new ParameterStore(), List.of(masked), Compiler.Options.NONE);
             for (Node in : feed.keySet()) p.set(in, Reference.toFloat(feed.get(in)));
@@ -156,8 +158,8 @@ class CompiledProgramTest {
     void rerunningTheVaryingPartEqualsFullRuns() {
         org.panagrad.graph.Graph g = new org.panagrad.graph.Graph();
         Node a = g.input("a", 6, 2), b = g.input("b", 6, 2);
-        Node varyingFirst = a.sub(b.sum(0, true)); // scheduled first: its sum_rows(b) dies before exp is written
-        List<Node> outputs = List.of(varyingFirst, a.scale(0.5).exp());
+        Node varyingFirst = Ops.sub(a, Ops.sum(b, 0, true)); // scheduled first: its sum_rows(b) dies before exp is written
+        List<Node> outputs = List.of(varyingFirst, Ops.exp(Ops.scale(a, 0.5)));
         Program full = Compiler.compile(new ParameterStore(), outputs);
         Program split = Compiler.compile(new ParameterStore(), outputs, Compiler.Options.ALL, java.util.Set.of(b));
         Random rnd = new Random(3);

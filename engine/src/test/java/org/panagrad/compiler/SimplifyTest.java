@@ -4,6 +4,7 @@ import org.junit.jupiter.api.Test;
 import org.panagrad.graph.Graph;
 import org.panagrad.graph.Node;
 import org.panagrad.graph.Shape;
+import org.panagrad.ops.Ops;
 import org.panagrad.runtime.ParameterStore;
 import org.panagrad.runtime.Program;
 
@@ -19,8 +20,8 @@ class SimplifyTest {
         Graph g = new Graph();
         Node x = g.input("x", 2, 3);
         Node one = g.fill(1, Shape.of(2, 3)), zero = g.fill(0, Shape.of(2, 3));
-        Node y = x.mul(one).add(zero).sub(zero).div(one).scale(1).neg().neg().tanh();
-        Node z = x.exp().mul(zero).add(x.scale(2).scale(3));
+        Node y = Ops.tanh(Ops.neg(Ops.neg(Ops.scale(Ops.div(Ops.sub(Ops.add(Ops.mul(x, one), zero), zero), one), 1))));
+        Node z = Ops.add(Ops.mul(Ops.exp(x), zero), Ops.scale(Ops.scale(x, 2), 3));
         Program simplified = Compiler.compile(new ParameterStore(), List.of(y, z));
         Program plain = Compiler.compile(new ParameterStore(), List.of(y, z), Compiler.Options.NONE);
         // What remains: tanh(x) and 6x.
@@ -34,5 +35,27 @@ class SimplifyTest {
         assertArrayEquals(plain.get(y), simplified.get(y), 1e-6f);
         assertArrayEquals(plain.get(z), simplified.get(z), 1e-6f);
         assertEquals(6f, simplified.get(z)[3] / 2, 1e-6f);
+    }
+
+    @Test
+    void anExpandedOperandIsReadUnexpandedAtAnyRank() {
+        // The JVP of a per-channel bias add expands the bias's tangent to the activation's shape; the add reads
+        // it unexpanded, as it broadcasts by itself.
+        Graph g = new Graph();
+        Node x = g.input("x", 2, 3, 4, 5), b = g.input("b", 3, 1, 1), tb = g.input("tb", 3, 1, 1);
+        Node y = Ops.tanh(Ops.add(x, b));
+        Node tangent = org.panagrad.autodiff.Autodiff.jvp(new Node[] {y}, new Node[] {b}, new Node[] {tb})[0];
+        Program p = Compiler.compile(new ParameterStore(), List.of(tangent));
+        assertEquals(List.of(), p.instructionNodes().stream().filter(n -> n.op().name().equals("expand")).toList());
+        Program plain = Compiler.compile(new ParameterStore(), List.of(tangent), Compiler.Options.NONE);
+        assertEquals(1, plain.instructionNodes().stream().filter(n -> n.op().name().equals("expand")).count());
+        java.util.Random rnd = new java.util.Random(3);
+        for (Program q : List.of(p, plain)) {
+            q.set(x, org.panagrad.testing.Reference.toFloat(org.panagrad.testing.Reference.random(new java.util.Random(1), 120, -1, 1)));
+            q.set(b, new float[] {0.5f, -0.5f, 1f});
+            q.set(tb, new float[] {1f, 2f, 3f});
+            q.run();
+        }
+        assertArrayEquals(plain.get(tangent), p.get(tangent), 1e-6f);
     }
 }

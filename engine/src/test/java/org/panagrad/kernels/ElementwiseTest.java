@@ -3,8 +3,14 @@ package org.panagrad.kernels;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.panagrad.kernels.KernelTestSupport.assertClose;
+import static org.panagrad.kernels.KernelTestSupport.broadcastStrides;
+import static org.panagrad.kernels.KernelTestSupport.numel;
+import static org.panagrad.kernels.KernelTestSupport.offsets;
 import static org.panagrad.kernels.KernelTestSupport.random;
 
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
 import java.util.Random;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -17,26 +23,109 @@ class ElementwiseTest {
 
     private static final int OFF = 5; // a non-zero, non-aligned offset for every operand
 
+    /** An output shape and the shapes of operands broadcast to it, around the size n. */
+    private record Pattern(int[] out, int[]... operands) {
+        @Override
+        public String toString() {
+            StringBuilder sb = new StringBuilder(Arrays.toString(out));
+            for (int[] o : operands) sb.append(" <- ").append(Arrays.toString(o));
+            return sb.toString();
+        }
+    }
+
+    /** Dense, bias rows, columns, scalars, and rank-3/4 broadcasts with n on every axis in turn. */
+    private static List<Pattern> patterns(int n) {
+        List<Pattern> ps = new ArrayList<>();
+        int[] m = {3, n};
+        for (int[][] ab : new int[][][] {{m, m}, {m, {n}}, {m, {3, 1}}, {m, {}}, {{1, n}, m}, {{3, 1}, {1, n}}}) {
+            ps.add(new Pattern(new int[] {3, n}, ab[0], ab[1], ab[1]));
+        }
+        ps.add(new Pattern(new int[] {2, n, 3, 5}, new int[] {2, n, 3, 5}, new int[] {n, 1, 1}, new int[] {5}));
+        ps.add(new Pattern(new int[] {n, 3, 7, 2}, new int[] {n, 3, 1, 2}, new int[] {1, 3, 7, 1}, new int[] {n, 1, 7, 2}));
+        ps.add(new Pattern(new int[] {3, 7, n}, new int[] {7, 1}, new int[] {3, 1, n}, new int[] {1, 1, 1}));
+        return ps;
+    }
+
+    private static Strided layout(Pattern p, int operands) {
+        int[][] strides = new int[operands][];
+        for (int k = 0; k < operands; k++) strides[k] = broadcastStrides(p.operands()[k], p.out());
+        return Strided.elementwise(p.out(), strides);
+    }
+
     @ParameterizedTest
     @MethodSource("sizes")
-    void binaryMatchesScalarForEveryBroadcastPattern(int n) {
+    void binaryWalksEveryBroadcastPatternAsTheNaiveLoopAndTheTwinsAgree(int n) {
         Random rnd = new Random(n);
-        int rows = 3, cols = n;
-        // Room for the strided pattern, which reads every other element.
-        float[] a = random(rnd, OFF + 2 * rows * cols, 0.5f, 2f);
-        float[] b = random(rnd, OFF + 2 * rows * cols, 0.5f, 2f);
-        // {aRowStride, aColStride, bRowStride, bColStride}: dense, bias row, column vector, scalar, strided.
-        int[][] patterns = {{cols, 1, cols, 1}, {cols, 1, 0, 1}, {cols, 1, 1, 0}, {0, 1, cols, 1},
-                {1, 0, cols, 1}, {cols, 1, 0, 0}, {2 * cols, 2, cols, 1}, {2, 0, cols, 1}};
-        for (BinaryOp op : BinaryOp.values()) {
-            for (int[] p : patterns) {
-                float[] want = new float[OFF + rows * cols];
-                float[] got = new float[OFF + rows * cols];
-                ElementwiseScalar.binary(op, rows, cols, a, OFF, p[0], p[1], b, OFF, p[2], p[3], want, OFF);
-                ElementwiseSimd.binary(op, rows, cols, a, OFF, p[0], p[1], b, OFF, p[2], p[3], got, OFF);
-                assertArrayEquals(want, got, op + " strides " + java.util.Arrays.toString(p));
+        for (Pattern p : patterns(n)) {
+            int size = numel(p.out());
+            float[] a = random(rnd, OFF + numel(p.operands()[0]), 0.5f, 2f), b = random(rnd, OFF + numel(p.operands()[1]), 0.5f, 2f);
+            int[] ia = offsets(p.out(), broadcastStrides(p.operands()[0], p.out()));
+            int[] ib = offsets(p.out(), broadcastStrides(p.operands()[1], p.out()));
+            Strided s = layout(p, 2);
+            for (BinaryOp op : BinaryOp.values()) {
+                float[] naive = new float[OFF + size], scalar = new float[OFF + size], simd = new float[OFF + size];
+                for (int i = 0; i < size; i++) naive[OFF + i] = op.apply(a[OFF + ia[i]], b[OFF + ib[i]]);
+                Elementwise.binary(false, op, s, 0, a, OFF, b, OFF, scalar, OFF);
+                Elementwise.binary(true, op, s, 0, a, OFF, b, OFF, simd, OFF);
+                assertArrayEquals(naive, scalar, op + " scalar " + p + " as " + s);
+                assertArrayEquals(naive, simd, op + " simd " + p + " as " + s);
             }
         }
+    }
+
+    @ParameterizedTest
+    @MethodSource("sizes")
+    void rowsWithOtherStridesGoElementByElement(int n) {
+        Random rnd = new Random(n);
+        float[] a = random(rnd, OFF + 3 * n, -1f, 1f), b = random(rnd, OFF + n, -1f, 1f);
+        for (BinaryOp op : BinaryOp.values()) {
+            float[] want = new float[OFF + n], got = new float[OFF + n];
+            ElementwiseScalar.binaryRow(op, n, a, OFF, 3, b, OFF, 1, want, OFF);
+            ElementwiseSimd.binaryRow(op, n, a, OFF, 3, b, OFF, 1, got, OFF);
+            assertArrayEquals(want, got, op + " with stride 3");
+        }
+    }
+
+    @ParameterizedTest
+    @MethodSource("sizes")
+    void selectAndBroadcastWalkEveryPattern(int n) {
+        Random rnd = new Random(n);
+        for (Pattern p : patterns(n)) {
+            int size = numel(p.out());
+            float[] m = new float[OFF + numel(p.operands()[0])];
+            for (int i = OFF; i < m.length; i++) m[i] = rnd.nextBoolean() ? 1f : 0f;
+            float[] a = random(rnd, OFF + numel(p.operands()[1]), -1f, 1f), b = random(rnd, OFF + numel(p.operands()[2]), -1f, 1f);
+            int[] im = offsets(p.out(), broadcastStrides(p.operands()[0], p.out()));
+            int[] ia = offsets(p.out(), broadcastStrides(p.operands()[1], p.out()));
+            int[] ib = offsets(p.out(), broadcastStrides(p.operands()[2], p.out()));
+            Strided s = layout(p, 3);
+            float[] naive = new float[OFF + size], scalar = new float[OFF + size], simd = new float[OFF + size];
+            for (int i = 0; i < size; i++) naive[OFF + i] = m[OFF + im[i]] != 0f ? a[OFF + ia[i]] : b[OFF + ib[i]];
+            Elementwise.select(false, s, 0, m, OFF, a, OFF, b, OFF, scalar, OFF);
+            Elementwise.select(true, s, 0, m, OFF, a, OFF, b, OFF, simd, OFF);
+            assertArrayEquals(naive, scalar, "select scalar " + p);
+            assertArrayEquals(naive, simd, "select simd " + p);
+
+            Strided e = Strided.elementwise(p.out(), broadcastStrides(p.operands()[1], p.out()));
+            for (int i = 0; i < size; i++) naive[OFF + i] = a[OFF + ia[i]];
+            Elementwise.broadcast(false, e, 0, a, OFF, scalar, OFF);
+            Elementwise.broadcast(true, e, 0, a, OFF, simd, OFF);
+            assertArrayEquals(naive, scalar, "broadcast scalar " + p);
+            assertArrayEquals(naive, simd, "broadcast simd " + p);
+        }
+    }
+
+    @Test
+    void adjacentAxesThatStepTogetherCollapse() {
+        // The benchmark's bias add: [32, 64, 14, 14] + [64, 1, 1] walks 2048 rows of 196.
+        int[] out = {32, 64, 14, 14};
+        Strided s = Strided.elementwise(out, broadcastStrides(out, out), broadcastStrides(new int[] {64, 1, 1}, out));
+        assertEquals("[32x64x196] strides [12544,196,1] [12544,196,1] [0,1,0]", s.toString());
+        // Dense operands are one row; size-1 axes vanish; a scalar is a single element.
+        assertEquals("[6] strides [1] [1]", Strided.elementwise(new int[] {2, 1, 3}, new int[] {3, 3, 1}).toString());
+        assertEquals("[1] strides [0] [0]", Strided.elementwise(new int[] {}, new int[] {}).toString());
+        // A reduction of [N, C, H, W] over N, H, W: reduced, kept, reduced.
+        assertEquals("[2x3x20] strides [60,20,1] [0,1,0]", Strided.reduction(new int[] {2, 3, 4, 5}, 0b1101).toString());
     }
 
     @Test
@@ -44,9 +133,18 @@ class ElementwiseTest {
         Random rnd = new Random(1);
         float[] a = random(rnd, 100, -1f, 1f), b = random(rnd, 100, -1f, 1f);
         float[] want = new float[100];
-        ElementwiseScalar.binary(BinaryOp.ADD, 10, 10, a, 0, 10, 1, b, 0, 10, 1, want, 0);
-        ElementwiseSimd.binary(BinaryOp.ADD, 10, 10, a, 0, 10, 1, b, 0, 10, 1, a, 0);
+        Strided s = Strided.elementwise(new int[] {10, 10}, new int[] {10, 1}, new int[] {10, 1});
+        Elementwise.binary(false, BinaryOp.ADD, s, 0, a, 0, b, 0, want, 0);
+        Elementwise.binary(true, BinaryOp.ADD, s, 0, a, 0, b, 0, a, 0);
         assertArrayEquals(want, a);
+    }
+
+    /** The input range each op is tested on: positive where it needs to be. */
+    private static float[] inputFor(UnaryOp op, float[] any, float[] positive) {
+        return switch (op) {
+            case LOG, SQRT, RSQRT -> positive;
+            case NEG, EXP, TANH, SIGMOID, RELU, ABS, SIGN, SOFTPLUS -> any;
+        };
     }
 
     @ParameterizedTest
@@ -54,13 +152,14 @@ class ElementwiseTest {
     void unaryMatchesScalar(int n) {
         Random rnd = new Random(n);
         float[] x = random(rnd, OFF + n, -12f, 12f);
+        for (int i = OFF; i < OFF + n; i += 5) x[i] = 0f;
         float[] positive = random(rnd, OFF + n, 1e-6f, 50f);
         for (UnaryOp op : UnaryOp.values()) {
-            float[] in = op == UnaryOp.LOG ? positive : x;
+            float[] in = inputFor(op, x, positive);
             float[] want = new float[OFF + n], got = new float[OFF + n];
             ElementwiseScalar.unary(op, n, in, OFF, want, OFF);
             ElementwiseSimd.unary(op, n, in, OFF, got, OFF);
-            // exp/log/tanh/sigmoid are polynomial approximations: a few ulp apart from Math.*
+            // exp/log/tanh/sigmoid/softplus are polynomial approximations: a few ulp apart from Math.*
             assertClose(want, got, 2e-6f, 1e-7f, op.toString());
         }
     }
@@ -68,12 +167,32 @@ class ElementwiseTest {
     @Test
     void unaryEdgeValues() {
         float[] x = {0f, -0f, Float.NaN, Float.POSITIVE_INFINITY, Float.NEGATIVE_INFINITY, -200f, 200f, 1e-40f,
-                -1e-40f, 88.7f, -87.5f, -103f, 1e-30f, 0.6f, -0.65f, 9.5f};
+                -1e-40f, 88.7f, -87.5f, -103f, 1e-30f, 0.6f, -0.65f, 9.5f, 20f, -20f, 30f, -30f, 1e-8f, -17f};
         for (UnaryOp op : UnaryOp.values()) {
-            float[] want = new float[16], got = new float[16];
-            ElementwiseScalar.unary(op, 16, x, 0, want, 0);
-            ElementwiseSimd.unary(op, 16, x, 0, got, 0);
+            float[] want = new float[x.length], got = new float[x.length];
+            ElementwiseScalar.unary(op, x.length, x, 0, want, 0);
+            ElementwiseSimd.unary(op, x.length, x, 0, got, 0);
             assertClose(want, got, 3e-6f, 2e-45f, op + " on edge values");
+        }
+    }
+
+    @ParameterizedTest
+    @MethodSource("sizes")
+    void powMatchesScalar(int n) {
+        Random rnd = new Random(n);
+        float[] x = random(rnd, OFF + n, -3f, 3f), positive = random(rnd, OFF + n, 1e-3f, 20f);
+        positive[OFF] = 0f;
+        for (float p : new float[] {0f, 1f, 2f, 3f, -1f, -2f, 7f, 0.5f, -0.5f, 2.5f, 1f / 3, -1.5f}) {
+            float[] in = Elementwise.integerExponent(p) ? x : positive;
+            float[] want = new float[OFF + n], got = new float[OFF + n];
+            ElementwiseScalar.pow(n, p, in, OFF, want, OFF);
+            ElementwiseSimd.pow(n, p, in, OFF, got, OFF);
+            if (Elementwise.integerExponent(p) || Math.abs(p) == 0.5f) assertArrayEquals(want, got, "pow " + p);
+            else assertClose(want, got, 4e-6f, 1e-30f, "pow " + p); // e^(p log x) against Math.pow
+            for (int i = 0; i < n; i++) {
+                double exact = Math.pow(in[OFF + i], p);
+                assertEquals(exact, want[OFF + i], 2e-6 * Math.abs(exact) + 1e-30, "pow " + p + " of " + in[OFF + i]);
+            }
         }
     }
 

@@ -66,35 +66,69 @@ class KernelAllocationTest {
         float[] out = new float[n];
         float[] row = KernelTestSupport.random(rnd, cols, 0.5f, 2f);
         float[] col = KernelTestSupport.random(rnd, rows, 0.5f, 2f);
-        float[] labels = new float[rows];
+        float[] labels = new float[rows], columnLabels = new float[cols], mask = new float[n];
         for (int i = 0; i < rows; i++) labels[i] = rnd.nextInt(cols);
+        for (int j = 0; j < cols; j++) columnLabels[j] = j % 5 == 0 ? -100 : rnd.nextInt(rows);
+        for (int i = 0; i < n; i++) mask[i] = i % cols <= i / cols ? 1f : 0f; // causal
         float[] p = KernelTestSupport.random(rnd, n, -1f, 1f), g = KernelTestSupport.random(rnd, n, -1f, 1f);
         float[] m1 = new float[n], m2 = new float[n];
         float[] sink = new float[1];
 
+        // A rank-4 activation [2, 3, 5, 7] and a per-channel [3, 1, 1] operand.
+        int[] dims4 = {2, 3, 5, 7};
+        float[] x4 = KernelTestSupport.random(rnd, 210, -3f, 3f), out4 = new float[210], channel = KernelTestSupport.random(rnd, 3, 0.5f, 2f);
+        int[] dense = {cols, 1}, dense4 = Strided.dense(dims4);
+        Map<String, Strided> layouts = new LinkedHashMap<>();
+        layouts.put("dense", Strided.elementwise(new int[] {rows, cols}, dense, dense));
+        layouts.put("row broadcast", Strided.elementwise(new int[] {rows, cols}, dense, new int[] {0, 1}));
+        layouts.put("row broadcast first", Strided.elementwise(new int[] {rows, cols}, new int[] {0, 1}, dense));
+        layouts.put("column broadcast", Strided.elementwise(new int[] {rows, cols}, dense, new int[] {1, 0}));
+        layouts.put("scalar", Strided.elementwise(new int[] {rows, cols}, dense, new int[] {0, 0}));
+        layouts.put("strided", Strided.elementwise(new int[] {rows, cols / 2}, new int[] {cols, 2}, new int[] {cols, 2}));
+
         Map<String, Runnable> calls = new LinkedHashMap<>();
         for (BinaryOp op : BinaryOp.values()) {
-            calls.put("binary " + op + " dense", () -> Elementwise.binary(op, rows, cols, x, 0, cols, 1, y, 0, cols, 1, out, 0));
-            calls.put("binary " + op + " row broadcast", () -> Elementwise.binary(op, rows, cols, x, 0, cols, 1, row, 0, 0, 1, out, 0));
-            calls.put("binary " + op + " row broadcast first", () -> Elementwise.binary(op, rows, cols, row, 0, 0, 1, y, 0, cols, 1, out, 0));
-            calls.put("binary " + op + " column broadcast", () -> Elementwise.binary(op, rows, cols, x, 0, cols, 1, col, 0, 1, 0, out, 0));
-            calls.put("binary " + op + " scalar", () -> Elementwise.binary(op, rows, cols, x, 0, cols, 1, row, 3, 0, 0, out, 0));
-            calls.put("binary " + op + " strided", () -> Elementwise.binary(op, rows, cols / 2, x, 0, cols, 2, y, 1, cols, 2, out, 0));
+            layouts.forEach((name, s) -> calls.put("binary " + op + " " + name, () -> Elementwise.binary(op, s, x, 0, y, 0, out, 0)));
+            Strided bias4 = Strided.elementwise(dims4, dense4, new int[] {0, 1, 0, 0});
+            calls.put("binary " + op + " rank 4 channel", () -> Elementwise.binary(op, bias4, x4, 0, channel, 0, out4, 0));
         }
+        Strided rowSelect = Strided.elementwise(new int[] {rows, cols}, dense, dense, new int[] {0, 1});
+        calls.put("select row", () -> Elementwise.select(rowSelect, y, 0, x, 0, row, 0, out, 0));
+        Strided causal = Strided.elementwise(new int[] {rows, cols}, dense, dense, new int[] {0, 0});
+        calls.put("select causal", () -> Elementwise.select(causal, mask, 0, x, 0, row, 0, out, 0));
+        Strided expand = Strided.elementwise(dims4, new int[] {0, 1, 0, 0});
+        calls.put("broadcast channel", () -> Elementwise.broadcast(expand, channel, 0, out4, 0));
+        Strided expandRow = Strided.elementwise(new int[] {rows, cols}, new int[] {0, 1});
+        calls.put("broadcast row", () -> Elementwise.broadcast(expandRow, row, 0, out, 0));
         for (UnaryOp op : UnaryOp.values()) {
-            calls.put("unary " + op, () -> Elementwise.unary(op, n, op == UnaryOp.LOG ? y : x, 0, out, 0));
+            boolean positive = op == UnaryOp.LOG || op == UnaryOp.SQRT || op == UnaryOp.RSQRT;
+            calls.put("unary " + op, () -> Elementwise.unary(op, n, positive ? y : x, 0, out, 0));
+        }
+        for (float e : new float[] {2f, -1f, 0.5f, -0.5f, 2.5f}) {
+            calls.put("pow " + e, () -> Elementwise.pow(n, e, y, 0, out, 0));
         }
         calls.put("scale", () -> Elementwise.scale(n, 0.5f, x, 0, out, 0));
         calls.put("fill", () -> Elementwise.fill(n, 0.25f, out, 0));
         calls.put("step", () -> Elementwise.step(n, 0.5f, x, 0, out, 0));
         calls.put("reluBackward", () -> Elementwise.reluBackward(n, y, 0, x, 0, out, 0));
-        calls.put("softmax", () -> Softmax.softmax(rows, cols, x, 0, out, 0));
-        calls.put("logSoftmax", () -> Softmax.logSoftmax(rows, cols, x, 0, out, 0));
-        calls.put("crossEntropyMean", () -> sink[0] = Softmax.crossEntropyMean(rows, cols, x, 0, labels, 0));
-        calls.put("crossEntropyGrad", () -> Softmax.crossEntropyGrad(rows, cols, 0.2f, x, 0, labels, 0, out, 0));
-        calls.put("crossEntropyWithGrad", () -> sink[0] = Softmax.crossEntropyWithGrad(rows, cols, 0.2f, x, 0, labels, 0, out, 0));
-        calls.put("sumOverRows", () -> Reductions.sumOverRows(rows, cols, x, 0, out, 0));
-        calls.put("sumOverCols", () -> Reductions.sumOverCols(rows, cols, x, 0, out, 0));
+        Axis byRow = new Axis(rows, cols, 1), byColumn = new Axis(1, rows, cols);
+        for (Axis ax : new Axis[] {byRow, byColumn}) {
+            String at = ax.inner() == 1 ? " rows" : " columns";
+            float[] lab = ax.inner() == 1 ? labels : columnLabels;
+            calls.put("softmax" + at, () -> Softmax.softmax(ax, x, 0, out, 0));
+            calls.put("logSoftmax" + at, () -> Softmax.logSoftmax(ax, x, 0, out, 0));
+            calls.put("crossEntropyMean" + at, () -> sink[0] = Softmax.crossEntropyMean(ax, -100, x, 0, lab, 0));
+            calls.put("crossEntropyGrad" + at, () -> Softmax.crossEntropyGrad(ax, -100, x, 0, lab, 0, out, 0));
+        }
+        calls.put("countedWeights", () -> Softmax.countedWeights(cols, -100, columnLabels, 0, out, 0));
+        for (int axes : new int[] {0b01, 0b10, 0b11}) {
+            Strided s = Strided.reduction(new int[] {rows, cols}, axes);
+            calls.put("sum axes " + axes, () -> Reductions.sum(s, x, 0, out, 0));
+            calls.put("max axes " + axes, () -> Reductions.max(s, x, 0, out, 0));
+        }
+        Strided perChannel = Strided.reduction(dims4, 0b1101);
+        calls.put("sum per channel", () -> Reductions.sum(perChannel, x4, 0, out4, 0));
+        calls.put("max per channel", () -> Reductions.max(perChannel, x4, 0, out4, 0));
         calls.put("sum", () -> sink[0] = Reductions.sum(n, x, 0));
         calls.put("dot", () -> sink[0] = Reductions.dot(n, x, 0, y, 0));
         calls.put("axpy", () -> Elementwise.axpy(n, 1e-6f, x, 0, out, 0));

@@ -34,4 +34,37 @@ final class KernelTestSupport {
             }
         }
     }
+
+    /**
+     * Element strides, along each axis of out, of a dense operand of the given shape broadcast to out by NumPy's
+     * rule (trailing axes aligned; 0 where the operand is missing or has size 1).
+     */
+    static int[] broadcastStrides(int[] shape, int[] out) {
+        int[] s = new int[out.length];
+        int lead = out.length - shape.length, step = 1;
+        for (int a = shape.length - 1; a >= 0; a--) {
+            s[a + lead] = shape[a] == 1 ? 0 : step;
+            step *= shape[a];
+        }
+        return s;
+    }
+
+    static int numel(int[] shape) {
+        int n = 1;
+        for (int d : shape) n *= d;
+        return n;
+    }
+
+    /** Offsets of every element of out (row-major) in an operand with the given strides: the naive walk. */
+    static int[] offsets(int[] out, int[] strides) {
+        int[] offs = new int[numel(out)], at = new int[out.length];
+        for (int i = 0; i < offs.length; i++) {
+            for (int a = 0; a < out.length; a++) offs[i] += at[a] * strides[a];
+            for (int a = out.length - 1; a >= 0; a--) {
+                if (++at[a] < out[a]) break;
+                at[a] = 0;
+            }
+        }
+        return offs;
+    }
 }

@@ -1,5 +1,6 @@
 package org.panagrad.kernels;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.panagrad.kernels.KernelTestSupport.assertClose;
@@ -56,44 +57,72 @@ class SoftmaxTest {
         assertEquals(0f, y[1]);
     }
 
-    @ParameterizedTest
-    @MethodSource("sizes")
-    void softmaxAndLogSoftmaxMatchScalar(int cols) {
-        Random rnd = new Random(cols);
-        int rows = 4;
-        float[] x = random(rnd, OFF + rows * cols, -30f, 30f);
-        float[] want = new float[OFF + rows * cols], got = new float[OFF + rows * cols];
-        SoftmaxScalar.softmax(rows, cols, x, OFF, want, OFF);
-        SoftmaxSimd.softmax(rows, cols, x, OFF, got, OFF);
-        assertClose(want, got, 1e-5f, 1e-30f, "softmax");
-        SoftmaxScalar.logSoftmax(rows, cols, x, OFF, want, OFF);
-        SoftmaxSimd.logSoftmax(rows, cols, x, OFF, got, OFF);
-        assertClose(want, got, 1e-5f, 1e-5f, "logSoftmax");
+    /** Classes last (rows of n) and classes in the middle with n positions after them (vectors across positions). */
+    private static Axis[] axes(int n) {
+        return new Axis[] {new Axis(4, n, 1), new Axis(2, 5, n), new Axis(3, n, 7)};
     }
 
     @ParameterizedTest
     @MethodSource("sizes")
-    void crossEntropyLossAndGradMatchScalar(int cols) {
-        Random rnd = new Random(cols);
-        int rows = 5;
-        float[] z = random(rnd, OFF + rows * cols, -10f, 10f);
-        float[] labels = new float[rows + 1];
-        for (int i = 0; i < rows; i++) labels[1 + i] = rnd.nextInt(cols);
-        float want = SoftmaxScalar.crossEntropyMean(rows, cols, z, OFF, labels, 1);
-        assertEquals(want, SoftmaxSimd.crossEntropyMean(rows, cols, z, OFF, labels, 1), 1e-5f * Math.max(1f, Math.abs(want)));
-        float[] gWant = new float[OFF + rows * cols], gGot = new float[OFF + rows * cols];
-        SoftmaxScalar.crossEntropyGrad(rows, cols, 0.2f, z, OFF, labels, 1, gWant, OFF);
-        SoftmaxSimd.crossEntropyGrad(rows, cols, 0.2f, z, OFF, labels, 1, gGot, OFF);
-        assertClose(gWant, gGot, 1e-5f, 1e-7f, "crossEntropyGrad");
+    void softmaxAndLogSoftmaxMatchScalar(int n) {
+        Random rnd = new Random(n);
+        for (Axis ax : axes(n)) {
+            float[] x = random(rnd, OFF + ax.size(), -30f, 30f);
+            float[] want = new float[OFF + ax.size()], got = new float[OFF + ax.size()];
+            SoftmaxScalar.softmax(ax, x, OFF, want, OFF);
+            SoftmaxSimd.softmax(ax, x, OFF, got, OFF);
+            assertClose(want, got, 1e-5f, 1e-30f, "softmax " + ax);
+            SoftmaxScalar.logSoftmax(ax, x, OFF, want, OFF);
+            SoftmaxSimd.logSoftmax(ax, x, OFF, got, OFF);
+            assertClose(want, got, 1e-5f, 1e-5f, "logSoftmax " + ax);
+            float[] inPlace = x.clone();
+            SoftmaxSimd.softmax(ax, inPlace, OFF, inPlace, OFF);
+            SoftmaxScalar.softmax(ax, x, OFF, want, OFF);
+            assertClose(gradPart(want), gradPart(inPlace), 1e-5f, 1e-30f, "softmax in place " + ax);
+        }
+    }
 
-        // Fused, writing the gradient over the logits themselves.
-        float[] zCopy = z.clone();
-        float fused = Softmax.crossEntropyWithGrad(rows, cols, 0.2f, zCopy, OFF, labels, 1, zCopy, OFF);
-        assertEquals(want, fused, 1e-5f * Math.max(1f, Math.abs(want)));
-        assertClose(gradPart(gWant), gradPart(zCopy), 1e-5f, 1e-7f, "crossEntropyWithGrad in place");
-        float[] zCopy2 = z.clone();
-        assertEquals(want, SoftmaxScalar.crossEntropyWithGrad(rows, cols, 0.2f, zCopy2, OFF, labels, 1, zCopy2, OFF), 0f);
-        assertClose(gradPart(gWant), gradPart(zCopy2), 0f, 0f, "scalar crossEntropyWithGrad in place");
+    @ParameterizedTest
+    @MethodSource("sizes")
+    void crossEntropyLossAndGradMatchScalar(int n) {
+        Random rnd = new Random(n);
+        int ignore = -100;
+        for (Axis ax : axes(n)) {
+            float[] z = random(rnd, OFF + ax.size(), -10f, 10f);
+            float[] labels = new float[1 + ax.positions()];
+            for (int i = 0; i < ax.positions(); i++) labels[1 + i] = rnd.nextInt(4) == 0 ? ignore : rnd.nextInt(ax.length());
+            labels[1] = 0; // at least one position counts
+            float want = SoftmaxScalar.crossEntropyMean(ax, ignore, z, OFF, labels, 1);
+            float got = SoftmaxSimd.crossEntropyMean(ax, ignore, z, OFF, labels, 1);
+            assertEquals(want, got, 1e-5f * Math.max(1f, Math.abs(want)), "crossEntropyMean " + ax);
+            float scale = 1f / Softmax.counted(ax.positions(), ignore, labels, 1);
+            float[] gWant = new float[OFF + ax.size()], gGot = new float[OFF + ax.size()];
+            SoftmaxScalar.crossEntropyGrad(ax, ignore, scale, z, OFF, labels, 1, gWant, OFF);
+            SoftmaxSimd.crossEntropyGrad(ax, ignore, scale, z, OFF, labels, 1, gGot, OFF);
+            assertClose(gWant, gGot, 1e-5f, 1e-7f, "crossEntropyGrad " + ax);
+
+            // Written over the logits themselves, as the compiled program may.
+            float[] zCopy = z.clone();
+            SoftmaxSimd.crossEntropyGrad(ax, ignore, scale, zCopy, OFF, labels, 1, zCopy, OFF);
+            assertClose(gradPart(gWant), gradPart(zCopy), 1e-5f, 1e-7f, "crossEntropyGrad in place " + ax);
+            float[] zCopy2 = z.clone();
+            SoftmaxScalar.crossEntropyGrad(ax, ignore, scale, zCopy2, OFF, labels, 1, zCopy2, OFF);
+            assertClose(gradPart(gWant), gradPart(zCopy2), 0f, 0f, "scalar crossEntropyGrad in place " + ax);
+
+            // Ignored positions have zero gradient; the others sum to zero along the classes.
+            for (int o = 0; o < ax.outer(); o++) {
+                for (int j = 0; j < ax.inner(); j++) {
+                    float total = 0, abs = 0;
+                    for (int c = 0; c < ax.length(); c++) {
+                        float g = gGot[OFF + (o * ax.length() + c) * ax.inner() + j];
+                        total += g;
+                        abs += Math.abs(g);
+                    }
+                    if ((int) labels[1 + o * ax.inner() + j] == ignore) assertEquals(0f, abs, "ignored position " + ax);
+                    else assertEquals(0f, total, 1e-6f, "gradient sum at a counted position " + ax);
+                }
+            }
+        }
     }
 
     private static float[] gradPart(float[] withOffset) {
@@ -101,10 +130,19 @@ class SoftmaxTest {
     }
 
     @Test
+    void everyPositionIgnoredGivesANaNLossAndZeroGradient() {
+        Axis ax = new Axis(3, 4, 1);
+        float[] z = new float[12], labels = {-1, -1, -1}, grad = new float[12];
+        assertTrue(Float.isNaN(Softmax.crossEntropyMean(ax, -1, z, 0, labels, 0)));
+        Softmax.crossEntropyGrad(ax, -1, z, 0, labels, 0, grad, 0);
+        assertArrayEquals(new float[12], grad);
+    }
+
+    @Test
     void softmaxRowsSumToOneAndSurviveHugeLogits() {
         float[] x = {1000f, 0f, -1000f, Float.NEGATIVE_INFINITY, 999f, 1f, 2f, 3f, 4f, 5f};
         float[] out = new float[10];
-        SoftmaxSimd.softmax(1, 10, x, 0, out, 0);
+        SoftmaxSimd.softmax(new Axis(1, 10, 1), x, 0, out, 0);
         float sum = 0;
         for (float v : out) { assertTrue(v >= 0f && !Float.isNaN(v)); sum += v; }
         assertEquals(1f, sum, 1e-6f);

@@ -22,7 +22,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * The planned arena of a training step against the naive sum of its buffers (the issue's target: at most
  * 60%), and against the lower bound no planner can beat: the largest total size of buffers live at one step.
  * The input batch is an argument outside the arena; what gets it to 60% is the hidden layer's gradient
- * written over its activation (see {@link org.panagrad.ops.MaskedProduct}).
+ * written over its activation (see {@link org.panagrad.ops.fused.MaskedProduct}).
  */
 class TrainingStepMemoryTest {
     @ParameterizedTest

@@ -1,17 +1,18 @@
 package org.panagrad.optim;
 
-import org.panagrad.testing.SteadyState;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 import org.panagrad.graph.Graph;
 import org.panagrad.graph.Node;
-import org.panagrad.ops.SoftmaxCrossEntropy;
 import org.panagrad.nn.Activation;
+import org.panagrad.ops.Ops;
+import org.panagrad.ops.SoftmaxCrossEntropy;
 import org.panagrad.runtime.ParameterStore;
 import org.panagrad.runtime.ReferenceInterpreter;
 import org.panagrad.testing.Reference;
 import org.panagrad.testing.SmallModel;
+import org.panagrad.testing.SteadyState;
 
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -81,8 +82,8 @@ class TrainingStepTest {
             Node x = g.input("x", 4, 6), labels = g.labels("y", 4, 3);
             Node w0 = torchLayout ? g.parameter("w0", 5, 6) : g.parameter("w0", 6, 5);
             Node w1 = torchLayout ? g.parameter("w1", 3, 5) : g.parameter("w1", 5, 3);
-            Node h = x.matmul(w0, false, torchLayout).relu();
-            Node loss = SoftmaxCrossEntropy.of(h.matmul(w1, false, torchLayout), labels);
+            Node h = Ops.relu(Ops.matmul(x, w0, false, torchLayout));
+            Node loss = SoftmaxCrossEntropy.of(Ops.matmul(h, w1, false, torchLayout), labels);
             TrainingStep step = TrainingStep.compile(new ParameterStore(), loss, List.of(w0, w1), optimizer(name), false);
             List<Node> order = step.program().instructionNodes();
             for (int i = 0; i < order.size(); i++) {

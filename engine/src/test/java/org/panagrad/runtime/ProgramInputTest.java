@@ -4,6 +4,7 @@ import org.junit.jupiter.api.Test;
 import org.panagrad.compiler.Compiler;
 import org.panagrad.graph.Graph;
 import org.panagrad.graph.Node;
+import org.panagrad.ops.Ops;
 import org.panagrad.ops.SoftmaxCrossEntropy;
 import org.panagrad.testing.SteadyState;
 
@@ -20,7 +21,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 class ProgramInputTest {
     private final Graph g = new Graph();
     private final Node x = g.input("x", 6, 5), w = g.input("w", 5, 4), y = g.labels("y", 6, 4);
-    private final Node logits = x.matmul(w).tanh();
+    private final Node logits = Ops.tanh(Ops.matmul(x, w));
     private final Node loss = SoftmaxCrossEntropy.of(logits, y);
     private final Program program = Compiler.compile(new ParameterStore(), List.of(loss, logits));
     private final Random rnd = new Random(3);

@@ -1,6 +1,7 @@
 package org.panagrad.testing;
 
 import org.panagrad.graph.DType;
+import org.panagrad.graph.Input;
 import org.panagrad.graph.Node;
 import org.panagrad.runtime.ReferenceInterpreter;
 
@@ -31,7 +32,7 @@ public final class Reference {
         for (Node leaf : leaves) {
             int n = leaf.shape().numel();
             if (leaf.dtype() == DType.LABELS) {
-                feed.put(leaf, randomLabels(rnd, n, ((org.panagrad.ops.Input) leaf.op()).classes()));
+                feed.put(leaf, randomLabels(rnd, n, Input.classesOf(leaf)));
             } else {
                 feed.put(leaf, random(rnd, n, lo, hi));
             }
@@ -41,6 +42,11 @@ public final class Reference {
 
     public static double[] eval(Node y, Map<Node, double[]> feed) {
         return ReferenceInterpreter.evaluate(y, feed);
+    }
+
+    /** The values of several outputs (and everything they depend on), in one pass. */
+    public static Map<Node, double[]> evaluate(List<Node> outputs, Map<Node, double[]> feed) {
+        return ReferenceInterpreter.evaluate(outputs, feed);
     }
 
     /** Central difference of y along direction u of the leaves xs: (y(x + h u) - y(x - h u)) / 2h. */
@@ -80,16 +86,27 @@ public final class Reference {
         return m;
     }
 
-    /** Asserts |a - b| <= atol + rtol * max|b| elementwise, naming what differs. */
+    /** Asserts |actual_i - expected_i| <= atol + rtol |expected_i| for every i: each element on its own scale. */
     public static void assertClose(String what, double[] expected, double[] actual, double rtol, double atol) {
+        assertClose(what, expected, actual, rtol, atol, 0);
+    }
+
+    /**
+     * Asserts |actual_i - expected_i| <= atol + rtol |expected_i| + scaleTol max|expected|, naming the first
+     * element that differs. The last term is for errors that grow with the whole vector rather than with the
+     * element, as float32 rounding in sums that cancel and finite-difference truncation do; keep it well below
+     * rtol, so that small entries are not judged on the largest entry's scale.
+     */
+    public static void assertClose(String what, double[] expected, double[] actual, double rtol, double atol, double scaleTol) {
         if (expected.length != actual.length) {
             throw new AssertionError(what + ": lengths " + expected.length + " and " + actual.length + " differ");
         }
-        double tol = atol + rtol * maxAbs(expected);
+        double floor = atol + scaleTol * maxAbs(expected);
         for (int i = 0; i < expected.length; i++) {
+            double tol = floor + rtol * Math.abs(expected[i]);
             if (!(Math.abs(expected[i] - actual[i]) <= tol)) {
                 throw new AssertionError(what + ": element " + i + " expected " + expected[i] + " but was " + actual[i]
-                        + " (tolerance " + tol + ")");
+                        + " (tolerance " + tol + ", largest expected magnitude " + maxAbs(expected) + ")");
             }
         }
     }

@@ -1,9 +1,9 @@
 package org.panagrad.demo;
 
 import org.panagrad.io.SafeTensorsFile;
-import org.panagrad.optim.BatchFeeder;
-import org.panagrad.optim.ClosureOptimizer;
-import org.panagrad.optim.OptimizerSnapshot;
+import org.panagrad.optim.secondorder.BatchFeeder;
+import org.panagrad.optim.secondorder.ClosureOptimizer;
+import org.panagrad.optim.secondorder.OptimizerSnapshot;
 
 import java.io.IOException;
 import java.nio.file.Path;

@@ -2,8 +2,10 @@ package org.panagrad.demo;
 
 import org.panagrad.graph.Node;
 import org.panagrad.graph.Shape;
-import org.panagrad.ops.ContainsProduct;
+import org.panagrad.graph.Storage;
+import org.panagrad.graph.Variable;
 import org.panagrad.ops.MatMul;
+import org.panagrad.ops.fused.ContainsProduct;
 import org.panagrad.runtime.Program;
 
 import java.util.ArrayDeque;
@@ -11,15 +13,24 @@ import java.util.Deque;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import java.util.stream.Collectors;
 
 /**
  * How graph drawings and profiles name and classify a compiled program's instructions: its op with the
- * shapes it works on, and whether it belongs to the forward pass, the backward pass or the update.
+ * shapes it works on, and its phase: the forward pass, the backward pass, the tangent passes of a
+ * Hessian-vector product, or the update.
  */
 final class CompiledNodes {
     enum Phase {
-        FORWARD("forward", "#1f77b4"), BACKWARD("backward", "#d62728"), UPDATE("update", "#2ca02c");
+        FORWARD("forward", "#1f77b4"),
+        BACKWARD("backward", "#d62728"),
+        /** Depends on the tangent v but on no backward value: a forward pass of tangents (jvp). */
+        TANGENT_FORWARD("tangent forward", "#9467bd"),
+        /** Depends on v and on the backward pass: the derivative of the gradient along v. */
+        TANGENT_BACKWARD("tangent backward", "#ff7f0e"),
+        UPDATE("update", "#2ca02c");
 
         final String label;
         final String colour;
@@ -30,13 +41,23 @@ final class CompiledNodes {
         }
     }
 
+    private static final Pattern TANGENT_NAME = Pattern.compile("v\\d+\\.(.+)");
+
     private final Set<Node> forward = new HashSet<>();
+    private final Set<Node> tangentForward = new HashSet<>();
+    private final Set<Node> tangentBackward = new HashSet<>();
+
+    /** A program without tangents: a training step, a gradient. */
+    CompiledNodes(Program program, Node loss) {
+        this(program, loss, Set.of());
+    }
 
     /**
      * Forward is everything the loss depends on; updates are the ops with side effects (they write the
-     * parameters); the rest is the backward pass (or, for an HVP program, the derivative passes).
+     * parameters); what depends on one of the {@code tangents} (an HVP's v) is a tangent pass, forward when it
+     * reads no backward value, else backward; the rest is the backward pass.
      */
-    CompiledNodes(Program program, Node loss) {
+    CompiledNodes(Program program, Node loss, Set<Node> tangents) {
         Set<Node> computed = new HashSet<>(program.instructionNodes());
         Deque<Node> todo = new ArrayDeque<>();
         todo.push(program.sourceOf(loss));
@@ -45,11 +66,25 @@ final class CompiledNodes {
             if (!computed.contains(n) || !forward.add(n)) continue;
             for (Node in : n.inputs()) todo.push(in);
         }
+        // Instructions are in topological order, so one pass sees every input's class first.
+        for (Node n : program.instructionNodes()) {
+            if (forward.contains(n)) continue;
+            boolean onTangent = false, onBackward = false;
+            for (Node in : n.inputs()) {
+                onTangent |= tangents.contains(in) || tangentForward.contains(in) || tangentBackward.contains(in);
+                onBackward |= tangentBackward.contains(in) || (computed.contains(in) && !forward.contains(in)
+                        && !tangentForward.contains(in));
+            }
+            if (onTangent) (onBackward ? tangentBackward : tangentForward).add(n);
+        }
     }
 
     Phase phase(Node n) {
         if (n.op().hasSideEffects()) return Phase.UPDATE;
-        return forward.contains(n) ? Phase.FORWARD : Phase.BACKWARD;
+        if (forward.contains(n)) return Phase.FORWARD;
+        if (tangentForward.contains(n)) return Phase.TANGENT_FORWARD;
+        if (tangentBackward.contains(n)) return Phase.TANGENT_BACKWARD;
+        return Phase.BACKWARD;
     }
 
     /** "matmul [128x784]·[784x500] → [128x500]": operands as the product uses them (transposes applied). */
@@ -60,7 +95,7 @@ final class CompiledNodes {
     /** "[128x784]·[784x500] → [128x500]"; an update fused with its gradient's GEMM writes into its parameter. */
     static String shapes(Node n) {
         String result = n.op().hasSideEffects() && n.op() instanceof ContainsProduct ? n.input(2).describe()
-                : n.shape().toString();
+                : shape(n.shape());
         return operands(n) + " → " + result;
     }
 
@@ -69,10 +104,36 @@ final class CompiledNodes {
                 : n.op() instanceof ContainsProduct ? ((ContainsProduct) n.op()).product() : null;
         if (mm != null) {
             String product = effective(n.input(0).shape(), mm.transA()) + "·" + effective(n.input(1).shape(), mm.transB());
-            return n.arity() > 2 && !n.op().hasSideEffects() ? product + " + " + n.input(2).shape() : product;
+            return n.arity() > 2 && !n.op().hasSideEffects() ? product + " + " + shape(n.input(2).shape()) : product;
         }
         List<Node> in = n.inputs();
-        return in.stream().map(i -> i.shape().toString()).collect(Collectors.joining(", "));
+        return in.stream().map(i -> shape(i.shape())).collect(Collectors.joining(", "));
+    }
+
+    /** "[128x500]", and "scalar" for a rank-0 shape (not "[]"). */
+    static String shape(Shape s) {
+        return s.rank() == 0 ? "scalar" : s.toString();
+    }
+
+    /**
+     * The name a person knows a leaf by: a parameter's or input's own name, and for an HVP's tangent input (named
+     * v71.0.weight inside, the counter keeping it unique) the parameter it goes with: v(0.weight).
+     */
+    static String leafName(Node leaf) {
+        if (leaf.name() == null) return leaf.op().name();
+        Matcher m = TANGENT_NAME.matcher(leaf.name());
+        return leaf.op().storage() == Storage.INPUT && m.matches() ? "v(" + m.group(1) + ")" : leaf.name();
+    }
+
+    /** "parameter", "state", "input", "tangent input", "constant". */
+    static String leafKind(Node leaf, Set<Node> tangents) {
+        if (tangents.contains(leaf)) return "tangent input";
+        return switch (leaf.op().storage()) {
+            case VARIABLE -> ((Variable) leaf.op()).trainable() ? "parameter" : "state";
+            case INPUT -> "input";
+            case CONSTANT -> "constant";
+            case COMPUTED -> "computed";
+        };
     }
 
     private static Shape effective(Shape s, boolean transposed) {

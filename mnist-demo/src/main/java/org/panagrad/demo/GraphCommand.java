@@ -1,6 +1,10 @@
 package org.panagrad.demo;
 
 import org.panagrad.analysis.CurvatureProduct;
+import org.panagrad.demo.report.GraphPicture;
+import org.panagrad.demo.report.GraphSvg;
+import org.panagrad.graph.Node;
+import org.panagrad.graph.Storage;
 import org.panagrad.io.AtomicFiles;
 import org.panagrad.optim.TrainingStep;
 import picocli.CommandLine;
@@ -14,14 +18,17 @@ import java.io.PrintWriter;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Set;
 import java.util.concurrent.Callable;
 import java.util.concurrent.TimeUnit;
 
 @Command(name = "graph", mixinStandardHelpOptions = true, sortOptions = false,
         description = {"Writes the compiled training step (forward, backward, update) as Graphviz DOT, and as SVG"
                 + " when Graphviz's dot is installed.",
-                "Forward edges are blue, backward edges red, updates green; each box shows its op and shapes."})
+                "Forward edges are blue, backward red, updates green (tangent passes of --hvp purple and orange); each box"
+                        + " shows its op and shapes, outputs have a thick border, and a legend says which is which."})
 final class GraphCommand implements Callable<Integer> {
     @CommandLine.Mixin
     ModelOptions modelOptions;
@@ -58,28 +65,40 @@ final class GraphCommand implements Callable<Integer> {
                 optimizer.compiled(optimizer.defaultLearningRate), false);
         String title = "training step: " + Checkpoint.torchModule(model.mlp.widths(), model.mlp.activation())
                 + ", batch " + batch + ", " + optimizer;
-        written.addAll(write(output, GraphDot.render(title, step.program(), b.loss())));
+        written.addAll(write(output, ProgramPicture.of(title, step.program(), b.loss(), Set.of())));
         if (hvp) {
             Model.Batch hb = model.batch("hvp", batch);
             CurvatureProduct product = CurvatureProduct.compile(model.store, hb.loss(), model.parameters(),
                     CurvatureProduct.Kind.HESSIAN_REVERSE_OVER_REVERSE);
-            written.addAll(write(sibling(output, "-hvp"), GraphDot.render("Hessian-vector product (reverse over reverse): "
+            Set<Node> tangents = new HashSet<>();
+            for (Node n : product.program().instructionNodes()) {
+                for (Node in : n.inputs()) {
+                    if (in.op().storage() == Storage.INPUT && in != hb.images() && in != hb.labels()) tangents.add(in);
+                }
+            }
+            written.addAll(write(sibling(output, "-hvp"), ProgramPicture.of("Hessian-vector product (reverse over reverse): "
                     + Checkpoint.torchModule(model.mlp.widths(), model.mlp.activation()) + ", batch " + batch,
-                    product.program(), hb.loss())));
+                    product.program(), hb.loss(), tangents)));
         }
         for (Path p : written) out.println("wrote " + p);
-        if (!noSvg && !Graphviz.available()) out.println("Graphviz's dot is not installed: no SVG (install graphviz to get one)");
+        if (!noSvg && !Graphviz.available()) out.println("Graphviz's dot is not installed: the SVG was laid out by Panagrad");
         out.flush();
         return 0;
     }
 
-    private List<Path> write(Path dotFile, String dot) throws IOException, InterruptedException {
-        byte[] bytes = dot.getBytes(StandardCharsets.UTF_8);
+    /** The DOT file, and the SVG: drawn by Graphviz when it is installed, else by our own layout. */
+    private List<Path> write(Path dotFile, GraphPicture picture) throws IOException, InterruptedException {
+        byte[] bytes = GraphDot.render(picture).getBytes(StandardCharsets.UTF_8);
         AtomicFiles.write(dotFile, o -> o.write(bytes));
         List<Path> files = new ArrayList<>(List.of(dotFile));
-        if (!noSvg && Graphviz.available()) {
+        if (!noSvg) {
             Path svg = withExtension(dotFile, ".svg");
-            Graphviz.renderSvg(bytes, svg);
+            if (Graphviz.available()) {
+                Graphviz.renderSvg(bytes, svg);
+            } else {
+                byte[] drawn = GraphSvg.render(picture, "panagrad-graph").getBytes(StandardCharsets.UTF_8);
+                AtomicFiles.write(svg, o -> o.write(drawn));
+            }
             files.add(svg);
         }
         return files;

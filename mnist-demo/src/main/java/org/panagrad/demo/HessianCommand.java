@@ -2,11 +2,6 @@ package org.panagrad.demo;
 
 import com.google.gson.Gson;
 import com.google.gson.GsonBuilder;
-import org.knowm.xchart.BitmapEncoder;
-import org.knowm.xchart.XYChart;
-import org.knowm.xchart.XYChartBuilder;
-import org.knowm.xchart.XYSeries;
-import org.knowm.xchart.style.markers.SeriesMarkers;
 import org.panagrad.analysis.HutchinsonTrace;
 import org.panagrad.analysis.PowerIteration;
 import org.panagrad.analysis.SpectralDensity;
@@ -35,7 +30,7 @@ import java.util.concurrent.Callable;
                 + " of the mean test loss over the first N test images:",
                 " the top-k eigenvalues (power iteration with deflation), the trace (Hutchinson, Rademacher vectors,"
                         + " with its standard error) and the eigenvalue density (stochastic Lanczos quadrature),"
-                        + " printed, written as JSON with --json, and plotted as PNG."})
+                        + " printed, written as JSON with --json, and plotted as SVG."})
 final class HessianCommand implements Callable<Integer> {
     @Option(names = "--checkpoint", paramLabel = "FILE", required = true, description = "The model, in safetensors.")
     Path checkpoint;
@@ -87,8 +82,8 @@ final class HessianCommand implements Callable<Integer> {
     @Option(names = "--json", paramLabel = "FILE", description = "Write every result as JSON.")
     Path json;
 
-    @Option(names = "--plot", paramLabel = "FILE", defaultValue = "hessian-density.png",
-            description = "PNG plot of the eigenvalue density (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--plot", paramLabel = "FILE", defaultValue = "hessian-density.svg",
+            description = "SVG plot of the eigenvalue density, the top eigenvalues and the trace (default: ${DEFAULT-VALUE}).")
     Path plot;
 
     @Option(names = "--threads", description = "Worker threads for the kernels (default: the number of cores).")
@@ -152,7 +147,7 @@ final class HessianCommand implements Callable<Integer> {
                 quadrature.minNode(), quadrature.maxNode(), quadrature.steps()[0], lanczosRuns,
                 quadrature.moment(1) * quadrature.dimension());
 
-        writePlot(density, module);
+        writePlot(density, top, trace, module);
         out.println("density plot: " + plot);
         if (json != null) {
             Report report = new Report(checkpoint.toString(), module, samples, model.mlp.parameterCount(), hessian.loss(),
@@ -166,20 +161,10 @@ final class HessianCommand implements Callable<Integer> {
         return 0;
     }
 
-    /** The density on a log scale, as PyHessian plots it; values below 1e-12 of the peak are floored there. */
-    private void writePlot(SpectralDensity density, String module) throws IOException {
-        Headless.enable();
-        double peak = 0;
-        for (double d : density.density()) peak = Math.max(peak, d);
-        double floor = peak > 0 ? peak * 1e-12 : 1e-12;
-        double[] y = new double[density.density().length];
-        for (int i = 0; i < y.length; i++) y[i] = Math.max(density.density()[i], floor);
-        XYChart chart = new XYChartBuilder().width(800).height(500).title("Hessian eigenvalue density: " + module)
-                .xAxisTitle("eigenvalue").yAxisTitle("density (log scale)").build();
-        chart.getStyler().setYAxisLogarithmic(true).setLegendVisible(false);
-        chart.getStyler().setXAxisDecimalPattern("#0.###");
-        XYSeries s = chart.addSeries("density", density.grid(), y);
-        s.setMarker(SeriesMarkers.NONE);
-        AtomicFiles.write(plot, o -> BitmapEncoder.saveBitmap(chart, o, BitmapEncoder.BitmapFormat.PNG));
+    /** The density on a log scale, as PyHessian plots it, as SVG ({@link HessianPlot}). */
+    private void writePlot(SpectralDensity density, TopEigenvalues top, TraceEstimate trace, String module) throws IOException {
+        byte[] svg = HessianPlot.svg(module, samples, density.grid(), density.density(), top.eigenvalues(), trace.mean(),
+                trace.standardError(), trace.samples()).getBytes(StandardCharsets.UTF_8);
+        AtomicFiles.write(plot, o -> o.write(svg));
     }
 }

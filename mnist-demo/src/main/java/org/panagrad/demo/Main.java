@@ -18,7 +18,7 @@ import java.nio.file.NoSuchFileException;
 @Command(name = "mnist-demo", mixinStandardHelpOptions = true, version = "Panagrad MNIST demo 0.1.0",
         description = "Train, evaluate and inspect a multilayer perceptron on MNIST with Panagrad.",
         subcommands = {TrainCommand.class, EvalCommand.class, GraphCommand.class, ProfileCommand.class, HessianCommand.class,
-                CommandLine.HelpCommand.class})
+                ExportCommand.class, ReportCommand.class, CommandLine.HelpCommand.class})
 public final class Main implements Runnable {
     static final int EXIT_FAILURE = 1;
     /** As shells report a process ended by SIGINT. */
@@ -29,7 +29,7 @@ public final class Main implements Runnable {
 
     @Override
     public void run() {
-        throw new CommandLine.ParameterException(spec.commandLine(), "a command is needed: train, eval, graph, profile or hessian");
+        throw new CommandLine.ParameterException(spec.commandLine(), "a command is needed: train, eval, graph, profile, hessian, export or report");
     }
 
     public static void main(String[] args) {

@@ -1,12 +1,12 @@
 package org.panagrad.demo;
 
-import org.panagrad.optim.AdaHessian;
 import org.panagrad.optim.Adam;
-import org.panagrad.optim.Lbfgs;
-import org.panagrad.optim.NewtonCg;
-import org.panagrad.optim.Objective;
 import org.panagrad.optim.Optimizer;
 import org.panagrad.optim.Sgd;
+import org.panagrad.optim.secondorder.AdaHessian;
+import org.panagrad.optim.secondorder.Lbfgs;
+import org.panagrad.optim.secondorder.NewtonCg;
+import org.panagrad.optim.secondorder.Objective;
 import picocli.CommandLine;
 
 import java.util.Arrays;

@@ -77,6 +77,9 @@ final class TrainCommand implements Callable<Integer> {
     @Option(names = "--no-progress", description = "Do not show the progress bar.")
     boolean noProgress;
 
+    @Mixin
+    TrainLogOptions logs;
+
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
 
@@ -129,6 +132,13 @@ final class TrainCommand implements Callable<Integer> {
                 dropped == 0 ? "" : String.format(Locale.ROOT, " (the last %d of each epoch skipped: %s steps on full"
                         + " batches only)", dropped, optimizer), seed);
 
+        TensorBoardLogger tensorboard = logs.open(model, trainer.batchSize(), new TensorBoardLogger.RunInfo(
+                Model.widthsText(model.mlp.widths()), model.mlp.activation().name().toLowerCase(Locale.ROOT), optimizer.toString(),
+                trainer.batchSize(), settings.lr(), epochs, seed, logs.histogramEvery,
+                Checkpoint.torchModule(model.mlp.widths(), model.mlp.activation())));
+        if (tensorboard != null) trainer.observe(tensorboard);
+        long trainingStart = System.nanoTime();
+
         Thread hook = new Thread(() -> {
             trainer.requestStop();
             try {
@@ -148,6 +158,7 @@ final class TrainCommand implements Callable<Integer> {
                 // The hook is running: it waits for us, and the JVM exits after it.
             }
         }
+        logs.finish(tensorboard, (System.nanoTime() - trainingStart) / 1e9, out);
         if (outcome == Trainer.Outcome.STOPPED) {
             System.err.println("interrupted: saved a checkpoint to " + trainer.savedOnStop().toAbsolutePath()
                     + "; continue with --resume " + trainer.savedOnStop());

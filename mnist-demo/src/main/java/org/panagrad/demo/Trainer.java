@@ -45,6 +45,7 @@ final class Trainer {
 
     private int startEpoch;
     private int startBatch;
+    private TrainingObserver observer = TrainingObserver.NONE;
 
     Trainer(Model model, Dataset train, Dataset test, BatchStep.Factory steps, Config config, PrintWriter out,
             IntFunction<Progress> progress) {
@@ -103,6 +104,11 @@ final class Trainer {
         return step.restoreState(checkpoint, stepTag) ? null : step.restartWarning();
     }
 
+    /** Tells {@code observer} about every step and epoch (TensorBoard logs, the report's data). */
+    void observe(TrainingObserver observer) {
+        this.observer = observer;
+    }
+
     int startEpoch() {
         return startEpoch;
     }
@@ -153,7 +159,10 @@ final class Trainer {
                         System.arraycopy(train.images(), k * pixels, images, i * pixels, pixels);
                         labels[i] = train.labels()[k];
                     }
+                    long index = step.stepCount();
+                    observer.beforeStep(index, images, labels, size);
                     float loss = step.step(images, labels, size);
+                    observer.afterStep(index, loss, size);
                     if (!Float.isFinite(loss)) {
                         throw new IllegalArgumentException(String.format(Locale.ROOT, "the training loss became %s at epoch %d,"
                                 + " batch %d; try a smaller --lr", loss, epoch + 1, b + 1));
@@ -168,6 +177,7 @@ final class Trainer {
             out.printf(Locale.ROOT, "epoch %d/%d  train loss %.4f  test loss %.4f  test accuracy %.2f%%  %.1f s%n",
                     epoch + 1, config.epochs(), lossSum / seen, test.loss(), 100 * test.accuracy(), seconds);
             out.flush();
+            observer.afterEpoch(epoch + 1, step.stepCount(), lossSum / seen, test, seconds);
             if (metrics != null) {
                 metrics.add(new MetricsLog.Epoch(epoch + 1, step.stepCount(), lossSum / seen, test.loss(),
                         test.accuracy(), seconds));

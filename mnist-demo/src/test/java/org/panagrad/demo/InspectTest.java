@@ -26,17 +26,46 @@ class InspectTest {
         assertEquals(0, r.exitCode(), r::toString);
         String text = Files.readString(dot);
         assertTrue(text.startsWith("digraph"), text);
-        assertTrue(text.contains("matmul+bias+relu [128x784]·[784x500] + [500] → [128x500]"), text);
+        assertTrue(text.contains("matmul+bias+relu\\n[128x784]·[784x500] + [500] → [128x500]"), text);
         // The first weight's gradient GEMM, fused with its momentum update.
-        assertTrue(text.contains("matmul_tn+momentum_update [784x128]·[128x500] → 0.weight [784x500]"), text);
-        assertTrue(text.contains("softmax_cross_entropy [128x10], [128] → []"), text);
+        assertTrue(text.contains("matmul_tn+momentum_update\\n[784x128]·[128x500] → 0.weight [784x500]"), text);
+        assertTrue(text.contains("softmax_cross_entropy\\n[128x10], [128] → scalar"), text);
+        assertTrue(!text.contains("→ []"), "scalars are written as such");
+        assertTrue(text.contains("legend [shape=plaintext") && text.contains(">backward</td>") && text.contains(">output</td>"), text);
+        assertTrue(text.contains("peripheries=2"), "outputs are marked");
+        assertTrue(text.contains("[style=invis]"), "leaves sit just above their first reader");
         assertTrue(text.contains("momentum_update"), text);
         String forward = CompiledNodes.Phase.FORWARD.colour, backward = CompiledNodes.Phase.BACKWARD.colour;
         assertTrue(text.contains("-> i0 [color=\"" + forward + "\"]"), text);
         assertTrue(text.matches("(?s).*-> i\\d+ \\[color=\"" + backward + "\"\\].*"), text);
-        assertTrue(text.contains("0.weight [784x500]"), text);
-        assertTrue(Files.readString(dir.resolve("step-hvp.dot")).contains("Hessian-vector product"));
+        assertTrue(text.contains("0.weight\\nparameter [784x500]"), text);
+        String hvp = Files.readString(dir.resolve("step-hvp.dot"));
+        assertTrue(hvp.contains("Hessian-vector product"));
+        assertTrue(hvp.contains("v(0.weight)") && !hvp.matches("(?s).*\\bv\\d+\\.0\\.weight.*"), "tangents by their parameter's name");
+        assertTrue(hvp.contains(CompiledNodes.Phase.TANGENT_FORWARD.label) || hvp.contains(CompiledNodes.Phase.TANGENT_BACKWARD.label),
+                "tangent passes are not called backward");
         assertTrue(!Files.exists(dir.resolve("step.svg")));
+    }
+
+    @Test
+    void theSvgFitsAScreen() throws IOException {
+        Path dot = dir.resolve("step.dot");
+        Cli r = Cli.run("graph", "-o", dot.toString());
+        assertEquals(0, r.exitCode(), r::toString);
+        String svg = Files.readString(dir.resolve("step.svg"));
+        double width, height;
+        if (svg.contains("class=\"panagrad-graph\"")) { // no Graphviz: our own layout
+            java.util.regex.Matcher m = java.util.regex.Pattern.compile("viewBox=\"0 0 ([0-9.]+) ([0-9.]+)\"").matcher(svg);
+            assertTrue(m.find(), svg);
+            width = Double.parseDouble(m.group(1));
+            height = Double.parseDouble(m.group(2));
+        } else { // Graphviz's, in points
+            java.util.regex.Matcher m = java.util.regex.Pattern.compile("<svg width=\"([0-9]+)pt\" height=\"([0-9]+)pt\"").matcher(svg);
+            assertTrue(m.find(), svg);
+            width = Double.parseDouble(m.group(1)) * 4 / 3;
+            height = Double.parseDouble(m.group(2)) * 4 / 3;
+        }
+        assertTrue(width <= 1920 && height <= 1080, "the training step is " + width + " x " + height + " pixels");
     }
 
     @Test

@@ -1,0 +1,201 @@
+package org.panagrad.onnx;
+
+import org.panagrad.graph.Node;
+import org.panagrad.graph.Op;
+import org.panagrad.graph.Shape;
+import org.panagrad.io.ProtoWriter;
+import org.panagrad.ops.Add;
+import org.panagrad.ops.Div;
+import org.panagrad.ops.Exp;
+import org.panagrad.ops.Log;
+import org.panagrad.ops.LogSoftmax;
+import org.panagrad.ops.MatMul;
+import org.panagrad.ops.Maximum;
+import org.panagrad.ops.Mul;
+import org.panagrad.ops.Neg;
+import org.panagrad.ops.Permute;
+import org.panagrad.ops.Relu;
+import org.panagrad.ops.Reshape;
+import org.panagrad.ops.Scale;
+import org.panagrad.ops.Sigmoid;
+import org.panagrad.ops.Softmax;
+import org.panagrad.ops.StopGradient;
+import org.panagrad.ops.Sub;
+import org.panagrad.ops.Sum;
+import org.panagrad.ops.Tanh;
+
+import java.util.Map;
+
+/**
+ * How each op becomes ONNX (opset 17): one small rule per op, keyed by the op's class, as the compiler's
+ * rewrite tables are. A rule returns the ONNX value holding the node. Adding an op's export is adding an entry.
+ */
+final class OnnxRules {
+    private OnnxRules() {}
+
+    @FunctionalInterface
+    interface Rule {
+        String export(Node n, Emitter e);
+    }
+
+    private static final Map<Class<? extends Op>, Rule> RULES = Map.ofEntries(
+            Map.entry(MatMul.class, OnnxRules::matmul),
+            Map.entry(Add.class, OnnxRules::add),
+            Map.entry(Sub.class, binary("Sub")),
+            Map.entry(Mul.class, binary("Mul")),
+            Map.entry(Div.class, binary("Div")),
+            Map.entry(Maximum.class, binary("Max")),
+            Map.entry(Neg.class, unary("Neg")),
+            Map.entry(Exp.class, unary("Exp")),
+            Map.entry(Log.class, unary("Log")),
+            Map.entry(Tanh.class, unary("Tanh")),
+            Map.entry(Sigmoid.class, unary("Sigmoid")),
+            Map.entry(Relu.class, unary("Relu")),
+            Map.entry(StopGradient.class, unary("Identity")),
+            Map.entry(Scale.class, OnnxRules::scale),
+            Map.entry(Sum.class, OnnxRules::sum),
+            Map.entry(Reshape.class, OnnxRules::reshape),
+            Map.entry(Permute.class, OnnxRules::permute),
+            Map.entry(Softmax.class, (n, e) -> alongAxis(n, e, "Softmax", ((Softmax) n.op()).axis())),
+            Map.entry(LogSoftmax.class, (n, e) -> alongAxis(n, e, "LogSoftmax", ((LogSoftmax) n.op()).axis())));
+
+    /** Exports a computed node by its op's rule, or fails naming the op. */
+    static String export(Node n, Emitter e) {
+        Rule rule = RULES.get(n.op().getClass());
+        if (rule == null) {
+            throw new UnsupportedOpException("op '" + n.op().name() + "' has no ONNX export (at " + n.describe()
+                    + "); nothing was written");
+        }
+        return rule.export(n, e);
+    }
+
+    static boolean supports(Class<? extends Op> op) {
+        return RULES.containsKey(op);
+    }
+
+    private static Rule unary(String opType) {
+        return (n, e) -> {
+            String x = e.value(n.input(0));
+            String out = e.name(n);
+            e.emit(opType, out, x);
+            return out;
+        };
+    }
+
+    // ONNX's elementwise ops broadcast as NumPy does, as ours do.
+    private static Rule binary(String opType) {
+        return (n, e) -> {
+            String a = e.value(n.input(0)), b = e.value(n.input(1));
+            String out = e.name(n);
+            e.emit(opType, out, a, b);
+            return out;
+        };
+    }
+
+    private static String alongAxis(Node n, Emitter e, String opType, int axis) {
+        String out = e.name(n);
+        OnnxProto.intAttribute(e.emit(opType, out, e.value(n.input(0))), "axis", axis);
+        return out;
+    }
+
+    /** A matrix product is a Gemm, which transposes its operands itself (as torch.onnx exports nn.Linear). */
+    private static String matmul(Node n, Emitter e) {
+        return gemm(n, null, e.name(n), e);
+    }
+
+    /** A product plus a bias that nothing else reads is one Gemm with the bias as C. */
+    private static String add(Node n, Emitter e) {
+        for (int k = 0; k < 2; k++) {
+            Node product = n.input(k), bias = n.input(1 - k);
+            if (product.op() instanceof MatMul && e.uses(product) == 1 && product.shape().rank() == 2
+                    && fitsGemmBias(bias.shape(), product.shape()) && product.shape().equals(n.shape())) {
+                return gemm(product, bias, e.name(n), e);
+            }
+        }
+        return binary("Add").export(n, e);
+    }
+
+    private static String gemm(Node product, Node bias, String out, Emitter e) {
+        MatMul mm = (MatMul) product.op();
+        Emitter.Operand a = e.operand(product.input(0), mm.transA());
+        Emitter.Operand b = e.operand(product.input(1), mm.transB());
+        String[] inputs = bias == null ? new String[] {a.name(), b.name()} : new String[] {a.name(), b.name(), e.value(bias)};
+        ProtoWriter node = e.emit("Gemm", out, inputs);
+        if (a.transposed()) OnnxProto.intAttribute(node, "transA", 1);
+        if (b.transposed()) OnnxProto.intAttribute(node, "transB", 1);
+        return out;
+    }
+
+    // Gemm's C broadcasts one way to [M, N]: a scalar, a row [N] or [1, N], a column [M, 1], or [M, N].
+    private static boolean fitsGemmBias(Shape c, Shape y) {
+        if (c.rank() == 0) return true;
+        if (c.rank() == 1) return c.dim(0) == y.dim(1) || c.dim(0) == 1;
+        return c.rank() == 2 && (c.dim(0) == 1 || c.dim(0) == y.dim(0)) && (c.dim(1) == 1 || c.dim(1) == y.dim(1));
+    }
+
+    private static String scale(Node n, Emitter e) {
+        String x = e.value(n.input(0));
+        String c = e.constant("scale_" + n.id() + ".c", new int[0], new float[] {(float) ((Scale) n.op()).c()});
+        String out = e.name(n);
+        e.emit("Mul", out, x, c);
+        return out;
+    }
+
+    /** Sum over the op's axes, kept with size 1 and reshaped away where our output drops them. */
+    private static String sum(Node n, Emitter e) {
+        int mask = ((Sum) n.op()).axes();
+        Node x = n.input(0);
+        int rank = x.shape().rank();
+        long[] axes = new long[Integer.bitCount(mask)];
+        for (int a = 0, k = 0; a < rank; a++) if ((mask & (1 << a)) != 0) axes[k++] = a;
+        String in = e.value(x);
+        String out = e.name(n);
+        if (axes.length == 0) {
+            e.emit("Identity", out, in);
+            return out;
+        }
+        String reduced = n.shape().rank() == rank ? out : e.fresh(out + ".keepdims");
+        ProtoWriter node = e.emit("ReduceSum", reduced, in, e.int64s(out + ".axes", axes));
+        OnnxProto.intAttribute(node, "keepdims", 1);
+        if (reduced.equals(out)) return out;
+        int[] keptFactors = e.dims().factors(x).clone();
+        for (long axis : axes) keptFactors[(int) axis] = 0;
+        return reshapeTo(n.shape(), e.dims().factors(n), keptFactors, reduced, out, e, n);
+    }
+
+    private static String reshape(Node n, Emitter e) {
+        return reshapeTo(n.shape(), e.dims().factors(n), e.dims().factors(n.input(0)), e.value(n.input(0)), e.name(n), e, n);
+    }
+
+    /**
+     * Reshapes {@code in} (whose dimensions follow the batch by {@code inFactors}) to {@code shape}; a dimension that
+     * follows the batch is copied from the input or inferred from the element count.
+     */
+    private static String reshapeTo(Shape shape, int[] outFactors, int[] inFactors, String in, String out, Emitter e,
+                                    Node n) {
+        long[] target = new long[shape.rank()];
+        boolean inferred = false;
+        for (int i = 0; i < target.length; i++) {
+            if (outFactors[i] == 0) {
+                target[i] = shape.dim(i);
+            } else if (i < inFactors.length && inFactors[i] == outFactors[i]) {
+                target[i] = 0; // Reshape copies the input's dimension i
+            } else if (!inferred) {
+                target[i] = -1; // Reshape infers it from the element count
+                inferred = true;
+            } else {
+                throw new UnsupportedOpException("cannot export " + n.describe() + ": a reshape with two dimensions that"
+                        + " follow the batch size in new places");
+            }
+        }
+        e.emit("Reshape", out, in, e.int64s(out + ".shape", target));
+        return out;
+    }
+
+    private static String permute(Node n, Emitter e) {
+        long[] perm = ((Permute) n.op()).axes().stream().mapToLong(Integer::longValue).toArray();
+        String out = e.name(n);
+        OnnxProto.intsAttribute(e.emit("Transpose", out, e.value(n.input(0))), "perm", perm);
+        return out;
+    }
+}

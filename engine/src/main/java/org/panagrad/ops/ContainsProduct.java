@@ -1,9 +1,0 @@
-package org.panagrad.ops;
-
-/**
- * A fused op built around a GEMM whose operands are its first two inputs: tools that describe programs show
- * it as a product.
- */
-public interface ContainsProduct {
-    MatMul product();
-}

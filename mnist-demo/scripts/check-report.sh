@@ -1,0 +1,68 @@
+#!/usr/bin/env bash
+# Opens a run report in headless Chromium (Debian's chromium, installed if missing) and checks that the page
+# logs nothing to the console, that every chart is in the rendered DOM, and writes a full-page screenshot.
+#
+#   mnist-demo/scripts/check-report.sh                      # trains a short run on MNIST, adds a Hessian, checks its report
+#   mnist-demo/scripts/check-report.sh REPORT.html [OUT.png] # checks an existing report
+#
+# The screenshot goes to OUT.png (default: docs/report.png, the picture the README shows).
+set -euo pipefail
+root="$(cd "$(dirname "$0")/../.." && pwd)"
+cd "$root"
+
+if ! command -v chromium >/dev/null; then
+  echo "== installing Debian's chromium"
+  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null
+fi
+chromium --version 2>/dev/null || true
+
+work="$(mktemp -d)"
+trap 'rm -rf "$work"' EXIT
+report="${1:-}"
+shot="${2:-${REPORT_SCREENSHOT:-$root/docs/report.png}}"
+hessian_expected=0
+if [ -z "$report" ]; then
+  [ -f mnist-demo/target/mnist-demo.jar ] || mvn -B -ntp -q -pl engine,mnist-demo package -DskipTests
+  jar="java --add-modules jdk.incubator.vector -jar mnist-demo/target/mnist-demo.jar"
+  data="${MNIST_DIR:-}"
+  for d in data/mnist ../shared/data/mnist /work/shared/data/mnist; do
+    [ -z "$data" ] && [ -d "$d" ] && data="$(cd "$d" && pwd)"
+  done
+  [ -n "$data" ] || { echo "FAIL: no MNIST data (set MNIST_DIR)"; exit 1; }
+  run="$work/run"
+  echo "== a short training run with --tensorboard, a Hessian analysis, and its report"
+  $jar train --data "$data" --no-progress --epochs 3 --samples 20000 --histogram-every 25 --tensorboard "$run" \
+      --checkpoint "$run/model.safetensors" 2>&1 | grep -v "^WARNING: Using incubator"
+  $jar hessian --data "$data" --checkpoint "$run/model.safetensors" --samples 500 --top-k 3 --lanczos-steps 60 --trace-samples 30 \
+      --json "$run/hessian.json" --plot "$work/density.svg" 2>&1 | grep -v "^WARNING: Using incubator"
+  $jar report --run "$run" 2>&1 | grep -v "^WARNING: Using incubator"
+  report="$run/report.html"
+  hessian_expected=1
+fi
+
+flags=(--headless --no-sandbox --disable-gpu --disable-background-networking --disable-component-update --disable-sync
+       --no-first-run --hide-scrollbars --enable-logging=stderr --v=0)
+url="file://$(cd "$(dirname "$report")" && pwd)/$(basename "$report")"
+
+echo "== loading $url"
+timeout 120 chromium "${flags[@]}" --user-data-dir="$work/profile-dom" --dump-dom "$url" >"$work/dom.html" 2>"$work/dom.log"
+if grep -q "CONSOLE" "$work/dom.log"; then
+  echo "FAIL: the page wrote to the console:"; grep "CONSOLE" "$work/dom.log"; exit 1
+fi
+missing=0
+for chart in loss accuracy throughput learning-rate gradient-heatmap histogram graph; do
+  if ! grep -q "data-chart=\"$chart\"" "$work/dom.html"; then echo "FAIL: no $chart chart in the rendered page"; missing=1; fi
+done
+if [ "$hessian_expected" = 1 ] && ! grep -q 'data-chart="hessian"' "$work/dom.html"; then echo "FAIL: no Hessian chart"; missing=1; fi
+grep -q '<table class="profile">' "$work/dom.html" || { echo "FAIL: no profile table"; missing=1; }
+[ "$missing" = 0 ]
+charts=$(grep -o 'data-chart="[a-z-]*"' "$work/dom.html" | wc -l)
+
+mkdir -p "$(dirname "$shot")"
+timeout 120 chromium "${flags[@]}" --user-data-dir="$work/profile-shot" --window-size=1280,3800 --screenshot="$shot" "$url" \
+    >/dev/null 2>"$work/shot.log"
+if grep -q "CONSOLE" "$work/shot.log"; then
+  echo "FAIL: the page wrote to the console:"; grep "CONSOLE" "$work/shot.log"; exit 1
+fi
+[ -s "$shot" ] || { echo "FAIL: no screenshot"; exit 1; }
+echo "report check passed: $charts charts in the rendered page, no console message, screenshot $shot"

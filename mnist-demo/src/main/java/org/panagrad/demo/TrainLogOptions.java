@@ -1,0 +1,50 @@
+package org.panagrad.demo;
+
+import picocli.CommandLine.Option;
+
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.LocalDateTime;
+import java.time.format.DateTimeFormatter;
+
+/** {@code train}'s logging options: TensorBoard event files and the HTML report, written into one run directory. */
+final class TrainLogOptions {
+    @Option(names = "--tensorboard", paramLabel = "DIR",
+            description = "Write TensorBoard event files to DIR (tensorboard --logdir DIR): the loss every step; every"
+                    + " --histogram-every steps the weight and gradient histograms, per-layer gradient norms, learning rate"
+                    + " and samples/s; the test loss and accuracy every epoch.")
+    Path tensorboard;
+
+    @Option(names = "--histogram-every", paramLabel = "N", defaultValue = "" + TensorBoardLogger.DEFAULT_EVERY,
+            description = "Steps between histograms and gradient norms (default: ${DEFAULT-VALUE}).")
+    int histogramEvery;
+
+    @Option(names = "--report", description = "After training, write report.html (curves, gradient heatmap, histograms,"
+            + " graph, profile) into the --tensorboard directory, or into runs/train-<time>/ without one.")
+    boolean report;
+
+    /** Where the logs go: --tensorboard, a new run directory when only --report is asked for, or null. */
+    Path directory() throws IOException {
+        if (tensorboard != null) return tensorboard;
+        if (!report) return null;
+        Path dir = Path.of("runs", "train-" + LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss")));
+        Files.createDirectories(dir);
+        return dir;
+    }
+
+    /** The logger, or null when neither option is given. */
+    TensorBoardLogger open(Model model, int batch, TensorBoardLogger.RunInfo info) throws IOException {
+        Path dir = directory();
+        return dir == null ? null : new TensorBoardLogger(dir, model, batch, histogramEvery, info);
+    }
+
+    /** Closes the logger, says what logging cost, and writes the report when asked. */
+    void finish(TensorBoardLogger logger, double trainingSeconds, PrintWriter out) throws IOException {
+        if (logger == null) return;
+        logger.close();
+        out.println(logger.summary(trainingSeconds));
+        if (report) out.println("report: " + Report.write(logger.file().getParent(), null));
+    }
+}

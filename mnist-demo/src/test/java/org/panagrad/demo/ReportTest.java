@@ -1,0 +1,103 @@
+package org.panagrad.demo;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * The report's structure: every chart present, nothing loaded from the network, no script. (scripts/check-report.sh
+ * opens it in headless Chromium for console errors and a screenshot.)
+ */
+class ReportTest {
+    @TempDir
+    Path dir;
+
+    @Test
+    void trainReportWritesOneSelfContainedPageWithEveryChart() throws IOException {
+        Path data = SyntheticMnist.write(dir.resolve("data"), 600, 300);
+        Path logs = dir.resolve("run");
+        Cli r = Cli.train(data, "--epochs", "2", "--batch", "64", "--tensorboard", logs.toString(), "--histogram-every", "3", "--report");
+        assertEquals(0, r.exitCode(), r::toString);
+        Path report = logs.resolve(Report.FILE);
+        assertTrue(r.out().contains("report: " + report), r::toString);
+        String html = Files.readString(report);
+        checkSelfContained(html);
+        for (String chart : new String[] {"loss", "accuracy", "throughput", "learning-rate", "gradient-heatmap", "graph"}) {
+            assertEquals(1, count(html, "data-chart=\"" + chart + "\""), chart);
+        }
+        assertEquals(8, count(html, "data-chart=\"histogram\""), "weights and gradients of 4 parameters");
+        assertTrue(html.contains("<table class=\"profile\">") && html.contains("matmul+bias+relu"), "the profile table");
+        assertFalse(html.contains("data-chart=\"hessian\""));
+        // The heatmap has a cell per parameter and gradient step: 3, 6, 12, 15, 18 (step 9 ends the first epoch
+        // with a partial batch, which the gradient program, compiled for full ones, skips).
+        assertEquals(4 * 5, count(html, "<title>0.weight, step ") + count(html, "<title>0.bias, step ")
+                + count(html, "<title>2.weight, step ") + count(html, "<title>2.bias, step "));
+    }
+
+    @Test
+    void reportRunRebuildsThePageAndAddsTheHessianSpectrum() throws IOException {
+        Path data = SyntheticMnist.write(dir.resolve("data"), 300, 100);
+        Path logs = dir.resolve("run");
+        Cli r = Cli.train(data, "--epochs", "1", "--batch", "50", "--tensorboard", logs.toString(),
+                "--checkpoint", logs.resolve("model.safetensors").toString());
+        assertEquals(0, r.exitCode(), r::toString);
+        assertFalse(Files.exists(logs.resolve(Report.FILE)));
+        r = Cli.run("hessian", "--checkpoint", logs.resolve("model.safetensors").toString(), "--data", data.toString(), "--samples", "50",
+                "--top-k", "2", "--lanczos-steps", "20", "--grid", "100", "--trace-samples", "10",
+                "--json", logs.resolve("hessian.json").toString(), "--plot", dir.resolve("density.svg").toString());
+        assertEquals(0, r.exitCode(), r::toString);
+        r = Cli.run("report", "--run", logs.toString());
+        assertEquals(0, r.exitCode(), r::toString);
+        String html = Files.readString(logs.resolve(Report.FILE));
+        checkSelfContained(html);
+        assertEquals(1, count(html, "data-chart=\"hessian\""));
+        assertTrue(html.contains("λ1 = ") && html.contains("λ2 = ") && html.contains("50 samples"), "eigenvalues and samples marked");
+    }
+
+    @Test
+    void aClosureOptimizerWithoutALearningRateIsLoggedAndReported() throws IOException {
+        Path data = SyntheticMnist.write(dir.resolve("data"), 400, 100);
+        Path logs = dir.resolve("run");
+        Cli r = Cli.train(data, "--epochs", "1", "--optimizer", "newton-cg", "--batch", "100", "--tensorboard", logs.toString(),
+                "--histogram-every", "2", "--report");
+        assertEquals(0, r.exitCode(), r::toString);
+        assertFalse(Files.readString(logs.resolve(TensorBoardLogger.RUN_FILE)).contains("learning_rate"));
+        String html = Files.readString(logs.resolve(Report.FILE));
+        checkSelfContained(html);
+        assertTrue(html.contains("newton-cg runs programs of its own"), "the graph says it shows the SGD step instead");
+    }
+
+    @Test
+    void aDirectoryWithoutARunIsAClearError() throws IOException {
+        Files.createDirectories(dir.resolve("empty"));
+        Cli r = Cli.run("report", "--run", dir.resolve("empty").toString());
+        assertEquals(1, r.exitCode(), r::toString);
+        assertTrue(r.err().contains("holds no TensorBoard event files"), r::toString);
+    }
+
+    /** No script, stylesheet, image or font from anywhere: only the SVG namespace names a URL. */
+    static void checkSelfContained(String html) {
+        assertTrue(html.startsWith("<!DOCTYPE html>"));
+        assertFalse(html.contains("<script"), "no script");
+        assertFalse(html.contains("<link") || html.contains("@import") || html.contains("<img"), "nothing external");
+        Matcher urls = Pattern.compile("https?://[^\"' )]+").matcher(html);
+        while (urls.find()) assertEquals("http://www.w3.org/2000/svg", urls.group(), "only the SVG namespace");
+        Matcher refs = Pattern.compile("url\\(([^)]*)\\)").matcher(html);
+        while (refs.find()) assertTrue(refs.group(1).startsWith("#"), "url() only to the page's own markers: " + refs.group());
+    }
+
+    private static int count(String s, String part) {
+        int n = 0;
+        for (int at = s.indexOf(part); at >= 0; at = s.indexOf(part, at + 1)) n++;
+        return n;
+    }
+}

@@ -1,0 +1,118 @@
+package org.panagrad.spark;
+
+import org.apache.spark.broadcast.Broadcast;
+
+import java.io.Serializable;
+
+/**
+ * Local SGD with periodic parameter averaging (Deeplearning4j's ParameterAveragingTrainingMaster, McMahan et
+ * al.'s federated averaging with every worker taking part): each round, every partition starts from the
+ * broadcast parameters and optimizer state, takes {@code localSteps} steps on mini-batches of its own examples
+ * (its epoch-wise shuffle, as {@link StratifiedBatches} draws it), and treeAggregate averages the replicas'
+ * parameters and optimizer states (momentum, Adam's moments). One job per round instead of one per step; the
+ * replicas drift apart in between, so it is not the single-process trajectory.
+ */
+public final class LocalSgd {
+    /** What every replica starts a round from. */
+    private record Round(float[] theta, FlatUpdate update, int batch, int localSteps, long firstStep, long seed)
+            implements Serializable {
+    }
+
+    private final SparkLoss loss;
+    private final int batch, localSteps;
+    private final long seed;
+    private float[] theta;
+    private FlatUpdate update;
+    private long steps, rounds;
+
+    /** {@code batch} examples per local step on each partition; {@code localSteps} steps between averagings. */
+    public LocalSgd(SparkLoss loss, FlatUpdate update, float[] theta, int batch, int localSteps, long seed) {
+        if (batch < 1 || localSteps < 1) {
+            throw new IllegalArgumentException("local SGD needs a batch and local steps of at least 1, got " + batch
+                    + " and " + localSteps);
+        }
+        this.loss = loss;
+        this.update = update;
+        this.theta = theta.clone();
+        this.batch = batch;
+        this.localSteps = localSteps;
+        this.seed = seed;
+    }
+
+    /** One round; returns the replicas' mean training loss over its local steps. */
+    public double round() {
+        int n = theta.length;
+        Broadcast<Round> start = loss.context().broadcast(new Round(theta, update, batch, localSteps, steps, seed));
+        Partial sum;
+        try {
+            sum = loss.aggregate((e, shard, into) -> train(e, shard, start.value(), into));
+        } finally {
+            start.destroy();
+        }
+        if (sum.count == 0) throw new IllegalStateException("no partition holds examples to train on");
+        float scale = 1f / sum.count;
+        float[] v = sum.vector();
+        FlatUpdate averaged = update.copy();
+        for (int i = 0; i < n; i++) theta[i] = v[i] * scale;
+        for (int i = 0; i < averaged.first.length; i++) averaged.first[i] = v[n + i] * scale;
+        for (int i = 0; i < averaged.second.length; i++) averaged.second[i] = v[n + averaged.first.length + i] * scale;
+        averaged.step = update.step + localSteps;
+        update = averaged;
+        steps += localSteps;
+        rounds++;
+        return sum.lossSum / sum.count;
+    }
+
+    /** One replica's round on one partition: contributes [theta, state...] and its mean loss, counted once. */
+    private static void train(ShardEvaluator e, Shard shard, Round round, Partial into) {
+        if (shard.count() == 0) return;
+        int share = Math.min(round.batch(), shard.count());
+        int perEpoch = shard.count() / share;
+        float[] theta = round.theta().clone();
+        FlatUpdate update = round.update().copy();
+        float[] g = new float[theta.length];
+        double lossSum = 0;
+        long cachedEpoch = -1;
+        int[] perm = null;
+        for (int k = 0; k < round.localSteps(); k++) {
+            long step = round.firstStep() + k;
+            long epoch = step / perEpoch;
+            if (epoch != cachedEpoch) {
+                perm = StratifiedBatches.localPermutation(round.seed(), epoch, shard.partition(), shard.count());
+                cachedEpoch = epoch;
+            }
+            int at = (int) (step % perEpoch) * share;
+            long[] rows = new long[share];
+            for (int i = 0; i < share; i++) rows[i] = shard.start() + perm[at + i];
+            Partial p = Partial.zero();
+            e.setParameters(theta);
+            e.lossAndGradient(shard, Selection.indices(rows), p);
+            LocalLoss.divide(p, g);
+            lossSum += p.lossSum / p.count;
+            update.apply(theta, g);
+        }
+        int n = theta.length;
+        float[] out = new float[n + update.first.length + update.second.length];
+        System.arraycopy(theta, 0, out, 0, n);
+        System.arraycopy(update.first, 0, out, n, update.first.length);
+        System.arraycopy(update.second, 0, out, n + update.first.length, update.second.length);
+        Partial mine = Partial.zero();
+        mine.vector = out;
+        mine.count = 1;
+        mine.lossSum = lossSum / round.localSteps();
+        into.merge(mine);
+    }
+
+    public float[] parameters() {
+        return theta;
+    }
+
+    /** Local steps each replica has taken. */
+    public long steps() {
+        return steps;
+    }
+
+    public long rounds() {
+        return rounds;
+    }
+}

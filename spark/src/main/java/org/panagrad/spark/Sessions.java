@@ -1,0 +1,102 @@
+package org.panagrad.spark;
+
+import org.apache.spark.SparkConf;
+import org.apache.spark.api.java.JavaSparkContext;
+
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.net.Socket;
+import java.net.URI;
+import java.net.URISyntaxException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Starts a Spark context for the commands and tests, failing fast and clearly on a master that cannot be used:
+ * a standalone master (spark://host:port, or several separated by commas) is first reached over TCP (at most
+ * {@link #CONNECT_TIMEOUT_MS} per address), and after the context starts, at least one executor must register
+ * within {@code executorTimeoutSeconds}. Spark itself would retry its registration for a minute and then leave a
+ * stopped context behind.
+ */
+public final class Sessions {
+    public static final int CONNECT_TIMEOUT_MS = 5000;
+
+    private Sessions() {}
+
+    /**
+     * @param master a Spark master URL: local[N], spark://host:port, ...
+     * @param conf   further Spark settings (spark.executor.memory=2g, ...)
+     */
+    public static JavaSparkContext start(String master, String appName, Map<String, String> conf, int executorTimeoutSeconds) {
+        boolean standalone = master.startsWith("spark://");
+        if (standalone) probe(master);
+        SparkConf sparkConf = new SparkConf().setMaster(master).setAppName(appName)
+                .set("spark.ui.showConsoleProgress", "false");
+        if (standalone) {
+            // The application's own jars; the cluster's workers already have Spark's.
+            List<String> jars = new ArrayList<>();
+            for (Class<?> c : new Class<?>[] {Sessions.class, org.panagrad.analysis.LinearOperator.class}) {
+                Path p = codeSource(c);
+                if (p != null && p.toString().endsWith(".jar")) jars.add(p.toString());
+            }
+            if (!jars.isEmpty()) sparkConf.set("spark.jars", String.join(",", jars));
+        }
+        conf.forEach(sparkConf::set);
+        JavaSparkContext sc;
+        try {
+            sc = new JavaSparkContext(sparkConf);
+        } catch (RuntimeException e) {
+            throw new IllegalArgumentException("cannot start Spark with --master " + master + ": " + e.getMessage(), e);
+        }
+        if (standalone) awaitExecutor(sc, master, executorTimeoutSeconds);
+        return sc;
+    }
+
+    /** Connects to every address of a spark:// URL, so that an unreachable one fails in seconds, naming it. */
+    static void probe(String master) {
+        for (String hostPort : master.substring("spark://".length()).split(",")) {
+            URI uri;
+            try {
+                uri = new URI("spark://" + hostPort);
+            } catch (URISyntaxException e) {
+                throw new IllegalArgumentException("--master " + master + " is not a valid Spark master URL: " + e.getMessage());
+            }
+            if (uri.getHost() == null || uri.getPort() < 0) {
+                throw new IllegalArgumentException("--master " + master + ": expected spark://HOST:PORT, got '" + hostPort + "'");
+            }
+            try (Socket s = new Socket()) {
+                s.connect(new InetSocketAddress(uri.getHost(), uri.getPort()), CONNECT_TIMEOUT_MS);
+            } catch (IOException e) {
+                throw new IllegalArgumentException("cannot reach the Spark master " + master + " at " + hostPort + ": "
+                        + e.getMessage() + " (is the master running there?)", e);
+            }
+        }
+    }
+
+    private static void awaitExecutor(JavaSparkContext sc, String master, int timeoutSeconds) {
+        long deadline = System.nanoTime() + timeoutSeconds * 1_000_000_000L;
+        while (sc.sc().statusTracker().getExecutorInfos().length < 2) { // the driver is listed too
+            if (sc.sc().isStopped() || System.nanoTime() > deadline) {
+                sc.stop();
+                throw new IllegalArgumentException("no executor registered with the Spark master " + master + " within "
+                        + timeoutSeconds + " s (is a worker running, with the cores and memory asked for?)");
+            }
+            try {
+                Thread.sleep(100);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new IllegalStateException("interrupted while waiting for executors of " + master, e);
+            }
+        }
+    }
+
+    private static Path codeSource(Class<?> c) {
+        try {
+            return Path.of(c.getProtectionDomain().getCodeSource().getLocation().toURI());
+        } catch (URISyntaxException | SecurityException | NullPointerException e) {
+            return null;
+        }
+    }
+}

@@ -1,0 +1,124 @@
+package org.panagrad.spark.cli;
+
+import org.apache.spark.ml.classification.MultilayerPerceptronClassificationModel;
+import org.apache.spark.ml.classification.MultilayerPerceptronClassifier;
+import org.apache.spark.ml.evaluation.MulticlassClassificationEvaluator;
+import org.apache.spark.ml.linalg.VectorUDT;
+import org.apache.spark.ml.linalg.Vectors;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.RowFactory;
+import org.apache.spark.sql.SparkSession;
+import org.apache.spark.sql.types.DataTypes;
+import org.apache.spark.sql.types.StructType;
+import org.panagrad.spark.DriverLbfgs;
+import org.panagrad.spark.Selection;
+import org.panagrad.spark.Shard;
+import org.panagrad.spark.ShardEvaluator;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+import java.io.PrintWriter;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.concurrent.Callable;
+
+/**
+ * Spark MLlib's MultilayerPerceptronClassifier (l-bfgs) against Panagrad's distributed L-BFGS on the same Spark
+ * context, partitions and data, alternating, for the same number of iterations: time per iteration and test
+ * accuracy. MLlib's MLP has sigmoid hidden layers, so Panagrad runs the same architecture (--activation sigmoid).
+ * Prints which BLAS MLlib's matrix products ran on (netlib's native JNI wrapper over the system's libblas.so.3,
+ * or its Java fallback).
+ */
+@Command(name = "mllib", mixinStandardHelpOptions = true, sortOptions = false,
+        description = "MLlib's MultilayerPerceptronClassifier (l-bfgs) against Panagrad's distributed L-BFGS, same iterations.")
+final class MllibCommand implements Callable<Integer> {
+    @CommandLine.Mixin
+    ClusterOptions cluster;
+
+    @Option(names = "--iterations", defaultValue = "20", description = "L-BFGS iterations on both sides (default: ${DEFAULT-VALUE}).")
+    int iterations;
+
+    @Option(names = "--rounds", defaultValue = "1", description = "Alternating rounds (default: ${DEFAULT-VALUE}).")
+    int rounds;
+
+    @Option(names = "--seed", defaultValue = "1", description = "Seed of both sides' initialisation (default: ${DEFAULT-VALUE}).")
+    long seed;
+
+    @CommandLine.Spec
+    CommandLine.Model.CommandSpec spec;
+
+    @Override
+    public Integer call() throws Exception {
+        PrintWriter out = spec.commandLine().getOut();
+        cluster.activation = "sigmoid";
+        try (ClusterOptions.Cluster c = cluster.open("panagrad vs mllib")) {
+            SparkSession session = SparkSession.builder().sparkContext(c.context().sc()).getOrCreate();
+            Dataset<Row> train = frame(session, c, c.train()).cache(), test = frame(session, c, c.test()).cache();
+            train.count();
+            test.count();
+            out.printf(Locale.ROOT, "784-500-10 sigmoid on %,d images, %d partitions, %s; %d L-BFGS iterations each%n",
+                    c.train().count(), cluster.partitions, cluster.master, iterations);
+            out.println("MLlib BLAS: " + blas());
+            out.flush();
+            int[] widths = org.panagrad.nn.Mlp.parseWidths(cluster.layers);
+            for (int r = 1; r <= rounds; r++) {
+                long t = System.nanoTime();
+                MultilayerPerceptronClassificationModel model = new MultilayerPerceptronClassifier().setLayers(widths)
+                        .setSolver("l-bfgs").setMaxIter(iterations).setTol(0).setSeed(seed).fit(train);
+                double mllibSeconds = HessianCommand.seconds(t);
+                double[] history = model.summary().objectiveHistory();
+                double accuracy = new MulticlassClassificationEvaluator().setMetricName("accuracy").evaluate(model.transform(test));
+                int done = Math.max(1, history.length - 1);
+                out.printf(Locale.ROOT, "round %d MLlib:    %d iterations in %.1f s = %.0f ms per iteration, loss %.4f -> %.4f, test accuracy %.2f%%%n",
+                        r, done, mllibSeconds, 1e3 * mllibSeconds / done, history[0], history[history.length - 1], 100 * accuracy);
+                out.flush();
+
+                t = System.nanoTime();
+                float[] theta = c.loss().initialParameters(seed);
+                DriverLbfgs lbfgs = new DriverLbfgs(c.loss(), Selection.all(), theta, 10, 25);
+                double first = Double.NaN;
+                for (int i = 0; i < iterations; i++) {
+                    double f = lbfgs.step();
+                    if (i == 0) first = f;
+                }
+                double ours = HessianCommand.seconds(t);
+                ShardEvaluator eval = new ShardEvaluator(cluster.spec(), cluster.chunk);
+                eval.setParameters(lbfgs.parameters());
+                Shard testShard = c.test();
+                out.printf(Locale.ROOT, "round %d Panagrad: %d iterations in %.1f s = %.0f ms per iteration (%d gradient evaluations), loss %.4f -> %.4f, test accuracy %.2f%%; %.1fx faster per iteration%n",
+                        r, iterations, ours, 1e3 * ours / iterations, lbfgs.evaluations(), first, lbfgs.loss(),
+                        100.0 * eval.correct(testShard) / testShard.count(), (mllibSeconds / done) / (ours / iterations));
+                out.flush();
+            }
+        }
+        return 0;
+    }
+
+    private Dataset<Row> frame(SparkSession session, ClusterOptions.Cluster c, Shard shard) {
+        List<Row> rows = new ArrayList<>(shard.count());
+        int w = shard.width();
+        for (int i = 0; i < shard.count(); i++) {
+            double[] x = new double[w];
+            for (int j = 0; j < w; j++) x[j] = shard.features()[i * w + j];
+            rows.add(RowFactory.create((double) shard.labels()[i], Vectors.dense(x)));
+        }
+        StructType schema = new StructType().add("label", DataTypes.DoubleType).add("features", new VectorUDT());
+        return session.createDataFrame(c.context().parallelize(rows, cluster.partitions), schema);
+    }
+
+    /** Which implementations netlib (MLlib's BLAS) loaded: the native one wraps the system's libblas.so.3. */
+    static String blas() {
+        String nativeBlas;
+        try {
+            nativeBlas = dev.ludovic.netlib.blas.NativeBLAS.getInstance().getClass().getName();
+        } catch (Throwable e) {
+            nativeBlas = "none (" + e.getMessage() + ")";
+        }
+        return "native " + nativeBlas + "; Java " + dev.ludovic.netlib.blas.JavaBLAS.getInstance().getClass().getName()
+                + " (MLlib's MLP uses the native one when it loads, else the Java one); OPENBLAS_NUM_THREADS="
+                + System.getenv("OPENBLAS_NUM_THREADS") + ", OPENBLAS_CORETYPE=" + System.getenv("OPENBLAS_CORETYPE");
+    }
+}

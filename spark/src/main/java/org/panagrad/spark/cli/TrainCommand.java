@@ -1,0 +1,165 @@
+package org.panagrad.spark.cli;
+
+import org.panagrad.analysis.CurvatureProduct;
+import org.panagrad.spark.DriverLbfgs;
+import org.panagrad.spark.DriverNewtonCg;
+import org.panagrad.spark.FlatUpdate;
+import org.panagrad.spark.LocalSgd;
+import org.panagrad.spark.ModelSpec;
+import org.panagrad.spark.ParameterFiles;
+import org.panagrad.spark.Selection;
+import org.panagrad.spark.Shard;
+import org.panagrad.spark.ShardEvaluator;
+import org.panagrad.spark.SparkLoss;
+import org.panagrad.spark.StratifiedBatches;
+import org.panagrad.spark.SynchronousTraining;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+import java.io.PrintWriter;
+import java.nio.file.Path;
+import java.util.Locale;
+import java.util.concurrent.Callable;
+
+@Command(name = "train", mixinStandardHelpOptions = true, sortOptions = false,
+        description = {"Trains on a Spark cluster: full-batch L-BFGS (strong Wolfe) or Newton-CG (Gauss-Newton products on a "
+                + "sampled curvature batch) on the driver over distributed gradients; or data-parallel SGD/Adam, "
+                + "synchronous (one aggregated gradient per global batch) or, with --local-steps K, local SGD with "
+                + "parameter averaging every K steps."})
+final class TrainCommand implements Callable<Integer> {
+    @CommandLine.Mixin
+    ClusterOptions cluster;
+
+    @Option(names = "--optimizer", defaultValue = "lbfgs", description = "lbfgs, newton-cg, sgd or adam (default: ${DEFAULT-VALUE}).")
+    String optimizer;
+
+    @Option(names = "--iterations", defaultValue = "20", description = "lbfgs and newton-cg: iterations (default: ${DEFAULT-VALUE}).")
+    int iterations;
+
+    @Option(names = "--history", defaultValue = "10", description = "lbfgs: (s, y) pairs kept (default: ${DEFAULT-VALUE}).")
+    int history;
+
+    @Option(names = "--curvature-fraction", defaultValue = "0.1",
+            description = "newton-cg: the sampled fraction of the training set for Gauss-Newton products (default: ${DEFAULT-VALUE}).")
+    double curvatureFraction;
+
+    @Option(names = "--cg-iterations", defaultValue = "10", description = "newton-cg: CG iterations per step (default: ${DEFAULT-VALUE}).")
+    int cgIterations;
+
+    @Option(names = "--epochs", defaultValue = "1", description = "sgd and adam: epochs (default: ${DEFAULT-VALUE}).")
+    int epochs;
+
+    @Option(names = "--batch", defaultValue = "1024",
+            description = "sgd and adam: the global batch, split over the partitions; with --local-steps, the batch of each replica (default: ${DEFAULT-VALUE}).")
+    int batch;
+
+    @Option(names = "--lr", description = "sgd: 0.1 by default; adam: 1e-3.")
+    Double lr;
+
+    @Option(names = "--momentum", defaultValue = "0.9", description = "sgd: heavy-ball momentum (default: ${DEFAULT-VALUE}).")
+    double momentum;
+
+    @Option(names = "--local-steps", defaultValue = "0",
+            description = "sgd and adam: 0 for synchronous training, K > 0 for local SGD averaging every K steps (default: ${DEFAULT-VALUE}).")
+    int localSteps;
+
+    @Option(names = "--seed", defaultValue = "1", description = "Initialisation and shuffling seed (default: ${DEFAULT-VALUE}).")
+    long seed;
+
+    @Option(names = "--save", paramLabel = "FILE", description = "Write the trained parameters (safetensors) for `hessian --checkpoint`.")
+    Path save;
+
+    @CommandLine.Spec
+    CommandLine.Model.CommandSpec spec;
+
+    @Override
+    public Integer call() throws Exception {
+        PrintWriter out = spec.commandLine().getOut();
+        if (!java.util.List.of("lbfgs", "newton-cg", "sgd", "adam").contains(optimizer)) {
+            throw new IllegalArgumentException("--optimizer must be lbfgs, newton-cg, sgd or adam, got '" + optimizer + "'");
+        }
+        try (ClusterOptions.Cluster c = cluster.open("panagrad train")) {
+            SparkLoss loss = c.loss();
+            ModelSpec model = cluster.spec();
+            float[] theta = loss.initialParameters(seed);
+            out.printf(Locale.ROOT, "%s, %,d parameters, %,d training images in %d partitions on %s; %s%n", model, loss.dimension(),
+                    c.train().count(), cluster.partitions, cluster.master, optimizer);
+            out.flush();
+            long t0 = System.nanoTime();
+            switch (optimizer) {
+                case "lbfgs" -> {
+                    DriverLbfgs opt = new DriverLbfgs(loss, Selection.all(), theta, history, 25);
+                    for (int i = 1; i <= iterations; i++) {
+                        long t = System.nanoTime();
+                        opt.step();
+                        out.printf(Locale.ROOT, "iteration %d  loss %.6f  step %.3g%s  %d evaluations  %.2f s%n", i, opt.loss(),
+                                opt.lastStepSize(), opt.lastStepSatisfiedWolfe() ? "" : " (not Wolfe)", opt.evaluations(), HessianCommand.seconds(t));
+                        out.flush();
+                    }
+                    theta = opt.parameters();
+                }
+                case "newton-cg" -> {
+                    DriverNewtonCg.Options d = DriverNewtonCg.Options.defaults();
+                    DriverNewtonCg opt = new DriverNewtonCg(loss, Selection.all(), Selection.sample(curvatureFraction, seed),
+                            theta, new DriverNewtonCg.Options(CurvatureProduct.Kind.GAUSS_NEWTON, cgIterations, d.cgTolerance(),
+                            d.initialDamping(), d.warmStartDecay(), d.armijo(), d.backtrack(), d.maxBacktracks()));
+                    for (int i = 1; i <= iterations; i++) {
+                        long t = System.nanoTime();
+                        opt.step();
+                        out.printf(Locale.ROOT, "iteration %d  loss %.6f  CG %d  damping %.3g  rho %.3g  step %.3g  %.2f s%n", i,
+                                opt.lastLoss(), opt.lastCgIterations(), opt.damping(), opt.lastReductionRatio(), opt.lastStepSize(),
+                                HessianCommand.seconds(t));
+                        out.flush();
+                    }
+                    theta = opt.parameters();
+                }
+                default -> theta = firstOrder(c, loss, theta, out);
+            }
+            out.printf(Locale.ROOT, "trained in %.1f s%n", HessianCommand.seconds(t0));
+            ShardEvaluator eval = new ShardEvaluator(model, cluster.chunk);
+            eval.setParameters(theta);
+            Shard test = c.test();
+            out.printf(Locale.ROOT, "test accuracy %.2f%% (%d images)%n", 100.0 * eval.correct(test) / test.count(), test.count());
+            if (save != null) {
+                ParameterFiles.save(save, model, theta);
+                out.println("saved " + save);
+            }
+        }
+        out.flush();
+        return 0;
+    }
+
+    private float[] firstOrder(ClusterOptions.Cluster c, SparkLoss loss, float[] theta, PrintWriter out) {
+        int n = loss.dimension();
+        boolean adam = optimizer.equals("adam");
+        FlatUpdate update = adam ? FlatUpdate.adam(n, lr != null ? lr : 1e-3) : FlatUpdate.sgd(n, lr != null ? lr : 0.1, momentum);
+        if (localSteps > 0) {
+            int perEpoch = c.train().count() / cluster.partitions / batch;
+            int rounds = Math.max(1, epochs * perEpoch / localSteps);
+            LocalSgd opt = new LocalSgd(loss, update, theta, batch, localSteps, seed);
+            for (int r = 1; r <= rounds; r++) {
+                long t = System.nanoTime();
+                double f = opt.round();
+                out.printf(Locale.ROOT, "round %d  mean local loss %.4f  %d local steps  %.2f s%n", r, f, opt.steps(), HessianCommand.seconds(t));
+                out.flush();
+            }
+            return opt.parameters();
+        }
+        long[][] layout = loss.layout();
+        int[] counts = new int[layout[1].length];
+        for (int i = 0; i < counts.length; i++) counts[i] = (int) layout[1][i];
+        StratifiedBatches batches = new StratifiedBatches(layout[0], counts, batch, seed);
+        SynchronousTraining opt = new SynchronousTraining(loss, batches, update, theta);
+        for (int e = 1; e <= epochs; e++) {
+            long t = System.nanoTime();
+            double sum = 0;
+            for (int s = 0; s < batches.stepsPerEpoch(); s++) sum += opt.step();
+            double secs = HessianCommand.seconds(t);
+            out.printf(Locale.ROOT, "epoch %d  train loss %.4f  %d steps of %d  %.1f s (%.0f images/s)%n", e, sum / batches.stepsPerEpoch(),
+                    batches.stepsPerEpoch(), batch, secs, (double) batches.stepsPerEpoch() * batch / secs);
+            out.flush();
+        }
+        return opt.parameters();
+    }
+}
