@@ -205,6 +205,32 @@ class GemmTest {
         c.assertMatchesScalar(c.runFast());
     }
 
+    /**
+     * A transposed B whose k leaves steps past the last full register-transpose block (all of k below LANES, as
+     * an output layer's 128 x 500 x 10 NT product), which the packing copies. Full panels with and without an
+     * edge panel after them, and on 2 and 3 threads (which pack a shared B in units), bit for bit against one
+     * thread and against the scalar twin.
+     */
+    @Test
+    void transposedBWithFewStepsPastTheBlocks() {
+        int lanes = GemmMicroKernel.LANES, nr = GemmMicroKernel.NR;
+        Random rnd = new Random(17);
+        for (int k : new int[] {1, 3, 10, lanes - 1, lanes + 3, 2 * lanes + 5}) {
+            for (int n : new int[] {nr, 3 * nr, 3 * nr + 5, 500}) {
+                for (int m : new int[] {7, 128}) {
+                    Case c = new Case(rnd, false, true, m, n, k, 1f, 0f, false, false);
+                    Gemm.setThreads(1);
+                    float[] one = c.runFast();
+                    c.assertMatchesScalar(one);
+                    for (int threads : new int[] {2, 3}) {
+                        Gemm.setThreads(threads);
+                        assertArrayEquals(one, c.runFast(), c + ", " + threads + " threads");
+                    }
+                }
+            }
+        }
+    }
+
     @Test
     void agreesWithCommonsMathInDouble() {
         Random rnd = new Random(42);
