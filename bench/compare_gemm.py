@@ -156,8 +156,14 @@ def thread_runs(threads, pin):
     return [(tuple(threads), None)] if pin is None else [((t,), pin if t == 1 else None) for t in threads]
 
 
+WARMUP = {"iterations": None}  # --warmup: JMH warm-up iterations in place of the defaults
+
+
 def gemm_iterations(quick):
-    return ["-wi", "2", "-i", "3"] if quick else ["-wi", "3", "-i", "5"]
+    """JMH iterations. On a loaded 2-core VM C2 may need 10 s or more to compile the kernels (the interpreted
+    Vector API is ~1000x slower), so the defaults' 2-3 s of warm-up can measure the interpreter: --warmup 15."""
+    wi = WARMUP["iterations"] or (2 if quick else 3)
+    return ["-wi", str(wi), "-i", "3" if quick else "5"]
 
 
 def run_jmh(java, quick, shapes, pin=None, jvm_args=()):
@@ -254,7 +260,11 @@ def main():
                     help="both sides' AVX2 code on an AVX-512 CPU: Panagrad under -XX:UseAVX=2, OpenBLAS with "
                          "OPENBLAS_CORETYPE=Haswell")
     ap.add_argument("--jvm-args", default="", help="flags added to Panagrad's JVMs, e.g. -Dpanagrad.vectorBits=256")
+    ap.add_argument("--warmup", type=int, help="JMH warm-up iterations of 1 s (default 2 with --quick, else 3)")
+    ap.add_argument("--shapes", help="only the products whose label contains one of these comma-separated words")
     args = ap.parse_args()
+    WARMUP["iterations"] = args.warmup
+    shapes = [s for s in SHAPES if not args.shapes or any(w in s[0] for w in args.shapes.split(","))]
     jvm_args = tuple(args.jvm_args.split()) + (("-XX:UseAVX=2",) if args.avx2 else ())
     coretype = "Haswell" if args.avx2 else None
 
@@ -270,7 +280,7 @@ def main():
     for r in range(args.rounds):
         np_runs = {t: {"info": None, "results": []} for t in THREADS}
         java = {}
-        for shape in SHAPES:
+        for shape in shapes:
             for t in THREADS:
                 print(f"  round {r + 1}: numpy {shape[0]}, {t} thread(s) ...", file=sys.stderr, flush=True)
                 run = run_numpy(t, 1.0 if args.quick else 2.0, args.python, [shape], args.pin if t == 1 else None,
@@ -296,7 +306,7 @@ def main():
     print("| product | m x n x k | op | threads | Panagrad GFLOP/s | OpenBLAS GFLOP/s | Panagrad / OpenBLAS "
           "| per round | Panagrad 2T/1T |")
     print("|---|---|---|---:|---:|---:|---:|---|---:|")
-    for i, (label, m, n, k, ta, tb) in enumerate(SHAPES):
+    for i, (label, m, n, k, ta, tb) in enumerate(shapes):
         flop = 2.0 * m * n * k
         for t in THREADS:
             pg = [java[(label, t)] * flop / 1e9 for _, java in rounds]
@@ -307,6 +317,8 @@ def main():
             print(f"| {label} | {m}x{n}x{k} | {op} | {t} | {median(pg):.1f} | {median(ob):.1f} | "
                   f"{median(ratios):.2f} | {' '.join(f'{x:.2f}' for x in ratios)} | {scale} |")
 
+    if SHAPES[0] not in shapes:
+        return
     label, m, n, k = SHAPES[0][:4]
     flop = 2.0 * m * n * k
     pair = [java["pair"] for _, java in rounds]
