@@ -4,8 +4,9 @@
 Usage (from the repository root, after `mvn -q -pl engine,bench -am package -DskipTests`):
     /usr/bin/python3 bench/compare_training.py [--quick] [--rounds N] [--java PATH] [--python PATH] [--pin CPU]
 
-The training step is forward, softmax cross-entropy (mean), backward and a plain SGD update, float32,
-ReLU MLP. The HVP is PyTorch's double backward (autograd.grad with create_graph=True, then the gradient
+The training step is forward, softmax cross-entropy (mean), backward and a plain SGD update, float32, on
+a ReLU MLP or a zoo CNN (lenet5, resnet8: the modules of mnist-demo/scripts/torch_interop.py, in training mode, so
+batch norm uses and differentiates through the batch statistics on both sides). --models picks some. The HVP is PyTorch's double backward (autograd.grad with create_graph=True, then the gradient
 of <g, v>) against Panagrad's HvpBench. PyTorch runs in one subprocess per thread count with
 torch.set_num_threads(t), OMP_WAIT_POLICY=PASSIVE (2 threads on 2 cores fight otherwise) and
 OPENBLAS_CORETYPE / OPENBLAS_L2_SIZE removed; it is timed as the median of many timed repetitions after a
@@ -27,26 +28,28 @@ from compare_gemm import (blas_kind, java_version, jmh_json, numpy_env, pinned_t
                           require_jar_and_quiet_machine, require_openblas, thread_runs)
 
 THREADS = (1, 2)
-TRAIN = [("784-500-10", b) for b in (64, 128, 256)] + [("784-128-10", b) for b in (64, 128, 256)]
-HVP = [("784-500-10", 128)]
+TRAIN = [("784-500-10", b) for b in (64, 128, 256)] + [("784-128-10", b) for b in (64, 128, 256)] + \
+    [("lenet5", 128), ("resnet8", 128)]
+HVP = [("784-500-10", 128), ("lenet5", 128), ("resnet8", 128)]
+SCRIPTS = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "mnist-demo", "scripts")
 
 TORCH_WORKER = r'''
 import json, sys, time, statistics
 import torch
 train, hvp, threads, min_time = json.loads(sys.argv[1]), json.loads(sys.argv[2]), int(sys.argv[3]), float(sys.argv[4])
+sys.path.insert(0, sys.argv[5])
+from torch_interop import build
 torch.set_num_threads(threads)
 maps = open("/proc/self/maps").read()
 libs = sorted({l.split()[-1] for l in maps.splitlines() if "blas" in l.lower() or "mkl" in l.lower()})
 info = {"torch": torch.__version__, "libs": libs, "threads": torch.get_num_threads()}
 
 def model(layers):
-    w = [int(x) for x in layers.split("-")]
-    mods = []
-    for i in range(len(w) - 1):
-        mods.append(torch.nn.Linear(w[i], w[i + 1]))
-        if i + 2 < len(w):
-            mods.append(torch.nn.ReLU())
-    return torch.nn.Sequential(*mods), w
+    """The network, its input shape per example and its class count: an MLP width list or a zoo name."""
+    if layers[0].isdigit():
+        w = [int(x) for x in layers.split("-")]
+        return build("mlp", w, "relu").train(), [w[0]], w[-1]
+    return build(layers).train(), [1, 28, 28], 10
 
 def median_seconds(fn):
     for _ in range(20):
@@ -60,8 +63,8 @@ def median_seconds(fn):
 torch.manual_seed(0)
 out = {"info": info, "train": {}, "hvp": {}}
 for layers, batch in train:
-    net, w = model(layers)
-    x = torch.rand(batch, w[0]); y = torch.randint(0, w[-1], (batch,))
+    net, shape, classes = model(layers)
+    x = torch.rand(batch, *shape); y = torch.randint(0, classes, (batch,))
     opt = torch.optim.SGD(net.parameters(), lr=1e-3)
     lossf = torch.nn.CrossEntropyLoss()
     def step():
@@ -71,8 +74,8 @@ for layers, batch in train:
         opt.step()
     out["train"][f"{layers}/{batch}"] = median_seconds(step)
 for layers, batch in hvp:
-    net, w = model(layers)
-    x = torch.rand(batch, w[0]); y = torch.randint(0, w[-1], (batch,))
+    net, shape, classes = model(layers)
+    x = torch.rand(batch, *shape); y = torch.randint(0, classes, (batch,))
     params = list(net.parameters())
     v = [torch.randint(0, 2, p.shape).float() * 2 - 1 for p in params]
     lossf = torch.nn.CrossEntropyLoss()
@@ -101,7 +104,7 @@ def torch_env(threads):
 
 def run_torch(python, threads, train, hvp, min_time, pin=None):
     proc = subprocess.run([python, "-c", TORCH_WORKER, json.dumps(train), json.dumps(hvp), str(threads),
-                           str(min_time)], env=torch_env(threads), capture_output=True, text=True,
+                           str(min_time), SCRIPTS], env=torch_env(threads), capture_output=True, text=True,
                           preexec_fn=pinned_to(pin))
     if proc.returncode != 0:
         sys.exit("PyTorch benchmark failed:\n" + proc.stderr[-3000:])
@@ -131,7 +134,12 @@ def main():
     ap.add_argument("--quick", action="store_true", help="fewer iterations")
     ap.add_argument("--rounds", type=int, default=1, help="measure both sides this many times, alternating")
     ap.add_argument("--pin", type=int, metavar="CPU", help="run both sides' 1-thread measurements on this CPU only")
+    ap.add_argument("--models", help="comma-separated models to run (default: all), e.g. lenet5,resnet8")
     args = ap.parse_args()
+    if args.models:
+        wanted = set(args.models.split(","))
+        TRAIN[:] = [m for m in TRAIN if m[0] in wanted]
+        HVP[:] = [m for m in HVP if m[0] in wanted]
 
     probe = subprocess.run([args.python, "-c", "import torch"], capture_output=True, text=True)
     if probe.returncode != 0:
@@ -158,8 +166,8 @@ def main():
                     torch_runs[t]["info"] = run["info"]
                     torch_runs[t]["train"].update(run["train"])
                     torch_runs[t]["hvp"].update(run["hvp"])
-                for res in run_jmh_threads(args.java, bench, {"layers": layers, "batch": str(batch)}, args.quick, args.pin):
-                    key = (res["params"]["layers"], int(res["params"]["batch"]), int(res["params"]["threads"]))
+                for res in run_jmh_threads(args.java, bench, {"model": layers, "batch": str(batch)}, args.quick, args.pin):
+                    key = (res["params"]["model"], int(res["params"]["batch"]), int(res["params"]["threads"]))
                     median_us = res["primaryMetric"]["scorePercentiles"]["50.0"]
                     if training:
                         us[key] = median_us

@@ -30,6 +30,7 @@ if [ -z "$report" ]; then
   done
   [ -n "$data" ] || { echo "FAIL: no MNIST data (set MNIST_DIR)"; exit 1; }
   run="$work/run"
+  mkdir -p "$run" # the checkpoint goes into it, and commands refuse a missing directory
   echo "== a short training run with --tensorboard, a Hessian analysis, and its report"
   $jar train --data "$data" --no-progress --epochs 3 --samples 20000 --histogram-every 25 --tensorboard "$run" \
       --checkpoint "$run/model.safetensors" 2>&1 | grep -v "^WARNING: Using incubator"

@@ -1,13 +1,23 @@
 #!/usr/bin/python3
 """PyTorch <-> Panagrad checkpoints, with no conversion step.
 
-  torch_interop.py eval CHECKPOINT [--data DIR] [--activation relu|tanh|sigmoid]
-      loads a safetensors checkpoint (Panagrad's or PyTorch's) into nn.Sequential(Linear, act, Linear, ...)
-      with load_state_dict(strict=True) and prints the MNIST test loss and accuracy.
-  torch_interop.py write CHECKPOINT [--layers 784-100-10] [--activation relu] [--seed 0] [--train-steps N --data DIR]
-      builds that nn.Sequential (nn.Linear's default initialisation), optionally trains it with SGD for N steps
-      of 128 images, saves its state_dict as safetensors and prints its test accuracy, which
-      `mnist-demo eval --checkpoint CHECKPOINT` must reproduce.
+  torch_interop.py eval CHECKPOINT [--model mlp|lenet5|resnet8] [--data DIR] [--activation relu|tanh|sigmoid]
+      loads a safetensors checkpoint (Panagrad's or PyTorch's) into the zoo model (the one its metadata names, else
+      nn.Sequential(Linear, act, Linear, ...)) with load_state_dict(strict=True), puts it in evaluation mode and
+      prints the test loss and accuracy.
+  torch_interop.py vit-eval CHECKPOINT [--data DIR]
+      loads a vit-tiny checkpoint into torchvision's VisionTransformer(28, 7, 4 layers, 4 heads, 64, 128, 10 classes)
+      with conv_proj = Conv2d(1, 64, 7, stride 7), load_state_dict(strict=True), and prints its test accuracy.
+  torch_interop.py write CHECKPOINT [--model mlp] [--layers 784-100-10] [--activation relu] [--seed 0]
+                                    [--train-steps N --data DIR]
+      builds that model (PyTorch's default initialisation), optionally trains it with SGD for N steps of 128
+      images, saves its state_dict as safetensors (num_batches_tracked as I64) and prints its test accuracy,
+      which `mnist-demo eval --checkpoint CHECKPOINT` must reproduce.
+
+The zoo models are the issue's architectures: lenet5 = nn.Sequential(Conv2d(1,6,5,padding=2), ReLU, MaxPool2d(2),
+Conv2d(6,16,5), ReLU, MaxPool2d(2), Flatten, Linear(400,120), ReLU, Linear(120,84), ReLU, Linear(84,10)); resnet8 =
+conv1/bn1, layer1.0 .. layer3.0 torchvision BasicBlocks (16, 32, 64 channels, strides 1, 2, 2, downsample.0/.1),
+global average pooling and fc = Linear(64, 10), named as torchvision names ResNets.
 
 Uses safetensors.torch when it is importable. Debian has no python3-safetensors package, so otherwise a
 reader and writer of the documented format (below) are used: an 8-byte little-endian header length, a JSON
@@ -34,8 +44,9 @@ try:
 except ImportError:
     SAFETENSORS = None
 
+MODELS = ["mlp", "lenet5", "resnet8", "vit-tiny"]
 ACTIVATIONS = {"relu": nn.ReLU, "tanh": nn.Tanh, "sigmoid": nn.Sigmoid}
-DTYPES = {"F32": np.dtype("<f4"), "F64": np.dtype("<f8"), "F16": np.dtype("<f2")}
+DTYPES = {"F32": np.dtype("<f4"), "F64": np.dtype("<f8"), "F16": np.dtype("<f2"), "I64": np.dtype("<i8")}
 
 
 class FormatError(Exception):
@@ -70,11 +81,14 @@ def read_safetensors(path):
 
 
 def write_safetensors(path, tensors, metadata):
-    """Writes F32 tensors sorted by name, as save_file does, to a temporary file renamed into place."""
+    """Writes F32 (and I64 for int64) tensors sorted by name, as save_file does, to a temporary file renamed into place."""
     header, blobs, offset = {"__metadata__": dict(metadata)}, [], 0
     for name in sorted(tensors):
-        blob = tensors[name].detach().to(torch.float32).contiguous().numpy().astype("<f4").tobytes()
-        header[name] = {"dtype": "F32", "shape": list(tensors[name].shape), "data_offsets": [offset, offset + len(blob)]}
+        t = tensors[name].detach().contiguous()
+        integer = t.dtype == torch.int64
+        blob = t.numpy().astype("<i8").tobytes() if integer else t.to(torch.float32).numpy().astype("<f4").tobytes()
+        header[name] = {"dtype": "I64" if integer else "F32", "shape": list(t.shape),
+                        "data_offsets": [offset, offset + len(blob)]}
         blobs.append(blob)
         offset += len(blob)
     text = json.dumps(header, separators=(",", ":")).encode("utf-8")
@@ -110,8 +124,82 @@ def sequential(widths, activation):
     return nn.Sequential(*layers)
 
 
+class BasicBlock(nn.Module):
+    """torchvision's ResNet BasicBlock (conv1, bn1, relu, conv2, bn2, downsample), written out so that torchvision is
+    not needed."""
+
+    def __init__(self, inplanes, planes, stride=1):
+        super().__init__()
+        self.conv1 = nn.Conv2d(inplanes, planes, 3, stride=stride, padding=1, bias=False)
+        self.bn1 = nn.BatchNorm2d(planes)
+        self.relu = nn.ReLU(inplace=True)
+        self.conv2 = nn.Conv2d(planes, planes, 3, stride=1, padding=1, bias=False)
+        self.bn2 = nn.BatchNorm2d(planes)
+        self.downsample = None
+        if stride != 1 or inplanes != planes:
+            self.downsample = nn.Sequential(nn.Conv2d(inplanes, planes, 1, stride=stride, bias=False), nn.BatchNorm2d(planes))
+
+    def forward(self, x):
+        out = self.relu(self.bn1(self.conv1(x)))
+        out = self.bn2(self.conv2(out))
+        return self.relu(out + (x if self.downsample is None else self.downsample(x)))
+
+
+class ResNet8(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.conv1 = nn.Conv2d(1, 16, 3, padding=1, bias=False)
+        self.bn1 = nn.BatchNorm2d(16)
+        self.relu = nn.ReLU(inplace=True)
+        self.layer1 = nn.Sequential(BasicBlock(16, 16, 1))
+        self.layer2 = nn.Sequential(BasicBlock(16, 32, 2))
+        self.layer3 = nn.Sequential(BasicBlock(32, 64, 2))
+        self.avgpool = nn.AdaptiveAvgPool2d(1)
+        self.fc = nn.Linear(64, 10)
+
+    def forward(self, x):
+        x = self.relu(self.bn1(self.conv1(x.view(-1, 1, 28, 28))))
+        x = self.layer3(self.layer2(self.layer1(x)))
+        return self.fc(torch.flatten(self.avgpool(x), 1))
+
+
+class Images(nn.Module):
+    """Reshapes flat 784-pixel rows to [N, 1, 28, 28] ahead of a CNN (no parameters, so no state-dict entry)."""
+
+    def __init__(self, net):
+        super().__init__()
+        self.net = net
+
+    def forward(self, x):
+        return self.net(x.view(-1, 1, 28, 28))
+
+    def state_dict(self, *args, **kwargs):
+        return self.net.state_dict(*args, **kwargs)
+
+    def load_state_dict(self, *args, **kwargs):
+        return self.net.load_state_dict(*args, **kwargs)
+
+
+def lenet5():
+    return nn.Sequential(nn.Conv2d(1, 6, 5, padding=2), nn.ReLU(), nn.MaxPool2d(2), nn.Conv2d(6, 16, 5), nn.ReLU(),
+                         nn.MaxPool2d(2), nn.Flatten(), nn.Linear(400, 120), nn.ReLU(), nn.Linear(120, 84), nn.ReLU(),
+                         nn.Linear(84, 10))
+
+
+def build(name, widths=None, activation="relu"):
+    if name == "mlp":
+        return sequential(widths, activation)
+    if name == "lenet5":
+        return Images(lenet5())
+    if name == "resnet8":
+        return ResNet8()
+    raise FormatError(f"unknown model '{name}' (expected mlp, lenet5 or resnet8)")
+
+
 def describe(model):
     """One line, as Panagrad's metadata spells it: Sequential(Linear(784, 100), ReLU(), Linear(100, 10))."""
+    if not isinstance(model, nn.Sequential):
+        return type(model.net if isinstance(model, Images) else model).__name__
     parts = [f"Linear({m.in_features}, {m.out_features})" if isinstance(m, nn.Linear) else type(m).__name__ + "()"
              for m in model]
     return "Sequential(" + ", ".join(parts) + ")"
@@ -128,12 +216,16 @@ def widths_of(state_dict, path):
     return widths
 
 
-def find_data(given):
-    candidates = [given] if given else [os.environ.get("MNIST_DIR"), "data/mnist", "../shared/data/mnist"]
+def find_data(given, dataset="mnist"):
+    if dataset == "fashion-mnist":
+        candidates = [given] if given else [os.environ.get("FASHION_MNIST_DIR"), "data/fashion-mnist",
+                                            "../shared/data/fashion-mnist", "/usr/share/datasets/fashion-mnist"]
+    else:
+        candidates = [given] if given else [os.environ.get("MNIST_DIR"), "data/mnist", "../shared/data/mnist"]
     for d in filter(None, candidates):
         if Path(d, "t10k-images-idx3-ubyte").exists() or Path(d, "t10k-images-idx3-ubyte.gz").exists():
             return Path(d)
-    raise FileNotFoundError(f"MNIST data not found in {', '.join(filter(None, candidates))}")
+    raise FileNotFoundError(f"{dataset} data not found in {', '.join(filter(None, candidates))}")
 
 
 def read_idx(directory, name, magic):
@@ -170,31 +262,63 @@ def report(model, data_dir):
 
 def cmd_eval(args):
     state_dict, metadata = load_checkpoint(args.checkpoint)
-    activation = (args.activation or metadata.get("activation") or "").lower()
-    if activation not in ACTIVATIONS:
-        raise FormatError(f"{args.checkpoint}: the metadata does not name the activation; pass --activation relu, tanh or sigmoid")
-    model = sequential(widths_of(state_dict, args.checkpoint), activation)
+    name = args.model or metadata.get("model") or "mlp"
+    if name == "vit-tiny":
+        return cmd_vit_eval(args)
+    if name == "mlp":
+        activation = (args.activation or metadata.get("activation") or "").lower()
+        if activation not in ACTIVATIONS:
+            raise FormatError(f"{args.checkpoint}: the metadata does not name the activation; pass --activation relu, tanh or sigmoid")
+        model = sequential(widths_of(state_dict, args.checkpoint), activation)
+    else:
+        model = build(name)
     model.load_state_dict(state_dict, strict=True)
+    model.eval()
     print(f"{args.checkpoint}: {describe(model)} (read with {SAFETENSORS or 'the built-in safetensors reader'})")
-    report(model, find_data(args.data))
+    report(model, find_data(args.data, args.dataset))
+
+
+def vit_tiny():
+    """torchvision's VisionTransformer as the zoo's vit-tiny: one input channel, 16 patches of 7 x 7."""
+    from torchvision.models.vision_transformer import VisionTransformer
+    model = VisionTransformer(image_size=28, patch_size=7, num_layers=4, num_heads=4, hidden_dim=64, mlp_dim=128,
+                              num_classes=10)
+    model.conv_proj = nn.Conv2d(1, 64, kernel_size=7, stride=7)
+    return model.eval()
+
+
+def cmd_vit_eval(args):
+    state_dict, metadata = load_checkpoint(args.checkpoint)
+    model = vit_tiny()
+    model.load_state_dict(state_dict, strict=True)
+    print(f"{args.checkpoint}: torchvision VisionTransformer, {sum(p.numel() for p in model.parameters()):,} parameters,"
+          f" loaded with strict=True; Panagrad recorded test accuracy {metadata.get('test_accuracy', '?')}")
+    x, y = mnist(find_data(args.data), "test")
+    loss, correct, total = evaluate(model, x.reshape(-1, 1, 28, 28), y)
+    print(f"test loss {loss:.4f}  test accuracy {100 * correct / total:.2f}% ({correct}/{total} images)")
 
 
 def cmd_write(args):
     widths = [int(w) for w in args.layers.split("-")]
     torch.manual_seed(args.seed)
-    model = sequential(widths, args.activation)
+    model = build(args.model, widths, args.activation)
     if args.train_steps:
-        x, y = mnist(find_data(args.data), "train")
+        model.train()
+        x, y = mnist(find_data(args.data, args.dataset), "train")
         opt = torch.optim.SGD(model.parameters(), lr=0.05, momentum=0.9)
         for step in range(args.train_steps):
             idx = torch.randint(len(y), (128,))
             opt.zero_grad()
             F.cross_entropy(model(x[idx]), y[idx]).backward()
             opt.step()
-    save_checkpoint(args.checkpoint, model.state_dict(), {"format": "pt", "activation": args.activation})
+    model.eval()
+    metadata = {"format": "pt", "model": args.model}
+    if args.model == "mlp":
+        metadata["activation"] = args.activation
+    save_checkpoint(args.checkpoint, model.state_dict(), metadata)
     print(f"wrote {args.checkpoint} with {SAFETENSORS or 'the built-in safetensors writer'}:"
           f" {describe(model)} after {args.train_steps} SGD steps")
-    report(model, find_data(args.data))
+    report(model, find_data(args.data, args.dataset))
 
 
 def main(argv):
@@ -202,10 +326,17 @@ def main(argv):
     sub = parser.add_subparsers(dest="command", required=True)
     e = sub.add_parser("eval", help="evaluate a safetensors checkpoint in PyTorch")
     e.add_argument("checkpoint")
+    e.add_argument("--model", choices=MODELS)
     e.add_argument("--data")
+    e.add_argument("--dataset", default="mnist", choices=["mnist", "fashion-mnist"])
     e.add_argument("--activation", choices=sorted(ACTIVATIONS))
+    v = sub.add_parser("vit-eval", help="evaluate a vit-tiny checkpoint in torchvision's VisionTransformer")
+    v.add_argument("checkpoint")
+    v.add_argument("--data")
     w = sub.add_parser("write", help="write a PyTorch nn.Sequential checkpoint")
     w.add_argument("checkpoint")
+    w.add_argument("--model", default="mlp", choices=MODELS)
+    w.add_argument("--dataset", default="mnist", choices=["mnist", "fashion-mnist"])
     w.add_argument("--layers", default="784-100-10")
     w.add_argument("--activation", default="relu", choices=sorted(ACTIVATIONS))
     w.add_argument("--seed", type=int, default=0)
@@ -213,7 +344,7 @@ def main(argv):
     w.add_argument("--data")
     args = parser.parse_args(argv)
     try:
-        {"eval": cmd_eval, "write": cmd_write}[args.command](args)
+        {"eval": cmd_eval, "vit-eval": cmd_vit_eval, "write": cmd_write}[args.command](args)
     except (FormatError, FileNotFoundError) as err:
         print(f"error: {err}", file=sys.stderr)
         return 1

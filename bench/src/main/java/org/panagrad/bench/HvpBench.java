@@ -37,7 +37,12 @@ import java.util.concurrent.TimeUnit;
 @Measurement(iterations = 5, time = 1)
 @Fork(value = 1, jvmArgsAppend = {"--add-modules", "jdk.incubator.vector"})
 public class HvpBench {
-    @Param({"784-500-10"})
+    /** An MLP width list ("784-500-10") or a zoo name ("lenet5", "resnet8"). */
+    @Param({"784-500-10", "lenet5", "resnet8"})
+    public String model;
+
+    /** The old name of {@link #model}, kept as an alias until every script has moved: when given, it wins. */
+    @Param({""})
     public String layers;
 
     @Param({"128"})
@@ -54,8 +59,8 @@ public class HvpBench {
     @Setup(Level.Trial)
     public void setUp() {
         Gemm.setThreads(threads);
-        MlpFixture f = new MlpFixture(layers, batch, 42);
-        List<Node> params = f.mlp.parameters();
+        ModelFixture f = new ModelFixture(layers.isEmpty() ? model : layers, batch, 42);
+        List<Node> params = f.parameters();
         List<Node> outputs = new ArrayList<>(List.of(f.loss));
         outputs.addAll(List.of(Autodiff.grad(f.loss, params.toArray(new Node[0]))));
         gradient = Compiler.compile(f.store, outputs);

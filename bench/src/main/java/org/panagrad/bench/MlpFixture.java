@@ -3,6 +3,7 @@ package org.panagrad.bench;
 import org.panagrad.graph.Graph;
 import org.panagrad.graph.Node;
 import org.panagrad.nn.Activation;
+import org.panagrad.nn.Forward;
 import org.panagrad.nn.Init;
 import org.panagrad.nn.Mlp;
 import org.panagrad.ops.SoftmaxCrossEntropy;
@@ -17,6 +18,8 @@ final class MlpFixture {
     final ParameterStore store = new ParameterStore();
     final Mlp mlp;
     final Node x, labels, loss;
+    /** The forward pass's layer calls, for the curvature programs. */
+    final Forward pass = Forward.eval();
     final float[] images;
     final int[] classes;
 
@@ -25,7 +28,7 @@ final class MlpFixture {
         mlp = Mlp.create(graph, Activation.RELU, widths);
         x = graph.input("x", batch, widths[0]);
         labels = graph.labels("labels", batch, widths[widths.length - 1]);
-        loss = SoftmaxCrossEntropy.of(mlp.forward(x), labels);
+        loss = SoftmaxCrossEntropy.of(mlp.forward(x, pass), labels);
         mlp.initialize(store, Init.TORCH_DEFAULT, seed);
         SplittableRandom rnd = new SplittableRandom(seed + 1);
         images = new float[batch * widths[0]];

@@ -310,7 +310,7 @@ public final class SecondOrderComparison {
                 java.nio.file.StandardCopyOption.ATOMIC_MOVE);
     }
 
-    private static Map<String, String> parse(String[] args) {
+    static Map<String, String> parse(String[] args) {
         Map<String, String> m = new LinkedHashMap<>();
         for (int i = 0; i < args.length; i++) {
             if (!args[i].startsWith("--") || i + 1 >= args.length) {

@@ -45,6 +45,7 @@ public final class Compiler {
         List<Node> outputs = new ArrayList<>(new LinkedHashSet<>(requested));
         List<Node> rewritten = passes(outputs, options);
         List<Node> schedule = Schedule.of(rewritten);
+        checkBufferSizes(schedule);
         // What the varying instructions read from the rest, and the rest's outputs, must survive a separate
         // pass over the varying instructions: they keep their memory for the whole program.
         Set<Node> dependsOnVarying = new HashSet<>(), pinned = new HashSet<>();
@@ -61,6 +62,7 @@ public final class Compiler {
             for (Node out : rewritten) if (!dependsOnVarying.contains(out)) pinned.add(out);
         }
         MemoryPlan plan = MemoryPlanner.plan(schedule, new HashSet<>(rewritten), pinned);
+        checkHeap(plan);
         float[] arena = new float[plan.arenaSize()];
 
         Map<Node, Integer> offsets = new HashMap<>();
@@ -79,6 +81,37 @@ public final class Compiler {
         Map<Node, Node> sources = new HashMap<>();
         for (int i = 0; i < outputs.size(); i++) sources.put(outputs.get(i), rewritten.get(i));
         return new Program(arena, offsets, inputs, sources, store, computed, dependsOnVarying, outputs, plan.naiveSize());
+    }
+
+    /**
+     * Every value a program holds is one float array (a parameter's, an input's, or a block of the arena), so
+     * none may be longer than an array can be: checked before the planner adds sizes up in ints.
+     */
+    private static void checkBufferSizes(List<Node> schedule) {
+        List<Node> tooLarge = new ArrayList<>();
+        for (Node n : schedule) {
+            // Leave room for the planner's rounding of blocks to whole cache lines.
+            if (ProgramTooLargeException.floats(n) > ProgramTooLargeException.MAX_ARRAY_LENGTH - MemoryPlanner.ALIGN) {
+                tooLarge.add(n);
+            }
+        }
+        if (!tooLarge.isEmpty()) {
+            throw new ProgramTooLargeException(tooLarge.size() + " value(s) would each need more floats than one Java"
+                    + " array holds (" + ProgramTooLargeException.size(ProgramTooLargeException.MAX_ARRAY_LENGTH) + ")"
+                    + ProgramTooLargeException.largest(tooLarge, 3) + ". Use a smaller batch or smaller layers.");
+        }
+    }
+
+    /** An arena that fits an array but not the heap fails here with the flag to change, not later in new float[]. */
+    private static void checkHeap(MemoryPlan plan) {
+        long bytes = 4L * plan.arenaSize();
+        long heap = Runtime.getRuntime().maxMemory();
+        if (heap != Long.MAX_VALUE && bytes > heap) {
+            List<Node> computed = new ArrayList<>(plan.byNode().keySet());
+            throw new ProgramTooLargeException("the program's arena needs " + ProgramTooLargeException.size(plan.arenaSize())
+                    + ", more than the JVM's whole heap (" + String.format(java.util.Locale.ROOT, "%.2f GiB", heap / (double) (1L << 30))
+                    + "; raise it with -Xmx)" + ProgramTooLargeException.largest(computed, 3));
+        }
     }
 
     private static List<Node> passes(List<Node> outputs, Options options) {

@@ -3,10 +3,14 @@ package org.panagrad.compiler;
 import org.panagrad.graph.Node;
 import org.panagrad.graph.Op;
 import org.panagrad.ops.Add;
+import org.panagrad.ops.ChannelAffine;
+import org.panagrad.ops.Conv2d;
 import org.panagrad.ops.MatMul;
 import org.panagrad.ops.Mul;
+import org.panagrad.ops.Ops;
 import org.panagrad.ops.Relu;
 import org.panagrad.ops.Step;
+import org.panagrad.ops.fused.FusedConv;
 import org.panagrad.ops.fused.FusedLinear;
 import org.panagrad.ops.fused.Fusible;
 import org.panagrad.ops.fused.MaskedProduct;
@@ -19,7 +23,7 @@ import java.util.Set;
 
 /**
  * Fuses what would otherwise be extra passes over memory: a bias add and a ReLU into the epilogue of the
- * GEMM that produces their input, the ReLU mask into the backward multiply (or into the epilogue of the GEMM
+ * GEMM that produces their input (a matmul's or a convolution's), the ReLU mask into the backward multiply (or into the epilogue of the GEMM
  * producing the incoming gradient), and whatever a {@link Fusible} op absorbs (an SGD update takes in the
  * GEMM of its weight gradient). A product is fused only when nothing else reads it, since fusion means it is
  * never stored.
@@ -35,6 +39,7 @@ final class Fusion {
     /** The rules, keyed by the op they rewrite; ops outside this table take part through {@link Fusible}. */
     private static final Map<Class<? extends Op>, Rule> RULES = Map.of(
             Add.class, (original, n, uses, overwritten) -> fuseBias(original, n, uses),
+            ChannelAffine.class, (original, n, uses, overwritten) -> foldIntoConvolution(original, n, uses),
             Relu.class, (original, n, uses, overwritten) -> fuseRelu(original, n, uses),
             Mul.class, Fusion::fuseReluMask);
 
@@ -68,8 +73,31 @@ final class Fusion {
                     && product.shape().equals(add.shape()) && isRowOf(bias, add)) {
                 return FusedLinear.of(product, bias, false, add.shape());
             }
+            if (product.op() instanceof Conv2d && uses[original.input(side).id()] == 1
+                    && product.shape().equals(add.shape()) && FusedConv.isChannelBias(bias, add)) {
+                return FusedConv.of(product, bias, false, add.shape());
+            }
         }
         return add;
+    }
+
+    /**
+     * Batch norm folded into the convolution it follows, when nothing else reads the convolution's output (an
+     * evaluation pass: in training the batch statistics read it too): conv(x, w) [+ b] then * scale + shift per
+     * channel is conv(x, w * scale) + (b * scale + shift), one convolution whose GEMM starts from the new bias.
+     * The folded weight is recomputed each run from the current statistics, O * C * kh * kw multiplies.
+     */
+    private static Node foldIntoConvolution(Node original, Node affine, int[] uses) {
+        Node y = affine.input(0), scale = affine.input(1), shift = affine.input(2);
+        boolean plain = y.op() instanceof Conv2d, withBias = y.op() instanceof FusedConv && !((FusedConv) y.op()).relu();
+        if (!(plain || withBias) || uses[original.input(0).id()] != 1) return affine;
+        Node w = y.input(1);
+        int out = w.shape().dim(0);
+        Node folded = Mul.of(w, Ops.reshape(scale, out, 1, 1, 1));
+        Node bias = Ops.reshape(shift, out, 1, 1);
+        if (withBias) bias = Add.of(Mul.of(y.input(2), Ops.reshape(scale, out, 1, 1)), bias);
+        Conv2d conv = plain ? (Conv2d) y.op() : ((FusedConv) y.op()).conv();
+        return FusedConv.of(Conv2d.of(y.input(0), folded, conv.geometry()), bias, false, affine.shape());
     }
 
     private static Node fuseRelu(Node original, Node relu, int[] uses) {
@@ -77,6 +105,9 @@ final class Fusion {
         if (x.op() instanceof FusedLinear && !((FusedLinear) x.op()).relu() && uses[original.input(0).id()] == 1) {
             return x.graph().node(new FusedLinear(((FusedLinear) x.op()).matmul(), true), relu.shape(),
                     x.input(0), x.input(1), x.input(2));
+        }
+        if (x.op() instanceof FusedConv && !((FusedConv) x.op()).relu() && uses[original.input(0).id()] == 1) {
+            return x.graph().node(new FusedConv(((FusedConv) x.op()).conv(), true), relu.shape(), x.input(0), x.input(1), x.input(2));
         }
         return relu;
     }

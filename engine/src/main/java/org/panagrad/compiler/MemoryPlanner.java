@@ -39,7 +39,8 @@ public final class MemoryPlanner {
      */
     private static final class Block {
         final List<Node> nodes = new ArrayList<>();
-        int size, first, last, offset;
+        int size, first, last;
+        long offset;
         boolean kept;
     }
 
@@ -104,32 +105,42 @@ public final class MemoryPlanner {
             blockOf.put(n, b);
             startOf.put(n, start);
         }
-        int arena = place(blocks);
+        long arena = place(blocks);
+        if (arena > ProgramTooLargeException.MAX_ARRAY_LENGTH) {
+            List<Node> all = new ArrayList<>(blockOf.keySet());
+            throw new ProgramTooLargeException("the program's arena would hold " + ProgramTooLargeException.size(arena)
+                    + " at its peak, more than one Java array can (" + ProgramTooLargeException.size(
+                    ProgramTooLargeException.MAX_ARRAY_LENGTH) + ")" + ProgramTooLargeException.largest(all, 3)
+                    + ". Use a smaller batch or smaller layers.");
+        }
         List<MemoryPlan.Allocation> allocations = new ArrayList<>();
         Map<Node, MemoryPlan.Allocation> byNode = new HashMap<>();
         for (Node n : schedule) {
             Block b = blockOf.get(n);
             if (b == null) continue;
             int[] life = lifeOf.get(n);
-            MemoryPlan.Allocation a = new MemoryPlan.Allocation(n, b.offset + startOf.get(n), n.shape().numel(),
+            MemoryPlan.Allocation a = new MemoryPlan.Allocation(n, (int) (b.offset + startOf.get(n)), n.shape().numel(),
                     life[0], life[1], donorOf.get(n), viewOf.get(n));
             allocations.add(a);
             byNode.put(n, a);
         }
-        return new MemoryPlan(allocations, byNode, arena, naive);
+        return new MemoryPlan(allocations, byNode, (int) arena, naive);
     }
 
-    /** Largest block first, each at the lowest offset that no block live at the same time occupies. */
-    private static int place(List<Block> blocks) {
+    /**
+     * Largest block first, each at the lowest offset that no block live at the same time occupies. Offsets are
+     * longs, so that an arena beyond an array's length is measured, not wrapped around.
+     */
+    private static long place(List<Block> blocks) {
         List<Block> order = new ArrayList<>(blocks);
         order.sort(Comparator.comparingInt((Block b) -> -b.size).thenComparingInt(b -> b.first));
         List<Block> placed = new ArrayList<>();
-        int end = 0;
+        long end = 0;
         for (Block b : order) {
             List<Block> conflicts = new ArrayList<>();
             for (Block p : placed) if (p.first <= b.last && b.first <= p.last) conflicts.add(p);
-            conflicts.sort(Comparator.comparingInt(p -> p.offset));
-            int offset = 0;
+            conflicts.sort(Comparator.comparingLong(p -> p.offset));
+            long offset = 0;
             for (Block p : conflicts) {
                 if (offset + b.size <= p.offset) break;
                 offset = Math.max(offset, p.offset + p.size);

@@ -97,6 +97,13 @@ public final class Graph {
         return n;
     }
 
+    /** The leaf (input, parameter, state or constant) of this name, or null when there is none. */
+    public Node leaf(String name) {
+        if (!leafNames.contains(name)) return null;
+        for (Node n : nodes) if (name.equals(n.name())) return n;
+        throw new IllegalStateException("leaf " + name + " is registered but not found");
+    }
+
     /** The trainable parameters, in creation order. */
     public List<Node> parameters() {
         return Collections.unmodifiableList(parameters);

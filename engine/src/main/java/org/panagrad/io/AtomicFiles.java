@@ -14,6 +14,8 @@ import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.util.concurrent.ThreadLocalRandom;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 /**
  * Writes a file so that readers see either the previous content or the complete new content, never a
@@ -23,6 +25,8 @@ import java.util.concurrent.ThreadLocalRandom;
  */
 public final class AtomicFiles {
     private static final int BUFFER_BYTES = 1 << 16;
+    /** ".model.safetensors.1f2e3d4c5b6a7988.tmp": the target's name between a dot and a random hex suffix. */
+    private static final Pattern TEMPORARY = Pattern.compile("\\.(.+)\\.[0-9a-f]{1,16}\\.tmp");
 
     private AtomicFiles() {}
 
@@ -57,6 +61,30 @@ public final class AtomicFiles {
             throw failure;
         }
         forceDirectory(directory);
+    }
+
+    /**
+     * The name of the file that a temporary file of ours named {@code fileName} was going to replace, or null
+     * when {@code fileName} is not one of ours. A process killed while writing leaves its temporary file
+     * behind; the next run over the same outputs finds and deletes them with this.
+     */
+    public static String temporaryTarget(String fileName) {
+        Matcher m = TEMPORARY.matcher(fileName);
+        return m.matches() ? m.group(1) : null;
+    }
+
+    /** Deletes the temporary files a killed writer of {@code target} left beside it; returns how many. */
+    public static int deleteStaleTemporaries(Path target) throws IOException {
+        Path directory = target.toAbsolutePath().getParent();
+        if (!Files.isDirectory(directory)) return 0;
+        String name = target.getFileName().toString();
+        int deleted = 0;
+        try (var entries = Files.list(directory)) {
+            for (Path p : entries.toList()) {
+                if (name.equals(temporaryTarget(p.getFileName().toString())) && Files.deleteIfExists(p)) deleted++;
+            }
+        }
+        return deleted;
     }
 
     /**

@@ -49,13 +49,15 @@ final class IdxReader {
             int count = in.readSize("image count");
             int rows = in.readPositiveSize("row count");
             int cols = in.readPositiveSize("column count");
-            long total = (long) count * rows * cols;
-            if (total > MAX_ARRAY_LENGTH) {
-                throw in.fail(4, count + " images of " + rows + "x" + cols + " = " + total
-                        + " pixels do not fit in one Java array (at most " + MAX_ARRAY_LENGTH + ")");
+            long perImage = (long) rows * cols; // at most 2^62: fits, while a third factor could overflow a long
+            if (count > 0 && perImage > MAX_ARRAY_LENGTH / count) {
+                throw in.fail(4, count + " images of " + rows + "x" + cols + " pixels do not fit in one Java array"
+                        + " (at most " + MAX_ARRAY_LENGTH + " pixels)");
             }
-            byte[] bytes = in.readExactly((int) total,
-                    total + " bytes of pixel data (" + count + " x " + rows + " x " + cols + ")");
+            long total = perImage * count;
+            String what = total + " bytes of pixel data (" + count + " x " + rows + " x " + cols + ")";
+            in.checkClaim(total, what, 5);
+            byte[] bytes = in.readExactly((int) total, what);
             float[] pixels = new float[bytes.length];
             for (int i = 0; i < bytes.length; i++) {
                 pixels[i] = BYTE_TO_UNIT[bytes[i] & 0xFF];
@@ -70,6 +72,7 @@ final class IdxReader {
         try (Source in = Source.open(path)) {
             in.expectMagic(LABELS_MAGIC, "an IDX label file (unsigned bytes, 1 dimension)");
             int count = in.readSize("label count");
+            in.checkClaim(count, count + " bytes of labels", 5);
             byte[] bytes = in.readExactly(count, count + " bytes of labels");
             int[] labels = new int[count];
             for (int i = 0; i < count; i++) {
@@ -90,12 +93,34 @@ final class IdxReader {
         private final Path path;
         private final InputStream in;
         private final boolean compressed;
+        /** The file's size in bytes: for an uncompressed file, the IDX data's length. */
+        private final long fileSize;
         private long offset;
 
-        private Source(Path path, InputStream in, boolean compressed) {
+        private Source(Path path, InputStream in, boolean compressed) throws IOException {
             this.path = path;
             this.in = in;
             this.compressed = compressed;
+            this.fileSize = Files.size(path);
+        }
+
+        /**
+         * Refuses a header whose sizes claim more than the file can hold, before anything is allocated for the
+         * data: an uncompressed file must hold the claimed bytes after the header (a compressed one is read in
+         * growing chunks, so a false claim runs out of data first), and the decoded data ({@code heapPerByte}
+         * bytes of heap for each byte read) must fit in the heap.
+         */
+        void checkClaim(long claimedBytes, String what, int heapPerByte) throws DataFormatException {
+            if (!compressed && offset + claimedBytes > fileSize) {
+                throw fail(fileSize, "expected " + what + " starting at offset " + offset + ", but the file ended at"
+                        + " offset " + fileSize);
+            }
+            long heap = Runtime.getRuntime().maxMemory();
+            if (heap != Long.MAX_VALUE && claimedBytes * heapPerByte > heap) {
+                throw fail(offset, "expected " + what + " starting here, which would take "
+                        + claimedBytes * heapPerByte / (1 << 20) + " MiB of memory to read, more than the JVM's heap of "
+                        + heap / (1 << 20) + " MiB (raise it with -Xmx if the file is right)");
+            }
         }
 
         static Source open(Path path) throws IOException {

@@ -17,6 +17,8 @@ public record MnistFiles(Path trainImages, Path trainLabels, Path testImages, Pa
             "train-images-idx3-ubyte", "train-labels-idx1-ubyte", "t10k-images-idx3-ubyte", "t10k-labels-idx1-ubyte");
 
     static final String DIRECTORY_VARIABLE = "MNIST_DIR";
+    /** The datasets in MNIST's IDX layout that {@link #locate(Path, String)} knows. */
+    public static final List<String> DATASETS = List.of("mnist", "fashion-mnist");
 
     /**
      * Finds the data directory. If {@code directory} is given, only it is searched; else, if the environment
@@ -28,20 +30,45 @@ public record MnistFiles(Path trainImages, Path trainLabels, Path testImages, Pa
      *                               names needed
      */
     public static MnistFiles locate(Path directory) throws FileNotFoundException {
-        return locate(directory, System.getenv(DIRECTORY_VARIABLE), Path.of(""));
+        return locate(directory, "mnist");
+    }
+
+    /**
+     * Finds the files of {@code dataset} ("mnist" or "fashion-mnist", which has the same IDX layout) as
+     * {@link #locate(Path)} does, with its own variable ({@code FASHION_MNIST_DIR}) and directories
+     * ({@code ./data/fashion-mnist}, {@code ../shared/data/fashion-mnist}, then {@code /usr/share/datasets/fashion-mnist},
+     * where Debian's dataset-fashion-mnist package installs it).
+     */
+    public static MnistFiles locate(Path directory, String dataset) throws FileNotFoundException {
+        return locate(directory, dataset, System.getenv(variable(dataset)), Path.of(""));
     }
 
     /** {@link #locate(Path)} with the environment and working directory passed in, for tests. */
     static MnistFiles locate(Path directory, String environmentDirectory, Path workingDirectory)
             throws FileNotFoundException {
+        return locate(directory, "mnist", environmentDirectory, workingDirectory);
+    }
+
+    private static String variable(String dataset) {
+        return dataset.equals("mnist") ? DIRECTORY_VARIABLE : "FASHION_MNIST_DIR";
+    }
+
+    static MnistFiles locate(Path directory, String dataset, String environmentDirectory, Path workingDirectory)
+            throws FileNotFoundException {
+        if (!DATASETS.contains(dataset)) {
+            throw new IllegalArgumentException("unknown dataset '" + dataset + "' (expected one of " + DATASETS + ")");
+        }
         List<Candidate> candidates = new ArrayList<>();
         if (directory != null) {
             candidates.add(new Candidate(directory, "the directory asked for"));
         } else if (environmentDirectory != null && !environmentDirectory.isBlank()) {
-            candidates.add(new Candidate(Path.of(environmentDirectory), "$" + DIRECTORY_VARIABLE));
+            candidates.add(new Candidate(Path.of(environmentDirectory), "$" + variable(dataset)));
         } else {
-            candidates.add(new Candidate(workingDirectory.resolve("data/mnist"), "./data/mnist"));
-            candidates.add(new Candidate(workingDirectory.resolve("../shared/data/mnist"), "../shared/data/mnist"));
+            candidates.add(new Candidate(workingDirectory.resolve("data/" + dataset), "./data/" + dataset));
+            candidates.add(new Candidate(workingDirectory.resolve("../shared/data/" + dataset), "../shared/data/" + dataset));
+            if (dataset.equals("fashion-mnist")) {
+                candidates.add(new Candidate(Path.of("/usr/share/datasets/fashion-mnist"), "Debian's dataset-fashion-mnist"));
+            }
         }
         StringBuilder searched = new StringBuilder();
         for (Candidate candidate : candidates) {
@@ -70,10 +97,10 @@ public record MnistFiles(Path trainImages, Path trainLabels, Path testImages, Pa
             searched.append("\n  ").append(dir.toAbsolutePath().normalize())
                     .append(" (").append(candidate.source()).append("): ").append(problem);
         }
-        throw new FileNotFoundException("MNIST data not found. Searched:" + searched
+        throw new FileNotFoundException((dataset.equals("mnist") ? "MNIST" : "Fashion-MNIST") + " data not found. Searched:" + searched
                 + "\nNeeded in one directory: " + String.join(", ", NAMES)
                 + "; each plain or gzip-compressed with a .gz suffix (the dotted names such as train-images.idx3-ubyte"
-                + " are accepted too). Pass the directory explicitly or set " + DIRECTORY_VARIABLE + ".");
+                + " are accepted too). Pass the directory explicitly or set " + variable(dataset) + ".");
     }
 
     /** The first regular file among the accepted spellings of {@code name}, or null. */

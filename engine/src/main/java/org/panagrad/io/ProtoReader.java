@@ -134,6 +134,11 @@ public final class ProtoReader {
         return v;
     }
 
+    /** For a message whose fields are well-formed but do not fit together: an error at the reader's position. */
+    public DataFormatException invalid(String what) {
+        return new DataFormatException(source, base + position, what);
+    }
+
     private DataFormatException error(String what) {
         return new DataFormatException(source, base + position, "malformed protobuf: " + what);
     }

@@ -2,7 +2,10 @@ package org.panagrad.io;
 
 import java.nio.ByteBuffer;
 
-/** The safetensors element types Panagrad can read, each converted to float. Only F32 is ever written. */
+/**
+ * The safetensors element types Panagrad can read, each converted to float. F32 is written for every float
+ * tensor, I64 for counters (batch norm's num_batches_tracked, an int64 in PyTorch).
+ */
 enum SafeTensorsDtype {
     F64(8) {
         @Override
@@ -25,6 +28,14 @@ enum SafeTensorsDtype {
             for (int i = 0; i < count; i++) {
                 // bfloat16 is the upper half of a float32.
                 target[offset + i] = Float.intBitsToFloat((source.getShort() & 0xFFFF) << 16);
+            }
+        }
+    },
+    I64(8) {
+        @Override
+        void decode(ByteBuffer source, float[] target, int offset, int count) {
+            for (int i = 0; i < count; i++) {
+                target[offset + i] = (float) source.getLong();
             }
         }
     },

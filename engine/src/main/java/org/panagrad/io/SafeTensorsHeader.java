@@ -60,8 +60,9 @@ record SafeTensorsHeader(Map<String, String> metadata, List<Entry> entries) {
             }
             long offset = 0;
             for (TensorData tensor : tensors) {
-                long end = offset + (long) SafeTensorsDtype.F32.bytes * tensor.data().length;
-                json.name(tensor.name()).beginObject().name("dtype").value(SafeTensorsDtype.F32.name());
+                SafeTensorsDtype dtype = SafeTensors.writable(tensor);
+                long end = offset + (long) dtype.bytes * tensor.data().length;
+                json.name(tensor.name()).beginObject().name("dtype").value(dtype.name());
                 json.name("shape").beginArray();
                 for (int dimension : tensor.shape()) {
                     json.value(dimension);

@@ -4,14 +4,22 @@ import java.util.Arrays;
 import java.util.Objects;
 
 /**
- * A named float tensor as stored in a file: row-major data with its shape. The arrays are held, not copied,
- * because parameter tensors can be large; equality compares their contents.
+ * A named tensor as stored in a file: row-major data with its shape, held as floats whatever the file's element
+ * type ({@code dtype}, safetensors' spelling: "F32", or "I64" for a counter such as batch norm's
+ * num_batches_tracked, whose values are whole numbers). The arrays are held, not copied, because parameter
+ * tensors can be large; equality compares their contents.
  */
-public record TensorData(String name, int[] shape, float[] data) {
+public record TensorData(String name, int[] shape, float[] data, String dtype) {
+    /** A float32 tensor. */
+    public TensorData(String name, int[] shape, float[] data) {
+        this(name, shape, data, "F32");
+    }
+
     public TensorData {
         Objects.requireNonNull(name, "name");
         Objects.requireNonNull(shape, "shape");
         Objects.requireNonNull(data, "data");
+        Objects.requireNonNull(dtype, "dtype");
         long elements = 1;
         for (int dimension : shape) {
             if (dimension < 0) {
@@ -30,16 +38,16 @@ public record TensorData(String name, int[] shape, float[] data) {
     @Override
     public boolean equals(Object other) {
         return other instanceof TensorData that && name.equals(that.name) && Arrays.equals(shape, that.shape)
-                && Arrays.equals(data, that.data);
+                && Arrays.equals(data, that.data) && dtype.equals(that.dtype);
     }
 
     @Override
     public int hashCode() {
-        return Objects.hash(name, Arrays.hashCode(shape), Arrays.hashCode(data));
+        return Objects.hash(name, Arrays.hashCode(shape), Arrays.hashCode(data), dtype);
     }
 
     @Override
     public String toString() {
-        return "TensorData[" + name + " " + Arrays.toString(shape) + "]";
+        return "TensorData[" + name + " " + Arrays.toString(shape) + (dtype.equals("F32") ? "" : " " + dtype) + "]";
     }
 }

@@ -133,6 +133,18 @@ final class ElementwiseSimd {
                 VectorMath.softplus(n, x, xOff, out, outOff);
                 yield n;
             }
+            case ERF -> {
+                VectorMath.erf(n, x, xOff, out, outOff);
+                yield n;
+            }
+            case GELU -> {
+                VectorMath.gelu(n, x, xOff, out, outOff);
+                yield n;
+            }
+            case GELU_TANH -> {
+                VectorMath.geluTanh(n, x, xOff, out, outOff);
+                yield n;
+            }
         };
         for (; i < n; i++) out[outOff + i] = op.apply(x[xOff + i]);
     }

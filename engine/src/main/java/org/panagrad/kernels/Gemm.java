@@ -43,6 +43,11 @@ public final class Gemm {
         return pool.threads();
     }
 
+    /** The pool large products run on; other kernels that cut work over threads share it (one task at a time). */
+    static WorkerPool pool() {
+        return pool;
+    }
+
     /** {@code C = alpha * op(A) op(B) + beta * C}: {@link #gemm(int, int, int, float, GemmOperand, GemmOperand, float, GemmOperand, GemmEpilogue)} without an epilogue. */
     public static void gemm(int m, int n, int k, float alpha, GemmOperand a, GemmOperand b, float beta, GemmOperand c) {
         gemm(m, n, k, alpha, a, b, beta, c, GemmEpilogue.NONE);
@@ -55,18 +60,33 @@ public final class Gemm {
     public static void gemm(int m, int n, int k, float alpha, GemmOperand a, GemmOperand b, float beta, GemmOperand c,
                             GemmEpilogue epilogue) {
         if (c.transposed()) throw new IllegalArgumentException("GEMM: C is written as stored; it cannot be transposed");
-        if (epilogue.mask() == c.array() && !writesEachOutputOnce(k)) {
+        gemm(a.transposed(), b.transposed(), m, n, k, alpha, a.array(), a.offset(), a.ld(), b.array(), b.offset(), b.ld(),
+                beta, c.array(), c.offset(), c.ld(), epilogue.bias(), epilogue.biasOffset(), epilogue.relu(),
+                epilogue.mask(), epilogue.maskOffset());
+    }
+
+    /**
+     * The same product in strided form, for the kernels of this package that walk their operands (a convolution
+     * moves A, B and C image by image and block by block, into a per-thread patch buffer): records built per
+     * step would allocate. Callers outside the package build {@link GemmOperand}s once, when they compile.
+     */
+    static void gemm(boolean transA, boolean transB, int m, int n, int k, float alpha, float[] a, int aOff, int lda,
+                     float[] b, int bOff, int ldb, float beta, float[] c, int cOff, int ldc,
+                     float[] bias, int biasOff, boolean relu, float[] mask, int maskOff) {
+        if (mask == c && !writesEachOutputOnce(k)) {
             throw new IllegalArgumentException("a GEMM with k = " + k + " writes C once per k block, so C cannot be its own mask"
                     + " (at most k = " + BlockedGemm.KC + ")");
         }
         if (!Simd.ENABLED) {
-            GemmScalar.gemm(m, n, k, alpha, a, b, beta, c, epilogue);
+            GemmScalar.gemm(transA, transB, m, n, k, alpha, a, aOff, lda, b, bOff, ldb, beta, c, cOff, ldc,
+                    bias, biasOff, relu, mask, maskOff);
             return;
         }
         if (m <= 0 || n <= 0) return;
         WorkerPool workers = pool;
         GemmJob job = GemmWorkspace.current().job;
-        job.configure(m, n, k, alpha, a, b, beta, c, epilogue, workers.threads());
+        job.configure(transA, transB, m, n, k, alpha, a, aOff, lda, b, bOff, ldb, beta, c, cOff, ldc,
+                bias, biasOff, relu, mask, maskOff, workers.threads());
         try {
             if (job.parts == 1 || !workers.tryRun(job, job.parts)) job.runPart(0, 1);
         } finally {

@@ -71,19 +71,27 @@ final class GemmJob implements WorkerPool.Task {
 
     void configure(int m, int n, int k, float alpha, GemmOperand a, GemmOperand b, float beta, GemmOperand c,
                    GemmEpilogue epilogue, int threads) {
+        configure(a.transposed(), b.transposed(), m, n, k, alpha, a.array(), a.offset(), a.ld(), b.array(), b.offset(),
+                b.ld(), beta, c.array(), c.offset(), c.ld(), epilogue.bias(), epilogue.biasOffset(), epilogue.relu(),
+                epilogue.mask(), epilogue.maskOffset(), threads);
+    }
+
+    void configure(boolean transA, boolean transB, int m, int n, int k, float alpha, float[] a, int aOff, int lda,
+                   float[] b, int bOff, int ldb, float beta, float[] c, int cOff, int ldc,
+                   float[] bias, int biasOff, boolean relu, float[] mask, int maskOff, int threads) {
         this.m = m; this.n = n; this.k = k;
-        this.a = a.array(); this.aOff = a.offset();
-        this.aRowStride = a.transposed() ? 1 : a.ld(); this.aColStride = a.transposed() ? a.ld() : 1;
-        this.b = b.array(); this.bOff = b.offset();
-        this.bRowStride = b.transposed() ? 1 : b.ld(); this.bColStride = b.transposed() ? b.ld() : 1;
-        this.c = c.array(); this.cOff = c.offset(); this.ldc = c.ld();
+        this.a = a; this.aOff = aOff;
+        this.aRowStride = transA ? 1 : lda; this.aColStride = transA ? lda : 1;
+        this.b = b; this.bOff = bOff;
+        this.bRowStride = transB ? 1 : ldb; this.bColStride = transB ? ldb : 1;
+        this.c = c; this.cOff = cOff; this.ldc = ldc;
         this.alpha = alpha;
         this.beta = beta;
-        this.bias = epilogue.bias();
-        this.biasOff = epilogue.biasOffset();
-        this.relu = epilogue.relu();
-        this.mask = epilogue.mask();
-        this.maskOff = epilogue.maskOffset();
+        this.bias = bias;
+        this.biasOff = biasOff;
+        this.relu = relu;
+        this.mask = mask;
+        this.maskOff = maskOff;
         chooseSplit(threads);
     }
 

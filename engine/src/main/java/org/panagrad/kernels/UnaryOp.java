@@ -1,8 +1,11 @@
 package org.panagrad.kernels;
 
+
 /** The elementwise unary operations that {@link Elementwise#unary} applies. */
 public enum UnaryOp {
-    NEG, EXP, LOG, TANH, SIGMOID, RELU, SQRT, RSQRT, ABS, SIGN, SOFTPLUS;
+    NEG, EXP, LOG, TANH, SIGMOID, RELU, SQRT, RSQRT, ABS, SIGN, SOFTPLUS, ERF, GELU, GELU_TANH;
+
+    private static final double SQRT_HALF = Math.sqrt(0.5), SQRT_2_OVER_PI = Math.sqrt(2 / Math.PI);
 
     /** The scalar twin's definition, which the SIMD bodies match (bit for bit, or within a few ulp where noted). */
     public float apply(float x) {
@@ -19,6 +22,12 @@ public enum UnaryOp {
             case SIGN -> Math.signum(x);
             // log(1 + e^x) without overflow, and without losing e^x to rounding where it is tiny.
             case SOFTPLUS -> (float) (Math.max(x, 0.0) + Math.log1p(Math.exp(-Math.abs((double) x))));
+            // The twins run VectorMath's erfc fit in double; Commons Math's erf/erfc, the tests' reference, allocate.
+            case ERF -> (float) VectorMath.erf(x);
+            // x Phi(x) = x erfc(-x / sqrt 2) / 2: erfc keeps Phi's relative accuracy in the left tail.
+            case GELU -> (float) (x * 0.5 * VectorMath.erfc(-x * SQRT_HALF));
+            // x (1 + tanh u) / 2 as x / (1 + e^-2u): 1 + tanh u cancels to 0 in the left tail.
+            case GELU_TANH -> (float) (x / (1 + Math.exp(-2 * SQRT_2_OVER_PI * (x + 0.044715 * x * (double) x * x))));
         };
     }
 }

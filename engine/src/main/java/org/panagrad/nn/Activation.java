@@ -2,28 +2,17 @@ package org.panagrad.nn;
 
 import org.panagrad.graph.Node;
 import org.panagrad.ops.Ops;
-import org.panagrad.runtime.ParameterStore;
 
-import java.util.List;
 import java.util.Locale;
-import java.util.SplittableRandom;
 
 /** The elementwise nonlinearities an MLP can use between its layers, as stateless modules. */
-public enum Activation implements Module {
+public enum Activation implements StatelessModule {
     RELU, TANH, SIGMOID;
 
     @Override
     public Node forward(Node x, Forward f) {
         return apply(x);
     }
-
-    @Override
-    public List<StateEntry> state() {
-        return List.of();
-    }
-
-    @Override
-    public void initialize(ParameterStore store, Init init, SplittableRandom rnd) {}
 
     @Override
     public String describe() {

@@ -27,12 +27,12 @@ public enum Init {
         else java.util.Arrays.fill(b, 0f);
     }
 
-    private static void uniform(float[] w, double bound, SplittableRandom rnd) {
+    static void uniform(float[] w, double bound, SplittableRandom rnd) {
         for (int i = 0; i < w.length; i++) w[i] = (float) rnd.nextDouble(-bound, bound);
     }
 
     // Box-Muller, so that a seed gives the same weights on every JDK.
-    private static void normal(float[] w, double std, SplittableRandom rnd) {
+    static void normal(float[] w, double std, SplittableRandom rnd) {
         for (int i = 0; i < w.length; i += 2) {
             double u1 = 1 - rnd.nextDouble(), u2 = rnd.nextDouble();
             double r = Math.sqrt(-2 * Math.log(u1)), t = 2 * Math.PI * u2;

@@ -5,15 +5,20 @@ import org.panagrad.graph.Op;
 import org.panagrad.graph.Shape;
 import org.panagrad.io.ProtoWriter;
 import org.panagrad.ops.Add;
+import org.panagrad.ops.AvgPool2d;
+import org.panagrad.ops.Conv2d;
+import org.panagrad.ops.ConvGeometry;
 import org.panagrad.ops.Div;
 import org.panagrad.ops.Exp;
 import org.panagrad.ops.Log;
 import org.panagrad.ops.LogSoftmax;
 import org.panagrad.ops.MatMul;
+import org.panagrad.ops.MaxPool2d;
 import org.panagrad.ops.Maximum;
 import org.panagrad.ops.Mul;
 import org.panagrad.ops.Neg;
 import org.panagrad.ops.Permute;
+import org.panagrad.ops.PoolGeometry;
 import org.panagrad.ops.Relu;
 import org.panagrad.ops.Reshape;
 import org.panagrad.ops.Scale;
@@ -40,6 +45,9 @@ final class OnnxRules {
 
     private static final Map<Class<? extends Op>, Rule> RULES = Map.ofEntries(
             Map.entry(MatMul.class, OnnxRules::matmul),
+            Map.entry(Conv2d.class, (n, e) -> conv(n, null, e.name(n), e)),
+            Map.entry(MaxPool2d.class, (n, e) -> pool(n, e, "MaxPool", ((MaxPool2d) n.op()).geometry())),
+            Map.entry(AvgPool2d.class, (n, e) -> pool(n, e, "AveragePool", ((AvgPool2d) n.op()).geometry())),
             Map.entry(Add.class, OnnxRules::add),
             Map.entry(Sub.class, binary("Sub")),
             Map.entry(Mul.class, binary("Mul")),
@@ -103,10 +111,17 @@ final class OnnxRules {
         return gemm(n, null, e.name(n), e);
     }
 
-    /** A product plus a bias that nothing else reads is one Gemm with the bias as C. */
+    /**
+     * A product plus a bias that nothing else reads is one Gemm with the bias as C; a convolution plus a bias per
+     * channel is one Conv with the bias as B.
+     */
     private static String add(Node n, Emitter e) {
         for (int k = 0; k < 2; k++) {
             Node product = n.input(k), bias = n.input(1 - k);
+            if (product.op() instanceof Conv2d && e.uses(product) == 1 && product.shape().equals(n.shape())
+                    && bias.shape().rank() == 3 && bias.shape().numel() == n.shape().dim(1) && bias.shape().dim(0) == n.shape().dim(1)) {
+                return conv(product, bias, e.name(n), e);
+            }
             if (product.op() instanceof MatMul && e.uses(product) == 1 && product.shape().rank() == 2
                     && fitsGemmBias(bias.shape(), product.shape()) && product.shape().equals(n.shape())) {
                 return gemm(product, bias, e.name(n), e);
@@ -126,6 +141,37 @@ final class OnnxRules {
         return out;
     }
 
+    /** Conv with the geometry as attributes; a bias [O, 1, 1] goes in as B [O] (the [O] it was reshaped from). */
+    private static String conv(Node n, Node bias, String out, Emitter e) {
+        ConvGeometry g = ((Conv2d) n.op()).geometry();
+        Node w = n.input(1);
+        String b = null;
+        if (bias != null) {
+            Node flat = bias.op() instanceof Reshape && bias.input(0).shape().rank() == 1 ? bias.input(0) : null;
+            b = flat != null ? e.value(flat) : e.fresh(out + ".bias");
+            if (flat == null) e.emit("Reshape", b, e.value(bias), e.int64s(out + ".bias.shape", bias.shape().numel()));
+        }
+        String x = e.value(n.input(0)), weight = e.value(w);
+        ProtoWriter node = b == null ? e.emit("Conv", out, x, weight) : e.emit("Conv", out, x, weight, b);
+        OnnxProto.intsAttribute(node, "kernel_shape", w.shape().dim(2), w.shape().dim(3));
+        OnnxProto.intsAttribute(node, "strides", g.strideH(), g.strideW());
+        OnnxProto.intsAttribute(node, "pads", g.padH(), g.padW(), g.padH(), g.padW());
+        OnnxProto.intsAttribute(node, "dilations", g.dilationH(), g.dilationW());
+        OnnxProto.intAttribute(node, "group", g.groups());
+        return out;
+    }
+
+    /** MaxPool or AveragePool (counting the padding, as PyTorch's default and ours). */
+    private static String pool(Node n, Emitter e, String opType, PoolGeometry g) {
+        String out = e.name(n);
+        ProtoWriter node = e.emit(opType, out, e.value(n.input(0)));
+        OnnxProto.intsAttribute(node, "kernel_shape", g.kh(), g.kw());
+        OnnxProto.intsAttribute(node, "strides", g.strideH(), g.strideW());
+        OnnxProto.intsAttribute(node, "pads", g.padH(), g.padW(), g.padH(), g.padW());
+        if (opType.equals("AveragePool")) OnnxProto.intAttribute(node, "count_include_pad", 1);
+        return out;
+    }
+
     // Gemm's C broadcasts one way to [M, N]: a scalar, a row [N] or [1, N], a column [M, 1], or [M, N].
     private static boolean fitsGemmBias(Shape c, Shape y) {
         if (c.rank() == 0) return true;
@@ -134,11 +180,25 @@ final class OnnxRules {
     }
 
     private static String scale(Node n, Emitter e) {
-        String x = e.value(n.input(0));
+        Node in = n.input(0);
+        if (isGlobalAveragePool(n) && e.uses(in) == 1) {
+            String out = e.name(n);
+            e.emit("GlobalAveragePool", out, e.value(in.input(0)));
+            return out;
+        }
+        String x = e.value(in);
         String c = e.constant("scale_" + n.id() + ".c", new int[0], new float[] {(float) ((Scale) n.op()).c()});
         String out = e.name(n);
         e.emit("Mul", out, x, c);
         return out;
+    }
+
+    /** Whether n is the mean over the spatial axes of an NCHW value, kept (Ops.adaptiveAvgPool2d1). */
+    private static boolean isGlobalAveragePool(Node n) {
+        Node sum = n.input(0);
+        if (!(sum.op() instanceof Sum) || ((Sum) sum.op()).axes() != 0b1100 || sum.shape().rank() != 4) return false;
+        Shape x = sum.input(0).shape();
+        return x.rank() == 4 && Math.abs(((Scale) n.op()).c() * x.dim(2) * x.dim(3) - 1) < 1e-12;
     }
 
     /** Sum over the op's axes, kept with size 1 and reshaped away where our output drops them. */

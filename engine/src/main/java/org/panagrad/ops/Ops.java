@@ -52,6 +52,19 @@ public final class Ops {
     public static Node sign(Node x) { return Sign.of(x); }
     /** log(1 + e^x), stable at both ends. */
     public static Node softplus(Node x) { return Softplus.of(x); }
+    /** The error function, as torch.erf. */
+    public static Node erf(Node x) { return Erf.of(x); }
+    /** The exact GELU, x Phi(x) (torch.nn.functional.gelu's default). */
+    public static Node gelu(Node x) { return Gelu.of(x, false); }
+    /** GELU, exact when approximate is "none", the tanh form when it is "tanh", as torch.nn.functional.gelu. */
+    public static Node gelu(Node x, String approximate) {
+        return switch (approximate) {
+            case "none" -> Gelu.of(x, false);
+            case "tanh" -> Gelu.of(x, true);
+            default -> throw new IllegalArgumentException("gelu of " + x.describe() + ": approximate must be \"none\" or \"tanh\", not \""
+                    + approximate + "\"");
+        };
+    }
 
     // Reductions and their adjoint.
     /** Sum of every element: a scalar. */
@@ -115,6 +128,111 @@ public final class Ops {
      */
     public static Node gather(Node table, Node indices) { return Gather.of(table, indices); }
 
+    // Attention.
+    /**
+     * Scaled dot-product attention softmax(Q K^T / sqrt(d) + mask) V from graph ops (batched matmul, scale, mask,
+     * softmax), as torch.nn.functional.scaled_dot_product_attention: q [..., Tq, d], k [..., Tk, d], v [..., Tk, dv].
+     */
+    public static Node attention(Node q, Node k, Node v, AttentionMask mask) {
+        return Attention.composed(q, k, v, mask, 1 / Math.sqrt(q.shape().dim(q.shape().rank() - 1)));
+    }
+    /** The same attention as one fused instruction: an online softmax over key blocks, no [Tq, Tk] scores stored. */
+    public static Node fusedAttention(Node q, Node k, Node v, AttentionMask mask) {
+        return Attention.fused(q, k, v, mask, 1 / Math.sqrt(q.shape().dim(q.shape().rank() - 1)));
+    }
+    /** Fused attention with an explicit scale of the scores. */
+    public static Node fusedAttention(Node q, Node k, Node v, AttentionMask mask, double scale) {
+        return Attention.fused(q, k, v, mask, scale);
+    }
+
+    // Normalisation.
+    /**
+     * Layer normalisation over the trailing axes that {@code normalizedShape} names, with an elementwise affine
+     * part (weight and bias of that shape, or null for none), as torch.nn.functional.layer_norm.
+     */
+    public static Node layerNorm(Node x, int[] normalizedShape, Node weight, Node bias, double eps) {
+        int rank = x.shape().rank(), k = normalizedShape.length;
+        boolean fits = k >= 1 && k <= rank;
+        for (int i = 0; fits && i < k; i++) fits = x.shape().dim(rank - k + i) == normalizedShape[i];
+        if (!fits) {
+            throw new ShapeException("layer_norm of " + x.describe() + ": normalized shape "
+                    + java.util.Arrays.toString(normalizedShape) + " is not its trailing dims");
+        }
+        for (Node p : new Node[] {weight, bias}) {
+            if (p != null && !java.util.Arrays.equals(p.shape().dims(), normalizedShape)) {
+                throw ShapeException.of("layer_norm", x, p, "the affine parameters must have the normalized shape "
+                        + Shape.of(normalizedShape));
+            }
+        }
+        Node y = LayerNorm.of(x, k, eps);
+        if (weight != null) y = Mul.of(y, weight);
+        return bias == null ? y : Add.of(y, bias);
+    }
+
+    // Convolutional networks (NCHW, PyTorch semantics).
+    /**
+     * torch.nn.functional.conv2d: x [N, C, H, W], w [O, C/groups, kh, kw], an optional bias [O] (null for none),
+     * stride, zero padding and dilation per spatial axis as {height, width} (or one value for both), and groups
+     * (depthwise when groups == C). Shapes are checked here: channels that groups does not divide, a weight whose
+     * input channels are not one group's, a kernel larger than the padded input.
+     */
+    public static Node conv2d(Node x, Node w, Node bias, int[] stride, int[] padding, int[] dilation, int groups) {
+        return conv2d(x, w, bias, ConvGeometry.of(stride, padding, dilation, groups));
+    }
+    /** conv2d with stride 1, no padding, no dilation and one group. */
+    public static Node conv2d(Node x, Node w, Node bias) { return conv2d(x, w, bias, ConvGeometry.DEFAULT); }
+    /** conv2d with its sliding given as one value: ConvGeometry.of(stride, padding, dilation, groups). */
+    public static Node conv2d(Node x, Node w, Node bias, ConvGeometry geometry) {
+        Node y = Conv2d.of(x, w, geometry);
+        if (bias == null) return y;
+        int o = w.shape().dim(0);
+        if (bias.shape().rank() != 1 || bias.shape().dim(0) != o) {
+            throw ShapeException.of("conv2d", w, bias, "the bias needs one value per output channel: [" + o + "]");
+        }
+        return Add.of(y, Reshape.of(bias, Shape.of(o, 1, 1)));
+    }
+    /**
+     * conv2d with padding='same' (stride 1): the output has the input's height and width. Where the dilated
+     * kernel's extent minus one is odd, the extra zero goes after (bottom, right), as PyTorch puts it.
+     */
+    public static Node conv2dSame(Node x, Node w, Node bias, int[] dilation, int groups) {
+        int[] d = ConvGeometry.pair("dilation", dilation);
+        if (w.shape().rank() != 4 || x.shape().rank() != 4) {
+            throw ShapeException.of("conv2d (padding same)", x, w, "needs an input [N, C, H, W] and a weight [O, C/groups, kh, kw]");
+        }
+        int th = d[0] * (w.shape().dim(2) - 1), tw = d[1] * (w.shape().dim(3) - 1);
+        int[] before = {th / 2, tw / 2};
+        Node padded = x;
+        if (th % 2 != 0 || tw % 2 != 0) padded = Pad.of(x, new int[4], new int[] {0, 0, th % 2, tw % 2});
+        return conv2d(padded, w, bias, new int[] {1}, before, d, groups);
+    }
+    /** torch.nn.functional.max_pool2d(x, kernel, stride, padding): stride null means the kernel size. */
+    public static Node maxPool2d(Node x, int[] kernel, int[] stride, int[] padding) {
+        return MaxPool2d.of(x, PoolGeometry.of(kernel, stride, padding));
+    }
+    /** max_pool2d with a square kernel of side k, stride k, no padding (nn.MaxPool2d(k)). */
+    public static Node maxPool2d(Node x, int k) { return maxPool2d(x, new int[] {k}, null, new int[] {0}); }
+    /** torch.nn.functional.avg_pool2d(x, kernel, stride, padding), counting padding in the average (PyTorch's default). */
+    public static Node avgPool2d(Node x, int[] kernel, int[] stride, int[] padding) {
+        return AvgPool2d.of(x, PoolGeometry.of(kernel, stride, padding));
+    }
+    /** Global average pooling, adaptive_avg_pool2d(x, 1): [N, C, H, W] to [N, C, 1, 1]. */
+    public static Node adaptiveAvgPool2d1(Node x) {
+        if (x.shape().rank() != 4) throw new ShapeException("adaptive_avg_pool2d of " + x.describe() + ": needs an input [N, C, H, W]");
+        return mean(x, new int[] {2, 3}, true);
+    }
+    /** torch.flatten(x, startDim): the axes from startDim on merged into one (a reshape, free in a program). */
+    public static Node flatten(Node x, int startDim) {
+        int rank = x.shape().rank(), a = startDim < 0 ? startDim + rank : startDim;
+        if (a < 0 || a >= Math.max(1, rank)) {
+            throw new ShapeException("flatten of " + x.describe() + ": start axis " + startDim + " is out of range for rank " + rank);
+        }
+        int[] dims = new int[a + 1];
+        for (int i = 0; i < a; i++) dims[i] = x.shape().dim(i);
+        dims[a] = -1;
+        return Reshape.of(x, dims);
+    }
+
     // Softmax and losses.
     /** Softmax along the last axis (the rows of a [batch, classes] matrix). */
     public static Node softmax(Node x) { return Softmax.of(x, -1); }
@@ -140,4 +258,24 @@ public final class Ops {
         for (int a = 0; a < axes.length; a++) axes[a] = a;
         return axes;
     }
+
+    // Normalisation and regularisation layers' ops, NCHW and any [N, C, ...].
+    /** Each channel's mean (row 0) and biased variance (row 1) over a batch x [N, C, ...]: [2, C]. */
+    public static Node batchMoments(Node x) { return BatchMoments.of(x); }
+    /** x * scale[c] + shift[c] along the channel axis of x [N, C, ...]. */
+    public static Node channelAffine(Node x, Node scale, Node shift) { return ChannelAffine.of(x, scale, shift); }
+    /**
+     * Batch normalisation of x [N, C, ...] with given per-channel statistics ([C] each): (x - mean) / sqrt(var + eps)
+     * * weight + bias, as one pass over x (weight and bias may be null: PyTorch's affine=False).
+     */
+    public static Node batchNorm(Node x, Node mean, Node var, Node weight, Node bias, double eps) {
+        return BatchNorms.normalize(x, mean, var, weight, bias, eps);
+    }
+    /** Batch normalisation in training mode: with the batch's own statistics, differentiated through them. */
+    public static Node batchNorm(Node x, Node weight, Node bias, double eps) {
+        Node m = BatchMoments.of(x);
+        return BatchNorms.normalize(x, select(m, 0, 0), select(m, 0, 1), weight, bias, eps);
+    }
+    /** Inverted dropout with a mask drawn from (seed, step, element); p in [0, 1). */
+    public static Node dropout(Node x, Node step, double p, long seed) { return Dropout.of(x, step, p, seed); }
 }

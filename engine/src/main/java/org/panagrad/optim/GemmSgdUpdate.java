@@ -13,7 +13,8 @@ import org.panagrad.ops.fused.ContainsProduct;
  * An SGD update that takes in the GEMM producing its gradient, so that the weight gradient is never stored:
  * plain SGD is {@code W = (1 - lr wd) W - lr op(A) op(B)}, one GEMM with beta = 1 - lr wd writing W;
  * momentum (without Nesterov or weight decay) is {@code vel = mu vel + op(A) op(B)}, one GEMM with beta = mu
- * writing the velocity, then {@code W -= lr vel}. Inputs: (A, B, param, hyper[, velocity]).
+ * writing the velocity, then {@code W -= lr vel}. Inputs: (A, B, param, hyper[, velocity]). The gradient is
+ * never stored, so the output measures what the pass after the GEMM reads (see {@link #measures}).
  */
 record GemmSgdUpdate(MatMul product, SgdUpdate update) implements UpdateOp, ContainsProduct {
     /** Whether an SGD update of this kind can take in its gradient's GEMM. */
@@ -28,6 +29,11 @@ record GemmSgdUpdate(MatMul product, SgdUpdate update) implements UpdateOp, Cont
     }
 
     @Override
+    public Measured measures() {
+        return update.momentum() == 0 ? Measured.NOTHING : Measured.VELOCITY_NORM;
+    }
+
+    @Override
     public String name() {
         return product.name() + "+" + update.name();
     }
@@ -39,6 +45,13 @@ record GemmSgdUpdate(MatMul product, SgdUpdate update) implements UpdateOp, Cont
         double[][] updateInputs = update.momentum() == 0 ? new double[][] {in[2], grad, in[3]}
                 : new double[][] {in[2], grad, in[3], in[4]};
         update.reference(y, updateInputs, out);
+        if (update.momentum() == 0) {
+            out[0] = 0;
+        } else {
+            double squares = 0;
+            for (double v : in[4]) squares += v * v;
+            out[0] = Math.sqrt(squares);
+        }
     }
 
     @Override
@@ -51,10 +64,13 @@ record GemmSgdUpdate(MatMul product, SgdUpdate update) implements UpdateOp, Cont
         float[] pa = buf.array(param);
         GemmOperand w = GemmOperand.of(pa, 0, n);
         float wd = (float) update.weightDecay();
+        float[] out = buf.array(y);
+        int o = buf.offset(y);
         if (update.momentum() == 0) {
             return () -> {
                 float lr = ha[0];
                 Gemm.gemm(m, n, k, -lr, ao, bo, 1f - lr * wd, w);
+                out[o] = 0; // the placeholder's memory held another value before this step
             };
         }
         float[] va = buf.array(y.input(4));
@@ -63,7 +79,7 @@ record GemmSgdUpdate(MatMul product, SgdUpdate update) implements UpdateOp, Cont
         int size = m * n;
         return () -> {
             Gemm.gemm(m, n, k, 1f, ao, bo, mu, velocity);
-            Updates.sgd(size, ha[0], 0f, pa, 0, va, 0);
+            out[o] = Updates.norm(Updates.sgd(size, ha[0], 0f, pa, 0, va, 0), size, va, 0);
         };
     }
 

@@ -49,7 +49,9 @@ record SgdUpdate(double momentum, boolean nesterov, double weightDecay) implemen
     public void reference(Node y, double[][] in, double[] out) {
         double[] p = in[0], g = in[1];
         double lr = in[2][0];
+        double squares = 0;
         for (int i = 0; i < p.length; i++) {
+            squares += g[i] * g[i];
             double d = g[i] + weightDecay * p[i];
             if (momentum != 0) {
                 double v = momentum * in[3][i] + d;
@@ -58,17 +60,20 @@ record SgdUpdate(double momentum, boolean nesterov, double weightDecay) implemen
             }
             p[i] -= lr * d;
         }
+        out[0] = Math.sqrt(squares);
     }
 
     @Override
     public Instruction compile(Node y, Buffers b) {
         Node param = y.input(0), grad = y.input(1), hyper = y.input(2);
-        float[] pa = b.array(param), ga = b.array(grad), ha = b.array(hyper);
-        int go = b.offset(grad), n = param.shape().numel();
+        float[] pa = b.array(param), ga = b.array(grad), ha = b.array(hyper), out = b.array(y);
+        int go = b.offset(grad), n = param.shape().numel(), o = b.offset(y);
         float wd = (float) weightDecay, mu = (float) momentum;
-        if (momentum == 0) return () -> Updates.sgd(n, ha[0], wd, pa, 0, ga, go);
+        if (momentum == 0) {
+            return () -> out[o] = Updates.norm(Updates.sgd(n, ha[0], wd, pa, 0, ga, go), n, ga, go);
+        }
         float[] va = b.array(y.input(3));
         boolean nest = nesterov;
-        return () -> Updates.momentum(n, ha[0], mu, nest, wd, pa, 0, ga, go, va, 0);
+        return () -> out[o] = Updates.norm(Updates.momentum(n, ha[0], mu, nest, wd, pa, 0, ga, go, va, 0), n, ga, go);
     }
 }

@@ -8,16 +8,22 @@ import org.panagrad.graph.Node;
 import org.panagrad.graph.Storage;
 import org.panagrad.graph.View;
 
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.HashSet;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.TreeSet;
 
 /**
  * A compiled program: an instruction list over one preallocated arena and the shared parameter store.
- * Feed the inputs, {@link #run()}, read the outputs; running allocates nothing. Not thread-safe: one thread
- * at a time (different threads one after another is fine).
+ * Feed the inputs, {@link #run()}, read the outputs; running allocates nothing. One thread at a time (different
+ * threads one after another is fine): a run, or feeding an input, while another thread runs the program fails at
+ * once with an {@link IllegalStateException} instead of mixing the two runs' values (one compare-and-set per run).
  * <p>
  * Inputs are arguments, not part of the arena, as JAX reads the arrays a jitted function is called with:
  * {@link #bind} makes the program read an input from the caller's array in place, {@link #set} copies it
@@ -26,6 +32,22 @@ import java.util.Set;
  * A view of an input or a parameter (a reshape, a contiguous slice) is read where its source is, with no copy.
  */
 public final class Program {
+    private static final VarHandle RUNNING;
+
+    static {
+        try {
+            RUNNING = MethodHandles.lookup().findVarHandle(Program.class, "running", int.class);
+        } catch (ReflectiveOperationException e) {
+            throw new ExceptionInInitializerError(e);
+        }
+    }
+
+    /** 1 while a run is in progress (set by compare-and-set, so a second thread cannot enter). */
+    @SuppressWarnings("unused") // through RUNNING
+    private volatile int running;
+    /** The thread running, for the message a second thread gets; written after winning the CAS. */
+    private Thread runner;
+    private boolean detectAnomaly;
     private final float[] arena;
     private final Map<Node, Integer> offsets;
     /** Where each input the program reads is read from: unset, the program's own copy, or the caller's array. */
@@ -115,7 +137,30 @@ public final class Program {
     }
 
     public void run() {
-        for (Instruction i : code) i.run();
+        enter();
+        try {
+            if (detectAnomaly) {
+                runDetectingAnomaly();
+            } else {
+                for (Instruction i : code) i.run();
+            }
+        } finally {
+            leave();
+        }
+    }
+
+    /**
+     * Anomaly detection, as {@code torch.autograd.set_detect_anomaly}: from now on {@link #run} checks every
+     * instruction's inputs and outputs and throws a {@link NonFiniteException} at the first that produces NaN or
+     * an infinity from finite inputs (or reads one from outside the program). A pass over every value per
+     * instruction: for finding where a training run goes wrong, not for training. Off by default.
+     */
+    public void detectAnomaly(boolean on) {
+        detectAnomaly = on;
+    }
+
+    public boolean detectsAnomaly() {
+        return detectAnomaly;
     }
 
     /**
@@ -123,8 +168,13 @@ public final class Program {
      * them when there are none). Together with {@link #runVarying} it does what {@link #run} does.
      */
     public void runInvariant() {
-        for (int i = 0; i < code.length; i++) {
-            if (!varying[i]) code[i].run();
+        enter();
+        try {
+            for (int i = 0; i < code.length; i++) {
+                if (!varying[i]) code[i].run();
+            }
+        } finally {
+            leave();
         }
     }
 
@@ -134,7 +184,126 @@ public final class Program {
      * inputs) has changed since.
      */
     public void runVarying() {
-        for (Instruction i : varyingCode) i.run();
+        enter();
+        try {
+            for (Instruction i : varyingCode) i.run();
+        } finally {
+            leave();
+        }
+    }
+
+    private void enter() {
+        if (!RUNNING.compareAndSet(this, 0, 1)) throw concurrentUse("run it");
+        runner = Thread.currentThread();
+    }
+
+    private void leave() {
+        runner = null;
+        RUNNING.setVolatile(this, 0);
+    }
+
+    /** Feeding an input while another thread runs would change what that run reads halfway through. */
+    private void checkNotRunning() {
+        if ((int) RUNNING.getVolatile(this) != 0) throw concurrentUse("feed an input");
+    }
+
+    private IllegalStateException concurrentUse(String action) {
+        Thread other = runner;
+        return new IllegalStateException("cannot " + action + " on thread '" + Thread.currentThread().getName()
+                + "': this program is running on thread '" + (other == null ? "?" : other.getName())
+                + "'. A Program runs on one thread at a time (its arena holds one run's values): compile one program"
+                + " per thread, or run them one after another.");
+    }
+
+    private void runDetectingAnomaly() {
+        for (int i = 0; i < code.length; i++) {
+            Node n = steps.get(i);
+            String badInput = null;
+            for (int k = 0; k < n.arity() && badInput == null; k++) {
+                badInput = nonFinite(n.input(k));
+                if (badInput != null && isComputedHere(n.input(k))) badInput = null; // reported where it was made
+                if (badInput != null) {
+                    throw new NonFiniteException(n, i, where(n, i) + " reads " + badInput + ", " + origin(n.input(k))
+                            + "; the first non-finite value comes from outside the program");
+                }
+            }
+            code[i].run();
+            for (Node written : written(n)) {
+                String bad = nonFinite(written);
+                if (bad != null) {
+                    throw new NonFiniteException(n, i, where(n, i) + " wrote " + bad + " while its inputs were finite"
+                            + " (inputs: " + describeInputs(n) + ")");
+                }
+            }
+        }
+    }
+
+    /** What an instruction writes: its output, or for an update the parameters and state it overwrites. */
+    private static List<Node> written(Node n) {
+        if (!n.op().hasSideEffects()) return List.of(n);
+        List<Node> out = new ArrayList<>();
+        for (int k : n.op().overwrittenInputs()) out.add(n.input(k));
+        out.add(n);
+        return out;
+    }
+
+    private boolean isComputedHere(Node n) {
+        return offsets.containsKey(n) && steps.contains(n);
+    }
+
+    /** "NaN at element 37 of relu#40 [128x500]", or null when every element of the node is finite. */
+    private String nonFinite(Node n) {
+        if (n.dtype() != DType.FLOAT) return null;
+        float[] a = array(n);
+        int off = offsetOf(n), size = n.shape().numel();
+        for (int e = 0; e < size; e++) {
+            float v = a[off + e];
+            if (!Float.isFinite(v)) return v + " at element " + e + " of " + n.describe();
+        }
+        return null;
+    }
+
+    private static String origin(Node n) {
+        return switch (n.op().storage()) {
+            case INPUT -> "an input of the program";
+            case VARIABLE -> n.graph().parameters().contains(n) ? "a parameter" : "optimizer or other state";
+            case CONSTANT -> "a constant";
+            case COMPUTED -> "a value computed outside this program";
+        };
+    }
+
+    /** "instruction 12 of 30, matmul_nn+bias [128x10] (near parameters 2.weight, 2.bias)". */
+    private String where(Node n, int i) {
+        Set<String> near = nearestParameters(n);
+        return "instruction " + i + " of " + code.length + ", " + n.op().name() + " " + n.shape()
+                + (near.isEmpty() ? "" : " (near parameters " + String.join(", ", near) + ")");
+    }
+
+    private static String describeInputs(Node n) {
+        StringBuilder s = new StringBuilder();
+        for (int k = 0; k < n.arity(); k++) s.append(k == 0 ? "" : ", ").append(n.input(k).describe());
+        return s.toString();
+    }
+
+    /**
+     * The node's place in the model: the trainable parameters fewest steps up its inputs (a layer's weight and
+     * bias for its forward ops, the next layer's for the gradients flowing back through it).
+     */
+    static Set<String> nearestParameters(Node n) {
+        Set<Node> seen = new HashSet<>();
+        List<Node> level = List.of(n);
+        while (!level.isEmpty()) {
+            Set<String> found = new TreeSet<>();
+            Set<Node> next = new LinkedHashSet<>();
+            for (Node m : level) {
+                if (!seen.add(m)) continue;
+                if (m.op().storage() == Storage.VARIABLE && m.graph().parameters().contains(m)) found.add(m.name());
+                next.addAll(m.inputs());
+            }
+            if (!found.isEmpty()) return found;
+            level = new ArrayList<>(next);
+        }
+        return Set.of();
     }
 
     /** Whether instruction i (see {@link #instructionNodes()}) is one that {@link #runVarying} runs. */
@@ -147,10 +316,15 @@ public final class Program {
      * (see {@link #instructionNodes()}). For profiles; the timing itself allocates nothing.
      */
     public void runTimed(long[] nanos) {
-        for (int i = 0; i < code.length; i++) {
-            long t0 = System.nanoTime();
-            code[i].run();
-            nanos[i] += System.nanoTime() - t0;
+        enter();
+        try {
+            for (int i = 0; i < code.length; i++) {
+                long t0 = System.nanoTime();
+                code[i].run();
+                nanos[i] += System.nanoTime() - t0;
+            }
+        } finally {
+            leave();
         }
     }
 
@@ -171,6 +345,7 @@ public final class Program {
      * program does not read is accepted and ignored, as JAX ignores unused arguments.
      */
     public void bind(Node input, float[] array, int offset) {
+        checkNotRunning();
         Binding b = binding(input, DType.FLOAT);
         checkRange(input, array.length, offset, "values");
         if (b != null) point(b, array, offset);
@@ -185,6 +360,7 @@ public final class Program {
      * the first call). An input this program does not read is accepted and ignored.
      */
     public void set(Node input, float[] src, int srcOffset) {
+        checkNotRunning();
         Binding b = binding(input, DType.FLOAT);
         int n = input.shape().numel();
         checkRange(input, src.length, srcOffset, "values");
@@ -200,6 +376,7 @@ public final class Program {
      * the labels were declared with, see {@link org.panagrad.graph.Graph#labelsIgnoring}).
      */
     public void setLabels(Node labels, int[] src, int srcOffset) {
+        checkNotRunning();
         Binding b = binding(labels, DType.LABELS);
         Input declared = (Input) labels.op();
         int n = labels.shape().numel();
@@ -302,6 +479,15 @@ public final class Program {
     public void readInto(Node output, float[] dst, int dstOffset) {
         Node src = source(output);
         System.arraycopy(array(src), offsetOf(src), dst, dstOffset, output.shape().numel());
+    }
+
+    /** Copies {@code length} values of an output, from its element {@code from} on, into dst from dstOffset on. */
+    public void readRange(Node output, int from, float[] dst, int dstOffset, int length) {
+        if (from < 0 || length < 0 || from + length > output.shape().numel()) {
+            throw new IndexOutOfBoundsException("elements " + from + ".." + (from + length) + " of " + output.describe());
+        }
+        Node src = source(output);
+        System.arraycopy(array(src), offsetOf(src) + from, dst, dstOffset, length);
     }
 
     private Node source(Node output) {

@@ -111,4 +111,21 @@ class AtomicFilesTest {
             return files.sorted().toList();
         }
     }
+
+    /** A writer killed mid-write leaves ".name.<hex>.tmp"; the next run over the same target deletes exactly those. */
+    @Test
+    void staleTemporariesOfATargetAreFoundAndDeleted() throws IOException {
+        Path target = temp.resolve("model.safetensors");
+        Files.write(target, new byte[] {1});
+        Path stale = Files.write(temp.resolve(".model.safetensors.3fa9c0d2e1b4a7f6.tmp"), new byte[] {2});
+        Path otherTargets = Files.write(temp.resolve(".other.safetensors.3fa9c0d2e1b4a7f6.tmp"), new byte[] {3});
+        Path notOurs = Files.write(temp.resolve(".model.safetensors.swp"), new byte[] {4});
+        assertEquals("model.safetensors", AtomicFiles.temporaryTarget(stale.getFileName().toString()));
+        assertEquals(null, AtomicFiles.temporaryTarget(notOurs.getFileName().toString()));
+        assertEquals(null, AtomicFiles.temporaryTarget("model.safetensors"));
+
+        assertEquals(1, AtomicFiles.deleteStaleTemporaries(target));
+        assertEquals(List.of(true, true, true), List.of(Files.exists(target), Files.exists(otherTargets), Files.exists(notOurs)));
+        assertFalse(Files.exists(stale));
+    }
 }

@@ -54,6 +54,24 @@ class MnistFilesTest {
     }
 
     @Test
+    void fashionMnistHasItsOwnDirectoriesAndVariable() throws IOException {
+        Path work = temp.resolve("repo");
+        Files.createDirectories(work);
+        IdxBytes.writeSet(temp.resolve("shared/data/mnist"), true);
+        Path shared = IdxBytes.writeSet(temp.resolve("shared/data/fashion-mnist"), true);
+
+        MnistFiles files = MnistFiles.locate(null, "fashion-mnist", null, work);
+
+        assertEquals(shared.resolve("train-images-idx3-ubyte.gz").normalize(), files.trainImages().normalize());
+        FileNotFoundException e = assertThrows(FileNotFoundException.class,
+                () -> MnistFiles.locate(null, "fashion-mnist", null, temp.resolve("elsewhere")));
+        assertTrue(e.getMessage().startsWith("Fashion-MNIST data not found."), e.getMessage());
+        assertTrue(e.getMessage().contains("/usr/share/datasets/fashion-mnist (Debian's dataset-fashion-mnist)"), e.getMessage());
+        assertTrue(e.getMessage().contains("set FASHION_MNIST_DIR"), e.getMessage());
+        assertThrows(IllegalArgumentException.class, () -> MnistFiles.locate(null, "cifar10", null, work));
+    }
+
+    @Test
     void nothingFoundListsEveryPlaceAndWhatWasMissing() throws IOException {
         Path work = temp.resolve("repo");
         Path data = IdxBytes.writeSet(work.resolve("data/mnist"), false);

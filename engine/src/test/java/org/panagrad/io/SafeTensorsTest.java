@@ -137,18 +137,44 @@ class SafeTensorsTest {
     }
 
     @Test
-    void overlappingAndUnsortedDataIsAccepted() throws IOException {
+    void unsortedEntriesAreAccepted() throws IOException {
         String header = "{\"second\":{\"dtype\":\"F32\",\"shape\":[1],\"data_offsets\":[4,8]},"
-                + "\"first\":{\"dtype\":\"F32\",\"shape\":[2],\"data_offsets\":[0,8]},"
-                + "\"again\":{\"dtype\":\"F32\",\"shape\":[1],\"data_offsets\":[0,4]}}";
+                + "\"first\":{\"dtype\":\"F32\",\"shape\":[1],\"data_offsets\":[0,4]}}";
         byte[] data = ByteBuffer.allocate(8).order(ByteOrder.LITTLE_ENDIAN).putFloat(1).putFloat(2).array();
-        Path file = Files.write(temp.resolve("shared.safetensors"), file(header, data));
+        Path file = Files.write(temp.resolve("unsorted.safetensors"), file(header, data));
 
         SafeTensorsFile read = SafeTensors.read(file);
 
-        assertEquals(List.of("second", "first", "again"), read.tensors().stream().map(TensorData::name).toList());
+        assertEquals(List.of("second", "first"), read.tensors().stream().map(TensorData::name).toList());
         assertArrayEquals(new float[] {2}, read.tensor("second").data());
-        assertArrayEquals(new float[] {1, 2}, read.tensor("first").data());
+        assertArrayEquals(new float[] {1}, read.tensor("first").data());
+    }
+
+    /** As the reference implementation, which refuses such files: the tensors tile the data section exactly. */
+    @Test
+    void overlapsGapsAndTrailingBytesAreRefused() throws IOException {
+        byte[] data = ByteBuffer.allocate(12).order(ByteOrder.LITTLE_ENDIAN).putFloat(1).putFloat(2).putFloat(3).array();
+        String overlap = "{\"a\":{\"dtype\":\"F32\",\"shape\":[2],\"data_offsets\":[0,8]},"
+                + "\"b\":{\"dtype\":\"F32\",\"shape\":[2],\"data_offsets\":[4,12]}}";
+        Path file = Files.write(temp.resolve("overlap.safetensors"), file(overlap, data));
+        DataFormatException e = assertThrows(DataFormatException.class, () -> SafeTensors.read(file));
+        assertEquals(8 + overlap.length() + 4, e.offset());
+        assertEquals("tensor 'b' has data_offsets [4, 12], but the end of tensor 'a' is at 8: the two overlap"
+                + " (the tensors must tile the data section)", e.detail());
+
+        String gap = "{\"a\":{\"dtype\":\"F32\",\"shape\":[1],\"data_offsets\":[0,4]},"
+                + "\"b\":{\"dtype\":\"F32\",\"shape\":[1],\"data_offsets\":[8,12]}}";
+        Files.write(file, file(gap, data));
+        e = assertThrows(DataFormatException.class, () -> SafeTensors.read(file));
+        assertEquals("tensor 'b' has data_offsets [8, 12], but the end of tensor 'a' is at 4: 4 bytes between them"
+                + " belong to no tensor (the tensors must tile the data section)", e.detail());
+
+        String trailing = "{\"a\":{\"dtype\":\"F32\",\"shape\":[2],\"data_offsets\":[0,8]}}";
+        Files.write(file, file(trailing, data));
+        e = assertThrows(DataFormatException.class, () -> SafeTensors.read(file));
+        assertEquals(8 + trailing.length() + 8, e.offset());
+        assertEquals("4 bytes follow the last tensor's data, which belong to no tensor (the tensors must tile the data"
+                + " section)", e.detail());
     }
 
     @Test
@@ -259,13 +285,31 @@ class SafeTensorsTest {
 
     @Test
     void unsupportedDtypeNamesTensorAndDtype() throws IOException {
-        String header = "{\"position_ids\":{\"dtype\":\"I64\",\"shape\":[1],\"data_offsets\":[0,8]}}";
-        Path file = Files.write(temp.resolve("i64.safetensors"), file(header, new byte[8]));
+        String header = "{\"position_ids\":{\"dtype\":\"I32\",\"shape\":[2],\"data_offsets\":[0,8]}}";
+        Path file = Files.write(temp.resolve("i32.safetensors"), file(header, new byte[8]));
 
         DataFormatException e = assertThrows(DataFormatException.class, () -> SafeTensors.read(file));
 
-        assertEquals("tensor 'position_ids' has dtype 'I64', which Panagrad cannot read (it reads [F64, F32, BF16, F16])",
+        assertEquals("tensor 'position_ids' has dtype 'I32', which Panagrad cannot read (it reads [F64, F32, BF16, I64, F16])",
                 e.detail());
+    }
+
+    @Test
+    void int64CountersAreWrittenAndReadAsPyTorchStoresNumBatchesTracked() throws IOException {
+        Path file = temp.resolve("bn.safetensors");
+        List<TensorData> tensors = List.of(new TensorData("bn.running_mean", new int[] {2}, new float[] {0.5f, -1}),
+                new TensorData("bn.num_batches_tracked", new int[] {}, new float[] {4690}, "I64"));
+
+        SafeTensors.write(file, tensors);
+
+        byte[] bytes = Files.readAllBytes(file);
+        String json = new String(bytes, 8, bytes.length - 8 - 16, StandardCharsets.UTF_8).trim();
+        assertEquals("{\"bn.running_mean\":{\"dtype\":\"F32\",\"shape\":[2],\"data_offsets\":[0,8]},"
+                + "\"bn.num_batches_tracked\":{\"dtype\":\"I64\",\"shape\":[],\"data_offsets\":[8,16]}}", json);
+        assertArrayEquals(new byte[] {(byte) 0x52, 0x12, 0, 0, 0, 0, 0, 0}, Arrays.copyOfRange(bytes, bytes.length - 8, bytes.length));
+        assertEquals(tensors, SafeTensors.read(file).tensors());
+        assertThrows(IllegalArgumentException.class, () -> SafeTensors.write(temp.resolve("bad.safetensors"),
+                List.of(new TensorData("n", new int[] {}, new float[] {0.5f}, "I64"))));
     }
 
     @Test

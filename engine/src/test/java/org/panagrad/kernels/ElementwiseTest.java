@@ -143,7 +143,7 @@ class ElementwiseTest {
     private static float[] inputFor(UnaryOp op, float[] any, float[] positive) {
         return switch (op) {
             case LOG, SQRT, RSQRT -> positive;
-            case NEG, EXP, TANH, SIGMOID, RELU, ABS, SIGN, SOFTPLUS -> any;
+            case NEG, EXP, TANH, SIGMOID, RELU, ABS, SIGN, SOFTPLUS, ERF, GELU, GELU_TANH -> any;
         };
     }
 
@@ -161,6 +161,28 @@ class ElementwiseTest {
             ElementwiseSimd.unary(op, n, in, OFF, got, OFF);
             // exp/log/tanh/sigmoid/softplus are polynomial approximations: a few ulp apart from Math.*
             assertClose(want, got, 2e-6f, 1e-7f, op.toString());
+        }
+    }
+
+    /**
+     * VectorMath's documented accuracy for erf and both GELUs, densely over [-10, 10]: 2e-6 relative, plus in the
+     * tails 2e-7 per unit of the exponent e^-z they take (z = x^2, x^2 / 2, 2|u|), the float rounding of z.
+     */
+    @Test
+    void erfAndGeluAccuracy() {
+        int n = 40_001;
+        float[] x = new float[n];
+        for (int i = 0; i < n; i++) x[i] = -10f + i * 5e-4f;
+        for (UnaryOp op : new UnaryOp[] {UnaryOp.ERF, UnaryOp.GELU, UnaryOp.GELU_TANH}) {
+            float[] want = new float[n], got = new float[n];
+            ElementwiseScalar.unary(op, n, x, 0, want, 0);
+            ElementwiseSimd.unary(op, n, x, 0, got, 0);
+            for (int i = 0; i < n; i++) {
+                double v = x[i], z = op == UnaryOp.ERF ? v * v : op == UnaryOp.GELU ? v * v / 2
+                        : 2 * Math.sqrt(2 / Math.PI) * Math.abs(v + 0.044715 * v * v * v);
+                double tol = (2e-6 + 2e-7 * z) * Math.abs(want[i]) + 1e-37;
+                assertEquals(want[i], got[i], tol, op + " at " + x[i]);
+            }
         }
     }
 

@@ -57,6 +57,37 @@ class KernelAllocationTest {
         assertAllocateNothing(gemmCalls(), 2, GEMM_WARMUP_ROUNDS);
     }
 
+    @Test
+    void convolutionAndPoolingAllocateNothingOnTwoThreads() {
+        Gemm.setThreads(2);
+        assertAllocateNothing(convolutionCalls(), 2, GEMM_WARMUP_ROUNDS);
+    }
+
+    /** The three passes of a convolution split over images and weight chunks, one that is not, and the pools. */
+    private static Map<String, Runnable> convolutionCalls() {
+        Random rnd = new Random(9);
+        Map<String, Runnable> calls = new LinkedHashMap<>();
+        ConvShape[] shapes = {new ConvShape(4, 8, 10, 10, 16, 3, 3, 1, 1, 1, 1, 1, 1, 1),
+                new ConvShape(2, 3, 9, 7, 4, 3, 2, 2, 1, 1, 0, 1, 1, 1)};
+        for (ConvShape s : shapes) {
+            float[] x = KernelTestSupport.random(rnd, s.batch() * s.imageSize(), -1f, 1f), dx = new float[x.length];
+            float[] w = KernelTestSupport.random(rnd, s.outChannels() * s.patchRows(), -1f, 1f), dw = new float[w.length];
+            float[] y = new float[s.batch() * s.outImageSize()], bias = new float[s.outChannels()];
+            calls.put("conv forward " + s, () -> Convolution.forward(s, x, 0, w, 0, bias, 0, true, y, 0));
+            calls.put("conv input gradient " + s, () -> Convolution.inputGradient(s, y, 0, w, 0, dx, 0));
+            calls.put("conv weight gradient " + s, () -> Convolution.weightGradient(s, x, 0, y, 0, dw, 0));
+        }
+        ConvShape p = new ConvShape(2, 3, 9, 37, 3, 3, 3, 2, 2, 1, 1, 1, 1, 3);
+        float[] x = KernelTestSupport.random(rnd, p.batch() * p.imageSize(), -1f, 1f), dx = new float[x.length];
+        float[] y = new float[p.batch() * p.outImageSize()];
+        calls.put("max pool", () -> Pooling.maxPool(p, x, 0, y, 0));
+        calls.put("avg pool", () -> Pooling.avgPool(p, x, 0, y, 0));
+        calls.put("max pool scatter", () -> Pooling.maxPoolScatter(p, x, 0, y, 0, dx, 0));
+        calls.put("max pool gather", () -> Pooling.maxPoolGather(p, x, 0, dx, 0, y, 0));
+        calls.put("avg pool adjoint", () -> Pooling.avgPoolAdjoint(p, y, 0, dx, 0));
+        return calls;
+    }
+
     private static Map<String, Runnable> vectorKernels() {
         Random rnd = new Random(7);
         // 5 x 37: a vector body and a scalar tail on 8- and 16-lane machines.
@@ -108,6 +139,12 @@ class KernelAllocationTest {
             calls.put("pow " + e, () -> Elementwise.pow(n, e, y, 0, out, 0));
         }
         calls.put("scale", () -> Elementwise.scale(n, 0.5f, x, 0, out, 0));
+        AttentionDims att = new AttentionDims(4, 17, 17, 16, 16, 0.25f, true);
+        float[] attWork = new float[att.workspace()], attOut = new float[4 * 17 * 16];
+        float[] qkv = KernelTestSupport.random(rnd, 4 * 17 * 16, -1f, 1f);
+        AttentionMaskLayout attMask = new AttentionMaskLayout(KernelTestSupport.random(rnd, 17 * 17, -1f, 0f), new int[4], 17, 1, false);
+        calls.put("attention", () -> Attention.forward(att, attMask, qkv, 0, qkv, 0, qkv, 0, attOut, 0, attWork));
+        calls.put("layerNorm", () -> LayerNorm.normalize(rows, cols, 1e-5f, x, 0, out, 0));
         calls.put("fill", () -> Elementwise.fill(n, 0.25f, out, 0));
         calls.put("step", () -> Elementwise.step(n, 0.5f, x, 0, out, 0));
         calls.put("reluBackward", () -> Elementwise.reluBackward(n, y, 0, x, 0, out, 0));
@@ -129,15 +166,23 @@ class KernelAllocationTest {
         Strided perChannel = Strided.reduction(dims4, 0b1101);
         calls.put("sum per channel", () -> Reductions.sum(perChannel, x4, 0, out4, 0));
         calls.put("max per channel", () -> Reductions.max(perChannel, x4, 0, out4, 0));
+        float[] moments = new float[6];
+        calls.put("batch moments", () -> Normalization.moments(2, 3, 35, x4, 0, moments, 0));
+        calls.put("channel affine", () -> Normalization.affine(2, 3, 35, x4, 0, channel, 0, channel, 0, out4, 0));
+        calls.put("dropout", () -> DropoutMask.apply(n, 12345L, 7, DropoutMask.threshold(0.3), 1 / 0.7f, x, 0, out, 0));
         calls.put("sum", () -> sink[0] = Reductions.sum(n, x, 0));
         calls.put("dot", () -> sink[0] = Reductions.dot(n, x, 0, y, 0));
         calls.put("axpy", () -> Elementwise.axpy(n, 1e-6f, x, 0, out, 0));
         // Tiny steps keep the parameters bounded over thousands of calls.
-        calls.put("sgd", () -> Updates.sgd(n, 1e-6f, 0.01f, p, 0, g, 0));
-        calls.put("momentum", () -> Updates.momentum(n, 1e-6f, 0.9f, false, 0.01f, p, 0, g, 0, m1, 0));
-        calls.put("nesterov", () -> Updates.momentum(n, 1e-6f, 0.9f, true, 0.01f, p, 0, g, 0, m1, 0));
-        calls.put("adam", () -> Updates.adam(n, 1e-6f, 0.9f, 0.999f, 1e-8f, 0.01f, false, 0.5f, 0.1f, p, 0, g, 0, m1, 0, m2, 0));
-        calls.put("adamw", () -> Updates.adam(n, 1e-6f, 0.9f, 0.999f, 1e-8f, 0.01f, true, 0.5f, 0.1f, p, 0, g, 0, m1, 0, m2, 0));
+        calls.put("sgd", () -> sink[0] = Updates.sgd(n, 1e-6f, 0.01f, p, 0, g, 0));
+        calls.put("momentum", () -> sink[0] = Updates.momentum(n, 1e-6f, 0.9f, false, 0.01f, p, 0, g, 0, m1, 0));
+        calls.put("nesterov", () -> sink[0] = Updates.momentum(n, 1e-6f, 0.9f, true, 0.01f, p, 0, g, 0, m1, 0));
+        calls.put("norm", () -> sink[0] = Updates.norm(sink[0], n, g, 0));
+        float[] schedule = {1e-6f, 0.5f, 0.1f};
+        AdamHyperparameters adam = new AdamHyperparameters(0.9f, 0.999f, 1e-8f, 0.01f, false, schedule);
+        AdamHyperparameters adamW = new AdamHyperparameters(0.9f, 0.999f, 1e-8f, 0.01f, true, schedule);
+        calls.put("adam", () -> sink[0] = Updates.adam(n, adam, p, 0, g, 0, m1, 0, m2, 0));
+        calls.put("adamw", () -> sink[0] = Updates.adam(n, adamW, p, 0, g, 0, m1, 0, m2, 0));
         return calls;
     }
 

@@ -71,7 +71,8 @@ class OnnxRuntimeTest {
                 new Case("mlp 784-500-10 relu", () -> mlp(Activation.RELU, 784, 500, 10)),
                 new Case("mlp 784-64-32-10 tanh", () -> mlp(Activation.TANH, 784, 64, 32, 10)),
                 new Case("mlp 20-16-5 sigmoid", () -> mlp(Activation.SIGMOID, 20, 16, 5)),
-                new Case("every export rule", OnnxRuntimeTest::everyRule));
+                new Case("every export rule", OnnxRuntimeTest::everyRule),
+                new Case("a CNN through every convolution and pooling rule", OnnxRuntimeTest::convolutions));
     }
 
     /** An nn.Module, exported with its state dict: PyTorch's nn.Sequential, each Linear weight as [out, in]. */
@@ -119,6 +120,44 @@ class OnnxRuntimeTest {
             return new Signature(Map.of("input", x), outputs);
         };
         return new Exported(store, forward, OnnxExport.of(store, forward).storedPermuted(u, 1, 0), 6);
+    }
+
+    /**
+     * MNIST images through Conv (bias, padding; stride with dilation; depthwise groups), MaxPool, AveragePool with
+     * padding counted, GlobalAveragePool, Flatten as a Reshape and a Gemm.
+     */
+    static Exported convolutions() {
+        Graph g = new Graph();
+        Node w1 = g.parameter("conv1.weight", 4, 1, 5, 5), b1 = g.parameter("conv1.bias", 4);
+        Node w2 = g.parameter("conv2.weight", 6, 4, 3, 3), w3 = g.parameter("conv3.weight", 6, 1, 3, 3);
+        Node b3 = g.parameter("conv3.bias", 6), fc = g.parameter("fc.weight", 6, 10), fb = g.parameter("fc.bias", 10);
+        ParameterStore store = new ParameterStore();
+        SplittableRandom rnd = new SplittableRandom(5);
+        for (Node p : List.of(w1, b1, w2, w3, b3, fc, fb)) {
+            float[] v = store.get(p);
+            for (int i = 0; i < v.length; i++) v[i] = (float) rnd.nextDouble(-0.5, 0.5);
+        }
+        int[] one = {1};
+        Signature.Builder forward = batch -> {
+            Node x = g.input("x" + g.size(), batch, 784);
+            Node h = maxPool2d(relu(conv2d(reshape(x, batch, 1, 28, 28), w1, b1, one, new int[] {2}, one, 1)), 2);
+            h = avgPool2d(conv2d(h, w2, null, new int[] {2}, one, new int[] {2}, 1), new int[] {3}, new int[] {2}, one);
+            h = flatten(adaptiveAvgPool2d1(tanh(conv2d(h, w3, b3, one, one, one, 6))), 1);
+            return Signature.of("input", x, "logits", add(matmul(h, fc), fb));
+        };
+        return new Exported(store, forward, OnnxExport.of(store, forward), 784);
+    }
+
+    @Test
+    void convolutionsExportAsConvAndPoolingOps() {
+        String onnx = new String(convolutions().export().toBytes(), StandardCharsets.ISO_8859_1);
+        for (String op : List.of("Conv", "MaxPool", "AveragePool", "GlobalAveragePool", "Reshape", "Gemm")) {
+            assertTrue(onnx.contains(op), "the CNN's export has no " + op);
+        }
+        assertFalse(onnx.contains("ReduceSum"), "the global average pool was exported as a sum");
+        // Each bias twice, as an initializer and as Conv's B, never through a Reshape back to [O].
+        assertEquals(4, onnx.split("conv[13]\\.bias", -1).length - 1, "the convolution biases go in as Conv's B, by name");
+        assertFalse(onnx.contains(".bias.shape"), "a bias was reshaped");
     }
 
     private static OrtEnvironment env;

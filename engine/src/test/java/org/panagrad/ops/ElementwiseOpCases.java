@@ -34,11 +34,16 @@ public class ElementwiseOpCases implements OpCases {
             add(cases, "sqrt" + at, Ops::sqrt, s).in(0.5, 3);
             add(cases, "rsqrt" + at, Ops::rsqrt, s).in(0.5, 3);
             add(cases, "softplus" + at, Ops::softplus, s).in(-4, 4);
+            add(cases, "erf" + at, Ops::erf, s).in(-2, 2);
+            add(cases, "gelu" + at, Ops::gelu, s).in(-3, 3);
+            add(cases, "gelu tanh" + at, x -> Ops.gelu(x, "tanh"), s).in(-3, 3);
             add(cases, "pow 2" + at, x -> Ops.pow(x, 2), s);
             add(cases, "pow 2.5" + at, x -> Ops.pow(x, 2.5), s).in(0.5, 2);
         }
         // The rest of each op's domain, on one shape.
         add(cases, "softplus far from 0", Ops::softplus, SHAPES[1]).in(-30, 30);
+        add(cases, "gelu in the tails", Ops::gelu, SHAPES[1]).in(-6, 6);
+        add(cases, "gelu tanh in the tails", x -> Ops.gelu(x, "tanh"), SHAPES[1]).in(-6, 6);
         add(cases, "pow 3 of negatives", x -> Ops.pow(x, 3), SHAPES[1]).in(-2, -0.5);
         add(cases, "pow -1", x -> Ops.pow(x, -1), SHAPES[1]).in(0.5, 2);
         add(cases, "pow -0.5", x -> Ops.pow(x, -0.5), SHAPES[1]).in(0.5, 2);

@@ -31,21 +31,38 @@ class OpRegistryTest {
             Map.entry("org.panagrad.graph.Constant", "a leaf: nothing to differentiate"),
             Map.entry("org.panagrad.graph.Fill", "a leaf: nothing to differentiate"),
             Map.entry("org.panagrad.ops.fused.FusedLinear", "compiler-only, made after differentiation: CompiledProgramTest runs fused programs against the unfused reference"),
+            Map.entry("org.panagrad.ops.fused.FusedConv", "compiler-only, made after differentiation: ConvFusionTest runs it against the unfused reference"),
             Map.entry("org.panagrad.ops.fused.MaskedProduct", "compiler-only, made after differentiation: CompiledProgramTest"),
             Map.entry("org.panagrad.ops.fused.ReluBackward", "compiler-only, made after differentiation: CompiledProgramTest"),
             Map.entry("org.panagrad.optim.SgdUpdate", "a training step's side effect, never differentiated: TrainingStepTest against the reference"),
             Map.entry("org.panagrad.optim.AdamUpdate", "a training step's side effect, never differentiated: TrainingStepTest"),
             Map.entry("org.panagrad.optim.GemmSgdUpdate", "a training step's side effect, never differentiated: TrainingStepTest"),
             Map.entry("org.panagrad.ops.StopGradient", "its derivatives are zero by definition, which differences of its value (x) do not show: StopGradientTest"),
+            Map.entry("org.panagrad.ops.RunningStatistics", "batch norm's running-statistics update, a training step's side effect, never differentiated: BatchNormTest against PyTorch's formula"),
             Map.entry("org.panagrad.ops.CountedWeights", "reads integer labels only; it weighs the Hessian products of the cross-entropy cases with ignored labels, checked there"));
 
     /** Ops defined at some ranks only, and why. Every other op must have cases at ranks 1, 2, 3 and 4. */
-    private static final Map<String, Set<Integer>> RANKS = Map.of(
+    private static final Map<String, Set<Integer>> RANKS = Map.ofEntries(
+            // Batch normalisation needs a batch axis and a channel axis: [N, C, ...], as PyTorch's BatchNorm1d/2d/3d.
+            Map.entry("org.panagrad.ops.BatchMoments", Set.of(2, 3, 4)),
+            Map.entry("org.panagrad.ops.ChannelAffine", Set.of(2, 3, 4)),
             // A vector operand is a [1, k] or [k, 1] matrix reshaped around the product, as torch.matmul's rule
             // says, so the op itself never sees rank 1; LayoutOpCases' dot and vector cases check that path.
-            "org.panagrad.ops.MatMul", Set.of(2, 3, 4),
+            Map.entry("org.panagrad.ops.MatMul", Set.of(2, 3, 4)),
             // The only permutation of one axis is the identity, which builds no node.
-            "org.panagrad.ops.Permute", Set.of(2, 3, 4));
+            Map.entry("org.panagrad.ops.Permute", Set.of(2, 3, 4)),
+            // Convolutions and pooling are defined on NCHW images only, as torch's conv2d and max_pool2d on
+            // batched input (ConvOpCases); rank 3 unbatched images are left to a reshape.
+            Map.entry("org.panagrad.ops.Conv2d", Set.of(4)),
+            Map.entry("org.panagrad.ops.Conv2dInputGrad", Set.of(4)),
+            Map.entry("org.panagrad.ops.Conv2dWeightGrad", Set.of(4)),
+            Map.entry("org.panagrad.ops.MaxPool2d", Set.of(4)),
+            Map.entry("org.panagrad.ops.MaxPool2dScatter", Set.of(4)),
+            Map.entry("org.panagrad.ops.MaxPool2dGather", Set.of(4)),
+            Map.entry("org.panagrad.ops.AvgPool2d", Set.of(4)),
+            Map.entry("org.panagrad.ops.AvgPool2dAdjoint", Set.of(4)),
+            // Queries, keys and values are [..., T, d] matrices.
+            Map.entry("org.panagrad.ops.Attention", Set.of(2, 3, 4)));
 
     private static List<String> ops;
     /** The ranks at which each op class is the output of some case. */

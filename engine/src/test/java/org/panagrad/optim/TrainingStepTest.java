@@ -60,13 +60,42 @@ class TrainingStepTest {
             }
             List<Node> outs = new ArrayList<>(List.of(m.loss));
             outs.addAll(updates);
-            double refLoss = ReferenceInterpreter.evaluate(outs, refLeaves).get(m.loss)[0];
+            Map<Node, double[]> ref = ReferenceInterpreter.evaluate(outs, refLeaves);
+            double refLoss = ref.get(m.loss)[0];
             assertClose(name + " loss at step " + t, new double[] {refLoss}, new double[] {loss}, 1e-5, 1e-6);
+            // Each update's output is its gradient's norm, unless a GEMM took the update in (see UpdateOp.Measured).
+            double squares = 0;
+            boolean exact = true;
+            for (Node u : updates) {
+                UpdateOp.Measured measured = ((UpdateOp) step.program().sourceOf(u).op()).measures();
+                double[] expected = switch (measured) {
+                    case GRADIENT_NORM -> ref.get(u);
+                    case VELOCITY_NORM -> new double[] {norm(refLeaves.get(u.input(3)))};
+                    case NOTHING -> new double[] {0};
+                };
+                assertClose(name + " " + measured + " of " + u.input(0).name() + " at step " + t, expected,
+                        new double[] {step.program().scalar(u)}, 1e-5, 1e-6);
+                squares += ref.get(u)[0] * ref.get(u)[0];
+                exact &= measured == UpdateOp.Measured.GRADIENT_NORM;
+            }
+            assertEquals(TrainingStep.Status.FINITE, step.status());
+            if (exact) {
+                assertClose(name + " gradient norm at step " + t, new double[] {Math.sqrt(squares)},
+                        new double[] {step.gradientNorm()}, 1e-5, 1e-6);
+            } else {
+                assertTrue(Double.isNaN(step.gradientNorm()), "a fused update's norm is not the gradient's");
+            }
             for (Node p : m.params) {
                 assertClose(name + " " + p.name() + " after step " + t, refLeaves.get(p),
                         Reference.toDouble(store.get(p)), 1e-5, 1e-6);
             }
         }
+    }
+
+    private static double norm(double[] v) {
+        double s = 0;
+        for (double x : v) s += x * x;
+        return Math.sqrt(s);
     }
 
     /**

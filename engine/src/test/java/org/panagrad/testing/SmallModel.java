@@ -61,6 +61,10 @@ public final class SmallModel {
     }
 
     public double[] flatten(Node[] nodes, Map<Node, double[]> values) {
+        return flatten(nodes, values, size);
+    }
+
+    private static double[] flatten(Node[] nodes, Map<Node, double[]> values, int size) {
         double[] flat = new double[size];
         int off = 0;
         for (Node n : nodes) {
@@ -73,6 +77,10 @@ public final class SmallModel {
 
     /** Puts a flat vector into a feed as values of the given nodes (shaped like the parameters). */
     public void scatter(double[] flat, Node[] nodes, Map<Node, double[]> into) {
+        scatterInto(flat, nodes, into);
+    }
+
+    private static void scatterInto(double[] flat, Node[] nodes, Map<Node, double[]> into) {
         int off = 0;
         for (Node n : nodes) {
             int len = n.shape().numel();
@@ -85,23 +93,37 @@ public final class SmallModel {
 
     /** The float64 gradient of the loss at parameters theta. */
     public double[] gradientAt(double[] theta, Node[] grads) {
+        return gradientAt(theta, params, grads, feed, size);
+    }
+
+    private static double[] gradientAt(double[] theta, Node[] params, Node[] grads, Map<Node, double[]> feed, int size) {
         Map<Node, double[]> f = new HashMap<>(feed);
-        scatter(theta, params, f);
+        scatterInto(theta, params, f);
         List<Node> outs = new ArrayList<>(List.of(grads));
-        return flatten(grads, org.panagrad.runtime.ReferenceInterpreter.evaluate(outs, f));
+        return flatten(grads, org.panagrad.runtime.ReferenceInterpreter.evaluate(outs, f), size);
     }
 
     /** The explicit Hessian, column by column, from central differences of the float64 gradient. */
     public double[][] explicitHessian() {
+        return explicitHessian(loss, params, feed);
+    }
+
+    /**
+     * The explicit Hessian of any scalar loss in the given parameters (their values and every input in feed), column
+     * by column from central differences of the float64 reference gradient.
+     */
+    public static double[][] explicitHessian(Node loss, Node[] params, Map<Node, double[]> feed) {
+        int size = 0;
+        for (Node p : params) size += p.shape().numel();
         Node[] grads = Autodiff.grad(loss, params);
-        double[] theta = flatten(params, feed);
+        double[] theta = flatten(params, feed, size);
         double h = 1e-5;
         double[][] hess = new double[size][size];
         for (int j = 0; j < size; j++) {
             double[] plus = theta.clone(), minus = theta.clone();
             plus[j] += h;
             minus[j] -= h;
-            double[] gp = gradientAt(plus, grads), gm = gradientAt(minus, grads);
+            double[] gp = gradientAt(plus, params, grads, feed, size), gm = gradientAt(minus, params, grads, feed, size);
             for (int i = 0; i < size; i++) hess[i][j] = (gp[i] - gm[i]) / (2 * h);
         }
         return hess;

@@ -6,6 +6,8 @@ import org.panagrad.io.SafeTensorsFile;
 import org.panagrad.io.TensorData;
 import org.panagrad.nn.Activation;
 import org.panagrad.nn.Linear;
+import org.panagrad.nn.StateDict;
+import org.panagrad.nn.zoo.ZooOptions;
 import org.panagrad.optim.Optimizer;
 
 import java.io.IOException;
@@ -18,7 +20,8 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * Model checkpoints in safetensors, named and laid out as PyTorch's {@code nn.Sequential(Linear, act,
+ * Model checkpoints in safetensors, the state dict of the zoo model (named in the metadata, {@code model}) in
+ * PyTorch's names, layouts and dtypes ({@link StateDict}): for an MLP, as PyTorch's {@code nn.Sequential(Linear, act,
  * Linear, ...)} state dict: {@code 0.weight} [out, in], {@code 0.bias} [out], {@code 2.weight}, ..., F32
  * little-endian, so {@code model.load_state_dict(safetensors.torch.load_file(path))} needs no conversion.
  * (Our {@link Linear} keeps its weight as [in, out]; saving and loading transpose it.)
@@ -26,10 +29,14 @@ import java.util.Map;
  * the widths then come from their shapes and the activation from the caller.
  *
  * <p>The optimizer's state (momentum buffers, Adam moments, a closure optimizer's snapshot) would break
- * {@code load_state_dict}'s strict key check, so {@code --resume} finds it in a sidecar file written next to the
- * model ({@link #optimizerSidecar}), tagged with the optimizer's name and the step.
+ * {@code load_state_dict}'s strict key check, so it goes to a sidecar file next to the model, tagged with the
+ * optimizer's name and the step, which the model file names in its metadata ({@link #OPTIMIZER_STATE}):
+ * {@link CheckpointFiles} writes the sidecar first and the model last, so the two never disagree.
  */
-record Checkpoint(int[] widths, Activation activation, List<TensorData> tensors, Map<String, String> metadata) {
+record Checkpoint(int[] widths, Activation activation, List<TensorData> tensors, Map<String, String> metadata,
+                  String model) {
+    /** The zoo name of the model ("mlp" when absent, as in files written before the zoo). */
+    static final String MODEL = "model";
     static final String WIDTHS = "widths";
     static final String ACTIVATION = "activation";
     static final String EPOCH = "epoch";
@@ -40,38 +47,39 @@ record Checkpoint(int[] widths, Activation activation, List<TensorData> tensors,
     /** In the optimizer sidecar: how the state of a weight is laid out (the model file is always PyTorch's). */
     static final String LAYOUT = "weight_layout";
     static final String WEIGHTS_IN_OUT = "in_out";
+    /** In the model file: the name of the file beside it that holds the optimizer's state for this model. */
+    static final String OPTIMIZER_STATE = "optimizer_state";
+    static final String SEED = "seed";
+    static final String BATCH_SIZE = "batch_size";
+    static final String SAMPLES = "samples";
+    static final String SKIPPED = "skipped_steps";
 
     /** Writes the model's parameters (atomically) with the training position in the metadata. */
     static void save(Path file, Model model, Map<String, String> extraMetadata) throws IOException {
-        List<TensorData> tensors = new ArrayList<>();
-        for (Linear layer : model.mlp.layers()) {
-            Node w = layer.weight();
-            tensors.add(new TensorData(w.name(), new int[] {layer.out(), layer.in()},
-                    Linear.toTorchLayout(model.store.get(w), layer.in(), layer.out())));
-            tensors.add(tensor(model, layer.bias()));
-        }
         Map<String, String> meta = new LinkedHashMap<>();
-        meta.put("format", "pt"); // what safetensors.torch.save_file writes
-        meta.put(WIDTHS, Model.widthsText(model.mlp.widths()));
-        meta.put(ACTIVATION, model.mlp.activation().name().toLowerCase(java.util.Locale.ROOT));
-        meta.put("torch_module", torchModule(model.mlp.widths(), model.mlp.activation()));
+        meta.put(MODEL, model.name());
+        if (model.mlp != null) {
+            meta.put(WIDTHS, Model.widthsText(model.mlp.widths()));
+            meta.put(ACTIVATION, model.mlp.activation().name().toLowerCase(java.util.Locale.ROOT));
+        }
+        meta.put("torch_module", model.torchModule());
         meta.putAll(extraMetadata);
-        SafeTensors.write(file, tensors, meta);
+        StateDict.save(file, model.module, model.store, meta);
     }
 
-    /** Writes a first-order optimizer's state variables next to the model checkpoint. */
-    static void saveOptimizer(Path modelFile, Model model, String name, Optimizer optimizer) throws IOException {
+    /** Writes a first-order optimizer's state variables to {@code sidecar}. */
+    static void saveOptimizer(Path sidecar, Model model, String name, Optimizer optimizer) throws IOException {
         List<TensorData> tensors = new ArrayList<>();
         for (Node v : optimizer.stateVariables()) tensors.add(tensor(model, v));
-        saveOptimizer(modelFile, name, optimizer.stepCount(), tensors, Map.of());
+        saveOptimizer(sidecar, name, optimizer.stepCount(), tensors, Map.of());
     }
 
     /**
-     * Restores a first-order optimizer's state variables from the sidecar if it holds them at the checkpoint's
+     * Restores a first-order optimizer's state variables from {@code sidecar} if it holds them at the checkpoint's
      * step; returns whether it did (otherwise the moments start from zero).
      */
-    static boolean loadOptimizer(Path modelFile, long step, Model model, String name, Optimizer optimizer) throws IOException {
-        SafeTensorsFile file = readOptimizer(modelFile, name, step);
+    static boolean loadOptimizer(Path sidecar, long step, Model model, String name, Optimizer optimizer) throws IOException {
+        SafeTensorsFile file = readOptimizer(sidecar, name, step);
         if (file == null) return false;
         List<TensorData> present = file.tensors();
         for (Node v : optimizer.stateVariables()) {
@@ -83,10 +91,10 @@ record Checkpoint(int[] widths, Activation activation, List<TensorData> tensors,
     }
 
     /**
-     * Writes an optimizer's state (atomically) next to the model checkpoint, tagged with the optimizer's name and
-     * the step it was taken at; {@code scalars} go into the metadata beside the two tags.
+     * Writes an optimizer's state (atomically) to {@code sidecar}, tagged with the optimizer's name and the step it
+     * was taken at; {@code scalars} go into the metadata beside the two tags.
      */
-    static void saveOptimizer(Path modelFile, String name, long step, List<TensorData> tensors, Map<String, String> scalars)
+    static void saveOptimizer(Path sidecar, String name, long step, List<TensorData> tensors, Map<String, String> scalars)
             throws IOException {
         if (scalars.containsKey(OPTIMIZER) || scalars.containsKey(STEP) || scalars.containsKey(LAYOUT)) {
             throw new IllegalArgumentException("optimizer scalars " + scalars.keySet() + " would overwrite the tags '"
@@ -97,17 +105,16 @@ record Checkpoint(int[] widths, Activation activation, List<TensorData> tensors,
         meta.put(STEP, Long.toString(step));
         meta.put(LAYOUT, WEIGHTS_IN_OUT);
         meta.putAll(scalars);
-        SafeTensors.write(optimizerSidecar(modelFile), tensors, meta);
+        SafeTensors.write(sidecar, tensors, meta);
     }
 
     /**
-     * The optimizer state saved next to the model checkpoint at {@code step}, its metadata without the two tags;
-     * null when there is none for that step (no sidecar, as beside a file PyTorch wrote, or one a later,
-     * interrupted save left). A sidecar of another optimizer is an error: its state cannot continue this one.
+     * The optimizer state in {@code sidecar} at {@code step}, its metadata without the tags; null when there is none
+     * for that step (no sidecar, as beside a file PyTorch wrote, or an old one). A sidecar of another optimizer is an
+     * error: its state cannot continue this one.
      */
-    static SafeTensorsFile readOptimizer(Path modelFile, String name, long step) throws IOException {
-        Path sidecar = optimizerSidecar(modelFile);
-        if (!Files.exists(sidecar)) return null;
+    static SafeTensorsFile readOptimizer(Path sidecar, String name, long step) throws IOException {
+        if (sidecar == null || !Files.exists(sidecar)) return null;
         SafeTensorsFile file = SafeTensors.read(sidecar);
         String writer = file.metadata().get(OPTIMIZER);
         if (writer != null && !writer.equals(name)) {
@@ -124,10 +131,26 @@ record Checkpoint(int[] widths, Activation activation, List<TensorData> tensors,
         return new SafeTensorsFile(file.tensors(), scalars);
     }
 
-    static Path optimizerSidecar(Path modelFile) {
-        String name = modelFile.getFileName().toString();
-        String stem = name.endsWith(".safetensors") ? name.substring(0, name.length() - ".safetensors".length()) : name;
-        return modelFile.resolveSibling(stem + ".optimizer.safetensors");
+    /** Where the optimizer state of the model in {@code modelFile} is, read from its metadata. */
+    static Path optimizerState(Path modelFile) throws IOException {
+        return optimizerState(modelFile, SafeTensors.readMetadata(modelFile));
+    }
+
+    /**
+     * Where the optimizer state of the model in {@code modelFile} is: the file its metadata names, or for a
+     * checkpoint written before the model named it, the one fixed name beside it then used.
+     */
+    static Path optimizerState(Path modelFile, Map<String, String> metadata) {
+        String named = metadata.get(OPTIMIZER_STATE);
+        if (named != null) {
+            Path p = Path.of(named);
+            if (p.getNameCount() != 1 || p.isAbsolute()) {
+                throw new CheckpointException(modelFile, "metadata '" + OPTIMIZER_STATE + "' is '" + named
+                        + "'; expected a file name beside it");
+            }
+            return modelFile.resolveSibling(named);
+        }
+        return modelFile.resolveSibling(CheckpointFiles.stem(modelFile) + ".optimizer.safetensors");
     }
 
     private static TensorData tensor(Model model, Node v) {
@@ -140,7 +163,23 @@ record Checkpoint(int[] widths, Activation activation, List<TensorData> tensors,
      * previous layer's output width.
      */
     static Checkpoint load(Path file, Activation activationOverride) throws IOException {
+        return load(file, activationOverride, null);
+    }
+
+    /**
+     * Reads a checkpoint of the zoo model {@code modelOverride}, or of the one its metadata names (an MLP when it
+     * names none, as a file PyTorch wrote). A zoo model's file must hold exactly its state dict: otherwise this
+     * fails naming the first tensor that differs and both shapes.
+     */
+    static Checkpoint load(Path file, Activation activationOverride, String modelOverride) throws IOException {
         SafeTensorsFile content = SafeTensors.read(file);
+        String name = modelOverride != null ? modelOverride : content.metadata().getOrDefault(MODEL, "mlp");
+        if (!name.equals("mlp")) {
+            Model shape = new Model(name, ZooOptions.DEFAULT);
+            String mismatch = StateDict.firstMismatch(content.tensors(), shape.module, name);
+            if (mismatch != null) throw new CheckpointException(file, "does not fit --model " + name + ": " + mismatch);
+            return new Checkpoint(null, null, content.tensors(), content.metadata(), name);
+        }
         Map<String, TensorData> byName = new LinkedHashMap<>();
         for (TensorData t : content.tensors()) byName.put(t.name(), t);
         List<Integer> widths = new ArrayList<>();
@@ -178,61 +217,99 @@ record Checkpoint(int[] widths, Activation activation, List<TensorData> tensors,
                     : "found unexpected " + byName.keySet()));
         }
         int[] w = widths.stream().mapToInt(Integer::intValue).toArray();
-        String stored = content.metadata().get(ACTIVATION);
-        Activation activation;
-        if (activationOverride != null) {
-            activation = activationOverride;
-        } else if (stored != null) {
-            try {
-                activation = Activation.parse(stored);
-            } catch (IllegalArgumentException e) {
-                throw new CheckpointException(file, "metadata '" + ACTIVATION + "' is '" + stored
-                        + "'; expected relu, tanh or sigmoid (or pass --activation)");
-            }
-        } else {
+        Activation activation = activationOverride != null ? activationOverride : recordedActivation(file, content.metadata());
+        if (activation == null) {
             throw new CheckpointException(file, "the metadata does not name the activation (a file written by PyTorch"
                     + " holds only tensors); pass --activation relu, tanh or sigmoid");
         }
-        return new Checkpoint(w, activation, ordered, content.metadata());
+        return new Checkpoint(w, activation, ordered, content.metadata(), "mlp");
     }
 
     /** A model with this checkpoint's weights. */
     Model toModel() {
-        Model model = new Model(widths, activation);
-        setParameters(model);
+        Model model = widths != null ? new Model(widths, activation) : new Model(this.model, ZooOptions.DEFAULT);
+        StateDict.assign(tensors, model.module, model.store);
         return model;
     }
 
     /** Copies the weights into a model of the same widths. */
     void copyInto(Model model, Path file) {
-        if (!Arrays.equals(widths, model.mlp.widths())) {
+        if (!this.model.equals(model.name())) {
+            throw new CheckpointException(file, "holds a " + this.model + " model, but --model is " + model.name());
+        }
+        if (model.mlp != null && !Arrays.equals(widths, model.mlp.widths())) {
             throw new CheckpointException(file, "holds a " + Model.widthsText(widths) + " model, but --layers is "
                     + Model.widthsText(model.mlp.widths()));
         }
-        setParameters(model);
+        StateDict.assign(tensors, model.module, model.store);
     }
 
-    private void setParameters(Model model) {
-        for (Linear layer : model.mlp.layers()) {
-            float[] torchWeight = tensorNamed(layer.weight().name()).data();
-            model.store.set(layer.weight(), Linear.fromTorchLayout(torchWeight, layer.in(), layer.out()));
-            model.store.set(layer.bias(), tensorNamed(layer.bias().name()).data());
+    /** PyTorch's repr of the checkpoint's model. */
+    String torchModule() {
+        return widths != null ? torchModule(widths, activation) : new Model(model, ZooOptions.DEFAULT).torchModule();
+    }
+
+    /** The activation the file's metadata names, or null (a file PyTorch wrote). */
+    Activation recordedActivation(Path file) {
+        return recordedActivation(file, metadata);
+    }
+
+    private static Activation recordedActivation(Path file, Map<String, String> metadata) {
+        String stored = metadata.get(ACTIVATION);
+        if (stored == null) return null;
+        try {
+            return Activation.parse(stored);
+        } catch (IllegalArgumentException e) {
+            throw new CheckpointException(file, "metadata '" + ACTIVATION + "' is '" + stored
+                    + "'; expected relu, tanh or sigmoid (or pass --activation)");
         }
     }
 
-    private TensorData tensorNamed(String name) {
-        for (TensorData t : tensors) if (t.name().equals(name)) return t;
-        throw new IllegalStateException("no tensor " + name);
+    /**
+     * For eval and hessian, which read a model as it is: {@code --activation} is only for a file that does not
+     * record one, and may not contradict one that does.
+     */
+    void checkActivationOption(Path file, Activation given) {
+        Activation recorded = recordedActivation(file);
+        if (given != null && recorded != null && given != recorded) {
+            throw new IllegalArgumentException("--activation " + given.name().toLowerCase(java.util.Locale.ROOT)
+                    + " contradicts " + file + ", which records " + recorded.name().toLowerCase(java.util.Locale.ROOT)
+                    + "; leave --activation out (it is for files whose metadata does not name one, as PyTorch's)");
+        }
     }
 
-    long metadataLong(String key, long fallback) {
+    /** Refuses weights holding NaN or infinity: a model that diverged evaluates to nonsense. */
+    void requireFinite(Path file) {
+        for (TensorData t : tensors) {
+            float[] v = t.data();
+            int bad = 0, first = -1;
+            for (int i = 0; i < v.length; i++) {
+                if (!Float.isFinite(v[i])) {
+                    if (bad++ == 0) first = i;
+                }
+            }
+            if (bad > 0) {
+                throw new CheckpointException(file, "tensor '" + t.name() + "' holds " + v[first] + " at index " + first
+                        + (bad > 1 ? " (and " + (bad - 1) + " more non-finite values)" : "") + ": the model diverged"
+                        + " while training; use an earlier checkpoint");
+            }
+        }
+    }
+
+    /** A number the metadata records, or null when it does not (or not as a number). */
+    Long recordedLong(String key) {
         String v = metadata.get(key);
-        if (v == null) return fallback;
+        if (v == null) return null;
         try {
             return Long.parseLong(v);
         } catch (NumberFormatException e) {
-            return fallback;
+            return null;
         }
+    }
+
+    long metadataLong(String key, long fallback) {
+        Long v = recordedLong(key);
+        return v != null ? v : fallback;
     }
 
     /** "Sequential(Linear(784, 500), ReLU(), Linear(500, 10))", for people reading the metadata. */

@@ -1,12 +1,19 @@
 package org.panagrad.demo;
 
+import org.panagrad.compiler.Compiler;
+import org.panagrad.graph.Node;
 import org.panagrad.io.SafeTensorsFile;
+import org.panagrad.ops.StepCounter;
+import org.panagrad.runtime.Program;
 import org.panagrad.optim.secondorder.BatchFeeder;
 import org.panagrad.optim.secondorder.ClosureOptimizer;
 import org.panagrad.optim.secondorder.OptimizerSnapshot;
+import org.panagrad.optim.TrainingStep;
+import org.panagrad.runtime.Program;
 
 import java.io.IOException;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
 
 /**
@@ -17,11 +24,18 @@ import java.util.List;
  * resumed run continues exactly where the interrupted one stopped.
  */
 final class ClosureBatchStep implements BatchStep {
+    private final Model model;
     private final String name;
     private final String state;
     private final ClosureOptimizer optimizer;
+    private final List<float[]> stateCopies = new ArrayList<>();
+    private OptimizerSnapshot remembered;
+    private long rememberedSteps;
+    private TrainingStep.Status status = TrainingStep.Status.FINITE;
     private final int batch;
     private final BatchFeeder feeder;
+    /** The running-statistics updates of the training batch (batch norm), run once after each step; or null. */
+    private final Program stateUpdates;
     private float[] images;
     private int[] labels;
     private long stepsBeforeResume;
@@ -32,7 +46,8 @@ final class ClosureBatchStep implements BatchStep {
      * @param inputs    the batches the optimizer's programs read; each is fed from the start of the step's data,
      *                  so a smaller one (a curvature sub-batch) sees the first images of the minibatch
      */
-    ClosureBatchStep(String name, String state, ClosureOptimizer optimizer, List<Model.Batch> inputs) {
+    ClosureBatchStep(Model model, String name, String state, ClosureOptimizer optimizer, List<Model.Batch> inputs) {
+        this.model = model;
         this.name = name;
         this.state = state;
         this.optimizer = optimizer;
@@ -44,6 +59,8 @@ final class ClosureBatchStep implements BatchStep {
                 program.setLabels(b.labels(), labels, 0);
             }
         };
+        List<Node> updates = inputs.get(0).stateUpdates();
+        this.stateUpdates = updates.isEmpty() ? null : Compiler.compile(model.store, updates);
     }
 
     @Override
@@ -53,7 +70,37 @@ final class ClosureBatchStep implements BatchStep {
         }
         this.images = images;
         this.labels = labels;
-        return optimizer.step(feeder);
+        // Dropout masks key on the step: every program of this step (losses, gradients, curvature) draws the same.
+        Node counter = StepCounter.find(model.graph);
+        if (counter != null) model.store.get(counter)[0] = stepCount() + 1;
+        float loss = optimizer.step(feeder);
+        // As PyTorch's model.train() forward would, the batch's statistics move the running ones, once per step and
+        // from the batch the step started at (closure optimizers' own programs never update state).
+        if (stateUpdates != null) {
+            feeder.feed(stateUpdates);
+            stateUpdates.run();
+        }
+        // A step runs many programs; one pass over the parameters it wrote costs well under 1% of it.
+        status = !Float.isFinite(loss) ? TrainingStep.Status.NONFINITE_LOSS
+                : parametersFinite() ? TrainingStep.Status.FINITE : TrainingStep.Status.NONFINITE_GRADIENT;
+        return loss;
+    }
+
+    private boolean parametersFinite() {
+        for (Node p : model.parameters()) {
+            for (float v : model.store.get(p)) if (!Float.isFinite(v)) return false;
+        }
+        return true;
+    }
+
+    @Override
+    public TrainingStep.Status status() {
+        return status;
+    }
+
+    @Override
+    public String nonFiniteDetail() {
+        return name + "'s step wrote NaN or infinity into the parameters";
     }
 
     @Override
@@ -72,19 +119,19 @@ final class ClosureBatchStep implements BatchStep {
     }
 
     @Override
-    public void saveState(Path modelFile) throws IOException {
+    public void saveState(Path stateFile) throws IOException {
         OptimizerSnapshot state = optimizer.snapshot();
-        Checkpoint.saveOptimizer(modelFile, name, stepCount(), state.tensors(), state.scalars());
+        Checkpoint.saveOptimizer(stateFile, name, stepCount(), state.tensors(), state.scalars());
     }
 
     @Override
-    public boolean restoreState(Path modelFile, long step) throws IOException {
-        SafeTensorsFile saved = Checkpoint.readOptimizer(modelFile, name, step);
+    public boolean restoreState(Path stateFile, long step) throws IOException {
+        SafeTensorsFile saved = Checkpoint.readOptimizer(stateFile, name, step);
         if (saved == null) return false;
         try {
             optimizer.restore(new OptimizerSnapshot(optimizer.name(), saved.tensors(), saved.metadata()));
         } catch (IllegalArgumentException e) { // another model's state, or a sidecar from before they were named
-            throw new CheckpointException(Checkpoint.optimizerSidecar(modelFile), e.getMessage());
+            throw new CheckpointException(stateFile, e.getMessage());
         }
         setStepCount(step); // the optimizer now counts the steps it restored
         return true;
@@ -94,5 +141,35 @@ final class ClosureBatchStep implements BatchStep {
     public String restartWarning() {
         return "no matching optimizer state next to it: " + name + "'s state (" + state + ") restarts from its initial"
                 + " state, so the resumed run will not match an uninterrupted one exactly";
+    }
+
+    @Override
+    public void remember() {
+        List<Node> state = model.stateNodes();
+        for (int i = 0; i < state.size(); i++) {
+            float[] values = model.store.get(state.get(i));
+            if (stateCopies.size() == i) stateCopies.add(new float[values.length]);
+            System.arraycopy(values, 0, stateCopies.get(i), 0, values.length);
+        }
+        remembered = optimizer.snapshot();
+        rememberedSteps = stepCount();
+    }
+
+    @Override
+    public void rollBack() {
+        List<Node> state = model.stateNodes();
+        for (int i = 0; i < stateCopies.size(); i++) model.store.set(state.get(i), stateCopies.get(i));
+        optimizer.restore(remembered);
+        setStepCount(rememberedSteps);
+    }
+
+    @Override
+    public void detectAnomaly() {
+        for (Program p : optimizer.programs()) p.detectAnomaly(true);
+    }
+
+    @Override
+    public String phaseOf(Node node) {
+        return name + "'s programs";
     }
 }

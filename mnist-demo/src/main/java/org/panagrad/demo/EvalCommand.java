@@ -1,6 +1,7 @@
 package org.panagrad.demo;
 
 import org.panagrad.io.Mnist;
+import org.panagrad.nn.Activation;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -19,10 +20,20 @@ final class EvalCommand implements Callable<Integer> {
     @CommandLine.Mixin
     DataOption data;
 
-    @Option(names = "--activation", description = "relu, tanh or sigmoid, for a checkpoint whose metadata does not say.")
+    @Option(names = "--model", paramLabel = "NAME", description = "The zoo model the checkpoint holds: ${COMPLETION-CANDIDATES}"
+            + " (default: what its metadata records, else mlp).", completionCandidates = ModelOptions.ZooNames.class)
+    String modelName;
+
+    @Option(names = "--activation", paramLabel = "NAME",
+            description = "relu, tanh or sigmoid, for a file whose metadata does not name one (as PyTorch's).")
     String activation;
 
-    @Option(names = "--threads", description = "Worker threads for the kernels (default: the number of cores).")
+    @Option(names = "--allow-other-data", description = "Evaluate even on other data than the checkpoint was trained on"
+            + " (say Fashion-MNIST for an MNIST model), which is refused otherwise.")
+    boolean allowOtherData;
+
+    @Option(names = "--threads", paramLabel = "N", description = "Worker threads for the kernels (default and most: the"
+            + " processors available).")
     Integer threads;
 
     @CommandLine.Spec
@@ -30,10 +41,16 @@ final class EvalCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws IOException {
-        Threads.configure(threads != null ? threads : Threads.available());
-        Checkpoint loaded = Checkpoint.load(checkpoint, activation != null ? org.panagrad.nn.Activation.parse(activation) : null);
+        Threads.configure(threads, spec.commandLine().getErr());
+        Activation given = activation != null ? Activation.parse(activation) : null;
+        Checkpoint loaded = Checkpoint.load(checkpoint, given, modelName);
+        loaded.checkActivationOption(checkpoint, given);
+        loaded.requireFinite(checkpoint);
         Model model = loaded.toModel();
         Mnist mnist = data.load();
+        if (!allowOtherData) {
+            DataIdentity.of(mnist).check(loaded.metadata(), checkpoint, Path.of(data.describe()), false, "--allow-other-data");
+        }
         if (mnist.test().pixelsPerImage() != model.inputWidth()) {
             throw new IllegalArgumentException(checkpoint + " takes " + model.inputWidth() + " inputs, but the test images have "
                     + mnist.test().pixelsPerImage() + " pixels");
@@ -41,7 +58,7 @@ final class EvalCommand implements Callable<Integer> {
         long t0 = System.nanoTime();
         Evaluator.Result r = new Evaluator(model, mnist.test()).run();
         spec.commandLine().getOut().printf(Locale.ROOT, "%s: %s%ntest loss %.4f  test accuracy %.2f%% (%d images, %.2f s)%n",
-                checkpoint, Checkpoint.torchModule(loaded.widths(), loaded.activation()), r.loss(), 100 * r.accuracy(),
+                checkpoint, loaded.torchModule(), r.loss(), 100 * r.accuracy(),
                 r.count(), (System.nanoTime() - t0) / 1e9);
         spec.commandLine().getOut().flush();
         return 0;

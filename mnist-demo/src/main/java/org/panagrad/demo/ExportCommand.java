@@ -7,15 +7,14 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
 import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Locale;
 import java.util.concurrent.Callable;
 
 @Command(name = "export", mixinStandardHelpOptions = true, sortOptions = false,
-        description = {"Exports a checkpoint's inference graph (images in, logits out) as an ONNX model that ONNX Runtime"
-                + " runs and Netron opens: opset " + OnnxExport.OPSET + ", a symbolic batch axis, the parameters as"
-                + " initializers named as in the checkpoint (0.weight, 0.bias, ...)."})
+        description = {"Exports a checkpoint's inference graph (images in, logits out) as an ONNX model.",
+                "ONNX Runtime runs it and Netron opens it: opset " + OnnxExport.OPSET + ", a symbolic batch axis, the"
+                        + " parameters as initializers named as in the checkpoint (0.weight, 0.bias, ...)."})
 final class ExportCommand implements Callable<Integer> {
     enum Format { onnx }
 
@@ -27,13 +26,15 @@ final class ExportCommand implements Callable<Integer> {
             completionCandidates = ModelNames.class)
     String model;
 
-    @Option(names = "--format", defaultValue = "onnx", description = "Output format: ${COMPLETION-CANDIDATES} (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--format", paramLabel = "NAME", defaultValue = "onnx", description = "Output format: ${COMPLETION-CANDIDATES} (default: ${DEFAULT-VALUE}).")
     Format format;
 
-    @Option(names = "--out", paramLabel = "FILE", description = "Where to write the model (default: next to the checkpoint, as .onnx).")
+    @Option(names = "--out", paramLabel = "FILE",
+            description = {"Where to write the model.", "Default: beside the checkpoint, under its name with the ONNX extension."})
     Path out;
 
-    @Option(names = "--activation", description = "relu, tanh or sigmoid, for a checkpoint whose metadata does not say.")
+    @Option(names = "--activation", paramLabel = "NAME",
+            description = "relu, tanh or sigmoid, for a checkpoint whose metadata does not say (as PyTorch's).")
     String activation;
 
     @CommandLine.Spec
@@ -52,10 +53,14 @@ final class ExportCommand implements Callable<Integer> {
         if (!model.toLowerCase(Locale.ROOT).equals("mlp")) {
             throw new IllegalArgumentException("--model " + model + " is not known; expected one of " + String.join(", ", new ModelNames()));
         }
-        Checkpoint loaded = Checkpoint.load(checkpoint, activation != null ? Activation.parse(activation) : null);
-        Model m = loaded.toModel();
+        Activation given = activation != null ? Activation.parse(activation) : null;
         Path target = out != null ? out : GraphCommand.withExtension(checkpoint, ".onnx");
-        if (target.getParent() != null) Files.createDirectories(target.getParent());
+        OutputFiles.checkWritable("--out", target);
+        OutputFiles.deleteStaleTemporaries(target);
+        Checkpoint loaded = Checkpoint.load(checkpoint, given);
+        loaded.checkActivationOption(checkpoint, given);
+        loaded.requireFinite(checkpoint);
+        Model m = loaded.toModel();
         onnx(m).metadata("source", checkpoint.getFileName().toString()).write(target);
         spec.commandLine().getOut().printf(Locale.ROOT, "wrote %s: ONNX opset %d, %s, input 'input' [batch, %d] -> 'logits'"
                 + " [batch, %d], %,d parameters%n", target, OnnxExport.OPSET, Checkpoint.torchModule(loaded.widths(),

@@ -25,27 +25,32 @@ import java.util.concurrent.Callable;
 import java.util.concurrent.TimeUnit;
 
 @Command(name = "graph", mixinStandardHelpOptions = true, sortOptions = false,
-        description = {"Writes the compiled training step (forward, backward, update) as Graphviz DOT, and as SVG"
-                + " when Graphviz's dot is installed.",
-                "Forward edges are blue, backward red, updates green (tangent passes of --hvp purple and orange); each box"
-                        + " shows its op and shapes, outputs have a thick border, and a legend says which is which."})
+        description = {"Draws the compiled training step (forward, backward, update) as Graphviz DOT and as SVG.",
+                "The SVG is laid out by Graphviz's dot when it is installed, else by Panagrad. Forward edges are blue,"
+                        + " backward red, updates green (the tangent passes of --hvp purple and orange); each box shows"
+                        + " its op and shapes, outputs have a thick border, and a legend says which is which."})
 final class GraphCommand implements Callable<Integer> {
     @CommandLine.Mixin
     ModelOptions modelOptions;
 
-    @Option(names = "--batch", defaultValue = "128", description = "Batch size the step is compiled for (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--batch", paramLabel = "N", defaultValue = "128",
+            description = "Batch size the step is compiled for (default: ${DEFAULT-VALUE}).")
     int batch;
 
-    @Option(names = "--optimizer", defaultValue = "momentum", converter = OptimizerChoice.Converter.class,
+    @Option(names = "--optimizer", paramLabel = "NAME", defaultValue = "momentum", converter = OptimizerChoice.Converter.class,
             completionCandidates = OptimizerChoice.CompiledCandidates.class,
             description = "One of ${COMPLETION-CANDIDATES} (default: ${DEFAULT-VALUE}).")
     OptimizerChoice optimizer;
 
-    @Option(names = {"-o", "--output"}, paramLabel = "FILE", defaultValue = "train-step.dot",
-            description = "The DOT file (default: ${DEFAULT-VALUE}); the SVG goes next to it.")
+    @CommandLine.Mixin
+    RunDirectory run;
+
+    @Option(names = {"-o", "--output"}, paramLabel = "FILE",
+            description = {"The DOT file; the SVG goes beside it.", "Default: train-step.dot in the run directory."})
     Path output;
 
-    @Option(names = "--hvp", description = "Also write the Hessian-vector-product program (reverse over reverse) to <output>-hvp.dot.")
+    @Option(names = "--hvp", description = {"Also draw the Hessian-vector-product program (reverse over reverse).",
+            "It goes into <output>-hvp.dot."})
     boolean hvp;
 
     @Option(names = "--no-svg", description = "Do not run dot, even when it is installed.")
@@ -56,14 +61,31 @@ final class GraphCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws IOException, InterruptedException {
-        if (batch < 1) throw new IllegalArgumentException("--batch must be at least 1, got " + batch);
+        OptionRanges.atLeast("--batch", batch, 1);
+        Model model = modelOptions.create();
+        optimizer.compiled(optimizer.defaultLearningRate); // a closure optimizer is refused before any work
+        if (output == null) output = run.file("graph", "train-step.dot");
+        run.make();
+        try {
+            OutputFiles.checkWritable("--output", output);
+            if (!noSvg) OutputFiles.checkWritable("--output", output, withExtension(output, ".svg"));
+            if (hvp) OutputFiles.checkWritable("--output", output, sibling(output, "-hvp"));
+            OutputFiles.deleteStaleTemporaries(output, withExtension(output, ".svg"), sibling(output, "-hvp"),
+                    withExtension(sibling(output, "-hvp"), ".svg"));
+            return draw(model);
+        } catch (RuntimeException | IOException | InterruptedException e) {
+            run.removeIfEmpty();
+            throw e;
+        }
+    }
+
+    private Integer draw(Model model) throws IOException, InterruptedException {
         PrintWriter out = spec.commandLine().getOut();
         List<Path> written = new ArrayList<>();
-        Model model = new Model(modelOptions.widths(), modelOptions.activation());
-        Model.Batch b = model.batch("train", batch);
+        Model.Batch b = model.trainingBatch("train", batch);
         TrainingStep step = TrainingStep.compile(model.store, b.loss(), model.parameters(),
-                optimizer.compiled(optimizer.defaultLearningRate), false);
-        String title = "training step: " + Checkpoint.torchModule(model.mlp.widths(), model.mlp.activation())
+                optimizer.compiled(optimizer.defaultLearningRate), false, b.stateUpdates());
+        String title = "training step: " + model.torchModule()
                 + ", batch " + batch + ", " + optimizer;
         written.addAll(write(output, ProgramPicture.of(title, step.program(), b.loss(), Set.of())));
         if (hvp) {
@@ -77,7 +99,7 @@ final class GraphCommand implements Callable<Integer> {
                 }
             }
             written.addAll(write(sibling(output, "-hvp"), ProgramPicture.of("Hessian-vector product (reverse over reverse): "
-                    + Checkpoint.torchModule(model.mlp.widths(), model.mlp.activation()) + ", batch " + batch,
+                    + model.torchModule() + ", batch " + batch,
                     product.program(), hb.loss(), tangents)));
         }
         for (Path p : written) out.println("wrote " + p);

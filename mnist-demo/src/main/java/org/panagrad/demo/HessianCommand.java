@@ -26,11 +26,11 @@ import java.util.Map;
 import java.util.concurrent.Callable;
 
 @Command(name = "hessian", mixinStandardHelpOptions = true, sortOptions = false,
-        description = {"Loss-landscape analysis of a checkpoint, as PyHessian computes it, with Hessian-vector products"
-                + " of the mean test loss over the first N test images:",
-                " the top-k eigenvalues (power iteration with deflation), the trace (Hutchinson, Rademacher vectors,"
-                        + " with its standard error) and the eigenvalue density (stochastic Lanczos quadrature),"
-                        + " printed, written as JSON with --json, and plotted as SVG."})
+        description = {"Analyses the loss landscape of a checkpoint as PyHessian does, with Hessian-vector products.",
+                "The Hessian is that of the mean test loss over the first N test images. Printed, written as JSON and"
+                        + " plotted as SVG in the run directory: the top-k eigenvalues (power iteration with deflation),"
+                        + " the trace (Hutchinson, Rademacher vectors, with its standard error) and the eigenvalue"
+                        + " density (stochastic Lanczos quadrature)."})
 final class HessianCommand implements Callable<Integer> {
     @Option(names = "--checkpoint", paramLabel = "FILE", required = true, description = "The model, in safetensors.")
     Path checkpoint;
@@ -38,55 +38,73 @@ final class HessianCommand implements Callable<Integer> {
     @CommandLine.Mixin
     DataOption data;
 
-    @Option(names = "--activation", description = "relu, tanh or sigmoid, for a checkpoint whose metadata does not say.")
+    @Option(names = "--model", paramLabel = "NAME", description = "The zoo model the checkpoint holds: ${COMPLETION-CANDIDATES}"
+            + " (default: what its metadata records, else mlp).", completionCandidates = ModelOptions.ZooNames.class)
+    String modelName;
+
+    @Option(names = "--activation", paramLabel = "NAME",
+            description = "relu, tanh or sigmoid, for a file whose metadata does not name one (as PyTorch's).")
     String activation;
+
+    @Option(names = "--allow-other-data", description = "Analyse even on other data than the checkpoint was trained on.")
+    boolean allowOtherData;
 
     @Option(names = "--samples", paramLabel = "N", defaultValue = "1000",
             description = "Use the first N test images (default: ${DEFAULT-VALUE}).")
     int samples;
 
-    @Option(names = "--batch", defaultValue = "1000",
+    @Option(names = "--batch", paramLabel = "N", defaultValue = "1000",
             description = "Images per Hessian-vector-product program; N is covered in batches (default: ${DEFAULT-VALUE}).")
     int batch;
 
     @Option(names = "--top-k", paramLabel = "K", defaultValue = "1", description = "Eigenvalues of largest magnitude (default: ${DEFAULT-VALUE}).")
     int topK;
 
-    @Option(names = "--max-iterations", defaultValue = "100",
+    @Option(names = "--max-iterations", paramLabel = "N", defaultValue = "100",
             description = "Power iteration cap per eigenvalue (default: ${DEFAULT-VALUE}, as PyHessian).")
     int maxIterations;
 
-    @Option(names = "--tolerance", defaultValue = "1e-3",
+    @Option(names = "--tolerance", paramLabel = "X", defaultValue = "1e-3",
             description = "Power iteration: stop when the eigenvalue changes by at most this, relative (default: ${DEFAULT-VALUE}).")
     double tolerance;
 
-    @Option(names = "--trace-samples", defaultValue = "100", description = "Hutchinson: at most this many vectors (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--trace-samples", paramLabel = "N", defaultValue = "100",
+            description = "Hutchinson: at most this many vectors (default: ${DEFAULT-VALUE}).")
     int traceSamples;
 
-    @Option(names = "--trace-tolerance", defaultValue = "1e-3",
+    @Option(names = "--trace-tolerance", paramLabel = "X", defaultValue = "1e-3",
             description = "Hutchinson: stop when the mean moves by at most this, relative (default: ${DEFAULT-VALUE}).")
     double traceTolerance;
 
-    @Option(names = "--lanczos-steps", defaultValue = "100", description = "SLQ: Lanczos steps per run (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--lanczos-steps", paramLabel = "N", defaultValue = "100",
+            description = "SLQ: Lanczos steps per run (default: ${DEFAULT-VALUE}).")
     int lanczosSteps;
 
-    @Option(names = "--lanczos-runs", defaultValue = "1", description = "SLQ: independent start vectors (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--lanczos-runs", paramLabel = "N", defaultValue = "1",
+            description = "SLQ: independent start vectors (default: ${DEFAULT-VALUE}).")
     int lanczosRuns;
 
-    @Option(names = "--grid", defaultValue = "1000", description = "Points of the density grid (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--grid", paramLabel = "N", defaultValue = "1000",
+            description = "Points of the density grid (default: ${DEFAULT-VALUE}).")
     int grid;
 
-    @Option(names = "--seed", defaultValue = "1", description = "Seed for the random vectors (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--seed", paramLabel = "N", defaultValue = "1", description = "Seed for the random vectors (default: ${DEFAULT-VALUE}).")
     long seed;
 
-    @Option(names = "--json", paramLabel = "FILE", description = "Write every result as JSON.")
+    @CommandLine.Mixin
+    RunDirectory run;
+
+    @Option(names = "--json", paramLabel = "FILE",
+            description = {"Every result as JSON.", "Default: hessian.json in the run directory."})
     Path json;
 
-    @Option(names = "--plot", paramLabel = "FILE", defaultValue = "hessian-density.svg",
-            description = "SVG plot of the eigenvalue density, the top eigenvalues and the trace (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--plot", paramLabel = "FILE",
+            description = {"SVG plot of the eigenvalue density, the top eigenvalues and the trace.",
+                    "Default: hessian-density.svg in the run directory."})
     Path plot;
 
-    @Option(names = "--threads", description = "Worker threads for the kernels (default: the number of cores).")
+    @Option(names = "--threads", paramLabel = "N", description = "Worker threads for the kernels (default and most: the"
+            + " processors available).")
     Integer threads;
 
     @CommandLine.Spec
@@ -99,27 +117,57 @@ final class HessianCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws IOException {
-        Threads.configure(threads != null ? threads : Threads.available());
+        OptionRanges.atLeast("--samples", samples, 1);
+        OptionRanges.atLeast("--batch", batch, 1);
+        OptionRanges.atLeast("--top-k", topK, 1);
+        OptionRanges.atLeast("--max-iterations", maxIterations, 2);
+        OptionRanges.nonNegative("--tolerance", tolerance);
+        OptionRanges.atLeast("--trace-samples", traceSamples, 2);
+        OptionRanges.nonNegative("--trace-tolerance", traceTolerance);
+        OptionRanges.atLeast("--lanczos-steps", lanczosSteps, 1);
+        OptionRanges.atLeast("--lanczos-runs", lanczosRuns, 1);
+        OptionRanges.atLeast("--grid", grid, 2);
+        Activation given = activation != null ? Activation.parse(activation) : null;
+        Threads.configure(threads, spec.commandLine().getErr());
         PowerIteration.Settings powerSettings = new PowerIteration.Settings(topK, maxIterations, tolerance, seed);
         HutchinsonTrace.Settings traceSettings = new HutchinsonTrace.Settings(traceSamples, traceTolerance,
                 HutchinsonTrace.StoppingRule.MEAN_CHANGE, seed);
         StochasticLanczosQuadrature.Settings slqSettings = new StochasticLanczosQuadrature.Settings(lanczosRuns, lanczosSteps, seed);
-        if (grid < 2) throw new IllegalArgumentException("--grid must be at least 2, got " + grid);
-        Checkpoint loaded = Checkpoint.load(checkpoint, activation != null ? Activation.parse(activation) : null);
+        if (plot == null) plot = run.file("hessian", "hessian-density.svg");
+        if (json == null) json = run.file("hessian", "hessian.json");
+        run.make();
+        try {
+            OutputFiles.checkWritable("--plot", plot);
+            OutputFiles.checkWritable("--json", json);
+            OutputFiles.deleteStaleTemporaries(plot, json);
+            return analyse(given, powerSettings, traceSettings, slqSettings);
+        } catch (RuntimeException | IOException e) {
+            run.removeIfEmpty();
+            throw e;
+        }
+    }
+
+    private Integer analyse(Activation given, PowerIteration.Settings powerSettings, HutchinsonTrace.Settings traceSettings,
+                            StochasticLanczosQuadrature.Settings slqSettings) throws IOException {
+        Checkpoint loaded = Checkpoint.load(checkpoint, given, modelName);
+        loaded.checkActivationOption(checkpoint, given);
+        loaded.requireFinite(checkpoint);
         Model model = loaded.toModel();
         Mnist mnist = data.load();
+        if (!allowOtherData) {
+            DataIdentity.of(mnist).check(loaded.metadata(), checkpoint, Path.of(data.describe()), false, "--allow-other-data");
+        }
         if (mnist.test().pixelsPerImage() != model.inputWidth()) {
             throw new IllegalArgumentException(checkpoint + " takes " + model.inputWidth() + " inputs, but the test images have "
                     + mnist.test().pixelsPerImage() + " pixels");
         }
-        if (topK > model.mlp.parameterCount()) {
-            throw new IllegalArgumentException("--top-k " + topK + " exceeds the " + model.mlp.parameterCount() + " parameters");
-        }
+        OptionRanges.between("--samples", samples, 1, mnist.test().count(), "the test images");
+        OptionRanges.between("--top-k", topK, 1, (int) Math.min(Integer.MAX_VALUE, model.parameterCount()), "the parameters");
         DatasetHessian hessian = new DatasetHessian(model, mnist.test(), samples, batch);
         PrintWriter out = spec.commandLine().getOut();
-        String module = Checkpoint.torchModule(loaded.widths(), loaded.activation());
+        String module = loaded.torchModule();
         out.printf(Locale.ROOT, "%s: %s, %,d parameters; Hessian of the mean test loss over %d images%n",
-                checkpoint, module, model.mlp.parameterCount(), samples);
+                checkpoint, module, model.parameterCount(), samples);
         out.flush();
         Map<String, Double> seconds = new LinkedHashMap<>();
 
@@ -149,14 +197,12 @@ final class HessianCommand implements Callable<Integer> {
 
         writePlot(density, top, trace, module);
         out.println("density plot: " + plot);
-        if (json != null) {
-            Report report = new Report(checkpoint.toString(), module, samples, model.mlp.parameterCount(), hessian.loss(),
-                    top, trace, quadrature, density, seconds);
-            Gson gson = new GsonBuilder().setPrettyPrinting().serializeSpecialFloatingPointValues().create();
-            byte[] bytes = gson.toJson(report).getBytes(StandardCharsets.UTF_8);
-            AtomicFiles.write(json, o -> o.write(bytes));
-            out.println("results: " + json);
-        }
+        Report report = new Report(checkpoint.toString(), module, samples, model.parameterCount(), hessian.loss(),
+                top, trace, quadrature, density, seconds);
+        Gson gson = new GsonBuilder().setPrettyPrinting().serializeSpecialFloatingPointValues().create();
+        byte[] bytes = gson.toJson(report).getBytes(StandardCharsets.UTF_8);
+        AtomicFiles.write(json, o -> o.write(bytes));
+        out.println("results: " + json);
         out.flush();
         return 0;
     }

@@ -24,7 +24,8 @@ final class MetricsLog {
     /** One line of the log; field names are the JSON keys. */
     record Epoch(int epoch, long step, double train_loss, double test_loss, double test_accuracy, double seconds) {}
 
-    private static final Gson GSON = new Gson();
+    /** NaN is written as NaN (Python's json reads it): an epoch whose every step was skipped has no train loss. */
+    private static final Gson GSON = new com.google.gson.GsonBuilder().serializeSpecialFloatingPointValues().create();
 
     private final Path jsonLines;
     private final Path chart;

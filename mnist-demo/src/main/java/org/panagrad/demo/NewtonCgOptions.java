@@ -34,24 +34,24 @@ final class NewtonCgOptions {
         }
     }
 
+    /** Checks the values given, before any work (the curvature batch once the batch size is known). */
+    void check() {
+        if (curvatureBatch != null) OptionRanges.atLeast("--curvature-batch", curvatureBatch, 1);
+        cgIterations();
+        damping();
+    }
+
     /** The curvature sub-batch for minibatches of {@code batch} images. */
     int curvatureBatch(int batch) {
         int n = curvatureBatch != null ? curvatureBatch : Math.max(1, batch / 4);
-        if (n < 1 || n > batch) {
-            throw new IllegalArgumentException("--curvature-batch must be between 1 and the batch size " + batch + ", got " + n);
-        }
-        return n;
+        return OptionRanges.between("--curvature-batch", n, 1, batch, "the batch size");
     }
 
     int cgIterations() {
-        int n = cgIterations != null ? cgIterations : DEFAULT_CG_ITERATIONS;
-        if (n < 1) throw new IllegalArgumentException("--cg-iterations must be at least 1, got " + n);
-        return n;
+        return OptionRanges.atLeast("--cg-iterations", cgIterations != null ? cgIterations : DEFAULT_CG_ITERATIONS, 1);
     }
 
     double damping() {
-        double d = damping != null ? damping : DEFAULT_DAMPING;
-        if (!(d > 0 && Double.isFinite(d))) throw new IllegalArgumentException("--damping must be positive, got " + d);
-        return d;
+        return OptionRanges.positive("--damping", damping != null ? damping : DEFAULT_DAMPING);
     }
 }

@@ -1,5 +1,6 @@
 package org.panagrad.demo;
 
+import org.panagrad.curvature.KfacOptimizer;
 import org.panagrad.optim.Adam;
 import org.panagrad.optim.Optimizer;
 import org.panagrad.optim.Sgd;
@@ -46,12 +47,12 @@ enum OptimizerChoice {
     NEWTON_CG("newton-cg", Kind.CLOSURE, Double.NaN, 500) {
         @Override
         BatchStep create(Model model, int batch, int lastBatch, Settings s) {
-            Model.Batch train = model.batch("train", batch);
-            Model.Batch curvature = model.batch("train_curvature", s.newtonCg().curvatureBatch(batch));
+            Model.Batch train = model.trainingBatch("train", batch);
+            Model.Batch curvature = model.trainingBatch("train_curvature", s.newtonCg().curvatureBatch(batch));
             Objective objective = Objective.of(train.loss(), model.parameters()).withCurvatureLoss(curvature.loss());
             NewtonCg.Options options = NewtonCg.Options.defaults().withMaxCgIterations(s.newtonCg().cgIterations())
                     .withInitialDamping(s.newtonCg().damping());
-            return new ClosureBatchStep(cliName, "the adapted damping and the previous CG direction",
+            return new ClosureBatchStep(model, cliName, "the adapted damping and the previous CG direction",
                     NewtonCg.create(model.store, objective, options), List.of(train, curvature));
         }
 
@@ -65,21 +66,39 @@ enum OptimizerChoice {
     ADAHESSIAN("adahessian", Kind.CLOSURE, 0.05, 128) {
         @Override
         BatchStep create(Model model, int batch, int lastBatch, Settings s) {
-            Model.Batch train = model.batch("train", batch);
+            Model.Batch train = model.trainingBatch("train", batch);
             AdaHessian optimizer = AdaHessian.create(model.store, Objective.of(train.loss(), model.parameters()),
                     AdaHessian.Options.defaults().withLr(s.lr()).withSeed(s.seed()));
-            return new ClosureBatchStep(cliName, "the moments and the step count", optimizer, List.of(train));
+            return new ClosureBatchStep(model, cliName, "the moments and the step count", optimizer, List.of(train));
+        }
+    },
+    /** K-FAC: Kronecker-factored natural gradient with sampled-label factors, damping, momentum and KL clipping. */
+    KFAC("kfac", Kind.CLOSURE, KfacOptimizer.Options.defaults().lr(), 128) {
+        @Override
+        BatchStep create(Model model, int batch, int lastBatch, Settings s) {
+            Model.Batch train = model.trainingBatch("train", batch);
+            KfacOptimizer optimizer = KfacOptimizer.create(model.store, train.loss(), train.logits(), train.layers(),
+                    s.kfac().options(s.lr(), s.seed()));
+            return new ClosureBatchStep(model, cliName, "the momentum and the Kronecker factors", optimizer, List.of(train));
+        }
+
+        @Override
+        String describe(Settings s, int batch) {
+            KfacOptimizer.Options o = s.kfac().options(s.lr(), s.seed());
+            return String.format(Locale.ROOT, "kfac lr %s (x%s every %d steps; damping %s, momentum %s, KL clip %s, factors"
+                    + " every %d steps, inverses every %d)", o.lr(), o.lrGamma(), o.lrStepSize(), o.damping(), o.momentum(),
+                    o.klClip(), o.factorInterval(), o.inverseInterval());
         }
     },
     /** Large batches: the (s, y) pairs measure curvature on one minibatch, and small ones make them noise. */
     LBFGS("lbfgs", Kind.CLOSURE, 1.0, 1000) {
         @Override
         BatchStep create(Model model, int batch, int lastBatch, Settings s) {
-            Model.Batch train = model.batch("train", batch);
+            Model.Batch train = model.trainingBatch("train", batch);
             Lbfgs.Options d = Lbfgs.Options.defaults();
             Lbfgs optimizer = Lbfgs.create(model.store, Objective.of(train.loss(), model.parameters()),
                     new Lbfgs.Options(s.lr(), d.history(), d.armijo(), d.backtrack(), d.maxBacktracks()));
-            return new ClosureBatchStep(cliName, "the last " + d.history() + " (s, y) pairs", optimizer, List.of(train));
+            return new ClosureBatchStep(model, cliName, "the last " + d.history() + " (s, y) pairs", optimizer, List.of(train));
         }
     };
 
@@ -88,7 +107,11 @@ enum OptimizerChoice {
      *
      * @param lr the learning rate (NaN for Newton-CG, which has none)
      */
-    record Settings(double lr, long seed, NewtonCgOptions newtonCg) {}
+    record Settings(double lr, long seed, NewtonCgOptions newtonCg, KfacOptions kfac) {
+        Settings(double lr, long seed, NewtonCgOptions newtonCg) {
+            this(lr, seed, newtonCg, new KfacOptions());
+        }
+    }
 
     /** Compiled into the training step (first-order), or running programs of its own (closure). */
     enum Kind { COMPILED, CLOSURE }
@@ -129,8 +152,7 @@ enum OptimizerChoice {
             throw new IllegalArgumentException("--lr does not apply to --optimizer " + cliName
                     + ": its step length comes from conjugate gradient and a line search (see --damping)");
         }
-        if (!(given > 0)) throw new IllegalArgumentException("--lr must be positive, got " + given);
-        return given;
+        return OptionRanges.positive("--lr", given);
     }
 
     static OptimizerChoice parse(String name) {

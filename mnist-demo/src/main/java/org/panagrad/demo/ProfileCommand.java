@@ -17,10 +17,12 @@ import java.util.Locale;
 import java.util.concurrent.Callable;
 
 @Command(name = "profile", mixinStandardHelpOptions = true, sortOptions = false,
-        description = {"Times each instruction of the compiled training step on MNIST batches: a table of op, shapes,"
-                + " calls, total and mean time, share of the step and GFLOP/s, and a Chrome trace"
-                + " (open it in chrome://tracing or ui.perfetto.dev)."})
+        description = {"Times each instruction of the compiled training step on MNIST batches.",
+                "Prints a table of op, shapes, calls, total and mean time, share of the step and GFLOP/s, and writes a"
+                        + " Chrome trace into the run directory.",
+                "Open the trace in chrome://tracing or https://ui.perfetto.dev."})
 final class ProfileCommand implements Callable<Integer> {
+    /** Table order; lower-case constants are what --sort shows and takes (in any case). */
     enum Sort { order, time }
 
     @CommandLine.Mixin
@@ -32,25 +34,31 @@ final class ProfileCommand implements Callable<Integer> {
     @Option(names = "--steps", paramLabel = "N", defaultValue = "500", description = "Timed steps (default: ${DEFAULT-VALUE}).")
     int steps;
 
-    @Option(names = "--warmup", paramLabel = "N", defaultValue = "1000", description = "Untimed steps first, until the JIT has compiled the kernels (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--warmup", paramLabel = "N", defaultValue = "1000",
+            description = "Untimed steps first, until the JIT has compiled the kernels (default: ${DEFAULT-VALUE}).")
     int warmup;
 
-    @Option(names = "--batch", defaultValue = "128", description = "Images per step (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--batch", paramLabel = "N", defaultValue = "128", description = "Images per step (default: ${DEFAULT-VALUE}).")
     int batch;
 
-    @Option(names = "--optimizer", defaultValue = "momentum", converter = OptimizerChoice.Converter.class,
+    @Option(names = "--optimizer", paramLabel = "NAME", defaultValue = "momentum", converter = OptimizerChoice.Converter.class,
             completionCandidates = OptimizerChoice.CompiledCandidates.class,
             description = "One of ${COMPLETION-CANDIDATES} (default: ${DEFAULT-VALUE}).")
     OptimizerChoice optimizer;
 
-    @Option(names = "--threads", description = "Worker threads for the kernels (default: the number of cores).")
+    @Option(names = "--threads", paramLabel = "N", description = "Worker threads for the kernels (default and most: the"
+            + " processors available).")
     Integer threads;
 
-    @Option(names = "--trace", paramLabel = "FILE", defaultValue = "profile-trace.json",
-            description = "Chrome trace JSON (default: ${DEFAULT-VALUE}).")
+    @CommandLine.Mixin
+    RunDirectory run;
+
+    @Option(names = "--trace", paramLabel = "FILE",
+            description = {"The Chrome trace.", "Default: profile-trace.json in the run directory."})
     Path trace;
 
-    @Option(names = "--sort", defaultValue = "order", description = "Table order: ${COMPLETION-CANDIDATES} (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--sort", paramLabel = "ORDER", defaultValue = "order",
+            description = "Table order: ${COMPLETION-CANDIDATES} (default: ${DEFAULT-VALUE}).")
     Sort sort;
 
     @CommandLine.Spec
@@ -58,24 +66,41 @@ final class ProfileCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws IOException {
-        Threads.configure(threads != null ? threads : Threads.available());
-        if (batch < 1) throw new IllegalArgumentException("--batch must be at least 1, got " + batch);
-        Model model = new Model(modelOptions.widths(), modelOptions.activation());
-        model.mlp.initialize(model.store, Init.TORCH_DEFAULT, 1);
+        OptionRanges.atLeast("--steps", steps, 1);
+        OptionRanges.atLeast("--warmup", warmup, 0);
+        OptionRanges.atLeast("--batch", batch, 1);
+        Model model = modelOptions.create();
+        optimizer.compiled(optimizer.defaultLearningRate); // a closure optimizer is refused before any work
+        Threads.configure(threads, spec.commandLine().getErr());
+        if (trace == null) trace = run.file("profile", "profile-trace.json");
+        run.make();
+        try {
+            OutputFiles.checkWritable("--trace", trace);
+            OutputFiles.deleteStaleTemporaries(trace);
+            return profile(model);
+        } catch (RuntimeException | IOException e) {
+            run.removeIfEmpty();
+            throw e;
+        }
+    }
+
+    private Integer profile(Model model) throws IOException {
+        model.initialize(Init.TORCH_DEFAULT, 1);
         Mnist mnist = data.load();
         if (mnist.train().pixelsPerImage() != model.inputWidth()) {
             throw new IllegalArgumentException("the images have " + mnist.train().pixelsPerImage() + " pixels but the first layer takes "
                     + model.inputWidth() + " inputs");
         }
-        Model.Batch b = model.batch("train", batch);
+        OptionRanges.between("--batch", batch, 1, mnist.train().count(), "the training images");
+        Model.Batch b = model.trainingBatch("train", batch);
         TrainingStep step = TrainingStep.compile(model.store, b.loss(), model.parameters(),
-                optimizer.compiled(optimizer.defaultLearningRate), false);
+                optimizer.compiled(optimizer.defaultLearningRate), false, b.stateUpdates());
         Profiler.Result result = Profiler.run(model, b, step, mnist.train(), warmup, steps);
         PrintWriter out = spec.commandLine().getOut();
         printTable(out, result);
-        String title = Checkpoint.torchModule(model.mlp.widths(), model.mlp.activation()) + ", batch " + batch + ", " + optimizer;
+        String title = model.torchModule() + ", batch " + batch + ", " + optimizer;
         ChromeTrace.write(trace, result, title);
-        out.println("trace: " + trace + " (open in chrome://tracing or ui.perfetto.dev)");
+        out.println("trace: " + trace + " (open it in chrome://tracing or https://ui.perfetto.dev)");
         out.flush();
         return 0;
     }

@@ -1,6 +1,6 @@
 package org.panagrad.demo;
 
-import me.tongfei.progressbar.DelegatingProgressBarConsumer;
+import me.tongfei.progressbar.ConsoleProgressBarConsumer;
 import me.tongfei.progressbar.ProgressBar;
 import me.tongfei.progressbar.ProgressBarBuilder;
 import me.tongfei.progressbar.ProgressBarStyle;
@@ -11,9 +11,9 @@ import java.time.temporal.ChronoUnit;
 import java.util.Locale;
 
 /**
- * The per-epoch progress bar: images per second, the running training loss and the time left. On a
- * terminal the bar redraws in place; when output goes to a file or a CI log (no console), where carriage
- * returns would pile up on one line, it prints a plain line every few seconds instead.
+ * The per-epoch progress bar: images per second, the running training loss and the time left, redrawn in
+ * place on a terminal. Off a terminal (a file, a pipe, a CI log) there is no bar: carriage returns would pile up
+ * there, and the epoch's own line says what a log needs.
  */
 interface Progress extends AutoCloseable {
     void step(int images, double meanLoss);
@@ -29,20 +29,19 @@ interface Progress extends AutoCloseable {
         public void close() {}
     };
 
-    static Progress bar(String task, long images, PrintStream logOutput) {
-        ProgressBarBuilder builder = new ProgressBarBuilder()
+    /** A bar on {@code terminal} when the program runs at one, else {@link #NONE}. */
+    static Progress bar(String task, long images, PrintStream terminal) {
+        if (!Terminal.interactive()) return NONE;
+        ProgressBar bar = new ProgressBarBuilder()
                 .setTaskName(task)
                 .setInitialMax(images)
                 .setUnit(" img", 1)
                 .showSpeed(new DecimalFormat("#,##0"))
-                .setSpeedUnit(ChronoUnit.SECONDS);
-        if (System.console() != null) {
-            builder.setStyle(ProgressBarStyle.COLORFUL_UNICODE_BLOCK).setUpdateIntervalMillis(200);
-        } else {
-            builder.setStyle(ProgressBarStyle.ASCII).setUpdateIntervalMillis(10_000)
-                    .setConsumer(new DelegatingProgressBarConsumer(logOutput::println, 100));
-        }
-        ProgressBar bar = builder.build();
+                .setSpeedUnit(ChronoUnit.SECONDS)
+                .setStyle(ProgressBarStyle.COLORFUL_UNICODE_BLOCK)
+                .setUpdateIntervalMillis(200)
+                .setConsumer(new ConsoleProgressBarConsumer(terminal))
+                .build();
         return new Progress() {
             @Override
             public void step(int n, double meanLoss) {

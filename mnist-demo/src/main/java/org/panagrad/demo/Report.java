@@ -16,6 +16,7 @@ import org.panagrad.io.tensorboard.Histogram;
 import org.panagrad.nn.Activation;
 import org.panagrad.nn.Init;
 import org.panagrad.nn.Mlp;
+import org.panagrad.nn.zoo.ZooOptions;
 import org.panagrad.optim.TrainingStep;
 
 import java.io.IOException;
@@ -75,6 +76,11 @@ final class Report {
 
     /** Writes {@code dir/report.html} and returns its path; {@code hessian} (or dir/hessian.json) adds the spectrum. */
     static Path write(Path dir, Path hessian) throws IOException {
+        return write(dir, hessian, dir.resolve(FILE));
+    }
+
+    /** Writes the report of the run in {@code dir} to {@code out}. */
+    static Path write(Path dir, Path hessian, Path out) throws IOException {
         if (!Files.isDirectory(dir)) throw new java.nio.file.NoSuchFileException(dir.toString(), null, "no such run directory");
         RunData data = RunData.read(dir);
         Path runFile = dir.resolve(TensorBoardLogger.RUN_FILE);
@@ -111,13 +117,17 @@ final class Report {
         section(html, "graph", "The compiled training step");
         section(html, "profile", "Profile of the training step");
         if (info != null) {
-            Model model = new Model(Mlp.parseWidths(info.layers()), Activation.parse(info.activation()));
-            model.mlp.initialize(model.store, Init.TORCH_DEFAULT, info.seed());
+            // run.json's "layers" holds an MLP's widths, or the zoo name of another model.
+            boolean mlp = Character.isDigit(info.layers().charAt(0));
+            Model model = new Model(mlp ? "mlp" : info.layers(), new ZooOptions(mlp ? Mlp.parseWidths(info.layers())
+                    : ZooOptions.DEFAULT.mlpWidths(), Activation.parse(info.activation())));
+            model.initialize(Init.TORCH_DEFAULT, info.seed());
             OptimizerChoice choice = OptimizerChoice.parse(info.optimizer());
             boolean compiled = choice.kind == OptimizerChoice.Kind.COMPILED;
-            Model.Batch b = model.batch("train", info.batch());
+            Model.Batch b = model.trainingBatch("train", info.batch());
             TrainingStep step = TrainingStep.compile(model.store, b.loss(), model.parameters(),
-                    compiled ? choice.compiled(info.learning_rate()) : OptimizerChoice.SGD.compiled(0.01), false);
+                    compiled ? choice.compiled(info.learning_rate()) : OptimizerChoice.SGD.compiled(0.01), false,
+                    b.stateUpdates());
             String title = info.torch_module() + ", batch " + info.batch() + ", " + (compiled ? info.optimizer() : "sgd");
             int graphAt = html.indexOf("<h2 id=\"profile\">");
             String graph = (compiled ? "" : "<p>" + info.optimizer() + " runs programs of its own; this is the SGD training"
@@ -133,7 +143,6 @@ final class Report {
             html.append(figure("hessian", hessianChart(hessianFile)));
         }
         html.append("<footer>Written by mnist-demo report from ").append(Svg.escape(dir.toString())).append(".</footer>\n</body></html>\n");
-        Path out = dir.resolve(FILE);
         byte[] bytes = html.toString().getBytes(StandardCharsets.UTF_8);
         AtomicFiles.write(out, o -> o.write(bytes));
         return out;

@@ -68,7 +68,7 @@ final class TensorBoardLogger implements TrainingObserver, Closeable {
         this.every = every;
         this.learningRate = info.learning_rate() != null ? info.learning_rate() : Double.NaN;
         this.parameters = model.parameters();
-        gradientBatch = model.batch("tensorboard", batch);
+        gradientBatch = model.trainingBatch("tensorboard", batch);
         gradients = Autodiff.grad(gradientBatch.loss(), parameters.toArray(new Node[0]));
         gradientProgram = Compiler.compile(model.store, List.of(gradients));
         gradientValues = new float[gradients.length][];

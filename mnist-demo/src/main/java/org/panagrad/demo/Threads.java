@@ -9,11 +9,21 @@ import org.panagrad.kernels.Gemm;
 final class Threads {
     private Threads() {}
 
-    static void configure(int threads) {
-        if (threads < 1) {
-            throw new IllegalArgumentException("--threads must be at least 1, got " + threads);
+    /**
+     * Sets the pool to {@code requested} threads (null: the processors available). More threads than processors
+     * only take turns on them (a 64-thread run on 2 cores measured 5x slower), so more is capped, with a word.
+     */
+    static int configure(Integer requested, java.io.PrintWriter err) {
+        int available = available();
+        int threads = requested == null ? available : OptionRanges.atLeast("--threads", requested, 1);
+        if (threads > available) {
+            err.println("warning: --threads " + threads + " is more than the " + available + " processors available;"
+                    + " using " + available);
+            err.flush();
+            threads = available;
         }
         Gemm.setThreads(threads);
+        return threads;
     }
 
     /** The default for {@code --threads}: every core this JVM may use. */

@@ -4,12 +4,9 @@ import picocli.CommandLine.Option;
 
 import java.io.IOException;
 import java.io.PrintWriter;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.LocalDateTime;
-import java.time.format.DateTimeFormatter;
 
-/** {@code train}'s logging options: TensorBoard event files and the HTML report, written into one run directory. */
+/** {@code train}'s logging options: TensorBoard event files and the HTML report, written into one directory. */
 final class TrainLogOptions {
     @Option(names = "--tensorboard", paramLabel = "DIR",
             description = "Write TensorBoard event files to DIR (tensorboard --logdir DIR): the loss every step; every"
@@ -22,21 +19,23 @@ final class TrainLogOptions {
     int histogramEvery;
 
     @Option(names = "--report", description = "After training, write report.html (curves, gradient heatmap, histograms,"
-            + " graph, profile) into the --tensorboard directory, or into runs/train-<time>/ without one.")
+            + " graph, profile) into the --tensorboard directory, or into the run directory without one.")
     boolean report;
 
-    /** Where the logs go: --tensorboard, a new run directory when only --report is asked for, or null. */
-    Path directory() throws IOException {
-        if (tensorboard != null) return tensorboard;
-        if (!report) return null;
-        Path dir = Path.of("runs", "train-" + LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss")));
-        Files.createDirectories(dir);
-        return dir;
+    /**
+     * Where the logs go: --tensorboard, the run directory when only --report is asked for, or null. Checked
+     * before any work starts: the directory, or the nearest one above it that exists, must accept files.
+     */
+    Path directory(RunDirectory run, String command) {
+        if (tensorboard != null) {
+            OutputFiles.checkDirectory("--tensorboard", tensorboard);
+            return tensorboard;
+        }
+        return report ? run.use(command) : null;
     }
 
-    /** The logger, or null when neither option is given. */
-    TensorBoardLogger open(Model model, int batch, TensorBoardLogger.RunInfo info) throws IOException {
-        Path dir = directory();
+    /** The logger writing into {@code dir}, or null when {@code dir} is null. */
+    TensorBoardLogger open(Path dir, Model model, int batch, TensorBoardLogger.RunInfo info) throws IOException {
         return dir == null ? null : new TensorBoardLogger(dir, model, batch, histogramEvery, info);
     }
 

@@ -142,14 +142,13 @@ class CheckpointTest {
 
     @Test
     void anOptimizerSidecarWrittenBeforeWeightsWereInOutIsIgnored() throws IOException {
-        Path file = dir.resolve("m.safetensors");
-        var state = java.util.List.of(new org.panagrad.io.TensorData("exp_avg", new int[] {4}, new float[4]));
-        Checkpoint.saveOptimizer(file, "adahessian", 3, state, Map.of());
-        assertEquals(state, Checkpoint.readOptimizer(file, "adahessian", 3).tensors());
+        Path state = dir.resolve("m.optimizer-3.safetensors");
+        var tensors = java.util.List.of(new org.panagrad.io.TensorData("exp_avg", new int[] {4}, new float[4]));
+        Checkpoint.saveOptimizer(state, "adahessian", 3, tensors, Map.of());
+        assertEquals(tensors, Checkpoint.readOptimizer(state, "adahessian", 3).tensors());
         // The same state without the layout tag, as earlier versions wrote it.
-        org.panagrad.io.SafeTensors.write(Checkpoint.optimizerSidecar(file), state,
-                Map.of(Checkpoint.OPTIMIZER, "adahessian", Checkpoint.STEP, "3"));
-        assertEquals(null, Checkpoint.readOptimizer(file, "adahessian", 3));
+        org.panagrad.io.SafeTensors.write(state, tensors, Map.of(Checkpoint.OPTIMIZER, "adahessian", Checkpoint.STEP, "3"));
+        assertEquals(null, Checkpoint.readOptimizer(state, "adahessian", 3));
     }
 
     @Test
@@ -172,6 +171,39 @@ class CheckpointTest {
                 new org.panagrad.io.TensorData("2.bias", new int[] {10}, new float[10])), Map.of("activation", "relu"));
         CheckpointException e = assertThrows(CheckpointException.class, () -> Checkpoint.load(file, null));
         assertTrue(e.getMessage().contains("'2.weight' has shape [10, 5], but the previous layer has 4 outputs"), e.getMessage());
+    }
+
+    @Test
+    void aZooCheckpointRoundTripsWithItsRunningStatisticsAndAFileThatDoesNotFitNamesTheTensor() throws IOException {
+        Model resnet = new Model("resnet8", org.panagrad.nn.zoo.ZooOptions.DEFAULT);
+        resnet.initialize(org.panagrad.nn.Init.TORCH_DEFAULT, 3);
+        org.panagrad.graph.Node mean = resnet.graph.leaf("layer2.0.bn1.running_mean");
+        float[] moved = new float[32];
+        for (int i = 0; i < 32; i++) moved[i] = i * 0.25f;
+        resnet.store.set(mean, moved);
+        resnet.store.set(resnet.graph.leaf("layer2.0.bn1.num_batches_tracked"), new float[] {469});
+        Path file = dir.resolve("resnet8.safetensors");
+        Checkpoint.save(file, resnet, Map.of());
+        var content = org.panagrad.io.SafeTensors.read(file);
+        assertEquals("I64", content.tensor("layer2.0.bn1.num_batches_tracked").dtype());
+        assertEquals("resnet8", content.metadata().get(Checkpoint.MODEL));
+
+        Model back = Checkpoint.load(file, null).toModel();
+        assertEquals("resnet8", back.name());
+        assertArrayEquals(moved, back.store.get(back.graph.leaf("layer2.0.bn1.running_mean")));
+        assertEquals(469f, back.store.get(back.graph.leaf("layer2.0.bn1.num_batches_tracked"))[0]);
+
+        CheckpointException e = assertThrows(CheckpointException.class, () -> Checkpoint.load(file, null, "lenet5"));
+        assertTrue(e.getMessage().contains("does not fit --model lenet5: tensor '0.weight' [6, 1, 5, 5] of lenet5 is missing"),
+                e.getMessage());
+        Model lenet = new Model("lenet5", org.panagrad.nn.zoo.ZooOptions.DEFAULT);
+        lenet.initialize(org.panagrad.nn.Init.TORCH_DEFAULT, 1);
+        Path wrong = dir.resolve("lenet5.safetensors");
+        java.util.List<org.panagrad.io.TensorData> tensors = new java.util.ArrayList<>(org.panagrad.nn.StateDict.tensors(lenet.module, lenet.store));
+        tensors.set(2, new org.panagrad.io.TensorData("3.weight", new int[] {16, 6, 3, 3}, new float[16 * 6 * 9]));
+        org.panagrad.io.SafeTensors.write(wrong, tensors, Map.of("model", "lenet5"));
+        e = assertThrows(CheckpointException.class, () -> Checkpoint.load(wrong, null));
+        assertTrue(e.getMessage().contains("tensor '3.weight' is [16, 6, 3, 3] in the file but [16, 6, 5, 5] in lenet5"), e.getMessage());
     }
 
     @Test

@@ -9,6 +9,7 @@ import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Arrays;
 import java.util.stream.Stream;
 
@@ -21,7 +22,7 @@ class CommandLineTest {
     Path dir;
 
     @ParameterizedTest
-    @ValueSource(strings = {"train", "eval", "graph", "profile", "hessian"})
+    @ValueSource(strings = {"train", "eval", "graph", "profile", "hessian", "export", "report"})
     void everyCommandHasHelp(String command) {
         Cli r = Cli.run(command, "--help");
         assertEquals(0, r.exitCode(), r::toString);
@@ -49,7 +50,7 @@ class CommandLineTest {
     void anUnknownOptimizerIsAUsageError() {
         Cli r = Cli.run("train", "--optimizer", "rmsprop");
         assertEquals(2, r.exitCode(), r::toString);
-        assertTrue(r.err().contains("unknown optimizer 'rmsprop' (expected sgd, momentum, adam, newton-cg, adahessian, lbfgs)"), r::toString);
+        assertTrue(r.err().contains("unknown optimizer 'rmsprop' (expected sgd, momentum, adam, newton-cg, adahessian, kfac, lbfgs)"), r::toString);
     }
 
     @Test
@@ -130,15 +131,76 @@ class CommandLineTest {
         Path data = SyntheticMnist.write(dir.resolve("data"), 20, 10);
         Cli threads = Cli.run("train", "--threads", "0", "--data", data.toString());
         assertEquals(Main.EXIT_FAILURE, threads.exitCode(), threads::toString);
-        assertTrue(threads.err().contains("--threads must be at least 1, got 0"), threads::toString);
+        assertTrue(threads.err().contains("error: --threads 0 is out of range: expected 1 or more"), threads::toString);
         Cli layers = Cli.run("train", "--no-progress", "--layers", "784-x-10", "--data", data.toString());
         assertTrue(layers.err().contains("layer widths must look like 784-500-10"), layers::toString);
         Cli samples = Cli.run("train", "--no-progress", "--layers", SyntheticMnist.LAYERS, "--samples", "21",
                 "--data", data.toString());
-        assertTrue(samples.err().contains("--samples must be between 1 and 20"), samples::toString);
+        assertTrue(samples.err().contains("error: --samples 21 is out of range: expected 1 to 20 (the training images in "
+                + data + ")"), samples::toString);
         Cli widths = Cli.run("train", "--no-progress", "--data", data.toString());
         assertTrue(widths.err().contains("the images have 64 pixels but the first layer takes 784 inputs"), widths::toString);
         for (Cli r : new Cli[] {threads, layers, samples, widths}) assertNoStackTrace(r);
+    }
+
+    /** Each command's summary, as the command list shows it, is one whole sentence. */
+    @Test
+    void everySummaryIsAWholeSentence() {
+        String list = Cli.run("--help").out();
+        for (String command : new String[] {"train", "eval", "graph", "profile", "hessian", "curvature", "laplace", "influence",
+                "export", "report"}) {
+            String summary = list.substring(list.indexOf("  " + command + " ")).split("\n  [a-z]")[0]
+                    .replaceAll("\\s+", " ").trim();
+            assertTrue(summary.endsWith("."), "the summary of " + command + " stops mid-sentence: " + summary);
+            assertTrue(summary.length() <= 160, "the summary of " + command + " is more than two lines: " + summary);
+        }
+        assertTrue(list.replaceAll("\\s+", " ").contains("hessian Analyses the loss landscape of a checkpoint as PyHessian does, with"), list);
+    }
+
+    /** Wrapping never breaks an address or a file name; graph and profile take no checkpoint. */
+    @Test
+    void helpTextsKeepAddressesAndFileNamesWhole() {
+        String profile = Cli.run("profile", "--help").out().replaceAll("\\s+", " ");
+        assertTrue(profile.contains("chrome://tracing") && profile.contains("https://ui.perfetto.dev"), profile);
+        String list = Cli.run("--help").out().replaceAll("\\s+", " ");
+        assertFalse(list.contains("chrome: //tracing") || list.contains("chrome:// tracing"), list);
+        for (String command : new String[] {"train", "eval", "graph", "profile", "hessian", "export", "report"}) {
+            String help = Cli.run(command, "--help").out().replaceAll("\\s+", " ");
+            assertFalse(help.contains("for a checkpoint") && !List.of("eval", "hessian", "export").contains(command), help);
+            for (String name : new String[] {"model.safetensors", "metrics.jsonl", "profile-trace.json", "train-step.dot",
+                    "hessian-density.svg", "hessian.json", "report.html", "../shared/data/mnist", "runs/<command>-<date>-<time>/"}) {
+                for (int at = 1; at < name.length(); at++) {
+                    String split = name.substring(0, at) + " " + name.substring(at);
+                    assertFalse(help.contains(split), command + " --help splits " + name + " as '" + split + "'");
+                }
+            }
+        }
+    }
+
+    /** Every option's value has a label saying what it is (N, X, FILE, NAME), not picocli's field name. */
+    @Test
+    void everyOptionValueIsLabelled() {
+        for (String command : new String[] {"train", "eval", "graph", "profile", "hessian", "export", "report"}) {
+            String help = Cli.run(command, "--help").out();
+            assertFalse(help.matches("(?s).*=<[a-zA-Z]+>.*"), command + " --help shows a field name:\n" + help);
+        }
+    }
+
+    /** Choices are shown in one case, lower, as they are typed. */
+    @Test
+    void choicesAreShownInLowerCase() {
+        String train = Cli.run("train", "--help").out().replaceAll("\\s+", " ");
+        assertTrue(train.contains("he_uniform, he_normal, xavier_uniform, xavier_normal, torch_default (default:"
+                + " torch_default"), train);
+        assertTrue(train.contains("relu, tanh or sigmoid"), train);
+        assertTrue(Cli.run("profile", "--help").out().replaceAll("\\s+", " ").contains("order, time (default: order)"));
+    }
+
+    /** Off a terminal (a file, a pipe, CI) there is no bar: the epoch's line is the one line a log gets. */
+    @Test
+    void offATerminalThereIsNoProgressBar() {
+        assertFalse(Terminal.interactive(), "the tests run without a terminal");
+        assertTrue(Progress.bar("epoch 1/1", 100, System.err) == Progress.NONE);
     }
 
     private Path savedCheckpoint() throws IOException {

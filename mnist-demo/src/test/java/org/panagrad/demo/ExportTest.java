@@ -54,12 +54,12 @@ class ExportTest {
         Path checkpoint = dir.resolve("model.safetensors");
         Checkpoint.save(checkpoint, model, Map.of());
         Cli r = Cli.run("export", "--checkpoint", checkpoint.toString(), "--model", entry.model(), "--format", "onnx",
-                "--out", dir.resolve("out/model.onnx").toString());
+                "--out", dir.resolve("model.onnx").toString());
         assertEquals(0, r.exitCode(), r::toString);
         assertTrue(r.out().contains("opset 17"), r::toString);
 
         OrtEnvironment env = OrtEnvironment.getEnvironment();
-        try (OrtSession session = env.createSession(dir.resolve("out/model.onnx").toString(), new OrtSession.SessionOptions())) {
+        try (OrtSession session = env.createSession(dir.resolve("model.onnx").toString(), new OrtSession.SessionOptions())) {
             for (int batch : new int[] {1, 7}) {
                 Model.Batch b = model.batch("check" + batch, batch);
                 Program program = Compiler.compile(model.store, List.of(b.logits()));

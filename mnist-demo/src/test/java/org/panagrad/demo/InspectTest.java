@@ -48,6 +48,22 @@ class InspectTest {
     }
 
     @Test
+    void graphAndProfileWorkForTheZooCnns() throws IOException {
+        Path dot = dir.resolve("resnet8.dot");
+        Cli r = Cli.run("graph", "--no-svg", "--hvp", "--model", "resnet8", "--batch", "4", "-o", dot.toString());
+        assertEquals(0, r.exitCode(), r::toString);
+        String text = Files.readString(dot);
+        assertTrue(text.contains("training step: ResNet(Conv2d(1, 16"), text);
+        assertTrue(text.contains("batch_moments") && text.contains("running_statistics"), "batch norm and its state update");
+        assertTrue(Files.readString(dir.resolve("resnet8-hvp.dot")).contains("channel_affine"), "the HVP (evaluation mode) through batch norm");
+        Path images = SyntheticMnist.write(dir.resolve("data28"), 64, 16, 28);
+        Cli p = Cli.run("profile", "--model", "lenet5", "--data", images.toString(), "--batch", "16", "--warmup", "2",
+                "--steps", "2", "--trace", dir.resolve("trace.json").toString());
+        assertEquals(0, p.exitCode(), p::toString);
+        assertTrue(p.out().contains("conv2d"), p::toString);
+    }
+
+    @Test
     void theSvgFitsAScreen() throws IOException {
         Path dot = dir.resolve("step.dot");
         Cli r = Cli.run("graph", "-o", dot.toString());

@@ -13,6 +13,7 @@ import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * Ctrl-C without signals: trains as {@code train --layers SyntheticMnist.LAYERS --seed 1 --checkpoint FILE} would
@@ -40,9 +41,10 @@ final class Interrupted {
         };
         trainer.set(new Trainer(model, mnist.train(), mnist.test(),
                 (m, full, last) -> optimizer.create(m, full, last, settings),
-                new Trainer.Config(batch, epochs, samples, settings.seed(), checkpoint, checkpoint.resolveSibling("unused"), null),
-                new PrintWriter(new StringWriter()), epoch -> stopping));
+                new Trainer.Config(batch, epochs, samples, settings.seed(), new CheckpointFiles(checkpoint), 0,
+                        Trainer.NonFinitePolicy.STOP, 0, java.util.Map.of(), "Try a smaller --lr"),
+                new PrintWriter(new StringWriter()), new PrintWriter(new StringWriter()), epoch -> stopping));
         assertEquals(Trainer.Outcome.STOPPED, trainer.get().run(null));
-        assertEquals(checkpoint, trainer.get().savedOnStop());
+        assertTrue(trainer.get().savedAt().startsWith(checkpoint + " (step " + steps + ":"), trainer.get().savedAt());
     }
 }

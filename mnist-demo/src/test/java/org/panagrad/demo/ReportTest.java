@@ -6,6 +6,7 @@ import org.junit.jupiter.api.io.TempDir;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -47,14 +48,14 @@ class ReportTest {
     void reportRunRebuildsThePageAndAddsTheHessianSpectrum() throws IOException {
         Path data = SyntheticMnist.write(dir.resolve("data"), 300, 100);
         Path logs = dir.resolve("run");
-        Cli r = Cli.train(data, "--epochs", "1", "--batch", "50", "--tensorboard", logs.toString(),
-                "--checkpoint", logs.resolve("model.safetensors").toString());
+        // One run directory for everything: train's checkpoint and logs, then hessian's results.
+        Cli r = Cli.train(data, "--epochs", "1", "--batch", "50", "--out-dir", logs.toString(), "--tensorboard", logs.toString());
         assertEquals(0, r.exitCode(), r::toString);
         assertFalse(Files.exists(logs.resolve(Report.FILE)));
         r = Cli.run("hessian", "--checkpoint", logs.resolve("model.safetensors").toString(), "--data", data.toString(), "--samples", "50",
-                "--top-k", "2", "--lanczos-steps", "20", "--grid", "100", "--trace-samples", "10",
-                "--json", logs.resolve("hessian.json").toString(), "--plot", dir.resolve("density.svg").toString());
+                "--top-k", "2", "--lanczos-steps", "20", "--grid", "100", "--trace-samples", "10", "--out-dir", logs.toString());
         assertEquals(0, r.exitCode(), r::toString);
+        assertTrue(Files.exists(logs.resolve("hessian.json")) && Files.exists(logs.resolve("hessian-density.svg")), r::toString);
         r = Cli.run("report", "--run", logs.toString());
         assertEquals(0, r.exitCode(), r::toString);
         String html = Files.readString(logs.resolve(Report.FILE));
@@ -74,6 +75,27 @@ class ReportTest {
         String html = Files.readString(logs.resolve(Report.FILE));
         checkSelfContained(html);
         assertTrue(html.contains("newton-cg runs programs of its own"), "the graph says it shows the SGD step instead");
+    }
+
+    /** Without --tensorboard, --report puts the event files and the page into the run directory with the model. */
+    @Test
+    void reportWithoutTensorBoardGoesIntoTheRunDirectory() throws IOException {
+        Path data = SyntheticMnist.write(dir.resolve("data"), 300, 100);
+        Path run = dir.resolve("run");
+        Cli r = Cli.train(data, "--epochs", "1", "--batch", "50", "--out-dir", run.toString(), "--report");
+        assertEquals(0, r.exitCode(), r::toString);
+        assertTrue(r.out().contains("report: " + run.resolve(Report.FILE)), r::toString);
+        for (String name : List.of("model.safetensors", TensorBoardLogger.RUN_FILE, Report.FILE)) {
+            assertTrue(Files.exists(run.resolve(name)), name + " in " + run + ": " + r);
+        }
+        try (var files = Files.list(run)) {
+            assertTrue(files.anyMatch(p -> p.getFileName().toString().startsWith("events.out.tfevents.")), r::toString);
+        }
+        Path elsewhere = dir.resolve("page.html");
+        r = Cli.run("report", "--run", run.toString(), "--out", elsewhere.toString());
+        assertEquals(0, r.exitCode(), r::toString);
+        assertEquals("report: " + elsewhere, r.out().trim());
+        checkSelfContained(Files.readString(elsewhere));
     }
 
     @Test

@@ -2,9 +2,7 @@ package org.panagrad.demo;
 
 import com.google.gson.Gson;
 import com.google.gson.JsonObject;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 import org.panagrad.io.SafeTensors;
@@ -21,21 +19,9 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** {@code train --optimizer newton-cg | adahessian | lbfgs}: closure optimizers behind the same loop. */
-class SecondOrderTrainTest {
-    @TempDir
-    Path dir;
-    Path data;
-
-    @BeforeEach
-    void data() throws IOException {
-        data = SyntheticMnist.write(dir.resolve("data"), 600, 300);
-    }
-
+class SecondOrderTrainTest extends SyntheticDataTest {
     private Cli train(String... extra) {
-        List<String> args = new ArrayList<>(List.of("train", "--no-progress", "--data", data.toString(),
-                "--layers", SyntheticMnist.LAYERS));
-        args.addAll(List.of(extra));
-        return Cli.run(args.toArray(new String[0]));
+        return Cli.train(data, extra);
     }
 
     private static JsonObject lastEpoch(Path metrics) throws IOException {
@@ -55,6 +41,31 @@ class SecondOrderTrainTest {
         JsonObject last = lastEpoch(metrics);
         assertEquals(18, last.get("step").getAsInt(), last::toString);
         assertTrue(last.get("test_accuracy").getAsDouble() > 0.5, r::toString); // chance is 0.1
+    }
+
+    /**
+     * Newton-CG (Gauss-Newton through batch norm's batch statistics) and AdaHessian (Hutchinson probes of the same)
+     * train resnet8; the running statistics move once per step, and the evaluation commands read the checkpoint.
+     */
+    @ParameterizedTest
+    @ValueSource(strings = {"newton-cg", "adahessian"})
+    void secondOrderOptimizersTrainACnnWithBatchNorm(String optimizer) throws IOException {
+        Path images = SyntheticMnist.write(dir.resolve("data28"), 128, 64, 28);
+        Path ck = dir.resolve(optimizer + "-resnet8.safetensors");
+        Cli r = Cli.run("train", "--no-progress", "--data", images.toString(), "--model", "resnet8", "--optimizer", optimizer,
+                "--batch", "32", "--epochs", "1", "--checkpoint", ck.toString());
+        assertEquals(0, r.exitCode(), r::toString);
+        var state = org.panagrad.io.SafeTensors.read(ck);
+        assertEquals(4f, state.tensor("bn1.num_batches_tracked").data()[0], r::toString); // 128 / 32 steps
+        float[] mean = state.tensor("layer3.0.bn2.running_mean").data();
+        assertTrue(mean[0] != 0 || mean[1] != 0, r::toString);
+        Cli eval = Cli.run("eval", "--checkpoint", ck.toString(), "--data", images.toString());
+        assertEquals(0, eval.exitCode(), eval::toString);
+        assertTrue(eval.out().contains("ResNet(Conv2d(1, 16"), eval::toString);
+        Cli hessian = Cli.run("hessian", "--checkpoint", ck.toString(), "--data", images.toString(), "--samples", "32",
+                "--batch", "32", "--top-k", "1", "--max-iterations", "5", "--trace-samples", "2", "--lanczos-runs", "1", "--lanczos-steps", "4");
+        assertEquals(0, hessian.exitCode(), hessian::toString);
+        assertTrue(hessian.out().contains("77,754 parameters"), hessian::toString);
     }
 
     @Test
@@ -82,24 +93,24 @@ class SecondOrderTrainTest {
         Interrupted.trainThenStop(data, optimizer, new OptimizerChoice.Settings(optimizer.learningRate(null), 1,
                 new NewtonCgOptions()), 64, 2, 600, stopped, 12);
         assertEquals(12, Checkpoint.load(stopped, null).metadataLong(Checkpoint.STEP, -1));
-        assertEquals(name, SafeTensors.read(Checkpoint.optimizerSidecar(stopped)).metadata().get(Checkpoint.OPTIMIZER));
+        assertEquals(name, SafeTensors.read(Checkpoint.optimizerState(stopped)).metadata().get(Checkpoint.OPTIMIZER));
 
         Cli resumed = train("--optimizer", name, "--batch", "64", "--epochs", "2", "--resume", stopped.toString(),
                 "--checkpoint", stopped.toString());
         assertEquals(0, resumed.exitCode(), resumed::toString);
-        assertTrue(resumed.out().contains("resuming " + stopped + " at epoch 2, batch 4\nmodel "), resumed::toString);
+        assertTrue(resumed.out().contains("resuming " + stopped + " at epoch 2, batch 4 (step 12)\nmodel "), resumed::toString);
         assertFalse(resumed.out().contains("warning"), resumed::toString);
         assertEquals(SafeTensors.read(whole).tensors(), SafeTensors.read(stopped).tensors(), "the weights");
-        assertEquals(SafeTensors.read(Checkpoint.optimizerSidecar(whole)), SafeTensors.read(Checkpoint.optimizerSidecar(stopped)),
+        assertEquals(SafeTensors.read(Checkpoint.optimizerState(whole)), SafeTensors.read(Checkpoint.optimizerState(stopped)),
                 "the optimizer's state and step");
     }
 
     /** Another optimizer's state cannot continue this one: resuming with it fails and names both. */
     @Test
-    void resumingWithAnotherOptimizerIsAnError() {
+    void resumingWithAnotherOptimizerIsAnError() throws IOException {
         Path ck = dir.resolve("model.safetensors");
         assertEquals(0, train("--optimizer", "lbfgs", "--batch", "64", "--epochs", "1", "--checkpoint", ck.toString()).exitCode());
-        String sidecar = Checkpoint.optimizerSidecar(ck).toString();
+        String sidecar = Checkpoint.optimizerState(ck).toString();
         assertError(train("--optimizer", "adahessian", "--batch", "64", "--epochs", "2", "--resume", ck.toString()),
                 sidecar + ": holds the state of --optimizer lbfgs, but this run uses --optimizer adahessian; resume with"
                         + " --optimizer lbfgs");
@@ -107,8 +118,9 @@ class SecondOrderTrainTest {
                 sidecar + ": holds the state of --optimizer lbfgs, but this run uses --optimizer momentum");
 
         assertEquals(0, train("--epochs", "1", "--checkpoint", ck.toString()).exitCode());
-        assertError(train("--optimizer", "newton-cg", "--batch", "100", "--epochs", "2", "--resume", ck.toString()),
-                sidecar + ": holds the state of --optimizer momentum, but this run uses --optimizer newton-cg");
+        assertError(train("--optimizer", "newton-cg", "--epochs", "2", "--resume", ck.toString()),
+                Checkpoint.optimizerState(ck) + ": holds the state of --optimizer momentum, but this run uses --optimizer"
+                        + " newton-cg");
     }
 
     /** A sidecar of the same optimizer but another model (a 64-16-10 state for a 64-8-10 run) names the tensor. */
@@ -118,11 +130,11 @@ class SecondOrderTrainTest {
         assertEquals(0, train("--optimizer", "adahessian", "--epochs", "1", "--checkpoint", ck.toString()).exitCode());
         assertEquals(0, Cli.run("train", "--no-progress", "--data", data.toString(), "--layers", SyntheticMnist.PIXELS + "-8-10",
                 "--optimizer", "adahessian", "--epochs", "1", "--checkpoint", small.toString()).exitCode());
-        Files.copy(Checkpoint.optimizerSidecar(ck), Checkpoint.optimizerSidecar(small), StandardCopyOption.REPLACE_EXISTING);
+        Files.copy(Checkpoint.optimizerState(ck), Checkpoint.optimizerState(small), StandardCopyOption.REPLACE_EXISTING);
         int params = SyntheticMnist.PIXELS * 8 + 8 + 8 * 10 + 10, other = SyntheticMnist.PIXELS * 16 + 16 + 16 * 10 + 10;
         assertError(Cli.run("train", "--no-progress", "--data", data.toString(), "--optimizer", "adahessian",
                         "--epochs", "2", "--resume", small.toString()),
-                Checkpoint.optimizerSidecar(small) + ": adahessian state: tensor 'exp_avg' has shape [" + other
+                Checkpoint.optimizerState(small) + ": adahessian state: tensor 'exp_avg' has shape [" + other
                         + "]; expected [" + params + "]");
     }
 
@@ -131,11 +143,11 @@ class SecondOrderTrainTest {
     void aCheckpointWithoutOptimizerStateResumesWithAWarning() throws IOException {
         Path ck = dir.resolve("model.safetensors"), metrics = dir.resolve("m.jsonl");
         assertEquals(0, train("--optimizer", "lbfgs", "--batch", "64", "--epochs", "1", "--checkpoint", ck.toString()).exitCode());
-        Files.delete(Checkpoint.optimizerSidecar(ck));
+        Files.delete(Checkpoint.optimizerState(ck));
         Cli resumed = train("--optimizer", "lbfgs", "--batch", "64", "--epochs", "2", "--resume", ck.toString(),
                 "--metrics", metrics.toString());
         assertEquals(0, resumed.exitCode(), resumed::toString);
-        assertTrue(resumed.out().contains("resuming " + ck + " at epoch 2, batch 1\nwarning: no matching optimizer state"
+        assertTrue(resumed.out().contains("resuming " + ck + " at epoch 2, batch 1 (step 9)\nwarning: no matching optimizer state"
                 + " next to it: lbfgs's state (the last 10 (s, y) pairs) restarts from its initial state"), resumed::toString);
         assertEquals(18, lastEpoch(metrics).get("step").getAsInt(), "the step count goes on");
     }
@@ -155,12 +167,16 @@ class SecondOrderTrainTest {
     void badNewtonCgSettingsNameTheOptionAndWhatWasExpected() {
         assertError(train("--optimizer", "newton-cg", "--lr", "0.1"), "--lr does not apply to --optimizer newton-cg");
         assertError(train("--optimizer", "newton-cg", "--batch", "64", "--curvature-batch", "65"),
-                "--curvature-batch must be between 1 and the batch size 64, got 65");
+                "--curvature-batch 65 is out of range: expected 1 to 64 (the batch size)");
         assertError(train("--optimizer", "newton-cg", "--curvature-batch", "0"),
-                "--curvature-batch must be between 1 and the batch size 500, got 0");
-        assertError(train("--optimizer", "newton-cg", "--cg-iterations", "0"), "--cg-iterations must be at least 1, got 0");
-        assertError(train("--optimizer", "newton-cg", "--damping", "-1"), "--damping must be positive, got -1.0");
-        assertError(train("--optimizer", "adahessian", "--lr", "0"), "--lr must be positive, got 0.0");
+                "--curvature-batch 0 is out of range: expected 1 or more");
+        assertError(train("--optimizer", "newton-cg", "--cg-iterations", "0"),
+                "--cg-iterations 0 is out of range: expected 1 or more");
+        assertError(train("--optimizer", "newton-cg", "--damping", "-1"),
+                "--damping -1 is out of range: expected a finite number above 0");
+        assertError(train("--optimizer", "adahessian", "--lr", "0"), "--lr 0 is out of range: expected a finite number above 0");
+        assertError(train("--optimizer", "adam", "--lr", "Infinity"),
+                "--lr Infinity is out of range: expected a finite number above 0");
     }
 
     @Test

@@ -18,12 +18,26 @@ final class SyntheticMnist {
     private SyntheticMnist() {}
 
     static Path write(Path directory, int train, int test) throws IOException {
+        return write(directory, train, test, SIDE, 42);
+    }
+
+    /** The same data set with images of side x side pixels (28 for the zoo's CNNs). */
+    static Path write(Path directory, int train, int test, int side) throws IOException {
+        return write(directory, train, test, side, 42);
+    }
+
+    /** Another seed gives other labels and images of the same shape: "other data" for a checkpoint. */
+    static Path withSeed(Path directory, int train, int test, long seed) throws IOException {
+        return write(directory, train, test, SIDE, seed);
+    }
+
+    private static Path write(Path directory, int train, int test, int side, long seed) throws IOException {
         Files.createDirectories(directory);
-        SplittableRandom rnd = new SplittableRandom(42);
+        SplittableRandom rnd = new SplittableRandom(seed);
         int[] trainLabels = labels(train, rnd), testLabels = labels(test, rnd);
-        Files.write(directory.resolve("train-images-idx3-ubyte"), images(trainLabels, rnd));
+        Files.write(directory.resolve("train-images-idx3-ubyte"), images(trainLabels, rnd, side));
         Files.write(directory.resolve("train-labels-idx1-ubyte"), labelFile(trainLabels));
-        Files.write(directory.resolve("t10k-images-idx3-ubyte"), images(testLabels, rnd));
+        Files.write(directory.resolve("t10k-images-idx3-ubyte"), images(testLabels, rnd, side));
         Files.write(directory.resolve("t10k-labels-idx1-ubyte"), labelFile(testLabels));
         return directory;
     }
@@ -35,10 +49,14 @@ final class SyntheticMnist {
     }
 
     static byte[] images(int[] labels, SplittableRandom rnd) {
-        ByteBuffer b = ByteBuffer.allocate(16 + labels.length * PIXELS);
-        b.putInt(0x803).putInt(labels.length).putInt(SIDE).putInt(SIDE);
+        return images(labels, rnd, SIDE);
+    }
+
+    static byte[] images(int[] labels, SplittableRandom rnd, int side) {
+        ByteBuffer b = ByteBuffer.allocate(16 + labels.length * side * side);
+        b.putInt(0x803).putInt(labels.length).putInt(side).putInt(side);
         for (int label : labels) {
-            for (int p = 0; p < PIXELS; p++) {
+            for (int p = 0; p < side * side; p++) {
                 int value = p % 10 == label ? 160 + rnd.nextInt(96) : rnd.nextInt(90);
                 b.put((byte) value);
             }

@@ -26,6 +26,23 @@ class TensorBoardTest {
     @TempDir
     Path dir;
 
+    /** A run that a NaN stops still leaves readable event files, with the loss of the step that stopped it. */
+    @Test
+    void aRunStoppedByANaNLossKeepsItsLogsUpToThatStep() throws IOException {
+        Path data = SyntheticMnist.write(dir.resolve("data"), 600, 300);
+        Path logs = dir.resolve("tb");
+        Cli r = Cli.train(data, "--batch", "32", "--lr", "1e30", "--tensorboard", logs.toString(),
+                "--checkpoint", dir.resolve("ck.safetensors").toString());
+        assertEquals(Main.EXIT_FAILURE, r.exitCode(), r::toString);
+        assertTrue(r.err().contains("error: the training loss is NaN at step 2 (epoch 1, batch 2 of 19)"), r::toString);
+        TreeMap<Long, Float> loss = new TreeMap<>();
+        for (Event e : EventReader.read(EventReader.files(logs).get(0))) {
+            for (Event.Value v : e.values()) if (v.tag().equals("train/loss")) loss.put(e.step(), v.scalar());
+        }
+        assertEquals(List.of(0L, 1L), new ArrayList<>(loss.keySet()), loss::toString);
+        assertTrue(Float.isFinite(loss.get(0L)) && Float.isNaN(loss.get(1L)), loss::toString);
+    }
+
     @Test
     void trainingWritesTheScalarsHistogramsAndGradientNormsAtTheirSteps() throws IOException {
         Path data = SyntheticMnist.write(dir.resolve("data"), 600, 300);

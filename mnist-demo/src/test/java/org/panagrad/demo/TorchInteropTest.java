@@ -3,6 +3,8 @@ package org.panagrad.demo;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.io.IOException;
@@ -73,6 +75,28 @@ class TorchInteropTest {
         assertEquals(result(torch), result(ours), () -> torch + "\n" + ours);
     }
 
+    @ParameterizedTest
+    @ValueSource(strings = {"lenet5", "resnet8"})
+    void zooCnnCheckpointsCrossBothWays(String model) throws IOException, InterruptedException {
+        Path images = SyntheticMnist.write(dir.resolve("data28"), 256, 200, 28);
+        Path ours = dir.resolve(model + "-ours.safetensors");
+        Cli trained = Cli.run("train", "--no-progress", "--data", images.toString(), "--model", model, "--epochs", "1",
+                "--batch", "64", "--checkpoint", ours.toString());
+        assertEquals(0, trained.exitCode(), trained::toString);
+        Cli ourEval = Cli.run("eval", "--checkpoint", ours.toString(), "--data", images.toString());
+        Cli torchEval = python(SCRIPT.toString(), "eval", ours.toString(), "--data", images.toString());
+        assertEquals(0, torchEval.exitCode(), torchEval::toString);
+        assertEquals(result(ourEval), result(torchEval), () -> ourEval + "\n" + torchEval);
+
+        Path theirs = dir.resolve(model + "-torch.safetensors");
+        Cli written = python(SCRIPT.toString(), "write", theirs.toString(), "--model", model, "--seed", "3",
+                "--train-steps", "5", "--data", images.toString());
+        assertEquals(0, written.exitCode(), written::toString);
+        Cli read = Cli.run("eval", "--checkpoint", theirs.toString(), "--data", images.toString());
+        assertEquals(0, read.exitCode(), read::toString);
+        assertEquals(result(written), result(read), () -> written + "\n" + read);
+    }
+
     /** "loss accuracy" as printed, e.g. "0.2722 92.37". */
     private static String result(Cli run) {
         Matcher m = RESULT.matcher(run.out());
@@ -80,7 +104,8 @@ class TorchInteropTest {
         return m.group(1) + " " + m.group(2);
     }
 
-    private static Cli python(String... args) throws IOException, InterruptedException {
+    /** Runs /usr/bin/python3 with the arguments (also for the other tests that check against PyTorch). */
+    static Cli python(String... args) throws IOException, InterruptedException {
         List<String> command = new ArrayList<>(List.of(PYTHON.toString()));
         command.addAll(List.of(args));
         Process p = new ProcessBuilder(command).redirectErrorStream(false).start();

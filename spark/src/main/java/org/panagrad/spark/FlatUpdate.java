@@ -1,5 +1,6 @@
 package org.panagrad.spark;
 
+import org.panagrad.kernels.AdamHyperparameters;
 import org.panagrad.kernels.Updates;
 
 import java.io.Serializable;
@@ -20,6 +21,8 @@ public final class FlatUpdate implements Serializable {
     private final float lr, momentum, beta1, beta2, eps;
     final float[] first, second;
     long step;
+    /** Adam's constants and per-step schedule, made on first use in each JVM (the record is not serializable). */
+    private transient AdamHyperparameters adam;
 
     private FlatUpdate(Kind kind, int n, double lr, double momentum, double beta1, double beta2, double eps) {
         if (!(lr > 0)) throw new IllegalArgumentException("the learning rate must be positive, got " + lr);
@@ -48,8 +51,11 @@ public final class FlatUpdate implements Serializable {
         int n = theta.length;
         if (kind == Kind.ADAM) {
             step++;
-            float bc1 = (float) (1 - Math.pow(beta1, step)), bc2 = (float) (1 - Math.pow(beta2, step));
-            Updates.adam(n, lr, beta1, beta2, eps, 0, false, bc1, bc2, theta, 0, grad, 0, first, 0, second, 0);
+            if (adam == null) adam = new AdamHyperparameters(beta1, beta2, eps, 0, false, new float[3]);
+            adam.schedule()[0] = lr;
+            adam.schedule()[1] = (float) (1 - Math.pow(beta1, step));
+            adam.schedule()[2] = (float) (1 - Math.pow(beta2, step));
+            Updates.adam(n, adam, theta, 0, grad, 0, first, 0, second, 0);
         } else if (momentum != 0) {
             step++;
             Updates.momentum(n, lr, momentum, false, 0, theta, 0, grad, 0, first, 0);

@@ -99,7 +99,11 @@ final class EventProto {
                 default -> r.skip();
             }
         }
-        return new Histogram(min, max, num, sum, sumSq, concat(limits), concat(counts));
+        double[] bucketLimits = concat(limits), bucketCounts = concat(counts);
+        if (bucketLimits.length != bucketCounts.length) {
+            throw r.invalid("a histogram with " + bucketLimits.length + " bucket limits for " + bucketCounts.length + " buckets");
+        }
+        return new Histogram(min, max, num, sum, sumSq, bucketLimits, bucketCounts);
     }
 
     private static double[] concat(List<double[]> parts) {

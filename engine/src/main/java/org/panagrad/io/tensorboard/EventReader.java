@@ -28,7 +28,9 @@ public final class EventReader {
             if (TfRecord.getInt(b, at + 8) != TfRecord.maskedCrc(b, at, 8)) {
                 throw new DataFormatException(file, at + 8, "the CRC of the record length does not match");
             }
-            if (length > b.length - at - TfRecord.HEADER - TfRecord.FOOTER) break;
+            // Beyond the file (unsigned: a uint64 from 2^63 up reads as negative): a record cut short at the end.
+            int left = b.length - at - TfRecord.HEADER - TfRecord.FOOTER;
+            if (left < 0 || Long.compareUnsigned(length, left) > 0) break;
             int data = at + TfRecord.HEADER, n = (int) length;
             if (TfRecord.getInt(b, data + n) != TfRecord.maskedCrc(b, data, n)) {
                 throw new DataFormatException(file, data + n, "the CRC of the record data does not match");

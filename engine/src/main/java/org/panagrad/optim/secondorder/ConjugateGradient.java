@@ -8,10 +8,11 @@ import org.panagrad.analysis.Vectors;
  * (after i > k iterations with k = max(10, 0.1 i), when phi < 0 and (phi_i - phi_{i-k}) / phi_i < k epsilon),
  * when the residual is negligible, at the iteration limit, or at a direction of non-positive curvature (which an
  * undamped Hessian can have; the iterate so far is kept). All vectors are preallocated; a solve allocates nothing.
+ * Influence functions use it for inverse-Hessian-vector products on the damped Gauss-Newton matrix.
  */
-final class ConjugateGradient {
-    /** A symmetric linear map given by its products. */
-    interface Operator {
+public final class ConjugateGradient {
+    /** A symmetric linear map given by its products ({@code linearOperator::apply} for a LinearOperator). */
+    public interface Operator {
         void apply(float[] v, float[] out);
     }
 
@@ -25,7 +26,7 @@ final class ConjugateGradient {
     private double phi;
     private boolean negativeCurvature;
 
-    ConjugateGradient(int dimension, int maxIterations, double epsilon) {
+    public ConjugateGradient(int dimension, int maxIterations, double epsilon) {
         if (maxIterations < 1) throw new IllegalArgumentException("CG needs at least one iteration, got " + maxIterations);
         this.maxIterations = maxIterations;
         this.epsilon = epsilon;
@@ -39,7 +40,7 @@ final class ConjugateGradient {
      * Improves x towards the solution of A x = -g, from x as given; returns the iterations run. A warm start
      * worse than zero (phi(x) > 0) is dropped for zero.
      */
-    int solve(Operator a, float[] g, float[] x) {
+    public int solve(Operator a, float[] g, float[] x) {
         negativeCurvature = false;
         // r = b - A x with b = -g; phi(x) = x'Ax/2 - b'x = -x'(b + r)/2 = -x'(r - g)/2.
         a.apply(x, ap);
@@ -78,12 +79,12 @@ final class ConjugateGradient {
     }
 
     /** phi at the last solution: x'Ax/2 + g'x, the predicted change of the (damped) quadratic model. */
-    double phi() {
+    public double phi() {
         return phi;
     }
 
     /** Whether the last solve stopped at a direction of non-positive curvature. */
-    boolean metNegativeCurvature() {
+    public boolean metNegativeCurvature() {
         return negativeCurvature;
     }
 

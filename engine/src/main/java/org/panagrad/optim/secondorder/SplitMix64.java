@@ -1,12 +1,14 @@
 package org.panagrad.optim.secondorder;
 
+import org.panagrad.kernels.CounterHash;
+
 /**
  * The generator behind {@link java.util.SplittableRandom} (Steele, Lea and Flood, 2014) on a plain long:
  * {@code nextInt()} after {@code reset(s)} yields exactly what {@code new SplittableRandom(s).nextInt()} does,
  * but restarting a stream is an assignment, not an allocation, so a training step can start one per step.
  */
 final class SplitMix64 {
-    private static final long GOLDEN_GAMMA = 0x9e3779b97f4a7c15L;
+    private static final long GOLDEN_GAMMA = CounterHash.GOLDEN_GAMMA;
 
     private long state;
 
@@ -25,15 +27,8 @@ final class SplitMix64 {
         return (int) (((z ^ (z >>> 28)) * 0xcb24d0a5c88c35b3L) >>> 32);
     }
 
-    /** Stafford's variant 13 finalizer: spreads a counter over all 64 bits, so that nearby inputs give unrelated seeds. */
-    static long mix64(long z) {
-        z = (z ^ (z >>> 30)) * 0xbf58476d1ce4e5b9L;
-        z = (z ^ (z >>> 27)) * 0x94d049bb133111ebL;
-        return z ^ (z >>> 31);
-    }
-
     /** The seed of stream {@code index} of the family {@code seed}: a pure function of the two. */
     static long streamSeed(long seed, long index) {
-        return mix64(seed * GOLDEN_GAMMA + index);
+        return CounterHash.streamKey(seed, index);
     }
 }

@@ -1,0 +1,159 @@
+package org.panagrad.bench;
+
+import org.openjdk.jmh.annotations.Benchmark;
+import org.openjdk.jmh.annotations.BenchmarkMode;
+import org.openjdk.jmh.annotations.Fork;
+import org.openjdk.jmh.annotations.Level;
+import org.openjdk.jmh.annotations.Measurement;
+import org.openjdk.jmh.annotations.Mode;
+import org.openjdk.jmh.annotations.OutputTimeUnit;
+import org.openjdk.jmh.annotations.Param;
+import org.openjdk.jmh.annotations.Scope;
+import org.openjdk.jmh.annotations.Setup;
+import org.openjdk.jmh.annotations.State;
+import org.openjdk.jmh.annotations.Warmup;
+import org.panagrad.autodiff.Autodiff;
+import org.panagrad.compiler.Compiler;
+import org.panagrad.curvature.CurvatureDiagonal;
+import org.panagrad.curvature.GradientVariance;
+import org.panagrad.curvature.PerSampleGradients;
+import org.panagrad.curvature.PrivateTrainingStep;
+import org.panagrad.graph.Node;
+import org.panagrad.kernels.Gemm;
+import org.panagrad.optim.Sgd;
+import org.panagrad.optim.TrainingStep;
+import org.panagrad.runtime.Program;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * The curvature programs against a batch gradient (forward and backward) on the same model and batch, so each
+ * one's cost in gradients is the ratio of its time to {@link #gradient}'s. Targets (issue 21): per-sample
+ * gradients at most 2x, the Monte Carlo GGN diagonal at most 2x, the exact GGN diagonal at most (classes + 1)x;
+ * all allocate nothing (run with -prof gc). A DP-SGD step is timed beside a plain SGD step.
+ */
+@State(Scope.Thread)
+@BenchmarkMode(Mode.AverageTime)
+@OutputTimeUnit(TimeUnit.MICROSECONDS)
+@Warmup(iterations = 5, time = 1)
+@Measurement(iterations = 5, time = 1)
+@Fork(value = 1, jvmArgsAppend = {"--add-modules", "jdk.incubator.vector"})
+public class CurvatureBench {
+    @Param({"784-500-10"})
+    public String layers;
+
+    @Param({"128"})
+    public int batch;
+
+    @Param({"2"})
+    public int threads;
+
+    private Program gradient;
+    private PerSampleGradients perSample, perSampleNorms;
+    private GradientVariance variance;
+    private CurvatureDiagonal ggn, ggnMc, hessian, fisher;
+    private TrainingStep sgd;
+    private PrivateTrainingStep dpSgd;
+    private float[] out, norms;
+
+    @Setup(Level.Trial)
+    public void setUp() {
+        Gemm.setThreads(threads);
+        MlpFixture f = new MlpFixture(layers, batch, 42);
+        List<Node> params = f.mlp.parameters();
+        List<Node> outputs = new ArrayList<>(List.of(f.loss));
+        outputs.addAll(List.of(Autodiff.grad(f.loss, params.toArray(new Node[0]))));
+        gradient = Compiler.compile(f.store, outputs);
+        f.feed(gradient);
+        perSample = PerSampleGradients.compile(f.store, f.loss, f.pass.layerCalls(), params, true);
+        f.feed(perSample.program());
+        perSampleNorms = PerSampleGradients.compile(f.store, f.loss, f.pass.layerCalls(), params, false);
+        f.feed(perSampleNorms.program());
+        variance = GradientVariance.compile(f.store, f.loss, f.pass.layerCalls(), params);
+        f.feed(variance.program());
+        ggn = diagonal(f, CurvatureDiagonal.Kind.GGN);
+        ggnMc = diagonal(f, CurvatureDiagonal.Kind.GGN_MONTE_CARLO);
+        hessian = diagonal(f, CurvatureDiagonal.Kind.HESSIAN);
+        fisher = diagonal(f, CurvatureDiagonal.Kind.EMPIRICAL_FISHER);
+        // Learning rate 0: the parameters stay put, so every invocation times the same point. One optimizer
+        // for both steps, as the training loop's full and last batches share one.
+        Sgd optimizer = Sgd.plain(step -> 0.0);
+        sgd = TrainingStep.compile(f.store, f.loss, params, optimizer, false);
+        f.feed(sgd.program());
+        dpSgd = PrivateTrainingStep.compile(f.store, f.loss, f.pass.layerCalls(), params, optimizer, 1.0, 1.1, 3);
+        f.feed(dpSgd.program());
+        out = new float[ggn.dimension()];
+        norms = new float[batch];
+    }
+
+    private static CurvatureDiagonal diagonal(MlpFixture f, CurvatureDiagonal.Kind kind) {
+        CurvatureDiagonal d = CurvatureDiagonal.compile(f.store, f.loss, f.pass.layerCalls(), f.mlp.parameters(), kind,
+                new CurvatureDiagonal.Settings(1, 5));
+        f.feed(d.program());
+        return d;
+    }
+
+    @Benchmark
+    public float gradient() {
+        gradient.run();
+        return gradient.scalar(gradient.outputs().get(0));
+    }
+
+    /** Every sample's gradient materialized, [128, 784, 500] for the first weight (200 MB written per call). */
+    @Benchmark
+    public float perSampleGradients() {
+        perSample.run();
+        perSample.norms(norms);
+        return norms[0];
+    }
+
+    /** Only the per-sample norms, from ||a_n||^2 ||d_n||^2. */
+    @Benchmark
+    public float perSampleNorms() {
+        perSampleNorms.run();
+        perSampleNorms.norms(norms);
+        return norms[0];
+    }
+
+    @Benchmark
+    public float gradientVariance() {
+        variance.compute(out);
+        return out[0];
+    }
+
+    @Benchmark
+    public float diagGgnExact() {
+        ggn.compute(out);
+        return out[0];
+    }
+
+    @Benchmark
+    public float diagGgnMonteCarlo() {
+        ggnMc.compute(out);
+        return out[0];
+    }
+
+    @Benchmark
+    public float diagHessianExact() {
+        hessian.compute(out);
+        return out[0];
+    }
+
+    @Benchmark
+    public float diagEmpiricalFisher() {
+        fisher.compute(out);
+        return out[0];
+    }
+
+    @Benchmark
+    public float sgdStep() {
+        return sgd.run();
+    }
+
+    @Benchmark
+    public float dpSgdStep() {
+        return dpSgd.run();
+    }
+}

@@ -1,0 +1,66 @@
+package org.panagrad.bench;
+
+import org.panagrad.graph.Graph;
+import org.panagrad.graph.Node;
+import org.panagrad.nn.Activation;
+import org.panagrad.nn.Forward;
+import org.panagrad.nn.Init;
+import org.panagrad.nn.Mlp;
+import org.panagrad.nn.StateEntry;
+import org.panagrad.nn.zoo.Zoo;
+import org.panagrad.nn.zoo.ZooModel;
+import org.panagrad.nn.zoo.ZooOptions;
+import org.panagrad.ops.SoftmaxCrossEntropy;
+import org.panagrad.runtime.ParameterStore;
+import org.panagrad.runtime.Program;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.SplittableRandom;
+
+/**
+ * A model with a softmax cross-entropy loss on a random batch, in training mode (batch statistics, dropout): what
+ * the training and HVP benchmarks run. The model is an MLP width list such as "784-500-10" or a zoo name
+ * ("lenet5", "resnet8").
+ */
+final class ModelFixture {
+    final Graph graph = new Graph();
+    final ParameterStore store = new ParameterStore();
+    final ZooModel model;
+    final Node x, labels, loss;
+    /** The running-statistics updates a training step runs (batch norm), empty for an MLP. */
+    final List<Node> stateUpdates;
+    final float[] images;
+    final int[] classes;
+
+    ModelFixture(String spec, int batch, long seed) {
+        boolean mlp = Character.isDigit(spec.charAt(0));
+        ZooOptions options = mlp ? new ZooOptions(Mlp.parseWidths(spec), Activation.RELU) : ZooOptions.DEFAULT;
+        model = Zoo.create(mlp ? "mlp" : spec, graph, options);
+        int classCount = 10;
+        if (mlp) classCount = options.mlpWidths()[options.mlpWidths().length - 1];
+        x = model.input(graph, "x", batch);
+        labels = graph.labels("labels", batch, classCount);
+        Forward f = Forward.train();
+        loss = SoftmaxCrossEntropy.of(model.module().forward(x, f), labels);
+        stateUpdates = f.stateUpdates();
+        model.module().initialize(store, Init.TORCH_DEFAULT, new SplittableRandom(seed));
+        SplittableRandom rnd = new SplittableRandom(seed + 1);
+        images = new float[batch * model.exampleSize()];
+        for (int i = 0; i < images.length; i++) images[i] = (float) rnd.nextDouble();
+        classes = new int[batch];
+        for (int i = 0; i < batch; i++) classes[i] = rnd.nextInt(classCount);
+    }
+
+    /** The trainable parameters in state-dict order. */
+    List<Node> parameters() {
+        List<Node> ps = new ArrayList<>();
+        for (StateEntry e : model.module().state()) if (e.trainable()) ps.add(e.node());
+        return ps;
+    }
+
+    void feed(Program p) {
+        p.set(x, images, 0);
+        p.setLabels(labels, classes, 0);
+    }
+}

@@ -1,0 +1,110 @@
+package org.panagrad.curvature;
+
+import org.panagrad.kernels.Gemm;
+import org.panagrad.kernels.GemmOperand;
+
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * EKFAC's refit (George et al. 2018): in a Kronecker eigenbasis U_A ⊗ U_G, the diagonal that makes the operator
+ * closest in Frobenius norm to the exact curvature sum_n sum_k (a_n ⊗ g_nk)(a_n ⊗ g_nk)^T / B is that curvature's
+ * own diagonal in the basis, s_io = sum_n sum_k (U_A^T a_n)_i^2 (U_G^T g_nk)_o^2 / B. Two GEMMs rotate a batch's
+ * inputs and output gradients; a third sums the squares. With identity bases (a K-FAC operator of none, see
+ * {@link #diagonal}) the same sums are the exact diagonal of the Gauss-Newton matrix (or of the Monte Carlo Fisher
+ * with sampled vectors). Averages over the batches {@link #add}ed; nothing allocates per batch.
+ */
+public final class EigenvalueRefit {
+    private final String method;
+    private final KroneckerBlock[] basis;
+    private final LayerBackprop backprop;
+    private final double[][] sums;
+    private final float[][] inputs, grads, rotatedInputs, rotatedGrads, squaredGrads, batchSum;
+    private double weight;
+
+    /** Refits the eigenvalues of {@code basis} (EKFAC). */
+    public EigenvalueRefit(KroneckerCurvature basis, LayerBackprop backprop) {
+        this("EKFAC", basis.blocks(), backprop);
+    }
+
+    private EigenvalueRefit(String method, KroneckerBlock[] basis, LayerBackprop backprop) {
+        this.method = method;
+        this.basis = basis;
+        this.backprop = backprop;
+        int n = basis.length, batch = backprop.batch(), k = backprop.vectorsPerExample();
+        if (backprop.layers().size() != n) {
+            throw new IllegalArgumentException(method + ": " + n + " layers in the basis, " + backprop.layers().size() + " backpropagated");
+        }
+        sums = new double[n][];
+        inputs = new float[n][];
+        grads = new float[n][];
+        rotatedInputs = new float[n][];
+        rotatedGrads = new float[n][];
+        squaredGrads = new float[n][];
+        batchSum = new float[n][];
+        for (int l = 0; l < n; l++) {
+            KroneckerBlock b = basis[l];
+            if (b.p != backprop.inputSize(l) || b.q != backprop.outputSize(l)) {
+                throw new IllegalArgumentException(method + ": layer '" + b.layer + "' is " + b.p + " x " + b.q
+                        + " in the basis but " + backprop.inputSize(l) + " x " + backprop.outputSize(l) + " backpropagated");
+            }
+            sums[l] = new double[b.p * b.q];
+            inputs[l] = new float[batch * b.p];
+            grads[l] = new float[k * batch * b.q];
+            rotatedInputs[l] = b.ua == null ? inputs[l] : new float[batch * b.p];
+            rotatedGrads[l] = b.ug == null ? grads[l] : new float[k * batch * b.q];
+            squaredGrads[l] = new float[batch * b.q];
+            batchSum[l] = new float[b.p * b.q];
+        }
+    }
+
+    /** Accumulates the exact diagonal (no rotation) of the curvature the backprop's vectors define. */
+    public static EigenvalueRefit diagonal(LayerBackprop backprop) {
+        int n = backprop.layers().size();
+        KroneckerBlock[] identity = new KroneckerBlock[n];
+        int offset = 0;
+        for (int l = 0; l < n; l++) {
+            int p = backprop.inputSize(l), q = backprop.outputSize(l);
+            identity[l] = new KroneckerBlock(backprop.layers().get(l).name(), offset, p, q, null, null, new double[p * q]);
+            offset += p * q;
+        }
+        return new EigenvalueRefit("diagonal", identity, backprop);
+    }
+
+    /** Adds the last run of the backprop to the mean, weighted (normally by the batch size). */
+    public void add(double batchWeight) {
+        int batch = backprop.batch(), k = backprop.vectorsPerExample();
+        weight += batchWeight;
+        double share = batchWeight / weight;
+        for (int l = 0; l < basis.length; l++) {
+            KroneckerBlock b = basis[l];
+            backprop.readInputs(l, inputs[l]);
+            backprop.readGradients(l, grads[l]);
+            if (b.ua != null) {
+                Gemm.gemm(batch, b.p, b.p, 1f, GemmOperand.of(inputs[l], 0, b.p), GemmOperand.of(b.ua, 0, b.p), 0f, GemmOperand.of(rotatedInputs[l], 0, b.p));
+            }
+            if (b.ug != null) {
+                Gemm.gemm(k * batch, b.q, b.q, 1f, GemmOperand.of(grads[l], 0, b.q), GemmOperand.of(b.ug, 0, b.q), 0f, GemmOperand.of(rotatedGrads[l], 0, b.q));
+            }
+            float[] ra = rotatedInputs[l], rg = rotatedGrads[l], sg = squaredGrads[l];
+            // Squaring in place is safe: without a rotation these are the read buffers, refilled next batch.
+            for (int i = 0; i < batch * b.p; i++) ra[i] *= ra[i];
+            java.util.Arrays.fill(sg, 0f);
+            for (int j = 0; j < k; j++) {
+                int base = j * batch * b.q;
+                for (int i = 0; i < batch * b.q; i++) sg[i] += rg[base + i] * rg[base + i];
+            }
+            Gemm.gemm(b.p, b.q, batch, 1f / batch, GemmOperand.transposeOf(ra, 0, b.p), GemmOperand.of(sg, 0, b.q), 0f, GemmOperand.of(batchSum[l], 0, b.q));
+            double[] s = sums[l];
+            for (int i = 0; i < s.length; i++) s[i] += share * (batchSum[l][i] - s[i]);
+        }
+    }
+
+    /** The basis with the refitted eigenvalues (or the diagonal), as an operator. */
+    public KroneckerCurvature result() {
+        if (weight == 0) throw new IllegalStateException(method + ": no batch was added");
+        List<KroneckerBlock> blocks = new ArrayList<>();
+        for (int l = 0; l < basis.length; l++) blocks.add(basis[l].withEigenvalues(sums[l].clone()));
+        return new KroneckerCurvature(method, blocks);
+    }
+}

@@ -1,0 +1,65 @@
+package org.panagrad.curvature;
+
+import org.panagrad.kernels.Gemm;
+import org.panagrad.kernels.GemmOperand;
+
+/**
+ * One layer's curvature in a Kronecker eigenbasis: C = (U_A ⊗ U_G) diag(d) (U_A ⊗ U_G)^T over the layer's
+ * parameters seen as a p x q matrix V (p = inputs + 1 for the bias row, q = outputs), where U_A and U_G hold
+ * the eigenvectors of the input factor A and the output-gradient factor G as columns. K-FAC takes
+ * d = eig(A) ⊗ eig(G), which makes C = A ⊗ G exactly; EKFAC refits d. A product is four GEMMs:
+ * C vec(V) = vec(U_A [(U_A^T V U_G) ∘ D] U_G^T).
+ *
+ * <p>A Linear layer stores W as [in, out] and then b as [out]: read as one (in + 1) x out matrix, the bias is
+ * the last row, and flat index i * out + o is the (i, o) entry of the Kronecker product's row-major order.
+ * Null bases stand for identities: the block is then the diagonal d itself (the exact diagonal of the GGN).
+ */
+final class KroneckerBlock {
+    final String layer;
+    final int p, q, offset;
+    final float[] ua, ug;
+    final double[] d;
+
+    KroneckerBlock(String layer, int offset, int p, int q, float[] ua, float[] ug, double[] d) {
+        if ((ua != null && ua.length != p * p) || (ug != null && ug.length != q * q) || d.length != p * q) {
+            throw new IllegalArgumentException("Kronecker block of layer '" + layer + "': bases " + ua.length + ", "
+                    + ug.length + " and " + d.length + " eigenvalues do not fit p = " + p + ", q = " + q);
+        }
+        this.layer = layer;
+        this.offset = offset;
+        this.p = p;
+        this.q = q;
+        this.ua = ua;
+        this.ug = ug;
+        this.d = d;
+    }
+
+    int size() {
+        return p * q;
+    }
+
+    /** The same eigenbasis with other eigenvalues (EKFAC's refit). */
+    KroneckerBlock withEigenvalues(double[] values) {
+        return new KroneckerBlock(layer, offset, p, q, ua, ug, values);
+    }
+
+    /** Into the eigenbasis: t = U_A^T V U_G, using w (p x q) as scratch. */
+    void rotateIn(float[] v, float[] w, float[] t) {
+        if (ua == null) {
+            System.arraycopy(v, offset, t, 0, p * q);
+            return;
+        }
+        Gemm.gemm(p, q, p, 1f, GemmOperand.transposeOf(ua, 0, p), GemmOperand.of(v, offset, q), 0f, GemmOperand.of(w, 0, q));
+        Gemm.gemm(p, q, q, 1f, GemmOperand.of(w, 0, q), GemmOperand.of(ug, 0, q), 0f, GemmOperand.of(t, 0, q));
+    }
+
+    /** Out of the eigenbasis: out[offset...] = U_A t U_G^T, using w as scratch. */
+    void rotateOut(float[] t, float[] w, float[] out) {
+        if (ua == null) {
+            System.arraycopy(t, 0, out, offset, p * q);
+            return;
+        }
+        Gemm.gemm(p, q, q, 1f, GemmOperand.of(t, 0, q), GemmOperand.transposeOf(ug, 0, q), 0f, GemmOperand.of(w, 0, q));
+        Gemm.gemm(p, q, p, 1f, GemmOperand.of(ua, 0, p), GemmOperand.of(w, 0, q), 0f, GemmOperand.of(out, offset, q));
+    }
+}

@@ -1,0 +1,199 @@
+package org.panagrad.curvature;
+
+import org.panagrad.analysis.CurvatureOperator;
+import org.panagrad.kernels.Gemm;
+import org.panagrad.kernels.GemmOperand;
+
+import java.util.List;
+
+/**
+ * A block-diagonal curvature with one Kronecker-factored block per layer ({@link KroneckerBlock}): K-FAC with
+ * Monte Carlo labels, KFLR (the exact factorisation of the loss Hessian), or EKFAC (either eigenbasis with its
+ * diagonal refitted to the exact per-example curvature). Products, damped solves, trace and log-determinant are
+ * exact for the operator (not estimates): they come from the eigenvalues. Every product allocates nothing.
+ *
+ * <p>Parameters are the layers' (W, b) in layer order, each W row-major [in, out] then b: the order of
+ * {@code Mlp.parameters()}.
+ */
+public final class KroneckerCurvature implements CurvatureOperator {
+    private final String method;
+    private final KroneckerBlock[] blocks;
+    private final int dimension;
+    private final float[] scratch, rotated;
+
+    KroneckerCurvature(String method, List<KroneckerBlock> blocks) {
+        this.method = method;
+        this.blocks = blocks.toArray(new KroneckerBlock[0]);
+        int n = 0, largest = 0;
+        for (KroneckerBlock b : blocks) {
+            if (b.offset != n) throw new IllegalArgumentException(method + ": layer '" + b.layer + "' starts at " + b.offset + ", expected " + n);
+            n += b.size();
+            largest = Math.max(largest, b.size());
+        }
+        this.dimension = n;
+        this.scratch = new float[largest];
+        this.rotated = new float[largest];
+    }
+
+    /** "KFAC", "KFLR" or "EKFAC", for messages and reports. */
+    public String method() {
+        return method;
+    }
+
+    @Override
+    public int dimension() {
+        return dimension;
+    }
+
+    /** The layers, in parameter order. */
+    public List<String> layers() {
+        String[] names = new String[blocks.length];
+        for (int i = 0; i < blocks.length; i++) names[i] = blocks[i].layer;
+        return List.of(names);
+    }
+
+    @Override
+    public void apply(float[] v, float[] out) {
+        check(v, out);
+        for (KroneckerBlock b : blocks) {
+            b.rotateIn(v, scratch, rotated);
+            for (int k = 0; k < b.size(); k++) rotated[k] = (float) (rotated[k] * b.d[k]);
+            b.rotateOut(rotated, scratch, out);
+        }
+    }
+
+    @Override
+    public void solve(double damping, float[] v, float[] out) {
+        check(v, out);
+        for (KroneckerBlock b : blocks) {
+            requirePositiveDefinite(b, damping);
+            b.rotateIn(v, scratch, rotated);
+            for (int k = 0; k < b.size(); k++) rotated[k] = (float) (rotated[k] / (b.d[k] + damping));
+            b.rotateOut(rotated, scratch, out);
+        }
+    }
+
+    /** U (D + damping)^-1/2 z per block: U is orthogonal, so its covariance is U (D + damping)^-1 U^T. */
+    @Override
+    public void sampleInverse(double damping, float[] z, float[] out) {
+        check(z, out);
+        for (KroneckerBlock b : blocks) {
+            requirePositiveDefinite(b, damping);
+            for (int k = 0; k < b.size(); k++) rotated[k] = (float) (z[b.offset + k] / Math.sqrt(b.d[k] + damping));
+            b.rotateOut(rotated, scratch, out);
+        }
+    }
+
+    /**
+     * The variance of each logit under the posterior N(theta, (C + damping I)^-1) of a model linearised in these
+     * layers' parameters: var f_c = sum_l J_lc (C_l + damping)^-1 J_lc^T with J_lc = a ⊗ g_c, which in the block's
+     * eigenbasis is sum_io (U_A^T a)_i^2 (U_G^T g_c)_o^2 / (d_io + damping): two rotations and one GEMM per layer.
+     * {@code jacobian} ran with {@link LayerBackprop.Vectors#JACOBIAN} over the same layers; adds into
+     * {@code variance} [batch, classes].
+     */
+    void addLogitVariance(LayerBackprop jacobian, double damping, Workspace w, float[] variance) {
+        int batch = jacobian.batch(), classes = jacobian.classes();
+        for (int l = 0; l < blocks.length; l++) {
+            KroneckerBlock b = blocks[l];
+            requirePositiveDefinite(b, damping);
+            jacobian.readInputs(l, w.inputs);
+            jacobian.readGradients(l, w.grads);
+            float[] a = w.inputs, g = w.grads;
+            if (b.ua != null) {
+                Gemm.gemm(batch, b.p, b.p, 1f, GemmOperand.of(w.inputs, 0, b.p), GemmOperand.of(b.ua, 0, b.p), 0f, GemmOperand.of(w.rotatedInputs, 0, b.p));
+                Gemm.gemm(classes * batch, b.q, b.q, 1f, GemmOperand.of(w.grads, 0, b.q), GemmOperand.of(b.ug, 0, b.q), 0f, GemmOperand.of(w.rotatedGrads, 0, b.q));
+                a = w.rotatedInputs;
+                g = w.rotatedGrads;
+            }
+            for (int i = 0; i < batch * b.p; i++) a[i] *= a[i];
+            for (int i = 0; i < classes * batch * b.q; i++) g[i] *= g[i];
+            for (int k = 0; k < b.size(); k++) w.weights[k] = (float) (1 / (b.d[k] + damping));
+            Gemm.gemm(batch, b.q, b.p, 1f, GemmOperand.of(a, 0, b.p), GemmOperand.of(w.weights, 0, b.q), 0f, GemmOperand.of(w.products, 0, b.q));
+            for (int c = 0; c < classes; c++) {
+                for (int n = 0; n < batch; n++) {
+                    double s = 0;
+                    int row = (c * batch + n) * b.q, t = n * b.q;
+                    for (int o = 0; o < b.q; o++) s += (double) w.products[t + o] * g[row + o];
+                    variance[n * classes + c] += (float) s;
+                }
+            }
+        }
+    }
+
+    /** Buffers for {@link #addLogitVariance}, sized for the largest layer. */
+    static final class Workspace {
+        final float[] inputs, grads, rotatedInputs, rotatedGrads, weights, products;
+
+        Workspace(LayerBackprop jacobian) {
+            int batch = jacobian.batch(), k = jacobian.vectorsPerExample(), p = 0, q = 0, pq = 0;
+            for (int l = 0; l < jacobian.layers().size(); l++) {
+                p = Math.max(p, jacobian.inputSize(l));
+                q = Math.max(q, jacobian.outputSize(l));
+                pq = Math.max(pq, jacobian.inputSize(l) * jacobian.outputSize(l));
+            }
+            inputs = new float[batch * p];
+            rotatedInputs = new float[batch * p];
+            grads = new float[k * batch * q];
+            rotatedGrads = new float[k * batch * q];
+            weights = new float[pq];
+            products = new float[batch * q];
+        }
+    }
+
+    @Override
+    public double trace() {
+        double t = 0;
+        for (KroneckerBlock b : blocks) for (double x : b.d) t += x;
+        return t;
+    }
+
+    @Override
+    public double logDeterminant(double damping) {
+        double s = 0;
+        for (KroneckerBlock b : blocks) {
+            requirePositiveDefinite(b, damping);
+            for (double x : b.d) s += Math.log(x + damping);
+        }
+        return s;
+    }
+
+    @Override
+    public double[] eigenvalues() {
+        double[] all = new double[dimension];
+        for (KroneckerBlock b : blocks) System.arraycopy(b.d, 0, all, b.offset, b.size());
+        return all;
+    }
+
+    /** The same operator times {@code c} (c > 0): a dataset's sum rather than its mean, as Laplace needs. */
+    public KroneckerCurvature scaled(double c) {
+        if (!(c > 0)) throw new IllegalArgumentException(method + ": scale must be positive, got " + c);
+        KroneckerBlock[] scaled = new KroneckerBlock[blocks.length];
+        for (int i = 0; i < blocks.length; i++) {
+            double[] d = blocks[i].d.clone();
+            for (int k = 0; k < d.length; k++) d[k] *= c;
+            scaled[i] = blocks[i].withEigenvalues(d);
+        }
+        return new KroneckerCurvature(method, List.of(scaled));
+    }
+
+    KroneckerBlock[] blocks() {
+        return blocks;
+    }
+
+    /** The smallest eigenvalue of the damped block, after checking it is safely positive. */
+    private double requirePositiveDefinite(KroneckerBlock b, double damping) {
+        double smallest = Double.POSITIVE_INFINITY, largest = 0;
+        for (double x : b.d) {
+            smallest = Math.min(smallest, x + damping);
+            largest = Math.max(largest, Math.abs(x));
+        }
+        return Spectra.requirePositiveDefinite(method + " curvature of layer '" + b.layer + "'", smallest, largest, damping);
+    }
+
+    private void check(float[] v, float[] out) {
+        if (v.length != dimension || out.length != dimension) {
+            throw new IllegalArgumentException(method + ": vectors over these layers' parameters have " + dimension
+                    + " entries, got " + v.length + " and " + out.length);
+        }
+    }
+}

@@ -1,0 +1,175 @@
+package org.panagrad.curvature;
+
+import org.panagrad.kernels.Gemm;
+import org.panagrad.kernels.GemmOperand;
+
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * The Kronecker factors A (inputs) and G (output gradients) of each layer, averaged in double over the batches a
+ * {@link LayerBackprop} ran on: a plain mean over a dataset ({@link #add}), or an exponential moving average over
+ * training steps ({@link #update}, as the K-FAC optimizer keeps them). {@link #curvature} eigen-decomposes them
+ * into a {@link KroneckerCurvature} whose block l is A_l ⊗ G_l.
+ */
+public final class KroneckerFactors {
+    private final String method;
+    private final List<String> names = new ArrayList<>();
+    private final int[] p, q;
+    private final double[][] a, g;
+    private final float[][] batchA, batchG;
+    private final SymmetricEigen[] eigA, eigG;
+    private final double[][] factorValues;
+    private final float[][] basesA, basesG;
+    private double weight;
+    private float[] scaled;
+
+    /** Empty factors for the layers of {@code backprop}, for the method named (KFAC, KFLR). */
+    public KroneckerFactors(LayerBackprop backprop, String method) {
+        this.method = method;
+        int n = backprop.layers().size();
+        p = new int[n];
+        q = new int[n];
+        a = new double[n][];
+        g = new double[n][];
+        batchA = new float[n][];
+        batchG = new float[n][];
+        eigA = new SymmetricEigen[n];
+        eigG = new SymmetricEigen[n];
+        factorValues = new double[2 * n][];
+        basesA = new float[n][];
+        basesG = new float[n][];
+        for (int l = 0; l < n; l++) {
+            names.add(backprop.layers().get(l).name());
+            p[l] = backprop.inputSize(l);
+            q[l] = backprop.outputSize(l);
+            a[l] = new double[p[l] * p[l]];
+            g[l] = new double[q[l] * q[l]];
+            batchA[l] = new float[a[l].length];
+            batchG[l] = new float[g[l].length];
+        }
+    }
+
+    /** Adds the last run's factors to a mean over batches, weighted (normally by the batch size). */
+    public void add(LayerBackprop backprop, double batchWeight) {
+        if (!(batchWeight > 0)) throw new IllegalArgumentException(method + ": batch weight must be positive, got " + batchWeight);
+        weight += batchWeight;
+        mix(backprop, batchWeight / weight);
+    }
+
+    /** Moves the factors towards the last run's: F = decay F + (1 - decay) F_batch (the first run is taken as is). */
+    public void update(LayerBackprop backprop, double decay) {
+        if (!(decay >= 0 && decay < 1)) throw new IllegalArgumentException(method + ": decay must be in [0, 1), got " + decay);
+        mix(backprop, weight == 0 ? 1 : 1 - decay);
+        weight = 1;
+    }
+
+    private void mix(LayerBackprop backprop, double share) {
+        for (int l = 0; l < p.length; l++) {
+            backprop.readFactors(l, batchA[l], batchG[l]);
+            for (int i = 0; i < a[l].length; i++) a[l][i] += share * (batchA[l][i] - a[l][i]);
+            for (int i = 0; i < g[l].length; i++) g[l][i] += share * (batchG[l][i] - g[l][i]);
+        }
+    }
+
+    /** Replaces layer l's factors (a restored optimizer state), counting them as one batch. */
+    void set(int l, float[] inputFactor, float[] gradientFactor) {
+        for (int i = 0; i < a[l].length; i++) a[l][i] = inputFactor[i];
+        for (int i = 0; i < g[l].length; i++) g[l][i] = gradientFactor[i];
+        weight = Math.max(weight, 1);
+    }
+
+    /** Whether any batch was added. */
+    public boolean isEmpty() {
+        return weight == 0;
+    }
+
+    /** Layer l's input factor A, (in + 1)^2 row-major (its last row and column are the bias's). */
+    public double[] inputFactor(int l) {
+        return a[l];
+    }
+
+    /** Layer l's output-gradient factor G, out^2 row-major. */
+    public double[] gradientFactor(int l) {
+        return g[l];
+    }
+
+    /**
+     * The eigen-decomposition of every factor, as the operator sum_l A_l ⊗ G_l (block-diagonal over layers).
+     * Rounding can leave a factor's zero eigenvalues slightly negative; they are clamped to 0, since A and G are
+     * sums of outer products. The decompositions reuse their work arrays; the eigenvector arrays are new, so an
+     * operator returned earlier stays valid.
+     */
+    public KroneckerCurvature curvature() {
+        if (isEmpty()) throw new IllegalStateException(method + ": no batch was added to the factors");
+        List<KroneckerBlock> blocks = new ArrayList<>();
+        int offset = 0;
+        for (int l = 0; l < p.length; l++) {
+            if (eigA[l] == null) {
+                eigA[l] = new SymmetricEigen(p[l]);
+                eigG[l] = new SymmetricEigen(q[l]);
+                factorValues[2 * l] = new double[p[l]];
+                factorValues[2 * l + 1] = new double[q[l]];
+            }
+            basesA[l] = new float[p[l] * p[l]];
+            basesG[l] = new float[q[l] * q[l]];
+            double[] va = factorValues[2 * l], vg = factorValues[2 * l + 1];
+            eigA[l].decompose(method + " input factor of layer '" + names.get(l) + "'", a[l], va, basesA[l]);
+            eigG[l].decompose(method + " gradient factor of layer '" + names.get(l) + "'", g[l], vg, basesG[l]);
+            for (int i = 0; i < va.length; i++) va[i] = Math.max(va[i], 0);
+            for (int i = 0; i < vg.length; i++) vg[i] = Math.max(vg[i], 0);
+            double[] d = new double[p[l] * q[l]];
+            for (int i = 0; i < p[l]; i++) for (int o = 0; o < q[l]; o++) d[i * q[l] + o] = va[i] * vg[o];
+            blocks.add(new KroneckerBlock(names.get(l), offset, p[l], q[l], basesA[l], basesG[l], d));
+            offset += p[l] * q[l];
+        }
+        return new KroneckerCurvature(method, blocks);
+    }
+
+    /**
+     * The inverses of the damped factors from the last {@link #curvature()}, for Martens and Grosse's factored
+     * Tikhonov damping: (A_l + pi_l sqrt(gamma) I)^-1 and (G_l + sqrt(gamma) / pi_l I)^-1, with
+     * pi_l = sqrt((tr A_l / p) / (tr G_l / q)) balancing the two (their section 6.3). Their Kronecker product
+     * approximates (A_l ⊗ G_l + gamma I)^-1; applying it is two GEMMs rather than four.
+     */
+    void dampedInverses(double gamma, float[][] inverseA, float[][] inverseG) {
+        double root = Math.sqrt(gamma);
+        for (int l = 0; l < p.length; l++) {
+            double[] va = factorValues[2 * l], vg = factorValues[2 * l + 1];
+            double pi = Math.sqrt((sum(va) / p[l] + 1e-30) / (sum(vg) / q[l] + 1e-30));
+            invert(basesA[l], va, pi * root, p[l], inverseA[l]);
+            invert(basesG[l], vg, root / pi, q[l], inverseG[l]);
+        }
+    }
+
+    /** out = U diag(1 / (values + shift)) U^T, as (U diag) U^T in one GEMM. */
+    private void invert(float[] u, double[] values, double shift, int n, float[] out) {
+        if (scaled == null || scaled.length < n * n) scaled = new float[n * n];
+        for (int i = 0; i < n; i++) {
+            for (int k = 0; k < n; k++) scaled[i * n + k] = (float) (u[i * n + k] / (values[k] + shift));
+        }
+        Gemm.gemm(n, n, n, 1f, GemmOperand.of(scaled, 0, n), GemmOperand.transposeOf(u, 0, n), 0f, GemmOperand.of(out, 0, n));
+    }
+
+    private static double sum(double[] x) {
+        double s = 0;
+        for (double v : x) s += v;
+        return s;
+    }
+
+    int layerCount() {
+        return p.length;
+    }
+
+    int inputSize(int l) {
+        return p[l];
+    }
+
+    int outputSize(int l) {
+        return q[l];
+    }
+
+    String layerName(int l) {
+        return names.get(l);
+    }
+}

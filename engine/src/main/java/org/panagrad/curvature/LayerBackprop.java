@@ -1,0 +1,259 @@
+package org.panagrad.curvature;
+
+import org.panagrad.autodiff.Autodiff;
+import org.panagrad.compiler.Compiler;
+import org.panagrad.graph.Node;
+import org.panagrad.graph.Shape;
+import org.panagrad.nn.LayerCall;
+import org.panagrad.nn.Linear;
+import org.panagrad.ops.Ops;
+import org.panagrad.runtime.ParameterStore;
+import org.panagrad.runtime.Program;
+
+import java.util.ArrayList;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Set;
+import java.util.SplittableRandom;
+
+/**
+ * A compiled program that backpropagates chosen vectors u_k from the logits of a classifier (softmax
+ * cross-entropy) to the output s of each Linear layer, without the weight gradients: per example n it yields
+ * the layer's augmented input a_n = [x_n, 1] and the output gradients g_nk = (ds/dlogits)^T u_nk. Everything the
+ * Kronecker methods need follows from them (BackPACK's extensions do the same with hooks):
+ * <ul>
+ *   <li>{@link Vectors#HESSIAN_FACTOR}: u_c = sqrt(p_c) (e_c - p) for each class c, the symmetric factorisation
+ *       diag(p) - p p^T = sum_c u_c u_c^T of the loss Hessian in the logits: sum_c g g^T is exact (KFLR);</li>
+ *   <li>{@link Vectors#SAMPLED}: u = p - e_y with y drawn from the model's own p, one vector whose outer product
+ *       has the same expectation (K-FAC, and the Monte Carlo Fisher);</li>
+ *   <li>{@link Vectors#JACOBIAN}: u_c = e_c, the rows of the Jacobian of the logits (Laplace's predictive).</li>
+ * </ul>
+ * With {@code factors}, the program also forms A = sum_n a_n a_n^T / B and G = sum_nk g_nk g_nk^T / B: the
+ * Kronecker factors of the Gauss-Newton (or Fisher) matrix of the mean loss, exact at B = 1. Feed the images to
+ * {@link #program()}, then {@link #run}; nothing allocates.
+ *
+ * <p>Only Linear layers on [batch, in] inputs are supported; any other layer fails at construction, naming the
+ * layer and the method.
+ */
+public final class LayerBackprop {
+    /** Which vectors are backpropagated from the logits. */
+    public enum Vectors {
+        HESSIAN_FACTOR, SAMPLED, JACOBIAN;
+
+        /** How many vectors per example, for C classes. */
+        int count(int classes) {
+            return this == SAMPLED ? 1 : classes;
+        }
+    }
+
+    private final Program program;
+    private final Vectors vectors;
+    private final List<LayerCall> layers;
+    private final int batch, classes;
+    private final Node probabilities, oneHot;
+    private final Node[] inputs, grads, inputFactors, gradFactors;
+    private final float[] p, sampled;
+
+    private LayerBackprop(Program program, Vectors vectors, List<LayerCall> layers, int batch, int classes,
+                          Node probabilities, Node oneHot, Node[] inputs, Node[] grads, Node[] inputFactors,
+                          Node[] gradFactors) {
+        this.program = program;
+        this.vectors = vectors;
+        this.layers = layers;
+        this.batch = batch;
+        this.classes = classes;
+        this.probabilities = probabilities;
+        this.oneHot = oneHot;
+        this.inputs = inputs;
+        this.grads = grads;
+        this.inputFactors = inputFactors;
+        this.gradFactors = gradFactors;
+        this.p = new float[batch * classes];
+        this.sampled = new float[batch * classes];
+    }
+
+    /**
+     * @param logits     [batch, classes], the input of a softmax cross-entropy
+     * @param layers     the layer calls (from {@code Forward.layerCalls()}) to backpropagate to, in parameter order
+     * @param method     the method asking, for the message when a layer is not supported ("KFAC", "EKFAC", ...)
+     * @param factors    whether to form the Kronecker factors A and G in the program
+     * @param perExample whether the per-example inputs and output gradients are outputs (EKFAC, diagonals)
+     */
+    public static LayerBackprop compile(ParameterStore store, Node logits, List<LayerCall> layers, Vectors vectors,
+                                        String method, boolean factors, boolean perExample) {
+        if (logits.shape().rank() != 2) {
+            throw new IllegalArgumentException(method + ": the logits must be [batch, classes], got " + logits.describe());
+        }
+        if (layers.isEmpty()) throw new IllegalArgumentException(method + ": no layers to compute curvature for");
+        for (LayerCall call : layers) requireSupported(call, method);
+        int batch = logits.shape().dim(0), classes = logits.shape().dim(1);
+        var g = logits.graph();
+        Node probabilities = Ops.softmax(logits, 1);
+        Node oneHot = vectors == Vectors.SAMPLED ? g.input(method + ".sampled_one_hot" + g.size(), batch, classes) : null;
+        List<Node> cotangents = new ArrayList<>();
+        for (int k = 0; k < vectors.count(classes); k++) {
+            cotangents.add(switch (vectors) {
+                case SAMPLED -> Ops.sub(probabilities, oneHot);
+                case JACOBIAN -> Ops.broadcastTo(unit(logits, k, classes), batch, classes);
+                case HESSIAN_FACTOR -> Ops.mul(Ops.sqrt(Ops.slice(probabilities, 1, k, k + 1)),
+                        Ops.sub(unit(logits, k, classes), probabilities));
+            });
+        }
+        Node[] outputsOfLayers = new Node[layers.size()];
+        for (int l = 0; l < outputsOfLayers.length; l++) outputsOfLayers[l] = layers.get(l).output();
+        List<Node[]> perVector = new ArrayList<>();
+        for (Node u : cotangents) perVector.add(Autodiff.vjp(logits, u, outputsOfLayers));
+        int n = layers.size();
+        Node[] inputs = new Node[n], grads = new Node[n], inputFactors = new Node[n], gradFactors = new Node[n];
+        Set<Node> outputs = new LinkedHashSet<>();
+        outputs.add(probabilities);
+        for (int l = 0; l < n; l++) {
+            LayerCall call = layers.get(l);
+            inputs[l] = Ops.concat(1, call.input(), g.fill(1, Shape.of(batch, 1)));
+            Node[] gs = new Node[perVector.size()];
+            for (int k = 0; k < gs.length; k++) gs[k] = perVector.get(k)[l];
+            grads[l] = gs.length == 1 ? gs[0] : Ops.concat(0, gs);
+            if (factors) {
+                inputFactors[l] = Ops.scale(Ops.matmul(inputs[l], inputs[l], true, false), 1.0 / batch);
+                gradFactors[l] = Ops.scale(Ops.matmul(grads[l], grads[l], true, false), 1.0 / batch);
+                outputs.add(inputFactors[l]);
+                outputs.add(gradFactors[l]);
+            }
+            if (perExample) {
+                outputs.add(inputs[l]);
+                outputs.add(grads[l]);
+            }
+        }
+        Set<Node> varying = oneHot == null ? Set.of() : Set.of(oneHot);
+        Program program = Compiler.compile(store, new ArrayList<>(outputs), Compiler.Options.ALL, varying);
+        return new LayerBackprop(program, vectors, List.copyOf(layers), batch, classes, probabilities, oneHot, inputs,
+                grads, inputFactors, gradFactors);
+    }
+
+    private static Node unit(Node logits, int c, int classes) {
+        float[] e = new float[classes];
+        e[c] = 1;
+        return logits.graph().constant("e" + c + "." + logits.graph().size(), Shape.of(classes), e);
+    }
+
+    /** Fails unless K-FAC's structure is known for this layer: a Linear on [batch, in]. */
+    static void requireSupported(LayerCall call, String method) {
+        if (!(call.layer() instanceof Linear)) {
+            throw new IllegalArgumentException(method + " does not support layer '" + call.name() + "' ("
+                    + call.layer().describe() + "): only Linear layers so far (Conv2d needs KFC, Grosse and Martens 2016, not implemented yet)");
+        }
+        if (call.input().shape().rank() != 2) {
+            throw new IllegalArgumentException(method + " does not support layer '" + call.name() + "' ("
+                    + call.layer().describe() + ") on " + call.input().describe() + ": only [batch, in] inputs");
+        }
+    }
+
+    /** The program, to feed its images. */
+    public Program program() {
+        return program;
+    }
+
+    /** Runs on the images fed; with sampled vectors, draws each example's label from its predicted p with rnd. */
+    public void run(SplittableRandom rnd) {
+        if (vectors != Vectors.SAMPLED) {
+            program.run();
+            return;
+        }
+        program.runInvariant();
+        program.read(probabilities, p);
+        java.util.Arrays.fill(sampled, 0f);
+        for (int n = 0; n < batch; n++) {
+            double u = rnd.nextDouble(), cumulative = 0;
+            int y = classes - 1;
+            for (int c = 0; c < classes; c++) {
+                cumulative += p[n * classes + c];
+                if (u < cumulative) {
+                    y = c;
+                    break;
+                }
+            }
+            sampled[n * classes + y] = 1;
+        }
+        program.set(oneHot, sampled);
+        program.runVarying();
+    }
+
+    /**
+     * Runs with the given labels instead of sampled ones: the output gradients are then those of each example's
+     * own loss, g_n = ds/dlogits^T (p_n - e_{y_n}), and a_n ⊗ g_n is its per-example gradient (influence functions).
+     */
+    public void runWithLabels(int[] labels, int offset) {
+        if (vectors != Vectors.SAMPLED) throw new IllegalStateException("labels replace sampled vectors only");
+        program.runInvariant();
+        java.util.Arrays.fill(sampled, 0f);
+        for (int n = 0; n < batch; n++) {
+            int y = labels[offset + n];
+            if (y < 0 || y >= classes) throw new IllegalArgumentException("label " + y + " of example " + (offset + n)
+                    + " is not one of the " + classes + " classes");
+            sampled[n * classes + y] = 1;
+        }
+        program.set(oneHot, sampled);
+        program.runVarying();
+    }
+
+    /** Draws new labels and recomputes only what depends on them (another Monte Carlo sample, same batch). */
+    public void resample(SplittableRandom rnd) {
+        if (vectors != Vectors.SAMPLED) throw new IllegalStateException("only sampled vectors can be drawn again");
+        run(rnd);
+    }
+
+    public int batch() {
+        return batch;
+    }
+
+    public int classes() {
+        return classes;
+    }
+
+    /** Vectors per example: 1 (sampled) or the number of classes. */
+    public int vectorsPerExample() {
+        return vectors.count(classes);
+    }
+
+    public Vectors vectors() {
+        return vectors;
+    }
+
+    public List<LayerCall> layers() {
+        return layers;
+    }
+
+    /** Layer l's inputs + 1 (the bias row): the size of its factor A. */
+    public int inputSize(int l) {
+        return inputs[l].shape().dim(1);
+    }
+
+    /** Layer l's outputs: the size of its factor G. */
+    public int outputSize(int l) {
+        return grads[l].shape().dim(1);
+    }
+
+    /** The softmax probabilities of the last run, [batch, classes]. */
+    public void readProbabilities(float[] out) {
+        program.read(probabilities, out);
+    }
+
+    /** A and G of layer l for the last run ({@code factors} must have been asked for). */
+    public void readFactors(int l, float[] a, float[] g) {
+        if (inputFactors[l] == null) throw new IllegalStateException("this program was compiled without the factors");
+        program.read(inputFactors[l], a);
+        program.read(gradFactors[l], g);
+    }
+
+    /** The augmented inputs [batch, in + 1] of layer l. */
+    public void readInputs(int l, float[] out) {
+        program.read(inputs[l], out);
+    }
+
+    /**
+     * The output gradients of layer l, [vectors * batch, out]: vector k of example n is row k * batch + n.
+     */
+    public void readGradients(int l, float[] out) {
+        program.read(grads[l], out);
+    }
+}

@@ -1,0 +1,95 @@
+package org.panagrad.curvature;
+
+import org.panagrad.graph.Graph;
+import org.panagrad.graph.Node;
+import org.panagrad.nn.LayerCall;
+import org.panagrad.nn.Linear;
+import org.panagrad.nn.StateEntry;
+
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The Linear layer calls that cover a loss's parameters, checked for what structure-exploiting curvature
+ * methods assume: every parameter belongs to one Linear call on a batch whose first axis is the samples, and
+ * is used by nothing else (a tied weight would get only part of its gradient). A parameter of any other layer
+ * fails here, naming the layer and the method, so no method answers wrongly for a layer it does not know.
+ */
+public final class LinearLayers {
+    private LinearLayers() {}
+
+    /**
+     * The calls of {@code calls} (a forward pass's {@link org.panagrad.nn.Forward#layerCalls()}) that hold
+     * {@code params}, in the order of {@code params}' first appearance; every parameter must be the weight or
+     * bias of one of them. {@code method} names the caller in errors.
+     */
+    public static List<LayerCall> covering(String method, Node loss, List<LayerCall> calls, List<Node> params) {
+        int samples = Losses.samples(method, loss);
+        Map<Node, LayerCall> owner = new HashMap<>();
+        for (LayerCall c : calls) {
+            for (StateEntry e : c.layer().state()) owner.putIfAbsent(e.node(), c);
+        }
+        int[] uses = usesWithin(loss);
+        List<LayerCall> result = new ArrayList<>();
+        for (Node p : params) {
+            LayerCall c = owner.get(p);
+            if (c == null) {
+                throw new IllegalArgumentException(method + ": parameter " + p.name() + " (read by " + readers(loss, p)
+                        + ") belongs to no layer this forward pass recorded; " + method + " supports Linear layers");
+            }
+            if (!(c.layer() instanceof Linear)) {
+                throw new IllegalArgumentException(method + " does not support layer '" + c.name() + "' ("
+                        + c.layer().describe() + "): supported layers are Linear");
+            }
+            if (uses[p.id()] != 1) {
+                throw new IllegalArgumentException(method + ": parameter " + p.name() + " of layer '" + c.name()
+                        + "' is used " + uses[p.id()] + " times by the loss, expected once (tied or shared weights are not supported)");
+            }
+            if (c.input().shape().rank() < 2 || c.input().shape().dim(0) != samples) {
+                throw new IllegalArgumentException(method + ": layer '" + c.name() + "' reads " + c.input().describe()
+                        + ", expected the " + samples + " samples along its first axis");
+            }
+            if (!result.contains(c)) result.add(c);
+        }
+        return result;
+    }
+
+    /** The ops that read p on the way to the loss, for errors: "conv2d", "add". */
+    private static String readers(Node loss, Node p) {
+        java.util.Set<String> ops = new java.util.LinkedHashSet<>();
+        for (Node n : loss.graph().nodes()) {
+            if (n.id() > loss.id()) break;
+            if (n.inputs().contains(p)) ops.add(n.op().name());
+        }
+        return ops.isEmpty() ? "nothing" : String.join(", ", ops);
+    }
+
+    /** How many times each node is an input of a node the loss depends on. */
+    private static int[] usesWithin(Node loss) {
+        Graph g = loss.graph();
+        boolean[] needed = new boolean[g.size()];
+        needed[loss.id()] = true;
+        int[] uses = new int[g.size()];
+        for (int id = loss.id(); id >= 0; id--) {
+            if (!needed[id]) continue;
+            Node n = g.nodes().get(id);
+            for (int i = 0; i < n.arity(); i++) {
+                needed[n.input(i).id()] = true;
+                uses[n.input(i).id()]++;
+            }
+        }
+        return uses;
+    }
+
+    /** The layer's weight, [in, out]. */
+    public static Node weight(LayerCall c) {
+        return ((Linear) c.layer()).weight();
+    }
+
+    /** The layer's bias, [out]. */
+    public static Node bias(LayerCall c) {
+        return ((Linear) c.layer()).bias();
+    }
+}

@@ -1,0 +1,53 @@
+package org.panagrad.curvature;
+
+import org.ejml.data.DMatrixRMaj;
+import org.ejml.dense.row.factory.DecompositionFactory_DDRM;
+import org.ejml.interfaces.decomposition.EigenDecomposition_F64;
+
+/**
+ * The eigen-decomposition of a symmetric matrix, by EJML in double: eigenvalues, and the eigenvectors as the
+ * columns of a row-major float matrix, ready for the float GEMMs that apply them. A decomposition object per
+ * size is kept, so the K-FAC optimizer's periodic refactorisations reuse EJML's work arrays.
+ */
+final class SymmetricEigen {
+    private final int n;
+    private final EigenDecomposition_F64<DMatrixRMaj> decomposition;
+    private final DMatrixRMaj matrix;
+
+    SymmetricEigen(int n) {
+        this.n = n;
+        this.decomposition = DecompositionFactory_DDRM.eig(n, true, true);
+        this.matrix = new DMatrixRMaj(n, n);
+    }
+
+    /**
+     * Decomposes the symmetric n x n matrix {@code a} (row-major; only symmetrised, not checked): writes the
+     * eigenvalues to {@code values} and the unit eigenvectors to the columns of {@code vectors} (row-major n x n).
+     */
+    void decompose(String what, double[] a, double[] values, float[] vectors) {
+        for (int i = 0; i < n; i++) {
+            for (int j = 0; j < n; j++) matrix.data[i * n + j] = 0.5 * (a[i * n + j] + a[j * n + i]);
+        }
+        for (double x : matrix.data) {
+            if (!Double.isFinite(x)) throw new ArithmeticException(what + " has a non-finite entry (" + x + ")");
+        }
+        if (!decomposition.decompose(matrix)) {
+            throw new ArithmeticException("the eigen-decomposition of " + what + " (" + n + " x " + n + ") did not converge");
+        }
+        for (int k = 0; k < n; k++) {
+            values[k] = decomposition.getEigenvalue(k).getReal();
+            DMatrixRMaj v = decomposition.getEigenVector(k);
+            for (int i = 0; i < n; i++) vectors[i * n + k] = (float) v.data[i];
+        }
+    }
+
+    /** A fresh decomposition of {@code a}: its eigenvalues and its eigenvectors as columns. */
+    static Result of(String what, double[] a, int n) {
+        double[] values = new double[n];
+        float[] vectors = new float[n * n];
+        new SymmetricEigen(n).decompose(what, a, values, vectors);
+        return new Result(values, vectors);
+    }
+
+    record Result(double[] values, float[] vectors) {}
+}

@@ -1,0 +1,26 @@
+package org.panagrad.kernels;
+
+/**
+ * Fused scaled dot-product attention, softmax(scale Q K^T + mask) V per batch entry, streaming over blocks of
+ * {@link AttentionDims#BLOCK} keys with an online softmax (a running maximum and sum per query row; the output
+ * accumulated and rescaled whenever the maximum grows), so the [tq, tk] scores are never stored: only one block
+ * of them for four query rows at a time. A row whose keys are all masked comes out NaN, as a softmax of -inf does.
+ */
+public final class Attention {
+    private Attention() {}
+
+    /** {@code mask} may be null; {@code work} holds at least {@link AttentionDims#workspace()} floats. */
+    public static void forward(AttentionDims a, AttentionMaskLayout mask, float[] q, int qOff, float[] k, int kOff,
+                               float[] v, int vOff, float[] out, int outOff, float[] work) {
+        if (Simd.ENABLED) AttentionSimd.forward(a, mask, q, qOff, k, kOff, v, vOff, out, outOff, work);
+        else AttentionScalar.forward(a, mask, q, qOff, k, kOff, v, vOff, out, outOff, work);
+    }
+
+    /** The scaled, masked score of query i against key j of batch entry b, or -infinity where masked. */
+    static float masked(AttentionDims a, AttentionMaskLayout mask, int b, int i, int j, float score) {
+        if (a.causal() && j > i) return Float.NEGATIVE_INFINITY;
+        if (mask == null) return score;
+        float m = mask.values()[mask.offsets()[b] + i * mask.rowStride() + j * mask.colStride()];
+        return mask.keep() ? (m != 0f ? score : Float.NEGATIVE_INFINITY) : score + m;
+    }
+}

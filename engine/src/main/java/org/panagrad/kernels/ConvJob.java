@@ -1,0 +1,106 @@
+package org.panagrad.kernels;
+
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * One call of {@link Convolution}, cut over the GEMM's worker pool: the forward pass and the input gradient by
+ * images (each part a contiguous range), the weight gradient by {@link Convolution#WEIGHT_CHUNKS} chunks of the
+ * batch that the parts claim, each summed into its own partial, the partials then added in order. One instance
+ * per calling thread, reused, and per-thread patch buffers, so the steady state allocates nothing.
+ */
+final class ConvJob implements WorkerPool.Task {
+    enum Kind { FORWARD, INPUT_GRADIENT, WEIGHT_GRADIENT }
+
+    private static final ThreadLocal<ConvJob> PER_THREAD = ThreadLocal.withInitial(ConvJob::new);
+    private static final ThreadLocal<float[][]> COLS = ThreadLocal.withInitial(() -> new float[1][0]);
+
+    static ConvJob current() {
+        return PER_THREAD.get();
+    }
+
+    private Kind kind;
+    private ConvShape s;
+    private float[] a, b, bias, out;
+    private int aOff, bOff, biasOff, outOff;
+    private boolean relu;
+    private int chunks;
+    private final AtomicInteger nextChunk = new AtomicInteger();
+    private float[] partials = new float[0];
+
+    void run(Kind kind, ConvShape s, float[] a, int aOff, float[] b, int bOff, float[] bias, int biasOff, boolean relu,
+             float[] out, int outOff) {
+        this.kind = kind;
+        this.s = s;
+        this.a = a;
+        this.aOff = aOff;
+        this.b = b;
+        this.bOff = bOff;
+        this.bias = bias;
+        this.biasOff = biasOff;
+        this.relu = relu;
+        this.out = out;
+        this.outOff = outOff;
+        try {
+            WorkerPool pool = Gemm.pool();
+            long macs = (long) s.batch() * s.outImageSize() * s.patchRows();
+            int parts = macs >= GemmJob.PARALLEL_MIN_MACS * pool.threads() ? Math.min(pool.threads(), s.batch()) : 1;
+            if (kind == Kind.WEIGHT_GRADIENT) {
+                runWeightGradient(pool, parts);
+            } else if (parts == 1 || !pool.tryRun(this, parts)) {
+                runImages(0, s.batch());
+            }
+        } finally {
+            this.a = this.b = this.bias = this.out = null;
+        }
+    }
+
+    @Override
+    public void runPart(int part, int parts) {
+        if (kind == Kind.WEIGHT_GRADIENT) {
+            claimWeightChunks();
+        } else {
+            int n = s.batch();
+            runImages(n * part / parts, n * (part + 1) / parts);
+        }
+    }
+
+    private void runImages(int n0, int n1) {
+        float[] cols = cols(s);
+        if (kind == Kind.FORWARD) {
+            Convolution.forwardImages(s, n0, n1, a, aOff, b, bOff, bias, biasOff, relu, out, outOff, cols, Simd.ENABLED);
+        } else {
+            Convolution.inputGradientImages(s, n0, n1, a, aOff, b, bOff, out, outOff, cols, Simd.ENABLED);
+        }
+    }
+
+    /**
+     * Chunks of the batch into partials[chunk], then their sum in chunk order, transposed into the output
+     * ({@link Convolution#finishWeightGradient}).
+     */
+    private void runWeightGradient(WorkerPool pool, int parts) {
+        int size = s.outChannels() * s.patchRows();
+        chunks = Math.min(Convolution.WEIGHT_CHUNKS, s.batch());
+        if (partials.length < chunks * size) partials = new float[chunks * size];
+        nextChunk.set(0);
+        if (chunks == 1 || parts == 1 || !pool.tryRun(this, parts)) claimWeightChunks();
+        for (int c = 1; c < chunks; c++) Elementwise.axpy(size, 1f, partials, c * size, partials, 0);
+        Convolution.finishWeightGradient(s, partials, 0, out, outOff);
+    }
+
+    private void claimWeightChunks() {
+        float[] cols = cols(s);
+        int size = s.outChannels() * s.patchRows(), n = s.batch();
+        for (int c = nextChunk.getAndIncrement(); c < chunks; c = nextChunk.getAndIncrement()) {
+            Convolution.weightGradientImages(s, n * c / chunks, n * (c + 1) / chunks, a, aOff, b, bOff, partials,
+                    c * size, false, cols, Simd.ENABLED);
+        }
+    }
+
+    /** This thread's patch buffer, grown to one block of s. */
+    private static float[] cols(ConvShape s) {
+        float[][] holder = COLS.get();
+        int size = Convolution.patchBufferSize(s);
+        if (holder[0].length < size) holder[0] = new float[size];
+        return holder[0];
+    }
+}

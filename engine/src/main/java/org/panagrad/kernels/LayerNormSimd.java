@@ -1,0 +1,41 @@
+package org.panagrad.kernels;
+
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorSpecies;
+
+/** Layer normalisation, lane-wise partial sums per pass; the tail of each row in scalar code. */
+final class LayerNormSimd {
+    private LayerNormSimd() {}
+
+    private static final VectorSpecies<Float> F = VectorMath.F;
+
+    static void normalize(int rows, int n, float eps, float[] x, int xOff, float[] out, int outOff) {
+        int bound = F.loopBound(n);
+        for (int r = 0; r < rows; r++) {
+            int xi = xOff + r * n, oi = outOff + r * n;
+            FloatVector acc = FloatVector.zero(F);
+            int j = 0;
+            for (; j < bound; j += F.length()) acc = acc.add(FloatVector.fromArray(F, x, xi + j));
+            float sum = acc.reduceLanes(VectorOperators.ADD);
+            for (; j < n; j++) sum += x[xi + j];
+            float mean = sum / n;
+            FloatVector m = FloatVector.broadcast(F, mean);
+            acc = FloatVector.zero(F);
+            for (j = 0; j < bound; j += F.length()) {
+                FloatVector d = FloatVector.fromArray(F, x, xi + j).sub(m);
+                acc = d.fma(d, acc);
+            }
+            float squares = acc.reduceLanes(VectorOperators.ADD);
+            for (; j < n; j++) {
+                float d = x[xi + j] - mean;
+                squares += d * d;
+            }
+            float rstd = 1f / (float) Math.sqrt(squares / n + eps);
+            for (j = 0; j < bound; j += F.length()) {
+                FloatVector.fromArray(F, x, xi + j).sub(m).mul(rstd).intoArray(out, oi + j);
+            }
+            for (; j < n; j++) out[oi + j] = (x[xi + j] - mean) * rstd;
+        }
+    }
+}

@@ -1,0 +1,48 @@
+package org.panagrad.kernels;
+
+/**
+ * Per-channel passes of batch normalisation over a tensor seen as [outer, channels, inner] (NCHW: N, C, H*W):
+ * channel c is the {@code outer} contiguous runs of {@code inner} elements at (o * channels + c) * inner.
+ */
+public final class Normalization {
+    private Normalization() {}
+
+    /**
+     * The mean and the biased variance of every channel, in one pass per channel: out[c] = mean,
+     * out[channels + c] = variance. Sums are taken about the channel's first element (a shift that keeps
+     * E[x^2] - E[x]^2 from cancelling when the mean is large against the spread), in float lanes per run and
+     * in double across runs.
+     */
+    public static void moments(int outer, int channels, int inner, float[] x, int xOff, float[] out, int outOff) {
+        if (Simd.ENABLED) NormalizationSimd.moments(outer, channels, inner, x, xOff, out, outOff);
+        else NormalizationScalar.moments(outer, channels, inner, x, xOff, out, outOff);
+    }
+
+    /** out = x * scale[c] + shift[c] along every channel c, in one pass. out may be x. */
+    public static void affine(int outer, int channels, int inner, float[] x, int xOff, float[] scale, int scaleOff,
+                              float[] shift, int shiftOff, float[] out, int outOff) {
+        if (Simd.ENABLED) NormalizationSimd.affine(outer, channels, inner, x, xOff, scale, scaleOff, shift, shiftOff, out, outOff);
+        else NormalizationScalar.affine(outer, channels, inner, x, xOff, scale, scaleOff, shift, shiftOff, out, outOff);
+    }
+
+    /**
+     * PyTorch's running-statistics update after a training batch of n values per channel: running = (1 - momentum)
+     * * running + momentum * batch, with the batch variance unbiased (times n / (n - 1)). moments holds the
+     * batch's means then its biased variances, as {@link #moments} writes them. A few dozen channels: a plain loop.
+     */
+    public static void updateRunning(int channels, float momentum, long n, float[] moments, int momentsOff,
+                                     float[] mean, int meanOff, float[] var, int varOff) {
+        float keep = 1 - momentum, unbias = (float) ((double) n / (n - 1));
+        for (int c = 0; c < channels; c++) {
+            mean[meanOff + c] = keep * mean[meanOff + c] + momentum * moments[momentsOff + c];
+            var[varOff + c] = keep * var[varOff + c] + momentum * moments[momentsOff + channels + c] * unbias;
+        }
+    }
+
+    /** Mean and biased variance from n elements' sums about a shift: s1 = sum(x - shift), s2 = sum((x - shift)^2). */
+    static void finish(double shift, double s1, double s2, long n, float[] out, int meanAt, int varAt) {
+        double d = s1 / n;
+        out[meanAt] = (float) (shift + d);
+        out[varAt] = (float) Math.max(0, s2 / n - d * d);
+    }
+}

@@ -1,0 +1,223 @@
+package org.panagrad.ops;
+
+import org.panagrad.graph.Buffers;
+import org.panagrad.graph.Constant;
+import org.panagrad.graph.Graph;
+import org.panagrad.graph.Instruction;
+import org.panagrad.graph.Node;
+import org.panagrad.graph.Op;
+import org.panagrad.graph.Shape;
+import org.panagrad.graph.ShapeException;
+import org.panagrad.kernels.AttentionDims;
+import org.panagrad.kernels.AttentionMaskLayout;
+
+import java.util.Arrays;
+
+/**
+ * Scaled dot-product attention as one instruction: softmax(scale Q K^T + mask) V for queries [..., Tq, d], keys
+ * [..., Tk, d] and values [..., Tk, dv] (the same leading axes), giving [..., Tq, dv]. Inputs (q, k, v) or
+ * (q, k, v, mask). The forward streams over key blocks with an online softmax ({@link org.panagrad.kernels.Attention}),
+ * never storing the [Tq, Tk] scores. The derivatives recompute the probabilities with graph ops ({@link #composed}'s
+ * {@link #probabilities}) and are graph ops themselves, so an HVP through a fused attention is exact.
+ * {@link #composed} is the same function built from batched matmul, scaling, the mask and softmax.
+ */
+public record Attention(double scale, boolean causal, boolean additive) implements Op {
+    /** The fused op. */
+    public static Node fused(Node q, Node k, Node v, AttentionMask mask, double scale) {
+        Shape out = check(q, k, v, mask);
+        Attention op = new Attention(scale, mask.causal(), mask.additive());
+        return mask.values() == null ? q.graph().node(op, out, q, k, v) : q.graph().node(op, out, q, k, v, mask.values());
+    }
+
+    /** The same function from graph ops: batched matmul, scale, mask, softmax, matmul. */
+    public static Node composed(Node q, Node k, Node v, AttentionMask mask, double scale) {
+        check(q, k, v, mask);
+        return MatMul.of(probabilities(q, k, mask, scale), v, false, false);
+    }
+
+    /** softmax(scale Q K^T + mask) along the keys: [..., Tq, Tk]. */
+    static Node probabilities(Node q, Node k, AttentionMask mask, double scale) {
+        Node s = Scale.of(MatMul.of(q, k, false, true), scale);
+        Node hidden = q.graph().fill(Double.NEGATIVE_INFINITY, Shape.scalar());
+        if (mask.values() != null) s = mask.additive() ? Add.of(s, mask.values()) : Where.of(mask.values(), s, hidden);
+        if (mask.causal()) s = Where.of(causalMask(q.graph(), last(s.shape(), 2), last(s.shape(), 1)), s, hidden);
+        return Softmax.of(s, -1);
+    }
+
+    /** The constant [tq, tk] lower-triangular mask, one per graph and size. */
+    static Node causalMask(Graph g, int tq, int tk) {
+        String name = "causal_mask_" + tq + "x" + tk;
+        for (Node n : g.nodes()) if (name.equals(n.name())) return n;
+        float[] keep = new float[tq * tk];
+        for (int i = 0; i < tq; i++) for (int j = 0; j <= Math.min(i, tk - 1); j++) keep[i * tk + j] = 1f;
+        return g.constant(name, Shape.of(tq, tk), keep);
+    }
+
+    /** The output shape [..., Tq, dv], or an error naming the operands (and for a mask, both shapes). */
+    static Shape check(Node q, Node k, Node v, AttentionMask mask) {
+        int r = q.shape().rank();
+        if (r < 2) throw new ShapeException("attention: queries " + q.describe() + " need at least two axes [..., Tq, d]");
+        if (k.shape().rank() != r || v.shape().rank() != r) {
+            throw new ShapeException("attention of " + q.describe() + ", " + k.describe() + ", " + v.describe()
+                    + ": queries, keys and values must have the same rank");
+        }
+        for (int a = 0; a < r - 2; a++) {
+            if (k.shape().dim(a) != q.shape().dim(a) || v.shape().dim(a) != q.shape().dim(a)) {
+                throw new ShapeException("attention of " + q.describe() + ", " + k.describe() + ", " + v.describe()
+                        + ": the leading axes differ at axis " + a);
+            }
+        }
+        if (last(k.shape(), 1) != last(q.shape(), 1)) throw ShapeException.of("attention", q, k, "queries and keys need the same last dim d");
+        if (last(v.shape(), 2) != last(k.shape(), 2)) throw ShapeException.of("attention", k, v, "keys and values need the same count Tk");
+        int[] scores = q.shape().dims();
+        scores[r - 1] = last(k.shape(), 2);
+        Shape s = Shape.of(scores);
+        Node m = mask.values();
+        if (m != null && !Broadcast.broadcastsTo(m.shape(), s)) {
+            throw new ShapeException("attention: the mask " + m.describe() + " does not broadcast to the scores " + s
+                    + " of " + q.describe() + " and " + k.describe());
+        }
+        if (m != null && !mask.additive() && !(m.op() instanceof Constant)) {
+            throw new ShapeException("attention: the boolean mask " + m.describe() + " must be a Graph.constant of zeros and ones");
+        }
+        int[] out = q.shape().dims();
+        out[r - 1] = last(v.shape(), 1);
+        return Shape.of(out);
+    }
+
+    /** Dim n from the end (1 = the last). */
+    private static int last(Shape s, int n) {
+        return s.dim(s.rank() - n);
+    }
+
+    private static int last(Node x, int n) {
+        return last(x.shape(), n);
+    }
+
+    private AttentionMask mask(Node y) {
+        return new AttentionMask(y.arity() > 3 ? y.input(3) : null, additive, causal);
+    }
+
+    @Override public String name() { return "attention"; }
+
+    @Override
+    public Node[] vjp(Node y, Node g) {
+        Node q = y.input(0), k = y.input(1), v = y.input(2);
+        Node p = probabilities(q, k, mask(y), scale);
+        Node dv = MatMul.of(p, g, true, false);
+        // The softmax Jacobian's row sums: sum_j P_ij (g V^T)_ij = sum_c g_ic y_ic.
+        Node ds = Mul.of(p, Sub.of(MatMul.of(g, v, false, true), Softmax.sumAlong(Mul.of(g, y), y.shape().rank() - 1)));
+        Node dq = Scale.of(MatMul.of(ds, k, false, false), scale), dk = Scale.of(MatMul.of(ds, q, true, false), scale);
+        if (y.arity() == 3) return new Node[] {dq, dk, dv};
+        return new Node[] {dq, dk, dv, additive ? Broadcast.sumTo(ds, y.input(3).shape()) : null};
+    }
+
+    @Override
+    public Node jvp(Node y, Node[] t) {
+        Node q = y.input(0), k = y.input(1), v = y.input(2);
+        Node p = probabilities(q, k, mask(y), scale);
+        Node ts = null;
+        if (t[0] != null) ts = MatMul.of(t[0], k, false, true);
+        if (t[1] != null) ts = Tangents.add(ts, MatMul.of(q, t[1], false, true));
+        if (ts != null) ts = Scale.of(ts, scale);
+        if (y.arity() > 3 && additive && t[3] != null) ts = Tangents.add(ts, Broadcast.expandTo(t[3], p.shape()));
+        Node out = ts == null ? null : MatMul.of(Softmax.jacobianTimes(p, ts, p.shape().rank() - 1), v, false, false);
+        return t[2] == null ? out : Tangents.add(out, MatMul.of(p, t[2], false, false));
+    }
+
+    @Override
+    public void reference(Node y, double[][] in, double[] out) {
+        AttentionDims a = dims(y);
+        int[] maskOffsets = y.arity() > 3 ? maskOffsets(y) : null;
+        int[] ms = y.arity() > 3 ? maskStrides(y) : null;
+        double[] s = new double[a.tk()];
+        for (int b = 0; b < a.batch(); b++) {
+            for (int i = 0; i < a.tq(); i++) {
+                double max = Double.NEGATIVE_INFINITY;
+                for (int j = 0; j < a.tk(); j++) {
+                    double dot = 0;
+                    for (int c = 0; c < a.d(); c++) dot += in[0][(b * a.tq() + i) * a.d() + c] * in[1][(b * a.tk() + j) * a.d() + c];
+                    s[j] = dot * scale;
+                    if (maskOffsets != null) {
+                        double m = in[3][maskOffsets[b] + i * ms[0] + j * ms[1]];
+                        s[j] = additive ? s[j] + m : m != 0 ? s[j] : Double.NEGATIVE_INFINITY;
+                    }
+                    if (causal && j > i) s[j] = Double.NEGATIVE_INFINITY;
+                    max = Math.max(max, s[j]);
+                }
+                double sum = 0;
+                for (int j = 0; j < a.tk(); j++) sum += s[j] = Math.exp(s[j] - max);
+                for (int c = 0; c < a.dv(); c++) {
+                    double x = 0;
+                    for (int j = 0; j < a.tk(); j++) x += s[j] * in[2][(b * a.tk() + j) * a.dv() + c];
+                    out[(b * a.tq() + i) * a.dv() + c] = x / sum;
+                }
+            }
+        }
+    }
+
+    private AttentionDims dims(Node y) {
+        Shape q = y.input(0).shape();
+        int tq = last(q, 2), d = last(q, 1), tk = last(y.input(1), 2), dv = last(y.input(2), 1);
+        return new AttentionDims(q.numel() / (tq * d), tq, tk, d, dv, (float) scale, causal);
+    }
+
+    /** The mask's element strides along the scores' axes [..., Tq, Tk]: 0 where it broadcasts. */
+    private static int[] maskStridesAll(Node y) {
+        Shape m = y.input(3).shape();
+        int r = y.input(0).shape().rank();
+        int[] own = m.strides(), out = new int[r];
+        for (int a = 0; a < r; a++) {
+            int ma = a - (r - m.rank());
+            out[a] = ma < 0 || m.dim(ma) == 1 ? 0 : own[ma];
+        }
+        return out;
+    }
+
+    /** Strides along Tq and Tk. */
+    private static int[] maskStrides(Node y) {
+        int[] all = maskStridesAll(y);
+        return new int[] {all[all.length - 2], all[all.length - 1]};
+    }
+
+    /** The mask's offset for each batch entry (row-major over the leading axes). */
+    private static int[] maskOffsets(Node y) {
+        int[] strides = maskStridesAll(y);
+        Shape q = y.input(0).shape();
+        int lead = q.rank() - 2, batch = q.numel() / (last(q, 2) * last(q, 1));
+        int[] offsets = new int[batch];
+        for (int b = 0; b < batch; b++) {
+            int rest = b, off = 0;
+            for (int a = lead - 1; a >= 0; a--) {
+                off += rest % q.dim(a) * strides[a];
+                rest /= q.dim(a);
+            }
+            offsets[b] = off;
+        }
+        return offsets;
+    }
+
+    @Override
+    public Instruction compile(Node y, Buffers b) {
+        AttentionDims a = dims(y);
+        Node q = y.input(0), k = y.input(1), v = y.input(2);
+        float[] qa = b.array(q), ka = b.array(k), va = b.array(v), out = b.array(y);
+        int qo = b.offset(q), ko = b.offset(k), vo = b.offset(v), oo = b.offset(y);
+        AttentionMaskLayout mask = null;
+        if (y.arity() > 3) {
+            int[] offsets = maskOffsets(y), strides = maskStrides(y);
+            int base = b.offset(y.input(3));
+            for (int i = 0; i < offsets.length; i++) offsets[i] += base;
+            mask = new AttentionMaskLayout(b.array(y.input(3)), offsets, strides[0], strides[1], !additive);
+        }
+        float[] work = new float[a.workspace()];
+        AttentionMaskLayout m = mask;
+        return () -> org.panagrad.kernels.Attention.forward(a, m, qa, qo, ka, ko, va, vo, out, oo, work);
+    }
+
+    @Override
+    public long flops(Node y) {
+        AttentionDims a = dims(y);
+        return 2L * a.batch() * a.tq() * a.tk() * (a.d() + a.dv()) + 5L * a.batch() * a.tq() * a.tk();
+    }
+}

@@ -1,0 +1,113 @@
+package org.panagrad.ops;
+
+import org.panagrad.graph.Buffers;
+import org.panagrad.graph.Instruction;
+import org.panagrad.graph.Node;
+import org.panagrad.graph.Op;
+import org.panagrad.graph.Shape;
+import org.panagrad.graph.ShapeException;
+import org.panagrad.kernels.Normalization;
+
+/**
+ * The batch statistics of batch normalisation: for x of shape [N, C, ...], a [2, C] tensor holding each channel's
+ * mean (row 0) and biased variance (row 1) over the N and spatial axes, computed in one pass per channel.
+ * Its derivative rules are graph ops (d mean / dx = 1/n, d var / dx = 2 (x - mean) / n), so the Hessian of a
+ * loss through the batch statistics is exact.
+ */
+public record BatchMoments() implements Op {
+    /** The moments of x [N, C, ...]; fails, as PyTorch's training mode does, when a channel has one value. */
+    public static Node of(Node x) {
+        Shape s = x.shape();
+        if (s.rank() < 2) {
+            throw new ShapeException("batch_norm of " + x.describe() + ": expected an input [N, C, ...] of rank 2 or more");
+        }
+        if (s.numel() / s.dim(1) == 1) {
+            throw new ShapeException("batch_norm of " + x.describe() + ": expected more than 1 value per channel when training"
+                    + " (PyTorch's message: got input size " + s + ")");
+        }
+        return x.graph().node(new BatchMoments(), Shape.of(2, s.dim(1)), x);
+    }
+
+    /** The number of values per channel of x [N, C, ...]. */
+    static int perChannel(Shape x) {
+        return x.numel() / x.dim(1);
+    }
+
+    /** The axes of x [N, C, ...] other than the channel axis. */
+    static int[] nonChannelAxes(Shape x) {
+        int[] axes = new int[x.rank() - 1];
+        axes[0] = 0;
+        for (int a = 2; a < x.rank(); a++) axes[a - 1] = a;
+        return axes;
+    }
+
+    /** A per-channel vector [C] shaped [1, C, 1, ...] so that it broadcasts along the channel axis of x. */
+    static Node alongChannels(Node v, Shape x) {
+        int[] dims = new int[x.rank()];
+        java.util.Arrays.fill(dims, 1);
+        dims[1] = x.dim(1);
+        return Reshape.of(v, Shape.of(dims));
+    }
+
+    /** The sum of x [N, C, ...] over every axis but the channels': [C]. */
+    static Node sumPerChannel(Node x) {
+        return Sum.over(x, false, nonChannelAxes(x.shape()));
+    }
+
+    @Override public String name() { return "batch_moments"; }
+
+    @Override
+    public Node[] vjp(Node y, Node g) {
+        Node x = y.input(0);
+        Shape s = x.shape();
+        double n = perChannel(s);
+        Node gMean = alongChannels(Ops.select(g, 0, 0), s), gVar = alongChannels(Ops.select(g, 0, 1), s);
+        Node centred = Sub.of(x, alongChannels(Ops.select(y, 0, 0), s));
+        return new Node[] {Add.of(Scale.of(gMean, 1 / n), Mul.of(Scale.of(gVar, 2 / n), centred))};
+    }
+
+    @Override
+    public Node jvp(Node y, Node[] t) {
+        if (t[0] == null) return null;
+        Node x = y.input(0);
+        Shape s = x.shape();
+        int c = s.dim(1);
+        double n = perChannel(s);
+        Node mean = Scale.of(sumPerChannel(t[0]), 1 / n);
+        Node centred = Sub.of(x, alongChannels(Ops.select(y, 0, 0), s));
+        Node var = Scale.of(sumPerChannel(Mul.of(centred, t[0])), 2 / n);
+        return Concat.of(0, Reshape.of(mean, Shape.of(1, c)), Reshape.of(var, Shape.of(1, c)));
+    }
+
+    @Override
+    public void reference(Node y, double[][] in, double[] out) {
+        Shape s = y.input(0).shape();
+        int outer = s.dim(0), channels = s.dim(1), inner = perChannel(s) / outer;
+        double[] x = in[0];
+        for (int c = 0; c < channels; c++) {
+            double sum = 0, squares = 0;
+            for (int o = 0; o < outer; o++) for (int i = 0; i < inner; i++) sum += x[(o * channels + c) * inner + i];
+            double mean = sum / (outer * inner);
+            for (int o = 0; o < outer; o++) {
+                for (int i = 0; i < inner; i++) {
+                    double d = x[(o * channels + c) * inner + i] - mean;
+                    squares += d * d;
+                }
+            }
+            out[c] = mean;
+            out[channels + c] = squares / (outer * inner);
+        }
+    }
+
+    @Override
+    public Instruction compile(Node y, Buffers b) {
+        Node x = y.input(0);
+        Shape s = x.shape();
+        int outer = s.dim(0), channels = s.dim(1), inner = perChannel(s) / outer;
+        float[] xa = b.array(x), out = b.array(y);
+        int xo = b.offset(x), oo = b.offset(y);
+        return () -> Normalization.moments(outer, channels, inner, xa, xo, out, oo);
+    }
+
+    @Override public long flops(Node y) { return 4L * y.input(0).shape().numel(); }
+}

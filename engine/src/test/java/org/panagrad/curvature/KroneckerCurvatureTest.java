@@ -1,0 +1,183 @@
+package org.panagrad.curvature;
+
+import org.apache.commons.math3.linear.Array2DRowRealMatrix;
+import org.apache.commons.math3.linear.EigenDecomposition;
+import org.junit.jupiter.api.Test;
+import org.panagrad.analysis.HutchinsonTrace;
+import org.panagrad.analysis.PowerIteration;
+import org.panagrad.analysis.StochasticLanczosQuadrature;
+import org.panagrad.analysis.TraceEstimate;
+import org.panagrad.nn.Activation;
+import org.panagrad.nn.LayerCall;
+import org.panagrad.optim.secondorder.ConjugateGradient;
+
+import java.util.List;
+import java.util.SplittableRandom;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.panagrad.curvature.LayerBackprop.Vectors.HESSIAN_FACTOR;
+import static org.panagrad.curvature.LayerBackprop.Vectors.SAMPLED;
+
+/** K-FAC, KFLR and EKFAC against the explicit Gauss-Newton matrix of small MLPs (float32 products, double references). */
+class KroneckerCurvatureTest {
+
+    @Test
+    void kflrIsTheExactGaussNewtonOfOneLinearLayerOnOneExample() {
+        SmallClassifier m = new SmallClassifier(3, 1, 5, 4);
+        double[][] ggn = m.ggn();
+        double[][] kflr = SmallClassifier.explicit(SmallClassifier.kronecker(m.backprop(HESSIAN_FACTOR, "KFLR", true, false), "KFLR"));
+        assertTrue(SmallClassifier.frobenius(ggn, kflr) < 1e-5 * SmallClassifier.maxAbs(ggn) * ggn.length,
+                "distance " + SmallClassifier.frobenius(ggn, kflr));
+    }
+
+    @Test
+    void kflrBlocksAreTheExactGaussNewtonBlocksOfADeepNetworkOnOneExample() {
+        SmallClassifier m = new SmallClassifier(4, 1, 6, 5, 4, 3);
+        double[][] blocks = m.layerBlocks(m.ggn());
+        double[][] kflr = SmallClassifier.explicit(SmallClassifier.kronecker(m.backprop(HESSIAN_FACTOR, "KFLR", true, false), "KFLR"));
+        assertTrue(SmallClassifier.frobenius(blocks, kflr) < 1e-5 * SmallClassifier.maxAbs(blocks) * blocks.length);
+    }
+
+    @Test
+    void ekfacRefitIsCloserToTheExactBlocksThanKflr() {
+        SmallClassifier m = new SmallClassifier(5, 12, 6, 5, 3);
+        double[][] blocks = m.layerBlocks(m.ggn());
+        LayerBackprop exact = m.backprop(HESSIAN_FACTOR, "EKFAC", true, true);
+        KroneckerCurvature kflr = SmallClassifier.kronecker(exact, "KFLR");
+        EigenvalueRefit refit = new EigenvalueRefit(kflr, exact);
+        refit.add(m.batch);
+        KroneckerCurvature ekfac = refit.result();
+        double[][] k = SmallClassifier.explicit(kflr), e = SmallClassifier.explicit(ekfac);
+        double dKflr = SmallClassifier.frobenius(blocks, k), dEkfac = SmallClassifier.frobenius(blocks, e);
+        assertTrue(dEkfac < dKflr, "EKFAC " + dEkfac + " vs KFLR " + dKflr);
+        // The refit is the orthogonal projection onto the operators diagonal in that basis, where KFLR lies too:
+        // Pythagoras, |KFLR - GGN|^2 = |EKFAC - GGN|^2 + |KFLR - EKFAC|^2, so the gain is all of |KFLR - EKFAC|.
+        double dBetween = SmallClassifier.frobenius(k, e);
+        assertTrue(dBetween > 0.01 * dKflr, "the refit changed nothing: " + dBetween);
+        assertEquals(dKflr * dKflr, dEkfac * dEkfac + dBetween * dBetween, 1e-3 * dKflr * dKflr);
+        // Same eigenbasis, so the refit is the orthogonal projection: the traces agree with the exact blocks'.
+        double trace = 0;
+        for (int i = 0; i < blocks.length; i++) trace += blocks[i][i];
+        assertEquals(trace, ekfac.trace(), 1e-4 * trace);
+    }
+
+    @Test
+    void theExactDiagonalIsTheGaussNewtonDiagonal() {
+        SmallClassifier m = new SmallClassifier(6, 7, 6, 5, 3);
+        double[][] ggn = m.ggn();
+        LayerBackprop b = m.backprop(HESSIAN_FACTOR, "diagonal", false, true);
+        b.run(new SplittableRandom(1));
+        EigenvalueRefit diagonal = EigenvalueRefit.diagonal(b);
+        diagonal.add(m.batch);
+        double[] d = diagonal.result().eigenvalues();
+        for (int i = 0; i < d.length; i++) assertEquals(ggn[i][i], d[i], 1e-5 + 1e-4 * Math.abs(ggn[i][i]), "entry " + i);
+    }
+
+    @Test
+    void monteCarloFactorsConvergeToTheExactOnes() {
+        SmallClassifier m = new SmallClassifier(7, 4, 5, 4, 3);
+        LayerBackprop exact = m.backprop(HESSIAN_FACTOR, "KFLR", true, false);
+        exact.run(new SplittableRandom(1));
+        KroneckerFactors reference = new KroneckerFactors(exact, "KFLR");
+        reference.add(exact, 1);
+        LayerBackprop sampled = m.backprop(SAMPLED, "KFAC", true, false);
+        KroneckerFactors mc = new KroneckerFactors(sampled, "KFAC");
+        SplittableRandom rnd = new SplittableRandom(9);
+        double[] errors = new double[3];
+        int done = 0;
+        int[] checkpoints = {10, 100, 4000};
+        for (int k = 0; k < errors.length; k++) {
+            while (done < checkpoints[k]) {
+                sampled.run(rnd);
+                mc.add(sampled, 1);
+                done++;
+            }
+            errors[k] = relativeError(mc.gradientFactor(0), reference.gradientFactor(0));
+        }
+        // The error of a mean of n samples falls as 1/sqrt(n): 400x the samples, about 20x smaller.
+        assertTrue(errors[2] < 0.05, "relative error after 4000 samples " + errors[2]);
+        assertTrue(errors[2] < errors[0] / 4, java.util.Arrays.toString(errors));
+        // The input factor does not depend on the labels.
+        assertTrue(relativeError(mc.inputFactor(1), reference.inputFactor(1)) < 1e-6);
+    }
+
+    private static double relativeError(double[] a, double[] b) {
+        double d = 0, n = 0;
+        for (int i = 0; i < a.length; i++) {
+            d += (a[i] - b[i]) * (a[i] - b[i]);
+            n += b[i] * b[i];
+        }
+        return Math.sqrt(d / n);
+    }
+
+    @Test
+    void solveTraceAndLogDeterminantAreThoseOfTheExplicitMatrix() {
+        SmallClassifier m = new SmallClassifier(8, 9, 5, 4, 3);
+        KroneckerCurvature kfac = SmallClassifier.kronecker(m.backprop(SAMPLED, "KFAC", true, false), "KFAC");
+        double[][] matrix = SmallClassifier.explicit(kfac);
+        double damping = 1e-2;
+        int n = matrix.length;
+        double trace = 0;
+        for (int i = 0; i < n; i++) trace += matrix[i][i];
+        assertEquals(trace, kfac.trace(), 1e-4 * trace);
+        double[][] damped = new double[n][];
+        for (int i = 0; i < n; i++) {
+            damped[i] = matrix[i].clone();
+            damped[i][i] += damping;
+        }
+        EigenDecomposition eig = new EigenDecomposition(new Array2DRowRealMatrix(damped));
+        double logDet = 0;
+        for (double v : eig.getRealEigenvalues()) logDet += Math.log(v);
+        assertEquals(logDet, kfac.logDeterminant(damping), 1e-3 * Math.abs(logDet));
+        float[] v = new float[n], x = new float[n], back = new float[n];
+        SplittableRandom rnd = new SplittableRandom(2);
+        for (int i = 0; i < n; i++) v[i] = (float) rnd.nextGaussian();
+        kfac.solve(damping, v, x);
+        kfac.apply(x, back);
+        for (int i = 0; i < n; i++) assertEquals(v[i], back[i] + damping * x[i], 1e-3 * (1 + Math.abs(v[i])), "entry " + i);
+    }
+
+    @Test
+    void theGenericSolversRunOnKroneckerOperators() {
+        SmallClassifier m = new SmallClassifier(9, 16, 6, 5, 3);
+        KroneckerCurvature kflr = SmallClassifier.kronecker(m.backprop(HESSIAN_FACTOR, "KFLR", true, false), "KFLR");
+        double[] eigenvalues = kflr.eigenvalues();
+        double largest = java.util.Arrays.stream(eigenvalues).max().orElseThrow();
+        PowerIteration.Eigenpairs top = PowerIteration.topEigenpairs(kflr, new PowerIteration.Settings(1, 1000, 1e-7, 1));
+        assertEquals(largest, top.eigenvalues().eigenvalues()[0], 1e-3 * largest);
+        TraceEstimate trace = HutchinsonTrace.estimate(kflr, new HutchinsonTrace.Settings(400, 0, HutchinsonTrace.StoppingRule.MEAN_CHANGE, 3));
+        assertTrue(Math.abs(trace.mean() - kflr.trace()) < 4 * trace.standardError() + 1e-6, trace.mean() + " vs " + kflr.trace());
+        double maxNode = StochasticLanczosQuadrature.run(kflr, new StochasticLanczosQuadrature.Settings(1, kflr.dimension(), 4)).maxNode();
+        assertEquals(largest, maxNode, 1e-3 * largest);
+        int n = kflr.dimension();
+        float[] g = new float[n], x = new float[n], direct = new float[n];
+        SplittableRandom rnd = new SplittableRandom(4);
+        for (int i = 0; i < n; i++) g[i] = (float) rnd.nextGaussian();
+        double damping = 0.1 * largest;
+        new ConjugateGradient(n, 500, 1e-12).solve(kflr.damped(damping)::apply, g, x); // x = -(C + d I)^-1 g
+        kflr.solve(damping, g, direct);
+        for (int i = 0; i < n; i++) assertEquals(-direct[i], x[i], 1e-3 * (1 + Math.abs(direct[i])), "entry " + i);
+    }
+
+    @Test
+    void aSingularInverseFailsSuggestingDamping() {
+        SmallClassifier m = new SmallClassifier(10, 1, 5, 4, 3);
+        KroneckerCurvature kflr = SmallClassifier.kronecker(m.backprop(HESSIAN_FACTOR, "KFLR", true, false), "KFLR");
+        float[] v = new float[kflr.dimension()], out = new float[kflr.dimension()];
+        ArithmeticException e = assertThrows(ArithmeticException.class, () -> kflr.solve(0, v, out));
+        assertTrue(e.getMessage().contains("add damping") && e.getMessage().contains("layer '0'"), e.getMessage());
+        assertThrows(ArithmeticException.class, () -> kflr.logDeterminant(-1));
+        kflr.solve(1e-3, v, out); // damped, it is fine
+    }
+
+    @Test
+    void anUnsupportedLayerIsNamedWithTheMethod() {
+        SmallClassifier m = new SmallClassifier(11, 2, 5, 4, 3);
+        LayerCall relu = new LayerCall("act", Activation.RELU, m.x, m.x);
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> LayerBackprop.compile(m.store,
+                m.logits, List.of(relu), HESSIAN_FACTOR, "EKFAC", true, false));
+        assertTrue(e.getMessage().startsWith("EKFAC does not support layer 'act'"), e.getMessage());
+    }
+}

@@ -1,0 +1,178 @@
+package org.panagrad.curvature;
+
+import org.apache.commons.math3.linear.Array2DRowRealMatrix;
+import org.apache.commons.math3.linear.LUDecomposition;
+import org.apache.commons.math3.linear.RealMatrix;
+import org.junit.jupiter.api.Test;
+import org.panagrad.analysis.CurvatureProduct;
+import org.panagrad.compiler.Compiler;
+import org.panagrad.nn.Linear;
+import org.panagrad.runtime.Program;
+
+import java.util.List;
+import java.util.SplittableRandom;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** The Laplace approximation against closed forms computed from the explicit Gauss-Newton matrix. */
+class LaplaceTest {
+
+    private static Laplace fit(SmallClassifier m, Laplace.Subset subset, Laplace.Structure structure) {
+        Laplace.Batches one = new Laplace.Batches() {
+            @Override
+            public int count() {
+                return 1;
+            }
+
+            @Override
+            public void feed(int b, Program program) {
+                program.set(m.x, m.images);
+            }
+        };
+        return Laplace.fit(m.store, m.logits, m.layers, subset, structure, one, m.batch, -m.batch * meanLoss(m));
+    }
+
+    private static double meanLoss(SmallClassifier m) {
+        Program p = Compiler.compile(m.store, List.of(m.loss));
+        p.set(m.x, m.images);
+        p.setLabels(m.labels, m.classes);
+        p.run();
+        return p.scalar(m.loss);
+    }
+
+    @Test
+    void fullLastLayerLogMarginalLikelihoodIsTheClosedForm() {
+        SmallClassifier m = new SmallClassifier(21, 9, 5, 4, 3);
+        Laplace laplace = fit(m, Laplace.Subset.LAST_LAYER, Laplace.Structure.FULL);
+        Linear last = (Linear) m.layers.get(1).layer();
+        CurvatureProduct ggn = CurvatureProduct.compile(m.store, m.loss, List.of(last.weight(), last.bias()),
+                CurvatureProduct.Kind.GAUSS_NEWTON);
+        ggn.program().set(m.x, m.images);
+        ggn.program().setLabels(m.labels, m.classes);
+        double[][] h = SmallClassifier.explicit(ggn);
+        int p = h.length;
+        assertEquals(p, laplace.dimension());
+        float[] theta = new float[p];
+        System.arraycopy(m.store.get(last.weight()), 0, theta, 0, 12);
+        System.arraycopy(m.store.get(last.bias()), 0, theta, 12, 3);
+        double logLikelihood = -m.batch * meanLoss(m), norm = 0;
+        for (float t : theta) norm += (double) t * t;
+        for (double delta : new double[] {0.01, 0.7, 30}) {
+            double[][] posterior = new double[p][p];
+            for (int i = 0; i < p; i++) {
+                for (int j = 0; j < p; j++) posterior[i][j] = m.batch * h[i][j] + (i == j ? delta : 0);
+            }
+            RealMatrix matrix = new Array2DRowRealMatrix(posterior);
+            double expected = logLikelihood - 0.5 * delta * norm + 0.5 * p * Math.log(delta)
+                    - 0.5 * Math.log(new LUDecomposition(matrix).getDeterminant());
+            assertEquals(expected, laplace.logMarginalLikelihood(delta), 1e-4 * Math.abs(expected), "delta " + delta);
+        }
+        double tuned = laplace.tunePriorPrecision();
+        double at = laplace.logMarginalLikelihood(tuned);
+        assertTrue(at >= laplace.logMarginalLikelihood(tuned * 1.05) && at >= laplace.logMarginalLikelihood(tuned / 1.05),
+                "not a maximum at " + tuned);
+    }
+
+    @Test
+    void fullProbitUsesTheExplicitPosteriorCovariance() {
+        SmallClassifier m = new SmallClassifier(22, 6, 5, 4, 3);
+        Laplace laplace = fit(m, Laplace.Subset.LAST_LAYER, Laplace.Structure.FULL);
+        laplace.setPriorPrecision(0.5);
+        LayerBackprop jacobian = laplace.jacobianProgram(m.store, m.logits, m.layers);
+        jacobian.program().set(m.x, m.images);
+        Program forward = Compiler.compile(m.store, List.of(m.logits));
+        forward.set(m.x, m.images);
+        forward.run();
+        float[] logits = forward.get(m.logits), probit = new float[logits.length];
+        laplace.probit(jacobian, logits, probit);
+        // The reference: var f_c = (a ⊗ e_c)^T (N H + delta I)^-1 (a ⊗ e_c), with parameter (i, c) at i * 3 + c.
+        DenseCurvature h = (DenseCurvature) laplace.hessian();
+        int p = h.dimension();
+        double[][] posterior = new double[p][p];
+        for (int i = 0; i < p; i++) for (int j = 0; j < p; j++) posterior[i][j] = h.get(i, j) + (i == j ? 0.5 : 0);
+        RealMatrix sigma = new LUDecomposition(new Array2DRowRealMatrix(posterior)).getSolver().getInverse();
+        Program hidden = Compiler.compile(m.store, List.of(m.layers.get(1).input()));
+        hidden.set(m.x, m.images);
+        hidden.run();
+        float[] a = hidden.get(m.layers.get(1).input());
+        for (int n = 0; n < m.batch; n++) {
+            double[] kappaF = new double[3];
+            double max = Double.NEGATIVE_INFINITY;
+            for (int c = 0; c < 3; c++) {
+                double var = 0;
+                for (int i = 0; i < 5; i++) {
+                    for (int j = 0; j < 5; j++) {
+                        double ai = i < 4 ? a[n * 4 + i] : 1, aj = j < 4 ? a[n * 4 + j] : 1;
+                        var += ai * aj * sigma.getEntry(i * 3 + c, j * 3 + c);
+                    }
+                }
+                kappaF[c] = logits[n * 3 + c] / Math.sqrt(1 + Math.PI / 8 * var);
+                max = Math.max(max, kappaF[c]);
+            }
+            double sum = 0;
+            for (double v : kappaF) sum += Math.exp(v - max);
+            for (int c = 0; c < 3; c++) assertEquals(Math.exp(kappaF[c] - max) / sum, probit[n * 3 + c], 1e-5, "example " + n);
+        }
+    }
+
+    @Test
+    void kronAndDiagForAllLayersTuneAndPredict() {
+        SmallClassifier m = new SmallClassifier(23, 8, 5, 4, 3);
+        for (Laplace.Structure s : new Laplace.Structure[] {Laplace.Structure.KRON, Laplace.Structure.DIAG}) {
+            Laplace laplace = fit(m, Laplace.Subset.ALL, s);
+            assertEquals(m.size(), laplace.dimension());
+            double tuned = laplace.tunePriorPrecision();
+            assertTrue(tuned > 1e-6 && tuned < 1e6, s + ": " + tuned);
+            LayerBackprop jacobian = laplace.jacobianProgram(m.store, m.logits, m.layers);
+            jacobian.program().set(m.x, m.images);
+            Program forward = Compiler.compile(m.store, List.of(m.logits));
+            forward.set(m.x, m.images);
+            forward.run();
+            float[] logits = forward.get(m.logits), probit = new float[logits.length];
+            laplace.setPriorPrecision(1e9); // a posterior this tight predicts the MAP's softmax
+            laplace.probit(jacobian, logits, probit);
+            for (int n = 0; n < m.batch; n++) {
+                double max = Math.max(logits[n * 3], Math.max(logits[n * 3 + 1], logits[n * 3 + 2])), sum = 0;
+                for (int c = 0; c < 3; c++) sum += Math.exp(logits[n * 3 + c] - max);
+                for (int c = 0; c < 3; c++) assertEquals(Math.exp(logits[n * 3 + c] - max) / sum, probit[n * 3 + c], 1e-5);
+            }
+            laplace.setPriorPrecision(1);
+            laplace.probit(jacobian, logits, probit); // a wider one flattens the prediction: less confident
+            for (int n = 0; n < m.batch; n++) {
+                double maxMap = 0, maxProbit = 0;
+                for (int c = 0; c < 3; c++) maxProbit = Math.max(maxProbit, probit[n * 3 + c]);
+                double max = Math.max(logits[n * 3], Math.max(logits[n * 3 + 1], logits[n * 3 + 2])), sum = 0;
+                for (int c = 0; c < 3; c++) sum += Math.exp(logits[n * 3 + c] - max);
+                maxMap = 1 / sum;
+                assertTrue(maxProbit <= maxMap + 1e-6, s + " example " + n);
+            }
+            float[] z = new float[laplace.dimension()], draw = new float[laplace.dimension()];
+            float before = m.store.get(((Linear) m.layers.get(0).layer()).weight())[0];
+            laplace.sample(new SplittableRandom(3), z, draw);
+            assertTrue(m.store.get(((Linear) m.layers.get(0).layer()).weight())[0] != before);
+            laplace.restoreMap();
+            assertEquals(before, m.store.get(((Linear) m.layers.get(0).layer()).weight())[0]);
+        }
+    }
+
+    @Test
+    void fullIsForTheLastLayerOnly() {
+        SmallClassifier m = new SmallClassifier(24, 4, 5, 4, 3);
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> fit(m, Laplace.Subset.ALL, Laplace.Structure.FULL));
+        assertTrue(e.getMessage().contains("last-layer only"), e.getMessage());
+    }
+
+    @Test
+    void calibrationCountsBins() {
+        float[] probs = {0.9f, 0.1f, 0.6f, 0.4f, 0.3f, 0.7f, 0.95f, 0.05f};
+        int[] labels = {0, 1, 0, 0};
+        Calibration c = Calibration.of(probs, labels, 4, 2, 15);
+        assertEquals(0.5, c.accuracy(), 1e-12);
+        // bins: 0.9 (right), 0.6 (wrong), 0.7 (wrong), 0.95 (right): |1-.9| + |0-.6| + |0-.7| + |1-.95|, over 4
+        assertEquals((0.1 + 0.6 + 0.7 + 0.05) / 4, c.ece(), 1e-6);
+        assertEquals(-(Math.log(0.9) + Math.log(0.4) + Math.log(0.3) + Math.log(0.95)) / 4, c.nll(), 1e-6);
+    }
+}

@@ -1,0 +1,217 @@
+package org.panagrad.kernels;
+
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Random;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * The convolution and pooling kernels: patch building and pooling with the SIMD bodies against their scalar
+ * twins (bit for bit: both do the same operations in the same order), over widths around every vector length,
+ * strides, padding, dilation and groups; the three convolution passes against a tap-by-tap loop; and the same
+ * bits on one thread and on two.
+ */
+class ConvolutionTest {
+    private static final int[] WIDTHS = {1, 2, 3, 7, 8, 9, 15, 16, 17, 31, 33, 65};
+
+    @AfterEach
+    void restoreThreads() {
+        Gemm.setThreads(Runtime.getRuntime().availableProcessors());
+    }
+
+    /** Convolutions of awkward geometries: {channels, height, width, out, kh, kw, sh, sw, ph, pw, dh, dw, groups}. */
+    private static List<ConvShape> shapes(int batch) {
+        List<ConvShape> shapes = new ArrayList<>();
+        int[][] geometries = {
+                {3, 5, 0, 4, 3, 3, 1, 1, 1, 1, 1, 1, 1},
+                {2, 4, 0, 3, 5, 5, 1, 1, 2, 2, 1, 1, 1},
+                {4, 7, 0, 6, 3, 2, 2, 2, 1, 0, 1, 1, 2},
+                {3, 6, 0, 3, 3, 3, 1, 2, 1, 1, 2, 1, 3},
+                {3, 3, 0, 5, 1, 1, 1, 1, 0, 0, 1, 1, 1},
+                {2, 5, 0, 4, 1, 1, 2, 2, 0, 0, 1, 1, 1},
+                {1, 3, 0, 2, 2, 4, 3, 1, 0, 2, 1, 2, 1},
+                {2, 5, 0, 4, 3, 3, 1, 1, 1, 1, 1, 1, 2},
+                {3, 7, 0, 3, 5, 3, 2, 2, 2, 1, 1, 1, 3}};
+        for (int[] g : geometries) {
+            for (int w : WIDTHS) {
+                int width = Math.max(w, g[11] * (g[5] - 1) + 1 - 2 * g[9]);
+                shapes.add(new ConvShape(batch, g[0], g[1], width, g[3], g[4], g[5], g[6], g[7], g[8], g[9], g[10], g[11], g[12]));
+            }
+        }
+        return shapes;
+    }
+
+    @Test
+    void patchesFromTheSimdBodyAreThoseOfTheScalarTwin() {
+        Random rnd = new Random(1);
+        for (ConvShape s : shapes(1)) {
+            float[] x = KernelTestSupport.random(rnd, s.imageSize() + 3, -1f, 1f);
+            int r0 = s.outHeight() / 3, r1 = s.outHeight(), size = s.patchRows() * (r1 - r0) * s.outWidth();
+            for (int g = 0; g < s.groups(); g++) {
+                float[] simd = new float[size], scalar = new float[size];
+                java.util.Arrays.fill(simd, Float.NaN);
+                Patches.im2col(s, x, 3, g, r0, r1, simd, true);
+                Patches.im2col(s, x, 3, g, r0, r1, scalar, false);
+                assertArrayEquals(scalar, simd, "im2col " + s + " group " + g);
+                float[] cols = KernelTestSupport.random(rnd, size, -1f, 1f);
+                float[] dxSimd = KernelTestSupport.random(new Random(g), s.imageSize() + 2, -1f, 1f), dxScalar = dxSimd.clone();
+                Patches.col2im(s, cols, g, r0, r1, dxSimd, 2, true);
+                Patches.col2im(s, cols, g, r0, r1, dxScalar, 2, false);
+                assertArrayEquals(dxScalar, dxSimd, "col2im " + s + " group " + g);
+            }
+        }
+    }
+
+    @Test
+    void depthwiseFromTheSimdBodyIsThatOfTheScalarTwin() {
+        Random rnd = new Random(6);
+        for (ConvShape s : shapes(2)) {
+            if (!s.depthwise()) continue;
+            int xs = s.batch() * s.imageSize(), ys = s.batch() * s.outImageSize(), ws = s.outChannels() * s.patchRows();
+            float[] x = KernelTestSupport.random(rnd, xs, -1f, 1f), w = KernelTestSupport.random(rnd, ws, -1f, 1f);
+            float[] g = KernelTestSupport.random(rnd, ys, -1f, 1f), bias = KernelTestSupport.random(rnd, s.outChannels(), -1f, 1f);
+            float[][] simd = {new float[ys], new float[xs], new float[ws]}, scalar = {new float[ys], new float[xs], new float[ws]};
+            for (boolean vector : new boolean[] {true, false}) {
+                float[][] out = vector ? simd : scalar;
+                Depthwise.forward(s, 0, s.batch(), x, 0, w, 0, bias, 0, true, out[0], 0, vector);
+                Depthwise.inputGradient(s, 0, s.batch(), g, 0, w, 0, out[1], 0, vector);
+                Depthwise.weightGradient(s, 0, s.batch(), x, 0, g, 0, out[2], 0, false, vector);
+            }
+            assertArrayEquals(scalar[0], simd[0], "forward " + s);
+            assertArrayEquals(scalar[1], simd[1], "input gradient " + s);
+            KernelTestSupport.assertClose(scalar[2], simd[2], 1e-5f, 1e-5f, "weight gradient " + s);
+        }
+    }
+
+    @Test
+    void poolingFromTheSimdBodyIsThatOfTheScalarTwin() {
+        Random rnd = new Random(2);
+        int[][] windows = {{2, 2, 2, 2, 0, 0}, {3, 3, 2, 2, 1, 1}, {3, 2, 1, 2, 1, 0}, {1, 1, 1, 1, 0, 0}, {5, 3, 3, 1, 2, 1}};
+        for (int[] k : windows) {
+            for (int w : WIDTHS) {
+                int width = Math.max(w, k[1]), height = k[0] + 4;
+                ConvShape s = new ConvShape(2, 3, height, width, 3, k[0], k[1], k[2], k[3], k[4], k[5], 1, 1, 3);
+                int in = s.batch() * s.imageSize(), out = s.batch() * s.outImageSize();
+                float[] x = KernelTestSupport.random(rnd, in, -1f, 1f);
+                for (boolean max : new boolean[] {true, false}) {
+                    float[] simd = new float[out], scalar = new float[out];
+                    Pooling.reduce(s, x, 0, simd, 0, max, true);
+                    Pooling.reduce(s, x, 0, scalar, 0, max, false);
+                    assertArrayEquals(scalar, simd, (max ? "max " : "avg ") + s);
+                    assertArrayEquals(naivePool(s, x, max), scalar, 1e-6f, (max ? "max " : "avg ") + s + " against the loop");
+                }
+                float[] g = KernelTestSupport.random(rnd, out, -1f, 1f), simd = new float[in], scalar = new float[in];
+                Pooling.avgPoolAdjoint(s, g, 0, simd, 0, true);
+                Pooling.avgPoolAdjoint(s, g, 0, scalar, 0, false);
+                assertArrayEquals(scalar, simd, "avg adjoint " + s);
+            }
+        }
+    }
+
+    private static float[] naivePool(ConvShape s, float[] x, boolean max) {
+        int oh = s.outHeight(), ow = s.outWidth(), h = s.height(), w = s.width();
+        float[] y = new float[s.batch() * s.outImageSize()];
+        for (int p = 0; p < s.batch() * s.channels(); p++) {
+            for (int r = 0; r < oh; r++) {
+                for (int q = 0; q < ow; q++) {
+                    double v = max ? Double.NEGATIVE_INFINITY : 0;
+                    for (int i = 0; i < s.kh(); i++) {
+                        for (int j = 0; j < s.kw(); j++) {
+                            int ih = r * s.strideH() + i - s.padH(), iw = q * s.strideW() + j - s.padW();
+                            if (ih < 0 || ih >= h || iw < 0 || iw >= w) continue;
+                            double e = x[(p * h + ih) * w + iw];
+                            v = max ? Math.max(v, e) : v + e;
+                        }
+                    }
+                    y[(p * oh + r) * ow + q] = (float) (max ? v : v / (s.kh() * s.kw()));
+                }
+            }
+        }
+        return y;
+    }
+
+    @Test
+    void theThreePassesMatchATapByTapLoop() {
+        Random rnd = new Random(3);
+        for (ConvShape s : shapes(2)) check(s, rnd, true);
+        // 32 and more output channels per group and long patches: the forward pass computes its blocks transposed.
+        for (ConvShape s : new ConvShape[] {new ConvShape(2, 16, 5, 6, 32, 3, 3, 1, 1, 1, 1, 1, 1, 1),
+                new ConvShape(1, 32, 5, 4, 64, 3, 3, 2, 1, 1, 0, 1, 1, 2)}) {
+            assertTrue(Convolution.forwardTransposed(s), s.toString());
+            check(s, rnd, true);
+        }
+    }
+
+    /** Large enough to split over images and claim weight chunks; the same bits on one thread and on two. */
+    @Test
+    void batchesSplitOverThreadsGiveTheSameBits() {
+        Random rnd = new Random(4);
+        // Each just past the 2-thread threshold (2 x GemmJob.PARALLEL_MIN_MACS multiply-adds).
+        ConvShape[] shapes = {new ConvShape(3, 16, 10, 10, 16, 3, 3, 1, 1, 1, 1, 1, 1, 1),
+                new ConvShape(4, 64, 12, 11, 64, 1, 1, 2, 2, 0, 0, 1, 1, 1),
+                new ConvShape(4, 6, 12, 12, 16, 5, 5, 1, 1, 0, 0, 1, 1, 1),
+                new ConvShape(3, 32, 8, 8, 32, 3, 3, 1, 1, 1, 1, 1, 1, 2)};
+        for (ConvShape s : shapes) {
+            Gemm.setThreads(1);
+            float[][] one = check(s, new Random(5), false);
+            Gemm.setThreads(2);
+            float[][] two = check(s, new Random(5), false);
+            for (int i = 0; i < one.length; i++) assertArrayEquals(one[i], two[i], "pass " + i + " of " + s);
+        }
+    }
+
+    /** Runs the three passes on random data, checks them against the loop, returns their results. */
+    private static float[][] check(ConvShape s, Random rnd, boolean withBias) {
+        int xs = s.batch() * s.imageSize(), ys = s.batch() * s.outImageSize(), ws = s.outChannels() * s.patchRows();
+        float[] x = KernelTestSupport.random(rnd, xs, -1f, 1f), w = KernelTestSupport.random(rnd, ws, -1f, 1f);
+        float[] g = KernelTestSupport.random(rnd, ys, -1f, 1f), bias = KernelTestSupport.random(rnd, s.outChannels(), -1f, 1f);
+        double[] y = new double[ys], dx = new double[xs], dw = new double[ws];
+        int oh = s.outHeight(), ow = s.outWidth(), cg = s.groupChannels(), og = s.groupOutChannels();
+        for (int n = 0; n < s.batch(); n++) {
+            for (int o = 0; o < s.outChannels(); o++) {
+                for (int r = 0; r < oh; r++) {
+                    for (int q = 0; q < ow; q++) {
+                        int yi = ((n * s.outChannels() + o) * oh + r) * ow + q;
+                        for (int c = 0; c < cg; c++) {
+                            for (int i = 0; i < s.kh(); i++) {
+                                for (int j = 0; j < s.kw(); j++) {
+                                    int ih = r * s.strideH() + i * s.dilationH() - s.padH(), iw = q * s.strideW() + j * s.dilationW() - s.padW();
+                                    if (ih < 0 || ih >= s.height() || iw < 0 || iw >= s.width()) continue;
+                                    int xi = ((n * s.channels() + o / og * cg + c) * s.height() + ih) * s.width() + iw;
+                                    int wi = ((o * cg + c) * s.kh() + i) * s.kw() + j;
+                                    y[yi] += x[xi] * w[wi];
+                                    dx[xi] += g[yi] * w[wi];
+                                    dw[wi] += x[xi] * g[yi];
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        float[] out = new float[ys + 1], gx = new float[xs + 2], gw = new float[ws + 3];
+        java.util.Arrays.fill(gx, Float.NaN);
+        java.util.Arrays.fill(gw, Float.NaN);
+        Convolution.forward(s, x, 0, w, 0, withBias ? bias : null, 0, withBias, out, 1);
+        Convolution.inputGradient(s, g, 0, w, 0, gx, 2);
+        Convolution.weightGradient(s, x, 0, g, 0, gw, 3);
+        float[] ey = new float[ys], edx = new float[xs], edw = new float[ws];
+        for (int i = 0; i < ys; i++) {
+            double v = y[i] + (withBias ? bias[i / (oh * ow) % s.outChannels()] : 0);
+            ey[i] = (float) (withBias ? Math.max(0, v) : v);
+        }
+        for (int i = 0; i < xs; i++) edx[i] = (float) dx[i];
+        for (int i = 0; i < ws; i++) edw[i] = (float) dw[i];
+        float[] fy = java.util.Arrays.copyOfRange(out, 1, ys + 1), fdx = java.util.Arrays.copyOfRange(gx, 2, xs + 2);
+        float[] fdw = java.util.Arrays.copyOfRange(gw, 3, ws + 3);
+        KernelTestSupport.assertClose(ey, fy, 1e-4f, 1e-4f, "forward " + s);
+        KernelTestSupport.assertClose(edx, fdx, 1e-4f, 1e-4f, "input gradient " + s);
+        KernelTestSupport.assertClose(edw, fdw, 1e-4f, 1e-3f, "weight gradient " + s);
+        return new float[][] {fy, fdx, fdw};
+    }
+}

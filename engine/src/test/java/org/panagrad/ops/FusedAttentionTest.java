@@ -1,0 +1,81 @@
+package org.panagrad.ops;
+
+import org.junit.jupiter.api.Test;
+import org.panagrad.autodiff.Autodiff;
+import org.panagrad.compiler.Compiler;
+import org.panagrad.graph.Graph;
+import org.panagrad.graph.Node;
+import org.panagrad.graph.Shape;
+import org.panagrad.graph.ShapeException;
+import org.panagrad.runtime.ParameterStore;
+import org.panagrad.runtime.Program;
+import org.panagrad.testing.Reference;
+
+import java.util.List;
+import java.util.Random;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * The fused and composed attentions as float32 programs agree within float32 tolerance, forward and gradients,
+ * at vit-tiny's shapes ([B, 4 heads, 17, 16]) and a long causal sequence (T = 256, d = 64); bad shapes fail at build.
+ */
+class FusedAttentionTest {
+    @Test
+    void fusedAgreesWithComposedAtVitTinyShapes() {
+        agree(new int[] {8, 4, 17, 16}, AttentionMask.NONE);
+    }
+
+    @Test
+    void fusedAgreesWithComposedOnALongCausalSequence() {
+        agree(new int[] {1, 2, 256, 64}, AttentionMask.causalMask());
+    }
+
+    private static void agree(int[] dims, AttentionMask mask) {
+        Graph g = new Graph();
+        Node q = g.input("q", dims), k = g.input("k", dims), v = g.input("v", dims), w = g.input("w", dims);
+        Node fused = Ops.fusedAttention(q, k, v, mask), composed = Ops.attention(q, k, v, mask);
+        Node[] gf = Autodiff.grad(Ops.sum(Ops.mul(fused, w)), q, k, v);
+        Node[] gc = Autodiff.grad(Ops.sum(Ops.mul(composed, w)), q, k, v);
+        Program p = Compiler.compile(new ParameterStore(), List.of(fused, composed, gf[0], gf[1], gf[2], gc[0], gc[1], gc[2]));
+        Random rnd = new Random(7);
+        int n = Shape.of(dims).numel();
+        for (Node in : new Node[] {q, k, v, w}) p.set(in, Reference.toFloat(Reference.random(rnd, n, -2, 2)));
+        p.run();
+        close(p.get(composed), p.get(fused), "output");
+        for (int i = 0; i < 3; i++) close(p.get(gc[i]), p.get(gf[i]), "gradient " + i);
+    }
+
+    private static void close(float[] want, float[] got, String what) {
+        double scale = 0;
+        for (float x : want) scale = Math.max(scale, Math.abs(x));
+        for (int i = 0; i < want.length; i++) {
+            assertEquals(want[i], got[i], 1e-5 * scale + 2e-5 * Math.abs(want[i]), what + " at " + i);
+        }
+    }
+
+    @Test
+    void aMaskThatDoesNotBroadcastNamesBothShapes() {
+        Graph g = new Graph();
+        Node q = g.input("q", 2, 4, 5, 8), m = g.input("pad", 3, 1, 1, 5);
+        ShapeException e = assertThrows(ShapeException.class, () -> Ops.fusedAttention(q, q, q, AttentionMask.additive(m)));
+        assertTrue(e.getMessage().contains("pad [3x1x1x5]") && e.getMessage().contains("[2x4x5x5]"), e.getMessage());
+        assertThrows(ShapeException.class, () -> Ops.attention(q, q, q, AttentionMask.additive(m)));
+    }
+
+    @Test
+    void mismatchedQueriesKeysAndValuesFailAtBuild() {
+        Graph g = new Graph();
+        Node q = g.input("q", 2, 5, 8), k = g.input("k", 2, 6, 7), v = g.input("v", 2, 5, 8);
+        assertTrue(assertThrows(ShapeException.class, () -> Ops.fusedAttention(q, k, k, AttentionMask.NONE)).getMessage()
+                .contains("same last dim d"));
+        Node k2 = g.input("k2", 2, 6, 8);
+        assertTrue(assertThrows(ShapeException.class, () -> Ops.fusedAttention(q, k2, v, AttentionMask.NONE)).getMessage()
+                .contains("same count Tk"));
+        Node notConstant = g.input("m", 5, 5);
+        assertTrue(assertThrows(ShapeException.class, () -> Ops.fusedAttention(q, q, q, AttentionMask.keep(notConstant)))
+                .getMessage().contains("Graph.constant"));
+    }
+}

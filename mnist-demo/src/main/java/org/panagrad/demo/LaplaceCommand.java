@@ -1,0 +1,210 @@
+package org.panagrad.demo;
+
+import com.google.gson.GsonBuilder;
+import org.panagrad.compiler.Compiler;
+import org.panagrad.curvature.Calibration;
+import org.panagrad.curvature.Laplace;
+import org.panagrad.curvature.LayerBackprop;
+import org.panagrad.io.AtomicFiles;
+import org.panagrad.io.Dataset;
+import org.panagrad.io.Mnist;
+import org.panagrad.runtime.Program;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.SplittableRandom;
+import java.util.concurrent.Callable;
+
+@Command(name = "laplace", mixinStandardHelpOptions = true, sortOptions = false,
+        description = {"Fits a Laplace approximation to a checkpoint and compares its calibration with the MAP model's.",
+                "Fitted on the training set; tunes the prior precision by the log marginal likelihood, and compares the MAP model's test accuracy, NLL and calibration (ECE,"
+                + " 15 bins) with the Laplace predictive (probit and Monte Carlo); draws a reliability diagram."})
+final class LaplaceCommand implements Callable<Integer> {
+    static final int BATCH = 1000, BINS = 15;
+
+    @Option(names = "--checkpoint", paramLabel = "FILE", required = true, description = "The model, in safetensors.")
+    Path checkpoint;
+
+    @Option(names = "--subset", paramLabel = "NAME", defaultValue = "last-layer", description = "all or last-layer (default: ${DEFAULT-VALUE}).")
+    String subset;
+
+    @Option(names = "--hessian", paramLabel = "NAME", defaultValue = "kron", description = "diag, kron or full (full: last-layer only; default: ${DEFAULT-VALUE}).")
+    String hessian;
+
+    @Option(names = "--train-samples", paramLabel = "N", description = "Fit on the first N training images, a multiple of "
+            + BATCH + " (default: all).")
+    Integer trainSamples;
+
+    @Option(names = "--mc-samples", paramLabel = "S", defaultValue = "30",
+            description = "Posterior samples for the Monte Carlo predictive; 0 skips it (default: ${DEFAULT-VALUE}).")
+    int mcSamples;
+
+    @Option(names = "--prior-precision", paramLabel = "DELTA", description = "Use this prior precision instead of tuning it.")
+    Double priorPrecision;
+
+    @Option(names = "--seed", paramLabel = "N", defaultValue = "1", description = "Seed of the posterior samples (default: ${DEFAULT-VALUE}).")
+    long seed;
+
+    @Option(names = "--json", paramLabel = "FILE", description = "Write the results as JSON.")
+    Path json;
+
+    @Option(names = "--png", paramLabel = "FILE", description = "Draw the reliability diagram of MAP and Laplace (PNG).")
+    Path png;
+
+    @CommandLine.Mixin
+    DataOption data;
+
+    @Option(names = "--threads", paramLabel = "N", description = "Worker threads for the kernels (default: the number of cores).")
+    Integer threads;
+
+    @CommandLine.Spec
+    CommandLine.Model.CommandSpec spec;
+
+    @Override
+    public Integer call() throws IOException {
+        try {
+            return run();
+        } catch (ArithmeticException e) { // a curvature that cannot be inverted: the message says what damping would do
+            throw new IllegalArgumentException(e.getMessage(), e);
+        }
+    }
+
+    private int run() throws IOException {
+        Threads.configure(threads, spec.commandLine().getErr());
+        Laplace.Subset chosenSubset = Laplace.Subset.parse(subset);
+        Laplace.Structure structure = Laplace.Structure.parse(hessian);
+        if (mcSamples < 0) throw new IllegalArgumentException("--mc-samples must be >= 0, got " + mcSamples);
+        PrintWriter out = spec.commandLine().getOut();
+        Model model = Checkpoint.load(checkpoint, null).toModel();
+        Mnist mnist = data.load();
+        Dataset train = mnist.train(), test = mnist.test();
+        int n = trainSamples != null ? trainSamples : train.count() / BATCH * BATCH;
+        if (n < BATCH || n % BATCH != 0 || n > train.count()) {
+            throw new IllegalArgumentException("--train-samples must be a multiple of " + BATCH + " between " + BATCH + " and "
+                    + train.count() + ", got " + n);
+        }
+        Map<String, Double> seconds = new LinkedHashMap<>();
+        long t0 = System.nanoTime();
+        double trainLoss = new Evaluator(model, train, n).run().loss();
+        Model.Batch fit = model.batch("laplace_fit", BATCH);
+        int pixels = train.pixelsPerImage();
+        Laplace.Batches batches = new Laplace.Batches() {
+            @Override
+            public int count() {
+                return n / BATCH;
+            }
+
+            @Override
+            public void feed(int b, Program program) {
+                program.set(fit.images(), train.images(), b * BATCH * pixels);
+            }
+        };
+        Laplace laplace = Laplace.fit(model.store, fit.logits(), fit.layers(), chosenSubset, structure, batches, n, -trainLoss * n);
+        seconds.put("fit", (System.nanoTime() - t0) / 1e9);
+        out.printf(Locale.ROOT, "Laplace (%s, %s) over %,d parameters of layers %s, Gauss-Newton on %,d training images: %.1f s%n",
+                chosenSubset.cliName, structure.cliName(), laplace.dimension(), laplace.layers(), n, seconds.get("fit"));
+        out.flush();
+        t0 = System.nanoTime();
+        double delta = priorPrecision != null ? priorPrecision : laplace.tunePriorPrecision();
+        laplace.setPriorPrecision(delta);
+        double lml = laplace.logMarginalLikelihood(delta);
+        seconds.put("prior", (System.nanoTime() - t0) / 1e9);
+        out.printf(Locale.ROOT, "prior precision %.6g (%s), log marginal likelihood %.2f%n", delta,
+                priorPrecision != null ? "given" : "maximising the log marginal likelihood", lml);
+        out.flush();
+
+        int classes = Mnist.CLASSES, count = test.count() / BATCH * BATCH;
+        Model.Batch eval = model.batch("laplace_test", BATCH);
+        Program forward = Compiler.compile(model.store, List.of(eval.logits()));
+        LayerBackprop jacobian = laplace.jacobianProgram(model.store, eval.logits(), eval.layers());
+        float[] logits = new float[BATCH * classes], probs = new float[BATCH * classes];
+        float[] map = new float[count * classes], probit = new float[count * classes], mc = new float[count * classes];
+        t0 = System.nanoTime();
+        for (int start = 0; start < count; start += BATCH) {
+            forward.set(eval.images(), test.images(), start * pixels);
+            forward.run();
+            forward.read(eval.logits(), logits);
+            softmax(logits, map, start * classes);
+            jacobian.program().set(eval.images(), test.images(), start * pixels);
+            laplace.probit(jacobian, logits, probs);
+            System.arraycopy(probs, 0, probit, start * classes, probs.length);
+        }
+        seconds.put("probit", (System.nanoTime() - t0) / 1e9);
+        t0 = System.nanoTime();
+        if (mcSamples > 0) {
+            SplittableRandom rnd = new SplittableRandom(seed);
+            float[] z = new float[laplace.dimension()], draw = new float[laplace.dimension()], sample = new float[BATCH * classes];
+            try {
+                for (int s = 0; s < mcSamples; s++) {
+                    laplace.sample(rnd, z, draw);
+                    for (int start = 0; start < count; start += BATCH) {
+                        forward.set(eval.images(), test.images(), start * pixels);
+                        forward.run();
+                        forward.read(eval.logits(), logits);
+                        softmax(logits, sample, 0);
+                        for (int i = 0; i < sample.length; i++) mc[start * classes + i] += sample[i] / mcSamples;
+                    }
+                }
+            } finally {
+                laplace.restoreMap();
+            }
+        }
+        seconds.put("monte_carlo", (System.nanoTime() - t0) / 1e9);
+        Map<String, Calibration> results = new LinkedHashMap<>();
+        results.put("MAP", Calibration.of(map, test.labels(), count, classes, BINS));
+        results.put("Laplace probit", Calibration.of(probit, test.labels(), count, classes, BINS));
+        if (mcSamples > 0) results.put("Laplace MC (" + mcSamples + " samples)", Calibration.of(mc, test.labels(), count, classes, BINS));
+        out.printf(Locale.ROOT, "%-28s %9s %8s %8s%n", "test (" + count + " images)", "accuracy", "NLL", "ECE");
+        for (Map.Entry<String, Calibration> e : results.entrySet()) {
+            Calibration c = e.getValue();
+            out.printf(Locale.ROOT, "%-28s %8.2f%% %8.4f %8.4f%n", e.getKey(), 100 * c.accuracy(), c.nll(), c.ece());
+        }
+        out.flush();
+        if (png != null) {
+            List<ReliabilityDiagram.Curve> curves = results.entrySet().stream()
+                    .map(e -> new ReliabilityDiagram.Curve(e.getKey(), e.getValue())).toList();
+            ReliabilityDiagram.write(png, String.format(Locale.ROOT, "Reliability: %s, Laplace %s/%s, prior precision %.3g",
+                    model.mlp != null ? Model.widthsText(model.mlp.widths()) : model.name(), chosenSubset.cliName, structure.cliName(), delta), curves);
+            out.println("reliability diagram: " + png);
+        }
+        if (json != null) {
+            Map<String, Object> report = new LinkedHashMap<>();
+            report.put("checkpoint", checkpoint.toString());
+            report.put("subset", chosenSubset.cliName);
+            report.put("hessian", structure.cliName());
+            report.put("parameters", laplace.dimension());
+            report.put("train_samples", n);
+            report.put("prior_precision", delta);
+            report.put("prior_precision_tuned", priorPrecision == null);
+            report.put("log_marginal_likelihood", lml);
+            report.put("results", results);
+            report.put("seconds", seconds);
+            byte[] bytes = new GsonBuilder().setPrettyPrinting().serializeSpecialFloatingPointValues().create().toJson(report)
+                    .getBytes(StandardCharsets.UTF_8);
+            AtomicFiles.write(json, o -> o.write(bytes));
+            out.println("results: " + json);
+        }
+        out.flush();
+        return 0;
+    }
+
+    /** Row-wise softmax of [rows, 10] logits into out from offset. */
+    static void softmax(float[] logits, float[] out, int offset) {
+        int classes = Mnist.CLASSES;
+        for (int r = 0; r < logits.length / classes; r++) {
+            double max = Double.NEGATIVE_INFINITY, sum = 0;
+            for (int c = 0; c < classes; c++) max = Math.max(max, logits[r * classes + c]);
+            for (int c = 0; c < classes; c++) sum += Math.exp(logits[r * classes + c] - max);
+            for (int c = 0; c < classes; c++) out[offset + r * classes + c] = (float) (Math.exp(logits[r * classes + c] - max) / sum);
+        }
+    }
+}

@@ -1,0 +1,92 @@
+package org.panagrad.demo;
+
+import com.google.gson.JsonObject;
+import com.google.gson.JsonParser;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.panagrad.nn.Activation;
+import org.panagrad.nn.Init;
+import org.panagrad.nn.Mlp;
+
+import javax.imageio.ImageIO;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Map;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** The laplace and influence commands and train --optimizer kfac, end to end on synthetic MNIST-shaped data. */
+class CurvatureCommandsTest {
+    @TempDir
+    Path dir;
+
+    private Path data, checkpoint;
+
+    @BeforeEach
+    void model() throws IOException {
+        data = SyntheticMnist.write(dir.resolve("data"), 1000, 1000);
+        Model model = new Model(Mlp.parseWidths("64-3-10"), Activation.TANH);
+        model.mlp.initialize(model.store, Init.XAVIER_NORMAL, 4);
+        checkpoint = dir.resolve("small.safetensors");
+        Checkpoint.save(checkpoint, model, Map.of());
+    }
+
+    @Test
+    void laplacePrintsMapAndLaplaceMetricsAndDrawsTheDiagram() throws IOException {
+        for (String[] choice : new String[][] {{"last-layer", "full"}, {"all", "kron"}, {"all", "diag"}}) {
+            Path json = dir.resolve(choice[0] + choice[1] + ".json"), png = dir.resolve(choice[0] + choice[1] + ".png");
+            Cli r = Cli.run("laplace", "--checkpoint", checkpoint.toString(), "--data", data.toString(), "--subset", choice[0],
+                    "--hessian", choice[1], "--mc-samples", "3", "--json", json.toString(), "--png", png.toString());
+            assertEquals(0, r.exitCode(), r::toString);
+            assertTrue(r.out().contains("MAP") && r.out().contains("Laplace probit") && r.out().contains("prior precision"), r::toString);
+            JsonObject o = JsonParser.parseString(Files.readString(json)).getAsJsonObject();
+            assertTrue(o.get("prior_precision").getAsDouble() > 0);
+            assertEquals(3, o.getAsJsonObject("results").size());
+            assertNotNull(ImageIO.read(png.toFile()), "a PNG");
+        }
+        Cli full = Cli.run("laplace", "--checkpoint", checkpoint.toString(), "--data", data.toString(), "--subset", "all",
+                "--hessian", "full");
+        assertEquals(Main.EXIT_FAILURE, full.exitCode(), full::toString);
+        assertTrue(full.err().contains("last-layer only"), full::toString);
+    }
+
+    @Test
+    void influenceListsHelpfulAndHarmfulImagesWithEachMethod() throws IOException {
+        for (String method : new String[] {"exact", "cg", "ekfac"}) {
+            Path json = dir.resolve(method + ".json"), png = dir.resolve(method + ".png");
+            Cli r = Cli.run("influence", "--checkpoint", checkpoint.toString(), "--data", data.toString(), "--test-index", "5",
+                    "--top", "4", "--method", method, "--train-samples", "200", "--damping", "2", "--json", json.toString(),
+                    "--png", png.toString());
+            assertEquals(0, r.exitCode(), r::toString);
+            JsonObject o = JsonParser.parseString(Files.readString(json)).getAsJsonObject();
+            assertEquals(4, o.getAsJsonArray("helpful").size());
+            assertEquals(4, o.getAsJsonArray("harmful").size());
+            double mostHelpful = o.getAsJsonArray("helpful").get(0).getAsJsonObject().get("score").getAsDouble();
+            double mostHarmful = o.getAsJsonArray("harmful").get(0).getAsJsonObject().get("score").getAsDouble();
+            assertTrue(mostHelpful <= mostHarmful, r::toString);
+            assertNotNull(ImageIO.read(png.toFile()), "a PNG");
+        }
+        Cli indefinite = Cli.run("influence", "--checkpoint", checkpoint.toString(), "--data", data.toString(), "--test-index",
+                "5", "--method", "exact", "--train-samples", "200", "--damping", "0.01");
+        assertEquals(Main.EXIT_FAILURE, indefinite.exitCode(), indefinite::toString);
+        assertTrue(indefinite.err().contains("is indefinite") && indefinite.err().contains("add damping"), indefinite::toString);
+        assertTrue(!indefinite.err().contains("at org.panagrad"), "no stack trace: " + indefinite);
+        Cli outside = Cli.run("influence", "--checkpoint", checkpoint.toString(), "--data", data.toString(), "--test-index", "1000");
+        assertEquals(Main.EXIT_FAILURE, outside.exitCode(), outside::toString);
+        assertTrue(outside.err().contains("--test-index 1000 is outside the test set of 1000 images"), outside::toString);
+    }
+
+    @Test
+    void trainWithKfacLowersTheLoss() {
+        Cli r = Cli.train(data, "--optimizer", "kfac", "--epochs", "2", "--samples", "512", "--kfac-lr-step", "0");
+        assertEquals(0, r.exitCode(), r::toString);
+        assertTrue(r.out().contains("kfac lr 0.02"), r::toString);
+        Cli wrong = Cli.train(data, "--optimizer", "adam", "--kl-clip", "0.1");
+        assertEquals(Main.EXIT_FAILURE, wrong.exitCode(), wrong::toString);
+        assertTrue(wrong.err().contains("--kl-clip applies only to --optimizer kfac"), wrong::toString);
+    }
+}
