@@ -11,7 +11,7 @@ shapes=("128x10x500 NN|-p m=128 -p n=10 -p k=500" "500x10x128 TN|-p m=500 -p n=1
 score() { # JMH args -> calls per second
   # shellcheck disable=SC2086
   flock /tmp/jmh.lock java -jar "$jar" GemmBench.gemm $1 -f 1 -wi 8 -w 1 -i 5 -r 1 2>/dev/null \
-    | awk '/^GemmBench.gemm/ {print $(NF-2)}'
+    | awk '/^GemmBench.gemm/ {print $(NF-3)}'
 }
 for r in $(seq 1 "$rounds"); do
   for s in "${shapes[@]}"; do
