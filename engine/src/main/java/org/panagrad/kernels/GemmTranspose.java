@@ -6,64 +6,95 @@ import static org.panagrad.kernels.GemmMicroKernel.MR;
 import static org.panagrad.kernels.GemmMicroKernel.NR;
 
 import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.IntVector;
 import jdk.incubator.vector.LongVector;
 import jdk.incubator.vector.VectorMask;
 import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorShuffle;
+import jdk.incubator.vector.VectorSpecies;
 
 /**
  * Packs a panel of a transposed B (NR rows of the stored matrix, each contiguous along k) into the
- * step-major panel layout with 8 x 8 transposes in registers: eight row vectors in, three butterfly stages
- * (swap the off-diagonal 1 x 1, 2 x 2, then 4 x 4 blocks of row pairs), eight step vectors out. Scalar
- * copies cost a load and a store per float; this is 24 shifts and masks, 8 permutes and 32 blends per 64
- * floats. Only for 8-lane species (AVX2); elsewhere {@link #AVAILABLE} is false.
+ * step-major panel layout with LANES x LANES transposes in registers: LANES row vectors in, log2(LANES) butterfly
+ * stages (swap the off-diagonal 1 x 1, 2 x 2, 4 x 4 (and 8 x 8) blocks of row pairs), LANES step vectors out.
+ * Scalar copies cost a load and a store per float; an 8 x 8 block is 24 shifts and masks, 8 permutes and 32
+ * blends per 64 floats, a 16 x 16 block 48, 24 and 96 per 256. For 8- and 16-lane species (AVX2, AVX-512);
+ * elsewhere {@link #AVAILABLE} is false and the callers copy.
  */
 final class GemmTranspose {
     private GemmTranspose() {}
 
-    static final boolean AVAILABLE = LANES == 8 && NR == 16 && MR <= 8;
+    static final boolean AVAILABLE = (LANES == 8 || LANES == 16) && NR % LANES == 0 && MR <= LANES;
 
     // Stage 1 works on the vectors as 64-bit lanes: shifts and masks pair up the floats of two rows without
-    // a lane permute. Stages 2 and 3 permute and blend.
+    // a lane permute. The other stages permute and blend: SWAPb exchanges the b-lane blocks of each 2b-lane
+    // group, ODDb selects their upper halves.
     private static final long LOW = 0xFFFFFFFFL, HIGH = 0xFFFFFFFF00000000L;
-    private static final VectorShuffle<Float> SWAP2 = AVAILABLE ? VectorShuffle.fromValues(F, 2, 3, 0, 1, 6, 7, 4, 5) : null;
-    private static final VectorShuffle<Float> SWAP4 = AVAILABLE ? VectorShuffle.fromValues(F, 4, 5, 6, 7, 0, 1, 2, 3) : null;
-    private static final VectorMask<Float> ODD2 = AVAILABLE
-            ? VectorMask.fromValues(F, false, false, true, true, false, false, true, true) : null;
-    private static final VectorMask<Float> ODD4 = AVAILABLE
-            ? VectorMask.fromValues(F, false, false, false, false, true, true, true, true) : null;
+    private static final VectorShuffle<Float> SWAP2 = swap(2), SWAP4 = swap(4);
+    private static final VectorMask<Float> ODD2 = upperHalves(2), ODD4 = upperHalves(4);
+    // The 16-lane transpose's shuffles and selection bits, on int lanes.
+    private static final VectorSpecies<Integer> I = F.withLanes(int.class);
+    private static final VectorShuffle<Integer> ISWAP2 = intSwap(2), ISWAP4 = intSwap(4), ISWAP8 = intSwap(8);
+    private static final int[] UPPER2 = upperBits(2), UPPER4 = upperBits(4), UPPER8 = upperBits(8);
+
+    private static VectorShuffle<Float> swap(int block) {
+        return AVAILABLE && block < LANES ? VectorShuffle.fromOp(F, i -> i ^ block) : null;
+    }
+
+    private static VectorShuffle<Integer> intSwap(int block) {
+        return LANES == 16 ? VectorShuffle.fromOp(I, i -> i ^ block) : null;
+    }
+
+    /** All bits set in the lanes that {@link #upperHalves} selects. */
+    private static int[] upperBits(int block) {
+        int[] bits = new int[LANES];
+        for (int i = 0; i < LANES; i++) bits[i] = (i & block) != 0 ? -1 : 0;
+        return bits;
+    }
+
+    private static VectorMask<Float> upperHalves(int block) {
+        boolean[] bits = new boolean[LANES];
+        for (int i = 0; i < LANES; i++) bits[i] = (i & block) != 0;
+        return AVAILABLE && block < LANES ? VectorMask.fromArray(F, bits, 0) : null;
+    }
 
     /**
-     * dst[d + p * NR + j] = b[src + j * ld + p] for j < NR and p < kc / 8 * 8; returns the steps done
+     * dst[d + p * NR + j] = b[src + j * ld + p] for j < NR and p < kc / LANES * LANES; returns the steps done
      * (the caller copies the rest). Every read stays inside the NR rows, so no bounds can be exceeded.
      */
     static int packPanel(float[] b, int src, int ld, int kc, float[] dst, int d) {
-        int steps = kc / 8 * 8;
-        for (int half = 0; half < NR; half += 8) {
-            transpose(b, src + half * ld, ld, steps, dst, d + half, NR);
+        int steps = kc / LANES * LANES;
+        for (int part = 0; part < NR; part += LANES) {
+            transpose(b, src + part * ld, ld, steps, dst, d + part, NR);
         }
         return steps;
     }
 
     /**
-     * The A side: dst[d + p * rows + r] = a[src + r * ld + p] for r < rows and p < kc / 8 * 8, for rows <= 8.
-     * Each transpose reads 8 rows and writes 8-float steps rows apart, so rows rows..7 must be readable (the
-     * caller checks) and the last step spills 8 - rows floats past the panel, where the next panel or the
-     * workspace's slack is written later.
+     * The A side: dst[d + p * rows + r] = a[src + r * ld + p] for r < rows and p < kc / LANES * LANES, for
+     * rows <= LANES. Each transpose reads LANES rows and writes LANES-float steps rows apart, so rows
+     * rows..LANES-1 must be readable (the caller checks) and the last step spills LANES - rows floats past the
+     * panel, where the next panel or the workspace's slack is written later.
      */
     static int packRowPanel(float[] a, int src, int ld, int kc, float[] dst, int d, int rows) {
-        int steps = kc / 8 * 8;
+        int steps = kc / LANES * LANES;
         transpose(a, src, ld, steps, dst, d, rows);
         return steps;
     }
 
     /**
-     * dst[o + p * stride + r] = x[s + r * ld + p] for r < 8 and p < steps (a multiple of 8): eight rows in,
-     * 8 x 8 blocks transposed one after the other, each column written as 8 floats (with stride < 8 each
-     * write overlaps the previous one's tail). The loop sits here, not in the callers, so the JIT keeps the
-     * shuffles and masks in registers across blocks (JDK 25: 0.29 -> 0.19 ns per float from L2).
+     * dst[o + p * stride + r] = x[s + r * ld + p] for r < LANES and p < steps (a multiple of LANES): LANES rows in,
+     * blocks transposed one after the other, each column written as LANES floats (with stride < LANES each write
+     * overlaps the previous one's tail). The loops sit in transpose8 and transpose16, not in the callers, so the
+     * JIT keeps the shuffles and masks in registers across blocks (JDK 25: 0.29 -> 0.19 ns per float from L2).
      */
     private static void transpose(float[] x, int s, int ld, int steps, float[] dst, int o, int stride) {
+        if (LANES == 16) transpose16(x, s, ld, steps, dst, o, stride);
+        else transpose8(x, s, ld, steps, dst, o, stride);
+    }
+
+    /** {@link #transpose} at 8 lanes: three stages. */
+    private static void transpose8(float[] x, int s, int ld, int steps, float[] dst, int o, int stride) {
         for (int p = 0; p < steps; p += 8, s += 8, o += 8 * stride) {
             LongVector r0 = FloatVector.fromArray(F, x, s).reinterpretAsLongs();
             LongVector r1 = FloatVector.fromArray(F, x, s + ld).reinterpretAsLongs();
@@ -108,6 +139,112 @@ final class GemmTranspose {
             w1.blend(v1, ODD4).intoArray(dst, o + 5 * stride);
             w2.blend(v2, ODD4).intoArray(dst, o + 6 * stride);
             w3.blend(v3, ODD4).intoArray(dst, o + 7 * stride);
+        }
+    }
+
+    /**
+     * {@link #transpose} at 16 lanes: four stages. AVX-512 blends with a mask register, which C2 (JDK 17) rebuilds
+     * from the mask before every blend (a compare, then the blend); as bitwise selects on int lanes
+     * (BITWISE_BLEND) each is one vpternlogd. The loop runs on the read index, so C2 checks the sixteen rows'
+     * ranges once before it.
+     */
+    private static void transpose16(float[] x, int s, int ld, int steps, float[] dst, int o, int stride) {
+        IntVector odd2 = IntVector.fromArray(I, UPPER2, 0), odd4 = IntVector.fromArray(I, UPPER4, 0);
+        IntVector odd8 = IntVector.fromArray(I, UPPER8, 0);
+        for (int end = s + steps; s < end; s += 16, o += 16 * stride) {
+            LongVector r0 = FloatVector.fromArray(F, x, s).reinterpretAsLongs();
+            LongVector r1 = FloatVector.fromArray(F, x, s + ld).reinterpretAsLongs();
+            LongVector r2 = FloatVector.fromArray(F, x, s + 2 * ld).reinterpretAsLongs();
+            LongVector r3 = FloatVector.fromArray(F, x, s + 3 * ld).reinterpretAsLongs();
+            LongVector r4 = FloatVector.fromArray(F, x, s + 4 * ld).reinterpretAsLongs();
+            LongVector r5 = FloatVector.fromArray(F, x, s + 5 * ld).reinterpretAsLongs();
+            LongVector r6 = FloatVector.fromArray(F, x, s + 6 * ld).reinterpretAsLongs();
+            LongVector r7 = FloatVector.fromArray(F, x, s + 7 * ld).reinterpretAsLongs();
+            LongVector r8 = FloatVector.fromArray(F, x, s + 8 * ld).reinterpretAsLongs();
+            LongVector r9 = FloatVector.fromArray(F, x, s + 9 * ld).reinterpretAsLongs();
+            LongVector ra = FloatVector.fromArray(F, x, s + 10 * ld).reinterpretAsLongs();
+            LongVector rb = FloatVector.fromArray(F, x, s + 11 * ld).reinterpretAsLongs();
+            LongVector rc = FloatVector.fromArray(F, x, s + 12 * ld).reinterpretAsLongs();
+            LongVector rd = FloatVector.fromArray(F, x, s + 13 * ld).reinterpretAsLongs();
+            LongVector re = FloatVector.fromArray(F, x, s + 14 * ld).reinterpretAsLongs();
+            LongVector rf = FloatVector.fromArray(F, x, s + 15 * ld).reinterpretAsLongs();
+            // 1 x 1 blocks between rows (0,1) (2,3) ... (14,15), on 64-bit lanes as in transpose8.
+            IntVector t0 = r0.and(LOW).or(r1.lanewise(VectorOperators.LSHL, 32)).reinterpretAsInts();
+            IntVector t1 = r0.lanewise(VectorOperators.LSHR, 32).or(r1.and(HIGH)).reinterpretAsInts();
+            IntVector t2 = r2.and(LOW).or(r3.lanewise(VectorOperators.LSHL, 32)).reinterpretAsInts();
+            IntVector t3 = r2.lanewise(VectorOperators.LSHR, 32).or(r3.and(HIGH)).reinterpretAsInts();
+            IntVector t4 = r4.and(LOW).or(r5.lanewise(VectorOperators.LSHL, 32)).reinterpretAsInts();
+            IntVector t5 = r4.lanewise(VectorOperators.LSHR, 32).or(r5.and(HIGH)).reinterpretAsInts();
+            IntVector t6 = r6.and(LOW).or(r7.lanewise(VectorOperators.LSHL, 32)).reinterpretAsInts();
+            IntVector t7 = r6.lanewise(VectorOperators.LSHR, 32).or(r7.and(HIGH)).reinterpretAsInts();
+            IntVector t8 = r8.and(LOW).or(r9.lanewise(VectorOperators.LSHL, 32)).reinterpretAsInts();
+            IntVector t9 = r8.lanewise(VectorOperators.LSHR, 32).or(r9.and(HIGH)).reinterpretAsInts();
+            IntVector ta = ra.and(LOW).or(rb.lanewise(VectorOperators.LSHL, 32)).reinterpretAsInts();
+            IntVector tb = ra.lanewise(VectorOperators.LSHR, 32).or(rb.and(HIGH)).reinterpretAsInts();
+            IntVector tc = rc.and(LOW).or(rd.lanewise(VectorOperators.LSHL, 32)).reinterpretAsInts();
+            IntVector td = rc.lanewise(VectorOperators.LSHR, 32).or(rd.and(HIGH)).reinterpretAsInts();
+            IntVector te = re.and(LOW).or(rf.lanewise(VectorOperators.LSHL, 32)).reinterpretAsInts();
+            IntVector tf = re.lanewise(VectorOperators.LSHR, 32).or(rf.and(HIGH)).reinterpretAsInts();
+            // 2 x 2 blocks between rows (0,2) (1,3) (4,6) ....
+            IntVector ux0 = t0.lanewise(VectorOperators.BITWISE_BLEND, t2, odd2), uy0 = t2.lanewise(VectorOperators.BITWISE_BLEND, t0, odd2).rearrange(ISWAP2);
+            IntVector u0 = ux0.lanewise(VectorOperators.BITWISE_BLEND, uy0, odd2), u2 = uy0.lanewise(VectorOperators.BITWISE_BLEND, ux0, odd2);
+            IntVector ux1 = t1.lanewise(VectorOperators.BITWISE_BLEND, t3, odd2), uy1 = t3.lanewise(VectorOperators.BITWISE_BLEND, t1, odd2).rearrange(ISWAP2);
+            IntVector u1 = ux1.lanewise(VectorOperators.BITWISE_BLEND, uy1, odd2), u3 = uy1.lanewise(VectorOperators.BITWISE_BLEND, ux1, odd2);
+            IntVector ux4 = t4.lanewise(VectorOperators.BITWISE_BLEND, t6, odd2), uy4 = t6.lanewise(VectorOperators.BITWISE_BLEND, t4, odd2).rearrange(ISWAP2);
+            IntVector u4 = ux4.lanewise(VectorOperators.BITWISE_BLEND, uy4, odd2), u6 = uy4.lanewise(VectorOperators.BITWISE_BLEND, ux4, odd2);
+            IntVector ux5 = t5.lanewise(VectorOperators.BITWISE_BLEND, t7, odd2), uy5 = t7.lanewise(VectorOperators.BITWISE_BLEND, t5, odd2).rearrange(ISWAP2);
+            IntVector u5 = ux5.lanewise(VectorOperators.BITWISE_BLEND, uy5, odd2), u7 = uy5.lanewise(VectorOperators.BITWISE_BLEND, ux5, odd2);
+            IntVector ux8 = t8.lanewise(VectorOperators.BITWISE_BLEND, ta, odd2), uy8 = ta.lanewise(VectorOperators.BITWISE_BLEND, t8, odd2).rearrange(ISWAP2);
+            IntVector u8 = ux8.lanewise(VectorOperators.BITWISE_BLEND, uy8, odd2), ua = uy8.lanewise(VectorOperators.BITWISE_BLEND, ux8, odd2);
+            IntVector ux9 = t9.lanewise(VectorOperators.BITWISE_BLEND, tb, odd2), uy9 = tb.lanewise(VectorOperators.BITWISE_BLEND, t9, odd2).rearrange(ISWAP2);
+            IntVector u9 = ux9.lanewise(VectorOperators.BITWISE_BLEND, uy9, odd2), ub = uy9.lanewise(VectorOperators.BITWISE_BLEND, ux9, odd2);
+            IntVector uxc = tc.lanewise(VectorOperators.BITWISE_BLEND, te, odd2), uyc = te.lanewise(VectorOperators.BITWISE_BLEND, tc, odd2).rearrange(ISWAP2);
+            IntVector uc = uxc.lanewise(VectorOperators.BITWISE_BLEND, uyc, odd2), ue = uyc.lanewise(VectorOperators.BITWISE_BLEND, uxc, odd2);
+            IntVector uxd = td.lanewise(VectorOperators.BITWISE_BLEND, tf, odd2), uyd = tf.lanewise(VectorOperators.BITWISE_BLEND, td, odd2).rearrange(ISWAP2);
+            IntVector ud = uxd.lanewise(VectorOperators.BITWISE_BLEND, uyd, odd2), uf = uyd.lanewise(VectorOperators.BITWISE_BLEND, uxd, odd2);
+            // 4 x 4 blocks between rows (0,4) ... (11,15).
+            IntVector vx0 = u0.lanewise(VectorOperators.BITWISE_BLEND, u4, odd4), vy0 = u4.lanewise(VectorOperators.BITWISE_BLEND, u0, odd4).rearrange(ISWAP4);
+            IntVector v0 = vx0.lanewise(VectorOperators.BITWISE_BLEND, vy0, odd4), v4 = vy0.lanewise(VectorOperators.BITWISE_BLEND, vx0, odd4);
+            IntVector vx1 = u1.lanewise(VectorOperators.BITWISE_BLEND, u5, odd4), vy1 = u5.lanewise(VectorOperators.BITWISE_BLEND, u1, odd4).rearrange(ISWAP4);
+            IntVector v1 = vx1.lanewise(VectorOperators.BITWISE_BLEND, vy1, odd4), v5 = vy1.lanewise(VectorOperators.BITWISE_BLEND, vx1, odd4);
+            IntVector vx2 = u2.lanewise(VectorOperators.BITWISE_BLEND, u6, odd4), vy2 = u6.lanewise(VectorOperators.BITWISE_BLEND, u2, odd4).rearrange(ISWAP4);
+            IntVector v2 = vx2.lanewise(VectorOperators.BITWISE_BLEND, vy2, odd4), v6 = vy2.lanewise(VectorOperators.BITWISE_BLEND, vx2, odd4);
+            IntVector vx3 = u3.lanewise(VectorOperators.BITWISE_BLEND, u7, odd4), vy3 = u7.lanewise(VectorOperators.BITWISE_BLEND, u3, odd4).rearrange(ISWAP4);
+            IntVector v3 = vx3.lanewise(VectorOperators.BITWISE_BLEND, vy3, odd4), v7 = vy3.lanewise(VectorOperators.BITWISE_BLEND, vx3, odd4);
+            IntVector vx8 = u8.lanewise(VectorOperators.BITWISE_BLEND, uc, odd4), vy8 = uc.lanewise(VectorOperators.BITWISE_BLEND, u8, odd4).rearrange(ISWAP4);
+            IntVector v8 = vx8.lanewise(VectorOperators.BITWISE_BLEND, vy8, odd4), vc = vy8.lanewise(VectorOperators.BITWISE_BLEND, vx8, odd4);
+            IntVector vx9 = u9.lanewise(VectorOperators.BITWISE_BLEND, ud, odd4), vy9 = ud.lanewise(VectorOperators.BITWISE_BLEND, u9, odd4).rearrange(ISWAP4);
+            IntVector v9 = vx9.lanewise(VectorOperators.BITWISE_BLEND, vy9, odd4), vd = vy9.lanewise(VectorOperators.BITWISE_BLEND, vx9, odd4);
+            IntVector vxa = ua.lanewise(VectorOperators.BITWISE_BLEND, ue, odd4), vya = ue.lanewise(VectorOperators.BITWISE_BLEND, ua, odd4).rearrange(ISWAP4);
+            IntVector va = vxa.lanewise(VectorOperators.BITWISE_BLEND, vya, odd4), ve = vya.lanewise(VectorOperators.BITWISE_BLEND, vxa, odd4);
+            IntVector vxb = ub.lanewise(VectorOperators.BITWISE_BLEND, uf, odd4), vyb = uf.lanewise(VectorOperators.BITWISE_BLEND, ub, odd4).rearrange(ISWAP4);
+            IntVector vb = vxb.lanewise(VectorOperators.BITWISE_BLEND, vyb, odd4), vf = vyb.lanewise(VectorOperators.BITWISE_BLEND, vxb, odd4);
+            // 8 x 8 blocks between rows (0,8) ... (7,15): row q now holds column q.
+            IntVector wx0 = v0.lanewise(VectorOperators.BITWISE_BLEND, v8, odd8), wy0 = v8.lanewise(VectorOperators.BITWISE_BLEND, v0, odd8).rearrange(ISWAP8);
+            IntVector wx1 = v1.lanewise(VectorOperators.BITWISE_BLEND, v9, odd8), wy1 = v9.lanewise(VectorOperators.BITWISE_BLEND, v1, odd8).rearrange(ISWAP8);
+            IntVector wx2 = v2.lanewise(VectorOperators.BITWISE_BLEND, va, odd8), wy2 = va.lanewise(VectorOperators.BITWISE_BLEND, v2, odd8).rearrange(ISWAP8);
+            IntVector wx3 = v3.lanewise(VectorOperators.BITWISE_BLEND, vb, odd8), wy3 = vb.lanewise(VectorOperators.BITWISE_BLEND, v3, odd8).rearrange(ISWAP8);
+            IntVector wx4 = v4.lanewise(VectorOperators.BITWISE_BLEND, vc, odd8), wy4 = vc.lanewise(VectorOperators.BITWISE_BLEND, v4, odd8).rearrange(ISWAP8);
+            IntVector wx5 = v5.lanewise(VectorOperators.BITWISE_BLEND, vd, odd8), wy5 = vd.lanewise(VectorOperators.BITWISE_BLEND, v5, odd8).rearrange(ISWAP8);
+            IntVector wx6 = v6.lanewise(VectorOperators.BITWISE_BLEND, ve, odd8), wy6 = ve.lanewise(VectorOperators.BITWISE_BLEND, v6, odd8).rearrange(ISWAP8);
+            IntVector wx7 = v7.lanewise(VectorOperators.BITWISE_BLEND, vf, odd8), wy7 = vf.lanewise(VectorOperators.BITWISE_BLEND, v7, odd8).rearrange(ISWAP8);
+            // Stored in order: with stride < 16 each store overlaps the one before it.
+            wx0.lanewise(VectorOperators.BITWISE_BLEND, wy0, odd8).reinterpretAsFloats().intoArray(dst, o);
+            wx1.lanewise(VectorOperators.BITWISE_BLEND, wy1, odd8).reinterpretAsFloats().intoArray(dst, o + stride);
+            wx2.lanewise(VectorOperators.BITWISE_BLEND, wy2, odd8).reinterpretAsFloats().intoArray(dst, o + 2 * stride);
+            wx3.lanewise(VectorOperators.BITWISE_BLEND, wy3, odd8).reinterpretAsFloats().intoArray(dst, o + 3 * stride);
+            wx4.lanewise(VectorOperators.BITWISE_BLEND, wy4, odd8).reinterpretAsFloats().intoArray(dst, o + 4 * stride);
+            wx5.lanewise(VectorOperators.BITWISE_BLEND, wy5, odd8).reinterpretAsFloats().intoArray(dst, o + 5 * stride);
+            wx6.lanewise(VectorOperators.BITWISE_BLEND, wy6, odd8).reinterpretAsFloats().intoArray(dst, o + 6 * stride);
+            wx7.lanewise(VectorOperators.BITWISE_BLEND, wy7, odd8).reinterpretAsFloats().intoArray(dst, o + 7 * stride);
+            wy0.lanewise(VectorOperators.BITWISE_BLEND, wx0, odd8).reinterpretAsFloats().intoArray(dst, o + 8 * stride);
+            wy1.lanewise(VectorOperators.BITWISE_BLEND, wx1, odd8).reinterpretAsFloats().intoArray(dst, o + 9 * stride);
+            wy2.lanewise(VectorOperators.BITWISE_BLEND, wx2, odd8).reinterpretAsFloats().intoArray(dst, o + 10 * stride);
+            wy3.lanewise(VectorOperators.BITWISE_BLEND, wx3, odd8).reinterpretAsFloats().intoArray(dst, o + 11 * stride);
+            wy4.lanewise(VectorOperators.BITWISE_BLEND, wx4, odd8).reinterpretAsFloats().intoArray(dst, o + 12 * stride);
+            wy5.lanewise(VectorOperators.BITWISE_BLEND, wx5, odd8).reinterpretAsFloats().intoArray(dst, o + 13 * stride);
+            wy6.lanewise(VectorOperators.BITWISE_BLEND, wx6, odd8).reinterpretAsFloats().intoArray(dst, o + 14 * stride);
+            wy7.lanewise(VectorOperators.BITWISE_BLEND, wx7, odd8).reinterpretAsFloats().intoArray(dst, o + 15 * stride);
         }
     }
 }
