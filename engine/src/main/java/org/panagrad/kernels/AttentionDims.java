@@ -11,7 +11,7 @@ public record AttentionDims(int batch, int tq, int tk, int d, int dv, float scal
 
     /** Floats of workspace one call needs: the keys of one entry transposed (padded to a vector), scores, sums. */
     public int workspace() {
-        return d * paddedKeys() + 4 * BLOCK + 4 * dv + 8;
+        return d * paddedKeys() + 4 * BLOCK + 4 * dv + 16;
     }
 
     int paddedKeys() {
