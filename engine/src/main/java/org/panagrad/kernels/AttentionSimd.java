@@ -6,11 +6,13 @@ import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
- * The fused attention forward in vectors. Per batch entry the keys are transposed once into the workspace
- * ([d, keys padded to 16] so a vector of scores is d broadcast-FMAs down unit-stride columns), then four query rows
- * go together through the key blocks. Both products keep eight independent FMA chains in registers (Zen 5 retires
- * two 4-cycle FMAs a cycle, so fewer chains leave the pipes idle): Q K^T as 4 rows x 2 key vectors, P V as
- * 4 rows x 2 output vectors; where only one vector is left, its sum is split over even and odd terms instead.
+ * The fused attention forward in vectors. Per batch entry the keys are transposed once into the workspace, block by
+ * block of 64 keys ([d, 64] each, contiguous, so a vector of scores is d broadcast-FMAs down unit-stride columns).
+ * Query rows go in tiles of {@link AttentionDims#ROWS}: for each key block, the tile's groups of four rows take their
+ * scores, softmax and values in turn, so the block's keys and values (16 KB each at d = 64) are read from L1 by all
+ * of the tile's rows instead of from L2 by every four. Both products keep eight independent FMA chains in registers
+ * (Zen 5 retires two 4-cycle FMAs a cycle, so fewer chains leave the pipes idle): Q K^T as 4 rows x 2 key vectors,
+ * P V as 4 rows x 2 output vectors; where only one vector is left, its sum is split over even and odd terms instead.
  * A causal group stops at its last row's diagonal: the keys past it are hidden from all four rows. A last group of
  * fewer than four rows repeats its last row and writes only the real ones.
  */
@@ -19,33 +21,40 @@ final class AttentionSimd {
 
     private static final VectorSpecies<Float> F = VectorMath.F;
     private static final VectorSpecies<Integer> I = F.withLanes(int.class);
-    private static final int ROWS = 4;
+    private static final int ROWS = 4, STATE = 3 * ROWS; // per group: running maxima, sums, rescale factors
 
     static void forward(AttentionDims a, AttentionMaskLayout mask, float[] q, int qOff, float[] k, int kOff,
                         float[] v, int vOff, float[] out, int outOff, float[] w) {
-        int tq = a.tq(), tk = a.tk(), d = a.d(), dv = a.dv(), lanes = F.length(), pad = a.paddedKeys();
-        int bk = AttentionDims.BLOCK, scores = d * pad, acc = scores + ROWS * bk, ml = acc + ROWS * dv;
+        int tq = a.tq(), tk = a.tk(), d = a.d(), dv = a.dv(), lanes = F.length(), bk = AttentionDims.BLOCK;
+        int tile = AttentionDims.ROWS, scores = a.keyBlocks() * bk * d, acc = scores + ROWS * bk, ml = acc + tile * dv;
         for (int b = 0; b < a.batch(); b++) {
             int qb = qOff + b * tq * d, kb = kOff + b * tk * d, vb = vOff + b * tk * dv, ob = outOff + b * tq * dv;
-            transposeKeys(k, kb, tk, d, w, pad);
-            for (int i0 = 0; i0 < tq; i0 += ROWS) {
-                int rows = Math.min(ROWS, tq - i0), keys = a.causal() ? Math.min(tk, i0 + rows) : tk;
-                for (int r = 0; r < ROWS; r++) {
-                    w[ml + r] = Float.NEGATIVE_INFINITY;
-                    w[ml + ROWS + r] = 0f;
+            transposeKeys(k, kb, tk, d, w);
+            for (int i0 = 0; i0 < tq; i0 += tile) {
+                int rows = Math.min(tile, tq - i0), groups = (rows + ROWS - 1) / ROWS;
+                for (int g = 0; g < groups; g++) {
+                    for (int r = 0; r < ROWS; r++) {
+                        w[ml + g * STATE + r] = Float.NEGATIVE_INFINITY;
+                        w[ml + g * STATE + ROWS + r] = 0f;
+                    }
                 }
-                java.util.Arrays.fill(w, acc, acc + ROWS * dv, 0f);
-                int q0 = qb + i0 * d, q1 = qb + Math.min(i0 + 1, tq - 1) * d;
-                int q2 = qb + Math.min(i0 + 2, tq - 1) * d, q3 = qb + Math.min(i0 + 3, tq - 1) * d;
+                java.util.Arrays.fill(w, acc, acc + groups * ROWS * dv, 0f);
+                int keys = a.causal() ? Math.min(tk, i0 + rows) : tk;
                 for (int j0 = 0; j0 < keys; j0 += bk) {
-                    int width = Math.min(bk, keys - j0);
-                    int nv = (width + lanes - 1) / lanes, sw = nv * lanes;
-                    scores(q, q0, q1, q2, q3, d, w, j0, pad, nv, a.scale(), scores, sw);
-                    softmaxBlock(a, mask, b, i0, j0, width, w, scores, sw, acc, ml);
-                    values(w, scores, sw, v, vb + j0 * dv, dv, width, acc);
+                    for (int g = 0; g < groups; g++) {
+                        int g0 = i0 + g * ROWS, groupKeys = a.causal() ? Math.min(tk, Math.min(g0 + ROWS, tq)) : tk;
+                        if (j0 >= groupKeys) continue;
+                        int width = Math.min(bk, groupKeys - j0), nv = (width + lanes - 1) / lanes, sw = nv * lanes;
+                        int q0 = qb + g0 * d, q1 = qb + Math.min(g0 + 1, tq - 1) * d;
+                        int q2 = qb + Math.min(g0 + 2, tq - 1) * d, q3 = qb + Math.min(g0 + 3, tq - 1) * d;
+                        int groupAcc = acc + g * ROWS * dv;
+                        scores(q, q0, q1, q2, q3, d, w, j0 * d, bk, nv, a.scale(), scores, sw);
+                        softmaxBlock(a, mask, b, g0, j0, width, w, scores, sw, groupAcc, ml + g * STATE);
+                        values(w, scores, sw, v, vb + j0 * dv, dv, width, groupAcc);
+                    }
                 }
                 for (int r = 0; r < rows; r++) {
-                    float inv = 1f / w[ml + ROWS + r];
+                    float inv = 1f / w[ml + r / ROWS * STATE + ROWS + r % ROWS];
                     int src = acc + r * dv, dst = ob + (i0 + r) * dv, c = 0;
                     for (; c < F.loopBound(dv); c += lanes) FloatVector.fromArray(F, w, src + c).mul(inv).intoArray(out, dst + c);
                     for (; c < dv; c++) out[dst + c] = w[src + c] * inv;
@@ -55,14 +64,15 @@ final class AttentionSimd {
     }
 
     /**
-     * Keys [tk, d] from k[kb..] into w as [d, pad] (columns tk..pad stay 0), sixteen keys at a time: writing whole
-     * columns one after another strides by pad floats, and at pad = 256 those lines share four L1 sets.
+     * Keys [tk, d] from k[kb..] into w as blocks of 64 keys, each [d, 64] (key j, column c at
+     * (j / 64) * 64 d + c * 64 + j % 64; the columns past tk are never read as keys), sixteen keys at a time.
      */
-    private static void transposeKeys(float[] k, int kb, int tk, int d, float[] w, int pad) {
+    private static void transposeKeys(float[] k, int kb, int tk, int d, float[] w) {
+        int bk = AttentionDims.BLOCK;
         for (int j0 = 0; j0 < tk; j0 += 16) {
-            int j1 = Math.min(tk, j0 + 16);
+            int j1 = Math.min(tk, j0 + 16), base = j0 / bk * bk * d + j0 % bk;
             for (int c = 0; c < d; c++) {
-                for (int j = j0, at = kb + j0 * d + c; j < j1; j++, at += d) w[c * pad + j] = k[at];
+                for (int j = j0, at = kb + j0 * d + c, to = base + c * bk; j < j1; j++, at += d, to++) w[to] = k[at];
             }
         }
     }
@@ -71,12 +81,12 @@ final class AttentionSimd {
      * Scaled scores of the four query rows at q[q0..], q[q1..], q[q2..], q[q3..] against nv vectors of keys from
      * column j0 of the transposed keys (w[0..d * pad)), into rows of sw = nv * lanes floats at w[dst..].
      */
-    private static void scores(float[] q, int q0, int q1, int q2, int q3, int d, float[] w, int j0, int pad, int nv,
+    private static void scores(float[] q, int q0, int q1, int q2, int q3, int d, float[] w, int kt, int pad, int nv,
                                float scale, int dst, int sw) {
         int lanes = F.length(), n = 0;
         for (; n + 2 <= nv; n += 2) {
             FloatVector s00 = FloatVector.zero(F), s01 = s00, s10 = s00, s11 = s00, s20 = s00, s21 = s00, s30 = s00, s31 = s00;
-            for (int c = 0, at = j0 + n * lanes; c < d; c++, at += pad) {
+            for (int c = 0, at = kt + n * lanes; c < d; c++, at += pad) {
                 FloatVector k0 = FloatVector.fromArray(F, w, at), k1 = FloatVector.fromArray(F, w, at + lanes);
                 FloatVector x = FloatVector.broadcast(F, q[q0 + c]);
                 s00 = k0.fma(x, s00);
@@ -103,7 +113,7 @@ final class AttentionSimd {
         }
         if (n < nv) {
             FloatVector e0 = FloatVector.zero(F), e1 = e0, e2 = e0, e3 = e0, o0 = e0, o1 = e0, o2 = e0, o3 = e0;
-            int c = 0, at = j0 + n * lanes;
+            int c = 0, at = kt + n * lanes;
             for (; c + 2 <= d; c += 2, at += 2 * pad) {
                 FloatVector k0 = FloatVector.fromArray(F, w, at), k1 = FloatVector.fromArray(F, w, at + pad);
                 e0 = k0.fma(FloatVector.broadcast(F, q[q0 + c]), e0);
