@@ -1,6 +1,5 @@
 package org.panagrad.onnx;
 
-import org.panagrad.graph.DType;
 import org.panagrad.graph.Node;
 import org.panagrad.graph.Storage;
 import org.panagrad.graph.Variable;
@@ -27,6 +26,7 @@ final class Emitter {
     private final ParameterStore store;
     private final SymbolicDims dims;
     private final Map<Node, int[]> storedPermutations;
+    private final Map<Node, int[]> storedShapes;
     private final Map<Node, String> stateNames;
     private final Map<Node, String> inputNames = new HashMap<>();
     private final Map<Node, String> outputNames = new HashMap<>();
@@ -38,7 +38,8 @@ final class Emitter {
     final List<ProtoWriter> initializers = new ArrayList<>();
 
     Emitter(ParameterStore store, Signature signature, SymbolicDims dims, Map<Node, int[]> storedPermutations,
-            Map<Node, String> stateNames) {
+            Map<Node, int[]> storedShapes, Map<Node, String> stateNames) {
+        this.storedShapes = storedShapes;
         this.store = store;
         this.dims = dims;
         this.storedPermutations = storedPermutations;
@@ -82,10 +83,6 @@ final class Emitter {
                 String name = inputNames.get(n);
                 if (name == null) throw new IllegalArgumentException("the forward pass reads input " + n.describe()
                         + ", which is not among the exported inputs " + inputNames.values());
-                if (n.dtype() != DType.FLOAT) {
-                    throw new UnsupportedOpException("input " + name + " (" + n.describe() + ") holds integers; the export"
-                            + " writes float inputs only");
-                }
                 yield name;
             }
             case VARIABLE -> variable(n);
@@ -104,7 +101,7 @@ final class Emitter {
     Operand operand(Node n, boolean transposed) {
         int[] perm = storedPermutations.get(n);
         if (perm != null && !values.containsKey(n) && perm.length == 2 && perm[0] == 1) {
-            return new Operand(initializerOf(n), !transposed);
+            return new Operand(stored(n), !transposed);
         }
         return new Operand(value(n), transposed);
     }
@@ -135,6 +132,55 @@ final class Emitter {
         return name;
     }
 
+    /** A float scalar constant, as an initializer. */
+    String scalar(String base, double value) {
+        return constant(base, new int[0], new float[] {(float) value});
+    }
+
+    /** A constant of zeros and ones (a mask) as the boolean tensor that ONNX's Where takes. */
+    String bool(Node mask) {
+        String values = value(mask), out = fresh(values + ".bool");
+        OnnxProto.intAttribute(emit("Cast", out, values), "to", OnnxProto.BOOL);
+        return out;
+    }
+
+    /**
+     * n's shape as an int64 vector, for ops that take a shape (Expand): a constant when n's shape is static,
+     * else computed from the batch size that the graph's input carries.
+     */
+    String shapeOf(Node n) {
+        int[] f = dims.factors(n);
+        if (dims.isStatic(n)) return int64s(name(n) + ".shape", Arrays.stream(n.shape().dims()).asLongStream().toArray());
+        String[] parts = new String[f.length];
+        for (int i = 0; i < f.length; i++) {
+            if (f[i] == 0) parts[i] = int64s(name(n) + ".dim" + i, n.shape().dim(i));
+            else if (f[i] == 1) parts[i] = batchSize();
+            else emit("Mul", parts[i] = fresh(name(n) + ".dim" + i), batchSize(), int64s(name(n) + ".factor" + i, f[i]));
+        }
+        String out = fresh(name(n) + ".shape");
+        OnnxProto.intAttribute(emit("Concat", out, parts), "axis", 0);
+        return out;
+    }
+
+    private String batchSize;
+
+    /** The batch size as an int64 vector [1], read off the first input's batch axis. */
+    private String batchSize() {
+        if (batchSize != null) return batchSize;
+        for (Map.Entry<Node, String> in : inputNames.entrySet()) {
+            int[] f = dims.factors(in.getKey());
+            for (int a = 0; a < f.length; a++) {
+                if (f[a] != 1) continue;
+                batchSize = fresh("batch_size");
+                ProtoWriter shape = emit("Shape", batchSize, in.getValue());
+                OnnxProto.intAttribute(shape, "start", a);
+                OnnxProto.intAttribute(shape, "end", a + 1);
+                return batchSize;
+            }
+        }
+        throw new UnsupportedOpException("no input has an axis that is the batch size, which a shape following it needs");
+    }
+
     /** A constant int64 vector (shapes, axes), as an initializer. */
     String int64s(String base, long... values) {
         String name = fresh(base);
@@ -151,19 +197,42 @@ final class Emitter {
         return constant(n.op().name() + "_" + n.id(), n.shape().dims(), values);
     }
 
-    /** A variable is an initializer under its own name; stored permuted, a Transpose gives it the graph's layout. */
+    /**
+     * A variable is an initializer under its own name; stored permuted, a Transpose gives it the graph's layout
+     * (after a Reshape when it is stored in another shape too).
+     */
     private String variable(Node n) {
         int[] perm = storedPermutations.get(n);
-        String init = initializerOf(n);
-        if (perm == null) return init;
+        if (perm == null) return initializerOf(n);
+        String init = stored(n);
         int[] back = new int[perm.length];
-        for (int i = 0; i < perm.length; i++) back[perm[i]] = i;
+        boolean identity = true;
+        for (int i = 0; i < perm.length; i++) {
+            back[perm[i]] = i;
+            identity &= perm[i] == i;
+        }
+        if (identity) return init; // stored in another shape only: the Reshape is all
         String out = fresh(init + ".T");
         OnnxProto.intsAttribute(emit("Transpose", out, init), "perm", Arrays.stream(back).asLongStream().toArray());
         return out;
     }
 
     private final Map<Node, String> initializerNames = new HashMap<>();
+    private final Map<Node, String> reshapedInitializers = new HashMap<>();
+
+    /** A parameter's initializer with its axes permuted as stored, reshaped to that when stored in another shape. */
+    private String stored(Node n) {
+        String init = initializerOf(n);
+        if (!storedShapes.containsKey(n)) return init;
+        return reshapedInitializers.computeIfAbsent(n, k -> {
+            int[] perm = storedPermutations.get(k);
+            long[] permuted = new long[perm.length];
+            for (int i = 0; i < perm.length; i++) permuted[i] = k.shape().dim(perm[i]);
+            String out = fresh(init + ".reshaped");
+            emit("Reshape", out, init, int64s(init + ".permuted_shape", permuted));
+            return out;
+        });
+    }
 
     private String initializerOf(Node n) {
         String existing = initializerNames.get(n);
@@ -177,7 +246,7 @@ final class Emitter {
             data = permute(data, shape, perm);
             int[] permuted = new int[shape.length];
             for (int i = 0; i < perm.length; i++) permuted[i] = shape[perm[i]];
-            shape = permuted;
+            shape = storedShapes.getOrDefault(n, permuted);
         }
         initializers.add(OnnxProto.floatTensor(name, shape, data));
         initializerNames.put(n, name);

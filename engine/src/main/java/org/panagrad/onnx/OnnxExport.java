@@ -1,5 +1,6 @@
 package org.panagrad.onnx;
 
+import org.panagrad.graph.DType;
 import org.panagrad.graph.Graph;
 import org.panagrad.graph.Node;
 import org.panagrad.graph.Storage;
@@ -42,6 +43,8 @@ public final class OnnxExport {
     private final ParameterStore store;
     private final Signature.Builder forward;
     private final Map<Node, int[]> storedPermutations = new HashMap<>();
+    /** The shape a parameter is stored in when it is not its permuted shape (the permuted tensor reshaped). */
+    private final Map<Node, int[]> storedShapes = new HashMap<>();
     private final Map<Node, String> stateNames = new HashMap<>();
     private final Map<String, String> metadata = new LinkedHashMap<>();
     private String graphName = "panagrad";
@@ -75,8 +78,10 @@ public final class OnnxExport {
 
     /**
      * Names and lays out the initializers as a PyTorch state dict: each entry's tensor is written under its name,
-     * in PyTorch's layout. A layout conversion must be an axis permutation (it is found by applying
-     * {@link StateEntry#toTorch} to the element indices), which the graph then undoes; others are refused.
+     * in PyTorch's layout and shape. A layout conversion must be an axis permutation, possibly followed by a
+     * reshape (it is found by applying {@link StateEntry#toTorch} to the element indices): a ViT's patch projection,
+     * a [49, 64] product here, is PyTorch's Conv2d weight [64, 1, 7, 7]. The graph then undoes it (a Reshape, a
+     * Transpose); other conversions are refused.
      */
     public OnnxExport stateDict(List<StateEntry> entries) {
         for (StateEntry e : entries) {
@@ -84,12 +89,15 @@ public final class OnnxExport {
             int[] perm = permutationOf(e);
             boolean identity = true;
             for (int i = 0; i < perm.length; i++) identity &= perm[i] == i;
-            if (!identity) storedPermuted(e.node(), perm);
+            int[] permuted = new int[perm.length];
+            for (int i = 0; i < perm.length; i++) permuted[i] = e.node().shape().dim(perm[i]);
+            if (!Arrays.equals(permuted, e.torchShape())) storedShapes.put(e.node(), e.torchShape().clone());
+            if (!identity || storedShapes.containsKey(e.node())) storedPermuted(e.node(), perm);
         }
         return this;
     }
 
-    /** The axis permutation that the entry's conversion to PyTorch's layout performs. */
+    /** The axis permutation that the entry's conversion to PyTorch's layout performs, before any reshape. */
     private int[] permutationOf(StateEntry e) {
         int[] shape = e.node().shape().dims(), torch = e.torchShape();
         int n = e.node().shape().numel();
@@ -102,13 +110,15 @@ public final class OnnxExport {
             probe = store.get(e.node()).clone();
         }
         float[] converted = e.toTorch().apply(probe.clone());
-        for (int[] perm : permutations(shape.length)) {
-            boolean shapeFits = torch.length == shape.length;
-            for (int i = 0; shapeFits && i < perm.length; i++) shapeFits = shape[perm[i]] == torch[i];
-            if (shapeFits && Arrays.equals(Emitter.permute(probe, shape, perm), converted)) return perm;
+        int torchNumel = 1;
+        for (int d : torch) torchNumel *= d;
+        if (torchNumel == n) {
+            for (int[] perm : permutations(shape.length)) {
+                if (Arrays.equals(Emitter.permute(probe, shape, perm), converted)) return perm;
+            }
         }
         throw new IllegalArgumentException("state entry " + e + ": its conversion to PyTorch's layout from "
-                + Arrays.toString(shape) + " is not an axis permutation, which ONNX cannot undo");
+                + Arrays.toString(shape) + " is not an axis permutation and a reshape, which ONNX cannot undo");
     }
 
     private static List<int[]> permutations(int rank) {
@@ -170,7 +180,7 @@ public final class OnnxExport {
         Signature main = forward.build(SymbolicDims.BATCH);
         Signature other = forward.build(SymbolicDims.OTHER_BATCH);
         SymbolicDims dims = new SymbolicDims(main, other);
-        Emitter e = new Emitter(store, main, dims, storedPermutations, stateNames);
+        Emitter e = new Emitter(store, main, dims, storedPermutations, storedShapes, stateNames);
         Map<String, String> outputValues = new LinkedHashMap<>();
         main.outputs().forEach((name, n) -> outputValues.put(name, e.value(n)));
         outputValues.forEach((name, value) -> {
@@ -182,10 +192,13 @@ public final class OnnxExport {
         graph.string(OnnxProto.GRAPH_NAME, graphName);
         for (ProtoWriter init : e.initializers) graph.message(OnnxProto.GRAPH_INITIALIZER, init);
         if (!docString.isEmpty()) graph.string(OnnxProto.GRAPH_DOC_STRING, docString);
-        main.inputs().forEach((name, n) -> graph.message(OnnxProto.GRAPH_INPUT,
-                OnnxProto.floatValueInfo(name, n.shape().dims(), dims.params(n))));
-        main.outputs().forEach((name, n) -> graph.message(OnnxProto.GRAPH_OUTPUT,
-                OnnxProto.floatValueInfo(name, n.shape().dims(), dims.params(n))));
+        // Integer inputs (Graph.integers: token ids, labels) are int64, as PyTorch's index tensors.
+        main.inputs().forEach((name, n) -> graph.message(OnnxProto.GRAPH_INPUT, OnnxProto.valueInfo(name,
+                n.dtype() == DType.LABELS ? OnnxProto.INT64 : OnnxProto.FLOAT, n.shape().dims(), dims.params(n))));
+        main.outputs().forEach((name, n) -> {
+            if (n.dtype() != DType.FLOAT) throw new UnsupportedOpException("output " + name + " (" + n.describe() + ") holds integers");
+            graph.message(OnnxProto.GRAPH_OUTPUT, OnnxProto.valueInfo(name, OnnxProto.FLOAT, n.shape().dims(), dims.params(n)));
+        });
 
         ProtoWriter model = new ProtoWriter()
                 .varint(OnnxProto.MODEL_IR_VERSION, IR_VERSION)

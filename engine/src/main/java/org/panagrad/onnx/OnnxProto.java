@@ -13,7 +13,7 @@ final class OnnxProto {
     private OnnxProto() {}
 
     /** TensorProto.DataType */
-    static final int FLOAT = 1, INT64 = 7;
+    static final int FLOAT = 1, INT64 = 7, BOOL = 9;
 
     /** AttributeProto.AttributeType */
     private static final int ATTR_FLOAT = 1, ATTR_INT = 2, ATTR_INTS = 7;
@@ -83,15 +83,18 @@ final class OnnxProto {
         return t.varint(TENSOR_DATA_TYPE, dataType).string(TENSOR_NAME, name).bytes(TENSOR_RAW_DATA, raw);
     }
 
-    /** A ValueInfoProto of a float tensor; a dimension with a non-null {@code params[i]} is symbolic, named by it. */
-    static ProtoWriter floatValueInfo(String name, int[] dims, String[] params) {
+    /**
+     * A ValueInfoProto of a tensor of {@code elemType} (FLOAT, INT64); a dimension with a non-null {@code params[i]}
+     * is symbolic, named by it.
+     */
+    static ProtoWriter valueInfo(String name, int elemType, int[] dims, String[] params) {
         ProtoWriter shape = new ProtoWriter();
         for (int i = 0; i < dims.length; i++) {
             ProtoWriter dim = params[i] != null ? new ProtoWriter().string(DIM_PARAM, params[i])
                     : new ProtoWriter().varint(DIM_VALUE, dims[i]);
             shape.message(SHAPE_DIM, dim);
         }
-        ProtoWriter tensorType = new ProtoWriter().varint(TENSOR_ELEM_TYPE, FLOAT).message(TENSOR_SHAPE, shape);
+        ProtoWriter tensorType = new ProtoWriter().varint(TENSOR_ELEM_TYPE, elemType).message(TENSOR_SHAPE, shape);
         return new ProtoWriter().string(VALUE_NAME, name).message(VALUE_TYPE, new ProtoWriter().message(TYPE_TENSOR, tensorType));
     }
 }

@@ -19,6 +19,7 @@ import org.panagrad.io.Mnist;
 import org.panagrad.nn.Activation;
 import org.panagrad.nn.Init;
 import org.panagrad.nn.Mlp;
+import org.panagrad.ops.AttentionMask;
 import org.panagrad.ops.Ops;
 import org.panagrad.ops.SoftmaxCrossEntropy;
 import org.panagrad.runtime.ParameterStore;
@@ -56,8 +57,21 @@ class OnnxRuntimeTest {
     private static final Path[] MNIST = {Path.of("../../shared/data/mnist"), Path.of("../shared/data/mnist"),
             Path.of("/work/shared/data/mnist")};
 
-    /** A model to export: its parameters, its forward pass (for Panagrad's own program) and its export. */
-    record Exported(ParameterStore store, Signature.Builder forward, OnnxExport export, int inputWidth) {}
+    /**
+     * A model to export: its parameters, its forward pass (for Panagrad's own program), its export, and the shape
+     * of one example of its input "input"; an input of integers below {@code idBound} when that is positive.
+     */
+    record Exported(ParameterStore store, Signature.Builder forward, OnnxExport export, int[] exampleShape, int idBound) {
+        Exported(ParameterStore store, Signature.Builder forward, OnnxExport export, int inputWidth) {
+            this(store, forward, export, new int[] {inputWidth}, 0);
+        }
+
+        int inputWidth() {
+            int n = 1;
+            for (int d : exampleShape) n *= d;
+            return n;
+        }
+    }
 
     record Case(String name, Supplier<Exported> model) {
         @Override
@@ -72,8 +86,126 @@ class OnnxRuntimeTest {
                 new Case("mlp 784-64-32-10 tanh", () -> mlp(Activation.TANH, 784, 64, 32, 10)),
                 new Case("mlp 20-16-5 sigmoid", () -> mlp(Activation.SIGMOID, 20, 16, 5)),
                 new Case("every export rule", OnnxRuntimeTest::everyRule),
-                new Case("a CNN through every convolution and pooling rule", OnnxRuntimeTest::convolutions));
+                new Case("a CNN through every convolution and pooling rule", OnnxRuntimeTest::convolutions),
+                new Case("every normalisation, layout and elementwise rule", OnnxRuntimeTest::layoutsAndNormalisations),
+                new Case("a causal decoder over token ids (Gather of int64 indices, composed attention)", OnnxRuntimeTest::decoder),
+                new Case("zoo mlp", () -> zoo("mlp")),
+                new Case("zoo lenet5", () -> zoo("lenet5")),
+                new Case("zoo resnet8", () -> zoo("resnet8")),
+                new Case("zoo vit-tiny", () -> zoo("vit-tiny")));
     }
+
+    /**
+     * Random values for every parameter and buffer, so that no layer is the identity or zero (a ViT's head and
+     * class token start at zero, batch norm at the identity): weights uniform in +-1/sqrt(fan-in) as PyTorch draws
+     * them, vectors (biases, scales, running means) in +-0.5 around their start, running variances in [0.5, 1.5].
+     */
+    static void randomize(ParameterStore store, List<org.panagrad.nn.StateEntry> state, long seed) {
+        SplittableRandom rnd = new SplittableRandom(seed);
+        for (org.panagrad.nn.StateEntry e : state) {
+            float[] v = store.get(e.node());
+            int[] torch = e.torchShape();
+            double bound = torch.length >= 2 ? 1 / Math.sqrt(v.length / (double) torch[0]) : 0.5;
+            boolean variance = e.name().endsWith("running_var");
+            for (int i = 0; i < v.length; i++) {
+                v[i] = (float) (variance ? rnd.nextDouble(0.5, 1.5) : torch.length >= 2 ? rnd.nextDouble(-bound, bound)
+                        : v[i] + rnd.nextDouble(-bound, bound));
+            }
+        }
+    }
+
+    /** A zoo model's evaluation program (Forward.eval: running statistics, no dropout), with random weights. */
+    static Exported zoo(String name) {
+        Graph g = new Graph();
+        org.panagrad.nn.zoo.ZooModel model = org.panagrad.nn.zoo.Zoo.create(name, g, org.panagrad.nn.zoo.ZooOptions.DEFAULT);
+        ParameterStore store = new ParameterStore();
+        model.module().initialize(store, Init.TORCH_DEFAULT, new SplittableRandom(11));
+        randomize(store, model.module().state(), 13);
+        Signature.Builder forward = batch -> {
+            Node x = model.input(g, "x" + g.size(), batch);
+            return Signature.of("input", x, "logits", model.module().forward(x, org.panagrad.nn.Forward.eval()));
+        };
+        return new Exported(store, forward, OnnxExport.module(g, store, model.module(), model.exampleShape()),
+                model.exampleShape(), 0);
+    }
+
+    /**
+     * Batch norm in evaluation mode (with and without its affine part) and a per-channel affine that is not one
+     * (a fold), a 'same' convolution with an even kernel (a Pad), layer norm with and without weight and bias, both
+     * GELUs, erf and the other elementwise ops, slices, concatenation, broadcasting, a reduction by maximum, and
+     * attention composed and fused, with a boolean, an additive and the causal mask.
+     */
+    static Exported layoutsAndNormalisations() {
+        Graph g = new Graph();
+        Node w = g.parameter("conv.weight", 4, 1, 2, 2), gamma = g.parameter("bn.weight", 4), beta = g.parameter("bn.bias", 4);
+        Node mean = g.state("bn.running_mean", Shape.of(4)), var = g.state("bn.running_var", Shape.of(4));
+        Node mean2 = g.state("bn2.running_mean", Shape.of(4)), var2 = g.state("bn2.running_var", Shape.of(4));
+        Node scale = g.parameter("fold.scale", 4), shift = g.parameter("fold.shift", 4);
+        Node lnw = g.parameter("ln.weight", 7), lnb = g.parameter("ln.bias", 7), token = g.parameter("token", 1, 1, 7);
+        Node additive = g.parameter("additive_mask", 8, 8);
+        ParameterStore store = new ParameterStore();
+        SplittableRandom rnd = new SplittableRandom(9);
+        for (Node p : List.of(w, gamma, beta, mean, var, mean2, var2, scale, shift, lnw, lnb, token, additive)) {
+            float[] v = store.get(p);
+            boolean positive = p == var || p == var2;
+            for (int i = 0; i < v.length; i++) v[i] = (float) (positive ? rnd.nextDouble(0.5, 1.5) : rnd.nextDouble(-1, 1));
+        }
+        float[] keep = new float[64];
+        for (int i = 0; i < 64; i++) keep[i] = (i % 8 <= i / 8 + 2) ? 1 : 0;
+        Node keepMask = g.constant("keep_mask", Shape.of(8, 8), keep);
+        Node rowMask = g.constant("row_mask", Shape.of(8, 1), new float[] {1, 0, 1, 1, 0, 0, 1, 0});
+        Signature.Builder forward = batch -> {
+            Node x = g.input("x" + g.size(), batch, 49);
+            Node img = reshape(x, batch, 1, 7, 7);
+            Node h = conv2dSame(img, w, null, new int[] {1}, 1);                         // Pad, Conv
+            h = batchNorm(h, mean, var, gamma, beta, 1e-5);                               // BatchNormalization
+            h = batchNorm(h, mean2, var2, null, null, 1e-3);                              // without affine
+            h = channelAffine(h, scale, shift);                                            // a fold: Mul, Add
+            Node rows = reshape(concat(1, img, img), batch, 2 * 7, 7);                      // [B, 14, 7]
+            Node tokens = slice(rows, 1, 1, 14, 2);                                        // 7 rows, step 2
+            // Layer norm reads rows of the input, whose spread is comparable to their mean: ONNX Runtime's
+            // LayerNormalization (E[x^2] - E[x]^2 in float) was off by up to 2e-4 on the batch-normed rows of mean ~1
+            // and small spread, where Panagrad's agreed with the float64 reference interpreter to 1e-8.
+            Node seq = concat(1, broadcastTo(token, batch, 1, 7), tokens);                 // [B, 8, 7]
+            Node normed = layerNorm(seq, new int[] {7}, lnw, lnb, 1e-6);
+            Node plain = layerNorm(scale(seq, -2), new int[] {7}, null, null, 1e-5);
+            Node a1 = attention(normed, plain, seq, AttentionMask.keep(keepMask));
+            Node a2 = fusedAttention(plain, normed, a1, AttentionMask.additive(additive).andCausal());
+            // sqrt away from 0, where it would magnify the last bit of its input past the tolerance
+            Node y = add(add(gelu(a2), gelu(erf(a1), "tanh")), mul(sqrt(add(abs(a1), g.fill(0.5, Shape.scalar()))), sign(plain)));
+            y = add(y, softplus(rsqrt(add(pow(normed, 2), g.fill(1, Shape.scalar())))));
+            y = where(rowMask, y, neg(y));
+            Node pooled = max(y, 1, false);                                                // ReduceMax: [B, 7]
+            Map<String, Node> outputs = new LinkedHashMap<>();
+            outputs.put("pooled", pooled);
+            outputs.put("normalised", flatten(h, 1));
+            outputs.put("first", select(y, 1, 0));
+            return new Signature(Map.of("input", x), outputs);
+        };
+        return new Exported(store, forward, OnnxExport.of(store, forward), 49);
+    }
+
+    /** A GPT-style decoder: token ids through an embedding (Gather), a causal encoder block with composed attention. */
+    static Exported decoder() {
+        Graph g = new Graph();
+        org.panagrad.nn.Embedding embed = org.panagrad.nn.Embedding.create(g, "embed", 11, 8);
+        org.panagrad.nn.PositionalEmbedding pos = org.panagrad.nn.PositionalEmbedding.create(g, "pos", 5, 8);
+        org.panagrad.nn.EncoderBlock block = org.panagrad.nn.EncoderBlock.create(g, "block", 8, 2, 16, 1e-5,
+                AttentionMask.causalMask(), false);
+        org.panagrad.nn.Linear head = org.panagrad.nn.Linear.create(g, "head", 8, 11);
+        List<org.panagrad.nn.StateEntry> state = new ArrayList<>();
+        for (org.panagrad.nn.Module m : List.of(embed, pos, block, head)) state.addAll(m.state());
+        ParameterStore store = new ParameterStore();
+        randomize(store, state, 17);
+        Signature.Builder forward = batch -> {
+            Node ids = g.integers("ids" + g.size(), 11, batch, 5);
+            org.panagrad.nn.Forward f = org.panagrad.nn.Forward.eval();
+            Node h = block.forward(pos.forward(embed.forward(ids, f), f), f);
+            return Signature.of("input", ids, "logits", head.forward(h, f));
+        };
+        return new Exported(store, forward, OnnxExport.of(store, forward).stateDict(state), new int[] {5}, 11);
+    }
+
 
     /** An nn.Module, exported with its state dict: PyTorch's nn.Sequential, each Linear weight as [out, in]. */
     static Exported mlp(Activation activation, int... widths) {
@@ -160,6 +292,26 @@ class OnnxRuntimeTest {
         assertFalse(onnx.contains(".bias.shape"), "a bias was reshaped");
     }
 
+    @Test
+    void zooModelsExportTheirNormalisationsAndAttentionAsOnnxOps() {
+        Map<String, List<String>> expected = Map.of(
+                "zoo resnet8", List.of("Conv", "BatchNormalization", "Relu", "Add", "GlobalAveragePool", "Gemm"),
+                "zoo vit-tiny", List.of("LayerNormalization", "Erf", "Softmax", "MatMul", "Expand", "Concat", "Slice", "Shape"),
+                "every normalisation, layout and elementwise rule", List.of("Pad", "BatchNormalization", "Tanh", "Where",
+                        "ReduceMax", "Reciprocal", "Softplus", "Sign", "Abs", "Pow"),
+                "a causal decoder over token ids (Gather of int64 indices, composed attention)", List.of("Gather", "Where",
+                        "LayerNormalization"));
+        Map<String, Case> cases = new HashMap<>();
+        models().forEach(c -> cases.put(c.name(), c));
+        expected.forEach((name, ops) -> {
+            String onnx = new String(cases.get(name).model().get().export().toBytes(), StandardCharsets.ISO_8859_1);
+            for (String op : ops) assertTrue(onnx.contains(op), name + ": no " + op);
+        });
+        String resnet = new String(zoo("resnet8").export().toBytes(), StandardCharsets.ISO_8859_1);
+        assertTrue(resnet.contains("layer1.0.bn1.running_var"), "batch norm reads the running statistics by name");
+        assertFalse(resnet.contains("Rsqrt") || resnet.contains("Reciprocal"), "batch norm's fold was exported op by op");
+    }
+
     private static OrtEnvironment env;
 
     @BeforeAll
@@ -183,9 +335,11 @@ class OnnxRuntimeTest {
                 for (int batch : new int[] {1, 7}) {
                     SplittableRandom rnd = new SplittableRandom(batch);
                     float[] random = new float[batch * model.inputWidth()];
-                    for (int i = 0; i < random.length; i++) random[i] = (float) rnd.nextDouble(-1, 1);
+                    for (int i = 0; i < random.length; i++) {
+                        random[i] = model.idBound() > 0 ? rnd.nextInt(model.idBound()) : (float) rnd.nextDouble(-1, 1);
+                    }
                     compare(c.name() + ", random inputs, batch " + batch, model, session, batch, random);
-                    float[] images = mnistImages(batch, model.inputWidth());
+                    float[] images = model.idBound() > 0 ? null : mnistImages(batch, model.inputWidth());
                     if (images != null) compare(c.name() + ", MNIST test images, batch " + batch, model, session, batch, images);
                 }
             }
@@ -196,15 +350,27 @@ class OnnxRuntimeTest {
         Signature ours = model.forward().build(batch);
         Node x = ours.inputs().get("input");
         Program program = Compiler.compile(model.store(), new ArrayList<>(ours.outputs().values()));
-        program.set(x, input);
+        if (model.idBound() > 0) {
+            int[] ids = new int[input.length];
+            for (int i = 0; i < ids.length; i++) ids[i] = (int) input[i];
+            program.setLabels(x, ids);
+        } else {
+            program.set(x, input);
+        }
         program.run();
-        try (OnnxTensor tensor = OnnxTensor.createTensor(env, FloatBuffer.wrap(input), new long[] {batch, model.inputWidth()});
+        long[] shape = new long[model.exampleShape().length + 1];
+        shape[0] = batch;
+        for (int i = 1; i < shape.length; i++) shape[i] = model.exampleShape()[i - 1];
+        long[] ids = new long[input.length];
+        for (int i = 0; i < ids.length; i++) ids[i] = (long) input[i];
+        try (OnnxTensor tensor = model.idBound() > 0 ? OnnxTensor.createTensor(env, java.nio.LongBuffer.wrap(ids), shape)
+                : OnnxTensor.createTensor(env, FloatBuffer.wrap(input), shape);
              OrtSession.Result result = session.run(Map.of("input", tensor))) {
             for (Map.Entry<String, Node> out : ours.outputs().entrySet()) {
                 float[] expected = program.get(out.getValue());
                 OnnxValue value = result.get(out.getKey()).orElseThrow(() -> new AssertionError("no output " + out.getKey()));
-                long[] shape = ((OnnxTensor) value).getInfo().getShape();
-                assertEquals(java.util.Arrays.toString(toLongs(out.getValue().shape().dims())), java.util.Arrays.toString(shape),
+                long[] outShape = ((OnnxTensor) value).getInfo().getShape();
+                assertEquals(java.util.Arrays.toString(toLongs(out.getValue().shape().dims())), java.util.Arrays.toString(outShape),
                         what + ": shape of " + out.getKey());
                 FloatBuffer got = ((OnnxTensor) value).getFloatBuffer();
                 for (int i = 0; i < expected.length; i++) {

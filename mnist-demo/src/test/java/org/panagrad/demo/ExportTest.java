@@ -10,6 +10,7 @@ import org.junit.jupiter.params.provider.MethodSource;
 import org.panagrad.compiler.Compiler;
 import org.panagrad.nn.Activation;
 import org.panagrad.nn.Init;
+import org.panagrad.nn.zoo.ZooOptions;
 import org.panagrad.runtime.Program;
 
 import java.nio.FloatBuffer;
@@ -33,26 +34,44 @@ class ExportTest {
     @TempDir
     Path dir;
 
-    /** A model name for --model and a checkpoint of that architecture. */
+    /** A model name for --model and a checkpoint of that architecture (widths and activation for an MLP). */
     record Entry(String model, int[] widths, Activation activation) {
+        Entry(String zooModel) {
+            this(zooModel, ZooOptions.DEFAULT.mlpWidths(), ZooOptions.DEFAULT.activation());
+        }
+
+        Model create() {
+            return model.equals("mlp") ? new Model(widths, activation) : new Model(model, ZooOptions.DEFAULT);
+        }
+
         @Override
         public String toString() {
-            return model + " " + Model.widthsText(widths) + " " + activation;
+            return model.equals("mlp") ? model + " " + Model.widthsText(widths) + " " + activation : model;
         }
     }
 
     static Stream<Entry> zoo() {
         return Stream.of(new Entry("mlp", new int[] {784, 500, 10}, Activation.RELU),
-                new Entry("mlp", new int[] {64, 32, 16, 10}, Activation.TANH));
+                new Entry("mlp", new int[] {64, 32, 16, 10}, Activation.TANH), new Entry("lenet5"), new Entry("resnet8"),
+                new Entry("vit-tiny"));
     }
 
     @ParameterizedTest(name = "{0}")
     @MethodSource("zoo")
     void theExportedModelRunsInOnnxRuntimeAsTheEvaluationProgram(Entry entry) throws Exception {
-        Model model = new Model(entry.widths(), entry.activation());
-        model.mlp.initialize(model.store, Init.TORCH_DEFAULT, 5);
+        Model model = entry.create();
+        model.initialize(Init.TORCH_DEFAULT, 5);
+        // Off the initial values, so that batch norm is not the identity and the ViT's zeroed head reads something.
+        SplittableRandom perturb = new SplittableRandom(3);
+        for (org.panagrad.nn.StateEntry e : model.module.state()) {
+            if (!e.dtype().equals("F32")) continue; // num_batches_tracked, an integer count
+            float[] v = model.store.get(e.node());
+            for (int i = 0; i < v.length; i++) v[i] += (float) (e.name().endsWith("running_var") ? perturb.nextDouble(0, 0.5)
+                    : perturb.nextDouble(-0.05, 0.05));
+        }
         Path checkpoint = dir.resolve("model.safetensors");
         Checkpoint.save(checkpoint, model, Map.of());
+        // The model comes from the checkpoint's metadata, as eval takes it; --model says the same.
         Cli r = Cli.run("export", "--checkpoint", checkpoint.toString(), "--model", entry.model(), "--format", "onnx",
                 "--out", dir.resolve("model.onnx").toString());
         assertEquals(0, r.exitCode(), r::toString);
@@ -69,7 +88,10 @@ class ExportTest {
                 program.set(b.images(), images);
                 program.run();
                 float[] expected = program.get(b.logits());
-                try (OnnxTensor x = OnnxTensor.createTensor(env, FloatBuffer.wrap(images), new long[] {batch, model.inputWidth()});
+                long[] shape = new long[1 + model.zoo.exampleShape().length];
+                shape[0] = batch;
+                for (int i = 1; i < shape.length; i++) shape[i] = model.zoo.exampleShape()[i - 1];
+                try (OnnxTensor x = OnnxTensor.createTensor(env, FloatBuffer.wrap(images), shape);
                      OrtSession.Result result = session.run(Map.of("input", x))) {
                     FloatBuffer got = ((OnnxTensor) result.get("logits").orElseThrow()).getFloatBuffer();
                     assertEquals(expected.length, got.remaining());
@@ -97,13 +119,38 @@ class ExportTest {
     }
 
     @Test
-    void withoutOutTheModelGoesNextToTheCheckpoint() throws Exception {
+    void withoutOutTheModelGoesIntoTheRunDirectory() throws Exception {
         Model model = new Model(new int[] {64, 16, 10}, Activation.SIGMOID);
         Files.createDirectories(dir.resolve("run"));
         Path checkpoint = dir.resolve("run/model.safetensors");
         Checkpoint.save(checkpoint, model, Map.of());
         Cli r = Cli.run("export", "--checkpoint", checkpoint.toString());
         assertEquals(0, r.exitCode(), r::toString);
-        assertTrue(Files.size(dir.resolve("run/model.onnx")) > 4 * (64 * 16 + 16 * 10));
+        String line = r.out().lines().filter(l -> l.startsWith("wrote ")).findFirst().orElseThrow();
+        Path written = Path.of(line.substring("wrote ".length(), line.indexOf(": ONNX")));
+        assertTrue(written.startsWith(RunDirectory.root()) && written.getFileName().toString().equals("model.onnx")
+                && written.getParent().getFileName().toString().matches("export-\\d{8}-\\d{6}(-\\d+)?"), line);
+        assertTrue(Files.size(written) > 4 * (64 * 16 + 16 * 10));
+        assertFalse(Files.exists(dir.resolve("run/model.onnx")), "nothing beside the checkpoint");
+
+        Path chosen = dir.resolve("chosen");
+        assertEquals(0, Cli.run("export", "--checkpoint", checkpoint.toString(), "--out-dir", chosen.toString()).exitCode());
+        assertTrue(Files.exists(chosen.resolve("model.onnx")), "--out-dir");
+        r = Cli.run("export", "--checkpoint", checkpoint.toString(), "--out", dir.resolve("explicit.onnx").toString());
+        assertEquals(0, r.exitCode(), r::toString);
+        assertTrue(Files.exists(dir.resolve("explicit.onnx")), "--out");
+        assertTrue(Cli.run("export", "--help").out().contains("in the run directory"));
+    }
+
+    @Test
+    void aFailedExportLeavesNoRunDirectory() throws Exception {
+        Model model = new Model(new int[] {64, 16, 10}, Activation.RELU);
+        Path checkpoint = dir.resolve("m.safetensors");
+        Checkpoint.save(checkpoint, model, Map.of());
+        Path outDir = dir.resolve("absent/run");
+        Cli r = Cli.run("export", "--checkpoint", checkpoint.toString(), "--model", "resnet8", "--out-dir", outDir.toString());
+        assertEquals(1, r.exitCode(), r::toString);
+        assertTrue(r.err().contains("does not fit --model resnet8"), r::toString);
+        assertFalse(Files.exists(dir.resolve("absent")), "no run directory for a failed export");
     }
 }
