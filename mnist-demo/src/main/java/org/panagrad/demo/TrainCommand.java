@@ -102,7 +102,7 @@ final class TrainCommand implements Callable<Integer> {
 
     @Option(names = "--allow-mismatch", paramLabel = "LIST", split = ",", hideParamSyntax = true,
             description = "Resume even though these differ from the checkpoint: any of activation, batch, seed, samples,"
-                    + " data (comma-separated). The run then no longer continues the checkpoint's exactly.")
+                    + " data, schedule (comma-separated). The run then no longer continues the checkpoint's exactly.")
     List<String> allowMismatch;
 
     @Option(names = "--metrics", paramLabel = "FILE", description = {"Per-epoch metrics as JSON lines, and a chart of"
