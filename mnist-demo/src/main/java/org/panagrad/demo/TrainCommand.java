@@ -23,7 +23,7 @@ import java.util.concurrent.Callable;
 import java.util.concurrent.atomic.AtomicReference;
 
 @Command(name = "train", mixinStandardHelpOptions = true, sortOptions = false,
-        description = {"Trains an MLP on MNIST, printing the test loss and accuracy after each epoch.",
+        description = {"Trains a model of the zoo on MNIST or Fashion-MNIST, printing the test loss and accuracy after each epoch.",
                 "Writes the model (PyTorch's safetensors layout) and the metrics into a run directory after every epoch."
                         + " Ctrl-C saves after the current step and exits; --resume continues from there.",
                 "A step whose loss or gradient is NaN or infinite stops the run, keeping the last good checkpoint."})
