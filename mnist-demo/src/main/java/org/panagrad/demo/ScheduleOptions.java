@@ -134,7 +134,9 @@ final class ScheduleOptions {
         long warmup = warmupSteps != null ? warmupSteps
                 : warmupEpochs != null ? Math.round(warmupEpochs * stepsPerEpoch) : fromRecipe ? recipe.warmupSteps() : 0;
         double decay = weightDecay != null ? weightDecay : fromRecipe ? recipe.weightDecay() : optimizer.defaultWeightDecay();
-        if (optimizer.kind == OptimizerChoice.Kind.CLOSURE) return new Plan(optimizer, rate, null, 0, "");
+        if (optimizer.kind == OptimizerChoice.Kind.CLOSURE) {
+            return new Plan(optimizer, rate, Double.isNaN(rate) ? null : LearningRateSchedule.constant(rate), 0, "");
+        }
 
         long total = (long) epochs * stepsPerEpoch;
         double g = gamma != null ? gamma : 0.1, floor = minLr != null ? minLr : 0;
@@ -209,7 +211,8 @@ final class ScheduleOptions {
     /**
      * A run's resolved choices.
      *
-     * @param schedule null for a closure optimizer, which keeps its own step length
+     * @param schedule the rate per step; a closure optimizer's is its constant rate (it keeps its own step length),
+     *                 null for one without a rate (newton-cg)
      * @param text how the schedule reads on the line that opens the run (empty for none)
      */
     record Plan(OptimizerChoice optimizer, double lr, LearningRateSchedule schedule, double weightDecay, String text) {}

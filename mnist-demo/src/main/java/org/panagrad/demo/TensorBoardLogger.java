@@ -43,6 +43,7 @@ final class TensorBoardLogger implements TrainingObserver, Closeable {
                    int epochs, long seed, int histogram_every, String torch_module) {
         RunInfo {
             if (learning_rate != null && !Double.isFinite(learning_rate)) learning_rate = null;
+            if (lr_schedule != null && lr_schedule.isEmpty()) lr_schedule = null;
         }
     }
 

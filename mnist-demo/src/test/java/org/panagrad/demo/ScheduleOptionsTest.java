@@ -77,10 +77,11 @@ class ScheduleOptionsTest {
     }
 
     @Test
-    void closureOptimizersHaveNoSchedule() {
+    void closureOptimizersKeepAConstantRate() {
         ScheduleOptions.Plan p = plan("resnet8", 100, 5, "--optimizer", "lbfgs");
-        assertNull(p.schedule());
+        assertEquals(1.0, p.schedule().at(300)); // its own trial step, constant
         assertEquals("", p.text());
+        assertNull(plan("resnet8", 100, 5, "--optimizer", "newton-cg").schedule());
     }
 
     @Test
