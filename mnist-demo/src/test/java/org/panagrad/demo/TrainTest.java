@@ -126,6 +126,24 @@ class TrainTest extends SyntheticDataTest {
                 refused::toString);
     }
 
+    /**
+     * {@code train --model vit-tiny} alone trains with the model's recipe, and a resumed run, which takes the model
+     * from its checkpoint, finds the same recipe there.
+     */
+    @Test
+    void vitTinyTrainsWithItsRecipeAndResumesIntoIt() throws IOException {
+        Path images = SyntheticMnist.write(dir.resolve("data28"), 32, 16, 28), ck = dir.resolve("vit.safetensors");
+        Cli r = Cli.run("train", "--no-progress", "--data", images.toString(), "--model", "vit-tiny", "--epochs", "1",
+                "--batch", "32", "--checkpoint", ck.toString(), "--metrics", dir.resolve("vit.jsonl").toString());
+        assertEquals(0, r.exitCode(), r::toString);
+        String recipe = "adamw lr 0.002 (cosine to 0 over 1 steps, warm-up 200 steps, weight decay 0.05)";
+        assertTrue(r.out().contains(recipe), r::toString);
+        Cli resumed = Cli.run("train", "--no-progress", "--data", images.toString(), "--epochs", "1", "--resume", ck.toString(),
+                "--checkpoint", ck.toString(), "--metrics", dir.resolve("vit.jsonl").toString());
+        assertEquals(0, resumed.exitCode(), resumed::toString);
+        assertTrue(resumed.out().contains("nothing to do"), resumed::toString);
+    }
+
     private static String[] with(List<String> first, String... more) {
         List<String> all = new java.util.ArrayList<>(first);
         all.addAll(List.of(more));
