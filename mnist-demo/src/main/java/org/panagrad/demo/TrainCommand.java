@@ -50,9 +50,9 @@ final class TrainCommand implements Callable<Integer> {
                             + " for one batch size, so they skip the last partial batch of each epoch (drop_last)."})
     OptimizerChoice optimizer;
 
-    @Option(names = "--lr", paramLabel = "X", description = {"Learning rate, the schedule's peak (default: 0.002 for vit-tiny"
-            + " with adamw; else 0.1 for sgd, 0.05 for momentum, 0.001 for adam and adamw,",
-            "0.05 for adahessian, 0.02 for kfac, 1 for lbfgs (its first trial step); newton-cg has none)."})
+    @Option(names = "--lr", paramLabel = "X", description = "Learning rate, the schedule's peak (default: 0.002 for vit-tiny"
+            + " with adamw; else 0.1 for sgd, 0.05 for momentum, 0.001 for adam and adamw, 0.05 for adahessian, 0.02 for"
+            + " kfac, 1 for lbfgs (its first trial step); newton-cg has none).")
     Double lr;
 
     @Mixin
