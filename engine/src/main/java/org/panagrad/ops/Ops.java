@@ -136,6 +136,14 @@ public final class Ops {
     public static Node attention(Node q, Node k, Node v, AttentionMask mask) {
         return Attention.composed(q, k, v, mask, 1 / Math.sqrt(q.shape().dim(q.shape().rank() - 1)));
     }
+    /**
+     * Attention whose probabilities go through inverted dropout with probability {@code dropout} (the mask drawn
+     * from (seed, step, element), as {@link #dropout}) before they weight the values; composed, since the fused
+     * kernel has no dropout inside.
+     */
+    public static Node attention(Node q, Node k, Node v, AttentionMask mask, double dropout, Node step, long seed) {
+        return Attention.composed(q, k, v, mask, 1 / Math.sqrt(q.shape().dim(q.shape().rank() - 1)), dropout, step, seed);
+    }
     /** The same attention as one fused instruction: an online softmax over key blocks, no [Tq, Tk] scores stored. */
     public static Node fusedAttention(Node q, Node k, Node v, AttentionMask mask) {
         return Attention.fused(q, k, v, mask, 1 / Math.sqrt(q.shape().dim(q.shape().rank() - 1)));
