@@ -94,6 +94,11 @@ public final class SparkLoss implements DatasetLoss {
     }
 
     @Override
+    public float[] initialBuffers(long seed) {
+        return driverModel.initialBuffers(seed);
+    }
+
+    @Override
     public double loss(float[] theta, Selection selection) {
         Broadcast<float[]> b = sc.broadcast(theta.clone());
         try {

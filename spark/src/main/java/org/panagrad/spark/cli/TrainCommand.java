@@ -74,6 +74,9 @@ final class TrainCommand implements Callable<Integer> {
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
 
+    /** The running statistics that training carries besides the parameters (batch norm); empty without. */
+    private float[] buffers;
+
     @Override
     public Integer call() throws Exception {
         PrintWriter out = spec.commandLine().getOut();
@@ -84,6 +87,7 @@ final class TrainCommand implements Callable<Integer> {
             SparkLoss loss = c.loss();
             ModelSpec model = cluster.spec();
             float[] theta = loss.initialParameters(seed);
+            buffers = loss.initialBuffers(seed);
             out.printf(Locale.ROOT, "%s, %,d parameters, %,d training images in %d partitions on %s; %s%n", model, loss.dimension(),
                     c.train().count(), cluster.partitions, cluster.master, optimizer);
             out.flush();
@@ -121,6 +125,7 @@ final class TrainCommand implements Callable<Integer> {
             out.printf(Locale.ROOT, "trained in %.1f s%n", HessianCommand.seconds(t0));
             ShardEvaluator eval = new ShardEvaluator(model, cluster.chunk);
             eval.setParameters(theta);
+            eval.writeBuffers(buffers);
             Shard test = c.test();
             out.printf(Locale.ROOT, "test accuracy %.2f%% (%d images)%n", 100.0 * eval.correct(test) / test.count(), test.count());
             if (save != null) {
@@ -156,8 +161,9 @@ final class TrainCommand implements Callable<Integer> {
         int steps = batches.stepsPerEpoch();
         for (int e = 1; e <= epochs; e++) {
             long t = System.nanoTime();
-            BarrierTraining.Result epoch = training.run(update, theta, (long) (e - 1) * steps, steps);
+            BarrierTraining.Result epoch = training.run(update, theta, buffers, (long) (e - 1) * steps, steps);
             theta = epoch.parameters();
+            buffers = epoch.buffers();
             update = epoch.update();
             double secs = HessianCommand.seconds(t);
             out.printf(Locale.ROOT, "epoch %d  train loss %.4f  %d steps of %d in one barrier stage of %d tasks  %.1f s (%.0f images/s)%n", e,
