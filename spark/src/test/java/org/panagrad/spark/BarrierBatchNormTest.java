@@ -142,6 +142,55 @@ class BarrierBatchNormTest {
     }
 
     @Test
+    void localSgdAveragesTheReplicasTrainingModeRunningStatistics() {
+        int partitions = 2, batch = 8, localSteps = 2;
+        Shard all = TestSpark.data(EXAMPLES, 784, 10, 37);
+        List<Shard> parts = SparkData.split(all.features(), all.labels(), all.width(), partitions);
+        SparkLoss spark = new SparkLoss(TestSpark.context(), SparkData.parallelize(TestSpark.context(), parts), SPEC,
+                new SparkLoss.Settings(EXAMPLES, 2, 1));
+        float[] theta = spark.initialParameters(5), initial = spark.initialBuffers(5);
+        int n = theta.length;
+        LocalSgd rounds = new LocalSgd(spark, FlatUpdate.sgd(n, 0.05, 0.9), theta, initial, batch, localSteps, 3);
+        double loss = rounds.round();
+
+        float[] meanTheta = new float[n], meanBuffers = new float[initial.length], b = new float[initial.length], g = new float[n];
+        double meanLoss = 0;
+        for (int p = 0; p < partitions; p++) {
+            Shard shard = parts.get(p);
+            ShardEvaluator replica = new ShardEvaluator(SPEC, EXAMPLES);
+            float[] mine = theta.clone();
+            FlatUpdate update = FlatUpdate.sgd(n, 0.05, 0.9);
+            int[] perm = StratifiedBatches.localPermutation(3, 0, p, shard.count());
+            for (int step = 0; step < localSteps; step++) {
+                long[] rows = new long[batch];
+                StratifiedBatches.slice(shard.start(), perm, step, batch, rows, 0);
+                Partial sum = Partial.zero();
+                replica.setParameters(mine);
+                replica.trainingGradient(shard, Selection.indices(rows), BarrierTraining.maskKey(step, p, partitions), sum);
+                LocalLoss.divide(sum, g);
+                meanLoss += sum.lossSum / sum.count / localSteps / partitions;
+                update.apply(mine, g);
+            }
+            replica.readBuffers(b);
+            for (int i = 0; i < n; i++) meanTheta[i] += mine[i] / partitions;
+            for (int i = 0; i < b.length; i++) meanBuffers[i] += b[i] / partitions;
+        }
+        assertEquals(meanLoss, loss, 1e-5 * meanLoss, "the replicas' mean training-mode loss");
+        assertTrue(TestSpark.relativeError(rounds.parameters(), meanTheta) < 1e-4, "averaged parameters");
+        assertTrue(TestSpark.relativeError(rounds.buffers(), meanBuffers) < 1e-5, "averaged running statistics");
+        assertTrue(TestSpark.relativeError(rounds.buffers(), initial) > 1e-3, "the running statistics moved");
+    }
+
+    @Test
+    void synchronousTrainingOnTheEvaluationLossRefusesBatchNorm() {
+        LocalLoss local = new LocalLoss(SPEC, TestSpark.data(16, 784, 10, 3), 16);
+        IllegalArgumentException e = org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
+                () -> new SynchronousTraining(local, new StratifiedBatches(new long[] {0}, new int[] {16}, 8, 1),
+                        FlatUpdate.sgd(local.dimension(), 0.1, 0), local.initialParameters(1)));
+        assertTrue(e.getMessage().contains("resnet8") && e.getMessage().contains("BarrierTraining"), e.getMessage());
+    }
+
+    @Test
     void dropoutMaskKeysDifferAcrossPartitionsAndSteps() {
         Set<Long> keys = new HashSet<>();
         for (long step = 0; step < 50; step++) for (int p = 0; p < 4; p++) keys.add(BarrierTraining.maskKey(step, p, 4));

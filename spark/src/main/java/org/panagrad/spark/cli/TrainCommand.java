@@ -27,7 +27,11 @@ import java.util.concurrent.Callable;
         description = {"Trains on a Spark cluster: full-batch L-BFGS (strong Wolfe) or Newton-CG (Gauss-Newton products on a "
                 + "sampled curvature batch) on the driver over distributed gradients; or data-parallel SGD/Adam, "
                 + "synchronous (one aggregated gradient per global batch) or, with --local-steps K, local SGD with "
-                + "parameter averaging every K steps."})
+                + "parameter averaging every K steps.",
+                "SGD and Adam train the model's training-mode graph, as PyTorch's DistributedDataParallel without "
+                + "SyncBatchNorm: batch norm on each partition's batch statistics, its running statistics averaged over "
+                + "the partitions after each epoch (round with --local-steps), dropout masks differing across partitions. "
+                + "L-BFGS and Newton-CG minimise the deterministic evaluation-mode loss (running statistics, no dropout)."})
 final class TrainCommand implements Callable<Integer> {
     @CommandLine.Mixin
     ClusterOptions cluster;
@@ -144,13 +148,14 @@ final class TrainCommand implements Callable<Integer> {
         if (localSteps > 0) {
             int perEpoch = c.train().count() / cluster.partitions / batch;
             int rounds = Math.max(1, epochs * perEpoch / localSteps);
-            LocalSgd opt = new LocalSgd(loss, update, theta, batch, localSteps, seed);
+            LocalSgd opt = new LocalSgd(loss, update, theta, buffers, batch, localSteps, seed);
             for (int r = 1; r <= rounds; r++) {
                 long t = System.nanoTime();
                 double f = opt.round();
                 out.printf(Locale.ROOT, "round %d  mean local loss %.4f  %d local steps  %.2f s%n", r, f, opt.steps(), HessianCommand.seconds(t));
                 out.flush();
             }
+            buffers = opt.buffers();
             return opt.parameters();
         }
         long[][] layout = loss.layout();
