@@ -22,6 +22,12 @@ public interface DatasetLoss {
     /** Seeded initial buffers, the running statistics training starts from (empty for a model without batch norm). */
     float[] initialBuffers(long seed);
 
+    /**
+     * The running statistics the evaluation-mode model reads (batch norm), e.g. the ones training returned;
+     * until set, the initial ones.
+     */
+    void setBuffers(float[] buffers);
+
     /** The mean loss over the selected examples at theta. */
     double loss(float[] theta, Selection selection);
 

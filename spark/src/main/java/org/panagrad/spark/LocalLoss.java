@@ -36,6 +36,11 @@ public final class LocalLoss implements DatasetLoss {
     }
 
     @Override
+    public void setBuffers(float[] buffers) {
+        evaluator.writeBuffers(buffers);
+    }
+
+    @Override
     public double loss(float[] theta, Selection selection) {
         evaluator.setParameters(theta);
         Partial p = Partial.zero();

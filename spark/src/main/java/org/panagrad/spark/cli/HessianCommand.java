@@ -66,6 +66,7 @@ final class HessianCommand implements Callable<Integer> {
         long t0 = System.nanoTime();
         try (ClusterOptions.Cluster c = cluster.open("panagrad hessian")) {
             float[] theta = checkpoint != null ? ParameterFiles.load(checkpoint, cluster.spec()) : c.loss().initialParameters(seed);
+            if (checkpoint != null) c.loss().setBuffers(ParameterFiles.loadBuffers(checkpoint, cluster.spec()));
             out.printf(Locale.ROOT, "%s on %s, %d partitions (%s); %,d parameters (fingerprint %s); %s of the mean loss over %,d training images%n",
                     cluster.spec(), cluster.master, cluster.partitions, c.context().version(), c.loss().dimension(),
                     c.loss().fingerprint(), curvature, c.train().count());

@@ -72,7 +72,7 @@ final class TrainCommand implements Callable<Integer> {
     @Option(names = "--seed", defaultValue = "1", description = "Initialisation and shuffling seed (default: ${DEFAULT-VALUE}).")
     long seed;
 
-    @Option(names = "--save", paramLabel = "FILE", description = "Write the trained parameters (safetensors) for `hessian --checkpoint`.")
+    @Option(names = "--save", paramLabel = "FILE", description = "Write the trained parameters and running statistics (safetensors) for `hessian --checkpoint`.")
     Path save;
 
     @CommandLine.Spec
@@ -133,7 +133,7 @@ final class TrainCommand implements Callable<Integer> {
             Shard test = c.test();
             out.printf(Locale.ROOT, "test accuracy %.2f%% (%d images)%n", 100.0 * eval.correct(test) / test.count(), test.count());
             if (save != null) {
-                ParameterFiles.save(save, model, theta);
+                ParameterFiles.save(save, model, theta, buffers);
                 out.println("saved " + save);
             }
         }
