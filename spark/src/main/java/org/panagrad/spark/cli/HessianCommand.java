@@ -22,7 +22,9 @@ import java.util.concurrent.Callable;
 @Command(name = "hessian", mixinStandardHelpOptions = true, sortOptions = false,
         description = {"PyHessian's analysis of the whole training set's Hessian on a Spark cluster: every Hessian-vector "
                 + "product is one distributed job over the cached partitions, and the engine's power iteration, "
-                + "Hutchinson trace and stochastic Lanczos quadrature run on the driver unchanged."})
+                + "Hutchinson trace and stochastic Lanczos quadrature run on the driver unchanged.",
+                "The loss is the model's deterministic evaluation-mode loss: batch norm reads the running statistics "
+                + "(those `train --save` wrote with --checkpoint, else the initial ones), dropout is off."})
 final class HessianCommand implements Callable<Integer> {
     @CommandLine.Mixin
     ClusterOptions cluster;
