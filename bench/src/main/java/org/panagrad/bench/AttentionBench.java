@@ -12,6 +12,7 @@ import org.openjdk.jmh.annotations.Scope;
 import org.openjdk.jmh.annotations.Setup;
 import org.openjdk.jmh.annotations.State;
 import org.openjdk.jmh.annotations.Warmup;
+import org.panagrad.autodiff.Autodiff;
 import org.panagrad.compiler.Compiler;
 import org.panagrad.graph.Graph;
 import org.panagrad.graph.Node;
@@ -21,6 +22,7 @@ import org.panagrad.ops.Ops;
 import org.panagrad.runtime.ParameterStore;
 import org.panagrad.runtime.Program;
 
+import java.util.ArrayList;
 import java.util.List;
 import java.util.SplittableRandom;
 import java.util.concurrent.TimeUnit;
@@ -29,7 +31,8 @@ import java.util.concurrent.TimeUnit;
  * Attention's forward pass as a compiled program, fused (one instruction, online softmax over key blocks) against
  * composed (batched Q K^T, scale, softmax, batched P V; the [T, T] scores stored), at
  * {@code vit-tiny}'s shapes ([128 images, 4 heads, 17 tokens, 16]) and {@code t256} ([4, 4, 256, 64]), unmasked
- * or causal. Target: fused at least 1.5x faster than composed, and never slower.
+ * or causal. Target: fused at least 1.5x faster than composed, and never slower. {@code -p pass=gradient} times the
+ * forward with the backward to q, k and v (the fused form's backward recomputes the probabilities with graph ops).
  */
 @State(Scope.Thread)
 @BenchmarkMode(Mode.AverageTime)
@@ -50,6 +53,10 @@ public class AttentionBench {
     @Param({"1"})
     public int threads;
 
+    /** {@code forward}, or {@code gradient}: the forward and the gradients of sum(y * r) for q, k and v. */
+    @Param({"forward"})
+    public String pass;
+
     private Program program;
 
     @Setup(Level.Trial)
@@ -64,9 +71,15 @@ public class AttentionBench {
         Node q = g.input("q", dims), k = g.input("k", dims), v = g.input("v", dims);
         AttentionMask mask = causal ? AttentionMask.causalMask() : AttentionMask.NONE;
         Node y = form.equals("fused") ? Ops.fusedAttention(q, k, v, mask) : Ops.attention(q, k, v, mask);
-        program = Compiler.compile(new ParameterStore(), List.of(y));
+        List<Node> inputs = new ArrayList<>(List.of(q, k, v)), outputs = List.of(y);
+        if (pass.equals("gradient")) {
+            Node r = g.input("r", y.shape().dims());
+            inputs.add(r);
+            outputs = List.of(Autodiff.grad(Ops.sum(Ops.mul(y, r)), q, k, v));
+        }
+        program = Compiler.compile(new ParameterStore(), outputs);
         SplittableRandom rnd = new SplittableRandom(1);
-        for (Node in : List.of(q, k, v)) {
+        for (Node in : inputs) {
             float[] values = new float[in.shape().numel()];
             for (int e = 0; e < values.length; e++) values[e] = (float) rnd.nextDouble(-1, 1);
             program.set(in, values);

@@ -10,6 +10,7 @@ import org.panagrad.ops.Mul;
 import org.panagrad.ops.Ops;
 import org.panagrad.ops.Relu;
 import org.panagrad.ops.Step;
+import org.panagrad.ops.fused.ChannelAffinePair;
 import org.panagrad.ops.fused.FusedConv;
 import org.panagrad.ops.fused.FusedLinear;
 import org.panagrad.ops.fused.Fusible;
@@ -24,7 +25,8 @@ import java.util.Set;
 /**
  * Fuses what would otherwise be extra passes over memory: a bias add and a ReLU into the epilogue of the
  * GEMM that produces their input (a matmul's or a convolution's), the ReLU mask into the backward multiply (or into the epilogue of the GEMM
- * producing the incoming gradient), and whatever a {@link Fusible} op absorbs (an SGD update takes in the
+ * producing the incoming gradient), a sum of two per-channel affine maps (batch norm's input gradient) into one
+ * pass, and whatever a {@link Fusible} op absorbs (an SGD update takes in the
  * GEMM of its weight gradient). A product is fused only when nothing else reads it, since fusion means it is
  * never stored.
  */
@@ -38,7 +40,7 @@ final class Fusion {
 
     /** The rules, keyed by the op they rewrite; ops outside this table take part through {@link Fusible}. */
     private static final Map<Class<? extends Op>, Rule> RULES = Map.of(
-            Add.class, (original, n, uses, overwritten) -> fuseBias(original, n, uses),
+            Add.class, (original, n, uses, overwritten) -> fuseAdd(original, n, uses),
             ChannelAffine.class, (original, n, uses, overwritten) -> foldIntoConvolution(original, n, uses),
             Relu.class, (original, n, uses, overwritten) -> fuseRelu(original, n, uses),
             Mul.class, Fusion::fuseReluMask);
@@ -64,6 +66,15 @@ final class Fusion {
             }
             return n;
         });
+    }
+
+    private static Node fuseAdd(Node original, Node add, int[] uses) {
+        Node a = add.input(0), b = add.input(1);
+        if (a.op() instanceof ChannelAffine && b.op() instanceof ChannelAffine && a.shape().equals(add.shape())
+                && b.shape().equals(add.shape()) && uses[original.input(0).id()] == 1 && uses[original.input(1).id()] == 1) {
+            return ChannelAffinePair.of(a, b);
+        }
+        return fuseBias(original, add, uses);
     }
 
     private static Node fuseBias(Node original, Node add, int[] uses) {

@@ -8,14 +8,18 @@ package org.panagrad.kernels;
 public record AttentionDims(int batch, int tq, int tk, int d, int dv, float scale, boolean causal) {
     /** Keys per block of the online softmax: the scores of one block of four query rows stay in L1. */
     public static final int BLOCK = 64;
+    /**
+     * Query rows that share each key block while it is in L1 (the SIMD kernel's tile): at d = 64 a block's keys and
+     * values take 32 KB, the tile's outputs 4 KB.
+     */
+    public static final int ROWS = 16;
 
-    /** Floats of workspace one call needs: the keys of one entry transposed (padded to a vector), scores, sums. */
+    /** Floats of workspace one call needs: one entry's keys transposed by blocks, one group's scores, outputs, state. */
     public int workspace() {
-        return d * paddedKeys() + 4 * BLOCK + 4 * dv + 8;
+        return keyBlocks() * BLOCK * d + 4 * BLOCK + ROWS * dv + 3 * ROWS;
     }
 
-    int paddedKeys() {
-        int lanes = 16; // the widest species; the padding then suits every width
-        return (tk + lanes - 1) / lanes * lanes;
+    int keyBlocks() {
+        return (tk + BLOCK - 1) / BLOCK;
     }
 }

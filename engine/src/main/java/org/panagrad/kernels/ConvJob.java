@@ -13,6 +13,7 @@ final class ConvJob implements WorkerPool.Task {
 
     private static final ThreadLocal<ConvJob> PER_THREAD = ThreadLocal.withInitial(ConvJob::new);
     private static final ThreadLocal<float[][]> COLS = ThreadLocal.withInitial(() -> new float[1][0]);
+    private static final ThreadLocal<int[][]> ROWS = ThreadLocal.withInitial(() -> new int[1][0]);
 
     static ConvJob current() {
         return PER_THREAD.get();
@@ -66,10 +67,11 @@ final class ConvJob implements WorkerPool.Task {
 
     private void runImages(int n0, int n1) {
         float[] cols = cols(s);
+        int[] rows = rows(s);
         if (kind == Kind.FORWARD) {
-            Convolution.forwardImages(s, n0, n1, a, aOff, b, bOff, bias, biasOff, relu, out, outOff, cols, Simd.ENABLED);
+            Convolution.forwardImages(s, n0, n1, a, aOff, b, bOff, bias, biasOff, relu, out, outOff, cols, rows, Simd.ENABLED);
         } else {
-            Convolution.inputGradientImages(s, n0, n1, a, aOff, b, bOff, out, outOff, cols, Simd.ENABLED);
+            Convolution.inputGradientImages(s, n0, n1, a, aOff, b, bOff, out, outOff, cols, rows, Simd.ENABLED);
         }
     }
 
@@ -94,6 +96,14 @@ final class ConvJob implements WorkerPool.Task {
             Convolution.weightGradientImages(s, n * c / chunks, n * (c + 1) / chunks, a, aOff, b, bOff, partials,
                     c * size, false, cols, Simd.ENABLED);
         }
+    }
+
+    /** This thread's row table for {@link ImplicitPatches}, grown to what s needs. */
+    private static int[] rows(ConvShape s) {
+        int[][] holder = ROWS.get();
+        int size = ImplicitPatches.rowTableSize(s);
+        if (holder[0].length < size) holder[0] = new int[size];
+        return holder[0];
     }
 
     /** This thread's patch buffer, grown to one block of s. */

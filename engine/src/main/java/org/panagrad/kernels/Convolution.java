@@ -11,6 +11,7 @@ package org.panagrad.kernels;
  * <li>input gradient: {@code patches = W_g^T · dY_g}, added back into dX by col2im;</li>
  * <li>weight gradient: {@code dW_g^T += patches · dY_g^T}, transposed into dW at the end.</li>
  * </ul>
+ * Stride-1 convolutions (forward and input gradient) build no patches at all: {@link ImplicitPatches}.
  * A 1 x 1 convolution with stride 1 and no padding reads (or writes) the image itself as its patch matrix; a
  * depthwise convolution, whose GEMMs would have one row, runs the direct kernels of {@link Depthwise}.
  * Images are independent, so the forward pass and the input gradient split the batch over the GEMM's worker
@@ -54,7 +55,7 @@ public final class Convolution {
     static int patchBufferSize(ConvShape s) {
         if (s.patchesAreInput() || s.depthwise()) return 0;
         int columns = Patches.rowsPerBlock(s, PATCH_BLOCK_FLOATS) * s.outWidth();
-        return (s.patchRows() + (forwardTransposed(s) ? s.groupOutChannels() : 0)) * columns;
+        return Math.max(ImplicitPatches.scratchFloats(s), (s.patchRows() + (forwardTransposed(s) ? s.groupOutChannels() : 0)) * columns);
     }
 
     /**
@@ -72,9 +73,13 @@ public final class Convolution {
 
     /** The forward pass of images [n0, n1) with patches built in cols. */
     static void forwardImages(ConvShape s, int n0, int n1, float[] x, int xOff, float[] w, int wOff, float[] bias,
-                              int biasOff, boolean relu, float[] y, int yOff, float[] cols, boolean simd) {
+                              int biasOff, boolean relu, float[] y, int yOff, float[] cols, int[] rows, boolean simd) {
         if (s.depthwise()) {
             Depthwise.forward(s, n0, n1, x, xOff, w, wOff, bias, biasOff, relu, y, yOff, simd);
+            return;
+        }
+        if (ImplicitPatches.forward(s)) {
+            ImplicitPatches.forward(s, n0, n1, x, xOff, w, wOff, bias, biasOff, relu, y, yOff, cols, rows, simd);
             return;
         }
         int og = s.groupOutChannels(), kg = s.patchRows(), p = s.positions(), ow = s.outWidth();
@@ -112,9 +117,13 @@ public final class Convolution {
 
     /** The input gradient of images [n0, n1). */
     static void inputGradientImages(ConvShape s, int n0, int n1, float[] dy, int dyOff, float[] w, int wOff,
-                                    float[] dx, int dxOff, float[] cols, boolean simd) {
+                                    float[] dx, int dxOff, float[] cols, int[] rows, boolean simd) {
         if (s.depthwise()) {
             Depthwise.inputGradient(s, n0, n1, dy, dyOff, w, wOff, dx, dxOff, simd);
+            return;
+        }
+        if (ImplicitPatches.inputGradient(s)) {
+            ImplicitPatches.inputGradient(s, n0, n1, dy, dyOff, w, wOff, dx, dxOff, cols, rows, simd);
             return;
         }
         int og = s.groupOutChannels(), kg = s.patchRows(), p = s.positions(), ow = s.outWidth();

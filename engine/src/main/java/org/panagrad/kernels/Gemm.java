@@ -74,4 +74,27 @@ public final class Gemm {
             job.release();
         }
     }
+
+    /**
+     * C = alpha * A * B + beta * C with A as stored (m x k, leading dimension lda) and row p of B (k x n) starting
+     * at b[bRows[p]]: B's rows anywhere in b, such as a convolution's patch rows, each a run of a zero-padded
+     * image, which the packing then reads straight from the image (implicit im2col).
+     */
+    static void gemmRows(int m, int n, int k, float alpha, float[] a, int aOff, int lda, float[] b, int[] bRows,
+                                float beta, float[] c, int cOff, int ldc) {
+        if (!Simd.ENABLED) {
+            GemmScalar.gemmRows(m, n, k, alpha, a, aOff, lda, b, bRows, beta, c, cOff, ldc);
+            return;
+        }
+        if (m <= 0 || n <= 0) return;
+        WorkerPool workers = pool;
+        GemmJob job = GemmWorkspace.current().job;
+        job.configure(false, false, m, n, k, alpha, a, aOff, lda, b, 0, 0, beta, c, cOff, ldc, null, 0, false, null, 0, workers.threads());
+        job.bRows = bRows;
+        try {
+            if (job.parts == 1 || !workers.tryRun(job, job.parts)) job.runPart(0, 1);
+        } finally {
+            job.release();
+        }
+    }
 }

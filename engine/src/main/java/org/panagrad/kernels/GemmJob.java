@@ -34,6 +34,11 @@ final class GemmJob implements WorkerPool.Task {
     int aOff, aRowStride, aColStride;
     float[] b;
     int bOff, bRowStride, bColStride;
+    /**
+     * When not null, row p of B (as stored) starts at b[bRows[p]], wherever that is, and bOff and the strides are
+     * unused: a convolution's patch rows read straight from a zero-padded image ({@link Gemm#gemmRows}).
+     */
+    int[] bRows;
     float[] c;
     int cOff, ldc;
     float[] bias;
@@ -76,6 +81,7 @@ final class GemmJob implements WorkerPool.Task {
         this.m = m; this.n = n;
         this.a = a; this.aOff = aOff; this.aRowStride = aRs; this.aColStride = aCs;
         this.b = b; this.bOff = bOff; this.bRowStride = bRs; this.bColStride = bCs;
+        this.bRows = null;
         this.ldc = ldc;
         this.k = k;
         this.alpha = alpha;
@@ -157,6 +163,7 @@ final class GemmJob implements WorkerPool.Task {
     void release() {
         a = null;
         b = null;
+        bRows = null;
         c = null;
         bias = null;
         mask = null;

@@ -110,7 +110,7 @@ final class GemmPacking {
             // panels in vector copies. (Walking one panel at a time read a new cache line at every step, most
             // of them twice, and packing B took 16% of a 128 x 500 x 784 product.)
             for (int p = 0; p < kc; p++) {
-                int from = job.bOff + (p0 + p) * rs + j0;
+                int from = rowStart(job, p0 + p) + j0;
                 int to = dOff + p * NR;
                 for (int jp = 0; jp < fullPanels; jp++) {
                     FloatVector.fromArray(F, b, from).intoArray(dst, to);
@@ -147,14 +147,18 @@ final class GemmPacking {
         // rows at once, and the writes are sequential.
         for (int jr = fullPanels * NR; jr < nc; jr += NR) {
             int nr = Math.min(NR, nc - jr);
-            int src = job.bOff + p0 * rs + (j0 + jr) * cs;
             int d = dOff + jr * kc;
             for (int p = 0; p < kc; p++) {
-                int at = src + p * rs;
+                int at = rowStart(job, p0 + p) + (j0 + jr) * cs;
                 for (int j = 0; j < nr; j++) dst[d + j] = b[at + j * cs];
                 for (int j = nr; j < NR; j++) dst[d + j] = 0f;
                 d += NR;
             }
         }
+    }
+
+    /** Where row p of B starts (its column 0). */
+    private static int rowStart(GemmJob job, int p) {
+        return job.bRows != null ? job.bRows[p] : job.bOff + p * job.bRowStride;
     }
 }

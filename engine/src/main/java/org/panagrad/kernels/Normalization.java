@@ -26,6 +26,41 @@ public final class Normalization {
     }
 
     /**
+     * Two sums per channel of g and x (same shape), in one pass over both, run by run: out[c] = sum g, out[channels + c] =
+     * sum g * x. Batch norm's backward needs both (the bias and scale gradients, and through them the input
+     * gradient); float lanes per run ({@link Reductions}' sum and dot, the second read of g from L1), double
+     * across runs, as {@link #moments}.
+     */
+    public static void channelDots(int outer, int channels, int inner, float[] g, int gOff, float[] x, int xOff,
+                                   float[] out, int outOff) {
+        for (int c = 0; c < channels; c++) {
+            double sum = 0, dot = 0;
+            for (int o = 0; o < outer; o++) {
+                int run = (o * channels + c) * inner;
+                sum += Reductions.sum(inner, g, gOff + run);
+                dot += Reductions.dot(inner, g, gOff + run, x, xOff + run);
+            }
+            out[outOff + c] = (float) sum;
+            out[outOff + channels + c] = (float) dot;
+        }
+    }
+
+    /**
+     * out = a * sa[c] + b * sb[c] + (ha[c] + hb[c]) along every channel c, in one pass: the sum of two
+     * per-channel affine maps, which is batch norm's input gradient (of the cotangent and of the input). out may
+     * be a or b.
+     */
+    public static void affinePair(int outer, int channels, int inner, float[] a, int aOff, float[] sa, int saOff,
+                                  float[] ha, int haOff, float[] b, int bOff, float[] sb, int sbOff, float[] hb, int hbOff,
+                                  float[] out, int outOff) {
+        if (Simd.ENABLED) {
+            NormalizationSimd.affinePair(outer, channels, inner, a, aOff, sa, saOff, ha, haOff, b, bOff, sb, sbOff, hb, hbOff, out, outOff);
+        } else {
+            NormalizationScalar.affinePair(outer, channels, inner, a, aOff, sa, saOff, ha, haOff, b, bOff, sb, sbOff, hb, hbOff, out, outOff);
+        }
+    }
+
+    /**
      * PyTorch's running-statistics update after a training batch of n values per channel: running = (1 - momentum)
      * * running + momentum * batch, with the batch variance unbiased (times n / (n - 1)). moments holds the
      * batch's means then its biased variances, as {@link #moments} writes them. A few dozen channels: a plain loop.

@@ -33,4 +33,15 @@ final class NormalizationScalar {
             }
         }
     }
+    static void affinePair(int outer, int channels, int inner, float[] a, int aOff, float[] sa, int saOff,
+                           float[] ha, int haOff, float[] b, int bOff, float[] sb, int sbOff, float[] hb, int hbOff,
+                           float[] out, int outOff) {
+        for (int o = 0; o < outer; o++) {
+            for (int c = 0; c < channels; c++) {
+                int run = (o * channels + c) * inner;
+                float p = sa[saOff + c], q = sb[sbOff + c], h = ha[haOff + c] + hb[hbOff + c];
+                for (int i = 0; i < inner; i++) out[outOff + run + i] = Math.fma(a[aOff + run + i], p, Math.fma(b[bOff + run + i], q, h));
+            }
+        }
+    }
 }

@@ -54,4 +54,22 @@ final class NormalizationSimd {
             }
         }
     }
+    static void affinePair(int outer, int channels, int inner, float[] a, int aOff, float[] sa, int saOff,
+                           float[] ha, int haOff, float[] b, int bOff, float[] sb, int sbOff, float[] hb, int hbOff,
+                           float[] out, int outOff) {
+        int bound = F.loopBound(inner);
+        for (int o = 0; o < outer; o++) {
+            for (int c = 0; c < channels; c++) {
+                int run = (o * channels + c) * inner;
+                float p = sa[saOff + c], q = sb[sbOff + c], h = ha[haOff + c] + hb[hbOff + c];
+                FloatVector pv = FloatVector.broadcast(F, p), qv = FloatVector.broadcast(F, q), hv = FloatVector.broadcast(F, h);
+                int i = 0;
+                for (; i < bound; i += F.length()) {
+                    FloatVector bh = FloatVector.fromArray(F, b, bOff + run + i).fma(qv, hv);
+                    FloatVector.fromArray(F, a, aOff + run + i).fma(pv, bh).intoArray(out, outOff + run + i);
+                }
+                for (; i < inner; i++) out[outOff + run + i] = Math.fma(a[aOff + run + i], p, Math.fma(b[bOff + run + i], q, h));
+            }
+        }
+    }
 }

@@ -14,7 +14,12 @@ import org.panagrad.ops.StepCounter;
 public record Dropout(String name, double p, long seed, Node step) implements StatelessModule {
     public static Dropout create(Graph g, String name, double p) {
         if (!(p >= 0 && p < 1)) throw new IllegalArgumentException("dropout " + name + ": p must be in [0, 1), got " + p);
-        return new Dropout(name, p, name.hashCode() * 0x9E3779B97F4A7C15L, StepCounter.of(g));
+        return new Dropout(name, p, seedOf(name), StepCounter.of(g));
+    }
+
+    /** A mask seed drawn from a module's name: two modules drop differently, a model built twice the same. */
+    static long seedOf(String name) {
+        return name.hashCode() * 0x9E3779B97F4A7C15L;
     }
 
     @Override

@@ -35,14 +35,21 @@ public final class EncoderBlock implements Module {
 
     public static EncoderBlock create(Graph g, String name, int embed, int heads, int mlpDim, double eps, AttentionMask mask,
                                       boolean fused) {
+        return create(g, name, embed, heads, mlpDim, eps, mask, fused, 0);
+    }
+
+    /** With dropout p on the attention probabilities of training passes (torchvision's attention_dropout). */
+    public static EncoderBlock create(Graph g, String name, int embed, int heads, int mlpDim, double eps, AttentionMask mask,
+                                      boolean fused, double attentionDropout) {
         return new EncoderBlock(name, LayerNorm.create(g, name + ".ln_1", eps, embed),
-                MultiheadAttention.create(g, name + ".self_attention", embed, heads, fused), LayerNorm.create(g, name + ".ln_2", eps, embed),
+                MultiheadAttention.create(g, name + ".self_attention", embed, heads, fused, attentionDropout),
+                LayerNorm.create(g, name + ".ln_2", eps, embed),
                 Linear.create(g, name + ".mlp.0", embed, mlpDim), Linear.create(g, name + ".mlp.3", mlpDim, embed), mask);
     }
 
     @Override
     public Node forward(Node x, Forward f) {
-        Node h = Ops.add(x, f.record(name + ".self_attention", attention, x, attention.apply(ln1.forward(x, f), mask)));
+        Node h = Ops.add(x, f.record(name + ".self_attention", attention, x, attention.apply(ln1.forward(x, f), mask, f.training())));
         Node m = mlp3.forward(Ops.gelu(mlp0.forward(ln2.forward(h, f), f)), f);
         return f.record(name, this, x, Ops.add(h, m));
     }

@@ -35,6 +35,19 @@ public record Attention(double scale, boolean causal, boolean additive) implemen
         return MatMul.of(probabilities(q, k, mask, scale), v, false, false);
     }
 
+    /**
+     * The composed form with inverted dropout on the probabilities before they weight the values, as
+     * nn.MultiheadAttention's dropout: the mask is a function of (seed, step, element) ({@link Dropout}), so a
+     * gradient and an HVP at one step drop the same weights. The fused kernel has no mask inside; this is the form
+     * that drops.
+     */
+    public static Node composed(Node q, Node k, Node v, AttentionMask mask, double scale, double dropout, Node step,
+                                long seed) {
+        check(q, k, v, mask);
+        Node p = probabilities(q, k, mask, scale);
+        return MatMul.of(dropout > 0 ? Dropout.of(p, step, dropout, seed) : p, v, false, false);
+    }
+
     /** softmax(scale Q K^T + mask) along the keys: [..., Tq, Tk]. */
     static Node probabilities(Node q, Node k, AttentionMask mask, double scale) {
         Node s = Scale.of(MatMul.of(q, k, false, true), scale);

@@ -33,25 +33,12 @@ public record BatchMoments() implements Op {
         return x.numel() / x.dim(1);
     }
 
-    /** The axes of x [N, C, ...] other than the channel axis. */
-    static int[] nonChannelAxes(Shape x) {
-        int[] axes = new int[x.rank() - 1];
-        axes[0] = 0;
-        for (int a = 2; a < x.rank(); a++) axes[a - 1] = a;
-        return axes;
-    }
-
     /** A per-channel vector [C] shaped [1, C, 1, ...] so that it broadcasts along the channel axis of x. */
     static Node alongChannels(Node v, Shape x) {
         int[] dims = new int[x.rank()];
         java.util.Arrays.fill(dims, 1);
         dims[1] = x.dim(1);
         return Reshape.of(v, Shape.of(dims));
-    }
-
-    /** The sum of x [N, C, ...] over every axis but the channels': [C]. */
-    static Node sumPerChannel(Node x) {
-        return Sum.over(x, false, nonChannelAxes(x.shape()));
     }
 
     @Override public String name() { return "batch_moments"; }
@@ -61,9 +48,10 @@ public record BatchMoments() implements Op {
         Node x = y.input(0);
         Shape s = x.shape();
         double n = perChannel(s);
-        Node gMean = alongChannels(Ops.select(g, 0, 0), s), gVar = alongChannels(Ops.select(g, 0, 1), s);
-        Node centred = Sub.of(x, alongChannels(Ops.select(y, 0, 0), s));
-        return new Node[] {Add.of(Scale.of(gMean, 1 / n), Mul.of(Scale.of(gVar, 2 / n), centred))};
+        // gMean / n + 2 gVar / n * (x - mean), one affine map of x per channel: x * a + (gMean / n - a * mean).
+        Node a = Scale.of(Ops.select(g, 0, 1), 2 / n);
+        Node b = Sub.of(Scale.of(Ops.select(g, 0, 0), 1 / n), Mul.of(a, Ops.select(y, 0, 0)));
+        return new Node[] {ChannelAffine.of(x, a, b)};
     }
 
     @Override
@@ -73,9 +61,10 @@ public record BatchMoments() implements Op {
         Shape s = x.shape();
         int c = s.dim(1);
         double n = perChannel(s);
-        Node mean = Scale.of(sumPerChannel(t[0]), 1 / n);
-        Node centred = Sub.of(x, alongChannels(Ops.select(y, 0, 0), s));
-        Node var = Scale.of(sumPerChannel(Mul.of(centred, t[0])), 2 / n);
+        // sum t and sum x t in one pass; sum (x - mean) t = sum x t - mean sum t.
+        Node sums = ChannelDots.of(t[0], x), sumT = Ops.select(sums, 0, 0);
+        Node mean = Scale.of(sumT, 1 / n);
+        Node var = Scale.of(Sub.of(Ops.select(sums, 0, 1), Mul.of(Ops.select(y, 0, 0), sumT)), 2 / n);
         return Concat.of(0, Reshape.of(mean, Shape.of(1, c)), Reshape.of(var, Shape.of(1, c)));
     }
 

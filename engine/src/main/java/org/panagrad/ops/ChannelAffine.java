@@ -29,20 +29,21 @@ public record ChannelAffine() implements Op {
     @Override
     public Node[] vjp(Node y, Node g) {
         Node x = y.input(0), scale = y.input(1);
-        return new Node[] {Mul.of(g, BatchMoments.alongChannels(scale, x.shape())),
-                BatchMoments.sumPerChannel(Mul.of(g, x)), BatchMoments.sumPerChannel(g)};
+        // Both reductions in one pass; the input's share as an affine map too, so that batch norm's input
+        // gradient (this plus the batch moments' share, another affine map of x) fuses into one pass.
+        Node sums = ChannelDots.of(g, x);
+        return new Node[] {ChannelAffine.of(g, scale, ChannelDots.zeros(y.graph(), x.shape())), Ops.select(sums, 0, 1), Ops.select(sums, 0, 0)};
     }
 
     @Override
     public Node jvp(Node y, Node[] t) {
         Node x = y.input(0), scale = y.input(1);
         Shape s = x.shape();
-        Node out = t[0] == null ? null : Mul.of(t[0], BatchMoments.alongChannels(scale, s));
-        if (t[1] != null) out = Tangents.add(out, Mul.of(x, BatchMoments.alongChannels(t[1], s)));
-        if (t[2] != null) {
-            Node shift = BatchMoments.alongChannels(t[2], s);
-            out = out == null ? Expand.to(shift, s) : Add.of(out, shift);
-        }
+        if (t[0] == null && t[1] == null) return Expand.to(BatchMoments.alongChannels(t[2], s), s);
+        // t0 * scale + x * t1 + t2 as affine maps (with the shift on one of them), which the compiler fuses.
+        Node shift = t[2] != null ? t[2] : ChannelDots.zeros(y.graph(), s);
+        Node out = t[0] == null ? null : ChannelAffine.of(t[0], scale, shift);
+        if (t[1] != null) out = Tangents.add(out, ChannelAffine.of(x, t[1], out == null ? shift : ChannelDots.zeros(y.graph(), s)));
         return out;
     }
 

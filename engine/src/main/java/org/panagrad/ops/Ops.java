@@ -136,6 +136,14 @@ public final class Ops {
     public static Node attention(Node q, Node k, Node v, AttentionMask mask) {
         return Attention.composed(q, k, v, mask, 1 / Math.sqrt(q.shape().dim(q.shape().rank() - 1)));
     }
+    /**
+     * Attention whose probabilities go through inverted dropout with probability {@code dropout} (the mask drawn
+     * from (seed, step, element), as {@link #dropout}) before they weight the values; composed, since the fused
+     * kernel has no dropout inside.
+     */
+    public static Node attention(Node q, Node k, Node v, AttentionMask mask, double dropout, Node step, long seed) {
+        return Attention.composed(q, k, v, mask, 1 / Math.sqrt(q.shape().dim(q.shape().rank() - 1)), dropout, step, seed);
+    }
     /** The same attention as one fused instruction: an online softmax over key blocks, no [Tq, Tk] scores stored. */
     public static Node fusedAttention(Node q, Node k, Node v, AttentionMask mask) {
         return Attention.fused(q, k, v, mask, 1 / Math.sqrt(q.shape().dim(q.shape().rank() - 1)));
@@ -264,6 +272,8 @@ public final class Ops {
     public static Node batchMoments(Node x) { return BatchMoments.of(x); }
     /** x * scale[c] + shift[c] along the channel axis of x [N, C, ...]. */
     public static Node channelAffine(Node x, Node scale, Node shift) { return ChannelAffine.of(x, scale, shift); }
+    /** For g and x [N, C, ...] of one shape, [2, C]: each channel's sum of g (row 0) and of g * x (row 1), in one pass. */
+    public static Node channelDots(Node g, Node x) { return ChannelDots.of(g, x); }
     /**
      * Batch normalisation of x [N, C, ...] with given per-channel statistics ([C] each): (x - mean) / sqrt(var + eps)
      * * weight + bias, as one pass over x (weight and bias may be null: PyTorch's affine=False).

@@ -15,6 +15,22 @@ public interface LearningRateSchedule {
         return step -> lr * Math.pow(gamma, step / stepSize);
     }
 
+    /** lr * gamma^(milestones passed), as MultiStepLR; milestones are step numbers, increasing. */
+    static LearningRateSchedule multiStep(double lr, long[] milestones, double gamma) {
+        long[] at = milestones.clone();
+        for (int i = 0; i < at.length; i++) {
+            if (at[i] <= 0 || (i > 0 && at[i] <= at[i - 1])) {
+                throw new IllegalArgumentException("milestones must be positive and increasing, got "
+                        + java.util.Arrays.toString(at));
+            }
+        }
+        return step -> {
+            int passed = 0;
+            while (passed < at.length && step >= at[passed]) passed++;
+            return lr * Math.pow(gamma, passed);
+        };
+    }
+
     /** From lr down to minLr over totalSteps along half a cosine, as CosineAnnealingLR; minLr after. */
     static LearningRateSchedule cosine(double lr, double minLr, long totalSteps) {
         if (totalSteps <= 0) throw new IllegalArgumentException("total steps must be positive, got " + totalSteps);

@@ -36,7 +36,9 @@ class ConvolutionTest {
                 {2, 5, 0, 4, 1, 1, 2, 2, 0, 0, 1, 1, 1},
                 {1, 3, 0, 2, 2, 4, 3, 1, 0, 2, 1, 2, 1},
                 {2, 5, 0, 4, 3, 3, 1, 1, 1, 1, 1, 1, 2},
-                {3, 7, 0, 3, 5, 3, 2, 2, 2, 1, 1, 1, 3}};
+                {3, 7, 0, 3, 5, 3, 2, 2, 2, 1, 1, 1, 3},
+                {2, 6, 0, 3, 3, 2, 1, 1, 0, 1, 2, 2, 1},
+                {2, 4, 0, 3, 1, 3, 1, 1, 1, 2, 1, 1, 1}};
         for (int[] g : geometries) {
             for (int w : WIDTHS) {
                 int width = Math.max(w, g[11] * (g[5] - 1) + 1 - 2 * g[9]);
@@ -65,6 +67,34 @@ class ConvolutionTest {
                 assertArrayEquals(dxScalar, dxSimd, "col2im " + s + " group " + g);
             }
         }
+    }
+
+    /**
+     * Stride-1 convolutions read their patches from a padded copy of the image (ImplicitPatches): the forward
+     * pass (bias and ReLU in the copy out) and the input gradient with the SIMD bodies against the scalar twins.
+     */
+    @Test
+    void implicitPatchesFromTheSimdBodyAreThoseOfTheScalarTwin() {
+        Random rnd = new Random(6);
+        int covered = 0;
+        for (ConvShape s : shapes(2)) {
+            if (!ImplicitPatches.forward(s)) continue;
+            covered++;
+            int xs = s.batch() * s.imageSize(), ys = s.batch() * s.outImageSize();
+            float[] x = KernelTestSupport.random(rnd, xs, -1f, 1f), g = KernelTestSupport.random(rnd, ys, -1f, 1f);
+            float[] w = KernelTestSupport.random(rnd, s.outChannels() * s.patchRows(), -1f, 1f);
+            float[] bias = KernelTestSupport.random(rnd, s.outChannels(), -1f, 1f);
+            float[][] y = new float[2][ys], dx = new float[2][xs];
+            for (int v = 0; v < 2; v++) {
+                float[] cols = new float[Convolution.patchBufferSize(s)];
+                int[] rows = new int[ImplicitPatches.rowTableSize(s)];
+                Convolution.forwardImages(s, 0, s.batch(), x, 0, w, 0, bias, 0, true, y[v], 0, cols, rows, v == 0);
+                Convolution.inputGradientImages(s, 0, s.batch(), g, 0, w, 0, dx[v], 0, cols, rows, v == 0);
+            }
+            assertArrayEquals(y[1], y[0], "forward " + s);
+            assertArrayEquals(dx[1], dx[0], "input gradient " + s);
+        }
+        assertTrue(covered >= 4 * WIDTHS.length, "stride-1 geometries run here: " + covered);
     }
 
     @Test

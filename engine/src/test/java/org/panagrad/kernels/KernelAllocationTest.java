@@ -158,6 +158,8 @@ class KernelAllocationTest {
         float[] moments = new float[6];
         calls.put("batch moments", () -> Normalization.moments(2, 3, 35, x4, 0, moments, 0));
         calls.put("channel affine", () -> Normalization.affine(2, 3, 35, x4, 0, channel, 0, channel, 0, out4, 0));
+        calls.put("channel dots", () -> Normalization.channelDots(2, 3, 35, x4, 0, out4, 0, moments, 0));
+        calls.put("channel affine pair", () -> Normalization.affinePair(2, 3, 35, x4, 0, channel, 0, channel, 0, x4, 0, channel, 0, channel, 0, out4, 0));
         calls.put("dropout", () -> DropoutMask.apply(n, 12345L, 7, DropoutMask.threshold(0.3), 1 / 0.7f, x, 0, out, 0));
         calls.put("sum", () -> sink[0] = Reductions.sum(n, x, 0));
         calls.put("dot", () -> sink[0] = Reductions.dot(n, x, 0, y, 0));

@@ -9,11 +9,12 @@ import java.util.ArrayList;
 import java.util.List;
 
 import static org.panagrad.testing.OpCase.floats;
+import static org.panagrad.testing.OpCase.labels;
 
 /**
  * Fused attention at ranks 2 to 4 (rank 1 has no [T, d] matrices): unmasked, causal with more keys than queries,
  * an additive mask broadcast over the batch (differentiated too), a padding mask [B, 1, 1, Tk] and a boolean
- * constant; the composed form on the same cases.
+ * constant; the composed form on the same cases, and with dropout on the probabilities at a fixed step.
  */
 public class AttentionOpCases implements OpCases {
     @Override
@@ -31,6 +32,14 @@ public class AttentionOpCases implements OpCases {
             cases.add(OpCase.of(kind + " boolean mask [3x7]", x -> apply(fused, x, AttentionMask.keep(keep(x[0], 3, 7))),
                     floats(3, 5), floats(7, 5), floats(7, 2)));
         }
+        // Dropout on the probabilities at a fixed step (the last input): a fixed mask, differentiated to second order.
+        for (double p : new double[] {0.3, 0.8}) {
+            cases.add(OpCase.of("composed attention, dropout p=" + p + ", causal [2x3x4] [2x7x4] [2x7x3]",
+                    x -> Ops.attention(x[0], x[1], x[2], AttentionMask.causalMask(), p, x[3], 17),
+                    floats(2, 3, 4), floats(2, 7, 4), floats(2, 7, 3), labels(1000)).in(-2, 2));
+        }
+        cases.add(OpCase.of("composed attention, dropout p=0.5 [1x2x7x3]", x -> Ops.attention(x[0], x[1], x[2],
+                AttentionMask.NONE, 0.5, x[3], 3), floats(1, 2, 7, 3), floats(1, 2, 7, 3), floats(1, 2, 7, 3), labels(1000)));
         return cases;
     }
 

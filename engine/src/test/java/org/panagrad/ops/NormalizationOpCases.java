@@ -11,7 +11,7 @@ import static org.panagrad.testing.OpCase.floats;
 import static org.panagrad.testing.OpCase.labels;
 
 /**
- * Batch normalisation's parts (the batch moments, the per-channel affine pass) and the composed layer in
+ * Batch normalisation's parts (the batch moments, the per-channel affine pass, the per-channel sums of its backward) and the composed layer in
  * training mode (through the batch statistics, with and without affine parameters) and with given statistics,
  * on [N, C], [N, C, L] and [N, C, H, W] at odd sizes; dropout at ranks 1 to 4 with the step as an integer input.
  */
@@ -25,6 +25,7 @@ public class NormalizationOpCases implements OpCases {
             int c = s[1];
             cases.add(OpCase.of("batch_moments" + at, x -> Ops.batchMoments(x[0]), floats(s)).in(-2, 2));
             cases.add(OpCase.of("channel_affine" + at, x -> Ops.channelAffine(x[0], x[1], x[2]), floats(s), floats(c), floats(c)));
+            cases.add(OpCase.of("channel_dots" + at, x -> Ops.channelDots(x[0], x[1]), floats(s), floats(s)));
             cases.add(OpCase.of("batch_norm train" + at, x -> Ops.batchNorm(x[0], x[1], x[2], 1e-5), floats(s), floats(c), floats(c)));
             cases.add(OpCase.of("batch_norm train, no affine" + at, x -> Ops.batchNorm(x[0], null, null, 1e-5), floats(s)));
             cases.add(OpCase.of("batch_norm given statistics" + at, x -> Ops.batchNorm(x[0], x[1], x[2], x[3], x[4], 1e-3),

@@ -34,6 +34,7 @@ class OpRegistryTest {
             Map.entry("org.panagrad.ops.fused.FusedConv", "compiler-only, made after differentiation: ConvFusionTest runs it against the unfused reference"),
             Map.entry("org.panagrad.ops.fused.MaskedProduct", "compiler-only, made after differentiation: CompiledProgramTest"),
             Map.entry("org.panagrad.ops.fused.ReluBackward", "compiler-only, made after differentiation: CompiledProgramTest"),
+            Map.entry("org.panagrad.ops.fused.ChannelAffinePair", "compiler-only, made after differentiation: the batch_norm cases' compiled checks and BatchNormBackwardFusionTest"),
             Map.entry("org.panagrad.optim.SgdUpdate", "a training step's side effect, never differentiated: TrainingStepTest against the reference"),
             Map.entry("org.panagrad.optim.AdamUpdate", "a training step's side effect, never differentiated: TrainingStepTest"),
             Map.entry("org.panagrad.optim.GemmSgdUpdate", "a training step's side effect, never differentiated: TrainingStepTest"),
@@ -46,6 +47,7 @@ class OpRegistryTest {
             // Batch normalisation needs a batch axis and a channel axis: [N, C, ...], as PyTorch's BatchNorm1d/2d/3d.
             Map.entry("org.panagrad.ops.BatchMoments", Set.of(2, 3, 4)),
             Map.entry("org.panagrad.ops.ChannelAffine", Set.of(2, 3, 4)),
+            Map.entry("org.panagrad.ops.ChannelDots", Set.of(2, 3, 4)),
             // A vector operand is a [1, k] or [k, 1] matrix reshaped around the product, as torch.matmul's rule
             // says, so the op itself never sees rank 1; LayoutOpCases' dot and vector cases check that path.
             Map.entry("org.panagrad.ops.MatMul", Set.of(2, 3, 4)),

@@ -17,6 +17,18 @@ class LearningRateScheduleTest {
     }
 
     @Test
+    void multiStepMultipliesByGammaAtEachMilestone() {
+        LearningRateSchedule s = LearningRateSchedule.multiStep(0.1, new long[] {3, 7}, 0.5);
+        assertEquals(0.1, s.at(0), 1e-15);
+        assertEquals(0.1, s.at(2), 1e-15);
+        assertEquals(0.05, s.at(3), 1e-15);
+        assertEquals(0.05, s.at(6), 1e-15);
+        assertEquals(0.025, s.at(7), 1e-15);
+        assertEquals(0.025, s.at(1_000_000), 1e-15);
+        assertEquals(0.1, LearningRateSchedule.multiStep(0.1, new long[0], 0.5).at(99), 1e-15);
+    }
+
+    @Test
     void cosineGoesFromLrToMinAlongHalfACosine() {
         LearningRateSchedule s = LearningRateSchedule.cosine(0.1, 0.001, 100);
         assertEquals(0.1, s.at(0), 1e-15);
@@ -39,6 +51,8 @@ class LearningRateScheduleTest {
     void badArgumentsAreRefused() {
         assertThrows(IllegalArgumentException.class, () -> LearningRateSchedule.stepDecay(0.1, 0, 0.5));
         assertThrows(IllegalArgumentException.class, () -> LearningRateSchedule.cosine(0.1, 0, 0));
+        assertThrows(IllegalArgumentException.class, () -> LearningRateSchedule.multiStep(0.1, new long[] {5, 5}, 0.1));
+        assertThrows(IllegalArgumentException.class, () -> LearningRateSchedule.multiStep(0.1, new long[] {0}, 0.1));
         assertThrows(IllegalArgumentException.class, () -> Sgd.of(t -> 0.1, 0, true, 0));
     }
 }

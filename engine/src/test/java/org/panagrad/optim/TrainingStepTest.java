@@ -136,7 +136,9 @@ class TrainingStepTest {
         SmallModel m = new SmallModel(Activation.RELU, false, 6, 32, 20, 16, 5);
         ParameterStore store = new ParameterStore();
         for (Node p : m.params) store.set(p, Reference.toFloat(m.feed.get(p)));
-        TrainingStep step = TrainingStep.compile(store, m.loss, List.of(m.params), Adam.adam(t -> 0.01), false);
+        // AdamW under warm-up and cosine decay: the schedule writes the rate into the step's input, never recompiling.
+        Adam adamW = Adam.adamW(LearningRateSchedule.cosine(0.01, 0, 20_000).withWarmup(100), 0.01);
+        TrainingStep step = TrainingStep.compile(store, m.loss, List.of(m.params), adamW, false);
         org.panagrad.compiler.CompiledProgramTestAccess.feed(step.program(), m);
         float first = step.run();
         for (int i = 0; i < 5000; i++) step.run(); // until C2 has compiled every kernel: before, vectors are objects

@@ -44,6 +44,8 @@ record Checkpoint(int[] widths, Activation activation, List<TensorData> tensors,
     static final String STEP = "step";
     /** In the optimizer sidecar: the --optimizer that wrote it. */
     static final String OPTIMIZER = "optimizer";
+    /** In the model file: the optimizer, learning rate, schedule and weight decay, as the run's opening line reads. */
+    static final String SCHEDULE = "lr_schedule";
     /** In the optimizer sidecar: how the state of a weight is laid out (the model file is always PyTorch's). */
     static final String LAYOUT = "weight_layout";
     static final String WEIGHTS_IN_OUT = "in_out";

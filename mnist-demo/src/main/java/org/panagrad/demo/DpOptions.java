@@ -34,10 +34,10 @@ final class DpOptions {
         if (!enabled()) return (m, full, last) -> optimizer.create(m, full, last, settings);
         if (optimizer.kind != OptimizerChoice.Kind.COMPILED) {
             throw new IllegalArgumentException("DP-SGD clips per-sample gradients inside a compiled step: --optimizer "
-                    + optimizer + " runs programs of its own; use sgd, momentum or adam");
+                    + optimizer + " runs programs of its own; use " + OptimizerChoice.names(OptimizerChoice.Kind.COMPILED));
         }
         if (!(delta > 0 && delta < 1)) throw new IllegalArgumentException("--dp-delta must be in (0, 1), got " + delta);
-        return (m, full, last) -> new PrivateBatchStep(m, optimizer.cliName, optimizer.compiled(settings.lr()), full, last,
+        return (m, full, last) -> new PrivateBatchStep(m, optimizer.cliName, optimizer.compiled(settings), full, last,
                 clip, noise, delta, trainingImages, seed, out);
     }
 }

@@ -2,6 +2,7 @@ package org.panagrad.demo;
 
 import org.panagrad.curvature.KfacOptimizer;
 import org.panagrad.optim.Adam;
+import org.panagrad.optim.LearningRateSchedule;
 import org.panagrad.optim.Optimizer;
 import org.panagrad.optim.Sgd;
 import org.panagrad.optim.secondorder.AdaHessian;
@@ -27,20 +28,32 @@ import static org.panagrad.optim.LearningRateSchedule.constant;
 enum OptimizerChoice {
     SGD("sgd", Kind.COMPILED, 0.1, 128) {
         @Override
-        Optimizer compiled(double lr) {
-            return Sgd.plain(constant(lr));
+        Optimizer compiled(LearningRateSchedule lr, double weightDecay) {
+            return Sgd.of(lr, 0, false, weightDecay);
         }
     },
     MOMENTUM("momentum", Kind.COMPILED, 0.05, 128) {
         @Override
-        Optimizer compiled(double lr) {
-            return Sgd.momentum(constant(lr), 0.9, false);
+        Optimizer compiled(LearningRateSchedule lr, double weightDecay) {
+            return Sgd.of(lr, 0.9, false, weightDecay);
         }
     },
     ADAM("adam", Kind.COMPILED, 1e-3, 128) {
         @Override
-        Optimizer compiled(double lr) {
-            return Adam.adam(constant(lr));
+        Optimizer compiled(LearningRateSchedule lr, double weightDecay) {
+            return Adam.adam(lr, 0.9, 0.999, 1e-8, weightDecay);
+        }
+    },
+    /** Adam with decoupled weight decay; PyTorch's default decay 0.01. */
+    ADAMW("adamw", Kind.COMPILED, 1e-3, 128) {
+        @Override
+        Optimizer compiled(LearningRateSchedule lr, double weightDecay) {
+            return Adam.adamW(lr, weightDecay);
+        }
+
+        @Override
+        double defaultWeightDecay() {
+            return 0.01;
         }
     },
     /** Hessian-free: Gauss-Newton products on a sub-batch; its step length comes from CG and a line search. */
@@ -105,11 +118,15 @@ enum OptimizerChoice {
     /**
      * The hyperparameters from the command line, defaults filled in.
      *
-     * @param lr the learning rate (NaN for Newton-CG, which has none)
+     * @param lr the learning rate (NaN for Newton-CG, which has none); the schedule's starting value
+     * @param schedule the learning rate per step, for the compiled optimizers
+     * @param scheduleText how the schedule and weight decay read in the run's opening line (empty for none)
      */
-    record Settings(double lr, long seed, NewtonCgOptions newtonCg, KfacOptions kfac) {
+    record Settings(double lr, long seed, NewtonCgOptions newtonCg, KfacOptions kfac, LearningRateSchedule schedule,
+                    double weightDecay, String scheduleText) {
+        /** A constant learning rate, no weight decay. */
         Settings(double lr, long seed, NewtonCgOptions newtonCg) {
-            this(lr, seed, newtonCg, new KfacOptions());
+            this(lr, seed, newtonCg, new KfacOptions(), constant(lr), 0, "");
         }
     }
 
@@ -131,18 +148,32 @@ enum OptimizerChoice {
 
     /** The step for minibatches of {@code batch} images and, when nonzero, a last one of {@code lastBatch}. */
     BatchStep create(Model model, int batch, int lastBatch, Settings settings) {
-        return new CompiledBatchStep(model, cliName, compiled(settings.lr()), batch, lastBatch);
+        return new CompiledBatchStep(model, cliName, compiled(settings), batch, lastBatch);
     }
 
-    /** The first-order optimizer to compile into a training step (what graph and profile show). */
-    Optimizer compiled(double lr) {
+    /** The first-order optimizer to compile into a training step, following {@code lr} step by step. */
+    Optimizer compiled(LearningRateSchedule lr, double weightDecay) {
         throw new IllegalArgumentException(cliName + " is not compiled into a training step: it runs programs of its own"
                 + " (expected " + names(Kind.COMPILED) + ")");
     }
 
+    /** The compiled optimizer at a constant rate and its default weight decay (what graph and profile show). */
+    final Optimizer compiled(double lr) {
+        return compiled(constant(lr), defaultWeightDecay());
+    }
+
+    final Optimizer compiled(Settings s) {
+        return compiled(s.schedule(), s.weightDecay());
+    }
+
+    /** --weight-decay when neither it nor the model's recipe gives one. */
+    double defaultWeightDecay() {
+        return 0;
+    }
+
     /** For the line that opens a run: the optimizer and its settings. */
     String describe(Settings s, int batch) {
-        return cliName + " lr " + s.lr();
+        return cliName + " lr " + s.lr() + (s.scheduleText().isEmpty() ? "" : " (" + s.scheduleText() + ")");
     }
 
     /** The learning rate to use: the one given (checked), else the default. */

@@ -2,6 +2,7 @@ package org.panagrad.demo;
 
 import org.panagrad.io.Mnist;
 import org.panagrad.nn.Init;
+import org.panagrad.ops.Attention;
 import org.panagrad.optim.TrainingStep;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -117,8 +118,15 @@ final class ProfileCommand implements Callable<Integer> {
                     r.phase().label, r.calls(), r.totalNanos() / 1e6, r.meanMicros(),
                     total == 0 ? 0 : 100.0 * r.totalNanos() / total, r.gflops());
         }
-        long flops = 0;
-        for (Profiler.Row r : result.rows()) flops += r.flopsPerCall();
+        long flops = 0, attention = 0;
+        for (Profiler.Row r : result.rows()) {
+            flops += r.flopsPerCall();
+            if (r.node().op() instanceof Attention) attention += r.totalNanos();
+        }
+        if (attention > 0) { // its derivatives are graph ops (matmul, softmax, ...), counted in their own rows
+            out.printf(Locale.ROOT, "attention's share of the step: %.1f%% (the fused forward instructions)%n",
+                    total == 0 ? 0 : 100.0 * attention / total);
+        }
         out.printf(Locale.ROOT, "%d steps of batch %d: %.2f ms per step (instructions %.2f ms), %.0f images/s, %.2f GFLOP/s%n",
                 result.steps(), batch, result.stepNanos() / 1e6 / result.steps(), total / 1e6 / result.steps(),
                 batch * result.steps() / (result.stepNanos() / 1e9), (double) flops * result.steps() / result.stepNanos());

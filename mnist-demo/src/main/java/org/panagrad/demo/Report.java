@@ -153,6 +153,7 @@ final class Report {
         if (info != null) {
             s.append(": ").append(info.torch_module()).append(", ").append(info.optimizer());
             if (info.learning_rate() != null) s.append(String.format(Locale.ROOT, " lr %s", info.learning_rate()));
+            if (info.lr_schedule() != null) s.append(" (").append(info.lr_schedule()).append(')');
             s.append(", batch ").append(info.batch()).append(", ").append(info.epochs()).append(" epochs, seed ").append(info.seed());
         }
         TreeMap<Long, Double> acc = data.series("test/accuracy"), loss = data.series("test/loss");

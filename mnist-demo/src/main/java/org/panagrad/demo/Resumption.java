@@ -19,7 +19,7 @@ import java.util.TreeSet;
  */
 final class Resumption {
     /** What --allow-mismatch may name. */
-    static final List<String> MISMATCHES = List.of("activation", "batch", "seed", "samples", "data");
+    static final List<String> MISMATCHES = List.of("activation", "batch", "seed", "samples", "data", "schedule");
 
     private final Path file;
     private final Checkpoint checkpoint;
@@ -81,6 +81,19 @@ final class Resumption {
     /** Refuses other data than the checkpoint was trained on, unless allowed. */
     void checkData(DataIdentity identity, Path dataDirectory) {
         if (!allowed.contains("data")) identity.check(checkpoint.metadata(), file, dataDirectory, true, "--allow-mismatch data");
+    }
+
+    /**
+     * Refuses another optimizer, learning rate, schedule (its length included) or weight decay than the checkpoint
+     * was trained with, unless allowed: {@code plan} reads as the run's opening line shows it. Another optimizer is
+     * left to the check of its saved state, which names both.
+     */
+    void checkSchedule(String optimizer, String plan) {
+        String recorded = checkpoint.metadata().get(Checkpoint.SCHEDULE);
+        if (recorded == null || recorded.equals(plan) || !optimizer.equals(checkpoint.metadata().get(Checkpoint.OPTIMIZER))) {
+            return;
+        }
+        refuse("schedule", "the schedule " + plan, "schedule " + recorded);
     }
 
     long seed(Long given) {

@@ -4,6 +4,7 @@ import com.google.gson.GsonBuilder;
 import org.panagrad.autodiff.Autodiff;
 import org.panagrad.compiler.Compiler;
 import org.panagrad.graph.Node;
+import org.panagrad.optim.LearningRateSchedule;
 import org.panagrad.io.AtomicFiles;
 import org.panagrad.io.tensorboard.EventWriter;
 import org.panagrad.io.tensorboard.Histogram;
@@ -34,13 +35,15 @@ final class TensorBoardLogger implements TrainingObserver, Closeable {
     static final String RUN_FILE = "run.json";
 
     /**
-     * What run.json holds: enough to rebuild the model's programs for the report. {@code learning_rate} is null for
-     * an optimizer without one (newton-cg).
+     * What run.json holds: enough to rebuild the model's programs for the report. {@code learning_rate} (the
+     * schedule's peak) is null for an optimizer without one (newton-cg); {@code lr_schedule} as the run's opening line
+     * shows it.
      */
-    record RunInfo(String layers, String activation, String optimizer, int batch, Double learning_rate, int epochs,
-                   long seed, int histogram_every, String torch_module) {
+    record RunInfo(String layers, String activation, String optimizer, int batch, Double learning_rate, String lr_schedule,
+                   int epochs, long seed, int histogram_every, String torch_module) {
         RunInfo {
             if (learning_rate != null && !Double.isFinite(learning_rate)) learning_rate = null;
+            if (lr_schedule != null && lr_schedule.isEmpty()) lr_schedule = null;
         }
     }
 
@@ -48,7 +51,8 @@ final class TensorBoardLogger implements TrainingObserver, Closeable {
     private final Model model;
     private final int batch;
     private final int every;
-    private final double learningRate;
+    /** The learning rate per step, or null for an optimizer without one. */
+    private final LearningRateSchedule learningRate;
     private final Model.Batch gradientBatch;
     private final Program gradientProgram;
     private final List<Node> parameters;
@@ -60,13 +64,14 @@ final class TensorBoardLogger implements TrainingObserver, Closeable {
     private long intervalStart = System.nanoTime();
     private long intervalSamples;
 
-    TensorBoardLogger(Path dir, Model model, int batch, int every, RunInfo info) throws IOException {
+    TensorBoardLogger(Path dir, Model model, int batch, int every, RunInfo info, LearningRateSchedule learningRate)
+            throws IOException {
         if (every < 1) throw new IllegalArgumentException("--histogram-every must be at least 1, got " + every);
         long t0 = System.nanoTime();
         this.model = model;
         this.batch = batch;
         this.every = every;
-        this.learningRate = info.learning_rate() != null ? info.learning_rate() : Double.NaN;
+        this.learningRate = info.learning_rate() != null ? learningRate : null;
         this.parameters = model.parameters();
         gradientBatch = model.trainingBatch("tensorboard", batch);
         gradients = Autodiff.grad(gradientBatch.loss(), parameters.toArray(new Node[0]));
@@ -110,7 +115,7 @@ final class TensorBoardLogger implements TrainingObserver, Closeable {
         }
         double seconds = (t0 - intervalStart) / 1e9;
         if (intervalSamples > 0 && seconds > 0) writer.scalar("train/samples_per_second", step, intervalSamples / seconds);
-        if (Double.isFinite(learningRate)) writer.scalar("train/learning_rate", step, learningRate);
+        if (learningRate != null) writer.scalar("train/learning_rate", step, learningRate.at(step));
         intervalSamples = 0;
         long t1 = System.nanoTime();
         overhead += t1 - t0;

@@ -23,7 +23,7 @@ import java.util.concurrent.Callable;
 import java.util.concurrent.atomic.AtomicReference;
 
 @Command(name = "train", mixinStandardHelpOptions = true, sortOptions = false,
-        description = {"Trains an MLP on MNIST, printing the test loss and accuracy after each epoch.",
+        description = {"Trains a model of the zoo on MNIST or Fashion-MNIST, printing the test loss and accuracy after each epoch.",
                 "Writes the model (PyTorch's safetensors layout) and the metrics into a run directory after every epoch."
                         + " Ctrl-C saves after the current step and exits; --resume continues from there.",
                 "A step whose loss or gradient is NaN or infinite stops the run, keeping the last good checkpoint."})
@@ -42,16 +42,21 @@ final class TrainCommand implements Callable<Integer> {
             description = "Passes over the training images (default: ${DEFAULT-VALUE}).")
     int epochs;
 
-    @Option(names = "--optimizer", paramLabel = "NAME", defaultValue = "momentum", converter = OptimizerChoice.Converter.class,
+    @Option(names = "--optimizer", paramLabel = "NAME", converter = OptimizerChoice.Converter.class,
             completionCandidates = OptimizerChoice.Candidates.class,
-            description = {"One of ${COMPLETION-CANDIDATES} (default: ${DEFAULT-VALUE}: SGD with momentum 0.9).",
+            description = {"One of ${COMPLETION-CANDIDATES} (default: the model's: adamw for vit-tiny, else momentum:"
+                    + " SGD with momentum 0.9).",
                     "newton-cg, adahessian, lbfgs and kfac are second-order (closure) optimizers: their programs are compiled"
                             + " for one batch size, so they skip the last partial batch of each epoch (drop_last)."})
     OptimizerChoice optimizer;
 
-    @Option(names = "--lr", paramLabel = "X", description = "Learning rate (default: 0.1 for sgd, 0.05 for momentum, 0.001 for adam,"
-            + " 0.05 for adahessian, 0.02 for kfac, 1 for lbfgs (its first trial step); newton-cg has none).")
+    @Option(names = "--lr", paramLabel = "X", description = "Learning rate, the schedule's peak (default: 0.002 for vit-tiny"
+            + " with adamw; else 0.1 for sgd, 0.05 for momentum, 0.001 for adam and adamw, 0.05 for adahessian, 0.02 for"
+            + " kfac, 1 for lbfgs (its first trial step); newton-cg has none).")
     Double lr;
+
+    @Mixin
+    ScheduleOptions schedule;
 
     @Mixin
     NewtonCgOptions newtonCg;
@@ -97,7 +102,7 @@ final class TrainCommand implements Callable<Integer> {
 
     @Option(names = "--allow-mismatch", paramLabel = "LIST", split = ",", hideParamSyntax = true,
             description = "Resume even though these differ from the checkpoint: any of activation, batch, seed, samples,"
-                    + " data (comma-separated). The run then no longer continues the checkpoint's exactly.")
+                    + " data, schedule (comma-separated). The run then no longer continues the checkpoint's exactly.")
     List<String> allowMismatch;
 
     @Option(names = "--metrics", paramLabel = "FILE", description = {"Per-epoch metrics as JSON lines, and a chart of"
@@ -142,9 +147,12 @@ final class TrainCommand implements Callable<Integer> {
         if (samples != null) OptionRanges.atLeast("--samples", samples, 1);
         if (checkpointEvery != null) OptionRanges.atLeast("--checkpoint-every", checkpointEvery, 1);
         if (logEvery != null) OptionRanges.atLeast("--log-every", logEvery, 1);
-        newtonCg.checkGivenOnlyFor(optimizer);
-        kfac.checkGivenOnlyFor(optimizer);
-        double learningRate = optimizer.learningRate(lr);
+        if (lr != null) OptionRanges.positive("--lr", lr);
+        schedule.check(epochs);
+        if (optimizer != null || resume == null) { // resuming, the model and so its default optimizer come from the file
+            checkOptimizerOptions(optimizer != null ? optimizer
+                    : ScheduleOptions.Recipe.of(modelOptions.model != null ? modelOptions.model : "mlp").optimizer());
+        }
         newtonCg.check();
         int[] widths = modelOptions.layers != null ? Mlp.parseWidths(modelOptions.layers) : null;
         Activation activation = modelOptions.activationOrNull();
@@ -160,15 +168,21 @@ final class TrainCommand implements Callable<Integer> {
             OutputFiles.checkWritable("--checkpoint", ck);
             OutputFiles.checkWritable("--metrics", metricsFile);
             OutputFiles.checkWritable("--metrics", metricsFile, MetricsLog.chartPath(metricsFile));
-            return train(out, err, ck, metricsFile, widths, activation, allowed, learningRate);
+            return train(out, err, ck, metricsFile, widths, activation, allowed);
         } catch (RuntimeException | IOException e) {
             run.removeIfEmpty();
             throw e;
         }
     }
 
+    /** The options that belong to one optimizer are errors with another. */
+    private void checkOptimizerOptions(OptimizerChoice used) {
+        newtonCg.checkGivenOnlyFor(used);
+        kfac.checkGivenOnlyFor(used);
+    }
+
     private Integer train(PrintWriter out, PrintWriter err, Path ck, Path metricsFile, int[] widths,
-                          Activation activation, Set<String> allowed, double learningRate) throws IOException {
+                          Activation activation, Set<String> allowed) throws IOException {
         AtomicReference<Trainer> training = new AtomicReference<>();
         try (Signals signals = new Signals(() -> {
             Trainer t = training.get();
@@ -178,23 +192,26 @@ final class TrainCommand implements Callable<Integer> {
                 System.exit(Main.EXIT_INTERRUPTED);
             }
         })) {
-            return train(out, err, ck, metricsFile, widths, activation, allowed, learningRate, signals, training);
+            return train(out, err, ck, metricsFile, widths, activation, allowed, signals, training);
         }
     }
 
     private Integer train(PrintWriter out, PrintWriter err, Path ck, Path metricsFile, int[] widths, Activation activation,
-                          Set<String> allowed, double learningRate, Signals signals, AtomicReference<Trainer> training)
+                          Set<String> allowed, Signals signals, AtomicReference<Trainer> training)
             throws IOException {
         Resumption start = resume != null ? Resumption.load(resume, modelOptions.model, modelOptions.layers, widths, activation, allowed) : null;
+        String modelName = start != null ? start.checkpoint().model() : modelOptions.model != null ? modelOptions.model : "mlp";
+        OptimizerChoice used = optimizer != null ? optimizer : ScheduleOptions.Recipe.of(modelName).optimizer();
+        checkOptimizerOptions(used);
         Mnist mnist = data.load();
         DataIdentity identity = DataIdentity.of(mnist);
         long seedUsed = seed != null ? seed : 1;
-        int batchUsed = batch != null ? batch : optimizer.defaultBatch;
+        int batchUsed = batch != null ? batch : used.defaultBatch;
         Integer samplesUsed = samples;
         if (start != null) {
             start.checkData(identity, data.directory);
             seedUsed = start.seed(seed);
-            batchUsed = start.batch(batch, optimizer.defaultBatch);
+            batchUsed = start.batch(batch, used.defaultBatch);
             samplesUsed = start.samples(samples);
         }
         int n = samplesUsed != null ? samplesUsed : mnist.train().count();
@@ -214,14 +231,22 @@ final class TrainCommand implements Callable<Integer> {
         int removed = files.cleanUp() + OutputFiles.deleteStaleTemporaries(metricsFile, MetricsLog.chartPath(metricsFile));
         if (removed > 0) err.println("removed " + removed + " file(s) a killed run left beside " + ck);
 
-        OptimizerChoice.Settings settings = new OptimizerChoice.Settings(learningRate, seedUsed, newtonCg, kfac);
+        int stepBatch = Math.min(batchUsed, n);
+        ScheduleOptions.Plan plan = schedule.plan(modelName, optimizer, lr, (n + stepBatch - 1) / stepBatch, epochs);
+        OptimizerChoice chosen = plan.optimizer();
+        double learningRate = plan.lr();
+        OptimizerChoice.Settings settings = new OptimizerChoice.Settings(learningRate, seedUsed, newtonCg, kfac,
+                plan.schedule(), plan.weightDecay(), plan.text());
+        String planText = chosen.describe(settings, stepBatch);
+        if (start != null) start.checkSchedule(chosen.cliName, planText);
         Map<String, String> runMetadata = new LinkedHashMap<>(identity.metadata());
-        runMetadata.put(Checkpoint.OPTIMIZER, optimizer.cliName);
-        String advice = optimizer == OptimizerChoice.NEWTON_CG
+        runMetadata.put(Checkpoint.OPTIMIZER, chosen.cliName);
+        runMetadata.put(Checkpoint.SCHEDULE, planText);
+        String advice = chosen == OptimizerChoice.NEWTON_CG
                 ? "Try a larger --damping (now " + newtonCg.damping() + ")"
                 : "Try a smaller --lr (now " + learningRate + ")";
         Trainer trainer = new Trainer(model, mnist.train(), mnist.test(),
-                dp.wrap(optimizer, settings, n, seedUsed, out),
+                dp.wrap(chosen, settings, n, seedUsed, out),
                 new Trainer.Config(batchUsed, epochs, n, seedUsed, files, checkpointEvery != null ? checkpointEvery : 0,
                         onNonFinite, logEvery != null ? logEvery : 0, runMetadata, advice), out, err,
                 epoch -> noProgress ? Progress.NONE
@@ -244,16 +269,16 @@ final class TrainCommand implements Callable<Integer> {
         int dropped = trainer.droppedPerEpoch();
         out.printf(Locale.ROOT, "model %s (%,d parameters), %s, batch %d, %,d training images%s, seed %d%n",
                 model.torchModule(), model.parameterCount(),
-                optimizer.describe(settings, trainer.batchSize()), trainer.batchSize(), n,
+                chosen.describe(settings, trainer.batchSize()), trainer.batchSize(), n,
                 dropped == 0 ? "" : String.format(Locale.ROOT, " (the last %d of each epoch skipped: %s steps on full"
-                        + " batches only)", dropped, optimizer), seedUsed);
+                        + " batches only)", dropped, chosen), seedUsed);
         out.flush();
 
         TensorBoardLogger tensorboard = logs.open(logDirectory, model, trainer.batchSize(), new TensorBoardLogger.RunInfo(
                 model.mlp != null ? Model.widthsText(model.mlp.widths()) : model.name(),
                 (model.mlp != null ? model.mlp.activation() : modelOptions.activation()).name().toLowerCase(Locale.ROOT),
-                optimizer.toString(), trainer.batchSize(),
-                settings.lr(), epochs, seedUsed, logs.histogramEvery, model.torchModule()));
+                chosen.toString(), trainer.batchSize(),
+                settings.lr(), plan.text(), epochs, seedUsed, logs.histogramEvery, model.torchModule()), settings.schedule());
         if (tensorboard != null) trainer.observe(tensorboard);
         long trainingStart = System.nanoTime();
         training.set(trainer);

@@ -1,5 +1,6 @@
 package org.panagrad.demo;
 
+import org.panagrad.optim.LearningRateSchedule;
 import picocli.CommandLine.Option;
 
 import java.io.IOException;
@@ -35,8 +36,9 @@ final class TrainLogOptions {
     }
 
     /** The logger writing into {@code dir}, or null when {@code dir} is null. */
-    TensorBoardLogger open(Path dir, Model model, int batch, TensorBoardLogger.RunInfo info) throws IOException {
-        return dir == null ? null : new TensorBoardLogger(dir, model, batch, histogramEvery, info);
+    TensorBoardLogger open(Path dir, Model model, int batch, TensorBoardLogger.RunInfo info,
+                           LearningRateSchedule learningRate) throws IOException {
+        return dir == null ? null : new TensorBoardLogger(dir, model, batch, histogramEvery, info, learningRate);
     }
 
     /** Closes the logger, says what logging cost, and writes the report when asked. */

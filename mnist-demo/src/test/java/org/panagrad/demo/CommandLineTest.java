@@ -50,7 +50,7 @@ class CommandLineTest {
     void anUnknownOptimizerIsAUsageError() {
         Cli r = Cli.run("train", "--optimizer", "rmsprop");
         assertEquals(2, r.exitCode(), r::toString);
-        assertTrue(r.err().contains("unknown optimizer 'rmsprop' (expected sgd, momentum, adam, newton-cg, adahessian, kfac, lbfgs)"), r::toString);
+        assertTrue(r.err().contains("unknown optimizer 'rmsprop' (expected sgd, momentum, adam, adamw, newton-cg, adahessian, kfac, lbfgs)"), r::toString);
     }
 
     @Test

@@ -46,6 +46,6 @@ class PrivateTrainTest {
         Cli r = Cli.train(data, "--epochs", "1", "--dp-clip", "1.0");
         assertTrue(r.err().contains("DP-SGD needs both --dp-clip and --dp-noise"), r::toString);
         r = Cli.train(data, "--epochs", "1", "--optimizer", "lbfgs", "--dp-clip", "1.0", "--dp-noise", "1");
-        assertTrue(r.err().contains("use sgd, momentum or adam"), r::toString);
+        assertTrue(r.err().contains("use sgd, momentum, adam, adamw"), r::toString);
     }
 }

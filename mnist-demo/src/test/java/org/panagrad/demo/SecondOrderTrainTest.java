@@ -183,7 +183,7 @@ class SecondOrderTrainTest extends SyntheticDataTest {
     void graphAndProfileShowOnlyCompiledOptimizers() {
         Cli r = Cli.run("graph", "--optimizer", "newton-cg", "-o", dir.resolve("g.dot").toString(), "--no-svg");
         assertError(r, "newton-cg is not compiled into a training step");
-        assertTrue(Cli.run("graph", "--help").out().contains("One of sgd, momentum, adam "), "graph --help");
+        assertTrue(Cli.run("graph", "--help").out().contains("One of sgd, momentum, adam, adamw "), "graph --help");
     }
 
     private static void assertError(Cli r, String message) {

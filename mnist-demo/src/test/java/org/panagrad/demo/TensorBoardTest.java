@@ -47,9 +47,9 @@ class TensorBoardTest {
     void trainingWritesTheScalarsHistogramsAndGradientNormsAtTheirSteps() throws IOException {
         Path data = SyntheticMnist.write(dir.resolve("data"), 600, 300);
         Path logs = dir.resolve("tb");
-        // 600 images in batches of 64: 10 steps per epoch (the last of 24 images), 2 epochs.
-        Cli r = Cli.train(data, "--epochs", "2", "--batch", "64", "--tensorboard", logs.toString(), "--histogram-every", "4",
-                "--checkpoint", dir.resolve("with.safetensors").toString());
+        // 600 images in batches of 64: 10 steps per epoch (the last of 24 images), 2 epochs; cosine from 0.1 over the 20 steps.
+        Cli r = Cli.train(data, "--epochs", "2", "--batch", "64", "--lr", "0.1", "--lr-schedule", "cosine", "--tensorboard", logs.toString(),
+                "--histogram-every", "4", "--checkpoint", dir.resolve("with.safetensors").toString());
         assertEquals(0, r.exitCode(), r::toString);
         assertTrue(r.out().contains("tensorboard: ") && r.out().contains("of the last epoch"), r::toString);
 
@@ -95,12 +95,15 @@ class TensorBoardTest {
             }
         });
         assertEquals(weightSteps, new ArrayList<>(scalars.get("train/learning_rate").keySet()));
-        assertEquals(0.05f, scalars.get("train/learning_rate").get(4L));
+        for (long step : weightSteps) { // the rate the step at that count used
+            assertEquals((float) (0.05 * (1 + Math.cos(Math.PI * step / 20))), scalars.get("train/learning_rate").get(step));
+        }
         assertTrue(scalars.get("train/samples_per_second").values().stream().allMatch(v -> v > 0));
         assertTrue(Files.exists(logs.resolve(TensorBoardLogger.RUN_FILE)));
 
         // Logging reads the parameters and runs a separate gradient program: training is unchanged, bit for bit.
-        Cli plain = Cli.train(data, "--epochs", "2", "--batch", "64", "--checkpoint", dir.resolve("without.safetensors").toString());
+        Cli plain = Cli.train(data, "--epochs", "2", "--batch", "64", "--lr", "0.1", "--lr-schedule", "cosine", "--checkpoint",
+                dir.resolve("without.safetensors").toString());
         assertEquals(0, plain.exitCode(), plain::toString);
         assertArrayEquals(Checkpoint.load(dir.resolve("with.safetensors"), null).tensors().get(0).data(),
                 Checkpoint.load(dir.resolve("without.safetensors"), null).tensors().get(0).data());

@@ -5,6 +5,7 @@ import com.google.gson.JsonObject;
 import org.junit.jupiter.api.Test;
 import org.panagrad.io.SafeTensors;
 import org.panagrad.io.TensorData;
+import picocli.CommandLine;
 
 import java.io.IOException;
 import java.nio.file.Files;
@@ -89,9 +90,69 @@ class TrainTest extends SyntheticDataTest {
         }
     }
 
+    /**
+     * The same with AdamW, linear warm-up and cosine decay: the schedule is a function of the step count the
+     * checkpoint saves, so the resumed steps run at the rates the uninterrupted run used, bit for bit. Resuming
+     * into a longer run would stretch the cosine, so that needs --allow-mismatch schedule.
+     */
+    @Test
+    void resumingContinuesTheLearningRateScheduleExactly() throws IOException {
+        List<String> recipe = List.of("--optimizer", "adamw", "--lr-schedule", "cosine", "--warmup-steps", "3",
+                "--weight-decay", "0.02", "--epochs", "2");
+        Path whole = dir.resolve("whole.safetensors"), stopped = dir.resolve("stopped.safetensors");
+        Cli uninterrupted = train(with(recipe, "--checkpoint", whole.toString()));
+        assertEquals(0, uninterrupted.exitCode(), uninterrupted::toString);
+        assertTrue(uninterrupted.out().contains("adamw lr 0.001 (cosine to 0 over 10 steps, warm-up 3 steps, weight decay 0.02)"),
+                uninterrupted::toString);
+
+        TrainCommand parsed = new TrainCommand();
+        new CommandLine(parsed).parseArgs(recipe.toArray(new String[0]));
+        ScheduleOptions.Plan plan = parsed.schedule.plan("mlp", parsed.optimizer, null, 5, 2); // 600 = 4 x 128 + 88
+        OptimizerChoice.Settings settings = new OptimizerChoice.Settings(plan.lr(), 1, new NewtonCgOptions(),
+                new KfacOptions(), plan.schedule(), plan.weightDecay(), plan.text());
+        Interrupted.trainThenStop(data, plan.optimizer(), settings, 128, 2, 600, stopped, 4); // in the warm-up's wake
+        Cli resumed = train(with(recipe, "--resume", stopped.toString(), "--checkpoint", stopped.toString()));
+        assertEquals(0, resumed.exitCode(), resumed::toString);
+        List<TensorData> expected = SafeTensors.read(whole).tensors(), actual = SafeTensors.read(stopped).tensors();
+        for (int i = 0; i < expected.size(); i++) {
+            assertArrayEquals(expected.get(i).data(), actual.get(i).data(), expected.get(i).name());
+        }
+
+        List<String> longer = new java.util.ArrayList<>(recipe);
+        longer.set(longer.size() - 1, "3");
+        Cli refused = train(with(longer, "--resume", whole.toString(), "--checkpoint", dir.resolve("longer.safetensors").toString()));
+        assertEquals(Main.EXIT_FAILURE, refused.exitCode(), refused::toString);
+        assertTrue(refused.err().contains("cosine to 0 over 15 steps") && refused.err().contains("--allow-mismatch schedule"),
+                refused::toString);
+    }
+
+    /**
+     * {@code train --model vit-tiny} alone trains with the model's recipe, and a resumed run, which takes the model
+     * from its checkpoint, finds the same recipe there.
+     */
+    @Test
+    void vitTinyTrainsWithItsRecipeAndResumesIntoIt() throws IOException {
+        Path images = SyntheticMnist.write(dir.resolve("data28"), 32, 16, 28), ck = dir.resolve("vit.safetensors");
+        Cli r = Cli.run("train", "--no-progress", "--data", images.toString(), "--model", "vit-tiny", "--epochs", "1",
+                "--batch", "32", "--checkpoint", ck.toString(), "--metrics", dir.resolve("vit.jsonl").toString());
+        assertEquals(0, r.exitCode(), r::toString);
+        String recipe = "adamw lr 0.002 (cosine to 0 over 1 steps, warm-up 200 steps, weight decay 0.05)";
+        assertTrue(r.out().contains(recipe), r::toString);
+        Cli resumed = Cli.run("train", "--no-progress", "--data", images.toString(), "--epochs", "1", "--resume", ck.toString(),
+                "--checkpoint", ck.toString(), "--metrics", dir.resolve("vit.jsonl").toString());
+        assertEquals(0, resumed.exitCode(), resumed::toString);
+        assertTrue(resumed.out().contains("nothing to do"), resumed::toString);
+    }
+
+    private static String[] with(List<String> first, String... more) {
+        List<String> all = new java.util.ArrayList<>(first);
+        all.addAll(List.of(more));
+        return all.toArray(new String[0]);
+    }
+
     @Test
     void adamAndPlainSgdTrainToo() {
-        for (String optimizer : new String[] {"adam", "sgd"}) {
+        for (String optimizer : new String[] {"adam", "adamw", "sgd"}) {
             Cli r = train("--epochs", "1", "--optimizer", optimizer, "--activation", "tanh");
             assertEquals(0, r.exitCode(), r::toString);
             assertTrue(r.out().contains(optimizer + " lr"), r::toString);

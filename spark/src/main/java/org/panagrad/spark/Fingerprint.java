@@ -21,8 +21,8 @@ public final class Fingerprint {
 
     public static String of(ModelSpec spec) {
         Graph g = new Graph();
-        ZooModel model = ModelZoo.build(spec, g);
-        Node x = g.input("x", 1, model.inputWidth());
+        Classifier model = ModelZoo.build(spec, g);
+        Node x = model.input(g, "x", 1);
         Node y = g.labels("y", 1, model.classes());
         SoftmaxCrossEntropy.of(model.logits(x), y);
         StringBuilder s = new StringBuilder("panagrad-spark model fingerprint 1\n").append(spec).append('\n');

@@ -9,7 +9,7 @@ import java.util.TreeMap;
 /**
  * What a model is, small enough to travel with every task: a zoo name and its options as text ("mlp" with
  * widths 784-500-10 and activation relu). Executors turn it into a graph with {@link ModelZoo#build}, so any
- * model the zoo knows distributes the same way; MLPs now, the engine's other zoo models as they are added there.
+ * model of the engine's zoo (mlp, lenet5, resnet8, vit-tiny) distributes the same way.
  * Options are kept sorted, so equal specs print, compare and fingerprint the same.
  */
 public record ModelSpec(String zoo, Map<String, String> options) implements Serializable {
@@ -23,6 +23,11 @@ public record ModelSpec(String zoo, Map<String, String> options) implements Seri
         StringBuilder w = new StringBuilder();
         for (int x : widths) w.append(w.length() == 0 ? "" : "-").append(x);
         return new ModelSpec(ModelZoo.MLP, Map.of("widths", w.toString(), "activation", activation.name().toLowerCase()));
+    }
+
+    /** A model of the engine's zoo without options: {@code zoo("lenet5")}, "resnet8", "vit-tiny". */
+    public static ModelSpec zoo(String name) {
+        return new ModelSpec(name, Map.of());
     }
 
     /** The option, or a clear error naming the model and the option. */

@@ -3,63 +3,79 @@ package org.panagrad.spark;
 import org.panagrad.graph.Graph;
 import org.panagrad.graph.Node;
 import org.panagrad.nn.Activation;
+import org.panagrad.nn.Forward;
 import org.panagrad.nn.Init;
 import org.panagrad.nn.Mlp;
+import org.panagrad.nn.StateEntry;
+import org.panagrad.nn.zoo.Zoo;
+import org.panagrad.nn.zoo.ZooModel;
+import org.panagrad.nn.zoo.ZooOptions;
 import org.panagrad.runtime.ParameterStore;
 
+import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
-import java.util.function.BiFunction;
+import java.util.Locale;
+import java.util.SplittableRandom;
 
 /**
- * The models a {@link ModelSpec} can name. Each entry turns a spec's options into a {@link ZooModel} in a
- * graph; a new architecture (the engine's CNN and transformer zoo models as they land) is one more entry here,
- * and everything distributed (data, gradients, curvature, optimizers, commands) works on it unchanged.
+ * The engine's model zoo ({@link Zoo}: mlp, lenet5, resnet8, vit-tiny) seen as {@link Classifier}s, so that every
+ * distributed operation (data, gradients, curvature, optimizers, commands) runs on any model the zoo knows.
+ * <p>
+ * The models run in evaluation mode: batch norm uses its running statistics (which the distributed
+ * operations leave as initialised) and dropout is off. The loss is then a sum over examples, a function of the
+ * parameters alone, so partitions and chunks can cut the data anywhere and the sums agree; batch statistics
+ * would make each chunk's loss depend on which examples share it.
+ * Options: an MLP's {@code widths} and {@code activation}; {@code init} (an {@link Init} name), He-uniform for an
+ * MLP and PyTorch's default initialisation for the others when absent.
  */
 public final class ModelZoo {
     public static final String MLP = "mlp";
 
-    private static final Map<String, BiFunction<ModelSpec, Graph, ZooModel>> ENTRIES = Map.of(MLP, ModelZoo::mlp);
-
     private ModelZoo() {}
 
-    public static ZooModel build(ModelSpec spec, Graph graph) {
-        BiFunction<ModelSpec, Graph, ZooModel> entry = ENTRIES.get(spec.zoo());
-        if (entry == null) {
-            throw new IllegalArgumentException("unknown model '" + spec.zoo() + "' in " + spec + "; the zoo has "
-                    + new java.util.TreeSet<>(ENTRIES.keySet()));
+    public static Classifier build(ModelSpec spec, Graph graph) {
+        if (!Zoo.names().contains(spec.zoo())) {
+            throw new IllegalArgumentException("unknown model '" + spec.zoo() + "' in " + spec + "; the zoo has " + Zoo.names());
         }
-        return entry.apply(spec, graph);
-    }
-
-    /** Options: widths (784-500-10), activation (relu, tanh, sigmoid); He-uniform weights, zero biases. */
-    private static ZooModel mlp(ModelSpec spec, Graph graph) {
-        int[] widths = Mlp.parseWidths(spec.option("widths"));
-        Mlp mlp = Mlp.create(graph, Activation.parse(spec.option("activation")), widths);
-        return new ZooModel() {
+        boolean mlp = spec.zoo().equals(MLP);
+        ZooOptions options = mlp
+                ? new ZooOptions(Mlp.parseWidths(spec.option("widths")), Activation.parse(spec.option("activation")))
+                : ZooOptions.DEFAULT;
+        Init init = spec.options().containsKey("init") ? Init.valueOf(spec.option("init").toUpperCase(Locale.ROOT))
+                : mlp ? Init.HE_UNIFORM : Init.TORCH_DEFAULT;
+        ZooModel zoo = Zoo.create(spec.zoo(), graph, options);
+        List<Node> parameters = new ArrayList<>();
+        for (StateEntry e : zoo.module().state()) if (e.trainable()) parameters.add(e.node());
+        int classes = zoo.module().forward(zoo.input(graph, "classes.probe", 1), Forward.eval()).shape().dim(1);
+        return new Classifier() {
             @Override
             public int inputWidth() {
-                return widths[0];
+                return zoo.exampleSize();
             }
 
             @Override
             public int classes() {
-                return widths[widths.length - 1];
+                return classes;
+            }
+
+            @Override
+            public Node input(Graph g, String name, int batch) {
+                return zoo.input(g, name, batch);
             }
 
             @Override
             public Node logits(Node x) {
-                return mlp.forward(x);
+                return zoo.module().forward(x, Forward.eval());
             }
 
             @Override
             public List<Node> parameters() {
-                return mlp.parameters();
+                return parameters;
             }
 
             @Override
             public void initialize(ParameterStore store, long seed) {
-                mlp.initialize(store, Init.HE_UNIFORM, seed);
+                zoo.module().initialize(store, init, new SplittableRandom(seed));
             }
         };
     }

@@ -31,7 +31,7 @@ public final class ShardEvaluator {
     private final String fingerprint;
     private final int chunk;
     private final Graph graph = new Graph();
-    private final ZooModel model;
+    private final Classifier model;
     private final ParameterStore store = new ParameterStore();
     private final FlatParameters flat;
     private final Map<Integer, Programs> programs = new LinkedHashMap<>(16, 0.75f, true) {
@@ -71,7 +71,7 @@ public final class ShardEvaluator {
         return flat.dimension();
     }
 
-    public ZooModel model() {
+    public Classifier model() {
         return model;
     }
 
@@ -195,7 +195,7 @@ public final class ShardEvaluator {
 
     private Programs programsFor(int m) {
         return programs.computeIfAbsent(m, size -> {
-            Node x = graph.input("x" + graph.size(), size, model.inputWidth());
+            Node x = model.input(graph, "x" + graph.size(), size);
             Node y = graph.labels("y" + graph.size(), size, model.classes());
             Node logits = model.logits(x);
             return new Programs(x, y, logits, SoftmaxCrossEntropy.of(logits, y));

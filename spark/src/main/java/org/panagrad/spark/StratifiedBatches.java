@@ -1,5 +1,6 @@
 package org.panagrad.spark;
 
+import java.io.Serializable;
 import java.util.SplittableRandom;
 
 /**
@@ -9,13 +10,15 @@ import java.util.SplittableRandom;
  * split in proportion to the partitions' sizes). A partition's slice has the same size at every step, so each
  * executor runs one compiled program size; single-process training over the same batches is the reference.
  */
-public final class StratifiedBatches {
+public final class StratifiedBatches implements Serializable {
+    private static final long serialVersionUID = 1L;
+
     private final long[] starts;
     private final int[] counts, shares;
     private final long seed;
     private final int stepsPerEpoch;
-    private long cachedEpoch = -1;
-    private int[][] permutations;
+    private transient long cachedEpoch = -1;
+    private transient int[][] permutations;
 
     /** The partitions' first global indices and sizes, as {@link SparkLoss#layout()} reports them. */
     public StratifiedBatches(long[] starts, int[] counts, int batch, long seed) {
@@ -53,7 +56,7 @@ public final class StratifiedBatches {
         if (step < 0 || step >= stepsPerEpoch) {
             throw new IllegalArgumentException("step " + step + " is outside the epoch's " + stepsPerEpoch + " steps");
         }
-        if (epoch != cachedEpoch) {
+        if (permutations == null || epoch != cachedEpoch) {
             permutations = new int[counts.length][];
             for (int p = 0; p < counts.length; p++) permutations[p] = localPermutation(seed, epoch, p, counts[p]);
             cachedEpoch = epoch;
@@ -63,9 +66,28 @@ public final class StratifiedBatches {
         long[] indices = new long[total];
         int k = 0;
         for (int p = 0; p < counts.length; p++) {
-            for (int i = 0; i < shares[p]; i++) indices[k++] = starts[p] + permutations[p][step * shares[p] + i];
+            slice(starts[p], permutations[p], step, shares[p], indices, k);
+            k += shares[p];
         }
         return Selection.indices(indices);
+    }
+
+    /** Partition p's examples per global batch. */
+    public int share(int partition) {
+        return shares[partition];
+    }
+
+    public int partitions() {
+        return shares.length;
+    }
+
+    public long seed() {
+        return seed;
+    }
+
+    /** A partition's slice of step {@code step} under its epoch's permutation, as global indices, into out[at...]. */
+    static void slice(long start, int[] permutation, int step, int share, long[] out, int at) {
+        for (int i = 0; i < share; i++) out[at + i] = start + permutation[step * share + i];
     }
 
     /** Partition p's shuffle of its {@code count} examples in this epoch (Fisher-Yates), the same on every JVM. */

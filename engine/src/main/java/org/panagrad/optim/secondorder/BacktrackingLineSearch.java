@@ -1,21 +1,19 @@
 package org.panagrad.optim.secondorder;
 
-import org.panagrad.analysis.FlatParameters;
-
 /**
  * Backtracking (Armijo) line search along a descent direction d from theta0: tries alpha = first, first *
  * shrink, ... and accepts the first with f(theta0 + alpha d) <= f0 + c alpha g'd. On success the parameters
  * are left at the accepted point; after maxTrials failures they are put back at theta0 and alpha is 0.
  */
 final class BacktrackingLineSearch {
-    /** The loss at the parameters currently in the store, on the data fed. */
+    /** The loss at the function's current point. */
     interface Loss {
-        float evaluate();
+        double evaluate();
     }
 
     private final double c, shrink;
     private final int maxTrials;
-    private float lastLoss;
+    private double lastLoss;
     private int lastTrials;
 
     BacktrackingLineSearch(double c, double shrink, int maxTrials) {
@@ -32,8 +30,8 @@ final class BacktrackingLineSearch {
      * Searches; {@code knownFirst} is f(theta0 + first d) when the caller has it already (NaN otherwise), and
      * the parameters must then be at that point. A direction that does not descend (g'd >= 0) is not tried. Returns the accepted step size, or 0.
      */
-    double search(FlatParameters flat, float[] theta0, float[] d, float f0, double slope, double first,
-                  float knownFirst, Loss loss) {
+    double search(SmoothFunction flat, float[] theta0, float[] d, double f0, double slope, double first,
+                  double knownFirst, Loss loss) {
         if (!(slope < 0)) { // not a descent direction: no step
             flat.write(theta0);
             lastLoss = f0;
@@ -42,8 +40,8 @@ final class BacktrackingLineSearch {
         }
         double alpha = first;
         for (int t = 0; t < maxTrials; t++) {
-            float f;
-            if (t == 0 && !Float.isNaN(knownFirst)) {
+            double f;
+            if (t == 0 && !Double.isNaN(knownFirst)) {
                 f = knownFirst;
             } else {
                 moveTo(flat, theta0, alpha, d);
@@ -62,7 +60,7 @@ final class BacktrackingLineSearch {
     }
 
     /** The loss at the point the last search left the parameters. */
-    float lastLoss() {
+    double lastLoss() {
         return lastLoss;
     }
 
@@ -70,7 +68,7 @@ final class BacktrackingLineSearch {
         return lastTrials;
     }
 
-    static void moveTo(FlatParameters flat, float[] theta0, double alpha, float[] d) {
+    static void moveTo(SmoothFunction flat, float[] theta0, double alpha, float[] d) {
         flat.write(theta0);
         flat.addScaled((float) alpha, d);
     }

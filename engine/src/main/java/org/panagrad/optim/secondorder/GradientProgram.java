@@ -34,6 +34,12 @@ final class GradientProgram {
         return program.scalar(loss);
     }
 
+    /** Runs at the current parameters and returns the loss, leaving the gradient unread. */
+    float runLossOnly() {
+        program.run();
+        return program.scalar(loss);
+    }
+
     Program program() {
         return program;
     }

@@ -1,6 +1,5 @@
 package org.panagrad.optim.secondorder;
 
-import org.panagrad.analysis.FlatParameters;
 import org.panagrad.analysis.Vectors;
 import org.panagrad.io.TensorData;
 import org.panagrad.runtime.ParameterStore;
@@ -74,8 +73,7 @@ public final class Lbfgs implements ClosureOptimizer {
     private static final double MIN_CURVATURE = 1e-10;
 
     private final Options options;
-    private final FlatParameters flat;
-    private final GradientProgram gradient;
+    private final SmoothFunction function;
     private final List<Program> programs;
     private final BacktrackingLineSearch lineSearch;
     private final BacktrackingLineSearch.Loss lossWithGradient;
@@ -88,14 +86,15 @@ public final class Lbfgs implements ClosureOptimizer {
     private int count, newest = -1;
     private long steps;
     private double lastStepSize;
+    /** The value at the current point, with g its gradient, when a step of a fixed-data function left them. */
+    private double valueHere = Double.NaN;
 
-    private Lbfgs(ParameterStore store, Objective objective, Options options) {
+    private Lbfgs(SmoothFunction function, List<Program> programs, Options options) {
         this.options = options;
-        this.flat = new FlatParameters(store, objective.params());
-        this.gradient = new GradientProgram(store, objective.loss(), objective.params());
-        this.programs = List.of(gradient.program());
+        this.function = function;
+        this.programs = programs;
         this.lineSearch = new BacktrackingLineSearch(options.armijo(), options.backtrack(), options.maxBacktracks());
-        int n = flat.dimension(), m = options.history();
+        int n = function.dimension(), m = options.history();
         this.s = new float[m][n];
         this.y = new float[m][n];
         this.rho = new double[m];
@@ -104,13 +103,13 @@ public final class Lbfgs implements ClosureOptimizer {
         this.gNew = new float[n];
         this.d = new float[n];
         this.theta0 = new float[n];
-        this.lossWithGradient = () -> gradient.run(gNew);
+        this.lossWithGradient = () -> function.valueAndGradient(gNew);
         this.wolfe = new StrongWolfeLineSearch(options.armijo(), StrongWolfeLineSearch.C2, options.maxBacktracks());
         this.line = new StrongWolfeLineSearch.Line() {
             @Override
             public double evaluate(double alpha) {
-                BacktrackingLineSearch.moveTo(flat, theta0, alpha, d);
-                float f = gradient.run(gNew);
+                BacktrackingLineSearch.moveTo(function, theta0, alpha, d);
+                double f = function.valueAndGradient(gNew);
                 lineSlope = Vectors.dot(gNew, d);
                 return f;
             }
@@ -124,7 +123,17 @@ public final class Lbfgs implements ClosureOptimizer {
 
     /** Compiles the loss-and-gradient program; the objective's curvature loss is not used. */
     public static Lbfgs create(ParameterStore store, Objective objective, Options options) {
-        return new Lbfgs(store, objective, options);
+        CompiledFunction f = new CompiledFunction(store, objective, null);
+        return new Lbfgs(f, f.programs(), options);
+    }
+
+    /**
+     * L-BFGS on any function (a distributed data set's loss, say), from its current point; it has no programs
+     * to feed. On a function with {@link SmoothFunction#fixedData() fixed data} a step starts from the value and
+     * gradient where the last one ended, so an iteration costs only its line search's evaluations.
+     */
+    public static Lbfgs minimizing(SmoothFunction function, Options options) {
+        return new Lbfgs(function, List.of(), options);
     }
 
     @Override
@@ -134,8 +143,8 @@ public final class Lbfgs implements ClosureOptimizer {
 
     @Override
     public float step() {
-        float f0 = gradient.run(g);
-        flat.read(theta0);
+        double f0 = function.fixedData() && !Double.isNaN(valueHere) ? valueHere : function.valueAndGradient(g);
+        function.read(theta0);
         double first = direction();
         double slope = Vectors.dot(g, d);
         if (!(slope < 0)) {
@@ -145,10 +154,16 @@ public final class Lbfgs implements ClosureOptimizer {
         }
         lastStepSize = options.lineSearch() == LineSearch.STRONG_WOLFE
                 ? wolfe.search(line, f0, slope, first)
-                : lineSearch.search(flat, theta0, d, f0, slope, first, Float.NaN, lossWithGradient);
-        if (lastStepSize > 0) remember(lastStepSize);
+                : lineSearch.search(function, theta0, d, f0, slope, first, Double.NaN, lossWithGradient);
+        if (lastStepSize > 0) {
+            remember(lastStepSize);
+            valueHere = lastValue();
+            System.arraycopy(gNew, 0, g, 0, g.length); // the gradient at the accepted point
+        } else {
+            valueHere = f0; // back at theta0, whose gradient g still is
+        }
         steps++;
-        return f0;
+        return (float) f0;
     }
 
     /** d = -H g by the two-loop recursion; returns the first trial step size. */
@@ -230,6 +245,7 @@ public final class Lbfgs implements ClosureOptimizer {
         count = pairs;
         newest = pairs - 1;
         steps = savedSteps;
+        valueHere = Double.NaN;
     }
 
     /** The step size the last line search accepted (0: no step). */
@@ -239,6 +255,15 @@ public final class Lbfgs implements ClosureOptimizer {
 
     /** The minibatch loss where the last step left the parameters. */
     public float lastLoss() {
-        return options.lineSearch() == LineSearch.STRONG_WOLFE ? (float) wolfe.lastValue() : lineSearch.lastLoss();
+        return (float) lastValue();
+    }
+
+    private double lastValue() {
+        return options.lineSearch() == LineSearch.STRONG_WOLFE ? wolfe.lastValue() : lineSearch.lastLoss();
+    }
+
+    /** Whether the last strong-Wolfe line search ended at a step meeting both conditions. */
+    public boolean lastStepSatisfiedWolfe() {
+        return options.lineSearch() == LineSearch.STRONG_WOLFE && wolfe.lastSatisfiedWolfe();
     }
 }

@@ -1,7 +1,6 @@
 package org.panagrad.optim.secondorder;
 
 import org.panagrad.analysis.CurvatureProduct;
-import org.panagrad.analysis.FlatParameters;
 import org.panagrad.analysis.LinearOperator;
 import org.panagrad.analysis.Vectors;
 import org.panagrad.io.TensorData;
@@ -65,10 +64,7 @@ public final class NewtonCg implements ClosureOptimizer {
         }
     }
 
-    private final FlatParameters flat;
-    private final GradientProgram gradient;
-    private final LossProgram lossOnly;
-    private final CurvatureProduct curvature;
+    private final SmoothFunction function;
     private LinearOperator curvatureAtPoint;
     private final List<Program> programs;
     private final Options options;
@@ -85,15 +81,12 @@ public final class NewtonCg implements ClosureOptimizer {
     private int lastCgIterations;
     private double lastRho, lastAlpha, lastPredicted;
 
-    private NewtonCg(ParameterStore store, Objective objective, Options options) {
+    private NewtonCg(SmoothFunction function, List<Program> programs, Options options) {
         this.options = options;
-        this.flat = new FlatParameters(store, objective.params());
-        this.gradient = new GradientProgram(store, objective.loss(), objective.params());
-        this.lossOnly = new LossProgram(store, objective.loss());
-        this.curvature = CurvatureProduct.compile(store, objective.curvatureLoss(), objective.params(), options.curvature());
-        this.programs = List.of(gradient.program(), lossOnly.program(), curvature.program());
+        this.function = function;
+        this.programs = programs;
         this.damping = new LevenbergMarquardt(options.initialDamping(), options.minDamping(), options.maxDamping());
-        int n = flat.dimension();
+        int n = function.dimension();
         this.cg = new ConjugateGradient(n, options.maxCgIterations(), options.cgTolerance());
         this.lineSearch = new BacktrackingLineSearch(options.armijo(), options.backtrack(), options.maxBacktracks());
         this.g = new float[n];
@@ -104,12 +97,22 @@ public final class NewtonCg implements ClosureOptimizer {
             curvatureAtPoint.apply(v, out);
             Vectors.axpy(damping.damping(), v, out);
         };
-        this.minibatchLoss = lossOnly::run;
+        this.minibatchLoss = function::value;
     }
 
     /** Compiles the gradient, loss and curvature-product programs over the objective. */
     public static NewtonCg create(ParameterStore store, Objective objective, Options options) {
-        return new NewtonCg(store, objective, options);
+        CompiledFunction f = new CompiledFunction(store, objective, options.curvature());
+        return new NewtonCg(f, f.programs(), options);
+    }
+
+    /**
+     * Newton-CG on any function (a distributed data set's loss, say), from its current point, with the
+     * curvature the function gives ({@code options.curvature()} is the compiled programs' choice only); it has
+     * no programs to feed.
+     */
+    public static NewtonCg minimizing(SmoothFunction function, Options options) {
+        return new NewtonCg(function, List.of(), options);
     }
 
     @Override
@@ -119,25 +122,25 @@ public final class NewtonCg implements ClosureOptimizer {
 
     @Override
     public float step() {
-        float f0 = gradient.run(g);
-        flat.read(theta0);
+        double f0 = function.valueAndGradient(g);
+        function.read(theta0);
         System.arraycopy(previous, 0, d, 0, d.length);
         Vectors.scale(options.warmStartDecay(), d);
         double lambda = damping.damping();
         // Every CG product is at theta0 on this minibatch: the forward pass and the rest that does not
         // depend on the direction run once, not once per product.
-        curvatureAtPoint = curvature.atCurrentPoint();
+        curvatureAtPoint = function.curvature();
         lastCgIterations = cg.solve(dampedCurvature, g, d);
         System.arraycopy(d, 0, previous, 0, d.length);
         // The undamped model: phi = g'd + d'(C + lambda I)d/2, less lambda |d|^2 / 2.
         lastPredicted = cg.phi() - 0.5 * lambda * Vectors.dot(d, d);
-        flat.addScaled(1f, d);
-        float f1 = lossOnly.run();
+        function.addScaled(1f, d);
+        double f1 = function.value();
         lastRho = lastPredicted < 0 ? (f1 - f0) / lastPredicted : Double.NaN;
         damping.update(lastRho);
-        lastAlpha = lineSearch.search(flat, theta0, d, f0, Vectors.dot(g, d), 1.0, f1, minibatchLoss);
+        lastAlpha = lineSearch.search(function, theta0, d, f0, Vectors.dot(g, d), 1.0, f1, minibatchLoss);
         steps++;
-        return f0;
+        return (float) f0;
     }
 
     @Override
@@ -194,6 +197,6 @@ public final class NewtonCg implements ClosureOptimizer {
 
     /** The minibatch loss where the last step left the parameters. */
     public float lastLoss() {
-        return lineSearch.lastLoss();
+        return (float) lineSearch.lastLoss();
     }
 }

@@ -10,6 +10,7 @@ import org.panagrad.optim.LearningRateSchedule;
 import org.panagrad.optim.Sgd;
 import org.panagrad.optim.TrainingStep;
 import org.panagrad.runtime.ParameterStore;
+import org.panagrad.spark.BarrierTraining;
 import org.panagrad.spark.DatasetLoss;
 import org.panagrad.spark.FlatUpdate;
 import org.panagrad.spark.LocalLoss;
@@ -21,7 +22,7 @@ import org.panagrad.spark.SparkData;
 import org.panagrad.spark.SparkLoss;
 import org.panagrad.spark.StratifiedBatches;
 import org.panagrad.spark.SynchronousTraining;
-import org.panagrad.spark.ZooModel;
+import org.panagrad.spark.Classifier;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -62,8 +63,11 @@ final class BenchCommand implements Callable<Integer> {
     @Option(names = "--sgd-batch", defaultValue = "1024", description = "Global batch of the SGD comparison (default: ${DEFAULT-VALUE}; 0 skips it).")
     int sgdBatch;
 
-    @Option(names = "--sgd-steps", defaultValue = "30", description = "SGD steps timed per round (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--sgd-steps", defaultValue = "58", description = "SGD steps timed per round, one barrier stage (default: ${DEFAULT-VALUE}, an epoch of MNIST at batch 1024).")
     int sgdSteps;
+
+    @Option(names = "--sgd-only", description = "Time only the SGD comparison, at --partitions partitions.")
+    boolean sgdOnly;
 
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
@@ -78,6 +82,7 @@ final class BenchCommand implements Callable<Integer> {
             float[] theta = single.initialParameters(1);
             float[] v = single.initialParameters(2);
             Map<Integer, SparkLoss> distributed = new LinkedHashMap<>();
+            if (sgdOnly) partitionCounts = new int[] {cluster.partitions};
             for (int p : partitionCounts) {
                 JavaRDD<Shard> shards = SparkData.parallelize(c.context(), SparkData.split(all.features(), all.labels(), all.width(), p));
                 distributed.put(p, new SparkLoss(c.context(), shards, model, cluster.settings()));
@@ -89,7 +94,7 @@ final class BenchCommand implements Callable<Integer> {
             out.flush();
             Map<String, List<Double>> times = new LinkedHashMap<>();
             float[] g = new float[single.dimension()], hv = new float[single.dimension()];
-            for (int r = 0; r <= rounds; r++) { // round 0 warms up every path (JIT, compilation, caches)
+            for (int r = 0; r <= (sgdOnly ? -1 : rounds); r++) { // round 0 warms up every path (JIT, compilation, caches)
                 Gemm.setThreads(threads);
                 record("single gradient", r, times, median(() -> single.lossAndGradient(theta, Selection.all(), g)));
                 try (DatasetLoss.Curvature h = single.curvature(theta, Selection.all(), CurvatureProduct.Kind.HESSIAN_FORWARD_OVER_REVERSE)) {
@@ -113,6 +118,11 @@ final class BenchCommand implements Callable<Integer> {
                     out.println();
                     out.flush();
                 }
+            }
+            if (sgdOnly) {
+                sgd(out, c, single, distributed.get(cluster.partitions), theta);
+                out.flush();
+                return 0;
             }
             out.println();
             out.println("| operation | single process | " + String.join(" | ", distributed.keySet().stream().map(p -> p + " partitions").toList()) + " |");
@@ -150,6 +160,7 @@ final class BenchCommand implements Callable<Integer> {
      */
     private void costModel(PrintWriter out, Map<String, List<Double>> times, Iterable<Integer> counts) {
         int cores = Runtime.getRuntime().availableProcessors();
+        if (!times.containsKey("1 partitions empty job")) return; // the model is fitted from N = 1
         for (String op : List.of("gradient", "hvp")) {
             double job1 = med(times.get("1 partitions empty job"));
             double agg1 = med(times.get("1 partitions aggregation job")) - job1;
@@ -168,7 +179,10 @@ final class BenchCommand implements Callable<Integer> {
         }
     }
 
-    /** Synchronous data-parallel SGD (momentum 0.9) against the engine's fused training step at the same batch. */
+    /**
+     * Synchronous data-parallel SGD (momentum 0.9), as one barrier stage and as one job per step, against the
+     * engine's fused training step at the same batch.
+     */
     private void sgd(PrintWriter out, ClusterOptions.Cluster c, LocalLoss single, SparkLoss loss, float[] theta) {
         ModelSpec model = cluster.spec();
         Shard all = c.train();
@@ -178,15 +192,16 @@ final class BenchCommand implements Callable<Integer> {
         StratifiedBatches batches = new StratifiedBatches(layout[0], counts, sgdBatch, 1);
         // The single-process side: one compiled program with forward, backward and the fused update.
         Graph graph = new Graph();
-        ZooModel m = ModelZoo.build(model, graph);
+        Classifier m = ModelZoo.build(model, graph);
         ParameterStore store = new ParameterStore();
         m.initialize(store, 1);
-        Node x = graph.input("x", sgdBatch, m.inputWidth()), y = graph.labels("y", sgdBatch, m.classes());
+        Node x = m.input(graph, "x", sgdBatch), y = graph.labels("y", sgdBatch, m.classes());
         TrainingStep step = TrainingStep.compile(store, SoftmaxCrossEntropy.of(m.logits(x), y), m.parameters(),
                 Sgd.momentum(LearningRateSchedule.constant(0.1), 0.9, false), false);
         float[] xs = new float[sgdBatch * all.width()];
         int[] ys = new int[sgdBatch];
-        List<Double> singleRate = new ArrayList<>(), distributedRate = new ArrayList<>();
+        BarrierTraining barrier = new BarrierTraining(loss, batches);
+        List<Double> singleRate = new ArrayList<>(), jobRate = new ArrayList<>(), barrierRate = new ArrayList<>();
         for (int r = 0; r <= rounds; r++) {
             Gemm.setThreads(threads);
             long t = System.nanoTime(), c0 = OS.getProcessCpuTime();
@@ -202,21 +217,40 @@ final class BenchCommand implements Callable<Integer> {
             }
             double single1 = sgdSteps * (double) sgdBatch / ((System.nanoTime() - t) / 1e9);
             double singleCpu = (OS.getProcessCpuTime() - c0) / 1e6 / sgdSteps;
+            // One barrier stage of sgdSteps steps, its start-up (task launch, connections) included.
+            t = System.nanoTime();
+            c0 = OS.getProcessCpuTime();
+            BarrierTraining.Result run = barrier.run(FlatUpdate.sgd(theta.length, 0.1, 0.9), theta, 0, sgdSteps);
+            double barSeconds = (System.nanoTime() - t) / 1e9;
+            double bar = sgdSteps * (double) sgdBatch / barSeconds;
+            double barCpu = (OS.getProcessCpuTime() - c0) / 1e6 / sgdSteps;
+            // One job per step: the earlier synchronous trainer, timed over at most 20 steps (each costs a job).
+            int jobSteps = Math.min(sgdSteps, 20);
             SynchronousTraining sync = new SynchronousTraining(loss, batches, FlatUpdate.sgd(theta.length, 0.1, 0.9), theta);
             t = System.nanoTime();
             c0 = OS.getProcessCpuTime();
-            for (int s = 0; s < sgdSteps; s++) sync.step();
-            double dist = sgdSteps * (double) sgdBatch / ((System.nanoTime() - t) / 1e9);
-            double distCpu = (OS.getProcessCpuTime() - c0) / 1e6 / sgdSteps;
+            for (int s = 0; s < jobSteps; s++) sync.step();
+            double job = jobSteps * (double) sgdBatch / ((System.nanoTime() - t) / 1e9);
+            double jobCpu = (OS.getProcessCpuTime() - c0) / 1e6 / jobSteps;
             if (r == 0) continue;
             singleRate.add(single1);
-            distributedRate.add(dist);
-            out.printf(Locale.ROOT, "SGD round %d: single process %.0f images/s (%.0f ms CPU per step), %d partitions %.0f images/s (%.0f ms CPU per step): %.2fx the time%n",
-                    r, single1, singleCpu, counts.length, dist, distCpu, single1 / dist);
+            barrierRate.add(bar);
+            jobRate.add(job);
+            out.printf(Locale.ROOT, "SGD round %d: single process %.0f images/s (%.1f ms CPU per step); %d partitions in %d barrier tasks "
+                            + "%.0f images/s (%.1f ms CPU per step): %.2fx the time; one job per step %.0f images/s (%.1f ms CPU per step): %.2fx%n",
+                    r, single1, singleCpu, counts.length, barrier.tasks(), bar, barCpu, single1 / bar, job, jobCpu, single1 / job);
+            // The barrier run's cost model: stage start-up and end (launch, connections, result) + steps x (gradient + all-reduce + update).
+            double stepsSeconds = run.computeSeconds() + run.exchangeSeconds() + run.updateSeconds();
+            out.printf(Locale.ROOT, "  barrier stage of %.0f ms = start-up and end %.0f ms + %d steps x (gradient %.2f ms + all-reduce %.2f ms + update %.2f ms) in task 0; "
+                            + "single-process step %.2f ms%n", 1e3 * barSeconds, 1e3 * (barSeconds - stepsSeconds), sgdSteps,
+                    1e3 * run.computeSeconds() / sgdSteps, 1e3 * run.exchangeSeconds() / sgdSteps, 1e3 * run.updateSeconds() / sgdSteps,
+                    1e3 * sgdBatch / single1);
             out.flush();
         }
-        out.printf(Locale.ROOT, "synchronous SGD at batch %d: single process %.0f images/s, %d partitions %.0f images/s: %.2fx the time per step (medians)%n",
-                sgdBatch, med(singleRate), counts.length, med(distributedRate), med(singleRate) / med(distributedRate));
+        out.printf(Locale.ROOT, "synchronous SGD at batch %d, %d steps per stage: single process %.0f images/s; %d partitions: barrier stage %.0f images/s "
+                        + "(%.2fx the time per step), one job per step %.0f images/s (%.2fx) (medians)%n",
+                sgdBatch, sgdSteps, med(singleRate), counts.length, med(barrierRate), med(singleRate) / med(barrierRate),
+                med(jobRate), med(singleRate) / med(jobRate));
     }
 
     private void record(String key, int round, Map<String, List<Double>> times, double ms) {

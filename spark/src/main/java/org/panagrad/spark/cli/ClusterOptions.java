@@ -8,6 +8,7 @@ import org.panagrad.io.MnistFiles;
 import org.panagrad.nn.Activation;
 import org.panagrad.nn.Mlp;
 import org.panagrad.spark.ModelSpec;
+import org.panagrad.spark.ModelZoo;
 import org.panagrad.spark.Sessions;
 import org.panagrad.spark.Shard;
 import org.panagrad.spark.SparkData;
@@ -56,6 +57,10 @@ final class ClusterOptions {
     @Option(names = "--samples", paramLabel = "N", description = "Use the first N training images (default: all).")
     Integer samples;
 
+    @Option(names = "--model", paramLabel = "NAME", defaultValue = "mlp",
+            description = "The engine's zoo model: mlp, lenet5, resnet8 or vit-tiny (default: ${DEFAULT-VALUE}).")
+    String model;
+
     @Option(names = "--layers", defaultValue = "784-500-10", description = "MLP widths (default: ${DEFAULT-VALUE}).")
     String layers;
 
@@ -63,7 +68,7 @@ final class ClusterOptions {
     String activation;
 
     ModelSpec spec() {
-        return ModelSpec.mlp(Activation.parse(activation), Mlp.parseWidths(layers));
+        return model.equals(ModelZoo.MLP) ? ModelSpec.mlp(Activation.parse(activation), Mlp.parseWidths(layers)) : ModelSpec.zoo(model);
     }
 
     SparkLoss.Settings settings() {

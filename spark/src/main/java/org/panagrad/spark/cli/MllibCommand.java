@@ -11,7 +11,8 @@ import org.apache.spark.sql.RowFactory;
 import org.apache.spark.sql.SparkSession;
 import org.apache.spark.sql.types.DataTypes;
 import org.apache.spark.sql.types.StructType;
-import org.panagrad.spark.DriverLbfgs;
+import org.panagrad.optim.secondorder.Lbfgs;
+import org.panagrad.spark.DatasetFunction;
 import org.panagrad.spark.Selection;
 import org.panagrad.spark.Shard;
 import org.panagrad.spark.ShardEvaluator;
@@ -78,7 +79,8 @@ final class MllibCommand implements Callable<Integer> {
 
                 t = System.nanoTime();
                 float[] theta = c.loss().initialParameters(seed);
-                DriverLbfgs lbfgs = new DriverLbfgs(c.loss(), Selection.all(), theta, 10, 25);
+                DatasetFunction function = new DatasetFunction(c.loss(), Selection.all(), theta);
+                Lbfgs lbfgs = Lbfgs.minimizing(function, DatasetFunction.lbfgsOptions(10));
                 double first = Double.NaN;
                 for (int i = 0; i < iterations; i++) {
                     double f = lbfgs.step();
@@ -86,10 +88,10 @@ final class MllibCommand implements Callable<Integer> {
                 }
                 double ours = HessianCommand.seconds(t);
                 ShardEvaluator eval = new ShardEvaluator(cluster.spec(), cluster.chunk);
-                eval.setParameters(lbfgs.parameters());
+                eval.setParameters(function.parameters());
                 Shard testShard = c.test();
                 out.printf(Locale.ROOT, "round %d Panagrad: %d iterations in %.1f s = %.0f ms per iteration (%d gradient evaluations), loss %.4f -> %.4f, test accuracy %.2f%%; %.1fx faster per iteration%n",
-                        r, iterations, ours, 1e3 * ours / iterations, lbfgs.evaluations(), first, lbfgs.loss(),
+                        r, iterations, ours, 1e3 * ours / iterations, function.evaluations(), first, lbfgs.lastLoss(),
                         100.0 * eval.correct(testShard) / testShard.count(), (mllibSeconds / done) / (ours / iterations));
                 out.flush();
             }

@@ -1,9 +1,11 @@
 package org.panagrad.spark.cli;
 
 import org.panagrad.analysis.CurvatureProduct;
-import org.panagrad.spark.DriverLbfgs;
-import org.panagrad.spark.DriverNewtonCg;
+import org.panagrad.optim.secondorder.Lbfgs;
+import org.panagrad.optim.secondorder.NewtonCg;
+import org.panagrad.spark.DatasetFunction;
 import org.panagrad.spark.FlatUpdate;
+import org.panagrad.spark.BarrierTraining;
 import org.panagrad.spark.LocalSgd;
 import org.panagrad.spark.ModelSpec;
 import org.panagrad.spark.ParameterFiles;
@@ -12,7 +14,6 @@ import org.panagrad.spark.Shard;
 import org.panagrad.spark.ShardEvaluator;
 import org.panagrad.spark.SparkLoss;
 import org.panagrad.spark.StratifiedBatches;
-import org.panagrad.spark.SynchronousTraining;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -89,30 +90,31 @@ final class TrainCommand implements Callable<Integer> {
             long t0 = System.nanoTime();
             switch (optimizer) {
                 case "lbfgs" -> {
-                    DriverLbfgs opt = new DriverLbfgs(loss, Selection.all(), theta, history, 25);
+                    DatasetFunction f = new DatasetFunction(loss, Selection.all(), theta);
+                    Lbfgs opt = Lbfgs.minimizing(f, DatasetFunction.lbfgsOptions(history));
                     for (int i = 1; i <= iterations; i++) {
                         long t = System.nanoTime();
                         opt.step();
-                        out.printf(Locale.ROOT, "iteration %d  loss %.6f  step %.3g%s  %d evaluations  %.2f s%n", i, opt.loss(),
-                                opt.lastStepSize(), opt.lastStepSatisfiedWolfe() ? "" : " (not Wolfe)", opt.evaluations(), HessianCommand.seconds(t));
+                        out.printf(Locale.ROOT, "iteration %d  loss %.6f  step %.3g%s  %d evaluations  %.2f s%n", i, opt.lastLoss(),
+                                opt.lastStepSize(), opt.lastStepSatisfiedWolfe() ? "" : " (not Wolfe)", f.evaluations(), HessianCommand.seconds(t));
                         out.flush();
                     }
-                    theta = opt.parameters();
+                    theta = f.parameters();
                 }
                 case "newton-cg" -> {
-                    DriverNewtonCg.Options d = DriverNewtonCg.Options.defaults();
-                    DriverNewtonCg opt = new DriverNewtonCg(loss, Selection.all(), Selection.sample(curvatureFraction, seed),
-                            theta, new DriverNewtonCg.Options(CurvatureProduct.Kind.GAUSS_NEWTON, cgIterations, d.cgTolerance(),
-                            d.initialDamping(), d.warmStartDecay(), d.armijo(), d.backtrack(), d.maxBacktracks()));
-                    for (int i = 1; i <= iterations; i++) {
-                        long t = System.nanoTime();
-                        opt.step();
-                        out.printf(Locale.ROOT, "iteration %d  loss %.6f  CG %d  damping %.3g  rho %.3g  step %.3g  %.2f s%n", i,
-                                opt.lastLoss(), opt.lastCgIterations(), opt.damping(), opt.lastReductionRatio(), opt.lastStepSize(),
-                                HessianCommand.seconds(t));
-                        out.flush();
+                    try (DatasetFunction f = new DatasetFunction(loss, Selection.all(), Selection.sample(curvatureFraction, seed),
+                            CurvatureProduct.Kind.GAUSS_NEWTON, theta)) {
+                        NewtonCg opt = NewtonCg.minimizing(f, NewtonCg.Options.defaults().withMaxCgIterations(cgIterations));
+                        for (int i = 1; i <= iterations; i++) {
+                            long t = System.nanoTime();
+                            opt.step();
+                            out.printf(Locale.ROOT, "iteration %d  loss %.6f  CG %d  damping %.3g  rho %.3g  step %.3g  %.2f s%n", i,
+                                    opt.lastLoss(), opt.lastCgIterations(), opt.damping(), opt.lastReductionRatio(), opt.lastStepSize(),
+                                    HessianCommand.seconds(t));
+                            out.flush();
+                        }
+                        theta = f.parameters();
                     }
-                    theta = opt.parameters();
                 }
                 default -> theta = firstOrder(c, loss, theta, out);
             }
@@ -150,16 +152,18 @@ final class TrainCommand implements Callable<Integer> {
         int[] counts = new int[layout[1].length];
         for (int i = 0; i < counts.length; i++) counts[i] = (int) layout[1][i];
         StratifiedBatches batches = new StratifiedBatches(layout[0], counts, batch, seed);
-        SynchronousTraining opt = new SynchronousTraining(loss, batches, update, theta);
+        BarrierTraining training = new BarrierTraining(loss, batches);
+        int steps = batches.stepsPerEpoch();
         for (int e = 1; e <= epochs; e++) {
             long t = System.nanoTime();
-            double sum = 0;
-            for (int s = 0; s < batches.stepsPerEpoch(); s++) sum += opt.step();
+            BarrierTraining.Result epoch = training.run(update, theta, (long) (e - 1) * steps, steps);
+            theta = epoch.parameters();
+            update = epoch.update();
             double secs = HessianCommand.seconds(t);
-            out.printf(Locale.ROOT, "epoch %d  train loss %.4f  %d steps of %d  %.1f s (%.0f images/s)%n", e, sum / batches.stepsPerEpoch(),
-                    batches.stepsPerEpoch(), batch, secs, (double) batches.stepsPerEpoch() * batch / secs);
+            out.printf(Locale.ROOT, "epoch %d  train loss %.4f  %d steps of %d in one barrier stage of %d tasks  %.1f s (%.0f images/s)%n", e,
+                    epoch.meanLoss(0, steps), steps, batch, training.tasks(), secs, (double) steps * batch / secs);
             out.flush();
         }
-        return opt.parameters();
+        return theta;
     }
 }

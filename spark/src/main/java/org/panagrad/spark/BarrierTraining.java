@@ -1,0 +1,195 @@
+package org.panagrad.spark;
+
+import org.apache.spark.BarrierTaskContext;
+import org.apache.spark.SparkEnv;
+import org.apache.spark.api.java.JavaRDD;
+import org.apache.spark.rdd.RDD;
+import org.apache.spark.storage.StorageLevel;
+import scala.reflect.ClassTag;
+import scala.runtime.AbstractFunction1;
+
+import java.io.IOException;
+import java.io.Serializable;
+import java.io.UncheckedIOException;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.Comparator;
+import java.util.List;
+
+/**
+ * Synchronous data-parallel training in one Spark barrier stage instead of one job per step. Every task holds
+ * its shards and an executor's compiled model for the whole run; each step it computes the gradient sum over
+ * its shards' slices of the global batch ({@link StratifiedBatches}), the tasks sum their partials among
+ * themselves ({@link AllReduce}, direct TCP between the tasks), and every task applies the same update
+ * ({@link FlatUpdate}) to its own copy of the parameters. Step for step this is {@link SynchronousTraining},
+ * hence single-process training at the global batch size, up to the order of the float sums. The driver gets the
+ * final parameters and optimizer state, and every step's mean loss.
+ * <p>
+ * A barrier stage starts all its tasks at once, so it needs a task slot per task: with more partitions than
+ * slots ({@code defaultParallelism}) the shards are grouped (coalesced, no shuffle) into as many tasks as slots;
+ * the batches, hence the trajectory, stay those of the partitions.
+ * A task that throws tells the others, and the job fails with its message ({@link DistributedException}).
+ */
+public final class BarrierTraining {
+    /**
+     * What the driver gets back: the state after the last step, each step's mean loss before its update, and
+     * where task 0's time went over the run (its gradient, the all-reduce including waiting for the slowest
+     * task, the update), in seconds: the cost model's terms.
+     */
+    public record Result(float[] parameters, FlatUpdate update, double[] losses, double computeSeconds,
+                         double exchangeSeconds, double updateSeconds) implements Serializable {
+        /** The mean of the losses of steps [from, to) of this run. */
+        public double meanLoss(int from, int to) {
+            double s = 0;
+            for (int i = from; i < to; i++) s += losses[i];
+            return s / (to - from);
+        }
+    }
+
+    /** Everything a task needs, shipped once with the stage. */
+    private record Plan(ModelSpec spec, String fingerprint, SparkLoss.Settings settings, StratifiedBatches batches,
+                        float[] theta, FlatUpdate update, long firstStep, int steps) implements Serializable {
+    }
+
+    private final SparkLoss loss;
+    private final StratifiedBatches batches;
+    private final JavaRDD<Shard> grouped;
+
+    /**
+     * Training on the loss's shards with these batches. With more partitions than task slots, the shards are
+     * grouped here once, cached and cut from their lineage (a barrier stage refuses a coalesce among its ancestors).
+     */
+    public BarrierTraining(SparkLoss loss, StratifiedBatches batches) {
+        JavaRDD<Shard> shards = loss.shards();
+        if (batches.partitions() != shards.getNumPartitions()) {
+            throw new IllegalArgumentException("the batches cover " + batches.partitions() + " partitions, the data set has "
+                    + shards.getNumPartitions());
+        }
+        this.loss = loss;
+        this.batches = batches;
+        int tasks = Math.min(shards.getNumPartitions(), loss.context().defaultParallelism());
+        if (tasks < shards.getNumPartitions()) {
+            grouped = shards.coalesce(tasks).persist(StorageLevel.MEMORY_ONLY());
+            grouped.rdd().localCheckpoint();
+            Failures.rethrowingExecutorMessage(grouped::count);
+        } else {
+            grouped = shards;
+        }
+    }
+
+    /** The number of barrier tasks: one per partition, or one per task slot when there are fewer slots. */
+    public int tasks() {
+        return grouped.getNumPartitions();
+    }
+
+    /**
+     * Runs steps [firstStep, firstStep + steps) of synchronous training from theta and the update's state (neither
+     * is changed), as one barrier stage.
+     */
+    public Result run(FlatUpdate update, float[] theta, long firstStep, int steps) {
+        if (steps < 1) throw new IllegalArgumentException("synchronous training needs at least 1 step, got " + steps);
+        if (theta.length != loss.dimension()) {
+            throw new IllegalArgumentException(loss.spec() + " has " + loss.dimension() + " parameters, got a vector of " + theta.length);
+        }
+        Plan plan = new Plan(loss.spec(), loss.fingerprint(), loss.settings(), batches, theta.clone(), update.copy(), firstStep, steps);
+        ClassTag<Result> tag = scala.reflect.ClassTag$.MODULE$.apply(Result.class);
+        RDD<Result> stage = grouped.rdd().barrier().mapPartitions(new Task(plan), false, tag);
+        List<Result> results = Failures.rethrowingExecutorMessage(() -> JavaRDD.fromRDD(stage, tag).collect());
+        if (results.size() != 1) throw new IllegalStateException("expected the first task's result, got " + results.size());
+        return results.get(0);
+    }
+
+    /** The barrier stage's function: trains on this task's shards and returns the result from task 0. */
+    private static final class Task extends AbstractFunction1<scala.collection.Iterator<Shard>, scala.collection.Iterator<Result>>
+            implements Serializable {
+        private static final long serialVersionUID = 1L;
+        private final Plan plan;
+
+        Task(Plan plan) {
+            this.plan = plan;
+        }
+
+        @Override
+        public scala.collection.Iterator<Result> apply(scala.collection.Iterator<Shard> input) {
+            List<Shard> mine = new ArrayList<>(scala.jdk.javaapi.CollectionConverters.asJava(input.toSeq()));
+            mine.sort(Comparator.comparingInt(Shard::partition));
+            BarrierTaskContext ctx = BarrierTaskContext.get();
+            int rank = ctx.partitionId(), tasks = ctx.getTaskInfos().length;
+            String host = SparkEnv.get().blockManager().blockManagerId().host();
+            Result result;
+            try (AllReduce net = AllReduce.connect(rank, tasks, plan.theta().length, host, ctx::allGather)) {
+                try {
+                    result = ExecutorModels.with(plan.spec(), plan.fingerprint(), plan.settings().chunk(),
+                            plan.settings().executorThreads(), e -> train(e, mine, net));
+                } catch (ShardException | UncheckedIOException told) {
+                    throw told; // the others know already: a failed task told them, or the connection broke
+                } catch (RuntimeException failure) { // before the first step (a fingerprint mismatch) or between steps
+                    String message = "task " + rank + " of the barrier stage (" + describe(mine) + "): " + failure.getMessage();
+                    net.fail(message);
+                    throw new ShardException(message, failure);
+                }
+            } catch (IOException | UncheckedIOException e) {
+                Throwable io = e instanceof UncheckedIOException u ? u.getCause() : e;
+                throw new ShardException("task " + rank + " of the barrier stage (" + describe(mine) + "): " + io.getMessage(), e);
+            }
+            List<Result> out = rank == 0 ? List.of(result) : Collections.emptyList();
+            return scala.jdk.javaapi.CollectionConverters.asScala(out.iterator());
+        }
+
+        private Result train(ShardEvaluator e, List<Shard> mine, AllReduce net) {
+            int n = plan.theta().length;
+            StratifiedBatches batches = plan.batches();
+            float[] theta = plan.theta().clone(), g = new float[n], zero = new float[n];
+            FlatUpdate update = plan.update().copy();
+            double[] losses = new double[plan.steps()];
+            int[][] permutations = new int[mine.size()][];
+            long[][] slices = new long[mine.size()][];
+            for (int k = 0; k < mine.size(); k++) slices[k] = new long[batches.share(mine.get(k).partition())];
+            long cachedEpoch = -1, compute = 0, exchange = 0, updating = 0;
+            for (int i = 0; i < plan.steps(); i++) {
+                long t0 = System.nanoTime();
+                long step = plan.firstStep() + i, epoch = step / batches.stepsPerEpoch();
+                int inEpoch = (int) (step % batches.stepsPerEpoch());
+                Partial p = Partial.zero();
+                Shard at = null;
+                try {
+                    e.setParameters(theta);
+                    for (int k = 0; k < mine.size(); k++) {
+                        at = mine.get(k);
+                        if (epoch != cachedEpoch) {
+                            permutations[k] = StratifiedBatches.localPermutation(batches.seed(), epoch, at.partition(), at.count());
+                        }
+                        StratifiedBatches.slice(at.start(), permutations[k], inEpoch, slices[k].length, slices[k], 0);
+                        e.lossAndGradient(at, Selection.indices(slices[k]), p);
+                    }
+                    cachedEpoch = epoch;
+                } catch (RuntimeException failure) {
+                    String message = (at == null ? describe(mine) : at.describe()) + ": " + failure.getMessage();
+                    net.fail(message);
+                    throw new ShardException(message, failure);
+                }
+                long t1 = System.nanoTime();
+                try {
+                    net.sum(p.lossSum, p.count, p.vector() == null ? zero : p.vector(), g);
+                } catch (IOException io) {
+                    throw new UncheckedIOException(io);
+                }
+                long t2 = System.nanoTime();
+                if (net.count() == 0) throw new IllegalStateException("global batch " + step + " holds no example");
+                float scale = 1f / net.count();
+                for (int j = 0; j < n; j++) g[j] *= scale;
+                losses[i] = net.lossSum() / net.count();
+                update.apply(theta, g);
+                long t3 = System.nanoTime();
+                compute += t1 - t0;
+                exchange += t2 - t1;
+                updating += t3 - t2;
+            }
+            return new Result(theta, update, losses, compute / 1e9, exchange / 1e9, updating / 1e9);
+        }
+
+        private static String describe(List<Shard> shards) {
+            return shards.stream().map(s -> "partition " + s.partition()).reduce((a, b) -> a + ", " + b).orElse("no partition");
+        }
+    }
+}
