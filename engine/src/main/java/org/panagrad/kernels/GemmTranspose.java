@@ -85,8 +85,8 @@ final class GemmTranspose {
     /**
      * dst[o + p * stride + r] = x[s + r * ld + p] for r < LANES and p < steps (a multiple of LANES): LANES rows in,
      * blocks transposed one after the other, each column written as LANES floats (with stride < LANES each write
-     * overlaps the previous one's tail). The loops sit in transpose8 and transpose16, not in the callers, so the
-     * JIT keeps the shuffles and masks in registers across blocks (JDK 25: 0.29 -> 0.19 ns per float from L2).
+     * overlaps the previous one's tail). The loops sit in transpose8 and transpose16's stages, not in the callers,
+     * so the JIT keeps the shuffles and masks in registers across blocks (JDK 25: 0.29 -> 0.19 ns per float from L2).
      */
     private static void transpose(float[] x, int s, int ld, int steps, float[] dst, int o, int stride) {
         if (LANES == 16) transpose16(x, s, ld, steps, dst, o, stride);
@@ -145,13 +145,37 @@ final class GemmTranspose {
     /**
      * {@link #transpose} at 16 lanes: four stages. AVX-512 blends with a mask register, which C2 (JDK 17) rebuilds
      * from the mask before every blend (a compare, then the blend); as bitwise selects on int lanes
-     * (BITWISE_BLEND) each is one vpternlogd. The loop runs on the read index, so C2 checks the sixteen rows'
-     * ranges once before it.
+     * (BITWISE_BLEND) each is one vpternlogd.
+     * <p>
+     * The first three stages pair rows within each half (rows 0-7, rows 8-15), only the fourth pairs the halves,
+     * so the work goes to three methods that meet in memory ({@link GemmWorkspace#transposeMiddle}, in L1):
+     * {@link #eightRows} for each half, then {@link #halves}. All four stages in one method made a compilation
+     * unit at C2's inlining budget (NodeCountInliningCutoff was hit while compiling it): in the full engine
+     * suite, with the profiles the other tests leave, some of its vector operations ran as their Java
+     * fallbacks, and CompiledProgramTest.aSteadyStateRunAllocatesNothing allocated (int[] payloads from
+     * Int512Vector.lanewise and rearrange in transpose16, JFR allocation samples). No vector crosses a call.
      */
     private static void transpose16(float[] x, int s, int ld, int steps, float[] dst, int o, int stride) {
+        int[] middle = GemmWorkspace.current().transposeMiddle;
+        for (int p = 0; p < steps; p += MIDDLE_STEPS) {
+            int n = Math.min(MIDDLE_STEPS, steps - p);
+            eightRows(x, s + p, ld, n, middle, 0);
+            eightRows(x, s + p + 8 * ld, ld, n, middle, 8 * 16);
+            halves(middle, n, dst, o + p * stride, stride);
+        }
+    }
+
+    /** Steps of the rows that {@link #transpose16} takes through memory at a time: 16 x 128 ints, 8 KB. */
+    static final int MIDDLE_STEPS = 128;
+
+    /**
+     * Stages 1-3 of {@link #transpose16} on 8 rows: for each block of 16 steps b, vector q of the half goes to
+     * middle[m + b * 256 + q * 16]. The loop runs on the read index, so C2 checks the eight rows' ranges once
+     * before it.
+     */
+    private static void eightRows(float[] x, int s, int ld, int steps, int[] middle, int m) {
         IntVector odd2 = IntVector.fromArray(I, UPPER2, 0), odd4 = IntVector.fromArray(I, UPPER4, 0);
-        IntVector odd8 = IntVector.fromArray(I, UPPER8, 0);
-        for (int end = s + steps; s < end; s += 16, o += 16 * stride) {
+        for (int end = s + steps; s < end; s += 16, m += 256) {
             LongVector r0 = FloatVector.fromArray(F, x, s).reinterpretAsLongs();
             LongVector r1 = FloatVector.fromArray(F, x, s + ld).reinterpretAsLongs();
             LongVector r2 = FloatVector.fromArray(F, x, s + 2 * ld).reinterpretAsLongs();
@@ -160,15 +184,7 @@ final class GemmTranspose {
             LongVector r5 = FloatVector.fromArray(F, x, s + 5 * ld).reinterpretAsLongs();
             LongVector r6 = FloatVector.fromArray(F, x, s + 6 * ld).reinterpretAsLongs();
             LongVector r7 = FloatVector.fromArray(F, x, s + 7 * ld).reinterpretAsLongs();
-            LongVector r8 = FloatVector.fromArray(F, x, s + 8 * ld).reinterpretAsLongs();
-            LongVector r9 = FloatVector.fromArray(F, x, s + 9 * ld).reinterpretAsLongs();
-            LongVector ra = FloatVector.fromArray(F, x, s + 10 * ld).reinterpretAsLongs();
-            LongVector rb = FloatVector.fromArray(F, x, s + 11 * ld).reinterpretAsLongs();
-            LongVector rc = FloatVector.fromArray(F, x, s + 12 * ld).reinterpretAsLongs();
-            LongVector rd = FloatVector.fromArray(F, x, s + 13 * ld).reinterpretAsLongs();
-            LongVector re = FloatVector.fromArray(F, x, s + 14 * ld).reinterpretAsLongs();
-            LongVector rf = FloatVector.fromArray(F, x, s + 15 * ld).reinterpretAsLongs();
-            // 1 x 1 blocks between rows (0,1) (2,3) ... (14,15), on 64-bit lanes as in transpose8.
+            // 1 x 1 blocks between rows (0,1) (2,3) (4,5) (6,7), on 64-bit lanes as in transpose8.
             IntVector t0 = r0.and(LOW).or(r1.lanewise(VectorOperators.LSHL, 32)).reinterpretAsInts();
             IntVector t1 = r0.lanewise(VectorOperators.LSHR, 32).or(r1.and(HIGH)).reinterpretAsInts();
             IntVector t2 = r2.and(LOW).or(r3.lanewise(VectorOperators.LSHL, 32)).reinterpretAsInts();
@@ -177,15 +193,7 @@ final class GemmTranspose {
             IntVector t5 = r4.lanewise(VectorOperators.LSHR, 32).or(r5.and(HIGH)).reinterpretAsInts();
             IntVector t6 = r6.and(LOW).or(r7.lanewise(VectorOperators.LSHL, 32)).reinterpretAsInts();
             IntVector t7 = r6.lanewise(VectorOperators.LSHR, 32).or(r7.and(HIGH)).reinterpretAsInts();
-            IntVector t8 = r8.and(LOW).or(r9.lanewise(VectorOperators.LSHL, 32)).reinterpretAsInts();
-            IntVector t9 = r8.lanewise(VectorOperators.LSHR, 32).or(r9.and(HIGH)).reinterpretAsInts();
-            IntVector ta = ra.and(LOW).or(rb.lanewise(VectorOperators.LSHL, 32)).reinterpretAsInts();
-            IntVector tb = ra.lanewise(VectorOperators.LSHR, 32).or(rb.and(HIGH)).reinterpretAsInts();
-            IntVector tc = rc.and(LOW).or(rd.lanewise(VectorOperators.LSHL, 32)).reinterpretAsInts();
-            IntVector td = rc.lanewise(VectorOperators.LSHR, 32).or(rd.and(HIGH)).reinterpretAsInts();
-            IntVector te = re.and(LOW).or(rf.lanewise(VectorOperators.LSHL, 32)).reinterpretAsInts();
-            IntVector tf = re.lanewise(VectorOperators.LSHR, 32).or(rf.and(HIGH)).reinterpretAsInts();
-            // 2 x 2 blocks between rows (0,2) (1,3) (4,6) ....
+            // 2 x 2 blocks between rows (0,2) (1,3) (4,6) (5,7).
             IntVector ux0 = t0.lanewise(VectorOperators.BITWISE_BLEND, t2, odd2), uy0 = t2.lanewise(VectorOperators.BITWISE_BLEND, t0, odd2).rearrange(ISWAP2);
             IntVector u0 = ux0.lanewise(VectorOperators.BITWISE_BLEND, uy0, odd2), u2 = uy0.lanewise(VectorOperators.BITWISE_BLEND, ux0, odd2);
             IntVector ux1 = t1.lanewise(VectorOperators.BITWISE_BLEND, t3, odd2), uy1 = t3.lanewise(VectorOperators.BITWISE_BLEND, t1, odd2).rearrange(ISWAP2);
@@ -194,32 +202,37 @@ final class GemmTranspose {
             IntVector u4 = ux4.lanewise(VectorOperators.BITWISE_BLEND, uy4, odd2), u6 = uy4.lanewise(VectorOperators.BITWISE_BLEND, ux4, odd2);
             IntVector ux5 = t5.lanewise(VectorOperators.BITWISE_BLEND, t7, odd2), uy5 = t7.lanewise(VectorOperators.BITWISE_BLEND, t5, odd2).rearrange(ISWAP2);
             IntVector u5 = ux5.lanewise(VectorOperators.BITWISE_BLEND, uy5, odd2), u7 = uy5.lanewise(VectorOperators.BITWISE_BLEND, ux5, odd2);
-            IntVector ux8 = t8.lanewise(VectorOperators.BITWISE_BLEND, ta, odd2), uy8 = ta.lanewise(VectorOperators.BITWISE_BLEND, t8, odd2).rearrange(ISWAP2);
-            IntVector u8 = ux8.lanewise(VectorOperators.BITWISE_BLEND, uy8, odd2), ua = uy8.lanewise(VectorOperators.BITWISE_BLEND, ux8, odd2);
-            IntVector ux9 = t9.lanewise(VectorOperators.BITWISE_BLEND, tb, odd2), uy9 = tb.lanewise(VectorOperators.BITWISE_BLEND, t9, odd2).rearrange(ISWAP2);
-            IntVector u9 = ux9.lanewise(VectorOperators.BITWISE_BLEND, uy9, odd2), ub = uy9.lanewise(VectorOperators.BITWISE_BLEND, ux9, odd2);
-            IntVector uxc = tc.lanewise(VectorOperators.BITWISE_BLEND, te, odd2), uyc = te.lanewise(VectorOperators.BITWISE_BLEND, tc, odd2).rearrange(ISWAP2);
-            IntVector uc = uxc.lanewise(VectorOperators.BITWISE_BLEND, uyc, odd2), ue = uyc.lanewise(VectorOperators.BITWISE_BLEND, uxc, odd2);
-            IntVector uxd = td.lanewise(VectorOperators.BITWISE_BLEND, tf, odd2), uyd = tf.lanewise(VectorOperators.BITWISE_BLEND, td, odd2).rearrange(ISWAP2);
-            IntVector ud = uxd.lanewise(VectorOperators.BITWISE_BLEND, uyd, odd2), uf = uyd.lanewise(VectorOperators.BITWISE_BLEND, uxd, odd2);
-            // 4 x 4 blocks between rows (0,4) ... (11,15).
+            // 4 x 4 blocks between rows (0,4) (1,5) (2,6) (3,7).
             IntVector vx0 = u0.lanewise(VectorOperators.BITWISE_BLEND, u4, odd4), vy0 = u4.lanewise(VectorOperators.BITWISE_BLEND, u0, odd4).rearrange(ISWAP4);
-            IntVector v0 = vx0.lanewise(VectorOperators.BITWISE_BLEND, vy0, odd4), v4 = vy0.lanewise(VectorOperators.BITWISE_BLEND, vx0, odd4);
             IntVector vx1 = u1.lanewise(VectorOperators.BITWISE_BLEND, u5, odd4), vy1 = u5.lanewise(VectorOperators.BITWISE_BLEND, u1, odd4).rearrange(ISWAP4);
-            IntVector v1 = vx1.lanewise(VectorOperators.BITWISE_BLEND, vy1, odd4), v5 = vy1.lanewise(VectorOperators.BITWISE_BLEND, vx1, odd4);
             IntVector vx2 = u2.lanewise(VectorOperators.BITWISE_BLEND, u6, odd4), vy2 = u6.lanewise(VectorOperators.BITWISE_BLEND, u2, odd4).rearrange(ISWAP4);
-            IntVector v2 = vx2.lanewise(VectorOperators.BITWISE_BLEND, vy2, odd4), v6 = vy2.lanewise(VectorOperators.BITWISE_BLEND, vx2, odd4);
             IntVector vx3 = u3.lanewise(VectorOperators.BITWISE_BLEND, u7, odd4), vy3 = u7.lanewise(VectorOperators.BITWISE_BLEND, u3, odd4).rearrange(ISWAP4);
-            IntVector v3 = vx3.lanewise(VectorOperators.BITWISE_BLEND, vy3, odd4), v7 = vy3.lanewise(VectorOperators.BITWISE_BLEND, vx3, odd4);
-            IntVector vx8 = u8.lanewise(VectorOperators.BITWISE_BLEND, uc, odd4), vy8 = uc.lanewise(VectorOperators.BITWISE_BLEND, u8, odd4).rearrange(ISWAP4);
-            IntVector v8 = vx8.lanewise(VectorOperators.BITWISE_BLEND, vy8, odd4), vc = vy8.lanewise(VectorOperators.BITWISE_BLEND, vx8, odd4);
-            IntVector vx9 = u9.lanewise(VectorOperators.BITWISE_BLEND, ud, odd4), vy9 = ud.lanewise(VectorOperators.BITWISE_BLEND, u9, odd4).rearrange(ISWAP4);
-            IntVector v9 = vx9.lanewise(VectorOperators.BITWISE_BLEND, vy9, odd4), vd = vy9.lanewise(VectorOperators.BITWISE_BLEND, vx9, odd4);
-            IntVector vxa = ua.lanewise(VectorOperators.BITWISE_BLEND, ue, odd4), vya = ue.lanewise(VectorOperators.BITWISE_BLEND, ua, odd4).rearrange(ISWAP4);
-            IntVector va = vxa.lanewise(VectorOperators.BITWISE_BLEND, vya, odd4), ve = vya.lanewise(VectorOperators.BITWISE_BLEND, vxa, odd4);
-            IntVector vxb = ub.lanewise(VectorOperators.BITWISE_BLEND, uf, odd4), vyb = uf.lanewise(VectorOperators.BITWISE_BLEND, ub, odd4).rearrange(ISWAP4);
-            IntVector vb = vxb.lanewise(VectorOperators.BITWISE_BLEND, vyb, odd4), vf = vyb.lanewise(VectorOperators.BITWISE_BLEND, vxb, odd4);
-            // 8 x 8 blocks between rows (0,8) ... (7,15): row q now holds column q.
+            vx0.lanewise(VectorOperators.BITWISE_BLEND, vy0, odd4).intoArray(middle, m);
+            vx1.lanewise(VectorOperators.BITWISE_BLEND, vy1, odd4).intoArray(middle, m + 16);
+            vx2.lanewise(VectorOperators.BITWISE_BLEND, vy2, odd4).intoArray(middle, m + 2 * 16);
+            vx3.lanewise(VectorOperators.BITWISE_BLEND, vy3, odd4).intoArray(middle, m + 3 * 16);
+            vy0.lanewise(VectorOperators.BITWISE_BLEND, vx0, odd4).intoArray(middle, m + 4 * 16);
+            vy1.lanewise(VectorOperators.BITWISE_BLEND, vx1, odd4).intoArray(middle, m + 5 * 16);
+            vy2.lanewise(VectorOperators.BITWISE_BLEND, vx2, odd4).intoArray(middle, m + 6 * 16);
+            vy3.lanewise(VectorOperators.BITWISE_BLEND, vx3, odd4).intoArray(middle, m + 7 * 16);
+        }
+    }
+
+    /**
+     * Stage 4 of {@link #transpose16}: 8 x 8 blocks between the halves' rows (0,8) ... (7,15), after which row q
+     * holds column q, stored at dst[o + q * stride] block by block.
+     */
+    private static void halves(int[] middle, int steps, float[] dst, int o, int stride) {
+        IntVector odd8 = IntVector.fromArray(I, UPPER8, 0);
+        for (int m = 0, end = steps * 16; m < end; m += 256, o += 16 * stride) {
+            IntVector v0 = IntVector.fromArray(I, middle, m), v8 = IntVector.fromArray(I, middle, m + 128);
+            IntVector v1 = IntVector.fromArray(I, middle, m + 16), v9 = IntVector.fromArray(I, middle, m + 144);
+            IntVector v2 = IntVector.fromArray(I, middle, m + 32), va = IntVector.fromArray(I, middle, m + 160);
+            IntVector v3 = IntVector.fromArray(I, middle, m + 48), vb = IntVector.fromArray(I, middle, m + 176);
+            IntVector v4 = IntVector.fromArray(I, middle, m + 64), vc = IntVector.fromArray(I, middle, m + 192);
+            IntVector v5 = IntVector.fromArray(I, middle, m + 80), vd = IntVector.fromArray(I, middle, m + 208);
+            IntVector v6 = IntVector.fromArray(I, middle, m + 96), ve = IntVector.fromArray(I, middle, m + 224);
+            IntVector v7 = IntVector.fromArray(I, middle, m + 112), vf = IntVector.fromArray(I, middle, m + 240);
             IntVector wx0 = v0.lanewise(VectorOperators.BITWISE_BLEND, v8, odd8), wy0 = v8.lanewise(VectorOperators.BITWISE_BLEND, v0, odd8).rearrange(ISWAP8);
             IntVector wx1 = v1.lanewise(VectorOperators.BITWISE_BLEND, v9, odd8), wy1 = v9.lanewise(VectorOperators.BITWISE_BLEND, v1, odd8).rearrange(ISWAP8);
             IntVector wx2 = v2.lanewise(VectorOperators.BITWISE_BLEND, va, odd8), wy2 = va.lanewise(VectorOperators.BITWISE_BLEND, v2, odd8).rearrange(ISWAP8);

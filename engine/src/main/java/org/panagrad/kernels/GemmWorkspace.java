@@ -26,6 +26,8 @@ final class GemmWorkspace {
     final float[] transposedTile = new float[NR * MR + LANES];
     /** One vector's results on their way to a row of C narrower than a vector. */
     final float[] row = new float[LANES];
+    /** The 16-lane register transpose's rows between its third and fourth stage (GemmTranspose.transpose16). */
+    final int[] transposeMiddle = new int[LANES == 16 ? GemmTranspose.MIDDLE_STEPS * 16 : 0];
     private float[] packedA = new float[0];
     private float[] packedB = new float[0];
 
