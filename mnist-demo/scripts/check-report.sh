@@ -37,9 +37,9 @@ if [ -z "$report" ]; then
       --checkpoint "$run/model.safetensors" 2>&1 | grep -v "^WARNING: Using incubator"
   $jar hessian --data "$data" --checkpoint "$run/model.safetensors" --samples 500 --top-k 3 --lanczos-steps 60 --trace-samples 30 \
       --json "$run/hessian.json" --plot "$work/density.svg" 2>&1 | grep -v "^WARNING: Using incubator"
-  $jar laplace --data "$data" --checkpoint "$run/model.safetensors" --train-samples 2000 --mc-samples 2 --out-dir "$run" 2>&1 \
+  $jar laplace --data "$data" --checkpoint "$run/model.safetensors" --train-samples 1000 --mc-samples 2 --out-dir "$run" 2>&1 \
       | grep -v "^WARNING: Using incubator"
-  $jar influence --data "$data" --checkpoint "$run/model.safetensors" --test-index 0 --train-samples 1000 --top 6 \
+  $jar influence --data "$data" --checkpoint "$run/model.safetensors" --test-index 0 --train-samples 200 --top 6 \
       --out-dir "$run" 2>&1 | grep -v "^WARNING: Using incubator"
   $jar report --run "$run" 2>&1 | grep -v "^WARNING: Using incubator"
   report="$run/report.html"
@@ -76,7 +76,7 @@ grep -q '<table class="profile">' "$work/dom.html" || { echo "FAIL: no profile t
 charts=$(grep -o 'data-chart="[a-z-]*"' "$work/dom.html" | wc -l)
 
 mkdir -p "$(dirname "$shot")"
-timeout 120 chromium "${flags[@]}" --user-data-dir="$work/profile-shot" --window-size=1280,3800 --screenshot="$shot" "$url" \
+timeout 120 chromium "${flags[@]}" --user-data-dir="$work/profile-shot" --window-size=1280,5300 --screenshot="$shot" "$url" \
     >/dev/null 2>"$work/shot.log"
 if grep -q "CONSOLE" "$work/shot.log"; then
   echo "FAIL: the page wrote to the console:"; grep "CONSOLE" "$work/shot.log"; exit 1

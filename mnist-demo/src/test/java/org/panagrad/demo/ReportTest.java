@@ -47,12 +47,9 @@ class ReportTest {
     @Test
     void reportRunRebuildsThePageAndAddsTheHessianSpectrum() throws IOException {
         Path data = SyntheticMnist.write(dir.resolve("data"), 300, 100);
-        Path logs = dir.resolve("run");
-        // One run directory for everything: train's checkpoint and logs, then hessian's results.
-        Cli r = Cli.train(data, "--epochs", "1", "--batch", "50", "--out-dir", logs.toString(), "--tensorboard", logs.toString());
-        assertEquals(0, r.exitCode(), r::toString);
+        Path logs = trainedRun(data, 50); // then hessian's results into it
         assertFalse(Files.exists(logs.resolve(Report.FILE)));
-        r = Cli.run("hessian", "--checkpoint", logs.resolve("model.safetensors").toString(), "--data", data.toString(), "--samples", "50",
+        Cli r = Cli.run("hessian", "--checkpoint", logs.resolve("model.safetensors").toString(), "--data", data.toString(), "--samples", "50",
                 "--top-k", "2", "--lanczos-steps", "20", "--grid", "100", "--trace-samples", "10", "--out-dir", logs.toString());
         assertEquals(0, r.exitCode(), r::toString);
         assertTrue(Files.exists(logs.resolve("hessian.json")) && Files.exists(logs.resolve("hessian-density.svg")), r::toString);
@@ -67,11 +64,9 @@ class ReportTest {
     @Test
     void reportRunShowsLaplaceCalibrationAndInfluenceWrittenIntoTheRun() throws IOException {
         Path data = SyntheticMnist.write(dir.resolve("data"), 1000, 1000);
-        Path logs = dir.resolve("run");
-        Cli r = Cli.train(data, "--epochs", "1", "--batch", "100", "--out-dir", logs.toString(), "--tensorboard", logs.toString());
-        assertEquals(0, r.exitCode(), r::toString);
+        Path logs = trainedRun(data, 100);
         String checkpoint = logs.resolve("model.safetensors").toString();
-        r = Cli.run("laplace", "--checkpoint", checkpoint, "--data", data.toString(), "--mc-samples", "2", "--out-dir", logs.toString());
+        Cli r = Cli.run("laplace", "--checkpoint", checkpoint, "--data", data.toString(), "--mc-samples", "2", "--out-dir", logs.toString());
         assertEquals(0, r.exitCode(), r::toString);
         for (int index : new int[] {12, 3}) {
             r = Cli.run("influence", "--checkpoint", checkpoint, "--data", data.toString(), "--test-index", String.valueOf(index),
@@ -144,6 +139,15 @@ class ReportTest {
         Cli r = Cli.run("report", "--run", dir.resolve("empty").toString());
         assertEquals(1, r.exitCode(), r::toString);
         assertTrue(r.err().contains("holds no TensorBoard event files"), r::toString);
+    }
+
+    /** One epoch into one run directory for everything: the checkpoint, the event files, later the analyses' results. */
+    private Path trainedRun(Path data, int batch) {
+        Path logs = dir.resolve("run");
+        Cli r = Cli.train(data, "--epochs", "1", "--batch", String.valueOf(batch), "--out-dir", logs.toString(), "--tensorboard",
+                logs.toString());
+        assertEquals(0, r.exitCode(), r::toString);
+        return logs;
     }
 
     /** No script, stylesheet, image or font from anywhere: only the SVG namespace names a URL, images are data URIs. */
