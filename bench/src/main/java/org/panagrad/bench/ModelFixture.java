@@ -28,6 +28,8 @@ final class ModelFixture {
     final ParameterStore store = new ParameterStore();
     final ZooModel model;
     final Node x, labels, loss;
+    /** The forward pass (training mode), whose layer calls the curvature programs need. */
+    final Forward pass = Forward.train();
     /** The running-statistics updates a training step runs (batch norm), empty for an MLP. */
     final List<Node> stateUpdates;
     final float[] images;
@@ -41,9 +43,8 @@ final class ModelFixture {
         if (mlp) classCount = options.mlpWidths()[options.mlpWidths().length - 1];
         x = model.input(graph, "x", batch);
         labels = graph.labels("labels", batch, classCount);
-        Forward f = Forward.train();
-        loss = SoftmaxCrossEntropy.of(model.module().forward(x, f), labels);
-        stateUpdates = f.stateUpdates();
+        loss = SoftmaxCrossEntropy.of(model.module().forward(x, pass), labels);
+        stateUpdates = pass.stateUpdates();
         model.module().initialize(store, Init.TORCH_DEFAULT, new SplittableRandom(seed));
         SplittableRandom rnd = new SplittableRandom(seed + 1);
         images = new float[batch * model.exampleSize()];

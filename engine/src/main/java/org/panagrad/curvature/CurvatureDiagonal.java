@@ -103,18 +103,42 @@ public final class CurvatureDiagonal {
                 List<Node> ds = SampleGradients.outputGradients(loss, linear);
                 for (int i = 0; i < linear.size(); i++) perCall.add(linear.get(i).squareSums(List.of(ds.get(i))));
             }
-            case GGN -> perCall = backpropagated(loss, linear, Losses.hessianFactor(method, loss));
+            case GGN -> perCall = backpropagated(Losses.prediction(loss), linear, Losses.hessianFactor(method, loss));
             case GGN_MONTE_CARLO -> {
                 factor = SampledHessianFactor.create(method, loss, settings.samples(), settings.seed());
-                perCall = backpropagated(loss, linear, factor.columns());
+                perCall = backpropagated(Losses.prediction(loss), linear, factor.columns());
                 scale /= settings.samples();
             }
             default -> throw new AssertionError(kind);
         }
-        List<Node> diag = new ArrayList<>();
-        for (Node d : SampleGradients.inParameterOrder(params, linear, perCall)) {
-            diag.add(kind == Kind.HESSIAN ? d : Ops.scale(d, scale));
+        return structured(store, kind, params, linear, perCall, kind == Kind.HESSIAN ? 1 : scale, factor, settings.samples());
+    }
+
+    /**
+     * The exact GGN diagonal of the mean softmax cross-entropy over {@code logits} ([batch, classes]; the labels
+     * do not enter) for the weights and biases of {@code layers}, in that order: Laplace's diag structure.
+     */
+    public static CurvatureDiagonal gaussNewton(ParameterStore store, Node logits, List<LayerCall> layers, String method) {
+        if (logits.shape().rank() != 2) {
+            throw new IllegalArgumentException(method + ": the logits must be [batch, classes], got " + logits.describe());
         }
+        List<StructuredLayer> structured = new ArrayList<>();
+        List<Node> params = new ArrayList<>();
+        for (LayerCall call : layers) {
+            LayerBackprop.requireSupported(call, method);
+            StructuredLayer layer = StructuredLayers.of(call);
+            structured.add(layer);
+            params.add(layer.weight());
+            if (layer.bias() != null) params.add(layer.bias());
+        }
+        List<Node[]> perCall = backpropagated(logits, structured, Losses.crossEntropyFactor(logits, Ops.softmax(logits, 1)));
+        return structured(store, Kind.GGN, params, structured, perCall, 1.0 / logits.shape().dim(0), null, 1);
+    }
+
+    private static CurvatureDiagonal structured(ParameterStore store, Kind kind, List<Node> params, List<StructuredLayer> linear,
+                                                List<Node[]> perCall, double scale, SampledHessianFactor factor, int samples) {
+        List<Node> diag = new ArrayList<>();
+        for (Node d : SampleGradients.inParameterOrder(params, linear, perCall)) diag.add(scale == 1 ? d : Ops.scale(d, scale));
         List<Node> requested = new ArrayList<>(diag);
         Program program;
         if (factor != null) {
@@ -124,15 +148,15 @@ public final class CurvatureDiagonal {
             program = Compiler.compile(store, requested);
         }
         FlatOutputs outputs = new FlatOutputs(program, diag);
-        return new CurvatureDiagonal(kind, outputs, factor, null, settings.samples(), outputs.dimension());
+        return new CurvatureDiagonal(kind, outputs, factor, null, samples, outputs.dimension());
     }
 
-    /** Per call, the square sums of the per-sample gradients that backpropagating each column gives. */
-    private static List<Node[]> backpropagated(Node loss, List<StructuredLayer> calls, List<Node> columns) {
+    /** Per call, the square sums of the per-sample gradients that backpropagating each column from the prediction gives. */
+    private static List<Node[]> backpropagated(Node prediction, List<StructuredLayer> calls, List<Node> columns) {
         List<List<Node>> ds = new ArrayList<>();
         for (int i = 0; i < calls.size(); i++) ds.add(new ArrayList<>());
         for (Node column : columns) {
-            List<Node> images = SampleGradients.backpropagate(loss, calls, column);
+            List<Node> images = SampleGradients.backpropagate(prediction, calls, column);
             for (int i = 0; i < calls.size(); i++) ds.get(i).add(images.get(i));
         }
         List<Node[]> perCall = new ArrayList<>();

@@ -9,9 +9,9 @@ import java.util.List;
  * EKFAC's refit (George et al. 2018): in a Kronecker eigenbasis U_A ⊗ U_G, the diagonal that makes the operator
  * closest in Frobenius norm to the exact curvature sum_n sum_k (a_n ⊗ g_nk)(a_n ⊗ g_nk)^T / B is that curvature's
  * own diagonal in the basis, s_io = sum_n sum_k (U_A^T a_n)_i^2 (U_G^T g_nk)_o^2 / B. Two GEMMs rotate a batch's
- * inputs and output gradients; a third sums the squares. With identity bases (a K-FAC operator of none, see
- * {@link #diagonal}) the same sums are the exact diagonal of the Gauss-Newton matrix (or of the Monte Carlo Fisher
- * with sampled vectors). Averages over the batches {@link #add}ed; nothing allocates per batch. A Conv2d's
+ * inputs and output gradients; a third sums the squares. (In the identity basis these are the exact GGN
+ * diagonal, which {@link CurvatureDiagonal#gaussNewton} computes without rotations.) Averages over the batches
+ * {@link #add}ed; nothing allocates per batch. A Conv2d's
  * per-example gradient sums over its P output positions, sum_t a_nt ⊗ g_nkt, which does not factor: its
  * rotated per-example gradients are formed one by one, (U_A^T A_n^T)(G_nk U_G), a GEMM over the positions each.
  */
@@ -24,14 +24,10 @@ public final class EigenvalueRefit {
     private final float[] example;
     private double weight;
 
-    /** Refits the eigenvalues of {@code basis} (EKFAC). */
-    public EigenvalueRefit(KroneckerCurvature basis, LayerBackprop backprop) {
-        this("EKFAC", basis.blocks(), backprop);
-    }
-
-    private EigenvalueRefit(String method, KroneckerBlock[] basis, LayerBackprop backprop) {
-        this.method = method;
-        this.basis = basis;
+    /** Refits the eigenvalues of {@code curvature} in its own eigenbasis (EKFAC). */
+    public EigenvalueRefit(KroneckerCurvature curvature, LayerBackprop backprop) {
+        this.method = "EKFAC";
+        this.basis = curvature.blocks();
         this.backprop = backprop;
         int n = basis.length, batch = backprop.batch(), k = backprop.vectorsPerExample();
         if (backprop.layers().size() != n) {
@@ -55,27 +51,16 @@ public final class EigenvalueRefit {
             sums[l] = new double[b.p * b.q];
             inputs[l] = new float[rows * b.p];
             grads[l] = new float[k * rows * b.q];
-            rotatedInputs[l] = b.ua == null ? inputs[l] : new float[rows * b.p];
-            rotatedGrads[l] = b.ug == null ? grads[l] : new float[k * rows * b.q];
+            if (b.ua == null || b.ug == null) {
+                throw new IllegalArgumentException(method + ": layer '" + b.layer + "' has no eigenbasis to refit");
+            }
+            rotatedInputs[l] = new float[rows * b.p];
+            rotatedGrads[l] = new float[k * rows * b.q];
             squaredGrads[l] = new float[batch * b.q];
             batchSum[l] = new float[b.p * b.q];
             if (rows > batch) largest = Math.max(largest, b.p * b.q);
         }
         example = new float[largest];
-    }
-
-    /** Accumulates the exact diagonal (no rotation) of the curvature the backprop's vectors define. */
-    public static EigenvalueRefit diagonal(LayerBackprop backprop) {
-        int n = backprop.layers().size();
-        KroneckerBlock[] identity = new KroneckerBlock[n];
-        int offset = 0;
-        for (int l = 0; l < n; l++) {
-            int p = backprop.inputSize(l), q = backprop.outputSize(l);
-            identity[l] = new KroneckerBlock(backprop.layers().get(l).name(), offset, p, q, null, null, new double[p * q],
-                    backprop.layout(l));
-            offset += p * q;
-        }
-        return new EigenvalueRefit("diagonal", identity, backprop);
     }
 
     /** Adds the last run of the backprop to the mean, weighted (normally by the batch size). */
@@ -102,12 +87,8 @@ public final class EigenvalueRefit {
             int positions = backprop.positions(l), rows = batch * positions;
             backprop.readInputs(l, inputs[l]);
             backprop.readGradients(l, grads[l]);
-            if (b.ua != null) {
-                Gemm.gemm(false, false, rows, b.p, b.p, 1f, inputs[l], 0, b.p, b.ua, 0, b.p, 0f, rotatedInputs[l], 0, b.p);
-            }
-            if (b.ug != null) {
-                Gemm.gemm(false, false, k * rows, b.q, b.q, 1f, grads[l], 0, b.q, b.ug, 0, b.q, 0f, rotatedGrads[l], 0, b.q);
-            }
+            Gemm.gemm(false, false, rows, b.p, b.p, 1f, inputs[l], 0, b.p, b.ua, 0, b.p, 0f, rotatedInputs[l], 0, b.p);
+            Gemm.gemm(false, false, k * rows, b.q, b.q, 1f, grads[l], 0, b.q, b.ug, 0, b.q, 0f, rotatedGrads[l], 0, b.q);
             float[] ra = rotatedInputs[l], rg = rotatedGrads[l], sg = squaredGrads[l];
             if (positions > 1) {
                 addSquaredExamples(b, ra, rg, positions, k, batch, batchSum[l]);
@@ -115,7 +96,7 @@ public final class EigenvalueRefit {
                 for (int i = 0; i < s.length; i++) s[i] += share * (batchSum[l][i] - s[i]);
                 continue;
             }
-            // Squaring in place is safe: without a rotation these are the read buffers, refilled next batch.
+            // Squaring in place is safe: the rotations are rewritten next batch.
             for (int i = 0; i < batch * b.p; i++) ra[i] *= ra[i];
             java.util.Arrays.fill(sg, 0f);
             for (int j = 0; j < k; j++) {
@@ -141,7 +122,7 @@ public final class EigenvalueRefit {
         }
     }
 
-    /** The basis with the refitted eigenvalues (or the diagonal), as an operator. */
+    /** The basis with the refitted eigenvalues, as an operator. */
     public KroneckerCurvature result() {
         if (weight == 0) throw new IllegalStateException(method + ": no batch was added");
         List<KroneckerBlock> blocks = new ArrayList<>();

@@ -34,6 +34,37 @@ public final class KroneckerCurvature implements CurvatureOperator {
         this.rotated = new float[largest];
     }
 
+    /**
+     * The diagonal operator of {@code diagonal}, given in the parameters' order over the weights and biases of
+     * {@code layers} (as {@link CurvatureDiagonal#gaussNewton} gives it): blocks with identity bases, so that the
+     * Kronecker machinery (solves, log-determinants, sampling, logit variances) serves a diagonal too.
+     */
+    public static KroneckerCurvature diagonal(String method, List<org.panagrad.nn.LayerCall> layers, float[] diagonal) {
+        List<KroneckerBlock> blocks = new java.util.ArrayList<>();
+        int offset = 0;
+        for (org.panagrad.nn.LayerCall call : layers) {
+            StructuredLayer layer = StructuredLayers.of(call);
+            KroneckerBlock.Layout layout = layer.layout();
+            org.panagrad.graph.Shape w = layer.weight().shape();
+            int q = layout.outputMajor() ? w.dim(0) : w.dim(w.rank() - 1), p = w.numel() / q + (layer.bias() == null ? 0 : 1);
+            if (offset + p * q > diagonal.length) {
+                throw new IllegalArgumentException(method + ": a diagonal of " + diagonal.length + " entries ends inside layer '"
+                        + call.name() + "'");
+            }
+            float[] m = new float[p * q];
+            if (layout.outputMajor()) layout.gather(diagonal, offset, p, q, m);
+            else System.arraycopy(diagonal, offset, m, 0, p * q);
+            double[] d = new double[p * q];
+            for (int i = 0; i < d.length; i++) d[i] = m[i];
+            blocks.add(new KroneckerBlock(call.name(), offset, p, q, null, null, d, layout));
+            offset += p * q;
+        }
+        if (offset != diagonal.length) {
+            throw new IllegalArgumentException(method + ": the layers have " + offset + " parameters, the diagonal " + diagonal.length);
+        }
+        return new KroneckerCurvature(method, blocks);
+    }
+
     /** "KFAC", "KFLR" or "EKFAC", for messages and reports. */
     public String method() {
         return method;
@@ -91,26 +122,48 @@ public final class KroneckerCurvature implements CurvatureOperator {
     /** U (D + damping)^-1/2 z per block: U is orthogonal, so its covariance is U (D + damping)^-1 U^T. */
     @Override
     public void sampleInverse(double damping, float[] z, float[] out) {
+        sampleInverse(null, damping, z, out);
+    }
+
+    /** {@link #sampleInverse(double, float[], float[])} with damping {@code layerDamping[l]} in layer l's block. */
+    public void sampleInverse(double[] layerDamping, float[] z, float[] out) {
+        sampleInverse(requireLayers(layerDamping), 0, z, out);
+    }
+
+    private void sampleInverse(double[] layerDamping, double damping, float[] z, float[] out) {
         check(z, out);
-        for (KroneckerBlock b : blocks) {
-            requirePositiveDefinite(b, damping);
-            for (int k = 0; k < b.size(); k++) rotated[k] = (float) (z[b.offset + k] / Math.sqrt(b.d[k] + damping));
+        for (int l = 0; l < blocks.length; l++) {
+            KroneckerBlock b = blocks[l];
+            double delta = layerDamping == null ? damping : layerDamping[l];
+            requirePositiveDefinite(b, delta);
+            for (int k = 0; k < b.size(); k++) rotated[k] = (float) (z[b.offset + k] / Math.sqrt(b.d[k] + delta));
             b.rotateOut(rotated, scratch, out);
         }
     }
 
+    /** The number of layers (blocks), checked against a per-layer damping. */
+    private double[] requireLayers(double[] layerDamping) {
+        if (layerDamping.length != blocks.length) {
+            throw new IllegalArgumentException(method + ": " + layerDamping.length + " per-layer dampings for "
+                    + blocks.length + " layers " + layers());
+        }
+        return layerDamping;
+    }
+
     /**
-     * The variance of each logit under the posterior N(theta, (C + damping I)^-1) of a model linearised in these
+     * The variance of each logit under the posterior N(theta, (C + D)^-1), D = layer l's damping on its block, of a model linearised in these
      * layers' parameters: var f_c = sum_l J_lc (C_l + damping)^-1 J_lc^T with J_lc = a ⊗ g_c, which in the block's
      * eigenbasis is sum_io (U_A^T a)_i^2 (U_G^T g_c)_o^2 / (d_io + damping): two rotations and one GEMM per layer
      * (a Conv2d's J_lc = sum_t a_t ⊗ g_tc: one GEMM over the positions per example and class).
      * {@code jacobian} ran with {@link LayerBackprop.Vectors#JACOBIAN} over the same layers; adds into
      * {@code variance} [batch, classes].
      */
-    void addLogitVariance(LayerBackprop jacobian, double damping, Workspace w, float[] variance) {
+    void addLogitVariance(LayerBackprop jacobian, double[] layerDamping, Workspace w, float[] variance) {
+        requireLayers(layerDamping);
         int batch = jacobian.batch(), classes = jacobian.classes();
         for (int l = 0; l < blocks.length; l++) {
             KroneckerBlock b = blocks[l];
+            double damping = layerDamping[l];
             requirePositiveDefinite(b, damping);
             int positions = jacobian.positions(l), rows = batch * positions;
             jacobian.readInputs(l, w.inputs);
@@ -181,10 +234,18 @@ public final class KroneckerCurvature implements CurvatureOperator {
 
     @Override
     public double logDeterminant(double damping) {
+        double[] same = new double[blocks.length];
+        java.util.Arrays.fill(same, damping);
+        return logDeterminant(same);
+    }
+
+    /** log det(C + D), D the diagonal with {@code layerDamping[l]} over layer l's parameters. */
+    public double logDeterminant(double[] layerDamping) {
+        requireLayers(layerDamping);
         double s = 0;
-        for (KroneckerBlock b : blocks) {
-            requirePositiveDefinite(b, damping);
-            for (double x : b.d) s += Math.log(x + damping);
+        for (int l = 0; l < blocks.length; l++) {
+            requirePositiveDefinite(blocks[l], layerDamping[l]);
+            for (double x : blocks[l].d) s += Math.log(x + layerDamping[l]);
         }
         return s;
     }

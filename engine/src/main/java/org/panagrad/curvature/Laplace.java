@@ -22,7 +22,8 @@ import java.util.SplittableRandom;
  *
  * <p>The prior precision is tuned by maximising the log marginal likelihood
  * log p(D | theta) - delta/2 |theta|^2 + P/2 log delta - 1/2 log det(H + delta I) (the evidence of the Gaussian
- * approximation), which the eigenvalues of H make cheap for every delta. Predictions are either the probit
+ * approximation), which the eigenvalues of H make cheap for every delta: one delta for all parameters, or one
+ * per layer ({@link PriorStructure#LAYERWISE}), each layer's delta_l on its weight and bias. Predictions are either the probit
  * approximation of the linearised model (softmax of f_c / sqrt(1 + pi/8 var f_c)) or Monte Carlo averages of the
  * network's softmax over posterior samples of the parameters ({@link #sample}).
  */
@@ -74,7 +75,8 @@ public final class Laplace {
     private final int examples;
     private final double logLikelihood;
     private double[] eigenvalues;
-    private double priorPrecision = 1;
+    private final double[] priorPrecisions;
+    private final int[] offsets;
     private float[][] fullBlocks;
     private double fullBlocksPrecision = Double.NaN;
 
@@ -89,6 +91,16 @@ public final class Laplace {
         this.hessian = hessian;
         this.examples = examples;
         this.logLikelihood = logLikelihood;
+        this.priorPrecisions = new double[layers.size()];
+        java.util.Arrays.fill(priorPrecisions, 1);
+        this.offsets = new int[layers.size() + 1];
+        for (int l = 0; l < layers.size(); l++) {
+            StructuredLayer layer = StructuredLayers.of(layers.get(l));
+            offsets[l + 1] = offsets[l] + layer.weight().shape().numel() + (layer.bias() == null ? 0 : layer.bias().shape().numel());
+        }
+        if (offsets[layers.size()] != map.length) {
+            throw new IllegalStateException("Laplace: the layers hold " + offsets[layers.size()] + " parameters, the posterior " + map.length);
+        }
     }
 
     /**
@@ -119,17 +131,17 @@ public final class Laplace {
             if (layer.bias() != null) params.add(layer.bias());
         }
         FlatParameters flat = new FlatParameters(store, params);
-        LayerBackprop backprop = LayerBackprop.compile(store, logits, layers, LayerBackprop.Vectors.HESSIAN_FACTOR, method,
-                structure == Structure.KRON, structure != Structure.KRON);
-        int batch = backprop.batch();
+        int batch = logits.shape().dim(0);
         if (train.count() * batch != examples) {
             throw new IllegalArgumentException(method + ": " + train.count() + " batches of " + batch + " are not the "
                     + examples + " examples");
         }
-        SplittableRandom unused = new SplittableRandom(0);
         CurvatureOperator hessian = switch (structure) {
             case KRON -> {
+                LayerBackprop backprop = LayerBackprop.compile(store, logits, layers, LayerBackprop.Vectors.HESSIAN_FACTOR,
+                        method, true, false);
                 KroneckerFactors factors = new KroneckerFactors(backprop, "KFLR");
+                SplittableRandom unused = new SplittableRandom(0);
                 for (int b = 0; b < train.count(); b++) {
                     train.feed(b, backprop.program());
                     backprop.run(unused);
@@ -138,15 +150,20 @@ public final class Laplace {
                 yield factors.curvature().scaled(examples);
             }
             case DIAG -> {
-                EigenvalueRefit diagonal = EigenvalueRefit.diagonal(backprop);
+                CurvatureDiagonal diagonal = CurvatureDiagonal.gaussNewton(store, logits, layers, method);
+                float[] one = new float[diagonal.dimension()];
+                double[] sum = new double[one.length];
                 for (int b = 0; b < train.count(); b++) {
-                    train.feed(b, backprop.program());
-                    backprop.run(unused);
-                    diagonal.add(batch);
+                    train.feed(b, diagonal.program());
+                    diagonal.compute(one);
+                    // batch times each batch's mean: the sum over the training set.
+                    for (int i = 0; i < one.length; i++) sum[i] += (double) one[i] * batch;
                 }
-                yield diagonal.result().scaled(examples);
+                for (int i = 0; i < one.length; i++) one[i] = (float) sum[i];
+                yield KroneckerCurvature.diagonal("GGN diagonal", layers, one);
             }
-            case FULL -> fullLastLayer(backprop, train);
+            case FULL -> fullLastLayer(LayerBackprop.compile(store, logits, layers, LayerBackprop.Vectors.HESSIAN_FACTOR,
+                    method, false, true), train);
         };
         return new Laplace(subset, structure, layers, flat, hessian, examples, logLikelihood);
     }
@@ -189,26 +206,94 @@ public final class Laplace {
 
     /** The log marginal likelihood at prior precision delta (P/2 log 2 pi terms cancel between prior and posterior). */
     public double logMarginalLikelihood(double delta) {
-        if (!(delta > 0)) throw new IllegalArgumentException("Laplace: the prior precision must be positive, got " + delta);
-        double[] values = eigenvalues();
-        double logDet = 0;
-        for (double v : values) logDet += Math.log(Math.max(v, 0) + delta);
-        double norm = 0;
-        for (float t : map) norm += (double) t * t;
-        return logLikelihood - 0.5 * delta * norm + 0.5 * values.length * Math.log(delta) - 0.5 * logDet;
+        return logMarginalLikelihood(uniform(delta));
     }
 
     /**
-     * Sets the prior precision to the maximiser of the log marginal likelihood over [1e-6, 1e6]: a grid of
-     * 121 points in log delta, then golden-section search between the best point's neighbours. Returns it.
+     * The log marginal likelihood with prior precision {@code deltas[l]} on layer l's parameters (laplace-torch's
+     * layerwise prior): log p(D | theta) + sum_l [-delta_l/2 |theta_l|^2 + P_l/2 log delta_l
+     * - 1/2 sum_(i in l) log(lambda_i + delta_l)], since H is block-diagonal over the layers (diag and kron) or
+     * has one layer (full).
      */
+    public double logMarginalLikelihood(double[] deltas) {
+        requireLayers(deltas);
+        double sum = logLikelihood;
+        for (int l = 0; l < deltas.length; l++) {
+            if (!(deltas[l] > 0)) {
+                throw new IllegalArgumentException("Laplace: the prior precision of layer '" + layers.get(l).name()
+                        + "' must be positive, got " + deltas[l]);
+            }
+            sum += layerEvidence(l, deltas[l]);
+        }
+        return sum;
+    }
+
+    /** Layer l's share of the log marginal likelihood at prior precision delta. */
+    private double layerEvidence(int l, double delta) {
+        double[] values = eigenvalues();
+        double logDet = 0, norm = 0;
+        for (int i = offsets[l]; i < offsets[l + 1]; i++) {
+            logDet += Math.log(Math.max(values[i], 0) + delta);
+            norm += (double) map[i] * map[i];
+        }
+        int size = offsets[l + 1] - offsets[l];
+        return -0.5 * delta * norm + 0.5 * size * Math.log(delta) - 0.5 * logDet;
+    }
+
+    /** How the prior precision is shared: one for all parameters, or one per layer (laplace-torch's prior_structure). */
+    public enum PriorStructure {
+        SCALAR, LAYERWISE;
+
+        public String cliName() {
+            return name().toLowerCase(Locale.ROOT);
+        }
+
+        public static PriorStructure parse(String s) {
+            for (PriorStructure v : values()) if (v.cliName().equals(s.trim().toLowerCase(Locale.ROOT))) return v;
+            throw new IllegalArgumentException("unknown prior structure '" + s + "' (expected scalar or layerwise)");
+        }
+    }
+
+    /** Tunes one prior precision for all parameters ({@link #tunePriorPrecision(PriorStructure)}); returns it. */
     public double tunePriorPrecision() {
+        return tunePriorPrecision(PriorStructure.SCALAR)[0];
+    }
+
+    /**
+     * Sets the prior precisions to the maximiser of the log marginal likelihood over [1e-6, 1e6] and returns them,
+     * one per layer. Each layer's share is concave in delta (its derivative, -|theta_l|^2/2 + 1/2 sum_i
+     * lambda_i / (delta (lambda_i + delta)), falls), and the shares are separate, so the layerwise optimum is each
+     * layer's own maximiser: exact, where laplace-torch takes gradient steps on the joint objective. At the
+     * optimum MacKay's fixed point holds: delta_l |theta_l|^2 = sum_i lambda_i / (lambda_i + delta_l).
+     */
+    public double[] tunePriorPrecision(PriorStructure structure) {
+        if (structure == PriorStructure.SCALAR) {
+            double delta = maximise(logDelta -> {
+                double sum = 0;
+                for (int l = 0; l < layers.size(); l++) sum += layerEvidence(l, Math.exp(logDelta));
+                return sum;
+            });
+            java.util.Arrays.fill(priorPrecisions, delta);
+        } else {
+            for (int l = 0; l < layers.size(); l++) {
+                int layer = l;
+                priorPrecisions[l] = maximise(logDelta -> layerEvidence(layer, Math.exp(logDelta)));
+            }
+        }
+        return priorPrecisions.clone();
+    }
+
+    /**
+     * The maximiser over delta in [1e-6, 1e6] of a function of log delta: a grid of 121 points, then
+     * golden-section search between the best point's neighbours.
+     */
+    private static double maximise(java.util.function.DoubleUnaryOperator f) {
         double lo = Math.log(1e-6), hi = Math.log(1e6);
         int points = 121;
         double best = Double.NEGATIVE_INFINITY;
         int bestIndex = 0;
         for (int i = 0; i < points; i++) {
-            double v = logMarginalLikelihood(Math.exp(lo + (hi - lo) * i / (points - 1)));
+            double v = f.applyAsDouble(lo + (hi - lo) * i / (points - 1));
             if (v > best) {
                 best = v;
                 bestIndex = i;
@@ -218,33 +303,67 @@ public final class Laplace {
         double a = lo + step * Math.max(bestIndex - 1, 0), b = lo + step * Math.min(bestIndex + 1, points - 1);
         double golden = (Math.sqrt(5) - 1) / 2;
         double x1 = b - golden * (b - a), x2 = a + golden * (b - a);
-        double f1 = logMarginalLikelihood(Math.exp(x1)), f2 = logMarginalLikelihood(Math.exp(x2));
+        double f1 = f.applyAsDouble(x1), f2 = f.applyAsDouble(x2);
         for (int it = 0; it < 60 && b - a > 1e-8; it++) {
             if (f1 > f2) {
                 b = x2;
                 x2 = x1;
                 f2 = f1;
                 x1 = b - golden * (b - a);
-                f1 = logMarginalLikelihood(Math.exp(x1));
+                f1 = f.applyAsDouble(x1);
             } else {
                 a = x1;
                 x1 = x2;
                 f1 = f2;
                 x2 = a + golden * (b - a);
-                f2 = logMarginalLikelihood(Math.exp(x2));
+                f2 = f.applyAsDouble(x2);
             }
         }
-        priorPrecision = Math.exp(0.5 * (a + b));
-        return priorPrecision;
+        return Math.exp(0.5 * (a + b));
     }
 
+    /** The prior precision when one is shared by all layers; fails for a layerwise prior (see {@link #priorPrecisions}). */
     public double priorPrecision() {
-        return priorPrecision;
+        for (double d : priorPrecisions) {
+            if (d != priorPrecisions[0]) {
+                throw new IllegalStateException("Laplace: the prior precision is layerwise " + java.util.Arrays.toString(priorPrecisions));
+            }
+        }
+        return priorPrecisions[0];
+    }
+
+    /** The prior precision of each layer of the subset ({@link #layers()}'s order). */
+    public double[] priorPrecisions() {
+        return priorPrecisions.clone();
     }
 
     public void setPriorPrecision(double delta) {
+        setPriorPrecisions(uniform(delta));
+    }
+
+    public void setPriorPrecisions(double[] deltas) {
+        requireLayers(deltas);
+        for (int l = 0; l < deltas.length; l++) {
+            if (!(deltas[l] > 0)) {
+                throw new IllegalArgumentException("Laplace: the prior precision of layer '" + layers.get(l).name()
+                        + "' must be positive, got " + deltas[l]);
+            }
+        }
+        System.arraycopy(deltas, 0, priorPrecisions, 0, deltas.length);
+    }
+
+    private double[] uniform(double delta) {
         if (!(delta > 0)) throw new IllegalArgumentException("Laplace: the prior precision must be positive, got " + delta);
-        priorPrecision = delta;
+        double[] d = new double[layers.size()];
+        java.util.Arrays.fill(d, delta);
+        return d;
+    }
+
+    private void requireLayers(double[] deltas) {
+        if (deltas.length != layers.size()) {
+            throw new IllegalArgumentException("Laplace: " + deltas.length + " prior precisions for the " + layers.size()
+                    + " layers " + layers());
+        }
     }
 
     private double[] eigenvalues() {
@@ -271,7 +390,7 @@ public final class Laplace {
         jacobian.run(new SplittableRandom(0));
         float[] variance = new float[batch * classes];
         if (hessian instanceof KroneckerCurvature k) {
-            k.addLogitVariance(jacobian, priorPrecision, new KroneckerCurvature.Workspace(jacobian), variance);
+            k.addLogitVariance(jacobian, priorPrecisions, new KroneckerCurvature.Workspace(jacobian), variance);
         } else {
             addFullVariance(jacobian, variance);
         }
@@ -291,6 +410,7 @@ public final class Laplace {
     /** var f_c = a Sigma_cc a^T with Sigma_cc the posterior covariance block of class c's parameters. */
     private void addFullVariance(LayerBackprop jacobian, float[] variance) {
         int batch = jacobian.batch(), classes = jacobian.classes(), p = jacobian.inputSize(0);
+        double priorPrecision = priorPrecision();
         if (fullBlocks == null || fullBlocksPrecision != priorPrecision) {
             double[] sigma = ((DenseCurvature) hessian).inverse(priorPrecision);
             int size = p * classes;
@@ -320,7 +440,8 @@ public final class Laplace {
      */
     public void sample(SplittableRandom rnd, float[] z, float[] draw) {
         for (int i = 0; i < z.length; i++) z[i] = (float) rnd.nextGaussian();
-        hessian.sampleInverse(priorPrecision, z, draw);
+        if (hessian instanceof KroneckerCurvature k) k.sampleInverse(priorPrecisions, z, draw);
+        else hessian.sampleInverse(priorPrecision(), z, draw);
         for (int i = 0; i < draw.length; i++) draw[i] += map[i];
         parameters.write(draw);
     }

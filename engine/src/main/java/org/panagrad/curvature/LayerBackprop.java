@@ -97,13 +97,14 @@ public final class LayerBackprop {
         Node probabilities = Ops.softmax(logits, 1);
         Node oneHot = vectors == Vectors.SAMPLED ? g.input(method + ".sampled_one_hot" + g.size(), batch, classes) : null;
         List<Node> cotangents = new ArrayList<>();
-        for (int k = 0; k < vectors.count(classes); k++) {
-            cotangents.add(switch (vectors) {
-                case SAMPLED -> Ops.sub(probabilities, oneHot);
-                case JACOBIAN -> Ops.broadcastTo(unit(logits, k, classes), batch, classes);
-                case HESSIAN_FACTOR -> Ops.mul(Ops.sqrt(Ops.slice(probabilities, 1, k, k + 1)),
-                        Ops.sub(unit(logits, k, classes), probabilities));
-            });
+        switch (vectors) {
+            case SAMPLED -> cotangents.add(Ops.sub(probabilities, oneHot));
+            case JACOBIAN -> {
+                for (int k = 0; k < classes; k++) {
+                    cotangents.add(Ops.broadcastTo(Losses.unit(g, classes, k), batch, classes));
+                }
+            }
+            case HESSIAN_FACTOR -> cotangents.addAll(Losses.crossEntropyFactor(logits, probabilities));
         }
         List<StructuredLayer> structures = new ArrayList<>();
         for (LayerCall call : layers) structures.add(StructuredLayers.of(call));
@@ -140,12 +141,6 @@ public final class LayerBackprop {
         Program program = Compiler.compile(store, new ArrayList<>(outputs), Compiler.Options.ALL, varying);
         return new LayerBackprop(program, vectors, List.copyOf(structures), batch, classes, probabilities, oneHot, inputs,
                 grads, inputFactors, gradFactors, positions);
-    }
-
-    private static Node unit(Node logits, int c, int classes) {
-        float[] e = new float[classes];
-        e[c] = 1;
-        return logits.graph().constant("e" + c + "." + logits.graph().size(), Shape.of(classes), e);
     }
 
     /** Fails unless K-FAC's structure is known for this layer: a Linear on [batch, in] or a Conv2d with one group. */

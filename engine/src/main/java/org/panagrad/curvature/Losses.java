@@ -69,16 +69,25 @@ public final class Losses {
         Graph g = loss.graph();
         List<Node> columns = new ArrayList<>();
         if (loss.op() instanceof SoftmaxCrossEntropy) {
-            Node p = Ops.softmax(z, 1);
-            for (int c = 0; c < outputs; c++) {
-                Node sqrtPc = Ops.sqrt(Ops.slice(p, 1, c, c + 1));
-                columns.add(Ops.mul(sqrtPc, Ops.sub(unit(g, outputs, c), p)));
-            }
+            columns.addAll(crossEntropyFactor(z, Ops.softmax(z, 1)));
         } else {
             double s = Math.sqrt(2.0 / outputs);
             for (int c = 0; c < outputs; c++) {
                 columns.add(Ops.broadcastTo(Ops.scale(unit(g, outputs, c), s), z.shape()));
             }
+        }
+        return columns;
+    }
+
+    /**
+     * The columns s_c = sqrt(p_c) (e_c - p), each [N, classes], of softmax cross-entropy's Hessian in the logits
+     * z, diag(p) - p p^T = sum_c s_c s_c^T, given p = softmax(z) along axis 1.
+     */
+    static List<Node> crossEntropyFactor(Node z, Node p) {
+        int classes = z.shape().dim(1);
+        List<Node> columns = new ArrayList<>();
+        for (int c = 0; c < classes; c++) {
+            columns.add(Ops.mul(Ops.sqrt(Ops.slice(p, 1, c, c + 1)), Ops.sub(unit(z.graph(), classes, c), p)));
         }
         return columns;
     }

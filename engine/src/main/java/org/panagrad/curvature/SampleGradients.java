@@ -24,11 +24,11 @@ public final class SampleGradients {
         return List.of(Autodiff.vjp(loss, loss.graph().fill(samples, Shape.scalar()), outputs));
     }
 
-    /** Each call's backpropagated image of a prediction cotangent (a Hessian factor column), [N, ..., out]. */
-    public static List<Node> backpropagate(Node loss, List<StructuredLayer> calls, Node column) {
+    /** Each call's backpropagated image of a cotangent of the prediction (a Hessian factor column), [N, ..., out]. */
+    public static List<Node> backpropagate(Node prediction, List<StructuredLayer> calls, Node column) {
         Node[] outputs = new Node[calls.size()];
         for (int i = 0; i < outputs.length; i++) outputs[i] = calls.get(i).call().output();
-        return List.of(Autodiff.vjp(Losses.prediction(loss), column, outputs));
+        return List.of(Autodiff.vjp(prediction, column, outputs));
     }
 
     /** The nodes for {@code params} from per-call weight/bias pairs, in the parameters' order. */

@@ -1,5 +1,7 @@
 package org.panagrad.curvature;
 
+import org.apache.commons.math3.linear.Array2DRowRealMatrix;
+import org.apache.commons.math3.linear.CholeskyDecomposition;
 import org.apache.commons.math3.linear.RealMatrix;
 import org.junit.jupiter.api.Test;
 import org.panagrad.graph.Node;
@@ -12,6 +14,7 @@ import java.util.Random;
 import java.util.SplittableRandom;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
@@ -142,16 +145,62 @@ class KfcTest {
     @Test
     void theExactDiagonalSumsEachExamplesPositionsFirst() {
         SmallCnn m = new SmallCnn(19, 4);
-        LayerBackprop b = backprop(m, m.store(), LayerBackprop.Vectors.HESSIAN_FACTOR, false, true);
-        EigenvalueRefit diagonal = EigenvalueRefit.diagonal(b);
-        diagonal.add(m.batch);
+        CurvatureDiagonal diagonal = CurvatureDiagonal.gaussNewton(m.store(), m.logits, m.pass.layerCalls(), "test");
+        m.feedImages(diagonal.program());
         float[] ones = new float[m.size], got = new float[m.size];
+        diagonal.compute(got);
+        KroneckerCurvature operator = KroneckerCurvature.diagonal("GGN diagonal", m.pass.layerCalls(), got);
         java.util.Arrays.fill(ones, 1f);
-        diagonal.result().apply(ones, got);
+        operator.apply(ones, got);
         RealMatrix ggn = m.explicitGgn();
         double[] exact = new double[m.size];
         for (int i = 0; i < m.size; i++) exact[i] = ggn.getEntry(i, i);
         Reference.assertClose("GGN diagonal", exact, Reference.toDouble(got), 1e-4, 1e-6);
+    }
+
+    @Test
+    void aPosteriorWithPerLayerPrecisionsHasTheExplicitLogDeterminantAndCovariance() {
+        SmallCnn m = new SmallCnn(29, 4);
+        LayerBackprop b = backprop(m, m.store(), LayerBackprop.Vectors.HESSIAN_FACTOR, true, false);
+        KroneckerCurvature k = kflr(m, b).curvature().scaled(m.batch);
+        double[] deltas = new double[k.layers().size()];
+        for (int l = 0; l < deltas.length; l++) deltas[l] = 0.3 + 0.7 * l;
+        // The explicit precision C + D, D = delta_l on layer l's parameters, column by column.
+        RealMatrix precision = new Array2DRowRealMatrix(m.size, m.size);
+        float[] e = new float[m.size], column = new float[m.size];
+        int offset = 0;
+        double[] onDiagonal = new double[m.size];
+        for (int l = 0; l < deltas.length; l++) {
+            KroneckerCurvature.Block block = k.blockList().get(l);
+            for (int i = 0; i < block.eigenvalues().length; i++) onDiagonal[offset + i] = deltas[l];
+            offset += block.eigenvalues().length;
+        }
+        assertEquals(m.size, offset);
+        for (int j = 0; j < m.size; j++) {
+            java.util.Arrays.fill(e, 0f);
+            e[j] = 1;
+            k.apply(e, column);
+            for (int i = 0; i < m.size; i++) precision.setEntry(i, j, column[i] + (i == j ? onDiagonal[i] : 0));
+        }
+        precision = precision.add(precision.transpose()).scalarMultiply(0.5);
+        CholeskyDecomposition cholesky = new CholeskyDecomposition(precision, 1e-6, 1e-12);
+        double logDet = 0;
+        for (int i = 0; i < m.size; i++) logDet += 2 * Math.log(cholesky.getL().getEntry(i, i));
+        assertEquals(logDet, k.logDeterminant(deltas), 1e-4 * Math.abs(logDet));
+        // Samples S z have covariance S S^T = (C + D)^-1: S's columns are the samples of unit vectors.
+        RealMatrix s = new Array2DRowRealMatrix(m.size, m.size);
+        for (int j = 0; j < m.size; j++) {
+            java.util.Arrays.fill(e, 0f);
+            e[j] = 1;
+            k.sampleInverse(deltas, e, column);
+            for (int i = 0; i < m.size; i++) s.setEntry(i, j, column[i]);
+        }
+        RealMatrix covariance = cholesky.getSolver().getInverse(), sampled = s.multiply(s.transpose());
+        double scale = 0;
+        for (int i = 0; i < m.size; i++) scale = Math.max(scale, Math.abs(covariance.getEntry(i, i)));
+        assertTrue(sampled.subtract(covariance).getNorm() < 1e-4 * scale * m.size,
+                "|S S^T - (C + D)^-1| = " + sampled.subtract(covariance).getNorm() + " vs scale " + scale);
+        assertThrows(IllegalArgumentException.class, () -> k.logDeterminant(new double[deltas.length + 1]));
     }
 
     @Test
@@ -188,7 +237,9 @@ class KfcTest {
         LayerBackprop jacobian = backprop(m, store, LayerBackprop.Vectors.JACOBIAN, false, true);
         double damping = 0.05;
         float[] variance = new float[m.batch * SmallCnn.CLASSES];
-        k.addLogitVariance(jacobian, damping, new KroneckerCurvature.Workspace(jacobian), variance);
+        double[] layerDamping = new double[k.layers().size()];
+        java.util.Arrays.fill(layerDamping, damping);
+        k.addLogitVariance(jacobian, layerDamping, new KroneckerCurvature.Workspace(jacobian), variance);
         float[] solved = new float[m.size];
         for (int n = 0; n < m.batch; n++) {
             double[][] jac = m.jacobian(n);

@@ -67,11 +67,11 @@ class KroneckerCurvatureTest {
     void theExactDiagonalIsTheGaussNewtonDiagonal() {
         SmallClassifier m = new SmallClassifier(6, 7, 6, 5, 3);
         double[][] ggn = m.ggn();
-        LayerBackprop b = m.backprop(HESSIAN_FACTOR, "diagonal", false, true);
-        b.run(new SplittableRandom(1));
-        EigenvalueRefit diagonal = EigenvalueRefit.diagonal(b);
-        diagonal.add(m.batch);
-        double[] d = diagonal.result().eigenvalues();
+        CurvatureDiagonal exact = CurvatureDiagonal.gaussNewton(m.store, m.logits, m.layers, "diagonal");
+        exact.program().set(m.x, m.images);
+        float[] diagonal = new float[exact.dimension()];
+        exact.compute(diagonal);
+        double[] d = KroneckerCurvature.diagonal("GGN diagonal", m.layers, diagonal).eigenvalues();
         for (int i = 0; i < d.length; i++) assertEquals(ggn[i][i], d[i], 1e-5 + 1e-4 * Math.abs(ggn[i][i]), "entry " + i);
     }
 

@@ -158,6 +158,58 @@ class LaplaceTest {
     }
 
     @Test
+    void layerwisePriorPrecisionsMaximiseTheExplicitMarginalLikelihood() {
+        SmallClassifier m = new SmallClassifier(31, 8, 5, 4, 3);
+        for (Laplace.Structure s : new Laplace.Structure[] {Laplace.Structure.KRON, Laplace.Structure.DIAG}) {
+            Laplace laplace = fit(m, Laplace.Subset.ALL, s);
+            double scalar = laplace.tunePriorPrecision();
+            double scalarEvidence = laplace.logMarginalLikelihood(scalar);
+            double[] deltas = laplace.tunePriorPrecision(Laplace.PriorStructure.LAYERWISE);
+            assertEquals(m.layers.size(), deltas.length);
+            double evidence = laplace.logMarginalLikelihood(deltas);
+            assertTrue(evidence >= scalarEvidence - 1e-9, s + ": layerwise " + evidence + " < scalar " + scalarEvidence);
+            // The closed form from the explicit H + D and the parameters, layer by layer.
+            int size = laplace.dimension();
+            RealMatrix precision = new Array2DRowRealMatrix(size, size);
+            float[] e = new float[size], column = new float[size];
+            for (int j = 0; j < size; j++) {
+                java.util.Arrays.fill(e, 0f);
+                e[j] = 1;
+                laplace.hessian().apply(e, column);
+                for (int i = 0; i < size; i++) precision.setEntry(i, j, column[i]);
+            }
+            double[] eigenvalues = laplace.hessian().eigenvalues();
+            double closed = -m.batch * meanLoss(m);
+            int offset = 0;
+            for (int l = 0; l < deltas.length; l++) {
+                Linear layer = (Linear) m.layers.get(l).layer();
+                double norm = 0, effective = 0;
+                int count = 0;
+                for (float[] t : new float[][] {m.store.get(layer.weight()), m.store.get(layer.bias())}) {
+                    for (float x : t) {
+                        norm += (double) x * x;
+                        double lambda = Math.max(eigenvalues[offset + count], 0);
+                        effective += lambda / (lambda + deltas[l]);
+                        precision.addToEntry(offset + count, offset + count, deltas[l]);
+                        count++;
+                    }
+                }
+                closed += -0.5 * deltas[l] * norm + 0.5 * count * Math.log(deltas[l]);
+                // MacKay's fixed point at each layer's optimum: delta_l |theta_l|^2 = the layer's effective parameters.
+                assertEquals(effective, deltas[l] * norm, 1e-4 * effective, s + " layer " + l);
+                offset += count;
+            }
+            assertEquals(size, offset);
+            RealMatrix l = new org.apache.commons.math3.linear.CholeskyDecomposition(
+                    precision.add(precision.transpose()).scalarMultiply(0.5), 1e-6, 1e-12).getL();
+            for (int i = 0; i < size; i++) closed -= Math.log(l.getEntry(i, i));
+            assertEquals(closed, evidence, 1e-4 * Math.abs(closed), s.toString());
+            assertTrue(!java.util.Arrays.equals(deltas, laplace.tunePriorPrecision(Laplace.PriorStructure.SCALAR)));
+            assertThrows(IllegalArgumentException.class, () -> laplace.setPriorPrecisions(new double[] {1}));
+        }
+    }
+
+    @Test
     void fullIsForTheLastLayerOnly() {
         SmallClassifier m = new SmallClassifier(24, 4, 5, 4, 3);
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class,

@@ -49,9 +49,9 @@ final class AnalysisSections {
         StringBuilder s = new StringBuilder();
         try {
             s.append(String.format(Locale.ROOT, "<p>Laplace approximation (%s, %s) over %,d parameters, fitted on %,d training"
-                            + " images; prior precision %.4g (%s), log marginal likelihood %.2f.</p>\n",
+                            + " images; prior precision %s (%s), log marginal likelihood %.2f.</p>\n",
                     Svg.escape(j.get("subset").getAsString()), Svg.escape(j.get("hessian").getAsString()),
-                    j.get("parameters").getAsLong(), j.get("train_samples").getAsLong(), j.get("prior_precision").getAsDouble(),
+                    j.get("parameters").getAsLong(), j.get("train_samples").getAsLong(), Svg.escape(priorPrecision(j)),
                     j.get("prior_precision_tuned").getAsBoolean() ? "tuned" : "given", j.get("log_marginal_likelihood").getAsDouble()));
             s.append("<table class=\"analysis\" data-table=\"laplace\"><thead><tr><th>predictive</th><th>test images</th>"
                     + "<th>accuracy</th><th>NLL</th><th>ECE</th></tr></thead><tbody>\n");
@@ -95,6 +95,18 @@ final class AnalysisSections {
             String name = file.getFileName().toString();
             s.append(picture("influence", file.resolveSibling(name.substring(0, name.length() - ".json".length()) + ".png"),
                     "Influence on test image " + testIndex(file)));
+        }
+        return s.toString();
+    }
+
+    /** One precision for all parameters, or each layer's (laplace --prior-structure layerwise). */
+    private static String priorPrecision(JsonObject j) {
+        JsonElement scalar = j.get("prior_precision");
+        if (scalar != null && !scalar.isJsonNull()) return String.format(Locale.ROOT, "%.4g", scalar.getAsDouble());
+        StringBuilder s = new StringBuilder();
+        for (Map.Entry<String, JsonElement> e : j.getAsJsonObject("prior_precisions").entrySet()) {
+            s.append(s.length() == 0 ? "" : ", ").append(String.format(Locale.ROOT, "%.4g for layer %s", e.getValue().getAsDouble(),
+                    e.getKey()));
         }
         return s.toString();
     }

@@ -55,6 +55,11 @@ final class LaplaceCommand implements Callable<Integer> {
     @Option(names = "--prior-precision", paramLabel = "DELTA", description = "Use this prior precision instead of tuning it.")
     Double priorPrecision;
 
+    @Option(names = "--prior-structure", paramLabel = "NAME", defaultValue = "scalar",
+            description = "scalar (one prior precision) or layerwise (one per layer), tuned by the log marginal likelihood"
+                    + " (default: ${DEFAULT-VALUE}).")
+    String priorStructure;
+
     @Option(names = "--seed", paramLabel = "N", defaultValue = "1", description = "Seed of the posterior samples (default: ${DEFAULT-VALUE}).")
     long seed;
 
@@ -126,12 +131,21 @@ final class LaplaceCommand implements Callable<Integer> {
                 chosenSubset.cliName, structure.cliName(), laplace.dimension(), laplace.layers(), n, seconds.get("fit"));
         out.flush();
         t0 = System.nanoTime();
-        double delta = priorPrecision != null ? priorPrecision : laplace.tunePriorPrecision();
-        laplace.setPriorPrecision(delta);
-        double lml = laplace.logMarginalLikelihood(delta);
+        Laplace.PriorStructure prior = Laplace.PriorStructure.parse(priorStructure);
+        if (priorPrecision != null) laplace.setPriorPrecision(priorPrecision);
+        else laplace.tunePriorPrecision(prior);
+        double[] deltas = laplace.priorPrecisions();
+        double lml = laplace.logMarginalLikelihood(deltas);
         seconds.put("prior", (System.nanoTime() - t0) / 1e9);
-        out.printf(Locale.ROOT, "prior precision %.6g (%s), log marginal likelihood %.2f%n", delta,
-                priorPrecision != null ? "given" : "maximising the log marginal likelihood", lml);
+        StringBuilder precisions = new StringBuilder();
+        for (int l = 0; l < deltas.length; l++) {
+            if (l > 0) precisions.append(", ");
+            precisions.append(String.format(Locale.ROOT, "%s %.6g", laplace.layers().get(l), deltas[l]));
+        }
+        String deltaText = priorPrecision != null || prior == Laplace.PriorStructure.SCALAR
+                ? String.format(Locale.ROOT, "%.6g", deltas[0]) : precisions.toString();
+        out.printf(Locale.ROOT, "prior precision %s (%s), log marginal likelihood %.2f%n", deltaText,
+                priorPrecision != null ? "given" : prior.cliName() + ", maximising the log marginal likelihood", lml);
         out.flush();
 
         int classes = Mnist.CLASSES, count = test.count() / BATCH * BATCH;
@@ -183,8 +197,9 @@ final class LaplaceCommand implements Callable<Integer> {
         out.flush();
         List<ReliabilityDiagram.Curve> curves = results.entrySet().stream()
                 .map(e -> new ReliabilityDiagram.Curve(e.getKey(), e.getValue())).toList();
-        ReliabilityDiagram.write(png, String.format(Locale.ROOT, "Reliability: %s, Laplace %s/%s, prior precision %.3g",
-                model.mlp != null ? Model.widthsText(model.mlp.widths()) : model.name(), chosenSubset.cliName, structure.cliName(), delta), curves);
+        ReliabilityDiagram.write(png, String.format(Locale.ROOT, "Reliability: %s, Laplace %s/%s, prior precision %s",
+                model.mlp != null ? Model.widthsText(model.mlp.widths()) : model.name(), chosenSubset.cliName, structure.cliName(),
+                deltaText.length() > 12 ? prior.cliName() : deltaText), curves);
         out.println("reliability diagram: " + png);
         Map<String, Object> report = new LinkedHashMap<>();
         report.put("checkpoint", common.checkpoint.toString());
@@ -192,7 +207,12 @@ final class LaplaceCommand implements Callable<Integer> {
         report.put("hessian", structure.cliName());
         report.put("parameters", laplace.dimension());
         report.put("train_samples", n);
-        report.put("prior_precision", delta);
+        report.put("prior_structure", priorPrecision != null ? "scalar" : prior.cliName());
+        report.put("prior_precision", deltas.length == 1 || priorPrecision != null || prior == Laplace.PriorStructure.SCALAR
+                ? deltas[0] : null);
+        Map<String, Double> perLayer = new LinkedHashMap<>();
+        for (int l = 0; l < deltas.length; l++) perLayer.put(laplace.layers().get(l), deltas[l]);
+        report.put("prior_precisions", perLayer);
         report.put("prior_precision_tuned", priorPrecision == null);
         report.put("log_marginal_likelihood", lml);
         report.put("results", results);

@@ -37,14 +37,21 @@ class CurvatureCommandsTest {
 
     @Test
     void laplacePrintsMapAndLaplaceMetricsAndDrawsTheDiagram() throws IOException {
-        for (String[] choice : new String[][] {{"last-layer", "full"}, {"all", "kron"}, {"all", "diag"}}) {
-            Path json = dir.resolve(choice[0] + choice[1] + ".json"), png = dir.resolve(choice[0] + choice[1] + ".png");
+        for (String[] choice : new String[][] {{"last-layer", "full", "scalar"}, {"all", "kron", "scalar"}, {"all", "diag", "scalar"},
+                {"all", "kron", "layerwise"}}) {
+            String name = choice[0] + choice[1] + choice[2];
+            Path json = dir.resolve(name + ".json"), png = dir.resolve(name + ".png");
             Cli r = Cli.run("laplace", "--checkpoint", checkpoint.toString(), "--data", data.toString(), "--subset", choice[0],
-                    "--hessian", choice[1], "--mc-samples", "3", "--json", json.toString(), "--png", png.toString());
+                    "--hessian", choice[1], "--prior-structure", choice[2], "--mc-samples", "3", "--json", json.toString(),
+                    "--png", png.toString());
             assertEquals(0, r.exitCode(), r::toString);
             assertTrue(r.out().contains("MAP") && r.out().contains("Laplace probit") && r.out().contains("prior precision"), r::toString);
             JsonObject o = JsonParser.parseString(Files.readString(json)).getAsJsonObject();
-            assertTrue(o.get("prior_precision").getAsDouble() > 0);
+            JsonObject perLayer = o.getAsJsonObject("prior_precisions");
+            assertEquals(choice[0].equals("all") ? 2 : 1, perLayer.size(), r::toString);
+            for (String layer : perLayer.keySet()) assertTrue(perLayer.get(layer).getAsDouble() > 0, r::toString);
+            if (choice[2].equals("scalar")) assertTrue(o.get("prior_precision").getAsDouble() > 0);
+            else assertTrue(r.out().contains("layerwise") && !o.has("prior_precision"), r::toString);
             assertEquals(3, o.getAsJsonObject("results").size());
             assertNotNull(ImageIO.read(png.toFile()), "a PNG");
         }

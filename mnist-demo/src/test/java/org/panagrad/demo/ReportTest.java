@@ -66,7 +66,8 @@ class ReportTest {
         Path data = SyntheticMnist.write(dir.resolve("data"), 1000, 1000);
         Path logs = trainedRun(data, 100);
         String checkpoint = logs.resolve("model.safetensors").toString();
-        Cli r = Cli.run("laplace", "--checkpoint", checkpoint, "--data", data.toString(), "--mc-samples", "2", "--out-dir", logs.toString());
+        Cli r = Cli.run("laplace", "--checkpoint", checkpoint, "--data", data.toString(), "--mc-samples", "2", "--subset", "all",
+                "--prior-structure", "layerwise", "--out-dir", logs.toString());
         assertEquals(0, r.exitCode(), r::toString);
         for (int index : new int[] {12, 3}) {
             r = Cli.run("influence", "--checkpoint", checkpoint, "--data", data.toString(), "--test-index", String.valueOf(index),
@@ -85,6 +86,8 @@ class ReportTest {
         assertTrue(html.contains("<h2 id=\"laplace\">") && html.contains("<a href=\"#laplace\">"), "the Laplace section");
         assertEquals(1, count(html, "data-chart=\"laplace\""));
         assertEquals(1, count(html, "data-table=\"laplace\""));
+        assertTrue(Pattern.compile("prior precision [0-9.e+-]+ for layer 0, [0-9.e+-]+ for layer 2 \\(tuned\\)").matcher(html).find(),
+                "each layer's prior precision");
         assertTrue(html.contains("<td>MAP</td>") && html.contains("<td>Laplace probit</td>")
                 && html.contains("<td>Laplace MC (2 samples)</td>"), "a row per predictive");
         assertEquals(2, count(html, "data-chart=\"influence\""));

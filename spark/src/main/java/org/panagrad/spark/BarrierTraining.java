@@ -25,6 +25,14 @@ import java.util.List;
  * hence single-process training at the global batch size, up to the order of the float sums. The driver gets the
  * final parameters and optimizer state, and every step's mean loss.
  * <p>
+ * Steps run the model's training-mode graph, as PyTorch's DistributedDataParallel without SyncBatchNorm does:
+ * batch norm normalises each partition's slice of the global batch with that slice's statistics, and each
+ * partition keeps its own running statistics, updated by its slices (a task holding several partitions keeps one
+ * copy per partition, so the result does not depend on the grouping); at the end of the stage the tasks average
+ * them over the partitions (an all-reduce), and the driver gets the average with the parameters. Dropout masks
+ * are keyed on (step, partition), so they differ across partitions and steps. For a model without batch norm or
+ * dropout (an MLP) this is the evaluation-mode gradient, hence {@link SynchronousTraining}'s trajectory.
+ * <p>
  * A barrier stage starts all its tasks at once, so it needs a task slot per task: with more partitions than
  * slots ({@code defaultParallelism}) the shards are grouped (coalesced, no shuffle) into as many tasks as slots;
  * the batches, hence the trajectory, stay those of the partitions.
@@ -36,7 +44,7 @@ public final class BarrierTraining {
      * where task 0's time went over the run (its gradient, the all-reduce including waiting for the slowest
      * task, the update), in seconds: the cost model's terms.
      */
-    public record Result(float[] parameters, FlatUpdate update, double[] losses, double computeSeconds,
+    public record Result(float[] parameters, float[] buffers, FlatUpdate update, double[] losses, double computeSeconds,
                          double exchangeSeconds, double updateSeconds) implements Serializable {
         /** The mean of the losses of steps [from, to) of this run. */
         public double meanLoss(int from, int to) {
@@ -48,7 +56,15 @@ public final class BarrierTraining {
 
     /** Everything a task needs, shipped once with the stage. */
     private record Plan(ModelSpec spec, String fingerprint, SparkLoss.Settings settings, StratifiedBatches batches,
-                        float[] theta, FlatUpdate update, long firstStep, int steps) implements Serializable {
+                        float[] theta, float[] buffers, FlatUpdate update, long firstStep, int steps) implements Serializable {
+    }
+
+    /** Dropout's step counter is a float, exact to 2^24: keys wrap there, so masks repeat after 16.7 million slices. */
+    private static final long MASK_KEYS = 1L << 24;
+
+    /** The dropout mask key of a partition's slice at a step: distinct across partitions and steps. */
+    static long maskKey(long step, int partition, int partitions) {
+        return Math.floorMod(step * partitions + partition, MASK_KEYS);
     }
 
     private final SparkLoss loss;
@@ -83,15 +99,20 @@ public final class BarrierTraining {
     }
 
     /**
-     * Runs steps [firstStep, firstStep + steps) of synchronous training from theta and the update's state (neither
-     * is changed), as one barrier stage.
+     * Runs steps [firstStep, firstStep + steps) of synchronous training from theta, the running statistics
+     * ({@code buffers}, empty for a model without batch norm) and the update's state (none is changed), as one
+     * barrier stage.
      */
-    public Result run(FlatUpdate update, float[] theta, long firstStep, int steps) {
+    public Result run(FlatUpdate update, float[] theta, float[] buffers, long firstStep, int steps) {
         if (steps < 1) throw new IllegalArgumentException("synchronous training needs at least 1 step, got " + steps);
         if (theta.length != loss.dimension()) {
             throw new IllegalArgumentException(loss.spec() + " has " + loss.dimension() + " parameters, got a vector of " + theta.length);
         }
-        Plan plan = new Plan(loss.spec(), loss.fingerprint(), loss.settings(), batches, theta.clone(), update.copy(), firstStep, steps);
+        if (buffers.length > theta.length) { // they travel in the all-reduce's frame of theta's length
+            throw new IllegalArgumentException(loss.spec() + ": " + buffers.length + " buffer floats exceed its " + theta.length + " parameters");
+        }
+        Plan plan = new Plan(loss.spec(), loss.fingerprint(), loss.settings(), batches, theta.clone(), buffers.clone(),
+                update.copy(), firstStep, steps);
         ClassTag<Result> tag = scala.reflect.ClassTag$.MODULE$.apply(Result.class);
         RDD<Result> stage = grouped.rdd().barrier().mapPartitions(new Task(plan), false, tag);
         List<Result> results = Failures.rethrowingExecutorMessage(() -> JavaRDD.fromRDD(stage, tag).collect());
@@ -140,52 +161,77 @@ public final class BarrierTraining {
             int n = plan.theta().length;
             StratifiedBatches batches = plan.batches();
             float[] theta = plan.theta().clone(), g = new float[n], zero = new float[n];
+            float[][] buffers = new float[mine.size()][];
+            for (int k = 0; k < mine.size(); k++) buffers[k] = plan.buffers().clone();
+            float[] initial = new float[e.bufferDimension()];
+            e.readBuffers(initial);
             FlatUpdate update = plan.update().copy();
             double[] losses = new double[plan.steps()];
             int[][] permutations = new int[mine.size()][];
             long[][] slices = new long[mine.size()][];
             for (int k = 0; k < mine.size(); k++) slices[k] = new long[batches.share(mine.get(k).partition())];
             long cachedEpoch = -1, compute = 0, exchange = 0, updating = 0;
-            for (int i = 0; i < plan.steps(); i++) {
-                long t0 = System.nanoTime();
-                long step = plan.firstStep() + i, epoch = step / batches.stepsPerEpoch();
-                int inEpoch = (int) (step % batches.stepsPerEpoch());
-                Partial p = Partial.zero();
-                Shard at = null;
-                try {
-                    e.setParameters(theta);
-                    for (int k = 0; k < mine.size(); k++) {
-                        at = mine.get(k);
-                        if (epoch != cachedEpoch) {
-                            permutations[k] = StratifiedBatches.localPermutation(batches.seed(), epoch, at.partition(), at.count());
+            try {
+                for (int i = 0; i < plan.steps(); i++) {
+                    long t0 = System.nanoTime();
+                    long step = plan.firstStep() + i, epoch = step / batches.stepsPerEpoch();
+                    int inEpoch = (int) (step % batches.stepsPerEpoch());
+                    Partial p = Partial.zero();
+                    Shard at = null;
+                    try {
+                        e.setParameters(theta);
+                        for (int k = 0; k < mine.size(); k++) {
+                            at = mine.get(k);
+                            if (epoch != cachedEpoch) {
+                                permutations[k] = StratifiedBatches.localPermutation(batches.seed(), epoch, at.partition(), at.count());
+                            }
+                            StratifiedBatches.slice(at.start(), permutations[k], inEpoch, slices[k].length, slices[k], 0);
+                            e.writeBuffers(buffers[k]);
+                            e.trainingGradient(at, Selection.indices(slices[k]), maskKey(step, at.partition(), batches.partitions()), p);
+                            e.readBuffers(buffers[k]);
                         }
-                        StratifiedBatches.slice(at.start(), permutations[k], inEpoch, slices[k].length, slices[k], 0);
-                        e.lossAndGradient(at, Selection.indices(slices[k]), p);
+                        cachedEpoch = epoch;
+                    } catch (RuntimeException failure) {
+                        String message = (at == null ? describe(mine) : at.describe()) + ": " + failure.getMessage();
+                        net.fail(message);
+                        throw new ShardException(message, failure);
                     }
-                    cachedEpoch = epoch;
-                } catch (RuntimeException failure) {
-                    String message = (at == null ? describe(mine) : at.describe()) + ": " + failure.getMessage();
-                    net.fail(message);
-                    throw new ShardException(message, failure);
+                    long t1 = System.nanoTime();
+                    try {
+                        net.sum(p.lossSum, p.count, p.vector() == null ? zero : p.vector(), g);
+                    } catch (IOException io) {
+                        throw new UncheckedIOException(io);
+                    }
+                    long t2 = System.nanoTime();
+                    if (net.count() == 0) throw new IllegalStateException("global batch " + step + " holds no example");
+                    float scale = 1f / net.count();
+                    for (int j = 0; j < n; j++) g[j] *= scale;
+                    losses[i] = net.lossSum() / net.count();
+                    update.apply(theta, g);
+                    long t3 = System.nanoTime();
+                    compute += t1 - t0;
+                    exchange += t2 - t1;
+                    updating += t3 - t2;
                 }
-                long t1 = System.nanoTime();
-                try {
-                    net.sum(p.lossSum, p.count, p.vector() == null ? zero : p.vector(), g);
-                } catch (IOException io) {
-                    throw new UncheckedIOException(io);
-                }
-                long t2 = System.nanoTime();
-                if (net.count() == 0) throw new IllegalStateException("global batch " + step + " holds no example");
-                float scale = 1f / net.count();
-                for (int j = 0; j < n; j++) g[j] *= scale;
-                losses[i] = net.lossSum() / net.count();
-                update.apply(theta, g);
-                long t3 = System.nanoTime();
-                compute += t1 - t0;
-                exchange += t2 - t1;
-                updating += t3 - t2;
+            } finally {
+                e.writeBuffers(initial); // the cached evaluator's evaluation passes keep seeing what they saw before
             }
-            return new Result(theta, update, losses, compute / 1e9, exchange / 1e9, updating / 1e9);
+            return new Result(theta, averageBuffers(buffers, plan.buffers().length, net), update, losses, compute / 1e9,
+                    exchange / 1e9, updating / 1e9);
+        }
+
+        /** The partitions' running statistics averaged over all partitions, the same on every task. */
+        private float[] averageBuffers(float[][] buffers, int b, AllReduce net) {
+            float[] sum = new float[plan.theta().length], all = new float[sum.length];
+            for (float[] mine : buffers) for (int i = 0; i < b; i++) sum[i] += mine[i];
+            try {
+                net.sum(0, buffers.length, sum, all);
+            } catch (IOException io) {
+                throw new UncheckedIOException(io);
+            }
+            float[] mean = new float[b];
+            for (int i = 0; i < b; i++) mean[i] = all[i] / net.count();
+            return mean;
         }
 
         private static String describe(List<Shard> shards) {

@@ -7,7 +7,8 @@ import org.panagrad.analysis.LinearOperator;
  * The mean loss of a model over (a selection of) a data set, as a function of the flat parameter vector: what
  * the driver-side optimizers and the spectral analyses work on. {@link SparkLoss} evaluates it over a cluster's
  * partitions, {@link LocalLoss} in this process; both run the same compiled programs ({@link ShardEvaluator}), so
- * they agree up to the order of float summation.
+ * they agree up to the order of float summation. The model runs in evaluation mode (batch norm on its running
+ * statistics, no dropout), so the loss is a deterministic function of the parameters.
  */
 public interface DatasetLoss {
     ModelSpec spec();
@@ -17,6 +18,15 @@ public interface DatasetLoss {
 
     /** Seeded initial parameters (the same on every JVM). */
     float[] initialParameters(long seed);
+
+    /** Seeded initial buffers, the running statistics training starts from (empty for a model without batch norm). */
+    float[] initialBuffers(long seed);
+
+    /**
+     * The running statistics the evaluation-mode model reads (batch norm), e.g. the ones training returned;
+     * until set, the initial ones.
+     */
+    void setBuffers(float[] buffers);
 
     /** The mean loss over the selected examples at theta. */
     double loss(float[] theta, Selection selection);

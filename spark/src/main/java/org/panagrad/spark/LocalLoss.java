@@ -31,6 +31,16 @@ public final class LocalLoss implements DatasetLoss {
     }
 
     @Override
+    public float[] initialBuffers(long seed) {
+        return evaluator.initialBuffers(seed);
+    }
+
+    @Override
+    public void setBuffers(float[] buffers) {
+        evaluator.writeBuffers(buffers);
+    }
+
+    @Override
     public double loss(float[] theta, Selection selection) {
         evaluator.setParameters(theta);
         Partial p = Partial.zero();

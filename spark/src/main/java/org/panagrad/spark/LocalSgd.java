@@ -11,22 +11,29 @@ import java.io.Serializable;
  * (its epoch-wise shuffle, as {@link StratifiedBatches} draws it), and treeAggregate averages the replicas'
  * parameters and optimizer states (momentum, Adam's moments). One job per round instead of one per step; the
  * replicas drift apart in between, so it is not the single-process trajectory.
+ * <p>
+ * Replicas train the model's training-mode graph, as {@link BarrierTraining} does: batch norm on each local
+ * batch's statistics, each replica's running statistics moving with its batches and averaged with the parameters
+ * each round; dropout masks keyed on (step, partition).
  */
 public final class LocalSgd {
     /** What every replica starts a round from. */
-    private record Round(float[] theta, FlatUpdate update, int batch, int localSteps, long firstStep, long seed)
-            implements Serializable {
+    private record Round(float[] theta, float[] buffers, FlatUpdate update, int batch, int localSteps, long firstStep,
+                         long seed, int partitions) implements Serializable {
     }
 
     private final SparkLoss loss;
     private final int batch, localSteps;
     private final long seed;
-    private float[] theta;
+    private float[] theta, buffers;
     private FlatUpdate update;
     private long steps, rounds;
 
-    /** {@code batch} examples per local step on each partition; {@code localSteps} steps between averagings. */
-    public LocalSgd(SparkLoss loss, FlatUpdate update, float[] theta, int batch, int localSteps, long seed) {
+    /**
+     * {@code batch} examples per local step on each partition; {@code localSteps} steps between averagings; from
+     * theta and the running statistics {@code buffers} (empty for a model without batch norm).
+     */
+    public LocalSgd(SparkLoss loss, FlatUpdate update, float[] theta, float[] buffers, int batch, int localSteps, long seed) {
         if (batch < 1 || localSteps < 1) {
             throw new IllegalArgumentException("local SGD needs a batch and local steps of at least 1, got " + batch
                     + " and " + localSteps);
@@ -34,6 +41,7 @@ public final class LocalSgd {
         this.loss = loss;
         this.update = update;
         this.theta = theta.clone();
+        this.buffers = buffers.clone();
         this.batch = batch;
         this.localSteps = localSteps;
         this.seed = seed;
@@ -42,7 +50,8 @@ public final class LocalSgd {
     /** One round; returns the replicas' mean training loss over its local steps. */
     public double round() {
         int n = theta.length;
-        Broadcast<Round> start = loss.context().broadcast(new Round(theta, update, batch, localSteps, steps, seed));
+        Broadcast<Round> start = loss.context().broadcast(new Round(theta, buffers, update, batch, localSteps, steps, seed,
+                loss.shards().getNumPartitions()));
         Partial sum;
         try {
             sum = loss.aggregate((e, shard, into) -> train(e, shard, start.value(), into));
@@ -56,6 +65,8 @@ public final class LocalSgd {
         for (int i = 0; i < n; i++) theta[i] = v[i] * scale;
         for (int i = 0; i < averaged.first.length; i++) averaged.first[i] = v[n + i] * scale;
         for (int i = 0; i < averaged.second.length; i++) averaged.second[i] = v[n + averaged.first.length + i] * scale;
+        int state = n + averaged.first.length + averaged.second.length;
+        for (int i = 0; i < buffers.length; i++) buffers[i] = v[state + i] * scale;
         averaged.step = update.step + localSteps;
         update = averaged;
         steps += localSteps;
@@ -74,28 +85,37 @@ public final class LocalSgd {
         double lossSum = 0;
         long cachedEpoch = -1;
         int[] perm = null;
-        for (int k = 0; k < round.localSteps(); k++) {
-            long step = round.firstStep() + k;
-            long epoch = step / perEpoch;
-            if (epoch != cachedEpoch) {
-                perm = StratifiedBatches.localPermutation(round.seed(), epoch, shard.partition(), shard.count());
-                cachedEpoch = epoch;
+        float[] initial = new float[e.bufferDimension()], buffers = round.buffers().clone();
+        e.readBuffers(initial);
+        e.writeBuffers(buffers);
+        try {
+            for (int k = 0; k < round.localSteps(); k++) {
+                long step = round.firstStep() + k;
+                long epoch = step / perEpoch;
+                if (epoch != cachedEpoch) {
+                    perm = StratifiedBatches.localPermutation(round.seed(), epoch, shard.partition(), shard.count());
+                    cachedEpoch = epoch;
+                }
+                int at = (int) (step % perEpoch) * share;
+                long[] rows = new long[share];
+                for (int i = 0; i < share; i++) rows[i] = shard.start() + perm[at + i];
+                Partial p = Partial.zero();
+                e.setParameters(theta);
+                e.trainingGradient(shard, Selection.indices(rows), BarrierTraining.maskKey(step, shard.partition(), round.partitions()), p);
+                LocalLoss.divide(p, g);
+                lossSum += p.lossSum / p.count;
+                update.apply(theta, g);
             }
-            int at = (int) (step % perEpoch) * share;
-            long[] rows = new long[share];
-            for (int i = 0; i < share; i++) rows[i] = shard.start() + perm[at + i];
-            Partial p = Partial.zero();
-            e.setParameters(theta);
-            e.lossAndGradient(shard, Selection.indices(rows), p);
-            LocalLoss.divide(p, g);
-            lossSum += p.lossSum / p.count;
-            update.apply(theta, g);
+            e.readBuffers(buffers);
+        } finally {
+            e.writeBuffers(initial); // the cached evaluator's evaluation passes keep seeing what they saw before
         }
-        int n = theta.length;
-        float[] out = new float[n + update.first.length + update.second.length];
+        int n = theta.length, state = n + update.first.length + update.second.length;
+        float[] out = new float[state + buffers.length];
         System.arraycopy(theta, 0, out, 0, n);
         System.arraycopy(update.first, 0, out, n, update.first.length);
         System.arraycopy(update.second, 0, out, n + update.first.length, update.second.length);
+        System.arraycopy(buffers, 0, out, state, buffers.length);
         Partial mine = Partial.zero();
         mine.vector = out;
         mine.count = 1;
@@ -105,6 +125,11 @@ public final class LocalSgd {
 
     public float[] parameters() {
         return theta;
+    }
+
+    /** The replicas' running statistics, averaged at the last round. */
+    public float[] buffers() {
+        return buffers;
     }
 
     /** Local steps each replica has taken. */

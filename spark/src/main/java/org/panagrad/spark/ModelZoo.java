@@ -21,10 +21,13 @@ import java.util.SplittableRandom;
  * The engine's model zoo ({@link Zoo}: mlp, lenet5, resnet8, vit-tiny) seen as {@link Classifier}s, so that every
  * distributed operation (data, gradients, curvature, optimizers, commands) runs on any model the zoo knows.
  * <p>
- * The models run in evaluation mode: batch norm uses its running statistics (which the distributed
- * operations leave as initialised) and dropout is off. The loss is then a sum over examples, a function of the
- * parameters alone, so partitions and chunks can cut the data anywhere and the sums agree; batch statistics
- * would make each chunk's loss depend on which examples share it.
+ * Two modes, as a PyTorch user expects: training ({@link BarrierTraining}, {@link LocalSgd}) builds the
+ * training-mode graph, batch norm on each partition's batch statistics (DistributedDataParallel without
+ * SyncBatchNorm) with its running statistics updated, dropout on; the analysis jobs (loss, gradient, HVP, GGN,
+ * L-BFGS, Newton-CG) use the evaluation-mode graph, batch norm on the running statistics and dropout off, so
+ * the loss is a sum over examples, a function of the parameters alone, and partitions and chunks can cut the
+ * data anywhere with the sums agreeing (batch statistics would make each chunk's loss depend on which examples
+ * share it).
  * Options: an MLP's {@code widths} and {@code activation}; {@code init} (an {@link Init} name), He-uniform for an
  * MLP and PyTorch's default initialisation for the others when absent.
  */
@@ -44,8 +47,8 @@ public final class ModelZoo {
         Init init = spec.options().containsKey("init") ? Init.valueOf(spec.option("init").toUpperCase(Locale.ROOT))
                 : mlp ? Init.HE_UNIFORM : Init.TORCH_DEFAULT;
         ZooModel zoo = Zoo.create(spec.zoo(), graph, options);
-        List<Node> parameters = new ArrayList<>();
-        for (StateEntry e : zoo.module().state()) if (e.trainable()) parameters.add(e.node());
+        List<Node> parameters = new ArrayList<>(), buffers = new ArrayList<>();
+        for (StateEntry e : zoo.module().state()) (e.trainable() ? parameters : buffers).add(e.node());
         int classes = zoo.module().forward(zoo.input(graph, "classes.probe", 1), Forward.eval()).shape().dim(1);
         return new Classifier() {
             @Override
@@ -64,13 +67,18 @@ public final class ModelZoo {
             }
 
             @Override
-            public Node logits(Node x) {
-                return zoo.module().forward(x, Forward.eval());
+            public Node logits(Node x, Forward pass) {
+                return zoo.module().forward(x, pass);
             }
 
             @Override
             public List<Node> parameters() {
                 return parameters;
+            }
+
+            @Override
+            public List<Node> buffers() {
+                return buffers;
             }
 
             @Override

@@ -6,7 +6,9 @@ import org.panagrad.autodiff.Autodiff;
 import org.panagrad.compiler.Compiler;
 import org.panagrad.graph.Graph;
 import org.panagrad.graph.Node;
+import org.panagrad.nn.Forward;
 import org.panagrad.ops.SoftmaxCrossEntropy;
+import org.panagrad.ops.StepCounter;
 import org.panagrad.runtime.ParameterStore;
 import org.panagrad.runtime.Program;
 
@@ -22,6 +24,10 @@ import java.util.Map;
  * last few sizes kept), and is used by one thread at a time: an executor keeps one per task slot
  * ({@link ExecutorModels}); the single-process path ({@link LocalLoss}) uses one for the whole data set.
  * Sums over chunks are kept in double and returned as the float vectors of a {@link Partial}.
+ * <p>
+ * Those passes use the evaluation-mode graph; {@link #trainingGradient} runs the training-mode graph on one batch
+ * (batch statistics, dropout, the running statistics' update), and {@link #readBuffers}/{@link #writeBuffers}
+ * move the running statistics, so a trainer can keep its own copy of them.
  */
 public final class ShardEvaluator {
     /** Chunk sizes whose programs stay compiled (the full chunk, a shard's last chunk, a sample's...). */
@@ -33,7 +39,13 @@ public final class ShardEvaluator {
     private final Graph graph = new Graph();
     private final Classifier model;
     private final ParameterStore store = new ParameterStore();
-    private final FlatParameters flat;
+    private final FlatParameters flat, buffers;
+    private final Map<Integer, Training> training = new LinkedHashMap<>(16, 0.75f, true) {
+        @Override
+        protected boolean removeEldestEntry(Map.Entry<Integer, Training> eldest) {
+            return size() > KEPT_SIZES;
+        }
+    };
     private final Map<Integer, Programs> programs = new LinkedHashMap<>(16, 0.75f, true) {
         @Override
         protected boolean removeEldestEntry(Map.Entry<Integer, Programs> eldest) {
@@ -42,8 +54,8 @@ public final class ShardEvaluator {
     };
     private final double[] sum;
     private final float[] scratch;
-    private final float[] gathered;
-    private final int[] gatheredLabels;
+    private float[] gathered;
+    private int[] gatheredLabels;
 
     public ShardEvaluator(ModelSpec spec, int chunk) {
         if (chunk < 1) throw new IllegalArgumentException("the chunk size must be at least 1, got " + chunk);
@@ -53,6 +65,7 @@ public final class ShardEvaluator {
         this.model = ModelZoo.build(spec, graph);
         model.initialize(store, 0);
         this.flat = new FlatParameters(store, model.parameters());
+        this.buffers = new FlatParameters(store, model.buffers());
         this.sum = new double[flat.dimension()];
         this.scratch = new float[flat.dimension()];
         this.gathered = new float[chunk * model.inputWidth()];
@@ -82,6 +95,62 @@ public final class ShardEvaluator {
         float[] theta = new float[dimension()];
         new FlatParameters(fresh, model.parameters()).read(theta);
         return theta;
+    }
+
+    /** Floats of state that training updates besides the parameters (batch norm's running statistics). */
+    public int bufferDimension() {
+        return buffers.dimension();
+    }
+
+    /** Seeded initial buffers (the running statistics a fresh model starts from), as a flat vector. */
+    public float[] initialBuffers(long seed) {
+        ParameterStore fresh = new ParameterStore();
+        model.initialize(fresh, seed);
+        float[] b = new float[bufferDimension()];
+        new FlatParameters(fresh, model.buffers()).read(b);
+        return b;
+    }
+
+    /** Copies the store's buffers into {@code out}. */
+    public void readBuffers(float[] out) {
+        buffers.read(out);
+    }
+
+    /** Sets the buffers, which the evaluation-mode passes read (batch norm's running statistics). */
+    public void writeBuffers(float[] in) {
+        if (in.length != bufferDimension()) {
+            throw new IllegalArgumentException(spec + " has " + bufferDimension() + " buffer floats, got " + in.length);
+        }
+        buffers.write(in);
+    }
+
+    /**
+     * One training step's gradient on the training-mode graph: the selected examples as ONE batch (batch norm's
+     * statistics are this batch's, whatever the chunk size), dropout masks keyed on {@code maskKey} (the graph's
+     * {@link StepCounter}), and the running statistics in the store updated once from this batch. Adds the loss
+     * sum, count and gradient sum to {@code out}.
+     */
+    public void trainingGradient(Shard shard, Selection selection, long maskKey, Partial out) {
+        checkWidth(shard);
+        int[] rows = selection.rows(shard.start(), shard.count());
+        int n = rows == null ? shard.count() : rows.length;
+        if (n == 0) return;
+        Training t = training.computeIfAbsent(n, Training::new);
+        Node counter = StepCounter.find(graph);
+        if (counter != null) store.get(counter)[0] = maskKey;
+        feed(t.program, t.x, t.y, shard, rows, 0, n);
+        t.program.run();
+        int off = 0;
+        for (Node g : t.grads) {
+            t.program.readInto(g, scratch, off);
+            off += g.shape().numel();
+        }
+        float[] s = new float[scratch.length];
+        for (int i = 0; i < s.length; i++) s[i] = n * scratch[i];
+        Partial p = withVector(s);
+        p.lossSum = (double) n * t.program.scalar(t.loss);
+        p.count = n;
+        out.merge(p);
     }
 
     /** Copies theta into the store (a copy of 1.6 MB for 784-500-10 is a fraction of a millisecond). */
@@ -130,11 +199,15 @@ public final class ShardEvaluator {
         return right;
     }
 
-    private void run(Shard shard, Selection selection, Pass pass, CurvatureProduct.Kind kind, float[] v, Partial out) {
+    private void checkWidth(Shard shard) {
         if (shard.width() != model.inputWidth()) {
             throw new IllegalArgumentException(shard.describe() + " has rows of " + shard.width() + " features, but "
                     + spec + " takes " + model.inputWidth());
         }
+    }
+
+    private void run(Shard shard, Selection selection, Pass pass, CurvatureProduct.Kind kind, float[] v, Partial out) {
+        checkWidth(shard);
         int[] rows = selection.rows(shard.start(), shard.count());
         int n = rows == null ? shard.count() : rows.length;
         if (n == 0) return;
@@ -146,7 +219,7 @@ public final class ShardEvaluator {
             Programs p = programsFor(m);
             Program program = pass == Pass.LOSS ? p.lossOnly()
                     : pass == Pass.GRADIENT ? p.gradient() : p.curvature(kind).program();
-            feed(program, p, shard, rows, from, m);
+            feed(program, p.x, p.y, shard, rows, from, m);
             if (pass == Pass.CURVATURE) {
                 p.curvature(kind).apply(v, scratch);
             } else {
@@ -177,20 +250,24 @@ public final class ShardEvaluator {
         return p;
     }
 
-    private void feed(Program program, Programs p, Shard shard, int[] rows, int from, int m) {
+    private void feed(Program program, Node x, Node y, Shard shard, int[] rows, int from, int m) {
         int width = shard.width();
         if (rows == null) {
-            program.set(p.x, shard.features(), from * width);
-            program.setLabels(p.y, shard.labels(), from);
+            program.set(x, shard.features(), from * width);
+            program.setLabels(y, shard.labels(), from);
             return;
+        }
+        if (gatheredLabels.length < m) { // a training batch larger than the chunk
+            gathered = new float[m * width];
+            gatheredLabels = new int[m];
         }
         for (int i = 0; i < m; i++) {
             int r = rows[from + i];
             System.arraycopy(shard.features(), r * width, gathered, i * width, width);
             gatheredLabels[i] = shard.labels()[r];
         }
-        program.set(p.x, gathered, 0);
-        program.setLabels(p.y, gatheredLabels, 0);
+        program.set(x, gathered, 0);
+        program.setLabels(y, gatheredLabels, 0);
     }
 
     private Programs programsFor(int m) {
@@ -200,6 +277,25 @@ public final class ShardEvaluator {
             Node logits = model.logits(x);
             return new Programs(x, y, logits, SoftmaxCrossEntropy.of(logits, y));
         });
+    }
+
+    /** The training-mode program of one batch size: loss, gradients and the running statistics' updates. */
+    private final class Training {
+        final Node x, y, loss;
+        final Node[] grads;
+        final Program program;
+
+        Training(int size) {
+            x = model.input(graph, "train.x" + graph.size(), size);
+            y = graph.labels("train.y" + graph.size(), size, model.classes());
+            Forward pass = Forward.train();
+            loss = SoftmaxCrossEntropy.of(model.logits(x, pass), y);
+            grads = Autodiff.grad(loss, model.parameters().toArray(new Node[0]));
+            List<Node> outputs = new ArrayList<>(List.of(loss));
+            outputs.addAll(List.of(grads));
+            outputs.addAll(pass.stateUpdates());
+            program = Compiler.compile(store, outputs);
+        }
     }
 
     /** The programs of one chunk size, each compiled when first needed. */

@@ -47,6 +47,8 @@ public final class SparkLoss implements DatasetLoss {
     private final String fingerprint;
     private final Settings settings;
     private final ShardEvaluator driverModel;
+    /** The running statistics every job's evaluator reads, or null for the model's initial ones. */
+    private float[] buffers;
 
     public SparkLoss(JavaSparkContext sc, JavaRDD<Shard> shards, ModelSpec spec, Settings settings) {
         this(sc, shards, spec, settings, Fingerprint.of(spec));
@@ -91,6 +93,20 @@ public final class SparkLoss implements DatasetLoss {
     @Override
     public float[] initialParameters(long seed) {
         return driverModel.initialParameters(seed);
+    }
+
+    @Override
+    public float[] initialBuffers(long seed) {
+        return driverModel.initialBuffers(seed);
+    }
+
+    /** Shipped with every job (a few hundred floats for ResNet-8) and written into the executors' evaluators. */
+    @Override
+    public void setBuffers(float[] buffers) {
+        if (buffers.length != driverModel.bufferDimension()) {
+            throw new IllegalArgumentException(spec + " has " + driverModel.bufferDimension() + " buffer floats, got " + buffers.length);
+        }
+        this.buffers = buffers.clone();
     }
 
     @Override
@@ -197,8 +213,19 @@ public final class SparkLoss implements DatasetLoss {
         ModelSpec spec = this.spec;
         String fingerprint = this.fingerprint;
         Settings settings = this.settings;
+        float[] buffers = this.buffers;
+        ShardTask withBuffers = buffers == null ? task : (e, shard, into) -> {
+            float[] before = new float[e.bufferDimension()];
+            e.readBuffers(before);
+            e.writeBuffers(buffers);
+            try {
+                task.run(e, shard, into);
+            } finally {
+                e.writeBuffers(before); // the cached evaluator is shared by every job of this JVM
+            }
+        };
         return Failures.rethrowingExecutorMessage(() -> shards.treeAggregate(Partial.zero(),
-                (acc, shard) -> evaluate(spec, fingerprint, settings, task, shard, acc),
+                (acc, shard) -> evaluate(spec, fingerprint, settings, withBuffers, shard, acc),
                 Partial::merge, settings.treeDepth()));
     }
 

@@ -5,6 +5,8 @@ package org.panagrad.spark;
  * global batch ({@link StratifiedBatches}), treeAggregate sums them, and the driver applies the update
  * ({@link FlatUpdate}) to the mean, then broadcasts the new parameters with the next step. This is single-process
  * training at the global batch size, step for step; run on a {@link LocalLoss}, the same loop is the reference.
+ * It steps on the evaluation-mode loss of {@link DatasetLoss}, so it takes models without running statistics
+ * (without batch norm), for which that is the training loss; {@link BarrierTraining} trains any model.
  */
 public final class SynchronousTraining {
     private final DatasetLoss loss;
@@ -16,6 +18,10 @@ public final class SynchronousTraining {
     private long steps;
 
     public SynchronousTraining(DatasetLoss loss, StratifiedBatches batches, FlatUpdate update, float[] theta) {
+        if (loss.initialBuffers(0).length > 0) {
+            throw new IllegalArgumentException(loss.spec() + " has running statistics (batch norm), which a step on the "
+                    + "evaluation-mode loss would not train: use BarrierTraining");
+        }
         this.loss = loss;
         this.batches = batches;
         this.update = update;

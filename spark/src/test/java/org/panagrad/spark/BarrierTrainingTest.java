@@ -53,8 +53,8 @@ class BarrierTrainingTest {
         // Two stages of 12 and 18 steps: the second resumes from the first's parameters and optimizer state.
         BarrierTraining training = new BarrierTraining(spark, batches(spark));
         assertEquals(2, training.tasks(), "local[2] runs 2 tasks");
-        BarrierTraining.Result first = training.run(update, theta, 0, 12);
-        BarrierTraining.Result second = training.run(first.update(), first.parameters(), 12, STEPS - 12);
+        BarrierTraining.Result first = training.run(update, theta, new float[0], 0, 12);
+        BarrierTraining.Result second = training.run(first.update(), first.parameters(), first.buffers(), 12, STEPS - 12);
         for (int i = 0; i < STEPS; i++) {
             double expected = reference.step();
             double got = i < 12 ? first.losses()[i] : second.losses()[i - 12];
@@ -87,7 +87,7 @@ class BarrierTrainingTest {
         int epoch = batches(broken).stepsPerEpoch(); // within an epoch every example is drawn
         BarrierTraining training = new BarrierTraining(broken, batches(broken));
         DistributedException e = assertThrows(DistributedException.class,
-                () -> training.run(FlatUpdate.sgd(local.dimension(), 0.1, 0), theta, 0, epoch));
+                () -> training.run(FlatUpdate.sgd(local.dimension(), 0.1, 0), theta, new float[0], 0, epoch));
         assertTrue(e.getMessage().startsWith("partition 1 (examples 800-1599): "), e.getMessage());
         assertTrue(e.getMessage().contains("label 9 at index"), e.getMessage());
     }

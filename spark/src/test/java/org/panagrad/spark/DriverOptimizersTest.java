@@ -102,7 +102,7 @@ class DriverOptimizersTest {
         JavaRDD<Shard> one = SparkData.parallelize(TestSpark.context(), List.of(all));
         SparkLoss single = new SparkLoss(TestSpark.context(), one, SPEC, new SparkLoss.Settings(CHUNK, 2, 1));
         int n = local.dimension();
-        LocalSgd rounds = new LocalSgd(single, FlatUpdate.adam(n, 1e-2), theta, 50, 4, 5);
+        LocalSgd rounds = new LocalSgd(single, FlatUpdate.adam(n, 1e-2), theta, new float[0], 50, 4, 5);
         SynchronousTraining steps = new SynchronousTraining(local,
                 new StratifiedBatches(new long[] {0}, new int[] {all.count()}, 50, 5), FlatUpdate.adam(n, 1e-2), theta);
         for (int r = 0; r < 3; r++) {
@@ -117,7 +117,7 @@ class DriverOptimizersTest {
     @Test
     void localSgdOnFourPartitionsLowersTheLoss() {
         int n = local.dimension();
-        LocalSgd rounds = new LocalSgd(spark, FlatUpdate.sgd(n, 0.2, 0.9), theta, 16, 5, 5);
+        LocalSgd rounds = new LocalSgd(spark, FlatUpdate.sgd(n, 0.2, 0.9), theta, new float[0], 16, 5, 5);
         double before = local.loss(theta, Selection.all());
         for (int r = 0; r < 6; r++) rounds.round();
         double after = local.loss(rounds.parameters(), Selection.all());

@@ -16,12 +16,23 @@ class ParameterFilesTest {
         ModelSpec spec = ModelSpec.mlp(Activation.RELU, 12, 7, 3);
         float[] theta = new ShardEvaluator(spec, 8).initialParameters(4);
         Path file = dir.resolve("p.safetensors");
-        ParameterFiles.save(file, spec, theta);
+        ParameterFiles.save(file, spec, theta, new float[0]);
         assertArrayEquals(theta, ParameterFiles.load(file, spec));
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
                 () -> ParameterFiles.load(file, ModelSpec.mlp(Activation.RELU, 12, 8, 3)));
         assertTrue(e.getMessage().contains("mlp(activation=relu, widths=12-7-3)") && e.getMessage().contains("widths=12-8-3"),
                 e.getMessage());
+    }
+
+    @Test
+    void runningStatisticsTravelWithTheParameters(@TempDir Path dir) throws Exception {
+        ModelSpec spec = ModelSpec.zoo("resnet8");
+        ShardEvaluator e = new ShardEvaluator(spec, 1);
+        float[] theta = e.initialParameters(2), buffers = TestSpark.gaussian(e.bufferDimension(), 3);
+        Path file = dir.resolve("r.safetensors");
+        ParameterFiles.save(file, spec, theta, buffers);
+        assertArrayEquals(theta, ParameterFiles.load(file, spec));
+        assertArrayEquals(buffers, ParameterFiles.loadBuffers(file, spec));
     }
 
     @Test

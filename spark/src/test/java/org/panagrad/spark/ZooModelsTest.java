@@ -40,6 +40,23 @@ class ZooModelsTest {
     }
 
     @Test
+    void theEvaluationModeLossReadsTheRunningStatisticsSetOnTheDriver() {
+        ModelSpec spec = ModelSpec.zoo("resnet8");
+        Shard all = TestSpark.data(16, 784, 10, 23);
+        LocalLoss local = new LocalLoss(spec, all, 16);
+        SparkLoss spark = new SparkLoss(TestSpark.context(), SparkData.parallelize(TestSpark.context(),
+                SparkData.split(all.features(), all.labels(), all.width(), 2)), spec, new SparkLoss.Settings(16, 2, 1));
+        float[] theta = local.initialParameters(3), buffers = local.initialBuffers(3);
+        double before = spark.loss(theta, Selection.all());
+        for (int i = 0; i < buffers.length; i++) buffers[i] = buffers[i] * 1.5f + 0.1f; // variances stay positive
+        local.setBuffers(buffers);
+        spark.setBuffers(buffers);
+        double l1 = local.loss(theta, Selection.all()), l2 = spark.loss(theta, Selection.all());
+        assertEquals(l1, l2, SUMMATION * l1);
+        assertTrue(Math.abs(l2 - before) > 1e-3 * before, "the running statistics changed the loss: " + before + " and " + l2);
+    }
+
+    @Test
     void everyZooModelIsAClassifierOfMnistImages() {
         for (String name : Zoo.names()) {
             ModelSpec spec = name.equals(ModelZoo.MLP) ? ModelSpec.mlp(org.panagrad.nn.Activation.RELU, 784, 500, 10) : ModelSpec.zoo(name);

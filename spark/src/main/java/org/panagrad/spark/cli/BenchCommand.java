@@ -220,7 +220,7 @@ final class BenchCommand implements Callable<Integer> {
             // One barrier stage of sgdSteps steps, its start-up (task launch, connections) included.
             t = System.nanoTime();
             c0 = OS.getProcessCpuTime();
-            BarrierTraining.Result run = barrier.run(FlatUpdate.sgd(theta.length, 0.1, 0.9), theta, 0, sgdSteps);
+            BarrierTraining.Result run = barrier.run(FlatUpdate.sgd(theta.length, 0.1, 0.9), theta, loss.initialBuffers(1), 0, sgdSteps);
             double barSeconds = (System.nanoTime() - t) / 1e9;
             double bar = sgdSteps * (double) sgdBatch / barSeconds;
             double barCpu = (OS.getProcessCpuTime() - c0) / 1e6 / sgdSteps;

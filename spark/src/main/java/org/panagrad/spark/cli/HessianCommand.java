@@ -22,7 +22,9 @@ import java.util.concurrent.Callable;
 @Command(name = "hessian", mixinStandardHelpOptions = true, sortOptions = false,
         description = {"PyHessian's analysis of the whole training set's Hessian on a Spark cluster: every Hessian-vector "
                 + "product is one distributed job over the cached partitions, and the engine's power iteration, "
-                + "Hutchinson trace and stochastic Lanczos quadrature run on the driver unchanged."})
+                + "Hutchinson trace and stochastic Lanczos quadrature run on the driver unchanged.",
+                "The loss is the model's deterministic evaluation-mode loss: batch norm reads the running statistics "
+                + "(those `train --save` wrote with --checkpoint, else the initial ones), dropout is off."})
 final class HessianCommand implements Callable<Integer> {
     @CommandLine.Mixin
     ClusterOptions cluster;
@@ -66,6 +68,7 @@ final class HessianCommand implements Callable<Integer> {
         long t0 = System.nanoTime();
         try (ClusterOptions.Cluster c = cluster.open("panagrad hessian")) {
             float[] theta = checkpoint != null ? ParameterFiles.load(checkpoint, cluster.spec()) : c.loss().initialParameters(seed);
+            if (checkpoint != null) c.loss().setBuffers(ParameterFiles.loadBuffers(checkpoint, cluster.spec()));
             out.printf(Locale.ROOT, "%s on %s, %d partitions (%s); %,d parameters (fingerprint %s); %s of the mean loss over %,d training images%n",
                     cluster.spec(), cluster.master, cluster.partitions, c.context().version(), c.loss().dimension(),
                     c.loss().fingerprint(), curvature, c.train().count());

@@ -27,7 +27,11 @@ import java.util.concurrent.Callable;
         description = {"Trains on a Spark cluster: full-batch L-BFGS (strong Wolfe) or Newton-CG (Gauss-Newton products on a "
                 + "sampled curvature batch) on the driver over distributed gradients; or data-parallel SGD/Adam, "
                 + "synchronous (one aggregated gradient per global batch) or, with --local-steps K, local SGD with "
-                + "parameter averaging every K steps."})
+                + "parameter averaging every K steps.",
+                "SGD and Adam train the model's training-mode graph, as PyTorch's DistributedDataParallel without "
+                + "SyncBatchNorm: batch norm on each partition's batch statistics, its running statistics averaged over "
+                + "the partitions after each epoch (round with --local-steps), dropout masks differing across partitions. "
+                + "L-BFGS and Newton-CG minimise the deterministic evaluation-mode loss (running statistics, no dropout)."})
 final class TrainCommand implements Callable<Integer> {
     @CommandLine.Mixin
     ClusterOptions cluster;
@@ -68,11 +72,14 @@ final class TrainCommand implements Callable<Integer> {
     @Option(names = "--seed", defaultValue = "1", description = "Initialisation and shuffling seed (default: ${DEFAULT-VALUE}).")
     long seed;
 
-    @Option(names = "--save", paramLabel = "FILE", description = "Write the trained parameters (safetensors) for `hessian --checkpoint`.")
+    @Option(names = "--save", paramLabel = "FILE", description = "Write the trained parameters and running statistics (safetensors) for `hessian --checkpoint`.")
     Path save;
 
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
+
+    /** The running statistics that training carries besides the parameters (batch norm); empty without. */
+    private float[] buffers;
 
     @Override
     public Integer call() throws Exception {
@@ -84,6 +91,7 @@ final class TrainCommand implements Callable<Integer> {
             SparkLoss loss = c.loss();
             ModelSpec model = cluster.spec();
             float[] theta = loss.initialParameters(seed);
+            buffers = loss.initialBuffers(seed);
             out.printf(Locale.ROOT, "%s, %,d parameters, %,d training images in %d partitions on %s; %s%n", model, loss.dimension(),
                     c.train().count(), cluster.partitions, cluster.master, optimizer);
             out.flush();
@@ -121,10 +129,11 @@ final class TrainCommand implements Callable<Integer> {
             out.printf(Locale.ROOT, "trained in %.1f s%n", HessianCommand.seconds(t0));
             ShardEvaluator eval = new ShardEvaluator(model, cluster.chunk);
             eval.setParameters(theta);
+            eval.writeBuffers(buffers);
             Shard test = c.test();
             out.printf(Locale.ROOT, "test accuracy %.2f%% (%d images)%n", 100.0 * eval.correct(test) / test.count(), test.count());
             if (save != null) {
-                ParameterFiles.save(save, model, theta);
+                ParameterFiles.save(save, model, theta, buffers);
                 out.println("saved " + save);
             }
         }
@@ -139,13 +148,14 @@ final class TrainCommand implements Callable<Integer> {
         if (localSteps > 0) {
             int perEpoch = c.train().count() / cluster.partitions / batch;
             int rounds = Math.max(1, epochs * perEpoch / localSteps);
-            LocalSgd opt = new LocalSgd(loss, update, theta, batch, localSteps, seed);
+            LocalSgd opt = new LocalSgd(loss, update, theta, buffers, batch, localSteps, seed);
             for (int r = 1; r <= rounds; r++) {
                 long t = System.nanoTime();
                 double f = opt.round();
                 out.printf(Locale.ROOT, "round %d  mean local loss %.4f  %d local steps  %.2f s%n", r, f, opt.steps(), HessianCommand.seconds(t));
                 out.flush();
             }
+            buffers = opt.buffers();
             return opt.parameters();
         }
         long[][] layout = loss.layout();
@@ -156,8 +166,9 @@ final class TrainCommand implements Callable<Integer> {
         int steps = batches.stepsPerEpoch();
         for (int e = 1; e <= epochs; e++) {
             long t = System.nanoTime();
-            BarrierTraining.Result epoch = training.run(update, theta, (long) (e - 1) * steps, steps);
+            BarrierTraining.Result epoch = training.run(update, theta, buffers, (long) (e - 1) * steps, steps);
             theta = epoch.parameters();
+            buffers = epoch.buffers();
             update = epoch.update();
             double secs = HessianCommand.seconds(t);
             out.printf(Locale.ROOT, "epoch %d  train loss %.4f  %d steps of %d in one barrier stage of %d tasks  %.1f s (%.0f images/s)%n", e,
