@@ -37,10 +37,14 @@ import java.util.concurrent.Callable;
 @Command(name = "influence", mixinStandardHelpOptions = true, sortOptions = false,
         description = {"Finds the training images that most help and most harm one test image's loss (influence functions).",
                 "The training images whose upweighting most lowers (helpful) and most raises (harmful) its loss, -grad L_test^T (H + damping I)^-1 grad L_train, with the"
-                + " inverse-curvature product from an exact solve, CG on the damped Gauss-Newton matrix, or EKFAC."})
+                + " inverse-curvature product from an exact solve, CG on the damped Gauss-Newton matrix, or EKFAC.",
+                "Writes influence-I.json and influence-I.png (I the test image) into the run directory; with --out-dir set to"
+                + " a training run's directory, report --run shows every test image explained there."})
 final class InfluenceCommand implements Callable<Integer> {
     /** The largest model the exact method builds an explicit Hessian for (its d x d doubles, d products per batch). */
     static final int EXACT_LIMIT = 3000;
+    /** The default output names in the run directory (influence-17.json, ...), where {@link Report} looks for them. */
+    static final String PREFIX = "influence-";
 
     @CommandLine.Mixin
     AnalysisOptions common;
@@ -66,11 +70,16 @@ final class InfluenceCommand implements Callable<Integer> {
     @Option(names = "--cg-iterations", paramLabel = "N", defaultValue = "100", description = "cg only: iterations at most (default: ${DEFAULT-VALUE}).")
     int cgIterations;
 
-    @Option(names = "--json", paramLabel = "FILE", description = "Write the indices and scores as JSON.")
+    @Option(names = "--json", paramLabel = "FILE", description = {"The indices and scores as JSON.",
+            "Default: " + PREFIX + "I.json in the run directory."})
     Path json;
 
-    @Option(names = "--png", paramLabel = "FILE", description = "Draw the test image beside the top K of each kind (PNG).")
+    @Option(names = "--png", paramLabel = "FILE", description = {"The test image beside the top K of each kind (PNG).",
+            "Default: " + PREFIX + "I.png in the run directory."})
     Path png;
+
+    @CommandLine.Mixin
+    RunDirectory run;
 
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
@@ -79,14 +88,24 @@ final class InfluenceCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws IOException {
+        if (json == null) json = run.file("influence", PREFIX + testIndex + ".json");
+        if (png == null) png = run.file("influence", PREFIX + testIndex + ".png");
+        run.make();
         try {
-            return run();
+            OutputFiles.checkWritable("--json", json);
+            OutputFiles.checkWritable("--png", png);
+            OutputFiles.deleteStaleTemporaries(json, png);
+            return analyse();
         } catch (ArithmeticException e) { // a curvature that cannot be inverted: the message says what damping would do
+            run.removeIfEmpty();
             throw new IllegalArgumentException(e.getMessage(), e);
+        } catch (RuntimeException | IOException e) {
+            run.removeIfEmpty();
+            throw e;
         }
     }
 
-    private int run() throws IOException {
+    private int analyse() throws IOException {
         Threads.configure(common.threads, spec.commandLine().getErr());
         String chosen = method.trim().toLowerCase(Locale.ROOT);
         if (!List.of("exact", "cg", "ekfac").contains(chosen)) {
@@ -203,27 +222,23 @@ final class InfluenceCommand implements Callable<Integer> {
         print(out, "helpful (upweighting lowers the test loss)", helpful);
         print(out, "harmful (upweighting raises the test loss)", harmful);
         out.flush();
-        if (png != null) {
-            InfluencePicture.write(png, test, testIndex, train, helpful, harmful, chosen);
-            out.println("picture: " + png);
-        }
-        if (json != null) {
-            Map<String, Object> report = new LinkedHashMap<>();
-            report.put("checkpoint", common.checkpoint.toString());
-            report.put("test_index", testIndex);
-            report.put("test_label", label);
-            report.put("method", chosen);
-            report.put("detail", detail);
-            report.put("damping", damping);
-            report.put("train_samples", n);
-            report.put("helpful", helpful);
-            report.put("harmful", harmful);
-            report.put("seconds", Map.of("inverse", inverseSeconds, "scores", scoreSeconds));
-            byte[] bytes = new GsonBuilder().setPrettyPrinting().serializeSpecialFloatingPointValues().create().toJson(report)
-                    .getBytes(StandardCharsets.UTF_8);
-            AtomicFiles.write(json, o -> o.write(bytes));
-            out.println("results: " + json);
-        }
+        InfluencePicture.write(png, test, testIndex, train, helpful, harmful, chosen);
+        out.println("picture: " + png);
+        Map<String, Object> report = new LinkedHashMap<>();
+        report.put("checkpoint", common.checkpoint.toString());
+        report.put("test_index", testIndex);
+        report.put("test_label", label);
+        report.put("method", chosen);
+        report.put("detail", detail);
+        report.put("damping", damping);
+        report.put("train_samples", n);
+        report.put("helpful", helpful);
+        report.put("harmful", harmful);
+        report.put("seconds", Map.of("inverse", inverseSeconds, "scores", scoreSeconds));
+        byte[] bytes = new GsonBuilder().setPrettyPrinting().serializeSpecialFloatingPointValues().create().toJson(report)
+                .getBytes(StandardCharsets.UTF_8);
+        AtomicFiles.write(json, o -> o.write(bytes));
+        out.println("results: " + json);
         out.flush();
         return 0;
     }

@@ -27,9 +27,13 @@ import java.util.concurrent.Callable;
 @Command(name = "laplace", mixinStandardHelpOptions = true, sortOptions = false,
         description = {"Fits a Laplace approximation to a checkpoint and compares its calibration with the MAP model's.",
                 "Fitted on the training set; tunes the prior precision by the log marginal likelihood, and compares the MAP model's test accuracy, NLL and calibration (ECE,"
-                + " 15 bins) with the Laplace predictive (probit and Monte Carlo); draws a reliability diagram."})
+                + " 15 bins) with the Laplace predictive (probit and Monte Carlo); draws a reliability diagram.",
+                "Writes laplace.json and laplace-reliability.png into the run directory; with --out-dir set to a training"
+                + " run's directory, report --run shows them."})
 final class LaplaceCommand implements Callable<Integer> {
     static final int BATCH = 1000, BINS = 15;
+    /** The default output names in the run directory, where {@link Report} looks for them. */
+    static final String JSON = "laplace.json", PICTURE = "laplace-reliability.png";
 
     @CommandLine.Mixin
     AnalysisOptions common;
@@ -59,25 +63,39 @@ final class LaplaceCommand implements Callable<Integer> {
     @Option(names = "--seed", paramLabel = "N", defaultValue = "1", description = "Seed of the posterior samples (default: ${DEFAULT-VALUE}).")
     long seed;
 
-    @Option(names = "--json", paramLabel = "FILE", description = "Write the results as JSON.")
+    @Option(names = "--json", paramLabel = "FILE", description = {"The results as JSON.", "Default: " + JSON + " in the run directory."})
     Path json;
 
-    @Option(names = "--png", paramLabel = "FILE", description = "Draw the reliability diagram of MAP and Laplace (PNG).")
+    @Option(names = "--png", paramLabel = "FILE", description = {"The reliability diagram of MAP and Laplace (PNG).",
+            "Default: " + PICTURE + " in the run directory."})
     Path png;
+
+    @CommandLine.Mixin
+    RunDirectory run;
 
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
 
     @Override
     public Integer call() throws IOException {
+        if (json == null) json = run.file("laplace", JSON);
+        if (png == null) png = run.file("laplace", PICTURE);
+        run.make();
         try {
-            return run();
+            OutputFiles.checkWritable("--json", json);
+            OutputFiles.checkWritable("--png", png);
+            OutputFiles.deleteStaleTemporaries(json, png);
+            return analyse();
         } catch (ArithmeticException e) { // a curvature that cannot be inverted: the message says what damping would do
+            run.removeIfEmpty();
             throw new IllegalArgumentException(e.getMessage(), e);
+        } catch (RuntimeException | IOException e) {
+            run.removeIfEmpty();
+            throw e;
         }
     }
 
-    private int run() throws IOException {
+    private int analyse() throws IOException {
         Threads.configure(common.threads, spec.commandLine().getErr());
         Laplace.Subset chosenSubset = Laplace.Subset.parse(subset);
         Laplace.Structure structure = Laplace.Structure.parse(hessian);
@@ -177,36 +195,32 @@ final class LaplaceCommand implements Callable<Integer> {
             out.printf(Locale.ROOT, "%-28s %8.2f%% %8.4f %8.4f%n", e.getKey(), 100 * c.accuracy(), c.nll(), c.ece());
         }
         out.flush();
-        if (png != null) {
-            List<ReliabilityDiagram.Curve> curves = results.entrySet().stream()
-                    .map(e -> new ReliabilityDiagram.Curve(e.getKey(), e.getValue())).toList();
-            ReliabilityDiagram.write(png, String.format(Locale.ROOT, "Reliability: %s, Laplace %s/%s, prior precision %s",
-                    model.mlp != null ? Model.widthsText(model.mlp.widths()) : model.name(), chosenSubset.cliName, structure.cliName(),
-                    deltaText.length() > 12 ? prior.cliName() : deltaText), curves);
-            out.println("reliability diagram: " + png);
-        }
-        if (json != null) {
-            Map<String, Object> report = new LinkedHashMap<>();
-            report.put("checkpoint", common.checkpoint.toString());
-            report.put("subset", chosenSubset.cliName);
-            report.put("hessian", structure.cliName());
-            report.put("parameters", laplace.dimension());
-            report.put("train_samples", n);
-            report.put("prior_structure", priorPrecision != null ? "scalar" : prior.cliName());
-            report.put("prior_precision", deltas.length == 1 || priorPrecision != null || prior == Laplace.PriorStructure.SCALAR
-                    ? deltas[0] : null);
-            Map<String, Double> perLayer = new LinkedHashMap<>();
-            for (int l = 0; l < deltas.length; l++) perLayer.put(laplace.layers().get(l), deltas[l]);
-            report.put("prior_precisions", perLayer);
-            report.put("prior_precision_tuned", priorPrecision == null);
-            report.put("log_marginal_likelihood", lml);
-            report.put("results", results);
-            report.put("seconds", seconds);
-            byte[] bytes = new GsonBuilder().setPrettyPrinting().serializeSpecialFloatingPointValues().create().toJson(report)
-                    .getBytes(StandardCharsets.UTF_8);
-            AtomicFiles.write(json, o -> o.write(bytes));
-            out.println("results: " + json);
-        }
+        List<ReliabilityDiagram.Curve> curves = results.entrySet().stream()
+                .map(e -> new ReliabilityDiagram.Curve(e.getKey(), e.getValue())).toList();
+        ReliabilityDiagram.write(png, String.format(Locale.ROOT, "Reliability: %s, Laplace %s/%s, prior precision %s",
+                model.mlp != null ? Model.widthsText(model.mlp.widths()) : model.name(), chosenSubset.cliName, structure.cliName(),
+                deltaText.length() > 12 ? prior.cliName() : deltaText), curves);
+        out.println("reliability diagram: " + png);
+        Map<String, Object> report = new LinkedHashMap<>();
+        report.put("checkpoint", common.checkpoint.toString());
+        report.put("subset", chosenSubset.cliName);
+        report.put("hessian", structure.cliName());
+        report.put("parameters", laplace.dimension());
+        report.put("train_samples", n);
+        report.put("prior_structure", priorPrecision != null ? "scalar" : prior.cliName());
+        report.put("prior_precision", deltas.length == 1 || priorPrecision != null || prior == Laplace.PriorStructure.SCALAR
+                ? deltas[0] : null);
+        Map<String, Double> perLayer = new LinkedHashMap<>();
+        for (int l = 0; l < deltas.length; l++) perLayer.put(laplace.layers().get(l), deltas[l]);
+        report.put("prior_precisions", perLayer);
+        report.put("prior_precision_tuned", priorPrecision == null);
+        report.put("log_marginal_likelihood", lml);
+        report.put("results", results);
+        report.put("seconds", seconds);
+        byte[] bytes = new GsonBuilder().setPrettyPrinting().serializeSpecialFloatingPointValues().create().toJson(report)
+                .getBytes(StandardCharsets.UTF_8);
+        AtomicFiles.write(json, o -> o.write(bytes));
+        out.println("results: " + json);
         out.flush();
         return 0;
     }

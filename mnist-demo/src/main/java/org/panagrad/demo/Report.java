@@ -36,8 +36,9 @@ import java.util.TreeSet;
  * One self-contained HTML page about a run, from what its directory holds: the TensorBoard event files (loss,
  * accuracy, learning rate, throughput, per-layer gradient norms, weight and gradient histograms), run.json (the
  * model and optimizer, from which the report compiles the training step again to draw its graph and profile it
- * on random data), and a hessian.json when there is one. Every chart is inline SVG drawn here, with CSS in the
- * page: nothing is loaded from the network, and the page runs no script.
+ * on random data), and a hessian.json, laplace.json and influence-I.json when there are (with the pictures
+ * that laplace and influence wrote beside them; {@link AnalysisSections}). Every chart is inline SVG drawn here (those
+ * two pictures are PNG data URIs), with CSS in the page: nothing is loaded from the network, and the page runs no script.
  */
 final class Report {
     static final String FILE = "report.html";
@@ -91,6 +92,8 @@ final class Report {
                     + ": train with --tensorboard " + dir + " (or --report) first");
         }
         Path hessianFile = hessian != null ? hessian : Files.exists(dir.resolve("hessian.json")) ? dir.resolve("hessian.json") : null;
+        boolean laplace = AnalysisSections.hasLaplace(dir);
+        List<Path> influence = AnalysisSections.influenceFiles(dir);
 
         StringBuilder html = new StringBuilder();
         html.append("<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">\n<title>Panagrad run report</title>\n")
@@ -98,7 +101,9 @@ final class Report {
         html.append("<h1>Panagrad run report</h1>\n<p class=\"meta\">").append(Svg.escape(summary(dir, info, data))).append("</p>\n");
         html.append("<nav><a href=\"#curves\">curves</a> <a href=\"#gradients\">gradients</a> <a href=\"#histograms\">histograms</a>"
                 + " <a href=\"#graph\">graph</a> <a href=\"#profile\">profile</a>")
-                .append(hessianFile != null ? " <a href=\"#hessian\">Hessian</a>" : "").append("</nav>\n");
+                .append(hessianFile != null ? " <a href=\"#hessian\">Hessian</a>" : "")
+                .append(laplace ? " <a href=\"#laplace\">Laplace</a>" : "")
+                .append(influence.isEmpty() ? "" : " <a href=\"#influence\">influence</a>").append("</nav>\n");
 
         section(html, "curves", "Loss and accuracy");
         html.append(figure("loss", lossChart(data)));
@@ -141,6 +146,14 @@ final class Report {
         if (hessianFile != null) {
             section(html, "hessian", "Hessian spectrum");
             html.append(figure("hessian", hessianChart(hessianFile)));
+        }
+        if (laplace) {
+            section(html, "laplace", "Laplace calibration");
+            html.append(AnalysisSections.laplace(dir));
+        }
+        if (!influence.isEmpty()) {
+            section(html, "influence", "Influential training images");
+            html.append(AnalysisSections.influence(influence));
         }
         html.append("<footer>Written by mnist-demo report from ").append(Svg.escape(dir.toString())).append(".</footer>\n</body></html>\n");
         byte[] bytes = html.toString().getBytes(StandardCharsets.UTF_8);
@@ -316,8 +329,9 @@ final class Report {
             ".meta{color:#555}nav a{margin-right:14px}",
             "figure.chart{display:inline-block;margin:6px 8px 6px 0;vertical-align:top}",
             ".grid{display:flex;flex-wrap:wrap}",
-            "table.profile{border-collapse:collapse;font-size:12px}table.profile td,table.profile th{border-bottom:1px solid #eee;"
-                    + "padding:3px 8px;text-align:left}td.n{text-align:right;font-variant-numeric:tabular-nums}",
+            "table.profile,table.analysis{border-collapse:collapse;font-size:12px}table.profile td,table.profile th,"
+                    + "table.analysis td,table.analysis th{border-bottom:1px solid #eee;padding:3px 8px;text-align:left}",
+            "h3{font-size:14px;margin-top:20px}figure.chart img{max-width:100%}td.n{text-align:right;font-variant-numeric:tabular-nums}",
             ".bar{display:inline-block;height:9px;background:#1f77b4;vertical-align:middle}",
             ".dot{display:inline-block;width:9px;height:9px;border-radius:50%;margin-right:5px}",
             "footer{margin-top:30px;color:#888;font-size:12px}");

@@ -13,8 +13,10 @@ import java.util.concurrent.Callable;
 @Command(name = "report", mixinStandardHelpOptions = true, sortOptions = false,
         description = {"Writes one self-contained HTML page about a training run, into the run's directory.",
                 "It shows the loss and accuracy curves, a heatmap of per-layer gradient norms, the latest weight and"
-                        + " gradient histograms, the training step's graph, its profile, and the Hessian spectrum when"
-                        + " there is one. Nothing is loaded from the network.",
+                        + " gradient histograms, the training step's graph, its profile, and the Hessian spectrum, Laplace"
+                        + " calibration and influential training images when the directory has them. Nothing is loaded from the"
+                        + " network.",
+                "hessian, laplace and influence put their results into a training run's directory when given --out-dir DIR.",
                 "The run is a directory that train --tensorboard DIR (or train --report) wrote; train --report writes"
                         + " the report by itself."})
 final class ReportCommand implements Callable<Integer> {

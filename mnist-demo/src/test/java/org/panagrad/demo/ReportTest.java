@@ -47,12 +47,9 @@ class ReportTest {
     @Test
     void reportRunRebuildsThePageAndAddsTheHessianSpectrum() throws IOException {
         Path data = SyntheticMnist.write(dir.resolve("data"), 300, 100);
-        Path logs = dir.resolve("run");
-        // One run directory for everything: train's checkpoint and logs, then hessian's results.
-        Cli r = Cli.train(data, "--epochs", "1", "--batch", "50", "--out-dir", logs.toString(), "--tensorboard", logs.toString());
-        assertEquals(0, r.exitCode(), r::toString);
+        Path logs = trainedRun(data, 50); // then hessian's results into it
         assertFalse(Files.exists(logs.resolve(Report.FILE)));
-        r = Cli.run("hessian", "--checkpoint", logs.resolve("model.safetensors").toString(), "--data", data.toString(), "--samples", "50",
+        Cli r = Cli.run("hessian", "--checkpoint", logs.resolve("model.safetensors").toString(), "--data", data.toString(), "--samples", "50",
                 "--top-k", "2", "--lanczos-steps", "20", "--grid", "100", "--trace-samples", "10", "--out-dir", logs.toString());
         assertEquals(0, r.exitCode(), r::toString);
         assertTrue(Files.exists(logs.resolve("hessian.json")) && Files.exists(logs.resolve("hessian-density.svg")), r::toString);
@@ -62,6 +59,47 @@ class ReportTest {
         checkSelfContained(html);
         assertEquals(1, count(html, "data-chart=\"hessian\""));
         assertTrue(html.contains("λ1 = ") && html.contains("λ2 = ") && html.contains("50 samples"), "eigenvalues and samples marked");
+    }
+
+    @Test
+    void reportRunShowsLaplaceCalibrationAndInfluenceWrittenIntoTheRun() throws IOException {
+        Path data = SyntheticMnist.write(dir.resolve("data"), 1000, 1000);
+        Path logs = trainedRun(data, 100);
+        String checkpoint = logs.resolve("model.safetensors").toString();
+        Cli r = Cli.run("laplace", "--checkpoint", checkpoint, "--data", data.toString(), "--mc-samples", "2", "--subset", "all",
+                "--prior-structure", "layerwise", "--out-dir", logs.toString());
+        assertEquals(0, r.exitCode(), r::toString);
+        for (int index : new int[] {12, 3}) {
+            r = Cli.run("influence", "--checkpoint", checkpoint, "--data", data.toString(), "--test-index", String.valueOf(index),
+                    "--top", "3", "--train-samples", "100", "--damping", "1", "--out-dir", logs.toString());
+            assertEquals(0, r.exitCode(), r::toString);
+        }
+        for (String name : List.of(LaplaceCommand.JSON, LaplaceCommand.PICTURE, "influence-3.json", "influence-3.png",
+                "influence-12.json", "influence-12.png")) {
+            assertTrue(Files.exists(logs.resolve(name)), name + " in " + logs);
+        }
+        r = Cli.run("report", "--run", logs.toString());
+        assertEquals(0, r.exitCode(), r::toString);
+        String html = Files.readString(logs.resolve(Report.FILE));
+        checkSelfContained(html);
+        assertFalse(html.contains("data-chart=\"hessian\""));
+        assertTrue(html.contains("<h2 id=\"laplace\">") && html.contains("<a href=\"#laplace\">"), "the Laplace section");
+        assertEquals(1, count(html, "data-chart=\"laplace\""));
+        assertEquals(1, count(html, "data-table=\"laplace\""));
+        assertTrue(Pattern.compile("prior precision [0-9.e+-]+ for layer 0, [0-9.e+-]+ for layer 2 \\(tuned\\)").matcher(html).find(),
+                "each layer's prior precision");
+        assertTrue(html.contains("<td>MAP</td>") && html.contains("<td>Laplace probit</td>")
+                && html.contains("<td>Laplace MC (2 samples)</td>"), "a row per predictive");
+        assertEquals(2, count(html, "data-chart=\"influence\""));
+        assertEquals(2, count(html, "data-table=\"influence\""));
+        assertTrue(html.indexOf("Test image 3 (") < html.indexOf("Test image 12 ("), "test images in order");
+        assertEquals(2 * 2 * 3, count(html, "<tr><td>helpful</td>") + count(html, "<tr><td>harmful</td>"), "top 3 of each kind");
+
+        // A damaged result names the file.
+        Files.writeString(logs.resolve("influence-7.json"), "{\"test_index\": 7}");
+        r = Cli.run("report", "--run", logs.toString());
+        assertEquals(Main.EXIT_FAILURE, r.exitCode(), r::toString);
+        assertTrue(r.err().contains("influence-7.json: not the JSON that influence --json writes"), r::toString);
     }
 
     @Test
@@ -106,11 +144,22 @@ class ReportTest {
         assertTrue(r.err().contains("holds no TensorBoard event files"), r::toString);
     }
 
-    /** No script, stylesheet, image or font from anywhere: only the SVG namespace names a URL. */
+    /** One epoch into one run directory for everything: the checkpoint, the event files, later the analyses' results. */
+    private Path trainedRun(Path data, int batch) {
+        Path logs = dir.resolve("run");
+        Cli r = Cli.train(data, "--epochs", "1", "--batch", String.valueOf(batch), "--out-dir", logs.toString(), "--tensorboard",
+                logs.toString());
+        assertEquals(0, r.exitCode(), r::toString);
+        return logs;
+    }
+
+    /** No script, stylesheet, image or font from anywhere: only the SVG namespace names a URL, images are data URIs. */
     static void checkSelfContained(String html) {
         assertTrue(html.startsWith("<!DOCTYPE html>"));
         assertFalse(html.contains("<script"), "no script");
-        assertFalse(html.contains("<link") || html.contains("@import") || html.contains("<img"), "nothing external");
+        assertFalse(html.contains("<link") || html.contains("@import"), "nothing external");
+        Matcher images = Pattern.compile("<img[^>]*>").matcher(html);
+        while (images.find()) assertTrue(images.group().contains(" src=\"data:image/png;base64,"), "an inline image: " + images.group());
         Matcher urls = Pattern.compile("https?://[^\"' )]+").matcher(html);
         while (urls.find()) assertEquals("http://www.w3.org/2000/svg", urls.group(), "only the SVG namespace");
         Matcher refs = Pattern.compile("url\\(([^)]*)\\)").matcher(html);

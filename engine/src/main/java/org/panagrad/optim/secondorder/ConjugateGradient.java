@@ -5,7 +5,7 @@ import org.panagrad.analysis.Vectors;
  * Truncated conjugate gradient for A x = -g with A symmetric and (meant to be) positive definite, given only
  * products A v, in the manner of Martens (2010): it starts from the caller's guess (a warm start), tracks the
  * quadratic model phi(x) = x'Ax/2 + g'x, and stops by the relative-progress criterion of Martens' section 4.4
- * (after i > k iterations with k = max(10, 0.1 i), when phi < 0 and (phi_i - phi_{i-k}) / phi_i < k epsilon),
+ * (after i &gt; k iterations with k = max(10, 0.1 i), when phi &lt; 0 and (phi_i - phi_{i-k}) / phi_i &lt; k epsilon),
  * when the residual is negligible, at the iteration limit, or at a direction of non-positive curvature (which an
  * undamped Hessian can have; the iterate so far is kept). All vectors are preallocated; a solve allocates nothing.
  * Influence functions use it for inverse-Hessian-vector products on the damped Gauss-Newton matrix.

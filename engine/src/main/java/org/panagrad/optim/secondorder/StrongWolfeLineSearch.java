@@ -6,8 +6,8 @@ package org.panagrad.optim.secondorder;
  * {@code line_search_fn="strong_wolfe"} is the same scheme). Along a descent direction it looks for a step
  * alpha with
  * <pre>
- *   phi(alpha)        <= phi(0) + c1 alpha phi'(0)     (sufficient decrease, Armijo)
- *   |phi'(alpha)|     <= c2 |phi'(0)|                   (strong curvature)
+ *   phi(alpha)        &lt;= phi(0) + c1 alpha phi'(0)     (sufficient decrease, Armijo)
+ *   |phi'(alpha)|     &lt;= c2 |phi'(0)|                   (strong curvature)
  * </pre>
  * where phi(alpha) = f(x0 + alpha d). The curvature condition is what quasi-Newton methods need: it makes
  * s'y = alpha (g(alpha) - g(0))'d positive, so every L-BFGS pair is usable.
