@@ -90,19 +90,7 @@ final class InfluenceCommand implements Callable<Integer> {
     public Integer call() throws IOException {
         if (json == null) json = run.file("influence", PREFIX + testIndex + ".json");
         if (png == null) png = run.file("influence", PREFIX + testIndex + ".png");
-        run.make();
-        try {
-            OutputFiles.checkWritable("--json", json);
-            OutputFiles.checkWritable("--png", png);
-            OutputFiles.deleteStaleTemporaries(json, png);
-            return analyse();
-        } catch (ArithmeticException e) { // a curvature that cannot be inverted: the message says what damping would do
-            run.removeIfEmpty();
-            throw new IllegalArgumentException(e.getMessage(), e);
-        } catch (RuntimeException | IOException e) {
-            run.removeIfEmpty();
-            throw e;
-        }
+        return AnalysisOptions.writeInto(run, json, png, this::analyse);
     }
 
     private int analyse() throws IOException {

@@ -80,19 +80,7 @@ final class LaplaceCommand implements Callable<Integer> {
     public Integer call() throws IOException {
         if (json == null) json = run.file("laplace", JSON);
         if (png == null) png = run.file("laplace", PICTURE);
-        run.make();
-        try {
-            OutputFiles.checkWritable("--json", json);
-            OutputFiles.checkWritable("--png", png);
-            OutputFiles.deleteStaleTemporaries(json, png);
-            return analyse();
-        } catch (ArithmeticException e) { // a curvature that cannot be inverted: the message says what damping would do
-            run.removeIfEmpty();
-            throw new IllegalArgumentException(e.getMessage(), e);
-        } catch (RuntimeException | IOException e) {
-            run.removeIfEmpty();
-            throw e;
-        }
+        return AnalysisOptions.writeInto(run, json, png, this::analyse);
     }
 
     private int analyse() throws IOException {

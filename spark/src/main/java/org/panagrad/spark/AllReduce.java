@@ -172,6 +172,9 @@ final class AllReduce implements AutoCloseable {
     }
 
     private void exchange() throws IOException {
+        // A peer that closes mid-step is remembered, not thrown at once: the task whose failure made it close has
+        // sent its message to every task, and that message (read from its own connection) is what to report.
+        IOException closed = null;
         int pending = 0;
         for (SelectionKey key : selector.keys()) {
             int j = (Integer) key.attachment();
@@ -189,7 +192,13 @@ final class AllReduce implements AutoCloseable {
                 int j = (Integer) key.attachment();
                 SocketChannel c = (SocketChannel) key.channel();
                 if (key.isValid() && key.isWritable()) {
-                    c.write(outgoing[j]);
+                    try {
+                        c.write(outgoing[j]);
+                    } catch (IOException e) { // the peer is gone: as for a closed read below
+                        if (closed == null) closed = closedMidStep(j, e);
+                        pending -= drop(key);
+                        continue;
+                    }
                     if (!outgoing[j].hasRemaining()) {
                         key.interestOps(key.interestOps() & ~SelectionKey.OP_WRITE);
                         pending--;
@@ -198,7 +207,9 @@ final class AllReduce implements AutoCloseable {
                 if (key.isValid() && key.isReadable()) {
                     ByteBuffer in = incoming[j];
                     if (c.read(in) < 0) {
-                        throw new IOException("task " + j + " closed its connection to task " + rank + " mid-step");
+                        if (closed == null) closed = closedMidStep(j, null);
+                        pending -= drop(key);
+                        continue;
                     }
                     if (in.position() >= HEADER && in.getLong(0) < 0) failed(in);
                     if (!in.hasRemaining()) {
@@ -208,6 +219,18 @@ final class AllReduce implements AutoCloseable {
                 }
             }
         }
+        if (closed != null) throw closed;
+    }
+
+    private IOException closedMidStep(int peer, IOException cause) {
+        return new IOException("task " + peer + " closed its connection to task " + rank + " mid-step", cause);
+    }
+
+    /** Stops waiting on a peer that is gone; returns how many of its reads and writes were still pending. */
+    private static int drop(SelectionKey key) {
+        int ops = Integer.bitCount(key.interestOps() & (SelectionKey.OP_READ | SelectionKey.OP_WRITE));
+        key.cancel();
+        return ops;
     }
 
     /** Rethrows a peer's failure once its message is in (a failure frame ends at its message). */
