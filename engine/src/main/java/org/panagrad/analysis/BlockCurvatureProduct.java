@@ -6,6 +6,7 @@ import org.panagrad.graph.Node;
 import org.panagrad.runtime.ParameterStore;
 import org.panagrad.runtime.Program;
 
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
 
@@ -14,11 +15,12 @@ import java.util.Set;
  * of {@link CurvatureProduct} batched over a leading block axis ({@link Batching}), so that its products become
  * GEMMs with k times as many rows or entries and the instruction overhead is paid once per block. Column j of
  * the result equals the single product with vector j up to float rounding (the sums run in another order).
- * Feed the data through {@link #program()}; {@link #apply} and the operator of {@link #atCurrentPoint} allocate
+ * Its runs also yield the loss. Feed the data through {@link #program()}; {@link #apply} and the operator of {@link #atCurrentPoint} allocate
  * nothing.
  */
 public final class BlockCurvatureProduct implements BlockLinearOperator {
     private final Program program;
+    private final Node loss;
     private final Node[] v, product;
     private final int k, dimension;
     private final int[] sizes;
@@ -43,8 +45,9 @@ public final class BlockCurvatureProduct implements BlockLinearOperator {
         }
     };
 
-    private BlockCurvatureProduct(Program program, Node[] v, Node[] product, int k) {
+    private BlockCurvatureProduct(Program program, Node loss, Node[] v, Node[] product, int k) {
         this.program = program;
+        this.loss = loss;
         this.v = v;
         this.product = product;
         this.k = k;
@@ -70,8 +73,10 @@ public final class BlockCurvatureProduct implements BlockLinearOperator {
         Node[] single = CurvatureProduct.vectorInputs(loss, ps, 0);
         Node[] block = CurvatureProduct.vectorInputs(loss, ps, blockSize);
         Node[] product = Batching.stacked(CurvatureProduct.products(kind, loss, ps, single), single, block);
-        Program program = Compiler.compile(store, List.of(product), Compiler.Options.ALL, Set.of(block));
-        return new BlockCurvatureProduct(program, block, product, blockSize);
+        List<Node> outputs = new ArrayList<>(List.of(product));
+        outputs.add(loss);
+        Program program = Compiler.compile(store, outputs, Compiler.Options.ALL, Set.of(block));
+        return new BlockCurvatureProduct(program, loss, block, product, blockSize);
     }
 
     /** out[j] = C vectors[j], at the current parameters and the data fed to the program. */
@@ -135,6 +140,11 @@ public final class BlockCurvatureProduct implements BlockLinearOperator {
     @Override
     public int blockSize() {
         return k;
+    }
+
+    /** The loss at the point of the last {@link #apply} or {@link #atCurrentPoint}. */
+    public float loss() {
+        return program.scalar(loss);
     }
 
     /** The program, to feed its data inputs. */
