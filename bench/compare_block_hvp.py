@@ -23,7 +23,7 @@ import time
 from statistics import median
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from compare_gemm import blas_kind, java_version, require_jar_and_quiet_machine, require_openblas  # noqa: E402
+from compare_gemm import JAR, blas_kind, java_version, require_openblas  # noqa: E402
 from compare_training import THREADS, run_jmh, torch_env  # noqa: E402
 
 MODELS = [("784-500-10", 128), ("784-128-10", 64)]
@@ -87,7 +87,10 @@ def main():
     ap.add_argument("--blocks", default="4,8,16", help="block sizes besides 1")
     args = ap.parse_args()
     blocks = [1] + [int(b) for b in args.blocks.split(",")]
-    require_jar_and_quiet_machine()
+    # Run under `flock /tmp/jmh.lock`, which keeps other benchmarks off the machine (a pgrep for benchmarks.jar
+    # would also see the commands still waiting for the lock).
+    if not os.path.exists(JAR):
+        sys.exit(f"{JAR} is missing: build it with `mvn -q -pl engine,bench -am package -DskipTests`.")
     load = [os.getloadavg()[0]]
     rounds = []
     for r in range(args.rounds):
