@@ -63,16 +63,8 @@ public final class CurvatureProduct implements LinearOperator {
     public static CurvatureProduct compile(ParameterStore store, Node loss, List<Node> params, Kind kind,
                                            boolean withGradient) {
         Node[] ps = params.toArray(new Node[0]);
-        Node[] v = new Node[ps.length];
-        for (int i = 0; i < ps.length; i++) {
-            // The graph's size makes the name unique, so one loss can have several products.
-            v[i] = loss.graph().input("v" + loss.graph().size() + "." + ps[i].name(), ps[i].shape().dims());
-        }
-        Node[] product = switch (kind) {
-            case HESSIAN_REVERSE_OVER_REVERSE -> Autodiff.hvpReverseOverReverse(loss, ps, v);
-            case HESSIAN_FORWARD_OVER_REVERSE -> Autodiff.hvpForwardOverReverse(loss, ps, v);
-            case GAUSS_NEWTON -> Autodiff.ggnVectorProduct(loss, ps, v);
-        };
+        Node[] v = vectorInputs(loss, ps, 0);
+        Node[] product = products(kind, loss, ps, v);
         Node[] grads = Autodiff.grad(loss, ps);
         List<Node> outputs = new ArrayList<>(List.of(product));
         if (withGradient) {
@@ -81,6 +73,28 @@ public final class CurvatureProduct implements LinearOperator {
         }
         Program program = Compiler.compile(store, outputs, Compiler.Options.ALL, Set.of(v));
         return new CurvatureProduct(program, loss, v, product, withGradient ? grads : null);
+    }
+
+    /**
+     * Inputs shaped like the parameters, with a leading axis of length {@code block} when it is positive: the
+     * vectors a product multiplies. The graph's size makes the names unique, so one loss can have several products.
+     */
+    static Node[] vectorInputs(Node loss, Node[] params, int block) {
+        Node[] v = new Node[params.length];
+        for (int i = 0; i < params.length; i++) {
+            String name = "v" + loss.graph().size() + "." + params[i].name();
+            v[i] = loss.graph().input(name, block > 0 ? params[i].shape().withLeading(block).dims() : params[i].shape().dims());
+        }
+        return v;
+    }
+
+    /** The nodes of C v for each parameter, for the curvature of the given kind. */
+    static Node[] products(Kind kind, Node loss, Node[] params, Node[] v) {
+        return switch (kind) {
+            case HESSIAN_REVERSE_OVER_REVERSE -> Autodiff.hvpReverseOverReverse(loss, params, v);
+            case HESSIAN_FORWARD_OVER_REVERSE -> Autodiff.hvpForwardOverReverse(loss, params, v);
+            case GAUSS_NEWTON -> Autodiff.ggnVectorProduct(loss, params, v);
+        };
     }
 
     /** out = C v, for the curvature C at the current parameters and the data fed to the program. */

@@ -36,28 +36,38 @@ public final class HutchinsonTrace {
     }
 
     public static TraceEstimate estimate(LinearOperator op, Settings settings) {
-        int n = op.dimension();
+        return estimate(BlockLinearOperator.columnByColumn(op, 1), settings);
+    }
+
+    /**
+     * The same estimate with k probes per block product: the probes are drawn in the same order and the stopping
+     * rule is checked after each one, so the result equals the single-vector estimate with the same seed (to float
+     * rounding of the products); the unused rest of the last block is discarded.
+     */
+    public static TraceEstimate estimate(BlockLinearOperator op, Settings settings) {
+        int n = op.dimension(), k = op.blockSize();
         SplittableRandom rnd = new SplittableRandom(settings.seed());
-        float[] z = new float[n], az = new float[n];
+        float[][] z = new float[k][n], az = new float[k][n];
         double[] values = new double[settings.maxSamples()];
         // Welford's running mean and sum of squared deviations: stable when the mean is large against the spread.
         double mean = 0, m2 = 0;
         int count = 0;
         boolean converged = false;
-        while (count < settings.maxSamples()) {
-            Vectors.fillRademacher(rnd, z);
+        while (count < settings.maxSamples() && !converged) {
+            for (float[] probe : z) Vectors.fillRademacher(rnd, probe);
             op.apply(z, az);
-            double x = Vectors.dot(az, z);
-            values[count++] = x;
-            double previous = mean;
-            mean += (x - mean) / count;
-            m2 += (x - previous) * (x - mean);
-            if (count < 2) continue;
-            double tolerance = settings.relativeTolerance();
-            converged = settings.rule() == StoppingRule.MEAN_CHANGE
-                    ? Math.abs(mean - previous) <= tolerance * Math.abs(previous)
-                    : standardError(m2, count) <= tolerance * Math.abs(mean);
-            if (converged) break;
+            for (int j = 0; j < k && count < settings.maxSamples() && !converged; j++) {
+                double x = Vectors.dot(az[j], z[j]);
+                values[count++] = x;
+                double previous = mean;
+                mean += (x - mean) / count;
+                m2 += (x - previous) * (x - mean);
+                if (count < 2) continue;
+                double tolerance = settings.relativeTolerance();
+                converged = settings.rule() == StoppingRule.MEAN_CHANGE
+                        ? Math.abs(mean - previous) <= tolerance * Math.abs(previous)
+                        : standardError(m2, count) <= tolerance * Math.abs(mean);
+            }
         }
         return new TraceEstimate(settings, mean, standardError(m2, count), count, converged, Arrays.copyOf(values, count));
     }

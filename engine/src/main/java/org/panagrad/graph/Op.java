@@ -25,6 +25,17 @@ public interface Op {
      */
     Node jvp(Node y, Node[] tangents);
 
+    /**
+     * The batching rule (as JAX's vmap): y for k stacked values of some inputs at once, a node of shape
+     * {@code [k] + y's shape} whose entry j is y computed from entry j of each stacked input. {@code inputs} are
+     * y's inputs, each one with {@code stacked[i]} replaced by its stack of shape {@code [k] + its shape}.
+     * Null where the op has no rule: the caller then computes y once per entry and concatenates (correct for
+     * every op; the rule is there to turn k small products into one wide one).
+     */
+    default Node batched(Node y, Node[] inputs, boolean[] stacked, int k) {
+        return null;
+    }
+
     /** Evaluates y in float64 with plain loops: the reference every compiled program is tested against. */
     void reference(Node y, double[][] inputs, double[] out);
 

@@ -34,6 +34,14 @@ public final class Shape {
         return new Shape(dims.clone());
     }
 
+    /** This shape with a leading axis of length k: the shape of k stacked values of this shape. */
+    public Shape withLeading(int k) {
+        int[] d = new int[dims.length + 1];
+        d[0] = k;
+        System.arraycopy(dims, 0, d, 1, dims.length);
+        return of(d);
+    }
+
     public static Shape scalar() {
         return new Shape(new int[0]);
     }

@@ -86,4 +86,23 @@ final class Broadcast {
         int mask = axes(x.shape(), target);
         return mask == 0 ? Reshape.of(x, target) : Expand.of(x, mask, target);
     }
+
+    /**
+     * Operands of a broadcasting op under a batching rule ({@link org.panagrad.graph.Op#batched}) whose result has
+     * {@code rank} axes before stacking: a stack [k] + s gets 1s after its leading axis up to rank + 1 axes, so
+     * that its entries meet the other stacks' and broadcast against the unstacked operands as before.
+     */
+    static Node[] stackedOperands(Node[] inputs, boolean[] stacked, int rank) {
+        Node[] out = inputs.clone();
+        for (int i = 0; i < out.length; i++) {
+            Shape s = inputs[i].shape();
+            if (!stacked[i] || s.rank() == rank + 1) continue;
+            int[] dims = new int[rank + 1];
+            Arrays.fill(dims, 1);
+            dims[0] = s.dim(0);
+            for (int a = 1; a < s.rank(); a++) dims[rank + 1 - (s.rank() - a)] = s.dim(a);
+            out[i] = Reshape.of(inputs[i], Shape.of(dims));
+        }
+        return out;
+    }
 }

@@ -19,6 +19,12 @@ public interface BroadcastBinary extends Op {
         return a.graph().node(op, Broadcast.shape(op.name(), a, b), a, b);
     }
 
+    @Override
+    default Node batched(Node y, Node[] inputs, boolean[] stacked, int k) {
+        Node[] in = Broadcast.stackedOperands(inputs, stacked, y.shape().rank());
+        return build(this, in[0], in[1]);
+    }
+
     /**
      * n (a broadcasting binary op) reading an operand that was expanded to n's shape as the operand before
      * the expansion, where broadcasting reads the same elements: saves a pass, and lets a bias add fuse into

@@ -14,6 +14,11 @@ interface ElementwiseUnary extends Op {
     double apply(double x);
 
     @Override
+    default Node batched(Node y, Node[] inputs, boolean[] stacked, int k) {
+        return y.graph().node(this, inputs[0].shape(), inputs[0]);
+    }
+
+    @Override
     default void reference(Node y, double[][] in, double[] out) {
         for (int i = 0; i < out.length; i++) out[i] = apply(in[0][i]);
     }

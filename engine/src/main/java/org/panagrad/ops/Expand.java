@@ -36,6 +36,9 @@ public record Expand(int axes) implements Op {
     @Override public String name() { return "expand"; }
     @Override public Node[] vjp(Node y, Node g) { return new Node[] {Sum.of(g, axes, y.input(0).shape())}; }
     @Override public Node jvp(Node y, Node[] t) { return of(t[0], axes, y.shape()); }
+    @Override public Node batched(Node y, Node[] in, boolean[] stacked, int k) {
+        return of(in[0], axes << 1, y.shape().withLeading(k));
+    }
 
     @Override
     public void reference(Node y, double[][] in, double[] out) {

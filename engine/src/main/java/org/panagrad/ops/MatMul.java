@@ -135,6 +135,17 @@ public record MatMul(boolean transA, boolean transB) implements Op {
                 t[1] == null ? null : of(a, t[1], transA, transB));
     }
 
+    /**
+     * The stack axis becomes one more batch axis: a stacked A times one B folds into a single GEMM k times
+     * taller, and other cases are k GEMMs reading the shared operand in place. Vector operands have no rule.
+     */
+    @Override
+    public Node batched(Node y, Node[] inputs, boolean[] stacked, int k) {
+        if (y.input(0).shape().rank() < 2 || y.input(1).shape().rank() < 2) return null;
+        Node[] in = Broadcast.stackedOperands(inputs, stacked, y.shape().rank());
+        return of(in[0], in[1], transA, transB);
+    }
+
     @Override
     public void reference(Node y, double[][] in, double[] out) {
         Batch batch = batch(y);

@@ -52,6 +52,7 @@ public record Reshape() implements Op {
     @Override public String name() { return "reshape"; }
     @Override public Node[] vjp(Node y, Node g) { return new Node[] {of(g, y.input(0).shape())}; }
     @Override public Node jvp(Node y, Node[] t) { return of(t[0], y.shape()); }
+    @Override public Node batched(Node y, Node[] in, boolean[] stacked, int k) { return of(in[0], y.shape().withLeading(k)); }
 
     @Override
     public void reference(Node y, double[][] in, double[] out) {

@@ -15,6 +15,7 @@ public record Scale(double c) implements Op {
     @Override public String name() { return "scale"; }
     @Override public Node[] vjp(Node y, Node g) { return new Node[] {Scale.of(g, c)}; }
     @Override public Node jvp(Node y, Node[] t) { return Scale.of(t[0], c); }
+    @Override public Node batched(Node y, Node[] in, boolean[] stacked, int k) { return Scale.of(in[0], c); }
 
     @Override
     public void reference(Node y, double[][] in, double[] out) {

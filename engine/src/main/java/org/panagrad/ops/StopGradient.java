@@ -14,6 +14,7 @@ public record StopGradient() implements Op {
     @Override public String name() { return "stop_gradient"; }
     @Override public Node[] vjp(Node y, Node g) { return new Node[] {null}; }
     @Override public Node jvp(Node y, Node[] t) { return null; }
+    @Override public Node batched(Node y, Node[] in, boolean[] stacked, int k) { return of(in[0]); }
 
     @Override
     public void reference(Node y, double[][] in, double[] out) {

@@ -27,4 +27,7 @@ public record Sum(int axes) implements Reduction {
     @Override public boolean isMax() { return false; }
     @Override public Node[] vjp(Node y, Node g) { return new Node[] {Expand.of(g, axes, y.input(0).shape())}; }
     @Override public Node jvp(Node y, Node[] t) { return of(t[0], axes, y.shape()); }
+    @Override public Node batched(Node y, Node[] in, boolean[] stacked, int k) {
+        return of(in[0], axes << 1, y.shape().withLeading(k));
+    }
 }

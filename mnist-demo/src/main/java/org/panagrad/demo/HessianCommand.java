@@ -2,7 +2,11 @@ package org.panagrad.demo;
 
 import com.google.gson.Gson;
 import com.google.gson.GsonBuilder;
+import org.panagrad.analysis.BlockLanczosQuadrature;
+import org.panagrad.analysis.BlockLinearOperator;
+import org.panagrad.analysis.BlockPowerIteration;
 import org.panagrad.analysis.HutchinsonTrace;
+import org.panagrad.analysis.LinearOperator;
 import org.panagrad.analysis.PowerIteration;
 import org.panagrad.analysis.SpectralDensity;
 import org.panagrad.analysis.SpectralQuadrature;
@@ -84,6 +88,13 @@ final class HessianCommand implements Callable<Integer> {
             description = "SLQ: independent start vectors (default: ${DEFAULT-VALUE}).")
     int lanczosRuns;
 
+    @Option(names = "--block-size", paramLabel = "K", defaultValue = "1",
+            description = {"Hessian-vector products in blocks of K vectors (one program run for K products, wider"
+                    + " GEMMs): block power iteration (subspace iteration; K at least --top-k), Hutchinson with K"
+                    + " probes per block (the same estimate), block Lanczos (K probes per run, --lanczos-steps its"
+                    + " order). Default: ${DEFAULT-VALUE}, single vectors."})
+    int blockSize;
+
     @Option(names = "--grid", paramLabel = "N", defaultValue = "1000",
             description = "Points of the density grid (default: ${DEFAULT-VALUE}).")
     int grid;
@@ -111,7 +122,7 @@ final class HessianCommand implements Callable<Integer> {
     CommandLine.Model.CommandSpec spec;
 
     /** What --json writes. */
-    record Report(String checkpoint, String model, int samples, long parameters, double loss,
+    record Report(String checkpoint, String model, int samples, int blockSize, long parameters, double loss,
                   TopEigenvalues topEigenvalues, TraceEstimate trace, SpectralQuadrature quadrature,
                   SpectralDensity density, Map<String, Double> seconds) {}
 
@@ -127,6 +138,11 @@ final class HessianCommand implements Callable<Integer> {
         OptionRanges.atLeast("--lanczos-steps", lanczosSteps, 1);
         OptionRanges.atLeast("--lanczos-runs", lanczosRuns, 1);
         OptionRanges.atLeast("--grid", grid, 2);
+        OptionRanges.atLeast("--block-size", blockSize, 1);
+        if (blockSize > 1 && topK > blockSize) {
+            throw new IllegalArgumentException("--top-k " + topK + " needs --block-size at least " + topK
+                    + " (block power iteration finds at most one eigenvalue per vector of its block), got " + blockSize);
+        }
         Activation given = activation != null ? Activation.parse(activation) : null;
         Threads.configure(threads, spec.commandLine().getErr());
         PowerIteration.Settings powerSettings = new PowerIteration.Settings(topK, maxIterations, tolerance, seed);
@@ -163,7 +179,7 @@ final class HessianCommand implements Callable<Integer> {
         }
         OptionRanges.between("--samples", samples, 1, mnist.test().count(), "the test images");
         OptionRanges.between("--top-k", topK, 1, (int) Math.min(Integer.MAX_VALUE, model.parameterCount()), "the parameters");
-        DatasetHessian hessian = new DatasetHessian(model, mnist.test(), samples, batch);
+        DatasetHessian hessian = new DatasetHessian(model, mnist.test(), samples, batch, blockSize);
         PrintWriter out = spec.commandLine().getOut();
         String module = loaded.torchModule();
         out.printf(Locale.ROOT, "%s: %s, %,d parameters; Hessian of the mean test loss over %d images%n",
@@ -172,7 +188,8 @@ final class HessianCommand implements Callable<Integer> {
         Map<String, Double> seconds = new LinkedHashMap<>();
 
         long t0 = System.nanoTime();
-        TopEigenvalues top = PowerIteration.topEigenpairs(hessian, powerSettings).eigenvalues();
+        TopEigenvalues top = (blockSize > 1 ? BlockPowerIteration.topEigenpairs(hessian, powerSettings)
+                : PowerIteration.topEigenpairs(hessian, powerSettings)).eigenvalues();
         seconds.put("top_eigenvalues", (System.nanoTime() - t0) / 1e9);
         for (int i = 0; i < top.eigenvalues().length; i++) {
             out.printf(Locale.ROOT, "eigenvalue %d: %.6g  (residual %.2g, %d iterations%s)%n", i + 1, top.eigenvalues()[i],
@@ -181,14 +198,16 @@ final class HessianCommand implements Callable<Integer> {
         out.flush();
 
         t0 = System.nanoTime();
-        TraceEstimate trace = HutchinsonTrace.estimate(hessian, traceSettings);
+        TraceEstimate trace = blockSize > 1 ? HutchinsonTrace.estimate((BlockLinearOperator) hessian, traceSettings)
+                : HutchinsonTrace.estimate((LinearOperator) hessian, traceSettings);
         seconds.put("trace", (System.nanoTime() - t0) / 1e9);
         out.printf(Locale.ROOT, "trace: %.6g ± %.2g (standard error, %d Rademacher vectors%s)%n", trace.mean(),
                 trace.standardError(), trace.samples(), trace.converged() ? "" : ", cap reached");
         out.flush();
 
         t0 = System.nanoTime();
-        SpectralQuadrature quadrature = StochasticLanczosQuadrature.run(hessian, slqSettings);
+        SpectralQuadrature quadrature = blockSize > 1 ? BlockLanczosQuadrature.run(hessian, slqSettings)
+                : StochasticLanczosQuadrature.run(hessian, slqSettings);
         SpectralDensity density = SpectralDensity.of(quadrature, grid);
         seconds.put("density", (System.nanoTime() - t0) / 1e9);
         out.printf(Locale.ROOT, "density: Ritz values in [%.6g, %.6g], %d Lanczos steps x %d runs; SLQ trace estimate %.6g%n",
@@ -197,7 +216,7 @@ final class HessianCommand implements Callable<Integer> {
 
         writePlot(density, top, trace, module);
         out.println("density plot: " + plot);
-        Report report = new Report(checkpoint.toString(), module, samples, model.parameterCount(), hessian.loss(),
+        Report report = new Report(checkpoint.toString(), module, samples, blockSize, model.parameterCount(), hessian.loss(),
                 top, trace, quadrature, density, seconds);
         Gson gson = new GsonBuilder().setPrettyPrinting().serializeSpecialFloatingPointValues().create();
         byte[] bytes = gson.toJson(report).getBytes(StandardCharsets.UTF_8);

@@ -6,6 +6,8 @@ import com.google.gson.JsonObject;
 import org.apache.commons.math3.linear.Array2DRowRealMatrix;
 import org.apache.commons.math3.linear.EigenDecomposition;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 import org.junit.jupiter.api.io.TempDir;
 import org.panagrad.analysis.CurvatureProduct;
 import org.panagrad.io.Dataset;
@@ -37,8 +39,10 @@ class HessianTest {
     @TempDir
     Path dir;
 
-    @Test
-    void topEigenvaluesTraceAndDensityMatchTheExplicitHessian() throws IOException {
+    /** Single vectors, and blocks of 5 (block power iteration, Hutchinson with 5 probes a block, block Lanczos). */
+    @ParameterizedTest
+    @ValueSource(ints = {1, 5})
+    void topEigenvaluesTraceAndDensityMatchTheExplicitHessian(int blockSize) throws IOException {
         Path data = SyntheticMnist.write(dir.resolve("data"), 100, N);
         Model model = new Model(Mlp.parseWidths("64-3-10"), Activation.TANH);
         model.mlp.initialize(model.store, Init.XAVIER_NORMAL, 4);
@@ -55,11 +59,13 @@ class HessianTest {
         Cli r = Cli.run("hessian", "--checkpoint", ck.toString(), "--data", data.toString(), "--samples", "" + N,
                 "--batch", "20", "--top-k", "3", "--tolerance", "1e-9", "--max-iterations", "3000",
                 "--trace-samples", "400", "--trace-tolerance", "0", "--lanczos-steps", "235", "--grid", "200",
+                "--block-size", "" + blockSize,
                 "--json", json.toString(), "--plot", plot.toString());
         assertEquals(0, r.exitCode(), r::toString);
         assertTrue(r.out().contains("eigenvalue 1:"), r::toString);
 
         JsonObject report = new Gson().fromJson(Files.readString(json), JsonObject.class);
+        assertEquals(blockSize, report.get("blockSize").getAsInt());
         JsonArray top = report.getAsJsonObject("topEigenvalues").getAsJsonArray("eigenvalues");
         double scale = Math.abs(eigenvalues[byMagnitude[0]]);
         for (int k = 0; k < 3; k++) {
@@ -86,6 +92,19 @@ class HessianTest {
         String svg = Files.readString(plot);
         assertTrue(svg.startsWith("<svg") && svg.contains(N + " samples") && svg.contains("trace "), "title and trace");
         for (int k = 1; k <= 3; k++) assertTrue(svg.contains("λ" + k + " = "), "eigenvalue " + k + " marked");
+    }
+
+    @Test
+    void aBlockSmallerThanTopKFailsNamingBothOptions() throws IOException {
+        Path data = SyntheticMnist.write(dir.resolve("data"), 100, N);
+        Model model = new Model(Mlp.parseWidths("64-3-10"), Activation.TANH);
+        model.mlp.initialize(model.store, Init.XAVIER_NORMAL, 4);
+        Path ck = dir.resolve("small.safetensors");
+        Checkpoint.save(ck, model, Map.of());
+        Cli r = Cli.run("hessian", "--checkpoint", ck.toString(), "--data", data.toString(), "--samples", "" + N,
+                "--top-k", "3", "--block-size", "2", "--json", dir.resolve("h.json").toString());
+        assertTrue(r.exitCode() != 0, r::toString);
+        assertTrue(r.err().contains("--top-k 3 needs --block-size at least 3"), r::toString);
     }
 
     /** Columns H e_i from one HVP program over all N images, symmetrized, eigen-decomposed in double. */
