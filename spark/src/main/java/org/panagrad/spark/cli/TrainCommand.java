@@ -100,6 +100,7 @@ final class TrainCommand implements Callable<Integer> {
         if (!java.util.List.of("lbfgs", "newton-cg", "sgd", "adam").contains(optimizer)) {
             throw new IllegalArgumentException("--optimizer must be lbfgs, newton-cg, sgd or adam, got '" + optimizer + "'");
         }
+        if (epochsPerStage < 0) throw new IllegalArgumentException("--epochs-per-stage must be 0 (all) or positive, got " + epochsPerStage);
         if (verifySingleProcess && (!java.util.List.of("sgd", "adam").contains(optimizer) || localSteps > 0)) {
             throw new IllegalArgumentException("--verify-single-process checks synchronous sgd or adam (--local-steps 0), got --optimizer "
                     + optimizer + " --local-steps " + localSteps);
