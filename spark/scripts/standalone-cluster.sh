@@ -7,7 +7,13 @@
 #
 # Without arguments it analyses the Hessian at the seeded initialisation over 60,000 MNIST images in 2
 # partitions. Any arguments replace the command's defaults below (e.g. `bench --partition-counts 2,4` or
-# `train --optimizer lbfgs --iterations 5`: give the command name first).
+# `train --optimizer lbfgs --iterations 5`: give the command name first). .ci/run checks synchronous training
+# across the JVMs against one process with
+#
+#   spark/scripts/standalone-cluster.sh train --optimizer sgd --partitions 2 --samples 8192 --epochs 3 --batch 512 \
+#     --epochs-per-stage 2 --verify-single-process
+#
+# (train exits non-zero, and so does this script, when the cluster's losses or parameters leave single process).
 #
 # What Spark's distribution would add and this does without: its bin/ and sbin/ scripts (we start
 # org.apache.spark.deploy.master.Master and ...worker.Worker with `java` ourselves) and a SPARK_HOME with a jars/

@@ -17,9 +17,9 @@ import java.util.function.Function;
  * A sum over the tasks of a barrier stage, each step, over direct TCP connections between the tasks: every task
  * sends its partial (loss sum, count, a float vector) to every other and adds all of them in task order in
  * double, so every task ends the step with the same bits, with no job and no trip through the driver.
- * The connections are set up once: each task listens on an ephemeral port of its executor's host, the barrier's
- * allGather tells every task the others' addresses, and task i connects to the tasks before it and accepts the
- * ones after it. One selector moves every peer's frames both ways at once, so no send waits on a receive.
+ * The connections are set up once: each task listens on an ephemeral port of its executor's host, the driver's
+ * {@link Rendezvous} tells every task the others' addresses, and task i connects to the tasks before it and
+ * accepts the ones after it. One selector moves every peer's frames both ways at once, so no send waits on a receive.
  * A task that fails sends its message to the others instead of its partial, and they rethrow it: whichever
  * task Spark reports, the job fails with the first failure's message. (For a few tasks, all-to-all sends
  * (N - 1) vectors per task and step, as a ring would send 2 (N - 1) / N; at N = 2 to 8 and 1.6 MB vectors on
@@ -46,13 +46,13 @@ final class AllReduce implements AutoCloseable {
      * Connects task {@code rank} of {@code tasks} to the others.
      *
      * @param host      the address the others reach this task at (its executor's host)
-     * @param allGather the barrier's allGather: every task's string, in task order
+     * @param gather    every task's string, in task order ({@link Rendezvous#gather})
      */
-    static AllReduce connect(int rank, int tasks, int n, String host, Function<String, String[]> allGather) throws IOException {
+    static AllReduce connect(int rank, int tasks, int n, String host, Function<String, String[]> gather) throws IOException {
         SocketChannel[] peers = new SocketChannel[tasks];
         try (ServerSocketChannel server = ServerSocketChannel.open()) {
             server.bind(new InetSocketAddress(host, 0), tasks);
-            String[] addresses = allGather.apply(host + ":" + server.socket().getLocalPort());
+            String[] addresses = gather.apply(host + ":" + server.socket().getLocalPort());
             if (addresses.length != tasks) {
                 throw new IllegalStateException("the barrier gathered " + addresses.length + " addresses for " + tasks + " tasks");
             }

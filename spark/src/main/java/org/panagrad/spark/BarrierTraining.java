@@ -1,6 +1,7 @@
 package org.panagrad.spark;
 
 import org.apache.spark.BarrierTaskContext;
+import org.apache.spark.SparkConf;
 import org.apache.spark.SparkEnv;
 import org.apache.spark.api.java.JavaRDD;
 import org.apache.spark.rdd.RDD;
@@ -28,8 +29,13 @@ import java.util.List;
  * Steps run the model's training-mode graph, as PyTorch's DistributedDataParallel without SyncBatchNorm does:
  * batch norm normalises each partition's slice of the global batch with that slice's statistics, and each
  * partition keeps its own running statistics, updated by its slices (a task holding several partitions keeps one
- * copy per partition, so the result does not depend on the grouping); at the end of the stage the tasks average
- * them over the partitions (an all-reduce), and the driver gets the average with the parameters. Dropout masks
+ * copy per partition, so the result does not depend on the grouping); at the end of every epoch and at the end of
+ * the stage the tasks average them over the partitions (an all-reduce) and every partition goes on from the
+ * average, which the driver gets with the parameters. So a run split into stages at epoch boundaries equals one
+ * stage over the whole run bit for bit, and a stage may span many epochs, paying the stage's start-up once. (In
+ * training mode the running statistics do not feed back into the steps and their update is linear in them, so
+ * where the averaging happens changes them only by rounding; averaging at every epoch end keeps that rounding
+ * independent of the stages.) Dropout masks
  * are keyed on (step, partition), so they differ across partitions and steps. For a model without batch norm or
  * dropout (an MLP) this is the evaluation-mode gradient, hence {@link SynchronousTraining}'s trajectory.
  * <p>
@@ -41,11 +47,14 @@ import java.util.List;
 public final class BarrierTraining {
     /**
      * What the driver gets back: the state after the last step, each step's mean loss before its update, and
-     * where task 0's time went over the run (its gradient, the all-reduce including waiting for the slowest
-     * task, the update), in seconds: the cost model's terms.
+     * where task 0's time went over the run, in seconds: the cost model's terms. {@code setupSeconds} runs from the
+     * task's start to its first step (its shards, the connections to the other tasks, the cached model);
+     * {@code compute}, {@code exchange} and {@code update} sum its steps' gradients, all-reduces (including
+     * waiting for the slowest task) and updates; the averaging of the running statistics at epoch ends counts
+     * with the exchange.
      */
-    public record Result(float[] parameters, float[] buffers, FlatUpdate update, double[] losses, double computeSeconds,
-                         double exchangeSeconds, double updateSeconds) implements Serializable {
+    public record Result(float[] parameters, float[] buffers, FlatUpdate update, double[] losses, double setupSeconds,
+                         double computeSeconds, double exchangeSeconds, double updateSeconds) implements Serializable {
         /** The mean of the losses of steps [from, to) of this run. */
         public double meanLoss(int from, int to) {
             double s = 0;
@@ -56,7 +65,8 @@ public final class BarrierTraining {
 
     /** Everything a task needs, shipped once with the stage. */
     private record Plan(ModelSpec spec, String fingerprint, SparkLoss.Settings settings, StratifiedBatches batches,
-                        float[] theta, float[] buffers, FlatUpdate update, long firstStep, int steps) implements Serializable {
+                        float[] theta, float[] buffers, FlatUpdate update, long firstStep, int steps, String rendezvous)
+            implements Serializable {
     }
 
     /** Dropout's step counter is a float, exact to 2^24: keys wrap there, so masks repeat after 16.7 million slices. */
@@ -111,11 +121,18 @@ public final class BarrierTraining {
         if (buffers.length > theta.length) { // they travel in the all-reduce's frame of theta's length
             throw new IllegalArgumentException(loss.spec() + ": " + buffers.length + " buffer floats exceed its " + theta.length + " parameters");
         }
-        Plan plan = new Plan(loss.spec(), loss.fingerprint(), loss.settings(), batches, theta.clone(), buffers.clone(),
-                update.copy(), firstStep, steps);
-        ClassTag<Result> tag = scala.reflect.ClassTag$.MODULE$.apply(Result.class);
-        RDD<Result> stage = grouped.rdd().barrier().mapPartitions(new Task(plan), false, tag);
-        List<Result> results = Failures.rethrowingExecutorMessage(() -> JavaRDD.fromRDD(stage, tag).collect());
+        SparkConf conf = loss.context().getConf();
+        String host = conf.get("spark.driver.host");
+        List<Result> results;
+        try (Rendezvous meeting = Rendezvous.open(conf.get("spark.driver.bindAddress", host), host, tasks())) {
+            Plan plan = new Plan(loss.spec(), loss.fingerprint(), loss.settings(), batches, theta.clone(), buffers.clone(),
+                    update.copy(), firstStep, steps, meeting.address());
+            ClassTag<Result> tag = scala.reflect.ClassTag$.MODULE$.apply(Result.class);
+            RDD<Result> stage = grouped.rdd().barrier().mapPartitions(new Task(plan), false, tag);
+            results = Failures.rethrowingExecutorMessage(() -> JavaRDD.fromRDD(stage, tag).collect());
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
         if (results.size() != 1) throw new IllegalStateException("expected the first task's result, got " + results.size());
         return results.get(0);
     }
@@ -132,16 +149,18 @@ public final class BarrierTraining {
 
         @Override
         public scala.collection.Iterator<Result> apply(scala.collection.Iterator<Shard> input) {
+            long started = System.nanoTime();
             List<Shard> mine = new ArrayList<>(scala.jdk.javaapi.CollectionConverters.asJava(input.toSeq()));
             mine.sort(Comparator.comparingInt(Shard::partition));
             BarrierTaskContext ctx = BarrierTaskContext.get();
             int rank = ctx.partitionId(), tasks = ctx.getTaskInfos().length;
             String host = SparkEnv.get().blockManager().blockManagerId().host();
             Result result;
-            try (AllReduce net = AllReduce.connect(rank, tasks, plan.theta().length, host, ctx::allGather)) {
+            try (AllReduce net = AllReduce.connect(rank, tasks, plan.theta().length, host,
+                    address -> Rendezvous.gather(plan.rendezvous(), rank, address))) {
                 try {
                     result = ExecutorModels.with(plan.spec(), plan.fingerprint(), plan.settings().chunk(),
-                            plan.settings().executorThreads(), e -> train(e, mine, net));
+                            plan.settings().executorThreads(), e -> train(e, mine, net, started));
                 } catch (ShardException | UncheckedIOException told) {
                     throw told; // the others know already: a failed task told them, or the connection broke
                 } catch (RuntimeException failure) { // before the first step (a fingerprint mismatch) or between steps
@@ -157,7 +176,7 @@ public final class BarrierTraining {
             return scala.jdk.javaapi.CollectionConverters.asScala(out.iterator());
         }
 
-        private Result train(ShardEvaluator e, List<Shard> mine, AllReduce net) {
+        private Result train(ShardEvaluator e, List<Shard> mine, AllReduce net, long started) {
             int n = plan.theta().length;
             StratifiedBatches batches = plan.batches();
             float[] theta = plan.theta().clone(), g = new float[n], zero = new float[n];
@@ -170,7 +189,7 @@ public final class BarrierTraining {
             int[][] permutations = new int[mine.size()][];
             long[][] slices = new long[mine.size()][];
             for (int k = 0; k < mine.size(); k++) slices[k] = new long[batches.share(mine.get(k).partition())];
-            long cachedEpoch = -1, compute = 0, exchange = 0, updating = 0;
+            long cachedEpoch = -1, compute = 0, exchange = 0, updating = 0, setup = System.nanoTime() - started;
             try {
                 for (int i = 0; i < plan.steps(); i++) {
                     long t0 = System.nanoTime();
@@ -209,14 +228,19 @@ public final class BarrierTraining {
                     losses[i] = net.lossSum() / net.count();
                     update.apply(theta, g);
                     long t3 = System.nanoTime();
+                    boolean epochEnds = (step + 1) % batches.stepsPerEpoch() == 0;
+                    if (epochEnds && i + 1 < plan.steps() && plan.buffers().length > 0) { // the stage's end averages below
+                        float[] mean = averageBuffers(buffers, plan.buffers().length, net);
+                        for (float[] partition : buffers) System.arraycopy(mean, 0, partition, 0, mean.length);
+                    }
                     compute += t1 - t0;
-                    exchange += t2 - t1;
+                    exchange += t2 - t1 + System.nanoTime() - t3;
                     updating += t3 - t2;
                 }
             } finally {
                 e.writeBuffers(initial); // the cached evaluator's evaluation passes keep seeing what they saw before
             }
-            return new Result(theta, averageBuffers(buffers, plan.buffers().length, net), update, losses, compute / 1e9,
+            return new Result(theta, averageBuffers(buffers, plan.buffers().length, net), update, losses, setup / 1e9, compute / 1e9,
                     exchange / 1e9, updating / 1e9);
         }
 

@@ -70,7 +70,8 @@ public final class FlatUpdate implements Serializable {
         return (first.length > 0 ? 1 : 0) + (second.length > 0 ? 1 : 0);
     }
 
-    FlatUpdate copy() {
+    /** An independent copy: the same settings and state (momentum, Adam's moments and step count). */
+    public FlatUpdate copy() {
         FlatUpdate c = new FlatUpdate(kind, first.length == 0 ? 0 : first.length, lr, momentum, beta1, beta2, eps);
         System.arraycopy(first, 0, c.first, 0, first.length);
         System.arraycopy(second, 0, c.second, 0, second.length);

@@ -14,6 +14,7 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -21,12 +22,13 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 /**
  * Barrier training of a batch-norm model (ResNet-8) runs the training-mode graph as DistributedDataParallel without
  * SyncBatchNorm: each partition's slice is normalised with its own statistics, each partition's running statistics
- * move with its slices, and the driver gets their average. The reference is one model replica per partition in
- * this process, stepping on the summed gradient.
+ * move with its slices, and every partition goes on from their average after each epoch; the driver gets the
+ * average at the end. The reference is one model replica per partition in this process, stepping on the summed
+ * gradient, over two epoch boundaries in one stage; the run split into stages at an epoch boundary is the same run.
  */
 class BarrierBatchNormTest {
     static final ModelSpec SPEC = ModelSpec.zoo("resnet8");
-    static final int EXAMPLES = 48, BATCH = 16, STEPS = 3;
+    static final int EXAMPLES = 48, BATCH = 16, STEPS = 7; // 3 steps per epoch: the stage ends in the third epoch
 
     @Test
     void resnet8OnTwoPartitionsFollowsOneReplicaPerPartition() {
@@ -51,9 +53,20 @@ class BarrierBatchNormTest {
         int n = theta.length;
         assertTrue(initial.length > 0, "ResNet-8 has running statistics");
 
+        int epoch = batches.stepsPerEpoch();
+        assertTrue(STEPS > 2 * epoch && STEPS % epoch != 0, "the stage crosses two epoch boundaries and ends mid-epoch");
         BarrierTraining training = new BarrierTraining(spark, batches);
         assertEquals(2, training.tasks(), "local[2] runs 2 tasks");
         BarrierTraining.Result result = training.run(FlatUpdate.sgd(n, 0.05, 0.9), theta, initial, 0, STEPS);
+
+        // The same run as two stages split at the first epoch boundary (train --epochs-per-stage 1) is the same run.
+        BarrierTraining.Result head = training.run(FlatUpdate.sgd(n, 0.05, 0.9), theta, initial, 0, epoch);
+        BarrierTraining.Result tail = training.run(head.update(), head.parameters(), head.buffers(), epoch, STEPS - epoch);
+        assertArrayEquals(result.parameters(), tail.parameters(), "parameters, one stage or two");
+        assertArrayEquals(result.buffers(), tail.buffers(), "running statistics, one stage or two");
+        for (int step = 0; step < STEPS; step++) {
+            assertEquals(result.losses()[step], step < epoch ? head.losses()[step] : tail.losses()[step - epoch], "loss of step " + step);
+        }
 
         // The reference: a replica (its own store, hence its own running statistics) per partition.
         ShardEvaluator[] replicas = new ShardEvaluator[partitions];
@@ -68,8 +81,8 @@ class BarrierBatchNormTest {
             int at = 0;
             for (int p = 0; p < partitions; p++) {
                 long[] slice = new long[batches.share(p)];
-                StratifiedBatches.slice(parts.get(p).start(), StratifiedBatches.localPermutation(7, 0, p, counts[p]), step,
-                        slice.length, slice, 0);
+                StratifiedBatches.slice(parts.get(p).start(), StratifiedBatches.localPermutation(7, step / epoch, p, counts[p]),
+                        step % epoch, slice.length, slice, 0);
                 System.arraycopy(slice, 0, global, at, slice.length);
                 at += slice.length;
                 replicas[p].setParameters(ref);
@@ -82,15 +95,12 @@ class BarrierBatchNormTest {
             LocalLoss.divide(sum, g);
             assertEquals(sum.lossSum / sum.count, result.losses()[step], 1e-5 * result.losses()[step], partitions + " partitions, step " + step);
             update.apply(ref, g);
+            if ((step + 1) % epoch == 0) averageRunningStatistics(replicas, initial.length);
         }
         double err = TestSpark.relativeError(result.parameters(), ref);
         assertTrue(err < 1e-4, "parameters after " + STEPS + " steps differ by " + err);
 
-        float[] mean = new float[initial.length], b = new float[initial.length];
-        for (ShardEvaluator r : replicas) {
-            r.readBuffers(b);
-            for (int i = 0; i < b.length; i++) mean[i] += b[i] / partitions;
-        }
+        float[] mean = averageRunningStatistics(replicas, initial.length);
         assertTrue(TestSpark.relativeError(result.buffers(), mean) < 1e-5,
                 "running statistics differ from the replicas' mean by " + TestSpark.relativeError(result.buffers(), mean));
         assertTrue(TestSpark.relativeError(result.buffers(), initial) > 1e-3, "the running statistics moved");
@@ -116,6 +126,18 @@ class BarrierBatchNormTest {
         assertNotEquals(globalStatistics, result.losses()[0], 1e-4 * globalStatistics, "statistics of the whole global batch");
         double eval = new LocalLoss(SPEC, all, EXAMPLES).loss(theta, Selection.indices(firstBatch));
         assertNotEquals(eval, result.losses()[0], 1e-4 * eval, "the evaluation-mode loss");
+    }
+
+    /** Sets every replica's running statistics to their mean over the replicas, and returns it. */
+    private static float[] averageRunningStatistics(ShardEvaluator[] replicas, int length) {
+        float[] sum = new float[length], b = new float[length];
+        for (ShardEvaluator r : replicas) {
+            r.readBuffers(b);
+            for (int i = 0; i < length; i++) sum[i] += b[i];
+        }
+        for (int i = 0; i < length; i++) sum[i] /= replicas.length;
+        for (ShardEvaluator r : replicas) r.writeBuffers(sum);
+        return sum;
     }
 
     /** The mean training-mode loss of these examples as one batch, from a graph built here. */

@@ -14,12 +14,12 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * Synchronous training in one barrier stage is single-process training at the global batch: on 2 partitions
- * (2 tasks on local[2]) and on 4 (grouped into 2 tasks of 2 shards), over an epoch boundary, and resumed from a
- * returned state; a partition that throws fails the stage with its message.
+ * (2 tasks on local[2]) and on 4 (grouped into 2 tasks of 2 shards), resumed mid-epoch from a returned state, then
+ * over three epoch boundaries in one stage; a partition that throws fails the stage with its message.
  */
 class BarrierTrainingTest {
     static final ModelSpec SPEC = ModelSpec.mlp(Activation.TANH, 24, 8, 5);
-    static final int BATCH = 64, STEPS = 30;
+    static final int BATCH = 64, STEPS = 80, FIRST = 12;
 
     static Shard all;
     static LocalLoss local;
@@ -49,20 +49,22 @@ class BarrierTrainingTest {
         int n = local.dimension();
         FlatUpdate update = adam ? FlatUpdate.adam(n, 1e-2) : FlatUpdate.sgd(n, 0.1, 0.9);
         SynchronousTraining reference = new SynchronousTraining(local, batches(spark), update.copy(), theta);
-        assertTrue(STEPS > batches(spark).stepsPerEpoch(), "the run crosses an epoch boundary");
-        // Two stages of 12 and 18 steps: the second resumes from the first's parameters and optimizer state.
+        assertTrue(STEPS - FIRST > 2 * batches(spark).stepsPerEpoch() && FIRST < batches(spark).stepsPerEpoch(),
+                "the second stage spans several epoch boundaries");
+        // Two stages, of 12 steps and of 68 over three epoch boundaries: the second resumes mid-epoch from the
+        // first's parameters and optimizer state.
         BarrierTraining training = new BarrierTraining(spark, batches(spark));
         assertEquals(2, training.tasks(), "local[2] runs 2 tasks");
-        BarrierTraining.Result first = training.run(update, theta, new float[0], 0, 12);
-        BarrierTraining.Result second = training.run(first.update(), first.parameters(), first.buffers(), 12, STEPS - 12);
+        BarrierTraining.Result first = training.run(update, theta, new float[0], 0, FIRST);
+        BarrierTraining.Result second = training.run(first.update(), first.parameters(), first.buffers(), FIRST, STEPS - FIRST);
         for (int i = 0; i < STEPS; i++) {
             double expected = reference.step();
-            double got = i < 12 ? first.losses()[i] : second.losses()[i - 12];
+            double got = i < FIRST ? first.losses()[i] : second.losses()[i - FIRST];
             assertEquals(expected, got, 1e-5 * expected, (adam ? "Adam" : "SGD") + " on " + partitions + " partitions, step " + i);
         }
         double err = TestSpark.relativeError(second.parameters(), reference.parameters());
         assertTrue(err < 1e-4, partitions + " partitions: the parameters after " + STEPS + " steps differ by " + err);
-        assertTrue(second.meanLoss(STEPS - 12 - 5, STEPS - 12) < first.meanLoss(0, 5), "training lowers the loss");
+        assertTrue(second.meanLoss(STEPS - FIRST - 5, STEPS - FIRST) < first.meanLoss(0, 5), "training lowers the loss");
     }
 
     @Test

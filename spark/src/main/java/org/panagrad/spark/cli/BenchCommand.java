@@ -63,7 +63,9 @@ final class BenchCommand implements Callable<Integer> {
     @Option(names = "--sgd-batch", defaultValue = "1024", description = "Global batch of the SGD comparison (default: ${DEFAULT-VALUE}; 0 skips it).")
     int sgdBatch;
 
-    @Option(names = "--sgd-steps", defaultValue = "58", description = "SGD steps timed per round, one barrier stage (default: ${DEFAULT-VALUE}, an epoch of MNIST at batch 1024).")
+    @Option(names = "--sgd-steps", defaultValue = "58",
+            description = "SGD steps timed per round, one barrier stage (default: ${DEFAULT-VALUE}, an epoch of MNIST at batch 1024; "
+                    + "290 is five epochs, as train --epochs-per-stage 5 runs them).")
     int sgdSteps;
 
     @Option(names = "--sgd-only", description = "Time only the SGD comparison, at --partitions partitions.")
@@ -241,8 +243,9 @@ final class BenchCommand implements Callable<Integer> {
                     r, single1, singleCpu, counts.length, barrier.tasks(), bar, barCpu, single1 / bar, job, jobCpu, single1 / job);
             // The barrier run's cost model: stage start-up and end (launch, connections, result) + steps x (gradient + all-reduce + update).
             double stepsSeconds = run.computeSeconds() + run.exchangeSeconds() + run.updateSeconds();
-            out.printf(Locale.ROOT, "  barrier stage of %.0f ms = start-up and end %.0f ms + %d steps x (gradient %.2f ms + all-reduce %.2f ms + update %.2f ms) in task 0; "
-                            + "single-process step %.2f ms%n", 1e3 * barSeconds, 1e3 * (barSeconds - stepsSeconds), sgdSteps,
+            out.printf(Locale.ROOT, "  barrier stage of %.0f ms = start-up and end %.0f ms (task 0 from its start to its first step %.0f ms) "
+                            + "+ %d steps x (gradient %.2f ms + all-reduce %.2f ms + update %.2f ms) in task 0; single-process step %.2f ms%n",
+                    1e3 * barSeconds, 1e3 * (barSeconds - stepsSeconds), 1e3 * run.setupSeconds(), sgdSteps,
                     1e3 * run.computeSeconds() / sgdSteps, 1e3 * run.exchangeSeconds() / sgdSteps, 1e3 * run.updateSeconds() / sgdSteps,
                     1e3 * sgdBatch / single1);
             out.flush();
