@@ -313,6 +313,59 @@ class KfcTest {
         assertEquals(m.size, offset);
     }
 
+    /**
+     * What the {@code laplace} command's Monte Carlo predictive runs: {@link Laplace#sample} writes theta + S z into
+     * the CNN's parameters, S S^T = (H + delta I)^-1 for the H that Laplace fitted (S, not the covariance itself;
+     * written in the parameters' own order, a Conv2d's [out, in] weight included), and {@link Laplace#restoreMap}
+     * puts theta back.
+     */
+    @Test
+    void laplaceSamplesTheCnnsPosteriorIntoItsParameters() {
+        SmallCnn m = new SmallCnn(37, 4);
+        ParameterStore store = m.store();
+        Laplace.Batches one = new Laplace.Batches() {
+            @Override
+            public int count() {
+                return 1;
+            }
+
+            @Override
+            public void feed(int b, org.panagrad.runtime.Program program) {
+                m.feedImages(program);
+            }
+        };
+        Laplace laplace = Laplace.fit(store, m.logits, m.pass.layerCalls(), Laplace.Subset.ALL, Laplace.Structure.KRON, one,
+                m.batch, 0);
+        double delta = 0.7;
+        laplace.setPriorPrecision(delta);
+        org.panagrad.analysis.FlatParameters flat = new org.panagrad.analysis.FlatParameters(store, m.params);
+        float[] map = new float[m.size], z = new float[m.size], draw = new float[m.size], written = new float[m.size];
+        flat.read(map);
+        laplace.sample(new SplittableRandom(5), z, draw);
+        flat.read(written);
+        // S from the sampler's columns; the precision H + delta I from the fitted operator's columns.
+        RealMatrix s = new Array2DRowRealMatrix(m.size, m.size), precision = new Array2DRowRealMatrix(m.size, m.size);
+        float[] e = new float[m.size], column = new float[m.size];
+        for (int j = 0; j < m.size; j++) {
+            java.util.Arrays.fill(e, 0f);
+            e[j] = 1;
+            laplace.hessian().sampleInverse(delta, e, column);
+            for (int i = 0; i < m.size; i++) s.setEntry(i, j, column[i]);
+            laplace.hessian().apply(e, column);
+            for (int i = 0; i < m.size; i++) precision.setEntry(i, j, column[i] + (i == j ? delta : 0));
+        }
+        double[] expected = s.operate(Reference.toDouble(z));
+        for (int i = 0; i < m.size; i++) expected[i] += map[i];
+        Reference.assertClose("the sample in the store", expected, Reference.toDouble(written), 1e-4, 1e-5);
+        RealMatrix covariance = new CholeskyDecomposition(precision.add(precision.transpose()).scalarMultiply(0.5), 1e-6, 1e-12)
+                .getSolver().getInverse();
+        double error = s.multiply(s.transpose()).subtract(covariance).getNorm() / covariance.getNorm();
+        assertTrue(error < 1e-4, "|S S^T - (H + delta I)^-1| / |(H + delta I)^-1| = " + error);
+        laplace.restoreMap();
+        flat.read(written);
+        Reference.assertClose("the MAP restored", Reference.toDouble(map), Reference.toDouble(written), 0, 0);
+    }
+
     @Test
     void kfacTrainsTheSmallCnn() {
         SmallCnn m = new SmallCnn(31, 8);
