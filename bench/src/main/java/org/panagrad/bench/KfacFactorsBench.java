@@ -15,15 +15,8 @@ import org.openjdk.jmh.annotations.Warmup;
 import org.panagrad.autodiff.Autodiff;
 import org.panagrad.compiler.Compiler;
 import org.panagrad.curvature.LayerBackprop;
-import org.panagrad.graph.Graph;
 import org.panagrad.graph.Node;
 import org.panagrad.kernels.Gemm;
-import org.panagrad.nn.Activation;
-import org.panagrad.nn.Forward;
-import org.panagrad.nn.Init;
-import org.panagrad.nn.Mlp;
-import org.panagrad.ops.SoftmaxCrossEntropy;
-import org.panagrad.runtime.ParameterStore;
 import org.panagrad.runtime.Program;
 
 import java.util.ArrayList;
@@ -32,10 +25,11 @@ import java.util.SplittableRandom;
 import java.util.concurrent.TimeUnit;
 
 /**
- * The Kronecker factors of every Linear layer (issue 21's target: K-FAC's at most 1.5x a batch gradient, with no
- * allocation) against the batch gradient on the same model and batch: K-FAC's with one sampled label per example
- * (forward, one backward to the layer outputs, A = a'a / B and G = g'g / B) and KFLR's exact ones (a backward per
- * class). Run with {@code -prof gc} for the bytes allocated per operation.
+ * The Kronecker factors of every Linear and Conv2d layer (issue 21's target: K-FAC's at most 1.5x a batch
+ * gradient, with no allocation) against the batch gradient on the same model and batch ({@link ModelFixture}: an
+ * MLP width list or a zoo name): K-FAC's with one sampled label per example (forward, one backward to the layer
+ * outputs, A = a'a / B and G = g'g / B; a Conv2d's KFC factors over its output positions) and KFLR's exact ones (a
+ * backward per class). Run with {@code -prof gc} for the bytes allocated per operation.
  */
 @State(Scope.Thread)
 @BenchmarkMode(Mode.AverageTime)
@@ -44,8 +38,8 @@ import java.util.concurrent.TimeUnit;
 @Measurement(iterations = 5, time = 1)
 @Fork(value = 1, jvmArgsAppend = {"--add-modules", "jdk.incubator.vector"})
 public class KfacFactorsBench {
-    @Param({"784-500-10"})
-    public String layers;
+    @Param({"784-500-10", "lenet5"})
+    public String model;
 
     @Param({"128"})
     public int batch;
@@ -60,30 +54,15 @@ public class KfacFactorsBench {
     @Setup(Level.Trial)
     public void setUp() {
         Gemm.setThreads(threads);
-        int[] widths = Mlp.parseWidths(layers);
-        Graph graph = new Graph();
-        ParameterStore store = new ParameterStore();
-        Mlp mlp = Mlp.create(graph, Activation.RELU, widths);
-        mlp.initialize(store, Init.TORCH_DEFAULT, 42);
-        Node x = graph.input("x", batch, widths[0]);
-        Node labels = graph.labels("labels", batch, widths[widths.length - 1]);
-        Forward pass = Forward.eval();
-        Node logits = mlp.forward(x, pass);
-        Node loss = SoftmaxCrossEntropy.of(logits, labels);
-        SplittableRandom data = new SplittableRandom(43);
-        float[] images = new float[batch * widths[0]];
-        for (int i = 0; i < images.length; i++) images[i] = (float) data.nextDouble();
-        int[] classes = new int[batch];
-        for (int i = 0; i < batch; i++) classes[i] = data.nextInt(widths[widths.length - 1]);
-        List<Node> outputs = new ArrayList<>(List.of(loss));
-        outputs.addAll(List.of(Autodiff.grad(loss, mlp.parameters().toArray(new Node[0]))));
-        gradient = Compiler.compile(store, outputs);
-        gradient.set(x, images);
-        gradient.setLabels(labels, classes);
-        kfac = LayerBackprop.compile(store, logits, pass.layerCalls(), LayerBackprop.Vectors.SAMPLED, "KFAC", true, false);
-        kflr = LayerBackprop.compile(store, logits, pass.layerCalls(), LayerBackprop.Vectors.HESSIAN_FACTOR, "KFLR", true, false);
-        kfac.program().set(x, images);
-        kflr.program().set(x, images);
+        ModelFixture f = new ModelFixture(model, batch, 42);
+        List<Node> outputs = new ArrayList<>(List.of(f.loss));
+        outputs.addAll(List.of(Autodiff.grad(f.loss, f.parameters().toArray(new Node[0]))));
+        gradient = Compiler.compile(f.store, outputs);
+        f.feed(gradient);
+        kfac = LayerBackprop.compile(f.store, f.logits, f.pass.layerCalls(), LayerBackprop.Vectors.SAMPLED, "KFAC", true, false);
+        kflr = LayerBackprop.compile(f.store, f.logits, f.pass.layerCalls(), LayerBackprop.Vectors.HESSIAN_FACTOR, "KFLR", true, false);
+        kfac.program().set(f.x, f.images, 0);
+        kflr.program().set(f.x, f.images, 0);
     }
 
     @Benchmark

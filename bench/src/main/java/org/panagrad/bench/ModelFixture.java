@@ -27,7 +27,7 @@ final class ModelFixture {
     final Graph graph = new Graph();
     final ParameterStore store = new ParameterStore();
     final ZooModel model;
-    final Node x, labels, loss;
+    final Node x, labels, logits, loss;
     /** The forward pass (training mode), whose layer calls the curvature programs need. */
     final Forward pass = Forward.train();
     /** The running-statistics updates a training step runs (batch norm), empty for an MLP. */
@@ -43,7 +43,8 @@ final class ModelFixture {
         if (mlp) classCount = options.mlpWidths()[options.mlpWidths().length - 1];
         x = model.input(graph, "x", batch);
         labels = graph.labels("labels", batch, classCount);
-        loss = SoftmaxCrossEntropy.of(model.module().forward(x, pass), labels);
+        logits = model.module().forward(x, pass);
+        loss = SoftmaxCrossEntropy.of(logits, labels);
         stateUpdates = pass.stateUpdates();
         model.module().initialize(store, Init.TORCH_DEFAULT, new SplittableRandom(seed));
         SplittableRandom rnd = new SplittableRandom(seed + 1);

@@ -9,28 +9,30 @@ import org.panagrad.ops.Ops;
 import java.util.List;
 
 /**
- * A Conv2d layer's structure (one group): x [N, C, H, W], weight [O, C, kh, kw] read as [O, K] with
- * K = C kh kw, d [N, O, OH, OW] read as D_n [O, P] over the P = OH OW output positions. With U_n [K, P] sample
- * n's unfolded input patches (im2col), its weight gradient is D_n U_n^T and its bias gradient D_n summed over
- * positions. The patches come from a convolution of x with the identity kernel (the K x K identity seen as
- * [K, C, kh, kw]) under the layer's own stride, padding and dilation, so they line up with the weight's layout
- * by construction.
+ * A Conv2d layer's structure: x [N, C, H, W], weight [O, C/G, kh, kw] with G groups, read as G blocks [O/G, K]
+ * with K = C/G kh kw, d [N, O, OH, OW] read as D_ng [O/G, P] over the P = OH OW output positions. With U_ng [K, P]
+ * sample n's unfolded input patches of group g's channels (im2col), group g's weight gradient is D_ng U_ng^T
+ * (one batched product over samples and groups) and the bias gradient D_n summed over positions. The patches
+ * come from a convolution of x with the identity kernel (the K x K identity per group, seen as [G K, C/G, kh, kw])
+ * under the layer's own stride, padding, dilation and groups, so they line up with the weight's layout by
+ * construction.
  *
- * <p>A squared norm ||D_n U_n^T||^2 = sum_{p,q} (U_n^T U_n)_{pq} (D_n^T D_n)_{pq} (the Gram trick) costs
- * P^2 (K + O) per sample against P K O for the materialised gradient: the cheaper one is built. LeNet-5's
- * layers (P = 784, K = 25, O = 6; P = 100, K = 150, O = 16) materialise.
+ * <p>A squared norm ||D_ng U_ng^T||^2 = sum_{p,q} (U_ng^T U_ng)_{pq} (D_ng^T D_ng)_{pq} (the Gram trick) costs
+ * P^2 (K + O/G) per sample and group against P K O/G for the materialised gradient: the cheaper one is built.
+ * LeNet-5's layers (P = 784, K = 25, O = 6; P = 100, K = 150, O = 16) materialise. The Kronecker factors (KFC)
+ * take one group ({@link LayerBackprop#requireSupported}): a grouped layer's are G blocks, not yet built.
  */
 record Conv2dStructure(LayerCall call, Conv2d conv, Node patches) implements StructuredLayer {
-    /** The structure of a Conv2d call with one group; the patches [N, K, P] are built here. */
+    /** The structure of a Conv2d call; the patches [N, G K, P] are built here. */
     static Conv2dStructure of(LayerCall call, Conv2d conv) {
         Node x = call.input(), w = conv.weight();
-        int k = w.shape().numel() / w.shape().dim(0);
-        float[] identity = new float[k * k];
-        for (int i = 0; i < k; i++) identity[i * k + i] = 1;
+        int k = w.shape().numel() / w.shape().dim(0), groups = conv.geometry().groups();
+        float[] identity = new float[groups * k * k];
+        for (int g = 0; g < groups; g++) for (int i = 0; i < k; i++) identity[(g * k + i) * k + i] = 1;
         Node kernel = x.graph().constant(call.name() + ".unfold" + x.graph().size(),
-                Shape.of(k, w.shape().dim(1), w.shape().dim(2), w.shape().dim(3)), identity);
+                Shape.of(groups * k, w.shape().dim(1), w.shape().dim(2), w.shape().dim(3)), identity);
         Node unfolded = Ops.conv2d(x, kernel, null, conv.geometry());
-        return new Conv2dStructure(call, conv, Ops.reshape(unfolded, x.shape().dim(0), k, -1));
+        return new Conv2dStructure(call, conv, Ops.reshape(unfolded, x.shape().dim(0), groups * k, -1));
     }
 
     @Override
@@ -47,8 +49,23 @@ record Conv2dStructure(LayerCall call, Conv2d conv, Node patches) implements Str
         return patches.shape().dim(0);
     }
 
+    private int groups() {
+        return conv.geometry().groups();
+    }
+
+    /** K, one group's fan-in. */
     private int fanIn() {
-        return patches.shape().dim(1);
+        return patches.shape().dim(1) / groups();
+    }
+
+    /** The patches as [N, G, K, P]. */
+    private Node groupPatches() {
+        return Ops.reshape(patches, samples(), groups(), fanIn(), positions());
+    }
+
+    /** d as [N, G, O/G, P]. */
+    private Node byGroup(Node d) {
+        return Ops.reshape(d, samples(), groups(), d.shape().dim(1) / groups(), positions());
     }
 
     @Override
@@ -65,9 +82,10 @@ record Conv2dStructure(LayerCall call, Conv2d conv, Node patches) implements Str
         return new KroneckerBlock.Layout(true, bias() != null);
     }
 
+    /** [N P, G K]: group g's patch in columns g K to (g + 1) K. */
     @Override
     public Node inputRows() {
-        return Ops.reshape(Ops.permute(patches, 0, 2, 1), -1, fanIn());
+        return Ops.reshape(Ops.permute(patches, 0, 2, 1), -1, groups() * fanIn());
     }
 
     @Override
@@ -77,30 +95,35 @@ record Conv2dStructure(LayerCall call, Conv2d conv, Node patches) implements Str
 
     @Override
     public Node weightGradient(Node inputRows, Node gradientRows) {
-        return Ops.reshape(Ops.matmul(gradientRows, inputRows, true, false), weight().shape());
+        int g = groups();
+        if (g == 1) return Ops.reshape(Ops.matmul(gradientRows, inputRows, true, false), weight().shape());
+        int rows = inputRows.shape().dim(0), o = gradientRows.shape().dim(1) / g;
+        Node a = Ops.permute(Ops.reshape(inputRows, rows, g, fanIn()), 1, 0, 2);
+        Node d = Ops.permute(Ops.reshape(gradientRows, rows, g, o), 1, 0, 2);
+        return Ops.reshape(Ops.matmul(d, a, true, false), weight().shape());
     }
 
     @Override
     public Node[] perSample(Node d) {
-        Node d3 = byPosition(d);
         int[] dims = new int[5];
         dims[0] = samples();
         System.arraycopy(weight().shape().dims(), 0, dims, 1, 4);
-        Node w = Ops.reshape(Ops.matmul(d3, patches, false, true), dims);
-        return new Node[] {w, bias() == null ? null : Ops.sum(d3, 2, false)};
+        Node w = Ops.reshape(Ops.matmul(byGroup(d), groupPatches(), false, true), dims);
+        return new Node[] {w, bias() == null ? null : Ops.sum(byPosition(d), 2, false)};
     }
 
     @Override
     public Node squaredNorm(Node d) {
-        Node d3 = byPosition(d), weightPart;
-        long p = positions(), k = fanIn(), o = d.shape().dim(1);
+        Node d4 = byGroup(d), u4 = groupPatches(), weightPart;
+        long p = positions(), k = fanIn(), o = d.shape().dim(1) / groups();
         if (p * (k + o) < k * o) {
-            Node gramU = Ops.matmul(patches, patches, true, false), gramD = Ops.matmul(d3, d3, true, false);
-            weightPart = Ops.sum(Ops.mul(gramU, gramD), new int[] {1, 2}, false);
+            Node gramU = Ops.matmul(u4, u4, true, false), gramD = Ops.matmul(d4, d4, true, false);
+            weightPart = Ops.sum(Ops.mul(gramU, gramD), new int[] {1, 2, 3}, false);
         } else {
-            Node g = Ops.matmul(d3, patches, false, true);
-            weightPart = Ops.sum(Ops.mul(g, g), new int[] {1, 2}, false);
+            Node g = Ops.matmul(d4, u4, false, true);
+            weightPart = Ops.sum(Ops.mul(g, g), new int[] {1, 2, 3}, false);
         }
+        Node d3 = byPosition(d);
         if (bias() == null) return weightPart;
         Node b = Ops.sum(d3, 2, false);
         return Ops.add(weightPart, Ops.sum(Ops.mul(b, b), 1, false));

@@ -109,8 +109,13 @@ public final class Laplace {
      *
      * @param logits        [batch, classes] logits of the model on the batches' input, by a pass with layer calls
      * @param allLayers     that pass's layer calls
-     * @param examples      N, the training examples the batches hold
-     * @param logLikelihood sum over the training set of log p(y | x, theta), at the MAP
+     * The batches may be the whole training set or a sample of it (laplace-torch fits on its whole loader): the
+     * posterior is over the N examples the MAP was trained on, so the Gauss-Newton sum over the batches is scaled by
+     * N / (examples in the batches), an unbiased estimate of the sum over all N. Fitting on n of N examples without
+     * the scaling would be the posterior of an n-example training set, n/N times as sharp.
+     *
+     * @param examples      N, the size of the training set the MAP was fitted on (at least the batches' examples)
+     * @param logLikelihood sum over that training set of log p(y | x, theta), at the MAP
      */
     public static Laplace fit(ParameterStore store, Node logits, List<LayerCall> allLayers, Subset subset,
                               Structure structure, Batches train, int examples, double logLikelihood) {
@@ -133,10 +138,12 @@ public final class Laplace {
         }
         FlatParameters flat = new FlatParameters(store, params);
         int batch = logits.shape().dim(0);
-        if (train.count() * batch != examples) {
-            throw new IllegalArgumentException(method + ": " + train.count() + " batches of " + batch + " are not the "
-                    + examples + " examples");
+        long fitted = (long) train.count() * batch;
+        if (train.count() < 1 || fitted > examples) {
+            throw new IllegalArgumentException(method + ": " + train.count() + " batches of " + batch + " are not a sample of the "
+                    + examples + " training examples");
         }
+        double scale = (double) examples / fitted;
         CurvatureOperator hessian = switch (structure) {
             case KRON -> {
                 LayerBackprop backprop = LayerBackprop.compile(store, logits, layers, LayerBackprop.Vectors.HESSIAN_FACTOR,
@@ -157,23 +164,24 @@ public final class Laplace {
                 for (int b = 0; b < train.count(); b++) {
                     train.feed(b, diagonal.program());
                     diagonal.compute(one);
-                    // batch times each batch's mean: the sum over the training set.
-                    for (int i = 0; i < one.length; i++) sum[i] += (double) one[i] * batch;
+                    // each batch's mean: their mean over the batches times N is the sum over the training set.
+                    for (int i = 0; i < one.length; i++) sum[i] += (double) one[i] / train.count();
                 }
+                for (int i = 0; i < one.length; i++) sum[i] *= examples;
                 for (int i = 0; i < one.length; i++) one[i] = (float) sum[i];
                 yield KroneckerCurvature.diagonal("GGN diagonal", layers, one);
             }
             case FULL -> fullLastLayer(LayerBackprop.compile(store, logits, layers, LayerBackprop.Vectors.HESSIAN_FACTOR,
-                    method, false, true), train);
+                    method, false, true), train, scale);
         };
         return new Laplace(subset, structure, layers, flat, hessian, examples, logLikelihood);
     }
 
     /**
      * The explicit Gauss-Newton matrix of the last layer over the training set: with parameter (i, c) at i * C + c,
-     * block (c, c') is sum_n H_n[c, c'] a_n a_n^T, H_n = diag(p_n) - p_n p_n^T; one GEMM per pair c <= c'.
+     * block (c, c') is scale * sum_n H_n[c, c'] a_n a_n^T, H_n = diag(p_n) - p_n p_n^T; one GEMM per pair c <= c'.
      */
-    private static DenseCurvature fullLastLayer(LayerBackprop backprop, Batches train) {
+    private static DenseCurvature fullLastLayer(LayerBackprop backprop, Batches train, double scale) {
         int batch = backprop.batch(), classes = backprop.classes(), p = backprop.inputSize(0), size = p * classes;
         double[] h = new double[size * size];
         float[] inputs = new float[batch * p], weighted = new float[batch * p], block = new float[p * p];
@@ -194,7 +202,7 @@ public final class Laplace {
                     Gemm.gemm(p, p, batch, 1f, GemmOperand.transposeOf(weighted, 0, p), GemmOperand.of(inputs, 0, p), 0f, GemmOperand.of(block, 0, p));
                     for (int i = 0; i < p; i++) {
                         for (int j = 0; j < p; j++) {
-                            double v = block[i * p + j];
+                            double v = scale * block[i * p + j];
                             h[(i * classes + c) * size + j * classes + c2] += v;
                             if (c != c2) h[(j * classes + c2) * size + i * classes + c] += v;
                         }

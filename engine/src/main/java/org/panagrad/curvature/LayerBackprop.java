@@ -145,9 +145,11 @@ public final class LayerBackprop {
 
     /** Fails unless K-FAC's structure is known for this layer: a Linear on [batch, in] or a Conv2d with one group. */
     static void requireSupported(LayerCall call, String method) {
-        if (!StructuredLayers.supports(call)) {
+        boolean grouped = call.layer() instanceof org.panagrad.nn.Conv2d conv && conv.geometry().groups() != 1;
+        if (!StructuredLayers.supports(call) || grouped) {
             throw new IllegalArgumentException(method + " does not support layer '" + call.name() + "' ("
-                    + call.layer().describe() + "): supported layers are Linear and Conv2d (one group)");
+                    + call.layer().describe() + "): supported layers are Linear and Conv2d (one group"
+                    + (grouped ? "; a grouped convolution's Kronecker factors are one block per group, not built yet" : "") + ")");
         }
         if (call.layer() instanceof Linear && call.input().shape().rank() != 2) {
             throw new IllegalArgumentException(method + " does not support layer '" + call.name() + "' ("

@@ -13,7 +13,7 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * The layer map of structure-exploiting curvature methods: the Linear and Conv2d calls (one group) that cover a
+ * The layer map of structure-exploiting curvature methods: the Linear and Conv2d calls that cover a
  * loss's parameters, found through {@link org.panagrad.nn.Forward#record}'s layer calls, and checked for what
  * those methods assume: every parameter belongs to one such call on a batch whose first axis is the samples, and
  * is used by nothing else (a tied weight would get only part of its gradient). A parameter of any other layer
@@ -60,11 +60,11 @@ public final class StructuredLayers {
         return layers;
     }
 
-    private static final String SUPPORTED = "Linear and Conv2d (one group)";
+    private static final String SUPPORTED = "Linear and Conv2d";
 
-    /** Whether the call is a layer with a known structure: a Linear, or a Conv2d with one group. */
+    /** Whether the call is a layer with a known structure: a Linear or a Conv2d. */
     static boolean supports(LayerCall c) {
-        return c.layer() instanceof Linear || c.layer() instanceof Conv2d conv && conv.geometry().groups() == 1;
+        return c.layer() instanceof Linear || c.layer() instanceof Conv2d;
     }
 
     /** The structure of a supported call. */

@@ -3,33 +3,29 @@ package org.panagrad.curvature;
 import org.apache.commons.math3.linear.RealMatrix;
 import org.junit.jupiter.api.Test;
 import org.panagrad.compiler.Compiler;
-import org.panagrad.graph.Graph;
 import org.panagrad.graph.Node;
-import org.panagrad.nn.Conv2d;
-import org.panagrad.nn.Forward;
-import org.panagrad.nn.Linear;
-import org.panagrad.ops.Ops;
 import org.panagrad.runtime.ParameterStore;
 import org.panagrad.runtime.Program;
 import org.panagrad.testing.Reference;
 
 import java.util.ArrayList;
-import java.util.List;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
- * The structured curvature methods on a small CNN (stride, padding, dilation, a conv without bias, max pooling):
+ * The structured curvature methods on a small CNN (stride, padding, dilation, a conv without bias, max pooling),
+ * with one group and with two:
  * per-sample gradients, their norms, the diagonals and DP-SGD's clipped sum against batch-of-one float64
  * gradients and the explicit GGN.
  */
 class ConvolutionCurvatureTest {
 
-    @Test
-    void perSampleGradientsEqualTheGradientsOfBatchOfOneGraphs() {
-        SmallCnn m = new SmallCnn(3, 5);
+    @org.junit.jupiter.params.ParameterizedTest(name = "grouped {0}")
+    @org.junit.jupiter.params.provider.ValueSource(booleans = {false, true})
+    void perSampleGradientsEqualTheGradientsOfBatchOfOneGraphs(boolean grouped) {
+        SmallCnn m = new SmallCnn(3, 5, grouped);
         PerSampleGradients psg = PerSampleGradients.compile(m.store(), m.loss, m.pass.layerCalls(), m.params, true);
         PerSampleGradients light = PerSampleGradients.compile(m.store(), m.loss, m.pass.layerCalls(), m.params, false);
         m.feed(psg.program());
@@ -49,9 +45,10 @@ class ConvolutionCurvatureTest {
         }
     }
 
-    @Test
-    void diagonalsEqualTheExplicitOnes() {
-        SmallCnn m = new SmallCnn(5, 4);
+    @org.junit.jupiter.params.ParameterizedTest(name = "grouped {0}")
+    @org.junit.jupiter.params.provider.ValueSource(booleans = {false, true})
+    void diagonalsEqualTheExplicitOnes(boolean grouped) {
+        SmallCnn m = new SmallCnn(5, 4, grouped);
         RealMatrix ggn = m.explicitGgn();
         double[] fisher = new double[m.size];
         for (int n = 0; n < m.batch; n++) {
@@ -73,9 +70,10 @@ class ConvolutionCurvatureTest {
         return Reference.toDouble(out);
     }
 
-    @Test
-    void privateGradientsClipEachSample() {
-        SmallCnn m = new SmallCnn(7, 6);
+    @org.junit.jupiter.params.ParameterizedTest(name = "grouped {0}")
+    @org.junit.jupiter.params.provider.ValueSource(booleans = {false, true})
+    void privateGradientsClipEachSample(boolean grouped) {
+        SmallCnn m = new SmallCnn(7, 6, grouped);
         double[][] samples = new double[m.batch][];
         double[] norms = new double[m.batch];
         for (int n = 0; n < m.batch; n++) {
@@ -105,19 +103,13 @@ class ConvolutionCurvatureTest {
         Reference.assertClose("clipped mean", expected, Reference.toDouble(got), 1e-4, 1e-6);
     }
 
+    /** The Kronecker methods take one group: a grouped convolution fails, named, where its factors would be built. */
     @Test
-    void aGroupedConvolutionIsNamed() {
-        Graph g = new Graph();
-        Forward pass = Forward.eval();
-        Conv2d grouped = Conv2d.create(g, "features.0", 4, 4, 3, 1, 1, 1, 2, true);
-        Linear fc = Linear.create(g, "fc", 4 * 5 * 5, 3);
-        Node x = g.input("x", 2, 4, 5, 5);
-        Node loss = Ops.crossEntropy(fc.forward(Ops.flatten(grouped.forward(x, pass), 1), pass), g.labels("y", 2, 3));
-        List<Node> params = List.of(grouped.weight(), grouped.bias(), fc.weight(), fc.bias());
-        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
-                () -> PerSampleGradients.compile(new ParameterStore(), loss, pass.layerCalls(), params, false));
-        assertTrue(e.getMessage().contains("per-sample gradients does not support layer 'features.0' (Conv2d(4, 4, kernel_size=(3, 3)"),
-                e.getMessage());
-        assertTrue(e.getMessage().contains("groups=2"), e.getMessage());
+    void kroneckerMethodsNameAGroupedConvolution() {
+        SmallCnn m = new SmallCnn(9, 2, true);
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> LayerBackprop.compile(m.store(), m.logits,
+                m.pass.layerCalls(), LayerBackprop.Vectors.HESSIAN_FACTOR, "KFLR", true, false));
+        assertTrue(e.getMessage().contains("KFLR does not support layer 'conv1' (Conv2d(2, 4, kernel_size=(3, 3)"), e.getMessage());
+        assertTrue(e.getMessage().contains("groups=2") && e.getMessage().contains("one block per group"), e.getMessage());
     }
 }

@@ -34,6 +34,50 @@ class LaplaceTest {
         return Laplace.fit(m.store, m.logits, m.layers, subset, structure, one, m.batch, -m.batch * meanLoss(m));
     }
 
+    /** Fitted on {@code fitted} copies of m's batch as a sample of a training set of {@code copies} copies of it. */
+    private static Laplace fitSample(SmallClassifier m, Laplace.Subset subset, Laplace.Structure structure, int fitted, int copies) {
+        Laplace.Batches sample = new Laplace.Batches() {
+            @Override
+            public int count() {
+                return fitted;
+            }
+
+            @Override
+            public void feed(int b, Program program) {
+                program.set(m.x, m.images);
+            }
+        };
+        return Laplace.fit(m.store, m.logits, m.layers, subset, structure, sample, copies * m.batch, -copies * m.batch * meanLoss(m));
+    }
+
+    /**
+     * The posterior is over the training set the model was fitted on; a sample of it estimates its Gauss-Newton
+     * sum. Here the training set is 4 copies of one batch: one batch of it, two, or all four give the same
+     * Hessian, four times that of a one-batch training set (fitting on n of N images as if N were n made the
+     * demo's all-layer posteriors N/n times too broad).
+     */
+    @Test
+    void aSampleOfTheTrainingSetEstimatesTheWholeSetsCurvature() {
+        SmallClassifier m = new SmallClassifier(25, 6, 5, 4, 3);
+        for (Laplace.Structure s : Laplace.Structure.values()) {
+            Laplace.Subset subset = s == Laplace.Structure.FULL ? Laplace.Subset.LAST_LAYER : Laplace.Subset.ALL;
+            double[][] single = SmallClassifier.explicit(fitSample(m, subset, s, 1, 1).hessian());
+            for (int fitted : new int[] {1, 2, 4}) {
+                Laplace laplace = fitSample(m, subset, s, fitted, 4);
+                double[][] h = SmallClassifier.explicit(laplace.hessian());
+                double scale = 0;
+                for (double[] row : single) for (double v : row) scale = Math.max(scale, Math.abs(v));
+                for (int i = 0; i < h.length; i++) {
+                    for (int j = 0; j < h.length; j++) {
+                        assertEquals(4 * single[i][j], h[i][j], 1e-4 * 4 * scale, s + " on " + fitted + " of 4 batches, entry " + i + ", " + j);
+                    }
+                }
+            }
+            IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> fitSample(m, subset, s, 5, 4));
+            assertTrue(e.getMessage().contains("not a sample of the 24 training examples"), e.getMessage());
+        }
+    }
+
     private static double meanLoss(SmallClassifier m) {
         Program p = Compiler.compile(m.store, List.of(m.loss));
         p.set(m.x, m.images);

@@ -24,11 +24,13 @@ import java.util.Random;
  * A tiny CNN with a batch of float-valued data, and float64 references built without the curvature package
  * (batch-of-one graphs, explicit Jacobians): conv1 (2 -> 3 channels, 3 x 3, stride 2, padding 1, bias) on
  * 7 x 7 images, ReLU, 2 x 2 max pooling, conv2 (3 -> 8, 2 x 2, padding 1, dilation 2, no bias; few positions,
- * so its norms take the Gram path), tanh, flatten, a Linear to 3 classes, softmax cross-entropy.
+ * so its norms take the Gram path), tanh, flatten, a Linear to 3 classes, softmax cross-entropy. The grouped
+ * variant has conv1 2 -> 4 channels in 2 groups (materialised norms) and conv2 4 -> 32 in 2 groups (Gram norms).
  */
 final class SmallCnn {
     static final int CLASSES = 3, CHANNELS = 2, SIDE = 7;
     final int batch, size;
+    final boolean grouped;
     final Graph graph = new Graph();
     final Forward pass = Forward.eval();
     final Node x, labels, logits, loss;
@@ -38,10 +40,11 @@ final class SmallCnn {
 
     /** One copy of the model in a graph. */
     private record Model(Node x, Node logits, List<Node> params) {
-        static Model build(Graph g, int batch, Forward pass) {
-            Conv2d conv1 = Conv2d.create(g, "conv1", CHANNELS, 3, 3, 2, 1, true);
-            Conv2d conv2 = Conv2d.create(g, "conv2", 3, 8, 2, 1, 1, 2, 1, false);
-            Linear fc = Linear.create(g, "fc", 8 * 2 * 2, CLASSES);
+        static Model build(Graph g, int batch, Forward pass, boolean grouped) {
+            int groups = grouped ? 2 : 1, hidden = grouped ? 4 : 3, out = grouped ? 32 : 8;
+            Conv2d conv1 = Conv2d.create(g, "conv1", CHANNELS, hidden, 3, 2, 1, 1, groups, true);
+            Conv2d conv2 = Conv2d.create(g, "conv2", hidden, out, 2, 1, 1, 2, groups, false);
+            Linear fc = Linear.create(g, "fc", out * 2 * 2, CLASSES);
             Node x = g.input("x", batch, CHANNELS, SIDE, SIDE);
             Node h = Ops.maxPool2d(Ops.relu(conv1.forward(x, pass)), 2);
             h = Ops.flatten(Ops.tanh(conv2.forward(h, pass)), 1);
@@ -50,9 +53,14 @@ final class SmallCnn {
     }
 
     SmallCnn(long seed, int batch) {
+        this(seed, batch, false);
+    }
+
+    SmallCnn(long seed, int batch, boolean grouped) {
         this.batch = batch;
+        this.grouped = grouped;
         Random rnd = new Random(seed);
-        Model m = Model.build(graph, batch, pass);
+        Model m = Model.build(graph, batch, pass, grouped);
         x = m.x;
         logits = m.logits;
         params = m.params;
@@ -87,7 +95,7 @@ final class SmallCnn {
     /** The batch-of-one model of sample n, in float64. */
     private final class Single {
         final Graph g = new Graph();
-        final Model m = Model.build(g, 1, Forward.eval());
+        final Model m = Model.build(g, 1, Forward.eval(), grouped);
         final Node y1 = g.labels("labels", 1, CLASSES);
         final Node l = Ops.crossEntropy(m.logits, y1);
         final Node[] ps = m.params.toArray(new Node[0]);

@@ -44,8 +44,8 @@ final class LaplaceCommand implements Callable<Integer> {
     @Option(names = "--hessian", paramLabel = "NAME", defaultValue = "kron", description = "diag, kron or full (full: last-layer only; default: ${DEFAULT-VALUE}).")
     String hessian;
 
-    @Option(names = "--train-samples", paramLabel = "N", description = "Fit on the first N training images, a multiple of "
-            + BATCH + " (default: all).")
+    @Option(names = "--train-samples", paramLabel = "N", description = "Fit the Gauss-Newton matrix on the first N training images,"
+            + " a multiple of " + BATCH + ", scaled to the whole training set the model was trained on (default: all).")
     Integer trainSamples;
 
     @Option(names = "--mc-samples", paramLabel = "S", defaultValue = "30",
@@ -99,7 +99,8 @@ final class LaplaceCommand implements Callable<Integer> {
         }
         Map<String, Double> seconds = new LinkedHashMap<>();
         long t0 = System.nanoTime();
-        double trainLoss = new Evaluator(model, train, n).run().loss();
+        // The posterior is over the whole training set (the MAP's data); a sample of it estimates its curvature.
+        double trainLoss = new Evaluator(model, train).run().loss();
         Model.Batch fit = model.batch("laplace_fit", BATCH);
         int pixels = train.pixelsPerImage();
         Laplace.Batches batches = new Laplace.Batches() {
@@ -113,10 +114,12 @@ final class LaplaceCommand implements Callable<Integer> {
                 program.set(fit.images(), train.images(), b * BATCH * pixels);
             }
         };
-        Laplace laplace = Laplace.fit(model.store, fit.logits(), fit.layers(), chosenSubset, structure, batches, n, -trainLoss * n);
+        Laplace laplace = Laplace.fit(model.store, fit.logits(), fit.layers(), chosenSubset, structure, batches, train.count(),
+                -trainLoss * train.count());
         seconds.put("fit", (System.nanoTime() - t0) / 1e9);
-        out.printf(Locale.ROOT, "Laplace (%s, %s) over %,d parameters of layers %s, Gauss-Newton on %,d training images: %.1f s%n",
-                chosenSubset.cliName, structure.cliName(), laplace.dimension(), laplace.layers(), n, seconds.get("fit"));
+        out.printf(Locale.ROOT, "Laplace (%s, %s) over %,d parameters of layers %s, Gauss-Newton on %,d of the %,d training images%s: %.1f s%n",
+                chosenSubset.cliName, structure.cliName(), laplace.dimension(), laplace.layers(), n, train.count(),
+                n < train.count() ? " (scaled to all)" : "", seconds.get("fit"));
         out.flush();
         t0 = System.nanoTime();
         Laplace.PriorStructure prior = Laplace.PriorStructure.parse(priorStructure);
@@ -195,6 +198,7 @@ final class LaplaceCommand implements Callable<Integer> {
         report.put("hessian", structure.cliName());
         report.put("parameters", laplace.dimension());
         report.put("train_samples", n);
+        report.put("training_set", train.count());
         report.put("prior_structure", priorPrecision != null ? "scalar" : prior.cliName());
         report.put("prior_precision", deltas.length == 1 || priorPrecision != null || prior == Laplace.PriorStructure.SCALAR
                 ? deltas[0] : null);

@@ -61,6 +61,30 @@ class CurvatureCommandsTest {
         assertTrue(full.err().contains("last-layer only"), full::toString);
     }
 
+    /**
+     * Fitting on half the training set estimates the whole set's posterior: the same log-likelihood (the whole
+     * set's) and about the same log-determinant, where a posterior of the half alone would halve the first.
+     */
+    @Test
+    void laplaceOnASampleOfTheTrainingSetIsScaledToAllOfIt() throws IOException {
+        Path twice = SyntheticMnist.write(dir.resolve("data2000"), 2000, 1000);
+        double[] evidence = new double[2];
+        for (int i = 0; i < 2; i++) {
+            Path json = dir.resolve("sample" + i + ".json");
+            Cli r = Cli.run("laplace", "--checkpoint", checkpoint.toString(), "--data", twice.toString(), "--subset", "all",
+                    "--hessian", "kron", "--prior-precision", "1", "--mc-samples", "0", "--train-samples", i == 0 ? "1000" : "2000",
+                    "--json", json.toString(), "--png", dir.resolve("sample" + i + ".png").toString());
+            assertEquals(0, r.exitCode(), r::toString);
+            JsonObject o = JsonParser.parseString(Files.readString(json)).getAsJsonObject();
+            assertEquals(i == 0 ? 1000 : 2000, o.get("train_samples").getAsInt());
+            assertEquals(2000, o.get("training_set").getAsInt());
+            assertTrue(r.out().contains(i == 0 ? "1,000 of the 2,000 training images (scaled to all)" : "2,000 of the 2,000 training images:"),
+                    r::toString);
+            evidence[i] = o.get("log_marginal_likelihood").getAsDouble();
+        }
+        assertEquals(evidence[1], evidence[0], 0.02 * Math.abs(evidence[1]), "log marginal likelihood on 1,000 vs 2,000 images");
+    }
+
     @Test
     void influenceListsHelpfulAndHarmfulImagesWithEachMethod() throws IOException {
         for (String method : new String[] {"exact", "cg", "ekfac"}) {
