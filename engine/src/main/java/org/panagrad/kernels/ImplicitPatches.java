@@ -151,13 +151,21 @@ final class ImplicitPatches {
 
     // The input gradient: per phase of the input, a stride-1 correlation of the padded dY.
 
-    /** Rows of dY above its first row in the padded copy: the largest tap offset in output rows. */
+    /**
+     * Rows of zeros above dY in its padded copy: enough for the largest tap offset in output rows, less the rows
+     * that every phase starts below (its first input row at or past the padding).
+     */
     private static int gradTop(ConvShape s) {
-        return (s.kh() - 1) * s.dilationH() / s.strideH();
+        return margin(s.kh(), s.dilationH(), s.strideH(), s.padH());
     }
 
     private static int gradLeft(ConvShape s) {
-        return (s.kw() - 1) * s.dilationW() / s.strideW();
+        return margin(s.kw(), s.dilationW(), s.strideW(), s.padW());
+    }
+
+    private static int margin(int k, int dil, int st, int pad) {
+        int offset = (k - 1) * dil / st, firstOfEveryPhase = Math.max(0, ceilDiv(pad - st + 1, st));
+        return offset - Math.min(offset, firstOfEveryPhase);
     }
 
     private static int gradHeight(ConvShape s) {
