@@ -7,7 +7,8 @@
 #   bench/accuracy_runs.sh [EPOCH_SCALE_PERCENT] [OUT_DIR] [RUNS]
 # EPOCH_SCALE_PERCENT (default 100) shortens every run proportionally (at least one epoch) when time is short (the
 # cosine schedule then spans the shorter run); RUNS (default all: "lenet5-mnist resnet8-mnist resnet8-fashion
-# vit-tiny-mnist") picks runs by name. The runs are sequential (two cores) and niced; batch 128.
+# vit-tiny-mnist") picks runs by name. The runs are sequential (two cores) and niced (NICE=..., default 19; a
+# lower value keeps a run from starving behind other work on a shared machine); batch 128.
 set -eu
 scale=${1:-100}
 out=${2:-bench/results/accuracy-$(date +%Y%m%d-%H%M)}
@@ -19,7 +20,7 @@ run() {
     name=$1; shift
     case " $runs " in *" $name "*) ;; *) return 0 ;; esac
     echo "== $name: java -jar $jar train $* ($(date -u +%H:%M:%S) UTC, load $(cut -d' ' -f1-3 /proc/loadavg))" | tee "$out/$name.log"
-    nice -n 19 java --add-modules jdk.incubator.vector -jar "$jar" train --no-progress "$@" \
+    nice -n ${NICE:-19} java --add-modules jdk.incubator.vector -jar "$jar" train --no-progress "$@" \
         --checkpoint "$out/$name.safetensors" --metrics "$out/$name.jsonl" 2>&1 | grep -v '^WARNING' | tee -a "$out/$name.log"
     echo "== $name done $(date -u +%H:%M:%S) UTC, load $(cut -d' ' -f1-3 /proc/loadavg)" | tee -a "$out/$name.log"
 }

@@ -34,8 +34,8 @@ final class GemmTranspose {
     private static final VectorMask<Float> ODD2 = upperHalves(2), ODD4 = upperHalves(4);
     // The 16-lane transpose's shuffles and selection bits, on int lanes.
     private static final VectorSpecies<Integer> I = F.withLanes(int.class);
-    private static final VectorShuffle<Integer> ISWAP2 = intSwap(2), ISWAP4 = intSwap(4), ISWAP8 = intSwap(8);
-    private static final int[] UPPER2 = upperBits(2), UPPER4 = upperBits(4), UPPER8 = upperBits(8);
+    private static final VectorShuffle<Integer> ISWAP2 = intSwap(2), ISWAP4 = intSwap(4);
+    private static final int[] UPPER2 = upperBits(2), UPPER4 = upperBits(4);
 
     private static VectorShuffle<Float> swap(int block) {
         return AVAILABLE && block < LANES ? VectorShuffle.fromOp(F, i -> i ^ block) : null;
@@ -149,19 +149,20 @@ final class GemmTranspose {
      * <p>
      * The first three stages pair rows within each half (rows 0-7, rows 8-15), only the fourth pairs the halves,
      * so the work goes to three methods that meet in memory ({@link GemmWorkspace#transposeMiddle}, in L1):
-     * {@link #eightRows} for each half, then {@link #halves}. All four stages in one method made a compilation
-     * unit at C2's inlining budget (NodeCountInliningCutoff was hit while compiling it): in the full engine
-     * suite, with the profiles the other tests leave, some of its vector operations ran as their Java
-     * fallbacks, and CompiledProgramTest.aSteadyStateRunAllocatesNothing allocated (int[] payloads from
-     * Int512Vector.lanewise and rearrange in transpose16, JFR allocation samples). No vector crosses a call.
+     * {@link #eightRows} for each half, then {@link #halves}, which needs no permute. All four stages in one
+     * method made a compilation unit at C2's inlining budget (NodeCountInliningCutoff was hit while compiling
+     * it): in the full engine suite, with the profiles the other tests leave, some of its vector operations ran
+     * as their Java fallbacks, and the steady-state allocation tests failed (int[] payloads from
+     * Int512Vector.lanewise and rearrange, JFR allocation samples). No vector crosses a call.
      */
     private static void transpose16(float[] x, int s, int ld, int steps, float[] dst, int o, int stride) {
-        int[] middle = GemmWorkspace.current().transposeMiddle;
+        GemmWorkspace workspace = GemmWorkspace.current();
+        int[] middle = workspace.transposeMiddle;
         for (int p = 0; p < steps; p += MIDDLE_STEPS) {
             int n = Math.min(MIDDLE_STEPS, steps - p);
             eightRows(x, s + p, ld, n, middle, 0);
             eightRows(x, s + p + 8 * ld, ld, n, middle, 8 * 16);
-            halves(middle, n, dst, o + p * stride, stride);
+            halves(middle, workspace.transposeColumns, n, dst, o + p * stride, stride);
         }
     }
 
@@ -219,45 +220,35 @@ final class GemmTranspose {
     }
 
     /**
-     * Stage 4 of {@link #transpose16}: 8 x 8 blocks between the halves' rows (0,8) ... (7,15), after which row q
-     * holds column q, stored at dst[o + q * stride] block by block.
+     * Stage 4 of {@link #transpose16}: with A_q and B_q vector q of the first and second half, column q of a
+     * 16 x 16 block is [A_q lanes 0-7, B_q lanes 0-7] and column q + 8 is [A_q lanes 8-15, B_q lanes 8-15].
+     * Overlapping stores put the halves together without a lane permute: A_q, then B_q eight ints on, leaves
+     * column q; B_q, then A_q eight ints before, leaves column q + 8 (each column has a 32-int slot in
+     * {@link GemmWorkspace#transposeColumns}, so the spills stay in its own slot). The columns then go to
+     * dst[o + q * stride] in order, as each store may overlap the one before it (stride < 16). As permutes and
+     * blends this stage was a C2 compilation unit at the inlining budget, in which (in the full engine suite, with
+     * the profiles the other tests leave) some vector operations ran as their allocating Java fallbacks
+     * (KernelAllocationTest, JFR allocation samples in Int512Vector.lanewise and rearrange); loads and stores
+     * are a few nodes each.
      */
-    private static void halves(int[] middle, int steps, float[] dst, int o, int stride) {
-        IntVector odd8 = IntVector.fromArray(I, UPPER8, 0);
+    private static void halves(int[] middle, int[] columns, int steps, float[] dst, int o, int stride) {
         for (int m = 0, end = steps * 16; m < end; m += 256, o += 16 * stride) {
-            IntVector v0 = IntVector.fromArray(I, middle, m), v8 = IntVector.fromArray(I, middle, m + 128);
-            IntVector v1 = IntVector.fromArray(I, middle, m + 16), v9 = IntVector.fromArray(I, middle, m + 144);
-            IntVector v2 = IntVector.fromArray(I, middle, m + 32), va = IntVector.fromArray(I, middle, m + 160);
-            IntVector v3 = IntVector.fromArray(I, middle, m + 48), vb = IntVector.fromArray(I, middle, m + 176);
-            IntVector v4 = IntVector.fromArray(I, middle, m + 64), vc = IntVector.fromArray(I, middle, m + 192);
-            IntVector v5 = IntVector.fromArray(I, middle, m + 80), vd = IntVector.fromArray(I, middle, m + 208);
-            IntVector v6 = IntVector.fromArray(I, middle, m + 96), ve = IntVector.fromArray(I, middle, m + 224);
-            IntVector v7 = IntVector.fromArray(I, middle, m + 112), vf = IntVector.fromArray(I, middle, m + 240);
-            IntVector wx0 = v0.lanewise(VectorOperators.BITWISE_BLEND, v8, odd8), wy0 = v8.lanewise(VectorOperators.BITWISE_BLEND, v0, odd8).rearrange(ISWAP8);
-            IntVector wx1 = v1.lanewise(VectorOperators.BITWISE_BLEND, v9, odd8), wy1 = v9.lanewise(VectorOperators.BITWISE_BLEND, v1, odd8).rearrange(ISWAP8);
-            IntVector wx2 = v2.lanewise(VectorOperators.BITWISE_BLEND, va, odd8), wy2 = va.lanewise(VectorOperators.BITWISE_BLEND, v2, odd8).rearrange(ISWAP8);
-            IntVector wx3 = v3.lanewise(VectorOperators.BITWISE_BLEND, vb, odd8), wy3 = vb.lanewise(VectorOperators.BITWISE_BLEND, v3, odd8).rearrange(ISWAP8);
-            IntVector wx4 = v4.lanewise(VectorOperators.BITWISE_BLEND, vc, odd8), wy4 = vc.lanewise(VectorOperators.BITWISE_BLEND, v4, odd8).rearrange(ISWAP8);
-            IntVector wx5 = v5.lanewise(VectorOperators.BITWISE_BLEND, vd, odd8), wy5 = vd.lanewise(VectorOperators.BITWISE_BLEND, v5, odd8).rearrange(ISWAP8);
-            IntVector wx6 = v6.lanewise(VectorOperators.BITWISE_BLEND, ve, odd8), wy6 = ve.lanewise(VectorOperators.BITWISE_BLEND, v6, odd8).rearrange(ISWAP8);
-            IntVector wx7 = v7.lanewise(VectorOperators.BITWISE_BLEND, vf, odd8), wy7 = vf.lanewise(VectorOperators.BITWISE_BLEND, v7, odd8).rearrange(ISWAP8);
-            // Stored in order: with stride < 16 each store overlaps the one before it.
-            wx0.lanewise(VectorOperators.BITWISE_BLEND, wy0, odd8).reinterpretAsFloats().intoArray(dst, o);
-            wx1.lanewise(VectorOperators.BITWISE_BLEND, wy1, odd8).reinterpretAsFloats().intoArray(dst, o + stride);
-            wx2.lanewise(VectorOperators.BITWISE_BLEND, wy2, odd8).reinterpretAsFloats().intoArray(dst, o + 2 * stride);
-            wx3.lanewise(VectorOperators.BITWISE_BLEND, wy3, odd8).reinterpretAsFloats().intoArray(dst, o + 3 * stride);
-            wx4.lanewise(VectorOperators.BITWISE_BLEND, wy4, odd8).reinterpretAsFloats().intoArray(dst, o + 4 * stride);
-            wx5.lanewise(VectorOperators.BITWISE_BLEND, wy5, odd8).reinterpretAsFloats().intoArray(dst, o + 5 * stride);
-            wx6.lanewise(VectorOperators.BITWISE_BLEND, wy6, odd8).reinterpretAsFloats().intoArray(dst, o + 6 * stride);
-            wx7.lanewise(VectorOperators.BITWISE_BLEND, wy7, odd8).reinterpretAsFloats().intoArray(dst, o + 7 * stride);
-            wy0.lanewise(VectorOperators.BITWISE_BLEND, wx0, odd8).reinterpretAsFloats().intoArray(dst, o + 8 * stride);
-            wy1.lanewise(VectorOperators.BITWISE_BLEND, wx1, odd8).reinterpretAsFloats().intoArray(dst, o + 9 * stride);
-            wy2.lanewise(VectorOperators.BITWISE_BLEND, wx2, odd8).reinterpretAsFloats().intoArray(dst, o + 10 * stride);
-            wy3.lanewise(VectorOperators.BITWISE_BLEND, wx3, odd8).reinterpretAsFloats().intoArray(dst, o + 11 * stride);
-            wy4.lanewise(VectorOperators.BITWISE_BLEND, wx4, odd8).reinterpretAsFloats().intoArray(dst, o + 12 * stride);
-            wy5.lanewise(VectorOperators.BITWISE_BLEND, wx5, odd8).reinterpretAsFloats().intoArray(dst, o + 13 * stride);
-            wy6.lanewise(VectorOperators.BITWISE_BLEND, wx6, odd8).reinterpretAsFloats().intoArray(dst, o + 14 * stride);
-            wy7.lanewise(VectorOperators.BITWISE_BLEND, wx7, odd8).reinterpretAsFloats().intoArray(dst, o + 15 * stride);
+            for (int q = 0; q < 8; q++) {
+                IntVector a = IntVector.fromArray(I, middle, m + q * 16);
+                IntVector b = IntVector.fromArray(I, middle, m + 128 + q * 16);
+                int low = COLUMN_START + q * COLUMN_SLOT, high = COLUMN_START + (q + 8) * COLUMN_SLOT;
+                a.intoArray(columns, low);
+                b.intoArray(columns, low + 8);
+                b.intoArray(columns, high);
+                a.intoArray(columns, high - 8);
+            }
+            for (int q = 0; q < 16; q++) {
+                IntVector.fromArray(I, columns, COLUMN_START + q * COLUMN_SLOT).reinterpretAsFloats()
+                        .intoArray(dst, o + q * stride);
+            }
         }
     }
+
+    /** Each column's slot in {@link GemmWorkspace#transposeColumns}: 8 ints of spill, 16 of column, 8 of spill. */
+    static final int COLUMN_SLOT = 32, COLUMN_START = 8;
 }

@@ -9,6 +9,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -25,6 +26,8 @@ class KernelAllocationTest {
     /** GEMM calls are long: their loops reach C2 after fewer calls. */
     private static final int GEMM_WARMUP_ROUNDS = 300;
     private static final int MEASURED_CALLS = 50;
+    /** What each test may wait in all for the JIT to settle: a kernel that boxes fails within it, not 60 s per call. */
+    private static final long BUDGET_NANOS = TimeUnit.SECONDS.toNanos(120);
 
     /**
      * Where the Vector API emulates a width the hardware lacks (the 512-bit run of the tests on an AVX2 machine),
@@ -224,8 +227,9 @@ class KernelAllocationTest {
         // On a loaded machine C2's queue lags behind the warm-up: SteadyState measures until the JIT has
         // settled. A kernel that boxes vectors allocates on every call, however long it runs.
         List<String> allocating = new ArrayList<>();
+        long deadline = System.nanoTime() + BUDGET_NANOS;
         for (Map.Entry<String, Runnable> e : calls.entrySet()) {
-            long bytes = SteadyState.allocatedBytes(e.getValue(), MEASURED_CALLS);
+            long bytes = SteadyState.allocatedBytes(e.getValue(), MEASURED_CALLS, deadline);
             if (bytes > 0) allocating.add(e.getKey() + ": " + bytes / MEASURED_CALLS + " bytes per call");
         }
         assertTrue(allocating.isEmpty(), "kernels that allocate in the steady state: " + allocating);
