@@ -11,7 +11,8 @@ package org.panagrad.kernels;
  * <li>input gradient: {@code patches = W_g^T · dY_g}, added back into dX by col2im;</li>
  * <li>weight gradient: {@code dW_g^T += patches · dY_g^T}, transposed into dW at the end.</li>
  * </ul>
- * Stride-1 convolutions (forward and input gradient) build no patches at all: {@link ImplicitPatches}.
+ * The forward pass and the input gradient build no patches at all ({@link ImplicitPatches}, strided or not); the
+ * weight gradient does.
  * A 1 x 1 convolution with stride 1 and no padding reads (or writes) the image itself as its patch matrix; a
  * depthwise convolution, whose GEMMs would have one row, runs the direct kernels of {@link Depthwise}.
  * Images are independent, so the forward pass and the input gradient split the batch over the GEMM's worker

@@ -5,18 +5,25 @@ import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
- * Convolutions of stride 1 with no patch matrix (implicit im2col): the image goes once into a zero-padded copy
- * ({@code hp x wp} per channel), in which patch row {@code (c, i, j)} is the contiguous run from
- * {@code c hp wp + i dilH wp + j dilW}, and the GEMM's packing reads B's rows straight from there
- * ({@link Gemm#gemmRows}). The product is computed at the padded width (positions {@code oh * wp + ow}), whose
- * last {@code wp - outWidth} columns of each row are discarded when the result is copied out (with the bias and
- * ReLU). So a patch value goes from the image to a packed panel once, instead of being written into a patch
- * block and read back; the price is {@code wp / outWidth} more columns in the GEMM.
+ * Convolutions with no patch matrix (implicit im2col). The forward pass copies the image once into a
+ * zero-padded copy split into stride phases: channel c's element at padded row {@code u sH + a} and column
+ * {@code v sW + b} goes to row u, column v of phase plane (a, b), {@code hq x wq} with {@code hq = ceil(hp / sH)},
+ * {@code wq = ceil(wp / sW)}. Tap (i, j) then reads, for every output position, one contiguous run of a phase
+ * plane (from row {@code i dilH / sH}, column {@code j dilW / sW} of phase {@code (i dilH mod sH, j dilW mod sW)}),
+ * and the GEMM's packing reads B's rows straight from there ({@link Gemm#gemmRows}). The product is computed at
+ * the plane's width (positions {@code oh * wq + ow}), whose last {@code wq - outWidth} columns of each row are
+ * discarded when the result is copied out (with the bias and ReLU). With stride 1 there is one phase, the padded
+ * image itself. So a patch value goes from the image to a packed panel once, instead of being written into a
+ * patch block and read back; the price is {@code wq / outWidth} more columns in the GEMM.
  * <p>
- * The input gradient of a stride-1 convolution is itself one: of dY padded by {@code (k - 1) dil - pad}, with
- * the weight flipped in both axes and its two channel axes swapped, so it runs here too, with no col2im.
- * {@code simd} chooses the bodies of the padded copy and of the copy out (the GEMM follows Simd.ENABLED), so
- * tests run both in one JVM.
+ * The input gradient is computed phase by phase of the input: the input elements whose padded row is
+ * {@code a (mod sH)} and column {@code b (mod sW)} receive only the taps i with {@code i dilH = a (mod sH)} and j
+ * likewise, from dY at row {@code (e - i dilH) / sH} for padded row e, a stride-1 correlation of a zero-padded
+ * copy of dY with that subset of taps. So each phase is one GEMM of the weight (its channel axes swapped) with
+ * rows of the padded dY, copied out to the phase's elements of dX; there is no col2im, and a phase that no tap
+ * reaches (a 1 x 1 convolution of stride 2 skips three in four input elements) gets zeros.
+ * {@code simd} chooses the bodies of the copies in and out (the GEMM follows Simd.ENABLED), so tests run both in
+ * one JVM.
  */
 final class ImplicitPatches {
     private ImplicitPatches() {}
@@ -28,17 +35,16 @@ final class ImplicitPatches {
 
     /** Whether the forward pass of s runs here. */
     static boolean forward(ConvShape s) {
-        return strideOne(s) && forwardScratch(s) <= MAX_SCRATCH_FLOATS;
+        return applies(s) && forwardScratch(s) <= MAX_SCRATCH_FLOATS;
     }
 
-    /** Whether the input gradient of s runs here: a convolution of dY padded by (k - 1) dil - pad >= 0. */
+    /** Whether the input gradient of s runs here. */
     static boolean inputGradient(ConvShape s) {
-        return strideOne(s) && (s.kh() - 1) * s.dilationH() >= s.padH() && (s.kw() - 1) * s.dilationW() >= s.padW()
-                && inputGradientScratch(s) <= MAX_SCRATCH_FLOATS;
+        return applies(s) && inputGradientScratch(s) <= MAX_SCRATCH_FLOATS;
     }
 
-    private static boolean strideOne(ConvShape s) {
-        return !s.depthwise() && !s.patchesAreInput() && s.strideH() == 1 && s.strideW() == 1;
+    private static boolean applies(ConvShape s) {
+        return !s.depthwise() && !s.patchesAreInput();
     }
 
     /** Floats of scratch that s needs here (0 when neither pass runs here). */
@@ -51,98 +57,221 @@ final class ImplicitPatches {
         return Math.max(s.patchRows(), s.groupOutChannels() * s.kh() * s.kw());
     }
 
+    // The forward pass: phase planes of the padded image.
+
+    private static int planeHeight(ConvShape s) {
+        return ceilDiv(s.height() + 2 * s.padH(), s.strideH());
+    }
+
+    private static int planeWidth(ConvShape s) {
+        return ceilDiv(s.width() + 2 * s.padW(), s.strideW());
+    }
+
+    /** Floats of one channel's phase planes. */
+    private static int channelFloats(ConvShape s) {
+        return s.strideH() * s.strideW() * planeHeight(s) * planeWidth(s);
+    }
+
+    /** Positions of the product at the plane's width. */
+    private static int forwardColumns(ConvShape s) {
+        return (s.outHeight() - 1) * planeWidth(s) + s.outWidth();
+    }
+
     private static int forwardScratch(ConvShape s) {
-        return scratch(s.groupChannels(), s.height(), s.width(), s.padH(), s.padW(), s.groupOutChannels(), s.kh(), s.kw(),
-                s.dilationH(), s.dilationW());
-    }
-
-    private static int inputGradientScratch(ConvShape s) {
-        int ph = (s.kh() - 1) * s.dilationH() - s.padH(), pw = (s.kw() - 1) * s.dilationW() - s.padW();
-        return scratch(s.groupOutChannels(), s.outHeight(), s.outWidth(), ph, pw, s.groupChannels(), s.kh(), s.kw(),
-                s.dilationH(), s.dilationW()) + s.outChannels() * s.patchRows();
-    }
-
-    /** The padded copy and the product at the padded width. */
-    private static int scratch(int cin, int h, int w, int padH, int padW, int cout, int kh, int kw, int dilH, int dilW) {
-        int hp = h + 2 * padH, wp = w + 2 * padW, oh = hp - (kh - 1) * dilH, ow = wp - (kw - 1) * dilW;
-        return cin * hp * wp + cout * ((oh - 1) * wp + ow);
+        return s.groupChannels() * channelFloats(s) + s.groupOutChannels() * forwardColumns(s);
     }
 
     /** y = act(conv(x, w) + bias) of images [n0, n1), as {@link Convolution#forward}. */
     static void forward(ConvShape s, int n0, int n1, float[] x, int xOff, float[] w, int wOff, float[] bias, int biasOff,
                         boolean relu, float[] y, int yOff, float[] cols, int[] rows, boolean simd) {
         int cg = s.groupChannels(), og = s.groupOutChannels(), kg = s.patchRows(), p = s.positions();
-        prepare(cg, s.height(), s.width(), s.padH(), s.padW(), s.kh(), s.kw(), s.dilationH(), s.dilationW(), cols, rows);
-        for (int n = n0; n < n1; n++) {
-            for (int g = 0; g < s.groups(); g++) {
-                image(cg, s.height(), s.width(), s.padH(), s.padW(), og, s.kh(), s.kw(), s.dilationH(), s.dilationW(),
-                        x, xOff + n * s.imageSize() + g * cg * s.height() * s.width(), w, wOff + g * og * kg,
-                        bias, biasOff + g * og, relu, y, yOff + n * s.outImageSize() + g * og * p, cols, rows, simd);
+        int wq = planeWidth(s), plane = planeHeight(s) * wq, chan = channelFloats(s), padded = cg * chan;
+        int n = forwardColumns(s), oh = s.outHeight(), ow = s.outWidth(), sh = s.strideH(), sw = s.strideW();
+        // Unused phases and the borders stay zero: each image writes only the inside of the phases some tap reads.
+        Elementwise.fill(padded, 0f, cols, 0);
+        for (int c = 0, r = 0; c < cg; c++) {
+            for (int i = 0; i < s.kh(); i++) {
+                int di = i * s.dilationH();
+                for (int j = 0; j < s.kw(); j++) {
+                    int dj = j * s.dilationW();
+                    rows[r++] = c * chan + ((di % sh) * sw + dj % sw) * plane + di / sh * wq + dj / sw;
+                }
             }
         }
+        for (int im = n0; im < n1; im++) {
+            for (int g = 0; g < s.groups(); g++) {
+                int image = xOff + im * s.imageSize() + g * cg * s.height() * s.width();
+                for (int c = 0; c < cg; c++) {
+                    for (int h = 0; h < s.height(); h++) {
+                        int e = h + s.padH();
+                        if (!phaseRead(e % sh, s.kh(), s.dilationH(), sh)) continue;
+                        int to = c * chan + (e % sh) * sw * plane + e / sh * wq, from = image + (c * s.height() + h) * s.width();
+                        splitRow(s, x, from, cols, to, plane, simd);
+                    }
+                }
+                Gemm.gemmRows(og, n, kg, 1f, w, wOff + g * og * kg, kg, cols, rows, 0f, cols, padded, n);
+                int out = yOff + im * s.outImageSize() + g * og * p;
+                for (int o = 0; o < og; o++) {
+                    float b = bias == null ? 0f : bias[biasOff + g * og + o];
+                    for (int r = 0; r < oh; r++) {
+                        int from = padded + o * n + r * wq, to = out + (o * oh + r) * ow;
+                        if (simd) copyOut(cols, from, y, to, ow, b, relu);
+                        else for (int q = 0; q < ow; q++) y[to + q] = relu ? Math.max(cols[from + q] + b, 0f) : cols[from + q] + b;
+                    }
+                }
+            }
+        }
+    }
+
+    /**
+     * One input row from x[from..] into its phase planes' row at cols[to..] (phase b's plane {@code b * plane}
+     * further): element w at padded column {@code w + padW = v sW + b} goes to column v. Phases no tap reads are skipped.
+     */
+    private static void splitRow(ConvShape s, float[] x, int from, float[] cols, int to, int plane, boolean simd) {
+        int sw = s.strideW(), width = s.width();
+        if (sw == 1) {
+            if (simd) System.arraycopy(x, from, cols, to + s.padW(), width);
+            else for (int q = 0; q < width; q++) cols[to + s.padW() + q] = x[from + q];
+            return;
+        }
+        for (int b = 0; b < sw; b++) {
+            if (!phaseRead(b, s.kw(), s.dilationW(), sw)) continue;
+            int w0 = Math.floorMod(b - s.padW(), sw);
+            for (int q = w0, v = to + b * plane + (w0 + s.padW()) / sw; q < width; q += sw, v++) cols[v] = x[from + q];
+        }
+    }
+
+    /** Whether some tap of k, dilation dil, reads phase a of stride st: i dil = a (mod st) for some i < k. */
+    private static boolean phaseRead(int a, int k, int dil, int st) {
+        for (int i = 0; i < k; i++) {
+            if (i * dil % st == a) return true;
+        }
+        return false;
+    }
+
+    // The input gradient: per phase of the input, a stride-1 correlation of the padded dY.
+
+    /**
+     * Rows of zeros above dY in its padded copy: enough for the largest tap offset in output rows, less the rows
+     * that every phase starts below (its first input row at or past the padding).
+     */
+    private static int gradTop(ConvShape s) {
+        return margin(s.kh(), s.dilationH(), s.strideH(), s.padH());
+    }
+
+    private static int gradLeft(ConvShape s) {
+        return margin(s.kw(), s.dilationW(), s.strideW(), s.padW());
+    }
+
+    private static int margin(int k, int dil, int st, int pad) {
+        int offset = (k - 1) * dil / st, firstOfEveryPhase = Math.max(0, ceilDiv(pad - st + 1, st));
+        return offset - Math.min(offset, firstOfEveryPhase);
+    }
+
+    private static int gradHeight(ConvShape s) {
+        return gradTop(s) + Math.max(s.outHeight(), ceilDiv(s.padH() + s.height(), s.strideH()));
+    }
+
+    private static int gradWidth(ConvShape s) {
+        return gradLeft(s) + Math.max(s.outWidth(), ceilDiv(s.padW() + s.width(), s.strideW()));
+    }
+
+    /** The padded dY and the product (at most one padded plane per input channel), then the rearranged weight. */
+    private static int inputGradientScratch(ConvShape s) {
+        return (s.groupOutChannels() + s.groupChannels()) * gradHeight(s) * gradWidth(s) + s.outChannels() * s.patchRows();
     }
 
     /** dx = the input gradient of images [n0, n1) for dy, as {@link Convolution#inputGradient}. */
     static void inputGradient(ConvShape s, int n0, int n1, float[] dy, int dyOff, float[] w, int wOff, float[] dx, int dxOff,
                               float[] cols, int[] rows, boolean simd) {
         int cg = s.groupChannels(), og = s.groupOutChannels(), kh = s.kh(), kw = s.kw(), taps = kh * kw;
-        int ph = (kh - 1) * s.dilationH() - s.padH(), pw = (kw - 1) * s.dilationW() - s.padW();
-        // The flipped weight, per group [C/groups][O/groups * kh * kw], after the scratch the product uses.
-        int flipped = inputGradientScratch(s) - s.outChannels() * s.patchRows();
-        for (int o = 0; o < s.outChannels(); o++) {
-            int g = o / og, ol = o % og;
-            for (int c = 0; c < cg; c++) {
-                int from = wOff + (o * cg + c) * taps, to = flipped + (g * cg + c) * og * taps + ol * taps;
-                for (int t = 0; t < taps; t++) cols[to + t] = w[from + taps - 1 - t];
+        int sh = s.strideH(), sw = s.strideW(), hq = gradHeight(s), wq = gradWidth(s), plane = hq * wq;
+        int top = gradTop(s), left = gradLeft(s), product = og * plane, weights = product + cg * plane;
+        // Per group and phase (a, b) in order, the weight as a cg x (og x taps of the phase) matrix.
+        for (int g = 0, to = weights; g < s.groups(); g++) {
+            for (int a = 0; a < sh; a++) {
+                for (int b = 0; b < sw; b++) {
+                    int k = phaseTaps(s, a, b) * og;
+                    for (int c = 0; c < cg; c++, to += k) {
+                        int q = to;
+                        for (int o = 0; o < og; o++) {
+                            for (int i = 0; i < kh; i++) {
+                                if (i * s.dilationH() % sh != a) continue;
+                                for (int j = 0; j < kw; j++) {
+                                    if (j * s.dilationW() % sw == b) cols[q++] = w[wOff + (((g * og + o) * cg + c) * kh + i) * kw + j];
+                                }
+                            }
+                        }
+                    }
+                }
             }
         }
-        prepare(og, s.outHeight(), s.outWidth(), ph, pw, kh, kw, s.dilationH(), s.dilationW(), cols, rows);
-        for (int n = n0; n < n1; n++) {
-            for (int g = 0; g < s.groups(); g++) {
-                image(og, s.outHeight(), s.outWidth(), ph, pw, cg, kh, kw, s.dilationH(), s.dilationW(),
-                        dy, dyOff + n * s.outImageSize() + g * og * s.positions(), cols, flipped + g * cg * og * taps,
-                        null, 0, false, dx, dxOff + n * s.imageSize() + g * cg * s.height() * s.width(), cols, rows, simd);
+        Elementwise.fill(product, 0f, cols, 0);
+        for (int im = n0; im < n1; im++) {
+            for (int g = 0, wg = weights; g < s.groups(); g++) {
+                int grad = dyOff + im * s.outImageSize() + g * og * s.positions();
+                for (int o = 0; o < og; o++) {
+                    for (int r = 0; r < s.outHeight(); r++) {
+                        int from = grad + (o * s.outHeight() + r) * s.outWidth(), to = o * plane + (top + r) * wq + left;
+                        if (simd) System.arraycopy(dy, from, cols, to, s.outWidth());
+                        else for (int q = 0; q < s.outWidth(); q++) cols[to + q] = dy[from + q];
+                    }
+                }
+                int image = dxOff + im * s.imageSize() + g * cg * s.height() * s.width();
+                for (int a = 0; a < sh; a++) {
+                    int u0 = Math.max(0, ceilDiv(s.padH() - a, sh)), uEnd = ceilDiv(s.padH() + s.height() - a, sh);
+                    for (int b = 0; b < sw; b++) {
+                        int v0 = Math.max(0, ceilDiv(s.padW() - b, sw)), vEnd = ceilDiv(s.padW() + s.width() - b, sw);
+                        int k = phaseTaps(s, a, b) * og, us = uEnd - u0, vs = vEnd - v0;
+                        if (us <= 0 || vs <= 0) continue;
+                        int n = (us - 1) * wq + vs;
+                        if (k > 0) {
+                            for (int o = 0, r = 0; o < og; o++) {
+                                for (int i = 0; i < kh; i++) {
+                                    int di = i * s.dilationH();
+                                    if (di % sh != a) continue;
+                                    for (int j = 0; j < kw; j++) {
+                                        int dj = j * s.dilationW();
+                                        if (dj % sw == b) rows[r++] = o * plane + (top - di / sh + u0) * wq + left - dj / sw + v0;
+                                    }
+                                }
+                            }
+                            Gemm.gemmRows(cg, n, k, 1f, cols, wg, k, cols, rows, 0f, cols, product, n);
+                            wg += cg * k;
+                        }
+                        for (int c = 0; c < cg; c++) {
+                            for (int u = 0; u < us; u++) {
+                                int h = (u0 + u) * sh + a - s.padH(), wcol = v0 * sw + b - s.padW();
+                                int to = image + (c * s.height() + h) * s.width() + wcol, from = product + c * n + u * wq;
+                                scatterRow(cols, from, k > 0, dx, to, vs, sw, simd);
+                            }
+                        }
+                    }
+                }
             }
         }
     }
 
-    /** Zeroes the padded copy (its borders stay zero: each image writes only the inside) and fills the row table. */
-    private static void prepare(int cin, int h, int w, int padH, int padW, int kh, int kw, int dilH, int dilW, float[] cols, int[] rows) {
-        int hp = h + 2 * padH, wp = w + 2 * padW;
-        Elementwise.fill(cin * hp * wp, 0f, cols, 0);
-        for (int c = 0, r = 0; c < cin; c++) {
-            for (int i = 0; i < kh; i++) {
-                for (int j = 0; j < kw; j++) rows[r++] = c * hp * wp + i * dilH * wp + j * dilW;
-            }
-        }
+    /** Taps of the kernel that reach input phase (a, b). */
+    private static int phaseTaps(ConvShape s, int a, int b) {
+        int rowsOf = 0, colsOf = 0;
+        for (int i = 0; i < s.kh(); i++) if (i * s.dilationH() % s.strideH() == a) rowsOf++;
+        for (int j = 0; j < s.kw(); j++) if (j * s.dilationW() % s.strideW() == b) colsOf++;
+        return rowsOf * colsOf;
     }
 
-    /**
-     * One image of one group: cin channels of h x w at x[xOff..] padded into cols, the product with wt (cout x
-     * cin kh kw at wOff) at the padded width after them, then copied out into y (cout x oh x ow at yOff) with
-     * the bias (may be null) and ReLU.
-     */
-    private static void image(int cin, int h, int w, int padH, int padW, int cout, int kh, int kw, int dilH, int dilW,
-                              float[] x, int xOff, float[] wt, int wOff, float[] bias, int biasOff, boolean relu,
-                              float[] y, int yOff, float[] cols, int[] rows, boolean simd) {
-        int hp = h + 2 * padH, wp = w + 2 * padW, oh = hp - (kh - 1) * dilH, ow = wp - (kw - 1) * dilW;
-        int padded = cin * hp * wp, n = (oh - 1) * wp + ow, k = cin * kh * kw;
-        for (int c = 0; c < cin; c++) {
-            for (int r = 0; r < h; r++) {
-                int from = xOff + (c * h + r) * w, to = (c * hp + r + padH) * wp + padW;
-                if (simd) System.arraycopy(x, from, cols, to, w);
-                else for (int q = 0; q < w; q++) cols[to + q] = x[from + q];
-            }
+    /** len values from src[from..] (or zeros, when not any) into dst from to on, step apart. */
+    private static void scatterRow(float[] src, int from, boolean any, float[] dst, int to, int len, int step, boolean simd) {
+        if (simd && step == 1) {
+            if (any) System.arraycopy(src, from, dst, to, len);
+            else Elementwise.fill(len, 0f, dst, to);
+            return;
         }
-        Gemm.gemmRows(cout, n, k, 1f, wt, wOff, k, cols, rows, 0f, cols, padded, n);
-        for (int o = 0; o < cout; o++) {
-            float b = bias == null ? 0f : bias[biasOff + o];
-            for (int r = 0; r < oh; r++) {
-                int from = padded + o * n + r * wp, to = yOff + (o * oh + r) * ow;
-                if (simd) copyOut(cols, from, y, to, ow, b, relu);
-                else for (int q = 0; q < ow; q++) y[to + q] = relu ? Math.max(cols[from + q] + b, 0f) : cols[from + q] + b;
-            }
-        }
+        for (int q = 0; q < len; q++) dst[to + q * step] = any ? src[from + q] : 0f;
+    }
+
+    private static int ceilDiv(int a, int b) {
+        return -Math.floorDiv(-a, b);
     }
 
     private static void copyOut(float[] src, int from, float[] dst, int to, int len, float b, boolean relu) {

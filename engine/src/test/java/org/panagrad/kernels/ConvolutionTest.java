@@ -70,16 +70,19 @@ class ConvolutionTest {
     }
 
     /**
-     * Stride-1 convolutions read their patches from a padded copy of the image (ImplicitPatches): the forward
-     * pass (bias and ReLU in the copy out) and the input gradient with the SIMD bodies against the scalar twins.
+     * Convolutions read their patches from a padded copy of the image split into stride phases (ImplicitPatches):
+     * the forward pass (bias and ReLU in the copy out) and the input gradient (phase by phase of the input) with
+     * the SIMD bodies against the scalar twins, strided geometries included.
      */
     @Test
     void implicitPatchesFromTheSimdBodyAreThoseOfTheScalarTwin() {
         Random rnd = new Random(6);
-        int covered = 0;
+        int covered = 0, strided = 0;
         for (ConvShape s : shapes(2)) {
             if (!ImplicitPatches.forward(s)) continue;
+            assertTrue(ImplicitPatches.inputGradient(s), s.toString());
             covered++;
+            if (s.strideH() > 1 || s.strideW() > 1) strided++;
             int xs = s.batch() * s.imageSize(), ys = s.batch() * s.outImageSize();
             float[] x = KernelTestSupport.random(rnd, xs, -1f, 1f), g = KernelTestSupport.random(rnd, ys, -1f, 1f);
             float[] w = KernelTestSupport.random(rnd, s.outChannels() * s.patchRows(), -1f, 1f);
@@ -94,7 +97,7 @@ class ConvolutionTest {
             assertArrayEquals(y[1], y[0], "forward " + s);
             assertArrayEquals(dx[1], dx[0], "input gradient " + s);
         }
-        assertTrue(covered >= 4 * WIDTHS.length, "stride-1 geometries run here: " + covered);
+        assertTrue(covered >= 7 * WIDTHS.length && strided >= 3 * WIDTHS.length, "geometries run here: " + covered + ", strided " + strided);
     }
 
     @Test
