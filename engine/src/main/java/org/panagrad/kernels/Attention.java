@@ -16,6 +16,20 @@ public final class Attention {
         else AttentionScalar.forward(a, mask, q, qOff, k, kOff, v, vOff, out, outOff, work);
     }
 
+    /**
+     * The gradients of a fused attention's inputs from the output's gradient g [tq, dv] per batch entry, without
+     * the forward's output: per entry, P = softmax(scale Q K^T + mask) is recomputed into the workspace with its
+     * rows' own maximum and sum, then dP = g V^T, dS = P (dP - rowsum(P dP)), dQ = scale dS K, dK = scale dS^T Q
+     * and dV = P^T g (FlashAttention-2's backward with whole rows of keys at once, which a CPU's caches hold at the
+     * lengths attention runs at here). {@code work} holds at least {@link AttentionDims#backwardWorkspace()} floats.
+     */
+    public static void backward(AttentionDims a, AttentionMaskLayout mask, float[] q, int qOff, float[] k, int kOff,
+                                float[] v, int vOff, float[] g, int gOff, float[] out, int dqOff, int dkOff, int dvOff,
+                                float[] work) {
+        if (Simd.ENABLED) AttentionBackwardSimd.backward(a, mask, q, qOff, k, kOff, v, vOff, g, gOff, out, dqOff, dkOff, dvOff, work);
+        else AttentionBackwardScalar.backward(a, mask, q, qOff, k, kOff, v, vOff, g, gOff, out, dqOff, dkOff, dvOff, work);
+    }
+
     /** The scaled, masked score of query i against key j of batch entry b, or -infinity where masked. */
     static float masked(AttentionDims a, AttentionMaskLayout mask, int b, int i, int j, float score) {
         if (a.causal() && j > i) return Float.NEGATIVE_INFINITY;

@@ -250,7 +250,7 @@ final class AttentionSimd {
     }
 
     /** Row {@code row}'s block of scaled scores at w[s..s+width) masked in place; returns their maximum. */
-    private static float maskRow(AttentionDims a, AttentionMaskLayout mask, int b, int row, int j0, int width,
+    static float maskRow(AttentionDims a, AttentionMaskLayout mask, int b, int row, int j0, int width,
                                  float[] w, int s) {
         int lanes = F.length(), full = F.loopBound(width);
         boolean plainMask = mask != null && mask.colStride() == 1;
