@@ -4,6 +4,7 @@ import org.panagrad.autodiff.Autodiff;
 import org.panagrad.compiler.Compiler;
 import org.panagrad.graph.Graph;
 import org.panagrad.graph.Node;
+import org.panagrad.kernels.Gemm;
 import org.panagrad.ops.AttentionMask;
 import org.panagrad.ops.Ops;
 import org.panagrad.runtime.ParameterStore;
@@ -21,7 +22,8 @@ import java.util.SplittableRandom;
  * ran undisturbed, so the ratio of minima stays readable where JMH's averages spread by 10x. JMH in a quiet window
  * remains the measurement; this is the indication under load.
  * A flag {@code unlowered} compiles the fused side without the compiler's lowerings, so that at head dims below 16
- * the fused kernel itself is timed (by default the compiler composes it there).
+ * the fused kernel itself is timed (by default the compiler composes it there). {@code -Dthreads=N} sets the kernels'
+ * threads (default: the processors available); {@code -Dcalls=N} the calls per form (default 300).
  * <pre>java --add-modules jdk.incubator.vector -cp bench/target/benchmarks.jar org.panagrad.bench.AttentionAlternating \
  *     128,4,17,16 4,4,256,64 4,4,256,64:causal 128,4,17,16:gradient 16,4,256,8:unlowered</pre>
  */
@@ -30,6 +32,7 @@ public final class AttentionAlternating {
 
     public static void main(String[] args) {
         int calls = Integer.getInteger("calls", 300);
+        Gemm.setThreads(Integer.getInteger("threads", Runtime.getRuntime().availableProcessors()));
         for (String arg : args) {
             String[] parts = arg.split(":");
             int[] dims = Arrays.stream(parts[0].split(",")).mapToInt(Integer::parseInt).toArray();

@@ -6,10 +6,10 @@ final class AttentionBackwardScalar {
 
     static void backward(AttentionDims a, AttentionMaskLayout mask, float[] q, int qOff, float[] k, int kOff,
                          float[] v, int vOff, float[] g, int gOff, float[] out, int dqOff, int dkOff, int dvOff,
-                         float[] w) {
+                         float[] w, int b0, int b1) {
         int tq = a.tq(), tk = a.tk(), d = a.d(), dv = a.dv(), kp = a.paddedKeys();
         int p = (d + dv) * kp, ds = p + tq * kp;
-        for (int b = 0; b < a.batch(); b++) {
+        for (int b = b0; b < b1; b++) {
             int qb = qOff + b * tq * d, kb = kOff + b * tk * d, vb = vOff + b * tk * dv, gb = gOff + b * tq * dv;
             for (int i = 0; i < tq; i++) {
                 int row = p + i * kp, dRow = ds + i * kp;

@@ -261,8 +261,7 @@ public record Attention(double scale, boolean causal, boolean additive) implemen
         float[] qa = b.array(q), ka = b.array(k), va = b.array(v), out = b.array(y);
         int qo = b.offset(q), ko = b.offset(k), vo = b.offset(v), oo = b.offset(y);
         AttentionMaskLayout m = maskLayout(y, 3, b, additive);
-        float[] work = new float[a.workspace()];
-        return () -> org.panagrad.kernels.Attention.forward(a, m, qa, qo, ka, ko, va, vo, out, oo, work);
+        return () -> org.panagrad.kernels.Attention.forward(a, m, qa, qo, ka, ko, va, vo, out, oo);
     }
 
     @Override

@@ -160,8 +160,7 @@ public record AttentionGrad(double scale, boolean causal, boolean additive) impl
         int qo = b.offset(q), ko = b.offset(k), vo = b.offset(v), go = b.offset(g), oo = b.offset(y);
         int dk = oo + q.shape().numel(), dv = dk + k.shape().numel();
         AttentionMaskLayout m = Attention.maskLayout(y, 4, b, additive);
-        float[] work = new float[a.backwardWorkspace()];
-        return () -> org.panagrad.kernels.Attention.backward(a, m, qa, qo, ka, ko, va, vo, ga, go, out, oo, dk, dv, work);
+        return () -> org.panagrad.kernels.Attention.backward(a, m, qa, qo, ka, ko, va, vo, ga, go, out, oo, dk, dv);
     }
 
     @Override

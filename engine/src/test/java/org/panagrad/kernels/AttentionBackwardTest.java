@@ -13,7 +13,8 @@ import static org.panagrad.kernels.KernelTestSupport.random;
 /**
  * The fused attention backward's SIMD body against its scalar twin and a float64 backward over whole rows, at
  * {@link AttentionTest}'s sizes (1 to 256 keys and queries, head dims 1 to 256, around the vector width), every
- * kind of mask, causal or not; a row whose keys are all hidden makes NaN in both, as the composed form does.
+ * kind of mask, causal or not; a row whose keys are all hidden makes NaN in both, as the composed form does; the
+ * cut of the batch entries over threads changes no bit, forward or backward.
  */
 class AttentionBackwardTest {
     @ParameterizedTest
@@ -37,9 +38,9 @@ class AttentionBackwardTest {
                 AttentionDims a = new AttentionDims(batch, tq, tk, d, dv, 1f / (float) Math.sqrt(d), causal);
                 float[] want = new float[off + n], got = new float[off + n], work = new float[a.backwardWorkspace()];
                 java.util.Arrays.fill(work, Float.NaN); // nothing may read the workspace before writing it
-                AttentionBackwardScalar.backward(a, mask, q, off, k, off, v, off, g, off, want, off, off + nq, off + nq + nk, work);
+                AttentionBackwardScalar.backward(a, mask, q, off, k, off, v, off, g, off, want, off, off + nq, off + nq + nk, work, 0, batch);
                 java.util.Arrays.fill(work, Float.NaN);
-                AttentionBackwardSimd.backward(a, mask, q, off, k, off, v, off, g, off, got, off, off + nq, off + nq + nk, work);
+                AttentionBackwardSimd.backward(a, mask, q, off, k, off, v, off, g, off, got, off, off + nq, off + nq + nk, work, 0, batch);
                 String what = "attention backward " + a + (mask == null ? "" : " mask " + mask.keep() + " " + mask.rowStride());
                 double[] exact = naive(a, mask, q, k, v, g, off);
                 double scale = 0;
@@ -90,14 +91,35 @@ class AttentionBackwardTest {
     }
 
     @Test
+    void cuttingTheEntriesOverThreadsChangesNoBit() {
+        int batch = 96, tq = 17, tk = 17, d = 16, n = batch * tq * d;
+        Random rnd = new Random(5);
+        float[] qkvg = random(rnd, n, -2f, 2f);
+        AttentionDims a = new AttentionDims(batch, tq, tk, d, d, 0.25f, true);
+        int before = Gemm.threads();
+        try {
+            float[][] forward = new float[2][n], backward = new float[2][3 * n];
+            for (int threads = 1; threads <= 2; threads++) {
+                Gemm.setThreads(threads);
+                Attention.forward(a, null, qkvg, 0, qkvg, 0, qkvg, 0, forward[threads - 1], 0);
+                Attention.backward(a, null, qkvg, 0, qkvg, 0, qkvg, 0, qkvg, 0, backward[threads - 1], 0, n, 2 * n);
+            }
+            org.junit.jupiter.api.Assertions.assertArrayEquals(forward[0], forward[1]);
+            org.junit.jupiter.api.Assertions.assertArrayEquals(backward[0], backward[1]);
+        } finally {
+            Gemm.setThreads(before);
+        }
+    }
+
+    @Test
     void aRowWithEveryKeyHiddenMakesNaN() {
         AttentionDims a = new AttentionDims(1, 2, 3, 2, 2, 1f, false);
         AttentionMaskLayout mask = new AttentionMaskLayout(new float[] {0, 0, 0, 1, 0, 1}, new int[] {0}, 3, 1, true);
         float[] q = {1, 2, 3, 4}, k = {1, 0, 0, 1, 1, 1}, v = {1, 2, 3, 4, 5, 6}, g = {1, 1, 1, 1};
         for (boolean simd : new boolean[] {true, false}) {
             float[] out = new float[4 + 6 + 6], work = new float[a.backwardWorkspace()];
-            if (simd) AttentionBackwardSimd.backward(a, mask, q, 0, k, 0, v, 0, g, 0, out, 0, 4, 10, work);
-            else AttentionBackwardScalar.backward(a, mask, q, 0, k, 0, v, 0, g, 0, out, 0, 4, 10, work);
+            if (simd) AttentionBackwardSimd.backward(a, mask, q, 0, k, 0, v, 0, g, 0, out, 0, 4, 10, work, 0, 1);
+            else AttentionBackwardScalar.backward(a, mask, q, 0, k, 0, v, 0, g, 0, out, 0, 4, 10, work, 0, 1);
             assertTrue(Float.isNaN(out[0]) && Float.isNaN(out[1]), "query 0 sees no key");
             assertTrue(Float.isNaN(out[4]) && Float.isNaN(out[10]), "its NaN probabilities reach every key's gradient");
         }
