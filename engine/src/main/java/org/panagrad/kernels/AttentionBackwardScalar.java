@@ -1,6 +1,9 @@
 package org.panagrad.kernels;
 
-/** The plain-loop twin of {@link AttentionBackwardSimd}: the same steps over the same workspace, one element at a time. */
+/**
+ * The plain-loop twin of {@link AttentionBackwardSimd}: the same steps over the same workspace, one element at a time
+ * (summing the causal zeros that the SIMD body skips).
+ */
 final class AttentionBackwardScalar {
     private AttentionBackwardScalar() {}
 
