@@ -2,7 +2,8 @@
 """Panagrad GEMM vs numpy/OpenBLAS float32 matmul, same shapes and thread counts, one run.
 
 Usage (from the repository root, after `mvn -q -pl engine,bench -am package -DskipTests`):
-    /usr/bin/python3 bench/compare_gemm.py [--quick] [--rounds N] [--java PATH] [--pin CPU]
+    /usr/bin/python3 bench/compare_gemm.py [--quick] [--rounds N] [--java PATH] [--pin CPU] [--avx2]
+                                           [--jvm-args "-Dpanagrad.vectorBits=256"]
 
 Shape by shape, numpy then JMH, so both sides of a ratio are measured within a minute of each other. With
 --rounds N everything is measured N times; the table shows medians over the rounds, the median of the
@@ -11,8 +12,14 @@ sides' 1-thread measurements run on that CPU only, so that they meet the same co
 have measured 57 and 78 GFLOP/s at the same time); 2-thread runs are never pinned.
 
 Runs numpy in one subprocess per thread count (OPENBLAS_NUM_THREADS set before numpy loads; OPENBLAS_CORETYPE
-and OPENBLAS_L2_SIZE removed from that subprocess only), then GemmBench from bench/target/benchmarks.jar, and
-prints a markdown table of GFLOP/s (2mnk / time) and ratios. Both sides report the median time per call
+and OPENBLAS_L2_SIZE removed from that subprocess only, so that OpenBLAS picks its own best kernel for the CPU;
+the kernel it runs, threadpoolctl's "architecture", is printed), then GemmBench from bench/target/benchmarks.jar,
+and prints a markdown table of GFLOP/s (2mnk / time) and ratios, under a line naming Panagrad's micro-kernel,
+vector width and blocking (Gemm.describe(), from a JVM with the benchmark's flags).
+
+--avx2 measures the AVX2 code of both sides on an AVX-512 machine: Panagrad's JVM runs with -XX:UseAVX=2 (C2
+emits AVX2 code and the preferred width is 256 bits) and OpenBLAS with OPENBLAS_CORETYPE=Haswell. --jvm-args
+adds flags to Panagrad's JVMs only (e.g. -Dpanagrad.vectorBits=256: the 256-bit kernels on AVX-512 code). Both sides report the median time per call
 (JMH in sample mode; numpy timed call by call), so a burst of interference moves neither.
 Refuses to compare against the reference BLAS (netlib libblas): that would flatter Panagrad ~10x.
 
@@ -56,7 +63,7 @@ libs = sorted({line.split()[-1] for line in maps.splitlines()
 info = {"numpy": np.__version__, "libs": libs}
 try:
     from threadpoolctl import threadpool_info
-    info["threadpoolctl"] = [{k: d.get(k) for k in ("internal_api", "num_threads", "version", "filepath")}
+    info["threadpoolctl"] = [{k: d.get(k) for k in ("internal_api", "architecture", "num_threads", "version", "filepath")}
                              for d in threadpool_info()]
 except ImportError:
     pass
@@ -79,10 +86,14 @@ print(json.dumps({"info": info, "results": results}))
 '''
 
 
-def numpy_env(threads):
+def numpy_env(threads, coretype=None):
+    """The baseline's environment: OpenBLAS picks its own kernels for this CPU (the workplace's
+    OPENBLAS_CORETYPE and OPENBLAS_L2_SIZE removed), or runs the named core type's."""
     env = dict(os.environ)
-    env.pop("OPENBLAS_CORETYPE", None)  # let OpenBLAS pick its own kernels for this CPU
+    env.pop("OPENBLAS_CORETYPE", None)
     env.pop("OPENBLAS_L2_SIZE", None)
+    if coretype:
+        env["OPENBLAS_CORETYPE"] = coretype
     for var in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
         env[var] = str(threads)
     return env
@@ -108,21 +119,30 @@ def pinned_to(cpu):
     return None if cpu is None else (lambda: os.sched_setaffinity(0, {cpu}))
 
 
-def run_numpy(threads, min_time, python, shapes, pin=None):
+def run_numpy(threads, min_time, python, shapes, pin=None, coretype=None):
     proc = subprocess.run([python, "-c", NUMPY_WORKER, json.dumps(shapes), str(min_time)],
-                          env=numpy_env(threads), capture_output=True, text=True, preexec_fn=pinned_to(pin))
+                          env=numpy_env(threads, coretype), capture_output=True, text=True, preexec_fn=pinned_to(pin))
     if proc.returncode != 0:
         sys.exit("numpy benchmark failed:\n" + proc.stderr)
     return json.loads(proc.stdout)
 
 
-def jmh_json(java, args, pin=None):
-    """Runs the benchmarks jar with these JMH arguments (one fork, 1 s iterations) and returns its JSON results."""
+def jmh_json(java, args, pin=None, jvm_args=()):
+    """Runs the benchmarks jar with these JMH arguments (one fork, 1 s iterations; jvm_args added to the fork's
+    JVM) and returns its JSON results."""
     with tempfile.NamedTemporaryFile(suffix=".json", delete=False) as f:
         out = f.name
     cmd = [java, "--add-modules", "jdk.incubator.vector", "-jar", JAR, *args, "-f", "1", "-w", "1", "-r", "1",
            "-rf", "json", "-rff", out]
-    proc = subprocess.run(cmd, capture_output=True, text=True, preexec_fn=pinned_to(pin))
+    if jvm_args:  # replaces the benchmarks' @Fork(jvmArgsAppend), so the module goes again
+        cmd += ["-jvmArgsAppend", " ".join(["--add-modules", "jdk.incubator.vector", *jvm_args])]
+    for _ in range(120):
+        proc = subprocess.run(cmd, capture_output=True, text=True, preexec_fn=pinned_to(pin))
+        if "Unable to acquire the JMH lock" not in proc.stdout + proc.stderr:
+            break
+        # Another benchmark (someone else's, on a shared machine) holds JMH's lock: wait for it, never run beside it.
+        print("  another JMH run holds /tmp/jmh.lock: waiting ...", file=sys.stderr, flush=True)
+        time.sleep(15)
     if proc.returncode != 0:
         sys.exit("JMH failed:\n" + proc.stdout[-3000:] + proc.stderr[-3000:])
     results = json.load(open(out))
@@ -136,11 +156,17 @@ def thread_runs(threads, pin):
     return [(tuple(threads), None)] if pin is None else [((t,), pin if t == 1 else None) for t in threads]
 
 
+WARMUP = {"iterations": None}  # --warmup: JMH warm-up iterations in place of the defaults
+
+
 def gemm_iterations(quick):
-    return ["-wi", "2", "-i", "3"] if quick else ["-wi", "3", "-i", "5"]
+    """JMH iterations. On a loaded 2-core VM C2 may need 10 s or more to compile the kernels (the interpreted
+    Vector API is ~1000x slower), so the defaults' 2-3 s of warm-up can measure the interpreter: --warmup 15."""
+    wi = WARMUP["iterations"] or (2 if quick else 3)
+    return ["-wi", str(wi), "-i", "3" if quick else "5"]
 
 
-def run_jmh(java, quick, shapes, pin=None):
+def run_jmh(java, quick, shapes, pin=None, jvm_args=()):
     """GemmBench per shape, both thread counts in one JVM; with pin, the 1-thread run alone on that CPU."""
     results = {}
     iters = gemm_iterations(quick)
@@ -150,20 +176,20 @@ def run_jmh(java, quick, shapes, pin=None):
             args = ["GemmBench", "-p", f"m={m}", "-p", f"n={n}", "-p", f"k={k}", "-p", f"transA={str(ta).lower()}",
                     "-p", f"transB={str(tb).lower()}", "-p", "threads=" + ",".join(map(str, threads)),
                     *iters, "-bm", "sample", "-tu", "us"]
-            for r in jmh_json(java, args, cpu):
+            for r in jmh_json(java, args, cpu, jvm_args):
                 t = int(r["params"]["threads"])
                 results[(label, t)] = 1e6 / r["primaryMetric"]["scorePercentiles"]["50.0"]  # calls per second, median
     return results
 
 
-def run_jmh_pair(java, quick, m, n, k):
+def run_jmh_pair(java, quick, m, n, k, jvm_args=()):
     """GemmPairBench (NN, m x n x k): the two cores' GFLOP/s together. Throughput mode, whose score adds the
     threads' calls per second (a median call time would mix the threads' samples and lean to the faster core);
     the median of the measurement iterations."""
     print("  jmh two 1-thread products at once ...", file=sys.stderr, flush=True)
     args = ["GemmPairBench", "-p", f"m={m}", "-p", f"n={n}", "-p", f"k={k}", *gemm_iterations(quick),
             "-bm", "thrpt", "-tu", "s"]
-    r = jmh_json(java, args)[0]
+    r = jmh_json(java, args, None, jvm_args)[0]
     return median(r["primaryMetric"]["rawData"][0]) * 2.0 * m * n * k / 1e9
 
 
@@ -188,6 +214,34 @@ def require_openblas(libs, who="numpy"):
                  "); refusing to compare against an unknown baseline.")
 
 
+def gemm_description(java, jvm_args=()):
+    """Gemm.describe() in a JVM with these flags: the micro-kernel, vector width, blocking and caches."""
+    proc = subprocess.run([java, "--add-modules", "jdk.incubator.vector", *jvm_args, "-cp", JAR,
+                           "org.panagrad.bench.DescribeGemm"], capture_output=True, text=True)
+    return proc.stdout.strip() if proc.returncode == 0 else "? (" + proc.stderr.strip()[-300:] + ")"
+
+
+def openblas_kernels(info):
+    """The OpenBLAS kernel (threadpoolctl's architecture) and version the baseline ran."""
+    pools = [p for p in info.get("threadpoolctl", []) if p.get("internal_api") == "openblas"]
+    if not pools:
+        return "kernel unknown (threadpoolctl missing or no OpenBLAS pool)"
+    return ", ".join(f"{p.get('architecture')} kernel (OpenBLAS {p.get('version')})" for p in pools)
+
+
+def cpu_name():
+    """The CPU as /proc/cpuinfo names it, with family and model."""
+    fields = {}
+    try:
+        for line in open("/proc/cpuinfo"):
+            key, _, value = line.partition(":")
+            fields.setdefault(key.strip(), value.strip())
+    except OSError:
+        return "?"
+    avx = "AVX-512" if "avx512f" in fields.get("flags", "").split() else "AVX2" if "avx2" in fields.get("flags", "").split() else "no AVX2"
+    return f"{fields.get('model name', '?')} (family {fields.get('cpu family', '?')}, model {fields.get('model', '?')}, {avx})"
+
+
 def java_version(java):
     proc = subprocess.run([java, "-version"], capture_output=True, text=True)
     return proc.stderr.splitlines()[0] if proc.stderr else "?"
@@ -202,7 +256,17 @@ def main():
     ap.add_argument("--pin", type=int, metavar="CPU",
                     help="run both sides' 1-thread measurements on this CPU only: a shared VM's vCPUs can differ "
                          "in speed, and unpinned the two sides may land on different ones")
+    ap.add_argument("--avx2", action="store_true",
+                    help="both sides' AVX2 code on an AVX-512 CPU: Panagrad under -XX:UseAVX=2, OpenBLAS with "
+                         "OPENBLAS_CORETYPE=Haswell")
+    ap.add_argument("--jvm-args", default="", help="flags added to Panagrad's JVMs, e.g. -Dpanagrad.vectorBits=256")
+    ap.add_argument("--warmup", type=int, help="JMH warm-up iterations of 1 s (default 2 with --quick, else 3)")
+    ap.add_argument("--shapes", help="only the products whose label contains one of these comma-separated words")
     args = ap.parse_args()
+    WARMUP["iterations"] = args.warmup
+    shapes = [s for s in SHAPES if not args.shapes or any(w in s[0] for w in args.shapes.split(","))]
+    jvm_args = tuple(args.jvm_args.split()) + (("-XX:UseAVX=2",) if args.avx2 else ())
+    coretype = "Haswell" if args.avx2 else None
 
     probe = subprocess.run([args.python, "-c", "import numpy"], capture_output=True, text=True)
     if probe.returncode != 0:
@@ -216,16 +280,17 @@ def main():
     for r in range(args.rounds):
         np_runs = {t: {"info": None, "results": []} for t in THREADS}
         java = {}
-        for shape in SHAPES:
+        for shape in shapes:
             for t in THREADS:
                 print(f"  round {r + 1}: numpy {shape[0]}, {t} thread(s) ...", file=sys.stderr, flush=True)
-                run = run_numpy(t, 1.0 if args.quick else 2.0, args.python, [shape], args.pin if t == 1 else None)
+                run = run_numpy(t, 1.0 if args.quick else 2.0, args.python, [shape], args.pin if t == 1 else None,
+                                coretype)
                 require_openblas(run["info"]["libs"])
                 np_runs[t]["info"] = run["info"]
                 np_runs[t]["results"] += run["results"]
-            java.update(run_jmh(args.java, args.quick, [shape], args.pin))
+            java.update(run_jmh(args.java, args.quick, [shape], args.pin, jvm_args))
             if shape is SHAPES[0]:
-                java["pair"] = run_jmh_pair(args.java, args.quick, *shape[1:4])
+                java["pair"] = run_jmh_pair(args.java, args.quick, *shape[1:4], jvm_args)
         rounds.append((np_runs, java))
 
     info = rounds[0][0][1]["info"]
@@ -234,10 +299,14 @@ def main():
           f"({', '.join(os.path.basename(l) for l in info['libs'])}). "
           f"{args.rounds} round(s): medians, and each round's ratio."
           + ("" if args.pin is None else f" 1-thread runs of both sides pinned to CPU {args.pin}.") + "\n")
+    print(f"CPU: {cpu_name()}.")
+    print(f"Panagrad (JVM flags: {' '.join(jvm_args) or 'none'}): {gemm_description(args.java, jvm_args)}.")
+    print(f"OpenBLAS: " + "; ".join(f"{t} thread(s): {openblas_kernels(rounds[0][0][t]['info'])}" for t in THREADS)
+          + f", OPENBLAS_CORETYPE={coretype or 'unset'}, OPENBLAS_L2_SIZE unset.\n")
     print("| product | m x n x k | op | threads | Panagrad GFLOP/s | OpenBLAS GFLOP/s | Panagrad / OpenBLAS "
           "| per round | Panagrad 2T/1T |")
     print("|---|---|---|---:|---:|---:|---:|---|---:|")
-    for i, (label, m, n, k, ta, tb) in enumerate(SHAPES):
+    for i, (label, m, n, k, ta, tb) in enumerate(shapes):
         flop = 2.0 * m * n * k
         for t in THREADS:
             pg = [java[(label, t)] * flop / 1e9 for _, java in rounds]
@@ -248,6 +317,8 @@ def main():
             print(f"| {label} | {m}x{n}x{k} | {op} | {t} | {median(pg):.1f} | {median(ob):.1f} | "
                   f"{median(ratios):.2f} | {' '.join(f'{x:.2f}' for x in ratios)} | {scale} |")
 
+    if SHAPES[0] not in shapes:
+        return
     label, m, n, k = SHAPES[0][:4]
     flop = 2.0 * m * n * k
     pair = [java["pair"] for _, java in rounds]

@@ -16,6 +16,7 @@ import org.openjdk.jmh.annotations.Setup;
 import org.openjdk.jmh.annotations.State;
 import org.openjdk.jmh.annotations.Warmup;
 import org.panagrad.kernels.Elementwise;
+import org.panagrad.kernels.Simd;
 import org.panagrad.kernels.UnaryOp;
 
 /**
@@ -31,7 +32,7 @@ import org.panagrad.kernels.UnaryOp;
 @Measurement(iterations = 5, time = 1)
 @Fork(value = 1, jvmArgsAppend = {"--add-modules", "jdk.incubator.vector"})
 public class ExpBench {
-    private static final VectorSpecies<Float> F = FloatVector.SPECIES_PREFERRED;
+    private static final VectorSpecies<Float> F = Simd.FLOAT; // the kernels' species: one per JVM
     private static final int N = 4096;
     private final float[] x = new float[N], out = new float[N];
 

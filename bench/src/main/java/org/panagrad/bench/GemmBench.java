@@ -14,6 +14,7 @@ import org.openjdk.jmh.annotations.Setup;
 import org.openjdk.jmh.annotations.State;
 import org.openjdk.jmh.annotations.Warmup;
 import org.panagrad.kernels.Gemm;
+import org.panagrad.kernels.GemmOperand;
 
 /**
  * C = op(A) op(B) in float32. Throughput in calls per second: GFLOP/s = score * 2mnk / 1e9
@@ -35,15 +36,15 @@ public class GemmBench {
     @Param("false") public boolean transB;
     @Param({"1", "2"}) public int threads;
 
-    private float[] a, b, c;
+    private GemmOperand a, b, c;
 
     @Setup
     public void setup() {
         Gemm.setThreads(threads);
         Random rnd = new Random(1);
-        a = random(rnd, m * k);
-        b = random(rnd, k * n);
-        c = new float[m * n];
+        a = new GemmOperand(random(rnd, m * k), 0, transA ? m : k, transA);
+        b = new GemmOperand(random(rnd, k * n), 0, transB ? k : n, transB);
+        c = GemmOperand.of(new float[m * n], 0, n);
     }
 
     static float[] random(Random rnd, int size) {
@@ -54,7 +55,7 @@ public class GemmBench {
 
     @Benchmark
     public float[] gemm() {
-        Gemm.gemm(transA, transB, m, n, k, 1f, a, 0, transA ? m : k, b, 0, transB ? k : n, 0f, c, 0, n);
-        return c;
+        Gemm.gemm(m, n, k, 1f, a, b, 0f, c);
+        return c.array();
     }
 }

@@ -15,6 +15,7 @@ import org.openjdk.jmh.annotations.State;
 import org.openjdk.jmh.annotations.Threads;
 import org.openjdk.jmh.annotations.Warmup;
 import org.panagrad.kernels.Gemm;
+import org.panagrad.kernels.GemmOperand;
 
 /**
  * Two independent 1-thread products at once, one per JMH thread, each on its own matrices: what the two
@@ -37,20 +38,20 @@ public class GemmPairBench {
     @Param("1024") public int n;
     @Param("1024") public int k;
 
-    private float[] a, b, c;
+    private GemmOperand a, b, c;
 
     @Setup
     public void setup() {
         Gemm.setThreads(1);
         Random rnd = new Random(Thread.currentThread().getId());
-        a = GemmBench.random(rnd, m * k);
-        b = GemmBench.random(rnd, k * n);
-        c = new float[m * n];
+        a = GemmOperand.of(GemmBench.random(rnd, m * k), 0, k);
+        b = GemmOperand.of(GemmBench.random(rnd, k * n), 0, n);
+        c = GemmOperand.of(new float[m * n], 0, n);
     }
 
     @Benchmark
     public float[] oneThreadGemmPerCore() {
-        Gemm.gemm(false, false, m, n, k, 1f, a, 0, k, b, 0, n, 0f, c, 0, n);
-        return c;
+        Gemm.gemm(m, n, k, 1f, a, b, 0f, c);
+        return c.array();
     }
 }

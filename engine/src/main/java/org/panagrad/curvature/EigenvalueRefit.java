@@ -1,6 +1,7 @@
 package org.panagrad.curvature;
 
 import org.panagrad.kernels.Gemm;
+import org.panagrad.kernels.GemmOperand;
 
 import java.util.ArrayList;
 import java.util.List;
@@ -87,8 +88,8 @@ public final class EigenvalueRefit {
             int positions = backprop.positions(l), rows = batch * positions;
             backprop.readInputs(l, inputs[l]);
             backprop.readGradients(l, grads[l]);
-            Gemm.gemm(false, false, rows, b.p, b.p, 1f, inputs[l], 0, b.p, b.ua, 0, b.p, 0f, rotatedInputs[l], 0, b.p);
-            Gemm.gemm(false, false, k * rows, b.q, b.q, 1f, grads[l], 0, b.q, b.ug, 0, b.q, 0f, rotatedGrads[l], 0, b.q);
+            Gemm.gemm(rows, b.p, b.p, 1f, GemmOperand.of(inputs[l], 0, b.p), GemmOperand.of(b.ua, 0, b.p), 0f, GemmOperand.of(rotatedInputs[l], 0, b.p));
+            Gemm.gemm(k * rows, b.q, b.q, 1f, GemmOperand.of(grads[l], 0, b.q), GemmOperand.of(b.ug, 0, b.q), 0f, GemmOperand.of(rotatedGrads[l], 0, b.q));
             float[] ra = rotatedInputs[l], rg = rotatedGrads[l], sg = squaredGrads[l];
             if (positions > 1) {
                 addSquaredExamples(b, ra, rg, positions, k, batch, batchSum[l]);
@@ -103,7 +104,7 @@ public final class EigenvalueRefit {
                 int base = j * batch * b.q;
                 for (int i = 0; i < batch * b.q; i++) sg[i] += rg[base + i] * rg[base + i];
             }
-            Gemm.gemm(true, false, b.p, b.q, batch, 1f / batch, ra, 0, b.p, sg, 0, b.q, 0f, batchSum[l], 0, b.q);
+            Gemm.gemm(b.p, b.q, batch, 1f / batch, GemmOperand.transposeOf(ra, 0, b.p), GemmOperand.of(sg, 0, b.q), 0f, GemmOperand.of(batchSum[l], 0, b.q));
             double[] s = sums[l];
             for (int i = 0; i < s.length; i++) s[i] += share * (batchSum[l][i] - s[i]);
         }
@@ -115,8 +116,7 @@ public final class EigenvalueRefit {
         float inverse = 1f / batch;
         for (int j = 0; j < k; j++) {
             for (int n = 0; n < batch; n++) {
-                Gemm.gemm(true, false, b.p, b.q, positions, 1f, ra, n * positions * b.p, b.p, rg,
-                        (j * batch + n) * positions * b.q, b.q, 0f, example, 0, b.q);
+                Gemm.gemm(b.p, b.q, positions, 1f, GemmOperand.transposeOf(ra, n * positions * b.p, b.p), GemmOperand.of(rg, (j * batch + n) * positions * b.q, b.q), 0f, GemmOperand.of(example, 0, b.q));
                 for (int i = 0; i < b.p * b.q; i++) sum[i] += example[i] * example[i] * inverse;
             }
         }

@@ -1,6 +1,7 @@
 package org.panagrad.curvature;
 
 import org.panagrad.kernels.Gemm;
+import org.panagrad.kernels.GemmOperand;
 
 /**
  * Influence functions (Koh and Liang 2017): upweighting a training example z_i changes the loss of a test
@@ -61,7 +62,7 @@ public final class Influence {
                 matrix = block;
                 from = 0;
             }
-            Gemm.gemm(false, false, batch * positions, q, p, 1f, inputs[l], 0, p, matrix, from, q, 0f, products[l], 0, q);
+            Gemm.gemm(batch * positions, q, p, 1f, GemmOperand.of(inputs[l], 0, p), GemmOperand.of(matrix, from, q), 0f, GemmOperand.of(products[l], 0, q));
             for (int n = 0; n < batch; n++) {
                 double sum = 0;
                 int base = n * positions * q;

@@ -6,6 +6,7 @@ import org.panagrad.compiler.Compiler;
 import org.panagrad.graph.Node;
 import org.panagrad.io.TensorData;
 import org.panagrad.kernels.Gemm;
+import org.panagrad.kernels.GemmOperand;
 import org.panagrad.nn.LayerCall;
 import org.panagrad.optim.LearningRateSchedule;
 import org.panagrad.optim.secondorder.ClosureOptimizer;
@@ -219,12 +220,12 @@ public final class KfacOptimizer implements ClosureOptimizer {
             KroneckerBlock.Layout layout = backprop.layout(l);
             if (layout.outputMajor()) {
                 layout.gather(gradient, off, p, q, block);
-                Gemm.gemm(false, false, p, q, p, 1f, inverseA[l], 0, p, block, 0, q, 0f, scratch, 0, q);
-                Gemm.gemm(false, false, p, q, q, 1f, scratch, 0, q, inverseG[l], 0, q, 0f, block, 0, q);
+                Gemm.gemm(p, q, p, 1f, GemmOperand.of(inverseA[l], 0, p), GemmOperand.of(block, 0, q), 0f, GemmOperand.of(scratch, 0, q));
+                Gemm.gemm(p, q, q, 1f, GemmOperand.of(scratch, 0, q), GemmOperand.of(inverseG[l], 0, q), 0f, GemmOperand.of(block, 0, q));
                 layout.scatter(block, p, q, direction, off);
             } else {
-                Gemm.gemm(false, false, p, q, p, 1f, inverseA[l], 0, p, gradient, off, q, 0f, scratch, 0, q);
-                Gemm.gemm(false, false, p, q, q, 1f, scratch, 0, q, inverseG[l], 0, q, 0f, direction, off, q);
+                Gemm.gemm(p, q, p, 1f, GemmOperand.of(inverseA[l], 0, p), GemmOperand.of(gradient, off, q), 0f, GemmOperand.of(scratch, 0, q));
+                Gemm.gemm(p, q, q, 1f, GemmOperand.of(scratch, 0, q), GemmOperand.of(inverseG[l], 0, q), 0f, GemmOperand.of(direction, off, q));
             }
         }
     }

@@ -1,6 +1,7 @@
 package org.panagrad.curvature;
 
 import org.panagrad.kernels.Gemm;
+import org.panagrad.kernels.GemmOperand;
 
 /**
  * One layer's curvature in a Kronecker eigenbasis: C = (U_A ⊗ U_G) diag(d) (U_A ⊗ U_G)^T over the layer's
@@ -87,18 +88,18 @@ final class KroneckerBlock {
             if (source == v) System.arraycopy(v, offset, t, 0, p * q);
             return;
         }
-        Gemm.gemm(true, false, p, q, p, 1f, ua, 0, p, source, at, q, 0f, w, 0, q);
-        Gemm.gemm(false, false, p, q, q, 1f, w, 0, q, ug, 0, q, 0f, t, 0, q);
+        Gemm.gemm(p, q, p, 1f, GemmOperand.transposeOf(ua, 0, p), GemmOperand.of(source, at, q), 0f, GemmOperand.of(w, 0, q));
+        Gemm.gemm(p, q, q, 1f, GemmOperand.of(w, 0, q), GemmOperand.of(ug, 0, q), 0f, GemmOperand.of(t, 0, q));
     }
 
     /** Out of the eigenbasis: out[offset...] = U_A t U_G^T, using w as scratch. */
     void rotateOut(float[] t, float[] w, float[] out) {
         if (ua != null) {
-            Gemm.gemm(false, true, p, q, q, 1f, t, 0, q, ug, 0, q, 0f, w, 0, q);
+            Gemm.gemm(p, q, q, 1f, GemmOperand.of(t, 0, q), GemmOperand.transposeOf(ug, 0, q), 0f, GemmOperand.of(w, 0, q));
             if (layout.outputMajor()) {
-                Gemm.gemm(false, false, p, q, p, 1f, ua, 0, p, w, 0, q, 0f, t, 0, q);
+                Gemm.gemm(p, q, p, 1f, GemmOperand.of(ua, 0, p), GemmOperand.of(w, 0, q), 0f, GemmOperand.of(t, 0, q));
             } else {
-                Gemm.gemm(false, false, p, q, p, 1f, ua, 0, p, w, 0, q, 0f, out, offset, q);
+                Gemm.gemm(p, q, p, 1f, GemmOperand.of(ua, 0, p), GemmOperand.of(w, 0, q), 0f, GemmOperand.of(out, offset, q));
                 return;
             }
         }

@@ -2,6 +2,7 @@ package org.panagrad.curvature;
 
 import org.panagrad.analysis.CurvatureOperator;
 import org.panagrad.kernels.Gemm;
+import org.panagrad.kernels.GemmOperand;
 
 import java.util.List;
 
@@ -170,9 +171,8 @@ public final class KroneckerCurvature implements CurvatureOperator {
             jacobian.readGradients(l, w.grads);
             float[] a = w.inputs, g = w.grads;
             if (b.ua != null) {
-                Gemm.gemm(false, false, rows, b.p, b.p, 1f, w.inputs, 0, b.p, b.ua, 0, b.p, 0f, w.rotatedInputs, 0, b.p);
-                Gemm.gemm(false, false, classes * rows, b.q, b.q, 1f, w.grads, 0, b.q, b.ug, 0, b.q, 0f,
-                        w.rotatedGrads, 0, b.q);
+                Gemm.gemm(rows, b.p, b.p, 1f, GemmOperand.of(w.inputs, 0, b.p), GemmOperand.of(b.ua, 0, b.p), 0f, GemmOperand.of(w.rotatedInputs, 0, b.p));
+                Gemm.gemm(classes * rows, b.q, b.q, 1f, GemmOperand.of(w.grads, 0, b.q), GemmOperand.of(b.ug, 0, b.q), 0f, GemmOperand.of(w.rotatedGrads, 0, b.q));
                 a = w.rotatedInputs;
                 g = w.rotatedGrads;
             }
@@ -180,8 +180,7 @@ public final class KroneckerCurvature implements CurvatureOperator {
                 // A Conv2d's Jacobian row sums over positions: form each rotated one, (A_n^T G_nc) in the eigenbasis.
                 for (int c = 0; c < classes; c++) {
                     for (int n = 0; n < batch; n++) {
-                        Gemm.gemm(true, false, b.p, b.q, positions, 1f, a, n * positions * b.p, b.p, g,
-                                (c * batch + n) * positions * b.q, b.q, 0f, w.products, 0, b.q);
+                        Gemm.gemm(b.p, b.q, positions, 1f, GemmOperand.transposeOf(a, n * positions * b.p, b.p), GemmOperand.of(g, (c * batch + n) * positions * b.q, b.q), 0f, GemmOperand.of(w.products, 0, b.q));
                         double s = 0;
                         for (int k = 0; k < b.size(); k++) s += (double) w.products[k] * w.products[k] / (b.d[k] + damping);
                         variance[n * classes + c] += (float) s;
@@ -192,7 +191,7 @@ public final class KroneckerCurvature implements CurvatureOperator {
             for (int i = 0; i < batch * b.p; i++) a[i] *= a[i];
             for (int i = 0; i < classes * batch * b.q; i++) g[i] *= g[i];
             for (int k = 0; k < b.size(); k++) w.weights[k] = (float) (1 / (b.d[k] + damping));
-            Gemm.gemm(false, false, batch, b.q, b.p, 1f, a, 0, b.p, w.weights, 0, b.q, 0f, w.products, 0, b.q);
+            Gemm.gemm(batch, b.q, b.p, 1f, GemmOperand.of(a, 0, b.p), GemmOperand.of(w.weights, 0, b.q), 0f, GemmOperand.of(w.products, 0, b.q));
             for (int c = 0; c < classes; c++) {
                 for (int n = 0; n < batch; n++) {
                     double s = 0;

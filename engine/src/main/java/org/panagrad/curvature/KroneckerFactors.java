@@ -1,6 +1,7 @@
 package org.panagrad.curvature;
 
 import org.panagrad.kernels.Gemm;
+import org.panagrad.kernels.GemmOperand;
 
 import java.util.ArrayList;
 import java.util.List;
@@ -150,7 +151,7 @@ public final class KroneckerFactors {
         for (int i = 0; i < n; i++) {
             for (int k = 0; k < n; k++) scaled[i * n + k] = (float) (u[i * n + k] / (values[k] + shift));
         }
-        Gemm.gemm(false, true, n, n, n, 1f, scaled, 0, n, u, 0, n, 0f, out, 0, n);
+        Gemm.gemm(n, n, n, 1f, GemmOperand.of(scaled, 0, n), GemmOperand.transposeOf(u, 0, n), 0f, GemmOperand.of(out, 0, n));
     }
 
     private static double sum(double[] x) {

@@ -3,6 +3,7 @@ package org.panagrad.curvature;
 import org.panagrad.analysis.CurvatureOperator;
 import org.panagrad.analysis.FlatParameters;
 import org.panagrad.kernels.Gemm;
+import org.panagrad.kernels.GemmOperand;
 import org.panagrad.nn.LayerCall;
 import org.panagrad.graph.Node;
 import org.panagrad.runtime.ParameterStore;
@@ -190,7 +191,7 @@ public final class Laplace {
                         float w = (c == c2 ? pc : 0) - pc * pc2;
                         for (int i = 0; i < p; i++) weighted[n * p + i] = w * inputs[n * p + i];
                     }
-                    Gemm.gemm(true, false, p, p, batch, 1f, weighted, 0, p, inputs, 0, p, 0f, block, 0, p);
+                    Gemm.gemm(p, p, batch, 1f, GemmOperand.transposeOf(weighted, 0, p), GemmOperand.of(inputs, 0, p), 0f, GemmOperand.of(block, 0, p));
                     for (int i = 0; i < p; i++) {
                         for (int j = 0; j < p; j++) {
                             double v = block[i * p + j];
@@ -425,7 +426,7 @@ public final class Laplace {
         float[] inputs = new float[batch * p], products = new float[batch * p];
         jacobian.readInputs(0, inputs);
         for (int c = 0; c < classes; c++) {
-            Gemm.gemm(false, false, batch, p, p, 1f, inputs, 0, p, fullBlocks[c], 0, p, 0f, products, 0, p);
+            Gemm.gemm(batch, p, p, 1f, GemmOperand.of(inputs, 0, p), GemmOperand.of(fullBlocks[c], 0, p), 0f, GemmOperand.of(products, 0, p));
             for (int n = 0; n < batch; n++) {
                 double s = 0;
                 for (int i = 0; i < p; i++) s += (double) products[n * p + i] * inputs[n * p + i];

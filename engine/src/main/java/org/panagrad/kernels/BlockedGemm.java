@@ -1,7 +1,6 @@
 package org.panagrad.kernels;
 
 import static org.panagrad.kernels.GemmMicroKernel.MR;
-import static org.panagrad.kernels.GemmMicroKernel.MR_EDGE;
 import static org.panagrad.kernels.GemmMicroKernel.NR;
 
 /**
@@ -22,11 +21,13 @@ import static org.panagrad.kernels.GemmMicroKernel.NR;
 final class BlockedGemm {
     private BlockedGemm() {}
 
-    static final int KC = 512;
-    static final int MC = 144;
-    static final int NC = 4096;
-    /** Floats of the slice of packed B panels that one row panel of A meets in turn (256 KB, half of L2). */
-    private static final int SLICE_FLOATS = 64 * 1024;
+    /** This machine's blocking, chosen once at start-up. */
+    static final GemmBlocking BLOCKING = GemmBlocking.forCaches(CacheSizes.MACHINE, MR);
+    static final int KC = BLOCKING.kc();
+    static final int MC = BLOCKING.mc();
+    static final int NC = BLOCKING.nc();
+    /** Floats of the slice of packed B panels that one row panel of A meets in turn (half of L2). */
+    private static final int SLICE_FLOATS = BLOCKING.sliceFloats();
     /**
      * Units of packing per part and shared block in {@link #runChunks}: small enough that a part whose core is
      * taken holds the others up little, large enough that claiming costs nothing (1024^3: 8 B panels each).
@@ -119,13 +120,13 @@ final class BlockedGemm {
                                 // A partial panel read in place would run past A: pack just this one.
                                 float[] edge = ws.packedA(MR * kcMax);
                                 GemmPacking.packA(job, ic + ir, mr, pc, kc, edge);
-                                multiplyPacked(panelRows(0, mr), kc, edge, 0, packedB, bPanel, tile);
+                                GemmMicroKernel.multiplyPacked(panelRows(0, mr), kc, edge, 0, packedB, bPanel, NR, tile);
                             } else {
                                 int row0 = job.aOff + (ic + ir) * job.aRowStride + pc * job.aColStride;
                                 GemmMicroKernel.multiply(kc, job.a, row0, job.aRowStride, job.aColStride,
-                                        packedB, bPanel, tile);
+                                        packedB, bPanel, NR, tile);
                             }
-                            GemmEpilogue.store(job, tile, ic + ir, jc + jr, mr, nr, beta, lastBlock);
+                            GemmStore.store(job, tile, ic + ir, jc + jr, mr, nr, beta, lastBlock);
                         }
                     }
                 }
@@ -215,8 +216,8 @@ final class BlockedGemm {
                 h = panelRows(ir, mc);
                 int mr = Math.min(h, mc - ir);
                 for (int jr = j0; jr < j1; jr += NR) {
-                    multiplyPacked(h, kc, packedA, ir * kc, packedB, jr * kc, tile);
-                    GemmEpilogue.store(job, tile, ic + ir, jc + jr, mr, Math.min(NR, nc - jr), beta, lastBlock);
+                    GemmMicroKernel.multiplyPacked(h, kc, packedA, ir * kc, packedB, jr * kc, NR, tile);
+                    GemmStore.store(job, tile, ic + ir, jc + jr, mr, Math.min(NR, nc - jr), beta, lastBlock);
                 }
             }
         }
@@ -245,22 +246,20 @@ final class BlockedGemm {
         GemmPacking.packA(job, ic, ir0, ir1, mc, pc, kc, packedA);
     }
 
-    private static void multiplyPacked(int rows, int kc, float[] packedA, int aPanel, float[] packedB, int bPanel,
-                                       float[] tile) {
-        if (rows == MR) GemmMicroKernel.multiplyPacked(kc, packedA, aPanel, packedB, bPanel, tile);
-        else GemmMicroKernel.multiplyPackedEdge(kc, packedA, aPanel, packedB, bPanel, tile);
-    }
-
     /**
      * Height of the packed row panel that starts at row ir of a block of mc rows: MR, except where MR does not
-     * divide mc. A tail of 1, 3 or 4 rows becomes one MR_EDGE panel; a tail of 2 and the full panel before it
-     * become two MR_EDGE panels; a tail of 5 stays an MR panel. A panel of h rows starts at ir * kc in packed A
-     * and holds h values per step, zero-padded past mc; the partition never ends past the next multiple of MR.
+     * divide mc, whose last rows go to one narrower panel: 4 rows for a tail of up to 4, 8 for a tail of up to 8
+     * (16 lanes), MR otherwise (9 to 11 rows cost a 12-row panel as much as 8 + 4). At 6 rows (8 lanes) a tail
+     * of 2 and the full panel before it become two 4-row panels (8 accumulators still cover the FMA latency,
+     * and 4 + 4 rows replace a 6 + 2 pair whose short panel cost as much as a full one: 3% of a 128 x 500 x 784
+     * product). A panel of h rows starts at ir * kc in packed A and holds h values per step, zero-padded past mc;
+     * the partition never ends past the next multiple of MR.
      */
     static int panelRows(int ir, int mc) {
         int tail = mc % MR;
-        if (tail == 0 || tail == 5) return MR;
-        int edgeStart = tail == 2 && mc > MR ? mc - MR - 2 : mc - tail;
-        return ir < edgeStart ? MR : MR_EDGE;
+        if (tail == 0) return MR;
+        if (MR == 6 && tail == 2 && mc > MR) return ir < mc - MR - 2 ? MR : 4;
+        if (ir < mc - tail) return MR;
+        return tail <= 4 ? 4 : tail <= 8 && MR > 8 ? 8 : MR;
     }
 }

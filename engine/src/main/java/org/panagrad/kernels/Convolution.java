@@ -134,12 +134,12 @@ public final class Convolution {
             for (int g = 0; g < s.groups(); g++) {
                 int wg = wOff + g * og * kg, dyg = grad + g * og * p;
                 if (s.patchesAreInput()) {
-                    Gemm.gemm(true, false, kg, p, og, 1f, w, wg, kg, dy, dyg, p, 0f, dx, image + g * kg * p, p);
+                    Gemm.gemm(true, false, kg, p, og, 1f, w, wg, kg, dy, dyg, p, 0f, dx, image + g * kg * p, p, null, 0, false, null, 0);
                     continue;
                 }
                 for (int r0 = 0; r0 < s.outHeight(); r0 += block) {
                     int r1 = Math.min(s.outHeight(), r0 + block), cn = (r1 - r0) * ow;
-                    Gemm.gemm(true, false, kg, cn, og, 1f, w, wg, kg, dy, dyg + r0 * ow, p, 0f, cols, 0, cn);
+                    Gemm.gemm(true, false, kg, cn, og, 1f, w, wg, kg, dy, dyg + r0 * ow, p, 0f, cols, 0, cn, null, 0, false, null, 0);
                     Patches.col2im(s, cols, g, r0, r1, dx, image, simd);
                 }
             }
@@ -192,9 +192,9 @@ public final class Convolution {
                                      float[] g, int gOff) {
         int og = s.groupOutChannels(), kg = s.patchRows(), positions = ld;
         if (weightGradientTransposed(s)) {
-            Gemm.gemm(false, true, kg, og, positions, 1f, patches, pOff, ld, dy, dyOff, ldy, beta, g, gOff, og);
+            Gemm.gemm(false, true, kg, og, positions, 1f, patches, pOff, ld, dy, dyOff, ldy, beta, g, gOff, og, null, 0, false, null, 0);
         } else {
-            Gemm.gemm(false, true, og, kg, positions, 1f, dy, dyOff, ldy, patches, pOff, ld, beta, g, gOff, kg);
+            Gemm.gemm(false, true, og, kg, positions, 1f, dy, dyOff, ldy, patches, pOff, ld, beta, g, gOff, kg, null, 0, false, null, 0);
         }
     }
 

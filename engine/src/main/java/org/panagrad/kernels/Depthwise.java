@@ -17,7 +17,7 @@ import jdk.incubator.vector.VectorSpecies;
 final class Depthwise {
     private Depthwise() {}
 
-    private static final VectorSpecies<Float> F = FloatVector.SPECIES_PREFERRED;
+    private static final VectorSpecies<Float> F = Simd.FLOAT;
 
     /** y for images [n0, n1): each output channel from its group's one input channel (bias first, when given; ReLU last). */
     static void forward(ConvShape s, int n0, int n1, float[] x, int xOff, float[] w, int wOff, float[] bias, int biasOff,

@@ -13,8 +13,8 @@ import jdk.incubator.vector.VectorSpecies;
 final class DropoutMaskSimd {
     private DropoutMaskSimd() {}
 
-    private static final VectorSpecies<Float> F = FloatVector.SPECIES_PREFERRED;
-    private static final VectorSpecies<Integer> I = IntVector.SPECIES_PREFERRED;
+    private static final VectorSpecies<Float> F = Simd.FLOAT;
+    private static final VectorSpecies<Integer> I = F.withLanes(int.class);
     private static final IntVector LANES = IntVector.zero(I).addIndex(1);
 
     static void apply(int n, long key, int first, int threshold, float scale, float[] x, int xOff, float[] out, int outOff) {

@@ -12,7 +12,7 @@ import jdk.incubator.vector.VectorSpecies;
 final class ElementwiseSimd {
     private ElementwiseSimd() {}
 
-    private static final VectorSpecies<Float> F = FloatVector.SPECIES_PREFERRED;
+    private static final VectorSpecies<Float> F = Simd.FLOAT;
 
     /**
      * One innermost row: out[j] = a[j * as] op b[j * bs]. Strides of 0 (broadcast) and 1 run on vectors; other

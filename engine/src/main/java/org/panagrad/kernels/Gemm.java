@@ -1,15 +1,10 @@
 package org.panagrad.kernels;
 
 /**
- * Single-precision GEMM on row-major arrays with offsets and leading dimensions:
- * {@code C = act(alpha * op(A) * op(B) + beta * C + bias)} where op is identity or transpose,
- * {@code bias} (length n, may be null) is added to every row and act is ReLU when {@code relu}.
+ * Single-precision GEMM on row-major arrays with offsets and leading dimensions ({@link GemmOperand}):
+ * {@code C = epilogue(alpha * op(A) * op(B) + beta * C)} where op is identity or transpose and the
+ * {@link GemmEpilogue} adds a bias row, takes the ReLU and applies ReLU's backward mask.
  * op(A) is m x k, op(B) is k x n, C is m x n. With beta == 0, C is not read (it may hold garbage).
- * <p>
- * A {@code mask} (may be null), laid out like C (offset maskOff, leading dimension ldc), then zeroes every
- * element whose mask value is not positive: ReLU's backward, {@code (dY W^T) * [H > 0]}, in the epilogue.
- * The mask may be C itself when {@link #writesEachOutputOnce} holds for k: the gradient then takes over the
- * activation's memory.
  * <p>
  * Large products are split over a persistent {@link WorkerPool} ({@link #setThreads}); the result does not
  * depend on the thread count, bit for bit. Calls may come from any thread; the steady state allocates nothing.
@@ -35,6 +30,15 @@ public final class Gemm {
         return k <= BlockedGemm.KC;
     }
 
+    /**
+     * One line naming the micro-kernel, the vector width and the cache blocking chosen for this machine, for
+     * benchmark reports and bug reports.
+     */
+    public static String describe() {
+        return GemmMicroKernel.MR + " x " + GemmMicroKernel.NR + " tiles, " + Simd.describe() + "; blocking "
+                + BlockedGemm.BLOCKING + "; caches " + CacheSizes.MACHINE;
+    }
+
     public static int threads() {
         return pool.threads();
     }
@@ -44,16 +48,31 @@ public final class Gemm {
         return pool;
     }
 
-    public static void gemm(boolean transA, boolean transB, int m, int n, int k, float alpha,
-                            float[] a, int aOff, int lda, float[] b, int bOff, int ldb,
-                            float beta, float[] c, int cOff, int ldc) {
-        gemm(transA, transB, m, n, k, alpha, a, aOff, lda, b, bOff, ldb, beta, c, cOff, ldc, null, 0, false, null, 0);
+    /** {@code C = alpha * op(A) op(B) + beta * C}: {@link #gemm(int, int, int, float, GemmOperand, GemmOperand, float, GemmOperand, GemmEpilogue)} without an epilogue. */
+    public static void gemm(int m, int n, int k, float alpha, GemmOperand a, GemmOperand b, float beta, GemmOperand c) {
+        gemm(m, n, k, alpha, a, b, beta, c, GemmEpilogue.NONE);
     }
 
-    public static void gemm(boolean transA, boolean transB, int m, int n, int k, float alpha,
-                            float[] a, int aOff, int lda, float[] b, int bOff, int ldb,
-                            float beta, float[] c, int cOff, int ldc,
-                            float[] bias, int biasOff, boolean relu, float[] mask, int maskOff) {
+    /**
+     * {@code C = epilogue(alpha * op(A) op(B) + beta * C)} with op(A) m x k, op(B) k x n and C m x n (C as stored,
+     * never transposed).
+     */
+    public static void gemm(int m, int n, int k, float alpha, GemmOperand a, GemmOperand b, float beta, GemmOperand c,
+                            GemmEpilogue epilogue) {
+        if (c.transposed()) throw new IllegalArgumentException("GEMM: C is written as stored; it cannot be transposed");
+        gemm(a.transposed(), b.transposed(), m, n, k, alpha, a.array(), a.offset(), a.ld(), b.array(), b.offset(), b.ld(),
+                beta, c.array(), c.offset(), c.ld(), epilogue.bias(), epilogue.biasOffset(), epilogue.relu(),
+                epilogue.mask(), epilogue.maskOffset());
+    }
+
+    /**
+     * The same product in strided form, for the kernels of this package that walk their operands (a convolution
+     * moves A, B and C image by image and block by block, into a per-thread patch buffer): records built per
+     * step would allocate. Callers outside the package build {@link GemmOperand}s once, when they compile.
+     */
+    static void gemm(boolean transA, boolean transB, int m, int n, int k, float alpha, float[] a, int aOff, int lda,
+                     float[] b, int bOff, int ldb, float beta, float[] c, int cOff, int ldc,
+                     float[] bias, int biasOff, boolean relu, float[] mask, int maskOff) {
         if (mask == c && !writesEachOutputOnce(k)) {
             throw new IllegalArgumentException("a GEMM with k = " + k + " writes C once per k block, so C cannot be its own mask"
                     + " (at most k = " + BlockedGemm.KC + ")");
@@ -90,7 +109,7 @@ public final class Gemm {
         WorkerPool workers = pool;
         GemmJob job = GemmWorkspace.current().job;
         job.configure(false, false, m, n, k, alpha, a, aOff, lda, b, 0, 0, beta, c, cOff, ldc, null, 0, false, null, 0, workers.threads());
-        job.bRows = bRows;
+        job.readRowsOfB(bRows, workers.threads());
         try {
             if (job.parts == 1 || !workers.tryRun(job, job.parts)) job.runPart(0, 1);
         } finally {

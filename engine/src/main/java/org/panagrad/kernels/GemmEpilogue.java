@@ -1,98 +1,22 @@
 package org.panagrad.kernels;
 
-import static org.panagrad.kernels.GemmMicroKernel.F;
-import static org.panagrad.kernels.GemmMicroKernel.LANES;
-import static org.panagrad.kernels.GemmMicroKernel.MR;
-import static org.panagrad.kernels.GemmMicroKernel.NR;
-
-import jdk.incubator.vector.FloatVector;
-import jdk.incubator.vector.VectorOperators;
-
 /**
- * Writes an accumulator tile into C: C = alpha * acc + beta * C, then on the last k block + bias, ReLU and
- * the mask (each element's mask value is read before that element is written, so with one k block the mask
- * may be C itself).
- * Each row goes a vector at a time while whole vectors fit, then element by element with the same fused
- * operations in the same order, so both paths round identically (which keeps results independent of where
- * thread bands cut the tiles). Edge tiles thus keep their vector part: at n = 10 every tile is an edge tile.
+ * What {@link Gemm#gemm} does to each element of C after {@code alpha * op(A) op(B) + beta * C}, in this order:
+ * add {@code bias[biasOffset + j]} to column j (when {@code bias} is not null), take the ReLU (when
+ * {@code relu}), and zero the element where {@code mask} (laid out like C, from {@code maskOffset} on, with C's
+ * leading dimension; may be null) is not positive: ReLU's backward. The mask may be C's own array when
+ * {@link Gemm#writesEachOutputOnce} holds for k: the gradient then takes over the activation's memory.
+ * A program builds it once, when it is compiled. alpha and beta are not part of it: optimizers change them from
+ * step to step (the learning rate), and a new epilogue per call would allocate.
  */
-final class GemmEpilogue {
-    private GemmEpilogue() {}
+public record GemmEpilogue(float[] bias, int biasOffset, boolean relu, float[] mask, int maskOffset) {
+    /** C = alpha * op(A) op(B) + beta * C and nothing more. */
+    public static final GemmEpilogue NONE = new GemmEpilogue(null, 0, false, null, 0);
 
-    static void store(GemmJob job, float[] tile, int i0, int j0, int mr, int nr, float beta, boolean lastBlock) {
-        if (mr == MR && nr == NR) {
-            storeFullTile(job, tile, i0, j0, beta, lastBlock);
-            return;
-        }
-        float[] c = job.c;
-        float alpha = job.alpha;
-        boolean addBias = lastBlock && job.bias != null;
-        boolean relu = lastBlock && job.relu;
-        float[] mask = lastBlock ? job.mask : null;
-        FloatVector alphaV = FloatVector.broadcast(F, alpha);
-        FloatVector betaV = FloatVector.broadcast(F, beta);
-        FloatVector zero = FloatVector.zero(F);
-        int vectorEnd = nr / LANES * LANES;
-        for (int r = 0; r < mr; r++) {
-            int ci = job.cOff + (i0 + r) * job.ldc + j0, mi = ci - job.cOff + job.maskOff;
-            int j = 0;
-            for (; j < vectorEnd; j += LANES) {
-                FloatVector out = FloatVector.fromArray(F, tile, r * NR + j).mul(alphaV);
-                if (beta != 0f) out = FloatVector.fromArray(F, c, ci + j).fma(betaV, out);
-                if (addBias) out = out.add(FloatVector.fromArray(F, job.bias, job.biasOff + j0 + j));
-                if (relu) out = out.max(0f);
-                if (mask != null) out = zero.blend(out, FloatVector.fromArray(F, mask, mi + j).compare(VectorOperators.GT, 0f));
-                out.intoArray(c, ci + j);
-            }
-            for (; j < nr; j++) {
-                float out = alpha * tile[r * NR + j];
-                if (beta != 0f) out = Math.fma(c[ci + j], beta, out);
-                if (addBias) out += job.bias[job.biasOff + j0 + j];
-                if (relu) out = Math.max(out, 0f);
-                if (mask != null && !(mask[mi + j] > 0f)) out = 0f;
-                c[ci + j] = out;
-            }
-        }
-    }
-
-    /**
-     * {@link #store} for a whole MR x NR tile, the common case: the row loop has constant bounds, so C2 unrolls
-     * it into straight-line code. The general loop, with its runtime vector count and scalar tail, cost more
-     * than half of the epilogue (7% of a 500 x 784 x 128 product). Same operations in the same order.
-     */
-    private static void storeFullTile(GemmJob job, float[] tile, int i0, int j0, float beta, boolean lastBlock) {
-        float[] c = job.c;
-        boolean addBias = lastBlock && job.bias != null;
-        boolean relu = lastBlock && job.relu;
-        float[] mask = lastBlock ? job.mask : null;
-        FloatVector zero = FloatVector.zero(F);
-        FloatVector alphaV = FloatVector.broadcast(F, job.alpha);
-        FloatVector betaV = FloatVector.broadcast(F, beta);
-        FloatVector bias0 = addBias ? FloatVector.fromArray(F, job.bias, job.biasOff + j0) : betaV;
-        FloatVector bias1 = addBias ? FloatVector.fromArray(F, job.bias, job.biasOff + j0 + LANES) : betaV;
-        int ldc = job.ldc;
-        int ci = job.cOff + i0 * ldc + j0, mi = job.maskOff + i0 * ldc + j0;
-        for (int r = 0; r < MR; r++, ci += ldc, mi += ldc) {
-            FloatVector out0 = FloatVector.fromArray(F, tile, r * NR).mul(alphaV);
-            FloatVector out1 = FloatVector.fromArray(F, tile, r * NR + LANES).mul(alphaV);
-            if (beta != 0f) {
-                out0 = FloatVector.fromArray(F, c, ci).fma(betaV, out0);
-                out1 = FloatVector.fromArray(F, c, ci + LANES).fma(betaV, out1);
-            }
-            if (addBias) {
-                out0 = out0.add(bias0);
-                out1 = out1.add(bias1);
-            }
-            if (relu) {
-                out0 = out0.max(0f);
-                out1 = out1.max(0f);
-            }
-            if (mask != null) {
-                out0 = zero.blend(out0, FloatVector.fromArray(F, mask, mi).compare(VectorOperators.GT, 0f));
-                out1 = zero.blend(out1, FloatVector.fromArray(F, mask, mi + LANES).compare(VectorOperators.GT, 0f));
-            }
-            out0.intoArray(c, ci);
-            out1.intoArray(c, ci + LANES);
+    public GemmEpilogue {
+        if (biasOffset < 0 || maskOffset < 0) {
+            throw new IllegalArgumentException("GEMM epilogue: bias offset " + biasOffset + " and mask offset "
+                    + maskOffset + " must not be negative");
         }
     }
 }

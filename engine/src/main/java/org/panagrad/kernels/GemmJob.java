@@ -47,6 +47,8 @@ final class GemmJob implements WorkerPool.Task {
     /** Zeroes C where not positive, laid out like C (see {@link Gemm#gemm}); may be null. */
     float[] mask;
     int maskOff;
+    /** Whether C is at most one vector wide: {@link NarrowGemm} computes it, rows split in claimed chunks. */
+    boolean narrow;
     /** Parallel split: bands of rows (true) or of columns (false). */
     boolean splitRows;
     int parts;
@@ -72,22 +74,25 @@ final class GemmJob implements WorkerPool.Task {
      */
     private static final int CUBIC_CHUNK_PANELS = 2;
 
-    void configure(boolean transA, boolean transB, int m, int n, int k, float alpha,
-                   float[] a, int aOff, int lda, float[] b, int bOff, int ldb,
-                   float beta, float[] c, int cOff, int ldc,
+    void configure(int m, int n, int k, float alpha, GemmOperand a, GemmOperand b, float beta, GemmOperand c,
+                   GemmEpilogue epilogue, int threads) {
+        configure(a.transposed(), b.transposed(), m, n, k, alpha, a.array(), a.offset(), a.ld(), b.array(), b.offset(),
+                b.ld(), beta, c.array(), c.offset(), c.ld(), epilogue.bias(), epilogue.biasOffset(), epilogue.relu(),
+                epilogue.mask(), epilogue.maskOffset(), threads);
+    }
+
+    void configure(boolean transA, boolean transB, int m, int n, int k, float alpha, float[] a, int aOff, int lda,
+                   float[] b, int bOff, int ldb, float beta, float[] c, int cOff, int ldc,
                    float[] bias, int biasOff, boolean relu, float[] mask, int maskOff, int threads) {
-        int aRs = transA ? 1 : lda, aCs = transA ? lda : 1;
-        int bRs = transB ? 1 : ldb, bCs = transB ? ldb : 1;
-        this.m = m; this.n = n;
-        this.a = a; this.aOff = aOff; this.aRowStride = aRs; this.aColStride = aCs;
-        this.b = b; this.bOff = bOff; this.bRowStride = bRs; this.bColStride = bCs;
+        this.m = m; this.n = n; this.k = k;
+        this.a = a; this.aOff = aOff;
+        this.aRowStride = transA ? 1 : lda; this.aColStride = transA ? lda : 1;
+        this.b = b; this.bOff = bOff;
+        this.bRowStride = transB ? 1 : ldb; this.bColStride = transB ? ldb : 1;
         this.bRows = null;
-        this.ldc = ldc;
-        this.k = k;
+        this.c = c; this.cOff = cOff; this.ldc = ldc;
         this.alpha = alpha;
         this.beta = beta;
-        this.c = c;
-        this.cOff = cOff;
         this.bias = bias;
         this.biasOff = biasOff;
         this.relu = relu;
@@ -96,11 +101,32 @@ final class GemmJob implements WorkerPool.Task {
         chooseSplit(threads);
     }
 
+    /**
+     * Row p of B (as stored) at b[bRows[p]] instead of at the strides ({@link Gemm#gemmRows}); the split is chosen
+     * again because {@link NarrowGemm} reads B through the strides only.
+     */
+    void readRowsOfB(int[] bRows, int threads) {
+        this.bRows = bRows;
+        chooseSplit(threads);
+    }
+
     private void chooseSplit(int threads) {
         parts = 1;
         shared = false;
         dynamic = false;
+        narrow = bRows == null && NarrowGemm.applies(n);
         if (threads < 2 || (long) m * n * k < PARALLEL_MIN_MACS) return;
+        if (narrow) {
+            int step = NarrowGemm.rowStep(this), panels = (m + step - 1) / step;
+            parts = Math.min(threads, panels);
+            if (parts < 2) return;
+            splitRows = true;
+            dynamic = true;
+            chunkSize = Math.max(1, panels / (CHUNKS_PER_PART * parts)) * step;
+            chunks = (m + chunkSize - 1) / chunkSize;
+            nextChunk.set(0);
+            return;
+        }
         int rowTiles = (m + MR - 1) / MR, colTiles = (n + NR - 1) / NR;
         // Unless shared (below), each thread packs its own copy of the operand that is not split: splitting
         // columns repacks A (m*k per thread), splitting rows repacks B (k*n per thread). Take the cheaper,
@@ -174,7 +200,9 @@ final class GemmJob implements WorkerPool.Task {
         SharedPanels share = parts > 1 && shared ? sharedPanels : null;
         try {
             GemmWorkspace ws = GemmWorkspace.current(); // in the try: a part that cannot get one releases the others
-            if (parts > 1 && dynamic) {
+            if (narrow) {
+                NarrowGemm.run(this, ws, parts);
+            } else if (parts > 1 && dynamic) {
                 BlockedGemm.runChunks(this, ws, share, part);
             } else if (parts == 1) {
                 BlockedGemm.run(this, 0, m, 0, n, ws, null, 0);

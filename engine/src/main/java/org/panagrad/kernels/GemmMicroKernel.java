@@ -4,46 +4,209 @@ import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
- * The register-blocked inner product of GEMM: an MR x NR tile of op(A) * op(B) over kc steps of k, as
- * MR*2 vector accumulators fed by one broadcast of A and two vectors of packed B per row and step.
- * <p>
- * Why 6 x (2 vectors): this Zen 3 issues two 256-bit FMAs per cycle with a 4-cycle latency, so at least
- * 8 independent accumulator chains must be in flight; 12 accumulators + 2 B vectors + 1 broadcast fit the 16
- * ymm registers. The width follows the preferred species (4 x 32 style tiles on AVX-512).
- * Unrolling k was measured to make C2 box accumulators, so the loop is one step at a time.
+ * The register-blocked inner product of GEMM: an MR x NR tile of op(A) * op(B) over kc steps of k, as MR * 2
+ * vector accumulators fed by one broadcast of A and two vectors of B per row and step. The tile is chosen
+ * once, at start-up, for the vector width ({@link Simd#FLOAT}):
+ * <ul>
+ * <li>8 lanes (AVX2, 16 ymm registers): 6 x 16. Two 256-bit FMA pipes with a 4-cycle latency need at least 8
+ * independent accumulator chains in flight; 12 accumulators + 2 B vectors + 1 broadcast fit the 16 registers.</li>
+ * <li>16 lanes (AVX-512, 32 zmm registers): 12 x 32, 24 accumulators + 2 + 1 = 27 registers, the shape of BLIS's
+ * SkylakeX/Zen 4 kernel (32 x 12 in its column-major terms). Twice the rows of the AVX2 tile halve the B
+ * traffic per FMA: each 64-byte B vector loaded from L2 feeds 12 FMAs instead of 6 (measured on a Zen 5, B
+ * streaming from L2: 210 against 200 GFLOP/s for 6 x 32, +2-5% on whole products).</li>
+ * </ul>
+ * The rows of a block that MR does not divide go to narrower panels ({@link BlockedGemm#panelRows}): 8 rows
+ * (16 lanes only) and 4 rows. B is read {@code bStep} floats apart per step: NR in a packed panel, B's leading
+ * dimension when it is read in place.
+ * Unrolling k was measured to make C2 box accumulators, so the loops take one step at a time. They run on B's
+ * index with A's as a second induction variable, the form in which C2 (JDK 17 and 25 alike) keeps every
+ * accumulator in registers and the loop body to the loads, FMAs and one range check of A (-XX:+PrintAssembly).
+ * Written with the step counter (A at aPanel + p * MR), JDK 17 rebuilt p * 6 as p * 4 + p * 2 with two range
+ * checks every step and JDK 25 spilled an accumulator.
  */
 final class GemmMicroKernel {
     private GemmMicroKernel() {}
 
-    static final VectorSpecies<Float> F = FloatVector.SPECIES_PREFERRED;
+    static final VectorSpecies<Float> F = Simd.FLOAT;
     static final int LANES = F.length();
     /** Rows of a tile. */
-    static final int MR = 6;
+    static final int MR = LANES >= 16 ? 12 : 6;
     /** Columns of a tile: two vectors. */
     static final int NR = 2 * LANES;
-    /**
-     * Rows of the narrower panels that finish a block whose rows MR does not divide (see
-     * {@link BlockedGemm#panelRows}): 8 accumulators still cover the FMA latency, and 4 + 4 rows replace a
-     * 6 + 2 pair whose short panel cost as much as a full one (3% of a 128 x 500 x 784 product).
-     */
-    static final int MR_EDGE = 4;
+    /** Lane j holds j: compared with a count, it selects the first lanes of a vector. */
+    static final float[] LANE_INDEX = new float[LANES];
+
+    static {
+        for (int j = 0; j < LANES; j++) LANE_INDEX[j] = j;
+    }
 
     /**
-     * {@link #multiply} for a packed A panel: MR values per step. The loop runs on B's index with A's as a
-     * second induction variable, the form in which C2 (JDK 17 and 25 alike) keeps all 12 accumulators in
-     * registers and the loop body to the loads, FMAs and one range check of A (-XX:+PrintAssembly). Written
-     * with the step counter (A at aPanel + p * MR), JDK 17 rebuilt p * 6 as p * 4 + p * 2 with two range
-     * checks every step and JDK 25 spilled an accumulator: on L1-resident panels, best of many calls, JDK 17
-     * 92 against 80 GFLOP/s, JDK 25 88-92 against 86 for the strided {@link #multiply} it used before.
+     * tile[r * NR + j] = sum over p < kc of A(r, p) * B(p, j) for the r < rows of a packed panel of A (rows values
+     * per step from aPanel on: MR, or 8 or 4 for the panels that finish a block) and B(p, j) = b[bPanel + p * bStep + j].
      */
-    static void multiplyPacked(int kc, float[] a, int aPanel, float[] b, int bPanel, float[] tile) {
+    static void multiplyPacked(int rows, int kc, float[] a, int aPanel, float[] b, int bPanel, int bStep, float[] tile) {
+        if (rows == MR) {
+            if (MR == 12) packed12(kc, a, aPanel, b, bPanel, bStep, tile);
+            else packed6(kc, a, aPanel, b, bPanel, bStep, tile);
+        } else if (rows == 8) {
+            packed8(kc, a, aPanel, b, bPanel, bStep, tile);
+        } else {
+            packed4(kc, a, aPanel, b, bPanel, bStep, tile);
+        }
+    }
+
+    /**
+     * {@link #multiplyPacked} for MR rows of A read in place: A(r, p) = a[aRow0 + r * aRowStride + p * aStep]
+     * for all MR rows (the caller packs edge panels, so every read is valid).
+     */
+    static void multiply(int kc, float[] a, int aRow0, int aRowStride, int aStep, float[] b, int bPanel, int bStep,
+                         float[] tile) {
+        if (MR == 12) strided12(kc, a, aRow0, aRowStride, aStep, b, bPanel, bStep, tile);
+        else strided6(kc, a, aRow0, aRowStride, aStep, b, bPanel, bStep, tile);
+    }
+
+    private static void packed12(int kc, float[] a, int aPanel, float[] b, int bPanel, int bStep, float[] tile) {
         FloatVector c00 = FloatVector.zero(F), c01 = FloatVector.zero(F);
         FloatVector c10 = FloatVector.zero(F), c11 = FloatVector.zero(F);
         FloatVector c20 = FloatVector.zero(F), c21 = FloatVector.zero(F);
         FloatVector c30 = FloatVector.zero(F), c31 = FloatVector.zero(F);
         FloatVector c40 = FloatVector.zero(F), c41 = FloatVector.zero(F);
         FloatVector c50 = FloatVector.zero(F), c51 = FloatVector.zero(F);
-        for (int bi = bPanel, ai = aPanel, end = bPanel + kc * NR; bi < end; bi += NR, ai += MR) {
+        FloatVector c60 = FloatVector.zero(F), c61 = FloatVector.zero(F);
+        FloatVector c70 = FloatVector.zero(F), c71 = FloatVector.zero(F);
+        FloatVector c80 = FloatVector.zero(F), c81 = FloatVector.zero(F);
+        FloatVector c90 = FloatVector.zero(F), c91 = FloatVector.zero(F);
+        FloatVector c100 = FloatVector.zero(F), c101 = FloatVector.zero(F);
+        FloatVector c110 = FloatVector.zero(F), c111 = FloatVector.zero(F);
+        for (int bi = bPanel, ai = aPanel, end = bPanel + kc * bStep; bi < end; bi += bStep, ai += 12) {
+            FloatVector b0 = FloatVector.fromArray(F, b, bi);
+            FloatVector b1 = FloatVector.fromArray(F, b, bi + LANES);
+            FloatVector x = FloatVector.broadcast(F, a[ai]);
+            c00 = x.fma(b0, c00);
+            c01 = x.fma(b1, c01);
+            x = FloatVector.broadcast(F, a[ai + 1]);
+            c10 = x.fma(b0, c10);
+            c11 = x.fma(b1, c11);
+            x = FloatVector.broadcast(F, a[ai + 2]);
+            c20 = x.fma(b0, c20);
+            c21 = x.fma(b1, c21);
+            x = FloatVector.broadcast(F, a[ai + 3]);
+            c30 = x.fma(b0, c30);
+            c31 = x.fma(b1, c31);
+            x = FloatVector.broadcast(F, a[ai + 4]);
+            c40 = x.fma(b0, c40);
+            c41 = x.fma(b1, c41);
+            x = FloatVector.broadcast(F, a[ai + 5]);
+            c50 = x.fma(b0, c50);
+            c51 = x.fma(b1, c51);
+            x = FloatVector.broadcast(F, a[ai + 6]);
+            c60 = x.fma(b0, c60);
+            c61 = x.fma(b1, c61);
+            x = FloatVector.broadcast(F, a[ai + 7]);
+            c70 = x.fma(b0, c70);
+            c71 = x.fma(b1, c71);
+            x = FloatVector.broadcast(F, a[ai + 8]);
+            c80 = x.fma(b0, c80);
+            c81 = x.fma(b1, c81);
+            x = FloatVector.broadcast(F, a[ai + 9]);
+            c90 = x.fma(b0, c90);
+            c91 = x.fma(b1, c91);
+            x = FloatVector.broadcast(F, a[ai + 10]);
+            c100 = x.fma(b0, c100);
+            c101 = x.fma(b1, c101);
+            x = FloatVector.broadcast(F, a[ai + 11]);
+            c110 = x.fma(b0, c110);
+            c111 = x.fma(b1, c111);
+        }
+        c00.intoArray(tile, 0 * NR);
+        c01.intoArray(tile, 0 * NR + LANES);
+        c10.intoArray(tile, 1 * NR);
+        c11.intoArray(tile, 1 * NR + LANES);
+        c20.intoArray(tile, 2 * NR);
+        c21.intoArray(tile, 2 * NR + LANES);
+        c30.intoArray(tile, 3 * NR);
+        c31.intoArray(tile, 3 * NR + LANES);
+        c40.intoArray(tile, 4 * NR);
+        c41.intoArray(tile, 4 * NR + LANES);
+        c50.intoArray(tile, 5 * NR);
+        c51.intoArray(tile, 5 * NR + LANES);
+        c60.intoArray(tile, 6 * NR);
+        c61.intoArray(tile, 6 * NR + LANES);
+        c70.intoArray(tile, 7 * NR);
+        c71.intoArray(tile, 7 * NR + LANES);
+        c80.intoArray(tile, 8 * NR);
+        c81.intoArray(tile, 8 * NR + LANES);
+        c90.intoArray(tile, 9 * NR);
+        c91.intoArray(tile, 9 * NR + LANES);
+        c100.intoArray(tile, 10 * NR);
+        c101.intoArray(tile, 10 * NR + LANES);
+        c110.intoArray(tile, 11 * NR);
+        c111.intoArray(tile, 11 * NR + LANES);
+    }
+
+    private static void packed8(int kc, float[] a, int aPanel, float[] b, int bPanel, int bStep, float[] tile) {
+        FloatVector c00 = FloatVector.zero(F), c01 = FloatVector.zero(F);
+        FloatVector c10 = FloatVector.zero(F), c11 = FloatVector.zero(F);
+        FloatVector c20 = FloatVector.zero(F), c21 = FloatVector.zero(F);
+        FloatVector c30 = FloatVector.zero(F), c31 = FloatVector.zero(F);
+        FloatVector c40 = FloatVector.zero(F), c41 = FloatVector.zero(F);
+        FloatVector c50 = FloatVector.zero(F), c51 = FloatVector.zero(F);
+        FloatVector c60 = FloatVector.zero(F), c61 = FloatVector.zero(F);
+        FloatVector c70 = FloatVector.zero(F), c71 = FloatVector.zero(F);
+        for (int bi = bPanel, ai = aPanel, end = bPanel + kc * bStep; bi < end; bi += bStep, ai += 8) {
+            FloatVector b0 = FloatVector.fromArray(F, b, bi);
+            FloatVector b1 = FloatVector.fromArray(F, b, bi + LANES);
+            FloatVector x = FloatVector.broadcast(F, a[ai]);
+            c00 = x.fma(b0, c00);
+            c01 = x.fma(b1, c01);
+            x = FloatVector.broadcast(F, a[ai + 1]);
+            c10 = x.fma(b0, c10);
+            c11 = x.fma(b1, c11);
+            x = FloatVector.broadcast(F, a[ai + 2]);
+            c20 = x.fma(b0, c20);
+            c21 = x.fma(b1, c21);
+            x = FloatVector.broadcast(F, a[ai + 3]);
+            c30 = x.fma(b0, c30);
+            c31 = x.fma(b1, c31);
+            x = FloatVector.broadcast(F, a[ai + 4]);
+            c40 = x.fma(b0, c40);
+            c41 = x.fma(b1, c41);
+            x = FloatVector.broadcast(F, a[ai + 5]);
+            c50 = x.fma(b0, c50);
+            c51 = x.fma(b1, c51);
+            x = FloatVector.broadcast(F, a[ai + 6]);
+            c60 = x.fma(b0, c60);
+            c61 = x.fma(b1, c61);
+            x = FloatVector.broadcast(F, a[ai + 7]);
+            c70 = x.fma(b0, c70);
+            c71 = x.fma(b1, c71);
+        }
+        c00.intoArray(tile, 0 * NR);
+        c01.intoArray(tile, 0 * NR + LANES);
+        c10.intoArray(tile, 1 * NR);
+        c11.intoArray(tile, 1 * NR + LANES);
+        c20.intoArray(tile, 2 * NR);
+        c21.intoArray(tile, 2 * NR + LANES);
+        c30.intoArray(tile, 3 * NR);
+        c31.intoArray(tile, 3 * NR + LANES);
+        c40.intoArray(tile, 4 * NR);
+        c41.intoArray(tile, 4 * NR + LANES);
+        c50.intoArray(tile, 5 * NR);
+        c51.intoArray(tile, 5 * NR + LANES);
+        c60.intoArray(tile, 6 * NR);
+        c61.intoArray(tile, 6 * NR + LANES);
+        c70.intoArray(tile, 7 * NR);
+        c71.intoArray(tile, 7 * NR + LANES);
+    }
+
+    private static void packed6(int kc, float[] a, int aPanel, float[] b, int bPanel, int bStep, float[] tile) {
+        FloatVector c00 = FloatVector.zero(F), c01 = FloatVector.zero(F);
+        FloatVector c10 = FloatVector.zero(F), c11 = FloatVector.zero(F);
+        FloatVector c20 = FloatVector.zero(F), c21 = FloatVector.zero(F);
+        FloatVector c30 = FloatVector.zero(F), c31 = FloatVector.zero(F);
+        FloatVector c40 = FloatVector.zero(F), c41 = FloatVector.zero(F);
+        FloatVector c50 = FloatVector.zero(F), c51 = FloatVector.zero(F);
+        for (int bi = bPanel, ai = aPanel, end = bPanel + kc * bStep; bi < end; bi += bStep, ai += 6) {
             FloatVector b0 = FloatVector.fromArray(F, b, bi);
             FloatVector b1 = FloatVector.fromArray(F, b, bi + LANES);
             FloatVector x = FloatVector.broadcast(F, a[ai]);
@@ -79,13 +242,121 @@ final class GemmMicroKernel {
         c51.intoArray(tile, 5 * NR + LANES);
     }
 
-    /**
-     * tile[r * NR + j] = sum over p < kc of A(r, p) * B(p, j), where A(r, p) = a[aRow0 + r * aRowStride + p * aStep]
-     * for all MR rows (the caller packs edge panels, so every read is valid) and B(p, j) = b[bPanel + p * NR + j]
-     * (a packed panel). One running index keeps the loop's integer registers few.
-     */
-    static void multiply(int kc, float[] a, int aRow0, int aRowStride, int aStep,
-                         float[] b, int bPanel, float[] tile) {
+    private static void packed4(int kc, float[] a, int aPanel, float[] b, int bPanel, int bStep, float[] tile) {
+        FloatVector c00 = FloatVector.zero(F), c01 = FloatVector.zero(F);
+        FloatVector c10 = FloatVector.zero(F), c11 = FloatVector.zero(F);
+        FloatVector c20 = FloatVector.zero(F), c21 = FloatVector.zero(F);
+        FloatVector c30 = FloatVector.zero(F), c31 = FloatVector.zero(F);
+        for (int bi = bPanel, ai = aPanel, end = bPanel + kc * bStep; bi < end; bi += bStep, ai += 4) {
+            FloatVector b0 = FloatVector.fromArray(F, b, bi);
+            FloatVector b1 = FloatVector.fromArray(F, b, bi + LANES);
+            FloatVector x = FloatVector.broadcast(F, a[ai]);
+            c00 = x.fma(b0, c00);
+            c01 = x.fma(b1, c01);
+            x = FloatVector.broadcast(F, a[ai + 1]);
+            c10 = x.fma(b0, c10);
+            c11 = x.fma(b1, c11);
+            x = FloatVector.broadcast(F, a[ai + 2]);
+            c20 = x.fma(b0, c20);
+            c21 = x.fma(b1, c21);
+            x = FloatVector.broadcast(F, a[ai + 3]);
+            c30 = x.fma(b0, c30);
+            c31 = x.fma(b1, c31);
+        }
+        c00.intoArray(tile, 0 * NR);
+        c01.intoArray(tile, 0 * NR + LANES);
+        c10.intoArray(tile, 1 * NR);
+        c11.intoArray(tile, 1 * NR + LANES);
+        c20.intoArray(tile, 2 * NR);
+        c21.intoArray(tile, 2 * NR + LANES);
+        c30.intoArray(tile, 3 * NR);
+        c31.intoArray(tile, 3 * NR + LANES);
+    }
+
+    private static void strided12(int kc, float[] a, int aRow0, int aRowStride, int aStep, float[] b, int bPanel, int bStep, float[] tile) {
+        FloatVector c00 = FloatVector.zero(F), c01 = FloatVector.zero(F);
+        FloatVector c10 = FloatVector.zero(F), c11 = FloatVector.zero(F);
+        FloatVector c20 = FloatVector.zero(F), c21 = FloatVector.zero(F);
+        FloatVector c30 = FloatVector.zero(F), c31 = FloatVector.zero(F);
+        FloatVector c40 = FloatVector.zero(F), c41 = FloatVector.zero(F);
+        FloatVector c50 = FloatVector.zero(F), c51 = FloatVector.zero(F);
+        FloatVector c60 = FloatVector.zero(F), c61 = FloatVector.zero(F);
+        FloatVector c70 = FloatVector.zero(F), c71 = FloatVector.zero(F);
+        FloatVector c80 = FloatVector.zero(F), c81 = FloatVector.zero(F);
+        FloatVector c90 = FloatVector.zero(F), c91 = FloatVector.zero(F);
+        FloatVector c100 = FloatVector.zero(F), c101 = FloatVector.zero(F);
+        FloatVector c110 = FloatVector.zero(F), c111 = FloatVector.zero(F);
+        int ai = aRow0;
+        int bi = bPanel;
+        for (int p = 0; p < kc; p++) {
+            FloatVector b0 = FloatVector.fromArray(F, b, bi);
+            FloatVector b1 = FloatVector.fromArray(F, b, bi + LANES);
+            FloatVector x = FloatVector.broadcast(F, a[ai]);
+            c00 = x.fma(b0, c00);
+            c01 = x.fma(b1, c01);
+            x = FloatVector.broadcast(F, a[ai + aRowStride]);
+            c10 = x.fma(b0, c10);
+            c11 = x.fma(b1, c11);
+            x = FloatVector.broadcast(F, a[ai + 2 * aRowStride]);
+            c20 = x.fma(b0, c20);
+            c21 = x.fma(b1, c21);
+            x = FloatVector.broadcast(F, a[ai + 3 * aRowStride]);
+            c30 = x.fma(b0, c30);
+            c31 = x.fma(b1, c31);
+            x = FloatVector.broadcast(F, a[ai + 4 * aRowStride]);
+            c40 = x.fma(b0, c40);
+            c41 = x.fma(b1, c41);
+            x = FloatVector.broadcast(F, a[ai + 5 * aRowStride]);
+            c50 = x.fma(b0, c50);
+            c51 = x.fma(b1, c51);
+            x = FloatVector.broadcast(F, a[ai + 6 * aRowStride]);
+            c60 = x.fma(b0, c60);
+            c61 = x.fma(b1, c61);
+            x = FloatVector.broadcast(F, a[ai + 7 * aRowStride]);
+            c70 = x.fma(b0, c70);
+            c71 = x.fma(b1, c71);
+            x = FloatVector.broadcast(F, a[ai + 8 * aRowStride]);
+            c80 = x.fma(b0, c80);
+            c81 = x.fma(b1, c81);
+            x = FloatVector.broadcast(F, a[ai + 9 * aRowStride]);
+            c90 = x.fma(b0, c90);
+            c91 = x.fma(b1, c91);
+            x = FloatVector.broadcast(F, a[ai + 10 * aRowStride]);
+            c100 = x.fma(b0, c100);
+            c101 = x.fma(b1, c101);
+            x = FloatVector.broadcast(F, a[ai + 11 * aRowStride]);
+            c110 = x.fma(b0, c110);
+            c111 = x.fma(b1, c111);
+            ai += aStep;
+            bi += bStep;
+        }
+        c00.intoArray(tile, 0 * NR);
+        c01.intoArray(tile, 0 * NR + LANES);
+        c10.intoArray(tile, 1 * NR);
+        c11.intoArray(tile, 1 * NR + LANES);
+        c20.intoArray(tile, 2 * NR);
+        c21.intoArray(tile, 2 * NR + LANES);
+        c30.intoArray(tile, 3 * NR);
+        c31.intoArray(tile, 3 * NR + LANES);
+        c40.intoArray(tile, 4 * NR);
+        c41.intoArray(tile, 4 * NR + LANES);
+        c50.intoArray(tile, 5 * NR);
+        c51.intoArray(tile, 5 * NR + LANES);
+        c60.intoArray(tile, 6 * NR);
+        c61.intoArray(tile, 6 * NR + LANES);
+        c70.intoArray(tile, 7 * NR);
+        c71.intoArray(tile, 7 * NR + LANES);
+        c80.intoArray(tile, 8 * NR);
+        c81.intoArray(tile, 8 * NR + LANES);
+        c90.intoArray(tile, 9 * NR);
+        c91.intoArray(tile, 9 * NR + LANES);
+        c100.intoArray(tile, 10 * NR);
+        c101.intoArray(tile, 10 * NR + LANES);
+        c110.intoArray(tile, 11 * NR);
+        c111.intoArray(tile, 11 * NR + LANES);
+    }
+
+    private static void strided6(int kc, float[] a, int aRow0, int aRowStride, int aStep, float[] b, int bPanel, int bStep, float[] tile) {
         FloatVector c00 = FloatVector.zero(F), c01 = FloatVector.zero(F);
         FloatVector c10 = FloatVector.zero(F), c11 = FloatVector.zero(F);
         FloatVector c20 = FloatVector.zero(F), c21 = FloatVector.zero(F);
@@ -116,7 +387,7 @@ final class GemmMicroKernel {
             c50 = x.fma(b0, c50);
             c51 = x.fma(b1, c51);
             ai += aStep;
-            bi += NR;
+            bi += bStep;
         }
         c00.intoArray(tile, 0 * NR);
         c01.intoArray(tile, 0 * NR + LANES);
@@ -131,36 +402,82 @@ final class GemmMicroKernel {
         c50.intoArray(tile, 5 * NR);
         c51.intoArray(tile, 5 * NR + LANES);
     }
-
-    /** {@link #multiplyPacked} for a packed panel of {@link #MR_EDGE} rows (MR_EDGE values per step): tile rows 0..3. Same loop form. */
-    static void multiplyPackedEdge(int kc, float[] a, int aPanel, float[] b, int bPanel, float[] tile) {
-        FloatVector c00 = FloatVector.zero(F), c01 = FloatVector.zero(F);
-        FloatVector c10 = FloatVector.zero(F), c11 = FloatVector.zero(F);
-        FloatVector c20 = FloatVector.zero(F), c21 = FloatVector.zero(F);
-        FloatVector c30 = FloatVector.zero(F), c31 = FloatVector.zero(F);
-        for (int bi = bPanel, ai = aPanel, end = bPanel + kc * NR; bi < end; bi += NR, ai += MR_EDGE) {
-            FloatVector b0 = FloatVector.fromArray(F, b, bi);
-            FloatVector b1 = FloatVector.fromArray(F, b, bi + LANES);
-            FloatVector x = FloatVector.broadcast(F, a[ai]);
-            c00 = x.fma(b0, c00);
-            c01 = x.fma(b1, c01);
-            x = FloatVector.broadcast(F, a[ai + 1]);
-            c10 = x.fma(b0, c10);
-            c11 = x.fma(b1, c11);
-            x = FloatVector.broadcast(F, a[ai + 2]);
-            c20 = x.fma(b0, c20);
-            c21 = x.fma(b1, c21);
-            x = FloatVector.broadcast(F, a[ai + 3]);
-            c30 = x.fma(b0, c30);
-            c31 = x.fma(b1, c31);
+    /**
+     * {@link NarrowGemm}'s kernel for A's rows contiguous along k (A(r, p) = a[aRow0 + r * lda + p], as stored):
+     * tile[r * LANES + j] = sum over p < kc of A(r, p) * b[bPanel + p * LANES + j] for r < 12. Each row has its own
+     * loop-invariant start and the loop runs on p, so C2 checks the rows' ranges once before the loop rather than
+     * at every broadcast (with a[ai + r * lda] it checked all twelve every step).
+     */
+    static void narrowRowMajor(int kc, float[] a, int aRow0, int lda, float[] b, int bPanel, float[] tile) {
+        FloatVector c0 = FloatVector.zero(F), c1 = FloatVector.zero(F), c2 = FloatVector.zero(F), c3 = FloatVector.zero(F);
+        FloatVector c4 = FloatVector.zero(F), c5 = FloatVector.zero(F), c6 = FloatVector.zero(F), c7 = FloatVector.zero(F);
+        FloatVector c8 = FloatVector.zero(F), c9 = FloatVector.zero(F), c10 = FloatVector.zero(F), c11 = FloatVector.zero(F);
+        int a0 = aRow0, a1 = aRow0 + lda, a2 = aRow0 + 2 * lda, a3 = aRow0 + 3 * lda, a4 = aRow0 + 4 * lda, a5 = aRow0 + 5 * lda;
+        int a6 = aRow0 + 6 * lda, a7 = aRow0 + 7 * lda, a8 = aRow0 + 8 * lda, a9 = aRow0 + 9 * lda, a10 = aRow0 + 10 * lda, a11 = aRow0 + 11 * lda;
+        for (int p = 0, bi = bPanel; p < kc; p++, bi += LANES) {
+            FloatVector bv = FloatVector.fromArray(F, b, bi);
+            c0 = FloatVector.broadcast(F, a[a0 + p]).fma(bv, c0);
+            c1 = FloatVector.broadcast(F, a[a1 + p]).fma(bv, c1);
+            c2 = FloatVector.broadcast(F, a[a2 + p]).fma(bv, c2);
+            c3 = FloatVector.broadcast(F, a[a3 + p]).fma(bv, c3);
+            c4 = FloatVector.broadcast(F, a[a4 + p]).fma(bv, c4);
+            c5 = FloatVector.broadcast(F, a[a5 + p]).fma(bv, c5);
+            c6 = FloatVector.broadcast(F, a[a6 + p]).fma(bv, c6);
+            c7 = FloatVector.broadcast(F, a[a7 + p]).fma(bv, c7);
+            c8 = FloatVector.broadcast(F, a[a8 + p]).fma(bv, c8);
+            c9 = FloatVector.broadcast(F, a[a9 + p]).fma(bv, c9);
+            c10 = FloatVector.broadcast(F, a[a10 + p]).fma(bv, c10);
+            c11 = FloatVector.broadcast(F, a[a11 + p]).fma(bv, c11);
         }
-        c00.intoArray(tile, 0 * NR);
-        c01.intoArray(tile, 0 * NR + LANES);
-        c10.intoArray(tile, 1 * NR);
-        c11.intoArray(tile, 1 * NR + LANES);
-        c20.intoArray(tile, 2 * NR);
-        c21.intoArray(tile, 2 * NR + LANES);
-        c30.intoArray(tile, 3 * NR);
-        c31.intoArray(tile, 3 * NR + LANES);
+        c0.intoArray(tile, 0 * LANES);
+        c1.intoArray(tile, 1 * LANES);
+        c2.intoArray(tile, 2 * LANES);
+        c3.intoArray(tile, 3 * LANES);
+        c4.intoArray(tile, 4 * LANES);
+        c5.intoArray(tile, 5 * LANES);
+        c6.intoArray(tile, 6 * LANES);
+        c7.intoArray(tile, 7 * LANES);
+        c8.intoArray(tile, 8 * LANES);
+        c9.intoArray(tile, 9 * LANES);
+        c10.intoArray(tile, 10 * LANES);
+        c11.intoArray(tile, 11 * LANES);
+    }
+
+    /**
+     * {@link NarrowGemm}'s kernel for the rows of a step contiguous (A(r, p) = a[aRow0 + p * aStep + r]: a transposed A
+     * in place, or a packed panel with aStep = 12): tile[r * LANES + j] = sum over p < kc of A(r, p) * b[bPanel + p * LANES + j]
+     * for r < 12. Constant offsets from one index, so C2 checks the step's first and last row only.
+     */
+    static void narrowColumnMajor(int kc, float[] a, int aRow0, int aStep, float[] b, int bPanel, float[] tile) {
+        FloatVector c0 = FloatVector.zero(F), c1 = FloatVector.zero(F), c2 = FloatVector.zero(F), c3 = FloatVector.zero(F);
+        FloatVector c4 = FloatVector.zero(F), c5 = FloatVector.zero(F), c6 = FloatVector.zero(F), c7 = FloatVector.zero(F);
+        FloatVector c8 = FloatVector.zero(F), c9 = FloatVector.zero(F), c10 = FloatVector.zero(F), c11 = FloatVector.zero(F);
+        for (int bi = bPanel, ai = aRow0, end = bPanel + kc * LANES; bi < end; bi += LANES, ai += aStep) {
+            FloatVector bv = FloatVector.fromArray(F, b, bi);
+            c0 = FloatVector.broadcast(F, a[ai]).fma(bv, c0);
+            c1 = FloatVector.broadcast(F, a[ai + 1]).fma(bv, c1);
+            c2 = FloatVector.broadcast(F, a[ai + 2]).fma(bv, c2);
+            c3 = FloatVector.broadcast(F, a[ai + 3]).fma(bv, c3);
+            c4 = FloatVector.broadcast(F, a[ai + 4]).fma(bv, c4);
+            c5 = FloatVector.broadcast(F, a[ai + 5]).fma(bv, c5);
+            c6 = FloatVector.broadcast(F, a[ai + 6]).fma(bv, c6);
+            c7 = FloatVector.broadcast(F, a[ai + 7]).fma(bv, c7);
+            c8 = FloatVector.broadcast(F, a[ai + 8]).fma(bv, c8);
+            c9 = FloatVector.broadcast(F, a[ai + 9]).fma(bv, c9);
+            c10 = FloatVector.broadcast(F, a[ai + 10]).fma(bv, c10);
+            c11 = FloatVector.broadcast(F, a[ai + 11]).fma(bv, c11);
+        }
+        c0.intoArray(tile, 0 * LANES);
+        c1.intoArray(tile, 1 * LANES);
+        c2.intoArray(tile, 2 * LANES);
+        c3.intoArray(tile, 3 * LANES);
+        c4.intoArray(tile, 4 * LANES);
+        c5.intoArray(tile, 5 * LANES);
+        c6.intoArray(tile, 6 * LANES);
+        c7.intoArray(tile, 7 * LANES);
+        c8.intoArray(tile, 8 * LANES);
+        c9.intoArray(tile, 9 * LANES);
+        c10.intoArray(tile, 10 * LANES);
+        c11.intoArray(tile, 11 * LANES);
     }
 }

@@ -45,10 +45,12 @@ final class GemmPacking {
             int src = job.aOff + (i0 + ir) * rs + p0 * cs;
             int d = ir * kc;
             int done = 0;
-            // Rows contiguous along k: 8 x 8 transposes in registers (+10% on a 64 x 128 x 784 NT product).
-            // Their spill past the panel must not reach a panel another thread packs: leave a step to copy.
-            if (cs == 1 && mr == h && GemmTranspose.AVAILABLE && src + 7 * rs + kc <= a.length) {
-                done = GemmTranspose.packRowPanel(a, src, rs, fenced(ir, h, ir1, mc) ? kc - 1 : kc, dst, d, h);
+            // Rows contiguous along k: LANES x LANES transposes in registers (+10% on a 64 x 128 x 784 NT product at
+            // 8 lanes), which read LANES rows: not for a 4-row panel at 16 lanes, three quarters of it wasted.
+            // Their spill past the panel must not reach a panel another thread packs: leave the steps it would
+            // reach to the copy.
+            if (cs == 1 && mr == h && 2 * h >= LANES && GemmTranspose.AVAILABLE && src + (LANES - 1) * rs + kc <= a.length) {
+                done = GemmTranspose.packRowPanel(a, src, rs, fenced(ir, h, ir1, mc) ? kc - (LANES - 1) / h : kc, dst, d, h);
                 d += done * h;
             }
             for (int p = done; p < kc; p++) {

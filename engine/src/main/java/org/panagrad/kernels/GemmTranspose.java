@@ -6,64 +6,95 @@ import static org.panagrad.kernels.GemmMicroKernel.MR;
 import static org.panagrad.kernels.GemmMicroKernel.NR;
 
 import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.IntVector;
 import jdk.incubator.vector.LongVector;
 import jdk.incubator.vector.VectorMask;
 import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorShuffle;
+import jdk.incubator.vector.VectorSpecies;
 
 /**
  * Packs a panel of a transposed B (NR rows of the stored matrix, each contiguous along k) into the
- * step-major panel layout with 8 x 8 transposes in registers: eight row vectors in, three butterfly stages
- * (swap the off-diagonal 1 x 1, 2 x 2, then 4 x 4 blocks of row pairs), eight step vectors out. Scalar
- * copies cost a load and a store per float; this is 24 shifts and masks, 8 permutes and 32 blends per 64
- * floats. Only for 8-lane species (AVX2); elsewhere {@link #AVAILABLE} is false.
+ * step-major panel layout with LANES x LANES transposes in registers: LANES row vectors in, log2(LANES) butterfly
+ * stages (swap the off-diagonal 1 x 1, 2 x 2, 4 x 4 (and 8 x 8) blocks of row pairs), LANES step vectors out.
+ * Scalar copies cost a load and a store per float; an 8 x 8 block is 24 shifts and masks, 8 permutes and 32
+ * blends per 64 floats, a 16 x 16 block 48, 24 and 96 per 256. For 8- and 16-lane species (AVX2, AVX-512);
+ * elsewhere {@link #AVAILABLE} is false and the callers copy.
  */
 final class GemmTranspose {
     private GemmTranspose() {}
 
-    static final boolean AVAILABLE = LANES == 8 && NR == 16 && MR <= 8;
+    static final boolean AVAILABLE = (LANES == 8 || LANES == 16) && NR % LANES == 0 && MR <= LANES;
 
     // Stage 1 works on the vectors as 64-bit lanes: shifts and masks pair up the floats of two rows without
-    // a lane permute. Stages 2 and 3 permute and blend.
+    // a lane permute. The other stages permute and blend: SWAPb exchanges the b-lane blocks of each 2b-lane
+    // group, ODDb selects their upper halves.
     private static final long LOW = 0xFFFFFFFFL, HIGH = 0xFFFFFFFF00000000L;
-    private static final VectorShuffle<Float> SWAP2 = AVAILABLE ? VectorShuffle.fromValues(F, 2, 3, 0, 1, 6, 7, 4, 5) : null;
-    private static final VectorShuffle<Float> SWAP4 = AVAILABLE ? VectorShuffle.fromValues(F, 4, 5, 6, 7, 0, 1, 2, 3) : null;
-    private static final VectorMask<Float> ODD2 = AVAILABLE
-            ? VectorMask.fromValues(F, false, false, true, true, false, false, true, true) : null;
-    private static final VectorMask<Float> ODD4 = AVAILABLE
-            ? VectorMask.fromValues(F, false, false, false, false, true, true, true, true) : null;
+    private static final VectorShuffle<Float> SWAP2 = swap(2), SWAP4 = swap(4);
+    private static final VectorMask<Float> ODD2 = upperHalves(2), ODD4 = upperHalves(4);
+    // The 16-lane transpose's shuffles and selection bits, on int lanes.
+    private static final VectorSpecies<Integer> I = F.withLanes(int.class);
+    private static final VectorShuffle<Integer> ISWAP2 = intSwap(2), ISWAP4 = intSwap(4);
+    private static final int[] UPPER2 = upperBits(2), UPPER4 = upperBits(4);
+
+    private static VectorShuffle<Float> swap(int block) {
+        return AVAILABLE && block < LANES ? VectorShuffle.fromOp(F, i -> i ^ block) : null;
+    }
+
+    private static VectorShuffle<Integer> intSwap(int block) {
+        return LANES == 16 ? VectorShuffle.fromOp(I, i -> i ^ block) : null;
+    }
+
+    /** All bits set in the lanes that {@link #upperHalves} selects. */
+    private static int[] upperBits(int block) {
+        int[] bits = new int[LANES];
+        for (int i = 0; i < LANES; i++) bits[i] = (i & block) != 0 ? -1 : 0;
+        return bits;
+    }
+
+    private static VectorMask<Float> upperHalves(int block) {
+        boolean[] bits = new boolean[LANES];
+        for (int i = 0; i < LANES; i++) bits[i] = (i & block) != 0;
+        return AVAILABLE && block < LANES ? VectorMask.fromArray(F, bits, 0) : null;
+    }
 
     /**
-     * dst[d + p * NR + j] = b[src + j * ld + p] for j < NR and p < kc / 8 * 8; returns the steps done
+     * dst[d + p * NR + j] = b[src + j * ld + p] for j < NR and p < kc / LANES * LANES; returns the steps done
      * (the caller copies the rest). Every read stays inside the NR rows, so no bounds can be exceeded.
      */
     static int packPanel(float[] b, int src, int ld, int kc, float[] dst, int d) {
-        int steps = kc / 8 * 8;
-        for (int half = 0; half < NR; half += 8) {
-            transpose(b, src + half * ld, ld, steps, dst, d + half, NR);
+        int steps = kc / LANES * LANES;
+        for (int part = 0; part < NR; part += LANES) {
+            transpose(b, src + part * ld, ld, steps, dst, d + part, NR);
         }
         return steps;
     }
 
     /**
-     * The A side: dst[d + p * rows + r] = a[src + r * ld + p] for r < rows and p < kc / 8 * 8, for rows <= 8.
-     * Each transpose reads 8 rows and writes 8-float steps rows apart, so rows rows..7 must be readable (the
-     * caller checks) and the last step spills 8 - rows floats past the panel, where the next panel or the
-     * workspace's slack is written later.
+     * The A side: dst[d + p * rows + r] = a[src + r * ld + p] for r < rows and p < kc / LANES * LANES, for
+     * rows <= LANES. Each transpose reads LANES rows and writes LANES-float steps rows apart, so rows
+     * rows..LANES-1 must be readable (the caller checks) and the last step spills LANES - rows floats past the
+     * panel, where the next panel or the workspace's slack is written later.
      */
     static int packRowPanel(float[] a, int src, int ld, int kc, float[] dst, int d, int rows) {
-        int steps = kc / 8 * 8;
+        int steps = kc / LANES * LANES;
         transpose(a, src, ld, steps, dst, d, rows);
         return steps;
     }
 
     /**
-     * dst[o + p * stride + r] = x[s + r * ld + p] for r < 8 and p < steps (a multiple of 8): eight rows in,
-     * 8 x 8 blocks transposed one after the other, each column written as 8 floats (with stride < 8 each
-     * write overlaps the previous one's tail). The loop sits here, not in the callers, so the JIT keeps the
-     * shuffles and masks in registers across blocks (JDK 25: 0.29 -> 0.19 ns per float from L2).
+     * dst[o + p * stride + r] = x[s + r * ld + p] for r < LANES and p < steps (a multiple of LANES): LANES rows in,
+     * blocks transposed one after the other, each column written as LANES floats (with stride < LANES each write
+     * overlaps the previous one's tail). The loops sit in transpose8 and transpose16's stages, not in the callers,
+     * so the JIT keeps the shuffles and masks in registers across blocks (JDK 25: 0.29 -> 0.19 ns per float from L2).
      */
     private static void transpose(float[] x, int s, int ld, int steps, float[] dst, int o, int stride) {
+        if (LANES == 16) transpose16(x, s, ld, steps, dst, o, stride);
+        else transpose8(x, s, ld, steps, dst, o, stride);
+    }
+
+    /** {@link #transpose} at 8 lanes: three stages. */
+    private static void transpose8(float[] x, int s, int ld, int steps, float[] dst, int o, int stride) {
         for (int p = 0; p < steps; p += 8, s += 8, o += 8 * stride) {
             LongVector r0 = FloatVector.fromArray(F, x, s).reinterpretAsLongs();
             LongVector r1 = FloatVector.fromArray(F, x, s + ld).reinterpretAsLongs();
@@ -110,4 +141,114 @@ final class GemmTranspose {
             w3.blend(v3, ODD4).intoArray(dst, o + 7 * stride);
         }
     }
+
+    /**
+     * {@link #transpose} at 16 lanes: four stages. AVX-512 blends with a mask register, which C2 (JDK 17) rebuilds
+     * from the mask before every blend (a compare, then the blend); as bitwise selects on int lanes
+     * (BITWISE_BLEND) each is one vpternlogd.
+     * <p>
+     * The first three stages pair rows within each half (rows 0-7, rows 8-15), only the fourth pairs the halves,
+     * so the work goes to three methods that meet in memory ({@link GemmWorkspace#transposeMiddle}, in L1):
+     * {@link #eightRows} for each half, then {@link #halves}, which needs no permute. All four stages in one
+     * method made a compilation unit at C2's inlining budget (NodeCountInliningCutoff was hit while compiling
+     * it): in the full engine suite, with the profiles the other tests leave, some of its vector operations ran
+     * as their Java fallbacks, and the steady-state allocation tests failed (int[] payloads from
+     * Int512Vector.lanewise and rearrange, JFR allocation samples). No vector crosses a call.
+     */
+    private static void transpose16(float[] x, int s, int ld, int steps, float[] dst, int o, int stride) {
+        GemmWorkspace workspace = GemmWorkspace.current();
+        int[] middle = workspace.transposeMiddle;
+        for (int p = 0; p < steps; p += MIDDLE_STEPS) {
+            int n = Math.min(MIDDLE_STEPS, steps - p);
+            eightRows(x, s + p, ld, n, middle, 0);
+            eightRows(x, s + p + 8 * ld, ld, n, middle, 8 * 16);
+            halves(middle, workspace.transposeColumns, n, dst, o + p * stride, stride);
+        }
+    }
+
+    /** Steps of the rows that {@link #transpose16} takes through memory at a time: 16 x 128 ints, 8 KB. */
+    static final int MIDDLE_STEPS = 128;
+
+    /**
+     * Stages 1-3 of {@link #transpose16} on 8 rows: for each block of 16 steps b, vector q of the half goes to
+     * middle[m + b * 256 + q * 16]. The loop runs on the read index, so C2 checks the eight rows' ranges once
+     * before it.
+     */
+    private static void eightRows(float[] x, int s, int ld, int steps, int[] middle, int m) {
+        IntVector odd2 = IntVector.fromArray(I, UPPER2, 0), odd4 = IntVector.fromArray(I, UPPER4, 0);
+        for (int end = s + steps; s < end; s += 16, m += 256) {
+            LongVector r0 = FloatVector.fromArray(F, x, s).reinterpretAsLongs();
+            LongVector r1 = FloatVector.fromArray(F, x, s + ld).reinterpretAsLongs();
+            LongVector r2 = FloatVector.fromArray(F, x, s + 2 * ld).reinterpretAsLongs();
+            LongVector r3 = FloatVector.fromArray(F, x, s + 3 * ld).reinterpretAsLongs();
+            LongVector r4 = FloatVector.fromArray(F, x, s + 4 * ld).reinterpretAsLongs();
+            LongVector r5 = FloatVector.fromArray(F, x, s + 5 * ld).reinterpretAsLongs();
+            LongVector r6 = FloatVector.fromArray(F, x, s + 6 * ld).reinterpretAsLongs();
+            LongVector r7 = FloatVector.fromArray(F, x, s + 7 * ld).reinterpretAsLongs();
+            // 1 x 1 blocks between rows (0,1) (2,3) (4,5) (6,7), on 64-bit lanes as in transpose8.
+            IntVector t0 = r0.and(LOW).or(r1.lanewise(VectorOperators.LSHL, 32)).reinterpretAsInts();
+            IntVector t1 = r0.lanewise(VectorOperators.LSHR, 32).or(r1.and(HIGH)).reinterpretAsInts();
+            IntVector t2 = r2.and(LOW).or(r3.lanewise(VectorOperators.LSHL, 32)).reinterpretAsInts();
+            IntVector t3 = r2.lanewise(VectorOperators.LSHR, 32).or(r3.and(HIGH)).reinterpretAsInts();
+            IntVector t4 = r4.and(LOW).or(r5.lanewise(VectorOperators.LSHL, 32)).reinterpretAsInts();
+            IntVector t5 = r4.lanewise(VectorOperators.LSHR, 32).or(r5.and(HIGH)).reinterpretAsInts();
+            IntVector t6 = r6.and(LOW).or(r7.lanewise(VectorOperators.LSHL, 32)).reinterpretAsInts();
+            IntVector t7 = r6.lanewise(VectorOperators.LSHR, 32).or(r7.and(HIGH)).reinterpretAsInts();
+            // 2 x 2 blocks between rows (0,2) (1,3) (4,6) (5,7).
+            IntVector ux0 = t0.lanewise(VectorOperators.BITWISE_BLEND, t2, odd2), uy0 = t2.lanewise(VectorOperators.BITWISE_BLEND, t0, odd2).rearrange(ISWAP2);
+            IntVector u0 = ux0.lanewise(VectorOperators.BITWISE_BLEND, uy0, odd2), u2 = uy0.lanewise(VectorOperators.BITWISE_BLEND, ux0, odd2);
+            IntVector ux1 = t1.lanewise(VectorOperators.BITWISE_BLEND, t3, odd2), uy1 = t3.lanewise(VectorOperators.BITWISE_BLEND, t1, odd2).rearrange(ISWAP2);
+            IntVector u1 = ux1.lanewise(VectorOperators.BITWISE_BLEND, uy1, odd2), u3 = uy1.lanewise(VectorOperators.BITWISE_BLEND, ux1, odd2);
+            IntVector ux4 = t4.lanewise(VectorOperators.BITWISE_BLEND, t6, odd2), uy4 = t6.lanewise(VectorOperators.BITWISE_BLEND, t4, odd2).rearrange(ISWAP2);
+            IntVector u4 = ux4.lanewise(VectorOperators.BITWISE_BLEND, uy4, odd2), u6 = uy4.lanewise(VectorOperators.BITWISE_BLEND, ux4, odd2);
+            IntVector ux5 = t5.lanewise(VectorOperators.BITWISE_BLEND, t7, odd2), uy5 = t7.lanewise(VectorOperators.BITWISE_BLEND, t5, odd2).rearrange(ISWAP2);
+            IntVector u5 = ux5.lanewise(VectorOperators.BITWISE_BLEND, uy5, odd2), u7 = uy5.lanewise(VectorOperators.BITWISE_BLEND, ux5, odd2);
+            // 4 x 4 blocks between rows (0,4) (1,5) (2,6) (3,7).
+            IntVector vx0 = u0.lanewise(VectorOperators.BITWISE_BLEND, u4, odd4), vy0 = u4.lanewise(VectorOperators.BITWISE_BLEND, u0, odd4).rearrange(ISWAP4);
+            IntVector vx1 = u1.lanewise(VectorOperators.BITWISE_BLEND, u5, odd4), vy1 = u5.lanewise(VectorOperators.BITWISE_BLEND, u1, odd4).rearrange(ISWAP4);
+            IntVector vx2 = u2.lanewise(VectorOperators.BITWISE_BLEND, u6, odd4), vy2 = u6.lanewise(VectorOperators.BITWISE_BLEND, u2, odd4).rearrange(ISWAP4);
+            IntVector vx3 = u3.lanewise(VectorOperators.BITWISE_BLEND, u7, odd4), vy3 = u7.lanewise(VectorOperators.BITWISE_BLEND, u3, odd4).rearrange(ISWAP4);
+            vx0.lanewise(VectorOperators.BITWISE_BLEND, vy0, odd4).intoArray(middle, m);
+            vx1.lanewise(VectorOperators.BITWISE_BLEND, vy1, odd4).intoArray(middle, m + 16);
+            vx2.lanewise(VectorOperators.BITWISE_BLEND, vy2, odd4).intoArray(middle, m + 2 * 16);
+            vx3.lanewise(VectorOperators.BITWISE_BLEND, vy3, odd4).intoArray(middle, m + 3 * 16);
+            vy0.lanewise(VectorOperators.BITWISE_BLEND, vx0, odd4).intoArray(middle, m + 4 * 16);
+            vy1.lanewise(VectorOperators.BITWISE_BLEND, vx1, odd4).intoArray(middle, m + 5 * 16);
+            vy2.lanewise(VectorOperators.BITWISE_BLEND, vx2, odd4).intoArray(middle, m + 6 * 16);
+            vy3.lanewise(VectorOperators.BITWISE_BLEND, vx3, odd4).intoArray(middle, m + 7 * 16);
+        }
+    }
+
+    /**
+     * Stage 4 of {@link #transpose16}: with A_q and B_q vector q of the first and second half, column q of a
+     * 16 x 16 block is [A_q lanes 0-7, B_q lanes 0-7] and column q + 8 is [A_q lanes 8-15, B_q lanes 8-15].
+     * Overlapping stores put the halves together without a lane permute: A_q, then B_q eight ints on, leaves
+     * column q; B_q, then A_q eight ints before, leaves column q + 8 (each column has a 32-int slot in
+     * {@link GemmWorkspace#transposeColumns}, so the spills stay in its own slot). The columns then go to
+     * dst[o + q * stride] in order, as each store may overlap the one before it (stride < 16). As permutes and
+     * blends this stage was a C2 compilation unit at the inlining budget, in which (in the full engine suite, with
+     * the profiles the other tests leave) some vector operations ran as their allocating Java fallbacks
+     * (KernelAllocationTest, JFR allocation samples in Int512Vector.lanewise and rearrange); loads and stores
+     * are a few nodes each.
+     */
+    private static void halves(int[] middle, int[] columns, int steps, float[] dst, int o, int stride) {
+        for (int m = 0, end = steps * 16; m < end; m += 256, o += 16 * stride) {
+            for (int q = 0; q < 8; q++) {
+                IntVector a = IntVector.fromArray(I, middle, m + q * 16);
+                IntVector b = IntVector.fromArray(I, middle, m + 128 + q * 16);
+                int low = COLUMN_START + q * COLUMN_SLOT, high = COLUMN_START + (q + 8) * COLUMN_SLOT;
+                a.intoArray(columns, low);
+                b.intoArray(columns, low + 8);
+                b.intoArray(columns, high);
+                a.intoArray(columns, high - 8);
+            }
+            for (int q = 0; q < 16; q++) {
+                IntVector.fromArray(I, columns, COLUMN_START + q * COLUMN_SLOT).reinterpretAsFloats()
+                        .intoArray(dst, o + q * stride);
+            }
+        }
+    }
+
+    /** Each column's slot in {@link GemmWorkspace#transposeColumns}: 8 ints of spill, 16 of column, 8 of spill. */
+    static final int COLUMN_SLOT = 32, COLUMN_START = 8;
 }

@@ -1,5 +1,6 @@
 package org.panagrad.kernels;
 
+import static org.panagrad.kernels.GemmMicroKernel.LANES;
 import static org.panagrad.kernels.GemmMicroKernel.MR;
 import static org.panagrad.kernels.GemmMicroKernel.NR;
 
@@ -16,7 +17,19 @@ final class GemmWorkspace {
     }
 
     final GemmJob job = new GemmJob();
-    final float[] tile = new float[MR * NR];
+    /**
+     * The micro-kernels' accumulator tile, with rows up to LANES (and a vector of slack) because the register
+     * transposes of {@link GemmStore#storeTransposed} read LANES rows of it.
+     */
+    final float[] tile = new float[Math.max(MR, LANES) * NR + LANES];
+    /** A tile of C's transpose made row-major again (GemmStore.storeTransposed), with a vector of slack. */
+    final float[] transposedTile = new float[NR * MR + LANES];
+    /** One vector's results on their way to a row of C narrower than a vector. */
+    final float[] row = new float[LANES];
+    /** The 16-lane register transpose's rows between its third and fourth stage (GemmTranspose.transpose16). */
+    final int[] transposeMiddle = new int[LANES == 16 ? GemmTranspose.MIDDLE_STEPS * 16 : 0];
+    /** The 16-lane transpose's columns of one block as its fourth stage assembles them (GemmTranspose.halves). */
+    final int[] transposeColumns = new int[LANES == 16 ? 16 * GemmTranspose.COLUMN_SLOT : 0];
     private float[] packedA = new float[0];
     private float[] packedB = new float[0];
 

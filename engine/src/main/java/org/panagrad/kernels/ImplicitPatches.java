@@ -21,7 +21,7 @@ import jdk.incubator.vector.VectorSpecies;
 final class ImplicitPatches {
     private ImplicitPatches() {}
 
-    private static final VectorSpecies<Float> F = FloatVector.SPECIES_PREFERRED;
+    private static final VectorSpecies<Float> F = Simd.FLOAT;
 
     /** Above this many floats of scratch per thread, a convolution builds patch blocks instead. */
     static final int MAX_SCRATCH_FLOATS = 1 << 20;

@@ -11,7 +11,7 @@ import jdk.incubator.vector.VectorSpecies;
 final class LayoutSimd {
     private LayoutSimd() {}
 
-    private static final VectorSpecies<Float> F = FloatVector.SPECIES_PREFERRED;
+    private static final VectorSpecies<Float> F = Simd.FLOAT;
 
     /** Rows of a transpose done per pass over the columns: their destination lines (128 x 64 bytes) stay in L1. */
     private static final int ROWS_PER_PASS = 128;

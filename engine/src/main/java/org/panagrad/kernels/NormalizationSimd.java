@@ -8,7 +8,7 @@ import jdk.incubator.vector.VectorSpecies;
 final class NormalizationSimd {
     private NormalizationSimd() {}
 
-    private static final VectorSpecies<Float> F = FloatVector.SPECIES_PREFERRED;
+    private static final VectorSpecies<Float> F = Simd.FLOAT;
 
     static void moments(int outer, int channels, int inner, float[] x, int xOff, float[] out, int outOff) {
         int bound = F.loopBound(inner);

@@ -16,7 +16,7 @@ import jdk.incubator.vector.VectorSpecies;
 final class Patches {
     private Patches() {}
 
-    private static final VectorSpecies<Float> F = FloatVector.SPECIES_PREFERRED;
+    private static final VectorSpecies<Float> F = Simd.FLOAT;
 
     /**
      * Columns [r0 x outWidth, r1 x outWidth) of the patch matrix of group g of the image at x[xOff..] (output rows

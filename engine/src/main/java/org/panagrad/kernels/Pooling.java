@@ -17,7 +17,7 @@ import jdk.incubator.vector.VectorSpecies;
 public final class Pooling {
     private Pooling() {}
 
-    private static final VectorSpecies<Float> F = FloatVector.SPECIES_PREFERRED;
+    private static final VectorSpecies<Float> F = Simd.FLOAT;
     private static final ThreadLocal<float[][]> ROW = ThreadLocal.withInitial(() -> new float[1][0]);
 
     public static void maxPool(ConvShape s, float[] x, int xOff, float[] y, int yOff) {

@@ -12,7 +12,7 @@ import jdk.incubator.vector.VectorSpecies;
 final class ReductionsSimd {
     private ReductionsSimd() {}
 
-    private static final VectorSpecies<Float> F = FloatVector.SPECIES_PREFERRED;
+    private static final VectorSpecies<Float> F = Simd.FLOAT;
 
     static float reduceRow(boolean max, int n, float[] x, int xi) {
         return max ? maxRow(n, x, xi) : sumRow(n, x, xi);

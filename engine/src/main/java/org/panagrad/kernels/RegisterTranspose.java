@@ -8,9 +8,10 @@ import jdk.incubator.vector.VectorShuffle;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
- * Square transposes in registers for the layout copies, LANES x LANES floats at a time in the preferred species
- * (one species in the whole engine: on JDK 17 a second one, 256-bit vectors beside 512-bit ones, left shared
- * Vector API methods with mixed type profiles, and their intrinsics failed and boxed: 3 MB per transpose).
+ * Square transposes in registers for the layout copies, LANES x LANES floats at a time in the kernels' species
+ * ({@link Simd#FLOAT}: one species in the whole engine, for on JDK 17 a second one, 256-bit vectors beside
+ * 512-bit ones, left shared Vector API methods with mixed type profiles, and their intrinsics failed and boxed:
+ * 3 MB per transpose).
  * LANES source rows in, LANES destination rows out, after log2(LANES) exchange rounds: at distance D, rows i
  * and i + D swap their off-diagonal D x D blocks (D = 1 by 64-bit shifts; then one permute and four blends per
  * row pair). About one vector operation per float against a scalar load and store each. The two unrolled
@@ -19,9 +20,9 @@ import jdk.incubator.vector.VectorSpecies;
 final class RegisterTranspose {
     private RegisterTranspose() {}
 
-    private static final VectorSpecies<Float> F = FloatVector.SPECIES_PREFERRED;
+    private static final VectorSpecies<Float> F = Simd.FLOAT;
     static final int LANES = F.length();
-    /** Whether the preferred species has a body here: 8 or 16 lanes. */
+    /** Whether the species has a body here: 8 or 16 lanes. */
     static final boolean AVAILABLE = LANES == 8 || LANES == 16;
 
     private static final long EVEN = 0xFFFFFFFFL, ODD = 0xFFFFFFFF00000000L;

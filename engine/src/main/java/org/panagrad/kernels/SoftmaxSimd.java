@@ -15,7 +15,7 @@ import java.util.Arrays;
 final class SoftmaxSimd {
     private SoftmaxSimd() {}
 
-    private static final VectorSpecies<Float> F = FloatVector.SPECIES_PREFERRED;
+    private static final VectorSpecies<Float> F = Simd.FLOAT;
 
     /** The scratch rows of the strided path: maxima, then sums (log-sum-exps), then exponentials. */
     private static final int MAX = 0, SUM = Scratch.CHUNK, TMP = 2 * Scratch.CHUNK;

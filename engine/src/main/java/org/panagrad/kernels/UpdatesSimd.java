@@ -13,7 +13,7 @@ import jdk.incubator.vector.VectorSpecies;
 final class UpdatesSimd {
     private UpdatesSimd() {}
 
-    private static final VectorSpecies<Float> F = FloatVector.SPECIES_PREFERRED;
+    private static final VectorSpecies<Float> F = Simd.FLOAT;
 
     static float sgd(int n, float lr, float weightDecay, float[] p, int pOff, float[] g, int gOff) {
         int bound = F.loopBound(n);

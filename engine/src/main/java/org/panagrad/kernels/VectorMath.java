@@ -25,7 +25,7 @@ import jdk.incubator.vector.VectorSpecies;
 final class VectorMath {
     private VectorMath() {}
 
-    static final VectorSpecies<Float> F = FloatVector.SPECIES_PREFERRED;
+    static final VectorSpecies<Float> F = Simd.FLOAT;
 
     private static final float LOG2E = 1.44269504088896341f;
     // ln 2 split in a part with few mantissa bits (so n * LN2_HI is exact) and the rest.

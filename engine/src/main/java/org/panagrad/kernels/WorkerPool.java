@@ -10,6 +10,12 @@ import java.util.concurrent.locks.LockSupport;
  * no queue, no futures, nothing allocated per call. Helpers spin briefly before parking because kernels
  * tend to come back to back; the spin is short because the cores are shared with the rest of the program.
  * <p>
+ * A helper must claim its part before it runs it, and the caller, once its own part is done, takes back every
+ * part no helper has claimed yet and runs it itself: it never waits for a helper that has not begun (one that
+ * parked, or whose core is taken, and wakes milliseconds late for a product of microseconds). Parts are
+ * independent, so who runs one does not change its result; parts that wait for each other (a barrier) cannot
+ * let part 0 finish before every helper has claimed its part, so nothing is taken back from them.
+ * <p>
  * One task runs at a time. A caller that finds the pool busy gets {@code false} from {@link #tryRun}
  * and does the work alone, so concurrent callers never wait on each other or deadlock.
  */
@@ -36,9 +42,17 @@ public final class WorkerPool {
     private volatile Throwable helperFailure;
     private volatile boolean closed;
 
+    /** Run by a helper that has seen an offered part, before it claims it; null but in tests that delay helpers. */
+    private final Runnable beforeClaim;
+
     /** A pool whose tasks run on {@code threads} threads in total: the caller plus threads - 1 helpers. */
     public WorkerPool(int threads) {
+        this(threads, null);
+    }
+
+    WorkerPool(int threads, Runnable beforeClaim) {
         if (threads < 1) throw new IllegalArgumentException("threads must be >= 1, got " + threads);
+        this.beforeClaim = beforeClaim;
         helpers = new Helper[threads - 1];
         for (int i = 0; i < helpers.length; i++) {
             helpers[i] = new Helper(i);
@@ -64,8 +78,18 @@ public final class WorkerPool {
             Throwable own = null;
             try {
                 task.runPart(0, parts);
+                for (int h = 0; h < parts - 1; h++) {
+                    if (helpers[h].takeBack()) {
+                        unfinished.decrementAndGet();
+                        task.runPart(h + 1, parts);
+                    }
+                }
             } catch (Throwable t) {
                 own = t;
+                // Parts not yet claimed are not run: nobody waits for them.
+                for (int h = 0; h < parts - 1; h++) {
+                    if (helpers[h].takeBack()) unfinished.decrementAndGet();
+                }
             }
             awaitHelpers();
             // The failure that started it first: parts that wait for each other stop (Abandoned) when one fails.
@@ -105,7 +129,14 @@ public final class WorkerPool {
     }
 
     private final class Helper extends Thread {
-        private volatile Task task;
+        private static final int IDLE = 0, OFFERED = 1, RUNNING = 2;
+        /**
+         * IDLE, OFFERED (task, part and parts written, not yet claimed) or RUNNING (claimed by this helper). The
+         * caller writes the fields only while IDLE; the helper reads them only after its claim (OFFERED to
+         * RUNNING) succeeded, so a helper that wakes after the caller took its part back runs nothing.
+         */
+        private final AtomicInteger state = new AtomicInteger(IDLE);
+        private Task task;
         private int part, parts;
 
         Helper(int index) {
@@ -114,30 +145,41 @@ public final class WorkerPool {
         }
 
         void assign(Task task, int part, int parts) {
+            this.task = task;
             this.part = part;
             this.parts = parts;
-            this.task = task; // volatile write last: publishes part and parts
+            state.set(OFFERED); // volatile write last: publishes task, part and parts
             LockSupport.unpark(this);
+        }
+
+        /** Whether the caller took the part back before this helper claimed it. */
+        boolean takeBack() {
+            if (!state.compareAndSet(OFFERED, IDLE)) return false;
+            task = null;
+            return true;
         }
 
         @Override
         public void run() {
             int spins = 0;
             while (!closed) {
-                Task t = task;
-                if (t == null) {
+                boolean offered = state.get() == OFFERED;
+                if (offered && beforeClaim != null) beforeClaim.run();
+                if (!offered || !state.compareAndSet(OFFERED, RUNNING)) {
                     if (spins++ < SPINS_BEFORE_PARK) Thread.onSpinWait();
                     else LockSupport.park(this);
                     continue;
                 }
                 spins = 0;
                 try {
-                    t.runPart(part, parts);
+                    task.runPart(part, parts);
                 } catch (Throwable e) {
                     recordFailure(e);
                 }
                 task = null;
-                if (unfinished.decrementAndGet() == 0) LockSupport.unpark(caller);
+                Thread waiting = caller;
+                state.set(IDLE); // before the count: the caller assigns again only once it reaches 0
+                if (unfinished.decrementAndGet() == 0) LockSupport.unpark(waiting);
             }
         }
     }

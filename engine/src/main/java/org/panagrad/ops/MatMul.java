@@ -7,6 +7,8 @@ import org.panagrad.graph.Op;
 import org.panagrad.graph.Shape;
 import org.panagrad.graph.ShapeException;
 import org.panagrad.kernels.Gemm;
+import org.panagrad.kernels.GemmEpilogue;
+import org.panagrad.kernels.GemmOperand;
 
 import java.util.ArrayList;
 import java.util.List;
@@ -165,22 +167,20 @@ public record MatMul(boolean transA, boolean transB) implements Op {
     public Instruction compileGemm(Node y, Buffers buf, Node bias, boolean relu, Node mask) {
         Node a = y.input(0), b = y.input(1);
         Batch batch = batch(y);
-        int m = batch.m, n = batch.n, k = inner(y), lda = batch.lda, ldb = batch.ldb, cStride = batch.cStride;
-        float[] aa = buf.array(a), ba = buf.array(b), c = buf.array(y);
-        int co = buf.offset(y), entries = batch.entries();
-        int[] ao = batch.aOffsets.clone(), bo = batch.bOffsets.clone();
+        int m = batch.m, n = batch.n, k = inner(y), cStride = batch.cStride, entries = batch.entries();
+        // Each entry's operands and epilogue, built once here: the entries read A, B and the mask in place at
+        // their offsets, and the steady state allocates nothing.
+        GemmOperand[] as = new GemmOperand[entries], bs = new GemmOperand[entries], cs = new GemmOperand[entries];
+        GemmEpilogue[] epilogues = new GemmEpilogue[entries];
         for (int e = 0; e < entries; e++) {
-            ao[e] += buf.offset(a);
-            bo[e] += buf.offset(b);
+            as[e] = new GemmOperand(buf.array(a), buf.offset(a) + batch.aOffsets[e], batch.lda, transA);
+            bs[e] = new GemmOperand(buf.array(b), buf.offset(b) + batch.bOffsets[e], batch.ldb, transB);
+            cs[e] = GemmOperand.of(buf.array(y), buf.offset(y) + e * cStride, n);
+            epilogues[e] = new GemmEpilogue(bias == null ? null : buf.array(bias), bias == null ? 0 : buf.offset(bias),
+                    relu, mask == null ? null : buf.array(mask), mask == null ? 0 : buf.offset(mask) + e * cStride);
         }
-        float[] biasA = bias == null ? null : buf.array(bias), maskA = mask == null ? null : buf.array(mask);
-        int biasOff = bias == null ? 0 : buf.offset(bias), maskOff = mask == null ? 0 : buf.offset(mask);
-        boolean ta = transA, tb = transB;
         return () -> {
-            for (int e = 0; e < entries; e++) {
-                Gemm.gemm(ta, tb, m, n, k, 1f, aa, ao[e], lda, ba, bo[e], ldb, 0f, c, co + e * cStride, n,
-                        biasA, biasOff, relu, maskA, maskOff + e * cStride);
-            }
+            for (int e = 0; e < entries; e++) Gemm.gemm(m, n, k, 1f, as[e], bs[e], 0f, cs[e], epilogues[e]);
         };
     }
 

@@ -4,6 +4,7 @@ import org.panagrad.graph.Buffers;
 import org.panagrad.graph.Instruction;
 import org.panagrad.graph.Node;
 import org.panagrad.kernels.Gemm;
+import org.panagrad.kernels.GemmOperand;
 import org.panagrad.kernels.Updates;
 import org.panagrad.ops.MatMul;
 import org.panagrad.ops.fused.ContainsProduct;
@@ -56,26 +57,28 @@ record GemmSgdUpdate(MatMul product, SgdUpdate update) implements UpdateOp, Cont
     @Override
     public Instruction compile(Node y, Buffers buf) {
         Node a = y.input(0), b = y.input(1), param = y.input(2);
-        float[] aa = buf.array(a), ba = buf.array(b), pa = buf.array(param), ha = buf.array(y.input(3));
-        int ao = buf.offset(a), bo = buf.offset(b);
+        float[] ha = buf.array(y.input(3));
         int m = param.shape().dim(0), n = param.shape().cols(), k = product.inner(y);
-        int lda = a.shape().dim(1), ldb = b.shape().dim(1);
-        boolean ta = product.transA(), tb = product.transB();
+        GemmOperand ao = new GemmOperand(buf.array(a), buf.offset(a), a.shape().dim(1), product.transA());
+        GemmOperand bo = new GemmOperand(buf.array(b), buf.offset(b), b.shape().dim(1), product.transB());
+        float[] pa = buf.array(param);
+        GemmOperand w = GemmOperand.of(pa, 0, n);
         float wd = (float) update.weightDecay();
         float[] out = buf.array(y);
         int o = buf.offset(y);
         if (update.momentum() == 0) {
             return () -> {
                 float lr = ha[0];
-                Gemm.gemm(ta, tb, m, n, k, -lr, aa, ao, lda, ba, bo, ldb, 1f - lr * wd, pa, 0, n);
+                Gemm.gemm(m, n, k, -lr, ao, bo, 1f - lr * wd, w);
                 out[o] = 0; // the placeholder's memory held another value before this step
             };
         }
         float[] va = buf.array(y.input(4));
+        GemmOperand velocity = GemmOperand.of(va, 0, n);
         float mu = (float) update.momentum();
         int size = m * n;
         return () -> {
-            Gemm.gemm(ta, tb, m, n, k, 1f, aa, ao, lda, ba, bo, ldb, mu, va, 0, n);
+            Gemm.gemm(m, n, k, 1f, ao, bo, mu, velocity);
             out[o] = Updates.norm(Updates.sgd(size, ha[0], 0f, pa, 0, va, 0), size, va, 0);
         };
     }

@@ -1,5 +1,6 @@
 package org.panagrad.architecture;
 
+import com.tngtech.archunit.base.DescribedPredicate;
 import com.tngtech.archunit.core.domain.JavaClass;
 import com.tngtech.archunit.core.domain.JavaClasses;
 import com.tngtech.archunit.core.importer.ClassFileImporter;
@@ -14,6 +15,7 @@ import java.util.Set;
 import java.util.TreeSet;
 
 import static com.tngtech.archunit.lang.syntax.ArchRuleDefinition.classes;
+import static com.tngtech.archunit.lang.syntax.ArchRuleDefinition.noClasses;
 import static com.tngtech.archunit.library.dependencies.SlicesRuleDefinition.slices;
 
 /**
@@ -64,6 +66,19 @@ class ArchitectureTest {
     @Test
     void packagesDependOnlyOnTheLayersBelow() {
         classes().should(dependOnlyOnAllowedPackages()).check(ENGINE);
+    }
+
+    /**
+     * Every SIMD kernel takes its species from {@code Simd.FLOAT} (or derives one from it, withLanes): a second
+     * float species in one JVM (SPECIES_PREFERRED at -Dpanagrad.vectorBits=256 on AVX-512) made JDK 17 box vectors.
+     */
+    @Test
+    void onlySimdNamesAVectorSpecies() {
+        noClasses().that().doNotHaveFullyQualifiedName("org.panagrad.kernels.Simd")
+                .should().accessFieldWhere(DescribedPredicate.describe("a Vector API SPECIES_ constant",
+                        a -> a.getTarget().getOwner().getName().startsWith("jdk.incubator.vector.")
+                                && a.getTarget().getName().startsWith("SPECIES_")))
+                .check(ENGINE);
     }
 
     @Test

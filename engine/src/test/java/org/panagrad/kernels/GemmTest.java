@@ -76,22 +76,37 @@ class GemmTest {
             return values;
         }
 
+        GemmOperand a() {
+            return new GemmOperand(a, aOff, lda, transA);
+        }
+
+        GemmOperand b() {
+            return new GemmOperand(b, bOff, ldb, transB);
+        }
+
+        /** The epilogue of this case writing into c (which is its own mask when IN_PLACE). */
+        GemmEpilogue epilogue(float[] c) {
+            return new GemmEpilogue(bias, biasOff, relu, maskKind == Mask.IN_PLACE ? c : mask,
+                    maskKind == Mask.IN_PLACE ? cOff : maskOff);
+        }
+
+        /** A job configured for this case on the given number of threads, to see how it would be split. */
+        GemmJob probe(int threads) {
+            GemmJob job = new GemmJob();
+            job.configure(m, n, k, alpha, a(), b(), beta, GemmOperand.of(c0, cOff, ldc), GemmEpilogue.NONE, threads);
+            return job;
+        }
+
         float[] runScalar() {
             float[] c = c0.clone();
-            GemmScalar.gemm(transA, transB, m, n, k, alpha, a, aOff, lda, b, bOff, ldb, beta, c, cOff, ldc,
-                    bias, biasOff, relu, maskArray(c), maskKind == Mask.IN_PLACE ? cOff : maskOff);
+            GemmScalar.gemm(m, n, k, alpha, a(), b(), beta, GemmOperand.of(c, cOff, ldc), epilogue(c));
             return c;
         }
 
         float[] runFast() {
             float[] c = c0.clone();
-            Gemm.gemm(transA, transB, m, n, k, alpha, a, aOff, lda, b, bOff, ldb, beta, c, cOff, ldc,
-                    bias, biasOff, relu, maskArray(c), maskKind == Mask.IN_PLACE ? cOff : maskOff);
+            Gemm.gemm(m, n, k, alpha, a(), b(), beta, GemmOperand.of(c, cOff, ldc), epilogue(c));
             return c;
-        }
-
-        private float[] maskArray(float[] c) {
-            return maskKind == Mask.IN_PLACE ? c : mask;
         }
 
         /** Compares the m x n block of C (the padding between rows must stay untouched too). */
@@ -174,8 +189,8 @@ class GemmTest {
     @Test
     void cCannotBeItsOwnMaskOverSeveralKBlocks() {
         float[] a = new float[4 * 1030], b = new float[1030 * 4], c = new float[16];
-        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
-                () -> Gemm.gemm(false, false, 4, 4, 1030, 1f, a, 0, 1030, b, 0, 4, 0f, c, 0, 4, null, 0, false, c, 0));
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> Gemm.gemm(4, 4, 1030, 1f,
+                GemmOperand.of(a, 0, 1030), GemmOperand.of(b, 0, 4), 0f, GemmOperand.of(c, 0, 4), new GemmEpilogue(null, 0, false, c, 0)));
         assertTrue(e.getMessage().contains("k = 1030"), e.getMessage());
     }
 
@@ -190,6 +205,32 @@ class GemmTest {
         c.assertMatchesScalar(c.runFast());
     }
 
+    /**
+     * A transposed B whose k leaves steps past the last full register-transpose block (all of k below LANES, as
+     * an output layer's 128 x 500 x 10 NT product), which the packing copies. Full panels with and without an
+     * edge panel after them, and on 2 and 3 threads (which pack a shared B in units), bit for bit against one
+     * thread and against the scalar twin.
+     */
+    @Test
+    void transposedBWithFewStepsPastTheBlocks() {
+        int lanes = GemmMicroKernel.LANES, nr = GemmMicroKernel.NR;
+        Random rnd = new Random(17);
+        for (int k : new int[] {1, 3, 10, lanes - 1, lanes + 3, 2 * lanes + 5}) {
+            for (int n : new int[] {nr, 3 * nr, 3 * nr + 5, 500}) {
+                for (int m : new int[] {7, 128}) {
+                    Case c = new Case(rnd, false, true, m, n, k, 1f, 0f, false, false);
+                    Gemm.setThreads(1);
+                    float[] one = c.runFast();
+                    c.assertMatchesScalar(one);
+                    for (int threads : new int[] {2, 3}) {
+                        Gemm.setThreads(threads);
+                        assertArrayEquals(one, c.runFast(), c + ", " + threads + " threads");
+                    }
+                }
+            }
+        }
+    }
+
     @Test
     void agreesWithCommonsMathInDouble() {
         Random rnd = new Random(42);
@@ -197,7 +238,7 @@ class GemmTest {
             int m = shape[0], n = shape[1], k = shape[2];
             float[] a = KernelTestSupport.random(rnd, m * k, -1f, 1f), b = KernelTestSupport.random(rnd, k * n, -1f, 1f);
             float[] c = new float[m * n];
-            Gemm.gemm(false, false, m, n, k, 1f, a, 0, k, b, 0, n, 0f, c, 0, n);
+            Gemm.gemm(m, n, k, 1f, GemmOperand.of(a, 0, k), GemmOperand.of(b, 0, n), 0f, GemmOperand.of(c, 0, n));
             RealMatrix ra = new Array2DRowRealMatrix(m, k), rb = new Array2DRowRealMatrix(k, n);
             for (int i = 0; i < m; i++) for (int p = 0; p < k; p++) ra.setEntry(i, p, a[i * k + p]);
             for (int p = 0; p < k; p++) for (int j = 0; j < n; j++) rb.setEntry(p, j, b[p * n + j]);
@@ -229,8 +270,9 @@ class GemmTest {
             float[] b = KernelTestSupport.random(rnd, k * n, -1f, 1f);
             float[] c = KernelTestSupport.random(rnd, m * n, -1f, 1f);
             float[] want = c.clone();
-            GemmScalar.gemm(true, false, m, n, k, -0.1f, a, 0, m, b, 0, n, 1f, want, 0, n, null, 0, false, null, 0);
-            Gemm.gemm(true, false, m, n, k, -0.1f, a, 0, m, b, 0, n, 1f, c, 0, n);
+            GemmScalar.gemm(m, n, k, -0.1f, GemmOperand.transposeOf(a, 0, m), GemmOperand.of(b, 0, n), 1f,
+                    GemmOperand.of(want, 0, n), GemmEpilogue.NONE);
+            Gemm.gemm(m, n, k, -0.1f, GemmOperand.transposeOf(a, 0, m), GemmOperand.of(b, 0, n), 1f, GemmOperand.of(c, 0, n));
             for (int i = 0; i < want.length; i++) {
                 assertEquals(want[i], c[i], 1e-5f, "m=" + m + ": C[" + i / n + "][" + i % n + "]");
             }
@@ -251,15 +293,16 @@ class GemmTest {
         Random rnd = new Random(7);
         for (int[] s : PARALLEL_SHAPES) {
             Case c = new Case(rnd, s[3] == 1, s[4] == 1, s[0], s[1], s[2], 1.25f, 0.5f, true, true);
-            GemmJob probe = new GemmJob();
-            probe.configure(c.transA, c.transB, c.m, c.n, c.k, 1f, c.a, c.aOff, c.lda, c.b, c.bOff, c.ldb, 0f, c.c0,
-                    c.cOff, c.ldc, null, 0, false, null, 0, 2);
+            GemmJob probe = c.probe(2);
             assertEquals(2, probe.parts, c + " should be split over two threads");
             // The MLP's layer-1 products, the k = 10 one and the cubic one are shared out in claimed chunks;
             // the square one (one k block) and the n = 10 ones keep their bands.
             boolean cubic = GemmJob.cubic(s[0], s[1], s[2], 2);
             assertEquals(s[0] == 600, cubic, c + " cubic");
-            assertEquals(s[0] <= 784 && s[1] >= 500 || cubic, probe.dynamic, c + " chunks");
+            // A narrow C (at most one vector wide: the n = 10 products at 16 lanes) goes to NarrowGemm's row chunks.
+            boolean narrow = s[1] <= GemmMicroKernel.LANES;
+            assertEquals(narrow, probe.narrow, c + " narrow");
+            assertEquals(s[0] <= 784 && s[1] >= 500 || cubic || narrow, probe.dynamic, c + " chunks");
             if (cubic) assertTrue(probe.splitRows && probe.shared, c + " rows over a shared B");
             Gemm.setThreads(1);
             float[] one = c.runFast();
@@ -279,7 +322,8 @@ class GemmTest {
         for (int m : new int[] {below, atLeast}) {
             float[] a = new float[m * k], b = new float[k * n], c = new float[m * n];
             GemmJob probe = new GemmJob();
-            probe.configure(false, false, m, n, k, 1f, a, 0, k, b, 0, n, 0f, c, 0, n, null, 0, false, null, 0, 2);
+            probe.configure(m, n, k, 1f, GemmOperand.of(a, 0, k), GemmOperand.of(b, 0, n), 0f, GemmOperand.of(c, 0, n),
+                    GemmEpilogue.NONE, 2);
             assertEquals((long) m * n * k >= threshold ? 2 : 1, probe.parts, m + " x " + n + " x " + k);
         }
     }
@@ -300,7 +344,7 @@ class GemmTest {
         int[][] shapes = { // m, n, k, transA, transB
                 {64, 128, 784, 0, 0}, {61, 200, 264, 0, 0}, {130, 400, 1030, 0, 1}, {100, 300, 264, 1, 0},
                 {67, 250, 264, 1, 1}, {300, 600, 520, 0, 0}, {500, 128, 784, 0, 1}, {333, 90, 1030, 1, 1},
-                {300, 600, 264, 0, 0}, {600, 10, 520, 0, 1}, {300, 200, 1600, 0, 0}, {333, 90, 2100, 1, 1},
+                {300, 600, 264, 0, 0}, {600, 17, 520, 0, 1}, {300, 200, 1600, 0, 0}, {333, 90, 2100, 1, 1},
                 {130, 400, 2048, 1, 0}, {134, 400, 1030, 1, 1}, {125, 400, 2048, 1, 0}, {128, 40, 1500, 0, 1},
                 {784, 100, 500, 0, 1}, {784, 500, 128, 1, 0}};
         Random rnd = new Random(21);
@@ -312,20 +356,18 @@ class GemmTest {
                         : i % 3 == 1 || !Gemm.writesEachOutputOnce(s[2]) ? Case.Mask.SEPARATE : Case.Mask.IN_PLACE;
                 Case c = new Case(rnd, s[3] == 1, s[4] == 1, s[0], s[1], s[2], 0.75f, mask == Case.Mask.IN_PLACE ? 0f : 0.5f,
                         true, s[0] % 2 == 1, mask);
-                GemmJob probe = new GemmJob();
-                probe.configure(c.transA, c.transB, c.m, c.n, c.k, 1f, c.a, c.aOff, c.lda, c.b, c.bOff, c.ldb, 0f,
-                        c.c0, c.cOff, c.ldc, null, 0, false, null, 0, threads);
+                GemmJob probe = c.probe(threads);
                 assertEquals(threads, probe.parts, c + " should be split " + threads + " ways");
                 boolean cubic = GemmJob.cubic(s[0], s[1], s[2], threads);
                 // Row bands share B when it goes through register transposes or the product is cubic; column
                 // bands share A when even the narrowest band has enough B panels to pack A, which depends on
                 // the panel width: 128 columns are 8 panels at 8 lanes, 4 at 16.
                 int colTiles = (s[1] + GemmMicroKernel.NR - 1) / GemmMicroKernel.NR;
-                boolean shares = probe.splitRows ? cubic || c.transB
-                        : BlockedGemm.packsA(colTiles / threads * GemmMicroKernel.NR);
+                boolean shares = !probe.narrow && (probe.splitRows ? cubic || c.transB
+                        : BlockedGemm.packsA(colTiles / threads * GemmMicroKernel.NR));
                 assertEquals(shares, probe.shared, c + " shared, " + threads + " threads");
                 if (probe.shared) sharedCount++;
-                assertEquals(s[0] >= 300 && s[2] > BlockedGemm.KC && s[1] > 10, cubic, c + " cubic");
+                assertEquals(s[0] >= 300 && s[2] > BlockedGemm.KC && BlockedGemm.packsA(s[1]), cubic, c + " cubic");
                 if (cubic) assertTrue(probe.dynamic && probe.splitRows, c + " row chunks");
                 if (s[0] == 300 && s[2] == 264) assertTrue(!probe.dynamic && !probe.splitRows, c + " column bands");
                 if (i == shapes.length - 1) assertTrue(probe.dynamic && probe.splitRows && !probe.shared, c + " own B");
@@ -339,6 +381,65 @@ class GemmTest {
         }
     }
 
+    /**
+     * Products at most one vector wide (NarrowGemm: an output layer's n = 10 at 16 lanes, 8 at 8; n = 1 and a
+     * full vector), all transposes, row counts that leave an edge panel, a mask of their own or in C, k past a
+     * block: on 2 and 3 threads, bit for bit against one, and against the scalar twin.
+     */
+    @Test
+    void narrowProductsSplitBitIdenticallyAndMatchScalar() {
+        int lanes = GemmMicroKernel.LANES, ten = Math.min(10, lanes);
+        int[][] shapes = {{500, ten, 128}, {128, ten, 500}, {301, 1, 900}, {245, lanes, 600}, {1000, lanes - 1, 70}};
+        Random rnd = new Random(31);
+        for (int[] s : shapes) {
+            for (int t = 0; t < 4; t++) {
+                Case.Mask mask = t == 1 ? Case.Mask.SEPARATE : t == 2 && Gemm.writesEachOutputOnce(s[2]) ? Case.Mask.IN_PLACE : Case.Mask.NONE;
+                Case c = new Case(rnd, (t & 1) != 0, (t & 2) != 0, s[0], s[1], s[2], 0.5f, mask == Case.Mask.IN_PLACE ? 0f : -0.5f,
+                        t != 3, t == 0, mask);
+                assertTrue(c.probe(2).narrow, c + " narrow");
+                Gemm.setThreads(1);
+                float[] one = c.runFast();
+                c.assertMatchesScalar(one);
+                for (int threads : new int[] {2, 3}) {
+                    Gemm.setThreads(threads);
+                    assertArrayEquals(one, c.runFast(), c + ", " + threads + " threads");
+                }
+            }
+        }
+    }
+
+    /**
+     * B given by row starts (a convolution's patch rows in a padded image, {@link Gemm#gemmRows}): rows out of
+     * order and overlapping, widths from one column through one vector (which would be NarrowGemm's, and it reads
+     * B only through strides) to several panels, on 1-3 threads, against the scalar twin.
+     */
+    @Test
+    void rowsOfBAnywhereMatchScalarAtEveryWidth() {
+        int lanes = GemmMicroKernel.LANES;
+        Random rnd = new Random(41);
+        for (int n : new int[] {1, 3, Math.min(10, lanes), lanes, lanes + 1, 2 * lanes + 3, 97}) {
+            for (int[] mk : new int[][] {{7, 5}, {130, 40}, {300, 600}}) {
+                int m = mk[0], k = mk[1], lda = k + 2, ldc = n + 3;
+                float[] a = new float[m * lda], b = new float[k * 3 + n + 11], c0 = new float[m * ldc + 2];
+                for (int i = 0; i < a.length; i++) a[i] = rnd.nextFloat() - 0.5f;
+                for (int i = 0; i < b.length; i++) b[i] = rnd.nextFloat() - 0.5f;
+                for (int i = 0; i < c0.length; i++) c0[i] = rnd.nextFloat() - 0.5f;
+                int[] rows = new int[k];
+                for (int p = 0; p < k; p++) rows[p] = rnd.nextInt(b.length - n + 1);
+                float[] want = c0.clone();
+                GemmScalar.gemmRows(m, n, k, 0.75f, a, 1, lda, b, rows, -0.5f, want, 2, ldc);
+                for (int threads = 1; threads <= 3; threads++) {
+                    Gemm.setThreads(threads);
+                    float[] got = c0.clone();
+                    Gemm.gemmRows(m, n, k, 0.75f, a, 1, lda, b, rows, -0.5f, got, 2, ldc);
+                    for (int i = 0; i < got.length; i++) {
+                        assertEquals(want[i], got[i], 1e-5f * (1 + k), m + "x" + n + "x" + k + " on " + threads + " threads at " + i);
+                    }
+                }
+            }
+        }
+    }
+
     /** A part that fails releases the parts waiting for it at a barrier, and the pool works on afterwards. */
     @Test
     void aFailingPartDoesNotStrandTheOthers() {
@@ -347,8 +448,8 @@ class GemmTest {
         Random rnd = new Random(5);
         float[] a = KernelTestSupport.random(rnd, m * k, -1f, 1f), b = KernelTestSupport.random(rnd, n * k, -1f, 1f);
         float[] tooShort = new float[m * n - 1]; // only the last chunk of rows, on either thread, runs past it
-        Throwable thrown = assertTimeoutPreemptively(java.time.Duration.ofSeconds(20), () -> assertThrows(
-                RuntimeException.class, () -> Gemm.gemm(false, true, m, n, k, 1f, a, 0, k, b, 0, k, 0f, tooShort, 0, n)));
+        Throwable thrown = assertTimeoutPreemptively(java.time.Duration.ofSeconds(20), () -> assertThrows(RuntimeException.class,
+                () -> Gemm.gemm(m, n, k, 1f, GemmOperand.of(a, 0, k), GemmOperand.transposeOf(b, 0, k), 0f, GemmOperand.of(tooShort, 0, n))));
         // The part that ran past C is reported, not the part that stopped waiting for it.
         Throwable root = thrown instanceof ArrayIndexOutOfBoundsException ? thrown : thrown.getCause();
         assertTrue(root instanceof ArrayIndexOutOfBoundsException, "reported: " + thrown + ", cause " + thrown.getCause());
@@ -366,11 +467,12 @@ class GemmTest {
         int m = 300, n = 100, k = 1030;
         Random rnd = new Random(8);
         float[] a = KernelTestSupport.random(rnd, m * k, -1f, 1f), b = KernelTestSupport.random(rnd, n * k - 1, -1f, 1f);
+        GemmOperand ao = GemmOperand.of(a, 0, k), bo = GemmOperand.transposeOf(b, 0, k);
         GemmJob probe = new GemmJob();
-        probe.configure(false, true, m, n, k, 1f, a, 0, k, b, 0, k, 0f, new float[m * n], 0, n, null, 0, false, null, 0, 2);
+        probe.configure(m, n, k, 1f, ao, bo, 0f, GemmOperand.of(new float[m * n], 0, n), GemmEpilogue.NONE, 2);
         assertTrue(probe.dynamic && probe.shared && probe.splitRows, "row chunks over a shared B");
-        Throwable thrown = assertTimeoutPreemptively(java.time.Duration.ofSeconds(20), () -> assertThrows(
-                RuntimeException.class, () -> Gemm.gemm(false, true, m, n, k, 1f, a, 0, k, b, 0, k, 0f, new float[m * n], 0, n)));
+        Throwable thrown = assertTimeoutPreemptively(java.time.Duration.ofSeconds(20), () -> assertThrows(RuntimeException.class,
+                () -> Gemm.gemm(m, n, k, 1f, ao, bo, 0f, GemmOperand.of(new float[m * n], 0, n))));
         Throwable root = thrown instanceof ArrayIndexOutOfBoundsException ? thrown : thrown.getCause();
         assertTrue(root instanceof ArrayIndexOutOfBoundsException, "reported: " + thrown + ", cause " + thrown.getCause());
         Case c = new Case(new Random(9), false, true, m, n, k, 1f, 0f, false, false);

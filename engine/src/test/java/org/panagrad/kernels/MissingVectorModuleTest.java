@@ -18,7 +18,8 @@ class MissingVectorModuleTest {
     public static final class FirstKernelCall {
         public static void main(String[] args) {
             float[] c = new float[4];
-            Gemm.gemm(false, false, 2, 2, 2, 1f, new float[] {1, 2, 3, 4}, 0, 2, new float[] {1, 0, 0, 1}, 0, 2, 0f, c, 0, 2);
+            Gemm.gemm(2, 2, 2, 1f, GemmOperand.of(new float[] {1, 2, 3, 4}, 0, 2), GemmOperand.of(new float[] {1, 0, 0, 1}, 0, 2),
+                    0f, GemmOperand.of(c, 0, 2));
             System.out.println("c = " + c[0] + " " + c[1] + " " + c[2] + " " + c[3]);
         }
     }

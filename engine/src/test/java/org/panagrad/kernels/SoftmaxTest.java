@@ -7,7 +7,6 @@ import static org.panagrad.kernels.KernelTestSupport.assertClose;
 import static org.panagrad.kernels.KernelTestSupport.random;
 
 import java.util.Random;
-import jdk.incubator.vector.FloatVector;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
@@ -21,7 +20,7 @@ class SoftmaxTest {
 
     @Test
     void fastExpRelativeErrorOverSoftmaxRangeIsBelow2e6() {
-        int lanes = FloatVector.SPECIES_PREFERRED.length();
+        int lanes = Simd.FLOAT.length();
         float[] x = new float[lanes], y = new float[lanes];
         double worst = 0;
         float worstAt = 0;
@@ -41,7 +40,7 @@ class SoftmaxTest {
 
     @Test
     void fastExpRelativeErrorOnPositiveSideAndLimits() {
-        int lanes = FloatVector.SPECIES_PREFERRED.length();
+        int lanes = Simd.FLOAT.length();
         float[] x = new float[lanes], y = new float[lanes];
         double worst = 0;
         for (int s = 0; s < 1 << 18; s += lanes) {

@@ -23,7 +23,7 @@ class WorkerPoolExitTest {
             float[] a = new float[n * n], b = new float[n * n], c = new float[n * n];
             java.util.Arrays.fill(a, 1f);
             java.util.Arrays.fill(b, 2f);
-            Gemm.gemm(false, false, n, n, n, 1f, a, 0, n, b, 0, n, 0f, c, 0, n);
+            Gemm.gemm(n, n, n, 1f, GemmOperand.of(a, 0, n), GemmOperand.of(b, 0, n), 0f, GemmOperand.of(c, 0, n));
             long workers = Thread.getAllStackTraces().keySet().stream()
                     .filter(t -> t.getName().startsWith("panagrad-worker-") && t.isAlive()).count();
             System.out.println("c[0]=" + c[0] + " workers=" + workers);

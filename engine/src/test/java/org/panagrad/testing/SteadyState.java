@@ -18,7 +18,15 @@ public final class SteadyState {
 
     /** The fewest bytes one window of {@code calls} runs of action allocated: 0 once the JIT has settled. */
     public static long allocatedBytes(Runnable action, int calls) {
-        long deadline = System.nanoTime() + BUDGET_NANOS;
+        return allocatedBytes(action, calls, System.nanoTime() + BUDGET_NANOS);
+    }
+
+    /**
+     * {@link #allocatedBytes(Runnable, int)} until the given {@link System#nanoTime()} deadline, which callers
+     * measuring many actions share, so that a regression in all of them fails in one budget rather than in one
+     * per action; at least one window is measured.
+     */
+    public static long allocatedBytes(Runnable action, int calls, long deadline) {
         long fewest = Long.MAX_VALUE;
         while (true) {
             long[] threads = measuredThreads();

@@ -1,0 +1,173 @@
+package org.panagrad.kernels;
+
+import static org.panagrad.kernels.GemmMicroKernel.F;
+import static org.panagrad.kernels.GemmMicroKernel.LANES;
+import static org.panagrad.kernels.GemmMicroKernel.NR;
+
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorMask;
+import jdk.incubator.vector.VectorOperators;
+
+/**
+ * Products whose C is at most one vector wide (n <= LANES): an output layer's 10 classes, and its two backward
+ * products with n = 10. The blocked path's tiles are two vectors wide, so at 16 lanes it would compute 32
+ * columns to keep 10; here every row is one vector ({@link GemmMicroKernel#narrowRowMajor} and
+ * {@link GemmMicroKernel#narrowColumnMajor}, 12 rows at a time),
+ * B is packed once into a panel one vector wide (all of k: a few KB to tens of KB) and A is read in place,
+ * never packed: a row panel meets B once, so packing A would copy as many floats as it saves reading.
+ * All of k is summed in one pass, so C is written once; the parts of a parallel call claim chunks of rows,
+ * and every element is summed in the same order whatever the thread count.
+ */
+final class NarrowGemm {
+    private NarrowGemm() {}
+
+    /** Rows per kernel call: 12 accumulators cover the FMA latency on two pipes (8 in flight). */
+    static final int ROWS = 12;
+
+    static boolean applies(int n) {
+        return n <= LANES;
+    }
+
+    /**
+     * Whether the product computes C by tiles of its transpose: when A is transposed (its values of a step, a
+     * row of C apart, are contiguous) and has at least NR rows. The blocked path's micro-kernel then takes B's
+     * columns as its MR "rows" (a panel of B, packed, all of k) and reads NR rows of C's worth of A per step in
+     * place, two full vectors: at n = 10 and 12-row panels, 20 of 24 FMAs count, against 10 of 16 lanes of the
+     * one-vector rows. (H^T dY of an output layer, 500 x 10 x 128: the rows of A are the batch's activations.)
+     */
+    static boolean transposedTiles(GemmJob job) {
+        return job.aColStride != 1 && job.m >= NR;
+    }
+
+    /** Rows of C per kernel call, the unit of a parallel call's chunks. */
+    static int rowStep(GemmJob job) {
+        return transposedTiles(job) ? NR : ROWS;
+    }
+
+    /**
+     * This part's rows of the product: all of them with one part, else the chunks of {@link GemmJob#chunkSize}
+     * rows it claims from {@link GemmJob#nextChunk}.
+     */
+    static void run(GemmJob job, GemmWorkspace ws, int parts) {
+        int k = job.k, m = job.m;
+        boolean transposed = transposedTiles(job);
+        float[] panel;
+        if (transposed) {
+            panel = ws.packedB(Math.max(1, k) * panelsHeight(job.n) + LANES);
+            packColumns(job, panel);
+        } else {
+            panel = ws.packedB(Math.max(1, k) * LANES);
+            packB(job, panel);
+        }
+        int size = parts == 1 ? m : job.chunkSize;
+        for (int chunk = parts == 1 ? 0 : job.nextChunk.getAndIncrement(); chunk * size < m;
+             chunk = parts == 1 ? chunk + 1 : job.nextChunk.getAndIncrement()) {
+            int i0 = chunk * size, i1 = Math.min(m, i0 + size);
+            if (transposed) transposedRows(job, i0, i1, panel, ws);
+            else rows(job, i0, i1, panel, ws);
+        }
+    }
+
+    /** The rows of the B panels over n columns (BlockedGemm.panelRows' partition, at most the next multiple of MR). */
+    private static int panelsHeight(int n) {
+        int height = 0;
+        for (int jr = 0, h; jr < n; jr += h) {
+            h = BlockedGemm.panelRows(jr, n);
+            height += h;
+        }
+        return height;
+    }
+
+    /** Rows [i0, i1) of C by NR-row tiles of C's transpose: every panel of B's columns against NR rows of A. */
+    private static void transposedRows(GemmJob job, int i0, int i1, float[] panel, GemmWorkspace ws) {
+        int k = job.k, n = job.n, m = job.m;
+        float[] tile = ws.tile;
+        for (int i = i0; i < i1; i += NR) {
+            int rows = Math.min(NR, i1 - i);
+            // As in rows(): a last tile short of NR rows reads the NR rows that end at row m.
+            int start = Math.min(i, m - NR);
+            for (int jr = 0, h; jr < n; jr += h) {
+                h = BlockedGemm.panelRows(jr, n);
+                GemmMicroKernel.multiplyPacked(h, k, panel, jr * k, job.a, job.aOff + start, job.aColStride, tile);
+                GemmStore.storeTransposed(job, tile, h, i - start, i, rows, jr, Math.min(h, n - jr), ws.transposedTile, ws.row);
+            }
+        }
+    }
+
+    /**
+     * The columns of B as panels of A rows would be: panel[jr * k + p * h + r] = B(p, jr + r), zero past n. Rows of
+     * B contiguous: a vector per step (past the row, within the array) with the lanes past the panel's columns
+     * zeroed, stored over the next step's start (the panel keeps a vector of slack after its end).
+     */
+    private static void packColumns(GemmJob job, float[] panel) {
+        float[] b = job.b;
+        int k = job.k, n = job.n, rs = job.bRowStride, cs = job.bColStride;
+        FloatVector lanes = FloatVector.fromArray(F, GemmMicroKernel.LANE_INDEX, 0), zero = FloatVector.zero(F);
+        for (int jr = 0, h; jr < n; jr += h) {
+            h = BlockedGemm.panelRows(jr, n);
+            VectorMask<Float> columns = lanes.compare(VectorOperators.LT, (float) Math.min(h, n - jr));
+            int p = 0;
+            for (int at = job.bOff + jr; cs == 1 && p < k && at + LANES <= b.length; p++, at += rs) {
+                zero.blend(FloatVector.fromArray(F, b, at), columns).intoArray(panel, jr * k + p * h);
+            }
+            for (; p < k; p++) {
+                int at = job.bOff + p * rs + jr * cs, d = jr * k + p * h;
+                for (int r = 0; r < h; r++) panel[d + r] = jr + r < n ? b[at + r * cs] : 0f;
+            }
+        }
+    }
+
+    private static void rows(GemmJob job, int i0, int i1, float[] panel, GemmWorkspace ws) {
+        int k = job.k, m = job.m;
+        float[] tile = ws.tile;
+        for (int i = i0; i < i1; i += ROWS) {
+            int rows = Math.min(ROWS, i1 - i);
+            if (m < ROWS) {
+                // Fewer rows than the kernel's: pack them, zero-padded.
+                float[] edge = ws.packedA(ROWS * k);
+                packRows(job, i, rows, edge);
+                GemmMicroKernel.narrowColumnMajor(k, edge, 0, ROWS, panel, 0, tile);
+                GemmStore.storeRows(job, tile, 0, LANES, i, rows, 0, job.n, ws.row);
+                continue;
+            }
+            // A last panel short of ROWS rows reads the ROWS rows that end at row m (some another panel's, or
+            // another part's) and stores its own: recomputing a few rows costs less than packing them.
+            int start = Math.min(i, m - ROWS);
+            if (job.aColStride == 1) {
+                GemmMicroKernel.narrowRowMajor(k, job.a, job.aOff + start * job.aRowStride, job.aRowStride, panel, 0, tile);
+            } else {
+                GemmMicroKernel.narrowColumnMajor(k, job.a, job.aOff + start, job.aColStride, panel, 0, tile);
+            }
+            GemmStore.storeRows(job, tile, (i - start) * LANES, LANES, i, rows, 0, job.n, ws.row);
+        }
+    }
+
+    /** panel[p * LANES + j] = B(p, j) for j < n, zero for the lanes past n. */
+    private static void packB(GemmJob job, float[] panel) {
+        float[] b = job.b;
+        int k = job.k, n = job.n, rs = job.bRowStride, cs = job.bColStride;
+        int p = 0;
+        if (cs == 1) {
+            // Rows of B contiguous: a vector load (past the row, within the array) with the lanes past n zeroed.
+            VectorMask<Float> columns = FloatVector.fromArray(F, GemmMicroKernel.LANE_INDEX, 0).compare(VectorOperators.LT, (float) n);
+            FloatVector zero = FloatVector.zero(F);
+            for (int at = job.bOff; p < k && at + LANES <= b.length; p++, at += rs) {
+                zero.blend(FloatVector.fromArray(F, b, at), columns).intoArray(panel, p * LANES);
+            }
+        }
+        for (; p < k; p++) {
+            int at = job.bOff + p * rs;
+            for (int j = 0; j < LANES; j++) panel[p * LANES + j] = j < n ? b[at + j * cs] : 0f;
+        }
+    }
+
+    /** edge[p * ROWS + r] = A(i0 + r, p) for r < rows, zero for the rows past them. */
+    private static void packRows(GemmJob job, int i0, int rows, float[] edge) {
+        float[] a = job.a;
+        int rs = job.aRowStride, cs = job.aColStride;
+        for (int p = 0; p < job.k; p++) {
+            int at = job.aOff + i0 * rs + p * cs;
+            for (int r = 0; r < ROWS; r++) edge[p * ROWS + r] = r < rows ? a[at + r * rs] : 0f;
+        }
+    }
+}
