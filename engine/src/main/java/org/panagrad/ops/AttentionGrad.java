@@ -43,6 +43,14 @@ public record AttentionGrad(double scale, boolean causal, boolean additive) impl
 
     @Override public String name() { return "attention_grad"; }
 
+    /** The same vector as the fused node {@code y} (of this op), from graph ops over the composed probabilities. */
+    public Node composedFor(Node y) {
+        Node q = y.input(0), k = y.input(1), g = y.input(3);
+        Parts f = Parts.of(this, y);
+        return Concat.of(0, vector(Scale.of(MatMul.of(f.ds(), k, false, false), scale), q),
+                vector(Scale.of(MatMul.of(f.ds(), q, true, false), scale), k), vector(MatMul.of(f.p(), g, true, false), y.input(2)));
+    }
+
     private AttentionMask mask(Node y) {
         return new AttentionMask(y.arity() > 4 ? y.input(4) : null, additive, causal);
     }

@@ -6,6 +6,7 @@ import org.panagrad.graph.Graph;
 import org.panagrad.graph.Node;
 import org.panagrad.graph.Op;
 import org.panagrad.ops.Attention;
+import org.panagrad.ops.AttentionGrad;
 import org.panagrad.ops.AttentionMask;
 import org.panagrad.ops.Ops;
 import org.panagrad.ops.Softmax;
@@ -21,8 +22,8 @@ import java.util.Random;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 /**
- * A fused attention stays one instruction at head dim >= 16 and becomes the composed ops at head dim < 16 (unless
- * the lowerings are off). Every program, lowered or not, equals the float64 reference.
+ * A fused attention and its fused backward stay one instruction each at head dim >= 16 and become the composed ops
+ * at head dim < 16 (unless the lowerings are off), the forward's and backward's probabilities then one softmax. Every program, lowered or not, equals the float64 reference.
  */
 class AttentionLoweringTest {
     @Test
@@ -42,10 +43,21 @@ class AttentionLoweringTest {
     }
 
     @Test
-    void aDifferentiatedAttentionAtHeadDim8IsComposedThroughout() {
+    void aDifferentiatedAttentionAtHeadDim8IsComposedThroughoutWithOneSoftmax() {
         Case c = new Case(new int[] {2, 2, 17, 8}, AttentionMask.causalMask(), true);
         assertEquals(0, c.count(Compiler.Options.ALL, Attention.class));
+        assertEquals(0, c.count(Compiler.Options.ALL, AttentionGrad.class));
+        assertEquals(1, c.count(Compiler.Options.ALL, Softmax.class), "the forward's and the backward's P merged");
         assertEquals(1, c.count(Compiler.Options.UNLOWERED, Attention.class));
+        assertEquals(1, c.count(Compiler.Options.UNLOWERED, AttentionGrad.class));
+    }
+
+    @Test
+    void aDifferentiatedAttentionAtHeadDim16StaysFusedBothWays() {
+        Case c = new Case(new int[] {2, 2, 17, 16}, AttentionMask.NONE, true);
+        assertEquals(1, c.count(Compiler.Options.ALL, Attention.class));
+        assertEquals(1, c.count(Compiler.Options.ALL, AttentionGrad.class));
+        assertEquals(0, c.count(Compiler.Options.ALL, Softmax.class));
     }
 
     /** An attention of random q, k, v; with {@code gradient}, also the gradients of sum(y * r) for q, k and v. */
