@@ -32,7 +32,7 @@ import java.util.concurrent.TimeUnit;
  * composed (batched Q K^T, scale, softmax, batched P V; the [T, T] scores stored), at
  * {@code vit-tiny}'s shapes ([128 images, 4 heads, 17 tokens, 16]) and {@code t256} ([4, 4, 256, 64]), unmasked
  * or causal. Target: fused at least 1.5x faster than composed, and never slower. {@code -p pass=gradient} times the
- * forward with the backward to q, k and v (the fused form's backward recomputes the probabilities with graph ops).
+ * forward with the backward to q, k and v (the fused form's backward is one fused instruction too).
  */
 @State(Scope.Thread)
 @BenchmarkMode(Mode.AverageTime)

@@ -13,15 +13,20 @@ import java.util.Map;
 import java.util.Set;
 
 /**
- * Turns requested nodes into a {@link Program}: simplify, merge common subexpressions, fuse, schedule what the
- * outputs need (dead code never enters the schedule), plan memory, and bind each op's instruction to its
- * buffers. The requested nodes stay readable under their original identity.
+ * Turns requested nodes into a {@link Program}: lower fused ops where their composed forms are faster, simplify,
+ * merge common subexpressions, fuse, schedule what the outputs need (dead code never enters the schedule), plan
+ * memory, and bind each op's instruction to its buffers. The requested nodes stay readable under their original identity.
  */
 public final class Compiler {
-    /** Which optional passes run; all by default. Turning them off is for tests and for studying their effect. */
-    public record Options(boolean simplify, boolean cse, boolean fuse) {
-        public static final Options ALL = new Options(true, true, true);
-        public static final Options NONE = new Options(false, false, false);
+    /**
+     * Which optional passes run; all by default. Turning them off is for tests and for studying their effect.
+     * {@code lower} replaces fused ops by composed forms where those are faster ({@link AttentionLowering}).
+     */
+    public record Options(boolean lower, boolean simplify, boolean cse, boolean fuse) {
+        public static final Options ALL = new Options(true, true, true, true);
+        public static final Options NONE = new Options(false, false, false, false);
+        /** Every pass but the lowerings: fused ops stay fused whatever their shapes. */
+        public static final Options UNLOWERED = new Options(false, true, true, true);
     }
 
     private Compiler() {}
@@ -116,6 +121,7 @@ public final class Compiler {
 
     private static List<Node> passes(List<Node> outputs, Options options) {
         List<Node> rewritten = outputs;
+        if (options.lower()) rewritten = AttentionLowering.run(rewritten);
         if (options.simplify()) rewritten = Simplify.run(rewritten);
         if (options.cse()) rewritten = CommonSubexpressions.run(rewritten);
         if (options.fuse()) rewritten = Fusion.run(rewritten);

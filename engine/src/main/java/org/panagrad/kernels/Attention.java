@@ -9,11 +9,22 @@ package org.panagrad.kernels;
 public final class Attention {
     private Attention() {}
 
-    /** {@code mask} may be null; {@code work} holds at least {@link AttentionDims#workspace()} floats. */
+    /** {@code mask} may be null. Batch entries are cut over the GEMM's worker pool ({@link AttentionJob}). */
     public static void forward(AttentionDims a, AttentionMaskLayout mask, float[] q, int qOff, float[] k, int kOff,
-                               float[] v, int vOff, float[] out, int outOff, float[] work) {
-        if (Simd.ENABLED) AttentionSimd.forward(a, mask, q, qOff, k, kOff, v, vOff, out, outOff, work);
-        else AttentionScalar.forward(a, mask, q, qOff, k, kOff, v, vOff, out, outOff, work);
+                               float[] v, int vOff, float[] out, int outOff) {
+        AttentionJob.current().run(a, mask, q, qOff, k, kOff, v, vOff, null, 0, out, outOff, 0, 0);
+    }
+
+    /**
+     * The gradients of a fused attention's inputs from the output's gradient g [tq, dv] per batch entry, without
+     * the forward's output: per entry, P = softmax(scale Q K^T + mask) is recomputed into the workspace with its
+     * rows' own maximum and sum, then dP = g V^T, dS = P (dP - rowsum(P dP)), dQ = scale dS K, dK = scale dS^T Q
+     * and dV = P^T g (FlashAttention-2's backward with whole rows of keys at once, which a CPU's caches hold at the
+     * lengths attention runs at here). Batch entries are cut over the GEMM's worker pool ({@link AttentionJob}).
+     */
+    public static void backward(AttentionDims a, AttentionMaskLayout mask, float[] q, int qOff, float[] k, int kOff,
+                                float[] v, int vOff, float[] g, int gOff, float[] out, int dqOff, int dkOff, int dvOff) {
+        AttentionJob.current().run(a, mask, q, qOff, k, kOff, v, vOff, g, gOff, out, dqOff, dkOff, dvOff);
     }
 
     /** The scaled, masked score of query i against key j of batch entry b, or -infinity where masked. */

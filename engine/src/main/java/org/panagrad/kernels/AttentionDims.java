@@ -19,6 +19,19 @@ public record AttentionDims(int batch, int tq, int tk, int d, int dv, float scal
         return keyBlocks() * BLOCK * d + 4 * BLOCK + ROWS * dv + 3 * ROWS;
     }
 
+    /** Keys rounded up to whole vectors of the widest species (16 floats): the backward's score rows. */
+    public int paddedKeys() {
+        return (tk + 15) / 16 * 16;
+    }
+
+    /**
+     * Floats of workspace one backward call needs: one entry's keys and values transposed ([d + dv, paddedKeys]),
+     * its probabilities and score gradients ([tq, paddedKeys] each).
+     */
+    public int backwardWorkspace() {
+        return (d + dv + 2 * tq) * paddedKeys();
+    }
+
     int keyBlocks() {
         return (tk + BLOCK - 1) / BLOCK;
     }

@@ -5,11 +5,11 @@ public final class AttentionScalar {
     private AttentionScalar() {}
 
     public static void forward(AttentionDims a, AttentionMaskLayout mask, float[] q, int qOff, float[] k, int kOff,
-                               float[] v, int vOff, float[] out, int outOff, float[] work) {
+                               float[] v, int vOff, float[] out, int outOff, float[] work, int b0, int b1) {
         int tq = a.tq(), tk = a.tk(), d = a.d(), dv = a.dv();
         float[] s = work, acc = work; // scores of one block from 0, the output row from BLOCK on
         int ac = AttentionDims.BLOCK;
-        for (int b = 0; b < a.batch(); b++) {
+        for (int b = b0; b < b1; b++) {
             int qb = qOff + b * tq * d, kb = kOff + b * tk * d, vb = vOff + b * tk * dv, ob = outOff + b * tq * dv;
             for (int i = 0; i < tq; i++) {
                 float m = Float.NEGATIVE_INFINITY, l = 0;

@@ -24,10 +24,10 @@ final class AttentionSimd {
     private static final int ROWS = 4, STATE = 3 * ROWS; // per group: running maxima, sums, rescale factors
 
     static void forward(AttentionDims a, AttentionMaskLayout mask, float[] q, int qOff, float[] k, int kOff,
-                        float[] v, int vOff, float[] out, int outOff, float[] w) {
+                        float[] v, int vOff, float[] out, int outOff, float[] w, int b0, int b1) {
         int tq = a.tq(), tk = a.tk(), d = a.d(), dv = a.dv(), lanes = F.length(), bk = AttentionDims.BLOCK;
         int tile = AttentionDims.ROWS, scores = a.keyBlocks() * bk * d, acc = scores + ROWS * bk, ml = acc + tile * dv;
-        for (int b = 0; b < a.batch(); b++) {
+        for (int b = b0; b < b1; b++) {
             int qb = qOff + b * tq * d, kb = kOff + b * tk * d, vb = vOff + b * tk * dv, ob = outOff + b * tq * dv;
             transposeKeys(k, kb, tk, d, w);
             for (int i0 = 0; i0 < tq; i0 += tile) {
@@ -250,7 +250,7 @@ final class AttentionSimd {
     }
 
     /** Row {@code row}'s block of scaled scores at w[s..s+width) masked in place; returns their maximum. */
-    private static float maskRow(AttentionDims a, AttentionMaskLayout mask, int b, int row, int j0, int width,
+    static float maskRow(AttentionDims a, AttentionMaskLayout mask, int b, int row, int j0, int width,
                                  float[] w, int s) {
         int lanes = F.length(), full = F.loopBound(width);
         boolean plainMask = mask != null && mask.colStride() == 1;

@@ -11,14 +11,14 @@ import org.panagrad.graph.ShapeException;
 import org.panagrad.kernels.AttentionDims;
 import org.panagrad.kernels.AttentionMaskLayout;
 
-import java.util.Arrays;
 
 /**
  * Scaled dot-product attention as one instruction: softmax(scale Q K^T + mask) V for queries [..., Tq, d], keys
  * [..., Tk, d] and values [..., Tk, dv] (the same leading axes), giving [..., Tq, dv]. Inputs (q, k, v) or
  * (q, k, v, mask). The forward streams over key blocks with an online softmax ({@link org.panagrad.kernels.Attention}),
- * never storing the [Tq, Tk] scores. The derivatives recompute the probabilities with graph ops ({@link #composed}'s
- * {@link #probabilities}) and are graph ops themselves, so an HVP through a fused attention is exact.
+ * never storing the [Tq, Tk] scores. Its VJP is one fused backward instruction ({@link AttentionGrad}) whose own
+ * derivatives, like this op's JVP, are graph ops over the recomputed probabilities ({@link #probabilities}), so an
+ * HVP through a fused attention is exact.
  * {@link #composed} is the same function built from batched matmul, scaling, the mask and softmax.
  */
 public record Attention(double scale, boolean causal, boolean additive) implements Op {
@@ -46,6 +46,16 @@ public record Attention(double scale, boolean causal, boolean additive) implemen
         check(q, k, v, mask);
         Node p = probabilities(q, k, mask, scale);
         return MatMul.of(dropout > 0 ? Dropout.of(p, step, dropout, seed) : p, v, false, false);
+    }
+
+    /** The same function as the fused node {@code y} (of this op), built from graph ops as {@link #composed} does. */
+    public Node composedFor(Node y) {
+        return composed(y.input(0), y.input(1), y.input(2), mask(y), scale);
+    }
+
+    /** The head dim d of the fused node {@code y}: the queries' last dim. */
+    public static int headDim(Node y) {
+        return last(y.input(0), 1);
     }
 
     /** softmax(scale Q K^T + mask) along the keys: [..., Tq, Tk]. */
@@ -99,11 +109,11 @@ public record Attention(double scale, boolean causal, boolean additive) implemen
     }
 
     /** Dim n from the end (1 = the last). */
-    private static int last(Shape s, int n) {
+    static int last(Shape s, int n) {
         return s.dim(s.rank() - n);
     }
 
-    private static int last(Node x, int n) {
+    static int last(Node x, int n) {
         return last(x.shape(), n);
     }
 
@@ -113,16 +123,22 @@ public record Attention(double scale, boolean causal, boolean additive) implemen
 
     @Override public String name() { return "attention"; }
 
+    /**
+     * dq, dk and dv from one fused backward instruction ({@link AttentionGrad}); for an additive mask also its
+     * gradient, the score gradient dS summed to the mask's shape, from the composed probabilities (dead code, never
+     * computed, where the mask is a constant).
+     */
     @Override
     public Node[] vjp(Node y, Node g) {
-        Node q = y.input(0), k = y.input(1), v = y.input(2);
-        Node p = probabilities(q, k, mask(y), scale);
-        Node dv = MatMul.of(p, g, true, false);
-        // The softmax Jacobian's row sums: sum_j P_ij (g V^T)_ij = sum_c g_ic y_ic.
-        Node ds = Mul.of(p, Sub.of(MatMul.of(g, v, false, true), Softmax.sumAlong(Mul.of(g, y), y.shape().rank() - 1)));
-        Node dq = Scale.of(MatMul.of(ds, k, false, false), scale), dk = Scale.of(MatMul.of(ds, q, true, false), scale);
-        if (y.arity() == 3) return new Node[] {dq, dk, dv};
-        return new Node[] {dq, dk, dv, additive ? Broadcast.sumTo(ds, y.input(3).shape()) : null};
+        Node[] grads = AttentionGrad.of(y, g);
+        if (y.arity() == 3) return grads;
+        Node mask = null;
+        if (additive) {
+            Node v = y.input(2), p = probabilities(y.input(0), y.input(1), mask(y), scale);
+            Node ds = Mul.of(p, Sub.of(MatMul.of(g, v, false, true), Softmax.sumAlong(Mul.of(g, y), y.shape().rank() - 1)));
+            mask = Broadcast.sumTo(ds, y.input(3).shape());
+        }
+        return new Node[] {grads[0], grads[1], grads[2], mask};
     }
 
     @Override
@@ -140,45 +156,63 @@ public record Attention(double scale, boolean causal, boolean additive) implemen
 
     @Override
     public void reference(Node y, double[][] in, double[] out) {
-        AttentionDims a = dims(y);
-        int[] maskOffsets = y.arity() > 3 ? maskOffsets(y) : null;
-        int[] ms = y.arity() > 3 ? maskStrides(y) : null;
-        double[] s = new double[a.tk()];
+        AttentionDims a = dims(y, scale, causal);
+        ReferenceMask mask = ReferenceMask.of(y, 3, in, additive);
+        double[] p = new double[a.tk()];
         for (int b = 0; b < a.batch(); b++) {
             for (int i = 0; i < a.tq(); i++) {
-                double max = Double.NEGATIVE_INFINITY;
-                for (int j = 0; j < a.tk(); j++) {
-                    double dot = 0;
-                    for (int c = 0; c < a.d(); c++) dot += in[0][(b * a.tq() + i) * a.d() + c] * in[1][(b * a.tk() + j) * a.d() + c];
-                    s[j] = dot * scale;
-                    if (maskOffsets != null) {
-                        double m = in[3][maskOffsets[b] + i * ms[0] + j * ms[1]];
-                        s[j] = additive ? s[j] + m : m != 0 ? s[j] : Double.NEGATIVE_INFINITY;
-                    }
-                    if (causal && j > i) s[j] = Double.NEGATIVE_INFINITY;
-                    max = Math.max(max, s[j]);
-                }
-                double sum = 0;
-                for (int j = 0; j < a.tk(); j++) sum += s[j] = Math.exp(s[j] - max);
+                probabilities(a, scale, in, mask, b, i, p);
                 for (int c = 0; c < a.dv(); c++) {
                     double x = 0;
-                    for (int j = 0; j < a.tk(); j++) x += s[j] * in[2][(b * a.tk() + j) * a.dv() + c];
-                    out[(b * a.tq() + i) * a.dv() + c] = x / sum;
+                    for (int j = 0; j < a.tk(); j++) x += p[j] * in[2][(b * a.tk() + j) * a.dv() + c];
+                    out[(b * a.tq() + i) * a.dv() + c] = x;
                 }
             }
         }
     }
 
-    private AttentionDims dims(Node y) {
+    /** Where the float64 reference reads a mask (inputs[index]), or none. */
+    record ReferenceMask(double[] values, int[] offsets, int rowStride, int colStride, boolean additive) {
+        static ReferenceMask of(Node y, int index, double[][] in, boolean additive) {
+            if (y.arity() <= index) return null;
+            int[] strides = maskStrides(y.input(0), y.input(index));
+            return new ReferenceMask(in[index], maskOffsets(y.input(0), y.input(index)), strides[0], strides[1], additive);
+        }
+    }
+
+    /**
+     * Row i of batch entry b of softmax(scale Q K^T + mask) in float64 into p[0..tk), from q = in[0] and k = in[1]:
+     * the reference of the fused op and of its backward (scale in float64: the sizes' float copy is the kernels').
+     */
+    static void probabilities(AttentionDims a, double scale, double[][] in, ReferenceMask mask, int b, int i, double[] p) {
+        double max = Double.NEGATIVE_INFINITY;
+        for (int j = 0; j < a.tk(); j++) {
+            double dot = 0;
+            for (int c = 0; c < a.d(); c++) dot += in[0][(b * a.tq() + i) * a.d() + c] * in[1][(b * a.tk() + j) * a.d() + c];
+            p[j] = dot * scale;
+            if (mask != null) {
+                double m = mask.values()[mask.offsets()[b] + i * mask.rowStride() + j * mask.colStride()];
+                p[j] = mask.additive() ? p[j] + m : m != 0 ? p[j] : Double.NEGATIVE_INFINITY;
+            }
+            if (a.causal() && j > i) p[j] = Double.NEGATIVE_INFINITY;
+            max = Math.max(max, p[j]);
+        }
+        double sum = 0;
+        for (int j = 0; j < a.tk(); j++) sum += p[j] = Math.exp(p[j] - max);
+        for (int j = 0; j < a.tk(); j++) p[j] /= sum;
+    }
+
+    /** The kernel's sizes for a node whose inputs start with q, k, v. */
+    static AttentionDims dims(Node y, double scale, boolean causal) {
         Shape q = y.input(0).shape();
         int tq = last(q, 2), d = last(q, 1), tk = last(y.input(1), 2), dv = last(y.input(2), 1);
         return new AttentionDims(q.numel() / (tq * d), tq, tk, d, dv, (float) scale, causal);
     }
 
-    /** The mask's element strides along the scores' axes [..., Tq, Tk]: 0 where it broadcasts. */
-    private static int[] maskStridesAll(Node y) {
-        Shape m = y.input(3).shape();
-        int r = y.input(0).shape().rank();
+    /** The mask's element strides along the scores' axes [..., Tq, Tk] of queries q: 0 where it broadcasts. */
+    private static int[] maskStridesAll(Node q, Node mask) {
+        Shape m = mask.shape();
+        int r = q.shape().rank();
         int[] own = m.strides(), out = new int[r];
         for (int a = 0; a < r; a++) {
             int ma = a - (r - m.rank());
@@ -188,49 +222,51 @@ public record Attention(double scale, boolean causal, boolean additive) implemen
     }
 
     /** Strides along Tq and Tk. */
-    private static int[] maskStrides(Node y) {
-        int[] all = maskStridesAll(y);
+    private static int[] maskStrides(Node q, Node mask) {
+        int[] all = maskStridesAll(q, mask);
         return new int[] {all[all.length - 2], all[all.length - 1]};
     }
 
     /** The mask's offset for each batch entry (row-major over the leading axes). */
-    private static int[] maskOffsets(Node y) {
-        int[] strides = maskStridesAll(y);
-        Shape q = y.input(0).shape();
-        int lead = q.rank() - 2, batch = q.numel() / (last(q, 2) * last(q, 1));
+    private static int[] maskOffsets(Node q, Node mask) {
+        int[] strides = maskStridesAll(q, mask);
+        Shape qs = q.shape();
+        int lead = qs.rank() - 2, batch = qs.numel() / (last(qs, 2) * last(qs, 1));
         int[] offsets = new int[batch];
         for (int b = 0; b < batch; b++) {
             int rest = b, off = 0;
             for (int a = lead - 1; a >= 0; a--) {
-                off += rest % q.dim(a) * strides[a];
-                rest /= q.dim(a);
+                off += rest % qs.dim(a) * strides[a];
+                rest /= qs.dim(a);
             }
             offsets[b] = off;
         }
         return offsets;
     }
 
+    /** Where the kernels read the mask y.input(index) in the arena, or null without one. */
+    static AttentionMaskLayout maskLayout(Node y, int index, Buffers b, boolean additive) {
+        if (y.arity() <= index) return null;
+        Node q = y.input(0), mask = y.input(index);
+        int[] offsets = maskOffsets(q, mask), strides = maskStrides(q, mask);
+        int base = b.offset(mask);
+        for (int i = 0; i < offsets.length; i++) offsets[i] += base;
+        return new AttentionMaskLayout(b.array(mask), offsets, strides[0], strides[1], !additive);
+    }
+
     @Override
     public Instruction compile(Node y, Buffers b) {
-        AttentionDims a = dims(y);
+        AttentionDims a = dims(y, scale, causal);
         Node q = y.input(0), k = y.input(1), v = y.input(2);
         float[] qa = b.array(q), ka = b.array(k), va = b.array(v), out = b.array(y);
         int qo = b.offset(q), ko = b.offset(k), vo = b.offset(v), oo = b.offset(y);
-        AttentionMaskLayout mask = null;
-        if (y.arity() > 3) {
-            int[] offsets = maskOffsets(y), strides = maskStrides(y);
-            int base = b.offset(y.input(3));
-            for (int i = 0; i < offsets.length; i++) offsets[i] += base;
-            mask = new AttentionMaskLayout(b.array(y.input(3)), offsets, strides[0], strides[1], !additive);
-        }
-        float[] work = new float[a.workspace()];
-        AttentionMaskLayout m = mask;
-        return () -> org.panagrad.kernels.Attention.forward(a, m, qa, qo, ka, ko, va, vo, out, oo, work);
+        AttentionMaskLayout m = maskLayout(y, 3, b, additive);
+        return () -> org.panagrad.kernels.Attention.forward(a, m, qa, qo, ka, ko, va, vo, out, oo);
     }
 
     @Override
     public long flops(Node y) {
-        AttentionDims a = dims(y);
+        AttentionDims a = dims(y, scale, causal);
         return 2L * a.batch() * a.tq() * a.tk() * (a.d() + a.dv()) + 5L * a.batch() * a.tq() * a.tk();
     }
 }

@@ -44,8 +44,8 @@ class AttentionTest {
                 AttentionDims a = new AttentionDims(batch, tq, tk, d, dv, 1f / (float) Math.sqrt(d), causal);
                 float[] want = new float[off + batch * tq * dv], got = new float[want.length];
                 float[] work = new float[a.workspace()];
-                AttentionScalar.forward(a, mask, q, off, k, off, v, off, want, off, work);
-                AttentionSimd.forward(a, mask, q, off, k, off, v, off, got, off, work);
+                AttentionScalar.forward(a, mask, q, off, k, off, v, off, want, off, work, 0, batch);
+                AttentionSimd.forward(a, mask, q, off, k, off, v, off, got, off, work, 0, batch);
                 String what = "attention " + a + (mask == null ? "" : " mask " + mask.keep() + " " + mask.rowStride());
                 assertClose(want, got, 2e-5f, 2e-6f, what);
                 double[] exact = naive(a, mask, q, k, v, off);
@@ -87,8 +87,8 @@ class AttentionTest {
         float[] q = {1, 2, 3, 4}, k = {1, 0, 0, 1, 1, 1}, v = {1, 2, 3, 4, 5, 6};
         for (boolean simd : new boolean[] {true, false}) {
             float[] out = new float[4], work = new float[a.workspace()];
-            if (simd) AttentionSimd.forward(a, mask, q, 0, k, 0, v, 0, out, 0, work);
-            else AttentionScalar.forward(a, mask, q, 0, k, 0, v, 0, out, 0, work);
+            if (simd) AttentionSimd.forward(a, mask, q, 0, k, 0, v, 0, out, 0, work, 0, 1);
+            else AttentionScalar.forward(a, mask, q, 0, k, 0, v, 0, out, 0, work, 0, 1);
             assertEquals(Float.NaN, out[0]);
             double p0 = Math.exp(3), p2 = Math.exp(7); // row 1 keeps keys 0 and 2
             assertEquals((p0 * 1 + p2 * 5) / (p0 + p2), out[2], 1e-5);

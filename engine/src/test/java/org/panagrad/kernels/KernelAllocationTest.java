@@ -142,11 +142,18 @@ class KernelAllocationTest {
             calls.put("pow " + e, () -> Elementwise.pow(n, e, y, 0, out, 0));
         }
         calls.put("scale", () -> Elementwise.scale(n, 0.5f, x, 0, out, 0));
-        AttentionDims att = new AttentionDims(4, 17, 17, 16, 16, 0.25f, true);
-        float[] attWork = new float[att.workspace()], attOut = new float[4 * 17 * 16];
-        float[] qkv = KernelTestSupport.random(rnd, 4 * 17 * 16, -1f, 1f);
-        AttentionMaskLayout attMask = new AttentionMaskLayout(KernelTestSupport.random(rnd, 17 * 17, -1f, 0f), new int[4], 17, 1, false);
-        calls.put("attention", () -> Attention.forward(att, attMask, qkv, 0, qkv, 0, qkv, 0, attOut, 0, attWork));
+        // Attention at 4 entries runs on the calling thread; at 64 (vit-tiny's sizes) its entries are cut over the pool.
+        for (int entries : new int[] {4, 64}) {
+            AttentionDims att = new AttentionDims(entries, 17, 17, 16, 16, 0.25f, true);
+            float[] attOut = new float[3 * entries * 17 * 16];
+            float[] qkv = KernelTestSupport.random(rnd, entries * 17 * 16, -1f, 1f);
+            AttentionMaskLayout attMask = new AttentionMaskLayout(KernelTestSupport.random(rnd, 17 * 17, -1f, 0f),
+                    new int[entries], 17, 1, false);
+            int part = entries * 17 * 16;
+            calls.put("attention " + entries, () -> Attention.forward(att, attMask, qkv, 0, qkv, 0, qkv, 0, attOut, 0));
+            calls.put("attention backward " + entries, () -> Attention.backward(att, attMask, qkv, 0, qkv, 0, qkv, 0, qkv, 0,
+                    attOut, 0, part, 2 * part));
+        }
         calls.put("layerNorm", () -> LayerNorm.normalize(rows, cols, 1e-5f, x, 0, out, 0));
         calls.put("fill", () -> Elementwise.fill(n, 0.25f, out, 0));
         calls.put("step", () -> Elementwise.step(n, 0.5f, x, 0, out, 0));

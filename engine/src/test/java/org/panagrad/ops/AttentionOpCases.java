@@ -14,7 +14,8 @@ import static org.panagrad.testing.OpCase.labels;
 /**
  * Fused attention at ranks 2 to 4 (rank 1 has no [T, d] matrices): unmasked, causal with more keys than queries,
  * an additive mask broadcast over the batch (differentiated too), a padding mask [B, 1, 1, Tk] and a boolean
- * constant; the composed form on the same cases, and with dropout on the probabilities at a fixed step.
+ * constant; the composed form on the same cases, and with dropout on the probabilities at a fixed step; the fused
+ * backward ({@link AttentionGrad}) as an op of (q, k, v, g) with each kind of mask.
  */
 public class AttentionOpCases implements OpCases {
     @Override
@@ -32,6 +33,18 @@ public class AttentionOpCases implements OpCases {
             cases.add(OpCase.of(kind + " boolean mask [3x7]", x -> apply(fused, x, AttentionMask.keep(keep(x[0], 3, 7))),
                     floats(3, 5), floats(7, 5), floats(7, 2)));
         }
+        // The fused backward as an op of (q, k, v, g[, mask]), differentiated to second order itself.
+        grad(cases, "[3x5] [4x5] [4x2]", AttentionMask.NONE, floats(3, 5), floats(4, 5), floats(4, 2), floats(3, 2));
+        grad(cases, "causal [2x3x4] [2x5x4] [2x5x3]", AttentionMask.causalMask(), floats(2, 3, 4), floats(2, 5, 4),
+                floats(2, 5, 3), floats(2, 3, 3));
+        cases.add(OpCase.of("attention_grad additive mask [3x4] over [2x3x5]", x -> AttentionGrad.flat(
+                apply(true, x, AttentionMask.additive(x[4])), x[3]), floats(2, 3, 5), floats(2, 4, 5), floats(2, 4, 3),
+                floats(2, 3, 3), floats(3, 4)).in(-2, 2));
+        cases.add(OpCase.of("attention_grad padding mask [2x1x1x5] and causal", x -> AttentionGrad.flat(apply(true, x,
+                AttentionMask.additive(padding(x[0], 2, 5)).andCausal()), x[3]), floats(2, 2, 5, 3), floats(2, 2, 5, 3),
+                floats(2, 2, 5, 3), floats(2, 2, 5, 3)).in(-2, 2));
+        cases.add(OpCase.of("attention_grad boolean mask [3x4]", x -> AttentionGrad.flat(apply(true, x,
+                AttentionMask.keep(keep(x[0], 3, 4))), x[3]), floats(3, 5), floats(4, 5), floats(4, 2), floats(3, 2)).in(-2, 2));
         // Dropout on the probabilities at a fixed step (the last input): a fixed mask, differentiated to second order.
         for (double p : new double[] {0.3, 0.8}) {
             cases.add(OpCase.of("composed attention, dropout p=" + p + ", causal [2x3x4] [2x7x4] [2x7x3]",
@@ -46,6 +59,11 @@ public class AttentionOpCases implements OpCases {
     private static void both(List<OpCase> cases, String what, AttentionMask mask, OpCase.Arg q, OpCase.Arg k, OpCase.Arg v) {
         cases.add(OpCase.of("attention " + what, x -> apply(true, x, mask), q, k, v).in(-2, 2));
         cases.add(OpCase.of("composed attention " + what, x -> apply(false, x, mask), q, k, v).in(-2, 2));
+    }
+
+    private static void grad(List<OpCase> cases, String what, AttentionMask mask, OpCase.Arg q, OpCase.Arg k, OpCase.Arg v,
+                             OpCase.Arg g) {
+        cases.add(OpCase.of("attention_grad " + what, x -> AttentionGrad.flat(apply(true, x, mask), x[3]), q, k, v, g).in(-2, 2));
     }
 
     private static Node apply(boolean fused, Node[] x, AttentionMask mask) {

@@ -53,30 +53,40 @@ final class CompiledNodes {
     }
 
     /**
-     * Forward is everything the loss depends on; updates are the ops with side effects (they write the
+     * Forward is every instruction the loss depends on; updates are the ops with side effects (they write the
      * parameters); what depends on one of the {@code tangents} (an HVP's v) is a tangent pass, forward when it
-     * reads no backward value, else backward; the rest is the backward pass.
+     * reads no backward value, else backward; the rest is the backward pass. A view (a reshape, a contiguous
+     * slice) has no instruction but is still a node between instructions: the walks go through it to what it views,
+     * else everything before vit-tiny's reshapes and permutes (or a CNN's flatten) would count as backward.
      */
     CompiledNodes(Program program, Node loss, Set<Node> tangents) {
-        Set<Node> computed = new HashSet<>(program.instructionNodes());
+        Set<Node> computed = new HashSet<>(program.instructionNodes()), seen = new HashSet<>();
         Deque<Node> todo = new ArrayDeque<>();
         todo.push(program.sourceOf(loss));
         while (!todo.isEmpty()) {
             Node n = todo.pop();
-            if (!computed.contains(n) || !forward.add(n)) continue;
+            if (!seen.add(n)) continue;
+            if (computed.contains(n)) forward.add(n);
             for (Node in : n.inputs()) todo.push(in);
         }
         // Instructions are in topological order, so one pass sees every input's class first.
         for (Node n : program.instructionNodes()) {
             if (forward.contains(n)) continue;
             boolean onTangent = false, onBackward = false;
-            for (Node in : n.inputs()) {
+            for (Node read : n.inputs()) {
+                Node in = viewed(read, computed);
                 onTangent |= tangents.contains(in) || tangentForward.contains(in) || tangentBackward.contains(in);
                 onBackward |= tangentBackward.contains(in) || (computed.contains(in) && !forward.contains(in)
                         && !tangentForward.contains(in));
             }
             if (onTangent) (onBackward ? tangentBackward : tangentForward).add(n);
         }
+    }
+
+    /** The instruction or leaf whose values {@code n} reads: n itself, or what a chain of views without instructions views. */
+    private static Node viewed(Node n, Set<Node> computed) {
+        while (!computed.contains(n) && n.op().view(n) != null) n = n.input(n.op().view(n).input());
+        return n;
     }
 
     Phase phase(Node n) {

@@ -3,6 +3,7 @@ package org.panagrad.demo;
 import org.panagrad.io.Mnist;
 import org.panagrad.nn.Init;
 import org.panagrad.ops.Attention;
+import org.panagrad.ops.AttentionGrad;
 import org.panagrad.optim.TrainingStep;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -121,10 +122,10 @@ final class ProfileCommand implements Callable<Integer> {
         long flops = 0, attention = 0;
         for (Profiler.Row r : result.rows()) {
             flops += r.flopsPerCall();
-            if (r.node().op() instanceof Attention) attention += r.totalNanos();
+            if (r.node().op() instanceof Attention || r.node().op() instanceof AttentionGrad) attention += r.totalNanos();
         }
-        if (attention > 0) { // its derivatives are graph ops (matmul, softmax, ...), counted in their own rows
-            out.printf(Locale.ROOT, "attention's share of the step: %.1f%% (the fused forward instructions)%n",
+        if (attention > 0) {
+            out.printf(Locale.ROOT, "attention's share of the step: %.1f%% (the fused forward and backward instructions)%n",
                     total == 0 ? 0 : 100.0 * attention / total);
         }
         out.printf(Locale.ROOT, "%d steps of batch %d: %.2f ms per step (instructions %.2f ms), %.0f images/s, %.2f GFLOP/s%n",

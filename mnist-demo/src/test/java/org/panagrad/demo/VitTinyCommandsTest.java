@@ -44,6 +44,10 @@ class VitTinyCommandsTest {
         assertTrue(attention.find(), profile::toString);
         assertTrue(Double.parseDouble(attention.group(1)) > 0, profile::toString);
         assertTrue(profile.out().contains("attention's share"), profile::toString);
+        assertTrue(Pattern.compile("(?m)^\\s*\\d+\\s+attention_grad\\s.*\\sbackward\\s").matcher(profile.out()).find(),
+                "the fused backward, in the backward pass: " + profile);
+        assertTrue(Pattern.compile("(?m)^\\s*\\d+\\s+layer_norm\\s.*\\sforward\\s").matcher(profile.out()).find(),
+                "vit-tiny's forward instructions are labelled forward: " + profile);
 
         Cli hessian = Cli.run("hessian", "--checkpoint", ck.toString(), "--data", data.toString(), "--samples", "32",
                 "--batch", "16", "--top-k", "1", "--max-iterations", "5", "--trace-samples", "2", "--lanczos-steps", "4");

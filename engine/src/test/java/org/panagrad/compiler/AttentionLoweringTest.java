@@ -1,0 +1,93 @@
+package org.panagrad.compiler;
+
+import org.junit.jupiter.api.Test;
+import org.panagrad.autodiff.Autodiff;
+import org.panagrad.graph.Graph;
+import org.panagrad.graph.Node;
+import org.panagrad.graph.Op;
+import org.panagrad.ops.Attention;
+import org.panagrad.ops.AttentionGrad;
+import org.panagrad.ops.AttentionMask;
+import org.panagrad.ops.Ops;
+import org.panagrad.ops.Softmax;
+import org.panagrad.runtime.ParameterStore;
+import org.panagrad.runtime.Program;
+import org.panagrad.testing.Reference;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+/**
+ * A fused attention and its fused backward stay one instruction each at head dim >= 16 and become the composed ops
+ * at head dim < 16 (unless the lowerings are off), the forward's and backward's probabilities then one softmax. Every program, lowered or not, equals the float64 reference.
+ */
+class AttentionLoweringTest {
+    @Test
+    void aForwardProgramAtHeadDim16KeepsTheFusedInstruction() {
+        Case c = new Case(new int[] {2, 2, 17, 16}, AttentionMask.NONE, false);
+        assertEquals(1, c.count(Compiler.Options.ALL, Attention.class));
+    }
+
+    @Test
+    void aHeadDimBelow16IsComposedUnlessLoweringIsOff() {
+        for (int d : new int[] {1, 3, 8, 15}) {
+            Case c = new Case(new int[] {2, 3, 17, d}, AttentionMask.causalMask(), false);
+            assertEquals(0, c.count(Compiler.Options.ALL, Attention.class), "d = " + d);
+            assertEquals(1, c.count(Compiler.Options.ALL, Softmax.class), "d = " + d);
+            assertEquals(1, c.count(Compiler.Options.UNLOWERED, Attention.class), "d = " + d);
+        }
+    }
+
+    @Test
+    void aDifferentiatedAttentionAtHeadDim8IsComposedThroughoutWithOneSoftmax() {
+        Case c = new Case(new int[] {2, 2, 17, 8}, AttentionMask.causalMask(), true);
+        assertEquals(0, c.count(Compiler.Options.ALL, Attention.class));
+        assertEquals(0, c.count(Compiler.Options.ALL, AttentionGrad.class));
+        assertEquals(1, c.count(Compiler.Options.ALL, Softmax.class), "the forward's and the backward's P merged");
+        assertEquals(1, c.count(Compiler.Options.UNLOWERED, Attention.class));
+        assertEquals(1, c.count(Compiler.Options.UNLOWERED, AttentionGrad.class));
+    }
+
+    @Test
+    void aDifferentiatedAttentionAtHeadDim16StaysFusedBothWays() {
+        Case c = new Case(new int[] {2, 2, 17, 16}, AttentionMask.NONE, true);
+        assertEquals(1, c.count(Compiler.Options.ALL, Attention.class));
+        assertEquals(1, c.count(Compiler.Options.ALL, AttentionGrad.class));
+        assertEquals(0, c.count(Compiler.Options.ALL, Softmax.class));
+    }
+
+    /** An attention of random q, k, v; with {@code gradient}, also the gradients of sum(y * r) for q, k and v. */
+    private static final class Case {
+        final List<Node> inputs = new ArrayList<>(), outputs = new ArrayList<>();
+
+        Case(int[] dims, AttentionMask mask, boolean gradient) {
+            Graph g = new Graph();
+            Node q = g.input("q", dims), k = g.input("k", dims), v = g.input("v", dims);
+            Node y = Ops.fusedAttention(q, k, v, mask);
+            inputs.addAll(List.of(q, k, v));
+            outputs.add(y);
+            if (gradient) {
+                Node r = g.input("r", y.shape().dims());
+                inputs.add(r);
+                outputs.addAll(List.of(Autodiff.grad(Ops.sum(Ops.mul(y, r)), q, k, v)));
+            }
+        }
+
+        /** Compiles with {@code options}, checks every output against float64, counts the instructions of the op. */
+        int count(Compiler.Options options, Class<? extends Op> op) {
+            Program p = Compiler.compile(new ParameterStore(), outputs, options);
+            Map<Node, double[]> feed = Reference.feed(new Random(3), inputs, -2, 2);
+            for (Node in : inputs) p.set(in, Reference.toFloat(feed.get(in)));
+            p.run();
+            Map<Node, double[]> want = Reference.evaluate(outputs, feed);
+            for (Node o : outputs) {
+                Reference.assertClose(options + " output " + o.describe(), want.get(o), Reference.toDouble(p.get(o)), 1e-4, 1e-5);
+            }
+            return (int) p.instructionNodes().stream().filter(n -> op.isInstance(n.op())).count();
+        }
+    }
+}
