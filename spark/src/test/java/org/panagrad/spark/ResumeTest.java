@@ -5,7 +5,9 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.panagrad.nn.Activation;
+import org.panagrad.analysis.CurvatureProduct;
 import org.panagrad.optim.secondorder.Lbfgs;
+import org.panagrad.optim.secondorder.NewtonCg;
 import org.panagrad.optim.secondorder.OptimizerSnapshot;
 
 import java.nio.file.Path;
@@ -19,8 +21,8 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
- * A saved training run resumes exactly: Adam in barrier stages and the driver's L-BFGS, saved to a file after a
- * few epochs or iterations, loaded and continued, end bit for bit where an uninterrupted run ends; a failed barrier
+ * A saved training run resumes exactly: Adam in barrier stages and the driver's L-BFGS and Newton-CG, saved to a
+ * file after a few epochs or iterations, loaded and continued, end bit for bit where an uninterrupted run ends; a failed barrier
  * stage, rerun from the last completed stage's state, changes nothing either, and without retries its failure ends
  * the run with the executor's message.
  */
@@ -120,6 +122,32 @@ class ResumeTest {
         resumed.restore(ParameterFiles.loadState(file, SPEC).optimizer());
         for (int i = 3; i < 6; i++) assertEquals(expected[i], resumed.step(), 0, "resumed iteration " + i);
         assertArrayEquals(f.parameters(), h.parameters(), "the resumed L-BFGS's parameters, bit for bit");
+    }
+
+    @Test
+    void newtonCgSavedAfterTwoIterationsAndResumedEqualsAnUninterruptedRun(@TempDir Path dir) throws Exception {
+        Selection sample = Selection.sample(0.5, 7);
+        NewtonCg.Options options = NewtonCg.Options.defaults().withMaxCgIterations(5);
+        double[] expected = new double[4];
+        float[] end;
+        try (DatasetFunction f = new DatasetFunction(spark, Selection.all(), sample, CurvatureProduct.Kind.GAUSS_NEWTON, theta)) {
+            NewtonCg uninterrupted = NewtonCg.minimizing(f, options);
+            for (int i = 0; i < 4; i++) expected[i] = uninterrupted.step();
+            end = f.parameters().clone();
+        }
+        Path file = dir.resolve("newton.safetensors");
+        try (DatasetFunction g = new DatasetFunction(spark, Selection.all(), sample, CurvatureProduct.Kind.GAUSS_NEWTON, theta)) {
+            NewtonCg first = NewtonCg.minimizing(g, options);
+            for (int i = 0; i < 2; i++) assertEquals(expected[i], first.step(), 0, "iteration " + i);
+            ParameterFiles.save(file, SPEC, g.parameters(), new float[0], new TrainingState(first.snapshot(), Map.of("iterations", "2")));
+        }
+        try (DatasetFunction h = new DatasetFunction(spark, Selection.all(), sample, CurvatureProduct.Kind.GAUSS_NEWTON,
+                ParameterFiles.load(file, SPEC))) {
+            NewtonCg resumed = NewtonCg.minimizing(h, options);
+            resumed.restore(ParameterFiles.loadState(file, SPEC).optimizer());
+            for (int i = 2; i < 4; i++) assertEquals(expected[i], resumed.step(), 0, "resumed iteration " + i);
+            assertArrayEquals(end, h.parameters(), "the resumed Newton-CG's parameters, bit for bit");
+        }
     }
 
     @Test
