@@ -12,6 +12,7 @@ import org.openjdk.jmh.annotations.Scope;
 import org.openjdk.jmh.annotations.Setup;
 import org.openjdk.jmh.annotations.State;
 import org.openjdk.jmh.annotations.Warmup;
+import org.openjdk.jmh.infra.BenchmarkParams;
 import org.panagrad.autodiff.Autodiff;
 import org.panagrad.compiler.Compiler;
 import org.panagrad.curvature.LayerBackprop;
@@ -52,7 +53,7 @@ public class KfacFactorsBench {
     private final SplittableRandom rnd = new SplittableRandom(3);
 
     @Setup(Level.Trial)
-    public void setUp() {
+    public void setUp(BenchmarkParams benchmark) {
         Gemm.setThreads(threads);
         ModelFixture f = new ModelFixture(model, batch, 42);
         List<Node> outputs = new ArrayList<>(List.of(f.loss));
@@ -63,6 +64,7 @@ public class KfacFactorsBench {
         kflr = LayerBackprop.compile(f.store, f.logits, f.pass.layerCalls(), LayerBackprop.Vectors.HESSIAN_FACTOR, "KFLR", true, false);
         kfac.program().set(f.x, f.images, 0);
         kflr.program().set(f.x, f.images, 0);
+        SteadyWarmUp.untilSteady(benchmark, this);
     }
 
     @Benchmark
