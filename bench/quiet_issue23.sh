@@ -1,15 +1,20 @@
 #!/bin/bash
 # Issue 23's tables, for a quiet machine: run from the repository root after
 #   mvn -B -ntp -q -DskipTests -pl bench -am package
-# then  bench/quiet_issue23.sh [SECTION...]   (default: all, in this order; about 95 minutes in all)
-#   gemm512  compare_gemm.py --rounds 2: every shape at 1 and 2 threads, AVX-512, OpenBLAS's own kernel  (~14 min)
-#   gemm256  compare_gemm.py --avx2 --rounds 2: Panagrad under -XX:UseAVX=2, OpenBLAS as Haswell          (~14 min)
-#   peak     PeakFlopsBench at 512 bits, at 256 bits on AVX-512 code, and under -XX:UseAVX=2                (~2 min)
-#   points   compare_training.py --quick --rounds 3 on the MLPs: training step, HVP, products at one point (~15 min)
-#   jdk25    compare_gemm.py (both widths, 1 round) and the MLP comparison (1 round) on Temurin 25           (~25 min)
+# then  bench/quiet_issue23.sh [SECTION...]   (default: all, in this order; about 60 minutes in all, estimated
+# from the scripts' iteration counts: take the first run's section times from its log lines)
+#   gemm512  compare_gemm.py --rounds 2: every shape at 1 and 2 threads, AVX-512, OpenBLAS's own kernel  (~7 min)
+#   gemm256  compare_gemm.py --avx2 --rounds 2: Panagrad under -XX:UseAVX=2, OpenBLAS as Haswell          (~7 min)
+#   peak     PeakFlopsBench at 512 bits, at 256 bits on AVX-512 code, and under -XX:UseAVX=2                (~1 min)
+#   points   compare_training.py --quick --rounds 3 on the MLPs: training step, HVP, products at one point (~18 min)
+#   jdk25    compare_gemm.py (both widths, 1 round) and the MLP comparison (1 round) on Temurin 25           (~13 min)
 #   ab       AVX2 A/B against 8541ef4 (main before the AVX-512 GEMM merge ed34a9f), 3 alternating rounds:
 #            training step and products at one point of 784-500-10 and 784-128-10 at batch 128, 1 and 2
-#            threads, every JVM under -XX:UseAVX=2 (JDK_JAVA_OPTIONS reaches JMH's forks)                  (~25 min)
+#            threads, every JVM under -XX:UseAVX=2 (JDK_JAVA_OPTIONS reaches JMH's forks)                  (~14 min)
+#            The base: git log --first-parent 8541ef4 has no issue-23 engine change before the merge (15eae82
+#            changed GemmTest's expectation only; the kernels date from 35dea41, 2026-11-23). The new side's
+#            benchmarks first warm up until steady (SteadyWarmUp); these 1-2 ms programs reach C2 well within
+#            the base's 6 s of JMH warm-up, so that does not favour either side.
 # Each JMH run takes JMH's own /tmp/jmh.lock (the Python scripts wait for it). Output: one file per section in
 # OUT (default /tmp/quiet-issue23), headed by the machine, load, JDK and commit; copy the tables into
 # bench/results/2026-12-05-zen5-gemm.md.
