@@ -27,7 +27,7 @@ final class SteadyWarmUp {
     /** The reflective call's own allocation (a boxed result) and JMH's stray bytes. */
     static final long NOISE_BYTES = 64;
     /** -Dpanagrad.warmUpBudget=SECONDS: how long a fork may warm up before it fails. */
-    static final long BUDGET_SECONDS = Long.getLong("panagrad.warmUpBudget", 600);
+    static final long BUDGET_SECONDS = Long.getLong("panagrad.warmUpBudget", 300);
 
     private SteadyWarmUp() {}
 
