@@ -4,8 +4,8 @@
 # fork shows JMH's own few bytes. How soon C2 compiles the kernels a program calls only once or a few times per
 # run depends on the machine's load, so such forks come and go (see SteadyWarmUp). This runs FORKS separate
 # one-fork JMH runs (each under /tmp/jmh.lock) and prints each one's last measured iteration, its bytes per call
-# and BAD above LIMIT bytes per call (default 16384) or when the fork failed (SteadyWarmUp fails a fork that does
-# not settle), then the count. JAR=path measures another build's benchmarks jar.
+# and BAD above LIMIT bytes per call (default 16384) or when the fork gave no result
+# (SteadyWarmUp prints whether the fork settled), then the count. JAR=path measures another build's benchmarks jar.
 #   bench/allocating_forks.sh FORKS 'JMH benchmark and -p args' [LOGDIR]
 #   bench/allocating_forks.sh 20 'CurvatureBench.diagGgnExact$ -p model=lenet5 -p batch=128 -p threads=2'
 # With LOGDIR, every fork also writes -XX:+PrintCompilation and -XX:+PrintInlining to LOGDIR/fork-N.log, to see
@@ -34,7 +34,7 @@ for f in $(seq 1 "$forks"); do
   # grep finds nothing in a fork that failed (SteadyWarmUp's budget): not an error of this script.
   last=$(echo "$out" | { grep -E '^Iteration' || true; } | tail -1 | awk '{print $3, $4}')
   bytes=$(echo "$out" | { grep -E 'gc\.alloc\.rate\.norm:' || true; } | tail -1 | awk '{gsub(",", "", $2); print $2}')
-  echo "$out" | grep -E '^# steady after' || true
+  echo "$out" | grep -E '^# (steady after|NOT STEADY)' || true
   verdict=ok
   if [ -z "$bytes" ]; then verdict="NO RESULT"; bad=$((bad + 1)); echo "$out" | grep -E -m3 'Exception|still allocates' || echo "$out" | tail -5
   elif awk -v b="$bytes" -v l="$limit" 'BEGIN {exit !(b > l)}'; then verdict=BAD; bad=$((bad + 1)); fi
