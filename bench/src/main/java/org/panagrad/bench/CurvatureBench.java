@@ -12,6 +12,7 @@ import org.openjdk.jmh.annotations.Scope;
 import org.openjdk.jmh.annotations.Setup;
 import org.openjdk.jmh.annotations.State;
 import org.openjdk.jmh.annotations.Warmup;
+import org.openjdk.jmh.infra.BenchmarkParams;
 import org.panagrad.curvature.CurvatureDiagonal;
 import org.panagrad.curvature.GradientVariance;
 import org.panagrad.curvature.PerSampleGradients;
@@ -59,7 +60,7 @@ public class CurvatureBench {
     private float[] out, norms;
 
     @Setup(Level.Trial)
-    public void setUp() {
+    public void setUp(BenchmarkParams benchmark) {
         Gemm.setThreads(threads);
         ModelFixture f = new ModelFixture(model, batch, 42);
         List<Node> params = f.parameters();
@@ -87,6 +88,7 @@ public class CurvatureBench {
         f.feed(dpSgd.program());
         out = new float[ggn.dimension()];
         norms = new float[batch];
+        SteadyWarmUp.untilSteady(benchmark, this);
     }
 
     private static CurvatureDiagonal diagonal(ModelFixture f, CurvatureDiagonal.Kind kind) {

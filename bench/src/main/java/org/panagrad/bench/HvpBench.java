@@ -12,6 +12,7 @@ import org.openjdk.jmh.annotations.Scope;
 import org.openjdk.jmh.annotations.Setup;
 import org.openjdk.jmh.annotations.State;
 import org.openjdk.jmh.annotations.Warmup;
+import org.openjdk.jmh.infra.BenchmarkParams;
 import org.panagrad.analysis.CurvatureProduct;
 import org.panagrad.analysis.LinearOperator;
 import org.panagrad.graph.Node;
@@ -54,7 +55,7 @@ public class HvpBench {
     private float[] v, out;
 
     @Setup(Level.Trial)
-    public void setUp() {
+    public void setUp(BenchmarkParams benchmark) {
         Gemm.setThreads(threads);
         ModelFixture f = new ModelFixture(layers.isEmpty() ? model : layers, batch, 42);
         List<Node> params = f.parameters();
@@ -69,6 +70,7 @@ public class HvpBench {
         out = new float[v.length];
         SplittableRandom rnd = new SplittableRandom(7);
         for (int i = 0; i < v.length; i++) v[i] = rnd.nextBoolean() ? 1f : -1f;
+        SteadyWarmUp.untilSteady(benchmark, this);
     }
 
     @Benchmark

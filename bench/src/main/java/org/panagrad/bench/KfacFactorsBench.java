@@ -12,6 +12,7 @@ import org.openjdk.jmh.annotations.Scope;
 import org.openjdk.jmh.annotations.Setup;
 import org.openjdk.jmh.annotations.State;
 import org.openjdk.jmh.annotations.Warmup;
+import org.openjdk.jmh.infra.BenchmarkParams;
 import org.panagrad.curvature.LayerBackprop;
 import org.panagrad.graph.Node;
 import org.panagrad.kernels.Gemm;
@@ -48,7 +49,7 @@ public class KfacFactorsBench {
     private final SplittableRandom rnd = new SplittableRandom(3);
 
     @Setup(Level.Trial)
-    public void setUp() {
+    public void setUp(BenchmarkParams benchmark) {
         Gemm.setThreads(threads);
         ModelFixture f = new ModelFixture(model, batch, 42);
         gradient = f.compileGradient();
@@ -56,6 +57,7 @@ public class KfacFactorsBench {
         kflr = LayerBackprop.compile(f.store, f.logits, f.pass.layerCalls(), LayerBackprop.Vectors.HESSIAN_FACTOR, "KFLR", true, false);
         kfac.program().set(f.x, f.images, 0);
         kflr.program().set(f.x, f.images, 0);
+        SteadyWarmUp.untilSteady(benchmark, this);
     }
 
     @Benchmark
