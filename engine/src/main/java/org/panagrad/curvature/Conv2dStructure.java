@@ -17,8 +17,8 @@ import java.util.List;
  *
  * <p>A squared norm ||D_ng U_ng^T||^2 = sum_{p,q} (U_ng^T U_ng)_{pq} (D_ng^T D_ng)_{pq} (the Gram trick) costs
  * P^2 (K + O/G) per sample and group against P K O/G for the materialised gradient: the cheaper one is built.
- * LeNet-5's layers (P = 784, K = 25, O = 6; P = 100, K = 150, O = 16) materialise. The Kronecker factors (KFC)
- * take one group ({@link LayerBackprop#requireSupported}): a grouped layer's are G blocks, not yet built.
+ * LeNet-5's layers (P = 784, K = 25, O = 6; P = 100, K = 150, O = 16) materialise. A grouped layer's Kronecker
+ * factors (KFC) are one pair per group ({@link LayerBackprop}).
  */
 record Conv2dStructure(LayerCall call, Conv2d conv, Node patches) implements StructuredLayer {
     /** The structure of a Conv2d call; the patches [N, G K, P] are built here. */
@@ -43,7 +43,8 @@ record Conv2dStructure(LayerCall call, Conv2d conv, Node patches) implements Str
         return patches.shape().dim(0);
     }
 
-    private int groups() {
+    @Override
+    public int groups() {
         return conv.geometry().groups();
     }
 
