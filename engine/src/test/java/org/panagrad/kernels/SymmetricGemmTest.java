@@ -15,8 +15,8 @@ class SymmetricGemmTest {
     }
 
     /**
-     * X^T X (columns) and X X^T (rows) against float64 sums, at sizes around the leaf (128) and the halving
-     * points, with a padded leading dimension and offsets; the result must be exactly symmetric, and C's NaN
+     * X^T X (columns) and X X^T (rows) against float64 sums, at sizes around the tile (128) and its multiples
+     * with a padded leading dimension and offsets; the result must be exactly symmetric, and C's NaN
      * contents must never be read.
      */
     @ParameterizedTest
