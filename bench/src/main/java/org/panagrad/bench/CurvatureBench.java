@@ -12,8 +12,6 @@ import org.openjdk.jmh.annotations.Scope;
 import org.openjdk.jmh.annotations.Setup;
 import org.openjdk.jmh.annotations.State;
 import org.openjdk.jmh.annotations.Warmup;
-import org.panagrad.autodiff.Autodiff;
-import org.panagrad.compiler.Compiler;
 import org.panagrad.curvature.CurvatureDiagonal;
 import org.panagrad.curvature.GradientVariance;
 import org.panagrad.curvature.PerSampleGradients;
@@ -24,7 +22,6 @@ import org.panagrad.optim.Sgd;
 import org.panagrad.optim.TrainingStep;
 import org.panagrad.runtime.Program;
 
-import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 
@@ -69,10 +66,7 @@ public class CurvatureBench {
         Gemm.setThreads(threads);
         ModelFixture f = new ModelFixture(model, batch, 42);
         List<Node> params = f.parameters();
-        List<Node> outputs = new ArrayList<>(List.of(f.loss));
-        outputs.addAll(List.of(Autodiff.grad(f.loss, params.toArray(new Node[0]))));
-        gradient = Compiler.compile(f.store, outputs);
-        f.feed(gradient);
+        gradient = f.compileGradient();
         perSample = PerSampleGradients.compile(f.store, f.loss, f.pass.layerCalls(), params, true);
         f.feed(perSample.program());
         perSampleNorms = PerSampleGradients.compile(f.store, f.loss, f.pass.layerCalls(), params, false);

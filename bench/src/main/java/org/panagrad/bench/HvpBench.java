@@ -14,13 +14,10 @@ import org.openjdk.jmh.annotations.State;
 import org.openjdk.jmh.annotations.Warmup;
 import org.panagrad.analysis.CurvatureProduct;
 import org.panagrad.analysis.LinearOperator;
-import org.panagrad.autodiff.Autodiff;
-import org.panagrad.compiler.Compiler;
 import org.panagrad.graph.Node;
 import org.panagrad.kernels.Gemm;
 import org.panagrad.runtime.Program;
 
-import java.util.ArrayList;
 import java.util.List;
 import java.util.SplittableRandom;
 import java.util.concurrent.TimeUnit;
@@ -61,10 +58,7 @@ public class HvpBench {
         Gemm.setThreads(threads);
         ModelFixture f = new ModelFixture(layers.isEmpty() ? model : layers, batch, 42);
         List<Node> params = f.parameters();
-        List<Node> outputs = new ArrayList<>(List.of(f.loss));
-        outputs.addAll(List.of(Autodiff.grad(f.loss, params.toArray(new Node[0]))));
-        gradient = Compiler.compile(f.store, outputs);
-        f.feed(gradient);
+        gradient = f.compileGradient();
         reverseOverReverse = CurvatureProduct.compile(f.store, f.loss, params, CurvatureProduct.Kind.HESSIAN_REVERSE_OVER_REVERSE, false);
         forwardOverReverse = CurvatureProduct.compile(f.store, f.loss, params, CurvatureProduct.Kind.HESSIAN_FORWARD_OVER_REVERSE, false);
         f.feed(reverseOverReverse.program());

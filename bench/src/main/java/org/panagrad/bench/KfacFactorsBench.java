@@ -12,15 +12,11 @@ import org.openjdk.jmh.annotations.Scope;
 import org.openjdk.jmh.annotations.Setup;
 import org.openjdk.jmh.annotations.State;
 import org.openjdk.jmh.annotations.Warmup;
-import org.panagrad.autodiff.Autodiff;
-import org.panagrad.compiler.Compiler;
 import org.panagrad.curvature.LayerBackprop;
 import org.panagrad.graph.Node;
 import org.panagrad.kernels.Gemm;
 import org.panagrad.runtime.Program;
 
-import java.util.ArrayList;
-import java.util.List;
 import java.util.SplittableRandom;
 import java.util.concurrent.TimeUnit;
 
@@ -55,10 +51,7 @@ public class KfacFactorsBench {
     public void setUp() {
         Gemm.setThreads(threads);
         ModelFixture f = new ModelFixture(model, batch, 42);
-        List<Node> outputs = new ArrayList<>(List.of(f.loss));
-        outputs.addAll(List.of(Autodiff.grad(f.loss, f.parameters().toArray(new Node[0]))));
-        gradient = Compiler.compile(f.store, outputs);
-        f.feed(gradient);
+        gradient = f.compileGradient();
         kfac = LayerBackprop.compile(f.store, f.logits, f.pass.layerCalls(), LayerBackprop.Vectors.SAMPLED, "KFAC", true, false);
         kflr = LayerBackprop.compile(f.store, f.logits, f.pass.layerCalls(), LayerBackprop.Vectors.HESSIAN_FACTOR, "KFLR", true, false);
         kfac.program().set(f.x, f.images, 0);
