@@ -58,6 +58,9 @@ public class CurvatureBench {
     private TrainingStep sgd;
     private PrivateTrainingStep dpSgd;
     private float[] out, norms;
+    /** As many floats as the materialised per-sample gradients of a batch: the store-bandwidth floor's target. */
+    private float[] perSampleFloats;
+    private float written;
 
     @Setup(Level.Trial)
     public void setUp(BenchmarkParams benchmark) {
@@ -88,6 +91,9 @@ public class CurvatureBench {
         f.feed(dpSgd.program());
         out = new float[ggn.dimension()];
         norms = new float[batch];
+        long floats = (long) batch * ggn.dimension();
+        if (floats > Integer.MAX_VALUE - 8) throw new IllegalStateException(model + ": " + floats + " per-sample floats do not fit one array");
+        perSampleFloats = new float[(int) floats];
         SteadyWarmUp.untilSteady(benchmark, this);
     }
 
@@ -110,6 +116,16 @@ public class CurvatureBench {
         perSample.run();
         perSample.norms(norms);
         return norms[0];
+    }
+
+    /**
+     * The floor under {@link #perSampleGradients}: one thread writing as many floats (batch x parameters; 203 MB
+     * at 784-500-10, batch 128) with a plain fill loop, and nothing else.
+     */
+    @Benchmark
+    public float perSampleWriteFloor() {
+        java.util.Arrays.fill(perSampleFloats, written += 1f);
+        return perSampleFloats[perSampleFloats.length - 1];
     }
 
     /** Only the per-sample norms, from ||a_n||^2 ||d_n||^2. */
