@@ -12,8 +12,7 @@ import org.openjdk.jmh.annotations.Scope;
 import org.openjdk.jmh.annotations.Setup;
 import org.openjdk.jmh.annotations.State;
 import org.openjdk.jmh.annotations.Warmup;
-import org.panagrad.autodiff.Autodiff;
-import org.panagrad.compiler.Compiler;
+import org.openjdk.jmh.infra.BenchmarkParams;
 import org.panagrad.curvature.CurvatureDiagonal;
 import org.panagrad.curvature.GradientVariance;
 import org.panagrad.curvature.PerSampleGradients;
@@ -24,7 +23,6 @@ import org.panagrad.optim.Sgd;
 import org.panagrad.optim.TrainingStep;
 import org.panagrad.runtime.Program;
 
-import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 
@@ -62,14 +60,11 @@ public class CurvatureBench {
     private float[] out, norms;
 
     @Setup(Level.Trial)
-    public void setUp() {
+    public void setUp(BenchmarkParams benchmark) {
         Gemm.setThreads(threads);
         ModelFixture f = new ModelFixture(model, batch, 42);
         List<Node> params = f.parameters();
-        List<Node> outputs = new ArrayList<>(List.of(f.loss));
-        outputs.addAll(List.of(Autodiff.grad(f.loss, params.toArray(new Node[0]))));
-        gradient = Compiler.compile(f.store, outputs);
-        f.feed(gradient);
+        gradient = f.compileGradient();
         perSample = PerSampleGradients.compile(f.store, f.loss, f.pass.layerCalls(), params, true);
         f.feed(perSample.program());
         perSampleNorms = PerSampleGradients.compile(f.store, f.loss, f.pass.layerCalls(), params, false);
@@ -93,6 +88,7 @@ public class CurvatureBench {
         f.feed(dpSgd.program());
         out = new float[ggn.dimension()];
         norms = new float[batch];
+        SteadyWarmUp.untilSteady(benchmark, this);
     }
 
     private static CurvatureDiagonal diagonal(ModelFixture f, CurvatureDiagonal.Kind kind) {
