@@ -32,7 +32,8 @@ import java.util.concurrent.TimeUnit;
  * composed (batched Q K^T, scale, softmax, batched P V; the [T, T] scores stored), at
  * {@code vit-tiny}'s shapes ([128 images, 4 heads, 17 tokens, 16]) and {@code t256} ([4, 4, 256, 64]), unmasked
  * or causal. Target: fused at least 1.5x faster than composed, and never slower. {@code -p pass=gradient} times the
- * forward with the backward to q, k and v (the fused form's backward is one fused instruction too).
+ * forward with the backward to q, k and v (the fused form's backward is one fused instruction too), {@code -p pass=hvp}
+ * adds the second order.
  */
 @State(Scope.Thread)
 @BenchmarkMode(Mode.AverageTime)
@@ -53,7 +54,11 @@ public class AttentionBench {
     @Param({"1"})
     public int threads;
 
-    /** {@code forward}, or {@code gradient}: the forward and the gradients of sum(y * r) for q, k and v. */
+    /**
+     * {@code forward}; {@code gradient}: the forward and the gradients of sum(y * r) for q, k and v; {@code hvp}:
+     * those gradients and, reverse over reverse, the gradients of their inner product with fixed u (the fused form's
+     * second order is one fused instruction, {@code AttentionGradVjp}).
+     */
     @Param({"forward"})
     public String pass;
 
@@ -72,10 +77,22 @@ public class AttentionBench {
         AttentionMask mask = causal ? AttentionMask.causalMask() : AttentionMask.NONE;
         Node y = form.equals("fused") ? Ops.fusedAttention(q, k, v, mask) : Ops.attention(q, k, v, mask);
         List<Node> inputs = new ArrayList<>(List.of(q, k, v)), outputs = List.of(y);
-        if (pass.equals("gradient")) {
+        if (!pass.equals("forward")) {
             Node r = g.input("r", y.shape().dims());
             inputs.add(r);
-            outputs = List.of(Autodiff.grad(Ops.sum(Ops.mul(y, r)), q, k, v));
+            Node[] grads = Autodiff.grad(Ops.sum(Ops.mul(y, r)), q, k, v);
+            outputs = List.of(grads);
+            if (pass.equals("hvp")) {
+                Node inner = null;
+                for (int i = 0; i < 3; i++) {
+                    Node u = g.input("u" + i, dims);
+                    inputs.add(u);
+                    Node term = Ops.sum(Ops.mul(grads[i], u));
+                    inner = inner == null ? term : Ops.add(inner, term);
+                }
+                outputs = new ArrayList<>(List.of(grads));
+                outputs.addAll(List.of(Autodiff.grad(inner, q, k, v)));
+            }
         }
         program = Compiler.compile(new ParameterStore(), outputs);
         SplittableRandom rnd = new SplittableRandom(1);

@@ -53,8 +53,9 @@ public class VitTinyBench {
     public int batch;
 
     private TrainingStep step;
-    private Program gradient;
-    private CurvatureProduct hvp;
+    /** Read by {@link VitTinyInstructions}, which times their instructions. */
+    Program gradient;
+    CurvatureProduct hvp;
     private float[] v, out;
 
     @Setup(Level.Trial)

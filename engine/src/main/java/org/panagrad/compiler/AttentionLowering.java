@@ -3,6 +3,7 @@ package org.panagrad.compiler;
 import org.panagrad.graph.Node;
 import org.panagrad.ops.Attention;
 import org.panagrad.ops.AttentionGrad;
+import org.panagrad.ops.AttentionGradVjp;
 
 import java.util.List;
 
@@ -11,7 +12,9 @@ import java.util.List;
  * scale, mask, softmax) at head dims below {@link #MIN_FUSED_HEAD_DIM}, where those are faster (AttentionAlternating:
  * composed / fused 0.57 forward and 0.13 forward + backward at [16, 4, 256, 8], one thread): the fused kernels'
  * products over d are shorter than a vector there. Lowered, the forward's probabilities and the backward's are
- * equal expressions, which common-subexpression elimination then computes once.
+ * equal expressions, which common-subexpression elimination then computes once. The second order
+ * ({@link AttentionGradVjp}, a composite of its kernel and its composed value) becomes its composed value there, and
+ * the kernel's node without that value everywhere else, so the composed graph is never run.
  * {@link Compiler.Options#lower()} turns it off (tests that run the fused kernel at small head dims).
  */
 final class AttentionLowering {
@@ -25,6 +28,9 @@ final class AttentionLowering {
             if (n.op() instanceof Attention && Attention.headDim(n) < MIN_FUSED_HEAD_DIM) return ((Attention) n.op()).composedFor(n);
             if (n.op() instanceof AttentionGrad && Attention.headDim(n) < MIN_FUSED_HEAD_DIM) {
                 return ((AttentionGrad) n.op()).composedFor(n);
+            }
+            if (n.op() instanceof AttentionGradVjp op && op.composite()) {
+                return Attention.headDim(n) < MIN_FUSED_HEAD_DIM ? op.composedFor(n) : op.fusedFor(n);
             }
             return n;
         });

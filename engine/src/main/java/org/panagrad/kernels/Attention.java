@@ -27,6 +27,21 @@ public final class Attention {
         AttentionJob.current().run(a, mask, q, qOff, k, kOff, v, vOff, g, gOff, out, dqOff, dkOff, dvOff);
     }
 
+    /**
+     * The second order of a fused attention, per batch entry: for the cotangent (aq, ak, av) of {@link #backward}'s
+     * (dq, dk, dv), its VJP qBar, kBar, vBar and gBar (the last for the output gradient g). With P, dP, D =
+     * rowsum(P dP) and dS = P (dP - D) as in the backward, dSbar = scale (aq K^T + Q ak^T), E = rowsum(P dSbar):
+     * Pbar = g av^T + dSbar (dP - D) - E dP, dPbar = P (dSbar - E), sBar = P (Pbar - rowsum(P Pbar)), and
+     * qBar = scale (dS ak + sBar K), kBar = scale (dS^T aq + sBar^T Q), vBar = dPbar^T g, gBar = P av + dPbar V.
+     * (aq, ak, av) are read from {@code t}. Batch entries are cut over the GEMM's worker pool ({@link AttentionJob}).
+     */
+    public static void secondOrder(AttentionDims a, AttentionMaskLayout mask, float[] q, int qOff, float[] k, int kOff,
+                                   float[] v, int vOff, float[] g, int gOff, float[] t, int aqOff, int akOff, int avOff,
+                                   float[] out, int qBarOff, int kBarOff, int vBarOff, int gBarOff) {
+        AttentionJob.current().runSecondOrder(a, mask, q, qOff, k, kOff, v, vOff, g, gOff, t, aqOff, akOff, avOff,
+                out, qBarOff, kBarOff, vBarOff, gBarOff);
+    }
+
     /** The scaled, masked score of query i against key j of batch entry b, or -infinity where masked. */
     static float masked(AttentionDims a, AttentionMaskLayout mask, int b, int i, int j, float score) {
         if (a.causal() && j > i) return Float.NEGATIVE_INFINITY;

@@ -32,6 +32,14 @@ public record AttentionDims(int batch, int tq, int tk, int d, int dv, float scal
         return (d + dv + 2 * tq) * paddedKeys();
     }
 
+    /**
+     * Floats of workspace one second-order call needs: one entry's keys, values and their cotangents transposed
+     * ([2 (d + dv), paddedKeys]) and four score-shaped rows ([4 tq, paddedKeys]).
+     */
+    public int secondOrderWorkspace() {
+        return (2 * (d + dv) + 4 * tq) * paddedKeys();
+    }
+
     int keyBlocks() {
         return (tk + BLOCK - 1) / BLOCK;
     }

@@ -16,7 +16,8 @@ import java.util.Arrays;
  * the flat [numel(q) + numel(k) + numel(v)] holding dq, dk and dv one after another, which {@link #split} reads
  * through views. With P = softmax(scale Q K^T + mask), dP = g V^T and dS = P (dP - rowsum(P dP)), it computes
  * dq = scale dS K, dk = scale dS^T Q and dv = P^T g. Its own derivatives are graph ops over the composed
- * probabilities ({@link Attention#probabilities}), so an HVP through a fused attention stays exact.
+ * probabilities ({@link Attention#probabilities}), so an HVP through a fused attention stays exact; its VJP runs as
+ * one fused instruction too ({@link AttentionGradVjp}, which carries those graph ops as its derivatives).
  */
 public record AttentionGrad(double scale, boolean causal, boolean additive) implements Op {
     /** dq, dk and dv of the fused attention y (inputs q, k, v[, mask]) for its output's gradient g. */
@@ -34,11 +35,13 @@ public record AttentionGrad(double scale, boolean causal, boolean additive) impl
         return y.arity() > 3 ? y.graph().node(op, n, q, k, v, g, y.input(3)) : y.graph().node(op, n, q, k, v, g);
     }
 
-    /** The three parts of a flat [numel(a) + numel(b) + numel(c)] as views of shapes a, b and c. */
-    private static Node[] split(Node all, Shape a, Shape b, Shape c) {
-        int na = a.numel(), nb = b.numel();
-        return new Node[] {Reshape.of(Slice.along(all, 0, 0, na, 1), a), Reshape.of(Slice.along(all, 0, na, na + nb, 1), b),
-                Reshape.of(Slice.along(all, 0, na + nb, na + nb + c.numel(), 1), c)};
+    /** The parts of a flat [sum of numel(shapes)] as views of those shapes, one after another. */
+    private static Node[] split(Node all, Shape... shapes) {
+        Node[] parts = new Node[shapes.length];
+        for (int i = 0, at = 0; i < shapes.length; at += shapes[i].numel(), i++) {
+            parts[i] = Reshape.of(Slice.along(all, 0, at, at + shapes[i].numel(), 1), shapes[i]);
+        }
+        return parts;
     }
 
     @Override public String name() { return "attention_grad"; }
@@ -66,8 +69,33 @@ public record AttentionGrad(double scale, boolean causal, boolean additive) impl
         }
     }
 
+    /**
+     * The fused backward y's VJP for its cotangent a: qBar, kBar, vBar and gBar from one fused instruction
+     * ({@link AttentionGradVjp}) carrying the graph ops below as its derivatives; an additive mask's cotangent from
+     * those graph ops (dead code where the mask is a constant).
+     */
     @Override
     public Node[] vjp(Node y, Node a) {
+        Node[] composed = composedVjp(y, a);
+        Node[] bars = split(secondOrder(y, a, composed), y.input(0).shape(), y.input(1).shape(), y.input(2).shape(),
+                y.input(3).shape());
+        if (y.arity() == 4) return bars;
+        return new Node[] {bars[0], bars[1], bars[2], bars[3], additive ? Broadcast.sumTo(composed[4], y.input(4).shape()) : null};
+    }
+
+    /** The fused backward y's VJP for its cotangent a as one vector qBar | kBar | vBar | gBar ({@link AttentionGradVjp}). */
+    static Node secondOrder(Node y, Node a) {
+        return secondOrder(y, a, ((AttentionGrad) y.op()).composedVjp(y, a));
+    }
+
+    private static Node secondOrder(Node y, Node a, Node[] composed) {
+        Node q = y.input(0), k = y.input(1), v = y.input(2), g = y.input(3);
+        Node flat = Concat.of(0, vector(composed[0], q), vector(composed[1], k), vector(composed[2], v), vector(composed[3], g));
+        return AttentionGradVjp.of(y, a, flat);
+    }
+
+    /** The VJP as graph ops over the composed probabilities: qBar, kBar, vBar, gBar and the score cotangent sBar. */
+    private Node[] composedVjp(Node y, Node a) {
         Node q = y.input(0), k = y.input(1), v = y.input(2), g = y.input(3);
         Node[] parts = split(a, q.shape(), k.shape(), v.shape());
         Node aq = parts[0], ak = parts[1], av = parts[2];
@@ -87,8 +115,7 @@ public record AttentionGrad(double scale, boolean causal, boolean additive) impl
         Node sBar = Softmax.jacobianTimes(f.p(), pBar, f.axis());
         qBar = Add.of(qBar, Scale.of(MatMul.of(sBar, k, false, false), scale));
         kBar = Add.of(kBar, Scale.of(MatMul.of(sBar, q, true, false), scale));
-        if (y.arity() == 4) return new Node[] {qBar, kBar, vBar, gBar};
-        return new Node[] {qBar, kBar, vBar, gBar, additive ? Broadcast.sumTo(sBar, y.input(4).shape()) : null};
+        return new Node[] {qBar, kBar, vBar, gBar, sBar};
     }
 
     @Override

@@ -7,6 +7,7 @@ import org.panagrad.graph.Node;
 import org.panagrad.graph.Op;
 import org.panagrad.ops.Attention;
 import org.panagrad.ops.AttentionGrad;
+import org.panagrad.ops.AttentionGradVjp;
 import org.panagrad.ops.AttentionMask;
 import org.panagrad.ops.Ops;
 import org.panagrad.ops.Softmax;
@@ -23,19 +24,21 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 
 /**
  * A fused attention and its fused backward stay one instruction each at head dim >= 16 and become the composed ops
- * at head dim < 16 (unless the lowerings are off), the forward's and backward's probabilities then one softmax. Every program, lowered or not, equals the float64 reference.
+ * at head dim < 16 (unless the lowerings are off), the forward's and backward's probabilities then one softmax; the
+ * second order likewise, without ever running its composed form when fused. Every program, lowered or not, equals
+ * the float64 reference.
  */
 class AttentionLoweringTest {
     @Test
     void aForwardProgramAtHeadDim16KeepsTheFusedInstruction() {
-        Case c = new Case(new int[] {2, 2, 17, 16}, AttentionMask.NONE, false);
+        Case c = new Case(new int[] {2, 2, 17, 16}, AttentionMask.NONE, 0);
         assertEquals(1, c.count(Compiler.Options.ALL, Attention.class));
     }
 
     @Test
     void aHeadDimBelow16IsComposedUnlessLoweringIsOff() {
         for (int d : new int[] {1, 3, 8, 15}) {
-            Case c = new Case(new int[] {2, 3, 17, d}, AttentionMask.causalMask(), false);
+            Case c = new Case(new int[] {2, 3, 17, d}, AttentionMask.causalMask(), 0);
             assertEquals(0, c.count(Compiler.Options.ALL, Attention.class), "d = " + d);
             assertEquals(1, c.count(Compiler.Options.ALL, Softmax.class), "d = " + d);
             assertEquals(1, c.count(Compiler.Options.UNLOWERED, Attention.class), "d = " + d);
@@ -44,7 +47,7 @@ class AttentionLoweringTest {
 
     @Test
     void aDifferentiatedAttentionAtHeadDim8IsComposedThroughoutWithOneSoftmax() {
-        Case c = new Case(new int[] {2, 2, 17, 8}, AttentionMask.causalMask(), true);
+        Case c = new Case(new int[] {2, 2, 17, 8}, AttentionMask.causalMask(), 1);
         assertEquals(0, c.count(Compiler.Options.ALL, Attention.class));
         assertEquals(0, c.count(Compiler.Options.ALL, AttentionGrad.class));
         assertEquals(1, c.count(Compiler.Options.ALL, Softmax.class), "the forward's and the backward's P merged");
@@ -54,27 +57,58 @@ class AttentionLoweringTest {
 
     @Test
     void aDifferentiatedAttentionAtHeadDim16StaysFusedBothWays() {
-        Case c = new Case(new int[] {2, 2, 17, 16}, AttentionMask.NONE, true);
+        Case c = new Case(new int[] {2, 2, 17, 16}, AttentionMask.NONE, 1);
         assertEquals(1, c.count(Compiler.Options.ALL, Attention.class));
         assertEquals(1, c.count(Compiler.Options.ALL, AttentionGrad.class));
         assertEquals(0, c.count(Compiler.Options.ALL, Softmax.class));
     }
 
-    /** An attention of random q, k, v; with {@code gradient}, also the gradients of sum(y * r) for q, k and v. */
+    @Test
+    void theSecondOrderAtHeadDim16IsOneFusedInstructionAndNeverRunsItsComposedForm() {
+        for (AttentionMask mask : new AttentionMask[] {AttentionMask.NONE, AttentionMask.causalMask()}) {
+            Case c = new Case(new int[] {2, 2, 17, 16}, mask, 2);
+            assertEquals(1, c.count(Compiler.Options.ALL, AttentionGradVjp.class));
+            assertEquals(0, c.count(Compiler.Options.ALL, Softmax.class), "no composed probabilities");
+        }
+    }
+
+    @Test
+    void theSecondOrderAtHeadDim8IsComposed() {
+        Case c = new Case(new int[] {2, 2, 17, 8}, AttentionMask.causalMask(), 2);
+        assertEquals(0, c.count(Compiler.Options.ALL, AttentionGradVjp.class));
+        assertEquals(1, c.count(Compiler.Options.ALL, Softmax.class), "one P for the forward, backward and second order");
+        assertEquals(1, c.count(Compiler.Options.UNLOWERED, AttentionGradVjp.class));
+    }
+
+    /**
+     * An attention of random q, k, v; from order 1 also the gradients of sum(y * r) for q, k and v; at order 2 instead
+     * the gradients of those gradients' inner product with random u (reverse over reverse, an HVP's shape).
+     */
     private static final class Case {
         final List<Node> inputs = new ArrayList<>(), outputs = new ArrayList<>();
 
-        Case(int[] dims, AttentionMask mask, boolean gradient) {
+        Case(int[] dims, AttentionMask mask, int order) {
             Graph g = new Graph();
             Node q = g.input("q", dims), k = g.input("k", dims), v = g.input("v", dims);
             Node y = Ops.fusedAttention(q, k, v, mask);
             inputs.addAll(List.of(q, k, v));
             outputs.add(y);
-            if (gradient) {
-                Node r = g.input("r", y.shape().dims());
-                inputs.add(r);
-                outputs.addAll(List.of(Autodiff.grad(Ops.sum(Ops.mul(y, r)), q, k, v)));
+            if (order == 0) return;
+            Node r = g.input("r", y.shape().dims());
+            inputs.add(r);
+            Node[] grads = Autodiff.grad(Ops.sum(Ops.mul(y, r)), q, k, v);
+            if (order == 1) {
+                outputs.addAll(List.of(grads));
+                return;
             }
+            Node inner = null;
+            for (int i = 0; i < grads.length; i++) {
+                Node u = g.input("u" + i, dims);
+                inputs.add(u);
+                Node term = Ops.sum(Ops.mul(grads[i], u));
+                inner = inner == null ? term : Ops.add(inner, term);
+            }
+            outputs.addAll(List.of(Autodiff.grad(inner, q, k, v)));
         }
 
         /** Compiles with {@code options}, checks every output against float64, counts the instructions of the op. */

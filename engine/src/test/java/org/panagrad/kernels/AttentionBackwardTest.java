@@ -12,36 +12,31 @@ import static org.panagrad.kernels.KernelTestSupport.random;
 
 /**
  * The fused attention backward's SIMD body against its scalar twin and a float64 backward over whole rows, at
- * {@link AttentionTest}'s sizes (1 to 256 keys and queries, head dims 1 to 256, around the vector width), every
+ * {@link AttentionCases}' sizes (1 to 256 keys and queries, head dims 1 to 256, around the vector width), every
  * kind of mask, causal or not; a row whose keys are all hidden makes NaN in both, as the composed form does; the
- * cut of the batch entries over threads changes no bit, forward or backward.
+ * cut of the batch entries over threads changes no bit, forward or backward, nor does it where long unmasked entries
+ * take the packed GEMM.
  */
 class AttentionBackwardTest {
     @ParameterizedTest
-    @MethodSource("org.panagrad.kernels.AttentionTest#shapes")
+    @MethodSource("org.panagrad.kernels.AttentionCases#shapes")
     void simdMatchesScalarAndDouble(int batch, int tq, int tk, int d, int dv) {
         Random rnd = new Random(tq * 37 + tk + d);
         int off = 3;
         float[] q = random(rnd, off + batch * tq * d, -2f, 2f), k = random(rnd, off + batch * tk * d, -2f, 2f);
         float[] v = random(rnd, off + batch * tk * dv, -1f, 1f), g = random(rnd, off + batch * tq * dv, -1f, 1f);
-        float[] additive = random(rnd, tq * tk, -3f, 1f), keep = new float[tq * tk], padding = new float[batch * tk];
-        for (int e = 0; e < keep.length; e++) keep[e] = e % (tk + 1) == 0 || rnd.nextInt(3) > 0 ? 1f : 0f;
-        for (int b = 0; b < batch; b++) padding[b * tk + tk - 1 - Math.min(b, tk - 1)] = Float.NEGATIVE_INFINITY;
-        int[] sameForAll = new int[batch], perEntry = new int[batch];
-        for (int b = 0; b < batch; b++) perEntry[b] = b * tk;
-        AttentionMaskLayout[] masks = {null, new AttentionMaskLayout(additive, sameForAll, tk, 1, false),
-            new AttentionMaskLayout(keep, sameForAll, tk, 1, true), new AttentionMaskLayout(padding, perEntry, 0, 1, false)};
+        AttentionMaskLayout[] masks = AttentionCases.masks(rnd, batch, tq, tk);
         int nq = batch * tq * d, nk = batch * tk * d, n = nq + nk + batch * tk * dv;
         for (AttentionMaskLayout mask : masks) {
             for (boolean causal : new boolean[] {false, true}) {
-                if (mask == masks[3] && tk == 1) continue; // every key hidden: NaN, checked below
+                if (AttentionCases.hidesEveryKey(masks, mask, tk)) continue; // every key hidden: NaN, checked below
                 AttentionDims a = new AttentionDims(batch, tq, tk, d, dv, 1f / (float) Math.sqrt(d), causal);
                 float[] want = new float[off + n], got = new float[off + n], work = new float[a.backwardWorkspace()];
                 java.util.Arrays.fill(work, Float.NaN); // nothing may read the workspace before writing it
                 AttentionBackwardScalar.backward(a, mask, q, off, k, off, v, off, g, off, want, off, off + nq, off + nq + nk, work, 0, batch);
                 java.util.Arrays.fill(work, Float.NaN);
                 AttentionBackwardSimd.backward(a, mask, q, off, k, off, v, off, g, off, got, off, off + nq, off + nq + nk, work, 0, batch);
-                String what = "attention backward " + a + (mask == null ? "" : " mask " + mask.keep() + " " + mask.rowStride());
+                String what = AttentionCases.describe("attention backward", a, mask);
                 double[] exact = naive(a, mask, q, k, v, g, off);
                 double scale = 0;
                 for (double x : exact) if (!Double.isNaN(x)) scale = Math.max(scale, Math.abs(x));
@@ -108,6 +103,27 @@ class AttentionBackwardTest {
             org.junit.jupiter.api.Assertions.assertArrayEquals(backward[0], backward[1]);
         } finally {
             Gemm.setThreads(before);
+        }
+    }
+
+    @Test
+    void thePackedGemmEntriesChangeNoBitWithTheThreadCount() {
+        for (int batch : new int[] {1, 3}) {
+            AttentionDims a = new AttentionDims(batch, 256, 256, 64, 64, 0.125f, false);
+            assertTrue(AttentionBackwardSimd.usesPackedGemm(a));
+            int n = batch * 256 * 64;
+            float[] qkvg = random(new Random(batch), n, -2f, 2f);
+            int before = Gemm.threads();
+            try {
+                float[][] backward = new float[2][3 * n];
+                for (int threads = 1; threads <= 2; threads++) {
+                    Gemm.setThreads(threads);
+                    Attention.backward(a, null, qkvg, 0, qkvg, 0, qkvg, 0, qkvg, 0, backward[threads - 1], 0, n, 2 * n);
+                }
+                org.junit.jupiter.api.Assertions.assertArrayEquals(backward[0], backward[1], "batch " + batch);
+            } finally {
+                Gemm.setThreads(before);
+            }
         }
     }
 

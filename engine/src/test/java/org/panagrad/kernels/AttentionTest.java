@@ -1,11 +1,9 @@
 package org.panagrad.kernels;
 
 import org.junit.jupiter.params.ParameterizedTest;
-import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
 
 import java.util.Random;
-import java.util.stream.Stream;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.panagrad.kernels.KernelTestSupport.assertClose;
@@ -16,37 +14,23 @@ import static org.panagrad.kernels.KernelTestSupport.random;
  * the vector width and the key block (1 to 256 keys and queries), odd head dims (1 to 256), and every kind of mask.
  */
 class AttentionTest {
-    static Stream<Arguments> shapes() {
-        return Stream.of(Arguments.of(1, 1, 1, 1, 1), Arguments.of(2, 3, 7, 5, 3), Arguments.of(1, 17, 17, 16, 16),
-                Arguments.of(3, 5, 65, 7, 17), Arguments.of(1, 130, 130, 64, 64), Arguments.of(2, 9, 129, 33, 31),
-                Arguments.of(1, 64, 64, 8, 40), Arguments.of(1, 3, 3, 3, 3), Arguments.of(1, 63, 63, 63, 63),
-                Arguments.of(1, 65, 65, 65, 65), Arguments.of(2, 17, 64, 64, 17), Arguments.of(1, 256, 256, 64, 64),
-                Arguments.of(1, 1, 256, 17, 65), Arguments.of(1, 256, 3, 1, 1), Arguments.of(1, 63, 17, 256, 3));
-    }
-
     @ParameterizedTest
-    @MethodSource("shapes")
+    @MethodSource("org.panagrad.kernels.AttentionCases#shapes")
     void simdMatchesScalarAndDouble(int batch, int tq, int tk, int d, int dv) {
         Random rnd = new Random(tq * 31 + tk);
         int off = 3;
         float[] q = random(rnd, off + batch * tq * d, -2f, 2f), k = random(rnd, off + batch * tk * d, -2f, 2f);
         float[] v = random(rnd, off + batch * tk * dv, -1f, 1f);
-        float[] additive = random(rnd, tq * tk, -3f, 1f), keep = new float[tq * tk], padding = new float[batch * tk];
-        for (int e = 0; e < keep.length; e++) keep[e] = e % (tk + 1) == 0 || rnd.nextInt(3) > 0 ? 1f : 0f;
-        for (int b = 0; b < batch; b++) padding[b * tk + tk - 1 - Math.min(b, tk - 1)] = Float.NEGATIVE_INFINITY;
-        int[] sameForAll = new int[batch], perEntry = new int[batch];
-        for (int b = 0; b < batch; b++) perEntry[b] = b * tk;
-        AttentionMaskLayout[] masks = {null, new AttentionMaskLayout(additive, sameForAll, tk, 1, false),
-            new AttentionMaskLayout(keep, sameForAll, tk, 1, true), new AttentionMaskLayout(padding, perEntry, 0, 1, false)};
+        AttentionMaskLayout[] masks = AttentionCases.masks(rnd, batch, tq, tk);
         for (AttentionMaskLayout mask : masks) {
             for (boolean causal : new boolean[] {false, true}) {
-                if (mask == masks[3] && tk == 1) continue; // every key hidden: NaN rows, checked below
+                if (AttentionCases.hidesEveryKey(masks, mask, tk)) continue; // every key hidden: NaN rows, checked below
                 AttentionDims a = new AttentionDims(batch, tq, tk, d, dv, 1f / (float) Math.sqrt(d), causal);
                 float[] want = new float[off + batch * tq * dv], got = new float[want.length];
                 float[] work = new float[a.workspace()];
                 AttentionScalar.forward(a, mask, q, off, k, off, v, off, want, off, work, 0, batch);
                 AttentionSimd.forward(a, mask, q, off, k, off, v, off, got, off, work, 0, batch);
-                String what = "attention " + a + (mask == null ? "" : " mask " + mask.keep() + " " + mask.rowStride());
+                String what = AttentionCases.describe("attention", a, mask);
                 assertClose(want, got, 2e-5f, 2e-6f, what);
                 double[] exact = naive(a, mask, q, k, v, off);
                 for (int e = 0; e < exact.length; e++) { // a row whose keys are all hidden is NaN in both

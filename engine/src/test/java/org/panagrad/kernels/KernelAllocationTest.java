@@ -145,7 +145,7 @@ class KernelAllocationTest {
         // Attention at 4 entries runs on the calling thread; at 64 (vit-tiny's sizes) its entries are cut over the pool.
         for (int entries : new int[] {4, 64}) {
             AttentionDims att = new AttentionDims(entries, 17, 17, 16, 16, 0.25f, true);
-            float[] attOut = new float[3 * entries * 17 * 16];
+            float[] attOut = new float[4 * entries * 17 * 16];
             float[] qkv = KernelTestSupport.random(rnd, entries * 17 * 16, -1f, 1f);
             AttentionMaskLayout attMask = new AttentionMaskLayout(KernelTestSupport.random(rnd, 17 * 17, -1f, 0f),
                     new int[entries], 17, 1, false);
@@ -153,6 +153,9 @@ class KernelAllocationTest {
             calls.put("attention " + entries, () -> Attention.forward(att, attMask, qkv, 0, qkv, 0, qkv, 0, attOut, 0));
             calls.put("attention backward " + entries, () -> Attention.backward(att, attMask, qkv, 0, qkv, 0, qkv, 0, qkv, 0,
                     attOut, 0, part, 2 * part));
+            float[] cotangent = KernelTestSupport.random(rnd, 3 * part, -1f, 1f);
+            calls.put("attention second order " + entries, () -> Attention.secondOrder(att, attMask, qkv, 0, qkv, 0, qkv, 0,
+                    qkv, 0, cotangent, 0, part, 2 * part, attOut, 0, part, 2 * part, 3 * part));
         }
         calls.put("layerNorm", () -> LayerNorm.normalize(rows, cols, 1e-5f, x, 0, out, 0));
         calls.put("fill", () -> Elementwise.fill(n, 0.25f, out, 0));

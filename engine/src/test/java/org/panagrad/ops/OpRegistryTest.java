@@ -66,7 +66,8 @@ class OpRegistryTest {
             Map.entry("org.panagrad.ops.AvgPool2dAdjoint", Set.of(4)),
             // Queries, keys and values are [..., T, d] matrices.
             Map.entry("org.panagrad.ops.Attention", Set.of(2, 3, 4)),
-            Map.entry("org.panagrad.ops.AttentionGrad", Set.of(2, 3, 4)));
+            Map.entry("org.panagrad.ops.AttentionGrad", Set.of(2, 3, 4)),
+            Map.entry("org.panagrad.ops.AttentionGradVjp", Set.of(2, 3, 4)));
 
     private static List<String> ops;
     /** The ranks at which each op class is the output of some case. */

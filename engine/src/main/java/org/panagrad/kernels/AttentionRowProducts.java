@@ -1,0 +1,159 @@
+package org.panagrad.kernels;
+
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorSpecies;
+
+/**
+ * The one product loop of the fused attention kernels, forward, backward and second order: output rows as sums of
+ * coefficient-weighted rows of a matrix, four output rows against two vectors of columns at a time (eight
+ * independent FMA chains, which Zen 5's two 4-cycle FMA pipes need; where one vector is left, its sum is split over
+ * even and odd terms instead), coefficients broadcast from any strides (so transposed operands are read down their
+ * columns, never copied). Vectors never cross a call: each entry point takes arrays and offsets only.
+ */
+final class AttentionRowProducts {
+    private AttentionRowProducts() {}
+
+    private static final VectorSpecies<Float> F = VectorMath.F;
+
+    /** What {@link #times} leaves out for a group of rows from r: nothing, or (causal) what lies past its diagonal. */
+    static final int ALL = 0, KEYS_TO_ROW = 1, INNER_TO_ROW = 2, INNER_FROM_ROW = 3;
+
+    /** Keys a group of four rows from r needs: up to its last row when causal (every row of the group alike). */
+    static int keys(int r, int limit, int mode) {
+        return mode == ALL || mode == INNER_FROM_ROW ? limit : Math.min(limit, (r | 3) + 1);
+    }
+
+    /** The columns of score row i that the products write and read: its group's keys in whole vectors. */
+    static int width(AttentionDims a, int i) {
+        int lanes = F.length();
+        return a.causal() ? (keys(i, a.tk(), KEYS_TO_ROW) + lanes - 1) / lanes * lanes : a.paddedKeys();
+    }
+
+    /**
+     * out[r, c] = sum over t of coef[c0 + r * cr + t * ct] * m[m0 + t * mr + c], for r < rows, c < width (rows of out
+     * at o0 + r * or), added to what out holds when {@code accumulate}; t from 0 to inner, less what {@code mode}
+     * leaves out for causal attention per group of four rows from r: KEYS_TO_ROW keeps the columns (keys) up to the
+     * group's last row, in whole vectors; INNER_TO_ROW the terms t up to it; INNER_FROM_ROW the terms from its first
+     * row on.
+     */
+    static void times(float[] coef, int c0, int cr, int ct, int rows, int inner, float[] m, int m0, int mr,
+                      int fullWidth, float[] out, int o0, int or, int mode, boolean accumulate) {
+        int lanes = F.length();
+        for (int r = 0; r < rows; r += 4) {
+            int width = mode == KEYS_TO_ROW ? Math.min(fullWidth, ((r | 3) + lanes) / lanes * lanes) : fullWidth;
+            int t0 = mode == INNER_FROM_ROW ? Math.min(r, inner) : 0, t1 = mode == INNER_TO_ROW ? keys(r, inner, mode) : inner;
+            int a = c0 + r * cr;
+            if (r + 4 <= rows) {
+                fourRows(coef, a, a + cr, a + 2 * cr, a + 3 * cr, ct, t0, t1, m, m0, mr, width, out, o0 + r * or, or,
+                        accumulate, 1f);
+            } else {
+                for (int e = r; e < rows; e++) oneRow(coef, c0 + e * cr, ct, t0, t1, m, m0, mr, width, out, o0 + e * or, accumulate);
+            }
+        }
+    }
+
+    /**
+     * Four output rows (from o, o + or, ...) of {@link #times}, their coefficients from a0, a1, a2 and a3 (any four
+     * rows, the same row more than once included), times {@code scale} (the old value included when accumulating):
+     * out = scale (old + sum).
+     */
+    static void fourRows(float[] coef, int a0, int a1, int a2, int a3, int ct, int t0, int t1, float[] m, int m0, int mr,
+                         int width, float[] out, int o, int or, boolean accumulate, float scale) {
+        int lanes = F.length(), c = 0, o1 = o + or, o2 = o1 + or, o3 = o2 + or;
+        for (; c + 2 * lanes <= width; c += 2 * lanes) {
+            FloatVector s00 = FloatVector.zero(F), s01 = s00, s10 = s00, s11 = s00, s20 = s00, s21 = s00, s30 = s00, s31 = s00;
+            if (accumulate) {
+                s00 = FloatVector.fromArray(F, out, o + c);
+                s01 = FloatVector.fromArray(F, out, o + c + lanes);
+                s10 = FloatVector.fromArray(F, out, o1 + c);
+                s11 = FloatVector.fromArray(F, out, o1 + c + lanes);
+                s20 = FloatVector.fromArray(F, out, o2 + c);
+                s21 = FloatVector.fromArray(F, out, o2 + c + lanes);
+                s30 = FloatVector.fromArray(F, out, o3 + c);
+                s31 = FloatVector.fromArray(F, out, o3 + c + lanes);
+            }
+            for (int t = t0, at = m0 + t0 * mr + c, ta = t0 * ct; t < t1; t++, at += mr, ta += ct) {
+                FloatVector x0 = FloatVector.fromArray(F, m, at), x1 = FloatVector.fromArray(F, m, at + lanes);
+                FloatVector e = FloatVector.broadcast(F, coef[a0 + ta]);
+                s00 = x0.fma(e, s00);
+                s01 = x1.fma(e, s01);
+                e = FloatVector.broadcast(F, coef[a1 + ta]);
+                s10 = x0.fma(e, s10);
+                s11 = x1.fma(e, s11);
+                e = FloatVector.broadcast(F, coef[a2 + ta]);
+                s20 = x0.fma(e, s20);
+                s21 = x1.fma(e, s21);
+                e = FloatVector.broadcast(F, coef[a3 + ta]);
+                s30 = x0.fma(e, s30);
+                s31 = x1.fma(e, s31);
+            }
+            s00.mul(scale).intoArray(out, o + c);
+            s01.mul(scale).intoArray(out, o + c + lanes);
+            s10.mul(scale).intoArray(out, o1 + c);
+            s11.mul(scale).intoArray(out, o1 + c + lanes);
+            s20.mul(scale).intoArray(out, o2 + c);
+            s21.mul(scale).intoArray(out, o2 + c + lanes);
+            s30.mul(scale).intoArray(out, o3 + c);
+            s31.mul(scale).intoArray(out, o3 + c + lanes);
+        }
+        if (c + lanes <= width) {
+            FloatVector e0 = FloatVector.zero(F), e1 = e0, e2 = e0, e3 = e0, d0 = e0, d1 = e0, d2 = e0, d3 = e0;
+            if (accumulate) {
+                e0 = FloatVector.fromArray(F, out, o + c);
+                e1 = FloatVector.fromArray(F, out, o1 + c);
+                e2 = FloatVector.fromArray(F, out, o2 + c);
+                e3 = FloatVector.fromArray(F, out, o3 + c);
+            }
+            int t = t0, at = m0 + t0 * mr + c, ta = t0 * ct;
+            for (; t + 2 <= t1; t += 2, at += 2 * mr, ta += 2 * ct) {
+                FloatVector x0 = FloatVector.fromArray(F, m, at), x1 = FloatVector.fromArray(F, m, at + mr);
+                e0 = x0.fma(FloatVector.broadcast(F, coef[a0 + ta]), e0);
+                d0 = x1.fma(FloatVector.broadcast(F, coef[a0 + ta + ct]), d0);
+                e1 = x0.fma(FloatVector.broadcast(F, coef[a1 + ta]), e1);
+                d1 = x1.fma(FloatVector.broadcast(F, coef[a1 + ta + ct]), d1);
+                e2 = x0.fma(FloatVector.broadcast(F, coef[a2 + ta]), e2);
+                d2 = x1.fma(FloatVector.broadcast(F, coef[a2 + ta + ct]), d2);
+                e3 = x0.fma(FloatVector.broadcast(F, coef[a3 + ta]), e3);
+                d3 = x1.fma(FloatVector.broadcast(F, coef[a3 + ta + ct]), d3);
+            }
+            if (t < t1) {
+                FloatVector x0 = FloatVector.fromArray(F, m, at);
+                e0 = x0.fma(FloatVector.broadcast(F, coef[a0 + ta]), e0);
+                e1 = x0.fma(FloatVector.broadcast(F, coef[a1 + ta]), e1);
+                e2 = x0.fma(FloatVector.broadcast(F, coef[a2 + ta]), e2);
+                e3 = x0.fma(FloatVector.broadcast(F, coef[a3 + ta]), e3);
+            }
+            e0.add(d0).mul(scale).intoArray(out, o + c);
+            e1.add(d1).mul(scale).intoArray(out, o1 + c);
+            e2.add(d2).mul(scale).intoArray(out, o2 + c);
+            e3.add(d3).mul(scale).intoArray(out, o3 + c);
+            c += lanes;
+        }
+        for (; c < width; c++) {
+            out[o + c] = scale * dot(accumulate ? out[o + c] : 0f, coef, a0, ct, t0, t1, m, m0 + c, mr);
+            out[o1 + c] = scale * dot(accumulate ? out[o1 + c] : 0f, coef, a1, ct, t0, t1, m, m0 + c, mr);
+            out[o2 + c] = scale * dot(accumulate ? out[o2 + c] : 0f, coef, a2, ct, t0, t1, m, m0 + c, mr);
+            out[o3 + c] = scale * dot(accumulate ? out[o3 + c] : 0f, coef, a3, ct, t0, t1, m, m0 + c, mr);
+        }
+    }
+
+    /** One row of {@link #times}. */
+    private static void oneRow(float[] coef, int a0, int ct, int t0, int t1, float[] m, int m0, int mr, int width,
+                               float[] out, int o, boolean accumulate) {
+        int lanes = F.length(), c = 0;
+        for (; c + lanes <= width; c += lanes) {
+            FloatVector s = accumulate ? FloatVector.fromArray(F, out, o + c) : FloatVector.zero(F);
+            for (int t = t0, at = m0 + t0 * mr + c, ta = a0 + t0 * ct; t < t1; t++, at += mr, ta += ct) {
+                s = FloatVector.fromArray(F, m, at).fma(FloatVector.broadcast(F, coef[ta]), s);
+            }
+            s.intoArray(out, o + c);
+        }
+        for (; c < width; c++) out[o + c] = dot(accumulate ? out[o + c] : 0f, coef, a0, ct, t0, t1, m, m0 + c, mr);
+    }
+
+    /** x plus the sum over t in [t0, t1) of coef[a + t * ct] * m[at + t * mr], in order. */
+    private static float dot(float x, float[] coef, int a, int ct, int t0, int t1, float[] m, int at, int mr) {
+        for (int t = t0; t < t1; t++) x += coef[a + t * ct] * m[at + t * mr];
+        return x;
+    }
+}
