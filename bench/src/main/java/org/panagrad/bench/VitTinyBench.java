@@ -12,6 +12,7 @@ import org.openjdk.jmh.annotations.Scope;
 import org.openjdk.jmh.annotations.Setup;
 import org.openjdk.jmh.annotations.State;
 import org.openjdk.jmh.annotations.Warmup;
+import org.openjdk.jmh.infra.BenchmarkParams;
 import org.panagrad.analysis.CurvatureProduct;
 import org.panagrad.autodiff.Autodiff;
 import org.panagrad.compiler.Compiler;
@@ -59,7 +60,13 @@ public class VitTinyBench {
     private float[] v, out;
 
     @Setup(Level.Trial)
-    public void setUp() {
+    public void setUp(BenchmarkParams benchmark) {
+        compile();
+        SteadyWarmUp.untilSteady(benchmark, this);
+    }
+
+    /** The programs, fed with a random batch; {@link VitTinyInstructions} calls it outside JMH. */
+    void compile() {
         Gemm.setThreads(threads);
         Graph g = new Graph();
         VisionTransformer vit = VisionTransformer.vitTiny(g);

@@ -23,7 +23,7 @@ public final class VitTinyInstructions {
         VitTinyBench bench = new VitTinyBench();
         bench.threads = Integer.getInteger("threads", 1);
         bench.batch = 128;
-        bench.setUp();
+        bench.compile();
         for (int i = 0; i < 40; i++) {
             bench.gradient();
             bench.hvp();
