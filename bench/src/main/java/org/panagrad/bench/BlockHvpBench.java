@@ -12,6 +12,7 @@ import org.openjdk.jmh.annotations.Scope;
 import org.openjdk.jmh.annotations.Setup;
 import org.openjdk.jmh.annotations.State;
 import org.openjdk.jmh.annotations.Warmup;
+import org.openjdk.jmh.infra.BenchmarkParams;
 import org.panagrad.analysis.BlockCurvatureProduct;
 import org.panagrad.analysis.BlockLinearOperator;
 import org.panagrad.analysis.CurvatureProduct;
@@ -55,7 +56,7 @@ public class BlockHvpBench {
     private float[][] v, out;
 
     @Setup(Level.Trial)
-    public void setUp() {
+    public void setUp(BenchmarkParams benchmark) {
         Gemm.setThreads(threads);
         ModelFixture f = new ModelFixture(model, batch, 42);
         List<Node> params = f.parameters();
@@ -76,6 +77,7 @@ public class BlockHvpBench {
         out = new float[block][n];
         SplittableRandom rnd = new SplittableRandom(7);
         for (float[] row : v) for (int i = 0; i < n; i++) row[i] = rnd.nextBoolean() ? 1f : -1f;
+        SteadyWarmUp.untilSteady(benchmark, this);
     }
 
     /** One call: {@code block} Hessian-vector products. */

@@ -12,8 +12,7 @@ import org.openjdk.jmh.annotations.Scope;
 import org.openjdk.jmh.annotations.Setup;
 import org.openjdk.jmh.annotations.State;
 import org.openjdk.jmh.annotations.Warmup;
-import org.panagrad.autodiff.Autodiff;
-import org.panagrad.compiler.Compiler;
+import org.openjdk.jmh.infra.BenchmarkParams;
 import org.panagrad.curvature.CurvatureDiagonal;
 import org.panagrad.curvature.GradientVariance;
 import org.panagrad.curvature.PerSampleGradients;
@@ -24,7 +23,6 @@ import org.panagrad.optim.Sgd;
 import org.panagrad.optim.TrainingStep;
 import org.panagrad.runtime.Program;
 
-import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 
@@ -60,16 +58,16 @@ public class CurvatureBench {
     private TrainingStep sgd;
     private PrivateTrainingStep dpSgd;
     private float[] out, norms;
+    /** As many floats as the materialised per-sample gradients of a batch: the store-bandwidth floor's target. */
+    private float[] perSampleFloats;
+    private float written;
 
     @Setup(Level.Trial)
-    public void setUp() {
+    public void setUp(BenchmarkParams benchmark) {
         Gemm.setThreads(threads);
         ModelFixture f = new ModelFixture(model, batch, 42);
         List<Node> params = f.parameters();
-        List<Node> outputs = new ArrayList<>(List.of(f.loss));
-        outputs.addAll(List.of(Autodiff.grad(f.loss, params.toArray(new Node[0]))));
-        gradient = Compiler.compile(f.store, outputs);
-        f.feed(gradient);
+        gradient = f.compileGradient();
         perSample = PerSampleGradients.compile(f.store, f.loss, f.pass.layerCalls(), params, true);
         f.feed(perSample.program());
         perSampleNorms = PerSampleGradients.compile(f.store, f.loss, f.pass.layerCalls(), params, false);
@@ -93,6 +91,10 @@ public class CurvatureBench {
         f.feed(dpSgd.program());
         out = new float[ggn.dimension()];
         norms = new float[batch];
+        long floats = (long) batch * ggn.dimension();
+        if (floats > Integer.MAX_VALUE - 8) throw new IllegalStateException(model + ": " + floats + " per-sample floats do not fit one array");
+        perSampleFloats = new float[(int) floats];
+        SteadyWarmUp.untilSteady(benchmark, this);
     }
 
     private static CurvatureDiagonal diagonal(ModelFixture f, CurvatureDiagonal.Kind kind) {
@@ -114,6 +116,16 @@ public class CurvatureBench {
         perSample.run();
         perSample.norms(norms);
         return norms[0];
+    }
+
+    /**
+     * The floor under {@link #perSampleGradients}: one thread writing as many floats (batch x parameters; 203 MB
+     * at 784-500-10, batch 128) with a plain fill loop, and nothing else.
+     */
+    @Benchmark
+    public float perSampleWriteFloor() {
+        java.util.Arrays.fill(perSampleFloats, written += 1f);
+        return perSampleFloats[perSampleFloats.length - 1];
     }
 
     /** Only the per-sample norms, from ||a_n||^2 ||d_n||^2. */

@@ -12,15 +12,13 @@ import org.openjdk.jmh.annotations.Scope;
 import org.openjdk.jmh.annotations.Setup;
 import org.openjdk.jmh.annotations.State;
 import org.openjdk.jmh.annotations.Warmup;
+import org.openjdk.jmh.infra.BenchmarkParams;
 import org.panagrad.analysis.CurvatureProduct;
 import org.panagrad.analysis.LinearOperator;
-import org.panagrad.autodiff.Autodiff;
-import org.panagrad.compiler.Compiler;
 import org.panagrad.graph.Node;
 import org.panagrad.kernels.Gemm;
 import org.panagrad.runtime.Program;
 
-import java.util.ArrayList;
 import java.util.List;
 import java.util.SplittableRandom;
 import java.util.concurrent.TimeUnit;
@@ -57,14 +55,11 @@ public class HvpBench {
     private float[] v, out;
 
     @Setup(Level.Trial)
-    public void setUp() {
+    public void setUp(BenchmarkParams benchmark) {
         Gemm.setThreads(threads);
         ModelFixture f = new ModelFixture(layers.isEmpty() ? model : layers, batch, 42);
         List<Node> params = f.parameters();
-        List<Node> outputs = new ArrayList<>(List.of(f.loss));
-        outputs.addAll(List.of(Autodiff.grad(f.loss, params.toArray(new Node[0]))));
-        gradient = Compiler.compile(f.store, outputs);
-        f.feed(gradient);
+        gradient = f.compileGradient();
         reverseOverReverse = CurvatureProduct.compile(f.store, f.loss, params, CurvatureProduct.Kind.HESSIAN_REVERSE_OVER_REVERSE, false);
         forwardOverReverse = CurvatureProduct.compile(f.store, f.loss, params, CurvatureProduct.Kind.HESSIAN_FORWARD_OVER_REVERSE, false);
         f.feed(reverseOverReverse.program());
@@ -75,6 +70,7 @@ public class HvpBench {
         out = new float[v.length];
         SplittableRandom rnd = new SplittableRandom(7);
         for (int i = 0; i < v.length; i++) v[i] = rnd.nextBoolean() ? 1f : -1f;
+        SteadyWarmUp.untilSteady(benchmark, this);
     }
 
     @Benchmark

@@ -12,15 +12,12 @@ import org.openjdk.jmh.annotations.Scope;
 import org.openjdk.jmh.annotations.Setup;
 import org.openjdk.jmh.annotations.State;
 import org.openjdk.jmh.annotations.Warmup;
-import org.panagrad.autodiff.Autodiff;
-import org.panagrad.compiler.Compiler;
+import org.openjdk.jmh.infra.BenchmarkParams;
 import org.panagrad.curvature.LayerBackprop;
 import org.panagrad.graph.Node;
 import org.panagrad.kernels.Gemm;
 import org.panagrad.runtime.Program;
 
-import java.util.ArrayList;
-import java.util.List;
 import java.util.SplittableRandom;
 import java.util.concurrent.TimeUnit;
 
@@ -52,17 +49,15 @@ public class KfacFactorsBench {
     private final SplittableRandom rnd = new SplittableRandom(3);
 
     @Setup(Level.Trial)
-    public void setUp() {
+    public void setUp(BenchmarkParams benchmark) {
         Gemm.setThreads(threads);
         ModelFixture f = new ModelFixture(model, batch, 42);
-        List<Node> outputs = new ArrayList<>(List.of(f.loss));
-        outputs.addAll(List.of(Autodiff.grad(f.loss, f.parameters().toArray(new Node[0]))));
-        gradient = Compiler.compile(f.store, outputs);
-        f.feed(gradient);
+        gradient = f.compileGradient();
         kfac = LayerBackprop.compile(f.store, f.logits, f.pass.layerCalls(), LayerBackprop.Vectors.SAMPLED, "KFAC", true, false);
         kflr = LayerBackprop.compile(f.store, f.logits, f.pass.layerCalls(), LayerBackprop.Vectors.HESSIAN_FACTOR, "KFLR", true, false);
         kfac.program().set(f.x, f.images, 0);
         kflr.program().set(f.x, f.images, 0);
+        SteadyWarmUp.untilSteady(benchmark, this);
     }
 
     @Benchmark

@@ -1,5 +1,7 @@
 package org.panagrad.bench;
 
+import org.panagrad.autodiff.Autodiff;
+import org.panagrad.compiler.Compiler;
 import org.panagrad.graph.Graph;
 import org.panagrad.graph.Node;
 import org.panagrad.nn.Activation;
@@ -59,6 +61,15 @@ final class ModelFixture {
         List<Node> ps = new ArrayList<>();
         for (StateEntry e : model.module().state()) if (e.trainable()) ps.add(e.node());
         return ps;
+    }
+
+    /** The loss and its gradient in one program, fed with the batch: the baseline every curvature method is timed against. */
+    Program compileGradient() {
+        List<Node> outputs = new ArrayList<>(List.of(loss));
+        outputs.addAll(List.of(Autodiff.grad(loss, parameters().toArray(new Node[0]))));
+        Program gradient = Compiler.compile(store, outputs);
+        feed(gradient);
+        return gradient;
     }
 
     void feed(Program p) {

@@ -12,6 +12,7 @@ import org.openjdk.jmh.annotations.Scope;
 import org.openjdk.jmh.annotations.Setup;
 import org.openjdk.jmh.annotations.State;
 import org.openjdk.jmh.annotations.Warmup;
+import org.openjdk.jmh.infra.BenchmarkParams;
 import org.panagrad.kernels.Gemm;
 import org.panagrad.optim.Adam;
 import org.panagrad.optim.LearningRateSchedule;
@@ -54,7 +55,7 @@ public class TrainStepBench {
     private TrainingStep step;
 
     @Setup(Level.Trial)
-    public void setUp() {
+    public void setUp(BenchmarkParams benchmark) {
         Gemm.setThreads(threads);
         ModelFixture f = new ModelFixture(layers.isEmpty() ? model : layers, batch, 42);
         Optimizer opt = switch (optimizer) {
@@ -65,6 +66,7 @@ public class TrainStepBench {
         };
         step = TrainingStep.compile(f.store, f.loss, f.parameters(), opt, false, f.stateUpdates);
         f.feed(step.program());
+        SteadyWarmUp.untilSteady(benchmark, this);
     }
 
     @Benchmark

@@ -41,7 +41,7 @@ public final class BlockLanczosQuadrature {
                 if (basis[p] == null) basis[p] = new float[n];
                 Vectors.fillRademacher(rnd, basis[p]);
             }
-            double[][] rFactor = qr(basis, 0, k, rnd);
+            double[][] rFactor = qr(basis, 0, k, 0, rnd);
             double[][] t = new double[blockSteps * k][blockSteps * k];
             double scale = 0;
             int j = 0;
@@ -66,7 +66,7 @@ public final class BlockLanczosQuadrature {
                     if (basis[next + p] == null) basis[next + p] = new float[n];
                     System.arraycopy(w[p], 0, basis[next + p], 0, n);
                 }
-                double[][] b = qrWithPivotCheck(basis, next, k, BREAKDOWN * scale);
+                double[][] b = qr(basis, next, k, BREAKDOWN * scale, null);
                 if (b == null) break;
                 for (int a = 0; a < k; a++) {
                     for (int c = 0; c < k; c++) t[next + a][j * k + c] = t[j * k + c][next + a] = b[a][c];
@@ -82,30 +82,13 @@ public final class BlockLanczosQuadrature {
         return new SpectralQuadrature(settings, n, nodes, weights, steps, products);
     }
 
-    /** The upper-triangular R of basis[from..from+k) = Q R, the block replaced by Q; dependent columns drawn anew. */
-    private static double[][] qr(float[][] basis, int from, int k, SplittableRandom rnd) {
-        double[][] r = new double[k][k];
-        for (int p = 0; p < k; p++) {
-            float[] col = basis[from + p];
-            for (int a = 0; a < p; a++) {
-                double d = Vectors.dot(col, basis[from + a]);
-                r[a][p] = d;
-                Vectors.axpy(-d, basis[from + a], col);
-            }
-            double norm = Vectors.norm(col);
-            r[p][p] = norm;
-            while (norm == 0) {
-                // A probe in the span of the ones before it: any unit vector orthogonal to them completes Q.
-                Vectors.fillGaussian(rnd, col);
-                norm = Vectors.orthogonalize(col, basis, from + p);
-            }
-            Vectors.scale(1 / norm, col);
-        }
-        return r;
-    }
-
-    /** As {@link #qr} for a residual block, or null when a pivot is at most {@code tiny} (an invariant space). */
-    private static double[][] qrWithPivotCheck(float[][] basis, int from, int k, double tiny) {
+    /**
+     * Modified Gram-Schmidt QR of basis[from..from+k): the block becomes Q and R is returned. A pivot at most
+     * {@code tiny} marks a column in the span of the basis before it: with {@code redraw} it is replaced by a
+     * random unit vector orthogonal to that span (a probe block that happens to be dependent); without, the
+     * method returns null (a residual block that spans nothing new: the Krylov space is invariant).
+     */
+    private static double[][] qr(float[][] basis, int from, int k, double tiny, SplittableRandom redraw) {
         double[][] r = new double[k][k];
         for (int p = 0; p < k; p++) {
             float[] col = basis[from + p];
@@ -115,8 +98,12 @@ public final class BlockLanczosQuadrature {
                 Vectors.axpy(-d, basis[from + a], col);
             }
             double norm = Vectors.orthogonalize(col, basis, from + p);
-            if (norm <= tiny) return null;
             r[p][p] = norm;
+            if (norm <= tiny && redraw == null) return null;
+            while (norm <= tiny) {
+                Vectors.fillGaussian(redraw, col);
+                norm = Vectors.orthogonalize(col, basis, from + p);
+            }
             Vectors.scale(1 / norm, col);
         }
         return r;

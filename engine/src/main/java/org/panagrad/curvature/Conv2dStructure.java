@@ -1,7 +1,6 @@
 package org.panagrad.curvature;
 
 import org.panagrad.graph.Node;
-import org.panagrad.graph.Shape;
 import org.panagrad.nn.Conv2d;
 import org.panagrad.nn.LayerCall;
 import org.panagrad.ops.Ops;
@@ -13,25 +12,20 @@ import java.util.List;
  * with K = C/G kh kw, d [N, O, OH, OW] read as D_ng [O/G, P] over the P = OH OW output positions. With U_ng [K, P]
  * sample n's unfolded input patches of group g's channels (im2col), group g's weight gradient is D_ng U_ng^T
  * (one batched product over samples and groups) and the bias gradient D_n summed over positions. The patches
- * come from a convolution of x with the identity kernel (the K x K identity per group, seen as [G K, C/G, kh, kw])
- * under the layer's own stride, padding, dilation and groups, so they line up with the weight's layout by
- * construction.
+ * are x unfolded ({@link Ops#unfold}: im2col) under the layer's own stride, padding, dilation and groups, so they
+ * line up with the weight's layout by construction.
  *
  * <p>A squared norm ||D_ng U_ng^T||^2 = sum_{p,q} (U_ng^T U_ng)_{pq} (D_ng^T D_ng)_{pq} (the Gram trick) costs
  * P^2 (K + O/G) per sample and group against P K O/G for the materialised gradient: the cheaper one is built.
- * LeNet-5's layers (P = 784, K = 25, O = 6; P = 100, K = 150, O = 16) materialise. The Kronecker factors (KFC)
- * take one group ({@link LayerBackprop#requireSupported}): a grouped layer's are G blocks, not yet built.
+ * LeNet-5's layers (P = 784, K = 25, O = 6; P = 100, K = 150, O = 16) materialise. A grouped layer's Kronecker
+ * factors (KFC) are one pair per group ({@link LayerBackprop}).
  */
 record Conv2dStructure(LayerCall call, Conv2d conv, Node patches) implements StructuredLayer {
     /** The structure of a Conv2d call; the patches [N, G K, P] are built here. */
     static Conv2dStructure of(LayerCall call, Conv2d conv) {
         Node x = call.input(), w = conv.weight();
         int k = w.shape().numel() / w.shape().dim(0), groups = conv.geometry().groups();
-        float[] identity = new float[groups * k * k];
-        for (int g = 0; g < groups; g++) for (int i = 0; i < k; i++) identity[(g * k + i) * k + i] = 1;
-        Node kernel = x.graph().constant(call.name() + ".unfold" + x.graph().size(),
-                Shape.of(groups * k, w.shape().dim(1), w.shape().dim(2), w.shape().dim(3)), identity);
-        Node unfolded = Ops.conv2d(x, kernel, null, conv.geometry());
+        Node unfolded = Ops.unfold(x, w.shape().dim(2), w.shape().dim(3), conv.geometry());
         return new Conv2dStructure(call, conv, Ops.reshape(unfolded, x.shape().dim(0), groups * k, -1));
     }
 
@@ -49,7 +43,8 @@ record Conv2dStructure(LayerCall call, Conv2d conv, Node patches) implements Str
         return patches.shape().dim(0);
     }
 
-    private int groups() {
+    @Override
+    public int groups() {
         return conv.geometry().groups();
     }
 

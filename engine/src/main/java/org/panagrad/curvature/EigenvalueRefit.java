@@ -34,6 +34,7 @@ public final class EigenvalueRefit {
         if (backprop.layers().size() != n) {
             throw new IllegalArgumentException(method + ": " + n + " layers in the basis, " + backprop.layers().size() + " backpropagated");
         }
+        for (KroneckerBlock b : basis) b.requireOneGroup(method);
         sums = new double[n][];
         inputs = new float[n][];
         grads = new float[n][];

@@ -16,6 +16,11 @@ import org.panagrad.kernels.GemmOperand;
  * matrix on the way in and scattered back on the way out ({@link Layout#OUTPUT_MAJOR}), so that operators
  * always take and give vectors in the parameters' own order. Null bases stand for identities: the block is then
  * the diagonal d itself (the exact diagonal of the GGN).
+ *
+ * <p>A convolution in G groups has a weight [out, in] like any Conv2d (in = one group's fan-in), each output's
+ * inputs being its own group's channels: its block is G Kronecker blocks side by side, group g's over columns
+ * g out/G to (g + 1) out/G of the (in + 1) x out matrix, with bases U_A of p x p and U_G of (q/G) x (q/G) per
+ * group, stored one after another.
  */
 final class KroneckerBlock {
     /** How a layer stores its parameters: W [in, out] (Linear) or W [out, in] (Conv2d), then the bias if any. */
@@ -42,37 +47,49 @@ final class KroneckerBlock {
     }
 
     final String layer;
-    final int p, q, offset;
+    final int p, q, offset, groups;
     final float[] ua, ug;
     final double[] d;
     final Layout layout;
 
     KroneckerBlock(String layer, int offset, int p, int q, float[] ua, float[] ug, double[] d) {
-        this(layer, offset, p, q, ua, ug, d, Layout.INPUT_MAJOR);
+        this(layer, offset, p, q, 1, ua, ug, d, Layout.INPUT_MAJOR);
     }
 
-    KroneckerBlock(String layer, int offset, int p, int q, float[] ua, float[] ug, double[] d, Layout layout) {
-        if ((ua != null && ua.length != p * p) || (ug != null && ug.length != q * q) || d.length != p * q) {
-            throw new IllegalArgumentException("Kronecker block of layer '" + layer + "': bases " + ua.length + ", "
-                    + ug.length + " and " + d.length + " eigenvalues do not fit p = " + p + ", q = " + q);
+    KroneckerBlock(String layer, int offset, int p, int q, int groups, float[] ua, float[] ug, double[] d, Layout layout) {
+        int qg = q / groups;
+        if (groups < 1 || q % groups != 0 || (ua != null && ua.length != groups * p * p)
+                || (ug != null && ug.length != groups * qg * qg) || d.length != p * q) {
+            throw new IllegalArgumentException("Kronecker block of layer '" + layer + "': bases " + (ua == null ? 0 : ua.length)
+                    + ", " + (ug == null ? 0 : ug.length) + " and " + d.length + " eigenvalues do not fit p = " + p
+                    + ", q = " + q + " in " + groups + " group(s)");
         }
         this.layer = layer;
         this.offset = offset;
         this.p = p;
         this.q = q;
+        this.groups = groups;
         this.ua = ua;
         this.ug = ug;
         this.d = d;
         this.layout = layout;
     }
 
-    int size() {
+    /** Fails for a grouped block, which the per-example methods do not take yet. */
+    void requireOneGroup(String method) {
+        if (groups != 1) {
+            throw new IllegalArgumentException(method + " does not support layer '" + layer + "': a convolution in " + groups
+                    + " groups (its per-example rows are not built yet)");
+        }
+    }
+
+        int size() {
         return p * q;
     }
 
     /** The same eigenbasis with other eigenvalues (EKFAC's refit). */
     KroneckerBlock withEigenvalues(double[] values) {
-        return new KroneckerBlock(layer, offset, p, q, ua, ug, values, layout);
+        return new KroneckerBlock(layer, offset, p, q, groups, ua, ug, values, layout);
     }
 
     /** Into the eigenbasis: t = U_A^T V U_G, using w (p x q) as scratch. */
@@ -88,13 +105,28 @@ final class KroneckerBlock {
             if (source == v) System.arraycopy(v, offset, t, 0, p * q);
             return;
         }
-        Gemm.gemm(p, q, p, 1f, GemmOperand.transposeOf(ua, 0, p), GemmOperand.of(source, at, q), 0f, GemmOperand.of(w, 0, q));
-        Gemm.gemm(p, q, q, 1f, GemmOperand.of(w, 0, q), GemmOperand.of(ug, 0, q), 0f, GemmOperand.of(t, 0, q));
+        if (groups == 1) {
+            Gemm.gemm(p, q, p, 1f, GemmOperand.transposeOf(ua, 0, p), GemmOperand.of(source, at, q), 0f, GemmOperand.of(w, 0, q));
+            Gemm.gemm(p, q, q, 1f, GemmOperand.of(w, 0, q), GemmOperand.of(ug, 0, q), 0f, GemmOperand.of(t, 0, q));
+            return;
+        }
+        for (int g = 0; g < groups; g++) {
+            int qg = q / groups, c = g * qg;
+            Gemm.gemm(p, qg, p, 1f, GemmOperand.transposeOf(ua, g * p * p, p), GemmOperand.of(source, at + c, q), 0f, GemmOperand.of(w, c, q));
+            Gemm.gemm(p, qg, qg, 1f, GemmOperand.of(w, c, q), GemmOperand.of(ug, g * qg * qg, qg), 0f, GemmOperand.of(t, c, q));
+        }
     }
 
     /** Out of the eigenbasis: out[offset...] = U_A t U_G^T, using w as scratch. */
     void rotateOut(float[] t, float[] w, float[] out) {
-        if (ua != null) {
+        if (ua != null && groups > 1) {
+            // Group by group into t (as scratch for the product), then scattered like any Conv2d's.
+            for (int g = 0; g < groups; g++) {
+                int qg = q / groups, c = g * qg;
+                Gemm.gemm(p, qg, qg, 1f, GemmOperand.of(t, c, q), GemmOperand.transposeOf(ug, g * qg * qg, qg), 0f, GemmOperand.of(w, c, q));
+                Gemm.gemm(p, qg, p, 1f, GemmOperand.of(ua, g * p * p, p), GemmOperand.of(w, c, q), 0f, GemmOperand.of(t, c, q));
+            }
+        } else if (ua != null) {
             Gemm.gemm(p, q, q, 1f, GemmOperand.of(t, 0, q), GemmOperand.transposeOf(ug, 0, q), 0f, GemmOperand.of(w, 0, q));
             if (layout.outputMajor()) {
                 Gemm.gemm(p, q, p, 1f, GemmOperand.of(ua, 0, p), GemmOperand.of(w, 0, q), 0f, GemmOperand.of(t, 0, q));

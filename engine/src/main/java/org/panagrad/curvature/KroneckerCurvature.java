@@ -57,7 +57,7 @@ public final class KroneckerCurvature implements CurvatureOperator {
             else System.arraycopy(diagonal, offset, m, 0, p * q);
             double[] d = new double[p * q];
             for (int i = 0; i < d.length; i++) d[i] = m[i];
-            blocks.add(new KroneckerBlock(call.name(), offset, p, q, null, null, d, layout));
+            blocks.add(new KroneckerBlock(call.name(), offset, p, q, 1, null, null, d, layout));
             offset += p * q;
         }
         if (offset != diagonal.length) {
@@ -85,16 +85,19 @@ public final class KroneckerCurvature implements CurvatureOperator {
 
     /**
      * Layer l's block: the eigenbases of A ((in + 1) x (in + 1)) and G (out x out), eigenvectors as columns, null
-     * for identities (an exact diagonal), and its eigenvalues as an (in + 1) x out matrix, row-major.
+     * for identities (an exact diagonal), and its eigenvalues as an (in + 1) x out matrix, row-major. A convolution
+     * in several groups has a pair of bases per group, one after another: A's (in + 1) x (in + 1) and G's
+     * (out / groups) x (out / groups), group g's eigenvalues in columns g out / groups to (g + 1) out / groups.
      */
-    public record Block(String layer, int inputs, int outputs, float[] inputBasis, float[] gradientBasis, double[] eigenvalues) {}
+    public record Block(String layer, int inputs, int outputs, int groups, float[] inputBasis, float[] gradientBasis,
+                        double[] eigenvalues) {}
 
     /** The blocks, in layer order; their arrays are copies. */
     public List<Block> blockList() {
         Block[] list = new Block[blocks.length];
         for (int i = 0; i < blocks.length; i++) {
             KroneckerBlock b = blocks[i];
-            list[i] = new Block(b.layer, b.p, b.q, b.ua == null ? null : b.ua.clone(), b.ug == null ? null : b.ug.clone(), b.d.clone());
+            list[i] = new Block(b.layer, b.p, b.q, b.groups, b.ua == null ? null : b.ua.clone(), b.ug == null ? null : b.ug.clone(), b.d.clone());
         }
         return List.of(list);
     }
@@ -164,6 +167,7 @@ public final class KroneckerCurvature implements CurvatureOperator {
         int batch = jacobian.batch(), classes = jacobian.classes();
         for (int l = 0; l < blocks.length; l++) {
             KroneckerBlock b = blocks[l];
+            b.requireOneGroup("the logit variance");
             double damping = layerDamping[l];
             requirePositiveDefinite(b, damping);
             int positions = jacobian.positions(l), rows = batch * positions;

@@ -15,7 +15,7 @@ import java.util.List;
 public final class KroneckerFactors {
     private final String method;
     private final List<String> names = new ArrayList<>();
-    private final int[] p, q;
+    private final int[] p, q, groups;
     private final KroneckerBlock.Layout[] layouts;
     private final double[][] a, g;
     private final float[][] batchA, batchG;
@@ -31,6 +31,7 @@ public final class KroneckerFactors {
         int n = backprop.layers().size();
         p = new int[n];
         q = new int[n];
+        groups = new int[n];
         layouts = new KroneckerBlock.Layout[n];
         a = new double[n][];
         g = new double[n][];
@@ -46,8 +47,10 @@ public final class KroneckerFactors {
             p[l] = backprop.inputSize(l);
             layouts[l] = backprop.layout(l);
             q[l] = backprop.outputSize(l);
-            a[l] = new double[p[l] * p[l]];
-            g[l] = new double[q[l] * q[l]];
+            groups[l] = backprop.groups(l);
+            int qg = q[l] / groups[l];
+            a[l] = new double[groups[l] * p[l] * p[l]];
+            g[l] = new double[groups[l] * qg * qg];
             batchA[l] = new float[a[l].length];
             batchG[l] = new float[g[l].length];
         }
@@ -87,12 +90,15 @@ public final class KroneckerFactors {
         return weight == 0;
     }
 
-    /** Layer l's input factor A, (in + 1)^2 row-major (its last row and column are the bias's). */
+    /**
+     * Layer l's input factor A, (in + 1)^2 row-major (its last row and column are the bias's); a grouped
+     * convolution's G factors one after another (in is then one group's fan-in).
+     */
     public double[] inputFactor(int l) {
         return a[l];
     }
 
-    /** Layer l's output-gradient factor G, out^2 row-major. */
+    /** Layer l's output-gradient factor G, out^2 row-major; a grouped convolution's G factors of (out / G)^2. */
     public double[] gradientFactor(int l) {
         return g[l];
     }
@@ -108,25 +114,38 @@ public final class KroneckerFactors {
         List<KroneckerBlock> blocks = new ArrayList<>();
         int offset = 0;
         for (int l = 0; l < p.length; l++) {
+            int groupCount = groups[l], qg = q[l] / groupCount;
             if (eigA[l] == null) {
                 eigA[l] = new SymmetricEigen(p[l]);
-                eigG[l] = new SymmetricEigen(q[l]);
-                factorValues[2 * l] = new double[p[l]];
-                factorValues[2 * l + 1] = new double[q[l]];
+                eigG[l] = new SymmetricEigen(qg);
+                factorValues[2 * l] = new double[groupCount * p[l]];
+                factorValues[2 * l + 1] = new double[groupCount * qg];
             }
-            basesA[l] = new float[p[l] * p[l]];
-            basesG[l] = new float[q[l] * q[l]];
-            double[] va = factorValues[2 * l], vg = factorValues[2 * l + 1];
-            eigA[l].decompose(method + " input factor of layer '" + names.get(l) + "'", a[l], va, basesA[l]);
-            eigG[l].decompose(method + " gradient factor of layer '" + names.get(l) + "'", g[l], vg, basesG[l]);
-            for (int i = 0; i < va.length; i++) va[i] = Math.max(va[i], 0);
-            for (int i = 0; i < vg.length; i++) vg[i] = Math.max(vg[i], 0);
-            double[] d = new double[p[l] * q[l]];
-            for (int i = 0; i < p[l]; i++) for (int o = 0; o < q[l]; o++) d[i * q[l] + o] = va[i] * vg[o];
-            blocks.add(new KroneckerBlock(names.get(l), offset, p[l], q[l], basesA[l], basesG[l], d, layouts[l]));
+            basesA[l] = new float[groupCount * p[l] * p[l]];
+            basesG[l] = new float[groupCount * qg * qg];
+            double[] va = factorValues[2 * l], vg = factorValues[2 * l + 1], d = new double[p[l] * q[l]];
+            for (int gr = 0; gr < groupCount; gr++) {
+                String group = groupCount == 1 ? "" : " (group " + gr + ")";
+                decompose(eigA[l], method + " input factor of layer '" + names.get(l) + "'" + group, a[l], gr, p[l], va, basesA[l]);
+                decompose(eigG[l], method + " gradient factor of layer '" + names.get(l) + "'" + group, g[l], gr, qg, vg, basesG[l]);
+                // Group gr's block of the (in + 1) x out matrix is its columns gr qg to (gr + 1) qg.
+                for (int i = 0; i < p[l]; i++) {
+                    for (int o = 0; o < qg; o++) d[i * q[l] + gr * qg + o] = va[gr * p[l] + i] * vg[gr * qg + o];
+                }
+            }
+            blocks.add(new KroneckerBlock(names.get(l), offset, p[l], q[l], groupCount, basesA[l], basesG[l], d, layouts[l]));
             offset += p[l] * q[l];
         }
         return new KroneckerCurvature(method, blocks);
+    }
+
+    /**
+     * Group gr's n x n factor of the stacked {@code factors} into its eigenvalues (clamped to 0: rounding can
+     * leave a sum of outer products' zero eigenvalues slightly negative) and eigenvectors, at gr n and gr n^2.
+     */
+    private static void decompose(SymmetricEigen eigen, String what, double[] factors, int gr, int n, double[] values, float[] bases) {
+        eigen.decompose(what, factors, gr * n * n, values, gr * n, bases, gr * n * n);
+        for (int i = gr * n; i < (gr + 1) * n; i++) values[i] = Math.max(values[i], 0);
     }
 
     /**
@@ -138,6 +157,7 @@ public final class KroneckerFactors {
     void dampedInverses(double gamma, float[][] inverseA, float[][] inverseG) {
         double root = Math.sqrt(gamma);
         for (int l = 0; l < p.length; l++) {
+            if (groups[l] != 1) throw new IllegalStateException(method + ": layer '" + names.get(l) + "' is grouped; its damped inverses are not built");
             double[] va = factorValues[2 * l], vg = factorValues[2 * l + 1];
             double pi = Math.sqrt((sum(va) / p[l] + 1e-30) / (sum(vg) / q[l] + 1e-30));
             invert(basesA[l], va, pi * root, p[l], inverseA[l]);

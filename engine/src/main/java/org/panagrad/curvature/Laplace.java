@@ -131,7 +131,9 @@ public final class Laplace {
         }
         List<Node> params = new ArrayList<>();
         for (LayerCall call : layers) {
-            LayerBackprop.requireSupported(call, method);
+            // kron fits a grouped convolution (a factor pair per group); its probit predictive then names the layer.
+            if (structure == Structure.KRON) LayerBackprop.requireFactorable(call, method);
+            else LayerBackprop.requireSupported(call, method);
             StructuredLayer layer = StructuredLayers.of(call);
             params.add(layer.weight());
             if (layer.bias() != null) params.add(layer.bias());

@@ -36,8 +36,11 @@ import java.util.SplittableRandom;
  * for the bias) and its output gradient g_nkt. Its factors are KFC's (Grosse and Martens 2016, their Omega and
  * Gamma): A = sum_nt a_nt a_nt^T / B sums over the P positions and G = sum_nkt g_nkt g_nkt^T / (B P) averages over
  * them, so that A ⊗ G approximates sum_n (sum_t a_nt ⊗ g_nkt)(...)^T / B, the curvature of the mean loss, under
- * their assumptions (spatially homogeneous, uncorrelated derivatives). Linear layers on [batch, in] inputs and
- * Conv2d layers are supported; any other layer fails at construction, naming the layer and the method.
+ * their assumptions (spatially homogeneous, uncorrelated derivatives). A convolution in G groups is G such layers
+ * side by side: one pair of factors per group, A_g over group g's patch (and the 1) and G_g over its O/G outputs;
+ * the per-example rows of a grouped layer are not built yet ({@code perExample} fails naming it). Linear layers on
+ * [batch, in] inputs and Conv2d layers are supported; any other layer fails at construction, naming the layer
+ * and the method.
  */
 public final class LayerBackprop {
     /** Which vectors are backpropagated from the logits. */
@@ -53,7 +56,7 @@ public final class LayerBackprop {
     private final Program program;
     private final Vectors vectors;
     private final List<StructuredLayer> layers;
-    private final int[] positions;
+    private final int[] positions, inputSizes, outputSizes, groups;
     private final int batch, classes;
     private final Node probabilities, oneHot;
     private final Node[] inputs, grads, inputFactors, gradFactors;
@@ -61,8 +64,11 @@ public final class LayerBackprop {
 
     private LayerBackprop(Program program, Vectors vectors, List<StructuredLayer> layers, int batch, int classes,
                           Node probabilities, Node oneHot, Node[] inputs, Node[] grads, Node[] inputFactors,
-                          Node[] gradFactors, int[] positions) {
+                          Node[] gradFactors, int[] positions, int[] inputSizes, int[] outputSizes, int[] groups) {
         this.positions = positions;
+        this.inputSizes = inputSizes;
+        this.outputSizes = outputSizes;
+        this.groups = groups;
         this.program = program;
         this.vectors = vectors;
         this.layers = layers;
@@ -83,7 +89,8 @@ public final class LayerBackprop {
      * @param layers     the layer calls (from {@code Forward.layerCalls()}) to backpropagate to, in parameter order
      * @param method     the method asking, for the message when a layer is not supported ("KFAC", "EKFAC", ...)
      * @param factors    whether to form the Kronecker factors A and G in the program
-     * @param perExample whether the per-example inputs and output gradients are outputs (EKFAC, diagonals)
+     * @param perExample whether the per-example inputs and output gradients are outputs (EKFAC, diagonals); a
+     *                   grouped convolution has factors (one pair per group) but no per-example rows yet
      */
     public static LayerBackprop compile(ParameterStore store, Node logits, List<LayerCall> layers, Vectors vectors,
                                         String method, boolean factors, boolean perExample) {
@@ -91,7 +98,10 @@ public final class LayerBackprop {
             throw new IllegalArgumentException(method + ": the logits must be [batch, classes], got " + logits.describe());
         }
         if (layers.isEmpty()) throw new IllegalArgumentException(method + ": no layers to compute curvature for");
-        for (LayerCall call : layers) requireSupported(call, method);
+        for (LayerCall call : layers) {
+            if (perExample) requireSupported(call, method);
+            else requireFactorable(call, method);
+        }
         int batch = logits.shape().dim(0), classes = logits.shape().dim(1);
         var g = logits.graph();
         Node probabilities = Ops.softmax(logits, 1);
@@ -114,7 +124,7 @@ public final class LayerBackprop {
         for (Node u : cotangents) perVector.add(Autodiff.vjp(logits, u, outputsOfLayers));
         int n = layers.size();
         Node[] inputs = new Node[n], grads = new Node[n], inputFactors = new Node[n], gradFactors = new Node[n];
-        int[] positions = new int[n];
+        int[] positions = new int[n], inputSizes = new int[n], outputSizes = new int[n], groups = new int[n];
         Set<Node> outputs = new LinkedHashSet<>();
         outputs.add(probabilities);
         for (int l = 0; l < n; l++) {
@@ -125,10 +135,14 @@ public final class LayerBackprop {
             Node[] gs = new Node[perVector.size()];
             for (int k = 0; k < gs.length; k++) gs[k] = layer.gradientRows(perVector.get(k)[l]);
             grads[l] = gs.length == 1 ? gs[0] : Ops.concat(0, gs);
+            groups[l] = layer.groups();
+            inputSizes[l] = rows.shape().dim(1) / groups[l] + (layer.bias() == null ? 0 : 1);
+            outputSizes[l] = grads[l].shape().dim(1);
             if (factors) {
                 // KFC (Grosse and Martens 2016): A sums over positions, G averages over them.
-                inputFactors[l] = Ops.scale(Ops.matmul(inputs[l], inputs[l], true, false), 1.0 / batch);
-                gradFactors[l] = Ops.scale(Ops.matmul(grads[l], grads[l], true, false), 1.0 / ((double) batch * positions[l]));
+                inputFactors[l] = Ops.scale(gram(groups[l] == 1 ? inputs[l] : byGroup(rows, groups[l], layer.bias() != null)), 1.0 / batch);
+                gradFactors[l] = Ops.scale(gram(groups[l] == 1 ? grads[l] : byGroup(grads[l], groups[l], false)),
+                        1.0 / ((double) batch * positions[l]));
                 outputs.add(inputFactors[l]);
                 outputs.add(gradFactors[l]);
             }
@@ -140,16 +154,42 @@ public final class LayerBackprop {
         Set<Node> varying = oneHot == null ? Set.of() : Set.of(oneHot);
         Program program = Compiler.compile(store, new ArrayList<>(outputs), Compiler.Options.ALL, varying);
         return new LayerBackprop(program, vectors, List.copyOf(structures), batch, classes, probabilities, oneHot, inputs,
-                grads, inputFactors, gradFactors, positions);
+                grads, inputFactors, gradFactors, positions, inputSizes, outputSizes, groups);
     }
 
-    /** Fails unless K-FAC's structure is known for this layer: a Linear on [batch, in] or a Conv2d with one group. */
+    /** X^T X for rows X [rows, n], or each group's for [groups, rows, n]. */
+    private static Node gram(Node x) {
+        return Ops.matmul(x, x, true, false);
+    }
+
+    /**
+     * Rows [r, G m] as G matrices [G, r, m] (group g's columns g m to (g + 1) m), each with a column of ones
+     * appended for a bias.
+     */
+    private static Node byGroup(Node rows, int groups, boolean bias) {
+        int r = rows.shape().dim(0), m = rows.shape().dim(1) / groups;
+        Node grouped = Ops.permute(Ops.reshape(rows, r, groups, m), 1, 0, 2);
+        return bias ? Ops.concat(2, grouped, rows.graph().fill(1, Shape.of(groups, r, 1))) : grouped;
+    }
+
+    /**
+     * Fails unless K-FAC's structure is known for this layer and its per-example rows are built: a Linear on
+     * [batch, in] or a Conv2d with one group.
+     */
     static void requireSupported(LayerCall call, String method) {
-        boolean grouped = call.layer() instanceof org.panagrad.nn.Conv2d conv && conv.geometry().groups() != 1;
-        if (!StructuredLayers.supports(call) || grouped) {
+        requireFactorable(call, method);
+        if (call.layer() instanceof org.panagrad.nn.Conv2d conv && conv.geometry().groups() != 1) {
             throw new IllegalArgumentException(method + " does not support layer '" + call.name() + "' ("
-                    + call.layer().describe() + "): supported layers are Linear and Conv2d (one group"
-                    + (grouped ? "; a grouped convolution's Kronecker factors are one block per group, not built yet" : "") + ")");
+                    + call.layer().describe() + "): a grouped convolution has Kronecker factors (one pair per group:"
+                    + " KFAC, KFLR and their operators), but not yet the per-example rows this method needs");
+        }
+    }
+
+    /** Fails unless the Kronecker factors of this layer are known: a Linear on [batch, in] or any Conv2d. */
+    static void requireFactorable(LayerCall call, String method) {
+        if (!StructuredLayers.supports(call)) {
+            throw new IllegalArgumentException(method + " does not support layer '" + call.name() + "' ("
+                    + call.layer().describe() + "): supported layers are Linear and Conv2d");
         }
         if (call.layer() instanceof Linear && call.input().shape().rank() != 2) {
             throw new IllegalArgumentException(method + " does not support layer '" + call.name() + "' ("
@@ -247,14 +287,19 @@ public final class LayerBackprop {
         return positions[l];
     }
 
-    /** Layer l's fan-in, + 1 with a bias (the bias row): the size of its factor A. */
+    /** Layer l's fan-in (of one group), + 1 with a bias (the bias row): the size of its factor A (of each group's). */
     public int inputSize(int l) {
-        return inputs[l].shape().dim(1);
+        return inputSizes[l];
     }
 
-    /** Layer l's outputs: the size of its factor G. */
+    /** Layer l's outputs (all groups'): G is this size, or each group's G this size / groups. */
     public int outputSize(int l) {
-        return grads[l].shape().dim(1);
+        return outputSizes[l];
+    }
+
+    /** Layer l's groups: 1, or a grouped convolution's, which has one pair of factors per group. */
+    public int groups(int l) {
+        return groups[l];
     }
 
     /** The softmax probabilities of the last run, [batch, classes]. */
@@ -262,7 +307,10 @@ public final class LayerBackprop {
         program.read(probabilities, out);
     }
 
-    /** A and G of layer l for the last run ({@code factors} must have been asked for). */
+    /**
+     * A and G of layer l for the last run ({@code factors} must have been asked for); a grouped layer's are its
+     * groups' factors one after another ({@link #groups}: G x p^2 and G x (q/G)^2 floats).
+     */
     public void readFactors(int l, float[] a, float[] g) {
         if (inputFactors[l] == null) throw new IllegalStateException("this program was compiled without the factors");
         program.read(inputFactors[l], a);

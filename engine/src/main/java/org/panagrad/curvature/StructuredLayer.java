@@ -31,6 +31,11 @@ sealed interface StructuredLayer permits LinearStructure, Conv2dStructure {
     /** How the layer stores its parameters, for Kronecker blocks. */
     KroneckerBlock.Layout layout();
 
+    /** Groups of the weight: a grouped convolution's; 1 for every other layer. */
+    default int groups() {
+        return 1;
+    }
+
     /** Positions per sample (1 for Linear on [N, in]). */
     int positions();
 

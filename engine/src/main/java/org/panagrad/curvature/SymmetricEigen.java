@@ -25,8 +25,13 @@ final class SymmetricEigen {
      * eigenvalues to {@code values} and the unit eigenvectors to the columns of {@code vectors} (row-major n x n).
      */
     void decompose(String what, double[] a, double[] values, float[] vectors) {
+        decompose(what, a, 0, values, 0, vectors, 0);
+    }
+
+    /** The same for the matrix at a[aOff...], into values[valuesOff...] and vectors[vectorsOff...] (stacked matrices). */
+    void decompose(String what, double[] a, int aOff, double[] values, int valuesOff, float[] vectors, int vectorsOff) {
         for (int i = 0; i < n; i++) {
-            for (int j = 0; j < n; j++) matrix.data[i * n + j] = 0.5 * (a[i * n + j] + a[j * n + i]);
+            for (int j = 0; j < n; j++) matrix.data[i * n + j] = 0.5 * (a[aOff + i * n + j] + a[aOff + j * n + i]);
         }
         for (double x : matrix.data) {
             if (!Double.isFinite(x)) throw new ArithmeticException(what + " has a non-finite entry (" + x + ")");
@@ -35,9 +40,9 @@ final class SymmetricEigen {
             throw new ArithmeticException("the eigen-decomposition of " + what + " (" + n + " x " + n + ") did not converge");
         }
         for (int k = 0; k < n; k++) {
-            values[k] = decomposition.getEigenvalue(k).getReal();
+            values[valuesOff + k] = decomposition.getEigenvalue(k).getReal();
             DMatrixRMaj v = decomposition.getEigenVector(k);
-            for (int i = 0; i < n; i++) vectors[i * n + k] = (float) v.data[i];
+            for (int i = 0; i < n; i++) vectors[vectorsOff + i * n + k] = (float) v.data[i];
         }
     }
 

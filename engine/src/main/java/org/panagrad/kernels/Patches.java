@@ -23,18 +23,24 @@ final class Patches {
      * r0 to r1), into cols as a matrix of (r1 - r0) x outWidth columns.
      */
     static void im2col(ConvShape s, float[] x, int xOff, int g, int r0, int r1, float[] cols, boolean simd) {
-        walk(s, x, xOff, g, r0, r1, cols, false, simd);
+        im2col(s, x, xOff, g, r0, r1, cols, 0, simd);
+    }
+
+    /** The same block written into cols from colsOff on (a whole batch's patches, {@link Unfolding}). */
+    static void im2col(ConvShape s, float[] x, int xOff, int g, int r0, int r1, float[] cols, int colsOff, boolean simd) {
+        walk(s, x, xOff, g, r0, r1, cols, colsOff, false, simd);
     }
 
     /** Adds the patch matrix cols of output rows [r0, r1) of group g back into the image at dx[dxOff..]: the adjoint of im2col. */
     static void col2im(ConvShape s, float[] cols, int g, int r0, int r1, float[] dx, int dxOff, boolean simd) {
-        walk(s, dx, dxOff, g, r0, r1, cols, true, simd);
+        walk(s, dx, dxOff, g, r0, r1, cols, 0, true, simd);
     }
 
     /** Each run of a patch block and the image elements it holds: copied into cols, or (back) added from it. */
-    private static void walk(ConvShape s, float[] x, int xOff, int g, int r0, int r1, float[] cols, boolean back, boolean simd) {
+    private static void walk(ConvShape s, float[] x, int xOff, int g, int r0, int r1, float[] cols, int colsOff,
+                             boolean back, boolean simd) {
         int ow = s.outWidth(), h = s.height(), w = s.width(), stride = s.strideW();
-        int d = 0;
+        int d = colsOff;
         for (int c = 0; c < s.groupChannels(); c++) {
             int plane = xOff + (g * s.groupChannels() + c) * h * w;
             for (int i = 0; i < s.kh(); i++) {

@@ -32,6 +32,9 @@ public final class WorkerPool {
         }
     }
 
+    /** Every helper thread's name starts with this (AllocationMeter finds them by it). */
+    static final String THREAD_NAME_PREFIX = "panagrad-worker-";
+
     private static final int SPINS_BEFORE_PARK = 2000;
 
     private final Helper[] helpers;
@@ -140,7 +143,7 @@ public final class WorkerPool {
         private int part, parts;
 
         Helper(int index) {
-            super("panagrad-worker-" + (index + 1));
+            super(THREAD_NAME_PREFIX + (index + 1));
             setDaemon(true);
         }
 

@@ -7,8 +7,10 @@ import org.panagrad.graph.Op;
 import org.panagrad.graph.Shape;
 import org.panagrad.graph.ShapeException;
 import org.panagrad.kernels.Gemm;
+import org.panagrad.kernels.GemmBatch;
 import org.panagrad.kernels.GemmEpilogue;
 import org.panagrad.kernels.GemmOperand;
+import org.panagrad.kernels.SymmetricGemm;
 
 import java.util.ArrayList;
 import java.util.List;
@@ -168,6 +170,14 @@ public record MatMul(boolean transA, boolean transB) implements Op {
 
     @Override
     public Instruction compile(Node y, Buffers buf) {
+        Node a = y.input(0);
+        int m = y.shape().dim(y.shape().rank() - 2);
+        if (a == y.input(1) && transA != transB && y.shape().rank() == 2 && SymmetricGemm.worthIt(m)) {
+            // A^T A or A A^T: a Gram matrix, symmetric, so only its upper half is multiplied (Kronecker factors).
+            float[] x = buf.array(a), c = buf.array(y);
+            int xOff = buf.offset(a), lda = a.shape().dim(1), cOff = buf.offset(y), k = inner(y);
+            return () -> SymmetricGemm.gram(transA, m, k, 1f, x, xOff, lda, c, cOff);
+        }
         return compileGemm(y, buf, null, false, null);
     }
 
@@ -190,9 +200,8 @@ public record MatMul(boolean transA, boolean transB) implements Op {
             epilogues[e] = new GemmEpilogue(bias == null ? null : buf.array(bias), bias == null ? 0 : buf.offset(bias),
                     relu, mask == null ? null : buf.array(mask), mask == null ? 0 : buf.offset(mask) + e * cStride);
         }
-        return () -> {
-            for (int e = 0; e < entries; e++) Gemm.gemm(m, n, k, 1f, as[e], bs[e], 0f, cs[e], epilogues[e]);
-        };
+        if (entries == 1) return () -> Gemm.gemm(m, n, k, 1f, as[0], bs[0], 0f, cs[0], epilogues[0]);
+        return () -> GemmBatch.gemm(m, n, k, as, bs, cs, epilogues);
     }
 
     /**

@@ -200,6 +200,11 @@ public final class Ops {
         return Add.of(y, Reshape.of(bias, Shape.of(o, 1, 1)));
     }
     /**
+     * torch.nn.functional.unfold per group: the patches [N, groups K, outH, outW] (K = C/groups kh kw) that a
+     * kh x kw convolution with this geometry multiplies, each position's patch along the channel axis.
+     */
+    public static Node unfold(Node x, int kh, int kw, ConvGeometry geometry) { return Unfold.of(x, kh, kw, geometry); }
+    /**
      * conv2d with padding='same' (stride 1): the output has the input's height and width. Where the dilated
      * kernel's extent minus one is odd, the extra zero goes after (bottom, right), as PyTorch puts it.
      */

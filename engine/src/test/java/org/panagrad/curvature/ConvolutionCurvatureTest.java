@@ -103,13 +103,19 @@ class ConvolutionCurvatureTest {
         Reference.assertClose("clipped mean", expected, Reference.toDouble(got), 1e-4, 1e-6);
     }
 
-    /** The Kronecker methods take one group: a grouped convolution fails, named, where its factors would be built. */
+    /**
+     * A grouped convolution has Kronecker factors (KfcTest), but not yet per-example rows: the methods that need
+     * them (EKFAC's refit, the probit predictive, influence) and the K-FAC optimizer fail, naming the layer.
+     */
     @Test
-    void kroneckerMethodsNameAGroupedConvolution() {
+    void methodsWithoutGroupsNameAGroupedConvolution() {
         SmallCnn m = new SmallCnn(9, 2, true);
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> LayerBackprop.compile(m.store(), m.logits,
-                m.pass.layerCalls(), LayerBackprop.Vectors.HESSIAN_FACTOR, "KFLR", true, false));
-        assertTrue(e.getMessage().contains("KFLR does not support layer 'conv1' (Conv2d(2, 4, kernel_size=(3, 3)"), e.getMessage());
-        assertTrue(e.getMessage().contains("groups=2") && e.getMessage().contains("one block per group"), e.getMessage());
+                m.pass.layerCalls(), LayerBackprop.Vectors.JACOBIAN, "Laplace predictive", false, true));
+        assertTrue(e.getMessage().contains("Laplace predictive does not support layer 'conv1' (Conv2d(2, 4, kernel_size=(3, 3)"), e.getMessage());
+        assertTrue(e.getMessage().contains("groups=2") && e.getMessage().contains("per-example rows"), e.getMessage());
+        e = assertThrows(IllegalArgumentException.class, () -> KfacOptimizer.create(m.store(), m.loss, m.logits, m.pass.layerCalls(),
+                new KfacOptimizer.Options(0.2, 1e-2, 0.5, 1e-2, 0.9, 1, 1, 7, 0, 1)));
+        assertTrue(e.getMessage().contains("K-FAC does not support layer 'conv1'"), e.getMessage());
     }
 }

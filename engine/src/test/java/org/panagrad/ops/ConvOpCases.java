@@ -58,6 +58,11 @@ public class ConvOpCases implements OpCases {
         cases.add(c("conv2d weight gradient, 2 groups", x -> Conv2dWeightGrad.of(x[0], x[1], new ConvGeometry(1, 1, 1, 1, 1, 1, 2), 3, 3),
                 floats(2, 4, 5, 3), floats(2, 2, 5, 3)));
 
+        cases.add(c("unfold 3x2, stride 2x1, padding 1, dilation 1x2, 2 groups",
+                x -> Ops.unfold(x[0], 3, 2, new ConvGeometry(2, 1, 1, 1, 1, 2, 2)), floats(2, 4, 6, 5)));
+        cases.add(c("unfold 2x2 into a convolution", x -> conv2d(Ops.unfold(x[0], 2, 2, ConvGeometry.DEFAULT), x[1], null),
+                floats(1, 2, 4, 3), floats(3, 8, 1, 1)));
+
         cases.add(c("max_pool2d 2", x -> maxPool2d(x[0], 2), floats(2, 3, 6, 5)).distinct());
         cases.add(c("max_pool2d 3 stride 2 padding 1", x -> maxPool2d(x[0], p(3), p(2), p(1)), floats(1, 2, 7, 7)).distinct());
         PoolGeometry three = new PoolGeometry(3, 2, 2, 1, 1, 0);

@@ -1,7 +1,7 @@
 package org.panagrad.testing;
 
-import java.lang.management.ManagementFactory;
 import java.util.concurrent.TimeUnit;
+import org.panagrad.kernels.AllocationMeter;
 
 /**
  * Allocation of code in its steady state. Before C2 has compiled a vector kernel, its vectors are heap objects,
@@ -10,8 +10,6 @@ import java.util.concurrent.TimeUnit;
  * worker threads.
  */
 public final class SteadyState {
-    private static final com.sun.management.ThreadMXBean BEAN =
-            (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();
     private static final long BUDGET_NANOS = TimeUnit.SECONDS.toNanos(60);
 
     private SteadyState() {}
@@ -29,25 +27,13 @@ public final class SteadyState {
     public static long allocatedBytes(Runnable action, int calls, long deadline) {
         long fewest = Long.MAX_VALUE;
         while (true) {
-            long[] threads = measuredThreads();
-            long before = total(threads);
+            long[] threads = AllocationMeter.callerAndWorkers();
+            long before = AllocationMeter.allocatedBytes(threads);
             for (int i = 0; i < calls; i++) action.run();
-            fewest = Math.min(fewest, total(threads) - before);
+            fewest = Math.min(fewest, AllocationMeter.allocatedBytes(threads) - before);
             if (fewest == 0 || System.nanoTime() > deadline) return fewest;
             pause();
         }
-    }
-
-    private static long[] measuredThreads() {
-        return Thread.getAllStackTraces().keySet().stream()
-                .filter(t -> t == Thread.currentThread() || t.getName().startsWith("panagrad-worker-"))
-                .mapToLong(Thread::getId).toArray();
-    }
-
-    private static long total(long[] threads) {
-        long sum = 0;
-        for (long id : threads) sum += BEAN.getThreadAllocatedBytes(id);
-        return sum;
     }
 
     // Gives the compiler threads the cores for a moment.

@@ -31,18 +31,15 @@ final class AnalysisOptions {
      * reported as a user error (its message says what damping would do).
      */
     static int writeInto(RunDirectory run, Path json, Path png, Analysis analysis) throws IOException {
-        run.make();
-        try {
+        return run.within(() -> {
             OutputFiles.checkWritable("--json", json);
             OutputFiles.checkWritable("--png", png);
             OutputFiles.deleteStaleTemporaries(json, png);
-            return analysis.run();
-        } catch (ArithmeticException e) {
-            run.removeIfEmpty();
-            throw new IllegalArgumentException(e.getMessage(), e);
-        } catch (RuntimeException | IOException e) {
-            run.removeIfEmpty();
-            throw e;
-        }
+            try {
+                return analysis.run();
+            } catch (ArithmeticException e) {
+                throw new IllegalArgumentException(e.getMessage(), e);
+            }
+        });
     }
 }

@@ -282,8 +282,11 @@ final class CurvatureCommand implements Callable<Integer> {
                 for (double x : s.largest()) line.append(String.format(Locale.ROOT, " %.4g", x));
                 print.println(line);
                 String prefix = w + "/" + b.layer() + "/";
-                tensors.add(new TensorData(prefix + "eigenbasis-A", new int[] {b.inputs(), b.inputs()}, b.inputBasis()));
-                tensors.add(new TensorData(prefix + "eigenbasis-G", new int[] {b.outputs(), b.outputs()}, b.gradientBasis()));
+                int qg = b.outputs() / b.groups();
+                tensors.add(new TensorData(prefix + "eigenbasis-A", b.groups() == 1 ? new int[] {b.inputs(), b.inputs()}
+                        : new int[] {b.groups(), b.inputs(), b.inputs()}, b.inputBasis()));
+                tensors.add(new TensorData(prefix + "eigenbasis-G", b.groups() == 1 ? new int[] {qg, qg}
+                        : new int[] {b.groups(), qg, qg}, b.gradientBasis()));
                 tensors.add(new TensorData(prefix + "eigenvalues", new int[] {b.inputs(), b.outputs()}, toFloat(b.eigenvalues())));
             }
             kronecker.put(w, perLayer);

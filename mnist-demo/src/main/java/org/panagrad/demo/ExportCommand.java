@@ -53,20 +53,16 @@ final class ExportCommand implements Callable<Integer> {
         Activation given = activation != null ? Activation.parse(activation) : null;
         // Where the model goes is checked before any work, as every command checks its outputs.
         Path target = out != null ? out : run.file("export", GraphCommand.withExtension(checkpoint.getFileName(), ".onnx").toString());
-        run.make();
-        Model m;
-        try {
+        Model m = run.within(() -> {
             OutputFiles.checkWritable("--out", target);
             OutputFiles.deleteStaleTemporaries(target);
             Checkpoint loaded = Checkpoint.load(checkpoint, given, model != null ? model.toLowerCase(Locale.ROOT) : null);
             loaded.checkActivationOption(checkpoint, given);
             loaded.requireFinite(checkpoint);
-            m = loaded.toModel();
-            onnx(m).metadata("source", checkpoint.getFileName().toString()).write(target);
-        } catch (RuntimeException | IOException e) {
-            run.removeIfEmpty();
-            throw e;
-        }
+            Model written = loaded.toModel();
+            onnx(written).metadata("source", checkpoint.getFileName().toString()).write(target);
+            return written;
+        });
         StringBuilder input = new StringBuilder("[batch");
         for (int d : m.zoo.exampleShape()) input.append(", ").append(d);
         spec.commandLine().getOut().printf(Locale.ROOT, "wrote %s: ONNX opset %d, %s, input 'input' %s] -> 'logits'"

@@ -65,18 +65,14 @@ final class GraphCommand implements Callable<Integer> {
         Model model = modelOptions.create();
         optimizer.compiled(optimizer.defaultLearningRate); // a closure optimizer is refused before any work
         if (output == null) output = run.file("graph", "train-step.dot");
-        run.make();
-        try {
+        return run.within(() -> {
             OutputFiles.checkWritable("--output", output);
             if (!noSvg) OutputFiles.checkWritable("--output", output, withExtension(output, ".svg"));
             if (hvp) OutputFiles.checkWritable("--output", output, sibling(output, "-hvp"));
             OutputFiles.deleteStaleTemporaries(output, withExtension(output, ".svg"), sibling(output, "-hvp"),
                     withExtension(sibling(output, "-hvp"), ".svg"));
             return draw(model);
-        } catch (RuntimeException | IOException | InterruptedException e) {
-            run.removeIfEmpty();
-            throw e;
-        }
+        });
     }
 
     private Integer draw(Model model) throws IOException, InterruptedException {

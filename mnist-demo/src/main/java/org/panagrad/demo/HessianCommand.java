@@ -151,16 +151,12 @@ final class HessianCommand implements Callable<Integer> {
         StochasticLanczosQuadrature.Settings slqSettings = new StochasticLanczosQuadrature.Settings(lanczosRuns, lanczosSteps, seed);
         if (plot == null) plot = run.file("hessian", "hessian-density.svg");
         if (json == null) json = run.file("hessian", "hessian.json");
-        run.make();
-        try {
+        return run.within(() -> {
             OutputFiles.checkWritable("--plot", plot);
             OutputFiles.checkWritable("--json", json);
             OutputFiles.deleteStaleTemporaries(plot, json);
             return analyse(given, powerSettings, traceSettings, slqSettings);
-        } catch (RuntimeException | IOException e) {
-            run.removeIfEmpty();
-            throw e;
-        }
+        });
     }
 
     private Integer analyse(Activation given, PowerIteration.Settings powerSettings, HutchinsonTrace.Settings traceSettings,

@@ -75,15 +75,11 @@ final class ProfileCommand implements Callable<Integer> {
         optimizer.compiled(optimizer.defaultLearningRate); // a closure optimizer is refused before any work
         Threads.configure(threads, spec.commandLine().getErr());
         if (trace == null) trace = run.file("profile", "profile-trace.json");
-        run.make();
-        try {
+        return run.within(() -> {
             OutputFiles.checkWritable("--trace", trace);
             OutputFiles.deleteStaleTemporaries(trace);
             return profile(model);
-        } catch (RuntimeException | IOException e) {
-            run.removeIfEmpty();
-            throw e;
-        }
+        });
     }
 
     private Integer profile(Model model) throws IOException {

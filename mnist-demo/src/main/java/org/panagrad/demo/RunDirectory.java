@@ -78,6 +78,27 @@ final class RunDirectory {
         OutputFiles.checkCanCreateFiles(subject, directory, directory.toString());
     }
 
+    /** A command's work in its run directory. */
+    interface Work<T, E extends Exception> {
+        T run() throws IOException, E;
+    }
+
+    /**
+     * Makes the directory if a default output needs it and runs work there; if work fails, the directory (and any
+     * made above it) is removed again while still empty, so a failed command leaves no empty run behind.
+     */
+    <T, E extends Exception> T within(Work<T, E> work) throws IOException, E {
+        make();
+        boolean done = false;
+        try {
+            T result = work.run();
+            done = true;
+            return result;
+        } finally {
+            if (!done) removeIfEmpty();
+        }
+    }
+
     /** After a failure: removes the directory this run made, and the ones it made above it, if they are empty. */
     void removeIfEmpty() {
         if (!made) return;

@@ -163,16 +163,12 @@ final class TrainCommand implements Callable<Integer> {
         Path metricsFile = metrics != null ? metrics : run.file("train", "metrics.jsonl");
         OptionRanges.atLeast("--histogram-every", logs.histogramEvery, 1);
         logDirectory = logs.directory(run, "train");
-        run.make();
-        try {
+        return run.within(() -> {
             OutputFiles.checkWritable("--checkpoint", ck);
             OutputFiles.checkWritable("--metrics", metricsFile);
             OutputFiles.checkWritable("--metrics", metricsFile, MetricsLog.chartPath(metricsFile));
             return train(out, err, ck, metricsFile, widths, activation, allowed);
-        } catch (RuntimeException | IOException e) {
-            run.removeIfEmpty();
-            throw e;
-        }
+        });
     }
 
     /** The options that belong to one optimizer are errors with another. */

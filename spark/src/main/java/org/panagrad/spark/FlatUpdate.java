@@ -1,9 +1,15 @@
 package org.panagrad.spark;
 
 import org.panagrad.kernels.AdamHyperparameters;
+import org.panagrad.io.TensorData;
 import org.panagrad.kernels.Updates;
+import org.panagrad.optim.secondorder.OptimizerSnapshot;
 
 import java.io.Serializable;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
 
 /**
  * A first-order update of a flat parameter vector with the engine's fused kernels ({@link Updates}: PyTorch's
@@ -18,6 +24,7 @@ public final class FlatUpdate implements Serializable {
     public enum Kind { SGD, ADAM }
 
     private final Kind kind;
+    private final int n;
     private final float lr, momentum, beta1, beta2, eps;
     final float[] first, second;
     long step;
@@ -27,6 +34,7 @@ public final class FlatUpdate implements Serializable {
     private FlatUpdate(Kind kind, int n, double lr, double momentum, double beta1, double beta2, double eps) {
         if (!(lr > 0)) throw new IllegalArgumentException("the learning rate must be positive, got " + lr);
         this.kind = kind;
+        this.n = n;
         this.lr = (float) lr;
         this.momentum = (float) momentum;
         this.beta1 = (float) beta1;
@@ -72,7 +80,7 @@ public final class FlatUpdate implements Serializable {
 
     /** An independent copy: the same settings and state (momentum, Adam's moments and step count). */
     public FlatUpdate copy() {
-        FlatUpdate c = new FlatUpdate(kind, first.length == 0 ? 0 : first.length, lr, momentum, beta1, beta2, eps);
+        FlatUpdate c = new FlatUpdate(kind, n, lr, momentum, beta1, beta2, eps);
         System.arraycopy(first, 0, c.first, 0, first.length);
         System.arraycopy(second, 0, c.second, 0, second.length);
         c.step = step;
@@ -82,6 +90,72 @@ public final class FlatUpdate implements Serializable {
     public Kind kind() {
         return kind;
     }
+
+    /**
+     * The whole state as the engine's optimizer snapshot: the settings and the step count as exact scalars, the
+     * momentum (PyTorch's momentum_buffer) or Adam's moments (exp_avg, exp_avg_sq) as tensors of the parameters'
+     * length. {@link #restore} makes an update that continues bit for bit where this one stands.
+     */
+    public OptimizerSnapshot snapshot() {
+        List<TensorData> tensors = new ArrayList<>();
+        if (first.length > 0) tensors.add(new TensorData(kind == Kind.ADAM ? EXP_AVG : MOMENTUM_BUFFER, new int[] {first.length}, first.clone()));
+        if (second.length > 0) tensors.add(new TensorData(EXP_AVG_SQ, new int[] {second.length}, second.clone()));
+        Map<String, String> scalars = new LinkedHashMap<>();
+        scalars.put(STEP, Long.toString(step));
+        scalars.put("lr", Float.toString(lr));
+        if (kind == Kind.ADAM) {
+            scalars.put("beta1", Float.toString(beta1));
+            scalars.put("beta2", Float.toString(beta2));
+            scalars.put("eps", Float.toString(eps));
+        } else {
+            scalars.put("momentum", Float.toString(momentum));
+        }
+        return new OptimizerSnapshot(name(), tensors, scalars);
+    }
+
+    /**
+     * The update a {@link #snapshot} describes, for {@code n} parameters; a snapshot of another optimizer, another
+     * parameter count or other settings than {@code expected}'s fails naming what differs.
+     */
+    public static FlatUpdate restore(OptimizerSnapshot state, FlatUpdate expected) {
+        int n = expected.n;
+        state.requireOptimizer(expected.name());
+        FlatUpdate u = expected.kind == Kind.ADAM ? adam(n, state.doubleScalar("lr")) : sgd(n, state.doubleScalar("lr"),
+                state.doubleScalar("momentum"));
+        if (expected.kind == Kind.ADAM) {
+            state.requireTensorNames(EXP_AVG, EXP_AVG_SQ);
+            System.arraycopy(state.tensor(EXP_AVG, n), 0, u.first, 0, n);
+            System.arraycopy(state.tensor(EXP_AVG_SQ, n), 0, u.second, 0, n);
+            if ((float) state.doubleScalar("beta1") != u.beta1 || (float) state.doubleScalar("beta2") != u.beta2
+                    || (float) state.doubleScalar("eps") != u.eps) { // written from floats by Float.toString: exact
+                throw new IllegalArgumentException("adam state: betas and eps " + state.scalars() + " differ from this Adam's (" + u.beta1
+                        + ", " + u.beta2 + ", " + u.eps + ")");
+            }
+        } else if (u.first.length > 0) {
+            state.requireTensorNames(MOMENTUM_BUFFER);
+            System.arraycopy(state.tensor(MOMENTUM_BUFFER, n), 0, u.first, 0, n);
+        } else {
+            state.requireTensorNames();
+        }
+        if (u.lr != expected.lr || u.momentum != expected.momentum) {
+            throw new IllegalArgumentException(u.name() + " state: saved with " + u + ", resumed with " + expected
+                    + " (pass the same --lr and --momentum)");
+        }
+        u.step = state.countScalar(STEP);
+        return u;
+    }
+
+    /** PyTorch's name for the optimizer: "sgd" or "adam". */
+    public String name() {
+        return kind == Kind.ADAM ? "adam" : "sgd";
+    }
+
+    /** Updates applied so far. */
+    public long steps() {
+        return step;
+    }
+
+    private static final String STEP = "step", MOMENTUM_BUFFER = "momentum_buffer", EXP_AVG = "exp_avg", EXP_AVG_SQ = "exp_avg_sq";
 
     @Override
     public String toString() {

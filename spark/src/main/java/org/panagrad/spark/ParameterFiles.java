@@ -10,14 +10,16 @@ import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
 /**
  * Flat parameter vectors saved as safetensors: one tensor per parameter and per buffer (batch norm's running
  * statistics), named and shaped as the engine's model holds it, with the model spec and its fingerprint in the
- * metadata, so that `hessian --checkpoint` analyses exactly what `train --save` trained (written atomically by the
- * engine's writer).
+ * metadata, so that `hessian --checkpoint` analyses exactly what `train --save` trained, and with the optimizer's
+ * state and the run's position ({@link TrainingState}), so that `train --resume` continues it exactly (written
+ * atomically by the engine's writer).
  */
 public final class ParameterFiles {
     private static final String SPEC = "panagrad_spark_model", FINGERPRINT = "panagrad_spark_fingerprint";
@@ -25,11 +27,33 @@ public final class ParameterFiles {
     private ParameterFiles() {}
 
     public static void save(Path path, ModelSpec spec, float[] theta, float[] buffers) throws IOException {
+        save(path, spec, theta, buffers, null);
+    }
+
+    /**
+     * The parameters, the buffers and, unless null, the {@link TrainingState} (optimizer state and the run's
+     * position) that `train --resume` continues from, in one file written atomically, so that the three always
+     * belong together.
+     */
+    public static void save(Path path, ModelSpec spec, float[] theta, float[] buffers, TrainingState state) throws IOException {
         Classifier model = ModelZoo.build(spec, new Graph());
         List<TensorData> tensors = new ArrayList<>();
         add(tensors, model.parameters(), theta, spec + " has %d parameters, got a vector of %d");
         add(tensors, model.buffers(), buffers, spec + " has %d buffer floats, got %d");
-        SafeTensors.write(path, tensors, Map.of(SPEC, spec.toString(), FINGERPRINT, Fingerprint.of(spec)));
+        Map<String, String> metadata = new LinkedHashMap<>(Map.of(SPEC, spec.toString(), FINGERPRINT, Fingerprint.of(spec)));
+        if (state != null) state.writeInto(tensors, metadata);
+        SafeTensors.write(path, tensors, metadata);
+    }
+
+    /** The training state of a file {@link #save} wrote for this spec; fails naming the file if it holds none. */
+    public static TrainingState loadState(Path path, ModelSpec spec) throws IOException {
+        SafeTensorsFile file = checked(path, spec);
+        TrainingState state = TrainingState.readFrom(file.tensors(), file.metadata());
+        if (state == null) {
+            throw new IllegalArgumentException(path + " holds parameters but no optimizer state (written by `train --save` "
+                    + "before it saved one): it can be analysed with `hessian --checkpoint`, not resumed");
+        }
+        return state;
     }
 
     private static void add(List<TensorData> tensors, List<Node> nodes, float[] flat, String mismatch) {
@@ -52,13 +76,18 @@ public final class ParameterFiles {
         return read(path, spec, ModelZoo.build(spec, new Graph()).buffers());
     }
 
-    private static float[] read(Path path, ModelSpec spec, List<Node> params) throws IOException {
+    private static SafeTensorsFile checked(Path path, ModelSpec spec) throws IOException {
         SafeTensorsFile file = SafeTensors.read(path);
         String saved = file.metadata().get(FINGERPRINT);
         if (!Fingerprint.of(spec).equals(saved)) {
             throw new IllegalArgumentException(path + " holds the parameters of " + file.metadata().getOrDefault(SPEC, "another model")
                     + " (fingerprint " + saved + "), not of " + spec + " (fingerprint " + Fingerprint.of(spec) + ")");
         }
+        return file;
+    }
+
+    private static float[] read(Path path, ModelSpec spec, List<Node> params) throws IOException {
+        SafeTensorsFile file = checked(path, spec);
         int total = 0;
         for (Node p : params) total += p.shape().numel();
         float[] theta = new float[total];

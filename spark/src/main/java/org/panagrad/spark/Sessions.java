@@ -22,6 +22,8 @@ import java.util.Map;
  */
 public final class Sessions {
     public static final int CONNECT_TIMEOUT_MS = 5000;
+    /** Results up to this size travel with the task's status (see {@link #start}); a --conf setting overrides it. */
+    static final String DIRECT_RESULT_SIZE = "64m";
 
     private Sessions() {}
 
@@ -33,7 +35,12 @@ public final class Sessions {
         boolean standalone = master.startsWith("spark://");
         if (standalone) probe(master);
         SparkConf sparkConf = new SparkConf().setMaster(master).setAppName(appName)
-                .set("spark.ui.showConsoleProgress", "false");
+                .set("spark.ui.showConsoleProgress", "false")
+                // A partition's result is a parameter-sized vector (1.6 MB for 784-500-10). Above this size (1 MB by
+                // default) a task stores its result in its block manager and the driver fetches and removes it in
+                // further round trips; below it the result rides in the task's status message. The RPC message limit
+                // (128 MB) still caps it.
+                .set("spark.task.maxDirectResultSize", DIRECT_RESULT_SIZE);
         if (standalone) {
             // The application's own jars; the cluster's workers already have Spark's.
             List<String> jars = new ArrayList<>();

@@ -32,14 +32,14 @@ public record OptimizerSnapshot(String optimizer, List<TensorData> tensors, Map<
     }
 
     /** Throws unless this state was written by an optimizer of kind {@code expected}. */
-    void requireOptimizer(String expected) {
+    public void requireOptimizer(String expected) {
         if (!optimizer.equals(expected)) {
             throw new IllegalArgumentException("cannot restore " + expected + " from the state of " + optimizer);
         }
     }
 
     /** Throws unless the tensors are exactly those named (a leftover would mean state this optimizer ignores). */
-    void requireTensorNames(String... expected) {
+    public void requireTensorNames(String... expected) {
         List<String> found = tensors.stream().map(TensorData::name).sorted().toList();
         List<String> wanted = Arrays.stream(expected).sorted().toList();
         if (!found.equals(wanted)) {
@@ -48,7 +48,7 @@ public record OptimizerSnapshot(String optimizer, List<TensorData> tensors, Map<
     }
 
     /** The data of tensor {@code name}, which must have exactly {@code shape} (held, not copied). */
-    float[] tensor(String name, int... shape) {
+    public float[] tensor(String name, int... shape) {
         for (TensorData t : tensors) {
             if (!t.name().equals(name)) continue;
             if (!Arrays.equals(t.shape(), shape)) {
@@ -62,14 +62,14 @@ public record OptimizerSnapshot(String optimizer, List<TensorData> tensors, Map<
     }
 
     /** The shape of tensor {@code name}, for tensors whose leading dimension varies (L-BFGS's history). */
-    int[] shapeOf(String name) {
+    public int[] shapeOf(String name) {
         for (TensorData t : tensors) if (t.name().equals(name)) return t.shape().clone();
         throw new IllegalArgumentException(optimizer + " state: no tensor '" + name + "'; found "
                 + tensors.stream().map(TensorData::name).toList());
     }
 
     /** A non-negative integer scalar: a step count, a number of stored pairs. */
-    long countScalar(String name) {
+    public long countScalar(String name) {
         String text = scalar(name);
         long value;
         try {
@@ -84,12 +84,12 @@ public record OptimizerSnapshot(String optimizer, List<TensorData> tensors, Map<
         return value;
     }
 
-    double doubleScalar(String name) {
+    public double doubleScalar(String name) {
         return parseDouble(name, scalar(name));
     }
 
     /** A comma-separated list of doubles, of exactly {@code count} entries. */
-    double[] doubleList(String name, int count) {
+    public double[] doubleList(String name, int count) {
         String text = scalar(name);
         String[] parts = text.isEmpty() ? new String[0] : text.split(",");
         if (parts.length != count) {

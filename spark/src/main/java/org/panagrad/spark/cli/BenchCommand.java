@@ -95,6 +95,7 @@ final class BenchCommand implements Callable<Integer> {
                     cluster.executorThreads, cluster.chunk, cluster.treeDepth, rounds, repeats);
             out.flush();
             Map<String, List<Double>> times = new LinkedHashMap<>();
+            breakdown = new JobBreakdown(c.context());
             float[] g = new float[single.dimension()], hv = new float[single.dimension()];
             for (int r = 0; r <= (sgdOnly ? -1 : rounds); r++) { // round 0 warms up every path (JIT, compilation, caches)
                 Gemm.setThreads(threads);
@@ -105,9 +106,11 @@ final class BenchCommand implements Callable<Integer> {
                 for (Map.Entry<Integer, SparkLoss> e : distributed.entrySet()) {
                     SparkLoss loss = e.getValue();
                     String p = e.getKey() + " partitions";
-                    record(p + " gradient", r, times, median(() -> loss.lossAndGradient(theta, Selection.all(), g)));
+                    String phase = r == 0 ? null : p;
+                    record(p + " gradient", r, times, median(phase == null ? null : phase + " gradient",
+                            () -> loss.lossAndGradient(theta, Selection.all(), g)));
                     try (DatasetLoss.Curvature h = loss.curvature(theta, Selection.all(), CurvatureProduct.Kind.HESSIAN_FORWARD_OVER_REVERSE)) {
-                        record(p + " hvp", r, times, median(() -> h.apply(v, hv)));
+                        record(p + " hvp", r, times, median(phase == null ? null : phase + " hvp", () -> h.apply(v, hv)));
                     }
                     record(p + " empty job", r, times, median(() -> loss.emptyJob(false)));
                     record(p + " aggregation job", r, times, median(() -> loss.emptyJob(true)));
@@ -146,6 +149,9 @@ final class BenchCommand implements Callable<Integer> {
                 for (int p : distributed.keySet()) row.append(String.format(Locale.ROOT, " %.1f ms |", med(times.get(p + " partitions " + job))));
                 out.println(row);
             }
+            out.println();
+            out.println("where a distributed call's wall time goes (medians; task parts are the slowest task's):");
+            breakdown.report().forEach(line -> out.println("  " + line));
             out.println();
             costModel(out, times, distributed.keySet());
             if (sgdBatch > 0) sgd(out, c, single, distributed.get(cluster.partitions), theta);
@@ -270,12 +276,19 @@ final class BenchCommand implements Callable<Integer> {
 
     /** The median wall time of the calls, in ms; the median CPU time this JVM used meanwhile goes to {@link #lastCpu}. */
     private double median(Runnable call) {
+        return median(null, call);
+    }
+
+    /** The same, filing each call's {@link JobBreakdown} under {@code label} unless it is null. */
+    private double median(String label, Runnable call) {
         double[] ms = new double[repeats], cpu = new double[repeats];
         for (int i = 0; i < repeats; i++) {
+            if (label != null) breakdown.begin();
             long t = System.nanoTime(), c = OS.getProcessCpuTime();
             call.run();
             ms[i] = (System.nanoTime() - t) / 1e6;
             cpu[i] = (OS.getProcessCpuTime() - c) / 1e6;
+            if (label != null) breakdown.end(label, ms[i]);
         }
         Arrays.sort(ms);
         Arrays.sort(cpu);
@@ -286,7 +299,10 @@ final class BenchCommand implements Callable<Integer> {
     /** CPU time of this JVM (every thread: tasks, Spark's own, GC) during the last {@link #median} call. */
     private double lastCpu;
 
-    private static double med(List<Double> xs) {
+    private JobBreakdown breakdown;
+
+    /** The median; of an even count, the mean of the middle two. */
+    static double med(List<Double> xs) {
         double[] a = xs.stream().mapToDouble(Double::doubleValue).sorted().toArray();
         return a.length % 2 == 1 ? a[a.length / 2] : (a[a.length / 2 - 1] + a[a.length / 2]) / 2;
     }

@@ -4,6 +4,7 @@ import org.panagrad.analysis.CurvatureProduct;
 import org.panagrad.optim.secondorder.Lbfgs;
 import org.panagrad.optim.secondorder.NewtonCg;
 import org.panagrad.spark.DatasetFunction;
+import org.panagrad.spark.EpochStages;
 import org.panagrad.spark.FlatUpdate;
 import org.panagrad.spark.BarrierTraining;
 import org.panagrad.spark.LocalLoss;
@@ -16,6 +17,7 @@ import org.panagrad.spark.ShardEvaluator;
 import org.panagrad.spark.SparkLoss;
 import org.panagrad.spark.StratifiedBatches;
 import org.panagrad.spark.SynchronousTraining;
+import org.panagrad.spark.TrainingState;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -85,14 +87,57 @@ final class TrainCommand implements Callable<Integer> {
     @Option(names = "--seed", defaultValue = "1", description = "Initialisation and shuffling seed (default: ${DEFAULT-VALUE}).")
     long seed;
 
-    @Option(names = "--save", paramLabel = "FILE", description = "Write the trained parameters and running statistics (safetensors) for `hessian --checkpoint`.")
+    @Option(names = "--save", paramLabel = "FILE",
+            description = "Write the parameters, running statistics, optimizer state and the run's position (safetensors) for "
+                    + "`hessian --checkpoint` and `train --resume`; sgd and adam rewrite it after every barrier stage.")
     Path save;
+
+    @Option(names = "--resume", paramLabel = "FILE",
+            description = "Continue the run a `train --save` wrote: its parameters, running statistics and optimizer state, "
+                    + "up to --epochs (sgd, adam) or --iterations (lbfgs, newton-cg) in all; the same optimizer, model, data, "
+                    + "partitions, batch and seed, so the result equals an uninterrupted run's.")
+    Path resume;
+
+    @Option(names = "--stage-retries", defaultValue = "0",
+            description = "sgd and adam, synchronous: reruns of a failed barrier stage from the last completed stage's state "
+                    + "(Spark does not rerun a failed barrier stage itself) before the failure ends the run (default: ${DEFAULT-VALUE}).")
+    int stageRetries;
 
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
 
     /** The running statistics that training carries besides the parameters (batch norm); empty without. */
     private float[] buffers;
+
+    /** What --save writes besides them: the optimizer state and the run's position (null for local SGD). */
+    private TrainingState state;
+
+    /** What fixes a run's trajectory besides the model (the file's fingerprint) and --lr/--momentum (the optimizer's state). */
+    private java.util.Map<String, String> runSettings(ClusterOptions.Cluster c) {
+        java.util.Map<String, String> m = new java.util.TreeMap<>();
+        m.put("optimizer", optimizer);
+        m.put("training images", Integer.toString(c.train().count()));
+        m.put("partitions", Integer.toString(cluster.partitions));
+        m.put("seed", Long.toString(seed));
+        if (optimizer.equals("sgd") || optimizer.equals("adam")) m.put("batch", Integer.toString(batch));
+        if (optimizer.equals("newton-cg")) m.put("curvature fraction", Double.toString(curvatureFraction));
+        return m;
+    }
+
+    private java.util.Map<String, String> withPosition(ClusterOptions.Cluster c, String unit, int done) {
+        java.util.Map<String, String> m = runSettings(c);
+        m.put(unit, Integer.toString(done));
+        return m;
+    }
+
+    /** Restores a driver-side optimizer from the resumed file; returns the iterations it had done (0 without --resume). */
+    private static int resumeDriver(org.panagrad.optim.secondorder.ClosureOptimizer opt, TrainingState resumed, PrintWriter out) {
+        if (resumed == null) return 0;
+        opt.restore(resumed.optimizer());
+        int done = Integer.parseInt(resumed.get("iterations"));
+        out.printf(Locale.ROOT, "resumed after iteration %d%n", done);
+        return done;
+    }
 
     @Override
     public Integer call() throws Exception {
@@ -101,6 +146,10 @@ final class TrainCommand implements Callable<Integer> {
             throw new IllegalArgumentException("--optimizer must be lbfgs, newton-cg, sgd or adam, got '" + optimizer + "'");
         }
         if (epochsPerStage < 0) throw new IllegalArgumentException("--epochs-per-stage must be 0 (all) or positive, got " + epochsPerStage);
+        if (resume != null && (verifySingleProcess || localSteps > 0)) {
+            throw new IllegalArgumentException("--resume continues synchronous sgd or adam, lbfgs or newton-cg, without "
+                    + "--verify-single-process; got --local-steps " + localSteps + (verifySingleProcess ? " --verify-single-process" : ""));
+        }
         if (verifySingleProcess && (!java.util.List.of("sgd", "adam").contains(optimizer) || localSteps > 0)) {
             throw new IllegalArgumentException("--verify-single-process checks synchronous sgd or adam (--local-steps 0), got --optimizer "
                     + optimizer + " --local-steps " + localSteps);
@@ -110,6 +159,13 @@ final class TrainCommand implements Callable<Integer> {
             ModelSpec model = cluster.spec();
             float[] theta = loss.initialParameters(seed);
             buffers = loss.initialBuffers(seed);
+            TrainingState resumed = null;
+            if (resume != null) {
+                theta = ParameterFiles.load(resume, model);
+                buffers = ParameterFiles.loadBuffers(resume, model);
+                resumed = ParameterFiles.loadState(resume, model);
+                resumed.requireSame(runSettings(c));
+            }
             out.printf(Locale.ROOT, "%s, %,d parameters, %,d training images in %d partitions on %s; %s%n", model, loss.dimension(),
                     c.train().count(), cluster.partitions, cluster.master, optimizer);
             out.flush();
@@ -118,7 +174,8 @@ final class TrainCommand implements Callable<Integer> {
                 case "lbfgs" -> {
                     DatasetFunction f = new DatasetFunction(loss, Selection.all(), theta);
                     Lbfgs opt = Lbfgs.minimizing(f, DatasetFunction.lbfgsOptions(history));
-                    for (int i = 1; i <= iterations; i++) {
+                    int done = resumeDriver(opt, resumed, out);
+                    for (int i = done + 1; i <= iterations; i++) {
                         long t = System.nanoTime();
                         opt.step();
                         out.printf(Locale.ROOT, "iteration %d  loss %.6f  step %.3g%s  %d evaluations  %.2f s%n", i, opt.lastLoss(),
@@ -126,12 +183,14 @@ final class TrainCommand implements Callable<Integer> {
                         out.flush();
                     }
                     theta = f.parameters();
+                    state = new TrainingState(opt.snapshot(), withPosition(c, "iterations", Math.max(done, iterations)));
                 }
                 case "newton-cg" -> {
                     try (DatasetFunction f = new DatasetFunction(loss, Selection.all(), Selection.sample(curvatureFraction, seed),
                             CurvatureProduct.Kind.GAUSS_NEWTON, theta)) {
                         NewtonCg opt = NewtonCg.minimizing(f, NewtonCg.Options.defaults().withMaxCgIterations(cgIterations));
-                        for (int i = 1; i <= iterations; i++) {
+                        int done = resumeDriver(opt, resumed, out);
+                        for (int i = done + 1; i <= iterations; i++) {
                             long t = System.nanoTime();
                             opt.step();
                             out.printf(Locale.ROOT, "iteration %d  loss %.6f  CG %d  damping %.3g  rho %.3g  step %.3g  %.2f s%n", i,
@@ -140,9 +199,10 @@ final class TrainCommand implements Callable<Integer> {
                             out.flush();
                         }
                         theta = f.parameters();
+                        state = new TrainingState(opt.snapshot(), withPosition(c, "iterations", Math.max(done, iterations)));
                     }
                 }
-                default -> theta = firstOrder(c, loss, theta, out);
+                default -> theta = firstOrder(c, loss, theta, resumed, out);
             }
             out.printf(Locale.ROOT, "trained in %.1f s%n", HessianCommand.seconds(t0));
             ShardEvaluator eval = new ShardEvaluator(model, cluster.chunk);
@@ -151,18 +211,24 @@ final class TrainCommand implements Callable<Integer> {
             Shard test = c.test();
             out.printf(Locale.ROOT, "test accuracy %.2f%% (%d images)%n", 100.0 * eval.correct(test) / test.count(), test.count());
             if (save != null) {
-                ParameterFiles.save(save, model, theta, buffers);
-                out.println("saved " + save);
+                ParameterFiles.save(save, model, theta, buffers, state);
+                out.println("saved " + save + (state == null ? " (local SGD: parameters and running statistics, no optimizer state)" : ""));
             }
         }
         out.flush();
         return 0;
     }
 
-    private float[] firstOrder(ClusterOptions.Cluster c, SparkLoss loss, float[] theta, PrintWriter out) {
+    private float[] firstOrder(ClusterOptions.Cluster c, SparkLoss loss, float[] theta, TrainingState resumed, PrintWriter out) {
         int n = loss.dimension();
         boolean adam = optimizer.equals("adam");
         FlatUpdate update = adam ? FlatUpdate.adam(n, lr != null ? lr : 1e-3) : FlatUpdate.sgd(n, lr != null ? lr : 0.1, momentum);
+        int done = 0;
+        if (resumed != null) {
+            update = FlatUpdate.restore(resumed.optimizer(), update);
+            done = Integer.parseInt(resumed.get("epochs"));
+            out.printf(Locale.ROOT, "resumed after epoch %d (%d steps)%n", done, update.steps());
+        }
         if (localSteps > 0) {
             int perEpoch = c.train().count() / cluster.partitions / batch;
             int rounds = Math.max(1, epochs * perEpoch / localSteps);
@@ -184,25 +250,38 @@ final class TrainCommand implements Callable<Integer> {
         SynchronousTraining reference = verifySingleProcess
                 ? new SynchronousTraining(new LocalLoss(cluster.spec(), c.train(), cluster.chunk), batches, update.copy(), theta) : null;
         double[] losses = new double[epochs * batches.stepsPerEpoch()];
-        int steps = batches.stepsPerEpoch(), perStage = epochsPerStage == 0 ? epochs : Math.min(epochsPerStage, epochs);
-        for (int first = 0; first < epochs; first += perStage) {
-            int stageEpochs = Math.min(perStage, epochs - first);
-            long t = System.nanoTime();
-            BarrierTraining.Result stage = training.run(update, theta, buffers, (long) first * steps, stageEpochs * steps);
-            theta = stage.parameters();
-            buffers = stage.buffers();
-            update = stage.update();
-            System.arraycopy(stage.losses(), 0, losses, first * steps, stage.losses().length);
-            double secs = HessianCommand.seconds(t);
-            for (int e = 0; e < stageEpochs; e++) {
-                out.printf(Locale.ROOT, "epoch %d  train loss %.4f%n", first + e + 1, stage.meanLoss(e * steps, (e + 1) * steps));
+        int steps = batches.stepsPerEpoch(), perStage = epochsPerStage == 0 ? Math.max(1, epochs - done) : epochsPerStage;
+        EpochStages stages = new EpochStages(training::run, steps, perStage, stageRetries);
+        EpochStages.State end = stages.run(new EpochStages.State(done, theta, buffers, update), epochs, new EpochStages.Listener() {
+            @Override
+            public void completed(int first, int count, BarrierTraining.Result stage, EpochStages.State after, double secs)
+                    throws java.io.IOException {
+                System.arraycopy(stage.losses(), 0, losses, first * steps, stage.losses().length);
+                for (int e = 0; e < count; e++) {
+                    out.printf(Locale.ROOT, "epoch %d  train loss %.4f%n", first + e + 1, stage.meanLoss(e * steps, (e + 1) * steps));
+                }
+                out.printf(Locale.ROOT, "  epochs %d-%d: %d steps of %d in one barrier stage of %d tasks  %.1f s (%.0f images/s; "
+                                + "task 0: %.2f s start-up, %.2f s gradients, %.2f s all-reduce)%n", first + 1, first + count,
+                        count * steps, batch, training.tasks(), secs, (double) count * steps * batch / secs,
+                        stage.setupSeconds(), stage.computeSeconds(), stage.exchangeSeconds());
+                state = new TrainingState(after.update().snapshot(), withPosition(c, "epochs", after.epochsDone()));
+                if (save != null) { // after every stage, so that a run stopped later resumes from here
+                    ParameterFiles.save(save, cluster.spec(), after.parameters(), after.buffers(), state);
+                    out.printf(Locale.ROOT, "  saved %s after epoch %d%n", save, after.epochsDone());
+                }
+                out.flush();
             }
-            out.printf(Locale.ROOT, "  epochs %d-%d: %d steps of %d in one barrier stage of %d tasks  %.1f s (%.0f images/s; "
-                            + "task 0: %.2f s start-up, %.2f s gradients, %.2f s all-reduce)%n", first + 1, first + stageEpochs,
-                    stageEpochs * steps, batch, training.tasks(), secs, (double) stageEpochs * steps * batch / secs,
-                    stage.setupSeconds(), stage.computeSeconds(), stage.exchangeSeconds());
-            out.flush();
-        }
+
+            @Override
+            public void retrying(int first, int count, int attempt, RuntimeException failure) {
+                out.printf(Locale.ROOT, "  epochs %d-%d failed (attempt %d of %d): %s; rerunning them from the state after %d epochs%n", first + 1,
+                        first + count, attempt, stageRetries + 1, failure.getMessage(), first);
+                out.flush();
+            }
+        });
+        theta = end.parameters();
+        buffers = end.buffers();
+        if (state == null) state = new TrainingState(end.update().snapshot(), withPosition(c, "epochs", end.epochsDone()));
         if (reference != null) verify(reference, losses, theta, out);
         return theta;
     }

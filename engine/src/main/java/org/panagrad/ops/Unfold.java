@@ -1,0 +1,74 @@
+package org.panagrad.ops;
+
+import org.panagrad.graph.Buffers;
+import org.panagrad.graph.Instruction;
+import org.panagrad.graph.Node;
+import org.panagrad.graph.Op;
+import org.panagrad.graph.Shape;
+import org.panagrad.graph.ShapeException;
+import org.panagrad.kernels.ConvShape;
+import org.panagrad.kernels.Unfolding;
+
+/**
+ * The patches of a convolution (torch.nn.functional.unfold, per group): x {@code [N, C, H, W]} gives
+ * {@code [N, groups K, outH, outW]} with K = (C/groups) kh kw, channel (g K + (c kh + i) kw + j) holding group g's
+ * input channel c at tap (i, j) of each output position. It is conv2d(x, I) for the identity kernel I (the K x K
+ * identity per group, [groups K, C/groups, kh, kw]), which is the node's second input, a constant, so its
+ * derivatives are conv2d's: the VJP is the transposed convolution with I (col2im), the JVP the unfold of the
+ * tangent. The kernel copies ({@link Unfolding}) instead of multiplying by I, which would take K times a
+ * convolution's work (per-sample gradients and Kronecker factors of Conv2d layers read these patches).
+ */
+public record Unfold(ConvGeometry geometry) implements Op {
+    /** The patches of x for a kh x kw kernel under geometry. */
+    public static Node of(Node x, int kh, int kw, ConvGeometry geometry) {
+        if (x.shape().rank() != 4) throw new ShapeException("unfold needs an input [N, C, H, W], got " + x.describe());
+        int groups = geometry.groups(), channels = x.shape().dim(1);
+        if (groups < 1 || channels % groups != 0) {
+            throw new ShapeException("unfold: input channels " + channels + " do not divide by groups " + groups);
+        }
+        int cg = channels / groups, k = cg * kh * kw;
+        float[] identity = new float[groups * k * k];
+        for (int g = 0; g < groups; g++) for (int i = 0; i < k; i++) identity[(g * k + i) * k + i] = 1;
+        Node kernel = x.graph().constant("unfold.identity" + x.graph().size(), Shape.of(groups * k, cg, kh, kw), identity);
+        return of(x, kernel, geometry);
+    }
+
+    private static Node of(Node x, Node identity, ConvGeometry geometry) {
+        return x.graph().node(new Unfold(geometry), geometry.outputShape("unfold", x, identity), x, identity);
+    }
+
+    @Override
+    public String name() {
+        return "unfold";
+    }
+
+    private ConvShape shape(Node y) {
+        return geometry.shape(y.input(0).shape(), y.input(1).shape());
+    }
+
+    @Override
+    public Node[] vjp(Node y, Node g) {
+        Node x = y.input(0);
+        return new Node[] {Conv2dInputGrad.of(g, y.input(1), geometry, x.shape().dim(2), x.shape().dim(3)), null};
+    }
+
+    @Override
+    public Node jvp(Node y, Node[] t) {
+        return t[0] == null ? null : of(t[0], y.input(1), geometry);
+    }
+
+    /** conv2d(x, I)'s, which it is. */
+    @Override
+    public void reference(Node y, double[][] in, double[] out) {
+        new Conv2d(geometry).reference(y, in, out);
+    }
+
+    @Override
+    public Instruction compile(Node y, Buffers b) {
+        ConvShape s = shape(y);
+        Node x = y.input(0);
+        float[] xa = b.array(x), ya = b.array(y);
+        int xo = b.offset(x), yo = b.offset(y);
+        return () -> Unfolding.unfold(s, xa, xo, ya, yo);
+    }
+}

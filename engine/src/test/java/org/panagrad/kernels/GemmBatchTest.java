@@ -1,0 +1,64 @@
+package org.panagrad.kernels;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.util.Arrays;
+import java.util.Random;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+
+class GemmBatchTest {
+    @AfterEach
+    void restoreThreads() {
+        Gemm.setThreads(Runtime.getRuntime().availableProcessors());
+    }
+
+    /**
+     * A batch of products (A shared by every entry or not, transposes, a bias and ReLU) shared out by entries over
+     * 2 and 3 threads gives the bits of one product after another on one thread, and writes nothing between the
+     * entries' outputs.
+     */
+    @ParameterizedTest
+    @CsvSource({"128, 6, 25, 784", "128, 400, 120, 1", "7, 33, 17, 9", "3, 300, 200, 150", "16, 784, 500, 1", "2, 1, 1, 1"})
+    void entriesSharedOutEqualOneAfterAnother(int entries, int m, int n, int k) {
+        Random rnd = new Random(entries * 7L + m);
+        boolean transA = (m + n) % 2 == 0, transB = k % 2 == 0;
+        int lda = transA ? m : k, ldb = transB ? k : n, aSize = m * k, bSize = k * n, cStride = m * n + 3;
+        float[] a = KernelTestSupport.random(rnd, entries * aSize, -1f, 1f), b = KernelTestSupport.random(rnd, bSize * entries, -1f, 1f);
+        float[] bias = KernelTestSupport.random(rnd, n, -1f, 1f);
+        GemmOperand[] as = new GemmOperand[entries], bs = new GemmOperand[entries], cs = new GemmOperand[entries];
+        GemmEpilogue[] epilogues = new GemmEpilogue[entries];
+        float[] c = new float[entries * cStride];
+        for (int e = 0; e < entries; e++) {
+            as[e] = new GemmOperand(a, e * aSize, lda, transA);
+            bs[e] = new GemmOperand(b, e % 2 == 0 ? 0 : bSize, ldb, transB); // entries share B in pairs
+            cs[e] = GemmOperand.of(c, e * cStride, n);
+            epilogues[e] = new GemmEpilogue(e % 3 == 0 ? bias : null, 0, e % 2 == 1, null, 0);
+        }
+        Gemm.setThreads(1);
+        float[] expected = new float[c.length];
+        Arrays.fill(expected, Float.NaN);
+        for (int e = 0; e < entries; e++) {
+            Gemm.gemm(m, n, k, 1f, as[e], bs[e], 0f, GemmOperand.of(expected, e * cStride, n), epilogues[e]);
+        }
+        for (int threads : new int[] {1, 2, 3}) {
+            Gemm.setThreads(threads);
+            Arrays.fill(c, Float.NaN);
+            GemmBatch.gemm(m, n, k, as, bs, cs, epilogues);
+            assertArrayEquals(expected, c, entries + " products of " + m + " x " + n + " x " + k + " on " + threads + " threads");
+        }
+    }
+
+    @Test
+    void smallOrManyProductsAreSharedOutAndAFewLargeOnesSplitThemselves() {
+        assertTrue(GemmBatch.byEntries(128, 2, 6 * 25 * 784));
+        assertTrue(GemmBatch.byEntries(128, 2, 784 * 500));
+        assertFalse(GemmBatch.byEntries(3, 2, 512L * 512 * 512));
+        assertFalse(GemmBatch.byEntries(128, 1, 6 * 25 * 784));
+        assertFalse(GemmBatch.byEntries(4, 2, 10), "too little work to wake a thread");
+    }
+}

@@ -1,0 +1,61 @@
+package org.panagrad.kernels;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+
+import java.util.Arrays;
+import java.util.Random;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+
+class UnfoldingTest {
+    /**
+     * The SIMD body and the scalar twin against a plain loop over the taps, for strides, padding, dilation and
+     * groups, at widths around the vector lengths; the output starts at an offset and nothing around it is written.
+     */
+    @ParameterizedTest
+    @CsvSource({
+            // batch, channels, height, width, kh, kw, strideH, strideW, padH, padW, dilationH, dilationW, groups
+            "2, 1, 28, 28, 5, 5, 1, 1, 0, 0, 1, 1, 1",
+            "3, 6, 14, 14, 5, 5, 1, 1, 0, 0, 1, 1, 1",
+            "2, 4, 9, 17, 3, 3, 2, 2, 1, 1, 1, 1, 2",
+            "1, 3, 7, 33, 3, 2, 1, 2, 2, 1, 2, 1, 3",
+            "2, 2, 5, 16, 1, 1, 1, 1, 0, 0, 1, 1, 1",
+            "1, 4, 6, 6, 3, 3, 1, 1, 1, 1, 1, 1, 4"})
+    void unfoldEqualsTheTaps(int batch, int channels, int height, int width, int kh, int kw, int strideH, int strideW,
+                             int padH, int padW, int dilationH, int dilationW, int groups) {
+        int k = channels / groups * kh * kw;
+        ConvShape s = new ConvShape(batch, channels, height, width, groups * k, kh, kw, strideH, strideW, padH, padW,
+                dilationH, dilationW, groups);
+        float[] x = KernelTestSupport.random(new Random(channels * 7L + width), 3 + batch * s.imageSize(), -1f, 1f);
+        int size = batch * groups * k * s.positions(), yOff = 4;
+        float[] expected = new float[yOff + size + 3];
+        Arrays.fill(expected, Float.NaN);
+        Arrays.fill(expected, yOff, yOff + size, 0f);
+        int cg = channels / groups;
+        for (int n = 0; n < batch; n++) {
+            for (int g = 0; g < groups; g++) {
+                for (int c = 0; c < cg; c++) {
+                    for (int i = 0; i < kh; i++) {
+                        for (int j = 0; j < kw; j++) {
+                            int row = (n * groups + g) * k + (c * kh + i) * kw + j;
+                            for (int r = 0; r < s.outHeight(); r++) {
+                                for (int q = 0; q < s.outWidth(); q++) {
+                                    int ih = r * strideH + i * dilationH - padH, iw = q * strideW + j * dilationW - padW;
+                                    if (ih < 0 || ih >= height || iw < 0 || iw >= width) continue;
+                                    expected[yOff + row * s.positions() + r * s.outWidth() + q] =
+                                            x[3 + ((n * channels + g * cg + c) * height + ih) * width + iw];
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        for (boolean simd : new boolean[] {true, false}) {
+            float[] y = new float[expected.length];
+            Arrays.fill(y, Float.NaN);
+            Unfolding.unfold(s, x, 3, y, yOff, simd);
+            assertArrayEquals(expected, y, (simd ? "SIMD" : "scalar") + " unfold of " + s);
+        }
+    }
+}

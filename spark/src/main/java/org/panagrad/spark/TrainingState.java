@@ -1,0 +1,70 @@
+package org.panagrad.spark;
+
+import org.panagrad.io.TensorData;
+import org.panagrad.optim.secondorder.OptimizerSnapshot;
+
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+
+/**
+ * What a training checkpoint holds besides the parameters and running statistics, so that a resumed run continues
+ * exactly where the saved one stopped: the optimizer's state (SGD's momentum, Adam's moments and step count,
+ * L-BFGS's (s, y) history, Newton-CG's damping) and the run's position and settings ({@code run}: epochs or
+ * iterations done, and whatever fixes the trajectory, such as the batch, the seed and the partitions). In the file
+ * the optimizer's tensors are named {@code optimizer.NAME}, its scalars and the run's entries sit in the metadata
+ * under {@link #OPTIMIZER}, {@code OPTIMIZER.NAME} and {@code RUN.NAME}.
+ */
+public record TrainingState(OptimizerSnapshot optimizer, Map<String, String> run) {
+    static final String OPTIMIZER = "panagrad_spark_optimizer", RUN = "panagrad_spark_run", TENSOR = "optimizer.";
+
+    public TrainingState {
+        run = java.util.Collections.unmodifiableMap(new TreeMap<>(run));
+    }
+
+    /** The run's entry {@code key}, failing with the file and what it holds when it is missing. */
+    public String get(String key) {
+        String v = run.get(key);
+        if (v == null) throw new IllegalArgumentException("the checkpoint's run has no '" + key + "'; it holds " + run);
+        return v;
+    }
+
+    /**
+     * Throws unless every entry of {@code settings} equals the saved one: a run resumed with another batch, seed or
+     * partitioning would not continue the saved trajectory. The message names each difference.
+     */
+    public void requireSame(Map<String, String> settings) {
+        List<String> differ = new ArrayList<>();
+        settings.forEach((k, v) -> {
+            if (!v.equals(run.get(k))) differ.add(k + " " + run.get(k) + " (saved) vs " + v + " (now)");
+        });
+        if (!differ.isEmpty()) {
+            throw new IllegalArgumentException("cannot resume: the checkpoint was trained with other settings: " + String.join(", ", differ));
+        }
+    }
+
+    void writeInto(List<TensorData> tensors, Map<String, String> metadata) {
+        for (TensorData t : optimizer.tensors()) tensors.add(new TensorData(TENSOR + t.name(), t.shape(), t.data()));
+        metadata.put(OPTIMIZER, optimizer.optimizer());
+        optimizer.scalars().forEach((k, v) -> metadata.put(OPTIMIZER + "." + k, v));
+        run.forEach((k, v) -> metadata.put(RUN + "." + k, v));
+    }
+
+    /** The state in a file's tensors and metadata, or null when the file holds none (parameters only). */
+    static TrainingState readFrom(List<TensorData> tensors, Map<String, String> metadata) {
+        String name = metadata.get(OPTIMIZER);
+        if (name == null) return null;
+        List<TensorData> state = new ArrayList<>();
+        for (TensorData t : tensors) {
+            if (t.name().startsWith(TENSOR)) state.add(new TensorData(t.name().substring(TENSOR.length()), t.shape(), t.data()));
+        }
+        Map<String, String> scalars = new LinkedHashMap<>(), run = new LinkedHashMap<>();
+        metadata.forEach((k, v) -> {
+            if (k.startsWith(OPTIMIZER + ".")) scalars.put(k.substring(OPTIMIZER.length() + 1), v);
+            if (k.startsWith(RUN + ".")) run.put(k.substring(RUN.length() + 1), v);
+        });
+        return new TrainingState(new OptimizerSnapshot(name, state, scalars), run);
+    }
+}

@@ -1,0 +1,176 @@
+package org.panagrad.spark;
+
+import org.apache.spark.api.java.JavaRDD;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.panagrad.nn.Activation;
+import org.panagrad.analysis.CurvatureProduct;
+import org.panagrad.optim.secondorder.Lbfgs;
+import org.panagrad.optim.secondorder.NewtonCg;
+import org.panagrad.optim.secondorder.OptimizerSnapshot;
+
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * A saved training run resumes exactly: Adam in barrier stages and the driver's L-BFGS and Newton-CG, saved to a
+ * file after a few epochs or iterations, loaded and continued, end bit for bit where an uninterrupted run ends; a failed barrier
+ * stage, rerun from the last completed stage's state, changes nothing either, and without retries its failure ends
+ * the run with the executor's message.
+ */
+class ResumeTest {
+    static final ModelSpec SPEC = ModelSpec.mlp(Activation.TANH, 24, 8, 5);
+    static final int EPOCHS = 3;
+
+    static Shard all;
+    static SparkLoss spark;
+    static StratifiedBatches batches;
+    static float[] theta;
+    /** Adam over all EPOCHS epochs in one stage: the uninterrupted run. */
+    static EpochStages.State whole;
+
+    @BeforeAll
+    static void setUp() {
+        all = TestSpark.data(1024, 24, 5, 11, 0.25);
+        JavaRDD<Shard> rdd = SparkData.parallelize(TestSpark.context(), SparkData.split(all.features(), all.labels(), all.width(), 2));
+        spark = new SparkLoss(TestSpark.context(), rdd, SPEC, new SparkLoss.Settings(256, 2, 1));
+        batches = new StratifiedBatches(new long[] {0, 512}, new int[] {512, 512}, 128, 5); // 8 steps per epoch
+        theta = spark.initialParameters(3);
+        whole = new EpochStages(new BarrierTraining(spark, batches)::run, batches.stepsPerEpoch(), EPOCHS, 0).run(start(), EPOCHS, new Log());
+    }
+
+    private static EpochStages.State start() {
+        return new EpochStages.State(0, theta, new float[0], FlatUpdate.adam(theta.length, 1e-2));
+    }
+
+    /** Collects what the stages report. */
+    private static final class Log implements EpochStages.Listener {
+        final List<String> events = new ArrayList<>();
+
+        @Override
+        public void completed(int firstEpoch, int epochs, BarrierTraining.Result result, EpochStages.State after, double seconds) {
+            events.add("epochs " + firstEpoch + "+" + epochs);
+        }
+
+        @Override
+        public void retrying(int firstEpoch, int epochs, int attempt, RuntimeException failure) {
+            events.add("retry " + firstEpoch + " attempt " + attempt + ": " + failure.getMessage());
+        }
+    }
+
+    @Test
+    void adamSavedAfterTwoEpochsAndResumedEqualsAnUninterruptedRun(@TempDir Path dir) throws Exception {
+        BarrierTraining training = new BarrierTraining(spark, batches);
+        int steps = batches.stepsPerEpoch();
+        EpochStages.State two = new EpochStages(training::run, steps, EPOCHS, 0).run(start(), 2, new Log());
+        Path file = dir.resolve("run.safetensors");
+        ParameterFiles.save(file, SPEC, two.parameters(), two.buffers(),
+                new TrainingState(two.update().snapshot(), Map.of("epochs", "2", "batch", "128")));
+        TrainingState saved = ParameterFiles.loadState(file, SPEC);
+        saved.requireSame(Map.of("batch", "128"));
+        FlatUpdate restored = FlatUpdate.restore(saved.optimizer(), FlatUpdate.adam(theta.length, 1e-2));
+        assertEquals(2L * steps, restored.steps(), "Adam's step count travels");
+        EpochStages.State resumed = new EpochStages(training::run, steps, EPOCHS, 0).run(new EpochStages.State(
+                Integer.parseInt(saved.get("epochs")), ParameterFiles.load(file, SPEC), ParameterFiles.loadBuffers(file, SPEC), restored),
+                EPOCHS, new Log());
+
+        assertArrayEquals(whole.parameters(), resumed.parameters(), "the resumed run's parameters, bit for bit");
+        OptimizerSnapshot a = whole.update().snapshot(), b = resumed.update().snapshot();
+        assertEquals(a.scalars(), b.scalars(), "Adam's step count and settings");
+        for (int i = 0; i < a.tensors().size(); i++) {
+            assertArrayEquals(a.tensors().get(i).data(), b.tensors().get(i).data(), "Adam's " + a.tensors().get(i).name());
+        }
+        assertTrue(!java.util.Arrays.equals(two.parameters(), whole.parameters()), "the third epoch moved the parameters");
+
+        IllegalArgumentException other = assertThrows(IllegalArgumentException.class, () -> saved.requireSame(Map.of("batch", "256")));
+        assertTrue(other.getMessage().contains("batch 128 (saved) vs 256 (now)"), other.getMessage());
+        IllegalArgumentException lr = assertThrows(IllegalArgumentException.class,
+                () -> FlatUpdate.restore(saved.optimizer(), FlatUpdate.adam(theta.length, 1e-3)));
+        assertTrue(lr.getMessage().contains("adam lr 0.01") && lr.getMessage().contains("adam lr 0.001"), lr.getMessage());
+        IllegalArgumentException sgd = assertThrows(IllegalArgumentException.class,
+                () -> FlatUpdate.restore(saved.optimizer(), FlatUpdate.sgd(theta.length, 1e-2, 0.9)));
+        assertTrue(sgd.getMessage().contains("cannot restore sgd from the state of adam"), sgd.getMessage());
+        Path bare = dir.resolve("bare.safetensors");
+        ParameterFiles.save(bare, SPEC, theta, new float[0]);
+        IllegalArgumentException none = assertThrows(IllegalArgumentException.class, () -> ParameterFiles.loadState(bare, SPEC));
+        assertTrue(none.getMessage().contains("no optimizer state"), none.getMessage());
+    }
+
+    @Test
+    void lbfgsSavedAfterThreeIterationsAndResumedEqualsAnUninterruptedRun(@TempDir Path dir) throws Exception {
+        DatasetFunction f = new DatasetFunction(spark, Selection.all(), theta);
+        Lbfgs uninterrupted = Lbfgs.minimizing(f, DatasetFunction.lbfgsOptions(4));
+        double[] expected = new double[6];
+        for (int i = 0; i < 6; i++) expected[i] = uninterrupted.step();
+
+        DatasetFunction g = new DatasetFunction(spark, Selection.all(), theta);
+        Lbfgs first = Lbfgs.minimizing(g, DatasetFunction.lbfgsOptions(4));
+        for (int i = 0; i < 3; i++) assertEquals(expected[i], first.step(), 0, "iteration " + i);
+        Path file = dir.resolve("lbfgs.safetensors");
+        ParameterFiles.save(file, SPEC, g.parameters(), new float[0], new TrainingState(first.snapshot(), Map.of("iterations", "3")));
+
+        DatasetFunction h = new DatasetFunction(spark, Selection.all(), ParameterFiles.load(file, SPEC));
+        Lbfgs resumed = Lbfgs.minimizing(h, DatasetFunction.lbfgsOptions(4));
+        resumed.restore(ParameterFiles.loadState(file, SPEC).optimizer());
+        for (int i = 3; i < 6; i++) assertEquals(expected[i], resumed.step(), 0, "resumed iteration " + i);
+        assertArrayEquals(f.parameters(), h.parameters(), "the resumed L-BFGS's parameters, bit for bit");
+    }
+
+    @Test
+    void newtonCgSavedAfterTwoIterationsAndResumedEqualsAnUninterruptedRun(@TempDir Path dir) throws Exception {
+        Selection sample = Selection.sample(0.5, 7);
+        NewtonCg.Options options = NewtonCg.Options.defaults().withMaxCgIterations(5);
+        double[] expected = new double[4];
+        float[] end;
+        try (DatasetFunction f = new DatasetFunction(spark, Selection.all(), sample, CurvatureProduct.Kind.GAUSS_NEWTON, theta)) {
+            NewtonCg uninterrupted = NewtonCg.minimizing(f, options);
+            for (int i = 0; i < 4; i++) expected[i] = uninterrupted.step();
+            end = f.parameters().clone();
+        }
+        Path file = dir.resolve("newton.safetensors");
+        try (DatasetFunction g = new DatasetFunction(spark, Selection.all(), sample, CurvatureProduct.Kind.GAUSS_NEWTON, theta)) {
+            NewtonCg first = NewtonCg.minimizing(g, options);
+            for (int i = 0; i < 2; i++) assertEquals(expected[i], first.step(), 0, "iteration " + i);
+            ParameterFiles.save(file, SPEC, g.parameters(), new float[0], new TrainingState(first.snapshot(), Map.of("iterations", "2")));
+        }
+        try (DatasetFunction h = new DatasetFunction(spark, Selection.all(), sample, CurvatureProduct.Kind.GAUSS_NEWTON,
+                ParameterFiles.load(file, SPEC))) {
+            NewtonCg resumed = NewtonCg.minimizing(h, options);
+            resumed.restore(ParameterFiles.loadState(file, SPEC).optimizer());
+            for (int i = 2; i < 4; i++) assertEquals(expected[i], resumed.step(), 0, "resumed iteration " + i);
+            assertArrayEquals(end, h.parameters(), "the resumed Newton-CG's parameters, bit for bit");
+        }
+    }
+
+    @Test
+    void aFailedStageRerunsFromTheLastCompletedStageAndChangesNothing() {
+        BarrierTraining training = new BarrierTraining(spark, batches);
+        int steps = batches.stepsPerEpoch();
+        // One stage per epoch; the second stage's first attempt is lost (as an executor lost mid-stage would lose it).
+        int[] calls = {0};
+        EpochStages.Stage flaky = (update, t, buffers, firstStep, count) -> {
+            if (firstStep == steps && calls[0]++ == 0) {
+                training.run(update, t, buffers, firstStep, count / 2); // some work done, then lost
+                throw new DistributedException("executor lost", null);
+            }
+            return training.run(update, t, buffers, firstStep, count);
+        };
+        Log log = new Log();
+        EpochStages.State retried = new EpochStages(flaky, steps, 1, 1).run(start(), EPOCHS, log);
+        assertEquals(List.of("epochs 0+1", "retry 1 attempt 1: executor lost", "epochs 1+1", "epochs 2+1"), log.events);
+        assertArrayEquals(whole.parameters(), retried.parameters(), "a rerun stage changes no bit");
+
+        calls[0] = 0;
+        DistributedException e = assertThrows(DistributedException.class,
+                () -> new EpochStages(flaky, steps, 1, 0).run(start(), EPOCHS, new Log()));
+        assertEquals("executor lost", e.getMessage(), "without retries the stage's failure ends the run");
+    }
+}
