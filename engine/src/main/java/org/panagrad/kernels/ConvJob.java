@@ -91,10 +91,11 @@ final class ConvJob implements WorkerPool.Task {
 
     private void claimWeightChunks() {
         float[] cols = cols(s);
+        int[] rows = rows(s);
         int size = s.outChannels() * s.patchRows(), n = s.batch();
         for (int c = nextChunk.getAndIncrement(); c < chunks; c = nextChunk.getAndIncrement()) {
             Convolution.weightGradientImages(s, n * c / chunks, n * (c + 1) / chunks, a, aOff, b, bOff, partials,
-                    c * size, false, cols, Simd.ENABLED);
+                    c * size, false, cols, rows, Simd.ENABLED);
         }
     }
 

@@ -11,8 +11,10 @@ package org.panagrad.kernels;
  * <li>input gradient: {@code patches = W_g^T · dY_g}, added back into dX by col2im;</li>
  * <li>weight gradient: {@code dW_g^T += patches · dY_g^T}, transposed into dW at the end.</li>
  * </ul>
- * The forward pass and the input gradient build no patches at all ({@link ImplicitPatches}, strided or not); the
- * weight gradient does.
+ * The forward pass and the input gradient build no patches at all ({@link ImplicitPatches}, strided or not); nor
+ * does the weight gradient, summed per tap from the same padded copy, where a group has
+ * {@link ImplicitPatches#WEIGHT_GRADIENT_MIN_CHANNELS} input channels or more, 16 output channels or more and
+ * stride 1 ({@link ImplicitPatches#weightGradient(ConvShape)}).
  * A 1 x 1 convolution with stride 1 and no padding reads (or writes) the image itself as its patch matrix; a
  * depthwise convolution, whose GEMMs would have one row, runs the direct kernels of {@link Depthwise}.
  * Images are independent, so the forward pass and the input gradient split the batch over the GEMM's worker
@@ -163,9 +165,13 @@ public final class Convolution {
      * weight; a depthwise convolution's as the weight.
      */
     static void weightGradientImages(ConvShape s, int n0, int n1, float[] x, int xOff, float[] dy, int dyOff,
-                                     float[] g, int gOff, boolean accumulate, float[] cols, boolean simd) {
+                                     float[] g, int gOff, boolean accumulate, float[] cols, int[] rows, boolean simd) {
         if (s.depthwise()) {
             Depthwise.weightGradient(s, n0, n1, x, xOff, dy, dyOff, g, gOff, accumulate, simd);
+            return;
+        }
+        if (ImplicitPatches.weightGradient(s)) {
+            ImplicitPatches.weightGradient(s, n0, n1, x, xOff, dy, dyOff, g, gOff, accumulate, cols, rows, simd);
             return;
         }
         int og = s.groupOutChannels(), kg = s.patchRows(), p = s.positions(), ow = s.outWidth();

@@ -84,31 +84,15 @@ final class ImplicitPatches {
     /** y = act(conv(x, w) + bias) of images [n0, n1), as {@link Convolution#forward}. */
     static void forward(ConvShape s, int n0, int n1, float[] x, int xOff, float[] w, int wOff, float[] bias, int biasOff,
                         boolean relu, float[] y, int yOff, float[] cols, int[] rows, boolean simd) {
-        int cg = s.groupChannels(), og = s.groupOutChannels(), kg = s.patchRows(), p = s.positions();
-        int wq = planeWidth(s), plane = planeHeight(s) * wq, chan = channelFloats(s), padded = cg * chan;
-        int n = forwardColumns(s), oh = s.outHeight(), ow = s.outWidth(), sh = s.strideH(), sw = s.strideW();
+        int og = s.groupOutChannels(), kg = s.patchRows(), p = s.positions();
+        int wq = planeWidth(s), padded = s.groupChannels() * channelFloats(s);
+        int n = forwardColumns(s), oh = s.outHeight(), ow = s.outWidth();
         // Unused phases and the borders stay zero: each image writes only the inside of the phases some tap reads.
         Elementwise.fill(padded, 0f, cols, 0);
-        for (int c = 0, r = 0; c < cg; c++) {
-            for (int i = 0; i < s.kh(); i++) {
-                int di = i * s.dilationH();
-                for (int j = 0; j < s.kw(); j++) {
-                    int dj = j * s.dilationW();
-                    rows[r++] = c * chan + ((di % sh) * sw + dj % sw) * plane + di / sh * wq + dj / sw;
-                }
-            }
-        }
+        patchRowTable(s, rows);
         for (int im = n0; im < n1; im++) {
             for (int g = 0; g < s.groups(); g++) {
-                int image = xOff + im * s.imageSize() + g * cg * s.height() * s.width();
-                for (int c = 0; c < cg; c++) {
-                    for (int h = 0; h < s.height(); h++) {
-                        int e = h + s.padH();
-                        if (!phaseRead(e % sh, s.kh(), s.dilationH(), sh)) continue;
-                        int to = c * chan + (e % sh) * sw * plane + e / sh * wq, from = image + (c * s.height() + h) * s.width();
-                        splitRow(s, x, from, cols, to, plane, simd);
-                    }
-                }
+                pad(s, x, xOff + im * s.imageSize(), g, cols, simd);
                 Gemm.gemmRows(og, n, kg, 1f, w, wOff + g * og * kg, kg, cols, rows, 0f, cols, padded, n);
                 int out = yOff + im * s.outImageSize() + g * og * p;
                 for (int o = 0; o < og; o++) {
@@ -118,6 +102,94 @@ final class ImplicitPatches {
                         if (simd) copyOut(cols, from, y, to, ow, b, relu);
                         else for (int q = 0; q < ow; q++) y[to + q] = relu ? Math.max(cols[from + q] + b, 0f) : cols[from + q] + b;
                     }
+                }
+            }
+        }
+    }
+
+    /**
+     * Where each patch row starts in the phase planes: row {@code (c kh + i) kw + j} (channel c, tap (i, j)) at
+     * rows[that row], so tap t's rows of all channels are {@link #channelFloats} apart from rows[t] on.
+     */
+    private static void patchRowTable(ConvShape s, int[] rows) {
+        int wq = planeWidth(s), plane = planeHeight(s) * wq, chan = channelFloats(s), sh = s.strideH(), sw = s.strideW();
+        for (int c = 0, r = 0; c < s.groupChannels(); c++) {
+            for (int i = 0; i < s.kh(); i++) {
+                int di = i * s.dilationH();
+                for (int j = 0; j < s.kw(); j++) {
+                    int dj = j * s.dilationW();
+                    rows[r++] = c * chan + ((di % sh) * sw + dj % sw) * plane + di / sh * wq + dj / sw;
+                }
+            }
+        }
+    }
+
+    /** Group g of the image at x[image..] into the inside of its phase planes at cols[0..] (the rest as it was). */
+    private static void pad(ConvShape s, float[] x, int image, int g, float[] cols, boolean simd) {
+        int cg = s.groupChannels(), wq = planeWidth(s), plane = planeHeight(s) * wq, chan = channelFloats(s);
+        int sh = s.strideH(), sw = s.strideW(), from0 = image + g * cg * s.height() * s.width();
+        for (int c = 0; c < cg; c++) {
+            for (int h = 0; h < s.height(); h++) {
+                int e = h + s.padH();
+                if (!phaseRead(e % sh, s.kh(), s.dilationH(), sh)) continue;
+                int to = c * chan + (e % sh) * sw * plane + e / sh * wq, from = from0 + (c * s.height() + h) * s.width();
+                splitRow(s, x, from, cols, to, plane, simd);
+            }
+        }
+    }
+
+    /**
+     * Input channels per group from which the weight gradient runs here. Below, a product per tap has fewer rows
+     * than {@link NarrowGemm}'s kernel computes at once ({@link NarrowGemm#ROWS}), which then packs them; the one
+     * product over all patch rows of a patch block keeps its kernel full.
+     */
+    static final int WEIGHT_GRADIENT_MIN_CHANNELS = NarrowGemm.ROWS;
+
+    /**
+     * Whether the weight gradient of s runs here: the forward pass does, the gradient is summed transposed
+     * ({@link Convolution#weightGradientTransposed}), a group has at least {@link #WEIGHT_GRADIENT_MIN_CHANNELS}
+     * input channels, and the stride is 1. Strided, the patch blocks won (ConvBench, fastest call of each side,
+     * one JVM each, load 8-10: resnet8's stride-2 3 x 3 convolution 5.3 -> 6.5 ms, its 1 x 1 downsamples
+     * 0.7 -> 1.5 and 0.5 -> 1.1 ms): they gather only the positions a tap reads, where this path copies every
+     * read phase element by element and transposes all of dY, for fewer positions per image.
+     */
+    static boolean weightGradient(ConvShape s) {
+        return forward(s) && Convolution.weightGradientTransposed(s) && s.groupChannels() >= WEIGHT_GRADIENT_MIN_CHANNELS
+                && s.strideH() == 1 && s.strideW() == 1;
+    }
+
+    /**
+     * The weight gradient of images [n0, n1), summed transposed into g as {@link Convolution#weightGradientImages}
+     * lays it out (row {@code (c kh + i) kw + j}, column o; with accumulate added to g). Per image and group, the
+     * phase planes as in the forward pass, and dY transposed (position-major, og values per position) at the
+     * planes' width, its positions past outWidth zero; then per tap t one product
+     * {@code dW_t^T (cg x og) += X_t · dY^T}, where row c of X_t is the run of channel c's planes that tap t reads
+     * for every position, read in place ({@link #channelFloats} apart). So no patch block is built; the price is
+     * the planes' width in positions, as in the forward pass, and one product of cg rows per tap. A position past
+     * outWidth multiplies a zero of dY by a value of the planes (finite for a finite input).
+     */
+    static void weightGradient(ConvShape s, int n0, int n1, float[] x, int xOff, float[] dy, int dyOff, float[] g, int gOff,
+                               boolean accumulate, float[] cols, int[] rows, boolean simd) {
+        int cg = s.groupChannels(), og = s.groupOutChannels(), kg = s.patchRows(), taps = s.kh() * s.kw();
+        int wq = planeWidth(s), chan = channelFloats(s), padded = cg * chan, n = forwardColumns(s);
+        int oh = s.outHeight(), ow = s.outWidth(), p = s.positions();
+        Elementwise.fill(padded + n * og, 0f, cols, 0);
+        patchRowTable(s, rows);
+        for (int im = n0; im < n1; im++) {
+            float beta = accumulate || im > n0 ? 1f : 0f;
+            for (int gr = 0; gr < s.groups(); gr++) {
+                pad(s, x, xOff + im * s.imageSize(), gr, cols, simd);
+                int grad = dyOff + im * s.outImageSize() + gr * og * p;
+                for (int o = 0; o < og; o++) {
+                    for (int r = 0; r < oh; r++) {
+                        int from = grad + (o * oh + r) * ow, to = padded + r * wq * og + o;
+                        for (int q = 0; q < ow; q++) cols[to + q * og] = dy[from + q];
+                    }
+                }
+                int gg = gOff + gr * og * kg;
+                for (int t = 0; t < taps; t++) {
+                    Gemm.gemm(false, false, cg, og, n, 1f, cols, rows[t], chan, cols, padded, og, beta, g, gg + t * og, taps * og,
+                            null, 0, false, null, 0);
                 }
             }
         }
@@ -223,7 +295,12 @@ final class ImplicitPatches {
                     for (int b = 0; b < sw; b++) {
                         int v0 = Math.max(0, ceilDiv(s.padW() - b, sw)), vEnd = ceilDiv(s.padW() + s.width() - b, sw);
                         int k = phaseTaps(s, a, b) * og, us = uEnd - u0, vs = vEnd - v0;
-                        if (us <= 0 || vs <= 0) continue;
+                        if (us <= 0 || vs <= 0) {
+                            // No input element in this phase (a width-1 image at stride 2, padded), but its
+                            // weights were laid out all the same: step past them.
+                            wg += cg * k;
+                            continue;
+                        }
                         int n = (us - 1) * wq + vs;
                         if (k > 0) {
                             for (int o = 0, r = 0; o < og; o++) {

@@ -38,7 +38,13 @@ class ConvolutionTest {
                 {2, 5, 0, 4, 3, 3, 1, 1, 1, 1, 1, 1, 2},
                 {3, 7, 0, 3, 5, 3, 2, 2, 2, 1, 1, 1, 3},
                 {2, 6, 0, 3, 3, 2, 1, 1, 0, 1, 2, 2, 1},
-                {2, 4, 0, 3, 1, 3, 1, 1, 1, 2, 1, 1, 1}};
+                {2, 4, 0, 3, 1, 3, 1, 1, 1, 2, 1, 1, 1},
+                // Enough channels that the weight gradient runs per tap from the padded copy (ImplicitPatches)
+                // at stride 1, and the other passes at many channels.
+                {16, 4, 0, 16, 3, 3, 1, 1, 1, 1, 1, 1, 1},
+                {12, 5, 0, 24, 3, 3, 2, 2, 1, 1, 1, 1, 1},
+                {13, 5, 0, 17, 1, 1, 2, 2, 0, 0, 1, 1, 1},
+                {24, 6, 0, 32, 3, 2, 1, 1, 0, 1, 2, 1, 2}};
         for (int[] g : geometries) {
             for (int w : WIDTHS) {
                 int width = Math.max(w, g[11] * (g[5] - 1) + 1 - 2 * g[9]);
@@ -71,13 +77,13 @@ class ConvolutionTest {
 
     /**
      * Convolutions read their patches from a padded copy of the image split into stride phases (ImplicitPatches):
-     * the forward pass (bias and ReLU in the copy out) and the input gradient (phase by phase of the input) with
-     * the SIMD bodies against the scalar twins, strided geometries included.
+     * the forward pass (bias and ReLU in the copy out), the input gradient (phase by phase of the input) and the
+     * weight gradient (per tap) with the SIMD bodies against the scalar twins, strided geometries included.
      */
     @Test
     void implicitPatchesFromTheSimdBodyAreThoseOfTheScalarTwin() {
         Random rnd = new Random(6);
-        int covered = 0, strided = 0;
+        int covered = 0, strided = 0, weights = 0;
         for (ConvShape s : shapes(2)) {
             if (!ImplicitPatches.forward(s)) continue;
             assertTrue(ImplicitPatches.inputGradient(s), s.toString());
@@ -87,17 +93,26 @@ class ConvolutionTest {
             float[] x = KernelTestSupport.random(rnd, xs, -1f, 1f), g = KernelTestSupport.random(rnd, ys, -1f, 1f);
             float[] w = KernelTestSupport.random(rnd, s.outChannels() * s.patchRows(), -1f, 1f);
             float[] bias = KernelTestSupport.random(rnd, s.outChannels(), -1f, 1f);
-            float[][] y = new float[2][ys], dx = new float[2][xs];
+            float[][] y = new float[2][ys], dx = new float[2][xs], dw = new float[2][s.outChannels() * s.patchRows() + 1];
+            boolean weightsHere = ImplicitPatches.weightGradient(s);
+            if (weightsHere) weights++;
             for (int v = 0; v < 2; v++) {
                 float[] cols = new float[Convolution.patchBufferSize(s)];
+                java.util.Arrays.fill(cols, Float.NaN);
                 int[] rows = new int[ImplicitPatches.rowTableSize(s)];
                 Convolution.forwardImages(s, 0, s.batch(), x, 0, w, 0, bias, 0, true, y[v], 0, cols, rows, v == 0);
                 Convolution.inputGradientImages(s, 0, s.batch(), g, 0, w, 0, dx[v], 0, cols, rows, v == 0);
+                if (!weightsHere) continue;
+                // A buffer the other passes left dirty, and a partial sum to add to (accumulate).
+                java.util.Arrays.fill(dw[v], 0.5f);
+                Convolution.weightGradientImages(s, 0, s.batch(), x, 0, g, 0, dw[v], 1, true, cols, rows, v == 0);
             }
             assertArrayEquals(y[1], y[0], "forward " + s);
             assertArrayEquals(dx[1], dx[0], "input gradient " + s);
+            assertArrayEquals(dw[1], dw[0], "weight gradient " + s);
         }
         assertTrue(covered >= 7 * WIDTHS.length && strided >= 3 * WIDTHS.length, "geometries run here: " + covered + ", strided " + strided);
+        assertTrue(weights >= 2 * WIDTHS.length, "weight gradients run here: " + weights);
     }
 
     @Test

@@ -71,7 +71,9 @@ class KernelAllocationTest {
         Random rnd = new Random(9);
         Map<String, Runnable> calls = new LinkedHashMap<>();
         ConvShape[] shapes = {new ConvShape(4, 8, 10, 10, 16, 3, 3, 1, 1, 1, 1, 1, 1, 1),
-                new ConvShape(2, 3, 9, 7, 4, 3, 2, 2, 1, 1, 0, 1, 1, 1)};
+                new ConvShape(2, 3, 9, 7, 4, 3, 2, 2, 1, 1, 0, 1, 1, 1),
+                // The weight gradient per tap from the padded copy (ImplicitPatches.weightGradient).
+                new ConvShape(4, 16, 10, 10, 16, 3, 3, 1, 1, 1, 1, 1, 1, 1)};
         for (ConvShape s : shapes) {
             float[] x = KernelTestSupport.random(rnd, s.batch() * s.imageSize(), -1f, 1f), dx = new float[x.length];
             float[] w = KernelTestSupport.random(rnd, s.outChannels() * s.patchRows(), -1f, 1f), dw = new float[w.length];
