@@ -91,19 +91,12 @@ class AttentionBackwardTest {
         Random rnd = new Random(5);
         float[] qkvg = random(rnd, n, -2f, 2f);
         AttentionDims a = new AttentionDims(batch, tq, tk, d, d, 0.25f, true);
-        int before = Gemm.threads();
-        try {
-            float[][] forward = new float[2][n], backward = new float[2][3 * n];
-            for (int threads = 1; threads <= 2; threads++) {
-                Gemm.setThreads(threads);
-                Attention.forward(a, null, qkvg, 0, qkvg, 0, qkvg, 0, forward[threads - 1], 0);
-                Attention.backward(a, null, qkvg, 0, qkvg, 0, qkvg, 0, qkvg, 0, backward[threads - 1], 0, n, 2 * n);
-            }
-            org.junit.jupiter.api.Assertions.assertArrayEquals(forward[0], forward[1]);
-            org.junit.jupiter.api.Assertions.assertArrayEquals(backward[0], backward[1]);
-        } finally {
-            Gemm.setThreads(before);
-        }
+        float[][] forward = AttentionCases.atOneAndTwoThreads(n,
+                out -> Attention.forward(a, null, qkvg, 0, qkvg, 0, qkvg, 0, out, 0));
+        float[][] backward = AttentionCases.atOneAndTwoThreads(3 * n,
+                out -> Attention.backward(a, null, qkvg, 0, qkvg, 0, qkvg, 0, qkvg, 0, out, 0, n, 2 * n));
+        org.junit.jupiter.api.Assertions.assertArrayEquals(forward[0], forward[1]);
+        org.junit.jupiter.api.Assertions.assertArrayEquals(backward[0], backward[1]);
     }
 
     @Test
@@ -113,17 +106,9 @@ class AttentionBackwardTest {
             assertTrue(AttentionBackwardSimd.usesPackedGemm(a));
             int n = batch * 256 * 64;
             float[] qkvg = random(new Random(batch), n, -2f, 2f);
-            int before = Gemm.threads();
-            try {
-                float[][] backward = new float[2][3 * n];
-                for (int threads = 1; threads <= 2; threads++) {
-                    Gemm.setThreads(threads);
-                    Attention.backward(a, null, qkvg, 0, qkvg, 0, qkvg, 0, qkvg, 0, backward[threads - 1], 0, n, 2 * n);
-                }
-                org.junit.jupiter.api.Assertions.assertArrayEquals(backward[0], backward[1], "batch " + batch);
-            } finally {
-                Gemm.setThreads(before);
-            }
+            float[][] backward = AttentionCases.atOneAndTwoThreads(3 * n,
+                    out -> Attention.backward(a, null, qkvg, 0, qkvg, 0, qkvg, 0, qkvg, 0, out, 0, n, 2 * n));
+            org.junit.jupiter.api.Assertions.assertArrayEquals(backward[0], backward[1], "batch " + batch);
         }
     }
 

@@ -3,6 +3,7 @@ package org.panagrad.kernels;
 import org.junit.jupiter.params.provider.Arguments;
 
 import java.util.Random;
+import java.util.function.Consumer;
 import java.util.stream.Stream;
 
 import static org.panagrad.kernels.KernelTestSupport.random;
@@ -41,6 +42,24 @@ final class AttentionCases {
     /** Whether {@code mask} (one of {@link #masks}) hides every key of some row: the padding mask over one key. */
     static boolean hidesEveryKey(AttentionMaskLayout[] masks, AttentionMaskLayout mask, int tk) {
         return mask == masks[3] && tk == 1;
+    }
+
+    /**
+     * What run writes into a fresh output of size floats at 1 and at 2 worker threads (the pool's split of batch
+     * entries must change no bit), the thread count restored after.
+     */
+    static float[][] atOneAndTwoThreads(int size, Consumer<float[]> run) {
+        int before = Gemm.threads();
+        try {
+            float[][] out = new float[2][size];
+            for (int threads = 1; threads <= 2; threads++) {
+                Gemm.setThreads(threads);
+                run.accept(out[threads - 1]);
+            }
+            return out;
+        } finally {
+            Gemm.setThreads(before);
+        }
     }
 
     /** How a test names a case. */

@@ -118,17 +118,9 @@ class AttentionSecondOrderTest {
         Random rnd = new Random(6);
         float[] x = random(rnd, 3 * n, -2f, 2f);
         AttentionDims a = new AttentionDims(batch, tq, tk, d, d, 0.25f, true);
-        int before = Gemm.threads();
-        try {
-            float[][] out = new float[2][4 * n];
-            for (int threads = 1; threads <= 2; threads++) {
-                Gemm.setThreads(threads);
-                Attention.secondOrder(a, null, x, 0, x, n, x, 2 * n, x, n, x, 0, n, 2 * n, out[threads - 1], 0, n, 2 * n, 3 * n);
-            }
-            assertArrayEquals(out[0], out[1]);
-        } finally {
-            Gemm.setThreads(before);
-        }
+        float[][] out = AttentionCases.atOneAndTwoThreads(4 * n,
+                o -> Attention.secondOrder(a, null, x, 0, x, n, x, 2 * n, x, n, x, 0, n, 2 * n, o, 0, n, 2 * n, 3 * n));
+        assertArrayEquals(out[0], out[1]);
     }
 
     @Test
