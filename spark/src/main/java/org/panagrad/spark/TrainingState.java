@@ -56,7 +56,9 @@ public record TrainingState(OptimizerSnapshot optimizer, Map<String, String> run
     public void requireSame(Map<String, String> settings) {
         List<String> differ = new ArrayList<>();
         settings.forEach((k, v) -> {
-            if (!v.equals(run.get(k))) differ.add(k + " " + run.get(k) + " (saved) vs " + v + " (now)");
+            String saved = run.get(k);
+            if (saved == null) differ.add(k + " not in the file (saved by an older version) vs " + v + " (now)");
+            else if (!v.equals(saved)) differ.add(k + " " + saved + " (saved) vs " + v + " (now)");
         });
         if (!differ.isEmpty()) {
             throw new IllegalArgumentException("cannot resume " + where() + ": it was trained with other settings: " + String.join(", ", differ));

@@ -59,6 +59,10 @@ class ParameterFilesTest {
         IllegalArgumentException other = assertThrows(IllegalArgumentException.class,
                 () -> saved.state().requireSame(java.util.Map.of("batch", "64", "rounds", "4")));
         assertEquals("cannot resume " + file + ": it was trained with other settings: rounds 3 (saved) vs 4 (now)", other.getMessage());
+        IllegalArgumentException older = assertThrows(IllegalArgumentException.class,
+                () -> saved.state().requireSame(java.util.Map.of("history", "10")));
+        assertEquals("cannot resume " + file + ": it was trained with other settings: history not in the file (saved by an older "
+                + "version) vs 10 (now)", older.getMessage());
 
         Path bare = dir.resolve("bare.safetensors");
         ParameterFiles.save(bare, spec, theta, new float[0]);
