@@ -40,7 +40,9 @@ public final class ParameterFiles {
         List<TensorData> tensors = new ArrayList<>();
         add(tensors, model.parameters(), theta, spec + " has %d parameters, got a vector of %d");
         add(tensors, model.buffers(), buffers, spec + " has %d buffer floats, got %d");
-        Map<String, String> metadata = new LinkedHashMap<>(Map.of(SPEC, spec.toString(), FINGERPRINT, Fingerprint.of(spec)));
+        Map<String, String> metadata = new LinkedHashMap<>(); // in a fixed order (Map.of's varies between JVMs): the same run, the same bytes
+        metadata.put(SPEC, spec.toString());
+        metadata.put(FINGERPRINT, Fingerprint.of(spec));
         if (state != null) state.writeInto(tensors, metadata);
         SafeTensors.write(path, tensors, metadata);
     }

@@ -20,6 +20,9 @@ class ParameterFilesTest {
         Path file = dir.resolve("p.safetensors");
         ParameterFiles.save(file, spec, theta, new float[0]);
         assertArrayEquals(theta, ParameterFiles.load(file, spec));
+        String header = new String(java.nio.file.Files.readAllBytes(file), 0, 200, java.nio.charset.StandardCharsets.UTF_8);
+        assertTrue(header.indexOf("panagrad_spark_model") < header.indexOf("panagrad_spark_fingerprint"),
+                "the metadata in a fixed order, so that two runs that end alike write the same bytes: " + header);
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
                 () -> ParameterFiles.load(file, ModelSpec.mlp(Activation.RELU, 12, 8, 3)));
         assertTrue(e.getMessage().contains("mlp(activation=relu, widths=12-7-3)") && e.getMessage().contains("widths=12-8-3"),
