@@ -127,18 +127,19 @@ final class MllibCommand implements Callable<Integer> {
         Lbfgs lbfgs = Lbfgs.minimizing(function, DatasetFunction.lbfgsOptions(10));
         float[] within = function.parameters().clone();
         double loss = Double.NaN;
-        int done = 0;
+        int done = 0, evaluations = 0;
         long t = System.nanoTime();
         for (int i = 0; i < 100 * iterations && HessianCommand.seconds(t) < seconds; i++) {
             lbfgs.step();
             if (HessianCommand.seconds(t) > seconds) break; // this iteration ended after MLlib's time
             done++;
+            evaluations = function.evaluations(); // not the next iteration's, which ends after MLlib's time
             loss = lbfgs.lastLoss();
             System.arraycopy(function.parameters(), 0, within, 0, within.length);
         }
         out.printf(Locale.ROOT, "in MLlib's median time for %d iterations (%.1f s): MLlib loss %.4f, test accuracy %.2f%%; "
                         + "Panagrad %d iterations (%d gradient evaluations), loss %.4f, test accuracy %.2f%%%n",
-                iterations, seconds, mllibLoss, mllibAccuracy, done, function.evaluations(), loss, accuracy(c, within));
+                iterations, seconds, mllibLoss, mllibAccuracy, done, evaluations, loss, accuracy(c, within));
         out.flush();
     }
 
