@@ -127,7 +127,8 @@ final class MllibCommand implements Callable<Integer> {
         Lbfgs lbfgs = Lbfgs.minimizing(function, DatasetFunction.lbfgsOptions(10));
         float[] within = function.parameters().clone();
         double loss = Double.NaN;
-        int done = 0, evaluations = 0;
+        int done = 0;
+        long evaluations = 0;
         long t = System.nanoTime();
         for (int i = 0; i < 100 * iterations && HessianCommand.seconds(t) < seconds; i++) {
             lbfgs.step();
