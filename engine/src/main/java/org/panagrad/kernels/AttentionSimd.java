@@ -6,8 +6,8 @@ import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
- * The fused attention forward in vectors. Per batch entry the keys are transposed once into the workspace, block by
- * block of 64 keys ([d, 64] each, contiguous, so a vector of scores is d broadcast-FMAs down unit-stride columns).
+ * The fused attention forward in vectors, for the query rows [from, to) (from a multiple of {@link AttentionDims#ROWS})
+ * of batch entries [b0, b1). Per entry the keys are transposed once into the workspace, block by block of 64 keys ([d, 64] each, contiguous, so a vector of scores is d broadcast-FMAs down unit-stride columns).
  * Query rows go in tiles of {@link AttentionDims#ROWS}: for each key block, the tile's groups of four rows take their
  * scores, softmax and values in turn, so the block's keys and values (16 KB each at d = 64) are read from L1 by all
  * of the tile's rows instead of from L2 by every four. Both products are {@link AttentionRowProducts#fourRows}
@@ -23,14 +23,15 @@ final class AttentionSimd {
     private static final int ROWS = 4, STATE = 3 * ROWS; // per group: running maxima, sums, rescale factors
 
     static void forward(AttentionDims a, AttentionMaskLayout mask, float[] q, int qOff, float[] k, int kOff,
-                        float[] v, int vOff, float[] out, int outOff, float[] w, int b0, int b1) {
+                        float[] v, int vOff, float[] out, int outOff, float[] w, int b0, int b1, int from, int to) {
         int tq = a.tq(), tk = a.tk(), d = a.d(), dv = a.dv(), lanes = F.length(), bk = AttentionDims.BLOCK;
         int tile = AttentionDims.ROWS, scores = a.keyBlocks() * bk * d, acc = scores + ROWS * bk, ml = acc + tile * dv;
+        if (from % tile != 0) throw new IllegalArgumentException("attention forward: query rows from " + from + ", not a multiple of " + tile);
         for (int b = b0; b < b1; b++) {
             int qb = qOff + b * tq * d, kb = kOff + b * tk * d, vb = vOff + b * tk * dv, ob = outOff + b * tq * dv;
             transposeKeys(k, kb, tk, d, w);
-            for (int i0 = 0; i0 < tq; i0 += tile) {
-                int rows = Math.min(tile, tq - i0), groups = (rows + ROWS - 1) / ROWS;
+            for (int i0 = from; i0 < to; i0 += tile) {
+                int rows = Math.min(tile, to - i0), groups = (rows + ROWS - 1) / ROWS;
                 for (int g = 0; g < groups; g++) {
                     for (int r = 0; r < ROWS; r++) {
                         w[ml + g * STATE + r] = Float.NEGATIVE_INFINITY;
