@@ -25,7 +25,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 /**
  * A fused attention and its fused backward stay one instruction each at head dim >= 16 and become the composed ops
  * at head dim < 16 (unless the lowerings are off), the forward's and backward's probabilities then one softmax; the
- * second order likewise, without ever running its composed form when fused. Every program, lowered or not, equals
+ * second order likewise, without ever running its composed form when fused (lowered or not). Every program, lowered or not, equals
  * the float64 reference.
  */
 class AttentionLoweringTest {
@@ -78,6 +78,7 @@ class AttentionLoweringTest {
         assertEquals(0, c.count(Compiler.Options.ALL, AttentionGradVjp.class));
         assertEquals(1, c.count(Compiler.Options.ALL, Softmax.class), "one P for the forward, backward and second order");
         assertEquals(1, c.count(Compiler.Options.UNLOWERED, AttentionGradVjp.class));
+        assertEquals(0, c.count(Compiler.Options.UNLOWERED, Softmax.class), "unlowered, the kernel runs without its composed value");
     }
 
     /**
