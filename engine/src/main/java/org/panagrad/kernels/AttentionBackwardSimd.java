@@ -53,11 +53,18 @@ final class AttentionBackwardSimd {
      * in the row loop), where the 12 x 32 micro-kernel's register block beats the loop's 4 x 2 vectors.
      */
     static boolean usesPackedGemm(AttentionDims a) {
-        return !a.causal() && a.tq() >= PACKED_MIN_KEYS && a.tk() >= PACKED_MIN_KEYS && a.d() >= 32 && a.dv() >= 32;
+        return !a.causal() && a.tq() >= PACKED_MIN_KEYS && a.tk() >= PACKED_MIN_KEYS && a.tk() <= PACKED_MAX_KEYS
+                && a.d() >= 32 && a.dv() >= 32;
     }
 
     /** Queries and keys from which an unmasked entry's products take the packed GEMM. */
     static final int PACKED_MIN_KEYS = 128;
+    /**
+     * Keys up to which they do: the packed forward holds 64 query rows of scores against all keys (256 KB per thread
+     * here, within L2) and the packed backward an entry's scores whole; longer entries stream over key blocks with
+     * the online softmax, whose scores stay 4 x 64 whatever the length.
+     */
+    static final int PACKED_MAX_KEYS = 1024;
 
     /**
      * One entry by packed GEMMs: S = Q K^T and dP = g V^T into rows of paddedKeys at w[p..] and w[ds..] (K and V

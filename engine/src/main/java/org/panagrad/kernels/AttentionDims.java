@@ -6,7 +6,10 @@ package org.panagrad.kernels;
  * {@code causal} masks key j from query i when j > i (torch's is_causal, aligned at the top left).
  */
 public record AttentionDims(int batch, int tq, int tk, int d, int dv, float scale, boolean causal) {
-    /** Keys per block of the online softmax: the scores of one block of four query rows stay in L1. */
+    /**
+     * Keys per block of the online softmax (the scores of one block of four query rows stay in L1), and query rows
+     * per block of the packed forward.
+     */
     public static final int BLOCK = 64;
     /**
      * Query rows that share each key block while it is in L1 (the SIMD kernel's tile): at d = 64 a block's keys and
@@ -19,7 +22,8 @@ public record AttentionDims(int batch, int tq, int tk, int d, int dv, float scal
      * or (the packed GEMM path of long entries) the scores of {@link #BLOCK} query rows as whole rows of keys.
      */
     public int workspace() {
-        return Math.max(keyBlocks() * BLOCK * d + 4 * BLOCK + ROWS * dv + 3 * ROWS, BLOCK * paddedKeys());
+        int rowLoop = keyBlocks() * BLOCK * d + 4 * BLOCK + ROWS * dv + 3 * ROWS;
+        return AttentionBackwardSimd.usesPackedGemm(this) ? Math.max(rowLoop, BLOCK * paddedKeys()) : rowLoop;
     }
 
     /** Keys rounded up to whole vectors of the widest species (16 floats): the backward's score rows. */

@@ -15,8 +15,9 @@ import org.panagrad.kernels.AttentionMaskLayout;
 /**
  * Scaled dot-product attention as one instruction: softmax(scale Q K^T + mask) V for queries [..., Tq, d], keys
  * [..., Tk, d] and values [..., Tk, dv] (the same leading axes), giving [..., Tq, dv]. Inputs (q, k, v) or
- * (q, k, v, mask). The forward streams over key blocks with an online softmax ({@link org.panagrad.kernels.Attention}),
- * never storing the [Tq, Tk] scores. Its VJP is one fused backward instruction ({@link AttentionGrad}) whose own
+ * (q, k, v, mask). The forward streams over key blocks with an online softmax, or takes 64 query rows against all
+ * keys by packed GEMMs for non-causal entries of 128 to 1024 keys ({@link org.panagrad.kernels.Attention}), never
+ * storing the [Tq, Tk] scores. Its VJP is one fused backward instruction ({@link AttentionGrad}) whose own
  * derivatives, like this op's JVP, are graph ops over the recomputed probabilities ({@link #probabilities}), so an
  * HVP through a fused attention is exact.
  * {@link #composed} is the same function built from batched matmul, scaling, the mask and softmax.

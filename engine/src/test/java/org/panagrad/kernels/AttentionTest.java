@@ -1,5 +1,6 @@
 package org.panagrad.kernels;
 
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
 
@@ -7,6 +8,8 @@ import java.util.Random;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.panagrad.kernels.KernelTestSupport.assertClose;
 import static org.panagrad.kernels.KernelTestSupport.random;
 
@@ -16,6 +19,23 @@ import static org.panagrad.kernels.KernelTestSupport.random;
  * the forward by blocks of query rows (the worker pool's units) gives the same bits as by whole entries.
  */
 class AttentionTest {
+    @Test
+    void entriesPastThePackedLengthStreamOverKeyBlocks() {
+        AttentionDims packed = new AttentionDims(1, 128, AttentionBackwardSimd.PACKED_MAX_KEYS, 32, 32, 0.2f, false);
+        AttentionDims streamed = new AttentionDims(1, 128, AttentionBackwardSimd.PACKED_MAX_KEYS + 40, 32, 32, 0.2f, false);
+        assertTrue(AttentionBackwardSimd.usesPackedGemm(packed), packed.toString());
+        assertFalse(AttentionBackwardSimd.usesPackedGemm(streamed), streamed.toString());
+        // The streamed forward's scores do not grow with the keys: its workspace is the keys transposed plus a block.
+        assertTrue(streamed.workspace() < 2 * streamed.tk() * streamed.d(), "workspace " + streamed.workspace());
+        Random rnd = new Random(11);
+        int tq = streamed.tq(), tk = streamed.tk(), d = streamed.d();
+        float[] q = random(rnd, tq * d, -2f, 2f), k = random(rnd, tk * d, -2f, 2f), v = random(rnd, tk * d, -1f, 1f);
+        float[] want = new float[tq * d], got = new float[tq * d], work = new float[streamed.workspace()];
+        AttentionScalar.forward(streamed, null, q, 0, k, 0, v, 0, want, 0, work, 0, 1, 0, tq);
+        AttentionSimd.forward(streamed, null, q, 0, k, 0, v, 0, got, 0, work, 0, 1, 0, tq);
+        assertClose(want, got, 2e-5f, 2e-6f, "attention over " + tk + " keys");
+    }
+
     @ParameterizedTest
     @MethodSource("org.panagrad.kernels.AttentionCases#shapes")
     void simdMatchesScalarAndDouble(int batch, int tq, int tk, int d, int dv) {
