@@ -140,8 +140,8 @@ public final class LayerBackprop {
             outputSizes[l] = grads[l].shape().dim(1);
             if (factors) {
                 // KFC (Grosse and Martens 2016): A sums over positions, G averages over them.
-                inputFactors[l] = scaledGram(groups[l] == 1 ? inputs[l] : Ops.permute(grouped, 1, 0, 2), 1.0 / batch);
-                gradFactors[l] = scaledGram(groups[l] == 1 ? grads[l] : byGroup(grads[l], groups[l]),
+                inputFactors[l] = Ops.scale(gram(groups[l] == 1 ? inputs[l] : Ops.permute(grouped, 1, 0, 2)), 1.0 / batch);
+                gradFactors[l] = Ops.scale(gram(groups[l] == 1 ? grads[l] : byGroup(grads[l], groups[l])),
                         1.0 / ((double) batch * positions[l]));
                 outputs.add(inputFactors[l]);
                 outputs.add(gradFactors[l]);
@@ -157,18 +157,9 @@ public final class LayerBackprop {
                 grads, inputFactors, gradFactors, positions, inputSizes, outputSizes, groups);
     }
 
-    /**
-     * c X^T X for rows X [rows, n], or each group's for [groups, rows, n]. The scale goes where it passes over
-     * fewer elements: on X (by sqrt c) when there are fewer rows than columns (784-500-10's 128 x 785 inputs:
-     * 100K floats rather than the 616K of A), else on the product (a convolution's rows, one per position).
-     */
-    private static Node scaledGram(Node x, double c) {
-        Shape s = x.shape();
-        if (s.dim(s.rank() - 2) < s.dim(s.rank() - 1)) {
-            Node scaled = Ops.scale(x, Math.sqrt(c));
-            return Ops.matmul(scaled, scaled, true, false);
-        }
-        return Ops.scale(Ops.matmul(x, x, true, false), c);
+    /** X^T X for rows X [rows, n], or each group's for [groups, rows, n]. */
+    private static Node gram(Node x) {
+        return Ops.matmul(x, x, true, false);
     }
 
     /**

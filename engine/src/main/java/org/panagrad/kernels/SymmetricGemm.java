@@ -4,11 +4,10 @@ import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * The Gram matrix C = alpha op(X)^T op(X) (n x n, symmetric) as BLAS's syrk computes it: only the tiles on and
- * above the diagonal are multiplied, and each is copied onto its mirror image below the diagonal by the thread
- * that computed it, while it is in cache, so C is exactly symmetric and costs about half of a general product
- * (0.58 of it for 785 x 785 in tiles of 128). The tiles are {@link Gemm} calls that the worker pool's threads
- * claim from a counter, each run whole on one thread: one hand-out for the whole product rather than a wake-up
- * and a barrier per tile. Kronecker factors (A = a^T a,
+ * above the diagonal are multiplied, and the upper triangle is then copied onto the lower one, so C is exactly
+ * symmetric and costs about half of a general product (0.58 of it for 785 x 785 in tiles of 128). The tiles are
+ * {@link Gemm} calls that the worker pool's threads claim from a counter, each run whole on one thread: one
+ * hand-out for the whole product rather than a wake-up and a barrier per tile. Kronecker factors (A = a^T a,
  * G = g^T g) are such products. A tile's result does not depend on who runs it, so C is the same bits on any
  * number of threads; nothing is allocated per call.
  */
@@ -54,6 +53,7 @@ public final class SymmetricGemm implements WorkerPool.Task {
         int upper = job.tiles * (job.tiles + 1) / 2;
         try {
             if (!Simd.ENABLED || upper == 1 || !pool.tryRun(job, Math.min(pool.threads(), upper))) job.runPart(0, 1);
+            mirror(n, c, cOff);
         } finally {
             job.x = job.c = null;
         }
@@ -75,19 +75,21 @@ public final class SymmetricGemm implements WorkerPool.Task {
             int rows = columns ? r0 : r0 * lda, cols = columns ? c0 : c0 * lda;
             Gemm.gemm(columns, !columns, r1 - r0, c1 - c0, k, alpha, x, xOff + rows, lda, x, xOff + cols, lda, 0f,
                     c, cOff + r0 * n + c0, n, null, 0, false, null, 0);
-            mirror(r0, r1, c0, c1);
         }
     }
 
-    /**
-     * Copies the tile rows [r0, r1) x columns [c0, c1) (on or above the diagonal) onto its mirror image: the
-     * entries above the diagonal, (i, j) with j > i, onto (j, i). A row of the tile is read, a column written:
-     * the tile's TILE lines of the mirror stay in L1.
-     */
-    private void mirror(int r0, int r1, int c0, int c1) {
-        for (int i = r0; i < r1; i++) {
-            int row = cOff + i * n;
-            for (int j = Math.max(c0, i + 1); j < c1; j++) c[cOff + j * n + i] = c[row + j];
+    /** Copies the upper triangle onto the lower one, in square tiles so both sides stay in cache. */
+    private static void mirror(int n, float[] c, int cOff) {
+        final int tile = 32;
+        for (int i0 = 0; i0 < n; i0 += tile) {
+            int i1 = Math.min(n, i0 + tile);
+            for (int j0 = 0; j0 <= i0; j0 += tile) {
+                int j1 = Math.min(n, j0 + tile);
+                for (int i = i0; i < i1; i++) {
+                    int row = cOff + i * n;
+                    for (int j = j0; j < Math.min(j1, i); j++) c[row + j] = c[cOff + j * n + i];
+                }
+            }
         }
     }
 }
