@@ -1,8 +1,5 @@
 package org.panagrad.curvature;
 
-import org.panagrad.kernels.Gemm;
-import org.panagrad.kernels.GemmOperand;
-
 import java.util.ArrayList;
 import java.util.List;
 
@@ -15,6 +12,7 @@ import java.util.List;
  * {@link #add}ed; nothing allocates per batch. A Conv2d's
  * per-example gradient sums over its P output positions, sum_t a_nt ⊗ g_nkt, which does not factor: its
  * rotated per-example gradients are formed one by one, (U_A^T A_n^T)(G_nk U_G), a GEMM over the positions each.
+ * A convolution in groups does all of this per group, in group g's basis over its columns of the rows.
  */
 public final class EigenvalueRefit {
     private final String method;
@@ -34,7 +32,6 @@ public final class EigenvalueRefit {
         if (backprop.layers().size() != n) {
             throw new IllegalArgumentException(method + ": " + n + " layers in the basis, " + backprop.layers().size() + " backpropagated");
         }
-        for (KroneckerBlock b : basis) b.requireOneGroup(method);
         sums = new double[n][];
         inputs = new float[n][];
         grads = new float[n][];
@@ -49,14 +46,18 @@ public final class EigenvalueRefit {
                 throw new IllegalArgumentException(method + ": layer '" + b.layer + "' is " + b.p + " x " + b.q
                         + " in the basis but " + backprop.inputSize(l) + " x " + backprop.outputSize(l) + " backpropagated");
             }
+            if (b.groups != backprop.groups(l)) {
+                throw new IllegalArgumentException(method + ": layer '" + b.layer + "' has " + b.groups + " group(s) in the basis but "
+                        + backprop.groups(l) + " backpropagated");
+            }
             int rows = batch * backprop.positions(l);
             sums[l] = new double[b.p * b.q];
-            inputs[l] = new float[rows * b.p];
+            inputs[l] = new float[rows * b.groups * b.p];
             grads[l] = new float[k * rows * b.q];
             if (b.ua == null || b.ug == null) {
                 throw new IllegalArgumentException(method + ": layer '" + b.layer + "' has no eigenbasis to refit");
             }
-            rotatedInputs[l] = new float[rows * b.p];
+            rotatedInputs[l] = new float[rows * b.groups * b.p];
             rotatedGrads[l] = new float[k * rows * b.q];
             squaredGrads[l] = new float[batch * b.q];
             batchSum[l] = new float[b.p * b.q];
@@ -89,8 +90,7 @@ public final class EigenvalueRefit {
             int positions = backprop.positions(l), rows = batch * positions;
             backprop.readInputs(l, inputs[l]);
             backprop.readGradients(l, grads[l]);
-            Gemm.gemm(rows, b.p, b.p, 1f, GemmOperand.of(inputs[l], 0, b.p), GemmOperand.of(b.ua, 0, b.p), 0f, GemmOperand.of(rotatedInputs[l], 0, b.p));
-            Gemm.gemm(k * rows, b.q, b.q, 1f, GemmOperand.of(grads[l], 0, b.q), GemmOperand.of(b.ug, 0, b.q), 0f, GemmOperand.of(rotatedGrads[l], 0, b.q));
+            b.rotateRows(rows, inputs[l], rotatedInputs[l], k * rows, grads[l], rotatedGrads[l]);
             float[] ra = rotatedInputs[l], rg = rotatedGrads[l], sg = squaredGrads[l];
             if (positions > 1) {
                 addSquaredExamples(b, ra, rg, positions, k, batch, batchSum[l]);
@@ -99,15 +99,16 @@ public final class EigenvalueRefit {
                 continue;
             }
             // Squaring in place is safe: the rotations are rewritten next batch.
-            for (int i = 0; i < batch * b.p; i++) ra[i] *= ra[i];
+            for (int i = 0; i < batch * b.groups * b.p; i++) ra[i] *= ra[i];
             java.util.Arrays.fill(sg, 0f);
             for (int j = 0; j < k; j++) {
                 int base = j * batch * b.q;
                 for (int i = 0; i < batch * b.q; i++) sg[i] += rg[base + i] * rg[base + i];
             }
-            Gemm.gemm(b.p, b.q, batch, 1f / batch, GemmOperand.transposeOf(ra, 0, b.p), GemmOperand.of(sg, 0, b.q), 0f, GemmOperand.of(batchSum[l], 0, b.q));
+            // sum_n (a_n^2)(g_n^2)^T: the batch as one example of `batch` rows.
+            b.exampleProduct(ra, 0, sg, 0, batch, batchSum[l], 0);
             double[] s = sums[l];
-            for (int i = 0; i < s.length; i++) s[i] += share * (batchSum[l][i] - s[i]);
+            for (int i = 0; i < s.length; i++) s[i] += share * ((double) batchSum[l][i] / batch - s[i]);
         }
     }
 
@@ -117,7 +118,7 @@ public final class EigenvalueRefit {
         float inverse = 1f / batch;
         for (int j = 0; j < k; j++) {
             for (int n = 0; n < batch; n++) {
-                Gemm.gemm(b.p, b.q, positions, 1f, GemmOperand.transposeOf(ra, n * positions * b.p, b.p), GemmOperand.of(rg, (j * batch + n) * positions * b.q, b.q), 0f, GemmOperand.of(example, 0, b.q));
+                b.exampleProduct(ra, n * positions, rg, (j * batch + n) * positions, positions, example, 0);
                 for (int i = 0; i < b.p * b.q; i++) sum[i] += example[i] * example[i] * inverse;
             }
         }

@@ -1,8 +1,5 @@
 package org.panagrad.curvature;
 
-import org.panagrad.kernels.Gemm;
-import org.panagrad.kernels.GemmOperand;
-
 /**
  * Influence functions (Koh and Liang 2017): upweighting a training example z_i changes the loss of a test
  * example z by I(z_i, z) = -∇L(z)^T H^-1 ∇L(z_i), with H the (damped) curvature of the training loss. A
@@ -12,7 +9,7 @@ import org.panagrad.kernels.GemmOperand;
  * (small models), conjugate gradient on the damped Gauss-Newton matrix, or EKFAC (as kronfluence does). The
  * training gradients are never formed: for a Linear layer ∇L(z_i) = a_i ⊗ g_i, so s^T ∇L(z_i) = a_i^T S g_i
  * with S the layer's part of s as an (in + 1) x out matrix, one GEMM per layer and batch; a Conv2d sums the same
- * over its output positions, ∇L(z_i) = sum_t a_it ⊗ g_it.
+ * over its output positions, ∇L(z_i) = sum_t a_it ⊗ g_it, and a grouped one does so group by group.
  */
 public final class Influence {
     private final LayerBackprop gradients;
@@ -32,7 +29,7 @@ public final class Influence {
         int largest = 0;
         for (int l = 0; l < n; l++) {
             int rows = batch * gradients.positions(l);
-            inputs[l] = new float[rows * gradients.inputSize(l)];
+            inputs[l] = new float[rows * gradients.groups(l) * gradients.inputSize(l)];
             grads[l] = new float[rows * gradients.outputSize(l)];
             products[l] = new float[rows * gradients.outputSize(l)];
             largest = Math.max(largest, gradients.inputSize(l) * gradients.outputSize(l));
@@ -62,7 +59,7 @@ public final class Influence {
                 matrix = block;
                 from = 0;
             }
-            Gemm.gemm(batch * positions, q, p, 1f, GemmOperand.of(inputs[l], 0, p), GemmOperand.of(matrix, from, q), 0f, GemmOperand.of(products[l], 0, q));
+            KroneckerBlock.rowsTimes(p, q, gradients.groups(l), batch * positions, inputs[l], matrix, from, products[l]);
             for (int n = 0; n < batch; n++) {
                 double sum = 0;
                 int base = n * positions * q;

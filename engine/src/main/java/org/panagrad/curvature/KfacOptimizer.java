@@ -146,9 +146,9 @@ public final class KfacOptimizer implements ClosureOptimizer {
         offsets = new int[n];
         int off = 0;
         for (int l = 0; l < n; l++) {
-            int p = backprop.inputSize(l), q = backprop.outputSize(l);
-            inverseA[l] = new float[p * p];
-            inverseG[l] = new float[q * q];
+            int p = backprop.inputSize(l), q = backprop.outputSize(l), groups = backprop.groups(l), qg = q / groups;
+            inverseA[l] = new float[groups * p * p];
+            inverseG[l] = new float[groups * qg * qg];
             offsets[l] = off;
             off += p * q;
             largest = Math.max(largest, p * q);
@@ -213,20 +213,27 @@ public final class KfacOptimizer implements ClosureOptimizer {
         return lossValue;
     }
 
-    /** direction = per layer A^-1 V G^-1 for the damped factors' inverses (V gathered from a Conv2d's [out, in] W). */
+    /**
+     * direction = per layer A^-1 V G^-1 for the damped factors' inverses (V gathered from a Conv2d's [out, in] W;
+     * a grouped layer's V_g, its columns of group g, by group g's inverses).
+     */
     private void precondition() {
         for (int l = 0; l < offsets.length; l++) {
-            int p = factors.inputSize(l), q = factors.outputSize(l), off = offsets[l];
+            int p = factors.inputSize(l), q = factors.outputSize(l), off = offsets[l], groups = factors.groups(l), qg = q / groups;
             KroneckerBlock.Layout layout = backprop.layout(l);
+            float[] v = gradient, out = direction;
+            int at = off;
             if (layout.outputMajor()) {
                 layout.gather(gradient, off, p, q, block);
-                Gemm.gemm(p, q, p, 1f, GemmOperand.of(inverseA[l], 0, p), GemmOperand.of(block, 0, q), 0f, GemmOperand.of(scratch, 0, q));
-                Gemm.gemm(p, q, q, 1f, GemmOperand.of(scratch, 0, q), GemmOperand.of(inverseG[l], 0, q), 0f, GemmOperand.of(block, 0, q));
-                layout.scatter(block, p, q, direction, off);
-            } else {
-                Gemm.gemm(p, q, p, 1f, GemmOperand.of(inverseA[l], 0, p), GemmOperand.of(gradient, off, q), 0f, GemmOperand.of(scratch, 0, q));
-                Gemm.gemm(p, q, q, 1f, GemmOperand.of(scratch, 0, q), GemmOperand.of(inverseG[l], 0, q), 0f, GemmOperand.of(direction, off, q));
+                v = out = block;
+                at = 0;
             }
+            for (int g = 0; g < groups; g++) {
+                int c = g * qg;
+                Gemm.gemm(p, qg, p, 1f, GemmOperand.of(inverseA[l], g * p * p, p), GemmOperand.of(v, at + c, q), 0f, GemmOperand.of(scratch, c, q));
+                Gemm.gemm(p, qg, qg, 1f, GemmOperand.of(scratch, c, q), GemmOperand.of(inverseG[l], g * qg * qg, qg), 0f, GemmOperand.of(out, at + c, q));
+            }
+            if (layout.outputMajor()) layout.scatter(block, p, q, direction, off);
         }
     }
 
@@ -246,9 +253,8 @@ public final class KfacOptimizer implements ClosureOptimizer {
         List<TensorData> tensors = new ArrayList<>();
         tensors.add(new TensorData(MOMENTUM, new int[] {velocity.length}, velocity.clone()));
         for (int l = 0; l < offsets.length; l++) {
-            tensors.add(new TensorData("A." + factors.layerName(l), new int[] {factors.inputSize(l), factors.inputSize(l)},
-                    toFloat(factors.inputFactor(l))));
-            tensors.add(new TensorData("G." + factors.layerName(l), new int[] {factors.outputSize(l), factors.outputSize(l)},
+            tensors.add(new TensorData("A." + factors.layerName(l), factorShape(l, factors.inputSize(l)), toFloat(factors.inputFactor(l))));
+            tensors.add(new TensorData("G." + factors.layerName(l), factorShape(l, factors.outputSize(l) / factors.groups(l)),
                     toFloat(factors.gradientFactor(l))));
         }
         Map<String, String> scalars = new LinkedHashMap<>();
@@ -264,8 +270,9 @@ public final class KfacOptimizer implements ClosureOptimizer {
         float[] m = require(byName, MOMENTUM, velocity.length);
         List<float[]> as = new ArrayList<>(), gs = new ArrayList<>();
         for (int l = 0; l < offsets.length; l++) {
-            as.add(require(byName, "A." + factors.layerName(l), factors.inputSize(l) * factors.inputSize(l)));
-            gs.add(require(byName, "G." + factors.layerName(l), factors.outputSize(l) * factors.outputSize(l)));
+            int qg = factors.outputSize(l) / factors.groups(l);
+            as.add(require(byName, "A." + factors.layerName(l), factors.groups(l) * factors.inputSize(l) * factors.inputSize(l)));
+            gs.add(require(byName, "G." + factors.layerName(l), factors.groups(l) * qg * qg));
         }
         String stepsText = state.scalars().get(STEPS);
         long restored;
@@ -278,6 +285,11 @@ public final class KfacOptimizer implements ClosureOptimizer {
         for (int l = 0; l < offsets.length; l++) factors.set(l, as.get(l), gs.get(l));
         steps = restored;
         inversesStale = true;
+    }
+
+    /** An n x n factor's shape, [groups, n, n] for a grouped layer's stacked factors. */
+    private int[] factorShape(int l, int n) {
+        return factors.groups(l) == 1 ? new int[] {n, n} : new int[] {factors.groups(l), n, n};
     }
 
     private static float[] require(Map<String, TensorData> byName, String name, int size) {

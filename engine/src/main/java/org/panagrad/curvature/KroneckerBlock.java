@@ -75,16 +75,54 @@ final class KroneckerBlock {
         this.layout = layout;
     }
 
-    /** Fails for a grouped block, which the per-example methods do not take yet. */
-    void requireOneGroup(String method) {
-        if (groups != 1) {
-            throw new IllegalArgumentException(method + " does not support layer '" + layer + "': a convolution in " + groups
-                    + " groups (its per-example rows are not built yet)");
+    int size() {
+        return p * q;
+    }
+
+    /**
+     * The per-example rows into the eigenbasis (EKFAC's refit, logit variances): input rows [rows, groups p] times
+     * U_A (group g's columns by its own basis) and output-gradient rows [gradRows, q] times U_G (group g's columns
+     * g q/G on by its basis). Null bases leave the rows as they are (copied).
+     */
+    void rotateRows(int rows, float[] inputs, float[] rotatedInputs, int gradRows, float[] grads, float[] rotatedGrads) {
+        if (ua == null) {
+            System.arraycopy(inputs, 0, rotatedInputs, 0, rows * groups * p);
+            System.arraycopy(grads, 0, rotatedGrads, 0, gradRows * q);
+            return;
+        }
+        int qg = q / groups, gp = groups * p;
+        for (int g = 0; g < groups; g++) {
+            Gemm.gemm(rows, p, p, 1f, GemmOperand.of(inputs, g * p, gp), GemmOperand.of(ua, g * p * p, p), 0f,
+                    GemmOperand.of(rotatedInputs, g * p, gp));
+            Gemm.gemm(gradRows, qg, qg, 1f, GemmOperand.of(grads, g * qg, q), GemmOperand.of(ug, g * qg * qg, qg), 0f,
+                    GemmOperand.of(rotatedGrads, g * qg, q));
         }
     }
 
-        int size() {
-        return p * q;
+    /**
+     * One example's gradient-shaped p x q matrix (in the eigenbasis when the rows were rotated) from its
+     * {@code positions} input rows (from row {@code inputRow} of [rows, groups p]) and output-gradient rows (from
+     * row {@code gradRow} of [rows, q]): sum over positions of a_t g_t^T, each group's columns from its own rows,
+     * into out from outOff (p x q, row-major).
+     */
+    void exampleProduct(float[] inputs, int inputRow, float[] grads, int gradRow, int positions, float[] out, int outOff) {
+        int qg = q / groups, gp = groups * p;
+        for (int g = 0; g < groups; g++) {
+            Gemm.gemm(p, qg, positions, 1f, GemmOperand.transposeOf(inputs, inputRow * gp + g * p, gp),
+                    GemmOperand.of(grads, gradRow * q + g * qg, q), 0f, GemmOperand.of(out, outOff + g * qg, q));
+        }
+    }
+
+    /**
+     * out [rows, q] = input rows [rows, groups p] times a p x q matrix m (from mOff), group g's input columns
+     * times m's columns of group g (q / groups from g q / groups on): each row's a^T M, group by group.
+     */
+    static void rowsTimes(int p, int q, int groups, int rows, float[] inputs, float[] m, int mOff, float[] out) {
+        int qg = q / groups, gp = groups * p;
+        for (int g = 0; g < groups; g++) {
+            Gemm.gemm(rows, qg, p, 1f, GemmOperand.of(inputs, g * p, gp), GemmOperand.of(m, mOff + g * qg, q), 0f,
+                    GemmOperand.of(out, g * qg, q));
+        }
     }
 
     /** The same eigenbasis with other eigenvalues (EKFAC's refit). */

@@ -1,8 +1,6 @@
 package org.panagrad.curvature;
 
 import org.panagrad.analysis.CurvatureOperator;
-import org.panagrad.kernels.Gemm;
-import org.panagrad.kernels.GemmOperand;
 
 import java.util.List;
 
@@ -57,7 +55,7 @@ public final class KroneckerCurvature implements CurvatureOperator {
             else System.arraycopy(diagonal, offset, m, 0, p * q);
             double[] d = new double[p * q];
             for (int i = 0; i < d.length; i++) d[i] = m[i];
-            blocks.add(new KroneckerBlock(call.name(), offset, p, q, 1, null, null, d, layout));
+            blocks.add(new KroneckerBlock(call.name(), offset, p, q, layer.groups(), null, null, d, layout));
             offset += p * q;
         }
         if (offset != diagonal.length) {
@@ -155,59 +153,73 @@ public final class KroneckerCurvature implements CurvatureOperator {
     }
 
     /**
-     * The variance of each logit under the posterior N(theta, (C + D)^-1), D = layer l's damping on its block, of a model linearised in these
-     * layers' parameters: var f_c = sum_l J_lc (C_l + damping)^-1 J_lc^T with J_lc = a ⊗ g_c, which in the block's
-     * eigenbasis is sum_io (U_A^T a)_i^2 (U_G^T g_c)_o^2 / (d_io + damping): two rotations and one GEMM per layer
-     * (a Conv2d's J_lc = sum_t a_t ⊗ g_tc: one GEMM over the positions per example and class).
-     * {@code jacobian} ran with {@link LayerBackprop.Vectors#JACOBIAN} over the same layers; adds into
-     * {@code variance} [batch, classes].
+     * The covariance of the logits under the posterior N(theta, (C + D)^-1), D = layer l's damping on its block, of
+     * a model linearised in these layers' parameters: cov(f_c, f_c') = sum_l J_lc (C_l + D_l)^-1 J_lc'^T with
+     * J_lc = a ⊗ g_c, which in the block's eigenbasis is sum_io (U_A^T a)_i^2 (U_G^T g_c)_o (U_G^T g_c')_o / (d_io
+     * + damping): two rotations and one GEMM per layer (a Conv2d's J_lc = sum_t a_t ⊗ g_tc, formed per example and
+     * class by a GEMM over the positions; a grouped one's per group). {@code jacobian} ran with
+     * {@link LayerBackprop.Vectors#JACOBIAN} over the same layers; adds into {@code covariance} [batch, classes,
+     * classes], symmetric. Its diagonal is the probit predictive's variance.
      */
-    void addLogitVariance(LayerBackprop jacobian, double[] layerDamping, Workspace w, float[] variance) {
+    void addLogitCovariance(LayerBackprop jacobian, double[] layerDamping, Workspace w, float[] covariance) {
         requireLayers(layerDamping);
         int batch = jacobian.batch(), classes = jacobian.classes();
         for (int l = 0; l < blocks.length; l++) {
             KroneckerBlock b = blocks[l];
-            b.requireOneGroup("the logit variance");
+            if (b.groups != jacobian.groups(l) || b.p != jacobian.inputSize(l) || b.q != jacobian.outputSize(l)) {
+                throw new IllegalArgumentException(method + ": layer '" + b.layer + "' is " + b.p + " x " + b.q + " in "
+                        + b.groups + " group(s) in the operator but " + jacobian.inputSize(l) + " x " + jacobian.outputSize(l)
+                        + " in " + jacobian.groups(l) + " in the Jacobian program");
+            }
             double damping = layerDamping[l];
             requirePositiveDefinite(b, damping);
-            int positions = jacobian.positions(l), rows = batch * positions;
+            int positions = jacobian.positions(l), rows = batch * positions, size = b.size();
             jacobian.readInputs(l, w.inputs);
             jacobian.readGradients(l, w.grads);
-            float[] a = w.inputs, g = w.grads;
-            if (b.ua != null) {
-                Gemm.gemm(rows, b.p, b.p, 1f, GemmOperand.of(w.inputs, 0, b.p), GemmOperand.of(b.ua, 0, b.p), 0f, GemmOperand.of(w.rotatedInputs, 0, b.p));
-                Gemm.gemm(classes * rows, b.q, b.q, 1f, GemmOperand.of(w.grads, 0, b.q), GemmOperand.of(b.ug, 0, b.q), 0f, GemmOperand.of(w.rotatedGrads, 0, b.q));
-                a = w.rotatedInputs;
-                g = w.rotatedGrads;
-            }
+            b.rotateRows(rows, w.inputs, w.rotatedInputs, classes * rows, w.grads, w.rotatedGrads);
+            float[] a = w.rotatedInputs, g = w.rotatedGrads, weights = w.weights, products = w.products;
+            for (int k = 0; k < size; k++) weights[k] = (float) (1 / (b.d[k] + damping));
             if (positions > 1) {
-                // A Conv2d's Jacobian row sums over positions: form each rotated one, (A_n^T G_nc) in the eigenbasis.
-                for (int c = 0; c < classes; c++) {
-                    for (int n = 0; n < batch; n++) {
-                        Gemm.gemm(b.p, b.q, positions, 1f, GemmOperand.transposeOf(a, n * positions * b.p, b.p), GemmOperand.of(g, (c * batch + n) * positions * b.q, b.q), 0f, GemmOperand.of(w.products, 0, b.q));
-                        double s = 0;
-                        for (int k = 0; k < b.size(); k++) s += (double) w.products[k] * w.products[k] / (b.d[k] + damping);
-                        variance[n * classes + c] += (float) s;
+                // A Conv2d's Jacobian row sums over positions: each rotated one, (A_n^T G_nc) in the eigenbasis.
+                for (int n = 0; n < batch; n++) {
+                    for (int c = 0; c < classes; c++) {
+                        b.exampleProduct(a, n * positions, g, (c * batch + n) * positions, positions, products, c * size);
+                    }
+                    for (int c = 0; c < classes; c++) {
+                        for (int c2 = c; c2 < classes; c2++) {
+                            double s = 0;
+                            for (int k = 0; k < size; k++) s += (double) products[c * size + k] * weights[k] * products[c2 * size + k];
+                            addSymmetric(covariance, n * classes * classes, c, c2, classes, s);
+                        }
                     }
                 }
                 continue;
             }
-            for (int i = 0; i < batch * b.p; i++) a[i] *= a[i];
-            for (int i = 0; i < classes * batch * b.q; i++) g[i] *= g[i];
-            for (int k = 0; k < b.size(); k++) w.weights[k] = (float) (1 / (b.d[k] + damping));
-            Gemm.gemm(batch, b.q, b.p, 1f, GemmOperand.of(a, 0, b.p), GemmOperand.of(w.weights, 0, b.q), 0f, GemmOperand.of(w.products, 0, b.q));
-            for (int c = 0; c < classes; c++) {
-                for (int n = 0; n < batch; n++) {
-                    double s = 0;
-                    int row = (c * batch + n) * b.q, t = n * b.q;
-                    for (int o = 0; o < b.q; o++) s += (double) w.products[t + o] * g[row + o];
-                    variance[n * classes + c] += (float) s;
+            for (int i = 0; i < rows * b.groups * b.p; i++) a[i] *= a[i];
+            // products[n, o] = sum_i a_ni^2 / (d_io + damping), group by group.
+            KroneckerBlock.rowsTimes(b.p, b.q, b.groups, batch, a, weights, 0, products);
+            for (int n = 0; n < batch; n++) {
+                int t = n * b.q;
+                for (int c = 0; c < classes; c++) {
+                    int row = (c * batch + n) * b.q;
+                    for (int c2 = c; c2 < classes; c2++) {
+                        int row2 = (c2 * batch + n) * b.q;
+                        double s = 0;
+                        for (int o = 0; o < b.q; o++) s += (double) products[t + o] * g[row + o] * g[row2 + o];
+                        addSymmetric(covariance, n * classes * classes, c, c2, classes, s);
+                    }
                 }
             }
         }
     }
 
-    /** Buffers for {@link #addLogitVariance}, sized for the largest layer. */
+    /** Adds s to entry (c, c2) of the classes x classes matrix at {@code at}, and to (c2, c) when they differ. */
+    static void addSymmetric(float[] covariance, int at, int c, int c2, int classes, double s) {
+        covariance[at + c * classes + c2] += (float) s;
+        if (c2 != c) covariance[at + c2 * classes + c] += (float) s;
+    }
+
+    /** Buffers for {@link #addLogitCovariance}, sized for the largest layer. */
     static final class Workspace {
         final float[] inputs, grads, rotatedInputs, rotatedGrads, weights, products;
 
@@ -215,7 +227,7 @@ public final class KroneckerCurvature implements CurvatureOperator {
             int batch = jacobian.batch(), k = jacobian.vectorsPerExample(), rp = 0, rq = 0, pq = 0;
             for (int l = 0; l < jacobian.layers().size(); l++) {
                 int rows = batch * jacobian.positions(l);
-                rp = Math.max(rp, rows * jacobian.inputSize(l));
+                rp = Math.max(rp, rows * jacobian.groups(l) * jacobian.inputSize(l));
                 rq = Math.max(rq, rows * jacobian.outputSize(l));
                 pq = Math.max(pq, jacobian.inputSize(l) * jacobian.outputSize(l));
             }
@@ -224,7 +236,8 @@ public final class KroneckerCurvature implements CurvatureOperator {
             grads = new float[k * rq];
             rotatedGrads = new float[k * rq];
             weights = new float[pq];
-            products = new float[Math.max(rq, pq)];
+            // Linear rows' [batch, out] products, or a Conv2d example's per-class gradient-shaped ones.
+            products = new float[Math.max(rq, k * pq)];
         }
     }
 

@@ -152,31 +152,35 @@ public final class KroneckerFactors {
      * The inverses of the damped factors from the last {@link #curvature()}, for Martens and Grosse's factored
      * Tikhonov damping: (A_l + pi_l sqrt(gamma) I)^-1 and (G_l + sqrt(gamma) / pi_l I)^-1, with
      * pi_l = sqrt((tr A_l / p) / (tr G_l / q)) balancing the two (their section 6.3). Their Kronecker product
-     * approximates (A_l ⊗ G_l + gamma I)^-1; applying it is two GEMMs rather than four.
+     * approximates (A_l ⊗ G_l + gamma I)^-1; applying it is two GEMMs rather than four. A grouped layer's are its
+     * groups' (each group balanced by its own traces), one after another as its factors are.
      */
     void dampedInverses(double gamma, float[][] inverseA, float[][] inverseG) {
         double root = Math.sqrt(gamma);
         for (int l = 0; l < p.length; l++) {
-            if (groups[l] != 1) throw new IllegalStateException(method + ": layer '" + names.get(l) + "' is grouped; its damped inverses are not built");
             double[] va = factorValues[2 * l], vg = factorValues[2 * l + 1];
-            double pi = Math.sqrt((sum(va) / p[l] + 1e-30) / (sum(vg) / q[l] + 1e-30));
-            invert(basesA[l], va, pi * root, p[l], inverseA[l]);
-            invert(basesG[l], vg, root / pi, q[l], inverseG[l]);
+            int qg = q[l] / groups[l];
+            for (int gr = 0; gr < groups[l]; gr++) {
+                double pi = Math.sqrt((sum(va, gr * p[l], p[l]) / p[l] + 1e-30) / (sum(vg, gr * qg, qg) / qg + 1e-30));
+                invert(basesA[l], va, gr, pi * root, p[l], inverseA[l]);
+                invert(basesG[l], vg, gr, root / pi, qg, inverseG[l]);
+            }
         }
     }
 
-    /** out = U diag(1 / (values + shift)) U^T, as (U diag) U^T in one GEMM. */
-    private void invert(float[] u, double[] values, double shift, int n, float[] out) {
+    /** Group gr's out = U diag(1 / (values + shift)) U^T, as (U diag) U^T in one GEMM; the n x n matrices stacked. */
+    private void invert(float[] u, double[] values, int gr, double shift, int n, float[] out) {
         if (scaled == null || scaled.length < n * n) scaled = new float[n * n];
+        int at = gr * n * n;
         for (int i = 0; i < n; i++) {
-            for (int k = 0; k < n; k++) scaled[i * n + k] = (float) (u[i * n + k] / (values[k] + shift));
+            for (int k = 0; k < n; k++) scaled[i * n + k] = (float) (u[at + i * n + k] / (values[gr * n + k] + shift));
         }
-        Gemm.gemm(n, n, n, 1f, GemmOperand.of(scaled, 0, n), GemmOperand.transposeOf(u, 0, n), 0f, GemmOperand.of(out, 0, n));
+        Gemm.gemm(n, n, n, 1f, GemmOperand.of(scaled, 0, n), GemmOperand.transposeOf(u, at, n), 0f, GemmOperand.of(out, at, n));
     }
 
-    private static double sum(double[] x) {
+    private static double sum(double[] x, int from, int count) {
         double s = 0;
-        for (double v : x) s += v;
+        for (int i = from; i < from + count; i++) s += x[i];
         return s;
     }
 
@@ -190,6 +194,11 @@ public final class KroneckerFactors {
 
     int outputSize(int l) {
         return q[l];
+    }
+
+    /** Layer l's groups: its factors are this many pairs, A's p x p and G's (q / groups) x (q / groups). */
+    int groups(int l) {
+        return groups[l];
     }
 
     String layerName(int l) {

@@ -24,8 +24,9 @@ import java.util.SplittableRandom;
  * <p>The prior precision is tuned by maximising the log marginal likelihood
  * log p(D | theta) - delta/2 |theta|^2 + P/2 log delta - 1/2 log det(H + delta I) (the evidence of the Gaussian
  * approximation), which the eigenvalues of H make cheap for every delta: one delta for all parameters, or one
- * per layer ({@link PriorStructure#LAYERWISE}), each layer's delta_l on its weight and bias. Predictions are either the probit
- * approximation of the linearised model (softmax of f_c / sqrt(1 + pi/8 var f_c)) or Monte Carlo averages of the
+ * per layer ({@link PriorStructure#LAYERWISE}), each layer's delta_l on its weight and bias. Predictions are the probit
+ * approximation of the linearised model (softmax of f_c / sqrt(1 + pi/8 var f_c)), Monte Carlo averages of the
+ * linearised model's softmax over samples of its logits ({@link #glmMonteCarlo}), or Monte Carlo averages of the
  * network's softmax over posterior samples of the parameters ({@link #sample}).
  */
 public final class Laplace {
@@ -131,9 +132,7 @@ public final class Laplace {
         }
         List<Node> params = new ArrayList<>();
         for (LayerCall call : layers) {
-            // kron fits a grouped convolution (a factor pair per group); its probit predictive then names the layer.
-            if (structure == Structure.KRON) LayerBackprop.requireFactorable(call, method);
-            else LayerBackprop.requireSupported(call, method);
+            LayerBackprop.requireSupported(call, method);
             StructuredLayer layer = StructuredLayers.of(call);
             params.add(layer.weight());
             if (layer.bias() != null) params.add(layer.bias());
@@ -398,17 +397,11 @@ public final class Laplace {
      */
     public void probit(LayerBackprop jacobian, float[] logits, float[] out) {
         int batch = jacobian.batch(), classes = jacobian.classes();
-        jacobian.run(new SplittableRandom(0));
-        float[] variance = new float[batch * classes];
-        if (hessian instanceof KroneckerCurvature k) {
-            k.addLogitVariance(jacobian, priorPrecisions, new KroneckerCurvature.Workspace(jacobian), variance);
-        } else {
-            addFullVariance(jacobian, variance);
-        }
+        float[] covariance = logitCovariance(jacobian);
         for (int n = 0; n < batch; n++) {
             double max = Double.NEGATIVE_INFINITY;
             for (int c = 0; c < classes; c++) {
-                double kappa = 1 / Math.sqrt(1 + Math.PI / 8 * variance[n * classes + c]);
+                double kappa = 1 / Math.sqrt(1 + Math.PI / 8 * covariance[(n * classes + c) * classes + c]);
                 out[n * classes + c] = (float) (kappa * logits[n * classes + c]);
                 max = Math.max(max, out[n * classes + c]);
             }
@@ -418,29 +411,94 @@ public final class Laplace {
         }
     }
 
-    /** var f_c = a Sigma_cc a^T with Sigma_cc the posterior covariance block of class c's parameters. */
-    private void addFullVariance(LayerBackprop jacobian, float[] variance) {
+    /**
+     * The Monte Carlo predictive of the linearised model (laplace-torch's {@code pred_type="glm"} with
+     * {@code link_approx="mc"}) for the batch fed to {@code jacobian} (run here): out [batch, classes] = the mean
+     * of softmax(f) over {@code samples} draws f ~ N(f_MAP, J Sigma J^T) of each example's logits, J the
+     * Jacobian of the logits in the subset's parameters and Sigma the posterior covariance. Unlike the probit it
+     * takes the correlations between the classes' logits; unlike {@link #sample} it never runs the network at
+     * sampled parameters. {@code logits} are the MAP logits of the same batch.
+     */
+    public void glmMonteCarlo(LayerBackprop jacobian, float[] logits, int samples, SplittableRandom rnd, float[] out) {
+        if (samples < 1) throw new IllegalArgumentException("Laplace: the GLM Monte Carlo predictive needs at least 1 sample, got " + samples);
+        int batch = jacobian.batch(), classes = jacobian.classes();
+        float[] covariance = logitCovariance(jacobian);
+        SymmetricEigen eigen = new SymmetricEigen(classes);
+        double[] block = new double[classes * classes], values = new double[classes], root = new double[classes * classes];
+        double[] f = new double[classes], z = new double[classes], mean = new double[classes];
+        float[] vectors = new float[classes * classes];
+        for (int n = 0; n < batch; n++) {
+            // root = U diag(sqrt(lambda)): root z ~ N(0, covariance), also where the covariance is singular.
+            for (int i = 0; i < block.length; i++) block[i] = covariance[n * classes * classes + i];
+            eigen.decompose("the logit covariance of example " + n, block, values, vectors);
+            for (int i = 0; i < classes; i++) {
+                for (int k = 0; k < classes; k++) root[i * classes + k] = vectors[i * classes + k] * Math.sqrt(Math.max(values[k], 0));
+            }
+            java.util.Arrays.fill(mean, 0);
+            for (int s = 0; s < samples; s++) {
+                for (int c = 0; c < classes; c++) z[c] = rnd.nextGaussian();
+                double max = Double.NEGATIVE_INFINITY;
+                for (int c = 0; c < classes; c++) {
+                    double v = logits[n * classes + c];
+                    for (int k = 0; k < classes; k++) v += root[c * classes + k] * z[k];
+                    f[c] = v;
+                    max = Math.max(max, v);
+                }
+                double sum = 0;
+                for (int c = 0; c < classes; c++) {
+                    f[c] = Math.exp(f[c] - max);
+                    sum += f[c];
+                }
+                for (int c = 0; c < classes; c++) mean[c] += f[c] / sum;
+            }
+            for (int c = 0; c < classes; c++) out[n * classes + c] = (float) (mean[c] / samples);
+        }
+    }
+
+    /**
+     * The covariance [batch, classes, classes] of the logits of the model linearised in the subset's parameters,
+     * under the posterior, for the batch fed to {@code jacobian} (run here).
+     */
+    private float[] logitCovariance(LayerBackprop jacobian) {
+        int batch = jacobian.batch(), classes = jacobian.classes();
+        jacobian.run(new SplittableRandom(0));
+        float[] covariance = new float[batch * classes * classes];
+        if (hessian instanceof KroneckerCurvature k) {
+            k.addLogitCovariance(jacobian, priorPrecisions, new KroneckerCurvature.Workspace(jacobian), covariance);
+        } else {
+            addFullCovariance(jacobian, covariance);
+        }
+        return covariance;
+    }
+
+    /** cov(f_c, f_c') = a Sigma_cc' a^T with Sigma_cc' the posterior covariance of class c's with class c''s parameters. */
+    private void addFullCovariance(LayerBackprop jacobian, float[] covariance) {
         int batch = jacobian.batch(), classes = jacobian.classes(), p = jacobian.inputSize(0);
         double priorPrecision = priorPrecision();
         if (fullBlocks == null || fullBlocksPrecision != priorPrecision) {
             double[] sigma = ((DenseCurvature) hessian).inverse(priorPrecision);
-            int size = p * classes;
-            fullBlocks = new float[classes][p * p];
+            int size = p * classes, pair = 0;
+            fullBlocks = new float[classes * (classes + 1) / 2][p * p];
             for (int c = 0; c < classes; c++) {
-                for (int i = 0; i < p; i++) {
-                    for (int j = 0; j < p; j++) fullBlocks[c][i * p + j] = (float) sigma[(i * classes + c) * size + j * classes + c];
+                for (int c2 = c; c2 < classes; c2++, pair++) {
+                    for (int i = 0; i < p; i++) {
+                        for (int j = 0; j < p; j++) fullBlocks[pair][i * p + j] = (float) sigma[(i * classes + c) * size + j * classes + c2];
+                    }
                 }
             }
             fullBlocksPrecision = priorPrecision;
         }
         float[] inputs = new float[batch * p], products = new float[batch * p];
         jacobian.readInputs(0, inputs);
+        int pair = 0;
         for (int c = 0; c < classes; c++) {
-            Gemm.gemm(batch, p, p, 1f, GemmOperand.of(inputs, 0, p), GemmOperand.of(fullBlocks[c], 0, p), 0f, GemmOperand.of(products, 0, p));
-            for (int n = 0; n < batch; n++) {
-                double s = 0;
-                for (int i = 0; i < p; i++) s += (double) products[n * p + i] * inputs[n * p + i];
-                variance[n * classes + c] += (float) s;
+            for (int c2 = c; c2 < classes; c2++, pair++) {
+                Gemm.gemm(batch, p, p, 1f, GemmOperand.of(inputs, 0, p), GemmOperand.of(fullBlocks[pair], 0, p), 0f, GemmOperand.of(products, 0, p));
+                for (int n = 0; n < batch; n++) {
+                    double s = 0;
+                    for (int i = 0; i < p; i++) s += (double) products[n * p + i] * inputs[n * p + i];
+                    KroneckerCurvature.addSymmetric(covariance, n * classes * classes, c, c2, classes, s);
+                }
             }
         }
     }

@@ -38,9 +38,9 @@ import java.util.SplittableRandom;
  * them, so that A ⊗ G approximates sum_n (sum_t a_nt ⊗ g_nkt)(...)^T / B, the curvature of the mean loss, under
  * their assumptions (spatially homogeneous, uncorrelated derivatives). A convolution in G groups is G such layers
  * side by side: one pair of factors per group, A_g over group g's patch (and the 1) and G_g over its O/G outputs;
- * the per-example rows of a grouped layer are not built yet ({@code perExample} fails naming it). Linear layers on
- * [batch, in] inputs and Conv2d layers are supported; any other layer fails at construction, naming the layer
- * and the method.
+ * its per-example input rows are the groups' augmented rows side by side ({@link #readInputs}), its output
+ * gradient rows those of all its outputs, group g's in columns g O/G to (g + 1) O/G. Linear layers on [batch, in]
+ * inputs and Conv2d layers are supported; any other layer fails at construction, naming the layer and the method.
  */
 public final class LayerBackprop {
     /** Which vectors are backpropagated from the logits. */
@@ -89,8 +89,7 @@ public final class LayerBackprop {
      * @param layers     the layer calls (from {@code Forward.layerCalls()}) to backpropagate to, in parameter order
      * @param method     the method asking, for the message when a layer is not supported ("KFAC", "EKFAC", ...)
      * @param factors    whether to form the Kronecker factors A and G in the program
-     * @param perExample whether the per-example inputs and output gradients are outputs (EKFAC, diagonals); a
-     *                   grouped convolution has factors (one pair per group) but no per-example rows yet
+     * @param perExample whether the per-example inputs and output gradients are outputs (EKFAC, diagonals)
      */
     public static LayerBackprop compile(ParameterStore store, Node logits, List<LayerCall> layers, Vectors vectors,
                                         String method, boolean factors, boolean perExample) {
@@ -98,10 +97,7 @@ public final class LayerBackprop {
             throw new IllegalArgumentException(method + ": the logits must be [batch, classes], got " + logits.describe());
         }
         if (layers.isEmpty()) throw new IllegalArgumentException(method + ": no layers to compute curvature for");
-        for (LayerCall call : layers) {
-            if (perExample) requireSupported(call, method);
-            else requireFactorable(call, method);
-        }
+        for (LayerCall call : layers) requireSupported(call, method);
         int batch = logits.shape().dim(0), classes = logits.shape().dim(1);
         var g = logits.graph();
         Node probabilities = Ops.softmax(logits, 1);
@@ -131,17 +127,21 @@ public final class LayerBackprop {
             StructuredLayer layer = structures.get(l);
             positions[l] = layer.positions();
             Node rows = layer.inputRows();
-            inputs[l] = layer.bias() == null ? rows : Ops.concat(1, rows, g.fill(1, Shape.of(rows.shape().dim(0), 1)));
+            groups[l] = layer.groups();
+            int r = rows.shape().dim(0);
+            // A grouped layer's rows are its groups' augmented rows side by side, [r, G p]; the factors take them as [G, r, p].
+            Node grouped = groups[l] == 1 ? null : byGroup(rows, groups[l], layer.bias() != null);
+            inputSizes[l] = rows.shape().dim(1) / groups[l] + (layer.bias() == null ? 0 : 1);
+            if (grouped != null) inputs[l] = Ops.reshape(grouped, r, groups[l] * inputSizes[l]);
+            else inputs[l] = layer.bias() == null ? rows : Ops.concat(1, rows, g.fill(1, Shape.of(r, 1)));
             Node[] gs = new Node[perVector.size()];
             for (int k = 0; k < gs.length; k++) gs[k] = layer.gradientRows(perVector.get(k)[l]);
             grads[l] = gs.length == 1 ? gs[0] : Ops.concat(0, gs);
-            groups[l] = layer.groups();
-            inputSizes[l] = rows.shape().dim(1) / groups[l] + (layer.bias() == null ? 0 : 1);
             outputSizes[l] = grads[l].shape().dim(1);
             if (factors) {
                 // KFC (Grosse and Martens 2016): A sums over positions, G averages over them.
-                inputFactors[l] = Ops.scale(gram(groups[l] == 1 ? inputs[l] : byGroup(rows, groups[l], layer.bias() != null)), 1.0 / batch);
-                gradFactors[l] = Ops.scale(gram(groups[l] == 1 ? grads[l] : byGroup(grads[l], groups[l], false)),
+                inputFactors[l] = Ops.scale(gram(groups[l] == 1 ? inputs[l] : Ops.permute(grouped, 1, 0, 2)), 1.0 / batch);
+                gradFactors[l] = Ops.scale(gram(groups[l] == 1 ? grads[l] : byGroup(grads[l], groups[l])),
                         1.0 / ((double) batch * positions[l]));
                 outputs.add(inputFactors[l]);
                 outputs.add(gradFactors[l]);
@@ -163,30 +163,22 @@ public final class LayerBackprop {
     }
 
     /**
-     * Rows [r, G m] as G matrices [G, r, m] (group g's columns g m to (g + 1) m), each with a column of ones
-     * appended for a bias.
+     * Rows [r, G m] as [r, G, m] (group g's columns g m to (g + 1) m), each group's with a 1 appended for a bias:
+     * [r, G, m + 1].
      */
     private static Node byGroup(Node rows, int groups, boolean bias) {
         int r = rows.shape().dim(0), m = rows.shape().dim(1) / groups;
-        Node grouped = Ops.permute(Ops.reshape(rows, r, groups, m), 1, 0, 2);
-        return bias ? Ops.concat(2, grouped, rows.graph().fill(1, Shape.of(groups, r, 1))) : grouped;
+        Node grouped = Ops.reshape(rows, r, groups, m);
+        return bias ? Ops.concat(2, grouped, rows.graph().fill(1, Shape.of(r, groups, 1))) : grouped;
     }
 
-    /**
-     * Fails unless K-FAC's structure is known for this layer and its per-example rows are built: a Linear on
-     * [batch, in] or a Conv2d with one group.
-     */
+    /** Gradient rows [r, G m] as G matrices [G, r, m]. */
+    private static Node byGroup(Node rows, int groups) {
+        return Ops.permute(byGroup(rows, groups, false), 1, 0, 2);
+    }
+
+    /** Fails unless the Kronecker structure of this layer is known: a Linear on [batch, in] or any Conv2d. */
     static void requireSupported(LayerCall call, String method) {
-        requireFactorable(call, method);
-        if (call.layer() instanceof org.panagrad.nn.Conv2d conv && conv.geometry().groups() != 1) {
-            throw new IllegalArgumentException(method + " does not support layer '" + call.name() + "' ("
-                    + call.layer().describe() + "): a grouped convolution has Kronecker factors (one pair per group:"
-                    + " KFAC, KFLR and their operators), but not yet the per-example rows this method needs");
-        }
-    }
-
-    /** Fails unless the Kronecker factors of this layer are known: a Linear on [batch, in] or any Conv2d. */
-    static void requireFactorable(LayerCall call, String method) {
         if (!StructuredLayers.supports(call)) {
             throw new IllegalArgumentException(method + " does not support layer '" + call.name() + "' ("
                     + call.layer().describe() + "): supported layers are Linear and Conv2d");
@@ -317,7 +309,10 @@ public final class LayerBackprop {
         program.read(gradFactors[l], g);
     }
 
-    /** The augmented input rows [batch * positions, in + 1] of layer l, example n's rows n * positions on. */
+    /**
+     * The augmented input rows [batch * positions, in + 1] of layer l, example n's rows n * positions on; a
+     * grouped layer's are [batch * positions, groups (in + 1)], group g's (in + 1) columns from g (in + 1) on.
+     */
     public void readInputs(int l, float[] out) {
         program.read(inputs[l], out);
     }

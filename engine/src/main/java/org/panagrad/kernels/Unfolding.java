@@ -11,7 +11,7 @@ package org.panagrad.kernels;
 public final class Unfolding implements WorkerPool.Task {
     private static final ThreadLocal<Unfolding> PER_THREAD = ThreadLocal.withInitial(Unfolding::new);
     /** Below this many floats written, waking a second thread costs more than it saves. */
-    private static final int PARALLEL_MIN_FLOATS = 1 << 16;
+    static final int PARALLEL_MIN_FLOATS = 1 << 16;
 
     private ConvShape s;
     private float[] x, y;

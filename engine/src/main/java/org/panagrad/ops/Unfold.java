@@ -14,9 +14,13 @@ import org.panagrad.kernels.Unfolding;
  * {@code [N, groups K, outH, outW]} with K = (C/groups) kh kw, channel (g K + (c kh + i) kw + j) holding group g's
  * input channel c at tap (i, j) of each output position. It is conv2d(x, I) for the identity kernel I (the K x K
  * identity per group, [groups K, C/groups, kh, kw]), which is the node's second input, a constant, so its
- * derivatives are conv2d's: the VJP is the transposed convolution with I (col2im), the JVP the unfold of the
- * tangent. The kernel copies ({@link Unfolding}) instead of multiplying by I, which would take K times a
- * convolution's work (per-sample gradients and Kronecker factors of Conv2d layers read these patches).
+ * derivatives are conv2d's: the JVP is the unfold of the tangent, and the VJP is {@link Conv2dInputGrad} against
+ * I, which computes col2im's sums with a dense K x K product per position (K times col2im's work). The forward
+ * kernel copies ({@link Unfolding}) instead of multiplying by I. The VJP keeps the convolution's rule because no
+ * program here differentiates through the patches (per-sample gradients, Kronecker factors, EKFAC and the
+ * Laplace predictive only read them forward); what every program pays is I in the arena (groups K^2 floats:
+ * 90 KB for lenet5's second convolution). A Fold op (col2im over a whole batch, with its own kernel) would make
+ * the VJP cheap and drop I; it needs {@code Patches.col2im} at an offset into the patches.
  */
 public record Unfold(ConvGeometry geometry) implements Op {
     /** The patches of x for a kh x kw kernel under geometry. */

@@ -1,7 +1,6 @@
 package org.panagrad.curvature;
 
 import org.apache.commons.math3.linear.RealMatrix;
-import org.junit.jupiter.api.Test;
 import org.panagrad.compiler.Compiler;
 import org.panagrad.graph.Node;
 import org.panagrad.runtime.ParameterStore;
@@ -11,8 +10,6 @@ import org.panagrad.testing.Reference;
 import java.util.ArrayList;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertThrows;
-import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * The structured curvature methods on a small CNN (stride, padding, dilation, a conv without bias, max pooling),
@@ -101,21 +98,5 @@ class ConvolutionCurvatureTest {
             off += g.shape().numel();
         }
         Reference.assertClose("clipped mean", expected, Reference.toDouble(got), 1e-4, 1e-6);
-    }
-
-    /**
-     * A grouped convolution has Kronecker factors (KfcTest), but not yet per-example rows: the methods that need
-     * them (EKFAC's refit, the probit predictive, influence) and the K-FAC optimizer fail, naming the layer.
-     */
-    @Test
-    void methodsWithoutGroupsNameAGroupedConvolution() {
-        SmallCnn m = new SmallCnn(9, 2, true);
-        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> LayerBackprop.compile(m.store(), m.logits,
-                m.pass.layerCalls(), LayerBackprop.Vectors.JACOBIAN, "Laplace predictive", false, true));
-        assertTrue(e.getMessage().contains("Laplace predictive does not support layer 'conv1' (Conv2d(2, 4, kernel_size=(3, 3)"), e.getMessage());
-        assertTrue(e.getMessage().contains("groups=2") && e.getMessage().contains("per-example rows"), e.getMessage());
-        e = assertThrows(IllegalArgumentException.class, () -> KfacOptimizer.create(m.store(), m.loss, m.logits, m.pass.layerCalls(),
-                new KfacOptimizer.Options(0.2, 1e-2, 0.5, 1e-2, 0.9, 1, 1, 7, 0, 1)));
-        assertTrue(e.getMessage().contains("K-FAC does not support layer 'conv1'"), e.getMessage());
     }
 }

@@ -237,9 +237,11 @@ class KfcTest {
         assertThrows(IllegalArgumentException.class, () -> k.logDeterminant(new double[deltas.length + 1]));
     }
 
-    @Test
-    void ekfacRefitsToTheExactCurvatureInItsBasis() {
-        SmallCnn m = new SmallCnn(23, 5);
+    /** EKFAC's refit, per group of a grouped convolution in that group's basis. */
+    @org.junit.jupiter.params.ParameterizedTest(name = "grouped {0}")
+    @org.junit.jupiter.params.provider.ValueSource(booleans = {false, true})
+    void ekfacRefitsToTheExactCurvatureInItsBasis(boolean grouped) {
+        SmallCnn m = new SmallCnn(23, 5, grouped);
         ParameterStore store = m.store();
         LayerBackprop b = backprop(m, store, LayerBackprop.Vectors.HESSIAN_FACTOR, true, true);
         EigenvalueRefit refit = new EigenvalueRefit(kflr(m, b).curvature(), b);
@@ -250,7 +252,7 @@ class KfcTest {
         KroneckerBlock[] blocks = ekfac.blocks();
         float[] t = new float[m.size], w = new float[m.size], u = new float[m.size];
         for (KroneckerBlock block : blocks) {
-            for (int k = 0; k < block.size(); k += 7) {
+            for (int k = 0; k < block.size(); k += grouped ? 5 : 7) {
                 java.util.Arrays.fill(t, 0f);
                 java.util.Arrays.fill(u, 0f);
                 t[k] = 1;
@@ -262,27 +264,70 @@ class KfcTest {
         }
     }
 
-    @Test
-    void logitVariancesFollowTheExplicitJacobians() {
-        SmallCnn m = new SmallCnn(29, 3);
+    /**
+     * The linearised model's logit covariance under the KFLR posterior, J_c (C + D)^-1 J_c'^T, against the explicit
+     * Jacobians of batch-of-one graphs (for a grouped CNN too: each group's rows in its own basis).
+     */
+    @org.junit.jupiter.params.ParameterizedTest(name = "grouped {0}")
+    @org.junit.jupiter.params.provider.ValueSource(booleans = {false, true})
+    void logitCovariancesFollowTheExplicitJacobians(boolean grouped) {
+        SmallCnn m = new SmallCnn(29, 3, grouped);
         ParameterStore store = m.store();
         LayerBackprop b = backprop(m, store, LayerBackprop.Vectors.HESSIAN_FACTOR, true, false);
-        KroneckerCurvature k = kflr(m, b).curvature();
         LayerBackprop jacobian = backprop(m, store, LayerBackprop.Vectors.JACOBIAN, false, true);
+        checkLogitCovariance(m, kflr(m, b).curvature(), jacobian);
+        // A diagonal posterior (identity bases, Laplace's diag) over the same rows.
+        double[] diagonal = SmallMlp.floats(new Random(31), m.size, 1.0);
+        float[] positive = new float[m.size];
+        for (int i = 0; i < m.size; i++) positive[i] = (float) (0.1 + Math.abs(diagonal[i]));
+        checkLogitCovariance(m, KroneckerCurvature.diagonal("diag", m.pass.layerCalls(), positive), jacobian);
+    }
+
+    private static void checkLogitCovariance(SmallCnn m, KroneckerCurvature k, LayerBackprop jacobian) {
         double damping = 0.05;
-        float[] variance = new float[m.batch * SmallCnn.CLASSES];
+        int classes = SmallCnn.CLASSES;
+        float[] covariance = new float[m.batch * classes * classes];
         double[] layerDamping = new double[k.layers().size()];
         java.util.Arrays.fill(layerDamping, damping);
-        k.addLogitVariance(jacobian, layerDamping, new KroneckerCurvature.Workspace(jacobian), variance);
+        k.addLogitCovariance(jacobian, layerDamping, new KroneckerCurvature.Workspace(jacobian), covariance);
         float[] solved = new float[m.size];
         for (int n = 0; n < m.batch; n++) {
             double[][] jac = m.jacobian(n);
-            for (int c = 0; c < SmallCnn.CLASSES; c++) {
-                k.solve(damping, Reference.toFloat(jac[c]), solved);
-                double expected = Reference.dot(jac[c], Reference.toDouble(solved));
-                assertEquals(expected, variance[n * SmallCnn.CLASSES + c], 1e-3 * expected, "example " + n + " class " + c);
+            for (int c2 = 0; c2 < classes; c2++) {
+                k.solve(damping, Reference.toFloat(jac[c2]), solved);
+                for (int c = 0; c < classes; c++) {
+                    double expected = Reference.dot(jac[c], Reference.toDouble(solved));
+                    double scale = Math.sqrt(Reference.dot(jac[c], jac[c]) * Reference.dot(jac[c2], jac[c2])) / damping;
+                    assertEquals(expected, covariance[(n * classes + c) * classes + c2], 1e-4 * scale,
+                            "example " + n + " classes " + c + ", " + c2);
+                }
             }
         }
+    }
+
+    /**
+     * Influence scores s^T ∇L(z_n) from the per-example rows (group by group for grouped convolutions) against
+     * the gradients of batch-of-one graphs.
+     */
+    @org.junit.jupiter.params.ParameterizedTest(name = "grouped {0}")
+    @org.junit.jupiter.params.provider.ValueSource(booleans = {false, true})
+    void influenceScoresAreTheExplicitGradientsProducts(boolean grouped) {
+        SmallCnn m = new SmallCnn(41, 4, grouped);
+        ParameterStore store = m.store();
+        LayerBackprop b = LayerBackprop.compile(store, m.logits, m.pass.layerCalls(), LayerBackprop.Vectors.SAMPLED, "influence", false, true);
+        m.feedImages(b.program());
+        double[] s = SmallMlp.floats(new Random(43), m.size, 1.0);
+        int[] labels = new int[m.batch];
+        for (int n = 0; n < m.batch; n++) labels[n] = (int) m.ys[n];
+        float[] scores = new float[m.batch + 2];
+        new Influence(b).scores(Reference.toFloat(s), labels, 0, scores, 1);
+        for (int n = 0; n < m.batch; n++) {
+            double[] g = m.sampleGradient(n);
+            double expected = Reference.dot(s, g);
+            assertEquals(expected, scores[1 + n], 1e-4 * Math.sqrt(Reference.dot(s, s) * Reference.dot(g, g)), "example " + n);
+        }
+        assertEquals(0, scores[0]);
+        assertEquals(0, scores[m.batch + 1]);
     }
 
     /** The all-layer kron Laplace of the {@code laplace} command, fitted on m's one batch as the whole training set. */
@@ -393,6 +438,84 @@ class KfcTest {
     }
 
     /**
+     * The GLM Monte Carlo predictive (laplace-torch's glm + mc) of the all-layer kron posterior converges to the
+     * linearised model's predictive integral E[softmax(f)], f ~ N(f_MAP, J (H + delta I)^-1 J^T): the reference
+     * takes the explicit Jacobians of batch-of-one graphs and Gauss-Hermite quadrature over the 3 logits (24
+     * points each). The probit approximates the same integral and lands near it; the MAP softmax does not.
+     */
+    @org.junit.jupiter.params.ParameterizedTest(name = "grouped {0}")
+    @org.junit.jupiter.params.provider.ValueSource(booleans = {false, true})
+    void glmMonteCarloConvergesToTheLinearisedPredictive(boolean grouped) {
+        SmallCnn m = new SmallCnn(47, 3, grouped);
+        ParameterStore store = m.store();
+        Laplace laplace = allLayerKron(m, store);
+        LayerBackprop jacobian = laplace.jacobianProgram(store, m.logits, m.pass.layerCalls());
+        m.feedImages(jacobian.program());
+        org.panagrad.runtime.Program forward = org.panagrad.compiler.Compiler.compile(store, List.of(m.logits));
+        m.feedImages(forward);
+        forward.run();
+        int classes = SmallCnn.CLASSES, samples = 40_000;
+        float[] logits = forward.get(m.logits), glm = new float[logits.length], probit = new float[logits.length];
+        org.apache.commons.math3.analysis.integration.gauss.GaussIntegrator hermite =
+                new org.apache.commons.math3.analysis.integration.gauss.GaussIntegratorFactory().hermite(24);
+        float[] solved = new float[m.size];
+        // A broad posterior (the probit is then only an approximation, here up to 0.06 off) and a narrow one.
+        for (double delta : new double[] {2.0, 200.0}) {
+            laplace.setPriorPrecision(delta);
+            laplace.glmMonteCarlo(jacobian, logits, samples, new SplittableRandom(11), glm);
+            laplace.probit(jacobian, logits, probit);
+            double farthestFromMap = 0;
+            for (int n = 0; n < m.batch; n++) {
+                double[][] jac = m.jacobian(n);
+                RealMatrix covariance = new Array2DRowRealMatrix(classes, classes);
+                for (int c2 = 0; c2 < classes; c2++) {
+                    laplace.hessian().solve(delta, Reference.toFloat(jac[c2]), solved);
+                    for (int c = 0; c < classes; c++) covariance.setEntry(c, c2, Reference.dot(jac[c], Reference.toDouble(solved)));
+                }
+                covariance = covariance.add(covariance.transpose()).scalarMultiply(0.5);
+                org.apache.commons.math3.linear.EigenDecomposition eig = new org.apache.commons.math3.linear.EigenDecomposition(covariance);
+                RealMatrix root = eig.getV().multiply(org.apache.commons.math3.linear.MatrixUtils.createRealDiagonalMatrix(
+                        java.util.Arrays.stream(eig.getRealEigenvalues()).map(x -> Math.sqrt(Math.max(x, 0))).toArray()));
+                double[] expected = new double[classes], z = new double[classes], f0 = new double[classes];
+                for (int c = 0; c < classes; c++) f0[c] = logits[n * classes + c];
+                double[] map = softmax(f0);
+                int points = hermite.getNumberOfPoints();
+                for (int i = 0; i < points; i++) {
+                    for (int j = 0; j < points; j++) {
+                        for (int k = 0; k < points; k++) {
+                            // E g(z), z ~ N(0, I) = pi^(-3/2) sum w_i w_j w_k g(sqrt(2) x).
+                            double weight = hermite.getWeight(i) * hermite.getWeight(j) * hermite.getWeight(k) / Math.pow(Math.PI, 1.5);
+                            z[0] = Math.sqrt(2) * hermite.getPoint(i);
+                            z[1] = Math.sqrt(2) * hermite.getPoint(j);
+                            z[2] = Math.sqrt(2) * hermite.getPoint(k);
+                            double[] f = root.operate(z);
+                            for (int c = 0; c < classes; c++) f[c] += f0[c];
+                            double[] p = softmax(f);
+                            for (int c = 0; c < classes; c++) expected[c] += weight * p[c];
+                        }
+                    }
+                }
+                for (int c = 0; c < classes; c++) {
+                    String what = "delta " + delta + ", example " + n + " class " + c;
+                    // A probability's Monte Carlo error is at most 0.5 / sqrt(samples) (0.0025): 4 of them.
+                    assertEquals(expected[c], glm[n * classes + c], 0.01, "GLM Monte Carlo, " + what);
+                    assertEquals(expected[c], probit[n * classes + c], delta < 100 ? 0.1 : 0.01, "probit, " + what);
+                    farthestFromMap = Math.max(farthestFromMap, Math.abs(expected[c] - map[c]));
+                }
+            }
+            if (delta < 100) assertTrue(farthestFromMap > 0.05, "the posterior must move the prediction for the test to mean anything: " + farthestFromMap);
+        }
+    }
+
+    private static double[] softmax(double[] f) {
+        double max = java.util.Arrays.stream(f).max().orElseThrow(), sum = 0;
+        double[] out = new double[f.length];
+        for (int c = 0; c < f.length; c++) sum += out[c] = Math.exp(f[c] - max);
+        for (int c = 0; c < f.length; c++) out[c] /= sum;
+        return out;
+    }
+
+    /**
      * What the {@code laplace} command's Monte Carlo predictive runs: {@link Laplace#sample} writes theta + S z into
      * the CNN's parameters, S S^T = (H + delta I)^-1 for the H that Laplace fitted (S, not the covariance itself;
      * written in the parameters' own order, a Conv2d's [out, in] weight included), and {@link Laplace#restoreMap}
@@ -433,9 +556,10 @@ class KfcTest {
         Reference.assertClose("the MAP restored", Reference.toDouble(map), Reference.toDouble(written), 0, 0);
     }
 
-    @Test
-    void kfacTrainsTheSmallCnn() {
-        SmallCnn m = new SmallCnn(31, 8);
+    @org.junit.jupiter.params.ParameterizedTest(name = "grouped {0}")
+    @org.junit.jupiter.params.provider.ValueSource(booleans = {false, true})
+    void kfacTrainsTheSmallCnn(boolean grouped) {
+        SmallCnn m = new SmallCnn(31, 8, grouped);
         ParameterStore store = m.store();
         List<LayerCall> layers = m.pass.layerCalls();
         KfacOptimizer kfac = KfacOptimizer.create(store, m.loss, m.logits, layers,
@@ -445,5 +569,77 @@ class KfcTest {
         float first = kfac.step(), last = first;
         for (int s = 0; s < 30; s++) last = kfac.step();
         assertTrue(last < 0.5 * first, "loss " + first + " -> " + last);
+    }
+
+    /**
+     * K-FAC's first step is -lr (A + pi sqrt(gamma) I)^-1 V (G + sqrt(gamma)/pi I)^-1 per layer, V the mean
+     * gradient (from batch-of-one graphs) as an (in + 1) x out matrix, and per group of a grouped convolution with
+     * that group's factors, pi balancing its own traces; the factors are the ones the optimizer saves.
+     */
+    @org.junit.jupiter.params.ParameterizedTest(name = "grouped {0}")
+    @org.junit.jupiter.params.provider.ValueSource(booleans = {false, true})
+    void kfacStepsByEachGroupsDampedFactors(boolean grouped) {
+        SmallCnn m = new SmallCnn(33, 6, grouped);
+        ParameterStore store = m.store();
+        double lr = 0.1, gamma = 0.03;
+        KfacOptimizer kfac = KfacOptimizer.create(store, m.loss, m.logits, m.pass.layerCalls(),
+                new KfacOptimizer.Options(lr, gamma, 0.5, 0, 0.9, 1, 1, 7, 0, 1));
+        m.feed(kfac.programs().get(0));
+        m.feedImages(kfac.programs().get(1));
+        org.panagrad.analysis.FlatParameters flat = new org.panagrad.analysis.FlatParameters(store, m.params);
+        float[] before = new float[m.size], after = new float[m.size];
+        flat.read(before);
+        kfac.step();
+        flat.read(after);
+        double[] gradient = new double[m.size];
+        for (int n = 0; n < m.batch; n++) {
+            double[] g = m.sampleGradient(n);
+            for (int i = 0; i < m.size; i++) gradient[i] += g[i] / m.batch;
+        }
+        java.util.Map<String, float[]> saved = new java.util.HashMap<>();
+        for (org.panagrad.io.TensorData t : kfac.snapshot().tensors()) saved.put(t.name(), t.data());
+        int groups = grouped ? 2 : 1;
+        // conv1 (bias, [out, in] weight), conv2 (no bias), fc (Linear: [in, out] weight, bias).
+        String[] names = {"conv1", "conv2", "fc"};
+        int[] ins = {SmallCnn.CHANNELS * KERNEL * KERNEL / groups, (grouped ? 4 : 3) * 4 / groups, (grouped ? 32 : 8) * 4};
+        int[] outs = {grouped ? 4 : 3, grouped ? 32 : 8, SmallCnn.CLASSES};
+        int[] layerGroups = {groups, groups, 1};
+        boolean[] bias = {true, false, true}, outputMajor = {true, true, false};
+        int offset = 0;
+        for (int l = 0; l < 3; l++) {
+            int in = ins[l], p = in + (bias[l] ? 1 : 0), q = outs[l], qg = q / layerGroups[l];
+            int[] index = new int[p * q];
+            for (int i = 0; i < p; i++) {
+                for (int o = 0; o < q; o++) {
+                    index[i * q + o] = i == in ? offset + q * in + o : offset + (outputMajor[l] ? o * in + i : i * q + o);
+                }
+            }
+            float[] a = saved.get("A." + names[l]), g = saved.get("G." + names[l]);
+            assertEquals(layerGroups[l] * p * p, a.length, "A of " + names[l]);
+            for (int gr = 0; gr < layerGroups[l]; gr++) {
+                RealMatrix ag = new Array2DRowRealMatrix(p, p), gg = new Array2DRowRealMatrix(qg, qg), v = new Array2DRowRealMatrix(p, qg);
+                for (int i = 0; i < p; i++) for (int j = 0; j < p; j++) ag.setEntry(i, j, a[(gr * p + i) * p + j]);
+                for (int i = 0; i < qg; i++) for (int j = 0; j < qg; j++) gg.setEntry(i, j, g[(gr * qg + i) * qg + j]);
+                for (int i = 0; i < p; i++) for (int o = 0; o < qg; o++) v.setEntry(i, o, gradient[index[i * q + gr * qg + o]]);
+                double pi = Math.sqrt((ag.getTrace() / p) / (gg.getTrace() / qg));
+                RealMatrix ia = new org.apache.commons.math3.linear.LUDecomposition(ag.add(identity(p, pi * Math.sqrt(gamma)))).getSolver().getInverse();
+                RealMatrix ig = new org.apache.commons.math3.linear.LUDecomposition(gg.add(identity(qg, Math.sqrt(gamma) / pi))).getSolver().getInverse();
+                RealMatrix direction = ia.multiply(v).multiply(ig);
+                double scale = direction.getNorm();
+                for (int i = 0; i < p; i++) {
+                    for (int o = 0; o < qg; o++) {
+                        int at = index[i * q + gr * qg + o];
+                        assertEquals(-lr * direction.getEntry(i, o), after[at] - before[at], 2e-3 * lr * scale / Math.sqrt(p * qg),
+                                names[l] + " group " + gr + " (" + i + ", " + o + ")");
+                    }
+                }
+            }
+            offset += p * q;
+        }
+        assertEquals(m.size, offset);
+    }
+
+    private static RealMatrix identity(int n, double scale) {
+        return org.apache.commons.math3.linear.MatrixUtils.createRealIdentityMatrix(n).scalarMultiply(scale);
     }
 }

@@ -1,16 +1,32 @@
 package org.panagrad.kernels;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.Arrays;
 import java.util.Random;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 
 class UnfoldingTest {
+    @AfterEach
+    void restoreThreads() {
+        Gemm.setThreads(Runtime.getRuntime().availableProcessors());
+    }
+
+    /** The last two cases write enough to be split over the worker pool's threads (lenet5's conv2 at batch 8 and 128). */
+    @Test
+    void theLargestCasesAreSplitOverThreads() {
+        assertTrue(8L * 2 * 75 * 100 >= Unfolding.PARALLEL_MIN_FLOATS);
+        assertTrue(128L * 150 * 100 >= Unfolding.PARALLEL_MIN_FLOATS);
+    }
+
     /**
      * The SIMD body and the scalar twin against a plain loop over the taps, for strides, padding, dilation and
-     * groups, at widths around the vector lengths; the output starts at an offset and nothing around it is written.
+     * groups, at widths around the vector lengths, on 1 and 2 threads (images split over the worker pool above
+     * its threshold: the same bits as one thread); the output starts at an offset and nothing around it is written.
      */
     @ParameterizedTest
     @CsvSource({
@@ -20,7 +36,9 @@ class UnfoldingTest {
             "2, 4, 9, 17, 3, 3, 2, 2, 1, 1, 1, 1, 2",
             "1, 3, 7, 33, 3, 2, 1, 2, 2, 1, 2, 1, 3",
             "2, 2, 5, 16, 1, 1, 1, 1, 0, 0, 1, 1, 1",
-            "1, 4, 6, 6, 3, 3, 1, 1, 1, 1, 1, 1, 4"})
+            "1, 4, 6, 6, 3, 3, 1, 1, 1, 1, 1, 1, 4",
+            "8, 6, 14, 14, 5, 5, 1, 1, 0, 0, 1, 1, 2",
+            "128, 6, 14, 14, 5, 5, 1, 1, 0, 0, 1, 1, 1"})
     void unfoldEqualsTheTaps(int batch, int channels, int height, int width, int kh, int kw, int strideH, int strideW,
                              int padH, int padW, int dilationH, int dilationW, int groups) {
         int k = channels / groups * kh * kw;
@@ -51,11 +69,14 @@ class UnfoldingTest {
                 }
             }
         }
-        for (boolean simd : new boolean[] {true, false}) {
-            float[] y = new float[expected.length];
-            Arrays.fill(y, Float.NaN);
-            Unfolding.unfold(s, x, 3, y, yOff, simd);
-            assertArrayEquals(expected, y, (simd ? "SIMD" : "scalar") + " unfold of " + s);
+        for (int threads : new int[] {1, 2}) {
+            Gemm.setThreads(threads);
+            for (boolean simd : new boolean[] {true, false}) {
+                float[] y = new float[expected.length];
+                Arrays.fill(y, Float.NaN);
+                Unfolding.unfold(s, x, 3, y, yOff, simd);
+                assertArrayEquals(expected, y, (simd ? "SIMD" : "scalar") + " unfold of " + s + " on " + threads + " thread(s)");
+            }
         }
     }
 }

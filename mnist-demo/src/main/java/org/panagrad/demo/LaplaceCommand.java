@@ -27,7 +27,8 @@ import java.util.concurrent.Callable;
 @Command(name = "laplace", mixinStandardHelpOptions = true, sortOptions = false,
         description = {"Fits a Laplace approximation to a checkpoint and compares its calibration with the MAP model's.",
                 "Fitted on the training set; tunes the prior precision by the log marginal likelihood, and compares the MAP model's test accuracy, NLL and calibration (ECE,"
-                + " 15 bins) with the Laplace predictive (probit and Monte Carlo); draws a reliability diagram.",
+                + " 15 bins) with the Laplace predictive (probit, Monte Carlo over the linearised model's logits, and Monte Carlo"
+                + " over the network at sampled parameters); draws a reliability diagram.",
                 "Writes laplace.json and laplace-reliability.png into the run directory; with --out-dir set to a training"
                 + " run's directory, report --run shows them."})
 final class LaplaceCommand implements Callable<Integer> {
@@ -51,6 +52,12 @@ final class LaplaceCommand implements Callable<Integer> {
     @Option(names = "--mc-samples", paramLabel = "S", defaultValue = "30",
             description = "Posterior samples for the Monte Carlo predictive; 0 skips it (default: ${DEFAULT-VALUE}).")
     int mcSamples;
+
+    @Option(names = "--glm-samples", paramLabel = "S", defaultValue = "1000",
+            description = {"Samples of each image's logits for the Monte Carlo predictive of the linearised model (laplace-torch's"
+                    + " glm with mc); 0 skips it (default: ${DEFAULT-VALUE}).",
+                    "Unlike the probit it keeps the correlations between the classes; it never runs the network at sampled parameters."})
+    int glmSamples;
 
     @Option(names = "--prior-precision", paramLabel = "DELTA", description = "Use this prior precision instead of tuning it.")
     Double priorPrecision;
@@ -88,6 +95,7 @@ final class LaplaceCommand implements Callable<Integer> {
         Laplace.Subset chosenSubset = Laplace.Subset.parse(subset);
         Laplace.Structure structure = Laplace.Structure.parse(hessian);
         if (mcSamples < 0) throw new IllegalArgumentException("--mc-samples must be >= 0, got " + mcSamples);
+        if (glmSamples < 0) throw new IllegalArgumentException("--glm-samples must be >= 0, got " + glmSamples);
         PrintWriter out = spec.commandLine().getOut();
         Model model = Checkpoint.load(common.checkpoint, null).toModel();
         Mnist mnist = common.data.load();
@@ -176,9 +184,24 @@ final class LaplaceCommand implements Callable<Integer> {
             }
         }
         seconds.put("monte_carlo", (System.nanoTime() - t0) / 1e9);
+        float[] glm = new float[count * classes];
+        t0 = System.nanoTime();
+        if (glmSamples > 0) {
+            SplittableRandom rnd = new SplittableRandom(seed + 1);
+            for (int start = 0; start < count; start += BATCH) {
+                forward.set(eval.images(), test.images(), start * pixels);
+                forward.run();
+                forward.read(eval.logits(), logits);
+                jacobian.program().set(eval.images(), test.images(), start * pixels);
+                laplace.glmMonteCarlo(jacobian, logits, glmSamples, rnd, probs);
+                System.arraycopy(probs, 0, glm, start * classes, probs.length);
+            }
+        }
+        seconds.put("glm_monte_carlo", (System.nanoTime() - t0) / 1e9);
         Map<String, Calibration> results = new LinkedHashMap<>();
         results.put("MAP", Calibration.of(map, test.labels(), count, classes, BINS));
         results.put("Laplace probit", Calibration.of(probit, test.labels(), count, classes, BINS));
+        if (glmSamples > 0) results.put("Laplace GLM MC (" + glmSamples + " samples)", Calibration.of(glm, test.labels(), count, classes, BINS));
         if (mcSamples > 0) results.put("Laplace MC (" + mcSamples + " samples)", Calibration.of(mc, test.labels(), count, classes, BINS));
         out.printf(Locale.ROOT, "%-28s %9s %8s %8s%n", "test (" + count + " images)", "accuracy", "NLL", "ECE");
         for (Map.Entry<String, Calibration> e : results.entrySet()) {

@@ -42,7 +42,7 @@ class CurvatureCommandsTest {
             String name = choice[0] + choice[1] + choice[2];
             Path json = dir.resolve(name + ".json"), png = dir.resolve(name + ".png");
             Cli r = Cli.run("laplace", "--checkpoint", checkpoint.toString(), "--data", data.toString(), "--subset", choice[0],
-                    "--hessian", choice[1], "--prior-structure", choice[2], "--mc-samples", "3", "--json", json.toString(),
+                    "--hessian", choice[1], "--prior-structure", choice[2], "--mc-samples", "3", "--glm-samples", "50", "--json", json.toString(),
                     "--png", png.toString());
             assertEquals(0, r.exitCode(), r::toString);
             assertTrue(r.out().contains("MAP") && r.out().contains("Laplace probit") && r.out().contains("prior precision"), r::toString);
@@ -52,7 +52,9 @@ class CurvatureCommandsTest {
             for (String layer : perLayer.keySet()) assertTrue(perLayer.get(layer).getAsDouble() > 0, r::toString);
             if (choice[2].equals("scalar")) assertTrue(o.get("prior_precision").getAsDouble() > 0);
             else assertTrue(r.out().contains("layerwise") && !o.has("prior_precision"), r::toString);
-            assertEquals(3, o.getAsJsonObject("results").size());
+            // MAP, probit, GLM Monte Carlo, Monte Carlo over the network.
+            assertEquals(4, o.getAsJsonObject("results").size());
+            assertTrue(o.getAsJsonObject("results").has("Laplace GLM MC (50 samples)"), r::toString);
             assertNotNull(ImageIO.read(png.toFile()), "a PNG");
         }
         Cli full = Cli.run("laplace", "--checkpoint", checkpoint.toString(), "--data", data.toString(), "--subset", "all",

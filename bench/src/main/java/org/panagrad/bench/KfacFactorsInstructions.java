@@ -1,0 +1,72 @@
+package org.panagrad.bench;
+
+import org.panagrad.curvature.LayerBackprop;
+import org.panagrad.graph.Node;
+import org.panagrad.kernels.Gemm;
+import org.panagrad.runtime.Program;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.SplittableRandom;
+
+/**
+ * Where {@link KfacFactorsBench}'s two programs spend their time: the batch gradient and K-FAC's factors (one
+ * sampled label per example) of the same model and batch, every instruction timed ({@link Program#runTimed})
+ * over {@code -Dreps} runs after {@code -Dwarmup} runs of both, listed by time with its op, shape and flop count,
+ * then both programs' timed totals, their wall times and the ratio. It shows which instructions the factors add
+ * to a forward pass and how fast each runs against the gradient's GEMMs.
+ * <pre>
+ * flock /tmp/jmh.lock java --add-modules jdk.incubator.vector -Dmodel=784-500-10 -Dthreads=2 \
+ *   -cp bench/target/benchmarks.jar org.panagrad.bench.KfacFactorsInstructions
+ * </pre>
+ */
+public final class KfacFactorsInstructions {
+    private KfacFactorsInstructions() {}
+
+    public static void main(String[] args) {
+        String model = System.getProperty("model", "784-500-10");
+        int threads = Integer.getInteger("threads", 2), reps = Integer.getInteger("reps", 200), warmup = Integer.getInteger("warmup", 3000);
+        Gemm.setThreads(threads);
+        ModelFixture f = new ModelFixture(model, 128, 42);
+        Program gradient = f.compileGradient();
+        LayerBackprop kfac = LayerBackprop.compile(f.store, f.logits, f.pass.layerCalls(), LayerBackprop.Vectors.SAMPLED, "KFAC", true, false);
+        kfac.program().set(f.x, f.images, 0);
+        SplittableRandom rnd = new SplittableRandom(3);
+        for (int i = 0; i < warmup; i++) {
+            gradient.run();
+            kfac.run(rnd);
+        }
+        double g = report("gradient", gradient, reps), k = report("K-FAC factors", kfac.program(), reps);
+        long t0 = System.nanoTime();
+        for (int i = 0; i < reps; i++) gradient.run();
+        long t1 = System.nanoTime();
+        for (int i = 0; i < reps; i++) kfac.run(rnd);
+        long t2 = System.nanoTime();
+        System.out.printf("%s, %d thread(s): timed instructions: gradient %.3f ms, factors %.3f ms (%.2fx); wall: gradient %.3f ms,"
+                        + " factors %.3f ms (%.2fx)%n", model, threads, g, k, k / g, (t1 - t0) / 1e6 / reps, (t2 - t1) / 1e6 / reps,
+                (double) (t2 - t1) / (t1 - t0));
+    }
+
+    /** Prints the program's instructions by time (the top 15) and returns its timed total in ms per run. */
+    private static double report(String name, Program p, int reps) {
+        List<Node> code = p.instructionNodes();
+        long[] nanos = new long[code.size()];
+        for (int r = 0; r < reps; r++) p.runTimed(nanos);
+        long total = 0, flops = 0;
+        List<Integer> order = new ArrayList<>();
+        for (int i = 0; i < code.size(); i++) {
+            total += nanos[i];
+            flops += code.get(i).op().flops(code.get(i));
+            order.add(i);
+        }
+        order.sort((a, b) -> Long.compare(nanos[b], nanos[a]));
+        System.out.printf("%s: %d instructions, %.3f ms per run (timed), %.1f MFLOP%n", name, code.size(), total / 1e6 / reps, flops / 1e6);
+        for (int i : order.subList(0, Math.min(15, order.size()))) {
+            Node n = code.get(i);
+            double ms = nanos[i] / 1e6 / reps, mflop = n.op().flops(n) / 1e6;
+            System.out.printf("  #%-3d %-22s %-22s %8.3f ms %5.1f%% %8.1f MFLOP %6.1f GFLOP/s%n", i, n.op().name(), n.shape(), ms,
+                    100.0 * nanos[i] / total, mflop, ms > 0 ? mflop / ms : 0);
+        }
+        return total / 1e6 / reps;
+    }
+}
