@@ -55,9 +55,11 @@ public class AttentionBench {
     public int threads;
 
     /**
-     * {@code forward}; {@code gradient}: the forward and the gradients of sum(y * r) for q, k and v; {@code hvp}:
+     * {@code forward}; {@code gradient}: the gradients of sum(y * r) for q, k and v (the fused form's backward does not
+     * read y, so its forward is dead code there); {@code step}: y and those gradients, as a training step needs; {@code hvp}:
      * those gradients and, reverse over reverse, the gradients of their inner product with fixed u (the fused form's
-     * second order is one fused instruction, {@code AttentionGradVjp}).
+     * second order is one fused instruction, {@code AttentionGradVjp}); {@code hvp-forward}: those gradients and their
+     * tangent along u (forward over reverse; the fused form's tangent of its backward is that instruction too).
      */
     @Param({"forward"})
     public String pass;
@@ -82,16 +84,20 @@ public class AttentionBench {
             inputs.add(r);
             Node[] grads = Autodiff.grad(Ops.sum(Ops.mul(y, r)), q, k, v);
             outputs = List.of(grads);
-            if (pass.equals("hvp")) {
+            if (pass.equals("step")) outputs = List.of(y, grads[0], grads[1], grads[2]);
+            if (pass.startsWith("hvp")) {
+                Node[] us = new Node[3];
                 Node inner = null;
                 for (int i = 0; i < 3; i++) {
-                    Node u = g.input("u" + i, dims);
-                    inputs.add(u);
-                    Node term = Ops.sum(Ops.mul(grads[i], u));
+                    us[i] = g.input("u" + i, dims);
+                    inputs.add(us[i]);
+                    Node term = Ops.sum(Ops.mul(grads[i], us[i]));
                     inner = inner == null ? term : Ops.add(inner, term);
                 }
                 outputs = new ArrayList<>(List.of(grads));
-                outputs.addAll(List.of(Autodiff.grad(inner, q, k, v)));
+                if (pass.equals("hvp")) outputs.addAll(List.of(Autodiff.grad(inner, q, k, v)));
+                else if (pass.equals("hvp-forward")) outputs.addAll(List.of(Autodiff.jvp(grads, new Node[] {q, k, v}, us)));
+                else throw new IllegalArgumentException("unknown pass " + pass);
             }
         }
         program = Compiler.compile(new ParameterStore(), outputs);

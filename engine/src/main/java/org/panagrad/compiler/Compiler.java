@@ -20,7 +20,9 @@ import java.util.Set;
 public final class Compiler {
     /**
      * Which optional passes run; all by default. Turning them off is for tests and for studying their effect.
-     * {@code lower} replaces fused ops by composed forms where those are faster ({@link AttentionLowering}).
+     * {@code lower} replaces fused ops by composed forms where those are faster ({@link AttentionLowering}); without
+     * it, a composite of a kernel and its composed value still compiles to the kernel alone (not a pass: the kernel's
+     * instruction compiles only that form).
      */
     public record Options(boolean lower, boolean simplify, boolean cse, boolean fuse) {
         public static final Options ALL = new Options(true, true, true, true);
@@ -121,7 +123,7 @@ public final class Compiler {
 
     private static List<Node> passes(List<Node> outputs, Options options) {
         List<Node> rewritten = outputs;
-        if (options.lower()) rewritten = AttentionLowering.run(rewritten);
+        rewritten = AttentionLowering.run(rewritten, options.lower());
         if (options.simplify()) rewritten = Simplify.run(rewritten);
         if (options.cse()) rewritten = CommonSubexpressions.run(rewritten);
         if (options.fuse()) rewritten = Fusion.run(rewritten);

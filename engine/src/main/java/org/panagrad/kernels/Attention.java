@@ -9,10 +9,13 @@ package org.panagrad.kernels;
 public final class Attention {
     private Attention() {}
 
-    /** {@code mask} may be null. Batch entries are cut over the GEMM's worker pool ({@link AttentionJob}). */
+    /**
+     * {@code mask} may be null. Batch entries and blocks of their query rows are shared out over the GEMM's worker
+     * pool ({@link AttentionJob}).
+     */
     public static void forward(AttentionDims a, AttentionMaskLayout mask, float[] q, int qOff, float[] k, int kOff,
                                float[] v, int vOff, float[] out, int outOff) {
-        AttentionJob.current().run(a, mask, q, qOff, k, kOff, v, vOff, null, 0, out, outOff, 0, 0);
+        AttentionJob.current().forward(a, mask, q, qOff, k, kOff, v, vOff, out, outOff);
     }
 
     /**
@@ -20,11 +23,11 @@ public final class Attention {
      * the forward's output: per entry, P = softmax(scale Q K^T + mask) is recomputed into the workspace with its
      * rows' own maximum and sum, then dP = g V^T, dS = P (dP - rowsum(P dP)), dQ = scale dS K, dK = scale dS^T Q
      * and dV = P^T g (FlashAttention-2's backward with whole rows of keys at once, which a CPU's caches hold at the
-     * lengths attention runs at here). Batch entries are cut over the GEMM's worker pool ({@link AttentionJob}).
+     * lengths attention runs at here). Batch entries are shared out over the GEMM's worker pool ({@link AttentionJob}).
      */
     public static void backward(AttentionDims a, AttentionMaskLayout mask, float[] q, int qOff, float[] k, int kOff,
                                 float[] v, int vOff, float[] g, int gOff, float[] out, int dqOff, int dkOff, int dvOff) {
-        AttentionJob.current().run(a, mask, q, qOff, k, kOff, v, vOff, g, gOff, out, dqOff, dkOff, dvOff);
+        AttentionJob.current().backward(a, mask, q, qOff, k, kOff, v, vOff, g, gOff, out, dqOff, dkOff, dvOff);
     }
 
     /**
@@ -33,12 +36,12 @@ public final class Attention {
      * rowsum(P dP) and dS = P (dP - D) as in the backward, dSbar = scale (aq K^T + Q ak^T), E = rowsum(P dSbar):
      * Pbar = g av^T + dSbar (dP - D) - E dP, dPbar = P (dSbar - E), sBar = P (Pbar - rowsum(P Pbar)), and
      * qBar = scale (dS ak + sBar K), kBar = scale (dS^T aq + sBar^T Q), vBar = dPbar^T g, gBar = P av + dPbar V.
-     * (aq, ak, av) are read from {@code t}. Batch entries are cut over the GEMM's worker pool ({@link AttentionJob}).
+     * (aq, ak, av) are read from {@code t}. Batch entries are shared out over the GEMM's worker pool ({@link AttentionJob}).
      */
     public static void secondOrder(AttentionDims a, AttentionMaskLayout mask, float[] q, int qOff, float[] k, int kOff,
                                    float[] v, int vOff, float[] g, int gOff, float[] t, int aqOff, int akOff, int avOff,
                                    float[] out, int qBarOff, int kBarOff, int vBarOff, int gBarOff) {
-        AttentionJob.current().runSecondOrder(a, mask, q, qOff, k, kOff, v, vOff, g, gOff, t, aqOff, akOff, avOff,
+        AttentionJob.current().secondOrder(a, mask, q, qOff, k, kOff, v, vOff, g, gOff, t, aqOff, akOff, avOff,
                 out, qBarOff, kBarOff, vBarOff, gBarOff);
     }
 

@@ -14,9 +14,12 @@ public record AttentionDims(int batch, int tq, int tk, int d, int dv, float scal
      */
     public static final int ROWS = 16;
 
-    /** Floats of workspace one call needs: one entry's keys transposed by blocks, one group's scores, outputs, state. */
+    /**
+     * Floats of workspace one call needs: one entry's keys transposed by blocks, one group's scores, outputs, state;
+     * or (the packed GEMM path of long entries) the scores of {@link #BLOCK} query rows as whole rows of keys.
+     */
     public int workspace() {
-        return keyBlocks() * BLOCK * d + 4 * BLOCK + ROWS * dv + 3 * ROWS;
+        return Math.max(keyBlocks() * BLOCK * d + 4 * BLOCK + ROWS * dv + 3 * ROWS, BLOCK * paddedKeys());
     }
 
     /** Keys rounded up to whole vectors of the widest species (16 floats): the backward's score rows. */

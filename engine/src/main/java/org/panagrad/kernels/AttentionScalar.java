@@ -1,17 +1,22 @@
 package org.panagrad.kernels;
 
-/** The plain-loop twin of {@link AttentionSimd}: the same online softmax over the same key blocks, one row at a time. */
+/**
+ * The plain-loop twin of {@link AttentionSimd}: the same online softmax over the same key blocks, one row at a time,
+ * for the query rows [from, to) of batch entries [b0, b1). (The SIMD body's packed GEMM path for long non-causal
+ * entries takes whole rows of keys instead: the same function, summed in another order.)
+ */
 public final class AttentionScalar {
     private AttentionScalar() {}
 
     public static void forward(AttentionDims a, AttentionMaskLayout mask, float[] q, int qOff, float[] k, int kOff,
-                               float[] v, int vOff, float[] out, int outOff, float[] work, int b0, int b1) {
+                               float[] v, int vOff, float[] out, int outOff, float[] work, int b0, int b1,
+                               int from, int to) {
         int tq = a.tq(), tk = a.tk(), d = a.d(), dv = a.dv();
         float[] s = work, acc = work; // scores of one block from 0, the output row from BLOCK on
         int ac = AttentionDims.BLOCK;
         for (int b = b0; b < b1; b++) {
             int qb = qOff + b * tq * d, kb = kOff + b * tk * d, vb = vOff + b * tk * dv, ob = outOff + b * tq * dv;
-            for (int i = 0; i < tq; i++) {
+            for (int i = from; i < to; i++) {
                 float m = Float.NEGATIVE_INFINITY, l = 0;
                 java.util.Arrays.fill(acc, ac, ac + dv, 0f);
                 for (int j0 = 0; j0 < tk; j0 += AttentionDims.BLOCK) {

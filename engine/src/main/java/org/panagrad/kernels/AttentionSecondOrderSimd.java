@@ -11,7 +11,8 @@ import jdk.incubator.vector.VectorSpecies;
  * and av are transposed into the workspace ([width, paddedKeys] each, as {@link AttentionBackwardSimd} does), so
  * that the four score-shaped rows P, A = g V^T, B = aq K^T + Q ak^T and C = g av^T are vectors over keys; one pass
  * over each row turns them into scale dS, the gradient of dP and scale sBar; then the seven products
- * ({@link AttentionRowProducts#times}) give the outputs.
+ * ({@link AttentionRowProducts#times}) give the outputs. Where the backward takes the packed GEMM (long non-causal
+ * entries), so do the second order's products, and nothing is transposed.
  */
 final class AttentionSecondOrderSimd {
     private AttentionSecondOrderSimd() {}
@@ -27,10 +28,15 @@ final class AttentionSecondOrderSimd {
         int keysToRow = a.causal() ? AttentionRowProducts.KEYS_TO_ROW : AttentionRowProducts.ALL;
         int toRow = a.causal() ? AttentionRowProducts.INNER_TO_ROW : AttentionRowProducts.ALL;
         int fromRow = a.causal() ? AttentionRowProducts.INNER_FROM_ROW : AttentionRowProducts.ALL;
+        boolean packed = AttentionBackwardSimd.usesPackedGemm(a);
         for (int b = b0; b < b1; b++) {
             int qb = qOff + b * tq * d, kb = kOff + b * tk * d, vb = vOff + b * tk * dv, gb = gOff + b * tq * dv;
             int aqb = aqOff + b * tq * d, akb = akOff + b * tk * d, avb = avOff + b * tk * dv;
             int qo = qBarOff + b * tq * d, ko = kBarOff + b * tk * d, vo = vBarOff + b * tk * dv, go = gBarOff + b * tq * dv;
+            if (packed) {
+                packedEntry(a, mask, b, q, qb, k, kb, v, vb, g, gb, t, aqb, akb, avb, out, qo, ko, vo, go, w, p);
+                continue;
+            }
             AttentionBackwardSimd.transpose(k, kb, tk, d, w, kt, kp);
             AttentionBackwardSimd.transpose(v, vb, tk, dv, w, vt, kp);
             AttentionBackwardSimd.transpose(t, akb, tk, d, w, akt, kp);
@@ -55,6 +61,38 @@ final class AttentionSecondOrderSimd {
             AttentionRowProducts.times(w, p, kp, 1, tq, tk, t, avb, dv, dv, out, go, dv, toRow, false);
             AttentionRowProducts.times(w, rb, kp, 1, tq, tk, v, vb, dv, dv, out, go, dv, toRow, true);
         }
+    }
+
+    /**
+     * One entry by packed GEMMs, where the backward takes them ({@link AttentionBackwardSimd#usesPackedGemm}): the
+     * four score-shaped rows P, A, B and C (K, V, ak and av read transposed in place; zero past tk), the same row
+     * pass, then the seven products, a sum of two products as a second GEMM adding into the first's output. Called
+     * inside a pool part, each GEMM runs on its caller's thread.
+     */
+    private static void packedEntry(AttentionDims a, AttentionMaskLayout mask, int b, float[] q, int qb, float[] k,
+                                    int kb, float[] v, int vb, float[] g, int gb, float[] t, int aqb, int akb, int avb,
+                                    float[] out, int qo, int ko, int vo, int go, float[] w, int p) {
+        int tq = a.tq(), tk = a.tk(), d = a.d(), dv = a.dv(), kp = a.paddedKeys();
+        int ra = p + tq * kp, rb = ra + tq * kp, rc = rb + tq * kp;
+        Gemm.gemm(false, true, tq, tk, d, 1f, q, qb, d, k, kb, d, 0f, w, p, kp, null, 0, false, null, 0);
+        Gemm.gemm(false, true, tq, tk, dv, 1f, g, gb, dv, v, vb, dv, 0f, w, ra, kp, null, 0, false, null, 0);
+        Gemm.gemm(false, true, tq, tk, d, 1f, t, aqb, d, k, kb, d, 0f, w, rb, kp, null, 0, false, null, 0);
+        Gemm.gemm(false, true, tq, tk, d, 1f, q, qb, d, t, akb, d, 1f, w, rb, kp, null, 0, false, null, 0);
+        Gemm.gemm(false, true, tq, tk, dv, 1f, g, gb, dv, t, avb, dv, 0f, w, rc, kp, null, 0, false, null, 0);
+        for (int i = 0; i < tq; i++) {
+            int pi = p + i * kp, ai = ra + i * kp, bi = rb + i * kp, ci = rc + i * kp;
+            for (int j = tk; j < kp; j++) w[pi + j] = w[ai + j] = w[bi + j] = w[ci + j] = 0f;
+            AttentionBackwardSimd.probabilities(a, mask, b, i, w, pi, kp);
+            rows(w, pi, ai, bi, ci, kp, a.scale());
+        }
+        // qBar = scale (dS ak + sBar K), kBar = scale (dS^T aq + sBar^T Q), vBar = dPbar^T g, gBar = P av + dPbar V.
+        Gemm.gemm(false, false, tq, d, tk, 1f, w, ra, kp, t, akb, d, 0f, out, qo, d, null, 0, false, null, 0);
+        Gemm.gemm(false, false, tq, d, tk, 1f, w, rc, kp, k, kb, d, 1f, out, qo, d, null, 0, false, null, 0);
+        Gemm.gemm(true, false, tk, d, tq, 1f, w, ra, kp, t, aqb, d, 0f, out, ko, d, null, 0, false, null, 0);
+        Gemm.gemm(true, false, tk, d, tq, 1f, w, rc, kp, q, qb, d, 1f, out, ko, d, null, 0, false, null, 0);
+        Gemm.gemm(true, false, tk, dv, tq, 1f, w, rb, kp, g, gb, dv, 0f, out, vo, dv, null, 0, false, null, 0);
+        Gemm.gemm(false, false, tq, dv, tk, 1f, w, p, kp, t, avb, dv, 0f, out, go, dv, null, 0, false, null, 0);
+        Gemm.gemm(false, false, tq, dv, tk, 1f, w, rb, kp, v, vb, dv, 1f, out, go, dv, null, 0, false, null, 0);
     }
 
     /**

@@ -6,14 +6,15 @@ import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
- * The fused attention forward in vectors. Per batch entry the keys are transposed once into the workspace, block by
- * block of 64 keys ([d, 64] each, contiguous, so a vector of scores is d broadcast-FMAs down unit-stride columns).
+ * The fused attention forward in vectors, for the query rows [from, to) (from a multiple of {@link AttentionDims#ROWS})
+ * of batch entries [b0, b1). Per entry the keys are transposed once into the workspace, block by block of 64 keys ([d, 64] each, contiguous, so a vector of scores is d broadcast-FMAs down unit-stride columns).
  * Query rows go in tiles of {@link AttentionDims#ROWS}: for each key block, the tile's groups of four rows take their
  * scores, softmax and values in turn, so the block's keys and values (16 KB each at d = 64) are read from L1 by all
  * of the tile's rows instead of from L2 by every four. Both products are {@link AttentionRowProducts#fourRows}
  * (eight FMA chains): Q K^T as 4 rows x 2 key vectors, P V as 4 rows x 2 output vectors.
  * A causal group stops at its last row's diagonal: the keys past it are hidden from all four rows. A last group of
- * fewer than four rows repeats its last row and writes only the real ones.
+ * fewer than four rows repeats its last row and writes only the real ones. Long non-causal entries take the packed
+ * GEMM instead, as the backward does: blocks of 64 query rows against whole rows of keys ({@link #packedRows}).
  */
 final class AttentionSimd {
     private AttentionSimd() {}
@@ -23,14 +24,20 @@ final class AttentionSimd {
     private static final int ROWS = 4, STATE = 3 * ROWS; // per group: running maxima, sums, rescale factors
 
     static void forward(AttentionDims a, AttentionMaskLayout mask, float[] q, int qOff, float[] k, int kOff,
-                        float[] v, int vOff, float[] out, int outOff, float[] w, int b0, int b1) {
+                        float[] v, int vOff, float[] out, int outOff, float[] w, int b0, int b1, int from, int to) {
         int tq = a.tq(), tk = a.tk(), d = a.d(), dv = a.dv(), lanes = F.length(), bk = AttentionDims.BLOCK;
         int tile = AttentionDims.ROWS, scores = a.keyBlocks() * bk * d, acc = scores + ROWS * bk, ml = acc + tile * dv;
+        if (from % tile != 0) throw new IllegalArgumentException("attention forward: query rows from " + from + ", not a multiple of " + tile);
+        boolean packed = AttentionBackwardSimd.usesPackedGemm(a);
         for (int b = b0; b < b1; b++) {
             int qb = qOff + b * tq * d, kb = kOff + b * tk * d, vb = vOff + b * tk * dv, ob = outOff + b * tq * dv;
+            if (packed) {
+                for (int i0 = from; i0 < to; i0 += bk) packedRows(a, mask, b, i0, Math.min(to, i0 + bk), q, qb, k, kb, v, vb, out, ob, w);
+                continue;
+            }
             transposeKeys(k, kb, tk, d, w);
-            for (int i0 = 0; i0 < tq; i0 += tile) {
-                int rows = Math.min(tile, tq - i0), groups = (rows + ROWS - 1) / ROWS;
+            for (int i0 = from; i0 < to; i0 += tile) {
+                int rows = Math.min(tile, to - i0), groups = (rows + ROWS - 1) / ROWS;
                 for (int g = 0; g < groups; g++) {
                     for (int r = 0; r < ROWS; r++) {
                         w[ml + g * STATE + r] = Float.NEGATIVE_INFINITY;
@@ -63,6 +70,23 @@ final class AttentionSimd {
                 }
             }
         }
+    }
+
+    /**
+     * Query rows [i0, i1) (at most {@link AttentionDims#BLOCK}) of entry b by packed GEMMs, where the backward takes
+     * them ({@link AttentionBackwardSimd#usesPackedGemm}): their scores against all keys as whole rows at w[0..] (K
+     * read transposed in place), each row's probabilities with its own maximum and sum, then P V into the output.
+     * Only these rows' scores exist at a time. Called inside a pool part, each GEMM runs on its caller's thread.
+     */
+    private static void packedRows(AttentionDims a, AttentionMaskLayout mask, int b, int i0, int i1, float[] q, int qb,
+                                   float[] k, int kb, float[] v, int vb, float[] out, int ob, float[] w) {
+        int tk = a.tk(), d = a.d(), dv = a.dv(), kp = a.paddedKeys(), rows = i1 - i0;
+        Gemm.gemm(false, true, rows, tk, d, 1f, q, qb + i0 * d, d, k, kb, d, 0f, w, 0, kp, null, 0, false, null, 0);
+        for (int r = 0; r < rows; r++) {
+            for (int j = tk; j < kp; j++) w[r * kp + j] = 0f;
+            AttentionBackwardSimd.probabilities(a, mask, b, i0 + r, w, r * kp, kp);
+        }
+        Gemm.gemm(false, false, rows, dv, tk, 1f, w, 0, kp, v, vb, dv, 0f, out, ob + i0 * dv, dv, null, 0, false, null, 0);
     }
 
     /**

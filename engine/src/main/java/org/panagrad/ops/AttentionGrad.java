@@ -16,8 +16,9 @@ import java.util.Arrays;
  * the flat [numel(q) + numel(k) + numel(v)] holding dq, dk and dv one after another, which {@link #split} reads
  * through views. With P = softmax(scale Q K^T + mask), dP = g V^T and dS = P (dP - rowsum(P dP)), it computes
  * dq = scale dS K, dk = scale dS^T Q and dv = P^T g. Its own derivatives are graph ops over the composed
- * probabilities ({@link Attention#probabilities}), so an HVP through a fused attention stays exact; its VJP runs as
- * one fused instruction too ({@link AttentionGradVjp}, which carries those graph ops as its derivatives).
+ * probabilities ({@link Attention#probabilities}), so an HVP through a fused attention stays exact; its VJP and
+ * (without a mask tangent) its JVP run as one fused instruction too ({@link AttentionGradVjp}, which carries those
+ * graph ops as its derivatives), so reverse over reverse and forward over reverse both run the fused kernels.
  */
 public record AttentionGrad(double scale, boolean causal, boolean additive) implements Op {
     /** dq, dk and dv of the fused attention y (inputs q, k, v[, mask]) for its output's gradient g. */
@@ -118,8 +119,31 @@ public record AttentionGrad(double scale, boolean causal, boolean additive) impl
         return new Node[] {qBar, kBar, vBar, gBar, sBar};
     }
 
+    /**
+     * The tangent of dq | dk | dv along the inputs' tangents t, as one fused instruction where t has no mask tangent:
+     * the backward is the gradient of sum(g * attention(q, k, v)), so by the symmetry of second derivatives its
+     * tangent along (tq, tk, tv) is its VJP for the cotangent (tq, tk, tv) ({@link AttentionGradVjp}'s qBar | kBar |
+     * vBar, a composite carrying {@link #composedJvp}'s equal function as its derivatives), plus, the backward being
+     * linear in g, the backward of g's tangent. Forward over reverse through attention thus runs the same kernels
+     * as reverse over reverse.
+     */
     @Override
     public Node jvp(Node y, Node[] t) {
+        boolean maskTangent = y.arity() > 4 && additive && t[4] != null;
+        if (maskTangent || t[0] == null && t[1] == null && t[2] == null) return composedJvp(y, t);
+        Node q = y.input(0), k = y.input(1), v = y.input(2), g = y.input(3);
+        Node a = Concat.of(0, vector(t[0], q), vector(t[1], k), vector(t[2], v));
+        Node[] composed = composedVjp(y, a);
+        int n = y.shape().numel();
+        Node tangent = Slice.along(secondOrder(y, a, composed), 0, 0, n, 1);
+        if (t[3] == null) return tangent;
+        Node[] in = new Node[y.arity()];
+        for (int i = 0; i < in.length; i++) in[i] = i == 3 ? t[3] : y.input(i);
+        return Add.of(tangent, y.graph().node(this, y.shape(), in));
+    }
+
+    /** {@link #jvp} as graph ops over the composed probabilities (with a mask's tangent too). */
+    private Node composedJvp(Node y, Node[] t) {
         Node q = y.input(0), k = y.input(1), v = y.input(2), g = y.input(3);
         Parts f = Parts.of(this, y);
         Node ts = null;

@@ -118,6 +118,11 @@ public record AttentionGradVjp(double scale, boolean causal, boolean additive, b
 
     @Override
     public Instruction compile(Node y, Buffers b) {
+        if (composite) {
+            throw new IllegalStateException("compiling " + y.describe() + ": got the composite form (its last input the"
+                    + " composed value), expected the fused form; AttentionLowering replaces the composite by fusedFor or"
+                    + " composedFor before compiling");
+        }
         AttentionDims a = Attention.dims(y, scale, causal);
         Node q = y.input(0), k = y.input(1), v = y.input(2), g = y.input(3), t = y.input(4);
         float[] qa = b.array(q), ka = b.array(k), va = b.array(v), ga = b.array(g), ta = b.array(t), out = b.array(y);

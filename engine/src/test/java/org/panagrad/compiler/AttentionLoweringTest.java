@@ -25,7 +25,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 /**
  * A fused attention and its fused backward stay one instruction each at head dim >= 16 and become the composed ops
  * at head dim < 16 (unless the lowerings are off), the forward's and backward's probabilities then one softmax; the
- * second order likewise, without ever running its composed form when fused. Every program, lowered or not, equals
+ * second order likewise, without ever running its composed form when fused (lowered or not). Every program, lowered or not, equals
  * the float64 reference.
  */
 class AttentionLoweringTest {
@@ -73,16 +73,27 @@ class AttentionLoweringTest {
     }
 
     @Test
+    void forwardOverReverseAtHeadDim16RunsTheSameFusedSecondOrder() {
+        for (AttentionMask mask : new AttentionMask[] {AttentionMask.NONE, AttentionMask.causalMask()}) {
+            Case c = new Case(new int[] {2, 2, 17, 16}, mask, 3);
+            assertEquals(1, c.count(Compiler.Options.ALL, AttentionGradVjp.class));
+            assertEquals(0, c.count(Compiler.Options.ALL, Softmax.class), "no composed probabilities");
+        }
+    }
+
+    @Test
     void theSecondOrderAtHeadDim8IsComposed() {
         Case c = new Case(new int[] {2, 2, 17, 8}, AttentionMask.causalMask(), 2);
         assertEquals(0, c.count(Compiler.Options.ALL, AttentionGradVjp.class));
         assertEquals(1, c.count(Compiler.Options.ALL, Softmax.class), "one P for the forward, backward and second order");
         assertEquals(1, c.count(Compiler.Options.UNLOWERED, AttentionGradVjp.class));
+        assertEquals(0, c.count(Compiler.Options.UNLOWERED, Softmax.class), "unlowered, the kernel runs without its composed value");
     }
 
     /**
      * An attention of random q, k, v; from order 1 also the gradients of sum(y * r) for q, k and v; at order 2 instead
-     * the gradients of those gradients' inner product with random u (reverse over reverse, an HVP's shape).
+     * the gradients of those gradients' inner product with random u (reverse over reverse, an HVP's shape); at order
+     * 3 the tangent of those gradients along u (forward over reverse).
      */
     private static final class Case {
         final List<Node> inputs = new ArrayList<>(), outputs = new ArrayList<>();
@@ -102,13 +113,14 @@ class AttentionLoweringTest {
                 return;
             }
             Node inner = null;
+            Node[] us = new Node[grads.length];
             for (int i = 0; i < grads.length; i++) {
-                Node u = g.input("u" + i, dims);
+                Node u = us[i] = g.input("u" + i, dims);
                 inputs.add(u);
                 Node term = Ops.sum(Ops.mul(grads[i], u));
                 inner = inner == null ? term : Ops.add(inner, term);
             }
-            outputs.addAll(List.of(Autodiff.grad(inner, q, k, v)));
+            outputs.addAll(List.of(order == 2 ? Autodiff.grad(inner, q, k, v) : Autodiff.jvp(grads, new Node[] {q, k, v}, us)));
         }
 
         /** Compiles with {@code options}, checks every output against float64, counts the instructions of the op. */

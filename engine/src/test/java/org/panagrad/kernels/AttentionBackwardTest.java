@@ -86,17 +86,14 @@ class AttentionBackwardTest {
     }
 
     @Test
-    void cuttingTheEntriesOverThreadsChangesNoBit() {
-        int batch = 96, tq = 17, tk = 17, d = 16, n = batch * tq * d;
-        Random rnd = new Random(5);
-        float[] qkvg = random(rnd, n, -2f, 2f);
-        AttentionDims a = new AttentionDims(batch, tq, tk, d, d, 0.25f, true);
-        float[][] forward = AttentionCases.atOneAndTwoThreads(n,
-                out -> Attention.forward(a, null, qkvg, 0, qkvg, 0, qkvg, 0, out, 0));
-        float[][] backward = AttentionCases.atOneAndTwoThreads(3 * n,
-                out -> Attention.backward(a, null, qkvg, 0, qkvg, 0, qkvg, 0, qkvg, 0, out, 0, n, 2 * n));
-        org.junit.jupiter.api.Assertions.assertArrayEquals(forward[0], forward[1]);
-        org.junit.jupiter.api.Assertions.assertArrayEquals(backward[0], backward[1]);
+    void sharingTheUnitsOverThreadsChangesNoBit() {
+        for (AttentionCases.ThreadCase c : AttentionCases.threadCases(5)) {
+            int nq = c.queries(), nk = c.keys();
+            AttentionCases.sameBitsAtOneTwoAndThreeThreads(nq,
+                    out -> Attention.forward(c.a(), null, c.q(), 0, c.k(), 0, c.v(), 0, out, 0), "forward " + c.a());
+            AttentionCases.sameBitsAtOneTwoAndThreeThreads(nq + 2 * nk, out -> Attention.backward(c.a(), null, c.q(), 0,
+                    c.k(), 0, c.v(), 0, c.g(), 0, out, 0, nq, nq + nk), "backward " + c.a());
+        }
     }
 
     @Test
@@ -105,10 +102,11 @@ class AttentionBackwardTest {
             AttentionDims a = new AttentionDims(batch, 256, 256, 64, 64, 0.125f, false);
             assertTrue(AttentionBackwardSimd.usesPackedGemm(a));
             int n = batch * 256 * 64;
-            float[] qkvg = random(new Random(batch), n, -2f, 2f);
-            float[][] backward = AttentionCases.atOneAndTwoThreads(3 * n,
-                    out -> Attention.backward(a, null, qkvg, 0, qkvg, 0, qkvg, 0, qkvg, 0, out, 0, n, 2 * n));
-            org.junit.jupiter.api.Assertions.assertArrayEquals(backward[0], backward[1], "batch " + batch);
+            Random rnd = new Random(batch);
+            float[] q = random(rnd, n, -2f, 2f), k = random(rnd, n, -2f, 2f), v = random(rnd, n, -1f, 1f);
+            float[] g = random(rnd, n, -1f, 1f);
+            AttentionCases.sameBitsAtOneTwoAndThreeThreads(3 * n,
+                    out -> Attention.backward(a, null, q, 0, k, 0, v, 0, g, 0, out, 0, n, 2 * n), "batch " + batch);
         }
     }
 

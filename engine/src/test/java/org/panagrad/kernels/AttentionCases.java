@@ -2,10 +2,13 @@ package org.panagrad.kernels;
 
 import org.junit.jupiter.params.provider.Arguments;
 
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Random;
 import java.util.function.Consumer;
 import java.util.stream.Stream;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.panagrad.kernels.KernelTestSupport.random;
 
 /**
@@ -45,21 +48,51 @@ final class AttentionCases {
     }
 
     /**
-     * What run writes into a fresh output of size floats at 1 and at 2 worker threads (the pool's split of batch
-     * entries must change no bit), the thread count restored after.
+     * Runs {@code run} into a fresh output of size floats at 1, 2 and 3 worker threads (the thread count restored
+     * after) and asserts that the pool's sharing out of the units changes no bit; returns the 1-thread output.
      */
-    static float[][] atOneAndTwoThreads(int size, Consumer<float[]> run) {
+    static float[] sameBitsAtOneTwoAndThreeThreads(int size, Consumer<float[]> run, String what) {
         int before = Gemm.threads();
         try {
-            float[][] out = new float[2][size];
-            for (int threads = 1; threads <= 2; threads++) {
+            float[][] out = new float[3][size];
+            for (int threads = 1; threads <= 3; threads++) {
                 Gemm.setThreads(threads);
                 run.accept(out[threads - 1]);
             }
-            return out;
+            assertArrayEquals(out[0], out[1], what + ": 2 threads against 1");
+            assertArrayEquals(out[0], out[2], what + ": 3 threads against 1");
+            return out[0];
         } finally {
             Gemm.setThreads(before);
         }
+    }
+
+    /** One case of the thread tests: its sizes and an input array of its own for each of q, k, v and g. */
+    record ThreadCase(AttentionDims a, float[] q, float[] k, float[] v, float[] g) {
+        int queries() {
+            return a.batch() * a.tq() * a.d();
+        }
+
+        int keys() {
+            return a.batch() * a.tk() * a.d();
+        }
+    }
+
+    /**
+     * The cases the thread tests share out: vit-tiny's many short entries (the row loop), and few entries long
+     * enough for the packed GEMMs and the forward's query blocks (130 = 64 + 64 + 2), each causal or not.
+     */
+    static List<ThreadCase> threadCases(long seed) {
+        List<ThreadCase> cases = new ArrayList<>();
+        for (int[] s : new int[][] {{96, 17, 16}, {3, 130, 32}}) {
+            for (boolean causal : new boolean[] {false, true}) {
+                Random rnd = new Random(seed + cases.size());
+                int n = s[0] * s[1] * s[2];
+                cases.add(new ThreadCase(new AttentionDims(s[0], s[1], s[1], s[2], s[2], 0.25f, causal), random(rnd, n, -2f, 2f),
+                        random(rnd, n, -2f, 2f), random(rnd, n, -1f, 1f), random(rnd, n, -1f, 1f)));
+            }
+        }
+        return cases;
     }
 
     /** How a test names a case. */

@@ -7,7 +7,6 @@ import org.junit.jupiter.params.provider.MethodSource;
 import java.util.Arrays;
 import java.util.Random;
 
-import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.panagrad.kernels.KernelTestSupport.random;
@@ -15,8 +14,8 @@ import static org.panagrad.kernels.KernelTestSupport.random;
 /**
  * The fused attention's second order (the VJP of its backward) in vectors against its scalar twin and a float64
  * evaluation of the same formulas over whole rows, at {@link AttentionCases}' sizes and masks, causal or not, with
- * a NaN-filled workspace (nothing may read it before writing it); the cut of the batch entries over threads changes
- * no bit; a row whose keys are all hidden makes NaN, as the composed form does.
+ * a NaN-filled workspace (nothing may read it before writing it); sharing the batch entries over 1, 2 or 3 threads
+ * changes no bit, in the row loop and in the packed GEMMs; a row whose keys are all hidden makes NaN, as the composed form does.
  */
 class AttentionSecondOrderTest {
     @ParameterizedTest
@@ -113,14 +112,18 @@ class AttentionSecondOrderTest {
     }
 
     @Test
-    void cuttingTheEntriesOverThreadsChangesNoBit() {
-        int batch = 96, tq = 17, tk = 17, d = 16, n = batch * tq * d;
-        Random rnd = new Random(6);
-        float[] x = random(rnd, 3 * n, -2f, 2f);
-        AttentionDims a = new AttentionDims(batch, tq, tk, d, d, 0.25f, true);
-        float[][] out = AttentionCases.atOneAndTwoThreads(4 * n,
-                o -> Attention.secondOrder(a, null, x, 0, x, n, x, 2 * n, x, n, x, 0, n, 2 * n, o, 0, n, 2 * n, 3 * n));
-        assertArrayEquals(out[0], out[1]);
+    void sharingTheEntriesOverThreadsChangesNoBit() {
+        // Every input its own array and the cotangents at an offset, so an offset read from the wrong array or at
+        // the wrong place cannot pass.
+        for (AttentionCases.ThreadCase c : AttentionCases.threadCases(6)) {
+            AttentionDims a = c.a();
+            int nq = c.queries(), nk = c.keys();
+            float[] t = random(new Random(nq), 5 + nq + 2 * nk, -1f, 1f);
+            assertEquals(!a.causal() && a.tq() >= 128, AttentionBackwardSimd.usesPackedGemm(a), "which path " + a);
+            AttentionCases.sameBitsAtOneTwoAndThreeThreads(2 * nq + 2 * nk,
+                    out -> Attention.secondOrder(a, null, c.q(), 0, c.k(), 0, c.v(), 0, c.g(), 0, t, 5, 5 + nq, 5 + nq + nk,
+                            out, 0, nq, nq + nk, nq + 2 * nk), "second order " + a);
+        }
     }
 
     @Test

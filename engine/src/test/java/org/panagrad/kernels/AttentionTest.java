@@ -5,13 +5,15 @@ import org.junit.jupiter.params.provider.MethodSource;
 
 import java.util.Random;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.panagrad.kernels.KernelTestSupport.assertClose;
 import static org.panagrad.kernels.KernelTestSupport.random;
 
 /**
  * The fused attention's SIMD body against its scalar twin and a float64 softmax over whole rows, at sizes around
- * the vector width and the key block (1 to 256 keys and queries), odd head dims (1 to 256), and every kind of mask.
+ * the vector width and the key block (1 to 256 keys and queries), odd head dims (1 to 256), and every kind of mask;
+ * the forward by blocks of query rows (the worker pool's units) gives the same bits as by whole entries.
  */
 class AttentionTest {
     @ParameterizedTest
@@ -28,9 +30,16 @@ class AttentionTest {
                 AttentionDims a = new AttentionDims(batch, tq, tk, d, dv, 1f / (float) Math.sqrt(d), causal);
                 float[] want = new float[off + batch * tq * dv], got = new float[want.length];
                 float[] work = new float[a.workspace()];
-                AttentionScalar.forward(a, mask, q, off, k, off, v, off, want, off, work, 0, batch);
-                AttentionSimd.forward(a, mask, q, off, k, off, v, off, got, off, work, 0, batch);
+                AttentionScalar.forward(a, mask, q, off, k, off, v, off, want, off, work, 0, batch, 0, tq);
+                AttentionSimd.forward(a, mask, q, off, k, off, v, off, got, off, work, 0, batch, 0, tq);
                 String what = AttentionCases.describe("attention", a, mask);
+                // The pool's units, blocks of query rows, give the same bits as whole entries.
+                float[] byBlocks = new float[want.length];
+                for (int from = 0; from < tq; from += AttentionJob.QUERY_BLOCK) {
+                    int to = Math.min(tq, from + AttentionJob.QUERY_BLOCK);
+                    AttentionSimd.forward(a, mask, q, off, k, off, v, off, byBlocks, off, work, 0, batch, from, to);
+                }
+                assertArrayEquals(got, byBlocks, what + " by blocks of query rows");
                 assertClose(want, got, 2e-5f, 2e-6f, what);
                 double[] exact = naive(a, mask, q, k, v, off);
                 for (int e = 0; e < exact.length; e++) { // a row whose keys are all hidden is NaN in both
@@ -71,8 +80,8 @@ class AttentionTest {
         float[] q = {1, 2, 3, 4}, k = {1, 0, 0, 1, 1, 1}, v = {1, 2, 3, 4, 5, 6};
         for (boolean simd : new boolean[] {true, false}) {
             float[] out = new float[4], work = new float[a.workspace()];
-            if (simd) AttentionSimd.forward(a, mask, q, 0, k, 0, v, 0, out, 0, work, 0, 1);
-            else AttentionScalar.forward(a, mask, q, 0, k, 0, v, 0, out, 0, work, 0, 1);
+            if (simd) AttentionSimd.forward(a, mask, q, 0, k, 0, v, 0, out, 0, work, 0, 1, 0, 2);
+            else AttentionScalar.forward(a, mask, q, 0, k, 0, v, 0, out, 0, work, 0, 1, 0, 2);
             assertEquals(Float.NaN, out[0]);
             double p0 = Math.exp(3), p2 = Math.exp(7); // row 1 keeps keys 0 and 2
             assertEquals((p0 * 1 + p2 * 5) / (p0 + p2), out[2], 1e-5);

@@ -97,6 +97,35 @@ class KernelAllocationTest {
         return calls;
     }
 
+    @Test
+    void attentionAllocatesNothingOnTwoThreads() {
+        Gemm.setThreads(2);
+        Map<String, Runnable> calls = new LinkedHashMap<>();
+        Random rnd = new Random(10);
+        // vit-tiny's entries claimed by both threads, and long entries whose products are packed GEMMs on each
+        // claiming thread (the forward's units there are blocks of query rows).
+        attentionCalls(calls, rnd, new AttentionDims(64, 17, 17, 16, 16, 0.25f, true), true);
+        attentionCalls(calls, rnd, new AttentionDims(2, 128, 128, 32, 32, 0.125f, false), false);
+        assertAllocateNothing(calls, 2, GEMM_WARMUP_ROUNDS);
+    }
+
+    /** A fused attention's forward, backward and second order of shape att, with an additive mask when masked. */
+    private static void attentionCalls(Map<String, Runnable> calls, Random rnd, AttentionDims att, boolean masked) {
+        int part = att.batch() * att.tq() * att.d();
+        if (att.tk() != att.tq() || att.dv() != att.d()) throw new IllegalArgumentException("square entries only: " + att);
+        float[] attOut = new float[4 * part];
+        float[] qkv = KernelTestSupport.random(rnd, part, -1f, 1f);
+        AttentionMaskLayout attMask = masked ? new AttentionMaskLayout(KernelTestSupport.random(rnd, att.tq() * att.tk(), -1f, 0f),
+                new int[att.batch()], att.tk(), 1, false) : null;
+        String at = " " + att.batch() + "x" + att.tq() + "x" + att.d();
+        calls.put("attention" + at, () -> Attention.forward(att, attMask, qkv, 0, qkv, 0, qkv, 0, attOut, 0));
+        calls.put("attention backward" + at, () -> Attention.backward(att, attMask, qkv, 0, qkv, 0, qkv, 0, qkv, 0,
+                attOut, 0, part, 2 * part));
+        float[] cotangent = KernelTestSupport.random(rnd, 3 * part, -1f, 1f);
+        calls.put("attention second order" + at, () -> Attention.secondOrder(att, attMask, qkv, 0, qkv, 0, qkv, 0,
+                qkv, 0, cotangent, 0, part, 2 * part, attOut, 0, part, 2 * part, 3 * part));
+    }
+
     /** The three passes of a convolution split over images and weight chunks, one that is not, and the pools. */
     private static Map<String, Runnable> convolutionCalls() {
         Random rnd = new Random(9);
@@ -179,20 +208,7 @@ class KernelAllocationTest {
         }
         calls.put("scale", () -> Elementwise.scale(n, 0.5f, x, 0, out, 0));
         // Attention at 4 entries runs on the calling thread; at 64 (vit-tiny's sizes) its entries are cut over the pool.
-        for (int entries : new int[] {4, 64}) {
-            AttentionDims att = new AttentionDims(entries, 17, 17, 16, 16, 0.25f, true);
-            float[] attOut = new float[4 * entries * 17 * 16];
-            float[] qkv = KernelTestSupport.random(rnd, entries * 17 * 16, -1f, 1f);
-            AttentionMaskLayout attMask = new AttentionMaskLayout(KernelTestSupport.random(rnd, 17 * 17, -1f, 0f),
-                    new int[entries], 17, 1, false);
-            int part = entries * 17 * 16;
-            calls.put("attention " + entries, () -> Attention.forward(att, attMask, qkv, 0, qkv, 0, qkv, 0, attOut, 0));
-            calls.put("attention backward " + entries, () -> Attention.backward(att, attMask, qkv, 0, qkv, 0, qkv, 0, qkv, 0,
-                    attOut, 0, part, 2 * part));
-            float[] cotangent = KernelTestSupport.random(rnd, 3 * part, -1f, 1f);
-            calls.put("attention second order " + entries, () -> Attention.secondOrder(att, attMask, qkv, 0, qkv, 0, qkv, 0,
-                    qkv, 0, cotangent, 0, part, 2 * part, attOut, 0, part, 2 * part, 3 * part));
-        }
+        for (int entries : new int[] {4, 64}) attentionCalls(calls, rnd, new AttentionDims(entries, 17, 17, 16, 16, 0.25f, true), true);
         calls.put("layerNorm", () -> LayerNorm.normalize(rows, cols, 1e-5f, x, 0, out, 0));
         calls.put("fill", () -> Elementwise.fill(n, 0.25f, out, 0));
         calls.put("step", () -> Elementwise.step(n, 0.5f, x, 0, out, 0));
