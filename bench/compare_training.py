@@ -2,7 +2,7 @@
 """Panagrad vs PyTorch CPU: a training step and a double-backward HVP, same model, batch and threads, one run.
 
 Usage (from the repository root, after `mvn -q -pl engine,bench -am package -DskipTests`):
-    /usr/bin/python3 bench/compare_training.py [--quick] [--rounds N] [--java PATH] [--python PATH] [--pin CPU]
+    /usr/bin/python3 bench/compare_training.py [--quick] [--rounds N] [--models A,B] [--no-hvp] [--java PATH] [--python PATH] [--pin CPU]
 
 The training step is forward, softmax cross-entropy (mean), backward and a plain SGD update, float32, on
 a ReLU MLP or a zoo CNN (lenet5, resnet8: the modules of mnist-demo/scripts/torch_interop.py, in training mode, so
@@ -135,11 +135,14 @@ def main():
     ap.add_argument("--rounds", type=int, default=1, help="measure both sides this many times, alternating")
     ap.add_argument("--pin", type=int, metavar="CPU", help="run both sides' 1-thread measurements on this CPU only")
     ap.add_argument("--models", help="comma-separated models to run (default: all), e.g. lenet5,resnet8")
+    ap.add_argument("--no-hvp", action="store_true", help="the training step only (a shorter run)")
     args = ap.parse_args()
     if args.models:
         wanted = set(args.models.split(","))
         TRAIN[:] = [m for m in TRAIN if m[0] in wanted]
         HVP[:] = [m for m in HVP if m[0] in wanted]
+    if args.no_hvp:
+        HVP.clear()
 
     probe = subprocess.run([args.python, "-c", "import torch"], capture_output=True, text=True)
     if probe.returncode != 0:

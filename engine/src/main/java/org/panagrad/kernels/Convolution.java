@@ -14,7 +14,10 @@ package org.panagrad.kernels;
  * The forward pass and the input gradient build no patches at all ({@link ImplicitPatches}, strided or not); nor
  * does the weight gradient, summed per tap from the same padded copy, where a group has
  * {@link ImplicitPatches#WEIGHT_GRADIENT_MIN_CHANNELS} input channels or more, 16 output channels or more and
- * stride 1 ({@link ImplicitPatches#weightGradient(ConvShape)}).
+ * stride 1 ({@link ImplicitPatches#weightGradient(ConvShape)}). With few channels the products run on direct
+ * kernels that pack nothing: the forward pass and the input gradient on {@link FewRowsProduct} (up to
+ * {@link FewRowsProduct#MAX_ROWS} output, or input, channels per group), and the stride-1 weight gradient on
+ * {@link OneVectorProduct} (output channels per group that fit in one vector), lenet5's convolutions among them.
  * A 1 x 1 convolution with stride 1 and no padding reads (or writes) the image itself as its patch matrix; a
  * depthwise convolution, whose GEMMs would have one row, runs the direct kernels of {@link Depthwise}.
  * Images are independent, so the forward pass and the input gradient split the batch over the GEMM's worker
@@ -168,6 +171,10 @@ public final class Convolution {
                                      float[] g, int gOff, boolean accumulate, float[] cols, int[] rows, boolean simd) {
         if (s.depthwise()) {
             Depthwise.weightGradient(s, n0, n1, x, xOff, dy, dyOff, g, gOff, accumulate, simd);
+            return;
+        }
+        if (ImplicitPatches.weightGradientByVectors(s)) {
+            ImplicitPatches.weightGradientByVectors(s, n0, n1, x, xOff, dy, dyOff, g, gOff, accumulate, cols, rows, simd);
             return;
         }
         if (ImplicitPatches.weightGradient(s)) {

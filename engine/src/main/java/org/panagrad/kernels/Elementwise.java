@@ -4,6 +4,11 @@ package org.panagrad.kernels;
  * Elementwise kernels. Ops with several operands walk a {@link Strided} index space: the outer axes here, each
  * innermost row in a SIMD body (operands with row stride 0 or 1: broadcast or contiguous) or its scalar twin.
  * Outputs are dense. In-place use (out == an input of the output's size, same offset) is allowed.
+ * <p>
+ * The dense one-operand and two-operand kernels (unary ops, the ReLU mask, step) run in ranges of
+ * {@link #CHUNK} elements over the worker pool ({@link ItemSplit}). A chunk is a whole number of vectors, so every
+ * element falls at the same place of a vector (or of the scalar tail) as in one pass from the start, and the
+ * result is the same bit for bit at any thread count.
  */
 public final class Elementwise {
     private Elementwise() {}
@@ -73,6 +78,10 @@ public final class Elementwise {
     }
 
     public static void unary(UnaryOp op, int n, float[] x, int xOff, float[] out, int outOff) {
+        Job.current().run(Kind.UNARY, op, n, 0f, x, xOff, null, 0, out, outOff);
+    }
+
+    private static void unaryRange(UnaryOp op, int n, float[] x, int xOff, float[] out, int outOff) {
         if (Simd.ENABLED) ElementwiseSimd.unary(op, n, x, xOff, out, outOff);
         else ElementwiseScalar.unary(op, n, x, xOff, out, outOff);
     }
@@ -117,13 +126,70 @@ public final class Elementwise {
 
     /** out = 1 where x > 0, {@code atZero} where x == 0, else 0 (the derivative mask of relu and max). */
     public static void step(int n, float atZero, float[] x, int xOff, float[] out, int outOff) {
+        Job.current().run(Kind.STEP, null, n, atZero, x, xOff, null, 0, out, outOff);
+    }
+
+    private static void stepRange(int n, float atZero, float[] x, int xOff, float[] out, int outOff) {
         if (Simd.ENABLED) ElementwiseSimd.step(n, atZero, x, xOff, out, outOff);
         else ElementwiseScalar.step(n, atZero, x, xOff, out, outOff);
     }
 
     /** out = g where y > 0 else 0: the ReLU mask applied in the backward pass, from the forward output y. */
     public static void reluBackward(int n, float[] g, int gOff, float[] y, int yOff, float[] out, int outOff) {
+        Job.current().run(Kind.RELU_BACKWARD, null, n, 0f, g, gOff, y, yOff, out, outOff);
+    }
+
+    private static void reluBackwardRange(int n, float[] g, int gOff, float[] y, int yOff, float[] out, int outOff) {
         if (Simd.ENABLED) ElementwiseSimd.reluBackward(n, g, gOff, y, yOff, out, outOff);
         else ElementwiseScalar.reluBackward(n, g, gOff, y, yOff, out, outOff);
+    }
+
+    /** Elements per item of a split call: a whole number of vectors at every width (512 bits: 16 lanes). */
+    static final int CHUNK = 4096;
+
+    private enum Kind { UNARY, STEP, RELU_BACKWARD }
+
+    /** One call of a dense kernel, its chunks split over the pool; one per calling thread, reused. */
+    private static final class Job extends ItemSplit {
+        private static final ThreadLocal<Job> PER_THREAD = ThreadLocal.withInitial(Job::new);
+
+        static Job current() {
+            return PER_THREAD.get();
+        }
+
+        private Kind kind;
+        private UnaryOp op;
+        private int n;
+        private float c;
+        private float[] a, b, out;
+        private int aOff, bOff, outOff;
+
+        void run(Kind kind, UnaryOp op, int n, float c, float[] a, int aOff, float[] b, int bOff, float[] out, int outOff) {
+            this.kind = kind;
+            this.op = op;
+            this.n = n;
+            this.c = c;
+            this.a = a;
+            this.aOff = aOff;
+            this.b = b;
+            this.bOff = bOff;
+            this.out = out;
+            this.outOff = outOff;
+            try {
+                run((n + CHUNK - 1) / CHUNK, 2L * CHUNK);
+            } finally {
+                this.a = this.b = this.out = null;
+            }
+        }
+
+        @Override
+        void runItems(int from, int to) {
+            int i = from * CHUNK, len = Math.min(n, to * CHUNK) - i;
+            switch (kind) {
+                case UNARY -> unaryRange(op, len, a, aOff + i, out, outOff + i);
+                case STEP -> stepRange(len, c, a, aOff + i, out, outOff + i);
+                case RELU_BACKWARD -> reluBackwardRange(len, a, aOff + i, b, bOff + i, out, outOff + i);
+            }
+        }
     }
 }

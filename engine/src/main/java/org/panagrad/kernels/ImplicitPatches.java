@@ -49,12 +49,13 @@ final class ImplicitPatches {
 
     /** Floats of scratch that s needs here (0 when neither pass runs here). */
     static int scratchFloats(ConvShape s) {
-        return Math.max(forward(s) ? forwardScratch(s) : 0, inputGradient(s) ? inputGradientScratch(s) : 0);
+        int passes = Math.max(forward(s) ? forwardScratch(s) : 0, inputGradient(s) ? inputGradientScratch(s) : 0);
+        return Math.max(passes, weightGradientByVectors(s) ? vectorWeightGradientScratch(s) : 0);
     }
 
     /** Ints of the row table that s needs here. */
     static int rowTableSize(ConvShape s) {
-        return Math.max(s.patchRows(), s.groupOutChannels() * s.kh() * s.kw());
+        return Math.max(OneVectorProduct.paddedRows(s.patchRows()), s.groupOutChannels() * s.kh() * s.kw());
     }
 
     // The forward pass: phase planes of the padded image.
@@ -77,8 +78,13 @@ final class ImplicitPatches {
         return (s.outHeight() - 1) * planeWidth(s) + s.outWidth();
     }
 
+    /** The product's leading dimension: its columns rounded up to {@link FewRowsProduct}'s blocks. */
+    private static int forwardStride(ConvShape s) {
+        return FewRowsProduct.paddedColumns(forwardColumns(s));
+    }
+
     private static int forwardScratch(ConvShape s) {
-        return s.groupChannels() * channelFloats(s) + s.groupOutChannels() * forwardColumns(s);
+        return s.groupChannels() * channelFloats(s) + s.groupOutChannels() * forwardStride(s);
     }
 
     /** y = act(conv(x, w) + bias) of images [n0, n1), as {@link Convolution#forward}. */
@@ -86,19 +92,19 @@ final class ImplicitPatches {
                         boolean relu, float[] y, int yOff, float[] cols, int[] rows, boolean simd) {
         int og = s.groupOutChannels(), kg = s.patchRows(), p = s.positions();
         int wq = planeWidth(s), padded = s.groupChannels() * channelFloats(s);
-        int n = forwardColumns(s), oh = s.outHeight(), ow = s.outWidth();
+        int n = forwardColumns(s), ldc = forwardStride(s), oh = s.outHeight(), ow = s.outWidth();
         // Unused phases and the borders stay zero: each image writes only the inside of the phases some tap reads.
         Elementwise.fill(padded, 0f, cols, 0);
         patchRowTable(s, rows);
         for (int im = n0; im < n1; im++) {
             for (int g = 0; g < s.groups(); g++) {
                 pad(s, x, xOff + im * s.imageSize(), g, cols, simd);
-                Gemm.gemmRows(og, n, kg, 1f, w, wOff + g * og * kg, kg, cols, rows, 0f, cols, padded, n);
+                rowProduct(og, n, kg, w, wOff + g * og * kg, cols, rows, padded, ldc, simd);
                 int out = yOff + im * s.outImageSize() + g * og * p;
                 for (int o = 0; o < og; o++) {
                     float b = bias == null ? 0f : bias[biasOff + g * og + o];
                     for (int r = 0; r < oh; r++) {
-                        int from = padded + o * n + r * wq, to = out + (o * oh + r) * ow;
+                        int from = padded + o * ldc + r * wq, to = out + (o * oh + r) * ow;
                         if (simd) copyOut(cols, from, y, to, ow, b, relu);
                         else for (int q = 0; q < ow; q++) y[to + q] = relu ? Math.max(cols[from + q] + b, 0f) : cols[from + q] + b;
                     }
@@ -171,25 +177,84 @@ final class ImplicitPatches {
     static void weightGradient(ConvShape s, int n0, int n1, float[] x, int xOff, float[] dy, int dyOff, float[] g, int gOff,
                                boolean accumulate, float[] cols, int[] rows, boolean simd) {
         int cg = s.groupChannels(), og = s.groupOutChannels(), kg = s.patchRows(), taps = s.kh() * s.kw();
-        int wq = planeWidth(s), chan = channelFloats(s), padded = cg * chan, n = forwardColumns(s);
-        int oh = s.outHeight(), ow = s.outWidth(), p = s.positions();
+        int chan = channelFloats(s), padded = cg * chan, n = forwardColumns(s);
+        int p = s.positions();
         Elementwise.fill(padded + n * og, 0f, cols, 0);
         patchRowTable(s, rows);
         for (int im = n0; im < n1; im++) {
             float beta = accumulate || im > n0 ? 1f : 0f;
             for (int gr = 0; gr < s.groups(); gr++) {
                 pad(s, x, xOff + im * s.imageSize(), gr, cols, simd);
-                int grad = dyOff + im * s.outImageSize() + gr * og * p;
-                for (int o = 0; o < og; o++) {
-                    for (int r = 0; r < oh; r++) {
-                        int from = grad + (o * oh + r) * ow, to = padded + r * wq * og + o;
-                        for (int q = 0; q < ow; q++) cols[to + q * og] = dy[from + q];
-                    }
-                }
+                transposeGradient(s, dy, dyOff + im * s.outImageSize() + gr * og * p, cols, padded, og);
                 int gg = gOff + gr * og * kg;
                 for (int t = 0; t < taps; t++) {
                     Gemm.gemm(false, false, cg, og, n, 1f, cols, rows[t], chan, cols, padded, og, beta, g, gg + t * og, taps * og,
                             null, 0, false, null, 0);
+                }
+            }
+        }
+    }
+
+    /**
+     * One group's dY (og channels of outHeight x outWidth at dy[grad..]) transposed to position-major at the phase
+     * planes' width: channel o of position (r, q) at cols[to + (r wq + q) step + o]; the rest as it was (zeros).
+     */
+    private static void transposeGradient(ConvShape s, float[] dy, int grad, float[] cols, int to, int step) {
+        int oh = s.outHeight(), ow = s.outWidth(), wq = planeWidth(s);
+        for (int o = 0; o < s.groupOutChannels(); o++) {
+            for (int r = 0; r < oh; r++) {
+                int from = grad + (o * oh + r) * ow, at = to + r * wq * step + o;
+                for (int q = 0; q < ow; q++) cols[at + q * step] = dy[from + q];
+            }
+        }
+    }
+
+    /**
+     * Whether the weight gradient of s runs here on {@link OneVectorProduct}: the forward pass does, the output
+     * channels of a group fit in one vector, and the stride is 1 (as for {@link #weightGradient(ConvShape)}; strided
+     * shapes were not measured this way). Before that path when both apply.
+     */
+    static boolean weightGradientByVectors(ConvShape s) {
+        return forward(s) && s.groupOutChannels() <= OneVectorProduct.LANES && s.strideH() == 1 && s.strideW() == 1;
+    }
+
+    /** The phase planes, dY transposed one vector per position, and each group's sums, one vector per patch row. */
+    private static int vectorWeightGradientScratch(ConvShape s) {
+        int lanes = OneVectorProduct.LANES;
+        return s.groupChannels() * channelFloats(s) + forwardColumns(s) * lanes + s.groups() * OneVectorProduct.paddedRows(s.patchRows()) * lanes;
+    }
+
+    /**
+     * The weight gradient of images [n0, n1) into g as {@link Convolution#weightGradientImages} lays it out (with
+     * accumulate added to g). Per image and group, the phase planes as in the forward pass and dY transposed at the
+     * planes' width, one vector of output channels per position (the lanes past og and the positions past
+     * outWidth zero), then {@code dW_g^T += X · dY^T} on {@link OneVectorProduct}, summed over the images in the
+     * scratch's tail and written into g once at the end. So no patch block is built, and no lane of the product
+     * beyond one vector of channels is computed.
+     */
+    static void weightGradientByVectors(ConvShape s, int n0, int n1, float[] x, int xOff, float[] dy, int dyOff, float[] g,
+                                        int gOff, boolean accumulate, float[] cols, int[] rows, boolean simd) {
+        int lanes = OneVectorProduct.LANES, og = s.groupOutChannels(), kg = s.patchRows(), m = OneVectorProduct.paddedRows(kg);
+        int padded = s.groupChannels() * channelFloats(s), n = forwardColumns(s);
+        int p = s.positions(), sums = padded + n * lanes;
+        Elementwise.fill(padded + n * lanes, 0f, cols, 0);
+        patchRowTable(s, rows);
+        for (int r = kg; r < m; r++) rows[r] = rows[kg - 1];
+        for (int im = n0; im < n1; im++) {
+            for (int gr = 0; gr < s.groups(); gr++) {
+                pad(s, x, xOff + im * s.imageSize(), gr, cols, simd);
+                transposeGradient(s, dy, dyOff + im * s.outImageSize() + gr * og * p, cols, padded, lanes);
+                OneVectorProduct.multiply(m, n, cols, rows, cols, padded, cols, sums + gr * m * lanes, im > n0, og, simd);
+            }
+        }
+        boolean transposed = Convolution.weightGradientTransposed(s);
+        for (int gr = 0; gr < s.groups(); gr++) {
+            int gg = gOff + gr * og * kg, from = sums + gr * m * lanes;
+            for (int t = 0; t < kg; t++) {
+                for (int o = 0; o < og; o++) {
+                    int to = gg + (transposed ? t * og + o : o * kg + t);
+                    float v = cols[from + t * lanes + o];
+                    g[to] = accumulate ? g[to] + v : v;
                 }
             }
         }
@@ -248,9 +313,17 @@ final class ImplicitPatches {
         return gradLeft(s) + Math.max(s.outWidth(), ceilDiv(s.padW() + s.width(), s.strideW()));
     }
 
-    /** The padded dY and the product (at most one padded plane per input channel), then the rearranged weight. */
+    /**
+     * The padded dY, the product (at most one padded plane per input channel, its rows {@link #gradStride} apart),
+     * then the rearranged weight.
+     */
     private static int inputGradientScratch(ConvShape s) {
-        return (s.groupOutChannels() + s.groupChannels()) * gradHeight(s) * gradWidth(s) + s.outChannels() * s.patchRows();
+        return s.groupOutChannels() * gradHeight(s) * gradWidth(s) + s.groupChannels() * gradStride(s) + s.outChannels() * s.patchRows();
+    }
+
+    /** The input gradient's product's leading dimension: a padded plane rounded up to {@link FewRowsProduct}'s blocks. */
+    private static int gradStride(ConvShape s) {
+        return FewRowsProduct.paddedColumns(gradHeight(s) * gradWidth(s));
     }
 
     /** dx = the input gradient of images [n0, n1) for dy, as {@link Convolution#inputGradient}. */
@@ -258,7 +331,7 @@ final class ImplicitPatches {
                               float[] cols, int[] rows, boolean simd) {
         int cg = s.groupChannels(), og = s.groupOutChannels(), kh = s.kh(), kw = s.kw(), taps = kh * kw;
         int sh = s.strideH(), sw = s.strideW(), hq = gradHeight(s), wq = gradWidth(s), plane = hq * wq;
-        int top = gradTop(s), left = gradLeft(s), product = og * plane, weights = product + cg * plane;
+        int top = gradTop(s), left = gradLeft(s), product = og * plane, ldc = gradStride(s), weights = product + cg * ldc;
         // Per group and phase (a, b) in order, the weight as a cg x (og x taps of the phase) matrix.
         for (int g = 0, to = weights; g < s.groups(); g++) {
             for (int a = 0; a < sh; a++) {
@@ -313,13 +386,13 @@ final class ImplicitPatches {
                                     }
                                 }
                             }
-                            Gemm.gemmRows(cg, n, k, 1f, cols, wg, k, cols, rows, 0f, cols, product, n);
+                            rowProduct(cg, n, k, cols, wg, cols, rows, product, ldc, simd);
                             wg += cg * k;
                         }
                         for (int c = 0; c < cg; c++) {
                             for (int u = 0; u < us; u++) {
                                 int h = (u0 + u) * sh + a - s.padH(), wcol = v0 * sw + b - s.padW();
-                                int to = image + (c * s.height() + h) * s.width() + wcol, from = product + c * n + u * wq;
+                                int to = image + (c * s.height() + h) * s.width() + wcol, from = product + c * ldc + u * wq;
                                 scatterRow(cols, from, k > 0, dx, to, vs, sw, simd);
                             }
                         }
@@ -327,6 +400,15 @@ final class ImplicitPatches {
                 }
             }
         }
+    }
+
+    /**
+     * cols[cOff..] (rows ldc apart) = the m x k matrix at a[aOff..] times the rows of cols that rows[] gives: with
+     * few rows on {@link FewRowsProduct} (simd choosing its body), else on the packed GEMM.
+     */
+    private static void rowProduct(int m, int n, int k, float[] a, int aOff, float[] cols, int[] rows, int cOff, int ldc, boolean simd) {
+        if (FewRowsProduct.applies(m)) FewRowsProduct.multiply(m, n, k, a, aOff, k, cols, rows, cols, cOff, ldc, simd);
+        else Gemm.gemmRows(m, n, k, 1f, a, aOff, k, cols, rows, 0f, cols, cOff, ldc);
     }
 
     /** Taps of the kernel that reach input phase (a, b). */

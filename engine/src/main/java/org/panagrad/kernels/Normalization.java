@@ -3,6 +3,8 @@ package org.panagrad.kernels;
 /**
  * Per-channel passes of batch normalisation over a tensor seen as [outer, channels, inner] (NCHW: N, C, H*W):
  * channel c is the {@code outer} contiguous runs of {@code inner} elements at (o * channels + c) * inner.
+ * A call runs over the worker pool ({@link ItemSplit}): the per-channel sums by channels, the affine maps by
+ * images (outer), each item computed as on one thread, so the same bits at any thread count.
  */
 public final class Normalization {
     private Normalization() {}
@@ -14,13 +16,31 @@ public final class Normalization {
      * in double across runs.
      */
     public static void moments(int outer, int channels, int inner, float[] x, int xOff, float[] out, int outOff) {
-        if (Simd.ENABLED) NormalizationSimd.moments(outer, channels, inner, x, xOff, out, outOff);
-        else NormalizationScalar.moments(outer, channels, inner, x, xOff, out, outOff);
+        Job job = Job.current();
+        job.x = x;
+        job.xOff = xOff;
+        job.out = out;
+        job.outOff = outOff;
+        job.run(Kind.MOMENTS, outer, channels, inner);
     }
 
     /** out = x * scale[c] + shift[c] along every channel c, in one pass. out may be x. */
     public static void affine(int outer, int channels, int inner, float[] x, int xOff, float[] scale, int scaleOff,
                               float[] shift, int shiftOff, float[] out, int outOff) {
+        Job job = Job.current();
+        job.x = x;
+        job.xOff = xOff;
+        job.sa = scale;
+        job.saOff = scaleOff;
+        job.ha = shift;
+        job.haOff = shiftOff;
+        job.out = out;
+        job.outOff = outOff;
+        job.run(Kind.AFFINE, outer, channels, inner);
+    }
+
+    private static void affineImages(int outer, int channels, int inner, float[] x, int xOff, float[] scale, int scaleOff,
+                                     float[] shift, int shiftOff, float[] out, int outOff) {
         if (Simd.ENABLED) NormalizationSimd.affine(outer, channels, inner, x, xOff, scale, scaleOff, shift, shiftOff, out, outOff);
         else NormalizationScalar.affine(outer, channels, inner, x, xOff, scale, scaleOff, shift, shiftOff, out, outOff);
     }
@@ -33,7 +53,20 @@ public final class Normalization {
      */
     public static void channelDots(int outer, int channels, int inner, float[] g, int gOff, float[] x, int xOff,
                                    float[] out, int outOff) {
-        for (int c = 0; c < channels; c++) {
+        Job job = Job.current();
+        job.a = g;
+        job.aOff = gOff;
+        job.x = x;
+        job.xOff = xOff;
+        job.out = out;
+        job.outOff = outOff;
+        job.run(Kind.DOTS, outer, channels, inner);
+    }
+
+    /** Channels [c0, c1) of {@link #channelDots}. */
+    private static void channelDots(int outer, int channels, int c0, int c1, int inner, float[] g, int gOff, float[] x, int xOff,
+                                    float[] out, int outOff) {
+        for (int c = c0; c < c1; c++) {
             double sum = 0, dot = 0;
             for (int o = 0; o < outer; o++) {
                 int run = (o * channels + c) * inner;
@@ -53,6 +86,27 @@ public final class Normalization {
     public static void affinePair(int outer, int channels, int inner, float[] a, int aOff, float[] sa, int saOff,
                                   float[] ha, int haOff, float[] b, int bOff, float[] sb, int sbOff, float[] hb, int hbOff,
                                   float[] out, int outOff) {
+        Job job = Job.current();
+        job.a = a;
+        job.aOff = aOff;
+        job.sa = sa;
+        job.saOff = saOff;
+        job.ha = ha;
+        job.haOff = haOff;
+        job.x = b;
+        job.xOff = bOff;
+        job.sb = sb;
+        job.sbOff = sbOff;
+        job.hb = hb;
+        job.hbOff = hbOff;
+        job.out = out;
+        job.outOff = outOff;
+        job.run(Kind.AFFINE_PAIR, outer, channels, inner);
+    }
+
+    private static void affinePairImages(int outer, int channels, int inner, float[] a, int aOff, float[] sa, int saOff,
+                                         float[] ha, int haOff, float[] b, int bOff, float[] sb, int sbOff, float[] hb, int hbOff,
+                                         float[] out, int outOff) {
         if (Simd.ENABLED) {
             NormalizationSimd.affinePair(outer, channels, inner, a, aOff, sa, saOff, ha, haOff, b, bOff, sb, sbOff, hb, hbOff, out, outOff);
         } else {
@@ -71,6 +125,56 @@ public final class Normalization {
         for (int c = 0; c < channels; c++) {
             mean[meanOff + c] = keep * mean[meanOff + c] + momentum * moments[momentsOff + c];
             var[varOff + c] = keep * var[varOff + c] + momentum * moments[momentsOff + channels + c] * unbias;
+        }
+    }
+
+    private enum Kind { MOMENTS, DOTS, AFFINE, AFFINE_PAIR }
+
+    /**
+     * One call of a per-channel pass, split over the pool: the sums by channels, the affine maps by images. The
+     * operands' roles: x the input (b of the pair), a the cotangent (a of the pair), sa/ha and sb/hb the
+     * per-channel scales and shifts. One per calling thread, reused.
+     */
+    private static final class Job extends ItemSplit {
+        private static final ThreadLocal<Job> PER_THREAD = ThreadLocal.withInitial(Job::new);
+
+        static Job current() {
+            return PER_THREAD.get();
+        }
+
+        private Kind kind;
+        private int outer, channels, inner;
+        float[] x, a, sa, ha, sb, hb, out;
+        int xOff, aOff, saOff, haOff, sbOff, hbOff, outOff;
+
+        void run(Kind kind, int outer, int channels, int inner) {
+            this.kind = kind;
+            this.outer = outer;
+            this.channels = channels;
+            this.inner = inner;
+            try {
+                boolean byChannel = kind == Kind.MOMENTS || kind == Kind.DOTS;
+                long size = (long) outer * channels * inner * (kind == Kind.MOMENTS ? 1 : 2);
+                int items = byChannel ? channels : outer;
+                run(items, items == 0 ? 0 : size / items);
+            } finally {
+                x = a = sa = ha = sb = hb = out = null;
+            }
+        }
+
+        @Override
+        void runItems(int from, int to) {
+            int image = channels * inner, skip = from * image;
+            switch (kind) {
+                case MOMENTS -> {
+                    if (Simd.ENABLED) NormalizationSimd.moments(outer, channels, from, to, inner, x, xOff, out, outOff);
+                    else NormalizationScalar.moments(outer, channels, from, to, inner, x, xOff, out, outOff);
+                }
+                case DOTS -> channelDots(outer, channels, from, to, inner, a, aOff, x, xOff, out, outOff);
+                case AFFINE -> affineImages(to - from, channels, inner, x, xOff + skip, sa, saOff, ha, haOff, out, outOff + skip);
+                case AFFINE_PAIR -> affinePairImages(to - from, channels, inner, a, aOff + skip, sa, saOff, ha, haOff,
+                        x, xOff + skip, sb, sbOff, hb, hbOff, out, outOff + skip);
+            }
         }
     }
 

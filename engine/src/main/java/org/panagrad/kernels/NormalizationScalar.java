@@ -4,8 +4,9 @@ package org.panagrad.kernels;
 final class NormalizationScalar {
     private NormalizationScalar() {}
 
-    static void moments(int outer, int channels, int inner, float[] x, int xOff, float[] out, int outOff) {
-        for (int c = 0; c < channels; c++) {
+    /** Channels [c0, c1) of {@link Normalization#moments}. */
+    static void moments(int outer, int channels, int c0, int c1, int inner, float[] x, int xOff, float[] out, int outOff) {
+        for (int c = c0; c < c1; c++) {
             float shift = x[xOff + c * inner];
             double s1 = 0, s2 = 0;
             for (int o = 0; o < outer; o++) {

@@ -10,9 +10,10 @@ final class NormalizationSimd {
 
     private static final VectorSpecies<Float> F = Simd.FLOAT;
 
-    static void moments(int outer, int channels, int inner, float[] x, int xOff, float[] out, int outOff) {
+    /** Channels [c0, c1) of {@link Normalization#moments}. */
+    static void moments(int outer, int channels, int c0, int c1, int inner, float[] x, int xOff, float[] out, int outOff) {
         int bound = F.loopBound(inner);
-        for (int c = 0; c < channels; c++) {
+        for (int c = c0; c < c1; c++) {
             float shift = x[xOff + c * inner];
             FloatVector sv = FloatVector.broadcast(F, shift);
             double s1 = 0, s2 = 0;

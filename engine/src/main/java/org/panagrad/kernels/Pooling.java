@@ -13,6 +13,9 @@ import jdk.incubator.vector.VectorSpecies;
  * values of that row. The arg-max ops (the max pool's VJP and its adjoint) find each window's first maximum in
  * row-major order, as PyTorch's CPU kernel does, so ties go where PyTorch sends them; they are scalar in both
  * bodies (a window is a handful of compares). {@code simd} chooses the body, so tests run both in one JVM.
+ * <p>
+ * Planes (an image's channel) are independent: a call runs its planes in ranges over the worker pool
+ * ({@link ItemSplit}), the same bits at any thread count.
  */
 public final class Pooling {
     private Pooling() {}
@@ -21,19 +24,24 @@ public final class Pooling {
     private static final ThreadLocal<float[][]> ROW = ThreadLocal.withInitial(() -> new float[1][0]);
 
     public static void maxPool(ConvShape s, float[] x, int xOff, float[] y, int yOff) {
-        reduce(s, x, xOff, y, yOff, true, Simd.ENABLED);
+        Job.current().run(Kind.MAX, s, x, xOff, null, 0, y, yOff);
     }
 
     public static void avgPool(ConvShape s, float[] x, int xOff, float[] y, int yOff) {
-        reduce(s, x, xOff, y, yOff, false, Simd.ENABLED);
+        Job.current().run(Kind.AVERAGE, s, x, xOff, null, 0, y, yOff);
     }
 
-    /** Max (or average) pooling with the chosen body. */
+    /** Max (or average) pooling with the chosen body, on the calling thread. */
     static void reduce(ConvShape s, float[] x, int xOff, float[] y, int yOff, boolean max, boolean simd) {
+        reduce(s, 0, s.batch() * s.channels(), x, xOff, y, yOff, max, simd);
+    }
+
+    /** Planes [p0, p1) of {@link #reduce}. */
+    private static void reduce(ConvShape s, int p0, int p1, float[] x, int xOff, float[] y, int yOff, boolean max, boolean simd) {
         int h = s.height(), w = s.width(), oh = s.outHeight(), ow = s.outWidth();
         float[] row = row(w);
         float empty = max ? Float.NEGATIVE_INFINITY : 0f, scale = 1f / (s.kh() * s.kw());
-        for (int plane = 0; plane < s.batch() * s.channels(); plane++) {
+        for (int plane = p0; plane < p1; plane++) {
             int in = xOff + plane * h * w, out = yOff + plane * oh * ow;
             for (int r = 0; r < oh; r++) {
                 int top = r * s.strideH() - s.padH();
@@ -65,9 +73,15 @@ public final class Pooling {
 
     /** dx = 0, then each output's g added to its window's first maximum of x: the max pool's VJP. */
     public static void maxPoolScatter(ConvShape s, float[] x, int xOff, float[] g, int gOff, float[] dx, int dxOff) {
-        Elementwise.fill(s.batch() * s.imageSize(), 0f, dx, dxOff);
+        Job.current().run(Kind.SCATTER, s, x, xOff, g, gOff, dx, dxOff);
+    }
+
+    /** Planes [p0, p1) of {@link #maxPoolScatter}. */
+    private static void maxPoolScatter(ConvShape s, int p0, int p1, float[] x, int xOff, float[] g, int gOff, float[] dx, int dxOff) {
+        int hw = s.height() * s.width();
+        Elementwise.fill((p1 - p0) * hw, 0f, dx, dxOff + p0 * hw);
         int oh = s.outHeight(), ow = s.outWidth();
-        for (int plane = 0; plane < s.batch() * s.channels(); plane++) {
+        for (int plane = p0; plane < p1; plane++) {
             int in = plane * s.height() * s.width(), out = gOff + plane * oh * ow;
             for (int r = 0; r < oh; r++) {
                 for (int q = 0; q < ow; q++) dx[dxOff + in + argMax(s, x, xOff + in, r, q)] += g[out + r * ow + q];
@@ -77,8 +91,13 @@ public final class Pooling {
 
     /** y = c at each window's first maximum of x: the adjoint of {@link #maxPoolScatter} in c. */
     public static void maxPoolGather(ConvShape s, float[] x, int xOff, float[] c, int cOff, float[] y, int yOff) {
+        Job.current().run(Kind.GATHER, s, x, xOff, c, cOff, y, yOff);
+    }
+
+    /** Planes [p0, p1) of {@link #maxPoolGather}. */
+    private static void maxPoolGather(ConvShape s, int p0, int p1, float[] x, int xOff, float[] c, int cOff, float[] y, int yOff) {
         int oh = s.outHeight(), ow = s.outWidth();
-        for (int plane = 0; plane < s.batch() * s.channels(); plane++) {
+        for (int plane = p0; plane < p1; plane++) {
             int in = plane * s.height() * s.width(), out = yOff + plane * oh * ow;
             for (int r = 0; r < oh; r++) {
                 for (int q = 0; q < ow; q++) y[out + r * ow + q] = c[cOff + in + argMax(s, x, xOff + in, r, q)];
@@ -108,7 +127,7 @@ public final class Pooling {
 
     /** dx = each output's g / (kh kw) added over its window: the average pool's adjoint. */
     public static void avgPoolAdjoint(ConvShape s, float[] g, int gOff, float[] dx, int dxOff) {
-        avgPoolAdjoint(s, g, gOff, dx, dxOff, Simd.ENABLED);
+        Job.current().run(Kind.AVERAGE_ADJOINT, s, null, 0, g, gOff, dx, dxOff);
     }
 
     /**
@@ -116,11 +135,16 @@ public final class Pooling {
      * width, which is then added to each of the kh input rows it came from (a vector at a time in the SIMD body).
      */
     static void avgPoolAdjoint(ConvShape s, float[] g, int gOff, float[] dx, int dxOff, boolean simd) {
+        avgPoolAdjoint(s, 0, s.batch() * s.channels(), g, gOff, dx, dxOff, simd);
+    }
+
+    /** Planes [p0, p1) of {@link #avgPoolAdjoint}. */
+    private static void avgPoolAdjoint(ConvShape s, int p0, int p1, float[] g, int gOff, float[] dx, int dxOff, boolean simd) {
         int h = s.height(), w = s.width(), oh = s.outHeight(), ow = s.outWidth();
-        Elementwise.fill(s.batch() * s.imageSize(), 0f, dx, dxOff);
+        Elementwise.fill((p1 - p0) * h * w, 0f, dx, dxOff + p0 * h * w);
         float[] row = row(w);
         float scale = 1f / (s.kh() * s.kw());
-        for (int plane = 0; plane < s.batch() * s.channels(); plane++) {
+        for (int plane = p0; plane < p1; plane++) {
             int in = dxOff + plane * h * w, out = gOff + plane * oh * ow;
             for (int r = 0; r < oh; r++) {
                 for (int q = 0; q < w; q++) row[q] = 0f;
@@ -144,6 +168,50 @@ public final class Pooling {
             FloatVector.fromArray(F, dx, to + q).add(FloatVector.fromArray(F, row, from + q)).intoArray(dx, to + q);
         }
         for (; q < n; q++) dx[to + q] += row[from + q];
+    }
+
+    private enum Kind { MAX, AVERAGE, SCATTER, GATHER, AVERAGE_ADJOINT }
+
+    /** One call of a pooling kernel, its planes split over the pool; one per calling thread, reused. */
+    private static final class Job extends ItemSplit {
+        private static final ThreadLocal<Job> PER_THREAD = ThreadLocal.withInitial(Job::new);
+
+        static Job current() {
+            return PER_THREAD.get();
+        }
+
+        private Kind kind;
+        private ConvShape s;
+        private float[] x, g, out;
+        private int xOff, gOff, outOff;
+
+        /** x is the input (null for the average's adjoint), g the second operand (a cotangent), out the result. */
+        void run(Kind kind, ConvShape s, float[] x, int xOff, float[] g, int gOff, float[] out, int outOff) {
+            this.kind = kind;
+            this.s = s;
+            this.x = x;
+            this.xOff = xOff;
+            this.g = g;
+            this.gOff = gOff;
+            this.out = out;
+            this.outOff = outOff;
+            try {
+                run(s.batch() * s.channels(), (long) s.height() * s.width() + s.positions());
+            } finally {
+                this.x = this.g = this.out = null;
+            }
+        }
+
+        @Override
+        void runItems(int from, int to) {
+            switch (kind) {
+                case MAX -> reduce(s, from, to, x, xOff, out, outOff, true, Simd.ENABLED);
+                case AVERAGE -> reduce(s, from, to, x, xOff, out, outOff, false, Simd.ENABLED);
+                case SCATTER -> maxPoolScatter(s, from, to, x, xOff, g, gOff, out, outOff);
+                case GATHER -> maxPoolGather(s, from, to, x, xOff, g, gOff, out, outOff);
+                case AVERAGE_ADJOINT -> avgPoolAdjoint(s, from, to, g, gOff, out, outOff, Simd.ENABLED);
+            }
+        }
     }
 
     private static float[] row(int w) {

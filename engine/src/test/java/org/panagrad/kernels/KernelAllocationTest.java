@@ -67,6 +67,37 @@ class KernelAllocationTest {
     }
 
     @Test
+    void splitMemoryBoundKernelsAllocateNothingOnTwoThreads() {
+        Gemm.setThreads(2);
+        assertAllocateNothing(splitCalls(), 2, GEMM_WARMUP_ROUNDS);
+    }
+
+    /** Pooling, dense elementwise kernels and batch norm's passes at sizes that split over the pool (ItemSplit). */
+    private static Map<String, Runnable> splitCalls() {
+        Random rnd = new Random(10);
+        Map<String, Runnable> calls = new LinkedHashMap<>();
+        ConvShape p = new ConvShape(32, 6, 28, 28, 6, 2, 2, 2, 2, 0, 0, 1, 1, 6);
+        int in = p.batch() * p.imageSize();
+        float[] x = KernelTestSupport.random(rnd, in, -1f, 1f), dx = new float[in], g = new float[in];
+        float[] y = new float[p.batch() * p.outImageSize()];
+        calls.put("max pool", () -> Pooling.maxPool(p, x, 0, y, 0));
+        calls.put("max pool scatter", () -> Pooling.maxPoolScatter(p, x, 0, y, 0, dx, 0));
+        calls.put("max pool gather", () -> Pooling.maxPoolGather(p, x, 0, dx, 0, y, 0));
+        calls.put("avg pool adjoint", () -> Pooling.avgPoolAdjoint(p, y, 0, dx, 0));
+        calls.put("relu", () -> Elementwise.unary(UnaryOp.RELU, in, x, 0, g, 0));
+        calls.put("tanh", () -> Elementwise.unary(UnaryOp.TANH, in, x, 0, g, 0));
+        calls.put("step", () -> Elementwise.step(in, 0.5f, x, 0, g, 0));
+        calls.put("reluBackward", () -> Elementwise.reluBackward(in, dx, 0, x, 0, g, 0));
+        float[] channel = KernelTestSupport.random(rnd, 6, 0.5f, 1f), moments = new float[12];
+        calls.put("batch moments", () -> Normalization.moments(32, 6, 784, x, 0, moments, 0));
+        calls.put("channel dots", () -> Normalization.channelDots(32, 6, 784, dx, 0, x, 0, moments, 0));
+        calls.put("channel affine", () -> Normalization.affine(32, 6, 784, x, 0, channel, 0, channel, 0, g, 0));
+        calls.put("channel affine pair", () -> Normalization.affinePair(32, 6, 784, x, 0, channel, 0, channel, 0, dx, 0,
+                channel, 0, channel, 0, g, 0));
+        return calls;
+    }
+
+    @Test
     void attentionAllocatesNothingOnTwoThreads() {
         Gemm.setThreads(2);
         Map<String, Runnable> calls = new LinkedHashMap<>();
@@ -102,7 +133,10 @@ class KernelAllocationTest {
         ConvShape[] shapes = {new ConvShape(4, 8, 10, 10, 16, 3, 3, 1, 1, 1, 1, 1, 1, 1),
                 new ConvShape(2, 3, 9, 7, 4, 3, 2, 2, 1, 1, 0, 1, 1, 1),
                 // The weight gradient per tap from the padded copy (ImplicitPatches.weightGradient).
-                new ConvShape(4, 16, 10, 10, 16, 3, 3, 1, 1, 1, 1, 1, 1, 1)};
+                new ConvShape(4, 16, 10, 10, 16, 3, 3, 1, 1, 1, 1, 1, 1, 1),
+                // lenet5's kinds: few channels, every pass on FewRowsProduct or OneVectorProduct.
+                new ConvShape(4, 1, 12, 12, 6, 5, 5, 1, 1, 2, 2, 1, 1, 1),
+                new ConvShape(4, 6, 9, 9, 16, 5, 5, 1, 1, 0, 0, 1, 1, 1)};
         for (ConvShape s : shapes) {
             float[] x = KernelTestSupport.random(rnd, s.batch() * s.imageSize(), -1f, 1f), dx = new float[x.length];
             float[] w = KernelTestSupport.random(rnd, s.outChannels() * s.patchRows(), -1f, 1f), dw = new float[w.length];

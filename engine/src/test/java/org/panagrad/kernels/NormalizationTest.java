@@ -26,8 +26,8 @@ class NormalizationTest {
         float[] x = random(rnd, OFF + n, -1f, 1f);
         for (int i = OFF; i < x.length; i++) x[i] += 100; // a large mean against a unit spread
         float[] simd = new float[OFF + 2 * channels], scalar = new float[OFF + 2 * channels];
-        NormalizationSimd.moments(outer, channels, inner, x, OFF, simd, OFF);
-        NormalizationScalar.moments(outer, channels, inner, x, OFF, scalar, OFF);
+        NormalizationSimd.moments(outer, channels, 0, channels, inner, x, OFF, simd, OFF);
+        NormalizationScalar.moments(outer, channels, 0, channels, inner, x, OFF, scalar, OFF);
         float[] exact = new float[OFF + 2 * channels];
         for (int c = 0; c < channels; c++) {
             double mean = overChannel(outer, channels, inner, c, at -> x[at]) / (outer * inner);

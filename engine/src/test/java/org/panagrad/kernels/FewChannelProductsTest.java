@@ -1,0 +1,89 @@
+package org.panagrad.kernels;
+
+import org.junit.jupiter.api.Test;
+
+import java.util.Arrays;
+import java.util.Random;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+/**
+ * The direct products of convolutions with few channels, {@link FewRowsProduct} and {@link OneVectorProduct}: the
+ * SIMD body against its scalar twin bit for bit, over row counts around the 4-, 2- and 1-row kernels, columns
+ * around the two-vector blocks and depths around nothing, with row tables that jump about in B (or A); and the
+ * twin against a float64 sum.
+ */
+class FewChannelProductsTest {
+    private static final int[] ROWS = {1, 2, 3, 4, 5, 6, 7, 8, 9, 15, 16};
+    private static final int[] DEPTHS = {0, 1, 2, 7, 25, 66};
+
+    @Test
+    void fewRowsFromTheSimdBodyAreThoseOfTheScalarTwin() {
+        Random rnd = new Random(11);
+        int blocks = FewRowsProduct.COLUMNS;
+        for (int m : ROWS) {
+            for (int n : new int[] {1, 3, blocks - 1, blocks, blocks + 1, 2 * blocks + 5, 3 * blocks}) {
+                for (int k : DEPTHS) {
+                    int lda = k + 3, ldc = FewRowsProduct.paddedColumns(n) + 2;
+                    float[] a = KernelTestSupport.random(rnd, 1 + m * lda, -1f, 1f);
+                    int[] bRows = new int[k];
+                    for (int p = 0; p < k; p++) bRows[p] = rnd.nextInt(40);
+                    float[] b = KernelTestSupport.random(rnd, 40 + FewRowsProduct.paddedColumns(n), -1f, 1f);
+                    float[] simd = new float[2 + m * ldc], scalar = new float[simd.length];
+                    Arrays.fill(simd, Float.NaN);
+                    Arrays.fill(scalar, Float.NaN);
+                    FewRowsProduct.multiply(m, n, k, a, 1, lda, b, bRows, simd, 2, ldc, true);
+                    FewRowsProduct.multiply(m, n, k, a, 1, lda, b, bRows, scalar, 2, ldc, false);
+                    String what = "m " + m + " n " + n + " k " + k;
+                    for (int r = 0; r < m; r++) {
+                        for (int j = 0; j < n; j++) {
+                            int ci = 2 + r * ldc + j;
+                            assertEquals(Float.floatToIntBits(scalar[ci]), Float.floatToIntBits(simd[ci]), what + " at " + r + ", " + j);
+                            double sum = 0;
+                            for (int p = 0; p < k; p++) sum += (double) a[1 + r * lda + p] * b[bRows[p] + j];
+                            assertEquals(sum, scalar[ci], 1e-4, what);
+                        }
+                        // Nothing past the padded columns of a row, nor before C.
+                        for (int j = FewRowsProduct.paddedColumns(n); j < ldc; j++) assertEquals(Float.NaN, simd[2 + r * ldc + j], what);
+                    }
+                    assertEquals(Float.NaN, simd[1], what);
+                }
+            }
+        }
+    }
+
+    @Test
+    void oneVectorFromTheSimdBodyIsThatOfTheScalarTwin() {
+        Random rnd = new Random(12);
+        int lanes = OneVectorProduct.LANES;
+        for (int kg : new int[] {1, 7, 8, 9, 25, 150}) {
+            int m = OneVectorProduct.paddedRows(kg);
+            for (int k : DEPTHS) {
+                for (int width : new int[] {1, lanes / 2 + 1, lanes}) {
+                    for (boolean accumulate : new boolean[] {false, true}) {
+                        float[] a = KernelTestSupport.random(rnd, 60 + k, -1f, 1f);
+                        int[] aRows = new int[m];
+                        for (int r = 0; r < m; r++) aRows[r] = rnd.nextInt(60);
+                        float[] b = KernelTestSupport.random(rnd, 3 + k * lanes, -1f, 1f);
+                        float[] start = KernelTestSupport.random(rnd, 5 + m * lanes, -1f, 1f);
+                        float[] simd = start.clone(), scalar = start.clone();
+                        OneVectorProduct.multiply(m, k, a, aRows, b, 3, simd, 5, accumulate, width, true);
+                        OneVectorProduct.multiply(m, k, a, aRows, b, 3, scalar, 5, accumulate, width, false);
+                        String what = "rows " + m + " k " + k + " width " + width + (accumulate ? " accumulating" : "");
+                        for (int r = 0; r < m; r++) {
+                            for (int j = 0; j < width; j++) {
+                                int ci = 5 + r * lanes + j;
+                                assertEquals(Float.floatToIntBits(scalar[ci]), Float.floatToIntBits(simd[ci]), what + " at " + r + ", " + j);
+                                double sum = accumulate ? start[ci] : 0;
+                                for (int p = 0; p < k; p++) sum += (double) a[aRows[r] + p] * b[3 + p * lanes + j];
+                                assertEquals(sum, scalar[ci], 1e-4, what);
+                            }
+                        }
+                        assertArrayEquals(Arrays.copyOf(start, 5), Arrays.copyOf(simd, 5), what + ": before C");
+                    }
+                }
+            }
+        }
+    }
+}
