@@ -17,7 +17,9 @@ set -euo pipefail
 forks=$1 args=$2 logdir=${3:-}
 limit=${LIMIT:-16384}
 jar=${JAR:-"$(git rev-parse --show-toplevel)/bench/target/benchmarks.jar"}
-echo "# $(lscpu | grep 'Model name' | sed 's/ \+/ /g'); $(java -version 2>&1 | head -1); jar $jar (worktree commit $(git rev-parse --short HEAD)); load $(cut -d' ' -f1-3 /proc/loadavg)"
+# The JVM the forks run on: JMH's -jvm in the arguments, else java on the PATH.
+forkjava=$(echo "$args" | sed -n 's/.*-jvm \([^ ]*\).*/\1/p')
+echo "# $(lscpu | grep 'Model name' | sed 's/ \+/ /g'); $(${forkjava:-java} -version 2>&1 | head -1); jar $jar (worktree commit $(git rev-parse --short HEAD)); load $(cut -d' ' -f1-3 /proc/loadavg)"
 echo "# JMH $args -f 1 -wi ${WI:-5} -i ${IT:-2} -prof gc; BAD above $limit B/op"
 [ -n "$logdir" ] && mkdir -p "$logdir"
 bad=0
