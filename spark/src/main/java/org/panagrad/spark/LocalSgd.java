@@ -31,7 +31,10 @@ public final class LocalSgd {
 
     /**
      * {@code batch} examples per local step on each partition; {@code localSteps} steps between averagings; from
-     * theta and the running statistics {@code buffers} (empty for a model without batch norm).
+     * theta and the running statistics {@code buffers} (empty for a model without batch norm). The run continues
+     * after the {@link FlatUpdate#steps() steps} the update has taken: 0 for a fresh one, and for one
+     * {@link FlatUpdate#restore restored} from a saved round's {@link #update()}, where that run stopped, so that it
+     * draws the same batches and ends bit for bit where an uninterrupted run ends.
      */
     public LocalSgd(SparkLoss loss, FlatUpdate update, float[] theta, float[] buffers, int batch, int localSteps, long seed) {
         if (batch < 1 || localSteps < 1) {
@@ -45,6 +48,12 @@ public final class LocalSgd {
         this.batch = batch;
         this.localSteps = localSteps;
         this.seed = seed;
+        this.steps = update.steps();
+        this.rounds = steps / localSteps;
+        if (steps % localSteps != 0) {
+            throw new IllegalArgumentException("local SGD continues after whole rounds of " + localSteps + " local steps; the update has taken "
+                    + steps + " (another --local-steps?)");
+        }
     }
 
     /** One round; returns the replicas' mean training loss over its local steps. */
@@ -130,6 +139,11 @@ public final class LocalSgd {
     /** The replicas' running statistics, averaged at the last round. */
     public float[] buffers() {
         return buffers;
+    }
+
+    /** The replicas' optimizer state (momentum, Adam's moments and step count), averaged at the last round. */
+    public FlatUpdate update() {
+        return update;
     }
 
     /** Local steps each replica has taken. */

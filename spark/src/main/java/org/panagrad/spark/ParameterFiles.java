@@ -40,20 +40,11 @@ public final class ParameterFiles {
         List<TensorData> tensors = new ArrayList<>();
         add(tensors, model.parameters(), theta, spec + " has %d parameters, got a vector of %d");
         add(tensors, model.buffers(), buffers, spec + " has %d buffer floats, got %d");
-        Map<String, String> metadata = new LinkedHashMap<>(Map.of(SPEC, spec.toString(), FINGERPRINT, Fingerprint.of(spec)));
+        Map<String, String> metadata = new LinkedHashMap<>(); // in a fixed order (Map.of's varies between JVMs): the same run, the same bytes
+        metadata.put(SPEC, spec.toString());
+        metadata.put(FINGERPRINT, Fingerprint.of(spec));
         if (state != null) state.writeInto(tensors, metadata);
         SafeTensors.write(path, tensors, metadata);
-    }
-
-    /** The training state of a file {@link #save} wrote for this spec; fails naming the file if it holds none. */
-    public static TrainingState loadState(Path path, ModelSpec spec) throws IOException {
-        SafeTensorsFile file = checked(path, spec);
-        TrainingState state = TrainingState.readFrom(file.tensors(), file.metadata());
-        if (state == null) {
-            throw new IllegalArgumentException(path + " holds parameters but no optimizer state (written by `train --save` "
-                    + "before it saved one): it can be analysed with `hessian --checkpoint`, not resumed");
-        }
-        return state;
     }
 
     private static void add(List<TensorData> tensors, List<Node> nodes, float[] flat, String mismatch) {
@@ -66,28 +57,50 @@ public final class ParameterFiles {
         if (off != flat.length) throw new IllegalArgumentException(String.format(mismatch, off, flat.length));
     }
 
-    /** The parameters of a file {@link #save} wrote for this spec; a file of another model fails naming both. */
-    public static float[] load(Path path, ModelSpec spec) throws IOException {
-        return read(path, spec, ModelZoo.build(spec, new Graph()).parameters());
+    /**
+     * What one file holds, read once: the parameters, the buffers (running statistics) and the training state
+     * (null for a file saved without one).
+     */
+    public record Checkpoint(Path path, float[] parameters, float[] buffers, TrainingState state) {
+        /** The training state, failing naming the file when it holds none. */
+        public TrainingState requireState() {
+            if (state == null) {
+                throw new IllegalArgumentException(path + " holds parameters but no optimizer state (written by `train --save` "
+                        + "before it saved one): it can be analysed with `hessian --checkpoint`, not resumed");
+            }
+            return state;
+        }
     }
 
-    /** The buffers (running statistics) of a file {@link #save} wrote for this spec. */
-    public static float[] loadBuffers(Path path, ModelSpec spec) throws IOException {
-        return read(path, spec, ModelZoo.build(spec, new Graph()).buffers());
-    }
-
-    private static SafeTensorsFile checked(Path path, ModelSpec spec) throws IOException {
+    /** Everything a file {@link #save} wrote for this spec holds, from one read; a file of another model fails naming both. */
+    public static Checkpoint loadCheckpoint(Path path, ModelSpec spec) throws IOException {
         SafeTensorsFile file = SafeTensors.read(path);
         String saved = file.metadata().get(FINGERPRINT);
         if (!Fingerprint.of(spec).equals(saved)) {
             throw new IllegalArgumentException(path + " holds the parameters of " + file.metadata().getOrDefault(SPEC, "another model")
                     + " (fingerprint " + saved + "), not of " + spec + " (fingerprint " + Fingerprint.of(spec) + ")");
         }
-        return file;
+        Classifier model = ModelZoo.build(spec, new Graph());
+        return new Checkpoint(path, flat(file, model.parameters()), flat(file, model.buffers()),
+                TrainingState.readFrom(path.toString(), file.tensors(), file.metadata()));
     }
 
-    private static float[] read(Path path, ModelSpec spec, List<Node> params) throws IOException {
-        SafeTensorsFile file = checked(path, spec);
+    /** The parameters of a file {@link #save} wrote for this spec. */
+    public static float[] load(Path path, ModelSpec spec) throws IOException {
+        return loadCheckpoint(path, spec).parameters();
+    }
+
+    /** The buffers (running statistics) of a file {@link #save} wrote for this spec. */
+    public static float[] loadBuffers(Path path, ModelSpec spec) throws IOException {
+        return loadCheckpoint(path, spec).buffers();
+    }
+
+    /** The training state of a file {@link #save} wrote for this spec; fails naming the file if it holds none. */
+    public static TrainingState loadState(Path path, ModelSpec spec) throws IOException {
+        return loadCheckpoint(path, spec).requireState();
+    }
+
+    private static float[] flat(SafeTensorsFile file, List<Node> params) {
         int total = 0;
         for (Node p : params) total += p.shape().numel();
         float[] theta = new float[total];

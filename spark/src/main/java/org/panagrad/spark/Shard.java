@@ -29,6 +29,34 @@ public record Shard(int partition, long start, int count, int width, float[] fea
         return new Shard(partition, from, to - from, width, f, l);
     }
 
+    /**
+     * A checksum of what the shard holds (CRC-32C of its labels, then of its features' bits, with the width and
+     * count), so that a resumed run can tell whether it trains on the same data, wherever the files now lie.
+     */
+    public String checksum() {
+        java.util.zip.CRC32C crc = new java.util.zip.CRC32C();
+        java.nio.ByteBuffer buffer = java.nio.ByteBuffer.allocate(1 << 16).order(java.nio.ByteOrder.LITTLE_ENDIAN);
+        buffer.putInt(count).putInt(width).flip();
+        crc.update(buffer);
+        for (int i = 0; i < labels.length; ) {
+            buffer.clear();
+            int n = Math.min(labels.length - i, buffer.capacity() / 4);
+            buffer.asIntBuffer().put(labels, i, n);
+            buffer.limit(4 * n);
+            crc.update(buffer);
+            i += n;
+        }
+        for (int i = 0; i < features.length; ) {
+            buffer.clear();
+            int n = Math.min(features.length - i, buffer.capacity() / 4);
+            buffer.asFloatBuffer().put(features, i, n);
+            buffer.limit(4 * n);
+            crc.update(buffer);
+            i += n;
+        }
+        return String.format("crc32c %08x", crc.getValue());
+    }
+
     /** The global example range [start, start + count), for messages. */
     public String describe() {
         return "partition " + partition + " (examples " + start + "-" + (start + count - 1) + ")";

@@ -17,32 +17,56 @@ import java.util.TreeMap;
  * the optimizer's tensors are named {@code optimizer.NAME}, its scalars and the run's entries sit in the metadata
  * under {@link #OPTIMIZER}, {@code OPTIMIZER.NAME} and {@code RUN.NAME}.
  */
-public record TrainingState(OptimizerSnapshot optimizer, Map<String, String> run) {
+public record TrainingState(OptimizerSnapshot optimizer, Map<String, String> run, String source) {
     static final String OPTIMIZER = "panagrad_spark_optimizer", RUN = "panagrad_spark_run", TENSOR = "optimizer.";
 
     public TrainingState {
         run = java.util.Collections.unmodifiableMap(new TreeMap<>(run));
     }
 
-    /** The run's entry {@code key}, failing with the file and what it holds when it is missing. */
+    /** A state to save; {@link ParameterFiles} reads one back with the file's path as its {@code source}. */
+    public TrainingState(OptimizerSnapshot optimizer, Map<String, String> run) {
+        this(optimizer, run, null);
+    }
+
+    /** The run's entry {@code key}, failing with the file, the key and what the file holds when it is missing. */
     public String get(String key) {
         String v = run.get(key);
-        if (v == null) throw new IllegalArgumentException("the checkpoint's run has no '" + key + "'; it holds " + run);
+        if (v == null) throw new IllegalArgumentException(where() + ": the run has no '" + key + "'; it holds " + run);
         return v;
     }
 
+    /** The run's entry {@code key} as a count (epochs or iterations done), failing with the file and key unless it is one. */
+    public int count(String key) {
+        String v = get(key);
+        try {
+            int n = Integer.parseInt(v);
+            if (n >= 0) return n;
+        } catch (NumberFormatException e) {
+            // reported below
+        }
+        throw new IllegalArgumentException(where() + ": the run's '" + key + "' is '" + v + "', not a count (a whole number >= 0)");
+    }
+
     /**
-     * Throws unless every entry of {@code settings} equals the saved one: a run resumed with another batch, seed or
-     * partitioning would not continue the saved trajectory. The message names each difference.
+     * Throws unless every entry of {@code settings} equals the saved one: a run resumed with another batch, seed,
+     * partitioning, history or data set would not continue the saved trajectory. The message names the file and
+     * each difference.
      */
     public void requireSame(Map<String, String> settings) {
         List<String> differ = new ArrayList<>();
         settings.forEach((k, v) -> {
-            if (!v.equals(run.get(k))) differ.add(k + " " + run.get(k) + " (saved) vs " + v + " (now)");
+            String saved = run.get(k);
+            if (saved == null) differ.add(k + " not in the file (saved by an older version) vs " + v + " (now)");
+            else if (!v.equals(saved)) differ.add(k + " " + saved + " (saved) vs " + v + " (now)");
         });
         if (!differ.isEmpty()) {
-            throw new IllegalArgumentException("cannot resume: the checkpoint was trained with other settings: " + String.join(", ", differ));
+            throw new IllegalArgumentException("cannot resume " + where() + ": it was trained with other settings: " + String.join(", ", differ));
         }
+    }
+
+    private String where() {
+        return source == null ? "the checkpoint" : source;
     }
 
     void writeInto(List<TensorData> tensors, Map<String, String> metadata) {
@@ -52,8 +76,8 @@ public record TrainingState(OptimizerSnapshot optimizer, Map<String, String> run
         run.forEach((k, v) -> metadata.put(RUN + "." + k, v));
     }
 
-    /** The state in a file's tensors and metadata, or null when the file holds none (parameters only). */
-    static TrainingState readFrom(List<TensorData> tensors, Map<String, String> metadata) {
+    /** The state in the tensors and metadata of file {@code source}, or null when it holds none (parameters only). */
+    static TrainingState readFrom(String source, List<TensorData> tensors, Map<String, String> metadata) {
         String name = metadata.get(OPTIMIZER);
         if (name == null) return null;
         List<TensorData> state = new ArrayList<>();
@@ -65,6 +89,6 @@ public record TrainingState(OptimizerSnapshot optimizer, Map<String, String> run
             if (k.startsWith(OPTIMIZER + ".")) scalars.put(k.substring(OPTIMIZER.length() + 1), v);
             if (k.startsWith(RUN + ".")) run.put(k.substring(RUN.length() + 1), v);
         });
-        return new TrainingState(new OptimizerSnapshot(name, state, scalars), run);
+        return new TrainingState(new OptimizerSnapshot(name, state, scalars), run, source);
     }
 }

@@ -21,7 +21,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
- * A saved training run resumes exactly: Adam in barrier stages and the driver's L-BFGS and Newton-CG, saved to a
+ * A saved training run resumes exactly: Adam in barrier stages, local SGD with Adam, and the driver's L-BFGS and Newton-CG, saved to a
  * file after a few epochs or iterations, loaded and continued, end bit for bit where an uninterrupted run ends; a failed barrier
  * stage, rerun from the last completed stage's state, changes nothing either, and without retries its failure ends
  * the run with the executor's message.
@@ -148,6 +148,38 @@ class ResumeTest {
             for (int i = 2; i < 4; i++) assertEquals(expected[i], resumed.step(), 0, "resumed iteration " + i);
             assertArrayEquals(end, h.parameters(), "the resumed Newton-CG's parameters, bit for bit");
         }
+    }
+
+    @Test
+    void localSgdSavedAfterTwoRoundsAndResumedEqualsAnUninterruptedRun(@TempDir Path dir) throws Exception {
+        // Adam, 3 local steps of 64 per round on each of the 2 partitions (8 steps per epoch: rounds cross epochs).
+        int n = theta.length;
+        LocalSgd uninterrupted = new LocalSgd(spark, FlatUpdate.adam(n, 1e-2), theta, new float[0], 64, 3, 5);
+        double[] expected = new double[4];
+        for (int r = 0; r < 4; r++) expected[r] = uninterrupted.round();
+
+        LocalSgd first = new LocalSgd(spark, FlatUpdate.adam(n, 1e-2), theta, new float[0], 64, 3, 5);
+        for (int r = 0; r < 2; r++) assertEquals(expected[r], first.round(), 0, "round " + r);
+        Path file = dir.resolve("local.safetensors");
+        ParameterFiles.save(file, SPEC, first.parameters(), first.buffers(),
+                new TrainingState(first.update().snapshot(), Map.of("rounds", "2", "local steps", "3")));
+
+        ParameterFiles.Checkpoint saved = ParameterFiles.loadCheckpoint(file, SPEC);
+        FlatUpdate restored = FlatUpdate.restore(saved.requireState().optimizer(), FlatUpdate.adam(n, 1e-2));
+        LocalSgd resumed = new LocalSgd(spark, restored, saved.parameters(), saved.buffers(), 64, 3, 5);
+        assertEquals(6, resumed.steps(), "the position comes with Adam's step count");
+        assertEquals(2, resumed.rounds());
+        for (int r = 2; r < 4; r++) assertEquals(expected[r], resumed.round(), 0, "resumed round " + r);
+        assertArrayEquals(uninterrupted.parameters(), resumed.parameters(), "the resumed local SGD's parameters, bit for bit");
+        OptimizerSnapshot a = uninterrupted.update().snapshot(), b = resumed.update().snapshot();
+        assertEquals(a.scalars(), b.scalars(), "Adam's step count and settings");
+        for (int i = 0; i < a.tensors().size(); i++) {
+            assertArrayEquals(a.tensors().get(i).data(), b.tensors().get(i).data(), "the averaged " + a.tensors().get(i).name());
+        }
+
+        IllegalArgumentException steps = assertThrows(IllegalArgumentException.class,
+                () -> new LocalSgd(spark, restored, saved.parameters(), saved.buffers(), 64, 4, 5));
+        assertTrue(steps.getMessage().contains("whole rounds of 4 local steps; the update has taken 6"), steps.getMessage());
     }
 
     @Test

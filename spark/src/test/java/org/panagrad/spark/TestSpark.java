@@ -6,12 +6,12 @@ import java.util.Map;
 import java.util.SplittableRandom;
 
 /** One local[2] Spark context for every test class in the JVM (starting one takes seconds), and test data. */
-final class TestSpark {
+public final class TestSpark {
     private static JavaSparkContext context;
 
     private TestSpark() {}
 
-    static synchronized JavaSparkContext context() {
+    public static synchronized JavaSparkContext context() {
         if (context == null) {
             context = Sessions.start("local[2]", "panagrad-spark-tests", Map.of(
                     "spark.ui.enabled", "false",

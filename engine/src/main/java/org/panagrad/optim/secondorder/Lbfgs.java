@@ -19,7 +19,8 @@ import java.util.Map;
  * gradient program, so the gradient at the accepted point comes for free and y is measured on the same minibatch
  * as s (pairs from two different minibatches would mix curvature with sampling noise). A pair with
  * s'y &lt;= 1e-10 (which Armijo does not exclude) is skipped, as torch does. The first step, without history, is scaled by
- * min(1, 1/|g|_1) lr, as in torch; a direction that does not descend drops the history.
+ * {@link FirstStep}: min(1, 1/|g|_1) lr by default, as in torch, or lr/|g|_2 (a step of length lr, as L-BFGS-B and
+ * Breeze, MLlib's optimizer, take it); a direction that does not descend drops the history.
  * <p>
  * Its {@link #snapshot() state}: the pairs in use, oldest first, as tensors s and y of shape [pairs, n], their
  * rho = 1/s'y (exact doubles, as text), and the step count.
@@ -31,16 +32,17 @@ public final class Lbfgs implements ClosureOptimizer {
      * @param history pairs kept (torch: 100; each pair costs two parameter-sized vectors)
      */
     public record Options(double lr, int history, double armijo, double backtrack, int maxBacktracks,
-                          LineSearch lineSearch) {
+                          LineSearch lineSearch, FirstStep firstStep) {
         public Options {
             if (history < 1) throw new IllegalArgumentException("L-BFGS needs a history of at least 1, got " + history);
             if (!(lr > 0)) throw new IllegalArgumentException("the learning rate must be positive, got " + lr);
             if (lineSearch == null) throw new IllegalArgumentException("L-BFGS needs a line search");
+            if (firstStep == null) throw new IllegalArgumentException("L-BFGS needs a first-step rule");
         }
 
-        /** Backtracking (Armijo) with these constants. */
+        /** Backtracking (Armijo) with these constants, torch's first step. */
         public Options(double lr, int history, double armijo, double backtrack, int maxBacktracks) {
-            this(lr, history, armijo, backtrack, maxBacktracks, LineSearch.ARMIJO);
+            this(lr, history, armijo, backtrack, maxBacktracks, LineSearch.ARMIJO, FirstStep.TORCH);
         }
 
         public static Options defaults() {
@@ -48,7 +50,7 @@ public final class Lbfgs implements ClosureOptimizer {
         }
 
         public Options withHistory(int m) {
-            return new Options(lr, m, armijo, backtrack, maxBacktracks, lineSearch);
+            return new Options(lr, m, armijo, backtrack, maxBacktracks, lineSearch, firstStep);
         }
 
         /**
@@ -56,8 +58,30 @@ public final class Lbfgs implements ClosureOptimizer {
          * {@code maxBacktracks} evaluations at most.
          */
         public Options withLineSearch(LineSearch search) {
-            return new Options(lr, history, armijo, backtrack, maxBacktracks, search);
+            return new Options(lr, history, armijo, backtrack, maxBacktracks, search, firstStep);
         }
+
+        /** The same options with another scaling of the first step. */
+        public Options withFirstStep(FirstStep first) {
+            return new Options(lr, history, armijo, backtrack, maxBacktracks, lineSearch, first);
+        }
+    }
+
+    /**
+     * The length of the first trial step, before any pair sets the scale (later iterations try lr along the
+     * direction the two-loop recursion scaled by s'y / y'y, Shanno and Phua's initial Hessian).
+     */
+    public enum FirstStep {
+        /**
+         * lr min(1, 1/|g|_1), torch.optim.LBFGS's: cautious on a problem with many parameters, where |g|_1 grows
+         * with their number, so a strong-Wolfe search usually extrapolates before it accepts.
+         */
+        TORCH,
+        /**
+         * lr / |g|_2: a step of length lr along -g, as L-BFGS-B (Byrd, Lu, Nocedal and Zhu) and Breeze (MLlib's
+         * L-BFGS) take it: independent of the number of parameters.
+         */
+        UNIT_LENGTH
     }
 
     /** How a step length along the quasi-Newton direction is chosen. */
@@ -169,7 +193,11 @@ public final class Lbfgs implements ClosureOptimizer {
     /** d = -H g by the two-loop recursion; returns the first trial step size. */
     private double direction() {
         Vectors.negate(g, d);
-        if (count == 0) return options.lr() * Math.min(1, 1 / Vectors.norm1(g));
+        if (count == 0) {
+            return options.firstStep() == FirstStep.TORCH
+                    ? options.lr() * Math.min(1, 1 / Vectors.norm1(g))
+                    : options.lr() / (Vectors.norm(g) > 0 ? Vectors.norm(g) : 1); // finite at g = 0, as torch's rule
+        }
         int m = s.length;
         for (int k = 0, i = newest; k < count; k++, i = (i - 1 + m) % m) {
             alpha[i] = rho[i] * Vectors.dot(s[i], d);

@@ -124,6 +124,7 @@ final class BenchCommand implements Callable<Integer> {
                     out.flush();
                 }
             }
+            breakdown.close(); // the labelled calls are done
             if (sgdOnly) {
                 sgd(out, c, single, distributed.get(cluster.partitions), theta);
                 out.flush();

@@ -67,8 +67,12 @@ final class HessianCommand implements Callable<Integer> {
         PrintWriter out = spec.commandLine().getOut();
         long t0 = System.nanoTime();
         try (ClusterOptions.Cluster c = cluster.open("panagrad hessian")) {
-            float[] theta = checkpoint != null ? ParameterFiles.load(checkpoint, cluster.spec()) : c.loss().initialParameters(seed);
-            if (checkpoint != null) c.loss().setBuffers(ParameterFiles.loadBuffers(checkpoint, cluster.spec()));
+            float[] theta = c.loss().initialParameters(seed);
+            if (checkpoint != null) {
+                ParameterFiles.Checkpoint saved = ParameterFiles.loadCheckpoint(checkpoint, cluster.spec());
+                theta = saved.parameters();
+                c.loss().setBuffers(saved.buffers());
+            }
             out.printf(Locale.ROOT, "%s on %s, %d partitions (%s); %,d parameters (fingerprint %s); %s of the mean loss over %,d training images%n",
                     cluster.spec(), cluster.master, cluster.partitions, c.context().version(), c.loss().dimension(),
                     c.loss().fingerprint(), curvature, c.train().count());

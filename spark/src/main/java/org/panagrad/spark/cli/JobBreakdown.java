@@ -20,14 +20,15 @@ import java.util.concurrent.TimeoutException;
  * task's launch (stage creation, task serialization and launch), the tasks' deserialization (closure, broadcasts),
  * run (the compiled programs over the shard) and result serialization, the driver's fetch of a result too large to
  * travel in the task's status message, and from the last task's end to the job's end (the driver's merge). Each component is the median over the calls measured under one
- * label; the task components are the slowest task's.
+ * label; the task components are the slowest task's. Close it to remove its listener from the context.
  */
-final class JobBreakdown extends SparkListener {
+final class JobBreakdown extends SparkListener implements AutoCloseable {
     private final JavaSparkContext sc;
     private final Map<String, List<double[]>> calls = new LinkedHashMap<>();
     private long jobStart = -1, jobEnd = -1, firstLaunch = Long.MAX_VALUE, lastFinish = -1;
     private double deserialize, run, cpu, serialize, gc, fetch;
     private int jobs;
+    private boolean undrained;
 
     private static final String[] PARTS = {"outside the job", "to the first task", "task deserialization", "task run",
             "task CPU", "task GC", "result serialization",
@@ -38,31 +39,44 @@ final class JobBreakdown extends SparkListener {
         sc.sc().addSparkListener(this);
     }
 
-    /** Starts a call. */
-    synchronized void begin() {
-        jobStart = jobEnd = lastFinish = -1;
-        firstLaunch = Long.MAX_VALUE;
-        deserialize = run = cpu = serialize = gc = fetch = 0;
-        jobs = 0;
+    /**
+     * Starts a call: first lets the listener bus deliver every event already posted, so that a late event of an
+     * earlier job (an unlabelled one, say) cannot land in this call's window, then resets the counters.
+     */
+    void begin() {
+        boolean drained = drained();
+        synchronized (this) {
+            jobStart = jobEnd = lastFinish = -1;
+            firstLaunch = Long.MAX_VALUE;
+            deserialize = run = cpu = serialize = gc = fetch = 0;
+            jobs = 0;
+            undrained = !drained; // earlier events may still arrive: end() files nothing for this call
+        }
     }
 
     /** Ends a call of {@code wallMs} and files its breakdown under {@code label}; calls of several jobs are skipped. */
     void end(String label, double wallMs) {
-        try {
-            sc.sc().listenerBus().waitUntilEmpty(10_000);
-        } catch (TimeoutException e) {
-            return; // a breakdown missing its events is not reported
-        }
+        if (!drained()) return; // a breakdown missing its events is not reported
         synchronized (this) {
-            if (jobs != 1 || jobStart < 0 || jobEnd < 0 || lastFinish < 0) return;
+            if (undrained || jobs != 1 || jobStart < 0 || jobEnd < 0 || lastFinish < 0) return;
             double job = jobEnd - jobStart;
             calls.computeIfAbsent(label, k -> new ArrayList<>()).add(new double[] {wallMs - job, firstLaunch - jobStart, deserialize,
                     run, cpu, gc, serialize, fetch, jobEnd - lastFinish});
         }
     }
 
+    /** Whether the listener bus delivered every posted event within 10 s. */
+    private boolean drained() {
+        try {
+            sc.sc().listenerBus().waitUntilEmpty(10_000);
+            return true;
+        } catch (TimeoutException e) {
+            return false;
+        }
+    }
+
     /** One line per label: the median of each component, in ms. */
-    List<String> report() {
+    synchronized List<String> report() {
         List<String> lines = new ArrayList<>();
         calls.forEach((label, list) -> {
             StringBuilder b = new StringBuilder(label + " (" + list.size() + " calls):");
@@ -75,6 +89,12 @@ final class JobBreakdown extends SparkListener {
             lines.add(b.toString());
         });
         return lines;
+    }
+
+    /** Removes the listener; the calls filed so far stay reportable. */
+    @Override
+    public void close() {
+        sc.sc().removeSparkListener(this);
     }
 
     @Override

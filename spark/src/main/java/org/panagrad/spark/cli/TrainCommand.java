@@ -49,6 +49,11 @@ final class TrainCommand implements Callable<Integer> {
     @Option(names = "--history", defaultValue = "10", description = "lbfgs: (s, y) pairs kept (default: ${DEFAULT-VALUE}).")
     int history;
 
+    @Option(names = "--first-step", defaultValue = "unit-length",
+            description = "lbfgs: the first iteration's trial step along -g: unit-length (1/|g|_2, as L-BFGS-B and MLlib's Breeze) "
+                    + "or torch (min(1, 1/|g|_1), torch.optim.LBFGS's) (default: ${DEFAULT-VALUE}).")
+    String firstStep;
+
     @Option(names = "--curvature-fraction", defaultValue = "0.1",
             description = "newton-cg: the sampled fraction of the training set for Gauss-Newton products (default: ${DEFAULT-VALUE}).")
     double curvatureFraction;
@@ -89,13 +94,13 @@ final class TrainCommand implements Callable<Integer> {
 
     @Option(names = "--save", paramLabel = "FILE",
             description = "Write the parameters, running statistics, optimizer state and the run's position (safetensors) for "
-                    + "`hessian --checkpoint` and `train --resume`; sgd and adam rewrite it after every barrier stage.")
+                    + "`hessian --checkpoint` and `train --resume`; sgd and adam rewrite it after every barrier stage (local SGD: every round).")
     Path save;
 
     @Option(names = "--resume", paramLabel = "FILE",
             description = "Continue the run a `train --save` wrote: its parameters, running statistics and optimizer state, "
-                    + "up to --epochs (sgd, adam) or --iterations (lbfgs, newton-cg) in all; the same optimizer, model, data, "
-                    + "partitions, batch and seed, so the result equals an uninterrupted run's.")
+                    + "up to --epochs (sgd, adam) or --iterations (lbfgs, newton-cg) in all; the same optimizer and its settings, model, "
+                    + "training data, partitions, batch, local steps and seed, so the result equals an uninterrupted run's.")
     Path resume;
 
     @Option(names = "--stage-retries", defaultValue = "0",
@@ -109,18 +114,40 @@ final class TrainCommand implements Callable<Integer> {
     /** The running statistics that training carries besides the parameters (batch norm); empty without. */
     private float[] buffers;
 
-    /** What --save writes besides them: the optimizer state and the run's position (null for local SGD). */
+    /** What --save writes besides them: the optimizer state and the run's position. */
     private TrainingState state;
 
-    /** What fixes a run's trajectory besides the model (the file's fingerprint) and --lr/--momentum (the optimizer's state). */
+    /** The training set's content checksum, computed once per run. */
+    private String dataChecksum;
+
+    /**
+     * What fixes a run's trajectory besides the model (the file's fingerprint) and --lr/--momentum (the optimizer's
+     * state): the optimizer and its settings, the partitioning, the seed, and the training set (its size and a
+     * checksum of its images and labels, so that other data at the same path, or the same data elsewhere, is told
+     * apart by what it holds).
+     */
     private java.util.Map<String, String> runSettings(ClusterOptions.Cluster c) {
         java.util.Map<String, String> m = new java.util.TreeMap<>();
+        if (dataChecksum == null) dataChecksum = c.train().checksum();
         m.put("optimizer", optimizer);
         m.put("training images", Integer.toString(c.train().count()));
+        m.put("training data checksum", dataChecksum);
         m.put("partitions", Integer.toString(cluster.partitions));
         m.put("seed", Long.toString(seed));
-        if (optimizer.equals("sgd") || optimizer.equals("adam")) m.put("batch", Integer.toString(batch));
-        if (optimizer.equals("newton-cg")) m.put("curvature fraction", Double.toString(curvatureFraction));
+        switch (optimizer) {
+            case "lbfgs" -> {
+                m.put("history", Integer.toString(history));
+                m.put("first step", firstStep);
+            }
+            case "newton-cg" -> {
+                m.put("curvature fraction", Double.toString(curvatureFraction));
+                m.put("cg iterations", Integer.toString(cgIterations));
+            }
+            default -> {
+                m.put("batch", Integer.toString(batch));
+                m.put("local steps", Integer.toString(localSteps));
+            }
+        }
         return m;
     }
 
@@ -134,7 +161,7 @@ final class TrainCommand implements Callable<Integer> {
     private static int resumeDriver(org.panagrad.optim.secondorder.ClosureOptimizer opt, TrainingState resumed, PrintWriter out) {
         if (resumed == null) return 0;
         opt.restore(resumed.optimizer());
-        int done = Integer.parseInt(resumed.get("iterations"));
+        int done = resumed.count("iterations");
         out.printf(Locale.ROOT, "resumed after iteration %d%n", done);
         return done;
     }
@@ -146,10 +173,15 @@ final class TrainCommand implements Callable<Integer> {
             throw new IllegalArgumentException("--optimizer must be lbfgs, newton-cg, sgd or adam, got '" + optimizer + "'");
         }
         if (epochsPerStage < 0) throw new IllegalArgumentException("--epochs-per-stage must be 0 (all) or positive, got " + epochsPerStage);
-        if (resume != null && (verifySingleProcess || localSteps > 0)) {
-            throw new IllegalArgumentException("--resume continues synchronous sgd or adam, lbfgs or newton-cg, without "
-                    + "--verify-single-process; got --local-steps " + localSteps + (verifySingleProcess ? " --verify-single-process" : ""));
+        if (resume != null && verifySingleProcess) {
+            throw new IllegalArgumentException("--resume continues a run without --verify-single-process (the check reruns the "
+                    + "whole run from its start)");
         }
+        Lbfgs.FirstStep lbfgsFirstStep = switch (firstStep) {
+            case "unit-length" -> Lbfgs.FirstStep.UNIT_LENGTH;
+            case "torch" -> Lbfgs.FirstStep.TORCH;
+            default -> throw new IllegalArgumentException("--first-step must be unit-length or torch, got '" + firstStep + "'");
+        };
         if (verifySingleProcess && (!java.util.List.of("sgd", "adam").contains(optimizer) || localSteps > 0)) {
             throw new IllegalArgumentException("--verify-single-process checks synchronous sgd or adam (--local-steps 0), got --optimizer "
                     + optimizer + " --local-steps " + localSteps);
@@ -161,9 +193,10 @@ final class TrainCommand implements Callable<Integer> {
             buffers = loss.initialBuffers(seed);
             TrainingState resumed = null;
             if (resume != null) {
-                theta = ParameterFiles.load(resume, model);
-                buffers = ParameterFiles.loadBuffers(resume, model);
-                resumed = ParameterFiles.loadState(resume, model);
+                ParameterFiles.Checkpoint saved = ParameterFiles.loadCheckpoint(resume, model);
+                theta = saved.parameters();
+                buffers = saved.buffers();
+                resumed = saved.requireState();
                 resumed.requireSame(runSettings(c));
             }
             out.printf(Locale.ROOT, "%s, %,d parameters, %,d training images in %d partitions on %s; %s%n", model, loss.dimension(),
@@ -173,7 +206,7 @@ final class TrainCommand implements Callable<Integer> {
             switch (optimizer) {
                 case "lbfgs" -> {
                     DatasetFunction f = new DatasetFunction(loss, Selection.all(), theta);
-                    Lbfgs opt = Lbfgs.minimizing(f, DatasetFunction.lbfgsOptions(history));
+                    Lbfgs opt = Lbfgs.minimizing(f, DatasetFunction.lbfgsOptions(history).withFirstStep(lbfgsFirstStep));
                     int done = resumeDriver(opt, resumed, out);
                     for (int i = done + 1; i <= iterations; i++) {
                         long t = System.nanoTime();
@@ -212,34 +245,42 @@ final class TrainCommand implements Callable<Integer> {
             out.printf(Locale.ROOT, "test accuracy %.2f%% (%d images)%n", 100.0 * eval.correct(test) / test.count(), test.count());
             if (save != null) {
                 ParameterFiles.save(save, model, theta, buffers, state);
-                out.println("saved " + save + (state == null ? " (local SGD: parameters and running statistics, no optimizer state)" : ""));
+                out.println("saved " + save);
             }
         }
         out.flush();
         return 0;
     }
 
-    private float[] firstOrder(ClusterOptions.Cluster c, SparkLoss loss, float[] theta, TrainingState resumed, PrintWriter out) {
+    private float[] firstOrder(ClusterOptions.Cluster c, SparkLoss loss, float[] theta, TrainingState resumed, PrintWriter out)
+            throws java.io.IOException {
         int n = loss.dimension();
         boolean adam = optimizer.equals("adam");
         FlatUpdate update = adam ? FlatUpdate.adam(n, lr != null ? lr : 1e-3) : FlatUpdate.sgd(n, lr != null ? lr : 0.1, momentum);
         int done = 0;
+        String unit = localSteps > 0 ? "rounds" : "epochs";
         if (resumed != null) {
             update = FlatUpdate.restore(resumed.optimizer(), update);
-            done = Integer.parseInt(resumed.get("epochs"));
-            out.printf(Locale.ROOT, "resumed after epoch %d (%d steps)%n", done, update.steps());
+            done = resumed.count(unit);
+            out.printf(Locale.ROOT, "resumed after %s %d (%d steps)%n", unit.substring(0, unit.length() - 1), done, update.steps());
         }
         if (localSteps > 0) {
             int perEpoch = c.train().count() / cluster.partitions / batch;
             int rounds = Math.max(1, epochs * perEpoch / localSteps);
             LocalSgd opt = new LocalSgd(loss, update, theta, buffers, batch, localSteps, seed);
-            for (int r = 1; r <= rounds; r++) {
+            for (int r = done + 1; r <= rounds; r++) {
                 long t = System.nanoTime();
                 double f = opt.round();
                 out.printf(Locale.ROOT, "round %d  mean local loss %.4f  %d local steps  %.2f s%n", r, f, opt.steps(), HessianCommand.seconds(t));
+                state = new TrainingState(opt.update().snapshot(), withPosition(c, unit, r));
+                if (save != null) { // after every round (one job), so that a run stopped later resumes from here
+                    ParameterFiles.save(save, cluster.spec(), opt.parameters(), opt.buffers(), state);
+                    out.printf(Locale.ROOT, "  saved %s after round %d%n", save, r);
+                }
                 out.flush();
             }
             buffers = opt.buffers();
+            if (state == null) state = new TrainingState(opt.update().snapshot(), withPosition(c, unit, Math.max(done, rounds)));
             return opt.parameters();
         }
         long[][] layout = loss.layout();
