@@ -36,7 +36,7 @@ for f in $(seq 1 "$forks"); do
   # grep finds nothing in a fork that failed (SteadyWarmUp's budget): not an error of this script.
   last=$(echo "$out" | { grep -E '^Iteration' || true; } | tail -1 | awk '{print $3, $4}')
   bytes=$(echo "$out" | { grep -E 'gc\.alloc\.rate\.norm:' || true; } | tail -1 | awk '{gsub(",", "", $2); print $2}')
-  echo "$out" | grep -E '^# (steady after|NOT STEADY)' || true
+  echo "$out" | grep -E -o '# (steady after|NOT STEADY).*' || true
   verdict=ok
   if [ -z "$bytes" ]; then verdict="NO RESULT"; bad=$((bad + 1)); echo "$out" | grep -E -m3 'Exception|still allocates' || echo "$out" | tail -5
   elif awk -v b="$bytes" -v l="$limit" 'BEGIN {exit !(b > l)}'; then verdict=BAD; bad=$((bad + 1)); fi
