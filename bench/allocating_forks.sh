@@ -17,7 +17,9 @@ set -euo pipefail
 forks=$1 args=$2 logdir=${3:-}
 limit=${LIMIT:-16384}
 jar=${JAR:-"$(git rev-parse --show-toplevel)/bench/target/benchmarks.jar"}
-echo "# $(lscpu | grep 'Model name' | sed 's/ \+/ /g'); $(java -version 2>&1 | head -1); jar $jar (worktree commit $(git rev-parse --short HEAD)); load $(cut -d' ' -f1-3 /proc/loadavg)"
+# The JVM the forks run on: JMH's -jvm in the arguments, else java on the PATH.
+forkjava=$(echo "$args" | sed -n 's/.*-jvm \([^ ]*\).*/\1/p')
+echo "# $(lscpu | grep 'Model name' | sed 's/ \+/ /g'); $(${forkjava:-java} -version 2>&1 | head -1); jar $jar (worktree commit $(git rev-parse --short HEAD)); load $(cut -d' ' -f1-3 /proc/loadavg)"
 echo "# JMH $args -f 1 -wi ${WI:-5} -i ${IT:-2} -prof gc; BAD above $limit B/op"
 [ -n "$logdir" ] && mkdir -p "$logdir"
 bad=0
@@ -34,7 +36,7 @@ for f in $(seq 1 "$forks"); do
   # grep finds nothing in a fork that failed (SteadyWarmUp's budget): not an error of this script.
   last=$(echo "$out" | { grep -E '^Iteration' || true; } | tail -1 | awk '{print $3, $4}')
   bytes=$(echo "$out" | { grep -E 'gc\.alloc\.rate\.norm:' || true; } | tail -1 | awk '{gsub(",", "", $2); print $2}')
-  echo "$out" | grep -E '^# (steady after|NOT STEADY)' || true
+  echo "$out" | grep -E -o '# (steady after|NOT STEADY).*' || true
   verdict=ok
   if [ -z "$bytes" ]; then verdict="NO RESULT"; bad=$((bad + 1)); echo "$out" | grep -E -m3 'Exception|still allocates' || echo "$out" | tail -5
   elif awk -v b="$bytes" -v l="$limit" 'BEGIN {exit !(b > l)}'; then verdict=BAD; bad=$((bad + 1)); fi

@@ -48,14 +48,14 @@ final class SteadyWarmUp {
         long perCall;
         int windows = 0;
         do {
-            long[] threads = AllocationMeter.callerAndWorkers();
-            long before = AllocationMeter.allocatedBytes(threads), windowStart = System.nanoTime();
+            AllocationMeter meter = AllocationMeter.start();
+            long windowStart = System.nanoTime();
             int calls = 0;
             do {
                 call(method, bench);
                 calls++;
             } while (System.nanoTime() - windowStart < TimeUnit.MILLISECONDS.toNanos(500));
-            perCall = (AllocationMeter.allocatedBytes(threads) - before) / calls;
+            perCall = meter.bytes() / calls;
             windows++;
             if (perCall <= NOISE_BYTES) {
                 System.out.printf("# steady after %.1f s of warm-up (%d windows): %d bytes per call%n",

@@ -28,8 +28,13 @@ public final class GemmBatch implements WorkerPool.Task {
 
     /** c[e] = epilogues[e](a[e] b[e]) for every entry e, as {@link Gemm#gemm} computes each. */
     public static void gemm(int m, int n, int k, GemmOperand[] a, GemmOperand[] b, GemmOperand[] c, GemmEpilogue[] epilogues) {
-        WorkerPool pool = Gemm.pool();
         int entries = a.length;
+        // Checked before any entry runs: a short array would otherwise fail on a worker after other entries were written.
+        if (b.length != entries || c.length != entries || epilogues.length != entries) {
+            throw new IllegalArgumentException("GemmBatch.gemm: a has " + entries + " entries but b has " + b.length
+                    + ", c " + c.length + " and epilogues " + epilogues.length + "; expected " + entries + " in each");
+        }
+        WorkerPool pool = Gemm.pool();
         if (!Simd.ENABLED || !byEntries(entries, pool.threads(), (long) m * n * k)) {
             for (int e = 0; e < entries; e++) Gemm.gemm(m, n, k, 1f, a[e], b[e], 0f, c[e], epilogues[e]);
             return;

@@ -6,12 +6,10 @@ import static org.panagrad.kernels.GemmMicroKernel.MR;
 import static org.panagrad.kernels.GemmMicroKernel.NR;
 
 import jdk.incubator.vector.FloatVector;
-import jdk.incubator.vector.IntVector;
 import jdk.incubator.vector.LongVector;
 import jdk.incubator.vector.VectorMask;
 import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorShuffle;
-import jdk.incubator.vector.VectorSpecies;
 
 /**
  * Packs a panel of a transposed B (NR rows of the stored matrix, each contiguous along k) into the
@@ -32,24 +30,12 @@ final class GemmTranspose {
     private static final long LOW = 0xFFFFFFFFL, HIGH = 0xFFFFFFFF00000000L;
     private static final VectorShuffle<Float> SWAP2 = swap(2), SWAP4 = swap(4);
     private static final VectorMask<Float> ODD2 = upperHalves(2), ODD4 = upperHalves(4);
-    // The 16-lane transpose's shuffles and selection bits, on int lanes.
-    private static final VectorSpecies<Integer> I = F.withLanes(int.class);
-    private static final VectorShuffle<Integer> ISWAP2 = intSwap(2), ISWAP4 = intSwap(4);
-    private static final int[] UPPER2 = upperBits(2), UPPER4 = upperBits(4);
+    // Stage 1 of the 16-lane transpose, on float lanes as its other stages.
+    private static final VectorShuffle<Float> SWAP1 = LANES == 16 ? swap(1) : null;
+    private static final VectorMask<Float> ODD1 = LANES == 16 ? upperHalves(1) : null;
 
     private static VectorShuffle<Float> swap(int block) {
         return AVAILABLE && block < LANES ? VectorShuffle.fromOp(F, i -> i ^ block) : null;
-    }
-
-    private static VectorShuffle<Integer> intSwap(int block) {
-        return LANES == 16 ? VectorShuffle.fromOp(I, i -> i ^ block) : null;
-    }
-
-    /** All bits set in the lanes that {@link #upperHalves} selects. */
-    private static int[] upperBits(int block) {
-        int[] bits = new int[LANES];
-        for (int i = 0; i < LANES; i++) bits[i] = (i & block) != 0 ? -1 : 0;
-        return bits;
     }
 
     private static VectorMask<Float> upperHalves(int block) {
@@ -143,9 +129,7 @@ final class GemmTranspose {
     }
 
     /**
-     * {@link #transpose} at 16 lanes: four stages. AVX-512 blends with a mask register, which C2 (JDK 17) rebuilds
-     * from the mask before every blend (a compare, then the blend); as bitwise selects on int lanes
-     * (BITWISE_BLEND) each is one vpternlogd.
+     * {@link #transpose} at 16 lanes: four stages.
      * <p>
      * The first three stages pair rows within each half (rows 0-7, rows 8-15), only the fourth pairs the halves,
      * so the work goes to three methods that meet in memory ({@link GemmWorkspace#transposeMiddle}, in L1):
@@ -157,7 +141,7 @@ final class GemmTranspose {
      */
     private static void transpose16(float[] x, int s, int ld, int steps, float[] dst, int o, int stride) {
         GemmWorkspace workspace = GemmWorkspace.current();
-        int[] middle = workspace.transposeMiddle;
+        float[] middle = workspace.transposeMiddle;
         for (int p = 0; p < steps; p += MIDDLE_STEPS) {
             int n = Math.min(MIDDLE_STEPS, steps - p);
             eightRows(x, s + p, ld, n, middle, 0);
@@ -166,64 +150,63 @@ final class GemmTranspose {
         }
     }
 
-    /** Steps of the rows that {@link #transpose16} takes through memory at a time: 16 x 128 ints, 8 KB. */
+    /** Steps of the rows that {@link #transpose16} takes through memory at a time: 16 x 128 floats, 8 KB. */
     static final int MIDDLE_STEPS = 128;
 
     /**
      * Stages 1-3 of {@link #transpose16} on 8 rows: for each block of 16 steps b, vector q of the half goes to
      * middle[m + b * 256 + q * 16]. The loop runs on the read index, so C2 checks the eight rows' ranges once
-     * before it.
+     * before it. Each stage is the 8-lane transpose's pattern on float lanes (one permute and four blends per row
+     * pair), stage 1 too: on JDK 17 the 64-bit shifts and int-lane bitwise selects this method had before ran as
+     * their allocating Java fallbacks inside C2 code in whole programs (resnet8's gradient: 159-195 MB per call;
+     * JFR samples in IntVector.lanewiseTemplate, PrintIntrinsics: VectorSupport.store "missing constant", the
+     * species of an IntVector whose exact class C2 had lost), while the same method alone compiled clean.
      */
-    private static void eightRows(float[] x, int s, int ld, int steps, int[] middle, int m) {
-        IntVector odd2 = IntVector.fromArray(I, UPPER2, 0), odd4 = IntVector.fromArray(I, UPPER4, 0);
+    private static void eightRows(float[] x, int s, int ld, int steps, float[] middle, int m) {
         for (int end = s + steps; s < end; s += 16, m += 256) {
-            LongVector r0 = FloatVector.fromArray(F, x, s).reinterpretAsLongs();
-            LongVector r1 = FloatVector.fromArray(F, x, s + ld).reinterpretAsLongs();
-            LongVector r2 = FloatVector.fromArray(F, x, s + 2 * ld).reinterpretAsLongs();
-            LongVector r3 = FloatVector.fromArray(F, x, s + 3 * ld).reinterpretAsLongs();
-            LongVector r4 = FloatVector.fromArray(F, x, s + 4 * ld).reinterpretAsLongs();
-            LongVector r5 = FloatVector.fromArray(F, x, s + 5 * ld).reinterpretAsLongs();
-            LongVector r6 = FloatVector.fromArray(F, x, s + 6 * ld).reinterpretAsLongs();
-            LongVector r7 = FloatVector.fromArray(F, x, s + 7 * ld).reinterpretAsLongs();
-            // 1 x 1 blocks between rows (0,1) (2,3) (4,5) (6,7), on 64-bit lanes as in transpose8.
-            IntVector t0 = r0.and(LOW).or(r1.lanewise(VectorOperators.LSHL, 32)).reinterpretAsInts();
-            IntVector t1 = r0.lanewise(VectorOperators.LSHR, 32).or(r1.and(HIGH)).reinterpretAsInts();
-            IntVector t2 = r2.and(LOW).or(r3.lanewise(VectorOperators.LSHL, 32)).reinterpretAsInts();
-            IntVector t3 = r2.lanewise(VectorOperators.LSHR, 32).or(r3.and(HIGH)).reinterpretAsInts();
-            IntVector t4 = r4.and(LOW).or(r5.lanewise(VectorOperators.LSHL, 32)).reinterpretAsInts();
-            IntVector t5 = r4.lanewise(VectorOperators.LSHR, 32).or(r5.and(HIGH)).reinterpretAsInts();
-            IntVector t6 = r6.and(LOW).or(r7.lanewise(VectorOperators.LSHL, 32)).reinterpretAsInts();
-            IntVector t7 = r6.lanewise(VectorOperators.LSHR, 32).or(r7.and(HIGH)).reinterpretAsInts();
+            FloatVector r0 = FloatVector.fromArray(F, x, s), r1 = FloatVector.fromArray(F, x, s + ld);
+            FloatVector r2 = FloatVector.fromArray(F, x, s + 2 * ld), r3 = FloatVector.fromArray(F, x, s + 3 * ld);
+            FloatVector r4 = FloatVector.fromArray(F, x, s + 4 * ld), r5 = FloatVector.fromArray(F, x, s + 5 * ld);
+            FloatVector r6 = FloatVector.fromArray(F, x, s + 6 * ld), r7 = FloatVector.fromArray(F, x, s + 7 * ld);
+            // 1 x 1 blocks between rows (0,1) (2,3) (4,5) (6,7).
+            FloatVector x0 = r0.blend(r1, ODD1), y0 = r1.blend(r0, ODD1).rearrange(SWAP1);
+            FloatVector t0 = x0.blend(y0, ODD1), t1 = y0.blend(x0, ODD1);
+            FloatVector x2 = r2.blend(r3, ODD1), y2 = r3.blend(r2, ODD1).rearrange(SWAP1);
+            FloatVector t2 = x2.blend(y2, ODD1), t3 = y2.blend(x2, ODD1);
+            FloatVector x4 = r4.blend(r5, ODD1), y4 = r5.blend(r4, ODD1).rearrange(SWAP1);
+            FloatVector t4 = x4.blend(y4, ODD1), t5 = y4.blend(x4, ODD1);
+            FloatVector x6 = r6.blend(r7, ODD1), y6 = r7.blend(r6, ODD1).rearrange(SWAP1);
+            FloatVector t6 = x6.blend(y6, ODD1), t7 = y6.blend(x6, ODD1);
             // 2 x 2 blocks between rows (0,2) (1,3) (4,6) (5,7).
-            IntVector ux0 = t0.lanewise(VectorOperators.BITWISE_BLEND, t2, odd2), uy0 = t2.lanewise(VectorOperators.BITWISE_BLEND, t0, odd2).rearrange(ISWAP2);
-            IntVector u0 = ux0.lanewise(VectorOperators.BITWISE_BLEND, uy0, odd2), u2 = uy0.lanewise(VectorOperators.BITWISE_BLEND, ux0, odd2);
-            IntVector ux1 = t1.lanewise(VectorOperators.BITWISE_BLEND, t3, odd2), uy1 = t3.lanewise(VectorOperators.BITWISE_BLEND, t1, odd2).rearrange(ISWAP2);
-            IntVector u1 = ux1.lanewise(VectorOperators.BITWISE_BLEND, uy1, odd2), u3 = uy1.lanewise(VectorOperators.BITWISE_BLEND, ux1, odd2);
-            IntVector ux4 = t4.lanewise(VectorOperators.BITWISE_BLEND, t6, odd2), uy4 = t6.lanewise(VectorOperators.BITWISE_BLEND, t4, odd2).rearrange(ISWAP2);
-            IntVector u4 = ux4.lanewise(VectorOperators.BITWISE_BLEND, uy4, odd2), u6 = uy4.lanewise(VectorOperators.BITWISE_BLEND, ux4, odd2);
-            IntVector ux5 = t5.lanewise(VectorOperators.BITWISE_BLEND, t7, odd2), uy5 = t7.lanewise(VectorOperators.BITWISE_BLEND, t5, odd2).rearrange(ISWAP2);
-            IntVector u5 = ux5.lanewise(VectorOperators.BITWISE_BLEND, uy5, odd2), u7 = uy5.lanewise(VectorOperators.BITWISE_BLEND, ux5, odd2);
+            FloatVector ux0 = t0.blend(t2, ODD2), uy0 = t2.blend(t0, ODD2).rearrange(SWAP2);
+            FloatVector u0 = ux0.blend(uy0, ODD2), u2 = uy0.blend(ux0, ODD2);
+            FloatVector ux1 = t1.blend(t3, ODD2), uy1 = t3.blend(t1, ODD2).rearrange(SWAP2);
+            FloatVector u1 = ux1.blend(uy1, ODD2), u3 = uy1.blend(ux1, ODD2);
+            FloatVector ux4 = t4.blend(t6, ODD2), uy4 = t6.blend(t4, ODD2).rearrange(SWAP2);
+            FloatVector u4 = ux4.blend(uy4, ODD2), u6 = uy4.blend(ux4, ODD2);
+            FloatVector ux5 = t5.blend(t7, ODD2), uy5 = t7.blend(t5, ODD2).rearrange(SWAP2);
+            FloatVector u5 = ux5.blend(uy5, ODD2), u7 = uy5.blend(ux5, ODD2);
             // 4 x 4 blocks between rows (0,4) (1,5) (2,6) (3,7).
-            IntVector vx0 = u0.lanewise(VectorOperators.BITWISE_BLEND, u4, odd4), vy0 = u4.lanewise(VectorOperators.BITWISE_BLEND, u0, odd4).rearrange(ISWAP4);
-            IntVector vx1 = u1.lanewise(VectorOperators.BITWISE_BLEND, u5, odd4), vy1 = u5.lanewise(VectorOperators.BITWISE_BLEND, u1, odd4).rearrange(ISWAP4);
-            IntVector vx2 = u2.lanewise(VectorOperators.BITWISE_BLEND, u6, odd4), vy2 = u6.lanewise(VectorOperators.BITWISE_BLEND, u2, odd4).rearrange(ISWAP4);
-            IntVector vx3 = u3.lanewise(VectorOperators.BITWISE_BLEND, u7, odd4), vy3 = u7.lanewise(VectorOperators.BITWISE_BLEND, u3, odd4).rearrange(ISWAP4);
-            vx0.lanewise(VectorOperators.BITWISE_BLEND, vy0, odd4).intoArray(middle, m);
-            vx1.lanewise(VectorOperators.BITWISE_BLEND, vy1, odd4).intoArray(middle, m + 16);
-            vx2.lanewise(VectorOperators.BITWISE_BLEND, vy2, odd4).intoArray(middle, m + 2 * 16);
-            vx3.lanewise(VectorOperators.BITWISE_BLEND, vy3, odd4).intoArray(middle, m + 3 * 16);
-            vy0.lanewise(VectorOperators.BITWISE_BLEND, vx0, odd4).intoArray(middle, m + 4 * 16);
-            vy1.lanewise(VectorOperators.BITWISE_BLEND, vx1, odd4).intoArray(middle, m + 5 * 16);
-            vy2.lanewise(VectorOperators.BITWISE_BLEND, vx2, odd4).intoArray(middle, m + 6 * 16);
-            vy3.lanewise(VectorOperators.BITWISE_BLEND, vx3, odd4).intoArray(middle, m + 7 * 16);
+            FloatVector vx0 = u0.blend(u4, ODD4), vy0 = u4.blend(u0, ODD4).rearrange(SWAP4);
+            FloatVector vx1 = u1.blend(u5, ODD4), vy1 = u5.blend(u1, ODD4).rearrange(SWAP4);
+            FloatVector vx2 = u2.blend(u6, ODD4), vy2 = u6.blend(u2, ODD4).rearrange(SWAP4);
+            FloatVector vx3 = u3.blend(u7, ODD4), vy3 = u7.blend(u3, ODD4).rearrange(SWAP4);
+            vx0.blend(vy0, ODD4).intoArray(middle, m);
+            vx1.blend(vy1, ODD4).intoArray(middle, m + 16);
+            vx2.blend(vy2, ODD4).intoArray(middle, m + 2 * 16);
+            vx3.blend(vy3, ODD4).intoArray(middle, m + 3 * 16);
+            vy0.blend(vx0, ODD4).intoArray(middle, m + 4 * 16);
+            vy1.blend(vx1, ODD4).intoArray(middle, m + 5 * 16);
+            vy2.blend(vx2, ODD4).intoArray(middle, m + 6 * 16);
+            vy3.blend(vx3, ODD4).intoArray(middle, m + 7 * 16);
         }
     }
 
     /**
      * Stage 4 of {@link #transpose16}: with A_q and B_q vector q of the first and second half, column q of a
      * 16 x 16 block is [A_q lanes 0-7, B_q lanes 0-7] and column q + 8 is [A_q lanes 8-15, B_q lanes 8-15].
-     * Overlapping stores put the halves together without a lane permute: A_q, then B_q eight ints on, leaves
-     * column q; B_q, then A_q eight ints before, leaves column q + 8 (each column has a 32-int slot in
+     * Overlapping stores put the halves together without a lane permute: A_q, then B_q eight floats on, leaves
+     * column q; B_q, then A_q eight floats before, leaves column q + 8 (each column has a 32-float slot in
      * {@link GemmWorkspace#transposeColumns}, so the spills stay in its own slot). The columns then go to
      * dst[o + q * stride] in order, as each store may overlap the one before it (stride < 16). As permutes and
      * blends this stage was a C2 compilation unit at the inlining budget, in which (in the full engine suite, with
@@ -231,11 +214,11 @@ final class GemmTranspose {
      * (KernelAllocationTest, JFR allocation samples in Int512Vector.lanewise and rearrange); loads and stores
      * are a few nodes each.
      */
-    private static void halves(int[] middle, int[] columns, int steps, float[] dst, int o, int stride) {
+    private static void halves(float[] middle, float[] columns, int steps, float[] dst, int o, int stride) {
         for (int m = 0, end = steps * 16; m < end; m += 256, o += 16 * stride) {
             for (int q = 0; q < 8; q++) {
-                IntVector a = IntVector.fromArray(I, middle, m + q * 16);
-                IntVector b = IntVector.fromArray(I, middle, m + 128 + q * 16);
+                FloatVector a = FloatVector.fromArray(F, middle, m + q * 16);
+                FloatVector b = FloatVector.fromArray(F, middle, m + 128 + q * 16);
                 int low = COLUMN_START + q * COLUMN_SLOT, high = COLUMN_START + (q + 8) * COLUMN_SLOT;
                 a.intoArray(columns, low);
                 b.intoArray(columns, low + 8);
@@ -243,12 +226,11 @@ final class GemmTranspose {
                 a.intoArray(columns, high - 8);
             }
             for (int q = 0; q < 16; q++) {
-                IntVector.fromArray(I, columns, COLUMN_START + q * COLUMN_SLOT).reinterpretAsFloats()
-                        .intoArray(dst, o + q * stride);
+                FloatVector.fromArray(F, columns, COLUMN_START + q * COLUMN_SLOT).intoArray(dst, o + q * stride);
             }
         }
     }
 
-    /** Each column's slot in {@link GemmWorkspace#transposeColumns}: 8 ints of spill, 16 of column, 8 of spill. */
+    /** Each column's slot in {@link GemmWorkspace#transposeColumns}: 8 floats of spill, 16 of column, 8 of spill. */
     static final int COLUMN_SLOT = 32, COLUMN_START = 8;
 }

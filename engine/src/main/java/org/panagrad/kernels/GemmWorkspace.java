@@ -27,9 +27,9 @@ final class GemmWorkspace {
     /** One vector's results on their way to a row of C narrower than a vector. */
     final float[] row = new float[LANES];
     /** The 16-lane register transpose's rows between its third and fourth stage (GemmTranspose.transpose16). */
-    final int[] transposeMiddle = new int[LANES == 16 ? GemmTranspose.MIDDLE_STEPS * 16 : 0];
+    final float[] transposeMiddle = new float[LANES == 16 ? GemmTranspose.MIDDLE_STEPS * 16 : 0];
     /** The 16-lane transpose's columns of one block as its fourth stage assembles them (GemmTranspose.halves). */
-    final int[] transposeColumns = new int[LANES == 16 ? 16 * GemmTranspose.COLUMN_SLOT : 0];
+    final float[] transposeColumns = new float[LANES == 16 ? 16 * GemmTranspose.COLUMN_SLOT : 0];
     private float[] packedA = new float[0];
     private float[] packedB = new float[0];
 

@@ -1,7 +1,9 @@
 package org.panagrad.kernels;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.Arrays;
@@ -72,6 +74,37 @@ class GemmBatchTest {
             }
             assertArrayEquals(expected, c, what);
         }
+    }
+
+    /**
+     * b, c or the epilogues shorter than a fail before any entry is computed, naming every length; on 2 threads
+     * (entries shared out) a short array used to fail on a worker after other entries had been written.
+     */
+    @Test
+    void arraysOfOtherLengthsThanAFailBeforeAnyEntryIsWritten() {
+        Gemm.setThreads(2);
+        int entries = 8, m = 6, n = 25, k = 784;
+        Random rnd = new Random(3);
+        float[] a = KernelTestSupport.random(rnd, entries * m * k, -1f, 1f), b = KernelTestSupport.random(rnd, k * n, -1f, 1f);
+        float[] c = new float[entries * m * n];
+        GemmOperand[] as = new GemmOperand[entries], bs = new GemmOperand[entries], cs = new GemmOperand[entries];
+        GemmEpilogue[] epilogues = new GemmEpilogue[entries];
+        for (int e = 0; e < entries; e++) {
+            as[e] = GemmOperand.of(a, e * m * k, k);
+            bs[e] = GemmOperand.of(b, 0, n);
+            cs[e] = GemmOperand.of(c, e * m * n, n);
+            epilogues[e] = new GemmEpilogue(null, 0, false, null, 0);
+        }
+        GemmOperand[] shortB = Arrays.copyOf(bs, entries - 1), shortC = Arrays.copyOf(cs, entries - 2);
+        GemmEpilogue[] shortEpilogues = Arrays.copyOf(epilogues, entries - 3);
+        String[] messages = {
+            assertThrows(IllegalArgumentException.class, () -> GemmBatch.gemm(m, n, k, as, shortB, cs, epilogues)).getMessage(),
+            assertThrows(IllegalArgumentException.class, () -> GemmBatch.gemm(m, n, k, as, bs, shortC, epilogues)).getMessage(),
+            assertThrows(IllegalArgumentException.class, () -> GemmBatch.gemm(m, n, k, as, bs, cs, shortEpilogues)).getMessage()};
+        assertEquals("GemmBatch.gemm: a has 8 entries but b has 7, c 8 and epilogues 8; expected 8 in each", messages[0]);
+        assertEquals("GemmBatch.gemm: a has 8 entries but b has 8, c 6 and epilogues 8; expected 8 in each", messages[1]);
+        assertEquals("GemmBatch.gemm: a has 8 entries but b has 8, c 8 and epilogues 5; expected 8 in each", messages[2]);
+        assertArrayEquals(new float[c.length], c, "no entry written");
     }
 
     @Test

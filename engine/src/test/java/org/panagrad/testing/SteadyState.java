@@ -27,10 +27,9 @@ public final class SteadyState {
     public static long allocatedBytes(Runnable action, int calls, long deadline) {
         long fewest = Long.MAX_VALUE;
         while (true) {
-            long[] threads = AllocationMeter.callerAndWorkers();
-            long before = AllocationMeter.allocatedBytes(threads);
+            AllocationMeter meter = AllocationMeter.start();
             for (int i = 0; i < calls; i++) action.run();
-            fewest = Math.min(fewest, AllocationMeter.allocatedBytes(threads) - before);
+            fewest = Math.min(fewest, meter.bytes());
             if (fewest == 0 || System.nanoTime() > deadline) return fewest;
             pause();
         }
