@@ -304,6 +304,8 @@ class GemmTest {
             assertEquals(narrow, probe.narrow, c + " narrow");
             assertEquals(s[0] <= 784 && s[1] >= 500 || cubic || narrow, probe.dynamic, c + " chunks");
             if (cubic) assertTrue(probe.splitRows && probe.shared, c + " rows over a shared B");
+            // A short k splits by rows, each thread's part of C contiguous.
+            if (s[2] < GemmJob.SHORT_K) assertTrue(probe.splitRows, c + " rows for a short k");
             Gemm.setThreads(1);
             float[] one = c.runFast();
             Gemm.setThreads(2);
