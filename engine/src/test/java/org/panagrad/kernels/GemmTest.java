@@ -286,7 +286,16 @@ class GemmTest {
     static final int[][] PARALLEL_SHAPES = {
             {128, 500, 784, 0, 0}, {784, 500, 128, 1, 0}, {128, 784, 500, 0, 1}, {300, 300, 300, 1, 1},
             {500, 10, 1280, 1, 0}, {2048, 10, 128, 0, 0}, {600, 96, 1100, 0, 0},
-            {128, 10, 500, 0, 0}, {500, 10, 128, 1, 0}, {128, 500, 10, 0, 1}};
+            {128, 10, 500, 0, 0}, {500, 10, 128, 1, 0}, {240, 2000, 10, 0, 1}};
+
+    @Test
+    void aShortKStaysOnOneThreadUntilItIsLarge() {
+        Random rnd = new Random(8);
+        Case small = new Case(rnd, false, true, 128, 500, 10, 1f, 0f, false, false);
+        assertEquals(1, small.probe(2).parts, small + ": an output layer's dY W^T, 14 us on one thread");
+        Case large = new Case(rnd, false, true, 240, 2000, 10, 1f, 0f, false, false);
+        assertEquals(2, large.probe(2).parts, large.toString());
+    }
 
     @Test
     void twoThreadsGiveBitIdenticalResultsToOne() {
@@ -304,8 +313,6 @@ class GemmTest {
             assertEquals(narrow, probe.narrow, c + " narrow");
             assertEquals(s[0] <= 784 && s[1] >= 500 || cubic || narrow, probe.dynamic, c + " chunks");
             if (cubic) assertTrue(probe.splitRows && probe.shared, c + " rows over a shared B");
-            // A short k splits by rows, each thread's part of C contiguous.
-            if (s[2] < GemmJob.SHORT_K) assertTrue(probe.splitRows, c + " rows for a short k");
             Gemm.setThreads(1);
             float[] one = c.runFast();
             Gemm.setThreads(2);
