@@ -65,6 +65,9 @@ final class GemmJob implements WorkerPool.Task {
     final AtomicInteger nextChunk = new AtomicInteger();
     /** Chunks per part: enough that a part slowed down by a busy core hands work over, few enough to pack little twice. */
     private static final int CHUNKS_PER_PART = 4;
+    /** A k below which a product stays on one thread unless it has SHORT_K_PARALLEL_MIN_MACS (see chooseSplit). */
+    static final int SHORT_K = 32;
+    static final long SHORT_K_PARALLEL_MIN_MACS = 1L << 22;
     /**
      * Row panels per chunk of the cubic products: with B packed before the chunks run (all of it up to
      * k = 1024) and no barrier among them, small chunks cost nothing but a claim, and leave a part that the
@@ -116,6 +119,9 @@ final class GemmJob implements WorkerPool.Task {
         dynamic = false;
         narrow = bRows == null && NarrowGemm.applies(n);
         if (threads < 2 || (long) m * n * k < PARALLEL_MIN_MACS) return;
+        // With a short k every multiply-add is mostly a write of C, which a second core does not speed up: 128 x
+        // 500 x 10 NT (14 us) ran at 0.57-0.63x of one thread on two, split by columns or by rows.
+        if (k < SHORT_K && (long) m * n * k < SHORT_K_PARALLEL_MIN_MACS) return;
         if (narrow) {
             int step = NarrowGemm.rowStep(this), panels = (m + step - 1) / step;
             parts = Math.min(threads, panels);

@@ -286,7 +286,16 @@ class GemmTest {
     static final int[][] PARALLEL_SHAPES = {
             {128, 500, 784, 0, 0}, {784, 500, 128, 1, 0}, {128, 784, 500, 0, 1}, {300, 300, 300, 1, 1},
             {500, 10, 1280, 1, 0}, {2048, 10, 128, 0, 0}, {600, 96, 1100, 0, 0},
-            {128, 10, 500, 0, 0}, {500, 10, 128, 1, 0}, {128, 500, 10, 0, 1}};
+            {128, 10, 500, 0, 0}, {500, 10, 128, 1, 0}, {240, 2000, 10, 0, 1}};
+
+    @Test
+    void aShortKStaysOnOneThreadUntilItIsLarge() {
+        Random rnd = new Random(8);
+        Case small = new Case(rnd, false, true, 128, 500, 10, 1f, 0f, false, false);
+        assertEquals(1, small.probe(2).parts, small + ": an output layer's dY W^T, 14 us on one thread");
+        Case large = new Case(rnd, false, true, 240, 2000, 10, 1f, 0f, false, false);
+        assertEquals(2, large.probe(2).parts, large.toString());
+    }
 
     @Test
     void twoThreadsGiveBitIdenticalResultsToOne() {
