@@ -97,12 +97,12 @@ final class AttentionRowProducts {
             s31.mul(scale).intoArray(out, o3 + c + lanes);
         }
         if (c + lanes <= width) {
-            // The shape of the loop above, one vector per row: one accumulator per row in a plain loop over t. Two
-            // accumulators per row and a tail for odd t left the four stores below, on JDK 17 in vit-tiny's HVP,
-            // without a constant species (C2 typed their receivers FloatVector, not Float512Vector): they fell back
-            // to Java and boxed every vector. Written as a loop over c instead of this if, C2 boxed more (466 MB per
-            // call); in this shape one store of the four (s3) still falls back (bench/results, 2026-12-05 allocation).
-            FloatVector s0 = FloatVector.zero(F), s1 = s0, s2 = s0, s3 = s0;
+            // One accumulator per row in a plain loop over t, and the stored vectors computed from zero, whose class
+            // C2 knows, rather than from the loop-carried sums (typed FloatVector): with two accumulators per row, a
+            // tail for odd t and e0.add(d0).mul(scale), on JDK 17 in vit-tiny's HVP the four stores below had no
+            // constant species, fell back to Java and boxed every vector; with s3.mul(scale) one of them still did.
+            // Written as a loop over c instead of this if, C2 boxed more (bench/results, 2026-12-05 allocation).
+            FloatVector zero = FloatVector.zero(F), s0 = zero, s1 = zero, s2 = zero, s3 = zero;
             if (accumulate) {
                 s0 = FloatVector.fromArray(F, out, o + c);
                 s1 = FloatVector.fromArray(F, out, o1 + c);
@@ -116,10 +116,10 @@ final class AttentionRowProducts {
                 s2 = x.fma(FloatVector.broadcast(F, coef[a2 + ta]), s2);
                 s3 = x.fma(FloatVector.broadcast(F, coef[a3 + ta]), s3);
             }
-            s0.mul(scale).intoArray(out, o + c);
-            s1.mul(scale).intoArray(out, o1 + c);
-            s2.mul(scale).intoArray(out, o2 + c);
-            s3.mul(scale).intoArray(out, o3 + c);
+            zero.add(s0).mul(scale).intoArray(out, o + c);
+            zero.add(s1).mul(scale).intoArray(out, o1 + c);
+            zero.add(s2).mul(scale).intoArray(out, o2 + c);
+            zero.add(s3).mul(scale).intoArray(out, o3 + c);
             c += lanes;
         }
         for (; c < width; c++) {
