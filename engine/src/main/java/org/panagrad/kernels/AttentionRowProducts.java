@@ -101,7 +101,8 @@ final class AttentionRowProducts {
             // C2 knows, rather than from the loop-carried sums (typed FloatVector): with two accumulators per row, a
             // tail for odd t and e0.add(d0).mul(scale), on JDK 17 in vit-tiny's HVP the four stores below had no
             // constant species, fell back to Java and boxed every vector; with s3.mul(scale) one of them still did.
-            // Written as a loop over c instead of this if, C2 boxed more (bench/results, 2026-12-05 allocation).
+            // Written as a loop over c instead of this if, C2 boxed more. Not settled: this form compiled clean with
+            // JFR recording and still failed the four stores without it (bench/results, 2026-12-05 allocation).
             FloatVector zero = FloatVector.zero(F), s0 = zero, s1 = zero, s2 = zero, s3 = zero;
             if (accumulate) {
                 s0 = FloatVector.fromArray(F, out, o + c);
