@@ -97,36 +97,30 @@ final class AttentionRowProducts {
             s31.mul(scale).intoArray(out, o3 + c + lanes);
         }
         if (c + lanes <= width) {
-            FloatVector e0 = FloatVector.zero(F), e1 = e0, e2 = e0, e3 = e0, d0 = e0, d1 = e0, d2 = e0, d3 = e0;
+            // One accumulator per row in a plain loop over t, and the stored vectors computed from zero, whose class
+            // C2 knows, rather than from the loop-carried sums (typed FloatVector): with two accumulators per row, a
+            // tail for odd t and e0.add(d0).mul(scale), on JDK 17 in vit-tiny's HVP the four stores below had no
+            // constant species, fell back to Java and boxed every vector; with s3.mul(scale) one of them still did.
+            // Written as a loop over c instead of this if, C2 boxed more. Not settled: this form compiled clean with
+            // JFR recording and still failed the four stores without it (bench/results, 2026-12-05 allocation).
+            FloatVector zero = FloatVector.zero(F), s0 = zero, s1 = zero, s2 = zero, s3 = zero;
             if (accumulate) {
-                e0 = FloatVector.fromArray(F, out, o + c);
-                e1 = FloatVector.fromArray(F, out, o1 + c);
-                e2 = FloatVector.fromArray(F, out, o2 + c);
-                e3 = FloatVector.fromArray(F, out, o3 + c);
+                s0 = FloatVector.fromArray(F, out, o + c);
+                s1 = FloatVector.fromArray(F, out, o1 + c);
+                s2 = FloatVector.fromArray(F, out, o2 + c);
+                s3 = FloatVector.fromArray(F, out, o3 + c);
             }
-            int t = t0, at = m0 + t0 * mr + c, ta = t0 * ct;
-            for (; t + 2 <= t1; t += 2, at += 2 * mr, ta += 2 * ct) {
-                FloatVector x0 = FloatVector.fromArray(F, m, at), x1 = FloatVector.fromArray(F, m, at + mr);
-                e0 = x0.fma(FloatVector.broadcast(F, coef[a0 + ta]), e0);
-                d0 = x1.fma(FloatVector.broadcast(F, coef[a0 + ta + ct]), d0);
-                e1 = x0.fma(FloatVector.broadcast(F, coef[a1 + ta]), e1);
-                d1 = x1.fma(FloatVector.broadcast(F, coef[a1 + ta + ct]), d1);
-                e2 = x0.fma(FloatVector.broadcast(F, coef[a2 + ta]), e2);
-                d2 = x1.fma(FloatVector.broadcast(F, coef[a2 + ta + ct]), d2);
-                e3 = x0.fma(FloatVector.broadcast(F, coef[a3 + ta]), e3);
-                d3 = x1.fma(FloatVector.broadcast(F, coef[a3 + ta + ct]), d3);
+            for (int t = t0, at = m0 + t0 * mr + c, ta = t0 * ct; t < t1; t++, at += mr, ta += ct) {
+                FloatVector x = FloatVector.fromArray(F, m, at);
+                s0 = x.fma(FloatVector.broadcast(F, coef[a0 + ta]), s0);
+                s1 = x.fma(FloatVector.broadcast(F, coef[a1 + ta]), s1);
+                s2 = x.fma(FloatVector.broadcast(F, coef[a2 + ta]), s2);
+                s3 = x.fma(FloatVector.broadcast(F, coef[a3 + ta]), s3);
             }
-            if (t < t1) {
-                FloatVector x0 = FloatVector.fromArray(F, m, at);
-                e0 = x0.fma(FloatVector.broadcast(F, coef[a0 + ta]), e0);
-                e1 = x0.fma(FloatVector.broadcast(F, coef[a1 + ta]), e1);
-                e2 = x0.fma(FloatVector.broadcast(F, coef[a2 + ta]), e2);
-                e3 = x0.fma(FloatVector.broadcast(F, coef[a3 + ta]), e3);
-            }
-            e0.add(d0).mul(scale).intoArray(out, o + c);
-            e1.add(d1).mul(scale).intoArray(out, o1 + c);
-            e2.add(d2).mul(scale).intoArray(out, o2 + c);
-            e3.add(d3).mul(scale).intoArray(out, o3 + c);
+            zero.add(s0).mul(scale).intoArray(out, o + c);
+            zero.add(s1).mul(scale).intoArray(out, o1 + c);
+            zero.add(s2).mul(scale).intoArray(out, o2 + c);
+            zero.add(s3).mul(scale).intoArray(out, o3 + c);
             c += lanes;
         }
         for (; c < width; c++) {

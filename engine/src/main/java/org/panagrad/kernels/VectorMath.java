@@ -48,7 +48,10 @@ final class VectorMath {
         FloatVector ln2Hi = FloatVector.broadcast(F, -LN2_HI), ln2Lo = FloatVector.broadcast(F, -LN2_LO);
         FloatVector p2 = FloatVector.broadcast(F, 8.3334519073e-3f), p3 = FloatVector.broadcast(F, 4.1665795894e-2f);
         FloatVector p4 = FloatVector.broadcast(F, 1.6666665459e-1f), p5 = FloatVector.broadcast(F, 5.0000001201e-1f);
-        FloatVector sum = FloatVector.zero(F);
+        // No vector op has the loop-carried sum as its receiver (e.add(sum), zero.add(sum)): C2 types a loop phi
+        // FloatVector, so sum.add(e) and sum.reduceLanes went through profiled class checks, and on JDK 17 in
+        // vit-tiny's HVP C2 then boxed the zero, e and sum on every iteration (about half of its 176 MB per call).
+        FloatVector zero = FloatVector.zero(F), sum = zero;
         int bound = F.loopBound(n);
         int i = 0;
         for (; i < bound; i += F.length()) {
@@ -68,9 +71,9 @@ final class VectorMath {
             // NaN flows through max/min (they follow Math.max), so NaN in gives NaN out.
             FloatVector e = y.mul(s1).mul(s2);
             if (out != null) e.intoArray(out, outOff + i); // loop-invariant: C2 unswitches the loop on it
-            sum = sum.add(e);
+            sum = e.add(sum);
         }
-        float total = sum.reduceLanes(VectorOperators.ADD);
+        float total = zero.add(sum).reduceLanes(VectorOperators.ADD);
         for (; i < n; i++) {
             float e = (float) Math.exp(a * x[xOff + i] - shift);
             if (out != null) out[outOff + i] = e;
