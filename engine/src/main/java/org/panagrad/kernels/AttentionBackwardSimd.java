@@ -117,7 +117,7 @@ final class AttentionBackwardSimd {
         int lanes = F.length();
         FloatVector dot = FloatVector.zero(F);
         for (int j = 0; j < width; j += lanes) dot = FloatVector.fromArray(F, w, pr + j).fma(FloatVector.fromArray(F, w, dp + j), dot);
-        float rowDot = dot.reduceLanes(VectorOperators.ADD);
+        float rowDot = LaneSum.of(dot);
         for (int j = 0; j < width; j += lanes) {
             FloatVector pj = FloatVector.fromArray(F, w, pr + j);
             FloatVector.fromArray(F, w, dp + j).sub(rowDot).mul(pj).mul(scale).intoArray(w, dp + j);

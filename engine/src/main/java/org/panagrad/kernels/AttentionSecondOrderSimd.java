@@ -107,7 +107,7 @@ final class AttentionSecondOrderSimd {
             pa = pj.fma(FloatVector.fromArray(F, w, ar + j), pa);
             pb = pj.fma(FloatVector.fromArray(F, w, br + j), pb);
         }
-        float rowDot = pa.reduceLanes(VectorOperators.ADD), e = scale * pb.reduceLanes(VectorOperators.ADD);
+        float rowDot = LaneSum.of(pa), e = scale * LaneSum.of(pb);
         FloatVector pc = FloatVector.zero(F);
         for (int j = 0; j < width; j += lanes) {
             FloatVector pj = FloatVector.fromArray(F, w, pr + j), dp = FloatVector.fromArray(F, w, ar + j);
@@ -118,7 +118,7 @@ final class AttentionSecondOrderSimd {
             y.intoArray(w, cr + j);
             pc = pj.fma(y, pc);
         }
-        float f = pc.reduceLanes(VectorOperators.ADD);
+        float f = LaneSum.of(pc);
         for (int j = 0; j < width; j += lanes) {
             FloatVector pj = FloatVector.fromArray(F, w, pr + j);
             FloatVector.fromArray(F, w, cr + j).sub(f).mul(pj).mul(scale).intoArray(w, cr + j);

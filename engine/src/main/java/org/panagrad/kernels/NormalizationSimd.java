@@ -26,7 +26,7 @@ final class NormalizationSimd {
                     a1 = a1.add(d);
                     a2 = d.fma(d, a2);
                 }
-                float r1 = a1.reduceLanes(VectorOperators.ADD), r2 = a2.reduceLanes(VectorOperators.ADD);
+                float r1 = LaneSum.of(a1), r2 = LaneSum.of(a2);
                 for (; i < inner; i++) {
                     float d = x[at + i] - shift;
                     r1 += d;

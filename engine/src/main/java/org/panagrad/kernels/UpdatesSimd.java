@@ -28,7 +28,7 @@ final class UpdatesSimd {
             FloatVector d = w.fma(FloatVector.broadcast(F, weightDecay), gi);
             d.fma(FloatVector.broadcast(F, -lr), w).intoArray(p, pOff + i);
         }
-        return squares.add(other).reduceLanes(VectorOperators.ADD)
+        return LaneSum.of(squares.add(other))
                 + UpdatesScalar.sgd(n - i, lr, weightDecay, p, pOff + i, g, gOff + i);
     }
 
@@ -49,7 +49,7 @@ final class UpdatesSimd {
             FloatVector step = nesterov ? v.fma(FloatVector.broadcast(F, mu), d) : v;
             step.fma(FloatVector.broadcast(F, -lr), w).intoArray(p, pOff + i);
         }
-        return squares.add(other).reduceLanes(VectorOperators.ADD)
+        return LaneSum.of(squares.add(other))
                 + UpdatesScalar.momentum(n - i, lr, mu, nesterov, weightDecay, p, pOff + i, g, gOff + i, vel, vOff + i);
     }
 
@@ -78,7 +78,7 @@ final class UpdatesSimd {
             FloatVector denom = vi.sqrt().fma(FloatVector.broadcast(F, invSqrtBc2), FloatVector.broadcast(F, h.eps()));
             w.sub(mi.mul(stepSize).div(denom)).intoArray(p, pOff + i);
         }
-        return squares.add(other).reduceLanes(VectorOperators.ADD)
+        return LaneSum.of(squares.add(other))
                 + UpdatesScalar.adam(n - i, h, p, pOff + i, g, gOff + i, m, mOff + i, v, vOff + i);
     }
 }

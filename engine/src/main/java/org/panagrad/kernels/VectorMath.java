@@ -73,7 +73,7 @@ final class VectorMath {
             if (out != null) e.intoArray(out, outOff + i); // loop-invariant: C2 unswitches the loop on it
             sum = e.add(sum);
         }
-        float total = zero.add(sum).reduceLanes(VectorOperators.ADD);
+        float total = LaneSum.of(zero.add(sum));
         for (; i < n; i++) {
             float e = (float) Math.exp(a * x[xOff + i] - shift);
             if (out != null) out[outOff + i] = e;

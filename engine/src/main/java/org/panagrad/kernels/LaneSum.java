@@ -1,0 +1,31 @@
+package org.panagrad.kernels;
+
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorShuffle;
+import jdk.incubator.vector.VectorSpecies;
+
+/**
+ * The sum of a vector's lanes in one fixed order, a tree of halves, whether the code runs interpreted, in C1 or in
+ * C2. {@code reduceLanes(ADD)} on floats may be reordered by C2 (JDK 25 does, and its Java fallback adds the lanes
+ * in sequence), so the same kernel gave different bits before and after its compilation, and so at different
+ * thread counts while the JIT warmed up. Each step adds the vector to itself with lanes i and i ^ d swapped.
+ */
+final class LaneSum {
+    private LaneSum() {}
+
+    private static final VectorSpecies<Float> F = Simd.FLOAT;
+    private static final int LANES = F.length();
+    private static final VectorShuffle<Float> D8 = swap(8), D4 = swap(4), D2 = swap(2), D1 = swap(1);
+
+    private static VectorShuffle<Float> swap(int d) {
+        return LANES > d ? VectorShuffle.fromOp(F, i -> i ^ d) : null;
+    }
+
+    static float of(FloatVector v) {
+        if (LANES > 8) v = v.add(v.rearrange(D8));
+        if (LANES > 4) v = v.add(v.rearrange(D4));
+        if (LANES > 2) v = v.add(v.rearrange(D2));
+        if (LANES > 1) v = v.add(v.rearrange(D1));
+        return v.lane(0);
+    }
+}
