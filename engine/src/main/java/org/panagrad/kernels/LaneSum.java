@@ -1,6 +1,7 @@
 package org.panagrad.kernels;
 
 import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorShuffle;
 import jdk.incubator.vector.VectorSpecies;
 
@@ -21,7 +22,18 @@ final class LaneSum {
         return LANES > d ? VectorShuffle.fromOp(F, i -> i ^ d) : null;
     }
 
+    /**
+     * JDK 17's C2 keeps reduceLanes(ADD) in lane order, as its fallback does, and there the tree below (a vector
+     * parameter as receiver, where the method is not inlined) compiled to the allocating fallback; so JDK 17 keeps
+     * reduceLanes, in a method small enough to be always inlined.
+     */
+    private static final boolean ORDERED_REDUCTION = Runtime.version().feature() <= 17;
+
     static float of(FloatVector v) {
+        return ORDERED_REDUCTION ? v.reduceLanes(VectorOperators.ADD) : tree(v);
+    }
+
+    private static float tree(FloatVector v) {
         if (LANES > 8) v = v.add(v.rearrange(D8));
         if (LANES > 4) v = v.add(v.rearrange(D4));
         if (LANES > 2) v = v.add(v.rearrange(D2));
