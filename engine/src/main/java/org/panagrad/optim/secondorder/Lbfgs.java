@@ -194,9 +194,9 @@ public final class Lbfgs implements ClosureOptimizer {
     private double direction() {
         Vectors.negate(g, d);
         if (count == 0) {
-            return options.firstStep() == FirstStep.TORCH
-                    ? options.lr() * Math.min(1, 1 / Vectors.norm1(g))
-                    : options.lr() / (Vectors.norm(g) > 0 ? Vectors.norm(g) : 1); // finite at g = 0, as torch's rule
+            if (options.firstStep() == FirstStep.TORCH) return options.lr() * Math.min(1, 1 / Vectors.norm1(g));
+            double norm = Vectors.norm(g);
+            return options.lr() / (norm > 0 ? norm : 1); // finite at g = 0, as torch's rule
         }
         int m = s.length;
         for (int k = 0, i = newest; k < count; k++, i = (i - 1 + m) % m) {
