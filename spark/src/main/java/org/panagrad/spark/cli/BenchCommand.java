@@ -97,34 +97,37 @@ final class BenchCommand implements Callable<Integer> {
             Map<String, List<Double>> times = new LinkedHashMap<>();
             breakdown = new JobBreakdown(c.context());
             float[] g = new float[single.dimension()], hv = new float[single.dimension()];
-            for (int r = 0; r <= (sgdOnly ? -1 : rounds); r++) { // round 0 warms up every path (JIT, compilation, caches)
-                Gemm.setThreads(threads);
-                record("single gradient", r, times, median(() -> single.lossAndGradient(theta, Selection.all(), g)));
-                try (DatasetLoss.Curvature h = single.curvature(theta, Selection.all(), CurvatureProduct.Kind.HESSIAN_FORWARD_OVER_REVERSE)) {
-                    record("single hvp", r, times, median(() -> h.apply(v, hv)));
-                }
-                for (Map.Entry<Integer, SparkLoss> e : distributed.entrySet()) {
-                    SparkLoss loss = e.getValue();
-                    String p = e.getKey() + " partitions";
-                    String phase = r == 0 ? null : p;
-                    record(p + " gradient", r, times, median(phase == null ? null : phase + " gradient",
-                            () -> loss.lossAndGradient(theta, Selection.all(), g)));
-                    try (DatasetLoss.Curvature h = loss.curvature(theta, Selection.all(), CurvatureProduct.Kind.HESSIAN_FORWARD_OVER_REVERSE)) {
-                        record(p + " hvp", r, times, median(phase == null ? null : phase + " hvp", () -> h.apply(v, hv)));
+            try { // the listener goes whatever a call throws
+                for (int r = 0; r <= (sgdOnly ? -1 : rounds); r++) { // round 0 warms up every path (JIT, compilation, caches)
+                    Gemm.setThreads(threads);
+                    record("single gradient", r, times, median(() -> single.lossAndGradient(theta, Selection.all(), g)));
+                    try (DatasetLoss.Curvature h = single.curvature(theta, Selection.all(), CurvatureProduct.Kind.HESSIAN_FORWARD_OVER_REVERSE)) {
+                        record("single hvp", r, times, median(() -> h.apply(v, hv)));
                     }
-                    record(p + " empty job", r, times, median(() -> loss.emptyJob(false)));
-                    record(p + " aggregation job", r, times, median(() -> loss.emptyJob(true)));
+                    for (Map.Entry<Integer, SparkLoss> e : distributed.entrySet()) {
+                        SparkLoss loss = e.getValue();
+                        String p = e.getKey() + " partitions";
+                        String phase = r == 0 ? null : p;
+                        record(p + " gradient", r, times, median(phase == null ? null : phase + " gradient",
+                                () -> loss.lossAndGradient(theta, Selection.all(), g)));
+                        try (DatasetLoss.Curvature h = loss.curvature(theta, Selection.all(), CurvatureProduct.Kind.HESSIAN_FORWARD_OVER_REVERSE)) {
+                            record(p + " hvp", r, times, median(phase == null ? null : phase + " hvp", () -> h.apply(v, hv)));
+                        }
+                        record(p + " empty job", r, times, median(() -> loss.emptyJob(false)));
+                        record(p + " aggregation job", r, times, median(() -> loss.emptyJob(true)));
+                    }
+                    Gemm.setThreads(threads);
+                    if (r > 0) {
+                        out.printf(Locale.ROOT, "round %d:", r);
+                        times.forEach((k, list) -> out.printf(Locale.ROOT, "  %s %.0f ms (CPU %.0f);", k, list.get(list.size() - 1),
+                                cpuTimes.get(k).get(list.size() - 1)));
+                        out.println();
+                        out.flush();
+                    }
                 }
-                Gemm.setThreads(threads);
-                if (r > 0) {
-                    out.printf(Locale.ROOT, "round %d:", r);
-                    times.forEach((k, list) -> out.printf(Locale.ROOT, "  %s %.0f ms (CPU %.0f);", k, list.get(list.size() - 1),
-                            cpuTimes.get(k).get(list.size() - 1)));
-                    out.println();
-                    out.flush();
-                }
+            } finally {
+                breakdown.close(); // the labelled calls are done
             }
-            breakdown.close(); // the labelled calls are done
             if (sgdOnly) {
                 sgd(out, c, single, distributed.get(cluster.partitions), theta);
                 out.flush();
