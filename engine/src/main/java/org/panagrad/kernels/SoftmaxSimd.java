@@ -1,6 +1,7 @@
 package org.panagrad.kernels;
 
 import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorMask;
 import jdk.incubator.vector.VectorSpecies;
 
 import java.util.Arrays;
@@ -9,8 +10,8 @@ import java.util.Arrays;
  * Vector API bodies of {@link Softmax}. Along a contiguous axis (inner = 1) the vectors run along each row;
  * along a strided one they run across up to {@link Scratch#CHUNK} inner positions at a time, whose maxima and
  * sums wait in the scratch rows while the axis is walked. Exponentials go through the loop of
- * {@link VectorMath#exp}; their arguments are x - max <= 0, the range where its relative error is tested.
- * Scalar tails use Math.exp.
+ * {@link VectorMath#exp} (tails included); their arguments are x - max <= 0, the range where its relative error
+ * is tested. A row's last partial vector is one masked vector where {@link MaskedTail} allows.
  */
 final class SoftmaxSimd {
     private SoftmaxSimd() {}
@@ -50,6 +51,11 @@ final class SoftmaxSimd {
                 int bound = F.loopBound(n);
                 int j = 0;
                 for (; j < bound; j += F.length()) FloatVector.fromArray(F, x, xi + j).sub(vShift).intoArray(out, oi + j);
+                if (MaskedTail.ENABLED && j < n && MaskedTail.fits(xi + j, x) && MaskedTail.fits(oi + j, out)) {
+                    VectorMask<Float> m = F.indexInRange(j, n);
+                    FloatVector.fromArray(F, x, xi + j, m).sub(vShift).intoArray(out, oi + j, m);
+                    continue;
+                }
                 for (; j < n; j++) out[oi + j] = x[xi + j] - shift;
             }
             return;
