@@ -10,15 +10,17 @@ public final class Softmax {
     private Softmax() {}
 
     /**
-     * Rows of any length take the vector kernels: their exponentials, the bulk of a row's time, run through the
-     * vector polynomial tails included ({@link VectorMath#exp}), so a 10-class row (MNIST) is one staged vector at
-     * 16 lanes instead of ten Math.exp calls. Until 2026-12-06 rows narrower than two vectors took the scalar loops
-     * (JMH had caught C2 on JDK 17 compiling such a row loop with its vector calls un-intrinsified, boxing ~45 KB
-     * per HVP); KernelAllocationTest's 10-class rows and SoftmaxRowsBench under -prof gc watch for that. Along a
-     * strided axis the vectors run across the inner positions, which must fill at least one.
+     * Rows narrower than two vectors (the 10 classes of MNIST) take the vector kernels only where their tails are
+     * masked vectors ({@link MaskedTail}, JDK 18+): a 10-class row at 16 lanes is then one masked maximum and one
+     * masked scale around its exponentials. On JDK 17 they take
+     * the scalar loops, where their max and scale tails would be scalar anyway: JMH had caught C2 compiling such a
+     * row loop with its vector calls un-intrinsified, boxing ~45 KB per HVP. Along a strided axis the vectors run
+     * across the inner positions, which must fill at least one.
      */
+    private static final int VECTOR_MIN_COLS = MaskedTail.ENABLED ? 1 : 2 * VectorMath.F.length();
+
     private static boolean vector(Axis ax) {
-        return Simd.ENABLED && (ax.inner() == 1 || ax.inner() >= VectorMath.F.length());
+        return Simd.ENABLED && (ax.inner() == 1 ? ax.length() >= VECTOR_MIN_COLS : ax.inner() >= VectorMath.F.length());
     }
 
     public static void softmax(Axis ax, float[] x, int xOff, float[] out, int outOff) {

@@ -10,8 +10,8 @@ import java.util.Arrays;
  * Vector API bodies of {@link Softmax}. Along a contiguous axis (inner = 1) the vectors run along each row;
  * along a strided one they run across up to {@link Scratch#CHUNK} inner positions at a time, whose maxima and
  * sums wait in the scratch rows while the axis is walked. Exponentials go through the loop of
- * {@link VectorMath#exp} (tails included); their arguments are x - max <= 0, the range where its relative error
- * is tested. A row's last partial vector is one masked vector where {@link MaskedTail} allows.
+ * {@link VectorMath#exp}; their arguments are x - max <= 0, the range where its relative error is tested.
+ * Its tails use Math.exp; a row's other last partial vectors are one masked vector where {@link MaskedTail} allows.
  */
 final class SoftmaxSimd {
     private SoftmaxSimd() {}

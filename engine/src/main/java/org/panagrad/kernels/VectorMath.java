@@ -6,11 +6,9 @@ import jdk.incubator.vector.VectorMask;
 import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
 
-import java.util.Arrays;
-
 /**
  * Transcendental functions over arrays, written as range reduction plus a polynomial (Cephes) in the body of
- * one vector loop each, with a scalar tail on java.lang.Math (exp's tail runs through the vector loop, staged).
+ * one vector loop each, with a scalar tail on java.lang.Math.
  * Why whole loops and not functions of one FloatVector: a vector passed to or returned from a method that C2
  * did not inline is boxed on the heap, one object per vector. C2 refuses to inline a method it has already
  * compiled on its own into more than InlineSmallCode bytes, or 1/4 of that at call sites its profile calls
@@ -46,33 +44,6 @@ final class VectorMath {
      * is computed. In place (out == x, same offset) is allowed.
      */
     static float exp(int n, float a, float shift, float[] x, int xOff, float[] out, int outOff) {
-        int bound = F.loopBound(n);
-        float total = expVectors(bound, a, shift, x, xOff, out, outOff);
-        return bound == n ? total : total + expTail(n - bound, a, shift, x, xOff + bound, out, outOff + bound);
-    }
-
-    /** A vector's worth of floats per thread, where {@link #expTail} stages the last partial vector. */
-    private static final ThreadLocal<float[]> TAIL = ThreadLocal.withInitial(() -> new float[F.length()]);
-
-    /**
-     * The last r < F.length() exponentials through the same polynomial as the vectors, staged in {@link #TAIL}
-     * (works on JDK 17, whose masked loads and stores allocate; see {@link MaskedTail}): at 16 lanes a 10-class
-     * softmax row is all tail, and r scalar Math.exp calls took longer than the rest of the row. The sum adds the
-     * r results in order; the lanes past them (zeros) are dropped.
-     */
-    private static float expTail(int r, float a, float shift, float[] x, int xOff, float[] out, int outOff) {
-        float[] t = TAIL.get();
-        System.arraycopy(x, xOff, t, 0, r);
-        Arrays.fill(t, r, t.length, 0f);
-        expVectors(t.length, a, shift, t, 0, t, 0);
-        float total = 0;
-        for (int j = 0; j < r; j++) total += t[j];
-        if (out != null) System.arraycopy(t, 0, out, outOff, r);
-        return total;
-    }
-
-    /** exp's vector loop over the first bound elements, bound a multiple of F.length(). */
-    private static float expVectors(int bound, float a, float shift, float[] x, int xOff, float[] out, int outOff) {
         FloatVector va = FloatVector.broadcast(F, a), negShift = FloatVector.broadcast(F, -shift);
         FloatVector ln2Hi = FloatVector.broadcast(F, -LN2_HI), ln2Lo = FloatVector.broadcast(F, -LN2_LO);
         FloatVector p2 = FloatVector.broadcast(F, 8.3334519073e-3f), p3 = FloatVector.broadcast(F, 4.1665795894e-2f);
@@ -81,7 +52,9 @@ final class VectorMath {
         // FloatVector, so sum.add(e) and sum.reduceLanes went through profiled class checks, and on JDK 17 in
         // vit-tiny's HVP C2 then boxed the zero, e and sum on every iteration (about half of its 176 MB per call).
         FloatVector zero = FloatVector.zero(F), sum = zero;
-        for (int i = 0; i < bound; i += F.length()) {
+        int bound = F.loopBound(n);
+        int i = 0;
+        for (; i < bound; i += F.length()) {
             FloatVector xc = FloatVector.fromArray(F, x, xOff + i).fma(va, negShift).max(EXP_MIN).min(EXP_MAX);
             FloatVector t = xc.fma(LOG2E, ROUNDING_MAGIC);
             FloatVector k = t.sub(ROUNDING_MAGIC);
@@ -100,7 +73,13 @@ final class VectorMath {
             if (out != null) e.intoArray(out, outOff + i); // loop-invariant: C2 unswitches the loop on it
             sum = e.add(sum);
         }
-        return LaneSum.of(zero.add(sum));
+        float total = LaneSum.of(zero.add(sum));
+        for (; i < n; i++) {
+            float e = (float) Math.exp(a * x[xOff + i] - shift);
+            if (out != null) out[outOff + i] = e;
+            total += e;
+        }
+        return total;
     }
 
     private static final float SQRT_HALF = 0.707106781186547524f;

@@ -13,8 +13,8 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
 
 /**
- * The kernels whose last partial vector is a masked vector ({@link MaskedTail}, JDK 18+) or staged
- * ({@link VectorMath#exp}) against their scalar twins, with NaN around the data: on either side of a row, as the
+ * The kernels whose last partial vector is a masked vector ({@link MaskedTail}, JDK 18+), and exp, against
+ * their scalar twins, with NaN around the data: on either side of a row, as the
  * arena's neighbouring tensors are, so a masked-out lane that leaked into a sum or maximum, or a store past the
  * row, shows. Every size 1..40 and 16k + 1..3 (one to three floats past whole vectors at both widths), with room
  * after the row (the masked path) and with the row at the array's end (the scalar tail).
