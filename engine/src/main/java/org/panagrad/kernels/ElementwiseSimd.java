@@ -243,11 +243,6 @@ final class ElementwiseSimd {
         for (; i < bound; i += F.length()) {
             FloatVector.fromArray(F, x, xOff + i).mul(c).intoArray(out, outOff + i);
         }
-        if (MaskedTail.ENABLED && i < n && MaskedTail.fits(xOff + i, x) && MaskedTail.fits(outOff + i, out)) {
-            VectorMask<Float> m = F.indexInRange(i, n);
-            FloatVector.fromArray(F, x, xOff + i, m).mul(c).intoArray(out, outOff + i, m);
-            return;
-        }
         for (; i < n; i++) out[outOff + i] = c * x[xOff + i];
     }
 

@@ -1,21 +1,18 @@
 package org.panagrad.kernels;
 
 import jdk.incubator.vector.FloatVector;
-import jdk.incubator.vector.VectorMask;
 import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
  * Vector API bodies of {@link Reductions}. A reduced row keeps several lane-wise partial sums, so its rounding
  * differs from the sequential scalar twin by a few ulp of the total (maxima are exact); rows accumulated into a
- * row add row after row, as the twin does, bit for bit. A reduced row's last partial vector is one masked vector
- * where {@link MaskedTail} allows.
+ * row add row after row, as the twin does, bit for bit.
  */
 final class ReductionsSimd {
     private ReductionsSimd() {}
 
     private static final VectorSpecies<Float> F = Simd.FLOAT;
-    private static final FloatVector NEGATIVE_INFINITY = FloatVector.broadcast(F, Float.NEGATIVE_INFINITY);
 
     static float reduceRow(boolean max, int n, float[] x, int xi) {
         return max ? maxRow(n, x, xi) : sumRow(n, x, xi);
@@ -36,10 +33,6 @@ final class ReductionsSimd {
         FloatVector acc = FloatVector.zero(F);
         int i = 0;
         for (; i < bound; i += F.length()) acc = acc.add(FloatVector.fromArray(F, x, xi + i));
-        if (MaskedTail.ENABLED && i < n && MaskedTail.fits(xi + i, x)) {
-            // Masked-out lanes load 0, the sum's identity.
-            return LaneSum.of(FloatVector.fromArray(F, x, xi + i, F.indexInRange(i, n)).add(acc));
-        }
         float r = LaneSum.of(acc);
         for (; i < n; i++) r += x[xi + i];
         return r;
@@ -50,11 +43,6 @@ final class ReductionsSimd {
         FloatVector acc = FloatVector.broadcast(F, Float.NEGATIVE_INFINITY);
         int i = 0;
         for (; i < bound; i += F.length()) acc = acc.max(FloatVector.fromArray(F, x, xi + i));
-        if (MaskedTail.ENABLED && i < n && MaskedTail.fits(xi + i, x)) {
-            // Masked-out lanes keep -inf, the maximum's identity (a masked load would give 0).
-            VectorMask<Float> m = F.indexInRange(i, n);
-            return NEGATIVE_INFINITY.blend(FloatVector.fromArray(F, x, xi + i, m), m).max(acc).reduceLanes(VectorOperators.MAX);
-        }
         float r = acc.reduceLanes(VectorOperators.MAX);
         for (; i < n; i++) r = Math.max(r, x[xi + i]);
         return r;
@@ -109,10 +97,6 @@ final class ReductionsSimd {
         int i = 0;
         for (; i < bound; i += F.length()) {
             acc = FloatVector.fromArray(F, x, xOff + i).fma(FloatVector.fromArray(F, y, yOff + i), acc);
-        }
-        if (MaskedTail.ENABLED && i < n && MaskedTail.fits(xOff + i, x) && MaskedTail.fits(yOff + i, y)) {
-            VectorMask<Float> m = F.indexInRange(i, n);
-            return LaneSum.of(FloatVector.fromArray(F, x, xOff + i, m).fma(FloatVector.fromArray(F, y, yOff + i, m), acc));
         }
         float s = LaneSum.of(acc);
         for (; i < n; i++) s += x[xOff + i] * y[yOff + i];

@@ -10,14 +10,12 @@ public final class Softmax {
     private Softmax() {}
 
     /**
-     * Rows narrower than two vectors (the 10 classes of MNIST) take the vector kernels only where their tails are
-     * masked vectors ({@link MaskedTail}, JDK 18+): a 10-class row at 16 lanes is then one masked maximum and one
-     * masked scale around its exponentials. On JDK 17 they take
-     * the scalar loops, where their max and scale tails would be scalar anyway: JMH had caught C2 compiling such a
-     * row loop with its vector calls un-intrinsified, boxing ~45 KB per HVP. Along a strided axis the vectors run
-     * across the inner positions, which must fill at least one.
+     * Rows narrower than two vectors (the 10 classes of MNIST) take the scalar loops: their vector work is one
+     * iteration per row between two calls, and JMH caught C2 now and then compiling such a row loop with the
+     * vector calls left un-intrinsified, which boxes vectors (~45 KB per HVP) for the rest of the run. Along a
+     * strided axis the vectors run across the inner positions, which must fill at least one.
      */
-    private static final int VECTOR_MIN_COLS = MaskedTail.ENABLED ? 1 : 2 * VectorMath.F.length();
+    private static final int VECTOR_MIN_COLS = 2 * VectorMath.F.length();
 
     private static boolean vector(Axis ax) {
         return Simd.ENABLED && (ax.inner() == 1 ? ax.length() >= VECTOR_MIN_COLS : ax.inner() >= VectorMath.F.length());

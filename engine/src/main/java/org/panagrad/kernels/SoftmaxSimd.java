@@ -1,7 +1,6 @@
 package org.panagrad.kernels;
 
 import jdk.incubator.vector.FloatVector;
-import jdk.incubator.vector.VectorMask;
 import jdk.incubator.vector.VectorSpecies;
 
 import java.util.Arrays;
@@ -11,7 +10,7 @@ import java.util.Arrays;
  * along a strided one they run across up to {@link Scratch#CHUNK} inner positions at a time, whose maxima and
  * sums wait in the scratch rows while the axis is walked. Exponentials go through the loop of
  * {@link VectorMath#exp}; their arguments are x - max <= 0, the range where its relative error is tested.
- * Its tails use Math.exp; a row's other last partial vectors are one masked vector where {@link MaskedTail} allows.
+ * Scalar tails use Math.exp.
  */
 final class SoftmaxSimd {
     private SoftmaxSimd() {}
@@ -51,11 +50,6 @@ final class SoftmaxSimd {
                 int bound = F.loopBound(n);
                 int j = 0;
                 for (; j < bound; j += F.length()) FloatVector.fromArray(F, x, xi + j).sub(vShift).intoArray(out, oi + j);
-                if (MaskedTail.ENABLED && j < n && MaskedTail.fits(xi + j, x) && MaskedTail.fits(oi + j, out)) {
-                    VectorMask<Float> m = F.indexInRange(j, n);
-                    FloatVector.fromArray(F, x, xi + j, m).sub(vShift).intoArray(out, oi + j, m);
-                    continue;
-                }
                 for (; j < n; j++) out[oi + j] = x[xi + j] - shift;
             }
             return;

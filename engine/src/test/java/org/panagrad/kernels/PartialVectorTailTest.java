@@ -8,16 +8,15 @@ import static org.panagrad.kernels.KernelTestSupport.random;
 import java.util.Arrays;
 import java.util.Random;
 import java.util.stream.IntStream;
-import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
 
 /**
- * The kernels whose last partial vector is a masked vector ({@link MaskedTail}, JDK 18+), and exp, against
- * their scalar twins, with NaN around the data: on either side of a row, as the
+ * The row kernels of the softmax cross-entropy step (sum, max, dot, scale, exp, log-softmax, the gradient) against
+ * their scalar twins at every partial-vector tail, with NaN around the data: on either side of a row, as the
  * arena's neighbouring tensors are, so a masked-out lane that leaked into a sum or maximum, or a store past the
  * row, shows. Every size 1..40 and 16k + 1..3 (one to three floats past whole vectors at both widths), with room
- * after the row (the masked path) and with the row at the array's end (the scalar tail).
+ * after the row and with the row at the array's end (where a masked access would take the Vector API's checked path).
  */
 class PartialVectorTailTest {
     private static final int BEFORE = 3, AFTER = 17;
@@ -106,11 +105,5 @@ class PartialVectorTailTest {
             SoftmaxSimd.crossEntropyGrad(ax, -100, 0.25f, x, BEFORE, labels, 0, got, BEFORE);
             assertClose(want, got, 1e-5f, 1e-7f, "crossEntropyGrad " + at);
         }
-    }
-
-    @Test
-    void maskedTailsRunFromJdk18UnlessSwitchedOff() {
-        boolean off = "false".equalsIgnoreCase(System.getProperty("panagrad.maskedTails"));
-        assertEquals(Runtime.version().feature() >= 18 && !off, MaskedTail.ENABLED);
     }
 }
