@@ -37,8 +37,9 @@ TORCH_WORKER = THREADPOOL_PROBE + r'''
 import json, sys, time, statistics
 import torch
 train, hvp, threads, min_time = json.loads(sys.argv[1]), json.loads(sys.argv[2]), int(sys.argv[3]), float(sys.argv[4])
-sys.path.insert(0, sys.argv[5])
+sys.path[0:0] = [sys.argv[5], sys.argv[6]]
 from torch_interop import build
+from torch_step import sgd_step
 torch.set_num_threads(threads)
 maps = open("/proc/self/maps").read()
 libs = sorted({l.split()[-1] for l in maps.splitlines() if "blas" in l.lower() or "mkl" in l.lower()})
@@ -66,14 +67,7 @@ out = {"info": info, "train": {}, "hvp": {}}
 for layers, batch in train:
     net, shape, classes = model(layers)
     x = torch.rand(batch, *shape); y = torch.randint(0, classes, (batch,))
-    opt = torch.optim.SGD(net.parameters(), lr=1e-3)
-    lossf = torch.nn.CrossEntropyLoss()
-    def step():
-        opt.zero_grad(set_to_none=True)
-        loss = lossf(net(x), y)
-        loss.backward()
-        opt.step()
-    out["train"][f"{layers}/{batch}"] = median_seconds(step)
+    out["train"][f"{layers}/{batch}"] = median_seconds(sgd_step(net, x, y))
 for layers, batch in hvp:
     net, shape, classes = model(layers)
     x = torch.rand(batch, *shape); y = torch.randint(0, classes, (batch,))
@@ -105,7 +99,7 @@ def torch_env(threads):
 
 def run_torch(python, threads, train, hvp, min_time, pin=None):
     proc = subprocess.run([python, "-c", TORCH_WORKER, json.dumps(train), json.dumps(hvp), str(threads),
-                           str(min_time), SCRIPTS], env=torch_env(threads), capture_output=True, text=True,
+                           str(min_time), SCRIPTS, os.path.dirname(os.path.abspath(__file__))], env=torch_env(threads), capture_output=True, text=True,
                           preexec_fn=pinned_to(pin))
     if proc.returncode != 0:
         sys.exit("PyTorch benchmark failed:\n" + proc.stderr[-3000:])

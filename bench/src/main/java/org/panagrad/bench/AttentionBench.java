@@ -12,6 +12,7 @@ import org.openjdk.jmh.annotations.Scope;
 import org.openjdk.jmh.annotations.Setup;
 import org.openjdk.jmh.annotations.State;
 import org.openjdk.jmh.annotations.Warmup;
+import org.openjdk.jmh.infra.BenchmarkParams;
 import org.panagrad.autodiff.Autodiff;
 import org.panagrad.compiler.Compiler;
 import org.panagrad.graph.Graph;
@@ -33,7 +34,8 @@ import java.util.concurrent.TimeUnit;
  * {@code vit-tiny}'s shapes ([128 images, 4 heads, 17 tokens, 16]) and {@code t256} ([4, 4, 256, 64]), unmasked
  * or causal. Target: fused at least 1.5x faster than composed, and never slower. {@code -p pass=gradient} times the
  * forward with the backward to q, k and v (the fused form's backward is one fused instruction too), {@code -p pass=hvp}
- * adds the second order.
+ * adds the second order. Each fork first runs the program until a call allocates nothing ({@link SteadyWarmUp});
+ * an unknown shape, form or pass fails the fork naming the values it takes.
  */
 @State(Scope.Thread)
 @BenchmarkMode(Mode.AverageTime)
@@ -66,18 +68,32 @@ public class AttentionBench {
 
     private Program program;
 
+    private static final List<String> PASSES = List.of("forward", "gradient", "step", "hvp", "hvp-forward");
+
+    /** Compiles the program, then calls it until it allocates nothing ({@link SteadyWarmUp}) before JMH's warm-up. */
     @Setup(Level.Trial)
-    public void setUp() {
-        Gemm.setThreads(threads);
+    public void setUp(BenchmarkParams benchmark) {
+        compile();
+        SteadyWarmUp.untilSteady(benchmark, this);
+    }
+
+    private void compile() {
         int[] dims = switch (shape) {
             case "vit-tiny" -> new int[] {128, 4, 17, 16};
             case "t256" -> new int[] {4, 4, 256, 64};
-            default -> throw new IllegalArgumentException("unknown shape " + shape);
+            default -> throw new IllegalArgumentException("AttentionBench: unknown shape " + shape + " (vit-tiny or t256)");
         };
+        if (!PASSES.contains(pass)) throw new IllegalArgumentException("AttentionBench: unknown pass " + pass + " (one of " + PASSES + ")");
+        boolean fused = switch (form) {
+            case "fused" -> true;
+            case "composed" -> false;
+            default -> throw new IllegalArgumentException("AttentionBench: unknown form " + form + " (fused or composed)");
+        };
+        Gemm.setThreads(threads);
         Graph g = new Graph();
         Node q = g.input("q", dims), k = g.input("k", dims), v = g.input("v", dims);
         AttentionMask mask = causal ? AttentionMask.causalMask() : AttentionMask.NONE;
-        Node y = form.equals("fused") ? Ops.fusedAttention(q, k, v, mask) : Ops.attention(q, k, v, mask);
+        Node y = fused ? Ops.fusedAttention(q, k, v, mask) : Ops.attention(q, k, v, mask);
         List<Node> inputs = new ArrayList<>(List.of(q, k, v)), outputs = List.of(y);
         if (!pass.equals("forward")) {
             Node r = g.input("r", y.shape().dims());
@@ -96,8 +112,7 @@ public class AttentionBench {
                 }
                 outputs = new ArrayList<>(List.of(grads));
                 if (pass.equals("hvp")) outputs.addAll(List.of(Autodiff.grad(inner, q, k, v)));
-                else if (pass.equals("hvp-forward")) outputs.addAll(List.of(Autodiff.jvp(grads, new Node[] {q, k, v}, us)));
-                else throw new IllegalArgumentException("unknown pass " + pass);
+                else outputs.addAll(List.of(Autodiff.jvp(grads, new Node[] {q, k, v}, us)));
             }
         }
         program = Compiler.compile(new ParameterStore(), outputs);

@@ -1,12 +1,9 @@
 package org.panagrad.bench;
 
 import org.panagrad.curvature.LayerBackprop;
-import org.panagrad.graph.Node;
 import org.panagrad.kernels.Gemm;
 import org.panagrad.runtime.Program;
 
-import java.util.ArrayList;
-import java.util.List;
 import java.util.SplittableRandom;
 
 /**
@@ -36,7 +33,8 @@ public final class KfacFactorsInstructions {
             gradient.run();
             kfac.run(rnd);
         }
-        double g = report("gradient", gradient, reps), k = report("K-FAC factors", kfac.program(), reps);
+        double g = InstructionTimes.of("gradient", gradient, reps).printSlowest(15);
+        double k = InstructionTimes.of("K-FAC factors", kfac.program(), reps).printSlowest(15);
         long t0 = System.nanoTime();
         for (int i = 0; i < reps; i++) gradient.run();
         long t1 = System.nanoTime();
@@ -45,28 +43,5 @@ public final class KfacFactorsInstructions {
         System.out.printf("%s, %d thread(s): timed instructions: gradient %.3f ms, factors %.3f ms (%.2fx); wall: gradient %.3f ms,"
                         + " factors %.3f ms (%.2fx)%n", model, threads, g, k, k / g, (t1 - t0) / 1e6 / reps, (t2 - t1) / 1e6 / reps,
                 (double) (t2 - t1) / (t1 - t0));
-    }
-
-    /** Prints the program's instructions by time (the top 15) and returns its timed total in ms per run. */
-    private static double report(String name, Program p, int reps) {
-        List<Node> code = p.instructionNodes();
-        long[] nanos = new long[code.size()];
-        for (int r = 0; r < reps; r++) p.runTimed(nanos);
-        long total = 0, flops = 0;
-        List<Integer> order = new ArrayList<>();
-        for (int i = 0; i < code.size(); i++) {
-            total += nanos[i];
-            flops += code.get(i).op().flops(code.get(i));
-            order.add(i);
-        }
-        order.sort((a, b) -> Long.compare(nanos[b], nanos[a]));
-        System.out.printf("%s: %d instructions, %.3f ms per run (timed), %.1f MFLOP%n", name, code.size(), total / 1e6 / reps, flops / 1e6);
-        for (int i : order.subList(0, Math.min(15, order.size()))) {
-            Node n = code.get(i);
-            double ms = nanos[i] / 1e6 / reps, mflop = n.op().flops(n) / 1e6;
-            System.out.printf("  #%-3d %-22s %-22s %8.3f ms %5.1f%% %8.1f MFLOP %6.1f GFLOP/s%n", i, n.op().name(), n.shape(), ms,
-                    100.0 * nanos[i] / total, mflop, ms > 0 ? mflop / ms : 0);
-        }
-        return total / 1e6 / reps;
     }
 }

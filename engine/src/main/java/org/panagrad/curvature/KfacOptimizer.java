@@ -5,8 +5,6 @@ import org.panagrad.autodiff.Autodiff;
 import org.panagrad.compiler.Compiler;
 import org.panagrad.graph.Node;
 import org.panagrad.io.TensorData;
-import org.panagrad.kernels.Gemm;
-import org.panagrad.kernels.GemmOperand;
 import org.panagrad.nn.LayerCall;
 import org.panagrad.optim.LearningRateSchedule;
 import org.panagrad.optim.secondorder.ClosureOptimizer;
@@ -219,7 +217,7 @@ public final class KfacOptimizer implements ClosureOptimizer {
      */
     private void precondition() {
         for (int l = 0; l < offsets.length; l++) {
-            int p = factors.inputSize(l), q = factors.outputSize(l), off = offsets[l], groups = factors.groups(l), qg = q / groups;
+            int p = factors.inputSize(l), q = factors.outputSize(l), off = offsets[l], groups = factors.groups(l);
             KroneckerBlock.Layout layout = backprop.layout(l);
             float[] v = gradient, out = direction;
             int at = off;
@@ -228,11 +226,7 @@ public final class KfacOptimizer implements ClosureOptimizer {
                 v = out = block;
                 at = 0;
             }
-            for (int g = 0; g < groups; g++) {
-                int c = g * qg;
-                Gemm.gemm(p, qg, p, 1f, GemmOperand.of(inverseA[l], g * p * p, p), GemmOperand.of(v, at + c, q), 0f, GemmOperand.of(scratch, c, q));
-                Gemm.gemm(p, qg, qg, 1f, GemmOperand.of(scratch, c, q), GemmOperand.of(inverseG[l], g * qg * qg, qg), 0f, GemmOperand.of(out, at + c, q));
-            }
+            KroneckerBlock.sandwich(p, q, groups, inverseA[l], false, v, at, inverseG[l], scratch, out, at);
             if (layout.outputMajor()) layout.scatter(block, p, q, direction, off);
         }
     }

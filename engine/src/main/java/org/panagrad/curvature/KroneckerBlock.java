@@ -85,17 +85,23 @@ final class KroneckerBlock {
      * g q/G on by its basis). Null bases leave the rows as they are (copied).
      */
     void rotateRows(int rows, float[] inputs, float[] rotatedInputs, int gradRows, float[] grads, float[] rotatedGrads) {
+        rotateRows(rows, inputs, rotatedInputs, gradRows, grads, rotatedGrads, GemmOperands.FRESH);
+    }
+
+    /** {@link #rotateRows} with its GEMM operands from {@code ops} (kept between calls). */
+    void rotateRows(int rows, float[] inputs, float[] rotatedInputs, int gradRows, float[] grads, float[] rotatedGrads,
+                    GemmOperands ops) {
         if (ua == null) {
             System.arraycopy(inputs, 0, rotatedInputs, 0, rows * groups * p);
             System.arraycopy(grads, 0, rotatedGrads, 0, gradRows * q);
             return;
         }
         int qg = q / groups, gp = groups * p;
-        for (int g = 0; g < groups; g++) {
-            Gemm.gemm(rows, p, p, 1f, GemmOperand.of(inputs, g * p, gp), GemmOperand.of(ua, g * p * p, p), 0f,
-                    GemmOperand.of(rotatedInputs, g * p, gp));
-            Gemm.gemm(gradRows, qg, qg, 1f, GemmOperand.of(grads, g * qg, q), GemmOperand.of(ug, g * qg * qg, qg), 0f,
-                    GemmOperand.of(rotatedGrads, g * qg, q));
+        for (int g = 0, s = 0; g < groups; g++, s += 6) {
+            Gemm.gemm(rows, p, p, 1f, ops.of(s, inputs, g * p, gp), ops.of(s + 1, ua, g * p * p, p), 0f,
+                    ops.of(s + 2, rotatedInputs, g * p, gp));
+            Gemm.gemm(gradRows, qg, qg, 1f, ops.of(s + 3, grads, g * qg, q), ops.of(s + 4, ug, g * qg * qg, qg), 0f,
+                    ops.of(s + 5, rotatedGrads, g * qg, q));
         }
     }
 
@@ -106,10 +112,16 @@ final class KroneckerBlock {
      * into out from outOff (p x q, row-major).
      */
     void exampleProduct(float[] inputs, int inputRow, float[] grads, int gradRow, int positions, float[] out, int outOff) {
+        exampleProduct(inputs, inputRow, grads, gradRow, positions, out, outOff, GemmOperands.FRESH);
+    }
+
+    /** {@link #exampleProduct} with its GEMM operands from {@code ops}. */
+    void exampleProduct(float[] inputs, int inputRow, float[] grads, int gradRow, int positions, float[] out, int outOff,
+                        GemmOperands ops) {
         int qg = q / groups, gp = groups * p;
-        for (int g = 0; g < groups; g++) {
-            Gemm.gemm(p, qg, positions, 1f, GemmOperand.transposeOf(inputs, inputRow * gp + g * p, gp),
-                    GemmOperand.of(grads, gradRow * q + g * qg, q), 0f, GemmOperand.of(out, outOff + g * qg, q));
+        for (int g = 0, s = 0; g < groups; g++, s += 3) {
+            Gemm.gemm(p, qg, positions, 1f, ops.transposeOf(s, inputs, inputRow * gp + g * p, gp),
+                    ops.of(s + 1, grads, gradRow * q + g * qg, q), 0f, ops.of(s + 2, out, outOff + g * qg, q));
         }
     }
 
@@ -118,10 +130,15 @@ final class KroneckerBlock {
      * times m's columns of group g (q / groups from g q / groups on): each row's a^T M, group by group.
      */
     static void rowsTimes(int p, int q, int groups, int rows, float[] inputs, float[] m, int mOff, float[] out) {
+        rowsTimes(p, q, groups, rows, inputs, m, mOff, out, GemmOperands.FRESH);
+    }
+
+    /** {@link #rowsTimes} with its GEMM operands from {@code ops}. */
+    static void rowsTimes(int p, int q, int groups, int rows, float[] inputs, float[] m, int mOff, float[] out, GemmOperands ops) {
         int qg = q / groups, gp = groups * p;
-        for (int g = 0; g < groups; g++) {
-            Gemm.gemm(rows, qg, p, 1f, GemmOperand.of(inputs, g * p, gp), GemmOperand.of(m, mOff + g * qg, q), 0f,
-                    GemmOperand.of(out, g * qg, q));
+        for (int g = 0, s = 0; g < groups; g++, s += 3) {
+            Gemm.gemm(rows, qg, p, 1f, ops.of(s, inputs, g * p, gp), ops.of(s + 1, m, mOff + g * qg, q), 0f,
+                    ops.of(s + 2, out, g * qg, q));
         }
     }
 
@@ -143,15 +160,23 @@ final class KroneckerBlock {
             if (source == v) System.arraycopy(v, offset, t, 0, p * q);
             return;
         }
-        if (groups == 1) {
-            Gemm.gemm(p, q, p, 1f, GemmOperand.transposeOf(ua, 0, p), GemmOperand.of(source, at, q), 0f, GemmOperand.of(w, 0, q));
-            Gemm.gemm(p, q, q, 1f, GemmOperand.of(w, 0, q), GemmOperand.of(ug, 0, q), 0f, GemmOperand.of(t, 0, q));
-            return;
-        }
+        sandwich(p, q, groups, ua, true, source, at, ug, w, t, 0);
+    }
+
+    /**
+     * Group by group, out's columns of group g (q / groups of them from g q / groups on) = op(L_g) V_g R_g: L_g the
+     * p x p matrix of group g in {@code left} (transposed when {@code transposeLeft}), V_g those columns of V, R_g the
+     * (q / groups)^2 matrix of group g in {@code right}. V and out are p x q, row-major, from vAt and outAt; w (p x q)
+     * is scratch. Into a block's eigenbasis (U_A^T V U_G) and the K-FAC optimizer's damped inverse (A^-1 V G^-1).
+     */
+    static void sandwich(int p, int q, int groups, float[] left, boolean transposeLeft, float[] v, int vAt, float[] right,
+                         float[] w, float[] out, int outAt) {
+        int qg = q / groups;
         for (int g = 0; g < groups; g++) {
-            int qg = q / groups, c = g * qg;
-            Gemm.gemm(p, qg, p, 1f, GemmOperand.transposeOf(ua, g * p * p, p), GemmOperand.of(source, at + c, q), 0f, GemmOperand.of(w, c, q));
-            Gemm.gemm(p, qg, qg, 1f, GemmOperand.of(w, c, q), GemmOperand.of(ug, g * qg * qg, qg), 0f, GemmOperand.of(t, c, q));
+            int c = g * qg;
+            GemmOperand l = transposeLeft ? GemmOperand.transposeOf(left, g * p * p, p) : GemmOperand.of(left, g * p * p, p);
+            Gemm.gemm(p, qg, p, 1f, l, GemmOperand.of(v, vAt + c, q), 0f, GemmOperand.of(w, c, q));
+            Gemm.gemm(p, qg, qg, 1f, GemmOperand.of(w, c, q), GemmOperand.of(right, g * qg * qg, qg), 0f, GemmOperand.of(out, outAt + c, q));
         }
     }
 

@@ -159,9 +159,10 @@ public final class KroneckerCurvature implements CurvatureOperator {
      * + damping): two rotations and one GEMM per layer (a Conv2d's J_lc = sum_t a_t ⊗ g_tc, formed per example and
      * class by a GEMM over the positions; a grouped one's per group). {@code jacobian} ran with
      * {@link LayerBackprop.Vectors#JACOBIAN} over the same layers; adds into {@code covariance} [batch, classes,
-     * classes], symmetric. Its diagonal is the probit predictive's variance.
+     * classes], symmetric, when {@code full}; otherwise only its diagonal, the variances [batch, classes] that the
+     * probit predictive reads (classes products per example instead of classes (classes + 1) / 2).
      */
-    void addLogitCovariance(LayerBackprop jacobian, double[] layerDamping, Workspace w, float[] covariance) {
+    void addLogitCovariance(LayerBackprop jacobian, double[] layerDamping, Workspace w, float[] covariance, boolean full) {
         requireLayers(layerDamping);
         int batch = jacobian.batch(), classes = jacobian.classes();
         for (int l = 0; l < blocks.length; l++) {
@@ -176,20 +177,20 @@ public final class KroneckerCurvature implements CurvatureOperator {
             int positions = jacobian.positions(l), rows = batch * positions, size = b.size();
             jacobian.readInputs(l, w.inputs);
             jacobian.readGradients(l, w.grads);
-            b.rotateRows(rows, w.inputs, w.rotatedInputs, classes * rows, w.grads, w.rotatedGrads);
+            b.rotateRows(rows, w.inputs, w.rotatedInputs, classes * rows, w.grads, w.rotatedGrads, w.rotations[l]);
             float[] a = w.rotatedInputs, g = w.rotatedGrads, weights = w.weights, products = w.products;
             for (int k = 0; k < size; k++) weights[k] = (float) (1 / (b.d[k] + damping));
             if (positions > 1) {
                 // A Conv2d's Jacobian row sums over positions: each rotated one, (A_n^T G_nc) in the eigenbasis.
                 for (int n = 0; n < batch; n++) {
                     for (int c = 0; c < classes; c++) {
-                        b.exampleProduct(a, n * positions, g, (c * batch + n) * positions, positions, products, c * size);
+                        b.exampleProduct(a, n * positions, g, (c * batch + n) * positions, positions, products, c * size, w.productOperands[l]);
                     }
                     for (int c = 0; c < classes; c++) {
-                        for (int c2 = c; c2 < classes; c2++) {
+                        for (int c2 = c, last = full ? classes : c + 1; c2 < last; c2++) {
                             double s = 0;
                             for (int k = 0; k < size; k++) s += (double) products[c * size + k] * weights[k] * products[c2 * size + k];
-                            addSymmetric(covariance, n * classes * classes, c, c2, classes, s);
+                            addEntry(covariance, full, n, c, c2, classes, s);
                         }
                     }
                 }
@@ -197,24 +198,32 @@ public final class KroneckerCurvature implements CurvatureOperator {
             }
             for (int i = 0; i < rows * b.groups * b.p; i++) a[i] *= a[i];
             // products[n, o] = sum_i a_ni^2 / (d_io + damping), group by group.
-            KroneckerBlock.rowsTimes(b.p, b.q, b.groups, batch, a, weights, 0, products);
+            KroneckerBlock.rowsTimes(b.p, b.q, b.groups, batch, a, weights, 0, products, w.productOperands[l]);
             for (int n = 0; n < batch; n++) {
                 int t = n * b.q;
                 for (int c = 0; c < classes; c++) {
                     int row = (c * batch + n) * b.q;
-                    for (int c2 = c; c2 < classes; c2++) {
+                    for (int c2 = c, last = full ? classes : c + 1; c2 < last; c2++) {
                         int row2 = (c2 * batch + n) * b.q;
                         double s = 0;
                         for (int o = 0; o < b.q; o++) s += (double) products[t + o] * g[row + o] * g[row2 + o];
-                        addSymmetric(covariance, n * classes * classes, c, c2, classes, s);
+                        addEntry(covariance, full, n, c, c2, classes, s);
                     }
                 }
             }
         }
     }
 
-    /** Adds s to entry (c, c2) of the classes x classes matrix at {@code at}, and to (c2, c) when they differ. */
-    static void addSymmetric(float[] covariance, int at, int c, int c2, int classes, double s) {
+    /**
+     * Adds s to entry (c, c2) of example n's classes x classes matrix in [batch, classes, classes], and to (c2, c)
+     * when they differ; or, not {@code full}, to its variance (c, c) in [batch, classes].
+     */
+    static void addEntry(float[] covariance, boolean full, int n, int c, int c2, int classes, double s) {
+        if (!full) {
+            covariance[n * classes + c] += (float) s;
+            return;
+        }
+        int at = n * classes * classes;
         covariance[at + c * classes + c2] += (float) s;
         if (c2 != c) covariance[at + c2 * classes + c] += (float) s;
     }
@@ -222,6 +231,8 @@ public final class KroneckerCurvature implements CurvatureOperator {
     /** Buffers for {@link #addLogitCovariance}, sized for the largest layer. */
     static final class Workspace {
         final float[] inputs, grads, rotatedInputs, rotatedGrads, weights, products;
+        /** Each layer's GEMM operands of its rotations and of its products, kept between calls. */
+        final GemmOperands[] rotations, productOperands;
 
         Workspace(LayerBackprop jacobian) {
             int batch = jacobian.batch(), k = jacobian.vectorsPerExample(), rp = 0, rq = 0, pq = 0;
@@ -238,6 +249,13 @@ public final class KroneckerCurvature implements CurvatureOperator {
             weights = new float[pq];
             // Linear rows' [batch, out] products, or a Conv2d example's per-class gradient-shaped ones.
             products = new float[Math.max(rq, k * pq)];
+            int layers = jacobian.layers().size();
+            rotations = new GemmOperands[layers];
+            productOperands = new GemmOperands[layers];
+            for (int l = 0; l < layers; l++) {
+                rotations[l] = new GemmOperands();
+                productOperands[l] = new GemmOperands();
+            }
         }
     }
 
@@ -296,6 +314,7 @@ public final class KroneckerCurvature implements CurvatureOperator {
             smallest = Math.min(smallest, x + damping);
             largest = Math.max(largest, Math.abs(x));
         }
+        if (Spectra.safelyPositive(smallest, largest)) return smallest; // no message built per call
         return Spectra.requirePositiveDefinite(method + " curvature of layer '" + b.layer + "'", smallest, largest, damping);
     }
 

@@ -79,7 +79,12 @@ public final class Laplace {
     private double[] eigenvalues;
     private final double[] priorPrecisions;
     private final int[] offsets;
-    private float[][] fullBlocks;
+    /** The posterior covariance's p x p block of each pair of classes c <= c2 (last layer, full), as GEMM operands. */
+    private GemmOperand[] fullBlocks;
+    /** The predictives' buffers, grown to the largest batch and classes seen: steady calls allocate nothing. */
+    private final PredictiveScratch scratch = new PredictiveScratch();
+    /** The Jacobian program's vectors are the unit vectors: it draws nothing from its generator. */
+    private static final SplittableRandom NO_SAMPLING = new SplittableRandom(0);
     private double fullBlocksPrecision = Double.NaN;
 
     private Laplace(Subset subset, Structure structure, List<LayerCall> layers, FlatParameters parameters,
@@ -397,11 +402,28 @@ public final class Laplace {
      */
     public void probit(LayerBackprop jacobian, float[] logits, float[] out) {
         int batch = jacobian.batch(), classes = jacobian.classes();
-        float[] covariance = logitCovariance(jacobian);
+        float[] variance = scratch.variance(batch * classes);
+        logitVariance(jacobian, variance);
+        probit(batch, classes, logits, variance, out);
+    }
+
+    /** The probit predictive of {@link #probit(LayerBackprop, float[], float[])} from the logits' variances [batch, classes] ({@link #logitVariance}). */
+    public static void probit(int batch, int classes, float[] logits, float[] variance, float[] out) {
+        probit(batch, classes, logits, variance, classes, 1, out);
+    }
+
+    /** The same from the logits' covariances [batch, classes, classes] ({@link #logitCovariance}): their diagonals. */
+    public static void probitFromCovariance(int batch, int classes, float[] logits, float[] covariance, float[] out) {
+        probit(batch, classes, logits, covariance, classes * classes, classes + 1, out);
+    }
+
+    /** The probit with example n's class-c variance at variance[n * exampleStride + c * classStride]. */
+    private static void probit(int batch, int classes, float[] logits, float[] variance, int exampleStride,
+                               int classStride, float[] out) {
         for (int n = 0; n < batch; n++) {
             double max = Double.NEGATIVE_INFINITY;
             for (int c = 0; c < classes; c++) {
-                double kappa = 1 / Math.sqrt(1 + Math.PI / 8 * covariance[(n * classes + c) * classes + c]);
+                double kappa = 1 / Math.sqrt(1 + Math.PI / 8 * variance[n * exampleStride + c * classStride]);
                 out[n * classes + c] = (float) (kappa * logits[n * classes + c]);
                 max = Math.max(max, out[n * classes + c]);
             }
@@ -420,17 +442,31 @@ public final class Laplace {
      * sampled parameters. {@code logits} are the MAP logits of the same batch.
      */
     public void glmMonteCarlo(LayerBackprop jacobian, float[] logits, int samples, SplittableRandom rnd, float[] out) {
-        if (samples < 1) throw new IllegalArgumentException("Laplace: the GLM Monte Carlo predictive needs at least 1 sample, got " + samples);
+        requireSamples(samples);
         int batch = jacobian.batch(), classes = jacobian.classes();
-        float[] covariance = logitCovariance(jacobian);
-        SymmetricEigen eigen = new SymmetricEigen(classes);
-        double[] block = new double[classes * classes], values = new double[classes], root = new double[classes * classes];
-        double[] f = new double[classes], z = new double[classes], mean = new double[classes];
-        float[] vectors = new float[classes * classes];
+        float[] covariance = scratch.covariance(batch * classes * classes);
+        logitCovariance(jacobian, covariance);
+        glmMonteCarlo(batch, classes, covariance, logits, samples, rnd, out);
+    }
+
+    /**
+     * The GLM Monte Carlo predictive from the logits' covariances [batch, classes, classes] ({@link #logitCovariance}),
+     * so that one Jacobian run and covariance serve this and {@link #probitFromCovariance}.
+     */
+    public void glmMonteCarlo(int batch, int classes, float[] covariance, float[] logits, int samples, SplittableRandom rnd,
+                              float[] out) {
+        requireSamples(samples);
+        PredictiveScratch.Glm w = scratch.glm(classes);
+        double[] block = w.block, values = w.values, root = w.root, f = w.f, z = w.z, mean = w.mean;
+        float[] vectors = w.vectors;
         for (int n = 0; n < batch; n++) {
             // root = U diag(sqrt(lambda)): root z ~ N(0, covariance), also where the covariance is singular.
             for (int i = 0; i < block.length; i++) block[i] = covariance[n * classes * classes + i];
-            eigen.decompose("the logit covariance of example " + n, block, values, vectors);
+            try {
+                w.eigen.decompose("the logit covariance", block, values, vectors);
+            } catch (ArithmeticException e) {
+                throw new ArithmeticException("Laplace GLM Monte Carlo, example " + n + " of the batch: " + e.getMessage());
+            }
             for (int i = 0; i < classes; i++) {
                 for (int k = 0; k < classes; k++) root[i * classes + k] = vectors[i * classes + k] * Math.sqrt(Math.max(values[k], 0));
             }
@@ -455,49 +491,69 @@ public final class Laplace {
         }
     }
 
+    private static void requireSamples(int samples) {
+        if (samples < 1) throw new IllegalArgumentException("Laplace: the GLM Monte Carlo predictive needs at least 1 sample, got " + samples);
+    }
+
     /**
-     * The covariance [batch, classes, classes] of the logits of the model linearised in the subset's parameters,
-     * under the posterior, for the batch fed to {@code jacobian} (run here).
+     * Runs {@code jacobian} (the batch fed to it) and writes the covariance [batch, classes, classes] of the logits of
+     * the model linearised in the subset's parameters, under the posterior: what {@link #glmMonteCarlo} and
+     * {@link #probitFromCovariance} read.
      */
-    private float[] logitCovariance(LayerBackprop jacobian) {
-        int batch = jacobian.batch(), classes = jacobian.classes();
-        jacobian.run(new SplittableRandom(0));
-        float[] covariance = new float[batch * classes * classes];
-        if (hessian instanceof KroneckerCurvature k) {
-            k.addLogitCovariance(jacobian, priorPrecisions, new KroneckerCurvature.Workspace(jacobian), covariance);
-        } else {
-            addFullCovariance(jacobian, covariance);
+    public void logitCovariance(LayerBackprop jacobian, float[] covariance) {
+        logitCovariance(jacobian, covariance, true);
+    }
+
+    /** The same, but only the variances [batch, classes] (the covariances' diagonals), which the probit reads. */
+    public void logitVariance(LayerBackprop jacobian, float[] variance) {
+        logitCovariance(jacobian, variance, false);
+    }
+
+    private void logitCovariance(LayerBackprop jacobian, float[] out, boolean full) {
+        int batch = jacobian.batch(), classes = jacobian.classes(), size = batch * classes * (full ? classes : 1);
+        if (out.length < size) {
+            throw new IllegalArgumentException("Laplace: the logits' " + (full ? "covariances" : "variances") + " of a batch of "
+                    + batch + " and " + classes + " classes need " + size + " floats, got " + out.length);
         }
-        return covariance;
+        jacobian.run(NO_SAMPLING);
+        java.util.Arrays.fill(out, 0, size, 0f);
+        if (hessian instanceof KroneckerCurvature k) {
+            k.addLogitCovariance(jacobian, priorPrecisions, scratch.kronecker(jacobian), out, full);
+        } else {
+            addFullCovariance(jacobian, out, full);
+        }
     }
 
     /** cov(f_c, f_c') = a Sigma_cc' a^T with Sigma_cc' the posterior covariance of class c's with class c''s parameters. */
-    private void addFullCovariance(LayerBackprop jacobian, float[] covariance) {
+    private void addFullCovariance(LayerBackprop jacobian, float[] covariance, boolean full) {
         int batch = jacobian.batch(), classes = jacobian.classes(), p = jacobian.inputSize(0);
         double priorPrecision = priorPrecision();
         if (fullBlocks == null || fullBlocksPrecision != priorPrecision) {
             double[] sigma = ((DenseCurvature) hessian).inverse(priorPrecision);
             int size = p * classes, pair = 0;
-            fullBlocks = new float[classes * (classes + 1) / 2][p * p];
+            fullBlocks = new GemmOperand[classes * (classes + 1) / 2];
             for (int c = 0; c < classes; c++) {
                 for (int c2 = c; c2 < classes; c2++, pair++) {
+                    float[] block = new float[p * p];
                     for (int i = 0; i < p; i++) {
-                        for (int j = 0; j < p; j++) fullBlocks[pair][i * p + j] = (float) sigma[(i * classes + c) * size + j * classes + c2];
+                        for (int j = 0; j < p; j++) block[i * p + j] = (float) sigma[(i * classes + c) * size + j * classes + c2];
                     }
+                    fullBlocks[pair] = GemmOperand.of(block, 0, p);
                 }
             }
             fullBlocksPrecision = priorPrecision;
         }
-        float[] inputs = new float[batch * p], products = new float[batch * p];
+        PredictiveScratch.Rows rows = scratch.rows(batch * p, p);
+        float[] inputs = rows.inputs().array(), products = rows.products().array();
         jacobian.readInputs(0, inputs);
-        int pair = 0;
-        for (int c = 0; c < classes; c++) {
+        for (int c = 0, pair = 0; c < classes; c++) {
             for (int c2 = c; c2 < classes; c2++, pair++) {
-                Gemm.gemm(batch, p, p, 1f, GemmOperand.of(inputs, 0, p), GemmOperand.of(fullBlocks[pair], 0, p), 0f, GemmOperand.of(products, 0, p));
+                if (!full && c2 != c) continue;
+                Gemm.gemm(batch, p, p, 1f, rows.inputs(), fullBlocks[pair], 0f, rows.products());
                 for (int n = 0; n < batch; n++) {
                     double s = 0;
                     for (int i = 0; i < p; i++) s += (double) products[n * p + i] * inputs[n * p + i];
-                    KroneckerCurvature.addSymmetric(covariance, n * classes * classes, c, c2, classes, s);
+                    KroneckerCurvature.addEntry(covariance, full, n, c, c2, classes, s);
                 }
             }
         }

@@ -14,7 +14,7 @@ final class Spectra {
      * with a message that names {@code what} and suggests a damping, rather than letting NaNs or huge values out.
      */
     static double requirePositiveDefinite(String what, double smallest, double largest, double damping) {
-        if (smallest > SINGULAR * Math.max(largest, Double.MIN_NORMAL) && Double.isFinite(smallest)) return smallest;
+        if (safelyPositive(smallest, largest)) return smallest;
         // The damping that lifts the smallest eigenvalue to 1e-3 of the largest, rounded up to two figures.
         double needed = damping - Math.min(smallest, 0) + 1e-3 * Math.max(largest, Double.MIN_NORMAL);
         double unit = Math.pow(10, Math.floor(Math.log10(needed)) - 1);
@@ -22,5 +22,10 @@ final class Spectra {
         throw new ArithmeticException(String.format(Locale.ROOT, "%s + %s I is %s (smallest eigenvalue %.3g, largest %.3g):"
                         + " add damping, e.g. a damping of %.2g", what, damping, smallest < 0 ? "indefinite" : "singular",
                 smallest, largest + damping, suggestion));
+    }
+
+    /** Whether {@code smallest} is safely positive against {@code largest}: a caller can skip naming what it checks. */
+    static boolean safelyPositive(double smallest, double largest) {
+        return smallest > SINGULAR * Math.max(largest, Double.MIN_NORMAL) && Double.isFinite(smallest);
     }
 }

@@ -10,14 +10,20 @@ import org.ejml.interfaces.decomposition.EigenDecomposition_F64;
  * size is kept, so the K-FAC optimizer's periodic refactorisations reuse EJML's work arrays.
  */
 final class SymmetricEigen {
+    /** Up to this size eigenvalues are Rayleigh quotients (allocation-free), beyond it EJML's (n objects per call). */
+    static final int RAYLEIGH_MAX_N = 64;
+
     private final int n;
     private final EigenDecomposition_F64<DMatrixRMaj> decomposition;
     private final DMatrixRMaj matrix;
+    /** The symmetrised matrix kept for the Rayleigh quotients (EJML's symmetric decomposition works in place). */
+    private final double[] symmetric;
 
     SymmetricEigen(int n) {
         this.n = n;
         this.decomposition = DecompositionFactory_DDRM.eig(n, true, true);
         this.matrix = new DMatrixRMaj(n, n);
+        this.symmetric = new double[n <= RAYLEIGH_MAX_N ? n * n : 0];
     }
 
     /**
@@ -36,14 +42,30 @@ final class SymmetricEigen {
         for (double x : matrix.data) {
             if (!Double.isFinite(x)) throw new ArithmeticException(what + " has a non-finite entry (" + x + ")");
         }
+        if (n <= RAYLEIGH_MAX_N) System.arraycopy(matrix.data, 0, symmetric, 0, n * n);
         if (!decomposition.decompose(matrix)) {
             throw new ArithmeticException("the eigen-decomposition of " + what + " (" + n + " x " + n + ") did not converge");
         }
         for (int k = 0; k < n; k++) {
-            values[valuesOff + k] = decomposition.getEigenvalue(k).getReal();
             DMatrixRMaj v = decomposition.getEigenVector(k);
+            values[valuesOff + k] = n <= RAYLEIGH_MAX_N ? rayleighQuotient(v.data) : decomposition.getEigenvalue(k).getReal();
             for (int i = 0; i < n; i++) vectors[vectorsOff + i * n + k] = (float) v.data[i];
         }
+    }
+
+    /**
+     * v^T A v for the unit eigenvector v of the symmetrised matrix: its eigenvalue to rounding. EJML's getEigenvalue
+     * allocates a Complex_F64 per value, which a small matrix decomposed per example (Laplace's GLM Monte Carlo, the
+     * logits' C x C covariance) would do every call; this costs n^2 per value, as much as the decomposition.
+     */
+    private double rayleighQuotient(double[] v) {
+        double s = 0;
+        for (int i = 0; i < n; i++) {
+            double row = 0;
+            for (int j = 0; j < n; j++) row += symmetric[i * n + j] * v[j];
+            s += v[i] * row;
+        }
+        return s;
     }
 
     /** A fresh decomposition of {@code a}: its eigenvalues and its eigenvectors as columns. */

@@ -38,7 +38,8 @@ public final class Attention {
      * rowsum(P dP) and dS = P (dP - D) as in the backward, dSbar = scale (aq K^T + Q ak^T), E = rowsum(P dSbar):
      * Pbar = g av^T + dSbar (dP - D) - E dP, dPbar = P (dSbar - E), sBar = P (Pbar - rowsum(P Pbar)), and
      * qBar = scale (dS ak + sBar K), kBar = scale (dS^T aq + sBar^T Q), vBar = dPbar^T g, gBar = P av + dPbar V.
-     * (aq, ak, av) are read from {@code t}. Batch entries are shared out over the GEMM's worker pool ({@link AttentionJob}).
+     * (aq, ak, av) are read from {@code t}. A negative {@code gBarOff} leaves gBar out (its two products skipped):
+     * forward over reverse reads only qBar, kBar and vBar. Batch entries are shared out over the GEMM's worker pool ({@link AttentionJob}).
      */
     public static void secondOrder(AttentionDims a, AttentionMaskLayout mask, float[] q, int qOff, float[] k, int kOff,
                                    float[] v, int vOff, float[] g, int gOff, float[] t, int aqOff, int akOff, int avOff,

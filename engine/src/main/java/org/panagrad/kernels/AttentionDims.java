@@ -1,5 +1,7 @@
 package org.panagrad.kernels;
 
+import java.util.Locale;
+
 /**
  * The sizes of one fused attention call: {@code batch} independent entries (batch and heads folded), each with
  * queries [tq, d], keys [tk, d], values [tk, dv] and output [tq, dv], contiguous; scores scaled by {@code scale};
@@ -28,23 +30,51 @@ public record AttentionDims(int batch, int tq, int tk, int d, int dv, float scal
 
     /** Keys rounded up to whole vectors of the widest species (16 floats): the backward's score rows. */
     public int paddedKeys() {
-        return (tk + 15) / 16 * 16;
+        return (int) padded(tk);
     }
 
     /**
+     * The most floats a workspace holds: one Java array (a few below Integer.MAX_VALUE, as JVMs allow). The backward
+     * and the second order hold an entry's score rows whole, so this bounds their sequence length.
+     */
+    public static final int MAX_WORKSPACE = Integer.MAX_VALUE - 8;
+
+    /**
      * Floats of workspace one backward call needs: one entry's keys and values transposed ([d + dv, paddedKeys]),
-     * its probabilities and score gradients ([tq, paddedKeys] each).
+     * its probabilities and score gradients ([tq, paddedKeys] each). Fails, naming the sizes and the longest
+     * sequence that fits, past {@link #MAX_WORKSPACE}.
      */
     public int backwardWorkspace() {
-        return (d + dv + 2 * tq) * paddedKeys();
+        return fitting("backward", d + dv, 2);
     }
 
     /**
      * Floats of workspace one second-order call needs: one entry's keys, values and their cotangents transposed
-     * ([2 (d + dv), paddedKeys]) and four score-shaped rows ([4 tq, paddedKeys]).
+     * ([2 (d + dv), paddedKeys]) and four score-shaped rows ([4 tq, paddedKeys]). Fails past {@link #MAX_WORKSPACE}.
      */
     public int secondOrderWorkspace() {
-        return (2 * (d + dv) + 4 * tq) * paddedKeys();
+        return fitting("second order", 2 * (d + dv), 4);
+    }
+
+    /** (fixedRows + rowsPerQuery tq) paddedKeys floats, or an error past {@link #MAX_WORKSPACE}. */
+    private int fitting(String kernel, int fixedRows, int rowsPerQuery) {
+        long n = floats(fixedRows, rowsPerQuery, tq, tk);
+        if (n <= MAX_WORKSPACE) return (int) n;
+        int longest = 1;
+        for (int step = 1 << 20; step > 0; step >>= 1) {
+            if (floats(fixedRows, rowsPerQuery, longest + step, longest + step) <= MAX_WORKSPACE) longest += step;
+        }
+        throw new IllegalArgumentException(String.format(Locale.ROOT, "the fused attention %s at Tq = %d, Tk = %d (d = %d, dv = %d)"
+                + " holds an entry's score rows whole: %,d floats per thread, more than one array holds (%,d); at these"
+                + " head dims sequences up to Tq = Tk = %d fit", kernel, tq, tk, d, dv, n, (long) MAX_WORKSPACE, longest));
+    }
+
+    private static long floats(int fixedRows, int rowsPerQuery, long tq, long tk) {
+        return (fixedRows + rowsPerQuery * tq) * padded(tk);
+    }
+
+    private static long padded(long keys) {
+        return (keys + 15) / 16 * 16;
     }
 
     int keyBlocks() {

@@ -2,7 +2,7 @@ package org.panagrad.kernels;
 
 /**
  * The plain-loop twin of {@link AttentionSecondOrderSimd}: the same rows in the same workspace, one element at a
- * time (summing the causal zeros that the SIMD body skips).
+ * time (summing the causal zeros that the SIMD body skips); a negative gBarOff leaves gBar out, as there.
  */
 final class AttentionSecondOrderScalar {
     private AttentionSecondOrderScalar() {}
@@ -53,7 +53,7 @@ final class AttentionSecondOrderScalar {
                     for (int j = 0; j < tk; j++) x += w[ai + j] * t[akb + j * d + c] + w[ci + j] * k[kb + j * d + c];
                     out[qBarOff + (b * tq + i) * d + c] = x;
                 }
-                for (int c = 0; c < dv; c++) {
+                for (int c = 0; c < dv && gBarOff >= 0; c++) {
                     float x = 0;
                     for (int j = 0; j < tk; j++) x += w[pi + j] * t[avb + j * dv + c] + w[bi + j] * v[vb + j * dv + c];
                     out[gBarOff + (b * tq + i) * dv + c] = x;

@@ -11,8 +11,9 @@ import jdk.incubator.vector.VectorSpecies;
  * and av are transposed into the workspace ([width, paddedKeys] each, as {@link AttentionBackwardSimd} does), so
  * that the four score-shaped rows P, A = g V^T, B = aq K^T + Q ak^T and C = g av^T are vectors over keys; one pass
  * over each row turns them into scale dS, the gradient of dP and scale sBar; then the seven products
- * ({@link AttentionRowProducts#times}) give the outputs. Where the backward takes the packed GEMM (long non-causal
- * entries), so do the second order's products, and nothing is transposed.
+ * ({@link AttentionRowProducts#times}) give the outputs (five without gBar, for a negative gBarOff). Where the
+ * backward takes the packed GEMM (long non-causal entries), so do the second order's products, and nothing is
+ * transposed.
  */
 final class AttentionSecondOrderSimd {
     private AttentionSecondOrderSimd() {}
@@ -32,7 +33,8 @@ final class AttentionSecondOrderSimd {
         for (int b = b0; b < b1; b++) {
             int qb = qOff + b * tq * d, kb = kOff + b * tk * d, vb = vOff + b * tk * dv, gb = gOff + b * tq * dv;
             int aqb = aqOff + b * tq * d, akb = akOff + b * tk * d, avb = avOff + b * tk * dv;
-            int qo = qBarOff + b * tq * d, ko = kBarOff + b * tk * d, vo = vBarOff + b * tk * dv, go = gBarOff + b * tq * dv;
+            int qo = qBarOff + b * tq * d, ko = kBarOff + b * tk * d, vo = vBarOff + b * tk * dv;
+            int go = gBarOff < 0 ? -1 : gBarOff + b * tq * dv;
             if (packed) {
                 packedEntry(a, mask, b, q, qb, k, kb, v, vb, g, gb, t, aqb, akb, avb, out, qo, ko, vo, go, w, p);
                 continue;
@@ -58,6 +60,7 @@ final class AttentionSecondOrderSimd {
             AttentionRowProducts.times(w, ra, 1, kp, tk, tq, t, aqb, d, d, out, ko, d, fromRow, false);
             AttentionRowProducts.times(w, rc, 1, kp, tk, tq, q, qb, d, d, out, ko, d, fromRow, true);
             AttentionRowProducts.times(w, rb, 1, kp, tk, tq, g, gb, dv, dv, out, vo, dv, fromRow, false);
+            if (gBarOff < 0) continue;
             AttentionRowProducts.times(w, p, kp, 1, tq, tk, t, avb, dv, dv, out, go, dv, toRow, false);
             AttentionRowProducts.times(w, rb, kp, 1, tq, tk, v, vb, dv, dv, out, go, dv, toRow, true);
         }
@@ -91,6 +94,7 @@ final class AttentionSecondOrderSimd {
         Gemm.gemm(true, false, tk, d, tq, 1f, w, ra, kp, t, aqb, d, 0f, out, ko, d, null, 0, false, null, 0);
         Gemm.gemm(true, false, tk, d, tq, 1f, w, rc, kp, q, qb, d, 1f, out, ko, d, null, 0, false, null, 0);
         Gemm.gemm(true, false, tk, dv, tq, 1f, w, rb, kp, g, gb, dv, 0f, out, vo, dv, null, 0, false, null, 0);
+        if (go < 0) return;
         Gemm.gemm(false, false, tq, dv, tk, 1f, w, p, kp, t, avb, dv, 0f, out, go, dv, null, 0, false, null, 0);
         Gemm.gemm(false, false, tq, dv, tk, 1f, w, rb, kp, v, vb, dv, 1f, out, go, dv, null, 0, false, null, 0);
     }

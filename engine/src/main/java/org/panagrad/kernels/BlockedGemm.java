@@ -227,14 +227,14 @@ final class BlockedGemm {
      * Share q of {@code of} of the column panels of a block of B (columns jc .. jc + nc): whole panels, split
      * by count.
      */
-    private static void packSharedB(GemmJob job, int q, int of, int jc, int nc, int pc, int kc, float[] packedB) {
+    static void packSharedB(GemmJob job, int q, int of, int jc, int nc, int pc, int kc, float[] packedB) {
         int panels = (nc + NR - 1) / NR;
         int from = panels * q / of * NR, to = Math.min(nc, panels * (q + 1) / of * NR);
         GemmPacking.packB(job, pc, kc, jc + from, to - from, packedB, from * kc);
     }
 
     /** Share q of {@code of} of the row panels of a block of A: whole panels, split by count. */
-    private static void packSharedA(GemmJob job, int q, int of, int ic, int mc, int pc, int kc, float[] packedA) {
+    static void packSharedA(GemmJob job, int q, int of, int ic, int mc, int pc, int kc, float[] packedA) {
         int panels = 0;
         for (int ir = 0; ir < mc; ir += panelRows(ir, mc)) panels++;
         int first = panels * q / of, end = panels * (q + 1) / of;

@@ -12,7 +12,8 @@ import jdk.incubator.vector.VectorSpecies;
  * the whole width (contiguous: a vector at a time in the SIMD body), into a scratch row, then each window's kw
  * values of that row. The arg-max ops (the max pool's VJP and its adjoint) find each window's first maximum in
  * row-major order, as PyTorch's CPU kernel does, so ties go where PyTorch sends them; they are scalar in both
- * bodies (a window is a handful of compares). {@code simd} chooses the body, so tests run both in one JVM.
+ * bodies (a window is a handful of compares), except the max pool and its VJP with 2 x 2 windows at stride 2,
+ * whose SIMD bodies are {@link PairPooling}'s. {@code simd} chooses the body, so tests run both in one JVM.
  * <p>
  * Planes (an image's channel) are independent: a call runs its planes in ranges over the worker pool
  * ({@link ItemSplit}), the same bits at any thread count.
@@ -38,6 +39,10 @@ public final class Pooling {
 
     /** Planes [p0, p1) of {@link #reduce}. */
     private static void reduce(ConvShape s, int p0, int p1, float[] x, int xOff, float[] y, int yOff, boolean max, boolean simd) {
+        if (max && simd && PairPooling.applies(s)) {
+            PairPooling.maxPool(s, p0, p1, x, xOff, y, yOff);
+            return;
+        }
         int h = s.height(), w = s.width(), oh = s.outHeight(), ow = s.outWidth();
         float[] row = row(w);
         float empty = max ? Float.NEGATIVE_INFINITY : 0f, scale = 1f / (s.kh() * s.kw());
@@ -76,8 +81,18 @@ public final class Pooling {
         Job.current().run(Kind.SCATTER, s, x, xOff, g, gOff, dx, dxOff);
     }
 
-    /** Planes [p0, p1) of {@link #maxPoolScatter}. */
-    private static void maxPoolScatter(ConvShape s, int p0, int p1, float[] x, int xOff, float[] g, int gOff, float[] dx, int dxOff) {
+    /** The max pool's VJP with the chosen body, on the calling thread. */
+    static void maxPoolScatter(ConvShape s, float[] x, int xOff, float[] g, int gOff, float[] dx, int dxOff, boolean simd) {
+        maxPoolScatter(s, 0, s.batch() * s.channels(), x, xOff, g, gOff, dx, dxOff, simd);
+    }
+
+    /** Planes [p0, p1) of {@link #maxPoolScatter}: 2 x 2 windows at stride 2 on {@link PairPooling} (simd), else scalar. */
+    private static void maxPoolScatter(ConvShape s, int p0, int p1, float[] x, int xOff, float[] g, int gOff, float[] dx, int dxOff,
+                                       boolean simd) {
+        if (simd && PairPooling.applies(s)) {
+            PairPooling.maxPoolScatter(s, p0, p1, x, xOff, g, gOff, dx, dxOff);
+            return;
+        }
         int hw = s.height() * s.width();
         Elementwise.fill((p1 - p0) * hw, 0f, dx, dxOff + p0 * hw);
         int oh = s.outHeight(), ow = s.outWidth();
@@ -207,7 +222,7 @@ public final class Pooling {
             switch (kind) {
                 case MAX -> reduce(s, from, to, x, xOff, out, outOff, true, Simd.ENABLED);
                 case AVERAGE -> reduce(s, from, to, x, xOff, out, outOff, false, Simd.ENABLED);
-                case SCATTER -> maxPoolScatter(s, from, to, x, xOff, g, gOff, out, outOff);
+                case SCATTER -> maxPoolScatter(s, from, to, x, xOff, g, gOff, out, outOff, Simd.ENABLED);
                 case GATHER -> maxPoolGather(s, from, to, x, xOff, g, gOff, out, outOff);
                 case AVERAGE_ADJOINT -> avgPoolAdjoint(s, from, to, g, gOff, out, outOff, Simd.ENABLED);
             }

@@ -28,8 +28,7 @@ public final class Unfolding implements WorkerPool.Task {
     /** The same, by the SIMD body or by the scalar twin (tests compare both in one JVM). */
     static void unfold(ConvShape s, float[] x, int xOff, float[] y, int yOff, boolean simd) {
         WorkerPool pool = Gemm.pool();
-        long floats = (long) s.batch() * s.groups() * s.patchRows() * s.positions();
-        int parts = floats >= PARALLEL_MIN_FLOATS ? Math.min(pool.threads(), s.batch()) : 1;
+        int parts = parts(s, pool.threads());
         Unfolding job = PER_THREAD.get();
         job.s = s;
         job.x = x;
@@ -42,6 +41,12 @@ public final class Unfolding implements WorkerPool.Task {
         } finally {
             job.x = job.y = null;
         }
+    }
+
+    /** How many parts the patches of s are shared out in over {@code threads} threads: one below PARALLEL_MIN_FLOATS. */
+    static int parts(ConvShape s, int threads) {
+        long floats = (long) s.batch() * s.groups() * s.patchRows() * s.positions();
+        return floats >= PARALLEL_MIN_FLOATS ? Math.min(threads, s.batch()) : 1;
     }
 
     @Override

@@ -36,6 +36,12 @@ public record Linear(String name, Node weight, Node bias) implements Module {
      * the rows of one GEMM with the bias (and a following ReLU) in its epilogue, whatever the rank.
      */
     public Node apply(Node x) {
+        int rank = x.shape().rank();
+        if (rank > 0 && x.shape().dim(rank - 1) != in()) {
+            // Checked here rather than left to matmul, whose message names the weight but not the layer.
+            throw new IllegalArgumentException("Linear layer " + name + " (" + describe() + ") takes rows of " + in()
+                    + " features, but its input " + x.describe() + " has rows of " + x.shape().dim(rank - 1));
+        }
         return Ops.add(Ops.matmul(x, weight), bias);
     }
 

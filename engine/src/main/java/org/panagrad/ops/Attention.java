@@ -11,6 +11,7 @@ import org.panagrad.graph.ShapeException;
 import org.panagrad.kernels.AttentionDims;
 import org.panagrad.kernels.AttentionMaskLayout;
 
+import java.util.function.IntSupplier;
 
 /**
  * Scaled dot-product attention as one instruction: softmax(scale Q K^T + mask) V for queries [..., Tq, d], keys
@@ -208,6 +209,18 @@ public record Attention(double scale, boolean causal, boolean additive) implemen
         Shape q = y.input(0).shape();
         int tq = last(q, 2), d = last(q, 1), tk = last(y.input(1), 2), dv = last(y.input(2), 1);
         return new AttentionDims(q.numel() / (tq * d), tq, tk, d, dv, (float) scale, causal);
+    }
+
+    /**
+     * Fails when the node is built, naming the op and its queries, where a fused kernel's per-thread workspace (the
+     * backward and second order hold an entry's score rows whole) would not fit one array.
+     */
+    static void requireWorkspace(String op, Node q, IntSupplier workspace) {
+        try {
+            workspace.getAsInt();
+        } catch (IllegalArgumentException e) {
+            throw new ShapeException(op + " of " + q.describe() + ": " + e.getMessage());
+        }
     }
 
     /** The mask's element strides along the scores' axes [..., Tq, Tk] of queries q: 0 where it broadcasts. */

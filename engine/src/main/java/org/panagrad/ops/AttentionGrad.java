@@ -33,6 +33,8 @@ public record AttentionGrad(double scale, boolean causal, boolean additive) impl
         Node q = y.input(0), k = y.input(1), v = y.input(2);
         Shape n = Shape.of(q.shape().numel() + k.shape().numel() + v.shape().numel());
         AttentionGrad op = new AttentionGrad(a.scale(), a.causal(), a.additive());
+        AttentionDims dims = Attention.dims(y, a.scale(), a.causal());
+        Attention.requireWorkspace("attention_grad", q, dims::backwardWorkspace);
         return y.arity() > 3 ? y.graph().node(op, n, q, k, v, g, y.input(3)) : y.graph().node(op, n, q, k, v, g);
     }
 
@@ -78,25 +80,32 @@ public record AttentionGrad(double scale, boolean causal, boolean additive) impl
     @Override
     public Node[] vjp(Node y, Node a) {
         Node[] composed = composedVjp(y, a);
-        Node[] bars = split(secondOrder(y, a, composed), y.input(0).shape(), y.input(1).shape(), y.input(2).shape(),
-                y.input(3).shape());
+        Node[] bars = split(secondOrder(y, a, composed, true), y.input(0).shape(), y.input(1).shape(),
+                y.input(2).shape(), y.input(3).shape());
         if (y.arity() == 4) return bars;
         return new Node[] {bars[0], bars[1], bars[2], bars[3], additive ? Broadcast.sumTo(composed[4], y.input(4).shape()) : null};
     }
 
-    /** The fused backward y's VJP for its cotangent a as one vector qBar | kBar | vBar | gBar ({@link AttentionGradVjp}). */
-    static Node secondOrder(Node y, Node a) {
-        return secondOrder(y, a, ((AttentionGrad) y.op()).composedVjp(y, a));
+    /**
+     * The fused backward y's VJP for its cotangent a as one vector qBar | kBar | vBar | gBar, or qBar | kBar | vBar
+     * without {@code gBar} ({@link AttentionGradVjp}).
+     */
+    static Node secondOrder(Node y, Node a, boolean gBar) {
+        return secondOrder(y, a, ((AttentionGrad) y.op()).composedVjp(y, a), gBar);
     }
 
-    private static Node secondOrder(Node y, Node a, Node[] composed) {
-        Node q = y.input(0), k = y.input(1), v = y.input(2), g = y.input(3);
-        Node flat = Concat.of(0, vector(composed[0], q), vector(composed[1], k), vector(composed[2], v), vector(composed[3], g));
-        return AttentionGradVjp.of(y, a, flat);
+    private static Node secondOrder(Node y, Node a, Node[] composed, boolean gBar) {
+        Node[] bars = new Node[gBar ? 4 : 3];
+        for (int i = 0; i < bars.length; i++) bars[i] = vector(composed[i], y.input(i));
+        return AttentionGradVjp.of(y, a, Concat.of(0, bars), gBar);
     }
 
-    /** The VJP as graph ops over the composed probabilities: qBar, kBar, vBar, gBar and the score cotangent sBar. */
+    /**
+     * The VJP as graph ops over the composed probabilities: qBar, kBar, vBar, gBar and the score cotangent sBar. The
+     * value of the fused second order ({@link AttentionGradVjp}), so it first checks that one fits its workspace.
+     */
     private Node[] composedVjp(Node y, Node a) {
+        Attention.requireWorkspace("attention_grad_vjp", y.input(0), Attention.dims(y, scale, causal)::secondOrderWorkspace);
         Node q = y.input(0), k = y.input(1), v = y.input(2), g = y.input(3);
         Node[] parts = split(a, q.shape(), k.shape(), v.shape());
         Node aq = parts[0], ak = parts[1], av = parts[2];
@@ -123,9 +132,9 @@ public record AttentionGrad(double scale, boolean causal, boolean additive) impl
      * The tangent of dq | dk | dv along the inputs' tangents t, as one fused instruction where t has no mask tangent:
      * the backward is the gradient of sum(g * attention(q, k, v)), so by the symmetry of second derivatives its
      * tangent along (tq, tk, tv) is its VJP for the cotangent (tq, tk, tv) ({@link AttentionGradVjp}'s qBar | kBar |
-     * vBar, a composite carrying {@link #composedJvp}'s equal function as its derivatives), plus, the backward being
-     * linear in g, the backward of g's tangent. Forward over reverse through attention thus runs the same kernels
-     * as reverse over reverse.
+     * vBar, a composite carrying {@link #composedJvp}'s equal function as its derivatives; its gBar, the forward's
+     * tangent, is not computed), plus, the backward being linear in g, the backward of g's tangent. Forward over
+     * reverse through attention thus runs the same kernels as reverse over reverse.
      */
     @Override
     public Node jvp(Node y, Node[] t) {
@@ -133,9 +142,7 @@ public record AttentionGrad(double scale, boolean causal, boolean additive) impl
         if (maskTangent || t[0] == null && t[1] == null && t[2] == null) return composedJvp(y, t);
         Node q = y.input(0), k = y.input(1), v = y.input(2), g = y.input(3);
         Node a = Concat.of(0, vector(t[0], q), vector(t[1], k), vector(t[2], v));
-        Node[] composed = composedVjp(y, a);
-        int n = y.shape().numel();
-        Node tangent = Slice.along(secondOrder(y, a, composed), 0, 0, n, 1);
+        Node tangent = secondOrder(y, a, composedVjp(y, a), false);
         if (t[3] == null) return tangent;
         Node[] in = new Node[y.arity()];
         for (int i = 0; i < in.length; i++) in[i] = i == 3 ? t[3] : y.input(i);

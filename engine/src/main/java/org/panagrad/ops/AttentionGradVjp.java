@@ -13,16 +13,20 @@ import java.util.Arrays;
  * The VJP of a fused attention's backward ({@link AttentionGrad}) as one instruction
  * ({@link org.panagrad.kernels.Attention#secondOrder}), the second order an HVP through attention runs: inputs
  * (q, k, v, g, a[, mask][, composed]) with a the cotangent of the backward's flat (dq | dk | dv); output the flat
- * qBar | kBar | vBar | gBar. A graph holds it as a composite: its last input is the same vector built from graph
- * ops ({@link AttentionGrad}'s VJP over the composed probabilities), and its own VJP and JVP are that input's, so
- * derivatives of every order stay exact. Compiling replaces the composite by the kernel's node without that input
+ * qBar | kBar | vBar | gBar, or without {@code gBar} only qBar | kBar | vBar (all forward over reverse reads; the
+ * kernel then skips gBar's two products). A graph holds it as a composite: its last input is the same vector built
+ * from graph ops ({@link AttentionGrad}'s VJP over the composed probabilities), and its own VJP and JVP are that
+ * input's, so derivatives of every order stay exact. Compiling replaces the composite by the kernel's node without that input
  * (or, at head dims where composed attention is faster, by the composed input itself; {@code AttentionLowering}),
  * so the composed graph is never run; a compiled node without it is not differentiated again.
  */
-public record AttentionGradVjp(double scale, boolean causal, boolean additive, boolean masked, boolean composite)
-        implements Op {
-    /** The composite node for the fused backward {@code grad}, its cotangent {@code a} and its composed value. */
-    static Node of(Node grad, Node a, Node composed) {
+public record AttentionGradVjp(double scale, boolean causal, boolean additive, boolean masked, boolean gBar,
+                               boolean composite) implements Op {
+    /**
+     * The composite node for the fused backward {@code grad}, its cotangent {@code a} and its composed value
+     * (qBar | kBar | vBar, and gBar if {@code gBar}).
+     */
+    static Node of(Node grad, Node a, Node composed, boolean gBar) {
         AttentionGrad op = (AttentionGrad) grad.op();
         boolean masked = grad.arity() > 4;
         Node[] in = new Node[masked ? 7 : 6];
@@ -30,7 +34,7 @@ public record AttentionGradVjp(double scale, boolean causal, boolean additive, b
         in[4] = a;
         if (masked) in[5] = grad.input(4);
         in[in.length - 1] = composed;
-        AttentionGradVjp vjp = new AttentionGradVjp(op.scale(), op.causal(), op.additive(), masked, true);
+        AttentionGradVjp vjp = new AttentionGradVjp(op.scale(), op.causal(), op.additive(), masked, gBar, true);
         return grad.graph().node(vjp, composed.shape(), in);
     }
 
@@ -45,7 +49,7 @@ public record AttentionGradVjp(double scale, boolean causal, boolean additive, b
         requireComposite(y);
         Node[] in = new Node[y.arity() - 1];
         for (int i = 0; i < in.length; i++) in[i] = y.input(i);
-        return y.graph().node(new AttentionGradVjp(scale, causal, additive, masked, false), y.shape(), in);
+        return y.graph().node(new AttentionGradVjp(scale, causal, additive, masked, gBar, false), y.shape(), in);
     }
 
     private void requireComposite(Node y) {
@@ -109,7 +113,7 @@ public record AttentionGradVjp(double scale, boolean causal, boolean additive, b
                     }
                     for (int c = 0; c < dv; c++) {
                         out[vBarAt + vj + c] += dpBar * g[gi + c];
-                        out[gBarAt + gi + c] += p[j] * t[avAt + vj + c] + dpBar * v[vj + c];
+                        if (gBar) out[gBarAt + gi + c] += p[j] * t[avAt + vj + c] + dpBar * v[vj + c];
                     }
                 }
             }
@@ -129,13 +133,14 @@ public record AttentionGradVjp(double scale, boolean causal, boolean additive, b
         int qo = b.offset(q), ko = b.offset(k), vo = b.offset(v), go = b.offset(g), to = b.offset(t), oo = b.offset(y);
         int nq = q.shape().numel(), nk = k.shape().numel(), nv = v.shape().numel();
         AttentionMaskLayout m = masked ? Attention.maskLayout(y, 5, b, additive) : null;
+        int gBarOff = gBar ? oo + nq + nk + nv : -1;
         return () -> org.panagrad.kernels.Attention.secondOrder(a, m, qa, qo, ka, ko, va, vo, ga, go, ta, to, to + nq,
-                to + nq + nk, out, oo, oo + nq, oo + nq + nk, oo + nq + nk + nv);
+                to + nq + nk, out, oo, oo + nq, oo + nq + nk, gBarOff);
     }
 
     @Override
     public long flops(Node y) {
         AttentionDims a = Attention.dims(y, scale, causal);
-        return 2L * a.batch() * a.tq() * a.tk() * (7L * a.d() + 5L * a.dv()) + 16L * a.batch() * a.tq() * a.tk();
+        return 2L * a.batch() * a.tq() * a.tk() * (7L * a.d() + (gBar ? 5L : 3L) * a.dv()) + 16L * a.batch() * a.tq() * a.tk();
     }
 }

@@ -289,7 +289,16 @@ class KfcTest {
         float[] covariance = new float[m.batch * classes * classes];
         double[] layerDamping = new double[k.layers().size()];
         java.util.Arrays.fill(layerDamping, damping);
-        k.addLogitCovariance(jacobian, layerDamping, new KroneckerCurvature.Workspace(jacobian), covariance);
+        KroneckerCurvature.Workspace w = new KroneckerCurvature.Workspace(jacobian);
+        k.addLogitCovariance(jacobian, layerDamping, w, covariance, true);
+        // The probit's variances alone: the same diagonal, from classes products per example instead of all pairs.
+        float[] variance = new float[m.batch * classes];
+        k.addLogitCovariance(jacobian, layerDamping, w, variance, false);
+        for (int n = 0; n < m.batch; n++) {
+            for (int c = 0; c < classes; c++) {
+                assertEquals(covariance[(n * classes + c) * classes + c], variance[n * classes + c], 0f, "variance " + n + ", " + c);
+            }
+        }
         float[] solved = new float[m.size];
         for (int n = 0; n < m.batch; n++) {
             double[][] jac = m.jacobian(n);

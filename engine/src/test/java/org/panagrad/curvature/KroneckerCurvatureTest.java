@@ -103,6 +103,44 @@ class KroneckerCurvatureTest {
         assertTrue(relativeError(mc.inputFactor(1), reference.inputFactor(1)) < 1e-6);
     }
 
+    /**
+     * Layers wider than 128 take their factors' Gram products by the packed SYRK (kernels.SymmetricGemm): A = a^T a / B
+     * and G = g^T g / B of a 150-140-3 MLP at batch 24 (A_1 151 x 151, G_1 140 x 140, A_2 141 x 141) equal the float64
+     * products of the rows the same run read out, and the factors' program allocates nothing in steady state.
+     */
+    @Test
+    void wideFactorsAreTheFloat64GramsOfTheirRowsAndAllocateNothing() {
+        SmallClassifier m = new SmallClassifier(12, 24, 150, 140, 3);
+        LayerBackprop kfac = m.backprop(SAMPLED, "KFAC", true, true);
+        kfac.run(new SplittableRandom(4));
+        for (int l = 0; l < 2; l++) {
+            int p = kfac.inputSize(l), q = kfac.outputSize(l);
+            float[] a = new float[p * p], g = new float[q * q], rows = new float[m.batch * p], grads = new float[m.batch * q];
+            kfac.readFactors(l, a, g);
+            kfac.readInputs(l, rows);
+            kfac.readGradients(l, grads);
+            checkGram("A_" + l, rows, m.batch, p, a);
+            checkGram("G_" + l, grads, m.batch, q, g);
+        }
+        LayerBackprop factorsOnly = m.backprop(SAMPLED, "KFAC", true, false);
+        SplittableRandom rnd = new SplittableRandom(5);
+        assertEquals(0, org.panagrad.testing.SteadyState.allocatedBytes(() -> factorsOnly.run(rnd), 50));
+    }
+
+    /** gram (n x n) against x^T x / rows in float64, x [rows, n]. */
+    private static void checkGram(String what, float[] x, int rows, int n, float[] gram) {
+        for (int i = 0; i < n; i++) {
+            for (int j = 0; j < n; j++) {
+                double s = 0, size = 0;
+                for (int r = 0; r < rows; r++) {
+                    s += (double) x[r * n + i] * x[r * n + j];
+                    size += Math.abs((double) x[r * n + i] * x[r * n + j]);
+                }
+                assertEquals(s / rows, gram[i * n + j], 1e-6 * size / rows + 1e-12, what + " at " + i + ", " + j);
+            }
+        }
+    }
+
     private static double relativeError(double[] a, double[] b) {
         double d = 0, n = 0;
         for (int i = 0; i < a.length; i++) {

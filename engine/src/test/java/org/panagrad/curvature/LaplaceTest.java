@@ -8,10 +8,12 @@ import org.panagrad.analysis.CurvatureProduct;
 import org.panagrad.compiler.Compiler;
 import org.panagrad.nn.Linear;
 import org.panagrad.runtime.Program;
+import org.panagrad.testing.SteadyState;
 
 import java.util.List;
 import java.util.SplittableRandom;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -141,23 +143,114 @@ class LaplaceTest {
         hidden.set(m.x, m.images);
         hidden.run();
         float[] a = hidden.get(m.layers.get(1).input());
+        float[] covariance = new float[m.batch * 9];
+        laplace.logitCovariance(jacobian, covariance);
         for (int n = 0; n < m.batch; n++) {
+            // The whole logit covariance (the GLM Monte Carlo's): cov(f_c, f_c2) = (a ⊗ e_c)^T Sigma (a ⊗ e_c2).
+            double[][] explicit = new double[3][3];
+            for (int c = 0; c < 3; c++) {
+                for (int c2 = 0; c2 < 3; c2++) {
+                    double cov = 0;
+                    for (int i = 0; i < 5; i++) {
+                        for (int j = 0; j < 5; j++) {
+                            double ai = i < 4 ? a[n * 4 + i] : 1, aj = j < 4 ? a[n * 4 + j] : 1;
+                            cov += ai * aj * sigma.getEntry(i * 3 + c, j * 3 + c2);
+                        }
+                    }
+                    assertEquals(cov, covariance[(n * 3 + c) * 3 + c2], 1e-5 * (1 + Math.abs(cov)), "example " + n + " cov(" + c + ", " + c2 + ")");
+                    explicit[c][c2] = cov;
+                }
+            }
             double[] kappaF = new double[3];
             double max = Double.NEGATIVE_INFINITY;
             for (int c = 0; c < 3; c++) {
-                double var = 0;
-                for (int i = 0; i < 5; i++) {
-                    for (int j = 0; j < 5; j++) {
-                        double ai = i < 4 ? a[n * 4 + i] : 1, aj = j < 4 ? a[n * 4 + j] : 1;
-                        var += ai * aj * sigma.getEntry(i * 3 + c, j * 3 + c);
-                    }
-                }
-                kappaF[c] = logits[n * 3 + c] / Math.sqrt(1 + Math.PI / 8 * var);
+                kappaF[c] = logits[n * 3 + c] / Math.sqrt(1 + Math.PI / 8 * explicit[c][c]); // var f_c
                 max = Math.max(max, kappaF[c]);
             }
             double sum = 0;
             for (double v : kappaF) sum += Math.exp(v - max);
             for (int c = 0; c < 3; c++) assertEquals(Math.exp(kappaF[c] - max) / sum, probit[n * 3 + c], 1e-5, "example " + n);
+        }
+    }
+
+    /**
+     * One Jacobian run and covariance serve both linearised predictives: the variances are the covariances'
+     * diagonals, and the probit and GLM Monte Carlo from one covariance equal those that run the Jacobian program
+     * themselves, bit for bit (kron over all layers, full over the last).
+     */
+    @Test
+    void bothPredictivesFromOneCovariance() {
+        forBothPosteriors(24, p -> {
+            Laplace laplace = p.laplace;
+            Laplace.Structure structure = laplace.structure();
+            SmallClassifier m = p.m;
+            float[] covariance = new float[m.batch * 9], variance = new float[m.batch * 3];
+            laplace.logitCovariance(p.jacobian, covariance);
+            laplace.logitVariance(p.jacobian, variance);
+            for (int n = 0; n < m.batch; n++) {
+                for (int c = 0; c < 3; c++) {
+                    assertEquals(covariance[(n * 3 + c) * 3 + c], variance[n * 3 + c], 0f, structure + " example " + n + " class " + c);
+                    assertTrue(variance[n * 3 + c] > 0, structure + ": a variance is positive");
+                }
+            }
+            float[] fromCovariance = new float[m.batch * 3], byItself = new float[m.batch * 3];
+            Laplace.probitFromCovariance(m.batch, 3, p.logits, covariance, fromCovariance);
+            laplace.probit(p.jacobian, p.logits, byItself);
+            assertArrayEquals(byItself, fromCovariance, structure + " probit");
+            Laplace.probit(m.batch, 3, p.logits, variance, fromCovariance);
+            assertArrayEquals(byItself, fromCovariance, structure + " probit from the variances");
+            laplace.glmMonteCarlo(m.batch, 3, covariance, p.logits, 50, new SplittableRandom(5), fromCovariance);
+            laplace.glmMonteCarlo(p.jacobian, p.logits, 50, new SplittableRandom(5), byItself);
+            assertArrayEquals(byItself, fromCovariance, structure + " GLM Monte Carlo");
+            assertThrows(IllegalArgumentException.class, () -> laplace.logitCovariance(p.jacobian, new float[m.batch * 9 - 1]));
+        });
+    }
+
+    /**
+     * The logit covariances, variances and the probit over a test batch allocate nothing once warm (kron over all
+     * layers, full over the last). The GLM Monte Carlo is left out: EJML's symmetric eigen-decomposition of each
+     * example's C x C covariance still allocates 72 B per call (3 x 3) inside decompose.
+     */
+    @Test
+    void covarianceAndProbitAllocateNothingInSteadyState() {
+        forBothPosteriors(25, p -> {
+            int batch = p.m.batch;
+            float[] covariance = new float[batch * 9], out = new float[batch * 3];
+            long bytes = SteadyState.allocatedBytes(() -> {
+                p.laplace.logitCovariance(p.jacobian, covariance);
+                Laplace.probitFromCovariance(batch, 3, p.logits, covariance, out);
+                p.laplace.probit(p.jacobian, p.logits, out);
+            }, 50);
+            assertEquals(0, bytes, p.laplace.structure() + ": bytes per 50 calls");
+        });
+    }
+
+    /** The test on both posteriors of a 5-4-3 classifier at batch 8 (seeded). */
+    private static void forBothPosteriors(long seed, java.util.function.Consumer<Predictives> test) {
+        SmallClassifier m = new SmallClassifier(seed, 8, 5, 4, 3);
+        for (Laplace.Subset subset : Laplace.Subset.values()) test.accept(new Predictives(m, subset));
+    }
+
+    /**
+     * A posterior of the subset (kron over all layers, full over the last) at prior precision 0.8, its Jacobian
+     * program fed with m's batch, and the MAP logits of that batch.
+     */
+    private static final class Predictives {
+        final SmallClassifier m;
+        final Laplace laplace;
+        final LayerBackprop jacobian;
+        final float[] logits;
+
+        Predictives(SmallClassifier m, Laplace.Subset subset) {
+            this.m = m;
+            laplace = fit(m, subset, subset == Laplace.Subset.ALL ? Laplace.Structure.KRON : Laplace.Structure.FULL);
+            laplace.setPriorPrecision(0.8);
+            jacobian = laplace.jacobianProgram(m.store, m.logits, m.layers);
+            jacobian.program().set(m.x, m.images);
+            Program forward = Compiler.compile(m.store, List.of(m.logits));
+            forward.set(m.x, m.images);
+            forward.run();
+            logits = forward.get(m.logits);
         }
     }
 

@@ -7,6 +7,7 @@ import org.junit.jupiter.params.provider.MethodSource;
 import java.util.Arrays;
 import java.util.Random;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.panagrad.kernels.KernelTestSupport.random;
@@ -15,7 +16,8 @@ import static org.panagrad.kernels.KernelTestSupport.random;
  * The fused attention's second order (the VJP of its backward) in vectors against its scalar twin and a float64
  * evaluation of the same formulas over whole rows, at {@link AttentionCases}' sizes and masks, causal or not, with
  * a NaN-filled workspace (nothing may read it before writing it); sharing the batch entries over 1, 2 or 3 threads
- * changes no bit, in the row loop and in the packed GEMMs; a row whose keys are all hidden makes NaN, as the composed form does.
+ * changes no bit, in the row loop and in the packed GEMMs; without gBar the other outputs keep their bits and gBar's
+ * place is not written; a row whose keys are all hidden makes NaN, as the composed form does.
  */
 class AttentionSecondOrderTest {
     @ParameterizedTest
@@ -123,6 +125,29 @@ class AttentionSecondOrderTest {
             AttentionCases.sameBitsAtOneTwoAndThreeThreads(2 * nq + 2 * nk,
                     out -> Attention.secondOrder(a, null, c.q(), 0, c.k(), 0, c.v(), 0, c.g(), 0, t, 5, 5 + nq, 5 + nq + nk,
                             out, 0, nq, nq + nk, nq + 2 * nk), "second order " + a);
+        }
+    }
+
+    @Test
+    void withoutGBarTheOtherOutputsKeepTheirBitsAndGBarIsNotWritten() {
+        for (AttentionCases.ThreadCase c : AttentionCases.threadCases(9)) {
+            AttentionDims a = c.a();
+            int nq = c.queries(), nk = c.keys(), n = 2 * nq + 2 * nk;
+            float[] t = random(new Random(nk), nq + 2 * nk, -1f, 1f), work = new float[a.secondOrderWorkspace()];
+            for (boolean simd : new boolean[] {true, false}) {
+                float[] all = new float[n], three = new float[n];
+                Arrays.fill(three, 7f);
+                for (float[] out : new float[][] {all, three}) {
+                    int gBarOff = out == all ? nq + 2 * nk : -1;
+                    if (simd) AttentionSecondOrderSimd.secondOrder(a, null, c.q(), 0, c.k(), 0, c.v(), 0, c.g(), 0, t, 0,
+                            nq, nq + nk, out, 0, nq, nq + nk, gBarOff, work, 0, a.batch());
+                    else AttentionSecondOrderScalar.secondOrder(a, null, c.q(), 0, c.k(), 0, c.v(), 0, c.g(), 0, t, 0,
+                            nq, nq + nk, out, 0, nq, nq + nk, gBarOff, work, 0, a.batch());
+                }
+                String what = (simd ? "simd " : "scalar ") + a;
+                assertArrayEquals(Arrays.copyOf(all, nq + 2 * nk), Arrays.copyOf(three, nq + 2 * nk), what + ": qBar | kBar | vBar");
+                for (int e = nq + 2 * nk; e < n; e++) assertEquals(7f, three[e], what + ": gBar's place written at " + e);
+            }
         }
     }
 

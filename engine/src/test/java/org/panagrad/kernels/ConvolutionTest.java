@@ -169,6 +169,45 @@ class ConvolutionTest {
         }
     }
 
+    /**
+     * The 2 x 2, stride-2 max pool and its VJP (PairPooling's SIMD bodies) against the scalar bodies, bit for bit:
+     * odd and even sizes around every vector width, batches whose runs span planes, and values drawn from a few
+     * levels with signed zeros, infinities and NaNs, so windows tie and the first-maximum rule decides.
+     */
+    @Test
+    void pairPoolingFromTheSimdBodyIsThatOfTheScalarTwin() {
+        Random rnd = new Random(5);
+        float[] levels = {-1f, -0f, 0f, 0.5f, 1f, Float.NEGATIVE_INFINITY, Float.POSITIVE_INFINITY, Float.NaN};
+        for (int batch : new int[] {1, 3}) {
+            for (int height : new int[] {2, 3, 5, 10, 28}) {
+                for (int w : WIDTHS) {
+                    int width = Math.max(w, 2);
+                    ConvShape s = new ConvShape(batch, 2, height, width, 2, 2, 2, 2, 2, 0, 0, 1, 1, 2);
+                    int in = s.batch() * s.imageSize(), out = s.batch() * s.outImageSize();
+                    for (boolean tied : new boolean[] {false, true}) {
+                        float[] x = new float[in + 1];
+                        for (int i = 0; i < x.length; i++) {
+                            x[i] = tied ? levels[rnd.nextInt(rnd.nextInt(4) == 0 ? levels.length : 5)] : rnd.nextFloat() * 2 - 1;
+                        }
+                        float[] simd = new float[out + 1], scalar = new float[out + 1];
+                        Pooling.reduce(s, x, 1, simd, 1, true, true);
+                        Pooling.reduce(s, x, 1, scalar, 1, true, false);
+                        assertArrayEquals(scalar, simd, "max " + s + (tied ? " tied" : ""));
+                        float[] g = KernelTestSupport.random(rnd, out + 2, -1f, 1f);
+                        g[2] = -0f;
+                        if (out > 3) g[5] = -0f;
+                        float[] dxSimd = new float[in + 2], dxScalar = new float[in + 2];
+                        java.util.Arrays.fill(dxSimd, 7f);
+                        java.util.Arrays.fill(dxScalar, 7f);
+                        Pooling.maxPoolScatter(s, x, 1, g, 2, dxSimd, 1, true);
+                        Pooling.maxPoolScatter(s, x, 1, g, 2, dxScalar, 1, false);
+                        assertArrayEquals(dxScalar, dxSimd, "scatter " + s + (tied ? " tied" : ""));
+                    }
+                }
+            }
+        }
+    }
+
     private static float[] naivePool(ConvShape s, float[] x, boolean max) {
         int oh = s.outHeight(), ow = s.outWidth(), h = s.height(), w = s.width();
         float[] y = new float[s.batch() * s.outImageSize()];

@@ -1,5 +1,6 @@
 package org.panagrad.kernels;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import java.util.Arrays;
@@ -15,22 +16,67 @@ class SymmetricGemmTest {
     }
 
     /**
-     * X^T X (columns) and X X^T (rows) against float64 sums, at sizes around the tile (128) and its multiples
-     * with a padded leading dimension and offsets; the result must be exactly symmetric, and C's NaN
-     * contents must never be read.
+     * X^T X (columns) and X X^T (rows) against float64 sums, with a padded leading dimension and offsets, at sizes
+     * around the micro-kernel's panels (6 or 12 rows, 16 or 32 columns), its edge panels and their multiples, k
+     * over several blocks (a barrier between blocks on two threads; 1100 and 1500 are three blocks at 512) and
+     * several slices of column panels (520 x 300); the result must be exactly symmetric, and C's NaN contents
+     * must never be read. k = 0 gives zeros.
      */
     @ParameterizedTest
-    @CsvSource({"1, 3, 1", "17, 1, 2", "127, 9, 1", "128, 128, 2", "255, 5, 2", "256, 33, 1", "257, 64, 2",
-            "300, 17, 2", "513, 128, 2", "785, 7, 1"})
+    @CsvSource({"1, 3, 1", "2, 0, 1", "17, 1, 2", "4, 5, 1", "8, 9, 2", "12, 7, 1", "13, 20, 2", "31, 33, 2", "32, 3, 1",
+            "33, 64, 2", "65, 129, 2", "97, 11, 1", "127, 9, 1", "128, 128, 2", "150, 1100, 2", "255, 5, 2", "256, 33, 1",
+            "257, 64, 2", "300, 17, 2", "513, 128, 2", "520, 300, 2", "785, 7, 1", "785, 128, 2"})
     void gramEqualsTheFloat64Product(int n, int k, int threads) {
         Gemm.setThreads(threads);
+        checkAgainstFloat64(n, k, SymmetricGemm::gram);
+    }
+
+    /** The scalar twin (what runs under -Dpanagrad.simd=false) against the same float64 sums. */
+    @ParameterizedTest
+    @CsvSource({"1, 3", "2, 0", "13, 20", "33, 64", "150, 70"})
+    void scalarTwinEqualsTheFloat64Product(int n, int k) {
+        checkAgainstFloat64(n, k, (columns, size, depth, alpha, x, xOff, lda, c, cOff) -> {
+            SymmetricGemmScalar.upperTriangle(columns, size, depth, alpha, x, xOff, lda, c, cOff);
+            for (int i = 0; i < size; i++) {
+                for (int j = 0; j < i; j++) c[cOff + i * size + j] = c[cOff + j * size + i];
+            }
+        });
+    }
+
+    /**
+     * Every element of C is summed by the same micro-kernel calls whoever claims its tile: 1, 2 and 3 threads give
+     * the same bits, with one k block (785 x 128, Kronecker factor A of 784-500-10) and with three (the barrier).
+     */
+    @ParameterizedTest
+    @CsvSource({"785, 128", "200, 1500", "501, 128", "151, 8192"})
+    void sameBitsOnOneTwoAndThreeThreads(int n, int k) {
+        Random rnd = new Random(n + 7L * k);
+        for (boolean columns : new boolean[] {true, false}) {
+            int lda = (columns ? n : k) + 1;
+            float[] x = KernelTestSupport.random(rnd, (columns ? k : n) * lda, -1f, 1f);
+            float[] one = null;
+            for (int threads = 1; threads <= 3; threads++) {
+                Gemm.setThreads(threads);
+                float[] c = new float[n * n];
+                SymmetricGemm.gram(columns, n, k, 1f / k, x, 0, lda, c, 0);
+                if (one == null) one = c;
+                else assertArrayEquals(one, c, (columns ? "X^T X" : "X X^T") + " n=" + n + " k=" + k + " on " + threads + " threads");
+            }
+        }
+    }
+
+    private interface Gram {
+        void gram(boolean columns, int n, int k, float alpha, float[] x, int xOff, int lda, float[] c, int cOff);
+    }
+
+    private static void checkAgainstFloat64(int n, int k, Gram gram) {
         Random rnd = new Random(n * 31L + k);
         for (boolean columns : new boolean[] {true, false}) {
             int lda = (columns ? n : k) + 3, xOff = 5, cOff = 2;
             float[] x = KernelTestSupport.random(rnd, xOff + (columns ? k : n) * lda, -1f, 1f);
             float[] c = new float[cOff + n * n + 4];
             Arrays.fill(c, Float.NaN);
-            SymmetricGemm.gram(columns, n, k, 0.5f, x, xOff, lda, c, cOff);
+            gram.gram(columns, n, k, 0.5f, x, xOff, lda, c, cOff);
             float[] expected = new float[n * n], actual = Arrays.copyOfRange(c, cOff, cOff + n * n);
             for (int i = 0; i < n; i++) {
                 for (int j = 0; j < n; j++) {
@@ -42,7 +88,7 @@ class SymmetricGemmTest {
                 }
             }
             String what = (columns ? "X^T X" : "X X^T") + " n=" + n + " k=" + k;
-            KernelTestSupport.assertClose(expected, actual, 1e-5f, 1e-5f * k, what);
+            KernelTestSupport.assertClose(expected, actual, 1e-5f, 1e-5f * Math.max(1, k), what);
             for (int i = 0; i < n; i++) {
                 for (int j = 0; j < i; j++) assertEquals(actual[j * n + i], actual[i * n + j], 0f, what + " symmetric at " + i + "," + j);
             }

@@ -1,7 +1,7 @@
 package org.panagrad.kernels;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
-import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import java.util.Arrays;
 import java.util.Random;
@@ -16,11 +16,24 @@ class UnfoldingTest {
         Gemm.setThreads(Runtime.getRuntime().availableProcessors());
     }
 
-    /** The last two cases write enough to be split over the worker pool's threads (lenet5's conv2 at batch 8 and 128). */
+    /**
+     * The split unfoldEqualsTheTaps checks on two threads happens: lenet5's conv2 patches at batch 8 and 128 are
+     * shared out over two threads (and over at most one part per image), the small cases and one thread run whole.
+     */
     @Test
-    void theLargestCasesAreSplitOverThreads() {
-        assertTrue(8L * 2 * 75 * 100 >= Unfolding.PARALLEL_MIN_FLOATS);
-        assertTrue(128L * 150 * 100 >= Unfolding.PARALLEL_MIN_FLOATS);
+    void largeBatchesAreSplitOverThreads() {
+        ConvShape lenet5Conv2 = shape(8), lenet5Conv2At128 = shape(128), oneImage = shape(1);
+        assertEquals(2, Unfolding.parts(lenet5Conv2, 2));
+        assertEquals(2, Unfolding.parts(lenet5Conv2At128, 2));
+        assertEquals(3, Unfolding.parts(lenet5Conv2At128, 3));
+        assertEquals(1, Unfolding.parts(lenet5Conv2At128, 1));
+        assertEquals(1, Unfolding.parts(oneImage, 2), "one image of 15,000 floats stays on one thread");
+        assertEquals(1, Unfolding.parts(new ConvShape(2, 1, 28, 28, 1, 5, 5, 1, 1, 0, 0, 1, 1, 1), 2), "2 x 576 x 25 floats");
+    }
+
+    /** lenet5's second convolution (6 -> 16 channels, 5 x 5, on 14 x 14) at a batch size: 150 x 100 patch rows per image. */
+    private static ConvShape shape(int batch) {
+        return new ConvShape(batch, 6, 14, 14, 16, 5, 5, 1, 1, 0, 0, 1, 1, 1);
     }
 
     /**

@@ -16,7 +16,7 @@ import static org.panagrad.testing.OpCase.labels;
  * an additive mask broadcast over the batch (differentiated too), a padding mask [B, 1, 1, Tk] and a boolean
  * constant; the composed form on the same cases, and with dropout on the probabilities at a fixed step; the fused
  * backward ({@link AttentionGrad}) as an op of (q, k, v, g) with each kind of mask, and its VJP
- * ({@link AttentionGradVjp}) as an op of (q, k, v, g, a) likewise.
+ * ({@link AttentionGradVjp}) as an op of (q, k, v, g, a) likewise, also without its gBar.
  */
 public class AttentionOpCases implements OpCases {
     @Override
@@ -48,20 +48,27 @@ public class AttentionOpCases implements OpCases {
                 AttentionMask.keep(keep(x[0], 3, 4))), x[3]), floats(3, 5), floats(4, 5), floats(4, 2), floats(3, 2)).in(-2, 2));
         // The backward's VJP as one fused instruction (the composite, whose derivatives are its composed value's).
         cases.add(OpCase.of("attention_grad_vjp [3x5] [4x5] [4x2]", x -> AttentionGrad.secondOrder(AttentionGrad.flat(
-                apply(true, x, AttentionMask.NONE), x[3]), x[4]), floats(3, 5), floats(4, 5), floats(4, 2), floats(3, 2),
+                apply(true, x, AttentionMask.NONE), x[3]), x[4], true), floats(3, 5), floats(4, 5), floats(4, 2), floats(3, 2),
                 floats(15 + 20 + 8)).in(-2, 2));
         cases.add(OpCase.of("attention_grad_vjp causal [2x3x4] [2x5x4] [2x5x3]", x -> AttentionGrad.secondOrder(
-                AttentionGrad.flat(apply(true, x, AttentionMask.causalMask()), x[3]), x[4]), floats(2, 3, 4), floats(2, 5, 4),
+                AttentionGrad.flat(apply(true, x, AttentionMask.causalMask()), x[3]), x[4], true), floats(2, 3, 4), floats(2, 5, 4),
                 floats(2, 5, 3), floats(2, 3, 3), floats(24 + 40 + 30)).in(-2, 2));
         cases.add(OpCase.of("attention_grad_vjp additive mask [3x4] over [2x3x5]", x -> AttentionGrad.secondOrder(
-                AttentionGrad.flat(apply(true, x, AttentionMask.additive(x[5])), x[3]), x[4]), floats(2, 3, 5),
+                AttentionGrad.flat(apply(true, x, AttentionMask.additive(x[5])), x[3]), x[4], true), floats(2, 3, 5),
                 floats(2, 4, 5), floats(2, 4, 3), floats(2, 3, 3), floats(30 + 40 + 24), floats(3, 4)).in(-2, 2));
         cases.add(OpCase.of("attention_grad_vjp padding mask [2x1x1x5] and causal", x -> AttentionGrad.secondOrder(
-                AttentionGrad.flat(apply(true, x, AttentionMask.additive(padding(x[0], 2, 5)).andCausal()), x[3]), x[4]),
+                AttentionGrad.flat(apply(true, x, AttentionMask.additive(padding(x[0], 2, 5)).andCausal()), x[3]), x[4], true),
                 floats(2, 2, 5, 3), floats(2, 2, 5, 3), floats(2, 2, 5, 3), floats(2, 2, 5, 3), floats(3 * 60)).in(-2, 2));
         cases.add(OpCase.of("attention_grad_vjp boolean mask [3x4]", x -> AttentionGrad.secondOrder(AttentionGrad.flat(
-                apply(true, x, AttentionMask.keep(keep(x[0], 3, 4))), x[3]), x[4]), floats(3, 5), floats(4, 5), floats(4, 2),
+                apply(true, x, AttentionMask.keep(keep(x[0], 3, 4))), x[3]), x[4], true), floats(3, 5), floats(4, 5), floats(4, 2),
                 floats(3, 2), floats(15 + 20 + 8)).in(-2, 2));
+        // Without gBar, as forward over reverse builds it (AttentionGrad.jvp): qBar | kBar | vBar only.
+        cases.add(OpCase.of("attention_grad_vjp without gBar, causal [2x3x4] [2x5x4] [2x5x3]", x -> AttentionGrad.secondOrder(
+                AttentionGrad.flat(apply(true, x, AttentionMask.causalMask()), x[3]), x[4], false), floats(2, 3, 4),
+                floats(2, 5, 4), floats(2, 5, 3), floats(2, 3, 3), floats(24 + 40 + 30)).in(-2, 2));
+        cases.add(OpCase.of("attention_grad_vjp without gBar, additive mask [3x4] over [2x3x5]", x -> AttentionGrad.secondOrder(
+                AttentionGrad.flat(apply(true, x, AttentionMask.additive(x[5])), x[3]), x[4], false), floats(2, 3, 5),
+                floats(2, 4, 5), floats(2, 4, 3), floats(2, 3, 3), floats(30 + 40 + 24), floats(3, 4)).in(-2, 2));
         // Dropout on the probabilities at a fixed step (the last input): a fixed mask, differentiated to second order.
         for (double p : new double[] {0.3, 0.8}) {
             cases.add(OpCase.of("composed attention, dropout p=" + p + ", causal [2x3x4] [2x7x4] [2x7x3]",

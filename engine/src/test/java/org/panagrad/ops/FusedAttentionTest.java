@@ -13,6 +13,8 @@ import org.panagrad.testing.Reference;
 
 import java.util.List;
 import java.util.Random;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -21,7 +23,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 /**
  * The fused and composed attentions as float32 programs agree within float32 tolerance, forward and gradients,
  * at vit-tiny's shapes ([B, 4 heads, 17, 16]), a head dim of 8 and a long causal sequence (T = 256, d = 64); bad
- * shapes fail at build. The fused side compiles without the lowerings, so its own kernel and derivative rules run.
+ * shapes, and sequences too long for the fused kernels' workspaces, fail at build. The fused side compiles without the lowerings, so its own kernel and derivative rules run.
  */
 class FusedAttentionTest {
     @Test
@@ -90,5 +92,30 @@ class FusedAttentionTest {
         Node notConstant = g.input("m", 5, 5);
         assertTrue(assertThrows(ShapeException.class, () -> Ops.fusedAttention(q, q, q, AttentionMask.keep(notConstant)))
                 .getMessage().contains("Graph.constant"));
+    }
+
+    @Test
+    void aSequenceTooLongForTheFusedWorkspacesFailsWhenTheGraphIsBuilt() {
+        Graph g = new Graph();
+        Node x = g.input("x", 1, 33000, 64);
+        ShapeException e = assertThrows(ShapeException.class,
+                () -> Autodiff.grad(Ops.sum(Ops.fusedAttention(x, x, x, AttentionMask.NONE)), x));
+        assertTrue(e.getMessage().startsWith("attention_grad of x [1x33000x64]: the fused attention backward at"
+                + " Tq = 33000, Tk = 33000") && e.getMessage().contains("(2,147,483,639)"), e.getMessage());
+        // The backward fits at 23,500, its second order (twice the score rows) does not; the length named fits.
+        Node q = g.input("q", 1, 23500, 64);
+        Node dq = Autodiff.grad(Ops.sum(Ops.fusedAttention(q, q, q, AttentionMask.NONE)), q)[0];
+        e = assertThrows(ShapeException.class, () -> Autodiff.grad(Ops.sum(Ops.mul(dq, q)), q));
+        String m = e.getMessage();
+        assertTrue(m.startsWith("attention_grad_vjp of q [1x23500x64]: the fused attention second order at Tq = 23500"), m);
+        Matcher named = Pattern.compile("up to Tq = Tk = (\\d+) fit$").matcher(m);
+        assertTrue(named.find(), m);
+        int longest = Integer.parseInt(named.group(1));
+        Node fits = g.input("fits", 1, longest, 64);
+        Node df = Autodiff.grad(Ops.sum(Ops.fusedAttention(fits, fits, fits, AttentionMask.NONE)), fits)[0];
+        assertEquals(3, Autodiff.grad(Ops.sum(Ops.mul(df, fits)), fits)[0].shape().rank(), "the named length " + longest);
+        Node over = g.input("over", 1, longest + 1, 64);
+        Node dOver = Autodiff.grad(Ops.sum(Ops.fusedAttention(over, over, over, AttentionMask.NONE)), over)[0];
+        assertThrows(ShapeException.class, () -> Autodiff.grad(Ops.sum(Ops.mul(dOver, over)), over));
     }
 }

@@ -122,8 +122,11 @@ final class TrainCommand implements Callable<Integer> {
     @Option(names = "--log-every", paramLabel = "N", description = "Print the loss every N steps.")
     Integer logEvery;
 
-    @Option(names = "--augment", description = "Random crops with 2 pixels of zero padding (torchvision's RandomCrop(28,"
-            + " padding=2)), for CNNs.")
+    /** --augment's padding, as torchvision's RandomCrop(28, padding=2). */
+    static final int AUGMENT_PADDING = 2;
+
+    @Option(names = "--augment", description = "Random crops with " + AUGMENT_PADDING + " pixels of zero padding"
+            + " (torchvision's RandomCrop(28, padding=" + AUGMENT_PADDING + ")), for CNNs.")
     boolean augment;
 
     @Option(names = "--no-progress", description = "Do not show the progress bar (shown only on a terminal).")
@@ -250,7 +253,7 @@ final class TrainCommand implements Callable<Integer> {
         if (detectAnomaly) trainer.detectAnomaly();
         MetricsLog log = new MetricsLog(metricsFile);
         if (run.used()) out.println("outputs in " + run.directory("train") + "/");
-        if (augment) trainer.augment(2);
+        if (augment) trainer.augment(AUGMENT_PADDING);
         if (start != null) {
             out.println(start.resume(trainer));
             String restartWarning = start.restoreOptimizer(trainer);
@@ -263,6 +266,9 @@ final class TrainCommand implements Callable<Integer> {
             }
         }
         int dropped = trainer.droppedPerEpoch();
+        out.printf(Locale.ROOT, "data %s from %s: %,d training and %,d test images%s%n", data.dataset, data.describe(),
+                mnist.train().count(), mnist.test().count(), augment ? String.format(Locale.ROOT,
+                        ", training images cropped at random with %d pixels of zero padding (--augment)", AUGMENT_PADDING) : "");
         out.printf(Locale.ROOT, "model %s (%,d parameters), %s, batch %d, %,d training images%s, seed %d%n",
                 model.torchModule(), model.parameterCount(),
                 chosen.describe(settings, trainer.batchSize()), trainer.batchSize(), n,

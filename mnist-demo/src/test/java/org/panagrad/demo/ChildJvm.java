@@ -39,11 +39,25 @@ final class ChildJvm implements AutoCloseable {
 
     /** Starts {@code mnist-demo args...} with default run directories under {@code runs}. */
     static ChildJvm start(Path runs, List<String> args) throws IOException {
+        return new ChildJvm(new ProcessBuilder(command(runs, args)).start());
+    }
+
+    /**
+     * Starts it in {@code workingDirectory} with {@code unset} removed from the environment, for the default data
+     * search (./data/NAME, $MNIST_DIR, $FASHION_MNIST_DIR).
+     */
+    static ChildJvm start(Path runs, List<String> args, Path workingDirectory, List<String> unset) throws IOException {
+        ProcessBuilder builder = new ProcessBuilder(command(runs, args)).directory(workingDirectory.toFile());
+        builder.environment().keySet().removeAll(unset);
+        return new ChildJvm(builder.start());
+    }
+
+    private static List<String> command(Path runs, List<String> args) {
         List<String> command = new ArrayList<>(List.of(ProcessHandle.current().info().command().orElse("java"),
                 "--add-modules", "jdk.incubator.vector", "-Dpanagrad.runs=" + runs, "-cp",
                 System.getProperty("java.class.path"), Main.class.getName()));
         command.addAll(args);
-        return new ChildJvm(new ProcessBuilder(command).start());
+        return command;
     }
 
     private static Thread collect(InputStream stream, java.util.function.Consumer<String> sink) {

@@ -98,7 +98,8 @@ class SecondOrderTrainTest extends SyntheticDataTest {
         Cli resumed = train("--optimizer", name, "--batch", "64", "--epochs", "2", "--resume", stopped.toString(),
                 "--checkpoint", stopped.toString());
         assertEquals(0, resumed.exitCode(), resumed::toString);
-        assertTrue(resumed.out().contains("resuming " + stopped + " at epoch 2, batch 4 (step 12)\nmodel "), resumed::toString);
+        assertTrue(resumed.out().contains("resuming " + stopped + " at epoch 2, batch 4 (step 12)\ndata mnist from " + data + ": "),
+                resumed::toString);
         assertFalse(resumed.out().contains("warning"), resumed::toString);
         assertEquals(SafeTensors.read(whole).tensors(), SafeTensors.read(stopped).tensors(), "the weights");
         assertEquals(SafeTensors.read(Checkpoint.optimizerState(whole)), SafeTensors.read(Checkpoint.optimizerState(stopped)),

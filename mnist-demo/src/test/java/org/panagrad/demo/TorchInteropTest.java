@@ -97,6 +97,25 @@ class TorchInteropTest {
         assertEquals(result(written), result(read), () -> written + "\n" + read);
     }
 
+    /**
+     * A vit-tiny checkpoint loads into torchvision's VisionTransformer (conv_proj of one channel) with strict=True and
+     * gives the same test loss and accuracy there (issue 20; torch_interop.py's eval goes to vit-eval by the metadata).
+     */
+    @Test
+    void vitTinyCheckpointLoadsIntoTorchvisionAndEvaluatesAsWeDo() throws IOException, InterruptedException {
+        assumeTrue(python("-c", "import torchvision").exitCode() == 0, PYTHON + " cannot import torchvision");
+        Path images = SyntheticMnist.write(dir.resolve("data28"), 256, 200, 28);
+        Path ours = dir.resolve("vit-tiny-ours.safetensors");
+        Cli trained = Cli.run("train", "--no-progress", "--data", images.toString(), "--model", "vit-tiny", "--epochs", "1",
+                "--batch", "64", "--checkpoint", ours.toString());
+        assertEquals(0, trained.exitCode(), trained::toString);
+        Cli ourEval = Cli.run("eval", "--checkpoint", ours.toString(), "--data", images.toString());
+        Cli torchEval = python(SCRIPT.toString(), "eval", ours.toString(), "--data", images.toString());
+        assertEquals(0, torchEval.exitCode(), torchEval::toString);
+        assertTrue(torchEval.out().contains("VisionTransformer") && torchEval.out().contains("strict=True"), torchEval::toString);
+        assertEquals(result(ourEval), result(torchEval), () -> ourEval + "\n" + torchEval);
+    }
+
     /** "loss accuracy" as printed, e.g. "0.2722 92.37". */
     private static String result(Cli run) {
         Matcher m = RESULT.matcher(run.out());

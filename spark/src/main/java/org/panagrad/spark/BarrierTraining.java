@@ -67,7 +67,7 @@ public final class BarrierTraining {
     /** Everything a task needs, shipped once with the stage. */
     private record Plan(ModelSpec spec, String fingerprint, SparkLoss.Settings settings, StratifiedBatches batches,
                         float[] theta, float[] buffers, FlatUpdate update, long firstStep, int steps, String rendezvous,
-                        String reports)
+                        EpochReports.Ticket reports)
             implements Serializable {
     }
 
@@ -141,13 +141,16 @@ public final class BarrierTraining {
              EpochReports reports = epochEnds == null ? null : EpochReports.open(bind, host, r -> epochEnds.accept(
                      new EpochStages.State(r.epochsDone(), r.parameters(), r.buffers(), r.update()), r.losses()))) {
             Plan plan = new Plan(loss.spec(), loss.fingerprint(), loss.settings(), batches, theta.clone(), buffers.clone(),
-                    update.copy(), firstStep, steps, meeting.address(), reports == null ? null : reports.address());
+                    update.copy(), firstStep, steps, meeting.address(), reports == null ? null : reports.ticket());
             ClassTag<Result> tag = scala.reflect.ClassTag$.MODULE$.apply(Result.class);
             RDD<Result> stage = grouped.rdd().barrier().mapPartitions(new Task(plan), false, tag);
             try {
                 results = Failures.rethrowingExecutorMessage(() -> JavaRDD.fromRDD(stage, tag).collect());
             } catch (RuntimeException stageFailed) {
-                if (reports != null) reports.rethrowConsumerFailure(); // the driver's own failure, when it caused the stage's
+                if (reports != null) { // the driver's own failure, when it caused the stage's, is the one to report
+                    reports.close(); // stops the reading and waits for a report being handled: the latest state is then known
+                    reports.rethrowDriverFailure();
+                }
                 throw stageFailed;
             }
             if (reports != null) reports.finish();
@@ -260,8 +263,14 @@ public final class BarrierTraining {
                         }
                         if (reports != null) {
                             int from = Math.max(0, i + 1 - batches.stepsPerEpoch());
-                            reports.send(new EpochReports.Report((int) ((step + 1) / batches.stepsPerEpoch()), theta.clone(), mean,
-                                    update.copy(), java.util.Arrays.copyOfRange(losses, from, i + 1)));
+                            try {
+                                reports.send(new EpochReports.Report((int) ((step + 1) / batches.stepsPerEpoch()), theta.clone(), mean,
+                                        update.copy(), java.util.Arrays.copyOfRange(losses, from, i + 1)));
+                            } catch (UncheckedIOException lost) { // the others learn it from us, not from a broken connection
+                                String message = "task 0 of the barrier stage (" + describe(mine) + "): " + lost.getCause().getMessage();
+                                net.fail(message);
+                                throw new ShardException(message, lost);
+                            }
                         }
                     }
                     compute += t1 - t0;

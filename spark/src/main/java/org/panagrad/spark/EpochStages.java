@@ -77,7 +77,7 @@ public final class EpochStages {
                 latest.set(after);
                 try {
                     listener.epochEnded(after, losses);
-                } catch (IOException e) {
+                } catch (IOException | UncheckedIOException e) { // the driver's failure: not the stage's to retry
                     throw new IllegalStateException("after epoch " + after.epochsDone() + ": " + e.getMessage(), e);
                 }
             };

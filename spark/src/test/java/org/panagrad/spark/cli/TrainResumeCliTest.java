@@ -66,6 +66,7 @@ class TrainResumeCliTest {
         assertArrayEquals(a.parameters(), b.parameters(), "the resumed run's parameters, bit for bit");
         OptimizerSnapshot sa = a.requireState().optimizer(), sb = b.requireState().optimizer();
         assertEquals(sa.scalars(), sb.scalars(), "Adam's step count and settings");
+        assertEquals(sa.tensors().size(), sb.tensors().size(), "Adam's tensors");
         for (int i = 0; i < sa.tensors().size(); i++) {
             assertArrayEquals(sa.tensors().get(i).data(), sb.tensors().get(i).data(), "Adam's " + sa.tensors().get(i).name());
         }
