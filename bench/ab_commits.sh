@@ -3,8 +3,11 @@
 # alternates the two jars round after round (so load drifts hit both sides) and prints every round's scores.
 #   bench/ab_commits.sh BASE_COMMIT NEW_COMMIT ROUNDS 'JMH args...'
 #   bench/ab_commits.sh 15eae82 main 3 'TrainStepBench -p layers=784-500-10 -p batch=128 -p threads=1,2'
+# More JMH argument strings after the first are run in turn on the same two jars (-jvm picks a fork's JDK):
+#   bench/ab_commits.sh A B 2 'ExpBench' 'ExpBench -jvm /usr/lib/jvm/temurin-25-jdk-amd64/bin/java'
 set -euo pipefail
-base=$1 new=$2 rounds=$3 args=$4
+base=$1 new=$2 rounds=$3
+shift 3
 repo=$(git rev-parse --show-toplevel)
 scratch=$(mktemp -d /tmp/panagrad-ab.XXXXXX)
 for side in base new; do
@@ -15,6 +18,7 @@ for side in base new; do
   git -C "$repo" worktree remove --force "$scratch/$side"
 done
 echo "# $(lscpu | grep 'Model name' | sed 's/ \+/ /g'); $(java -version 2>&1 | head -1); load $(cut -d' ' -f1-3 /proc/loadavg)"
+for args in "$@"; do
 echo "# base $(git -C "$repo" rev-parse --short "$base"), new $(git -C "$repo" rev-parse --short "$new"); JMH $args"
 for r in $(seq 1 "$rounds"); do
   for side in base new; do
@@ -22,5 +26,6 @@ for r in $(seq 1 "$rounds"); do
     # shellcheck disable=SC2086
     java -jar "$scratch/$side.jar" $args -f 1 -wi 3 -w 2 -i 5 -r 2 -rf csv -rff "$scratch/$side-$r.csv" 2>/dev/null | grep -E '^(Benchmark|[A-Z][A-Za-z]+Bench)' || true
   done
+done
 done
 rm -rf "$scratch"

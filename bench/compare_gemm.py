@@ -52,8 +52,20 @@ SHAPES = [
     ("L2 bwd dY.W2^T", 128, 500, 10, False, True),
 ]
 
+# Opens every baseline's subprocess script (numpy here, PyTorch in compare_training.py), run once the library has
+# loaded: adds the thread pools threadpoolctl sees to info["threadpoolctl"], which openblas_kernels reads.
+THREADPOOL_PROBE = r'''
+def add_threadpools(info):
+    try:
+        from threadpoolctl import threadpool_info
+    except ImportError:
+        return
+    info["threadpoolctl"] = [{k: d.get(k) for k in ("internal_api", "architecture", "num_threads", "version", "filepath")}
+                             for d in threadpool_info()]
+'''
+
 # Runs inside the numpy subprocess: reports which BLAS got loaded, then times every shape.
-NUMPY_WORKER = r'''
+NUMPY_WORKER = THREADPOOL_PROBE + r'''
 import json, statistics, sys, time
 import numpy as np
 shapes = json.loads(sys.argv[1]); min_time = float(sys.argv[2])
@@ -61,12 +73,7 @@ maps = open("/proc/self/maps").read()
 libs = sorted({line.split()[-1] for line in maps.splitlines()
                if "blas" in line.lower() or "lapack" in line.lower() or "mkl" in line.lower()})
 info = {"numpy": np.__version__, "libs": libs}
-try:
-    from threadpoolctl import threadpool_info
-    info["threadpoolctl"] = [{k: d.get(k) for k in ("internal_api", "architecture", "num_threads", "version", "filepath")}
-                             for d in threadpool_info()]
-except ImportError:
-    pass
+add_threadpools(info)
 results = []
 rng = np.random.default_rng(1)
 for (label, m, n, k, ta, tb) in shapes:

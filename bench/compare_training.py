@@ -24,8 +24,8 @@ import time
 from statistics import median
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from compare_gemm import (blas_kind, java_version, jmh_json, numpy_env, pinned_to,  # noqa: E402
-                          require_jar_and_quiet_machine, require_openblas, thread_runs)
+from compare_gemm import (THREADPOOL_PROBE, blas_kind, java_version, jmh_json, numpy_env,  # noqa: E402
+                          openblas_kernels, pinned_to, require_jar_and_quiet_machine, require_openblas, thread_runs)
 
 THREADS = (1, 2)
 TRAIN = [("784-500-10", b) for b in (64, 128, 256)] + [("784-128-10", b) for b in (64, 128, 256)] + \
@@ -33,7 +33,7 @@ TRAIN = [("784-500-10", b) for b in (64, 128, 256)] + [("784-128-10", b) for b i
 HVP = [("784-500-10", 128), ("lenet5", 128), ("resnet8", 128)]
 SCRIPTS = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "mnist-demo", "scripts")
 
-TORCH_WORKER = r'''
+TORCH_WORKER = THREADPOOL_PROBE + r'''
 import json, sys, time, statistics
 import torch
 train, hvp, threads, min_time = json.loads(sys.argv[1]), json.loads(sys.argv[2]), int(sys.argv[3]), float(sys.argv[4])
@@ -44,6 +44,7 @@ torch.set_num_threads(threads)
 maps = open("/proc/self/maps").read()
 libs = sorted({l.split()[-1] for l in maps.splitlines() if "blas" in l.lower() or "mkl" in l.lower()})
 info = {"torch": torch.__version__, "libs": libs, "threads": torch.get_num_threads()}
+add_threadpools(info)
 
 def model(layers):
     """The network, its input shape per example and its class count: an MLP width list or a zoo name."""
@@ -179,7 +180,9 @@ def main():
     print(f"{time.strftime('%Y-%m-%d %H:%M')}, {os.cpu_count()} cores, {java_version(args.java)}; "
           f"PyTorch {info['torch']} on {blas_kind(info['libs'])}. {args.rounds} round(s): medians over rounds "
           "(within a round, the median time per call on both sides: JMH sample mode, PyTorch timed call by call), and each round's ratio."
-          + ("" if args.pin is None else f" 1-thread runs of both sides pinned to CPU {args.pin}.") + "\n")
+          + ("" if args.pin is None else f" 1-thread runs of both sides pinned to CPU {args.pin}."))
+    print("OpenBLAS under PyTorch: " + "; ".join(f"{t} thread(s): {openblas_kernels(rounds[0][0][t]['info'])}"
+                                              for t in THREADS) + "\n")
     print("| model | batch | threads | Panagrad samples/s | PyTorch samples/s | Panagrad / PyTorch | per round |")
     print("|---|---:|---:|---:|---:|---:|---|")
     for layers, batch in TRAIN:
