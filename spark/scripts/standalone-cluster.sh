@@ -7,8 +7,8 @@
 #
 # Without arguments it analyses the Hessian at the seeded initialisation over 60,000 MNIST images in 2
 # partitions. Any arguments replace the command's defaults below (e.g. `bench --partition-counts 2,4` or
-# `train --optimizer lbfgs --iterations 5`: give the command name first). .ci/run checks synchronous training
-# across the JVMs against one process with
+# `train --optimizer lbfgs --iterations 5`: give the command name first). To check synchronous training across
+# the JVMs against one process (not part of .ci/run: it takes minutes), run
 #
 #   spark/scripts/standalone-cluster.sh train --optimizer sgd --partitions 2 --samples 8192 --epochs 3 --batch 512 \
 #     --epochs-per-stage 2 --verify-single-process

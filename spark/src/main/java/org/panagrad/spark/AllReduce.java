@@ -58,9 +58,7 @@ final class AllReduce implements AutoCloseable {
             }
             ByteBuffer id = ByteBuffer.allocate(4);
             for (int j = 0; j < rank; j++) {
-                int colon = addresses[j].lastIndexOf(':');
-                InetSocketAddress to = new InetSocketAddress(addresses[j].substring(0, colon), Integer.parseInt(addresses[j].substring(colon + 1)));
-                SocketChannel c = SocketChannel.open(to);
+                SocketChannel c = SocketChannel.open(Addresses.parse(addresses[j]));
                 peers[j] = c;
                 id.clear();
                 id.putInt(rank).flip();

@@ -16,6 +16,7 @@ import java.util.ArrayList;
 import java.util.Collections;
 import java.util.Comparator;
 import java.util.List;
+import java.util.function.BiConsumer;
 
 /**
  * Synchronous data-parallel training in one Spark barrier stage instead of one job per step. Every task holds
@@ -65,7 +66,8 @@ public final class BarrierTraining {
 
     /** Everything a task needs, shipped once with the stage. */
     private record Plan(ModelSpec spec, String fingerprint, SparkLoss.Settings settings, StratifiedBatches batches,
-                        float[] theta, float[] buffers, FlatUpdate update, long firstStep, int steps, String rendezvous)
+                        float[] theta, float[] buffers, FlatUpdate update, long firstStep, int steps, String rendezvous,
+                        EpochReports.Ticket reports)
             implements Serializable {
     }
 
@@ -114,6 +116,16 @@ public final class BarrierTraining {
      * barrier stage.
      */
     public Result run(FlatUpdate update, float[] theta, float[] buffers, long firstStep, int steps) {
+        return run(update, theta, buffers, firstStep, steps, null);
+    }
+
+    /**
+     * The same, and at every epoch end inside the stage (not at its last step, which the result covers) the state
+     * there and the epoch's step losses go to {@code epochEnds} on the driver while the stage runs
+     * ({@link EpochReports}); null sends none.
+     */
+    public Result run(FlatUpdate update, float[] theta, float[] buffers, long firstStep, int steps,
+                      BiConsumer<EpochStages.State, double[]> epochEnds) {
         if (steps < 1) throw new IllegalArgumentException("synchronous training needs at least 1 step, got " + steps);
         if (theta.length != loss.dimension()) {
             throw new IllegalArgumentException(loss.spec() + " has " + loss.dimension() + " parameters, got a vector of " + theta.length);
@@ -124,12 +136,24 @@ public final class BarrierTraining {
         SparkConf conf = loss.context().getConf();
         String host = conf.get("spark.driver.host");
         List<Result> results;
-        try (Rendezvous meeting = Rendezvous.open(conf.get("spark.driver.bindAddress", host), host, tasks())) {
+        String bind = conf.get("spark.driver.bindAddress", host);
+        try (Rendezvous meeting = Rendezvous.open(bind, host, tasks());
+             EpochReports reports = epochEnds == null ? null : EpochReports.open(bind, host, r -> epochEnds.accept(
+                     new EpochStages.State(r.epochsDone(), r.parameters(), r.buffers(), r.update()), r.losses()))) {
             Plan plan = new Plan(loss.spec(), loss.fingerprint(), loss.settings(), batches, theta.clone(), buffers.clone(),
-                    update.copy(), firstStep, steps, meeting.address());
+                    update.copy(), firstStep, steps, meeting.address(), reports == null ? null : reports.ticket());
             ClassTag<Result> tag = scala.reflect.ClassTag$.MODULE$.apply(Result.class);
             RDD<Result> stage = grouped.rdd().barrier().mapPartitions(new Task(plan), false, tag);
-            results = Failures.rethrowingExecutorMessage(() -> JavaRDD.fromRDD(stage, tag).collect());
+            try {
+                results = Failures.rethrowingExecutorMessage(() -> JavaRDD.fromRDD(stage, tag).collect());
+            } catch (RuntimeException stageFailed) {
+                if (reports != null) { // the driver's own failure, when it caused the stage's, is the one to report
+                    reports.close(); // stops the reading and waits for a report being handled: the latest state is then known
+                    reports.rethrowDriverFailure();
+                }
+                throw stageFailed;
+            }
+            if (reports != null) reports.finish();
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
@@ -157,10 +181,11 @@ public final class BarrierTraining {
             String host = SparkEnv.get().blockManager().blockManagerId().host();
             Result result;
             try (AllReduce net = AllReduce.connect(rank, tasks, plan.theta().length, host,
-                    address -> Rendezvous.gather(plan.rendezvous(), rank, address))) {
+                    address -> Rendezvous.gather(plan.rendezvous(), rank, address));
+                 EpochReports.Sender reports = rank == 0 && plan.reports() != null ? new EpochReports.Sender(plan.reports()) : null) {
                 try {
                     result = ExecutorModels.with(plan.spec(), plan.fingerprint(), plan.settings().chunk(),
-                            plan.settings().executorThreads(), e -> train(e, mine, net, started));
+                            plan.settings().executorThreads(), e -> train(e, mine, net, reports, started));
                 } catch (ShardException | UncheckedIOException told) {
                     throw told; // the others know already: a failed task told them, or the connection broke
                 } catch (RuntimeException failure) { // before the first step (a fingerprint mismatch) or between steps
@@ -176,7 +201,8 @@ public final class BarrierTraining {
             return scala.jdk.javaapi.CollectionConverters.asScala(out.iterator());
         }
 
-        private Result train(ShardEvaluator e, List<Shard> mine, AllReduce net, long started) {
+        /** Trains this task's shards; {@code reports} (task 0's, else null) gets the state at each epoch end inside the stage. */
+        private Result train(ShardEvaluator e, List<Shard> mine, AllReduce net, EpochReports.Sender reports, long started) {
             int n = plan.theta().length;
             StratifiedBatches batches = plan.batches();
             float[] theta = plan.theta().clone(), g = new float[n], zero = new float[n];
@@ -229,9 +255,23 @@ public final class BarrierTraining {
                     update.apply(theta, g);
                     long t3 = System.nanoTime();
                     boolean epochEnds = (step + 1) % batches.stepsPerEpoch() == 0;
-                    if (epochEnds && i + 1 < plan.steps() && plan.buffers().length > 0) { // the stage's end averages below
-                        float[] mean = averageBuffers(buffers, plan.buffers().length, net);
-                        for (float[] partition : buffers) System.arraycopy(mean, 0, partition, 0, mean.length);
+                    if (epochEnds && i + 1 < plan.steps()) { // the stage's end averages below, and its result is the report
+                        float[] mean = new float[0];
+                        if (plan.buffers().length > 0) {
+                            mean = averageBuffers(buffers, plan.buffers().length, net);
+                            for (float[] partition : buffers) System.arraycopy(mean, 0, partition, 0, mean.length);
+                        }
+                        if (reports != null) {
+                            int from = Math.max(0, i + 1 - batches.stepsPerEpoch());
+                            try {
+                                reports.send(new EpochReports.Report((int) ((step + 1) / batches.stepsPerEpoch()), theta.clone(), mean,
+                                        update.copy(), java.util.Arrays.copyOfRange(losses, from, i + 1)));
+                            } catch (UncheckedIOException lost) { // the others learn it from us, not from a broken connection
+                                String message = "task 0 of the barrier stage (" + describe(mine) + "): " + lost.getCause().getMessage();
+                                net.fail(message);
+                                throw new ShardException(message, lost);
+                            }
+                        }
                     }
                     compute += t1 - t0;
                     exchange += t2 - t1 + System.nanoTime() - t3;

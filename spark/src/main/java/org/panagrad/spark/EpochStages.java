@@ -2,35 +2,49 @@ package org.panagrad.spark;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.BiConsumer;
 
 /**
  * Synchronous training over whole epochs, in barrier stages of {@code epochsPerStage} epochs each: the driver's
  * side of `train --optimizer sgd|adam`. Spark does not rerun a failed barrier stage that returns results (a barrier
  * ResultStage: its DAGScheduler aborts the job, "Could not recover from a failed barrier ResultStage"), and a
  * rerun of a barrier stage would restart all its tasks from the stage's start anyway. So the driver keeps the
- * state at the end of every completed stage (parameters, running statistics, optimizer state) and reruns a failed
- * stage from there, at most {@code retries} times: a failure costs at most the stage it happened in. One epoch per
- * stage loses at most an epoch, at the price of a stage's start-up per epoch (60-340 ms measured on local[2]);
- * one stage for the whole run starts once but reruns whole. The split into stages changes no bit of the result
- * ({@link BarrierTraining}), and neither does a retry.
+ * latest state it has (parameters, running statistics, optimizer state): the end of every completed stage, and
+ * every epoch end inside a running stage, which task 0 sends as it passes ({@link EpochReports}). A failed stage
+ * reruns from there, at most {@code retries} times: a failure costs at most the epoch it happened in, however many
+ * epochs a stage holds, and a stage over the whole run pays its start-up (60-340 ms measured on local[2]) once.
+ * The split into stages changes no bit of the result ({@link BarrierTraining}), and neither does a retry.
  */
 public final class EpochStages {
-    /** One barrier stage: steps [firstStep, firstStep + steps) from the given state ({@link BarrierTraining#run}). */
+    /**
+     * One barrier stage: steps [firstStep, firstStep + steps) from the given state, telling {@code epochEnds} the
+     * state and the epoch's step losses at every epoch end before its last step ({@link BarrierTraining#run}).
+     */
     @FunctionalInterface
     public interface Stage {
-        BarrierTraining.Result run(FlatUpdate update, float[] theta, float[] buffers, long firstStep, int steps);
+        BarrierTraining.Result run(FlatUpdate update, float[] theta, float[] buffers, long firstStep, int steps,
+                                   BiConsumer<State, double[]> epochEnds);
     }
 
     /** Where training stands after {@code epochsDone} epochs: what the next stage starts from. */
     public record State(int epochsDone, float[] parameters, float[] buffers, FlatUpdate update) {
     }
 
-    /** Told about every completed stage, and every failed attempt that will be retried. */
+    /** Told about every completed stage and epoch, and every failed attempt that will be retried. */
     public interface Listener {
         /** Epochs [firstEpoch, firstEpoch + epochs) completed in {@code seconds}; {@code after} is the new state. */
         void completed(int firstEpoch, int epochs, BarrierTraining.Result result, State after, double seconds) throws IOException;
 
-        /** The stage of epochs [firstEpoch, firstEpoch + epochs) failed on its {@code attempt}-th try and runs again. */
+        /**
+         * An epoch inside a running stage ended (not a stage's last, which {@link #completed} gets): {@code after} is
+         * the state there and {@code losses} that epoch's step losses. Called on another thread while the driver
+         * waits for the stage; a failure here fails the run, not the stage.
+         */
+        default void epochEnded(State after, double[] losses) throws IOException {
+        }
+
+        /** A stage failed on its {@code attempt}-th try; epochs [firstEpoch, firstEpoch + epochs) run again. */
         default void retrying(int firstEpoch, int epochs, int attempt, RuntimeException failure) {
         }
     }
@@ -57,18 +71,31 @@ public final class EpochStages {
     public State run(State from, int epochs, Listener listener) {
         State at = from;
         while (at.epochsDone() < epochs) {
-            int first = at.epochsDone(), count = Math.min(epochsPerStage, epochs - first);
+            int end = Math.min(at.epochsDone() + epochsPerStage, epochs);
+            AtomicReference<State> latest = new AtomicReference<>(at); // the state a rerun starts from
+            BiConsumer<State, double[]> epochEnds = (after, losses) -> {
+                latest.set(after);
+                try {
+                    listener.epochEnded(after, losses);
+                } catch (IOException | UncheckedIOException e) { // the driver's failure: not the stage's to retry
+                    throw new IllegalStateException("after epoch " + after.epochsDone() + ": " + e.getMessage(), e);
+                }
+            };
             for (int attempt = 1; ; attempt++) {
+                State start = latest.get();
+                int first = start.epochsDone(), count = end - first;
                 long t = System.nanoTime();
                 BarrierTraining.Result r;
                 try {
-                    r = stage.run(at.update(), at.parameters(), at.buffers(), (long) first * stepsPerEpoch, count * stepsPerEpoch);
+                    r = stage.run(start.update(), start.parameters(), start.buffers(), (long) first * stepsPerEpoch, count * stepsPerEpoch,
+                            epochEnds);
                 } catch (DistributedException | UncheckedIOException failure) {
                     if (attempt > retries) throw failure;
-                    listener.retrying(first, count, attempt, failure);
+                    State resume = latest.get();
+                    listener.retrying(resume.epochsDone(), end - resume.epochsDone(), attempt, failure);
                     continue;
                 }
-                at = new State(first + count, r.parameters(), r.buffers(), r.update());
+                at = new State(end, r.parameters(), r.buffers(), r.update());
                 try {
                     listener.completed(first, count, r, at, (System.nanoTime() - t) / 1e9);
                 } catch (IOException e) {

@@ -102,14 +102,7 @@ final class Rendezvous implements AutoCloseable {
 
     /** Task {@code rank}'s side: sends its string and returns every task's, in task order. */
     static String[] gather(String address, int rank, String mine) {
-        int colon = address.lastIndexOf(':');
-        InetSocketAddress driver = new InetSocketAddress(address.substring(0, colon), Integer.parseInt(address.substring(colon + 1)));
-        try (Socket s = new Socket()) {
-            try {
-                s.connect(driver, CONNECT_MILLIS);
-            } catch (IOException e) {
-                throw new IOException("cannot reach the driver's rendezvous at " + address + ": " + e.getMessage(), e);
-            }
+        try (Socket s = Addresses.connect(address, CONNECT_MILLIS, "the driver's rendezvous")) {
             s.setSoTimeout(WAIT_MILLIS);
             DataOutputStream out = new DataOutputStream(new BufferedOutputStream(s.getOutputStream()));
             out.writeInt(rank);

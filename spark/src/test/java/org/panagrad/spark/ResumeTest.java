@@ -23,8 +23,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 /**
  * A saved training run resumes exactly: Adam in barrier stages, local SGD with Adam, and the driver's L-BFGS and Newton-CG, saved to a
  * file after a few epochs or iterations, loaded and continued, end bit for bit where an uninterrupted run ends; a failed barrier
- * stage, rerun from the last completed stage's state, changes nothing either, and without retries its failure ends
- * the run with the executor's message.
+ * stage, rerun from the last completed epoch's state (a stage's end, or an epoch end task 0 reported inside it), changes nothing
+ * either, and without retries its failure ends the run with the executor's message.
  */
 class ResumeTest {
     static final ModelSpec SPEC = ModelSpec.mlp(Activation.TANH, 24, 8, 5);
@@ -52,12 +52,17 @@ class ResumeTest {
     }
 
     /** Collects what the stages report. */
-    private static final class Log implements EpochStages.Listener {
+    private static class Log implements EpochStages.Listener {
         final List<String> events = new ArrayList<>();
 
         @Override
         public void completed(int firstEpoch, int epochs, BarrierTraining.Result result, EpochStages.State after, double seconds) {
             events.add("epochs " + firstEpoch + "+" + epochs);
+        }
+
+        @Override
+        public void epochEnded(EpochStages.State after, double[] losses) throws java.io.IOException {
+            events.add("epoch end " + after.epochsDone() + " (" + losses.length + " losses)");
         }
 
         @Override
@@ -183,17 +188,71 @@ class ResumeTest {
     }
 
     @Test
+    void aStageOverEveryEpochHandsOverEachEpochEndToSaveAndToRerunFrom(@TempDir Path dir) throws Exception {
+        BarrierTraining training = new BarrierTraining(spark, batches);
+        int steps = batches.stepsPerEpoch();
+        Path file = dir.resolve("epoch.safetensors");
+        Log saving = new Log() {
+            @Override
+            public void epochEnded(EpochStages.State after, double[] losses) throws java.io.IOException {
+                super.epochEnded(after, losses);
+                if (after.epochsDone() == 1) { // as train --save writes it
+                    ParameterFiles.save(file, SPEC, after.parameters(), after.buffers(),
+                            new TrainingState(after.update().snapshot(), Map.of("epochs", "1")));
+                }
+            }
+        };
+        EpochStages.State oneStage = new EpochStages(training::run, steps, EPOCHS, 0).run(start(), EPOCHS, saving);
+        assertEquals(List.of("epoch end 1 (8 losses)", "epoch end 2 (8 losses)", "epochs 0+3"), saving.events);
+        assertArrayEquals(whole.parameters(), oneStage.parameters(), "reporting changes no bit");
+
+        // The checkpoint of epoch 1, written while the stage ran, resumes to the uninterrupted run's end.
+        ParameterFiles.Checkpoint saved = ParameterFiles.loadCheckpoint(file, SPEC);
+        FlatUpdate restored = FlatUpdate.restore(saved.requireState().optimizer(), FlatUpdate.adam(theta.length, 1e-2));
+        assertEquals(steps, restored.steps(), "the report carries Adam's step count");
+        EpochStages.State resumed = new EpochStages(training::run, steps, EPOCHS, 0).run(new EpochStages.State(
+                saved.requireState().count("epochs"), saved.parameters(), saved.buffers(), restored), EPOCHS, new Log());
+        assertArrayEquals(whole.parameters(), resumed.parameters(), "resumed from an epoch inside a stage, bit for bit");
+
+        // A stage lost in its third epoch reruns that epoch alone, from the report of the second.
+        int[] calls = {0};
+        EpochStages.Stage lostLate = (update, t, buffers, firstStep, count, ends) -> {
+            if (calls[0]++ == 0) {
+                training.run(update, t, buffers, firstStep, 2 * steps + steps / 2, ends);
+                throw new DistributedException("executor lost", null);
+            }
+            return training.run(update, t, buffers, firstStep, count, ends);
+        };
+        Log log = new Log();
+        EpochStages.State retried = new EpochStages(lostLate, steps, EPOCHS, 1).run(start(), EPOCHS, log);
+        assertEquals(List.of("epoch end 1 (8 losses)", "epoch end 2 (8 losses)", "retry 2 attempt 1: executor lost", "epochs 2+1"),
+                log.events);
+        assertArrayEquals(whole.parameters(), retried.parameters(), "a rerun from an epoch inside the stage changes no bit");
+
+        Log failing = new Log() {
+            @Override
+            public void epochEnded(EpochStages.State after, double[] losses) throws java.io.IOException {
+                throw new java.io.IOException("disk full");
+            }
+        };
+        IllegalStateException e = assertThrows(IllegalStateException.class,
+                () -> new EpochStages(training::run, steps, EPOCHS, 1).run(start(), EPOCHS, failing));
+        assertEquals("after epoch 1: disk full", e.getMessage(), "a listener's failure ends the run and is not retried");
+        assertEquals(List.of(), failing.events);
+    }
+
+    @Test
     void aFailedStageRerunsFromTheLastCompletedStageAndChangesNothing() {
         BarrierTraining training = new BarrierTraining(spark, batches);
         int steps = batches.stepsPerEpoch();
         // One stage per epoch; the second stage's first attempt is lost (as an executor lost mid-stage would lose it).
         int[] calls = {0};
-        EpochStages.Stage flaky = (update, t, buffers, firstStep, count) -> {
+        EpochStages.Stage flaky = (update, t, buffers, firstStep, count, ends) -> {
             if (firstStep == steps && calls[0]++ == 0) {
-                training.run(update, t, buffers, firstStep, count / 2); // some work done, then lost
+                training.run(update, t, buffers, firstStep, count / 2, ends); // some work done, then lost
                 throw new DistributedException("executor lost", null);
             }
-            return training.run(update, t, buffers, firstStep, count);
+            return training.run(update, t, buffers, firstStep, count, ends);
         };
         Log log = new Log();
         EpochStages.State retried = new EpochStages(flaky, steps, 1, 1).run(start(), EPOCHS, log);

@@ -31,6 +31,7 @@ import java.io.PrintWriter;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
+import java.util.Collection;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -97,34 +98,37 @@ final class BenchCommand implements Callable<Integer> {
             Map<String, List<Double>> times = new LinkedHashMap<>();
             breakdown = new JobBreakdown(c.context());
             float[] g = new float[single.dimension()], hv = new float[single.dimension()];
-            for (int r = 0; r <= (sgdOnly ? -1 : rounds); r++) { // round 0 warms up every path (JIT, compilation, caches)
-                Gemm.setThreads(threads);
-                record("single gradient", r, times, median(() -> single.lossAndGradient(theta, Selection.all(), g)));
-                try (DatasetLoss.Curvature h = single.curvature(theta, Selection.all(), CurvatureProduct.Kind.HESSIAN_FORWARD_OVER_REVERSE)) {
-                    record("single hvp", r, times, median(() -> h.apply(v, hv)));
-                }
-                for (Map.Entry<Integer, SparkLoss> e : distributed.entrySet()) {
-                    SparkLoss loss = e.getValue();
-                    String p = e.getKey() + " partitions";
-                    String phase = r == 0 ? null : p;
-                    record(p + " gradient", r, times, median(phase == null ? null : phase + " gradient",
-                            () -> loss.lossAndGradient(theta, Selection.all(), g)));
-                    try (DatasetLoss.Curvature h = loss.curvature(theta, Selection.all(), CurvatureProduct.Kind.HESSIAN_FORWARD_OVER_REVERSE)) {
-                        record(p + " hvp", r, times, median(phase == null ? null : phase + " hvp", () -> h.apply(v, hv)));
+            try { // the listener goes whatever a call throws
+                for (int r = 0; r <= (sgdOnly ? -1 : rounds); r++) { // round 0 warms up every path (JIT, compilation, caches)
+                    Gemm.setThreads(threads);
+                    record("single gradient", r, times, median(() -> single.lossAndGradient(theta, Selection.all(), g)));
+                    try (DatasetLoss.Curvature h = single.curvature(theta, Selection.all(), CurvatureProduct.Kind.HESSIAN_FORWARD_OVER_REVERSE)) {
+                        record("single hvp", r, times, median(() -> h.apply(v, hv)));
                     }
-                    record(p + " empty job", r, times, median(() -> loss.emptyJob(false)));
-                    record(p + " aggregation job", r, times, median(() -> loss.emptyJob(true)));
+                    for (Map.Entry<Integer, SparkLoss> e : distributed.entrySet()) {
+                        SparkLoss loss = e.getValue();
+                        String p = e.getKey() + " partitions";
+                        String phase = r == 0 ? null : p;
+                        record(p + " gradient", r, times, median(phase == null ? null : phase + " gradient",
+                                () -> loss.lossAndGradient(theta, Selection.all(), g)));
+                        try (DatasetLoss.Curvature h = loss.curvature(theta, Selection.all(), CurvatureProduct.Kind.HESSIAN_FORWARD_OVER_REVERSE)) {
+                            record(p + " hvp", r, times, median(phase == null ? null : phase + " hvp", () -> h.apply(v, hv)));
+                        }
+                        record(p + " empty job", r, times, median(() -> loss.emptyJob(false)));
+                        record(p + " aggregation job", r, times, median(() -> loss.emptyJob(true)));
+                    }
+                    Gemm.setThreads(threads);
+                    if (r > 0) {
+                        out.printf(Locale.ROOT, "round %d:", r);
+                        times.forEach((k, list) -> out.printf(Locale.ROOT, "  %s %.0f ms (CPU %.0f);", k, list.get(list.size() - 1),
+                                cpuTimes.get(k).get(list.size() - 1)));
+                        out.println();
+                        out.flush();
+                    }
                 }
-                Gemm.setThreads(threads);
-                if (r > 0) {
-                    out.printf(Locale.ROOT, "round %d:", r);
-                    times.forEach((k, list) -> out.printf(Locale.ROOT, "  %s %.0f ms (CPU %.0f);", k, list.get(list.size() - 1),
-                            cpuTimes.get(k).get(list.size() - 1)));
-                    out.println();
-                    out.flush();
-                }
+            } finally {
+                breakdown.close(); // the labelled calls are done
             }
-            breakdown.close(); // the labelled calls are done
             if (sgdOnly) {
                 sgd(out, c, single, distributed.get(cluster.partitions), theta);
                 out.flush();
@@ -154,38 +158,41 @@ final class BenchCommand implements Callable<Integer> {
             out.println("where a distributed call's wall time goes (medians; task parts are the slowest task's):");
             breakdown.report().forEach(line -> out.println("  " + line));
             out.println();
-            costModel(out, times, distributed.keySet());
+            costModel(out, times, distributed.keySet(), c.context().defaultParallelism());
             if (sgdBatch > 0) sgd(out, c, single, distributed.get(cluster.partitions), theta);
         }
         out.flush();
         return 0;
     }
 
-    /**
-     * T(N) = compute / min(N, cores) + aggregation(N) + job: compute is the single-process time at one thread
-     * per core's worth of work (measured: the 1-partition time less the job and aggregation costs), the job cost
-     * and aggregation cost are measured by the empty and aggregation-only jobs; the prediction is set beside the
-     * measurement.
-     */
-    private void costModel(PrintWriter out, Map<String, List<Double>> times, Iterable<Integer> counts) {
-        int cores = Runtime.getRuntime().availableProcessors();
-        if (!times.containsKey("1 partitions empty job")) return; // the model is fitted from N = 1
+    /** Fits a {@link CostModel} to each operation's medians at every partition count and sets its predictions beside them. */
+    private void costModel(PrintWriter out, Map<String, List<Double>> times, Collection<Integer> counts, int slots) {
+        int[] n = counts.stream().mapToInt(Integer::intValue).toArray();
+        double[] aggregation = new double[n.length], job = new double[n.length];
+        for (int i = 0; i < n.length; i++) {
+            job[i] = job(times, n[i]);
+            aggregation[i] = aggregation(times, n[i]);
+        }
         for (String op : List.of("gradient", "hvp")) {
-            double job1 = med(times.get("1 partitions empty job"));
-            double agg1 = med(times.get("1 partitions aggregation job")) - job1;
-            Double t1 = times.containsKey("1 partitions " + op) ? med(times.get("1 partitions " + op)) : null;
-            if (t1 == null) return;
-            double compute = t1 - job1 - agg1;
-            out.printf(Locale.ROOT, "cost model, %s: T(N) = %.0f ms / min(N, %d cores) + aggregation(N) + job(N); measured job %.1f ms, aggregation of one vector per partition %.1f ms at N = 1%n",
-                    op, compute, cores, job1, agg1);
-            for (int n : counts) {
-                double job = med(times.get(n + " partitions empty job"));
-                double agg = med(times.get(n + " partitions aggregation job")) - job;
-                double predicted = compute / Math.min(n, cores) + agg + job;
-                out.printf(Locale.ROOT, "  N = %d: predicted %.0f ms (compute %.0f + aggregation %.1f + job %.1f), measured %.0f ms%n",
-                        n, predicted, compute / Math.min(n, cores), agg, job, med(times.get(n + " partitions " + op)));
+            double[] t = new double[n.length];
+            for (int i = 0; i < n.length; i++) t[i] = med(times.get(n[i] + " partitions " + op));
+            CostModel model = CostModel.fit(n, t, aggregation, job, slots);
+            out.printf(Locale.ROOT, "cost model, %s: T(N) = %.0f ms / min(N, %d task slots) + A(N) + F, C fitted by least squares over "
+                    + "N = %s; F and A(N) measured by the empty and the aggregation-only jobs%n", op, model.compute(), slots, counts);
+            for (int i = 0; i < n.length; i++) {
+                double predicted = model.predict(n[i], aggregation[i], job[i]);
+                out.printf(Locale.ROOT, "  N = %d: predicted %.0f ms (compute %.0f + aggregation %.1f + job %.1f), measured %.0f ms (%+.0f%%)%n",
+                        n[i], predicted, model.computeAt(n[i]), aggregation[i], job[i], t[i], 100 * (predicted - t[i]) / t[i]);
             }
         }
+    }
+
+    private double job(Map<String, List<Double>> times, int n) {
+        return med(times.get(n + " partitions empty job"));
+    }
+
+    private double aggregation(Map<String, List<Double>> times, int n) {
+        return med(times.get(n + " partitions aggregation job")) - job(times, n);
     }
 
     /**
