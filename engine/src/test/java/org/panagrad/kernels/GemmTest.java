@@ -231,6 +231,50 @@ class GemmTest {
         }
     }
 
+    /**
+     * Products with a short k (an output layer's dY W^T has k = 10; a transposed B of fewer steps than a register
+     * transpose is packed step by step): widths around the panels (a vector and one more, NR and around it, a
+     * partial last panel), every k up to 16, all transposes and epilogues (bias and ReLU, beta, a separate mask and
+     * C as its own mask), against the scalar twin.
+     */
+    @Test
+    void shortKProductsMatchScalar() {
+        int lanes = GemmMicroKernel.LANES, nr = GemmMicroKernel.NR;
+        Random rnd = new Random(23);
+        for (int k = 1; k <= 16; k++) {
+            for (int n : new int[] {lanes + 1, nr - 1, nr, nr + 1, 2 * nr + 3, 3 * nr + lanes}) {
+                for (int t = 0; t < 4; t++) {
+                    int m = new int[] {1, 5, 13, 30}[t];
+                    Case.Mask mask = Case.Mask.values()[(k + t) % 3];
+                    Case c = new Case(rnd, (t & 1) != 0, (t & 2) != 0, m, n, k, t == 3 ? -0.75f : 1.5f,
+                            mask == Case.Mask.IN_PLACE || t % 2 == 0 ? 0f : 0.5f, t != 1, t >= 2, mask);
+                    c.assertMatchesScalar(c.runFast());
+                }
+            }
+        }
+    }
+
+    /**
+     * A short-k product large enough to split over two threads (from 4M multiply-adds) gives one thread's bits,
+     * for every transpose and epilogue, at k = 10 (an output layer's) and 16.
+     */
+    @Test
+    void shortKProductsSplitBitIdentically() {
+        Random rnd = new Random(29);
+        for (int k : new int[] {10, 16}) {
+            for (int t = 0; t < 4; t++) {
+                Case.Mask mask = Case.Mask.values()[t % 3];
+                Case c = new Case(rnd, (t & 1) != 0, (t & 2) != 0, 240, 2003, k, 0.5f,
+                        mask == Case.Mask.IN_PLACE ? 0f : -0.5f, t != 3, t == 0, mask);
+                assertEquals(2, c.probe(2).parts, c + " splits on two threads");
+                Gemm.setThreads(1);
+                float[] one = c.runFast();
+                Gemm.setThreads(2);
+                assertArrayEquals(one, c.runFast(), c + ", 2 threads");
+            }
+        }
+    }
+
     @Test
     void agreesWithCommonsMathInDouble() {
         Random rnd = new Random(42);

@@ -274,6 +274,7 @@ class KernelAllocationTest {
             float[] b = KernelTestSupport.random(rnd, k * n, -1f, 1f);
             float[] c = new float[m * n];
             float[] bias = KernelTestSupport.random(rnd, n, -1f, 1f);
+            float[] mask = KernelTestSupport.random(rnd, m * n, -1f, 1f);
             for (boolean ta : new boolean[] {false, true}) {
                 for (boolean tb : new boolean[] {false, true}) {
                     GemmOperand ao = new GemmOperand(a, 0, ta ? m : k, ta), bo = new GemmOperand(b, 0, tb ? k : n, tb);
@@ -283,6 +284,11 @@ class KernelAllocationTest {
                     calls.put(name, () -> Gemm.gemm(m, n, k, 1f, ao, bo, 0f, co));
                     // beta = 0.5 keeps C bounded over repeated calls.
                     calls.put(name + " beta+bias+relu", () -> Gemm.gemm(m, n, k, 0.01f, ao, bo, 0.5f, co, biasRelu));
+                    // ReLU's backward mask on a short-k product (an output layer's dY W^T into its hidden layer).
+                    if (k < GemmJob.SHORT_K) {
+                        GemmEpilogue masked = new GemmEpilogue(null, 0, false, mask, 0);
+                        calls.put(name + " mask", () -> Gemm.gemm(m, n, k, 1f, ao, bo, 0f, co, masked));
+                    }
                 }
             }
         }
