@@ -1,5 +1,5 @@
 #!/bin/sh
-# AttentionBench A/B for issue 20 (about 13 minutes on a quiet machine; holds /tmp/jmh.lock for the whole run):
+# AttentionBench A/B for issue 20 (about 35 minutes on a quiet machine with SteadyWarmUp: 25 for NEW's 40 configurations, the rest for MAIN's; holds /tmp/jmh.lock for the whole run):
 # NEW's benchmarks jar, every pass, fused against composed, 1 and 2 threads; then MAIN's jar, the fused form, at every
 # pass (main from 90a915c on has step and hvp-forward; from attn-5 on each fork first warms up until a call allocates
 # nothing and prints "# steady after ..." or "# NOT STEADY", and an unknown pass fails instead of running another).
