@@ -91,11 +91,7 @@ class CnnHessianTest {
      * of itself (within about 1e-5 of the eigenvalue at these models' eigengaps).
      */
     private static double powerIteration(Model model, Dataset test) {
-        Model.Batch b = model.batch("reference", N);
-        CurvatureProduct hvp = CurvatureProduct.compile(model.store, b.loss(), model.parameters(),
-                CurvatureProduct.Kind.HESSIAN_REVERSE_OVER_REVERSE);
-        hvp.program().set(b.images(), test.images(), 0);
-        hvp.program().setLabels(b.labels(), test.labels(), 0);
+        CurvatureProduct hvp = ReferenceHessian.over(model, test, N, "reference");
         int n = hvp.dimension();
         double[] v = new double[n];
         SplittableRandom rnd = new SplittableRandom(99);

@@ -109,11 +109,7 @@ class HessianTest {
 
     /** Columns H e_i from one HVP program over all N images, symmetrized, eigen-decomposed in double. */
     private static double[] explicitEigenvalues(Model model, Dataset test) {
-        Model.Batch b = model.batch("explicit", N);
-        CurvatureProduct hvp = CurvatureProduct.compile(model.store, b.loss(), model.parameters(),
-                CurvatureProduct.Kind.HESSIAN_REVERSE_OVER_REVERSE);
-        hvp.program().set(b.images(), test.images(), 0);
-        hvp.program().setLabels(b.labels(), test.labels(), 0);
+        CurvatureProduct hvp = ReferenceHessian.over(model, test, N, "explicit");
         int n = hvp.dimension();
         double[][] h = new double[n][n];
         float[] e = new float[n], column = new float[n];
