@@ -10,12 +10,12 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 
 /**
  * The direct products of convolutions with few channels, {@link FewRowsProduct} and {@link OneVectorProduct}: the
- * SIMD body against its scalar twin bit for bit, over row counts around the 4-, 2- and 1-row kernels, columns
+ * SIMD body against its scalar twin bit for bit, over row counts around the 8-, 4-, 2- and 1-row kernels, columns
  * around the two-vector blocks and depths around nothing, with row tables that jump about in B (or A); and the
  * twin against a float64 sum.
  */
 class FewChannelProductsTest {
-    private static final int[] ROWS = {1, 2, 3, 4, 5, 6, 7, 8, 9, 15, 16};
+    private static final int[] ROWS = {1, 2, 3, 4, 5, 6, 7, 8, 9, 15, 16, 17, 23, 24, 33, 64};
     private static final int[] DEPTHS = {0, 1, 2, 7, 25, 66};
 
     @Test
