@@ -105,7 +105,7 @@ final class AttentionBackwardSimd {
         int lanes = F.length(), tk = a.tk(), keys = Math.min(tk, width);
         for (int j = 0; j < width; j += lanes) FloatVector.fromArray(F, w, at + j).mul(a.scale()).intoArray(w, at + j);
         float max = AttentionSimd.maskRow(a, mask, b, i, 0, keys, w, at);
-        float inv = 1f / VectorMath.exp(keys, 1f, max, w, at, w, at);
+        float inv = 1f / VectorMath.expNonPositive(keys, max, w, at, w, at);
         int j = 0;
         for (; j < F.loopBound(keys); j += lanes) FloatVector.fromArray(F, w, at + j).mul(inv).intoArray(w, at + j);
         for (; j < keys; j++) w[at + j] *= inv;

@@ -88,7 +88,7 @@ final class AttentionSimd {
         Gemm.gemm(false, true, rows, tk, d, a.scale(), q, qb + i0 * d, d, k, kb, d, 0f, w, 0, kp, null, 0, false, null, 0);
         for (int r = 0; r < rows; r++) {
             float max = maskRow(a, mask, b, i0 + r, 0, tk, w, r * kp);
-            w[inv + r] = 1f / VectorMath.exp(tk, 1f, max, w, r * kp, w, r * kp);
+            w[inv + r] = 1f / VectorMath.expNonPositive(tk, max, w, r * kp, w, r * kp);
         }
         Gemm.gemm(false, false, rows, dv, tk, 1f, w, 0, kp, v, vb, dv, 0f, out, ob + i0 * dv, dv, null, 0, false, null, 0);
         for (int r = 0; r < rows; r++) {
@@ -132,7 +132,7 @@ final class AttentionSimd {
             w[m + r] = mNew;
             for (int j = 0; j < sw; j += lanes) FloatVector.fromArray(F, w, at + j).sub(shift).intoArray(w, at + j);
         }
-        VectorMath.exp(ROWS * sw, 1f, 0f, w, s, w, s);
+        VectorMath.expNonPositive(ROWS * sw, 0f, w, s, w, s);
         for (int r = 0; r < ROWS; r++) {
             int at = s + r * sw;
             for (int j = width; j < sw; j++) w[at + j] = 0f;
