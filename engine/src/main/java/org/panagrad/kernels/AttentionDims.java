@@ -21,7 +21,8 @@ public record AttentionDims(int batch, int tq, int tk, int d, int dv, float scal
 
     /**
      * Floats of workspace one call needs: one entry's keys transposed by blocks, one group's scores, outputs, state;
-     * or (the packed GEMM path of long entries) the scores of {@link #BLOCK} query rows as whole rows of keys.
+     * or (the packed GEMM path of long entries) the scores of {@link #forwardRows} query rows as whole rows of keys and
+     * their sums' inverses.
      */
     public int workspace() {
         int rowLoop = keyBlocks() * BLOCK * d + 4 * BLOCK + ROWS * dv + 3 * ROWS;
