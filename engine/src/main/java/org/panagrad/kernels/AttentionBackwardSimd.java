@@ -53,8 +53,12 @@ final class AttentionBackwardSimd {
      * in the row loop), where the 12 x 32 micro-kernel's register block beats the loop's 4 x 2 vectors.
      */
     static boolean usesPackedGemm(AttentionDims a) {
-        return !a.causal() && a.tq() >= PACKED_MIN_KEYS && a.tk() >= PACKED_MIN_KEYS && a.tk() <= PACKED_MAX_KEYS
-                && a.d() >= 32 && a.dv() >= 32;
+        return !a.causal() && packedSizes(a);
+    }
+
+    /** Whether a's sizes, causal or not, are those the packed GEMM takes (see {@link #usesPackedGemm}). */
+    static boolean packedSizes(AttentionDims a) {
+        return a.tq() >= PACKED_MIN_KEYS && a.tk() >= PACKED_MIN_KEYS && a.tk() <= PACKED_MAX_KEYS && a.d() >= 32 && a.dv() >= 32;
     }
 
     /** Queries and keys from which an unmasked entry's products take the packed GEMM. */

@@ -27,7 +27,7 @@ public record AttentionDims(int batch, int tq, int tk, int d, int dv, float scal
     public int workspace() {
         int rowLoop = keyBlocks() * BLOCK * d + 4 * BLOCK + ROWS * dv + 3 * ROWS;
         int rows = forwardRows();
-        return AttentionBackwardSimd.usesPackedGemm(this) ? Math.max(rowLoop, rows * paddedKeys() + rows) : rowLoop;
+        return AttentionSimd.usesPackedGemm(this) ? Math.max(rowLoop, rows * paddedKeys() + rows) : rowLoop;
     }
 
     /** Floats of scores the packed forward holds per thread at most: 256 KB, a quarter of Zen 5's L2. */
@@ -37,10 +37,12 @@ public record AttentionDims(int batch, int tq, int tk, int d, int dv, float scal
      * Query rows per unit of the forward (a multiple of {@link #ROWS}): {@link #BLOCK} for the row loop; for the
      * packed path as many (up to 256) as keep their scores within {@link #PACKED_SCORES} while the call still has
      * four units to share, because a GEMM of 64 query rows ran at 0.84x the rate of one of 256 at t256 (its K^T
-     * packed again per block, a short M). Depends on the sizes only, so a row's bits do not depend on the threads.
+     * packed again per block, a short M). Causal, {@link #BLOCK}: a unit's keys stop at its last row, so short units
+     * skip more (62.5% of the products at T = 256). Depends on the sizes only, so a row's bits do not depend on the
+     * threads.
      */
     public int forwardRows() {
-        if (!AttentionBackwardSimd.usesPackedGemm(this)) return BLOCK;
+        if (!AttentionSimd.usesPackedGemm(this) || causal) return BLOCK;
         int rows = 4 * BLOCK;
         while (rows > BLOCK && ((long) rows * paddedKeys() > PACKED_SCORES || (long) batch * ((tq + rows - 1) / rows) < 4)) rows /= 2;
         return rows;

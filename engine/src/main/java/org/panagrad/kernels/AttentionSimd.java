@@ -13,7 +13,7 @@ import jdk.incubator.vector.VectorSpecies;
  * of the tile's rows instead of from L2 by every four. Both products are {@link AttentionRowProducts#fourRows}
  * (eight FMA chains): Q K^T as 4 rows x 2 key vectors, P V as 4 rows x 2 output vectors.
  * A causal group stops at its last row's diagonal: the keys past it are hidden from all four rows. A last group of
- * fewer than four rows repeats its last row and writes only the real ones. Long non-causal entries take the packed
+ * fewer than four rows repeats its last row and writes only the real ones. Long entries (causal too) take the packed
  * GEMM instead, as the backward does: blocks of up to 256 query rows against whole rows of keys ({@link #packedRows}).
  */
 final class AttentionSimd {
@@ -28,7 +28,7 @@ final class AttentionSimd {
         int tq = a.tq(), tk = a.tk(), d = a.d(), dv = a.dv(), lanes = F.length(), bk = AttentionDims.BLOCK;
         int tile = AttentionDims.ROWS, scores = a.keyBlocks() * bk * d, acc = scores + ROWS * bk, ml = acc + tile * dv;
         if (from % tile != 0) throw new IllegalArgumentException("attention forward: query rows from " + from + ", not a multiple of " + tile);
-        boolean packed = AttentionBackwardSimd.usesPackedGemm(a);
+        boolean packed = usesPackedGemm(a);
         for (int b = b0; b < b1; b++) {
             int qb = qOff + b * tq * d, kb = kOff + b * tk * d, vb = vOff + b * tk * dv, ob = outOff + b * tq * dv;
             if (packed) {
@@ -75,8 +75,17 @@ final class AttentionSimd {
     }
 
     /**
-     * Query rows [i0, i1) (at most {@link AttentionDims#forwardRows}) of entry b by packed GEMMs, where the backward
-     * takes them ({@link AttentionBackwardSimd#usesPackedGemm}): their scaled scores against all keys as whole rows
+     * Whether the forward takes packed GEMMs ({@link #packedRows}): at the sizes where the backward does
+     * ({@link AttentionBackwardSimd#packedSizes}), causal too, since its units' keys stop at their last row (the row
+     * loop's 4 x 2 vectors ran causal t256 at half the GEMM's rate).
+     */
+    static boolean usesPackedGemm(AttentionDims a) {
+        return AttentionBackwardSimd.packedSizes(a);
+    }
+
+    /**
+     * Query rows [i0, i1) (at most {@link AttentionDims#forwardRows}) of entry b by packed GEMMs, where
+     * {@link #usesPackedGemm}: their scaled scores against all keys (causal: up to row i1 - 1) as whole rows
      * at w[0..] (K read transposed in place, the scale as the GEMM's alpha), each row exponentiated against its own
      * maximum, P V into the output, and each output row divided by its row's sum (dv divisions, not tk). Only these
      * rows' scores exist at a time; their sums' inverses follow them in w. Called inside a pool part, each GEMM runs
@@ -84,7 +93,8 @@ final class AttentionSimd {
      */
     private static void packedRows(AttentionDims a, AttentionMaskLayout mask, int b, int i0, int i1, float[] q, int qb,
                                    float[] k, int kb, float[] v, int vb, float[] out, int ob, float[] w) {
-        int tk = a.tk(), d = a.d(), dv = a.dv(), kp = a.paddedKeys(), rows = i1 - i0, inv = rows * kp, lanes = F.length();
+        int d = a.d(), dv = a.dv(), kp = a.paddedKeys(), rows = i1 - i0, inv = rows * kp, lanes = F.length();
+        int tk = a.causal() ? Math.min(a.tk(), i1) : a.tk();
         Gemm.gemm(false, true, rows, tk, d, a.scale(), q, qb + i0 * d, d, k, kb, d, 0f, w, 0, kp, null, 0, false, null, 0);
         for (int r = 0; r < rows; r++) {
             float max = maskRow(a, mask, b, i0 + r, 0, tk, w, r * kp);
