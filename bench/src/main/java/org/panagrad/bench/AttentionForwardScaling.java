@@ -16,21 +16,22 @@ import java.util.concurrent.CyclicBarrier;
  * Whether the fused attention forward at t256 ([16 entries, 256, 256, 64], the packed path) gains at two threads,
  * against what two threads can give it: fastest of {@code -Dcalls} calls per line, the lines in turn, {@code
  * -Drounds} rounds, each round's load printed. {@code pool1} / {@code pool2}: {@code Attention.forward} on the
- * GEMM's pool of 1 / 2 threads (units of 64 query rows claimed from a counter); {@code twoJava}: the pool at 1
+ * GEMM's pool of 1 / 2 threads (units of query rows claimed from a counter); {@code twoJava}: the pool at 1
  * thread, two Java threads each running the forward on its own half of the entries (the ceiling);
- * {@code gemm1} / {@code gemm2}: the forward's 128 GEMMs alone (per 64-row block, Q K^T 64 x 256 x 64 and P V
- * 64 x 64 x 256), on one thread / two Java threads with half each. Not JMH: a harness for the one question.
+ * {@code gemm1} / {@code gemm2}: the forward's GEMMs alone (per unit of {@code AttentionDims.forwardRows()} query
+ * rows, 256 here: Q K^T 256 x 256 x 64 and P V 256 x 64 x 256), on one thread / two Java threads with half each.
+ * Not JMH: a harness for the one question.
  * <pre>
  * flock /tmp/jmh.lock java --add-modules jdk.incubator.vector -cp bench/target/benchmarks.jar \
  *     org.panagrad.bench.AttentionForwardScaling      # about 30 s on a quiet machine
  * </pre>
  */
 public final class AttentionForwardScaling {
-    private static final int B = 16, T = 256, D = 64, BLOCK = 64;
+    private static final int B = 16, T = 256, D = 64, BLOCK = new AttentionDims(B, T, T, D, D, 0.125f, false).forwardRows();
     private static final int CALLS = Integer.getInteger("calls", 40), ROUNDS = Integer.getInteger("rounds", 5);
 
     private final float[] q, k, v, out = new float[B * T * D];
-    /** Per 64-row block: Q rows, K transposed, the block's scores (per half), V, the output rows. */
+    /** Per unit of query rows: Q rows, K transposed, the block's scores (per half), V, the output rows. */
     private final GemmOperand[][] blocks = new GemmOperand[B * T / BLOCK][];
 
     private AttentionForwardScaling() {

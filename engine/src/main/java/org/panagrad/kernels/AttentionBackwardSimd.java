@@ -53,8 +53,12 @@ final class AttentionBackwardSimd {
      * in the row loop), where the 12 x 32 micro-kernel's register block beats the loop's 4 x 2 vectors.
      */
     static boolean usesPackedGemm(AttentionDims a) {
-        return !a.causal() && a.tq() >= PACKED_MIN_KEYS && a.tk() >= PACKED_MIN_KEYS && a.tk() <= PACKED_MAX_KEYS
-                && a.d() >= 32 && a.dv() >= 32;
+        return !a.causal() && packedSizes(a);
+    }
+
+    /** Whether a's sizes, causal or not, are those the packed GEMM takes (see {@link #usesPackedGemm}). */
+    static boolean packedSizes(AttentionDims a) {
+        return a.tq() >= PACKED_MIN_KEYS && a.tk() >= PACKED_MIN_KEYS && a.tk() <= PACKED_MAX_KEYS && a.d() >= 32 && a.dv() >= 32;
     }
 
     /** Queries and keys from which an unmasked entry's products take the packed GEMM. */
@@ -105,7 +109,7 @@ final class AttentionBackwardSimd {
         int lanes = F.length(), tk = a.tk(), keys = Math.min(tk, width);
         for (int j = 0; j < width; j += lanes) FloatVector.fromArray(F, w, at + j).mul(a.scale()).intoArray(w, at + j);
         float max = AttentionSimd.maskRow(a, mask, b, i, 0, keys, w, at);
-        float inv = 1f / VectorMath.exp(keys, 1f, max, w, at, w, at);
+        float inv = 1f / VectorMath.expNonPositive(keys, max, w, at, w, at);
         int j = 0;
         for (; j < F.loopBound(keys); j += lanes) FloatVector.fromArray(F, w, at + j).mul(inv).intoArray(w, at + j);
         for (; j < keys; j++) w[at + j] *= inv;

@@ -5,7 +5,7 @@ import java.util.concurrent.atomic.AtomicInteger;
 /**
  * One fused attention call, forward, backward or second order, shared out over the GEMM's worker pool: each thread
  * claims units from a counter until none is left, a unit being a batch entry (batch and heads folded), or for the
- * forward a block of {@link #QUERY_BLOCK} query rows of one (each output row depends on its own query only). The
+ * forward a block of {@link AttentionDims#forwardRows} query rows of one (each output row depends on its own query only). The
  * backward and the second order sum over all of an entry's queries into its keys' and values' outputs, so their
  * unit is the whole entry. A unit runs on one thread in the same code whatever the thread count, so the result is
  * the same bits on any number of threads, and a thread held up by the machine's other work delays no fixed share.
@@ -16,12 +16,6 @@ import java.util.concurrent.atomic.AtomicInteger;
 final class AttentionJob implements WorkerPool.Task {
     private static final ThreadLocal<AttentionJob> PER_THREAD = ThreadLocal.withInitial(AttentionJob::new);
     private static final ThreadLocal<float[][]> WORK = ThreadLocal.withInitial(() -> new float[1][0]);
-
-    /**
-     * Query rows per unit of the forward: a multiple of the SIMD kernel's tile ({@link AttentionDims#ROWS}), long
-     * enough that transposing the entry's keys again for each block costs under 1% at d = 64.
-     */
-    static final int QUERY_BLOCK = 64;
 
     static AttentionJob current() {
         return PER_THREAD.get();
@@ -40,7 +34,7 @@ final class AttentionJob implements WorkerPool.Task {
     void forward(AttentionDims a, AttentionMaskLayout mask, float[] q, int qOff, float[] k, int kOff, float[] v,
                  int vOff, float[] out, int outOff) {
         inputs(Kind.FORWARD, a, mask, q, qOff, k, kOff, v, vOff, out, outOff);
-        run((a.tq() + QUERY_BLOCK - 1) / QUERY_BLOCK, a.d() + a.dv());
+        run((a.tq() + a.forwardRows() - 1) / a.forwardRows(), a.d() + a.dv());
     }
 
     /** {@link Attention#backward}: dq at dqOff, dk at dkOff, dv at dvOff. */
@@ -119,7 +113,7 @@ final class AttentionJob implements WorkerPool.Task {
         switch (kind) {
             case FORWARD -> {
                 float[] w = workspace(a.workspace());
-                int from = block * QUERY_BLOCK, to = Math.min(a.tq(), from + QUERY_BLOCK);
+                int rows = a.forwardRows(), from = block * rows, to = Math.min(a.tq(), from + rows);
                 if (Simd.ENABLED) AttentionSimd.forward(a, mask, q, qOff, k, kOff, v, vOff, out, outOff, w, b, b + 1, from, to);
                 else AttentionScalar.forward(a, mask, q, qOff, k, kOff, v, vOff, out, outOff, w, b, b + 1, from, to);
             }

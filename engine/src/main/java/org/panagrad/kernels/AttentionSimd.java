@@ -13,8 +13,8 @@ import jdk.incubator.vector.VectorSpecies;
  * of the tile's rows instead of from L2 by every four. Both products are {@link AttentionRowProducts#fourRows}
  * (eight FMA chains): Q K^T as 4 rows x 2 key vectors, P V as 4 rows x 2 output vectors.
  * A causal group stops at its last row's diagonal: the keys past it are hidden from all four rows. A last group of
- * fewer than four rows repeats its last row and writes only the real ones. Long non-causal entries take the packed
- * GEMM instead, as the backward does: blocks of 64 query rows against whole rows of keys ({@link #packedRows}).
+ * fewer than four rows repeats its last row and writes only the real ones. Long entries (causal too) take the packed
+ * GEMM instead, as the backward does: blocks of up to 256 query rows against whole rows of keys ({@link #packedRows}).
  */
 final class AttentionSimd {
     private AttentionSimd() {}
@@ -28,11 +28,13 @@ final class AttentionSimd {
         int tq = a.tq(), tk = a.tk(), d = a.d(), dv = a.dv(), lanes = F.length(), bk = AttentionDims.BLOCK;
         int tile = AttentionDims.ROWS, scores = a.keyBlocks() * bk * d, acc = scores + ROWS * bk, ml = acc + tile * dv;
         if (from % tile != 0) throw new IllegalArgumentException("attention forward: query rows from " + from + ", not a multiple of " + tile);
-        boolean packed = AttentionBackwardSimd.usesPackedGemm(a);
+        boolean packed = usesPackedGemm(a);
         for (int b = b0; b < b1; b++) {
             int qb = qOff + b * tq * d, kb = kOff + b * tk * d, vb = vOff + b * tk * dv, ob = outOff + b * tq * dv;
             if (packed) {
-                for (int i0 = from; i0 < to; i0 += bk) packedRows(a, mask, b, i0, Math.min(to, i0 + bk), q, qb, k, kb, v, vb, out, ob, w);
+                for (int i0 = from, n = a.forwardRows(); i0 < to; i0 += n) {
+                    packedRows(a, mask, b, i0, Math.min(to, i0 + n), q, qb, k, kb, v, vb, out, ob, w);
+                }
                 continue;
             }
             transposeKeys(k, kb, tk, d, w);
@@ -73,20 +75,38 @@ final class AttentionSimd {
     }
 
     /**
-     * Query rows [i0, i1) (at most {@link AttentionDims#BLOCK}) of entry b by packed GEMMs, where the backward takes
-     * them ({@link AttentionBackwardSimd#usesPackedGemm}): their scores against all keys as whole rows at w[0..] (K
-     * read transposed in place), each row's probabilities with its own maximum and sum, then P V into the output.
-     * Only these rows' scores exist at a time. Called inside a pool part, each GEMM runs on its caller's thread.
+     * Whether the forward takes packed GEMMs ({@link #packedRows}): at the sizes where the backward does
+     * ({@link AttentionBackwardSimd#packedSizes}), causal too, since its units' keys stop at their last row (the row
+     * loop's 4 x 2 vectors ran causal t256 at half the GEMM's rate).
+     */
+    static boolean usesPackedGemm(AttentionDims a) {
+        return AttentionBackwardSimd.packedSizes(a);
+    }
+
+    /**
+     * Query rows [i0, i1) (at most {@link AttentionDims#forwardRows}) of entry b by packed GEMMs, where
+     * {@link #usesPackedGemm}: their scaled scores against all keys (causal: up to row i1 - 1) as whole rows
+     * at w[0..] (K read transposed in place, the scale as the GEMM's alpha), each row exponentiated against its own
+     * maximum, P V into the output, and each output row divided by its row's sum (dv divisions, not tk). Only these
+     * rows' scores exist at a time; their sums' inverses follow them in w. Called inside a pool part, each GEMM runs
+     * on its caller's thread.
      */
     private static void packedRows(AttentionDims a, AttentionMaskLayout mask, int b, int i0, int i1, float[] q, int qb,
                                    float[] k, int kb, float[] v, int vb, float[] out, int ob, float[] w) {
-        int tk = a.tk(), d = a.d(), dv = a.dv(), kp = a.paddedKeys(), rows = i1 - i0;
-        Gemm.gemm(false, true, rows, tk, d, 1f, q, qb + i0 * d, d, k, kb, d, 0f, w, 0, kp, null, 0, false, null, 0);
+        int d = a.d(), dv = a.dv(), kp = a.paddedKeys(), rows = i1 - i0, inv = rows * kp, lanes = F.length();
+        int tk = a.causal() ? Math.min(a.tk(), i1) : a.tk();
+        Gemm.gemm(false, true, rows, tk, d, a.scale(), q, qb + i0 * d, d, k, kb, d, 0f, w, 0, kp, null, 0, false, null, 0);
         for (int r = 0; r < rows; r++) {
-            for (int j = tk; j < kp; j++) w[r * kp + j] = 0f;
-            AttentionBackwardSimd.probabilities(a, mask, b, i0 + r, w, r * kp, kp);
+            float max = maskRow(a, mask, b, i0 + r, 0, tk, w, r * kp);
+            w[inv + r] = 1f / VectorMath.expNonPositive(tk, max, w, r * kp, w, r * kp);
         }
         Gemm.gemm(false, false, rows, dv, tk, 1f, w, 0, kp, v, vb, dv, 0f, out, ob + i0 * dv, dv, null, 0, false, null, 0);
+        for (int r = 0; r < rows; r++) {
+            float x = w[inv + r];
+            int c = 0, row = ob + (i0 + r) * dv;
+            for (; c < F.loopBound(dv); c += lanes) FloatVector.fromArray(F, out, row + c).mul(x).intoArray(out, row + c);
+            for (; c < dv; c++) out[row + c] *= x;
+        }
     }
 
     /**
@@ -122,7 +142,7 @@ final class AttentionSimd {
             w[m + r] = mNew;
             for (int j = 0; j < sw; j += lanes) FloatVector.fromArray(F, w, at + j).sub(shift).intoArray(w, at + j);
         }
-        VectorMath.exp(ROWS * sw, 1f, 0f, w, s, w, s);
+        VectorMath.expNonPositive(ROWS * sw, 0f, w, s, w, s);
         for (int r = 0; r < ROWS; r++) {
             int at = s + r * sw;
             for (int j = width; j < sw; j++) w[at + j] = 0f;
@@ -147,6 +167,8 @@ final class AttentionSimd {
         FloatVector max = FloatVector.broadcast(F, Float.NEGATIVE_INFINITY);
         IntVector iota = IntVector.zero(I).addIndex(1);
         int j = 0;
+        // Nothing to hide (the packed forward's usual case): the maximum only, the scores left as they are.
+        if (mask == null && !a.causal()) for (; j < full; j += lanes) max = max.max(FloatVector.fromArray(F, w, s + j));
         for (; j < full; j += lanes) {
             FloatVector x = FloatVector.fromArray(F, w, s + j);
             if (plainMask) {

@@ -13,7 +13,7 @@ import static org.panagrad.kernels.KernelTestSupport.random;
 
 /**
  * The sizes and masks every fused attention kernel test runs (forward, backward, second order): sizes around the
- * vector width and the key block (1 to 256 keys and queries), odd head dims (1 to 256); no mask, an additive mask
+ * vector width and the key block (1 to 300 keys and queries), odd head dims (1 to 256); no mask, an additive mask
  * shared by the batch, a boolean one, and a padding mask per batch entry.
  */
 final class AttentionCases {
@@ -25,7 +25,9 @@ final class AttentionCases {
                 Arguments.of(3, 5, 65, 7, 17), Arguments.of(1, 130, 130, 64, 64), Arguments.of(2, 9, 129, 33, 31),
                 Arguments.of(1, 64, 64, 8, 40), Arguments.of(1, 3, 3, 3, 3), Arguments.of(1, 63, 63, 63, 63),
                 Arguments.of(1, 65, 65, 65, 65), Arguments.of(2, 17, 64, 64, 17), Arguments.of(1, 256, 256, 64, 64),
-                Arguments.of(1, 1, 256, 17, 65), Arguments.of(1, 256, 3, 1, 1), Arguments.of(1, 63, 17, 256, 3));
+                Arguments.of(1, 1, 256, 17, 65), Arguments.of(1, 256, 3, 1, 1), Arguments.of(1, 63, 17, 256, 3),
+                // The packed forward's larger units: one of 200 rows per entry, and 256 rows then 44.
+                Arguments.of(4, 200, 200, 32, 40), Arguments.of(2, 300, 136, 33, 32));
     }
 
     /**

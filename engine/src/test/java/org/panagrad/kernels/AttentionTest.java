@@ -55,8 +55,8 @@ class AttentionTest {
                 String what = AttentionCases.describe("attention", a, mask);
                 // The pool's units, blocks of query rows, give the same bits as whole entries.
                 float[] byBlocks = new float[want.length];
-                for (int from = 0; from < tq; from += AttentionJob.QUERY_BLOCK) {
-                    int to = Math.min(tq, from + AttentionJob.QUERY_BLOCK);
+                for (int from = 0; from < tq; from += a.forwardRows()) {
+                    int to = Math.min(tq, from + a.forwardRows());
                     AttentionSimd.forward(a, mask, q, off, k, off, v, off, byBlocks, off, work, 0, batch, from, to);
                 }
                 assertArrayEquals(got, byBlocks, what + " by blocks of query rows");

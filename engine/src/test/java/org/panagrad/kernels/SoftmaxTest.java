@@ -57,6 +57,40 @@ class SoftmaxTest {
         assertEquals(0f, y[1]);
     }
 
+    /**
+     * The softmax's exp (inputs at most 0): the same bits as {@link VectorMath#exp} down to -87.3, below that 0 or
+     * exp within two subnormal steps; 0 for -inf, NaN for NaN; its sum as added up, and its scalar tail Math.exp.
+     */
+    @Test
+    void expOfNonPositiveInputsIsExpDownToTheNormalRange() {
+        int lanes = Simd.FLOAT.length(), samples = 1 << 20;
+        float[] x = new float[lanes], want = new float[lanes], got = new float[lanes];
+        for (int s = 0; s <= samples; s += lanes) {
+            for (int l = 0; l < lanes; l++) x[l] = (float) (-110.0 * Math.min(s + l, samples) / samples);
+            float shift = s % 3 == 0 ? 0f : -1.5f; // shifted inputs x - shift, still at most 0 near the top
+            VectorMath.exp(lanes, 1f, shift, x, 0, want, 0);
+            float sum = VectorMath.expNonPositive(lanes, shift, x, 0, got, 0);
+            double added = 0;
+            for (int l = 0; l < lanes; l++) {
+                float in = x[l] - shift;
+                if (in >= -87.3f) assertEquals(want[l], got[l], "exp(" + in + ")");
+                else assertTrue(got[l] == 0f || Math.abs(got[l] - Math.exp(in)) <= 1e-6 * Math.exp(in) + 2 * Float.MIN_VALUE,
+                        "exp(" + in + ") = " + got[l]);
+                added += got[l];
+            }
+            assertEquals(added, sum, 1e-6 * added, "sum at " + s);
+        }
+        float[] odd = {Float.NEGATIVE_INFINITY, Float.NaN, -3f};
+        float[] out = new float[lanes + 3], in = new float[lanes + 3];
+        for (int l = 0; l < in.length; l++) in[l] = odd[l % 3];
+        VectorMath.expNonPositive(in.length, 0f, in, 0, out, 0);
+        for (int l = 0; l < in.length; l++) {
+            if (l % 3 == 0) assertEquals(0f, out[l], "exp(-inf) at " + l);
+            else if (l % 3 == 1) assertTrue(Float.isNaN(out[l]), "exp(NaN) at " + l);
+            else assertEquals((float) Math.exp(-3.0), out[l], 2e-6f * out[l], "exp(-3) at " + l);
+        }
+    }
+
     /** Classes last (rows of n) and classes in the middle with n positions after them (vectors across positions). */
     private static Axis[] axes(int n) {
         return new Axis[] {new Axis(4, n, 1), new Axis(2, 5, n), new Axis(3, n, 7)};
