@@ -90,7 +90,7 @@ public final class StructuredLayers {
     }
 
     /** How many times each node is an input of a node the loss depends on. */
-    private static int[] usesWithin(Node loss) {
+    static int[] usesWithin(Node loss) {
         Graph g = loss.graph();
         boolean[] needed = new boolean[g.size()];
         needed[loss.id()] = true;
