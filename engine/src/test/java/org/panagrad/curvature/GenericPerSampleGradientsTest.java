@@ -61,6 +61,21 @@ class GenericPerSampleGradientsTest {
         }
     }
 
+    /** Centering over the batch couples the samples as batch norm's statistics do: refused, naming the node. */
+    @Test
+    void aReductionOverTheSamplesIsRefused() {
+        org.panagrad.graph.Graph g = new org.panagrad.graph.Graph();
+        org.panagrad.nn.Forward pass = org.panagrad.nn.Forward.eval();
+        org.panagrad.nn.Linear fc = org.panagrad.nn.Linear.create(g, "fc", 3, 2);
+        Node h = fc.forward(g.input("x", 4, 3), pass);
+        Node centered = org.panagrad.ops.Ops.sub(h, org.panagrad.ops.Ops.mean(h, 0, true));
+        Node loss = org.panagrad.ops.Ops.crossEntropy(centered, g.labels("y", 4, 2));
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> PerSampleGradients.compile(
+                new org.panagrad.runtime.ParameterStore(), loss, pass.layerCalls(), java.util.List.of(fc.weight(), fc.bias()), false));
+        assertTrue(e.getMessage().startsWith("per-sample gradients: sum#") && e.getMessage().contains("over its first axis, the samples,"
+                + " before the loss: the samples interact"), e.getMessage());
+    }
+
     @Test
     void theEmpiricalFisherAndTheVarianceAreMomentsOfThePerSampleGradients() {
         SmallTransformer m = new SmallTransformer(BATCH, false, 5);
