@@ -2,6 +2,7 @@ package org.panagrad.curvature;
 
 import org.panagrad.autodiff.Autodiff;
 import org.panagrad.autodiff.Batching;
+import org.panagrad.graph.Fill;
 import org.panagrad.graph.Graph;
 import org.panagrad.graph.Input;
 import org.panagrad.graph.Node;
@@ -132,16 +133,24 @@ final class ExpandedParameters {
             Node term = Ops.sum(Ops.mul(f, placeholder));
             inner = inner == null ? term : Ops.add(inner, term);
         }
-        Node[] through = null;
+        Node[] through = new Node[params.size()];
         if (inner != null) {
             Node[] grads = Autodiff.grad(inner, params.toArray(new Node[0]));
-            through = Batching.stacked(grads, singles.toArray(new Node[0]), stacks.toArray(new Node[0]));
+            // Only the parameters behind those frontier nodes: the others' zero needs no stack.
+            List<Integer> reached = new ArrayList<>();
+            for (int i = 0; i < grads.length; i++) if (!(grads[i].op() instanceof Fill)) reached.add(i);
+            Node[] outputs = new Node[reached.size()];
+            for (int j = 0; j < outputs.length; j++) outputs[j] = grads[reached.get(j)];
+            if (outputs.length > 0) {
+                Node[] stacked = Batching.stacked(outputs, singles.toArray(new Node[0]), stacks.toArray(new Node[0]));
+                for (int j = 0; j < outputs.length; j++) through[reached.get(j)] = stacked[j];
+            }
         }
         List<Node> result = new ArrayList<>();
         for (int i = 0; i < params.size(); i++) {
             Node p = params.get(i), direct = stackOf.get(p);
             Node r = direct;
-            if (through != null) r = r == null ? through[i] : Ops.add(r, through[i]);
+            if (through[i] != null) r = r == null ? through[i] : Ops.add(r, through[i]);
             result.add(r != null ? r : g.fill(0, p.shape().withLeading(samples)));
         }
         return result;
