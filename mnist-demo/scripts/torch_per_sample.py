@@ -2,7 +2,8 @@
 """Per-sample gradients: Panagrad's `curvature` command against functorch's vmap(grad(...)) in PyTorch.
 
   torch_per_sample.py CHECKPOINT TENSORS [--data DIR] [--samples N] [--activation relu|tanh|sigmoid]
-      loads CHECKPOINT into nn.Sequential(Linear, act, ..., Linear) (torch_interop.py's loader), computes the
+      loads CHECKPOINT into nn.Sequential(Linear, act, ..., Linear), or torchvision's VisionTransformer when its
+      metadata names vit-tiny (torch_interop.py's loaders), computes the
       gradient of each of the first N training images' own cross-entropy with functorch.vmap(functorch.grad(...))
       over torch.func-style functional_call, and compares them with TENSORS, which
       `mnist-demo curvature --checkpoint CHECKPOINT --samples N --what grad-norms,per-sample-grads --out TENSORS`
@@ -50,11 +51,17 @@ def main(argv):
     args = parser.parse_args(argv)
 
     state, metadata = torch_interop.load_checkpoint(args.checkpoint)
-    activation = args.activation or metadata.get("activation", "relu")
-    model = torch_interop.sequential(torch_interop.widths_of(state, args.checkpoint), activation)
-    model.load_state_dict(state, strict=True)
     x, y = torch_interop.mnist(torch_interop.find_data(args.data), "train")
     x, y = x[:args.samples], y[:args.samples]
+    if metadata.get("model") == "vit-tiny":
+        # LayerNorm, attention, the class token and positional embedding: Panagrad's generic per-sample path.
+        model = torch_interop.vit_tiny()
+        x = x.reshape(-1, 1, 28, 28)
+    else:
+        activation = args.activation or metadata.get("activation", "relu")
+        model = torch_interop.sequential(torch_interop.widths_of(state, args.checkpoint), activation)
+    model.load_state_dict(state, strict=True)
+    model.eval()
     expected = per_sample_gradients(model, x, y)
     ours, _ = torch_interop.read_safetensors(args.tensors)
 

@@ -27,7 +27,9 @@ import java.util.Set;
  * <li>{@link Kind#HUTCHINSON_HESSIAN}, {@link Kind#HUTCHINSON_GGN}: Hutchinson's estimate from products with
  *     Rademacher vectors, for any model (no layer structure needed).</li>
  * </ul>
- * The structured kinds support Linear layers and name any other layer they meet. Feed the data through
+ * The exact Hessian diagonal supports Linear layers and names any other layer it meets; the GGN diagonals and
+ * the empirical Fisher take any layer through the per-sample path ({@link PerSampleParameters}: structured for
+ * Linear and Conv2d, generic for the rest) and refuse a loss whose samples interact, named. Feed the data through
  * {@link #program()}; {@link #compute} allocates nothing.
  */
 public final class CurvatureDiagonal {
@@ -92,26 +94,32 @@ public final class CurvatureDiagonal {
             return new CurvatureDiagonal(kind, null, null, h, settings.samples(), product.dimension());
         }
         String method = kind.description();
-        List<StructuredLayer> linear = StructuredLayers.covering(method, loss, calls, params);
         int n = Losses.samples(method, loss);
+        if (kind == Kind.HESSIAN) {
+            List<StructuredLayer> linear = StructuredLayers.covering(method, loss, calls, params);
+            List<Node[]> perCall = MlpHessianDiagonal.build(loss, StructuredLayers.calls(linear));
+            return structured(store, kind, SampleGradients.inParameterOrder(params, linear, perCall), 1, null, settings.samples());
+        }
+        PerSampleParameters parts = PerSampleParameters.of(method, loss, calls, params);
         SampledHessianFactor factor = null;
-        List<Node[]> perCall = new ArrayList<>();
+        List<Node> columns;
         double scale = 1.0 / n;
         switch (kind) {
-            case HESSIAN -> perCall = MlpHessianDiagonal.build(loss, StructuredLayers.calls(linear));
             case EMPIRICAL_FISHER -> {
-                List<Node> ds = SampleGradients.outputGradients(loss, linear);
-                for (int i = 0; i < linear.size(); i++) perCall.add(linear.get(i).squareSums(List.of(ds.get(i))));
+                List<Node> squares = parts.squareSums(List.of(parts.ownLosses(loss)));
+                return structured(store, kind, squares, scale, null, settings.samples());
             }
-            case GGN -> perCall = backpropagated(Losses.prediction(loss), linear, Losses.hessianFactor(method, loss));
+            case GGN -> columns = Losses.hessianFactor(method, loss);
             case GGN_MONTE_CARLO -> {
                 factor = SampledHessianFactor.create(method, loss, settings.samples(), settings.seed());
-                perCall = backpropagated(Losses.prediction(loss), linear, factor.columns());
+                columns = factor.columns();
                 scale /= settings.samples();
             }
             default -> throw new AssertionError(kind);
         }
-        return structured(store, kind, params, linear, perCall, kind == Kind.HESSIAN ? 1 : scale, factor, settings.samples());
+        List<PerSampleParameters.Pass> passes = new ArrayList<>();
+        for (Node column : columns) passes.add(parts.pass(Losses.prediction(loss), column));
+        return structured(store, kind, parts.squareSums(passes), scale, factor, settings.samples());
     }
 
     /**
@@ -132,13 +140,15 @@ public final class CurvatureDiagonal {
             if (layer.bias() != null) params.add(layer.bias());
         }
         List<Node[]> perCall = backpropagated(logits, structured, Losses.crossEntropyFactor(logits, Ops.softmax(logits, 1)));
-        return structured(store, Kind.GGN, params, structured, perCall, 1.0 / logits.shape().dim(0), null, 1);
+        return structured(store, Kind.GGN, SampleGradients.inParameterOrder(params, structured, perCall),
+                1.0 / logits.shape().dim(0), null, 1);
     }
 
-    private static CurvatureDiagonal structured(ParameterStore store, Kind kind, List<Node> params, List<StructuredLayer> linear,
-                                                List<Node[]> perCall, double scale, SampledHessianFactor factor, int samples) {
+    /** The program of the diagonal from its unscaled square sums, one per parameter in order. */
+    private static CurvatureDiagonal structured(ParameterStore store, Kind kind, List<Node> squares, double scale,
+                                                SampledHessianFactor factor, int samples) {
         List<Node> diag = new ArrayList<>();
-        for (Node d : SampleGradients.inParameterOrder(params, linear, perCall)) diag.add(scale == 1 ? d : Ops.scale(d, scale));
+        for (Node d : squares) diag.add(scale == 1 ? d : Ops.scale(d, scale));
         List<Node> requested = new ArrayList<>(diag);
         Program program;
         if (factor != null) {

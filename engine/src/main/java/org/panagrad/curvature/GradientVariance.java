@@ -14,7 +14,8 @@ import java.util.List;
 /**
  * The variance of the per-sample gradients over the batch, elementwise, as BackPACK's Variance:
  * (1/N) sum_n g_n^2 - (mean_n g_n)^2, where the mean is the batch gradient (the population variance, not
- * Bessel-corrected). On [N, in] Linear input the second moment is one GEMM, so no per-sample gradient is
+ * Bessel-corrected), for the parameters of any layer whose samples do not interact ({@link PerSampleParameters}).
+ * On [N, in] Linear input the second moment is one GEMM, so no per-sample gradient is
  * materialized. Also yields the batch gradient. Feed the data through {@link #program()}; {@link #compute}
  * allocates nothing.
  */
@@ -29,12 +30,9 @@ public final class GradientVariance {
     }
 
     public static GradientVariance compile(ParameterStore store, Node loss, List<LayerCall> calls, List<Node> params) {
-        List<StructuredLayer> linear = StructuredLayers.covering(METHOD, loss, calls, params);
+        PerSampleParameters parts = PerSampleParameters.of(METHOD, loss, calls, params);
         int samples = Losses.samples(METHOD, loss);
-        List<Node> ds = SampleGradients.outputGradients(loss, linear);
-        List<Node[]> perCall = new ArrayList<>();
-        for (int i = 0; i < linear.size(); i++) perCall.add(linear.get(i).squareSums(List.of(ds.get(i))));
-        List<Node> squares = SampleGradients.inParameterOrder(params, linear, perCall);
+        List<Node> squares = parts.squareSums(List.of(parts.ownLosses(loss)));
         Node[] grads = Autodiff.grad(loss, params.toArray(new Node[0]));
         List<Node> variances = new ArrayList<>();
         for (int i = 0; i < grads.length; i++) {

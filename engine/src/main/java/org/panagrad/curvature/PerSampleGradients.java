@@ -3,7 +3,6 @@ package org.panagrad.curvature;
 import org.panagrad.compiler.Compiler;
 import org.panagrad.graph.Node;
 import org.panagrad.nn.LayerCall;
-import org.panagrad.ops.Ops;
 import org.panagrad.runtime.ParameterStore;
 import org.panagrad.runtime.Program;
 
@@ -37,21 +36,17 @@ public final class PerSampleGradients {
     }
 
     /**
-     * Compiles the program for {@code params}, which must be parameters of the Linear calls of {@code calls}
-     * (any other layer fails, named). With {@code materialize}, the per-sample gradients are outputs too.
+     * Compiles the program for {@code params}: those of the Linear and Conv2d calls of {@code calls} by their
+     * structure, any other by the generic path ({@link ExpandedParameters}); a loss whose samples interact (batch
+     * norm in training mode) or a use without a per-sample rule fails, named. With {@code materialize}, the
+     * per-sample gradients are outputs too.
      */
     public static PerSampleGradients compile(ParameterStore store, Node loss, List<LayerCall> calls, List<Node> params,
                                              boolean materialize) {
-        List<StructuredLayer> linear = StructuredLayers.covering(METHOD, loss, calls, params);
-        List<Node> ds = SampleGradients.outputGradients(loss, linear);
-        Node norms = null;
-        List<Node[]> perCall = new ArrayList<>();
-        for (int i = 0; i < linear.size(); i++) {
-            Node sq = linear.get(i).squaredNorm(ds.get(i));
-            norms = norms == null ? sq : Ops.add(norms, sq);
-            if (materialize) perCall.add(linear.get(i).perSample(ds.get(i)));
-        }
-        List<Node> gradients = materialize ? SampleGradients.inParameterOrder(params, linear, perCall) : List.of();
+        PerSampleParameters parts = PerSampleParameters.of(METHOD, loss, calls, params);
+        PerSampleParameters.Pass pass = parts.ownLosses(loss);
+        Node norms = parts.squaredNorm(pass);
+        List<Node> gradients = materialize ? parts.perSample(pass) : List.of();
         List<Node> outputs = new ArrayList<>(gradients);
         outputs.add(norms);
         outputs.add(loss);

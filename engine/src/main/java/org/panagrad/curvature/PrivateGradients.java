@@ -15,7 +15,8 @@ import java.util.SplittableRandom;
  * plus Gaussian noise of standard deviation sigma C, divided by the batch size, as Opacus computes it:
  * (sum_n g_n min(1, C / (||g_n|| + 1e-6)) + N(0, sigma^2 C^2 I)) / N.
  *
- * <p>Nothing per-sample is materialized on [N, in] Linear input: the norms come from ||a_n||^2 ||d_n||^2, and
+ * <p>Parameters of layers without a known structure take the generic path ({@link ExpandedParameters}).
+ * Nothing per-sample is materialized on [N, in] Linear input: the norms come from ||a_n||^2 ||d_n||^2, and
  * the clipped sum of a layer is one GEMM, A^T (c * D), with each sample's output gradient d_n scaled by its
  * clipping factor c_n. The noise is an input per parameter, filled by {@link #drawNoise} before each step.
  */
@@ -41,8 +42,8 @@ public final class PrivateGradients {
     }
 
     /**
-     * The private gradients of {@code params} (parameters of Linear calls of {@code calls}; other layers fail,
-     * named), clipping each sample's gradient to norm {@code clip} and adding noise of {@code noiseMultiplier}
+     * The private gradients of {@code params} (any parameters, per {@link PerSampleGradients#compile}; a loss
+     * whose samples interact fails, named), clipping each sample's gradient to norm {@code clip} and adding noise of {@code noiseMultiplier}
      * times it, drawn from a generator seeded with {@code seed}.
      */
     public static PrivateGradients build(Node loss, List<LayerCall> calls, List<Node> params, double clip,
@@ -51,22 +52,16 @@ public final class PrivateGradients {
         if (!(noiseMultiplier >= 0)) {
             throw new IllegalArgumentException(METHOD + ": the noise multiplier must not be negative, got " + noiseMultiplier);
         }
-        List<StructuredLayer> linear = StructuredLayers.covering(METHOD, loss, calls, params);
+        PerSampleParameters parts = PerSampleParameters.of(METHOD, loss, calls, params);
         int samples = Losses.samples(METHOD, loss);
-        List<Node> ds = SampleGradients.outputGradients(loss, linear);
-        Node squared = null;
-        for (int i = 0; i < linear.size(); i++) {
-            Node s = linear.get(i).squaredNorm(ds.get(i));
-            squared = squared == null ? s : Ops.add(squared, s);
-        }
+        PerSampleParameters.Pass pass = parts.ownLosses(loss);
+        Node squared = parts.squaredNorm(pass);
         // c_n = min(1, C / (||g_n|| + 1e-6)) = 1 - relu(1 - C / (||g_n|| + 1e-6)).
         Node one = loss.graph().fill(1, Shape.of(samples));
         Node ratio = Ops.div(loss.graph().fill(clip, Shape.of(samples)), Ops.add(Ops.sqrt(squared),
                 loss.graph().fill(1e-6, Shape.of(samples))));
         Node factor = Ops.sub(one, Ops.relu(Ops.sub(one, ratio)));
-        List<Node[]> perCall = new ArrayList<>();
-        for (int i = 0; i < linear.size(); i++) perCall.add(linear.get(i).scaledSum(ds.get(i), factor));
-        List<Node> sums = SampleGradients.inParameterOrder(params, linear, perCall);
+        List<Node> sums = parts.scaledSums(pass, factor);
         List<Node> noise = new ArrayList<>(), gradients = new ArrayList<>();
         for (int i = 0; i < params.size(); i++) {
             Node z = loss.graph().input("dp_noise" + loss.graph().size() + "." + params.get(i).name(), params.get(i).shape().dims());

@@ -2,27 +2,17 @@ package org.panagrad.curvature;
 
 import org.panagrad.autodiff.Autodiff;
 import org.panagrad.graph.Node;
-import org.panagrad.graph.Shape;
 
 import java.util.ArrayList;
 import java.util.List;
 
 /**
- * The output gradients that per-sample gradients of structured layers ({@link StructuredLayer}) are built
- * from: d_n, the gradient of sample n's own loss in each layer's output. The d_n of every layer come from ONE
- * backward pass with the loss's cotangent scaled by the batch size, since the loss is the mean of the samples'
- * losses.
+ * Helpers of the structured layers' curvature diagonals ({@link StructuredLayer}): the backpropagated images of
+ * a prediction cotangent in each layer's output, and per-call results in the parameters' order. The per-sample
+ * methods' own backward pass is {@link PerSampleParameters#pass}.
  */
 public final class SampleGradients {
     private SampleGradients() {}
-
-    /** Each call's d, [N, ..., out]: the gradient of each sample's own loss in the call's output. */
-    public static List<Node> outputGradients(Node loss, List<StructuredLayer> calls) {
-        int samples = Losses.samples("per-sample gradients", loss);
-        Node[] outputs = new Node[calls.size()];
-        for (int i = 0; i < outputs.length; i++) outputs[i] = calls.get(i).call().output();
-        return List.of(Autodiff.vjp(loss, loss.graph().fill(samples, Shape.scalar()), outputs));
-    }
 
     /** Each call's backpropagated image of a cotangent of the prediction (a Hessian factor column), [N, ..., out]. */
     public static List<Node> backpropagate(Node prediction, List<StructuredLayer> calls, Node column) {

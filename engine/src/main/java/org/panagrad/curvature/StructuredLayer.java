@@ -12,7 +12,7 @@ import java.util.List;
  * is sum_r a_r d_r^T and the bias gradient sum_r d_r. Per-sample gradients, their norms and square sums,
  * clipped sums and Kronecker factors are built from these rows as graph nodes, without batch-of-one programs.
  * The d given to every method is the gradient of each sample's own loss in the layer's output (see
- * {@link SampleGradients#outputGradients}), shaped like the output.
+ * {@link PerSampleParameters#pass}), shaped like the output.
  */
 sealed interface StructuredLayer permits LinearStructure, Conv2dStructure {
     LayerCall call();

@@ -17,7 +17,8 @@ import java.util.Map;
  * loss's parameters, found through {@link org.panagrad.nn.Forward#record}'s layer calls, and checked for what
  * those methods assume: every parameter belongs to one such call on a batch whose first axis is the samples, and
  * is used by nothing else (a tied weight would get only part of its gradient). A parameter of any other layer
- * fails here, naming the layer and the method, so no method answers wrongly for a layer it does not know.
+ * fails here, naming the layer and the method, so no method answers wrongly for a layer it does not know. The
+ * per-sample methods use {@link PerSampleParameters} instead, which sends such parameters down a generic path.
  */
 public final class StructuredLayers {
     private StructuredLayers() {}
@@ -90,7 +91,7 @@ public final class StructuredLayers {
     }
 
     /** How many times each node is an input of a node the loss depends on. */
-    private static int[] usesWithin(Node loss) {
+    static int[] usesWithin(Node loss) {
         Graph g = loss.graph();
         boolean[] needed = new boolean[g.size()];
         needed[loss.id()] = true;

@@ -16,7 +16,7 @@ import org.panagrad.io.SafeTensors;
 import org.panagrad.io.TensorData;
 import org.panagrad.nn.Activation;
 import org.panagrad.nn.LayerCall;
-import org.panagrad.nn.Linear;
+import org.panagrad.nn.StateEntry;
 import org.panagrad.runtime.Program;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -189,7 +189,7 @@ final class CurvatureCommand implements Callable<Integer> {
         double loss = 0;
 
         Batches batches = new Batches(model, train, samples, Math.min(batch, samples));
-        List<LayerCall> calls = batches.at(0).calls;
+        List<StateEntry> entries = model.module.state();
         if (asked.contains("grad-norms") || asked.contains("per-sample-grads")) {
             long t0 = System.nanoTime();
             boolean materialize = asked.contains("per-sample-grads") && out != null;
@@ -215,7 +215,7 @@ final class CurvatureCommand implements Callable<Integer> {
             seconds.put("grad-norms", (System.nanoTime() - t0) / 1e9);
             tensors.add(new TensorData("grad-norms", new int[] {samples}, norms));
             if (materialize) {
-                for (int i = 0; i < params.size(); i++) tensors.add(perSampleTensor(calls, params.get(i), perSample[i]));
+                for (int i = 0; i < params.size(); i++) tensors.add(perSampleTensor(entries, params.get(i), perSample[i]));
             }
         }
         if (asked.contains("grad-variance")) {
@@ -305,8 +305,8 @@ final class CurvatureCommand implements Callable<Integer> {
             print.printf(Locale.ROOT, "%s (%.2f s):%n", e.getKey(), seconds.get(e.getKey()));
             for (Node p : params) {
                 int size = p.shape().numel();
-                float[] torch = torchLayout(calls, p, Arrays.copyOfRange(e.getValue(), off, off + size));
-                int[] shape = torchShape(calls, p);
+                float[] torch = torchLayout(entries, p, Arrays.copyOfRange(e.getValue(), off, off + size));
+                int[] shape = torchShape(entries, p);
                 Summary s = summarize(torch, shape, top);
                 perParam.put(p.name(), s);
                 tensors.add(new TensorData(e.getKey() + "/" + p.name(), shape, torch));
@@ -404,33 +404,29 @@ final class CurvatureCommand implements Callable<Integer> {
         }
     }
 
-    /** The Linear layer among the calls whose weight p is ([in, out] here, [out, in] in PyTorch), or null. */
-    private static Linear layerOf(List<LayerCall> calls, Node p) {
-        for (LayerCall c : calls) {
-            if (c.layer() instanceof Linear l && l.weight() == p) return l;
-        }
-        return null;
+    /** The model's state-dict entry of p: its name, PyTorch's shape and layout (a Linear's [out, in], vit's conv_proj). */
+    private static StateEntry entryOf(List<StateEntry> entries, Node p) {
+        for (StateEntry e : entries) if (e.node() == p) return e;
+        throw new IllegalArgumentException("parameter " + p.name() + " has no entry in the model's state dict");
     }
 
-    static int[] torchShape(List<LayerCall> calls, Node p) {
-        Linear l = layerOf(calls, p);
-        return l != null ? new int[] {l.out(), l.in()} : p.shape().dims();
+    static int[] torchShape(List<StateEntry> entries, Node p) {
+        return entryOf(entries, p).torchShape();
     }
 
-    static float[] torchLayout(List<LayerCall> calls, Node p, float[] values) {
-        Linear l = layerOf(calls, p);
-        return l != null ? Linear.toTorchLayout(values, l.in(), l.out()) : values;
+    static float[] torchLayout(List<StateEntry> entries, Node p, float[] values) {
+        return entryOf(entries, p).toTorch().apply(values);
     }
 
-    /** Per-sample gradients [N, ...] of one parameter under 'per-sample-grads/<name>', weights as [N, out, in]. */
-    private static TensorData perSampleTensor(List<LayerCall> calls, Node p, float[] values) {
+    /** Per-sample gradients [N, ...] of one parameter under 'per-sample-grads/<name>', each sample in PyTorch's layout. */
+    private static TensorData perSampleTensor(List<StateEntry> entries, Node p, float[] values) {
         int size = p.shape().numel(), n = values.length / size;
         float[] torch = new float[values.length];
         for (int s = 0; s < n; s++) {
-            float[] one = torchLayout(calls, p, Arrays.copyOfRange(values, s * size, (s + 1) * size));
+            float[] one = torchLayout(entries, p, Arrays.copyOfRange(values, s * size, (s + 1) * size));
             System.arraycopy(one, 0, torch, s * size, size);
         }
-        int[] shape = torchShape(calls, p), withSamples = new int[shape.length + 1];
+        int[] shape = torchShape(entries, p), withSamples = new int[shape.length + 1];
         withSamples[0] = n;
         System.arraycopy(shape, 0, withSamples, 1, shape.length);
         return new TensorData("per-sample-grads/" + p.name(), withSamples, torch);

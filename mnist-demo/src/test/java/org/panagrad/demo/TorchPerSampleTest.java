@@ -44,4 +44,19 @@ class TorchPerSampleTest {
         assertEquals(0, torch.exitCode(), torch::toString);
         assertTrue(torch.out().contains("OK: per-sample gradients of 40 images"), torch::toString);
     }
+
+    /** vit-tiny: LayerNorm, attention, the class token and the positional embedding take the generic path. */
+    @Test
+    void visionTransformerEqualsFunctorchsVmapOfGrad() throws IOException, InterruptedException {
+        Path data = SyntheticMnist.write(dir.resolve("vit-data"), 200, 50, 28);
+        Path ck = dir.resolve("vit.safetensors"), out = dir.resolve("vit-per-sample.safetensors");
+        Cli trained = Cli.train(data, "--model", "vit-tiny", "--epochs", "1", "--batch", "50", "--checkpoint", ck.toString());
+        assertEquals(0, trained.exitCode(), trained::toString);
+        Cli ours = Cli.run("curvature", "--checkpoint", ck.toString(), "--data", data.toString(), "--samples", "12",
+                "--batch", "6", "--what", "grad-norms,per-sample-grads", "--out", out.toString());
+        assertEquals(0, ours.exitCode(), ours::toString);
+        Cli torch = TorchInteropTest.python(SCRIPT.toString(), ck.toString(), out.toString(), "--data", data.toString(), "--samples", "12");
+        assertEquals(0, torch.exitCode(), torch::toString);
+        assertTrue(torch.out().contains("OK: per-sample gradients of 12 images"), torch::toString);
+    }
 }
