@@ -29,7 +29,8 @@ import java.util.function.Consumer;
  * connection is dropped), and writes one {@link Report} per epoch end; the driver hands each to its consumer on the
  * listening thread, in order, and acknowledges it after the consumer returns, so that task 0 goes on only once the
  * driver holds (and has saved) that epoch. After the stage, {@link #finish} waits until every report is handled;
- * a consumer's failure, or a report the driver could not read, fails the run (it is not the stage's to retry).
+ * a consumer's failure (an {@code Error} too, named with its epoch), or a report the driver could not read, fails
+ * the run (it is not the stage's to retry).
  * Only this package's report, float and double arrays and the update's state are accepted from the socket.
  */
 final class EpochReports implements AutoCloseable {
@@ -101,6 +102,10 @@ final class EpochReports implements AutoCloseable {
                     consumer.accept(r);
                 } catch (RuntimeException e) {
                     consumerFailure = e; // no acknowledgement: task 0, hence the stage, fails at once
+                    return;
+                } catch (Error e) { // an OutOfMemoryError while saving, say: the run's failure too, not a lost stage to retry
+                    consumerFailure = new IllegalStateException("the driver failed while handling epoch " + r.epochsDone()
+                            + "'s report: " + e, e);
                     return;
                 }
                 ack.write(1);

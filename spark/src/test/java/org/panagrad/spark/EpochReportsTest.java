@@ -16,7 +16,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 /**
  * The driver's end of the epoch reports: a stray connection is dropped and task 0's, named by the stage's
  * token, is served; reports arrive in order and each send returns once the driver has handled it; a driver that
- * fails on a report fails task 0's send at once and keeps its own failure for the run.
+ * fails on a report (an exception or an Error) fails task 0's send at once and keeps its own failure for the run.
  */
 class EpochReportsTest {
     private static EpochReports.Report report(int epoch) {
@@ -60,6 +60,23 @@ class EpochReportsTest {
             reports.close();
             IllegalStateException e = assertThrows(IllegalStateException.class, reports::rethrowDriverFailure);
             assertEquals("after epoch 1: disk full", e.getMessage());
+        }
+    }
+
+    @Test
+    void anErrorInTheDriversConsumerFailsTaskZeroAndTheRunNamingTheEpoch() throws Exception {
+        try (EpochReports reports = EpochReports.open("127.0.0.1", "127.0.0.1", r -> {
+            if (r.epochsDone() == 2) throw new OutOfMemoryError("Java heap space");
+        })) {
+            try (EpochReports.Sender task0 = new EpochReports.Sender(reports.ticket())) {
+                task0.send(report(1));
+                UncheckedIOException lost = assertThrows(UncheckedIOException.class, () -> task0.send(report(2)));
+                assertTrue(lost.getMessage().contains("before acknowledging epoch 2"), lost.getMessage());
+            }
+            reports.close();
+            IllegalStateException e = assertThrows(IllegalStateException.class, reports::rethrowDriverFailure);
+            assertEquals("the driver failed while handling epoch 2's report: java.lang.OutOfMemoryError: Java heap space", e.getMessage());
+            assertTrue(e.getCause() instanceof OutOfMemoryError, String.valueOf(e.getCause()));
         }
     }
 }

@@ -264,4 +264,69 @@ class ResumeTest {
                 () -> new EpochStages(flaky, steps, 1, 0).run(start(), EPOCHS, new Log()));
         assertEquals("executor lost", e.getMessage(), "without retries the stage's failure ends the run");
     }
+
+    /**
+     * A task that fails for real in the middle of a stage, after task 0 reported two epoch ends: partition 1 holds
+     * one bad label, on an example that the batches leave out (drop-last) in epochs 1 and 2 and draw in epoch 3.
+     * The driver keeps both reports (the same bits as a clean run's), reruns the stage from epoch 2, where it fails
+     * again, and ends the run with the executor's message; a consumer that throws an Error ends it naming the epoch.
+     */
+    @Test
+    void aTaskFailingInsideAStageAfterEpochReportsRerunsFromTheLastReportAndEndsWithItsMessage() {
+        long seed = 0;
+        int row = -1; // partition 1's example to break: dropped in epochs 0 and 1, drawn in epoch 2
+        StratifiedBatches found = null;
+        while (row < 0) {
+            found = new StratifiedBatches(new long[] {0, 512}, new int[] {512, 512}, 96, ++seed); // 10 steps of 48, 32 left out
+            int used = found.stepsPerEpoch() * found.share(1);
+            int[][] perm = new int[EPOCHS][];
+            for (int epoch = 0; epoch < EPOCHS; epoch++) perm[epoch] = StratifiedBatches.localPermutation(seed, epoch, 1, 512);
+            for (int i = 0; i < used && row < 0; i++) { // drawn in epoch 2 at position i
+                int r = perm[2][i];
+                if (position(perm[0], r) >= used && position(perm[1], r) >= used) row = r;
+            }
+        }
+        StratifiedBatches dropping = found;
+        List<Shard> shards = new ArrayList<>(SparkData.split(all.features(), all.labels(), all.width(), 2));
+        Shard clean = shards.get(1);
+        int[] labels = clean.labels().clone();
+        labels[row] = 9; // the model has 5 classes
+        shards.set(1, new Shard(1, clean.start(), clean.count(), clean.width(), clean.features(), labels));
+        SparkLoss broken = new SparkLoss(TestSpark.context(), SparkData.parallelize(TestSpark.context(), shards), SPEC, spark.settings());
+        int steps = dropping.stepsPerEpoch();
+        EpochStages.State twoClean = new EpochStages(new BarrierTraining(spark, dropping)::run, steps, 2, 0).run(start(), 2, new Log());
+
+        List<float[]> reported = new ArrayList<>();
+        Log log = new Log() {
+            @Override
+            public void epochEnded(EpochStages.State after, double[] losses) throws java.io.IOException {
+                super.epochEnded(after, losses);
+                reported.add(after.parameters());
+            }
+        };
+        DistributedException e = assertThrows(DistributedException.class,
+                () -> new EpochStages(new BarrierTraining(broken, dropping)::run, steps, EPOCHS, 1).run(start(), EPOCHS, log));
+        assertTrue(e.getMessage().startsWith("partition 1 (examples 512-1023): "), e.getMessage());
+        assertTrue(e.getMessage().contains("label 9 at index"), e.getMessage());
+        assertEquals(List.of("epoch end 1 (10 losses)", "epoch end 2 (10 losses)", "retry 2 attempt 1: " + e.getMessage()), log.events,
+                "both reports reached the driver before the failure, and the rerun started from the second");
+        assertArrayEquals(twoClean.parameters(), reported.get(1), "epoch 2's report is the clean run's state after 2 epochs");
+
+        Log dying = new Log() {
+            @Override
+            public void epochEnded(EpochStages.State after, double[] losses) {
+                throw new OutOfMemoryError("Java heap space");
+            }
+        };
+        IllegalStateException error = assertThrows(IllegalStateException.class,
+                () -> new EpochStages(new BarrierTraining(spark, dropping)::run, steps, EPOCHS, 1).run(start(), EPOCHS, dying));
+        assertEquals("the driver failed while handling epoch 1's report: java.lang.OutOfMemoryError: Java heap space", error.getMessage(),
+                "an Error on the driver ends the run, naming the epoch, and is not retried");
+        assertEquals(List.of(), dying.events);
+    }
+
+    private static int position(int[] permutation, int value) {
+        for (int i = 0; i < permutation.length; i++) if (permutation[i] == value) return i;
+        throw new IllegalArgumentException(value + " is not in the permutation");
+    }
 }

@@ -78,17 +78,18 @@ final class ClusterOptions {
     /** The data, the context and the distributed loss; close() stops the context. */
     Cluster open(String appName) throws IOException {
         MnistFiles files = MnistFiles.locate(data);
-        Mnist mnist = Mnist.load(files);
-        Dataset train = mnist.train();
-        int n = samples == null ? train.count() : samples;
-        if (n < 1 || n > train.count()) {
-            throw new IllegalArgumentException("--samples must be between 1 and " + train.count() + ", got " + n);
-        }
         if (partitions < 1) throw new IllegalArgumentException("--partitions must be at least 1, got " + partitions);
         Map<String, String> sparkConf = new LinkedHashMap<>(conf);
         sparkConf.putIfAbsent("spark.ui.enabled", "false");
+        // Spark first: a --master that cannot be used fails before seconds of reading the data.
         JavaSparkContext sc = Sessions.start(master, appName, sparkConf, executorTimeout);
         try {
+            Mnist mnist = Mnist.load(files);
+            Dataset train = mnist.train();
+            int n = samples == null ? train.count() : samples;
+            if (n < 1 || n > train.count()) {
+                throw new IllegalArgumentException("--samples must be between 1 and " + train.count() + ", got " + n);
+            }
             int width = train.pixelsPerImage();
             // The first n images, without a copy when they are all of them.
             Shard trainAll = n == train.count() ? new Shard(0, 0, n, width, train.images(), train.labels())
@@ -99,7 +100,7 @@ final class ClusterOptions {
             Dataset t = mnist.test();
             Shard test = new Shard(0, 0, t.count(), width, t.images(), t.labels());
             return new Cluster(sc, new SparkLoss(sc, shards, spec(), settings()), trainAll, test);
-        } catch (RuntimeException e) {
+        } catch (RuntimeException | IOException e) {
             sc.stop();
             throw e;
         }
