@@ -196,6 +196,19 @@ public final class LayerBackprop {
 
     /** Runs on the images fed; with sampled vectors, draws each example's label from its predicted p with rnd. */
     public void run(SplittableRandom rnd) {
+        run(rnd, 0);
+    }
+
+    /**
+     * {@link #run(SplittableRandom)} with the draws of {@code new SplittableRandom(seed)}, without making one: the
+     * K-FAC optimizer seeds each factor update by its step (a resumed run draws what an uninterrupted one did),
+     * and a steady-state step allocates nothing.
+     */
+    public void run(long seed) {
+        run(null, seed);
+    }
+
+    private void run(SplittableRandom rnd, long seed) {
         if (vectors != Vectors.SAMPLED) {
             program.run();
             return;
@@ -204,7 +217,7 @@ public final class LayerBackprop {
         program.read(probabilities, p);
         java.util.Arrays.fill(sampled, 0f);
         for (int n = 0; n < batch; n++) {
-            double u = rnd.nextDouble(), cumulative = 0;
+            double u = rnd != null ? rnd.nextDouble() : splitMix(seed += GOLDEN_GAMMA), cumulative = 0;
             int y = classes - 1;
             for (int c = 0; c < classes; c++) {
                 cumulative += p[n * classes + c];
@@ -235,6 +248,17 @@ public final class LayerBackprop {
         }
         program.set(oneHot, sampled);
         program.runVarying();
+    }
+
+    /** SplittableRandom's increment for a generator made from a seed, and below its output as a double. */
+    private static final long GOLDEN_GAMMA = 0x9e3779b97f4a7c15L;
+
+    /** The uniform double SplittableRandom draws at this state (SplitMix64's finalizer, the top 53 bits). */
+    static double splitMix(long state) {
+        long z = state;
+        z = (z ^ (z >>> 30)) * 0xbf58476d1ce4e5b9L;
+        z = (z ^ (z >>> 27)) * 0x94d049bb133111ebL;
+        return ((z ^ (z >>> 31)) >>> 11) * 0x1.0p-53;
     }
 
     /** Draws new labels and recomputes only what depends on them (another Monte Carlo sample, same batch). */
