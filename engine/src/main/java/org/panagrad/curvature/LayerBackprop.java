@@ -4,6 +4,7 @@ import org.panagrad.autodiff.Autodiff;
 import org.panagrad.compiler.Compiler;
 import org.panagrad.graph.Node;
 import org.panagrad.graph.Shape;
+import org.panagrad.kernels.CounterHash;
 import org.panagrad.nn.LayerCall;
 import org.panagrad.nn.Linear;
 import org.panagrad.ops.Ops;
@@ -217,7 +218,7 @@ public final class LayerBackprop {
         program.read(probabilities, p);
         java.util.Arrays.fill(sampled, 0f);
         for (int n = 0; n < batch; n++) {
-            double u = rnd != null ? rnd.nextDouble() : splitMix(seed += GOLDEN_GAMMA), cumulative = 0;
+            double u = rnd != null ? rnd.nextDouble() : splitMix(seed += CounterHash.GOLDEN_GAMMA), cumulative = 0;
             int y = classes - 1;
             for (int c = 0; c < classes; c++) {
                 cumulative += p[n * classes + c];
@@ -250,15 +251,9 @@ public final class LayerBackprop {
         program.runVarying();
     }
 
-    /** SplittableRandom's increment for a generator made from a seed, and below its output as a double. */
-    private static final long GOLDEN_GAMMA = 0x9e3779b97f4a7c15L;
-
-    /** The uniform double SplittableRandom draws at this state (SplitMix64's finalizer, the top 53 bits). */
+    /** The uniform double SplittableRandom draws at this state: its mix64 output's top 53 bits. */
     static double splitMix(long state) {
-        long z = state;
-        z = (z ^ (z >>> 30)) * 0xbf58476d1ce4e5b9L;
-        z = (z ^ (z >>> 27)) * 0x94d049bb133111ebL;
-        return ((z ^ (z >>> 31)) >>> 11) * 0x1.0p-53;
+        return (CounterHash.mix64(state) >>> 11) * 0x1.0p-53;
     }
 
     /** Draws new labels and recomputes only what depends on them (another Monte Carlo sample, same batch). */
