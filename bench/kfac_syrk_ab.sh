@@ -1,7 +1,7 @@
 #!/bin/bash
 # K-FAC factors against the gradient on two jars, alternating (issue 21: the packed SYRK for the factors' Gram
 # products): per round and thread count, each jar's KfacFactorsInstructions (every instruction timed over REPS runs
-# after WARMUP runs of both programs), printing its summary lines and its matmul instructions (among the top 15 by
+# after WARMUP runs of both programs), printing its summary lines and its matmul and gram instructions (among the top 15 by
 # time) with ms and GFLOP/s; a Gram product is the one of an n x n shape in the factors' list, its GFLOP/s counted
 # on the whole product (2 n^2 k), of which a SYRK computes about half.
 #   bench/kfac_syrk_ab.sh BASE_JAR NEW_JAR ROUNDS [MODEL]
@@ -19,7 +19,7 @@ for r in $(seq 1 "$rounds"); do
       echo "## round $r, $threads thread(s), $side (load $(cut -d' ' -f1 /proc/loadavg))"
       flock /tmp/jmh.lock java --add-modules jdk.incubator.vector -Dmodel="$model" -Dthreads="$threads" \
         -Dwarmup="${WARMUP:-2000}" -Dreps="${REPS:-300}" -cp "$jar" org.panagrad.bench.KfacFactorsInstructions 2>/dev/null \
-        | grep -iE 'timed instructions|^(gradient|K-FAC factors):|matmul' || true
+        | grep -iE 'timed instructions|^(gradient|K-FAC factors):|matmul|gram' || true
     done
   done
 done

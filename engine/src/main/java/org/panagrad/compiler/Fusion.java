@@ -9,6 +9,7 @@ import org.panagrad.ops.MatMul;
 import org.panagrad.ops.Mul;
 import org.panagrad.ops.Ops;
 import org.panagrad.ops.Relu;
+import org.panagrad.ops.Scale;
 import org.panagrad.ops.Step;
 import org.panagrad.ops.fused.ChannelAffinePair;
 import org.panagrad.ops.fused.FusedConv;
@@ -16,6 +17,7 @@ import org.panagrad.ops.fused.FusedLinear;
 import org.panagrad.ops.fused.Fusible;
 import org.panagrad.ops.fused.MaskedProduct;
 import org.panagrad.ops.fused.ReluBackward;
+import org.panagrad.ops.fused.ScaledGram;
 
 import java.util.HashSet;
 import java.util.List;
@@ -26,7 +28,7 @@ import java.util.Set;
  * Fuses what would otherwise be extra passes over memory: a bias add and a ReLU into the epilogue of the
  * GEMM that produces their input (a matmul's or a convolution's), the ReLU mask into the backward multiply (or into the epilogue of the GEMM
  * producing the incoming gradient), a sum of two per-channel affine maps (batch norm's input gradient) into one
- * pass, and whatever a {@link Fusible} op absorbs (an SGD update takes in the
+ * pass, a constant scaling of a Gram product into the symmetric product's stores (Kronecker factors), and whatever a {@link Fusible} op absorbs (an SGD update takes in the
  * GEMM of its weight gradient). A product is fused only when nothing else reads it, since fusion means it is
  * never stored.
  */
@@ -43,7 +45,8 @@ final class Fusion {
             Add.class, (original, n, uses, overwritten) -> fuseAdd(original, n, uses),
             ChannelAffine.class, (original, n, uses, overwritten) -> foldIntoConvolution(original, n, uses),
             Relu.class, (original, n, uses, overwritten) -> fuseRelu(original, n, uses),
-            Mul.class, Fusion::fuseReluMask);
+            Mul.class, Fusion::fuseReluMask,
+            Scale.class, (original, n, uses, overwritten) -> fuseGramScale(original, n, uses));
 
     static List<Node> run(List<Node> outputs) {
         int[] uses = Rewrite.useCounts(outputs);
@@ -109,6 +112,16 @@ final class Fusion {
         if (withBias) bias = Add.of(Mul.of(y.input(2), Ops.reshape(scale, out, 1, 1)), bias);
         Conv2d conv = plain ? (Conv2d) y.op() : ((FusedConv) y.op()).conv();
         return FusedConv.of(Conv2d.of(y.input(0), folded, conv.geometry()), bias, false, affine.shape());
+    }
+
+    /** c (X^T X) or c (X X^T), when nothing else reads the product: the scaling in the symmetric product's stores. */
+    private static Node fuseGramScale(Node original, Node scale, int[] uses) {
+        Node product = scale.input(0);
+        if (!(product.op() instanceof MatMul) || uses[original.input(0).id()] != 1) return scale;
+        MatMul mm = (MatMul) product.op();
+        Node x = product.input(0);
+        if (x != product.input(1) || mm.transA() == mm.transB() || !ScaledGram.applies(x, mm.transA())) return scale;
+        return ScaledGram.of(x, mm.transA(), ((Scale) scale.op()).c());
     }
 
     private static Node fuseRelu(Node original, Node relu, int[] uses) {

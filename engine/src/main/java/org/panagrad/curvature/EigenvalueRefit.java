@@ -21,6 +21,8 @@ public final class EigenvalueRefit {
     private final double[][] sums;
     private final float[][] inputs, grads, rotatedInputs, rotatedGrads, squaredGrads, batchSum;
     private final float[] example;
+    /** Each layer's GEMM operands for the rotations and the batch's product, kept between batches. */
+    private final GemmOperands[] rotations, products;
     private double weight;
 
     /** Refits the eigenvalues of {@code curvature} in its own eigenbasis (EKFAC). */
@@ -39,6 +41,8 @@ public final class EigenvalueRefit {
         rotatedGrads = new float[n][];
         squaredGrads = new float[n][];
         batchSum = new float[n][];
+        rotations = new GemmOperands[n];
+        products = new GemmOperands[n];
         int largest = 0;
         for (int l = 0; l < n; l++) {
             KroneckerBlock b = basis[l];
@@ -61,6 +65,8 @@ public final class EigenvalueRefit {
             rotatedGrads[l] = new float[k * rows * b.q];
             squaredGrads[l] = new float[batch * b.q];
             batchSum[l] = new float[b.p * b.q];
+            rotations[l] = new GemmOperands();
+            products[l] = new GemmOperands();
             if (rows > batch) largest = Math.max(largest, b.p * b.q);
         }
         example = new float[largest];
@@ -90,7 +96,7 @@ public final class EigenvalueRefit {
             int positions = backprop.positions(l), rows = batch * positions;
             backprop.readInputs(l, inputs[l]);
             backprop.readGradients(l, grads[l]);
-            b.rotateRows(rows, inputs[l], rotatedInputs[l], k * rows, grads[l], rotatedGrads[l]);
+            b.rotateRows(rows, inputs[l], rotatedInputs[l], k * rows, grads[l], rotatedGrads[l], rotations[l]);
             float[] ra = rotatedInputs[l], rg = rotatedGrads[l], sg = squaredGrads[l];
             if (positions > 1) {
                 addSquaredExamples(b, ra, rg, positions, k, batch, batchSum[l]);
@@ -106,7 +112,7 @@ public final class EigenvalueRefit {
                 for (int i = 0; i < batch * b.q; i++) sg[i] += rg[base + i] * rg[base + i];
             }
             // sum_n (a_n^2)(g_n^2)^T: the batch as one example of `batch` rows.
-            b.exampleProduct(ra, 0, sg, 0, batch, batchSum[l], 0);
+            b.exampleProduct(ra, 0, sg, 0, batch, batchSum[l], 0, products[l]);
             double[] s = sums[l];
             for (int i = 0; i < s.length; i++) s[i] += share * ((double) batchSum[l][i] / batch - s[i]);
         }

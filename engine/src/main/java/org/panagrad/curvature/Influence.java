@@ -15,6 +15,8 @@ public final class Influence {
     private final LayerBackprop gradients;
     private final float[][] inputs, grads, products;
     private final float[] block;
+    /** Each layer's GEMM operands, kept between batches. */
+    private final GemmOperands[] operands;
 
     /** @param gradients a {@link LayerBackprop.Vectors#SAMPLED} program over the layers, run with the true labels */
     public Influence(LayerBackprop gradients) {
@@ -26,12 +28,14 @@ public final class Influence {
         inputs = new float[n][];
         grads = new float[n][];
         products = new float[n][];
+        operands = new GemmOperands[n];
         int largest = 0;
         for (int l = 0; l < n; l++) {
             int rows = batch * gradients.positions(l);
             inputs[l] = new float[rows * gradients.groups(l) * gradients.inputSize(l)];
             grads[l] = new float[rows * gradients.outputSize(l)];
             products[l] = new float[rows * gradients.outputSize(l)];
+            operands[l] = new GemmOperands();
             largest = Math.max(largest, gradients.inputSize(l) * gradients.outputSize(l));
         }
         block = new float[largest];
@@ -59,7 +63,7 @@ public final class Influence {
                 matrix = block;
                 from = 0;
             }
-            KroneckerBlock.rowsTimes(p, q, gradients.groups(l), batch * positions, inputs[l], matrix, from, products[l]);
+            KroneckerBlock.rowsTimes(p, q, gradients.groups(l), batch * positions, inputs[l], matrix, from, products[l], operands[l]);
             for (int n = 0; n < batch; n++) {
                 double sum = 0;
                 int base = n * positions * q;

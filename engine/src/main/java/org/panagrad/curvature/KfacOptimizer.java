@@ -16,7 +16,6 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.SplittableRandom;
 
 /**
  * K-FAC (Martens and Grosse 2015) for classifiers made of Linear and Conv2d layers (KFC factors for the latter, see
@@ -117,6 +116,8 @@ public final class KfacOptimizer implements ClosureOptimizer {
     private final float[][] inverseA, inverseG;
     private final int[] offsets;
     private final float[] gradient, direction, velocity, scratch, block;
+    /** Each layer's GEMM operands for the preconditioning, kept between steps. */
+    private final GemmOperands[] operands;
     private final List<Program> programs;
     private long steps;
     private boolean inversesStale = true;
@@ -142,12 +143,14 @@ public final class KfacOptimizer implements ClosureOptimizer {
         inverseA = new float[n][];
         inverseG = new float[n][];
         offsets = new int[n];
+        operands = new GemmOperands[n];
         int off = 0;
         for (int l = 0; l < n; l++) {
             int p = backprop.inputSize(l), q = backprop.outputSize(l), groups = backprop.groups(l), qg = q / groups;
             inverseA[l] = new float[groups * p * p];
             inverseG[l] = new float[groups * qg * qg];
             offsets[l] = off;
+            operands[l] = new GemmOperands();
             off += p * q;
             largest = Math.max(largest, p * q);
         }
@@ -185,11 +188,11 @@ public final class KfacOptimizer implements ClosureOptimizer {
         float lossValue = gradientProgram.scalar(loss);
         if (steps % options.factorInterval() == 0 || factors.isEmpty()) {
             // Seeded by the step, so a resumed run draws the same labels as an uninterrupted one.
-            backprop.run(new SplittableRandom(options.seed() * 0x9E3779B97F4A7C15L + steps));
+            backprop.run(options.seed() * 0x9E3779B97F4A7C15L + steps);
             factors.update(backprop, options.decay());
         }
         if (steps % options.inverseInterval() == 0 || inversesStale) {
-            factors.curvature();
+            factors.decompose();
             factors.dampedInverses(options.damping(), inverseA, inverseG);
             inversesStale = false;
         }
@@ -226,7 +229,7 @@ public final class KfacOptimizer implements ClosureOptimizer {
                 v = out = block;
                 at = 0;
             }
-            KroneckerBlock.sandwich(p, q, groups, inverseA[l], false, v, at, inverseG[l], scratch, out, at);
+            KroneckerBlock.sandwich(p, q, groups, inverseA[l], false, v, at, inverseG[l], scratch, out, at, operands[l], 0);
             if (layout.outputMajor()) layout.scatter(block, p, q, direction, off);
         }
     }

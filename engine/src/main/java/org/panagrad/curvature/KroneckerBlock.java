@@ -147,8 +147,8 @@ final class KroneckerBlock {
         return new KroneckerBlock(layer, offset, p, q, groups, ua, ug, values, layout);
     }
 
-    /** Into the eigenbasis: t = U_A^T V U_G, using w (p x q) as scratch. */
-    void rotateIn(float[] v, float[] w, float[] t) {
+    /** Into the eigenbasis: t = U_A^T V U_G, using w (p x q) as scratch; operands from ops' first 6 groups slots. */
+    void rotateIn(float[] v, float[] w, float[] t, GemmOperands ops) {
         float[] source = v;
         int at = offset;
         if (layout.outputMajor()) {
@@ -160,41 +160,43 @@ final class KroneckerBlock {
             if (source == v) System.arraycopy(v, offset, t, 0, p * q);
             return;
         }
-        sandwich(p, q, groups, ua, true, source, at, ug, w, t, 0);
+        sandwich(p, q, groups, ua, true, source, at, ug, w, t, 0, ops, 0);
     }
 
     /**
      * Group by group, out's columns of group g (q / groups of them from g q / groups on) = op(L_g) V_g R_g: L_g the
      * p x p matrix of group g in {@code left} (transposed when {@code transposeLeft}), V_g those columns of V, R_g the
      * (q / groups)^2 matrix of group g in {@code right}. V and out are p x q, row-major, from vAt and outAt; w (p x q)
-     * is scratch. Into a block's eigenbasis (U_A^T V U_G) and the K-FAC optimizer's damped inverse (A^-1 V G^-1).
+     * is scratch. Into a block's eigenbasis (U_A^T V U_G) and the K-FAC optimizer's damped inverse (A^-1 V G^-1). The
+     * operands come from {@code ops}, six slots per group from {@code slot0}, so repeated calls allocate nothing.
      */
     static void sandwich(int p, int q, int groups, float[] left, boolean transposeLeft, float[] v, int vAt, float[] right,
-                         float[] w, float[] out, int outAt) {
+                         float[] w, float[] out, int outAt, GemmOperands ops, int slot0) {
         int qg = q / groups;
-        for (int g = 0; g < groups; g++) {
+        for (int g = 0, s = slot0; g < groups; g++, s += 6) {
             int c = g * qg;
-            GemmOperand l = transposeLeft ? GemmOperand.transposeOf(left, g * p * p, p) : GemmOperand.of(left, g * p * p, p);
-            Gemm.gemm(p, qg, p, 1f, l, GemmOperand.of(v, vAt + c, q), 0f, GemmOperand.of(w, c, q));
-            Gemm.gemm(p, qg, qg, 1f, GemmOperand.of(w, c, q), GemmOperand.of(right, g * qg * qg, qg), 0f, GemmOperand.of(out, outAt + c, q));
+            GemmOperand l = transposeLeft ? ops.transposeOf(s, left, g * p * p, p) : ops.of(s, left, g * p * p, p);
+            Gemm.gemm(p, qg, p, 1f, l, ops.of(s + 1, v, vAt + c, q), 0f, ops.of(s + 2, w, c, q));
+            Gemm.gemm(p, qg, qg, 1f, ops.of(s + 3, w, c, q), ops.of(s + 4, right, g * qg * qg, qg), 0f, ops.of(s + 5, out, outAt + c, q));
         }
     }
 
-    /** Out of the eigenbasis: out[offset...] = U_A t U_G^T, using w as scratch. */
-    void rotateOut(float[] t, float[] w, float[] out) {
+    /** Out of the eigenbasis: out[offset...] = U_A t U_G^T, using w as scratch; operands from ops' slots after rotateIn's. */
+    void rotateOut(float[] t, float[] w, float[] out, GemmOperands ops) {
+        int s = 6 * groups;
         if (ua != null && groups > 1) {
             // Group by group into t (as scratch for the product), then scattered like any Conv2d's.
-            for (int g = 0; g < groups; g++) {
+            for (int g = 0; g < groups; g++, s += 4) {
                 int qg = q / groups, c = g * qg;
-                Gemm.gemm(p, qg, qg, 1f, GemmOperand.of(t, c, q), GemmOperand.transposeOf(ug, g * qg * qg, qg), 0f, GemmOperand.of(w, c, q));
-                Gemm.gemm(p, qg, p, 1f, GemmOperand.of(ua, g * p * p, p), GemmOperand.of(w, c, q), 0f, GemmOperand.of(t, c, q));
+                Gemm.gemm(p, qg, qg, 1f, ops.of(s, t, c, q), ops.transposeOf(s + 1, ug, g * qg * qg, qg), 0f, ops.of(s + 2, w, c, q));
+                Gemm.gemm(p, qg, p, 1f, ops.of(s + 3, ua, g * p * p, p), ops.of(s + 2, w, c, q), 0f, ops.of(s, t, c, q));
             }
         } else if (ua != null) {
-            Gemm.gemm(p, q, q, 1f, GemmOperand.of(t, 0, q), GemmOperand.transposeOf(ug, 0, q), 0f, GemmOperand.of(w, 0, q));
+            Gemm.gemm(p, q, q, 1f, ops.of(s, t, 0, q), ops.transposeOf(s + 1, ug, 0, q), 0f, ops.of(s + 2, w, 0, q));
             if (layout.outputMajor()) {
-                Gemm.gemm(p, q, p, 1f, GemmOperand.of(ua, 0, p), GemmOperand.of(w, 0, q), 0f, GemmOperand.of(t, 0, q));
+                Gemm.gemm(p, q, p, 1f, ops.of(s + 3, ua, 0, p), ops.of(s + 2, w, 0, q), 0f, ops.of(s, t, 0, q));
             } else {
-                Gemm.gemm(p, q, p, 1f, GemmOperand.of(ua, 0, p), GemmOperand.of(w, 0, q), 0f, GemmOperand.of(out, offset, q));
+                Gemm.gemm(p, q, p, 1f, ops.of(s + 3, ua, 0, p), ops.of(s + 2, w, 0, q), 0f, ops.of(s + 4, out, offset, q));
                 return;
             }
         }

@@ -18,6 +18,8 @@ public final class KroneckerCurvature implements CurvatureOperator {
     private final KroneckerBlock[] blocks;
     private final int dimension;
     private final float[] scratch, rotated;
+    /** Each block's GEMM operands, kept between products (like the scratch arrays, one caller at a time). */
+    private final GemmOperands[] operands;
 
     KroneckerCurvature(String method, List<KroneckerBlock> blocks) {
         this.method = method;
@@ -31,6 +33,8 @@ public final class KroneckerCurvature implements CurvatureOperator {
         this.dimension = n;
         this.scratch = new float[largest];
         this.rotated = new float[largest];
+        this.operands = new GemmOperands[this.blocks.length];
+        for (int l = 0; l < operands.length; l++) operands[l] = new GemmOperands();
     }
 
     /**
@@ -103,21 +107,23 @@ public final class KroneckerCurvature implements CurvatureOperator {
     @Override
     public void apply(float[] v, float[] out) {
         check(v, out);
-        for (KroneckerBlock b : blocks) {
-            b.rotateIn(v, scratch, rotated);
+        for (int l = 0; l < blocks.length; l++) {
+            KroneckerBlock b = blocks[l];
+            b.rotateIn(v, scratch, rotated, operands[l]);
             for (int k = 0; k < b.size(); k++) rotated[k] = (float) (rotated[k] * b.d[k]);
-            b.rotateOut(rotated, scratch, out);
+            b.rotateOut(rotated, scratch, out, operands[l]);
         }
     }
 
     @Override
     public void solve(double damping, float[] v, float[] out) {
         check(v, out);
-        for (KroneckerBlock b : blocks) {
+        for (int l = 0; l < blocks.length; l++) {
+            KroneckerBlock b = blocks[l];
             requirePositiveDefinite(b, damping);
-            b.rotateIn(v, scratch, rotated);
+            b.rotateIn(v, scratch, rotated, operands[l]);
             for (int k = 0; k < b.size(); k++) rotated[k] = (float) (rotated[k] / (b.d[k] + damping));
-            b.rotateOut(rotated, scratch, out);
+            b.rotateOut(rotated, scratch, out, operands[l]);
         }
     }
 
@@ -139,7 +145,7 @@ public final class KroneckerCurvature implements CurvatureOperator {
             double delta = layerDamping == null ? damping : layerDamping[l];
             requirePositiveDefinite(b, delta);
             for (int k = 0; k < b.size(); k++) rotated[k] = (float) (z[b.offset + k] / Math.sqrt(b.d[k] + delta));
-            b.rotateOut(rotated, scratch, out);
+            b.rotateOut(rotated, scratch, out, operands[l]);
         }
     }
 

@@ -22,6 +22,10 @@ public final class KroneckerFactors {
     private final SymmetricEigen[] eigA, eigG;
     private final double[][] factorValues;
     private final float[][] basesA, basesG;
+    /** Each layer's names of its factors, group by group, for the decompositions' errors (made once). */
+    private String[][] factorNames;
+    /** Whether {@link #curvature()} gave the current eigenvector arrays to an operator (then they are not reused). */
+    private boolean handedOut;
     private double weight;
     private float[] scaled;
 
@@ -110,24 +114,14 @@ public final class KroneckerFactors {
      * operator returned earlier stays valid.
      */
     public KroneckerCurvature curvature() {
-        if (isEmpty()) throw new IllegalStateException(method + ": no batch was added to the factors");
+        decompose();
+        handedOut = true;
         List<KroneckerBlock> blocks = new ArrayList<>();
         int offset = 0;
         for (int l = 0; l < p.length; l++) {
             int groupCount = groups[l], qg = q[l] / groupCount;
-            if (eigA[l] == null) {
-                eigA[l] = new SymmetricEigen(p[l]);
-                eigG[l] = new SymmetricEigen(qg);
-                factorValues[2 * l] = new double[groupCount * p[l]];
-                factorValues[2 * l + 1] = new double[groupCount * qg];
-            }
-            basesA[l] = new float[groupCount * p[l] * p[l]];
-            basesG[l] = new float[groupCount * qg * qg];
             double[] va = factorValues[2 * l], vg = factorValues[2 * l + 1], d = new double[p[l] * q[l]];
             for (int gr = 0; gr < groupCount; gr++) {
-                String group = groupCount == 1 ? "" : " (group " + gr + ")";
-                decompose(eigA[l], method + " input factor of layer '" + names.get(l) + "'" + group, a[l], gr, p[l], va, basesA[l]);
-                decompose(eigG[l], method + " gradient factor of layer '" + names.get(l) + "'" + group, g[l], gr, qg, vg, basesG[l]);
                 // Group gr's block of the (in + 1) x out matrix is its columns gr qg to (gr + 1) qg.
                 for (int i = 0; i < p[l]; i++) {
                     for (int o = 0; o < qg; o++) d[i * q[l] + gr * qg + o] = va[gr * p[l] + i] * vg[gr * qg + o];
@@ -137,6 +131,48 @@ public final class KroneckerFactors {
             offset += p[l] * q[l];
         }
         return new KroneckerCurvature(method, blocks);
+    }
+
+    /**
+     * The eigen-decomposition of every factor, for {@link #dampedInverses} (the K-FAC optimizer's periodic
+     * refactorisation): into the same eigenvector arrays as the last one, unless {@link #curvature()} handed
+     * those to an operator, so a steady optimizer allocates none.
+     */
+    void decompose() {
+        if (isEmpty()) throw new IllegalStateException(method + ": no batch was added to the factors");
+        if (factorNames == null) factorNames = factorNames();
+        for (int l = 0; l < p.length; l++) {
+            int groupCount = groups[l], qg = q[l] / groupCount;
+            if (eigA[l] == null) {
+                eigA[l] = new SymmetricEigen(p[l]);
+                eigG[l] = new SymmetricEigen(qg);
+                factorValues[2 * l] = new double[groupCount * p[l]];
+                factorValues[2 * l + 1] = new double[groupCount * qg];
+            }
+            if (handedOut || basesA[l] == null) {
+                basesA[l] = new float[groupCount * p[l] * p[l]];
+                basesG[l] = new float[groupCount * qg * qg];
+            }
+            double[] va = factorValues[2 * l], vg = factorValues[2 * l + 1];
+            for (int gr = 0; gr < groupCount; gr++) {
+                decompose(eigA[l], factorNames[l][2 * gr], a[l], gr, p[l], va, basesA[l]);
+                decompose(eigG[l], factorNames[l][2 * gr + 1], g[l], gr, qg, vg, basesG[l]);
+            }
+        }
+        handedOut = false;
+    }
+
+    private String[][] factorNames() {
+        String[][] all = new String[p.length][];
+        for (int l = 0; l < p.length; l++) {
+            all[l] = new String[2 * groups[l]];
+            for (int gr = 0; gr < groups[l]; gr++) {
+                String group = groups[l] == 1 ? "" : " (group " + gr + ")";
+                all[l][2 * gr] = method + " input factor of layer '" + names.get(l) + "'" + group;
+                all[l][2 * gr + 1] = method + " gradient factor of layer '" + names.get(l) + "'" + group;
+            }
+        }
+        return all;
     }
 
     /**

@@ -4,6 +4,7 @@ import org.panagrad.autodiff.Autodiff;
 import org.panagrad.compiler.Compiler;
 import org.panagrad.graph.Node;
 import org.panagrad.graph.Shape;
+import org.panagrad.kernels.CounterHash;
 import org.panagrad.nn.LayerCall;
 import org.panagrad.nn.Linear;
 import org.panagrad.ops.Ops;
@@ -196,6 +197,19 @@ public final class LayerBackprop {
 
     /** Runs on the images fed; with sampled vectors, draws each example's label from its predicted p with rnd. */
     public void run(SplittableRandom rnd) {
+        run(rnd, 0);
+    }
+
+    /**
+     * {@link #run(SplittableRandom)} with the draws of {@code new SplittableRandom(seed)}, without making one: the
+     * K-FAC optimizer seeds each factor update by its step (a resumed run draws what an uninterrupted one did),
+     * and a steady-state step allocates nothing.
+     */
+    public void run(long seed) {
+        run(null, seed);
+    }
+
+    private void run(SplittableRandom rnd, long seed) {
         if (vectors != Vectors.SAMPLED) {
             program.run();
             return;
@@ -204,7 +218,7 @@ public final class LayerBackprop {
         program.read(probabilities, p);
         java.util.Arrays.fill(sampled, 0f);
         for (int n = 0; n < batch; n++) {
-            double u = rnd.nextDouble(), cumulative = 0;
+            double u = rnd != null ? rnd.nextDouble() : splitMix(seed += CounterHash.GOLDEN_GAMMA), cumulative = 0;
             int y = classes - 1;
             for (int c = 0; c < classes; c++) {
                 cumulative += p[n * classes + c];
@@ -235,6 +249,11 @@ public final class LayerBackprop {
         }
         program.set(oneHot, sampled);
         program.runVarying();
+    }
+
+    /** The uniform double SplittableRandom draws at this state: its mix64 output's top 53 bits. */
+    static double splitMix(long state) {
+        return (CounterHash.mix64(state) >>> 11) * 0x1.0p-53;
     }
 
     /** Draws new labels and recomputes only what depends on them (another Monte Carlo sample, same batch). */

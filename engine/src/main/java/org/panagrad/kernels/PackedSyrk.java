@@ -12,8 +12,9 @@ import java.util.concurrent.atomic.AtomicInteger;
  * (claimed in small units, {@link SharedPanels}: A in its first buffer, B in its second); then the parts claim
  * units of C, a row panel against one slice of column panels (half of L2, as {@link BlockedGemm} meets them),
  * and run the micro-kernel over the panels of the slice from the first one that reaches the diagonal. The
- * tiles that straddle the diagonal also write some elements below it, which {@link SymmetricGemm} then
- * overwrites with the upper triangle. With several k blocks a barrier separates one block's products from
+ * tiles that straddle the diagonal store only their elements on or above it, and in the last k block every tile
+ * is also copied onto the lower triangle by the part that computed it, so C comes out whole and symmetric.
+ * With several k blocks a barrier separates one block's products from
  * the next block's packing (the buffers are reused).
  * <p>
  * A per-{@code Gemm} call per 128 x 128 tile, as this product ran before, packed both operands of every tile
@@ -40,11 +41,10 @@ final class PackedSyrk implements WorkerPool.Task {
     private PackedSyrk() {}
 
     /**
-     * C (n x n at cOff, leading dimension n) gets alpha op(X)^T op(X) on every element of a tile that reaches
-     * the diagonal or above it (see {@link SymmetricGemm#gram} for {@code columns}); the rest of C is not
-     * written.
+     * C (n x n at cOff, leading dimension n) = alpha op(X)^T op(X), whole (see {@link SymmetricGemm#gram} for
+     * {@code columns}): the upper triangle multiplied, the lower one copied from it.
      */
-    static void upperTiles(boolean columns, int n, int k, float alpha, float[] x, int xOff, int lda, float[] c, int cOff) {
+    static void symmetric(boolean columns, int n, int k, float alpha, float[] x, int xOff, int lda, float[] c, int cOff) {
         PackedSyrk syrk = PER_THREAD.get();
         // op(A) = op(X)^T, op(B) = op(X): X^T X reads X as a transposed A and a row-major B, X X^T the other way.
         syrk.job.configure(columns, !columns, n, n, k, alpha, x, xOff, lda, x, xOff, lda, 0f, c, cOff, n,
@@ -131,7 +131,9 @@ final class PackedSyrk implements WorkerPool.Task {
 
     /**
      * Unit u of a k block: slice by slice, the row panels that start before the slice's end, top to bottom (the
-     * first units of a slice are the longest, so the last ones claimed are short).
+     * first units of a slice are the longest, so the last ones claimed are short). In the last k block each tile,
+     * once stored, is also copied transposed onto the lower triangle: the mirror runs in parallel, on rows still
+     * in cache, where a pass after the product ran alone and cost half as much as the product itself.
      */
     private void multiplyUnit(int u, int kc, float[] packedA, float[] packedB, float beta, boolean lastBlock, float[] tile) {
         int s = 0;
@@ -141,7 +143,37 @@ final class PackedSyrk implements WorkerPool.Task {
         // The first column panel of the slice that holds a column >= ir.
         for (int jr = Math.max(s * sliceColumns, ir / NR * NR); jr < j1; jr += NR) {
             GemmMicroKernel.multiplyPacked(h, kc, packedA, ir * kc, packedB, jr * kc, NR, tile);
-            GemmStore.store(job, tile, ir, jr, mr, Math.min(NR, n - jr), beta, lastBlock);
+            int nr = Math.min(NR, n - jr);
+            if (jr < ir + mr) storeUpper(tile, ir, jr, mr, nr, beta);
+            else GemmStore.store(job, tile, ir, jr, mr, nr, beta, lastBlock);
+            if (lastBlock) mirror(ir, jr, mr, nr);
+        }
+    }
+
+    /**
+     * A tile that straddles the diagonal: only its elements on or above it, element by element as GemmStore's
+     * vector lanes compute them (alpha times the sum, then beta C added by one fma), so the bits do not depend on
+     * the path. Below the diagonal C belongs to the mirror of another unit, which may be running.
+     */
+    private void storeUpper(float[] tile, int i0, int j0, int mr, int nr, float beta) {
+        float[] c = job.c;
+        float alpha = job.alpha;
+        for (int r = 0; r < mr; r++) {
+            int i = i0 + r, row = job.cOff + i * n;
+            for (int j = Math.max(j0, i); j < j0 + nr; j++) {
+                float out = alpha * tile[r * NR + j - j0];
+                c[row + j] = beta != 0f ? Math.fma(c[row + j], beta, out) : out;
+            }
+        }
+    }
+
+    /** C(j, i) = C(i, j) for the tile's elements strictly above the diagonal: row by row of the lower triangle. */
+    private void mirror(int i0, int j0, int mr, int nr) {
+        float[] c = job.c;
+        int cOff = job.cOff;
+        for (int j = Math.max(j0, i0 + 1); j < j0 + nr; j++) {
+            int to = cOff + j * n, rows = Math.min(mr, j - i0);
+            for (int r = 0; r < rows; r++) c[to + i0 + r] = c[cOff + (i0 + r) * n + j];
         }
     }
 }

@@ -3,8 +3,8 @@ package org.panagrad.kernels;
 /**
  * The Gram matrix C = alpha op(X)^T op(X) (n x n, symmetric) as BLAS's syrk computes it: only the blocks on and
  * above the diagonal are multiplied ({@link PackedSyrk}: X packed once per block of k, the GEMM micro-kernel over
- * the upper row and column panels; {@link SymmetricGemmScalar} without SIMD), and the upper triangle is then
- * copied onto the lower one, so C is exactly symmetric and costs about half of a general product. Kronecker
+ * the upper row and column panels, each tile copied onto the lower triangle as it is stored;
+ * {@link SymmetricGemmScalar} without SIMD, then a copy of the upper triangle), so C is exactly symmetric and costs about half of a general product. Kronecker
  * factors (A = a^T a, G = g^T g) are such products. C is the same bits on any number of threads; nothing is
  * allocated per call.
  */
@@ -25,9 +25,12 @@ public final class SymmetricGemm {
      */
     public static void gram(boolean columns, int n, int k, float alpha, float[] x, int xOff, int lda, float[] c, int cOff) {
         if (n <= 0) return;
-        if (Simd.ENABLED) PackedSyrk.upperTiles(columns, n, k, alpha, x, xOff, lda, c, cOff);
-        else SymmetricGemmScalar.upperTriangle(columns, n, k, alpha, x, xOff, lda, c, cOff);
-        mirror(n, c, cOff);
+        if (Simd.ENABLED) {
+            PackedSyrk.symmetric(columns, n, k, alpha, x, xOff, lda, c, cOff);
+        } else {
+            SymmetricGemmScalar.upperTriangle(columns, n, k, alpha, x, xOff, lda, c, cOff);
+            mirror(n, c, cOff);
+        }
     }
 
     /** Copies the upper triangle onto the lower one, in square tiles so both sides stay in cache. */

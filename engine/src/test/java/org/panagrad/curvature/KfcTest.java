@@ -256,7 +256,7 @@ class KfcTest {
                 java.util.Arrays.fill(t, 0f);
                 java.util.Arrays.fill(u, 0f);
                 t[k] = 1;
-                block.rotateOut(t, w, u);
+                block.rotateOut(t, w, u, new GemmOperands());
                 double[] ud = Reference.toDouble(u);
                 double expected = Reference.dot(ud, ggn.operate(ud));
                 assertEquals(expected, block.d[k], 1e-4 * (1 + Math.abs(expected)), "layer " + block.layer + " entry " + k);

@@ -48,7 +48,7 @@ class SymmetricGemmTest {
      * the same bits, with one k block (785 x 128, Kronecker factor A of 784-500-10) and with three (the barrier).
      */
     @ParameterizedTest
-    @CsvSource({"785, 128", "200, 1500", "501, 128", "151, 8192"})
+    @CsvSource({"785, 128", "200, 1500", "501, 128", "151, 8192", "13, 128", "131, 600", "1100, 128"})
     void sameBitsOnOneTwoAndThreeThreads(int n, int k) {
         Random rnd = new Random(n + 7L * k);
         for (boolean columns : new boolean[] {true, false}) {
@@ -62,6 +62,39 @@ class SymmetricGemmTest {
                 if (one == null) one = c;
                 else assertArrayEquals(one, c, (columns ? "X^T X" : "X X^T") + " n=" + n + " k=" + k + " on " + threads + " threads");
             }
+        }
+    }
+
+    /**
+     * The packed product, split between one and two threads (units of C claimed by row panel, each tile mirrored
+     * onto the lower triangle by the thread that computed it, straddling tiles storing only their upper part),
+     * against its scalar twin at awkward sizes: around the 12- and 32-wide panels (and 6 / 16 under AVX2), one
+     * row, a single k, two k blocks, and two slices of column panels (1100 columns at k = 128). C starts as NaN:
+     * every element must be written exactly, lower = upper bit for bit, nothing outside C touched.
+     */
+    @ParameterizedTest
+    @CsvSource({"1, 5, 1", "1, 5, 2", "11, 1, 2", "13, 128, 1", "13, 128, 2", "31, 3, 2", "45, 128, 2", "129, 17, 1",
+            "129, 17, 2", "131, 600, 2", "395, 128, 1", "395, 128, 2", "785, 128, 1", "785, 128, 2", "1100, 128, 2"})
+    void packedSplitEqualsTheScalarTwin(int n, int k, int threads) {
+        Gemm.setThreads(threads);
+        Random rnd = new Random(n * 17L + k);
+        for (boolean columns : new boolean[] {true, false}) {
+            int lda = (columns ? n : k) + 2, xOff = 3, cOff = 1;
+            float[] x = KernelTestSupport.random(rnd, xOff + (columns ? k : n) * lda, -1f, 1f);
+            float[] c = new float[cOff + n * n + 3], twin = new float[n * n];
+            Arrays.fill(c, Float.NaN);
+            SymmetricGemm.gram(columns, n, k, 0.25f, x, xOff, lda, c, cOff);
+            SymmetricGemmScalar.upperTriangle(columns, n, k, 0.25f, x, xOff, lda, twin, 0);
+            String what = (columns ? "X^T X" : "X X^T") + " n=" + n + " k=" + k + " on " + threads + " thread(s)";
+            for (int i = 0; i < n; i++) {
+                for (int j = i; j < n; j++) {
+                    float got = c[cOff + i * n + j];
+                    assertEquals(twin[i * n + j], got, 1e-5f * Math.max(1, k), what + " at " + i + "," + j);
+                    assertEquals(got, c[cOff + j * n + i], 0f, what + " mirrored at " + j + "," + i);
+                }
+            }
+            for (int i = 0; i < cOff; i++) assertEquals(Float.NaN, c[i], what + ": wrote before C");
+            for (int i = cOff + n * n; i < c.length; i++) assertEquals(Float.NaN, c[i], what + ": wrote past C");
         }
     }
 
