@@ -20,13 +20,7 @@ final class ElementwiseSimd {
      */
     static void binaryRow(BinaryOp op, int n, float[] a, int ai, int as, float[] b, int bi, int bs, float[] out, int oi) {
         int bound = unit(as) && unit(bs) ? F.loopBound(n) : 0;
-        int j = switch (op) {
-            case ADD -> add(bound, a, ai, as, b, bi, bs, out, oi);
-            case SUB -> sub(bound, a, ai, as, b, bi, bs, out, oi);
-            case MUL -> mul(bound, a, ai, as, b, bi, bs, out, oi);
-            case DIV -> div(bound, a, ai, as, b, bi, bs, out, oi);
-            case MAX -> max(bound, a, ai, as, b, bi, bs, out, oi);
-        };
+        int j = binaryVectors(op, bound, a, ai, as, b, bi, bs, out, oi);
         for (; j < n; j++) out[oi + j] = op.apply(a[ai + j * as], b[bi + j * bs]);
     }
 
@@ -35,54 +29,28 @@ final class ElementwiseSimd {
         return stride == 0 || stride == 1;
     }
 
-    // One loop per op. A stride of 0 broadcasts: the test is loop-invariant, so C2 unswitches the loop on it.
-
-    private static int add(int bound, float[] a, int ai, int as, float[] b, int bi, int bs, float[] out, int oi) {
+    /**
+     * The vector loop of every op, the op chosen per vector (a branch that always goes the same way). One loop for
+     * all ops rather than one per op: a model's rare op (resnet8's few per-channel subtractions and divisions
+     * per step) would have a method of its own that C2 neither compiles nor inlines into binaryRow for
+     * thousands of steps, and its C1 code allocates a heap vector per Vector API call (12 KB per resnet8 step).
+     * Shared, the loop is as hot as all binary ops together. A stride of 0 broadcasts: the test is
+     * loop-invariant, so C2 unswitches the loop on it.
+     */
+    private static int binaryVectors(BinaryOp op, int bound, float[] a, int ai, int as, float[] b, int bi, int bs,
+                                     float[] out, int oi) {
         int j = 0;
         for (; j < bound; j += F.length()) {
             FloatVector x = as == 0 ? FloatVector.broadcast(F, a[ai]) : FloatVector.fromArray(F, a, ai + j);
             FloatVector y = bs == 0 ? FloatVector.broadcast(F, b[bi]) : FloatVector.fromArray(F, b, bi + j);
-            x.add(y).intoArray(out, oi + j);
-        }
-        return j;
-    }
-
-    private static int sub(int bound, float[] a, int ai, int as, float[] b, int bi, int bs, float[] out, int oi) {
-        int j = 0;
-        for (; j < bound; j += F.length()) {
-            FloatVector x = as == 0 ? FloatVector.broadcast(F, a[ai]) : FloatVector.fromArray(F, a, ai + j);
-            FloatVector y = bs == 0 ? FloatVector.broadcast(F, b[bi]) : FloatVector.fromArray(F, b, bi + j);
-            x.sub(y).intoArray(out, oi + j);
-        }
-        return j;
-    }
-
-    private static int mul(int bound, float[] a, int ai, int as, float[] b, int bi, int bs, float[] out, int oi) {
-        int j = 0;
-        for (; j < bound; j += F.length()) {
-            FloatVector x = as == 0 ? FloatVector.broadcast(F, a[ai]) : FloatVector.fromArray(F, a, ai + j);
-            FloatVector y = bs == 0 ? FloatVector.broadcast(F, b[bi]) : FloatVector.fromArray(F, b, bi + j);
-            x.mul(y).intoArray(out, oi + j);
-        }
-        return j;
-    }
-
-    private static int div(int bound, float[] a, int ai, int as, float[] b, int bi, int bs, float[] out, int oi) {
-        int j = 0;
-        for (; j < bound; j += F.length()) {
-            FloatVector x = as == 0 ? FloatVector.broadcast(F, a[ai]) : FloatVector.fromArray(F, a, ai + j);
-            FloatVector y = bs == 0 ? FloatVector.broadcast(F, b[bi]) : FloatVector.fromArray(F, b, bi + j);
-            x.div(y).intoArray(out, oi + j);
-        }
-        return j;
-    }
-
-    private static int max(int bound, float[] a, int ai, int as, float[] b, int bi, int bs, float[] out, int oi) {
-        int j = 0;
-        for (; j < bound; j += F.length()) {
-            FloatVector x = as == 0 ? FloatVector.broadcast(F, a[ai]) : FloatVector.fromArray(F, a, ai + j);
-            FloatVector y = bs == 0 ? FloatVector.broadcast(F, b[bi]) : FloatVector.fromArray(F, b, bi + j);
-            x.max(y).intoArray(out, oi + j);
+            // Each arm stores its own result: no vector value merges across the arms.
+            switch (op) {
+                case ADD -> x.add(y).intoArray(out, oi + j);
+                case SUB -> x.sub(y).intoArray(out, oi + j);
+                case MUL -> x.mul(y).intoArray(out, oi + j);
+                case DIV -> x.div(y).intoArray(out, oi + j);
+                case MAX -> x.max(y).intoArray(out, oi + j);
+            }
         }
         return j;
     }

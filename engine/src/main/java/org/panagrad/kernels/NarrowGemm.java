@@ -1,12 +1,7 @@
 package org.panagrad.kernels;
 
-import static org.panagrad.kernels.GemmMicroKernel.F;
 import static org.panagrad.kernels.GemmMicroKernel.LANES;
 import static org.panagrad.kernels.GemmMicroKernel.NR;
-
-import jdk.incubator.vector.FloatVector;
-import jdk.incubator.vector.VectorMask;
-import jdk.incubator.vector.VectorOperators;
 
 /**
  * Products whose C is at most one vector wide (n <= LANES): an output layer's 10 classes, and its two backward
@@ -96,23 +91,21 @@ final class NarrowGemm {
 
     /**
      * The columns of B as panels of A rows would be: panel[jr * k + p * h + r] = B(p, jr + r), zero past n. Rows of
-     * B contiguous: a vector per step (past the row, within the array) with the lanes past the panel's columns
-     * zeroed, stored over the next step's start (the panel keeps a vector of slack after its end).
+     * B contiguous: a copy of the panel's columns per step. No Vector API here: this runs a few times per training
+     * step with a short loop, so it can stay C1 code for thousands of steps, and C1 code allocates a heap vector
+     * per Vector API call (49.5 KB per resnet8 step with the masked loads this had).
      */
     private static void packColumns(GemmJob job, float[] panel) {
         float[] b = job.b;
         int k = job.k, n = job.n, rs = job.bRowStride, cs = job.bColStride;
-        FloatVector lanes = FloatVector.fromArray(F, GemmMicroKernel.LANE_INDEX, 0), zero = FloatVector.zero(F);
         for (int jr = 0, h; jr < n; jr += h) {
             h = BlockedGemm.panelRows(jr, n);
-            VectorMask<Float> columns = lanes.compare(VectorOperators.LT, (float) Math.min(h, n - jr));
-            int p = 0;
-            for (int at = job.bOff + jr; cs == 1 && p < k && at + LANES <= b.length; p++, at += rs) {
-                zero.blend(FloatVector.fromArray(F, b, at), columns).intoArray(panel, jr * k + p * h);
-            }
-            for (; p < k; p++) {
+            int w = Math.min(h, n - jr);
+            for (int p = 0; p < k; p++) {
                 int at = job.bOff + p * rs + jr * cs, d = jr * k + p * h;
-                for (int r = 0; r < h; r++) panel[d + r] = jr + r < n ? b[at + r * cs] : 0f;
+                if (cs == 1) System.arraycopy(b, at, panel, d, w);
+                else for (int r = 0; r < w; r++) panel[d + r] = b[at + r * cs];
+                for (int r = w; r < h; r++) panel[d + r] = 0f;
             }
         }
     }
@@ -142,22 +135,15 @@ final class NarrowGemm {
         }
     }
 
-    /** panel[p * LANES + j] = B(p, j) for j < n, zero for the lanes past n. */
+    /** panel[p * LANES + j] = B(p, j) for j < n, zero for the lanes past n. Copies, as packColumns (why there). */
     private static void packB(GemmJob job, float[] panel) {
         float[] b = job.b;
         int k = job.k, n = job.n, rs = job.bRowStride, cs = job.bColStride;
-        int p = 0;
-        if (cs == 1) {
-            // Rows of B contiguous: a vector load (past the row, within the array) with the lanes past n zeroed.
-            VectorMask<Float> columns = FloatVector.fromArray(F, GemmMicroKernel.LANE_INDEX, 0).compare(VectorOperators.LT, (float) n);
-            FloatVector zero = FloatVector.zero(F);
-            for (int at = job.bOff; p < k && at + LANES <= b.length; p++, at += rs) {
-                zero.blend(FloatVector.fromArray(F, b, at), columns).intoArray(panel, p * LANES);
-            }
-        }
-        for (; p < k; p++) {
-            int at = job.bOff + p * rs;
-            for (int j = 0; j < LANES; j++) panel[p * LANES + j] = j < n ? b[at + j * cs] : 0f;
+        for (int p = 0; p < k; p++) {
+            int at = job.bOff + p * rs, d = p * LANES;
+            if (cs == 1) System.arraycopy(b, at, panel, d, n);
+            else for (int j = 0; j < n; j++) panel[d + j] = b[at + j * cs];
+            for (int j = n; j < LANES; j++) panel[d + j] = 0f;
         }
     }
 
