@@ -39,9 +39,9 @@ import java.util.function.Supplier;
  * <p>
  * {@code -p mode=eval} builds the model in evaluation mode: batch norm then uses its running statistics and the
  * samples are independent, so resnet8 and vit-tiny run the per-sample methods
- * ({@code -p model=resnet8,vit-tiny -p mode=eval}). In training mode their batch norm couples the samples and the
- * per-sample methods are refused when compiled; the model's other benchmarks still run, and a refused one fails
- * with the refusal. The MLP and lenet5 have no batch norm or dropout, so both modes build them alike.
+ * ({@code -p model=resnet8,vit-tiny -p mode=eval}). In training mode resnet8's batch norm couples the samples and
+ * the per-sample methods are refused when compiled; its other benchmarks still run, and a refused one fails with
+ * the refusal. The MLP and lenet5 have no batch norm or dropout, so both modes build them alike.
  */
 @State(Scope.Thread)
 @BenchmarkMode(Mode.AverageTime)
