@@ -22,22 +22,29 @@ import java.util.SplittableRandom;
 
 /**
  * A model with a softmax cross-entropy loss on a random batch, in training mode (batch statistics, dropout): what
- * the training and HVP benchmarks run. The model is an MLP width list such as "784-500-10" or a zoo name
- * ("lenet5", "resnet8").
+ * the training and HVP benchmarks run; or in evaluation mode (running statistics, no dropout), where the samples
+ * are independent, as the per-sample curvature methods need for batch norm. The model is an MLP width list such
+ * as "784-500-10" or a zoo name ("lenet5", "resnet8", "vit-tiny").
  */
 final class ModelFixture {
     final Graph graph = new Graph();
     final ParameterStore store = new ParameterStore();
     final ZooModel model;
     final Node x, labels, logits, loss;
-    /** The forward pass (training mode), whose layer calls the curvature programs need. */
-    final Forward pass = Forward.train();
-    /** The running-statistics updates a training step runs (batch norm), empty for an MLP. */
+    /** The forward pass (training or evaluation mode), whose layer calls the curvature programs need. */
+    final Forward pass;
+    /** The running-statistics updates a training step runs (batch norm), empty for an MLP or in evaluation mode. */
     final List<Node> stateUpdates;
     final float[] images;
     final int[] classes;
 
+    /** The model in training mode. */
     ModelFixture(String spec, int batch, long seed) {
+        this(spec, batch, seed, true);
+    }
+
+    ModelFixture(String spec, int batch, long seed, boolean training) {
+        pass = training ? Forward.train() : Forward.eval();
         boolean mlp = Character.isDigit(spec.charAt(0));
         ZooOptions options = mlp ? new ZooOptions(Mlp.parseWidths(spec), Activation.RELU) : ZooOptions.DEFAULT;
         model = Zoo.create(mlp ? "mlp" : spec, graph, options);

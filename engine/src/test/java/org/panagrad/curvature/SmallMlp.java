@@ -184,18 +184,23 @@ final class SmallMlp {
 
     /** Sample n's loss Hessian in its logits, written out: diag(p) - p p^T, or (2/k) I. */
     private RealMatrix lossHessian(double[] z) {
+        if (!mse) return crossEntropyHessian(z);
         double[][] h = new double[classes][classes];
-        if (mse) {
-            for (int i = 0; i < classes; i++) h[i][i] = 2.0 / classes;
-        } else {
-            double max = Double.NEGATIVE_INFINITY, total = 0;
-            for (double v : z) max = Math.max(max, v);
-            double[] p = new double[classes];
-            for (int i = 0; i < classes; i++) total += p[i] = Math.exp(z[i] - max);
-            for (int i = 0; i < classes; i++) p[i] /= total;
-            for (int i = 0; i < classes; i++) {
-                for (int j = 0; j < classes; j++) h[i][j] = (i == j ? p[i] : 0) - p[i] * p[j];
-            }
+        for (int i = 0; i < classes; i++) h[i][i] = 2.0 / classes;
+        return new Array2DRowRealMatrix(h, false);
+    }
+
+    /** Softmax cross-entropy's Hessian in the logits z, written out: diag(p) - p p^T. */
+    static RealMatrix crossEntropyHessian(double[] z) {
+        int k = z.length;
+        double max = Double.NEGATIVE_INFINITY, total = 0;
+        for (double v : z) max = Math.max(max, v);
+        double[] p = new double[k];
+        for (int i = 0; i < k; i++) total += p[i] = Math.exp(z[i] - max);
+        for (int i = 0; i < k; i++) p[i] /= total;
+        double[][] h = new double[k][k];
+        for (int i = 0; i < k; i++) {
+            for (int j = 0; j < k; j++) h[i][j] = (i == j ? p[i] : 0) - p[i] * p[j];
         }
         return new Array2DRowRealMatrix(h, false);
     }

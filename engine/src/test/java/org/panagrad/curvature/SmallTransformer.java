@@ -1,5 +1,7 @@
 package org.panagrad.curvature;
 
+import org.apache.commons.math3.linear.Array2DRowRealMatrix;
+import org.apache.commons.math3.linear.RealMatrix;
 import org.panagrad.autodiff.Autodiff;
 import org.panagrad.graph.Graph;
 import org.panagrad.graph.Node;
@@ -15,6 +17,7 @@ import org.panagrad.nn.StateEntry;
 import org.panagrad.ops.Ops;
 import org.panagrad.runtime.ParameterStore;
 import org.panagrad.runtime.Program;
+import org.panagrad.runtime.ReferenceInterpreter;
 import org.panagrad.testing.Reference;
 
 import java.util.ArrayList;
@@ -29,7 +32,8 @@ import java.util.Random;
  * a 3x3 convolution of a 4x4 image gives 4 tokens of width 4 through batch norm (eval or training mode) and relu;
  * an embedding of token ids is added; a class token is prepended, a positional embedding added; LayerNorm,
  * multi-head attention (2 heads, fused) with a residual, LayerNorm, the class token's row into a Linear head, and
- * softmax cross-entropy. Values are random and kept in float64 for batch-of-one reference graphs.
+ * softmax cross-entropy. Values are random and kept in float64 for batch-of-one reference graphs, which give
+ * per-sample gradients and the explicit GGN.
  */
 final class SmallTransformer {
     static final int SIDE = 4, CHANNELS = 4, TOKENS = 4, VOCAB = 5, CLASSES = 3;
@@ -37,7 +41,7 @@ final class SmallTransformer {
     final int batch;
     final Graph g = new Graph();
     final Forward pass;
-    final Node x, ids, labels, loss;
+    final Node x, ids, labels, logits, loss;
     final List<Node> params = new ArrayList<>();
     final List<Node> state = new ArrayList<>();
     final int size;
@@ -56,6 +60,7 @@ final class SmallTransformer {
         x = m.x;
         ids = m.ids;
         labels = m.labels;
+        logits = m.logits;
         loss = m.loss;
         for (StateEntry e : m.entries) (e.trainable() ? params : state).add(e.node());
         int s = 0;
@@ -68,7 +73,7 @@ final class SmallTransformer {
         this.ys = ys != null ? ys : (double[]) drawn[3];
     }
 
-    private record Model(Node x, Node ids, Node labels, Node loss, List<StateEntry> entries) {}
+    private record Model(Node x, Node ids, Node labels, Node logits, Node loss, List<StateEntry> entries) {}
 
     private static Model build(Graph g, int batch, Forward pass) {
         Conv2d conv = Conv2d.create(g, "conv", 1, CHANNELS, 3, 1, 0, true);
@@ -100,7 +105,7 @@ final class SmallTransformer {
         entries.addAll(attn.state());
         entries.addAll(ln2.state());
         entries.addAll(head.state());
-        return new Model(x, ids, labels, Ops.crossEntropy(logits, labels), entries);
+        return new Model(x, ids, labels, logits, Ops.crossEntropy(logits, labels), entries);
     }
 
     private static Object[] draw(long seed, int batch) {
@@ -133,12 +138,45 @@ final class SmallTransformer {
 
     /** The gradient of sample n's loss alone, flat in the parameters' order, from a batch-of-one float64 graph. */
     double[] sampleGradient(int n) {
-        int pixels = SIDE * SIDE;
-        SmallTransformer one = new SmallTransformer(1, pass.training(), new Object[] {values, null, null, null},
-                Arrays.copyOfRange(xs, n * pixels, (n + 1) * pixels), Arrays.copyOfRange(idv, n * TOKENS, (n + 1) * TOKENS),
-                new double[] {ys[n]});
+        SmallTransformer one = single(n);
         Node[] grads = Autodiff.grad(one.loss, one.params.toArray(new Node[0]));
         return SmallMlp.evaluateFlat(grads, one.leaves(), size);
+    }
+
+    /**
+     * The Gauss-Newton matrix of the mean loss, (1/N) sum_n J_n^T H_n J_n, in float64 without the curvature
+     * package: J_n's rows are VJPs of unit cotangents through sample n's batch-of-one graph, and H_n is
+     * cross-entropy's Hessian written out at that graph's logits. Eval mode only: in training mode the samples
+     * share batch statistics and a batch-of-one graph is another function.
+     */
+    RealMatrix explicitGgn() {
+        if (pass.training()) throw new IllegalStateException("explicitGgn: the model is in training mode; build it with training = false");
+        RealMatrix sum = new Array2DRowRealMatrix(size, size);
+        for (int n = 0; n < batch; n++) {
+            SmallTransformer one = single(n);
+            Node u = one.g.input("u", 1, CLASSES);
+            Node[] rows = Autodiff.vjp(one.logits, u, one.params.toArray(new Node[0]));
+            Map<Node, double[]> f = one.leaves();
+            double[][] jacobian = new double[CLASSES][];
+            for (int c = 0; c < CLASSES; c++) {
+                double[] e = new double[CLASSES];
+                e[c] = 1;
+                f.put(u, e);
+                jacobian[c] = SmallMlp.evaluateFlat(rows, f, size);
+            }
+            RealMatrix j = new Array2DRowRealMatrix(jacobian, false);
+            RealMatrix h = SmallMlp.crossEntropyHessian(ReferenceInterpreter.evaluate(one.logits, f));
+            sum = sum.add(j.transpose().multiply(h).multiply(j));
+        }
+        return sum.scalarMultiply(1.0 / batch);
+    }
+
+    /** Sample n alone: a batch-of-one copy of the model over the same values. */
+    private SmallTransformer single(int n) {
+        int pixels = SIDE * SIDE;
+        return new SmallTransformer(1, pass.training(), new Object[] {values, null, null, null},
+                Arrays.copyOfRange(xs, n * pixels, (n + 1) * pixels), Arrays.copyOfRange(idv, n * TOKENS, (n + 1) * TOKENS),
+                new double[] {ys[n]});
     }
 
     /** Every leaf's float64 value. */
