@@ -37,12 +37,7 @@ class TorchPerSampleTest {
         Path ck = dir.resolve("model.safetensors"), out = dir.resolve("per-sample.safetensors");
         Cli trained = Cli.train(data, "--activation", "tanh", "--epochs", "1", "--checkpoint", ck.toString());
         assertEquals(0, trained.exitCode(), trained::toString);
-        Cli ours = Cli.run("curvature", "--checkpoint", ck.toString(), "--data", data.toString(), "--samples", "40",
-                "--batch", "16", "--what", "grad-norms,per-sample-grads", "--out", out.toString());
-        assertEquals(0, ours.exitCode(), ours::toString);
-        Cli torch = TorchInteropTest.python(SCRIPT.toString(), ck.toString(), out.toString(), "--data", data.toString(), "--samples", "40");
-        assertEquals(0, torch.exitCode(), torch::toString);
-        assertTrue(torch.out().contains("OK: per-sample gradients of 40 images"), torch::toString);
+        assertPerSampleGradientsEqualFunctorchs(data, ck, out, 40, 16);
     }
 
     /** vit-tiny: LayerNorm, attention, the class token and the positional embedding take the generic path. */
@@ -52,11 +47,17 @@ class TorchPerSampleTest {
         Path ck = dir.resolve("vit.safetensors"), out = dir.resolve("vit-per-sample.safetensors");
         Cli trained = Cli.train(data, "--model", "vit-tiny", "--epochs", "1", "--batch", "50", "--checkpoint", ck.toString());
         assertEquals(0, trained.exitCode(), trained::toString);
-        Cli ours = Cli.run("curvature", "--checkpoint", ck.toString(), "--data", data.toString(), "--samples", "12",
-                "--batch", "6", "--what", "grad-norms,per-sample-grads", "--out", out.toString());
+        assertPerSampleGradientsEqualFunctorchs(data, ck, out, 12, 6);
+    }
+
+    /** Our `curvature` writes the per-sample gradients of the checkpoint's first samples; the script compares them. */
+    private static void assertPerSampleGradientsEqualFunctorchs(Path data, Path ck, Path out, int samples, int batch)
+            throws IOException, InterruptedException {
+        Cli ours = Cli.run("curvature", "--checkpoint", ck.toString(), "--data", data.toString(), "--samples", String.valueOf(samples),
+                "--batch", String.valueOf(batch), "--what", "grad-norms,per-sample-grads", "--out", out.toString());
         assertEquals(0, ours.exitCode(), ours::toString);
-        Cli torch = TorchInteropTest.python(SCRIPT.toString(), ck.toString(), out.toString(), "--data", data.toString(), "--samples", "12");
+        Cli torch = TorchInteropTest.python(SCRIPT.toString(), ck.toString(), out.toString(), "--data", data.toString(), "--samples", String.valueOf(samples));
         assertEquals(0, torch.exitCode(), torch::toString);
-        assertTrue(torch.out().contains("OK: per-sample gradients of 12 images"), torch::toString);
+        assertTrue(torch.out().contains("OK: per-sample gradients of " + samples + " images"), torch::toString);
     }
 }
