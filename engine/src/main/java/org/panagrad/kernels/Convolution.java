@@ -12,12 +12,14 @@ package org.panagrad.kernels;
  * <li>weight gradient: {@code dW_g^T += patches · dY_g^T}, transposed into dW at the end.</li>
  * </ul>
  * The forward pass and the input gradient build no patches at all ({@link ImplicitPatches}, strided or not); nor
- * does the weight gradient, summed per tap from the same padded copy, where a group has
- * {@link ImplicitPatches#WEIGHT_GRADIENT_MIN_CHANNELS} input channels or more, 16 output channels or more and
- * stride 1 ({@link ImplicitPatches#weightGradient(ConvShape)}). With few channels the products run on direct
+ * does the weight gradient, summed from the same padded copy. With few channels the products run on direct
  * kernels that pack nothing: the forward pass and the input gradient on {@link FewRowsProduct} (up to
- * {@link FewRowsProduct#MAX_ROWS} output, or input, channels per group), and the stride-1 weight gradient on
- * {@link OneVectorProduct} (output channels per group that fit in one vector), lenet5's convolutions among them.
+ * {@link FewRowsProduct#MAX_ROWS} output, or input, channels per group), and the weight gradient on
+ * {@link VectorColumnsProduct} (up to {@link ImplicitPatches#VECTOR_WEIGHT_GRADIENT_MAX_CHANNELS} output channels
+ * per group, in whole vectors), every convolution of lenet5 and resnet8 among them. With more output channels the
+ * weight gradient is summed per tap on the packed GEMM, where a group has
+ * {@link ImplicitPatches#WEIGHT_GRADIENT_MIN_CHANNELS} input channels or more and stride 1
+ * ({@link ImplicitPatches#weightGradient(ConvShape)}), else from patch blocks.
  * A 1 x 1 convolution with stride 1 and no padding reads (or writes) the image itself as its patch matrix; a
  * depthwise convolution, whose GEMMs would have one row, runs the direct kernels of {@link Depthwise}.
  * Images are independent, so the forward pass and the input gradient split the batch over the GEMM's worker

@@ -55,7 +55,7 @@ final class ImplicitPatches {
 
     /** Ints of the row table that s needs here. */
     static int rowTableSize(ConvShape s) {
-        return Math.max(OneVectorProduct.paddedRows(s.patchRows()), s.groupOutChannels() * s.kh() * s.kw());
+        return Math.max(VectorColumnsProduct.paddedRows(s.patchRows()), s.groupOutChannels() * s.kh() * s.kw());
     }
 
     // The forward pass: phase planes of the padded image.
@@ -210,53 +210,82 @@ final class ImplicitPatches {
     }
 
     /**
-     * Whether the weight gradient of s runs here on {@link OneVectorProduct}: the forward pass does, the output
-     * channels of a group fit in one vector, and the stride is 1 (as for {@link #weightGradient(ConvShape)}; strided
-     * shapes were not measured this way). Before that path when both apply.
+     * Output channels per group up to which the weight gradient runs on {@link VectorColumnsProduct}: resnet8's 16
+     * to 64 (four vectors of 16 lanes).
+     */
+    static final int VECTOR_WEIGHT_GRADIENT_MAX_CHANNELS = 64;
+
+    /**
+     * Whether the weight gradient of s runs here on {@link VectorColumnsProduct}: the forward pass does and a
+     * group has at most {@link #VECTOR_WEIGHT_GRADIENT_MAX_CHANNELS} output channels. Before the per-tap products
+     * ({@link #weightGradient(ConvShape)}) when both apply.
      */
     static boolean weightGradientByVectors(ConvShape s) {
-        return forward(s) && s.groupOutChannels() <= OneVectorProduct.LANES && s.strideH() == 1 && s.strideW() == 1;
+        return forward(s) && s.groupOutChannels() <= VECTOR_WEIGHT_GRADIENT_MAX_CHANNELS;
     }
 
-    /** The phase planes, dY transposed one vector per position, and each group's sums, one vector per patch row. */
+    /** The phase planes, dY transposed in whole vectors per position, and each group's sums, whole vectors per patch row. */
     private static int vectorWeightGradientScratch(ConvShape s) {
-        int lanes = OneVectorProduct.LANES;
-        return s.groupChannels() * channelFloats(s) + forwardColumns(s) * lanes + s.groups() * OneVectorProduct.paddedRows(s.patchRows()) * lanes;
+        int ld = VectorColumnsProduct.leadingDimension(s.groupOutChannels());
+        return s.groupChannels() * channelFloats(s) + s.positions() * ld + s.groups() * VectorColumnsProduct.paddedRows(s.patchRows()) * ld;
     }
 
     /**
      * The weight gradient of images [n0, n1) into g as {@link Convolution#weightGradientImages} lays it out (with
-     * accumulate added to g). Per image and group, the phase planes as in the forward pass and dY transposed at the
-     * planes' width, one vector of output channels per position (the lanes past og and the positions past
-     * outWidth zero), then {@code dW_g^T += X · dY^T} on {@link OneVectorProduct}, summed over the images in the
-     * scratch's tail and written into g once at the end. So no patch block is built, and no lane of the product
-     * beyond one vector of channels is computed.
+     * accumulate added to g). Per image and group, the phase planes as in the forward pass and dY transposed, the
+     * output channels of a position in whole vectors (the lanes past og zero), then {@code dW_g^T += X · dY^T} on
+     * {@link VectorColumnsProduct}, which reads row c of X, for tap t, as outHeight runs of outWidth from rows[t]
+     * on, a plane's width apart; summed over the images in the scratch's tail and written into g once at the end.
+     * So no patch block is built and nothing is packed.
      */
     static void weightGradientByVectors(ConvShape s, int n0, int n1, float[] x, int xOff, float[] dy, int dyOff, float[] g,
                                         int gOff, boolean accumulate, float[] cols, int[] rows, boolean simd) {
-        int lanes = OneVectorProduct.LANES, og = s.groupOutChannels(), kg = s.patchRows(), m = OneVectorProduct.paddedRows(kg);
-        int padded = s.groupChannels() * channelFloats(s), n = forwardColumns(s);
-        int p = s.positions(), sums = padded + n * lanes;
-        Elementwise.fill(padded + n * lanes, 0f, cols, 0);
+        int og = s.groupOutChannels(), kg = s.patchRows(), m = VectorColumnsProduct.paddedRows(kg);
+        int ld = VectorColumnsProduct.leadingDimension(og);
+        int padded = s.groupChannels() * channelFloats(s), p = s.positions(), sums = padded + p * ld;
+        Elementwise.fill(padded + p * ld, 0f, cols, 0);
         patchRowTable(s, rows);
         for (int r = kg; r < m; r++) rows[r] = rows[kg - 1];
         for (int im = n0; im < n1; im++) {
             for (int gr = 0; gr < s.groups(); gr++) {
                 pad(s, x, xOff + im * s.imageSize(), gr, cols, simd);
-                transposeGradient(s, dy, dyOff + im * s.outImageSize() + gr * og * p, cols, padded, lanes);
-                OneVectorProduct.multiply(m, n, cols, rows, cols, padded, cols, sums + gr * m * lanes, im > n0, og, simd);
+                gradientByPosition(og, p, dy, dyOff + im * s.outImageSize() + gr * og * p, cols, padded, ld, simd);
+                VectorColumnsProduct.multiply(m, s.outHeight(), s.outWidth(), planeWidth(s), cols, rows, cols, padded, cols,
+                        sums + gr * m * ld, im > n0, og, simd);
             }
         }
         boolean transposed = Convolution.weightGradientTransposed(s);
         for (int gr = 0; gr < s.groups(); gr++) {
-            int gg = gOff + gr * og * kg, from = sums + gr * m * lanes;
+            int gg = gOff + gr * og * kg, from = sums + gr * m * ld;
             for (int t = 0; t < kg; t++) {
                 for (int o = 0; o < og; o++) {
                     int to = gg + (transposed ? t * og + o : o * kg + t);
-                    float v = cols[from + t * lanes + o];
+                    float v = cols[from + t * ld + o];
                     g[to] = accumulate ? g[to] + v : v;
                 }
             }
+        }
+    }
+
+    /**
+     * One group's dY (og channels of p positions at dy[grad..]) transposed: channel o of position i at
+     * cols[to + i ld + o], the rest as it was. The SIMD body moves whole blocks of {@link RegisterTranspose#LANES}
+     * channels by positions through registers (the scalar loop's strided stores cost a fifth of resnet8's weight
+     * gradients), the other channels and positions element by element; the same values either way.
+     */
+    private static void gradientByPosition(int og, int p, float[] dy, int grad, float[] cols, int to, int ld, boolean simd) {
+        int o = 0;
+        if (simd && RegisterTranspose.AVAILABLE) {
+            int lanes = RegisterTranspose.LANES, whole = p / lanes * lanes;
+            for (; o + lanes <= og; o += lanes) {
+                if (whole > 0) RegisterTranspose.rows(dy, grad + o * p, p, whole, cols, to + o, ld);
+                for (int c = o; c < o + lanes; c++) {
+                    for (int i = whole; i < p; i++) cols[to + i * ld + c] = dy[grad + c * p + i];
+                }
+            }
+        }
+        for (; o < og; o++) {
+            for (int i = 0; i < p; i++) cols[to + i * ld + o] = dy[grad + o * p + i];
         }
     }
 

@@ -45,6 +45,8 @@ class ConvolutionTest {
                 {12, 5, 0, 24, 3, 3, 2, 2, 1, 1, 1, 1, 1},
                 {13, 5, 0, 17, 1, 1, 2, 2, 0, 0, 1, 1, 1},
                 {24, 6, 0, 32, 3, 2, 1, 1, 0, 1, 2, 1, 2},
+                // More output channels than VectorColumnsProduct takes: the weight gradient per tap on the GEMM.
+                {12, 4, 0, 72, 3, 3, 1, 1, 1, 1, 1, 1, 1},
                 // lenet5's kinds: one input channel into 6 (5 x 5, padded), 6 into 16.
                 {1, 6, 0, 6, 5, 5, 1, 1, 2, 2, 1, 1, 1},
                 {6, 6, 0, 16, 5, 5, 1, 1, 0, 0, 1, 1, 1}};
@@ -81,14 +83,14 @@ class ConvolutionTest {
     /**
      * Convolutions read their patches from a padded copy of the image split into stride phases (ImplicitPatches):
      * the forward pass (bias and ReLU in the copy out), the input gradient (phase by phase of the input) and the
-     * weight gradient (per tap, or on OneVectorProduct) with the SIMD bodies against the scalar twins, strided
+     * weight gradient (per tap, or on VectorColumnsProduct) with the SIMD bodies against the scalar twins, strided
      * geometries included; with few channels the products themselves run on FewRowsProduct's and
-     * OneVectorProduct's two bodies.
+     * VectorColumnsProduct's two bodies.
      */
     @Test
     void implicitPatchesFromTheSimdBodyAreThoseOfTheScalarTwin() {
         Random rnd = new Random(6);
-        int covered = 0, strided = 0, weights = 0, byVectors = 0, fewRows = 0;
+        int covered = 0, strided = 0, weights = 0, byVectors = 0, stridedByVectors = 0, perTap = 0, fewRows = 0;
         for (ConvShape s : shapes(2)) {
             if (!ImplicitPatches.forward(s)) continue;
             assertTrue(ImplicitPatches.inputGradient(s), s.toString());
@@ -101,7 +103,12 @@ class ConvolutionTest {
             float[][] y = new float[2][ys], dx = new float[2][xs], dw = new float[2][s.outChannels() * s.patchRows() + 1];
             boolean weightsHere = ImplicitPatches.weightGradient(s) || ImplicitPatches.weightGradientByVectors(s);
             if (weightsHere) weights++;
-            if (ImplicitPatches.weightGradientByVectors(s)) byVectors++;
+            if (ImplicitPatches.weightGradientByVectors(s)) {
+                byVectors++;
+                if (s.strideH() > 1 || s.strideW() > 1) stridedByVectors++;
+            } else if (ImplicitPatches.weightGradient(s)) {
+                perTap++;
+            }
             if (FewRowsProduct.applies(s.groupOutChannels()) && FewRowsProduct.applies(s.groupChannels())) fewRows++;
             for (int v = 0; v < 2; v++) {
                 float[] cols = new float[Convolution.patchBufferSize(s)];
@@ -120,7 +127,9 @@ class ConvolutionTest {
         }
         assertTrue(covered >= 7 * WIDTHS.length && strided >= 3 * WIDTHS.length, "geometries run here: " + covered + ", strided " + strided);
         assertTrue(weights >= 2 * WIDTHS.length, "weight gradients run here: " + weights);
-        assertTrue(byVectors >= 4 * WIDTHS.length && fewRows >= 7 * WIDTHS.length, "on OneVectorProduct: " + byVectors + ", FewRowsProduct: " + fewRows);
+        assertTrue(byVectors >= 4 * WIDTHS.length && fewRows >= 7 * WIDTHS.length, "on VectorColumnsProduct: " + byVectors + ", FewRowsProduct: " + fewRows);
+        assertTrue(stridedByVectors >= 2 * WIDTHS.length && perTap >= WIDTHS.length,
+                "strided on VectorColumnsProduct: " + stridedByVectors + ", per tap: " + perTap);
     }
 
     @Test

@@ -9,7 +9,7 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 /**
- * The direct products of convolutions with few channels, {@link FewRowsProduct} and {@link OneVectorProduct}: the
+ * The direct products of convolutions with few channels, {@link FewRowsProduct} and {@link VectorColumnsProduct}: the
  * SIMD body against its scalar twin bit for bit, over row counts around the 8-, 4-, 2- and 1-row kernels, columns
  * around the two-vector blocks and depths around nothing, with row tables that jump about in B (or A); and the
  * twin against a float64 sum.
@@ -53,34 +53,49 @@ class FewChannelProductsTest {
         }
     }
 
+    /**
+     * Widths of one to five vectors (odd ones end in a one-vector block), partial last vectors among them, and A's
+     * rows read in one segment or in several, strides apart.
+     */
     @Test
-    void oneVectorFromTheSimdBodyIsThatOfTheScalarTwin() {
+    void vectorColumnsFromTheSimdBodyAreThoseOfTheScalarTwin() {
         Random rnd = new Random(12);
-        int lanes = OneVectorProduct.LANES;
+        int lanes = VectorColumnsProduct.LANES;
         for (int kg : new int[] {1, 7, 8, 9, 25, 150}) {
-            int m = OneVectorProduct.paddedRows(kg);
-            for (int k : DEPTHS) {
-                for (int width : new int[] {1, lanes / 2 + 1, lanes}) {
-                    for (boolean accumulate : new boolean[] {false, true}) {
-                        float[] a = KernelTestSupport.random(rnd, 60 + k, -1f, 1f);
-                        int[] aRows = new int[m];
-                        for (int r = 0; r < m; r++) aRows[r] = rnd.nextInt(60);
-                        float[] b = KernelTestSupport.random(rnd, 3 + k * lanes, -1f, 1f);
-                        float[] start = KernelTestSupport.random(rnd, 5 + m * lanes, -1f, 1f);
-                        float[] simd = start.clone(), scalar = start.clone();
-                        OneVectorProduct.multiply(m, k, a, aRows, b, 3, simd, 5, accumulate, width, true);
-                        OneVectorProduct.multiply(m, k, a, aRows, b, 3, scalar, 5, accumulate, width, false);
-                        String what = "rows " + m + " k " + k + " width " + width + (accumulate ? " accumulating" : "");
-                        for (int r = 0; r < m; r++) {
-                            for (int j = 0; j < width; j++) {
-                                int ci = 5 + r * lanes + j;
-                                assertEquals(Float.floatToIntBits(scalar[ci]), Float.floatToIntBits(simd[ci]), what + " at " + r + ", " + j);
-                                double sum = accumulate ? start[ci] : 0;
-                                for (int p = 0; p < k; p++) sum += (double) a[aRows[r] + p] * b[3 + p * lanes + j];
-                                assertEquals(sum, scalar[ci], 1e-4, what);
+            int m = VectorColumnsProduct.paddedRows(kg);
+            for (int length : DEPTHS) {
+                for (int[] segments : new int[][] {{1, 0}, {3, length + 2}, {2, 0}}) {
+                    int count = segments[0], stride = segments[1], k = count * length, span = (count - 1) * stride + length;
+                    for (int width : new int[] {1, lanes / 2 + 1, lanes, lanes + 1, 2 * lanes, 3 * lanes - 1, 4 * lanes, 5 * lanes}) {
+                        int ld = VectorColumnsProduct.leadingDimension(width);
+                        for (boolean accumulate : new boolean[] {false, true}) {
+                            float[] a = KernelTestSupport.random(rnd, 60 + span, -1f, 1f);
+                            int[] aRows = new int[m];
+                            for (int r = 0; r < m; r++) aRows[r] = rnd.nextInt(60);
+                            float[] b = KernelTestSupport.random(rnd, 3 + k * ld, -1f, 1f);
+                            float[] start = KernelTestSupport.random(rnd, 5 + m * ld + 2, -1f, 1f);
+                            float[] simd = start.clone(), scalar = start.clone();
+                            VectorColumnsProduct.multiply(m, count, length, stride, a, aRows, b, 3, simd, 5, accumulate, width, true);
+                            VectorColumnsProduct.multiply(m, count, length, stride, a, aRows, b, 3, scalar, 5, accumulate, width, false);
+                            String what = "rows " + m + " segments " + count + " x " + length + " stride " + stride + " width " + width
+                                    + (accumulate ? " accumulating" : "");
+                            for (int r = 0; r < m; r++) {
+                                for (int j = 0; j < width; j++) {
+                                    int ci = 5 + r * ld + j;
+                                    assertEquals(Float.floatToIntBits(scalar[ci]), Float.floatToIntBits(simd[ci]), what + " at " + r + ", " + j);
+                                    double sum = accumulate ? start[ci] : 0;
+                                    for (int sg = 0; sg < count; sg++) {
+                                        for (int q = 0; q < length; q++) {
+                                            sum += (double) a[aRows[r] + sg * stride + q] * b[3 + (sg * length + q) * ld + j];
+                                        }
+                                    }
+                                    assertEquals(sum, scalar[ci], 1e-4, what);
+                                }
                             }
+                            assertArrayEquals(Arrays.copyOf(start, 5), Arrays.copyOf(simd, 5), what + ": before C");
+                            assertArrayEquals(Arrays.copyOfRange(start, 5 + m * ld, start.length),
+                                    Arrays.copyOfRange(simd, 5 + m * ld, start.length), what + ": after C");
                         }
-                        assertArrayEquals(Arrays.copyOf(start, 5), Arrays.copyOf(simd, 5), what + ": before C");
                     }
                 }
             }

@@ -134,7 +134,7 @@ class KernelAllocationTest {
                 new ConvShape(2, 3, 9, 7, 4, 3, 2, 2, 1, 1, 0, 1, 1, 1),
                 // The weight gradient per tap from the padded copy (ImplicitPatches.weightGradient).
                 new ConvShape(4, 16, 10, 10, 16, 3, 3, 1, 1, 1, 1, 1, 1, 1),
-                // lenet5's kinds: few channels, every pass on FewRowsProduct or OneVectorProduct.
+                // lenet5's kinds: few channels, every pass on FewRowsProduct or VectorColumnsProduct.
                 new ConvShape(4, 1, 12, 12, 6, 5, 5, 1, 1, 2, 2, 1, 1, 1),
                 new ConvShape(4, 6, 9, 9, 16, 5, 5, 1, 1, 0, 0, 1, 1, 1)};
         for (ConvShape s : shapes) {
