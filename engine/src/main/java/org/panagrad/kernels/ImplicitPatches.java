@@ -216,42 +216,68 @@ final class ImplicitPatches {
     static final int VECTOR_WEIGHT_GRADIENT_MAX_CHANNELS = 64;
 
     /**
-     * Whether the weight gradient of s runs here on {@link VectorColumnsProduct}: the forward pass does and a
-     * group has at most {@link #VECTOR_WEIGHT_GRADIENT_MAX_CHANNELS} output channels. Before the per-tap products
-     * ({@link #weightGradient(ConvShape)}) when both apply.
+     * Whether the weight gradient of s runs here on {@link VectorColumnsProduct}: a group has at most
+     * {@link #VECTOR_WEIGHT_GRADIENT_MAX_CHANNELS} output channels and its scratch fits. Before the per-tap
+     * products ({@link #weightGradient(ConvShape)}) when both apply.
      */
     static boolean weightGradientByVectors(ConvShape s) {
-        return forward(s) && s.groupOutChannels() <= VECTOR_WEIGHT_GRADIENT_MAX_CHANNELS;
+        return applies(s) && s.groupOutChannels() <= VECTOR_WEIGHT_GRADIENT_MAX_CHANNELS
+                && vectorWeightGradientScratch(s) <= MAX_SCRATCH_FLOATS;
     }
 
-    /** The phase planes, dY transposed in whole vectors per position, and each group's sums, whole vectors per patch row. */
+    /** Whether the weight gradient by vectors reads the image in place: no padding to copy it into. */
+    private static boolean unpadded(ConvShape s) {
+        return s.padH() == 0 && s.padW() == 0;
+    }
+
+    /** Width of a row of the image the weight gradient by vectors reads: padded, or the image's own. */
+    private static int paddedWidth(ConvShape s) {
+        return s.width() + 2 * s.padW();
+    }
+
+    /** Floats of a channel of that image. */
+    private static int paddedPlane(ConvShape s) {
+        return (s.height() + 2 * s.padH()) * paddedWidth(s);
+    }
+
+    /** The padded image (none when unpadded), dY transposed in whole vectors per position, and each group's sums. */
     private static int vectorWeightGradientScratch(ConvShape s) {
         int ld = VectorColumnsProduct.leadingDimension(s.groupOutChannels());
-        return s.groupChannels() * channelFloats(s) + s.positions() * ld + s.groups() * VectorColumnsProduct.paddedRows(s.patchRows()) * ld;
+        int image = unpadded(s) ? 0 : s.groupChannels() * paddedPlane(s);
+        return image + s.positions() * ld + s.groups() * VectorColumnsProduct.paddedRows(s.patchRows()) * ld;
     }
 
     /**
      * The weight gradient of images [n0, n1) into g as {@link Convolution#weightGradientImages} lays it out (with
-     * accumulate added to g). Per image and group, the phase planes as in the forward pass and dY transposed, the
+     * accumulate added to g). Per image and group, the image zero-padded (not split into stride phases: the
+     * product steps through a row at the stride; read in place when there is no padding) and dY transposed, the
      * output channels of a position in whole vectors (the lanes past og zero), then {@code dW_g^T += X · dY^T} on
-     * {@link VectorColumnsProduct}, which reads row c of X, for tap t, as outHeight runs of outWidth from rows[t]
-     * on, a plane's width apart; summed over the images in the scratch's tail and written into g once at the end.
-     * So no patch block is built and nothing is packed.
+     * {@link VectorColumnsProduct}, which reads row (c, i, j) of X as outHeight runs of outWidth values strideW
+     * apart, from channel c's padded row i dilH and column j dilW on, a padded row times strideH apart; summed over
+     * the images in the scratch's tail and written into g once at the end. So no patch block is built and nothing
+     * is packed, strided or not (the forward pass's phase planes would cost a scalar gather per element at stride 2).
      */
     static void weightGradientByVectors(ConvShape s, int n0, int n1, float[] x, int xOff, float[] dy, int dyOff, float[] g,
                                         int gOff, boolean accumulate, float[] cols, int[] rows, boolean simd) {
         int og = s.groupOutChannels(), kg = s.patchRows(), m = VectorColumnsProduct.paddedRows(kg);
-        int ld = VectorColumnsProduct.leadingDimension(og);
-        int padded = s.groupChannels() * channelFloats(s), p = s.positions(), sums = padded + p * ld;
-        Elementwise.fill(padded + p * ld, 0f, cols, 0);
-        patchRowTable(s, rows);
+        int ld = VectorColumnsProduct.leadingDimension(og), cg = s.groupChannels();
+        boolean inPlace = unpadded(s);
+        int wp = paddedWidth(s), plane = paddedPlane(s), image = inPlace ? 0 : cg * plane;
+        int p = s.positions(), sums = image + p * ld;
+        Elementwise.fill(image + p * ld, 0f, cols, 0);
+        for (int c = 0, r = 0; c < cg; c++) {
+            for (int i = 0; i < s.kh(); i++) {
+                for (int j = 0; j < s.kw(); j++) rows[r++] = c * plane + i * s.dilationH() * wp + j * s.dilationW();
+            }
+        }
         for (int r = kg; r < m; r++) rows[r] = rows[kg - 1];
         for (int im = n0; im < n1; im++) {
             for (int gr = 0; gr < s.groups(); gr++) {
-                pad(s, x, xOff + im * s.imageSize(), gr, cols, simd);
-                gradientByPosition(og, p, dy, dyOff + im * s.outImageSize() + gr * og * p, cols, padded, ld, simd);
-                VectorColumnsProduct.multiply(m, s.outHeight(), s.outWidth(), planeWidth(s), cols, rows, cols, padded, cols,
-                        sums + gr * m * ld, im > n0, og, simd);
+                int from = xOff + im * s.imageSize() + gr * cg * s.height() * s.width();
+                if (!inPlace) padImage(s, x, from, cols, simd);
+                gradientByPosition(og, p, dy, dyOff + im * s.outImageSize() + gr * og * p, cols, image, ld, simd);
+                VectorColumnsProduct.multiply(m, s.outHeight(), s.outWidth(), s.strideH() * wp, s.strideW(), inPlace ? x : cols,
+                        inPlace ? from : 0, rows, cols, image, cols, sums + gr * m * ld, im > n0, og, simd);
             }
         }
         boolean transposed = Convolution.weightGradientTransposed(s);
@@ -263,6 +289,18 @@ final class ImplicitPatches {
                     float v = cols[from + t * ld + o];
                     g[to] = accumulate ? g[to] + v : v;
                 }
+            }
+        }
+    }
+
+    /** A group's channels from x[from..] into the inside of the zero-padded image at cols[0..] (the border as it was). */
+    private static void padImage(ConvShape s, float[] x, int from, float[] cols, boolean simd) {
+        int width = s.width(), wp = paddedWidth(s), plane = paddedPlane(s);
+        for (int c = 0; c < s.groupChannels(); c++) {
+            for (int h = 0; h < s.height(); h++) {
+                int src = from + (c * s.height() + h) * width, to = c * plane + (h + s.padH()) * wp + s.padW();
+                if (simd) System.arraycopy(x, src, cols, to, width);
+                else for (int q = 0; q < width; q++) cols[to + q] = x[src + q];
             }
         }
     }

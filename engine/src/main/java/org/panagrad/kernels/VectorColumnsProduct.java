@@ -44,12 +44,13 @@ final class VectorColumnsProduct {
 
     /**
      * c[cOff + r ld + j] = (accumulate ? that : 0) + the sum over steps (s, q), s < segments and q < length in that
-     * order, of a[aRows[r] + s aStride + q] b[bOff + (s length + q) ld + j], for r < m (a multiple of {@link #ROWS})
-     * and j < ld = {@link #leadingDimension}(width) (the scalar twin: j < width). A's rows are read in segments (the
-     * rows of an output image inside the wider rows of the padded copy), B's rows one after another.
+     * order, of a[aOff + aRows[r] + s aStride + q aStep] b[bOff + (s length + q) ld + j], for r < m (a multiple of
+     * {@link #ROWS}) and j < ld = {@link #leadingDimension}(width) (the scalar twin: j < width). A's rows are read in
+     * segments, aStep apart (the rows of an output image inside the wider rows of the padded image, at the stride),
+     * B's rows one after another.
      */
-    static void multiply(int m, int segments, int length, int aStride, float[] a, int[] aRows, float[] b, int bOff, float[] c,
-                         int cOff, boolean accumulate, int width, boolean simd) {
+    static void multiply(int m, int segments, int length, int aStride, int aStep, float[] a, int aOff, int[] aRows, float[] b,
+                         int bOff, float[] c, int cOff, boolean accumulate, int width, boolean simd) {
         int ld = leadingDimension(width);
         if (!simd) {
             for (int r = 0; r < m; r++) {
@@ -57,7 +58,9 @@ final class VectorColumnsProduct {
                     int ci = cOff + r * ld + j;
                     float acc = accumulate ? c[ci] : 0f;
                     for (int sg = 0, bi = bOff + j; sg < segments; sg++) {
-                        for (int q = 0, ai = aRows[r] + sg * aStride; q < length; q++, bi += ld) acc = Math.fma(a[ai + q], b[bi], acc);
+                        for (int q = 0, ai = aOff + aRows[r] + sg * aStride; q < length; q++, ai += aStep, bi += ld) {
+                            acc = Math.fma(a[ai], b[bi], acc);
+                        }
                     }
                     c[ci] = acc;
                 }
@@ -68,16 +71,18 @@ final class VectorColumnsProduct {
         for (int r = 0; r < m; r += ROWS) {
             int j = 0;
             for (; j < pairs; j += 2 * LANES) {
-                rows8x2(segments, length, aStride, a, aRows, r, b, bOff + j, ld, c, cOff + r * ld + j, accumulate);
+                rows8x2(segments, length, aStride, aStep, a, aOff, aRows, r, b, bOff + j, ld, c, cOff + r * ld + j, accumulate);
             }
-            for (; j < ld; j += LANES) rows8(segments, length, aStride, a, aRows, r, b, bOff + j, ld, c, cOff + r * ld + j, accumulate);
+            for (; j < ld; j += LANES) {
+                rows8(segments, length, aStride, aStep, a, aOff, aRows, r, b, bOff + j, ld, c, cOff + r * ld + j, accumulate);
+            }
         }
     }
 
-    private static void rows8(int segments, int length, int aStride, float[] a, int[] aRows, int r, float[] b, int bOff, int ld,
-                              float[] c, int c0, boolean accumulate) {
-        int a0 = aRows[r], a1 = aRows[r + 1], a2 = aRows[r + 2], a3 = aRows[r + 3];
-        int a4 = aRows[r + 4], a5 = aRows[r + 5], a6 = aRows[r + 6], a7 = aRows[r + 7];
+    private static void rows8(int segments, int length, int aStride, int aStep, float[] a, int aOff, int[] aRows, int r, float[] b,
+                              int bOff, int ld, float[] c, int c0, boolean accumulate) {
+        int a0 = aOff + aRows[r], a1 = aOff + aRows[r + 1], a2 = aOff + aRows[r + 2], a3 = aOff + aRows[r + 3];
+        int a4 = aOff + aRows[r + 4], a5 = aOff + aRows[r + 5], a6 = aOff + aRows[r + 6], a7 = aOff + aRows[r + 7];
         FloatVector c0v, c1v, c2v, c3v, c4v, c5v, c6v, c7v;
         if (accumulate) {
             c0v = FloatVector.fromArray(F, c, c0);
@@ -92,10 +97,10 @@ final class VectorColumnsProduct {
             c0v = c1v = c2v = c3v = c4v = c5v = c6v = c7v = FloatVector.zero(F);
         }
         // One loop over all of k, jumping to the next segment of A at the end of each.
-        for (int i = 0, k = segments * length, p = 0, end = length, q = bOff; i < k; i++, p++, q += ld) {
+        for (int i = 0, k = segments * length, span = length * aStep, p = 0, end = span, q = bOff; i < k; i++, p += aStep, q += ld) {
             if (p == end) {
-                p += aStride - length;
-                end = p + length;
+                p += aStride - span;
+                end = p + span;
             }
             FloatVector bv = FloatVector.fromArray(F, b, q);
             c0v = FloatVector.broadcast(F, a[a0 + p]).fma(bv, c0v);
@@ -118,11 +123,11 @@ final class VectorColumnsProduct {
     }
 
     /** Eight rows by two vectors: each step's two loads of B and eight broadcasts of A feed 16 multiply-adds. */
-    private static void rows8x2(int segments, int length, int aStride, float[] a, int[] aRows, int r, float[] b, int bOff,
-                                int ld, float[] c, int c0, boolean accumulate) {
+    private static void rows8x2(int segments, int length, int aStride, int aStep, float[] a, int aOff, int[] aRows, int r,
+                                float[] b, int bOff, int ld, float[] c, int c0, boolean accumulate) {
         int l = LANES;
-        int a0 = aRows[r], a1 = aRows[r + 1], a2 = aRows[r + 2], a3 = aRows[r + 3];
-        int a4 = aRows[r + 4], a5 = aRows[r + 5], a6 = aRows[r + 6], a7 = aRows[r + 7];
+        int a0 = aOff + aRows[r], a1 = aOff + aRows[r + 1], a2 = aOff + aRows[r + 2], a3 = aOff + aRows[r + 3];
+        int a4 = aOff + aRows[r + 4], a5 = aOff + aRows[r + 5], a6 = aOff + aRows[r + 6], a7 = aOff + aRows[r + 7];
         FloatVector c00, c01, c10, c11, c20, c21, c30, c31, c40, c41, c50, c51, c60, c61, c70, c71;
         if (accumulate) {
             c00 = FloatVector.fromArray(F, c, c0);
@@ -146,10 +151,10 @@ final class VectorColumnsProduct {
             c40 = c41 = c50 = c51 = c60 = c61 = c70 = c71 = c00;
         }
         // One loop over all of k, jumping to the next segment of A at the end of each.
-        for (int i = 0, k = segments * length, p = 0, end = length, q = bOff; i < k; i++, p++, q += ld) {
+        for (int i = 0, k = segments * length, span = length * aStep, p = 0, end = span, q = bOff; i < k; i++, p += aStep, q += ld) {
             if (p == end) {
-                p += aStride - length;
-                end = p + length;
+                p += aStride - span;
+                end = p + span;
             }
             FloatVector b0 = FloatVector.fromArray(F, b, q), b1 = FloatVector.fromArray(F, b, q + l);
             FloatVector v = FloatVector.broadcast(F, a[a0 + p]);

@@ -55,7 +55,7 @@ class FewChannelProductsTest {
 
     /**
      * Widths of one to five vectors (odd ones end in a one-vector block), partial last vectors among them, and A's
-     * rows read in one segment or in several, strides apart.
+     * rows read in one segment or in several, strides apart, element by element or every other element.
      */
     @Test
     void vectorColumnsFromTheSimdBodyAreThoseOfTheScalarTwin() {
@@ -64,20 +64,21 @@ class FewChannelProductsTest {
         for (int kg : new int[] {1, 7, 8, 9, 25, 150}) {
             int m = VectorColumnsProduct.paddedRows(kg);
             for (int length : DEPTHS) {
-                for (int[] segments : new int[][] {{1, 0}, {3, length + 2}, {2, 0}}) {
-                    int count = segments[0], stride = segments[1], k = count * length, span = (count - 1) * stride + length;
+                for (int[] segments : new int[][] {{1, 0, 1}, {3, length + 2, 1}, {2, 0, 1}, {3, 2 * length + 1, 2}}) {
+                    int count = segments[0], stride = segments[1], step = segments[2], k = count * length;
+                    int span = (count - 1) * stride + length * step;
                     for (int width : new int[] {1, lanes / 2 + 1, lanes, lanes + 1, 2 * lanes, 3 * lanes - 1, 4 * lanes, 5 * lanes}) {
                         int ld = VectorColumnsProduct.leadingDimension(width);
                         for (boolean accumulate : new boolean[] {false, true}) {
-                            float[] a = KernelTestSupport.random(rnd, 60 + span, -1f, 1f);
+                            float[] a = KernelTestSupport.random(rnd, 1 + 60 + span, -1f, 1f);
                             int[] aRows = new int[m];
                             for (int r = 0; r < m; r++) aRows[r] = rnd.nextInt(60);
                             float[] b = KernelTestSupport.random(rnd, 3 + k * ld, -1f, 1f);
                             float[] start = KernelTestSupport.random(rnd, 5 + m * ld + 2, -1f, 1f);
                             float[] simd = start.clone(), scalar = start.clone();
-                            VectorColumnsProduct.multiply(m, count, length, stride, a, aRows, b, 3, simd, 5, accumulate, width, true);
-                            VectorColumnsProduct.multiply(m, count, length, stride, a, aRows, b, 3, scalar, 5, accumulate, width, false);
-                            String what = "rows " + m + " segments " + count + " x " + length + " stride " + stride + " width " + width
+                            VectorColumnsProduct.multiply(m, count, length, stride, step, a, 1, aRows, b, 3, simd, 5, accumulate, width, true);
+                            VectorColumnsProduct.multiply(m, count, length, stride, step, a, 1, aRows, b, 3, scalar, 5, accumulate, width, false);
+                            String what = "rows " + m + " segments " + count + " x " + length + " stride " + stride + " step " + step + " width " + width
                                     + (accumulate ? " accumulating" : "");
                             for (int r = 0; r < m; r++) {
                                 for (int j = 0; j < width; j++) {
@@ -86,7 +87,7 @@ class FewChannelProductsTest {
                                     double sum = accumulate ? start[ci] : 0;
                                     for (int sg = 0; sg < count; sg++) {
                                         for (int q = 0; q < length; q++) {
-                                            sum += (double) a[aRows[r] + sg * stride + q] * b[3 + (sg * length + q) * ld + j];
+                                            sum += (double) a[1 + aRows[r] + sg * stride + q * step] * b[3 + (sg * length + q) * ld + j];
                                         }
                                     }
                                     assertEquals(sum, scalar[ci], 1e-4, what);
