@@ -1,9 +1,5 @@
 package org.panagrad.kernels;
 
-import jdk.incubator.vector.FloatVector;
-import jdk.incubator.vector.VectorOperators;
-import jdk.incubator.vector.VectorSpecies;
-
 /**
  * Convolutions with no patch matrix (implicit im2col). The forward pass copies the image once into a
  * zero-padded copy split into stride phases: channel c's element at padded row {@code u sH + a} and column
@@ -27,8 +23,6 @@ import jdk.incubator.vector.VectorSpecies;
  */
 final class ImplicitPatches {
     private ImplicitPatches() {}
-
-    private static final VectorSpecies<Float> F = Simd.FLOAT;
 
     /** Above this many floats of scratch per thread, a convolution builds patch blocks instead. */
     static final int MAX_SCRATCH_FLOATS = 1 << 20;
@@ -100,12 +94,12 @@ final class ImplicitPatches {
             for (int g = 0; g < s.groups(); g++) {
                 pad(s, x, xOff + im * s.imageSize(), g, cols, simd);
                 rowProduct(og, n, kg, w, wOff + g * og * kg, cols, rows, padded, ldc, simd);
-                int out = yOff + im * s.outImageSize() + g * og * p;
+                int out = yOff + im * s.outImageSize() + g * og * p, end = out + og * p;
                 for (int o = 0; o < og; o++) {
                     float b = bias == null ? 0f : bias[biasOff + g * og + o];
                     for (int r = 0; r < oh; r++) {
                         int from = padded + o * ldc + r * wq, to = out + (o * oh + r) * ow;
-                        if (simd) copyOut(cols, from, y, to, ow, b, relu);
+                        if (simd) ShortRows.copyBiased(cols, from, y, to, ow, b, relu, end);
                         else for (int q = 0; q < ow; q++) y[to + q] = relu ? Math.max(cols[from + q] + b, 0f) : cols[from + q] + b;
                     }
                 }
@@ -299,7 +293,7 @@ final class ImplicitPatches {
         for (int c = 0; c < s.groupChannels(); c++) {
             for (int h = 0; h < s.height(); h++) {
                 int src = from + (c * s.height() + h) * width, to = c * plane + (h + s.padH()) * wp + s.padW();
-                if (simd) System.arraycopy(x, src, cols, to, width);
+                if (simd) ShortRows.copyAmongZeros(x, src, cols, to, width);
                 else for (int q = 0; q < width; q++) cols[to + q] = x[src + q];
             }
         }
@@ -334,7 +328,9 @@ final class ImplicitPatches {
     private static void splitRow(ConvShape s, float[] x, int from, float[] cols, int to, int plane, boolean simd) {
         int sw = s.strideW(), width = s.width();
         if (sw == 1) {
-            if (simd) System.arraycopy(x, from, cols, to + s.padW(), width);
+            // Rows in order only at stride 1: strided in height, the phases' rows interleave.
+            if (simd && s.strideH() == 1) ShortRows.copyAmongZeros(x, from, cols, to + s.padW(), width);
+            else if (simd) System.arraycopy(x, from, cols, to + s.padW(), width);
             else for (int q = 0; q < width; q++) cols[to + s.padW() + q] = x[from + q];
             return;
         }
@@ -425,7 +421,7 @@ final class ImplicitPatches {
                 for (int o = 0; o < og; o++) {
                     for (int r = 0; r < s.outHeight(); r++) {
                         int from = grad + (o * s.outHeight() + r) * s.outWidth(), to = o * plane + (top + r) * wq + left;
-                        if (simd) System.arraycopy(dy, from, cols, to, s.outWidth());
+                        if (simd) ShortRows.copyAmongZeros(dy, from, cols, to, s.outWidth());
                         else for (int q = 0; q < s.outWidth(); q++) cols[to + q] = dy[from + q];
                     }
                 }
@@ -456,11 +452,13 @@ final class ImplicitPatches {
                             rowProduct(cg, n, k, cols, wg, cols, rows, product, ldc, simd);
                             wg += cg * k;
                         }
+                        // At stride 1 the rows go out in order, each past its end over the next one's start.
+                        int limit = sh == 1 && sw == 1 ? image + cg * s.height() * s.width() : 0;
                         for (int c = 0; c < cg; c++) {
                             for (int u = 0; u < us; u++) {
                                 int h = (u0 + u) * sh + a - s.padH(), wcol = v0 * sw + b - s.padW();
                                 int to = image + (c * s.height() + h) * s.width() + wcol, from = product + c * ldc + u * wq;
-                                scatterRow(cols, from, k > 0, dx, to, vs, sw, simd);
+                                scatterRow(cols, from, k > 0, dx, to, vs, sw, limit, simd);
                             }
                         }
                     }
@@ -486,10 +484,13 @@ final class ImplicitPatches {
         return rowsOf * colsOf;
     }
 
-    /** len values from src[from..] (or zeros, when not any) into dst from to on, step apart. */
-    private static void scatterRow(float[] src, int from, boolean any, float[] dst, int to, int len, int step, boolean simd) {
+    /**
+     * len values from src[from..] (or zeros, when not any) into dst from to on, step apart; the SIMD body may write
+     * past the row's end up to limit (see {@link ShortRows#copy}).
+     */
+    private static void scatterRow(float[] src, int from, boolean any, float[] dst, int to, int len, int step, int limit, boolean simd) {
         if (simd && step == 1) {
-            if (any) System.arraycopy(src, from, dst, to, len);
+            if (any) ShortRows.copy(src, from, dst, to, len, limit);
             else Elementwise.fill(len, 0f, dst, to);
             return;
         }
@@ -498,15 +499,5 @@ final class ImplicitPatches {
 
     private static int ceilDiv(int a, int b) {
         return -Math.floorDiv(-a, b);
-    }
-
-    private static void copyOut(float[] src, int from, float[] dst, int to, int len, float b, boolean relu) {
-        FloatVector bv = FloatVector.broadcast(F, b), zero = FloatVector.zero(F);
-        int q = 0;
-        for (int end = F.loopBound(len); q < end; q += F.length()) {
-            FloatVector v = FloatVector.fromArray(F, src, from + q).add(bv);
-            (relu ? v.lanewise(VectorOperators.MAX, zero) : v).intoArray(dst, to + q);
-        }
-        for (; q < len; q++) dst[to + q] = relu ? Math.max(src[from + q] + b, 0f) : src[from + q] + b;
     }
 }
