@@ -59,76 +59,97 @@ final class AttentionRowProducts {
      */
     static void fourRows(float[] coef, int a0, int a1, int a2, int a3, int ct, int t0, int t1, float[] m, int m0, int mr,
                          int width, float[] out, int o, int or, boolean accumulate, float scale) {
-        int lanes = F.length(), c = 0, o1 = o + or, o2 = o1 + or, o3 = o2 + or;
+        int lanes = F.length(), c = 0;
         for (; c + 2 * lanes <= width; c += 2 * lanes) {
-            FloatVector s00 = FloatVector.zero(F), s01 = s00, s10 = s00, s11 = s00, s20 = s00, s21 = s00, s30 = s00, s31 = s00;
-            if (accumulate) {
-                s00 = FloatVector.fromArray(F, out, o + c);
-                s01 = FloatVector.fromArray(F, out, o + c + lanes);
-                s10 = FloatVector.fromArray(F, out, o1 + c);
-                s11 = FloatVector.fromArray(F, out, o1 + c + lanes);
-                s20 = FloatVector.fromArray(F, out, o2 + c);
-                s21 = FloatVector.fromArray(F, out, o2 + c + lanes);
-                s30 = FloatVector.fromArray(F, out, o3 + c);
-                s31 = FloatVector.fromArray(F, out, o3 + c + lanes);
-            }
-            for (int t = t0, at = m0 + t0 * mr + c, ta = t0 * ct; t < t1; t++, at += mr, ta += ct) {
-                FloatVector x0 = FloatVector.fromArray(F, m, at), x1 = FloatVector.fromArray(F, m, at + lanes);
-                FloatVector e = FloatVector.broadcast(F, coef[a0 + ta]);
-                s00 = x0.fma(e, s00);
-                s01 = x1.fma(e, s01);
-                e = FloatVector.broadcast(F, coef[a1 + ta]);
-                s10 = x0.fma(e, s10);
-                s11 = x1.fma(e, s11);
-                e = FloatVector.broadcast(F, coef[a2 + ta]);
-                s20 = x0.fma(e, s20);
-                s21 = x1.fma(e, s21);
-                e = FloatVector.broadcast(F, coef[a3 + ta]);
-                s30 = x0.fma(e, s30);
-                s31 = x1.fma(e, s31);
-            }
-            s00.mul(scale).intoArray(out, o + c);
-            s01.mul(scale).intoArray(out, o + c + lanes);
-            s10.mul(scale).intoArray(out, o1 + c);
-            s11.mul(scale).intoArray(out, o1 + c + lanes);
-            s20.mul(scale).intoArray(out, o2 + c);
-            s21.mul(scale).intoArray(out, o2 + c + lanes);
-            s30.mul(scale).intoArray(out, o3 + c);
-            s31.mul(scale).intoArray(out, o3 + c + lanes);
+            fourRowsTwoVectors(coef, a0, a1, a2, a3, ct, t0, t1, m, m0 + c, mr, out, o + c, or, accumulate, scale);
         }
         if (c + lanes <= width) {
-            // One accumulator per row in a plain loop over t, and the stored vectors computed from zero, whose class
-            // C2 knows, rather than from the loop-carried sums (typed FloatVector): with two accumulators per row, a
-            // tail for odd t and e0.add(d0).mul(scale), on JDK 17 in vit-tiny's HVP the four stores below had no
-            // constant species, fell back to Java and boxed every vector; with s3.mul(scale) one of them still did.
-            // Written as a loop over c instead of this if, C2 boxed more. Not settled: this form compiled clean with
-            // JFR recording and still failed the four stores without it (bench/results, 2026-12-05 allocation).
-            FloatVector zero = FloatVector.zero(F), s0 = zero, s1 = zero, s2 = zero, s3 = zero;
-            if (accumulate) {
-                s0 = FloatVector.fromArray(F, out, o + c);
-                s1 = FloatVector.fromArray(F, out, o1 + c);
-                s2 = FloatVector.fromArray(F, out, o2 + c);
-                s3 = FloatVector.fromArray(F, out, o3 + c);
-            }
-            for (int t = t0, at = m0 + t0 * mr + c, ta = t0 * ct; t < t1; t++, at += mr, ta += ct) {
-                FloatVector x = FloatVector.fromArray(F, m, at);
-                s0 = x.fma(FloatVector.broadcast(F, coef[a0 + ta]), s0);
-                s1 = x.fma(FloatVector.broadcast(F, coef[a1 + ta]), s1);
-                s2 = x.fma(FloatVector.broadcast(F, coef[a2 + ta]), s2);
-                s3 = x.fma(FloatVector.broadcast(F, coef[a3 + ta]), s3);
-            }
-            zero.add(s0).mul(scale).intoArray(out, o + c);
-            zero.add(s1).mul(scale).intoArray(out, o1 + c);
-            zero.add(s2).mul(scale).intoArray(out, o2 + c);
-            zero.add(s3).mul(scale).intoArray(out, o3 + c);
+            fourRowsOneVector(coef, a0, a1, a2, a3, ct, t0, t1, m, m0 + c, mr, out, o + c, or, accumulate, scale);
             c += lanes;
         }
-        for (; c < width; c++) {
+        for (int o1 = o + or, o2 = o1 + or, o3 = o2 + or; c < width; c++) {
             out[o + c] = scale * dot(accumulate ? out[o + c] : 0f, coef, a0, ct, t0, t1, m, m0 + c, mr);
             out[o1 + c] = scale * dot(accumulate ? out[o1 + c] : 0f, coef, a1, ct, t0, t1, m, m0 + c, mr);
             out[o2 + c] = scale * dot(accumulate ? out[o2 + c] : 0f, coef, a2, ct, t0, t1, m, m0 + c, mr);
             out[o3 + c] = scale * dot(accumulate ? out[o3 + c] : 0f, coef, a3, ct, t0, t1, m, m0 + c, mr);
         }
+    }
+
+    /*
+     * The two vector bodies of fourRows are methods of their own (the two-vector one too big in bytecode for C2 to
+     * inline), so each C2 compilation stays small. As one method, C2 compiled it (tier 4, no failure reported) with
+     * the Vector API calls of some of the last stores (mul(scale)) falling back to Java code that allocates a vector
+     * per call, for good: vit-tiny's HVP allocated 11.4 MB per call for each store left so, 2 to 4 of them depending
+     * on the fork's profile (JFR allocation samples: FloatVector.mul(float) in fourRows, lines of the one-vector
+     * stores). Deterministically under -Xbatch: FixedStepsAllocationTest.
+     */
+
+    /** Columns [0, 2 lanes) of fourRows' output rows, from m0 and o. */
+    private static void fourRowsTwoVectors(float[] coef, int a0, int a1, int a2, int a3, int ct, int t0, int t1,
+                                           float[] m, int m0, int mr, float[] out, int o, int or, boolean accumulate,
+                                           float scale) {
+        int lanes = F.length(), o1 = o + or, o2 = o1 + or, o3 = o2 + or;
+        FloatVector s00 = FloatVector.zero(F), s01 = s00, s10 = s00, s11 = s00, s20 = s00, s21 = s00, s30 = s00, s31 = s00;
+        if (accumulate) {
+            s00 = FloatVector.fromArray(F, out, o);
+            s01 = FloatVector.fromArray(F, out, o + lanes);
+            s10 = FloatVector.fromArray(F, out, o1);
+            s11 = FloatVector.fromArray(F, out, o1 + lanes);
+            s20 = FloatVector.fromArray(F, out, o2);
+            s21 = FloatVector.fromArray(F, out, o2 + lanes);
+            s30 = FloatVector.fromArray(F, out, o3);
+            s31 = FloatVector.fromArray(F, out, o3 + lanes);
+        }
+        for (int t = t0, at = m0 + t0 * mr, ta = t0 * ct; t < t1; t++, at += mr, ta += ct) {
+            FloatVector x0 = FloatVector.fromArray(F, m, at), x1 = FloatVector.fromArray(F, m, at + lanes);
+            FloatVector e = FloatVector.broadcast(F, coef[a0 + ta]);
+            s00 = x0.fma(e, s00);
+            s01 = x1.fma(e, s01);
+            e = FloatVector.broadcast(F, coef[a1 + ta]);
+            s10 = x0.fma(e, s10);
+            s11 = x1.fma(e, s11);
+            e = FloatVector.broadcast(F, coef[a2 + ta]);
+            s20 = x0.fma(e, s20);
+            s21 = x1.fma(e, s21);
+            e = FloatVector.broadcast(F, coef[a3 + ta]);
+            s30 = x0.fma(e, s30);
+            s31 = x1.fma(e, s31);
+        }
+        s00.mul(scale).intoArray(out, o);
+        s01.mul(scale).intoArray(out, o + lanes);
+        s10.mul(scale).intoArray(out, o1);
+        s11.mul(scale).intoArray(out, o1 + lanes);
+        s20.mul(scale).intoArray(out, o2);
+        s21.mul(scale).intoArray(out, o2 + lanes);
+        s30.mul(scale).intoArray(out, o3);
+        s31.mul(scale).intoArray(out, o3 + lanes);
+    }
+
+    /** Columns [0, lanes) of fourRows' output rows, from m0 and o: one accumulator per row. */
+    private static void fourRowsOneVector(float[] coef, int a0, int a1, int a2, int a3, int ct, int t0, int t1,
+                                          float[] m, int m0, int mr, float[] out, int o, int or, boolean accumulate,
+                                          float scale) {
+        int o1 = o + or, o2 = o1 + or, o3 = o2 + or;
+        // The stored vectors are computed from zero, whose class C2 knows, rather than from the loop-carried sums
+        // (typed FloatVector): written from the sums, on JDK 17 in vit-tiny's HVP the stores had no constant species.
+        FloatVector zero = FloatVector.zero(F), s0 = zero, s1 = zero, s2 = zero, s3 = zero;
+        if (accumulate) {
+            s0 = FloatVector.fromArray(F, out, o);
+            s1 = FloatVector.fromArray(F, out, o1);
+            s2 = FloatVector.fromArray(F, out, o2);
+            s3 = FloatVector.fromArray(F, out, o3);
+        }
+        for (int t = t0, at = m0 + t0 * mr, ta = t0 * ct; t < t1; t++, at += mr, ta += ct) {
+            FloatVector x = FloatVector.fromArray(F, m, at);
+            s0 = x.fma(FloatVector.broadcast(F, coef[a0 + ta]), s0);
+            s1 = x.fma(FloatVector.broadcast(F, coef[a1 + ta]), s1);
+            s2 = x.fma(FloatVector.broadcast(F, coef[a2 + ta]), s2);
+            s3 = x.fma(FloatVector.broadcast(F, coef[a3 + ta]), s3);
+        }
+        zero.add(s0).mul(scale).intoArray(out, o);
+        zero.add(s1).mul(scale).intoArray(out, o1);
+        zero.add(s2).mul(scale).intoArray(out, o2);
+        zero.add(s3).mul(scale).intoArray(out, o3);
     }
 
     /** One row of {@link #times}. */

@@ -27,7 +27,7 @@ final class LaneSum {
      * parameter as receiver, where the method is not inlined) compiled to the allocating fallback; so JDK 17 keeps
      * reduceLanes, in a method small enough to be always inlined.
      */
-    private static final boolean ORDERED_REDUCTION = Runtime.version().feature() <= 17;
+    static final boolean ORDERED_REDUCTION = Runtime.version().feature() <= 17;
 
     static float of(FloatVector v) {
         return ORDERED_REDUCTION ? v.reduceLanes(VectorOperators.ADD) : tree(v);

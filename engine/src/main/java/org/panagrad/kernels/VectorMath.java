@@ -73,7 +73,9 @@ final class VectorMath {
             if (out != null) e.intoArray(out, outOff + i); // loop-invariant: C2 unswitches the loop on it
             sum = e.add(sum);
         }
-        float total = LaneSum.of(zero.add(sum));
+        // JDK 17 reduces here, not in LaneSum.of: C2 has refused to inline that call (NodeCountInliningCutoff) and then
+        // boxed the vector on every call.
+        float total = LaneSum.ORDERED_REDUCTION ? zero.add(sum).reduceLanes(VectorOperators.ADD) : LaneSum.of(zero.add(sum));
         for (; i < n; i++) {
             float e = (float) Math.exp(a * x[xOff + i] - shift);
             if (out != null) out[outOff + i] = e;
@@ -111,7 +113,9 @@ final class VectorMath {
             e.intoArray(out, outOff + i);
             sum = e.add(sum);
         }
-        float total = LaneSum.of(zero.add(sum));
+        // JDK 17 reduces here, not in LaneSum.of: C2 has refused to inline that call (NodeCountInliningCutoff) and then
+        // boxed the vector on every call.
+        float total = LaneSum.ORDERED_REDUCTION ? zero.add(sum).reduceLanes(VectorOperators.ADD) : LaneSum.of(zero.add(sum));
         for (; i < n; i++) {
             float e = (float) Math.exp(x[xOff + i] - shift);
             out[outOff + i] = e;
