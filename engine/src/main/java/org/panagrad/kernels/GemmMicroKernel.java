@@ -63,58 +63,7 @@ final class GemmMicroKernel {
     static void multiply(int kc, float[] a, int aRow0, int aRowStride, int aStep, float[] b, int bPanel, int bStep,
                          float[] tile) {
         if (MR == 12) strided12(kc, a, aRow0, aRowStride, aStep, b, bPanel, bStep, tile);
-        else if (aStep == 1) rowMajor6(kc, a, aRow0, aRowStride, b, bPanel, bStep, tile);
         else strided6(kc, a, aRow0, aRowStride, aStep, b, bPanel, bStep, tile);
-    }
-
-    /**
-     * {@link #strided6} for rows of A contiguous along k (A as stored, read in place: 128 x 10 x 500 at 8 lanes,
-     * whose one B panel does not pay for packing A). Each row has its own loop-invariant start and the loop runs
-     * on p, so C2 checks the rows' ranges once before the loop (as in {@link #narrowRowMajor}), where strided6's
-     * a[ai + r * aRowStride] is checked at every broadcast.
-     */
-    private static void rowMajor6(int kc, float[] a, int aRow0, int lda, float[] b, int bPanel, int bStep, float[] tile) {
-        FloatVector c00 = FloatVector.zero(F), c01 = FloatVector.zero(F);
-        FloatVector c10 = FloatVector.zero(F), c11 = FloatVector.zero(F);
-        FloatVector c20 = FloatVector.zero(F), c21 = FloatVector.zero(F);
-        FloatVector c30 = FloatVector.zero(F), c31 = FloatVector.zero(F);
-        FloatVector c40 = FloatVector.zero(F), c41 = FloatVector.zero(F);
-        FloatVector c50 = FloatVector.zero(F), c51 = FloatVector.zero(F);
-        int a0 = aRow0, a1 = aRow0 + lda, a2 = aRow0 + 2 * lda, a3 = aRow0 + 3 * lda, a4 = aRow0 + 4 * lda, a5 = aRow0 + 5 * lda;
-        for (int p = 0, bi = bPanel; p < kc; p++, bi += bStep) {
-            FloatVector b0 = FloatVector.fromArray(F, b, bi);
-            FloatVector b1 = FloatVector.fromArray(F, b, bi + LANES);
-            FloatVector x = FloatVector.broadcast(F, a[a0 + p]);
-            c00 = x.fma(b0, c00);
-            c01 = x.fma(b1, c01);
-            x = FloatVector.broadcast(F, a[a1 + p]);
-            c10 = x.fma(b0, c10);
-            c11 = x.fma(b1, c11);
-            x = FloatVector.broadcast(F, a[a2 + p]);
-            c20 = x.fma(b0, c20);
-            c21 = x.fma(b1, c21);
-            x = FloatVector.broadcast(F, a[a3 + p]);
-            c30 = x.fma(b0, c30);
-            c31 = x.fma(b1, c31);
-            x = FloatVector.broadcast(F, a[a4 + p]);
-            c40 = x.fma(b0, c40);
-            c41 = x.fma(b1, c41);
-            x = FloatVector.broadcast(F, a[a5 + p]);
-            c50 = x.fma(b0, c50);
-            c51 = x.fma(b1, c51);
-        }
-        c00.intoArray(tile, 0 * NR);
-        c01.intoArray(tile, 0 * NR + LANES);
-        c10.intoArray(tile, 1 * NR);
-        c11.intoArray(tile, 1 * NR + LANES);
-        c20.intoArray(tile, 2 * NR);
-        c21.intoArray(tile, 2 * NR + LANES);
-        c30.intoArray(tile, 3 * NR);
-        c31.intoArray(tile, 3 * NR + LANES);
-        c40.intoArray(tile, 4 * NR);
-        c41.intoArray(tile, 4 * NR + LANES);
-        c50.intoArray(tile, 5 * NR);
-        c51.intoArray(tile, 5 * NR + LANES);
     }
 
     /**
