@@ -460,6 +460,29 @@ class GemmTest {
     }
 
     /**
+     * NarrowGemm's tiles of C's transpose (A transposed, at least NR rows) at every width up to a vector, so every
+     * B panel height (12, 10 for 9 or 10 columns at 16 lanes, 8, 4) meets a short and a long k, rows that leave an
+     * edge tile, and each epilogue.
+     */
+    @Test
+    void transposedNarrowTilesMatchScalarAtEveryWidth() {
+        int lanes = GemmMicroKernel.LANES, nr = GemmMicroKernel.NR;
+        Random rnd = new Random(37);
+        for (int n = 1; n <= lanes; n++) {
+            for (int k : new int[] {1, 7, 130}) {
+                for (int t = 0; t < 4; t++) {
+                    int m = t % 2 == 0 ? nr : 3 * nr + 5;
+                    Case.Mask mask = Case.Mask.values()[(n + t) % 3];
+                    Case c = new Case(rnd, true, t >= 2, m, n, k, t == 3 ? 1f : -0.75f,
+                            mask == Case.Mask.IN_PLACE || t == 3 ? 0f : 0.5f, t == 1, t == 2, mask);
+                    assertTrue(NarrowGemm.transposedTiles(c.probe(1)), c + " takes transposed tiles");
+                    c.assertMatchesScalar(c.runFast());
+                }
+            }
+        }
+    }
+
+    /**
      * Products at most one vector wide (NarrowGemm: an output layer's n = 10 at 16 lanes, 8 at 8; n = 1 and a
      * full vector), all transposes, row counts that leave an edge panel, a mask of their own or in C, k past a
      * block: on 2 and 3 threads, bit for bit against one, and against the scalar twin.
