@@ -21,6 +21,8 @@ vector width and blocking (Gemm.describe(), from a JVM with the benchmark's flag
 emits AVX2 code and the preferred width is 256 bits) and OpenBLAS with OPENBLAS_CORETYPE=Haswell. --jvm-args
 adds flags to Panagrad's JVMs only (e.g. -Dpanagrad.vectorBits=256: the 256-bit kernels on AVX-512 code). Both sides report the median time per call
 (JMH in sample mode; numpy timed call by call), so a burst of interference moves neither.
+Each table row also gives both sides' fraction of the float32 FMA peak at Panagrad's width, measured once per
+invocation with PeakFlopsBench in a JVM with the same flags (one core; the 2-thread rows against twice it).
 Refuses to compare against the reference BLAS (netlib libblas): that would flatter Panagrad ~10x.
 
 Each round also runs GemmPairBench at 1024^3, two independent 1-thread products at once (one per core), right
@@ -200,6 +202,14 @@ def run_jmh_pair(java, quick, m, n, k, jvm_args=()):
     return median(r["primaryMetric"]["rawData"][0]) * 2.0 * m * n * k / 1e9
 
 
+def run_peak(java, jvm_args=()):
+    """PeakFlopsBench at the width these JVM flags give: one core's float32 FMA peak in GFLOP/s (its flops
+    counter, the median of the measurement iterations)."""
+    print("  jmh PeakFlopsBench ...", file=sys.stderr, flush=True)
+    r = jmh_json(java, ["PeakFlopsBench", "-wi", "3", "-i", "5", "-bm", "thrpt", "-tu", "s"], None, jvm_args)[0]
+    return median(r["secondaryMetrics"]["flops"]["rawData"][0]) / 1e9
+
+
 def require_jar_and_quiet_machine():
     """Exits with what to do when the benchmarks jar is missing or another benchmark is running."""
     if not os.path.exists(JAR):
@@ -283,6 +293,7 @@ def main():
     require_jar_and_quiet_machine()
 
     # Shape by shape, numpy then JMH, so both sides of a ratio are measured within a minute of each other.
+    peak = run_peak(args.java, jvm_args)
     rounds = []
     for r in range(args.rounds):
         np_runs = {t: {"info": None, "results": []} for t in THREADS}
@@ -309,10 +320,12 @@ def main():
     print(f"CPU: {cpu_name()}.")
     print(f"Panagrad (JVM flags: {' '.join(jvm_args) or 'none'}): {gemm_description(args.java, jvm_args)}.")
     print(f"OpenBLAS: " + "; ".join(f"{t} thread(s): {openblas_kernels(rounds[0][0][t]['info'])}" for t in THREADS)
-          + f", OPENBLAS_CORETYPE={coretype or 'unset'}, OPENBLAS_L2_SIZE unset.\n")
+          + f", OPENBLAS_CORETYPE={coretype or 'unset'}, OPENBLAS_L2_SIZE unset.")
+    print(f"Peak (PeakFlopsBench, same JVM flags): {peak:.1f} GFLOP/s per core; the peak columns divide by it "
+          f"times the thread count.\n")
     print("| product | m x n x k | op | threads | Panagrad GFLOP/s | OpenBLAS GFLOP/s | Panagrad / OpenBLAS "
-          "| per round | Panagrad 2T/1T |")
-    print("|---|---|---|---:|---:|---:|---:|---|---:|")
+          "| per round | Panagrad 2T/1T | Panagrad / peak | OpenBLAS / peak |")
+    print("|---|---|---|---:|---:|---:|---:|---|---:|---:|---:|")
     for i, (label, m, n, k, ta, tb) in enumerate(shapes):
         flop = 2.0 * m * n * k
         for t in THREADS:
@@ -322,7 +335,8 @@ def main():
             scale = "" if t == 1 else f"{median([java[(label, t)] / java[(label, 1)] for _, java in rounds]):.2f}x"
             op = ("T" if ta else "N") + ("T" if tb else "N")
             print(f"| {label} | {m}x{n}x{k} | {op} | {t} | {median(pg):.1f} | {median(ob):.1f} | "
-                  f"{median(ratios):.2f} | {' '.join(f'{x:.2f}' for x in ratios)} | {scale} |")
+                  f"{median(ratios):.2f} | {' '.join(f'{x:.2f}' for x in ratios)} | {scale} | "
+                  f"{median(pg) / (peak * t):.2f} | {median(ob) / (peak * t):.2f} |")
 
     if SHAPES[0] not in shapes:
         return

@@ -33,6 +33,12 @@ final class BlockedGemm {
      * taken holds the others up little, large enough that claiming costs nothing (1024^3: 8 B panels each).
      */
     private static final int PACK_UNITS_PER_PART = 4;
+    /**
+     * Below this k block, whole tiles of a product with alpha = 1, beta = 0 and no epilogue but a mask (GemmBench's,
+     * and ReLU's backward dY W^T of an output layer) go from the micro-kernel's registers straight into C
+     * ({@link GemmMicroKernel#multiplyPackedInto}): the tile's round trip is then a large share of the work.
+     */
+    static final int FUSED_STORE_MAX_K = 32;
     /** Pack A only when each A panel meets at least this many B panels. */
     private static final int PACK_A_MIN_PANELS = 3;
 
@@ -210,12 +216,21 @@ final class BlockedGemm {
     private static void multiplyBlock(GemmJob job, float[] packedA, float[] packedB, int kc, int ic, int mc,
                                       int jc, int nc, float beta, boolean lastBlock, float[] tile) {
         int slice = Math.max(1, SLICE_FLOATS / (Math.max(1, kc) * NR)) * NR;
+        float[] mask = lastBlock ? job.mask : null;
+        boolean fused = kc < FUSED_STORE_MAX_K && job.alpha == 1f && beta == 0f
+                && !(lastBlock && (job.bias != null || job.relu));
         for (int j0 = 0; j0 < nc; j0 += slice) {
             int j1 = Math.min(nc, j0 + slice);
             for (int ir = 0, h; ir < mc; ir += h) {
                 h = panelRows(ir, mc);
                 int mr = Math.min(h, mc - ir);
                 for (int jr = j0; jr < j1; jr += NR) {
+                    if (fused && mr == MR && jr + NR <= nc) {
+                        int ci = job.cOff + (ic + ir) * job.ldc + jc + jr;
+                        GemmMicroKernel.multiplyPackedInto(kc, packedA, ir * kc, packedB, jr * kc, job.c, ci, job.ldc,
+                                mask, ci - job.cOff + job.maskOff);
+                        continue;
+                    }
                     GemmMicroKernel.multiplyPacked(h, kc, packedA, ir * kc, packedB, jr * kc, NR, tile);
                     GemmStore.store(job, tile, ic + ir, jc + jr, mr, Math.min(NR, nc - jr), beta, lastBlock);
                 }

@@ -1,6 +1,7 @@
 package org.panagrad.kernels;
 
 import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
@@ -42,7 +43,8 @@ final class GemmMicroKernel {
 
     /**
      * tile[r * NR + j] = sum over p < kc of A(r, p) * B(p, j) for the r < rows of a packed panel of A (rows values
-     * per step from aPanel on: MR, or 8 or 4 for the panels that finish a block) and B(p, j) = b[bPanel + p * bStep + j].
+     * per step from aPanel on: MR, or 8 or 4 for the panels that finish a block, or at 16 lanes 10 for
+     * {@link NarrowGemm}'s panel of an output layer's 10 classes) and B(p, j) = b[bPanel + p * bStep + j].
      */
     static void multiplyPacked(int rows, int kc, float[] a, int aPanel, float[] b, int bPanel, int bStep, float[] tile) {
         if (rows == MR) {
@@ -50,6 +52,8 @@ final class GemmMicroKernel {
             else packed6(kc, a, aPanel, b, bPanel, bStep, tile);
         } else if (rows == 8) {
             packed8(kc, a, aPanel, b, bPanel, bStep, tile);
+        } else if (rows == 10 && MR == 12) {
+            packed10(kc, a, aPanel, b, bPanel, bStep, tile);
         } else {
             packed4(kc, a, aPanel, b, bPanel, bStep, tile);
         }
@@ -63,6 +67,278 @@ final class GemmMicroKernel {
                          float[] tile) {
         if (MR == 12) strided12(kc, a, aRow0, aRowStride, aStep, b, bPanel, bStep, tile);
         else strided6(kc, a, aRow0, aRowStride, aStep, b, bPanel, bStep, tile);
+    }
+
+    /**
+     * {@link #multiplyPacked} for a whole MR x NR tile of a packed A panel and a packed B panel, with alpha = 1,
+     * beta = 0 and at most a mask for an epilogue, written from the registers straight into C at ci (leading
+     * dimension ldc), zeroed where mask[mi ..] is not positive (mask may be C itself: each mask vector is read
+     * before its C vector is written): the operations of {@link GemmStore#store} on that case, so the same bits,
+     * without the tile's round trip (a store and a load of every accumulator), which at a short k costs about
+     * as much as a third of the FMAs (128 x 500 x 10 NT: 10 steps of 24 FMAs per tile). The epilogue is written
+     * out in each kernel rather than in a method taking the accumulators: a call that C2 does not inline boxes
+     * every vector argument (measured: 32 KB per call at 256 bits on JDK 17). And one kernel per epilogue: a
+     * 12-row kernel with both (2177 bytecodes) ran out of C1's registers ("COMPILE SKIPPED: out of virtual
+     * registers"), so until C2 compiled it, and after any deoptimisation, it ran interpreted, boxing every vector.
+     */
+    static void multiplyPackedInto(int kc, float[] a, int aPanel, float[] b, int bPanel, float[] c, int ci, int ldc,
+                                   float[] mask, int mi) {
+        if (mask == null) {
+            if (MR == 12) packed12Into(kc, a, aPanel, b, bPanel, c, ci, ldc);
+            else packed6Into(kc, a, aPanel, b, bPanel, c, ci, ldc);
+        } else if (MR == 12) {
+            packed12IntoMasked(kc, a, aPanel, b, bPanel, c, ci, ldc, mask, mi);
+        } else {
+            packed6IntoMasked(kc, a, aPanel, b, bPanel, c, ci, ldc, mask, mi);
+        }
+    }
+
+    private static void packed12Into(int kc, float[] a, int aPanel, float[] b, int bPanel, float[] c, int ci, int ldc) {
+        FloatVector c00 = FloatVector.zero(F), c01 = FloatVector.zero(F);
+        FloatVector c10 = FloatVector.zero(F), c11 = FloatVector.zero(F);
+        FloatVector c20 = FloatVector.zero(F), c21 = FloatVector.zero(F);
+        FloatVector c30 = FloatVector.zero(F), c31 = FloatVector.zero(F);
+        FloatVector c40 = FloatVector.zero(F), c41 = FloatVector.zero(F);
+        FloatVector c50 = FloatVector.zero(F), c51 = FloatVector.zero(F);
+        FloatVector c60 = FloatVector.zero(F), c61 = FloatVector.zero(F);
+        FloatVector c70 = FloatVector.zero(F), c71 = FloatVector.zero(F);
+        FloatVector c80 = FloatVector.zero(F), c81 = FloatVector.zero(F);
+        FloatVector c90 = FloatVector.zero(F), c91 = FloatVector.zero(F);
+        FloatVector c100 = FloatVector.zero(F), c101 = FloatVector.zero(F);
+        FloatVector c110 = FloatVector.zero(F), c111 = FloatVector.zero(F);
+        for (int bi = bPanel, ai = aPanel, end = bPanel + kc * NR; bi < end; bi += NR, ai += 12) {
+            FloatVector b0 = FloatVector.fromArray(F, b, bi);
+            FloatVector b1 = FloatVector.fromArray(F, b, bi + LANES);
+            FloatVector x = FloatVector.broadcast(F, a[ai]);
+            c00 = x.fma(b0, c00);
+            c01 = x.fma(b1, c01);
+            x = FloatVector.broadcast(F, a[ai + 1]);
+            c10 = x.fma(b0, c10);
+            c11 = x.fma(b1, c11);
+            x = FloatVector.broadcast(F, a[ai + 2]);
+            c20 = x.fma(b0, c20);
+            c21 = x.fma(b1, c21);
+            x = FloatVector.broadcast(F, a[ai + 3]);
+            c30 = x.fma(b0, c30);
+            c31 = x.fma(b1, c31);
+            x = FloatVector.broadcast(F, a[ai + 4]);
+            c40 = x.fma(b0, c40);
+            c41 = x.fma(b1, c41);
+            x = FloatVector.broadcast(F, a[ai + 5]);
+            c50 = x.fma(b0, c50);
+            c51 = x.fma(b1, c51);
+            x = FloatVector.broadcast(F, a[ai + 6]);
+            c60 = x.fma(b0, c60);
+            c61 = x.fma(b1, c61);
+            x = FloatVector.broadcast(F, a[ai + 7]);
+            c70 = x.fma(b0, c70);
+            c71 = x.fma(b1, c71);
+            x = FloatVector.broadcast(F, a[ai + 8]);
+            c80 = x.fma(b0, c80);
+            c81 = x.fma(b1, c81);
+            x = FloatVector.broadcast(F, a[ai + 9]);
+            c90 = x.fma(b0, c90);
+            c91 = x.fma(b1, c91);
+            x = FloatVector.broadcast(F, a[ai + 10]);
+            c100 = x.fma(b0, c100);
+            c101 = x.fma(b1, c101);
+            x = FloatVector.broadcast(F, a[ai + 11]);
+            c110 = x.fma(b0, c110);
+            c111 = x.fma(b1, c111);
+        }
+        c00.intoArray(c, ci);
+        c01.intoArray(c, ci + LANES);
+        c10.intoArray(c, ci + 1 * ldc);
+        c11.intoArray(c, ci + 1 * ldc + LANES);
+        c20.intoArray(c, ci + 2 * ldc);
+        c21.intoArray(c, ci + 2 * ldc + LANES);
+        c30.intoArray(c, ci + 3 * ldc);
+        c31.intoArray(c, ci + 3 * ldc + LANES);
+        c40.intoArray(c, ci + 4 * ldc);
+        c41.intoArray(c, ci + 4 * ldc + LANES);
+        c50.intoArray(c, ci + 5 * ldc);
+        c51.intoArray(c, ci + 5 * ldc + LANES);
+        c60.intoArray(c, ci + 6 * ldc);
+        c61.intoArray(c, ci + 6 * ldc + LANES);
+        c70.intoArray(c, ci + 7 * ldc);
+        c71.intoArray(c, ci + 7 * ldc + LANES);
+        c80.intoArray(c, ci + 8 * ldc);
+        c81.intoArray(c, ci + 8 * ldc + LANES);
+        c90.intoArray(c, ci + 9 * ldc);
+        c91.intoArray(c, ci + 9 * ldc + LANES);
+        c100.intoArray(c, ci + 10 * ldc);
+        c101.intoArray(c, ci + 10 * ldc + LANES);
+        c110.intoArray(c, ci + 11 * ldc);
+        c111.intoArray(c, ci + 11 * ldc + LANES);
+    }
+
+    private static void packed12IntoMasked(int kc, float[] a, int aPanel, float[] b, int bPanel, float[] c, int ci, int ldc,
+                                           float[] mask, int mi) {
+        FloatVector c00 = FloatVector.zero(F), c01 = FloatVector.zero(F);
+        FloatVector c10 = FloatVector.zero(F), c11 = FloatVector.zero(F);
+        FloatVector c20 = FloatVector.zero(F), c21 = FloatVector.zero(F);
+        FloatVector c30 = FloatVector.zero(F), c31 = FloatVector.zero(F);
+        FloatVector c40 = FloatVector.zero(F), c41 = FloatVector.zero(F);
+        FloatVector c50 = FloatVector.zero(F), c51 = FloatVector.zero(F);
+        FloatVector c60 = FloatVector.zero(F), c61 = FloatVector.zero(F);
+        FloatVector c70 = FloatVector.zero(F), c71 = FloatVector.zero(F);
+        FloatVector c80 = FloatVector.zero(F), c81 = FloatVector.zero(F);
+        FloatVector c90 = FloatVector.zero(F), c91 = FloatVector.zero(F);
+        FloatVector c100 = FloatVector.zero(F), c101 = FloatVector.zero(F);
+        FloatVector c110 = FloatVector.zero(F), c111 = FloatVector.zero(F);
+        for (int bi = bPanel, ai = aPanel, end = bPanel + kc * NR; bi < end; bi += NR, ai += 12) {
+            FloatVector b0 = FloatVector.fromArray(F, b, bi);
+            FloatVector b1 = FloatVector.fromArray(F, b, bi + LANES);
+            FloatVector x = FloatVector.broadcast(F, a[ai]);
+            c00 = x.fma(b0, c00);
+            c01 = x.fma(b1, c01);
+            x = FloatVector.broadcast(F, a[ai + 1]);
+            c10 = x.fma(b0, c10);
+            c11 = x.fma(b1, c11);
+            x = FloatVector.broadcast(F, a[ai + 2]);
+            c20 = x.fma(b0, c20);
+            c21 = x.fma(b1, c21);
+            x = FloatVector.broadcast(F, a[ai + 3]);
+            c30 = x.fma(b0, c30);
+            c31 = x.fma(b1, c31);
+            x = FloatVector.broadcast(F, a[ai + 4]);
+            c40 = x.fma(b0, c40);
+            c41 = x.fma(b1, c41);
+            x = FloatVector.broadcast(F, a[ai + 5]);
+            c50 = x.fma(b0, c50);
+            c51 = x.fma(b1, c51);
+            x = FloatVector.broadcast(F, a[ai + 6]);
+            c60 = x.fma(b0, c60);
+            c61 = x.fma(b1, c61);
+            x = FloatVector.broadcast(F, a[ai + 7]);
+            c70 = x.fma(b0, c70);
+            c71 = x.fma(b1, c71);
+            x = FloatVector.broadcast(F, a[ai + 8]);
+            c80 = x.fma(b0, c80);
+            c81 = x.fma(b1, c81);
+            x = FloatVector.broadcast(F, a[ai + 9]);
+            c90 = x.fma(b0, c90);
+            c91 = x.fma(b1, c91);
+            x = FloatVector.broadcast(F, a[ai + 10]);
+            c100 = x.fma(b0, c100);
+            c101 = x.fma(b1, c101);
+            x = FloatVector.broadcast(F, a[ai + 11]);
+            c110 = x.fma(b0, c110);
+            c111 = x.fma(b1, c111);
+        }
+        FloatVector zero = FloatVector.zero(F);
+        zero.blend(c00, FloatVector.fromArray(F, mask, mi).compare(VectorOperators.GT, 0f)).intoArray(c, ci);
+        zero.blend(c01, FloatVector.fromArray(F, mask, mi + LANES).compare(VectorOperators.GT, 0f)).intoArray(c, ci + LANES);
+        zero.blend(c10, FloatVector.fromArray(F, mask, mi + 1 * ldc).compare(VectorOperators.GT, 0f)).intoArray(c, ci + 1 * ldc);
+        zero.blend(c11, FloatVector.fromArray(F, mask, mi + 1 * ldc + LANES).compare(VectorOperators.GT, 0f)).intoArray(c, ci + 1 * ldc + LANES);
+        zero.blend(c20, FloatVector.fromArray(F, mask, mi + 2 * ldc).compare(VectorOperators.GT, 0f)).intoArray(c, ci + 2 * ldc);
+        zero.blend(c21, FloatVector.fromArray(F, mask, mi + 2 * ldc + LANES).compare(VectorOperators.GT, 0f)).intoArray(c, ci + 2 * ldc + LANES);
+        zero.blend(c30, FloatVector.fromArray(F, mask, mi + 3 * ldc).compare(VectorOperators.GT, 0f)).intoArray(c, ci + 3 * ldc);
+        zero.blend(c31, FloatVector.fromArray(F, mask, mi + 3 * ldc + LANES).compare(VectorOperators.GT, 0f)).intoArray(c, ci + 3 * ldc + LANES);
+        zero.blend(c40, FloatVector.fromArray(F, mask, mi + 4 * ldc).compare(VectorOperators.GT, 0f)).intoArray(c, ci + 4 * ldc);
+        zero.blend(c41, FloatVector.fromArray(F, mask, mi + 4 * ldc + LANES).compare(VectorOperators.GT, 0f)).intoArray(c, ci + 4 * ldc + LANES);
+        zero.blend(c50, FloatVector.fromArray(F, mask, mi + 5 * ldc).compare(VectorOperators.GT, 0f)).intoArray(c, ci + 5 * ldc);
+        zero.blend(c51, FloatVector.fromArray(F, mask, mi + 5 * ldc + LANES).compare(VectorOperators.GT, 0f)).intoArray(c, ci + 5 * ldc + LANES);
+        zero.blend(c60, FloatVector.fromArray(F, mask, mi + 6 * ldc).compare(VectorOperators.GT, 0f)).intoArray(c, ci + 6 * ldc);
+        zero.blend(c61, FloatVector.fromArray(F, mask, mi + 6 * ldc + LANES).compare(VectorOperators.GT, 0f)).intoArray(c, ci + 6 * ldc + LANES);
+        zero.blend(c70, FloatVector.fromArray(F, mask, mi + 7 * ldc).compare(VectorOperators.GT, 0f)).intoArray(c, ci + 7 * ldc);
+        zero.blend(c71, FloatVector.fromArray(F, mask, mi + 7 * ldc + LANES).compare(VectorOperators.GT, 0f)).intoArray(c, ci + 7 * ldc + LANES);
+        zero.blend(c80, FloatVector.fromArray(F, mask, mi + 8 * ldc).compare(VectorOperators.GT, 0f)).intoArray(c, ci + 8 * ldc);
+        zero.blend(c81, FloatVector.fromArray(F, mask, mi + 8 * ldc + LANES).compare(VectorOperators.GT, 0f)).intoArray(c, ci + 8 * ldc + LANES);
+        zero.blend(c90, FloatVector.fromArray(F, mask, mi + 9 * ldc).compare(VectorOperators.GT, 0f)).intoArray(c, ci + 9 * ldc);
+        zero.blend(c91, FloatVector.fromArray(F, mask, mi + 9 * ldc + LANES).compare(VectorOperators.GT, 0f)).intoArray(c, ci + 9 * ldc + LANES);
+        zero.blend(c100, FloatVector.fromArray(F, mask, mi + 10 * ldc).compare(VectorOperators.GT, 0f)).intoArray(c, ci + 10 * ldc);
+        zero.blend(c101, FloatVector.fromArray(F, mask, mi + 10 * ldc + LANES).compare(VectorOperators.GT, 0f)).intoArray(c, ci + 10 * ldc + LANES);
+        zero.blend(c110, FloatVector.fromArray(F, mask, mi + 11 * ldc).compare(VectorOperators.GT, 0f)).intoArray(c, ci + 11 * ldc);
+        zero.blend(c111, FloatVector.fromArray(F, mask, mi + 11 * ldc + LANES).compare(VectorOperators.GT, 0f)).intoArray(c, ci + 11 * ldc + LANES);
+    }
+
+    private static void packed6Into(int kc, float[] a, int aPanel, float[] b, int bPanel, float[] c, int ci, int ldc) {
+        FloatVector c00 = FloatVector.zero(F), c01 = FloatVector.zero(F);
+        FloatVector c10 = FloatVector.zero(F), c11 = FloatVector.zero(F);
+        FloatVector c20 = FloatVector.zero(F), c21 = FloatVector.zero(F);
+        FloatVector c30 = FloatVector.zero(F), c31 = FloatVector.zero(F);
+        FloatVector c40 = FloatVector.zero(F), c41 = FloatVector.zero(F);
+        FloatVector c50 = FloatVector.zero(F), c51 = FloatVector.zero(F);
+        for (int bi = bPanel, ai = aPanel, end = bPanel + kc * NR; bi < end; bi += NR, ai += 6) {
+            FloatVector b0 = FloatVector.fromArray(F, b, bi);
+            FloatVector b1 = FloatVector.fromArray(F, b, bi + LANES);
+            FloatVector x = FloatVector.broadcast(F, a[ai]);
+            c00 = x.fma(b0, c00);
+            c01 = x.fma(b1, c01);
+            x = FloatVector.broadcast(F, a[ai + 1]);
+            c10 = x.fma(b0, c10);
+            c11 = x.fma(b1, c11);
+            x = FloatVector.broadcast(F, a[ai + 2]);
+            c20 = x.fma(b0, c20);
+            c21 = x.fma(b1, c21);
+            x = FloatVector.broadcast(F, a[ai + 3]);
+            c30 = x.fma(b0, c30);
+            c31 = x.fma(b1, c31);
+            x = FloatVector.broadcast(F, a[ai + 4]);
+            c40 = x.fma(b0, c40);
+            c41 = x.fma(b1, c41);
+            x = FloatVector.broadcast(F, a[ai + 5]);
+            c50 = x.fma(b0, c50);
+            c51 = x.fma(b1, c51);
+        }
+        c00.intoArray(c, ci);
+        c01.intoArray(c, ci + LANES);
+        c10.intoArray(c, ci + 1 * ldc);
+        c11.intoArray(c, ci + 1 * ldc + LANES);
+        c20.intoArray(c, ci + 2 * ldc);
+        c21.intoArray(c, ci + 2 * ldc + LANES);
+        c30.intoArray(c, ci + 3 * ldc);
+        c31.intoArray(c, ci + 3 * ldc + LANES);
+        c40.intoArray(c, ci + 4 * ldc);
+        c41.intoArray(c, ci + 4 * ldc + LANES);
+        c50.intoArray(c, ci + 5 * ldc);
+        c51.intoArray(c, ci + 5 * ldc + LANES);
+    }
+
+    private static void packed6IntoMasked(int kc, float[] a, int aPanel, float[] b, int bPanel, float[] c, int ci, int ldc,
+                                           float[] mask, int mi) {
+        FloatVector c00 = FloatVector.zero(F), c01 = FloatVector.zero(F);
+        FloatVector c10 = FloatVector.zero(F), c11 = FloatVector.zero(F);
+        FloatVector c20 = FloatVector.zero(F), c21 = FloatVector.zero(F);
+        FloatVector c30 = FloatVector.zero(F), c31 = FloatVector.zero(F);
+        FloatVector c40 = FloatVector.zero(F), c41 = FloatVector.zero(F);
+        FloatVector c50 = FloatVector.zero(F), c51 = FloatVector.zero(F);
+        for (int bi = bPanel, ai = aPanel, end = bPanel + kc * NR; bi < end; bi += NR, ai += 6) {
+            FloatVector b0 = FloatVector.fromArray(F, b, bi);
+            FloatVector b1 = FloatVector.fromArray(F, b, bi + LANES);
+            FloatVector x = FloatVector.broadcast(F, a[ai]);
+            c00 = x.fma(b0, c00);
+            c01 = x.fma(b1, c01);
+            x = FloatVector.broadcast(F, a[ai + 1]);
+            c10 = x.fma(b0, c10);
+            c11 = x.fma(b1, c11);
+            x = FloatVector.broadcast(F, a[ai + 2]);
+            c20 = x.fma(b0, c20);
+            c21 = x.fma(b1, c21);
+            x = FloatVector.broadcast(F, a[ai + 3]);
+            c30 = x.fma(b0, c30);
+            c31 = x.fma(b1, c31);
+            x = FloatVector.broadcast(F, a[ai + 4]);
+            c40 = x.fma(b0, c40);
+            c41 = x.fma(b1, c41);
+            x = FloatVector.broadcast(F, a[ai + 5]);
+            c50 = x.fma(b0, c50);
+            c51 = x.fma(b1, c51);
+        }
+        FloatVector zero = FloatVector.zero(F);
+        zero.blend(c00, FloatVector.fromArray(F, mask, mi).compare(VectorOperators.GT, 0f)).intoArray(c, ci);
+        zero.blend(c01, FloatVector.fromArray(F, mask, mi + LANES).compare(VectorOperators.GT, 0f)).intoArray(c, ci + LANES);
+        zero.blend(c10, FloatVector.fromArray(F, mask, mi + 1 * ldc).compare(VectorOperators.GT, 0f)).intoArray(c, ci + 1 * ldc);
+        zero.blend(c11, FloatVector.fromArray(F, mask, mi + 1 * ldc + LANES).compare(VectorOperators.GT, 0f)).intoArray(c, ci + 1 * ldc + LANES);
+        zero.blend(c20, FloatVector.fromArray(F, mask, mi + 2 * ldc).compare(VectorOperators.GT, 0f)).intoArray(c, ci + 2 * ldc);
+        zero.blend(c21, FloatVector.fromArray(F, mask, mi + 2 * ldc + LANES).compare(VectorOperators.GT, 0f)).intoArray(c, ci + 2 * ldc + LANES);
+        zero.blend(c30, FloatVector.fromArray(F, mask, mi + 3 * ldc).compare(VectorOperators.GT, 0f)).intoArray(c, ci + 3 * ldc);
+        zero.blend(c31, FloatVector.fromArray(F, mask, mi + 3 * ldc + LANES).compare(VectorOperators.GT, 0f)).intoArray(c, ci + 3 * ldc + LANES);
+        zero.blend(c40, FloatVector.fromArray(F, mask, mi + 4 * ldc).compare(VectorOperators.GT, 0f)).intoArray(c, ci + 4 * ldc);
+        zero.blend(c41, FloatVector.fromArray(F, mask, mi + 4 * ldc + LANES).compare(VectorOperators.GT, 0f)).intoArray(c, ci + 4 * ldc + LANES);
+        zero.blend(c50, FloatVector.fromArray(F, mask, mi + 5 * ldc).compare(VectorOperators.GT, 0f)).intoArray(c, ci + 5 * ldc);
+        zero.blend(c51, FloatVector.fromArray(F, mask, mi + 5 * ldc + LANES).compare(VectorOperators.GT, 0f)).intoArray(c, ci + 5 * ldc + LANES);
     }
 
     private static void packed12(int kc, float[] a, int aPanel, float[] b, int bPanel, int bStep, float[] tile) {
@@ -197,6 +473,73 @@ final class GemmMicroKernel {
         c61.intoArray(tile, 6 * NR + LANES);
         c70.intoArray(tile, 7 * NR);
         c71.intoArray(tile, 7 * NR + LANES);
+    }
+
+    private static void packed10(int kc, float[] a, int aPanel, float[] b, int bPanel, int bStep, float[] tile) {
+        FloatVector c00 = FloatVector.zero(F), c01 = FloatVector.zero(F);
+        FloatVector c10 = FloatVector.zero(F), c11 = FloatVector.zero(F);
+        FloatVector c20 = FloatVector.zero(F), c21 = FloatVector.zero(F);
+        FloatVector c30 = FloatVector.zero(F), c31 = FloatVector.zero(F);
+        FloatVector c40 = FloatVector.zero(F), c41 = FloatVector.zero(F);
+        FloatVector c50 = FloatVector.zero(F), c51 = FloatVector.zero(F);
+        FloatVector c60 = FloatVector.zero(F), c61 = FloatVector.zero(F);
+        FloatVector c70 = FloatVector.zero(F), c71 = FloatVector.zero(F);
+        FloatVector c80 = FloatVector.zero(F), c81 = FloatVector.zero(F);
+        FloatVector c90 = FloatVector.zero(F), c91 = FloatVector.zero(F);
+        for (int bi = bPanel, ai = aPanel, end = bPanel + kc * bStep; bi < end; bi += bStep, ai += 10) {
+            FloatVector b0 = FloatVector.fromArray(F, b, bi);
+            FloatVector b1 = FloatVector.fromArray(F, b, bi + LANES);
+            FloatVector x = FloatVector.broadcast(F, a[ai]);
+            c00 = x.fma(b0, c00);
+            c01 = x.fma(b1, c01);
+            x = FloatVector.broadcast(F, a[ai + 1]);
+            c10 = x.fma(b0, c10);
+            c11 = x.fma(b1, c11);
+            x = FloatVector.broadcast(F, a[ai + 2]);
+            c20 = x.fma(b0, c20);
+            c21 = x.fma(b1, c21);
+            x = FloatVector.broadcast(F, a[ai + 3]);
+            c30 = x.fma(b0, c30);
+            c31 = x.fma(b1, c31);
+            x = FloatVector.broadcast(F, a[ai + 4]);
+            c40 = x.fma(b0, c40);
+            c41 = x.fma(b1, c41);
+            x = FloatVector.broadcast(F, a[ai + 5]);
+            c50 = x.fma(b0, c50);
+            c51 = x.fma(b1, c51);
+            x = FloatVector.broadcast(F, a[ai + 6]);
+            c60 = x.fma(b0, c60);
+            c61 = x.fma(b1, c61);
+            x = FloatVector.broadcast(F, a[ai + 7]);
+            c70 = x.fma(b0, c70);
+            c71 = x.fma(b1, c71);
+            x = FloatVector.broadcast(F, a[ai + 8]);
+            c80 = x.fma(b0, c80);
+            c81 = x.fma(b1, c81);
+            x = FloatVector.broadcast(F, a[ai + 9]);
+            c90 = x.fma(b0, c90);
+            c91 = x.fma(b1, c91);
+        }
+        c00.intoArray(tile, 0 * NR);
+        c01.intoArray(tile, 0 * NR + LANES);
+        c10.intoArray(tile, 1 * NR);
+        c11.intoArray(tile, 1 * NR + LANES);
+        c20.intoArray(tile, 2 * NR);
+        c21.intoArray(tile, 2 * NR + LANES);
+        c30.intoArray(tile, 3 * NR);
+        c31.intoArray(tile, 3 * NR + LANES);
+        c40.intoArray(tile, 4 * NR);
+        c41.intoArray(tile, 4 * NR + LANES);
+        c50.intoArray(tile, 5 * NR);
+        c51.intoArray(tile, 5 * NR + LANES);
+        c60.intoArray(tile, 6 * NR);
+        c61.intoArray(tile, 6 * NR + LANES);
+        c70.intoArray(tile, 7 * NR);
+        c71.intoArray(tile, 7 * NR + LANES);
+        c80.intoArray(tile, 8 * NR);
+        c81.intoArray(tile, 8 * NR + LANES);
+        c90.intoArray(tile, 9 * NR);
+        c91.intoArray(tile, 9 * NR + LANES);
     }
 
     private static void packed6(int kc, float[] a, int aPanel, float[] b, int bPanel, int bStep, float[] tile) {

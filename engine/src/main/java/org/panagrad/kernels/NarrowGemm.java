@@ -1,6 +1,7 @@
 package org.panagrad.kernels;
 
 import static org.panagrad.kernels.GemmMicroKernel.LANES;
+import static org.panagrad.kernels.GemmMicroKernel.MR;
 import static org.panagrad.kernels.GemmMicroKernel.NR;
 
 /**
@@ -63,14 +64,24 @@ final class NarrowGemm {
         }
     }
 
-    /** The rows of the B panels over n columns (BlockedGemm.panelRows' partition, at most the next multiple of MR). */
+    /** The rows of the B panels over n columns (at most the next multiple of MR). */
     private static int panelsHeight(int n) {
         int height = 0;
         for (int jr = 0, h; jr < n; jr += h) {
-            h = BlockedGemm.panelRows(jr, n);
+            h = panelRows(jr, n);
             height += h;
         }
         return height;
+    }
+
+    /**
+     * Height of the B panel at column jr: BlockedGemm.panelRows' partition, except that at 12-row tiles a last 9 or
+     * 10 columns (an output layer's 10 classes) take a 10-row panel: 20 accumulators rather than 24, for the
+     * same 10 columns of C (the FMAs bound the kernel).
+     */
+    private static int panelRows(int jr, int n) {
+        int w = n - jr;
+        return MR == 12 && w > 8 && w <= 10 ? 10 : BlockedGemm.panelRows(jr, n);
     }
 
     /** Rows [i0, i1) of C by NR-row tiles of C's transpose: every panel of B's columns against NR rows of A. */
@@ -82,7 +93,7 @@ final class NarrowGemm {
             // As in rows(): a last tile short of NR rows reads the NR rows that end at row m.
             int start = Math.min(i, m - NR);
             for (int jr = 0, h; jr < n; jr += h) {
-                h = BlockedGemm.panelRows(jr, n);
+                h = panelRows(jr, n);
                 GemmMicroKernel.multiplyPacked(h, k, panel, jr * k, job.a, job.aOff + start, job.aColStride, tile);
                 GemmStore.storeTransposed(job, tile, h, i - start, i, rows, jr, Math.min(h, n - jr), ws.transposedTile, ws.row);
             }
@@ -99,7 +110,7 @@ final class NarrowGemm {
         float[] b = job.b;
         int k = job.k, n = job.n, rs = job.bRowStride, cs = job.bColStride;
         for (int jr = 0, h; jr < n; jr += h) {
-            h = BlockedGemm.panelRows(jr, n);
+            h = panelRows(jr, n);
             int w = Math.min(h, n - jr);
             for (int p = 0; p < k; p++) {
                 int at = job.bOff + p * rs + jr * cs, d = jr * k + p * h;

@@ -255,6 +255,27 @@ class GemmTest {
     }
 
     /**
+     * The whole tiles that short-k products with alpha = 1, beta = 0 and at most a mask write from the kernel's
+     * registers (BlockedGemm.FUSED_STORE_MAX_K), beside the edge tiles that go through the tile: every k below the
+     * limit, rows and columns around whole tiles, every transpose and mask kind (C itself included).
+     */
+    @Test
+    void shortKTilesFromRegistersMatchScalar() {
+        int lanes = GemmMicroKernel.LANES, nr = GemmMicroKernel.NR, mr = GemmMicroKernel.MR;
+        Random rnd = new Random(31);
+        for (int k = 1; k < BlockedGemm.FUSED_STORE_MAX_K; k++) {
+            for (int n : new int[] {3 * nr, 3 * nr + 3, 4 * nr + lanes}) {
+                for (int t = 0; t < 4; t++) {
+                    int m = new int[] {mr, 2 * mr + 1, 3 * mr + 5, 5 * mr}[t];
+                    Case.Mask mask = Case.Mask.values()[(k + t) % 3];
+                    Case c = new Case(rnd, (t & 1) != 0, (t & 2) != 0, m, n, k, 1f, 0f, false, false, mask);
+                    c.assertMatchesScalar(c.runFast());
+                }
+            }
+        }
+    }
+
+    /**
      * A short-k product large enough to split over two threads (from 4M multiply-adds) gives one thread's bits,
      * for every transpose and epilogue, at k = 10 (an output layer's) and 16.
      */
@@ -264,13 +285,17 @@ class GemmTest {
         for (int k : new int[] {10, 16}) {
             for (int t = 0; t < 4; t++) {
                 Case.Mask mask = Case.Mask.values()[t % 3];
-                Case c = new Case(rnd, (t & 1) != 0, (t & 2) != 0, 240, 2003, k, 0.5f,
+                // The full epilogue, and the one whose whole tiles go from the registers into C (alpha 1, beta 0).
+                Case full = new Case(rnd, (t & 1) != 0, (t & 2) != 0, 240, 2003, k, 0.5f,
                         mask == Case.Mask.IN_PLACE ? 0f : -0.5f, t != 3, t == 0, mask);
-                assertEquals(2, c.probe(2).parts, c + " splits on two threads");
-                Gemm.setThreads(1);
-                float[] one = c.runFast();
-                Gemm.setThreads(2);
-                assertArrayEquals(one, c.runFast(), c + ", 2 threads");
+                Case direct = new Case(rnd, (t & 1) != 0, (t & 2) != 0, 240, 2003, k, 1f, 0f, false, false, mask);
+                for (Case c : new Case[] {full, direct}) {
+                    assertEquals(2, c.probe(2).parts, c + " splits on two threads");
+                    Gemm.setThreads(1);
+                    float[] one = c.runFast();
+                    Gemm.setThreads(2);
+                    assertArrayEquals(one, c.runFast(), c + ", 2 threads");
+                }
             }
         }
     }
@@ -431,6 +456,29 @@ class GemmTest {
             }
             // Most shapes exercise the shared packing at every width: 17 and 16 of 18 (2 and 3 threads) at 8 lanes, 16 and 14 at 16.
             assertTrue(sharedCount >= shapes.length - 4, sharedCount + " shared, " + threads + " threads");
+        }
+    }
+
+    /**
+     * NarrowGemm's tiles of C's transpose (A transposed, at least NR rows) at every width up to a vector, so every
+     * B panel height (12, 10 for 9 or 10 columns at 16 lanes, 8, 4) meets a short and a long k, rows that leave an
+     * edge tile, and each epilogue.
+     */
+    @Test
+    void transposedNarrowTilesMatchScalarAtEveryWidth() {
+        int lanes = GemmMicroKernel.LANES, nr = GemmMicroKernel.NR;
+        Random rnd = new Random(37);
+        for (int n = 1; n <= lanes; n++) {
+            for (int k : new int[] {1, 7, 130}) {
+                for (int t = 0; t < 4; t++) {
+                    int m = t % 2 == 0 ? nr : 3 * nr + 5;
+                    Case.Mask mask = Case.Mask.values()[(n + t) % 3];
+                    Case c = new Case(rnd, true, t >= 2, m, n, k, t == 3 ? 1f : -0.75f,
+                            mask == Case.Mask.IN_PLACE || t == 3 ? 0f : 0.5f, t == 1, t == 2, mask);
+                    assertTrue(NarrowGemm.transposedTiles(c.probe(1)), c + " takes transposed tiles");
+                    c.assertMatchesScalar(c.runFast());
+                }
+            }
         }
     }
 

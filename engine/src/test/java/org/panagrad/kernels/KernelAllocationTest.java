@@ -266,7 +266,8 @@ class KernelAllocationTest {
         Random rnd = new Random(8);
         // 130 x 132 x 128 passes the parallel threshold and has edge tiles in both directions; 150 x 48 x 520
         // has two blocks of rows and of k, so two threads claim row chunks over a shared B.
-        int[][] shapes = {{130, 132, 128}, {150, 48, 520}, {37, 10, 29}, {23, 41, 10}};
+        // 40 x 100 x 10 writes its whole tiles from the kernel's registers (plain and masked calls).
+        int[][] shapes = {{130, 132, 128}, {150, 48, 520}, {37, 10, 29}, {23, 41, 10}, {40, 100, 10}};
         Map<String, Runnable> calls = new LinkedHashMap<>();
         for (int[] s : shapes) {
             int m = s[0], n = s[1], k = s[2];
