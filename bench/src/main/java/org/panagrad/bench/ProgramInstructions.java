@@ -1,6 +1,7 @@
 package org.panagrad.bench;
 
 import org.panagrad.analysis.CurvatureProduct;
+import org.panagrad.curvature.CurvatureDiagonal;
 import org.panagrad.kernels.Gemm;
 import org.panagrad.optim.LearningRateSchedule;
 import org.panagrad.optim.Sgd;
@@ -21,7 +22,8 @@ import java.util.SplittableRandom;
  * flock /tmp/jmh.lock java --add-modules jdk.incubator.vector -Dmodel=resnet8 -Dthreads=1 -Dprograms=gradient,hvp-rr \
  *   -cp bench/target/benchmarks.jar org.panagrad.bench.ProgramInstructions
  * </pre>
- * Programs: step, gradient, hvp-rr (reverse over reverse), hvp-fr (forward over reverse).
+ * Programs: step, gradient, hvp-rr (reverse over reverse), hvp-fr (forward over reverse), diag-ggn and diag-ggn-mc
+ * (the exact and Monte Carlo GGN diagonals of {@link CurvatureBench}, one sample).
  */
 public final class ProgramInstructions {
     private ProgramInstructions() {}
@@ -60,7 +62,17 @@ public final class ProgramInstructions {
                     runs.put(name, () -> hvp.apply(v, out));
                     programs.put(name, hvp.program());
                 }
-                default -> throw new IllegalArgumentException("-Dprograms: unknown program '" + name + "' (expected step, gradient, hvp-rr or hvp-fr)");
+                case "diag-ggn", "diag-ggn-mc" -> {
+                    CurvatureDiagonal d = CurvatureDiagonal.compile(f.store, f.loss, f.pass.layerCalls(), f.parameters(),
+                            name.equals("diag-ggn") ? CurvatureDiagonal.Kind.GGN : CurvatureDiagonal.Kind.GGN_MONTE_CARLO,
+                            new CurvatureDiagonal.Settings(1, 5));
+                    f.feed(d.program());
+                    float[] out = new float[d.dimension()];
+                    runs.put(name, () -> d.compute(out));
+                    programs.put(name, d.program());
+                }
+                default -> throw new IllegalArgumentException("-Dprograms: unknown program '" + name
+                        + "' (expected step, gradient, hvp-rr, hvp-fr, diag-ggn or diag-ggn-mc)");
             }
         }
         for (int i = 0; i < warmup; i++) runs.values().forEach(Runnable::run);

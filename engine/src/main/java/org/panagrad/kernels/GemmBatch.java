@@ -8,7 +8,9 @@ import java.util.concurrent.atomic.AtomicInteger;
  * (per-sample gradients: 128 products of 6 x 25 x 784, or of 400 x 120 x 1) runs on every thread, and the many
  * large ones of a batch run without a barrier per product. An entry is computed by one thread and a product's
  * result does not depend on how it is cut, so the results are the same bits on any number of threads. A batch
- * of a few large products keeps each product split over the threads instead. Nothing is allocated per call.
+ * of a few large products keeps each product split over the threads instead. An entry with a small C and a long
+ * k whose operands both run along k (a convolution's per-sample weight gradients) is a table of dot products
+ * ({@link RowDots}) rather than a packed GEMM. Nothing is allocated per call.
  */
 public final class GemmBatch implements WorkerPool.Task {
     private static final ThreadLocal<GemmBatch> PER_THREAD = ThreadLocal.withInitial(GemmBatch::new);
@@ -36,7 +38,7 @@ public final class GemmBatch implements WorkerPool.Task {
         }
         WorkerPool pool = Gemm.pool();
         if (!Simd.ENABLED || !byEntries(entries, pool.threads(), (long) m * n * k)) {
-            for (int e = 0; e < entries; e++) Gemm.gemm(m, n, k, 1f, a[e], b[e], 0f, c[e], epilogues[e]);
+            for (int e = 0; e < entries; e++) entry(m, n, k, a[e], b[e], c[e], epilogues[e]);
             return;
         }
         GemmBatch job = PER_THREAD.get();
@@ -60,7 +62,13 @@ public final class GemmBatch implements WorkerPool.Task {
     public void runPart(int part, int parts) {
         // Inside a pool task the pool is busy, so each product runs whole on this thread.
         for (int e = next.getAndIncrement(); e < a.length; e = next.getAndIncrement()) {
-            Gemm.gemm(m, n, k, 1f, a[e], b[e], 0f, c[e], epilogues[e]);
+            entry(m, n, k, a[e], b[e], c[e], epilogues[e]);
         }
+    }
+
+    /** One entry: by row dot products when C is small and k long ({@link RowDots}), else by the GEMM. */
+    private static void entry(int m, int n, int k, GemmOperand a, GemmOperand b, GemmOperand c, GemmEpilogue epilogue) {
+        if (RowDots.applies(m, n, k, a, b, epilogue)) RowDots.multiply(m, n, k, a, b, c);
+        else Gemm.gemm(m, n, k, 1f, a, b, 0f, c, epilogue);
     }
 }

@@ -1,5 +1,6 @@
 package org.panagrad.kernels;
 
+import static org.panagrad.kernels.GemmMicroKernel.LANES;
 import static org.panagrad.kernels.GemmMicroKernel.MR;
 import static org.panagrad.kernels.GemmMicroKernel.NR;
 
@@ -12,10 +13,16 @@ import java.util.concurrent.atomic.AtomicInteger;
  * (claimed in small units, {@link SharedPanels}: A in its first buffer, B in its second); then the parts claim
  * units of C, a row panel against one slice of column panels (half of L2, as {@link BlockedGemm} meets them),
  * and run the micro-kernel over the panels of the slice from the first one that reaches the diagonal. The
- * tiles that straddle the diagonal store only their elements on or above it, and in the last k block every tile
- * is also copied onto the lower triangle by the part that computed it, so C comes out whole and symmetric.
- * With several k blocks a barrier separates one block's products from
- * the next block's packing (the buffers are reused).
+ * tiles that straddle the diagonal store only their elements on or above it. With several k blocks a barrier
+ * separates one block's products from the next block's packing (the buffers are reused). Then the parts claim
+ * blocks of LANES rows of the lower triangle and fill them from the upper one ({@link #mirrorRows}), so C comes
+ * out whole and symmetric.
+ * <p>
+ * The lower triangle was first filled tile by tile, each tile copied transposed by the part that computed it
+ * while it was in cache; but a 12-row tile mirrors into 12-float pieces of 32 rows below, which share cache lines
+ * with the pieces of the neighbouring row panels, claimed by the other part: at 784-500-10 the 785 x 785 factor
+ * took as long on two threads as on one. Rows of the lower triangle owned by one part share no line but at a
+ * block's ends.
  * <p>
  * A per-{@code Gemm} call per 128 x 128 tile, as this product ran before, packed both operands of every tile
  * again and ran at about half the gradient's GEMM rate (bench/results/2026-12-05-zen5-curvature.md).
@@ -32,6 +39,8 @@ final class PackedSyrk implements WorkerPool.Task {
     /** Holds X as both operands, C and alpha for the packing and the stores; its SharedPanels hold the panels. */
     private final GemmJob job = new GemmJob();
     private final AtomicInteger nextUnit = new AtomicInteger();
+    /** Units of C done in the last k block (the mirror waits for all of them), and the mirror's blocks claimed. */
+    private final AtomicInteger productsDone = new AtomicInteger(), nextMirror = new AtomicInteger();
     private int n, k, kcMax, kBlocks, rowPanels, slices, sliceColumns, unitsPerBlock, unitsOfC;
     /** Where each row panel starts (rowPanels + 1 entries, the last n); grown, never shrunk. */
     private int[] panelStart = new int[1];
@@ -94,6 +103,8 @@ final class PackedSyrk implements WorkerPool.Task {
         int panelFloats = Math.max((n + MR - 1) / MR * MR, (n + NR - 1) / NR * NR) * kcMax;
         job.sharedPanels.prepare(parts, panelFloats);
         nextUnit.set(0);
+        productsDone.set(0);
+        nextMirror.set(0);
     }
 
     @Override
@@ -121,7 +132,14 @@ final class PackedSyrk implements WorkerPool.Task {
                 boolean lastBlock = kb == kBlocks - 1;
                 for (int end = (kb + 1) * perBlock; unit < end; unit = nextUnit.getAndIncrement()) {
                     multiplyUnit(unit - kb * perBlock, kc, packedA, packedB, beta, lastBlock, tile);
+                    if (lastBlock) productsDone.incrementAndGet();
                 }
+            }
+            int blocks = (n + LANES - 1) / LANES;
+            for (int m = nextMirror.getAndIncrement(); m < blocks; m = nextMirror.getAndIncrement()) {
+                // Only the units other parts have in flight can be missing: the last ones claimed, the shortest.
+                share.awaitCount(productsDone, unitsOfC);
+                mirrorRows((blocks - 1 - m) * LANES); // the longest rows first
             }
         } catch (RuntimeException | Error e) {
             share.abandon();
@@ -131,9 +149,7 @@ final class PackedSyrk implements WorkerPool.Task {
 
     /**
      * Unit u of a k block: slice by slice, the row panels that start before the slice's end, top to bottom (the
-     * first units of a slice are the longest, so the last ones claimed are short). In the last k block each tile,
-     * once stored, is also copied transposed onto the lower triangle: the mirror runs in parallel, on rows still
-     * in cache, where a pass after the product ran alone and cost half as much as the product itself.
+     * first units of a slice are the longest, so the last ones claimed are short).
      */
     private void multiplyUnit(int u, int kc, float[] packedA, float[] packedB, float beta, boolean lastBlock, float[] tile) {
         int s = 0;
@@ -146,7 +162,6 @@ final class PackedSyrk implements WorkerPool.Task {
             int nr = Math.min(NR, n - jr);
             if (jr < ir + mr) storeUpper(tile, ir, jr, mr, nr, beta);
             else GemmStore.store(job, tile, ir, jr, mr, nr, beta, lastBlock);
-            if (lastBlock) mirror(ir, jr, mr, nr);
         }
     }
 
@@ -167,13 +182,22 @@ final class PackedSyrk implements WorkerPool.Task {
         }
     }
 
-    /** C(j, i) = C(i, j) for the tile's elements strictly above the diagonal: row by row of the lower triangle. */
-    private void mirror(int i0, int j0, int mr, int nr) {
+    /**
+     * Rows i0 to i0 + LANES of the lower triangle, C(i, j) = C(j, i) for j < i, in blocks of LANES columns: a
+     * block reads LANES rows of the upper triangle (LANES floats each, in L1 while the block's rows are written)
+     * and writes LANES runs of LANES floats. Plain loops: the register transposes of the layout copies
+     * ({@link RegisterTranspose}) called from here too did not stay allocation-free once both ran in one JVM on
+     * JDK 17 (KroneckerCurvatureTest's factors program: about 100 KB per run after the JIT settled), as when the
+     * GEMM's packing shared them.
+     */
+    private void mirrorRows(int i0) {
         float[] c = job.c;
-        int cOff = job.cOff;
-        for (int j = Math.max(j0, i0 + 1); j < j0 + nr; j++) {
-            int to = cOff + j * n, rows = Math.min(mr, j - i0);
-            for (int r = 0; r < rows; r++) c[to + i0 + r] = c[cOff + (i0 + r) * n + j];
+        int cOff = job.cOff, i1 = Math.min(n, i0 + LANES);
+        for (int j0 = 0; j0 < i1; j0 += LANES) {
+            for (int i = i0; i < i1; i++) {
+                int row = cOff + i * n, j1 = Math.min(j0 + LANES, i);
+                for (int j = j0; j < j1; j++) c[row + j] = c[cOff + j * n + i];
+            }
         }
     }
 }

@@ -68,6 +68,11 @@ final class SharedPanels {
         for (int spins = 0; packedUnits.get() < units; spins++) spinOrYield(spins);
     }
 
+    /** Returns once {@code count} (a counter of the call's parts) reaches {@code target}. */
+    void awaitCount(AtomicInteger count, int target) {
+        for (int spins = 0; count.get() < target; spins++) spinOrYield(spins);
+    }
+
     /** Returns once every part of the call has called it as often as this one. */
     void await() {
         int g = generation;

@@ -207,19 +207,21 @@ class LaplaceTest {
     }
 
     /**
-     * The logit covariances, variances and the probit over a test batch allocate nothing once warm (kron over all
-     * layers, full over the last). The GLM Monte Carlo is left out: EJML's symmetric eigen-decomposition of each
-     * example's C x C covariance still allocates 72 B per call (3 x 3) inside decompose.
+     * The logit covariances, variances, the probit and the GLM Monte Carlo (an eigen-decomposition of each
+     * example's C x C covariance) over a test batch allocate nothing once warm (kron over all layers, full over the
+     * last).
      */
     @Test
     void covarianceAndProbitAllocateNothingInSteadyState() {
         forBothPosteriors(25, p -> {
             int batch = p.m.batch;
             float[] covariance = new float[batch * 9], out = new float[batch * 3];
+            SplittableRandom rnd = new SplittableRandom(6);
             long bytes = SteadyState.allocatedBytes(() -> {
                 p.laplace.logitCovariance(p.jacobian, covariance);
                 Laplace.probitFromCovariance(batch, 3, p.logits, covariance, out);
                 p.laplace.probit(p.jacobian, p.logits, out);
+                p.laplace.glmMonteCarlo(batch, 3, covariance, p.logits, 20, rnd, out);
             }, 50);
             assertEquals(0, bytes, p.laplace.structure() + ": bytes per 50 calls");
         });

@@ -66,10 +66,11 @@ class SymmetricGemmTest {
     }
 
     /**
-     * The packed product, split between one and two threads (units of C claimed by row panel, each tile mirrored
-     * onto the lower triangle by the thread that computed it, straddling tiles storing only their upper part),
-     * against its scalar twin at awkward sizes: around the 12- and 32-wide panels (and 6 / 16 under AVX2), one
-     * row, a single k, two k blocks, and two slices of column panels (1100 columns at k = 128). C starts as NaN:
+     * The packed product, split between one and two threads (units of C claimed by row panel, straddling tiles
+     * storing only their upper part, then blocks of LANES rows of the lower triangle claimed and filled by register
+     * transposes, a last partial block element by element), against its scalar twin at awkward sizes: around the
+     * 12- and 32-wide panels (and 6 / 16 under AVX2), one row, a single k, two k blocks, and two slices of column
+     * panels (1100 columns at k = 128). C starts as NaN:
      * every element must be written exactly, lower = upper bit for bit, nothing outside C touched.
      */
     @ParameterizedTest
