@@ -22,14 +22,12 @@ public record AttentionDims(int batch, int tq, int tk, int d, int dv, float scal
     /**
      * Floats of workspace one call needs: one entry's keys transposed by blocks, one group's scores, outputs, state;
      * or (the packed GEMM path of long entries) the scores of {@link #forwardRows} query rows as whole rows of keys and
-     * their sums' inverses, or without a mask the packed keys, values and one panel of transposed scores
-     * ({@link AttentionForwardPanels#workspace}).
+     * their sums' inverses.
      */
     public int workspace() {
         int rowLoop = keyBlocks() * BLOCK * d + 4 * BLOCK + ROWS * dv + 3 * ROWS;
         int rows = forwardRows();
-        if (!AttentionSimd.usesPackedGemm(this)) return rowLoop;
-        return Math.max(Math.max(rowLoop, rows * paddedKeys() + rows), AttentionForwardPanels.workspace(this));
+        return AttentionSimd.usesPackedGemm(this) ? Math.max(rowLoop, rows * paddedKeys() + rows) : rowLoop;
     }
 
     /** Floats of scores the packed forward holds per thread at most: 256 KB, a quarter of Zen 5's L2. */

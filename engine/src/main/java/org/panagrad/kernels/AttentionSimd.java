@@ -31,10 +31,6 @@ final class AttentionSimd {
         boolean packed = usesPackedGemm(a);
         for (int b = b0; b < b1; b++) {
             int qb = qOff + b * tq * d, kb = kOff + b * tk * d, vb = vOff + b * tk * dv, ob = outOff + b * tq * dv;
-            if (packed && mask == null) {
-                AttentionForwardPanels.rows(a, from, to, q, qb, k, kb, v, vb, out, ob, w);
-                continue;
-            }
             if (packed) {
                 for (int i0 = from, n = a.forwardRows(); i0 < to; i0 += n) {
                     packedRows(a, mask, b, i0, Math.min(to, i0 + n), q, qb, k, kb, v, vb, out, ob, w);
