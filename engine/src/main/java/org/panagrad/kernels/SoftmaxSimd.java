@@ -9,8 +9,9 @@ import java.util.Arrays;
  * Vector API bodies of {@link Softmax}. Along a contiguous axis (inner = 1) the vectors run along each row;
  * along a strided one they run across up to {@link Scratch#CHUNK} inner positions at a time, whose maxima and
  * sums wait in the scratch rows while the axis is walked. Exponentials go through the loop of
- * {@link VectorMath#exp}; their arguments are x - max <= 0, the range where its relative error is tested.
- * Scalar tails use Math.exp.
+ * {@link VectorMath#exp}; their arguments are x - max <= 0, the range where its relative error is tested; the
+ * softmax's own through {@link VectorMath#expNonPositive} (1.5x faster, the same bits down to -87.3, 0 for
+ * probabilities below about e^-87.7 instead of subnormals). Scalar tails use Math.exp.
  */
 final class SoftmaxSimd {
     private SoftmaxSimd() {}
@@ -26,7 +27,7 @@ final class SoftmaxSimd {
         if (inner == 1) {
             for (int i = 0; i < ax.outer(); i++) {
                 int xi = xOff + i * n, oi = outOff + i * n;
-                float sum = VectorMath.exp(n, 1f, ReductionsSimd.reduceRow(true, n, x, xi), x, xi, out, oi);
+                float sum = VectorMath.expNonPositive(n, ReductionsSimd.reduceRow(true, n, x, xi), x, xi, out, oi);
                 ElementwiseSimd.scale(n, 1f / sum, out, oi, out, oi);
             }
             return;
@@ -136,7 +137,7 @@ final class SoftmaxSimd {
         for (int c = 0; c < n; c++) {
             int xc = xi + c * inner, oc = oi + c * inner;
             ElementwiseSimd.binaryRow(BinaryOp.SUB, w, x, xc, 1, s, MAX, 1, out, oc);
-            VectorMath.exp(w, 1f, 0f, out, oc, out, oc);
+            VectorMath.expNonPositive(w, 0f, out, oc, out, oc);
             ElementwiseSimd.binaryRow(BinaryOp.ADD, w, s, SUM, 1, out, oc, 1, s, SUM);
         }
         ElementwiseSimd.binaryRow(BinaryOp.DIV, w, ONE, 0, 0, s, SUM, 1, s, SUM);
