@@ -47,7 +47,10 @@ final class PairPooling {
     /** Scratch columns per row of a run: whole vectors at every width. */
     private static final int RUN_COLUMNS = 2048;
 
-    /** Top rows, bottom rows, and the VJP's two rows of results: four rows of the run's length, per thread. */
+    /**
+     * Top and bottom rows of x, then the choices (the VJP's results in their place), then the JVP's rows of c: six
+     * rows of the run's length, per thread.
+     */
     private static final ThreadLocal<float[][]> SCRATCH = ThreadLocal.withInitial(() -> new float[1][0]);
 
     /** Whether s's pool runs here: 2 x 2 windows at stride 2, no padding, no dilation. */
@@ -62,7 +65,7 @@ final class PairPooling {
     }
 
     private static float[] scratch(ConvShape s) {
-        int n = 4 * runRows(s) * 2 * s.outWidth();
+        int n = 6 * runRows(s) * 2 * s.outWidth();
         float[][] holder = SCRATCH.get();
         if (holder[0].length < n) holder[0] = new float[n];
         return holder[0];
@@ -100,8 +103,10 @@ final class PairPooling {
             copyRows(s, p0, u0, rows, x, xOff, t, 0, len);
             int gi = gOff + (p0 * oh + u0) * ow, f = 0;
             for (; f + 2 * L <= m; f += 2 * L) {
-                select(t, f, len, g, gi + f / 2, false, top, bottom);
-                select(t, f + L, len, g, gi + f / 2, true, top, bottom);
+                choose(t, f, len, top, bottom);
+                choose(t, f + L, len, top, bottom);
+                place(t, f, g, gi + f / 2, false, top, bottom);
+                place(t, f + L, g, gi + f / 2, true, top, bottom);
             }
             for (; f < m; f += 2) {
                 int first = firstMaximum(t[f], t[f + 1], t[len + f], t[len + f + 1]);
@@ -116,13 +121,42 @@ final class PairPooling {
     }
 
     /**
-     * One vector of columns at f: top rows at t[f..], bottom rows len further, the windows' cotangent from g[gi..]
-     * (its first or, when high, second half of L windows); writes g or zero for each element at t[top + f..] and
-     * t[bottom + f..]. An element is chosen when it is the window's maximum (or a NaN) and no element before it in
-     * row-major order is. (No vector is a parameter: on JDK 17 one that is not inlined compiles to the allocating
+     * The max pool's JVP (the adjoint of its VJP in the cotangent) for planes [p0, p1): y = c at each window's first
+     * maximum of x. The windows' choices are made as for the VJP; each window's chosen value is then moved to its
+     * left column and the left columns of two vectors are packed into one vector of outputs, as the forward pass
+     * packs its maxima. Values move by blends only, so y holds c's bits.
+     */
+    static void maxPoolGather(ConvShape s, int p0, int p1, float[] x, int xOff, float[] c, int cOff, float[] y, int yOff) {
+        int oh = s.outHeight(), ow = s.outWidth(), runs = runRows(s), total = (p1 - p0) * oh;
+        float[] t = scratch(s);
+        int len = runs * 2 * ow, top = 2 * len, bottom = 3 * len, cTop = 4 * len, cBottom = 5 * len;
+        for (int u0 = 0; u0 < total; u0 += runs) {
+            int rows = Math.min(runs, total - u0), m = rows * 2 * ow;
+            copyRows(s, p0, u0, rows, x, xOff, t, 0, len);
+            copyRows(s, p0, u0, rows, c, cOff, t, cTop, len);
+            int out = yOff + (p0 * oh + u0) * ow, f = 0;
+            for (; f + 2 * L <= m; f += 2 * L) {
+                choose(t, f, len, top, bottom);
+                choose(t, f + L, len, top, bottom);
+                pick(t, f, top, bottom, cTop, cBottom);
+                pick(t, f + L, top, bottom, cTop, cBottom);
+                FloatVector v0 = FloatVector.fromArray(F, t, top + f), v1 = FloatVector.fromArray(F, t, top + f + L);
+                v0.rearrange(EVENS).blend(v1.rearrange(EVENS), HIGH_HALF).intoArray(y, out + f / 2);
+            }
+            for (; f < m; f += 2) {
+                int first = firstMaximum(t[f], t[f + 1], t[len + f], t[len + f + 1]);
+                y[out + f / 2] = t[(first < 2 ? cTop : cBottom) + f + (first & 1)];
+            }
+        }
+    }
+
+    /**
+     * One vector of columns at f: 1 at t[top + f..] (t[bottom + f..]) where the top (bottom) row's element is its
+     * window's first maximum in row-major order, a NaN first, as {@link Pooling#argMax}; else 0. The rows of x are at
+     * t[f..] and len further. (No vector is a parameter: on JDK 17 one that is not inlined compiles to the allocating
      * fallback.)
      */
-    private static void select(float[] t, int f, int len, float[] g, int gi, boolean high, int top, int bottom) {
+    private static void choose(float[] t, int f, int len, int top, int bottom) {
         FloatVector a = FloatVector.fromArray(F, t, f), b = FloatVector.fromArray(F, t, len + f);
         FloatVector as = a.rearrange(SWAP), bs = b.rearrange(SWAP);
         FloatVector max = a.max(as).max(b.max(bs)), one = FloatVector.broadcast(F, 1f);
@@ -133,12 +167,32 @@ final class PairPooling {
         FloatVector pbs = FloatVector.zero(F).blend(one, bs.compare(VectorOperators.EQ, max)).blend(one, bs.compare(VectorOperators.NE, bs));
         FloatVector odd = FloatVector.fromArray(F, ODD_LANES, 0);
         // Top row: the left column if it qualifies, the right one if it does and the left does not.
-        FloatVector topChosen = pa.mul(one.sub(pas.mul(odd)));
+        pa.mul(one.sub(pas.mul(odd))).intoArray(t, top + f);
         // Bottom row: only if neither top element qualifies; its right column also needs the left not to.
-        FloatVector bottomChosen = pb.mul(one.sub(pa)).mul(one.sub(pas)).mul(one.sub(pbs.mul(odd)));
+        pb.mul(one.sub(pa)).mul(one.sub(pas)).mul(one.sub(pbs.mul(odd))).intoArray(t, bottom + f);
+    }
+
+    /**
+     * The VJP's values for one vector of columns at f whose choices {@link #choose} wrote: the windows' cotangent
+     * from g[gi..] (its first or, when high, second half of L windows) where chosen, else zero, over the choices.
+     */
+    private static void place(float[] t, int f, float[] g, int gi, boolean high, int top, int bottom) {
         FloatVector v = FloatVector.fromArray(F, g, gi).rearrange(high ? HIGH_PAIRS : LOW_PAIRS).add(FloatVector.zero(F));
-        v.blend(FloatVector.zero(F), topChosen.compare(VectorOperators.EQ, 0f)).intoArray(t, top + f);
-        v.blend(FloatVector.zero(F), bottomChosen.compare(VectorOperators.EQ, 0f)).intoArray(t, bottom + f);
+        v.blend(FloatVector.zero(F), FloatVector.fromArray(F, t, top + f).compare(VectorOperators.EQ, 0f)).intoArray(t, top + f);
+        v.blend(FloatVector.zero(F), FloatVector.fromArray(F, t, bottom + f).compare(VectorOperators.EQ, 0f)).intoArray(t, bottom + f);
+    }
+
+    /**
+     * For one vector of columns at f whose choices {@link #choose} wrote: into each window's left lane of t[top + f..],
+     * the value of c's rows (at t[cTop..] and t[cBottom..]) at the window's chosen element (other lanes: any of the
+     * window's values).
+     */
+    private static void pick(float[] t, int f, int top, int bottom, int cTop, int cBottom) {
+        FloatVector chosenTop = FloatVector.fromArray(F, t, top + f), chosenBottom = FloatVector.fromArray(F, t, bottom + f);
+        FloatVector column = FloatVector.fromArray(F, t, cTop + f).blend(FloatVector.fromArray(F, t, cBottom + f),
+                chosenBottom.compare(VectorOperators.NE, 0f));
+        // The chosen element's column value if this lane's column holds it, else the other column's.
+        column.rearrange(SWAP).blend(column, chosenTop.add(chosenBottom).compare(VectorOperators.NE, 0f)).intoArray(t, top + f);
     }
 
     /** Which of a window's four values in row-major order is its first maximum, a NaN first: {@link Pooling#argMax}'s rule. */

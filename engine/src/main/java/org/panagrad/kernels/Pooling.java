@@ -12,8 +12,8 @@ import jdk.incubator.vector.VectorSpecies;
  * the whole width (contiguous: a vector at a time in the SIMD body), into a scratch row, then each window's kw
  * values of that row. The arg-max ops (the max pool's VJP and its adjoint) find each window's first maximum in
  * row-major order, as PyTorch's CPU kernel does, so ties go where PyTorch sends them; they are scalar in both
- * bodies (a window is a handful of compares), except the max pool and its VJP with 2 x 2 windows at stride 2,
- * whose SIMD bodies are {@link PairPooling}'s. {@code simd} chooses the body, so tests run both in one JVM.
+ * bodies (a window is a handful of compares), except with 2 x 2 windows at stride 2, where the max pool, its VJP
+ * and the VJP's adjoint (the HVP's gather) have {@link PairPooling}'s SIMD bodies. {@code simd} chooses the body, so tests run both in one JVM.
  * <p>
  * Planes (an image's channel) are independent: a call runs its planes in ranges over the worker pool
  * ({@link ItemSplit}), the same bits at any thread count.
@@ -109,8 +109,18 @@ public final class Pooling {
         Job.current().run(Kind.GATHER, s, x, xOff, c, cOff, y, yOff);
     }
 
-    /** Planes [p0, p1) of {@link #maxPoolGather}. */
-    private static void maxPoolGather(ConvShape s, int p0, int p1, float[] x, int xOff, float[] c, int cOff, float[] y, int yOff) {
+    /** The gather with the chosen body, on the calling thread. */
+    static void maxPoolGather(ConvShape s, float[] x, int xOff, float[] c, int cOff, float[] y, int yOff, boolean simd) {
+        maxPoolGather(s, 0, s.batch() * s.channels(), x, xOff, c, cOff, y, yOff, simd);
+    }
+
+    /** Planes [p0, p1) of {@link #maxPoolGather}: 2 x 2 windows at stride 2 on {@link PairPooling} (simd), else scalar. */
+    private static void maxPoolGather(ConvShape s, int p0, int p1, float[] x, int xOff, float[] c, int cOff, float[] y, int yOff,
+                                      boolean simd) {
+        if (simd && PairPooling.applies(s)) {
+            PairPooling.maxPoolGather(s, p0, p1, x, xOff, c, cOff, y, yOff);
+            return;
+        }
         int oh = s.outHeight(), ow = s.outWidth();
         for (int plane = p0; plane < p1; plane++) {
             int in = plane * s.height() * s.width(), out = yOff + plane * oh * ow;
@@ -223,7 +233,7 @@ public final class Pooling {
                 case MAX -> reduce(s, from, to, x, xOff, out, outOff, true, Simd.ENABLED);
                 case AVERAGE -> reduce(s, from, to, x, xOff, out, outOff, false, Simd.ENABLED);
                 case SCATTER -> maxPoolScatter(s, from, to, x, xOff, g, gOff, out, outOff, Simd.ENABLED);
-                case GATHER -> maxPoolGather(s, from, to, x, xOff, g, gOff, out, outOff);
+                case GATHER -> maxPoolGather(s, from, to, x, xOff, g, gOff, out, outOff, Simd.ENABLED);
                 case AVERAGE_ADJOINT -> avgPoolAdjoint(s, from, to, g, gOff, out, outOff, Simd.ENABLED);
             }
         }

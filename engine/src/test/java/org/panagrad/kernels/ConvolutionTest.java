@@ -179,7 +179,8 @@ class ConvolutionTest {
     }
 
     /**
-     * The 2 x 2, stride-2 max pool and its VJP (PairPooling's SIMD bodies) against the scalar bodies, bit for bit:
+     * The 2 x 2, stride-2 max pool, its VJP and the VJP's adjoint (PairPooling's SIMD bodies) against the scalar bodies,
+     * bit for bit (the gather's c with a signed zero and NaN payloads):
      * odd and even sizes around every vector width, batches whose runs span planes, and values drawn from a few
      * levels with signed zeros, infinities and NaNs, so windows tie and the first-maximum rule decides.
      */
@@ -211,10 +212,27 @@ class ConvolutionTest {
                         Pooling.maxPoolScatter(s, x, 1, g, 2, dxSimd, 1, true);
                         Pooling.maxPoolScatter(s, x, 1, g, 2, dxScalar, 1, false);
                         assertArrayEquals(dxScalar, dxSimd, "scatter " + s + (tied ? " tied" : ""));
+                        float[] c = KernelTestSupport.random(rnd, in + 3, -1f, 1f);
+                        c[3] = -0f;
+                        c[4] = Float.NaN;
+                        c[in + 2] = Float.intBitsToFloat(0x7fc01234);
+                        float[] ySimd = new float[out + 2], yScalar = new float[out + 2];
+                        java.util.Arrays.fill(ySimd, 7f);
+                        java.util.Arrays.fill(yScalar, 7f);
+                        Pooling.maxPoolGather(s, x, 1, c, 3, ySimd, 1, true);
+                        Pooling.maxPoolGather(s, x, 1, c, 3, yScalar, 1, false);
+                        assertArrayEquals(floatBits(yScalar), floatBits(ySimd), "gather " + s + (tied ? " tied" : ""));
                     }
                 }
             }
         }
+    }
+
+    /** Each value's raw bits (assertArrayEquals on floats treats every NaN as one). */
+    private static int[] floatBits(float[] values) {
+        int[] bits = new int[values.length];
+        for (int i = 0; i < values.length; i++) bits[i] = Float.floatToRawIntBits(values[i]);
+        return bits;
     }
 
     private static float[] naivePool(ConvShape s, float[] x, boolean max) {
