@@ -47,7 +47,10 @@ final class GemmJob implements WorkerPool.Task {
     /** Zeroes C where not positive, laid out like C (see {@link Gemm#gemm}); may be null. */
     float[] mask;
     int maskOff;
-    /** Whether C is at most one vector wide: {@link NarrowGemm} computes it, rows split in claimed chunks. */
+    /**
+     * Whether C is at most one vector wide, or the product small: {@link NarrowGemm} computes it, rows split in
+     * claimed chunks.
+     */
     boolean narrow;
     /** Parallel split: bands of rows (true) or of columns (false). */
     boolean splitRows;
@@ -117,7 +120,7 @@ final class GemmJob implements WorkerPool.Task {
         parts = 1;
         shared = false;
         dynamic = false;
-        narrow = bRows == null && NarrowGemm.applies(n);
+        narrow = bRows == null && (NarrowGemm.applies(n) || NarrowGemm.small(m, n, k));
         if (threads < 2 || (long) m * n * k < PARALLEL_MIN_MACS) return;
         // With a short k every multiply-add is mostly a write of C, which a second core does not speed up: 128 x
         // 500 x 10 NT (14 us) ran at 0.57-0.63x of one thread on two, split by columns or by rows.

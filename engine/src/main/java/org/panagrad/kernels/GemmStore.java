@@ -84,8 +84,8 @@ final class GemmStore {
      * comes from tile[t0 + r * stride + j] ({@link NarrowGemm}: at most one vector of C's columns). The epilogue
      * runs on whole vectors, reading the tile (which keeps a vector of slack), C and the mask past the row's
      * columns (never past the arrays: the rows at their ends go element by element), and only the columns are
-     * written, one by one: a vector store would also write the start of the next row, which another thread may
-     * be writing. (Writing the vector back with the lanes past the columns as read, and element by element only
+     * written, one by one unless they are a whole vector (a small product's full panels): a vector store would
+     * also write the start of the next row, which another thread may be writing. (Writing the vector back with the lanes past the columns as read, and element by element only
      * where another part's rows follow, measured no faster.) One k block: bias, ReLU and mask always apply.
      * {@code row} holds a vector.
      */
@@ -108,8 +108,12 @@ final class GemmStore {
                 if (bias != null) out = out.add(biasV);
                 if (relu) out = out.max(0f);
                 if (mask != null) out = zero.blend(out, FloatVector.fromArray(F, mask, mi).compare(VectorOperators.GT, 0f));
-                out.intoArray(row, 0);
-                for (int j = 0; j < cols; j++) c[ci + j] = row[j];
+                if (cols == LANES) {
+                    out.intoArray(c, ci);
+                } else {
+                    out.intoArray(row, 0);
+                    for (int j = 0; j < cols; j++) c[ci + j] = row[j];
+                }
             } else {
                 for (int j = 0; j < cols; j++) {
                     c[ci + j] = epilogue(alpha * tile[t + j], c, ci + j, beta, bias, bi + j, relu, mask, mi + j);

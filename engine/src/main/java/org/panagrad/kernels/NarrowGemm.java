@@ -13,6 +13,15 @@ import static org.panagrad.kernels.GemmMicroKernel.NR;
  * never packed: a row panel meets B once, so packing A would copy as many floats as it saves reading.
  * All of k is summed in one pass, so C is written once; the parts of a parallel call claim chunks of rows,
  * and every element is summed in the same order whatever the thread count.
+ * <p>
+ * Small products of any width ({@link #small}: resnet8's fully connected layer, whose three products are its only
+ * GEMMs) come here too, C one vector of columns at a time, so that they run on the two kernels every output
+ * layer keeps hot. On the blocked path such a product called its edge kernels (8 or 4 rows, 10 columns) once or
+ * twice per training step: a method called that rarely stays C1 code, which allocates a heap vector per Vector
+ * API call, until C2's invocation threshold (on resnet8, 1 MB per 10 steps for 1,600 steps, about 150 s). Here
+ * each product calls one of the two kernels once per 12 rows and vector of columns, and each element is still
+ * summed from zero over k in order with FMAs and stored through the same epilogue, so the bits are the blocked
+ * path's (k at most {@link BlockedGemm#KC}: one k block there).
  */
 final class NarrowGemm {
     private NarrowGemm() {}
@@ -24,15 +33,28 @@ final class NarrowGemm {
         return n <= LANES;
     }
 
+    /** Products up to this many multiply-adds run here whatever their width (see the class comment). */
+    static final long SMALL_MACS = 1L << 17;
+
+    /**
+     * Whether a product is small enough to run here at any width: at most {@link #SMALL_MACS} multiply-adds (a
+     * few microseconds; below {@link GemmJob#PARALLEL_MIN_MACS}, so one part) in one k block.
+     */
+    static boolean small(int m, int n, int k) {
+        return (long) m * n * k <= SMALL_MACS && k <= BlockedGemm.KC;
+    }
+
     /**
      * Whether the product computes C by tiles of its transpose: when A is transposed (its values of a step, a
      * row of C apart, are contiguous) and has at least NR rows. The blocked path's micro-kernel then takes B's
      * columns as its MR "rows" (a panel of B, packed, all of k) and reads NR rows of C's worth of A per step in
      * place, two full vectors: at n = 10 and 12-row panels, 20 of 24 FMAs count, against 10 of 16 lanes of the
      * one-vector rows. (H^T dY of an output layer, 500 x 10 x 128: the rows of A are the batch's activations.)
+     * Not for a small product: its few tiles would be the only calls of the 10-row kernel and of the tile's
+     * transpose, too few to get them compiled by C2.
      */
     static boolean transposedTiles(GemmJob job) {
-        return job.aColStride != 1 && job.m >= NR;
+        return job.aColStride != 1 && job.m >= NR && job.n <= LANES && !small(job.m, job.n, job.k);
     }
 
     /** Rows of C per kernel call, the unit of a parallel call's chunks. */
@@ -52,7 +74,7 @@ final class NarrowGemm {
             panel = ws.packedB(Math.max(1, k) * panelsHeight(job.n) + LANES);
             packColumns(job, panel);
         } else {
-            panel = ws.packedB(Math.max(1, k) * LANES);
+            panel = ws.packedB(Math.max(1, k) * LANES * columnPanels(job.n));
             packB(job, panel);
         }
         int size = parts == 1 ? m : job.chunkSize;
@@ -62,6 +84,11 @@ final class NarrowGemm {
             if (transposed) transposedRows(job, i0, i1, panel, ws);
             else rows(job, i0, i1, panel, ws);
         }
+    }
+
+    /** Panels of B one vector wide that cover n columns. */
+    private static int columnPanels(int n) {
+        return (n + LANES - 1) / LANES;
     }
 
     /** The rows of the B panels over n columns (at most the next multiple of MR). */
@@ -121,8 +148,9 @@ final class NarrowGemm {
         }
     }
 
+    /** Rows [i0, i1) of C, 12 rows and one vector of columns (one B panel) per kernel call. */
     private static void rows(GemmJob job, int i0, int i1, float[] panel, GemmWorkspace ws) {
-        int k = job.k, m = job.m;
+        int k = job.k, m = job.m, n = job.n, panelSize = Math.max(1, k) * LANES;
         float[] tile = ws.tile;
         for (int i = i0; i < i1; i += ROWS) {
             int rows = Math.min(ROWS, i1 - i);
@@ -130,31 +158,41 @@ final class NarrowGemm {
                 // Fewer rows than the kernel's: pack them, zero-padded.
                 float[] edge = ws.packedA(ROWS * k);
                 packRows(job, i, rows, edge);
-                GemmMicroKernel.narrowColumnMajor(k, edge, 0, ROWS, panel, 0, tile);
-                GemmStore.storeRows(job, tile, 0, LANES, i, rows, 0, job.n, ws.row);
+                for (int j0 = 0, bp = 0; j0 < n; j0 += LANES, bp += panelSize) {
+                    GemmMicroKernel.narrowColumnMajor(k, edge, 0, ROWS, panel, bp, tile);
+                    GemmStore.storeRows(job, tile, 0, LANES, i, rows, j0, Math.min(LANES, n - j0), ws.row);
+                }
                 continue;
             }
             // A last panel short of ROWS rows reads the ROWS rows that end at row m (some another panel's, or
             // another part's) and stores its own: recomputing a few rows costs less than packing them.
             int start = Math.min(i, m - ROWS);
-            if (job.aColStride == 1) {
-                GemmMicroKernel.narrowRowMajor(k, job.a, job.aOff + start * job.aRowStride, job.aRowStride, panel, 0, tile);
-            } else {
-                GemmMicroKernel.narrowColumnMajor(k, job.a, job.aOff + start, job.aColStride, panel, 0, tile);
+            for (int j0 = 0, bp = 0; j0 < n; j0 += LANES, bp += panelSize) {
+                if (job.aColStride == 1) {
+                    GemmMicroKernel.narrowRowMajor(k, job.a, job.aOff + start * job.aRowStride, job.aRowStride, panel, bp, tile);
+                } else {
+                    GemmMicroKernel.narrowColumnMajor(k, job.a, job.aOff + start, job.aColStride, panel, bp, tile);
+                }
+                GemmStore.storeRows(job, tile, (i - start) * LANES, LANES, i, rows, j0, Math.min(LANES, n - j0), ws.row);
             }
-            GemmStore.storeRows(job, tile, (i - start) * LANES, LANES, i, rows, 0, job.n, ws.row);
         }
     }
 
-    /** panel[p * LANES + j] = B(p, j) for j < n, zero for the lanes past n. Copies, as packColumns (why there). */
+    /**
+     * panel[jp * k * LANES + p * LANES + j] = B(p, jp * LANES + j), zero past n: one panel one vector wide per
+     * vector of C's columns. Copies, as packColumns (why there).
+     */
     private static void packB(GemmJob job, float[] panel) {
         float[] b = job.b;
-        int k = job.k, n = job.n, rs = job.bRowStride, cs = job.bColStride;
-        for (int p = 0; p < k; p++) {
-            int at = job.bOff + p * rs, d = p * LANES;
-            if (cs == 1) System.arraycopy(b, at, panel, d, n);
-            else for (int j = 0; j < n; j++) panel[d + j] = b[at + j * cs];
-            for (int j = n; j < LANES; j++) panel[d + j] = 0f;
+        int k = job.k, n = job.n, rs = job.bRowStride, cs = job.bColStride, panelSize = Math.max(1, k) * LANES;
+        for (int j0 = 0, bp = 0; j0 < n; j0 += LANES, bp += panelSize) {
+            int w = Math.min(LANES, n - j0);
+            for (int p = 0; p < k; p++) {
+                int at = job.bOff + p * rs + j0 * cs, d = bp + p * LANES;
+                if (cs == 1) System.arraycopy(b, at, panel, d, w);
+                else for (int j = 0; j < w; j++) panel[d + j] = b[at + j * cs];
+                for (int j = w; j < LANES; j++) panel[d + j] = 0f;
+            }
         }
     }
 

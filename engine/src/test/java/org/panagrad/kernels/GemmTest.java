@@ -109,6 +109,31 @@ class GemmTest {
             return c;
         }
 
+        /**
+         * C as the blocked path computes a product of one k block: each element summed from zero over k in order
+         * with fused multiply-adds, times alpha, then beta C (one more FMA), bias, ReLU and mask.
+         */
+        float[] fusedMultiplyAddsInOrder() {
+            float[] c = c0.clone(), m0 = maskKind == Mask.IN_PLACE ? c0 : mask;
+            int mOff = maskKind == Mask.IN_PLACE ? cOff : maskOff;
+            for (int i = 0; i < m; i++) {
+                for (int j = 0; j < n; j++) {
+                    float acc = 0f;
+                    for (int p = 0; p < k; p++) {
+                        acc = Math.fma(transA ? a[aOff + p * lda + i] : a[aOff + i * lda + p],
+                                transB ? b[bOff + j * ldb + p] : b[bOff + p * ldb + j], acc);
+                    }
+                    float out = alpha * acc;
+                    if (beta != 0f) out = Math.fma(c0[cOff + i * ldc + j], beta, out);
+                    if (withBias) out += bias[biasOff + j];
+                    if (relu) out = Math.max(out, 0f);
+                    if (m0 != null && !(m0[mOff + i * ldc + j] > 0f)) out = 0f;
+                    c[cOff + i * ldc + j] = out;
+                }
+            }
+            return c;
+        }
+
         /** Compares the m x n block of C (the padding between rows must stay untouched too). */
         void assertMatchesScalar(float[] got) {
             float[] want = runScalar();
@@ -460,9 +485,10 @@ class GemmTest {
     }
 
     /**
-     * NarrowGemm's tiles of C's transpose (A transposed, at least NR rows) at every width up to a vector, so every
-     * B panel height (12, 10 for 9 or 10 columns at 16 lanes, 8, 4) meets a short and a long k, rows that leave an
-     * edge tile, and each epilogue.
+     * NarrowGemm's tiles of C's transpose (A transposed, at least NR rows, more than {@link NarrowGemm#SMALL_MACS})
+     * at every width up to a vector, so every B panel height (12, 10 for 9 or 10 columns at 16 lanes, 8, 4) meets a
+     * short and a long k, rows that leave an edge tile, and each epilogue; the same shapes with fewer rows, small
+     * products, take the one-vector rows instead.
      */
     @Test
     void transposedNarrowTilesMatchScalarAtEveryWidth() {
@@ -470,14 +496,41 @@ class GemmTest {
         Random rnd = new Random(37);
         for (int n = 1; n <= lanes; n++) {
             for (int k : new int[] {1, 7, 130}) {
-                for (int t = 0; t < 4; t++) {
-                    int m = t % 2 == 0 ? nr : 3 * nr + 5;
+                int large = (int) (NarrowGemm.SMALL_MACS / ((long) n * k)) / nr * nr + nr;
+                for (int t = 0; t < 6; t++) {
+                    int m = (t % 2 == 0 ? nr : 3 * nr + 5) + (t < 4 ? large : 0);
                     Case.Mask mask = Case.Mask.values()[(n + t) % 3];
-                    Case c = new Case(rnd, true, t >= 2, m, n, k, t == 3 ? 1f : -0.75f,
+                    Case c = new Case(rnd, true, t % 4 >= 2, m, n, k, t == 3 ? 1f : -0.75f,
                             mask == Case.Mask.IN_PLACE || t == 3 ? 0f : 0.5f, t == 1, t == 2, mask);
-                    assertTrue(NarrowGemm.transposedTiles(c.probe(1)), c + " takes transposed tiles");
+                    boolean small = NarrowGemm.small(m, n, k);
+                    assertTrue(t >= 4 || !small, c + " is not small");
+                    assertEquals(!small, NarrowGemm.transposedTiles(c.probe(1)), c + " takes transposed tiles");
                     c.assertMatchesScalar(c.runFast());
                 }
+            }
+        }
+    }
+
+    /**
+     * Small products of any width ({@link NarrowGemm#small}) run on NarrowGemm's one-vector rows, one B panel per
+     * vector of columns, with the bits of the blocked path: every element summed from zero over k in order with
+     * FMAs, then alpha, beta, bias, ReLU and mask as {@link GemmStore} applies them (resnet8's fully connected
+     * products, fewer rows than the kernel's, a last vector of columns that is partly past n, every transpose).
+     */
+    @Test
+    void smallProductsOfAnyWidthRunOnOneVectorRowsWithTheBlockedBits() {
+        int lanes = GemmMicroKernel.LANES;
+        int[][] shapes = {{128, 10, 64}, {128, 64, 10}, {10, 64, 128}, {64, 10, 128}, {4, 64, 10}, {5, 3 * lanes + 3, 40},
+                {37, 2 * lanes, 1}, {1, 700, 7}};
+        Random rnd = new Random(41);
+        for (int[] s : shapes) {
+            for (int t = 0; t < 8; t++) {
+                Case.Mask mask = Case.Mask.values()[t % 3];
+                float beta = mask == Case.Mask.IN_PLACE ? 0f : t % 2 == 0 ? 0.5f : 0f;
+                Case c = new Case(rnd, (t & 1) != 0, (t & 2) != 0, s[0], s[1], s[2], t >= 4 ? 1f : -0.75f, beta,
+                        t % 3 == 1, t % 4 == 3, mask);
+                assertTrue(NarrowGemm.small(s[0], s[1], s[2]) && c.probe(1).narrow, c + " runs on NarrowGemm");
+                assertArrayEquals(c.fusedMultiplyAddsInOrder(), c.runFast(), c.toString());
             }
         }
     }
