@@ -55,17 +55,17 @@ class FixedStepsAllocationTest {
      * Programs that still allocate after {@link #WARM_UP} calls (bytes per {@link #WINDOW} calls, JDK 17, Zen 5,
      * session 10), measured in their place (the order decides how warm the shared kernels are) but not asserted:
      * the HVPs of the MLP (9,504), lenet5 (5,760) and resnet8 (208), as on main 4d4fea1; resnet8's step (296, the
-     * same in every run: C2 compiles TrainingStep.run inside that window, PrintCompilation); and the causal
-     * decoder's step (184,320 in two runs; 184,320 to 201,600 in session 9, in Elementwise.select; its gradient,
-     * measured after it, allocates nothing). In session 9 (4d4fea1) every training step allocated, by amounts that
+     * same in every run: C2 compiles TrainingStep.run inside that window, PrintCompilation). The causal decoder's
+     * step allocated 184,320 (JFR: the embedding's scatter-add, a Vector API loop run once per step, still C1 code;
+     * its gradient, measured after it, allocated nothing); it now adds rows on the shared add loop, and allocates
+     * nothing. In session 9 (4d4fea1) every training step allocated, by amounts that
      * differed from run to run (mlp 4,560 to 22.7 MB in
      * GemmMicroKernel.packed4, lenet5 0 to 9,600, resnet8 296 to 28,136, vit-tiny 0 to 53,760, the composed vit 0
      * to 19,200): the optimizer updates ran their vector loops once per parameter tensor, and small products called
      * the blocked GEMM's edge kernels once or twice per step. Now the updates call a chunk method per 256 floats and
      * small products run on NarrowGemm's rows, and the other steps allocate nothing here.
      */
-    static final Set<String> KNOWN_TO_ALLOCATE = Set.of("mlp HVP", "lenet5 HVP", "resnet8 HVP", "resnet8 step",
-            "causal decoder (embedding) step");
+    static final Set<String> KNOWN_TO_ALLOCATE = Set.of("mlp HVP", "lenet5 HVP", "resnet8 HVP", "resnet8 step");
 
     @Test
     void stepsGradientsAndHvpsAllocateNothingAfterFixedCalls() {
@@ -76,6 +76,8 @@ class FixedStepsAllocationTest {
         for (String name : List.of("mlp", "lenet5", "resnet8")) zooModel(name, rnd, bytes);
         vits(rnd, bytes);
         measureDecoder(rnd, bytes);
+        // The known ones are measured, not asserted: their bytes go to the test's report.
+        System.out.println("bytes per " + WINDOW + " calls after " + WARM_UP + " (-Xbatch): " + bytes);
         Map<String, Long> allocating = new LinkedHashMap<>(bytes);
         allocating.keySet().removeAll(KNOWN_TO_ALLOCATE);
         allocating.values().removeIf(b -> b == 0);
