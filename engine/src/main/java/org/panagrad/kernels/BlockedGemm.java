@@ -149,8 +149,9 @@ final class BlockedGemm {
      * parts ever write the same C. A part whose core is taken by something else claims fewer chunks instead
      * of the others waiting for its band, and the others wait for it only where its packing is still
      * missing or, between groups of k blocks, for its chunk in flight.
-     * One counter numbers the chunks of every group in turn: a part that claims a chunk of the next group
-     * first passes a barrier that waits for every part to finish this group, and then packs.
+     * One counter hands out tickets for the chunks of every group in turn: a part that claims a ticket of the
+     * next group first passes a barrier that waits for every part to finish this group, and then packs. Which
+     * chunk a ticket takes is {@link GemmJob#chunkOf}'s choice (two parts work from opposite ends).
      * Every element of C is still summed in the same order, so the result is that of one thread, bit for bit.
      */
     static void runChunks(GemmJob job, GemmWorkspace ws, SharedPanels share, int part) {
@@ -160,7 +161,7 @@ final class BlockedGemm {
         int unitsPerBlock = PACK_UNITS_PER_PART * job.parts;
         float[] tile = ws.tile;
         float[] own = null;
-        int chunk = job.nextChunk.getAndIncrement();
+        int ticket = job.nextChunk.getAndIncrement();
         int unit = share == null ? 0 : share.claimUnit(), unitsBefore = 0;
         for (int group = 0, kb0 = 0; kb0 < kBlocks; group++, kb0 += 2) {
             int kb1 = Math.min(kBlocks, kb0 + 2);
@@ -182,8 +183,8 @@ final class BlockedGemm {
                 share.awaitPacked(unitEnd);
                 unitsBefore = unitEnd;
             }
-            for (int end = (group + 1) * chunks; chunk < end; chunk = job.nextChunk.getAndIncrement()) {
-                int start = (chunk - group * chunks) * size;
+            for (int end = (group + 1) * chunks, taken = 0; ticket < end; ticket = job.nextChunk.getAndIncrement(), taken++) {
+                int start = job.chunkOf(ticket, part, taken) * size;
                 for (int kb = kb0; kb < kb1; kb++) {
                     int pc = kb * kcMax, kc = Math.max(0, Math.min(kcMax, k - pc));
                     float beta = kb == 0 ? job.beta : 1f;
