@@ -16,7 +16,9 @@ import static org.panagrad.kernels.GemmMicroKernel.NR;
  * 512 columns. Row and k blocks are cut equal, so none is a sliver (m = 128 is one block, not 120 + 8).
  * <p>
  * When few column panels reuse an A panel (narrow products), packing A costs more than it saves and the
- * kernel reads A in place through its strides.
+ * kernel reads A in place through its strides; a row-major A needs more reuse, its packing being register
+ * transposes. When A is read in place and few row panels reuse a B panel (a batch of 64), a row-major B is
+ * read in place too.
  */
 final class BlockedGemm {
     private BlockedGemm() {}
@@ -41,6 +43,21 @@ final class BlockedGemm {
     static final int FUSED_STORE_MAX_K = 32;
     /** Pack A only when each A panel meets at least this many B panels. */
     private static final int PACK_A_MIN_PANELS = 3;
+    /**
+     * A row-major A (rows contiguous along k) packs through register transposes, which at 16 lanes cost about
+     * two micro-kernel calls per panel: pack it only when each A panel meets at least this many B panels.
+     * 64 x 128 x 784 (4 B panels, a 784-128-10 MLP's forward at batch 64) ran 12-15% faster with A and B read
+     * in place (Zen 5, 512 bits); 128 x 500 x 784 (16 B panels) ran 10-20% slower with A in place. At 8 lanes
+     * (8 x 8 transposes, all in registers) the rule for any A, unmeasured otherwise.
+     */
+    private static final int PACK_ROW_MAJOR_A_MIN_PANELS = GemmMicroKernel.LANES >= 16 ? 5 : PACK_A_MIN_PANELS;
+    /**
+     * When A is read in place, a row-major B is read in place too (B(p, j) at b[bOff + p * ldb + j], one step of
+     * a panel two vectors of a row) if a block has at most this many row panels: each B panel then meets few
+     * A panels, and packing it (a copy of all of B per k block) costs more than the strided reads it saves.
+     * Measured at 16 lanes only (with the 64 x 128 x 784 above); 8 lanes keep packing B.
+     */
+    private static final int READ_B_IN_PLACE_MAX_ROW_PANELS = GemmMicroKernel.LANES >= 16 ? 6 : 0;
 
     /** Whether a band of C this many columns wide packs A (see {@link #PACK_A_MIN_PANELS}). */
     static boolean packsA(int width) {
@@ -84,7 +101,10 @@ final class BlockedGemm {
         int kBlocks = kBlocks(k);
         int mcMax = mcMax(i1 - i0);
         boolean shareB = share != null && job.splitRows, shareA = share != null && !job.splitRows;
-        boolean packA = shareA || packsA(j1 - j0);
+        int bPanels = (Math.min(NC, j1 - j0) + NR - 1) / NR;
+        boolean packA = shareA || packsA(j1 - j0) && (job.aColStride != 1 || bPanels >= PACK_ROW_MAJOR_A_MIN_PANELS);
+        boolean inPlaceB = !packA && !shareB && job.bRows == null && job.bColStride == 1
+                && (mcMax + MR - 1) / MR <= READ_B_IN_PLACE_MAX_ROW_PANELS;
         int sharedBlocks = 0;
         float[] tile = ws.tile;
         for (int jc = j0; jc < j1; jc += NC) {
@@ -99,6 +119,9 @@ final class BlockedGemm {
                     packedB = share.buffer(sharedBlocks++);
                     packSharedB(job, part, job.parts, jc, nc, pc, kc, packedB);
                     share.await();
+                } else if (inPlaceB) {
+                    int full = nc / NR * NR;
+                    if (full < nc) GemmPacking.packB(job, pc, kc, jc + full, nc - full, packedB, full * kc);
                 } else {
                     GemmPacking.packB(job, pc, kc, jc, nc, packedB, 0);
                 }
@@ -119,18 +142,21 @@ final class BlockedGemm {
                     }
                     for (int jr = 0; jr < nc; jr += NR) {
                         int nr = Math.min(NR, nc - jr);
-                        int bPanel = jr * kc;
+                        boolean bHere = inPlaceB && nr == NR;
+                        float[] bArr = bHere ? job.b : packedB;
+                        int bPanel = bHere ? job.bOff + pc * job.bRowStride + jc + jr : jr * kc;
+                        int bStep = bHere ? job.bRowStride : NR;
                         for (int ir = 0; ir < mc; ir += MR) {
                             int mr = Math.min(MR, mc - ir);
                             if (mr < MR) {
                                 // A partial panel read in place would run past A: pack just this one.
                                 float[] edge = ws.packedA(MR * kcMax);
                                 GemmPacking.packA(job, ic + ir, mr, pc, kc, edge);
-                                GemmMicroKernel.multiplyPacked(panelRows(0, mr), kc, edge, 0, packedB, bPanel, NR, tile);
+                                GemmMicroKernel.multiplyPacked(panelRows(0, mr), kc, edge, 0, bArr, bPanel, bStep, tile);
                             } else {
                                 int row0 = job.aOff + (ic + ir) * job.aRowStride + pc * job.aColStride;
                                 GemmMicroKernel.multiply(kc, job.a, row0, job.aRowStride, job.aColStride,
-                                        packedB, bPanel, NR, tile);
+                                        bArr, bPanel, bStep, tile);
                             }
                             GemmStore.store(job, tile, ic + ir, jc + jr, mr, nr, beta, lastBlock);
                         }
