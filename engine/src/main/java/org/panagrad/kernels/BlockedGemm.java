@@ -16,7 +16,9 @@ import static org.panagrad.kernels.GemmMicroKernel.NR;
  * 512 columns. Row and k blocks are cut equal, so none is a sliver (m = 128 is one block, not 120 + 8).
  * <p>
  * When few column panels reuse an A panel (narrow products), packing A costs more than it saves and the
- * kernel reads A in place through its strides.
+ * kernel reads A in place through its strides; a row-major A needs more reuse, its packing being register
+ * transposes. When A is read in place and few row panels reuse a B panel (a batch of 64), a row-major B is
+ * read in place too.
  */
 final class BlockedGemm {
     private BlockedGemm() {}
@@ -41,6 +43,21 @@ final class BlockedGemm {
     static final int FUSED_STORE_MAX_K = 32;
     /** Pack A only when each A panel meets at least this many B panels. */
     private static final int PACK_A_MIN_PANELS = 3;
+    /**
+     * A row-major A (rows contiguous along k) packs through register transposes, which at 16 lanes cost about
+     * two micro-kernel calls per panel: pack it only when each A panel meets at least this many B panels.
+     * 64 x 128 x 784 (4 B panels, a 784-128-10 MLP's forward at batch 64) ran 12-15% faster with A and B read
+     * in place (Zen 5, 512 bits); 128 x 500 x 784 (16 B panels) ran 10-20% slower with A in place. At 8 lanes
+     * (8 x 8 transposes, all in registers) the rule for any A, unmeasured otherwise.
+     */
+    private static final int PACK_ROW_MAJOR_A_MIN_PANELS = GemmMicroKernel.LANES >= 16 ? 5 : PACK_A_MIN_PANELS;
+    /**
+     * When A is read in place, a row-major B is read in place too (B(p, j) at b[bOff + p * ldb + j], one step of
+     * a panel two vectors of a row) if a block has at most this many row panels: each B panel then meets few
+     * A panels, and packing it (a copy of all of B per k block) costs more than the strided reads it saves.
+     * Measured at 16 lanes only (with the 64 x 128 x 784 above); 8 lanes keep packing B.
+     */
+    private static final int READ_B_IN_PLACE_MAX_ROW_PANELS = GemmMicroKernel.LANES >= 16 ? 6 : 0;
 
     /** Whether a band of C this many columns wide packs A (see {@link #PACK_A_MIN_PANELS}). */
     static boolean packsA(int width) {
@@ -84,7 +101,10 @@ final class BlockedGemm {
         int kBlocks = kBlocks(k);
         int mcMax = mcMax(i1 - i0);
         boolean shareB = share != null && job.splitRows, shareA = share != null && !job.splitRows;
-        boolean packA = shareA || packsA(j1 - j0);
+        int bPanels = (Math.min(NC, j1 - j0) + NR - 1) / NR;
+        boolean packA = shareA || packsA(j1 - j0) && (job.aColStride != 1 || bPanels >= PACK_ROW_MAJOR_A_MIN_PANELS);
+        boolean inPlaceB = !packA && !shareB && job.bRows == null && job.bColStride == 1
+                && (mcMax + MR - 1) / MR <= READ_B_IN_PLACE_MAX_ROW_PANELS;
         int sharedBlocks = 0;
         float[] tile = ws.tile;
         for (int jc = j0; jc < j1; jc += NC) {
@@ -99,6 +119,9 @@ final class BlockedGemm {
                     packedB = share.buffer(sharedBlocks++);
                     packSharedB(job, part, job.parts, jc, nc, pc, kc, packedB);
                     share.await();
+                } else if (inPlaceB) {
+                    int full = nc / NR * NR;
+                    if (full < nc) GemmPacking.packB(job, pc, kc, jc + full, nc - full, packedB, full * kc);
                 } else {
                     GemmPacking.packB(job, pc, kc, jc, nc, packedB, 0);
                 }
@@ -119,18 +142,21 @@ final class BlockedGemm {
                     }
                     for (int jr = 0; jr < nc; jr += NR) {
                         int nr = Math.min(NR, nc - jr);
-                        int bPanel = jr * kc;
+                        boolean bHere = inPlaceB && nr == NR;
+                        float[] bArr = bHere ? job.b : packedB;
+                        int bPanel = bHere ? job.bOff + pc * job.bRowStride + jc + jr : jr * kc;
+                        int bStep = bHere ? job.bRowStride : NR;
                         for (int ir = 0; ir < mc; ir += MR) {
                             int mr = Math.min(MR, mc - ir);
                             if (mr < MR) {
                                 // A partial panel read in place would run past A: pack just this one.
                                 float[] edge = ws.packedA(MR * kcMax);
                                 GemmPacking.packA(job, ic + ir, mr, pc, kc, edge);
-                                GemmMicroKernel.multiplyPacked(panelRows(0, mr), kc, edge, 0, packedB, bPanel, NR, tile);
+                                GemmMicroKernel.multiplyPacked(panelRows(0, mr), kc, edge, 0, bArr, bPanel, bStep, tile);
                             } else {
                                 int row0 = job.aOff + (ic + ir) * job.aRowStride + pc * job.aColStride;
                                 GemmMicroKernel.multiply(kc, job.a, row0, job.aRowStride, job.aColStride,
-                                        packedB, bPanel, NR, tile);
+                                        bArr, bPanel, bStep, tile);
                             }
                             GemmStore.store(job, tile, ic + ir, jc + jr, mr, nr, beta, lastBlock);
                         }
@@ -149,8 +175,9 @@ final class BlockedGemm {
      * parts ever write the same C. A part whose core is taken by something else claims fewer chunks instead
      * of the others waiting for its band, and the others wait for it only where its packing is still
      * missing or, between groups of k blocks, for its chunk in flight.
-     * One counter numbers the chunks of every group in turn: a part that claims a chunk of the next group
-     * first passes a barrier that waits for every part to finish this group, and then packs.
+     * One counter hands out tickets for the chunks of every group in turn: a part that claims a ticket of the
+     * next group first passes a barrier that waits for every part to finish this group, and then packs. Which
+     * chunk a ticket takes is {@link GemmJob#chunkOf}'s choice (two parts work from opposite ends).
      * Every element of C is still summed in the same order, so the result is that of one thread, bit for bit.
      */
     static void runChunks(GemmJob job, GemmWorkspace ws, SharedPanels share, int part) {
@@ -160,7 +187,7 @@ final class BlockedGemm {
         int unitsPerBlock = PACK_UNITS_PER_PART * job.parts;
         float[] tile = ws.tile;
         float[] own = null;
-        int chunk = job.nextChunk.getAndIncrement();
+        int ticket = job.nextChunk.getAndIncrement();
         int unit = share == null ? 0 : share.claimUnit(), unitsBefore = 0;
         for (int group = 0, kb0 = 0; kb0 < kBlocks; group++, kb0 += 2) {
             int kb1 = Math.min(kBlocks, kb0 + 2);
@@ -182,8 +209,8 @@ final class BlockedGemm {
                 share.awaitPacked(unitEnd);
                 unitsBefore = unitEnd;
             }
-            for (int end = (group + 1) * chunks; chunk < end; chunk = job.nextChunk.getAndIncrement()) {
-                int start = (chunk - group * chunks) * size;
+            for (int end = (group + 1) * chunks, taken = 0; ticket < end; ticket = job.nextChunk.getAndIncrement(), taken++) {
+                int start = job.chunkOf(ticket, part, taken) * size;
                 for (int kb = kb0; kb < kb1; kb++) {
                     int pc = kb * kcMax, kc = Math.max(0, Math.min(kcMax, k - pc));
                     float beta = kb == 0 ? job.beta : 1f;

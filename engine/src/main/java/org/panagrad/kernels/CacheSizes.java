@@ -12,7 +12,8 @@ import java.util.Locale;
  * <li>{@code -Dpanagrad.cacheSizes=L1D,L2} (for example {@code 48K,1M}): for machines that hide their caches;</li>
  * <li>Linux's {@code /sys/devices/system/cpu/cpu0/cache/index*} ({@code level}, {@code type}, {@code size});</li>
  * <li>{@code /proc/cpuinfo}'s "cache size", which Linux fills with the L2 on AMD processors (the last level on
- * Intel's, of no use here): some virtual machines have no cache directory in sysfs;</li>
+ * Intel's, of no use here): some virtual machines have no cache directory in sysfs. The L1 data cache is then
+ * known from the AMD family: 48 KB from family 26 (Zen 5) on, 32 KB before it (Zen 1 to 4);</li>
  * <li>32 KB and 512 KB, the smallest L1 data cache and L2 of the x86 cores with AVX2 or AVX-512 since Zen 2 and
  * Skylake-SP, so a guess never overfills them.</li>
  * </ol>
@@ -40,10 +41,15 @@ record CacheSizes(int l1d, int l2, String source) {
             // No cache directory (some virtual machines, other systems): the next source.
         }
         if (l2 == 0) {
-            int fromCpuinfo = amdL2FromCpuinfo(cpuinfo);
-            if (fromCpuinfo > 0) {
-                l2 = fromCpuinfo;
-                source = l1d > 0 ? source + " and " + cpuinfo : cpuinfo + " (L2; L1 data by default)";
+            int[] fromCpuinfo = amdCachesFromCpuinfo(cpuinfo);
+            if (fromCpuinfo[1] > 0) {
+                l2 = fromCpuinfo[1];
+                if (l1d > 0) {
+                    source = source + " and " + cpuinfo;
+                } else {
+                    l1d = fromCpuinfo[0];
+                    source = cpuinfo + " (L2; L1 data from the AMD family)";
+                }
             }
         }
         return new CacheSizes(l1d > 0 ? l1d : DEFAULT_L1D, l2 > 0 ? l2 : DEFAULT_L2, source);
@@ -60,22 +66,32 @@ record CacheSizes(int l1d, int l2, String source) {
                 "panagrad.cacheSizes");
     }
 
-    /** The L2 of an AMD (or Hygon) core from /proc/cpuinfo, or 0. */
-    private static int amdL2FromCpuinfo(Path cpuinfo) {
+    /**
+     * The L1 data cache and the L2 of an AMD (or Hygon) core from /proc/cpuinfo, {0, 0} if not found. The L1 from
+     * the family (the file does not give it): Zen 5 (family 26, 0x1a) has 48 KB, Zen 1 to 4 (23, 25) 32 KB, as
+     * does Hygon's Dhyana (24).
+     */
+    private static int[] amdCachesFromCpuinfo(Path cpuinfo) {
         try {
             boolean amd = false;
+            int family = 0;
             for (String line : Files.readAllLines(cpuinfo)) {
                 if (line.startsWith("vendor_id")) amd = line.contains("AuthenticAMD") || line.contains("HygonGenuine");
+                if (line.startsWith("cpu family")) family = Integer.parseInt(value(line));
                 if (line.startsWith("cache size") && amd) {
-                    String value = line.substring(line.indexOf(':') + 1).trim().replace(" ", "");
-                    return parseSize(value, cpuinfo);
+                    int l1d = family >= 26 ? 48 * 1024 : DEFAULT_L1D;
+                    return new int[] {l1d, parseSize(value(line).replace(" ", ""), cpuinfo)};
                 }
                 if (line.isBlank()) break; // the first processor is enough
             }
         } catch (IOException | RuntimeException e) {
             // Not Linux, or not readable.
         }
-        return 0;
+        return new int[2];
+    }
+
+    private static String value(String line) {
+        return line.substring(line.indexOf(':') + 1).trim();
     }
 
     private static String read(Path file) throws IOException {

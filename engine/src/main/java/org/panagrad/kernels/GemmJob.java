@@ -65,6 +65,7 @@ final class GemmJob implements WorkerPool.Task {
      */
     boolean dynamic;
     int chunks, chunkSize;
+    /** Tickets for chunks, numbered over the groups of k blocks: ticket t lets its part take one chunk of group t / chunks. */
     final AtomicInteger nextChunk = new AtomicInteger();
     /** Chunks per part: enough that a part slowed down by a busy core hands work over, few enough to pack little twice. */
     private static final int CHUNKS_PER_PART = 4;
@@ -194,6 +195,20 @@ final class GemmJob implements WorkerPool.Task {
         nextChunk.set(0);
     }
 
+    /**
+     * The chunk (numbered within its group) that a part takes with a ticket from {@link #nextChunk}, having taken
+     * {@code taken} chunks of that group before. With two parts, part 0 takes chunks from the front and part 1
+     * from the back, so each part computes much the same rows (or columns) of C call after call and finds its
+     * share of C, and of the operand it splits, still in its own caches (claimed in ticket order, a chunk may
+     * change hands from one call to the next, and its lines of C with it: a suspect in 500 x 10 x 128 TN's 0.91x
+     * on two threads; not yet measured on a quiet machine). The tickets still bound the total, so the two ends
+     * meet without overlap whoever claims how many. With more parts, ticket order.
+     */
+    int chunkOf(int ticket, int part, int taken) {
+        if (parts != 2) return ticket % chunks;
+        return part == 0 ? taken : chunks - 1 - taken;
+    }
+
     /** Drops the references to the caller's arrays so that a parked job does not keep them alive. */
     void release() {
         a = null;
@@ -210,7 +225,7 @@ final class GemmJob implements WorkerPool.Task {
         try {
             GemmWorkspace ws = GemmWorkspace.current(); // in the try: a part that cannot get one releases the others
             if (narrow) {
-                NarrowGemm.run(this, ws, parts);
+                NarrowGemm.run(this, ws, part, parts);
             } else if (parts > 1 && dynamic) {
                 BlockedGemm.runChunks(this, ws, share, part);
             } else if (parts == 1) {

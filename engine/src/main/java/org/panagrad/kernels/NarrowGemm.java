@@ -64,9 +64,9 @@ final class NarrowGemm {
 
     /**
      * This part's rows of the product: all of them with one part, else the chunks of {@link GemmJob#chunkSize}
-     * rows it claims from {@link GemmJob#nextChunk}.
+     * rows it claims ({@link GemmJob#chunkOf}).
      */
-    static void run(GemmJob job, GemmWorkspace ws, int parts) {
+    static void run(GemmJob job, GemmWorkspace ws, int part, int parts) {
         int k = job.k, m = job.m;
         boolean transposed = transposedTiles(job);
         float[] panel;
@@ -77,10 +77,14 @@ final class NarrowGemm {
             panel = ws.packedB(Math.max(1, k) * LANES * columnPanels(job.n));
             packB(job, panel);
         }
-        int size = parts == 1 ? m : job.chunkSize;
-        for (int chunk = parts == 1 ? 0 : job.nextChunk.getAndIncrement(); chunk * size < m;
-             chunk = parts == 1 ? chunk + 1 : job.nextChunk.getAndIncrement()) {
-            int i0 = chunk * size, i1 = Math.min(m, i0 + size);
+        if (parts == 1) {
+            if (transposed) transposedRows(job, 0, m, panel, ws);
+            else rows(job, 0, m, panel, ws);
+            return;
+        }
+        int size = job.chunkSize;
+        for (int taken = 0, ticket; (ticket = job.nextChunk.getAndIncrement()) < job.chunks; taken++) {
+            int i0 = job.chunkOf(ticket, part, taken) * size, i1 = Math.min(m, i0 + size);
             if (transposed) transposedRows(job, i0, i1, panel, ws);
             else rows(job, i0, i1, panel, ws);
         }

@@ -27,8 +27,12 @@ class CacheSizesTest {
     }
 
     private Path cpuinfo(String vendor, String cacheSize) throws IOException {
+        return cpuinfo(vendor, 26, cacheSize);
+    }
+
+    private Path cpuinfo(String vendor, int family, String cacheSize) throws IOException {
         return Files.writeString(dir.resolve("cpuinfo"), "processor\t: 0\nvendor_id\t: " + vendor
-                + "\ncpu family\t: 26\ncache size\t: " + cacheSize + "\n\nprocessor\t: 1\nvendor_id\t: " + vendor
+                + "\ncpu family\t: " + family + "\ncache size\t: " + cacheSize + "\n\nprocessor\t: 1\nvendor_id\t: " + vendor
                 + "\ncache size\t: 99 KB\n");
     }
 
@@ -82,13 +86,17 @@ class CacheSizesTest {
     }
 
     @Test
-    void withoutSysfsAnAmdCpuinfoGivesTheL2OfTheFirstProcessor() throws IOException {
+    void withoutSysfsAnAmdCpuinfoGivesTheL2OfTheFirstProcessorAndTheFamilyTheL1() throws IOException {
         Path cpuinfo = cpuinfo("AuthenticAMD", "1024 KB");
         CacheSizes c = CacheSizes.detect(null, missing(), cpuinfo);
-        assertEquals(CacheSizes.DEFAULT_L1D, c.l1d());
+        assertEquals(48 * 1024, c.l1d(), "Zen 5 (family 26)");
         assertEquals(1024 * 1024, c.l2());
-        assertEquals(cpuinfo + " (L2; L1 data by default)", c.source());
-        assertEquals(512 * 1024, CacheSizes.detect(null, missing(), cpuinfo("HygonGenuine", "512 KB")).l2());
+        assertEquals(cpuinfo + " (L2; L1 data from the AMD family)", c.source());
+        CacheSizes zen4 = CacheSizes.detect(null, missing(), cpuinfo("AuthenticAMD", 25, "1024 KB"));
+        assertEquals(32 * 1024, zen4.l1d(), "Zen 3 and 4 (family 25)");
+        CacheSizes hygon = CacheSizes.detect(null, missing(), cpuinfo("HygonGenuine", 24, "512 KB"));
+        assertEquals(512 * 1024, hygon.l2());
+        assertEquals(32 * 1024, hygon.l1d());
     }
 
     @Test
@@ -120,7 +128,7 @@ class CacheSizesTest {
         cacheIndex(0, 2, "Unified", "huge");
         CacheSizes c = CacheSizes.detect(null, sysfs(), cpuinfo("AuthenticAMD", "1024 KB"));
         assertEquals(1024 * 1024, c.l2());
-        assertEquals(CacheSizes.DEFAULT_L1D, c.l1d());
+        assertEquals(48 * 1024, c.l1d(), "from the AMD family (26) in cpuinfo");
     }
 
     @Test

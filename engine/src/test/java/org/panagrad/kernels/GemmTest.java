@@ -382,6 +382,28 @@ class GemmTest {
             {500, 10, 1280, 1, 0}, {2048, 10, 128, 0, 0}, {600, 96, 1100, 0, 0},
             {128, 10, 500, 0, 0}, {500, 10, 128, 1, 0}, {240, 2000, 10, 0, 1}};
 
+    /**
+     * Few rows and a row-major A (a batch of 64 against a layer's weights): at 16 lanes A and B are read in place,
+     * B's last, partial panel packed alone; A's rows past the last whole panel packed alone. Row counts that end
+     * on a whole panel and on 4- and 8-row edges, widths with and without a partial B panel, one and two k
+     * blocks, beta and the epilogue, at 1 thread against the scalar GEMM, and bit for bit at 2 threads.
+     */
+    @Test
+    void fewRowsReadInPlaceMatchScalar() {
+        Random rnd = new Random(41);
+        int[][] shapes = {{64, 128, 784}, {61, 100, 300}, {72, 40, 784}, {5, 128, 64}, {24, 70, 1030}, {13, 33, 17}};
+        for (int[] s : shapes) {
+            for (boolean transB : new boolean[] {false, true}) {
+                Case c = new Case(rnd, false, transB, s[0], s[1], s[2], 0.75f, 0.5f, true, true, Case.Mask.SEPARATE);
+                Gemm.setThreads(1);
+                float[] one = c.runFast();
+                c.assertMatchesScalar(one);
+                Gemm.setThreads(2);
+                assertArrayEquals(one, c.runFast(), c + ", 2 threads");
+            }
+        }
+    }
+
     @Test
     void aShortKStaysOnOneThreadUntilItIsLarge() {
         Random rnd = new Random(8);
