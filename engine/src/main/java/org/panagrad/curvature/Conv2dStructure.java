@@ -130,13 +130,14 @@ record Conv2dStructure(LayerCall call, Conv2d conv, Node patches) implements Str
      * the patches in channel-major order [K, N P]: row i of that matrix holds patch entry i of every sample and
      * position, so the sum is its Gram product X X^T with the row sums and N P bordering it for the bias. The
      * rows [N P, K] of {@link #inputRows} would need a transposing copy of the patches (each sample's K x P
-     * matrix) and a column of ones concatenated, both as slow as the product at lenet5's shapes; this order is
-     * a copy of contiguous runs of P floats.
+     * matrix) and a column of ones concatenated, both as slow as the product at lenet5's shapes; these patches
+     * are unfolded channel-major directly ({@link Ops#unfoldChannelMajor}).
      */
     Node inputGram() {
         if (groups() != 1) throw new IllegalStateException("inputGram is for one group, layer '" + call.name() + "' has " + groups());
         int n = samples(), k = fanIn(), p = positions();
-        Node x = Ops.reshape(Ops.permute(Ops.reshape(patches, n, k, p), 1, 0, 2), k, n * p);
+        Node w = conv.weight();
+        Node x = Ops.reshape(Ops.unfoldChannelMajor(call.input(), w.shape().dim(2), w.shape().dim(3), conv.geometry()), k, n * p);
         Node gram = Ops.matmul(x, x, false, true);
         if (bias() == null) return gram;
         Node sums = Ops.sum(x, 1, true);
