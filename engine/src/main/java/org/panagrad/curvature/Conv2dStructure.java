@@ -1,6 +1,7 @@
 package org.panagrad.curvature;
 
 import org.panagrad.graph.Node;
+import org.panagrad.graph.Shape;
 import org.panagrad.nn.Conv2d;
 import org.panagrad.nn.LayerCall;
 import org.panagrad.ops.Ops;
@@ -122,6 +123,42 @@ record Conv2dStructure(LayerCall call, Conv2d conv, Node patches) implements Str
         if (bias() == null) return weightPart;
         Node b = Ops.sum(d3, 2, false);
         return Ops.add(weightPart, Ops.sum(Ops.mul(b, b), 1, false));
+    }
+
+    /**
+     * KFC's sum over samples and positions of a a^T for the augmented patches a = [u, 1] (one group only), from
+     * the patches in channel-major order [K, N P]: row i of that matrix holds patch entry i of every sample and
+     * position, so the sum is its Gram product X X^T with the row sums and N P bordering it for the bias. The
+     * rows [N P, K] of {@link #inputRows} would need a transposing copy of the patches (each sample's K x P
+     * matrix) and a column of ones concatenated, both as slow as the product at lenet5's shapes; these patches
+     * are unfolded channel-major directly ({@link Ops#unfoldChannelMajor}).
+     */
+    Node inputGram() {
+        if (groups() != 1) throw new IllegalStateException("inputGram is for one group, layer '" + call.name() + "' has " + groups());
+        int n = samples(), k = fanIn(), p = positions();
+        Node w = conv.weight();
+        Node x = Ops.reshape(Ops.unfoldChannelMajor(call.input(), w.shape().dim(2), w.shape().dim(3), conv.geometry()), k, n * p);
+        Node gram = Ops.matmul(x, x, false, true);
+        if (bias() == null) return gram;
+        Node sums = Ops.sum(x, 1, true);
+        Node corner = x.graph().fill((double) n * p, Shape.of(1, 1));
+        return Ops.concat(0, Ops.concat(1, gram, sums), Ops.concat(1, Ops.reshape(sums, 1, k), corner));
+    }
+
+    /**
+     * sum over the vectors, samples and positions of g g^T for the output gradients ds (each shaped like the
+     * output, [N, O, OH, OW]), as the Gram product of the gradients in channel-major order [O, V N P]: the same
+     * as the Gram of {@link #gradientRows} stacked, without transposing each sample's O x P block.
+     */
+    Node gradientGram(List<Node> ds) {
+        int o = ds.get(0).shape().dim(1), rows = 0;
+        Node[] byChannel = new Node[ds.size()];
+        for (int v = 0; v < byChannel.length; v++) {
+            byChannel[v] = Ops.permute(byPosition(ds.get(v)), 1, 0, 2);
+            rows += samples() * positions();
+        }
+        Node x = Ops.reshape(byChannel.length == 1 ? byChannel[0] : Ops.concat(1, byChannel), o, rows);
+        return Ops.matmul(x, x, false, true);
     }
 
     @Override

@@ -141,9 +141,18 @@ public final class LayerBackprop {
             outputSizes[l] = grads[l].shape().dim(1);
             if (factors) {
                 // KFC (Grosse and Martens 2016): A sums over positions, G averages over them.
-                inputFactors[l] = Ops.scale(gram(groups[l] == 1 ? inputs[l] : Ops.permute(grouped, 1, 0, 2)), 1.0 / batch);
-                gradFactors[l] = Ops.scale(gram(groups[l] == 1 ? grads[l] : byGroup(grads[l], groups[l])),
-                        1.0 / ((double) batch * positions[l]));
+                Node inputGram, gradGram;
+                if (layer instanceof Conv2dStructure conv && groups[l] == 1) {
+                    List<Node> ds = new ArrayList<>();
+                    for (Node[] v : perVector) ds.add(v[l]);
+                    inputGram = conv.inputGram();
+                    gradGram = conv.gradientGram(ds);
+                } else {
+                    inputGram = gram(groups[l] == 1 ? inputs[l] : Ops.permute(grouped, 1, 0, 2));
+                    gradGram = gram(groups[l] == 1 ? grads[l] : byGroup(grads[l], groups[l]));
+                }
+                inputFactors[l] = Ops.scale(inputGram, 1.0 / batch);
+                gradFactors[l] = Ops.scale(gradGram, 1.0 / ((double) batch * positions[l]));
                 outputs.add(inputFactors[l]);
                 outputs.add(gradFactors[l]);
             }

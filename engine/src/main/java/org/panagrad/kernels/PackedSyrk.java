@@ -5,6 +5,7 @@ import static org.panagrad.kernels.GemmMicroKernel.MR;
 import static org.panagrad.kernels.GemmMicroKernel.NR;
 
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicIntegerArray;
 
 /**
  * The SIMD body of {@link SymmetricGemm}: the blocks of C = alpha op(X)^T op(X) that hold an element on or above
@@ -15,8 +16,12 @@ import java.util.concurrent.atomic.AtomicInteger;
  * and run the micro-kernel over the panels of the slice from the first one that reaches the diagonal. The
  * tiles that straddle the diagonal store only their elements on or above it. With several k blocks a barrier
  * separates one block's products from the next block's packing (the buffers are reused). Then the parts claim
- * blocks of LANES rows of the lower triangle and fill them from the upper one ({@link #mirrorRows}), so C comes
- * out whole and symmetric.
+ * blocks of LANES rows of the lower triangle, top to bottom, and fill each from the upper one ({@link #mirrorRows})
+ * once the units it reads are done ({@link #awaitUnitsAbove}), so C comes out whole and symmetric.
+ * <p>
+ * The mirror first waited for every unit of C: a part descheduled while it held the last unit stalled the
+ * others for its whole time slice (at 784-500-10 on two threads, forks at 1.2x and 2.8x the gradient). A block
+ * reads only the row panels above it, claimed first; only the bottom blocks can still wait for a unit in flight.
  * <p>
  * The lower triangle was first filled tile by tile, each tile copied transposed by the part that computed it
  * while it was in cache; but a 12-row tile mirrors into 12-float pieces of 32 rows below, which share cache lines
@@ -39,8 +44,10 @@ final class PackedSyrk implements WorkerPool.Task {
     /** Holds X as both operands, C and alpha for the packing and the stores; its SharedPanels hold the panels. */
     private final GemmJob job = new GemmJob();
     private final AtomicInteger nextUnit = new AtomicInteger();
-    /** Units of C done in the last k block (the mirror waits for all of them), and the mirror's blocks claimed. */
-    private final AtomicInteger productsDone = new AtomicInteger(), nextMirror = new AtomicInteger();
+    /** The mirror's blocks claimed. */
+    private final AtomicInteger nextMirror = new AtomicInteger();
+    /** 1 for each unit of C done in the last k block (a mirror block waits for the ones it reads); grown, never shrunk. */
+    private AtomicIntegerArray unitDone = new AtomicIntegerArray(1);
     private int n, k, kcMax, kBlocks, rowPanels, slices, sliceColumns, unitsPerBlock, unitsOfC;
     /** Where each row panel starts (rowPanels + 1 entries, the last n); grown, never shrunk. */
     private int[] panelStart = new int[1];
@@ -91,6 +98,7 @@ final class PackedSyrk implements WorkerPool.Task {
             slicePanels[s] = panels;
             unitsOfC += panels;
         }
+        if (unitDone.length() < unitsOfC) unitDone = new AtomicIntegerArray(unitsOfC);
     }
 
     private int sliceEnd(int s) {
@@ -103,7 +111,7 @@ final class PackedSyrk implements WorkerPool.Task {
         int panelFloats = Math.max((n + MR - 1) / MR * MR, (n + NR - 1) / NR * NR) * kcMax;
         job.sharedPanels.prepare(parts, panelFloats);
         nextUnit.set(0);
-        productsDone.set(0);
+        for (int u = 0; u < unitsOfC; u++) unitDone.set(u, 0);
         nextMirror.set(0);
     }
 
@@ -132,18 +140,33 @@ final class PackedSyrk implements WorkerPool.Task {
                 boolean lastBlock = kb == kBlocks - 1;
                 for (int end = (kb + 1) * perBlock; unit < end; unit = nextUnit.getAndIncrement()) {
                     multiplyUnit(unit - kb * perBlock, kc, packedA, packedB, beta, lastBlock, tile);
-                    if (lastBlock) productsDone.incrementAndGet();
+                    if (lastBlock) unitDone.set(unit - kb * perBlock, 1);
                 }
             }
             int blocks = (n + LANES - 1) / LANES;
             for (int m = nextMirror.getAndIncrement(); m < blocks; m = nextMirror.getAndIncrement()) {
-                // Only the units other parts have in flight can be missing: the last ones claimed, the shortest.
-                share.awaitCount(productsDone, unitsOfC);
-                mirrorRows((blocks - 1 - m) * LANES); // the longest rows first
+                // Top to bottom: a block reads the units of the row panels above its last row, claimed early, so
+                // only the last blocks can wait for a unit another part still has in flight.
+                awaitUnitsAbove(m * LANES, share);
+                mirrorRows(m * LANES);
             }
         } catch (RuntimeException | Error e) {
             share.abandon();
             throw e;
+        }
+    }
+
+    /**
+     * Waits until the units that hold the upper triangle's elements C(j, i), j < i, of rows i0 to i0 + LANES are
+     * done: in each slice that holds one of those columns, the row panels that start above the block's last row.
+     */
+    private void awaitUnitsAbove(int i0, SharedPanels share) {
+        int i1 = Math.min(n, i0 + LANES), first = 0;
+        for (int s = 0; s < slices; first += slicePanels[s], s++) {
+            if (sliceEnd(s) <= i0 || s * sliceColumns >= i1) continue;
+            for (int u = 0; u < slicePanels[s] && panelStart[u] < i1; u++) {
+                for (int spins = 0; unitDone.get(first + u) == 0; spins++) share.spinOrYield(spins);
+            }
         }
     }
 

@@ -28,23 +28,32 @@ final class Patches {
 
     /** The same block written into cols from colsOff on (a whole batch's patches, {@link Unfolding}). */
     static void im2col(ConvShape s, float[] x, int xOff, int g, int r0, int r1, float[] cols, int colsOff, boolean simd) {
-        walk(s, x, xOff, g, r0, r1, cols, colsOff, false, simd);
+        walk(s, x, xOff, g, r0, r1, cols, colsOff, (r1 - r0) * s.outWidth(), false, simd);
+    }
+
+    /**
+     * The whole patch matrix of group g of the image at x[xOff..] with its rows {@code rowStride} floats apart
+     * from colsOff on (a batch's patches channel-major, {@link Unfolding#unfoldChannelMajor}).
+     */
+    static void im2colRows(ConvShape s, float[] x, int xOff, int g, float[] cols, int colsOff, int rowStride, boolean simd) {
+        walk(s, x, xOff, g, 0, s.outHeight(), cols, colsOff, rowStride, false, simd);
     }
 
     /** Adds the patch matrix cols of output rows [r0, r1) of group g back into the image at dx[dxOff..]: the adjoint of im2col. */
     static void col2im(ConvShape s, float[] cols, int g, int r0, int r1, float[] dx, int dxOff, boolean simd) {
-        walk(s, dx, dxOff, g, r0, r1, cols, 0, true, simd);
+        walk(s, dx, dxOff, g, r0, r1, cols, 0, (r1 - r0) * s.outWidth(), true, simd);
     }
 
     /** Each run of a patch block and the image elements it holds: copied into cols, or (back) added from it. */
     private static void walk(ConvShape s, float[] x, int xOff, int g, int r0, int r1, float[] cols, int colsOff,
-                             boolean back, boolean simd) {
+                             int rowStride, boolean back, boolean simd) {
         int ow = s.outWidth(), h = s.height(), w = s.width(), stride = s.strideW();
-        int d = colsOff;
+        int patchRow = 0;
         for (int c = 0; c < s.groupChannels(); c++) {
             int plane = xOff + (g * s.groupChannels() + c) * h * w;
             for (int i = 0; i < s.kh(); i++) {
                 for (int j = 0; j < s.kw(); j++) {
+                    int d = colsOff + patchRow++ * rowStride;
                     int shift = j * s.dilationW() - s.padW();
                     int lo = firstInside(shift, stride), hi = Math.min(ow, lastInside(shift, stride, w) + 1);
                     for (int r = r0; r < r1; r++, d += ow) {

@@ -39,7 +39,8 @@ final class RowDots {
             int ai = a.offset() + i * a.ld(), ci = c.offset() + i * c.ld(), j = 0;
             for (; j + 4 <= n; j += 4) {
                 int b0 = b.offset() + j * b.ld(), b1 = b0 + b.ld(), b2 = b1 + b.ld(), b3 = b2 + b.ld();
-                FloatVector s0 = FloatVector.zero(F), s1 = s0, s2 = s0, s3 = s0;
+                // Each accumulator its own zero: one shared zero made C2 box the vectors (FewRowsProduct, session 8).
+                FloatVector s0 = FloatVector.zero(F), s1 = FloatVector.zero(F), s2 = FloatVector.zero(F), s3 = FloatVector.zero(F);
                 for (int p = 0; p < kFull; p += LANES) {
                     FloatVector va = FloatVector.fromArray(F, x, ai + p);
                     s0 = va.fma(FloatVector.fromArray(F, y, b0 + p), s0);

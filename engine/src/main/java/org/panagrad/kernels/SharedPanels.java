@@ -68,11 +68,6 @@ final class SharedPanels {
         for (int spins = 0; packedUnits.get() < units; spins++) spinOrYield(spins);
     }
 
-    /** Returns once {@code count} (a counter of the call's parts) reaches {@code target}. */
-    void awaitCount(AtomicInteger count, int target) {
-        for (int spins = 0; count.get() < target; spins++) spinOrYield(spins);
-    }
-
     /** Returns once every part of the call has called it as often as this one. */
     void await() {
         int g = generation;
@@ -84,7 +79,8 @@ final class SharedPanels {
         for (int spins = 0; generation == g; spins++) spinOrYield(spins);
     }
 
-    private void spinOrYield(int spins) {
+    /** One step of a wait: a spin, or past SPINS_BEFORE_YIELD a yield; throws if the call was abandoned. */
+    void spinOrYield(int spins) {
         if (abandoned) throw new WorkerPool.Abandoned("another part of this GEMM failed");
         // More threads than free cores: let the part being waited for run.
         if (spins > SPINS_BEFORE_YIELD) Thread.yield();

@@ -5,7 +5,8 @@ package org.panagrad.kernels;
  * above the diagonal are multiplied ({@link PackedSyrk}: X packed once per block of k, the GEMM micro-kernel over
  * the upper row and column panels, then the lower triangle filled from the upper one by register transposes;
  * {@link SymmetricGemmScalar} without SIMD, then a copy of the upper triangle), so C is exactly symmetric and costs about half of a general product. Kronecker
- * factors (A = a^T a, G = g^T g) are such products. C is the same bits on any number of threads; nothing is
+ * factors (A = a^T a, G = g^T g) are such products. A few long rows (X X^T, n up to {@link RowGram#MAX_N}, a
+ * convolution's factors in channel-major order) go to {@link RowGram}'s dot products instead. C is the same bits on any number of threads; nothing is
  * allocated per call.
  */
 public final class SymmetricGemm {
@@ -14,9 +15,12 @@ public final class SymmetricGemm {
 
     private SymmetricGemm() {}
 
-    /** Whether n x n products are worth taking by their upper blocks (otherwise one general product). */
-    public static boolean worthIt(int n) {
-        return n > MIN_N;
+    /**
+     * Whether the n x n Gram product of {@code columns} (see {@link #gram}) over k is worth taking here: by its
+     * upper blocks when wide, by {@link RowGram} when a few rows are long (otherwise one general product).
+     */
+    public static boolean worthIt(boolean columns, int n, int k) {
+        return n > MIN_N || RowGram.applies(columns, n, k);
     }
 
     /**
@@ -25,7 +29,9 @@ public final class SymmetricGemm {
      */
     public static void gram(boolean columns, int n, int k, float alpha, float[] x, int xOff, int lda, float[] c, int cOff) {
         if (n <= 0) return;
-        if (Simd.ENABLED) {
+        if (RowGram.applies(columns, n, k)) {
+            RowGram.gram(n, k, alpha, x, xOff, lda, c, cOff);
+        } else if (Simd.ENABLED) {
             PackedSyrk.symmetric(columns, n, k, alpha, x, xOff, lda, c, cOff);
         } else {
             SymmetricGemmScalar.upperTriangle(columns, n, k, alpha, x, xOff, lda, c, cOff);

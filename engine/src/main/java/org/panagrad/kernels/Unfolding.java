@@ -14,6 +14,8 @@ public final class Unfolding implements WorkerPool.Task {
     static final int PARALLEL_MIN_FLOATS = 1 << 16;
 
     private ConvShape s;
+    /** Whether the patches go channel-major, [groups K, batch, positions], instead of [batch, groups K, positions]. */
+    private boolean channelMajor;
     private float[] x, y;
     private int xOff, yOff;
     private boolean simd;
@@ -27,6 +29,23 @@ public final class Unfolding implements WorkerPool.Task {
 
     /** The same, by the SIMD body or by the scalar twin (tests compare both in one JVM). */
     static void unfold(ConvShape s, float[] x, int xOff, float[] y, int yOff, boolean simd) {
+        run(s, x, xOff, y, yOff, simd, false);
+    }
+
+    /**
+     * y {@code [groups K, batch, outH, outW]} = the patches of x channel-major: patch row (g K + r) of image n at
+     * {@code yOff + ((g K + r) batch + n) positions}, so that each row of the result is one patch entry over the
+     * whole batch (a convolution's Kronecker factors are the Gram products of those rows).
+     */
+    public static void unfoldChannelMajor(ConvShape s, float[] x, int xOff, float[] y, int yOff) {
+        unfoldChannelMajor(s, x, xOff, y, yOff, Simd.ENABLED);
+    }
+
+    static void unfoldChannelMajor(ConvShape s, float[] x, int xOff, float[] y, int yOff, boolean simd) {
+        run(s, x, xOff, y, yOff, simd, true);
+    }
+
+    private static void run(ConvShape s, float[] x, int xOff, float[] y, int yOff, boolean simd, boolean channelMajor) {
         WorkerPool pool = Gemm.pool();
         int parts = parts(s, pool.threads());
         Unfolding job = PER_THREAD.get();
@@ -36,6 +55,7 @@ public final class Unfolding implements WorkerPool.Task {
         job.y = y;
         job.yOff = yOff;
         job.simd = simd;
+        job.channelMajor = channelMajor;
         try {
             if (parts == 1 || !pool.tryRun(job, parts)) job.images(0, s.batch());
         } finally {
@@ -55,11 +75,15 @@ public final class Unfolding implements WorkerPool.Task {
     }
 
     private void images(int n0, int n1) {
-        int block = s.patchRows() * s.positions();
+        int block = s.patchRows() * s.positions(), rowStride = s.batch() * s.positions();
         for (int n = n0; n < n1; n++) {
             int image = xOff + n * s.imageSize();
             for (int g = 0; g < s.groups(); g++) {
-                Patches.im2col(s, x, image, g, 0, s.outHeight(), y, yOff + (n * s.groups() + g) * block, simd);
+                if (channelMajor) {
+                    Patches.im2colRows(s, x, image, g, y, yOff + g * s.patchRows() * rowStride + n * s.positions(), rowStride, simd);
+                } else {
+                    Patches.im2col(s, x, image, g, 0, s.outHeight(), y, yOff + (n * s.groups() + g) * block, simd);
+                }
             }
         }
     }

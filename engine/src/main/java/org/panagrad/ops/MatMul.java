@@ -172,7 +172,7 @@ public record MatMul(boolean transA, boolean transB) implements Op {
     public Instruction compile(Node y, Buffers buf) {
         Node a = y.input(0);
         int m = y.shape().dim(y.shape().rank() - 2);
-        if (a == y.input(1) && transA != transB && y.shape().rank() == 2 && SymmetricGemm.worthIt(m)) {
+        if (a == y.input(1) && transA != transB && y.shape().rank() == 2 && SymmetricGemm.worthIt(transA, m, inner(y))) {
             // A^T A or A A^T: a Gram matrix, symmetric, so only its upper half is multiplied (Kronecker factors).
             float[] x = buf.array(a), c = buf.array(y);
             int xOff = buf.offset(a), lda = a.shape().dim(1), cOff = buf.offset(y), k = inner(y);

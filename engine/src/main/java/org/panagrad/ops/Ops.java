@@ -204,6 +204,9 @@ public final class Ops {
      * kh x kw convolution with this geometry multiplies, each position's patch along the channel axis.
      */
     public static Node unfold(Node x, int kh, int kw, ConvGeometry geometry) { return Unfold.of(x, kh, kw, geometry); }
+
+    /** The patches channel-major, [groups K, N, outH, outW]: each patch entry one row over the batch ({@link Unfold}). */
+    public static Node unfoldChannelMajor(Node x, int kh, int kw, ConvGeometry geometry) { return Unfold.of(x, kh, kw, geometry, true); }
     /**
      * conv2d with padding='same' (stride 1): the output has the input's height and width. Where the dilated
      * kernel's extent minus one is odd, the extra zero goes after (bottom, right), as PyTorch puts it.

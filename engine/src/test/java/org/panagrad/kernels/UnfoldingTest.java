@@ -89,6 +89,17 @@ class UnfoldingTest {
                 Arrays.fill(y, Float.NaN);
                 Unfolding.unfold(s, x, 3, y, yOff, simd);
                 assertArrayEquals(expected, y, (simd ? "SIMD" : "scalar") + " unfold of " + s + " on " + threads + " thread(s)");
+                // Channel-major: patch row r of image n at ((r * batch) + n) * positions.
+                float[] byRow = new float[expected.length], rowsExpected = expected.clone();
+                int rows = groups * k, positions = s.positions();
+                for (int n = 0; n < batch; n++) {
+                    for (int r = 0; r < rows; r++) {
+                        System.arraycopy(expected, yOff + (n * rows + r) * positions, rowsExpected, yOff + (r * batch + n) * positions, positions);
+                    }
+                }
+                Arrays.fill(byRow, Float.NaN);
+                Unfolding.unfoldChannelMajor(s, x, 3, byRow, yOff, simd);
+                assertArrayEquals(rowsExpected, byRow, (simd ? "SIMD" : "scalar") + " channel-major unfold of " + s + " on " + threads + " thread(s)");
             }
         }
     }

@@ -14,7 +14,7 @@ import org.panagrad.kernels.SymmetricGemm;
 public record ScaledGram(boolean columns, double c) implements FusedOp {
     /** Whether {@code x}'s Gram product (n x n) is taken by {@link SymmetricGemm}, the only case this op fuses. */
     public static boolean applies(Node x, boolean columns) {
-        return x.shape().rank() == 2 && SymmetricGemm.worthIt(x.shape().dim(columns ? 1 : 0));
+        return x.shape().rank() == 2 && SymmetricGemm.worthIt(columns, x.shape().dim(columns ? 1 : 0), x.shape().dim(columns ? 0 : 1));
     }
 
     public static Node of(Node x, boolean columns, double c) {
