@@ -40,8 +40,12 @@ final class PairPooling {
     /** 1 in the odd lanes (a window's right column), 0 in the even ones. */
     private static final float[] ODD_LANES = new float[L];
 
+    /** A cotangent of ones: {@link #select} then writes each element's choice as 1 or 0. */
+    private static final float[] ONES = new float[L];
+
     static {
         for (int i = 1; i < L; i += 2) ODD_LANES[i] = 1f;
+        java.util.Arrays.fill(ONES, 1f);
     }
 
     /** Scratch columns per row of a run: whole vectors at every width. */
@@ -101,12 +105,12 @@ final class PairPooling {
         for (int u0 = 0; u0 < total; u0 += runs) {
             int rows = Math.min(runs, total - u0), m = rows * 2 * ow;
             copyRows(s, p0, u0, rows, x, xOff, t, 0, len);
-            int gi = gOff + (p0 * oh + u0) * ow, full = m - m % (2 * L), f = 0;
-            // One call site per pass: with two per loop C2 left some of choose's vector operations as allocating
-            // Java calls (1.2 MB per lenet5 gradient, for good).
-            for (; f < full; f += L) choose(t, f, len, top, bottom);
-            for (f = 0; f < full; f += L) place(t, f, g, gi + (f - f % (2 * L)) / 2, f % (2 * L) != 0, top, bottom);
-            for (f = full; f < m; f += 2) {
+            int gi = gOff + (p0 * oh + u0) * ow, f = 0;
+            for (; f + 2 * L <= m; f += 2 * L) {
+                select(t, f, len, g, gi + f / 2, false, top, bottom);
+                select(t, f + L, len, g, gi + f / 2, true, top, bottom);
+            }
+            for (; f < m; f += 2) {
                 int first = firstMaximum(t[f], t[f + 1], t[len + f], t[len + f + 1]);
                 float v = 0f + g[gi + f / 2];
                 t[top + f] = first == 0 ? v : 0f;
@@ -120,9 +124,12 @@ final class PairPooling {
 
     /**
      * The max pool's JVP (the adjoint of its VJP in the cotangent) for planes [p0, p1): y = c at each window's first
-     * maximum of x. The windows' choices are made as for the VJP; each window's chosen value is then moved to its
-     * left column and the left columns of two vectors are packed into one vector of outputs, as the forward pass
-     * packs its maxima. Values move by blends only, so y holds c's bits.
+     * maximum of x. The windows' choices are the VJP's body with a cotangent of ones; each window's chosen value is
+     * then moved to its left column and the left columns of two vectors are packed into one vector of outputs, as the
+     * forward pass packs its maxima. Values move by blends only, so y holds c's bits. One call site per pass: the
+     * scatter's two select calls per loop are as they were, and a rewrite that split select into two methods called
+     * twice per loop had C2 leave some of their multiplications and blends as allocating Java calls (lenet5's
+     * gradient 1.2 MB, its K-FAC factors 4.8 MB per call, in JMH).
      */
     static void maxPoolGather(ConvShape s, int p0, int p1, float[] x, int xOff, float[] c, int cOff, float[] y, int yOff) {
         int oh = s.outHeight(), ow = s.outWidth(), runs = runRows(s), total = (p1 - p0) * oh;
@@ -133,7 +140,8 @@ final class PairPooling {
             copyRows(s, p0, u0, rows, x, xOff, t, 0, len);
             copyRows(s, p0, u0, rows, c, cOff, t, cTop, len);
             int out = yOff + (p0 * oh + u0) * ow, full = m - m % (2 * L), f = 0;
-            for (; f < full; f += L) choose(t, f, len, top, bottom);
+            // The VJP's body with a cotangent of ones: 1 at each window's chosen element, 0 elsewhere.
+            for (; f < full; f += L) select(t, f, len, ONES, 0, false, top, bottom);
             for (f = 0; f < full; f += L) pick(t, f, top, bottom, cTop, cBottom);
             for (f = 0; f < full; f += 2 * L) {
                 FloatVector v0 = FloatVector.fromArray(F, t, top + f), v1 = FloatVector.fromArray(F, t, top + f + L);
@@ -147,12 +155,13 @@ final class PairPooling {
     }
 
     /**
-     * One vector of columns at f: 1 at t[top + f..] (t[bottom + f..]) where the top (bottom) row's element is its
-     * window's first maximum in row-major order, a NaN first, as {@link Pooling#argMax}; else 0. The rows of x are at
-     * t[f..] and len further. (No vector is a parameter: on JDK 17 one that is not inlined compiles to the allocating
+     * One vector of columns at f: top rows at t[f..], bottom rows len further, the windows' cotangent from g[gi..]
+     * (its first or, when high, second half of L windows); writes g or zero for each element at t[top + f..] and
+     * t[bottom + f..]. An element is chosen when it is the window's maximum (or a NaN) and no element before it in
+     * row-major order is. (No vector is a parameter: on JDK 17 one that is not inlined compiles to the allocating
      * fallback.)
      */
-    private static void choose(float[] t, int f, int len, int top, int bottom) {
+    private static void select(float[] t, int f, int len, float[] g, int gi, boolean high, int top, int bottom) {
         FloatVector a = FloatVector.fromArray(F, t, f), b = FloatVector.fromArray(F, t, len + f);
         FloatVector as = a.rearrange(SWAP), bs = b.rearrange(SWAP);
         FloatVector max = a.max(as).max(b.max(bs)), one = FloatVector.broadcast(F, 1f);
@@ -163,25 +172,18 @@ final class PairPooling {
         FloatVector pbs = FloatVector.zero(F).blend(one, bs.compare(VectorOperators.EQ, max)).blend(one, bs.compare(VectorOperators.NE, bs));
         FloatVector odd = FloatVector.fromArray(F, ODD_LANES, 0);
         // Top row: the left column if it qualifies, the right one if it does and the left does not.
-        pa.mul(one.sub(pas.mul(odd))).intoArray(t, top + f);
+        FloatVector topChosen = pa.mul(one.sub(pas.mul(odd)));
         // Bottom row: only if neither top element qualifies; its right column also needs the left not to.
-        pb.mul(one.sub(pa)).mul(one.sub(pas)).mul(one.sub(pbs.mul(odd))).intoArray(t, bottom + f);
-    }
-
-    /**
-     * The VJP's values for one vector of columns at f whose choices {@link #choose} wrote: the windows' cotangent
-     * from g[gi..] (its first or, when high, second half of L windows) where chosen, else zero, over the choices.
-     */
-    private static void place(float[] t, int f, float[] g, int gi, boolean high, int top, int bottom) {
+        FloatVector bottomChosen = pb.mul(one.sub(pa)).mul(one.sub(pas)).mul(one.sub(pbs.mul(odd)));
         FloatVector v = FloatVector.fromArray(F, g, gi).rearrange(high ? HIGH_PAIRS : LOW_PAIRS).add(FloatVector.zero(F));
-        v.blend(FloatVector.zero(F), FloatVector.fromArray(F, t, top + f).compare(VectorOperators.EQ, 0f)).intoArray(t, top + f);
-        v.blend(FloatVector.zero(F), FloatVector.fromArray(F, t, bottom + f).compare(VectorOperators.EQ, 0f)).intoArray(t, bottom + f);
+        v.blend(FloatVector.zero(F), topChosen.compare(VectorOperators.EQ, 0f)).intoArray(t, top + f);
+        v.blend(FloatVector.zero(F), bottomChosen.compare(VectorOperators.EQ, 0f)).intoArray(t, bottom + f);
     }
 
     /**
-     * For one vector of columns at f whose choices {@link #choose} wrote: into each window's left lane of t[top + f..],
-     * the value of c's rows (at t[cTop..] and t[cBottom..]) at the window's chosen element (other lanes: any of the
-     * window's values).
+     * For one vector of columns at f whose choices {@link #select} wrote (1 or 0): into each window's left lane of
+     * t[top + f..], the value of c's rows (at t[cTop..] and t[cBottom..]) at the window's chosen element (other
+     * lanes: any of the window's values).
      */
     private static void pick(float[] t, int f, int top, int bottom, int cTop, int cBottom) {
         FloatVector chosenTop = FloatVector.fromArray(F, t, top + f), chosenBottom = FloatVector.fromArray(F, t, bottom + f);
