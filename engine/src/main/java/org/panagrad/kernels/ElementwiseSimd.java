@@ -55,37 +55,18 @@ final class ElementwiseSimd {
         return j;
     }
 
-    /**
-     * out[j] = m[j * ms] != 0 ? a[j * as] : b[j * bs]: where(mask, a, b) along one row. An operand of stride 0 is
-     * read from a row of its value ({@link #repeated}) at a step of 0, so every operand is one load from an array:
-     * choosing per operand between a broadcast and a load, as {@link #binaryVectors} does, merges vectors at a phi
-     * that C2 did not unswitch away for three operands, and each merge allocated a vector (the causal decoder's
-     * where(mask, scores, -inf): 184 KB per 10 steps under -Xbatch).
-     */
+    /** out[j] = m[j * ms] != 0 ? a[j * as] : b[j * bs]: where(mask, a, b) along one row. */
     static void selectRow(int n, float[] m, int mi, int ms, float[] a, int ai, int as, float[] b, int bi, int bs,
                           float[] out, int oi) {
+        int bound = unit(ms) && unit(as) && unit(bs) ? F.loopBound(n) : 0;
         int j = 0;
-        if (unit(ms) && unit(as) && unit(bs) && n >= F.length()) {
-            float[] rows = REPEATED.get();
-            int l = F.length();
-            float[] mv = ms == 0 ? repeated(rows, 0, m[mi]) : m, av = as == 0 ? repeated(rows, l, a[ai]) : a;
-            float[] bv = bs == 0 ? repeated(rows, 2 * l, b[bi]) : b;
-            int mo = ms == 0 ? 0 : mi, ao = as == 0 ? l : ai, bo = bs == 0 ? 2 * l : bi;
-            for (int bound = F.loopBound(n); j < bound; j += l) {
-                FloatVector x = FloatVector.fromArray(F, av, ao + j * as), y = FloatVector.fromArray(F, bv, bo + j * bs);
-                y.blend(x, FloatVector.fromArray(F, mv, mo + j * ms).compare(VectorOperators.NE, 0f)).intoArray(out, oi + j);
-            }
+        for (; j < bound; j += F.length()) {
+            FloatVector mv = ms == 0 ? FloatVector.broadcast(F, m[mi]) : FloatVector.fromArray(F, m, mi + j);
+            FloatVector x = as == 0 ? FloatVector.broadcast(F, a[ai]) : FloatVector.fromArray(F, a, ai + j);
+            FloatVector y = bs == 0 ? FloatVector.broadcast(F, b[bi]) : FloatVector.fromArray(F, b, bi + j);
+            y.blend(x, mv.compare(VectorOperators.NE, 0f)).intoArray(out, oi + j);
         }
         for (; j < n; j++) out[oi + j] = m[mi + j * ms] != 0f ? a[ai + j * as] : b[bi + j * bs];
-    }
-
-    /** Three rows of one vector each, per thread: a stride-0 operand's value repeated, for {@link #selectRow}. */
-    private static final ThreadLocal<float[]> REPEATED = ThreadLocal.withInitial(() -> new float[3 * F.length()]);
-
-    /** rows[at .. at + lanes) = v; returns rows. */
-    private static float[] repeated(float[] rows, int at, float v) {
-        java.util.Arrays.fill(rows, at, at + F.length(), v);
-        return rows;
     }
 
     /**
