@@ -32,8 +32,8 @@ public final class WorkerPool {
         }
     }
 
-    /** Every helper thread's name starts with this (AllocationMeter finds them by it). */
-    static final String THREAD_NAME_PREFIX = "panagrad-worker-";
+    /** Every helper thread's name starts with this (AllocationMeter and the tests' allocation sites find them by it). */
+    public static final String THREAD_NAME_PREFIX = "panagrad-worker-";
 
     private static final int SPINS_BEFORE_PARK = 2000;
 

@@ -44,8 +44,13 @@ public final class SteadyState {
             for (int i = 0; i < calls; i++) action.run();
             fewest = Math.min(fewest, meter.bytes());
             long now = System.nanoTime();
-            if (fewest == 0 || now > hardLimit) return fewest;
-            if (now > deadline && !jitBusySince(compiledBefore)) return fewest;
+            if (fewest == 0) return 0;
+            if (now > hardLimit || now > deadline && !jitBusySince(compiledBefore)) {
+                // The caller's assertion fails on the bytes; the log gets where they come from.
+                System.err.println("SteadyState: " + calls + " calls still allocated " + fewest + " B; sites over "
+                        + calls + " more: " + AllocationSites.of(action, calls));
+                return fewest;
+            }
             pause();
         }
     }

@@ -1,0 +1,77 @@
+package org.panagrad.testing;
+
+import jdk.jfr.Recording;
+import jdk.jfr.consumer.RecordedEvent;
+import jdk.jfr.consumer.RecordedFrame;
+import jdk.jfr.consumer.RecordingFile;
+import org.panagrad.kernels.WorkerPool;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.stream.Collectors;
+
+/**
+ * Where code allocates, from JFR's allocation samples over some more calls of it: what an allocation test prints
+ * when it fails, so that a failure seen once (in CI, under another profile) names its allocating frames instead of
+ * a byte count only. JFR samples at TLAB refills, weighted by the bytes they stand for: code allocating steadily
+ * shows up within a few calls; a one-time allocation of a few bytes usually does not. Sites are ranked by their
+ * number of samples.
+ */
+public final class AllocationSites {
+    private static final int FRAMES = 4, SITES = 6;
+
+    private AllocationSites() {}
+
+    /** The most sampled allocation sites over {@code calls} more calls of action: count, class, thread, frames. */
+    public static String of(Runnable action, int calls) {
+        Path file = null;
+        try (Recording recording = new Recording()) {
+            recording.enable("jdk.ObjectAllocationSample").withStackTrace().with("throttle", "off");
+            recording.start();
+            for (int i = 0; i < calls; i++) action.run();
+            recording.stop();
+            file = Files.createTempFile("allocation-sites", ".jfr");
+            recording.dump(file);
+            return summary(RecordingFile.readAllEvents(file), Thread.currentThread().getName());
+        } catch (IOException e) {
+            throw new UncheckedIOException("reading the allocation recording " + file, e);
+        } finally {
+            if (file != null) file.toFile().delete();
+        }
+    }
+
+    /** The sites on the calling thread and the pool's workers, the threads AllocationMeter counts. */
+    private static String summary(List<RecordedEvent> events, String caller) {
+        // Counted by samples: a sample's weight (bytes since the thread's previous one) includes everything the
+        // thread allocated before the recording started.
+        Map<String, Integer> samples = new HashMap<>();
+        for (RecordedEvent e : events) {
+            if (e.getStackTrace() == null) continue;
+            // The JDK's frames (the Vector API's fallbacks, collections) say what allocated, ours say where.
+            String frames = e.getStackTrace().getFrames().stream().filter(f -> !jdk(f)).limit(FRAMES)
+                    .map(AllocationSites::frame)
+                    .collect(Collectors.joining(" < "));
+            String thread = e.getThread() == null ? "" : e.getThread().getJavaName();
+            if (!thread.equals(caller) && !thread.startsWith(WorkerPool.THREAD_NAME_PREFIX)) continue;
+            samples.merge(e.getClass("objectClass").getName() + " on " + thread + " at " + frames, 1, Integer::sum);
+        }
+        if (samples.isEmpty()) return "no allocation samples (a one-time or very small allocation)";
+        return samples.entrySet().stream().sorted(Map.Entry.<String, Integer>comparingByValue().reversed())
+                .limit(SITES).map(s -> s.getValue() + " x " + s.getKey()).collect(Collectors.joining("; "));
+    }
+
+    private static boolean jdk(RecordedFrame f) {
+        String type = f.getMethod().getType().getName();
+        return type.startsWith("java.") || type.startsWith("jdk.") || !type.contains(".");
+    }
+
+    private static String frame(RecordedFrame f) {
+        return f.getMethod().getType().getName().replaceFirst(".*\\.", "") + "." + f.getMethod().getName()
+                + ":" + f.getLineNumber();
+    }
+}
