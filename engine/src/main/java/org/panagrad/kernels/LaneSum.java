@@ -16,7 +16,8 @@ final class LaneSum {
 
     private static final VectorSpecies<Float> F = Simd.FLOAT;
     private static final int LANES = F.length();
-    private static final VectorShuffle<Float> D8 = swap(8), D4 = swap(4), D2 = swap(2), D1 = swap(1);
+    /** The tree's lane swaps, null where the species has too few lanes; VectorMath writes its tree with them. */
+    static final VectorShuffle<Float> D8 = swap(8), D4 = swap(4), D2 = swap(2), D1 = swap(1);
 
     private static VectorShuffle<Float> swap(int d) {
         return LANES > d ? VectorShuffle.fromOp(F, i -> i ^ d) : null;
@@ -33,11 +34,18 @@ final class LaneSum {
         return ORDERED_REDUCTION ? v.reduceLanes(VectorOperators.ADD) : tree(v);
     }
 
+    // tree and fold stay under C2's MaxInlineSize (35 bytes of bytecode), so they are inlined at every call site,
+    // however cold its profile: a vector passed to a method that is not inlined is boxed, in every call, for good.
+    // Written as one method of four steps (83 bytes), tree was "too large" at call sites C2 did not count as hot;
+    // which ones depended on the profile, so a JDK 25 run of the engine's tests now and then saw ReductionsSimd.
+    // sumRow box its sum through an HVP (AdaHessianTest, NewtonCgTest: 6,144 B per step, JFR; PrintInlining).
+
     private static float tree(FloatVector v) {
-        if (LANES > 8) v = v.add(v.rearrange(D8));
-        if (LANES > 4) v = v.add(v.rearrange(D4));
-        if (LANES > 2) v = v.add(v.rearrange(D2));
-        if (LANES > 1) v = v.add(v.rearrange(D1));
-        return v.lane(0);
+        return fold(fold(fold(fold(v, D8), D4), D2), D1).lane(0);
+    }
+
+    /** v plus v with the lanes swapped by d; v itself where the species has too few lanes for d (d null). */
+    private static FloatVector fold(FloatVector v, VectorShuffle<Float> d) {
+        return d == null ? v : v.add(v.rearrange(d));
     }
 }

@@ -73,9 +73,19 @@ final class VectorMath {
             if (out != null) e.intoArray(out, outOff + i); // loop-invariant: C2 unswitches the loop on it
             sum = e.add(sum);
         }
-        // JDK 17 reduces here, not in LaneSum.of: C2 has refused to inline that call (NodeCountInliningCutoff) and then
-        // boxed the vector on every call.
-        float total = LaneSum.ORDERED_REDUCTION ? zero.add(sum).reduceLanes(VectorOperators.ADD) : LaneSum.of(zero.add(sum));
+        // Reduced here with the Vector API's own (force-inlined) methods only, in LaneSum's order: C2 has refused to
+        // inline LaneSum.of into this big loop (NodeCountInliningCutoff; JDK 17, and JDK 25 in an AdaHessianTest
+        // run: JFR) and then boxed the vector on every call.
+        FloatVector lanes = zero.add(sum);
+        float total;
+        if (LaneSum.ORDERED_REDUCTION) {
+            total = lanes.reduceLanes(VectorOperators.ADD);
+        } else {
+            if (LaneSum.D8 != null) lanes = lanes.add(lanes.rearrange(LaneSum.D8));
+            lanes = lanes.add(lanes.rearrange(LaneSum.D4));
+            lanes = lanes.add(lanes.rearrange(LaneSum.D2));
+            total = lanes.add(lanes.rearrange(LaneSum.D1)).lane(0);
+        }
         for (; i < n; i++) {
             float e = (float) Math.exp(a * x[xOff + i] - shift);
             if (out != null) out[outOff + i] = e;
@@ -113,9 +123,19 @@ final class VectorMath {
             e.intoArray(out, outOff + i);
             sum = e.add(sum);
         }
-        // JDK 17 reduces here, not in LaneSum.of: C2 has refused to inline that call (NodeCountInliningCutoff) and then
-        // boxed the vector on every call.
-        float total = LaneSum.ORDERED_REDUCTION ? zero.add(sum).reduceLanes(VectorOperators.ADD) : LaneSum.of(zero.add(sum));
+        // Reduced here with the Vector API's own (force-inlined) methods only, in LaneSum's order: C2 has refused to
+        // inline LaneSum.of into this big loop (NodeCountInliningCutoff; JDK 17, and JDK 25 in an AdaHessianTest
+        // run: JFR) and then boxed the vector on every call.
+        FloatVector lanes = zero.add(sum);
+        float total;
+        if (LaneSum.ORDERED_REDUCTION) {
+            total = lanes.reduceLanes(VectorOperators.ADD);
+        } else {
+            if (LaneSum.D8 != null) lanes = lanes.add(lanes.rearrange(LaneSum.D8));
+            lanes = lanes.add(lanes.rearrange(LaneSum.D4));
+            lanes = lanes.add(lanes.rearrange(LaneSum.D2));
+            total = lanes.add(lanes.rearrange(LaneSum.D1)).lane(0);
+        }
         for (; i < n; i++) {
             float e = (float) Math.exp(x[xOff + i] - shift);
             out[outOff + i] = e;
