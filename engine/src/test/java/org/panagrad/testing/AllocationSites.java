@@ -31,7 +31,10 @@ public final class AllocationSites {
     public static String of(Runnable action, int calls) {
         Path file = null;
         try (Recording recording = new Recording()) {
+            // The sampler is throttled; the TLAB events are not, and catch small allocations with a small TLAB.
             recording.enable("jdk.ObjectAllocationSample").withStackTrace().with("throttle", "off");
+            recording.enable("jdk.ObjectAllocationInNewTLAB").withStackTrace();
+            recording.enable("jdk.ObjectAllocationOutsideTLAB").withStackTrace();
             recording.start();
             for (int i = 0; i < calls; i++) action.run();
             recording.stop();
