@@ -10,6 +10,7 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Instant;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -24,6 +25,9 @@ import java.util.stream.Collectors;
  */
 public final class AllocationSites {
     private static final int FRAMES = 4, SITES = 6;
+    /** The sampler first (it is throttled unless told not to); the TLAB events are not, and catch what it skips. */
+    private static final List<String> EVENTS = List.of("jdk.ObjectAllocationSample", "jdk.ObjectAllocationInNewTLAB",
+            "jdk.ObjectAllocationOutsideTLAB");
 
     private AllocationSites() {}
 
@@ -31,16 +35,22 @@ public final class AllocationSites {
     public static String of(Runnable action, int calls) {
         Path file = null;
         try (Recording recording = new Recording()) {
-            // The sampler is throttled; the TLAB events are not, and catch small allocations with a small TLAB.
-            recording.enable("jdk.ObjectAllocationSample").withStackTrace().with("throttle", "off");
-            recording.enable("jdk.ObjectAllocationInNewTLAB").withStackTrace();
-            recording.enable("jdk.ObjectAllocationOutsideTLAB").withStackTrace();
+            for (String event : EVENTS) recording.enable(event).withStackTrace();
+            recording.enable(EVENTS.get(0)).with("throttle", "off");
             recording.start();
+            Instant from = Instant.now();
             for (int i = 0; i < calls; i++) action.run();
+            Instant to = Instant.now();
             recording.stop();
             file = Files.createTempFile("allocation-sites", ".jfr");
             recording.dump(file);
-            return summary(RecordingFile.readAllEvents(file), Thread.currentThread().getName());
+            // Another recording running (a JFR profile of the test JVM) adds its own event types to the dump, and
+            // its chunks may reach back before this one started: only the window's allocation events count.
+            List<RecordedEvent> window = RecordingFile.readAllEvents(file).stream()
+                    .filter(e -> EVENTS.contains(e.getEventType().getName()))
+                    .filter(e -> !e.getStartTime().isBefore(from) && !e.getStartTime().isAfter(to))
+                    .collect(Collectors.toList());
+            return summary(window, Thread.currentThread().getName());
         } catch (IOException e) {
             throw new UncheckedIOException("reading the allocation recording " + file, e);
         } finally {
