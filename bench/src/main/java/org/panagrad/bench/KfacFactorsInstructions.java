@@ -10,7 +10,7 @@ import java.util.SplittableRandom;
  * Where {@link KfacFactorsBench}'s two programs spend their time: the batch gradient and K-FAC's factors (one
  * sampled label per example) of the same model and batch, every instruction timed ({@link Program#runTimed})
  * over {@code -Dreps} runs after {@code -Dwarmup} runs of both, listed by time with its op, shape and flop count,
- * then both programs' timed totals, their wall times and the ratio. It shows which instructions the factors add
+ * (the top {@code -Dtop}, default 15), the factors' time summed per op, then both programs' timed totals, their wall times and the ratio. It shows which instructions the factors add
  * to a forward pass and how fast each runs against the gradient's GEMMs.
  * <pre>
  * flock /tmp/jmh.lock java --add-modules jdk.incubator.vector -Dmodel=784-500-10 -Dthreads=2 \
@@ -33,8 +33,12 @@ public final class KfacFactorsInstructions {
             gradient.run();
             kfac.run(rnd);
         }
-        double g = InstructionTimes.of("gradient", gradient, reps).printSlowest(15);
-        double k = InstructionTimes.of("K-FAC factors", kfac.program(), reps).printSlowest(15);
+        int top = Integer.getInteger("top", 15);
+        double g = InstructionTimes.of("gradient", gradient, reps).printSlowest(top);
+        InstructionTimes factors = InstructionTimes.of("K-FAC factors", kfac.program(), reps);
+        double k = factors.printSlowest(top);
+        System.out.println("K-FAC factors by op: ms per run (instructions)");
+        factors.byOp().forEach((op, s) -> System.out.printf("  %-22s %8.3f ms (%d)%n", op, s[0], (int) s[1]));
         long t0 = System.nanoTime();
         for (int i = 0; i < reps; i++) gradient.run();
         long t1 = System.nanoTime();

@@ -1,0 +1,66 @@
+package org.panagrad.bench;
+
+import java.io.File;
+import java.lang.invoke.MethodHandle;
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.MethodType;
+import java.net.URL;
+import java.net.URLClassLoader;
+import java.util.Arrays;
+import java.util.Random;
+
+/**
+ * One Gram product (SymmetricGemm.gram: the packed SYRK or RowGram) of two jars in one JVM, each jar's engine
+ * loaded by its own class loader, timed in alternating rounds (the side that goes first swaps every round): on a
+ * shared machine both sides see the same load and the same JVM, so the per-round ratio is steadier than two JVMs
+ * run one after the other (whose load differs, and whose JIT may decide differently).
+ * <pre>
+ * flock /tmp/jmh.lock java --add-modules jdk.incubator.vector -Dn=150 -Dk=12800 -Dthreads=1 \
+ *   -cp bench/target/benchmarks.jar org.panagrad.bench.GramAlternating BASE_JAR NEW_JAR [REPS [ROUNDS]]
+ * </pre>
+ * {@code -Dcolumns=true} takes X^T X (X k x n), otherwise X X^T (X n x k).
+ */
+public final class GramAlternating {
+    private GramAlternating() {}
+
+    public static void main(String[] args) throws Throwable {
+        int n = Integer.getInteger("n", 150), k = Integer.getInteger("k", 12_800), threads = Integer.getInteger("threads", 1);
+        boolean columns = Boolean.getBoolean("columns");
+        int reps = args.length > 2 ? Integer.parseInt(args[2]) : 40, rounds = args.length > 3 ? Integer.parseInt(args[3]) : 15;
+        float[] x = new float[n * k], c = new float[n * n];
+        Random rnd = new Random(1);
+        for (int i = 0; i < x.length; i++) x[i] = rnd.nextFloat();
+        MethodHandle[] gram = new MethodHandle[2];
+        for (int s = 0; s < 2; s++) {
+            ClassLoader loader = new URLClassLoader(new URL[] {new File(args[s]).toURI().toURL()}, ClassLoader.getPlatformClassLoader());
+            MethodHandles.Lookup lookup = MethodHandles.publicLookup();
+            lookup.findStatic(loader.loadClass("org.panagrad.kernels.Gemm"), "setThreads", MethodType.methodType(void.class, int.class))
+                    .invoke(threads);
+            gram[s] = lookup.findStatic(loader.loadClass("org.panagrad.kernels.SymmetricGemm"), "gram", MethodType.methodType(void.class,
+                    boolean.class, int.class, int.class, float.class, float[].class, int.class, int.class, float[].class, int.class));
+        }
+        int lda = columns ? n : k;
+        for (int w = 0; w < 3 * reps; w++) {
+            for (MethodHandle g : gram) g.invokeExact(columns, n, k, 1f, x, 0, lda, c, 0);
+        }
+        double[][] ms = new double[2][rounds];
+        for (int r = 0; r < rounds; r++) {
+            for (int turn = 0; turn < 2; turn++) {
+                int s = (r & 1) == 0 ? turn : 1 - turn;
+                long t0 = System.nanoTime();
+                for (int i = 0; i < reps; i++) gram[s].invokeExact(columns, n, k, 1f, x, 0, lda, c, 0);
+                ms[s][r] = (System.nanoTime() - t0) / 1e6 / reps;
+            }
+        }
+        double[] ratio = new double[rounds];
+        for (int r = 0; r < rounds; r++) ratio[r] = ms[1][r] / ms[0][r];
+        System.out.printf("%s %d x %d, %d thread(s), %d rounds of %d:%n", columns ? "X^T X" : "X X^T", n, k, threads, rounds, reps);
+        for (int s = 0; s < 2; s++) {
+            double[] v = ms[s].clone();
+            Arrays.sort(v);
+            System.out.printf("  %s %s: median %.3f ms [%.3f - %.3f]%n", s == 0 ? "base" : "new ", args[s], v[rounds / 2], v[0], v[rounds - 1]);
+        }
+        Arrays.sort(ratio);
+        System.out.printf("  new / base per round: median %.3f [%.3f - %.3f]%n", ratio[rounds / 2], ratio[0], ratio[rounds - 1]);
+    }
+}
