@@ -63,7 +63,8 @@ public final class Convolution {
     static int patchBufferSize(ConvShape s) {
         if (s.patchesAreInput() || s.depthwise()) return 0;
         int columns = Patches.rowsPerBlock(s, PATCH_BLOCK_FLOATS) * s.outWidth();
-        return Math.max(ImplicitPatches.scratchFloats(s), (s.patchRows() + (forwardTransposed(s) ? s.groupOutChannels() : 0)) * columns);
+        int direct = Math.max(ImplicitPatches.scratchFloats(s), TapDots.applies(s) ? TapDots.scratchFloats(s) : 0);
+        return Math.max(direct, (s.patchRows() + (forwardTransposed(s) ? s.groupOutChannels() : 0)) * columns);
     }
 
     /**
@@ -175,6 +176,8 @@ public final class Convolution {
             Depthwise.weightGradient(s, n0, n1, x, xOff, dy, dyOff, g, gOff, accumulate, simd);
             return;
         }
+        // The dot products first; a call whose sums came out non-finite again on the exact path (see TapDots).
+        if (simd && TapDots.applies(s) && TapDots.weightGradient(s, n0, n1, x, xOff, dy, dyOff, g, gOff, accumulate, cols, rows)) return;
         if (ImplicitPatches.weightGradientByVectors(s)) {
             ImplicitPatches.weightGradientByVectors(s, n0, n1, x, xOff, dy, dyOff, g, gOff, accumulate, cols, rows, simd);
             return;
