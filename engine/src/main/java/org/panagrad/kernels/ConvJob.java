@@ -4,7 +4,7 @@ import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * One call of {@link Convolution}, cut over the GEMM's worker pool: the forward pass and the input gradient by
- * images (each part a contiguous range), the weight gradient by {@link Convolution#WEIGHT_CHUNKS} chunks of the
+ * chunks of images that the parts claim ({@link ClaimedChunks}), the weight gradient by {@link Convolution#WEIGHT_CHUNKS} chunks of the
  * batch that the parts claim, each summed into its own partial, the partials then added in order. One instance
  * per calling thread, reused, and per-thread patch buffers, so the steady state allocates nothing.
  */
@@ -26,6 +26,8 @@ final class ConvJob implements WorkerPool.Task {
     private boolean relu;
     private int chunks;
     private final AtomicInteger nextChunk = new AtomicInteger();
+    /** The forward pass's and the input gradient's chunks of images. */
+    private final ClaimedChunks images = new ClaimedChunks();
     private float[] partials = new float[0];
 
     void run(Kind kind, ConvShape s, float[] a, int aOff, float[] b, int bOff, float[] bias, int biasOff, boolean relu,
@@ -47,8 +49,12 @@ final class ConvJob implements WorkerPool.Task {
             int parts = macs >= GemmJob.PARALLEL_MIN_MACS * pool.threads() ? Math.min(pool.threads(), s.batch()) : 1;
             if (kind == Kind.WEIGHT_GRADIENT) {
                 runWeightGradient(pool, parts);
-            } else if (parts == 1 || !pool.tryRun(this, parts)) {
+            } else if (parts == 1) {
                 runImages(0, s.batch());
+            } else {
+                // Chunks of images that the parts claim: a part whose core is busy does fewer.
+                images.reset(Math.min(s.batch(), ItemSplit.CHUNKS_PER_PART * parts));
+                if (!pool.tryRun(this, parts)) runImages(0, s.batch());
             }
         } finally {
             this.a = this.b = this.bias = this.out = null;
@@ -60,8 +66,10 @@ final class ConvJob implements WorkerPool.Task {
         if (kind == Kind.WEIGHT_GRADIENT) {
             claimWeightChunks();
         } else {
-            int n = s.batch();
-            runImages(n * part / parts, n * (part + 1) / parts);
+            int n = s.batch(), chunks = images.count();
+            for (int taken = 0, c; (c = images.claim(part, parts, taken)) >= 0; taken++) {
+                runImages(n * c / chunks, n * (c + 1) / chunks);
+            }
         }
     }
 

@@ -16,7 +16,10 @@ package org.panagrad.kernels;
  * kernels that pack nothing: the forward pass and the input gradient on {@link FewRowsProduct} (up to
  * {@link FewRowsProduct#MAX_ROWS} output, or input, channels per group), and the weight gradient on
  * {@link VectorColumnsProduct} (up to {@link ImplicitPatches#VECTOR_WEIGHT_GRADIENT_MAX_CHANNELS} output channels
- * per group, in whole vectors), every convolution of lenet5 and resnet8 among them. With more output channels the
+ * per group, in whole vectors), every convolution of lenet5 and resnet8 among them; where those channels fill few of
+ * the lanes at stride 1 (lenet5's first: 6 of 16), on {@link TapDots}, with the positions in the lanes; the input
+ * gradient of few input channels whose full correlation would mostly read zeros (lenet5's second), tap by tap on
+ * {@link ShiftedTaps}. With more output channels the
  * weight gradient is summed per tap on the packed GEMM, where a group has
  * {@link ImplicitPatches#WEIGHT_GRADIENT_MIN_CHANNELS} input channels or more and stride 1
  * ({@link ImplicitPatches#weightGradient(ConvShape)}), else from patch blocks.
@@ -63,7 +66,9 @@ public final class Convolution {
     static int patchBufferSize(ConvShape s) {
         if (s.patchesAreInput() || s.depthwise()) return 0;
         int columns = Patches.rowsPerBlock(s, PATCH_BLOCK_FLOATS) * s.outWidth();
-        return Math.max(ImplicitPatches.scratchFloats(s), (s.patchRows() + (forwardTransposed(s) ? s.groupOutChannels() : 0)) * columns);
+        int direct = Math.max(ImplicitPatches.scratchFloats(s), Math.max(TapDots.applies(s) ? TapDots.scratchFloats(s) : 0,
+                ShiftedTaps.applies(s) ? ShiftedTaps.scratchFloats(s) : 0));
+        return Math.max(direct, (s.patchRows() + (forwardTransposed(s) ? s.groupOutChannels() : 0)) * columns);
     }
 
     /**
@@ -130,6 +135,8 @@ public final class Convolution {
             Depthwise.inputGradient(s, n0, n1, dy, dyOff, w, wOff, dx, dxOff, simd);
             return;
         }
+        // Tap by tap first; with a non-finite weight on the exact path (see ShiftedTaps).
+        if (simd && ShiftedTaps.applies(s) && ShiftedTaps.inputGradient(s, n0, n1, dy, dyOff, w, wOff, dx, dxOff, cols)) return;
         if (ImplicitPatches.inputGradient(s)) {
             ImplicitPatches.inputGradient(s, n0, n1, dy, dyOff, w, wOff, dx, dxOff, cols, rows, simd);
             return;
@@ -175,6 +182,8 @@ public final class Convolution {
             Depthwise.weightGradient(s, n0, n1, x, xOff, dy, dyOff, g, gOff, accumulate, simd);
             return;
         }
+        // The dot products first; a call whose sums came out non-finite again on the exact path (see TapDots).
+        if (simd && TapDots.applies(s) && TapDots.weightGradient(s, n0, n1, x, xOff, dy, dyOff, g, gOff, accumulate, cols, rows)) return;
         if (ImplicitPatches.weightGradientByVectors(s)) {
             ImplicitPatches.weightGradientByVectors(s, n0, n1, x, xOff, dy, dyOff, g, gOff, accumulate, cols, rows, simd);
             return;

@@ -205,8 +205,7 @@ final class GemmJob implements WorkerPool.Task {
      * meet without overlap whoever claims how many. With more parts, ticket order.
      */
     int chunkOf(int ticket, int part, int taken) {
-        if (parts != 2) return ticket % chunks;
-        return part == 0 ? taken : chunks - 1 - taken;
+        return ClaimedChunks.chunkOf(ticket, part, parts, taken, chunks);
     }
 
     /** Drops the references to the caller's arrays so that a parked job does not keep them alive. */

@@ -288,7 +288,7 @@ final class ImplicitPatches {
     }
 
     /** A group's channels from x[from..] into the inside of the zero-padded image at cols[0..] (the border as it was). */
-    private static void padImage(ConvShape s, float[] x, int from, float[] cols, boolean simd) {
+    static void padImage(ConvShape s, float[] x, int from, float[] cols, boolean simd) {
         int width = s.width(), wp = paddedWidth(s), plane = paddedPlane(s);
         for (int c = 0; c < s.groupChannels(); c++) {
             for (int h = 0; h < s.height(); h++) {

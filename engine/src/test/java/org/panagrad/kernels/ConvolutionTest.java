@@ -122,8 +122,12 @@ class ConvolutionTest {
                 Convolution.weightGradientImages(s, 0, s.batch(), x, 0, g, 0, dw[v], 1, true, cols, rows, v == 0);
             }
             assertArrayEquals(y[1], y[0], "forward " + s);
-            assertArrayEquals(dx[1], dx[0], "input gradient " + s);
-            assertArrayEquals(dw[1], dw[0], "weight gradient " + s);
+            // ShiftedTaps sums tap by tap, the scalar twin over all taps at once: the same within rounding.
+            if (ShiftedTaps.applies(s)) KernelTestSupport.assertClose(dx[1], dx[0], 1e-5f, 1e-5f, "input gradient (ShiftedTaps) " + s);
+            else assertArrayEquals(dx[1], dx[0], "input gradient " + s);
+            // TapDots sums along the lanes, the scalar twin in order: the same within rounding.
+            if (TapDots.applies(s)) KernelTestSupport.assertClose(dw[1], dw[0], 1e-5f, 1e-5f, "weight gradient (TapDots) " + s);
+            else assertArrayEquals(dw[1], dw[0], "weight gradient " + s);
         }
         assertTrue(covered >= 7 * WIDTHS.length && strided >= 3 * WIDTHS.length, "geometries run here: " + covered + ", strided " + strided);
         assertTrue(weights >= 2 * WIDTHS.length, "weight gradients run here: " + weights);
@@ -277,7 +281,9 @@ class ConvolutionTest {
         ConvShape[] shapes = {new ConvShape(3, 16, 10, 10, 16, 3, 3, 1, 1, 1, 1, 1, 1, 1),
                 new ConvShape(4, 64, 12, 11, 64, 1, 1, 2, 2, 0, 0, 1, 1, 1),
                 new ConvShape(4, 6, 12, 12, 16, 5, 5, 1, 1, 0, 0, 1, 1, 1),
-                new ConvShape(3, 32, 8, 8, 32, 3, 3, 1, 1, 1, 1, 1, 1, 2)};
+                new ConvShape(3, 32, 8, 8, 32, 3, 3, 1, 1, 1, 1, 1, 1, 2),
+                new ConvShape(27, 1, 28, 28, 6, 5, 5, 1, 1, 2, 2, 1, 1, 1),
+                new ConvShape(6, 6, 14, 14, 16, 5, 5, 1, 1, 0, 0, 1, 1, 1)};
         for (ConvShape s : shapes) {
             Gemm.setThreads(1);
             float[][] one = check(s, new Random(5), false);
@@ -285,6 +291,94 @@ class ConvolutionTest {
             float[][] two = check(s, new Random(5), false);
             for (int i = 0; i < one.length; i++) assertArrayEquals(one[i], two[i], "pass " + i + " of " + s);
         }
+    }
+
+    /**
+     * TapDots takes lenet5's first convolution and the stride-1 shapes above with few output channels; on them it
+     * agrees with the scalar twin (the exact path) and with a float64 sum, and an infinite or NaN input, which its
+     * padded lanes multiply by zeros of dY, leaves every weight it does not reach as the exact path computes it.
+     */
+    @Test
+    void tapDotsKeepNonFiniteInputsToTheWeightsTheyReach() {
+        // At 8 lanes VectorColumnsProduct fills 6 of them, too many for TapDots to gain enough.
+        boolean wide = VectorColumnsProduct.LANES >= 16;
+        assertTrue(!wide || TapDots.applies(new ConvShape(128, 1, 28, 28, 6, 5, 5, 1, 1, 2, 2, 1, 1, 1)), "lenet5.0");
+        assertTrue(!TapDots.applies(new ConvShape(128, 6, 14, 14, 16, 5, 5, 1, 1, 0, 0, 1, 1, 1)), "lenet5.3");
+        Random rnd = new Random(8);
+        int applied = 0, nonFinite = 0;
+        for (ConvShape s : shapes(3)) {
+            if (!TapDots.applies(s)) continue;
+            applied++;
+            int xs = s.batch() * s.imageSize(), ys = s.batch() * s.outImageSize(), ws = s.outChannels() * s.patchRows();
+            float[] g = KernelTestSupport.random(rnd, ys, -1f, 1f);
+            for (float bad : new float[] {0f, Float.POSITIVE_INFINITY, Float.NaN}) {
+                float[] x = KernelTestSupport.random(rnd, xs, -1f, 1f);
+                if (bad != 0f) x[rnd.nextInt(xs)] = bad;
+                float[][] dw = new float[2][ws];
+                for (int v = 0; v < 2; v++) {
+                    float[] cols = new float[Convolution.patchBufferSize(s)];
+                    java.util.Arrays.fill(cols, Float.NaN);
+                    int[] rows = new int[ImplicitPatches.rowTableSize(s)];
+                    Convolution.weightGradientImages(s, 0, s.batch(), x, 0, g, 0, dw[v], 0, false, cols, rows, v == 0);
+                }
+                float[] simd = new float[ws], scalar = new float[ws];
+                Convolution.finishWeightGradient(s, dw[0], 0, simd, 0);
+                Convolution.finishWeightGradient(s, dw[1], 0, scalar, 0);
+                for (int i = 0; i < ws; i++) {
+                    String what = s + " with " + bad + ", weight " + i;
+                    if (!Float.isFinite(scalar[i])) {
+                        nonFinite++;
+                        assertTrue(Float.isNaN(scalar[i]) ? Float.isNaN(simd[i]) : simd[i] == scalar[i], what + ": " + simd[i] + " vs " + scalar[i]);
+                    } else {
+                        assertTrue(Math.abs(simd[i] - scalar[i]) <= 1e-5f * (1 + Math.abs(scalar[i])), what + ": " + simd[i] + " vs " + scalar[i]);
+                    }
+                }
+            }
+        }
+        assertTrue(applied >= (wide ? 2 * WIDTHS.length : 1) && nonFinite > 0, "shapes on TapDots: " + applied + ", non-finite weights: " + nonFinite);
+    }
+
+    /**
+     * ShiftedTaps takes lenet5's second convolution and the stride-1 shapes above with few input channels and small
+     * outputs; on them it agrees with the scalar twin (the exact path) within rounding, with an infinite or NaN
+     * gradient among them too, and a non-finite weight, which its padded lanes would spread, sends the call to the
+     * exact path: the same values, NaN where it has NaN.
+     */
+    @Test
+    void shiftedTapsAgreeWithTheExactPathAndSpreadNoNonFiniteWeight() {
+        assertTrue(ShiftedTaps.applies(new ConvShape(128, 6, 14, 14, 16, 5, 5, 1, 1, 0, 0, 1, 1, 1)), "lenet5.3");
+        Random rnd = new Random(9);
+        int applied = 0, nonFinite = 0;
+        for (ConvShape s : shapes(3)) {
+            if (!ShiftedTaps.applies(s)) continue;
+            applied++;
+            int xs = s.batch() * s.imageSize(), ys = s.batch() * s.outImageSize(), ws = s.outChannels() * s.patchRows();
+            for (int bad = 0; bad < 4; bad++) {
+                float[] g = KernelTestSupport.random(rnd, ys, -1f, 1f), w = KernelTestSupport.random(rnd, ws, -1f, 1f);
+                if (bad == 1) g[rnd.nextInt(ys)] = Float.POSITIVE_INFINITY;
+                if (bad == 2) w[rnd.nextInt(ws)] = Float.NEGATIVE_INFINITY;
+                if (bad == 3) w[rnd.nextInt(ws)] = Float.NaN;
+                float[][] dx = new float[2][xs];
+                for (int v = 0; v < 2; v++) {
+                    float[] cols = new float[Convolution.patchBufferSize(s)];
+                    java.util.Arrays.fill(cols, Float.NaN);
+                    java.util.Arrays.fill(dx[v], Float.NaN);
+                    int[] rows = new int[ImplicitPatches.rowTableSize(s)];
+                    Convolution.inputGradientImages(s, 0, s.batch(), g, 0, w, 0, dx[v], 0, cols, rows, v == 0);
+                }
+                for (int i = 0; i < xs; i++) {
+                    float simd = dx[0][i], scalar = dx[1][i];
+                    String what = s + " case " + bad + ", element " + i + ": " + simd + " vs " + scalar;
+                    if (!Float.isFinite(scalar)) {
+                        nonFinite++;
+                        assertTrue(Float.isNaN(scalar) ? Float.isNaN(simd) : simd == scalar, what);
+                    } else {
+                        assertTrue(Math.abs(simd - scalar) <= 1e-5f * (1 + Math.abs(scalar)), what);
+                    }
+                }
+            }
+        }
+        assertTrue(applied >= WIDTHS.length && nonFinite > 0, "shapes on ShiftedTaps: " + applied + ", non-finite elements: " + nonFinite);
     }
 
     /** Runs the three passes on random data, checks them against the loop, returns their results. */
