@@ -92,12 +92,24 @@ final class AttentionBackwardSimd {
         Gemm.gemm(true, false, tk, dv, tq, 1f, w, p, kp, g, gb, dv, 0f, out, dvAt, dv, null, 0, false, null, 0);
     }
 
-    /** x [n, width] from x[xb..] into w[to..] as [width, kp]: element (j, c) at to + c * kp + j; zero for j >= n. */
+    /**
+     * x [n, width] from x[xb..] into w[to..] as [width, kp]: element (j, c) at to + c * kp + j; zero for j >= n (kp a
+     * whole number of vectors). Each row's padding is zeroed by vectors first; where width is a whole number of
+     * vectors, whole blocks of LANES keys go through {@link RegisterTranspose} and only the last tk % LANES keys
+     * element by element (at vit-tiny's 17 x 16, the scalar copy and zeroing were a third of the row-loop backward).
+     */
     static void transpose(float[] x, int xb, int n, int width, float[] w, int to, int kp) {
+        int lanes = F.length(), full = n / lanes * lanes, j0 = 0;
+        FloatVector zero = FloatVector.zero(F);
+        for (int c = 0; c < width; c++) {
+            for (int j = full, row = to + c * kp; j < kp; j += lanes) zero.intoArray(w, row + j);
+        }
+        if (RegisterTranspose.AVAILABLE && RegisterTranspose.LANES == lanes && width % lanes == 0) {
+            for (; j0 < full; j0 += lanes) RegisterTranspose.rows(x, xb + j0 * width, width, width, w, to + j0, kp);
+        }
         for (int c = 0; c < width; c++) {
             int row = to + c * kp;
-            for (int j = 0, at = xb + c; j < n; j++, at += width) w[row + j] = x[at];
-            for (int j = n; j < kp; j++) w[row + j] = 0f;
+            for (int j = j0, at = xb + j0 * width + c; j < n; j++, at += width) w[row + j] = x[at];
         }
     }
 
@@ -107,6 +119,10 @@ final class AttentionBackwardSimd {
      */
     static void probabilities(AttentionDims a, AttentionMaskLayout mask, int b, int i, float[] w, int at, int width) {
         int lanes = F.length(), tk = a.tk(), keys = Math.min(tk, width);
+        if (mask == null && !a.causal() && width % lanes == 0) {
+            unmaskedProbabilities(w, at, keys, width, a.scale());
+            return;
+        }
         for (int j = 0; j < width; j += lanes) FloatVector.fromArray(F, w, at + j).mul(a.scale()).intoArray(w, at + j);
         float max = AttentionSimd.maskRow(a, mask, b, i, 0, keys, w, at);
         float inv = 1f / VectorMath.expNonPositive(keys, max, w, at, w, at);
@@ -114,6 +130,32 @@ final class AttentionBackwardSimd {
         for (; j < F.loopBound(keys); j += lanes) FloatVector.fromArray(F, w, at + j).mul(inv).intoArray(w, at + j);
         for (; j < keys; j++) w[at + j] *= inv;
         for (; j < width; j++) w[at + j] = 0f;
+    }
+
+    /**
+     * {@link #probabilities} without a mask, width a whole number of vectors: the lanes past the keys (zero, as every
+     * caller leaves them) get -inf added, so that the maximum, exp (which gives exactly 0 there: expNonPositive clamps
+     * at -104) and the division run over whole vectors with no scalar tail, and leave those lanes 0. Every vector
+     * adds a row of {@link #PAST_KEYS} (zeros for whole vectors of keys), so no vector value merges across a branch.
+     */
+    private static void unmaskedProbabilities(float[] w, int at, int keys, int width, float scale) {
+        int lanes = F.length();
+        FloatVector max = FloatVector.broadcast(F, Float.NEGATIVE_INFINITY);
+        for (int j = 0; j < width; j += lanes) {
+            int past = lanes - Math.max(0, Math.min(lanes, keys - j)); // lanes of this vector past the keys
+            FloatVector x = FloatVector.fromArray(F, w, at + j).mul(scale).add(FloatVector.fromArray(F, PAST_KEYS, past));
+            x.intoArray(w, at + j);
+            max = max.max(x);
+        }
+        float inv = 1f / VectorMath.expNonPositive(width, max.reduceLanes(VectorOperators.MAX), w, at, w, at);
+        for (int j = 0; j < width; j += lanes) FloatVector.fromArray(F, w, at + j).mul(inv).intoArray(w, at + j);
+    }
+
+    /** LANES zeros, then LANES -inf: read from LANES - p, the last p lanes are -inf. */
+    private static final float[] PAST_KEYS = new float[2 * F.length()];
+
+    static {
+        java.util.Arrays.fill(PAST_KEYS, F.length(), 2 * F.length(), Float.NEGATIVE_INFINITY);
     }
 
     /** dP's row at w[dp..] into dS = scale P (dP - rowsum(P dP)) in place, P's row at w[pr..]; width a whole number of vectors. */
