@@ -38,7 +38,7 @@ final class AttentionBackwardSimd {
             transpose(k, kb, tk, d, w, kt, kp);
             transpose(v, vb, tk, dv, w, vt, kp);
             AttentionRowProducts.times(q, qb, d, 1, tq, d, w, kt, kp, kp, w, p, kp, keysToRow, false);
-            for (int i = 0; i < tq; i++) probabilities(a, mask, b, i, w, p + i * kp, AttentionRowProducts.width(a, i));
+            rowLoopProbabilities(a, mask, b, w, p);
             AttentionRowProducts.times(g, gb, dv, 1, tq, dv, w, vt, kp, kp, w, ds, kp, keysToRow, false);
             for (int i = 0; i < tq; i++) scoreGradient(w, p + i * kp, ds + i * kp, AttentionRowProducts.width(a, i), a.scale());
             AttentionRowProducts.times(w, ds, kp, 1, tq, tk, k, kb, d, d, out, dqOff + b * tq * d, d, toRow, false);
@@ -133,12 +133,47 @@ final class AttentionBackwardSimd {
     }
 
     /**
-     * {@link #probabilities} without a mask, width a whole number of vectors: the lanes past the keys (zero, as every
-     * caller leaves them) get -inf added, so that the maximum, exp (which gives exactly 0 there: expNonPositive clamps
-     * at -104) and the division run over whole vectors with no scalar tail, and leave those lanes 0. Every vector
-     * adds a row of {@link #PAST_KEYS} (zeros for whole vectors of keys), so no vector value merges across a branch.
+     * The row loop's probabilities, all tq rows of entry b at w[p..] (rows of paddedKeys, each one's width as
+     * {@link AttentionRowProducts#width}). Without a mask or causality, in three passes over the whole entry so that
+     * exp runs once over tq x paddedKeys floats: at 17 keys a row is two vectors, too few to fill the FMA pipes
+     * through exp's dependent polynomial steps, as one call per row did.
+     */
+    static void rowLoopProbabilities(AttentionDims a, AttentionMaskLayout mask, int b, float[] w, int p) {
+        int tq = a.tq(), kp = a.paddedKeys(), lanes = F.length();
+        if (mask != null || a.causal() || kp % lanes != 0) {
+            for (int i = 0; i < tq; i++) probabilities(a, mask, b, i, w, p + i * kp, AttentionRowProducts.width(a, i));
+            return;
+        }
+        for (int i = 0, at = p; i < tq; i++, at += kp) {
+            float max = scaledMaximum(w, at, a.tk(), kp, a.scale());
+            for (int j = 0; j < kp; j += lanes) FloatVector.fromArray(F, w, at + j).sub(max).intoArray(w, at + j);
+        }
+        VectorMath.expNonPositive(tq * kp, 0f, w, p, w, p);
+        for (int i = 0, at = p; i < tq; i++, at += kp) {
+            FloatVector sum = FloatVector.fromArray(F, w, at);
+            for (int j = lanes; j < kp; j += lanes) sum = sum.add(FloatVector.fromArray(F, w, at + j));
+            float inv = 1f / LaneSum.of(sum);
+            for (int j = 0; j < kp; j += lanes) FloatVector.fromArray(F, w, at + j).mul(inv).intoArray(w, at + j);
+        }
+    }
+
+    /**
+     * {@link #probabilities} without a mask, width a whole number of vectors, over whole vectors with no scalar tail
+     * ({@link #scaledMaximum}; exp leaves the lanes past the keys 0).
      */
     private static void unmaskedProbabilities(float[] w, int at, int keys, int width, float scale) {
+        int lanes = F.length();
+        float inv = 1f / VectorMath.expNonPositive(width, scaledMaximum(w, at, keys, width, scale), w, at, w, at);
+        for (int j = 0; j < width; j += lanes) FloatVector.fromArray(F, w, at + j).mul(inv).intoArray(w, at + j);
+    }
+
+    /**
+     * One unmasked row of scores at w[at..at + width) (width a whole number of vectors) scaled in place, the lanes past
+     * the keys (zero, as every caller leaves them) set to -inf, so that exp (which clamps at -104) gives exactly 0
+     * there; returns the row's maximum. Every vector adds a row of {@link #PAST_KEYS} (zeros for whole vectors of
+     * keys), so no vector value merges across a branch.
+     */
+    private static float scaledMaximum(float[] w, int at, int keys, int width, float scale) {
         int lanes = F.length();
         FloatVector max = FloatVector.broadcast(F, Float.NEGATIVE_INFINITY);
         for (int j = 0; j < width; j += lanes) {
@@ -147,8 +182,7 @@ final class AttentionBackwardSimd {
             x.intoArray(w, at + j);
             max = max.max(x);
         }
-        float inv = 1f / VectorMath.expNonPositive(width, max.reduceLanes(VectorOperators.MAX), w, at, w, at);
-        for (int j = 0; j < width; j += lanes) FloatVector.fromArray(F, w, at + j).mul(inv).intoArray(w, at + j);
+        return max.reduceLanes(VectorOperators.MAX);
     }
 
     /** LANES zeros, then LANES -inf: read from LANES - p, the last p lanes are -inf. */
