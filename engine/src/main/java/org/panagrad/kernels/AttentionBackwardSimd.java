@@ -94,22 +94,17 @@ final class AttentionBackwardSimd {
 
     /**
      * x [n, width] from x[xb..] into w[to..] as [width, kp]: element (j, c) at to + c * kp + j; zero for j >= n (kp a
-     * whole number of vectors). Each row's padding is zeroed by vectors first; where width is a whole number of
-     * vectors, whole blocks of LANES keys go through {@link RegisterTranspose} and only the last tk % LANES keys
-     * element by element (at vit-tiny's 17 x 16, the scalar copy and zeroing were a third of the row-loop backward).
+     * whole number of vectors). Each row's padding is zeroed by vectors first (at vit-tiny's 17 keys, 15 scalar
+     * stores per row were). Not through RegisterTranspose: called here, C2 left its blends as allocating Java calls
+     * (vit-tiny's gradient 4.7 MB per call, JFR: Float512Vector.blend in RegisterTranspose.sixteen under this method).
      */
     static void transpose(float[] x, int xb, int n, int width, float[] w, int to, int kp) {
-        int lanes = F.length(), full = n / lanes * lanes, j0 = 0;
+        int lanes = F.length(), full = n / lanes * lanes;
         FloatVector zero = FloatVector.zero(F);
         for (int c = 0; c < width; c++) {
-            for (int j = full, row = to + c * kp; j < kp; j += lanes) zero.intoArray(w, row + j);
-        }
-        if (RegisterTranspose.AVAILABLE && RegisterTranspose.LANES == lanes && width % lanes == 0) {
-            for (; j0 < full; j0 += lanes) RegisterTranspose.rows(x, xb + j0 * width, width, width, w, to + j0, kp);
-        }
-        for (int c = 0; c < width; c++) {
             int row = to + c * kp;
-            for (int j = j0, at = xb + j0 * width + c; j < n; j++, at += width) w[row + j] = x[at];
+            for (int j = full; j < kp; j += lanes) zero.intoArray(w, row + j);
+            for (int j = 0, at = xb + c; j < n; j++, at += width) w[row + j] = x[at];
         }
     }
 
