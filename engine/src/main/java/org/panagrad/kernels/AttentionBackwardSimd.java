@@ -38,7 +38,7 @@ final class AttentionBackwardSimd {
             transpose(k, kb, tk, d, w, kt, kp);
             transpose(v, vb, tk, dv, w, vt, kp);
             AttentionRowProducts.times(q, qb, d, 1, tq, d, w, kt, kp, kp, w, p, kp, keysToRow, false);
-            for (int i = 0; i < tq; i++) probabilities(a, mask, b, i, w, p + i * kp, AttentionRowProducts.width(a, i));
+            rowLoopProbabilities(a, mask, b, w, p);
             AttentionRowProducts.times(g, gb, dv, 1, tq, dv, w, vt, kp, kp, w, ds, kp, keysToRow, false);
             for (int i = 0; i < tq; i++) scoreGradient(w, p + i * kp, ds + i * kp, AttentionRowProducts.width(a, i), a.scale());
             AttentionRowProducts.times(w, ds, kp, 1, tq, tk, k, kb, d, d, out, dqOff + b * tq * d, d, toRow, false);
@@ -92,12 +92,19 @@ final class AttentionBackwardSimd {
         Gemm.gemm(true, false, tk, dv, tq, 1f, w, p, kp, g, gb, dv, 0f, out, dvAt, dv, null, 0, false, null, 0);
     }
 
-    /** x [n, width] from x[xb..] into w[to..] as [width, kp]: element (j, c) at to + c * kp + j; zero for j >= n. */
+    /**
+     * x [n, width] from x[xb..] into w[to..] as [width, kp]: element (j, c) at to + c * kp + j; zero for j >= n (kp a
+     * whole number of vectors). Each row's padding is zeroed by vectors first (at vit-tiny's 17 keys, 15 scalar
+     * stores per row were). Not through RegisterTranspose: called here, C2 left its blends as allocating Java calls
+     * (vit-tiny's gradient 4.7 MB per call, JFR: Float512Vector.blend in RegisterTranspose.sixteen under this method).
+     */
     static void transpose(float[] x, int xb, int n, int width, float[] w, int to, int kp) {
+        int lanes = F.length(), full = n / lanes * lanes;
+        FloatVector zero = FloatVector.zero(F);
         for (int c = 0; c < width; c++) {
             int row = to + c * kp;
+            for (int j = full; j < kp; j += lanes) zero.intoArray(w, row + j);
             for (int j = 0, at = xb + c; j < n; j++, at += width) w[row + j] = x[at];
-            for (int j = n; j < kp; j++) w[row + j] = 0f;
         }
     }
 
@@ -107,6 +114,10 @@ final class AttentionBackwardSimd {
      */
     static void probabilities(AttentionDims a, AttentionMaskLayout mask, int b, int i, float[] w, int at, int width) {
         int lanes = F.length(), tk = a.tk(), keys = Math.min(tk, width);
+        if (mask == null && !a.causal() && width % lanes == 0) {
+            unmaskedProbabilities(w, at, keys, width, a.scale());
+            return;
+        }
         for (int j = 0; j < width; j += lanes) FloatVector.fromArray(F, w, at + j).mul(a.scale()).intoArray(w, at + j);
         float max = AttentionSimd.maskRow(a, mask, b, i, 0, keys, w, at);
         float inv = 1f / VectorMath.expNonPositive(keys, max, w, at, w, at);
@@ -114,6 +125,66 @@ final class AttentionBackwardSimd {
         for (; j < F.loopBound(keys); j += lanes) FloatVector.fromArray(F, w, at + j).mul(inv).intoArray(w, at + j);
         for (; j < keys; j++) w[at + j] *= inv;
         for (; j < width; j++) w[at + j] = 0f;
+    }
+
+    /**
+     * The row loop's probabilities, all tq rows of entry b at w[p..] (rows of paddedKeys, each one's width as
+     * {@link AttentionRowProducts#width}). Without a mask or causality, in three passes over the whole entry so that
+     * exp runs once over tq x paddedKeys floats: at 17 keys a row is two vectors, too few to fill the FMA pipes
+     * through exp's dependent polynomial steps, as one call per row did.
+     */
+    static void rowLoopProbabilities(AttentionDims a, AttentionMaskLayout mask, int b, float[] w, int p) {
+        int tq = a.tq(), kp = a.paddedKeys(), lanes = F.length();
+        if (mask != null || a.causal() || kp % lanes != 0) {
+            for (int i = 0; i < tq; i++) probabilities(a, mask, b, i, w, p + i * kp, AttentionRowProducts.width(a, i));
+            return;
+        }
+        for (int i = 0, at = p; i < tq; i++, at += kp) {
+            float max = scaledMaximum(w, at, a.tk(), kp, a.scale());
+            for (int j = 0; j < kp; j += lanes) FloatVector.fromArray(F, w, at + j).sub(max).intoArray(w, at + j);
+        }
+        VectorMath.expNonPositive(tq * kp, 0f, w, p, w, p);
+        for (int i = 0, at = p; i < tq; i++, at += kp) {
+            FloatVector sum = FloatVector.fromArray(F, w, at);
+            for (int j = lanes; j < kp; j += lanes) sum = sum.add(FloatVector.fromArray(F, w, at + j));
+            float inv = 1f / LaneSum.of(sum);
+            for (int j = 0; j < kp; j += lanes) FloatVector.fromArray(F, w, at + j).mul(inv).intoArray(w, at + j);
+        }
+    }
+
+    /**
+     * {@link #probabilities} without a mask, width a whole number of vectors, over whole vectors with no scalar tail
+     * ({@link #scaledMaximum}; exp leaves the lanes past the keys 0).
+     */
+    private static void unmaskedProbabilities(float[] w, int at, int keys, int width, float scale) {
+        int lanes = F.length();
+        float inv = 1f / VectorMath.expNonPositive(width, scaledMaximum(w, at, keys, width, scale), w, at, w, at);
+        for (int j = 0; j < width; j += lanes) FloatVector.fromArray(F, w, at + j).mul(inv).intoArray(w, at + j);
+    }
+
+    /**
+     * One unmasked row of scores at w[at..at + width) (width a whole number of vectors) scaled in place, the lanes past
+     * the keys (zero, as every caller leaves them) set to -inf, so that exp (which clamps at -104) gives exactly 0
+     * there; returns the row's maximum. Every vector adds a row of {@link #PAST_KEYS} (zeros for whole vectors of
+     * keys), so no vector value merges across a branch.
+     */
+    private static float scaledMaximum(float[] w, int at, int keys, int width, float scale) {
+        int lanes = F.length();
+        FloatVector max = FloatVector.broadcast(F, Float.NEGATIVE_INFINITY);
+        for (int j = 0; j < width; j += lanes) {
+            int past = lanes - Math.max(0, Math.min(lanes, keys - j)); // lanes of this vector past the keys
+            FloatVector x = FloatVector.fromArray(F, w, at + j).mul(scale).add(FloatVector.fromArray(F, PAST_KEYS, past));
+            x.intoArray(w, at + j);
+            max = max.max(x);
+        }
+        return max.reduceLanes(VectorOperators.MAX);
+    }
+
+    /** LANES zeros, then LANES -inf: read from LANES - p, the last p lanes are -inf. */
+    private static final float[] PAST_KEYS = new float[2 * F.length()];
+
+    static {
+        java.util.Arrays.fill(PAST_KEYS, F.length(), 2 * F.length(), Float.NEGATIVE_INFINITY);
     }
 
     /** dP's row at w[dp..] into dS = scale P (dP - rowsum(P dP)) in place, P's row at w[pr..]; width a whole number of vectors. */

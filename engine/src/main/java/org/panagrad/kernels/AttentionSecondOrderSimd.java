@@ -44,9 +44,7 @@ final class AttentionSecondOrderSimd {
             AttentionBackwardSimd.transpose(t, akb, tk, d, w, akt, kp);
             AttentionBackwardSimd.transpose(t, avb, tk, dv, w, avt, kp);
             AttentionRowProducts.times(q, qb, d, 1, tq, d, w, kt, kp, kp, w, p, kp, keysToRow, false);
-            for (int i = 0; i < tq; i++) {
-                AttentionBackwardSimd.probabilities(a, mask, b, i, w, p + i * kp, AttentionRowProducts.width(a, i));
-            }
+            AttentionBackwardSimd.rowLoopProbabilities(a, mask, b, w, p);
             AttentionRowProducts.times(g, gb, dv, 1, tq, dv, w, vt, kp, kp, w, ra, kp, keysToRow, false);
             AttentionRowProducts.times(t, aqb, d, 1, tq, d, w, kt, kp, kp, w, rb, kp, keysToRow, false);
             AttentionRowProducts.times(q, qb, d, 1, tq, d, w, akt, kp, kp, w, rb, kp, keysToRow, true);
