@@ -11,6 +11,7 @@ import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Instant;
+import java.util.Collections;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -21,7 +22,8 @@ import java.util.stream.Collectors;
  * when it fails, so that a failure seen once (in CI, under another profile) names its allocating frames instead of
  * a byte count only. JFR samples at TLAB refills, weighted by the bytes they stand for: code allocating steadily
  * shows up within a few calls; a one-time allocation of a few bytes usually does not. Sites are ranked by their
- * number of samples.
+ * number of allocations: the event types see the same allocations (a sample at a TLAB refill is also a new-TLAB
+ * event, each with its own timestamp), so a site's count is the most any one type reports, not their sum.
  */
 public final class AllocationSites {
     private static final int FRAMES = 4, SITES = 6;
@@ -62,7 +64,7 @@ public final class AllocationSites {
     private static String summary(List<RecordedEvent> events, String caller) {
         // Counted by samples: a sample's weight (bytes since the thread's previous one) includes everything the
         // thread allocated before the recording started.
-        Map<String, Integer> samples = new HashMap<>();
+        Map<String, Map<String, Integer>> byType = new HashMap<>();
         for (RecordedEvent e : events) {
             if (e.getStackTrace() == null) continue;
             // The JDK's frames (the Vector API's fallbacks, collections) say what allocated, ours say where.
@@ -71,8 +73,11 @@ public final class AllocationSites {
                     .collect(Collectors.joining(" < "));
             String thread = e.getThread() == null ? "" : e.getThread().getJavaName();
             if (!thread.equals(caller) && !thread.startsWith(WorkerPool.THREAD_NAME_PREFIX)) continue;
-            samples.merge(e.getClass("objectClass").getName() + " on " + thread + " at " + frames, 1, Integer::sum);
+            byType.computeIfAbsent(e.getClass("objectClass").getName() + " on " + thread + " at " + frames,
+                    site -> new HashMap<>()).merge(e.getEventType().getName(), 1, Integer::sum);
         }
+        Map<String, Integer> samples = new HashMap<>();
+        byType.forEach((site, counts) -> samples.put(site, Collections.max(counts.values())));
         if (samples.isEmpty()) return "no allocation samples (a one-time or very small allocation)";
         return samples.entrySet().stream().sorted(Map.Entry.<String, Integer>comparingByValue().reversed())
                 .limit(SITES).map(s -> s.getValue() + " x " + s.getKey()).collect(Collectors.joining("; "));
