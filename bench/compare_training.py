@@ -2,14 +2,15 @@
 """Panagrad vs PyTorch CPU: a training step and a double-backward HVP, same model, batch and threads, one run.
 
 Usage (from the repository root, after `mvn -q -pl engine,bench -am package -DskipTests`):
-    /usr/bin/python3 bench/compare_training.py [--quick] [--rounds N] [--models A,B] [--no-hvp] [--java PATH] [--python PATH] [--pin CPU]
+    /usr/bin/python3 bench/compare_training.py [--quick] [--rounds N] [--models A,B] [--no-hvp] [--no-at-point] [--java PATH] [--python PATH] [--pin CPU]
 
 The training step is forward, softmax cross-entropy (mean), backward and a plain SGD update, float32, on
 a ReLU MLP or a zoo CNN (lenet5, resnet8: the modules of mnist-demo/scripts/torch_interop.py, in training mode, so
 batch norm uses and differentiates through the batch statistics on both sides). --models picks some. The HVP is PyTorch's double backward (autograd.grad with create_graph=True, then the gradient
 of <g, v>) against Panagrad's HvpBench. PyTorch runs in one subprocess per thread count with
-torch.set_num_threads(t), OMP_WAIT_POLICY=PASSIVE (2 threads on 2 cores fight otherwise) and
-OPENBLAS_CORETYPE / OPENBLAS_L2_SIZE removed; it is timed as the median of many timed repetitions after a
+torch.set_num_threads(t), OMP_WAIT_POLICY=PASSIVE (2 threads on 2 cores fight otherwise),
+OPENBLAS_CORETYPE / OPENBLAS_L2_SIZE removed and glibc keeping freed memory (bench/torch_memory.py says why; the
+run prints PyTorch's page faults per call); it is timed as the median of many timed repetitions after a
 warm-up. Refuses to compare against the reference BLAS. Model by model, PyTorch runs and then Panagrad's JMH
 run, so that both sides of each ratio see the machine within a minute. With --rounds N both sides are
 measured N times, alternating; the tables show medians over the rounds, the median of the per-round ratios
@@ -26,6 +27,7 @@ from statistics import median
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from compare_gemm import (THREADPOOL_PROBE, blas_kind, java_version, jmh_json, numpy_env,  # noqa: E402
                           openblas_kernels, pinned_to, require_jar_and_quiet_machine, require_openblas, thread_runs)
+from torch_memory import with_kept_memory  # noqa: E402
 
 THREADS = (1, 2)
 TRAIN = [("784-500-10", b) for b in (64, 128, 256)] + [("784-128-10", b) for b in (64, 128, 256)] + \
@@ -40,6 +42,7 @@ train, hvp, threads, min_time = json.loads(sys.argv[1]), json.loads(sys.argv[2])
 sys.path[0:0] = [sys.argv[5], sys.argv[6]]
 from torch_interop import build
 from torch_step import sgd_step
+from torch_memory import minor_faults
 torch.set_num_threads(threads)
 maps = open("/proc/self/maps").read()
 libs = sorted({l.split()[-1] for l in maps.splitlines() if "blas" in l.lower() or "mkl" in l.lower()})
@@ -53,13 +56,17 @@ def model(layers):
         return build("mlp", w, "relu").train(), [w[0]], w[-1]
     return build(layers).train(), [1, 28, 28], 10
 
-def median_seconds(fn):
+faults = {}
+
+def median_seconds(fn, name):
     for _ in range(20):
         fn()
     samples = []
+    f0 = minor_faults()
     deadline = time.perf_counter() + min_time
     while time.perf_counter() < deadline or len(samples) < 30:
         t0 = time.perf_counter(); fn(); samples.append(time.perf_counter() - t0)
+    faults[name] = (minor_faults() - f0) / len(samples)
     return statistics.median(samples)
 
 torch.manual_seed(0)
@@ -67,7 +74,7 @@ out = {"info": info, "train": {}, "hvp": {}}
 for layers, batch in train:
     net, shape, classes = model(layers)
     x = torch.rand(batch, *shape); y = torch.randint(0, classes, (batch,))
-    out["train"][f"{layers}/{batch}"] = median_seconds(sgd_step(net, x, y))
+    out["train"][f"{layers}/{batch}"] = median_seconds(sgd_step(net, x, y), f"{layers}/{batch} step")
 for layers, batch in hvp:
     net, shape, classes = model(layers)
     x = torch.rand(batch, *shape); y = torch.randint(0, classes, (batch,))
@@ -85,14 +92,16 @@ for layers, batch in hvp:
     g_at_point = torch.autograd.grad(lossf(net(x), y), params, create_graph=True)
     def hvp_at_point():
         hv = torch.autograd.grad(g_at_point, params, grad_outputs=v, retain_graph=True)
-    out["hvp"][f"{layers}/{batch}"] = {"gradient": median_seconds(grad), "hvp": median_seconds(hvp_fn),
-                                       "hvp_at_point": median_seconds(hvp_at_point)}
+    key = f"{layers}/{batch}"
+    out["hvp"][key] = {"gradient": median_seconds(grad, key + " gradient"), "hvp": median_seconds(hvp_fn, key + " hvp"),
+                       "hvp_at_point": median_seconds(hvp_at_point, key + " hvp at point")}
+info["minor_faults_per_call"] = faults
 print(json.dumps(out))
 '''
 
 
 def torch_env(threads):
-    env = numpy_env(threads)
+    env = with_kept_memory(numpy_env(threads))
     env["OMP_WAIT_POLICY"] = "PASSIVE"
     return env
 
@@ -104,6 +113,10 @@ def run_torch(python, threads, train, hvp, min_time, pin=None):
     if proc.returncode != 0:
         sys.exit("PyTorch benchmark failed:\n" + proc.stderr[-3000:])
     return json.loads(proc.stdout)
+
+
+# HvpBench's gradient and its two HVP modes, without the products at one point.
+HVP_AT_CALL = r"HvpBench\.(gradient|hvpReverseOverReverse|hvpForwardOverReverse)$"
 
 
 def run_jmh_threads(java, bench, params, quick, pin):
@@ -131,6 +144,8 @@ def main():
     ap.add_argument("--pin", type=int, metavar="CPU", help="run both sides' 1-thread measurements on this CPU only")
     ap.add_argument("--models", help="comma-separated models to run (default: all), e.g. lenet5,resnet8")
     ap.add_argument("--no-hvp", action="store_true", help="the training step only (a shorter run)")
+    ap.add_argument("--no-at-point", action="store_true",
+                    help="skip the products at one point (HvpBench's ...AtPoint methods: a shorter run)")
     args = ap.parse_args()
     if args.models:
         wanted = set(args.models.split(","))
@@ -162,9 +177,11 @@ def main():
                                     1.0 if args.quick else 3.0, args.pin if t == 1 else None)
                     require_openblas(run["info"]["libs"], "PyTorch")
                     torch_runs[t]["info"] = run["info"]
+                    torch_runs[t].setdefault("faults", {}).update(run["info"]["minor_faults_per_call"])
                     torch_runs[t]["train"].update(run["train"])
                     torch_runs[t]["hvp"].update(run["hvp"])
-                for res in run_jmh_threads(args.java, bench, {"model": layers, "batch": str(batch)}, args.quick, args.pin):
+                pattern = bench if training or not args.no_at_point else HVP_AT_CALL
+                for res in run_jmh_threads(args.java, pattern, {"model": layers, "batch": str(batch)}, args.quick, args.pin):
                     key = (res["params"]["model"], int(res["params"]["batch"]), int(res["params"]["threads"]))
                     median_us = res["primaryMetric"]["scorePercentiles"]["50.0"]
                     if training:
@@ -181,6 +198,10 @@ def main():
           f"PyTorch {info['torch']} on {blas_kind(info['libs'])}. {args.rounds} round(s): medians over rounds "
           "(within a round, the median time per call on both sides: JMH sample mode, PyTorch timed call by call), and each round's ratio."
           + ("" if args.pin is None else f" 1-thread runs of both sides pinned to CPU {args.pin}."))
+    print("PyTorch runs with glibc keeping freed memory (bench/torch_memory.py); its minor page faults per call, "
+          "the most over the rounds: " + "; ".join(
+              f"{t} thread(s): " + ", ".join(f"{case} {max(r[0][t]['faults'][case] for r in rounds):.0f}"
+                                             for case in rounds[0][0][t]["faults"]) for t in THREADS))
     print("OpenBLAS under PyTorch: " + "; ".join(f"{t} thread(s): {openblas_kernels(rounds[0][0][t]['info'])}"
                                               for t in THREADS) + "\n")
     print("| model | batch | threads | Panagrad samples/s | PyTorch samples/s | Panagrad / PyTorch | per round |")
@@ -204,6 +225,8 @@ def main():
               f"| {med(runs, lambda m, pt: pt['gradient'] * 1e3):.2f} | {med(runs, lambda m, pt: pt['hvp'] * 1e3):.2f} "
               f"| {median(vs_torch):.2f} | {per_round(vs_torch)} |")
 
+    if args.no_at_point:
+        return
     print("\nMany products at one point (power iteration, Lanczos, CG): Panagrad's CurvatureProduct.atCurrentPoint "
           "against PyTorch's gradient graph built once and backpropagated per vector (retain_graph=True, as PyHessian).\n")
     print("| model | batch | threads | Panagrad rev-over-rev ms | Panagrad fwd-over-rev ms | PyTorch ms "

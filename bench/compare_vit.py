@@ -4,12 +4,14 @@ batch 128 of random images: an AdamW training step, a gradient, and a Hessian-ve
 (torch.autograd.grad with create_graph, then the gradient of <g, v>), at 1 and 2 threads, median of ROUNDS rounds
 of REPS calls each after a warm-up. Run it in the same window as
   java -jar bench/target/benchmarks.jar VitTinyBench -rf json -rff vit.json
-with OPENBLAS_CORETYPE and OPENBLAS_L2_SIZE unset and OMP_WAIT_POLICY=PASSIVE, and alternate the two sides.
+with OPENBLAS_CORETYPE and OPENBLAS_L2_SIZE unset and OMP_WAIT_POLICY=PASSIVE, and alternate the two sides. It
+restarts itself with glibc keeping freed memory (bench/torch_memory.py says why).
 """
 import statistics
 import sys
 import time
 
+from torch_memory import minor_faults, reexec_with_kept_memory
 import torch
 import torch.nn.functional as F
 from torch import nn
@@ -60,9 +62,13 @@ def main(argv):
             return torch.autograd.grad(sum((gi * vi).sum() for gi, vi in zip(g, v)), params)
 
         for name, fn in (("trainStep", step), ("gradient", gradient), ("hvp", hvp)):
+            f0 = minor_faults()
             ms = timed(fn, 10, rounds)
-            print(f"threads {threads} {name}: median {statistics.median(ms):.2f} ms  rounds {' '.join(f'{t:.2f}' for t in ms)}")
+            per_call = (minor_faults() - f0) / (10 * (rounds + 1))
+            print(f"threads {threads} {name}: median {statistics.median(ms):.2f} ms  rounds {' '.join(f'{t:.2f}' for t in ms)}"
+                  f"  minor page faults per call {per_call:.0f}")
 
 
 if __name__ == "__main__":
+    reexec_with_kept_memory()
     main(sys.argv[1:])

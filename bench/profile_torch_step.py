@@ -14,6 +14,7 @@ import statistics
 import sys
 import time
 
+from torch_memory import reexec_with_kept_memory
 import torch
 
 sys.path[0:0] = [os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "mnist-demo", "scripts"),
@@ -61,4 +62,5 @@ def main():
 
 
 if __name__ == "__main__":
+    reexec_with_kept_memory()
     main()
