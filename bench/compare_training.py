@@ -214,6 +214,8 @@ def main():
             print(f"| {layers} | {batch} | {t} | {median(pg):,.0f} | {median(pt):,.0f} | {median(ratios):.2f} "
                   f"| {per_round(ratios)} |")
 
+    if not HVP:
+        return
     print("\n| model | batch | threads | Panagrad gradient ms | Panagrad HVP rev-over-rev ms | Panagrad HVP fwd-over-rev ms "
           "| best HVP / gradient | PyTorch gradient ms | PyTorch HVP ms | Panagrad best HVP / PyTorch HVP | per round |")
     print("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|")
