@@ -142,15 +142,16 @@ def main():
     ap.add_argument("--quick", action="store_true", help="fewer iterations")
     ap.add_argument("--rounds", type=int, default=1, help="measure both sides this many times, alternating")
     ap.add_argument("--pin", type=int, metavar="CPU", help="run both sides' 1-thread measurements on this CPU only")
-    ap.add_argument("--models", help="comma-separated models to run (default: all), e.g. lenet5,resnet8")
+    ap.add_argument("--models", help="comma-separated models to run (default: all), e.g. lenet5,resnet8, or "
+                    "model/batch for one batch size, e.g. 784-128-10/64")
     ap.add_argument("--no-hvp", action="store_true", help="the training step only (a shorter run)")
     ap.add_argument("--no-at-point", action="store_true",
                     help="skip the products at one point (HvpBench's ...AtPoint methods: a shorter run)")
     args = ap.parse_args()
     if args.models:
         wanted = set(args.models.split(","))
-        TRAIN[:] = [m for m in TRAIN if m[0] in wanted]
-        HVP[:] = [m for m in HVP if m[0] in wanted]
+        TRAIN[:] = [m for m in TRAIN if m[0] in wanted or f"{m[0]}/{m[1]}" in wanted]
+        HVP[:] = [m for m in HVP if m[0] in wanted or f"{m[0]}/{m[1]}" in wanted]
     if args.no_hvp:
         HVP.clear()
 
