@@ -291,16 +291,13 @@ final class BlockedGemm {
     /**
      * Height of the packed row panel that starts at row ir of a block of mc rows: MR, except where MR does not
      * divide mc, whose last rows go to one narrower panel: 4 rows for a tail of up to 4, 8 for a tail of up to 8
-     * (16 lanes), MR otherwise (9 to 11 rows cost a 12-row panel as much as 8 + 4). At 6 rows (8 lanes) a tail
-     * of 2 and the full panel before it become two 4-row panels (8 accumulators still cover the FMA latency,
-     * and 4 + 4 rows replace a 6 + 2 pair whose short panel cost as much as a full one: 3% of a 128 x 500 x 784
-     * product). A panel of h rows starts at ir * kc in packed A and holds h values per step, zero-padded past mc;
+     * (16 lanes), MR otherwise (9 to 11 rows cost a 12-row panel as much as 8 + 4; at 5 rows, 8 lanes, every
+     * tail takes a 4-row panel). A panel of h rows starts at ir * kc in packed A and holds h values per step, zero-padded past mc;
      * the partition never ends past the next multiple of MR.
      */
     static int panelRows(int ir, int mc) {
         int tail = mc % MR;
         if (tail == 0) return MR;
-        if (MR == 6 && tail == 2 && mc > MR) return ir < mc - MR - 2 ? MR : 4;
         if (ir < mc - tail) return MR;
         return tail <= 4 ? 4 : tail <= 8 && MR > 8 ? 8 : MR;
     }

@@ -9,8 +9,13 @@ import jdk.incubator.vector.VectorSpecies;
  * vector accumulators fed by one broadcast of A and two vectors of B per row and step. The tile is chosen
  * once, at start-up, for the vector width ({@link Simd#FLOAT}):
  * <ul>
- * <li>8 lanes (AVX2, 16 ymm registers): 6 x 16. Two 256-bit FMA pipes with a 4-cycle latency need at least 8
- * independent accumulator chains in flight; 12 accumulators + 2 B vectors + 1 broadcast fit the 16 registers.</li>
+ * <li>8 lanes (AVX2, 16 ymm registers): 5 x 16. Two 256-bit FMA pipes with a 4-cycle latency need at least 8
+ * independent accumulator chains in flight; 10 accumulators + 2 B vectors + the broadcasts leave C2's register
+ * allocator room. The 6 x 16 tile before it (12 + 2 + 1 = 15, and C2 keeps a second broadcast in flight: all 16)
+ * was compiled without a spill in some JVMs and, from the same bytecode, with three accumulators on the stack and
+ * register moves in its loop in others (seen with -XX:+PrintAssembly, two copies of the kernel in one JVM under
+ * -XX:UseAVX=2 on a Zen 5): the same product then ran at half the speed, fork by fork (784 x 500 x 128 TN:
+ * 0.45 to 1.81 between two class loaders of one jar).</li>
  * <li>16 lanes (AVX-512, 32 zmm registers): 12 x 32, 24 accumulators + 2 + 1 = 27 registers, the shape of BLIS's
  * SkylakeX/Zen 4 kernel (32 x 12 in its column-major terms). Twice the rows of the AVX2 tile halve the B
  * traffic per FMA: each 64-byte B vector loaded from L2 feeds 12 FMAs instead of 6 (measured on a Zen 5, B
@@ -31,7 +36,7 @@ final class GemmMicroKernel {
     static final VectorSpecies<Float> F = Simd.FLOAT;
     static final int LANES = F.length();
     /** Rows of a tile. */
-    static final int MR = LANES >= 16 ? 12 : 6;
+    static final int MR = LANES >= 16 ? 12 : 5;
     /** Columns of a tile: two vectors. */
     static final int NR = 2 * LANES;
     /** Lane j holds j: compared with a count, it selects the first lanes of a vector. */
@@ -49,7 +54,7 @@ final class GemmMicroKernel {
     static void multiplyPacked(int rows, int kc, float[] a, int aPanel, float[] b, int bPanel, int bStep, float[] tile) {
         if (rows == MR) {
             if (MR == 12) packed12(kc, a, aPanel, b, bPanel, bStep, tile);
-            else packed6(kc, a, aPanel, b, bPanel, bStep, tile);
+            else packed5(kc, a, aPanel, b, bPanel, bStep, tile);
         } else if (rows == 8) {
             packed8(kc, a, aPanel, b, bPanel, bStep, tile);
         } else if (rows == 10 && MR == 12) {
@@ -66,7 +71,7 @@ final class GemmMicroKernel {
     static void multiply(int kc, float[] a, int aRow0, int aRowStride, int aStep, float[] b, int bPanel, int bStep,
                          float[] tile) {
         if (MR == 12) strided12(kc, a, aRow0, aRowStride, aStep, b, bPanel, bStep, tile);
-        else strided6(kc, a, aRow0, aRowStride, aStep, b, bPanel, bStep, tile);
+        else strided5(kc, a, aRow0, aRowStride, aStep, b, bPanel, bStep, tile);
     }
 
     /**
@@ -85,11 +90,11 @@ final class GemmMicroKernel {
                                    float[] mask, int mi) {
         if (mask == null) {
             if (MR == 12) packed12Into(kc, a, aPanel, b, bPanel, c, ci, ldc);
-            else packed6Into(kc, a, aPanel, b, bPanel, c, ci, ldc);
+            else packed5Into(kc, a, aPanel, b, bPanel, c, ci, ldc);
         } else if (MR == 12) {
             packed12IntoMasked(kc, a, aPanel, b, bPanel, c, ci, ldc, mask, mi);
         } else {
-            packed6IntoMasked(kc, a, aPanel, b, bPanel, c, ci, ldc, mask, mi);
+            packed5IntoMasked(kc, a, aPanel, b, bPanel, c, ci, ldc, mask, mi);
         }
     }
 
@@ -253,14 +258,13 @@ final class GemmMicroKernel {
         zero.blend(c111, FloatVector.fromArray(F, mask, mi + 11 * ldc + LANES).compare(VectorOperators.GT, 0f)).intoArray(c, ci + 11 * ldc + LANES);
     }
 
-    private static void packed6Into(int kc, float[] a, int aPanel, float[] b, int bPanel, float[] c, int ci, int ldc) {
+    private static void packed5Into(int kc, float[] a, int aPanel, float[] b, int bPanel, float[] c, int ci, int ldc) {
         FloatVector c00 = FloatVector.zero(F), c01 = FloatVector.zero(F);
         FloatVector c10 = FloatVector.zero(F), c11 = FloatVector.zero(F);
         FloatVector c20 = FloatVector.zero(F), c21 = FloatVector.zero(F);
         FloatVector c30 = FloatVector.zero(F), c31 = FloatVector.zero(F);
         FloatVector c40 = FloatVector.zero(F), c41 = FloatVector.zero(F);
-        FloatVector c50 = FloatVector.zero(F), c51 = FloatVector.zero(F);
-        for (int bi = bPanel, ai = aPanel, end = bPanel + kc * NR; bi < end; bi += NR, ai += 6) {
+        for (int bi = bPanel, ai = aPanel, end = bPanel + kc * NR; bi < end; bi += NR, ai += 5) {
             FloatVector b0 = FloatVector.fromArray(F, b, bi);
             FloatVector b1 = FloatVector.fromArray(F, b, bi + LANES);
             FloatVector x = FloatVector.broadcast(F, a[ai]);
@@ -278,9 +282,6 @@ final class GemmMicroKernel {
             x = FloatVector.broadcast(F, a[ai + 4]);
             c40 = x.fma(b0, c40);
             c41 = x.fma(b1, c41);
-            x = FloatVector.broadcast(F, a[ai + 5]);
-            c50 = x.fma(b0, c50);
-            c51 = x.fma(b1, c51);
         }
         c00.intoArray(c, ci);
         c01.intoArray(c, ci + LANES);
@@ -292,19 +293,16 @@ final class GemmMicroKernel {
         c31.intoArray(c, ci + 3 * ldc + LANES);
         c40.intoArray(c, ci + 4 * ldc);
         c41.intoArray(c, ci + 4 * ldc + LANES);
-        c50.intoArray(c, ci + 5 * ldc);
-        c51.intoArray(c, ci + 5 * ldc + LANES);
     }
 
-    private static void packed6IntoMasked(int kc, float[] a, int aPanel, float[] b, int bPanel, float[] c, int ci, int ldc,
+    private static void packed5IntoMasked(int kc, float[] a, int aPanel, float[] b, int bPanel, float[] c, int ci, int ldc,
                                            float[] mask, int mi) {
         FloatVector c00 = FloatVector.zero(F), c01 = FloatVector.zero(F);
         FloatVector c10 = FloatVector.zero(F), c11 = FloatVector.zero(F);
         FloatVector c20 = FloatVector.zero(F), c21 = FloatVector.zero(F);
         FloatVector c30 = FloatVector.zero(F), c31 = FloatVector.zero(F);
         FloatVector c40 = FloatVector.zero(F), c41 = FloatVector.zero(F);
-        FloatVector c50 = FloatVector.zero(F), c51 = FloatVector.zero(F);
-        for (int bi = bPanel, ai = aPanel, end = bPanel + kc * NR; bi < end; bi += NR, ai += 6) {
+        for (int bi = bPanel, ai = aPanel, end = bPanel + kc * NR; bi < end; bi += NR, ai += 5) {
             FloatVector b0 = FloatVector.fromArray(F, b, bi);
             FloatVector b1 = FloatVector.fromArray(F, b, bi + LANES);
             FloatVector x = FloatVector.broadcast(F, a[ai]);
@@ -322,9 +320,6 @@ final class GemmMicroKernel {
             x = FloatVector.broadcast(F, a[ai + 4]);
             c40 = x.fma(b0, c40);
             c41 = x.fma(b1, c41);
-            x = FloatVector.broadcast(F, a[ai + 5]);
-            c50 = x.fma(b0, c50);
-            c51 = x.fma(b1, c51);
         }
         FloatVector zero = FloatVector.zero(F);
         zero.blend(c00, FloatVector.fromArray(F, mask, mi).compare(VectorOperators.GT, 0f)).intoArray(c, ci);
@@ -337,8 +332,6 @@ final class GemmMicroKernel {
         zero.blend(c31, FloatVector.fromArray(F, mask, mi + 3 * ldc + LANES).compare(VectorOperators.GT, 0f)).intoArray(c, ci + 3 * ldc + LANES);
         zero.blend(c40, FloatVector.fromArray(F, mask, mi + 4 * ldc).compare(VectorOperators.GT, 0f)).intoArray(c, ci + 4 * ldc);
         zero.blend(c41, FloatVector.fromArray(F, mask, mi + 4 * ldc + LANES).compare(VectorOperators.GT, 0f)).intoArray(c, ci + 4 * ldc + LANES);
-        zero.blend(c50, FloatVector.fromArray(F, mask, mi + 5 * ldc).compare(VectorOperators.GT, 0f)).intoArray(c, ci + 5 * ldc);
-        zero.blend(c51, FloatVector.fromArray(F, mask, mi + 5 * ldc + LANES).compare(VectorOperators.GT, 0f)).intoArray(c, ci + 5 * ldc + LANES);
     }
 
     private static void packed12(int kc, float[] a, int aPanel, float[] b, int bPanel, int bStep, float[] tile) {
@@ -542,14 +535,13 @@ final class GemmMicroKernel {
         c91.intoArray(tile, 9 * NR + LANES);
     }
 
-    private static void packed6(int kc, float[] a, int aPanel, float[] b, int bPanel, int bStep, float[] tile) {
+    private static void packed5(int kc, float[] a, int aPanel, float[] b, int bPanel, int bStep, float[] tile) {
         FloatVector c00 = FloatVector.zero(F), c01 = FloatVector.zero(F);
         FloatVector c10 = FloatVector.zero(F), c11 = FloatVector.zero(F);
         FloatVector c20 = FloatVector.zero(F), c21 = FloatVector.zero(F);
         FloatVector c30 = FloatVector.zero(F), c31 = FloatVector.zero(F);
         FloatVector c40 = FloatVector.zero(F), c41 = FloatVector.zero(F);
-        FloatVector c50 = FloatVector.zero(F), c51 = FloatVector.zero(F);
-        for (int bi = bPanel, ai = aPanel, end = bPanel + kc * bStep; bi < end; bi += bStep, ai += 6) {
+        for (int bi = bPanel, ai = aPanel, end = bPanel + kc * bStep; bi < end; bi += bStep, ai += 5) {
             FloatVector b0 = FloatVector.fromArray(F, b, bi);
             FloatVector b1 = FloatVector.fromArray(F, b, bi + LANES);
             FloatVector x = FloatVector.broadcast(F, a[ai]);
@@ -567,9 +559,6 @@ final class GemmMicroKernel {
             x = FloatVector.broadcast(F, a[ai + 4]);
             c40 = x.fma(b0, c40);
             c41 = x.fma(b1, c41);
-            x = FloatVector.broadcast(F, a[ai + 5]);
-            c50 = x.fma(b0, c50);
-            c51 = x.fma(b1, c51);
         }
         c00.intoArray(tile, 0 * NR);
         c01.intoArray(tile, 0 * NR + LANES);
@@ -581,8 +570,6 @@ final class GemmMicroKernel {
         c31.intoArray(tile, 3 * NR + LANES);
         c40.intoArray(tile, 4 * NR);
         c41.intoArray(tile, 4 * NR + LANES);
-        c50.intoArray(tile, 5 * NR);
-        c51.intoArray(tile, 5 * NR + LANES);
     }
 
     private static void packed4(int kc, float[] a, int aPanel, float[] b, int bPanel, int bStep, float[] tile) {
@@ -699,13 +686,12 @@ final class GemmMicroKernel {
         c111.intoArray(tile, 11 * NR + LANES);
     }
 
-    private static void strided6(int kc, float[] a, int aRow0, int aRowStride, int aStep, float[] b, int bPanel, int bStep, float[] tile) {
+    private static void strided5(int kc, float[] a, int aRow0, int aRowStride, int aStep, float[] b, int bPanel, int bStep, float[] tile) {
         FloatVector c00 = FloatVector.zero(F), c01 = FloatVector.zero(F);
         FloatVector c10 = FloatVector.zero(F), c11 = FloatVector.zero(F);
         FloatVector c20 = FloatVector.zero(F), c21 = FloatVector.zero(F);
         FloatVector c30 = FloatVector.zero(F), c31 = FloatVector.zero(F);
         FloatVector c40 = FloatVector.zero(F), c41 = FloatVector.zero(F);
-        FloatVector c50 = FloatVector.zero(F), c51 = FloatVector.zero(F);
         int ai = aRow0;
         int bi = bPanel;
         for (int p = 0; p < kc; p++) {
@@ -726,9 +712,6 @@ final class GemmMicroKernel {
             x = FloatVector.broadcast(F, a[ai + 4 * aRowStride]);
             c40 = x.fma(b0, c40);
             c41 = x.fma(b1, c41);
-            x = FloatVector.broadcast(F, a[ai + 5 * aRowStride]);
-            c50 = x.fma(b0, c50);
-            c51 = x.fma(b1, c51);
             ai += aStep;
             bi += bStep;
         }
@@ -742,8 +725,6 @@ final class GemmMicroKernel {
         c31.intoArray(tile, 3 * NR + LANES);
         c40.intoArray(tile, 4 * NR);
         c41.intoArray(tile, 4 * NR + LANES);
-        c50.intoArray(tile, 5 * NR);
-        c51.intoArray(tile, 5 * NR + LANES);
     }
     /**
      * {@link NarrowGemm}'s kernel for A's rows contiguous along k (A(r, p) = a[aRow0 + r * lda + p], as stored):

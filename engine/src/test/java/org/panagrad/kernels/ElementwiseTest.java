@@ -218,6 +218,28 @@ class ElementwiseTest {
         }
     }
 
+    /**
+     * Elementwise.scale's entry point: scalar below a chunk, vector chunks above (the last one short), in place too;
+     * every element as the scalar twin computes it.
+     */
+    @Test
+    void scaleInChunksMatchesScalarAroundTheChunk() {
+        int chunk = Elementwise.SCALE_CHUNK;
+        Random rnd = new Random(7);
+        for (int n : new int[] {0, 1, 40, chunk - 1, chunk, chunk + 1, 2 * chunk + 17, 5 * chunk}) {
+            float[] x = random(rnd, OFF + n + 3, -1f, 1f);
+            float[] want = new float[OFF + n + 3], got = new float[OFF + n + 3];
+            ElementwiseScalar.scale(n, 0.37f, x, OFF, want, OFF);
+            Elementwise.scale(n, 0.37f, x, OFF, got, OFF);
+            assertArrayEquals(want, got, "scale of " + n);
+            float[] inPlace = x.clone();
+            Elementwise.scale(n, 0.37f, inPlace, OFF, inPlace, OFF);
+            for (int i = 0; i < inPlace.length; i++) {
+                assertEquals(i >= OFF && i < OFF + n ? want[i] : x[i], inPlace[i], "scale of " + n + " in place, element " + i);
+            }
+        }
+    }
+
     @ParameterizedTest
     @MethodSource("sizes")
     void scaleFillStepReluBackwardMatchScalar(int n) {

@@ -33,6 +33,22 @@ public final class AllocationSites {
 
     private AllocationSites() {}
 
+    /**
+     * Starts and stops one recording of the allocation events, so that JFR's one-time start-up happens now. Starting
+     * JFR the first time in a JVM deoptimizes every compiled method (seen under -Xbatch with -XX:+PrintCompilation:
+     * some 2,000 methods made not entrant together, right after JFR's bytecode instrumentation ran), so the sites
+     * {@link #of} reports from the first recording are those of freshly deoptimized, C1 and interpreted code (the
+     * MLP HVP's "packed4, packed12Into, narrowColumnMajor" of session 11, all C2 code before), not the code that
+     * allocated. A test that may ask for sites calls this before its warm-up.
+     */
+    public static void prepare() {
+        try (Recording recording = new Recording()) {
+            for (String event : EVENTS) recording.enable(event).withStackTrace();
+            recording.start();
+            recording.stop();
+        }
+    }
+
     /** The most sampled allocation sites over {@code calls} more calls of action: count, class, thread, frames. */
     public static String of(Runnable action, int calls) {
         Path file = null;
