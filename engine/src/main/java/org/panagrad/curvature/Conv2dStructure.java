@@ -5,6 +5,7 @@ import org.panagrad.graph.Shape;
 import org.panagrad.nn.Conv2d;
 import org.panagrad.nn.LayerCall;
 import org.panagrad.ops.Ops;
+import org.panagrad.ops.PatchGram;
 
 import java.util.List;
 
@@ -131,12 +132,16 @@ record Conv2dStructure(LayerCall call, Conv2d conv, Node patches) implements Str
      * position, so the sum is its Gram product X X^T with the row sums and N P bordering it for the bias. The
      * rows [N P, K] of {@link #inputRows} would need a transposing copy of the patches (each sample's K x P
      * matrix) and a column of ones concatenated, both as slow as the product at lenet5's shapes; these patches
-     * are unfolded channel-major directly ({@link Ops#unfoldChannelMajor}).
+     * are unfolded channel-major directly ({@link Ops#unfoldChannelMajor}). At stride 1 the whole bordered sum is one
+     * {@link PatchGram}, which reads the rows from the input instead of writing them out.
      */
     Node inputGram() {
         if (groups() != 1) throw new IllegalStateException("inputGram is for one group, layer '" + call.name() + "' has " + groups());
         int n = samples(), k = fanIn(), p = positions();
         Node w = conv.weight();
+        if (PatchGram.applies(conv.geometry())) {
+            return Ops.patchGram(call.input(), w.shape().dim(2), w.shape().dim(3), conv.geometry(), bias() != null);
+        }
         Node x = Ops.reshape(Ops.unfoldChannelMajor(call.input(), w.shape().dim(2), w.shape().dim(3), conv.geometry()), k, n * p);
         Node gram = Ops.matmul(x, x, false, true);
         if (bias() == null) return gram;

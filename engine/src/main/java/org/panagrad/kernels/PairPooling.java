@@ -18,7 +18,8 @@ import jdk.incubator.vector.VectorSpecies;
  * 2 L such columns is then L/2 windows: the forward pass takes the maximum of the two rows and of the even and the
  * odd lanes (constant shuffles); the VJP finds each window's first maximum in row-major order with compares and
  * blends only (a NaN first, as {@link Pooling#argMax}), writes g there and zeros elsewhere, and the rows are
- * copied back. What is left over at a run's end (fewer than 2 L columns) goes element by element. Every output
+ * copied back. What is left over at a run's end (fewer than 2 L columns for the forward pass and the gather, L for
+ * the VJP) goes element by element. Every output
  * is a maximum of the same values, or a selected g added to zero as the general body adds it, so both give the
  * same bits.
  */
@@ -33,18 +34,26 @@ final class PairPooling {
     private static final VectorShuffle<Float> ODDS = VectorShuffle.fromOp(F, i -> (2 * i + 1) % L);
     /** Lane i takes lane i xor 1: each window's other column. */
     private static final VectorShuffle<Float> SWAP = VectorShuffle.fromOp(F, i -> i ^ 1);
-    /** Lane i takes lane i / 2 (or L/2 + i / 2): each of L/2 windows' cotangent on both of its columns. */
-    private static final VectorShuffle<Float> LOW_PAIRS = VectorShuffle.fromOp(F, i -> i / 2);
-    private static final VectorShuffle<Float> HIGH_PAIRS = VectorShuffle.fromOp(F, i -> L / 2 + i / 2);
+    /** Lane i takes lane i / 2: each of L/2 windows' cotangent on both of its columns. */
+    private static final VectorShuffle<Float> PAIRS = VectorShuffle.fromOp(F, i -> i / 2);
     private static final VectorMask<Float> HIGH_HALF = VectorMask.fromLong(F, ((1L << L) - 1) & (-1L << (L / 2)));
-    /** 1 in the odd lanes (a window's right column), 0 in the even ones. */
-    private static final float[] ODD_LANES = new float[L];
+    /**
+     * Each element's rank in its window when it qualifies: top row then bottom row, left column first (4, 3, 2, 1),
+     * and 8 more for a NaN. Rows of L lanes: top, bottom, top NaN, bottom NaN.
+     */
+    private static final float[] RANKS = new float[4 * L];
 
     /** A cotangent of ones: {@link #select} then writes each element's choice as 1 or 0. */
     private static final float[] ONES = new float[L];
 
     static {
-        for (int i = 1; i < L; i += 2) ODD_LANES[i] = 1f;
+        for (int i = 0; i < L; i++) {
+            float right = i & 1;
+            RANKS[i] = 4 - right;
+            RANKS[L + i] = 2 - right;
+            RANKS[2 * L + i] = 12 - right;
+            RANKS[3 * L + i] = 10 - right;
+        }
         java.util.Arrays.fill(ONES, 1f);
     }
 
@@ -101,15 +110,14 @@ final class PairPooling {
     static void maxPoolScatter(ConvShape s, int p0, int p1, float[] x, int xOff, float[] g, int gOff, float[] dx, int dxOff) {
         int oh = s.outHeight(), ow = s.outWidth(), runs = runRows(s), total = (p1 - p0) * oh;
         float[] t = scratch(s);
-        int len = runs * 2 * ow, top = 2 * len, bottom = 3 * len;
+        int len = runs * 2 * ow, top = 2 * len, bottom = 3 * len, cotangent = 4 * len;
         for (int u0 = 0; u0 < total; u0 += runs) {
             int rows = Math.min(runs, total - u0), m = rows * 2 * ow;
             copyRows(s, p0, u0, rows, x, xOff, t, 0, len);
             int gi = gOff + (p0 * oh + u0) * ow, f = 0;
-            for (; f + 2 * L <= m; f += 2 * L) {
-                select(t, f, len, g, gi + f / 2, false, top, bottom);
-                select(t, f + L, len, g, gi + f / 2, true, top, bottom);
-            }
+            // The run's cotangent in scratch, where a vector read from any window on stays in the array.
+            System.arraycopy(g, gi, t, cotangent, m / 2);
+            for (; f + L <= m; f += L) select(t, f, len, t, cotangent + f / 2, top, bottom);
             for (; f < m; f += 2) {
                 int first = firstMaximum(t[f], t[f + 1], t[len + f], t[len + f + 1]);
                 float v = 0f + g[gi + f / 2];
@@ -126,10 +134,10 @@ final class PairPooling {
      * The max pool's JVP (the adjoint of its VJP in the cotangent) for planes [p0, p1): y = c at each window's first
      * maximum of x. The windows' choices are the VJP's body with a cotangent of ones; each window's chosen value is
      * then moved to its left column and the left columns of two vectors are packed into one vector of outputs, as the
-     * forward pass packs its maxima. Values move by blends only, so y holds c's bits. One call site per pass: the
-     * scatter's two select calls per loop are as they were, and a rewrite that split select into two methods called
-     * twice per loop had C2 leave some of their multiplications and blends as allocating Java calls (lenet5's
-     * gradient 1.2 MB, its K-FAC factors 4.8 MB per call, in JMH).
+     * forward pass packs its maxima. Values move by blends only, so y holds c's bits. One call site per pass, as in the
+     * scatter: a rewrite that split select into two methods called twice per loop had C2 leave some of their
+     * multiplications and blends as allocating Java calls (lenet5's gradient 1.2 MB, its K-FAC factors 4.8 MB per
+     * call, in JMH).
      */
     static void maxPoolGather(ConvShape s, int p0, int p1, float[] x, int xOff, float[] c, int cOff, float[] y, int yOff) {
         int oh = s.outHeight(), ow = s.outWidth(), runs = runRows(s), total = (p1 - p0) * oh;
@@ -141,7 +149,7 @@ final class PairPooling {
             copyRows(s, p0, u0, rows, c, cOff, t, cTop, len);
             int out = yOff + (p0 * oh + u0) * ow, full = m - m % (2 * L), f = 0;
             // The VJP's body with a cotangent of ones: 1 at each window's chosen element, 0 elsewhere.
-            for (; f < full; f += L) select(t, f, len, ONES, 0, false, top, bottom);
+            for (; f < full; f += L) select(t, f, len, ONES, 0, top, bottom);
             for (f = 0; f < full; f += L) pick(t, f, top, bottom, cTop, cBottom);
             for (f = 0; f < full; f += 2 * L) {
                 FloatVector v0 = FloatVector.fromArray(F, t, top + f), v1 = FloatVector.fromArray(F, t, top + f + L);
@@ -155,29 +163,27 @@ final class PairPooling {
     }
 
     /**
-     * One vector of columns at f: top rows at t[f..], bottom rows len further, the windows' cotangent from g[gi..]
-     * (its first or, when high, second half of L windows); writes g or zero for each element at t[top + f..] and
-     * t[bottom + f..]. An element is chosen when it is the window's maximum (or a NaN) and no element before it in
-     * row-major order is. (No vector is a parameter: on JDK 17 one that is not inlined compiles to the allocating
-     * fallback.)
+     * One vector of columns at f: top rows at t[f..], bottom rows len further, the cotangent of its L/2 windows at
+     * g[gi..]; writes g or zero for each element at t[top + f..] and t[bottom + f..]. An element qualifies when it
+     * equals its window's maximum or is a NaN (the maximum is then NaN and no number equals it); each qualifying
+     * element gets its rank ({@link #RANKS}: earlier in row-major order higher, a NaN above any number), and the
+     * element whose rank is its window's highest is chosen: the first maximum, a NaN first. Column maxima first, then
+     * across the pair: two shuffles in all. (No vector is a parameter: on JDK 17 one that is not inlined compiles to
+     * the allocating fallback. Few operations, one call site per loop: with some 50 per call and two calls per loop,
+     * C2 left some of them as allocating Java calls in some programs' compilations.)
      */
-    private static void select(float[] t, int f, int len, float[] g, int gi, boolean high, int top, int bottom) {
+    private static void select(float[] t, int f, int len, float[] g, int gi, int top, int bottom) {
         FloatVector a = FloatVector.fromArray(F, t, f), b = FloatVector.fromArray(F, t, len + f);
-        FloatVector as = a.rearrange(SWAP), bs = b.rearrange(SWAP);
-        FloatVector max = a.max(as).max(b.max(bs)), one = FloatVector.broadcast(F, 1f);
-        // 1 where the element equals its window's maximum or is a NaN, else 0.
-        FloatVector pa = FloatVector.zero(F).blend(one, a.compare(VectorOperators.EQ, max)).blend(one, a.compare(VectorOperators.NE, a));
-        FloatVector pas = FloatVector.zero(F).blend(one, as.compare(VectorOperators.EQ, max)).blend(one, as.compare(VectorOperators.NE, as));
-        FloatVector pb = FloatVector.zero(F).blend(one, b.compare(VectorOperators.EQ, max)).blend(one, b.compare(VectorOperators.NE, b));
-        FloatVector pbs = FloatVector.zero(F).blend(one, bs.compare(VectorOperators.EQ, max)).blend(one, bs.compare(VectorOperators.NE, bs));
-        FloatVector odd = FloatVector.fromArray(F, ODD_LANES, 0);
-        // Top row: the left column if it qualifies, the right one if it does and the left does not.
-        FloatVector topChosen = pa.mul(one.sub(pas.mul(odd)));
-        // Bottom row: only if neither top element qualifies; its right column also needs the left not to.
-        FloatVector bottomChosen = pb.mul(one.sub(pa)).mul(one.sub(pas)).mul(one.sub(pbs.mul(odd)));
-        FloatVector v = FloatVector.fromArray(F, g, gi).rearrange(high ? HIGH_PAIRS : LOW_PAIRS).add(FloatVector.zero(F));
-        v.blend(FloatVector.zero(F), topChosen.compare(VectorOperators.EQ, 0f)).intoArray(t, top + f);
-        v.blend(FloatVector.zero(F), bottomChosen.compare(VectorOperators.EQ, 0f)).intoArray(t, bottom + f);
+        FloatVector columns = a.max(b), max = columns.max(columns.rearrange(SWAP)), zero = FloatVector.zero(F);
+        FloatVector ra = FloatVector.fromArray(F, RANKS, 0).blend(zero, a.compare(VectorOperators.LT, max))
+                .blend(FloatVector.fromArray(F, RANKS, 2 * L), a.compare(VectorOperators.NE, a));
+        FloatVector rb = FloatVector.fromArray(F, RANKS, L).blend(zero, b.compare(VectorOperators.LT, max))
+                .blend(FloatVector.fromArray(F, RANKS, 3 * L), b.compare(VectorOperators.NE, b));
+        FloatVector best = ra.max(rb);
+        best = best.max(best.rearrange(SWAP));
+        FloatVector v = FloatVector.fromArray(F, g, gi).rearrange(PAIRS).add(zero);
+        v.blend(zero, ra.compare(VectorOperators.NE, best)).intoArray(t, top + f);
+        v.blend(zero, rb.compare(VectorOperators.NE, best)).intoArray(t, bottom + f);
     }
 
     /**

@@ -158,7 +158,7 @@ final class RowGram implements WorkerPool.Task {
     }
 
     /** C(i, j) = C(j, i) = alpha times the partials of (i, j) summed in segment order. */
-    private static void sumSegments(int n, int segments, float[] partials, float alpha, float[] c, int cOff) {
+    static void sumSegments(int n, int segments, float[] partials, float alpha, float[] c, int cOff) {
         for (int i = 0; i < n; i++) {
             for (int j = i; j < n; j++) {
                 float t = partials[i * n + j];

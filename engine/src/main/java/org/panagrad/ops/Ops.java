@@ -207,6 +207,12 @@ public final class Ops {
 
     /** The patches channel-major, [groups K, N, outH, outW]: each patch entry one row over the batch ({@link Unfold}). */
     public static Node unfoldChannelMajor(Node x, int kh, int kw, ConvGeometry geometry) { return Unfold.of(x, kh, kw, geometry, true); }
+
+    /**
+     * The Gram product V V^T of the patches channel-major as a matrix [K, N outH outW], with a last row of ones when
+     * {@code ones}: a stride-1, one-group convolution's input Kronecker factor, computed from x ({@link PatchGram}).
+     */
+    public static Node patchGram(Node x, int kh, int kw, ConvGeometry geometry, boolean ones) { return PatchGram.of(x, kh, kw, geometry, ones); }
     /**
      * conv2d with padding='same' (stride 1): the output has the input's height and width. Where the dilated
      * kernel's extent minus one is odd, the extra zero goes after (bottom, right), as PyTorch puts it.

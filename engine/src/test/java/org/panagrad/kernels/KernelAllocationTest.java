@@ -126,7 +126,7 @@ class KernelAllocationTest {
                 qkv, 0, cotangent, 0, part, 2 * part, attOut, 0, part, 2 * part, 3 * part));
     }
 
-    /** The three passes of a convolution split over images and weight chunks, one that is not, and the pools. */
+    /** The three passes of a convolution split over images and weight chunks, one that is not, the input factor at stride 1, and the pools. */
     private static Map<String, Runnable> convolutionCalls() {
         Random rnd = new Random(9);
         Map<String, Runnable> calls = new LinkedHashMap<>();
@@ -144,6 +144,10 @@ class KernelAllocationTest {
             calls.put("conv forward " + s, () -> Convolution.forward(s, x, 0, w, 0, bias, 0, true, y, 0));
             calls.put("conv input gradient " + s, () -> Convolution.inputGradient(s, y, 0, w, 0, dx, 0));
             calls.put("conv weight gradient " + s, () -> Convolution.weightGradient(s, x, 0, y, 0, dw, 0));
+            if (ShiftedGram.applies(s)) {
+                float[] factor = new float[ShiftedGram.rows(s, true) * ShiftedGram.rows(s, true)];
+                calls.put("patch gram " + s, () -> ShiftedGram.gram(s, true, x, 0, factor, 0));
+            }
         }
         ConvShape p = new ConvShape(2, 3, 9, 37, 3, 3, 3, 2, 2, 1, 1, 1, 1, 3);
         float[] x = KernelTestSupport.random(rnd, p.batch() * p.imageSize(), -1f, 1f), dx = new float[x.length];

@@ -62,6 +62,9 @@ public class ConvOpCases implements OpCases {
                 x -> Ops.unfold(x[0], 3, 2, new ConvGeometry(2, 1, 1, 1, 1, 2, 2)), floats(2, 4, 6, 5)));
         cases.add(c("unfold channel-major 3x2, stride 2x1, padding 1, dilation 1x2, 2 groups",
                 x -> Ops.unfoldChannelMajor(x[0], 3, 2, new ConvGeometry(2, 1, 1, 1, 1, 2, 2)), floats(2, 4, 6, 5)));
+        cases.add(c("patch gram 3x2, padding 1x2, dilation 1x2, with ones",
+                x -> Ops.patchGram(x[0], 3, 2, new ConvGeometry(1, 1, 1, 2, 1, 2, 1), true), floats(2, 2, 5, 4)));
+        cases.add(c("patch gram 2x2 without ones", x -> Ops.patchGram(x[0], 2, 2, ConvGeometry.DEFAULT, false), floats(1, 2, 3, 4)));
         cases.add(c("unfold 2x2 into a convolution", x -> conv2d(Ops.unfold(x[0], 2, 2, ConvGeometry.DEFAULT), x[1], null),
                 floats(1, 2, 4, 3), floats(3, 8, 1, 1)));
 

@@ -60,6 +60,7 @@ class OpRegistryTest {
             Map.entry("org.panagrad.ops.Conv2dInputGrad", Set.of(4)),
             Map.entry("org.panagrad.ops.Conv2dWeightGrad", Set.of(4)),
             Map.entry("org.panagrad.ops.Unfold", Set.of(4)),
+            Map.entry("org.panagrad.ops.PatchGram", Set.of(4)),
             Map.entry("org.panagrad.ops.MaxPool2d", Set.of(4)),
             Map.entry("org.panagrad.ops.MaxPool2dScatter", Set.of(4)),
             Map.entry("org.panagrad.ops.MaxPool2dGather", Set.of(4)),
