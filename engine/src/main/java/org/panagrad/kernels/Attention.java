@@ -4,9 +4,9 @@ package org.panagrad.kernels;
  * Fused scaled dot-product attention, softmax(scale Q K^T + mask) V per batch entry, streaming over blocks of
  * {@link AttentionDims#BLOCK} keys with an online softmax (a running maximum and sum per query row; the output
  * accumulated and rescaled whenever the maximum grows), so the [tq, tk] scores are never stored: only one block
- * of them for four query rows at a time. Entries of 128 to 1024 keys (d >= 32, causal too) take the GEMM's
- * micro-kernel instead, one panel of query rows against all keys at a time ({@link AttentionPanels}; see
- * AttentionBackwardSimd.usesPackedGemm). A row whose keys are all masked comes out NaN, as a softmax of -inf does.
+ * of them for four query rows at a time. Entries of 128 to 1024 keys (d >= 32, causal too) take packed GEMMs
+ * instead, {@link AttentionDims#forwardRows} query rows against all keys at a time (at most 64 K scores per thread;
+ * see AttentionBackwardSimd.usesPackedGemm). A row whose keys are all masked comes out NaN, as a softmax of -inf does.
  */
 public final class Attention {
     private Attention() {}

@@ -21,24 +21,30 @@ public record AttentionDims(int batch, int tq, int tk, int d, int dv, float scal
 
     /**
      * Floats of workspace one call needs: one entry's keys transposed by blocks, one group's scores, outputs, state;
-     * or, for the long entries of {@link AttentionPanels}, one row panel's scores and what it keeps beside them.
+     * or (the packed GEMM path of long entries) the scores of {@link #forwardRows} query rows as whole rows of keys and
+     * their sums' inverses.
      */
     public int workspace() {
         int rowLoop = keyBlocks() * BLOCK * d + 4 * BLOCK + ROWS * dv + 3 * ROWS;
-        return AttentionSimd.usesPackedGemm(this) ? Math.max(rowLoop, AttentionPanels.workspace(this)) : rowLoop;
+        int rows = forwardRows();
+        return AttentionSimd.usesPackedGemm(this) ? Math.max(rowLoop, rows * paddedKeys() + rows) : rowLoop;
     }
 
+    /** Floats of scores the packed forward holds per thread at most: 256 KB, a quarter of Zen 5's L2. */
+    static final int PACKED_SCORES = 64 * 1024;
+
     /**
-     * Query rows per unit of the forward (a multiple of {@link #ROWS}): {@link #BLOCK} for the row loop; for
-     * {@link AttentionPanels} up to 256, as many as still give a call four units to share: each unit packs its keys
-     * once, and a panel's scores take the same room whatever the unit. Causal, {@link #BLOCK}: a unit packs only the
-     * keys up to its last row, and units of equal rows but growing keys share out better small. Depends on the sizes
-     * only, so a row's bits do not depend on the threads.
+     * Query rows per unit of the forward (a multiple of {@link #ROWS}): {@link #BLOCK} for the row loop; for the
+     * packed path as many (up to 256) as keep their scores within {@link #PACKED_SCORES} while the call still has
+     * four units to share, because a GEMM of 64 query rows ran at 0.84x the rate of one of 256 at t256 (its K^T
+     * packed again per block, a short M). Causal, {@link #BLOCK}: a unit's keys stop at its last row, so short units
+     * skip more (62.5% of the products at T = 256). Depends on the sizes only, so a row's bits do not depend on the
+     * threads.
      */
     public int forwardRows() {
         if (!AttentionSimd.usesPackedGemm(this) || causal) return BLOCK;
         int rows = 4 * BLOCK;
-        while (rows > BLOCK && (long) batch * ((tq + rows - 1) / rows) < 4) rows /= 2;
+        while (rows > BLOCK && ((long) rows * paddedKeys() > PACKED_SCORES || (long) batch * ((tq + rows - 1) / rows) < 4)) rows /= 2;
         return rows;
     }
 

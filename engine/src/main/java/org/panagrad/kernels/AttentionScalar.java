@@ -2,8 +2,8 @@ package org.panagrad.kernels;
 
 /**
  * The plain-loop twin of {@link AttentionSimd}: the same online softmax over the same key blocks, one row at a time,
- * for the query rows [from, to) of batch entries [b0, b1). (The SIMD body's path for long entries,
- * {@link AttentionPanels}, takes whole rows of keys instead: the same function, summed in another order.)
+ * for the query rows [from, to) of batch entries [b0, b1). (The SIMD body's packed GEMM path for long non-causal
+ * entries takes whole rows of keys instead: the same function, summed in another order.)
  */
 public final class AttentionScalar {
     private AttentionScalar() {}

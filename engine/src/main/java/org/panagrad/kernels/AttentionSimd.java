@@ -12,9 +12,8 @@ import jdk.incubator.vector.VectorSpecies;
  * of the tile's rows instead of from L2 by every four. Both products are {@link AttentionRowProducts#fourRows}
  * (eight FMA chains): Q K^T as 4 rows x 2 key vectors, P V as 4 rows x 2 output vectors.
  * A causal group stops at its last row's diagonal: the keys past it are hidden from all four rows. A last group of
- * fewer than four rows repeats its last row and writes only the real ones. Long entries (causal too) take the GEMM's
- * micro-kernel instead, at the sizes where the backward takes the packed GEMM: panels of query rows against whole
- * rows of keys ({@link AttentionPanels}), in blocks of {@link AttentionDims#forwardRows} rows.
+ * fewer than four rows repeats its last row and writes only the real ones. Long entries (causal too) take the packed
+ * GEMM instead, as the backward does: blocks of up to 256 query rows against whole rows of keys ({@link #packedRows}).
  */
 final class AttentionSimd {
     private AttentionSimd() {}
@@ -32,7 +31,7 @@ final class AttentionSimd {
             int qb = qOff + b * tq * d, kb = kOff + b * tk * d, vb = vOff + b * tk * dv, ob = outOff + b * tq * dv;
             if (packed) {
                 for (int i0 = from, n = a.forwardRows(); i0 < to; i0 += n) {
-                    AttentionPanels.forward(a, mask, b, i0, Math.min(to, i0 + n), q, qb, k, kb, v, vb, out, ob, w);
+                    packedRows(a, mask, b, i0, Math.min(to, i0 + n), q, qb, k, kb, v, vb, out, ob, w);
                 }
                 continue;
             }
@@ -74,12 +73,38 @@ final class AttentionSimd {
     }
 
     /**
-     * Whether the forward takes the micro-kernel's row panels ({@link AttentionPanels}): at the sizes where the
-     * backward takes packed GEMMs ({@link AttentionBackwardSimd#packedSizes}), causal too, since each panel's keys
-     * stop at its last row (the row loop's 4 x 2 vectors ran causal t256 at half the GEMM's rate).
+     * Whether the forward takes packed GEMMs ({@link #packedRows}): at the sizes where the backward does
+     * ({@link AttentionBackwardSimd#packedSizes}), causal too, since its units' keys stop at their last row (the row
+     * loop's 4 x 2 vectors ran causal t256 at half the GEMM's rate).
      */
     static boolean usesPackedGemm(AttentionDims a) {
         return AttentionBackwardSimd.packedSizes(a);
+    }
+
+    /**
+     * Query rows [i0, i1) (at most {@link AttentionDims#forwardRows}) of entry b by packed GEMMs, where
+     * {@link #usesPackedGemm}: their scaled scores against all keys (causal: up to row i1 - 1) as whole rows
+     * at w[0..] (K read transposed in place, the scale as the GEMM's alpha), each row exponentiated against its own
+     * maximum, P V into the output, and each output row divided by its row's sum (dv divisions, not tk). Only these
+     * rows' scores exist at a time; their sums' inverses follow them in w. Called inside a pool part, each GEMM runs
+     * on its caller's thread.
+     */
+    private static void packedRows(AttentionDims a, AttentionMaskLayout mask, int b, int i0, int i1, float[] q, int qb,
+                                   float[] k, int kb, float[] v, int vb, float[] out, int ob, float[] w) {
+        int d = a.d(), dv = a.dv(), kp = a.paddedKeys(), rows = i1 - i0, inv = rows * kp, lanes = F.length();
+        int tk = a.causal() ? Math.min(a.tk(), i1) : a.tk();
+        Gemm.gemm(false, true, rows, tk, d, a.scale(), q, qb + i0 * d, d, k, kb, d, 0f, w, 0, kp, null, 0, false, null, 0);
+        for (int r = 0; r < rows; r++) {
+            float max = maskRow(a, mask, b, i0 + r, 0, tk, w, r * kp);
+            w[inv + r] = 1f / VectorMath.expNonPositive(tk, max, w, r * kp, w, r * kp);
+        }
+        Gemm.gemm(false, false, rows, dv, tk, 1f, w, 0, kp, v, vb, dv, 0f, out, ob + i0 * dv, dv, null, 0, false, null, 0);
+        for (int r = 0; r < rows; r++) {
+            float x = w[inv + r];
+            int c = 0, row = ob + (i0 + r) * dv;
+            for (; c < F.loopBound(dv); c += lanes) FloatVector.fromArray(F, out, row + c).mul(x).intoArray(out, row + c);
+            for (; c < dv; c++) out[row + c] *= x;
+        }
     }
 
     /**
@@ -151,8 +176,8 @@ final class AttentionSimd {
                 x = FloatVector.fromArray(F, w, s + j);
             }
             if (a.causal()) {
-                // Key indexes as floats (exact below 2^24): an IntVector iota, made per call, was left allocating by
-                // C2 in some compilations (192 B per row, JFR, t256 forward).
+                // Key indexes as floats (exact below 2^24): an IntVector iota, made on every call, was left allocating
+                // by C2 in some compilations (192 B per row, JFR: IntVector.zero and Int512Vector.lanewise here).
                 x = x.blend(Float.NEGATIVE_INFINITY,
                         FloatVector.fromArray(F, GemmMicroKernel.LANE_INDEX, 0).add(j0 + j).compare(VectorOperators.GT, row));
             }
