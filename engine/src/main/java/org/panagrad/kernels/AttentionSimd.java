@@ -1,7 +1,6 @@
 package org.panagrad.kernels;
 
 import jdk.incubator.vector.FloatVector;
-import jdk.incubator.vector.IntVector;
 import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
 
@@ -20,7 +19,6 @@ final class AttentionSimd {
     private AttentionSimd() {}
 
     private static final VectorSpecies<Float> F = VectorMath.F;
-    private static final VectorSpecies<Integer> I = F.withLanes(int.class);
     private static final int ROWS = 4, STATE = 3 * ROWS; // per group: running maxima, sums, rescale factors
 
     static void forward(AttentionDims a, AttentionMaskLayout mask, float[] q, int qOff, float[] k, int kOff,
@@ -165,7 +163,6 @@ final class AttentionSimd {
         boolean plainMask = mask != null && mask.colStride() == 1;
         int mo = mask == null ? 0 : mask.offsets()[b] + row * mask.rowStride() + j0 * mask.colStride();
         FloatVector max = FloatVector.broadcast(F, Float.NEGATIVE_INFINITY);
-        IntVector iota = IntVector.zero(I).addIndex(1);
         int j = 0;
         // Nothing to hide (the packed forward's usual case): the maximum only, the scores left as they are.
         if (mask == null && !a.causal()) for (; j < full; j += lanes) max = max.max(FloatVector.fromArray(F, w, s + j));
@@ -179,8 +176,10 @@ final class AttentionSimd {
                 x = FloatVector.fromArray(F, w, s + j);
             }
             if (a.causal()) {
+                // Key indexes as floats (exact below 2^24): an IntVector iota, made on every call, was left allocating
+                // by C2 in some compilations (192 B per row, JFR: IntVector.zero and Int512Vector.lanewise here).
                 x = x.blend(Float.NEGATIVE_INFINITY,
-                        iota.add(j0 + j).compare(VectorOperators.GT, row).cast(F));
+                        FloatVector.fromArray(F, GemmMicroKernel.LANE_INDEX, 0).add(j0 + j).compare(VectorOperators.GT, row));
             }
             x.intoArray(w, s + j);
             max = max.max(x);
