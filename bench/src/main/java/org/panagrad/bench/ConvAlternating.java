@@ -11,7 +11,8 @@ import java.util.Random;
 
 /**
  * ConvBench's convolutions (shape by shape, pass by pass) of two jars in one JVM, each jar's engine loaded by its
- * own class loader, timed in alternating rounds (the side that goes first swaps every round), as
+ * own class loader, timed in alternating rounds (the side that goes first swaps every round) after
+ * {@code -DwarmUpRounds} (6) untimed ones, as
  * {@link GramAlternating}: both sides see the same load and the same JVM, so the per-round ratio is steadier than
  * two forks run one after the other.
  * <pre>
@@ -24,7 +25,7 @@ public final class ConvAlternating {
     private ConvAlternating() {}
 
     public static void main(String[] args) throws Throwable {
-        int threads = Integer.getInteger("threads", 1);
+        int threads = Integer.getInteger("threads", 1), warmUp = Integer.getInteger("warmUpRounds", 6);
         String[] shapes = System.getProperty("shapes", "resnet8.layer1").split(",");
         String[] passes = System.getProperty("passes", "forward,input_grad,weight_grad").split(",");
         int reps = args.length > 2 ? Integer.parseInt(args[2]) : 10, rounds = args.length > 3 ? Integer.parseInt(args[3]) : 9;
@@ -64,7 +65,7 @@ public final class ConvAlternating {
                 int which = Arrays.asList("forward", "input_grad", "weight_grad").indexOf(p);
                 if (which < 0) throw new IllegalArgumentException("pass is forward, input_grad or weight_grad, not " + p);
                 double[][] ms = new double[2][rounds];
-                for (int r = -2; r < rounds; r++) {
+                for (int r = -warmUp; r < rounds; r++) {
                     for (int turn = 0; turn < 2; turn++) {
                         int s = (r & 1) == 0 ? turn : 1 - turn;
                         MethodHandle h = pass[s][which];
