@@ -405,7 +405,33 @@ final class ImplicitPatches {
      * then the rearranged weight.
      */
     private static int inputGradientScratch(ConvShape s) {
-        return s.groupOutChannels() * gradHeight(s) * gradWidth(s) + s.groupChannels() * gradStride(s) + s.outChannels() * s.patchRows();
+        int products = s.strideW() == 2 ? 2 : 1;
+        return s.groupOutChannels() * gradHeight(s) * gradWidth(s) + products * s.groupChannels() * gradStride(s)
+                + s.outChannels() * s.patchRows();
+    }
+
+    /** Whether, at stride 2 in width, both column phases of row phase a have taps and input elements. */
+    private static boolean pairedColumnPhases(ConvShape s, int a) {
+        if (s.strideW() != 2 || phaseTaps(s, a, 0) == 0 || phaseTaps(s, a, 1) == 0) return false;
+        for (int b = 0; b < 2; b++) {
+            if (ceilDiv(s.padW() + s.width() - b, 2) - Math.max(0, ceilDiv(s.padW() - b, 2)) <= 0) return false;
+        }
+        return true;
+    }
+
+    /**
+     * One row of dX from its two column phases at stride 2: len0 values from src[from0..] at columns col0, col0 + 2,
+     * ... and len1 from src[from1..] at col1, col1 + 2, ... of dst[row..]: the row written front to back, where a
+     * pass per phase stores every other element twice over.
+     */
+    private static void interleaveRows(float[] src, int from0, int len0, int col0, int from1, int len1, int col1, float[] dst, int row) {
+        int both = Math.min(len0, len1), q = 0;
+        for (int d0 = row + col0, d1 = row + col1; q < both; q++, d0 += 2, d1 += 2) {
+            dst[d0] = src[from0 + q];
+            dst[d1] = src[from1 + q];
+        }
+        for (int r = q; r < len0; r++) dst[row + col0 + 2 * r] = src[from0 + r];
+        for (int r = q; r < len1; r++) dst[row + col1 + 2 * r] = src[from1 + r];
     }
 
     /** The input gradient's product's leading dimension: a padded plane rounded up to {@link FewRowsProduct}'s blocks. */
@@ -419,6 +445,7 @@ final class ImplicitPatches {
         int cg = s.groupChannels(), og = s.groupOutChannels(), kh = s.kh(), kw = s.kw(), taps = kh * kw;
         int sh = s.strideH(), sw = s.strideW(), hq = gradHeight(s), wq = gradWidth(s), plane = hq * wq;
         int top = gradTop(s), left = gradLeft(s), product = og * plane, ldc = gradStride(s), weights = product + cg * ldc;
+        int second = weights + s.outChannels() * s.patchRows();
         // Per group and phase (a, b) in order, the weight as a cg x (og x taps of the phase) matrix.
         for (int g = 0, to = weights; g < s.groups(); g++) {
             for (int a = 0; a < sh; a++) {
@@ -489,10 +516,25 @@ final class ImplicitPatches {
                         }
                         int n = (us - 1) * wq + vs;
                         if (k == 0) continue;
+                        // At stride 2 in width with both column phases reached, the first phase's product waits in
+                        // the second product area and the two go out together, row by row, interleaved.
+                        boolean paired = simd && sw == 2 && pairedColumnPhases(s, a);
                         if (tables > 0) System.arraycopy(rows, table, rows, 0, k);
-                        rowProduct(cg, n, k, cols, wg, cols, rows, product, ldc, simd);
+                        rowProduct(cg, n, k, cols, wg, cols, rows, paired && b == 0 ? second : product, ldc, simd);
                         wg += cg * k;
                         table += k;
+                        if (paired) {
+                            if (b == 0) continue;
+                            int v00 = Math.max(0, ceilDiv(s.padW(), 2)), vs0 = ceilDiv(s.padW() + s.width(), 2) - v00;
+                            int col0 = 2 * v00 - s.padW(), col1 = 2 * v0 + 1 - s.padW();
+                            for (int c = 0; c < cg; c++) {
+                                for (int u = 0; u < us; u++) {
+                                    int h = (u0 + u) * sh + a - s.padH(), row = image + (c * s.height() + h) * s.width();
+                                    interleaveRows(cols, second + c * ldc + u * wq, vs0, col0, product + c * ldc + u * wq, vs, col1, dx, row);
+                                }
+                            }
+                            continue;
+                        }
                         // At stride 1 the rows go out in order, each past its end over the next one's start.
                         int limit = sh == 1 && sw == 1 ? image + cg * s.height() * s.width() : 0;
                         for (int c = 0; c < cg; c++) {
