@@ -49,7 +49,8 @@ final class ImplicitPatches {
 
     /** Ints of the row table that s needs here. */
     static int rowTableSize(ConvShape s) {
-        return Math.max(VectorColumnsProduct.paddedRows(s.patchRows()), s.groupOutChannels() * s.kh() * s.kw());
+        // The input gradient's: one phase's table, then (strided) every phase's.
+        return Math.max(VectorColumnsProduct.paddedRows(s.patchRows()), 2 * s.groupOutChannels() * s.kh() * s.kw());
     }
 
     // The forward pass: phase planes of the padded image.
@@ -128,14 +129,23 @@ final class ImplicitPatches {
     private static void pad(ConvShape s, float[] x, int image, int g, float[] cols, boolean simd) {
         int cg = s.groupChannels(), wq = planeWidth(s), plane = planeHeight(s) * wq, chan = channelFloats(s);
         int sh = s.strideH(), sw = s.strideW(), from0 = image + g * cg * s.height() * s.width();
+        // Which phases some tap reads, once per image rather than per row (a loop of divisions each).
+        int rowsRead = phasesRead(s.kh(), s.dilationH(), sh), columnsRead = phasesRead(s.kw(), s.dilationW(), sw);
         for (int c = 0; c < cg; c++) {
             for (int h = 0; h < s.height(); h++) {
-                int e = h + s.padH();
-                if (!phaseRead(e % sh, s.kh(), s.dilationH(), sh)) continue;
-                int to = c * chan + (e % sh) * sw * plane + e / sh * wq, from = from0 + (c * s.height() + h) * s.width();
-                splitRow(s, x, from, cols, to, plane, simd);
+                int e = h + s.padH(), a = e % sh;
+                if ((rowsRead >>> a & 1) == 0) continue;
+                int to = c * chan + a * sw * plane + e / sh * wq, from = from0 + (c * s.height() + h) * s.width();
+                splitRow(s, x, from, cols, to, plane, columnsRead, simd);
             }
         }
+    }
+
+    /** Bit a set for each phase a of stride st that some tap of k, dilation dil, reads ({@link #phaseRead}). */
+    private static int phasesRead(int k, int dil, int st) {
+        int mask = 0;
+        for (int a = 0; a < st && a < 32; a++) if (phaseRead(a, k, dil, st)) mask |= 1 << a;
+        return st > 32 ? -1 : mask;
     }
 
     /**
@@ -326,7 +336,7 @@ final class ImplicitPatches {
      * One input row from x[from..] into its phase planes' row at cols[to..] (phase b's plane {@code b * plane}
      * further): element w at padded column {@code w + padW = v sW + b} goes to column v. Phases no tap reads are skipped.
      */
-    private static void splitRow(ConvShape s, float[] x, int from, float[] cols, int to, int plane, boolean simd) {
+    private static void splitRow(ConvShape s, float[] x, int from, float[] cols, int to, int plane, int columnsRead, boolean simd) {
         int sw = s.strideW(), width = s.width();
         if (sw == 1) {
             // Rows in order only at stride 1: strided in height, the phases' rows interleave.
@@ -335,8 +345,21 @@ final class ImplicitPatches {
             else for (int q = 0; q < width; q++) cols[to + s.padW() + q] = x[from + q];
             return;
         }
+        if (sw == 2 && columnsRead == 3) {
+            // Both phases read (a 3 x 3 kernel at stride 2): one pass over the row, element pairs into the two
+            // planes, rather than a pass per phase of short strided loops. Padded column e = q + padW goes to
+            // phase e mod 2, column e / 2.
+            int e0 = s.padW(), even = to + (e0 & 1) * plane + (e0 >> 1), odd = to + ((e0 + 1) & 1) * plane + ((e0 + 1) >> 1);
+            int k = 0;
+            for (; 2 * k + 1 < width; k++) {
+                cols[even + k] = x[from + 2 * k];
+                cols[odd + k] = x[from + 2 * k + 1];
+            }
+            if (2 * k < width) cols[even + k] = x[from + 2 * k];
+            return;
+        }
         for (int b = 0; b < sw; b++) {
-            if (!phaseRead(b, s.kw(), s.dilationW(), sw)) continue;
+            if (b < 32 && (columnsRead >>> b & 1) == 0) continue;
             int w0 = Math.floorMod(b - s.padW(), sw);
             for (int q = w0, v = to + b * plane + (w0 + s.padW()) / sw; q < width; q += sw, v++) cols[v] = x[from + q];
         }
@@ -382,7 +405,33 @@ final class ImplicitPatches {
      * then the rearranged weight.
      */
     private static int inputGradientScratch(ConvShape s) {
-        return s.groupOutChannels() * gradHeight(s) * gradWidth(s) + s.groupChannels() * gradStride(s) + s.outChannels() * s.patchRows();
+        int products = s.strideW() == 2 ? 2 : 1;
+        return s.groupOutChannels() * gradHeight(s) * gradWidth(s) + products * s.groupChannels() * gradStride(s)
+                + s.outChannels() * s.patchRows();
+    }
+
+    /** Whether, at stride 2 in width, both column phases of row phase a have taps and input elements. */
+    private static boolean pairedColumnPhases(ConvShape s, int a) {
+        if (s.strideW() != 2 || phaseTaps(s, a, 0) == 0 || phaseTaps(s, a, 1) == 0) return false;
+        for (int b = 0; b < 2; b++) {
+            if (ceilDiv(s.padW() + s.width() - b, 2) - Math.max(0, ceilDiv(s.padW() - b, 2)) <= 0) return false;
+        }
+        return true;
+    }
+
+    /**
+     * One row of dX from its two column phases at stride 2: len0 values from src[from0..] at columns col0, col0 + 2,
+     * ... and len1 from src[from1..] at col1, col1 + 2, ... of dst[row..]: the row written front to back, where a
+     * pass per phase stores every other element twice over.
+     */
+    private static void interleaveRows(float[] src, int from0, int len0, int col0, int from1, int len1, int col1, float[] dst, int row) {
+        int both = Math.min(len0, len1), q = 0;
+        for (int d0 = row + col0, d1 = row + col1; q < both; q++, d0 += 2, d1 += 2) {
+            dst[d0] = src[from0 + q];
+            dst[d1] = src[from1 + q];
+        }
+        for (int r = q; r < len0; r++) dst[row + col0 + 2 * r] = src[from0 + r];
+        for (int r = q; r < len1; r++) dst[row + col1 + 2 * r] = src[from1 + r];
     }
 
     /** The input gradient's product's leading dimension: a padded plane rounded up to {@link FewRowsProduct}'s blocks. */
@@ -396,6 +445,7 @@ final class ImplicitPatches {
         int cg = s.groupChannels(), og = s.groupOutChannels(), kh = s.kh(), kw = s.kw(), taps = kh * kw;
         int sh = s.strideH(), sw = s.strideW(), hq = gradHeight(s), wq = gradWidth(s), plane = hq * wq;
         int top = gradTop(s), left = gradLeft(s), product = og * plane, ldc = gradStride(s), weights = product + cg * ldc;
+        int second = weights + s.outChannels() * s.patchRows();
         // Per group and phase (a, b) in order, the weight as a cg x (og x taps of the phase) matrix.
         for (int g = 0, to = weights; g < s.groups(); g++) {
             for (int a = 0; a < sh; a++) {
@@ -416,6 +466,28 @@ final class ImplicitPatches {
             }
         }
         Elementwise.fill(product, 0f, cols, 0);
+        // Each phase's row table, laid out once per call after the first og taps (the tables do not depend on the
+        // image; built per image and phase, their divisions cost as much as a stride-2 call's copies), and copied
+        // to the start of rows for its product; with one phase, built there directly.
+        int tables = sh * sw == 1 ? 0 : og * taps;
+        boolean tapless = false;
+        for (int a = 0, r = tables; a < sh; a++) {
+            int u0 = Math.max(0, ceilDiv(s.padH() - a, sh));
+            for (int b = 0; b < sw; b++) {
+                int v0 = Math.max(0, ceilDiv(s.padW() - b, sw));
+                tapless |= phaseTaps(s, a, b) == 0;
+                for (int o = 0; o < og; o++) {
+                    for (int i = 0; i < kh; i++) {
+                        int di = i * s.dilationH();
+                        if (di % sh != a) continue;
+                        for (int j = 0; j < kw; j++) {
+                            int dj = j * s.dilationW();
+                            if (dj % sw == b) rows[r++] = o * plane + (top - di / sh + u0) * wq + left - dj / sw + v0;
+                        }
+                    }
+                }
+            }
+        }
         for (int im = n0; im < n1; im++) {
             for (int g = 0, wg = weights; g < s.groups(); g++) {
                 int grad = dyOff + im * s.outImageSize() + g * og * s.positions();
@@ -427,31 +499,41 @@ final class ImplicitPatches {
                     }
                 }
                 int image = dxOff + im * s.imageSize() + g * cg * s.height() * s.width();
-                for (int a = 0; a < sh; a++) {
+                // Phases no tap reaches get zeros: the whole group's dX at once, in vectors, rather than their
+                // elements one by one at the stride (three in four of a 1 x 1 convolution of stride 2).
+                if (tapless) Elementwise.fill(cg * s.height() * s.width(), 0f, dx, image);
+                for (int a = 0, table = tables; a < sh; a++) {
                     int u0 = Math.max(0, ceilDiv(s.padH() - a, sh)), uEnd = ceilDiv(s.padH() + s.height() - a, sh);
                     for (int b = 0; b < sw; b++) {
                         int v0 = Math.max(0, ceilDiv(s.padW() - b, sw)), vEnd = ceilDiv(s.padW() + s.width() - b, sw);
                         int k = phaseTaps(s, a, b) * og, us = uEnd - u0, vs = vEnd - v0;
                         if (us <= 0 || vs <= 0) {
                             // No input element in this phase (a width-1 image at stride 2, padded), but its
-                            // weights were laid out all the same: step past them.
+                            // weights and row table were laid out all the same: step past them.
                             wg += cg * k;
+                            table += k;
                             continue;
                         }
                         int n = (us - 1) * wq + vs;
-                        if (k > 0) {
-                            for (int o = 0, r = 0; o < og; o++) {
-                                for (int i = 0; i < kh; i++) {
-                                    int di = i * s.dilationH();
-                                    if (di % sh != a) continue;
-                                    for (int j = 0; j < kw; j++) {
-                                        int dj = j * s.dilationW();
-                                        if (dj % sw == b) rows[r++] = o * plane + (top - di / sh + u0) * wq + left - dj / sw + v0;
-                                    }
+                        if (k == 0) continue;
+                        // At stride 2 in width with both column phases reached, the first phase's product waits in
+                        // the second product area and the two go out together, row by row, interleaved.
+                        boolean paired = simd && sw == 2 && pairedColumnPhases(s, a);
+                        if (tables > 0) System.arraycopy(rows, table, rows, 0, k);
+                        rowProduct(cg, n, k, cols, wg, cols, rows, paired && b == 0 ? second : product, ldc, simd);
+                        wg += cg * k;
+                        table += k;
+                        if (paired) {
+                            if (b == 0) continue;
+                            int v00 = Math.max(0, ceilDiv(s.padW(), 2)), vs0 = ceilDiv(s.padW() + s.width(), 2) - v00;
+                            int col0 = 2 * v00 - s.padW(), col1 = 2 * v0 + 1 - s.padW();
+                            for (int c = 0; c < cg; c++) {
+                                for (int u = 0; u < us; u++) {
+                                    int h = (u0 + u) * sh + a - s.padH(), row = image + (c * s.height() + h) * s.width();
+                                    interleaveRows(cols, second + c * ldc + u * wq, vs0, col0, product + c * ldc + u * wq, vs, col1, dx, row);
                                 }
                             }
-                            rowProduct(cg, n, k, cols, wg, cols, rows, product, ldc, simd);
-                            wg += cg * k;
+                            continue;
                         }
                         // At stride 1 the rows go out in order, each past its end over the next one's start.
                         int limit = sh == 1 && sw == 1 ? image + cg * s.height() * s.width() : 0;
@@ -459,7 +541,7 @@ final class ImplicitPatches {
                             for (int u = 0; u < us; u++) {
                                 int h = (u0 + u) * sh + a - s.padH(), wcol = v0 * sw + b - s.padW();
                                 int to = image + (c * s.height() + h) * s.width() + wcol, from = product + c * ldc + u * wq;
-                                scatterRow(cols, from, k > 0, dx, to, vs, sw, limit, simd);
+                                scatterRow(cols, from, dx, to, vs, sw, limit, simd);
                             }
                         }
                     }
@@ -486,16 +568,15 @@ final class ImplicitPatches {
     }
 
     /**
-     * len values from src[from..] (or zeros, when not any) into dst from to on, step apart; the SIMD body may write
-     * past the row's end up to limit (see {@link ShortRows#copy}).
+     * len values from src[from..] into dst from to on, step apart; the SIMD body may write past the row's end up to
+     * limit (see {@link ShortRows#copy}).
      */
-    private static void scatterRow(float[] src, int from, boolean any, float[] dst, int to, int len, int step, int limit, boolean simd) {
+    private static void scatterRow(float[] src, int from, float[] dst, int to, int len, int step, int limit, boolean simd) {
         if (simd && step == 1) {
-            if (any) ShortRows.copy(src, from, dst, to, len, limit);
-            else Elementwise.fill(len, 0f, dst, to);
+            ShortRows.copy(src, from, dst, to, len, limit);
             return;
         }
-        for (int q = 0; q < len; q++) dst[to + q * step] = any ? src[from + q] : 0f;
+        for (int q = 0; q < len; q++) dst[to + q * step] = src[from + q];
     }
 
     private static int ceilDiv(int a, int b) {

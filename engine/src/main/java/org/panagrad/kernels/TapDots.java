@@ -33,15 +33,28 @@ final class TapDots {
 
     /**
      * Whether the weight gradient of s runs here: stride 1, the exact path on {@link VectorColumnsProduct} behind it,
-     * and at least {@link #MIN_GAIN} times its fraction of useful multiply-adds (few channels in many lanes).
+     * and at least {@link #MIN_GAIN} times its fraction of useful multiply-adds (few channels in many lanes), or
+     * {@link #MIN_GAIN_ONE_VECTOR} times where the output channels fit one vector.
      */
     static boolean applies(ConvShape s) {
+        double gain = s.groupOutChannels() <= LANES ? MIN_GAIN_ONE_VECTOR : MIN_GAIN;
         return F != null && s.strideH() == 1 && s.strideW() == 1 && ImplicitPatches.weightGradientByVectors(s)
-                && scratchFloats(s) <= ImplicitPatches.MAX_SCRATCH_FLOATS && usefulFraction(s) >= MIN_GAIN * vectorUsefulFraction(s);
+                && scratchFloats(s) <= ImplicitPatches.MAX_SCRATCH_FLOATS && usefulFraction(s) >= gain * vectorUsefulFraction(s);
     }
 
-    /** How much larger the useful fraction must be than VectorColumnsProduct's (whose loads per multiply-add are fewer). */
+    /**
+     * How much larger the useful fraction must be than VectorColumnsProduct's, where that runs blocks of two vectors
+     * (ten loads per 16 multiply-adds; here seven per 12, but more of them wasted).
+     */
     static final double MIN_GAIN = 1.5;
+
+    /**
+     * The same where VectorColumnsProduct's blocks are one vector wide (the output channels fit one): nine loads per
+     * eight multiply-adds there (a broadcast of A for each), so this kernel wins with fewer useful ones. resnet8's
+     * 16-channel 3 x 3 convolution at 28 x 28 (82% of the vector kernel's useful fraction): ConvAlternating, 1
+     * thread, load 6-7, 0.72-0.76x the time.
+     */
+    static final double MIN_GAIN_ONE_VECTOR = 0.75;
 
     /** The fraction of this kernel's multiply-adds that count. */
     private static double usefulFraction(ConvShape s) {
