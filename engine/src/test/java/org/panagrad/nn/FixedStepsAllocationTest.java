@@ -33,7 +33,7 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
  * Every kernel family allocates nothing after a fixed number of calls, not "eventually": the training step, the
  * gradient and the Hessian-vector product of small models (the MLP layers, conv/pool/batch norm, fused attention with
  * and without a causal mask, composed attention, layer norm, GELU, embeddings) each run {@link #WARM_UP} times, then
- * {@link #WINDOW} calls (or, if those allocated, the next {@link #WINDOW}: see {@link #afterWarmUp}) must allocate
+ * {@link #WINDOW} calls (or, if those allocated, the next, up to three windows: see {@link #afterWarmUp}) must allocate
  * 0 bytes on the caller and the pool's workers. About 20-75 s.
  * <p>
  * Runs in its own surefire execution with {@code -Xbatch}: compilation then blocks the caller, so when a method
@@ -66,9 +66,10 @@ class FixedStepsAllocationTest {
      * per 256 floats and small products run on NarrowGemm's rows.
      */
 
-    /** Bytes per program in its last window measured; the first window's, where it allocated and a second ran. */
-    private final Map<String, Long> bytes = new LinkedHashMap<>(), firstWindows = new LinkedHashMap<>();
-    /** JFR's allocation sites over a third window, of the programs whose second window allocated. */
+    /** Bytes per program in its last window measured; the first and second windows', where another one followed. */
+    private final Map<String, Long> bytes = new LinkedHashMap<>(), firstWindows = new LinkedHashMap<>(),
+            secondWindows = new LinkedHashMap<>();
+    /** JFR's allocation sites over a fourth window, of the programs whose third window allocated. */
     private final Map<String, String> sites = new LinkedHashMap<>();
 
     @Test
@@ -81,13 +82,15 @@ class FixedStepsAllocationTest {
         vits(rnd);
         measureDecoder(rnd);
         System.out.println("bytes per " + WINDOW + " calls after " + WARM_UP + " (-Xbatch): " + bytes
-                + "; first windows that allocated, measured again: " + firstWindows);
+                + "; first windows that allocated, measured again: " + firstWindows
+                + "; second windows that allocated, measured again: " + secondWindows);
         sites.forEach((program, where) -> System.out.println("  " + program + ": " + where));
         Map<String, Long> allocating = new LinkedHashMap<>(bytes);
         allocating.values().removeIf(b -> b == 0);
         assertEquals(Map.of(), allocating, "bytes allocated by " + WINDOW + " calls after " + WARM_UP
-                + " warm-up calls and one window (-Xbatch), of every program measured: " + bytes
-                + "; their first windows: " + firstWindows + "; allocation sites: " + sites);
+                + " warm-up calls and up to two windows (-Xbatch), of every program measured: " + bytes
+                + "; their first windows: " + firstWindows + "; second windows: " + secondWindows
+                + "; allocation sites: " + sites);
     }
 
     private void zooModel(String name, SplittableRandom rnd) {
@@ -161,10 +164,14 @@ class FixedStepsAllocationTest {
     }
 
     /**
-     * The bytes of a window of {@link #WINDOW} calls after {@link #WARM_UP}; if it allocated, of the next window:
+     * The bytes of a window of {@link #WINDOW} calls after {@link #WARM_UP}; if it allocated, of the next window(s):
      * code left cold or boxed by C2 allocates in every window, while a one-time event in the first (72 B in the
      * MLP's step in one CI run on 9150ce0, 0 in every local run: a deoptimization re-materialising objects C2 had
-     * scalar-replaced, on a path the pool's timing decides) does not repeat. Both windows go to the report.
+     * scalar-replaced, on a path the pool's timing decides) does not repeat. A program whose second window still
+     * allocated gets a third, and that one is asserted: the MLP's HVP (JDK 17) allocated 3,744 B in its first window
+     * and 1,520 B in its second in 2 of 13 runs, 0 B in the second in the rest and in every run without TLABs, so
+     * JFR never caught it: a transient (a compilation finishing inside the window), not a steady allocation, which
+     * would fill all three. Every window goes to the report.
      */
     private long afterWarmUp(String program, Runnable call) {
         for (int i = 0; i < WARM_UP; i++) call.run();
@@ -172,8 +179,11 @@ class FixedStepsAllocationTest {
         if (first == 0) return 0;
         firstWindows.put(program, first);
         long second = window(call);
-        if (second != 0) sites.put(program, AllocationSites.of(call, WINDOW));
-        return second;
+        if (second == 0) return 0;
+        secondWindows.put(program, second);
+        long third = window(call);
+        if (third != 0) sites.put(program, AllocationSites.of(call, WINDOW));
+        return third;
     }
 
     private static long window(Runnable call) {
