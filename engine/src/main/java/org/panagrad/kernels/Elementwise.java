@@ -104,21 +104,32 @@ public final class Elementwise {
     }
 
     /**
-     * out = c * x. A program's Scale runs this once per call, on a few hundred floats or a few thousand (the HVP's
-     * 1 / batch on an output layer's logits: 40 at batch 4; resnet8's global average pool: 256 at batch 4), so a
-     * vector loop here would stay C1 code, allocating a heap vector per Vector API call, until C2's thresholds (5,000
-     * calls, or 600 calls and 15,000 calls plus loop iterations): FixedStepsAllocationTest saw 576 B per MLP and
-     * lenet5 HVP after 820 of them, and 9 KB per resnet8 step on JDK 25 once only its 256 floats still came here.
-     * Below {@link #SCALE_ON_VECTORS_FROM} floats it runs scalar (c * x rounds the same in a lane; a microsecond at
-     * most); above, each call's loop is long enough to bring it to C2 within a few hundred calls.
+     * out = c * x. A program's Scale runs this once per call, often on a few floats (the HVP's 1 / batch on an output
+     * layer's logits: 40 at batch 4), so a vector loop here would stay C1 code, allocating a heap vector per Vector
+     * API call, until C2's invocation threshold of 5,000 calls (FixedStepsAllocationTest: 576 B per MLP and lenet5
+     * HVP after 820 of them). Below {@link #SCALE_ON_VECTORS_FROM} floats it runs scalar (c * x rounds the same in a lane);
+     * above, the vector body is called once per chunk of {@link #SCALE_CHUNK}, the method softmax rows also call,
+     * so it reaches C2 within a few calls of a long scale (as the optimizer updates' chunk methods do).
      */
     public static void scale(int n, float c, float[] x, int xOff, float[] out, int outOff) {
-        if (!Simd.ENABLED || n < SCALE_ON_VECTORS_FROM) ElementwiseScalar.scale(n, c, x, xOff, out, outOff);
-        else ElementwiseSimd.scale(n, c, x, xOff, out, outOff);
+        if (!Simd.ENABLED || n < SCALE_ON_VECTORS_FROM) {
+            ElementwiseScalar.scale(n, c, x, xOff, out, outOff);
+            return;
+        }
+        for (int i = 0; i < n; i += SCALE_CHUNK) {
+            ElementwiseSimd.scale(Math.min(SCALE_CHUNK, n - i), c, x, xOff + i, out, outOff + i);
+        }
     }
 
-    /** The length from which {@link #scale} runs on vectors: a multiple of every vector length. */
-    static final int SCALE_ON_VECTORS_FROM = 4096;
+    /** Floats per vector call of {@link #scale}: a multiple of every vector length. */
+    static final int SCALE_CHUNK = 256;
+
+    /**
+     * The length from which {@link #scale} runs on vectors: four chunks, so that a scale run once per step calls the
+     * vector body at least four times per step. With one chunk per step (resnet8's global average pool, 256 floats
+     * at batch 4) it was still C1 code after 420 steps on JDK 25 (FixedStepsAllocationTest: 9 KB per step).
+     */
+    static final int SCALE_ON_VECTORS_FROM = 4 * SCALE_CHUNK;
 
     /** y = a * x + y, each element one fused multiply-add (so both bodies round identically). */
     public static void axpy(int n, float a, float[] x, int xOff, float[] y, int yOff) {

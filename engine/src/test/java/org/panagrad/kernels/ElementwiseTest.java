@@ -219,14 +219,14 @@ class ElementwiseTest {
     }
 
     /**
-     * Elementwise.scale's entry point: scalar below its threshold, on vectors from it (with a scalar tail), in place
-     * too; every element as the scalar twin computes it.
+     * Elementwise.scale's entry point: scalar below a chunk, vector chunks above (the last one short), in place too;
+     * every element as the scalar twin computes it.
      */
     @Test
-    void scaleMatchesScalarAroundItsVectorThreshold() {
-        int chunk = Elementwise.SCALE_ON_VECTORS_FROM; // floats
+    void scaleInChunksMatchesScalarAroundTheChunk() {
+        int chunk = Elementwise.SCALE_CHUNK;
         Random rnd = new Random(7);
-        for (int n : new int[] {0, 1, 40, 256, chunk - 1, chunk, chunk + 1, 2 * chunk + 17, 5 * chunk}) {
+        for (int n : new int[] {0, 1, 40, chunk - 1, chunk, chunk + 1, Elementwise.SCALE_ON_VECTORS_FROM - 1, Elementwise.SCALE_ON_VECTORS_FROM, 2 * chunk + 17, 5 * chunk + 17}) {
             float[] x = random(rnd, OFF + n + 3, -1f, 1f);
             float[] want = new float[OFF + n + 3], got = new float[OFF + n + 3];
             ElementwiseScalar.scale(n, 0.37f, x, OFF, want, OFF);

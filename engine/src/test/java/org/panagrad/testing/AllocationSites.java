@@ -31,6 +31,8 @@ public final class AllocationSites {
     private static final List<String> EVENTS = List.of("jdk.ObjectAllocationSample", "jdk.ObjectAllocationInNewTLAB",
             "jdk.ObjectAllocationOutsideTLAB");
 
+    private static boolean prepared;
+
     private AllocationSites() {}
 
     /**
@@ -39,9 +41,14 @@ public final class AllocationSites {
      * some 2,000 methods made not entrant together, right after JFR's bytecode instrumentation ran), so the sites
      * {@link #of} reports from the first recording are those of freshly deoptimized, C1 and interpreted code (the
      * MLP HVP's "packed4, packed12Into, narrowColumnMajor" of session 11, all C2 code before), not the code that
-     * allocated. A test that may ask for sites calls this before its warm-up.
+     * allocated. Worse, every measurement after it starts from C1 code again: one kernel still allocating at its
+     * deadline made KernelAllocationTest fail a dozen kernels after it at once (seen in CI and on a quiet machine).
+     * A test that may ask for sites calls this before its warm-up ({@link SteadyState} does); only the first call
+     * records.
      */
-    public static void prepare() {
+    public static synchronized void prepare() {
+        if (prepared) return;
+        prepared = true;
         try (Recording recording = new Recording()) {
             for (String event : EVENTS) recording.enable(event).withStackTrace();
             recording.start();
