@@ -53,7 +53,7 @@ class FixedStepsAllocationTest {
     /*
      * History. Until session 12 the HVPs of the MLP and lenet5 were listed as known to allocate (5,760 B per 10 calls
      * in the second window): Elementwise.scale, the HVP's 1 / batch on 40 logits, a vector loop run once per call that
-     * stayed C1 code until C2's 5,000-call threshold (now scalar below 256 floats). JFR had blamed the GEMM's edge
+     * stayed C1 code until C2's 5,000-call threshold (now scalar below 1,024 floats). JFR had blamed the GEMM's edge
      * kernels (packed4, packed12Into, narrowColumnMajor), long C2 code by then: the test's first JFR recording
      * deoptimized every compiled method (hence AllocationSites.prepare before the warm-up). resnet8's HVP allocated
      * 208 B in some first windows only. resnet8's step allocates 296 B in its first window (C2 compiles
