@@ -25,15 +25,18 @@ def vit_tiny():
 
 
 def timed(fn, reps, rounds):
+    """Per round, the mean ms per call over reps calls after reps warm-up calls; and the minor page faults per timed
+    call (the warm-up's first touches of new memory are not a cost of a step)."""
     for _ in range(reps):
         fn()
+    f0 = minor_faults()
     out = []
     for _ in range(rounds):
         t0 = time.perf_counter()
         for _ in range(reps):
             fn()
         out.append((time.perf_counter() - t0) / reps * 1e3)
-    return out
+    return out, (minor_faults() - f0) / (reps * rounds)
 
 
 def main(argv):
@@ -62,9 +65,7 @@ def main(argv):
             return torch.autograd.grad(sum((gi * vi).sum() for gi, vi in zip(g, v)), params)
 
         for name, fn in (("trainStep", step), ("gradient", gradient), ("hvp", hvp)):
-            f0 = minor_faults()
-            ms = timed(fn, 10, rounds)
-            per_call = (minor_faults() - f0) / (10 * (rounds + 1))
+            ms, per_call = timed(fn, 10, rounds)
             print(f"threads {threads} {name}: median {statistics.median(ms):.2f} ms  rounds {' '.join(f'{t:.2f}' for t in ms)}"
                   f"  minor page faults per call {per_call:.0f}")
 
