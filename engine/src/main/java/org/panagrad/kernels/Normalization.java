@@ -29,16 +29,7 @@ public final class Normalization {
     /** out = x * scale[c] + shift[c] along every channel c, in one pass. out may be x. */
     public static void affine(int outer, int channels, int inner, float[] x, int xOff, float[] scale, int scaleOff,
                               float[] shift, int shiftOff, float[] out, int outOff) {
-        Job job = Job.current();
-        job.x = x;
-        job.xOff = xOff;
-        job.sa = scale;
-        job.saOff = scaleOff;
-        job.ha = shift;
-        job.haOff = shiftOff;
-        job.out = out;
-        job.outOff = outOff;
-        job.run(Kind.AFFINE, outer, channels, inner);
+        setAffine(Job.current(), x, xOff, scale, scaleOff, shift, shiftOff, out, outOff).run(Kind.AFFINE, outer, channels, inner);
     }
 
     private static void affineImages(int outer, int channels, int inner, float[] x, int xOff, float[] scale, int scaleOff,
@@ -55,14 +46,7 @@ public final class Normalization {
      */
     public static void channelDots(int outer, int channels, int inner, float[] g, int gOff, float[] x, int xOff,
                                    float[] out, int outOff) {
-        Job job = Job.current();
-        job.a = g;
-        job.aOff = gOff;
-        job.x = x;
-        job.xOff = xOff;
-        job.out = out;
-        job.outOff = outOff;
-        job.run(Kind.DOTS, outer, channels, inner);
+        setDots(Job.current(), g, gOff, x, xOff, out, outOff).run(Kind.DOTS, outer, channels, inner);
     }
 
     /**
@@ -94,16 +78,7 @@ public final class Normalization {
      */
     public static void affineRelu(int outer, int channels, int inner, float[] x, int xOff, float[] scale, int scaleOff,
                                   float[] shift, int shiftOff, float[] out, int outOff) {
-        Job job = Job.current();
-        job.x = x;
-        job.xOff = xOff;
-        job.sa = scale;
-        job.saOff = scaleOff;
-        job.ha = shift;
-        job.haOff = shiftOff;
-        job.out = out;
-        job.outOff = outOff;
-        job.run(Kind.AFFINE_RELU, outer, channels, inner);
+        setAffine(Job.current(), x, xOff, scale, scaleOff, shift, shiftOff, out, outOff).run(Kind.AFFINE_RELU, outer, channels, inner);
     }
 
     /**
@@ -112,17 +87,9 @@ public final class Normalization {
      */
     public static void affineAddRelu(int outer, int channels, int inner, float[] x, int xOff, float[] scale, int scaleOff,
                                      float[] shift, int shiftOff, float[] r, int rOff, float[] out, int outOff) {
-        Job job = Job.current();
-        job.x = x;
-        job.xOff = xOff;
-        job.sa = scale;
-        job.saOff = scaleOff;
-        job.ha = shift;
-        job.haOff = shiftOff;
+        Job job = setAffine(Job.current(), x, xOff, scale, scaleOff, shift, shiftOff, out, outOff);
         job.a = r;
         job.aOff = rOff;
-        job.out = out;
-        job.outOff = outOff;
         job.run(Kind.AFFINE_ADD_RELU, outer, channels, inner);
     }
 
@@ -141,17 +108,11 @@ public final class Normalization {
      */
     public static void maskedChannelDots(int outer, int channels, int inner, float[] g, int gOff, float[] x, int xOff,
                                          float[] fs, int fsOff, float[] fh, int fhOff, float[] out, int outOff) {
-        Job job = Job.current();
-        job.a = g;
-        job.aOff = gOff;
-        job.x = x;
-        job.xOff = xOff;
+        Job job = setDots(Job.current(), g, gOff, x, xOff, out, outOff);
         job.fs = fs;
         job.fsOff = fsOff;
         job.fh = fh;
         job.fhOff = fhOff;
-        job.out = out;
-        job.outOff = outOff;
         job.run(Kind.MASKED_DOTS, outer, channels, inner);
     }
 
@@ -168,6 +129,29 @@ public final class Normalization {
         job.fh = fh;
         job.fhOff = fhOff;
         job.run(Kind.MASKED_AFFINE_PAIR, outer, channels, inner);
+    }
+
+    private static Job setAffine(Job job, float[] x, int xOff, float[] scale, int scaleOff, float[] shift, int shiftOff,
+                                 float[] out, int outOff) {
+        job.x = x;
+        job.xOff = xOff;
+        job.sa = scale;
+        job.saOff = scaleOff;
+        job.ha = shift;
+        job.haOff = shiftOff;
+        job.out = out;
+        job.outOff = outOff;
+        return job;
+    }
+
+    private static Job setDots(Job job, float[] g, int gOff, float[] x, int xOff, float[] out, int outOff) {
+        job.a = g;
+        job.aOff = gOff;
+        job.x = x;
+        job.xOff = xOff;
+        job.out = out;
+        job.outOff = outOff;
+        return job;
     }
 
     private static Job setPair(Job job, float[] a, int aOff, float[] sa, int saOff, float[] ha, int haOff, float[] b, int bOff,
