@@ -14,7 +14,7 @@ import java.util.Set;
 
 /**
  * Turns requested nodes into a {@link Program}: lower fused ops where their composed forms are faster, simplify,
- * merge common subexpressions, fuse, schedule what the outputs need (dead code never enters the schedule), plan
+ * merge common subexpressions, fuse (then batch norm with its ReLU), schedule what the outputs need (dead code never enters the schedule), plan
  * memory, and bind each op's instruction to its buffers. The requested nodes stay readable under their original identity.
  */
 public final class Compiler {
@@ -126,7 +126,7 @@ public final class Compiler {
         rewritten = AttentionLowering.run(rewritten, options.lower());
         if (options.simplify()) rewritten = Simplify.run(rewritten);
         if (options.cse()) rewritten = CommonSubexpressions.run(rewritten);
-        if (options.fuse()) rewritten = Fusion.run(rewritten);
+        if (options.fuse()) rewritten = BatchNormReluFusion.run(Fusion.run(rewritten));
         return rewritten;
     }
 

@@ -4,12 +4,12 @@ package org.panagrad.kernels;
 final class NormalizationScalar {
     private NormalizationScalar() {}
 
-    /** Channels [c0, c1) of {@link Normalization#moments}. */
-    static void moments(int outer, int channels, int c0, int c1, int inner, float[] x, int xOff, float[] out, int outOff) {
-        for (int c = c0; c < c1; c++) {
-            float shift = x[xOff + c * inner];
-            double s1 = 0, s2 = 0;
-            for (int o = 0; o < outer; o++) {
+    /** Channels [c0, c1) of {@link Normalization#moments}, image by image as the SIMD body. */
+    static void moments(int outer, int channels, int c0, int c1, int inner, float[] x, int xOff, double[] acc, float[] out, int outOff) {
+        for (int c = c0; c < c1; c++) acc[c] = acc[channels + c] = 0;
+        for (int o = 0; o < outer; o++) {
+            for (int c = c0; c < c1; c++) {
+                float shift = x[xOff + c * inner];
                 int at = xOff + (o * channels + c) * inner;
                 float r1 = 0, r2 = 0;
                 for (int i = 0; i < inner; i++) {
@@ -17,11 +17,51 @@ final class NormalizationScalar {
                     r1 += d;
                     r2 += d * d;
                 }
-                s1 += r1;
-                s2 += r2;
+                acc[c] += r1;
+                acc[channels + c] += r2;
             }
-            Normalization.finish(shift, s1, s2, (long) outer * inner, out, outOff + c, outOff + channels + c);
         }
+        for (int c = c0; c < c1; c++) {
+            Normalization.finish(x[xOff + c * inner], acc[c], acc[channels + c], (long) outer * inner, out, outOff + c, outOff + channels + c);
+        }
+    }
+
+    /** Channels [c0, c1) of {@link Normalization#channelDots}: each run's sum and dot in float, in order, as {@link ReductionsScalar}. */
+    static void channelDots(int outer, int channels, int c0, int c1, int inner, float[] g, int gOff, float[] x, int xOff,
+                            double[] acc, float[] out, int outOff) {
+        for (int c = c0; c < c1; c++) acc[c] = acc[channels + c] = 0;
+        for (int o = 0; o < outer; o++) {
+            for (int c = c0; c < c1; c++) {
+                int run = (o * channels + c) * inner;
+                float rs = 0f, rd = 0f;
+                for (int i = 0; i < inner; i++) {
+                    rs += g[gOff + run + i];
+                    rd += g[gOff + run + i] * x[xOff + run + i];
+                }
+                acc[c] += rs;
+                acc[channels + c] += rd;
+            }
+        }
+        Normalization.store(channels, c0, c1, acc, out, outOff);
+    }
+
+    static void maskedChannelDots(int outer, int channels, int c0, int c1, int inner, float[] g, int gOff, float[] x, int xOff,
+                                  float[] fs, int fsOff, float[] fh, int fhOff, double[] acc, float[] out, int outOff) {
+        for (int c = c0; c < c1; c++) acc[c] = acc[channels + c] = 0;
+        for (int o = 0; o < outer; o++) {
+            for (int c = c0; c < c1; c++) {
+                int run = (o * channels + c) * inner;
+                float a = fs[fsOff + c], b = fh[fhOff + c], rs = 0f, rd = 0f;
+                for (int i = 0; i < inner; i++) {
+                    float xi = x[xOff + run + i], gi = Math.fma(xi, a, b) > 0f ? g[gOff + run + i] : 0f;
+                    rs += gi;
+                    rd += gi * xi;
+                }
+                acc[c] += rs;
+                acc[channels + c] += rd;
+            }
+        }
+        Normalization.store(channels, c0, c1, acc, out, outOff);
     }
 
     static void affine(int outer, int channels, int inner, float[] x, int xOff, float[] scale, int scaleOff,
@@ -34,6 +74,64 @@ final class NormalizationScalar {
             }
         }
     }
+    static void affineRelu(int outer, int channels, int inner, float[] x, int xOff, float[] scale, int scaleOff,
+                           float[] shift, int shiftOff, float[] out, int outOff) {
+        for (int o = 0; o < outer; o++) {
+            for (int c = 0; c < channels; c++) {
+                int run = (o * channels + c) * inner;
+                float a = scale[scaleOff + c], b = shift[shiftOff + c];
+                for (int i = 0; i < inner; i++) {
+                    float v = Math.fma(x[xOff + run + i], a, b);
+                    out[outOff + run + i] = v > 0f ? v : 0f;
+                }
+            }
+        }
+    }
+
+    static void affineAddRelu(int outer, int channels, int inner, float[] x, int xOff, float[] scale, int scaleOff,
+                              float[] shift, int shiftOff, float[] r, int rOff, float[] out, int outOff) {
+        for (int o = 0; o < outer; o++) {
+            for (int c = 0; c < channels; c++) {
+                int run = (o * channels + c) * inner;
+                float a = scale[scaleOff + c], b = shift[shiftOff + c];
+                for (int i = 0; i < inner; i++) {
+                    float v = Math.fma(x[xOff + run + i], a, b) + r[rOff + run + i];
+                    out[outOff + run + i] = v > 0f ? v : 0f;
+                }
+            }
+        }
+    }
+
+    static void affinePairRelu(int outer, int channels, int inner, float[] a, int aOff, float[] sa, int saOff,
+                               float[] ha, int haOff, float[] b, int bOff, float[] sb, int sbOff, float[] hb, int hbOff,
+                               float[] out, int outOff) {
+        for (int o = 0; o < outer; o++) {
+            for (int c = 0; c < channels; c++) {
+                int run = (o * channels + c) * inner;
+                float p = sa[saOff + c], q = sb[sbOff + c], h = ha[haOff + c] + hb[hbOff + c];
+                for (int i = 0; i < inner; i++) {
+                    float v = Math.fma(a[aOff + run + i], p, Math.fma(b[bOff + run + i], q, h));
+                    out[outOff + run + i] = v > 0f ? v : 0f;
+                }
+            }
+        }
+    }
+
+    static void maskedAffinePair(int outer, int channels, int inner, float[] a, int aOff, float[] sa, int saOff,
+                                 float[] ha, int haOff, float[] b, int bOff, float[] sb, int sbOff, float[] hb, int hbOff,
+                                 float[] fs, int fsOff, float[] fh, int fhOff, float[] out, int outOff) {
+        for (int o = 0; o < outer; o++) {
+            for (int c = 0; c < channels; c++) {
+                int run = (o * channels + c) * inner;
+                float p = sa[saOff + c], q = sb[sbOff + c], h = ha[haOff + c] + hb[hbOff + c], u = fs[fsOff + c], v = fh[fhOff + c];
+                for (int i = 0; i < inner; i++) {
+                    float bi = b[bOff + run + i], ai = Math.fma(bi, u, v) > 0f ? a[aOff + run + i] : 0f;
+                    out[outOff + run + i] = Math.fma(ai, p, Math.fma(bi, q, h));
+                }
+            }
+        }
+    }
+
     static void affinePair(int outer, int channels, int inner, float[] a, int aOff, float[] sa, int saOff,
                            float[] ha, int haOff, float[] b, int bOff, float[] sb, int sbOff, float[] hb, int hbOff,
                            float[] out, int outOff) {

@@ -78,5 +78,11 @@ class ItemSplitTest {
         sameBits("channel dots", 2 * channels, out -> Normalization.channelDots(outer, channels, inner, g, 2, x, 1, out, 0));
         sameBits("affine", n, out -> Normalization.affine(outer, channels, inner, x, 1, sa, 0, ha, 0, out, 0));
         sameBits("affine pair", n, out -> Normalization.affinePair(outer, channels, inner, g, 2, sa, 0, ha, 0, x, 1, sb, 0, hb, 0, out, 0));
+        sameBits("affine relu", n, out -> Normalization.affineRelu(outer, channels, inner, x, 1, sa, 0, ha, 0, out, 0));
+        sameBits("affine add relu", n, out -> Normalization.affineAddRelu(outer, channels, inner, x, 1, sa, 0, ha, 0, g, 2, out, 0));
+        sameBits("affine pair relu", n, out -> Normalization.affinePairRelu(outer, channels, inner, g, 2, sa, 0, ha, 0, x, 1, sb, 0, hb, 0, out, 0));
+        sameBits("masked channel dots", 2 * channels, out -> Normalization.maskedChannelDots(outer, channels, inner, g, 2, x, 1, sa, 0, ha, 0, out, 0));
+        sameBits("masked affine pair", n, out -> Normalization.maskedAffinePair(outer, channels, inner, g, 2, sb, 0, hb, 0,
+                x, 1, sa, 0, ha, 0, sa, 0, ha, 0, out, 0));
     }
 }

@@ -94,6 +94,13 @@ class KernelAllocationTest {
         calls.put("channel affine", () -> Normalization.affine(32, 6, 784, x, 0, channel, 0, channel, 0, g, 0));
         calls.put("channel affine pair", () -> Normalization.affinePair(32, 6, 784, x, 0, channel, 0, channel, 0, dx, 0,
                 channel, 0, channel, 0, g, 0));
+        calls.put("channel affine relu", () -> Normalization.affineRelu(32, 6, 784, x, 0, channel, 0, channel, 0, g, 0));
+        calls.put("channel affine add relu", () -> Normalization.affineAddRelu(32, 6, 784, x, 0, channel, 0, channel, 0, dx, 0, g, 0));
+        calls.put("channel affine pair relu", () -> Normalization.affinePairRelu(32, 6, 784, x, 0, channel, 0, channel, 0, dx, 0,
+                channel, 0, channel, 0, g, 0));
+        calls.put("masked channel dots", () -> Normalization.maskedChannelDots(32, 6, 784, dx, 0, x, 0, channel, 0, channel, 0, moments, 0));
+        calls.put("masked channel affine pair", () -> Normalization.maskedAffinePair(32, 6, 784, dx, 0, channel, 0, channel, 0,
+                x, 0, channel, 0, channel, 0, channel, 0, channel, 0, g, 0));
         return calls;
     }
 
@@ -248,6 +255,13 @@ class KernelAllocationTest {
         calls.put("channel affine", () -> Normalization.affine(2, 3, 35, x4, 0, channel, 0, channel, 0, out4, 0));
         calls.put("channel dots", () -> Normalization.channelDots(2, 3, 35, x4, 0, out4, 0, moments, 0));
         calls.put("channel affine pair", () -> Normalization.affinePair(2, 3, 35, x4, 0, channel, 0, channel, 0, x4, 0, channel, 0, channel, 0, out4, 0));
+        calls.put("channel affine relu", () -> Normalization.affineRelu(2, 3, 35, x4, 0, channel, 0, channel, 0, out4, 0));
+        calls.put("channel affine add relu", () -> Normalization.affineAddRelu(2, 3, 35, x4, 0, channel, 0, channel, 0, x4, 0, out4, 0));
+        calls.put("channel affine pair relu", () -> Normalization.affinePairRelu(2, 3, 35, x4, 0, channel, 0, channel, 0, x4, 0,
+                channel, 0, channel, 0, out4, 0));
+        calls.put("masked channel dots", () -> Normalization.maskedChannelDots(2, 3, 35, x4, 0, out4, 0, channel, 0, channel, 0, moments, 0));
+        calls.put("masked channel affine pair", () -> Normalization.maskedAffinePair(2, 3, 35, x4, 0, channel, 0, channel, 0,
+                x4, 0, channel, 0, channel, 0, channel, 0, channel, 0, out4, 0));
         calls.put("dropout", () -> DropoutMask.apply(n, 12345L, 7, DropoutMask.threshold(0.3), 1 / 0.7f, x, 0, out, 0));
         calls.put("sum", () -> sink[0] = Reductions.sum(n, x, 0));
         calls.put("dot", () -> sink[0] = Reductions.dot(n, x, 0, y, 0));

@@ -26,8 +26,8 @@ class NormalizationTest {
         float[] x = random(rnd, OFF + n, -1f, 1f);
         for (int i = OFF; i < x.length; i++) x[i] += 100; // a large mean against a unit spread
         float[] simd = new float[OFF + 2 * channels], scalar = new float[OFF + 2 * channels];
-        NormalizationSimd.moments(outer, channels, 0, channels, inner, x, OFF, simd, OFF);
-        NormalizationScalar.moments(outer, channels, 0, channels, inner, x, OFF, scalar, OFF);
+        NormalizationSimd.moments(outer, channels, 0, channels, inner, x, OFF, new double[2 * channels], simd, OFF);
+        NormalizationScalar.moments(outer, channels, 0, channels, inner, x, OFF, new double[2 * channels], scalar, OFF);
         float[] exact = new float[OFF + 2 * channels];
         for (int c = 0; c < channels; c++) {
             double mean = overChannel(outer, channels, inner, c, at -> x[at]) / (outer * inner);
@@ -80,6 +80,116 @@ class NormalizationTest {
             float[] expected = (Simd.ENABLED ? simd[k] : scalar[k]).clone();
             System.arraycopy(x, 0, expected, 0, OFF);
             assertClose(expected, inPlace[k], 0f, 0f, what + " in place");
+        }
+    }
+
+    /**
+     * Batch norm's ReLU fusions against the passes they replace, bit for bit, for the SIMD bodies and the scalar
+     * twins alike: ReLU after the affine map (alone, plus a shortcut, or after a pair of maps), and ReLU's mask
+     * taken into channel_dots and into the pair. Inputs include NaN, infinities, signed zeros and values that
+     * the affine map sends to exactly 0.
+     */
+    @ParameterizedTest
+    @MethodSource("sizes")
+    void reluFusionsMatchTheirPassesBitForBit(int inner) {
+        Random rnd = new Random(31 + inner);
+        int outer = 2, channels = 3, n = outer * channels * inner;
+        float[] x = random(rnd, OFF + n, -2f, 2f), b = random(rnd, OFF + n, -2f, 2f), r = random(rnd, OFF + n, -1f, 1f);
+        float[] g = random(rnd, OFF + n, -1f, 1f);
+        float[] sa = random(rnd, OFF + channels, 0.5f, 2f), ha = random(rnd, OFF + channels, -1f, 1f);
+        float[] sb = random(rnd, OFF + channels, -2f, 2f), hb = random(rnd, OFF + channels, -1f, 1f);
+        float[] special = {Float.NaN, Float.POSITIVE_INFINITY, Float.NEGATIVE_INFINITY, 0f, -0f};
+        for (int k = 0; k < special.length && k < n; k++) {
+            int at = OFF + rnd.nextInt(n);
+            x[at] = special[k];
+            g[OFF + rnd.nextInt(n)] = special[(k + 1) % special.length];
+        }
+        if (n > 0) x[OFF + n - 1] = -ha[OFF + (n - 1) / inner % channels] / sa[OFF + (n - 1) / inner % channels]; // near 0 after the map
+        for (boolean simd : new boolean[] {true, false}) {
+            if (simd && !Simd.ENABLED) continue;
+            String what = (simd ? "SIMD" : "scalar") + ", inner " + inner;
+            float[] affine = new float[OFF + n], pair = new float[OFF + n], sum = new float[OFF + n];
+            float[] fused = new float[OFF + n];
+            if (simd) {
+                NormalizationSimd.affine(outer, channels, inner, x, OFF, sa, OFF, ha, OFF, affine, OFF);
+                NormalizationSimd.affinePair(outer, channels, inner, x, OFF, sa, OFF, ha, OFF, b, OFF, sb, OFF, hb, OFF, pair, OFF);
+            } else {
+                NormalizationScalar.affine(outer, channels, inner, x, OFF, sa, OFF, ha, OFF, affine, OFF);
+                NormalizationScalar.affinePair(outer, channels, inner, x, OFF, sa, OFF, ha, OFF, b, OFF, sb, OFF, hb, OFF, pair, OFF);
+            }
+            for (int i = OFF; i < OFF + n; i++) sum[i] = affine[i] + r[i];
+
+            if (simd) NormalizationSimd.affineRelu(outer, channels, inner, x, OFF, sa, OFF, ha, OFF, fused, OFF);
+            else NormalizationScalar.affineRelu(outer, channels, inner, x, OFF, sa, OFF, ha, OFF, fused, OFF);
+            assertBits(relu(affine), fused, "affine + relu, " + what);
+            if (simd) NormalizationSimd.affineAddRelu(outer, channels, inner, x, OFF, sa, OFF, ha, OFF, r, OFF, fused, OFF);
+            else NormalizationScalar.affineAddRelu(outer, channels, inner, x, OFF, sa, OFF, ha, OFF, r, OFF, fused, OFF);
+            assertBits(relu(sum), fused, "affine + add + relu, " + what);
+            if (simd) NormalizationSimd.affinePairRelu(outer, channels, inner, x, OFF, sa, OFF, ha, OFF, b, OFF, sb, OFF, hb, OFF, fused, OFF);
+            else NormalizationScalar.affinePairRelu(outer, channels, inner, x, OFF, sa, OFF, ha, OFF, b, OFF, sb, OFF, hb, OFF, fused, OFF);
+            assertBits(relu(pair), fused, "affine pair + relu, " + what);
+
+            // The mask of relu(x * sa + ha), recomputed from x by the backward passes.
+            float[] maskedByX = new float[OFF + n], expected = new float[OFF + n], activation = relu(affine);
+            for (int i = OFF; i < OFF + n; i++) maskedByX[i] = activation[i] > 0f ? g[i] : 0f;
+            if (simd) {
+                NormalizationSimd.affinePair(outer, channels, inner, maskedByX, OFF, sb, OFF, hb, OFF, x, OFF, sa, OFF, ha, OFF, expected, OFF);
+                NormalizationSimd.maskedAffinePair(outer, channels, inner, g, OFF, sb, OFF, hb, OFF, x, OFF, sa, OFF, ha, OFF, sa, OFF, ha, OFF,
+                        fused, OFF);
+            } else {
+                NormalizationScalar.affinePair(outer, channels, inner, maskedByX, OFF, sb, OFF, hb, OFF, x, OFF, sa, OFF, ha, OFF, expected, OFF);
+                NormalizationScalar.maskedAffinePair(outer, channels, inner, g, OFF, sb, OFF, hb, OFF, x, OFF, sa, OFF, ha, OFF, sa, OFF, ha, OFF,
+                        fused, OFF);
+            }
+            assertBits(expected, fused, "relu mask + affine pair, " + what);
+
+            float[] dots = new float[OFF + 2 * channels], unfused = new float[OFF + 2 * channels];
+            double[] acc = new double[2 * channels];
+            if (simd) {
+                NormalizationSimd.channelDots(outer, channels, 0, channels, inner, maskedByX, OFF, x, OFF, acc, unfused, OFF);
+                NormalizationSimd.maskedChannelDots(outer, channels, 0, channels, inner, g, OFF, x, OFF, sa, OFF, ha, OFF, acc, dots, OFF);
+            } else {
+                NormalizationScalar.channelDots(outer, channels, 0, channels, inner, maskedByX, OFF, x, OFF, acc, unfused, OFF);
+                NormalizationScalar.maskedChannelDots(outer, channels, 0, channels, inner, g, OFF, x, OFF, sa, OFF, ha, OFF, acc, dots, OFF);
+            }
+            assertBits(unfused, dots, "relu mask + channel dots, " + what);
+            float[] exact = new float[OFF + 2 * channels];
+            for (int c = 0; c < channels; c++) {
+                exact[OFF + c] = (float) overChannel(outer, channels, inner, c, at -> maskedByX[at]);
+                exact[OFF + channels + c] = (float) overChannel(outer, channels, inner, c, at -> (double) maskedByX[at] * x[at]);
+            }
+            for (int i = OFF; i < exact.length; i++) {
+                if (!Float.isFinite(exact[i])) exact[i] = dots[i] = 0; // a masked-in NaN or infinity: its bits are checked above
+            }
+            assertClose(exact, dots, 1e-5f, 1e-5f, "masked channel dots against double, " + what);
+        }
+        // channelDots image by image: the same bits as Reductions' sum and dot run by run, channel by channel.
+        float[] dots = new float[OFF + 2 * channels], runByRun = new float[OFF + 2 * channels];
+        Normalization.channelDots(outer, channels, inner, b, OFF, r, OFF, dots, OFF);
+        for (int c = 0; c < channels; c++) {
+            double sum = 0, dot = 0;
+            for (int o = 0; o < outer; o++) {
+                int run = OFF + (o * channels + c) * inner;
+                sum += Reductions.sum(inner, b, run);
+                dot += Reductions.dot(inner, b, run, r, run);
+            }
+            runByRun[OFF + c] = (float) sum;
+            runByRun[OFF + channels + c] = (float) dot;
+        }
+        assertBits(runByRun, dots, "channel dots against Reductions, inner " + inner);
+    }
+
+    private static float[] relu(float[] v) {
+        float[] out = new float[v.length];
+        for (int i = OFF; i < v.length; i++) out[i] = v[i] > 0f ? v[i] : 0f;
+        return out;
+    }
+
+    private static void assertBits(float[] expected, float[] actual, String what) {
+        for (int i = OFF; i < expected.length; i++) {
+            if (Float.floatToRawIntBits(expected[i]) != Float.floatToRawIntBits(actual[i])) {
+                throw new AssertionError(what + ": element " + (i - OFF) + " is " + actual[i] + ", the separate passes give " + expected[i]);
+            }
         }
     }
 
