@@ -6,17 +6,15 @@ import static org.panagrad.kernels.GemmMicroKernel.MR;
 import static org.panagrad.kernels.GemmMicroKernel.NR;
 
 import jdk.incubator.vector.FloatVector;
-import jdk.incubator.vector.LongVector;
 import jdk.incubator.vector.VectorMask;
-import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorShuffle;
 
 /**
  * Packs a panel of a transposed B (NR rows of the stored matrix, each contiguous along k) into the
  * step-major panel layout with LANES x LANES transposes in registers: LANES row vectors in, log2(LANES) butterfly
  * stages (swap the off-diagonal 1 x 1, 2 x 2, 4 x 4 (and 8 x 8) blocks of row pairs), LANES step vectors out.
- * Scalar copies cost a load and a store per float; an 8 x 8 block is 24 shifts and masks, 8 permutes and 32
- * blends per 64 floats, a 16 x 16 block 48, 24 and 96 per 256. For 8- and 16-lane species (AVX2, AVX-512);
+ * Scalar copies cost a load and a store per float; an 8 x 8 block is 12 permutes and 48 blends per 64 floats, a
+ * 16 x 16 block 24 and 96 per 256 (its last stage through memory). For 8- and 16-lane species (AVX2, AVX-512);
  * elsewhere {@link #AVAILABLE} is false and the callers copy.
  */
 final class GemmTranspose {
@@ -24,15 +22,12 @@ final class GemmTranspose {
 
     static final boolean AVAILABLE = (LANES == 8 || LANES == 16) && NR % LANES == 0 && MR <= LANES;
 
-    // Stage 1 works on the vectors as 64-bit lanes: shifts and masks pair up the floats of two rows without
-    // a lane permute. The other stages permute and blend: SWAPb exchanges the b-lane blocks of each 2b-lane
-    // group, ODDb selects their upper halves.
-    private static final long LOW = 0xFFFFFFFFL, HIGH = 0xFFFFFFFF00000000L;
-    private static final VectorShuffle<Float> SWAP2 = swap(2), SWAP4 = swap(4);
-    private static final VectorMask<Float> ODD2 = upperHalves(2), ODD4 = upperHalves(4);
-    // Stage 1 of the 16-lane transpose, on float lanes as its other stages.
-    private static final VectorShuffle<Float> SWAP1 = LANES == 16 ? swap(1) : null;
-    private static final VectorMask<Float> ODD1 = LANES == 16 ? upperHalves(1) : null;
+    // Every stage permutes and blends float lanes: SWAPb exchanges the b-lane blocks of each 2b-lane group, ODDb
+    // selects their upper halves. Stage 1 at 8 lanes was 64-bit shifts and masks on LongVectors, the kind of
+    // operation that JDK 17's C2 compiled as its allocating Java fallback at 16 lanes in whole programs (see
+    // eightRows); on float lanes it ran as fast under -XX:UseAVX=2 (NN and NT products, one JVM, both jar orders).
+    private static final VectorShuffle<Float> SWAP1 = swap(1), SWAP2 = swap(2), SWAP4 = swap(4);
+    private static final VectorMask<Float> ODD1 = upperHalves(1), ODD2 = upperHalves(2), ODD4 = upperHalves(4);
 
     private static VectorShuffle<Float> swap(int block) {
         return AVAILABLE && block < LANES ? VectorShuffle.fromOp(F, i -> i ^ block) : null;
@@ -82,24 +77,19 @@ final class GemmTranspose {
     /** {@link #transpose} at 8 lanes: three stages. */
     private static void transpose8(float[] x, int s, int ld, int steps, float[] dst, int o, int stride) {
         for (int p = 0; p < steps; p += 8, s += 8, o += 8 * stride) {
-            LongVector r0 = FloatVector.fromArray(F, x, s).reinterpretAsLongs();
-            LongVector r1 = FloatVector.fromArray(F, x, s + ld).reinterpretAsLongs();
-            LongVector r2 = FloatVector.fromArray(F, x, s + 2 * ld).reinterpretAsLongs();
-            LongVector r3 = FloatVector.fromArray(F, x, s + 3 * ld).reinterpretAsLongs();
-            LongVector r4 = FloatVector.fromArray(F, x, s + 4 * ld).reinterpretAsLongs();
-            LongVector r5 = FloatVector.fromArray(F, x, s + 5 * ld).reinterpretAsLongs();
-            LongVector r6 = FloatVector.fromArray(F, x, s + 6 * ld).reinterpretAsLongs();
-            LongVector r7 = FloatVector.fromArray(F, x, s + 7 * ld).reinterpretAsLongs();
-            // 1 x 1 blocks between rows (0,1) (2,3) (4,5) (6,7): the even floats of a row pair, then the odd
-            // ones (floats are little-endian halves of the 64-bit lanes).
-            FloatVector t0 = r0.and(LOW).or(r1.lanewise(VectorOperators.LSHL, 32)).reinterpretAsFloats();
-            FloatVector t1 = r0.lanewise(VectorOperators.LSHR, 32).or(r1.and(HIGH)).reinterpretAsFloats();
-            FloatVector t2 = r2.and(LOW).or(r3.lanewise(VectorOperators.LSHL, 32)).reinterpretAsFloats();
-            FloatVector t3 = r2.lanewise(VectorOperators.LSHR, 32).or(r3.and(HIGH)).reinterpretAsFloats();
-            FloatVector t4 = r4.and(LOW).or(r5.lanewise(VectorOperators.LSHL, 32)).reinterpretAsFloats();
-            FloatVector t5 = r4.lanewise(VectorOperators.LSHR, 32).or(r5.and(HIGH)).reinterpretAsFloats();
-            FloatVector t6 = r6.and(LOW).or(r7.lanewise(VectorOperators.LSHL, 32)).reinterpretAsFloats();
-            FloatVector t7 = r6.lanewise(VectorOperators.LSHR, 32).or(r7.and(HIGH)).reinterpretAsFloats();
+            FloatVector r0 = FloatVector.fromArray(F, x, s), r1 = FloatVector.fromArray(F, x, s + ld);
+            FloatVector r2 = FloatVector.fromArray(F, x, s + 2 * ld), r3 = FloatVector.fromArray(F, x, s + 3 * ld);
+            FloatVector r4 = FloatVector.fromArray(F, x, s + 4 * ld), r5 = FloatVector.fromArray(F, x, s + 5 * ld);
+            FloatVector r6 = FloatVector.fromArray(F, x, s + 6 * ld), r7 = FloatVector.fromArray(F, x, s + 7 * ld);
+            // 1 x 1 blocks between rows (0,1) (2,3) (4,5) (6,7): the even floats of a row pair, then the odd ones.
+            FloatVector a0 = r0.blend(r1, ODD1), b0 = r1.blend(r0, ODD1).rearrange(SWAP1);
+            FloatVector t0 = a0.blend(b0, ODD1), t1 = b0.blend(a0, ODD1);
+            FloatVector a2 = r2.blend(r3, ODD1), b2 = r3.blend(r2, ODD1).rearrange(SWAP1);
+            FloatVector t2 = a2.blend(b2, ODD1), t3 = b2.blend(a2, ODD1);
+            FloatVector a4 = r4.blend(r5, ODD1), b4 = r5.blend(r4, ODD1).rearrange(SWAP1);
+            FloatVector t4 = a4.blend(b4, ODD1), t5 = b4.blend(a4, ODD1);
+            FloatVector a6 = r6.blend(r7, ODD1), b6 = r7.blend(r6, ODD1).rearrange(SWAP1);
+            FloatVector t6 = a6.blend(b6, ODD1), t7 = b6.blend(a6, ODD1);
             // 2 x 2 blocks between rows (0,2) (1,3) (4,6) (5,7). Per pair one permute and four blends rather than
             // two permutes and two blends: JDK 17 checks a shuffle's indexes at every rearrange (about six
             // instructions), and a 128 x 784 A block packed in 37 rather than 52 us; JDK 25 ran as fast either way.
