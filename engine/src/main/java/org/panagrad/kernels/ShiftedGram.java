@@ -25,7 +25,7 @@ import java.util.concurrent.atomic.AtomicInteger;
  * along its columns (windows that overlap share their common rows' sums), and rounded to float once.
  * <p>
  * The images are copied into scratch (their zero padding, and a plane of ones after their channels when
- * {@code ones}: the bias column is the correlation with it). Tiles of three channels c by five columns (c', di,
+ * {@code ones}: the bias column is the correlation with it). Tiles of three channels c (or the one) by five columns (c', di,
  * dj; the ones plane is one more column) keep fifteen accumulators per vector of t over the whole batch, then
  * place their windows' sums. Every lane is one fused multiply-add chain in image order, whatever the lanes and
  * the tiles, and each entry of C comes from one tile: the same bits on any number of threads and with any vector
@@ -93,7 +93,8 @@ public final class ShiftedGram implements WorkerPool.Task {
         for (int tile = nextTile.getAndIncrement(), tiles = l.tiles(); tile < tiles; tile = nextTile.getAndIncrement()) {
             // Column tiles slow, row blocks fast: the widest correlations (small di) are claimed first.
             int rb = tile % l.rowBlocks, cb = tile / l.rowBlocks;
-            int stride = correlate(rb, cb, w.p);
+            // One channel (a first layer) would fill a 3-channel tile with copies of itself: its own 1 x 5 tiles.
+            int stride = l.channels == 1 ? correlateOne(cb, w.p) : correlate(rb, cb, w.p);
             for (int r = 0; r < TILE_ROWS && rb * TILE_ROWS + r < l.channels; r++) {
                 for (int q = 0; q < TILE_COLUMNS && cb * TILE_COLUMNS + q < l.columns; q++) {
                     l.place(rb * TILE_ROWS + r, cb * TILE_COLUMNS + q, w.p, (r * TILE_COLUMNS + q) * stride, w.sums, c, cOff);
@@ -160,6 +161,35 @@ public final class ShiftedGram implements WorkerPool.Task {
             s22.intoArray(p, 12 * stride + t);
             s23.intoArray(p, 13 * stride + t);
             s24.intoArray(p, 14 * stride + t);
+        }
+        return stride;
+    }
+
+    /** {@link #correlate} for one channel: five accumulators, six loads per five fma. */
+    private int correlateOne(int cb, float[] p) {
+        Layout l = layout;
+        float[] x = img;
+        int[] colAt = l.colAt;
+        int q0 = cb * TILE_COLUMNS, lastColumn = l.columns - 1, a0 = l.rowAt[0];
+        int b0 = colAt[Math.min(q0, lastColumn)], b1 = colAt[Math.min(q0 + 1, lastColumn)], b2 = colAt[Math.min(q0 + 2, lastColumn)];
+        int b3 = colAt[Math.min(q0 + 3, lastColumn)], b4 = colAt[Math.min(q0 + 4, lastColumn)];
+        int vectors = l.tileVectors[cb], stride = vectors * LANES, slot = l.slot, end = l.batch * slot;
+        for (int t = 0; t < stride; t += LANES) {
+            FloatVector s00 = FloatVector.zero(F), s01 = FloatVector.zero(F), s02 = FloatVector.zero(F), s03 = FloatVector.zero(F);
+            FloatVector s04 = FloatVector.zero(F);
+            for (int base = t; base < end + t; base += slot) {
+                FloatVector x0 = FloatVector.fromArray(F, x, a0 + base);
+                s00 = x0.fma(FloatVector.fromArray(F, x, b0 + base), s00);
+                s01 = x0.fma(FloatVector.fromArray(F, x, b1 + base), s01);
+                s02 = x0.fma(FloatVector.fromArray(F, x, b2 + base), s02);
+                s03 = x0.fma(FloatVector.fromArray(F, x, b3 + base), s03);
+                s04 = x0.fma(FloatVector.fromArray(F, x, b4 + base), s04);
+            }
+            s00.intoArray(p, t);
+            s01.intoArray(p, stride + t);
+            s02.intoArray(p, 2 * stride + t);
+            s03.intoArray(p, 3 * stride + t);
+            s04.intoArray(p, 4 * stride + t);
         }
         return stride;
     }
