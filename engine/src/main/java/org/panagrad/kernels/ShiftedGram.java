@@ -1,50 +1,50 @@
 package org.panagrad.kernels;
 
 import jdk.incubator.vector.FloatVector;
-import jdk.incubator.vector.IntVector;
 import jdk.incubator.vector.VectorSpecies;
 
 import java.util.Arrays;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
- * A stride-1 convolution's input Kronecker factor (KFC's A, one group) without its patches: C = the sum over images
- * and output positions of a a^T, a the patch at the position (channel c, tap (i, j) in row (c kh + i) kw + j),
- * with a last entry 1 when {@code ones} (the bias's row and column: the patches' sums, and the count of positions
- * in the corner). Unfolding the patches and taking their Gram product wrote and read lenet5's 150 x 12,800 patch
- * matrix (7.7 MB, 3.4 ms to write); here the rows are read from the image itself.
+ * A stride-1 convolution's input Kronecker factor (KFC's A, one group) without its patches, by tap-pair
+ * correlations: C = the sum over images and output positions of a a^T, a the patch at the position (channel c,
+ * tap (i, j) in row (c kh + i) kw + j), with a last entry 1 when {@code ones} (the bias's row and column: the
+ * patches' sums, and the count of positions in the corner).
  * <p>
- * Each image is copied into scratch with its zero padding, rows D = W + 2 padW apart. Position (oh, ow) is then
- * t = oh D + ow, and patch row r = (c, i, j) is the image at the constant offset c plane + i dilH D + j dilW plus t:
- * every row is one contiguous run, of T = (outH - 1) D + outW floats, in whole vectors here. The t with
- * t mod D >= outW (a row's wrap into the next) and t >= T are no positions: both operands are ANDed with a mask of zeros there,
- * so those products are exact zeros whatever the image holds; the ones row is a run of ones under
- * the same mask. A segment of images (a fixed count: a shape's segments do not depend on threads) sits in
- * per-thread scratch; tiles of four rows i by four rows j keep sixteen accumulators over all of the segment's
- * images, lane l summing the products at t = l (mod LANES) image after image in order of t, then each pair's lanes
- * are added in lane order into the segment's partial, and C is the partials summed in segment order (as
- * {@link RowGram}). The order depends on the shape only: the same bits on any number of threads, and the scalar
- * twin ({@link #scalar}) sums in exactly that order. Threads claim segments; nothing is allocated per call once the
- * scratch and the partials have grown.
+ * With each image zero-padded (rows D = W + 2 padW apart, plane (H + 2 padH) D), the entry of taps (c, i, j) and
+ * (c', i + di, j + dj) is the sum, over the window of positions the first tap sees (rows u from i dilH, outH of
+ * them; columns v from j dilW, outW), of the correlation image P(u, v) = sum_n x_n(c, u, v) x_n(c', u + di dilH,
+ * v + dj dilW). P depends on (c, c', di, dj) only, not on (i, j): a 5 x 5 kernel has 41 offsets with (di, dj) >= 0
+ * (the others are the same products mirrored), so lenet5's second layer needs 6 x 6 x 41 correlation images of its
+ * 14 x 14 input instead of 150 x 151 / 2 sums over 10 x 10 positions: about a seventh of the multiply-adds. Flat
+ * over the plane (t = u D + v) the second factor is the first shifted by a constant delta = di dilH D + dj dilW, so
+ * P's lanes are whole vectors of the images as they are: P(t) sums x_n(c, t) x_n(c', t + delta) image after
+ * image with fused multiply-adds, one lane per t, and the lanes at t no window reads (a row's wrap into the next)
+ * hold products that are never used. Each window's sum is then added up from P in double, down its rows and
+ * along its columns (windows that overlap share their common rows' sums), and rounded to float once.
+ * <p>
+ * The images are copied into scratch (their zero padding, and a plane of ones after their channels when
+ * {@code ones}: the bias column is the correlation with it). Tiles of three channels c (or the one) by five columns (c', di,
+ * dj; the ones plane is one more column) keep fifteen accumulators per vector of t over the whole batch, then
+ * place their windows' sums. Every lane is one fused multiply-add chain in image order, whatever the lanes and
+ * the tiles, and each entry of C comes from one tile: the same bits on any number of threads and with any vector
+ * width, and the scalar twin ({@link #scalar}) computes exactly that. Threads claim tiles; nothing is allocated
+ * per call once the scratch has grown.
  */
 public final class ShiftedGram implements WorkerPool.Task {
     private static final VectorSpecies<Float> F = Simd.FLOAT;
-    private static final VectorSpecies<Integer> I = F == null ? null : F.vectorShape().withLanes(int.class);
     private static final int LANES = F == null ? 1 : F.length();
-    /** Scratch floats per segment (a segment is at least one image): its images stay in L2 while its tiles run. */
-    static final int SEGMENT_FLOATS = 16_384;
+    /** Channels (rows of a tile) and columns (c', di, dj) of a tile: fifteen accumulators, eight loads per fifteen fma. */
+    static final int TILE_ROWS = 3, TILE_COLUMNS = 5;
     private static final ThreadLocal<ShiftedGram> PER_THREAD = ThreadLocal.withInitial(ShiftedGram::new);
-    private static final ThreadLocal<float[][]> SCRATCH = ThreadLocal.withInitial(() -> new float[][] {new float[0], new float[16 * LANES]});
+    /** A part's correlation images of one tile, and its window sums. */
+    private static final ThreadLocal<Work> WORK = ThreadLocal.withInitial(Work::new);
 
-    private final AtomicInteger nextSegment = new AtomicInteger();
-    private ConvShape s;
-    private boolean ones;
-    private float[] x, partials = new float[0];
-    private int xOff, segments;
-    /** -1 (all bits) where t is a position, 0 elsewhere, over the runs' whole vectors. */
-    private int[] mask = new int[0];
-    /** Each row's offset in an image's slot (the ones row: its run of ones), for the shape of the call. */
-    private int[] rowOffsets = new int[0];
+    private final AtomicInteger nextTile = new AtomicInteger();
+    private final Layout layout = new Layout();
+    private float[] img = new float[0], c;
+    private int cOff;
 
     private ShiftedGram() {}
 
@@ -62,214 +62,351 @@ public final class ShiftedGram implements WorkerPool.Task {
     public static void gram(ConvShape s, boolean ones, float[] x, int xOff, float[] c, int cOff) {
         if (!applies(s)) throw new IllegalArgumentException("ShiftedGram needs one group and stride 1, got " + s);
         if (!Simd.ENABLED) {
-            scalar(LANES, s, ones, x, xOff, c, cOff);
+            scalar(s, ones, x, xOff, c, cOff);
             return;
         }
         ShiftedGram job = PER_THREAD.get();
-        job.s = s;
-        job.ones = ones;
-        job.x = x;
-        job.xOff = xOff;
-        job.prepare(LANES);
-        int n = rows(s, ones), size = job.segments * n * n;
-        if (job.partials.length < size) job.partials = new float[size];
-        job.nextSegment.set(0);
+        Layout l = job.layout;
+        l.prepare(s, ones, LANES);
+        if (job.img.length < l.scratch) job.img = new float[l.scratch];
+        l.copyImages(x, xOff, job.img);
+        job.c = c;
+        job.cOff = cOff;
+        job.nextTile.set(0);
         WorkerPool pool = Gemm.pool();
-        int parts = Math.min(pool.threads(), job.segments);
+        int parts = Math.min(pool.threads(), l.tiles());
         try {
             if (parts == 1 || !pool.tryRun(job, parts)) job.runPart(0, 1);
-            RowGram.sumSegments(n, job.segments, job.partials, 1f, c, cOff);
         } finally {
-            job.x = null;
+            job.c = null;
         }
-    }
-
-    private static int paddedWidth(ConvShape s) {
-        return s.width() + 2 * s.padW();
-    }
-
-    private static int paddedPlane(ConvShape s) {
-        return (s.height() + 2 * s.padH()) * paddedWidth(s);
-    }
-
-    /** The runs' length: whole vectors of lanes covering T = (outH - 1) D + outW. */
-    private static int run(ConvShape s, int lanes) {
-        int t = (s.outHeight() - 1) * paddedWidth(s) + s.outWidth();
-        return (t + lanes - 1) / lanes * lanes;
-    }
-
-    /** An image's slot in scratch: its padded planes, the slack its last runs read past them, then a run of ones. */
-    private static int slot(ConvShape s, int lanes) {
-        return s.channels() * paddedPlane(s) + lanes + run(s, lanes);
-    }
-
-    private static int imagesPerSegment(ConvShape s, int lanes) {
-        return Math.max(1, Math.min(s.batch(), SEGMENT_FLOATS / slot(s, lanes)));
-    }
-
-    /** The mask, the rows' offsets and the segment count for the call's shape and lanes. */
-    private void prepare(int lanes) {
-        int d = paddedWidth(s), run = run(s, lanes), valid = (s.outHeight() - 1) * d + s.outWidth(), n = rows(s, ones);
-        if (mask.length < run) mask = new int[run];
-        for (int t = 0; t < run; t++) mask[t] = t < valid && t % d < s.outWidth() ? -1 : 0;
-        if (rowOffsets.length < n) rowOffsets = new int[n];
-        offsets(s, ones, lanes, rowOffsets);
-        segments = (s.batch() + imagesPerSegment(s, lanes) - 1) / imagesPerSegment(s, lanes);
-    }
-
-    private static void offsets(ConvShape s, boolean ones, int lanes, int[] into) {
-        int d = paddedWidth(s), r = 0;
-        for (int c = 0; c < s.channels(); c++) {
-            for (int i = 0; i < s.kh(); i++) {
-                for (int j = 0; j < s.kw(); j++) into[r++] = c * paddedPlane(s) + i * s.dilationH() * d + j * s.dilationW();
-            }
-        }
-        if (ones) into[r] = s.channels() * paddedPlane(s) + lanes;
-    }
-
-    /** Images [n0, n1) of x into slots of scratch from 0 on: zero padding, the image's rows, zero slack, ones. */
-    private static void copyImages(ConvShape s, int lanes, float[] x, int xOff, int n0, int n1, float[] scratch) {
-        int d = paddedWidth(s), h = s.height(), w = s.width(), slot = slot(s, lanes), planes = s.channels() * paddedPlane(s);
-        for (int n = n0; n < n1; n++) {
-            int to = (n - n0) * slot, from = xOff + n * s.imageSize();
-            Arrays.fill(scratch, to, to + planes + lanes, 0f);
-            for (int c = 0; c < s.channels(); c++) {
-                for (int r = 0; r < h; r++) {
-                    System.arraycopy(x, from + (c * h + r) * w, scratch, to + c * paddedPlane(s) + (r + s.padH()) * d + s.padW(), w);
-                }
-            }
-            Arrays.fill(scratch, to + planes + lanes, to + slot, 1f);
-        }
+        if (ones) c[cOff + (l.n - 1) * l.n + l.n - 1] = (float) ((double) s.batch() * s.positions());
     }
 
     @Override
     public void runPart(int part, int parts) {
-        float[][] scratch = SCRATCH.get();
-        int per = imagesPerSegment(s, LANES), need = per * slot(s, LANES);
-        if (scratch[0].length < need) scratch[0] = new float[need];
-        for (int g = nextSegment.getAndIncrement(); g < segments; g = nextSegment.getAndIncrement()) {
-            int n0 = g * per, n1 = Math.min(s.batch(), n0 + per);
-            copyImages(s, LANES, x, xOff, n0, n1, scratch[0]);
-            segment(g, n1 - n0, scratch[0], scratch[1]);
-        }
-    }
-
-    /** Segment g's partial of every pair i <= j, at partials[g n^2 + i n + j], from its images in scratch. */
-    private void segment(int g, int images, float[] img, float[] lanes) {
-        int n = rows(s, ones), run = run(s, LANES), slot = slot(s, LANES), out = g * n * n;
-        int[] m = mask, at = rowOffsets;
-        for (int i0 = 0; i0 < n; i0 += 4) {
-            // Rows past the last are read as the last one: their sums are computed and not stored.
-            int ia0 = at[Math.min(i0, n - 1)], ia1 = at[Math.min(i0 + 1, n - 1)];
-            int ia2 = at[Math.min(i0 + 2, n - 1)], ia3 = at[Math.min(i0 + 3, n - 1)];
-            for (int j0 = i0; j0 < n; j0 += 4) {
-                int jb0 = at[Math.min(j0, n - 1)], jb1 = at[Math.min(j0 + 1, n - 1)];
-                int jb2 = at[Math.min(j0 + 2, n - 1)], jb3 = at[Math.min(j0 + 3, n - 1)];
-                FloatVector s00 = FloatVector.zero(F), s01 = FloatVector.zero(F), s02 = FloatVector.zero(F), s03 = FloatVector.zero(F);
-                FloatVector s10 = FloatVector.zero(F), s11 = FloatVector.zero(F), s12 = FloatVector.zero(F), s13 = FloatVector.zero(F);
-                FloatVector s20 = FloatVector.zero(F), s21 = FloatVector.zero(F), s22 = FloatVector.zero(F), s23 = FloatVector.zero(F);
-                FloatVector s30 = FloatVector.zero(F), s31 = FloatVector.zero(F), s32 = FloatVector.zero(F), s33 = FloatVector.zero(F);
-                // One loop over the segment's images and their runs (two nested loops had C2 box the sixteen
-                // accumulators on every step: 1.3 GB per call of lenet5's factor).
-                for (int step = 0, steps = images * (run / LANES), t = 0, base = 0; step < steps; step++) {
-                    IntVector inside = IntVector.fromArray(I, m, t);
-                    int p = base + t;
-                    FloatVector a0 = FloatVector.fromArray(F, img, ia0 + p).reinterpretAsInts().and(inside).reinterpretAsFloats();
-                    FloatVector a1 = FloatVector.fromArray(F, img, ia1 + p).reinterpretAsInts().and(inside).reinterpretAsFloats();
-                    FloatVector a2 = FloatVector.fromArray(F, img, ia2 + p).reinterpretAsInts().and(inside).reinterpretAsFloats();
-                    FloatVector a3 = FloatVector.fromArray(F, img, ia3 + p).reinterpretAsInts().and(inside).reinterpretAsFloats();
-                    FloatVector b = FloatVector.fromArray(F, img, jb0 + p).reinterpretAsInts().and(inside).reinterpretAsFloats();
-                    s00 = a0.fma(b, s00);
-                    s10 = a1.fma(b, s10);
-                    s20 = a2.fma(b, s20);
-                    s30 = a3.fma(b, s30);
-                    b = FloatVector.fromArray(F, img, jb1 + p).reinterpretAsInts().and(inside).reinterpretAsFloats();
-                    s01 = a0.fma(b, s01);
-                    s11 = a1.fma(b, s11);
-                    s21 = a2.fma(b, s21);
-                    s31 = a3.fma(b, s31);
-                    b = FloatVector.fromArray(F, img, jb2 + p).reinterpretAsInts().and(inside).reinterpretAsFloats();
-                    s02 = a0.fma(b, s02);
-                    s12 = a1.fma(b, s12);
-                    s22 = a2.fma(b, s22);
-                    s32 = a3.fma(b, s32);
-                    b = FloatVector.fromArray(F, img, jb3 + p).reinterpretAsInts().and(inside).reinterpretAsFloats();
-                    s03 = a0.fma(b, s03);
-                    s13 = a1.fma(b, s13);
-                    s23 = a2.fma(b, s23);
-                    s33 = a3.fma(b, s33);
-                    t += LANES;
-                    if (t == run) {
-                        t = 0;
-                        base += slot;
-                    }
-                }
-                s00.intoArray(lanes, 0);
-                s01.intoArray(lanes, LANES);
-                s02.intoArray(lanes, 2 * LANES);
-                s03.intoArray(lanes, 3 * LANES);
-                s10.intoArray(lanes, 4 * LANES);
-                s11.intoArray(lanes, 5 * LANES);
-                s12.intoArray(lanes, 6 * LANES);
-                s13.intoArray(lanes, 7 * LANES);
-                s20.intoArray(lanes, 8 * LANES);
-                s21.intoArray(lanes, 9 * LANES);
-                s22.intoArray(lanes, 10 * LANES);
-                s23.intoArray(lanes, 11 * LANES);
-                s30.intoArray(lanes, 12 * LANES);
-                s31.intoArray(lanes, 13 * LANES);
-                s32.intoArray(lanes, 14 * LANES);
-                s33.intoArray(lanes, 15 * LANES);
-                for (int r = 0; r < 4 && i0 + r < n; r++) {
-                    for (int q = 0; q < 4 && j0 + q < n; q++) {
-                        int i = i0 + r, j = j0 + q;
-                        if (j >= i) partials[out + i * n + j] = laneSum(lanes, (4 * r + q) * LANES, LANES);
-                    }
+        Work w = WORK.get();
+        Layout l = layout;
+        int per = TILE_ROWS * TILE_COLUMNS * l.maxVectors * LANES;
+        if (w.p.length < per) w.p = new float[per];
+        if (w.sums.length < l.windowSize()) w.sums = new double[l.windowSize()];
+        for (int tile = nextTile.getAndIncrement(), tiles = l.tiles(); tile < tiles; tile = nextTile.getAndIncrement()) {
+            // Column tiles slow, row blocks fast: the widest correlations (small di) are claimed first.
+            int rb = tile % l.rowBlocks, cb = tile / l.rowBlocks;
+            // One channel (a first layer) would fill a 3-channel tile with copies of itself: its own 1 x 5 tiles.
+            int stride = l.channels == 1 ? correlateOne(cb, w.p) : correlate(rb, cb, w.p);
+            for (int r = 0; r < TILE_ROWS && rb * TILE_ROWS + r < l.channels; r++) {
+                for (int q = 0; q < TILE_COLUMNS && cb * TILE_COLUMNS + q < l.columns; q++) {
+                    l.place(rb * TILE_ROWS + r, cb * TILE_COLUMNS + q, w.p, (r * TILE_COLUMNS + q) * stride, w.sums, c, cOff);
                 }
             }
         }
-    }
-
-    private static float laneSum(float[] lanes, int at, int count) {
-        float v = 0f;
-        for (int l = 0; l < count; l++) v += lanes[at + l];
-        return v;
     }
 
     /**
-     * The scalar twin: the same sums in the same order with lanes of {@code lanes} floats, element by element, on
-     * the calling thread.
+     * The tile's correlation images, (r TILE_COLUMNS + q) stride floats apart in p, over its columns' widest run
+     * of t; returns stride. Channels and columns past the last are read as the last one and not placed.
      */
-    static void scalar(int lanes, ConvShape s, boolean ones, float[] x, int xOff, float[] c, int cOff) {
+    private int correlate(int rb, int cb, float[] p) {
+        Layout l = layout;
+        float[] x = img;
+        int[] rowAt = l.rowAt, colAt = l.colAt;
+        int r0 = rb * TILE_ROWS, q0 = cb * TILE_COLUMNS, lastRow = l.channels - 1, lastColumn = l.columns - 1;
+        int a0 = rowAt[Math.min(r0, lastRow)], a1 = rowAt[Math.min(r0 + 1, lastRow)], a2 = rowAt[Math.min(r0 + 2, lastRow)];
+        int b0 = colAt[Math.min(q0, lastColumn)], b1 = colAt[Math.min(q0 + 1, lastColumn)], b2 = colAt[Math.min(q0 + 2, lastColumn)];
+        int b3 = colAt[Math.min(q0 + 3, lastColumn)], b4 = colAt[Math.min(q0 + 4, lastColumn)];
+        int vectors = l.tileVectors[cb], stride = vectors * LANES, slot = l.slot, end = l.batch * slot;
+        for (int t = 0; t < stride; t += LANES) {
+            FloatVector s00 = FloatVector.zero(F), s01 = FloatVector.zero(F), s02 = FloatVector.zero(F), s03 = FloatVector.zero(F);
+            FloatVector s04 = FloatVector.zero(F), s10 = FloatVector.zero(F), s11 = FloatVector.zero(F), s12 = FloatVector.zero(F);
+            FloatVector s13 = FloatVector.zero(F), s14 = FloatVector.zero(F), s20 = FloatVector.zero(F), s21 = FloatVector.zero(F);
+            FloatVector s22 = FloatVector.zero(F), s23 = FloatVector.zero(F), s24 = FloatVector.zero(F);
+            for (int base = t; base < end + t; base += slot) {
+                FloatVector x0 = FloatVector.fromArray(F, x, a0 + base);
+                FloatVector x1 = FloatVector.fromArray(F, x, a1 + base);
+                FloatVector x2 = FloatVector.fromArray(F, x, a2 + base);
+                FloatVector y = FloatVector.fromArray(F, x, b0 + base);
+                s00 = x0.fma(y, s00);
+                s10 = x1.fma(y, s10);
+                s20 = x2.fma(y, s20);
+                y = FloatVector.fromArray(F, x, b1 + base);
+                s01 = x0.fma(y, s01);
+                s11 = x1.fma(y, s11);
+                s21 = x2.fma(y, s21);
+                y = FloatVector.fromArray(F, x, b2 + base);
+                s02 = x0.fma(y, s02);
+                s12 = x1.fma(y, s12);
+                s22 = x2.fma(y, s22);
+                y = FloatVector.fromArray(F, x, b3 + base);
+                s03 = x0.fma(y, s03);
+                s13 = x1.fma(y, s13);
+                s23 = x2.fma(y, s23);
+                y = FloatVector.fromArray(F, x, b4 + base);
+                s04 = x0.fma(y, s04);
+                s14 = x1.fma(y, s14);
+                s24 = x2.fma(y, s24);
+            }
+            s00.intoArray(p, t);
+            s01.intoArray(p, stride + t);
+            s02.intoArray(p, 2 * stride + t);
+            s03.intoArray(p, 3 * stride + t);
+            s04.intoArray(p, 4 * stride + t);
+            s10.intoArray(p, 5 * stride + t);
+            s11.intoArray(p, 6 * stride + t);
+            s12.intoArray(p, 7 * stride + t);
+            s13.intoArray(p, 8 * stride + t);
+            s14.intoArray(p, 9 * stride + t);
+            s20.intoArray(p, 10 * stride + t);
+            s21.intoArray(p, 11 * stride + t);
+            s22.intoArray(p, 12 * stride + t);
+            s23.intoArray(p, 13 * stride + t);
+            s24.intoArray(p, 14 * stride + t);
+        }
+        return stride;
+    }
+
+    /** {@link #correlate} for one channel: five accumulators, six loads per five fma. */
+    private int correlateOne(int cb, float[] p) {
+        Layout l = layout;
+        float[] x = img;
+        int[] colAt = l.colAt;
+        int q0 = cb * TILE_COLUMNS, lastColumn = l.columns - 1, a0 = l.rowAt[0];
+        int b0 = colAt[Math.min(q0, lastColumn)], b1 = colAt[Math.min(q0 + 1, lastColumn)], b2 = colAt[Math.min(q0 + 2, lastColumn)];
+        int b3 = colAt[Math.min(q0 + 3, lastColumn)], b4 = colAt[Math.min(q0 + 4, lastColumn)];
+        int vectors = l.tileVectors[cb], stride = vectors * LANES, slot = l.slot, end = l.batch * slot;
+        for (int t = 0; t < stride; t += LANES) {
+            FloatVector s00 = FloatVector.zero(F), s01 = FloatVector.zero(F), s02 = FloatVector.zero(F), s03 = FloatVector.zero(F);
+            FloatVector s04 = FloatVector.zero(F);
+            for (int base = t; base < end + t; base += slot) {
+                FloatVector x0 = FloatVector.fromArray(F, x, a0 + base);
+                s00 = x0.fma(FloatVector.fromArray(F, x, b0 + base), s00);
+                s01 = x0.fma(FloatVector.fromArray(F, x, b1 + base), s01);
+                s02 = x0.fma(FloatVector.fromArray(F, x, b2 + base), s02);
+                s03 = x0.fma(FloatVector.fromArray(F, x, b3 + base), s03);
+                s04 = x0.fma(FloatVector.fromArray(F, x, b4 + base), s04);
+            }
+            s00.intoArray(p, t);
+            s01.intoArray(p, stride + t);
+            s02.intoArray(p, 2 * stride + t);
+            s03.intoArray(p, 3 * stride + t);
+            s04.intoArray(p, 4 * stride + t);
+        }
+        return stride;
+    }
+
+    /**
+     * The scalar twin: the same correlation images lane by lane (each a fused multiply-add chain in image order)
+     * and the same windows' sums, on the calling thread.
+     */
+    static void scalar(ConvShape s, boolean ones, float[] x, int xOff, float[] c, int cOff) {
         if (!applies(s)) throw new IllegalArgumentException("ShiftedGram needs one group and stride 1, got " + s);
-        int n = rows(s, ones), run = run(s, lanes), slot = slot(s, lanes), per = imagesPerSegment(s, lanes);
-        int d = paddedWidth(s), valid = (s.outHeight() - 1) * d + s.outWidth();
-        int segments = (s.batch() + per - 1) / per;
-        int[] at = new int[n];
-        offsets(s, ones, lanes, at);
-        float[] img = new float[per * slot], partials = new float[segments * n * n], lane = new float[lanes];
-        for (int g = 0; g < segments; g++) {
-            int n0 = g * per, n1 = Math.min(s.batch(), n0 + per);
-            copyImages(s, lanes, x, xOff, n0, n1, img);
-            for (int i = 0; i < n; i++) {
-                for (int j = i; j < n; j++) {
-                    Arrays.fill(lane, 0f);
-                    for (int base = 0; base < (n1 - n0) * slot; base += slot) {
-                        for (int t = 0; t < run; t++) {
-                            boolean inside = t < valid && t % d < s.outWidth();
-                            float a = inside ? img[at[i] + base + t] : 0f, b = inside ? img[at[j] + base + t] : 0f;
-                            lane[t % lanes] = Math.fma(a, b, lane[t % lanes]);
-                        }
+        Layout l = new Layout();
+        l.prepare(s, ones, 1);
+        float[] img = new float[l.scratch], p = new float[l.plane];
+        double[] sums = new double[l.windowSize()];
+        l.copyImages(x, xOff, img);
+        for (int r = 0; r < l.channels; r++) {
+            for (int q = 0; q < l.columns; q++) {
+                for (int t = 0; t < l.colEnd[q]; t++) {
+                    float acc = 0f;
+                    for (int n = 0; n < l.batch; n++) acc = Math.fma(img[n * l.slot + l.rowAt[r] + t], img[n * l.slot + l.colAt[q] + t], acc);
+                    p[t] = acc;
+                }
+                l.place(r, q, p, 0, sums, c, cOff);
+            }
+        }
+        if (ones) c[cOff + (l.n - 1) * l.n + l.n - 1] = (float) ((double) s.batch() * s.positions());
+    }
+
+    /** A part's buffers: a tile's correlation images and one image's window sums. */
+    private static final class Work {
+        float[] p = new float[0];
+        double[] sums = new double[0];
+    }
+
+    /**
+     * The call's shape in scratch: each image's padded planes (and its ones plane) one after another, slot floats
+     * per image; the channels' offsets in a slot (rows of tiles), and the columns (c', di, dj), ordered by di, each
+     * with its plane's offset plus delta and the end of the t its windows read.
+     */
+    static final class Layout {
+        ConvShape s;
+        boolean ones;
+        int n, batch, channels, columns, width, plane, slot, scratch, rowBlocks, maxVectors;
+        int[] rowAt = new int[0], colAt = new int[0], colPlane = new int[0], colDi = new int[0], colDj = new int[0];
+        int[] colEnd = new int[0], tileVectors = new int[0];
+
+        void prepare(ConvShape shape, boolean withOnes, int lanes) {
+            s = shape;
+            ones = withOnes;
+            n = rows(s, ones);
+            batch = s.batch();
+            channels = s.channels();
+            width = s.width() + 2 * s.padW();
+            plane = (s.height() + 2 * s.padH()) * width;
+            slot = (channels + (ones ? 1 : 0)) * plane;
+            rowBlocks = (channels + TILE_ROWS - 1) / TILE_ROWS;
+            int offsets = s.kw() + (s.kh() - 1) * (2 * s.kw() - 1);
+            columns = channels * offsets + (ones ? 1 : 0);
+            if (colAt.length < columns) {
+                colAt = new int[columns];
+                colPlane = new int[columns];
+                colDi = new int[columns];
+                colDj = new int[columns];
+                colEnd = new int[columns];
+            }
+            if (rowAt.length < channels) rowAt = new int[channels];
+            for (int c = 0; c < channels; c++) rowAt[c] = c * plane;
+            int q = 0;
+            if (ones) q = column(q, channels, 0, 0);
+            for (int di = 0; di < s.kh(); di++) {
+                for (int c = 0; c < channels; c++) {
+                    for (int dj = di == 0 ? 0 : 1 - s.kw(); dj < s.kw(); dj++) q = column(q, c, di, dj);
+                }
+            }
+            int tiles = (columns + TILE_COLUMNS - 1) / TILE_COLUMNS, reach = (channels - 1) * plane;
+            if (tileVectors.length < tiles) tileVectors = new int[tiles];
+            maxVectors = 0;
+            for (int cb = 0; cb < tiles; cb++) {
+                int end = 0;
+                for (int k = cb * TILE_COLUMNS; k < Math.min(columns, (cb + 1) * TILE_COLUMNS); k++) end = Math.max(end, colEnd[k]);
+                tileVectors[cb] = (end + lanes - 1) / lanes;
+                maxVectors = Math.max(maxVectors, tileVectors[cb]);
+                // Columns and channels past the last are read as the last one, as far as the tile's run.
+                for (int k = cb * TILE_COLUMNS; k < (cb + 1) * TILE_COLUMNS; k++) {
+                    reach = Math.max(reach, colAt[Math.min(k, columns - 1)] + tileVectors[cb] * lanes);
+                }
+                reach = Math.max(reach, (channels - 1) * plane + tileVectors[cb] * lanes);
+            }
+            scratch = (batch - 1) * slot + Math.max(slot, reach);
+        }
+
+        /** Column q: plane c' (the ones plane when c' = channels) at offset (di, dj); returns q + 1. */
+        private int column(int q, int c, int di, int dj) {
+            int uEnd = (s.kh() - 1 - di) * s.dilationH() + s.outHeight();
+            int vEnd = (s.kw() - 1 - Math.max(dj, 0)) * s.dilationW() + s.outWidth();
+            colPlane[q] = c;
+            colDi[q] = di;
+            colDj[q] = dj;
+            colAt[q] = c * plane + di * s.dilationH() * width + dj * s.dilationW();
+            colEnd[q] = (uEnd - 1) * width + vEnd;
+            return q + 1;
+        }
+
+        int tiles() {
+            return rowBlocks * ((columns + TILE_COLUMNS - 1) / TILE_COLUMNS);
+        }
+
+        /** Doubles of one correlation image's window sums: a row of width per window row, three more, and one row's windows. */
+        int windowSize() {
+            return (s.kh() + 3) * width + s.kw();
+        }
+
+        /** Images of x into their slots: zero padding around each plane's rows, and the ones plane. */
+        void copyImages(float[] x, int xOff, float[] img) {
+            int h = s.height(), w = s.width(), ph = s.padH(), pw = s.padW(), hp = plane / width;
+            for (int b = 0; b < batch; b++) {
+                int to = b * slot, from = xOff + b * s.imageSize();
+                for (int c = 0; c < channels; c++, to += plane) {
+                    Arrays.fill(img, to, to + ph * width, 0f);
+                    for (int r = 0; r < h; r++) {
+                        int at = to + (r + ph) * width + pw;
+                        Arrays.fill(img, at - pw, at, 0f);
+                        System.arraycopy(x, from + (c * h + r) * w, img, at, w);
+                        Arrays.fill(img, at + w, at + w + pw, 0f);
                     }
-                    partials[g * n * n + i * n + j] = laneSum(lane, 0, lanes);
+                    Arrays.fill(img, to + (h + ph) * width, to + hp * width, 0f);
+                }
+                if (ones) Arrays.fill(img, to, to + plane, 1f);
+            }
+        }
+
+        /**
+         * Places the windows of channel r's correlation image with column q (at p[pOff + t]) into C: the entries
+         * of taps (r, i, j) and (c', i + di, j + dj) and their mirrors, or (r, i, j) and the ones row. A di = dj = 0
+         * pair of two channels is placed by the lower channel's tile only. Each window's sum adds exactly its own
+         * positions (no prefix differences: a value next to a window, even an infinite one, never reaches it).
+         */
+        void place(int r, int q, float[] p, int pOff, double[] sums, float[] c, int cOff) {
+            int cq = colPlane[q], di = colDi[q], dj = colDj[q];
+            if (di == 0 && dj == 0 && cq < r) return;
+            int kh = s.kh(), kw = s.kw(), dh = s.dilationH(), dw = s.dilationW(), oh = s.outHeight(), ow = s.outWidth();
+            int iEnd = kh - di, jLo = Math.max(0, -dj), jHi = kw - Math.max(0, dj), nj = jHi - jLo;
+            int vLo = jLo * dw, span = (jHi - 1) * dw + ow - vLo;
+            // sums: the iEnd windows' column sums V_i(v) (span each), then three rows of work, then one row's windows.
+            int core = iEnd * span, head = core + span, tail = head + span, out = tail + span;
+            columnSums(p, pOff + vLo, iEnd, dh, oh, span, sums, core);
+            for (int i = 0; i < iEnd; i++) {
+                slidingSums(sums, i * span, nj, dw, ow, sums, out);
+                for (int j = jLo; j < jHi; j++) {
+                    float value = (float) sums[out + j - jLo];
+                    int a = (r * kh + i) * kw + j, b = cq == channels ? n - 1 : (cq * kh + i + di) * kw + j + dj;
+                    c[cOff + a * n + b] = value;
+                    c[cOff + b * n + a] = value;
                 }
             }
         }
-        RowGram.sumSegments(n, segments, partials, 1f, c, cOff);
-    }
 
-    /** The lanes of the SIMD body, for its twin. */
-    static int lanes() {
-        return LANES;
+        /**
+         * V_i(v) = the sum of P(u, v) over the rows u of window i, [i step, i step + length), for i < windows and
+         * span columns from p[from] (rows width apart), into sums[i span + v]. The windows share their rows from
+         * (windows - 1) step to length (the core, when it is not empty): each is its core plus the rows above it
+         * down to the core (gathered from the last window up) plus the rows below the core (from the first down).
+         */
+        private void columnSums(float[] p, int from, int windows, int step, int length, int span, double[] sums, int work) {
+            int core = work, head = work + span, tail = work + 2 * span, shared = (windows - 1) * step;
+            if (shared >= length) {
+                for (int i = 0; i < windows; i++) {
+                    int to = i * span;
+                    Arrays.fill(sums, to, to + span, 0.0);
+                    for (int u = i * step; u < i * step + length; u++) addRow(p, from + u * width, sums, to, span);
+                }
+                return;
+            }
+            Arrays.fill(sums, core, core + 3 * span, 0.0);
+            for (int u = shared; u < length; u++) addRow(p, from + u * width, sums, core, span);
+            for (int i = windows - 1; i >= 0; i--) {
+                if (i < windows - 1) {
+                    for (int u = i * step; u < (i + 1) * step; u++) addRow(p, from + u * width, sums, head, span);
+                }
+                for (int v = 0; v < span; v++) sums[i * span + v] = sums[head + v] + sums[core + v];
+            }
+            for (int i = 1; i < windows; i++) {
+                for (int u = length + (i - 1) * step; u < length + i * step; u++) addRow(p, from + u * width, sums, tail, span);
+                for (int v = 0; v < span; v++) sums[i * span + v] += sums[tail + v];
+            }
+        }
+
+        private static void addRow(float[] p, int from, double[] sums, int to, int span) {
+            for (int v = 0; v < span; v++) sums[to + v] += p[from + v];
+        }
+
+        /**
+         * out[w] = the sum of a[from + w step + m] over m < length, for w < windows, by the same core, head and
+         * tail as {@link #columnSums} (exact subsets of the values, no differences).
+         */
+        private static void slidingSums(double[] a, int from, int windows, int step, int length, double[] out, int to) {
+            int shared = (windows - 1) * step;
+            if (shared >= length) {
+                for (int w = 0; w < windows; w++) {
+                    double sum = 0;
+                    for (int m = w * step; m < w * step + length; m++) sum += a[from + m];
+                    out[to + w] = sum;
+                }
+                return;
+            }
+            double core = 0, head = 0, tail = 0;
+            for (int m = shared; m < length; m++) core += a[from + m];
+            for (int w = windows - 1; w >= 0; w--) {
+                if (w < windows - 1) {
+                    for (int m = w * step; m < (w + 1) * step; m++) head += a[from + m];
+                }
+                out[to + w] = head + core;
+            }
+            for (int w = 1; w < windows; w++) {
+                for (int m = length + (w - 1) * step; m < length + w * step; m++) tail += a[from + m];
+                out[to + w] += tail;
+            }
+        }
     }
 }

@@ -13,9 +13,10 @@ import org.junit.jupiter.params.provider.CsvSource;
 
 class ShiftedGramTest {
     /**
-     * The input factor of stride-1 convolutions at awkward sizes (runs shorter and longer than a vector, padding,
-     * dilation, one channel and several, rows around the 4 x 4 tiles, batches over several segments, lenet5's two
-     * layers at a small batch), with and without the ones row: the SIMD body equals its scalar twin bit for bit on
+     * The input factor of stride-1 convolutions at awkward sizes (planes shorter and longer than a vector, padding,
+     * dilation with and without windows sharing rows or columns, one channel and several, channels and columns around
+     * the 3 x 5 tiles, one tap, lenet5's two layers at a small batch), with and without the ones row: the SIMD body
+     * equals its scalar twin bit for bit on
      * one and on two threads, is symmetric, within float rounding of the float64 sum over the unfolded patches, and
      * writes nothing outside C.
      */
@@ -28,7 +29,11 @@ class ShiftedGramTest {
             "2, 3, 7, 9, 3, 2, 1, 0, 2, 1",
             "4, 2, 5, 17, 1, 3, 0, 1, 1, 3",
             "5, 4, 6, 6, 1, 1, 0, 0, 1, 1",
-            "300, 1, 4, 5, 3, 3, 1, 1, 1, 1"})
+            "300, 1, 4, 5, 3, 3, 1, 1, 1, 1",
+            "3, 7, 9, 8, 3, 4, 1, 2, 1, 1",
+            "2, 2, 11, 12, 3, 3, 0, 0, 4, 5",
+            "2, 5, 1, 20, 1, 7, 0, 3, 1, 2",
+            "1, 4, 16, 3, 4, 1, 2, 0, 2, 1"})
     void simdBodyEqualsItsTwinOnAnyThreadsAndTheFloat64Sum(int batch, int channels, int height, int width, int kh, int kw,
                                                            int padH, int padW, int dilationH, int dilationW) {
         ConvShape s = new ConvShape(batch, channels, height, width, 1, kh, kw, 1, 1, padH, padW, dilationH, dilationW, 1);
@@ -40,7 +45,7 @@ class ShiftedGramTest {
             int n = ShiftedGram.rows(s, ones);
             float[] twin = new float[cOff + n * n + 3];
             Arrays.fill(twin, Float.NaN);
-            ShiftedGram.scalar(ShiftedGram.lanes(), s, ones, x, xOff, twin, cOff);
+            ShiftedGram.scalar(s, ones, x, xOff, twin, cOff);
             double[][] patches = patches(s, x, xOff, ones);
             String what = s + (ones ? " with ones" : "");
             for (int threads : new int[] {1, 2}) {
@@ -118,7 +123,7 @@ class ShiftedGramTest {
         float[] expected = new float[n * n], actual = new float[n * n], twin = new float[n * n];
         ShiftedGram.gram(s, true, clean, 0, expected, 0);
         ShiftedGram.gram(s, true, dirty, 0, actual, 0);
-        ShiftedGram.scalar(ShiftedGram.lanes(), s, true, dirty, 0, twin, 0);
+        ShiftedGram.scalar(s, true, dirty, 0, twin, 0);
         for (int i = 0; i < expected.length; i++) {
             assertTrue(Float.isFinite(actual[i]), "entry " + i + " is " + actual[i]);
             assertEquals(expected[i], actual[i], 0f, "entry " + i);

@@ -1,0 +1,123 @@
+package org.panagrad.bench;
+
+import java.io.File;
+import java.lang.reflect.Constructor;
+import java.lang.reflect.Field;
+import java.lang.reflect.Method;
+import java.net.URL;
+import java.net.URLClassLoader;
+import java.util.Arrays;
+import java.util.List;
+import java.util.SplittableRandom;
+
+/**
+ * {@link KfacFactorsBench}'s two programs (the batch gradient and K-FAC's factors, one sampled label per example)
+ * of two jars in one JVM, each jar's engine and fixture loaded by its own class loader, timed in alternating rounds
+ * (the side that goes first swaps every round): both sides see the same load, so the per-round ratios are steadier
+ * than two JVMs run one after the other. Prints each side's median gradient and factors times, the factors over the
+ * gradient of each side, and new over base for the factors, per round.
+ * <pre>
+ * flock /tmp/jmh.lock java --add-modules jdk.incubator.vector -Dmodel=lenet5 -Dthreads=1 \
+ *   -cp bench/target/benchmarks.jar org.panagrad.bench.KfacAlternating BASE_JAR NEW_JAR [REPS [ROUNDS [WARMUP]]]
+ * </pre>
+ */
+public final class KfacAlternating {
+    private KfacAlternating() {}
+
+    /** One jar's two programs, called by reflection. */
+    private static final class Side {
+        final Object gradient, kfac;
+        final Method runGradient, runKfac;
+        final SplittableRandom rnd = new SplittableRandom(3);
+
+        Side(String jar, String model, int threads) throws Exception {
+            ClassLoader loader = new URLClassLoader(new URL[] {new File(jar).toURI().toURL()}, ClassLoader.getPlatformClassLoader());
+            loader.loadClass("org.panagrad.kernels.Gemm").getMethod("setThreads", int.class).invoke(null, threads);
+            Class<?> fixture = loader.loadClass("org.panagrad.bench.ModelFixture");
+            Constructor<?> make = fixture.getDeclaredConstructor(String.class, int.class, long.class);
+            make.setAccessible(true);
+            Object f = make.newInstance(model, 128, 42L);
+            Method compile = fixture.getDeclaredMethod("compileGradient");
+            compile.setAccessible(true);
+            gradient = compile.invoke(f);
+            Class<?> backprop = loader.loadClass("org.panagrad.curvature.LayerBackprop");
+            Class<?> vectors = loader.loadClass("org.panagrad.curvature.LayerBackprop$Vectors");
+            Object pass = field(fixture, "pass").get(f);
+            Object calls = pass.getClass().getMethod("layerCalls").invoke(pass);
+            Method compileKfac = null;
+            for (Method m : backprop.getMethods()) if (m.getName().equals("compile") && m.getParameterCount() == 7) compileKfac = m;
+            @SuppressWarnings({"unchecked", "rawtypes"})
+            Object sampled = Enum.valueOf((Class) vectors, "SAMPLED");
+            kfac = compileKfac.invoke(null, field(fixture, "store").get(f), field(fixture, "logits").get(f), (List<?>) calls, sampled,
+                    "KFAC", true, false);
+            Object program = backprop.getMethod("program").invoke(kfac);
+            Object x = field(fixture, "x").get(f);
+            for (Method m : program.getClass().getMethods()) {
+                if (m.getName().equals("set") && m.getParameterCount() == 3 && m.getParameterTypes()[1] == float[].class) {
+                    m.invoke(program, x, field(fixture, "images").get(f), 0);
+                }
+            }
+            runGradient = gradient.getClass().getMethod("run");
+            runKfac = backprop.getMethod("run", SplittableRandom.class);
+        }
+
+        private static Field field(Class<?> c, String name) throws NoSuchFieldException {
+            Field f = c.getDeclaredField(name);
+            f.setAccessible(true);
+            return f;
+        }
+
+        double time(boolean factors, int reps) throws Exception {
+            long t0 = System.nanoTime();
+            for (int i = 0; i < reps; i++) {
+                if (factors) runKfac.invoke(kfac, rnd);
+                else runGradient.invoke(gradient);
+            }
+            return (System.nanoTime() - t0) / 1e6 / reps;
+        }
+    }
+
+    public static void main(String[] args) throws Exception {
+        String model = System.getProperty("model", "lenet5");
+        int threads = Integer.getInteger("threads", 1);
+        int reps = args.length > 2 ? Integer.parseInt(args[2]) : 50, rounds = args.length > 3 ? Integer.parseInt(args[3]) : 10;
+        int warmup = args.length > 4 ? Integer.parseInt(args[4]) : 1500;
+        Side[] sides = {new Side(args[0], model, threads), new Side(args[1], model, threads)};
+        for (int w = 0; w < warmup; w += 50) {
+            for (Side s : sides) {
+                s.time(false, 50);
+                s.time(true, 50);
+            }
+        }
+        double[][] gradient = new double[2][rounds], factors = new double[2][rounds];
+        for (int r = 0; r < rounds; r++) {
+            for (int turn = 0; turn < 2; turn++) {
+                int s = (r & 1) == 0 ? turn : 1 - turn;
+                gradient[s][r] = sides[s].time(false, reps);
+                factors[s][r] = sides[s].time(true, reps);
+            }
+        }
+        System.out.printf("%s, batch 128, %d thread(s), %d rounds of %d calls each (after %d):%n", model, threads, rounds, reps, warmup);
+        for (int s = 0; s < 2; s++) {
+            double[] over = new double[rounds];
+            for (int r = 0; r < rounds; r++) over[r] = factors[s][r] / gradient[s][r];
+            System.out.printf("  %s %s: gradient %.3f ms, factors %.3f ms, factors / gradient %s%n", s == 0 ? "base" : "new ", args[s],
+                    median(gradient[s]), median(factors[s]), summary(over));
+        }
+        double[] ratio = new double[rounds];
+        for (int r = 0; r < rounds; r++) ratio[r] = factors[1][r] / factors[0][r];
+        System.out.printf("  factors new / base per round: %s%n", summary(ratio));
+    }
+
+    private static double median(double[] v) {
+        double[] s = v.clone();
+        Arrays.sort(s);
+        return s[s.length / 2];
+    }
+
+    private static String summary(double[] v) {
+        double[] s = v.clone();
+        Arrays.sort(s);
+        return String.format("median %.3f [%.3f - %.3f]", s[s.length / 2], s[0], s[s.length - 1]);
+    }
+}
