@@ -21,7 +21,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * Chains of two broadcasting binary ops whose first result nothing else reads run as one pass (ElementwiseChain): the
- * HVP of three layer norm + GELU layers has many, and runs with them to the float64 reference and to the same bits
+ * HVP of six layer norm + GELU layers has many, and runs with them to the float64 reference and to the same bits
  * as the program compiled without fusion; a product read elsewhere is stored, and a program with few chains keeps
  * its binary ops.
  */
@@ -31,7 +31,7 @@ class ElementwiseChainsTest {
         Graph g = new Graph();
         Node x = g.input("x", 6, 5, 16), w = g.input("w", 16), b = g.input("b", 16), c = g.input("c", 6, 5, 16);
         Node h = x;
-        for (int layer = 0; layer < 3; layer++) h = Ops.gelu(Ops.layerNorm(h, new int[] {16}, w, b, 1e-6));
+        for (int layer = 0; layer < 6; layer++) h = Ops.gelu(Ops.layerNorm(h, new int[] {16}, w, b, 1e-6));
         Node loss = Ops.sum(Ops.mul(c, h));
         Node[] params = {x, w, b};
         Node[] v = {g.input("vx", 6, 5, 16), g.input("vw", 16), g.input("vb", 16)};
