@@ -126,7 +126,7 @@ public final class Compiler {
         rewritten = AttentionLowering.run(rewritten, options.lower());
         if (options.simplify()) rewritten = Simplify.run(rewritten);
         if (options.cse()) rewritten = CommonSubexpressions.run(rewritten);
-        if (options.fuse()) rewritten = ElementwiseChains.run(BatchNormReluFusion.run(Fusion.run(rewritten)));
+        if (options.fuse()) rewritten = BatchNormReluFusion.run(Fusion.run(rewritten));
         return rewritten;
     }
 

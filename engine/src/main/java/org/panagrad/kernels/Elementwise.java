@@ -5,115 +5,57 @@ package org.panagrad.kernels;
  * innermost row in a SIMD body (operands with row stride 0 or 1: broadcast or contiguous) or its scalar twin.
  * Outputs are dense. In-place use (out == an input of the output's size, same offset) is allowed.
  * <p>
- * The dense one-operand and two-operand kernels (unary ops, a long scale, the ReLU mask, step) run in ranges of
+ * The dense one-operand and two-operand kernels (unary ops, the ReLU mask, step) run in ranges of
  * {@link #CHUNK} elements over the worker pool ({@link ItemSplit}). A chunk is a whole number of vectors, so every
  * element falls at the same place of a vector (or of the scalar tail) as in one pass from the start, and the
- * result is the same bit for bit at any thread count. The strided kernels (binary ops and chains, select, broadcast) split
- * the outermost axis of their index space (a transformer's [B*T, d] rows), or its one axis in such chunks: every
- * row is walked whole by the same code, so they too give the same bits at any thread count.
+ * result is the same bit for bit at any thread count.
  */
 public final class Elementwise {
     private Elementwise() {}
 
     /** out = a op b over the index space s, whose operands are (out, a, b). */
     public static void binary(BinaryOp op, Strided s, float[] a, int aOff, float[] b, int bOff, float[] out, int outOff) {
-        Job.current().runStrided(Kind.BINARY, op, null, s, null, 0, a, aOff, b, bOff, out, outOff, 3);
-    }
-
-    /** out = op(a, b, c) over the index space s, whose operands are (out, a, b, c): two binary ops in one pass. */
-    public static void chain(ChainOp op, Strided s, float[] a, int aOff, float[] b, int bOff, float[] c, int cOff,
-                             float[] out, int outOff) {
-        Job.current().runStrided(Kind.CHAIN, null, op, s, c, cOff, a, aOff, b, bOff, out, outOff, 4);
+        binary(Simd.ENABLED, op, s, 0, a, aOff, b, bOff, out, outOff);
     }
 
     /** out = mask != 0 ? a : b over the index space s, whose operands are (out, mask, a, b). */
     public static void select(Strided s, float[] mask, int maskOff, float[] a, int aOff, float[] b, int bOff,
                               float[] out, int outOff) {
-        Job.current().runStrided(Kind.SELECT, null, null, s, mask, maskOff, a, aOff, b, bOff, out, outOff, 4);
+        select(Simd.ENABLED, s, 0, mask, maskOff, a, aOff, b, bOff, out, outOff);
     }
 
     /** out = x repeated along the axes where its stride is 0: s's operands are (out, x). */
     public static void broadcast(Strided s, float[] x, int xOff, float[] out, int outOff) {
-        Job.current().runStrided(Kind.BROADCAST, null, null, s, null, 0, x, xOff, null, 0, out, outOff, 2);
+        broadcast(Simd.ENABLED, s, 0, x, xOff, out, outOff);
     }
 
     // The walks, with the body chosen by simd so that tests can run both in one JVM. Recursion over the outer
     // axes (at most eight) allocates nothing; the last two axes are one loop of rows, so a row costs no call of
-    // its own. Each walks indices [from, to) of its axis (a split call's range of the outermost axis: rows, or a
-    // piece of the one row when the space collapsed to one axis) and all of every axis inside it.
+    // its own.
 
     static void binary(boolean simd, BinaryOp op, Strided s, int axis, float[] a, int ai, float[] b, int bi,
                        float[] out, int oi) {
-        binary(simd, op, s, axis, 0, s.dim(axis), a, ai, b, bi, out, oi);
-    }
-
-    private static void binary(boolean simd, BinaryOp op, Strided s, int axis, int from, int to, float[] a, int ai,
-                               float[] b, int bi, float[] out, int oi) {
-        int last = s.rank() - 1, as = s.stride(1, axis), bs = s.stride(2, axis), os = s.stride(0, axis);
-        ai += from * as;
-        bi += from * bs;
-        oi += from * os;
+        int last = s.rank() - 1, n = s.dim(axis), as = s.stride(1, axis), bs = s.stride(2, axis), os = s.stride(0, axis);
         if (axis < last - 1) {
-            for (int i = from; i < to; i++, ai += as, bi += bs, oi += os) {
-                binary(simd, op, s, axis + 1, 0, s.dim(axis + 1), a, ai, b, bi, out, oi);
-            }
+            for (int i = 0; i < n; i++, ai += as, bi += bs, oi += os) binary(simd, op, s, axis + 1, a, ai, b, bi, out, oi);
             return;
         }
-        int rows = axis == last ? 1 : to - from, cols = axis == last ? to - from : s.dim(last);
-        int ac = s.stride(1, last), bc = s.stride(2, last);
+        int rows = axis == last ? 1 : n, cols = s.dim(last), ac = s.stride(1, last), bc = s.stride(2, last);
         for (int i = 0; i < rows; i++, ai += as, bi += bs, oi += os) {
             if (simd) ElementwiseSimd.binaryRow(op, cols, a, ai, ac, b, bi, bc, out, oi);
             else ElementwiseScalar.binaryRow(op, cols, a, ai, ac, b, bi, bc, out, oi);
         }
     }
 
-    static void chain(boolean simd, ChainOp op, Strided s, int axis, float[] a, int ai, float[] b, int bi, float[] c,
-                      int ci, float[] out, int oi) {
-        chain(simd, op, s, axis, 0, s.dim(axis), a, ai, b, bi, c, ci, out, oi);
-    }
-
-    private static void chain(boolean simd, ChainOp op, Strided s, int axis, int from, int to, float[] a, int ai,
-                              float[] b, int bi, float[] c, int ci, float[] out, int oi) {
-        int last = s.rank() - 1, os = s.stride(0, axis);
-        int as = s.stride(1, axis), bs = s.stride(2, axis), cs = s.stride(3, axis);
-        ai += from * as;
-        bi += from * bs;
-        ci += from * cs;
-        oi += from * os;
-        if (axis < last - 1) {
-            for (int i = from; i < to; i++, ai += as, bi += bs, ci += cs, oi += os) {
-                chain(simd, op, s, axis + 1, 0, s.dim(axis + 1), a, ai, b, bi, c, ci, out, oi);
-            }
-            return;
-        }
-        int rows = axis == last ? 1 : to - from, cols = axis == last ? to - from : s.dim(last);
-        int ac = s.stride(1, last), bc = s.stride(2, last), cc = s.stride(3, last);
-        for (int i = 0; i < rows; i++, ai += as, bi += bs, ci += cs, oi += os) {
-            if (simd) ElementwiseSimd.chainRow(op, cols, a, ai, ac, b, bi, bc, c, ci, cc, out, oi);
-            else ElementwiseScalar.chainRow(op, cols, a, ai, ac, b, bi, bc, c, ci, cc, out, oi);
-        }
-    }
-
     static void select(boolean simd, Strided s, int axis, float[] m, int mi, float[] a, int ai, float[] b, int bi,
                        float[] out, int oi) {
-        select(simd, s, axis, 0, s.dim(axis), m, mi, a, ai, b, bi, out, oi);
-    }
-
-    private static void select(boolean simd, Strided s, int axis, int from, int to, float[] m, int mi, float[] a,
-                               int ai, float[] b, int bi, float[] out, int oi) {
-        int last = s.rank() - 1, os = s.stride(0, axis);
+        int last = s.rank() - 1, n = s.dim(axis), os = s.stride(0, axis);
         int ms = s.stride(1, axis), as = s.stride(2, axis), bs = s.stride(3, axis);
-        mi += from * ms;
-        ai += from * as;
-        bi += from * bs;
-        oi += from * os;
         if (axis < last - 1) {
-            for (int i = from; i < to; i++, mi += ms, ai += as, bi += bs, oi += os) {
-                select(simd, s, axis + 1, 0, s.dim(axis + 1), m, mi, a, ai, b, bi, out, oi);
-            }
+            for (int i = 0; i < n; i++, mi += ms, ai += as, bi += bs, oi += os) select(simd, s, axis + 1, m, mi, a, ai, b, bi, out, oi);
             return;
         }
-        int rows = axis == last ? 1 : to - from, cols = axis == last ? to - from : s.dim(last);
+        int rows = axis == last ? 1 : n, cols = s.dim(last);
         int mc = s.stride(1, last), ac = s.stride(2, last), bc = s.stride(3, last);
         for (int i = 0; i < rows; i++, mi += ms, ai += as, bi += bs, oi += os) {
             if (simd) ElementwiseSimd.selectRow(cols, m, mi, mc, a, ai, ac, b, bi, bc, out, oi);
@@ -122,19 +64,12 @@ public final class Elementwise {
     }
 
     static void broadcast(boolean simd, Strided s, int axis, float[] x, int xi, float[] out, int oi) {
-        broadcast(simd, s, axis, 0, s.dim(axis), x, xi, out, oi);
-    }
-
-    private static void broadcast(boolean simd, Strided s, int axis, int from, int to, float[] x, int xi, float[] out,
-                                  int oi) {
-        int last = s.rank() - 1, xs = s.stride(1, axis), os = s.stride(0, axis);
-        xi += from * xs;
-        oi += from * os;
+        int last = s.rank() - 1, n = s.dim(axis), xs = s.stride(1, axis), os = s.stride(0, axis);
         if (axis < last - 1) {
-            for (int i = from; i < to; i++, xi += xs, oi += os) broadcast(simd, s, axis + 1, 0, s.dim(axis + 1), x, xi, out, oi);
+            for (int i = 0; i < n; i++, xi += xs, oi += os) broadcast(simd, s, axis + 1, x, xi, out, oi);
             return;
         }
-        int rows = axis == last ? 1 : to - from, cols = axis == last ? to - from : s.dim(last), xc = s.stride(1, last);
+        int rows = axis == last ? 1 : n, cols = s.dim(last), xc = s.stride(1, last);
         for (int i = 0; i < rows; i++, xi += xs, oi += os) {
             if (xc == 0) fill(simd, cols, x[xi], out, oi);
             else if (xc == 1) System.arraycopy(x, xi, out, oi, cols);
@@ -181,11 +116,6 @@ public final class Elementwise {
             ElementwiseScalar.scale(n, c, x, xOff, out, outOff);
             return;
         }
-        Job.current().run(Kind.SCALE, null, n, c, x, xOff, null, 0, out, outOff);
-    }
-
-    /** A range of a long {@link #scale} on vectors, a chunk per call. */
-    private static void scaleRange(int n, float c, float[] x, int xOff, float[] out, int outOff) {
         for (int i = 0; i < n; i += SCALE_CHUNK) {
             ElementwiseSimd.scale(Math.min(SCALE_CHUNK, n - i), c, x, xOff + i, out, outOff + i);
         }
@@ -239,12 +169,9 @@ public final class Elementwise {
     /** Elements per item of a split call: a whole number of vectors at every width (512 bits: 16 lanes). */
     static final int CHUNK = 4096;
 
-    private enum Kind { UNARY, STEP, RELU_BACKWARD, SCALE, BINARY, CHAIN, SELECT, BROADCAST }
+    private enum Kind { UNARY, STEP, RELU_BACKWARD }
 
-    /**
-     * One call of a dense kernel (its chunks) or of a strided one (the outermost axis of its index space, or chunks
-     * of its one axis) split over the pool; one per calling thread, reused.
-     */
+    /** One call of a dense kernel, its chunks split over the pool; one per calling thread, reused. */
     private static final class Job extends ItemSplit {
         private static final ThreadLocal<Job> PER_THREAD = ThreadLocal.withInitial(Job::new);
 
@@ -254,13 +181,10 @@ public final class Elementwise {
 
         private Kind kind;
         private UnaryOp op;
-        private BinaryOp binaryOp;
-        private ChainOp chainOp;
-        private Strided s;
         private int n;
         private float c;
-        private float[] m, a, b, out; // m: select's mask, or a chain's third operand
-        private int mOff, aOff, bOff, outOff;
+        private float[] a, b, out;
+        private int aOff, bOff, outOff;
 
         void run(Kind kind, UnaryOp op, int n, float c, float[] a, int aOff, float[] b, int bOff, float[] out, int outOff) {
             this.kind = kind;
@@ -280,59 +204,13 @@ public final class Elementwise {
             }
         }
 
-        /**
-         * A walk over s, whose {@code operands} arrays (output included) are each read or written once per element.
-         * Items are the outermost axis's indices, or chunks of {@link #CHUNK} when s has one axis (a whole number
-         * of vectors, so the scalar tail falls where it would in one pass).
-         */
-        void runStrided(Kind kind, BinaryOp binaryOp, ChainOp chainOp, Strided s, float[] m, int mOff, float[] a,
-                        int aOff, float[] b, int bOff, float[] out, int outOff, int operands) {
-            this.kind = kind;
-            this.binaryOp = binaryOp;
-            this.chainOp = chainOp;
-            this.s = s;
-            this.m = m;
-            this.mOff = mOff;
-            this.a = a;
-            this.aOff = aOff;
-            this.b = b;
-            this.bOff = bOff;
-            this.out = out;
-            this.outOff = outOff;
-            try {
-                int outer = s.dim(0);
-                if (s.rank() == 1) run((outer + CHUNK - 1) / CHUNK, (long) operands * CHUNK);
-                else run(outer, (long) operands * (s.size() / outer));
-            } finally {
-                this.m = this.a = this.b = this.out = null;
-                this.s = null;
-                this.binaryOp = null;
-                this.chainOp = null;
-            }
-        }
-
         @Override
         void runItems(int from, int to) {
-            if (kind == Kind.BINARY || kind == Kind.CHAIN || kind == Kind.SELECT || kind == Kind.BROADCAST) {
-                int lo = from, hi = to;
-                if (s.rank() == 1) {
-                    lo = from * CHUNK;
-                    hi = Math.min(s.dim(0), to * CHUNK);
-                }
-                switch (kind) {
-                    case BINARY -> binary(Simd.ENABLED, binaryOp, s, 0, lo, hi, a, aOff, b, bOff, out, outOff);
-                    case CHAIN -> chain(Simd.ENABLED, chainOp, s, 0, lo, hi, a, aOff, b, bOff, m, mOff, out, outOff);
-                    case SELECT -> select(Simd.ENABLED, s, 0, lo, hi, m, mOff, a, aOff, b, bOff, out, outOff);
-                    default -> broadcast(Simd.ENABLED, s, 0, lo, hi, a, aOff, out, outOff);
-                }
-                return;
-            }
             int i = from * CHUNK, len = Math.min(n, to * CHUNK) - i;
             switch (kind) {
                 case UNARY -> unaryRange(op, len, a, aOff + i, out, outOff + i);
                 case STEP -> stepRange(len, c, a, aOff + i, out, outOff + i);
-                case SCALE -> scaleRange(len, c, a, aOff + i, out, outOff + i);
-                default -> reluBackwardRange(len, a, aOff + i, b, bOff + i, out, outOff + i);
+                case RELU_BACKWARD -> reluBackwardRange(len, a, aOff + i, b, bOff + i, out, outOff + i);
             }
         }
     }

@@ -10,12 +10,6 @@ public final class ElementwiseScalar {
         for (int j = 0; j < n; j++) out[oi + j] = op.apply(a[ai + j * as], b[bi + j * bs]);
     }
 
-    /** One innermost row: out[j] = op(a[j * as], b[j * bs], c[j * cs]). */
-    public static void chainRow(ChainOp op, int n, float[] a, int ai, int as, float[] b, int bi, int bs, float[] c,
-                                int ci, int cs, float[] out, int oi) {
-        for (int j = 0; j < n; j++) out[oi + j] = op.apply(a[ai + j * as], b[bi + j * bs], c[ci + j * cs]);
-    }
-
     public static void selectRow(int n, float[] m, int mi, int ms, float[] a, int ai, int as, float[] b, int bi, int bs,
                                  float[] out, int oi) {
         for (int j = 0; j < n; j++) out[oi + j] = m[mi + j * ms] != 0f ? a[ai + j * as] : b[bi + j * bs];

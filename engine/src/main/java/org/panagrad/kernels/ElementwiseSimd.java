@@ -55,34 +55,6 @@ final class ElementwiseSimd {
         return j;
     }
 
-    /** One innermost row of {@link ChainOp}: out[j] = op(a[j * as], b[j * bs], c[j * cs]), strides as binaryRow's. */
-    static void chainRow(ChainOp op, int n, float[] a, int ai, int as, float[] b, int bi, int bs, float[] c, int ci,
-                         int cs, float[] out, int oi) {
-        int bound = unit(as) && unit(bs) && unit(cs) ? F.loopBound(n) : 0;
-        int j = chainVectors(op, bound, a, ai, as, b, bi, bs, c, ci, cs, out, oi);
-        for (; j < n; j++) out[oi + j] = op.apply(a[ai + j * as], b[bi + j * bs], c[ci + j * cs]);
-    }
-
-    /** As {@link #binaryVectors}: one loop for every chain, the op chosen per vector, each arm storing its own result. */
-    private static int chainVectors(ChainOp op, int bound, float[] a, int ai, int as, float[] b, int bi, int bs,
-                                    float[] c, int ci, int cs, float[] out, int oi) {
-        int j = 0;
-        for (; j < bound; j += F.length()) {
-            FloatVector x = as == 0 ? FloatVector.broadcast(F, a[ai]) : FloatVector.fromArray(F, a, ai + j);
-            FloatVector y = bs == 0 ? FloatVector.broadcast(F, b[bi]) : FloatVector.fromArray(F, b, bi + j);
-            FloatVector z = cs == 0 ? FloatVector.broadcast(F, c[ci]) : FloatVector.fromArray(F, c, ci + j);
-            switch (op) {
-                case MUL_ADD -> x.mul(y).add(z).intoArray(out, oi + j);
-                case MUL_SUB -> x.mul(y).sub(z).intoArray(out, oi + j);
-                case MUL_SUBTRACTED -> z.sub(x.mul(y)).intoArray(out, oi + j);
-                case MUL_MUL -> x.mul(y).mul(z).intoArray(out, oi + j);
-                case ADD_MUL -> x.add(y).mul(z).intoArray(out, oi + j);
-                case SUB_MUL -> x.sub(y).mul(z).intoArray(out, oi + j);
-            }
-        }
-        return j;
-    }
-
     /** out[j] = m[j * ms] != 0 ? a[j * as] : b[j * bs]: where(mask, a, b) along one row. */
     static void selectRow(int n, float[] m, int mi, int ms, float[] a, int ai, int as, float[] b, int bi, int bs,
                           float[] out, int oi) {

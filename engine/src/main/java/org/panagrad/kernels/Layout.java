@@ -9,35 +9,21 @@ package org.panagrad.kernels;
 public final class Layout {
     private Layout() {}
 
-    /**
-     * Copies the plan's index space from {@code src[srcOff...]} to {@code dst[dstOff...]}; a large copy runs ranges of
-     * its outermost walked axis over the worker pool ({@link ItemSplit}: disjoint destinations, the same bits).
-     */
+    /** Copies the plan's index space from {@code src[srcOff...]} to {@code dst[dstOff...]}. */
     public static void copy(StridedCopy plan, float[] src, int srcOff, float[] dst, int dstOff) {
-        CopyJob.current().run(plan, src, srcOff, dst, dstOff);
+        copy(plan, Simd.ENABLED, src, srcOff, dst, dstOff);
     }
 
-    /** {@link #copy} with the body chosen by the caller (tests run both), on this thread. */
+    /** {@link #copy} with the body chosen by the caller (tests run both). */
     static void copy(StridedCopy plan, boolean simd, float[] src, int srcOff, float[] dst, int dstOff) {
-        walk(plan, simd, 0, 0, outerLength(plan, 0), src, srcOff, dst, dstOff);
-    }
-
-    /** The length of the walk's axis at this level (1 at the inner loop, which the walk does whole). */
-    private static int outerLength(StridedCopy p, int level) {
-        return level < p.outer.length ? p.dims[p.outer[level]] : 1;
+        walk(plan, simd, 0, src, srcOff, dst, dstOff);
     }
 
     // Recursion over the outer axes (at most 6 deep): no counters to allocate, and the inner loop gets whole rows.
-    // Each level walks indices [from, to) of its axis: all of it but at the top of a split call.
-    private static void walk(StridedCopy p, boolean simd, int level, int from, int to, float[] src, int s, float[] dst,
-                             int d) {
+    private static void walk(StridedCopy p, boolean simd, int level, float[] src, int s, float[] dst, int d) {
         if (level < p.outer.length) {
-            int a = p.outer[level], ss = p.src[a], ds = p.dst[a];
-            s += from * ss;
-            d += from * ds;
-            for (int i = from; i < to; i++, s += ss, d += ds) {
-                walk(p, simd, level + 1, 0, outerLength(p, level + 1), src, s, dst, d);
-            }
+            int a = p.outer[level], n = p.dims[a], ss = p.src[a], ds = p.dst[a];
+            for (int i = 0; i < n; i++, s += ss, d += ds) walk(p, simd, level + 1, src, s, dst, d);
             return;
         }
         int last = p.dims.length - 1, len = p.dims[last];
@@ -55,39 +41,6 @@ public final class Layout {
             case STRIDED: // no vector form: element by element in both bodies
                 LayoutScalar.strided(rows, len, src, s, srs, p.src[last], dst, d, drs, p.dst[last]);
                 break;
-        }
-    }
-
-    /** One copy, its outermost walked axis split over the pool; one per calling thread, reused. */
-    private static final class CopyJob extends ItemSplit {
-        private static final ThreadLocal<CopyJob> PER_THREAD = ThreadLocal.withInitial(CopyJob::new);
-
-        static CopyJob current() {
-            return PER_THREAD.get();
-        }
-
-        private StridedCopy plan;
-        private float[] src, dst;
-        private int srcOff, dstOff;
-
-        void run(StridedCopy plan, float[] src, int srcOff, float[] dst, int dstOff) {
-            int items = outerLength(plan, 0);
-            this.plan = plan;
-            this.src = src;
-            this.srcOff = srcOff;
-            this.dst = dst;
-            this.dstOff = dstOff;
-            try {
-                run(items, items == 0 ? 0 : 2L * (plan.size() / items));
-            } finally {
-                this.plan = null;
-                this.src = this.dst = null;
-            }
-        }
-
-        @Override
-        void runItems(int from, int to) {
-            walk(plan, Simd.ENABLED, 0, from, to, src, srcOff, dst, dstOff);
         }
     }
 

@@ -13,7 +13,7 @@ import java.util.stream.Collectors;
  * dimensions count as 1. An operand repeats along the output axes where it is missing or has size 1, which
  * kernels read with stride 0 rather than materialising the repetition.
  */
-public final class Broadcast {
+final class Broadcast {
     private Broadcast() {}
 
     /** The broadcast shape of the operands, or a ShapeException naming the op, every operand and the axis. */
@@ -47,7 +47,7 @@ public final class Broadcast {
     }
 
     /** Whether s broadcasts to out: at most out's rank, and each dimension equal to out's or 1. */
-    public static boolean broadcastsTo(Shape s, Shape out) {
+    static boolean broadcastsTo(Shape s, Shape out) {
         int lead = out.rank() - s.rank();
         if (lead < 0) return false;
         for (int a = 0; a < s.rank(); a++) if (s.dim(a) != 1 && s.dim(a) != out.dim(a + lead)) return false;
@@ -64,14 +64,14 @@ public final class Broadcast {
     }
 
     /** The index space of an op that writes out and reads the operands with broadcasting. */
-    public static Strided layout(Shape out, Shape... operands) {
+    static Strided layout(Shape out, Shape... operands) {
         int[][] strides = new int[operands.length][];
         for (int k = 0; k < operands.length; k++) strides[k] = Axes.strides(out, axes(operands[k], out));
         return Strided.elementwise(out.dims(), strides);
     }
 
     /** For each element of out, the element of an operand of shape s it reads: for the reference interpreter. */
-    public static int[] index(Shape s, Shape out) {
+    static int[] index(Shape s, Shape out) {
         return Axes.index(out, axes(s, out));
     }
 

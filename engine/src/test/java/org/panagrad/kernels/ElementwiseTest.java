@@ -73,40 +73,6 @@ class ElementwiseTest {
         }
     }
 
-    /** A chain is its two binary ops in sequence, bit for bit, in both bodies, on every broadcast pattern. */
-    @ParameterizedTest
-    @MethodSource("sizes")
-    void chainsWalkEveryPatternAsTheirTwoBinaryOps(int n) {
-        Random rnd = new Random(n);
-        for (Pattern p : patterns(n)) {
-            int size = numel(p.out());
-            float[] a = random(rnd, OFF + numel(p.operands()[0]), -2f, 2f), b = random(rnd, OFF + numel(p.operands()[1]), -2f, 2f);
-            float[] c = random(rnd, OFF + numel(p.operands()[2]), -2f, 2f);
-            int[] ia = offsets(p.out(), broadcastStrides(p.operands()[0], p.out()));
-            int[] ib = offsets(p.out(), broadcastStrides(p.operands()[1], p.out()));
-            int[] ic = offsets(p.out(), broadcastStrides(p.operands()[2], p.out()));
-            Strided s = layout(p, 3);
-            for (ChainOp op : ChainOp.values()) {
-                float[] naive = new float[OFF + size], scalar = new float[OFF + size], simd = new float[OFF + size];
-                for (int i = 0; i < size; i++) {
-                    float x = a[OFF + ia[i]], y = b[OFF + ib[i]], z = c[OFF + ic[i]];
-                    naive[OFF + i] = switch (op) {
-                        case MUL_ADD -> BinaryOp.ADD.apply(BinaryOp.MUL.apply(x, y), z);
-                        case MUL_SUB -> BinaryOp.SUB.apply(BinaryOp.MUL.apply(x, y), z);
-                        case MUL_SUBTRACTED -> BinaryOp.SUB.apply(z, BinaryOp.MUL.apply(x, y));
-                        case MUL_MUL -> BinaryOp.MUL.apply(BinaryOp.MUL.apply(x, y), z);
-                        case ADD_MUL -> BinaryOp.MUL.apply(BinaryOp.ADD.apply(x, y), z);
-                        case SUB_MUL -> BinaryOp.MUL.apply(BinaryOp.SUB.apply(x, y), z);
-                    };
-                }
-                Elementwise.chain(false, op, s, 0, a, OFF, b, OFF, c, OFF, scalar, OFF);
-                Elementwise.chain(true, op, s, 0, a, OFF, b, OFF, c, OFF, simd, OFF);
-                assertArrayEquals(naive, scalar, op + " scalar " + p + " as " + s);
-                assertArrayEquals(naive, simd, op + " simd " + p + " as " + s);
-            }
-        }
-    }
-
     @ParameterizedTest
     @MethodSource("sizes")
     void rowsWithOtherStridesGoElementByElement(int n) {
@@ -116,13 +82,6 @@ class ElementwiseTest {
             float[] want = new float[OFF + n], got = new float[OFF + n];
             ElementwiseScalar.binaryRow(op, n, a, OFF, 3, b, OFF, 1, want, OFF);
             ElementwiseSimd.binaryRow(op, n, a, OFF, 3, b, OFF, 1, got, OFF);
-            assertArrayEquals(want, got, op + " with stride 3");
-        }
-        float[] c = random(rnd, OFF + n, -1f, 1f);
-        for (ChainOp op : ChainOp.values()) {
-            float[] want = new float[OFF + n], got = new float[OFF + n];
-            ElementwiseScalar.chainRow(op, n, a, OFF, 3, b, OFF, 1, c, OFF, 0, want, OFF);
-            ElementwiseSimd.chainRow(op, n, a, OFF, 3, b, OFF, 1, c, OFF, 0, got, OFF);
             assertArrayEquals(want, got, op + " with stride 3");
         }
     }

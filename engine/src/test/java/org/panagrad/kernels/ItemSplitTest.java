@@ -85,43 +85,4 @@ class ItemSplitTest {
         sameBits("masked affine pair", n, out -> Normalization.maskedAffinePair(outer, channels, inner, g, 2, sb, 0, hb, 0,
                 x, 1, sa, 0, ha, 0, sa, 0, ha, 0, out, 0));
     }
-
-    /**
-     * The strided kernels of a transformer's [B*T, d] rows split by rows (or, collapsed to one axis, by chunks): binary
-     * ops and chains against per-row statistics, select, broadcast, per-row reductions, layer norm, the head permute
-     * and a long scale.
-     */
-    @Test
-    void stridedKernelsGiveTheSameBitsOnTwoThreads() {
-        Random rnd = new Random(24);
-        int rows = 128 * 17 + 1, d = 64, n = rows * d;
-        assertEquals(2, ItemSplit.parts(rows, 2L * d, 2));
-        float[] x = KernelTestSupport.random(rnd, n + 1, -2f, 2f), y = KernelTestSupport.random(rnd, n + 2, -1f, 1f);
-        float[] col = KernelTestSupport.random(rnd, rows + 3, -1f, 1f), row = KernelTestSupport.random(rnd, d, -1f, 1f);
-        int[] full = {rows, d}, perRow = {rows, 1}, dense = Strided.dense(full);
-        int[] colStrides = KernelTestSupport.broadcastStrides(perRow, full), rowStrides = KernelTestSupport.broadcastStrides(new int[] {d}, full);
-        Strided two = Strided.elementwise(full, dense, colStrides);
-        Strided three = Strided.elementwise(full, dense, colStrides, rowStrides);
-        Strided flat = Strided.elementwise(full, dense, dense);
-        assertEquals(1, flat.rank());
-        for (BinaryOp op : BinaryOp.values()) {
-            sameBits(op + " per row", n, out -> Elementwise.binary(op, two, x, 1, col, 3, out, 0));
-            sameBits(op + " dense", n, out -> Elementwise.binary(op, flat, x, 1, y, 2, out, 0));
-        }
-        for (ChainOp op : ChainOp.values()) {
-            sameBits(op + " chain", n, out -> Elementwise.chain(op, three, x, 1, col, 3, row, 0, out, 0));
-        }
-        sameBits("select", n, out -> Elementwise.select(three, x, 1, y, 2, row, 0, out, 0));
-        sameBits("broadcast", n, out -> Elementwise.broadcast(Strided.elementwise(full, colStrides), col, 3, out, 0));
-        Strided lastAxis = Strided.reduction(full, 0b10), firstAxis = Strided.reduction(full, 0b01);
-        sameBits("row sums", rows, out -> Reductions.sum(lastAxis, x, 1, out, 0));
-        sameBits("row maxima", rows, out -> Reductions.max(lastAxis, x, 1, out, 0));
-        sameBits("column sums", d, out -> Reductions.sum(firstAxis, x, 1, out, 0));
-        sameBits("layer norm", n, out -> LayerNorm.normalize(rows, d, 1e-6f, x, 1, out, 0));
-        sameBits("scale", n, out -> Elementwise.scale(n, 0.37f, x, 1, out, 0));
-        int[] heads = {128, 17, 4, 16};
-        int m = 128 * 17 * 64;
-        StridedCopy permute = StridedCopy.of(heads, StridedCopy.denseStrides(heads), new int[] {17 * 64, 16, 17 * 16, 1});
-        sameBits("head permute", m, out -> Layout.copy(permute, x, 1, out, 0));
-    }
 }

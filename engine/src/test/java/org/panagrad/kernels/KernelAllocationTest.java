@@ -101,25 +101,6 @@ class KernelAllocationTest {
         calls.put("masked channel dots", () -> Normalization.maskedChannelDots(32, 6, 784, dx, 0, x, 0, channel, 0, channel, 0, moments, 0));
         calls.put("masked channel affine pair", () -> Normalization.maskedAffinePair(32, 6, 784, dx, 0, channel, 0, channel, 0,
                 x, 0, channel, 0, channel, 0, channel, 0, channel, 0, g, 0));
-        // A transformer's [B*T, d] rows (vit-tiny's at batch 64) against per-row statistics and per-column weights.
-        int rows = 64 * 17, d = 64, n = rows * d;
-        int[] full = {rows, d}, dense = Strided.dense(full), perRow = {1, 0}, perColumn = {0, 1};
-        float[] a = KernelTestSupport.random(rnd, n, -1f, 1f), out = new float[n], stats = KernelTestSupport.random(rnd, rows, -1f, 1f);
-        float[] weights = KernelTestSupport.random(rnd, d, -1f, 1f);
-        Strided rowOperand = Strided.elementwise(full, dense, perRow), chainLayout = Strided.elementwise(full, dense, perRow, perColumn);
-        Strided denseLayout = Strided.elementwise(full, dense, dense), expandRows = Strided.elementwise(full, perRow);
-        calls.put("binary rows", () -> Elementwise.binary(BinaryOp.SUB, rowOperand, a, 0, stats, 0, out, 0));
-        calls.put("binary dense", () -> Elementwise.binary(BinaryOp.MUL, denseLayout, a, 0, x, 0, out, 0));
-        calls.put("chain rows", () -> Elementwise.chain(ChainOp.MUL_SUBTRACTED, chainLayout, a, 0, stats, 0, weights, 0, out, 0));
-        calls.put("select rows", () -> Elementwise.select(chainLayout, a, 0, stats, 0, weights, 0, out, 0));
-        calls.put("broadcast rows", () -> Elementwise.broadcast(expandRows, stats, 0, out, 0));
-        Strided rowSums = Strided.reduction(full, 0b10);
-        calls.put("row sums", () -> Reductions.sum(rowSums, a, 0, stats, 0));
-        calls.put("layer norm rows", () -> LayerNorm.normalize(rows, d, 1e-6f, a, 0, out, 0));
-        calls.put("scale", () -> Elementwise.scale(n, 0.5f, a, 0, out, 0));
-        int[] heads = {64, 17, 4, 16};
-        StridedCopy permute = StridedCopy.of(heads, StridedCopy.denseStrides(heads), new int[] {17 * 64, 16, 17 * 16, 1});
-        calls.put("head permute", () -> Layout.copy(permute, a, 0, out, 0));
         return calls;
     }
 
@@ -225,15 +206,6 @@ class KernelAllocationTest {
         calls.put("select row", () -> Elementwise.select(rowSelect, y, 0, x, 0, row, 0, out, 0));
         Strided causal = Strided.elementwise(new int[] {rows, cols}, dense, dense, new int[] {0, 0});
         calls.put("select causal", () -> Elementwise.select(causal, mask, 0, x, 0, row, 0, out, 0));
-        int[] rc = {rows, cols};
-        Strided chainDense = Strided.elementwise(rc, dense, dense, dense);
-        Strided chainPerRow = Strided.elementwise(rc, dense, new int[] {1, 0}, dense);
-        Strided chainPerColumn = Strided.elementwise(rc, dense, dense, new int[] {0, 1});
-        for (ChainOp op : ChainOp.values()) {
-            calls.put("chain " + op + " dense", () -> Elementwise.chain(op, chainDense, x, 0, y, 0, p, 0, out, 0));
-            calls.put("chain " + op + " per row", () -> Elementwise.chain(op, chainPerRow, x, 0, col, 0, y, 0, out, 0));
-            calls.put("chain " + op + " per column", () -> Elementwise.chain(op, chainPerColumn, x, 0, y, 0, row, 0, out, 0));
-        }
         Strided expand = Strided.elementwise(dims4, new int[] {0, 1, 0, 0});
         calls.put("broadcast channel", () -> Elementwise.broadcast(expand, channel, 0, out4, 0));
         Strided expandRow = Strided.elementwise(new int[] {rows, cols}, new int[] {0, 1});

@@ -35,7 +35,6 @@ class OpRegistryTest {
             Map.entry("org.panagrad.ops.fused.MaskedProduct", "compiler-only, made after differentiation: CompiledProgramTest"),
             Map.entry("org.panagrad.ops.fused.ReluBackward", "compiler-only, made after differentiation: CompiledProgramTest"),
             Map.entry("org.panagrad.ops.fused.ScaledGram", "compiler-only, made after differentiation: GramScaleFusionTest runs it against the unfused reference"),
-            Map.entry("org.panagrad.ops.fused.ElementwiseChain", "compiler-only, made after differentiation: ElementwiseChainsTest runs it against the unfused reference and the unfused program's bits"),
             Map.entry("org.panagrad.ops.fused.ChannelAffinePair", "compiler-only, made after differentiation: the batch_norm cases' compiled checks and BatchNormBackwardFusionTest"),
             Map.entry("org.panagrad.ops.fused.ChannelAffineRelu", "compiler-only, made after differentiation: BatchNormReluFusionTest against the unfused program's bits and the reference"),
             Map.entry("org.panagrad.ops.fused.MaskedChannelDots", "compiler-only, made after differentiation: BatchNormReluFusionTest"),
