@@ -147,7 +147,8 @@ final class AttentionBackwardSimd {
         for (int i = 0, at = p; i < tq; i++, at += kp) {
             FloatVector sum = FloatVector.fromArray(F, w, at);
             for (int j = lanes; j < kp; j += lanes) sum = sum.add(FloatVector.fromArray(F, w, at + j));
-            float inv = 1f / LaneSum.of(sum);
+            float rowSum = LaneSum.ORDERED_REDUCTION ? sum.reduceLanes(VectorOperators.ADD) : LaneSum.tree(sum);
+            float inv = 1f / rowSum;
             for (int j = 0; j < kp; j += lanes) FloatVector.fromArray(F, w, at + j).mul(inv).intoArray(w, at + j);
         }
     }
@@ -192,7 +193,7 @@ final class AttentionBackwardSimd {
         int lanes = F.length();
         FloatVector dot = FloatVector.zero(F);
         for (int j = 0; j < width; j += lanes) dot = FloatVector.fromArray(F, w, pr + j).fma(FloatVector.fromArray(F, w, dp + j), dot);
-        float rowDot = LaneSum.of(dot);
+        float rowDot = LaneSum.ORDERED_REDUCTION ? dot.reduceLanes(VectorOperators.ADD) : LaneSum.tree(dot);
         for (int j = 0; j < width; j += lanes) {
             FloatVector pj = FloatVector.fromArray(F, w, pr + j);
             FloatVector.fromArray(F, w, dp + j).sub(rowDot).mul(pj).mul(scale).intoArray(w, dp + j);

@@ -109,7 +109,8 @@ final class AttentionSecondOrderSimd {
             pa = pj.fma(FloatVector.fromArray(F, w, ar + j), pa);
             pb = pj.fma(FloatVector.fromArray(F, w, br + j), pb);
         }
-        float rowDot = LaneSum.of(pa), e = scale * LaneSum.of(pb);
+        float rowDot = LaneSum.ORDERED_REDUCTION ? pa.reduceLanes(VectorOperators.ADD) : LaneSum.tree(pa);
+        float e = scale * (LaneSum.ORDERED_REDUCTION ? pb.reduceLanes(VectorOperators.ADD) : LaneSum.tree(pb));
         FloatVector pc = FloatVector.zero(F);
         for (int j = 0; j < width; j += lanes) {
             FloatVector pj = FloatVector.fromArray(F, w, pr + j), dp = FloatVector.fromArray(F, w, ar + j);
@@ -120,7 +121,7 @@ final class AttentionSecondOrderSimd {
             y.intoArray(w, cr + j);
             pc = pj.fma(y, pc);
         }
-        float f = LaneSum.of(pc);
+        float f = LaneSum.ORDERED_REDUCTION ? pc.reduceLanes(VectorOperators.ADD) : LaneSum.tree(pc);
         for (int j = 0; j < width; j += lanes) {
             FloatVector pj = FloatVector.fromArray(F, w, pr + j);
             FloatVector.fromArray(F, w, cr + j).sub(f).mul(pj).mul(scale).intoArray(w, cr + j);

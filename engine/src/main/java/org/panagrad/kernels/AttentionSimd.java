@@ -147,7 +147,8 @@ final class AttentionSimd {
             FloatVector sum = FloatVector.fromArray(F, w, at);
             for (int j = lanes; j < sw; j += lanes) sum = sum.add(FloatVector.fromArray(F, w, at + j));
             float alpha = w[m + 2 * ROWS + r];
-            w[m + ROWS + r] = w[m + ROWS + r] * alpha + LaneSum.of(sum);
+            float rowSum = LaneSum.ORDERED_REDUCTION ? sum.reduceLanes(VectorOperators.ADD) : LaneSum.tree(sum);
+            w[m + ROWS + r] = w[m + ROWS + r] * alpha + rowSum;
             if (alpha != 1f) {
                 int c = 0, row = o + r * dv;
                 for (; c < F.loopBound(dv); c += lanes) FloatVector.fromArray(F, w, row + c).mul(alpha).intoArray(w, row + c);

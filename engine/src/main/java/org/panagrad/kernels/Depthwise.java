@@ -119,7 +119,7 @@ final class Depthwise {
             for (int end = F.loopBound(len); q < end; q += F.length()) {
                 acc = FloatVector.fromArray(F, x, src + q).fma(FloatVector.fromArray(F, g, dg + q), acc);
             }
-            sum = LaneSum.of(acc);
+            sum = LaneSum.ORDERED_REDUCTION ? acc.reduceLanes(VectorOperators.ADD) : LaneSum.tree(acc);
         }
         for (; q < len; q++) sum = Math.fma(x[src + q * stride], g[dg + q], sum);
         return sum;

@@ -1,7 +1,6 @@
 package org.panagrad.kernels;
 
 import jdk.incubator.vector.FloatVector;
-import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorShuffle;
 import jdk.incubator.vector.VectorSpecies;
 
@@ -24,15 +23,17 @@ final class LaneSum {
     }
 
     /**
-     * JDK 17's C2 keeps reduceLanes(ADD) in lane order, as its fallback does, and there the tree below (a vector
-     * parameter as receiver, where the method is not inlined) compiled to the allocating fallback; so JDK 17 keeps
-     * reduceLanes, in a method small enough to be always inlined.
+     * JDK 17's C2 keeps reduceLanes(ADD) in lane order, as its fallback does, so JDK 17 reduces with it; later JDKs
+     * use {@link #tree}. Kernels write the choice at the call site,
+     * {@code ORDERED_REDUCTION ? v.reduceLanes(ADD) : LaneSum.tree(v)}, rather than calling a method of ours that
+     * takes the vector: C2 stops inlining our methods once a compilation has grown past its node cutoff
+     * (NodeCountInliningCutoff), and a vector passed to a method that is not inlined is boxed, on every call, for
+     * the life of that code. The Vector API's own methods are force-inlined past the cutoff. Seen in 1 of ~6 runs of
+     * the 512-bit kernel tests: AttentionBackwardSimd.backward inlined a whole packed entry (five GEMM calls) and
+     * then left a row's LaneSum.of as a call, 96 bytes per row (PrintInlining, JDK 17). The tree is still a method
+     * (JDK 25 and later only).
      */
     static final boolean ORDERED_REDUCTION = Runtime.version().feature() <= 17;
-
-    static float of(FloatVector v) {
-        return ORDERED_REDUCTION ? v.reduceLanes(VectorOperators.ADD) : tree(v);
-    }
 
     // tree and fold stay under C2's MaxInlineSize (35 bytes of bytecode), so they are inlined at every call site,
     // however cold its profile: a vector passed to a method that is not inlined is boxed, in every call, for good.
@@ -40,7 +41,8 @@ final class LaneSum {
     // which ones depended on the profile, so a JDK 25 run of the engine's tests now and then saw ReductionsSimd.
     // sumRow box its sum through an HVP (AdaHessianTest, NewtonCgTest: 6,144 B per step, JFR; PrintInlining).
 
-    private static float tree(FloatVector v) {
+    /** The lanes' sum in the tree's order. */
+    static float tree(FloatVector v) {
         return fold(fold(fold(fold(v, D8), D4), D2), D1).lane(0);
     }
 

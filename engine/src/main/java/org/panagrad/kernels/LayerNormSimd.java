@@ -17,7 +17,7 @@ final class LayerNormSimd {
             FloatVector acc = FloatVector.zero(F);
             int j = 0;
             for (; j < bound; j += F.length()) acc = acc.add(FloatVector.fromArray(F, x, xi + j));
-            float sum = LaneSum.of(acc);
+            float sum = LaneSum.ORDERED_REDUCTION ? acc.reduceLanes(VectorOperators.ADD) : LaneSum.tree(acc);
             for (; j < n; j++) sum += x[xi + j];
             float mean = sum / n;
             FloatVector m = FloatVector.broadcast(F, mean);
@@ -26,7 +26,7 @@ final class LayerNormSimd {
                 FloatVector d = FloatVector.fromArray(F, x, xi + j).sub(m);
                 acc = d.fma(d, acc);
             }
-            float squares = LaneSum.of(acc);
+            float squares = LaneSum.ORDERED_REDUCTION ? acc.reduceLanes(VectorOperators.ADD) : LaneSum.tree(acc);
             for (; j < n; j++) {
                 float d = x[xi + j] - mean;
                 squares += d * d;

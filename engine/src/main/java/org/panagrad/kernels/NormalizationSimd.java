@@ -31,7 +31,8 @@ final class NormalizationSimd {
                     a1 = a1.add(d);
                     a2 = d.fma(d, a2);
                 }
-                float r1 = LaneSum.of(a1), r2 = LaneSum.of(a2);
+                float r1 = LaneSum.ORDERED_REDUCTION ? a1.reduceLanes(VectorOperators.ADD) : LaneSum.tree(a1);
+                float r2 = LaneSum.ORDERED_REDUCTION ? a2.reduceLanes(VectorOperators.ADD) : LaneSum.tree(a2);
                 for (; i < inner; i++) {
                     float d = x[at + i] - shift;
                     r1 += d;
@@ -65,7 +66,8 @@ final class NormalizationSimd {
                     s = s.add(gv);
                     d = gv.fma(FloatVector.fromArray(F, x, xOff + run + i), d);
                 }
-                float rs = LaneSum.of(s), rd = LaneSum.of(d);
+                float rs = LaneSum.ORDERED_REDUCTION ? s.reduceLanes(VectorOperators.ADD) : LaneSum.tree(s);
+                float rd = LaneSum.ORDERED_REDUCTION ? d.reduceLanes(VectorOperators.ADD) : LaneSum.tree(d);
                 for (; i < inner; i++) {
                     rs += g[gOff + run + i];
                     rd += g[gOff + run + i] * x[xOff + run + i];
@@ -101,7 +103,8 @@ final class NormalizationSimd {
                     s = s.add(gv);
                     d = gv.fma(xv, d);
                 }
-                float rs = LaneSum.of(s), rd = LaneSum.of(d);
+                float rs = LaneSum.ORDERED_REDUCTION ? s.reduceLanes(VectorOperators.ADD) : LaneSum.tree(s);
+                float rd = LaneSum.ORDERED_REDUCTION ? d.reduceLanes(VectorOperators.ADD) : LaneSum.tree(d);
                 for (; i < inner; i++) {
                     float xi = x[xOff + run + i], gi = Math.fma(xi, a, b) > 0f ? g[gOff + run + i] : 0f;
                     rs += gi;

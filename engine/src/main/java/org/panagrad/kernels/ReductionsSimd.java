@@ -33,7 +33,7 @@ final class ReductionsSimd {
         FloatVector acc = FloatVector.zero(F);
         int i = 0;
         for (; i < bound; i += F.length()) acc = acc.add(FloatVector.fromArray(F, x, xi + i));
-        float r = LaneSum.of(acc);
+        float r = LaneSum.ORDERED_REDUCTION ? acc.reduceLanes(VectorOperators.ADD) : LaneSum.tree(acc);
         for (; i < n; i++) r += x[xi + i];
         return r;
     }
@@ -98,7 +98,7 @@ final class ReductionsSimd {
         for (; i < bound; i += F.length()) {
             acc = FloatVector.fromArray(F, x, xOff + i).fma(FloatVector.fromArray(F, y, yOff + i), acc);
         }
-        float s = LaneSum.of(acc);
+        float s = LaneSum.ORDERED_REDUCTION ? acc.reduceLanes(VectorOperators.ADD) : LaneSum.tree(acc);
         for (; i < n; i++) s += x[xOff + i] * y[yOff + i];
         return s;
     }

@@ -1,6 +1,7 @@
 package org.panagrad.kernels;
 
 import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
@@ -46,7 +47,8 @@ final class UpdatesSimd {
             FloatVector d = w.fma(FloatVector.broadcast(F, weightDecay), gi);
             d.fma(FloatVector.broadcast(F, -lr), w).intoArray(p, pOff + i);
         }
-        return LaneSum.of(squares.add(other));
+        FloatVector total = squares.add(other);
+        return LaneSum.ORDERED_REDUCTION ? total.reduceLanes(VectorOperators.ADD) : LaneSum.tree(total);
     }
 
     static float momentum(int n, float lr, float mu, boolean nesterov, float weightDecay,
@@ -77,7 +79,8 @@ final class UpdatesSimd {
             FloatVector step = nesterov ? v.fma(FloatVector.broadcast(F, mu), d) : v;
             step.fma(FloatVector.broadcast(F, -lr), w).intoArray(p, pOff + i);
         }
-        return LaneSum.of(squares.add(other));
+        FloatVector total = squares.add(other);
+        return LaneSum.ORDERED_REDUCTION ? total.reduceLanes(VectorOperators.ADD) : LaneSum.tree(total);
     }
 
     static float adam(int n, AdamHyperparameters h, float[] p, int pOff, float[] g, int gOff,
@@ -116,6 +119,7 @@ final class UpdatesSimd {
             FloatVector denom = vi.sqrt().fma(FloatVector.broadcast(F, invSqrtBc2), FloatVector.broadcast(F, eps));
             w.sub(mi.mul(stepSize).div(denom)).intoArray(p, pOff + i);
         }
-        return LaneSum.of(squares.add(other));
+        FloatVector total = squares.add(other);
+        return LaneSum.ORDERED_REDUCTION ? total.reduceLanes(VectorOperators.ADD) : LaneSum.tree(total);
     }
 }

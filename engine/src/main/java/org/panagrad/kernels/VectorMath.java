@@ -74,7 +74,7 @@ final class VectorMath {
             sum = e.add(sum);
         }
         // Reduced here with the Vector API's own (force-inlined) methods only, in LaneSum's order: C2 has refused to
-        // inline LaneSum.of into this big loop (NodeCountInliningCutoff; JDK 17, and JDK 25 in an AdaHessianTest
+        // inline LaneSum's tree into this big loop (NodeCountInliningCutoff; JDK 17, and JDK 25 in an AdaHessianTest
         // run: JFR) and then boxed the vector on every call.
         FloatVector lanes = zero.add(sum);
         float total;
@@ -124,7 +124,7 @@ final class VectorMath {
             sum = e.add(sum);
         }
         // Reduced here with the Vector API's own (force-inlined) methods only, in LaneSum's order: C2 has refused to
-        // inline LaneSum.of into this big loop (NodeCountInliningCutoff; JDK 17, and JDK 25 in an AdaHessianTest
+        // inline LaneSum's tree into this big loop (NodeCountInliningCutoff; JDK 17, and JDK 25 in an AdaHessianTest
         // run: JFR) and then boxed the vector on every call.
         FloatVector lanes = zero.add(sum);
         float total;
