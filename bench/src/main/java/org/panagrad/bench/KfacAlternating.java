@@ -20,6 +20,9 @@ import java.util.SplittableRandom;
  * flock /tmp/jmh.lock java --add-modules jdk.incubator.vector -Dmodel=lenet5 -Dthreads=1 \
  *   -cp bench/target/benchmarks.jar org.panagrad.bench.KfacAlternating BASE_JAR NEW_JAR [REPS [ROUNDS [WARMUP]]]
  * </pre>
+ * {@code -Dprogram=diag-ggn} times {@link CurvatureBench#diagGgnExact}'s program (the exact GGN diagonal, one
+ * backward per class; target (classes + 1)x a gradient) in place of the factors; the same jar on both sides then
+ * gives two measurements of its ratio to the gradient in one JVM.
  */
 public final class KfacAlternating {
     private KfacAlternating() {}
@@ -29,8 +32,10 @@ public final class KfacAlternating {
         final Object gradient, kfac;
         final Method runGradient, runKfac;
         final SplittableRandom rnd = new SplittableRandom(3);
+        /** The exact GGN diagonal's output (with -Dprogram=diag-ggn), null for the factors. */
+        final float[] diagonal;
 
-        Side(String jar, String model, int threads) throws Exception {
+        Side(String jar, String model, int threads, boolean ggnDiagonal) throws Exception {
             ClassLoader loader = new URLClassLoader(new URL[] {new File(jar).toURI().toURL()}, ClassLoader.getPlatformClassLoader());
             loader.loadClass("org.panagrad.kernels.Gemm").getMethod("setThreads", int.class).invoke(null, threads);
             Class<?> fixture = loader.loadClass("org.panagrad.bench.ModelFixture");
@@ -40,6 +45,29 @@ public final class KfacAlternating {
             Method compile = fixture.getDeclaredMethod("compileGradient");
             compile.setAccessible(true);
             gradient = compile.invoke(f);
+            if (ggnDiagonal) {
+                Class<?> diag = loader.loadClass("org.panagrad.curvature.CurvatureDiagonal");
+                Class<?> kind = loader.loadClass("org.panagrad.curvature.CurvatureDiagonal$Kind");
+                Class<?> settings = loader.loadClass("org.panagrad.curvature.CurvatureDiagonal$Settings");
+                Object pass = field(fixture, "pass").get(f);
+                Method parameters = fixture.getDeclaredMethod("parameters");
+                parameters.setAccessible(true);
+                @SuppressWarnings({"unchecked", "rawtypes"})
+                Object ggn = Enum.valueOf((Class) kind, "GGN");
+                Method compileDiagonal = null;
+                for (Method m : diag.getMethods()) if (m.getName().equals("compile") && m.getParameterCount() == 6) compileDiagonal = m;
+                kfac = compileDiagonal.invoke(null, field(fixture, "store").get(f), field(fixture, "loss").get(f),
+                        pass.getClass().getMethod("layerCalls").invoke(pass), parameters.invoke(f), ggn,
+                        settings.getConstructor(int.class, long.class).newInstance(1, 0L));
+                Method feed = fixture.getDeclaredMethod("feed", loader.loadClass("org.panagrad.runtime.Program"));
+                feed.setAccessible(true);
+                feed.invoke(f, diag.getMethod("program").invoke(kfac));
+                diagonal = new float[(int) diag.getMethod("dimension").invoke(kfac)];
+                runGradient = gradient.getClass().getMethod("run");
+                runKfac = diag.getMethod("compute", float[].class);
+                return;
+            }
+            diagonal = null;
             Class<?> backprop = loader.loadClass("org.panagrad.curvature.LayerBackprop");
             Class<?> vectors = loader.loadClass("org.panagrad.curvature.LayerBackprop$Vectors");
             Object pass = field(fixture, "pass").get(f);
@@ -70,7 +98,7 @@ public final class KfacAlternating {
         double time(boolean factors, int reps) throws Exception {
             long t0 = System.nanoTime();
             for (int i = 0; i < reps; i++) {
-                if (factors) runKfac.invoke(kfac, rnd);
+                if (factors) runKfac.invoke(kfac, diagonal != null ? diagonal : rnd);
                 else runGradient.invoke(gradient);
             }
             return (System.nanoTime() - t0) / 1e6 / reps;
@@ -82,7 +110,12 @@ public final class KfacAlternating {
         int threads = Integer.getInteger("threads", 1);
         int reps = args.length > 2 ? Integer.parseInt(args[2]) : 50, rounds = args.length > 3 ? Integer.parseInt(args[3]) : 10;
         int warmup = args.length > 4 ? Integer.parseInt(args[4]) : 1500;
-        Side[] sides = {new Side(args[0], model, threads), new Side(args[1], model, threads)};
+        String program = System.getProperty("program", "kfac");
+        if (!program.equals("kfac") && !program.equals("diag-ggn")) {
+            throw new IllegalArgumentException("KfacAlternating: -Dprogram=" + program + " is neither kfac nor diag-ggn");
+        }
+        boolean ggn = program.equals("diag-ggn");
+        Side[] sides = {new Side(args[0], model, threads, ggn), new Side(args[1], model, threads, ggn)};
         for (int w = 0; w < warmup; w += 50) {
             for (Side s : sides) {
                 s.time(false, 50);
@@ -97,7 +130,8 @@ public final class KfacAlternating {
                 factors[s][r] = sides[s].time(true, reps);
             }
         }
-        System.out.printf("%s, batch 128, %d thread(s), %d rounds of %d calls each (after %d):%n", model, threads, rounds, reps, warmup);
+        System.out.printf("%s, batch 128, %d thread(s), %s, %d rounds of %d calls each (after %d):%n", model, threads,
+                ggn ? "the exact GGN diagonal in place of the factors" : "K-FAC factors", rounds, reps, warmup);
         for (int s = 0; s < 2; s++) {
             double[] over = new double[rounds];
             for (int r = 0; r < rounds; r++) over[r] = factors[s][r] / gradient[s][r];

@@ -417,6 +417,39 @@ public final class Laplace {
         probit(batch, classes, logits, covariance, classes * classes, classes + 1, out);
     }
 
+    /**
+     * The probit of the logits' Gaussian projected onto the zero-sum subspace, from their covariances [batch,
+     * classes, classes] ({@link #logitCovariance}): f' = P f with P = I - 1 1^T / K, so mean P f and covariance
+     * P Sigma P. softmax(f) = softmax(P f) for every f, so the projection leaves the exact predictive unchanged; it
+     * only takes out of each class's variance the part every logit shares, which the softmax ignores but the
+     * diagonal probit reads as noise. A last layer's Gauss-Newton matrix has no curvature along the shift of
+     * every class's weights and bias by the same amount ((diag p - p p^T) 1 = 0), so that shared variance is the
+     * prior's alone (|[a; 1]|^2 / (K delta) per logit), and the plain probit flattens every prediction by it.
+     */
+    public static void probitZeroSumFromCovariance(int batch, int classes, float[] logits, float[] covariance, float[] out) {
+        int block = classes * classes;
+        for (int n = 0; n < batch; n++) {
+            int base = n * block;
+            double total = 0, mean = 0;
+            for (int i = 0; i < block; i++) total += covariance[base + i];
+            for (int c = 0; c < classes; c++) mean += logits[n * classes + c];
+            mean /= classes;
+            double max = Double.NEGATIVE_INFINITY;
+            for (int c = 0; c < classes; c++) {
+                double row = 0;
+                for (int j = 0; j < classes; j++) row += covariance[base + c * classes + j];
+                // (P Sigma P)_cc = Sigma_cc - 2 (Sigma 1)_c / K + 1^T Sigma 1 / K^2; never below 0 in exact arithmetic.
+                double variance = Math.max(0, covariance[base + c * classes + c] - 2 * row / classes + total / ((double) classes * classes));
+                double kappa = 1 / Math.sqrt(1 + Math.PI / 8 * variance);
+                out[n * classes + c] = (float) (kappa * (logits[n * classes + c] - mean));
+                max = Math.max(max, out[n * classes + c]);
+            }
+            double sum = 0;
+            for (int c = 0; c < classes; c++) sum += Math.exp(out[n * classes + c] - max);
+            for (int c = 0; c < classes; c++) out[n * classes + c] = (float) (Math.exp(out[n * classes + c] - max) / sum);
+        }
+    }
+
     /** The probit with example n's class-c variance at variance[n * exampleStride + c * classStride]. */
     private static void probit(int batch, int classes, float[] logits, float[] variance, int exampleStride,
                                int classStride, float[] out) {

@@ -207,6 +207,52 @@ class LaplaceTest {
     }
 
     /**
+     * The last layer's Gauss-Newton matrix has no curvature along the shift of every class's weights and bias by the
+     * same (u, beta): the variance of the logits' sum is the prior's alone, K |[a; 1]|^2 / delta, for every example.
+     * That shared variance is what the zero-sum probit takes out; on the projected covariance it is the plain
+     * probit, and adding any shared variance or shift to the logits leaves it unchanged (softmax(f) = softmax(P f)).
+     */
+    @Test
+    void zeroSumProbitDropsTheVarianceTheSoftmaxIgnores() {
+        Predictives p = new Predictives(new SmallClassifier(26, 8, 5, 4, 3), Laplace.Subset.LAST_LAYER);
+        int batch = p.m.batch, k = 3, in = p.jacobian.inputSize(0);
+        float[] covariance = new float[batch * 9], inputs = new float[batch * in];
+        p.laplace.logitCovariance(p.jacobian, covariance);
+        p.jacobian.readInputs(0, inputs);
+        double delta = p.laplace.priorPrecision();
+        for (int n = 0; n < batch; n++) {
+            double all = 0, norm = 0;
+            for (int i = 0; i < 9; i++) all += covariance[n * 9 + i];
+            for (int i = 0; i < in; i++) norm += (double) inputs[n * in + i] * inputs[n * in + i];
+            assertEquals(k * norm / delta, all, 1e-4 * all, "example " + n + ": the variance of the logits' sum");
+        }
+        float[] zeroSum = new float[batch * 3];
+        Laplace.probitZeroSumFromCovariance(batch, 3, p.logits, covariance, zeroSum);
+        // The explicit projection: P Sigma P and P f, then the plain probit of them.
+        float[] projected = new float[batch * 9], centred = new float[batch * 3], plain = new float[batch * 3];
+        for (int n = 0; n < batch; n++) {
+            double mean = (p.logits[n * 3] + p.logits[n * 3 + 1] + p.logits[n * 3 + 2]) / 3.0;
+            for (int c = 0; c < 3; c++) {
+                centred[n * 3 + c] = (float) (p.logits[n * 3 + c] - mean);
+                for (int c2 = 0; c2 < 3; c2++) {
+                    double v = 0;
+                    for (int i = 0; i < 3; i++) {
+                        for (int j = 0; j < 3; j++) v += ((i == c ? 1 : 0) - 1.0 / 3) * covariance[n * 9 + i * 3 + j] * ((j == c2 ? 1 : 0) - 1.0 / 3);
+                    }
+                    projected[n * 9 + c * 3 + c2] = (float) v;
+                }
+            }
+        }
+        Laplace.probitFromCovariance(batch, 3, centred, projected, plain);
+        for (int i = 0; i < plain.length; i++) assertEquals(plain[i], zeroSum[i], 1e-5, "entry " + i);
+        float[] shifted = covariance.clone(), moved = p.logits.clone(), again = new float[batch * 3];
+        for (int i = 0; i < shifted.length; i++) shifted[i] += 7.5f;
+        for (int i = 0; i < moved.length; i++) moved[i] += 3f;
+        Laplace.probitZeroSumFromCovariance(batch, 3, moved, shifted, again);
+        for (int i = 0; i < again.length; i++) assertEquals(zeroSum[i], again[i], 1e-5, "entry " + i + " after a shared shift");
+    }
+
+    /**
      * The logit covariances, variances, the probit and the GLM Monte Carlo (an eigen-decomposition of each
      * example's C x C covariance) over a test batch allocate nothing once warm (kron over all layers, full over the
      * last).
@@ -220,6 +266,7 @@ class LaplaceTest {
             long bytes = SteadyState.allocatedBytes(() -> {
                 p.laplace.logitCovariance(p.jacobian, covariance);
                 Laplace.probitFromCovariance(batch, 3, p.logits, covariance, out);
+                Laplace.probitZeroSumFromCovariance(batch, 3, p.logits, covariance, out);
                 p.laplace.probit(p.jacobian, p.logits, out);
                 p.laplace.glmMonteCarlo(batch, 3, covariance, p.logits, 20, rnd, out);
             }, 50);

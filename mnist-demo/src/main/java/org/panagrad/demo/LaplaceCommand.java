@@ -28,7 +28,8 @@ import java.util.concurrent.Callable;
         description = {"Fits a Laplace approximation to a checkpoint and compares its calibration with the MAP model's.",
                 "Fitted on the training set; tunes the prior precision by the log marginal likelihood, and compares the MAP model's test accuracy, NLL and calibration (ECE,"
                 + " 15 bins) with the Laplace predictive (probit, Monte Carlo over the linearised model's logits, and Monte Carlo"
-                + " over the network at sampled parameters); draws a reliability diagram.",
+                + " over the network at sampled parameters; with the linearised Monte Carlo also the probit of the logits projected"
+                + " onto zero sum, which drops the variance all classes share and the softmax ignores); draws a reliability diagram.",
                 "Writes laplace.json and laplace-reliability.png into the run directory; with --out-dir set to a training"
                 + " run's directory, report --run shows them."})
 final class LaplaceCommand implements Callable<Integer> {
@@ -56,7 +57,8 @@ final class LaplaceCommand implements Callable<Integer> {
     @Option(names = "--glm-samples", paramLabel = "S", defaultValue = "1000",
             description = {"Samples of each image's logits for the Monte Carlo predictive of the linearised model (laplace-torch's"
                     + " glm with mc); 0 skips it (default: ${DEFAULT-VALUE}).",
-                    "Unlike the probit it keeps the correlations between the classes; it never runs the network at sampled parameters."})
+                    "Unlike the probit it keeps the correlations between the classes; it never runs the network at sampled parameters.",
+                    "Its covariances also give the zero-sum probit (the logits' Gaussian projected onto sum zero: the same exact predictive)."})
     int glmSamples;
 
     @Option(names = "--prior-precision", paramLabel = "DELTA", description = "Use this prior precision instead of tuning it.")
@@ -153,7 +155,7 @@ final class LaplaceCommand implements Callable<Integer> {
         LayerBackprop jacobian = laplace.jacobianProgram(model.store, eval.logits(), eval.layers());
         float[] logits = new float[BATCH * classes], probs = new float[BATCH * classes];
         float[] map = new float[count * classes], probit = new float[count * classes], mc = new float[count * classes];
-        float[] glm = new float[count * classes];
+        float[] glm = new float[count * classes], zeroSum = new float[count * classes];
         // One Jacobian run and one logit covariance per batch serve both linearised predictives: the full
         // covariances when the GLM Monte Carlo reads them, else only the variances the probit reads.
         float[] covariance = new float[BATCH * classes * (glmSamples > 0 ? classes : 1)];
@@ -175,6 +177,8 @@ final class LaplaceCommand implements Callable<Integer> {
             }
             System.arraycopy(probs, 0, probit, start * classes, probs.length);
             if (glmSamples > 0) {
+                Laplace.probitZeroSumFromCovariance(BATCH, classes, logits, covariance, probs);
+                System.arraycopy(probs, 0, zeroSum, start * classes, probs.length);
                 long g0 = System.nanoTime();
                 laplace.glmMonteCarlo(BATCH, classes, covariance, logits, glmSamples, glmRnd, probs);
                 System.arraycopy(probs, 0, glm, start * classes, probs.length);
@@ -206,6 +210,7 @@ final class LaplaceCommand implements Callable<Integer> {
         Map<String, Calibration> results = new LinkedHashMap<>();
         results.put("MAP", Calibration.of(map, test.labels(), count, classes, BINS));
         results.put("Laplace probit", Calibration.of(probit, test.labels(), count, classes, BINS));
+        if (glmSamples > 0) results.put("Laplace probit, zero-sum", Calibration.of(zeroSum, test.labels(), count, classes, BINS));
         if (glmSamples > 0) results.put("Laplace GLM MC (" + glmSamples + " samples)", Calibration.of(glm, test.labels(), count, classes, BINS));
         if (mcSamples > 0) results.put("Laplace MC (" + mcSamples + " samples)", Calibration.of(mc, test.labels(), count, classes, BINS));
         out.printf(Locale.ROOT, "%-28s %9s %8s %8s%n", "test (" + count + " images)", "accuracy", "NLL", "ECE");

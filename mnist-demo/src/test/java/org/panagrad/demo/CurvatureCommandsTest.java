@@ -52,9 +52,10 @@ class CurvatureCommandsTest {
             for (String layer : perLayer.keySet()) assertTrue(perLayer.get(layer).getAsDouble() > 0, r::toString);
             if (choice[2].equals("scalar")) assertTrue(o.get("prior_precision").getAsDouble() > 0);
             else assertTrue(r.out().contains("layerwise") && !o.has("prior_precision"), r::toString);
-            // MAP, probit, GLM Monte Carlo, Monte Carlo over the network.
-            assertEquals(4, o.getAsJsonObject("results").size());
+            // MAP, probit, zero-sum probit, GLM Monte Carlo, Monte Carlo over the network.
+            assertEquals(5, o.getAsJsonObject("results").size());
             assertTrue(o.getAsJsonObject("results").has("Laplace GLM MC (50 samples)"), r::toString);
+            assertTrue(o.getAsJsonObject("results").has("Laplace probit, zero-sum"), r::toString);
             assertNotNull(ImageIO.read(png.toFile()), "a PNG");
         }
         Cli full = Cli.run("laplace", "--checkpoint", checkpoint.toString(), "--data", data.toString(), "--subset", "all",
