@@ -14,7 +14,8 @@ import java.util.Random;
  * own class loader, timed in alternating rounds (the side that goes first swaps every round) after
  * {@code -DwarmUpRounds} (6) untimed ones, as
  * {@link GramAlternating}: both sides see the same load and the same JVM, so the per-round ratio is steadier than
- * two forks run one after the other.
+ * two forks run one after the other. With {@code -Dclock=cpu} (one thread only: the calls then run on the calling
+ * thread) a round is timed in the thread's CPU time, which leaves out the time another process holds the core.
  * <pre>
  * flock /tmp/jmh.lock java --add-modules jdk.incubator.vector -Dthreads=1 \
  *   -Dshapes=resnet8.layer1,resnet8.layer2.conv1 -Dpasses=forward,input_grad,weight_grad \
@@ -28,6 +29,9 @@ public final class ConvAlternating {
         int threads = Integer.getInteger("threads", 1), warmUp = Integer.getInteger("warmUpRounds", 6);
         String[] shapes = System.getProperty("shapes", "resnet8.layer1").split(",");
         String[] passes = System.getProperty("passes", "forward,input_grad,weight_grad").split(",");
+        boolean cpu = "cpu".equals(System.getProperty("clock", "wall"));
+        if (cpu && threads != 1) throw new IllegalArgumentException("-Dclock=cpu times the calling thread only: use -Dthreads=1");
+        java.lang.management.ThreadMXBean clock = java.lang.management.ManagementFactory.getThreadMXBean();
         int reps = args.length > 2 ? Integer.parseInt(args[2]) : 10, rounds = args.length > 3 ? Integer.parseInt(args[3]) : 9;
         Class<?>[] shapeClass = new Class<?>[2];
         MethodHandle[][] pass = new MethodHandle[2][3];
@@ -45,7 +49,8 @@ public final class ConvAlternating {
             pass[s][2] = lookup.findStatic(conv, "weightGradient", MethodType.methodType(void.class, shapeClass[s], float[].class,
                     int.class, float[].class, int.class, float[].class, int.class));
         }
-        System.out.printf("%d thread(s), %d rounds of %d calls; base %s, new %s%n", threads, rounds, reps, args[0], args[1]);
+        System.out.printf("%d thread(s), %d rounds of %d calls, %s time; base %s, new %s%n", threads, rounds, reps,
+                cpu ? "thread CPU" : "wall-clock", args[0], args[1]);
         for (String shape : shapes) {
             int[] d = ConvBench.SHAPES.get(shape);
             if (d == null) throw new IllegalArgumentException("unknown shape " + shape + "; one of " + ConvBench.SHAPES.keySet());
@@ -69,13 +74,14 @@ public final class ConvAlternating {
                     for (int turn = 0; turn < 2; turn++) {
                         int s = (r & 1) == 0 ? turn : 1 - turn;
                         MethodHandle h = pass[s][which];
-                        long t0 = System.nanoTime();
+                        long t0 = cpu ? clock.getCurrentThreadCpuTime() : System.nanoTime();
                         for (int i = 0; i < reps; i++) {
                             if (which == 0) h.invoke(shapeOf[s], x, 0, w, 0, bias, 0, false, out, 0);
                             else if (which == 1) h.invoke(shapeOf[s], y, 0, w, 0, dx, 0);
                             else h.invoke(shapeOf[s], x, 0, y, 0, dw, 0);
                         }
-                        if (r >= 0) ms[s][r] = (System.nanoTime() - t0) / 1e6 / reps;
+                        long t1 = cpu ? clock.getCurrentThreadCpuTime() : System.nanoTime();
+                        if (r >= 0) ms[s][r] = (t1 - t0) / 1e6 / reps;
                     }
                 }
                 double[] ratio = new double[rounds];

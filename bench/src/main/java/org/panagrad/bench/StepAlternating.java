@@ -16,7 +16,9 @@ import java.util.List;
  * TrainStepBench's training step (plain SGD, a fixed random batch) of two jars in one JVM, each jar's engine and
  * bench loaded by its own class loader, timed in alternating rounds (the side that goes first swaps every round)
  * after {@code -DwarmUp} (300) untimed steps per side, as {@link ConvAlternating}: both sides see the same load and
- * the same JVM. Prints each round's milliseconds per step and the median ratio new / base.
+ * the same JVM. Prints each round's milliseconds per step and the median ratio new / base. With {@code -Dclock=cpu}
+ * (one thread only: every instruction then runs on the calling thread) a round is timed in that thread's CPU time,
+ * which leaves out the time other processes hold the core, as {@link ConvAlternating}'s.
  * <pre>
  * flock /tmp/jmh.lock java --add-modules jdk.incubator.vector -Dmodel=resnet8 -Dthreads=1 \
  *   -cp bench/target/benchmarks.jar org.panagrad.bench.StepAlternating BASE_JAR NEW_JAR [STEPS_PER_ROUND [ROUNDS]]
@@ -29,10 +31,13 @@ public final class StepAlternating {
         String model = System.getProperty("model", "resnet8");
         int threads = Integer.getInteger("threads", 1), batch = Integer.getInteger("batch", 128), warmUp = Integer.getInteger("warmUp", 300);
         int reps = args.length > 2 ? Integer.parseInt(args[2]) : 10, rounds = args.length > 3 ? Integer.parseInt(args[3]) : 9;
+        boolean cpu = "cpu".equals(System.getProperty("clock", "wall"));
+        if (cpu && threads != 1) throw new IllegalArgumentException("-Dclock=cpu times the calling thread only: use -Dthreads=1");
+        java.lang.management.ThreadMXBean clock = java.lang.management.ManagementFactory.getThreadMXBean();
         MethodHandle[] step = new MethodHandle[2];
         for (int s = 0; s < 2; s++) step[s] = compileStep(args[s], model, batch, threads);
-        System.out.printf("%s batch %d, %d thread(s), %d warm-up steps per side, %d rounds of %d steps; base %s, new %s%n",
-                model, batch, threads, warmUp, rounds, reps, args[0], args[1]);
+        System.out.printf("%s batch %d, %d thread(s), %d warm-up steps per side, %d rounds of %d steps, %s time; base %s, new %s%n",
+                model, batch, threads, warmUp, rounds, reps, cpu ? "thread CPU" : "wall-clock", args[0], args[1]);
         for (int i = 0; i < warmUp; i++) {
             for (MethodHandle h : step) {
                 float loss = (float) h.invoke();
@@ -43,12 +48,13 @@ public final class StepAlternating {
         for (int r = 0; r < rounds; r++) {
             for (int turn = 0; turn < 2; turn++) {
                 int s = (r & 1) == 0 ? turn : 1 - turn;
-                long t0 = System.nanoTime();
+                long t0 = cpu ? clock.getCurrentThreadCpuTime() : System.nanoTime();
                 for (int i = 0; i < reps; i++) {
                     float loss = (float) step[s].invoke();
                     if (!Float.isFinite(loss)) throw new IllegalStateException("loss " + loss);
                 }
-                ms[s][r] = (System.nanoTime() - t0) / 1e6 / reps;
+                long t1 = cpu ? clock.getCurrentThreadCpuTime() : System.nanoTime();
+                ms[s][r] = (t1 - t0) / 1e6 / reps;
             }
             System.out.printf("  round %d: base %.2f ms, new %.2f ms, new/base %.3f%n", r, ms[0][r], ms[1][r], ms[1][r] / ms[0][r]);
         }
