@@ -18,7 +18,9 @@ import java.util.Random;
  * sides see the same load and the same JVM, so the per-round ratio stays readable on a shared machine where two
  * JMH forks run minutes apart do not. Shapes are {@code m,n,k[,T][,N]...} with the op letters of A then B
  * ({@code 784,500,128,TN}: A transposed), default NN. Flags go before the class name: {@code -Dthreads=N}
- * (default 1), {@code -Dms=M} (milliseconds per side and round, default 200), {@code -Drounds=R} (default 9).
+ * (default 1), {@code -Dms=M} (milliseconds per side and round, default 200), {@code -Drounds=R} (default 9),
+ * {@code -Dquantile=Q} (rates from the Q-quantile of single call times, e.g. 0.2, rather than calls per time: on a
+ * loaded machine the calls other processes preempt are left out).
  * <pre>
  * flock /tmp/jmh.lock java --add-modules jdk.incubator.vector -XX:UseAVX=2 -cp bench/target/benchmarks.jar \
  *   org.panagrad.bench.GemmAlternating BASE_JAR NEW_JAR 784,500,128,TN 128,500,784 1024,1024,1024
@@ -28,6 +30,9 @@ import java.util.Random;
  */
 public final class GemmAlternating {
     private GemmAlternating() {}
+
+    /** With -Dquantile=Q (0 < Q < 1), a side's rate in a round is from the Q-quantile of its call times. */
+    private static final double QUANTILE = Double.parseDouble(System.getProperty("quantile", "0"));
 
     public static void main(String[] args) throws Throwable {
         if (args.length < 3) {
@@ -70,10 +75,27 @@ public final class GemmAlternating {
         double flops = 2.0 * m * n * k;
         double[][] gflops = new double[2][rounds];
         double[] ratio = new double[rounds];
+        long[] callTimes = new long[100_000];
         for (int r = 0; r < rounds; r++) {
             for (int turn = 0; turn < 2; turn++) {
                 int s = (r & 1) == 0 ? turn : 1 - turn;
                 long calls = 0, t0 = System.nanoTime(), t;
+                if (QUANTILE > 0) {
+                    // Each call timed alone: a low quantile of the call times skips the calls another process
+                    // preempted, which on a loaded machine move the mean by more than the change measured.
+                    long last = t0;
+                    do {
+                        call[s].invokeExact();
+                        long now = System.nanoTime();
+                        if (calls < callTimes.length) callTimes[(int) calls] = now - last;
+                        calls++;
+                        last = now;
+                    } while ((t = last - t0) < budget);
+                    int timed = (int) Math.min(calls, callTimes.length);
+                    Arrays.sort(callTimes, 0, timed);
+                    gflops[s][r] = flops / callTimes[(int) (QUANTILE * (timed - 1))];
+                    continue;
+                }
                 do {
                     call[s].invokeExact();
                     calls++;

@@ -17,8 +17,10 @@ import java.util.List;
  * bench loaded by its own class loader, timed in alternating rounds (the side that goes first swaps every round)
  * after {@code -DwarmUp} (300) untimed steps per side, as {@link ConvAlternating}: both sides see the same load and
  * the same JVM. Prints each round's milliseconds per step and the median ratio new / base. With {@code -Dclock=cpu}
- * (one thread only: every instruction then runs on the calling thread) a round is timed in that thread's CPU time,
- * which leaves out the time other processes hold the core, as {@link ConvAlternating}'s.
+ * (one thread only: every instruction then runs on the calling thread) steps are timed in that thread's CPU time,
+ * which leaves out the time other processes hold the core, as {@link ConvAlternating}'s. With {@code -Dquantile=Q}
+ * (e.g. 0.2) a round's time is the Q-quantile of its single steps rather than their mean: on a loaded machine the
+ * steps that other processes preempt are left out.
  * <pre>
  * flock /tmp/jmh.lock java --add-modules jdk.incubator.vector -Dmodel=resnet8 -Dthreads=1 \
  *   -cp bench/target/benchmarks.jar org.panagrad.bench.StepAlternating BASE_JAR NEW_JAR [STEPS_PER_ROUND [ROUNDS]]
@@ -45,16 +47,26 @@ public final class StepAlternating {
             }
         }
         double[][] ms = new double[2][rounds];
+        double quantile = Double.parseDouble(System.getProperty("quantile", "0"));
+        long[] stepTimes = new long[reps];
         for (int r = 0; r < rounds; r++) {
             for (int turn = 0; turn < 2; turn++) {
                 int s = (r & 1) == 0 ? turn : 1 - turn;
-                long t0 = cpu ? clock.getCurrentThreadCpuTime() : System.nanoTime();
+                long t0 = cpu ? clock.getCurrentThreadCpuTime() : System.nanoTime(), last = t0;
                 for (int i = 0; i < reps; i++) {
                     float loss = (float) step[s].invoke();
                     if (!Float.isFinite(loss)) throw new IllegalStateException("loss " + loss);
+                    long now = cpu ? clock.getCurrentThreadCpuTime() : System.nanoTime();
+                    stepTimes[i] = now - last;
+                    last = now;
                 }
-                long t1 = cpu ? clock.getCurrentThreadCpuTime() : System.nanoTime();
-                ms[s][r] = (t1 - t0) / 1e6 / reps;
+                if (quantile > 0) {
+                    // A low quantile of single steps leaves out the steps another process preempted.
+                    Arrays.sort(stepTimes, 0, reps);
+                    ms[s][r] = stepTimes[(int) (quantile * (reps - 1))] / 1e6;
+                } else {
+                    ms[s][r] = (last - t0) / 1e6 / reps;
+                }
             }
             System.out.printf("  round %d: base %.2f ms, new %.2f ms, new/base %.3f%n", r, ms[0][r], ms[1][r], ms[1][r] / ms[0][r]);
         }

@@ -58,14 +58,25 @@ final class BlockedGemm {
      * Measured at 16 lanes only (with the 64 x 128 x 784 above); 8 lanes keep packing B.
      */
     private static final int READ_B_IN_PLACE_MAX_ROW_PANELS = GemmMicroKernel.LANES >= 16 ? 6 : 0;
+    /**
+     * With A packed and all rows of the band one block (m = 128: 11 row panels), the full panels of a row-major B
+     * are read in place, a slice at a time, and only a partial last panel is packed. Packing B was a tenth of a
+     * 128 x 500 x 784 product's samples (JFR: a copy of all of a 1.5 MB weight matrix per call, from L3); read in
+     * place the kernel takes that time in its own misses with two k blocks, and with k = 784 one block
+     * ({@link GemmBlocking#wholeK}) the product ran 1.06-1.08x (Zen 5, 512 bits). 16 lanes only: unmeasured at 8.
+     */
+    private static final boolean STREAM_B = GemmMicroKernel.LANES >= 16;
 
     /** Whether a band of C this many columns wide packs A (see {@link #PACK_A_MIN_PANELS}). */
     static boolean packsA(int width) {
         return (Math.min(NC, width) + NR - 1) / NR >= PACK_A_MIN_PANELS;
     }
 
+    /** The deepest k that is one k block ({@link GemmBlocking#wholeK}). */
+    static final int WHOLE_K = BLOCKING.wholeK();
+
     static int kBlocks(int k) {
-        return Math.max(1, (k + KC - 1) / KC);
+        return k <= WHOLE_K ? 1 : (k + KC - 1) / KC;
     }
 
     /** Equal k blocks (784 -> 2 x 392 rather than 512 + 272) so no block is a sliver. */
@@ -105,6 +116,7 @@ final class BlockedGemm {
         boolean packA = shareA || packsA(j1 - j0) && (job.aColStride != 1 || bPanels >= PACK_ROW_MAJOR_A_MIN_PANELS);
         boolean inPlaceB = !packA && !shareB && job.bRows == null && job.bColStride == 1
                 && (mcMax + MR - 1) / MR <= READ_B_IN_PLACE_MAX_ROW_PANELS;
+        boolean streamB = STREAM_B && packA && !shareB && job.bRows == null && job.bColStride == 1 && mcMax >= i1 - i0;
         int sharedBlocks = 0;
         float[] tile = ws.tile;
         for (int jc = j0; jc < j1; jc += NC) {
@@ -119,7 +131,7 @@ final class BlockedGemm {
                     packedB = share.buffer(sharedBlocks++);
                     packSharedB(job, part, job.parts, jc, nc, pc, kc, packedB);
                     share.await();
-                } else if (inPlaceB) {
+                } else if (inPlaceB || streamB) {
                     int full = nc / NR * NR;
                     if (full < nc) GemmPacking.packB(job, pc, kc, jc + full, nc - full, packedB, full * kc);
                 } else {
@@ -137,7 +149,8 @@ final class BlockedGemm {
                         GemmPacking.packA(job, ic, mc, pc, kc, packedA);
                     }
                     if (packA) {
-                        multiplyBlock(job, packedA, packedB, kc, ic, mc, jc, nc, beta, lastBlock, tile);
+                        multiplyBlock(job, packedA, packedB, streamB ? job.bOff + pc * job.bRowStride + jc : -1, kc,
+                                ic, mc, jc, nc, beta, lastBlock, tile);
                         continue;
                     }
                     for (int jr = 0; jr < nc; jr += NR) {
@@ -220,12 +233,12 @@ final class BlockedGemm {
                         int mc = Math.min(size, m - start);
                         float[] packedA = ws.packedA(size * kcMax);
                         GemmPacking.packA(job, start, mc, pc, kc, packedA);
-                        multiplyBlock(job, packedA, whole, kc, start, mc, 0, n, beta, lastBlock, tile);
+                        multiplyBlock(job, packedA, whole, -1, kc, start, mc, 0, n, beta, lastBlock, tile);
                     } else {
                         int nc = Math.min(size, n - start);
                         float[] packedB = ws.packedB(size * kcMax);
                         GemmPacking.packB(job, pc, kc, start, nc, packedB, 0);
-                        multiplyBlock(job, whole, packedB, kc, 0, m, start, nc, beta, lastBlock, tile);
+                        multiplyBlock(job, whole, packedB, -1, kc, 0, m, start, nc, beta, lastBlock, tile);
                     }
                 }
             }
@@ -240,8 +253,8 @@ final class BlockedGemm {
      * with one B panel (32 KB at KC = 512, which does not fit in L1 beside the A panels streaming past it)
      * meeting every A panel in turn, and as fast as on L1-resident panels.
      */
-    private static void multiplyBlock(GemmJob job, float[] packedA, float[] packedB, int kc, int ic, int mc,
-                                      int jc, int nc, float beta, boolean lastBlock, float[] tile) {
+    private static void multiplyBlock(GemmJob job, float[] packedA, float[] packedB, int bInPlace, int kc, int ic,
+                                      int mc, int jc, int nc, float beta, boolean lastBlock, float[] tile) {
         int slice = Math.max(1, SLICE_FLOATS / (Math.max(1, kc) * NR)) * NR;
         float[] mask = lastBlock ? job.mask : null;
         boolean fused = kc < FUSED_STORE_MAX_K && job.alpha == 1f && beta == 0f
@@ -252,13 +265,15 @@ final class BlockedGemm {
                 h = panelRows(ir, mc);
                 int mr = Math.min(h, mc - ir);
                 for (int jr = j0; jr < j1; jr += NR) {
-                    if (fused && mr == MR && jr + NR <= nc) {
+                    boolean here = bInPlace >= 0 && jr + NR <= nc; // a full panel of B read in place
+                    if (fused && !here && mr == MR && jr + NR <= nc) {
                         int ci = job.cOff + (ic + ir) * job.ldc + jc + jr;
                         GemmMicroKernel.multiplyPackedInto(kc, packedA, ir * kc, packedB, jr * kc, job.c, ci, job.ldc,
                                 mask, ci - job.cOff + job.maskOff);
                         continue;
                     }
-                    GemmMicroKernel.multiplyPacked(h, kc, packedA, ir * kc, packedB, jr * kc, NR, tile);
+                    GemmMicroKernel.multiplyPacked(h, kc, packedA, ir * kc, here ? job.b : packedB,
+                            here ? bInPlace + jr : jr * kc, here ? job.bRowStride : NR, tile);
                     GemmStore.store(job, tile, ic + ir, jc + jr, mr, Math.min(NR, nc - jr), beta, lastBlock);
                 }
             }

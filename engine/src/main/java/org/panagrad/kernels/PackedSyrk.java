@@ -81,7 +81,7 @@ final class PackedSyrk implements WorkerPool.Task {
     private void prepare(int n, int k) {
         this.n = n;
         this.k = k;
-        kBlocks = BlockedGemm.kBlocks(k);
+        kBlocks = Math.max(1, (k + BlockedGemm.KC - 1) / BlockedGemm.KC); // its own blocks: GEMM's wholeK unmeasured here
         kcMax = (k + kBlocks - 1) / kBlocks;
         rowPanels = 0;
         for (int ir = 0; ir < n; ir += BlockedGemm.panelRows(ir, n)) rowPanels++;
