@@ -24,7 +24,8 @@ import java.util.function.UnaryOperator;
  * x*1, 1*x, x+0, 0+x, x-0, x/1 become x; x*0 becomes zeros; scales fold together; stop_gradient, whose only work
  * is done by then, becomes the identity; an operand expanded only to meet a broadcasting op is read unexpanded
  * ({@link BroadcastBinary#readUnexpanded}); a matmul reads a swap of the last two axes of an operand through its
- * transpose flag rather than have it copied. Derivatives are full of these: the seed of every gradient is a 1.
+ * transpose flag rather than have it copied; zero paddings side by side along an axis add up as one padding of
+ * their concatenation ({@link AdjacentPads}). Derivatives are full of these: the seed of every gradient is a 1.
  * A rule returns its node unchanged when it does not apply, and never changes a node's shape.
  */
 final class Simplify {
@@ -36,7 +37,7 @@ final class Simplify {
             Neg.class, Simplify::neg,
             Expand.class, n -> n.input(0).op() instanceof Fill ? fill(n, value(n.input(0))) : n,
             Mul.class, Simplify::mul,
-            Add.class, n -> isFill(n, 1, 0) ? n.input(0) : isFill(n, 0, 0) ? n.input(1) : n,
+            Add.class, n -> isFill(n, 1, 0) ? n.input(0) : isFill(n, 0, 0) ? n.input(1) : AdjacentPads.merge(n),
             Sub.class, n -> isFill(n, 1, 0) ? n.input(0) : isFill(n, 0, 0) ? simplify(Neg.of(n.input(1))) : n,
             Div.class, n -> isFill(n, 1, 1) ? n.input(0) : n,
             MatMul.class, Simplify::absorbTransposes);

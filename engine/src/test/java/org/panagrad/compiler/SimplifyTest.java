@@ -58,4 +58,37 @@ class SimplifyTest {
         }
         assertArrayEquals(plain.get(tangent), p.get(tangent), 1e-6f);
     }
+
+    @Test
+    void theGradientOfSlicesSideBySideIsOneConcatenation() {
+        // x [3, 4, 5] split into three along axis 0 (as vit's q, k and v), each part used: x's gradient is the sum of
+        // three pads; simplified, one concat of the parts' gradients. Two parts covering [1, 3) of axis 1 leave one pad.
+        Graph g = new Graph();
+        Node x = g.input("x", 3, 4, 5);
+        Node last = Ops.slice(x, 0, 2, 3);
+        Node loss = Ops.sum(Ops.add(Ops.add(Ops.tanh(Ops.slice(x, 0, 0, 1)), Ops.exp(Ops.slice(x, 0, 1, 2))), Ops.mul(last, last)));
+        Node gx = org.panagrad.autodiff.Autodiff.grad(loss, x)[0];
+        Node y = g.input("y", 2, 6);
+        Node inner = Ops.sum(Ops.add(Ops.tanh(Ops.slice(y, 1, 1, 2)), Ops.exp(Ops.slice(y, 1, 2, 3))));
+        Node gy = org.panagrad.autodiff.Autodiff.grad(inner, y)[0];
+        Program p = Compiler.compile(new ParameterStore(), List.of(gx, gy));
+        Program plain = Compiler.compile(new ParameterStore(), List.of(gx, gy), Compiler.Options.NONE);
+        List<String> ops = p.instructionNodes().stream().map(n -> n.op().name()).toList();
+        assertEquals(2, ops.stream().filter(o -> o.equals("concat")).count(), ops.toString());
+        assertEquals(1, ops.stream().filter(o -> o.equals("pad")).count(), ops.toString());
+        assertEquals(5, plain.instructionNodes().stream().filter(n -> n.op().name().equals("pad")).count());
+        float[] xs = org.panagrad.testing.Reference.toFloat(org.panagrad.testing.Reference.random(new java.util.Random(2), 60, -1, 1));
+        float[] ys = org.panagrad.testing.Reference.toFloat(org.panagrad.testing.Reference.random(new java.util.Random(3), 12, -1, 1));
+        for (Program q : List.of(p, plain)) {
+            q.set(x, xs);
+            q.set(y, ys);
+            q.run();
+        }
+        assertArrayEquals(plain.get(gx), p.get(gx), 1e-6f);
+        assertArrayEquals(plain.get(gy), p.get(gy), 1e-6f);
+        assertEquals(1f - (float) Math.pow(Math.tanh(xs[0]), 2), p.get(gx)[0], 1e-5f);
+        assertEquals(2 * xs[59], p.get(gx)[59], 1e-6f);
+        assertEquals(0f, p.get(gy)[0], 0f);
+        assertEquals((float) Math.exp(ys[8]), p.get(gy)[8], 1e-5f);
+    }
 }
