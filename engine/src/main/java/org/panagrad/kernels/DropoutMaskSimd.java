@@ -28,7 +28,9 @@ final class DropoutMaskSimd {
             h = h.lanewise(VectorOperators.XOR, h.lanewise(VectorOperators.LSHR, 16)).mul(0x85EBCA6B);
             h = h.lanewise(VectorOperators.XOR, h.lanewise(VectorOperators.LSHR, 13)).mul(0xC2B2AE35);
             h = h.lanewise(VectorOperators.XOR, h.lanewise(VectorOperators.LSHR, 16)).lanewise(VectorOperators.LSHR, 8);
-            FloatVector draw = (FloatVector) h.convert(VectorOperators.I2F, 0);
+            // castShape to the constant species, not convert(I2F): convert finds its species at run time, and where C2
+            // could not fold that lookup it compiled the conversion, and all that follows, as allocating fallbacks.
+            FloatVector draw = (FloatVector) h.castShape(F, 0);
             FloatVector v = FloatVector.fromArray(F, x, xOff + i).mul(scale);
             zero.blend(v, draw.compare(VectorOperators.GE, limit)).intoArray(out, outOff + i);
         }

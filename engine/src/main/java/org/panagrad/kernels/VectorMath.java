@@ -167,8 +167,10 @@ final class VectorMath {
             VectorMask<Float> subnormal = v.compare(VectorOperators.LT, SMALLEST_NORMAL).and(v.compare(VectorOperators.GT, 0f));
             IntVector bits = v.blend(v.mul(TWO_POW_25), subnormal).reinterpretAsInts();
             // v = m * 2^e with m in [0.5, 1)
-            FloatVector e = ((FloatVector) bits.lanewise(VectorOperators.LSHR, 23).sub(126)
-                    .convert(VectorOperators.I2F, 0)).sub(zero.blend(25f, subnormal));
+            // castShape to the constant species (as DropoutMaskSimd), not convert(I2F), whose run-time species lookup
+            // C2 does not always fold (failed convert intrinsics in PrintInlining; a log whose store fell back).
+            FloatVector e = ((FloatVector) bits.lanewise(VectorOperators.LSHR, 23).sub(126).castShape(F, 0))
+                    .sub(zero.blend(25f, subnormal));
             FloatVector m = bits.and(MANTISSA_MASK).or(HALF_EXPONENT_BITS).reinterpretAsFloats();
             // Move m to [sqrt(1/2), sqrt(2)) so that the polynomial argument m - 1 stays small.
             VectorMask<Float> small = m.compare(VectorOperators.LT, SQRT_HALF);
