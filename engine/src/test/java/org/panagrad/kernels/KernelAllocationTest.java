@@ -1,6 +1,5 @@
 package org.panagrad.kernels;
 
-import org.panagrad.testing.AllocationSites;
 import org.panagrad.testing.SteadyState;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
@@ -37,10 +36,6 @@ class KernelAllocationTest {
     @BeforeAll
     static void onlyAtAWidthTheHardwareRuns() {
         assumeTrue(Simd.NATIVE_WIDTH, "emulated width: " + Simd.describe());
-        // JFR's first recording in a JVM deoptimizes every compiled method: here, before the warm-ups, not after a
-        // failure, where it turned the sites printed into those of freshly deoptimized code and every kernel
-        // measured after it into C1 code again.
-        AllocationSites.prepare();
     }
 
     @AfterEach

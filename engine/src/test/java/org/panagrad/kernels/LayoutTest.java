@@ -3,7 +3,6 @@ package org.panagrad.kernels;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
-import org.panagrad.testing.AllocationSites;
 import org.panagrad.testing.SteadyState;
 
 import java.util.ArrayList;
@@ -129,7 +128,6 @@ class LayoutTest {
 
     @Test
     void layoutKernelsAllocateNothing() {
-        AllocationSites.prepare(); // JFR's first start deoptimizes everything: before the warm-up (KernelAllocationTest)
         Random rnd = new Random(3);
         float[] x = KernelTestSupport.random(rnd, 4 * 17 * 4 * 16, -1f, 1f), y = new float[x.length];
         float[] idx = new float[9];
