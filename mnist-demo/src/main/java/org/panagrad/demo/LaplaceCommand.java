@@ -3,6 +3,7 @@ package org.panagrad.demo;
 import com.google.gson.GsonBuilder;
 import org.panagrad.compiler.Compiler;
 import org.panagrad.curvature.Calibration;
+import org.panagrad.curvature.CalibrationDifference;
 import org.panagrad.curvature.Laplace;
 import org.panagrad.curvature.LayerBackprop;
 import org.panagrad.io.AtomicFiles;
@@ -27,13 +28,16 @@ import java.util.concurrent.Callable;
 @Command(name = "laplace", mixinStandardHelpOptions = true, sortOptions = false,
         description = {"Fits a Laplace approximation to a checkpoint and compares its calibration with the MAP model's.",
                 "Fitted on the training set; tunes the prior precision by the log marginal likelihood, and compares the MAP model's test accuracy, NLL and calibration (ECE,"
-                + " 15 bins) with the Laplace predictive (probit, Monte Carlo over the linearised model's logits, and Monte Carlo"
-                + " over the network at sampled parameters; with the linearised Monte Carlo also the probit of the logits projected"
-                + " onto zero sum, which drops the variance all classes share and the softmax ignores); draws a reliability diagram.",
+                + " 15 bins) with the Laplace predictive (probit; the probit of the logits projected onto zero sum, which drops the"
+                + " variance all classes share and the softmax ignores; Monte Carlo over the linearised model's logits; Monte Carlo"
+                + " over the network at sampled parameters), each predictive's NLL and ECE minus the MAP model's with a paired"
+                + " bootstrap interval over the test images; draws a reliability diagram.",
                 "Writes laplace.json and laplace-reliability.png into the run directory; with --out-dir set to a training"
                 + " run's directory, report --run shows them."})
 final class LaplaceCommand implements Callable<Integer> {
     static final int BATCH = 1000, BINS = 15;
+    // Enough for a 95% percentile interval to move by well under its own width between seeds.
+    static final int BOOTSTRAP_RESAMPLES = 2000;
     /** The default output names in the run directory, where {@link Report} looks for them. */
     static final String JSON = "laplace.json", PICTURE = "laplace-reliability.png";
 
@@ -57,8 +61,7 @@ final class LaplaceCommand implements Callable<Integer> {
     @Option(names = "--glm-samples", paramLabel = "S", defaultValue = "1000",
             description = {"Samples of each image's logits for the Monte Carlo predictive of the linearised model (laplace-torch's"
                     + " glm with mc); 0 skips it (default: ${DEFAULT-VALUE}).",
-                    "Unlike the probit it keeps the correlations between the classes; it never runs the network at sampled parameters.",
-                    "Its covariances also give the zero-sum probit (the logits' Gaussian projected onto sum zero: the same exact predictive)."})
+                    "Unlike the probit it keeps the correlations between the classes; it never runs the network at sampled parameters."})
     int glmSamples;
 
     @Option(names = "--prior-precision", paramLabel = "DELTA", description = "Use this prior precision instead of tuning it.")
@@ -156,9 +159,9 @@ final class LaplaceCommand implements Callable<Integer> {
         float[] logits = new float[BATCH * classes], probs = new float[BATCH * classes];
         float[] map = new float[count * classes], probit = new float[count * classes], mc = new float[count * classes];
         float[] glm = new float[count * classes], zeroSum = new float[count * classes];
-        // One Jacobian run and one logit covariance per batch serve both linearised predictives: the full
-        // covariances when the GLM Monte Carlo reads them, else only the variances the probit reads.
-        float[] covariance = new float[BATCH * classes * (glmSamples > 0 ? classes : 1)];
+        // One Jacobian run and one logit covariance per batch serve every linearised predictive: the probit reads
+        // the diagonal, the zero-sum probit and the GLM Monte Carlo the whole matrix.
+        float[] covariance = new float[BATCH * classes * classes];
         SplittableRandom glmRnd = new SplittableRandom(seed + 1);
         long glmNanos = 0;
         t0 = System.nanoTime();
@@ -168,17 +171,12 @@ final class LaplaceCommand implements Callable<Integer> {
             forward.read(eval.logits(), logits);
             softmax(logits, map, start * classes);
             jacobian.program().set(eval.images(), test.images(), start * pixels);
-            if (glmSamples > 0) {
-                laplace.logitCovariance(jacobian, covariance);
-                Laplace.probitFromCovariance(BATCH, classes, logits, covariance, probs);
-            } else {
-                laplace.logitVariance(jacobian, covariance);
-                Laplace.probit(BATCH, classes, logits, covariance, probs);
-            }
+            laplace.logitCovariance(jacobian, covariance);
+            Laplace.probitFromCovariance(BATCH, classes, logits, covariance, probs);
             System.arraycopy(probs, 0, probit, start * classes, probs.length);
+            Laplace.probitZeroSumFromCovariance(BATCH, classes, logits, covariance, probs);
+            System.arraycopy(probs, 0, zeroSum, start * classes, probs.length);
             if (glmSamples > 0) {
-                Laplace.probitZeroSumFromCovariance(BATCH, classes, logits, covariance, probs);
-                System.arraycopy(probs, 0, zeroSum, start * classes, probs.length);
                 long g0 = System.nanoTime();
                 laplace.glmMonteCarlo(BATCH, classes, covariance, logits, glmSamples, glmRnd, probs);
                 System.arraycopy(probs, 0, glm, start * classes, probs.length);
@@ -207,16 +205,29 @@ final class LaplaceCommand implements Callable<Integer> {
             }
         }
         seconds.put("monte_carlo", (System.nanoTime() - t0) / 1e9);
+        Map<String, float[]> predictives = new LinkedHashMap<>();
+        predictives.put("MAP", map);
+        predictives.put("Laplace probit", probit);
+        predictives.put("Laplace probit, zero-sum", zeroSum);
+        if (glmSamples > 0) predictives.put("Laplace GLM MC (" + glmSamples + " samples)", glm);
+        if (mcSamples > 0) predictives.put("Laplace MC (" + mcSamples + " samples)", mc);
         Map<String, Calibration> results = new LinkedHashMap<>();
-        results.put("MAP", Calibration.of(map, test.labels(), count, classes, BINS));
-        results.put("Laplace probit", Calibration.of(probit, test.labels(), count, classes, BINS));
-        if (glmSamples > 0) results.put("Laplace probit, zero-sum", Calibration.of(zeroSum, test.labels(), count, classes, BINS));
-        if (glmSamples > 0) results.put("Laplace GLM MC (" + glmSamples + " samples)", Calibration.of(glm, test.labels(), count, classes, BINS));
-        if (mcSamples > 0) results.put("Laplace MC (" + mcSamples + " samples)", Calibration.of(mc, test.labels(), count, classes, BINS));
-        out.printf(Locale.ROOT, "%-28s %9s %8s %8s%n", "test (" + count + " images)", "accuracy", "NLL", "ECE");
+        Map<String, CalibrationDifference> againstMap = new LinkedHashMap<>();
+        for (Map.Entry<String, float[]> e : predictives.entrySet()) {
+            results.put(e.getKey(), Calibration.of(e.getValue(), test.labels(), count, classes, BINS));
+            if (e.getValue() != map) {
+                againstMap.put(e.getKey(), CalibrationDifference.paired(map, e.getValue(), test.labels(), count, classes, BINS,
+                        BOOTSTRAP_RESAMPLES, 0.95, seed));
+            }
+        }
+        out.printf(Locale.ROOT, "%-28s %9s %8s %8s   %s%n", "test (" + count + " images)", "accuracy", "NLL", "ECE",
+                "minus MAP's, 95% paired bootstrap interval (" + BOOTSTRAP_RESAMPLES + " resamples): NLL; ECE");
         for (Map.Entry<String, Calibration> e : results.entrySet()) {
             Calibration c = e.getValue();
-            out.printf(Locale.ROOT, "%-28s %8.2f%% %8.4f %8.4f%n", e.getKey(), 100 * c.accuracy(), c.nll(), c.ece());
+            CalibrationDifference d = againstMap.get(e.getKey());
+            out.printf(Locale.ROOT, "%-28s %8.2f%% %8.4f %8.4f%s%n", e.getKey(), 100 * c.accuracy(), c.nll(), c.ece(), d == null ? ""
+                    : String.format(Locale.ROOT, "   %+.4f [%+.4f, %+.4f]; %+.4f [%+.4f, %+.4f], lower in %.0f%%", d.nll(),
+                    d.nllLow(), d.nllHigh(), d.ece(), d.eceLow(), d.eceHigh(), 100 * d.eceLowerShare()));
         }
         out.flush();
         List<ReliabilityDiagram.Curve> curves = results.entrySet().stream()
@@ -241,6 +252,7 @@ final class LaplaceCommand implements Callable<Integer> {
         report.put("prior_precision_tuned", priorPrecision == null);
         report.put("log_marginal_likelihood", lml);
         report.put("results", results);
+        report.put("minus_map", againstMap);
         report.put("seconds", seconds);
         byte[] bytes = new GsonBuilder().setPrettyPrinting().serializeSpecialFloatingPointValues().create().toJson(report)
                 .getBytes(StandardCharsets.UTF_8);

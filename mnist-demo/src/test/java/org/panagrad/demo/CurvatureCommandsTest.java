@@ -56,8 +56,26 @@ class CurvatureCommandsTest {
             assertEquals(5, o.getAsJsonObject("results").size());
             assertTrue(o.getAsJsonObject("results").has("Laplace GLM MC (50 samples)"), r::toString);
             assertTrue(o.getAsJsonObject("results").has("Laplace probit, zero-sum"), r::toString);
+            // Every predictive but MAP against MAP's, with an interval around the difference.
+            JsonObject minusMap = o.getAsJsonObject("minus_map");
+            assertEquals(4, minusMap.size(), r::toString);
+            for (String p : minusMap.keySet()) {
+                JsonObject d = minusMap.getAsJsonObject(p);
+                double mapEce = o.getAsJsonObject("results").getAsJsonObject("MAP").get("ece").getAsDouble();
+                double ece = o.getAsJsonObject("results").getAsJsonObject(p).get("ece").getAsDouble();
+                assertEquals(ece - mapEce, d.get("ece").getAsDouble(), 1e-9, p);
+                assertTrue(d.get("eceLow").getAsDouble() <= d.get("eceHigh").getAsDouble(), p);
+            }
+            assertTrue(r.out().contains("paired bootstrap"), r::toString);
             assertNotNull(ImageIO.read(png.toFile()), "a PNG");
         }
+        // The zero-sum probit needs no Monte Carlo.
+        Path quick = dir.resolve("quick.json");
+        Cli noSamples = Cli.run("laplace", "--checkpoint", checkpoint.toString(), "--data", data.toString(), "--mc-samples", "0",
+                "--glm-samples", "0", "--json", quick.toString(), "--png", dir.resolve("quick.png").toString());
+        assertEquals(0, noSamples.exitCode(), noSamples::toString);
+        JsonObject quickResults = JsonParser.parseString(Files.readString(quick)).getAsJsonObject().getAsJsonObject("results");
+        assertEquals(java.util.Set.of("MAP", "Laplace probit", "Laplace probit, zero-sum"), quickResults.keySet());
         Cli full = Cli.run("laplace", "--checkpoint", checkpoint.toString(), "--data", data.toString(), "--subset", "all",
                 "--hessian", "full");
         assertEquals(Main.EXIT_FAILURE, full.exitCode(), full::toString);
