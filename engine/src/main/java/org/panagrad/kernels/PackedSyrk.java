@@ -206,17 +206,23 @@ final class PackedSyrk implements WorkerPool.Task {
     }
 
     /**
-     * Rows i0 to i0 + LANES of the lower triangle, C(i, j) = C(j, i) for j < i, in blocks of LANES columns: a
-     * block reads LANES rows of the upper triangle (LANES floats each, in L1 while the block's rows are written)
-     * and writes LANES runs of LANES floats. Plain loops: the register transposes of the layout copies
-     * ({@link RegisterTranspose}) called from here too did not stay allocation-free once both ran in one JVM on
-     * JDK 17 (KroneckerCurvatureTest's factors program: about 100 KB per run after the JIT settled), as when the
-     * GEMM's packing shared them.
+     * Rows i0 to i0 + LANES of the lower triangle, C(i, j) = C(j, i) for j < i: the whole LANES x LANES blocks left
+     * of the diagonal by register transposes ({@link RegisterTranspose}: about one vector operation per float), the
+     * block on the diagonal and a last block of fewer rows element by element. Written element by element
+     * throughout (one strided load per float), the mirror took a third of the 785 x 785 factor of 784-500-10
+     * (0.25 of 0.72 ms, 1 thread). The transposes' vectors stay inside RegisterTranspose's own methods, which are
+     * too big to be inlined here: the register transposes once called from here were inlined and, on JDK 17, did
+     * not stay allocation-free once the layout copies shared them (KroneckerCurvatureTest's factors program, about
+     * 100 KB per run), before they were split (session 14).
      */
     private void mirrorRows(int i0) {
         float[] c = job.c;
         int cOff = job.cOff, i1 = Math.min(n, i0 + LANES);
-        for (int j0 = 0; j0 < i1; j0 += LANES) {
+        int blocked = i1 - i0 == LANES && RegisterTranspose.AVAILABLE ? i0 : 0;
+        for (int j0 = 0; j0 < blocked; j0 += LANES) {
+            RegisterTranspose.rows(c, cOff + j0 * n + i0, n, LANES, c, cOff + i0 * n + j0, n);
+        }
+        for (int j0 = blocked; j0 < i1; j0 += LANES) {
             for (int i = i0; i < i1; i++) {
                 int row = cOff + i * n, j1 = Math.min(j0 + LANES, i);
                 for (int j = j0; j < j1; j++) c[row + j] = c[cOff + j * n + i];

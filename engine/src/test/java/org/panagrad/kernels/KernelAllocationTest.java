@@ -311,6 +311,14 @@ class KernelAllocationTest {
                 }
             }
         }
+        // The Gram products of K-FAC's factors (packed SYRK, its lower triangle mirrored by register transposes):
+        // a width with a last block of one row, and X X^T.
+        for (int[] g : new int[][] {{161, 40}, {144, 37}}) {
+            int n = g[0], k = g[1];
+            float[] x = KernelTestSupport.random(rnd, n * k, -1f, 1f), c = new float[n * n];
+            calls.put("gram " + n + " of X^T X, k " + k, () -> SymmetricGemm.gram(true, n, k, 0.5f, x, 0, n, c, 0));
+            calls.put("gram " + n + " of X X^T, k " + k, () -> SymmetricGemm.gram(false, n, k, 0.5f, x, 0, k, c, 0));
+        }
         return calls;
     }
 
