@@ -128,8 +128,11 @@ public final class Convolution {
         }
     }
 
-    /** The input gradient of images [n0, n1). */
-    static void inputGradientImages(ConvShape s, int n0, int n1, float[] dy, int dyOff, float[] w, int wOff,
+    /**
+     * The input gradient of images [n0, n1); arranged is the weight as {@link ImplicitPatches#arrangeInputGradientWeight}
+     * lays it out (null: arranged per call where needed).
+     */
+    static void inputGradientImages(ConvShape s, int n0, int n1, float[] dy, int dyOff, float[] w, int wOff, float[] arranged,
                                     float[] dx, int dxOff, float[] cols, int[] rows, boolean simd) {
         if (s.depthwise()) {
             Depthwise.inputGradient(s, n0, n1, dy, dyOff, w, wOff, dx, dxOff, simd);
@@ -138,7 +141,7 @@ public final class Convolution {
         // Tap by tap first; with a non-finite weight on the exact path (see ShiftedTaps).
         if (simd && ShiftedTaps.applies(s) && ShiftedTaps.inputGradient(s, n0, n1, dy, dyOff, w, wOff, dx, dxOff, cols)) return;
         if (ImplicitPatches.inputGradient(s)) {
-            ImplicitPatches.inputGradient(s, n0, n1, dy, dyOff, w, wOff, dx, dxOff, cols, rows, simd);
+            ImplicitPatches.inputGradient(s, n0, n1, dy, dyOff, w, wOff, arranged, 0, dx, dxOff, cols, rows, simd);
             return;
         }
         int og = s.groupOutChannels(), kg = s.patchRows(), p = s.positions(), ow = s.outWidth();

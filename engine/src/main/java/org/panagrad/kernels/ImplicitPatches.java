@@ -440,31 +440,50 @@ final class ImplicitPatches {
         return FewRowsProduct.paddedColumns(gradHeight(s) * gradWidth(s));
     }
 
-    /** dx = the input gradient of images [n0, n1) for dy, as {@link Convolution#inputGradient}. */
-    static void inputGradient(ConvShape s, int n0, int n1, float[] dy, int dyOff, float[] w, int wOff, float[] dx, int dxOff,
-                              float[] cols, int[] rows, boolean simd) {
-        int cg = s.groupChannels(), og = s.groupOutChannels(), kh = s.kh(), kw = s.kw(), taps = kh * kw;
-        int sh = s.strideH(), sw = s.strideW(), hq = gradHeight(s), wq = gradWidth(s), plane = hq * wq;
-        int top = gradTop(s), left = gradLeft(s), product = og * plane, ldc = gradStride(s), weights = product + cg * ldc;
-        int second = weights + s.outChannels() * s.patchRows();
-        // Per group and phase (a, b) in order, the weight as a cg x (og x taps of the phase) matrix.
-        for (int g = 0, to = weights; g < s.groups(); g++) {
+    /** Floats of the input gradient's rearranged weight ({@link #arrangeInputGradientWeight}). */
+    static int arrangedWeightFloats(ConvShape s) {
+        return s.outChannels() * s.patchRows();
+    }
+
+    /**
+     * The weight w of s rearranged for {@link #inputGradient}, into to[at..]: per group and input phase (a, b) in
+     * order, a cg x (og x taps of the phase) matrix. It does not depend on the images, so a call split over threads
+     * arranges it once, before the split.
+     */
+    static void arrangeInputGradientWeight(ConvShape s, float[] w, int wOff, float[] to, int at) {
+        int cg = s.groupChannels(), og = s.groupOutChannels(), kh = s.kh(), kw = s.kw(), sh = s.strideH(), sw = s.strideW();
+        for (int g = 0, q = at; g < s.groups(); g++) {
             for (int a = 0; a < sh; a++) {
                 for (int b = 0; b < sw; b++) {
-                    int k = phaseTaps(s, a, b) * og;
-                    for (int c = 0; c < cg; c++, to += k) {
-                        int q = to;
+                    for (int c = 0; c < cg; c++) {
                         for (int o = 0; o < og; o++) {
                             for (int i = 0; i < kh; i++) {
                                 if (i * s.dilationH() % sh != a) continue;
                                 for (int j = 0; j < kw; j++) {
-                                    if (j * s.dilationW() % sw == b) cols[q++] = w[wOff + (((g * og + o) * cg + c) * kh + i) * kw + j];
+                                    if (j * s.dilationW() % sw == b) to[q++] = w[wOff + (((g * og + o) * cg + c) * kh + i) * kw + j];
                                 }
                             }
                         }
                     }
                 }
             }
+        }
+    }
+
+    /**
+     * dx = the input gradient of images [n0, n1) for dy, as {@link Convolution#inputGradient}, with the weight
+     * arranged by {@link #arrangeInputGradientWeight} at arranged[arrangedOff..] (null: arranged here into cols).
+     */
+    static void inputGradient(ConvShape s, int n0, int n1, float[] dy, int dyOff, float[] w, int wOff, float[] arranged,
+                              int arrangedOff, float[] dx, int dxOff, float[] cols, int[] rows, boolean simd) {
+        int cg = s.groupChannels(), og = s.groupOutChannels(), kh = s.kh(), kw = s.kw(), taps = kh * kw;
+        int sh = s.strideH(), sw = s.strideW(), hq = gradHeight(s), wq = gradWidth(s), plane = hq * wq;
+        int top = gradTop(s), left = gradLeft(s), product = og * plane, ldc = gradStride(s);
+        int second = product + cg * ldc + arrangedWeightFloats(s);
+        if (arranged == null) {
+            arranged = cols;
+            arrangedOff = product + cg * ldc;
+            arrangeInputGradientWeight(s, w, wOff, cols, arrangedOff);
         }
         Elementwise.fill(product, 0f, cols, 0);
         // Each phase's row table, laid out once per call after the first og taps (the tables do not depend on the
@@ -490,7 +509,7 @@ final class ImplicitPatches {
             }
         }
         for (int im = n0; im < n1; im++) {
-            for (int g = 0, wg = weights; g < s.groups(); g++) {
+            for (int g = 0, wg = arrangedOff; g < s.groups(); g++) {
                 int grad = dyOff + im * s.outImageSize() + g * og * s.positions();
                 for (int o = 0; o < og; o++) {
                     for (int r = 0; r < s.outHeight(); r++) {
@@ -521,7 +540,7 @@ final class ImplicitPatches {
                         // the second product area and the two go out together, row by row, interleaved.
                         boolean paired = simd && sw == 2 && pairedColumnPhases(s, a);
                         if (tables > 0) System.arraycopy(rows, table, rows, 0, k);
-                        rowProduct(cg, n, k, cols, wg, cols, rows, paired && b == 0 ? second : product, ldc, simd);
+                        rowProduct(cg, n, k, arranged, wg, cols, rows, paired && b == 0 ? second : product, ldc, simd);
                         wg += cg * k;
                         table += k;
                         if (paired) {

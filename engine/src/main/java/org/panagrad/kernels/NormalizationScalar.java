@@ -1,14 +1,15 @@
 package org.panagrad.kernels;
 
+import java.util.Arrays;
 /** Plain-loop twins of {@link Normalization}. */
 final class NormalizationScalar {
     private NormalizationScalar() {}
 
-    /** Channels [c0, c1) of {@link Normalization#moments}, image by image as the SIMD body. */
-    static void moments(int outer, int channels, int c0, int c1, int inner, float[] x, int xOff, double[] acc, float[] out, int outOff) {
-        for (int c = c0; c < c1; c++) acc[c] = acc[channels + c] = 0;
-        for (int o = 0; o < outer; o++) {
-            for (int c = c0; c < c1; c++) {
+    /** Images [o0, o1) of {@link Normalization#moments} into acc, as the SIMD body. */
+    static void moments(int channels, int o0, int o1, int inner, float[] x, int xOff, double[] acc, int accOff) {
+        Arrays.fill(acc, accOff, accOff + 2 * channels, 0);
+        for (int o = o0; o < o1; o++) {
+            for (int c = 0; c < channels; c++) {
                 float shift = x[xOff + c * inner];
                 int at = xOff + (o * channels + c) * inner;
                 float r1 = 0, r2 = 0;
@@ -17,39 +18,35 @@ final class NormalizationScalar {
                     r1 += d;
                     r2 += d * d;
                 }
-                acc[c] += r1;
-                acc[channels + c] += r2;
+                acc[accOff + c] += r1;
+                acc[accOff + channels + c] += r2;
             }
-        }
-        for (int c = c0; c < c1; c++) {
-            Normalization.finish(x[xOff + c * inner], acc[c], acc[channels + c], (long) outer * inner, out, outOff + c, outOff + channels + c);
         }
     }
 
-    /** Channels [c0, c1) of {@link Normalization#channelDots}: each run's sum and dot in float, in order, as {@link ReductionsScalar}. */
-    static void channelDots(int outer, int channels, int c0, int c1, int inner, float[] g, int gOff, float[] x, int xOff,
-                            double[] acc, float[] out, int outOff) {
-        for (int c = c0; c < c1; c++) acc[c] = acc[channels + c] = 0;
-        for (int o = 0; o < outer; o++) {
-            for (int c = c0; c < c1; c++) {
+    /** Images [o0, o1) of {@link Normalization#channelDots} into acc: each run's sum and dot in float, in order, as {@link ReductionsScalar}. */
+    static void channelDots(int channels, int o0, int o1, int inner, float[] g, int gOff, float[] x, int xOff,
+                            double[] acc, int accOff) {
+        Arrays.fill(acc, accOff, accOff + 2 * channels, 0);
+        for (int o = o0; o < o1; o++) {
+            for (int c = 0; c < channels; c++) {
                 int run = (o * channels + c) * inner;
                 float rs = 0f, rd = 0f;
                 for (int i = 0; i < inner; i++) {
                     rs += g[gOff + run + i];
                     rd += g[gOff + run + i] * x[xOff + run + i];
                 }
-                acc[c] += rs;
-                acc[channels + c] += rd;
+                acc[accOff + c] += rs;
+                acc[accOff + channels + c] += rd;
             }
         }
-        Normalization.store(channels, c0, c1, acc, out, outOff);
     }
 
-    static void maskedChannelDots(int outer, int channels, int c0, int c1, int inner, float[] g, int gOff, float[] x, int xOff,
-                                  float[] fs, int fsOff, float[] fh, int fhOff, double[] acc, float[] out, int outOff) {
-        for (int c = c0; c < c1; c++) acc[c] = acc[channels + c] = 0;
-        for (int o = 0; o < outer; o++) {
-            for (int c = c0; c < c1; c++) {
+    static void maskedChannelDots(int channels, int o0, int o1, int inner, float[] g, int gOff, float[] x, int xOff,
+                                  float[] fs, int fsOff, float[] fh, int fhOff, double[] acc, int accOff) {
+        Arrays.fill(acc, accOff, accOff + 2 * channels, 0);
+        for (int o = o0; o < o1; o++) {
+            for (int c = 0; c < channels; c++) {
                 int run = (o * channels + c) * inner;
                 float a = fs[fsOff + c], b = fh[fhOff + c], rs = 0f, rd = 0f;
                 for (int i = 0; i < inner; i++) {
@@ -57,11 +54,10 @@ final class NormalizationScalar {
                     rs += gi;
                     rd += gi * xi;
                 }
-                acc[c] += rs;
-                acc[channels + c] += rd;
+                acc[accOff + c] += rs;
+                acc[accOff + channels + c] += rd;
             }
         }
-        Normalization.store(channels, c0, c1, acc, out, outOff);
     }
 
     static void affine(int outer, int channels, int inner, float[] x, int xOff, float[] scale, int scaleOff,

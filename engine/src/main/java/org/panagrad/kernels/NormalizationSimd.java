@@ -1,5 +1,6 @@
 package org.panagrad.kernels;
 
+import java.util.Arrays;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorMask;
 import jdk.incubator.vector.VectorOperators;
@@ -12,15 +13,15 @@ final class NormalizationSimd {
     private static final VectorSpecies<Float> F = Simd.FLOAT;
 
     /**
-     * Channels [c0, c1) of {@link Normalization#moments}, image by image (the memory in order; a channel's runs are
-     * still added to its double sums in image order, as channel by channel would add them). acc holds 2 * channels
-     * doubles of scratch.
+     * Images [o0, o1) of {@link Normalization#moments}, in memory order: each run's sums about the channel's first
+     * element (of image 0) in float lanes, added in image order to the channel's double sums at acc[accOff + c] and
+     * acc[accOff + channels + c] (zeroed first).
      */
-    static void moments(int outer, int channels, int c0, int c1, int inner, float[] x, int xOff, double[] acc, float[] out, int outOff) {
+    static void moments(int channels, int o0, int o1, int inner, float[] x, int xOff, double[] acc, int accOff) {
         int bound = F.loopBound(inner);
-        for (int c = c0; c < c1; c++) acc[c] = acc[channels + c] = 0;
-        for (int o = 0; o < outer; o++) {
-            for (int c = c0; c < c1; c++) {
+        Arrays.fill(acc, accOff, accOff + 2 * channels, 0);
+        for (int o = o0; o < o1; o++) {
+            for (int c = 0; c < channels; c++) {
                 float shift = x[xOff + c * inner];
                 FloatVector sv = FloatVector.broadcast(F, shift);
                 int at = xOff + (o * channels + c) * inner;
@@ -38,26 +39,23 @@ final class NormalizationSimd {
                     r1 += d;
                     r2 += d * d;
                 }
-                acc[c] += r1;
-                acc[channels + c] += r2;
+                acc[accOff + c] += r1;
+                acc[accOff + channels + c] += r2;
             }
-        }
-        for (int c = c0; c < c1; c++) {
-            Normalization.finish(x[xOff + c * inner], acc[c], acc[channels + c], (long) outer * inner, out, outOff + c, outOff + channels + c);
         }
     }
 
     /**
-     * Channels [c0, c1) of {@link Normalization#channelDots}, image by image as {@link #moments}: per run one loop
-     * keeping {@link ReductionsSimd}'s sum and dot chains (lane sums, then the scalar tails), so the same bits as
-     * those two reductions run by run.
+     * Images [o0, o1) of {@link Normalization#channelDots} into acc as {@link #moments}: per run one loop keeping
+     * {@link ReductionsSimd}'s sum and dot chains (lane sums, then the scalar tails), so the same bits as those two
+     * reductions run by run.
      */
-    static void channelDots(int outer, int channels, int c0, int c1, int inner, float[] g, int gOff, float[] x, int xOff,
-                            double[] acc, float[] out, int outOff) {
+    static void channelDots(int channels, int o0, int o1, int inner, float[] g, int gOff, float[] x, int xOff,
+                            double[] acc, int accOff) {
         int bound = F.loopBound(inner);
-        for (int c = c0; c < c1; c++) acc[c] = acc[channels + c] = 0;
-        for (int o = 0; o < outer; o++) {
-            for (int c = c0; c < c1; c++) {
+        Arrays.fill(acc, accOff, accOff + 2 * channels, 0);
+        for (int o = o0; o < o1; o++) {
+            for (int c = 0; c < channels; c++) {
                 int run = (o * channels + c) * inner;
                 FloatVector s = FloatVector.zero(F), d = FloatVector.zero(F);
                 int i = 0;
@@ -72,11 +70,10 @@ final class NormalizationSimd {
                     rs += g[gOff + run + i];
                     rd += g[gOff + run + i] * x[xOff + run + i];
                 }
-                acc[c] += rs;
-                acc[channels + c] += rd;
+                acc[accOff + c] += rs;
+                acc[accOff + channels + c] += rd;
             }
         }
-        Normalization.store(channels, c0, c1, acc, out, outOff);
     }
 
     /**
@@ -84,13 +81,13 @@ final class NormalizationSimd {
      * norm's forward): the mask recomputed from x, which this pass reads anyway, instead of read from the ReLU's
      * output; the same fused multiply-add gives the same mask.
      */
-    static void maskedChannelDots(int outer, int channels, int c0, int c1, int inner, float[] g, int gOff, float[] x, int xOff,
-                                  float[] fs, int fsOff, float[] fh, int fhOff, double[] acc, float[] out, int outOff) {
+    static void maskedChannelDots(int channels, int o0, int o1, int inner, float[] g, int gOff, float[] x, int xOff,
+                                  float[] fs, int fsOff, float[] fh, int fhOff, double[] acc, int accOff) {
         FloatVector zero = FloatVector.zero(F);
         int bound = F.loopBound(inner);
-        for (int c = c0; c < c1; c++) acc[c] = acc[channels + c] = 0;
-        for (int o = 0; o < outer; o++) {
-            for (int c = c0; c < c1; c++) {
+        Arrays.fill(acc, accOff, accOff + 2 * channels, 0);
+        for (int o = o0; o < o1; o++) {
+            for (int c = 0; c < channels; c++) {
                 int run = (o * channels + c) * inner;
                 float a = fs[fsOff + c], b = fh[fhOff + c];
                 FloatVector av = FloatVector.broadcast(F, a), bv = FloatVector.broadcast(F, b);
@@ -110,11 +107,10 @@ final class NormalizationSimd {
                     rs += gi;
                     rd += gi * xi;
                 }
-                acc[c] += rs;
-                acc[channels + c] += rd;
+                acc[accOff + c] += rs;
+                acc[accOff + channels + c] += rd;
             }
         }
-        Normalization.store(channels, c0, c1, acc, out, outOff);
     }
 
     static void affine(int outer, int channels, int inner, float[] x, int xOff, float[] scale, int scaleOff,

@@ -115,7 +115,7 @@ class ConvolutionTest {
                 java.util.Arrays.fill(cols, Float.NaN);
                 int[] rows = new int[ImplicitPatches.rowTableSize(s)];
                 Convolution.forwardImages(s, 0, s.batch(), x, 0, w, 0, bias, 0, true, y[v], 0, cols, rows, v == 0);
-                Convolution.inputGradientImages(s, 0, s.batch(), g, 0, w, 0, dx[v], 0, cols, rows, v == 0);
+                Convolution.inputGradientImages(s, 0, s.batch(), g, 0, w, 0, null, dx[v], 0, cols, rows, v == 0);
                 if (!weightsHere) continue;
                 // A buffer the other passes left dirty, and a partial sum to add to (accumulate).
                 java.util.Arrays.fill(dw[v], 0.5f);
@@ -394,7 +394,7 @@ class ConvolutionTest {
                     java.util.Arrays.fill(cols, Float.NaN);
                     java.util.Arrays.fill(dx[v], Float.NaN);
                     int[] rows = new int[ImplicitPatches.rowTableSize(s)];
-                    Convolution.inputGradientImages(s, 0, s.batch(), g, 0, w, 0, dx[v], 0, cols, rows, v == 0);
+                    Convolution.inputGradientImages(s, 0, s.batch(), g, 0, w, 0, null, dx[v], 0, cols, rows, v == 0);
                 }
                 for (int i = 0; i < xs; i++) {
                     float simd = dx[0][i], scalar = dx[1][i];

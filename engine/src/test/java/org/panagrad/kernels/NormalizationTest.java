@@ -18,34 +18,44 @@ class NormalizationTest {
         return KernelTestSupport.sizes();
     }
 
+    /**
+     * The moments through the facade (more images than {@link Normalization#SUM_CHUNKS}, so chunks of one and two
+     * images) against float64, and the SIMD body against its scalar twin over a range of images, bit for bit.
+     */
     @ParameterizedTest
     @MethodSource("sizes")
     void momentsMatchScalarAndDouble(int inner) {
         Random rnd = new Random(inner);
-        int outer = 3, channels = 5, n = outer * channels * inner;
+        int outer = 11, channels = 5, n = outer * channels * inner;
         float[] x = random(rnd, OFF + n, -1f, 1f);
         for (int i = OFF; i < x.length; i++) x[i] += 100; // a large mean against a unit spread
-        float[] simd = new float[OFF + 2 * channels], scalar = new float[OFF + 2 * channels];
-        NormalizationSimd.moments(outer, channels, 0, channels, inner, x, OFF, new double[2 * channels], simd, OFF);
-        NormalizationScalar.moments(outer, channels, 0, channels, inner, x, OFF, new double[2 * channels], scalar, OFF);
+        float[] moments = new float[OFF + 2 * channels];
+        Normalization.moments(outer, channels, inner, x, OFF, moments, OFF);
         float[] exact = new float[OFF + 2 * channels];
         for (int c = 0; c < channels; c++) {
             double mean = overChannel(outer, channels, inner, c, at -> x[at]) / (outer * inner);
             exact[OFF + c] = (float) mean;
             exact[OFF + channels + c] = (float) (overChannel(outer, channels, inner, c, at -> (x[at] - mean) * (x[at] - mean)) / (outer * inner));
         }
-        assertClose(exact, scalar, 1e-5f, 1e-5f, "scalar moments, inner " + inner);
-        assertClose(exact, simd, 1e-5f, 1e-5f, "SIMD moments, inner " + inner);
+        assertClose(exact, moments, 1e-5f, 1e-5f, "moments, inner " + inner);
+        double[] simd = new double[1 + 2 * channels], scalar = new double[1 + 2 * channels];
+        if (Simd.ENABLED) NormalizationSimd.moments(channels, 2, outer, inner, x, OFF, simd, 1);
+        NormalizationScalar.moments(channels, 2, outer, inner, x, OFF, scalar, 1);
+        if (Simd.ENABLED) assertSameSums(scalar, simd, "moments of images 2.., inner " + inner);
     }
 
     @ParameterizedTest
     @MethodSource("sizes")
     void channelDotsMatchDouble(int inner) {
         Random rnd = new Random(inner);
-        int outer = 3, channels = 5, n = outer * channels * inner;
+        int outer = 13, channels = 5, n = outer * channels * inner;
         float[] g = random(rnd, OFF + n, -1f, 1f), x = random(rnd, OFF + n, -2f, 2f);
         float[] dots = new float[OFF + 2 * channels], exact = new float[OFF + 2 * channels];
         Normalization.channelDots(outer, channels, inner, g, OFF, x, OFF, dots, OFF);
+        double[] simd = new double[2 * channels], scalar = new double[2 * channels];
+        if (Simd.ENABLED) NormalizationSimd.channelDots(channels, 1, outer, inner, g, OFF, x, OFF, simd, 0);
+        NormalizationScalar.channelDots(channels, 1, outer, inner, g, OFF, x, OFF, scalar, 0);
+        if (Simd.ENABLED) assertSameSums(scalar, simd, "channel dots of images 1.., inner " + inner);
         for (int c = 0; c < channels; c++) {
             exact[OFF + c] = (float) overChannel(outer, channels, inner, c, at -> g[at]);
             exact[OFF + channels + c] = (float) overChannel(outer, channels, inner, c, at -> (double) g[at] * x[at]);
@@ -143,16 +153,24 @@ class NormalizationTest {
             }
             assertBits(expected, fused, "relu mask + affine pair, " + what);
 
-            float[] dots = new float[OFF + 2 * channels], unfused = new float[OFF + 2 * channels];
-            double[] acc = new double[2 * channels];
+            double[] unfusedSums = new double[2 * channels], dotSums = new double[2 * channels];
             if (simd) {
-                NormalizationSimd.channelDots(outer, channels, 0, channels, inner, maskedByX, OFF, x, OFF, acc, unfused, OFF);
-                NormalizationSimd.maskedChannelDots(outer, channels, 0, channels, inner, g, OFF, x, OFF, sa, OFF, ha, OFF, acc, dots, OFF);
+                NormalizationSimd.channelDots(channels, 0, outer, inner, maskedByX, OFF, x, OFF, unfusedSums, 0);
+                NormalizationSimd.maskedChannelDots(channels, 0, outer, inner, g, OFF, x, OFF, sa, OFF, ha, OFF, dotSums, 0);
             } else {
-                NormalizationScalar.channelDots(outer, channels, 0, channels, inner, maskedByX, OFF, x, OFF, acc, unfused, OFF);
-                NormalizationScalar.maskedChannelDots(outer, channels, 0, channels, inner, g, OFF, x, OFF, sa, OFF, ha, OFF, acc, dots, OFF);
+                NormalizationScalar.channelDots(channels, 0, outer, inner, maskedByX, OFF, x, OFF, unfusedSums, 0);
+                NormalizationScalar.maskedChannelDots(channels, 0, outer, inner, g, OFF, x, OFF, sa, OFF, ha, OFF, dotSums, 0);
             }
-            assertBits(unfused, dots, "relu mask + channel dots, " + what);
+            float[] dots = new float[OFF + 2 * channels], unfused = new float[OFF + 2 * channels];
+            Normalization.store(channels, unfusedSums, 0, unfused, OFF);
+            Normalization.store(channels, dotSums, 0, dots, OFF);
+            // Sums: a NaN's sign and payload are whatever the compiled adds propagate, so any NaN matches a NaN.
+            for (int i = OFF; i < dots.length; i++) {
+                if (Float.floatToIntBits(unfused[i]) != Float.floatToIntBits(dots[i])) {
+                    throw new AssertionError("relu mask + channel dots, " + what + ": element " + (i - OFF) + " is " + dots[i]
+                            + ", the separate passes give " + unfused[i]);
+                }
+            }
             float[] exact = new float[OFF + 2 * channels];
             for (int c = 0; c < channels; c++) {
                 exact[OFF + c] = (float) overChannel(outer, channels, inner, c, at -> maskedByX[at]);
@@ -177,6 +195,15 @@ class NormalizationTest {
             runByRun[OFF + channels + c] = (float) dot;
         }
         assertBits(runByRun, dots, "channel dots against Reductions, inner " + inner);
+    }
+
+    /** The SIMD body's sums against the scalar twin's: within float rounding (lane sums against sums in order). */
+    private static void assertSameSums(double[] expected, double[] actual, String what) {
+        for (int i = 0; i < expected.length; i++) {
+            if (Math.abs(expected[i] - actual[i]) > 1e-5 * Math.max(1, Math.abs(expected[i]))) {
+                throw new AssertionError(what + ": sum " + i + " is " + actual[i] + ", the scalar twin gives " + expected[i]);
+            }
+        }
     }
 
     private static float[] relu(float[] v) {
