@@ -100,24 +100,16 @@ final class AttentionBackwardSimd {
     /**
      * x [n, width] from x[xb..] into w[to..] as [width, kp]: element (j, c) at to + c * kp + j; zero for j >= n (kp a
      * whole number of vectors). Each row's padding is zeroed by vectors first (at vit-tiny's 17 keys, 15 scalar
-     * stores per row were); where width is a whole number of vectors, the keys in whole vectors go through
-     * {@link RegisterTranspose} (vit-tiny: 16 of 17 keys, one 16 x 16 block per head), the rest one float at a time.
-     * RegisterTranspose's halves are each too big to inline, so no vector crosses a call (when it was one method,
-     * called here, C2 left its blends as allocating Java calls: vit-tiny's gradient 4.7 MB per call).
+     * stores per row were). Not through RegisterTranspose: called here, C2 left its blends as allocating Java calls
+     * (vit-tiny's gradient 4.7 MB per call, JFR: Float512Vector.blend in RegisterTranspose.sixteen under this method).
      */
     static void transpose(float[] x, int xb, int n, int width, float[] w, int to, int kp) {
         int lanes = F.length(), full = n / lanes * lanes;
         FloatVector zero = FloatVector.zero(F);
         for (int c = 0; c < width; c++) {
-            for (int j = full; j < kp; j += lanes) zero.intoArray(w, to + c * kp + j);
-        }
-        int done = 0;
-        if (RegisterTranspose.AVAILABLE && RegisterTranspose.LANES == lanes && width % lanes == 0) {
-            for (; done < full; done += lanes) RegisterTranspose.rows(x, xb + done * width, width, width, w, to + done, kp);
-        }
-        for (int c = 0; c < width; c++) {
             int row = to + c * kp;
-            for (int j = done, at = xb + c + done * width; j < n; j++, at += width) w[row + j] = x[at];
+            for (int j = full; j < kp; j += lanes) zero.intoArray(w, row + j);
+            for (int j = 0, at = xb + c; j < n; j++, at += width) w[row + j] = x[at];
         }
     }
 
