@@ -27,20 +27,17 @@ final class AttentionBackwardSimd {
         int keysToRow = a.causal() ? AttentionRowProducts.KEYS_TO_ROW : AttentionRowProducts.ALL;
         int toRow = a.causal() ? AttentionRowProducts.INNER_TO_ROW : AttentionRowProducts.ALL;
         int fromRow = a.causal() ? AttentionRowProducts.INNER_FROM_ROW : AttentionRowProducts.ALL;
-        boolean packed = usesPackedGemm(a);
+        if (usesPackedGemm(a)) {
+            packedEntries(a, mask, q, qOff, k, kOff, v, vOff, g, gOff, out, dqOff, dkOff, dvOff, w, b0, b1);
+            return;
+        }
         for (int b = b0; b < b1; b++) {
             int qb = qOff + b * tq * d, kb = kOff + b * tk * d, vb = vOff + b * tk * dv, gb = gOff + b * tq * dv;
-            if (packed) {
-                packedEntry(a, mask, b, q, qb, k, kb, v, vb, g, gb, out, dqOff + b * tq * d, dkOff + b * tk * d,
-                        dvOff + b * tk * dv, w, p, ds);
-                continue;
-            }
             transpose(k, kb, tk, d, w, kt, kp);
             transpose(v, vb, tk, dv, w, vt, kp);
             AttentionRowProducts.times(q, qb, d, 1, tq, d, w, kt, kp, kp, w, p, kp, keysToRow, false);
-            rowLoopProbabilities(a, mask, b, w, p);
             AttentionRowProducts.times(g, gb, dv, 1, tq, dv, w, vt, kp, kp, w, ds, kp, keysToRow, false);
-            for (int i = 0; i < tq; i++) scoreGradient(w, p + i * kp, ds + i * kp, AttentionRowProducts.width(a, i), a.scale());
+            rowPass(a, mask, b, w, p, ds);
             AttentionRowProducts.times(w, ds, kp, 1, tq, tk, k, kb, d, d, out, dqOff + b * tq * d, d, toRow, false);
             AttentionRowProducts.times(w, ds, 1, kp, tk, tq, q, qb, d, d, out, dkOff + b * tk * d, d, fromRow, false);
             AttentionRowProducts.times(w, p, 1, kp, tk, tq, g, gb, dv, dv, out, dvOff + b * tk * dv, dv, fromRow, false);
@@ -71,25 +68,33 @@ final class AttentionBackwardSimd {
     static final int PACKED_MAX_KEYS = 1024;
 
     /**
-     * One entry by packed GEMMs: S = Q K^T and dP = g V^T into rows of paddedKeys at w[p..] and w[ds..] (K and V
-     * read transposed in place), the rows' probabilities and score gradients as in the row loop, then dQ = dS K,
-     * dK = dS^T Q and dV = P^T g. Called inside a pool part, each GEMM runs on its caller's thread.
+     * Entries b0 to b1 by packed GEMMs: S = Q K^T and dP = g V^T into rows of paddedKeys at w[p..] and w[ds..] (K and
+     * V read transposed in place, the columns past tk zeroed), the {@link #rowPass}, then dQ = dS K, dK = dS^T Q and
+     * dV = P^T g. Called inside a pool part, each GEMM runs on its caller's thread. This method and the row pass are
+     * both above C2's FreqInlineSize (325 bytes of bytecode), so each is a compilation of its own: inlined into
+     * {@link #backward} with its GEMMs' drivers, an entry took that compilation past C2's node cutoff
+     * (NodeCountInliningCutoff), which then left the row loop's vector helpers as calls and in about one 512-bit
+     * test run in four a vector store as its allocating fallback. No vector value is created here.
      */
-    private static void packedEntry(AttentionDims a, AttentionMaskLayout mask, int b, float[] q, int qb, float[] k,
-                                    int kb, float[] v, int vb, float[] g, int gb, float[] out, int dq, int dk, int dvAt,
-                                    float[] w, int p, int ds) {
+    private static void packedEntries(AttentionDims a, AttentionMaskLayout mask, float[] q, int qOff, float[] k,
+                                      int kOff, float[] v, int vOff, float[] g, int gOff, float[] out, int dqOff,
+                                      int dkOff, int dvOff, float[] w, int b0, int b1) {
         int tq = a.tq(), tk = a.tk(), d = a.d(), dv = a.dv(), kp = a.paddedKeys();
-        Gemm.gemm(false, true, tq, tk, d, 1f, q, qb, d, k, kb, d, 0f, w, p, kp, null, 0, false, null, 0);
-        Gemm.gemm(false, true, tq, tk, dv, 1f, g, gb, dv, v, vb, dv, 0f, w, ds, kp, null, 0, false, null, 0);
-        for (int i = 0; i < tq; i++) {
-            int row = p + i * kp, dRow = ds + i * kp;
-            for (int j = tk; j < kp; j++) w[row + j] = w[dRow + j] = 0f;
-            probabilities(a, mask, b, i, w, row, kp);
-            scoreGradient(w, row, dRow, kp, a.scale());
+        int p = (d + dv) * kp, ds = p + tq * kp;
+        for (int b = b0; b < b1; b++) {
+            int qb = qOff + b * tq * d, kb = kOff + b * tk * d, vb = vOff + b * tk * dv, gb = gOff + b * tq * dv;
+            int dq = dqOff + b * tq * d, dk = dkOff + b * tk * d, dvAt = dvOff + b * tk * dv;
+            Gemm.gemm(false, true, tq, tk, d, 1f, q, qb, d, k, kb, d, 0f, w, p, kp, null, 0, false, null, 0);
+            Gemm.gemm(false, true, tq, tk, dv, 1f, g, gb, dv, v, vb, dv, 0f, w, ds, kp, null, 0, false, null, 0);
+            for (int i = 0; i < tq; i++) {
+                int row = p + i * kp, dRow = ds + i * kp;
+                for (int j = tk; j < kp; j++) w[row + j] = w[dRow + j] = 0f;
+            }
+            rowPass(a, mask, b, w, p, ds);
+            Gemm.gemm(false, false, tq, d, tk, 1f, w, ds, kp, k, kb, d, 0f, out, dq, d, null, 0, false, null, 0);
+            Gemm.gemm(true, false, tk, d, tq, 1f, w, ds, kp, q, qb, d, 0f, out, dk, d, null, 0, false, null, 0);
+            Gemm.gemm(true, false, tk, dv, tq, 1f, w, p, kp, g, gb, dv, 0f, out, dvAt, dv, null, 0, false, null, 0);
         }
-        Gemm.gemm(false, false, tq, d, tk, 1f, w, ds, kp, k, kb, d, 0f, out, dq, d, null, 0, false, null, 0);
-        Gemm.gemm(true, false, tk, d, tq, 1f, w, ds, kp, q, qb, d, 0f, out, dk, d, null, 0, false, null, 0);
-        Gemm.gemm(true, false, tk, dv, tq, 1f, w, p, kp, g, gb, dv, 0f, out, dvAt, dv, null, 0, false, null, 0);
     }
 
     /**
@@ -109,15 +114,11 @@ final class AttentionBackwardSimd {
     }
 
     /**
-     * Row i's scores at w[at..at + width) (unscaled dots; zero past tk) into its probabilities, zero past tk; past
-     * width nothing is read or written.
+     * Row i's scores at w[at..at + width) (unscaled dots; zero past tk), masked or causal, into its probabilities,
+     * zero past tk; past width nothing is read or written.
      */
-    static void probabilities(AttentionDims a, AttentionMaskLayout mask, int b, int i, float[] w, int at, int width) {
+    private static void probabilities(AttentionDims a, AttentionMaskLayout mask, int b, int i, float[] w, int at, int width) {
         int lanes = F.length(), tk = a.tk(), keys = Math.min(tk, width);
-        if (mask == null && !a.causal() && width % lanes == 0) {
-            unmaskedProbabilities(w, at, keys, width, a.scale());
-            return;
-        }
         for (int j = 0; j < width; j += lanes) FloatVector.fromArray(F, w, at + j).mul(a.scale()).intoArray(w, at + j);
         float max = AttentionSimd.maskRow(a, mask, b, i, 0, keys, w, at);
         float inv = 1f / VectorMath.expNonPositive(keys, max, w, at, w, at);
@@ -128,39 +129,33 @@ final class AttentionBackwardSimd {
     }
 
     /**
-     * The row loop's probabilities, all tq rows of entry b at w[p..] (rows of paddedKeys, each one's width as
-     * {@link AttentionRowProducts#width}). Without a mask or causality, in three passes over the whole entry so that
-     * exp runs once over tq x paddedKeys floats: at 17 keys a row is two vectors, too few to fill the FMA pipes
-     * through exp's dependent polynomial steps, as one call per row did.
+     * All tq score rows of entry b at w[p..] (rows of paddedKeys, each one's width as {@link AttentionRowProducts#width},
+     * zero past tk) into their probabilities and, for ds >= 0, the rows of dP at w[ds..] into the score gradients
+     * dS = scale P (dP - rowsum(P dP)). Without a mask or causality, the probabilities in three passes over the whole
+     * entry so that exp runs once over tq x paddedKeys floats: at 17 keys a row is two vectors, too few to fill the
+     * FMA pipes through exp's dependent polynomial steps, as one call per row did. Both forms of the backward and the
+     * second order (ds < 0) call this one method, a compilation of its own (see {@link #packedEntries}).
      */
-    static void rowLoopProbabilities(AttentionDims a, AttentionMaskLayout mask, int b, float[] w, int p) {
+    static void rowPass(AttentionDims a, AttentionMaskLayout mask, int b, float[] w, int p, int ds) {
         int tq = a.tq(), kp = a.paddedKeys(), lanes = F.length();
         if (mask != null || a.causal() || kp % lanes != 0) {
             for (int i = 0; i < tq; i++) probabilities(a, mask, b, i, w, p + i * kp, AttentionRowProducts.width(a, i));
-            return;
+        } else {
+            for (int i = 0, at = p; i < tq; i++, at += kp) {
+                float max = scaledMaximum(w, at, a.tk(), kp, a.scale());
+                for (int j = 0; j < kp; j += lanes) FloatVector.fromArray(F, w, at + j).sub(max).intoArray(w, at + j);
+            }
+            VectorMath.expNonPositive(tq * kp, 0f, w, p, w, p);
+            for (int i = 0, at = p; i < tq; i++, at += kp) {
+                FloatVector sum = FloatVector.fromArray(F, w, at);
+                for (int j = lanes; j < kp; j += lanes) sum = sum.add(FloatVector.fromArray(F, w, at + j));
+                float rowSum = LaneSum.ORDERED_REDUCTION ? sum.reduceLanes(VectorOperators.ADD) : LaneSum.tree(sum);
+                float inv = 1f / rowSum;
+                for (int j = 0; j < kp; j += lanes) FloatVector.fromArray(F, w, at + j).mul(inv).intoArray(w, at + j);
+            }
         }
-        for (int i = 0, at = p; i < tq; i++, at += kp) {
-            float max = scaledMaximum(w, at, a.tk(), kp, a.scale());
-            for (int j = 0; j < kp; j += lanes) FloatVector.fromArray(F, w, at + j).sub(max).intoArray(w, at + j);
-        }
-        VectorMath.expNonPositive(tq * kp, 0f, w, p, w, p);
-        for (int i = 0, at = p; i < tq; i++, at += kp) {
-            FloatVector sum = FloatVector.fromArray(F, w, at);
-            for (int j = lanes; j < kp; j += lanes) sum = sum.add(FloatVector.fromArray(F, w, at + j));
-            float rowSum = LaneSum.ORDERED_REDUCTION ? sum.reduceLanes(VectorOperators.ADD) : LaneSum.tree(sum);
-            float inv = 1f / rowSum;
-            for (int j = 0; j < kp; j += lanes) FloatVector.fromArray(F, w, at + j).mul(inv).intoArray(w, at + j);
-        }
-    }
-
-    /**
-     * {@link #probabilities} without a mask, width a whole number of vectors, over whole vectors with no scalar tail
-     * ({@link #scaledMaximum}; exp leaves the lanes past the keys 0).
-     */
-    private static void unmaskedProbabilities(float[] w, int at, int keys, int width, float scale) {
-        int lanes = F.length();
-        float inv = 1f / VectorMath.expNonPositive(width, scaledMaximum(w, at, keys, width, scale), w, at, w, at);
-        for (int j = 0; j < width; j += lanes) FloatVector.fromArray(F, w, at + j).mul(inv).intoArray(w, at + j);
+        if (ds < 0) return;
+        for (int i = 0; i < tq; i++) scoreGradient(w, p + i * kp, ds + i * kp, AttentionRowProducts.width(a, i), a.scale());
     }
 
     /**

@@ -21,12 +21,13 @@ public record AttentionDims(int batch, int tq, int tk, int d, int dv, float scal
 
     /**
      * Floats of workspace one call needs: one entry's keys transposed by blocks, one group's scores, outputs, state;
-     * or (the packed GEMM path of long entries) the scores of {@link #forwardRows} query rows as whole rows of keys and
+     * for short entries ({@link AttentionSimd#wholeEntries}) at least its keys transposed and all its scores; or (the packed GEMM path of long entries) the scores of {@link #forwardRows} query rows as whole rows of keys and
      * their sums' inverses.
      */
     public int workspace() {
         int rowLoop = keyBlocks() * BLOCK * d + 4 * BLOCK + ROWS * dv + 3 * ROWS;
         int rows = forwardRows();
+        if (AttentionSimd.wholeEntries(this)) return Math.max(rowLoop, (d + tq) * paddedKeys());
         return AttentionSimd.usesPackedGemm(this) ? Math.max(rowLoop, rows * paddedKeys() + rows) : rowLoop;
     }
 

@@ -44,7 +44,7 @@ final class AttentionSecondOrderSimd {
             AttentionBackwardSimd.transpose(t, akb, tk, d, w, akt, kp);
             AttentionBackwardSimd.transpose(t, avb, tk, dv, w, avt, kp);
             AttentionRowProducts.times(q, qb, d, 1, tq, d, w, kt, kp, kp, w, p, kp, keysToRow, false);
-            AttentionBackwardSimd.rowLoopProbabilities(a, mask, b, w, p);
+            AttentionBackwardSimd.rowPass(a, mask, b, w, p, -1);
             AttentionRowProducts.times(g, gb, dv, 1, tq, dv, w, vt, kp, kp, w, ra, kp, keysToRow, false);
             AttentionRowProducts.times(t, aqb, d, 1, tq, d, w, kt, kp, kp, w, rb, kp, keysToRow, false);
             AttentionRowProducts.times(q, qb, d, 1, tq, d, w, akt, kp, kp, w, rb, kp, keysToRow, true);
@@ -83,9 +83,11 @@ final class AttentionSecondOrderSimd {
         for (int i = 0; i < tq; i++) {
             int pi = p + i * kp, ai = ra + i * kp, bi = rb + i * kp, ci = rc + i * kp;
             for (int j = tk; j < kp; j++) w[pi + j] = w[ai + j] = w[bi + j] = w[ci + j] = 0f;
-            AttentionBackwardSimd.probabilities(a, mask, b, i, w, pi, kp);
-            rows(w, pi, ai, bi, ci, kp, a.scale());
         }
+        // The row pass and rows are compilations of their own (above C2's FreqInlineSize): no vector value is created
+        // in this method, whose GEMM drivers C2 may inline (AttentionBackwardSimd#packedEntries).
+        AttentionBackwardSimd.rowPass(a, mask, b, w, p, -1);
+        for (int i = 0; i < tq; i++) rows(w, p + i * kp, ra + i * kp, rb + i * kp, rc + i * kp, kp, a.scale());
         // qBar = scale (dS ak + sBar K), kBar = scale (dS^T aq + sBar^T Q), vBar = dPbar^T g, gBar = P av + dPbar V.
         Gemm.gemm(false, false, tq, d, tk, 1f, w, ra, kp, t, akb, d, 0f, out, qo, d, null, 0, false, null, 0);
         Gemm.gemm(false, false, tq, d, tk, 1f, w, rc, kp, k, kb, d, 1f, out, qo, d, null, 0, false, null, 0);

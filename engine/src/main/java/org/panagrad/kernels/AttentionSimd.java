@@ -14,6 +14,7 @@ import jdk.incubator.vector.VectorSpecies;
  * A causal group stops at its last row's diagonal: the keys past it are hidden from all four rows. A last group of
  * fewer than four rows repeats its last row and writes only the real ones. Long entries (causal too) take the packed
  * GEMM instead, as the backward does: blocks of up to 256 query rows against whole rows of keys ({@link #packedRows}).
+ * Short entries (vit-tiny's 17 x 17) are done whole, as the backward's row loop does them ({@link #wholeEntry}).
  */
 final class AttentionSimd {
     private AttentionSimd() {}
@@ -26,9 +27,13 @@ final class AttentionSimd {
         int tq = a.tq(), tk = a.tk(), d = a.d(), dv = a.dv(), lanes = F.length(), bk = AttentionDims.BLOCK;
         int tile = AttentionDims.ROWS, scores = a.keyBlocks() * bk * d, acc = scores + ROWS * bk, ml = acc + tile * dv;
         if (from % tile != 0) throw new IllegalArgumentException("attention forward: query rows from " + from + ", not a multiple of " + tile);
-        boolean packed = usesPackedGemm(a);
+        boolean packed = usesPackedGemm(a), whole = wholeEntries(a);
         for (int b = b0; b < b1; b++) {
             int qb = qOff + b * tq * d, kb = kOff + b * tk * d, vb = vOff + b * tk * dv, ob = outOff + b * tq * dv;
+            if (whole) {
+                wholeEntry(a, mask, b, q, qb, k, kb, v, vb, out, ob, w);
+                continue;
+            }
             if (packed) {
                 for (int i0 = from, n = a.forwardRows(); i0 < to; i0 += n) {
                     packedRows(a, mask, b, i0, Math.min(to, i0 + n), q, qb, k, kb, v, vb, out, ob, w);
@@ -70,6 +75,32 @@ final class AttentionSimd {
                 }
             }
         }
+    }
+
+    /**
+     * Whether an entry's forward is done whole, as the backward's row loop does it ({@link #wholeEntry}): at most
+     * {@link AttentionDims#BLOCK} queries and keys (vit-tiny's 17), one unit of the forward ({@link
+     * AttentionDims#forwardRows}) and one key block, where streaming with the online softmax only adds its running
+     * state and gives exp four rows (eight vectors at 17 keys) per call.
+     */
+    static boolean wholeEntries(AttentionDims a) {
+        return a.tq() <= AttentionDims.BLOCK && a.tk() <= AttentionDims.BLOCK;
+    }
+
+    /**
+     * Entry b whole, where {@link #wholeEntries}: keys transposed to [d, paddedKeys] at w[0..], every row's scores
+     * S = Q K^T at w[d paddedKeys..] (causal: each group of four rows up to its last row's key), all rows' probabilities
+     * in one {@link AttentionBackwardSimd#rowPass} (exp once over the entry), then out = P V.
+     */
+    private static void wholeEntry(AttentionDims a, AttentionMaskLayout mask, int b, float[] q, int qb, float[] k,
+                                   int kb, float[] v, int vb, float[] out, int ob, float[] w) {
+        int tq = a.tq(), tk = a.tk(), d = a.d(), dv = a.dv(), kp = a.paddedKeys(), s = d * kp;
+        int keysToRow = a.causal() ? AttentionRowProducts.KEYS_TO_ROW : AttentionRowProducts.ALL;
+        int toRow = a.causal() ? AttentionRowProducts.INNER_TO_ROW : AttentionRowProducts.ALL;
+        AttentionBackwardSimd.transpose(k, kb, tk, d, w, 0, kp);
+        AttentionRowProducts.times(q, qb, d, 1, tq, d, w, 0, kp, kp, w, s, kp, keysToRow, false);
+        AttentionBackwardSimd.rowPass(a, mask, b, w, s, -1);
+        AttentionRowProducts.times(w, s, kp, 1, tq, tk, v, vb, dv, dv, out, ob, dv, toRow, false);
     }
 
     /**
