@@ -26,6 +26,8 @@ final class BlockedGemm {
     /** This machine's blocking, chosen once at start-up. */
     static final GemmBlocking BLOCKING = GemmBlocking.forCaches(CacheSizes.MACHINE, MR);
     static final int KC = BLOCKING.kc();
+    /** The deepest k that is one k block ({@link GemmBlocking#wholeK}). */
+    static final int WHOLE_K = BLOCKING.wholeK();
     static final int MC = BLOCKING.mc();
     static final int NC = BLOCKING.nc();
     /** Floats of the slice of packed B panels that one row panel of A meets in turn (half of L2). */
@@ -72,8 +74,6 @@ final class BlockedGemm {
         return (Math.min(NC, width) + NR - 1) / NR >= PACK_A_MIN_PANELS;
     }
 
-    /** The deepest k that is one k block ({@link GemmBlocking#wholeK}). */
-    static final int WHOLE_K = BLOCKING.wholeK();
 
     static int kBlocks(int k) {
         return k <= WHOLE_K ? 1 : (k + KC - 1) / KC;
@@ -90,9 +90,45 @@ final class BlockedGemm {
         return ((rows + mBlocks - 1) / mBlocks + MR - 1) / MR * MR;
     }
 
+    /**
+     * At 16 lanes a row-major A (rows contiguous along k, as an input layer's batch) is packed as rows rather than
+     * step-major ({@link GemmPacking#packARows}): a copy of each row's kc floats, A_ROW_STRIDE floats apart. The
+     * step-major panels took 16 x 16 register transposes through L1 scratch, whose loads of two overlapping
+     * stores stall on store forwarding (about a tenth of a 128 x 500 x 784 forward), and read 16 rows for 12.
+     * Below FUSED_STORE_MAX_K the step-major panels stay, for the kernels that store from registers.
+     */
+    static final boolean ROWS_OF_A = MR == 12;
+    /**
+     * Floats from one row of a row-packed block of A to the next: a constant, so the micro-kernel's broadcasts
+     * are fixed displacements. The deepest k block and 16 floats more, not a multiple of 1024 floats (rows 4 KB
+     * apart would meet in the same L1 sets).
+     */
+    static final int A_ROW_STRIDE = aRowStride(Math.max(KC, WHOLE_K));
+
+    static int aRowStride(int deepestBlock) {
+        int stride = (deepestBlock + 15) / 16 * 16 + 16;
+        return stride % 1024 == 0 ? stride + 16 : stride;
+    }
+
+    /** Whether a block of kc steps of this product's A is packed as rows ({@link #ROWS_OF_A}). */
+    static boolean rowsOfA(GemmJob job, int kc) {
+        return ROWS_OF_A && job.aColStride == 1 && job.aRowStride != 1 && kc >= FUSED_STORE_MAX_K;
+    }
+
+    /** Floats of a packed block of A per row: kc step-major, or the row stride. */
+    private static int packedARow(int kcMax) {
+        return ROWS_OF_A ? Math.max(kcMax, A_ROW_STRIDE) : kcMax;
+    }
+
     /** Floats of one packed block of A for a product with m rows and depth k. */
     static int packedASize(int m, int k) {
-        return mcMax(m) * kcMax(k);
+        return mcMax(m) * packedARow(kcMax(k));
+    }
+
+    /** The panels of a block of A that start in rows [ir0, ir1), packed as the micro-kernel will read them. */
+    private static void packA(GemmJob job, int i0, int ir0, int ir1, int mc, int pc, int kc, float[] packedA) {
+        if (rowsOfA(job, kc)) GemmPacking.packARows(job, i0, ir0, ir1, mc, pc, kc, packedA);
+        else GemmPacking.packA(job, i0, ir0, ir1, mc, pc, kc, packedA);
     }
 
     /** Floats of one packed block of B for a product with n columns and depth k. */
@@ -145,8 +181,8 @@ final class BlockedGemm {
                         packSharedA(job, part, job.parts, ic, mc, pc, kc, packedA);
                         share.await();
                     } else if (packA) {
-                        packedA = ws.packedA(mcMax * kcMax);
-                        GemmPacking.packA(job, ic, mc, pc, kc, packedA);
+                        packedA = ws.packedA(mcMax * packedARow(kcMax));
+                        packA(job, ic, 0, mc, mc, pc, kc, packedA);
                     }
                     if (packA) {
                         multiplyBlock(job, packedA, packedB, streamB ? job.bOff + pc * job.bRowStride + jc : -1, kc,
@@ -231,8 +267,8 @@ final class BlockedGemm {
                     float[] whole = share == null ? own : share.buffer(kb);
                     if (rows) {
                         int mc = Math.min(size, m - start);
-                        float[] packedA = ws.packedA(size * kcMax);
-                        GemmPacking.packA(job, start, mc, pc, kc, packedA);
+                        float[] packedA = ws.packedA(size * packedARow(kcMax));
+                        packA(job, start, 0, mc, mc, pc, kc, packedA);
                         multiplyBlock(job, packedA, whole, -1, kc, start, mc, 0, n, beta, lastBlock, tile);
                     } else {
                         int nc = Math.min(size, n - start);
@@ -257,7 +293,8 @@ final class BlockedGemm {
                                       int mc, int jc, int nc, float beta, boolean lastBlock, float[] tile) {
         int slice = Math.max(1, SLICE_FLOATS / (Math.max(1, kc) * NR)) * NR;
         float[] mask = lastBlock ? job.mask : null;
-        boolean fused = kc < FUSED_STORE_MAX_K && job.alpha == 1f && beta == 0f
+        boolean rows = rowsOfA(job, kc);
+        boolean fused = !rows && kc < FUSED_STORE_MAX_K && job.alpha == 1f && beta == 0f
                 && !(lastBlock && (job.bias != null || job.relu));
         for (int j0 = 0; j0 < nc; j0 += slice) {
             int j1 = Math.min(nc, j0 + slice);
@@ -272,8 +309,10 @@ final class BlockedGemm {
                                 mask, ci - job.cOff + job.maskOff);
                         continue;
                     }
-                    GemmMicroKernel.multiplyPacked(h, kc, packedA, ir * kc, here ? job.b : packedB,
-                            here ? bInPlace + jr : jr * kc, here ? job.bRowStride : NR, tile);
+                    float[] bArr = here ? job.b : packedB;
+                    int bPanel = here ? bInPlace + jr : jr * kc, bStep = here ? job.bRowStride : NR;
+                    if (rows) GemmMicroKernel.multiplyRows(h, kc, packedA, ir * A_ROW_STRIDE, bArr, bPanel, bStep, tile);
+                    else GemmMicroKernel.multiplyPacked(h, kc, packedA, ir * kc, bArr, bPanel, bStep, tile);
                     GemmStore.store(job, tile, ic + ir, jc + jr, mr, Math.min(NR, nc - jr), beta, lastBlock);
                 }
             }
@@ -300,7 +339,7 @@ final class BlockedGemm {
             if (panel == first) ir0 = ir;
             if (panel == end) ir1 = ir;
         }
-        GemmPacking.packA(job, ic, ir0, ir1, mc, pc, kc, packedA);
+        packA(job, ic, ir0, ir1, mc, pc, kc, packedA);
     }
 
     /**
