@@ -178,7 +178,7 @@ final class BlockedGemm {
                     float[] packedA = null;
                     if (shareA) {
                         packedA = share.buffer(sharedBlocks++);
-                        packSharedA(job, part, job.parts, ic, mc, pc, kc, packedA);
+                        packSharedA(job, part, job.parts, ic, mc, pc, kc, packedA, rowsOfA(job, kc));
                         share.await();
                     } else if (packA) {
                         packedA = ws.packedA(mcMax * packedARow(kcMax));
@@ -252,7 +252,7 @@ final class BlockedGemm {
                     int kb = kb0 + (unit - unitsBefore) / unitsPerBlock, q = (unit - unitsBefore) % unitsPerBlock;
                     int pc = kb * kcMax, kc = Math.max(0, Math.min(kcMax, k - pc));
                     if (rows) packSharedB(job, q, unitsPerBlock, 0, n, pc, kc, share.buffer(kb));
-                    else packSharedA(job, q, unitsPerBlock, 0, m, pc, kc, share.buffer(kb));
+                    else packSharedA(job, q, unitsPerBlock, 0, m, pc, kc, share.buffer(kb), rowsOfA(job, kc));
                     share.unitPacked();
                 }
                 share.awaitPacked(unitEnd);
@@ -329,8 +329,11 @@ final class BlockedGemm {
         GemmPacking.packB(job, pc, kc, jc + from, to - from, packedB, from * kc);
     }
 
-    /** Share q of {@code of} of the row panels of a block of A: whole panels, split by count. */
-    static void packSharedA(GemmJob job, int q, int of, int ic, int mc, int pc, int kc, float[] packedA) {
+    /**
+     * Share q of {@code of} of the row panels of a block of A: whole panels, split by count; as rows
+     * ({@link #rowsOfA}) or step-major ({@link PackedSyrk}'s kernels read only that).
+     */
+    static void packSharedA(GemmJob job, int q, int of, int ic, int mc, int pc, int kc, float[] packedA, boolean rows) {
         int panels = 0;
         for (int ir = 0; ir < mc; ir += panelRows(ir, mc)) panels++;
         int first = panels * q / of, end = panels * (q + 1) / of;
@@ -339,7 +342,8 @@ final class BlockedGemm {
             if (panel == first) ir0 = ir;
             if (panel == end) ir1 = ir;
         }
-        packA(job, ic, ir0, ir1, mc, pc, kc, packedA);
+        if (rows) GemmPacking.packARows(job, ic, ir0, ir1, mc, pc, kc, packedA);
+        else GemmPacking.packA(job, ic, ir0, ir1, mc, pc, kc, packedA);
     }
 
     /**
