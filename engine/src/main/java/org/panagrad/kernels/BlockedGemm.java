@@ -16,9 +16,8 @@ import static org.panagrad.kernels.GemmMicroKernel.NR;
  * 512 columns. Row and k blocks are cut equal, so none is a sliver (m = 128 is one block, not 120 + 8).
  * <p>
  * When few column panels reuse an A panel (narrow products), packing A costs more than it saves and the
- * kernel reads A in place through its strides; a row-major A needs more reuse, its packing being register
- * transposes. When A is read in place and few row panels reuse a B panel (a batch of 64), a row-major B is
- * read in place too.
+ * kernel reads A in place through its strides. When A is read in place and few row panels reuse a B panel, a
+ * row-major B is read in place too; so is a row-major B when A is packed and all rows are one block.
  */
 final class BlockedGemm {
     private BlockedGemm() {}
@@ -43,21 +42,19 @@ final class BlockedGemm {
      * ({@link GemmMicroKernel#multiplyPackedInto}): the tile's round trip is then a large share of the work.
      */
     static final int FUSED_STORE_MAX_K = 32;
-    /** Pack A only when each A panel meets at least this many B panels. */
-    private static final int PACK_A_MIN_PANELS = 3;
     /**
-     * A row-major A (rows contiguous along k) packs through register transposes, which at 16 lanes cost about
-     * two micro-kernel calls per panel: pack it only when each A panel meets at least this many B panels.
-     * 64 x 128 x 784 (4 B panels, a 784-128-10 MLP's forward at batch 64) ran 12-15% faster with A and B read
-     * in place (Zen 5, 512 bits); 128 x 500 x 784 (16 B panels) ran 10-20% slower with A in place. At 8 lanes
-     * (8 x 8 transposes, all in registers) the rule for any A, unmeasured otherwise.
+     * Pack A only when each A panel meets at least this many B panels. A row-major A at 16 lanes, when it still
+     * went through register transposes, took 5: 64 x 128 x 784 (4 B panels, a 784-128-10 MLP's forward at batch
+     * 64) ran 12-15% faster with A and B read in place than packed so; packed as rows ({@link #ROWS_OF_A}), with B
+     * read in place, it runs 1.13-1.20x the in-place rate (GemmAlternating, both jar orders; 64 x 100 x 300
+     * 1.10-1.13x).
      */
-    private static final int PACK_ROW_MAJOR_A_MIN_PANELS = GemmMicroKernel.LANES >= 16 ? 5 : PACK_A_MIN_PANELS;
+    private static final int PACK_A_MIN_PANELS = 3;
     /**
      * When A is read in place, a row-major B is read in place too (B(p, j) at b[bOff + p * ldb + j], one step of
      * a panel two vectors of a row) if a block has at most this many row panels: each B panel then meets few
      * A panels, and packing it (a copy of all of B per k block) costs more than the strided reads it saves.
-     * Measured at 16 lanes only (with the 64 x 128 x 784 above); 8 lanes keep packing B.
+     * Measured at 16 lanes only (64 x 128 x 784, when its row-major A was read in place too); 8 lanes keep packing B.
      */
     private static final int READ_B_IN_PLACE_MAX_ROW_PANELS = GemmMicroKernel.LANES >= 16 ? 6 : 0;
     /**
@@ -148,8 +145,7 @@ final class BlockedGemm {
         int kBlocks = kBlocks(k);
         int mcMax = mcMax(i1 - i0);
         boolean shareB = share != null && job.splitRows, shareA = share != null && !job.splitRows;
-        int bPanels = (Math.min(NC, j1 - j0) + NR - 1) / NR;
-        boolean packA = shareA || packsA(j1 - j0) && (job.aColStride != 1 || bPanels >= PACK_ROW_MAJOR_A_MIN_PANELS);
+        boolean packA = shareA || packsA(j1 - j0);
         boolean inPlaceB = !packA && !shareB && job.bRows == null && job.bColStride == 1
                 && (mcMax + MR - 1) / MR <= READ_B_IN_PLACE_MAX_ROW_PANELS;
         boolean streamB = STREAM_B && packA && !shareB && job.bRows == null && job.bColStride == 1 && mcMax >= i1 - i0;
