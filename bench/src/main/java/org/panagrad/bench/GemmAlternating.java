@@ -20,7 +20,8 @@ import java.util.Random;
  * ({@code 784,500,128,TN}: A transposed), default NN. Flags go before the class name: {@code -Dthreads=N}
  * (default 1), {@code -Dms=M} (milliseconds per side and round, default 200), {@code -Drounds=R} (default 9),
  * {@code -Dquantile=Q} (rates from the Q-quantile of single call times, e.g. 0.2, rather than calls per time: on a
- * loaded machine the calls other processes preempt are left out).
+ * loaded machine the calls other processes preempt are left out), {@code -Dalpha=A -Dbeta=B} (default 1 and 0;
+ * {@code -Dalpha=-0.001 -Dbeta=1} is a weight gradient with the SGD update fused, as a training step runs it).
  * <pre>
  * flock /tmp/jmh.lock java --add-modules jdk.incubator.vector -XX:UseAVX=2 -cp bench/target/benchmarks.jar \
  *   org.panagrad.bench.GemmAlternating BASE_JAR NEW_JAR 784,500,128,TN 128,500,784 1024,1024,1024
@@ -33,6 +34,8 @@ public final class GemmAlternating {
 
     /** With -Dquantile=Q (0 < Q < 1), a side's rate in a round is from the Q-quantile of its call times. */
     private static final double QUANTILE = Double.parseDouble(System.getProperty("quantile", "0"));
+    private static final float ALPHA = Float.parseFloat(System.getProperty("alpha", "1"));
+    private static final float BETA = Float.parseFloat(System.getProperty("beta", "0"));
 
     public static void main(String[] args) throws Throwable {
         if (args.length < 3) {
@@ -47,8 +50,8 @@ public final class GemmAlternating {
             MethodHandles.publicLookup().findStatic(loaders[s].loadClass("org.panagrad.kernels.Gemm"), "setThreads",
                     MethodType.methodType(void.class, int.class)).invoke(threads);
         }
-        System.out.printf(Locale.ROOT, "GEMM, %d thread(s), %d rounds of %d ms per side; base %s, new %s%n", threads,
-                rounds, budget / 1_000_000, args[0], args[1]);
+        System.out.printf(Locale.ROOT, "GEMM, %d thread(s), %d rounds of %d ms per side, alpha %s, beta %s; base %s, new %s%n",
+                threads, rounds, budget / 1_000_000, ALPHA, BETA, args[0], args[1]);
         for (String shape : List.of(args).subList(2, args.length)) run(shape, loaders, rounds, budget);
     }
 
@@ -109,7 +112,7 @@ public final class GemmAlternating {
                 perRound(ratio));
     }
 
-    /** Gemm.gemm(m, n, k, 1, A, B, 0, C) of the engine in loader, as a handle of no arguments. */
+    /** Gemm.gemm(m, n, k, alpha, A, B, beta, C) of the engine in loader, as a handle of no arguments. */
     private static MethodHandle product(ClassLoader loader, int m, int n, int k, float[] a, int lda, boolean transA,
                                         float[] b, int ldb, boolean transB, float[] c, int ldc) throws Throwable {
         Class<?> operand = loader.loadClass("org.panagrad.kernels.GemmOperand");
@@ -118,7 +121,7 @@ public final class GemmAlternating {
         Object opA = make.invoke(a, 0, lda, transA), opB = make.invoke(b, 0, ldb, transB), opC = make.invoke(c, 0, ldc, false);
         MethodHandle gemm = lookup.findStatic(loader.loadClass("org.panagrad.kernels.Gemm"), "gemm", MethodType.methodType(void.class,
                 int.class, int.class, int.class, float.class, operand, operand, float.class, operand));
-        return MethodHandles.insertArguments(gemm, 0, m, n, k, 1f, opA, opB, 0f, opC);
+        return MethodHandles.insertArguments(gemm, 0, m, n, k, ALPHA, opA, opB, BETA, opC);
     }
 
     private static float[] random(Random rnd, int size) {

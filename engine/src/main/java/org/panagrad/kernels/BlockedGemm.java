@@ -16,9 +16,8 @@ import static org.panagrad.kernels.GemmMicroKernel.NR;
  * 512 columns. Row and k blocks are cut equal, so none is a sliver (m = 128 is one block, not 120 + 8).
  * <p>
  * When few column panels reuse an A panel (narrow products), packing A costs more than it saves and the
- * kernel reads A in place through its strides; a row-major A needs more reuse, its packing being register
- * transposes. When A is read in place and few row panels reuse a B panel (a batch of 64), a row-major B is
- * read in place too.
+ * kernel reads A in place through its strides. When A is read in place and few row panels reuse a B panel, a
+ * row-major B is read in place too; so is a row-major B when A is packed and all rows are one block.
  */
 final class BlockedGemm {
     private BlockedGemm() {}
@@ -26,6 +25,8 @@ final class BlockedGemm {
     /** This machine's blocking, chosen once at start-up. */
     static final GemmBlocking BLOCKING = GemmBlocking.forCaches(CacheSizes.MACHINE, MR);
     static final int KC = BLOCKING.kc();
+    /** The deepest k that is one k block ({@link GemmBlocking#wholeK}). */
+    static final int WHOLE_K = BLOCKING.wholeK();
     static final int MC = BLOCKING.mc();
     static final int NC = BLOCKING.nc();
     /** Floats of the slice of packed B panels that one row panel of A meets in turn (half of L2). */
@@ -41,21 +42,19 @@ final class BlockedGemm {
      * ({@link GemmMicroKernel#multiplyPackedInto}): the tile's round trip is then a large share of the work.
      */
     static final int FUSED_STORE_MAX_K = 32;
-    /** Pack A only when each A panel meets at least this many B panels. */
-    private static final int PACK_A_MIN_PANELS = 3;
     /**
-     * A row-major A (rows contiguous along k) packs through register transposes, which at 16 lanes cost about
-     * two micro-kernel calls per panel: pack it only when each A panel meets at least this many B panels.
-     * 64 x 128 x 784 (4 B panels, a 784-128-10 MLP's forward at batch 64) ran 12-15% faster with A and B read
-     * in place (Zen 5, 512 bits); 128 x 500 x 784 (16 B panels) ran 10-20% slower with A in place. At 8 lanes
-     * (8 x 8 transposes, all in registers) the rule for any A, unmeasured otherwise.
+     * Pack A only when each A panel meets at least this many B panels. A row-major A at 16 lanes, when it still
+     * went through register transposes, took 5: 64 x 128 x 784 (4 B panels, a 784-128-10 MLP's forward at batch
+     * 64) ran 12-15% faster with A and B read in place than packed so; packed as rows ({@link #ROWS_OF_A}), with B
+     * read in place, it runs 1.13-1.20x the in-place rate (GemmAlternating, both jar orders; 64 x 100 x 300
+     * 1.10-1.13x).
      */
-    private static final int PACK_ROW_MAJOR_A_MIN_PANELS = GemmMicroKernel.LANES >= 16 ? 5 : PACK_A_MIN_PANELS;
+    private static final int PACK_A_MIN_PANELS = 3;
     /**
      * When A is read in place, a row-major B is read in place too (B(p, j) at b[bOff + p * ldb + j], one step of
      * a panel two vectors of a row) if a block has at most this many row panels: each B panel then meets few
      * A panels, and packing it (a copy of all of B per k block) costs more than the strided reads it saves.
-     * Measured at 16 lanes only (with the 64 x 128 x 784 above); 8 lanes keep packing B.
+     * Measured at 16 lanes only (64 x 128 x 784, when its row-major A was read in place too); 8 lanes keep packing B.
      */
     private static final int READ_B_IN_PLACE_MAX_ROW_PANELS = GemmMicroKernel.LANES >= 16 ? 6 : 0;
     /**
@@ -72,8 +71,6 @@ final class BlockedGemm {
         return (Math.min(NC, width) + NR - 1) / NR >= PACK_A_MIN_PANELS;
     }
 
-    /** The deepest k that is one k block ({@link GemmBlocking#wholeK}). */
-    static final int WHOLE_K = BLOCKING.wholeK();
 
     static int kBlocks(int k) {
         return k <= WHOLE_K ? 1 : (k + KC - 1) / KC;
@@ -90,9 +87,45 @@ final class BlockedGemm {
         return ((rows + mBlocks - 1) / mBlocks + MR - 1) / MR * MR;
     }
 
+    /**
+     * At 16 lanes a row-major A (rows contiguous along k, as an input layer's batch) is packed as rows rather than
+     * step-major ({@link GemmPacking#packARows}): a copy of each row's kc floats, A_ROW_STRIDE floats apart. The
+     * step-major panels took 16 x 16 register transposes through L1 scratch, whose loads of two overlapping
+     * stores stall on store forwarding (about a tenth of a 128 x 500 x 784 forward), and read 16 rows for 12.
+     * Below FUSED_STORE_MAX_K the step-major panels stay, for the kernels that store from registers.
+     */
+    static final boolean ROWS_OF_A = MR == 12;
+    /**
+     * Floats from one row of a row-packed block of A to the next: a constant, so the micro-kernel's broadcasts
+     * are fixed displacements. The deepest k block and 16 floats more, not a multiple of 1024 floats (rows 4 KB
+     * apart would meet in the same L1 sets).
+     */
+    static final int A_ROW_STRIDE = aRowStride(Math.max(KC, WHOLE_K));
+
+    static int aRowStride(int deepestBlock) {
+        int stride = (deepestBlock + 15) / 16 * 16 + 16;
+        return stride % 1024 == 0 ? stride + 16 : stride;
+    }
+
+    /** Whether a block of kc steps of this product's A is packed as rows ({@link #ROWS_OF_A}). */
+    static boolean rowsOfA(GemmJob job, int kc) {
+        return ROWS_OF_A && job.aColStride == 1 && job.aRowStride != 1 && kc >= FUSED_STORE_MAX_K;
+    }
+
+    /** Floats of a packed block of A per row: kc step-major, or the row stride. */
+    private static int packedARow(int kcMax) {
+        return ROWS_OF_A ? Math.max(kcMax, A_ROW_STRIDE) : kcMax;
+    }
+
     /** Floats of one packed block of A for a product with m rows and depth k. */
     static int packedASize(int m, int k) {
-        return mcMax(m) * kcMax(k);
+        return mcMax(m) * packedARow(kcMax(k));
+    }
+
+    /** The panels of a block of A that start in rows [ir0, ir1), packed as the micro-kernel will read them. */
+    private static void packA(GemmJob job, int i0, int ir0, int ir1, int mc, int pc, int kc, float[] packedA) {
+        if (rowsOfA(job, kc)) GemmPacking.packARows(job, i0, ir0, ir1, mc, pc, kc, packedA);
+        else GemmPacking.packA(job, i0, ir0, ir1, mc, pc, kc, packedA);
     }
 
     /** Floats of one packed block of B for a product with n columns and depth k. */
@@ -112,8 +145,7 @@ final class BlockedGemm {
         int kBlocks = kBlocks(k);
         int mcMax = mcMax(i1 - i0);
         boolean shareB = share != null && job.splitRows, shareA = share != null && !job.splitRows;
-        int bPanels = (Math.min(NC, j1 - j0) + NR - 1) / NR;
-        boolean packA = shareA || packsA(j1 - j0) && (job.aColStride != 1 || bPanels >= PACK_ROW_MAJOR_A_MIN_PANELS);
+        boolean packA = shareA || packsA(j1 - j0);
         boolean inPlaceB = !packA && !shareB && job.bRows == null && job.bColStride == 1
                 && (mcMax + MR - 1) / MR <= READ_B_IN_PLACE_MAX_ROW_PANELS;
         boolean streamB = STREAM_B && packA && !shareB && job.bRows == null && job.bColStride == 1 && mcMax >= i1 - i0;
@@ -142,11 +174,11 @@ final class BlockedGemm {
                     float[] packedA = null;
                     if (shareA) {
                         packedA = share.buffer(sharedBlocks++);
-                        packSharedA(job, part, job.parts, ic, mc, pc, kc, packedA);
+                        packSharedA(job, part, job.parts, ic, mc, pc, kc, packedA, rowsOfA(job, kc));
                         share.await();
                     } else if (packA) {
-                        packedA = ws.packedA(mcMax * kcMax);
-                        GemmPacking.packA(job, ic, mc, pc, kc, packedA);
+                        packedA = ws.packedA(mcMax * packedARow(kcMax));
+                        packA(job, ic, 0, mc, mc, pc, kc, packedA);
                     }
                     if (packA) {
                         multiplyBlock(job, packedA, packedB, streamB ? job.bOff + pc * job.bRowStride + jc : -1, kc,
@@ -216,7 +248,7 @@ final class BlockedGemm {
                     int kb = kb0 + (unit - unitsBefore) / unitsPerBlock, q = (unit - unitsBefore) % unitsPerBlock;
                     int pc = kb * kcMax, kc = Math.max(0, Math.min(kcMax, k - pc));
                     if (rows) packSharedB(job, q, unitsPerBlock, 0, n, pc, kc, share.buffer(kb));
-                    else packSharedA(job, q, unitsPerBlock, 0, m, pc, kc, share.buffer(kb));
+                    else packSharedA(job, q, unitsPerBlock, 0, m, pc, kc, share.buffer(kb), rowsOfA(job, kc));
                     share.unitPacked();
                 }
                 share.awaitPacked(unitEnd);
@@ -231,8 +263,8 @@ final class BlockedGemm {
                     float[] whole = share == null ? own : share.buffer(kb);
                     if (rows) {
                         int mc = Math.min(size, m - start);
-                        float[] packedA = ws.packedA(size * kcMax);
-                        GemmPacking.packA(job, start, mc, pc, kc, packedA);
+                        float[] packedA = ws.packedA(size * packedARow(kcMax));
+                        packA(job, start, 0, mc, mc, pc, kc, packedA);
                         multiplyBlock(job, packedA, whole, -1, kc, start, mc, 0, n, beta, lastBlock, tile);
                     } else {
                         int nc = Math.min(size, n - start);
@@ -257,7 +289,8 @@ final class BlockedGemm {
                                       int mc, int jc, int nc, float beta, boolean lastBlock, float[] tile) {
         int slice = Math.max(1, SLICE_FLOATS / (Math.max(1, kc) * NR)) * NR;
         float[] mask = lastBlock ? job.mask : null;
-        boolean fused = kc < FUSED_STORE_MAX_K && job.alpha == 1f && beta == 0f
+        boolean rows = rowsOfA(job, kc);
+        boolean fused = !rows && kc < FUSED_STORE_MAX_K && job.alpha == 1f && beta == 0f
                 && !(lastBlock && (job.bias != null || job.relu));
         for (int j0 = 0; j0 < nc; j0 += slice) {
             int j1 = Math.min(nc, j0 + slice);
@@ -272,8 +305,10 @@ final class BlockedGemm {
                                 mask, ci - job.cOff + job.maskOff);
                         continue;
                     }
-                    GemmMicroKernel.multiplyPacked(h, kc, packedA, ir * kc, here ? job.b : packedB,
-                            here ? bInPlace + jr : jr * kc, here ? job.bRowStride : NR, tile);
+                    float[] bArr = here ? job.b : packedB;
+                    int bPanel = here ? bInPlace + jr : jr * kc, bStep = here ? job.bRowStride : NR;
+                    if (rows) GemmMicroKernel.multiplyRows(h, kc, packedA, ir * A_ROW_STRIDE, bArr, bPanel, bStep, tile);
+                    else GemmMicroKernel.multiplyPacked(h, kc, packedA, ir * kc, bArr, bPanel, bStep, tile);
                     GemmStore.store(job, tile, ic + ir, jc + jr, mr, Math.min(NR, nc - jr), beta, lastBlock);
                 }
             }
@@ -290,8 +325,11 @@ final class BlockedGemm {
         GemmPacking.packB(job, pc, kc, jc + from, to - from, packedB, from * kc);
     }
 
-    /** Share q of {@code of} of the row panels of a block of A: whole panels, split by count. */
-    static void packSharedA(GemmJob job, int q, int of, int ic, int mc, int pc, int kc, float[] packedA) {
+    /**
+     * Share q of {@code of} of the row panels of a block of A: whole panels, split by count; as rows
+     * ({@link #rowsOfA}) or step-major ({@link PackedSyrk}'s kernels read only that).
+     */
+    static void packSharedA(GemmJob job, int q, int of, int ic, int mc, int pc, int kc, float[] packedA, boolean rows) {
         int panels = 0;
         for (int ir = 0; ir < mc; ir += panelRows(ir, mc)) panels++;
         int first = panels * q / of, end = panels * (q + 1) / of;
@@ -300,7 +338,8 @@ final class BlockedGemm {
             if (panel == first) ir0 = ir;
             if (panel == end) ir1 = ir;
         }
-        GemmPacking.packA(job, ic, ir0, ir1, mc, pc, kc, packedA);
+        if (rows) GemmPacking.packARows(job, ic, ir0, ir1, mc, pc, kc, packedA);
+        else GemmPacking.packA(job, ic, ir0, ir1, mc, pc, kc, packedA);
     }
 
     /**

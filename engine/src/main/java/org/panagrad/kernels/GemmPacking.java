@@ -5,6 +5,8 @@ import static org.panagrad.kernels.GemmMicroKernel.LANES;
 import static org.panagrad.kernels.GemmMicroKernel.MR;
 import static org.panagrad.kernels.GemmMicroKernel.NR;
 
+import java.util.Arrays;
+
 import jdk.incubator.vector.FloatVector;
 
 /**
@@ -34,6 +36,24 @@ final class GemmPacking {
     static void packA(GemmJob job, int i0, int ir0, int ir1, int mc, int p0, int kc, float[] dst) {
         if (job.aRowStride == 1) packATransposed(job, i0, ir0, ir1, mc, p0, kc, dst);
         else packAStrided(job, i0, ir0, ir1, mc, p0, kc, dst);
+    }
+
+    /**
+     * {@link #packA} for a row-major A at 16 lanes ({@link BlockedGemm#rowsOfA}): the panels that start in rows
+     * [ir0, ir1) of the block of mc rows at i0, row r of the block at dst[r * A_ROW_STRIDE], its kc steps as stored
+     * (one array copy per row); the rows of a last panel past mc are zeros. No transposes, and no store past a
+     * panel's own rows, so parts of a parallel call may pack neighbouring panels of one buffer.
+     */
+    static void packARows(GemmJob job, int i0, int ir0, int ir1, int mc, int p0, int kc, float[] dst) {
+        float[] a = job.a;
+        int stride = BlockedGemm.A_ROW_STRIDE;
+        for (int ir = ir0, h; ir < ir1; ir += h) {
+            h = BlockedGemm.panelRows(ir, mc);
+            for (int r = ir; r < ir + h; r++) {
+                if (r < mc) System.arraycopy(a, job.aOff + (i0 + r) * job.aRowStride + p0, dst, r * stride, kc);
+                else Arrays.fill(dst, r * stride, r * stride + kc, 0f);
+            }
+        }
     }
 
     private static void packAStrided(GemmJob job, int i0, int ir0, int ir1, int mc, int p0, int kc, float[] dst) {

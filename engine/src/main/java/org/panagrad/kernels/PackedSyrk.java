@@ -130,7 +130,7 @@ final class PackedSyrk implements WorkerPool.Task {
                 int packEnd = packedBefore + 2 * unitsPerBlock;
                 for (; packUnit < packEnd; packUnit = share.claimUnit()) {
                     int q = packUnit - packedBefore;
-                    if (q < unitsPerBlock) BlockedGemm.packSharedA(job, q, unitsPerBlock, 0, n, pc, kc, packedA);
+                    if (q < unitsPerBlock) BlockedGemm.packSharedA(job, q, unitsPerBlock, 0, n, pc, kc, packedA, false);
                     else BlockedGemm.packSharedB(job, q - unitsPerBlock, unitsPerBlock, 0, n, pc, kc, packedB);
                     share.unitPacked();
                 }

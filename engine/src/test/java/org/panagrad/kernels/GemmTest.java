@@ -454,6 +454,37 @@ class GemmTest {
     }
 
     /**
+     * A row-major A packed as rows ({@link BlockedGemm#rowsOfA}, 16 lanes; step-major panels at 8): every row tail
+     * (full 12-row panels, then 8- and 4-row panels, rows past m zero), B packed, read in place or transposed, k of
+     * one block from 32 to the deepest (784: the input layer's forward) with alpha, beta, bias, ReLU and a mask,
+     * bit for bit the sums in order; k over several blocks against the scalar twin; two and three threads (column
+     * chunks packing A together, and row chunks) bit for bit against one.
+     */
+    @Test
+    void rowMajorAPackedAsRowsGivesTheInOrderSums() {
+        int wholeK = BlockedGemm.WHOLE_K;
+        int[][] shapes = { // m, n, k, transB
+                {128, 500, 784, 0}, {128, 500, 784, 1}, {61, 200, 32, 0}, {13, 170, 300, 1}, {140, 333, 97, 0},
+                {126, 160, 33, 1}, {4, 200, wholeK, 0}, {30, 640, 129, 0}, {128, 500, wholeK + 5, 0}, {75, 300, 1030, 1}};
+        Random rnd = new Random(57);
+        for (int i = 0; i < shapes.length; i++) {
+            int[] s = shapes[i];
+            Case.Mask mask = Case.Mask.values()[i % 3];
+            if (mask == Case.Mask.IN_PLACE && !Gemm.writesEachOutputOnce(s[2])) mask = Case.Mask.SEPARATE;
+            Case c = new Case(rnd, false, s[3] == 1, s[0], s[1], s[2], i % 2 == 0 ? 1f : -0.75f,
+                    mask == Case.Mask.IN_PLACE ? 0f : i % 4 < 2 ? 0.5f : 0f, i % 2 == 0, i % 4 != 1, mask);
+            Gemm.setThreads(1);
+            float[] one = c.runFast();
+            if (BlockedGemm.kBlocks(s[2]) == 1) assertArrayEquals(c.fusedMultiplyAddsInOrder(), one, c.toString());
+            else c.assertMatchesScalar(one);
+            for (int threads : new int[] {2, 3}) {
+                Gemm.setThreads(threads);
+                assertArrayEquals(one, c.runFast(), c + ", " + threads + " threads");
+            }
+        }
+    }
+
+    /**
      * Products whose parts pack the operand they all read together ({@link SharedPanels}): column bands or
      * chunks sharing a row-major or transposed A, with row tails of 1, 2, 4 and 5 rows that end a part's
      * panels on an edge panel, k a multiple of 8 (the transposes' last step would spill into the next part's
