@@ -27,6 +27,7 @@ public record CalibrationDifference(double nll, double nllLow, double nllHigh, d
      */
     public static CalibrationDifference paired(float[] base, float[] other, int[] labels, int count, int classes, int bins,
                                                int resamples, double confidence, long seed) {
+        if (count < 1) throw new IllegalArgumentException("calibration difference: at least one example, got " + count);
         if (resamples < 1) throw new IllegalArgumentException("calibration difference: at least one resample, got " + resamples);
         if (!(confidence > 0 && confidence < 1)) {
             throw new IllegalArgumentException("calibration difference: confidence in (0, 1), got " + confidence);

@@ -27,7 +27,9 @@ final class AttentionSimd {
         int tq = a.tq(), tk = a.tk(), d = a.d(), dv = a.dv(), lanes = F.length(), bk = AttentionDims.BLOCK;
         int tile = AttentionDims.ROWS, scores = a.keyBlocks() * bk * d, acc = scores + ROWS * bk, ml = acc + tile * dv;
         if (from % tile != 0) throw new IllegalArgumentException("attention forward: query rows from " + from + ", not a multiple of " + tile);
-        boolean packed = usesPackedGemm(a), whole = wholeEntries(a);
+        // An entry is done whole only when this unit owns all its rows (AttentionJob's units do, forwardRows() being
+        // at least tq there); a unit of some rows streams them, as longer entries do.
+        boolean packed = usesPackedGemm(a), whole = wholeEntries(a) && from == 0 && to == tq;
         for (int b = b0; b < b1; b++) {
             int qb = qOff + b * tq * d, kb = kOff + b * tk * d, vb = vOff + b * tk * dv, ob = outOff + b * tq * dv;
             if (whole) {

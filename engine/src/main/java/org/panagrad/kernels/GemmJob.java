@@ -151,7 +151,8 @@ final class GemmJob implements WorkerPool.Task {
         // column blocks and k blocks; column bands do when each is one column block and all pack A. A row-major
         // B is packed with plain vector copies, too cheap to be worth sharing (measured: -1% to -4% on
         // 784 x 128 x 64 TN), except by the cubic products, whose several k blocks only the shared buffers
-        // hold (see runChunks); a transposed B or a row-major A goes through register transposes.
+        // hold (see runChunks); a transposed B goes through register transposes, and so does a row-major A
+        // except at 16 lanes and k >= 32, where A is packed as rows (GemmPacking.packARows).
         int narrowest = colTiles / parts * NR, widest = (colTiles + parts - 1) / parts * NR;
         shared = parts > 1 && (splitRows ? cubic || bRowStride == 1 && bColStride != 1
                 : widest <= BlockedGemm.NC && BlockedGemm.packsA(narrowest));

@@ -11,8 +11,9 @@ import jdk.incubator.vector.FloatVector;
 
 /**
  * Copies blocks of A and B into the order the micro-kernel reads them: panels of MR rows of A stored
- * k-major (MR values per step), panels of NR columns of B stored k-major (NR values per step). Any
- * transpose disappears here; edges are padded with zeros so every panel is full.
+ * k-major (MR values per step), or, for a row-major A at 16 lanes and k >= 32, as rows at a fixed stride
+ * ({@link #packARows}, read by the micro-kernel's row bodies); panels of NR columns of B stored k-major (NR values
+ * per step). Any transpose disappears here; edges are padded with zeros so every panel is full.
  */
 final class GemmPacking {
     private GemmPacking() {}

@@ -113,6 +113,8 @@ class CalibrationDifferenceTest {
     void badArgumentsAreRefusedByName() {
         Synthetic s = new Synthetic(10, 6);
         assertTrue(assertThrows(IllegalArgumentException.class, () -> CalibrationDifference.paired(s.calibrated, s.calibrated,
+                s.labels, 0, CLASSES, BINS, 10, 0.95, 1)).getMessage().contains("example"));
+        assertTrue(assertThrows(IllegalArgumentException.class, () -> CalibrationDifference.paired(s.calibrated, s.calibrated,
                 s.labels, s.count, CLASSES, BINS, 0, 0.95, 1)).getMessage().contains("resample"));
         assertTrue(assertThrows(IllegalArgumentException.class, () -> CalibrationDifference.paired(s.calibrated, s.calibrated,
                 s.labels, s.count, CLASSES, BINS, 10, 1.0, 1)).getMessage().contains("confidence"));

@@ -51,10 +51,13 @@ class AttentionTest {
                 float[] want = new float[off + batch * tq * dv], got = new float[want.length];
                 float[] work = new float[a.workspace()];
                 AttentionScalar.forward(a, mask, q, off, k, off, v, off, want, off, work, 0, batch, 0, tq);
+                // A workspace holds whatever the last instruction left there: nothing may read a lane it did not write.
+                java.util.Arrays.fill(work, Float.NaN);
                 AttentionSimd.forward(a, mask, q, off, k, off, v, off, got, off, work, 0, batch, 0, tq);
                 String what = AttentionCases.describe("attention", a, mask);
                 // The pool's units, blocks of query rows, give the same bits as whole entries.
                 float[] byBlocks = new float[want.length];
+                java.util.Arrays.fill(work, Float.NaN);
                 for (int from = 0; from < tq; from += a.forwardRows()) {
                     int to = Math.min(tq, from + a.forwardRows());
                     AttentionSimd.forward(a, mask, q, off, k, off, v, off, byBlocks, off, work, 0, batch, from, to);

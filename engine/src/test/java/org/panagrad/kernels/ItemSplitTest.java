@@ -11,7 +11,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 
 /**
  * The memory-bound kernels that split a call over the worker pool ({@link ItemSplit}): pooling by planes, the
- * dense elementwise kernels by chunks, batch norm's passes by channels or images give the same bits on one thread
+ * dense elementwise kernels by chunks, batch norm's passes by images (its sums in fixed chunks of images) give the same bits on one thread
  * and on two, at sizes that do split (checked) with an odd tail.
  */
 class ItemSplitTest {

@@ -112,6 +112,8 @@ class KernelAllocationTest {
         // vit-tiny's entries claimed by both threads, and long entries whose products are packed GEMMs on each
         // claiming thread (the forward's units there are blocks of query rows).
         attentionCalls(calls, rnd, new AttentionDims(64, 17, 17, 16, 16, 0.25f, true), true);
+        // vit-tiny's own kind: neither causal nor masked, each entry's forward done whole.
+        attentionCalls(calls, rnd, new AttentionDims(32, 17, 17, 16, 16, 0.25f, false), false);
         attentionCalls(calls, rnd, new AttentionDims(2, 128, 128, 32, 32, 0.125f, false), false);
         assertAllocateNothing(calls, 2, GEMM_WARMUP_ROUNDS);
     }
