@@ -122,9 +122,13 @@ final class BlockedGemm {
         return mcMax(m) * packedARow(kcMax(k));
     }
 
-    /** The panels of a block of A that start in rows [ir0, ir1), packed as the micro-kernel will read them. */
-    private static void packA(GemmJob job, int i0, int ir0, int ir1, int mc, int pc, int kc, float[] packedA) {
-        if (rowsOfA(job, kc)) GemmPacking.packARows(job, i0, ir0, ir1, mc, pc, kc, packedA);
+    /**
+     * The panels of a block of A that start in rows [ir0, ir1), packed as rows ({@code rows}: {@link #rowsOfA}, read
+     * by {@link GemmMicroKernel#multiplyRows}) or step-major.
+     */
+    private static void packA(GemmJob job, int i0, int ir0, int ir1, int mc, int pc, int kc, float[] packedA,
+                              boolean rows) {
+        if (rows) GemmPacking.packARows(job, i0, ir0, ir1, mc, pc, kc, packedA);
         else GemmPacking.packA(job, i0, ir0, ir1, mc, pc, kc, packedA);
     }
 
@@ -178,7 +182,7 @@ final class BlockedGemm {
                         share.await();
                     } else if (packA) {
                         packedA = ws.packedA(mcMax * packedARow(kcMax));
-                        packA(job, ic, 0, mc, mc, pc, kc, packedA);
+                        packA(job, ic, 0, mc, mc, pc, kc, packedA, rowsOfA(job, kc));
                     }
                     if (packA) {
                         multiplyBlock(job, packedA, packedB, streamB ? job.bOff + pc * job.bRowStride + jc : -1, kc,
@@ -264,7 +268,7 @@ final class BlockedGemm {
                     if (rows) {
                         int mc = Math.min(size, m - start);
                         float[] packedA = ws.packedA(size * packedARow(kcMax));
-                        packA(job, start, 0, mc, mc, pc, kc, packedA);
+                        packA(job, start, 0, mc, mc, pc, kc, packedA, rowsOfA(job, kc));
                         multiplyBlock(job, packedA, whole, -1, kc, start, mc, 0, n, beta, lastBlock, tile);
                     } else {
                         int nc = Math.min(size, n - start);
@@ -338,8 +342,7 @@ final class BlockedGemm {
             if (panel == first) ir0 = ir;
             if (panel == end) ir1 = ir;
         }
-        if (rows) GemmPacking.packARows(job, ic, ir0, ir1, mc, pc, kc, packedA);
-        else GemmPacking.packA(job, ic, ir0, ir1, mc, pc, kc, packedA);
+        packA(job, ic, ir0, ir1, mc, pc, kc, packedA, rows);
     }
 
     /**
