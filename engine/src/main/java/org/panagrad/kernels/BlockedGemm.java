@@ -112,14 +112,17 @@ final class BlockedGemm {
         return ROWS_OF_A && job.aColStride == 1 && job.aRowStride != 1 && kc >= FUSED_STORE_MAX_K;
     }
 
-    /** Floats of a packed block of A per row: kc step-major, or the row stride. */
-    private static int packedARow(int kcMax) {
-        return ROWS_OF_A ? Math.max(kcMax, A_ROW_STRIDE) : kcMax;
+    /**
+     * Floats of a packed block of this product's A per row: the row stride if its deepest block is packed as rows
+     * (a shallower last block is then packed step-major in less), else kcMax.
+     */
+    private static int packedARow(GemmJob job, int kcMax) {
+        return rowsOfA(job, kcMax) ? Math.max(kcMax, A_ROW_STRIDE) : kcMax;
     }
 
-    /** Floats of one packed block of A for a product with m rows and depth k. */
-    static int packedASize(int m, int k) {
-        return mcMax(m) * packedARow(kcMax(k));
+    /** Floats of one packed block of this product's A (all its m rows). */
+    static int packedASize(GemmJob job) {
+        return mcMax(job.m) * packedARow(job, kcMax(job.k));
     }
 
     /**
@@ -181,7 +184,7 @@ final class BlockedGemm {
                         packSharedA(job, part, job.parts, ic, mc, pc, kc, packedA, rowsOfA(job, kc));
                         share.await();
                     } else if (packA) {
-                        packedA = ws.packedA(mcMax * packedARow(kcMax));
+                        packedA = ws.packedA(mcMax * packedARow(job, kcMax));
                         packA(job, ic, 0, mc, mc, pc, kc, packedA, rowsOfA(job, kc));
                     }
                     if (packA) {
@@ -267,7 +270,7 @@ final class BlockedGemm {
                     float[] whole = share == null ? own : share.buffer(kb);
                     if (rows) {
                         int mc = Math.min(size, m - start);
-                        float[] packedA = ws.packedA(size * packedARow(kcMax));
+                        float[] packedA = ws.packedA(size * packedARow(job, kcMax));
                         packA(job, start, 0, mc, mc, pc, kc, packedA, rowsOfA(job, kc));
                         multiplyBlock(job, packedA, whole, -1, kc, start, mc, 0, n, beta, lastBlock, tile);
                     } else {
