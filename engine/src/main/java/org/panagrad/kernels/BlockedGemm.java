@@ -112,19 +112,26 @@ final class BlockedGemm {
         return ROWS_OF_A && job.aColStride == 1 && job.aRowStride != 1 && kc >= FUSED_STORE_MAX_K;
     }
 
-    /** Floats of a packed block of A per row: kc step-major, or the row stride. */
-    private static int packedARow(int kcMax) {
-        return ROWS_OF_A ? Math.max(kcMax, A_ROW_STRIDE) : kcMax;
+    /**
+     * Floats of a packed block of this product's A per row: the row stride if its deepest block is packed as rows
+     * (a shallower last block is then packed step-major in less), else kcMax.
+     */
+    private static int packedARow(GemmJob job, int kcMax) {
+        return rowsOfA(job, kcMax) ? Math.max(kcMax, A_ROW_STRIDE) : kcMax;
     }
 
-    /** Floats of one packed block of A for a product with m rows and depth k. */
-    static int packedASize(int m, int k) {
-        return mcMax(m) * packedARow(kcMax(k));
+    /** Floats of one packed block of this product's A (all its m rows). */
+    static int packedASize(GemmJob job) {
+        return mcMax(job.m) * packedARow(job, kcMax(job.k));
     }
 
-    /** The panels of a block of A that start in rows [ir0, ir1), packed as the micro-kernel will read them. */
-    private static void packA(GemmJob job, int i0, int ir0, int ir1, int mc, int pc, int kc, float[] packedA) {
-        if (rowsOfA(job, kc)) GemmPacking.packARows(job, i0, ir0, ir1, mc, pc, kc, packedA);
+    /**
+     * The panels of a block of A that start in rows [ir0, ir1), packed as rows ({@code rows}: {@link #rowsOfA}, read
+     * by {@link GemmMicroKernel#multiplyRows}) or step-major.
+     */
+    private static void packA(GemmJob job, int i0, int ir0, int ir1, int mc, int pc, int kc, float[] packedA,
+                              boolean rows) {
+        if (rows) GemmPacking.packARows(job, i0, ir0, ir1, mc, pc, kc, packedA);
         else GemmPacking.packA(job, i0, ir0, ir1, mc, pc, kc, packedA);
     }
 
@@ -177,8 +184,8 @@ final class BlockedGemm {
                         packSharedA(job, part, job.parts, ic, mc, pc, kc, packedA, rowsOfA(job, kc));
                         share.await();
                     } else if (packA) {
-                        packedA = ws.packedA(mcMax * packedARow(kcMax));
-                        packA(job, ic, 0, mc, mc, pc, kc, packedA);
+                        packedA = ws.packedA(mcMax * packedARow(job, kcMax));
+                        packA(job, ic, 0, mc, mc, pc, kc, packedA, rowsOfA(job, kc));
                     }
                     if (packA) {
                         multiplyBlock(job, packedA, packedB, streamB ? job.bOff + pc * job.bRowStride + jc : -1, kc,
@@ -263,8 +270,8 @@ final class BlockedGemm {
                     float[] whole = share == null ? own : share.buffer(kb);
                     if (rows) {
                         int mc = Math.min(size, m - start);
-                        float[] packedA = ws.packedA(size * packedARow(kcMax));
-                        packA(job, start, 0, mc, mc, pc, kc, packedA);
+                        float[] packedA = ws.packedA(size * packedARow(job, kcMax));
+                        packA(job, start, 0, mc, mc, pc, kc, packedA, rowsOfA(job, kc));
                         multiplyBlock(job, packedA, whole, -1, kc, start, mc, 0, n, beta, lastBlock, tile);
                     } else {
                         int nc = Math.min(size, n - start);
@@ -338,8 +345,7 @@ final class BlockedGemm {
             if (panel == first) ir0 = ir;
             if (panel == end) ir1 = ir;
         }
-        if (rows) GemmPacking.packARows(job, ic, ir0, ir1, mc, pc, kc, packedA);
-        else GemmPacking.packA(job, ic, ir0, ir1, mc, pc, kc, packedA);
+        packA(job, ic, ir0, ir1, mc, pc, kc, packedA, rows);
     }
 
     /**

@@ -156,7 +156,7 @@ final class GemmJob implements WorkerPool.Task {
         int narrowest = colTiles / parts * NR, widest = (colTiles + parts - 1) / parts * NR;
         shared = parts > 1 && (splitRows ? cubic || bRowStride == 1 && bColStride != 1
                 : widest <= BlockedGemm.NC && BlockedGemm.packsA(narrowest));
-        if (shared) sharedPanels.prepare(parts, splitRows ? BlockedGemm.packedBSize(n, k) : BlockedGemm.packedASize(m, k));
+        if (shared) sharedPanels.prepare(parts, splitRows ? BlockedGemm.packedBSize(n, k) : BlockedGemm.packedASize(this));
         chooseChunks(rowTiles, colTiles, cubic);
     }
 

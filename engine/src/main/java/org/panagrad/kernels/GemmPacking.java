@@ -20,6 +20,8 @@ final class GemmPacking {
 
     /** Steps per block of a transposed B panel: 128 x NR floats = 8 KB written, 8 KB read. */
     private static final int TRANSPOSE_STEPS = 128;
+    /** Steps per block of a row-major B dealt out to its panels: 8 rows of a 500-column B are 16 KB. */
+    private static final int ROW_STEPS = 8;
 
     /**
      * Rows [i0, i0 + mc) and steps [p0, p0 + kc) of A into dst, panel after panel (of the heights
@@ -130,16 +132,34 @@ final class GemmPacking {
         int fullPanels = cs == 1 ? nc / NR : 0;
         if (fullPanels > 0) {
             // Rows of B are contiguous: walk each row of the block once, left to right, and deal it out to the
-            // panels in vector copies. (Walking one panel at a time read a new cache line at every step, most
-            // of them twice, and packing B took 16% of a 128 x 500 x 784 product.)
-            for (int p = 0; p < kc; p++) {
-                int from = rowStart(job, p0 + p) + j0;
-                int to = dOff + p * NR;
-                for (int jp = 0; jp < fullPanels; jp++) {
-                    FloatVector.fromArray(F, b, from).intoArray(dst, to);
-                    FloatVector.fromArray(F, b, from + LANES).intoArray(dst, to + LANES);
-                    from += NR;
-                    to += NR * kc;
+            // panels in vector copies. (Walking one panel at a time over all steps read a new cache line at every
+            // step, most of them twice, and packing B took 16% of a 128 x 500 x 784 product.) But where the panels
+            // are a multiple of 4 KB apart (NR * kc floats: 16 KB at kc = 128, 16 lanes) they fall in the same L1
+            // sets, and writing all of them at once evicted their lines half written: then ROW_STEPS rows at a
+            // time, panel by panel (784 x 500 x 128 TN 1.02x). Not otherwise: at 8 lanes and kc = 392 (a 128 x 500
+            // x 784 product, which packs all of B there) the blocked walk ran 0.97x.
+            if (NR * kc % 1024 != 0) {
+                for (int p = 0; p < kc; p++) {
+                    int from = rowStart(job, p0 + p) + j0;
+                    int to = dOff + p * NR;
+                    for (int jp = 0; jp < fullPanels; jp++) {
+                        FloatVector.fromArray(F, b, from).intoArray(dst, to);
+                        FloatVector.fromArray(F, b, from + LANES).intoArray(dst, to + LANES);
+                        from += NR;
+                        to += NR * kc;
+                    }
+                }
+            } else {
+                for (int pb = 0; pb < kc; pb += ROW_STEPS) {
+                    int pe = Math.min(kc, pb + ROW_STEPS);
+                    for (int jp = 0; jp < fullPanels; jp++) {
+                        int column = j0 + jp * NR, to = dOff + jp * NR * kc;
+                        for (int p = pb; p < pe; p++) {
+                            int from = rowStart(job, p0 + p) + column;
+                            FloatVector.fromArray(F, b, from).intoArray(dst, to + p * NR);
+                            FloatVector.fromArray(F, b, from + LANES).intoArray(dst, to + p * NR + LANES);
+                        }
+                    }
                 }
             }
         }
@@ -177,10 +197,23 @@ final class GemmPacking {
             fullPanels = full;
         }
         // The rest (a partial panel) step by step: a transposed B is then read along NR of its contiguous
-        // rows at once, and the writes are sequential.
+        // rows at once, and the writes are sequential. A row-major B's partial panel of at least a vector (20
+        // of 500 columns) in vector copies: zeros past its columns, its first vector, then its last vector
+        // over part of the first (element by element it took 784 x 32 scalar stores in a 128 x 500 x 784
+        // product that reads the full panels in place).
         for (int jr = fullPanels * NR; jr < nc; jr += NR) {
             int nr = Math.min(NR, nc - jr);
             int d = dOff + jr * kc;
+            if (cs == 1 && nr >= LANES) {
+                FloatVector zero = FloatVector.zero(F);
+                for (int p = 0; p < kc; p++, d += NR) {
+                    int at = rowStart(job, p0 + p) + j0 + jr;
+                    zero.intoArray(dst, d + LANES);
+                    FloatVector.fromArray(F, b, at).intoArray(dst, d);
+                    FloatVector.fromArray(F, b, at + nr - LANES).intoArray(dst, d + nr - LANES);
+                }
+                continue;
+            }
             for (int p = 0; p < kc; p++) {
                 int at = rowStart(job, p0 + p) + (j0 + jr) * cs;
                 for (int j = 0; j < nr; j++) dst[d + j] = b[at + j * cs];

@@ -130,6 +130,70 @@ final class SoftmaxSimd {
         }
     }
 
+    /**
+     * {@link #crossEntropyMean} for contiguous rows narrower than {@link Softmax}'s vector rows (an output layer's
+     * 10 classes): each row's shifted scores z - max into the scratch, a block of rows at a time, and the
+     * exponentials of the whole block in one vector loop; the maxima, sums and logs row by row. No vector call per
+     * row (see {@link Softmax}). Each row adds log(sum) - (z[label] - max), its shifted label score kept in the
+     * scratch's last row before the exponentials overwrite it.
+     */
+    static float crossEntropyMeanShortRows(int rows, int n, int ignoreIndex, float[] z, int zOff, float[] labels,
+                                           int labelsOff) {
+        float[] s = Scratch.get();
+        int labelScores = (Scratch.ROWS - 1) * Scratch.CHUNK, block = Math.min(Scratch.CHUNK, labelScores / n);
+        int count = 0;
+        double total = 0;
+        for (int r0 = 0; r0 < rows; r0 += block) {
+            int r1 = Math.min(rows, r0 + block);
+            shiftRows(r0, r1, n, z, zOff, s, -r0 * n);
+            for (int r = r0; r < r1; r++) {
+                int label = (int) labels[labelsOff + r];
+                if (label != ignoreIndex) s[labelScores + r - r0] = s[(r - r0) * n + label];
+            }
+            VectorMath.exp((r1 - r0) * n, 1f, 0f, s, 0, s, 0);
+            for (int r = r0, t = 0; r < r1; r++, t += n) {
+                if ((int) labels[labelsOff + r] == ignoreIndex) continue;
+                float sum = 0f;
+                for (int c = 0; c < n; c++) sum += s[t + c];
+                total += (float) Math.log(sum) - s[labelScores + r - r0];
+                count++;
+            }
+        }
+        return (float) (total / count);
+    }
+
+    /**
+     * {@link #crossEntropyGrad} for contiguous rows narrower than {@link Softmax}'s vector rows: the shifted scores
+     * written into the gradient row by row, their exponentials in one vector loop over all rows, then each row
+     * scaled by scale / its sum, scale taken off at the label. grad may be z itself (same offset).
+     */
+    static void crossEntropyGradShortRows(int rows, int n, int ignoreIndex, float scale, float[] z, int zOff,
+                                          float[] labels, int labelsOff, float[] grad, int gradOff) {
+        shiftRows(0, rows, n, z, zOff, grad, gradOff);
+        VectorMath.exp(rows * n, 1f, 0f, grad, gradOff, grad, gradOff);
+        for (int r = 0, g = gradOff; r < rows; r++, g += n) {
+            int label = (int) labels[labelsOff + r];
+            if (label == ignoreIndex) {
+                for (int c = 0; c < n; c++) grad[g + c] = 0f;
+                continue;
+            }
+            float sum = 0f;
+            for (int c = 0; c < n; c++) sum += grad[g + c];
+            float w = scale / sum;
+            for (int c = 0; c < n; c++) grad[g + c] *= w;
+            grad[g + label] -= scale;
+        }
+    }
+
+    /** out[outOff + r * n + c] = z(r, c) - max of row r, for the rows [r0, r1) of n contiguous scores. */
+    private static void shiftRows(int r0, int r1, int n, float[] z, int zOff, float[] out, int outOff) {
+        for (int r = r0; r < r1; r++) {
+            int zi = zOff + r * n, oi = outOff + r * n;
+            float max = SoftmaxScalar.lineMax(n, 1, z, zi);
+            for (int c = 0; c < n; c++) out[oi + c] = z[zi + c] - max;
+        }
+    }
+
     /** Softmax along a strided axis for w adjacent positions: out may be x (each element read before written). */
     private static void columnSoftmax(int n, int inner, int w, float[] x, int xi, float[] out, int oi, float[] s) {
         columnMax(n, inner, w, x, xi, s);

@@ -188,6 +188,31 @@ class GemmTest {
     }
 
     /**
+     * A row-major B packed ({@code GemmPacking.packB}): a last partial panel of every width from one vector to a
+     * column short of a panel (copied as two overlapping vectors over zeros), after none or several full panels
+     * (row by row, or at k = 64, whose panels are a multiple of 4 KB apart at both widths, in blocks of rows), k in
+     * and past the blocks of rows and over two k blocks; rows enough for several row blocks (so B is packed, not
+     * read in place), on 1 and 2 threads, against the scalar twin.
+     */
+    @Test
+    void rowMajorBPanelsOfEveryPartialWidthMatchScalar() {
+        int lanes = GemmMicroKernel.LANES, nr = GemmMicroKernel.NR, m = 2 * BlockedGemm.MC + 5;
+        Random rnd = new Random(43);
+        for (int tail = lanes; tail < nr; tail++) {
+            for (int full : new int[] {0, 3}) {
+                int n = full * nr + tail;
+                for (int k : tail == lanes + 1 ? new int[] {20, 33, 64, BlockedGemm.WHOLE_K + 7} : new int[] {20, 33, 64}) {
+                    for (int threads = 1; threads <= 2; threads++) {
+                        Gemm.setThreads(threads);
+                        Case c = new Case(rnd, threads == 2 && k == 20, false, m, n, k, -0.5f, 1f, true, false);
+                        c.assertMatchesScalar(c.runFast());
+                    }
+                }
+            }
+        }
+    }
+
+    /**
      * ReLU's backward in the epilogue: a mask of its own over several k blocks (applied once, after the last),
      * and C as its own mask, which the fast path allows while one k block sums everything
      * ({@link Gemm#writesEachOutputOnce}), the sizes around a vector and a tile, all transposes.
