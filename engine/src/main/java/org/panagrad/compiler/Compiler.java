@@ -14,7 +14,7 @@ import java.util.Set;
 
 /**
  * Turns requested nodes into a {@link Program}: lower fused ops where their composed forms are faster, simplify,
- * merge common subexpressions, fuse (then batch norm with its ReLU, then chains of elementwise ops), schedule what the outputs need (dead code never enters the schedule), plan
+ * merge common subexpressions, fuse (then batch norm with its ReLU), schedule what the outputs need (dead code never enters the schedule), plan
  * memory, and bind each op's instruction to its buffers. The requested nodes stay readable under their original identity.
  */
 public final class Compiler {
@@ -50,7 +50,7 @@ public final class Compiler {
     public static Program compile(ParameterStore store, List<Node> requested, Options options, Set<Node> varying) {
         if (requested.isEmpty()) throw new IllegalArgumentException("a program needs at least one output");
         List<Node> outputs = new ArrayList<>(new LinkedHashSet<>(requested));
-        List<Node> rewritten = passes(outputs, options, varying);
+        List<Node> rewritten = passes(outputs, options);
         List<Node> schedule = Schedule.of(rewritten);
         checkBufferSizes(schedule);
         // What the varying instructions read from the rest, and the rest's outputs, must survive a separate
@@ -121,18 +121,18 @@ public final class Compiler {
         }
     }
 
-    private static List<Node> passes(List<Node> outputs, Options options, Set<Node> varying) {
+    private static List<Node> passes(List<Node> outputs, Options options) {
         List<Node> rewritten = outputs;
         rewritten = AttentionLowering.run(rewritten, options.lower());
         if (options.simplify()) rewritten = Simplify.run(rewritten);
         if (options.cse()) rewritten = CommonSubexpressions.run(rewritten);
-        if (options.fuse()) rewritten = ElementwiseFusion.run(BatchNormReluFusion.run(Fusion.run(rewritten)), varying);
+        if (options.fuse()) rewritten = BatchNormReluFusion.run(Fusion.run(rewritten));
         return rewritten;
     }
 
     /** The plan a program would get, for tests and tools that study the planner. */
     public static MemoryPlan planOnly(List<Node> outputs, Options options) {
-        List<Node> rewritten = passes(new ArrayList<>(new LinkedHashSet<>(outputs)), options, Set.of());
+        List<Node> rewritten = passes(new ArrayList<>(new LinkedHashSet<>(outputs)), options);
         return MemoryPlanner.plan(Schedule.of(rewritten), new HashSet<>(rewritten));
     }
 }

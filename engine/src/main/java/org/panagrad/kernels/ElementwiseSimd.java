@@ -30,46 +30,27 @@ final class ElementwiseSimd {
     }
 
     /**
-     * The vector loops of every op and stride pattern, in one method: the op and the strides are chosen once per
-     * row, and each loop does one thing per vector (one loop for all, with the op and the broadcasts tested per
-     * vector, ran at about 8 cycles a vector: C2 unswitches a loop on one invariant test, not three). One method
-     * rather than one per op: a model's rare op (resnet8's few per-channel subtractions and divisions per step) would
-     * have a method of its own that C2 neither compiles nor inlines for thousands of steps, and its C1 code allocates
-     * a heap vector per Vector API call (12 KB per resnet8 step); shared, the method is as hot as all binary ops
-     * together. Above FreqInlineSize, it is a compilation of its own wherever it is called from.
+     * The vector loop of every op, the op chosen per vector (a branch that always goes the same way). One loop for
+     * all ops rather than one per op: a model's rare op (resnet8's few per-channel subtractions and divisions
+     * per step) would have a method of its own that C2 neither compiles nor inlines into binaryRow for
+     * thousands of steps, and its C1 code allocates a heap vector per Vector API call (12 KB per resnet8 step).
+     * Shared, the loop is as hot as all binary ops together. A stride of 0 broadcasts: the test is
+     * loop-invariant, so C2 unswitches the loop on it.
      */
     private static int binaryVectors(BinaryOp op, int bound, float[] a, int ai, int as, float[] b, int bi, int bs,
                                      float[] out, int oi) {
-        int j = 0, step = F.length();
-        if (as == 1 && bs == 1) {
+        int j = 0;
+        for (; j < bound; j += F.length()) {
+            FloatVector x = as == 0 ? FloatVector.broadcast(F, a[ai]) : FloatVector.fromArray(F, a, ai + j);
+            FloatVector y = bs == 0 ? FloatVector.broadcast(F, b[bi]) : FloatVector.fromArray(F, b, bi + j);
+            // Each arm stores its own result: no vector value merges across the arms.
             switch (op) {
-                case ADD -> { for (; j < bound; j += step) FloatVector.fromArray(F, a, ai + j).add(FloatVector.fromArray(F, b, bi + j)).intoArray(out, oi + j); }
-                case SUB -> { for (; j < bound; j += step) FloatVector.fromArray(F, a, ai + j).sub(FloatVector.fromArray(F, b, bi + j)).intoArray(out, oi + j); }
-                case MUL -> { for (; j < bound; j += step) FloatVector.fromArray(F, a, ai + j).mul(FloatVector.fromArray(F, b, bi + j)).intoArray(out, oi + j); }
-                case DIV -> { for (; j < bound; j += step) FloatVector.fromArray(F, a, ai + j).div(FloatVector.fromArray(F, b, bi + j)).intoArray(out, oi + j); }
-                case MAX -> { for (; j < bound; j += step) FloatVector.fromArray(F, a, ai + j).max(FloatVector.fromArray(F, b, bi + j)).intoArray(out, oi + j); }
+                case ADD -> x.add(y).intoArray(out, oi + j);
+                case SUB -> x.sub(y).intoArray(out, oi + j);
+                case MUL -> x.mul(y).intoArray(out, oi + j);
+                case DIV -> x.div(y).intoArray(out, oi + j);
+                case MAX -> x.max(y).intoArray(out, oi + j);
             }
-        } else if (as == 1) { // b broadcast: row op constant
-            FloatVector y = FloatVector.broadcast(F, b[bi]);
-            switch (op) {
-                case ADD -> { for (; j < bound; j += step) FloatVector.fromArray(F, a, ai + j).add(y).intoArray(out, oi + j); }
-                case SUB -> { for (; j < bound; j += step) FloatVector.fromArray(F, a, ai + j).sub(y).intoArray(out, oi + j); }
-                case MUL -> { for (; j < bound; j += step) FloatVector.fromArray(F, a, ai + j).mul(y).intoArray(out, oi + j); }
-                case DIV -> { for (; j < bound; j += step) FloatVector.fromArray(F, a, ai + j).div(y).intoArray(out, oi + j); }
-                case MAX -> { for (; j < bound; j += step) FloatVector.fromArray(F, a, ai + j).max(y).intoArray(out, oi + j); }
-            }
-        } else if (bs == 1) { // a broadcast: constant op row
-            FloatVector x = FloatVector.broadcast(F, a[ai]);
-            switch (op) {
-                case ADD -> { for (; j < bound; j += step) x.add(FloatVector.fromArray(F, b, bi + j)).intoArray(out, oi + j); }
-                case SUB -> { for (; j < bound; j += step) x.sub(FloatVector.fromArray(F, b, bi + j)).intoArray(out, oi + j); }
-                case MUL -> { for (; j < bound; j += step) x.mul(FloatVector.fromArray(F, b, bi + j)).intoArray(out, oi + j); }
-                case DIV -> { for (; j < bound; j += step) x.div(FloatVector.fromArray(F, b, bi + j)).intoArray(out, oi + j); }
-                case MAX -> { for (; j < bound; j += step) x.max(FloatVector.fromArray(F, b, bi + j)).intoArray(out, oi + j); }
-            }
-        } else { // both broadcast: one value repeated along the row
-            FloatVector v = FloatVector.broadcast(F, op.apply(a[ai], b[bi]));
-            for (; j < bound; j += step) v.intoArray(out, oi + j);
         }
         return j;
     }

@@ -104,11 +104,6 @@ public final class Strided {
         return dims.length;
     }
 
-    /** Operands, the output first. */
-    public int operands() {
-        return strides.length;
-    }
-
     public int dim(int axis) {
         return dims[axis];
     }

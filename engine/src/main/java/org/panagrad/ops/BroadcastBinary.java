@@ -47,16 +47,6 @@ public interface BroadcastBinary extends Op {
         return changed ? n.graph().node(n.op(), n.shape(), n.dtype(), ins) : n;
     }
 
-    /** The index space of an elementwise op of shape out over operands of these shapes (out first, then each). */
-    static Strided layout(Shape out, Shape... operands) {
-        return Broadcast.layout(out, operands);
-    }
-
-    /** For each element of out, the element of an operand of shape s that broadcasting reads. */
-    static int[] index(Shape s, Shape out) {
-        return Broadcast.index(s, out);
-    }
-
     @Override
     default void reference(Node y, double[][] in, double[] out) {
         Shape s = y.shape();
