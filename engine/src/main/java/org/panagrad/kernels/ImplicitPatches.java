@@ -1,8 +1,5 @@
 package org.panagrad.kernels;
 
-import jdk.incubator.vector.FloatVector;
-import jdk.incubator.vector.VectorSpecies;
-
 /**
  * Convolutions with no patch matrix (implicit im2col). The forward pass copies the image once into a
  * zero-padded copy split into stride phases: channel c's element at padded row {@code u sH + a} and column
@@ -26,11 +23,6 @@ import jdk.incubator.vector.VectorSpecies;
  */
 final class ImplicitPatches {
     private ImplicitPatches() {}
-
-    private static final VectorSpecies<Float> F = Simd.FLOAT;
-
-    /** Lanes of a vector (1 when the scalar twins run without the vector module). */
-    private static final int LANES = F == null ? 1 : F.length();
 
     /** Above this many floats of scratch per thread, a convolution builds patch blocks instead. */
     static final int MAX_SCRATCH_FLOATS = 1 << 20;
@@ -57,9 +49,8 @@ final class ImplicitPatches {
 
     /** Ints of the row table that s needs here. */
     static int rowTableSize(ConvShape s) {
-        // The input gradient's: one phase's table, then (strided) every phase's; TapDots' taps in whole blocks; the
-        // weight gradient by vectors: its rows, then the gather map of dY's transpose.
-        return Math.max(Math.max(VectorColumnsProduct.paddedRows(s.patchRows()) + LANES, s.patchRows() + TapDots.WIDE_TAPS),
+        // The input gradient's: one phase's table, then (strided) every phase's; TapDots' taps in whole blocks.
+        return Math.max(Math.max(VectorColumnsProduct.paddedRows(s.patchRows()), s.patchRows() + TapDots.WIDE_TAPS),
                 2 * s.groupOutChannels() * s.kh() * s.kw());
     }
 
@@ -285,13 +276,11 @@ final class ImplicitPatches {
             }
         }
         for (int r = kg; r < m; r++) rows[r] = rows[kg - 1];
-        // dY's channels o..o + LANES of a position are LANES values p apart: the gather map after the row table.
-        for (int l = 0; l < LANES; l++) rows[m + l] = l * s.positions();
         for (int im = n0; im < n1; im++) {
             for (int gr = 0; gr < s.groups(); gr++) {
                 int from = xOff + im * s.imageSize() + gr * cg * s.height() * s.width();
                 if (!inPlace) padImage(s, x, from, cols, simd);
-                gradientByPosition(og, p, dy, dyOff + im * s.outImageSize() + gr * og * p, cols, image, ld, rows, m, simd);
+                gradientByPosition(og, p, dy, dyOff + im * s.outImageSize() + gr * og * p, cols, image, ld, simd);
                 VectorColumnsProduct.multiply(m, s.outHeight(), s.outWidth(), s.strideH() * wp, s.strideW(), inPlace ? x : cols,
                         inPlace ? from : 0, rows, cols, image, cols, sums + gr * m * ld, im > n0, og, simd);
             }
@@ -323,19 +312,19 @@ final class ImplicitPatches {
 
     /**
      * One group's dY (og channels of p positions at dy[grad..]) transposed: channel o of position i at
-     * cols[to + i ld + o], the rest as it was. The SIMD body gathers a vector's lanes of channels per position (map
-     * at map[mapOff..]: 0, p, 2p, ...) and stores them whole: resnet8's weight gradients at 0.75-0.79x the time of
-     * the scalar blocks of 16 channels it replaces (position by position, 16 strided loads and 16 stores each; 4.6%
-     * of the 1-thread step). No register transpose: its 16-lane form was boxed by C2 in some compilations
-     * (FixedStepsAllocationTest: 1.2 MB per resnet8 gradient); the same values any way.
+     * cols[to + i ld + o], the rest as it was. Blocks of BLOCK channels go position by position, so each position's
+     * BLOCK stores are contiguous and the reads are BLOCK sequential streams (channel by channel, the strided stores
+     * cost a fifth of resnet8's weight gradients). No register transpose: its 16-lane form was boxed by C2 in some
+     * compilations (FixedStepsAllocationTest: 1.2 MB per resnet8 gradient); the same values either way.
      */
-    private static void gradientByPosition(int og, int p, float[] dy, int grad, float[] cols, int to, int ld, int[] map, int mapOff,
-                                           boolean simd) {
+    private static void gradientByPosition(int og, int p, float[] dy, int grad, float[] cols, int to, int ld, boolean simd) {
+        final int block = 16;
         int o = 0;
         if (simd) {
-            for (; o + LANES <= og; o += LANES) {
-                for (int i = 0, src = grad + o * p, d = to + o; i < p; i++, d += ld) {
-                    FloatVector.fromArray(F, dy, src + i, map, mapOff).intoArray(cols, d);
+            for (; o + block <= og; o += block) {
+                for (int i = 0; i < p; i++) {
+                    int d = to + i * ld + o, src = grad + o * p + i;
+                    for (int c = 0; c < block; c++) cols[d + c] = dy[src + c * p];
                 }
             }
         }
