@@ -11,8 +11,8 @@ public final class Softmax {
 
     /**
      * Rows narrower than two vectors (the 10 classes of MNIST) take the scalar loops for softmax and log-softmax
-     * (cross-entropy: {@link #shortRows}): their vector work is one iteration per row between two calls, and JMH
-     * caught C2 now and then compiling such a row loop with the vector calls left un-intrinsified, which boxes vectors (~45 KB per HVP) for the rest of the run. Along a
+     * (cross-entropy: {@link #shortRows}): their vector work is one iteration per row between two calls, and JMH caught C2 now and then compiling such a row loop with the
+     * vector calls left un-intrinsified, which boxes vectors (~45 KB per HVP) for the rest of the run. Along a
      * strided axis the vectors run across the inner positions, which must fill at least one.
      */
     private static final int VECTOR_MIN_COLS = 2 * VectorMath.F.length();
