@@ -10,8 +10,8 @@ public final class Softmax {
     private Softmax() {}
 
     /**
-     * Rows narrower than two vectors (the 10 classes of MNIST) take the scalar loops for softmax and log-softmax
-     * (cross-entropy: {@link #shortRows}): their vector work is one iteration per row between two calls, and JMH caught C2 now and then compiling such a row loop with the
+     * Rows narrower than two vectors (the 10 classes of MNIST) take the scalar loops: their vector work is one
+     * iteration per row between two calls, and JMH caught C2 now and then compiling such a row loop with the
      * vector calls left un-intrinsified, which boxes vectors (~45 KB per HVP) for the rest of the run. Along a
      * strided axis the vectors run across the inner positions, which must fill at least one.
      */
@@ -20,21 +20,6 @@ public final class Softmax {
     private static boolean vector(Axis ax) {
         return Simd.ENABLED && (ax.inner() == 1 ? ax.length() >= VECTOR_MIN_COLS : ax.inner() >= VectorMath.F.length());
     }
-
-    /**
-     * Contiguous rows too short for {@link #vector}: cross-entropy still takes its exponentials in vectors, over a
-     * block of rows at once (SoftmaxSimd's short-row bodies: one vector loop per block, not per row). The scalar
-     * loops with Math.exp took 0.02 ms of a 784-500-10 training step (rows of 10 classes, batch 128). Not below
-     * {@link #SHORT_ROWS_MIN_FLOATS}: a loop of a few vectors per call, once or twice a step, stays C1 code for
-     * hundreds of steps, allocating a vector per operation (FixedStepsAllocationTest's mlp at batch 4, 40 logits:
-     * 22 KB per step after 400 steps).
-     */
-    private static boolean shortRows(Axis ax) {
-        return Simd.ENABLED && ax.inner() == 1 && ax.length() < VECTOR_MIN_COLS && ax.size() >= SHORT_ROWS_MIN_FLOATS;
-    }
-
-    /** Logits below which short rows stay scalar (see {@link #shortRows}): 32 vectors at 16 lanes, 64 at 8. */
-    static final int SHORT_ROWS_MIN_FLOATS = 512;
 
     public static void softmax(Axis ax, float[] x, int xOff, float[] out, int outOff) {
         if (vector(ax)) SoftmaxSimd.softmax(ax, x, xOff, out, outOff);
@@ -48,9 +33,6 @@ public final class Softmax {
 
     /** Mean over the counted positions of -log softmax(z)[label]: NaN when every position is ignored. */
     public static float crossEntropyMean(Axis ax, int ignoreIndex, float[] z, int zOff, float[] labels, int labelsOff) {
-        if (shortRows(ax)) {
-            return SoftmaxSimd.crossEntropyMeanShortRows(ax.outer(), ax.length(), ignoreIndex, z, zOff, labels, labelsOff);
-        }
         return vector(ax) ? SoftmaxSimd.crossEntropyMean(ax, ignoreIndex, z, zOff, labels, labelsOff)
                 : SoftmaxScalar.crossEntropyMean(ax, ignoreIndex, z, zOff, labels, labelsOff);
     }
@@ -62,14 +44,8 @@ public final class Softmax {
     public static void crossEntropyGrad(Axis ax, int ignoreIndex, float[] z, int zOff, float[] labels, int labelsOff,
                                         float[] out, int outOff) {
         float scale = 1f / counted(ax.positions(), ignoreIndex, labels, labelsOff);
-        if (shortRows(ax)) {
-            SoftmaxSimd.crossEntropyGradShortRows(ax.outer(), ax.length(), ignoreIndex, scale, z, zOff, labels, labelsOff,
-                    out, outOff);
-        } else if (vector(ax)) {
-            SoftmaxSimd.crossEntropyGrad(ax, ignoreIndex, scale, z, zOff, labels, labelsOff, out, outOff);
-        } else {
-            SoftmaxScalar.crossEntropyGrad(ax, ignoreIndex, scale, z, zOff, labels, labelsOff, out, outOff);
-        }
+        if (vector(ax)) SoftmaxSimd.crossEntropyGrad(ax, ignoreIndex, scale, z, zOff, labels, labelsOff, out, outOff);
+        else SoftmaxScalar.crossEntropyGrad(ax, ignoreIndex, scale, z, zOff, labels, labelsOff, out, outOff);
     }
 
     /**

@@ -243,12 +243,6 @@ class KernelAllocationTest {
         calls.put("logSoftmax 10 classes", () -> Softmax.logSoftmax(classes10, logits10, 0, grad10, 0));
         calls.put("crossEntropyMean 10 classes", () -> sink[0] = Softmax.crossEntropyMean(classes10, -100, logits10, 0, labels10, 0));
         calls.put("crossEntropyGrad 10 classes", () -> Softmax.crossEntropyGrad(classes10, -100, logits10, 0, labels10, 0, grad10, 0));
-        // 64 rows: enough logits for the short-row vector bodies (Softmax.SHORT_ROWS_MIN_FLOATS)
-        Axis batch10 = new Axis(64, 10, 1);
-        float[] logits640 = KernelTestSupport.random(rnd, 640, -4f, 4f), labels64 = new float[64], grad640 = new float[640];
-        for (int i = 0; i < 64; i++) labels64[i] = rnd.nextInt(10);
-        calls.put("crossEntropyMean 10 classes x 64", () -> sink[0] = Softmax.crossEntropyMean(batch10, -100, logits640, 0, labels64, 0));
-        calls.put("crossEntropyGrad 10 classes x 64", () -> Softmax.crossEntropyGrad(batch10, -100, logits640, 0, labels64, 0, grad640, 0));
         calls.put("countedWeights", () -> Softmax.countedWeights(cols, -100, columnLabels, 0, out, 0));
         for (int axes : new int[] {0b01, 0b10, 0b11}) {
             Strided s = Strided.reduction(new int[] {rows, cols}, axes);

@@ -159,61 +159,6 @@ class SoftmaxTest {
         }
     }
 
-    /**
-     * Rows narrower than two vectors (every width from 1, an output layer's 10 classes among them) take the short-row
-     * bodies: exponentials of blocks of rows in one vector loop, from {@link Softmax#SHORT_ROWS_MIN_FLOATS} logits on
-     * (fewer stay scalar: Softmax's dispatch gives the one or the other's bits). Against the scalar loops, with one
-     * row, a few, the least that take the vector bodies, and
-     * rows over several of the loss's scratch blocks; some logits of +-1000 (only the maximum keeps them finite),
-     * ignored rows, and the gradient written over the logits. The loss against float64.
-     */
-    @Test
-    void shortRowsCrossEntropyMatchesScalar() {
-        int ignore = -100;
-        Random rnd = new Random(17);
-        for (int n = 1; n < 2 * Simd.FLOAT.length(); n++) {
-            int least = (Softmax.SHORT_ROWS_MIN_FLOATS + n - 1) / n; // fewer rows stay scalar
-            for (int rows : new int[] {1, 7, least, least + 13, Math.max(300, least + 257)}) {
-                Axis ax = new Axis(rows, n, 1);
-                float[] z = random(rnd, OFF + ax.size(), -40f, 40f);
-                for (int i = OFF; i < z.length; i += 1 + rnd.nextInt(23)) z[i] = rnd.nextBoolean() ? 1000f : -1000f;
-                float[] labels = new float[1 + rows];
-                for (int i = 0; i < rows; i++) labels[1 + i] = rnd.nextInt(5) == 0 ? ignore : rnd.nextInt(n);
-                labels[1] = n - 1; // at least one row counts
-                String at = rows + " rows of " + n;
-                // In float64: the scalar loops add log(sum) to a maximum of 1000 in float, 3e-5 off.
-                double total = 0;
-                int counted = 0;
-                for (int r = 0; r < rows; r++) {
-                    int label = (int) labels[1 + r], zi = OFF + r * n;
-                    if (label == ignore) continue;
-                    double max = Double.NEGATIVE_INFINITY, sum = 0;
-                    for (int c = 0; c < n; c++) max = Math.max(max, z[zi + c]);
-                    for (int c = 0; c < n; c++) sum += Math.exp(z[zi + c] - max);
-                    total += Math.log(sum) - (z[zi + label] - max);
-                    counted++;
-                }
-                double want = total / counted;
-                float got = SoftmaxSimd.crossEntropyMeanShortRows(rows, n, ignore, z, OFF, labels, 1);
-                assertEquals(want, got, 1e-5 * Math.max(1, Math.abs(want)), "crossEntropyMean " + at);
-                boolean vectors = ax.size() >= Softmax.SHORT_ROWS_MIN_FLOATS;
-                assertEquals(vectors ? got : SoftmaxScalar.crossEntropyMean(ax, ignore, z, OFF, labels, 1),
-                        Softmax.crossEntropyMean(ax, ignore, z, OFF, labels, 1), "Softmax.crossEntropyMean " + at);
-                float scale = 1f / Softmax.counted(rows, ignore, labels, 1);
-                float[] gWant = new float[OFF + ax.size()], gGot = new float[OFF + ax.size()];
-                SoftmaxScalar.crossEntropyGrad(ax, ignore, scale, z, OFF, labels, 1, gWant, OFF);
-                SoftmaxSimd.crossEntropyGradShortRows(rows, n, ignore, scale, z, OFF, labels, 1, gGot, OFF);
-                assertClose(gWant, gGot, 1e-5f, 1e-7f, "crossEntropyGrad " + at);
-                float[] inPlace = z.clone();
-                SoftmaxSimd.crossEntropyGradShortRows(rows, n, ignore, scale, inPlace, OFF, labels, 1, inPlace, OFF);
-                assertClose(gradPart(gWant), gradPart(inPlace), 1e-5f, 1e-7f, "crossEntropyGrad in place " + at);
-                float[] dispatched = new float[OFF + ax.size()];
-                Softmax.crossEntropyGrad(ax, ignore, z, OFF, labels, 1, dispatched, OFF);
-                assertArrayEquals(vectors ? gGot : gWant, dispatched, "Softmax.crossEntropyGrad " + at);
-            }
-        }
-    }
-
     private static float[] gradPart(float[] withOffset) {
         return java.util.Arrays.copyOfRange(withOffset, OFF, withOffset.length);
     }
