@@ -1,5 +1,9 @@
 package org.panagrad.bench;
 
+import static org.panagrad.bench.RoundStatistics.max;
+import static org.panagrad.bench.RoundStatistics.median;
+import static org.panagrad.bench.RoundStatistics.min;
+
 import org.panagrad.compiler.Compiler;
 import org.panagrad.graph.Graph;
 import org.panagrad.graph.Node;
@@ -9,7 +13,6 @@ import org.panagrad.ops.Ops;
 import org.panagrad.runtime.ParameterStore;
 import org.panagrad.runtime.Program;
 
-import java.util.Arrays;
 import java.util.SplittableRandom;
 
 /**
@@ -70,19 +73,5 @@ public final class AttentionFormsInstructions {
             program.set(in, values);
         }
         return program;
-    }
-
-    private static double median(double[] x) {
-        double[] s = x.clone();
-        Arrays.sort(s);
-        return s[s.length / 2];
-    }
-
-    private static double min(double[] x) {
-        return Arrays.stream(x).min().orElse(Double.NaN);
-    }
-
-    private static double max(double[] x) {
-        return Arrays.stream(x).max().orElse(Double.NaN);
     }
 }

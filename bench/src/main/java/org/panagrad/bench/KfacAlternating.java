@@ -1,5 +1,7 @@
 package org.panagrad.bench;
 
+import static org.panagrad.bench.RoundStatistics.median;
+
 import java.io.File;
 import java.lang.reflect.Constructor;
 import java.lang.reflect.Field;
@@ -141,12 +143,6 @@ public final class KfacAlternating {
         double[] ratio = new double[rounds];
         for (int r = 0; r < rounds; r++) ratio[r] = factors[1][r] / factors[0][r];
         System.out.printf("  factors new / base per round: %s%n", summary(ratio));
-    }
-
-    private static double median(double[] v) {
-        double[] s = v.clone();
-        Arrays.sort(s);
-        return s[s.length / 2];
     }
 
     private static String summary(double[] v) {

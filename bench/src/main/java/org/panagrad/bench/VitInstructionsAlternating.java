@@ -1,12 +1,15 @@
 package org.panagrad.bench;
 
+import static org.panagrad.bench.RoundStatistics.max;
+import static org.panagrad.bench.RoundStatistics.median;
+import static org.panagrad.bench.RoundStatistics.min;
+
 import java.io.File;
 import java.lang.reflect.Field;
 import java.lang.reflect.Method;
 import java.net.URL;
 import java.net.URLClassLoader;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
@@ -84,19 +87,5 @@ public final class VitInstructionsAlternating {
                             e.getKey(), median(ms[0]), min(ms[0]), median(ms[1]), min(ms[1]), median(ratio), min(ratio), max(ratio),
                             min(ms[1]) / min(ms[0]));
                 });
-    }
-
-    private static double median(double[] x) {
-        double[] y = x.clone();
-        Arrays.sort(y);
-        return y[y.length / 2];
-    }
-
-    private static double min(double[] x) {
-        return Arrays.stream(x).min().orElse(Double.NaN);
-    }
-
-    private static double max(double[] x) {
-        return Arrays.stream(x).max().orElse(Double.NaN);
     }
 }
