@@ -39,10 +39,6 @@ final class ScoredExamples {
         }
     }
 
-    int count() {
-        return bin.length;
-    }
-
     /** The calibration of the examples each counted {@code weight[n]} times; a null weight counts each once. */
     Calibration calibration(int[] weight) {
         double[] confidence = new double[bins], correct = new double[bins];
