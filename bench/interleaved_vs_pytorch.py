@@ -1,0 +1,209 @@
+#!/usr/bin/python3
+"""Panagrad against PyTorch with both sides alive at once, timed in alternating short bursts.
+
+Usage (from the repository root, after `mvn -q -pl engine,bench -am package -DskipTests`):
+    /usr/bin/python3 bench/interleaved_vs_pytorch.py [--rounds N] [--burst SECONDS] [--clock wall|cpu] CASE [CASE ...]
+
+CASE is MODEL/BATCH/THREADS/WORK, e.g. 784-500-10/128/1/step, resnet8/128/2/hvp-fr, vit-tiny/128/1/step:adamw.
+WORK is step (plain SGD at 1e-3; step:adamw is AdamW at 1e-4 with weight decay 0.05), gradient, hvp-rr, hvp-fr
+(Panagrad's reverse-over-reverse or forward-over-reverse HVP against PyTorch's double backward), at-point-rr or
+at-point-fr (products at one point: Panagrad's CurvatureProduct.atCurrentPoint against autograd.grad through a
+retained gradient graph).
+
+Why: this host's speed drifts by up to 1.4x from one minute to the next, so a ratio of two runs made minutes apart
+(compare_training.py runs PyTorch, then a JMH fork) moves by as much. Here one JVM (bench/TimedCalls) and one
+PyTorch process per thread count up to THREADS are started, compiled and warmed up, and then take turns: each round
+runs one burst of about --burst seconds on every side, in an order that reverses every round, so both sides of a
+round's ratio ran within a second or two of each other. A round's ratio is PyTorch's time per call at its best thread
+count (up to THREADS) over Panagrad's: above 1, Panagrad is faster. The table gives the median ratio, its quartiles
+and every round's.
+
+PyTorch runs with OMP_WAIT_POLICY=PASSIVE, OPENBLAS_CORETYPE / OPENBLAS_L2_SIZE removed and glibc keeping freed
+memory (bench/torch_memory.py), as compare_training.py runs it; it refuses to compare against the reference BLAS.
+Waiting sides block on their input: the JVM's pool threads park after a short spin, PyTorch's OpenMP threads park.
+With --clock cpu (1-thread cases only) each burst is timed in its calling thread's CPU time, which leaves out the
+time other processes held the core.
+"""
+import argparse
+import json
+import os
+import subprocess
+import sys
+from statistics import median, quantiles
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from compare_gemm import JAR, THREADPOOL_PROBE, cpu_name, java_version, openblas_kernels, require_openblas  # noqa: E402
+from compare_training import SCRIPTS, torch_env  # noqa: E402
+
+WORKS = ("step", "gradient", "hvp-rr", "hvp-fr", "at-point-rr", "at-point-fr")
+
+# The PyTorch side: builds the model and the work, warms up, says "ready" with what it runs on, then runs N calls
+# per line N on standard input and prints their wall-clock and thread CPU nanoseconds.
+TORCH_SIDE = THREADPOOL_PROBE + r'''
+import json, sys, time
+import torch
+import torch.nn.functional as F
+model_name, batch, threads, work, optimizer = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), sys.argv[4], sys.argv[5]
+sys.path[0:0] = [sys.argv[6], sys.argv[7]]
+from torch_interop import build, vit_tiny
+from torch_step import sgd_step
+torch.set_num_threads(threads)
+torch.manual_seed(0)
+if model_name == "vit-tiny":
+    net, shape = vit_tiny().train(), [1, 28, 28]
+elif model_name[0].isdigit():
+    widths = [int(w) for w in model_name.split("-")]
+    net, shape = build("mlp", widths, "relu").train(), [widths[0]]
+else:
+    net, shape = build(model_name).train(), [1, 28, 28]
+classes = 10 if not model_name[0].isdigit() else int(model_name.split("-")[-1])
+x = torch.rand(batch, *shape); y = torch.randint(0, classes, (batch,))
+params = list(net.parameters())
+v = [torch.randint(0, 2, p.shape).float() * 2 - 1 for p in params]
+if work == "step" and optimizer == "adamw":
+    opt = torch.optim.AdamW(params, lr=1e-4, weight_decay=0.05)
+    def call():
+        opt.zero_grad(set_to_none=True)
+        F.cross_entropy(net(x), y).backward()
+        opt.step()
+elif work == "step":
+    call = sgd_step(net, x, y)
+elif work == "gradient":
+    def call():
+        torch.autograd.grad(F.cross_entropy(net(x), y), params)
+elif work.startswith("hvp"):
+    def call():
+        g = torch.autograd.grad(F.cross_entropy(net(x), y), params, create_graph=True)
+        torch.autograd.grad(sum((gi * vi).sum() for gi, vi in zip(g, v)), params)
+else:
+    g_at_point = torch.autograd.grad(F.cross_entropy(net(x), y), params, create_graph=True)
+    def call():
+        torch.autograd.grad(g_at_point, params, grad_outputs=v, retain_graph=True)
+t0 = time.perf_counter()
+while time.perf_counter() - t0 < 3.0:
+    call()
+maps = open("/proc/self/maps").read()
+info = {"torch": torch.__version__, "threads": torch.get_num_threads(),
+        "libs": sorted({l.split()[-1] for l in maps.splitlines() if "blas" in l.lower() or "mkl" in l.lower()})}
+add_threadpools(info)
+print("ready " + json.dumps(info), flush=True)
+for line in sys.stdin:
+    if line.strip() == "quit":
+        break
+    n = int(line)
+    c0, w0 = time.thread_time_ns(), time.perf_counter_ns()
+    for _ in range(n):
+        call()
+    print(time.perf_counter_ns() - w0, time.thread_time_ns() - c0, flush=True)
+'''
+
+
+class Side:
+    """One live process that runs N calls per request and answers with their wall and CPU nanoseconds."""
+
+    def __init__(self, name, argv, env):
+        self.name = name
+        self.proc = subprocess.Popen(argv, env=env, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True, bufsize=1)
+        self.calls = 1
+        self.ms = []
+
+    def ready(self):
+        """Waits for the side's ready line (it compiles and warms up first); the line, without 'ready '."""
+        for line in self.proc.stdout:
+            if line.startswith("ready "):
+                return line[6:].strip()
+        sys.exit(f"{self.name} ended before it was ready (exit {self.proc.wait()})")
+
+    def burst(self, calls):
+        """Runs calls calls; their (wall, cpu) nanoseconds."""
+        self.proc.stdin.write(f"{calls}\n")
+        line = self.proc.stdout.readline()
+        if not line:
+            sys.exit(f"{self.name} ended during a burst (exit {self.proc.wait()})")
+        wall, cpu = map(int, line.split())
+        return wall, cpu
+
+    def close(self):
+        try:
+            self.proc.stdin.write("quit\n")
+            self.proc.stdin.close()
+        except BrokenPipeError:
+            pass
+        self.proc.wait(timeout=30)
+
+
+def parse_case(text):
+    try:
+        model, batch, threads, work = text.split("/")
+        work, _, optimizer = work.partition(":")
+        if work not in WORKS or optimizer not in ("", "sgd", "adamw") or (optimizer and work != "step"):
+            raise ValueError
+        return model, int(batch), int(threads), work, optimizer or "sgd"
+    except ValueError:
+        sys.exit(f"case '{text}': expected MODEL/BATCH/THREADS/WORK with WORK one of {', '.join(WORKS)} (step:adamw "
+                 "for AdamW), e.g. resnet8/128/1/step")
+
+
+def run_case(args, case):
+    model, batch, threads, work, optimizer = case
+    java = Side("Panagrad", [args.java, "--add-modules", "jdk.incubator.vector", f"-Dmodel={model}", f"-Dbatch={batch}",
+                             f"-Dthreads={threads}", f"-Dwork={work}", f"-Doptimizer={optimizer}", "-cp", JAR,
+                             "org.panagrad.bench.TimedCalls"], os.environ)
+    here = os.path.dirname(os.path.abspath(__file__))
+    torches = [Side(f"PyTorch {t}t", [args.python, "-c", TORCH_SIDE, model, str(batch), str(t), work, optimizer,
+                                      SCRIPTS, here], torch_env(t)) for t in range(1, threads + 1)]
+    sides = [java, *torches]
+    try:
+        print(f"  {java.name}: {java.ready()}", file=sys.stderr, flush=True)
+        for t in torches:
+            info = json.loads(t.ready())
+            require_openblas(info["libs"], "PyTorch")
+            print(f"  {t.name}: torch {info['torch']} on {openblas_kernels(info)}", file=sys.stderr, flush=True)
+        clock = 1 if args.clock == "cpu" else 0
+        for s in sides:
+            # Calls per burst: about --burst seconds at the side's own speed.
+            per_call = s.burst(3)[clock] / 3 / 1e9
+            s.calls = max(1, round(args.burst / max(per_call, 1e-6)))
+        ratios = []
+        for r in range(args.rounds):
+            for s in (sides if r % 2 == 0 else sides[::-1]):
+                s.ms.append(s.burst(s.calls)[clock] / s.calls / 1e6)
+            ratios.append(min(t.ms[-1] for t in torches) / java.ms[-1])
+    finally:
+        for s in sides:
+            s.close()
+    return java, torches, ratios
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("cases", nargs="+", help="MODEL/BATCH/THREADS/WORK, e.g. 784-500-10/128/1/step")
+    ap.add_argument("--rounds", type=int, default=15, help="bursts per side (default 15)")
+    ap.add_argument("--burst", type=float, default=0.5, help="seconds per burst (default 0.5)")
+    ap.add_argument("--clock", choices=("wall", "cpu"), default="wall", help="cpu: thread CPU time (1 thread only)")
+    ap.add_argument("--java", default="java")
+    ap.add_argument("--python", default="/usr/bin/python3", help="interpreter with torch")
+    args = ap.parse_args()
+    cases = [parse_case(c) for c in args.cases]
+    if args.clock == "cpu" and any(c[2] != 1 for c in cases):
+        sys.exit("--clock cpu times the calling thread only: use it with 1-thread cases")
+    if not os.path.exists(JAR):
+        sys.exit(f"{JAR} is missing: build it with `mvn -q -pl engine,bench -am package -DskipTests`.")
+    print(f"{cpu_name()}; {java_version(args.java)}; {args.rounds} rounds of ~{args.burst} s bursts per side, "
+          f"{args.clock} clock; ratio = PyTorch's time per call at its best thread count up to the case's / Panagrad's")
+    print("| model | batch | threads | work | Panagrad ms | PyTorch ms (best) | PyTorch / Panagrad: median [quartiles] | "
+          "every round |")
+    print("|---|---:|---:|---|---:|---:|---|---|")
+    for case in cases:
+        load = os.getloadavg()[0]
+        java, torches, ratios = run_case(args, case)
+        q1, _, q3 = quantiles(ratios, n=4) if len(ratios) > 1 else (ratios[0],) * 3
+        best = min(median(t.ms) for t in torches)
+        model, batch, threads, work, optimizer = case
+        label = work + (":adamw" if optimizer == "adamw" else "")
+        print(f"| {model} | {batch} | {threads} | {label} | {median(java.ms):.3f} | {best:.3f} | {median(ratios):.3f} "
+              f"[{q1:.3f}-{q3:.3f}] | {' '.join(f'{r:.2f}' for r in ratios)} (load {load:.1f}) |", flush=True)
+
+
+if __name__ == "__main__":
+    main()
