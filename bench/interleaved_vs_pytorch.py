@@ -22,7 +22,8 @@ PyTorch runs with OMP_WAIT_POLICY=PASSIVE, OPENBLAS_CORETYPE / OPENBLAS_L2_SIZE 
 memory (bench/torch_memory.py), as compare_training.py runs it; it refuses to compare against the reference BLAS.
 Waiting sides block on their input: the JVM's pool threads park after a short spin, PyTorch's OpenMP threads park.
 With --clock cpu (1-thread cases only) each burst is timed in its calling thread's CPU time, which leaves out the
-time other processes held the core.
+time other processes held the core; the last column then gives each side's median CPU time over wall time, which
+is near 1 when the work runs on the calling thread only and nothing preempted it.
 """
 import argparse
 import json
@@ -106,6 +107,7 @@ class Side:
         self.proc = subprocess.Popen(argv, env=env, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True, bufsize=1)
         self.calls = 1
         self.ms = []
+        self.cpu_share = []
 
     def ready(self):
         """Waits for the side's ready line (it compiles and warms up first); the line, without 'ready '."""
@@ -167,7 +169,9 @@ def run_case(args, case):
         ratios = []
         for r in range(args.rounds):
             for s in (sides if r % 2 == 0 else sides[::-1]):
-                s.ms.append(s.burst(s.calls)[clock] / s.calls / 1e6)
+                wall, cpu = s.burst(s.calls)
+                s.ms.append((wall, cpu)[clock] / s.calls / 1e6)
+                s.cpu_share.append(cpu / wall)
             ratios.append(min(t.ms[-1] for t in torches) / java.ms[-1])
     finally:
         for s in sides:
@@ -192,8 +196,8 @@ def main():
     print(f"{cpu_name()}; {java_version(args.java)}; {args.rounds} rounds of ~{args.burst} s bursts per side, "
           f"{args.clock} clock; ratio = PyTorch's time per call at its best thread count up to the case's / Panagrad's")
     print("| model | batch | threads | work | Panagrad ms | PyTorch ms (best) | PyTorch / Panagrad: median [quartiles] | "
-          "every round |")
-    print("|---|---:|---:|---|---:|---:|---|---|")
+          "every round | load | CPU / wall: Panagrad / PyTorch by threads |")
+    print("|---|---:|---:|---|---:|---:|---|---|---:|---|")
     for case in cases:
         load = os.getloadavg()[0]
         java, torches, ratios = run_case(args, case)
@@ -201,8 +205,9 @@ def main():
         best = min(median(t.ms) for t in torches)
         model, batch, threads, work, optimizer = case
         label = work + (":adamw" if optimizer == "adamw" else "")
+        shares = " / ".join(f"{median(s.cpu_share):.2f}" for s in (java, *torches))
         print(f"| {model} | {batch} | {threads} | {label} | {median(java.ms):.3f} | {best:.3f} | {median(ratios):.3f} "
-              f"[{q1:.3f}-{q3:.3f}] | {' '.join(f'{r:.2f}' for r in ratios)} (load {load:.1f}) |", flush=True)
+              f"[{q1:.3f}-{q3:.3f}] | {' '.join(f'{r:.2f}' for r in ratios)} | {load:.1f} | {shares} |", flush=True)
 
 
 if __name__ == "__main__":
