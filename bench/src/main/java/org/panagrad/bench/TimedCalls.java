@@ -4,6 +4,7 @@ import org.panagrad.analysis.CurvatureProduct;
 import org.panagrad.analysis.LinearOperator;
 import org.panagrad.kernels.AllocationMeter;
 import org.panagrad.kernels.Gemm;
+import org.panagrad.kernels.GemmOperand;
 import org.panagrad.optim.Adam;
 import org.panagrad.optim.LearningRateSchedule;
 import org.panagrad.optim.Optimizer;
@@ -21,7 +22,7 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * One compiled program of {@link ModelFixture}, timed in bursts on request: the Panagrad side of
- * bench/interleaved_vs_pytorch.py, which keeps this JVM and a PyTorch process alive side by side and alternates
+ * bench/interleaved_comparison.py, which keeps this JVM and a PyTorch process alive side by side and alternates
  * short bursts of the same work between them, so that both sides of every ratio see the host within a second of
  * each other (this host's speed drifts by up to 1.4x between minutes: separate runs of the two sides do not give a
  * ratio).
@@ -37,7 +38,8 @@ import java.util.concurrent.TimeUnit;
  * Work: {@code step} (the training step; plain SGD at 1e-3 or AdamW at 1e-4 with weight decay 0.05, as the PyTorch
  * side runs it), {@code gradient}, {@code hvp-rr} / {@code hvp-fr} (a Hessian-vector product, reverse over reverse
  * or forward over reverse) and {@code at-point-rr} / {@code at-point-fr} (products at one point, as power iteration
- * and Lanczos use them).
+ * and Lanczos use them). With {@code -Dmodel=gemm -Dshape=MxNxK} the work is one product, {@code nn}, {@code tn} or
+ * {@code nt}, on GemmBench's operands (the other side is numpy's OpenBLAS).
  */
 public final class TimedCalls {
     /** Bytes per call under which a warm-up window counts as allocation-free (the meter's own noise). */
@@ -55,11 +57,13 @@ public final class TimedCalls {
         int batch = Integer.getInteger("batch", 128), threads = Integer.getInteger("threads", 1);
         long budget = Long.getLong("warmUpSeconds", 120);
         Gemm.setThreads(threads);
-        Work work = compile(new ModelFixture(model, batch, 42), kind, System.getProperty("optimizer", "sgd"));
+        Work work = model.equals("gemm") ? product(System.getProperty("shape", "1024x1024x1024"), kind)
+                : compile(new ModelFixture(model, batch, 42), kind, System.getProperty("optimizer", "sgd"));
         long start = System.nanoTime();
         long perCall = warmUp(work, start + TimeUnit.SECONDS.toNanos(budget));
-        System.out.printf("ready %s batch %d, %d thread(s), %s: %.1f s of warm-up, %d bytes per call%n", model, batch,
-                threads, kind, (System.nanoTime() - start) / 1e9, perCall);
+        System.out.printf("ready %s %s, %d thread(s), %s: %.1f s of warm-up, %d bytes per call%n", model,
+                model.equals("gemm") ? System.getProperty("shape", "1024x1024x1024") : "batch " + batch, threads, kind,
+                (System.nanoTime() - start) / 1e9, perCall);
         System.out.flush();
         ThreadMXBean clock = ManagementFactory.getThreadMXBean();
         BufferedReader in = new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8));
@@ -89,6 +93,23 @@ public final class TimedCalls {
             perCall = meter.bytes() / calls;
         } while (perCall > NOISE_BYTES && System.nanoTime() < deadline);
         return perCall;
+    }
+
+    /** C = op(A) op(B) of the shape MxNxK, op given by work nn, tn or nt, with GemmBench's operands. */
+    private static Work product(String shape, String kind) {
+        String[] mnk = shape.split("x");
+        if (mnk.length != 3 || !(kind.equals("nn") || kind.equals("tn") || kind.equals("nt")))
+            throw new IllegalArgumentException("gemm " + shape + " " + kind + ": expected -Dshape=MxNxK and -Dwork=nn, tn or nt");
+        int m = Integer.parseInt(mnk[0]), n = Integer.parseInt(mnk[1]), k = Integer.parseInt(mnk[2]);
+        boolean transA = kind.charAt(0) == 't', transB = kind.charAt(1) == 't';
+        java.util.Random rnd = new java.util.Random(1);
+        GemmOperand a = new GemmOperand(GemmBench.random(rnd, m * k), 0, transA ? m : k, transA);
+        GemmOperand b = new GemmOperand(GemmBench.random(rnd, k * n), 0, transB ? k : n, transB);
+        GemmOperand c = GemmOperand.of(new float[m * n], 0, n);
+        return () -> {
+            Gemm.gemm(m, n, k, 1f, a, b, 0f, c);
+            return c.array()[0];
+        };
     }
 
     private static Work compile(ModelFixture f, String kind, String optimizer) {

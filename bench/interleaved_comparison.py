@@ -1,10 +1,12 @@
 #!/usr/bin/python3
-"""Panagrad against PyTorch with both sides alive at once, timed in alternating short bursts.
+"""Panagrad against PyTorch (or, for a product, numpy's OpenBLAS) with both sides alive at once, timed in alternating short bursts.
 
 Usage (from the repository root, after `mvn -q -pl engine,bench -am package -DskipTests`):
-    /usr/bin/python3 bench/interleaved_vs_pytorch.py [--rounds N] [--burst SECONDS] [--clock wall|cpu] CASE [CASE ...]
+    /usr/bin/python3 bench/interleaved_comparison.py [--rounds N] [--burst SECONDS] [--clock wall|cpu] CASE [CASE ...]
 
-CASE is MODEL/BATCH/THREADS/WORK, e.g. 784-500-10/128/1/step, resnet8/128/2/hvp-fr, vit-tiny/128/1/step:adamw.
+CASE is MODEL/BATCH/THREADS/WORK, e.g. 784-500-10/128/1/step, resnet8/128/2/hvp-fr, vit-tiny/128/1/step:adamw;
+or gemm/MxNxK/THREADS/OP with OP nn, tn or nt, e.g. gemm/784x500x128/1/tn: Panagrad's Gemm against numpy's matmul
+on OpenBLAS at the same thread count (GemmBench's and compare_gemm.py's operands; GFLOP/s of both given).
 WORK is step (plain SGD at 1e-3; step:adamw is AdamW at 1e-4 with weight decay 0.05), gradient, hvp-rr, hvp-fr
 (Panagrad's reverse-over-reverse or forward-over-reverse HVP against PyTorch's double backward), at-point-rr or
 at-point-fr (products at one point: Panagrad's CurvatureProduct.atCurrentPoint against autograd.grad through a
@@ -40,6 +42,40 @@ WORKS = ("step", "gradient", "hvp-rr", "hvp-fr", "at-point-rr", "at-point-fr")
 
 # The PyTorch side: builds the model and the work, warms up, says "ready" with what it runs on, then runs N calls
 # per line N on standard input and prints their wall-clock and thread CPU nanoseconds.
+# The protocol both baseline scripts end with, once `call` and `info` are defined: a warm-up, "ready" with what it
+# runs on, then N calls per line N on standard input, answered with their wall-clock and thread CPU nanoseconds.
+BURSTS = r'''
+t0 = time.perf_counter()
+while time.perf_counter() - t0 < 3.0:
+    call()
+maps = open("/proc/self/maps").read()
+info["libs"] = sorted({l.split()[-1] for l in maps.splitlines() if "blas" in l.lower() or "mkl" in l.lower()})
+add_threadpools(info)
+print("ready " + json.dumps(info), flush=True)
+for line in sys.stdin:
+    if line.strip() == "quit":
+        break
+    n = int(line)
+    c0, w0 = time.thread_time_ns(), time.perf_counter_ns()
+    for _ in range(n):
+        call()
+    print(time.perf_counter_ns() - w0, time.thread_time_ns() - c0, flush=True)
+'''
+
+# A product on numpy's OpenBLAS, as compare_gemm.py times it: op(A) op(B) into a preallocated C.
+NUMPY_SIDE = THREADPOOL_PROBE + r'''
+import json, sys, time
+import numpy as np
+m, n, k = map(int, sys.argv[1].split("x")); ta, tb = sys.argv[2][0] == "t", sys.argv[2][1] == "t"
+rng = np.random.default_rng(1)
+a = rng.uniform(-1, 1, (k, m) if ta else (m, k)).astype(np.float32)
+b = rng.uniform(-1, 1, (n, k) if tb else (k, n)).astype(np.float32)
+A, B, c = (a.T if ta else a), (b.T if tb else b), np.empty((m, n), dtype=np.float32)
+def call():
+    np.matmul(A, B, out=c)
+info = {"numpy": np.__version__}
+''' + BURSTS
+
 TORCH_SIDE = THREADPOOL_PROBE + r'''
 import json, sys, time
 import torch
@@ -80,23 +116,8 @@ else:
     g_at_point = torch.autograd.grad(F.cross_entropy(net(x), y), params, create_graph=True)
     def call():
         torch.autograd.grad(g_at_point, params, grad_outputs=v, retain_graph=True)
-t0 = time.perf_counter()
-while time.perf_counter() - t0 < 3.0:
-    call()
-maps = open("/proc/self/maps").read()
-info = {"torch": torch.__version__, "threads": torch.get_num_threads(),
-        "libs": sorted({l.split()[-1] for l in maps.splitlines() if "blas" in l.lower() or "mkl" in l.lower()})}
-add_threadpools(info)
-print("ready " + json.dumps(info), flush=True)
-for line in sys.stdin:
-    if line.strip() == "quit":
-        break
-    n = int(line)
-    c0, w0 = time.thread_time_ns(), time.perf_counter_ns()
-    for _ in range(n):
-        call()
-    print(time.perf_counter_ns() - w0, time.thread_time_ns() - c0, flush=True)
-'''
+info = {"torch": torch.__version__, "threads": torch.get_num_threads()}
+''' + BURSTS
 
 
 class Side:
@@ -135,32 +156,42 @@ class Side:
 
 
 def parse_case(text):
+    """(model, batch or shape, threads, work, optimizer) of MODEL/BATCH/THREADS/WORK or gemm/MxNxK/THREADS/OP."""
     try:
         model, batch, threads, work = text.split("/")
         work, _, optimizer = work.partition(":")
+        if model == "gemm":
+            if work not in ("nn", "tn", "nt") or optimizer or len([int(d) for d in batch.split("x")]) != 3:
+                raise ValueError
+            return model, batch, int(threads), work, "sgd"
         if work not in WORKS or optimizer not in ("", "sgd", "adamw") or (optimizer and work != "step"):
             raise ValueError
         return model, int(batch), int(threads), work, optimizer or "sgd"
     except ValueError:
         sys.exit(f"case '{text}': expected MODEL/BATCH/THREADS/WORK with WORK one of {', '.join(WORKS)} (step:adamw "
-                 "for AdamW), e.g. resnet8/128/1/step")
+                 "for AdamW), e.g. resnet8/128/1/step, or gemm/MxNxK/THREADS/nn|tn|nt, e.g. gemm/784x500x128/1/tn")
 
 
 def run_case(args, case):
     model, batch, threads, work, optimizer = case
     java = Side("Panagrad", [args.java, "--add-modules", "jdk.incubator.vector", f"-Dmodel={model}", f"-Dbatch={batch}",
-                             f"-Dthreads={threads}", f"-Dwork={work}", f"-Doptimizer={optimizer}", "-cp", JAR,
-                             "org.panagrad.bench.TimedCalls"], os.environ)
+                             f"-Dshape={batch}", f"-Dthreads={threads}", f"-Dwork={work}", f"-Doptimizer={optimizer}",
+                             "-cp", JAR, "org.panagrad.bench.TimedCalls"], os.environ)
     here = os.path.dirname(os.path.abspath(__file__))
-    torches = [Side(f"PyTorch {t}t", [args.python, "-c", TORCH_SIDE, model, str(batch), str(t), work, optimizer,
-                                      SCRIPTS, here], torch_env(t)) for t in range(1, threads + 1)]
+    if model == "gemm":
+        # A product faces OpenBLAS at the same thread count, as issue 23's GEMM targets read.
+        torches = [Side(f"OpenBLAS {threads}t", [args.python, "-c", NUMPY_SIDE, batch, work], torch_env(threads))]
+    else:
+        torches = [Side(f"PyTorch {t}t", [args.python, "-c", TORCH_SIDE, model, str(batch), str(t), work, optimizer,
+                                          SCRIPTS, here], torch_env(t)) for t in range(1, threads + 1)]
     sides = [java, *torches]
     try:
         print(f"  {java.name}: {java.ready()}", file=sys.stderr, flush=True)
         for t in torches:
             info = json.loads(t.ready())
-            require_openblas(info["libs"], "PyTorch")
-            print(f"  {t.name}: torch {info['torch']} on {openblas_kernels(info)}", file=sys.stderr, flush=True)
+            require_openblas(info["libs"], t.name)
+            print(f"  {t.name}: {info.get('torch', info.get('numpy'))} on {openblas_kernels(info)}", file=sys.stderr,
+                  flush=True)
         clock = 1 if args.clock == "cpu" else 0
         for s in sides:
             # Calls per burst: about --burst seconds at the side's own speed.
@@ -194,9 +225,10 @@ def main():
     if not os.path.exists(JAR):
         sys.exit(f"{JAR} is missing: build it with `mvn -q -pl engine,bench -am package -DskipTests`.")
     print(f"{cpu_name()}; {java_version(args.java)}; {args.rounds} rounds of ~{args.burst} s bursts per side, "
-          f"{args.clock} clock; ratio = PyTorch's time per call at its best thread count up to the case's / Panagrad's")
-    print("| model | batch | threads | work | Panagrad ms | PyTorch ms (best) | PyTorch / Panagrad: median [quartiles] | "
-          "every round | load | CPU / wall: Panagrad / PyTorch by threads |")
+          f"{args.clock} clock; ratio = the baseline's time per call / Panagrad's (PyTorch at its best thread count up "
+          "to the case's; OpenBLAS, for a product, at the case's)")
+    print("| model | batch or shape | threads | work | Panagrad ms | baseline ms | baseline / Panagrad: median [quartiles] | "
+          "every round | load | CPU / wall: Panagrad / baseline by threads |")
     print("|---|---:|---:|---|---:|---:|---|---|---:|---|")
     for case in cases:
         load = os.getloadavg()[0]
@@ -205,6 +237,9 @@ def main():
         best = min(median(t.ms) for t in torches)
         model, batch, threads, work, optimizer = case
         label = work + (":adamw" if optimizer == "adamw" else "")
+        if model == "gemm":
+            m, n, k = map(int, batch.split("x"))
+            label += f" ({2e-6 * m * n * k / median(java.ms):.1f} / {2e-6 * m * n * k / best:.1f} GFLOP/s)"
         shares = " / ".join(f"{median(s.cpu_share):.2f}" for s in (java, *torches))
         print(f"| {model} | {batch} | {threads} | {label} | {median(java.ms):.3f} | {best:.3f} | {median(ratios):.3f} "
               f"[{q1:.3f}-{q3:.3f}] | {' '.join(f'{r:.2f}' for r in ratios)} | {load:.1f} | {shares} |", flush=True)
