@@ -54,14 +54,15 @@ class FewChannelProductsTest {
     }
 
     /**
-     * Widths of one to five vectors (odd ones end in a one-vector block), partial last vectors among them, and A's
-     * rows read in one segment or in several, strides apart, element by element or every other element.
+     * Widths of one to five vectors (odd ones end in a one-vector block; four and five vectors in blocks of six rows
+     * as far as whole multiples of 24 rows go, the rows past them in blocks of eight), partial last vectors among
+     * them, and A's rows read in one segment or in several, strides apart, element by element or every other element.
      */
     @Test
     void vectorColumnsFromTheSimdBodyAreThoseOfTheScalarTwin() {
         Random rnd = new Random(12);
         int lanes = VectorColumnsProduct.LANES;
-        for (int kg : new int[] {1, 7, 8, 9, 25, 150}) {
+        for (int kg : new int[] {1, 7, 8, 9, 25, 48, 150}) {
             int m = VectorColumnsProduct.paddedRows(kg);
             for (int length : DEPTHS) {
                 for (int[] segments : new int[][] {{1, 0, 1}, {3, length + 2, 1}, {2, 0, 1}, {3, 2 * length + 1, 2}}) {
