@@ -53,20 +53,22 @@ final class VectorColumnsProduct {
 
     /**
      * c[cOff + r ld + j] = (accumulate ? that : 0) + the sum over steps (s, q), s < segments and q < length in that
-     * order, of a[aOff + aRows[r] + s aStride + q aStep] b[bOff + (s length + q) ld + j], for r < m (a multiple of
+     * order, of a[aOff + aRows[r] + s aStride + q aStep] b[bOff + s bStride + q ld + j], for r < m (a multiple of
      * {@link #ROWS}) and j < ld = {@link #leadingDimension}(width) (the scalar twin: j < width). A's rows are read in
      * segments, aStep apart (the rows of an output image inside the wider rows of the padded image, at the stride),
-     * B's rows one after another.
+     * B's rows in segments of length rows, bStride apart ({@code length ld}: one after another; wider: the positions
+     * of a rectangle inside the output image, where a tap reads no padding).
      */
     static void multiply(int m, int segments, int length, int aStride, int aStep, float[] a, int aOff, int[] aRows, float[] b,
-                         int bOff, float[] c, int cOff, boolean accumulate, int width, boolean simd) {
+                         int bOff, int bStride, float[] c, int cOff, boolean accumulate, int width, boolean simd) {
         int ld = leadingDimension(width);
         if (!simd) {
             for (int r = 0; r < m; r++) {
                 for (int j = 0; j < width; j++) {
                     int ci = cOff + r * ld + j;
                     float acc = accumulate ? c[ci] : 0f;
-                    for (int sg = 0, bi = bOff + j; sg < segments; sg++) {
+                    for (int sg = 0; sg < segments; sg++) {
+                        int bi = bOff + sg * bStride + j;
                         for (int q = 0, ai = aOff + aRows[r] + sg * aStride; q < length; q++, ai += aStep, bi += ld) {
                             acc = Math.fma(a[ai], b[bi], acc);
                         }
@@ -81,24 +83,24 @@ final class VectorColumnsProduct {
         int quads = FOUR_VECTORS ? ld / (4 * LANES) * 4 * LANES : 0, sixes = quads == 0 ? 0 : m / 24 * 24;
         for (int j = 0; j < quads; j += 4 * LANES) {
             for (int r = 0; r < sixes; r += 6) {
-                rows6x4(segments, length, aStride, aStep, a, aOff, aRows, r, b, bOff + j, ld, c, cOff + r * ld + j, accumulate);
+                rows6x4(segments, length, aStride, aStep, a, aOff, aRows, r, b, bOff + j, bStride, ld, c, cOff + r * ld + j, accumulate);
             }
         }
         int pairs = TWO_VECTORS ? ld / (2 * LANES) * 2 * LANES : 0;
         for (int r = 0; r < m; r += ROWS) {
             int j = r < sixes ? quads : 0;
             for (; j < pairs; j += 2 * LANES) {
-                rows8x2(segments, length, aStride, aStep, a, aOff, aRows, r, b, bOff + j, ld, c, cOff + r * ld + j, accumulate);
+                rows8x2(segments, length, aStride, aStep, a, aOff, aRows, r, b, bOff + j, bStride, ld, c, cOff + r * ld + j, accumulate);
             }
             for (; j < ld; j += LANES) {
-                rows8(segments, length, aStride, aStep, a, aOff, aRows, r, b, bOff + j, ld, c, cOff + r * ld + j, accumulate);
+                rows8(segments, length, aStride, aStep, a, aOff, aRows, r, b, bOff + j, bStride, ld, c, cOff + r * ld + j, accumulate);
             }
         }
     }
 
     /** Six rows by four vectors ({@link #FOUR_VECTORS}); otherwise as {@link #rows8x2}. */
     private static void rows6x4(int segments, int length, int aStride, int aStep, float[] a, int aOff, int[] aRows, int r,
-                                float[] b, int bOff, int ld, float[] c, int c0, boolean accumulate) {
+                                float[] b, int bOff, int bStride, int ld, float[] c, int c0, boolean accumulate) {
         int l = LANES;
         int a0 = aOff + aRows[r], a1 = aOff + aRows[r + 1], a2 = aOff + aRows[r + 2];
         int a3 = aOff + aRows[r + 3], a4 = aOff + aRows[r + 4], a5 = aOff + aRows[r + 5];
@@ -137,6 +139,7 @@ final class VectorColumnsProduct {
             if (p == end) {
                 p += aStride - span;
                 end = p + span;
+                q += bStride - length * ld;
             }
             FloatVector b0 = FloatVector.fromArray(F, b, q), b1 = FloatVector.fromArray(F, b, q + l);
             FloatVector b2 = FloatVector.fromArray(F, b, q + 2 * l), b3 = FloatVector.fromArray(F, b, q + 3 * l);
@@ -198,7 +201,7 @@ final class VectorColumnsProduct {
     }
 
     private static void rows8(int segments, int length, int aStride, int aStep, float[] a, int aOff, int[] aRows, int r, float[] b,
-                              int bOff, int ld, float[] c, int c0, boolean accumulate) {
+                              int bOff, int bStride, int ld, float[] c, int c0, boolean accumulate) {
         int a0 = aOff + aRows[r], a1 = aOff + aRows[r + 1], a2 = aOff + aRows[r + 2], a3 = aOff + aRows[r + 3];
         int a4 = aOff + aRows[r + 4], a5 = aOff + aRows[r + 5], a6 = aOff + aRows[r + 6], a7 = aOff + aRows[r + 7];
         FloatVector c0v, c1v, c2v, c3v, c4v, c5v, c6v, c7v;
@@ -219,6 +222,7 @@ final class VectorColumnsProduct {
             if (p == end) {
                 p += aStride - span;
                 end = p + span;
+                q += bStride - length * ld;
             }
             FloatVector bv = FloatVector.fromArray(F, b, q);
             c0v = FloatVector.broadcast(F, a[a0 + p]).fma(bv, c0v);
@@ -242,7 +246,7 @@ final class VectorColumnsProduct {
 
     /** Eight rows by two vectors: each step's two loads of B and eight broadcasts of A feed 16 multiply-adds. */
     private static void rows8x2(int segments, int length, int aStride, int aStep, float[] a, int aOff, int[] aRows, int r,
-                                float[] b, int bOff, int ld, float[] c, int c0, boolean accumulate) {
+                                float[] b, int bOff, int bStride, int ld, float[] c, int c0, boolean accumulate) {
         int l = LANES;
         int a0 = aOff + aRows[r], a1 = aOff + aRows[r + 1], a2 = aOff + aRows[r + 2], a3 = aOff + aRows[r + 3];
         int a4 = aOff + aRows[r + 4], a5 = aOff + aRows[r + 5], a6 = aOff + aRows[r + 6], a7 = aOff + aRows[r + 7];
@@ -273,6 +277,7 @@ final class VectorColumnsProduct {
             if (p == end) {
                 p += aStride - span;
                 end = p + span;
+                q += bStride - length * ld;
             }
             FloatVector b0 = FloatVector.fromArray(F, b, q), b1 = FloatVector.fromArray(F, b, q + l);
             FloatVector v = FloatVector.broadcast(F, a[a0 + p]);
