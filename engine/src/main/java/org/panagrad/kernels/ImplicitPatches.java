@@ -235,6 +235,16 @@ final class ImplicitPatches {
         return s.padH() == 0 && s.padW() == 0;
     }
 
+    /**
+     * Whether the weight gradient by vectors reads a padded image in place, tap by tap: each tap's product over the
+     * rectangle of output positions where it reads no padding, its rows the group's input channels (whole blocks of
+     * {@link VectorColumnsProduct#ROWS}). The padded copy it saves read x (saved by the forward pass, long out of
+     * cache) once per image, and a tap's positions in the padding only multiplied zeros.
+     */
+    static boolean byTaps(ConvShape s) {
+        return !unpadded(s) && s.groupChannels() % VectorColumnsProduct.ROWS == 0;
+    }
+
     /** Width of a row of the image the weight gradient by vectors reads: padded, or the image's own. */
     private static int paddedWidth(ConvShape s) {
         return s.width() + 2 * s.padW();
@@ -248,7 +258,7 @@ final class ImplicitPatches {
     /** The padded image (none when unpadded), dY transposed in whole vectors per position, and each group's sums. */
     private static int vectorWeightGradientScratch(ConvShape s) {
         int ld = VectorColumnsProduct.leadingDimension(s.groupOutChannels());
-        int image = unpadded(s) ? 0 : s.groupChannels() * paddedPlane(s);
+        int image = unpadded(s) || byTaps(s) ? 0 : s.groupChannels() * paddedPlane(s);
         return image + s.positions() * ld + s.groups() * VectorColumnsProduct.paddedRows(s.patchRows()) * ld;
     }
 
@@ -261,14 +271,23 @@ final class ImplicitPatches {
      * apart, from channel c's padded row i dilH and column j dilW on, a padded row times strideH apart; summed over
      * the images in the scratch's tail and written into g once at the end. So no patch block is built and nothing
      * is packed, strided or not (the forward pass's phase planes would cost a scalar gather per element at stride 2).
+     * Where {@link #byTaps} applies, no padded copy either: per tap, the group's channels read in place over the
+     * tap's rectangle of positions, its sums in the tail tap by tap (row {@code t cg + c}).
      */
     static void weightGradientByVectors(ConvShape s, int n0, int n1, float[] x, int xOff, float[] dy, int dyOff, float[] g,
                                         int gOff, boolean accumulate, float[] cols, int[] rows, boolean simd) {
         int og = s.groupOutChannels(), kg = s.patchRows(), m = VectorColumnsProduct.paddedRows(kg);
         int ld = VectorColumnsProduct.leadingDimension(og), cg = s.groupChannels();
-        boolean inPlace = unpadded(s);
-        int wp = paddedWidth(s), plane = paddedPlane(s), image = inPlace ? 0 : cg * plane;
+        boolean inPlace = unpadded(s), taps = byTaps(s);
+        int wp = paddedWidth(s), plane = paddedPlane(s), image = inPlace || taps ? 0 : cg * plane;
         int p = s.positions(), sums = image + p * ld;
+        if (taps) {
+            // Every tap's sums start from zero: a tap may have no positions in a chunk's first image (none at all).
+            Elementwise.fill(sums + s.groups() * m * ld, 0f, cols, 0);
+            weightGradientByTaps(s, n0, n1, x, xOff, dy, dyOff, cols, rows, sums, m, ld, simd);
+            writeWeightGradient(s, cols, sums, m, ld, true, g, gOff, accumulate);
+            return;
+        }
         Elementwise.fill(image + p * ld, 0f, cols, 0);
         for (int c = 0, r = 0; c < cg; c++) {
             for (int i = 0; i < s.kh(); i++) {
@@ -282,16 +301,55 @@ final class ImplicitPatches {
                 if (!inPlace) padImage(s, x, from, cols, simd);
                 gradientByPosition(og, p, dy, dyOff + im * s.outImageSize() + gr * og * p, cols, image, ld, simd);
                 VectorColumnsProduct.multiply(m, s.outHeight(), s.outWidth(), s.strideH() * wp, s.strideW(), inPlace ? x : cols,
-                        inPlace ? from : 0, rows, cols, image, cols, sums + gr * m * ld, im > n0, og, simd);
+                        inPlace ? from : 0, rows, cols, image, s.outWidth() * ld, cols, sums + gr * m * ld, im > n0, og, simd);
             }
         }
+        writeWeightGradient(s, cols, sums, m, ld, false, g, gOff, accumulate);
+    }
+
+    /**
+     * {@link #weightGradientByVectors} where {@link #byTaps} applies: per image and group, dY transposed, then per
+     * tap (i, j) {@code dW_t^T (cg x og) += X_t · dY^T} over the output rows and columns where the tap reads inside
+     * the image, row c of X_t read in place from channel c of x.
+     */
+    private static void weightGradientByTaps(ConvShape s, int n0, int n1, float[] x, int xOff, float[] dy, int dyOff, float[] cols,
+                                             int[] rows, int sums, int m, int ld, boolean simd) {
+        int cg = s.groupChannels(), og = s.groupOutChannels(), h = s.height(), w = s.width(), p = s.positions();
+        int oh = s.outHeight(), ow = s.outWidth(), sh = s.strideH(), sw = s.strideW();
+        for (int c = 0; c < cg; c++) rows[c] = c * h * w;
+        for (int im = n0; im < n1; im++) {
+            for (int gr = 0; gr < s.groups(); gr++) {
+                int from = xOff + im * s.imageSize() + gr * cg * h * w;
+                gradientByPosition(og, p, dy, dyOff + im * s.outImageSize() + gr * og * p, cols, 0, ld, simd);
+                for (int i = 0, t = 0; i < s.kh(); i++) {
+                    // Output row r reads input row r sh + di: inside the image for r in [r0, r1).
+                    int di = i * s.dilationH() - s.padH(), r0 = Math.max(0, ceilDiv(-di, sh)), r1 = Math.min(oh, ceilDiv(h - di, sh));
+                    for (int j = 0; j < s.kw(); j++, t++) {
+                        int dj = j * s.dilationW() - s.padW(), q0 = Math.max(0, ceilDiv(-dj, sw)), q1 = Math.min(ow, ceilDiv(w - dj, sw));
+                        if (r1 <= r0 || q1 <= q0) continue;
+                        VectorColumnsProduct.multiply(cg, r1 - r0, q1 - q0, sh * w, sw, x, from + (r0 * sh + di) * w + q0 * sw + dj, rows,
+                                cols, (r0 * ow + q0) * ld, ow * ld, cols, sums + (gr * m + t * cg) * ld, true, og, simd);
+                    }
+                }
+            }
+        }
+    }
+
+    /**
+     * The weight gradient's sums at cols[sums..] (per group m rows of ld: row (c kh + i) kw + j, or with byTaps row
+     * t cg + c for tap t = i kw + j) into g as {@link Convolution#weightGradientImages} lays it out.
+     */
+    private static void writeWeightGradient(ConvShape s, float[] cols, int sums, int m, int ld, boolean byTaps, float[] g, int gOff,
+                                            boolean accumulate) {
+        int og = s.groupOutChannels(), kg = s.patchRows(), cg = s.groupChannels(), taps = s.kh() * s.kw();
         boolean transposed = Convolution.weightGradientTransposed(s);
         for (int gr = 0; gr < s.groups(); gr++) {
             int gg = gOff + gr * og * kg, from = sums + gr * m * ld;
             for (int t = 0; t < kg; t++) {
+                int row = byTaps ? t % taps * cg + t / taps : t;
                 for (int o = 0; o < og; o++) {
                     int to = gg + (transposed ? t * og + o : o * kg + t);
-                    float v = cols[from + t * ld + o];
+                    float v = cols[from + row * ld + o];
                     g[to] = accumulate ? g[to] + v : v;
                 }
             }

@@ -11,8 +11,9 @@ import jdk.incubator.vector.VectorSpecies;
  * packed GEMM packs every patch row and every position's channels first, per tap and image, for products of 16 to
  * 64 rows (resnet8's 32 and 64 channels ran at 64-67 GFLOP/s there, one thread). Each step broadcasts one value of
  * eight rows of A and multiplies it with two vectors of B (16 accumulators), or with one (eight: two FMA pipes of
- * four cycles' latency) for the last odd vector and with 16 vector registers, where two would spill; the caller
- * pads the row table to whole blocks of {@link #ROWS}.
+ * four cycles' latency) for the last odd vector and with 16 vector registers, where two would spill; four vectors
+ * (64 channels) take six rows at a time ({@link #rows6x4}). The caller pads the row table to whole blocks of
+ * {@link #ROWS}.
  * <p>
  * Every element of C is its previous value (or zero) plus the steps of k in order, with fused multiply-adds, in
  * the SIMD body and in its scalar twin alike, so the two agree bit for bit; the twin computes the first
@@ -32,6 +33,14 @@ final class VectorColumnsProduct {
     /** Whether blocks are two vectors wide: 16 accumulators, two of B and a broadcast need 32 vector registers. */
     private static final boolean TWO_VECTORS = F != null && F.length() >= 16;
 
+    /**
+     * Whether columns four vectors wide (resnet8's 64 output channels) run in blocks of six rows: 24 accumulators,
+     * each step's four loads of B and six broadcasts of A feeding 24 multiply-adds, where two passes of
+     * {@link #rows8x2} over the same rows broadcast each value of A twice (eight broadcasts per 16 multiply-adds).
+     * 29 vector registers: with 32 only.
+     */
+    private static final boolean FOUR_VECTORS = F != null && F.length() >= 16;
+
     /** m rounded up to whole blocks of {@link #ROWS}. */
     static int paddedRows(int m) {
         return (m + ROWS - 1) / ROWS * ROWS;
@@ -44,20 +53,22 @@ final class VectorColumnsProduct {
 
     /**
      * c[cOff + r ld + j] = (accumulate ? that : 0) + the sum over steps (s, q), s < segments and q < length in that
-     * order, of a[aOff + aRows[r] + s aStride + q aStep] b[bOff + (s length + q) ld + j], for r < m (a multiple of
+     * order, of a[aOff + aRows[r] + s aStride + q aStep] b[bOff + s bStride + q ld + j], for r < m (a multiple of
      * {@link #ROWS}) and j < ld = {@link #leadingDimension}(width) (the scalar twin: j < width). A's rows are read in
      * segments, aStep apart (the rows of an output image inside the wider rows of the padded image, at the stride),
-     * B's rows one after another.
+     * B's rows in segments of length rows, bStride apart ({@code length ld}: one after another; wider: the positions
+     * of a rectangle inside the output image, where a tap reads no padding).
      */
     static void multiply(int m, int segments, int length, int aStride, int aStep, float[] a, int aOff, int[] aRows, float[] b,
-                         int bOff, float[] c, int cOff, boolean accumulate, int width, boolean simd) {
+                         int bOff, int bStride, float[] c, int cOff, boolean accumulate, int width, boolean simd) {
         int ld = leadingDimension(width);
         if (!simd) {
             for (int r = 0; r < m; r++) {
                 for (int j = 0; j < width; j++) {
                     int ci = cOff + r * ld + j;
                     float acc = accumulate ? c[ci] : 0f;
-                    for (int sg = 0, bi = bOff + j; sg < segments; sg++) {
+                    for (int sg = 0; sg < segments; sg++) {
+                        int bi = bOff + sg * bStride + j;
                         for (int q = 0, ai = aOff + aRows[r] + sg * aStride; q < length; q++, ai += aStep, bi += ld) {
                             acc = Math.fma(a[ai], b[bi], acc);
                         }
@@ -67,20 +78,130 @@ final class VectorColumnsProduct {
             }
             return;
         }
+        // Four-vector columns in blocks of six rows first (rows up to a multiple of 24, a multiple of ROWS too), then
+        // the rest in blocks of ROWS: the rows past those, and the columns past the four-vector ones.
+        int quads = FOUR_VECTORS ? ld / (4 * LANES) * 4 * LANES : 0, sixes = quads == 0 ? 0 : m / 24 * 24;
+        for (int j = 0; j < quads; j += 4 * LANES) {
+            for (int r = 0; r < sixes; r += 6) {
+                rows6x4(segments, length, aStride, aStep, a, aOff, aRows, r, b, bOff + j, bStride, ld, c, cOff + r * ld + j, accumulate);
+            }
+        }
         int pairs = TWO_VECTORS ? ld / (2 * LANES) * 2 * LANES : 0;
         for (int r = 0; r < m; r += ROWS) {
-            int j = 0;
+            int j = r < sixes ? quads : 0;
             for (; j < pairs; j += 2 * LANES) {
-                rows8x2(segments, length, aStride, aStep, a, aOff, aRows, r, b, bOff + j, ld, c, cOff + r * ld + j, accumulate);
+                rows8x2(segments, length, aStride, aStep, a, aOff, aRows, r, b, bOff + j, bStride, ld, c, cOff + r * ld + j, accumulate);
             }
             for (; j < ld; j += LANES) {
-                rows8(segments, length, aStride, aStep, a, aOff, aRows, r, b, bOff + j, ld, c, cOff + r * ld + j, accumulate);
+                rows8(segments, length, aStride, aStep, a, aOff, aRows, r, b, bOff + j, bStride, ld, c, cOff + r * ld + j, accumulate);
             }
         }
     }
 
+    /** Six rows by four vectors ({@link #FOUR_VECTORS}); otherwise as {@link #rows8x2}. */
+    private static void rows6x4(int segments, int length, int aStride, int aStep, float[] a, int aOff, int[] aRows, int r,
+                                float[] b, int bOff, int bStride, int ld, float[] c, int c0, boolean accumulate) {
+        int l = LANES;
+        int a0 = aOff + aRows[r], a1 = aOff + aRows[r + 1], a2 = aOff + aRows[r + 2];
+        int a3 = aOff + aRows[r + 3], a4 = aOff + aRows[r + 4], a5 = aOff + aRows[r + 5];
+        FloatVector c00, c01, c02, c03, c10, c11, c12, c13, c20, c21, c22, c23, c30, c31, c32, c33, c40, c41, c42, c43, c50, c51, c52, c53;
+        if (accumulate) {
+            c00 = FloatVector.fromArray(F, c, c0);
+            c01 = FloatVector.fromArray(F, c, c0 + l);
+            c02 = FloatVector.fromArray(F, c, c0 + 2 * l);
+            c03 = FloatVector.fromArray(F, c, c0 + 3 * l);
+            c10 = FloatVector.fromArray(F, c, c0 + ld);
+            c11 = FloatVector.fromArray(F, c, c0 + ld + l);
+            c12 = FloatVector.fromArray(F, c, c0 + ld + 2 * l);
+            c13 = FloatVector.fromArray(F, c, c0 + ld + 3 * l);
+            c20 = FloatVector.fromArray(F, c, c0 + 2 * ld);
+            c21 = FloatVector.fromArray(F, c, c0 + 2 * ld + l);
+            c22 = FloatVector.fromArray(F, c, c0 + 2 * ld + 2 * l);
+            c23 = FloatVector.fromArray(F, c, c0 + 2 * ld + 3 * l);
+            c30 = FloatVector.fromArray(F, c, c0 + 3 * ld);
+            c31 = FloatVector.fromArray(F, c, c0 + 3 * ld + l);
+            c32 = FloatVector.fromArray(F, c, c0 + 3 * ld + 2 * l);
+            c33 = FloatVector.fromArray(F, c, c0 + 3 * ld + 3 * l);
+            c40 = FloatVector.fromArray(F, c, c0 + 4 * ld);
+            c41 = FloatVector.fromArray(F, c, c0 + 4 * ld + l);
+            c42 = FloatVector.fromArray(F, c, c0 + 4 * ld + 2 * l);
+            c43 = FloatVector.fromArray(F, c, c0 + 4 * ld + 3 * l);
+            c50 = FloatVector.fromArray(F, c, c0 + 5 * ld);
+            c51 = FloatVector.fromArray(F, c, c0 + 5 * ld + l);
+            c52 = FloatVector.fromArray(F, c, c0 + 5 * ld + 2 * l);
+            c53 = FloatVector.fromArray(F, c, c0 + 5 * ld + 3 * l);
+        } else {
+            c00 = c01 = c02 = c03 = c10 = c11 = c12 = c13 = c20 = c21 = c22 = c23 = FloatVector.zero(F);
+            c30 = c31 = c32 = c33 = c40 = c41 = c42 = c43 = c50 = c51 = c52 = c53 = c00;
+        }
+        // One loop over all of k, jumping to the next segment of A at the end of each.
+        for (int i = 0, k = segments * length, span = length * aStep, p = 0, end = span, q = bOff; i < k; i++, p += aStep, q += ld) {
+            if (p == end) {
+                p += aStride - span;
+                end = p + span;
+                q += bStride - length * ld;
+            }
+            FloatVector b0 = FloatVector.fromArray(F, b, q), b1 = FloatVector.fromArray(F, b, q + l);
+            FloatVector b2 = FloatVector.fromArray(F, b, q + 2 * l), b3 = FloatVector.fromArray(F, b, q + 3 * l);
+            FloatVector v = FloatVector.broadcast(F, a[a0 + p]);
+            c00 = v.fma(b0, c00);
+            c01 = v.fma(b1, c01);
+            c02 = v.fma(b2, c02);
+            c03 = v.fma(b3, c03);
+            v = FloatVector.broadcast(F, a[a1 + p]);
+            c10 = v.fma(b0, c10);
+            c11 = v.fma(b1, c11);
+            c12 = v.fma(b2, c12);
+            c13 = v.fma(b3, c13);
+            v = FloatVector.broadcast(F, a[a2 + p]);
+            c20 = v.fma(b0, c20);
+            c21 = v.fma(b1, c21);
+            c22 = v.fma(b2, c22);
+            c23 = v.fma(b3, c23);
+            v = FloatVector.broadcast(F, a[a3 + p]);
+            c30 = v.fma(b0, c30);
+            c31 = v.fma(b1, c31);
+            c32 = v.fma(b2, c32);
+            c33 = v.fma(b3, c33);
+            v = FloatVector.broadcast(F, a[a4 + p]);
+            c40 = v.fma(b0, c40);
+            c41 = v.fma(b1, c41);
+            c42 = v.fma(b2, c42);
+            c43 = v.fma(b3, c43);
+            v = FloatVector.broadcast(F, a[a5 + p]);
+            c50 = v.fma(b0, c50);
+            c51 = v.fma(b1, c51);
+            c52 = v.fma(b2, c52);
+            c53 = v.fma(b3, c53);
+        }
+        c00.intoArray(c, c0);
+        c01.intoArray(c, c0 + l);
+        c02.intoArray(c, c0 + 2 * l);
+        c03.intoArray(c, c0 + 3 * l);
+        c10.intoArray(c, c0 + ld);
+        c11.intoArray(c, c0 + ld + l);
+        c12.intoArray(c, c0 + ld + 2 * l);
+        c13.intoArray(c, c0 + ld + 3 * l);
+        c20.intoArray(c, c0 + 2 * ld);
+        c21.intoArray(c, c0 + 2 * ld + l);
+        c22.intoArray(c, c0 + 2 * ld + 2 * l);
+        c23.intoArray(c, c0 + 2 * ld + 3 * l);
+        c30.intoArray(c, c0 + 3 * ld);
+        c31.intoArray(c, c0 + 3 * ld + l);
+        c32.intoArray(c, c0 + 3 * ld + 2 * l);
+        c33.intoArray(c, c0 + 3 * ld + 3 * l);
+        c40.intoArray(c, c0 + 4 * ld);
+        c41.intoArray(c, c0 + 4 * ld + l);
+        c42.intoArray(c, c0 + 4 * ld + 2 * l);
+        c43.intoArray(c, c0 + 4 * ld + 3 * l);
+        c50.intoArray(c, c0 + 5 * ld);
+        c51.intoArray(c, c0 + 5 * ld + l);
+        c52.intoArray(c, c0 + 5 * ld + 2 * l);
+        c53.intoArray(c, c0 + 5 * ld + 3 * l);
+    }
+
     private static void rows8(int segments, int length, int aStride, int aStep, float[] a, int aOff, int[] aRows, int r, float[] b,
-                              int bOff, int ld, float[] c, int c0, boolean accumulate) {
+                              int bOff, int bStride, int ld, float[] c, int c0, boolean accumulate) {
         int a0 = aOff + aRows[r], a1 = aOff + aRows[r + 1], a2 = aOff + aRows[r + 2], a3 = aOff + aRows[r + 3];
         int a4 = aOff + aRows[r + 4], a5 = aOff + aRows[r + 5], a6 = aOff + aRows[r + 6], a7 = aOff + aRows[r + 7];
         FloatVector c0v, c1v, c2v, c3v, c4v, c5v, c6v, c7v;
@@ -101,6 +222,7 @@ final class VectorColumnsProduct {
             if (p == end) {
                 p += aStride - span;
                 end = p + span;
+                q += bStride - length * ld;
             }
             FloatVector bv = FloatVector.fromArray(F, b, q);
             c0v = FloatVector.broadcast(F, a[a0 + p]).fma(bv, c0v);
@@ -124,7 +246,7 @@ final class VectorColumnsProduct {
 
     /** Eight rows by two vectors: each step's two loads of B and eight broadcasts of A feed 16 multiply-adds. */
     private static void rows8x2(int segments, int length, int aStride, int aStep, float[] a, int aOff, int[] aRows, int r,
-                                float[] b, int bOff, int ld, float[] c, int c0, boolean accumulate) {
+                                float[] b, int bOff, int bStride, int ld, float[] c, int c0, boolean accumulate) {
         int l = LANES;
         int a0 = aOff + aRows[r], a1 = aOff + aRows[r + 1], a2 = aOff + aRows[r + 2], a3 = aOff + aRows[r + 3];
         int a4 = aOff + aRows[r + 4], a5 = aOff + aRows[r + 5], a6 = aOff + aRows[r + 6], a7 = aOff + aRows[r + 7];
@@ -155,6 +277,7 @@ final class VectorColumnsProduct {
             if (p == end) {
                 p += aStride - span;
                 end = p + span;
+                q += bStride - length * ld;
             }
             FloatVector b0 = FloatVector.fromArray(F, b, q), b1 = FloatVector.fromArray(F, b, q + l);
             FloatVector v = FloatVector.broadcast(F, a[a0 + p]);

@@ -49,7 +49,15 @@ class ConvolutionTest {
                 {12, 4, 0, 72, 3, 3, 1, 1, 1, 1, 1, 1, 1},
                 // lenet5's kinds: one input channel into 6 (5 x 5, padded), 6 into 16.
                 {1, 6, 0, 6, 5, 5, 1, 1, 2, 2, 1, 1, 1},
-                {6, 6, 0, 16, 5, 5, 1, 1, 0, 0, 1, 1, 1}};
+                {6, 6, 0, 16, 5, 5, 1, 1, 0, 0, 1, 1, 1},
+                // Padded, with input channels in whole blocks of eight: the weight gradient on VectorColumnsProduct
+                // reads the image in place tap by tap (resnet8's stride-2 kind; 64 output channels in six-row
+                // blocks; groups of eight channels with unequal strides, paddings and dilations; padding wider
+                // than the kernel reaches, so that edge taps read fewer rows).
+                {16, 7, 0, 32, 3, 3, 2, 2, 1, 1, 1, 1, 1},
+                {48, 5, 0, 64, 3, 3, 1, 1, 1, 1, 1, 1, 1},
+                {16, 6, 0, 16, 3, 3, 1, 2, 2, 1, 2, 1, 2},
+                {8, 3, 0, 8, 3, 3, 1, 1, 3, 2, 1, 1, 1}};
         for (int[] g : geometries) {
             for (int w : WIDTHS) {
                 int width = Math.max(w, g[11] * (g[5] - 1) + 1 - 2 * g[9]);
@@ -90,7 +98,7 @@ class ConvolutionTest {
     @Test
     void implicitPatchesFromTheSimdBodyAreThoseOfTheScalarTwin() {
         Random rnd = new Random(6);
-        int covered = 0, strided = 0, weights = 0, byVectors = 0, stridedByVectors = 0, perTap = 0, fewRows = 0;
+        int covered = 0, strided = 0, weights = 0, byVectors = 0, stridedByVectors = 0, byTaps = 0, perTap = 0, fewRows = 0;
         for (ConvShape s : shapes(2)) {
             if (!ImplicitPatches.forward(s)) continue;
             assertTrue(ImplicitPatches.inputGradient(s), s.toString());
@@ -106,6 +114,7 @@ class ConvolutionTest {
             if (ImplicitPatches.weightGradientByVectors(s)) {
                 byVectors++;
                 if (s.strideH() > 1 || s.strideW() > 1) stridedByVectors++;
+                if (ImplicitPatches.byTaps(s) && !TapDots.applies(s)) byTaps++;
             } else if (ImplicitPatches.weightGradient(s)) {
                 perTap++;
             }
@@ -134,6 +143,7 @@ class ConvolutionTest {
         assertTrue(byVectors >= 4 * WIDTHS.length && fewRows >= 7 * WIDTHS.length, "on VectorColumnsProduct: " + byVectors + ", FewRowsProduct: " + fewRows);
         assertTrue(stridedByVectors >= 2 * WIDTHS.length && perTap >= WIDTHS.length,
                 "strided on VectorColumnsProduct: " + stridedByVectors + ", per tap: " + perTap);
+        assertTrue(byTaps >= 3 * WIDTHS.length, "on VectorColumnsProduct in place, tap by tap: " + byTaps);
     }
 
     @Test

@@ -54,31 +54,33 @@ class FewChannelProductsTest {
     }
 
     /**
-     * Widths of one to five vectors (odd ones end in a one-vector block), partial last vectors among them, and A's
-     * rows read in one segment or in several, strides apart, element by element or every other element.
+     * Widths of one to five vectors (odd ones end in a one-vector block; four and five vectors in blocks of six rows
+     * as far as whole multiples of 24 rows go, the rows past them in blocks of eight), partial last vectors among
+     * them, and A's rows read in one segment or in several, strides apart, element by element or every other element;
+     * B's rows one after another or in segments with rows between them (a tap's rectangle of positions).
      */
     @Test
     void vectorColumnsFromTheSimdBodyAreThoseOfTheScalarTwin() {
         Random rnd = new Random(12);
         int lanes = VectorColumnsProduct.LANES;
-        for (int kg : new int[] {1, 7, 8, 9, 25, 150}) {
+        for (int kg : new int[] {1, 7, 8, 9, 25, 48, 150}) {
             int m = VectorColumnsProduct.paddedRows(kg);
             for (int length : DEPTHS) {
-                for (int[] segments : new int[][] {{1, 0, 1}, {3, length + 2, 1}, {2, 0, 1}, {3, 2 * length + 1, 2}}) {
-                    int count = segments[0], stride = segments[1], step = segments[2], k = count * length;
+                for (int[] segments : new int[][] {{1, 0, 1, 0}, {3, length + 2, 1, 0}, {2, 0, 1, 3}, {3, 2 * length + 1, 2, 2}, {3, length + 2, 1, 5}}) {
+                    int count = segments[0], stride = segments[1], step = segments[2], gap = segments[3];
                     int span = (count - 1) * stride + length * step;
                     for (int width : new int[] {1, lanes / 2 + 1, lanes, lanes + 1, 2 * lanes, 3 * lanes - 1, 4 * lanes, 5 * lanes}) {
-                        int ld = VectorColumnsProduct.leadingDimension(width);
+                        int ld = VectorColumnsProduct.leadingDimension(width), bStride = (length + gap) * ld;
                         for (boolean accumulate : new boolean[] {false, true}) {
                             float[] a = KernelTestSupport.random(rnd, 1 + 60 + span, -1f, 1f);
                             int[] aRows = new int[m];
                             for (int r = 0; r < m; r++) aRows[r] = rnd.nextInt(60);
-                            float[] b = KernelTestSupport.random(rnd, 3 + k * ld, -1f, 1f);
+                            float[] b = KernelTestSupport.random(rnd, 3 + (count - 1) * bStride + length * ld, -1f, 1f);
                             float[] start = KernelTestSupport.random(rnd, 5 + m * ld + 2, -1f, 1f);
                             float[] simd = start.clone(), scalar = start.clone();
-                            VectorColumnsProduct.multiply(m, count, length, stride, step, a, 1, aRows, b, 3, simd, 5, accumulate, width, true);
-                            VectorColumnsProduct.multiply(m, count, length, stride, step, a, 1, aRows, b, 3, scalar, 5, accumulate, width, false);
-                            String what = "rows " + m + " segments " + count + " x " + length + " stride " + stride + " step " + step + " width " + width
+                            VectorColumnsProduct.multiply(m, count, length, stride, step, a, 1, aRows, b, 3, bStride, simd, 5, accumulate, width, true);
+                            VectorColumnsProduct.multiply(m, count, length, stride, step, a, 1, aRows, b, 3, bStride, scalar, 5, accumulate, width, false);
+                            String what = "rows " + m + " segments " + count + " x " + length + " stride " + stride + " step " + step + " B gap " + gap + " width " + width
                                     + (accumulate ? " accumulating" : "");
                             for (int r = 0; r < m; r++) {
                                 for (int j = 0; j < width; j++) {
@@ -87,7 +89,7 @@ class FewChannelProductsTest {
                                     double sum = accumulate ? start[ci] : 0;
                                     for (int sg = 0; sg < count; sg++) {
                                         for (int q = 0; q < length; q++) {
-                                            sum += (double) a[1 + aRows[r] + sg * stride + q * step] * b[3 + (sg * length + q) * ld + j];
+                                            sum += (double) a[1 + aRows[r] + sg * stride + q * step] * b[3 + sg * bStride + q * ld + j];
                                         }
                                     }
                                     assertEquals(sum, scalar[ci], 1e-4, what);
