@@ -6,59 +6,16 @@ package org.panagrad.kernels;
  * Outputs are dense. In-place use (out == an input of the output's size, same offset) is allowed.
  * <p>
  * The dense one-operand and two-operand kernels (unary ops, the ReLU mask, step) run in ranges of
- * {@link #CHUNK} elements over the worker pool ({@link ItemSplit}); {@link #binary} splits its outermost axis (a
- * single axis in such ranges), so a second-order program's many products and sums use both cores' memory traffic. A chunk is a whole number of vectors, so every
+ * {@link #CHUNK} elements over the worker pool ({@link ItemSplit}). A chunk is a whole number of vectors, so every
  * element falls at the same place of a vector (or of the scalar tail) as in one pass from the start, and the
  * result is the same bit for bit at any thread count.
  */
 public final class Elementwise {
     private Elementwise() {}
 
-    /**
-     * out = a op b over the index space s, whose operands are (out, a, b); split over the pool by the outermost axis
-     * (a single axis: by {@link #CHUNK}s of it), each element computed by the same row body at any thread count.
-     */
+    /** out = a op b over the index space s, whose operands are (out, a, b). */
     public static void binary(BinaryOp op, Strided s, float[] a, int aOff, float[] b, int bOff, float[] out, int outOff) {
-        if (Gemm.pool().threads() == 1) binary(Simd.ENABLED, op, s, 0, a, aOff, b, bOff, out, outOff);
-        else BinaryJob.current().run(op, s, a, aOff, b, bOff, out, outOff);
-    }
-
-    /** One call of {@link #binary}, its outermost indices (or chunks of a single axis) split over the pool. */
-    private static final class BinaryJob extends ItemSplit {
-        private static final ThreadLocal<BinaryJob> PER_THREAD = ThreadLocal.withInitial(BinaryJob::new);
-
-        static BinaryJob current() {
-            return PER_THREAD.get();
-        }
-
-        private BinaryOp op;
-        private Strided s;
-        private float[] a, b, out;
-        private int aOff, bOff, outOff;
-
-        void run(BinaryOp op, Strided s, float[] a, int aOff, float[] b, int bOff, float[] out, int outOff) {
-            this.op = op;
-            this.s = s;
-            this.a = a;
-            this.aOff = aOff;
-            this.b = b;
-            this.bOff = bOff;
-            this.out = out;
-            this.outOff = outOff;
-            try {
-                if (s.rank() == 1) run((s.dim(0) + CHUNK - 1) / CHUNK, 3L * CHUNK);
-                else run(s.dim(0), 3L * (s.size() / s.dim(0)));
-            } finally {
-                this.s = null;
-                this.a = this.b = this.out = null;
-            }
-        }
-
-        @Override
-        void runItems(int from, int to) {
-            if (s.rank() == 1) binaryRange(Simd.ENABLED, op, s, 0, from * CHUNK, Math.min(s.dim(0), to * CHUNK), a, aOff, b, bOff, out, outOff);
-            else binaryRange(Simd.ENABLED, op, s, 0, from, to, a, aOff, b, bOff, out, outOff);
-        }
+        binary(Simd.ENABLED, op, s, 0, a, aOff, b, bOff, out, outOff);
     }
 
     /** out = mask != 0 ? a : b over the index space s, whose operands are (out, mask, a, b). */
@@ -78,22 +35,12 @@ public final class Elementwise {
 
     static void binary(boolean simd, BinaryOp op, Strided s, int axis, float[] a, int ai, float[] b, int bi,
                        float[] out, int oi) {
-        binaryRange(simd, op, s, axis, 0, s.dim(axis), a, ai, b, bi, out, oi);
-    }
-
-    /** Indices [from, to) of the axis, the offsets given at index 0 of it: all of it, or a split call's part. */
-    static void binaryRange(boolean simd, BinaryOp op, Strided s, int axis, int from, int to, float[] a, int ai,
-                            float[] b, int bi, float[] out, int oi) {
-        int last = s.rank() - 1, as = s.stride(1, axis), bs = s.stride(2, axis), os = s.stride(0, axis);
-        ai += from * as;
-        bi += from * bs;
-        oi += from * os;
+        int last = s.rank() - 1, n = s.dim(axis), as = s.stride(1, axis), bs = s.stride(2, axis), os = s.stride(0, axis);
         if (axis < last - 1) {
-            for (int i = from; i < to; i++, ai += as, bi += bs, oi += os) binary(simd, op, s, axis + 1, a, ai, b, bi, out, oi);
+            for (int i = 0; i < n; i++, ai += as, bi += bs, oi += os) binary(simd, op, s, axis + 1, a, ai, b, bi, out, oi);
             return;
         }
-        int rows = axis == last ? 1 : to - from, cols = axis == last ? to - from : s.dim(last);
-        int ac = s.stride(1, last), bc = s.stride(2, last);
+        int rows = axis == last ? 1 : n, cols = s.dim(last), ac = s.stride(1, last), bc = s.stride(2, last);
         for (int i = 0; i < rows; i++, ai += as, bi += bs, oi += os) {
             if (simd) ElementwiseSimd.binaryRow(op, cols, a, ai, ac, b, bi, bc, out, oi);
             else ElementwiseScalar.binaryRow(op, cols, a, ai, ac, b, bi, bc, out, oi);

@@ -11,7 +11,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 
 /**
  * The memory-bound kernels that split a call over the worker pool ({@link ItemSplit}): pooling by planes, the
- * dense elementwise kernels by chunks, broadcasting binary ops by their outermost axis, batch norm's passes by images (its sums in fixed chunks of images) give the same bits on one thread
+ * dense elementwise kernels by chunks, batch norm's passes by images (its sums in fixed chunks of images) give the same bits on one thread
  * and on two, at sizes that do split (checked) with an odd tail.
  */
 class ItemSplitTest {
@@ -63,35 +63,6 @@ class ItemSplitTest {
         for (UnaryOp op : UnaryOp.values()) sameBits(op.name(), n + 3, out -> Elementwise.unary(op, n, x, 1, out, 3));
         sameBits("step", n, out -> Elementwise.step(n, 0.5f, x, 1, out, 0));
         sameBits("relu backward", n, out -> Elementwise.reluBackward(n, x, 1, y, 2, out, 0));
-    }
-
-    /**
-     * Broadcasting binary ops split by their outermost axis (a single axis by chunks) on two threads: every element
-     * written once, as the scalar twin's one-thread walk writes it (the output starts as NaN).
-     */
-    @Test
-    void broadcastingBinaryOpsSplitOverTwoThreadsAsTheScalarWalk() {
-        Random rnd = new Random(24);
-        int n = 17 * Elementwise.CHUNK + 13;
-        int[][] dims = {{n}, {2177, 67}, {2177, 67}, {5, 4001, 33}};
-        int[][][] strides = { // (a, b) per layout: dense; a value per row; a row repeated; b repeated along the middle axis
-                {{1}, {1}}, {Strided.dense(dims[1]), {1, 0}}, {{0, 1}, Strided.dense(dims[2])},
-                {Strided.dense(dims[3]), {33, 0, 1}}};
-        for (int k = 0; k < dims.length; k++) {
-            Strided s = Strided.elementwise(dims[k], strides[k][0], strides[k][1]);
-            assertEquals(2, ItemSplit.parts(s.rank() == 1 ? (s.dim(0) + Elementwise.CHUNK - 1) / Elementwise.CHUNK : s.dim(0),
-                    3L * (s.rank() == 1 ? Elementwise.CHUNK : s.size() / s.dim(0)), 2), s.toString());
-            float[] a = KernelTestSupport.random(rnd, s.extent(1) + 1, -3f, 3f), b = KernelTestSupport.random(rnd, s.extent(2) + 2, -1f, 1f);
-            for (BinaryOp op : BinaryOp.values()) {
-                float[] want = new float[s.size() + 3], got = new float[s.size() + 3];
-                java.util.Arrays.fill(want, Float.NaN);
-                java.util.Arrays.fill(got, Float.NaN);
-                Elementwise.binary(false, op, s, 0, a, 1, b, 2, want, 3);
-                Gemm.setThreads(2);
-                Elementwise.binary(op, s, a, 1, b, 2, got, 3);
-                assertArrayEquals(want, got, op + " over " + s);
-            }
-        }
     }
 
     @Test
