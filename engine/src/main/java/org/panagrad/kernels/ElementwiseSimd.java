@@ -113,6 +113,14 @@ final class ElementwiseSimd {
                 VectorMath.geluTanh(n, x, xOff, out, outOff);
                 yield n;
             }
+            case GELU_SLOPE -> {
+                VectorMath.geluSlope(n, x, xOff, out, outOff);
+                yield n;
+            }
+            case GELU_CURVATURE -> {
+                VectorMath.geluCurvature(n, x, xOff, out, outOff);
+                yield n;
+            }
         };
         for (; i < n; i++) out[outOff + i] = op.apply(x[xOff + i]);
     }

@@ -4,7 +4,7 @@ package org.panagrad.kernels;
 public final class LayerNormScalar {
     private LayerNormScalar() {}
 
-    public static void normalize(int rows, int n, float eps, float[] x, int xOff, float[] out, int outOff) {
+    public static void normalize(int rows, int n, float eps, float[] x, int xOff, float[] out, int outOff, boolean rstdOnly) {
         for (int r = 0; r < rows; r++) {
             int xi = xOff + r * n, oi = outOff + r * n;
             float sum = 0;
@@ -15,6 +15,10 @@ public final class LayerNormScalar {
                 squares += d * d;
             }
             float rstd = 1f / (float) Math.sqrt(squares / n + eps);
+            if (rstdOnly) {
+                out[outOff + r] = rstd;
+                continue;
+            }
             for (int j = 0; j < n; j++) out[oi + j] = (x[xi + j] - mean) * rstd;
         }
     }

@@ -10,7 +10,8 @@ final class LayerNormSimd {
 
     private static final VectorSpecies<Float> F = VectorMath.F;
 
-    static void normalize(int rows, int n, float eps, float[] x, int xOff, float[] out, int outOff) {
+    /** With rstdOnly, out[outOff + r] = 1 / sqrt(var + eps) of row r and no row is written. */
+    static void normalize(int rows, int n, float eps, float[] x, int xOff, float[] out, int outOff, boolean rstdOnly) {
         int bound = F.loopBound(n);
         for (int r = 0; r < rows; r++) {
             int xi = xOff + r * n, oi = outOff + r * n;
@@ -32,6 +33,10 @@ final class LayerNormSimd {
                 squares += d * d;
             }
             float rstd = 1f / (float) Math.sqrt(squares / n + eps);
+            if (rstdOnly) {
+                out[outOff + r] = rstd;
+                continue;
+            }
             for (j = 0; j < bound; j += F.length()) {
                 FloatVector.fromArray(F, x, xi + j).sub(m).mul(rstd).intoArray(out, oi + j);
             }

@@ -3,9 +3,10 @@ package org.panagrad.kernels;
 
 /** The elementwise unary operations that {@link Elementwise#unary} applies. */
 public enum UnaryOp {
-    NEG, EXP, LOG, TANH, SIGMOID, RELU, SQRT, RSQRT, ABS, SIGN, SOFTPLUS, ERF, GELU, GELU_TANH;
+    NEG, EXP, LOG, TANH, SIGMOID, RELU, SQRT, RSQRT, ABS, SIGN, SOFTPLUS, ERF, GELU, GELU_TANH, GELU_SLOPE, GELU_CURVATURE;
 
     private static final double SQRT_HALF = Math.sqrt(0.5), SQRT_2_OVER_PI = Math.sqrt(2 / Math.PI);
+    private static final double INV_SQRT_2PI = 1 / Math.sqrt(2 * Math.PI), DENSITY_BOUND = 12;
 
     /** The scalar twin's definition, which the SIMD bodies match (bit for bit, or within a few ulp where noted). */
     public float apply(float x) {
@@ -28,6 +29,14 @@ public enum UnaryOp {
             case GELU -> (float) (x * 0.5 * VectorMath.erfc(-x * SQRT_HALF));
             // x (1 + tanh u) / 2 as x / (1 + e^-2u): 1 + tanh u cancels to 0 in the left tail.
             case GELU_TANH -> (float) (x / (1 + Math.exp(-2 * SQRT_2_OVER_PI * (x + 0.044715 * x * (double) x * x))));
+            // The exact GELU's derivatives, Phi(x) + x phi(x) and phi(x) (2 - x^2), the terms with the density taken
+            // as 0 beyond |x| = 12 (phi < 3e-32), as VectorMath does (normal floats, and limits at the infinities).
+            case GELU_SLOPE -> (float) (0.5 * VectorMath.erfc(-x * SQRT_HALF) + (Math.abs(x) > DENSITY_BOUND ? 0 : x * density(x)));
+            case GELU_CURVATURE -> Math.abs(x) > DENSITY_BOUND ? 0f : (float) (density(x) * (2 - x * (double) x));
         };
+    }
+
+    private static double density(float x) {
+        return INV_SQRT_2PI * Math.exp(-0.5 * x * (double) x);
     }
 }

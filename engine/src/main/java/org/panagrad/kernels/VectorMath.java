@@ -18,7 +18,8 @@ import jdk.incubator.vector.VectorSpecies;
  * Why not {@code VectorOperators.EXP}: on JDK 17 without the SVML stubs it falls back to one
  * {@code Math.exp} call per lane, several times slower than this (see ExpBench).
  * Accuracy: exp within 2e-6 relative over the float range (tested densely on [-88, 0]);
- * log and tanh within a few ulp; erf, gelu and gelu_tanh within 2e-6 relative, plus in the tails 2e-7 per unit
+ * log and tanh within a few ulp; erf, gelu, gelu_tanh and the exact GELU's slope and curvature within 2e-6 relative
+ * (the slope: of |Phi(x)| + |x phi(x)|, the sum it takes), plus in the tails 2e-7 per unit
  * of the exponent z of the e^-z they take (x^2, x^2 / 2, 2|u|): the float rounding of z (erf below 0.5 is Taylor's
  * series, within 2 ulp).
  */
@@ -351,6 +352,72 @@ final class VectorMath {
             for (; i < m; i++) {
                 float v = x[xOff + c + i], half = 0.5f * s[ERFC_E + i];
                 out[outOff + c + i] = v * (v < 0 ? half : 1f - half);
+            }
+        }
+    }
+
+    private static final float INV_SQRT_2PI = 0.3989422804014327f;
+    /**
+     * |x| beyond which the terms with the normal density phi(x) (below 3e-32 there) are taken as 0: the results stay
+     * normal floats (the float exponential loses digits in the subnormals) and +-inf gives the limits, not inf * 0.
+     */
+    private static final float DENSITY_BOUND = 12f;
+    private static final int DENSITY = 2 * Scratch.CHUNK;
+
+    /** For one chunk of m elements: s[DENSITY + i] = e^(-x[i]^2 / 2). */
+    private static void densityChunk(int m, float[] x, int xOff, float[] s) {
+        int bound = F.loopBound(m);
+        int i = 0;
+        for (; i < bound; i += F.length()) {
+            FloatVector v = FloatVector.fromArray(F, x, xOff + i);
+            v.mul(v).mul(-0.5f).intoArray(s, DENSITY + i);
+        }
+        for (; i < m; i++) s[DENSITY + i] = x[xOff + i] * x[xOff + i] * -0.5f;
+        exp(m, 1f, 0f, s, DENSITY, s, DENSITY);
+    }
+
+    /**
+     * out = gelu'(x) = Phi(x) + x phi(x) for the exact GELU, one pass instead of the ten of its graph-op form (erf and
+     * exp each a pass of their own). In place is allowed.
+     */
+    static void geluSlope(int n, float[] x, int xOff, float[] out, int outOff) {
+        float[] s = Scratch.get();
+        FloatVector zero = FloatVector.zero(F);
+        for (int c = 0; c < n; c += Scratch.CHUNK) {
+            int m = Math.min(Scratch.CHUNK, n - c), bound = F.loopBound(m);
+            erfcChunk(m, INV_SQRT_2, x, xOff + c, s);
+            densityChunk(m, x, xOff + c, s);
+            int i = 0;
+            for (; i < bound; i += F.length()) {
+                FloatVector v = FloatVector.fromArray(F, x, xOff + c + i), half = FloatVector.fromArray(F, s, ERFC_E + i).mul(0.5f);
+                FloatVector cdf = half.neg().add(1f).blend(half, v.compare(VectorOperators.LT, 0f));
+                FloatVector xpdf = v.mul(INV_SQRT_2PI).mul(FloatVector.fromArray(F, s, DENSITY + i))
+                        .blend(zero, v.abs().compare(VectorOperators.GT, DENSITY_BOUND));
+                cdf.add(xpdf).intoArray(out, outOff + c + i);
+            }
+            for (; i < m; i++) {
+                float v = x[xOff + c + i], half = 0.5f * s[ERFC_E + i], cdf = v < 0 ? half : 1f - half;
+                out[outOff + c + i] = Math.abs(v) > DENSITY_BOUND ? cdf : cdf + v * INV_SQRT_2PI * s[DENSITY + i];
+            }
+        }
+    }
+
+    /** out = gelu''(x) = phi(x) (2 - x^2) for the exact GELU, one pass. In place is allowed. */
+    static void geluCurvature(int n, float[] x, int xOff, float[] out, int outOff) {
+        float[] s = Scratch.get();
+        FloatVector zero = FloatVector.zero(F), two = FloatVector.broadcast(F, 2f);
+        for (int c = 0; c < n; c += Scratch.CHUNK) {
+            int m = Math.min(Scratch.CHUNK, n - c), bound = F.loopBound(m);
+            densityChunk(m, x, xOff + c, s);
+            int i = 0;
+            for (; i < bound; i += F.length()) {
+                FloatVector v = FloatVector.fromArray(F, x, xOff + c + i);
+                FloatVector.fromArray(F, s, DENSITY + i).mul(INV_SQRT_2PI).mul(v.neg().fma(v, two))
+                        .blend(zero, v.abs().compare(VectorOperators.GT, DENSITY_BOUND)).intoArray(out, outOff + c + i);
+            }
+            for (; i < m; i++) {
+                float v = x[xOff + c + i];
+                out[outOff + c + i] = Math.abs(v) > DENSITY_BOUND ? 0f : s[DENSITY + i] * INV_SQRT_2PI * Math.fma(-v, v, 2f);
             }
         }
     }

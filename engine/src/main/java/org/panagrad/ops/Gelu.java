@@ -6,10 +6,11 @@ import org.panagrad.kernels.UnaryOp;
 /**
  * The Gaussian error linear unit, x Phi(x), exact (erf) or in the tanh form
  * x (1 + tanh(sqrt(2/pi) (x + 0.044715 x^3))) / 2, as torch.nn.functional.gelu(x, approximate="none"|"tanh").
- * The derivatives are graph ops (erf and tanh), so the Hessian through a GELU is exact.
+ * The exact form's derivatives are {@link GeluSlope} and {@link GeluCurvature} (one pass each), the tanh form's
+ * graph ops through tanh; either way the Hessian through a GELU is exact.
  */
 public record Gelu(boolean tanhForm) implements ElementwiseUnary {
-    private static final double SQRT_HALF = Math.sqrt(0.5), INV_SQRT_2PI = 1 / Math.sqrt(2 * Math.PI);
+    private static final double SQRT_HALF = Math.sqrt(0.5);
     private static final double K = Math.sqrt(2 / Math.PI), C = 0.044715;
 
     public static Node of(Node x, boolean tanhForm) {
@@ -28,13 +29,9 @@ public record Gelu(boolean tanhForm) implements ElementwiseUnary {
     @Override public Node[] vjp(Node y, Node g) { return new Node[] {Mul.of(g, slope(y.input(0)))}; }
     @Override public Node jvp(Node y, Node[] t) { return Mul.of(t[0], slope(y.input(0))); }
 
-    /** dy/dx: Phi(x) + x phi(x), or (1 + t)/2 + x (1 - t^2) u'(x) / 2 with t = tanh(u) in the tanh form. */
+    /** dy/dx: Phi(x) + x phi(x) (one op), or (1 + t)/2 + x (1 - t^2) u'(x) / 2 with t = tanh(u) in the tanh form. */
     private Node slope(Node x) {
-        if (!tanhForm) {
-            Node cdf = Scale.of(add1(Erf.of(Scale.of(x, SQRT_HALF))), 0.5);
-            Node pdf = Scale.of(Exp.of(Scale.of(Mul.of(x, x), -0.5)), INV_SQRT_2PI);
-            return Add.of(cdf, Mul.of(x, pdf));
-        }
+        if (!tanhForm) return GeluSlope.of(x);
         Node x2 = Mul.of(x, x);
         Node t = Tanh.of(Scale.of(Mul.of(x, add1(Scale.of(x2, C))), K));
         Node du = Scale.of(add1(Scale.of(x2, 3 * C)), K);

@@ -143,7 +143,7 @@ class ElementwiseTest {
     private static float[] inputFor(UnaryOp op, float[] any, float[] positive) {
         return switch (op) {
             case LOG, SQRT, RSQRT -> positive;
-            case NEG, EXP, TANH, SIGMOID, RELU, ABS, SIGN, SOFTPLUS, ERF, GELU, GELU_TANH -> any;
+            case NEG, EXP, TANH, SIGMOID, RELU, ABS, SIGN, SOFTPLUS, ERF, GELU, GELU_TANH, GELU_SLOPE, GELU_CURVATURE -> any;
         };
     }
 
@@ -184,6 +184,33 @@ class ElementwiseTest {
                 assertEquals(want[i], got[i], tol, op + " at " + x[i]);
             }
         }
+    }
+
+    /**
+     * The exact GELU's slope and curvature against their float64 formulas, densely over [-10, 10]: 2e-6 of the
+     * magnitudes summed (the slope's two terms cancel near x = -0.75), plus 2e-7 per unit of x^2 / 2 (the float
+     * rounding of the density's exponent); and their limits at the infinities.
+     */
+    @Test
+    void geluSlopeAndCurvatureAccuracy() {
+        int n = 40_001;
+        float[] x = new float[n];
+        for (int i = 0; i < n; i++) x[i] = -10f + i * 5e-4f;
+        float[] slope = new float[n], curvature = new float[n];
+        ElementwiseSimd.unary(UnaryOp.GELU_SLOPE, n, x, 0, slope, 0);
+        ElementwiseSimd.unary(UnaryOp.GELU_CURVATURE, n, x, 0, curvature, 0);
+        for (int i = 0; i < n; i++) {
+            double v = x[i], z = v * v / 2, density = Math.exp(-z) / Math.sqrt(2 * Math.PI);
+            double cdf = 0.5 * org.apache.commons.math3.special.Erf.erfc(-v / Math.sqrt(2));
+            double tol = 2e-6 + 2e-7 * z;
+            assertEquals(cdf + v * density, slope[i], tol * (cdf + Math.abs(v * density)) + 1e-37, "slope at " + x[i]);
+            assertEquals(density * (2 - v * v), curvature[i], tol * Math.abs(density * (2 - v * v)) + 1e-37, "curvature at " + x[i]);
+        }
+        float[] ends = {Float.NEGATIVE_INFINITY, Float.POSITIVE_INFINITY, -1e30f, 1e30f}, got = new float[ends.length];
+        ElementwiseSimd.unary(UnaryOp.GELU_SLOPE, ends.length, ends, 0, got, 0);
+        assertArrayEquals(new float[] {0f, 1f, 0f, 1f}, got, 1e-30f, "slope at the ends");
+        ElementwiseSimd.unary(UnaryOp.GELU_CURVATURE, ends.length, ends, 0, got, 0);
+        assertArrayEquals(new float[] {0f, 0f, 0f, 0f}, got, 1e-30f, "curvature at the ends");
     }
 
     @Test

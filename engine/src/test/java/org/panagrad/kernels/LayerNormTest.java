@@ -23,8 +23,8 @@ class LayerNormTest {
         int rows = 3, off = 5;
         float[] x = random(rnd, off + rows * n, -3f, 5f);
         float[] want = new float[off + rows * n], got = new float[off + rows * n];
-        LayerNormScalar.normalize(rows, n, 1e-5f, x, off, want, off);
-        LayerNormSimd.normalize(rows, n, 1e-5f, x, off, got, off);
+        LayerNormScalar.normalize(rows, n, 1e-5f, x, off, want, off, false);
+        LayerNormSimd.normalize(rows, n, 1e-5f, x, off, got, off, false);
         assertClose(want, got, 1e-5f, 1e-5f, "layer norm of rows of " + n);
         for (int r = 0; r < rows; r++) {
             double mean = 0, sq = 0;
@@ -34,6 +34,42 @@ class LayerNormTest {
             double rstd = 1 / Math.sqrt(sq / n + 1e-5);
             for (int j = 0; j < n; j++) {
                 assertEquals((x[off + r * n + j] - mean) * rstd, got[off + r * n + j], 2e-5, "row " + r + " at " + j);
+            }
+        }
+    }
+
+    /**
+     * The statistic alone (rstdOnly), near float64's in both bodies; in the scalar body, the factor its normalisation
+     * scales by, to the bit.
+     */
+    @ParameterizedTest
+    @MethodSource("sizes")
+    void reciprocalStdIsTheNormalisationsStatistic(int n) {
+        Random rnd = new Random(n + 1);
+        int rows = 3, off = 5;
+        float[] x = random(rnd, off + rows * n, -3f, 5f);
+        for (boolean simd : new boolean[] {false, true}) {
+            if (simd && n < VectorMath.F.length()) continue;
+            float[] y = new float[off + rows * n], rstd = new float[off + rows];
+            if (simd) {
+                LayerNormSimd.normalize(rows, n, 1e-5f, x, off, y, off, false);
+                LayerNormSimd.normalize(rows, n, 1e-5f, x, off, rstd, off, true);
+            } else {
+                LayerNormScalar.normalize(rows, n, 1e-5f, x, off, y, off, false);
+                LayerNormScalar.normalize(rows, n, 1e-5f, x, off, rstd, off, true);
+            }
+            for (int r = 0; r < rows; r++) {
+                double mean = 0, sq = 0;
+                for (int j = 0; j < n; j++) mean += x[off + r * n + j];
+                mean /= n;
+                for (int j = 0; j < n; j++) sq += Math.pow(x[off + r * n + j] - mean, 2);
+                assertEquals(1 / Math.sqrt(sq / n + 1e-5), rstd[off + r], 1e-5 / Math.sqrt(sq / n + 1e-5), "rstd of row " + r);
+                if (!simd) { // the first element's deviation from the float mean, times that rstd, is y's first element
+                    float sum = 0;
+                    int j0 = off + r * n;
+                    for (int j = 0; j < n; j++) sum += x[j0 + j];
+                    assertEquals((x[j0] - sum / n) * rstd[off + r], y[j0], 0f, "row " + r);
+                }
             }
         }
     }

@@ -37,6 +37,8 @@ public class ElementwiseOpCases implements OpCases {
             add(cases, "erf" + at, Ops::erf, s).in(-2, 2);
             add(cases, "gelu" + at, Ops::gelu, s).in(-3, 3);
             add(cases, "gelu tanh" + at, x -> Ops.gelu(x, "tanh"), s).in(-3, 3);
+            add(cases, "gelu slope" + at, GeluSlope::of, s).in(-3, 3);
+            add(cases, "gelu curvature" + at, GeluCurvature::of, s).in(-3, 3);
             add(cases, "pow 2" + at, x -> Ops.pow(x, 2), s);
             add(cases, "pow 2.5" + at, x -> Ops.pow(x, 2.5), s).in(0.5, 2);
         }
