@@ -20,7 +20,7 @@ import java.util.Random;
  *   -cp bench/target/benchmarks.jar org.panagrad.bench.GramAlternating BASE_JAR NEW_JAR [REPS [ROUNDS]]
  * </pre>
  * {@code -Dcolumns=true} takes X^T X (X k x n), otherwise X X^T (X n x k). Each side's bytes allocated per call in
- * the timed rounds (all threads) are printed too: a Gram that allocates in a loop of its own can pass the kernel
+ * its round that allocated least (all threads) are printed too: a Gram that allocates in a loop of its own can pass the kernel
  * tests, whose compilations differ (session 17: the mirror's register transposes, about 900 KB per 785 x 785 call).
  */
 public final class GramAlternating {
@@ -47,7 +47,7 @@ public final class GramAlternating {
             for (MethodHandle g : gram) g.invokeExact(columns, n, k, 1f, x, 0, lda, c, 0);
         }
         double[][] ms = new double[2][rounds];
-        long[] bytes = new long[2];
+        long[] bytes = {Long.MAX_VALUE, Long.MAX_VALUE};
         com.sun.management.ThreadMXBean threadBean = (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();
         for (int r = 0; r < rounds; r++) {
             for (int turn = 0; turn < 2; turn++) {
@@ -55,7 +55,7 @@ public final class GramAlternating {
                 long b0 = allocated(threadBean), t0 = System.nanoTime();
                 for (int i = 0; i < reps; i++) gram[s].invokeExact(columns, n, k, 1f, x, 0, lda, c, 0);
                 ms[s][r] = (System.nanoTime() - t0) / 1e6 / reps;
-                bytes[s] += allocated(threadBean) - b0;
+                bytes[s] = Math.min(bytes[s], allocated(threadBean) - b0);
             }
         }
         double[] ratio = new double[rounds];
@@ -65,7 +65,7 @@ public final class GramAlternating {
             double[] v = ms[s].clone();
             Arrays.sort(v);
             System.out.printf("  %s %s: median %.3f ms [%.3f - %.3f], %d bytes allocated per call%n", s == 0 ? "base" : "new ", args[s],
-                    v[rounds / 2], v[0], v[rounds - 1], bytes[s] / ((long) rounds * reps));
+                    v[rounds / 2], v[0], v[rounds - 1], bytes[s] / reps);
         }
         Arrays.sort(ratio);
         System.out.printf("  new / base per round: median %.3f [%.3f - %.3f]%n", ratio[rounds / 2], ratio[0], ratio[rounds - 1]);

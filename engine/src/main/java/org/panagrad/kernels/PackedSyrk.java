@@ -1,6 +1,5 @@
 package org.panagrad.kernels;
 
-import static org.panagrad.kernels.GemmMicroKernel.LANES;
 import static org.panagrad.kernels.GemmMicroKernel.MR;
 import static org.panagrad.kernels.GemmMicroKernel.NR;
 
@@ -14,7 +13,7 @@ import java.util.concurrent.atomic.AtomicInteger;
  * units of C, each a block of {@link #BLOCK_COLUMNS} columns: its upper part (every row panel that starts above
  * the block's last column against the block's column panels; the tiles that straddle the diagonal store only
  * their elements on or above it) and, in the last k block, the same columns' mirror image, the block's rows of the
- * lower triangle, filled from the upper part the unit has just written ({@link #mirrorRows}). A unit reads and
+ * lower triangle, filled tile by tile from the tile just stored ({@link #mirrorTile}). A unit reads and
  * writes nothing another unit writes, so no part waits for another's unit. Units are claimed alternately from the
  * right half of C and from its left half, each half widest first ({@link #order}): the last ones claimed are short,
  * and two units that run at the same time are not neighbours, whose rows share a cache line at their common edge. With several k blocks a barrier separates one block's
@@ -26,9 +25,8 @@ import java.util.concurrent.atomic.AtomicInteger;
  * two threads as on one); then, units of C being row panels, the lower triangle was filled after them in blocks of
  * rows, each waiting for the units above it, reading upper elements the other part had written (in its cache) two
  * cache lines per row for one line of data: a quarter of a two-thread Gram went to that pass (the 500 x 500
- * factor: 64 of 278 us, slower than on one thread). By columns, a unit's upper part (at 785 rows, 200 KB) is still
- * in its own L2 when it mirrors it, and the lower triangle's rows belong to one unit each: parts share cache
- * lines only at a block's two edges.
+ * factor: 64 of 278 us, slower than on one thread). By columns, the lower triangle's rows belong to one unit
+ * each, so a tile's mirror lands in its own unit's rows: parts share cache lines only at a block's two edges.
  * <p>
  * A per-{@code Gemm} call per 128 x 128 tile, as this product ran before, packed both operands of every tile
  * again and ran at about half the gradient's GEMM rate (bench/results/2026-12-05-zen5-curvature.md).
@@ -42,7 +40,7 @@ final class PackedSyrk implements WorkerPool.Task {
     /** Units of packing per part and operand, as {@link BlockedGemm#runChunks} cuts a shared block. */
     private static final int PACK_UNITS_PER_PART = 4;
     /**
-     * Columns of C per unit (a multiple of NR and of LANES): two column panels at 16 lanes. Wider units share fewer
+     * Columns of C per unit (a multiple of NR): two column panels at 16 lanes. Wider units share fewer
      * cache lines between parts but balance two threads worse at n of a few hundred (eight units at 500).
      */
     static final int BLOCK_COLUMNS = Math.max(64, NR);
@@ -138,7 +136,6 @@ final class PackedSyrk implements WorkerPool.Task {
                 for (int end = (kb + 1) * units; unit < end; unit = nextUnit.getAndIncrement()) {
                     int j0 = order[unit - kb * units] * BLOCK_COLUMNS, j1 = Math.min(n, j0 + BLOCK_COLUMNS);
                     multiplyColumns(j0, j1, kc, packedA, packedB, beta, lastBlock, tile);
-                    if (lastBlock) for (int i0 = j0; i0 < j1; i0 += LANES) mirrorRows(i0);
                 }
             }
         } catch (RuntimeException | Error e) {
@@ -161,6 +158,7 @@ final class PackedSyrk implements WorkerPool.Task {
                 int nr = Math.min(NR, n - jr);
                 if (jr < ir + mr) storeUpper(tile, ir, jr, mr, nr, beta);
                 else GemmStore.store(job, tile, ir, jr, mr, nr, beta, lastBlock);
+                if (lastBlock) mirrorTile(ir, jr, mr, nr);
             }
         }
     }
@@ -183,28 +181,21 @@ final class PackedSyrk implements WorkerPool.Task {
     }
 
     /**
-     * Rows i0 to i0 + LANES of the lower triangle, C(i, j) = C(j, i) for j < i (read from columns i0 to i0 + LANES
-     * of the upper triangle: the calling unit's own): the whole LANES x LANES blocks left
-     * of the diagonal by register transposes ({@link RegisterTranspose}: about one vector operation per float), the
-     * block on the diagonal and a last block of fewer rows element by element. Written element by element
-     * throughout (one strided load per float), the mirror took a third of the 785 x 785 factor of 784-500-10
-     * (0.25 of 0.72 ms, 1 thread). The transposes' vectors stay inside RegisterTranspose's own methods, which are
-     * too big to be inlined here: the register transposes once called from here were inlined and, on JDK 17, did
-     * not stay allocation-free once the layout copies shared them (KroneckerCurvatureTest's factors program, about
-     * 100 KB per run), before they were split (session 14).
+     * The mirror image of the tile just stored at rows i0 to i0 + mr, columns j0 to j0 + nr: C(j, i) = C(i, j) for
+     * i < j, read back from C row by row while the tile is in L1, into rows j0 to j0 + nr of the lower triangle (the
+     * unit's own rows: no other part writes them left of the diagonal). Plain scalar copies, one load and one store
+     * per float, and no Vector API: the register transposes ({@link RegisterTranspose}) that mirrored blocks of 16
+     * rows afterwards allocated in steady state in K-FAC's factors program at 784-500-10 (JDK 17, 1.6 to 4.8 MB per
+     * run in each of four JVMs, every JFR sample under the mirror; the kernel tests' small interleaved Grams never
+     * showed it). Where they did not allocate (a lone 785 x 785 Gram loop, some JVMs) they were about 15% faster for
+     * the whole Gram; read column by column (strided loads, one 12-float store per row) this copy was 6 to 10% slower.
      */
-    private void mirrorRows(int i0) {
+    private void mirrorTile(int i0, int j0, int mr, int nr) {
         float[] c = job.c;
-        int cOff = job.cOff, i1 = Math.min(n, i0 + LANES);
-        int blocked = i1 - i0 == LANES && RegisterTranspose.AVAILABLE ? i0 : 0;
-        for (int j0 = 0; j0 < blocked; j0 += LANES) {
-            RegisterTranspose.rows(c, cOff + j0 * n + i0, n, LANES, c, cOff + i0 * n + j0, n);
-        }
-        for (int j0 = blocked; j0 < i1; j0 += LANES) {
-            for (int i = i0; i < i1; i++) {
-                int row = cOff + i * n, j1 = Math.min(j0 + LANES, i);
-                for (int j = j0; j < j1; j++) c[row + j] = c[cOff + j * n + i];
-            }
+        int cOff = job.cOff;
+        for (int i = i0; i < i0 + mr; i++) {
+            int row = cOff + i * n;
+            for (int j = Math.max(j0, i + 1); j < j0 + nr; j++) c[cOff + j * n + i] = c[row + j];
         }
     }
 }
