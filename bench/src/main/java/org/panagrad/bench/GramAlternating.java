@@ -1,6 +1,7 @@
 package org.panagrad.bench;
 
 import java.io.File;
+import java.lang.management.ManagementFactory;
 import java.lang.invoke.MethodHandle;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.MethodType;
@@ -18,7 +19,9 @@ import java.util.Random;
  * flock /tmp/jmh.lock java --add-modules jdk.incubator.vector -Dn=150 -Dk=12800 -Dthreads=1 \
  *   -cp bench/target/benchmarks.jar org.panagrad.bench.GramAlternating BASE_JAR NEW_JAR [REPS [ROUNDS]]
  * </pre>
- * {@code -Dcolumns=true} takes X^T X (X k x n), otherwise X X^T (X n x k).
+ * {@code -Dcolumns=true} takes X^T X (X k x n), otherwise X X^T (X n x k). Each side's bytes allocated per call in
+ * its round that allocated least (all threads) are printed too: a Gram that allocates in a loop of its own can pass the kernel
+ * tests, whose compilations differ (session 17: the mirror's register transposes, about 900 KB per 785 x 785 call).
  */
 public final class GramAlternating {
     private GramAlternating() {}
@@ -44,12 +47,15 @@ public final class GramAlternating {
             for (MethodHandle g : gram) g.invokeExact(columns, n, k, 1f, x, 0, lda, c, 0);
         }
         double[][] ms = new double[2][rounds];
+        long[] bytes = {Long.MAX_VALUE, Long.MAX_VALUE};
+        com.sun.management.ThreadMXBean threadBean = (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();
         for (int r = 0; r < rounds; r++) {
             for (int turn = 0; turn < 2; turn++) {
                 int s = (r & 1) == 0 ? turn : 1 - turn;
-                long t0 = System.nanoTime();
+                long b0 = allocated(threadBean), t0 = System.nanoTime();
                 for (int i = 0; i < reps; i++) gram[s].invokeExact(columns, n, k, 1f, x, 0, lda, c, 0);
                 ms[s][r] = (System.nanoTime() - t0) / 1e6 / reps;
+                bytes[s] = Math.min(bytes[s], allocated(threadBean) - b0);
             }
         }
         double[] ratio = new double[rounds];
@@ -58,9 +64,17 @@ public final class GramAlternating {
         for (int s = 0; s < 2; s++) {
             double[] v = ms[s].clone();
             Arrays.sort(v);
-            System.out.printf("  %s %s: median %.3f ms [%.3f - %.3f]%n", s == 0 ? "base" : "new ", args[s], v[rounds / 2], v[0], v[rounds - 1]);
+            System.out.printf("  %s %s: median %.3f ms [%.3f - %.3f], %d bytes allocated per call%n", s == 0 ? "base" : "new ", args[s],
+                    v[rounds / 2], v[0], v[rounds - 1], bytes[s] / reps);
         }
         Arrays.sort(ratio);
         System.out.printf("  new / base per round: median %.3f [%.3f - %.3f]%n", ratio[rounds / 2], ratio[0], ratio[rounds - 1]);
+    }
+
+    /** Bytes allocated so far by every live thread (the pool's workers too); the harness's own few bytes per round included. */
+    private static long allocated(com.sun.management.ThreadMXBean threadBean) {
+        long sum = 0;
+        for (long b : threadBean.getThreadAllocatedBytes(threadBean.getAllThreadIds())) sum += Math.max(0, b);
+        return sum;
     }
 }

@@ -3,7 +3,7 @@ package org.panagrad.kernels;
 /**
  * The Gram matrix C = alpha op(X)^T op(X) (n x n, symmetric) as BLAS's syrk computes it: only the blocks on and
  * above the diagonal are multiplied ({@link PackedSyrk}: X packed once per block of k, the GEMM micro-kernel over
- * the upper row and column panels, then the lower triangle filled from the upper one by register transposes;
+ * the upper row and column panels, each tile copied onto the lower triangle as it is stored;
  * {@link SymmetricGemmScalar} without SIMD, then a copy of the upper triangle), so C is exactly symmetric and costs about half of a general product. Kronecker
  * factors (A = a^T a, G = g^T g) are such products. A few long rows (X X^T, n up to {@link RowGram#MAX_N}, a
  * convolution's factors in channel-major order) go to {@link RowGram}'s dot products instead. C is the same bits on any number of threads; nothing is
