@@ -21,7 +21,7 @@ class SymmetricGemmTest {
      * X^T X (columns) and X X^T (rows) against float64 sums, with a padded leading dimension and offsets, at sizes
      * around the micro-kernel's panels (6 or 12 rows, 16 or 32 columns), its edge panels and their multiples, k
      * over several blocks (a barrier between blocks on two threads; 1100 and 1500 are three blocks at 512) and
-     * several slices of column panels (520 x 300); the result must be exactly symmetric, and C's NaN contents
+     * several blocks of columns (520 x 300); the result must be exactly symmetric, and C's NaN contents
      * must never be read. k = 0 gives zeros.
      */
     @ParameterizedTest
@@ -68,11 +68,10 @@ class SymmetricGemmTest {
     }
 
     /**
-     * The packed product, split between one and two threads (units of C claimed by row panel, straddling tiles
-     * storing only their upper part, then blocks of LANES rows of the lower triangle claimed and filled by register
-     * transposes, a last partial block element by element), against its scalar twin at awkward sizes: around the
-     * 12- and 32-wide panels (and 6 / 16 under AVX2), one row, a single k, two k blocks, and two slices of column
-     * panels (1100 columns at k = 128). C starts as NaN:
+     * The packed product, split between one and two threads (units of C claimed by blocks of columns, straddling tiles
+     * storing only their upper part, each tile copied onto the lower triangle as it is stored), against its scalar
+     * twin at awkward sizes: around the 12- and 32-wide panels (and 6 / 16 under AVX2), one row, a single k, two k
+     * blocks, and many blocks of columns (1100 columns at k = 128). C starts as NaN:
      * every element must be written exactly, lower = upper bit for bit, nothing outside C touched.
      */
     @ParameterizedTest

@@ -32,6 +32,8 @@ public final class AllocationSites {
             "jdk.ObjectAllocationOutsideTLAB");
 
     private static boolean prepared;
+    /** Whether {@link #of} has recorded in this JVM (its recordings, unlike {@link #prepare}'s, come after warm-ups). */
+    private static volatile boolean recorded;
 
     private AllocationSites() {}
 
@@ -56,8 +58,18 @@ public final class AllocationSites {
         }
     }
 
+    /**
+     * Whether sites were recorded before in this JVM: a later allocation report may then be the deoptimization that
+     * recording caused (compiled kernels run as C1 code, which allocates, until C2 compiles them again), not a
+     * culprit of its own.
+     */
+    public static boolean recordedBefore() {
+        return recorded;
+    }
+
     /** The most sampled allocation sites over {@code calls} more calls of action: count, class, thread, frames. */
     public static String of(Runnable action, int calls) {
+        recorded = true;
         Path file = null;
         try (Recording recording = new Recording()) {
             for (String event : EVENTS) recording.enable(event).withStackTrace();

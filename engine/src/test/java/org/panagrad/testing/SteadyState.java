@@ -3,7 +3,6 @@ package org.panagrad.testing;
 import java.lang.management.CompilationMXBean;
 import java.lang.management.ManagementFactory;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicBoolean;
 import org.panagrad.kernels.AllocationMeter;
 
 /**
@@ -19,18 +18,16 @@ import org.panagrad.kernels.AllocationMeter;
  * during the window), up to a hard limit: code that allocates in its steady state still fails, once the JIT has
  * nothing left to compile or at the hard limit.
  * <p>
- * Only the first report of a JVM is evidence by itself. Finding the sites records with JFR, and after a recording
- * C2 has been seen to make all the compiled code of several kernels not entrant at once; they then run as C1 code,
- * which allocates, until C2 compiles them again (session 16: a conv weight gradient's gather allocated, and the
- * reports after it named untouched kernels). Later reports say so.
+ * Only a report made before any recording of sites ({@link AllocationSites#of}) is evidence by itself: after such
+ * a recording C2 has been seen to make all the compiled code of several kernels not entrant at once; they then run
+ * as C1 code, which allocates, until C2 compiles them again (session 16: a conv weight gradient's gather allocated,
+ * and the reports after it named untouched kernels). Later reports say so.
  */
 public final class SteadyState {
     private static final long BUDGET_NANOS = TimeUnit.SECONDS.toNanos(60);
     /** How far past its deadline a measurement goes on while the JIT keeps compiling. */
     private static final long HARD_LIMIT_NANOS = TimeUnit.SECONDS.toNanos(240);
     private static final CompilationMXBean JIT = ManagementFactory.getCompilationMXBean();
-    /** Whether a report (and so a JFR recording) has been made in this JVM. */
-    private static final AtomicBoolean REPORTED = new AtomicBoolean();
 
     private SteadyState() {}
 
@@ -55,10 +52,10 @@ public final class SteadyState {
             if (fewest == 0) return 0;
             if (now > hardLimit || now > deadline && !jitBusySince(compiledBefore)) {
                 // The caller's assertion fails on the bytes; the log gets where they come from.
-                String when = REPORTED.getAndSet(true)
-                        ? " (not the first report of this JVM: an earlier JFR recording may have deoptimized this"
-                                + " code, so read the first report as the culprit)"
-                        : " (the first report of this JVM, before any JFR recording)";
+                String when = AllocationSites.recordedBefore()
+                        ? " (after an earlier recording of allocation sites in this JVM, which may have deoptimized"
+                                + " this code: read the first report as the culprit)"
+                        : " (no allocation sites recorded in this JVM before this report)";
                 System.err.println("SteadyState: " + calls + " calls still allocated " + fewest + " B" + when);
                 System.err.println("SteadyState: sites over " + calls + " more calls: " + AllocationSites.of(action, calls));
                 return fewest;
