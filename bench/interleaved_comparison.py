@@ -16,8 +16,9 @@ Why: this host's speed drifts by up to 1.4x from one minute to the next, so a ra
 (compare_training.py runs PyTorch, then a JMH fork) moves by as much. Here one JVM (bench/TimedCalls) and one
 PyTorch process per thread count up to THREADS are started, compiled and warmed up, and then take turns: each round
 runs one burst of about --burst seconds on every side, in an order that reverses every round, so both sides of a
-round's ratio ran within a second or two of each other. A round's ratio is PyTorch's time per call at its best thread
-count (up to THREADS) over Panagrad's: above 1, Panagrad is faster. The table gives the median ratio, its quartiles
+round's ratio ran within a second or two of each other. A round's ratio is PyTorch's time per call over Panagrad's,
+PyTorch's at its best thread count up to THREADS (the one with the lowest median over the rounds): above 1, Panagrad
+is faster. The table gives the median ratio, its quartiles
 and every round's.
 
 PyTorch runs with OMP_WAIT_POLICY=PASSIVE, OPENBLAS_CORETYPE / OPENBLAS_L2_SIZE removed and glibc keeping freed
@@ -40,8 +41,6 @@ from compare_training import SCRIPTS, torch_env  # noqa: E402
 
 WORKS = ("step", "gradient", "hvp-rr", "hvp-fr", "at-point-rr", "at-point-fr")
 
-# The PyTorch side: builds the model and the work, warms up, says "ready" with what it runs on, then runs N calls
-# per line N on standard input and prints their wall-clock and thread CPU nanoseconds.
 # The protocol both baseline scripts end with, once `call` and `info` are defined: a warm-up, "ready" with what it
 # runs on, then N calls per line N on standard input, answered with their wall-clock and thread CPU nanoseconds.
 BURSTS = r'''
@@ -140,19 +139,25 @@ class Side:
     def burst(self, calls):
         """Runs calls calls; their (wall, cpu) nanoseconds."""
         self.proc.stdin.write(f"{calls}\n")
-        line = self.proc.stdout.readline()
-        if not line:
-            sys.exit(f"{self.name} ended during a burst (exit {self.proc.wait()})")
-        wall, cpu = map(int, line.split())
-        return wall, cpu
+        for line in self.proc.stdout:
+            fields = line.split()
+            # Anything else a library prints to standard output is not an answer.
+            if len(fields) == 2 and all(f.isdigit() for f in fields):
+                return int(fields[0]), int(fields[1])
+        sys.exit(f"{self.name} ended during a burst (exit {self.proc.wait()})")
 
     def close(self):
+        """Ends the process: asked to, or killed if it does not end within 30 s (a side still warming up)."""
         try:
             self.proc.stdin.write("quit\n")
             self.proc.stdin.close()
-        except BrokenPipeError:
+        except (BrokenPipeError, ValueError):
             pass
-        self.proc.wait(timeout=30)
+        try:
+            self.proc.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+            self.proc.wait()
 
 
 def parse_case(text):
@@ -197,23 +202,24 @@ def run_case(args, case):
             # Calls per burst: about --burst seconds at the side's own speed.
             per_call = s.burst(3)[clock] / 3 / 1e9
             s.calls = max(1, round(args.burst / max(per_call, 1e-6)))
-        ratios = []
         for r in range(args.rounds):
             for s in (sides if r % 2 == 0 else sides[::-1]):
                 wall, cpu = s.burst(s.calls)
                 s.ms.append((wall, cpu)[clock] / s.calls / 1e6)
                 s.cpu_share.append(cpu / wall)
-            ratios.append(min(t.ms[-1] for t in torches) / java.ms[-1])
     finally:
         for s in sides:
             s.close()
-    return java, torches, ratios
+    # The baseline's best thread count by its median, then every round against that side (the faster of several
+    # noisy sides round by round would favour the baseline).
+    best = min(torches, key=lambda t: median(t.ms))
+    return java, torches, best, [b / j for b, j in zip(best.ms, java.ms)]
 
 
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("cases", nargs="+", help="MODEL/BATCH/THREADS/WORK, e.g. 784-500-10/128/1/step")
-    ap.add_argument("--rounds", type=int, default=15, help="bursts per side (default 15)")
+    ap.add_argument("--rounds", type=lambda v: max(1, int(v)), default=15, help="bursts per side (default 15)")
     ap.add_argument("--burst", type=float, default=0.5, help="seconds per burst (default 0.5)")
     ap.add_argument("--clock", choices=("wall", "cpu"), default="wall", help="cpu: thread CPU time (1 thread only)")
     ap.add_argument("--java", default="java")
@@ -232,9 +238,9 @@ def main():
     print("|---|---:|---:|---|---:|---:|---|---|---:|---|")
     for case in cases:
         load = os.getloadavg()[0]
-        java, torches, ratios = run_case(args, case)
-        q1, _, q3 = quantiles(ratios, n=4) if len(ratios) > 1 else (ratios[0],) * 3
-        best = min(median(t.ms) for t in torches)
+        java, torches, best_side, ratios = run_case(args, case)
+        q1, _, q3 = quantiles(ratios, n=4, method="inclusive") if len(ratios) > 1 else (ratios[0],) * 3
+        best = median(best_side.ms)
         model, batch, threads, work, optimizer = case
         label = work + (":adamw" if optimizer == "adamw" else "")
         if model == "gemm":

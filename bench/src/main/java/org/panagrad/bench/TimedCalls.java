@@ -27,8 +27,8 @@ import java.util.concurrent.TimeUnit;
  * each other (this host's speed drifts by up to 1.4x between minutes: separate runs of the two sides do not give a
  * ratio).
  * <p>
- * After compiling, it calls the work until a half-second window allocates nothing (every kernel at C2, as
- * {@link SteadyWarmUp} does for JMH) and prints {@code ready}. Then, per line {@code N} on standard input, it runs N
+ * After compiling, it calls the work for at least five seconds and until a half-second window allocates nothing
+ * (every kernel at C2, as {@link SteadyWarmUp} does for JMH) and prints {@code ready}. Then, per line {@code N} on standard input, it runs N
  * calls and prints the wall-clock and the calling thread's CPU nanoseconds they took; {@code quit} (or the end of
  * input) ends it.
  * <pre>
@@ -55,12 +55,12 @@ public final class TimedCalls {
     public static void main(String[] args) throws Exception {
         String model = System.getProperty("model", "784-500-10"), kind = System.getProperty("work", "step");
         int batch = Integer.getInteger("batch", 128), threads = Integer.getInteger("threads", 1);
-        long budget = Long.getLong("warmUpSeconds", 120);
+        long budget = Long.getLong("warmUpSeconds", 120), least = Long.getLong("minWarmUpSeconds", 5);
         Gemm.setThreads(threads);
         Work work = model.equals("gemm") ? product(System.getProperty("shape", "1024x1024x1024"), kind)
                 : compile(new ModelFixture(model, batch, 42), kind, System.getProperty("optimizer", "sgd"));
         long start = System.nanoTime();
-        long perCall = warmUp(work, start + TimeUnit.SECONDS.toNanos(budget));
+        long perCall = warmUp(work, start + TimeUnit.SECONDS.toNanos(least), start + TimeUnit.SECONDS.toNanos(budget));
         System.out.printf("ready %s %s, %d thread(s), %s: %.1f s of warm-up, %d bytes per call%n", model,
                 model.equals("gemm") ? System.getProperty("shape", "1024x1024x1024") : "batch " + batch, threads, kind,
                 (System.nanoTime() - start) / 1e9, perCall);
@@ -79,8 +79,13 @@ public final class TimedCalls {
         }
     }
 
-    /** Calls the work in half-second windows until one allocates nothing per call, or the deadline; bytes per call of the last window. */
-    private static long warmUp(Work work, long deadline) {
+    /**
+     * Calls the work in half-second windows until {@code least} has passed and a window allocates nothing per call,
+     * or until the deadline; bytes per call of the last window. The least time (-DminWarmUpSeconds, 5), as JMH's
+     * warm-up, leaves C2 time for its later recompilations (a product's first allocation-free window comes after
+     * 1.5 s).
+     */
+    private static long warmUp(Work work, long least, long deadline) {
         long perCall;
         do {
             AllocationMeter meter = AllocationMeter.start();
@@ -91,7 +96,7 @@ public final class TimedCalls {
                 calls++;
             } while (System.nanoTime() - windowStart < TimeUnit.MILLISECONDS.toNanos(500));
             perCall = meter.bytes() / calls;
-        } while (perCall > NOISE_BYTES && System.nanoTime() < deadline);
+        } while ((perCall > NOISE_BYTES || System.nanoTime() < least) && System.nanoTime() < deadline);
         return perCall;
     }
 
