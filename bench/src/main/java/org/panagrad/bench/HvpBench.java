@@ -15,12 +15,9 @@ import org.openjdk.jmh.annotations.Warmup;
 import org.openjdk.jmh.infra.BenchmarkParams;
 import org.panagrad.analysis.CurvatureProduct;
 import org.panagrad.analysis.LinearOperator;
-import org.panagrad.graph.Node;
 import org.panagrad.kernels.Gemm;
 import org.panagrad.runtime.Program;
 
-import java.util.List;
-import java.util.SplittableRandom;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -58,18 +55,13 @@ public class HvpBench {
     public void setUp(BenchmarkParams benchmark) {
         Gemm.setThreads(threads);
         ModelFixture f = new ModelFixture(layers.isEmpty() ? model : layers, batch, 42);
-        List<Node> params = f.parameters();
         gradient = f.compileGradient();
-        reverseOverReverse = CurvatureProduct.compile(f.store, f.loss, params, CurvatureProduct.Kind.HESSIAN_REVERSE_OVER_REVERSE, false);
-        forwardOverReverse = CurvatureProduct.compile(f.store, f.loss, params, CurvatureProduct.Kind.HESSIAN_FORWARD_OVER_REVERSE, false);
-        f.feed(reverseOverReverse.program());
-        f.feed(forwardOverReverse.program());
+        reverseOverReverse = f.compileHvp(false);
+        forwardOverReverse = f.compileHvp(true);
         reverseOverReverseAtPoint = reverseOverReverse.atCurrentPoint();
         forwardOverReverseAtPoint = forwardOverReverse.atCurrentPoint();
-        v = new float[reverseOverReverse.dimension()];
+        v = ModelFixture.signVector(reverseOverReverse.dimension());
         out = new float[v.length];
-        SplittableRandom rnd = new SplittableRandom(7);
-        for (int i = 0; i < v.length; i++) v[i] = rnd.nextBoolean() ? 1f : -1f;
         SteadyWarmUp.untilSteady(benchmark, this);
     }
 

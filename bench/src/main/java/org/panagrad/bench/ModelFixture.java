@@ -1,5 +1,6 @@
 package org.panagrad.bench;
 
+import org.panagrad.analysis.CurvatureProduct;
 import org.panagrad.autodiff.Autodiff;
 import org.panagrad.compiler.Compiler;
 import org.panagrad.graph.Graph;
@@ -13,6 +14,8 @@ import org.panagrad.nn.zoo.Zoo;
 import org.panagrad.nn.zoo.ZooModel;
 import org.panagrad.nn.zoo.ZooOptions;
 import org.panagrad.ops.SoftmaxCrossEntropy;
+import org.panagrad.optim.Optimizer;
+import org.panagrad.optim.TrainingStep;
 import org.panagrad.runtime.ParameterStore;
 import org.panagrad.runtime.Program;
 
@@ -77,6 +80,29 @@ final class ModelFixture {
         Program gradient = Compiler.compile(store, outputs);
         feed(gradient);
         return gradient;
+    }
+
+    /** The training step with this optimizer (and batch norm's running statistics), fed with the batch. */
+    TrainingStep compileStep(Optimizer optimizer) {
+        TrainingStep step = TrainingStep.compile(store, loss, parameters(), optimizer, false, stateUpdates);
+        feed(step.program());
+        return step;
+    }
+
+    /** A Hessian-vector product of the loss, forward over reverse or reverse over reverse, without the gradient, fed with the batch. */
+    CurvatureProduct compileHvp(boolean forwardOverReverse) {
+        CurvatureProduct hvp = CurvatureProduct.compile(store, loss, parameters(), forwardOverReverse
+                ? CurvatureProduct.Kind.HESSIAN_FORWARD_OVER_REVERSE : CurvatureProduct.Kind.HESSIAN_REVERSE_OVER_REVERSE, false);
+        feed(hvp.program());
+        return hvp;
+    }
+
+    /** n random signs (+-1, seed 7): the vector the HVP benchmarks multiply. */
+    static float[] signVector(int n) {
+        float[] v = new float[n];
+        SplittableRandom rnd = new SplittableRandom(7);
+        for (int i = 0; i < n; i++) v[i] = rnd.nextBoolean() ? 1f : -1f;
+        return v;
     }
 
     void feed(Program p) {

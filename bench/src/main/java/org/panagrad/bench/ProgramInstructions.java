@@ -10,7 +10,6 @@ import org.panagrad.runtime.Program;
 
 import java.util.LinkedHashMap;
 import java.util.Map;
-import java.util.SplittableRandom;
 
 /**
  * Where the programs of {@link TrainStepBench} and {@link HvpBench} spend their time, instruction by instruction
@@ -40,9 +39,7 @@ public final class ProgramInstructions {
         for (String name : names) {
             switch (name) {
                 case "step" -> {
-                    TrainingStep step = TrainingStep.compile(f.store, f.loss, f.parameters(), Sgd.plain(LearningRateSchedule.constant(1e-3)),
-                            false, f.stateUpdates);
-                    f.feed(step.program());
+                    TrainingStep step = f.compileStep(Sgd.plain(LearningRateSchedule.constant(1e-3)));
                     runs.put(name, step::run);
                     programs.put(name, step.program());
                 }
@@ -52,12 +49,8 @@ public final class ProgramInstructions {
                     programs.put(name, gradient);
                 }
                 case "hvp-rr", "hvp-fr" -> {
-                    CurvatureProduct hvp = CurvatureProduct.compile(f.store, f.loss, f.parameters(), name.equals("hvp-rr")
-                            ? CurvatureProduct.Kind.HESSIAN_REVERSE_OVER_REVERSE : CurvatureProduct.Kind.HESSIAN_FORWARD_OVER_REVERSE, false);
-                    f.feed(hvp.program());
-                    float[] v = new float[hvp.dimension()], out = new float[v.length];
-                    SplittableRandom rnd = new SplittableRandom(7);
-                    for (int i = 0; i < v.length; i++) v[i] = rnd.nextBoolean() ? 1f : -1f;
+                    CurvatureProduct hvp = f.compileHvp(name.equals("hvp-fr"));
+                    float[] v = ModelFixture.signVector(hvp.dimension()), out = new float[v.length];
                     hvp.apply(v, out);
                     runs.put(name, () -> hvp.apply(v, out));
                     programs.put(name, hvp.program());

@@ -9,7 +9,6 @@ import org.panagrad.optim.Adam;
 import org.panagrad.optim.LearningRateSchedule;
 import org.panagrad.optim.Optimizer;
 import org.panagrad.optim.Sgd;
-import org.panagrad.optim.TrainingStep;
 import org.panagrad.runtime.Program;
 
 import java.io.BufferedReader;
@@ -17,7 +16,6 @@ import java.io.InputStreamReader;
 import java.lang.management.ManagementFactory;
 import java.lang.management.ThreadMXBean;
 import java.nio.charset.StandardCharsets;
-import java.util.SplittableRandom;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -125,9 +123,7 @@ public final class TimedCalls {
                     case "adamw" -> Adam.adamW(LearningRateSchedule.constant(1e-4), 0.05);
                     default -> throw new IllegalArgumentException("optimizer " + optimizer + ": expected sgd or adamw");
                 };
-                TrainingStep step = TrainingStep.compile(f.store, f.loss, f.parameters(), opt, false, f.stateUpdates);
-                f.feed(step.program());
-                return step::run;
+                return f.compileStep(opt)::run;
             }
             case "gradient": {
                 Program gradient = f.compileGradient();
@@ -137,14 +133,9 @@ public final class TimedCalls {
                 };
             }
             case "hvp-rr": case "hvp-fr": case "at-point-rr": case "at-point-fr": {
-                CurvatureProduct product = CurvatureProduct.compile(f.store, f.loss, f.parameters(), kind.endsWith("rr")
-                        ? CurvatureProduct.Kind.HESSIAN_REVERSE_OVER_REVERSE : CurvatureProduct.Kind.HESSIAN_FORWARD_OVER_REVERSE, false);
-                f.feed(product.program());
+                CurvatureProduct product = f.compileHvp(kind.endsWith("fr"));
                 LinearOperator op = kind.startsWith("at-point") ? product.atCurrentPoint() : product;
-                // A random sign vector, as HvpBench and the PyTorch side use.
-                float[] v = new float[op.dimension()], out = new float[v.length];
-                SplittableRandom rnd = new SplittableRandom(7);
-                for (int i = 0; i < v.length; i++) v[i] = rnd.nextBoolean() ? 1f : -1f;
+                float[] v = ModelFixture.signVector(op.dimension()), out = new float[v.length];
                 return () -> {
                     op.apply(v, out);
                     return out[0];

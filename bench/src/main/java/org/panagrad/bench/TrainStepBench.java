@@ -64,8 +64,7 @@ public class TrainStepBench {
             case "adam" -> Adam.adam(LearningRateSchedule.constant(1e-4));
             default -> throw new IllegalArgumentException("optimizer " + optimizer + ": expected sgd, momentum or adam");
         };
-        step = TrainingStep.compile(f.store, f.loss, f.parameters(), opt, false, f.stateUpdates);
-        f.feed(step.program());
+        step = f.compileStep(opt);
         SteadyWarmUp.untilSteady(benchmark, this);
     }
 
