@@ -2,7 +2,8 @@
 """Panagrad against PyTorch (or, for a product, numpy's OpenBLAS) with both sides alive at once, timed in alternating short bursts.
 
 Usage (from the repository root, after `mvn -q -pl engine,bench -am package -DskipTests`):
-    /usr/bin/python3 bench/interleaved_comparison.py [--rounds N] [--burst SECONDS] [--clock wall|cpu] CASE [CASE ...]
+    /usr/bin/python3 bench/interleaved_comparison.py [--rounds N] [--burst SECONDS] [--clock wall|cpu] [--avx2]
+        [--java PATH] CASE [CASE ...]
 
 CASE is MODEL/BATCH/THREADS/WORK, e.g. 784-500-10/128/1/step, resnet8/128/2/hvp-fr, vit-tiny/128/1/step:adamw;
 or gemm/MxNxK/THREADS/OP with OP nn, tn or nt, e.g. gemm/784x500x128/1/tn: Panagrad's Gemm against numpy's matmul
@@ -27,6 +28,10 @@ Waiting sides block on their input: the JVM's pool threads park after a short sp
 With --clock cpu (1-thread cases only) each burst is timed in its calling thread's CPU time, which leaves out the
 time other processes held the core; the last column then gives each side's median CPU time over wall time, which
 is near 1 when the work runs on the calling thread only and nothing preempted it.
+
+--avx2 measures both sides' AVX2 code on an AVX-512 machine (issue 23): Panagrad's JVM under -XX:UseAVX=2 (256-bit
+preferred species, AVX2 instructions), OpenBLAS with OPENBLAS_CORETYPE=Haswell, and PyTorch also with
+ATEN_CPU_CAPABILITY=avx2 (its own kernels) and ONEDNN_MAX_CPU_ISA=AVX2 (oneDNN's convolutions and products).
 """
 import argparse
 import json
@@ -177,18 +182,28 @@ def parse_case(text):
                  "for AdamW), e.g. resnet8/128/1/step, or gemm/MxNxK/THREADS/nn|tn|nt, e.g. gemm/784x500x128/1/tn")
 
 
+def baseline_env(threads, avx2):
+    """The baseline's environment at a thread count; with avx2, every library in it held to its AVX2 code."""
+    env = torch_env(threads)
+    if avx2:
+        env.update(OPENBLAS_CORETYPE="Haswell", ATEN_CPU_CAPABILITY="avx2", ONEDNN_MAX_CPU_ISA="AVX2")
+    return env
+
+
 def run_case(args, case):
     model, batch, threads, work, optimizer = case
-    java = Side("Panagrad", [args.java, "--add-modules", "jdk.incubator.vector", f"-Dmodel={model}", f"-Dbatch={batch}",
+    width = ["-XX:UseAVX=2"] if args.avx2 else []
+    java = Side("Panagrad", [args.java, "--add-modules", "jdk.incubator.vector", *width, f"-Dmodel={model}", f"-Dbatch={batch}",
                              f"-Dshape={batch}", f"-Dthreads={threads}", f"-Dwork={work}", f"-Doptimizer={optimizer}",
                              "-cp", JAR, "org.panagrad.bench.TimedCalls"], os.environ)
     here = os.path.dirname(os.path.abspath(__file__))
     if model == "gemm":
         # A product faces OpenBLAS at the same thread count, as issue 23's GEMM targets read.
-        torches = [Side(f"OpenBLAS {threads}t", [args.python, "-c", NUMPY_SIDE, batch, work], torch_env(threads))]
+        torches = [Side(f"OpenBLAS {threads}t", [args.python, "-c", NUMPY_SIDE, batch, work],
+                        baseline_env(threads, args.avx2))]
     else:
         torches = [Side(f"PyTorch {t}t", [args.python, "-c", TORCH_SIDE, model, str(batch), str(t), work, optimizer,
-                                          SCRIPTS, here], torch_env(t)) for t in range(1, threads + 1)]
+                                          SCRIPTS, here], baseline_env(t, args.avx2)) for t in range(1, threads + 1)]
     sides = [java, *torches]
     try:
         print(f"  {java.name}: {java.ready()}", file=sys.stderr, flush=True)
@@ -222,6 +237,9 @@ def main():
     ap.add_argument("--rounds", type=lambda v: max(1, int(v)), default=15, help="bursts per side (default 15)")
     ap.add_argument("--burst", type=float, default=0.5, help="seconds per burst (default 0.5)")
     ap.add_argument("--clock", choices=("wall", "cpu"), default="wall", help="cpu: thread CPU time (1 thread only)")
+    ap.add_argument("--avx2", action="store_true",
+                    help="both sides' AVX2 code on an AVX-512 CPU: Panagrad under -XX:UseAVX=2, OpenBLAS as Haswell, "
+                         "PyTorch with ATEN_CPU_CAPABILITY=avx2 and ONEDNN_MAX_CPU_ISA=AVX2")
     ap.add_argument("--java", default="java")
     ap.add_argument("--python", default="/usr/bin/python3", help="interpreter with torch")
     args = ap.parse_args()
@@ -231,7 +249,7 @@ def main():
     if not os.path.exists(JAR):
         sys.exit(f"{JAR} is missing: build it with `mvn -q -pl engine,bench -am package -DskipTests`.")
     print(f"{cpu_name()}; {java_version(args.java)}; {args.rounds} rounds of ~{args.burst} s bursts per side, "
-          f"{args.clock} clock; ratio = the baseline's time per call / Panagrad's (PyTorch at its best thread count up "
+          f"{args.clock} clock{'; AVX2 code on both sides (--avx2)' if args.avx2 else ''}; ratio = the baseline's time per call / Panagrad's (PyTorch at its best thread count up "
           "to the case's; OpenBLAS, for a product, at the case's)")
     print("| model | batch or shape | threads | work | Panagrad ms | baseline ms | baseline / Panagrad: median [quartiles] | "
           "every round | load | CPU / wall: Panagrad / baseline by threads |")
