@@ -1,5 +1,6 @@
 package org.panagrad.compiler;
 
+import net.jqwik.api.Assume;
 import net.jqwik.api.Example;
 import net.jqwik.api.ForAll;
 import net.jqwik.api.Property;
@@ -122,6 +123,10 @@ class MemoryPlannerProperties {
         Node a = g.nodes().get(0), b = g.nodes().get(1);
         Map<Node, double[]> feed = Reference.feed(rnd, List.of(a, b), -1, 1);
         Map<Node, double[]> expected = ReferenceInterpreter.evaluate(outputs, feed);
+        // Products of products and exponentials can outgrow float (seed 30843, size 19: exp of a value near 207,
+        // 1e45 in float64, Infinity in any float program): such a graph tests float's range, not the plan.
+        Assume.that(expected.values().stream().flatMapToDouble(java.util.Arrays::stream)
+                .allMatch(v -> Math.abs(v) < Float.MAX_VALUE / 1e3));
         Program p = Compiler.compile(new ParameterStore(), outputs);
         p.set(a, Reference.toFloat(feed.get(a)));
         p.set(b, Reference.toFloat(feed.get(b)));
