@@ -21,7 +21,7 @@ import java.util.Random;
  * </pre>
  * {@code -Dcolumns=true} takes X^T X (X k x n), otherwise X X^T (X n x k). {@code -Dupper=true} times the second
  * jar's {@code SymmetricGemm.upperGram} (the upper triangle, zero below: K-FAC's factors since session 18) against
- * the first jar's whole {@code gram}. Each side's bytes allocated per call in
+ * the first jar's whole {@code gram} ({@code -Dupper=first}: the first jar's upperGram, for the reversed order). Each side's bytes allocated per call in
  * its round that allocated least (all threads) are printed too: a Gram that allocates in a loop of its own can pass the kernel
  * tests, whose compilations differ (session 17: the mirror's register transposes, about 900 KB per 785 x 785 call).
  */
@@ -41,7 +41,8 @@ public final class GramAlternating {
             MethodHandles.Lookup lookup = MethodHandles.publicLookup();
             lookup.findStatic(loader.loadClass("org.panagrad.kernels.Gemm"), "setThreads", MethodType.methodType(void.class, int.class))
                     .invoke(threads);
-            String method = s == 1 && Boolean.getBoolean("upper") ? "upperGram" : "gram";
+            String upper = System.getProperty("upper", "");
+            String method = (s == 1 && upper.equals("true")) || (s == 0 && upper.equals("first")) ? "upperGram" : "gram";
             gram[s] = lookup.findStatic(loader.loadClass("org.panagrad.kernels.SymmetricGemm"), method, MethodType.methodType(void.class,
                     boolean.class, int.class, int.class, float.class, float[].class, int.class, int.class, float[].class, int.class));
         }
