@@ -13,7 +13,8 @@ import java.util.concurrent.atomic.AtomicInteger;
  * units of C, each a block of {@link #BLOCK_COLUMNS} columns: its upper part (every row panel that starts above
  * the block's last column against the block's column panels; the tiles that straddle the diagonal store only
  * their elements on or above it) and, in the last k block, the same columns' mirror image, the block's rows of the
- * lower triangle, filled tile by tile from the tile just stored ({@link #mirrorTile}). A unit reads and
+ * lower triangle, filled tile by tile from the tile just stored ({@link #mirrorTile}; {@link #upper} zeroes those
+ * rows left of the diagonal instead). A unit reads and
  * writes nothing another unit writes, so no part waits for another's unit. Units are claimed alternately from the
  * right half of C and from its left half, each half widest first ({@link #order}): the last ones claimed are short,
  * and two units that run at the same time are not neighbours, whose rows share a cache line at their common edge. With several k blocks a barrier separates one block's
