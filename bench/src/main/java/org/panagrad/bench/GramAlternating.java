@@ -19,7 +19,9 @@ import java.util.Random;
  * flock /tmp/jmh.lock java --add-modules jdk.incubator.vector -Dn=150 -Dk=12800 -Dthreads=1 \
  *   -cp bench/target/benchmarks.jar org.panagrad.bench.GramAlternating BASE_JAR NEW_JAR [REPS [ROUNDS]]
  * </pre>
- * {@code -Dcolumns=true} takes X^T X (X k x n), otherwise X X^T (X n x k). Each side's bytes allocated per call in
+ * {@code -Dcolumns=true} takes X^T X (X k x n), otherwise X X^T (X n x k). {@code -Dupper=true} times the second
+ * jar's {@code SymmetricGemm.upperGram} (the upper triangle, zero below: K-FAC's factors since session 18) against
+ * the first jar's whole {@code gram} ({@code -Dupper=first}: the first jar's upperGram, for the reversed order). Each side's bytes allocated per call in
  * its round that allocated least (all threads) are printed too: a Gram that allocates in a loop of its own can pass the kernel
  * tests, whose compilations differ (session 17: the mirror's register transposes, about 900 KB per 785 x 785 call).
  */
@@ -39,7 +41,9 @@ public final class GramAlternating {
             MethodHandles.Lookup lookup = MethodHandles.publicLookup();
             lookup.findStatic(loader.loadClass("org.panagrad.kernels.Gemm"), "setThreads", MethodType.methodType(void.class, int.class))
                     .invoke(threads);
-            gram[s] = lookup.findStatic(loader.loadClass("org.panagrad.kernels.SymmetricGemm"), "gram", MethodType.methodType(void.class,
+            String upper = System.getProperty("upper", "");
+            String method = (s == 1 && upper.equals("true")) || (s == 0 && upper.equals("first")) ? "upperGram" : "gram";
+            gram[s] = lookup.findStatic(loader.loadClass("org.panagrad.kernels.SymmetricGemm"), method, MethodType.methodType(void.class,
                     boolean.class, int.class, int.class, float.class, float[].class, int.class, int.class, float[].class, int.class));
         }
         int lda = columns ? n : k;

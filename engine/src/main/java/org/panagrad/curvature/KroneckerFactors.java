@@ -28,6 +28,8 @@ public final class KroneckerFactors {
     private boolean handedOut;
     private double weight;
     private float[] scaled;
+    /** Whether {@link #mix} updated the upper triangles since the lower ones were last copied from them. */
+    private boolean lowerStale;
 
     /** Empty factors for the layers of {@code backprop}, for the method named (KFAC, KFLR). */
     public KroneckerFactors(LayerBackprop backprop, String method) {
@@ -74,16 +76,47 @@ public final class KroneckerFactors {
         weight = 1;
     }
 
+    /** Mixes the upper triangles only (the program forms no more, {@link LayerBackprop#readUpperFactors}). */
     private void mix(LayerBackprop backprop, double share) {
         for (int l = 0; l < p.length; l++) {
-            backprop.readFactors(l, batchA[l], batchG[l]);
-            for (int i = 0; i < a[l].length; i++) a[l][i] += share * (batchA[l][i] - a[l][i]);
-            for (int i = 0; i < g[l].length; i++) g[l][i] += share * (batchG[l][i] - g[l][i]);
+            backprop.readUpperFactors(l, batchA[l], batchG[l]);
+            int qg = q[l] / groups[l];
+            for (int gr = 0; gr < groups[l]; gr++) {
+                mixUpper(a[l], batchA[l], gr * p[l] * p[l], p[l], share);
+                mixUpper(g[l], batchG[l], gr * qg * qg, qg, share);
+            }
+        }
+        lowerStale = true;
+    }
+
+    private static void mixUpper(double[] f, float[] batch, int off, int n, double share) {
+        for (int i = 0; i < n; i++) {
+            for (int j = off + i * n + i; j < off + (i + 1) * n; j++) f[j] += share * (batch[j] - f[j]);
+        }
+    }
+
+    /** Copies each factor's upper triangle onto its lower one, once after any number of {@link #mix}es. */
+    private void symmetrize() {
+        if (!lowerStale) return;
+        for (int l = 0; l < p.length; l++) {
+            int qg = q[l] / groups[l];
+            for (int gr = 0; gr < groups[l]; gr++) {
+                mirrorUpper(a[l], gr * p[l] * p[l], p[l]);
+                mirrorUpper(g[l], gr * qg * qg, qg);
+            }
+        }
+        lowerStale = false;
+    }
+
+    private static void mirrorUpper(double[] m, int off, int n) {
+        for (int i = 1; i < n; i++) {
+            for (int j = 0; j < i; j++) m[off + i * n + j] = m[off + j * n + i];
         }
     }
 
     /** Replaces layer l's factors (a restored optimizer state), counting them as one batch. */
     void set(int l, float[] inputFactor, float[] gradientFactor) {
+        symmetrize(); // the other layers' lower triangles, before this layer's whole matrices end the staleness
         for (int i = 0; i < a[l].length; i++) a[l][i] = inputFactor[i];
         for (int i = 0; i < g[l].length; i++) g[l][i] = gradientFactor[i];
         weight = Math.max(weight, 1);
@@ -99,11 +132,13 @@ public final class KroneckerFactors {
      * convolution's G factors one after another (in is then one group's fan-in).
      */
     public double[] inputFactor(int l) {
+        symmetrize();
         return a[l];
     }
 
     /** Layer l's output-gradient factor G, out^2 row-major; a grouped convolution's G factors of (out / G)^2. */
     public double[] gradientFactor(int l) {
+        symmetrize();
         return g[l];
     }
 
@@ -141,6 +176,7 @@ public final class KroneckerFactors {
     void decompose() {
         if (isEmpty()) throw new IllegalStateException(method + ": no batch was added to the factors");
         if (factorNames == null) factorNames = factorNames();
+        symmetrize();
         for (int l = 0; l < p.length; l++) {
             int groupCount = groups[l], qg = q[l] / groupCount;
             if (eigA[l] == null) {

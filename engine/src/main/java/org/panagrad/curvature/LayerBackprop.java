@@ -8,6 +8,7 @@ import org.panagrad.kernels.CounterHash;
 import org.panagrad.nn.LayerCall;
 import org.panagrad.nn.Linear;
 import org.panagrad.ops.Ops;
+import org.panagrad.ops.fused.ScaledGram;
 import org.panagrad.runtime.ParameterStore;
 import org.panagrad.runtime.Program;
 
@@ -141,18 +142,17 @@ public final class LayerBackprop {
             outputSizes[l] = grads[l].shape().dim(1);
             if (factors) {
                 // KFC (Grosse and Martens 2016): A sums over positions, G averages over them.
-                Node inputGram, gradGram;
                 if (layer instanceof Conv2dStructure conv && groups[l] == 1) {
                     List<Node> ds = new ArrayList<>();
                     for (Node[] v : perVector) ds.add(v[l]);
-                    inputGram = conv.inputGram();
-                    gradGram = conv.gradientGram(ds);
+                    Node inputGram = conv.inputGram(), gradGram = conv.gradientGram(ds);
+                    inputFactors[l] = Ops.scale(inputGram, 1.0 / batch);
+                    gradFactors[l] = Ops.scale(gradGram, 1.0 / ((double) batch * positions[l]));
                 } else {
-                    inputGram = gram(groups[l] == 1 ? inputs[l] : Ops.permute(grouped, 1, 0, 2));
-                    gradGram = gram(groups[l] == 1 ? grads[l] : byGroup(grads[l], groups[l]));
+                    inputFactors[l] = factor(groups[l] == 1 ? inputs[l] : Ops.permute(grouped, 1, 0, 2), 1.0 / batch);
+                    gradFactors[l] = factor(groups[l] == 1 ? grads[l] : byGroup(grads[l], groups[l]),
+                            1.0 / ((double) batch * positions[l]));
                 }
-                inputFactors[l] = Ops.scale(inputGram, 1.0 / batch);
-                gradFactors[l] = Ops.scale(gradGram, 1.0 / ((double) batch * positions[l]));
                 outputs.add(inputFactors[l]);
                 outputs.add(gradFactors[l]);
             }
@@ -167,9 +167,14 @@ public final class LayerBackprop {
                 grads, inputFactors, gradFactors, positions, inputSizes, outputSizes, groups);
     }
 
-    /** X^T X for rows X [rows, n], or each group's for [groups, rows, n]. */
-    private static Node gram(Node x) {
-        return Ops.matmul(x, x, true, false);
+    /**
+     * c X^T X for rows X [rows, n], or each group's for [groups, rows, n]. A matrix wide enough for the symmetric
+     * kernel gets its upper triangle only ({@link ScaledGram#upperOf}: zero below the diagonal, no mirror in the
+     * per-step program); {@link #readFactors} mirrors it, {@link #readUpperFactors} does not.
+     */
+    private static Node factor(Node x, double c) {
+        if (ScaledGram.applies(x, true)) return ScaledGram.upperOf(x, true, c);
+        return Ops.scale(Ops.matmul(x, x, true, false), c);
     }
 
     /**
@@ -329,12 +334,33 @@ public final class LayerBackprop {
 
     /**
      * A and G of layer l for the last run ({@code factors} must have been asked for); a grouped layer's are its
-     * groups' factors one after another ({@link #groups}: G x p^2 and G x (q/G)^2 floats).
+     * groups' factors one after another ({@link #groups}: G x p^2 and G x (q/G)^2 floats). Whole matrices: the lower
+     * triangles the program leaves out are copied here from the upper ones.
      */
     public void readFactors(int l, float[] a, float[] g) {
+        readUpperFactors(l, a, g);
+        int qg = outputSizes[l] / groups[l];
+        for (int gr = 0; gr < groups[l]; gr++) {
+            mirrorUpper(a, gr * inputSizes[l] * inputSizes[l], inputSizes[l]);
+            mirrorUpper(g, gr * qg * qg, qg);
+        }
+    }
+
+    /**
+     * {@link #readFactors} without the lower triangles: each factor's elements on and above its diagonal, below it
+     * zero or the mirror image (the program forms wide factors' upper triangles only, {@link #factor}).
+     */
+    void readUpperFactors(int l, float[] a, float[] g) {
         if (inputFactors[l] == null) throw new IllegalStateException("this program was compiled without the factors");
         program.read(inputFactors[l], a);
         program.read(gradFactors[l], g);
+    }
+
+    /** The n x n matrix at off: its lower triangle copied from its upper one. */
+    static void mirrorUpper(float[] m, int off, int n) {
+        for (int i = 1; i < n; i++) {
+            for (int j = 0; j < i; j++) m[off + i * n + j] = m[off + j * n + i];
+        }
     }
 
     /**

@@ -39,6 +39,28 @@ public final class SymmetricGemm {
         }
     }
 
+    /**
+     * {@link #gram}'s upper triangle (the diagonal and above), zero below the diagonal: the same bits there as
+     * {@link #gram}'s on every path, without copying them onto the lower triangle. For consumers that read the
+     * upper triangle only (Kronecker factors: see {@code ScaledGram}'s {@code upper}).
+     */
+    public static void upperGram(boolean columns, int n, int k, float alpha, float[] x, int xOff, int lda, float[] c, int cOff) {
+        if (n <= 0) return;
+        if (RowGram.applies(columns, n, k)) {
+            RowGram.gram(n, k, alpha, x, xOff, lda, c, cOff);
+            zeroLower(n, c, cOff);
+        } else if (Simd.ENABLED) {
+            PackedSyrk.upper(columns, n, k, alpha, x, xOff, lda, c, cOff);
+        } else {
+            SymmetricGemmScalar.upperTriangle(columns, n, k, alpha, x, xOff, lda, c, cOff);
+            zeroLower(n, c, cOff);
+        }
+    }
+
+    private static void zeroLower(int n, float[] c, int cOff) {
+        for (int i = 1; i < n; i++) java.util.Arrays.fill(c, cOff + i * n, cOff + i * n + i, 0f);
+    }
+
     /** Copies the upper triangle onto the lower one, in square tiles so both sides stay in cache. */
     private static void mirror(int n, float[] c, int cOff) {
         final int tile = 32;

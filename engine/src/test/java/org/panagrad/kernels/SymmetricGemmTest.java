@@ -100,6 +100,39 @@ class SymmetricGemmTest {
         }
     }
 
+    /**
+     * The upper-triangle product: on and above the diagonal the same bits as {@link SymmetricGemm#gram}'s (packed on
+     * 1, 2 and 3 threads, and RowGram's few long rows), zero below it, from C full of NaN,
+     * nothing outside C touched.
+     */
+    @ParameterizedTest
+    @CsvSource({"1, 5", "13, 128", "45, 7", "129, 17", "131, 600", "395, 128", "785, 128", "1100, 128", "3, 3000"})
+    void upperGramIsTheGramsUpperTriangleAndZeroBelow(int n, int k) {
+        Random rnd = new Random(n * 13L + k);
+        for (boolean columns : new boolean[] {true, false}) {
+            int lda = (columns ? n : k) + 2, xOff = 3, cOff = 1;
+            float[] x = KernelTestSupport.random(rnd, xOff + (columns ? k : n) * lda, -1f, 1f);
+            float[] whole = new float[cOff + n * n];
+            SymmetricGemm.gram(columns, n, k, 0.25f, x, xOff, lda, whole, cOff);
+            for (int threads = 1; threads <= 3; threads++) {
+                float[] c = new float[cOff + n * n + 3];
+                Arrays.fill(c, Float.NaN);
+                String what = (columns ? "X^T X" : "X X^T") + " n=" + n + " k=" + k;
+                Gemm.setThreads(threads);
+                SymmetricGemm.upperGram(columns, n, k, 0.25f, x, xOff, lda, c, cOff);
+                what += " on " + threads + " thread(s)";
+                for (int i = 0; i < n; i++) {
+                    for (int j = 0; j < n; j++) {
+                        float expected = j >= i ? whole[cOff + i * n + j] : 0f;
+                        assertEquals(expected, c[cOff + i * n + j], 0f, what + " at " + i + "," + j);
+                    }
+                }
+                for (int i = 0; i < cOff; i++) assertEquals(Float.NaN, c[i], what + ": wrote before C");
+                for (int i = cOff + n * n; i < c.length; i++) assertEquals(Float.NaN, c[i], what + ": wrote past C");
+            }
+        }
+    }
+
     private interface Gram {
         void gram(boolean columns, int n, int k, float alpha, float[] x, int xOff, int lda, float[] c, int cOff);
     }

@@ -34,7 +34,7 @@ class OpRegistryTest {
             Map.entry("org.panagrad.ops.fused.FusedConv", "compiler-only, made after differentiation: ConvFusionTest runs it against the unfused reference"),
             Map.entry("org.panagrad.ops.fused.MaskedProduct", "compiler-only, made after differentiation: CompiledProgramTest"),
             Map.entry("org.panagrad.ops.fused.ReluBackward", "compiler-only, made after differentiation: CompiledProgramTest"),
-            Map.entry("org.panagrad.ops.fused.ScaledGram", "compiler-only, made after differentiation: GramScaleFusionTest runs it against the unfused reference"),
+            Map.entry("org.panagrad.ops.fused.ScaledGram", "compiler-only (its upper form made by LayerBackprop for the factors), made after differentiation: GramScaleFusionTest runs it against the unfused reference"),
             Map.entry("org.panagrad.ops.fused.ChannelAffinePair", "compiler-only, made after differentiation: the batch_norm cases' compiled checks and BatchNormBackwardFusionTest"),
             Map.entry("org.panagrad.ops.fused.ChannelAffineRelu", "compiler-only, made after differentiation: BatchNormReluFusionTest against the unfused program's bits and the reference"),
             Map.entry("org.panagrad.ops.fused.MaskedChannelDots", "compiler-only, made after differentiation: BatchNormReluFusionTest"),
