@@ -7,9 +7,8 @@ import java.util.concurrent.locks.LockSupport;
 /**
  * A fixed set of daemon threads, created once, that run the parts of one task together with the calling
  * thread (which always runs part 0). Handing out work writes one volatile field per helper and unparks it:
- * no queue, no futures, nothing allocated per call. Helpers spin for a while before parking because kernels
- * tend to come back to back, and a parked thread is slow to wake (below); the spin is bounded because the cores
- * are shared with the rest of the program.
+ * no queue, no futures, nothing allocated per call. Helpers spin briefly before parking because kernels
+ * tend to come back to back; the spin is short because the cores are shared with the rest of the program.
  * <p>
  * A helper must claim its part before it runs it, and the caller, once its own part is done, takes back every
  * part no helper has claimed yet and runs it itself: it never waits for a helper that has not begun (one that
@@ -36,20 +35,7 @@ public final class WorkerPool {
     /** Every helper thread's name starts with this (AllocationMeter and the tests' allocation sites find them by it). */
     public static final String THREAD_NAME_PREFIX = "panagrad-worker-";
 
-    /**
-     * How long a helper that finished its part keeps spinning for the next before it parks. On this VM
-     * (Zen 5, 2 vCPUs) a parked thread woke 50-250 us after its unpark, and a 2000-spin window (about 40 us) was
-     * over before the next product of a 1024^3 loop came (the caller still finishing its own chunks), so every
-     * call began with the helper asleep.
-     */
-    static final long HELPER_SPIN_NANOS = 200_000;
-    /** Spins of a waiting caller before it yields its core instead (Thread.onSpinWait took about 20 ns here). */
-    private static final int SPINS_BEFORE_YIELD = 2000;
-    /**
-     * How long a caller waiting for its helpers yields before it parks: a helper's last chunk or a helper whose
-     * core is taken ends within this in most calls, and a parked caller again wakes tens of microseconds late.
-     */
-    static final long CALLER_YIELD_NANOS = 1_000_000;
+    private static final int SPINS_BEFORE_PARK = 2000;
 
     private final Helper[] helpers;
     // Not a ReentrantLock: a task that calls back into the pool from part 0 must run alone, not re-enter.
@@ -127,16 +113,10 @@ public final class WorkerPool {
     }
 
     private void awaitHelpers() {
-        long start = 0;
-        for (int spins = 0; unfinished.get() != 0; spins++) {
-            if (spins < SPINS_BEFORE_YIELD) {
-                Thread.onSpinWait();
-            } else if (start == 0 || System.nanoTime() - start < CALLER_YIELD_NANOS) {
-                if (start == 0) start = System.nanoTime();
-                Thread.yield();
-            } else {
-                LockSupport.park(this);
-            }
+        int spins = 0;
+        while (unfinished.get() != 0) {
+            if (spins++ < SPINS_BEFORE_PARK) Thread.onSpinWait();
+            else LockSupport.park(this);
         }
     }
 
@@ -184,16 +164,16 @@ public final class WorkerPool {
 
         @Override
         public void run() {
-            long idleSince = System.nanoTime();
-            for (int spins = 0; !closed; ) {
+            int spins = 0;
+            while (!closed) {
                 boolean offered = state.get() == OFFERED;
                 if (offered && beforeClaim != null) beforeClaim.run();
                 if (!offered || !state.compareAndSet(OFFERED, RUNNING)) {
-                    // The clock is read every 64 spins only: a spin is about 20 ns, a nanoTime call as much.
-                    if ((++spins & 63) != 0 || System.nanoTime() - idleSince < HELPER_SPIN_NANOS) Thread.onSpinWait();
+                    if (spins++ < SPINS_BEFORE_PARK) Thread.onSpinWait();
                     else LockSupport.park(this);
                     continue;
                 }
+                spins = 0;
                 try {
                     task.runPart(part, parts);
                 } catch (Throwable e) {
@@ -203,7 +183,6 @@ public final class WorkerPool {
                 Thread waiting = caller;
                 state.set(IDLE); // before the count: the caller assigns again only once it reaches 0
                 if (unfinished.decrementAndGet() == 0) LockSupport.unpark(waiting);
-                idleSince = System.nanoTime();
             }
         }
     }
