@@ -190,28 +190,8 @@ final class BlockedGemm {
                     if (packA) {
                         multiplyBlock(job, packedA, packedB, streamB ? job.bOff + pc * job.bRowStride + jc : -1, kc,
                                 ic, mc, jc, nc, beta, lastBlock, tile);
-                        continue;
-                    }
-                    for (int jr = 0; jr < nc; jr += NR) {
-                        int nr = Math.min(NR, nc - jr);
-                        boolean bHere = inPlaceB && nr == NR;
-                        float[] bArr = bHere ? job.b : packedB;
-                        int bPanel = bHere ? job.bOff + pc * job.bRowStride + jc + jr : jr * kc;
-                        int bStep = bHere ? job.bRowStride : NR;
-                        for (int ir = 0; ir < mc; ir += MR) {
-                            int mr = Math.min(MR, mc - ir);
-                            if (mr < MR) {
-                                // A partial panel read in place would run past A: pack just this one.
-                                float[] edge = ws.packedA(MR * kcMax);
-                                GemmPacking.packA(job, ic + ir, mr, pc, kc, edge);
-                                GemmMicroKernel.multiplyPacked(panelRows(0, mr), kc, edge, 0, bArr, bPanel, bStep, tile);
-                            } else {
-                                int row0 = job.aOff + (ic + ir) * job.aRowStride + pc * job.aColStride;
-                                GemmMicroKernel.multiply(kc, job.a, row0, job.aRowStride, job.aColStride,
-                                        bArr, bPanel, bStep, tile);
-                            }
-                            GemmStore.store(job, tile, ic + ir, jc + jr, mr, nr, beta, lastBlock);
-                        }
+                    } else {
+                        multiplyInPlace(job, ws, packedB, inPlaceB, pc, kc, kcMax, ic, mc, jc, nc, beta, lastBlock, tile);
                     }
                 }
             }
@@ -219,11 +199,43 @@ final class BlockedGemm {
     }
 
     /**
+     * Rows [ic, ic + mc) of C's columns [jc, jc + nc) for k block pc .. pc + kc with A read in place: each panel of
+     * B (packed, panel jr at jr * kc, or with {@code inPlaceB} a full panel read from B itself) against the row
+     * panels of A in turn.
+     */
+    private static void multiplyInPlace(GemmJob job, GemmWorkspace ws, float[] packedB, boolean inPlaceB, int pc,
+                                        int kc, int kcMax, int ic, int mc, int jc, int nc, float beta,
+                                        boolean lastBlock, float[] tile) {
+        for (int jr = 0; jr < nc; jr += NR) {
+            int nr = Math.min(NR, nc - jr);
+            boolean bHere = inPlaceB && nr == NR;
+            float[] bArr = bHere ? job.b : packedB;
+            int bPanel = bHere ? job.bOff + pc * job.bRowStride + jc + jr : jr * kc;
+            int bStep = bHere ? job.bRowStride : NR;
+            for (int ir = 0; ir < mc; ir += MR) {
+                int mr = Math.min(MR, mc - ir);
+                if (mr < MR) {
+                    // A partial panel read in place would run past A: pack just this one.
+                    float[] edge = ws.packedA(MR * kcMax);
+                    GemmPacking.packA(job, ic + ir, mr, pc, kc, edge);
+                    GemmMicroKernel.multiplyPacked(panelRows(0, mr), kc, edge, 0, bArr, bPanel, bStep, tile);
+                } else {
+                    int row0 = job.aOff + (ic + ir) * job.aRowStride + pc * job.aColStride;
+                    GemmMicroKernel.multiply(kc, job.a, row0, job.aRowStride, job.aColStride,
+                            bArr, bPanel, bStep, tile);
+                }
+                GemmStore.store(job, tile, ic + ir, jc + jr, mr, nr, beta, lastBlock);
+            }
+        }
+    }
+
+    /**
      * Part {@code part} of a parallel call whose parts claim chunks of C ({@link GemmJob#dynamic}). The operand
-     * that is not split is packed first, two k blocks at a time (one per shared buffer; all of k when it has
-     * at most two blocks, as at 1024^3 or 784), the parts claiming the packing unit by unit; or, not shared,
-     * by every part whole. Then the parts claim chunks until none is left; a chunk runs every k block of the
-     * group for its rows (or columns), packing its own share of the split operand before each, so no two
+     * that is not split is packed first, a group of k blocks at a time (one per shared buffer: all of k when
+     * its blocks fit in {@link SharedPanels#GROUP_FLOATS}, as at 1024^3, else two), the parts claiming the
+     * packing unit by unit; or, not shared, by every part whole. Then the parts claim chunks until none is left;
+     * a chunk runs every k block of the group for its rows (or columns), packing its own share of the split
+     * operand before each (or, for a B too narrow to pack A for, reading A in place), so no two
      * parts ever write the same C. A part whose core is taken by something else claims fewer chunks instead
      * of the others waiting for its band, and the others wait for it only where its packing is still
      * missing or, between groups of k blocks, for its chunk in flight.
@@ -235,14 +247,14 @@ final class BlockedGemm {
     static void runChunks(GemmJob job, GemmWorkspace ws, SharedPanels share, int part) {
         int m = job.m, n = job.n, k = job.k;
         int kcMax = kcMax(k), kBlocks = kBlocks(k), chunks = job.chunks, size = job.chunkSize;
-        boolean rows = job.splitRows;
-        int unitsPerBlock = PACK_UNITS_PER_PART * job.parts;
+        boolean rows = job.splitRows, aInPlace = rows && !packsA(n);
+        int unitsPerBlock = PACK_UNITS_PER_PART * job.parts, groupBlocks = share == null ? kBlocks : job.groupBlocks;
         float[] tile = ws.tile;
         float[] own = null;
         int ticket = job.nextChunk.getAndIncrement();
         int unit = share == null ? 0 : share.claimUnit(), unitsBefore = 0;
-        for (int group = 0, kb0 = 0; kb0 < kBlocks; group++, kb0 += 2) {
-            int kb1 = Math.min(kBlocks, kb0 + 2);
+        for (int group = 0, kb0 = 0; kb0 < kBlocks; group++, kb0 += groupBlocks) {
+            int kb1 = Math.min(kBlocks, kb0 + groupBlocks);
             if (share == null) {
                 // Only with one k block (GemmJob.chooseChunks): the workspace holds one block.
                 assert kBlocks == 1 : "unshared row chunks over " + kBlocks + " k blocks";
@@ -254,8 +266,8 @@ final class BlockedGemm {
                 for (; unit < unitEnd; unit = share.claimUnit()) {
                     int kb = kb0 + (unit - unitsBefore) / unitsPerBlock, q = (unit - unitsBefore) % unitsPerBlock;
                     int pc = kb * kcMax, kc = Math.max(0, Math.min(kcMax, k - pc));
-                    if (rows) packSharedB(job, q, unitsPerBlock, 0, n, pc, kc, share.buffer(kb));
-                    else packSharedA(job, q, unitsPerBlock, 0, m, pc, kc, share.buffer(kb), rowsOfA(job, kc));
+                    if (rows) packSharedB(job, q, unitsPerBlock, 0, n, pc, kc, share.groupBuffer(kb - kb0));
+                    else packSharedA(job, q, unitsPerBlock, 0, m, pc, kc, share.groupBuffer(kb - kb0), rowsOfA(job, kc));
                     share.unitPacked();
                 }
                 share.awaitPacked(unitEnd);
@@ -267,8 +279,12 @@ final class BlockedGemm {
                     int pc = kb * kcMax, kc = Math.max(0, Math.min(kcMax, k - pc));
                     float beta = kb == 0 ? job.beta : 1f;
                     boolean lastBlock = kb == kBlocks - 1;
-                    float[] whole = share == null ? own : share.buffer(kb);
-                    if (rows) {
+                    float[] whole = share == null ? own : share.groupBuffer(kb - kb0);
+                    if (aInPlace) {
+                        // Only with one k block and B packed whole by this part (GemmJob.chooseSplit).
+                        multiplyInPlace(job, ws, whole, false, pc, kc, kcMax, start, Math.min(size, m - start), 0, n,
+                                beta, lastBlock, tile);
+                    } else if (rows) {
                         int mc = Math.min(size, m - start);
                         float[] packedA = ws.packedA(size * packedARow(job, kcMax));
                         packA(job, start, 0, mc, mc, pc, kc, packedA, rowsOfA(job, kc));

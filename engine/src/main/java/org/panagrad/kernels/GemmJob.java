@@ -65,6 +65,11 @@ final class GemmJob implements WorkerPool.Task {
      */
     boolean dynamic;
     int chunks, chunkSize;
+    /**
+     * k blocks per group of claimed chunks ({@link BlockedGemm#runChunks}): all of them when their shared packed
+     * blocks fit in {@link SharedPanels#GROUP_FLOATS} together, else two.
+     */
+    int groupBlocks;
     /** Tickets for chunks, numbered over the groups of k blocks: ticket t lets its part take one chunk of group t / chunks. */
     final AtomicInteger nextChunk = new AtomicInteger();
     /** Chunks per part: enough that a part slowed down by a busy core hands work over, few enough to pack little twice. */
@@ -153,16 +158,24 @@ final class GemmJob implements WorkerPool.Task {
         // 784 x 128 x 64 TN), except by the cubic products, whose several k blocks only the shared buffers
         // hold (see runChunks); a transposed B goes through register transposes, and so does a row-major A
         // except at 16 lanes and k >= 32, where A is packed as rows (GemmPacking.packARows).
+        // Row chunks of a product whose A is read in place (B too narrow to pack A for) and whose B is one k
+        // block each part packs whole instead: a B at most two panels wide is cheap to pack twice, and sharing
+        // it took a barrier (2176 x 64 x 128 NT, a ViT's dY W^T: 0.4 ms on one thread, slower on two).
+        boolean ownB = splitRows && !BlockedGemm.packsA(n) && BlockedGemm.kBlocks(k) == 1;
         int narrowest = colTiles / parts * NR, widest = (colTiles + parts - 1) / parts * NR;
-        shared = parts > 1 && (splitRows ? cubic || bRowStride == 1 && bColStride != 1
+        shared = parts > 1 && (splitRows ? cubic || !ownB && bRowStride == 1 && bColStride != 1
                 : widest <= BlockedGemm.NC && BlockedGemm.packsA(narrowest));
-        if (shared) sharedPanels.prepare(parts, splitRows ? BlockedGemm.packedBSize(n, k) : BlockedGemm.packedASize(this));
         chooseChunks(rowTiles, colTiles, cubic);
+        if (!shared) return;
+        int blockSize = splitRows ? BlockedGemm.packedBSize(n, k) : BlockedGemm.packedASize(this);
+        int kBlocks = BlockedGemm.kBlocks(k);
+        groupBlocks = dynamic && (long) kBlocks * blockSize <= SharedPanels.GROUP_FLOATS ? kBlocks : 2;
+        sharedPanels.prepare(parts, blockSize, Math.max(2, groupBlocks));
     }
 
     /**
      * Whether a product has several blocks of rows and of k (the cubic products, such as 1024^3): it is then
-     * cut into rows, claimed in small chunks over a B packed together first (two k blocks at a time, see
+     * cut into rows, claimed in small chunks over a B packed together first (all of k up to 4 MB of it, see
      * {@link BlockedGemm#runChunks}). Column bands would share A, with a barrier per row block and k block
      * (16 at 1024^3), each waiting for whichever thread the VM has just descheduled.
      */
@@ -173,10 +186,10 @@ final class GemmJob implements WorkerPool.Task {
 
     /**
      * Claimed chunks where every chunk packs only its own share of the operand that is split, and the other
-     * is packed, two k blocks at a time, before any chunk runs them ({@link BlockedGemm#runChunks}): column
-     * chunks of a product with one block of rows whose A is shared; row chunks, each packing its rows of A,
-     * of a product with one block of columns whose B is shared or, with one k block, packed whole by every
-     * part (its workspace holds one block).
+     * is packed, a group of k blocks at a time, before any chunk runs them ({@link BlockedGemm#runChunks}): column
+     * chunks of a product with one block of rows whose A is shared; row chunks, each packing its rows of A (or,
+     * for a B too narrow to pack A for, reading them in place), of a product with one block of columns whose B
+     * is shared or, with one k block, packed whole by every part (its workspace holds one block).
      * The cubic products (several blocks of rows and of k) take row chunks over a shared B (see chooseSplit).
      */
     private void chooseChunks(int rowTiles, int colTiles, boolean cubic) {
@@ -185,7 +198,8 @@ final class GemmJob implements WorkerPool.Task {
         int perChunk = cubic ? CUBIC_CHUNK_PANELS
                 : Math.max(1, (tiles + CHUNKS_PER_PART * parts - 1) / (CHUNKS_PER_PART * parts));
         if (splitRows) {
-            if (!BlockedGemm.packsA(n) || !(shared || BlockedGemm.kBlocks(k) == 1)) return;
+            // One k block: B packed whole by every part (A packed per chunk, or read in place); more: B shared.
+            if (!(BlockedGemm.kBlocks(k) == 1 || shared && BlockedGemm.packsA(n))) return;
             chunkSize = Math.min(perChunk * MR, BlockedGemm.mcMax(m));
         } else {
             if (!shared || BlockedGemm.mcMax(m) < m) return;

@@ -12,10 +12,11 @@ import java.util.concurrent.atomic.AtomicInteger;
  * that nobody still reads a buffer being repacked: a part packing block b + 2 has passed barrier b + 1, which
  * every part reaches only after finishing block b.
  * <p>
- * Chunks ({@link BlockedGemm#runChunks}): the parts pack both buffers' blocks at once, claiming the packing
- * in units as they go ({@link #claimUnit}, {@link #unitPacked}, {@link #awaitPacked}), so a part whose core
- * is taken holds the others up for the one unit it has claimed, not for a fixed share; a barrier comes only
- * between such groups of two blocks (k above 1024), before the buffers are repacked.
+ * Chunks ({@link BlockedGemm#runChunks}): the parts pack a group of blocks at once, one buffer each (all the
+ * k blocks when they fit in {@link #GROUP_FLOATS}, else two), claiming the packing in units as they go
+ * ({@link #claimUnit}, {@link #unitPacked}, {@link #awaitPacked}), so a part whose core is taken holds the
+ * others up for the one unit it has claimed, not for a fixed share; a barrier comes only between groups,
+ * before the buffers are repacked.
  * <p>
  * The parts of one call run on distinct threads at the same time ({@link WorkerPool#tryRun}), so waiting for
  * each other cannot deadlock; a part that fails {@link #abandon}s the call so the others stop waiting.
@@ -23,7 +24,15 @@ import java.util.concurrent.atomic.AtomicInteger;
 final class SharedPanels {
     private static final int SPINS_BEFORE_YIELD = 1000;
 
-    private final float[][] buffers = {new float[0], new float[0]};
+    /**
+     * Floats that the blocks of one group of {@link BlockedGemm#runChunks} may take together (4 MB: all of
+     * 1024^3's B). A group boundary is a barrier, which waits for a helper that has not even begun (one that
+     * woke late): a weight gradient such as 64 x 192 x 2176 TN (5 k blocks of A, 0.5 MB) packs all its blocks
+     * in one group instead of three.
+     */
+    static final int GROUP_FLOATS = 1 << 20;
+
+    private float[][] buffers = {new float[0], new float[0]};
     private final AtomicInteger arrived = new AtomicInteger();
     private final AtomicInteger nextUnit = new AtomicInteger();
     private final AtomicInteger packedUnits = new AtomicInteger();
@@ -31,11 +40,21 @@ final class SharedPanels {
     private volatile boolean abandoned;
     private int parts;
 
-    /** Readies the buffers for a call of {@code parts} parts whose blocks need up to {@code size} floats. */
+    /** Readies two buffers for a call of {@code parts} parts whose blocks need up to {@code size} floats. */
     void prepare(int parts, int size) {
+        prepare(parts, size, 2);
+    }
+
+    /** Readies {@code count} (at least two) buffers of {@code size} floats for a call of {@code parts} parts. */
+    void prepare(int parts, int size, int count) {
         this.parts = parts;
+        if (buffers.length < count) {
+            float[][] more = new float[count][];
+            for (int i = 0; i < count; i++) more[i] = i < buffers.length ? buffers[i] : new float[0];
+            buffers = more;
+        }
         // Slack for the vector stores of a transposed A past its last panel (see GemmPacking.packA).
-        for (int i = 0; i < 2; i++) {
+        for (int i = 0; i < count; i++) {
             if (buffers[i].length < size + GemmMicroKernel.LANES) buffers[i] = new float[size + GemmMicroKernel.LANES];
         }
         arrived.set(0);
@@ -44,9 +63,14 @@ final class SharedPanels {
         abandoned = false;
     }
 
-    /** The buffer of the block-th shared block of the call (counting from 0). */
+    /** The buffer of the block-th shared block of a call whose blocks alternate between two buffers (counting from 0). */
     float[] buffer(int block) {
         return buffers[block & 1];
+    }
+
+    /** The buffer of the i-th block of a group of {@link BlockedGemm#runChunks} (as many as prepared). */
+    float[] groupBuffer(int i) {
+        return buffers[i];
     }
 
     /** Claims the next unit of packing, numbered from 0 over the whole call. */

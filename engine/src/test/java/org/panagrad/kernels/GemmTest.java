@@ -446,13 +446,16 @@ class GemmTest {
             GemmJob probe = c.probe(2);
             assertEquals(2, probe.parts, c + " should be split over two threads");
             // The MLP's layer-1 products, the k = 10 one and the cubic one are shared out in claimed chunks;
-            // the square one (one k block) and the n = 10 ones keep their bands.
+            // the square one (one k block) and the n = 10 one with k over a block keep their bands.
             boolean cubic = GemmJob.cubic(s[0], s[1], s[2], 2);
             assertEquals(s[0] == 600, cubic, c + " cubic");
             // A narrow C (at most one vector wide: the n = 10 products at 16 lanes) goes to NarrowGemm's row chunks.
             boolean narrow = s[1] <= GemmMicroKernel.LANES;
             assertEquals(narrow, probe.narrow, c + " narrow");
-            assertEquals(s[0] <= 784 && s[1] >= 500 || cubic || narrow, probe.dynamic, c + " chunks");
+            // At 8 lanes the other n = 10 products with one k block read A in place in row chunks, each part
+            // packing all of B.
+            boolean ownB = !narrow && s[1] == 10 && BlockedGemm.kBlocks(s[2]) == 1;
+            assertEquals(s[0] <= 784 && s[1] >= 500 || cubic || narrow || ownB, probe.dynamic, c + " chunks");
             if (cubic) assertTrue(probe.splitRows && probe.shared, c + " rows over a shared B");
             Gemm.setThreads(1);
             float[] one = c.runFast();
@@ -544,7 +547,8 @@ class GemmTest {
                 // bands share A when even the narrowest band has enough B panels to pack A, which depends on
                 // the panel width: 128 columns are 8 panels at 8 lanes, 4 at 16.
                 int colTiles = (s[1] + GemmMicroKernel.NR - 1) / GemmMicroKernel.NR;
-                boolean shares = !probe.narrow && (probe.splitRows ? cubic || c.transB
+                boolean ownB = probe.splitRows && !BlockedGemm.packsA(s[1]) && BlockedGemm.kBlocks(s[2]) == 1;
+                boolean shares = !probe.narrow && (probe.splitRows ? cubic || c.transB && !ownB
                         : BlockedGemm.packsA(colTiles / threads * GemmMicroKernel.NR));
                 assertEquals(shares, probe.shared, c + " shared, " + threads + " threads");
                 if (probe.shared) sharedCount++;
@@ -557,8 +561,49 @@ class GemmTest {
                 Gemm.setThreads(threads);
                 assertArrayEquals(one, c.runFast(), c + ", " + threads + " threads");
             }
-            // Most shapes exercise the shared packing at every width: 17 and 16 of 18 (2 and 3 threads) at 8 lanes, 16 and 14 at 16.
-            assertTrue(sharedCount >= shapes.length - 4, sharedCount + " shared, " + threads + " threads");
+            // Most shapes exercise the shared packing at every width: 17 and 16 of 18 (2 and 3 threads) at 8 lanes, 15 and 13 at
+            // 16 (600 x 17 x 520 NT packs its own B: one k block at 16 lanes).
+            assertTrue(sharedCount >= shapes.length - 5, sharedCount + " shared, " + threads + " threads");
+        }
+    }
+
+    /**
+     * Row chunks that read A in place, each part packing all of a B at most two panels wide (one k block; a
+     * ViT's dY W^T, 2176 x 64 x 128 NT), with A row-major or transposed and row tails; and claimed chunks whose
+     * group holds every k block (a weight gradient, 64 x 192 x 2176 TN: five blocks of A shared, no barrier),
+     * or two of them where the blocks outgrow {@link SharedPanels#GROUP_FLOATS} (a cubic B of five blocks: three
+     * groups). Two and three
+     * threads, bit for bit against one, and against the scalar twin up to 64M multiply-adds.
+     */
+    @Test
+    void rowChunksOverAOwnBAndGroupsOfEveryKBlockGiveOneThreadsBits() {
+        int[][] shapes = { // m, n, k, transA, transB
+                {2176, 64, 128, 0, 1}, {2176, 64, 64, 0, 1}, {701, 50, 300, 1, 0}, {1001, 40, 200, 0, 0}, {1001, 20, 200, 1, 1},
+                {64, 192, 2176, 1, 0}, {128, 192, 2176, 1, 0}, {600, 1024, 2100, 0, 0}};
+        Random rnd = new Random(23);
+        for (int i = 0; i < shapes.length; i++) {
+            int[] s = shapes[i];
+            Case c = new Case(rnd, s[3] == 1, s[4] == 1, s[0], s[1], s[2], i % 2 == 0 ? 1f : -0.5f, i % 3 == 0 ? 0f : 0.5f,
+                    i % 2 == 0, i % 3 == 1);
+            Gemm.setThreads(1);
+            float[] one = c.runFast();
+            if ((long) s[0] * s[1] * s[2] <= 1L << 26) c.assertMatchesScalar(one);
+            for (int threads : new int[] {2, 3}) {
+                GemmJob probe = c.probe(threads);
+                assertEquals(threads, probe.parts, c + " should be split " + threads + " ways");
+                int kBlocks = BlockedGemm.kBlocks(s[2]);
+                if (i < 5 && !probe.narrow && !BlockedGemm.packsA(s[1])) { // 64 columns pack A at 8 lanes (4 panels)
+                    assertTrue(probe.dynamic && probe.splitRows && !probe.shared, c + " rows, A in place, own B, " + threads + " threads");
+                }
+                // On three threads 64 x 192 TN's bands are two B panels wide, too few to pack A for: column bands.
+                if (threads == 2 && i >= 5) assertTrue(probe.dynamic && probe.shared, c + " shared chunks");
+                if (threads == 2 && (i == 5 || i == 6)) {
+                    assertEquals(kBlocks, probe.groupBlocks, c + " one group of " + kBlocks + " k blocks");
+                }
+                if (i == 7) assertTrue(kBlocks > 2 && probe.groupBlocks == 2, c + " groups of two of " + kBlocks + " k blocks");
+                Gemm.setThreads(threads);
+                assertArrayEquals(one, c.runFast(), c + ", " + threads + " threads");
+            }
         }
     }
 
