@@ -44,7 +44,7 @@ class ArchitectureTest {
             Map.entry("onnx", Set.of("graph", "ops", "runtime", "io", "nn")),
             Map.entry("optim.secondorder", Set.of("graph", "kernels", "ops", "autodiff", "compiler", "runtime", "io",
                     "analysis")),
-            Map.entry("curvature", Set.of("graph", "kernels", "ops", "autodiff", "compiler", "runtime", "io", "nn",
+            Map.entry("curvature", Set.of("graph", "kernels", "ops", "ops.fused", "autodiff", "compiler", "runtime", "io", "nn",
                     "analysis", "optim", "optim.secondorder")));
 
     private static final JavaClasses ENGINE = new ClassFileImporter()
