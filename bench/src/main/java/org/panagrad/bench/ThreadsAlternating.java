@@ -50,7 +50,7 @@ public final class ThreadsAlternating {
             for (int turn = 0; turn < 2; turn++) {
                 int s = (r & 1) == 0 ? turn : 1 - turn;
                 Gemm.setThreads(threads[s]);
-                for (int i = 0; i < 3; i++) step.run(); // the new pool's helpers started and spinning
+                for (int i = 0; i < 3; i++) step.run(); // the new pool's helpers started
                 long t0 = System.nanoTime();
                 for (int i = 0; i < steps; i++) step.run();
                 wall[s][r] = (System.nanoTime() - t0) / 1e6 / steps;

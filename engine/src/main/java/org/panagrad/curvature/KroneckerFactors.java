@@ -129,14 +129,18 @@ public final class KroneckerFactors {
 
     /**
      * Layer l's input factor A, (in + 1)^2 row-major (its last row and column are the bias's); a grouped
-     * convolution's G factors one after another (in is then one group's fan-in).
+     * convolution's G factors one after another (in is then one group's fan-in). The array is the live one: a
+     * later {@link #update} or add changes its upper triangle only, until the next call of this method mirrors it.
      */
     public double[] inputFactor(int l) {
         symmetrize();
         return a[l];
     }
 
-    /** Layer l's output-gradient factor G, out^2 row-major; a grouped convolution's G factors of (out / G)^2. */
+    /**
+     * Layer l's output-gradient factor G, out^2 row-major; a grouped convolution's G factors of (out / G)^2. The
+     * array is the live one, as {@link #inputFactor}'s.
+     */
     public double[] gradientFactor(int l) {
         symmetrize();
         return g[l];

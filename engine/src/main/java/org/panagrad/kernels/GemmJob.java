@@ -60,8 +60,8 @@ final class GemmJob implements WorkerPool.Task {
     final SharedPanels sharedPanels = new SharedPanels();
     /**
      * Whether the parts claim chunks of C as they go ({@link BlockedGemm#runChunks}) rather than take one band
-     * each: chunks of chunkSize rows (splitRows) or columns, numbered by nextChunk over the groups of two k
-     * blocks.
+     * each: chunks of chunkSize rows (splitRows) or columns, numbered by nextChunk over the groups of
+     * {@link #groupBlocks} k blocks.
      */
     boolean dynamic;
     int chunks, chunkSize;

@@ -4,8 +4,8 @@ import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * The operand that every part of a parallel GEMM reads whole (A when the parts are column bands or chunks, B
- * when they are row bands or chunks), packed once by all parts together instead of once by each, into two
- * buffers that alternate between blocks.
+ * when they are row bands or chunks), packed once by all parts together instead of once by each: for bands
+ * into two buffers that alternate between blocks, for chunks into one buffer per k block of a group.
  * <p>
  * Bands ({@link BlockedGemm#run}): every part packs its share of a block's panels, waits at a barrier
  * ({@link #await}) until all shares are in, and then multiplies. The one barrier per block also guarantees
