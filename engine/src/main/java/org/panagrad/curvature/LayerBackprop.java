@@ -5,6 +5,7 @@ import org.panagrad.compiler.Compiler;
 import org.panagrad.graph.Node;
 import org.panagrad.graph.Shape;
 import org.panagrad.kernels.CounterHash;
+import org.panagrad.kernels.SymmetricGemm;
 import org.panagrad.nn.LayerCall;
 import org.panagrad.nn.Linear;
 import org.panagrad.ops.Ops;
@@ -341,8 +342,8 @@ public final class LayerBackprop {
         readUpperFactors(l, a, g);
         int qg = outputSizes[l] / groups[l];
         for (int gr = 0; gr < groups[l]; gr++) {
-            mirrorUpper(a, gr * inputSizes[l] * inputSizes[l], inputSizes[l]);
-            mirrorUpper(g, gr * qg * qg, qg);
+            SymmetricGemm.mirrorUpper(inputSizes[l], a, gr * inputSizes[l] * inputSizes[l]);
+            SymmetricGemm.mirrorUpper(qg, g, gr * qg * qg);
         }
     }
 
@@ -354,13 +355,6 @@ public final class LayerBackprop {
         if (inputFactors[l] == null) throw new IllegalStateException("this program was compiled without the factors");
         program.read(inputFactors[l], a);
         program.read(gradFactors[l], g);
-    }
-
-    /** The n x n matrix at off: its lower triangle copied from its upper one. */
-    static void mirrorUpper(float[] m, int off, int n) {
-        for (int i = 1; i < n; i++) {
-            for (int j = 0; j < i; j++) m[off + i * n + j] = m[off + j * n + i];
-        }
     }
 
     /**

@@ -35,7 +35,7 @@ public final class SymmetricGemm {
             PackedSyrk.symmetric(columns, n, k, alpha, x, xOff, lda, c, cOff);
         } else {
             SymmetricGemmScalar.upperTriangle(columns, n, k, alpha, x, xOff, lda, c, cOff);
-            mirror(n, c, cOff);
+            mirrorUpper(n, c, cOff);
         }
     }
 
@@ -61,8 +61,11 @@ public final class SymmetricGemm {
         for (int i = 1; i < n; i++) java.util.Arrays.fill(c, cOff + i * n, cOff + i * n + i, 0f);
     }
 
-    /** Copies the upper triangle onto the lower one, in square tiles so both sides stay in cache. */
-    private static void mirror(int n, float[] c, int cOff) {
+    /**
+     * Copies the upper triangle of the n x n matrix at cOff onto its lower one (what {@link #upperGram} leaves
+     * zero), in square tiles so both sides stay in cache.
+     */
+    public static void mirrorUpper(int n, float[] c, int cOff) {
         final int tile = 32;
         for (int i0 = 0; i0 < n; i0 += tile) {
             int i1 = Math.min(n, i0 + tile);
