@@ -58,6 +58,22 @@ final class InstructionTimes {
         return total;
     }
 
+    /**
+     * Writes one tab-separated line per instruction: its index, microseconds per run, MFLOP, op name, output shape
+     * and input shapes, so that a program can be grouped by product shape or kind outside the JVM.
+     */
+    void writeTsv(java.nio.file.Path file) throws java.io.IOException {
+        StringBuilder sb = new StringBuilder("index\tus\tmflop\top\tshape\tinputs\n");
+        for (int i = 0; i < code.size(); i++) {
+            Node n = code.get(i);
+            sb.append(i).append('\t').append(String.format(java.util.Locale.ROOT, "%.2f\t%.3f", nanos[i] / 1e3 / reps,
+                    n.op().flops(n) / 1e6)).append('\t').append(n.op().name()).append('\t').append(n.shape()).append('\t');
+            for (int k = 0; k < n.arity(); k++) sb.append(k == 0 ? "" : " ").append(n.input(k).shape());
+            sb.append('\n');
+        }
+        java.nio.file.Files.writeString(file, sb);
+    }
+
     /** Ms per run summed per op name, with the instruction count, slowest first. */
     Map<String, double[]> byOp() {
         Map<String, double[]> sums = new LinkedHashMap<>();

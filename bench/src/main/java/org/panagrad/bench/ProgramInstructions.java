@@ -21,13 +21,15 @@ import java.util.Map;
  * flock /tmp/jmh.lock java --add-modules jdk.incubator.vector -Dmodel=resnet8 -Dthreads=1 -Dprograms=gradient,hvp-rr \
  *   -cp bench/target/benchmarks.jar org.panagrad.bench.ProgramInstructions
  * </pre>
+ * With {@code -Dtsv=PREFIX} each program's instructions are also written one per line to PREFIX-PROGRAM.tsv
+ * ({@link InstructionTimes#writeTsv}: time, MFLOP, op, output and input shapes) for grouping by shape.
  * Programs: step, gradient, hvp-rr (reverse over reverse), hvp-fr (forward over reverse), diag-ggn and diag-ggn-mc
  * (the exact and Monte Carlo GGN diagonals of {@link CurvatureBench}, one sample).
  */
 public final class ProgramInstructions {
     private ProgramInstructions() {}
 
-    public static void main(String[] args) {
+    public static void main(String[] args) throws java.io.IOException {
         String model = System.getProperty("model", "lenet5");
         int threads = Integer.getInteger("threads", 1), reps = Integer.getInteger("reps", 100), warmup = Integer.getInteger("warmup", 1000);
         int batch = Integer.getInteger("batch", 128), top = Integer.getInteger("top", 20);
@@ -75,6 +77,8 @@ public final class ProgramInstructions {
             InstructionTimes t = InstructionTimes.of(e.getKey(), e.getValue(), reps);
             totals.put(e.getKey(), t.printSlowest(top));
             byOp.put(e.getKey(), t.byOp());
+            String tsv = System.getProperty("tsv");
+            if (tsv != null) t.writeTsv(java.nio.file.Path.of(tsv + "-" + e.getKey() + ".tsv"));
         }
         for (Map.Entry<String, Runnable> e : runs.entrySet()) {
             long t0 = System.nanoTime();
