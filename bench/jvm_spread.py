@@ -5,7 +5,7 @@ in turn, one short burst each per round.
 Usage (from the repository root, after `mvn -q -pl engine,bench -am package -DskipTests`; under
 `flock /tmp/jmh.lock`):
     /usr/bin/python3 bench/jvm_spread.py [--jvms 8] [--rounds 6] [--burst 0.3] [--jar JAR] [--java PATH]
-        [--flags "JVM FLAGS"] [--flags-b "OTHER JVM FLAGS"] [--pin] [--codelists DIR] CASE
+        [--flags="JVM FLAGS"] [--flags-b="OTHER JVM FLAGS"] [--pin] [--codelists DIR] CASE
 
 CASE is interleaved_comparison.py's MODEL/BATCH/THREADS/WORK (784-128-10/64/1/step, lenet5/128/1/step) or
 gemm/MxNxK/THREADS/OP (gemm/128x10x500/1/nn).
@@ -18,7 +18,8 @@ other processes held the core). A JVM slower for its whole life shows as a row s
 same rounds; the host slowing down shows as a round (column) slower on every JVM.
 
 --flags-b gives every second JVM other flags (the first ones get --flags): a flag's effect as the medians of the
-two halves, both measured in the same seconds. --pin moves each JVM, before each burst, to one vCPU in even rounds
+two halves, both measured in the same seconds. Give them with "=" (--flags-b="-XX:+UseParallelGC"); a -D among them
+overrides the case's (--flags-b=-Dshape=128x10x250: two shapes side by side). --pin moves each JVM, before each burst, to one vCPU in even rounds
 (vCPU 0 and 1 in turn, half the JVMs on each) and lets it run on either in odd ones: whether the vCPU is what is slow. --codelists
 writes each JVM's `jcmd PID Compiler.codelist` to DIR (compare the compiled code of a slow and a fast JVM).
 """
@@ -46,7 +47,8 @@ def jvm_command(java, jar, flags, case):
         work, optimizer = work.split(":")
         props[2] = f"-Dwork={work}"
         props.append(f"-Doptimizer={optimizer}")
-    return [java, "--add-modules", "jdk.incubator.vector"] + flags + props + \
+    # The flags after the case's properties: a -D among them overrides the case's (-Dshape=... for a second shape).
+    return [java, "--add-modules", "jdk.incubator.vector"] + props + flags + \
         ["-DminWarmUpSeconds=3", "-cp", jar, "org.panagrad.bench.TimedCalls"]
 
 
