@@ -3,7 +3,7 @@
 
 Usage (from the repository root, after `mvn -q -pl engine,bench -am package -DskipTests`):
     /usr/bin/python3 bench/interleaved_comparison.py [--rounds N] [--burst SECONDS] [--clock wall|cpu] [--avx2]
-        [--java PATH] CASE [CASE ...]
+        [--pin] [--java PATH] CASE [CASE ...]
 
 CASE is MODEL/BATCH/THREADS/WORK, e.g. 784-500-10/128/1/step, resnet8/128/2/hvp-fr, vit-tiny/128/1/step:adamw;
 or gemm/MxNxK/THREADS/OP with OP nn, tn or nt, e.g. gemm/784x500x128/1/tn: Panagrad's Gemm against numpy's matmul
@@ -28,6 +28,11 @@ Waiting sides block on their input: the JVM's pool threads park after a short sp
 With --clock cpu (1-thread cases only) each burst is timed in its calling thread's CPU time, which leaves out the
 time other processes held the core; the last column then gives each side's median CPU time over wall time, which
 is near 1 when the work runs on the calling thread only and nothing preempted it.
+
+--pin (1-thread cases) moves both sides, before each burst, onto the same vCPU, r mod 2 in round r: this VM's host
+runs one vCPU up to 1.5x slower for tens of seconds at times, with no steal visible and charged to the thread's CPU
+clock (bench/results/2026-12-07-zen5-session19-slowjvm.md), and Linux keeps each side on its own vCPU, so without it
+such an episode can fall on one side only for the whole comparison.
 
 --avx2 measures both sides' AVX2 code on an AVX-512 machine (issue 23): Panagrad's JVM under -XX:UseAVX=2 (256-bit
 preferred species, AVX2 instructions), OpenBLAS with OPENBLAS_CORETYPE=Haswell, and PyTorch also with
@@ -151,6 +156,10 @@ class Side:
                 return int(fields[0]), int(fields[1])
         sys.exit(f"{self.name} ended during a burst (exit {self.proc.wait()})")
 
+    def pin(self, cpus):
+        """Moves the process, all its threads, onto these vCPUs (taskset's list syntax)."""
+        subprocess.run(["taskset", "-a", "-cp", cpus, str(self.proc.pid)], stdout=subprocess.DEVNULL, check=True)
+
     def close(self):
         """Ends the process: asked to, or killed if it does not end within 30 s (a side still warming up)."""
         try:
@@ -219,6 +228,8 @@ def run_case(args, case):
             s.calls = max(1, round(args.burst / max(per_call, 1e-6)))
         for r in range(args.rounds):
             for s in (sides if r % 2 == 0 else sides[::-1]):
+                if args.pin:
+                    s.pin(str(r % 2))
                 wall, cpu = s.burst(s.calls)
                 s.ms.append((wall, cpu)[clock] / s.calls / 1e6)
                 s.cpu_share.append(cpu / wall)
@@ -240,16 +251,20 @@ def main():
     ap.add_argument("--avx2", action="store_true",
                     help="both sides' AVX2 code on an AVX-512 CPU: Panagrad under -XX:UseAVX=2, OpenBLAS as Haswell, "
                          "PyTorch with ATEN_CPU_CAPABILITY=avx2 and ONEDNN_MAX_CPU_ISA=AVX2")
+    ap.add_argument("--pin", action="store_true",
+                    help="1-thread cases: both sides' bursts of round r on vCPU r mod 2 (a slow vCPU slows both alike)")
     ap.add_argument("--java", default="java")
     ap.add_argument("--python", default="/usr/bin/python3", help="interpreter with torch")
     args = ap.parse_args()
     cases = [parse_case(c) for c in args.cases]
     if args.clock == "cpu" and any(c[2] != 1 for c in cases):
         sys.exit("--clock cpu times the calling thread only: use it with 1-thread cases")
+    if args.pin and any(c[2] != 1 for c in cases):
+        sys.exit("--pin puts each side on one vCPU: use it with 1-thread cases")
     if not os.path.exists(JAR):
         sys.exit(f"{JAR} is missing: build it with `mvn -q -pl engine,bench -am package -DskipTests`.")
     print(f"{cpu_name()}; {java_version(args.java)}; {args.rounds} rounds of ~{args.burst} s bursts per side, "
-          f"{args.clock} clock{'; AVX2 code on both sides (--avx2)' if args.avx2 else ''}; ratio = the baseline's time per call / Panagrad's (PyTorch at its best thread count up "
+          f"{args.clock} clock{'; AVX2 code on both sides (--avx2)' if args.avx2 else ''}{'; both sides on vCPU r mod 2 in round r (--pin)' if args.pin else ''}; ratio = the baseline's time per call / Panagrad's (PyTorch at its best thread count up "
           "to the case's; OpenBLAS, for a product, at the case's)")
     print("| model | batch or shape | threads | work | Panagrad ms | baseline ms | baseline / Panagrad: median [quartiles] | "
           "every round | load | CPU / wall: Panagrad / baseline by threads |")
