@@ -449,8 +449,9 @@ class GemmTest {
             // the square one (one k block) and the n = 10 one with k over a block keep their bands.
             boolean cubic = GemmJob.cubic(s[0], s[1], s[2], 2);
             assertEquals(s[0] == 600, cubic, c + " cubic");
-            // A narrow C (at most one vector wide: the n = 10 products at 16 lanes) goes to NarrowGemm's row chunks.
-            boolean narrow = s[1] <= GemmMicroKernel.LANES;
+            // A narrow C (at most one vector wide: the n = 10 products at 16 lanes; at 8 lanes the one with A
+            // transposed, by tiles of C's transpose) goes to NarrowGemm's row chunks.
+            boolean narrow = s[1] <= GemmMicroKernel.LANES || s[3] == 1 && s[1] <= NarrowGemm.TRANSPOSED_MAX_N;
             assertEquals(narrow, probe.narrow, c + " narrow");
             // At 8 lanes the other n = 10 products with one k block read A in place in row chunks, each part
             // packing all of B.
@@ -609,15 +610,15 @@ class GemmTest {
 
     /**
      * NarrowGemm's tiles of C's transpose (A transposed, at least NR rows, more than {@link NarrowGemm#SMALL_MACS})
-     * at every width up to a vector, so every B panel height (12, 10 for 9 or 10 columns at 16 lanes, 8, 4) meets a
-     * short and a long k, rows that leave an edge tile, and each epilogue; the same shapes with fewer rows, small
-     * products, take the one-vector rows instead.
+     * at every width up to a vector (at 8 lanes up to 10 columns: 5-row panels), so every B panel height (12, 10
+     * for 9 or 10 columns at 16 lanes, 8, 5, 4) meets a short and a long k, rows that leave an edge tile, and each
+     * epilogue; the same shapes with fewer rows, small products, take the one-vector rows instead.
      */
     @Test
     void transposedNarrowTilesMatchScalarAtEveryWidth() {
-        int lanes = GemmMicroKernel.LANES, nr = GemmMicroKernel.NR;
+        int nr = GemmMicroKernel.NR;
         Random rnd = new Random(37);
-        for (int n = 1; n <= lanes; n++) {
+        for (int n = 1; n <= NarrowGemm.TRANSPOSED_MAX_N; n++) {
             for (int k : new int[] {1, 7, 130}) {
                 int large = (int) (NarrowGemm.SMALL_MACS / ((long) n * k)) / nr * nr + nr;
                 for (int t = 0; t < 6; t++) {
