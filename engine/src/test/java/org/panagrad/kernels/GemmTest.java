@@ -326,6 +326,30 @@ class GemmTest {
     }
 
     /**
+     * At 8 lanes every k block's whole tiles of such a product go from the registers into C (BlockedGemm's
+     * FUSED_MAX_KC), at 16 lanes these deeper blocks go through the tile: either way each element is summed from
+     * zero over k in order with FMAs (one k block: bit for bit) or matches the scalar twin (two k blocks, the
+     * second through the tile), rows and columns around whole tiles, every transpose and mask kind.
+     */
+    @Test
+    void deepTilesFromRegistersGiveTheTilesBits() {
+        int lanes = GemmMicroKernel.LANES, nr = GemmMicroKernel.NR, mr = GemmMicroKernel.MR;
+        Random rnd = new Random(43);
+        for (int k : new int[] {33, 128, 500, 1100}) {
+            for (int t = 0; t < 4; t++) {
+                int m = new int[] {mr, 2 * mr + 1, 3 * mr + 5, 5 * mr}[t], n = t % 2 == 0 ? 3 * nr : 4 * nr + lanes + 3;
+                Case.Mask mask = Case.Mask.values()[(k + t) % 3];
+                // C is its own mask only in one k block (Gemm refuses it past one).
+                if (mask == Case.Mask.IN_PLACE && BlockedGemm.kBlocks(k) > 1) mask = Case.Mask.NONE;
+                Case c = new Case(rnd, (t & 1) != 0, (t & 2) != 0, m, n, k, 1f, 0f, false, false, mask);
+                float[] got = c.runFast();
+                if (BlockedGemm.kBlocks(k) == 1) assertArrayEquals(c.fusedMultiplyAddsInOrder(), got, c.toString());
+                c.assertMatchesScalar(got);
+            }
+        }
+    }
+
+    /**
      * A short-k product large enough to split over two threads (from 4M multiply-adds) gives one thread's bits,
      * for every transpose and epilogue, at k = 10 (an output layer's) and 16.
      */
