@@ -48,8 +48,8 @@ final class GemmJob implements WorkerPool.Task {
     float[] mask;
     int maskOff;
     /**
-     * Whether C is at most one vector wide, or the product small: {@link NarrowGemm} computes it, rows split in
-     * claimed chunks.
+     * Whether C is at most one vector wide, or the product small, or (8 lanes) at most 10 columns with A transposed:
+     * {@link NarrowGemm} computes it, rows split in claimed chunks.
      */
     boolean narrow;
     /** Parallel split: bands of rows (true) or of columns (false). */
@@ -126,7 +126,8 @@ final class GemmJob implements WorkerPool.Task {
         parts = 1;
         shared = false;
         dynamic = false;
-        narrow = bRows == null && (NarrowGemm.applies(n) || NarrowGemm.small(m, n, k));
+        narrow = bRows == null && (NarrowGemm.applies(n) || NarrowGemm.small(m, n, k)
+                || NarrowGemm.transposedWide(m, n, k, aColStride));
         if (threads < 2 || (long) m * n * k < PARALLEL_MIN_MACS) return;
         // With a short k every multiply-add is mostly a write of C, which a second core does not speed up: 128 x
         // 500 x 10 NT (14 us) ran at 0.57-0.63x of one thread on two, split by columns or by rows.

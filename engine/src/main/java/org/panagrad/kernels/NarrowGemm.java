@@ -6,7 +6,7 @@ import static org.panagrad.kernels.GemmMicroKernel.NR;
 
 /**
  * Products whose C is at most one vector wide (n <= LANES): an output layer's 10 classes, and its two backward
- * products with n = 10. The blocked path's tiles are two vectors wide, so at 16 lanes it would compute 32
+ * products with n = 10; at 8 lanes also a C of up to 10 columns with A transposed ({@link #TRANSPOSED_MAX_N}). The blocked path's tiles are two vectors wide, so at 16 lanes it would compute 32
  * columns to keep 10; here every row is one vector ({@link GemmMicroKernel#narrowRowMajor} and
  * {@link GemmMicroKernel#narrowColumnMajor}, 12 rows at a time),
  * B is packed once into a panel one vector wide (all of k: a few KB to tens of KB) and A is read in place,
@@ -33,6 +33,18 @@ final class NarrowGemm {
         return n <= LANES;
     }
 
+    /**
+     * The widest C computed by tiles of its transpose ({@link #transposedTiles}): one vector, and at 8 lanes two
+     * 5-row panels, so an output layer's 10 classes fill 10 of the 10 kernel rows where the blocked path's tiles
+     * (16 columns) compute 16 to keep 10 (500 x 10 x 128 TN under -XX:UseAVX=2).
+     */
+    static final int TRANSPOSED_MAX_N = LANES == 8 ? Math.max(LANES, 2 * MR) : LANES;
+
+    /** Whether a product that is neither narrow nor small still runs here, by tiles of its transpose. */
+    static boolean transposedWide(int m, int n, int k, int aColStride) {
+        return n > LANES && n <= TRANSPOSED_MAX_N && aColStride != 1 && m >= NR && !small(m, n, k);
+    }
+
     /** Products up to this many multiply-adds run here whatever their width (see the class comment). */
     static final long SMALL_MACS = 1L << 17;
 
@@ -54,7 +66,7 @@ final class NarrowGemm {
      * transpose, too few to get them compiled by C2.
      */
     static boolean transposedTiles(GemmJob job) {
-        return job.aColStride != 1 && job.m >= NR && job.n <= LANES && !small(job.m, job.n, job.k);
+        return job.aColStride != 1 && job.m >= NR && job.n <= TRANSPOSED_MAX_N && !small(job.m, job.n, job.k);
     }
 
     /** Rows of C per kernel call, the unit of a parallel call's chunks. */

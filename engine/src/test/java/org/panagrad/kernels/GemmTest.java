@@ -326,6 +326,30 @@ class GemmTest {
     }
 
     /**
+     * At 8 lanes every k block's whole tiles of such a product go from the registers into C (BlockedGemm's
+     * FUSED_MAX_KC), at 16 lanes these deeper blocks go through the tile: either way each element is summed from
+     * zero over k in order with FMAs (one k block: bit for bit) or matches the scalar twin (two k blocks, the
+     * second through the tile), rows and columns around whole tiles, every transpose and mask kind.
+     */
+    @Test
+    void deepTilesFromRegistersGiveTheTilesBits() {
+        int lanes = GemmMicroKernel.LANES, nr = GemmMicroKernel.NR, mr = GemmMicroKernel.MR;
+        Random rnd = new Random(43);
+        for (int k : new int[] {33, 128, 500, 1100}) {
+            for (int t = 0; t < 4; t++) {
+                int m = new int[] {mr, 2 * mr + 1, 3 * mr + 5, 5 * mr}[t], n = t % 2 == 0 ? 3 * nr : 4 * nr + lanes + 3;
+                Case.Mask mask = Case.Mask.values()[(k + t) % 3];
+                // C is its own mask only in one k block (Gemm refuses it past one).
+                if (mask == Case.Mask.IN_PLACE && BlockedGemm.kBlocks(k) > 1) mask = Case.Mask.NONE;
+                Case c = new Case(rnd, (t & 1) != 0, (t & 2) != 0, m, n, k, 1f, 0f, false, false, mask);
+                float[] got = c.runFast();
+                if (BlockedGemm.kBlocks(k) == 1) assertArrayEquals(c.fusedMultiplyAddsInOrder(), got, c.toString());
+                c.assertMatchesScalar(got);
+            }
+        }
+    }
+
+    /**
      * A short-k product large enough to split over two threads (from 4M multiply-adds) gives one thread's bits,
      * for every transpose and epilogue, at k = 10 (an output layer's) and 16.
      */
@@ -449,8 +473,9 @@ class GemmTest {
             // the square one (one k block) and the n = 10 one with k over a block keep their bands.
             boolean cubic = GemmJob.cubic(s[0], s[1], s[2], 2);
             assertEquals(s[0] == 600, cubic, c + " cubic");
-            // A narrow C (at most one vector wide: the n = 10 products at 16 lanes) goes to NarrowGemm's row chunks.
-            boolean narrow = s[1] <= GemmMicroKernel.LANES;
+            // A narrow C (at most one vector wide: the n = 10 products at 16 lanes; at 8 lanes the one with A
+            // transposed, by tiles of C's transpose) goes to NarrowGemm's row chunks.
+            boolean narrow = s[1] <= GemmMicroKernel.LANES || s[3] == 1 && s[1] <= NarrowGemm.TRANSPOSED_MAX_N;
             assertEquals(narrow, probe.narrow, c + " narrow");
             // At 8 lanes the other n = 10 products with one k block read A in place in row chunks, each part
             // packing all of B.
@@ -609,15 +634,15 @@ class GemmTest {
 
     /**
      * NarrowGemm's tiles of C's transpose (A transposed, at least NR rows, more than {@link NarrowGemm#SMALL_MACS})
-     * at every width up to a vector, so every B panel height (12, 10 for 9 or 10 columns at 16 lanes, 8, 4) meets a
-     * short and a long k, rows that leave an edge tile, and each epilogue; the same shapes with fewer rows, small
-     * products, take the one-vector rows instead.
+     * at every width up to a vector (at 8 lanes up to 10 columns: 5-row panels), so every B panel height (12, 10
+     * for 9 or 10 columns at 16 lanes, 8, 5, 4) meets a short and a long k, rows that leave an edge tile, and each
+     * epilogue; the same shapes with fewer rows, small products, take the one-vector rows instead.
      */
     @Test
     void transposedNarrowTilesMatchScalarAtEveryWidth() {
-        int lanes = GemmMicroKernel.LANES, nr = GemmMicroKernel.NR;
+        int nr = GemmMicroKernel.NR;
         Random rnd = new Random(37);
-        for (int n = 1; n <= lanes; n++) {
+        for (int n = 1; n <= NarrowGemm.TRANSPOSED_MAX_N; n++) {
             for (int k : new int[] {1, 7, 130}) {
                 int large = (int) (NarrowGemm.SMALL_MACS / ((long) n * k)) / nr * nr + nr;
                 for (int t = 0; t < 6; t++) {
