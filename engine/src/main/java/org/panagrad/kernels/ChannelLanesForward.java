@@ -52,15 +52,27 @@ final class ChannelLanesForward {
         return imageFloats(s) + s.groups() * s.patchRows() * ld + productRows(s) * ld;
     }
 
-    /** y = act(conv(x, w) + bias) of images [n0, n1), as {@link Convolution#forward}. */
-    static void forward(ConvShape s, int n0, int n1, float[] x, int xOff, float[] w, int wOff, float[] bias, int biasOff,
-                        boolean relu, float[] y, int yOff, float[] cols, int[] rows, boolean simd) {
+    /** Floats of the weight as {@link #arrangeWeight} lays it out. */
+    static int arrangedWeightFloats(ConvShape s) {
+        return s.groups() * s.patchRows() * VectorColumnsProduct.leadingDimension(s.groupOutChannels());
+    }
+
+    /**
+     * y = act(conv(x, w) + bias) of images [n0, n1), as {@link Convolution#forward}, with the weight arranged by
+     * {@link #arrangeWeight} at arranged[arrangedOff..] (null: arranged here into cols).
+     */
+    static void forward(ConvShape s, int n0, int n1, float[] x, int xOff, float[] w, int wOff, float[] arranged, int arrangedOff,
+                        float[] bias, int biasOff, boolean relu, float[] y, int yOff, float[] cols, int[] rows, boolean simd) {
         int cg = s.groupChannels(), og = s.groupOutChannels(), kg = s.patchRows(), p = s.positions();
         int ld = VectorColumnsProduct.leadingDimension(og), wp = paddedWidth(s), m = productRows(s);
-        int weights = imageFloats(s), product = weights + s.groups() * kg * ld;
+        int product = imageFloats(s) + arrangedWeightFloats(s);
+        if (arranged == null) {
+            arranged = cols;
+            arrangedOff = imageFloats(s);
+            arrangeWeight(s, w, wOff, cols, arrangedOff);
+        }
         // The borders stay zero: each image writes only the inside.
-        Elementwise.fill(weights, 0f, cols, 0);
-        arrangeWeight(s, w, wOff, cols, weights, ld);
+        Elementwise.fill(imageFloats(s), 0f, cols, 0);
         for (int r = 0, pos = 0; r < s.outHeight(); r++) {
             for (int q = 0; q < s.outWidth(); q++) rows[pos++] = (r * s.strideH() * wp + q * s.strideW()) * cg;
         }
@@ -68,7 +80,7 @@ final class ChannelLanesForward {
         for (int im = n0; im < n1; im++) {
             for (int g = 0; g < s.groups(); g++) {
                 channelLast(s, x, xOff + im * s.imageSize() + g * cg * s.height() * s.width(), cols);
-                VectorColumnsProduct.multiply(m, s.kh(), s.kw() * cg, wp * cg, 1, cols, 0, rows, cols, weights + g * kg * ld,
+                VectorColumnsProduct.multiply(m, s.kh(), s.kw() * cg, wp * cg, 1, cols, 0, rows, arranged, arrangedOff + g * kg * ld,
                         s.kw() * cg * ld, cols, product, false, og, simd);
                 writeOut(og, p, cols, product, ld, bias, bias == null ? 0 : biasOff + g * og, relu, y,
                         yOff + im * s.outImageSize() + g * og * p);
@@ -76,9 +88,13 @@ final class ChannelLanesForward {
         }
     }
 
-    /** Each group's weight as rows (i, j, c) of og values, ld apart, at to[at..]. */
-    private static void arrangeWeight(ConvShape s, float[] w, int wOff, float[] to, int at, int ld) {
+    /**
+     * Each group's weight as rows (i, j, c) of og values, ld apart, at to[at..]. It does not depend on the images,
+     * so a call split over threads arranges it once, before the split.
+     */
+    static void arrangeWeight(ConvShape s, float[] w, int wOff, float[] to, int at) {
         int cg = s.groupChannels(), og = s.groupOutChannels(), kh = s.kh(), kw = s.kw();
+        int ld = VectorColumnsProduct.leadingDimension(og);
         for (int g = 0; g < s.groups(); g++) {
             for (int o = 0; o < og; o++) {
                 for (int c = 0; c < cg; c++) {

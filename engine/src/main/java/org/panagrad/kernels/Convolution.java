@@ -86,15 +86,18 @@ public final class Convolution {
         return !s.patchesAreInput() && !s.depthwise() && og >= 32 && s.patchRows() >= 4 * og;
     }
 
-    /** The forward pass of images [n0, n1) with patches built in cols. */
-    static void forwardImages(ConvShape s, int n0, int n1, float[] x, int xOff, float[] w, int wOff, float[] bias,
+    /**
+     * The forward pass of images [n0, n1) with patches built in cols; arranged is the weight as
+     * {@link ChannelLanesForward#arrangeWeight} lays it out (null: arranged per call where needed).
+     */
+    static void forwardImages(ConvShape s, int n0, int n1, float[] x, int xOff, float[] w, int wOff, float[] arranged, float[] bias,
                               int biasOff, boolean relu, float[] y, int yOff, float[] cols, int[] rows, boolean simd) {
         if (s.depthwise()) {
             Depthwise.forward(s, n0, n1, x, xOff, w, wOff, bias, biasOff, relu, y, yOff, simd);
             return;
         }
         if (ChannelLanesForward.applies(s)) {
-            ChannelLanesForward.forward(s, n0, n1, x, xOff, w, wOff, bias, biasOff, relu, y, yOff, cols, rows, simd);
+            ChannelLanesForward.forward(s, n0, n1, x, xOff, w, wOff, arranged, 0, bias, biasOff, relu, y, yOff, cols, rows, simd);
             return;
         }
         if (ImplicitPatches.forward(s)) {

@@ -124,7 +124,7 @@ class ConvolutionTest {
                 float[] cols = new float[Convolution.patchBufferSize(s)];
                 java.util.Arrays.fill(cols, Float.NaN);
                 int[] rows = new int[ImplicitPatches.rowTableSize(s)];
-                Convolution.forwardImages(s, 0, s.batch(), x, 0, w, 0, bias, 0, true, y[v], 0, cols, rows, v == 0);
+                Convolution.forwardImages(s, 0, s.batch(), x, 0, w, 0, null, bias, 0, true, y[v], 0, cols, rows, v == 0);
                 Convolution.inputGradientImages(s, 0, s.batch(), g, 0, w, 0, null, dx[v], 0, cols, rows, v == 0);
                 if (!weightsHere) continue;
                 // A buffer the other passes left dirty, and a partial sum to add to (accumulate).
@@ -306,9 +306,15 @@ class ConvolutionTest {
                     float[] cols = new float[Convolution.patchBufferSize(s) + ChannelLanesForward.scratchFloats(s)];
                     java.util.Arrays.fill(cols, Float.NaN);
                     int[] rows = new int[ChannelLanesForward.productRows(s)];
-                    ChannelLanesForward.forward(s, 0, s.batch(), x, 1, w, 2, relu ? bias : null, 3, relu, y[v], 2, cols, rows, v == 0);
+                    ChannelLanesForward.forward(s, 0, s.batch(), x, 1, w, 2, null, 0, relu ? bias : null, 3, relu, y[v], 2, cols, rows, v == 0);
                 }
                 assertArrayEquals(y[1], y[0], "SIMD against the scalar twin " + s + (relu ? " biased, ReLU" : ""));
+                if (Simd.ENABLED && ChannelLanesForward.applies(s)) {
+                    // Through the public call, whose job arranges the weight once for all its parts.
+                    float[] job = new float[ys + 2];
+                    Convolution.forward(s, x, 1, w, 2, relu ? bias : null, 3, relu, job, 2);
+                    assertArrayEquals(y[0], job, "Convolution.forward " + s);
+                }
                 float[] exact = forward64(s, x, 1, w, 2, relu ? bias : null, 3, relu);
                 for (int i = 0; i < ys; i++) {
                     assertEquals(exact[i], y[0][2 + i], 1e-5f * (1 + Math.abs(exact[i])) * Math.sqrt(s.patchRows()), "element " + i + " of " + s);
