@@ -30,6 +30,8 @@ def main():
     ap.add_argument("--steps", type=int, default=200)
     ap.add_argument("--batch", type=int, default=128)
     ap.add_argument("--rows", type=int, default=30)
+    ap.add_argument("--by-shape", action="store_true",
+                    help="one row per op and input shapes (a layer's convolution and its backward apart)")
     args = ap.parse_args()
     torch.set_num_threads(args.threads)
     torch.manual_seed(0)
@@ -47,16 +49,17 @@ def main():
         times.append(time.perf_counter() - t0)
     print(f"{args.model} batch {args.batch} threads {torch.get_num_threads()}: median step "
           f"{statistics.median(times) * 1e3:.3f} ms over {args.steps} steps (torch {torch.__version__})")
-    with torch.profiler.profile(activities=[torch.profiler.ProfilerActivity.CPU]) as prof:
+    with torch.profiler.profile(activities=[torch.profiler.ProfilerActivity.CPU], record_shapes=args.by_shape) as prof:
         for _ in range(args.steps):
             step()
     rows = []
-    for e in prof.key_averages():
-        rows.append((e.self_cpu_time_total / args.steps, e.cpu_time_total / args.steps, e.count / args.steps, e.key))
+    for e in prof.key_averages(group_by_input_shape=args.by_shape):
+        key = f"{e.key} {e.input_shapes}" if args.by_shape else e.key
+        rows.append((e.self_cpu_time_total / args.steps, e.cpu_time_total / args.steps, e.count / args.steps, key))
     rows.sort(reverse=True)
     total = sum(r[0] for r in rows)
     print(f"self CPU time per step under the profiler: {total:.1f} us")
-    print(f"{'self us/step':>12} {'total us/step':>13} {'calls':>6}  op")
+    print(f"{'self us/step':>12} {'total us/step':>13} {'calls':>6}  op" + (" [input shapes]" if args.by_shape else ""))
     for self_us, total_us, calls, key in rows[:args.rows]:
         print(f"{self_us:12.1f} {total_us:13.1f} {calls:6.1f}  {key}")
 

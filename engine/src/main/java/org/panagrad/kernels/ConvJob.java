@@ -29,7 +29,7 @@ final class ConvJob implements WorkerPool.Task {
     /** The forward pass's and the input gradient's chunks of images. */
     private final ClaimedChunks images = new ClaimedChunks();
     private float[] partials = new float[0];
-    /** The input gradient's weight, arranged once per call for every part (null where no part reads it). */
+    /** The input gradient's (or ChannelLanesForward's) weight, arranged once per call for every part (unused where no part reads it). */
     private float[] arranged = new float[0];
     private boolean arrangedUsed;
 
@@ -50,13 +50,15 @@ final class ConvJob implements WorkerPool.Task {
             WorkerPool pool = Gemm.pool();
             long macs = (long) s.batch() * s.outImageSize() * s.patchRows();
             int parts = macs >= GemmJob.PARALLEL_MIN_MACS * pool.threads() ? Math.min(pool.threads(), s.batch()) : 1;
-            arrangedUsed = kind == Kind.INPUT_GRADIENT && !s.depthwise() && ImplicitPatches.inputGradient(s)
+            boolean lanes = kind == Kind.FORWARD && ChannelLanesForward.applies(s);
+            arrangedUsed = lanes || kind == Kind.INPUT_GRADIENT && !s.depthwise() && ImplicitPatches.inputGradient(s)
                     && !(Simd.ENABLED && ShiftedTaps.applies(s));
             if (arrangedUsed) {
                 // Once per call, not per chunk of images: it costs a tenth of a chunk of layer3's 64 channels.
-                int size = ImplicitPatches.arrangedWeightFloats(s);
+                int size = lanes ? ChannelLanesForward.arrangedWeightFloats(s) : ImplicitPatches.arrangedWeightFloats(s);
                 if (arranged.length < size) arranged = new float[size];
-                ImplicitPatches.arrangeInputGradientWeight(s, b, bOff, arranged, 0);
+                if (lanes) ChannelLanesForward.arrangeWeight(s, b, bOff, arranged, 0);
+                else ImplicitPatches.arrangeInputGradientWeight(s, b, bOff, arranged, 0);
             }
             if (kind == Kind.WEIGHT_GRADIENT) {
                 runWeightGradient(pool, parts);
@@ -88,7 +90,8 @@ final class ConvJob implements WorkerPool.Task {
         float[] cols = cols(s);
         int[] rows = rows(s);
         if (kind == Kind.FORWARD) {
-            Convolution.forwardImages(s, n0, n1, a, aOff, b, bOff, bias, biasOff, relu, out, outOff, cols, rows, Simd.ENABLED);
+            Convolution.forwardImages(s, n0, n1, a, aOff, b, bOff, arrangedUsed ? arranged : null, bias, biasOff, relu, out, outOff,
+                    cols, rows, Simd.ENABLED);
         } else {
             Convolution.inputGradientImages(s, n0, n1, a, aOff, b, bOff, arrangedUsed ? arranged : null, out, outOff, cols, rows, Simd.ENABLED);
         }

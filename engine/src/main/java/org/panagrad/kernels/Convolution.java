@@ -13,7 +13,9 @@ package org.panagrad.kernels;
  * </ul>
  * The forward pass and the input gradient build no patches at all ({@link ImplicitPatches}, strided or not); nor
  * does the weight gradient, summed from the same padded copy. With few channels the products run on direct
- * kernels that pack nothing: the forward pass and the input gradient on {@link FewRowsProduct} (up to
+ * kernels that pack nothing: the forward pass of whole four-vector blocks of output channels at stride 1 with
+ * those channels in the lanes ({@link ChannelLanesForward}, resnet8's layer3.conv2), the other forward passes and
+ * the input gradient on {@link FewRowsProduct} (up to
  * {@link FewRowsProduct#MAX_ROWS} output, or input, channels per group), and the weight gradient on
  * {@link VectorColumnsProduct} (up to {@link ImplicitPatches#VECTOR_WEIGHT_GRADIENT_MAX_CHANNELS} output channels
  * per group, in whole vectors), every convolution of lenet5 and resnet8 among them; where those channels fill few of
@@ -66,8 +68,8 @@ public final class Convolution {
     static int patchBufferSize(ConvShape s) {
         if (s.patchesAreInput() || s.depthwise()) return 0;
         int columns = Patches.rowsPerBlock(s, PATCH_BLOCK_FLOATS) * s.outWidth();
-        int direct = Math.max(ImplicitPatches.scratchFloats(s), Math.max(TapDots.applies(s) ? TapDots.scratchFloats(s) : 0,
-                ShiftedTaps.applies(s) ? ShiftedTaps.scratchFloats(s) : 0));
+        int direct = Math.max(Math.max(ImplicitPatches.scratchFloats(s), ChannelLanesForward.applies(s) ? ChannelLanesForward.scratchFloats(s) : 0),
+                Math.max(TapDots.applies(s) ? TapDots.scratchFloats(s) : 0, ShiftedTaps.applies(s) ? ShiftedTaps.scratchFloats(s) : 0));
         return Math.max(direct, (s.patchRows() + (forwardTransposed(s) ? s.groupOutChannels() : 0)) * columns);
     }
 
@@ -84,11 +86,18 @@ public final class Convolution {
         return !s.patchesAreInput() && !s.depthwise() && og >= 32 && s.patchRows() >= 4 * og;
     }
 
-    /** The forward pass of images [n0, n1) with patches built in cols. */
-    static void forwardImages(ConvShape s, int n0, int n1, float[] x, int xOff, float[] w, int wOff, float[] bias,
+    /**
+     * The forward pass of images [n0, n1) with patches built in cols; arranged is the weight as
+     * {@link ChannelLanesForward#arrangeWeight} lays it out (null: arranged per call where needed).
+     */
+    static void forwardImages(ConvShape s, int n0, int n1, float[] x, int xOff, float[] w, int wOff, float[] arranged, float[] bias,
                               int biasOff, boolean relu, float[] y, int yOff, float[] cols, int[] rows, boolean simd) {
         if (s.depthwise()) {
             Depthwise.forward(s, n0, n1, x, xOff, w, wOff, bias, biasOff, relu, y, yOff, simd);
+            return;
+        }
+        if (ChannelLanesForward.applies(s)) {
+            ChannelLanesForward.forward(s, n0, n1, x, xOff, w, wOff, arranged, 0, bias, biasOff, relu, y, yOff, cols, rows, simd);
             return;
         }
         if (ImplicitPatches.forward(s)) {

@@ -49,9 +49,10 @@ final class ImplicitPatches {
 
     /** Ints of the row table that s needs here. */
     static int rowTableSize(ConvShape s) {
-        // The input gradient's: one phase's table, then (strided) every phase's; TapDots' taps in whole blocks.
-        return Math.max(Math.max(VectorColumnsProduct.paddedRows(s.patchRows()), s.patchRows() + TapDots.WIDE_TAPS),
-                2 * s.groupOutChannels() * s.kh() * s.kw());
+        // The input gradient's: one phase's table, then (strided) every phase's; TapDots' taps in whole blocks;
+        // ChannelLanesForward's positions.
+        return Math.max(Math.max(Math.max(VectorColumnsProduct.paddedRows(s.patchRows()), s.patchRows() + TapDots.WIDE_TAPS),
+                2 * s.groupOutChannels() * s.kh() * s.kw()), ChannelLanesForward.productRows(s));
     }
 
     // The forward pass: phase planes of the padded image.

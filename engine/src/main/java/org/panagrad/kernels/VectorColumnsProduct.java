@@ -41,6 +41,11 @@ final class VectorColumnsProduct {
      */
     private static final boolean FOUR_VECTORS = F != null && F.length() >= 16;
 
+    /** Whether width columns run entirely in blocks of six rows by four vectors ({@link #rows6x4}), its fastest form. */
+    static boolean inFourVectorBlocks(int width) {
+        return FOUR_VECTORS && width % (4 * LANES) == 0;
+    }
+
     /** m rounded up to whole blocks of {@link #ROWS}. */
     static int paddedRows(int m) {
         return (m + ROWS - 1) / ROWS * ROWS;

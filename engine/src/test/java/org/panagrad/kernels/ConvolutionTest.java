@@ -8,6 +8,7 @@ import java.util.List;
 import java.util.Random;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
@@ -123,7 +124,7 @@ class ConvolutionTest {
                 float[] cols = new float[Convolution.patchBufferSize(s)];
                 java.util.Arrays.fill(cols, Float.NaN);
                 int[] rows = new int[ImplicitPatches.rowTableSize(s)];
-                Convolution.forwardImages(s, 0, s.batch(), x, 0, w, 0, bias, 0, true, y[v], 0, cols, rows, v == 0);
+                Convolution.forwardImages(s, 0, s.batch(), x, 0, w, 0, null, bias, 0, true, y[v], 0, cols, rows, v == 0);
                 Convolution.inputGradientImages(s, 0, s.batch(), g, 0, w, 0, null, dx[v], 0, cols, rows, v == 0);
                 if (!weightsHere) continue;
                 // A buffer the other passes left dirty, and a partial sum to add to (accumulate).
@@ -277,6 +278,77 @@ class ConvolutionTest {
             assertTrue(Convolution.forwardTransposed(s), s.toString());
             check(s, rnd, true);
         }
+    }
+
+    /**
+     * ChannelLanesForward (output channels in the lanes), called directly so that it runs at both vector widths:
+     * its SIMD body gives the scalar twin's bits, both near a float64 sum with the bias and ReLU, at awkward
+     * geometries (positions not in whole blocks, 128 channels, two groups, padding wider than the kernel reaches,
+     * an odd channel count, a 5 x 5 kernel), images past the first and a buffer the call finds dirty.
+     */
+    @Test
+    void channelLanesForwardIsTheScalarTwinsBitsNearFloat64() {
+        Random rnd = new Random(8);
+        ConvShape[] shapes = {new ConvShape(2, 64, 7, 7, 64, 3, 3, 1, 1, 1, 1, 1, 1, 1),
+                new ConvShape(2, 24, 5, 6, 128, 3, 2, 1, 1, 0, 1, 1, 1, 1),
+                new ConvShape(1, 16, 4, 9, 128, 3, 3, 1, 1, 2, 1, 1, 1, 2),
+                new ConvShape(3, 5, 6, 5, 64, 5, 5, 1, 1, 2, 2, 1, 1, 1),
+                new ConvShape(2, 8, 1, 17, 64, 1, 3, 1, 1, 0, 1, 1, 1, 1)};
+        for (ConvShape s : shapes) {
+            assertTrue(s.kh() * s.kw() > 1 && s.strideH() == 1 && s.strideW() == 1, s.toString());
+            if (VectorColumnsProduct.inFourVectorBlocks(s.groupOutChannels())) assertTrue(ChannelLanesForward.applies(s), s.toString());
+            int xs = s.batch() * s.imageSize(), ys = s.batch() * s.outImageSize();
+            float[] x = KernelTestSupport.random(rnd, xs + 1, -1f, 1f), w = KernelTestSupport.random(rnd, s.outChannels() * s.patchRows() + 2, -1f, 1f);
+            float[] bias = KernelTestSupport.random(rnd, s.outChannels() + 3, -1f, 1f);
+            for (boolean relu : new boolean[] {false, true}) {
+                float[][] y = new float[2][ys + 2];
+                for (int v = 0; v < 2; v++) {
+                    float[] cols = new float[Convolution.patchBufferSize(s) + ChannelLanesForward.scratchFloats(s)];
+                    java.util.Arrays.fill(cols, Float.NaN);
+                    int[] rows = new int[ChannelLanesForward.productRows(s)];
+                    ChannelLanesForward.forward(s, 0, s.batch(), x, 1, w, 2, null, 0, relu ? bias : null, 3, relu, y[v], 2, cols, rows, v == 0);
+                }
+                assertArrayEquals(y[1], y[0], "SIMD against the scalar twin " + s + (relu ? " biased, ReLU" : ""));
+                if (Simd.ENABLED && ChannelLanesForward.applies(s)) {
+                    // Through the public call, whose job arranges the weight once for all its parts.
+                    float[] job = new float[ys + 2];
+                    Convolution.forward(s, x, 1, w, 2, relu ? bias : null, 3, relu, job, 2);
+                    assertArrayEquals(y[0], job, "Convolution.forward " + s);
+                }
+                float[] exact = forward64(s, x, 1, w, 2, relu ? bias : null, 3, relu);
+                for (int i = 0; i < ys; i++) {
+                    assertEquals(exact[i], y[0][2 + i], 1e-5f * (1 + Math.abs(exact[i])) * Math.sqrt(s.patchRows()), "element " + i + " of " + s);
+                }
+            }
+        }
+    }
+
+    /** The forward pass in float64 from the definition, rounded to float: y [batch, O, outH, outW]. */
+    private static float[] forward64(ConvShape s, float[] x, int xOff, float[] w, int wOff, float[] bias, int biasOff, boolean relu) {
+        int oh = s.outHeight(), ow = s.outWidth(), og = s.groupOutChannels(), cg = s.groupChannels();
+        float[] y = new float[s.batch() * s.outImageSize()];
+        for (int n = 0; n < s.batch(); n++) {
+            for (int o = 0; o < s.outChannels(); o++) {
+                int g = o / og;
+                for (int r = 0; r < oh; r++) {
+                    for (int q = 0; q < ow; q++) {
+                        double acc = bias == null ? 0 : bias[biasOff + o];
+                        for (int c = 0; c < cg; c++) {
+                            for (int i = 0; i < s.kh(); i++) {
+                                for (int j = 0; j < s.kw(); j++) {
+                                    int h = r * s.strideH() + i * s.dilationH() - s.padH(), e = q * s.strideW() + j * s.dilationW() - s.padW();
+                                    if (h < 0 || h >= s.height() || e < 0 || e >= s.width()) continue;
+                                    acc += (double) w[wOff + ((o * cg + c) * s.kh() + i) * s.kw() + j]
+                                            * x[xOff + ((n * s.channels() + g * cg + c) * s.height() + h) * s.width() + e];
+                                }
+                            }
+                        }
+                        y[((n * s.outChannels() + o) * oh + r) * ow + q] = (float) (relu ? Math.max(acc, 0) : acc);
+                    }
+                }
+            }
+        }
+        return y;
     }
 
     /** Large enough to split over images and claim weight chunks; the same bits on one thread and on two. */
