@@ -108,6 +108,7 @@ public final class KroneckerFactors {
         lowerStale = false;
     }
 
+    /** {@code SymmetricGemm.mirrorUpper}'s copy for the double factors (a plain loop: once per decomposition). */
     private static void mirrorUpper(double[] m, int off, int n) {
         for (int i = 1; i < n; i++) {
             for (int j = 0; j < i; j++) m[off + i * n + j] = m[off + j * n + i];

@@ -9,22 +9,32 @@ package org.panagrad.kernels;
  * from padded position {@code (r sH + i, q sW)} on; B is the weight arranged {@code (i, j, c)}-major, a row of og
  * per patch row. {@link ImplicitPatches#forward}'s products put the positions in the lanes at the padded plane's
  * width: on 7 x 7 images (a 9-wide plane) 64 columns computed for 49, and with 64 rows of A eight broadcasts per
- * 16 multiply-adds; here 56 rows (whole blocks of eight) for 49, and six broadcasts per 24.
+ * 16 multiply-adds; here 56 rows (whole blocks of eight) for 49, the first 48 with six broadcasts per 24 and the
+ * last eight with eight per 16.
  * <p>
  * Each output is summed from zero over (i, j, c) in that order with fused multiply-adds (the product's SIMD body
  * and its scalar twin alike), then the bias added and ReLU applied, as the other paths do in their own order.
  */
 final class ChannelLanesForward {
+    /**
+     * Output positions per image up to which this path is taken. It gains where the phase planes' padding wastes a
+     * large share of their columns (a 7 x 7 output computed over a 9-wide plane: 64 columns for 49); larger planes
+     * waste less and were not measured here, so they stay on the phase planes.
+     */
+    static final int MAX_POSITIONS = 64;
+
     private ChannelLanesForward() {}
 
     /**
-     * Whether the forward pass of s runs here: stride 1 and a kernel wider than 1 x 1. Measured (ConvAlternating,
+     * Whether the forward pass of s runs here: not depthwise, a kernel wider than 1 x 1, stride and dilation 1,
+     * output channels per group in whole four-vector blocks (16 lanes only, where that is a multiple of 64), at most
+     * {@link #MAX_POSITIONS} output positions, and the scratch within {@link ImplicitPatches#MAX_SCRATCH_FLOATS}. Measured (ConvAlternating,
      * thread CPU time, one JVM, against the phase planes of {@link ImplicitPatches}): resnet8's layer3.conv2 (64
      * channels, 7 x 7) 0.84x the time; its stride-2 layer3.conv1 level (0.98 [0.93-1.13]); its 1 x 1 stride-2
      * downsample 1.9x (32 steps of k per block, and a copy of every input element for the quarter it reads).
      */
     static boolean applies(ConvShape s) {
-        return !s.depthwise() && s.kh() * s.kw() > 1 && s.strideH() == 1 && s.strideW() == 1 && s.dilationH() == 1 && s.dilationW() == 1
+        return !s.depthwise() && s.kh() * s.kw() > 1 && s.positions() <= MAX_POSITIONS && s.strideH() == 1 && s.strideW() == 1 && s.dilationH() == 1 && s.dilationW() == 1
                 && VectorColumnsProduct.inFourVectorBlocks(s.groupOutChannels()) && scratchFloats(s) <= ImplicitPatches.MAX_SCRATCH_FLOATS;
     }
 

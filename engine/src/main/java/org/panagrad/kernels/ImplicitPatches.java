@@ -52,7 +52,7 @@ final class ImplicitPatches {
         // The input gradient's: one phase's table, then (strided) every phase's; TapDots' taps in whole blocks;
         // ChannelLanesForward's positions.
         return Math.max(Math.max(Math.max(VectorColumnsProduct.paddedRows(s.patchRows()), s.patchRows() + TapDots.WIDE_TAPS),
-                2 * s.groupOutChannels() * s.kh() * s.kw()), ChannelLanesForward.productRows(s));
+                2 * s.groupOutChannels() * s.kh() * s.kw()), ChannelLanesForward.applies(s) ? ChannelLanesForward.productRows(s) : 0);
     }
 
     // The forward pass: phase planes of the padded image.

@@ -40,9 +40,14 @@ final class NarrowGemm {
      */
     static final int TRANSPOSED_MAX_N = LANES == 8 ? Math.max(LANES, 2 * MR) : LANES;
 
-    /** Whether a product that is neither narrow nor small still runs here, by tiles of its transpose. */
+    /**
+     * Whether a product that is neither narrow nor small still runs here, by tiles of its transpose. Its sums are
+     * one pass over all of k from zero, where the blocked path adds k blocks' partial sums once k exceeds
+     * {@link BlockedGemm#WHOLE_K}: so at 8 lanes, n = 9 or 10 with A transposed, the bits differ between m below NR
+     * (blocked) and m of NR or more (here) for such a deep k; within one shape they never depend on the threads.
+     */
     static boolean transposedWide(int m, int n, int k, int aColStride) {
-        return n > LANES && n <= TRANSPOSED_MAX_N && aColStride != 1 && m >= NR && !small(m, n, k);
+        return n > LANES && transposedTiles(m, n, k, aColStride);
     }
 
     /** Products up to this many multiply-adds run here whatever their width (see the class comment). */
@@ -66,7 +71,11 @@ final class NarrowGemm {
      * transpose, too few to get them compiled by C2.
      */
     static boolean transposedTiles(GemmJob job) {
-        return job.aColStride != 1 && job.m >= NR && job.n <= TRANSPOSED_MAX_N && !small(job.m, job.n, job.k);
+        return transposedTiles(job.m, job.n, job.k, job.aColStride);
+    }
+
+    private static boolean transposedTiles(int m, int n, int k, int aColStride) {
+        return aColStride != 1 && m >= NR && n <= TRANSPOSED_MAX_N && !small(m, n, k);
     }
 
     /** Rows of C per kernel call, the unit of a parallel call's chunks. */

@@ -9,6 +9,7 @@ import java.util.Random;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
@@ -294,28 +295,32 @@ class ConvolutionTest {
                 new ConvShape(1, 16, 4, 9, 128, 3, 3, 1, 1, 2, 1, 1, 1, 2),
                 new ConvShape(3, 5, 6, 5, 64, 5, 5, 1, 1, 2, 2, 1, 1, 1),
                 new ConvShape(2, 8, 1, 17, 64, 1, 3, 1, 1, 0, 1, 1, 1, 1)};
+        // A plane larger than MAX_POSITIONS (unmeasured here) stays on the phase planes.
+        assertFalse(ChannelLanesForward.applies(new ConvShape(1, 64, 14, 14, 64, 3, 3, 1, 1, 1, 1, 1, 1, 1)));
         for (ConvShape s : shapes) {
             assertTrue(s.kh() * s.kw() > 1 && s.strideH() == 1 && s.strideW() == 1, s.toString());
             if (VectorColumnsProduct.inFourVectorBlocks(s.groupOutChannels())) assertTrue(ChannelLanesForward.applies(s), s.toString());
             int xs = s.batch() * s.imageSize(), ys = s.batch() * s.outImageSize();
             float[] x = KernelTestSupport.random(rnd, xs + 1, -1f, 1f), w = KernelTestSupport.random(rnd, s.outChannels() * s.patchRows() + 2, -1f, 1f);
             float[] bias = KernelTestSupport.random(rnd, s.outChannels() + 3, -1f, 1f);
-            for (boolean relu : new boolean[] {false, true}) {
+            for (int variant = 0; variant < 4; variant++) {
+                boolean relu = (variant & 1) != 0;
+                float[] b = (variant & 2) != 0 ? bias : null;
                 float[][] y = new float[2][ys + 2];
                 for (int v = 0; v < 2; v++) {
                     float[] cols = new float[Convolution.patchBufferSize(s) + ChannelLanesForward.scratchFloats(s)];
                     java.util.Arrays.fill(cols, Float.NaN);
                     int[] rows = new int[ChannelLanesForward.productRows(s)];
-                    ChannelLanesForward.forward(s, 0, s.batch(), x, 1, w, 2, null, 0, relu ? bias : null, 3, relu, y[v], 2, cols, rows, v == 0);
+                    ChannelLanesForward.forward(s, 0, s.batch(), x, 1, w, 2, null, 0, b, 3, relu, y[v], 2, cols, rows, v == 0);
                 }
-                assertArrayEquals(y[1], y[0], "SIMD against the scalar twin " + s + (relu ? " biased, ReLU" : ""));
+                assertArrayEquals(y[1], y[0], "SIMD against the scalar twin " + s + (b != null ? " biased" : "") + (relu ? ", ReLU" : ""));
                 if (Simd.ENABLED && ChannelLanesForward.applies(s)) {
                     // Through the public call, whose job arranges the weight once for all its parts.
                     float[] job = new float[ys + 2];
-                    Convolution.forward(s, x, 1, w, 2, relu ? bias : null, 3, relu, job, 2);
+                    Convolution.forward(s, x, 1, w, 2, b, 3, relu, job, 2);
                     assertArrayEquals(y[0], job, "Convolution.forward " + s);
                 }
-                float[] exact = forward64(s, x, 1, w, 2, relu ? bias : null, 3, relu);
+                float[] exact = forward64(s, x, 1, w, 2, b, 3, relu);
                 for (int i = 0; i < ys; i++) {
                     assertEquals(exact[i], y[0][2 + i], 1e-5f * (1 + Math.abs(exact[i])) * Math.sqrt(s.patchRows()), "element " + i + " of " + s);
                 }
