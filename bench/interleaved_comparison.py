@@ -30,9 +30,10 @@ time other processes held the core; the last column then gives each side's media
 is near 1 when the work runs on the calling thread only and nothing preempted it.
 
 --pin (1-thread cases) moves both sides, before each burst, onto the same vCPU, r mod 2 in round r: this VM's host
-runs one vCPU up to 1.5x slower for tens of seconds at times, with no steal visible and charged to the thread's CPU
-clock (bench/results/2026-12-07-zen5-session19-slowjvm.md), and Linux keeps each side on its own vCPU, so without it
-such an episode can fall on one side only for the whole comparison.
+runs one vCPU slower for tens of seconds at times (Panagrad's narrow product up to 1.7x, OpenBLAS's hardly), with
+no steal visible and charged to the thread's CPU clock (bench/results/2026-12-07-zen5-session19-slowjvm.md), and
+Linux keeps each side on its own vCPU, so without it such an episode can fall on one side only for the whole
+comparison. With it an episode shows as ratios alternating round by round; it still moves the ratio.
 
 --avx2 measures both sides' AVX2 code on an AVX-512 machine (issue 23): Panagrad's JVM under -XX:UseAVX=2 (256-bit
 preferred species, AVX2 instructions), OpenBLAS with OPENBLAS_CORETYPE=Haswell, and PyTorch also with
@@ -252,7 +253,7 @@ def main():
                     help="both sides' AVX2 code on an AVX-512 CPU: Panagrad under -XX:UseAVX=2, OpenBLAS as Haswell, "
                          "PyTorch with ATEN_CPU_CAPABILITY=avx2 and ONEDNN_MAX_CPU_ISA=AVX2")
     ap.add_argument("--pin", action="store_true",
-                    help="1-thread cases: both sides' bursts of round r on vCPU r mod 2 (a slow vCPU slows both alike)")
+                    help="1-thread cases: both sides' bursts of round r on vCPU r mod 2 (an episode of a slow vCPU then falls on both sides; it still moves the ratio)")
     ap.add_argument("--java", default="java")
     ap.add_argument("--python", default="/usr/bin/python3", help="interpreter with torch")
     args = ap.parse_args()

@@ -84,6 +84,15 @@ def main():
     args = ap.parse_args()
     flag_sets = [shlex.split(args.flags)] if args.flags_b is None else [shlex.split(args.flags), shlex.split(args.flags_b)]
     jvms = []
+    try:
+        measure(args, flag_sets, jvms)
+    finally:
+        for _, p in jvms:  # a failed start or burst must not leave the others running
+            if p.poll() is None:
+                p.kill()
+
+
+def measure(args, flag_sets, jvms):
     for i in range(args.jvms):
         flags = flag_sets[i % len(flag_sets)]
         jvms.append((" ".join(flags) or "default", start(jvm_command(args.java, args.jar, flags, args.case))))
@@ -122,7 +131,7 @@ def main():
     if args.pin:
         for i in range(len(jvms)):
             on = {w: [t for t, x in zip(times[i], where[i]) if x == w] for w in ("@0", "@1", "@u")}
-            print(f"  JVM {i}: " + ", ".join(f"{w[1:].replace('u', 'either vCPU')} {median(t):.1f}" if t else "" for w, t in on.items()))
+            print(f"  JVM {i}: " + ", ".join(f"{w[1:].replace('u', 'either vCPU')} {median(t):.1f}" for w, t in on.items() if t))
 
 
 if __name__ == "__main__":
