@@ -33,6 +33,7 @@ public final class ProgramInstructions {
         String model = System.getProperty("model", "lenet5");
         int threads = Integer.getInteger("threads", 1), reps = Integer.getInteger("reps", 100), warmup = Integer.getInteger("warmup", 1000);
         int batch = Integer.getInteger("batch", 128), top = Integer.getInteger("top", 20);
+        String tsv = System.getProperty("tsv");
         String[] names = System.getProperty("programs", "step,gradient,hvp-rr,hvp-fr").split(",");
         Gemm.setThreads(threads);
         ModelFixture f = new ModelFixture(model, batch, 42);
@@ -77,7 +78,6 @@ public final class ProgramInstructions {
             InstructionTimes t = InstructionTimes.of(e.getKey(), e.getValue(), reps);
             totals.put(e.getKey(), t.printSlowest(top));
             byOp.put(e.getKey(), t.byOp());
-            String tsv = System.getProperty("tsv");
             if (tsv != null) t.writeTsv(java.nio.file.Path.of(tsv + "-" + e.getKey() + ".tsv"));
         }
         for (Map.Entry<String, Runnable> e : runs.entrySet()) {

@@ -58,8 +58,7 @@ final class ChannelLanesForward {
 
     /** The padded copy, the arranged weight of every group, then the product. */
     static int scratchFloats(ConvShape s) {
-        int ld = VectorColumnsProduct.leadingDimension(s.groupOutChannels());
-        return imageFloats(s) + s.groups() * s.patchRows() * ld + productRows(s) * ld;
+        return imageFloats(s) + arrangedWeightFloats(s) + productRows(s) * VectorColumnsProduct.leadingDimension(s.groupOutChannels());
     }
 
     /** Floats of the weight as {@link #arrangeWeight} lays it out. */

@@ -327,7 +327,7 @@ class GemmTest {
 
     /**
      * At 8 lanes every k block's whole tiles of such a product go from the registers into C (BlockedGemm's
-     * FUSED_MAX_KC), at 16 lanes these deeper blocks go through the tile: either way each element is summed from
+     * FUSED_KC_LIMIT), at 16 lanes these deeper blocks go through the tile: either way each element is summed from
      * zero over k in order with FMAs (one k block: bit for bit) or matches the scalar twin (two k blocks, the
      * second through the tile), rows and columns around whole tiles, every transpose and mask kind.
      */
