@@ -326,10 +326,10 @@ class GemmTest {
     }
 
     /**
-     * At 8 lanes every k block's whole tiles of such a product go from the registers into C (BlockedGemm's
-     * FUSED_KC_LIMIT), at 16 lanes these deeper blocks go through the tile: either way each element is summed from
-     * zero over k in order with FMAs (one k block: bit for bit) or matches the scalar twin (two k blocks, the
-     * second through the tile), rows and columns around whole tiles, every transpose and mask kind.
+     * Every k block's whole tiles of such a product with step-major A panels go from the registers into C (at 16
+     * lanes a row-major A is packed as rows from BlockedGemm.FUSED_STORE_MAX_K on and goes through the tile):
+     * either way each element is summed from zero over k in order with FMAs (one k block: bit for bit) or matches
+     * the scalar twin (two k blocks), rows and columns around whole tiles, every transpose and mask kind.
      */
     @Test
     void deepTilesFromRegistersGiveTheTilesBits() {
