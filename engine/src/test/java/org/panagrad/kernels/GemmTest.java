@@ -518,7 +518,8 @@ class GemmTest {
         int wholeK = BlockedGemm.WHOLE_K;
         int[][] shapes = { // m, n, k, transB
                 {128, 500, 784, 0}, {128, 500, 784, 1}, {61, 200, 32, 0}, {13, 170, 300, 1}, {140, 333, 97, 0},
-                {126, 160, 33, 1}, {4, 200, wholeK, 0}, {30, 640, 129, 0}, {128, 500, wholeK + 5, 0}, {75, 300, 1030, 1}};
+                {126, 160, 33, 1}, {4, 200, wholeK, 0}, {30, 640, 129, 0}, {128, 500, wholeK + 5, 0}, {75, 300, 1030, 1},
+                {128, 784, 500, 1}}; // the last: a layer-1 input gradient dY W
         Random rnd = new Random(57);
         for (int i = 0; i < shapes.length; i++) {
             int[] s = shapes[i];
