@@ -37,9 +37,10 @@ final class BlockedGemm {
      */
     private static final int PACK_UNITS_PER_PART = 4;
     /**
-     * Below this k block, whole tiles of a product with alpha = 1, beta = 0 and no epilogue but a mask (GemmBench's,
-     * and ReLU's backward dY W^T of an output layer) go from the micro-kernel's registers straight into C
-     * ({@link GemmMicroKernel#multiplyPackedInto}): the tile's round trip is then a large share of the work.
+     * Below this k block a row-major A stays step-major at 16 lanes ({@link #rowsOfA}), so that whole tiles of a
+     * product with alpha = 1, beta = 0 and no epilogue but a mask (GemmBench's, and ReLU's backward dY W^T of an
+     * output layer) go from the micro-kernel's registers straight into C ({@link GemmMicroKernel#multiplyPackedInto}):
+     * the tile's round trip is then a large share of the work. (Step-major panels store so at every k block.)
      */
     static final int FUSED_STORE_MAX_K = 32;
     /**
@@ -95,15 +96,6 @@ final class BlockedGemm {
      * Below FUSED_STORE_MAX_K the step-major panels stay, for the kernels that store from registers.
      */
     static final boolean ROWS_OF_A = MR == 12;
-    /**
-     * Below this k block whole tiles (alpha = 1, beta = 0, no epilogue but a mask) go from registers into C:
-     * FUSED_STORE_MAX_K where A is packed as rows (16 lanes), every k block with the 5-row kernels (below 16 lanes;
-     * measured at 8, where a 5-row tile's round
-     * trip through the tile array costs a share of the FMAs even at k = 128 to 512 (under -XX:UseAVX=2 on a Zen 5,
-     * GemmAlternating, both jar orders: 784 x 500 x 128 TN 1.20-1.28x, 128 x 784 x 500 NT 1.05-1.28x, 1024^3 and
-     * 128 x 500 x 784 1.01-1.11x, whose first k block is stored so).
-     */
-    private static final int FUSED_KC_LIMIT = ROWS_OF_A ? FUSED_STORE_MAX_K : Integer.MAX_VALUE;
     /**
      * Floats from one row of a row-packed block of A to the next: a constant, so the micro-kernel's broadcasts
      * are fixed displacements. The deepest k block and 16 floats more, not a multiple of 1024 floats (rows 4 KB
@@ -322,7 +314,13 @@ final class BlockedGemm {
         int slice = Math.max(1, SLICE_FLOATS / (Math.max(1, kc) * NR)) * NR;
         float[] mask = lastBlock ? job.mask : null;
         boolean rows = rowsOfA(job, kc);
-        boolean fused = !rows && kc < FUSED_KC_LIMIT && job.alpha == 1f && beta == 0f
+        // Whole tiles of step-major A panels (alpha = 1, beta = 0, no epilogue but a mask) go from registers into C
+        // at every k block: a tile's round trip through the tile array costs a share of the FMAs even at k = 128 to
+        // 512. Measured at 8 lanes (5-row kernels, under -XX:UseAVX=2 on a Zen 5, GemmAlternating, both jar orders:
+        // 784 x 500 x 128 TN 1.20-1.28x, 128 x 784 x 500 NT 1.05-1.28x, 1024^3 and 128 x 500 x 784 1.01-1.11x, whose
+        // first k block is stored so) and at 16 (12-row kernels: 784 x 500 x 128 TN 1.03-1.05x). Panels packed as
+        // rows (ROWS_OF_A: 16 lanes, from FUSED_STORE_MAX_K on) go through the tile.
+        boolean fused = !rows && job.alpha == 1f && beta == 0f
                 && !(lastBlock && (job.bias != null || job.relu));
         for (int j0 = 0; j0 < nc; j0 += slice) {
             int j1 = Math.min(nc, j0 + slice);

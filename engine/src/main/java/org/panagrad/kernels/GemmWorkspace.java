@@ -26,8 +26,11 @@ final class GemmWorkspace {
     final float[] transposedTile = new float[NR * MR + LANES];
     /** One vector's results on their way to a row of C narrower than a vector. */
     final float[] row = new float[LANES];
-    /** The 16-lane register transpose's rows between its third and fourth stage (GemmTranspose.transpose16). */
-    final float[] transposeMiddle = new float[LANES == 16 ? GemmTranspose.MIDDLE_STEPS * 16 : 0];
+    /**
+     * The 16-lane register transpose's rows between its third and fourth stage: 16 rows in the first half
+     * (GemmTranspose.transpose16), 32 for a B panel (GemmTranspose.panel16).
+     */
+    final float[] transposeMiddle = new float[LANES == 16 ? GemmTranspose.MIDDLE_STEPS * 32 : 0];
     /** The 16-lane transpose's columns of one block as its fourth stage assembles them (GemmTranspose.halves). */
     final float[] transposeColumns = new float[LANES == 16 ? 16 * GemmTranspose.COLUMN_SLOT : 0];
     private float[] packedA = new float[0];

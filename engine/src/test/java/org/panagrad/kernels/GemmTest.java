@@ -326,10 +326,10 @@ class GemmTest {
     }
 
     /**
-     * At 8 lanes every k block's whole tiles of such a product go from the registers into C (BlockedGemm's
-     * FUSED_KC_LIMIT), at 16 lanes these deeper blocks go through the tile: either way each element is summed from
-     * zero over k in order with FMAs (one k block: bit for bit) or matches the scalar twin (two k blocks, the
-     * second through the tile), rows and columns around whole tiles, every transpose and mask kind.
+     * Every k block's whole tiles of such a product with step-major A panels go from the registers into C (at 16
+     * lanes a row-major A is packed as rows from BlockedGemm.FUSED_STORE_MAX_K on and goes through the tile):
+     * either way each element is summed from zero over k in order with FMAs (one k block: bit for bit) or matches
+     * the scalar twin (two k blocks), rows and columns around whole tiles, every transpose and mask kind.
      */
     @Test
     void deepTilesFromRegistersGiveTheTilesBits() {
@@ -518,7 +518,8 @@ class GemmTest {
         int wholeK = BlockedGemm.WHOLE_K;
         int[][] shapes = { // m, n, k, transB
                 {128, 500, 784, 0}, {128, 500, 784, 1}, {61, 200, 32, 0}, {13, 170, 300, 1}, {140, 333, 97, 0},
-                {126, 160, 33, 1}, {4, 200, wholeK, 0}, {30, 640, 129, 0}, {128, 500, wholeK + 5, 0}, {75, 300, 1030, 1}};
+                {126, 160, 33, 1}, {4, 200, wholeK, 0}, {30, 640, 129, 0}, {128, 500, wholeK + 5, 0}, {75, 300, 1030, 1},
+                {128, 784, 500, 1}}; // the last: a layer-1 input gradient dY W
         Random rnd = new Random(57);
         for (int i = 0; i < shapes.length; i++) {
             int[] s = shapes[i];
