@@ -68,7 +68,9 @@ public final class Convolution {
     static int patchBufferSize(ConvShape s) {
         if (s.patchesAreInput() || s.depthwise()) return 0;
         int columns = Patches.rowsPerBlock(s, PATCH_BLOCK_FLOATS) * s.outWidth();
-        int direct = Math.max(Math.max(ImplicitPatches.scratchFloats(s), ChannelLanesForward.applies(s) ? ChannelLanesForward.scratchFloats(s) : 0),
+        int lanes = Math.max(ChannelLanesForward.applies(s) ? ChannelLanesForward.scratchFloats(s) : 0,
+                ChannelLanesForward.inputGradientApplies(s) ? ChannelLanesForward.inputGradientScratchFloats(s) : 0);
+        int direct = Math.max(Math.max(ImplicitPatches.scratchFloats(s), lanes),
                 Math.max(TapDots.applies(s) ? TapDots.scratchFloats(s) : 0, ShiftedTaps.applies(s) ? ShiftedTaps.scratchFloats(s) : 0));
         return Math.max(direct, (s.patchRows() + (forwardTransposed(s) ? s.groupOutChannels() : 0)) * columns);
     }
@@ -138,8 +140,8 @@ public final class Convolution {
     }
 
     /**
-     * The input gradient of images [n0, n1); arranged is the weight as {@link ImplicitPatches#arrangeInputGradientWeight}
-     * lays it out (null: arranged per call where needed).
+     * The input gradient of images [n0, n1); arranged is the weight as {@link ChannelLanesForward#arrangeInputGradientWeight}
+     * or {@link ImplicitPatches#arrangeInputGradientWeight} lays it out, whichever runs (null: arranged per call where needed).
      */
     static void inputGradientImages(ConvShape s, int n0, int n1, float[] dy, int dyOff, float[] w, int wOff, float[] arranged,
                                     float[] dx, int dxOff, float[] cols, int[] rows, boolean simd) {
@@ -149,6 +151,10 @@ public final class Convolution {
         }
         // Tap by tap first; with a non-finite weight on the exact path (see ShiftedTaps).
         if (simd && ShiftedTaps.applies(s) && ShiftedTaps.inputGradient(s, n0, n1, dy, dyOff, w, wOff, dx, dxOff, cols)) return;
+        if (ChannelLanesForward.inputGradientApplies(s)) {
+            ChannelLanesForward.inputGradient(s, n0, n1, dy, dyOff, w, wOff, arranged, 0, dx, dxOff, cols, rows, simd);
+            return;
+        }
         if (ImplicitPatches.inputGradient(s)) {
             ImplicitPatches.inputGradient(s, n0, n1, dy, dyOff, w, wOff, arranged, 0, dx, dxOff, cols, rows, simd);
             return;
