@@ -2,15 +2,19 @@ package org.panagrad.kernels;
 
 /**
  * The forward pass of a convolution with its output channels in the lanes, for groups of whole four-vector blocks
- * of output channels (resnet8's layer3, 64): per image and group, the image copied zero-padded and channel-last
- * (padded position-major, the group's cg channels of a position together), then
- * {@code Y_g^T (positions x og) = P · W_g^T} on {@link VectorColumnsProduct}, whose row for output position (r, q)
- * is read in place from that copy: for each tap row i, one run of {@code kw cg} values (taps j, then channels c)
- * from padded position {@code (r sH + i, q sW)} on; B is the weight arranged {@code (i, j, c)}-major, a row of og
- * per patch row. {@link ImplicitPatches#forward}'s products put the positions in the lanes at the padded plane's
- * width: on 7 x 7 images (a 9-wide plane) 64 columns computed for 49, and with 64 rows of A eight broadcasts per
- * 16 multiply-adds; here 56 rows (whole blocks of eight) for 49, the first 48 with six broadcasts per 24 and the
- * last eight with eight per 16.
+ * of output channels (resnet8's layer3, 64), and, in the same form, the stride-1 input gradient with the input
+ * channels in the lanes. Per image and group, the image copied zero-padded and channel-last (padded position-major,
+ * the group's cg channels of a position together), then {@code Y_g^T (positions x og) = P · W_g^T} on
+ * {@link VectorColumnsProduct}, whose row for output position (r, q) is read in place from that copy: for each tap
+ * row i, one run of {@code kw cg} values (taps j, then channels c) from padded position {@code (r sH + i, q sW)} on;
+ * B is the weight arranged {@code (i, j, c)}-major, a row of og per patch row. {@link ImplicitPatches#forward}'s
+ * products put the positions in the lanes at the padded plane's width: on 7 x 7 images (a 9-wide plane) 64 columns
+ * computed for 49, and with 64 rows of A eight broadcasts per 16 multiply-adds; here 56 rows (whole blocks of eight)
+ * for 49, the first 48 with six broadcasts per 24 and the last eight with eight per 16.
+ * <p>
+ * The input gradient at stride 1 is that forward pass of dY, padded by {@code kh - 1 - padH} ({@code kw - 1 - padW}),
+ * with the weight flipped and its channel axes swapped: {@code dX[c](e, f)} is the sum over (i', j', o) of
+ * {@code dYpadded[o](e + i', f + j') w[o][c](kh - 1 - i', kw - 1 - j')}.
  * <p>
  * Each output is summed from zero over (i, j, c) in that order with fused multiply-adds (the product's SIMD body
  * and its scalar twin alike), then the bias added and ReLU applied, as the other paths do in their own order.
@@ -30,8 +34,13 @@ final class ChannelLanesForward {
      * output channels per group in whole four-vector blocks (16 lanes only, where that is a multiple of 64), at most
      * {@link #MAX_POSITIONS} output positions, and the scratch within {@link ImplicitPatches#MAX_SCRATCH_FLOATS}. Measured (ConvAlternating,
      * thread CPU time, one JVM, against the phase planes of {@link ImplicitPatches}): resnet8's layer3.conv2 (64
-     * channels, 7 x 7) 0.84x the time; its stride-2 layer3.conv1 level (0.98 [0.93-1.13]); its 1 x 1 stride-2
-     * downsample 1.9x (32 steps of k per block, and a copy of every input element for the quarter it reads).
+     * channels, 7 x 7) 0.84x the time; its stride-2 layer3.conv1 level (0.98 [0.93-1.13]), where the copy into
+     * the channel-last image took 1.3 of its 2.9 ms (the product alone 1.6). Copied channel by channel instead
+     * (plane read front to back, stores cg apart) that pass took 0.75x the phase planes' time, but the step with
+     * it taken was level against the step without (session 20: 0.978 and 1.026 in the two jar orders), so stride 2
+     * stays on the phase planes. The 1 x 1 stride-2 downsample 1.9x (32 steps of k per block, and a copy of every
+     * input element for the quarter it reads). 32 output channels (two vectors, rows8x2) at 14 x 14 with room for
+     * 256 positions: layer2.conv2's forward pass 1.16-1.22x.
      */
     static boolean applies(ConvShape s) {
         return !s.depthwise() && s.kh() * s.kw() > 1 && s.positions() <= MAX_POSITIONS && s.strideH() == 1 && s.strideW() == 1 && s.dilationH() == 1 && s.dilationW() == 1
@@ -82,16 +91,14 @@ final class ChannelLanesForward {
                 bias, biasOff, relu, y, yOff, s.outImageSize(), cols, rows, simd);
     }
 
-    // The input gradient at stride 1: a forward pass of dY, padded by kh - 1 - padH (kw - 1 - padW), with the weight
-    // flipped and its channel axes swapped: dX[c](e, f) = sum over (i', j', o) of dYpadded[o](e + i', f + j')
-    // W[o][c](kh - 1 - i', kw - 1 - j'), the input channels in the lanes.
-
     /**
      * Whether the input gradient of s runs here: not depthwise, a kernel wider than 1 x 1, stride and dilation 1,
      * padding that every input element's taps reach ({@code padH < kh}, {@code padW < kw}), input channels per group
      * in whole four-vector blocks, at most {@link #MAX_POSITIONS} input positions, and the scratch within
      * {@link ImplicitPatches#MAX_SCRATCH_FLOATS}. Measured (ConvAlternating, thread CPU time, one JVM, against
-     * {@link ImplicitPatches#inputGradient}): MEASURED.
+     * {@link ImplicitPatches#inputGradient}): resnet8's layer3.conv2 0.80-0.81x the time (4.2 -> 3.4 ms, both jar
+     * orders); with 32 input channels (two vectors) layer2.conv2's 1.11-1.16x, so those stay there. The stride-2
+     * input gradient would need one product per input phase and was not built.
      */
     static boolean inputGradientApplies(ConvShape s) {
         return !s.depthwise() && s.kh() * s.kw() > 1 && s.height() * s.width() <= MAX_POSITIONS && s.strideH() == 1 && s.strideW() == 1

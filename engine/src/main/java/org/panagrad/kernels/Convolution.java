@@ -14,8 +14,9 @@ package org.panagrad.kernels;
  * The forward pass and the input gradient build no patches at all ({@link ImplicitPatches}, strided or not); nor
  * does the weight gradient, summed from the same padded copy. With few channels the products run on direct
  * kernels that pack nothing: the forward pass of whole four-vector blocks of output channels at stride 1 with
- * those channels in the lanes ({@link ChannelLanesForward}, resnet8's layer3.conv2), the other forward passes and
- * the input gradient on {@link FewRowsProduct} (up to
+ * those channels in the lanes ({@link ChannelLanesForward}, resnet8's layer3.conv2), and its stride-1 input
+ * gradient in the same form with the input channels in the lanes, the other forward passes and
+ * the input gradients on {@link FewRowsProduct} (up to
  * {@link FewRowsProduct#MAX_ROWS} output, or input, channels per group), and the weight gradient on
  * {@link VectorColumnsProduct} (up to {@link ImplicitPatches#VECTOR_WEIGHT_GRADIENT_MAX_CHANNELS} output channels
  * per group, in whole vectors), every convolution of lenet5 and resnet8 among them; where those channels fill few of
