@@ -2,15 +2,19 @@ package org.panagrad.kernels;
 
 /**
  * The forward pass of a convolution with its output channels in the lanes, for groups of whole four-vector blocks
- * of output channels (resnet8's layer3, 64): per image and group, the image copied zero-padded and channel-last
- * (padded position-major, the group's cg channels of a position together), then
- * {@code Y_g^T (positions x og) = P · W_g^T} on {@link VectorColumnsProduct}, whose row for output position (r, q)
- * is read in place from that copy: for each tap row i, one run of {@code kw cg} values (taps j, then channels c)
- * from padded position {@code (r sH + i, q sW)} on; B is the weight arranged {@code (i, j, c)}-major, a row of og
- * per patch row. {@link ImplicitPatches#forward}'s products put the positions in the lanes at the padded plane's
- * width: on 7 x 7 images (a 9-wide plane) 64 columns computed for 49, and with 64 rows of A eight broadcasts per
- * 16 multiply-adds; here 56 rows (whole blocks of eight) for 49, the first 48 with six broadcasts per 24 and the
- * last eight with eight per 16.
+ * of output channels (resnet8's layer3, 64), and, in the same form, the stride-1 input gradient with the input
+ * channels in the lanes. Per image and group, the image copied zero-padded and channel-last (padded position-major,
+ * the group's cg channels of a position together), then {@code Y_g^T (positions x og) = P · W_g^T} on
+ * {@link VectorColumnsProduct}, whose row for output position (r, q) is read in place from that copy: for each tap
+ * row i, one run of {@code kw cg} values (taps j, then channels c) from padded position {@code (r sH + i, q sW)} on;
+ * B is the weight arranged {@code (i, j, c)}-major, a row of og per patch row. {@link ImplicitPatches#forward}'s
+ * products put the positions in the lanes at the padded plane's width: on 7 x 7 images (a 9-wide plane) 64 columns
+ * computed for 49, and with 64 rows of A eight broadcasts per 16 multiply-adds; here 56 rows (whole blocks of eight)
+ * for 49, the first 48 with six broadcasts per 24 and the last eight with eight per 16.
+ * <p>
+ * The input gradient at stride 1 is that forward pass of dY, padded by {@code kh - 1 - padH} ({@code kw - 1 - padW}),
+ * with the weight flipped and its channel axes swapped: {@code dX[c](e, f)} is the sum over (i', j', o) of
+ * {@code dYpadded[o](e + i', f + j') w[o][c](kh - 1 - i', kw - 1 - j')}.
  * <p>
  * Each output is summed from zero over (i, j, c) in that order with fused multiply-adds (the product's SIMD body
  * and its scalar twin alike), then the bias added and ReLU applied, as the other paths do in their own order.
@@ -30,8 +34,13 @@ final class ChannelLanesForward {
      * output channels per group in whole four-vector blocks (16 lanes only, where that is a multiple of 64), at most
      * {@link #MAX_POSITIONS} output positions, and the scratch within {@link ImplicitPatches#MAX_SCRATCH_FLOATS}. Measured (ConvAlternating,
      * thread CPU time, one JVM, against the phase planes of {@link ImplicitPatches}): resnet8's layer3.conv2 (64
-     * channels, 7 x 7) 0.84x the time; its stride-2 layer3.conv1 level (0.98 [0.93-1.13]); its 1 x 1 stride-2
-     * downsample 1.9x (32 steps of k per block, and a copy of every input element for the quarter it reads).
+     * channels, 7 x 7) 0.84x the time; its stride-2 layer3.conv1 level (0.98 [0.93-1.13]), where the copy into
+     * the channel-last image took 1.3 of its 2.9 ms (the product alone 1.6). Copied channel by channel instead
+     * (plane read front to back, stores cg apart) that pass took 0.75x the phase planes' time, but the step with
+     * it taken was level against the step without (session 20: 0.978 and 1.026 in the two jar orders), so stride 2
+     * stays on the phase planes. The 1 x 1 stride-2 downsample 1.9x (32 steps of k per block, and a copy of every
+     * input element for the quarter it reads). 32 output channels (two vectors, rows8x2) at 14 x 14 with room for
+     * 256 positions: layer2.conv2's forward pass 1.16-1.22x.
      */
     static boolean applies(ConvShape s) {
         return !s.depthwise() && s.kh() * s.kw() > 1 && s.positions() <= MAX_POSITIONS && s.strideH() == 1 && s.strideW() == 1 && s.dilationH() == 1 && s.dilationW() == 1
@@ -72,27 +81,108 @@ final class ChannelLanesForward {
      */
     static void forward(ConvShape s, int n0, int n1, float[] x, int xOff, float[] w, int wOff, float[] arranged, int arrangedOff,
                         float[] bias, int biasOff, boolean relu, float[] y, int yOff, float[] cols, int[] rows, boolean simd) {
-        int cg = s.groupChannels(), og = s.groupOutChannels(), kg = s.patchRows(), p = s.positions();
-        int ld = VectorColumnsProduct.leadingDimension(og), wp = paddedWidth(s), m = productRows(s);
-        int product = imageFloats(s) + arrangedWeightFloats(s);
         if (arranged == null) {
             arranged = cols;
             arrangedOff = imageFloats(s);
             arrangeWeight(s, w, wOff, cols, arrangedOff);
         }
+        run(s.groupChannels(), s.groupOutChannels(), s.groups(), s.height(), s.width(), s.padH(), s.padW(), s.kh(), s.kw(),
+                s.strideH(), s.strideW(), s.outHeight(), s.outWidth(), n0, n1, x, xOff, s.imageSize(), arranged, arrangedOff,
+                bias, biasOff, relu, y, yOff, s.outImageSize(), cols, rows, simd);
+    }
+
+    /**
+     * Whether the input gradient of s runs here: not depthwise, a kernel wider than 1 x 1, stride and dilation 1,
+     * padding that every input element's taps reach ({@code padH < kh}, {@code padW < kw}), input channels per group
+     * in whole four-vector blocks, at most {@link #MAX_POSITIONS} input positions, and the scratch within
+     * {@link ImplicitPatches#MAX_SCRATCH_FLOATS}. Measured (ConvAlternating, thread CPU time, one JVM, against
+     * {@link ImplicitPatches#inputGradient}): resnet8's layer3.conv2 0.80-0.81x the time (4.2 -> 3.4 ms, both jar
+     * orders); with 32 input channels (two vectors) layer2.conv2's 1.11-1.16x, so those stay there. The stride-2
+     * input gradient would need one product per input phase and was not built.
+     */
+    static boolean inputGradientApplies(ConvShape s) {
+        return !s.depthwise() && s.kh() * s.kw() > 1 && s.height() * s.width() <= MAX_POSITIONS && s.strideH() == 1 && s.strideW() == 1
+                && s.dilationH() == 1 && s.dilationW() == 1 && s.padH() < s.kh() && s.padW() < s.kw()
+                && VectorColumnsProduct.inFourVectorBlocks(s.groupChannels()) && inputGradientScratchFloats(s) <= ImplicitPatches.MAX_SCRATCH_FLOATS;
+    }
+
+    /** Rows of the input gradient's product: the input positions in whole blocks of {@link VectorColumnsProduct#ROWS}. */
+    static int inputGradientRows(ConvShape s) {
+        return VectorColumnsProduct.paddedRows(s.height() * s.width());
+    }
+
+    /** The padded dY channel-last, the arranged weight of every group, then the product. */
+    static int inputGradientScratchFloats(ConvShape s) {
+        int padded = (s.outHeight() + 2 * (s.kh() - 1 - s.padH())) * (s.outWidth() + 2 * (s.kw() - 1 - s.padW())) * s.groupOutChannels();
+        return padded + inputGradientArrangedFloats(s) + inputGradientRows(s) * VectorColumnsProduct.leadingDimension(s.groupChannels());
+    }
+
+    /** Floats of the weight as {@link #arrangeInputGradientWeight} lays it out. */
+    static int inputGradientArrangedFloats(ConvShape s) {
+        return s.groups() * s.kh() * s.kw() * s.groupOutChannels() * VectorColumnsProduct.leadingDimension(s.groupChannels());
+    }
+
+    /**
+     * Each group's weight flipped, as rows (i', j', o) of cg values, ld apart, at to[at..]: row (i', j', o) holds
+     * w[o][c](kh - 1 - i', kw - 1 - j') for every c. Arranged once per call, as {@link #arrangeWeight}.
+     */
+    static void arrangeInputGradientWeight(ConvShape s, float[] w, int wOff, float[] to, int at) {
+        int cg = s.groupChannels(), og = s.groupOutChannels(), kh = s.kh(), kw = s.kw();
+        int ld = VectorColumnsProduct.leadingDimension(cg);
+        for (int g = 0; g < s.groups(); g++) {
+            for (int o = 0; o < og; o++) {
+                for (int c = 0; c < cg; c++) {
+                    for (int i = 0; i < kh; i++) {
+                        for (int j = 0; j < kw; j++) {
+                            int row = ((g * kh + kh - 1 - i) * kw + kw - 1 - j) * og + o;
+                            to[at + row * ld + c] = w[wOff + (((g * og + o) * cg + c) * kh + i) * kw + j];
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    /**
+     * dx = the input gradient of images [n0, n1) for dy, as {@link Convolution#inputGradient}, with the weight arranged
+     * by {@link #arrangeInputGradientWeight} at arranged[arrangedOff..] (null: arranged here into cols).
+     */
+    static void inputGradient(ConvShape s, int n0, int n1, float[] dy, int dyOff, float[] w, int wOff, float[] arranged, int arrangedOff,
+                              float[] dx, int dxOff, float[] cols, int[] rows, boolean simd) {
+        int padH = s.kh() - 1 - s.padH(), padW = s.kw() - 1 - s.padW();
+        if (arranged == null) {
+            arranged = cols;
+            arrangedOff = (s.outHeight() + 2 * padH) * (s.outWidth() + 2 * padW) * s.groupOutChannels();
+            arrangeInputGradientWeight(s, w, wOff, cols, arrangedOff);
+        }
+        run(s.groupOutChannels(), s.groupChannels(), s.groups(), s.outHeight(), s.outWidth(), padH, padW, s.kh(), s.kw(), 1, 1,
+                s.height(), s.width(), n0, n1, dy, dyOff, s.outImageSize(), arranged, arrangedOff, null, 0, false, dx, dxOff,
+                s.imageSize(), cols, rows, simd);
+    }
+
+    /**
+     * The product of images [n0, n1) for the convolution of cg channels (per group) of h x w planes, padded by
+     * (padH, padW), to og channels of oh x ow planes, with the weight arranged at arranged[arrangedOff..]
+     * ({@link #arrangeWeight}'s layout); images xImage floats apart from x[xOff..], yImage apart from y[yOff..].
+     */
+    private static void run(int cg, int og, int groups, int h, int w, int padH, int padW, int kh, int kw, int sH, int sW, int oh, int ow,
+                            int n0, int n1, float[] x, int xOff, int xImage, float[] arranged, int arrangedOff, float[] bias, int biasOff,
+                            boolean relu, float[] y, int yOff, int yImage, float[] cols, int[] rows, boolean simd) {
+        int kg = kh * kw * cg, p = oh * ow, ld = VectorColumnsProduct.leadingDimension(og), wp = w + 2 * padW;
+        int m = VectorColumnsProduct.paddedRows(p), image = (h + 2 * padH) * wp * cg;
+        int product = image + groups * kg * ld;
         // The borders stay zero: each image writes only the inside.
-        Elementwise.fill(imageFloats(s), 0f, cols, 0);
-        for (int r = 0, pos = 0; r < s.outHeight(); r++) {
-            for (int q = 0; q < s.outWidth(); q++) rows[pos++] = (r * s.strideH() * wp + q * s.strideW()) * cg;
+        Elementwise.fill(image, 0f, cols, 0);
+        for (int r = 0, pos = 0; r < oh; r++) {
+            for (int q = 0; q < ow; q++) rows[pos++] = (r * sH * wp + q * sW) * cg;
         }
         for (int pos = p; pos < m; pos++) rows[pos] = rows[p - 1];
         for (int im = n0; im < n1; im++) {
-            for (int g = 0; g < s.groups(); g++) {
-                channelLast(s, x, xOff + im * s.imageSize() + g * cg * s.height() * s.width(), cols);
-                VectorColumnsProduct.multiply(m, s.kh(), s.kw() * cg, wp * cg, 1, cols, 0, rows, arranged, arrangedOff + g * kg * ld,
-                        s.kw() * cg * ld, cols, product, false, og, simd);
-                writeOut(og, p, cols, product, ld, bias, bias == null ? 0 : biasOff + g * og, relu, y,
-                        yOff + im * s.outImageSize() + g * og * p);
+            for (int g = 0; g < groups; g++) {
+                channelLast(cg, h, w, padH, padW, x, xOff + im * xImage + g * cg * h * w, cols);
+                VectorColumnsProduct.multiply(m, kh, kw * cg, wp * cg, 1, cols, 0, rows, arranged, arrangedOff + g * kg * ld,
+                        kw * cg * ld, cols, product, false, og, simd);
+                writeOut(og, p, cols, product, ld, bias, bias == null ? 0 : biasOff + g * og, relu, y, yOff + im * yImage + g * og * p);
             }
         }
     }
@@ -122,21 +212,21 @@ final class ChannelLanesForward {
      * BLOCK channels go position by position, so each position's stores are contiguous and the reads are BLOCK
      * sequential streams.
      */
-    private static void channelLast(ConvShape s, float[] x, int from, float[] cols) {
+    private static void channelLast(int cg, int h, int w, int padH, int padW, float[] x, int from, float[] cols) {
         final int block = 16;
-        int cg = s.groupChannels(), h = s.height(), w = s.width(), plane = h * w, wp = paddedWidth(s);
+        int plane = h * w, wp = w + 2 * padW;
         int c = 0;
         for (; c + block <= cg; c += block) {
             for (int e = 0; e < h; e++) {
                 for (int f = 0; f < w; f++) {
-                    int d = ((e + s.padH()) * wp + f + s.padW()) * cg + c, src = from + c * plane + e * w + f;
+                    int d = ((e + padH) * wp + f + padW) * cg + c, src = from + c * plane + e * w + f;
                     for (int k = 0; k < block; k++) cols[d + k] = x[src + k * plane];
                 }
             }
         }
         for (; c < cg; c++) {
             for (int e = 0; e < h; e++) {
-                for (int f = 0; f < w; f++) cols[((e + s.padH()) * wp + f + s.padW()) * cg + c] = x[from + c * plane + e * w + f];
+                for (int f = 0; f < w; f++) cols[((e + padH) * wp + f + padW) * cg + c] = x[from + c * plane + e * w + f];
             }
         }
     }

@@ -51,13 +51,16 @@ final class ConvJob implements WorkerPool.Task {
             long macs = (long) s.batch() * s.outImageSize() * s.patchRows();
             int parts = macs >= GemmJob.PARALLEL_MIN_MACS * pool.threads() ? Math.min(pool.threads(), s.batch()) : 1;
             boolean lanes = kind == Kind.FORWARD && ChannelLanesForward.applies(s);
-            arrangedUsed = lanes || kind == Kind.INPUT_GRADIENT && !s.depthwise() && ImplicitPatches.inputGradient(s)
-                    && !(Simd.ENABLED && ShiftedTaps.applies(s));
+            boolean gradient = kind == Kind.INPUT_GRADIENT && !s.depthwise() && !(Simd.ENABLED && ShiftedTaps.applies(s));
+            boolean lanesGradient = gradient && ChannelLanesForward.inputGradientApplies(s);
+            arrangedUsed = lanes || lanesGradient || gradient && ImplicitPatches.inputGradient(s);
             if (arrangedUsed) {
                 // Once per call, not per chunk of images: it costs a tenth of a chunk of layer3's 64 channels.
-                int size = lanes ? ChannelLanesForward.arrangedWeightFloats(s) : ImplicitPatches.arrangedWeightFloats(s);
+                int size = lanes ? ChannelLanesForward.arrangedWeightFloats(s)
+                        : lanesGradient ? ChannelLanesForward.inputGradientArrangedFloats(s) : ImplicitPatches.arrangedWeightFloats(s);
                 if (arranged.length < size) arranged = new float[size];
                 if (lanes) ChannelLanesForward.arrangeWeight(s, b, bOff, arranged, 0);
+                else if (lanesGradient) ChannelLanesForward.arrangeInputGradientWeight(s, b, bOff, arranged, 0);
                 else ImplicitPatches.arrangeInputGradientWeight(s, b, bOff, arranged, 0);
             }
             if (kind == Kind.WEIGHT_GRADIENT) {

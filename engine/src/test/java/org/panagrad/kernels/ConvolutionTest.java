@@ -328,6 +328,81 @@ class ConvolutionTest {
         }
     }
 
+    /**
+     * ChannelLanesForward's input gradient (the flipped weight over the padded dY, input channels in the lanes),
+     * called directly so that it runs at both vector widths: its SIMD body gives the scalar twin's bits, both near a
+     * float64 sum, at awkward geometries (inputs not in whole blocks, 128 channels, two groups, padding of kh - 1 and
+     * of 0, odd output channel counts, a 5 x 5 and a 3 x 2 kernel, a 1-row image), images past the first and a
+     * buffer the call finds dirty.
+     */
+    @Test
+    void channelLanesInputGradientIsTheScalarTwinsBitsNearFloat64() {
+        Random rnd = new Random(12);
+        ConvShape[] shapes = {new ConvShape(2, 64, 7, 7, 64, 3, 3, 1, 1, 1, 1, 1, 1, 1),
+                new ConvShape(2, 128, 5, 6, 24, 3, 2, 1, 1, 0, 1, 1, 1, 1),
+                new ConvShape(1, 128, 4, 9, 16, 3, 3, 1, 1, 2, 1, 1, 1, 2),
+                new ConvShape(3, 64, 6, 5, 5, 5, 5, 1, 1, 2, 2, 1, 1, 1),
+                new ConvShape(2, 64, 3, 3, 8, 3, 3, 1, 1, 2, 2, 1, 1, 1),
+                new ConvShape(2, 64, 1, 17, 8, 1, 3, 1, 1, 0, 1, 1, 1, 1)};
+        // Larger planes, strides, and padding no tap of some input element reaches stay on the phase planes.
+        assertFalse(ChannelLanesForward.inputGradientApplies(new ConvShape(1, 64, 14, 14, 64, 3, 3, 1, 1, 1, 1, 1, 1, 1)));
+        assertFalse(ChannelLanesForward.inputGradientApplies(new ConvShape(1, 64, 7, 7, 64, 3, 3, 2, 2, 1, 1, 1, 1, 1)));
+        assertFalse(ChannelLanesForward.inputGradientApplies(new ConvShape(1, 64, 7, 7, 64, 3, 3, 1, 1, 3, 1, 1, 1, 1)));
+        for (ConvShape s : shapes) {
+            if (VectorColumnsProduct.inFourVectorBlocks(s.groupChannels())) assertTrue(ChannelLanesForward.inputGradientApplies(s), s.toString());
+            int xs = s.batch() * s.imageSize(), ys = s.batch() * s.outImageSize();
+            float[] g = KernelTestSupport.random(rnd, ys + 1, -1f, 1f), w = KernelTestSupport.random(rnd, s.outChannels() * s.patchRows() + 2, -1f, 1f);
+            float[][] dx = new float[2][xs + 2];
+            for (int v = 0; v < 2; v++) {
+                float[] cols = new float[Convolution.patchBufferSize(s) + ChannelLanesForward.inputGradientScratchFloats(s)];
+                java.util.Arrays.fill(cols, Float.NaN);
+                java.util.Arrays.fill(dx[v], Float.NaN);
+                int[] rows = new int[ChannelLanesForward.inputGradientRows(s)];
+                ChannelLanesForward.inputGradient(s, 0, s.batch(), g, 1, w, 2, null, 0, dx[v], 2, cols, rows, v == 0);
+            }
+            assertArrayEquals(dx[1], dx[0], "SIMD against the scalar twin " + s);
+            if (Simd.ENABLED && ChannelLanesForward.inputGradientApplies(s)) {
+                // Through the public call, whose job arranges the weight once for all its parts.
+                float[] job = new float[xs + 2];
+                java.util.Arrays.fill(job, Float.NaN);
+                Convolution.inputGradient(s, g, 1, w, 2, job, 2);
+                assertArrayEquals(dx[0], job, "Convolution.inputGradient " + s);
+            }
+            double[] exact = inputGradient64(s, g, 1, w, 2);
+            for (int i = 0; i < xs; i++) {
+                assertEquals(exact[i], dx[0][2 + i], 1e-5f * (1 + Math.abs(exact[i])) * Math.sqrt(s.outChannels() * s.kh() * s.kw()),
+                        "element " + i + " of " + s);
+            }
+        }
+    }
+
+    /** The input gradient in float64 from the definition: dx [batch, C, H, W] for dy at g[gOff..]. */
+    private static double[] inputGradient64(ConvShape s, float[] g, int gOff, float[] w, int wOff) {
+        int oh = s.outHeight(), ow = s.outWidth(), og = s.groupOutChannels(), cg = s.groupChannels();
+        double[] dx = new double[s.batch() * s.imageSize()];
+        for (int n = 0; n < s.batch(); n++) {
+            for (int o = 0; o < s.outChannels(); o++) {
+                int gr = o / og;
+                for (int r = 0; r < oh; r++) {
+                    for (int q = 0; q < ow; q++) {
+                        double dy = g[gOff + ((n * s.outChannels() + o) * oh + r) * ow + q];
+                        for (int c = 0; c < cg; c++) {
+                            for (int i = 0; i < s.kh(); i++) {
+                                for (int j = 0; j < s.kw(); j++) {
+                                    int h = r * s.strideH() + i * s.dilationH() - s.padH(), e = q * s.strideW() + j * s.dilationW() - s.padW();
+                                    if (h < 0 || h >= s.height() || e < 0 || e >= s.width()) continue;
+                                    dx[((n * s.channels() + gr * cg + c) * s.height() + h) * s.width() + e] +=
+                                            dy * w[wOff + ((o * cg + c) * s.kh() + i) * s.kw() + j];
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        return dx;
+    }
+
     /** The forward pass in float64 from the definition, rounded to float: y [batch, O, outH, outW]. */
     private static float[] forward64(ConvShape s, float[] x, int xOff, float[] w, int wOff, float[] bias, int biasOff, boolean relu) {
         int oh = s.outHeight(), ow = s.outWidth(), og = s.groupOutChannels(), cg = s.groupChannels();
