@@ -23,11 +23,11 @@ import java.util.concurrent.atomic.AtomicInteger;
  * k blocks a barrier separates one block's products from the next block's packing (the buffers are reused).
  * <p>
  * Before (session 20), units were blocks of 64 columns claimed alternately from C's right and left halves, and
- * both operands were packed by all parts together: a lone 785 x 785, k = 128 upper Gram took about as long on
- * two threads as on one. Per-part timing (a throwaway instrumented build) showed the shared packing slower on
- * two threads than on one and the two parts' unit times adding up to 17% more than one thread's: each part read
- * half of both packed operands, and wrote columns of C, from the other core's cache, and the units each part got
- * changed from call to call.
+ * both operands were packed by all parts together: a lone 785 x 785, k = 128 upper Gram scaled 1.41-1.47x from one
+ * thread to two on a quiet host, where a GEMM of the same C scaled 1.65-1.71x. Per-part timing (a throwaway
+ * instrumented build) showed the shared packing taking longer on two threads than on one (a median 64 against
+ * about 30 us) and the two parts' unit times adding up to 17-50% more than one thread's: each part read half of
+ * both packed operands from the other core's cache, and which columns of C it wrote changed from call to call.
  * <p>
  * Two earlier orders and why they went: the lower triangle was filled tile by tile by the part that computed the
  * tile, but a 12-row tile mirrors into 12-float pieces of the rows below, which share cache lines with the
