@@ -22,6 +22,8 @@ import java.util.SplittableRandom;
  * flock /tmp/jmh.lock java --add-modules jdk.incubator.vector -Dmodel=lenet5 -Dthreads=1 \
  *   -cp bench/target/benchmarks.jar org.panagrad.bench.KfacAlternating BASE_JAR NEW_JAR [REPS [ROUNDS [WARMUP]]]
  * </pre>
+ * {@code -Dquantile=Q} (e.g. 0.2): a round's time is the Q-quantile of its single calls rather than their mean (on a
+ * loaded machine the calls other processes preempt are left out).
  * {@code -Dprogram=diag-ggn} times {@link CurvatureBench#diagGgnExact}'s program (the exact GGN diagonal, one
  * backward per class; target (classes + 1)x a gradient) in place of the factors; the same jar on both sides then
  * gives two measurements of its ratio to the gradient in one JVM.
@@ -29,11 +31,14 @@ import java.util.SplittableRandom;
 public final class KfacAlternating {
     private KfacAlternating() {}
 
+    private static final double QUANTILE = Double.parseDouble(System.getProperty("quantile", "0"));
+
     /** One jar's two programs, called by reflection. */
     private static final class Side {
         final Object gradient, kfac;
         final Method runGradient, runKfac;
         final SplittableRandom rnd = new SplittableRandom(3);
+        private long[] callNs = new long[0];
         /** The exact GGN diagonal's output (with -Dprogram=diag-ggn), null for the factors. */
         final float[] diagonal;
 
@@ -97,13 +102,21 @@ public final class KfacAlternating {
             return f;
         }
 
+        /** Milliseconds per call: the mean of reps calls, or with -Dquantile=Q the Q-quantile of their single times. */
         double time(boolean factors, int reps) throws Exception {
-            long t0 = System.nanoTime();
+            if (callNs.length < reps) callNs = new long[reps];
+            long t0 = System.nanoTime(), last = t0;
             for (int i = 0; i < reps; i++) {
                 if (factors) runKfac.invoke(kfac, diagonal != null ? diagonal : rnd);
                 else runGradient.invoke(gradient);
+                long now = System.nanoTime();
+                callNs[i] = now - last;
+                last = now;
             }
-            return (System.nanoTime() - t0) / 1e6 / reps;
+            if (QUANTILE <= 0) return (last - t0) / 1e6 / reps;
+            // A low quantile of single calls leaves out the calls another process preempted.
+            Arrays.sort(callNs, 0, reps);
+            return callNs[(int) (QUANTILE * (reps - 1))] / 1e6;
         }
     }
 
@@ -132,8 +145,9 @@ public final class KfacAlternating {
                 factors[s][r] = sides[s].time(true, reps);
             }
         }
-        System.out.printf("%s, batch 128, %d thread(s), %s, %d rounds of %d calls each (after %d):%n", model, threads,
-                ggn ? "the exact GGN diagonal in place of the factors" : "K-FAC factors", rounds, reps, warmup);
+        System.out.printf("%s, batch 128, %d thread(s), %s, %d rounds of %d calls each (after %d)%s:%n", model, threads,
+                ggn ? "the exact GGN diagonal in place of the factors" : "K-FAC factors", rounds, reps, warmup,
+                QUANTILE > 0 ? ", each a " + QUANTILE + "-quantile of single calls" : "");
         for (int s = 0; s < 2; s++) {
             double[] over = new double[rounds];
             for (int r = 0; r < rounds; r++) over[r] = factors[s][r] / gradient[s][r];
@@ -141,8 +155,12 @@ public final class KfacAlternating {
                     median(gradient[s]), median(factors[s]), summary(over));
         }
         double[] ratio = new double[rounds];
-        for (int r = 0; r < rounds; r++) ratio[r] = factors[1][r] / factors[0][r];
-        System.out.printf("  factors new / base per round: %s%n", summary(ratio));
+        StringBuilder perRound = new StringBuilder();
+        for (int r = 0; r < rounds; r++) {
+            ratio[r] = factors[1][r] / factors[0][r];
+            perRound.append(String.format(" %.3f", ratio[r]));
+        }
+        System.out.printf("  factors new / base per round: %s; in order:%s%n", summary(ratio), perRound);
     }
 
     private static String summary(double[] v) {

@@ -6,19 +6,28 @@ import static org.panagrad.kernels.GemmMicroKernel.NR;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
- * The SIMD body of {@link SymmetricGemm}: the blocks of C = alpha op(X)^T op(X) that hold an element on or above
- * the diagonal, by the GEMM micro-kernel over X packed once per block of k. For each k block, X is packed twice,
- * as the row panels of A (MR rows of C each) and as the column panels of B (NR columns), by all parts together
- * (claimed in small units, {@link SharedPanels}: A in its first buffer, B in its second); then the parts claim
- * units of C, each a block of {@link #BLOCK_COLUMNS} columns: its upper part (every row panel that starts above
- * the block's last column against the block's column panels; the tiles that straddle the diagonal store only
- * their elements on or above it) and, in the last k block, the same columns' mirror image, the block's rows of the
- * lower triangle, filled tile by tile from the tile just stored ({@link #mirrorTile}; {@link #upper} zeroes those
- * rows left of the diagonal instead). A unit reads and
- * writes nothing another unit writes, so no part waits for another's unit. Units are claimed alternately from the
- * right half of C and from its left half, each half widest first ({@link #order}): the last ones claimed are short,
- * and two units that run at the same time are not neighbours, whose rows share a cache line at their common edge. With several k blocks a barrier separates one block's
- * products from the next block's packing (the buffers are reused).
+ * The SIMD body of {@link SymmetricGemm}: the tiles of C = alpha op(X)^T op(X) that hold an element on or above
+ * the diagonal, by the GEMM micro-kernel over X packed once per block of k. For each k block, X is packed as the
+ * row panels of A (MR rows of C each) by all parts together (claimed in small units, {@link SharedPanels}); then the
+ * parts claim units of C, each one column panel (NR columns) against a run of at most {@link #UNIT_TILES} of the
+ * row panels that start left of its last column (the tile that reaches the diagonal stores only its elements on or
+ * above it). A part packs the column panel of B that its units read itself, into its own buffer, once for its
+ * consecutive units of that panel: only A is read by every part. In the last k block the unit that holds a panel's
+ * first rows fills the panel's rows of the lower triangle ({@link #upper}: zeroes them left of the diagonal); with
+ * the mirror ({@link #symmetric}) each tile is copied onto the lower triangle as it is stored ({@link #mirrorTile}).
+ * A unit reads and writes nothing another unit writes, so no part waits for another's unit. The units are listed
+ * column panel by column panel from the right (the widest first), each from the top, and claimed by tickets
+ * ({@link ClaimedChunks}): with two parts the caller takes them from the front and the helper from the back, so each
+ * computes the same columns of C call after call (in its own caches), the two share cache lines only where they
+ * meet, and the one that finishes first waits at most for one unit (about 1/80 of the 785 x 785 Gram). With several
+ * k blocks a barrier separates one block's products from the next block's packing (the buffers are reused).
+ * <p>
+ * Before (session 20), units were blocks of 64 columns claimed alternately from C's right and left halves, and
+ * both operands were packed by all parts together: a lone 785 x 785, k = 128 upper Gram scaled 1.41-1.47x from one
+ * thread to two on a quiet host, where a GEMM of the same C scaled 1.65-1.71x. Per-part timing (a throwaway
+ * instrumented build) showed the shared packing taking longer on two threads than on one (a median 64 against
+ * about 30 us) and the two parts' unit times adding up to 17-50% more than one thread's: each part read half of
+ * both packed operands from the other core's cache, and which columns of C it wrote changed from call to call.
  * <p>
  * Two earlier orders and why they went: the lower triangle was filled tile by tile by the part that computed the
  * tile, but a 12-row tile mirrors into 12-float pieces of the rows below, which share cache lines with the
@@ -27,7 +36,7 @@ import java.util.concurrent.atomic.AtomicInteger;
  * rows, each waiting for the units above it, reading upper elements the other part had written (in its cache) two
  * cache lines per row for one line of data: a quarter of a two-thread Gram went to that pass (the 500 x 500
  * factor: 64 of 278 us, slower than on one thread). By columns, the lower triangle's rows belong to one unit
- * each, so a tile's mirror lands in its own unit's rows: parts share cache lines only at a block's two edges.
+ * each, so a tile's mirror lands in its own unit's rows.
  * <p>
  * A per-{@code Gemm} call per 128 x 128 tile, as this product ran before, packed both operands of every tile
  * again and ran at about half the gradient's GEMM rate (bench/results/2026-12-05-zen5-curvature.md).
@@ -41,10 +50,12 @@ final class PackedSyrk implements WorkerPool.Task {
     /** Units of packing per part and operand, as {@link BlockedGemm#runChunks} cuts a shared block. */
     private static final int PACK_UNITS_PER_PART = 4;
     /**
-     * Columns of C per unit (a multiple of NR): two column panels at 16 lanes. Wider units share fewer
-     * cache lines between parts but balance two threads worse at n of a few hundred (eight units at 500).
+     * Elements of C per unit at most (12 tiles of 12 x 32 at 16 lanes, 57 of 5 x 16 at 8): the last unit two
+     * parts compute at the same time, where the part that finishes first waits, is about 1/80 of the 785 x 785 Gram.
      */
-    static final int BLOCK_COLUMNS = Math.max(64, NR);
+    private static final int UNIT_ELEMENTS = 12 * 12 * 32;
+    /** Tiles (row panels against one column panel) per unit at most. */
+    static final int UNIT_TILES = Math.max(1, UNIT_ELEMENTS / (MR * NR));
 
     /** Holds X as both operands, C and alpha for the packing and the stores; its SharedPanels hold the panels. */
     private final GemmJob job = new GemmJob();
@@ -52,10 +63,13 @@ final class PackedSyrk implements WorkerPool.Task {
     private int n, k, kcMax, kBlocks, rowPanels, units, unitsPerBlock;
     /** Whether the lower triangle is the upper one's mirror image ({@link #symmetric}) or zero ({@link #upper}). */
     private boolean mirror;
-    /** The column block of each claimed unit, in claiming order ({@link #orderUnits}); grown, never shrunk. */
-    private int[] order = new int[1];
     /** Where each row panel starts (rowPanels + 1 entries, the last n); grown, never shrunk. */
     private int[] panelStart = new int[1];
+    /**
+     * Unit u: column panel unitPanel[u] against row panels unitFirst[u] to unitEnd[u] (exclusive); the column panels
+     * from the right, each from the top. Grown, never shrunk.
+     */
+    private int[] unitPanel = new int[1], unitFirst = new int[1], unitEnd = new int[1];
 
     private PackedSyrk() {}
 
@@ -107,25 +121,35 @@ final class PackedSyrk implements WorkerPool.Task {
         for (int p = 0, ir = 0; p <= rowPanels; ir += p < rowPanels ? BlockedGemm.panelRows(ir, n) : 0, p++) {
             panelStart[p] = Math.min(ir, n);
         }
-        units = (n + BLOCK_COLUMNS - 1) / BLOCK_COLUMNS;
-        if (order.length < units) order = new int[units];
-        orderUnits(units, order);
+        int columnPanels = (n + NR - 1) / NR;
+        units = 0;
+        for (int jp = 0; jp < columnPanels; jp++) units += (tilesOf(jp) + UNIT_TILES - 1) / UNIT_TILES;
+        if (unitPanel.length < units) {
+            unitPanel = new int[units];
+            unitFirst = new int[units];
+            unitEnd = new int[units];
+        }
+        for (int jp = columnPanels - 1, u = 0; jp >= 0; jp--) {
+            int tiles = tilesOf(jp), pieces = (tiles + UNIT_TILES - 1) / UNIT_TILES;
+            for (int q = 0; q < pieces; q++, u++) {
+                unitPanel[u] = jp;
+                unitFirst[u] = tiles * q / pieces; // even pieces
+                unitEnd[u] = tiles * (q + 1) / pieces;
+            }
+        }
     }
 
-    /**
-     * The claiming order of {@code units} column blocks: the right half's blocks (the widest, units / 2 of them)
-     * and the left half's, each from its right end, taken in turn, the left half's rest last.
-     */
-    static void orderUnits(int units, int[] order) {
-        int half = units - units / 2, right = units - 1, left = half - 1;
-        for (int u = 0; u < units; u++) order[u] = (u % 2 == 0 && right >= half) || left < 0 ? right-- : left--;
+    /** The tiles of column panel jp: one per row panel that starts left of its last column. */
+    private int tilesOf(int jp) {
+        int j1 = Math.min(n, (jp + 1) * NR), tiles = 0;
+        while (tiles < rowPanels && panelStart[tiles] < j1) tiles++;
+        return tiles;
     }
 
     private void start(int parts) {
         unitsPerBlock = PACK_UNITS_PER_PART * parts;
-        // The A panels end at the latest at the multiple of MR past n, the B panels at that of NR.
-        int panelFloats = Math.max((n + MR - 1) / MR * MR, (n + NR - 1) / NR * NR) * kcMax;
-        job.sharedPanels.prepare(parts, panelFloats);
+        // The A panels end at the latest at the multiple of MR past n.
+        job.sharedPanels.prepare(parts, (n + MR - 1) / MR * MR * kcMax);
         nextUnit.set(0);
     }
 
@@ -134,27 +158,30 @@ final class PackedSyrk implements WorkerPool.Task {
         SharedPanels share = job.sharedPanels;
         try {
             float[] tile = GemmWorkspace.current().tile;
-            float[] packedA = share.buffer(0), packedB = share.buffer(1);
+            float[] packedA = share.buffer(0), packedB = GemmWorkspace.current().packedB(NR * kcMax);
             int packUnit = share.claimUnit(), packedBefore = 0;
             int unit = nextUnit.getAndIncrement();
             for (int kb = 0; kb < kBlocks; kb++) {
                 if (kb > 0) share.await(); // nobody still reads the previous block's panels
                 int pc = kb * kcMax, kc = Math.max(0, Math.min(kcMax, k - pc));
-                int packEnd = packedBefore + 2 * unitsPerBlock;
+                int packEnd = packedBefore + unitsPerBlock;
                 for (; packUnit < packEnd; packUnit = share.claimUnit()) {
-                    int q = packUnit - packedBefore;
-                    if (q < unitsPerBlock) BlockedGemm.packSharedA(job, q, unitsPerBlock, 0, n, pc, kc, packedA, false);
-                    else BlockedGemm.packSharedB(job, q - unitsPerBlock, unitsPerBlock, 0, n, pc, kc, packedB);
+                    BlockedGemm.packSharedA(job, packUnit - packedBefore, unitsPerBlock, 0, n, pc, kc, packedA, false);
                     share.unitPacked();
                 }
                 share.awaitPacked(packEnd);
                 packedBefore = packEnd;
                 float beta = kb == 0 ? 0f : 1f;
                 boolean lastBlock = kb == kBlocks - 1;
-                for (int end = (kb + 1) * units; unit < end; unit = nextUnit.getAndIncrement()) {
-                    int j0 = order[unit - kb * units] * BLOCK_COLUMNS, j1 = Math.min(n, j0 + BLOCK_COLUMNS);
-                    multiplyColumns(j0, j1, kc, packedA, packedB, beta, lastBlock, tile);
-                    if (lastBlock && !mirror) zeroLower(j0, j1);
+                // A part's first ticket past this block's units is its first of the next block (one per part).
+                for (int end = (kb + 1) * units, taken = 0, packedPanel = -1; unit < end; unit = nextUnit.getAndIncrement(), taken++) {
+                    int u = ClaimedChunks.chunkOf(unit - kb * units, part, parts, taken, units);
+                    int jp = unitPanel[u], j0 = jp * NR, nr = Math.min(NR, n - j0);
+                    // Consecutive units of a part mostly share their column panel: packed once for them.
+                    if (jp != packedPanel) GemmPacking.packB(job, pc, kc, j0, nr, packedB, 0);
+                    packedPanel = jp;
+                    multiplyPanel(j0, nr, unitFirst[u], unitEnd[u], kc, packedA, packedB, beta, lastBlock, tile);
+                    if (lastBlock && !mirror && unitFirst[u] == 0) zeroLower(j0, j0 + nr);
                 }
             }
         } catch (RuntimeException | Error e) {
@@ -164,21 +191,17 @@ final class PackedSyrk implements WorkerPool.Task {
     }
 
     /**
-     * The upper part of columns [j0, j1) of a k block: each row panel that starts before j1, top to bottom, against
-     * the block's column panels from the first that reaches the diagonal (the row panel stays in L1 while it meets
-     * them).
+     * Row panels first to end (exclusive) of a k block against the column panel at j0 (nr columns, packed at 0 in
+     * packedB): the tile of a row panel that reaches the diagonal stores only its part on or above it.
      */
-    private void multiplyColumns(int j0, int j1, int kc, float[] packedA, float[] packedB, float beta, boolean lastBlock,
-                                 float[] tile) {
-        for (int p = 0; p < rowPanels && panelStart[p] < j1; p++) {
-            int ir = panelStart[p], h = BlockedGemm.panelRows(ir, n), mr = panelStart[p + 1] - ir;
-            for (int jr = Math.max(j0, ir / NR * NR); jr < j1; jr += NR) {
-                GemmMicroKernel.multiplyPacked(h, kc, packedA, ir * kc, packedB, jr * kc, NR, tile);
-                int nr = Math.min(NR, n - jr);
-                if (jr < ir + mr) storeUpper(tile, ir, jr, mr, nr, beta);
-                else GemmStore.store(job, tile, ir, jr, mr, nr, beta, lastBlock);
-                if (lastBlock && mirror) mirrorTile(ir, jr, mr, nr);
-            }
+    private void multiplyPanel(int j0, int nr, int first, int end, int kc, float[] packedA, float[] packedB, float beta,
+                               boolean lastBlock, float[] tile) {
+        for (int p = first; p < end; p++) {
+            int ir = panelStart[p], mr = panelStart[p + 1] - ir;
+            GemmMicroKernel.multiplyPacked(BlockedGemm.panelRows(ir, n), kc, packedA, ir * kc, packedB, 0, NR, tile);
+            if (j0 < ir + mr) storeUpper(tile, ir, j0, mr, nr, beta);
+            else GemmStore.store(job, tile, ir, j0, mr, nr, beta, lastBlock);
+            if (lastBlock && mirror) mirrorTile(ir, j0, mr, nr);
         }
     }
 

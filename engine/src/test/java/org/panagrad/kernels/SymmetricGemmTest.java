@@ -169,20 +169,4 @@ class SymmetricGemmTest {
     private static float at(float[] x, int off, int lda, boolean columns, int p, int i) {
         return columns ? x[off + p * lda + i] : x[off + i * lda + p];
     }
-
-    /** Every column block is claimed once, the widest of each half first. */
-    @Test
-    void unitsAreClaimedOnceEach() {
-        for (int units = 1; units <= 40; units++) {
-            int[] order = new int[units];
-            PackedSyrk.orderUnits(units, order);
-            boolean[] seen = new boolean[units];
-            for (int b : order) {
-                assertTrue(b >= 0 && b < units && !seen[b], "units " + units + ": " + Arrays.toString(order));
-                seen[b] = true;
-            }
-            assertEquals(units - 1, order[0]);
-            if (units > 1) assertEquals(units - units / 2 - 1, order[1], "units " + units + ": " + Arrays.toString(order));
-        }
-    }
 }
