@@ -155,7 +155,7 @@ final class PackedSyrk implements WorkerPool.Task {
     private void start(int parts) {
         unitsPerBlock = PACK_UNITS_PER_PART * parts;
         // The A panels end at the latest at the multiple of MR past n.
-        job.sharedPanels.prepare(parts, (n + MR - 1) / MR * MR * kcMax);
+        job.sharedPanels.prepare(parts, (n + MR - 1) / MR * MR * kcMax, 1);
         nextUnit.set(0);
     }
 

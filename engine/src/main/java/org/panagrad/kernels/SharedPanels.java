@@ -40,12 +40,11 @@ final class SharedPanels {
     private volatile boolean abandoned;
     private int parts;
 
-    /** Readies two buffers for a call of {@code parts} parts whose blocks need up to {@code size} floats. */
-    void prepare(int parts, int size) {
-        prepare(parts, size, 2);
-    }
-
-    /** Readies {@code count} (at least two) buffers of {@code size} floats for a call of {@code parts} parts. */
+    /**
+     * Readies {@code count} buffers of {@code size} floats for a call of {@code parts} parts: at least two where
+     * blocks alternate between buffers ({@link #buffer}), one where a barrier comes before every repacking
+     * ({@link PackedSyrk}: a second would be an idle copy of A's panels per calling thread).
+     */
     void prepare(int parts, int size, int count) {
         this.parts = parts;
         if (buffers.length < count) {
