@@ -63,10 +63,12 @@ final class PackedSyrk implements WorkerPool.Task {
     /** Tiles (row panels against one column panel) per unit at most. */
     static final int UNIT_TILES = Math.max(1, UNIT_ELEMENTS / (MR * NR));
 
-    /** Holds X as both operands, C and alpha for the packing and the stores; its SharedPanels hold the panels. */
+    /** Holds X as both operands, C and alpha for the packing and the stores; its SharedPanels hold A's panels. */
     private final GemmJob job = new GemmJob();
     private final AtomicInteger nextUnit = new AtomicInteger();
-    private int n, k, kcMax, kBlocks, rowPanels, units, unitsPerBlock;
+    private int n, k, kcMax, kBlocks, rowPanels, unitsPerBlock;
+    /** Units of C of the call (package-private with the unit arrays and {@link #prepare}: SymmetricGemmTest). */
+    int units;
     /** Whether the lower triangle is the upper one's mirror image ({@link #symmetric}) or zero ({@link #upper}). */
     private boolean mirror;
     /** Where each row panel starts (rowPanels + 1 entries, the last n); grown, never shrunk. */
@@ -75,9 +77,9 @@ final class PackedSyrk implements WorkerPool.Task {
      * Unit u: column panel unitPanel[u] against row panels unitFirst[u] to unitEnd[u] (exclusive); the column panels
      * from the right, each from the top. Grown, never shrunk.
      */
-    private int[] unitPanel = new int[1], unitFirst = new int[1], unitEnd = new int[1];
+    int[] unitPanel = new int[1], unitFirst = new int[1], unitEnd = new int[1];
 
-    private PackedSyrk() {}
+    PackedSyrk() {}
 
     /**
      * C (n x n at cOff, leading dimension n) = alpha op(X)^T op(X), whole (see {@link SymmetricGemm#gram} for
@@ -116,7 +118,7 @@ final class PackedSyrk implements WorkerPool.Task {
         }
     }
 
-    private void prepare(int n, int k) {
+    void prepare(int n, int k) {
         this.n = n;
         this.k = k;
         kBlocks = Math.max(1, (k + BlockedGemm.KC - 1) / BlockedGemm.KC); // its own blocks: GEMM's wholeK unmeasured here
@@ -127,29 +129,25 @@ final class PackedSyrk implements WorkerPool.Task {
         for (int p = 0, ir = 0; p <= rowPanels; ir += p < rowPanels ? BlockedGemm.panelRows(ir, n) : 0, p++) {
             panelStart[p] = Math.min(ir, n);
         }
-        int columnPanels = (n + NR - 1) / NR;
-        units = 0;
-        for (int jp = 0; jp < columnPanels; jp++) units += (tilesOf(jp) + UNIT_TILES - 1) / UNIT_TILES;
-        if (unitPanel.length < units) {
-            unitPanel = new int[units];
-            unitFirst = new int[units];
-            unitEnd = new int[units];
+        // Units: at most as many per column panel as the tallest one needs.
+        int columnPanels = (n + NR - 1) / NR, most = columnPanels * ((rowPanels + UNIT_TILES - 1) / UNIT_TILES);
+        if (unitPanel.length < most) {
+            unitPanel = new int[most];
+            unitFirst = new int[most];
+            unitEnd = new int[most];
         }
-        for (int jp = columnPanels - 1, u = 0; jp >= 0; jp--) {
-            int tiles = tilesOf(jp), pieces = (tiles + UNIT_TILES - 1) / UNIT_TILES;
-            for (int q = 0; q < pieces; q++, u++) {
-                unitPanel[u] = jp;
-                unitFirst[u] = tiles * q / pieces; // even pieces
-                unitEnd[u] = tiles * (q + 1) / pieces;
+        units = 0;
+        // A column panel's tiles: one per row panel that starts left of its last column, fewer for each panel leftwards.
+        for (int jp = columnPanels - 1, tiles = rowPanels; jp >= 0; jp--) {
+            int j1 = Math.min(n, (jp + 1) * NR);
+            while (panelStart[tiles - 1] >= j1) tiles--;
+            int pieces = (tiles + UNIT_TILES - 1) / UNIT_TILES;
+            for (int q = 0; q < pieces; q++, units++) {
+                unitPanel[units] = jp;
+                unitFirst[units] = tiles * q / pieces; // even pieces
+                unitEnd[units] = tiles * (q + 1) / pieces;
             }
         }
-    }
-
-    /** The tiles of column panel jp: one per row panel that starts left of its last column. */
-    private int tilesOf(int jp) {
-        int j1 = Math.min(n, (jp + 1) * NR), tiles = 0;
-        while (tiles < rowPanels && panelStart[tiles] < j1) tiles++;
-        return tiles;
     }
 
     private void start(int parts) {
