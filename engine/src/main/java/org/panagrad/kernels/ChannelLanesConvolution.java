@@ -19,7 +19,7 @@ package org.panagrad.kernels;
  * Each output is summed from zero over (i, j, c) in that order with fused multiply-adds (the product's SIMD body
  * and its scalar twin alike), then the bias added and ReLU applied, as the other paths do in their own order.
  */
-final class ChannelLanesForward {
+final class ChannelLanesConvolution {
     /**
      * Output positions per image up to which this path is taken. It gains where the phase planes' padding wastes a
      * large share of their columns (a 7 x 7 output computed over a 9-wide plane: 64 columns for 49); larger planes
@@ -27,7 +27,7 @@ final class ChannelLanesForward {
      */
     static final int MAX_POSITIONS = 64;
 
-    private ChannelLanesForward() {}
+    private ChannelLanesConvolution() {}
 
     /**
      * Whether the forward pass of s runs here: not depthwise, a kernel wider than 1 x 1, stride and dilation 1,
