@@ -29,7 +29,10 @@ final class ConvJob implements WorkerPool.Task {
     /** The forward pass's and the input gradient's chunks of images. */
     private final ClaimedChunks images = new ClaimedChunks();
     private float[] partials = new float[0];
-    /** The input gradient's (or ChannelLanesConvolution's) weight, arranged once per call for every part (unused where no part reads it). */
+    /**
+     * The weight as the path that runs arranges it (ChannelLanesConvolution's forward pass or input gradient, or
+     * ImplicitPatches's input gradient), once per call for every part (unused where no part reads it).
+     */
     private float[] arranged = new float[0];
     private boolean arrangedUsed;
 
