@@ -349,19 +349,22 @@ class ConvolutionTest {
         assertFalse(ChannelLanesConvolution.inputGradientApplies(new ConvShape(1, 64, 7, 7, 64, 3, 3, 2, 2, 1, 1, 1, 1, 1)));
         assertFalse(ChannelLanesConvolution.inputGradientApplies(new ConvShape(1, 64, 7, 7, 64, 3, 3, 1, 1, 3, 1, 1, 1, 1)));
         for (ConvShape s : shapes) {
-            if (VectorColumnsProduct.inFourVectorBlocks(s.groupChannels())) assertTrue(ChannelLanesConvolution.inputGradientApplies(s), s.toString());
+            boolean taken = ChannelLanesConvolution.inputGradientApplies(s);
+            if (VectorColumnsProduct.inFourVectorBlocks(s.groupChannels())) assertTrue(taken, s.toString());
             int xs = s.batch() * s.imageSize(), ys = s.batch() * s.outImageSize();
             float[] g = KernelTestSupport.random(rnd, ys + 1, -1f, 1f), w = KernelTestSupport.random(rnd, s.outChannels() * s.patchRows() + 2, -1f, 1f);
             float[][] dx = new float[2][xs + 2];
             for (int v = 0; v < 2; v++) {
-                float[] cols = new float[Convolution.patchBufferSize(s) + ChannelLanesConvolution.inputGradientScratchFloats(s)];
+                // Where the path is taken, exactly the buffers a job allocates for s (ConvJob), so that an undersized one
+                // fails here; elsewhere (8 lanes) what the path says it needs.
+                float[] cols = new float[taken ? Convolution.patchBufferSize(s) : ChannelLanesConvolution.inputGradientScratchFloats(s)];
                 java.util.Arrays.fill(cols, Float.NaN);
                 java.util.Arrays.fill(dx[v], Float.NaN);
-                int[] rows = new int[ChannelLanesConvolution.inputGradientRows(s)];
+                int[] rows = new int[taken ? ImplicitPatches.rowTableSize(s) : ChannelLanesConvolution.inputGradientRows(s)];
                 ChannelLanesConvolution.inputGradient(s, 0, s.batch(), g, 1, w, 2, null, 0, dx[v], 2, cols, rows, v == 0);
             }
             assertArrayEquals(dx[1], dx[0], "SIMD against the scalar twin " + s);
-            if (Simd.ENABLED && ChannelLanesConvolution.inputGradientApplies(s)) {
+            if (Simd.ENABLED && taken) {
                 // Through the public call, whose job arranges the weight once for all its parts.
                 float[] job = new float[xs + 2];
                 java.util.Arrays.fill(job, Float.NaN);
@@ -434,14 +437,20 @@ class ConvolutionTest {
     /** Large enough to split over images and claim weight chunks; the same bits on one thread and on two. */
     @Test
     void batchesSplitOverThreadsGiveTheSameBits() {
-        Random rnd = new Random(4);
-        // Each just past the 2-thread threshold (2 x GemmJob.PARALLEL_MIN_MACS multiply-adds).
+        // resnet8's layer3.conv2 with three images, far past the 2-thread threshold: at 16 lanes its forward pass and
+        // input gradient run on ChannelLanesConvolution, at 8 on the phase planes.
+        ConvShape lanes = new ConvShape(3, 64, 7, 7, 64, 3, 3, 1, 1, 1, 1, 1, 1, 1);
+        assertTrue((long) lanes.batch() * lanes.outImageSize() * lanes.patchRows() >= 2 * GemmJob.PARALLEL_MIN_MACS);
+        assertEquals(VectorColumnsProduct.LANES >= 16, ChannelLanesConvolution.inputGradientApplies(lanes), Simd.describe());
+        assertEquals(VectorColumnsProduct.LANES >= 16, ChannelLanesConvolution.applies(lanes), Simd.describe());
+        // The others each just past the 2-thread threshold (2 x GemmJob.PARALLEL_MIN_MACS multiply-adds).
         ConvShape[] shapes = {new ConvShape(3, 16, 10, 10, 16, 3, 3, 1, 1, 1, 1, 1, 1, 1),
                 new ConvShape(4, 64, 12, 11, 64, 1, 1, 2, 2, 0, 0, 1, 1, 1),
                 new ConvShape(4, 6, 12, 12, 16, 5, 5, 1, 1, 0, 0, 1, 1, 1),
                 new ConvShape(3, 32, 8, 8, 32, 3, 3, 1, 1, 1, 1, 1, 1, 2),
                 new ConvShape(27, 1, 28, 28, 6, 5, 5, 1, 1, 2, 2, 1, 1, 1),
-                new ConvShape(6, 6, 14, 14, 16, 5, 5, 1, 1, 0, 0, 1, 1, 1)};
+                new ConvShape(6, 6, 14, 14, 16, 5, 5, 1, 1, 0, 0, 1, 1, 1),
+                lanes};
         for (ConvShape s : shapes) {
             Gemm.setThreads(1);
             float[][] one = check(s, new Random(5), false);
