@@ -12,19 +12,19 @@ import java.util.concurrent.atomic.AtomicInteger;
  * parts claim units of C, each one column panel (NR columns) against a run of at most {@link #UNIT_TILES} of the
  * row panels that start left of its last column (the tile that reaches the diagonal stores only its elements on or
  * above it). A part packs the column panel of B that its units read itself, into its own buffer, once for its
- * consecutive units of that panel: only A is read by every part. In the last k block the unit that holds a panel's
- * first rows fills the panel's rows of the lower triangle ({@link #upper}: zeroes them left of the diagonal); with
- * the mirror ({@link #symmetric}) each tile is copied onto the lower triangle as it is stored ({@link #mirrorTile}).
- * A unit reads and writes nothing another unit writes, so no part waits for another's unit. The units are listed
- * column panel by column panel from the right (the widest first), each from the top, and claimed by tickets
- * ({@link ClaimedChunks}): with two parts the caller takes them from the front and the helper from the back, so each
- * computes the same columns of C call after call (in its own caches), the two share cache lines only where they
- * meet, and consecutive units of a part mostly share their column panel. With three or more parts the tickets
- * interleave (ticket order), so a part packs B again for most of its units and its columns change from call to
- * call (not measured: this host has two vCPUs). With any number of parts, a part that finds no ticket left waits
- * only for the units already running, at most one per other part (a unit of the 785 x 785 Gram
- * at 16 lanes is at most 12 of its 874 tiles, about 1/73). With several k blocks a barrier separates one block's products from the next
- * block's packing (the buffer is reused).
+ * consecutive units of that panel: only A is read by every part. In the last k block, without the mirror
+ * ({@link #upper}) the unit that holds a panel's top row panel zeroes the panel's rows left of the diagonal; with it
+ * ({@link #symmetric}) each tile is copied onto the panel's rows of the lower triangle as it is stored
+ * ({@link #mirrorTile}). A unit reads and writes no element another unit writes, so no part waits for another's
+ * unit. The units are listed column panel by column panel from the right (the widest first), each from the top,
+ * and claimed by tickets ({@link ClaimedChunks}): with two parts the caller takes them from the front and the helper
+ * from the back, so each computes the same columns of C call after call (in its own caches), the two share cache
+ * lines only where they meet, and consecutive units of a part mostly share their column panel. With three or more
+ * parts the tickets interleave (ticket order), so a part's successive units are often in different column panels,
+ * each packing B again, and its columns change from call to call (not measured: this host has two vCPUs). With any
+ * number of parts, a part that finds no ticket left waits only for the units already running, at most one per other
+ * part (a unit of the 785 x 785 Gram at 16 lanes is at most 12 of its 874 tiles, about 1/73). With several k blocks
+ * a barrier separates one block's products from the next block's packing (the buffer is reused).
  * <p>
  * Before (session 20), units were blocks of 64 columns claimed alternately from C's right and left halves, and
  * both operands were packed by all parts together: a lone 785 x 785, k = 128 upper Gram scaled 1.41-1.47x from one
