@@ -53,7 +53,7 @@ public final class GramAlternating {
             for (MethodHandle g : gram) g.invokeExact(columns, n, k, 1f, x, 0, lda, c, 0);
         }
         double[][] ms = new double[2][rounds];
-        double quantile = Double.parseDouble(System.getProperty("quantile", "0"));
+        double quantile = QuantileProperty.read();
         long[] callNs = new long[reps];
         long[] bytes = {Long.MAX_VALUE, Long.MAX_VALUE};
         com.sun.management.ThreadMXBean threadBean = (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();

@@ -31,7 +31,7 @@ import java.util.SplittableRandom;
 public final class KfacAlternating {
     private KfacAlternating() {}
 
-    private static final double QUANTILE = Double.parseDouble(System.getProperty("quantile", "0"));
+    private static final double QUANTILE = QuantileProperty.read();
 
     /** One jar's two programs, called by reflection. */
     private static final class Side {

@@ -29,7 +29,10 @@ final class ConvJob implements WorkerPool.Task {
     /** The forward pass's and the input gradient's chunks of images. */
     private final ClaimedChunks images = new ClaimedChunks();
     private float[] partials = new float[0];
-    /** The input gradient's (or ChannelLanesForward's) weight, arranged once per call for every part (unused where no part reads it). */
+    /**
+     * The weight as the path that runs arranges it (ChannelLanesConvolution's forward pass or input gradient, or
+     * ImplicitPatches's input gradient), once per call for every part (unused where no part reads it).
+     */
     private float[] arranged = new float[0];
     private boolean arrangedUsed;
 
@@ -50,17 +53,17 @@ final class ConvJob implements WorkerPool.Task {
             WorkerPool pool = Gemm.pool();
             long macs = (long) s.batch() * s.outImageSize() * s.patchRows();
             int parts = macs >= GemmJob.PARALLEL_MIN_MACS * pool.threads() ? Math.min(pool.threads(), s.batch()) : 1;
-            boolean lanes = kind == Kind.FORWARD && ChannelLanesForward.applies(s);
+            boolean lanes = kind == Kind.FORWARD && ChannelLanesConvolution.applies(s);
             boolean gradient = kind == Kind.INPUT_GRADIENT && !s.depthwise() && !(Simd.ENABLED && ShiftedTaps.applies(s));
-            boolean lanesGradient = gradient && ChannelLanesForward.inputGradientApplies(s);
+            boolean lanesGradient = gradient && ChannelLanesConvolution.inputGradientApplies(s);
             arrangedUsed = lanes || lanesGradient || gradient && ImplicitPatches.inputGradient(s);
             if (arrangedUsed) {
                 // Once per call, not per chunk of images: it costs a tenth of a chunk of layer3's 64 channels.
-                int size = lanes ? ChannelLanesForward.arrangedWeightFloats(s)
-                        : lanesGradient ? ChannelLanesForward.inputGradientArrangedFloats(s) : ImplicitPatches.arrangedWeightFloats(s);
+                int size = lanes ? ChannelLanesConvolution.arrangedWeightFloats(s)
+                        : lanesGradient ? ChannelLanesConvolution.inputGradientArrangedFloats(s) : ImplicitPatches.arrangedWeightFloats(s);
                 if (arranged.length < size) arranged = new float[size];
-                if (lanes) ChannelLanesForward.arrangeWeight(s, b, bOff, arranged, 0);
-                else if (lanesGradient) ChannelLanesForward.arrangeInputGradientWeight(s, b, bOff, arranged, 0);
+                if (lanes) ChannelLanesConvolution.arrangeWeight(s, b, bOff, arranged, 0);
+                else if (lanesGradient) ChannelLanesConvolution.arrangeInputGradientWeight(s, b, bOff, arranged, 0);
                 else ImplicitPatches.arrangeInputGradientWeight(s, b, bOff, arranged, 0);
             }
             if (kind == Kind.WEIGHT_GRADIENT) {

@@ -14,7 +14,7 @@ package org.panagrad.kernels;
  * The forward pass and the input gradient build no patches at all ({@link ImplicitPatches}, strided or not); nor
  * does the weight gradient, summed from the same padded copy. With few channels the products run on direct
  * kernels that pack nothing: the forward pass of whole four-vector blocks of output channels at stride 1 with
- * those channels in the lanes ({@link ChannelLanesForward}, resnet8's layer3.conv2), and its stride-1 input
+ * those channels in the lanes ({@link ChannelLanesConvolution}, resnet8's layer3.conv2), and its stride-1 input
  * gradient in the same form with the input channels in the lanes, the other forward passes and
  * the input gradients on {@link FewRowsProduct} (up to
  * {@link FewRowsProduct#MAX_ROWS} output, or input, channels per group), and the weight gradient on
@@ -69,8 +69,8 @@ public final class Convolution {
     static int patchBufferSize(ConvShape s) {
         if (s.patchesAreInput() || s.depthwise()) return 0;
         int columns = Patches.rowsPerBlock(s, PATCH_BLOCK_FLOATS) * s.outWidth();
-        int lanes = Math.max(ChannelLanesForward.applies(s) ? ChannelLanesForward.scratchFloats(s) : 0,
-                ChannelLanesForward.inputGradientApplies(s) ? ChannelLanesForward.inputGradientScratchFloats(s) : 0);
+        int lanes = Math.max(ChannelLanesConvolution.applies(s) ? ChannelLanesConvolution.scratchFloats(s) : 0,
+                ChannelLanesConvolution.inputGradientApplies(s) ? ChannelLanesConvolution.inputGradientScratchFloats(s) : 0);
         int direct = Math.max(Math.max(ImplicitPatches.scratchFloats(s), lanes),
                 Math.max(TapDots.applies(s) ? TapDots.scratchFloats(s) : 0, ShiftedTaps.applies(s) ? ShiftedTaps.scratchFloats(s) : 0));
         return Math.max(direct, (s.patchRows() + (forwardTransposed(s) ? s.groupOutChannels() : 0)) * columns);
@@ -91,7 +91,7 @@ public final class Convolution {
 
     /**
      * The forward pass of images [n0, n1) with patches built in cols; arranged is the weight as
-     * {@link ChannelLanesForward#arrangeWeight} lays it out (null: arranged per call where needed).
+     * {@link ChannelLanesConvolution#arrangeWeight} lays it out (null: arranged per call where needed).
      */
     static void forwardImages(ConvShape s, int n0, int n1, float[] x, int xOff, float[] w, int wOff, float[] arranged, float[] bias,
                               int biasOff, boolean relu, float[] y, int yOff, float[] cols, int[] rows, boolean simd) {
@@ -99,8 +99,8 @@ public final class Convolution {
             Depthwise.forward(s, n0, n1, x, xOff, w, wOff, bias, biasOff, relu, y, yOff, simd);
             return;
         }
-        if (ChannelLanesForward.applies(s)) {
-            ChannelLanesForward.forward(s, n0, n1, x, xOff, w, wOff, arranged, 0, bias, biasOff, relu, y, yOff, cols, rows, simd);
+        if (ChannelLanesConvolution.applies(s)) {
+            ChannelLanesConvolution.forward(s, n0, n1, x, xOff, w, wOff, arranged, 0, bias, biasOff, relu, y, yOff, cols, rows, simd);
             return;
         }
         if (ImplicitPatches.forward(s)) {
@@ -141,7 +141,7 @@ public final class Convolution {
     }
 
     /**
-     * The input gradient of images [n0, n1); arranged is the weight as {@link ChannelLanesForward#arrangeInputGradientWeight}
+     * The input gradient of images [n0, n1); arranged is the weight as {@link ChannelLanesConvolution#arrangeInputGradientWeight}
      * or {@link ImplicitPatches#arrangeInputGradientWeight} lays it out, whichever runs (null: arranged per call where needed).
      */
     static void inputGradientImages(ConvShape s, int n0, int n1, float[] dy, int dyOff, float[] w, int wOff, float[] arranged,
@@ -152,8 +152,8 @@ public final class Convolution {
         }
         // Tap by tap first; with a non-finite weight on the exact path (see ShiftedTaps).
         if (simd && ShiftedTaps.applies(s) && ShiftedTaps.inputGradient(s, n0, n1, dy, dyOff, w, wOff, dx, dxOff, cols)) return;
-        if (ChannelLanesForward.inputGradientApplies(s)) {
-            ChannelLanesForward.inputGradient(s, n0, n1, dy, dyOff, w, wOff, arranged, 0, dx, dxOff, cols, rows, simd);
+        if (ChannelLanesConvolution.inputGradientApplies(s)) {
+            ChannelLanesConvolution.inputGradient(s, n0, n1, dy, dyOff, w, wOff, arranged, 0, dx, dxOff, cols, rows, simd);
             return;
         }
         if (ImplicitPatches.inputGradient(s)) {

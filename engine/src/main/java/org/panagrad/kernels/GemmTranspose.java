@@ -45,7 +45,7 @@ final class GemmTranspose {
      */
     static int packPanel(float[] b, int src, int ld, int kc, float[] dst, int d) {
         int steps = kc / LANES * LANES;
-        if (LANES == 16) {
+        if (LANES == 16 && NR == 32) {
             panel16(b, src, ld, steps, dst, d);
             return steps;
         }
@@ -193,7 +193,10 @@ final class GemmTranspose {
         }
     }
 
-    /** Steps of the rows that {@link #transpose16} takes through memory at a time: 16 x 128 floats, 8 KB. */
+    /**
+     * Steps of the rows that {@link #transpose16} (16 rows: 16 x 128 floats, 8 KB) and {@link #panel16} (32 rows,
+     * 16 KB) take through memory at a time.
+     */
     static final int MIDDLE_STEPS = 128;
 
     /**

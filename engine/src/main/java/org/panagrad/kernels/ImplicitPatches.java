@@ -50,9 +50,9 @@ final class ImplicitPatches {
     /** Ints of the row table that s needs here. */
     static int rowTableSize(ConvShape s) {
         // The input gradient's: one phase's table, then (strided) every phase's; TapDots' taps in whole blocks;
-        // ChannelLanesForward's positions (output, or input for its input gradient).
-        int lanes = Math.max(ChannelLanesForward.applies(s) ? ChannelLanesForward.productRows(s) : 0,
-                ChannelLanesForward.inputGradientApplies(s) ? ChannelLanesForward.inputGradientRows(s) : 0);
+        // ChannelLanesConvolution's positions (output, or input for its input gradient).
+        int lanes = Math.max(ChannelLanesConvolution.applies(s) ? ChannelLanesConvolution.productRows(s) : 0,
+                ChannelLanesConvolution.inputGradientApplies(s) ? ChannelLanesConvolution.inputGradientRows(s) : 0);
         return Math.max(Math.max(Math.max(VectorColumnsProduct.paddedRows(s.patchRows()), s.patchRows() + TapDots.WIDE_TAPS),
                 2 * s.groupOutChannels() * s.kh() * s.kw()), lanes);
     }

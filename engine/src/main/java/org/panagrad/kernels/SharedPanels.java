@@ -5,7 +5,8 @@ import java.util.concurrent.atomic.AtomicInteger;
 /**
  * The operand that every part of a parallel GEMM reads whole (A when the parts are column bands or chunks, B
  * when they are row bands or chunks), packed once by all parts together instead of once by each: for bands
- * into two buffers that alternate between blocks, for chunks into one buffer per k block of a group.
+ * into two buffers that alternate between blocks, for chunks into one buffer per k block of a group (for
+ * {@link PackedSyrk}'s A, one buffer, repacked after a barrier).
  * <p>
  * Bands ({@link BlockedGemm#run}): every part packs its share of a block's panels, waits at a barrier
  * ({@link #await}) until all shares are in, and then multiplies. The one barrier per block also guarantees
@@ -40,12 +41,11 @@ final class SharedPanels {
     private volatile boolean abandoned;
     private int parts;
 
-    /** Readies two buffers for a call of {@code parts} parts whose blocks need up to {@code size} floats. */
-    void prepare(int parts, int size) {
-        prepare(parts, size, 2);
-    }
-
-    /** Readies {@code count} (at least two) buffers of {@code size} floats for a call of {@code parts} parts. */
+    /**
+     * Readies {@code count} buffers of {@code size} floats for a call of {@code parts} parts: at least two where
+     * blocks alternate between buffers ({@link #buffer}), one where a barrier comes before every repacking
+     * ({@link PackedSyrk}: a second would be an idle array the size of A's panels, per calling thread).
+     */
     void prepare(int parts, int size, int count) {
         this.parts = parts;
         if (buffers.length < count) {

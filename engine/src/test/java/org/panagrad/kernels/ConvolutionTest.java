@@ -282,7 +282,7 @@ class ConvolutionTest {
     }
 
     /**
-     * ChannelLanesForward (output channels in the lanes), called directly so that it runs at both vector widths:
+     * ChannelLanesConvolution (output channels in the lanes), called directly so that it runs at both vector widths:
      * its SIMD body gives the scalar twin's bits, both near a float64 sum with the bias and ReLU, at awkward
      * geometries (positions not in whole blocks, 128 channels, two groups, padding wider than the kernel reaches,
      * an odd channel count, a 5 x 5 kernel), images past the first and a buffer the call finds dirty.
@@ -296,10 +296,10 @@ class ConvolutionTest {
                 new ConvShape(3, 5, 6, 5, 64, 5, 5, 1, 1, 2, 2, 1, 1, 1),
                 new ConvShape(2, 8, 1, 17, 64, 1, 3, 1, 1, 0, 1, 1, 1, 1)};
         // A plane larger than MAX_POSITIONS (unmeasured here) stays on the phase planes.
-        assertFalse(ChannelLanesForward.applies(new ConvShape(1, 64, 14, 14, 64, 3, 3, 1, 1, 1, 1, 1, 1, 1)));
+        assertFalse(ChannelLanesConvolution.applies(new ConvShape(1, 64, 14, 14, 64, 3, 3, 1, 1, 1, 1, 1, 1, 1)));
         for (ConvShape s : shapes) {
             assertTrue(s.kh() * s.kw() > 1 && s.strideH() == 1 && s.strideW() == 1, s.toString());
-            if (VectorColumnsProduct.inFourVectorBlocks(s.groupOutChannels())) assertTrue(ChannelLanesForward.applies(s), s.toString());
+            if (VectorColumnsProduct.inFourVectorBlocks(s.groupOutChannels())) assertTrue(ChannelLanesConvolution.applies(s), s.toString());
             int xs = s.batch() * s.imageSize(), ys = s.batch() * s.outImageSize();
             float[] x = KernelTestSupport.random(rnd, xs + 1, -1f, 1f), w = KernelTestSupport.random(rnd, s.outChannels() * s.patchRows() + 2, -1f, 1f);
             float[] bias = KernelTestSupport.random(rnd, s.outChannels() + 3, -1f, 1f);
@@ -308,13 +308,13 @@ class ConvolutionTest {
                 float[] b = (variant & 2) != 0 ? bias : null;
                 float[][] y = new float[2][ys + 2];
                 for (int v = 0; v < 2; v++) {
-                    float[] cols = new float[Convolution.patchBufferSize(s) + ChannelLanesForward.scratchFloats(s)];
+                    float[] cols = new float[Convolution.patchBufferSize(s) + ChannelLanesConvolution.scratchFloats(s)];
                     java.util.Arrays.fill(cols, Float.NaN);
-                    int[] rows = new int[ChannelLanesForward.productRows(s)];
-                    ChannelLanesForward.forward(s, 0, s.batch(), x, 1, w, 2, null, 0, b, 3, relu, y[v], 2, cols, rows, v == 0);
+                    int[] rows = new int[ChannelLanesConvolution.productRows(s)];
+                    ChannelLanesConvolution.forward(s, 0, s.batch(), x, 1, w, 2, null, 0, b, 3, relu, y[v], 2, cols, rows, v == 0);
                 }
                 assertArrayEquals(y[1], y[0], "SIMD against the scalar twin " + s + (b != null ? " biased" : "") + (relu ? ", ReLU" : ""));
-                if (Simd.ENABLED && ChannelLanesForward.applies(s)) {
+                if (Simd.ENABLED && ChannelLanesConvolution.applies(s)) {
                     // Through the public call, whose job arranges the weight once for all its parts.
                     float[] job = new float[ys + 2];
                     Convolution.forward(s, x, 1, w, 2, b, 3, relu, job, 2);
@@ -329,7 +329,7 @@ class ConvolutionTest {
     }
 
     /**
-     * ChannelLanesForward's input gradient (the flipped weight over the padded dY, input channels in the lanes),
+     * ChannelLanesConvolution's input gradient (the flipped weight over the padded dY, input channels in the lanes),
      * called directly so that it runs at both vector widths: its SIMD body gives the scalar twin's bits, both near a
      * float64 sum, at awkward geometries (inputs not in whole blocks, 128 channels, two groups, padding of kh - 1 and
      * of 0, odd output channel counts, a 5 x 5 and a 3 x 2 kernel, a 1-row image), images past the first and a
@@ -345,23 +345,26 @@ class ConvolutionTest {
                 new ConvShape(2, 64, 3, 3, 8, 3, 3, 1, 1, 2, 2, 1, 1, 1),
                 new ConvShape(2, 64, 1, 17, 8, 1, 3, 1, 1, 0, 1, 1, 1, 1)};
         // Larger planes, strides, and padding no tap of some input element reaches stay on the phase planes.
-        assertFalse(ChannelLanesForward.inputGradientApplies(new ConvShape(1, 64, 14, 14, 64, 3, 3, 1, 1, 1, 1, 1, 1, 1)));
-        assertFalse(ChannelLanesForward.inputGradientApplies(new ConvShape(1, 64, 7, 7, 64, 3, 3, 2, 2, 1, 1, 1, 1, 1)));
-        assertFalse(ChannelLanesForward.inputGradientApplies(new ConvShape(1, 64, 7, 7, 64, 3, 3, 1, 1, 3, 1, 1, 1, 1)));
+        assertFalse(ChannelLanesConvolution.inputGradientApplies(new ConvShape(1, 64, 14, 14, 64, 3, 3, 1, 1, 1, 1, 1, 1, 1)));
+        assertFalse(ChannelLanesConvolution.inputGradientApplies(new ConvShape(1, 64, 7, 7, 64, 3, 3, 2, 2, 1, 1, 1, 1, 1)));
+        assertFalse(ChannelLanesConvolution.inputGradientApplies(new ConvShape(1, 64, 7, 7, 64, 3, 3, 1, 1, 3, 1, 1, 1, 1)));
         for (ConvShape s : shapes) {
-            if (VectorColumnsProduct.inFourVectorBlocks(s.groupChannels())) assertTrue(ChannelLanesForward.inputGradientApplies(s), s.toString());
+            boolean taken = ChannelLanesConvolution.inputGradientApplies(s);
+            if (VectorColumnsProduct.inFourVectorBlocks(s.groupChannels())) assertTrue(taken, s.toString());
             int xs = s.batch() * s.imageSize(), ys = s.batch() * s.outImageSize();
             float[] g = KernelTestSupport.random(rnd, ys + 1, -1f, 1f), w = KernelTestSupport.random(rnd, s.outChannels() * s.patchRows() + 2, -1f, 1f);
             float[][] dx = new float[2][xs + 2];
             for (int v = 0; v < 2; v++) {
-                float[] cols = new float[Convolution.patchBufferSize(s) + ChannelLanesForward.inputGradientScratchFloats(s)];
+                // Where the path is taken, exactly the buffers a job allocates for s (ConvJob), so that an undersized one
+                // fails here; elsewhere (8 lanes) what the path says it needs.
+                float[] cols = new float[taken ? Convolution.patchBufferSize(s) : ChannelLanesConvolution.inputGradientScratchFloats(s)];
                 java.util.Arrays.fill(cols, Float.NaN);
                 java.util.Arrays.fill(dx[v], Float.NaN);
-                int[] rows = new int[ChannelLanesForward.inputGradientRows(s)];
-                ChannelLanesForward.inputGradient(s, 0, s.batch(), g, 1, w, 2, null, 0, dx[v], 2, cols, rows, v == 0);
+                int[] rows = new int[taken ? ImplicitPatches.rowTableSize(s) : ChannelLanesConvolution.inputGradientRows(s)];
+                ChannelLanesConvolution.inputGradient(s, 0, s.batch(), g, 1, w, 2, null, 0, dx[v], 2, cols, rows, v == 0);
             }
             assertArrayEquals(dx[1], dx[0], "SIMD against the scalar twin " + s);
-            if (Simd.ENABLED && ChannelLanesForward.inputGradientApplies(s)) {
+            if (Simd.ENABLED && taken) {
                 // Through the public call, whose job arranges the weight once for all its parts.
                 float[] job = new float[xs + 2];
                 java.util.Arrays.fill(job, Float.NaN);
@@ -434,14 +437,20 @@ class ConvolutionTest {
     /** Large enough to split over images and claim weight chunks; the same bits on one thread and on two. */
     @Test
     void batchesSplitOverThreadsGiveTheSameBits() {
-        Random rnd = new Random(4);
-        // Each just past the 2-thread threshold (2 x GemmJob.PARALLEL_MIN_MACS multiply-adds).
+        // resnet8's layer3.conv2 with three images, far past the 2-thread threshold: at 16 lanes its forward pass and
+        // input gradient run on ChannelLanesConvolution, at 8 on the phase planes.
+        ConvShape lanes = new ConvShape(3, 64, 7, 7, 64, 3, 3, 1, 1, 1, 1, 1, 1, 1);
+        assertTrue((long) lanes.batch() * lanes.outImageSize() * lanes.patchRows() >= 2 * GemmJob.PARALLEL_MIN_MACS);
+        assertEquals(VectorColumnsProduct.LANES >= 16, ChannelLanesConvolution.inputGradientApplies(lanes), Simd.describe());
+        assertEquals(VectorColumnsProduct.LANES >= 16, ChannelLanesConvolution.applies(lanes), Simd.describe());
+        // The others each just past the 2-thread threshold (2 x GemmJob.PARALLEL_MIN_MACS multiply-adds).
         ConvShape[] shapes = {new ConvShape(3, 16, 10, 10, 16, 3, 3, 1, 1, 1, 1, 1, 1, 1),
                 new ConvShape(4, 64, 12, 11, 64, 1, 1, 2, 2, 0, 0, 1, 1, 1),
                 new ConvShape(4, 6, 12, 12, 16, 5, 5, 1, 1, 0, 0, 1, 1, 1),
                 new ConvShape(3, 32, 8, 8, 32, 3, 3, 1, 1, 1, 1, 1, 1, 2),
                 new ConvShape(27, 1, 28, 28, 6, 5, 5, 1, 1, 2, 2, 1, 1, 1),
-                new ConvShape(6, 6, 14, 14, 16, 5, 5, 1, 1, 0, 0, 1, 1, 1)};
+                new ConvShape(6, 6, 14, 14, 16, 5, 5, 1, 1, 0, 0, 1, 1, 1),
+                lanes};
         for (ConvShape s : shapes) {
             Gemm.setThreads(1);
             float[][] one = check(s, new Random(5), false);

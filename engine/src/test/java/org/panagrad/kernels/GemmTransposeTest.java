@@ -28,9 +28,13 @@ class GemmTransposeTest {
                 .flatMap(h -> IntStream.of(1, lanes - 1, lanes, lanes + 1, 2 * lanes + 1, 63, 65, 392).mapToObj(kc -> Arguments.of(kc, h)));
     }
 
-    /** The in-register transpose against the plain copy it replaces, with an offset and a padded row stride. */
+    /**
+     * The in-register transpose against the plain copy it replaces, with an offset and a padded row stride; past
+     * GemmTranspose.MIDDLE_STEPS (128) steps in whole chunks (392: 384 steps at 16 lanes) and ending in a partial one
+     * (200, 500).
+     */
     @ParameterizedTest
-    @ValueSource(ints = {1, 2, 7, 8, 9, 15, 16, 17, 63, 65, 392})
+    @ValueSource(ints = {1, 2, 7, 8, 9, 15, 16, 17, 63, 65, 200, 392, 500})
     void packedPanelEqualsTheScalarTranspose(int kc) {
         assumeTrue(GemmTranspose.AVAILABLE, "no register transposes at " + Simd.describe());
         int nr = GemmMicroKernel.NR, lanes = GemmMicroKernel.LANES, ld = kc + 5, src = 3, d = 11;

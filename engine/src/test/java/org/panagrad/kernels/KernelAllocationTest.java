@@ -146,7 +146,7 @@ class KernelAllocationTest {
                 // lenet5's kinds: few channels, every pass on FewRowsProduct or VectorColumnsProduct.
                 new ConvShape(4, 1, 12, 12, 6, 5, 5, 1, 1, 2, 2, 1, 1, 1),
                 new ConvShape(4, 6, 9, 9, 16, 5, 5, 1, 1, 0, 0, 1, 1, 1),
-                // resnet8's layer3.conv2 kind: the forward pass with the channels in the lanes (ChannelLanesForward).
+                // resnet8's layer3.conv2 kind: the forward pass and input gradient with channels in the lanes (ChannelLanesConvolution).
                 new ConvShape(4, 64, 7, 7, 64, 3, 3, 1, 1, 1, 1, 1, 1, 1)};
         for (ConvShape s : shapes) {
             float[] x = KernelTestSupport.random(rnd, s.batch() * s.imageSize(), -1f, 1f), dx = new float[x.length];

@@ -21,7 +21,7 @@ class SymmetricGemmTest {
      * X^T X (columns) and X X^T (rows) against float64 sums, with a padded leading dimension and offsets, at sizes
      * around the micro-kernel's panels (6 or 12 rows, 16 or 32 columns), its edge panels and their multiples, k
      * over several blocks (a barrier between blocks on two threads; 1100 and 1500 are three blocks at 512) and
-     * several blocks of columns (520 x 300); the result must be exactly symmetric, and C's NaN contents
+     * many units of C (520 x 300); the result must be exactly symmetric, and C's NaN contents
      * must never be read. k = 0 gives zeros.
      */
     @ParameterizedTest
@@ -68,10 +68,10 @@ class SymmetricGemmTest {
     }
 
     /**
-     * The packed product, split between one and two threads (units of C claimed by blocks of columns, straddling tiles
-     * storing only their upper part, each tile copied onto the lower triangle as it is stored), against its scalar
-     * twin at awkward sizes: around the 12- and 32-wide panels (and 6 / 16 under AVX2), one row, a single k, two k
-     * blocks, and many blocks of columns (1100 columns at k = 128). C starts as NaN:
+     * The packed product, split between one and two threads (units of C, each a column panel against a run of row
+     * panels, claimed from both ends; straddling tiles storing only their upper part, each tile copied onto the lower
+     * triangle as it is stored), against its scalar twin at awkward sizes: around the 12- and 32-wide panels (and
+     * 5 / 16 under AVX2), one row, a single k, two k blocks, and many units (1100 columns at k = 128). C starts as NaN:
      * every element must be written exactly, lower = upper bit for bit, nothing outside C touched.
      */
     @ParameterizedTest
@@ -168,5 +168,82 @@ class SymmetricGemmTest {
     /** Element (p, i) of the k x n matrix X: stored as is (columns) or as its n x k transpose (rows). */
     private static float at(float[] x, int off, int lda, boolean columns, int p, int i) {
         return columns ? x[off + p * lda + i] : x[off + i * lda + p];
+    }
+
+    /**
+     * PackedSyrk's units at this width's panels (the two kernel executions run it at 8 and at 16 lanes), for n
+     * around and across the panels: every tile that holds an element on or above the diagonal (a row panel of
+     * BlockedGemm.panelRows rows against a column panel of NR columns) in exactly one unit, no other tile in any, at
+     * most UNIT_TILES per unit, listed column panel by column panel from the right, each from the top; so exactly one
+     * unit per column panel holds its top row panel, the one that zeroes the panel's rows below the diagonal. One
+     * job for every n, as a thread's is reused: a larger call's units must not leak into a smaller one's.
+     */
+    @Test
+    void unitsHoldEveryUpperTileOnce() {
+        int nr = GemmMicroKernel.NR;
+        PackedSyrk syrk = new PackedSyrk();
+        int[] sizes = java.util.stream.IntStream.concat(java.util.stream.IntStream.rangeClosed(1, 200),
+                java.util.stream.IntStream.of(395, 500, 513, 785, 1100, 64, 7, 1567)).toArray();
+        for (int n : sizes) {
+            syrk.prepare(n, 128);
+            int rowPanels = 0;
+            int[] start = new int[n + 1];
+            for (int ir = 0; ir < n; ir += BlockedGemm.panelRows(ir, n)) start[rowPanels++] = ir;
+            int columnPanels = (n + nr - 1) / nr;
+            int[][] held = new int[columnPanels][rowPanels];
+            int[] tops = new int[columnPanels];
+            for (int u = 0; u < syrk.units; u++) {
+                int jp = syrk.unitPanel[u], first = syrk.unitFirst[u], end = syrk.unitEnd[u];
+                String what = "n=" + n + " unit " + u + ": panel " + jp + " rows " + first + "-" + end;
+                assertTrue(jp >= 0 && jp < columnPanels && first >= 0 && first < end && end <= rowPanels, what);
+                assertTrue(end - first <= PackedSyrk.UNIT_TILES, what);
+                if (u > 0) {
+                    boolean next = jp == syrk.unitPanel[u - 1] ? first == syrk.unitEnd[u - 1] : jp == syrk.unitPanel[u - 1] - 1 && first == 0;
+                    assertTrue(next, what + " after panel " + syrk.unitPanel[u - 1] + " rows to " + syrk.unitEnd[u - 1]);
+                }
+                for (int p = first; p < end; p++) held[jp][p]++;
+                if (first == 0) tops[jp]++;
+            }
+            for (int jp = 0; jp < columnPanels; jp++) {
+                int lastColumn = Math.min(n, (jp + 1) * nr) - 1;
+                for (int p = 0; p < rowPanels; p++) {
+                    assertEquals(start[p] <= lastColumn ? 1 : 0, held[jp][p], "n=" + n + " tile of row panel " + p + ", column panel " + jp);
+                }
+                assertEquals(1, tops[jp], "n=" + n + ": units holding the top of column panel " + jp);
+            }
+        }
+    }
+
+    /**
+     * PackedSyrk's tickets as units (ClaimedChunks.chunkOf, ticket t standing for its part's next unit): on two parts,
+     * wherever the caller's units from the front (0 to a - 1) stop, the helper's from the back make up the rest, every
+     * unit exactly once, whatever order the tickets were drawn in; on three parts (ticket order) every unit once too.
+     */
+    @Test
+    void ticketsGiveEveryUnitOnce() {
+        Random rnd = new Random(21);
+        int[] once = new int[91];
+        Arrays.fill(once, 1);
+        for (int units = 1; units <= 90; units++) {
+            for (int a = 0; a <= units; a++) {
+                for (int parts = 2; parts <= 3; parts++) {
+                    // The part that draws each ticket: on two parts the caller a of them, in a random order.
+                    int[] owner = new int[units];
+                    for (int t = 0; t < units; t++) owner[t] = parts == 3 ? rnd.nextInt(3) : t < a ? 0 : 1;
+                    for (int t = units - 1; t > 0; t--) {
+                        int r = rnd.nextInt(t + 1), o = owner[t];
+                        owner[t] = owner[r];
+                        owner[r] = o;
+                    }
+                    int[] taken = new int[parts], got = new int[units];
+                    for (int t = 0; t < units; t++) {
+                        int u = ClaimedChunks.chunkOf(t, owner[t], parts, taken[owner[t]]++, units);
+                        got[u]++;
+                        if (parts == 2) assertEquals(owner[t] == 0, u < a, units + " units, the caller's " + a + ": unit " + u);
+                    }
+                    assertArrayEquals(Arrays.copyOf(once, units), got, units + " units on " + parts + " parts, the caller's " + taken[0]);
+                }
+            }
+        }
     }
 }

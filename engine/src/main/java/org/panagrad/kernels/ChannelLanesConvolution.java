@@ -16,18 +16,20 @@ package org.panagrad.kernels;
  * with the weight flipped and its channel axes swapped: {@code dX[c](e, f)} is the sum over (i', j', o) of
  * {@code dYpadded[o](e + i', f + j') w[o][c](kh - 1 - i', kw - 1 - j')}.
  * <p>
- * Each output is summed from zero over (i, j, c) in that order with fused multiply-adds (the product's SIMD body
- * and its scalar twin alike), then the bias added and ReLU applied, as the other paths do in their own order.
+ * Each output is summed from zero with fused multiply-adds in one order (the product's SIMD body and its scalar
+ * twin alike): over (i, j, c) for the forward pass, then the bias added and ReLU applied, as the other paths do in
+ * their own order; over (i', j', o) for the input gradient.
  */
-final class ChannelLanesForward {
+final class ChannelLanesConvolution {
     /**
-     * Output positions per image up to which this path is taken. It gains where the phase planes' padding wastes a
+     * Positions per image of the product (output positions for the forward pass, input positions for the input
+     * gradient) up to which this path is taken. It gains where the phase planes' padding wastes a
      * large share of their columns (a 7 x 7 output computed over a 9-wide plane: 64 columns for 49); larger planes
      * waste less and were not measured here, so they stay on the phase planes.
      */
     static final int MAX_POSITIONS = 64;
 
-    private ChannelLanesForward() {}
+    private ChannelLanesConvolution() {}
 
     /**
      * Whether the forward pass of s runs here: not depthwise, a kernel wider than 1 x 1, stride and dilation 1,
@@ -40,24 +42,35 @@ final class ChannelLanesForward {
      * it taken was level against the step without (session 20: 0.978 and 1.026 in the two jar orders), so stride 2
      * stays on the phase planes. The 1 x 1 stride-2 downsample 1.9x (32 steps of k per block, and a copy of every
      * input element for the quarter it reads). 32 output channels (two vectors, rows8x2) at 14 x 14 with room for
-     * 256 positions: layer2.conv2's forward pass 1.16-1.22x.
+     * 256 positions: layer2.conv2's forward pass took 1.16-1.22x the time, slower, so not taken.
      */
     static boolean applies(ConvShape s) {
         return !s.depthwise() && s.kh() * s.kw() > 1 && s.positions() <= MAX_POSITIONS && s.strideH() == 1 && s.strideW() == 1 && s.dilationH() == 1 && s.dilationW() == 1
                 && VectorColumnsProduct.inFourVectorBlocks(s.groupOutChannels()) && scratchFloats(s) <= ImplicitPatches.MAX_SCRATCH_FLOATS;
     }
 
-    private static int paddedHeight(ConvShape s) {
-        return s.height() + 2 * s.padH();
-    }
-
-    private static int paddedWidth(ConvShape s) {
-        return s.width() + 2 * s.padW();
-    }
-
-    /** Floats of one group's channel-last padded copy. */
+    /** Floats of one group's channel-last padded copy of the image. */
     private static int imageFloats(ConvShape s) {
-        return paddedHeight(s) * paddedWidth(s) * s.groupChannels();
+        return paddedFloats(s.height(), s.width(), s.padH(), s.padW(), s.groupChannels());
+    }
+
+    /** Floats of one group's channel-last padded copy of dY (the input gradient's). */
+    private static int gradientImageFloats(ConvShape s) {
+        return paddedFloats(s.outHeight(), s.outWidth(), gradientPadH(s), gradientPadW(s), s.groupOutChannels());
+    }
+
+    /** Floats of a channel-last copy of h x w planes of c channels, padded by (padH, padW) on each side. */
+    private static int paddedFloats(int h, int w, int padH, int padW, int c) {
+        return (h + 2 * padH) * (w + 2 * padW) * c;
+    }
+
+    /** The input gradient's padding of dY's rows (gradientPadW: columns), so every tap of the flipped kernel reaches it. */
+    private static int gradientPadH(ConvShape s) {
+        return s.kh() - 1 - s.padH();
+    }
+
+    private static int gradientPadW(ConvShape s) {
+        return s.kw() - 1 - s.padW();
     }
 
     /** Rows of the product: the positions in whole blocks of {@link VectorColumnsProduct#ROWS}. */
@@ -113,8 +126,7 @@ final class ChannelLanesForward {
 
     /** The padded dY channel-last, the arranged weight of every group, then the product. */
     static int inputGradientScratchFloats(ConvShape s) {
-        int padded = (s.outHeight() + 2 * (s.kh() - 1 - s.padH())) * (s.outWidth() + 2 * (s.kw() - 1 - s.padW())) * s.groupOutChannels();
-        return padded + inputGradientArrangedFloats(s) + inputGradientRows(s) * VectorColumnsProduct.leadingDimension(s.groupChannels());
+        return gradientImageFloats(s) + inputGradientArrangedFloats(s) + inputGradientRows(s) * VectorColumnsProduct.leadingDimension(s.groupChannels());
     }
 
     /** Floats of the weight as {@link #arrangeInputGradientWeight} lays it out. */
@@ -149,27 +161,28 @@ final class ChannelLanesForward {
      */
     static void inputGradient(ConvShape s, int n0, int n1, float[] dy, int dyOff, float[] w, int wOff, float[] arranged, int arrangedOff,
                               float[] dx, int dxOff, float[] cols, int[] rows, boolean simd) {
-        int padH = s.kh() - 1 - s.padH(), padW = s.kw() - 1 - s.padW();
         if (arranged == null) {
             arranged = cols;
-            arrangedOff = (s.outHeight() + 2 * padH) * (s.outWidth() + 2 * padW) * s.groupOutChannels();
+            arrangedOff = gradientImageFloats(s);
             arrangeInputGradientWeight(s, w, wOff, cols, arrangedOff);
         }
-        run(s.groupOutChannels(), s.groupChannels(), s.groups(), s.outHeight(), s.outWidth(), padH, padW, s.kh(), s.kw(), 1, 1,
+        run(s.groupOutChannels(), s.groupChannels(), s.groups(), s.outHeight(), s.outWidth(), gradientPadH(s), gradientPadW(s), s.kh(), s.kw(), 1, 1,
                 s.height(), s.width(), n0, n1, dy, dyOff, s.outImageSize(), arranged, arrangedOff, null, 0, false, dx, dxOff,
                 s.imageSize(), cols, rows, simd);
     }
 
     /**
      * The product of images [n0, n1) for the convolution of cg channels (per group) of h x w planes, padded by
-     * (padH, padW), to og channels of oh x ow planes, with the weight arranged at arranged[arrangedOff..]
-     * ({@link #arrangeWeight}'s layout); images xImage floats apart from x[xOff..], yImage apart from y[yOff..].
+     * (padH, padW), to og channels of oh x ow planes, with the weight arranged at arranged[arrangedOff..] as rows
+     * (tap row, tap column, channel of x) of og values ({@link #arrangeWeight}'s layout for the forward pass,
+     * {@link #arrangeInputGradientWeight}'s for the input gradient, where x is dY); images xImage floats apart from
+     * x[xOff..], yImage apart from y[yOff..].
      */
     private static void run(int cg, int og, int groups, int h, int w, int padH, int padW, int kh, int kw, int sH, int sW, int oh, int ow,
                             int n0, int n1, float[] x, int xOff, int xImage, float[] arranged, int arrangedOff, float[] bias, int biasOff,
                             boolean relu, float[] y, int yOff, int yImage, float[] cols, int[] rows, boolean simd) {
         int kg = kh * kw * cg, p = oh * ow, ld = VectorColumnsProduct.leadingDimension(og), wp = w + 2 * padW;
-        int m = VectorColumnsProduct.paddedRows(p), image = (h + 2 * padH) * wp * cg;
+        int m = VectorColumnsProduct.paddedRows(p), image = paddedFloats(h, w, padH, padW, cg);
         int product = image + groups * kg * ld;
         // The borders stay zero: each image writes only the inside.
         Elementwise.fill(image, 0f, cols, 0);
