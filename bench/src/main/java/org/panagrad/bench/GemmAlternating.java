@@ -33,7 +33,7 @@ public final class GemmAlternating {
     private GemmAlternating() {}
 
     /** With -Dquantile=Q (0 < Q < 1), a side's rate in a round is from the Q-quantile of its call times. */
-    private static final double QUANTILE = Double.parseDouble(System.getProperty("quantile", "0"));
+    private static final double QUANTILE = QuantileProperty.read();
     private static final float ALPHA = Float.parseFloat(System.getProperty("alpha", "1"));
     private static final float BETA = Float.parseFloat(System.getProperty("beta", "0"));
 

@@ -47,7 +47,7 @@ public final class StepAlternating {
             }
         }
         double[][] ms = new double[2][rounds];
-        double quantile = Double.parseDouble(System.getProperty("quantile", "0"));
+        double quantile = QuantileProperty.read();
         long[] stepTimes = new long[reps];
         for (int r = 0; r < rounds; r++) {
             for (int turn = 0; turn < 2; turn++) {

@@ -52,8 +52,8 @@ class GemmTransposeTest {
     }
 
     /**
-     * The A side: the panel heights of either width (6 and 4 rows at 8 lanes; 12, 8 and 4 at 16) into steps as
-     * wide, spilling past the panel only into what is written later. Reads LANES rows.
+     * The A side: every panel height BlockedGemm.panelRows gives at this width (MR and the narrower panels that finish
+     * a block) into steps as wide, spilling past the panel only into what is written later. Reads LANES rows.
      */
     @ParameterizedTest
     @MethodSource("panelHeightsAndDepths")
