@@ -45,8 +45,13 @@ final class ChannelLanesConvolution {
      * 256 positions: layer2.conv2's forward pass took 1.16-1.22x the time, slower, so not taken.
      */
     static boolean applies(ConvShape s) {
-        return !s.depthwise() && s.kh() * s.kw() > 1 && s.positions() <= MAX_POSITIONS && s.strideH() == 1 && s.strideW() == 1 && s.dilationH() == 1 && s.dilationW() == 1
+        return denseStrideOneKernel(s) && s.positions() <= MAX_POSITIONS
                 && VectorColumnsProduct.inFourVectorBlocks(s.groupOutChannels()) && scratchFloats(s) <= ImplicitPatches.MAX_SCRATCH_FLOATS;
+    }
+
+    /** What both passes need: not depthwise, a kernel wider than 1 x 1, stride and dilation 1. */
+    private static boolean denseStrideOneKernel(ConvShape s) {
+        return !s.depthwise() && s.kh() * s.kw() > 1 && s.strideH() == 1 && s.strideW() == 1 && s.dilationH() == 1 && s.dilationW() == 1;
     }
 
     /** Floats of one group's channel-last padded copy of the image. */
@@ -85,7 +90,7 @@ final class ChannelLanesConvolution {
 
     /** Floats of the weight as {@link #arrangeWeight} lays it out. */
     static int arrangedWeightFloats(ConvShape s) {
-        return s.groups() * s.patchRows() * VectorColumnsProduct.leadingDimension(s.groupOutChannels());
+        return arrangedFloats(s, false);
     }
 
     /**
@@ -114,8 +119,7 @@ final class ChannelLanesConvolution {
      * input gradient would need one product per input phase and was not built.
      */
     static boolean inputGradientApplies(ConvShape s) {
-        return !s.depthwise() && s.kh() * s.kw() > 1 && s.height() * s.width() <= MAX_POSITIONS && s.strideH() == 1 && s.strideW() == 1
-                && s.dilationH() == 1 && s.dilationW() == 1 && s.padH() < s.kh() && s.padW() < s.kw()
+        return denseStrideOneKernel(s) && s.height() * s.width() <= MAX_POSITIONS && s.padH() < s.kh() && s.padW() < s.kw()
                 && VectorColumnsProduct.inFourVectorBlocks(s.groupChannels()) && inputGradientScratchFloats(s) <= ImplicitPatches.MAX_SCRATCH_FLOATS;
     }
 
@@ -131,7 +135,7 @@ final class ChannelLanesConvolution {
 
     /** Floats of the weight as {@link #arrangeInputGradientWeight} lays it out. */
     static int inputGradientArrangedFloats(ConvShape s) {
-        return s.groups() * s.kh() * s.kw() * s.groupOutChannels() * VectorColumnsProduct.leadingDimension(s.groupChannels());
+        return arrangedFloats(s, true);
     }
 
     /**
@@ -139,20 +143,7 @@ final class ChannelLanesConvolution {
      * w[o][c](kh - 1 - i', kw - 1 - j') for every c. Arranged once per call, as {@link #arrangeWeight}.
      */
     static void arrangeInputGradientWeight(ConvShape s, float[] w, int wOff, float[] to, int at) {
-        int cg = s.groupChannels(), og = s.groupOutChannels(), kh = s.kh(), kw = s.kw();
-        int ld = VectorColumnsProduct.leadingDimension(cg);
-        for (int g = 0; g < s.groups(); g++) {
-            for (int o = 0; o < og; o++) {
-                for (int c = 0; c < cg; c++) {
-                    for (int i = 0; i < kh; i++) {
-                        for (int j = 0; j < kw; j++) {
-                            int row = ((g * kh + kh - 1 - i) * kw + kw - 1 - j) * og + o;
-                            to[at + row * ld + c] = w[wOff + (((g * og + o) * cg + c) * kh + i) * kw + j];
-                        }
-                    }
-                }
-            }
-        }
+        arrange(s, true, w, wOff, to, at);
     }
 
     /**
@@ -205,14 +196,35 @@ final class ChannelLanesConvolution {
      * so a call split over threads arranges it once, before the split.
      */
     static void arrangeWeight(ConvShape s, float[] w, int wOff, float[] to, int at) {
+        arrange(s, false, w, wOff, to, at);
+    }
+
+    /**
+     * Floats of the weight as {@link #arrange} lays it out: per group kh kw rows for each channel the product reads
+     * (cg, or og of dY when flipped), each of ld floats for the channels in the lanes (og, or cg when flipped).
+     */
+    private static int arrangedFloats(ConvShape s, boolean flipped) {
+        int read = flipped ? s.groupOutChannels() : s.groupChannels(), lanes = flipped ? s.groupChannels() : s.groupOutChannels();
+        return s.groups() * s.kh() * s.kw() * read * VectorColumnsProduct.leadingDimension(lanes);
+    }
+
+    /**
+     * The weight as {@link #run}'s B for the forward pass ({@link #arrangeWeight}) or, flipped, for the input
+     * gradient ({@link #arrangeInputGradientWeight}), which is the forward pass of the weight flipped with its
+     * channel axes swapped: w'[c][o](i, j) = w[o][c](kh - 1 - i, kw - 1 - j). Rows (tap row, tap column, channel
+     * read) of the lanes' channels, ld apart.
+     */
+    private static void arrange(ConvShape s, boolean flipped, float[] w, int wOff, float[] to, int at) {
         int cg = s.groupChannels(), og = s.groupOutChannels(), kh = s.kh(), kw = s.kw();
-        int ld = VectorColumnsProduct.leadingDimension(og);
+        int read = flipped ? og : cg, ld = VectorColumnsProduct.leadingDimension(flipped ? cg : og), kg = kh * kw * read;
         for (int g = 0; g < s.groups(); g++) {
             for (int o = 0; o < og; o++) {
                 for (int c = 0; c < cg; c++) {
                     for (int i = 0; i < kh; i++) {
                         for (int j = 0; j < kw; j++) {
-                            to[at + (g * s.patchRows() + (i * kw + j) * cg + c) * ld + o] = w[wOff + (((g * og + o) * cg + c) * kh + i) * kw + j];
+                            int tap = flipped ? (kh - 1 - i) * kw + kw - 1 - j : i * kw + j;
+                            int row = g * kg + tap * read + (flipped ? o : c), lane = flipped ? c : o;
+                            to[at + row * ld + lane] = w[wOff + (((g * og + o) * cg + c) * kh + i) * kw + j];
                         }
                     }
                 }
