@@ -95,8 +95,7 @@ public final class GemmAlternating {
                         last = now;
                     } while ((t = last - t0) < budget);
                     int timed = (int) Math.min(calls, callTimes.length);
-                    Arrays.sort(callTimes, 0, timed);
-                    gflops[s][r] = flops / callTimes[(int) (QUANTILE * (timed - 1))];
+                    gflops[s][r] = flops / QuantileProperty.of(callTimes, timed, QUANTILE);
                     continue;
                 }
                 do {

@@ -70,8 +70,7 @@ public final class GramAlternating {
                 ms[s][r] = (last - t0) / 1e6 / reps;
                 if (quantile > 0) {
                     // A low quantile of single calls leaves out the calls another process preempted.
-                    Arrays.sort(callNs);
-                    ms[s][r] = callNs[(int) (quantile * (reps - 1))] / 1e6;
+                    ms[s][r] = QuantileProperty.of(callNs, reps, quantile) / 1e6;
                 }
                 bytes[s] = Math.min(bytes[s], allocated(threadBean) - b0);
             }

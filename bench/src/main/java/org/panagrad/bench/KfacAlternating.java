@@ -115,8 +115,7 @@ public final class KfacAlternating {
             }
             if (QUANTILE <= 0) return (last - t0) / 1e6 / reps;
             // A low quantile of single calls leaves out the calls another process preempted.
-            Arrays.sort(callNs, 0, reps);
-            return callNs[(int) (QUANTILE * (reps - 1))] / 1e6;
+            return QuantileProperty.of(callNs, reps, QUANTILE) / 1e6;
         }
     }
 

@@ -1,5 +1,7 @@
 package org.panagrad.bench;
 
+import java.util.Arrays;
+
 /**
  * The alternating tools' {@code -Dquantile=Q}: a side's time in a round is the Q-quantile of its single calls
  * (index Q (calls - 1) of their sorted times) rather than their mean. Unset means the mean (0); anything outside
@@ -20,5 +22,11 @@ final class QuantileProperty {
         }
         if (!(q > 0 && q <= 1)) throw new IllegalArgumentException("-Dquantile=" + value + ": Q must be in (0, 1], e.g. 0.2");
         return q;
+    }
+
+    /** The Q-quantile of times[0..count): index Q (count - 1) of them sorted (in place). */
+    static long of(long[] times, int count, double q) {
+        Arrays.sort(times, 0, count);
+        return times[(int) (q * (count - 1))];
     }
 }

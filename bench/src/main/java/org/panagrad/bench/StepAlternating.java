@@ -62,8 +62,7 @@ public final class StepAlternating {
                 }
                 if (quantile > 0) {
                     // A low quantile of single steps leaves out the steps another process preempted.
-                    Arrays.sort(stepTimes, 0, reps);
-                    ms[s][r] = stepTimes[(int) (quantile * (reps - 1))] / 1e6;
+                    ms[s][r] = QuantileProperty.of(stepTimes, reps, quantile) / 1e6;
                 } else {
                     ms[s][r] = (last - t0) / 1e6 / reps;
                 }
