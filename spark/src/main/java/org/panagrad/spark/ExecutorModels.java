@@ -18,7 +18,7 @@ import java.util.function.Function;
 public final class ExecutorModels {
     private static final Map<ModelSpec, String> FINGERPRINTS = new ConcurrentHashMap<>();
     private static final Map<String, ConcurrentLinkedQueue<ShardEvaluator>> IDLE = new ConcurrentHashMap<>();
-    private static final AtomicInteger BUILT = new AtomicInteger();
+    private static final Map<String, AtomicInteger> BUILT = new ConcurrentHashMap<>();
 
     private ExecutorModels() {}
 
@@ -35,11 +35,12 @@ public final class ExecutorModels {
                     + ", this executor's is " + local + " (are the driver and the executors running the same Panagrad jars?)");
         }
         if (Gemm.threads() != threads) Gemm.setThreads(threads);
-        ConcurrentLinkedQueue<ShardEvaluator> idle = IDLE.computeIfAbsent(local + "/" + chunk, k -> new ConcurrentLinkedQueue<>());
+        String key = key(local, chunk);
+        ConcurrentLinkedQueue<ShardEvaluator> idle = IDLE.computeIfAbsent(key, k -> new ConcurrentLinkedQueue<>());
         ShardEvaluator evaluator = idle.poll();
         if (evaluator == null) {
             evaluator = new ShardEvaluator(spec, chunk);
-            BUILT.incrementAndGet();
+            BUILT.computeIfAbsent(key, k -> new AtomicInteger()).incrementAndGet();
         }
         try {
             return work.apply(evaluator);
@@ -48,8 +49,16 @@ public final class ExecutorModels {
         }
     }
 
-    /** Evaluators built in this JVM so far (each compiles its programs once). */
-    public static int evaluatorsBuilt() {
-        return BUILT.get();
+    /**
+     * Evaluators of {@code spec} at {@code chunk} built in this JVM so far (each compiles its programs once): at
+     * most the number of tasks that ever ran at the same time, however many jobs ran.
+     */
+    public static int evaluatorsBuilt(ModelSpec spec, int chunk) {
+        AtomicInteger built = BUILT.get(key(FINGERPRINTS.computeIfAbsent(spec, Fingerprint::of), chunk));
+        return built == null ? 0 : built.get();
+    }
+
+    private static String key(String fingerprint, int chunk) {
+        return fingerprint + "/" + chunk;
     }
 }

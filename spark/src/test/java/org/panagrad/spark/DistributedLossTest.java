@@ -130,11 +130,13 @@ class DistributedLossTest {
 
     @Test
     void executorsCompileOncePerTaskSlot() {
+        // Whether a job's four tasks ever overlap on the two slots is up to the scheduler, so the first job may
+        // build one evaluator and a later one the second; what holds is one per slot, however many jobs run.
         float[] g = new float[spark.dimension()];
-        spark.lossAndGradient(theta, Selection.all(), g);
-        int before = ExecutorModels.evaluatorsBuilt();
-        for (int i = 0; i < 5; i++) spark.lossAndGradient(theta, Selection.all(), g);
-        assertEquals(before, ExecutorModels.evaluatorsBuilt(), "later jobs reuse the compiled programs");
+        for (int i = 0; i < 6; i++) spark.lossAndGradient(theta, Selection.all(), g);
+        int built = ExecutorModels.evaluatorsBuilt(SPEC, CHUNK);
+        assertTrue(built >= 1 && built <= TestSpark.TASK_SLOTS,
+                "24 tasks over " + TestSpark.TASK_SLOTS + " slots built " + built + " evaluators");
     }
 
     @Test

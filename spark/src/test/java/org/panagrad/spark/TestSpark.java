@@ -7,13 +7,15 @@ import java.util.SplittableRandom;
 
 /** One local[2] Spark context for every test class in the JVM (starting one takes seconds), and test data. */
 public final class TestSpark {
+    /** The context's concurrent tasks: at most this many run on its one executor at a time. */
+    static final int TASK_SLOTS = 2;
     private static JavaSparkContext context;
 
     private TestSpark() {}
 
     public static synchronized JavaSparkContext context() {
         if (context == null) {
-            context = Sessions.start("local[2]", "panagrad-spark-tests", Map.of(
+            context = Sessions.start("local[" + TASK_SLOTS + "]", "panagrad-spark-tests", Map.of(
                     "spark.ui.enabled", "false",
                     "spark.driver.host", "127.0.0.1",
                     "spark.driver.bindAddress", "127.0.0.1"), 30);
