@@ -26,6 +26,8 @@ public final class Attention {
      * rows' own maximum and sum, then dP = g V^T, dS = P (dP - rowsum(P dP)), dQ = scale dS K, dK = scale dS^T Q
      * and dV = P^T g (FlashAttention-2's backward with whole rows of keys at once, which a CPU's caches hold at the
      * lengths attention runs at here). Batch entries are shared out over the GEMM's worker pool ({@link AttentionJob}).
+     * A row whose keys are all masked makes its dq row and every dk and dv of its entry NaN, as the composed form's
+     * gradients are (so does the second order, for qBar, gBar, kBar and vBar).
      */
     public static void backward(AttentionDims a, AttentionMaskLayout mask, float[] q, int qOff, float[] k, int kOff,
                                 float[] v, int vOff, float[] g, int gOff, float[] out, int dqOff, int dkOff, int dvOff) {

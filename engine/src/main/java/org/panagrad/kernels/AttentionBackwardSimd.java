@@ -37,10 +37,14 @@ final class AttentionBackwardSimd {
             transpose(v, vb, tk, dv, w, vt, kp);
             AttentionRowProducts.times(q, qb, d, 1, tq, d, w, kt, kp, kp, w, p, kp, keysToRow, false);
             AttentionRowProducts.times(g, gb, dv, 1, tq, dv, w, vt, kp, kp, w, ds, kp, keysToRow, false);
-            rowPass(a, mask, b, w, p, ds);
+            boolean blind = rowPass(a, mask, b, w, p, ds);
             AttentionRowProducts.times(w, ds, kp, 1, tq, tk, k, kb, d, d, out, dqOff + b * tq * d, d, toRow, false);
             AttentionRowProducts.times(w, ds, 1, kp, tk, tq, q, qb, d, d, out, dkOff + b * tk * d, d, fromRow, false);
             AttentionRowProducts.times(w, p, 1, kp, tk, tq, g, gb, dv, dv, out, dvOff + b * tk * dv, dv, fromRow, false);
+            if (blind) {
+                java.util.Arrays.fill(out, dkOff + b * tk * d, dkOff + (b + 1) * tk * d, Float.NaN);
+                java.util.Arrays.fill(out, dvOff + b * tk * dv, dvOff + (b + 1) * tk * dv, Float.NaN);
+            }
         }
     }
 
@@ -117,7 +121,7 @@ final class AttentionBackwardSimd {
      * Row i's scores at w[at..at + width) (unscaled dots; zero past tk), masked or causal, into its probabilities,
      * zero past tk; past width nothing is read or written.
      */
-    private static void probabilities(AttentionDims a, AttentionMaskLayout mask, int b, int i, float[] w, int at, int width) {
+    private static boolean probabilities(AttentionDims a, AttentionMaskLayout mask, int b, int i, float[] w, int at, int width) {
         int lanes = F.length(), tk = a.tk(), keys = Math.min(tk, width);
         for (int j = 0; j < width; j += lanes) FloatVector.fromArray(F, w, at + j).mul(a.scale()).intoArray(w, at + j);
         float max = AttentionSimd.maskRow(a, mask, b, i, 0, keys, w, at);
@@ -126,6 +130,7 @@ final class AttentionBackwardSimd {
         for (; j < F.loopBound(keys); j += lanes) FloatVector.fromArray(F, w, at + j).mul(inv).intoArray(w, at + j);
         for (; j < keys; j++) w[at + j] *= inv;
         for (; j < width; j++) w[at + j] = 0f;
+        return max == Float.NEGATIVE_INFINITY;
     }
 
     /**
@@ -135,11 +140,18 @@ final class AttentionBackwardSimd {
      * entry so that exp runs once over tq x paddedKeys floats: at 17 keys a row is two vectors, too few to fill the
      * FMA pipes through exp's dependent polynomial steps, as one call per row did. Both forms of the backward and the
      * second order (ds < 0) call this one method, a compilation of its own (see {@link #packedEntries}).
+     * <p>
+     * Returns whether some row sees no key (every score hidden): its probabilities are NaN, as a softmax of -inf
+     * is, and the composed form's gradients carry that NaN to every key of the entry. The causal products skip
+     * each row's keys past its diagonal, so the callers write those NaNs themselves.
      */
-    static void rowPass(AttentionDims a, AttentionMaskLayout mask, int b, float[] w, int p, int ds) {
+    static boolean rowPass(AttentionDims a, AttentionMaskLayout mask, int b, float[] w, int p, int ds) {
         int tq = a.tq(), kp = a.paddedKeys(), lanes = F.length();
+        boolean blind = false;
         if (mask != null || a.causal() || kp % lanes != 0) {
-            for (int i = 0; i < tq; i++) probabilities(a, mask, b, i, w, p + i * kp, AttentionRowProducts.width(a, i));
+            for (int i = 0; i < tq; i++) {
+                blind |= probabilities(a, mask, b, i, w, p + i * kp, AttentionRowProducts.width(a, i));
+            }
         } else {
             for (int i = 0, at = p; i < tq; i++, at += kp) {
                 float max = scaledMaximum(w, at, a.tk(), kp, a.scale());
@@ -154,8 +166,10 @@ final class AttentionBackwardSimd {
                 for (int j = 0; j < kp; j += lanes) FloatVector.fromArray(F, w, at + j).mul(inv).intoArray(w, at + j);
             }
         }
-        if (ds < 0) return;
-        for (int i = 0; i < tq; i++) scoreGradient(w, p + i * kp, ds + i * kp, AttentionRowProducts.width(a, i), a.scale());
+        if (ds >= 0) {
+            for (int i = 0; i < tq; i++) scoreGradient(w, p + i * kp, ds + i * kp, AttentionRowProducts.width(a, i), a.scale());
+        }
+        return blind;
     }
 
     /**

@@ -44,7 +44,7 @@ final class AttentionSecondOrderSimd {
             AttentionBackwardSimd.transpose(t, akb, tk, d, w, akt, kp);
             AttentionBackwardSimd.transpose(t, avb, tk, dv, w, avt, kp);
             AttentionRowProducts.times(q, qb, d, 1, tq, d, w, kt, kp, kp, w, p, kp, keysToRow, false);
-            AttentionBackwardSimd.rowPass(a, mask, b, w, p, -1);
+            boolean blind = AttentionBackwardSimd.rowPass(a, mask, b, w, p, -1);
             AttentionRowProducts.times(g, gb, dv, 1, tq, dv, w, vt, kp, kp, w, ra, kp, keysToRow, false);
             AttentionRowProducts.times(t, aqb, d, 1, tq, d, w, kt, kp, kp, w, rb, kp, keysToRow, false);
             AttentionRowProducts.times(q, qb, d, 1, tq, d, w, akt, kp, kp, w, rb, kp, keysToRow, true);
@@ -58,6 +58,10 @@ final class AttentionSecondOrderSimd {
             AttentionRowProducts.times(w, ra, 1, kp, tk, tq, t, aqb, d, d, out, ko, d, fromRow, false);
             AttentionRowProducts.times(w, rc, 1, kp, tk, tq, q, qb, d, d, out, ko, d, fromRow, true);
             AttentionRowProducts.times(w, rb, 1, kp, tk, tq, g, gb, dv, dv, out, vo, dv, fromRow, false);
+            if (blind) { // a row that sees no key: NaN for every key, as in the backward (AttentionBackwardSimd#rowPass)
+                java.util.Arrays.fill(out, ko, ko + tk * d, Float.NaN);
+                java.util.Arrays.fill(out, vo, vo + tk * dv, Float.NaN);
+            }
             if (gBarOff < 0) continue;
             AttentionRowProducts.times(w, p, kp, 1, tq, tk, t, avb, dv, dv, out, go, dv, toRow, false);
             AttentionRowProducts.times(w, rb, kp, 1, tq, tk, v, vb, dv, dv, out, go, dv, toRow, true);

@@ -22,6 +22,12 @@ import java.util.function.IntSupplier;
  * derivatives, like this op's JVP, are graph ops over the recomputed probabilities ({@link #probabilities}), so an
  * HVP through a fused attention is exact.
  * {@link #composed} is the same function built from batched matmul, scaling, the mask and softmax.
+ * <p>
+ * A query that sees no key (every score hidden, by any mix of masks: a padding mask hiding a sequence's first key
+ * under a causal mask does it to query 0) is NaN, as a softmax of -inf is: its output row, its query gradient,
+ * every key and value gradient of its batch entry, and the corresponding parts of the second order, in the fused
+ * and the composed forms alike and in their float64 references. That is what PyTorch 1.13's nn.MultiheadAttention
+ * gives, whose masks are all additive; a masked_fill before the softmax would stop the NaN at the hidden keys.
  */
 public record Attention(double scale, boolean causal, boolean additive) implements Op {
     /** The fused op. */
@@ -60,22 +66,35 @@ public record Attention(double scale, boolean causal, boolean additive) implemen
         return last(y.input(0), 1);
     }
 
-    /** softmax(scale Q K^T + mask) along the keys: [..., Tq, Tk]. */
+    /**
+     * softmax(scale Q K^T + mask) along the keys: [..., Tq, Tk]. Every mask is added to the scores, a boolean or
+     * causal one as 0 where kept and -inf where hidden, as PyTorch 1.13's nn.MultiheadAttention applies its masks;
+     * so a query that sees no key has NaN probabilities, which the addition's derivative carries to every key of
+     * its entry, as the fused kernels do (a select would stop them at the hidden keys).
+     */
     static Node probabilities(Node q, Node k, AttentionMask mask, double scale) {
         Node s = Scale.of(MatMul.of(q, k, false, true), scale);
-        Node hidden = q.graph().fill(Double.NEGATIVE_INFINITY, Shape.scalar());
-        if (mask.values() != null) s = mask.additive() ? Add.of(s, mask.values()) : Where.of(mask.values(), s, hidden);
-        if (mask.causal()) s = Where.of(causalMask(q.graph(), last(s.shape(), 2), last(s.shape(), 1)), s, hidden);
+        if (mask.values() != null) s = Add.of(s, mask.additive() ? mask.values() : hiddenWhereZero(mask.values()));
+        if (mask.causal()) s = Add.of(s, causalMask(q.graph(), last(s.shape(), 2), last(s.shape(), 1)));
         return Softmax.of(s, -1);
     }
 
-    /** The constant [tq, tk] lower-triangular mask, one per graph and size. */
+    /** The constant [tq, tk] causal mask as an addend: 0 on and below the diagonal, -inf above; one per graph and size. */
     static Node causalMask(Graph g, int tq, int tk) {
         String name = "causal_mask_" + tq + "x" + tk;
         for (Node n : g.nodes()) if (name.equals(n.name())) return n;
-        float[] keep = new float[tq * tk];
-        for (int i = 0; i < tq; i++) for (int j = 0; j <= Math.min(i, tk - 1); j++) keep[i * tk + j] = 1f;
-        return g.constant(name, Shape.of(tq, tk), keep);
+        float[] addend = new float[tq * tk];
+        for (int i = 0; i < tq; i++) for (int j = i + 1; j < tk; j++) addend[i * tk + j] = Float.NEGATIVE_INFINITY;
+        return g.constant(name, Shape.of(tq, tk), addend);
+    }
+
+    /** A boolean mask's constant (1 = keep) as an addend: 0 where kept, -inf where hidden; one per graph and mask. */
+    private static Node hiddenWhereZero(Node keep) {
+        String name = keep.name() + "_as_addend_" + keep.id();
+        for (Node n : keep.graph().nodes()) if (name.equals(n.name())) return n;
+        float[] values = ((Constant) keep.op()).values(), addend = new float[values.length];
+        for (int e = 0; e < values.length; e++) addend[e] = values[e] != 0f ? 0f : Float.NEGATIVE_INFINITY;
+        return keep.graph().constant(name, keep.shape(), addend);
     }
 
     /** The output shape [..., Tq, dv], or an error naming the operands (and for a mask, both shapes). */

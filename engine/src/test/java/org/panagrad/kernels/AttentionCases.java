@@ -31,22 +31,27 @@ final class AttentionCases {
     }
 
     /**
-     * No mask, additive, boolean (keeps each row's diagonal-ish key and two thirds of the rest) and padding (hides
-     * key tk - 1 - b of entry b; with one key that hides all: {@link #hidesEveryKey}).
+     * No mask, additive, boolean (keeps each row's diagonal-ish key and two thirds of the rest), padding (hides
+     * key tk - 1 - b of entry b) and padding at the front (hides key 0 of the last entry: with causality its
+     * query 0 then sees no key, a NaN row whose NaN reaches every key's gradient of that entry). With one key
+     * either padding hides all of some entry's keys: {@link #hidesEveryKey}.
      */
     static AttentionMaskLayout[] masks(Random rnd, int batch, int tq, int tk) {
         float[] additive = random(rnd, tq * tk, -3f, 1f), keep = new float[tq * tk], padding = new float[batch * tk];
         for (int e = 0; e < keep.length; e++) keep[e] = e % (tk + 1) == 0 || rnd.nextInt(3) > 0 ? 1f : 0f;
         for (int b = 0; b < batch; b++) padding[b * tk + tk - 1 - Math.min(b, tk - 1)] = Float.NEGATIVE_INFINITY;
+        float[] front = new float[batch * tk];
+        front[(batch - 1) * tk] = Float.NEGATIVE_INFINITY;
         int[] sameForAll = new int[batch], perEntry = new int[batch];
         for (int b = 0; b < batch; b++) perEntry[b] = b * tk;
         return new AttentionMaskLayout[] {null, new AttentionMaskLayout(additive, sameForAll, tk, 1, false),
-            new AttentionMaskLayout(keep, sameForAll, tk, 1, true), new AttentionMaskLayout(padding, perEntry, 0, 1, false)};
+            new AttentionMaskLayout(keep, sameForAll, tk, 1, true), new AttentionMaskLayout(padding, perEntry, 0, 1, false),
+            new AttentionMaskLayout(front, perEntry, 0, 1, false)};
     }
 
-    /** Whether {@code mask} (one of {@link #masks}) hides every key of some row: the padding mask over one key. */
+    /** Whether {@code mask} (one of {@link #masks}) hides every key of some row: a padding mask over one key. */
     static boolean hidesEveryKey(AttentionMaskLayout[] masks, AttentionMaskLayout mask, int tk) {
-        return mask == masks[3] && tk == 1;
+        return (mask == masks[3] || mask == masks[4]) && tk == 1;
     }
 
     /**

@@ -743,6 +743,13 @@ class GemmTest {
         }
     }
 
+    /**
+     * How long a failing product may take before its parts count as stranded: a guard against a hang, not a speed
+     * bound. The product (62 MFLOP) may run before C2 has compiled its kernels, as heap vectors in C1 code, many
+     * times slower; 120 s leaves room for that on a machine 10x slower than this one, where 20 s might not.
+     */
+    private static final java.time.Duration STRANDED = java.time.Duration.ofSeconds(120);
+
     /** A part that fails releases the parts waiting for it at a barrier, and the pool works on afterwards. */
     @Test
     void aFailingPartDoesNotStrandTheOthers() {
@@ -751,7 +758,7 @@ class GemmTest {
         Random rnd = new Random(5);
         float[] a = KernelTestSupport.random(rnd, m * k, -1f, 1f), b = KernelTestSupport.random(rnd, n * k, -1f, 1f);
         float[] tooShort = new float[m * n - 1]; // only the last chunk of rows, on either thread, runs past it
-        Throwable thrown = assertTimeoutPreemptively(java.time.Duration.ofSeconds(20), () -> assertThrows(RuntimeException.class,
+        Throwable thrown = assertTimeoutPreemptively(STRANDED, () -> assertThrows(RuntimeException.class,
                 () -> Gemm.gemm(m, n, k, 1f, GemmOperand.of(a, 0, k), GemmOperand.transposeOf(b, 0, k), 0f, GemmOperand.of(tooShort, 0, n))));
         // The part that ran past C is reported, not the part that stopped waiting for it.
         Throwable root = thrown instanceof ArrayIndexOutOfBoundsException ? thrown : thrown.getCause();
@@ -774,7 +781,7 @@ class GemmTest {
         GemmJob probe = new GemmJob();
         probe.configure(m, n, k, 1f, ao, bo, 0f, GemmOperand.of(new float[m * n], 0, n), GemmEpilogue.NONE, 2);
         assertTrue(probe.dynamic && probe.shared && probe.splitRows, "row chunks over a shared B");
-        Throwable thrown = assertTimeoutPreemptively(java.time.Duration.ofSeconds(20), () -> assertThrows(RuntimeException.class,
+        Throwable thrown = assertTimeoutPreemptively(STRANDED, () -> assertThrows(RuntimeException.class,
                 () -> Gemm.gemm(m, n, k, 1f, ao, bo, 0f, GemmOperand.of(new float[m * n], 0, n))));
         Throwable root = thrown instanceof ArrayIndexOutOfBoundsException ? thrown : thrown.getCause();
         assertTrue(root instanceof ArrayIndexOutOfBoundsException, "reported: " + thrown + ", cause " + thrown.getCause());

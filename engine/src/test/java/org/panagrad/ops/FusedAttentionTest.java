@@ -63,6 +63,76 @@ class FusedAttentionTest {
         for (int i = 0; i < 3; i++) close(pc.get(gc[i]), pf.get(gf[i]), "gradient " + i);
     }
 
+    /**
+     * A causal attention whose padding hides key 0 of the second batch entry: that entry's query 0 sees no key. As
+     * in PyTorch 1.13's composed softmax, its output row is NaN, and so is everything its NaN probabilities reach:
+     * its query gradient and every key and value gradient of its entry, and the second order's corresponding parts
+     * (both HVP forms). The fused and composed programs and the float64 references of both graphs agree NaN for NaN,
+     * and within float32 tolerance elsewhere; the first entry is finite throughout.
+     */
+    @Test
+    void aQuerySeeingNoKeyIsNaNInEveryFormToSecondOrder() {
+        int[] dims = {2, 2, 5, 3};
+        int n = Shape.of(dims).numel();
+        Graph g = new Graph();
+        Node q = g.input("q", dims), k = g.input("k", dims), v = g.input("v", dims), w = g.input("w", dims);
+        Node[] t = {g.input("tq", dims), g.input("tk", dims), g.input("tv", dims)};
+        float[] hide = new float[2 * 5];
+        hide[5] = Float.NEGATIVE_INFINITY;
+        AttentionMask mask = AttentionMask.additive(g.constant("front padding", Shape.of(2, 1, 1, 5), hide)).andCausal();
+        Random rnd = new Random(11);
+        java.util.Map<Node, double[]> feed = new java.util.HashMap<>();
+        for (Node in : new Node[] {q, k, v, w, t[0], t[1], t[2]}) {
+            feed.put(in, Reference.toDouble(Reference.toFloat(Reference.random(rnd, n, -2, 2))));
+        }
+        List<List<double[]>> forms = new java.util.ArrayList<>();
+        for (boolean fused : new boolean[] {true, false}) {
+            Node y = fused ? Ops.fusedAttention(q, k, v, mask) : Ops.attention(q, k, v, mask);
+            Node loss = Ops.sum(Ops.mul(y, w));
+            Node[] x = {q, k, v};
+            List<Node> outs = new java.util.ArrayList<>(List.of(y));
+            outs.addAll(List.of(Autodiff.grad(loss, x)));
+            outs.addAll(List.of(Autodiff.hvpReverseOverReverse(loss, x, t)));
+            outs.addAll(List.of(Autodiff.hvpForwardOverReverse(loss, x, t)));
+            Program program = Compiler.compile(new ParameterStore(), outs, fused ? Compiler.Options.UNLOWERED
+                    : Compiler.Options.ALL);
+            if (fused) assertTrue(program.instructionNodes().stream().anyMatch(i -> i.op() instanceof Attention));
+            feed.forEach((in, x64) -> program.set(in, Reference.toFloat(x64)));
+            program.run();
+            java.util.Map<Node, double[]> exact = org.panagrad.runtime.ReferenceInterpreter.evaluate(outs, feed);
+            List<double[]> ran = new java.util.ArrayList<>(), reference = new java.util.ArrayList<>();
+            for (Node o : outs) {
+                ran.add(Reference.toDouble(program.get(o)));
+                reference.add(exact.get(o));
+            }
+            forms.add(ran);
+            forms.add(reference);
+        }
+        String[] names = {"output", "dq", "dk", "dv", "hvp q", "hvp k", "hvp v", "forward-over-reverse q",
+            "forward-over-reverse k", "forward-over-reverse v"};
+        String[] form = {"fused", "fused graph in float64", "composed", "composed graph in float64"};
+        List<double[]> want = forms.get(3);
+        for (int o = 0; o < names.length; o++) {
+            double[] exact = want.get(o);
+            for (int e = 0; e < n; e++) {
+                // [2, 2, 5, 3]: entry 1 is the second half; its query 0 is row 0 of each head.
+                boolean entry1 = e >= n / 2, row0 = e % 15 < 3;
+                boolean nan = entry1 && (o == 2 || o == 3 || o == 5 || o == 6 || o == 8 || o == 9 || row0);
+                assertEquals(nan, Double.isNaN(exact[e]), names[o] + " in float64 at " + e);
+            }
+            for (int f = 0; f < 3; f++) {
+                double[] got = forms.get(f).get(o);
+                double scale = 0;
+                for (double x : exact) if (!Double.isNaN(x)) scale = Math.max(scale, Math.abs(x));
+                for (int e = 0; e < n; e++) {
+                    String what = form[f] + " " + names[o] + " at " + e;
+                    if (Double.isNaN(exact[e])) assertTrue(Double.isNaN(got[e]), what + " is NaN in float64, not " + got[e]);
+                    else assertEquals(exact[e], got[e], 1e-5 * scale + 2e-5 * Math.abs(exact[e]), what);
+                }
+            }
+        }
+    }
+
     private static void close(float[] want, float[] got, String what) {
         double scale = 0;
         for (float x : want) scale = Math.max(scale, Math.abs(x));

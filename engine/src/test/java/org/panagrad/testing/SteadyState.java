@@ -14,9 +14,16 @@ import org.panagrad.kernels.AllocationMeter;
  * The budget alone made the answer depend on the machine's load: 20+ deep, C2 gets a fraction of a core and
  * its queue can still hold the kernels when 60 s are up (KroneckerCurvatureTest's wide factors and LaplaceTest's
  * covariances then reported the bytes of a window running C1 code, 0 in quiet runs). So past the budget a window
- * that allocates is measured again as long as the JIT is still compiling (its total compilation time grew
- * during the window), up to a hard limit: code that allocates in its steady state still fails, once the JIT has
- * nothing left to compile or at the hard limit.
+ * that allocates is measured again as long as the JIT is still at work, up to a hard limit: code that allocates in
+ * its steady state still fails, once the JIT has nothing left to compile or at the hard limit.
+ * <p>
+ * The JIT is at work while a compilation is queued or under way (the Compiler.queue diagnostic command) or one has
+ * finished since the previous window, the pause included. The total compilation time grown during the window alone
+ * cannot see a compilation under way: it grows only when one ends, so a window of milliseconds taken while C2
+ * spends seconds on the kernel under test reads as an idle JIT. Whether that failed KernelAllocationTest's
+ * "attention backward 64x17x16" on JDK 25 or LayoutTest's transpose under -XX:UseAVX=2 under load is not known (one
+ * LOG failure ran to the hard limit with the JIT busy throughout): a report now also lists what the JIT was
+ * compiling.
  * <p>
  * Only a report made before any recording of sites ({@link AllocationSites#of}) is evidence by itself: after such
  * a recording C2 has been seen to make all the compiled code of several kernels not entrant at once; they then run
@@ -43,28 +50,32 @@ public final class SteadyState {
      */
     public static long allocatedBytes(Runnable action, int calls, long deadline) {
         long fewest = Long.MAX_VALUE, hardLimit = deadline + HARD_LIMIT_NANOS;
+        long compiledBefore = compilationMillis();
         while (true) {
-            long compiledBefore = compilationMillis();
             AllocationMeter meter = AllocationMeter.start();
             for (int i = 0; i < calls; i++) action.run();
             fewest = Math.min(fewest, meter.bytes());
             long now = System.nanoTime();
             if (fewest == 0) return 0;
-            if (now > hardLimit || now > deadline && !jitBusySince(compiledBefore)) {
+            if (now > hardLimit || now > deadline && !jitBusySince(compiledBefore) && !JitQueue.compiling()) {
                 // The caller's assertion fails on the bytes; the log gets where they come from.
                 String when = AllocationSites.recordedBefore()
                         ? " (after an earlier recording of allocation sites in this JVM, which may have deoptimized"
                                 + " this code: read the first report as the culprit)"
                         : " (no allocation sites recorded in this JVM before this report)";
                 System.err.println("SteadyState: " + calls + " calls still allocated " + fewest + " B" + when);
+                String compiling = JitQueue.listing();
+                System.err.println("SteadyState: the JIT at this report: " + (compiling.isEmpty() ? "nothing queued or under way"
+                        : "compiling or queued:\n" + compiling));
                 System.err.println("SteadyState: sites over " + calls + " more calls: " + AllocationSites.of(action, calls));
                 return fewest;
             }
+            compiledBefore = compilationMillis();
             pause();
         }
     }
 
-    /** Whether the JIT compiled anything since {@code before} (its total time grew); false where that is not measured. */
+    /** Whether the JIT finished a compilation since {@code before} (its total time grew); false where that is not measured. */
     private static boolean jitBusySince(long before) {
         return before >= 0 && compilationMillis() > before;
     }

@@ -20,13 +20,20 @@ class RendezvousTest {
     void everyTaskGetsEveryStringInTaskOrder() throws Exception {
         int tasks = 3;
         ExecutorService pool = Executors.newFixedThreadPool(tasks);
-        try (Rendezvous meeting = Rendezvous.open("127.0.0.1", "127.0.0.1", tasks)) {
-            List<Future<String[]>> got = new ArrayList<>();
-            long t = System.nanoTime();
-            for (int rank : new int[] {2, 0, 1}) got.add(pool.submit(() -> Rendezvous.gather(meeting.address(), rank, "task " + rank)));
-            for (Future<String[]> f : got) assertArrayEquals(new String[] {"task 0", "task 1", "task 2"}, f.get(30, TimeUnit.SECONDS));
-            double ms = (System.nanoTime() - t) / 1e6;
-            assertTrue(ms < 900, "the gathering took " + ms + " ms: not the barrier's one-second polling");
+        try {
+            // Two gatherings, the second timed: the first loads the socket classes and runs cold code, which on a
+            // loaded CI machine can take a good part of a second; a warm one is a few round trips on loopback
+            // (milliseconds, 10x slower still far from 900), where the barrier's one-second polling took a second.
+            for (int gathering = 0; gathering < 2; gathering++) {
+                try (Rendezvous meeting = Rendezvous.open("127.0.0.1", "127.0.0.1", tasks)) {
+                    List<Future<String[]>> got = new ArrayList<>();
+                    long t = System.nanoTime();
+                    for (int rank : new int[] {2, 0, 1}) got.add(pool.submit(() -> Rendezvous.gather(meeting.address(), rank, "task " + rank)));
+                    for (Future<String[]> f : got) assertArrayEquals(new String[] {"task 0", "task 1", "task 2"}, f.get(30, TimeUnit.SECONDS));
+                    double ms = (System.nanoTime() - t) / 1e6;
+                    if (gathering == 1) assertTrue(ms < 900, "a warm gathering took " + ms + " ms: not the barrier's one-second polling");
+                }
+            }
         } finally {
             pool.shutdownNow();
         }
