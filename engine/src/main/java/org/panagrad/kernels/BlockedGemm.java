@@ -320,7 +320,7 @@ final class BlockedGemm {
         // 784 x 500 x 128 TN 1.20-1.28x, 128 x 784 x 500 NT 1.05-1.28x, 1024^3 and 128 x 500 x 784 1.01-1.11x, whose
         // first k block is stored so) and at 16 (12-row kernels: 784 x 500 x 128 TN 1.03-1.04x). Panels packed as
         // rows (ROWS_OF_A: 16 lanes, from FUSED_STORE_MAX_K on) go through the tile.
-        boolean fused = !rows && !job.transposedC && job.alpha == 1f && beta == 0f
+        boolean fused = !rows && job.alpha == 1f && beta == 0f
                 && !(lastBlock && (job.bias != null || job.relu));
         for (int j0 = 0; j0 < nc; j0 += slice) {
             int j1 = Math.min(nc, j0 + slice);

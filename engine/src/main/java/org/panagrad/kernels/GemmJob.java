@@ -48,13 +48,6 @@ final class GemmJob implements WorkerPool.Task {
     float[] mask;
     int maskOff;
     /**
-     * Whether the job computes C's transpose ({@link #computesTranspose}): m, n, A and B are then those of C^T =
-     * op(B)^T op(A)^T, while C, the bias and the mask stay the caller's, and {@link GemmStore#store} writes each
-     * tile of C^T transposed. Every element is still one sum over k in the same order (a product of two floats
-     * does not depend on their order), so the bits are those of C computed directly.
-     */
-    boolean transposedC;
-    /**
      * Whether C is at most one vector wide, or the product small, or (8 lanes) at most 10 columns with A transposed:
      * {@link NarrowGemm} computes it, rows split in claimed chunks.
      */
@@ -103,13 +96,12 @@ final class GemmJob implements WorkerPool.Task {
     void configure(boolean transA, boolean transB, int m, int n, int k, float alpha, float[] a, int aOff, int lda,
                    float[] b, int bOff, int ldb, float beta, float[] c, int cOff, int ldc,
                    float[] bias, int biasOff, boolean relu, float[] mask, int maskOff, int threads) {
-        transposedC = computesTranspose(transA, transB, m, n, k);
-        if (transposedC) {
-            // C^T = op(B)^T op(A)^T: B as stored is the new A (row-major), A the new B (transposed).
-            setOperands(!transB, !transA, n, m, k, b, bOff, ldb, a, aOff, lda);
-        } else {
-            setOperands(transA, transB, m, n, k, a, aOff, lda, b, bOff, ldb);
-        }
+        this.m = m; this.n = n; this.k = k;
+        this.a = a; this.aOff = aOff;
+        this.aRowStride = transA ? 1 : lda; this.aColStride = transA ? lda : 1;
+        this.b = b; this.bOff = bOff;
+        this.bRowStride = transB ? 1 : ldb; this.bColStride = transB ? ldb : 1;
+        this.bRows = null;
         this.c = c; this.cOff = cOff; this.ldc = ldc;
         this.alpha = alpha;
         this.beta = beta;
@@ -119,32 +111,6 @@ final class GemmJob implements WorkerPool.Task {
         this.mask = mask;
         this.maskOff = maskOff;
         chooseSplit(threads);
-    }
-
-    /**
-     * Whether C is computed as its transpose C^T = op(B)^T op(A)^T ({@link #transposedC}): for C = A B^T with B
-     * as stored ([n x k]) wider than A, where packing B^T transposes n x k floats and the transposed product
-     * transposes A's m x k and its m x n results instead (a register transpose each): when m (n + k) < n k. 128 x
-     * 784 x 500 NT (an input layer's dY W): transposing W was a quarter of the product's samples. Only where the
-     * new A is packed as rows ({@link BlockedGemm#rowsOfA}: 16 lanes, k >= FUSED_STORE_MAX_K) rather than through
-     * register transposes too, with one k block (the results are stored once, with the epilogue), and where
-     * neither product is {@link NarrowGemm}'s.
-     */
-    static boolean computesTranspose(boolean transA, boolean transB, int m, int n, int k) {
-        return BlockedGemm.ROWS_OF_A && GemmTranspose.AVAILABLE && !transA && transB
-                && (long) m * (n + k) < (long) n * k
-                && k >= BlockedGemm.FUSED_STORE_MAX_K && BlockedGemm.kBlocks(k) == 1
-                && !NarrowGemm.applies(m) && !NarrowGemm.small(m, n, k);
-    }
-
-    private void setOperands(boolean transA, boolean transB, int m, int n, int k, float[] a, int aOff, int lda,
-                             float[] b, int bOff, int ldb) {
-        this.m = m; this.n = n; this.k = k;
-        this.a = a; this.aOff = aOff;
-        this.aRowStride = transA ? 1 : lda; this.aColStride = transA ? lda : 1;
-        this.b = b; this.bOff = bOff;
-        this.bRowStride = transB ? 1 : ldb; this.bColStride = transB ? ldb : 1;
-        this.bRows = null;
     }
 
     /**

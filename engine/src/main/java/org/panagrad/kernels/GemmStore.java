@@ -20,10 +20,6 @@ final class GemmStore {
     private GemmStore() {}
 
     static void store(GemmJob job, float[] tile, int i0, int j0, int mr, int nr, float beta, boolean lastBlock) {
-        if (job.transposedC) {
-            storeTileOfTranspose(job, tile, i0, j0, mr, nr);
-            return;
-        }
         if (mr == MR && nr == NR) {
             storeFullTile(job, tile, i0, j0, beta, lastBlock);
             return;
@@ -64,33 +60,6 @@ final class GemmStore {
         if (relu) out = Math.max(out, 0f);
         if (mask != null && !(mask[mi] > 0f)) out = 0f;
         return out;
-    }
-
-    /**
-     * A tile of C^T ({@link GemmJob#transposedC}; one k block, so beta is the job's and the epilogue applies) into
-     * rows [j0, j0 + nr) and columns [i0, i0 + mr) of C: C(j0 + l, i0 + r) from tile[r * NR + l], element by
-     * element (as {@link #epilogue} computes the vector paths' lanes), the plain product without the epilogue's
-     * tests. Tried on 128 x 784 x 500 NT (same-JVM A/B against this): {@link #storeTransposed}'s register transposes,
-     * whose loads from L1 scratch read two overlapping stores each (failed store forwarding), and a gather of each
-     * column with a masked store, both slower.
-     */
-    private static void storeTileOfTranspose(GemmJob job, float[] tile, int i0, int j0, int mr, int nr) {
-        float[] c = job.c, mask = job.mask, bias = job.bias;
-        float alpha = job.alpha, beta = job.beta;
-        boolean relu = job.relu;
-        int bi = job.biasOff + i0, ldc = job.ldc;
-        if (beta == 0f && bias == null && !relu && mask == null) {
-            for (int l = 0, ci = job.cOff + j0 * ldc + i0; l < nr; l++, ci += ldc) {
-                for (int r = 0; r < mr; r++) c[ci + r] = alpha * tile[r * NR + l];
-            }
-            return;
-        }
-        for (int l = 0; l < nr; l++) {
-            int ci = job.cOff + (j0 + l) * ldc + i0, mi = ci - job.cOff + job.maskOff;
-            for (int r = 0; r < mr; r++) {
-                c[ci + r] = epilogue(alpha * tile[r * NR + l], c, ci + r, beta, bias, bi + r, relu, mask, mi + r);
-            }
-        }
     }
 
     /**

@@ -539,33 +539,6 @@ class GemmTest {
     }
 
     /**
-     * C = A B^T with B as stored wider than A, computed as C^T = B A^T and stored tile by tile transposed
-     * ({@link GemmJob#computesTranspose}, 16 lanes): the in-order sums bit for bit, on one to three threads, with
-     * partial panels of both operands (m and n off the tile sizes), k at both ends of the one-block range, beta,
-     * bias, ReLU and every kind of mask. At 8 lanes the same products take the direct path, to the same bits.
-     */
-    @Test
-    void productsComputedAsTheirTransposeGiveTheInOrderSums() {
-        int[][] shapes = { // m, n, k
-                {128, 784, 500}, {17, 300, 40}, {37, 301, 61}, {25, 250, BlockedGemm.FUSED_STORE_MAX_K},
-                {61, 999, 100}, {20, 96, BlockedGemm.WHOLE_K}, {100, 785, 333}, {29, 517, 123}};
-        Random rnd = new Random(61);
-        for (int i = 0; i < shapes.length; i++) {
-            int[] s = shapes[i];
-            assertEquals(BlockedGemm.ROWS_OF_A && GemmTranspose.AVAILABLE, GemmJob.computesTranspose(false, true, s[0], s[1], s[2]),
-                    java.util.Arrays.toString(s));
-            Case.Mask mask = Case.Mask.values()[i % 3];
-            Case c = new Case(rnd, false, true, s[0], s[1], s[2], i % 2 == 0 ? 1f : -0.75f,
-                    mask == Case.Mask.IN_PLACE ? 0f : i % 4 < 2 ? 0.5f : 0f, i % 2 == 0, i % 4 != 1, mask);
-            float[] want = c.fusedMultiplyAddsInOrder();
-            for (int threads : new int[] {1, 2, 3}) {
-                Gemm.setThreads(threads);
-                assertArrayEquals(want, c.runFast(), c + ", " + threads + " threads");
-            }
-        }
-    }
-
-    /**
      * Products whose parts pack the operand they all read together ({@link SharedPanels}): column bands or
      * chunks sharing a row-major or transposed A, with row tails of 1, 2, 4 and 5 rows that end a part's
      * panels on an edge panel, k a multiple of 8 (the transposes' last step would spill into the next part's
