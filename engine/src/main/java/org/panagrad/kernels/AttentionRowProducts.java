@@ -46,12 +46,12 @@ final class AttentionRowProducts {
     static void times(float[] coef, int c0, int cr, int ct, int rows, int inner, float[] m, int m0, int mr,
                       int fullWidth, float[] out, int o0, int or, int mode, boolean accumulate) {
         int lanes = F.length();
-        boolean oneVector = fullWidth == lanes, twoVectors = fullWidth == 2 * lanes && SIXTEEN_SUMS_FIT;
+        boolean oneVector = fullWidth == lanes, twoVectors = fullWidth == 2 * lanes && SIXTEEN_SUMS_FIT && !accumulate;
         int r = 0;
         for (; mode == ALL && (oneVector || twoVectors) && r + 8 <= rows; r += 8) {
             int a = c0 + r * cr, o = o0 + r * or;
             if (oneVector) eightRowsOneVector(coef, a, cr, ct, inner, m, m0, mr, out, o, or, accumulate);
-            else eightRowsTwoVectors(coef, a, cr, ct, inner, m, m0, mr, out, o, or, accumulate);
+            else eightRowsTwoVectors(coef, a, cr, ct, inner, m, m0, mr, out, o, or);
         }
         for (; r < rows; r += 4) {
             int width = mode == KEYS_TO_ROW ? Math.min(fullWidth, ((r | 3) + lanes) / lanes * lanes) : fullWidth;
@@ -211,35 +211,19 @@ final class AttentionRowProducts {
     }
 
     /**
-     * Eight output rows two vectors wide (from o, o + or, ...; coefficients from a0, a0 + cr, ...), all terms t: per
-     * term two row vectors and eight coefficients feed 16 FMAs, where fourRowsTwoVectors loads the same two row
-     * vectors for eight (vit-tiny's score rows of 17 keys in 32 lanes). Each sum runs over t in order, so the bits
-     * are fourRowsTwoVectors'.
+     * Eight output rows two vectors wide (from o, o + or, ...; coefficients from a0, a0 + cr, ...), all terms t, not
+     * accumulated: per term two row vectors and eight coefficients feed 16 FMAs, where fourRowsTwoVectors loads the
+     * same two row vectors for eight (vit-tiny's score rows of 17 keys in 32 lanes). Each sum runs over t in order,
+     * so the bits are fourRowsTwoVectors'. No accumulating form: with its 16 loads of the old sums, C2 under -Xbatch
+     * left some of the last stores as allocating Java calls in vit-tiny's programs (FixedStepsAllocationTest: the
+     * inlined Vector API code past C2's limits, as fourRows' was).
      */
     private static void eightRowsTwoVectors(float[] coef, int a0, int cr, int ct, int inner, float[] m, int m0, int mr,
-                                            float[] out, int o, int or, boolean accumulate) {
+                                            float[] out, int o, int or) {
         int lanes = F.length(), o1 = o + or, o2 = o1 + or, o3 = o2 + or, o4 = o3 + or, o5 = o4 + or, o6 = o5 + or, o7 = o6 + or;
         FloatVector zero = FloatVector.zero(F), s00 = zero, s01 = zero, s10 = zero, s11 = zero, s20 = zero, s21 = zero,
                 s30 = zero, s31 = zero, s40 = zero, s41 = zero, s50 = zero, s51 = zero, s60 = zero, s61 = zero, s70 = zero,
                 s71 = zero;
-        if (accumulate) {
-            s00 = FloatVector.fromArray(F, out, o);
-            s01 = FloatVector.fromArray(F, out, o + lanes);
-            s10 = FloatVector.fromArray(F, out, o1);
-            s11 = FloatVector.fromArray(F, out, o1 + lanes);
-            s20 = FloatVector.fromArray(F, out, o2);
-            s21 = FloatVector.fromArray(F, out, o2 + lanes);
-            s30 = FloatVector.fromArray(F, out, o3);
-            s31 = FloatVector.fromArray(F, out, o3 + lanes);
-            s40 = FloatVector.fromArray(F, out, o4);
-            s41 = FloatVector.fromArray(F, out, o4 + lanes);
-            s50 = FloatVector.fromArray(F, out, o5);
-            s51 = FloatVector.fromArray(F, out, o5 + lanes);
-            s60 = FloatVector.fromArray(F, out, o6);
-            s61 = FloatVector.fromArray(F, out, o6 + lanes);
-            s70 = FloatVector.fromArray(F, out, o7);
-            s71 = FloatVector.fromArray(F, out, o7 + lanes);
-        }
         for (int t = 0, at = m0, ta = a0; t < inner; t++, at += mr, ta += ct) {
             FloatVector x0 = FloatVector.fromArray(F, m, at), x1 = FloatVector.fromArray(F, m, at + lanes);
             FloatVector e = FloatVector.broadcast(F, coef[ta]);
