@@ -8,19 +8,12 @@ import jdk.incubator.vector.VectorSpecies;
  * coefficient-weighted rows of a matrix, four output rows against two vectors of columns at a time (eight
  * independent FMA chains, which Zen 5's two 4-cycle FMA pipes need; where one vector is left, its sum is split over
  * even and odd terms instead), coefficients broadcast from any strides (so transposed operands are read down their
- * columns, never copied). Output rows one vector wide (or two, with AVX-512's 32 registers) go eight at a time where no
- * term is left out. Vectors never cross a call: each entry point takes arrays and offsets only.
+ * columns, never copied). Output rows one vector wide go eight at a time where no term is left out. Vectors never cross a call: each entry point takes arrays and offsets only.
  */
 final class AttentionRowProducts {
     private AttentionRowProducts() {}
 
     private static final VectorSpecies<Float> F = VectorMath.F;
-
-    /**
-     * Whether eight rows of two vectors (16 sums, with the two row vectors and a coefficient 19 registers) fit the
-     * vector registers without spilling: at 16 lanes, AVX-512's 32; AVX2 has 16.
-     */
-    private static final boolean SIXTEEN_SUMS_FIT = F.length() == 16;
 
     /** What {@link #times} leaves out for a group of rows from r: nothing, or (causal) what lies past its diagonal. */
     static final int ALL = 0, KEYS_TO_ROW = 1, INNER_TO_ROW = 2, INNER_FROM_ROW = 3;
@@ -46,12 +39,9 @@ final class AttentionRowProducts {
     static void times(float[] coef, int c0, int cr, int ct, int rows, int inner, float[] m, int m0, int mr,
                       int fullWidth, float[] out, int o0, int or, int mode, boolean accumulate) {
         int lanes = F.length();
-        boolean oneVector = fullWidth == lanes, twoVectors = fullWidth == 2 * lanes && SIXTEEN_SUMS_FIT && !accumulate;
         int r = 0;
-        for (; mode == ALL && (oneVector || twoVectors) && r + 8 <= rows; r += 8) {
-            int a = c0 + r * cr, o = o0 + r * or;
-            if (oneVector) eightRowsOneVector(coef, a, cr, ct, inner, m, m0, mr, out, o, or, accumulate);
-            else eightRowsTwoVectors(coef, a, cr, ct, inner, m, m0, mr, out, o, or);
+        for (; mode == ALL && fullWidth == lanes && r + 8 <= rows; r += 8) {
+            eightRowsOneVector(coef, c0 + r * cr, cr, ct, inner, m, m0, mr, out, o0 + r * or, or, accumulate);
         }
         for (; r < rows; r += 4) {
             int width = mode == KEYS_TO_ROW ? Math.min(fullWidth, ((r | 3) + lanes) / lanes * lanes) : fullWidth;
@@ -208,66 +198,6 @@ final class AttentionRowProducts {
         zero.add(s5).intoArray(out, o5);
         zero.add(s6).intoArray(out, o6);
         zero.add(s7).intoArray(out, o7);
-    }
-
-    /**
-     * Eight output rows two vectors wide (from o, o + or, ...; coefficients from a0, a0 + cr, ...), all terms t, not
-     * accumulated: per term two row vectors and eight coefficients feed 16 FMAs, where fourRowsTwoVectors loads the
-     * same two row vectors for eight (vit-tiny's score rows of 17 keys in 32 lanes). Each sum runs over t in order,
-     * so the bits are fourRowsTwoVectors'. No accumulating form: with its 16 loads of the old sums, C2 under -Xbatch
-     * left some of the last stores as allocating Java calls in vit-tiny's programs (FixedStepsAllocationTest: the
-     * inlined Vector API code past C2's limits, as fourRows' was).
-     */
-    private static void eightRowsTwoVectors(float[] coef, int a0, int cr, int ct, int inner, float[] m, int m0, int mr,
-                                            float[] out, int o, int or) {
-        int lanes = F.length(), o1 = o + or, o2 = o1 + or, o3 = o2 + or, o4 = o3 + or, o5 = o4 + or, o6 = o5 + or, o7 = o6 + or;
-        FloatVector zero = FloatVector.zero(F), s00 = zero, s01 = zero, s10 = zero, s11 = zero, s20 = zero, s21 = zero,
-                s30 = zero, s31 = zero, s40 = zero, s41 = zero, s50 = zero, s51 = zero, s60 = zero, s61 = zero, s70 = zero,
-                s71 = zero;
-        for (int t = 0, at = m0, ta = a0; t < inner; t++, at += mr, ta += ct) {
-            FloatVector x0 = FloatVector.fromArray(F, m, at), x1 = FloatVector.fromArray(F, m, at + lanes);
-            FloatVector e = FloatVector.broadcast(F, coef[ta]);
-            s00 = x0.fma(e, s00);
-            s01 = x1.fma(e, s01);
-            e = FloatVector.broadcast(F, coef[ta + cr]);
-            s10 = x0.fma(e, s10);
-            s11 = x1.fma(e, s11);
-            e = FloatVector.broadcast(F, coef[ta + 2 * cr]);
-            s20 = x0.fma(e, s20);
-            s21 = x1.fma(e, s21);
-            e = FloatVector.broadcast(F, coef[ta + 3 * cr]);
-            s30 = x0.fma(e, s30);
-            s31 = x1.fma(e, s31);
-            e = FloatVector.broadcast(F, coef[ta + 4 * cr]);
-            s40 = x0.fma(e, s40);
-            s41 = x1.fma(e, s41);
-            e = FloatVector.broadcast(F, coef[ta + 5 * cr]);
-            s50 = x0.fma(e, s50);
-            s51 = x1.fma(e, s51);
-            e = FloatVector.broadcast(F, coef[ta + 6 * cr]);
-            s60 = x0.fma(e, s60);
-            s61 = x1.fma(e, s61);
-            e = FloatVector.broadcast(F, coef[ta + 7 * cr]);
-            s70 = x0.fma(e, s70);
-            s71 = x1.fma(e, s71);
-        }
-        // Stored from zero, as in fourRowsOneVector (so that C2 knows the stores' species).
-        zero.add(s00).intoArray(out, o);
-        zero.add(s01).intoArray(out, o + lanes);
-        zero.add(s10).intoArray(out, o1);
-        zero.add(s11).intoArray(out, o1 + lanes);
-        zero.add(s20).intoArray(out, o2);
-        zero.add(s21).intoArray(out, o2 + lanes);
-        zero.add(s30).intoArray(out, o3);
-        zero.add(s31).intoArray(out, o3 + lanes);
-        zero.add(s40).intoArray(out, o4);
-        zero.add(s41).intoArray(out, o4 + lanes);
-        zero.add(s50).intoArray(out, o5);
-        zero.add(s51).intoArray(out, o5 + lanes);
-        zero.add(s60).intoArray(out, o6);
-        zero.add(s61).intoArray(out, o6 + lanes);
-        zero.add(s70).intoArray(out, o7);
-        zero.add(s71).intoArray(out, o7 + lanes);
     }
 
     /** One row of {@link #times}. */
