@@ -8,7 +8,7 @@ import jdk.incubator.vector.VectorSpecies;
  * coefficient-weighted rows of a matrix, four output rows against two vectors of columns at a time (eight
  * independent FMA chains, which Zen 5's two 4-cycle FMA pipes need; where one vector is left, its sum is split over
  * even and odd terms instead), coefficients broadcast from any strides (so transposed operands are read down their
- * columns, never copied). Vectors never cross a call: each entry point takes arrays and offsets only.
+ * columns, never copied). Output rows one vector wide go eight at a time where no term is left out. Vectors never cross a call: each entry point takes arrays and offsets only.
  */
 final class AttentionRowProducts {
     private AttentionRowProducts() {}
@@ -39,7 +39,11 @@ final class AttentionRowProducts {
     static void times(float[] coef, int c0, int cr, int ct, int rows, int inner, float[] m, int m0, int mr,
                       int fullWidth, float[] out, int o0, int or, int mode, boolean accumulate) {
         int lanes = F.length();
-        for (int r = 0; r < rows; r += 4) {
+        int r = 0;
+        for (; mode == ALL && fullWidth == lanes && r + 8 <= rows; r += 8) {
+            eightRowsOneVector(coef, c0 + r * cr, cr, ct, inner, m, m0, mr, out, o0 + r * or, or, accumulate);
+        }
+        for (; r < rows; r += 4) {
             int width = mode == KEYS_TO_ROW ? Math.min(fullWidth, ((r | 3) + lanes) / lanes * lanes) : fullWidth;
             int t0 = mode == INNER_FROM_ROW ? Math.min(r, inner) : 0, t1 = mode == INNER_TO_ROW ? keys(r, inner, mode) : inner;
             int a = c0 + r * cr;
@@ -150,6 +154,50 @@ final class AttentionRowProducts {
         zero.add(s1).mul(scale).intoArray(out, o1);
         zero.add(s2).mul(scale).intoArray(out, o2);
         zero.add(s3).mul(scale).intoArray(out, o3);
+    }
+
+    /**
+     * Eight output rows one vector wide (from o, o + or, ...; coefficients from a0, a0 + cr, ...), all terms t: with
+     * one vector per row, fourRowsOneVector's four FMA chains keep one of Zen 5's two 4-cycle FMA pipes busy; eight
+     * fill both (vit-tiny's products of an entry's scores with its 16-wide operands at 16 lanes). Each sum runs over t
+     * in order, as in fourRowsOneVector, so the bits are the same.
+     */
+    private static void eightRowsOneVector(float[] coef, int a0, int cr, int ct, int inner, float[] m, int m0, int mr,
+                                           float[] out, int o, int or, boolean accumulate) {
+        int a1 = a0 + cr, a2 = a1 + cr, a3 = a2 + cr, a4 = a3 + cr, a5 = a4 + cr, a6 = a5 + cr, a7 = a6 + cr;
+        int o1 = o + or, o2 = o1 + or, o3 = o2 + or, o4 = o3 + or, o5 = o4 + or, o6 = o5 + or, o7 = o6 + or;
+        // Stored from zero, as in fourRowsOneVector (so that C2 knows the stores' species).
+        FloatVector zero = FloatVector.zero(F), s0 = zero, s1 = zero, s2 = zero, s3 = zero, s4 = zero, s5 = zero,
+                s6 = zero, s7 = zero;
+        if (accumulate) {
+            s0 = FloatVector.fromArray(F, out, o);
+            s1 = FloatVector.fromArray(F, out, o1);
+            s2 = FloatVector.fromArray(F, out, o2);
+            s3 = FloatVector.fromArray(F, out, o3);
+            s4 = FloatVector.fromArray(F, out, o4);
+            s5 = FloatVector.fromArray(F, out, o5);
+            s6 = FloatVector.fromArray(F, out, o6);
+            s7 = FloatVector.fromArray(F, out, o7);
+        }
+        for (int t = 0, at = m0, ta = 0; t < inner; t++, at += mr, ta += ct) {
+            FloatVector x = FloatVector.fromArray(F, m, at);
+            s0 = x.fma(FloatVector.broadcast(F, coef[a0 + ta]), s0);
+            s1 = x.fma(FloatVector.broadcast(F, coef[a1 + ta]), s1);
+            s2 = x.fma(FloatVector.broadcast(F, coef[a2 + ta]), s2);
+            s3 = x.fma(FloatVector.broadcast(F, coef[a3 + ta]), s3);
+            s4 = x.fma(FloatVector.broadcast(F, coef[a4 + ta]), s4);
+            s5 = x.fma(FloatVector.broadcast(F, coef[a5 + ta]), s5);
+            s6 = x.fma(FloatVector.broadcast(F, coef[a6 + ta]), s6);
+            s7 = x.fma(FloatVector.broadcast(F, coef[a7 + ta]), s7);
+        }
+        zero.add(s0).intoArray(out, o);
+        zero.add(s1).intoArray(out, o1);
+        zero.add(s2).intoArray(out, o2);
+        zero.add(s3).intoArray(out, o3);
+        zero.add(s4).intoArray(out, o4);
+        zero.add(s5).intoArray(out, o5);
+        zero.add(s6).intoArray(out, o6);
+        zero.add(s7).intoArray(out, o7);
     }
 
     /** One row of {@link #times}. */

@@ -27,7 +27,9 @@ final class AttentionCases {
                 Arguments.of(1, 65, 65, 65, 65), Arguments.of(2, 17, 64, 64, 17), Arguments.of(1, 256, 256, 64, 64),
                 Arguments.of(1, 1, 256, 17, 65), Arguments.of(1, 256, 3, 1, 1), Arguments.of(1, 63, 17, 256, 3),
                 // The packed forward's larger units: one of 200 rows per entry, and 256 rows then 44.
-                Arguments.of(4, 200, 200, 32, 40), Arguments.of(2, 300, 136, 33, 32));
+                Arguments.of(4, 200, 200, 32, 40), Arguments.of(2, 300, 136, 33, 32),
+                // Rows one vector wide (16 at 512 bits, 8 at 256) in groups of eight, then four, then one.
+                Arguments.of(2, 13, 21, 16, 8));
     }
 
     /**
