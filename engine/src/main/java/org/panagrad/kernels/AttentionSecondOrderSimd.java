@@ -2,6 +2,7 @@ package org.panagrad.kernels;
 
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorShuffle;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
@@ -115,8 +116,12 @@ final class AttentionSecondOrderSimd {
             pa = pj.fma(FloatVector.fromArray(F, w, ar + j), pa);
             pb = pj.fma(FloatVector.fromArray(F, w, br + j), pb);
         }
-        float rowDot = LaneSum.ORDERED_REDUCTION ? pa.reduceLanes(VectorOperators.ADD) : LaneSum.tree(pa);
-        float e = scale * (LaneSum.ORDERED_REDUCTION ? pb.reduceLanes(VectorOperators.ADD) : LaneSum.tree(pb));
+        if (!LaneSum.ORDERED_REDUCTION) for (VectorShuffle<Float> swap : LaneSum.SWAPS) {
+            pa = pa.add(pa.rearrange(swap));
+            pb = pb.add(pb.rearrange(swap));
+        }
+        float rowDot = LaneSum.ORDERED_REDUCTION ? pa.reduceLanes(VectorOperators.ADD) : pa.lane(0);
+        float e = scale * (LaneSum.ORDERED_REDUCTION ? pb.reduceLanes(VectorOperators.ADD) : pb.lane(0));
         FloatVector pc = FloatVector.zero(F);
         for (int j = 0; j < width; j += lanes) {
             FloatVector pj = FloatVector.fromArray(F, w, pr + j), dp = FloatVector.fromArray(F, w, ar + j);
@@ -127,7 +132,8 @@ final class AttentionSecondOrderSimd {
             y.intoArray(w, cr + j);
             pc = pj.fma(y, pc);
         }
-        float f = LaneSum.ORDERED_REDUCTION ? pc.reduceLanes(VectorOperators.ADD) : LaneSum.tree(pc);
+        if (!LaneSum.ORDERED_REDUCTION) for (VectorShuffle<Float> swap : LaneSum.SWAPS) pc = pc.add(pc.rearrange(swap));
+        float f = LaneSum.ORDERED_REDUCTION ? pc.reduceLanes(VectorOperators.ADD) : pc.lane(0);
         for (int j = 0; j < width; j += lanes) {
             FloatVector pj = FloatVector.fromArray(F, w, pr + j);
             FloatVector.fromArray(F, w, cr + j).sub(f).mul(pj).mul(scale).intoArray(w, cr + j);
