@@ -19,7 +19,8 @@
 #   peak   (not by default) PeakFlopsBench at 512 bits, at 256 bits on AVX-512 code, and under -XX:UseAVX=2
 # --rounds and --burst replace every comparison's own (--rounds also the attention's rounds); --first runs only
 # each section's first case: `--rounds 1 --burst 0.2 --first` checks the command lines in a few minutes.
-# interleaved_comparison.py takes /tmp/jmh.lock itself; the Java programs here run under it. The log goes to
+# Every comparison and Java program here runs under /tmp/jmh.lock (interleaved_comparison.py does not take it
+# itself), so another benchmark of ours waits rather than shares the cores. The log goes to
 # stdout and to OUT (default /tmp/quiet-window.log); its tables go into bench/results/, dated, with the commit.
 # shellcheck disable=SC2046 # $(at ...) is meant to split into the case names, which hold no spaces
 set -euo pipefail
@@ -30,8 +31,8 @@ usage() { sed -n '2,/^# shellcheck/p' "$0" | sed '$d' | sed 's/^# \{0,1\}//' >&2
 rounds="" burst="" first=0 sections=()
 while [ $# -gt 0 ]; do
   case $1 in
-    --rounds) rounds=$2; shift 2 ;;
-    --burst) burst=$2; shift 2 ;;
+    --rounds|--burst) [ $# -ge 2 ] || { echo "quiet_window.sh: $1 needs a value" >&2; exit 2; }
+      if [ "$1" = --rounds ]; then rounds=$2; else burst=$2; fi; shift 2 ;;
     --first) first=1; shift ;;
     -h|--help) usage ;;
     one|two|gemm|attn|kfac|avx2|jdk25|peak) sections+=("$1"); shift ;;
@@ -59,7 +60,7 @@ compare() { # default rounds, default burst, threads, extra options, cases...
   local clock=(--clock wall)
   [ "$threads" = 1 ] && clock=(--pin --clock cpu)
   # shellcheck disable=SC2086 # extra holds whole options
-  env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE /usr/bin/python3 bench/interleaved_comparison.py --rounds "$r" --burst "$b" \
+  flock /tmp/jmh.lock env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE /usr/bin/python3 bench/interleaved_comparison.py --rounds "$r" --burst "$b" \
     "${clock[@]}" $extra "${cases[@]}"
 }
 # A bench program under the lock, only the lines matching a pattern kept; its stderr shown if it fails.

@@ -1,6 +1,8 @@
 package org.panagrad.testing;
 
 import java.lang.management.ManagementFactory;
+import java.util.List;
+import java.util.stream.Collectors;
 import javax.management.JMException;
 import javax.management.ObjectName;
 
@@ -21,9 +23,16 @@ final class JitQueue {
         return busy(queues());
     }
 
-    /** The methods being compiled or queued, one per line as the command lists them: what a failure report prints. */
+    /**
+     * What a failure report prints: the methods being compiled or queued, one per line as the command lists them;
+     * "nothing queued or under way"; or that the command could not be asked, so that a report never reads as an
+     * idle JIT when the question failed.
+     */
     static String listing() {
-        return String.join("\n", methods(queues()));
+        String queues = queues();
+        if (queues.isEmpty()) return "unknown (the Compiler.queue diagnostic command is not available in this JVM)";
+        List<String> methods = methods(queues);
+        return methods.isEmpty() ? "nothing queued or under way" : "compiling or queued:\n" + String.join("\n", methods);
     }
 
     /** Whether the command's output lists a method. */
@@ -32,13 +41,13 @@ final class JitQueue {
     }
 
     /** The command's lines that name a method: neither a heading, "Empty" nor blank. */
-    private static java.util.List<String> methods(String queues) {
+    private static List<String> methods(String queues) {
         return queues.lines().map(String::strip).filter(l -> !l.isEmpty() && !l.endsWith(":") && !l.equals("Empty"))
-                .collect(java.util.stream.Collectors.toList());
+                .collect(Collectors.toList());
     }
 
     /** The command's output; empty where it is not there to ask. */
-    private static String queues() {
+    static String queues() {
         try {
             return (String) ManagementFactory.getPlatformMBeanServer().invoke(
                     new ObjectName("com.sun.management:type=DiagnosticCommand"), "compilerQueue", new Object[0], new String[0]);

@@ -19,4 +19,11 @@ class JitQueueTest {
         assertTrue(JitQueue.busy("Current compiles: \n\nC1 compile queue:\nEmpty\n\nC2 compile queue:\n"
                 + " 528       4       java.util.Arrays::copyOfRange (82 bytes)\n\n"));
     }
+
+    /** The command answers in this JVM (HotSpot, JDK 17 and 25): otherwise every report would read "unknown". */
+    @Test
+    void theCommandAnswersInThisJvm() {
+        String queues = JitQueue.queues();
+        assertTrue(queues.contains("compile queue:"), "Compiler.queue answered: '" + queues + "'");
+    }
 }

@@ -64,9 +64,7 @@ public final class SteadyState {
                                 + " this code: read the first report as the culprit)"
                         : " (no allocation sites recorded in this JVM before this report)";
                 System.err.println("SteadyState: " + calls + " calls still allocated " + fewest + " B" + when);
-                String compiling = JitQueue.listing();
-                System.err.println("SteadyState: the JIT at this report: " + (compiling.isEmpty() ? "nothing queued or under way"
-                        : "compiling or queued:\n" + compiling));
+                System.err.println("SteadyState: the JIT at this report: " + JitQueue.listing());
                 System.err.println("SteadyState: sites over " + calls + " more calls: " + AllocationSites.of(action, calls));
                 return fewest;
             }
