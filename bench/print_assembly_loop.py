@@ -8,11 +8,12 @@ Usage:
 
 Takes the N-th (from 0) normal, non-OSR, C2 compile of the method named rows8x2 in run.txt, writes its code bytes
 (main code and stubs) to OUT.bin, objdump's disassembly to OUT.s and to OUT.loop the loop around the
-multiply-adds: from the lowest target of a backward jump inside the code that lands at or before the first FMA,
-to the last such jump after the last FMA, with jump targets as offsets from the code's start, so that two
-compiles' loops can be diffed. Prints the code size (the 8,280- and 9,720-byte forms of rows8x2 of session 21)
-and a count of what costs in the loop: moves between general and vector registers, stack operands, integer
-stores to the stack, 512-bit spills and safepoint polls. Needs binutils' objdump.
+multiply-adds: from the lowest target of the backward jumps that close it (a jump after the last FMA to a place at
+or before the first one, and such jumps within 64 bytes after it) to the last of them, with jump targets as
+offsets from the code's start, so that two compiles' loops can be diffed. Prints the code size (the 8,280- and
+9,720-byte forms of rows8x2 of session 21) and a count of what costs in the loop: moves between general and
+vector registers, stack operands, integer stores to the stack, 512-bit spills and safepoint polls. Needs
+binutils' objdump. Works on JDK 25's output too.
 """
 import re
 import subprocess
@@ -24,7 +25,8 @@ def compile_bytes(lines, method, which):
     starts = [i for i, l in enumerate(lines)
               if l.startswith('Compiled method (c2)') and ' % ' not in l and '::' + method + ' ' in l]
     if which >= len(starts):
-        sys.exit('%s: %d normal C2 compile(s) of %s, asked for number %d (from 0)' % (sys.argv[1], len(starts), method, which))
+        sys.exit('%s: %d normal C2 compile(s) of %s, asked for number %d (from 0)'
+                 % (sys.argv[1], len(starts), method, which))
     i = starts[which]
     header = lines[i]
     while not lines[i].startswith('[MachCode]'):
@@ -40,7 +42,8 @@ def compile_bytes(lines, method, which):
         if base is None:
             base = address
         if address != base + len(code):
-            sys.exit('%s: code of %s not contiguous at %#x (expected %#x)' % (sys.argv[1], header, address, base + len(code)))
+            sys.exit('%s: code of %s not contiguous at %#x (expected %#x)'
+                     % (sys.argv[1], header, address, base + len(code)))
         code += bytes.fromhex(re.sub(r'[\s|]', '', m.group(2)))
     return header, base, code
 
@@ -52,8 +55,8 @@ def main():
     header, base, code = compile_bytes(open(log, errors='replace').read().split('\n'), method, which)
     with open(out + '.bin', 'wb') as f:
         f.write(code)
-    listing = subprocess.run(['objdump', '-D', '-b', 'binary', '-m', 'i386:x86-64', '--adjust-vma=%#x' % base, out + '.bin'],
-                             capture_output=True, text=True, check=True).stdout
+    listing = subprocess.run(['objdump', '-D', '-b', 'binary', '-m', 'i386:x86-64', '--adjust-vma=%#x' % base,
+                              out + '.bin'], capture_output=True, text=True, check=True).stdout
     with open(out + '.s', 'w') as f:
         f.write(listing)
     instructions = []
@@ -71,7 +74,11 @@ def main():
             back.append((int(m.group(1), 16), a))
     if not back:
         sys.exit('%s: no backward jump around the FMAs of %s' % (log, header))
-    start, end = min(t for t, _ in back), max(a for _, a in back)
+    # The first backward jump after the FMAs closes the loop; jumps within 64 bytes of it (a latch and a block laid
+    # out after it) belong to it too, while those from stubs far below (the entry barrier's) do not.
+    first = min(a for _, a in back)
+    near = [(t, a) for t, a in back if a - first <= 64]
+    start, end = min(t for t, _ in near), max(a for _, a in near)
     loop = [(a - base, re.sub(r'0x([0-9a-f]{9,})', lambda m: '+%#x' % (int(m.group(1), 16) - base), text))
             for a, text in instructions if start <= a <= end]
     with open(out + '.loop', 'w') as f:
