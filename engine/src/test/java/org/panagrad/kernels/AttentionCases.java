@@ -13,8 +13,8 @@ import static org.panagrad.kernels.KernelTestSupport.random;
 
 /**
  * The sizes and masks every fused attention kernel test runs (forward, backward, second order): sizes around the
- * vector width and the key block (1 to 300 keys and queries), odd head dims (1 to 256); no mask, an additive mask
- * shared by the batch, a boolean one, and a padding mask per batch entry.
+ * vector width and the key block (1 to 300 keys and queries), odd head dims (1 to 256); five masks: none, an
+ * additive one shared by the batch, a boolean one, and two padding masks per batch entry (at the back and the front).
  */
 final class AttentionCases {
     private AttentionCases() {}
