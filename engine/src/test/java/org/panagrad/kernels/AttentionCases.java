@@ -39,7 +39,7 @@ final class AttentionCases {
      * query 0 then sees no key, a NaN row whose NaN reaches every key's gradient of that entry) and a boolean mask
      * per entry, the boolean one's keys in every entry except the last's middle row, which sees no key causal or
      * not (so at the packed sizes too, which take only non-causal entries). With one key either padding hides
-     * every key of some entry: {@link #hidesEveryKey}.
+     * every key of some entry: every row of it NaN.
      */
     static AttentionMaskLayout[] masks(Random rnd, int batch, int tq, int tk) {
         float[] additive = random(rnd, tq * tk, -3f, 1f), keep = new float[tq * tk], padding = new float[batch * tk];
@@ -59,11 +59,6 @@ final class AttentionCases {
         return new AttentionMaskLayout[] {null, new AttentionMaskLayout(additive, sameForAll, tk, 1, false),
             new AttentionMaskLayout(keep, sameForAll, tk, 1, true), new AttentionMaskLayout(padding, perEntry, 0, 1, false),
             new AttentionMaskLayout(front, perEntry, 0, 1, false), new AttentionMaskLayout(blindRow, entries, tk, 1, true)};
-    }
-
-    /** Whether {@code mask} (one of {@link #masks}) hides every key of some row: a padding mask over one key. */
-    static boolean hidesEveryKey(AttentionMaskLayout[] masks, AttentionMaskLayout mask, int tk) {
-        return (mask == masks[3] || mask == masks[4]) && tk == 1;
     }
 
     /**
