@@ -95,6 +95,8 @@ final class AttentionBackwardSimd {
                 int row = p + i * kp, dRow = ds + i * kp;
                 for (int j = tk; j < kp; j++) w[row + j] = w[dRow + j] = 0f;
             }
+            // A row that sees no key needs no NaN written here: not causal, its NaN row of P and dS meets every key
+            // in the GEMMs below (AttentionCases' blind-row mask at the packed sizes).
             rowPass(a, mask, b, w, p, ds);
             Gemm.gemm(false, false, tq, d, tk, 1f, w, ds, kp, k, kb, d, 0f, out, dq, d, null, 0, false, null, 0);
             Gemm.gemm(true, false, tk, d, tq, 1f, w, ds, kp, q, qb, d, 0f, out, dk, d, null, 0, false, null, 0);

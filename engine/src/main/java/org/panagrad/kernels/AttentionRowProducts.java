@@ -6,10 +6,10 @@ import jdk.incubator.vector.VectorSpecies;
 /**
  * The one product loop of the fused attention kernels, forward, backward and second order: output rows as sums of
  * coefficient-weighted rows of a matrix, four output rows against two vectors of columns at a time (eight
- * independent FMA chains, which Zen 5's two 4-cycle FMA pipes need; where one vector is left, its sum is split over
- * even and odd terms instead), coefficients broadcast from any strides (so transposed operands are read down their
- * columns, never copied). Output rows one vector wide go eight at a time where no term is left out. Vectors never
- * cross a call: each entry point takes arrays and offsets only.
+ * independent FMA chains, which Zen 5's two 4-cycle FMA pipes need; where one vector is left, one chain per row, four
+ * in all), coefficients broadcast from any strides (so transposed operands are read down their columns, never
+ * copied). Output rows one vector wide go eight at a time (eight chains) where no term is left out. Every sum runs
+ * over its terms in order. Vectors never cross a call: each entry point takes arrays and offsets only.
  */
 final class AttentionRowProducts {
     private AttentionRowProducts() {}

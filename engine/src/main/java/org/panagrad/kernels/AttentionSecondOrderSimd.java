@@ -90,7 +90,8 @@ final class AttentionSecondOrderSimd {
             for (int j = tk; j < kp; j++) w[pi + j] = w[ai + j] = w[bi + j] = w[ci + j] = 0f;
         }
         // The row pass and rows are compilations of their own (above C2's FreqInlineSize): no vector value is created
-        // in this method, whose GEMM drivers C2 may inline (AttentionBackwardSimd#packedEntries).
+        // in this method, whose GEMM drivers C2 may inline (AttentionBackwardSimd#packedEntries). Whether a row sees
+        // no key is not needed: not causal, its NaN probabilities meet every key in the products.
         AttentionBackwardSimd.rowPass(a, mask, b, w, p, -1);
         for (int i = 0; i < tq; i++) rows(w, p + i * kp, ra + i * kp, rb + i * kp, rc + i * kp, kp, a.scale());
         // qBar = scale (dS ak + sBar K), kBar = scale (dS^T aq + sBar^T Q), vBar = dPbar^T g, gBar = P av + dPbar V.

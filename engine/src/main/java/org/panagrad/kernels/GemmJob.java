@@ -176,12 +176,14 @@ final class GemmJob implements WorkerPool.Task {
 
     /**
      * Whether a product has several blocks of rows and either several of k (the cubic products, such as 1024^3) or
-     * at least as many columns as rows (785 x 785 x 128 TN, 768^3: one k block): it is then cut into rows, claimed
-     * in small chunks over a B packed together first (all of k up to 4 MB of it, see {@link BlockedGemm#runChunks}).
-     * Column bands would share A, with a barrier per row block and k block (16 at 1024^3), each waiting for
-     * whichever thread the VM has just descheduled, and a fixed half each: under load (a second vCPU shared with
-     * other processes) 785 x 785 x 128 TN ran at a median 0.84x of one thread's speed on two in column bands, 1.08x
-     * in row chunks (GramThreadSeries' GEMM, 16 rounds each, load 15-20).
+     * one k block and at least as many columns as rows (785 x 785 x 128 TN; 768^3 at 16 lanes with a 48 KB L1,
+     * where k up to 816 is one block, while at 8 lanes its k blocks are 512 and it is cubic by its two): it is then
+     * cut into rows, claimed in small chunks over a B packed together first (all of k up to 4 MB of it, see
+     * {@link BlockedGemm#runChunks}). Column bands would share A, with a barrier per row block and k block (16 at
+     * 1024^3), each waiting for whichever thread the VM has just descheduled, and a fixed half each: under load (a
+     * second vCPU shared with other processes) 785 x 785 x 128 TN ran at medians of 0.84x and 0.86x of one thread's
+     * speed on two in column bands, 1.08x and 1.00x in row chunks (GramThreadSeries' GEMM, two sets of 16 rounds
+     * each, load 13-20).
      */
     static boolean cubic(int m, int n, int k, int threads) {
         return BlockedGemm.mcMax(m) < m && (BlockedGemm.kBlocks(k) > 1 || m <= n) && n <= BlockedGemm.NC

@@ -13,8 +13,9 @@ import static org.panagrad.kernels.KernelTestSupport.random;
 
 /**
  * The sizes and masks every fused attention kernel test runs (forward, backward, second order): sizes around the
- * vector width and the key block (1 to 300 keys and queries), odd head dims (1 to 256); no mask, an additive mask
- * shared by the batch, a boolean one, and a padding mask per batch entry.
+ * vector width and the key block (1 to 300 keys and queries), odd head dims (1 to 256); six masks: none, an
+ * additive one shared by the batch, a boolean one, two padding masks per batch entry (at the back and the front),
+ * and a boolean one per entry that hides every key of one row.
  */
 final class AttentionCases {
     private AttentionCases() {}
@@ -34,9 +35,11 @@ final class AttentionCases {
 
     /**
      * No mask, additive, boolean (keeps each row's diagonal-ish key and two thirds of the rest), padding (hides
-     * key tk - 1 - b of entry b) and padding at the front (hides key 0 of the last entry: with causality its
-     * query 0 then sees no key, a NaN row whose NaN reaches every key's gradient of that entry). With one key
-     * either padding hides all of some entry's keys: {@link #hidesEveryKey}.
+     * key tk - 1 - b of entry b), padding at the front (hides key 0 of the last entry: with causality its
+     * query 0 then sees no key, a NaN row whose NaN reaches every key's gradient of that entry) and a boolean mask
+     * per entry, the boolean one's keys in every entry except the last's middle row, which sees no key causal or
+     * not (so at the packed sizes too, which take only non-causal entries). With one key either padding hides
+     * every key of some entry: every row of it NaN.
      */
     static AttentionMaskLayout[] masks(Random rnd, int batch, int tq, int tk) {
         float[] additive = random(rnd, tq * tk, -3f, 1f), keep = new float[tq * tk], padding = new float[batch * tk];
@@ -46,14 +49,16 @@ final class AttentionCases {
         front[(batch - 1) * tk] = Float.NEGATIVE_INFINITY;
         int[] sameForAll = new int[batch], perEntry = new int[batch];
         for (int b = 0; b < batch; b++) perEntry[b] = b * tk;
+        float[] blindRow = new float[batch * tq * tk];
+        int[] entries = new int[batch];
+        for (int b = 0; b < batch; b++) {
+            entries[b] = b * tq * tk;
+            System.arraycopy(keep, 0, blindRow, b * tq * tk, tq * tk);
+        }
+        java.util.Arrays.fill(blindRow, ((batch - 1) * tq + tq / 2) * tk, ((batch - 1) * tq + tq / 2 + 1) * tk, 0f);
         return new AttentionMaskLayout[] {null, new AttentionMaskLayout(additive, sameForAll, tk, 1, false),
             new AttentionMaskLayout(keep, sameForAll, tk, 1, true), new AttentionMaskLayout(padding, perEntry, 0, 1, false),
-            new AttentionMaskLayout(front, perEntry, 0, 1, false)};
-    }
-
-    /** Whether {@code mask} (one of {@link #masks}) hides every key of some row: a padding mask over one key. */
-    static boolean hidesEveryKey(AttentionMaskLayout[] masks, AttentionMaskLayout mask, int tk) {
-        return (mask == masks[3] || mask == masks[4]) && tk == 1;
+            new AttentionMaskLayout(front, perEntry, 0, 1, false), new AttentionMaskLayout(blindRow, entries, tk, 1, true)};
     }
 
     /**
@@ -106,6 +111,7 @@ final class AttentionCases {
 
     /** How a test names a case. */
     static String describe(String kernel, AttentionDims a, AttentionMaskLayout mask) {
-        return kernel + " " + a + (mask == null ? "" : " mask " + mask.keep() + " " + mask.rowStride());
+        return kernel + " " + a + (mask == null ? "" : " mask " + mask.keep() + " " + mask.rowStride() + " "
+                + java.util.Arrays.toString(mask.offsets()));
     }
 }

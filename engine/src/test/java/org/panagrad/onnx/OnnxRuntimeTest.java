@@ -299,7 +299,6 @@ class OnnxRuntimeTest {
                 "zoo vit-tiny", List.of("LayerNormalization", "Erf", "Softmax", "MatMul", "Expand", "Concat", "Slice", "Shape"),
                 "every normalisation, layout and elementwise rule", List.of("Pad", "BatchNormalization", "Tanh", "Where",
                         "ReduceMax", "Reciprocal", "Softplus", "Sign", "Abs", "Pow"),
-                // The composed attention's causal mask is an addend (Attention.probabilities): its Softmax shows it.
                 "a causal decoder over token ids (Gather of int64 indices, composed attention)", List.of("Gather", "Softmax",
                         "LayerNormalization"));
         Map<String, Case> cases = new HashMap<>();
@@ -308,6 +307,10 @@ class OnnxRuntimeTest {
             String onnx = new String(cases.get(name).model().get().export().toBytes(), StandardCharsets.ISO_8859_1);
             for (String op : ops) assertTrue(onnx.contains(op), name + ": no " + op);
         });
+        // The composed attention's causal mask is an addend (Attention.probabilities): a constant holding -inf above
+        // the diagonal of its 5 x 5 scores (little-endian float bits 0xff800000), ten of them, none elsewhere.
+        String decoder = new String(decoder().export().toBytes(), StandardCharsets.ISO_8859_1);
+        assertEquals(10, decoder.split("\0\0\u0080\u00ff", -1).length - 1, "-inf floats in the causal decoder's export");
         String resnet = new String(zoo("resnet8").export().toBytes(), StandardCharsets.ISO_8859_1);
         assertTrue(resnet.contains("layer1.0.bn1.running_var"), "batch norm reads the running statistics by name");
         assertFalse(resnet.contains("Rsqrt") || resnet.contains("Reciprocal"), "batch norm's fold was exported op by op");

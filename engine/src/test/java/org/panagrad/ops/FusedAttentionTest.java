@@ -1,6 +1,8 @@
 package org.panagrad.ops;
 
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 import org.panagrad.autodiff.Autodiff;
 import org.panagrad.compiler.Compiler;
 import org.panagrad.graph.Graph;
@@ -64,22 +66,26 @@ class FusedAttentionTest {
     }
 
     /**
-     * A causal attention whose padding hides key 0 of the second batch entry: that entry's query 0 sees no key. As
+     * A causal attention whose padding hides key 0 of the second batch entry, as an additive mask (-inf) or a
+     * boolean one (0 = hidden, which the composed form turns into an addend): that entry's query 0 sees no key. As
      * in PyTorch 1.13's composed softmax, its output row is NaN, and so is everything its NaN probabilities reach:
      * its query gradient and every key and value gradient of its entry, and the second order's corresponding parts
      * (both HVP forms). The fused and composed programs and the float64 references of both graphs agree NaN for NaN,
      * and within float32 tolerance elsewhere; the first entry is finite throughout.
      */
-    @Test
-    void aQuerySeeingNoKeyIsNaNInEveryFormToSecondOrder() {
+    @ParameterizedTest(name = "boolean mask {0}")
+    @ValueSource(booleans = {false, true})
+    void aQuerySeeingNoKeyIsNaNInEveryFormToSecondOrder(boolean keep) {
         int[] dims = {2, 2, 5, 3};
         int n = Shape.of(dims).numel();
         Graph g = new Graph();
         Node q = g.input("q", dims), k = g.input("k", dims), v = g.input("v", dims), w = g.input("w", dims);
         Node[] t = {g.input("tq", dims), g.input("tk", dims), g.input("tv", dims)};
         float[] hide = new float[2 * 5];
-        hide[5] = Float.NEGATIVE_INFINITY;
-        AttentionMask mask = AttentionMask.additive(g.constant("front padding", Shape.of(2, 1, 1, 5), hide)).andCausal();
+        if (keep) java.util.Arrays.fill(hide, 1f);
+        hide[5] = keep ? 0f : Float.NEGATIVE_INFINITY;
+        Node padding = g.constant("front padding", Shape.of(2, 1, 1, 5), hide);
+        AttentionMask mask = (keep ? AttentionMask.keep(padding) : AttentionMask.additive(padding)).andCausal();
         Random rnd = new Random(11);
         java.util.Map<Node, double[]> feed = new java.util.HashMap<>();
         for (Node in : new Node[] {q, k, v, w, t[0], t[1], t[2]}) {
