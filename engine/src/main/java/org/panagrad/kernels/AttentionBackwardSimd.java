@@ -2,7 +2,6 @@ package org.panagrad.kernels;
 
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorOperators;
-import jdk.incubator.vector.VectorShuffle;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
@@ -164,8 +163,7 @@ final class AttentionBackwardSimd {
             for (int i = 0, at = p; i < tq; i++, at += kp) {
                 FloatVector sum = FloatVector.fromArray(F, w, at);
                 for (int j = lanes; j < kp; j += lanes) sum = sum.add(FloatVector.fromArray(F, w, at + j));
-                if (!LaneSum.ORDERED_REDUCTION) for (VectorShuffle<Float> swap : LaneSum.SWAPS) sum = sum.add(sum.rearrange(swap));
-                float rowSum = LaneSum.ORDERED_REDUCTION ? sum.reduceLanes(VectorOperators.ADD) : sum.lane(0);
+                float rowSum = LaneSum.ORDERED_REDUCTION ? sum.reduceLanes(VectorOperators.ADD) : LaneSum.tree(sum);
                 float inv = 1f / rowSum;
                 for (int j = 0; j < kp; j += lanes) FloatVector.fromArray(F, w, at + j).mul(inv).intoArray(w, at + j);
             }
@@ -206,8 +204,7 @@ final class AttentionBackwardSimd {
         int lanes = F.length();
         FloatVector dot = FloatVector.zero(F);
         for (int j = 0; j < width; j += lanes) dot = FloatVector.fromArray(F, w, pr + j).fma(FloatVector.fromArray(F, w, dp + j), dot);
-        if (!LaneSum.ORDERED_REDUCTION) for (VectorShuffle<Float> swap : LaneSum.SWAPS) dot = dot.add(dot.rearrange(swap));
-        float rowDot = LaneSum.ORDERED_REDUCTION ? dot.reduceLanes(VectorOperators.ADD) : dot.lane(0);
+        float rowDot = LaneSum.ORDERED_REDUCTION ? dot.reduceLanes(VectorOperators.ADD) : LaneSum.tree(dot);
         for (int j = 0; j < width; j += lanes) {
             FloatVector pj = FloatVector.fromArray(F, w, pr + j);
             FloatVector.fromArray(F, w, dp + j).sub(rowDot).mul(pj).mul(scale).intoArray(w, dp + j);

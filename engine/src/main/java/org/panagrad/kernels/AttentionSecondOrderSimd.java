@@ -2,7 +2,6 @@ package org.panagrad.kernels;
 
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorOperators;
-import jdk.incubator.vector.VectorShuffle;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
@@ -117,12 +116,8 @@ final class AttentionSecondOrderSimd {
             pa = pj.fma(FloatVector.fromArray(F, w, ar + j), pa);
             pb = pj.fma(FloatVector.fromArray(F, w, br + j), pb);
         }
-        if (!LaneSum.ORDERED_REDUCTION) for (VectorShuffle<Float> swap : LaneSum.SWAPS) {
-            pa = pa.add(pa.rearrange(swap));
-            pb = pb.add(pb.rearrange(swap));
-        }
-        float rowDot = LaneSum.ORDERED_REDUCTION ? pa.reduceLanes(VectorOperators.ADD) : pa.lane(0);
-        float e = scale * (LaneSum.ORDERED_REDUCTION ? pb.reduceLanes(VectorOperators.ADD) : pb.lane(0));
+        float rowDot = LaneSum.ORDERED_REDUCTION ? pa.reduceLanes(VectorOperators.ADD) : LaneSum.tree(pa);
+        float e = scale * (LaneSum.ORDERED_REDUCTION ? pb.reduceLanes(VectorOperators.ADD) : LaneSum.tree(pb));
         FloatVector pc = FloatVector.zero(F);
         for (int j = 0; j < width; j += lanes) {
             FloatVector pj = FloatVector.fromArray(F, w, pr + j), dp = FloatVector.fromArray(F, w, ar + j);
@@ -133,8 +128,7 @@ final class AttentionSecondOrderSimd {
             y.intoArray(w, cr + j);
             pc = pj.fma(y, pc);
         }
-        if (!LaneSum.ORDERED_REDUCTION) for (VectorShuffle<Float> swap : LaneSum.SWAPS) pc = pc.add(pc.rearrange(swap));
-        float f = LaneSum.ORDERED_REDUCTION ? pc.reduceLanes(VectorOperators.ADD) : pc.lane(0);
+        float f = LaneSum.ORDERED_REDUCTION ? pc.reduceLanes(VectorOperators.ADD) : LaneSum.tree(pc);
         for (int j = 0; j < width; j += lanes) {
             FloatVector pj = FloatVector.fromArray(F, w, pr + j);
             FloatVector.fromArray(F, w, cr + j).sub(f).mul(pj).mul(scale).intoArray(w, cr + j);

@@ -2,7 +2,6 @@ package org.panagrad.kernels;
 
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorOperators;
-import jdk.incubator.vector.VectorShuffle;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
@@ -181,8 +180,7 @@ final class AttentionSimd {
             FloatVector sum = FloatVector.fromArray(F, w, at);
             for (int j = lanes; j < sw; j += lanes) sum = sum.add(FloatVector.fromArray(F, w, at + j));
             float alpha = w[m + 2 * ROWS + r];
-            if (!LaneSum.ORDERED_REDUCTION) for (VectorShuffle<Float> swap : LaneSum.SWAPS) sum = sum.add(sum.rearrange(swap));
-            float rowSum = LaneSum.ORDERED_REDUCTION ? sum.reduceLanes(VectorOperators.ADD) : sum.lane(0);
+            float rowSum = LaneSum.ORDERED_REDUCTION ? sum.reduceLanes(VectorOperators.ADD) : LaneSum.tree(sum);
             w[m + ROWS + r] = w[m + ROWS + r] * alpha + rowSum;
             if (alpha != 1f) {
                 int c = 0, row = o + r * dv;

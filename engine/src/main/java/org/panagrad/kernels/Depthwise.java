@@ -2,7 +2,6 @@ package org.panagrad.kernels;
 
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorOperators;
-import jdk.incubator.vector.VectorShuffle;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
@@ -120,8 +119,7 @@ final class Depthwise {
             for (int end = F.loopBound(len); q < end; q += F.length()) {
                 acc = FloatVector.fromArray(F, x, src + q).fma(FloatVector.fromArray(F, g, dg + q), acc);
             }
-            if (!LaneSum.ORDERED_REDUCTION) for (VectorShuffle<Float> swap : LaneSum.SWAPS) acc = acc.add(acc.rearrange(swap));
-            sum = LaneSum.ORDERED_REDUCTION ? acc.reduceLanes(VectorOperators.ADD) : acc.lane(0);
+            sum = LaneSum.ORDERED_REDUCTION ? acc.reduceLanes(VectorOperators.ADD) : LaneSum.tree(acc);
         }
         for (; q < len; q++) sum = Math.fma(x[src + q * stride], g[dg + q], sum);
         return sum;

@@ -2,7 +2,6 @@ package org.panagrad.kernels;
 
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorOperators;
-import jdk.incubator.vector.VectorShuffle;
 import jdk.incubator.vector.VectorSpecies;
 
 /** Layer normalisation, lane-wise partial sums per pass; the tail of each row in scalar code. */
@@ -19,8 +18,7 @@ final class LayerNormSimd {
             FloatVector acc = FloatVector.zero(F);
             int j = 0;
             for (; j < bound; j += F.length()) acc = acc.add(FloatVector.fromArray(F, x, xi + j));
-            if (!LaneSum.ORDERED_REDUCTION) for (VectorShuffle<Float> swap : LaneSum.SWAPS) acc = acc.add(acc.rearrange(swap));
-            float sum = LaneSum.ORDERED_REDUCTION ? acc.reduceLanes(VectorOperators.ADD) : acc.lane(0);
+            float sum = LaneSum.ORDERED_REDUCTION ? acc.reduceLanes(VectorOperators.ADD) : LaneSum.tree(acc);
             for (; j < n; j++) sum += x[xi + j];
             float mean = sum / n;
             FloatVector m = FloatVector.broadcast(F, mean);
@@ -29,8 +27,7 @@ final class LayerNormSimd {
                 FloatVector d = FloatVector.fromArray(F, x, xi + j).sub(m);
                 acc = d.fma(d, acc);
             }
-            if (!LaneSum.ORDERED_REDUCTION) for (VectorShuffle<Float> swap : LaneSum.SWAPS) acc = acc.add(acc.rearrange(swap));
-            float squares = LaneSum.ORDERED_REDUCTION ? acc.reduceLanes(VectorOperators.ADD) : acc.lane(0);
+            float squares = LaneSum.ORDERED_REDUCTION ? acc.reduceLanes(VectorOperators.ADD) : LaneSum.tree(acc);
             for (; j < n; j++) {
                 float d = x[xi + j] - mean;
                 squares += d * d;

@@ -4,7 +4,6 @@ import java.util.Arrays;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorMask;
 import jdk.incubator.vector.VectorOperators;
-import jdk.incubator.vector.VectorShuffle;
 import jdk.incubator.vector.VectorSpecies;
 
 /** Vector bodies of {@link Normalization}: lane-wise partial sums per run, one fused multiply-add per element. */
@@ -33,12 +32,8 @@ final class NormalizationSimd {
                     a1 = a1.add(d);
                     a2 = d.fma(d, a2);
                 }
-                if (!LaneSum.ORDERED_REDUCTION) for (VectorShuffle<Float> swap : LaneSum.SWAPS) {
-                    a1 = a1.add(a1.rearrange(swap));
-                    a2 = a2.add(a2.rearrange(swap));
-                }
-                float r1 = LaneSum.ORDERED_REDUCTION ? a1.reduceLanes(VectorOperators.ADD) : a1.lane(0);
-                float r2 = LaneSum.ORDERED_REDUCTION ? a2.reduceLanes(VectorOperators.ADD) : a2.lane(0);
+                float r1 = LaneSum.ORDERED_REDUCTION ? a1.reduceLanes(VectorOperators.ADD) : LaneSum.tree(a1);
+                float r2 = LaneSum.ORDERED_REDUCTION ? a2.reduceLanes(VectorOperators.ADD) : LaneSum.tree(a2);
                 for (; i < inner; i++) {
                     float d = x[at + i] - shift;
                     r1 += d;
@@ -69,12 +64,8 @@ final class NormalizationSimd {
                     s = s.add(gv);
                     d = gv.fma(FloatVector.fromArray(F, x, xOff + run + i), d);
                 }
-                if (!LaneSum.ORDERED_REDUCTION) for (VectorShuffle<Float> swap : LaneSum.SWAPS) {
-                    s = s.add(s.rearrange(swap));
-                    d = d.add(d.rearrange(swap));
-                }
-                float rs = LaneSum.ORDERED_REDUCTION ? s.reduceLanes(VectorOperators.ADD) : s.lane(0);
-                float rd = LaneSum.ORDERED_REDUCTION ? d.reduceLanes(VectorOperators.ADD) : d.lane(0);
+                float rs = LaneSum.ORDERED_REDUCTION ? s.reduceLanes(VectorOperators.ADD) : LaneSum.tree(s);
+                float rd = LaneSum.ORDERED_REDUCTION ? d.reduceLanes(VectorOperators.ADD) : LaneSum.tree(d);
                 for (; i < inner; i++) {
                     rs += g[gOff + run + i];
                     rd += g[gOff + run + i] * x[xOff + run + i];
@@ -109,12 +100,8 @@ final class NormalizationSimd {
                     s = s.add(gv);
                     d = gv.fma(xv, d);
                 }
-                if (!LaneSum.ORDERED_REDUCTION) for (VectorShuffle<Float> swap : LaneSum.SWAPS) {
-                    s = s.add(s.rearrange(swap));
-                    d = d.add(d.rearrange(swap));
-                }
-                float rs = LaneSum.ORDERED_REDUCTION ? s.reduceLanes(VectorOperators.ADD) : s.lane(0);
-                float rd = LaneSum.ORDERED_REDUCTION ? d.reduceLanes(VectorOperators.ADD) : d.lane(0);
+                float rs = LaneSum.ORDERED_REDUCTION ? s.reduceLanes(VectorOperators.ADD) : LaneSum.tree(s);
+                float rd = LaneSum.ORDERED_REDUCTION ? d.reduceLanes(VectorOperators.ADD) : LaneSum.tree(d);
                 for (; i < inner; i++) {
                     float xi = x[xOff + run + i], gi = Math.fma(xi, a, b) > 0f ? g[gOff + run + i] : 0f;
                     rs += gi;

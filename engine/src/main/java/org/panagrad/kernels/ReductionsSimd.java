@@ -2,7 +2,6 @@ package org.panagrad.kernels;
 
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorOperators;
-import jdk.incubator.vector.VectorShuffle;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
@@ -34,8 +33,19 @@ final class ReductionsSimd {
         FloatVector acc = FloatVector.zero(F);
         int i = 0;
         for (; i < bound; i += F.length()) acc = acc.add(FloatVector.fromArray(F, x, xi + i));
-        if (!LaneSum.ORDERED_REDUCTION) for (VectorShuffle<Float> swap : LaneSum.SWAPS) acc = acc.add(acc.rearrange(swap));
-        float r = LaneSum.ORDERED_REDUCTION ? acc.reduceLanes(VectorOperators.ADD) : acc.lane(0);
+        // The tree written out with the Vector API's own calls (as VectorMath's exp), no method of ours taking the
+        // vector: on JDK 25 C2 now and then left LaneSum.tree as a call here (not inlined) and boxed the sum
+        // on every row of an HVP (AdaHessianTest: 6,144 B per step, session 14's fresh-clone CI).
+        FloatVector lanes = acc;
+        float r;
+        if (LaneSum.ORDERED_REDUCTION) {
+            r = lanes.reduceLanes(VectorOperators.ADD);
+        } else {
+            if (LaneSum.D8 != null) lanes = lanes.add(lanes.rearrange(LaneSum.D8));
+            lanes = lanes.add(lanes.rearrange(LaneSum.D4));
+            lanes = lanes.add(lanes.rearrange(LaneSum.D2));
+            r = lanes.add(lanes.rearrange(LaneSum.D1)).lane(0);
+        }
         for (; i < n; i++) r += x[xi + i];
         return r;
     }
@@ -100,8 +110,16 @@ final class ReductionsSimd {
         for (; i < bound; i += F.length()) {
             acc = FloatVector.fromArray(F, x, xOff + i).fma(FloatVector.fromArray(F, y, yOff + i), acc);
         }
-        if (!LaneSum.ORDERED_REDUCTION) for (VectorShuffle<Float> swap : LaneSum.SWAPS) acc = acc.add(acc.rearrange(swap));
-        float s = LaneSum.ORDERED_REDUCTION ? acc.reduceLanes(VectorOperators.ADD) : acc.lane(0);
+        FloatVector lanes = acc;
+        float s;
+        if (LaneSum.ORDERED_REDUCTION) {
+            s = lanes.reduceLanes(VectorOperators.ADD);
+        } else {
+            if (LaneSum.D8 != null) lanes = lanes.add(lanes.rearrange(LaneSum.D8));
+            lanes = lanes.add(lanes.rearrange(LaneSum.D4));
+            lanes = lanes.add(lanes.rearrange(LaneSum.D2));
+            s = lanes.add(lanes.rearrange(LaneSum.D1)).lane(0);
+        }
         for (; i < n; i++) s += x[xOff + i] * y[yOff + i];
         return s;
     }

@@ -2,7 +2,6 @@ package org.panagrad.kernels;
 
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorOperators;
-import jdk.incubator.vector.VectorShuffle;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
@@ -49,8 +48,7 @@ final class UpdatesSimd {
             d.fma(FloatVector.broadcast(F, -lr), w).intoArray(p, pOff + i);
         }
         FloatVector total = squares.add(other);
-        if (!LaneSum.ORDERED_REDUCTION) for (VectorShuffle<Float> swap : LaneSum.SWAPS) total = total.add(total.rearrange(swap));
-        return LaneSum.ORDERED_REDUCTION ? total.reduceLanes(VectorOperators.ADD) : total.lane(0);
+        return LaneSum.ORDERED_REDUCTION ? total.reduceLanes(VectorOperators.ADD) : LaneSum.tree(total);
     }
 
     static float momentum(int n, float lr, float mu, boolean nesterov, float weightDecay,
@@ -82,8 +80,7 @@ final class UpdatesSimd {
             step.fma(FloatVector.broadcast(F, -lr), w).intoArray(p, pOff + i);
         }
         FloatVector total = squares.add(other);
-        if (!LaneSum.ORDERED_REDUCTION) for (VectorShuffle<Float> swap : LaneSum.SWAPS) total = total.add(total.rearrange(swap));
-        return LaneSum.ORDERED_REDUCTION ? total.reduceLanes(VectorOperators.ADD) : total.lane(0);
+        return LaneSum.ORDERED_REDUCTION ? total.reduceLanes(VectorOperators.ADD) : LaneSum.tree(total);
     }
 
     static float adam(int n, AdamHyperparameters h, float[] p, int pOff, float[] g, int gOff,
@@ -123,7 +120,6 @@ final class UpdatesSimd {
             w.sub(mi.mul(stepSize).div(denom)).intoArray(p, pOff + i);
         }
         FloatVector total = squares.add(other);
-        if (!LaneSum.ORDERED_REDUCTION) for (VectorShuffle<Float> swap : LaneSum.SWAPS) total = total.add(total.rearrange(swap));
-        return LaneSum.ORDERED_REDUCTION ? total.reduceLanes(VectorOperators.ADD) : total.lane(0);
+        return LaneSum.ORDERED_REDUCTION ? total.reduceLanes(VectorOperators.ADD) : LaneSum.tree(total);
     }
 }

@@ -4,7 +4,6 @@ import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.IntVector;
 import jdk.incubator.vector.VectorMask;
 import jdk.incubator.vector.VectorOperators;
-import jdk.incubator.vector.VectorShuffle;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
@@ -75,9 +74,19 @@ final class VectorMath {
             if (out != null) e.intoArray(out, outOff + i); // loop-invariant: C2 unswitches the loop on it
             sum = e.add(sum);
         }
+        // Reduced here with the Vector API's own (force-inlined) methods only, in LaneSum's order: C2 has refused to
+        // inline LaneSum's tree into this big loop (NodeCountInliningCutoff; JDK 17, and JDK 25 in an AdaHessianTest
+        // run: JFR) and then boxed the vector on every call.
         FloatVector lanes = zero.add(sum);
-        if (!LaneSum.ORDERED_REDUCTION) for (VectorShuffle<Float> swap : LaneSum.SWAPS) lanes = lanes.add(lanes.rearrange(swap));
-        float total = LaneSum.ORDERED_REDUCTION ? lanes.reduceLanes(VectorOperators.ADD) : lanes.lane(0);
+        float total;
+        if (LaneSum.ORDERED_REDUCTION) {
+            total = lanes.reduceLanes(VectorOperators.ADD);
+        } else {
+            if (LaneSum.D8 != null) lanes = lanes.add(lanes.rearrange(LaneSum.D8));
+            lanes = lanes.add(lanes.rearrange(LaneSum.D4));
+            lanes = lanes.add(lanes.rearrange(LaneSum.D2));
+            total = lanes.add(lanes.rearrange(LaneSum.D1)).lane(0);
+        }
         for (; i < n; i++) {
             float e = (float) Math.exp(a * x[xOff + i] - shift);
             if (out != null) out[outOff + i] = e;
@@ -115,9 +124,19 @@ final class VectorMath {
             e.intoArray(out, outOff + i);
             sum = e.add(sum);
         }
+        // Reduced here with the Vector API's own (force-inlined) methods only, in LaneSum's order: C2 has refused to
+        // inline LaneSum's tree into this big loop (NodeCountInliningCutoff; JDK 17, and JDK 25 in an AdaHessianTest
+        // run: JFR) and then boxed the vector on every call.
         FloatVector lanes = zero.add(sum);
-        if (!LaneSum.ORDERED_REDUCTION) for (VectorShuffle<Float> swap : LaneSum.SWAPS) lanes = lanes.add(lanes.rearrange(swap));
-        float total = LaneSum.ORDERED_REDUCTION ? lanes.reduceLanes(VectorOperators.ADD) : lanes.lane(0);
+        float total;
+        if (LaneSum.ORDERED_REDUCTION) {
+            total = lanes.reduceLanes(VectorOperators.ADD);
+        } else {
+            if (LaneSum.D8 != null) lanes = lanes.add(lanes.rearrange(LaneSum.D8));
+            lanes = lanes.add(lanes.rearrange(LaneSum.D4));
+            lanes = lanes.add(lanes.rearrange(LaneSum.D2));
+            total = lanes.add(lanes.rearrange(LaneSum.D1)).lane(0);
+        }
         for (; i < n; i++) {
             float e = (float) Math.exp(x[xOff + i] - shift);
             out[outOff + i] = e;
