@@ -1,5 +1,6 @@
 package org.panagrad.kernels;
 
+import java.util.Arrays;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
@@ -41,10 +42,7 @@ final class AttentionBackwardSimd {
             AttentionRowProducts.times(w, ds, kp, 1, tq, tk, k, kb, d, d, out, dqOff + b * tq * d, d, toRow, false);
             AttentionRowProducts.times(w, ds, 1, kp, tk, tq, q, qb, d, d, out, dkOff + b * tk * d, d, fromRow, false);
             AttentionRowProducts.times(w, p, 1, kp, tk, tq, g, gb, dv, dv, out, dvOff + b * tk * dv, dv, fromRow, false);
-            if (blind) {
-                java.util.Arrays.fill(out, dkOff + b * tk * d, dkOff + (b + 1) * tk * d, Float.NaN);
-                java.util.Arrays.fill(out, dvOff + b * tk * dv, dvOff + (b + 1) * tk * dv, Float.NaN);
-            }
+            if (blind) keysUnseen(out, dkOff + b * tk * d, tk * d, dvOff + b * tk * dv, tk * dv);
         }
     }
 
@@ -136,6 +134,17 @@ final class AttentionBackwardSimd {
     }
 
     /**
+     * An entry where some row sees no key (rowPass returned true): every key's and value's gradient, kLength floats
+     * from kOff and vLength from vOff, is NaN, as the composed form's are; the causal products stop each row at its
+     * diagonal, so they do not carry the NaN there themselves. The backward's dK and dV, the second order's kBar
+     * and vBar.
+     */
+    static void keysUnseen(float[] out, int kOff, int kLength, int vOff, int vLength) {
+        Arrays.fill(out, kOff, kOff + kLength, Float.NaN);
+        Arrays.fill(out, vOff, vOff + vLength, Float.NaN);
+    }
+
+    /**
      * All tq score rows of entry b at w[p..] (rows of paddedKeys, each one's width as {@link AttentionRowProducts#width},
      * zero past tk) into their probabilities and, for ds >= 0, the rows of dP at w[ds..] into the score gradients
      * dS = scale P (dP - rowsum(P dP)). Without a mask or causality, the probabilities in three passes over the whole
@@ -196,7 +205,7 @@ final class AttentionBackwardSimd {
     private static final float[] PAST_KEYS = new float[2 * F.length()];
 
     static {
-        java.util.Arrays.fill(PAST_KEYS, F.length(), 2 * F.length(), Float.NEGATIVE_INFINITY);
+        Arrays.fill(PAST_KEYS, F.length(), 2 * F.length(), Float.NEGATIVE_INFINITY);
     }
 
     /** dP's row at w[dp..] into dS = scale P (dP - rowsum(P dP)) in place, P's row at w[pr..]; width a whole number of vectors. */

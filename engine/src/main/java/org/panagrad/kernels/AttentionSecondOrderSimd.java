@@ -58,10 +58,7 @@ final class AttentionSecondOrderSimd {
             AttentionRowProducts.times(w, ra, 1, kp, tk, tq, t, aqb, d, d, out, ko, d, fromRow, false);
             AttentionRowProducts.times(w, rc, 1, kp, tk, tq, q, qb, d, d, out, ko, d, fromRow, true);
             AttentionRowProducts.times(w, rb, 1, kp, tk, tq, g, gb, dv, dv, out, vo, dv, fromRow, false);
-            if (blind) { // a row that sees no key: NaN for every key, as in the backward (AttentionBackwardSimd#rowPass)
-                java.util.Arrays.fill(out, ko, ko + tk * d, Float.NaN);
-                java.util.Arrays.fill(out, vo, vo + tk * dv, Float.NaN);
-            }
+            if (blind) AttentionBackwardSimd.keysUnseen(out, ko, tk * d, vo, tk * dv);
             if (gBarOff < 0) continue;
             AttentionRowProducts.times(w, p, kp, 1, tq, tk, t, avb, dv, dv, out, go, dv, toRow, false);
             AttentionRowProducts.times(w, rb, kp, 1, tq, tk, v, vb, dv, dv, out, go, dv, toRow, true);
