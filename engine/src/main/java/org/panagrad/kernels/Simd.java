@@ -17,7 +17,8 @@ import jdk.incubator.vector.VectorSpecies;
  * <p>
  * Every kernel asks this class before it touches a vector, so it is where a JVM started without the incubating
  * Vector API module is caught: the first kernel call then fails with {@link MissingVectorModuleError}, which
- * gives the flag, instead of a NoClassDefFoundError from inside the GEMM.
+ * gives the flag, instead of a NoClassDefFoundError from inside the GEMM. It is also where the Vector API's operator
+ * caches are filled, before any kernel is compiled ({@link VectorOperationCaches}).
  */
 public final class Simd {
     /** The module the SIMD kernels are written against. */
@@ -33,6 +34,10 @@ public final class Simd {
 
     /** Whether the hardware runs {@link #FLOAT} natively (rather than the Vector API emulating a wider width). */
     public static final boolean NATIVE_WIDTH = FLOAT != null && FLOAT.vectorBitSize() <= FloatVector.SPECIES_PREFERRED.vectorBitSize();
+
+    static {
+        if (ENABLED) VectorOperationCaches.fill(FLOAT);
+    }
 
     private Simd() {}
 
