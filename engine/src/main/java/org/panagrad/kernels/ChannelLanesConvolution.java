@@ -29,6 +29,13 @@ final class ChannelLanesConvolution {
      */
     static final int MAX_POSITIONS = 64;
 
+    /**
+     * Images whose positions share one product, one after another in its rows. One image's 49 positions took 56
+     * rows (eight blocks of six, then a block of eight for one of them); eight images' 392 are 16 blocks of 24 and
+     * one of eight, none of them padding.
+     */
+    static final int IMAGES_PER_PRODUCT = 8;
+
     private ChannelLanesConvolution() {}
 
     /**
@@ -78,14 +85,15 @@ final class ChannelLanesConvolution {
         return s.kw() - 1 - s.padW();
     }
 
-    /** Rows of the product: the positions in whole blocks of {@link VectorColumnsProduct#ROWS}. */
+    /** Rows of the product: the positions of {@link #IMAGES_PER_PRODUCT} images in whole blocks of {@link VectorColumnsProduct#ROWS}. */
     static int productRows(ConvShape s) {
-        return VectorColumnsProduct.paddedRows(s.positions());
+        return VectorColumnsProduct.paddedRows(IMAGES_PER_PRODUCT * s.positions());
     }
 
-    /** The padded copy, the arranged weight of every group, then the product. */
+    /** The padded copies, the arranged weight of every group, then the product. */
     static int scratchFloats(ConvShape s) {
-        return imageFloats(s) + arrangedWeightFloats(s) + productRows(s) * VectorColumnsProduct.leadingDimension(s.groupOutChannels());
+        return IMAGES_PER_PRODUCT * imageFloats(s) + arrangedWeightFloats(s)
+                + productRows(s) * VectorColumnsProduct.leadingDimension(s.groupOutChannels());
     }
 
     /** Floats of the weight as {@link #arrangeWeight} lays it out. */
@@ -101,7 +109,7 @@ final class ChannelLanesConvolution {
                         float[] bias, int biasOff, boolean relu, float[] y, int yOff, float[] cols, int[] rows, boolean simd) {
         if (arranged == null) {
             arranged = cols;
-            arrangedOff = imageFloats(s);
+            arrangedOff = IMAGES_PER_PRODUCT * imageFloats(s);
             arrangeWeight(s, w, wOff, cols, arrangedOff);
         }
         run(s.groupChannels(), s.groupOutChannels(), s.groups(), s.height(), s.width(), s.padH(), s.padW(), s.kh(), s.kw(),
@@ -123,14 +131,17 @@ final class ChannelLanesConvolution {
                 && VectorColumnsProduct.inFourVectorBlocks(s.groupChannels()) && inputGradientScratchFloats(s) <= ImplicitPatches.MAX_SCRATCH_FLOATS;
     }
 
-    /** Rows of the input gradient's product: the input positions in whole blocks of {@link VectorColumnsProduct#ROWS}. */
+    /**
+     * Rows of the input gradient's product: the input positions of {@link #IMAGES_PER_PRODUCT} images in whole blocks
+     * of {@link VectorColumnsProduct#ROWS}.
+     */
     static int inputGradientRows(ConvShape s) {
-        return VectorColumnsProduct.paddedRows(s.height() * s.width());
+        return VectorColumnsProduct.paddedRows(IMAGES_PER_PRODUCT * s.height() * s.width());
     }
 
-    /** The padded dY channel-last, the arranged weight of every group, then the product. */
+    /** The padded copies of dY channel-last, the arranged weight of every group, then the product. */
     static int inputGradientScratchFloats(ConvShape s) {
-        return gradientImageFloats(s) + inputGradientArrangedFloats(s) + inputGradientRows(s) * VectorColumnsProduct.leadingDimension(s.groupChannels());
+        return IMAGES_PER_PRODUCT * gradientImageFloats(s) + inputGradientArrangedFloats(s) + inputGradientRows(s) * VectorColumnsProduct.leadingDimension(s.groupChannels());
     }
 
     /** Floats of the weight as {@link #arrangeInputGradientWeight} lays it out. */
@@ -154,7 +165,7 @@ final class ChannelLanesConvolution {
                               float[] dx, int dxOff, float[] cols, int[] rows, boolean simd) {
         if (arranged == null) {
             arranged = cols;
-            arrangedOff = gradientImageFloats(s);
+            arrangedOff = IMAGES_PER_PRODUCT * gradientImageFloats(s);
             arrangeInputGradientWeight(s, w, wOff, cols, arrangedOff);
         }
         run(s.groupOutChannels(), s.groupChannels(), s.groups(), s.outHeight(), s.outWidth(), gradientPadH(s), gradientPadW(s), s.kh(), s.kw(), 1, 1,
@@ -167,28 +178,46 @@ final class ChannelLanesConvolution {
      * (padH, padW), to og channels of oh x ow planes, with the weight arranged at arranged[arrangedOff..] as rows
      * (tap row, tap column, channel of x) of og values ({@link #arrangeWeight}'s layout for the forward pass,
      * {@link #arrangeInputGradientWeight}'s for the input gradient, where x is dY); images xImage floats apart from
-     * x[xOff..], yImage apart from y[yOff..].
+     * x[xOff..], yImage apart from y[yOff..]. Up to {@link #IMAGES_PER_PRODUCT} images at a time go into copies one
+     * after another in cols, and their positions into the rows of one product.
      */
     private static void run(int cg, int og, int groups, int h, int w, int padH, int padW, int kh, int kw, int sH, int sW, int oh, int ow,
                             int n0, int n1, float[] x, int xOff, int xImage, float[] arranged, int arrangedOff, float[] bias, int biasOff,
                             boolean relu, float[] y, int yOff, int yImage, float[] cols, int[] rows, boolean simd) {
         int kg = kh * kw * cg, p = oh * ow, ld = VectorColumnsProduct.leadingDimension(og), wp = w + 2 * padW;
-        int m = VectorColumnsProduct.paddedRows(p), image = paddedFloats(h, w, padH, padW, cg);
-        int product = image + groups * kg * ld;
+        int image = paddedFloats(h, w, padH, padW, cg), most = Math.min(IMAGES_PER_PRODUCT, n1 - n0);
+        int product = IMAGES_PER_PRODUCT * image + groups * kg * ld;
         // The borders stay zero: each image writes only the inside.
-        Elementwise.fill(image, 0f, cols, 0);
-        for (int r = 0, pos = 0; r < oh; r++) {
-            for (int q = 0; q < ow; q++) rows[pos++] = (r * sH * wp + q * sW) * cg;
-        }
-        for (int pos = p; pos < m; pos++) rows[pos] = rows[p - 1];
-        for (int im = n0; im < n1; im++) {
+        Elementwise.fill(most * image, 0f, cols, 0);
+        for (int im = n0; im < n1; im += most) {
+            int images = Math.min(most, n1 - im), m = VectorColumnsProduct.paddedRows(images * p);
+            if (im == n0 || images < most) positionRows(images, image, oh, ow, sH, sW, wp, cg, m, rows);
             for (int g = 0; g < groups; g++) {
-                channelLast(cg, h, w, padH, padW, x, xOff + im * xImage + g * cg * h * w, cols);
+                for (int i = 0; i < images; i++) {
+                    channelLast(cg, h, w, padH, padW, x, xOff + (im + i) * xImage + g * cg * h * w, cols, i * image);
+                }
                 VectorColumnsProduct.multiply(m, kh, kw * cg, wp * cg, 1, cols, 0, rows, arranged, arrangedOff + g * kg * ld,
                         kw * cg * ld, cols, product, false, og, simd);
-                writeOut(og, p, cols, product, ld, bias, bias == null ? 0 : biasOff + g * og, relu, y, yOff + im * yImage + g * og * p);
+                for (int i = 0; i < images; i++) {
+                    writeOut(og, p, cols, product + i * p * ld, ld, bias, bias == null ? 0 : biasOff + g * og, relu, y,
+                            yOff + (im + i) * yImage + g * og * p);
+                }
             }
         }
+    }
+
+    /**
+     * The row table of a product over the positions of images copies, image floats apart: image i's output position
+     * (r, q) reads from padded position (r sH, q sW) of copy i; rows past the positions, up to m, repeat the last.
+     */
+    private static void positionRows(int images, int image, int oh, int ow, int sH, int sW, int wp, int cg, int m, int[] rows) {
+        int pos = 0;
+        for (int i = 0; i < images; i++) {
+            for (int r = 0; r < oh; r++) {
+                for (int q = 0; q < ow; q++) rows[pos++] = i * image + (r * sH * wp + q * sW) * cg;
+            }
+        }
+        for (; pos < m; pos++) rows[pos] = rows[images * oh * ow - 1];
     }
 
     /**
@@ -233,25 +262,25 @@ final class ChannelLanesConvolution {
     }
 
     /**
-     * A group's channels from x[from..] into the inside of the channel-last padded copy at cols[0..]. Blocks of
+     * A group's channels from x[from..] into the inside of the channel-last padded copy at cols[at..]. Blocks of
      * BLOCK channels go position by position, so each position's stores are contiguous and the reads are BLOCK
      * sequential streams.
      */
-    private static void channelLast(int cg, int h, int w, int padH, int padW, float[] x, int from, float[] cols) {
+    private static void channelLast(int cg, int h, int w, int padH, int padW, float[] x, int from, float[] cols, int at) {
         final int block = 16;
         int plane = h * w, wp = w + 2 * padW;
         int c = 0;
         for (; c + block <= cg; c += block) {
             for (int e = 0; e < h; e++) {
                 for (int f = 0; f < w; f++) {
-                    int d = ((e + padH) * wp + f + padW) * cg + c, src = from + c * plane + e * w + f;
+                    int d = at + ((e + padH) * wp + f + padW) * cg + c, src = from + c * plane + e * w + f;
                     for (int k = 0; k < block; k++) cols[d + k] = x[src + k * plane];
                 }
             }
         }
         for (; c < cg; c++) {
             for (int e = 0; e < h; e++) {
-                for (int f = 0; f < w; f++) cols[((e + padH) * wp + f + padW) * cg + c] = x[from + c * plane + e * w + f];
+                for (int f = 0; f < w; f++) cols[at + ((e + padH) * wp + f + padW) * cg + c] = x[from + c * plane + e * w + f];
             }
         }
     }

@@ -285,12 +285,13 @@ class ConvolutionTest {
      * ChannelLanesConvolution (output channels in the lanes), called directly so that it runs at both vector widths:
      * its SIMD body gives the scalar twin's bits, both near a float64 sum with the bias and ReLU, at awkward
      * geometries (positions not in whole blocks, 128 channels, two groups, padding wider than the kernel reaches,
-     * an odd channel count, a 5 x 5 kernel), images past the first and a buffer the call finds dirty.
+     * an odd channel count, a 5 x 5 kernel), images past the first (11: a product of eight images, then one of
+     * three) and a buffer the call finds dirty.
      */
     @Test
     void channelLanesForwardIsTheScalarTwinsBitsNearFloat64() {
         Random rnd = new Random(8);
-        ConvShape[] shapes = {new ConvShape(2, 64, 7, 7, 64, 3, 3, 1, 1, 1, 1, 1, 1, 1),
+        ConvShape[] shapes = {new ConvShape(11, 64, 7, 7, 64, 3, 3, 1, 1, 1, 1, 1, 1, 1),
                 new ConvShape(2, 24, 5, 6, 128, 3, 2, 1, 1, 0, 1, 1, 1, 1),
                 new ConvShape(1, 16, 4, 9, 128, 3, 3, 1, 1, 2, 1, 1, 1, 2),
                 new ConvShape(3, 5, 6, 5, 64, 5, 5, 1, 1, 2, 2, 1, 1, 1),
@@ -332,13 +333,13 @@ class ConvolutionTest {
      * ChannelLanesConvolution's input gradient (the flipped weight over the padded dY, input channels in the lanes),
      * called directly so that it runs at both vector widths: its SIMD body gives the scalar twin's bits, both near a
      * float64 sum, at awkward geometries (inputs not in whole blocks, 128 channels, two groups, padding of kh - 1 and
-     * of 0, odd output channel counts, a 5 x 5 and a 3 x 2 kernel, a 1-row image), images past the first and a
-     * buffer the call finds dirty.
+     * of 0, odd output channel counts, a 5 x 5 and a 3 x 2 kernel, a 1-row image), images past the first (11: a
+     * product of eight images, then one of three) and a buffer the call finds dirty.
      */
     @Test
     void channelLanesInputGradientIsTheScalarTwinsBitsNearFloat64() {
         Random rnd = new Random(12);
-        ConvShape[] shapes = {new ConvShape(2, 64, 7, 7, 64, 3, 3, 1, 1, 1, 1, 1, 1, 1),
+        ConvShape[] shapes = {new ConvShape(11, 64, 7, 7, 64, 3, 3, 1, 1, 1, 1, 1, 1, 1),
                 new ConvShape(2, 128, 5, 6, 24, 3, 2, 1, 1, 0, 1, 1, 1, 1),
                 new ConvShape(1, 128, 4, 9, 16, 3, 3, 1, 1, 2, 1, 1, 1, 2),
                 new ConvShape(3, 64, 6, 5, 5, 5, 5, 1, 1, 2, 2, 1, 1, 1),
