@@ -9,8 +9,9 @@ package org.panagrad.kernels;
  * row i, one run of {@code kw cg} values (taps j, then channels c) from padded position {@code (r sH + i, q sW)} on;
  * B is the weight arranged {@code (i, j, c)}-major, a row of og per patch row. {@link ImplicitPatches#forward}'s
  * products put the positions in the lanes at the padded plane's width: on 7 x 7 images (a 9-wide plane) 64 columns
- * computed for 49, and with 64 rows of A eight broadcasts per 16 multiply-adds; here 56 rows (whole blocks of eight)
- * for 49, the first 48 with six broadcasts per 24 and the last eight with eight per 16.
+ * computed for 49, and with 64 rows of A eight broadcasts per 16 multiply-adds; here the positions of
+ * {@link #IMAGES_PER_PRODUCT} images in one product, 392 rows for 392, all but the last eight with six broadcasts
+ * per 24 (one image alone took 56 rows for 49).
  * <p>
  * The input gradient at stride 1 is that forward pass of dY, padded by {@code kh - 1 - padH} ({@code kw - 1 - padW}),
  * with the weight flipped and its channel axes swapped: {@code dX[c](e, f)} is the sum over (i', j', o) of
