@@ -37,16 +37,10 @@ final class ChannelLanesConvolution {
      */
     static final int IMAGES_PER_PRODUCT = 8;
 
-    /** Channels of x that the channel-last copy stages at a time ({@link #channelLast}). */
-    private static final int STAGED_CHANNELS = 16;
-
-    /** Per thread, the channels {@link #channelLast} stages: grown to the largest block of planes seen, then reused. */
-    private static final ThreadLocal<float[]> STAGED = ThreadLocal.withInitial(() -> new float[0]);
-
     private ChannelLanesConvolution() {}
 
     /**
-     * Whether the forward pass of s runs here: not depthwise, a kernel wider than 1 x 1, dilation 1, any stride,
+     * Whether the forward pass of s runs here: not depthwise, a kernel wider than 1 x 1, stride and dilation 1,
      * output channels per group in whole four-vector blocks (16 lanes only, where that is a multiple of 64), at most
      * {@link #MAX_POSITIONS} output positions, and the scratch within {@link ImplicitPatches#MAX_SCRATCH_FLOATS}. Measured (ConvAlternating,
      * thread CPU time, one JVM, against the phase planes of {@link ImplicitPatches}): resnet8's layer3.conv2 (64
@@ -54,19 +48,18 @@ final class ChannelLanesConvolution {
      * the channel-last image took 1.3 of its 2.9 ms (the product alone 1.6). Copied channel by channel instead
      * (plane read front to back, stores cg apart) that pass took 0.75x the phase planes' time, but the step with
      * it taken was level against the step without (session 20: 0.978 and 1.026 in the two jar orders), so stride 2
-     * stayed on the phase planes. With eight images per product and the copy reading a staged block of channels
-     * (session 22), layer3.conv1's forward pass took 0.74x the phase planes' time. The 1 x 1 stride-2 downsample 1.9x (32 steps of k per block, and a copy of every
+     * stays on the phase planes. The 1 x 1 stride-2 downsample 1.9x (32 steps of k per block, and a copy of every
      * input element for the quarter it reads). 32 output channels (two vectors, rows8x2) at 14 x 14 with room for
      * 256 positions: layer2.conv2's forward pass took 1.16-1.22x the time, slower, so not taken.
      */
     static boolean applies(ConvShape s) {
-        return denseKernel(s) && s.positions() <= MAX_POSITIONS
+        return denseStrideOneKernel(s) && s.positions() <= MAX_POSITIONS
                 && VectorColumnsProduct.inFourVectorBlocks(s.groupOutChannels()) && scratchFloats(s) <= ImplicitPatches.MAX_SCRATCH_FLOATS;
     }
 
-    /** What both passes need: not depthwise, a kernel wider than 1 x 1, dilation 1. */
-    private static boolean denseKernel(ConvShape s) {
-        return !s.depthwise() && s.kh() * s.kw() > 1 && s.dilationH() == 1 && s.dilationW() == 1;
+    /** What both passes need: not depthwise, a kernel wider than 1 x 1, stride and dilation 1. */
+    private static boolean denseStrideOneKernel(ConvShape s) {
+        return !s.depthwise() && s.kh() * s.kw() > 1 && s.strideH() == 1 && s.strideW() == 1 && s.dilationH() == 1 && s.dilationW() == 1;
     }
 
     /** Floats of one group's channel-last padded copy of the image. */
@@ -135,7 +128,7 @@ final class ChannelLanesConvolution {
      * input gradient would need one product per input phase and was not built.
      */
     static boolean inputGradientApplies(ConvShape s) {
-        return denseKernel(s) && s.strideH() == 1 && s.strideW() == 1 && s.height() * s.width() <= MAX_POSITIONS && s.padH() < s.kh() && s.padW() < s.kw()
+        return denseStrideOneKernel(s) && s.height() * s.width() <= MAX_POSITIONS && s.padH() < s.kh() && s.padW() < s.kw()
                 && VectorColumnsProduct.inFourVectorBlocks(s.groupChannels()) && inputGradientScratchFloats(s) <= ImplicitPatches.MAX_SCRATCH_FLOATS;
     }
 
@@ -195,8 +188,6 @@ final class ChannelLanesConvolution {
         int kg = kh * kw * cg, p = oh * ow, ld = VectorColumnsProduct.leadingDimension(og), wp = w + 2 * padW;
         int image = paddedFloats(h, w, padH, padW, cg), most = Math.min(IMAGES_PER_PRODUCT, n1 - n0);
         int product = IMAGES_PER_PRODUCT * image + groups * kg * ld;
-        float[] staged = STAGED.get();
-        if (staged.length < STAGED_CHANNELS * h * w) STAGED.set(staged = new float[STAGED_CHANNELS * h * w]);
         // The borders stay zero: each image writes only the inside.
         Elementwise.fill(most * image, 0f, cols, 0);
         for (int im = n0; im < n1; im += most) {
@@ -204,7 +195,7 @@ final class ChannelLanesConvolution {
             if (im == n0 || images < most) positionRows(images, image, oh, ow, sH, sW, wp, cg, m, rows);
             for (int g = 0; g < groups; g++) {
                 for (int i = 0; i < images; i++) {
-                    channelLast(cg, h, w, padH, padW, x, xOff + (im + i) * xImage + g * cg * h * w, cols, i * image, staged);
+                    channelLast(cg, h, w, padH, padW, x, xOff + (im + i) * xImage + g * cg * h * w, cols, i * image);
                 }
                 VectorColumnsProduct.multiply(m, kh, kw * cg, wp * cg, 1, cols, 0, rows, arranged, arrangedOff + g * kg * ld,
                         kw * cg * ld, cols, product, false, og, simd);
@@ -273,22 +264,18 @@ final class ChannelLanesConvolution {
 
     /**
      * A group's channels from x[from..] into the inside of the channel-last padded copy at cols[at..]. Blocks of
-     * {@link #STAGED_CHANNELS} channels are first copied whole (their planes are one run of x) to staged (an array
-     * of its own: read from cols, which the loop writes, the copy of layer3.conv2 took 1.4x the time), then go
-     * position by position, so each position's stores are contiguous and the reads come from that block
-     * in cache. Read from x in place, 16 streams a plane apart, the copy of layer3.conv1 (32 channels of 14 x 14)
-     * took about 1.4 ms of its forward pass, more than the product (1.2).
+     * BLOCK channels go position by position, so each position's stores are contiguous and the reads are BLOCK
+     * sequential streams.
      */
-    private static void channelLast(int cg, int h, int w, int padH, int padW, float[] x, int from, float[] cols, int at, float[] staged) {
-        final int block = STAGED_CHANNELS;
+    private static void channelLast(int cg, int h, int w, int padH, int padW, float[] x, int from, float[] cols, int at) {
+        final int block = 16;
         int plane = h * w, wp = w + 2 * padW;
         int c = 0;
         for (; c + block <= cg; c += block) {
-            System.arraycopy(x, from + c * plane, staged, 0, block * plane);
             for (int e = 0; e < h; e++) {
                 for (int f = 0; f < w; f++) {
-                    int d = at + ((e + padH) * wp + f + padW) * cg + c, src = e * w + f;
-                    for (int k = 0; k < block; k++) cols[d + k] = staged[src + k * plane];
+                    int d = at + ((e + padH) * wp + f + padW) * cg + c, src = from + c * plane + e * w + f;
+                    for (int k = 0; k < block; k++) cols[d + k] = x[src + k * plane];
                 }
             }
         }
